@@ -1,0 +1,23 @@
+"""govdash entry point: page setup, navigation, language switch and the shared filter bar."""
+
+import streamlit as st
+
+from govdash import ui
+from govdash.i18n import t
+from govdash.settings import PROJECT_ROOT
+
+st.set_page_config(page_title="govdash", page_icon=str(PROJECT_ROOT / "data" / "icon.png"), layout="wide")
+lang = ui.lang()
+pages = [
+    st.Page("pages/overview.py", title=t("page_overview", lang), url_path="overview", default=True),
+    st.Page("pages/grid_map.py", title=t("page_map", lang), url_path="map"),
+    st.Page("pages/heatmap.py", title=t("page_heatmap", lang), url_path="heatmap"),
+    st.Page("pages/trends.py", title=t("page_trends", lang), url_path="trends"),
+    st.Page("pages/coverage.py", title=t("page_coverage", lang), url_path="coverage"),
+    st.Page("pages/cases.py", title=t("page_cases", lang), url_path="cases"),
+]
+page = st.navigation(pages)
+ui.language_switch()
+db = ui.database()
+ui.filter_bar(db)
+page.run()

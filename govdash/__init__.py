@@ -1,0 +1,1 @@
+"""govdash: operations dashboard for grassroots social governance."""

@@ -1,0 +1,91 @@
+"""The one door to DuckDB: connections and ``execute(sql, params)`` with bound parameters, row cap and time limit."""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from govdash import schema
+
+
+class QueryTimeout(RuntimeError):
+    """A query ran past its time limit and was interrupted."""
+
+
+class Database:
+    """A DuckDB file opened read-only, shared by every session of one process.
+
+    The connection is reopened when the file is replaced (new mtime/inode), so an
+    importer that swaps in a new file is seen at the next query.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, max_rows: int = 200_000, timeout_s: float = 30.0):
+        self.path = str(path)
+        self.max_rows = max_rows
+        self.timeout_s = timeout_s
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._stamp: tuple | None = None
+        self._lock = threading.Lock()
+
+    def _file_stamp(self) -> tuple:
+        st = os.stat(self.path)
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """Return a cursor on the current file (thread-safe: one cursor per call)."""
+        with self._lock:
+            stamp = self._file_stamp()
+            if self._con is None or stamp != self._stamp:
+                if self._con is not None:
+                    self._con.close()
+                self._con = duckdb.connect(self.path, read_only=True)
+                self._stamp = stamp
+            return self._con.cursor()
+
+    def version(self) -> tuple:
+        """A value that changes whenever the database file changes (a cache key)."""
+        return self._file_stamp()
+
+    def execute(self, sql: str, params: dict | list | None = None, *, max_rows: int | None = None) -> pd.DataFrame:
+        """Run one query with bound parameters; return at most ``max_rows`` rows as a DataFrame."""
+        cap = self.max_rows if max_rows is None else max_rows
+        cur = self.connection()
+        timer = threading.Timer(self.timeout_s, cur.interrupt)
+        timer.start()
+        try:
+            rel = cur.execute(sql, params or [])
+            df = rel.df()
+        except duckdb.InterruptException as exc:  # pragma: no cover - depends on timing
+            raise QueryTimeout(f"query exceeded {self.timeout_s:.0f} s") from exc
+        finally:
+            timer.cancel()
+            cur.close()
+        return df.iloc[:cap] if len(df) > cap else df
+
+    def scalar(self, sql: str, params: dict | list | None = None):
+        """Run a query returning one value."""
+        df = self.execute(sql, params, max_rows=1)
+        return None if df.empty else df.iat[0, 0]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+
+@contextmanager
+def writer(path: str | os.PathLike):
+    """Open the file for writing, create missing tables, and close it afterwards."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        schema.create(con)
+        yield con
+    finally:
+        con.close()

@@ -1,0 +1,454 @@
+"""A deterministic synthetic Pudong-like district: geography, stations, catalogue and cases, calibrated to DOMAIN.md."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from govdash import district, schema
+from govdash.db import writer
+
+AS_OF = datetime(2026, 11, 15, 23, 59)   # the demo's "now"; fixed so a seed always gives the same database
+
+DEPARTMENTS = [
+    ("D01", "区城管执法局", "Urban Management & Law Enforcement Bureau"),
+    ("D02", "区建设和交通委员会", "Construction & Transport Commission"),
+    ("D03", "区生态环境局", "Ecology & Environment Bureau"),
+    ("D04", "区民政局", "Civil Affairs Bureau"),
+    ("D05", "区卫生健康委员会", "Health Commission"),
+    ("D06", "区公安分局", "Public Security Sub-bureau"),
+    ("D07", "区市场监督管理局", "Market Regulation Bureau"),
+    ("D08", "区人力资源和社会保障局", "Human Resources & Social Security Bureau"),
+    ("D09", "区教育局", "Education Bureau"),
+    ("D10", "区房屋管理局", "Housing Administration Bureau"),
+    ("D11", "区规划和自然资源局", "Planning & Natural Resources Bureau"),
+    ("D12", "区应急管理局", "Emergency Management Bureau"),
+    ("D13", "区绿化和市容管理局", "Greening & City Appearance Bureau"),
+    ("D14", "区水务局", "Water Affairs Bureau"),
+    ("D15", "区消防救援支队", "Fire & Rescue Detachment"),
+    ("D16", "区信访办", "Letters & Visits Office"),
+    ("D17", "区司法局", "Justice Bureau"),
+    ("D18", "区文化体育和旅游局", "Culture, Sports & Tourism Bureau"),
+    ("D19", "区医疗保障局", "Healthcare Security Bureau"),
+    ("D20", "区农业农村委员会", "Agriculture & Rural Affairs Commission"),
+    ("D21", "区商务委员会", "Commerce Commission"),
+    ("D22", "区发展和改革委员会", "Development & Reform Commission"),
+    ("D23", "区科技和经济委员会", "Science, Technology & Economy Commission"),
+    ("D24", "区退役军人事务局", "Veterans Affairs Bureau"),
+    ("D25", "区妇女联合会", "Women's Federation"),
+    ("D26", "区残疾人联合会", "Disabled Persons' Federation"),
+]
+
+# code, zh, en, department, deadline days, median hours to close, urban bias, peak month,
+# seasonal amplitude, evening share, subcategories (code, zh, en)
+CATEGORIES = [
+    ("facility_damage", "公共设施损坏", "Public facility damage", "D02", 5, 30, 1.0, 7, 0.15, 0.1,
+     [("streetlight", "路灯损坏", "Street light out"), ("manhole", "窨井盖缺损", "Missing manhole cover"),
+      ("road", "道路破损", "Damaged road"), ("fitness", "健身设施损坏", "Broken fitness equipment")]),
+    ("back_lane", "背街小巷不洁", "Unclean back lanes", "D13", 3, 16, 1.3, 8, 0.25, 0.1,
+     [("litter", "垃圾堆积", "Piled-up litter"), ("sewage", "污水外溢", "Sewage overflow"),
+      ("ads", "小广告", "Illegal flyers")]),
+    ("safety_hazard", "安全隐患", "Safety hazards", "D12", 2, 20, 1.0, 1, 0.20, 0.15,
+     [("fire_passage", "消防通道堵塞", "Blocked fire lane"), ("gas", "燃气隐患", "Gas hazard"),
+      ("building", "房屋安全", "Unsafe building")]),
+    ("property", "物业管理纠纷", "Property-management disputes", "D10", 10, 96, 1.6, 3, 0.10, 0.2,
+     [("fees", "物业收费", "Service fees"), ("repairs", "维修不及时", "Slow repairs"),
+      ("elevator", "电梯故障", "Lift out of order")]),
+    ("group_renting", "群租", "Group renting", "D10", 15, 150, 1.8, 3, 0.15, 0.2,
+     [("group", "群租", "Overcrowded rental"), ("partition", "违规隔断", "Illegal partitions")]),
+    ("ebike", "电动自行车停放充电", "E-bike parking and charging", "D15", 5, 40, 1.5, 7, 0.30, 0.3,
+     [("charging", "飞线充电", "Dangling charging cables"), ("corridor", "楼道停放", "Parked in stairwell")]),
+    ("elderly", "养老服务", "Elderly care", "D04", 10, 72, 1.0, 1, 0.10, 0.05,
+     [("meals", "助餐服务", "Meal service"), ("home_care", "居家照护", "Home care")]),
+    ("medical", "就医", "Medical access", "D05", 7, 60, 1.0, 1, 0.20, 0.05,
+     [("clinic", "社区医院", "Community clinic"), ("appointment", "预约挂号", "Appointments")]),
+    ("childcare", "托育", "Childcare", "D09", 10, 80, 1.4, 9, 0.25, 0.05,
+     [("nursery", "托育机构", "Nursery places"), ("after_school", "课后看护", "After-school care")]),
+    ("garbage", "垃圾分类与大件垃圾", "Garbage sorting and bulky waste", "D13", 3, 20, 1.1, 7, 0.30, 0.15,
+     [("sorting", "垃圾分类", "Garbage sorting"), ("bulky", "大件垃圾", "Bulky waste")]),
+    ("illegal_construction", "违法建筑", "Illegal construction", "D01", 30, 300, 0.6, 4, 0.15, 0.05,
+     [("extension", "违章搭建", "Illegal extension"), ("rooftop", "屋顶加层", "Rooftop addition")]),
+    ("street_order", "街面秩序与摊贩", "Street order and stalls", "D01", 2, 10, 1.2, 6, 0.30, 0.35,
+     [("stalls", "占道经营", "Street stalls"), ("parking", "乱停车", "Illegal parking")]),
+    ("noise", "噪声扰民", "Noise", "D03", 3, 24, 1.4, 7, 0.35, 0.6,
+     [("construction", "施工噪声", "Construction noise"), ("business", "商业噪声", "Business noise"),
+      ("neighbour", "邻里噪声", "Neighbour noise")]),
+    ("dispute", "矛盾纠纷与信访", "Neighbour disputes and petitions", "D16", 15, 120, 1.0, 2, 0.10, 0.1,
+     [("neighbour", "邻里纠纷", "Neighbour dispute"), ("family", "家庭纠纷", "Family dispute"),
+      ("labour", "劳资纠纷", "Labour dispute")]),
+]
+CATEGORY_SHARE = np.array([12, 9, 7, 10, 4, 7, 5, 4, 3, 9, 3, 10, 10, 7], float)
+
+CHANNEL_BASE = np.array([0.38, 0.07, 0.28, 0.08, 0.08, 0.04, 0.07])  # order of schema.CHANNELS
+CHANNEL_BOOST = {  # category -> channel -> multiplier
+    "facility_damage": {"grid_patrol": 1.6, "camera_iot": 1.8}, "back_lane": {"grid_patrol": 1.8, "camera_iot": 2.0},
+    "street_order": {"camera_iot": 3.0, "grid_patrol": 1.5}, "safety_hazard": {"grid_patrol": 1.7},
+    "dispute": {"walk_in": 3.0, "hotline_12349": 2.0}, "elderly": {"walk_in": 2.5, "survey": 2.0},
+    "medical": {"hotline_12345": 1.5, "survey": 1.5}, "noise": {"hotline_12345": 1.8, "grid_patrol": 0.5},
+}
+TIER_SHARE = {"community": 0.72, "street": 0.21, "district": 0.07}
+TIER_FACTOR = {"community": 1.0, "street": 1.7, "district": 2.8}  # handling time multiplier
+PHRASES = np.array(["居民反映多次，请尽快处理。", "影响居民出行。", "存在安全隐患。", "希望相关部门协调解决。",
+                    "已持续一周以上。", "周边居民意见较大。", "请核实处理并反馈。", "夜间尤为严重。"])
+SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜")
+GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌宇浩凯晨欣怡佳慧雪琳")
+SURVEY_OFFSET = {"convenience": 1.5, "comfort": -0.8, "safety": 2.2, "health": 0.3, "harmony": -0.4, "security": -2.8}
+GOV_SUBDOMAINS = [("social_services", 91.2), ("social_security", 90.4), ("social_order", 89.1),
+                  ("social_participation", 86.3), ("social_ecology", 89.6)]
+
+
+def _progress(cb: Callable[[float, str], None] | None, frac: float, text: str) -> None:
+    if cb is not None:
+        cb(frac, text)
+
+
+def build(path: str | os.PathLike, *, cases: int = 500_000, years: float = 2.0, seed: int = 20161,
+          metric_crs: str = "EPSG:32651", progress: Callable[[float, str], None] | None = None) -> Path:
+    """Write a complete demo database to ``path`` (replaced atomically) and return the path.
+
+    Parameters
+    ----------
+    cases : approximate number of cases (工单) to generate.
+    years : span of case history ending at ``AS_OF``, in years.
+    seed : random seed; the same seed gives the same database.
+    progress : optional callback ``(fraction 0-1, message)``.
+    """
+    rng = np.random.default_rng(seed)
+    path = Path(path)
+    _progress(progress, 0.02, "geography")
+    geo = district.build(rng, metric_crs)
+    fwd, inv = district.transformers(metric_crs)
+    _progress(progress, 0.20, "units")
+    units = _units(geo, inv)
+    cells = geo.cells.copy()
+    cells["lon"], cells["lat"] = inv.transform(cells["x"].to_numpy(), cells["y"].to_numpy())
+    cells["size_m"] = district.CELL_M
+    stations = geo.stations.copy()
+    stations["lon"], stations["lat"] = inv.transform(stations["x"].to_numpy(), stations["y"].to_numpy())
+    items, station_items = _catalogue(stations, rng)
+    towns = geo.towns
+    town_perf = _town_performance(towns, rng)
+    _progress(progress, 0.30, "cases")
+    case_df = _cases(geo, town_perf, units, cases, years, rng, inv, progress)
+    _progress(progress, 0.85, "surveys")
+    survey = _survey(towns, town_perf, years, rng)
+    gov = pd.DataFrame([(AS_OF.year - 1, s, v - 1.2 + rng.normal(0, 0.3)) for s, v in GOV_SUBDOMAINS]
+                       + [(AS_OF.year, s, v) for s, v in GOV_SUBDOMAINS]
+                       + [(AS_OF.year, "overall", 89.32), (AS_OF.year, "progress", 10.83),
+                          (AS_OF.year - 1, "overall", 88.1)],
+                       columns=["year", "subdomain", "score"])
+    cats = pd.DataFrame([(c[0], s[0], s[1], s[2], c[3], float(c[4])) for c in CATEGORIES for s in c[10]],
+                        columns=["category", "subcategory", "name_zh", "name_en", "department_id", "deadline_days"])
+    meta = pd.DataFrame({"key": ["synthetic", "as_of", "seed", "cases_requested", "district", "metric_crs"],
+                         "value": ["true", AS_OF.isoformat(sep=" "), str(seed), str(cases),
+                                   "浦东新区 (synthetic)", metric_crs]})
+
+    _progress(progress, 0.90, "writing database")
+    fd, tmp = tempfile.mkstemp(suffix=".duckdb", dir=path.parent if path.parent.exists() else None)
+    os.close(fd)
+    os.unlink(tmp)
+    with writer(tmp) as con:
+        frames = {
+            "meta": meta, "units": units,
+            "cells": cells[["cell_id", "x", "y", "lon", "lat", "size_m", "residents", "grid_id", "community_id", "town_id"]],
+            "departments": pd.DataFrame(DEPARTMENTS, columns=["department_id", "name_zh", "name_en"]),
+            "categories": cats,
+            "stations": stations.drop(columns=["x", "y"]),
+            "service_items": items, "station_items": station_items,
+            "cases": case_df, "satisfaction_survey": survey, "governance_index": gov,
+        }
+        for table, df in frames.items():
+            con.register("frame", df)
+            cols = ", ".join(df.columns)  # our own column names, not user input
+            order = " ORDER BY reported_at" if table == "cases" else ""
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM frame{order}")
+            con.unregister("frame")
+        con.execute("CHECKPOINT")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, path)
+    _progress(progress, 1.0, "done")
+    return path
+
+
+def _units(geo: district.District, inv) -> pd.DataFrame:
+    """One table of 街镇, 居村 and 网格 with WGS-84 WKB polygons, areas and residents."""
+    res_grid = geo.cells.groupby("grid_id")["residents"].sum()
+    res_com = geo.cells.groupby("community_id")["residents"].sum()
+    res_town = geo.cells.groupby("town_id")["residents"].sum()
+    t = geo.towns
+    frames = [
+        pd.DataFrame({"unit_id": t["code"], "level": "town", "parent_id": None, "town_id": t["code"],
+                      "community_id": None, "name_zh": t["name_zh"], "name_en": t["name_en"],
+                      "kind": t["kind_zh"], "geom_m": t["geom"],
+                      "residents": t["code"].map(res_town).fillna(0).astype(int)}),
+        pd.DataFrame({"unit_id": geo.communities["unit_id"], "level": "community",
+                      "parent_id": geo.communities["town_id"], "town_id": geo.communities["town_id"],
+                      "community_id": geo.communities["unit_id"], "name_zh": geo.communities["name_zh"],
+                      "name_en": None, "kind": geo.communities["kind"], "geom_m": geo.communities["geom"],
+                      "residents": geo.communities["unit_id"].map(res_com).fillna(0).astype(int)}),
+        pd.DataFrame({"unit_id": geo.grids["unit_id"], "level": "grid", "parent_id": geo.grids["community_id"],
+                      "town_id": geo.grids["town_id"], "community_id": geo.grids["community_id"],
+                      "name_zh": geo.grids["name_zh"], "name_en": None, "kind": "网格",
+                      "geom_m": geo.grids["geom"],
+                      "residents": geo.grids["unit_id"].map(res_grid).fillna(0).astype(int)}),
+    ]
+    units = pd.concat(frames, ignore_index=True)
+    geoms = np.array(units["geom_m"].to_list(), dtype=object)
+    units["area_km2"] = shapely.area(geoms) / 1e6
+    label = shapely.point_on_surface(geoms)
+    lx, ly = inv.transform(shapely.get_x(label), shapely.get_y(label))
+    units["lon"], units["lat"] = lx, ly
+    wgs = shapely.transform(geoms, lambda xy: np.column_stack(inv.transform(xy[:, 0], xy[:, 1])))
+    units["geom"] = shapely.to_wkb(wgs)
+    return units.drop(columns=["geom_m"])
+
+
+def _town_performance(towns: pd.DataFrame, rng) -> pd.DataFrame:
+    """Per-town levels that make towns differ: efficiency, resolution, recognition, satisfaction."""
+    n = len(towns)
+    rural = (towns["villages"] / (towns["communities"] + towns["villages"])).to_numpy()
+    eff = np.exp(rng.normal(0, 0.22, n) + 0.25 * rural)           # handling-time multiplier
+    unresolved = np.clip(rng.lognormal(np.log(0.0025), 0.6, n), 0.0006, 0.015)
+    unrecognised = np.clip(rng.lognormal(np.log(0.0035), 0.5, n), 0.0005, 0.015)
+    sat = 80.6 + rng.normal(0, 2.6, n) - 2.0 * (rural - rural.mean())
+    return pd.DataFrame({"town_id": towns["code"], "eff": eff, "unresolved": unresolved,
+                         "unrecognised": unrecognised, "sat": sat})
+
+
+def _catalogue(stations: pd.DataFrame, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """147 service items by tier and department, and which each station offers."""
+    tiers = np.array(["baseline"] * 42 + ["basic"] * 63 + ["quality"] * 42)
+    topics_zh = ["社保卡办理", "医保报销", "居住证办理", "老年人助餐", "残疾人补贴", "法律咨询", "就业登记", "托育咨询",
+                 "健康体检", "文化活动", "志愿服务", "房屋租赁备案", "低保申请", "调解服务", "证明开具", "养老服务补贴",
+                 "家庭医生签约", "图书借阅", "心理咨询", "垃圾分类指导", "退役军人服务"]
+    topics_en = ["Social security card", "Medical reimbursement", "Residence permit", "Elderly meals",
+                 "Disability allowance", "Legal advice", "Job registration", "Childcare advice", "Health check",
+                 "Cultural activities", "Volunteering", "Rental registration", "Minimum living allowance",
+                 "Mediation", "Certificates", "Elderly care subsidy", "Family doctor", "Library",
+                 "Counselling", "Sorting guidance", "Veterans' services"]
+    rows = []
+    for i in range(147):
+        k = i % len(topics_zh)
+        rows.append((f"I{i + 1:03d}", f"{topics_zh[k]}（{i // len(topics_zh) + 1}）",
+                     f"{topics_en[k]} ({i // len(topics_zh) + 1})", tiers[i], DEPARTMENTS[i % 26][0]))
+    items = pd.DataFrame(rows, columns=["item_id", "name_zh", "name_en", "tier", "department_id"])
+    pairs = []
+    base = items["tier"].map({"baseline": 0.9, "basic": 0.5, "quality": 0.2}).to_numpy()
+    for sid, level in zip(stations["station_id"], stations["level"]):
+        p = np.ones(len(items)) if level == "centre" else base
+        chosen = items["item_id"].to_numpy()[rng.random(len(items)) < p]
+        pairs.append(pd.DataFrame({"station_id": sid, "item_id": chosen}))
+    return items, pd.concat(pairs, ignore_index=True)
+
+
+def _daily_weights(days: pd.DatetimeIndex, peak_month: int, amp: float) -> np.ndarray:
+    """Relative case volume per day for one category: growth, seasonal cycle, weekday cycle."""
+    t = (days - days[0]).days.to_numpy() / 365.25
+    doy = days.dayofyear.to_numpy()
+    peak = (peak_month - 0.5) * 30.4
+    seasonal = 1 + amp * np.cos(2 * np.pi * (doy - peak) / 365.25)
+    weekday = np.where(days.dayofweek.to_numpy() >= 5, 0.72, 1.0)
+    # spring festival lull (~late January / February)
+    lull = np.where(((days.month == 2) & (days.day < 12)), 0.6, 1.0)
+    return (1 + 0.08 * t) * seasonal * weekday * lull
+
+
+def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.DataFrame:
+    """Generate the cases table (vectorised)."""
+    start = (AS_OF - timedelta(days=int(365.25 * years))).replace(hour=0, minute=0)
+    days = pd.date_range(start.date(), AS_OF.date(), freq="D")
+    cells = geo.cells
+    town_ids = geo.towns["code"].to_numpy()
+    urban_cell = cells["community_id"].map(geo.communities.set_index("unit_id")["urban"]).to_numpy(bool)
+    pop = cells["residents"].to_numpy(float)
+
+    # persistent hot spots: a few neighbourhoods that generate far more of one category
+    hot_specs = [("310115125", "group_renting", 25.0), ("310115005", "street_order", 12.0),
+                 ("310115130", "noise", 10.0), ("310115008", "back_lane", 10.0),
+                 ("310115132", "property", 8.0), ("310115104", "safety_hazard", 8.0)]
+    hot_cells = {}
+    for tcode, cat, mult in hot_specs:
+        sel = np.flatnonzero(cells["town_id"].to_numpy() == tcode)
+        centre = sel[np.argmax(pop[sel])]
+        d2 = (cells["x"] - cells["x"].iat[centre]) ** 2 + (cells["y"] - cells["y"].iat[centre]) ** 2
+        hot_cells.setdefault(cat, []).append((np.flatnonzero(d2.to_numpy() < 400.0 ** 2), mult))
+    # an emerging hot spot: e-bike charging in Kangqiao during the last two months only
+    sel = np.flatnonzero(cells["town_id"].to_numpy() == "310115136")
+    centre = sel[np.argmax(pop[sel])]
+    d2 = ((cells["x"] - cells["x"].iat[centre]) ** 2 + (cells["y"] - cells["y"].iat[centre]) ** 2).to_numpy()
+    emerging_cells = np.flatnonzero(d2 < 350.0 ** 2)
+
+    share = CATEGORY_SHARE / CATEGORY_SHARE.sum()
+    per_cat = rng.multinomial(n_cases, share)
+    parts = []
+    for ci, (code, zh, en, dept, deadline, med_h, ubias, peak, amp, evening, subs) in enumerate(CATEGORIES):
+        n = int(per_cat[ci])
+        if n == 0:
+            continue
+        w = pop * np.where(urban_cell, ubias, 1.0 / ubias)
+        for idx, mult in hot_cells.get(code, []):
+            w[idx] *= mult
+        w = w / w.sum()
+        cell_idx = rng.choice(len(cells), size=n, p=w)
+        dw = _daily_weights(days, peak, amp)
+        day_idx = rng.choice(len(days), size=n, p=dw / dw.sum())
+        parts.append(pd.DataFrame({"cat_i": ci, "cell": cell_idx, "day": day_idx}))
+    # the emerging spot and a typhoon spike (safety hazards and facility damage, 3 days, 5 towns)
+    recent = np.flatnonzero(days >= days[-1] - pd.Timedelta(days=60))
+    n_em = max(20, n_cases // 2500)
+    parts.append(pd.DataFrame({"cat_i": 5, "cell": rng.choice(emerging_cells, n_em), "day": rng.choice(recent, n_em)}))
+    storm_day = np.flatnonzero(days == pd.Timestamp(f"{AS_OF.year}-08-14"))
+    if len(storm_day):
+        storm_towns = ["310115103", "310115139", "310115131", "310115145", "310115110"]
+        sc = np.flatnonzero(cells["town_id"].isin(storm_towns).to_numpy())
+        n_st = max(30, n_cases // 600)
+        parts.append(pd.DataFrame({"cat_i": rng.choice([0, 2], n_st), "cell": rng.choice(sc, n_st, p=pop[sc] / pop[sc].sum()),
+                                   "day": storm_day[0] + rng.integers(0, 3, n_st)}))
+    df = pd.concat(parts, ignore_index=True)
+    n = len(df)
+    _progress(progress, 0.40, "case attributes")
+
+    cat_codes = np.array([c[0] for c in CATEGORIES])
+    cat = cat_codes[df["cat_i"].to_numpy()]
+    # channel by category
+    chan_p = np.tile(CHANNEL_BASE, (len(CATEGORIES), 1))
+    for ci, c in enumerate(CATEGORIES):
+        for ch, m in CHANNEL_BOOST.get(c[0], {}).items():
+            chan_p[ci, schema.CHANNELS.index(ch)] *= m
+    chan_p /= chan_p.sum(1, keepdims=True)
+    u = rng.random(n)
+    chan_i = (u[:, None] > np.cumsum(chan_p, 1)[df["cat_i"].to_numpy()]).sum(1)
+    channel = np.array(schema.CHANNELS)[np.minimum(chan_i, len(schema.CHANNELS) - 1)]
+    # weekends: patrols and walk-ins thin out; move some of them to the next Monday-ish
+    # hour of day: daytime for patrols/cameras/walk-ins, evening bump for hotline and noise
+    evening_share = np.array([c[9] for c in CATEGORIES])[df["cat_i"].to_numpy()]
+    daytime = np.isin(channel, ["grid_patrol", "walk_in", "survey"])
+    evening = (~daytime) & (rng.random(n) < evening_share)
+    hour = np.where(evening, rng.normal(20.5, 1.6, n), rng.normal(11.5, 2.6, n))
+    hour = np.where(daytime, np.clip(hour, 8.5, 17.5), hour)
+    hour = np.mod(hour, 24)
+    reported = (np.datetime64(days[0].to_datetime64(), "s")
+                + df["day"].to_numpy().astype("timedelta64[D]").astype("timedelta64[s]")
+                + (hour * 3600).astype("timedelta64[s]"))
+
+    # location: uniform inside the 100 m cell, then exact grid by point-in-polygon
+    x = cells["x"].to_numpy()[df["cell"]] + rng.uniform(-49, 49, n)
+    y = cells["y"].to_numpy()[df["cell"]] + rng.uniform(-49, 49, n)
+    grid_id = cells["grid_id"].to_numpy()[df["cell"]]
+    grid_units = units[units["level"] == "grid"]
+    # assign by polygon: jitter can cross a grid line
+    gtree = shapely.STRtree(geo.grids["geom"].to_list())
+    pi, gi = gtree.query(shapely.points(x, y), predicate="within")
+    grid_id = grid_id.copy()
+    grid_id[pi] = geo.grids["unit_id"].to_numpy()[gi]
+    outside = np.ones(n, bool)
+    outside[pi] = False
+    x[outside] = cells["x"].to_numpy()[df["cell"]][outside]   # centre is inside its grid
+    y[outside] = cells["y"].to_numpy()[df["cell"]][outside]
+    gmeta = grid_units.set_index("unit_id")
+    community_id = gmeta["community_id"].reindex(grid_id).to_numpy()
+    town_id = gmeta["town_id"].reindex(grid_id).to_numpy()
+    lon, lat = inv.transform(x, y)
+
+    # tier, department, deadlines and handling times
+    tier = rng.choice(list(TIER_SHARE), n, p=list(TIER_SHARE.values()))
+    big = np.isin(cat, ["illegal_construction", "group_renting", "dispute"])
+    tier = np.where(big & (rng.random(n) < 0.25), "district", tier)
+    dept_default = np.array([c[3] for c in CATEGORIES])[df["cat_i"].to_numpy()]
+    other_dept = np.array([d[0] for d in DEPARTMENTS])[rng.integers(0, 26, n)]
+    department = np.where(rng.random(n) < 0.88, dept_default, other_dept)
+    deadline_h = np.array([c[4] for c in CATEGORIES], float)[df["cat_i"].to_numpy()] * 24
+    deadline_h = deadline_h * np.vectorize(lambda t: {"community": 1, "street": 1.5, "district": 2}[t])(tier)
+    perf = town_perf.set_index("town_id").reindex(town_id)
+    med = np.array([c[5] for c in CATEGORIES], float)[df["cat_i"].to_numpy()]
+    tf = np.vectorize(TIER_FACTOR.get)(tier)
+    close_h = rng.lognormal(np.log(med * tf * perf["eff"].to_numpy() * 0.55), 0.75, n)
+    dispatch_h = rng.lognormal(np.log(0.6), 0.8, n)
+    close_h = np.maximum(close_h, dispatch_h + 0.25)
+    handled_h = dispatch_h + (close_h - dispatch_h) * rng.uniform(0.6, 0.95, n)
+    to_s = lambda h: (np.asarray(h) * 3600).astype("timedelta64[s]")  # noqa: E731
+    dispatched = reported + to_s(dispatch_h)
+    handled = reported + to_s(handled_h)
+    closed = reported + to_s(close_h)
+    deadline = reported + to_s(deadline_h)
+    asof = np.datetime64(AS_OF, "s")
+    is_closed = closed <= asof
+    status = np.where(is_closed, "closed",
+                      np.where(handled <= asof, "handling", np.where(dispatched <= asof, "dispatched", "registered")))
+    nat = np.datetime64("NaT", "s")
+    dispatched = np.where(dispatched <= asof, dispatched, nat)
+    handled = np.where(handled <= asof, handled, nat)
+    closed = np.where(is_closed, closed, nat)
+    resolved = is_closed & (rng.random(n) >= perf["unresolved"].to_numpy() * np.where(cat == "dispute", 2, 1))
+    recognised = np.where(resolved, rng.random(n) >= perf["unrecognised"].to_numpy(), None)
+    rated = is_closed & (rng.random(n) < 0.55)
+    sat = np.clip(rng.normal(np.where(resolved, perf["sat"].to_numpy() + 2.5, 45), 11), 0, 100).round()
+    satisfaction = np.where(rated, sat, np.nan)
+    _progress(progress, 0.60, "case texts")
+
+    # texts and (fake) personal data
+    sub_idx = np.floor(rng.random(n) * np.array([len(c[10]) for c in CATEGORIES])[df["cat_i"].to_numpy()]).astype(int)
+    sub_code = np.empty(n, dtype=object)
+    sub_zh = np.empty(n, dtype=object)
+    for ci, c in enumerate(CATEGORIES):
+        m = df["cat_i"].to_numpy() == ci
+        sub_code[m] = np.array([s[0] for s in c[10]], dtype=object)[sub_idx[m]]
+        sub_zh[m] = np.array([s[1] for s in c[10]], dtype=object)[sub_idx[m]]
+    names = units.set_index("unit_id")["name_zh"]
+    roads = district.road_names(rng, 400)
+    address = (pd.Series(names.reindex(town_id).to_numpy()) + pd.Series(names.reindex(community_id).to_numpy())
+               + pd.Series(roads[rng.integers(0, len(roads), n)]) + pd.Series(rng.integers(1, 999, n)).astype(str) + "号")
+    description = address + "附近" + pd.Series(sub_zh) + "，" + pd.Series(PHRASES[rng.integers(0, len(PHRASES), n)])
+    person = (pd.Series(np.array(SURNAMES)[rng.integers(0, len(SURNAMES), n)])
+              + pd.Series(np.array(GIVEN)[rng.integers(0, len(GIVEN), n)])
+              + pd.Series(np.where(rng.random(n) < 0.6, np.array(GIVEN)[rng.integers(0, len(GIVEN), n)], "")))
+    phone = ("1" + pd.Series(rng.choice(list("35789"), n)) + pd.Series(rng.integers(0, 10**9, n)).astype(str).str.zfill(9))
+
+    out = pd.DataFrame({
+        "channel": channel, "category": cat, "subcategory": sub_code, "description": description,
+        "complainant_name": person, "complainant_phone": phone, "address": address,
+        "lon": lon, "lat": lat, "grid_id": grid_id, "community_id": community_id, "town_id": town_id,
+        "reported_at": reported, "dispatched_at": dispatched, "handled_at": handled, "closed_at": closed,
+        "deadline_at": deadline, "department_id": department, "tier": tier, "status": status,
+        "resolved": resolved, "recognised": pd.array(recognised, dtype="boolean"), "satisfaction": satisfaction,
+        "repeat_of": None, "key_difficult": False, "import_id": "demo", "updated_at": np.datetime64(AS_OF, "s"),
+    })
+    out = out.sort_values("reported_at", kind="stable").reset_index(drop=True)
+    out.insert(0, "case_id", "GD" + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(9))
+    _progress(progress, 0.75, "repeats and key cases")
+    out = _mark_repeats(out)
+    # 重点难点: Pudong listed 37; flag the oldest district-tier cases of the hardest categories
+    hard = out[(out["tier"] == "district") & out["category"].isin(["illegal_construction", "group_renting", "dispute"])]
+    key = hard.sort_values("reported_at").index[: min(37, len(hard))]
+    out.loc[key, "key_difficult"] = True
+    del town_ids
+    return out
+
+
+def _mark_repeats(cases: pd.DataFrame) -> pd.DataFrame:
+    """Link a case to an earlier one of the same subcategory in the same grid within 30 days (repeat_of)."""
+    key = ["grid_id", "category", "subcategory"]
+    prev_id = cases.groupby(key, sort=False)["case_id"].shift(1)
+    prev_t = cases.groupby(key, sort=False)["reported_at"].shift(1)
+    within = (cases["reported_at"] - prev_t) <= pd.Timedelta(days=30)
+    cases["repeat_of"] = prev_id.where(within)
+    return cases
+
+
+def _survey(towns: pd.DataFrame, perf: pd.DataFrame, years: float, rng) -> pd.DataFrame:
+    """Satisfaction survey: 6 dimensions × street/town × quarter, around 80.6 with spread between towns."""
+    quarters = pd.period_range(end=pd.Period(AS_OF, "Q"), periods=max(1, int(round(years * 4))), freq="Q")
+    rows = []
+    for ti, tcode in enumerate(towns["code"]):
+        for qi, q in enumerate(quarters):
+            for dim, off in SURVEY_OFFSET.items():
+                score = perf["sat"].iat[ti] + off + 0.15 * (qi - len(quarters) / 2) + rng.normal(0, 0.8)
+                rows.append((tcode, str(q), dim, round(float(np.clip(score, 0, 100)), 2)))
+    return pd.DataFrame(rows, columns=["town_id", "quarter", "dimension", "score"])

@@ -1,0 +1,363 @@
+"""Declarative TOML mappings from a source file's columns and values to the case model."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from govdash import coords, schema
+
+MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "data" / "mappings"
+LOCAL_TZ = "Asia/Shanghai"  # cases store local naive times (schema.py)
+
+TEXT_FIELDS = ("case_id", "channel", "category", "subcategory", "description", "complainant_name",
+               "complainant_phone", "address", "department_id", "tier", "repeat_of")
+TIME_FIELDS = ("reported_at", "dispatched_at", "handled_at", "closed_at", "deadline_at")
+BOOL_FIELDS = ("resolved", "recognised", "key_difficult")
+NUMBER_FIELDS = ("satisfaction",)
+REQUIRED = ("case_id", "reported_at")  # other mapped columns may be absent from a file
+CASE_FIELDS = TEXT_FIELDS + TIME_FIELDS + BOOL_FIELDS + NUMBER_FIELDS + ("status",)
+# targets a status value may map to: the schema's statuses, plus closed-and-(un)resolved
+STATUS_TARGETS = frozenset(schema.STATUSES) | {"resolved", "unresolved", "open"}
+RULES = ("id_missing", "id_duplicate", "time_missing", "time_unparsable", "closed_before_reported",
+         "coords_missing", "coords_invalid", "coords_zero", "coords_swapped", "coords_outside",
+         "coords_placeholder", "category_unknown", "status_unknown", "value_invalid", "field_too_long",
+         "row_malformed")
+_TRUE = {"1", "true", "t", "yes", "y", "是", "已解决", "解决"}
+_FALSE = {"0", "false", "f", "no", "n", "否", "未解决"}
+_PAIR = r"^\s*[\(\[]?\s*(-?\d+(?:\.\d*)?)\s*[,;\s]\s*(-?\d+(?:\.\d*)?)\s*[\)\]]?\s*$"
+_OFFSET = r"(?:[zZ]|[+-]\d\d:?\d\d)$"
+
+
+class MappingError(ValueError):
+    """A mapping file is malformed or does not fit the source columns."""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A parsed mapping. See data/mappings/*.toml for the file format."""
+
+    name: str
+    columns: dict[str, str]                      # case field -> source column
+    constants: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)  # field -> lower(source) -> value
+    timezone: str = LOCAL_TZ
+    time_formats: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    dayfirst: bool = False
+    coords: dict[str, str] = field(default_factory=dict)  # lon/lat or pair(+order), crs
+    warn: frozenset[str] = frozenset()            # rules reported as warnings, rows still load
+
+    def source_columns(self) -> set[str]:
+        """Every source column the mapping reads."""
+        cols = set(self.columns.values())
+        cols.update(v for k, v in self.coords.items() if k in {"lon", "lat", "pair"})
+        return cols
+
+
+def builtin_mappings() -> dict[str, Path]:
+    """Shipped mappings by name (file stem): e.g. 'govdash', 'open311', '12345'."""
+    return {p.stem: p for p in sorted(MAPPINGS_DIR.glob("*.toml"))}
+
+
+def _as_formats(value, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise MappingError(f"{where}: a time format is a string or a list of strings")
+
+
+def parse_mapping(doc: dict, name: str = "mapping") -> Mapping:
+    """Build a Mapping from a parsed TOML document, checking every key."""
+    known = {"name", "timezone", "time_format", "dayfirst", "columns", "time_formats", "constants",
+             "coords", "values", "checks"}
+    extra = set(doc) - known
+    if extra:
+        raise MappingError(f"unknown keys in mapping: {sorted(extra)}")
+    columns = doc.get("columns", {})
+    bad = set(columns) - set(CASE_FIELDS)
+    if bad:
+        raise MappingError(f"unknown case fields in [columns]: {sorted(bad)}; allowed: {', '.join(CASE_FIELDS)}")
+    if not all(isinstance(v, str) and v for v in columns.values()):
+        raise MappingError("[columns] values must be source column names")
+    constants = doc.get("constants", {})
+    if set(constants) - set(CASE_FIELDS):
+        raise MappingError(f"unknown case fields in [constants]: {sorted(set(constants) - set(CASE_FIELDS))}")
+    default_fmt = _as_formats(doc.get("time_format", "ISO8601"), "time_format")
+    per = doc.get("time_formats", {})
+    if set(per) - set(TIME_FIELDS):
+        raise MappingError(f"[time_formats] keys must be time fields: {', '.join(TIME_FIELDS)}")
+    formats = {f: _as_formats(per.get(f), f"time_formats.{f}") if f in per else default_fmt for f in TIME_FIELDS}
+    values = {}
+    for fld, table in doc.get("values", {}).items():
+        if fld not in CASE_FIELDS or not isinstance(table, dict):
+            raise MappingError(f"[values.{fld}]: not a case field table")
+        values[fld] = {str(k).strip().lower(): v for k, v in table.items()}
+    bad_status = {v for v in values.get("status", {}).values() if v not in STATUS_TARGETS}
+    if bad_status:
+        raise MappingError(f"[values.status] targets must be one of {sorted(STATUS_TARGETS)}: {sorted(bad_status)}")
+    crd = dict(doc.get("coords", {}))
+    crd = {{"x": "lon", "y": "lat"}.get(k, k): v for k, v in crd.items()}
+    if set(crd) - {"lon", "lat", "pair", "order", "crs"}:
+        raise MappingError("[coords] keys: lon, lat (or x, y), pair, order, crs")
+    if ("lon" in crd) != ("lat" in crd) or ("pair" in crd and "lon" in crd):
+        raise MappingError("[coords] needs lon and lat (or x and y), or pair")
+    if crd.get("order", "latlon") not in {"latlon", "lonlat"}:
+        raise MappingError("[coords] order is 'latlon' or 'lonlat'")
+    try:
+        crd["crs"] = coords.normalise_crs(crd.get("crs"))
+    except ValueError as exc:
+        raise MappingError(str(exc)) from exc
+    warn = frozenset(doc.get("checks", {}).get("warn", []))
+    if warn - set(RULES):
+        raise MappingError(f"[checks] warn: unknown rules {sorted(warn - set(RULES))}; rules: {', '.join(RULES)}")
+    tz = doc.get("timezone", LOCAL_TZ)
+    try:
+        pd.Timestamp("2000-01-01").tz_localize(tz)
+    except Exception as exc:
+        raise MappingError(f"unknown time zone {tz!r}") from exc
+    return Mapping(name=str(doc.get("name", name)), columns=dict(columns), constants=dict(constants),
+                   values=values, timezone=tz, time_formats=formats, dayfirst=bool(doc.get("dayfirst", False)),
+                   coords=crd, warn=warn)
+
+
+def load_mapping(spec: str | Path) -> Mapping:
+    """Load a mapping from a TOML file path or a shipped mapping name ('govdash', 'open311', '12345')."""
+    shipped = builtin_mappings()
+    path = shipped.get(str(spec)) or Path(spec)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise MappingError(f"no mapping {spec!r}: give a TOML file or one of {', '.join(shipped)}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise MappingError(f"{path.name}: {exc}") from exc
+    return parse_mapping(doc, path.stem)
+
+
+def detect_mapping(columns) -> Mapping:
+    """Pick the shipped mapping whose id and reported-time columns are in ``columns``."""
+    cols = set(columns)
+    for path in builtin_mappings().values():
+        m = load_mapping(path)
+        if {m.columns.get("case_id"), m.columns.get("reported_at")} <= cols:
+            return m
+    raise MappingError("no shipped mapping fits these columns; give one with --mapping "
+                       f"(columns seen: {', '.join(map(str, list(cols)[:20]))})")
+
+
+# --- applying a mapping (vectorised; never a Python loop over rows) ---
+
+def as_text(s: pd.Series) -> pd.Series:
+    """Source values as stripped strings, NaN where blank; integral floats lose their '.0'."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%Y-%m-%dT%H:%M:%S").astype("str")
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("string").str.lower().astype("str")
+    if pd.api.types.is_float_dtype(s):
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        integral = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
+        out = s.astype("str")
+        out[integral] = pd.Series(v[integral].astype(np.int64)).astype("str").to_numpy()
+        return out.where(np.isfinite(v))
+    if pd.api.types.is_numeric_dtype(s):
+        return s.astype("str").where(s.notna())
+    if s.dtype == object:  # mixed cells (Excel): render each kind like the typed paths above
+        s = s.map(_cell_text, na_action="ignore")
+    t = s.astype("str").str.strip()
+    return t.where(s.notna() & (t != ""))
+
+
+def _cell_text(v) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return str(int(v))
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return str(v)
+
+
+def _localise(t: pd.Series, tz: str) -> pd.Series:
+    """Naive times in ``tz`` -> aware UTC (ambiguous hours read as standard time)."""
+    t = t.dt.tz_localize(tz, ambiguous=np.zeros(len(t), bool), nonexistent="shift_forward")
+    return t.dt.tz_convert("UTC")
+
+
+def parse_times(s: pd.Series, formats=("ISO8601",), tz: str = LOCAL_TZ, dayfirst: bool = False) -> pd.Series:
+    """Parse times to naive Asia/Shanghai local time (datetime64[us]); NaT where blank or unparsable.
+
+    Values carrying an offset use it; the others are read in ``tz``. Formats are tried in order,
+    then ISO 8601; 'auto' guesses per value (slow; ``dayfirst`` applies).
+    """
+    if pd.api.types.is_datetime64_any_dtype(s):
+        aware = s if s.dt.tz is not None else _localise(s, tz)
+        return aware.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).astype("datetime64[us]")
+    text = as_text(s)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")
+    todo = text.notna()
+    for fmt in (*formats, "ISO8601"):
+        if not todo.any():
+            break
+        sub = text[todo]
+        if fmt == "auto":
+            kw = {"format": "mixed", "dayfirst": dayfirst}
+        else:
+            kw = {"format": fmt}
+        has_off = sub.str.contains(_OFFSET, regex=True) if fmt in {"ISO8601", "auto"} else None
+        if "%z" in fmt or (has_off is not None and has_off.all()):
+            got = pd.to_datetime(sub, utc=True, errors="coerce", **kw)
+        elif has_off is not None and has_off.any():
+            got = pd.concat([pd.to_datetime(sub[has_off], utc=True, errors="coerce", **kw),
+                             _localise(pd.to_datetime(sub[~has_off], errors="coerce", **kw), tz)])
+        else:
+            got = _localise(pd.to_datetime(sub, errors="coerce", **kw), tz)
+        got = got.reindex(sub.index).astype("datetime64[us, UTC]")
+        out[todo] = got
+        todo = todo & out.isna()
+    return out.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+
+
+def _parse_bool(text: pd.Series) -> pd.Series:
+    low = text.str.lower()
+    out = pd.Series(pd.NA, index=text.index, dtype="boolean")
+    out[low.isin(_TRUE).fillna(False).to_numpy(bool)] = True
+    out[low.isin(_FALSE).fillna(False).to_numpy(bool)] = False
+    return out
+
+
+@dataclass
+class Mapped:
+    """Result of applying a mapping: typed case columns, the source text behind them, and row issues."""
+
+    cases: pd.DataFrame
+    raw: dict[str, pd.Series]                     # case field -> source text (for the report's value)
+    issues: list[tuple[str, str, str, np.ndarray]]  # (field, rule, reason, bool mask over rows)
+    absent: list[str] = field(default_factory=list)  # optional mapped columns the file lacks
+
+
+def _value_map(fld: str, text: pd.Series, m: Mapping) -> tuple[pd.Series, pd.Series]:
+    """Apply [values.<fld>]: return (mapped values, was-mapped mask); unmapped values pass through."""
+    table = m.values.get(fld)
+    if not table:
+        return text, pd.Series(False, index=text.index)
+    hit = text.str.lower().map(table)
+    was = hit.notna() & text.notna()
+    return hit.where(was, text), was
+
+
+def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None) -> Mapped:
+    """Turn a source frame into typed case columns (lon/lat in WGS-84) plus vectorised row issues.
+
+    ``crs`` overrides the mapping's coordinate CRS. Raises MappingError when a mapped column is absent.
+    """
+    need = [m.columns[f] for f in REQUIRED if f in m.columns]
+    if len(need) < len(REQUIRED) or any(c not in raw.columns for c in need):
+        raise MappingError(f"mapping '{m.name}' needs the id and reported-time columns "
+                           f"({', '.join(map(str, need))}); the file has: {', '.join(map(str, raw.columns[:30]))}")
+    absent = sorted(str(c) for c in m.source_columns() if c not in raw.columns)
+    n = len(raw)
+    out = pd.DataFrame(index=raw.index)
+    src: dict[str, pd.Series] = {}
+    issues: list[tuple[str, str, str, np.ndarray]] = []
+    for fld in CASE_FIELDS:
+        if fld in m.columns and m.columns[fld] in raw.columns:
+            src[fld] = as_text(raw[m.columns[fld]])
+        elif fld in m.constants:
+            src[fld] = pd.Series(str(m.constants[fld]), index=raw.index, dtype="str")
+    for fld in TEXT_FIELDS:
+        if fld in src:
+            out[fld] = _value_map(fld, src[fld], m)[0].astype("str")
+    for fld in TIME_FIELDS:
+        if fld in src:
+            # typed datetime columns (Excel, Parquet) are parsed as they are, text by the formats
+            given = raw[m.columns[fld]] if m.columns.get(fld) in raw.columns else src[fld]
+            out[fld] = parse_times(given, m.time_formats[fld], m.timezone, m.dayfirst)
+            bad = (src[fld].notna() & out[fld].isna()).to_numpy(bool)
+            issues.append((fld, "time_unparsable", "time not readable with the mapping's format", bad))
+    for fld in NUMBER_FIELDS:
+        if fld in src:
+            mapped, _ = _value_map(fld, src[fld], m)
+            out[fld] = pd.to_numeric(mapped, errors="coerce").astype(float)
+            bad = (src[fld].notna() & out[fld].isna()).to_numpy(bool)
+            issues.append((fld, "value_invalid", "not a number", bad))
+    for fld in BOOL_FIELDS:
+        if fld in src:
+            mapped, was = _value_map(fld, src[fld], m)
+            parsed = _parse_bool(src[fld])
+            if was.any():
+                parsed[was.to_numpy(bool)] = mapped[was].astype(bool).to_numpy()
+            out[fld] = parsed
+            bad = (src[fld].notna() & parsed.isna()).to_numpy(bool)
+            issues.append((fld, "value_invalid", "not a yes/no value", bad))
+    _apply_status(out, src, m, issues)
+    lon, lat, craw = _coords(raw, m, crs, issues)
+    out["lon"], out["lat"] = lon, lat
+    src["coords"] = craw
+    assert len(out) == n
+    return Mapped(out, src, issues, absent)
+
+
+def _apply_status(out: pd.DataFrame, src: dict, m: Mapping, issues: list) -> None:
+    """status -> schema.STATUSES, plus the resolved flag; closed_at is kept only for closed cases."""
+    closed_at = out["closed_at"] if "closed_at" in out else pd.Series(pd.NaT, index=out.index)
+    derived = pd.Series(np.where(closed_at.notna(), "closed", "registered"), index=out.index)
+    if "status" in src:
+        text = src["status"]
+        mapped, _ = _value_map("status", text, m)
+        target = mapped.str.lower()
+        unknown = text.notna() & ~target.isin(STATUS_TARGETS)
+        issues.append(("status", "status_unknown", "status value not in the mapping", unknown.to_numpy(bool)))
+        target = target.where(text.notna() & ~unknown, derived)
+    else:
+        target = derived
+    status = target.replace({"resolved": "closed", "unresolved": "closed", "open": "registered"})
+    resolved = pd.Series(pd.NA, index=out.index, dtype="boolean")
+    resolved[(target == "resolved").to_numpy(bool)] = True
+    resolved[(target == "unresolved").to_numpy(bool)] = False
+    if "resolved" in out:  # an explicit resolved column wins where it has a value
+        has = out["resolved"].notna().to_numpy(bool)
+        resolved[has] = out["resolved"][has]
+    is_closed = (status == "closed").to_numpy(bool)
+    resolved[~is_closed] = False  # open cases are not (yet) resolved
+    out["status"] = status.astype("str")
+    out["resolved"] = resolved
+    if "closed_at" in out:
+        out.loc[~is_closed, "closed_at"] = pd.NaT
+
+
+def _coords(raw: pd.DataFrame, m: Mapping, crs: str | None, issues: list):
+    """Read coordinates (lon/lat columns or a "(lat, lon)" string) and convert to WGS-84."""
+    n = len(raw)
+    c = m.coords
+    if any(c.get(k) is not None and c[k] not in raw.columns for k in ("pair", "lon", "lat")):
+        c = {}  # the file lacks the coordinate columns: every row reports coords_missing
+    if "pair" in c:
+        text = as_text(raw[c["pair"]])
+        parts = text.str.extract(_PAIR)
+        a, b = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
+        x, y = (b, a) if c.get("order", "latlon") == "latlon" else (a, b)
+        shown = text
+    elif "lon" in c:
+        tx, ty = as_text(raw[c["lon"]]), as_text(raw[c["lat"]])
+        x, y = pd.to_numeric(tx, errors="coerce"), pd.to_numeric(ty, errors="coerce")
+        present = tx.notna() | ty.notna()
+        shown = (tx.fillna("") + ", " + ty.fillna("")).where(present)
+    else:
+        nan = np.full(n, np.nan)
+        issues.append(("coords", "coords_missing", "no coordinate columns in the mapping or the file", np.ones(n, bool)))
+        return nan, nan, pd.Series(np.nan, index=raw.index, dtype="str")
+    x = x.to_numpy(dtype=float, na_value=np.nan)
+    y = y.to_numpy(dtype=float, na_value=np.nan)
+    finite = np.isfinite(x) & np.isfinite(y)
+    present = shown.notna().to_numpy(bool)
+    issues.append(("coords", "coords_missing", "no coordinates", ~present))
+    issues.append(("coords", "coords_invalid", "coordinates not numbers", present & ~finite))
+    zero = finite & (x == 0) & (y == 0)
+    issues.append(("coords", "coords_zero", "coordinates are (0, 0)", zero))
+    x = np.where(finite & ~zero, x, np.nan)
+    y = np.where(finite & ~zero, y, np.nan)
+    lon, lat = coords.to_wgs84(x, y, crs or m.coords.get("crs", "wgs84"))
+    return lon, lat, shown

@@ -1,0 +1,114 @@
+"""The DuckDB data model: table definitions and the controlled vocabularies they use."""
+
+from __future__ import annotations
+
+# Controlled vocabularies. Codes are stored; labels come from govdash.i18n.
+CHANNELS = ("hotline_12345", "hotline_12349", "grid_patrol", "camera_iot", "walk_in", "survey", "app")
+TIERS = ("community", "street", "district")  # 小事不出社区，大事不出街道，难事不出城区
+STATUSES = ("registered", "dispatched", "handling", "closed")
+OPEN_STATUSES = ("registered", "dispatched", "handling")
+UNIT_LEVELS = ("town", "community", "grid")
+STATION_LEVELS = ("doorstep", "centre")
+FUNCTIONS = ("f_party", "f_gov", "f_culture", "f_joint", "f_clinic")  # 四站一室
+ITEM_TIERS = ("baseline", "basic", "quality")  # 底线 / 基本 / 质量民生
+SURVEY_DIMENSIONS = ("convenience", "comfort", "safety", "health", "harmony", "security")
+
+DDL = """
+CREATE TABLE IF NOT EXISTS meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+-- 街镇 / 居村 / 网格 in one table: level says which; parent_id points one level up.
+CREATE TABLE IF NOT EXISTS units (
+    unit_id VARCHAR PRIMARY KEY,
+    level VARCHAR NOT NULL,            -- town | community | grid
+    parent_id VARCHAR,                 -- community's town, grid's community
+    town_id VARCHAR NOT NULL,
+    community_id VARCHAR,              -- NULL for towns
+    name_zh VARCHAR NOT NULL,
+    name_en VARCHAR,
+    kind VARCHAR,                      -- 街道 | 镇 | 居委 | 村 | 网格
+    area_km2 DOUBLE,
+    residents INTEGER,
+    lon DOUBLE, lat DOUBLE,            -- label point, WGS-84
+    geom BLOB                          -- polygon, WKB, WGS-84
+);
+-- Population surface: square cells of the metric grid (settings.metric_crs).
+CREATE TABLE IF NOT EXISTS cells (
+    cell_id BIGINT PRIMARY KEY,
+    x DOUBLE, y DOUBLE,                -- cell centre, metres in metric_crs
+    lon DOUBLE, lat DOUBLE,            -- cell centre, WGS-84
+    size_m DOUBLE,                     -- edge length in metres
+    residents INTEGER,
+    grid_id VARCHAR, community_id VARCHAR, town_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS departments (
+    department_id VARCHAR PRIMARY KEY,
+    name_zh VARCHAR NOT NULL,
+    name_en VARCHAR
+);
+CREATE TABLE IF NOT EXISTS categories (
+    category VARCHAR NOT NULL,         -- code, e.g. facility_damage
+    subcategory VARCHAR NOT NULL,
+    name_zh VARCHAR, name_en VARCHAR,  -- of the subcategory
+    department_id VARCHAR,             -- default responsible department
+    deadline_days DOUBLE,              -- time allowed to close, days
+    PRIMARY KEY (category, subcategory)
+);
+CREATE TABLE IF NOT EXISTS stations (
+    station_id VARCHAR PRIMARY KEY,
+    name_zh VARCHAR NOT NULL,
+    level VARCHAR NOT NULL,            -- doorstep (家门口服务站) | centre (街镇服务中心)
+    community_id VARCHAR, town_id VARCHAR,
+    lon DOUBLE, lat DOUBLE,            -- WGS-84
+    f_party BOOLEAN, f_gov BOOLEAN, f_culture BOOLEAN, f_joint BOOLEAN, f_clinic BOOLEAN,
+    opening_hours VARCHAR,
+    extended_hours BOOLEAN,            -- 错时延时服务
+    floor_area_m2 DOUBLE
+);
+CREATE TABLE IF NOT EXISTS service_items (
+    item_id VARCHAR PRIMARY KEY,
+    name_zh VARCHAR, name_en VARCHAR,
+    tier VARCHAR,                      -- baseline | basic | quality
+    department_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS station_items (
+    station_id VARCHAR, item_id VARCHAR,
+    PRIMARY KEY (station_id, item_id)
+);
+-- 工单. Times are local (Asia/Shanghai) without zone.
+CREATE TABLE IF NOT EXISTS cases (
+    case_id VARCHAR PRIMARY KEY,
+    channel VARCHAR, category VARCHAR, subcategory VARCHAR,
+    description VARCHAR,
+    complainant_name VARCHAR, complainant_phone VARCHAR, address VARCHAR,
+    lon DOUBLE, lat DOUBLE,
+    grid_id VARCHAR, community_id VARCHAR, town_id VARCHAR,
+    reported_at TIMESTAMP NOT NULL,
+    dispatched_at TIMESTAMP, handled_at TIMESTAMP, closed_at TIMESTAMP,
+    deadline_at TIMESTAMP,
+    department_id VARCHAR,
+    tier VARCHAR,                      -- community | street | district
+    status VARCHAR,                    -- registered | dispatched | handling | closed
+    resolved BOOLEAN,                  -- closed with the problem solved
+    recognised BOOLEAN,                -- the community accepted the result (NULL unless resolved)
+    satisfaction DOUBLE,               -- callback score 0-100, NULL when not rated
+    repeat_of VARCHAR,
+    key_difficult BOOLEAN,             -- 重点难点
+    import_id VARCHAR,
+    updated_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS satisfaction_survey (
+    town_id VARCHAR, quarter VARCHAR, dimension VARCHAR, score DOUBLE,
+    PRIMARY KEY (town_id, quarter, dimension)
+);
+CREATE TABLE IF NOT EXISTS governance_index (
+    year INTEGER, subdomain VARCHAR, score DOUBLE,
+    PRIMARY KEY (year, subdomain)
+);
+"""
+
+
+def create(con) -> None:
+    """Create every table that does not exist yet on a DuckDB connection."""
+    con.execute(DDL)

@@ -1,0 +1,56 @@
+"""One typed settings module: defaults, documented, overridable by GOVDASH_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default, cast=str):
+    raw = os.environ.get(f"GOVDASH_{name.upper()}")
+    if raw is None or raw == "":
+        return default
+    if cast is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return cast(raw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of govdash. Each field is read from ``GOVDASH_<FIELD>`` when set."""
+
+    db: str = field(default=str(PROJECT_ROOT / "data" / "govdash.duckdb"),
+                    metadata={"doc": "Path of the DuckDB database file."})
+    lang: str = field(default="zh", metadata={"doc": "Default UI language: zh or en."})
+    demo_cases: int = field(default=500_000,
+                            metadata={"doc": "Cases generated when the app builds the demo database on first run."})
+    demo_seed: int = field(default=20161, metadata={"doc": "Random seed of the demo generator."})
+    walk_kmh: float = field(default=4.5,
+                            metadata={"doc": "Walking speed in km/h (OSMnx examples use 4.5; Valhalla 5.1; r5 3.6)."})
+    circuity: float = field(default=1.3,
+                            metadata={"doc": "Straight-line to street distance factor for straight-line coverage."})
+    walk_minutes: int = field(default=15, metadata={"doc": "Service-circle threshold in minutes."})
+    metric_crs: str = field(default="EPSG:32651",
+                            metadata={"doc": "Metric CRS for distances and areas (UTM zone 51N, metres)."})
+    tile_url: str = field(default="",
+                          metadata={"doc": "Optional intranet XYZ tile URL, e.g. http://tiles.local/{z}/{x}/{y}.png. Empty: no basemap."})
+    refresh_seconds: int = field(default=60, metadata={"doc": "Wall-screen data refresh interval in seconds."})
+    rotate_seconds: int = field(default=30, metadata={"doc": "Wall-screen playlist rotation interval in seconds."})
+    max_rows: int = field(default=200_000, metadata={"doc": "Row cap of one query result."})
+    target_resolution: float = field(default=0.99, metadata={"doc": "Target resolution rate (share)."})
+    target_on_time: float = field(default=1.00, metadata={"doc": "Target on-time completion rate (share)."})
+    target_recognition: float = field(default=0.99, metadata={"doc": "Target grassroots recognition rate (share)."})
+    target_dispute: float = field(default=0.95, metadata={"doc": "Target dispute resolution rate (share)."})
+    target_satisfaction: float = field(default=80.0, metadata={"doc": "Target satisfaction score (0-100)."})
+
+
+def load() -> Settings:
+    """Return settings with environment overrides applied."""
+    values = {}
+    for f in fields(Settings):
+        default = f.default
+        values[f.name] = _env(f.name, default, type(default))
+    return Settings(**values)

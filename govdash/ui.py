@@ -1,0 +1,221 @@
+"""The Streamlit edge: cached database, first-run demo build, language switch, the shared filter bar, headers."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from govdash import demo, filters, queries, settings
+from govdash.db import Database
+from govdash.i18n import t
+
+PRESETS = ("7d", "30d", "90d", "365d", "all", "custom")
+PRESET_LABELS = {"7d": ("近7天", "Last 7 days"), "30d": ("近30天", "Last 30 days"), "90d": ("近90天", "Last 90 days"),
+                 "365d": ("近一年", "Last year"), "all": ("全部", "All"), "custom": ("自定义", "Custom")}
+_W = {"preset": "w_preset", "dates": "w_dates", "towns": "w_towns", "communities": "w_communities",
+      "grids": "w_grids", "categories": "w_categories", "channels": "w_channels", "departments": "w_departments"}
+
+
+@st.cache_resource(show_spinner=False)
+def _database(path: str, max_rows: int) -> Database:
+    return Database(path, max_rows=max_rows)
+
+
+def conf() -> settings.Settings:
+    return settings.load()
+
+
+def database() -> Database:
+    """The shared read-only database; builds the demo database on first run when none exists."""
+    s = conf()
+    if not Path(s.db).exists():
+        with st.status(t("building_demo", lang()), expanded=True) as status:
+            bar = st.progress(0.0)
+            demo.build(s.db, cases=s.demo_cases, seed=s.demo_seed,
+                       progress=lambda frac, msg: bar.progress(min(frac, 1.0), text=msg))
+            status.update(state="complete")
+    return _database(s.db, s.max_rows)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def _cached(name: str, version: tuple, *args):
+    """Cache small, slow-changing lookups keyed by database file version."""
+    db = database()
+    return getattr(queries, name)(db, *args)
+
+
+def cached(name: str, *args):
+    """Run ``queries.<name>(db, *args)`` with caching keyed by the database file's version."""
+    db = database()
+    return _cached(name, db.version(), *args)
+
+
+def lang() -> str:
+    """Current UI language, from the switch, the URL or settings."""
+    if "lang" not in st.session_state:
+        qp = st.query_params.get("lang")
+        st.session_state["lang"] = qp if qp in ("zh", "en") else conf().lang
+    return st.session_state["lang"]
+
+
+def language_switch() -> None:
+    current = lang()
+    choice = st.sidebar.radio(t("language", current), ["zh", "en"], index=0 if current == "zh" else 1,
+                              format_func=lambda v: "中文" if v == "zh" else "English", horizontal=True)
+    if choice != current:
+        st.session_state["lang"] = choice
+        st.rerun()
+
+
+def _params() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+
+
+def _preset_range(preset: str, lo: date, hi: date) -> tuple[date, date]:
+    days = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}.get(preset)
+    if days:
+        return max(lo, hi - timedelta(days=days - 1)), hi
+    return lo, hi
+
+
+def set_filters(f: filters.Filters) -> None:
+    """Ask the filter bar to show ``f`` on the next run (used by map clicks and ranking rows)."""
+    st.session_state["pending_filters"] = f
+
+
+def _apply_to_widgets(f: filters.Filters, lo: date, hi: date) -> None:
+    preset = next((p for p in PRESETS[:-1] if _preset_range(p, lo, hi) == (f.start, f.end)), "custom")
+    st.session_state[_W["preset"]] = preset
+    st.session_state[_W["dates"]] = (f.start, f.end)
+    for name in filters.names():
+        st.session_state[_W[name]] = list(getattr(f, name))
+
+
+def filter_bar(db: Database) -> filters.Filters:
+    """The sidebar filter bar shared by every page; state lives in the session and the URL."""
+    lg = lang()
+    rng = cached("date_range")
+    hi = rng[1] if rng else date.today()
+    lo = rng[0] if rng else hi - timedelta(days=365)
+    if "filters_ready" not in st.session_state:
+        fallback = filters.default(hi)
+        try:
+            f = filters.from_params(_params(), fallback)
+        except filters.FilterError as exc:
+            st.session_state["filter_error"] = str(exc)
+            f = fallback
+        _apply_to_widgets(f, lo, hi)
+        st.session_state["filters_ready"] = True
+    if "pending_filters" in st.session_state:
+        _apply_to_widgets(st.session_state.pop("pending_filters"), lo, hi)
+
+    sb = st.sidebar
+    sb.header(t("filters", lg))
+    if "filter_error" in st.session_state:
+        sb.warning(st.session_state.pop("filter_error"))
+    preset = sb.selectbox(t("period", lg), PRESETS, key=_W["preset"],
+                          format_func=lambda p: PRESET_LABELS[p][0 if lg == "zh" else 1])
+    if preset == "custom":
+        dates = sb.date_input(t("period", lg), key=_W["dates"], min_value=lo - timedelta(days=3650),
+                              max_value=hi + timedelta(days=366))
+        start, end = (dates[0], dates[-1]) if isinstance(dates, (tuple, list)) and dates else (hi, hi)
+    else:
+        start, end = _preset_range(preset, lo, hi)
+    towns = cached("towns")
+    town_names = dict(zip(towns["unit_id"], towns["name_zh"]))
+    sel_towns = sb.multiselect(t("town", lg), list(town_names), key=_W["towns"],
+                               format_func=lambda v: town_names.get(v, v), placeholder=t("all", lg))
+    coms = cached("communities", tuple(sel_towns)) if sel_towns else None
+    com_names = dict(zip(coms["unit_id"], coms["name_zh"])) if coms is not None else {}
+    st.session_state[_W["communities"]] = [c for c in st.session_state.get(_W["communities"], []) if c in com_names]
+    sel_coms = sb.multiselect(t("community", lg), list(com_names), key=_W["communities"],
+                              format_func=lambda v: com_names.get(v, v), placeholder=t("all", lg),
+                              disabled=not sel_towns)
+    grid_df = cached("grids", tuple(sel_coms)) if sel_coms else None
+    grid_names = dict(zip(grid_df["unit_id"], grid_df["name_zh"])) if grid_df is not None else {}
+    st.session_state[_W["grids"]] = [g for g in st.session_state.get(_W["grids"], []) if g in grid_names]
+    sel_grids = sb.multiselect(t("grid", lg), list(grid_names), key=_W["grids"],
+                               format_func=lambda v: grid_names.get(v, v), placeholder=t("all", lg),
+                               disabled=not sel_coms)
+    cats = cached("category_labels")
+    cat_names = {c: _category_name(cats, c, lg) for c in cats["category"].unique()}
+    sel_cats = sb.multiselect(t("category", lg), list(cat_names), key=_W["categories"],
+                              format_func=lambda v: cat_names.get(v, v), placeholder=t("all", lg))
+    from govdash.schema import CHANNELS
+    sel_ch = sb.multiselect(t("channel", lg), list(CHANNELS), key=_W["channels"],
+                            format_func=lambda v: t(v, lg), placeholder=t("all", lg))
+    deps = cached("departments")
+    dep_names = dict(zip(deps["department_id"], deps["name_zh"] if lg == "zh" else deps["name_en"]))
+    sel_dep = sb.multiselect(t("department", lg), list(dep_names), key=_W["departments"],
+                             format_func=lambda v: dep_names.get(v, v), placeholder=t("all", lg))
+    if sb.button(t("reset", lg)):
+        set_filters(filters.default(hi))
+        st.rerun()
+    f = filters.Filters(start=start, end=end, towns=tuple(sel_towns), communities=tuple(sel_coms),
+                        grids=tuple(sel_grids), categories=tuple(sel_cats), channels=tuple(sel_ch),
+                        departments=tuple(sel_dep))
+    st.session_state["filters"] = f
+    _write_url(f)
+    return f
+
+
+def _write_url(f: filters.Filters) -> None:
+    """Keep the URL in step with the filters so a copied link reproduces the view."""
+    wanted = {**f.to_params(), "lang": lang()}
+    for key in ("mode",):
+        if key in st.query_params:
+            wanted[key] = st.query_params[key]
+    current = _params()
+    norm = {k: (v if isinstance(v, list) else [v]) for k, v in wanted.items()}
+    if current != norm:
+        st.query_params.from_dict(wanted)
+
+
+def current_filters() -> filters.Filters:
+    """The filters set by the sidebar in this run."""
+    return st.session_state["filters"]
+
+
+def _category_name(cats: pd.DataFrame, code: str, lg: str) -> str:
+    from govdash.demo import CATEGORIES
+    for c in CATEGORIES:
+        if c[0] == code:
+            return c[1] if lg == "zh" else c[2]
+    return code
+
+
+def category_name(code: str, lg: str) -> str:
+    return _category_name(pd.DataFrame(), code, lg)
+
+
+def header(title_key: str, db: Database) -> None:
+    """Page title, the synthetic-data notice and the data-as-of time."""
+    lg = lang()
+    st.title(t(title_key, lg))
+    m = cached("meta")
+    at = cached("data_as_of")
+    if m.get("synthetic") == "true":
+        st.info(t("synthetic", lg), icon="ℹ️")
+    if at is not None:
+        st.caption(f"{t('data_as_of', lg)} {at:%Y-%m-%d %H:%M}")
+
+
+def fmt(value, indicator: str) -> str:
+    from govdash.maps import format_value
+    return format_value(value, indicator)
+
+
+def delta(now, before, indicator: str) -> str | None:
+    """Change against the previous period as text (percentage points for rates)."""
+    if now is None or before is None or any(isinstance(v, float) and math.isnan(v) for v in (now, before)):
+        return None
+    from govdash.maps import RATE_INDICATORS
+    if indicator in RATE_INDICATORS:
+        return f"{(now - before) * 100:+.1f} pp"
+    if before == 0:
+        return None
+    return f"{(now - before) / before * 100:+.1f}%"

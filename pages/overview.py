@@ -1,0 +1,42 @@
+"""Overview: headline indicators with change against the previous period, trend and town ranking."""
+
+import streamlit as st
+
+from govdash import charts, ui
+from govdash.i18n import t
+
+lang = ui.lang()
+db = ui.database()
+f = ui.current_filters()
+ui.header("page_overview", db)
+at = ui.cached("as_of")
+now = ui.cached("kpis", f, at)
+before = ui.cached("kpis", f.previous(), at)
+
+st.caption(f"{t('period', lang)}: {f.start} – {f.end} · {t('vs_previous', lang)}: {f.previous().start} – {f.previous().end}")
+keys = ["collected", "resolution_rate", "on_time_rate", "recognition_rate",
+        "satisfaction", "open", "overdue", "median_hours"]
+for row in (keys[:4], keys[4:]):
+    cols = st.columns(4)
+    for col, key in zip(cols, row):
+        inverse = key in ("open", "overdue", "median_hours")
+        col.metric(t(key, lang), ui.fmt(now.get(key), key), ui.delta(now.get(key), before.get(key), key),
+                   delta_color="inverse" if inverse else "normal", border=True)
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(f"{t('resolution_rate', lang)} · {t('collected', lang)}")
+    monthly = ui.cached("trend", f.with_(start=min(f.start, f.end.replace(day=1).replace(year=f.end.year - 1))), "month", at)
+    if monthly.empty:
+        st.info(t("no_data", lang))
+    else:
+        st.plotly_chart(charts.trend_lines(monthly, "collected", lang=lang, height=340), width="stretch")
+with right:
+    st.subheader(f"{t('town', lang)} {t('ranking', lang)} · {t('resolution_rate', lang)}")
+    stats = ui.cached("unit_stats", f, "town", at)
+    stats = stats[stats["collected"] > 0].sort_values("resolution_rate", ascending=False)
+    if stats.empty:
+        st.info(t("no_data", lang))
+    else:
+        st.plotly_chart(charts.bars(stats.head(12).assign(label=stats["name_zh"]), "label", "resolution_rate",
+                                    lang=lang, height=340), width="stretch")
