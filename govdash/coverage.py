@@ -54,6 +54,8 @@ class StreetGraph:
 
     def largest_component(self) -> StreetGraph:
         """The largest connected part, so cells never snap onto an isolated island of footways."""
+        if self.n_nodes == 0:
+            return self
         _, labels = connected_components(self.lengths, directed=False)
         keep = np.flatnonzero(labels == np.bincount(labels).argmax())
         return StreetGraph(self.node_xy[keep], sparse.csr_array(self.lengths[keep][:, keep]))

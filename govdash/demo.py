@@ -420,10 +420,8 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
         "resolved": resolved, "recognised": pd.array(recognised, dtype="boolean"), "satisfaction": satisfaction,
         "repeat_of": None, "key_difficult": False, "import_id": "demo", "updated_at": np.datetime64(AS_OF, "s"),
     })
-    out = out.sort_values("reported_at", kind="stable").reset_index(drop=True)
-    out.insert(0, "case_id", "GD" + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(9))
-    _progress(progress, 0.75, "repeats and key cases")
-    out = _mark_repeats(out)
+    out = _add_repeats(out, rng)
+    _progress(progress, 0.75, "key cases")
     # 重点难点: Pudong listed 37; flag the oldest district-tier cases of the hardest categories
     hard = out[(out["tier"] == "district") & out["category"].isin(["illegal_construction", "group_renting", "dispute"])]
     key = hard.sort_values("reported_at").index[: min(37, len(hard))]
@@ -432,14 +430,29 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
     return out
 
 
-def _mark_repeats(cases: pd.DataFrame) -> pd.DataFrame:
-    """Link a case to an earlier one of the same subcategory in the same grid within 30 days (repeat_of)."""
-    key = ["grid_id", "category", "subcategory"]
-    prev_id = cases.groupby(key, sort=False)["case_id"].shift(1)
-    prev_t = cases.groupby(key, sort=False)["reported_at"].shift(1)
-    within = (cases["reported_at"] - prev_t) <= pd.Timedelta(days=30)
-    cases["repeat_of"] = prev_id.where(within)
-    return cases
+def _add_repeats(cases: pd.DataFrame, rng, share: float = 0.012) -> pd.DataFrame:
+    """Repeat complaints: for a share of cases the root cause is not fixed and the same person
+    reports the same problem at the same spot again 2-25 days later (repeat_of links them).
+    Then sort by time and assign case ids."""
+    asof = np.datetime64(AS_OF, "s")
+    origin = np.flatnonzero(rng.random(len(cases)) < share)
+    copies = rng.integers(1, 4, len(origin))
+    src = np.repeat(origin, copies)
+    step = np.concatenate([np.arange(1, c + 1) for c in copies]) if len(copies) else np.array([], int)
+    shift = (rng.uniform(2, 12, len(src)) * step * 86400).astype("timedelta64[s]")
+    rep = cases.iloc[src].copy()
+    for col in ("reported_at", "dispatched_at", "handled_at", "closed_at", "deadline_at"):
+        rep[col] = rep[col].to_numpy().astype("datetime64[s]") + shift
+    keep = (rep["status"] == "closed").to_numpy() & (rep["closed_at"].to_numpy() <= asof)
+    rep = rep[keep]
+    rep["origin"] = src[keep]
+    out = pd.concat([cases.assign(origin=-1), rep], ignore_index=False)
+    out["row"] = out.index
+    out = out.sort_values("reported_at", kind="stable").reset_index(drop=True)
+    out.insert(0, "case_id", "GD" + pd.Series(np.arange(1, len(out) + 1)).astype(str).str.zfill(9))
+    first_id = out[out["origin"] < 0].set_index("row")["case_id"]
+    out["repeat_of"] = out["origin"].map(first_id).where(out["origin"] >= 0)
+    return out.drop(columns=["origin", "row"])
 
 
 def _survey(towns: pd.DataFrame, perf: pd.DataFrame, years: float, rng) -> pd.DataFrame:

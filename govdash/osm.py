@@ -56,7 +56,7 @@ def read_osm(path: str | os.PathLike, *, metric_crs: str | None = None,
     else:
         ways, coords = _read_xml(path)
     graph = _build(ways, coords, metric_crs or settings.load().metric_crs)
-    return graph.largest_component() if largest_only and graph.n_nodes else graph
+    return graph.largest_component() if largest_only else graph
 
 
 def _open(path: Path):

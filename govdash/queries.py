@@ -282,3 +282,120 @@ def case_points(db: Database, f: Filters, limit: int = 5000) -> pd.DataFrame:
 
 def district_outline(db: Database) -> pd.DataFrame:
     return db.execute("SELECT unit_id, geom FROM units WHERE level = 'town'")
+
+
+# --- import ---
+# Writes run on a writable connection from govdash.db.writer inside one transaction held by
+# govdash.ingest; the staged rows arrive as a registered Arrow table named `import_rows`.
+
+IMPORT_COLUMNS = ("channel", "category", "subcategory", "description", "complainant_name", "complainant_phone",
+                  "address", "lon", "lat", "grid_id", "community_id", "town_id", "reported_at", "dispatched_at",
+                  "handled_at", "closed_at", "deadline_at", "department_id", "tier", "status", "resolved",
+                  "recognised", "satisfaction", "repeat_of", "key_difficult")  # what an import may set
+IMPORT_COUNTS = ("rows_read", "inserted", "updated", "unchanged", "quarantined", "outside_units", "warnings")
+
+
+def _import_columns(columns) -> list[str]:
+    cols = [c for c in columns if c in IMPORT_COLUMNS]
+    if len(cols) != len([c for c in columns if c != "case_id"]):
+        raise ValueError(f"not importable case columns: {sorted(set(columns) - set(IMPORT_COLUMNS) - {'case_id'})}")
+    return cols
+
+
+def import_context(con) -> dict[str, pd.DataFrame]:
+    """What validation needs from the database: grid polygons, categories, departments."""
+    return {
+        "grids": con.execute("SELECT unit_id, coalesce(community_id, parent_id) AS community_id, town_id, geom "
+                             "FROM units WHERE level = 'grid' AND geom IS NOT NULL ORDER BY unit_id").df(),
+        "categories": con.execute("SELECT category, max(deadline_days) AS deadline_days "
+                                  "FROM categories GROUP BY category").df(),
+        "departments": con.execute("SELECT department_id, name_zh, name_en FROM departments").df(),
+    }
+
+
+def _diff_select(cols: list[str]) -> str:
+    changed = " OR ".join(f"r.{c} IS DISTINCT FROM c.{c}" for c in cols) or "false"
+    return (f"SELECT r.case_id, CASE WHEN c.case_id IS NULL THEN 'insert' WHEN {changed} THEN 'update' "
+            f"ELSE 'same' END AS op FROM import_rows r LEFT JOIN cases c ON c.case_id = r.case_id")
+
+
+def import_preview(con, columns) -> dict[str, int]:
+    """Count what an import would insert / update / leave unchanged (dry run; writes nothing)."""
+    df = con.execute(f"SELECT op, count(*) AS n FROM ({_diff_select(_import_columns(columns))}) GROUP BY op").df()
+    got = dict(zip(df["op"], df["n"].astype(int)))
+    return {"inserted": got.get("insert", 0), "updated": got.get("update", 0), "unchanged": got.get("same", 0)}
+
+
+def import_apply(con, import_id: str, at, columns) -> dict[str, int]:
+    """Upsert `import_rows` into cases by case_id, keeping prior images in case_versions."""
+    cols = _import_columns(columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE import_diff AS {_diff_select(cols)}")
+    counts = import_preview(con, columns)
+    vcols = ", ".join(IMPORT_COLUMNS)
+    con.execute(f"INSERT INTO case_versions (import_id, op, case_id, {vcols}, prior_import_id, prior_updated_at) "
+                f"SELECT $id, d.op, d.case_id, {', '.join('c.' + c for c in IMPORT_COLUMNS)}, c.import_id, c.updated_at "
+                f"FROM import_diff d LEFT JOIN cases c ON c.case_id = d.case_id WHERE d.op <> 'same'",
+                {"id": import_id})
+    sets = ", ".join(f"{c} = r.{c}" for c in cols)
+    con.execute(f"UPDATE cases SET {sets}, import_id = $id, updated_at = $at FROM import_rows r, import_diff d "
+                f"WHERE cases.case_id = r.case_id AND d.case_id = r.case_id AND d.op = 'update'",
+                {"id": import_id, "at": at})
+    names = ", ".join(cols)
+    con.execute(f"INSERT INTO cases (case_id, {names}, import_id, updated_at) "
+                f"SELECT r.case_id, {', '.join('r.' + c for c in cols)}, $id, $at "
+                f"FROM import_rows r JOIN import_diff d ON d.case_id = r.case_id WHERE d.op = 'insert'",
+                {"id": import_id, "at": at})
+    con.execute("DROP TABLE import_diff")
+    return counts
+
+
+def import_quarantine(con) -> None:
+    """Copy the registered `import_bad` rows (import_id, file_name, source_row, reasons, record) to quarantine."""
+    con.execute("INSERT INTO quarantine (import_id, file_name, source_row, reasons, record) "
+                "SELECT import_id, file_name, source_row, reasons, record FROM import_bad")
+
+
+def import_record(con, rec: dict) -> None:
+    """Insert one row into imports; `seq` orders imports for undo."""
+    keys = ("import_id", "kind", "file_name", "sha256", "mapping", "crs", "on_error", *IMPORT_COUNTS,
+            "started_at", "finished_at", "user_name")
+    con.execute(f"INSERT INTO imports (seq, status, {', '.join(keys)}) "
+                f"SELECT coalesce(max(seq), 0) + 1, 'loaded', {', '.join('$' + k for k in keys)} FROM imports",
+                {k: rec.get(k) for k in keys})
+
+
+def import_list(con, limit: int = 100) -> pd.DataFrame:
+    """Most recent imports first."""
+    return con.execute("SELECT * FROM imports ORDER BY seq DESC LIMIT $limit", {"limit": int(limit)}).df()
+
+
+def import_blockers(con, import_id: str) -> list[str]:
+    """Later imports, still loaded, that changed cases this import changed (undo those first)."""
+    df = con.execute("""
+        SELECT DISTINCT j.import_id, j.seq FROM case_versions v
+        JOIN case_versions w ON w.case_id = v.case_id AND w.import_id <> v.import_id
+        JOIN imports j ON j.import_id = w.import_id
+        WHERE v.import_id = $id AND j.status = 'loaded'
+          AND j.seq > (SELECT seq FROM imports WHERE import_id = $id)
+        ORDER BY j.seq DESC""", {"id": import_id}).df()
+    return df["import_id"].tolist()
+
+
+def import_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
+    """Remove the cases an import inserted and restore the prior images of those it updated."""
+    n = con.execute("SELECT count(*) FILTER (WHERE op = 'insert'), count(*) FILTER (WHERE op = 'update') "
+                    "FROM case_versions WHERE import_id = $id", {"id": import_id}).fetchone()
+    con.execute("DELETE FROM cases WHERE case_id IN "
+                "(SELECT case_id FROM case_versions WHERE import_id = $id AND op = 'insert')", {"id": import_id})
+    sets = ", ".join(f"{c} = v.{c}" for c in IMPORT_COLUMNS)
+    con.execute(f"UPDATE cases SET {sets}, import_id = v.prior_import_id, updated_at = v.prior_updated_at "
+                f"FROM case_versions v WHERE v.import_id = $id AND v.op = 'update' AND cases.case_id = v.case_id",
+                {"id": import_id})
+    con.execute("UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
+                {"id": import_id, "at": at, "user": user})
+    return {"removed": int(n[0]), "restored": int(n[1])}
+
+
+def import_status(con, import_id: str) -> str | None:
+    row = con.execute("SELECT status FROM imports WHERE import_id = $id", {"id": import_id}).fetchone()
+    return None if row is None else row[0]

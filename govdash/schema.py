@@ -106,6 +106,34 @@ CREATE TABLE IF NOT EXISTS governance_index (
     year INTEGER, subdomain VARCHAR, score DOUBLE,
     PRIMARY KEY (year, subdomain)
 );
+-- Imports (govdash.ingest): one row per loaded file; undo flips status to 'undone'.
+CREATE TABLE IF NOT EXISTS imports (
+    import_id VARCHAR PRIMARY KEY,
+    seq INTEGER,                       -- order of imports (undo goes newest first)
+    kind VARCHAR,                      -- cases
+    file_name VARCHAR, sha256 VARCHAR, mapping VARCHAR, crs VARCHAR, on_error VARCHAR,
+    rows_read INTEGER, inserted INTEGER, updated INTEGER, unchanged INTEGER,
+    quarantined INTEGER, outside_units INTEGER, warnings INTEGER,
+    started_at TIMESTAMP, finished_at TIMESTAMP, user_name VARCHAR,
+    status VARCHAR,                    -- loaded | undone
+    undone_at TIMESTAMP, undone_by VARCHAR
+);
+-- Source rows an import held back (on_error = quarantine), with why, and the row as JSON.
+CREATE TABLE IF NOT EXISTS quarantine (
+    import_id VARCHAR, file_name VARCHAR, source_row INTEGER, reasons VARCHAR, record VARCHAR
+);
+-- Prior image of every case an import inserted (op = insert: all NULL) or updated, for undo.
+CREATE TABLE IF NOT EXISTS case_versions (
+    import_id VARCHAR, op VARCHAR, case_id VARCHAR,
+    channel VARCHAR, category VARCHAR, subcategory VARCHAR, description VARCHAR,
+    complainant_name VARCHAR, complainant_phone VARCHAR, address VARCHAR,
+    lon DOUBLE, lat DOUBLE, grid_id VARCHAR, community_id VARCHAR, town_id VARCHAR,
+    reported_at TIMESTAMP, dispatched_at TIMESTAMP, handled_at TIMESTAMP, closed_at TIMESTAMP,
+    deadline_at TIMESTAMP, department_id VARCHAR, tier VARCHAR, status VARCHAR,
+    resolved BOOLEAN, recognised BOOLEAN, satisfaction DOUBLE, repeat_of VARCHAR, key_difficult BOOLEAN,
+    prior_import_id VARCHAR, prior_updated_at TIMESTAMP,
+    PRIMARY KEY (import_id, case_id)
+);
 """
 
 

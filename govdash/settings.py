@@ -45,6 +45,9 @@ class Settings:
     target_recognition: float = field(default=0.99, metadata={"doc": "Target grassroots recognition rate (share)."})
     target_dispute: float = field(default=0.95, metadata={"doc": "Target dispute resolution rate (share)."})
     target_satisfaction: float = field(default=80.0, metadata={"doc": "Target satisfaction score (0-100)."})
+    max_upload_mb: int = field(default=512,
+                               metadata={"doc": "Largest import file in MB (CLI and upload); bigger files are "
+                                                "refused before reading. 1 M cases as CSV are ~200 MB."})
 
 
 def load() -> Settings:

@@ -65,9 +65,10 @@ def test_series_are_separate_and_missing_days_count_zero():
 
 def test_min_count_guard_on_tiny_series():
     daily = pd.DataFrame({"date": pd.date_range(START, periods=84), "count": 0})
-    daily.loc[70, "count"] = 2
+    daily.loc[70, "count"] = 2  # z = (2 sqrt(2.375) - 2 sqrt(0.375)) / 1.094 = 1.70
     assert detect_spikes(daily).empty
-    assert len(detect_spikes(daily, min_count=2)) == 1
+    assert detect_spikes(daily, threshold=1.0).empty  # the count guard (5) holds
+    assert len(detect_spikes(daily, threshold=1.0, min_count=2)) == 1
 
 
 def test_needs_full_baseline_and_handles_empty_input():

@@ -1,0 +1,5 @@
+"""``python -m govdash``: the command line."""
+
+from govdash.cli import main
+
+raise SystemExit(main())

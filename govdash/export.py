@@ -1,0 +1,60 @@
+"""CSV and Excel exports with text cells neutralised against spreadsheet formula injection."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+
+# a cell starting with one of these is run as a formula by Excel / WPS / LibreOffice (OWASP CSV injection)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = r"^[=+\-@\t\r]"
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters openpyxl refuses
+_XLSX_MAX_CHARS = 32_767  # Excel's cell limit
+
+
+def safe_cell(value):
+    """Return ``value`` with a leading single quote when it is text that a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells (and column names) are safe_cell'ed; numbers and times are kept."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_string_dtype(s) or s.dtype == object:
+            if s.dtype == object:
+                out[col] = s.map(safe_cell)
+            else:
+                out[col] = s.where(~s.str.contains(_FORMULA, regex=True).fillna(False).astype(bool), "'" + s)
+    out.columns = [safe_cell(str(c)) for c in out.columns]
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV as UTF-8 with a BOM (so Excel opens Chinese text correctly), formula cells neutralised."""
+    return neutralise(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data") -> bytes:
+    """An .xlsx workbook of ``df``, formula cells neutralised, time zones dropped, over-long text cut."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            out[col] = s.dt.tz_localize(None)
+        elif pd.api.types.is_string_dtype(s) or s.dtype == object:
+            out[col] = s.map(_xlsx_text, na_action="ignore")
+    out = neutralise(out)  # after cleaning: stripping a control character may expose a leading "="
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        out.to_excel(xw, index=False, sheet_name=sheet_name[:31])
+    return buf.getvalue()
+
+
+def _xlsx_text(v):
+    return _XLSX_ILLEGAL.sub("", v)[: _XLSX_MAX_CHARS - 1] if isinstance(v, str) else v
