@@ -12,6 +12,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from scipy.special import ndtr
 
+from govdash import settings
+
 # Square bins: fixed origin south-west of Pudong in the metric CRS (EPSG:32651, metres), so a
 # bin id means the same square whatever the filter. The same formula in SQL (x, y projected):
 #   ix = floor((x - 300000) / cell_m), iy = floor((y - 3400000) / cell_m),
@@ -32,11 +34,7 @@ def _transformer(crs: str, inverse: bool) -> Transformer:
 
 
 def _metric_crs(crs: str | None) -> str:
-    if crs is not None:
-        return crs
-    from govdash import settings
-
-    return settings.load().metric_crs
+    return crs if crs is not None else settings.load().metric_crs
 
 
 def project(lon, lat, *, crs: str | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from govdash import coords, schema
+from govdash.readers import ValidationError
 
 MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "data" / "mappings"
 LOCAL_TZ = "Asia/Shanghai"  # cases store local naive times (schema.py)
@@ -34,7 +35,7 @@ _PAIR = r"^\s*[\(\[]?\s*(-?\d+(?:\.\d*)?)\s*[,;\s]\s*(-?\d+(?:\.\d*)?)\s*[\)\]]?
 _OFFSET = r"(?:[zZ]|[+-]\d\d:?\d\d)$"
 
 
-class MappingError(ValueError):
+class MappingError(ValidationError):
     """A mapping file is malformed or does not fit the source columns."""
 
 
@@ -270,6 +271,8 @@ def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None) -> M
     for fld in TEXT_FIELDS:
         if fld in src:
             out[fld] = _value_map(fld, src[fld], m)[0].astype("str")
+    if "reported_at" in src:
+        issues.append(("reported_at", "time_missing", "no reported time", src["reported_at"].isna().to_numpy(bool)))
     for fld in TIME_FIELDS:
         if fld in src:
             # typed datetime columns (Excel, Parquet) are parsed as they are, text by the formats

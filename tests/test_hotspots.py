@@ -195,12 +195,12 @@ def test_bin_counts_equal_plain_python_reference():
     got = bin_points(lon, lat, cell_m=250.0, crs=CRS)
     tr = Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
     ref = Counter()
-    for lo, la in zip(lon.tolist(), lat.tolist()):
+    for lo, la in zip(lon.tolist(), lat.tolist(), strict=True):
         if math.isnan(lo) or math.isnan(la):
             continue
         x, y = tr.transform(lo, la)
         ref[math.floor((x - BIN_ORIGIN_X_M) / 250.0) * 1_000_000 + math.floor((y - BIN_ORIGIN_Y_M) / 250.0)] += 1
-    assert dict(zip(got["bin_id"].tolist(), got["count"].tolist())) == dict(ref)
+    assert dict(zip(got["bin_id"].tolist(), got["count"].tolist(), strict=True)) == dict(ref)
     assert got["count"].sum() == 401
     # each centre lies in its own bin
     _, _, back = bin_index(got["x"], got["y"], 250.0)

@@ -1,0 +1,462 @@
+"""Import case files: map, validate, assign to grids, upsert in one transaction, record and undo."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+import duckdb
+import numpy as np
+import pandas as pd
+import shapely
+
+from govdash import coords, export, queries, schema, settings
+from govdash.db import writer
+from govdash.mapping import MappingError, Mapping, apply_mapping, detect_mapping, load_mapping
+from govdash.readers import Table, ValidationError, open_source, read_table
+
+__all__ = ["ImportReport", "ValidationError", "MappingError", "import_cases", "list_imports", "undo_import",
+           "check_rows", "assign_units", "run_import"]
+
+DEFAULT_BBOX = (121.42, 30.82, 122.02, 31.45)  # Pudong, WGS-84 degrees: used when the DB has no units
+BBOX_MARGIN = 0.01        # degrees (~1 km) around the units' extent still counted as in the district
+MAX_TEXT = 32_768          # characters allowed in one text field
+PLACEHOLDER_MIN = 20       # a coordinate shared by more than max(20, 1 % of rows) is a placeholder
+VALUE_CHARS = 200          # characters of a value shown in a report
+REPORT_COLUMNS = ["file", "row", "field", "value", "reason", "rule"]
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, dry run / rejected, would do). Counts are source rows."""
+
+    file: str
+    sha256: str
+    mapping: str
+    on_error: str
+    status: str = "rejected"     # loaded | rejected | dry_run
+    import_id: str | None = None
+    rows: int = 0                # rows read, malformed ones included
+    failed: int = 0              # rows with at least one error
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0         # failed rows kept in the quarantine table (on_error='quarantine')
+    outside_units: int = 0       # loaded cases inside the district but in no grid polygon (NULL unit ids)
+    errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPORT_COLUMNS))
+    warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPORT_COLUMNS))
+    quarantine_csv: str | None = None
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when every row was valid."""
+        return self.failed == 0
+
+    def summary(self) -> str:
+        """One line for people."""
+        head = {"loaded": f"import {self.import_id}", "dry_run": "dry run", "rejected": "rejected"}[self.status]
+        return (f"{head}: {self.file}: {self.rows} rows, {self.failed} with errors; inserted {self.inserted}, "
+                f"updated {self.updated}, unchanged {self.unchanged}, quarantined {self.quarantined}, "
+                f"outside every grid {self.outside_units}; {len(self.warnings)} warnings ({self.seconds:.1f} s)")
+
+
+def _now() -> datetime:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, microsecond=0)
+
+
+# --- validation and assignment (pure: arrays and frames in, masks out) ---
+
+def _geoms(grids: pd.DataFrame) -> np.ndarray:
+    """Grid polygons from WKB (DuckDB returns BLOBs as bytearray) or shapely geometries."""
+    g = grids["geom"].to_numpy(dtype=object)
+    if len(g) and not isinstance(g[0], shapely.Geometry):
+        g = shapely.from_wkb([bytes(b) for b in g])
+    return np.asarray(g, dtype=object)
+
+
+def _bbox(grids: pd.DataFrame) -> tuple[float, float, float, float]:
+    if grids.empty:
+        return DEFAULT_BBOX
+    x0, y0, x1, y1 = shapely.total_bounds(_geoms(grids))
+    return x0, y0, x1, y1
+
+
+def check_rows(cases: pd.DataFrame, *, bbox: tuple[float, float, float, float] = DEFAULT_BBOX,
+               known_categories: set[str] | frozenset[str] = frozenset(),
+               rows: np.ndarray | None = None) -> list[tuple[str, str, object, np.ndarray]]:
+    """Row rules on mapped cases (lon/lat WGS-84): returns (field, rule, reason, mask) per rule.
+
+    ``reason`` is a string or a Series of per-row strings; ``rows`` are the rows' numbers in the file
+    (default 1, 2, ...). An empty ``known_categories`` skips that rule.
+    """
+    n = len(cases)
+    rows = np.arange(1, n + 1) if rows is None else np.asarray(rows)
+    out: list[tuple[str, str, object, np.ndarray]] = []
+    ids = cases["case_id"] if "case_id" in cases else pd.Series(np.nan, index=cases.index, dtype="str")
+    out.append(("case_id", "id_missing", "no case id", ids.isna().to_numpy(bool)))
+    dup = (ids.duplicated(keep="first") & ids.notna()).to_numpy(bool)
+    if dup.any():
+        first = pd.Series(rows, index=cases.index).groupby(ids.to_numpy()).transform("first")
+        out.append(("case_id", "id_duplicate", "duplicate id (first at row " + first.astype(str) + ")", dup))
+    rep = cases["reported_at"]
+    if "closed_at" in cases:
+        out.append(("closed_at", "closed_before_reported", "closed before it was reported",
+                    (cases["closed_at"] < rep).fillna(False).to_numpy(bool)))
+    for col in cases.columns:
+        if pd.api.types.is_string_dtype(cases[col]):
+            out.append((col, "field_too_long", f"longer than {MAX_TEXT} characters",
+                        (cases[col].str.len() > MAX_TEXT).fillna(False).to_numpy(bool)))
+    if known_categories and "category" in cases:
+        cat = cases["category"]
+        out.append(("category", "category_unknown", "category not in the catalogue",
+                    (cat.notna() & ~cat.isin(list(known_categories))).to_numpy(bool)))
+    lon, lat = cases["lon"].to_numpy(float), cases["lat"].to_numpy(float)
+    x0, y0, x1, y1 = bbox[0] - BBOX_MARGIN, bbox[1] - BBOX_MARGIN, bbox[2] + BBOX_MARGIN, bbox[3] + BBOX_MARGIN
+    valid = np.isfinite(lon) & np.isfinite(lat)
+    with np.errstate(invalid="ignore"):
+        inside = valid & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+        swapped = valid & ~inside & (lat >= x0) & (lat <= x1) & (lon >= y0) & (lon <= y1)
+    out.append(("coords", "coords_swapped", "latitude and longitude swapped", swapped))
+    out.append(("coords", "coords_outside", "outside the district", valid & ~inside & ~swapped))
+    if inside.any():
+        kx = np.round(np.where(inside, lon, 0.0) * 1e6).astype(np.int64)
+        ky = np.round(np.where(inside, lat, 0.0) * 1e6).astype(np.int64)
+        key = np.where(inside, kx * 400_000_000 + ky, -1)  # ky < 1e8: the pair packs into one int64
+        _, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
+        per_row = counts[inv]
+        limit = max(PLACEHOLDER_MIN, int(0.01 * n))
+        ph = inside & (per_row > limit)
+        out.append(("coords", "coords_placeholder",
+                    "same coordinate in " + pd.Series(per_row, index=cases.index).astype(str) + " rows (a placeholder?)",
+                    ph))
+    return out
+
+
+def assign_units(lon: np.ndarray, lat: np.ndarray, grids: pd.DataFrame) -> pd.DataFrame:
+    """Grid / community / town of each WGS-84 point by point-in-polygon (STRtree); NULL where in no grid.
+
+    A point on a shared edge goes to the first grid by unit_id.
+    """
+    n = len(lon)
+    out = pd.DataFrame({"grid_id": pd.Series([None] * n, dtype="str"),
+                        "community_id": pd.Series([None] * n, dtype="str"),
+                        "town_id": pd.Series([None] * n, dtype="str")})
+    ok = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    if grids.empty or ok.size == 0:
+        return out
+    tree = shapely.STRtree(_geoms(grids))
+    pi, gi = tree.query(shapely.points(lon[ok], lat[ok]), predicate="intersects")
+    order = np.lexsort((gi, pi))
+    pi, gi = pi[order], gi[order]
+    first = np.r_[True, pi[1:] != pi[:-1]] if pi.size else np.zeros(0, bool)
+    rows, hit = ok[pi[first]], gi[first]
+    for col, src in (("grid_id", "unit_id"), ("community_id", "community_id"), ("town_id", "town_id")):
+        vals = out[col].to_numpy(dtype=object)
+        vals[rows] = grids[src].to_numpy(dtype=object)[hit]
+        out[col] = pd.Series(vals, dtype="str")
+    return out
+
+
+def _report(issues, src: dict, m: Mapping, rows: np.ndarray, file: str) -> pd.DataFrame:
+    parts = []
+    for fld, rule, reason, mask in issues:
+        idx = np.flatnonzero(mask)
+        if idx.size == 0:
+            continue
+        value = src.get(fld)
+        value = (value.iloc[idx].astype("str").str.slice(0, VALUE_CHARS).to_numpy(dtype=object)
+                 if value is not None else np.full(idx.size, None, dtype=object))
+        why = reason.iloc[idx].to_numpy(dtype=object) if isinstance(reason, pd.Series) else reason
+        if fld == "coords":
+            label = "/".join(str(v) for k, v in m.coords.items() if k in {"lon", "lat", "pair"}) or "coords"
+        else:
+            label = m.columns.get(fld, fld)
+        parts.append(pd.DataFrame({"file": file, "row": rows[idx], "field": label, "value": value,
+                                   "reason": why, "rule": rule}))
+    if not parts:
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+    return pd.concat(parts, ignore_index=True).sort_values(["row", "field"], kind="stable", ignore_index=True)
+
+
+# --- the import ---
+
+@contextmanager
+def _connect(db_path, dry_run: bool):
+    if not dry_run:
+        with writer(db_path) as con:
+            yield con
+        return
+    exists = Path(db_path).is_file()
+    con = duckdb.connect(str(db_path) if exists else ":memory:", read_only=exists)
+    try:
+        if not exists:
+            schema.create(con)
+        yield con
+    finally:
+        con.close()
+
+
+def _stage(cases: pd.DataFrame, keep: np.ndarray, units: pd.DataFrame, ctx: dict) -> pd.DataFrame:
+    """The rows to load: mapped columns, unit ids, resolved department ids, default deadlines."""
+    stage = cases.loc[keep].reset_index(drop=True)
+    for col in units.columns:
+        stage[col] = units[col].to_numpy()[keep]
+    deps = ctx["departments"]
+    if "department_id" in stage and not deps.empty:  # names (承办单位) to ids
+        lut = {}
+        for col in ("name_en", "name_zh", "department_id"):
+            lut.update({str(k).lower(): v for k, v in zip(deps[col], deps["department_id"]) if pd.notna(k)})
+        hit = stage["department_id"].str.lower().map(lut)
+        stage["department_id"] = hit.where(hit.notna(), stage["department_id"]).astype("str")
+    cats = ctx["categories"].dropna(subset=["deadline_days"])
+    if "category" in stage and not cats.empty:  # a deadline from the catalogue where the file has none
+        days = stage["category"].map(dict(zip(cats["category"], cats["deadline_days"]))).astype(float)
+        due = stage["reported_at"] + pd.to_timedelta(days, unit="D")
+        stage["deadline_at"] = stage["deadline_at"].fillna(due) if "deadline_at" in stage else due
+    if "deadline_at" in stage:
+        stage["deadline_at"] = stage["deadline_at"].astype("datetime64[us]")
+    return stage
+
+
+def import_cases(db_path: str | os.PathLike, file, *, mapping: str | Path | Mapping | None = None,
+                 crs: str | None = None, encoding: str | None = None, on_error: str = "reject",
+                 dry_run: bool = False, user: str | None = None, progress: Progress | None = None,
+                 name: str | None = None, max_mb: float | None = None,
+                 quarantine_dir: str | os.PathLike | None = None) -> ImportReport:
+    """Import a case file into the ``cases`` table of ``db_path``.
+
+    Parameters
+    ----------
+    file : path, bytes or binary file object (an upload; ``name`` names it)
+    mapping : a Mapping, a TOML path or shipped name; None picks the shipped one fitting the columns
+    crs : overrides the mapping's coordinate CRS: 'wgs84' | 'gcj02' | 'bd09' | 'EPSG:n'
+    encoding : text encoding; None detects UTF-8 (with or without BOM), UTF-16 (BOM) or GBK/GB18030
+    on_error : 'reject' loads nothing when any row fails; 'quarantine' loads the valid rows and keeps
+        the others with their reasons in the ``quarantine`` table and a CSV in ``quarantine_dir``
+        (default: a ``quarantine`` folder beside the database)
+    dry_run : validate and count, write nothing
+    max_mb : size limit in MB (default settings.max_upload_mb); bigger files are refused unread
+
+    Raises ValidationError (or its subclass MappingError) when the file as a whole cannot be imported.
+    All writes happen in one transaction: on any failure the database is left exactly as it was.
+    """
+    t0 = time.perf_counter()
+    if on_error not in {"reject", "quarantine"}:
+        raise ValueError("on_error is 'reject' or 'quarantine'")
+    if crs is not None:
+        try:
+            crs = coords.normalise_crs(crs)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+    say = progress or (lambda frac, text: None)
+    limit_mb = settings.load().max_upload_mb if max_mb is None else max_mb
+    src = open_source(file, name=name, max_bytes=int(limit_mb * 2**20))
+    say(0.02, "reading")
+    table: Table = read_table(src, encoding=encoding, max_bytes=int(limit_mb * 2**20))
+    if isinstance(mapping, Mapping):
+        m = mapping
+    elif mapping is None:
+        m = detect_mapping(table.frame.columns) if len(table.frame.columns) else load_mapping("govdash")
+    else:
+        m = load_mapping(mapping)
+    say(0.30, "mapping")
+    mapped = apply_mapping(table.frame, m, crs=crs)
+    rep = ImportReport(file=src.name, sha256=src.sha256, mapping=m.name, on_error=on_error,
+                       rows=len(table.frame) + len(table.malformed))
+    if mapped.absent:
+        rep.notes.append(f"mapped columns not in the file (left empty): {', '.join(mapped.absent)}")
+    with _connect(db_path, dry_run) as con:
+        ctx = queries.import_context(con)
+        ctx["grids"]["geom"] = _geoms(ctx["grids"])  # parse the WKB once
+        say(0.45, "validating")
+        known = set(ctx["categories"]["category"]) or {v for v in m.values.get("category", {}).values()}
+        issues = mapped.issues + check_rows(mapped.cases, bbox=_bbox(ctx["grids"]), known_categories=known,
+                                             rows=table.rows)
+        errs = [i for i in issues if i[1] not in m.warn]
+        warns = [i for i in issues if i[1] in m.warn]
+        bad = np.zeros(len(mapped.cases), bool)
+        for *_, mask in errs:
+            bad |= mask
+        rep.errors = _report(errs, mapped.raw, m, table.rows, src.name)
+        if len(table.malformed):
+            mal = table.malformed.assign(file=src.name, field="", rule="row_malformed")[REPORT_COLUMNS]
+            rep.errors = pd.concat([mal, rep.errors], ignore_index=True)
+        rep.failed = int(bad.sum()) + len(table.malformed)
+        say(0.55, "assigning grids")
+        keep = ~bad
+        units = assign_units(mapped.cases["lon"].to_numpy(float), mapped.cases["lat"].to_numpy(float),
+                             ctx["grids"])
+        located = np.isfinite(mapped.cases["lon"].to_numpy(float))
+        outside = keep & located & units["grid_id"].isna().to_numpy(bool)
+        warns.append(("coords", "outside_units", "in the district but in no grid: kept with empty unit ids",
+                      outside))
+        rep.warnings = _report(warns, mapped.raw, m, table.rows, src.name)
+        rep.outside_units = int(outside.sum())
+        if rep.failed and on_error == "reject":
+            rep.seconds = time.perf_counter() - t0
+            return rep
+        stage = _stage(mapped.cases, keep, units, ctx)
+        columns = [c for c in stage.columns if c != "case_id"]
+        con.register("import_rows", stage)
+        try:
+            if dry_run:
+                for k, v in queries.import_preview(con, columns).items():
+                    setattr(rep, k, v)
+                rep.status = "dry_run"
+                rep.seconds = time.perf_counter() - t0
+                return rep
+            say(0.70, "writing")
+            _write(con, rep, stage, columns, table, mapped, bad, src, m, crs, user, t0, db_path, quarantine_dir)
+        finally:
+            con.unregister("import_rows")
+    say(1.0, "done")
+    return rep
+
+
+def _write(con, rep, stage, columns, table, mapped, bad, src, m, crs, user, t0, db_path, quarantine_dir):
+    """Everything that changes the database, in one transaction."""
+    started = _now()
+    import_id = f"imp-{started:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    prior = con.execute("SELECT import_id FROM imports WHERE sha256 = $h AND status = 'loaded' ORDER BY seq",
+                        {"h": src.sha256}).fetchall()
+    csv_path = None
+    con.execute("BEGIN TRANSACTION")
+    try:
+        counts = queries.import_apply(con, import_id, started, columns)
+        for k, v in counts.items():
+            setattr(rep, k, v)
+        if rep.failed:
+            quarantined = _quarantine_rows(table, mapped, bad, rep.errors, import_id, src.name)
+            con.register("import_bad", quarantined)
+            try:
+                queries.import_quarantine(con)
+            finally:
+                con.unregister("import_bad")
+            rep.quarantined = len(quarantined)
+            qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
+            qdir.mkdir(parents=True, exist_ok=True)
+            csv_path = qdir / f"{import_id}.csv"
+            csv_path.write_bytes(export.to_csv_bytes(_quarantine_csv(table, bad, rep.errors)))
+        rep.import_id, rep.status = import_id, "loaded"
+        rep.seconds = time.perf_counter() - t0
+        queries.import_record(con, {
+            "import_id": import_id, "kind": "cases", "file_name": src.name, "sha256": src.sha256,
+            "mapping": m.name, "crs": crs or m.coords.get("crs"), "on_error": rep.on_error,
+            "rows_read": rep.rows, "inserted": rep.inserted, "updated": rep.updated, "unchanged": rep.unchanged,
+            "quarantined": rep.quarantined, "outside_units": rep.outside_units, "warnings": len(rep.warnings),
+            "started_at": started, "finished_at": _now(), "user_name": user})
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        if csv_path is not None:
+            csv_path.unlink(missing_ok=True)
+        rep.import_id, rep.status, rep.quarantine_csv = None, "rejected", None
+        raise
+    rep.quarantine_csv = str(csv_path) if csv_path else None
+    if prior:
+        rep.notes.append(f"the same file was imported before as {', '.join(r[0] for r in prior)}")
+
+
+def _reasons(errors: pd.DataFrame) -> pd.Series:
+    return (errors["field"].astype(str).where(errors["field"] != "", "row") + ": " + errors["reason"].astype(str)
+            ).groupby(errors["row"].to_numpy()).agg("; ".join)
+
+
+def _quarantine_rows(table: Table, mapped, bad: np.ndarray, errors: pd.DataFrame, import_id: str,
+                     file_name: str) -> pd.DataFrame:
+    """One quarantine row per failed source row: its reasons and the row itself as JSON."""
+    why = _reasons(errors)
+    frame = table.frame.loc[bad]
+    records = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+    recs = records.splitlines() if len(frame) else []
+    mal = table.malformed
+    out = pd.DataFrame({
+        "source_row": np.r_[table.rows[bad], mal["row"].to_numpy(dtype=np.int64)],
+        "record": recs + [pd.Series({"text": v}).to_json(force_ascii=False) for v in mal["value"]],
+    })
+    out["reasons"] = out["source_row"].map(why).fillna("")
+    out["import_id"], out["file_name"] = import_id, file_name
+    return out
+
+
+def _quarantine_csv(table: Table, bad: np.ndarray, errors: pd.DataFrame) -> pd.DataFrame:
+    """The failed source rows as they were, with `_row` and `_reasons` in front (fix and re-import)."""
+    why = _reasons(errors)
+    frame = table.frame.loc[bad].copy()
+    frame.insert(0, "_row", table.rows[bad])
+    mal = table.malformed.rename(columns={"row": "_row", "value": "_text"})[["_row", "_text"]]
+    out = pd.concat([frame, mal], ignore_index=True) if len(mal) else frame
+    out.insert(1, "_reasons", out["_row"].map(why).fillna(""))
+    return out
+
+
+def list_imports(db_path: str | os.PathLike, limit: int = 100) -> pd.DataFrame:
+    """Recorded imports, newest first."""
+    with _connect(db_path, dry_run=True) as con:
+        return queries.import_list(con, limit)
+
+
+def undo_import(db_path: str | os.PathLike, import_id: str, *, user: str | None = None) -> dict[str, int]:
+    """Undo a loaded import in one transaction: remove the cases it inserted, restore those it updated.
+
+    Refused (ValidationError) while a later, still-loaded import changed the same cases: undo that first.
+    """
+    with writer(db_path) as con:
+        status = queries.import_status(con, import_id)
+        if status is None:
+            raise ValidationError(f"no import {import_id!r}")
+        if status != "loaded":
+            raise ValidationError(f"import {import_id} is already {status}")
+        later = queries.import_blockers(con, import_id)
+        if later:
+            raise ValidationError(f"later imports changed the same cases; undo them first: {', '.join(later)}")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            out = queries.import_undo(con, import_id, _now(), user)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return out
+
+
+def run_import(args) -> int:
+    """CLI body of ``python -m govdash import cases FILE`` (argparse namespace: kind, file, db, mapping,
+    crs, encoding, on_error, dry_run, user); prints the report, returns the exit code."""
+    if getattr(args, "kind", "cases") != "cases":
+        print(f"importing {args.kind} is not implemented yet", file=sys.stderr)
+        return 2
+
+    def bar(frac: float, text: str) -> None:
+        filled = int(frac * 30)
+        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {frac:4.0%} {text:<20}", end="", file=sys.stderr, flush=True)
+
+    try:
+        rep = import_cases(args.db or settings.load().db, args.file, mapping=args.mapping, crs=args.crs,
+                           encoding=args.encoding, on_error=args.on_error or "reject", dry_run=args.dry_run,
+                           user=getattr(args, "user", None) or os.environ.get("USER"), progress=bar)
+    except ValidationError as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return 2
+    print(file=sys.stderr)
+    print(rep.summary())
+    for note in rep.notes:
+        print(f"note: {note}")
+    for title, df in (("errors", rep.errors), ("warnings", rep.warnings)):
+        if len(df):
+            print(f"{title} (first 20 of {len(df)}):")
+            print(df.head(20).to_string(index=False, max_colwidth=60))
+    if rep.quarantine_csv:
+        print(f"quarantined rows: {rep.quarantine_csv}")
+    return 0 if rep.status in {"loaded", "dry_run"} else 1
