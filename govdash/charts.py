@@ -52,6 +52,10 @@ def bars(df: pd.DataFrame, x: str, y: str, *, lang: str = "zh", height: int = 38
     else:
         fig = go.Figure(go.Bar(x=df[x], y=df[y] * scale, marker_color=color))
         fig.update_yaxes(title=t(y, lang) + (" (%)" if scale == 100 else ""))
+    if scale == 100 and len(df) and df[y].notna().any():
+        # rates cluster near 100 %: start the axis just below the lowest bar so differences show
+        lo = max(0.0, float(df[y].min()) * 100 - 1.0)
+        (fig.update_xaxes if horizontal else fig.update_yaxes)(range=[lo, 100])
     return style(fig, height=height)
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from govdash import coords, export, queries, schema, settings
@@ -175,14 +176,19 @@ def _report(issues, src: dict, m: Mapping, rows: np.ndarray, file: str) -> pd.Da
         if idx.size == 0:
             continue
         value = src.get(fld)
-        value = (value.iloc[idx].astype("str").str.slice(0, VALUE_CHARS).to_numpy(dtype=object)
-                 if value is not None else np.full(idx.size, None, dtype=object))
+        if value is None:
+            shown = np.full(idx.size, None, dtype=object)
+        else:
+            sub = value.iloc[idx].astype("str")
+            if isinstance(sub, pd.DataFrame):  # lon and lat columns
+                sub = sub.iloc[:, 0].fillna("") + ", " + sub.iloc[:, 1].fillna("")
+            shown = sub.str.slice(0, VALUE_CHARS).to_numpy(dtype=object)
         why = reason.iloc[idx].to_numpy(dtype=object) if isinstance(reason, pd.Series) else reason
         if fld == "coords":
             label = "/".join(str(v) for k, v in m.coords.items() if k in {"lon", "lat", "pair"}) or "coords"
         else:
             label = m.columns.get(fld, fld)
-        parts.append(pd.DataFrame({"file": file, "row": rows[idx], "field": label, "value": value,
+        parts.append(pd.DataFrame({"file": file, "row": rows[idx], "field": label, "value": shown,
                                    "reason": why, "rule": rule}))
     if not parts:
         return pd.DataFrame(columns=REPORT_COLUMNS)
@@ -308,7 +314,7 @@ def import_cases(db_path: str | os.PathLike, file, *, mapping: str | Path | Mapp
             return rep
         stage = _stage(mapped.cases, keep, units, ctx)
         columns = [c for c in stage.columns if c != "case_id"]
-        con.register("import_rows", stage)
+        con.register("import_rows", pa.Table.from_pandas(stage, preserve_index=False))  # zero-copy scans
         try:
             if dry_run:
                 for k, v in queries.import_preview(con, columns).items():

@@ -31,6 +31,7 @@ RULES = ("id_missing", "id_duplicate", "time_missing", "time_unparsable", "close
          "row_malformed")
 _TRUE = {"1", "true", "t", "yes", "y", "是", "已解决", "解决"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "未解决"}
+NULL_TOKENS = ("nan", "null", "none", "na", "n/a", "#n/a", "nat", "-")
 _PAIR = r"^\s*[\(\[]?\s*(-?\d+(?:\.\d*)?)\s*[,;\s]\s*(-?\d+(?:\.\d*)?)\s*[\)\]]?\s*$"
 _OFFSET = r"(?:[zZ]|[+-]\d\d:?\d\d)$"
 
@@ -173,6 +174,16 @@ def as_text(s: pd.Series) -> pd.Series:
     return t.where(s.notna() & (t != ""))
 
 
+def _typed(s: pd.Series) -> bool:
+    """A numeric, boolean or datetime column (not text that needs parsing)."""
+    return (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)) and s.dtype != object
+
+
+def _drop_null_tokens(text: pd.Series) -> pd.Series:
+    """'nan', 'null', 'N/A'... mean no value in a number, time, flag or coordinate column."""
+    return text.where(~text.str.lower().isin(NULL_TOKENS))
+
+
 def _cell_text(v) -> str:
     if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
         return str(int(v))
@@ -234,7 +245,7 @@ class Mapped:
     """Result of applying a mapping: typed case columns, the source text behind them, and row issues."""
 
     cases: pd.DataFrame
-    raw: dict[str, pd.Series]                     # case field -> source text (for the report's value)
+    raw: dict[str, pd.Series | pd.DataFrame]  # case field -> source values (the report's value); coords: lon, lat
     issues: list[tuple[str, str, str, np.ndarray]]  # (field, rule, reason, bool mask over rows)
     absent: list[str] = field(default_factory=list)  # optional mapped columns the file lacks
 
@@ -265,7 +276,13 @@ def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None) -> M
     issues: list[tuple[str, str, str, np.ndarray]] = []
     for fld in CASE_FIELDS:
         if fld in m.columns and m.columns[fld] in raw.columns:
-            src[fld] = as_text(raw[m.columns[fld]])
+            col = raw[m.columns[fld]]
+            if fld not in TEXT_FIELDS and fld != "status" and _typed(col):
+                src[fld] = col  # numbers, flags and times already typed (Parquet, Excel) stay so
+            else:
+                src[fld] = as_text(col)
+                if fld not in TEXT_FIELDS and fld != "status":
+                    src[fld] = _drop_null_tokens(src[fld])
         elif fld in m.constants:
             src[fld] = pd.Series(str(m.constants[fld]), index=raw.index, dtype="str")
     for fld in TEXT_FIELDS:
@@ -275,25 +292,28 @@ def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None) -> M
         issues.append(("reported_at", "time_missing", "no reported time", src["reported_at"].isna().to_numpy(bool)))
     for fld in TIME_FIELDS:
         if fld in src:
-            # typed datetime columns (Excel, Parquet) are parsed as they are, text by the formats
-            given = raw[m.columns[fld]] if m.columns.get(fld) in raw.columns else src[fld]
-            out[fld] = parse_times(given, m.time_formats[fld], m.timezone, m.dayfirst)
+            out[fld] = parse_times(src[fld], m.time_formats[fld], m.timezone, m.dayfirst)
             bad = (src[fld].notna() & out[fld].isna()).to_numpy(bool)
             issues.append((fld, "time_unparsable", "time not readable with the mapping's format", bad))
     for fld in NUMBER_FIELDS:
-        if fld in src:
+        if fld in src and _typed(src[fld]):
+            out[fld] = src[fld].astype(float)
+        elif fld in src:
             mapped, _ = _value_map(fld, src[fld], m)
             out[fld] = pd.to_numeric(mapped, errors="coerce").astype(float)
             bad = (src[fld].notna() & out[fld].isna()).to_numpy(bool)
             issues.append((fld, "value_invalid", "not a number", bad))
     for fld in BOOL_FIELDS:
-        if fld in src:
-            mapped, was = _value_map(fld, src[fld], m)
-            parsed = _parse_bool(src[fld])
+        if fld in src and pd.api.types.is_bool_dtype(src[fld]):
+            out[fld] = src[fld].astype("boolean")
+        elif fld in src:
+            text = as_text(src[fld])  # 1/0 from a numeric column
+            mapped, was = _value_map(fld, text, m)
+            parsed = _parse_bool(text)
             if was.any():
                 parsed[was.to_numpy(bool)] = mapped[was].astype(bool).to_numpy()
             out[fld] = parsed
-            bad = (src[fld].notna() & parsed.isna()).to_numpy(bool)
+            bad = (text.notna() & parsed.isna()).to_numpy(bool)
             issues.append((fld, "value_invalid", "not a yes/no value", bad))
     _apply_status(out, src, m, issues)
     lon, lat, craw = _coords(raw, m, crs, issues)
@@ -338,16 +358,18 @@ def _coords(raw: pd.DataFrame, m: Mapping, crs: str | None, issues: list):
     if any(c.get(k) is not None and c[k] not in raw.columns for k in ("pair", "lon", "lat")):
         c = {}  # the file lacks the coordinate columns: every row reports coords_missing
     if "pair" in c:
-        text = as_text(raw[c["pair"]])
+        text = _drop_null_tokens(as_text(raw[c["pair"]]))
         parts = text.str.extract(_PAIR)
         a, b = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
         x, y = (b, a) if c.get("order", "latlon") == "latlon" else (a, b)
-        shown = text
+        shown, present = text, text.notna()
     elif "lon" in c:
-        tx, ty = as_text(raw[c["lon"]]), as_text(raw[c["lat"]])
+        cx, cy = raw[c["lon"]], raw[c["lat"]]
+        tx = cx if _typed(cx) else _drop_null_tokens(as_text(cx))
+        ty = cy if _typed(cy) else _drop_null_tokens(as_text(cy))
         x, y = pd.to_numeric(tx, errors="coerce"), pd.to_numeric(ty, errors="coerce")
         present = tx.notna() | ty.notna()
-        shown = (tx.fillna("") + ", " + ty.fillna("")).where(present)
+        shown = pd.DataFrame({"lon": tx, "lat": ty})  # joined into "lon, lat" only for reported rows
     else:
         nan = np.full(n, np.nan)
         issues.append(("coords", "coords_missing", "no coordinate columns in the mapping or the file", np.ones(n, bool)))
@@ -355,7 +377,7 @@ def _coords(raw: pd.DataFrame, m: Mapping, crs: str | None, issues: list):
     x = x.to_numpy(dtype=float, na_value=np.nan)
     y = y.to_numpy(dtype=float, na_value=np.nan)
     finite = np.isfinite(x) & np.isfinite(y)
-    present = shown.notna().to_numpy(bool)
+    present = present.to_numpy(bool)
     issues.append(("coords", "coords_missing", "no coordinates", ~present))
     issues.append(("coords", "coords_invalid", "coordinates not numbers", present & ~finite))
     zero = finite & (x == 0) & (y == 0)

@@ -131,8 +131,7 @@ CREATE TABLE IF NOT EXISTS case_versions (
     reported_at TIMESTAMP, dispatched_at TIMESTAMP, handled_at TIMESTAMP, closed_at TIMESTAMP,
     deadline_at TIMESTAMP, department_id VARCHAR, tier VARCHAR, status VARCHAR,
     resolved BOOLEAN, recognised BOOLEAN, satisfaction DOUBLE, repeat_of VARCHAR, key_difficult BOOLEAN,
-    prior_import_id VARCHAR, prior_updated_at TIMESTAMP,
-    PRIMARY KEY (import_id, case_id)
+    prior_import_id VARCHAR, prior_updated_at TIMESTAMP   -- one row per (import_id, case_id)
 );
 """
 
