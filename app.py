@@ -6,13 +6,20 @@ from govdash import ui
 from govdash.i18n import t
 from govdash.settings import PROJECT_ROOT
 
-st.set_page_config(page_title="govdash", page_icon=str(PROJECT_ROOT / "data" / "icon.png"), layout="wide")
+st.set_page_config(page_title="govdash", page_icon=str(PROJECT_ROOT / "data" / "icon.png"), layout="wide",
+                   initial_sidebar_state="collapsed" if ui.wall_mode() else "auto")
 lang = ui.lang()
+if ui.wall_mode():  # the wall screen: one hidden page, no sidebar, no filter bar; its state is the URL
+    st.navigation([st.Page("pages/wall.py", title=t("app_title", lang), url_path="wall", default=True)],
+                  position="hidden").run()
+    st.stop()
 pages = [
     st.Page("pages/overview.py", title=t("page_overview", lang), url_path="overview", default=True),
     st.Page("pages/grid_map.py", title=t("page_map", lang), url_path="map"),
     st.Page("pages/heatmap.py", title=t("page_heatmap", lang), url_path="heatmap"),
     st.Page("pages/trends.py", title=t("page_trends", lang), url_path="trends"),
+    st.Page("pages/rankings.py", title=t("page_rankings", lang), url_path="rankings"),
+    st.Page("pages/lifecycle.py", title=t("page_lifecycle", lang), url_path="lifecycle"),
     st.Page("pages/coverage.py", title=t("page_coverage", lang), url_path="coverage"),
     st.Page("pages/cases.py", title=t("page_cases", lang), url_path="cases"),
 ]

@@ -15,6 +15,15 @@ def _db_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", default=None, help="DuckDB file (default: GOVDASH_DB or data/govdash.duckdb)")
 
 
+def _day(text: str) -> str:
+    """argparse type: a YYYY-MM-DD day, checked here so a typo is a usage error, not a traceback."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+    return text
+
+
 def _open(path: str | None):
     from govdash.db import Database
     return Database(path or settings.load().db)
@@ -92,8 +101,8 @@ def parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
     k = sub.add_parser("kpi", help="print headline indicators for a filter")
     _db_arg(k)
-    k.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (default: first case)")
-    k.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (default: last case)")
+    k.add_argument("--from", dest="date_from", type=_day, help="first day, YYYY-MM-DD (default: first case)")
+    k.add_argument("--to", dest="date_to", type=_day, help="last day, YYYY-MM-DD (default: last case)")
     k.add_argument("--town", nargs="*", help="street/town names or codes")
     k.add_argument("--category", nargs="*", help="category codes")
     k.add_argument("--json", action="store_true", help="print JSON")

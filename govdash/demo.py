@@ -251,10 +251,10 @@ def _catalogue(stations: pd.DataFrame, rng) -> tuple[pd.DataFrame, pd.DataFrame]
 def _daily_weights(days: pd.DatetimeIndex, peak_month: int, amp: float) -> np.ndarray:
     """Relative case volume per day for one category: growth, seasonal cycle, weekday cycle."""
     t = (days - days[0]).days.to_numpy() / 365.25
-    doy = days.dayofyear.to_numpy()
+    doy = days.day_of_year.to_numpy()
     peak = (peak_month - 0.5) * 30.4
     seasonal = 1 + amp * np.cos(2 * np.pi * (doy - peak) / 365.25)
-    weekday = np.where(days.dayofweek.to_numpy() >= 5, 0.72, 1.0)
+    weekday = np.where(days.day_of_week.to_numpy() >= 5, 0.72, 1.0)
     # spring festival lull (~late January / February)
     lull = np.where(((days.month == 2) & (days.day < 12)), 0.6, 1.0)
     return (1 + 0.08 * t) * seasonal * weekday * lull

@@ -273,10 +273,10 @@ def _stations(towns, communities, cells, seats, rng) -> pd.DataFrame:
         if com.unit_id not in top.index:
             xy = np.array(com.geom.representative_point().coords[0])
         else:
-            xy = top.loc[com.unit_id, ["x", "y"]].to_numpy(float) + rng.uniform(-30, 30, 2)
+            xy = _jitter(top.loc[com.unit_id, ["x", "y"]].to_numpy(float), com.geom, rng)
         rows.append(_station_row(f"S{com.unit_id}", f"{com.name_zh}家门口服务站", "doorstep", com, xy, rng))
         if com.unit_id in extra and com.unit_id in second.index:
-            xy2 = second.loc[com.unit_id, ["x", "y"]].to_numpy(float) + rng.uniform(-30, 30, 2)
+            xy2 = _jitter(second.loc[com.unit_id, ["x", "y"]].to_numpy(float), com.geom, rng)
             rows.append(_station_row(f"S{com.unit_id}B", f"{com.name_zh}家门口服务站(二站)", "doorstep", com, xy2, rng))
     for i, t in enumerate(towns.itertuples()):
         near = cells[cells["town_id"] == t.code]
@@ -285,6 +285,12 @@ def _stations(towns, communities, cells, seats, rng) -> pd.DataFrame:
         fake = type("C", (), {"unit_id": None, "town_id": t.code, "urban": True})
         rows.append(_station_row(f"C{t.code}", f"{t.name_zh}社区事务受理服务中心", "centre", fake, xy, rng))
     return pd.DataFrame(rows)
+
+
+def _jitter(xy: np.ndarray, poly, rng: np.random.Generator, metres: float = 30.0) -> np.ndarray:
+    """``xy`` moved up to ``metres`` at random, unless that would leave ``poly`` (a station stays in its 居村)."""
+    moved = xy + rng.uniform(-metres, metres, 2)
+    return moved if poly.contains(shapely.Point(moved)) else xy
 
 
 def _station_row(sid, name, level, com, xy, rng) -> dict:

@@ -6,11 +6,11 @@ import os
 import secrets
 import sys
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -20,8 +20,8 @@ import pyarrow as pa
 import shapely
 
 from govdash import coords, export, queries, schema, settings
-from govdash.db import writer
-from govdash.mapping import MappingError, Mapping, apply_mapping, detect_mapping, load_mapping
+from govdash.db import Database, writer
+from govdash.mapping import Mapping, MappingError, apply_mapping, detect_mapping, load_mapping, take_strings
 from govdash.readers import Table, ValidationError, open_source, read_table
 
 __all__ = ["ImportReport", "ValidationError", "MappingError", "import_cases", "list_imports", "undo_import",
@@ -115,7 +115,7 @@ def check_rows(cases: pd.DataFrame, *, bbox: tuple[float, float, float, float] =
         out.append(("closed_at", "closed_before_reported", "closed before it was reported",
                     (cases["closed_at"] < rep).fillna(False).to_numpy(bool)))
     for col in cases.columns:
-        if pd.api.types.is_string_dtype(cases[col]):
+        if pd.api.types.is_string_dtype(cases[col]) and n and (cases[col].str.len().max() or 0) > MAX_TEXT:
             out.append((col, "field_too_long", f"longer than {MAX_TEXT} characters",
                         (cases[col].str.len() > MAX_TEXT).fillna(False).to_numpy(bool)))
     if known_categories and "category" in cases:
@@ -138,35 +138,59 @@ def check_rows(cases: pd.DataFrame, *, bbox: tuple[float, float, float, float] =
         per_row = counts[inv]
         limit = max(PLACEHOLDER_MIN, int(0.01 * n))
         ph = inside & (per_row > limit)
-        out.append(("coords", "coords_placeholder",
-                    "same coordinate in " + pd.Series(per_row, index=cases.index).astype(str) + " rows (a placeholder?)",
-                    ph))
+        times = pd.Series(per_row, index=cases.index).astype(str)
+        out.append(("coords", "coords_placeholder", "same coordinate in " + times + " rows (a placeholder?)", ph))
     return out
+
+
+def _lookup_raster(geoms: np.ndarray, tree: shapely.STRtree, max_cells: int = 1_000_000):
+    """A regular raster over the polygons whose cells lying wholly inside one polygon know it (-1 elsewhere).
+
+    Points in such cells need no exact test; only points in boundary cells go to the STRtree.
+    """
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    side = np.sqrt((x1 - x0) * (y1 - y0) / len(geoms))
+    cs = max(side / 6.0, np.sqrt((x1 - x0) * (y1 - y0) / max_cells))
+    x0, y0 = x0 - cs / 2, y0 - cs / 2  # not aligned with anything in the data
+    nx, ny = int(np.ceil((x1 - x0) / cs)) + 1, int(np.ceil((y1 - y0) / cs)) + 1
+    ix, iy = np.meshgrid(np.arange(nx), np.arange(ny))
+    eps = cs * 1e-6  # a slightly grown cell: its closed square must lie inside the polygon
+    boxes = shapely.box(x0 + ix.ravel() * cs - eps, y0 + iy.ravel() * cs - eps,
+                        x0 + (ix.ravel() + 1) * cs + eps, y0 + (iy.ravel() + 1) * cs + eps)
+    bi, gi = tree.query(boxes, predicate="within")
+    owner = np.full(nx * ny, -1, dtype=np.int64)
+    owner[bi] = gi
+    return owner, (x0, y0, cs, nx, ny)
 
 
 def assign_units(lon: np.ndarray, lat: np.ndarray, grids: pd.DataFrame) -> pd.DataFrame:
-    """Grid / community / town of each WGS-84 point by point-in-polygon (STRtree); NULL where in no grid.
+    """Grid / community / town of each WGS-84 point by point-in-polygon; NULL where in no grid.
 
-    A point on a shared edge goes to the first grid by unit_id.
+    ``grids`` has unit_id, community_id, town_id and geom (WKB or shapely). Polygons are indexed
+    with a shapely STRtree; a point on an edge shared by two grids goes to the first by row order.
     """
     n = len(lon)
-    out = pd.DataFrame({"grid_id": pd.Series([None] * n, dtype="str"),
-                        "community_id": pd.Series([None] * n, dtype="str"),
-                        "town_id": pd.Series([None] * n, dtype="str")})
-    ok = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
-    if grids.empty or ok.size == 0:
-        return out
-    tree = shapely.STRtree(_geoms(grids))
-    pi, gi = tree.query(shapely.points(lon[ok], lat[ok]), predicate="intersects")
-    order = np.lexsort((gi, pi))
-    pi, gi = pi[order], gi[order]
-    first = np.r_[True, pi[1:] != pi[:-1]] if pi.size else np.zeros(0, bool)
-    rows, hit = ok[pi[first]], gi[first]
-    for col, src in (("grid_id", "unit_id"), ("community_id", "community_id"), ("town_id", "town_id")):
-        vals = out[col].to_numpy(dtype=object)
-        vals[rows] = grids[src].to_numpy(dtype=object)[hit]
-        out[col] = pd.Series(vals, dtype="str")
-    return out
+    gidx = np.full(n, -1, dtype=np.int64)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if len(grids) and ok.any():
+        geoms = _geoms(grids)
+        tree = shapely.STRtree(geoms)
+        owner, (x0, y0, cs, nx, ny) = _lookup_raster(geoms, tree)
+        with np.errstate(invalid="ignore"):
+            cx = np.floor((lon - x0) / cs)
+            cy = np.floor((lat - y0) / cs)
+        on = ok & (cx >= 0) & (cx < nx) & (cy >= 0) & (cy < ny)
+        cell = np.where(on, cy * nx + cx, 0).astype(np.int64)
+        gidx = np.where(on, owner[cell], -1)
+        todo = np.flatnonzero(ok & (gidx < 0))
+        if todo.size:
+            pi, gi = tree.query(shapely.points(lon[todo], lat[todo]), predicate="intersects")
+            best = np.full(todo.size, np.iinfo(np.int64).max)
+            np.minimum.at(best, pi, gi)
+            found = best < len(geoms)
+            gidx[todo[found]] = best[found]
+    cols = {"grid_id": "unit_id", "community_id": "community_id", "town_id": "town_id"}
+    return pd.DataFrame({k: take_strings(grids[v].tolist(), gidx) for k, v in cols.items()})
 
 
 def _report(issues, src: dict, m: Mapping, rows: np.ndarray, file: str) -> pd.DataFrame:
@@ -199,15 +223,21 @@ def _report(issues, src: dict, m: Mapping, rows: np.ndarray, file: str) -> pd.Da
 
 @contextmanager
 def _connect(db_path, dry_run: bool):
+    """The writer connection, or for a dry run a read-only one (an empty in-memory DB if there is no file)."""
     if not dry_run:
         with writer(db_path) as con:
             yield con
         return
-    exists = Path(db_path).is_file()
-    con = duckdb.connect(str(db_path) if exists else ":memory:", read_only=exists)
+    if Path(db_path).is_file():
+        db = Database(db_path)
+        try:
+            yield db.connection()
+        finally:
+            db.close()
+        return
+    con = duckdb.connect(":memory:")
     try:
-        if not exists:
-            schema.create(con)
+        schema.create(con)
         yield con
     finally:
         con.close()
@@ -215,19 +245,22 @@ def _connect(db_path, dry_run: bool):
 
 def _stage(cases: pd.DataFrame, keep: np.ndarray, units: pd.DataFrame, ctx: dict) -> pd.DataFrame:
     """The rows to load: mapped columns, unit ids, resolved department ids, default deadlines."""
-    stage = cases.loc[keep].reset_index(drop=True)
-    for col in units.columns:
-        stage[col] = units[col].to_numpy()[keep]
+    stage = pd.concat([cases, units], axis=1)
+    if not keep.all():
+        stage = stage.loc[keep].reset_index(drop=True)
     deps = ctx["departments"]
-    if "department_id" in stage and not deps.empty:  # names (承办单位) to ids
+    if "department_id" in stage and not deps.empty:  # names (承办单位) to ids, per distinct value
         lut = {}
         for col in ("name_en", "name_zh", "department_id"):
-            lut.update({str(k).lower(): v for k, v in zip(deps[col], deps["department_id"]) if pd.notna(k)})
-        hit = stage["department_id"].str.lower().map(lut)
-        stage["department_id"] = hit.where(hit.notna(), stage["department_id"]).astype("str")
+            pairs = zip(deps[col], deps["department_id"], strict=True)
+            lut.update({str(k).lower(): v for k, v in pairs if pd.notna(k)})
+        codes, uniq = pd.factorize(stage["department_id"])
+        stage["department_id"] = take_strings([lut.get(str(u).lower(), u) for u in uniq], np.asarray(codes))
     cats = ctx["categories"].dropna(subset=["deadline_days"])
     if "category" in stage and not cats.empty:  # a deadline from the catalogue where the file has none
-        days = stage["category"].map(dict(zip(cats["category"], cats["deadline_days"]))).astype(float)
+        days_of = dict(zip(cats["category"], cats["deadline_days"].astype(float), strict=True))
+        codes, uniq = pd.factorize(stage["category"])
+        days = np.array([days_of.get(u, np.nan) for u in uniq] + [np.nan])[np.asarray(codes)]
         due = stage["reported_at"] + pd.to_timedelta(days, unit="D")
         stage["deadline_at"] = stage["deadline_at"].fillna(due) if "deadline_at" in stage else due
     if "deadline_at" in stage:
@@ -272,10 +305,8 @@ def import_cases(db_path: str | os.PathLike, file, *, mapping: str | Path | Mapp
     table: Table = read_table(src, encoding=encoding, max_bytes=int(limit_mb * 2**20))
     if isinstance(mapping, Mapping):
         m = mapping
-    elif mapping is None:
-        m = detect_mapping(table.frame.columns) if len(table.frame.columns) else load_mapping("govdash")
     else:
-        m = load_mapping(mapping)
+        m = detect_mapping(table.frame.columns) if mapping is None else load_mapping(mapping)
     say(0.30, "mapping")
     mapped = apply_mapping(table.frame, m, crs=crs)
     rep = ImportReport(file=src.name, sha256=src.sha256, mapping=m.name, on_error=on_error,
@@ -323,19 +354,21 @@ def import_cases(db_path: str | os.PathLike, file, *, mapping: str | Path | Mapp
                 rep.seconds = time.perf_counter() - t0
                 return rep
             say(0.70, "writing")
-            _write(con, rep, stage, columns, table, mapped, bad, src, m, crs, user, t0, db_path, quarantine_dir)
+            qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
+            _write(con, rep, table, bad, columns=columns, crs=crs or m.coords.get("crs"), user=user, qdir=qdir)
         finally:
             con.unregister("import_rows")
+    rep.seconds = time.perf_counter() - t0
     say(1.0, "done")
     return rep
 
 
-def _write(con, rep, stage, columns, table, mapped, bad, src, m, crs, user, t0, db_path, quarantine_dir):
-    """Everything that changes the database, in one transaction."""
+def _write(con, rep: ImportReport, table: Table, bad: np.ndarray, *, columns: list[str], crs: str | None,
+           user: str | None, qdir: Path) -> None:
+    """Everything that changes the database, in one transaction; fills in the report's counts."""
     started = _now()
     import_id = f"imp-{started:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-    prior = con.execute("SELECT import_id FROM imports WHERE sha256 = $h AND status = 'loaded' ORDER BY seq",
-                        {"h": src.sha256}).fetchall()
+    prior = queries.import_same_file(con, rep.sha256)
     csv_path = None
     con.execute("BEGIN TRANSACTION")
     try:
@@ -343,22 +376,20 @@ def _write(con, rep, stage, columns, table, mapped, bad, src, m, crs, user, t0, 
         for k, v in counts.items():
             setattr(rep, k, v)
         if rep.failed:
-            quarantined = _quarantine_rows(table, mapped, bad, rep.errors, import_id, src.name)
+            quarantined = _quarantine_rows(table, bad, rep.errors, import_id, rep.file)
             con.register("import_bad", quarantined)
             try:
                 queries.import_quarantine(con)
             finally:
                 con.unregister("import_bad")
             rep.quarantined = len(quarantined)
-            qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
             qdir.mkdir(parents=True, exist_ok=True)
             csv_path = qdir / f"{import_id}.csv"
             csv_path.write_bytes(export.to_csv_bytes(_quarantine_csv(table, bad, rep.errors)))
         rep.import_id, rep.status = import_id, "loaded"
-        rep.seconds = time.perf_counter() - t0
         queries.import_record(con, {
-            "import_id": import_id, "kind": "cases", "file_name": src.name, "sha256": src.sha256,
-            "mapping": m.name, "crs": crs or m.coords.get("crs"), "on_error": rep.on_error,
+            "import_id": import_id, "kind": "cases", "file_name": rep.file, "sha256": rep.sha256,
+            "mapping": rep.mapping, "crs": crs, "on_error": rep.on_error,
             "rows_read": rep.rows, "inserted": rep.inserted, "updated": rep.updated, "unchanged": rep.unchanged,
             "quarantined": rep.quarantined, "outside_units": rep.outside_units, "warnings": len(rep.warnings),
             "started_at": started, "finished_at": _now(), "user_name": user})
@@ -371,7 +402,7 @@ def _write(con, rep, stage, columns, table, mapped, bad, src, m, crs, user, t0, 
         raise
     rep.quarantine_csv = str(csv_path) if csv_path else None
     if prior:
-        rep.notes.append(f"the same file was imported before as {', '.join(r[0] for r in prior)}")
+        rep.notes.append(f"the same file was imported before as {', '.join(prior)}")
 
 
 def _reasons(errors: pd.DataFrame) -> pd.Series:
@@ -379,7 +410,7 @@ def _reasons(errors: pd.DataFrame) -> pd.Series:
             ).groupby(errors["row"].to_numpy()).agg("; ".join)
 
 
-def _quarantine_rows(table: Table, mapped, bad: np.ndarray, errors: pd.DataFrame, import_id: str,
+def _quarantine_rows(table: Table, bad: np.ndarray, errors: pd.DataFrame, import_id: str,
                      file_name: str) -> pd.DataFrame:
     """One quarantine row per failed source row: its reasons and the row itself as JSON."""
     why = _reasons(errors)

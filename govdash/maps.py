@@ -1,14 +1,17 @@
-"""pydeck map builders: unit choropleths, stations and case density. No basemap unless a tile URL is set."""
+"""pydeck map builders: unit choropleths, stations, case density and hot spots. No basemap unless a tile URL is set."""
 
 from __future__ import annotations
 
 import html
+import json
 import math
+import urllib.parse
 
 import numpy as np
 import pandas as pd
 import pydeck as pdk
 import shapely
+from pydeck.bindings.json_tools import default_serialize
 
 from govdash.i18n import t
 
@@ -23,13 +26,23 @@ INDICATORS = {
     "recognition_rate": ("up", "target_recognition", "%"),
     "satisfaction": ("up", "target_satisfaction", "0-100"),
 }
+UNIT_LABELS = {"cases": ("件", "cases"), "per 1,000": ("件/千人", "per 1,000 residents"), "%": ("%", "%"),
+               "h": ("小时", "hours"), "0-100": ("分 (0-100)", "score 0-100")}
 RATE_INDICATORS = {"resolution_rate", "on_time_rate", "recognition_rate"}
-# colour ramps (RGB), chosen to read on a dark wall screen and for colour-blind viewers
-SEQUENTIAL = [(255, 247, 188), (254, 196, 79), (236, 112, 20), (204, 76, 2), (140, 45, 4)]
-DIVERGING = [(202, 0, 32), (244, 165, 130), (247, 247, 247), (146, 197, 222), (5, 113, 176)]
-NO_DATA = (90, 90, 90)
+# colour ramps (RGB) for a dark wall screen: more = brighter; below target red, above blue
+SEQUENTIAL = [(45, 25, 85), (120, 30, 110), (205, 60, 75), (245, 140, 40), (252, 235, 120)]
+DIVERGING = [(215, 40, 40), (240, 140, 110), (225, 225, 225), (120, 175, 220), (30, 100, 190)]
+NO_DATA = (70, 74, 84)
+HOT, EMERGING, COLD = (230, 40, 40), (255, 215, 0), (40, 120, 230)
 LAYER_UNITS = "units"
 LAYER_STATIONS = "stations"
+LAYER_CASES = "cases"
+LAYER_REPEATS = "repeats"
+# simplification tolerance per level in metres: below a pixel at the zoom each level is seen at
+SIMPLIFY_M = {"town": 40.0, "community": 15.0, "grid": 8.0}
+LABEL_MAX = 60  # units named on the map (the 36 streets/towns; not 1,300 communities)
+_M_PER_DEG = 111_000.0  # metres per degree of latitude; tolerances are "metres-ish" in degrees
+_NO_BASEMAP = "__MAP_STYLE__"  # pydeck's sentinel: Streamlit then loads no basemap style at all
 
 
 def _ramp(values: np.ndarray, stops: list[tuple[int, int, int]]) -> np.ndarray:
@@ -42,25 +55,37 @@ def _ramp(values: np.ndarray, stops: list[tuple[int, int, int]]) -> np.ndarray:
     return (a + (b - a) * frac).round().astype(np.uint8)
 
 
+def _scaled(x: np.ndarray, lo: float, hi: float, target: float | None) -> np.ndarray:
+    """Map values to 0-1: linear lo→hi, or 0.5 at the target with each side stretched to its extreme."""
+    if target is None:
+        return (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
+    below, above = max(target - lo, 1e-12), max(hi - target, 1e-12)
+    return np.where(x < target, 0.5 - 0.5 * (target - x) / below, 0.5 + 0.5 * (x - target) / above)
+
+
 def color_scale(values: pd.Series, indicator: str, target: float | None = None) -> tuple[np.ndarray, dict]:
     """Colours for ``values`` and a legend description.
 
-    Rates with a target use a diverging scale centred on the target (red below, blue above);
-    counts and times use a sequential scale where darker means more (worse).
+    Indicators with a target use a diverging scale centred on the target (red below, blue above,
+    each side stretched to the furthest unit); counts and times a sequential scale where brighter
+    means more. The legend holds ``kind``, ``min``, ``max``, ``mid`` (the target or None) and
+    ``stops``: (position 0-1 along the bar, RGB) sampled over the data range.
     """
     x = values.to_numpy(float)
     finite = x[np.isfinite(x)]
-    if indicator in INDICATORS and INDICATORS[indicator][1] and target is not None and len(finite):
-        span = max(np.nanmax(np.abs(finite - target)), 1e-9)
-        scaled = 0.5 + (x - target) / (2 * span)
-        colours = _ramp(scaled, DIVERGING)
-        legend = {"kind": "diverging", "min": target - span, "mid": target, "max": target + span, "stops": DIVERGING}
-    else:
-        lo, hi = (float(np.nanmin(finite)), float(np.nanmax(finite))) if len(finite) else (0.0, 1.0)
-        scaled = (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
-        colours = _ramp(scaled, SEQUENTIAL)
-        legend = {"kind": "sequential", "min": lo, "max": hi, "stops": SEQUENTIAL}
+    lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    diverging = bool(indicator in INDICATORS and INDICATORS[indicator][1] and target is not None)
+    mid = float(target) if diverging else None
+    stops = DIVERGING if diverging else SEQUENTIAL
+    colours = _ramp(_scaled(x, lo, hi, mid), stops)
     colours[~np.isfinite(x)] = NO_DATA
+    probe = np.linspace(lo, hi, 21) if hi > lo else np.array([lo, lo + 1e-12])
+    if mid is not None and lo < mid < hi:
+        probe = np.sort(np.append(probe, mid))
+    bar = _ramp(_scaled(probe, lo, hi, mid), stops)
+    pos = (probe - probe[0]) / (probe[-1] - probe[0])
+    legend = {"kind": "diverging" if diverging else "sequential", "min": lo, "max": hi, "mid": mid,
+              "stops": [(float(p), tuple(int(c) for c in rgb)) for p, rgb in zip(pos, bar, strict=True)]}
     return colours, legend
 
 
@@ -75,103 +100,472 @@ def format_value(value, indicator: str) -> str:
     return f"{int(value):,}"
 
 
+def unit_label(indicator: str, lang: str = "zh") -> str:
+    """The unit of an indicator in ``lang`` (e.g. "件/千人")."""
+    pair = UNIT_LABELS[INDICATORS[indicator][2]]
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def _rgb(c) -> str:
+    return f"rgb({int(c[0])},{int(c[1])},{int(c[2])})"
+
+
+def legend_html(legend: dict, indicator: str, *, lang: str = "zh", title: str | None = None) -> str:
+    """A colour bar with its numbers and units as a small HTML block (for ``st.html``)."""
+    fmt = lambda v: html.escape(format_value(v, indicator))  # noqa: E731
+    name = html.escape(title or f"{t(indicator, lang)} ({unit_label(indicator, lang)})")
+    grad = ", ".join(f"{_rgb(c)} {p * 100:.1f}%" for p, c in legend["stops"])
+    ticks = [(0.0, fmt(legend["min"])), (1.0, fmt(legend["max"]))]
+    note = ""
+    mid, lo, hi = legend.get("mid"), legend["min"], legend["max"]
+    if mid is not None:
+        word = "目标" if lang == "zh" else "target"
+        if lo < mid < hi:
+            ticks.append(((mid - lo) / (hi - lo), f"▲ {word} {fmt(mid)}"))
+        side = ("全部低于目标" if lang == "zh" else "all below target") if hi <= mid else (
+            ("全部达到目标" if lang == "zh" else "all at or above target") if lo >= mid else "")
+        note = (f"{word} {fmt(mid)} · " + ("红 = 低于目标，蓝 = 高于目标" if lang == "zh" else
+                                           "red below target, blue above") + (f" · {side}" if side else ""))
+    else:
+        note = "颜色越亮数值越大" if lang == "zh" else "brighter = more"
+    spans = "".join(
+        f'<span style="position:absolute;left:{p * 100:.1f}%;transform:translateX(-{p * 100:.0f}%);'
+        f'white-space:nowrap">{txt}</span>' for p, txt in ticks)
+    nd = "无数据" if lang == "zh" else "no data"
+    return (f'<div style="font-size:15px;line-height:1.35;max-width:560px;margin:2px 0 6px 0">'
+            f'<div style="font-weight:600">{name}</div>'
+            f'<div style="height:14px;border-radius:3px;margin:4px 0;background:linear-gradient(to right, {grad})"></div>'
+            f'<div style="position:relative;height:20px">{spans}</div>'
+            f'<div style="opacity:.85">{html.escape(note)} · <span style="display:inline-block;width:12px;height:12px;'
+            f'vertical-align:-1px;background:{_rgb(NO_DATA)}"></span> {nd}</div></div>')
+
+
+def swatches_html(items: list[tuple[tuple[int, int, int], str]]) -> str:
+    """A one-line legend of coloured squares and (escaped) labels."""
+    return '<div style="font-size:15px">' + " &nbsp; ".join(
+        f'<span style="display:inline-block;width:14px;height:14px;vertical-align:-2px;background:{_rgb(c)}"></span> '
+        f"{html.escape(label)}" for c, label in items) + "</div>"
+
+
+def unit_shapes(geoms: pd.DataFrame, *, tolerance_m: float = 0.0, decimals: int = 5) -> pd.DataFrame:
+    """WKB polygons (WGS-84) → lean deck.gl rings: simplified by ``tolerance_m`` metres, rounded.
+
+    Returns ``unit_id`` and ``polygon`` (outer ring then holes, lon/lat lists), one row per part
+    of a multi-part unit; 5 decimals are about 1 m. Neighbours are simplified independently, so
+    shared borders may part by up to ``tolerance_m``: keep it below a pixel at the zoom used.
+    """
+    shapes = shapely.from_wkb([bytes(b) for b in geoms["geom"]])
+    if tolerance_m > 0:
+        shapes = shapely.simplify(shapes, tolerance_m / _M_PER_DEG, preserve_topology=True)
+    ids, rings = [], []
+    for uid, geom in zip(geoms["unit_id"], shapes, strict=True):
+        for part in shapely.get_parts(geom):
+            if part.is_empty or part.geom_type != "Polygon":
+                continue
+            ring = [np.round(np.asarray(part.exterior.coords)[:, :2], decimals).tolist()]
+            ring += [np.round(np.asarray(h.coords)[:, :2], decimals).tolist() for h in part.interiors]
+            ids.append(uid)
+            rings.append(ring)
+    return pd.DataFrame({"unit_id": ids, "polygon": rings})
+
+
+def shapes_bbox(shapes: pd.DataFrame) -> tuple[float, float, float, float] | None:
+    """(lon0, lat0, lon1, lat1) of ``unit_shapes`` output; None when empty."""
+    if shapes.empty:
+        return None
+    pts = np.concatenate([np.asarray(p[0]) for p in shapes["polygon"]])
+    return float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max())
+
+
 def polygons_lonlat(wkb: pd.Series) -> list[list]:
-    """WKB polygons → deck.gl polygon rings (outer ring of the largest part), coordinates rounded to ~1 m."""
+    """WKB polygons → deck.gl outer rings (largest part), coordinates rounded to ~1 m."""
     out = []
     for geom in shapely.from_wkb([bytes(b) for b in wkb]):
-        parts = shapely.get_parts(geom)
-        largest = max(parts, key=lambda g: g.area)
+        largest = max(shapely.get_parts(geom), key=lambda g: g.area)
         out.append(np.round(np.asarray(largest.exterior.coords)[:, :2], 5).tolist())
     return out
+
+
+def view_for_bbox(bbox: tuple[float, float, float, float] | None, *, width_px: int = 900,
+                  height_px: int = 640, pad: float = 0.06) -> pdk.ViewState:
+    """A web-Mercator view showing ``bbox`` (WGS-84) in a map of ``width_px`` x ``height_px`` pixels."""
+    if bbox is None:
+        return pdk.ViewState(longitude=121.65, latitude=31.12, zoom=9.2)
+    x0, y0, x1, y1 = bbox
+    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / (2 * math.pi)  # noqa: E731
+    span_x = max((x1 - x0) / 360, 1e-6) * (1 + 2 * pad)
+    span_y = max(merc(y1) - merc(y0), 1e-6) * (1 + 2 * pad)
+    zoom = math.log2(min(width_px / (512 * span_x), height_px / (512 * span_y)))
+    lat_c = math.degrees(2 * math.atan(math.exp((merc(y0) + merc(y1)) * math.pi)) - math.pi / 2)
+    return pdk.ViewState(longitude=(x0 + x1) / 2, latitude=lat_c, zoom=round(min(max(zoom, 7.0), 17.0), 2))
 
 
 def view_for(lon: pd.Series, lat: pd.Series, width_px: int = 1200) -> pdk.ViewState:
     """A view fitting the given points."""
     if len(lon) == 0:
-        return pdk.ViewState(longitude=121.65, latitude=31.12, zoom=9.2)
-    lo_min, lo_max, la_min, la_max = float(lon.min()), float(lon.max()), float(lat.min()), float(lat.max())
-    span = max(lo_max - lo_min, (la_max - la_min) * 1.2, 0.005)
-    zoom = float(np.clip(np.log2(360 * width_px / 512 / span) - 0.6, 8, 16))
-    return pdk.ViewState(longitude=(lo_min + lo_max) / 2, latitude=(la_min + la_max) / 2, zoom=zoom)
+        return view_for_bbox(None)
+    return view_for_bbox((float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
+                         width_px=width_px)
+
+
+def map_style(tile_url: str) -> str:
+    """The basemap: a MapLibre raster style over an (intranet) XYZ ``tile_url``, or none at all.
+
+    Streamlit draws ``mapStyle`` with MapLibre. A deck.gl TileLayer cannot draw raster tiles
+    from JSON (its bitmap sub-layer needs a JS function), so the tiles go into an inline style.
+    """
+    if not tile_url:
+        return _NO_BASEMAP
+    style = {"version": 8, "sources": {"tiles": {"type": "raster", "tiles": [tile_url], "tileSize": 256}},
+             "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}]}
+    return "data:application/json;charset=utf-8," + urllib.parse.quote(json.dumps(style, separators=(",", ":")))
 
 
 def base_layers(tile_url: str) -> list[pdk.Layer]:
-    """A TileLayer when an (intranet) tile URL is configured; nothing otherwise."""
-    if not tile_url:
-        return []
-    return [pdk.Layer("TileLayer", data=tile_url, id="basemap", min_zoom=0, max_zoom=19, tile_size=256,
-                      render_sub_layers=None)]
+    """Layers under the data: none; a tile URL becomes the map style (see :func:`map_style`)."""
+    return []
+
+
+class Deck(pdk.Deck):
+    """A pydeck Deck with compact JSON: no indentation and UTF-8 text, about a third of pydeck's size."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"), ensure_ascii=False)
+
+
+def _deck(layers: list[pdk.Layer], view: pdk.ViewState, tooltip: dict | None, tile_url: str) -> pdk.Deck:
+    return Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=map_style(tile_url),
+                    tooltip=tooltip)
+
+
+def _tooltip(text: str) -> dict:
+    # text, not html: deck.gl inserts it with innerText, so no case text is ever parsed as HTML
+    return {"text": text, "style": {"fontSize": "16px", "backgroundColor": "#16213a", "color": "#e8eef7",
+                                    "whiteSpace": "pre-line", "maxWidth": "420px"}}
 
 
 def esc(values: pd.Series) -> pd.Series:
-    """HTML-escape text shown in tooltips (deck.gl inserts tooltip text as HTML)."""
+    """HTML-escape text for HTML contexts (tooltips are text-only and need no escaping)."""
     return values.astype("string").fillna("").map(html.escape)
+
+
+def _text(values: pd.Series, limit: int = 160) -> pd.Series:
+    """Plain text for a tooltip field: missing → "", long text cut with an ellipsis."""
+    s = values.astype("string").fillna("")
+    return s.where(s.str.len() <= limit, s.str.slice(0, limit - 1) + "…")
 
 
 def choropleth(stats: pd.DataFrame, geoms: pd.DataFrame, indicator: str, *, lang: str = "zh",
                target: float | None = None, stations: pd.DataFrame | None = None, tile_url: str = "",
-               selected: str | None = None) -> tuple[pdk.Deck, dict]:
-    """A choropleth of units coloured by ``indicator`` with tooltips; returns the deck and its legend."""
-    df = geoms.merge(stats.drop(columns=["name_zh"], errors="ignore"), on="unit_id", how="left")
+               selected: str | None = None, width_px: int = 900, height_px: int = 640) -> tuple[pdk.Deck, dict]:
+    """A choropleth of units coloured by ``indicator`` with tooltips; returns the deck and its legend.
+
+    ``geoms`` is ``unit_shapes`` output (``unit_id``, ``polygon``) or raw ``unit_id``, ``geom`` WKB.
+    Picked objects carry ``unit_id``, ``town_id`` and ``parent_id`` for drill-down.
+    """
+    shapes = geoms if "polygon" in geoms else unit_shapes(geoms)
+    df = shapes.merge(stats, on="unit_id", how="left")
     colours, legend = color_scale(df[indicator], indicator, target)
+    sel = (df["unit_id"] == selected).to_numpy()
+    name = df["name_zh"].astype("string").fillna(df["unit_id"])
+    lines = [(t(indicator, lang), indicator)] + [
+        (t(k, lang), k) for k in ("collected", "cases_per_1000", "resolution_rate", "on_time_rate", "overdue",
+                                  "satisfaction") if k != indicator]
+    figures = {key: [format_value(v, key) for v in df[key]] for _, key in lines}
+    tip = [f"{n}\n" + "\n".join(f"{label}: {figures[key][i]}" for label, key in lines) for i, n in enumerate(name)]
     data = pd.DataFrame({
         "unit_id": df["unit_id"],
-        "name": esc(df["name_zh"]),
-        "polygon": polygons_lonlat(df["geom"]),
-        "fill": [list(map(int, c)) + [200] for c in colours],
-        "line": [[255, 255, 255, 255] if u == selected else [30, 30, 30, 160] for u in df["unit_id"]],
-        "value": [format_value(v, indicator) for v in df[indicator]],
-        "collected": [format_value(v, "collected") for v in df["collected"]],
-        "resolution": [format_value(v, "resolution_rate") for v in df["resolution_rate"]],
-        "overdue": [format_value(v, "overdue") for v in df["overdue"]],
+        "town_id": df["town_id"] if "town_id" in df else None,
+        "parent_id": df["parent_id"] if "parent_id" in df else None,
+        "polygon": df["polygon"],
+        "fill": [[int(c[0]), int(c[1]), int(c[2]), 215] for c in colours],
+        "tip": tip,
     })
-    layers = base_layers(tile_url) + [pdk.Layer(
-        "PolygonLayer", data=data, id=LAYER_UNITS, get_polygon="polygon", get_fill_color="fill",
-        get_line_color="line", line_width_min_pixels=1, stroked=True, filled=True, pickable=True,
-        auto_highlight=True)]
+    # the selected unit gets its own thick outline layer, drawn over its neighbours' borders
+    layers = [pdk.Layer("PolygonLayer", data=data, id=LAYER_UNITS, get_polygon="polygon", get_fill_color="fill",
+                        get_line_color=[15, 20, 35, 200], get_line_width=1, line_width_min_pixels=1, stroked=True,
+                        filled=True, pickable=True, auto_highlight=True, highlight_color=[255, 255, 255, 90])]
+    if sel.any():
+        layers.append(pdk.Layer("PolygonLayer", data=data.loc[sel, ["polygon"]], id="selected",
+                                get_polygon="polygon", filled=False, stroked=True, get_line_color=[255, 255, 255],
+                                get_line_width=1, line_width_min_pixels=4, pickable=False))
+    if len(stats) <= LABEL_MAX and {"lon", "lat"} <= set(stats):
+        layers.append(_label_layer(stats, indicator))
     if stations is not None and len(stations):
         layers.append(station_layer(stations, lang))
-    tooltip = {"html": (f"<b>{{name}}</b><br/>{t(indicator, lang)}: {{value}}<br/>"
-                        f"{t('collected', lang)}: {{collected}}<br/>{t('resolution_rate', lang)}: {{resolution}}<br/>"
-                        f"{t('overdue', lang)}: {{overdue}}{{station}}"),
-               "style": {"fontSize": "16px"}}
-    centres = df["lon"] if "lon" in df else pd.Series(dtype=float)
-    view = view_for(centres.dropna(), df["lat"].dropna() if "lat" in df else pd.Series(dtype=float))
-    deck = pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None, tooltip=tooltip)
+    deck = _deck(layers, view_for_bbox(shapes_bbox(shapes), width_px=width_px, height_px=height_px),
+                 _tooltip("{tip}"), tile_url)
     return deck, legend
 
 
+def _label_layer(stats: pd.DataFrame, indicator: str) -> pdk.Layer:
+    """Names and values at the units' label points, readable from across a room.
+
+    pydeck turns plain string arguments into JS expressions; quoted ones ("'pixels'") stay strings.
+    """
+    ok = stats["lon"].notna() & stats["lat"].notna()
+    df = stats[ok]
+    data = pd.DataFrame({"lon": df["lon"].round(5), "lat": df["lat"].round(5),
+                         "label": [f"{n}\n{format_value(v, indicator)}" for n, v in zip(df["name_zh"], df[indicator],
+                                                                                     strict=True)]})
+    return pdk.Layer("TextLayer", data=data, id="labels", get_position=["lon", "lat"], get_text="label",
+                     get_size=14, size_units="'pixels'", get_color=[255, 255, 255, 240], character_set="'auto'",
+                     font_family='"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif',
+                     font_settings={"sdf": True}, outline_width=3, outline_color=[10, 14, 26, 255],
+                     get_text_anchor="'middle'", get_alignment_baseline="'center'", pickable=False)
+
+
 def station_layer(stations: pd.DataFrame, lang: str = "zh") -> pdk.Layer:
-    """Doorstep stations and centres as points; tooltip lists their 四站一室 functions."""
+    """Doorstep stations and centres as points; tooltip lists their 四站一室 functions and hours."""
     funcs = ["f_party", "f_gov", "f_culture", "f_joint", "f_clinic"]
+    kind = np.where(stations["level"] == "centre", t("centre", lang), t("station", lang))
     names = stations[funcs].apply(lambda r: "、".join(t(f, lang) for f in funcs if bool(r[f])), axis=1)
+    hours = ("开放时间" if lang == "zh" else "Hours") + ": " + _text(stations["opening_hours"])
     data = pd.DataFrame({
-        "station_id": stations["station_id"], "lon": stations["lon"], "lat": stations["lat"],
-        "name": esc(stations["name_zh"]),
-        "station": "<br/>" + esc(names) + "<br/>" + esc(stations["opening_hours"]),
-        "value": "", "collected": "", "resolution": "", "overdue": "",
+        "station_id": stations["station_id"], "lon": stations["lon"].round(5), "lat": stations["lat"].round(5),
+        "tip": _text(stations["name_zh"]) + " · " + kind + "\n" + names.astype("string") + "\n" + hours,
         "radius": np.where(stations["level"] == "centre", 160, 70),
         "fill": [[0, 229, 255, 230] if lv == "doorstep" else [255, 255, 255, 240] for lv in stations["level"]],
     })
     return pdk.Layer("ScatterplotLayer", data=data, id=LAYER_STATIONS, get_position=["lon", "lat"],
-                     get_radius="radius", radius_min_pixels=2, radius_max_pixels=8, get_fill_color="fill",
-                     pickable=True, stroked=True, get_line_color=[0, 0, 0, 200], line_width_min_pixels=1)
+                     get_radius="radius", radius_min_pixels=2.5, radius_max_pixels=9, get_fill_color="fill",
+                     pickable=True, stroked=True, get_line_color=[0, 0, 0, 220], line_width_min_pixels=1)
+
+
+def _outline_layer(outline: pd.DataFrame) -> pdk.Layer:
+    shapes = outline if "polygon" in outline else pd.DataFrame({"polygon": polygons_lonlat(outline["geom"])})
+    return pdk.Layer("PolygonLayer", data=shapes[["polygon"]], id="outline", get_polygon="polygon", filled=True,
+                     get_fill_color=[40, 48, 66, 120], stroked=True, get_line_color=[150, 160, 180, 200],
+                     line_width_min_pixels=1, pickable=False)
+
+
+def density_colours(counts: np.ndarray, vmax: float) -> list[list[int]]:
+    """Bin colours on a square-root scale fixed by ``vmax`` (the same for every playback frame)."""
+    c = _ramp(np.sqrt(np.asarray(counts, float) / max(float(vmax), 1.0)), SEQUENTIAL)
+    return [[int(r), int(g), int(b), 220] for r, g, b in c]
+
+
+def _bins_layer(bins: pd.DataFrame, fill: list, cell_m: float, tip: pd.Series, layer_id: str) -> pdk.Layer:
+    data = pd.DataFrame({"lon": bins["lon"].round(5), "lat": bins["lat"].round(5), "fill": fill, "tip": tip})
+    # GridCellLayer places each cell by its south-west corner, as heat_bins returns them
+    return pdk.Layer("GridCellLayer", data=data, id=layer_id, get_position=["lon", "lat"], cell_size=cell_m,
+                     get_fill_color="fill", extruded=False, pickable=True)
+
+
+def case_layer(points: pd.DataFrame, *, lang: str = "zh", category_names: dict | None = None) -> pdk.Layer:
+    """Individual cases as points with a case tooltip (id, time, category, status, description as text)."""
+    names = category_names or {}
+    cat = points["category"].map(lambda c: names.get(c, c)).astype("string").fillna("")
+    when = pd.to_datetime(points["reported_at"]).dt.strftime("%Y-%m-%d %H:%M").astype("string")
+    status = points["status"].map(lambda s: t(s, lang) if isinstance(s, str) else "").astype("string")
+    data = pd.DataFrame({
+        "lon": points["lon"].round(5), "lat": points["lat"].round(5),
+        "tip": (_text(points["case_id"]) + " · " + when + "\n" + cat + " · " + status + "\n"
+                + _text(points["description"])),
+    })
+    return pdk.Layer("ScatterplotLayer", data=data, id=LAYER_CASES, get_position=["lon", "lat"], get_radius=25,
+                     radius_min_pixels=2.5, radius_max_pixels=7, get_fill_color=[76, 201, 240, 230],
+                     stroked=True, get_line_color=[11, 18, 32, 255], line_width_min_pixels=1, pickable=True)
+
+
+def repeat_layer(repeats: pd.DataFrame, *, lang: str = "zh", category_names: dict | None = None,
+                 unit_names: dict | None = None) -> pdk.Layer:
+    """Repeat-complaint clusters as rings sized by their number of cases."""
+    names, units = category_names or {}, unit_names or {}
+    n = "件" if lang == "zh" else "cases"
+    data = pd.DataFrame({
+        "lon": repeats["lon"].round(5), "lat": repeats["lat"].round(5),
+        "radius": 60 + 25 * np.sqrt(repeats["count"].to_numpy(float)),
+        "tip": [f"{names.get(c, c)} · {k} {n}\n{units.get(g, g) if isinstance(g, str) else ''}\n"
+                f"{pd.Timestamp(a):%Y-%m-%d} – {pd.Timestamp(b):%Y-%m-%d}"
+                for c, k, g, a, b in zip(repeats["category"], repeats["count"], repeats["grid_id"],
+                                         repeats["first_at"], repeats["last_at"], strict=True)],
+    })
+    return pdk.Layer("ScatterplotLayer", data=data, id=LAYER_REPEATS, get_position=["lon", "lat"],
+                     get_radius="radius", radius_min_pixels=4, radius_max_pixels=30, filled=True,
+                     get_fill_color=[255, 0, 200, 70], stroked=True, get_line_color=[255, 80, 220, 255],
+                     line_width_min_pixels=2, pickable=True)
+
+
+def heat_deck(bins: pd.DataFrame, *, cell_m: float, vmax: float, bbox=None, outline: pd.DataFrame | None = None,
+              points: pd.DataFrame | None = None, repeats: pd.DataFrame | None = None, tile_url: str = "",
+              lang: str = "zh", category_names: dict | None = None, unit_names: dict | None = None,
+              width_px: int = 900, height_px: int = 640) -> pdk.Deck:
+    """Case density in square bins (colour fixed by ``vmax``), optional case points and repeat clusters.
+
+    The payload is bounded by the number of bins (callers bound it by the bin size and the box
+    shown), at most ``POINTS_MAX`` points and the repeat clusters passed, never by the case count.
+    """
+    word = t("cases", lang)
+    layers = [] if outline is None else [_outline_layer(outline)]
+    if len(bins):
+        tip = word + ": " + bins["count"].astype(int).map("{:,}".format).astype("string")
+        layers.append(_bins_layer(bins, density_colours(bins["count"].to_numpy(), vmax), cell_m, tip, "density"))
+    if repeats is not None and len(repeats):
+        layers.append(repeat_layer(repeats, lang=lang, category_names=category_names, unit_names=unit_names))
+    if points is not None and len(points):
+        layers.append(case_layer(points, lang=lang, category_names=category_names))
+    if bbox is None and len(bins):
+        bbox = (bins["lon"].min(), bins["lat"].min(), bins["lon"].max(), bins["lat"].max())
+    return _deck(layers, view_for_bbox(bbox, width_px=width_px, height_px=height_px), _tooltip("{tip}"), tile_url)
+
+
+def hot_spot_deck(spots: pd.DataFrame, *, cell_m: float, bbox=None, outline: pd.DataFrame | None = None,
+                  tile_url: str = "", lang: str = "zh", width_px: int = 900, height_px: int = 640) -> pdk.Deck:
+    """Significant bins only: hot (red), emerging hot (yellow), cold (blue); columns as heatmap.hot_spot_bins."""
+    sig = spots[spots["label"] != "not significant"]
+    colour = {"hot": HOT, "cold": COLD}
+    fill = [[*(EMERGING if tr == "emerging hot" else colour[lb]), 225]
+            for lb, tr in zip(sig["label"], sig["trend"], strict=True)]
+    label = {"hot": ("热点", "hot spot"), "cold": ("冷点", "cold spot"), "emerging hot": ("新出现热点", "emerging hot spot")}
+    i = 0 if lang == "zh" else 1
+    tip = [f"{label['emerging hot' if tr == 'emerging hot' else lb][i]}\n{t('cases', lang)}: {int(n):,}"
+           f"\nGi* z = {z:.2f} · q = {q:.3g}"
+           for lb, tr, n, z, q in zip(sig["label"], sig["trend"], sig["count"], sig["z"], sig["q"], strict=True)]
+    layers = [] if outline is None else [_outline_layer(outline)]
+    if len(sig):
+        layers.append(_bins_layer(sig, fill, cell_m, pd.Series(tip, index=sig.index, dtype="string"), "hotspots"))
+    return _deck(layers, view_for_bbox(bbox, width_px=width_px, height_px=height_px), _tooltip("{tip}"), tile_url)
 
 
 def density(bins: pd.DataFrame, *, cell_m: float, vmax: float | None = None, tile_url: str = "",
             outline: pd.DataFrame | None = None, lang: str = "zh") -> pdk.Deck:
-    """Square bins (lon, lat of the centre, count) as coloured cells; ``vmax`` fixes the scale across frames."""
+    """Square bins (lon, lat of the south-west corner, count); ``vmax`` fixes the scale across frames."""
     top = float(vmax if vmax is not None else (bins["count"].max() if len(bins) else 1))
-    colours = _ramp(np.sqrt(bins["count"].to_numpy(float) / max(top, 1)), SEQUENTIAL)
-    data = pd.DataFrame({"lon": bins["lon"], "lat": bins["lat"], "count": bins["count"].astype(int),
-                         "fill": [list(map(int, c)) + [210] for c in colours]})
-    layers = base_layers(tile_url)
-    if outline is not None:
-        layers.append(pdk.Layer("PolygonLayer", data=pd.DataFrame({"polygon": polygons_lonlat(outline["geom"])}),
-                                id="outline", get_polygon="polygon", filled=False, stroked=True,
-                                get_line_color=[120, 120, 120, 200], line_width_min_pixels=1))
-    layers.append(pdk.Layer("GridCellLayer", data=data, id="density", get_position=["lon", "lat"],
-                            cell_size=cell_m, get_fill_color="fill", extruded=False, pickable=True))
-    view = view_for(bins["lon"], bins["lat"]) if len(bins) else view_for(pd.Series(dtype=float), pd.Series(dtype=float))
-    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None,
-                    tooltip={"html": f"{t('cases', lang)}: {{count}}"})
+    return heat_deck(bins, cell_m=cell_m, vmax=top, outline=outline, tile_url=tile_url, lang=lang)
+
+
+def density_legend_html(vmax: float, cell_m: float, *, lang: str = "zh") -> str:
+    """Colour bar of the density scale (square root, fixed at ``vmax`` cases per square)."""
+    top = max(float(vmax), 1.0)
+    stops = [(p, tuple(int(c) for c in _ramp(np.array([p]), SEQUENTIAL)[0])) for p in np.linspace(0, 1, 11)]
+    grad = ", ".join(f"{_rgb(c)} {p * 100:.0f}%" for p, c in stops)
+    values = sorted({1, max(1, round(top / 4)), int(round(top))})
+    ticks = "".join(
+        f'<span style="position:absolute;left:{math.sqrt(v / top) * 100:.1f}%;'
+        f'transform:translateX(-{math.sqrt(v / top) * 100:.0f}%)">{v:,}</span>' for v in values)
+    title = (f"每 {cell_m:,.0f} 米方格工单数（平方根色标，回放各帧统一）" if lang == "zh" else
+             f"Cases per {cell_m:,.0f} m square (square-root scale, the same for every frame)")
+    return (f'<div style="font-size:15px;line-height:1.35;max-width:560px;margin:2px 0 6px 0">'
+            f'<div style="font-weight:600">{html.escape(title)}</div>'
+            f'<div style="height:14px;border-radius:3px;margin:4px 0;background:linear-gradient(to right, {grad})"></div>'
+            f'<div style="position:relative;height:20px">{ticks}</div></div>')
+
+
+# --- coverage (15-minute service circle) ---
+
+LAYER_CELLS = "cells"  # one layer per minute class: cells_0 … cells_4
+MINUTE_BOUNDS = (5, 10, 15, 20)
+NEAR = [(0, 150, 136), (77, 182, 172), (128, 203, 196), (190, 228, 224)]  # within the threshold: teal, paler = farther
+FAR = [(255, 213, 79), (255, 152, 0), (244, 67, 54), (255, 23, 160)]  # beyond it: warm, magenta = farthest
+ADDED = (255, 235, 59)
+
+
+def minute_classes(threshold: float, *, lang: str = "zh") -> list[tuple[float, float, tuple, str]]:
+    """(lo, hi, RGB, label) of the classes ≤5, ≤10, ≤15, ≤20, >20 minutes; beyond ``threshold`` warm."""
+    word = "分钟" if lang == "zh" else "min"
+    edges = [0.0, *MINUTE_BOUNDS, math.inf]
+    near = sum(b <= threshold for b in MINUTE_BOUNDS)
+    colours = NEAR[:near] + FAR[len(FAR) - (len(edges) - 1 - near):]
+    return [(lo, hi, colours[i], f"{lo:g}–{hi:g} {word}" if lo and math.isfinite(hi) else
+             f"≤{hi:g} {word}" if math.isfinite(hi) else f">{lo:g} {word}")
+            for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True))]
+
+
+def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, *,
+                 gaps: pd.DataFrame | None = None, proposals: pd.DataFrame | None = None, reach_m: float = 0.0,
+                 outline: pd.DataFrame | None = None, lang: str = "zh", tile_url: str = "",
+                 width_px: int = 1100, height_px: int = 660) -> tuple[pdk.Deck, list]:
+    """Cells coloured by walking minutes (service_circle.map_cells), stations on top, gaps and proposed sites.
+
+    ``stations``: station_id, name_zh, level, lon, lat, f_*, opening_hours, scenario, residents (served).
+    ``gaps``: rank, lon, lat, cells, residents. ``proposals``: rank, lon, lat, gain, drawn with a ring of
+    ``reach_m`` metres. Returns the deck and its legend as (RGB, label) pairs for ``swatches_html``.
+    """
+    people = t("residents", lang)
+    size = float(cells["size_m"].iloc[0]) if len(cells) else 100.0
+    block = f"{size:,.0f} {'米方格' if lang == 'zh' else 'm square'} · " if size > 100 else ""
+    word = " 分钟" if lang == "zh" else " min"
+    tip = (block + cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—") + word
+           + f" · {people} " + cells["residents"].map("{:,.0f}".format))
+    classes = minute_classes(threshold, lang=lang)
+    layers = []
+    for i, (lo, hi, rgb, _) in enumerate(classes):
+        sel = ((cells["minutes"] > lo) | (lo == 0)) & (cells["minutes"] <= hi)
+        data = pd.DataFrame({"lon": cells["lon"][sel].round(5), "lat": cells["lat"][sel].round(5), "tip": tip[sel]})
+        layers.append(pdk.Layer("GridCellLayer", data=data, id=f"{LAYER_CELLS}_{i}", get_position=["lon", "lat"],
+                                cell_size=size, get_fill_color=[*rgb, 235], extruded=False, pickable=True,
+                                auto_highlight=True, highlight_color=[255, 255, 255, 120]))
+    if outline is not None and len(outline):
+        layers.append(pdk.Layer("PolygonLayer", data=outline[["polygon"]], id="outline", get_polygon="polygon",
+                                filled=False, stroked=True, get_line_color=[20, 26, 40, 230], line_width_min_pixels=1))
+    if gaps is not None and len(gaps):
+        word = "缺口" if lang == "zh" else "Gap"
+        g = pd.DataFrame({"lon": gaps["lon"], "lat": gaps["lat"], "label": gaps["rank"].astype(int).astype(str),
+                          "radius": np.minimum(250 + 0.5 * size * np.sqrt(gaps["cells"].to_numpy(float)), 2500),
+                          "tip": [f"{word} {int(r)} · {people} {v:,.0f}"
+                                  for r, v in zip(gaps["rank"], gaps["residents"], strict=True)]})
+        layers.append(pdk.Layer("ScatterplotLayer", data=g, id="gaps", get_position=["lon", "lat"],
+                                get_radius="radius", filled=False, stroked=True, get_line_color=[255, 255, 255, 230],
+                                line_width_min_pixels=2, pickable=True))
+        layers.append(_labels(g, "gap_labels", [255, 255, 255, 255]))
+    if proposals is not None and len(proposals):
+        word = "建议站点" if lang == "zh" else "Proposed site"
+        gain = "新增覆盖" if lang == "zh" else "newly covered"
+        p = pd.DataFrame({"lon": proposals["lon"], "lat": proposals["lat"],
+                          "label": "+" + proposals["rank"].astype(int).astype(str),
+                          "tip": [f"{word} {int(r)} · {gain} {v:,.0f}"
+                                  for r, v in zip(proposals["rank"], proposals["gain"], strict=True)]})
+        layers.append(pdk.Layer("ScatterplotLayer", data=p, id="reach", get_position=["lon", "lat"], get_radius=reach_m,
+                                filled=True, get_fill_color=[76, 201, 240, 50], stroked=True,
+                                get_line_color=[76, 201, 240, 255], line_width_min_pixels=2, pickable=False))
+        layers.append(pdk.Layer("ScatterplotLayer", data=p, id="proposals", get_position=["lon", "lat"], get_radius=90,
+                                radius_min_pixels=6, get_fill_color=[76, 201, 240, 255], stroked=True,
+                                get_line_color=[255, 255, 255, 255], line_width_min_pixels=2, pickable=True))
+        layers.append(_labels(p, "proposal_labels", [76, 201, 240, 255], offset=[0, -18]))
+    if len(stations):
+        layers.append(_coverage_stations(stations, lang))
+    legend = [(rgb, label) for _, _, rgb, label in classes] + [
+        ((240, 240, 240), t("station", lang)), (ADDED, "假设新增/迁移" if lang == "zh" else "what-if added / moved")]
+    bbox = None if cells.empty else (float(cells["lon"].min()), float(cells["lat"].min()),
+                                     float(cells["lon"].max()), float(cells["lat"].max()))
+    return _deck(layers, view_for_bbox(bbox, width_px=width_px, height_px=height_px), _tooltip("{tip}"),
+                 tile_url), legend
+
+
+def _labels(frame: pd.DataFrame, layer_id: str, colour: list, offset: list | None = None) -> pdk.Layer:
+    return pdk.Layer("TextLayer", data=frame[["lon", "lat", "label"]], id=layer_id, get_position=["lon", "lat"],
+                     get_text="label", get_size=18, get_color=colour, font_weight=700, background=True,
+                     get_background_color=[11, 18, 32, 200], get_pixel_offset=offset or [0, 0], pickable=False)
+
+
+def _coverage_stations(stations: pd.DataFrame, lang: str) -> pdk.Layer:
+    funcs = ["f_party", "f_gov", "f_culture", "f_joint", "f_clinic"]
+    kind = np.where(stations["level"] == "centre", t("centre", lang), t("station", lang))
+    offered = stations[funcs].fillna(False).astype(bool)
+    names = offered.apply(lambda r: "、".join(t(f, lang) for f in funcs if r[f]), axis=1).astype("string")
+    served = stations["residents"].fillna(0).map("{:,.0f}".format) if "residents" in stations else ""
+    edited = stations["scenario"].notna().to_numpy() if "scenario" in stations else np.zeros(len(stations), bool)
+    data = pd.DataFrame({
+        "lon": stations["lon"].round(5), "lat": stations["lat"].round(5),
+        "tip": (_text(stations["name_zh"]) + " · " + kind + "\n" + names + "\n"
+                + ("开放时间" if lang == "zh" else "Hours") + ": " + _text(stations["opening_hours"]) + "\n"
+                + ("服务人口" if lang == "zh" else "Residents served") + ": " + served),
+        # pixels, not metres: 1,300 stations must stay dots at district zoom and still be hit in a town
+        "radius": np.where(edited, 7, np.where(stations["level"] == "centre", 5, 2.2)),
+        "fill": [[*ADDED, 255] if e else [245, 245, 245, 235] for e in edited],
+        "line": [[11, 18, 32, 255] if e or lv == "centre" else [0, 0, 0, 0]
+                 for e, lv in zip(edited, stations["level"], strict=True)],
+    })
+    return pdk.Layer("ScatterplotLayer", data=data, id=LAYER_STATIONS, get_position=["lon", "lat"],
+                     get_radius="radius", radius_units="pixels", get_fill_color="fill", pickable=True,
+                     stroked=True, get_line_color="line", line_width_min_pixels=1.5)
+
+
+def picked(selection: dict | None, prefix: str) -> dict | None:
+    """The first picked object of a layer whose id starts with ``prefix`` in a pydeck selection, if any."""
+    objects = (selection or {}).get("objects") or {}
+    for layer_id, rows in objects.items():
+        if layer_id.startswith(prefix) and rows:
+            return rows[0]
+    return None

@@ -26,10 +26,12 @@ INDICATOR_SQL = """
     count(*) FILTER (WHERE recognised) AS recognised,
     count(*) FILTER (WHERE status <> 'closed') AS open,
     count(*) FILTER (WHERE status <> 'closed' AND deadline_at < $as_of) AS overdue,
-    median(epoch(closed_at - reported_at) / 3600.0) AS median_hours,
-    quantile_cont(epoch(closed_at - reported_at) / 3600.0, 0.9) AS p90_hours,
+    quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9])[1] AS median_hours,
+    quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9])[2] AS p90_hours,
     avg(satisfaction) AS satisfaction
 """
+# why one list quantile: DuckDB computes the two identical aggregates once, one selection pass
+# instead of two (≈1.8× faster at 10 M cases); values are bit-identical to median / quantile_cont(0.9)
 
 
 def _rates(df: pd.DataFrame) -> pd.DataFrame:
@@ -51,9 +53,21 @@ def where(f: Filters, *, alias: str = "") -> tuple[str, dict]:
     for name, column in _FILTER_COLUMNS.items():
         values = getattr(f, name)
         if values:
-            clauses.append(f"{p}{column} IN (SELECT unnest(${name}))")
-            params[name] = list(values)
+            clause, values_params = in_list(f"{p}{column}", name, values)
+            clauses.append(clause)
+            params.update(values_params)
     return " AND ".join(clauses), params
+
+
+def in_list(column: str, name: str, values) -> tuple[str, dict]:
+    """``column IN ($name_0, $name_1, …)`` with one bound parameter per value.
+
+    Why not ``IN (SELECT unnest($name))``: that is a semi-join DuckDB applies after reading every
+    projected column; a literal IN list becomes a scan filter, read first and used to skip the
+    rest (one town over a year at 10 M cases: case page 8 s → 0.15 s, indicators 2–3× faster).
+    """
+    keys = [f"{name}_{i}" for i in range(len(values))]
+    return f"{column} IN ({', '.join('$' + k for k in keys)})", dict(zip(keys, values, strict=True))
 
 
 # --- metadata and options ---
@@ -185,19 +199,23 @@ def trend(db: Database, f: Filters, period: str, at: datetime, split: str | None
 
 
 def backlog(db: Database, f: Filters, period: str) -> pd.DataFrame:
-    """Open cases at the end of each period (reported before the period end, not closed by then)."""
+    """Open cases at the end of each period (reported before the period end, not closed by then).
+
+    One row per period in which a filtered case was reported. Computed in one pass as cumulative
+    arrivals minus cumulative closures: a case is closed by the end of period p when
+    ``greatest(reported_at, closed_at)`` falls in a period ≤ p (periods end on unit boundaries),
+    instead of joining every period end with every case (2 s → 0.1 s at 10 M cases).
+    """
     unit = PERIODS[period]
     clause, params = where(f)
     sql = f"""
-        WITH ends AS (
-            SELECT DISTINCT date_trunc('{unit}', reported_at) AS period,
-                   date_trunc('{unit}', reported_at) + INTERVAL 1 {unit} AS period_end
-            FROM cases WHERE {clause})
-        SELECT e.period, count(c.case_id) AS backlog
-        FROM ends e LEFT JOIN cases c
-          ON c.reported_at < e.period_end AND (c.closed_at IS NULL OR c.closed_at >= e.period_end)
-         AND {where(f, alias='c')[0]}
-        GROUP BY 1 ORDER BY 1
+        WITH c AS (SELECT reported_at AS r, closed_at AS cl FROM cases WHERE {clause}),
+        ev AS (SELECT date_trunc('{unit}', r) AS period, count(*) AS n FROM c GROUP BY 1
+               UNION ALL
+               SELECT date_trunc('{unit}', greatest(r, cl)), -count(*) FROM c WHERE cl IS NOT NULL GROUP BY 1),
+        net AS (SELECT period, sum(n) AS n, bool_or(n > 0) AS reported FROM ev GROUP BY 1)
+        SELECT period, (sum(n) OVER (ORDER BY period))::BIGINT AS backlog FROM net
+        QUALIFY reported ORDER BY period
     """
     return db.execute(sql, params)
 
@@ -255,29 +273,85 @@ FRAMES = {"none": "0", "hour": "hour(reported_at)", "dow": "isodow(reported_at)"
           "week": "date_trunc('week', reported_at)", "month": "date_trunc('month', reported_at)"}
 
 
-def heat_bins(db: Database, f: Filters, cell_m: float, frame: str = "none") -> pd.DataFrame:
-    """Case counts in square bins of ``cell_m`` metres (lon/lat of each bin's south-west corner), per frame."""
-    clause, params = where(f)
-    sql = f"""
-        SELECT {FRAMES[frame]} AS frame,
-               floor((lon - $lon0) * $mx / $cell) AS bx, floor((lat - $lat0) * $my / $cell) AS by,
-               count(*) AS count
-        FROM cases WHERE {clause} AND lon IS NOT NULL
-        GROUP BY ALL
+def _bbox_clause(bbox: tuple[float, float, float, float] | None) -> tuple[str, dict]:
+    """Keep cases inside a lon/lat box (WGS-84): the box bounds the number of bins whatever the data."""
+    if bbox is None:
+        return "", {}
+    return (" AND lon BETWEEN $bx0 AND $bx1 AND lat BETWEEN $by0 AND $by1",
+            {"bx0": bbox[0], "by0": bbox[1], "bx1": bbox[2], "by1": bbox[3]})
+
+
+def heat_bins(db: Database, f: Filters, cell_m: float, frame: str = "none",
+              bbox: tuple[float, float, float, float] | None = None, frame_value=None) -> pd.DataFrame:
+    """Case counts in square bins of ``cell_m`` metres (lon/lat of each bin's south-west corner), per frame.
+
+    ``bbox`` (lon0, lat0, lon1, lat1) keeps cases inside the box, so at most
+    ``ceil(width / cell_m + 1) * ceil(height / cell_m + 1)`` bins come back per frame;
+    ``frame_value`` keeps one frame (e.g. hour 8, or the Monday of one week).
     """
-    df = db.execute(sql, {**params, "lon0": BIN_ORIGIN[0], "lat0": BIN_ORIGIN[1], "mx": M_PER_DEG_LON,
-                          "my": M_PER_DEG_LAT, "cell": float(cell_m)}, max_rows=2_000_000)
+    clause, params = where(f)
+    box_sql, box_params = _bbox_clause(bbox)
+    frame_sql = FRAMES[frame]
+    if frame_value is not None:
+        box_sql += f" AND {frame_sql} = $frame_value"
+        box_params["frame_value"] = frame_value
+    sql = f"""
+        SELECT {frame_sql} AS frame,
+               floor((lon - $lon0) * $mx / $cell)::BIGINT AS bx, floor((lat - $lat0) * $my / $cell)::BIGINT AS by,
+               count(*) AS count
+        FROM cases WHERE {clause} AND lon IS NOT NULL AND lat IS NOT NULL{box_sql}
+        GROUP BY ALL ORDER BY ALL
+    """
+    df = db.execute(sql, {**params, **box_params, "lon0": BIN_ORIGIN[0], "lat0": BIN_ORIGIN[1],
+                          "mx": M_PER_DEG_LON, "my": M_PER_DEG_LAT, "cell": float(cell_m)}, max_rows=2_000_000)
     df["lon"] = BIN_ORIGIN[0] + df["bx"] * cell_m / M_PER_DEG_LON
     df["lat"] = BIN_ORIGIN[1] + df["by"] * cell_m / M_PER_DEG_LAT
     return df
 
 
+def heat_frames(db: Database, f: Filters, cell_m: float, frame: str,
+                bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
+    """One row per playback frame: ``frame``, ``cases`` and ``max_count`` (largest bin of the frame).
+
+    The maximum over all frames fixes the colour scale of the playback.
+    """
+    clause, params = where(f)
+    box_sql, box_params = _bbox_clause(bbox)
+    sql = f"""
+        WITH b AS (
+            SELECT {FRAMES[frame]} AS frame, floor((lon - $lon0) * $mx / $cell) AS bx,
+                   floor((lat - $lat0) * $my / $cell) AS by, count(*) AS n
+            FROM cases WHERE {clause} AND lon IS NOT NULL AND lat IS NOT NULL{box_sql} GROUP BY ALL)
+        SELECT frame, sum(n)::BIGINT AS cases, max(n)::BIGINT AS max_count FROM b GROUP BY frame ORDER BY frame
+    """
+    return db.execute(sql, {**params, **box_params, "lon0": BIN_ORIGIN[0], "lat0": BIN_ORIGIN[1],
+                            "mx": M_PER_DEG_LON, "my": M_PER_DEG_LAT, "cell": float(cell_m)})
+
+
 def case_points(db: Database, f: Filters, limit: int = 5000) -> pd.DataFrame:
     """Individual filtered cases for drawing as points (only used when the set is small)."""
     clause, params = where(f)
-    return db.execute(f"SELECT case_id, lon, lat, category, subcategory, status, reported_at, description "
+    return db.execute(f"SELECT case_id, lon, lat, grid_id, category, subcategory, status, reported_at, description "
                       f"FROM cases WHERE {clause} AND lon IS NOT NULL ORDER BY reported_at DESC LIMIT $limit",
                       {**params, "limit": int(limit)}, max_rows=limit)
+
+
+def repeat_candidates(db: Database, f: Filters, *, limit: int = 500_000) -> pd.DataFrame:
+    """The filtered cases as repeat-complaint detection needs them (at most ``limit`` rows, oldest first).
+
+    A SQL pre-filter (window counts per grid and per square) cost more than detecting on all
+    rows in numpy, so every filtered case comes back; callers check ``len == limit``.
+    """
+    clause, params = where(f)
+    return db.execute(f"SELECT case_id, category, grid_id, reported_at, lon, lat FROM cases WHERE {clause} "
+                      f"ORDER BY reported_at, case_id LIMIT $limit", {**params, "limit": int(limit)}, max_rows=limit)
+
+
+def unit_paths(db: Database) -> dict[str, str]:
+    """unit_id → "street/town · unit" names, for places listed outside their town's context."""
+    df = db.execute("SELECT u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
+                    "END AS path FROM units u LEFT JOIN units t ON t.unit_id = u.town_id", max_rows=1_000_000)
+    return dict(zip(df["unit_id"], df["path"], strict=True))
 
 
 def district_outline(db: Database) -> pd.DataFrame:
@@ -321,20 +395,27 @@ def _diff_select(cols: list[str]) -> str:
 
 def import_preview(con, columns) -> dict[str, int]:
     """Count what an import would insert / update / leave unchanged (dry run; writes nothing)."""
-    df = con.execute(f"SELECT op, count(*) AS n FROM ({_diff_select(_import_columns(columns))}) GROUP BY op").df()
-    got = dict(zip(df["op"], df["n"].astype(int)))
+    return _op_counts(con, f"({_diff_select(_import_columns(columns))})")
+
+
+def _op_counts(con, source: str) -> dict[str, int]:
+    got = dict(con.execute(f"SELECT op, count(*) FROM {source} GROUP BY op").fetchall())
     return {"inserted": got.get("insert", 0), "updated": got.get("update", 0), "unchanged": got.get("same", 0)}
 
 
 def import_apply(con, import_id: str, at, columns) -> dict[str, int]:
-    """Upsert `import_rows` into cases by case_id, keeping prior images in case_versions."""
+    """Upsert `import_rows` into cases by case_id, keeping the prior image of each updated case in case_versions.
+
+    Inserted cases need no version: they carry import_id until a later import changes them.
+    """
     cols = _import_columns(columns)
     con.execute(f"CREATE OR REPLACE TEMP TABLE import_diff AS {_diff_select(cols)}")
-    counts = import_preview(con, columns)
+    counts = _op_counts(con, "import_diff")
     vcols = ", ".join(IMPORT_COLUMNS)
+    prior = ", ".join("c." + c for c in IMPORT_COLUMNS)
     con.execute(f"INSERT INTO case_versions (import_id, op, case_id, {vcols}, prior_import_id, prior_updated_at) "
-                f"SELECT $id, d.op, d.case_id, {', '.join('c.' + c for c in IMPORT_COLUMNS)}, c.import_id, c.updated_at "
-                f"FROM import_diff d LEFT JOIN cases c ON c.case_id = d.case_id WHERE d.op <> 'same'",
+                f"SELECT $id, d.op, d.case_id, {prior}, c.import_id, c.updated_at "
+                f"FROM import_diff d JOIN cases c ON c.case_id = d.case_id WHERE d.op = 'update'",
                 {"id": import_id})
     sets = ", ".join(f"{c} = r.{c}" for c in cols)
     con.execute(f"UPDATE cases SET {sets}, import_id = $id, updated_at = $at FROM import_rows r, import_diff d "
@@ -364,38 +445,426 @@ def import_record(con, rec: dict) -> None:
                 {k: rec.get(k) for k in keys})
 
 
+def import_same_file(con, sha256: str) -> list[str]:
+    """Loaded imports of a file with this SHA-256."""
+    rows = con.execute("SELECT import_id FROM imports WHERE sha256 = $h AND status = 'loaded' ORDER BY seq",
+                       {"h": sha256}).fetchall()
+    return [r[0] for r in rows]
+
+
 def import_list(con, limit: int = 100) -> pd.DataFrame:
     """Most recent imports first."""
     return con.execute("SELECT * FROM imports ORDER BY seq DESC LIMIT $limit", {"limit": int(limit)}).df()
 
 
 def import_blockers(con, import_id: str) -> list[str]:
-    """Later imports, still loaded, that changed cases this import changed (undo those first)."""
+    """Still-loaded imports that later changed cases this import wrote (undo those first)."""
     df = con.execute("""
-        SELECT DISTINCT j.import_id, j.seq FROM case_versions v
-        JOIN case_versions w ON w.case_id = v.case_id AND w.import_id <> v.import_id
-        JOIN imports j ON j.import_id = w.import_id
-        WHERE v.import_id = $id AND j.status = 'loaded'
-          AND j.seq > (SELECT seq FROM imports WHERE import_id = $id)
-        ORDER BY j.seq DESC""", {"id": import_id}).df()
+        SELECT DISTINCT j.import_id, j.seq FROM case_versions w JOIN imports j ON j.import_id = w.import_id
+        WHERE w.prior_import_id = $id AND j.status = 'loaded' ORDER BY j.seq DESC""", {"id": import_id}).df()
     return df["import_id"].tolist()
 
 
 def import_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
-    """Remove the cases an import inserted and restore the prior images of those it updated."""
-    n = con.execute("SELECT count(*) FILTER (WHERE op = 'insert'), count(*) FILTER (WHERE op = 'update') "
-                    "FROM case_versions WHERE import_id = $id", {"id": import_id}).fetchone()
-    con.execute("DELETE FROM cases WHERE case_id IN "
-                "(SELECT case_id FROM case_versions WHERE import_id = $id AND op = 'insert')", {"id": import_id})
+    """Remove the cases an import inserted and restore the prior images of those it updated.
+
+    Only valid when import_blockers() is empty: then every case the import wrote still has its import_id.
+    """
+    restored = con.execute("SELECT count(*) FROM case_versions WHERE import_id = $id", {"id": import_id}).fetchone()[0]
+    removed = con.execute("""
+        DELETE FROM cases WHERE import_id = $id
+          AND case_id NOT IN (SELECT case_id FROM case_versions WHERE import_id = $id)""", {"id": import_id}
+                          ).fetchone()[0]
     sets = ", ".join(f"{c} = v.{c}" for c in IMPORT_COLUMNS)
     con.execute(f"UPDATE cases SET {sets}, import_id = v.prior_import_id, updated_at = v.prior_updated_at "
-                f"FROM case_versions v WHERE v.import_id = $id AND v.op = 'update' AND cases.case_id = v.case_id",
-                {"id": import_id})
+                f"FROM case_versions v WHERE v.import_id = $id AND cases.case_id = v.case_id", {"id": import_id})
     con.execute("UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
                 {"id": import_id, "at": at, "user": user})
-    return {"removed": int(n[0]), "restored": int(n[1])}
+    return {"removed": int(removed), "restored": int(restored)}
 
 
 def import_status(con, import_id: str) -> str | None:
     row = con.execute("SELECT status FROM imports WHERE import_id = $id", {"id": import_id}).fetchone()
     return None if row is None else row[0]
+
+
+# --- trends and rankings ---
+# Issue 4: trends, backlog, rankings, lifecycle, anomalies, survey. Flows (collected, resolved…)
+# count a case in the period it was reported, like INDICATOR_SQL; stocks (open, overdue) are
+# taken from timestamps at an instant, so a past month sees its own month-end state.
+
+DISPUTE_CATEGORY = "dispute"  # 矛盾纠纷: numerator and denominator of the dispute resolution rate
+TREND_SQL = INDICATOR_SQL + """,
+    count(*) FILTER (WHERE category = $dispute) AS disputes,
+    count(*) FILTER (WHERE category = $dispute AND resolved) AS disputes_resolved
+"""
+_OPEN_AT = "reported_at < $t AND (closed_at IS NULL OR closed_at >= $t)"  # open at instant $t
+# TREND_SQL with every case's progress as it stood at instant $as_of (closed before it), from timestamps
+AS_AT_SQL = """
+    count(*) AS collected,
+    count(*) FILTER (WHERE resolved AND closed_at < $as_of) AS resolved,
+    count(*) FILTER (WHERE closed_at < $as_of) AS closed,
+    count(*) FILTER (WHERE closed_at < $as_of AND closed_at <= deadline_at) AS closed_on_time,
+    count(*) FILTER (WHERE resolved AND recognised AND closed_at < $as_of) AS recognised,
+    count(*) FILTER (WHERE closed_at IS NULL OR closed_at >= $as_of) AS open,
+    count(*) FILTER (WHERE (closed_at IS NULL OR closed_at >= $as_of) AND deadline_at < $as_of) AS overdue,
+    median(epoch(closed_at - reported_at) / 3600.0) FILTER (WHERE closed_at < $as_of) AS median_hours,
+    quantile_cont(epoch(closed_at - reported_at) / 3600.0, 0.9) FILTER (WHERE closed_at < $as_of) AS p90_hours,
+    avg(satisfaction) FILTER (WHERE closed_at < $as_of) AS satisfaction,
+    count(*) FILTER (WHERE category = $dispute) AS disputes,
+    count(*) FILTER (WHERE category = $dispute AND resolved AND closed_at < $as_of) AS disputes_resolved
+"""
+TIMELINE_COLUMNS = ("case_id", "reported_at", "dispatched_at", "handled_at", "closed_at", "deadline_at", "town_id",
+                    "community_id", "grid_id", "category", "subcategory", "channel", "department_id", "tier",
+                    "status", "resolved", "recognised", "satisfaction", "key_difficult", "description", "address")
+
+
+def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
+    out = _rates(df)
+    out["dispute_rate"] = out["disputes_resolved"] / out["disputes"].where(out["disputes"] > 0)
+    return out
+
+
+def _attr_where(f: Filters) -> tuple[str, dict]:
+    """Like ``where`` but without the reporting-date window (for stocks at an instant)."""
+    clauses, params = ["true"], {}
+    for name, column in _FILTER_COLUMNS.items():
+        if getattr(f, name):
+            clauses.append(f"{column} IN (SELECT unnest(${name}))")
+            params[name] = list(getattr(f, name))
+    return " AND ".join(clauses), params
+
+
+def cutoff(f: Filters, at: datetime) -> datetime:
+    """The instant a filter's period ends: midnight after ``f.end``, or ``at`` when earlier."""
+    return min(datetime.combine(f.end + timedelta(days=1), datetime.min.time()), at)
+
+
+def period_indicators(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:
+    """Counts and rates per period of reporting (and per ``split`` series), incl. dispute resolution."""
+    unit = PERIODS[period]
+    clause, params = where(f)
+    series = f", {SPLITS[split]} AS series" if split else ""
+    df = db.execute(f"SELECT date_trunc('{unit}', reported_at) AS period{series}, {TREND_SQL} "
+                    f"FROM cases WHERE {clause} GROUP BY ALL ORDER BY ALL",
+                    {**params, "as_of": at, "dispute": DISPUTE_CATEGORY}, max_rows=1_000_000)
+    return _with_rates(df)
+
+
+def split_indicators(db: Database, f: Filters, split: str, at: datetime) -> pd.DataFrame:
+    """Counts and rates per town / department / category / channel / tier (column ``key``)."""
+    clause, params = where(f)
+    df = db.execute(f"SELECT {SPLITS[split]} AS key, {TREND_SQL} FROM cases WHERE {clause} GROUP BY 1 ORDER BY 1",
+                    {**params, "as_of": at, "dispute": DISPUTE_CATEGORY})
+    return _with_rates(df)
+
+
+def indicator_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = None) -> dict:
+    """Every indicator over the whole filter period, plus open and overdue cases at its end (``cutoff``).
+
+    With ``as_at``, the cases' progress is taken as it stood at that instant (closed before it),
+    so an earlier period can be compared at the same age as the current one.
+    """
+    clause, params = where(f)
+    sql = TREND_SQL if as_at is None else AS_AT_SQL
+    df = db.execute(f"SELECT {sql} FROM cases WHERE {clause}",
+                    {**params, "as_of": at if as_at is None else as_at, "dispute": DISPUTE_CATEGORY})
+    out = _with_rates(df).iloc[0].to_dict()
+    attr, aparams = _attr_where(f)
+    t = cutoff(f, at)
+    stock = db.execute(f"SELECT count(*) AS backlog, count(*) FILTER (WHERE deadline_at < $t) AS overdue_at_end "
+                       f"FROM cases WHERE {_OPEN_AT} AND {attr}", {**aparams, "t": t})
+    return {**out, **stock.iloc[0].to_dict()}
+
+
+def open_backlog(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:
+    """Open cases at the end of each period from the filter's start to its end, whenever they were reported.
+
+    A case is open at instant t when reported before t and not closed before t. The last period
+    ends at ``cutoff(f, at)``. Computed as cumulative arrivals minus cumulative closures
+    (arrivals before the first period fall into it), one pass over the cases; periods without
+    any event still get a row.
+    """
+    unit = PERIODS[period]
+    attr, params = _attr_where(f)
+    key = SPLITS[split] if split else "'all'"
+    t = cutoff(f, at)
+    first = datetime.combine(f.start, datetime.min.time())
+    sql = f"""
+        WITH c AS (SELECT {key} AS series, reported_at AS r, closed_at AS cl FROM cases
+                   WHERE reported_at < $t AND {attr}),
+        ev AS (
+            SELECT series, date_trunc('{unit}', greatest(r, $first)) AS period, count(*) AS n FROM c GROUP BY ALL
+            UNION ALL
+            SELECT series, date_trunc('{unit}', greatest(cl, r, $first)), -count(*) FROM c WHERE cl < $t GROUP BY ALL),
+        p AS (SELECT period FROM generate_series(date_trunc('{unit}', $first::TIMESTAMP),
+                                                 $t::TIMESTAMP - INTERVAL 1 MICROSECOND, INTERVAL 1 {unit}) g(period)),
+        s AS (SELECT DISTINCT series FROM c),
+        net AS (SELECT series, period, sum(n) AS n FROM ev GROUP BY ALL)
+        SELECT p.period, s.series,
+               sum(coalesce(net.n, 0)) OVER (PARTITION BY s.series ORDER BY p.period)::BIGINT AS backlog
+        FROM p CROSS JOIN s LEFT JOIN net ON net.period = p.period AND net.series IS NOT DISTINCT FROM s.series
+        ORDER BY s.series, p.period
+    """
+    if t <= first:
+        return pd.DataFrame({"period": pd.Series(dtype="datetime64[us]"), "backlog": pd.Series(dtype="int64")})
+    df = db.execute(sql, {**params, "t": t, "first": first}, max_rows=1_000_000)
+    if df.empty:  # nothing ever reported in the selection: zero backlog in every period
+        periods = db.execute(f"SELECT period FROM generate_series(date_trunc('{unit}', $first::TIMESTAMP), "
+                             f"$t::TIMESTAMP - INTERVAL 1 MICROSECOND, INTERVAL 1 {unit}) g(period)",
+                             {"first": first, "t": t})
+        df = periods.assign(series="all", backlog=0)
+    return df if split else df.drop(columns="series")
+
+
+def open_cases(db: Database, f: Filters, at: datetime, *, overdue_only: bool = False, limit: int = 20) -> pd.DataFrame:
+    """Cases open at the filter period's end (``cutoff``), oldest first, with age and days overdue."""
+    attr, params = _attr_where(f)
+    overdue = " AND deadline_at < $t" if overdue_only else ""
+    sql = f"""
+        SELECT case_id, reported_at, deadline_at, town_id, community_id, category, subcategory, channel,
+               department_id, tier, key_difficult,
+               CASE WHEN handled_at < $t THEN 'handling' WHEN dispatched_at < $t THEN 'dispatched'
+                    ELSE 'registered' END AS stage,
+               epoch($t - reported_at) / 86400.0 AS age_days,
+               CASE WHEN deadline_at < $t THEN epoch($t - deadline_at) / 86400.0 END AS overdue_days
+        FROM cases WHERE {_OPEN_AT} AND {attr}{overdue}
+        ORDER BY reported_at, case_id LIMIT $limit
+    """
+    return db.execute(sql, {**params, "t": cutoff(f, at), "limit": int(limit)}, max_rows=limit)
+
+
+def case_timeline(db: Database, case_id: str) -> pd.DataFrame:
+    """One case's lifecycle times and attributes (no personal data: no complainant name or phone)."""
+    cols = ", ".join(f"c.{c}" for c in TIMELINE_COLUMNS)
+    return db.execute(f"SELECT {cols}, k.name_zh AS subcategory_zh, k.name_en AS subcategory_en FROM cases c "
+                      "LEFT JOIN categories k ON k.category = c.category AND k.subcategory = c.subcategory "
+                      "WHERE c.case_id = $id", {"id": case_id})
+
+
+def lifecycle_stages(db: Database, f: Filters) -> dict:
+    """How far the cases reported in the period got, and median / P90 hours between stages."""
+    clause, params = where(f)
+    h = "epoch({b} - {a}) / 3600.0"
+    legs = {"dispatch": ("reported_at", "dispatched_at"), "handle": ("dispatched_at", "handled_at"),
+            "close": ("handled_at", "closed_at"), "total": ("reported_at", "closed_at")}
+    stats = ", ".join(f"median({h.format(a=a, b=b)}) AS {k}_median, quantile_cont({h.format(a=a, b=b)}, 0.9) AS {k}_p90"
+                      for k, (a, b) in legs.items())
+    sql = f"""
+        SELECT count(*) AS registered,
+               count(*) FILTER (WHERE dispatched_at IS NOT NULL OR handled_at IS NOT NULL OR status <> 'registered')
+                   AS dispatched,
+               count(*) FILTER (WHERE handled_at IS NOT NULL OR status IN ('handling', 'closed')) AS handled,
+               count(*) FILTER (WHERE status = 'closed') AS closed,
+               count(*) FILTER (WHERE resolved) AS resolved,
+               count(*) FILTER (WHERE resolved AND recognised) AS recognised,
+               {stats}
+        FROM cases WHERE {clause}
+    """
+    return db.execute(sql, params).iloc[0].to_dict()
+
+
+def daily_counts(db: Database, f: Filters, keys: tuple[str, ...] = ("category", "town")) -> pd.DataFrame:
+    """Cases per reporting day and series (``keys`` from SPLITS; columns named by their SQL column)."""
+    cols = ", ".join(SPLITS[k] for k in keys)
+    clause, params = where(f)
+    return db.execute(f"SELECT reported_at::DATE AS date, {cols}, count(*) AS count FROM cases WHERE {clause} "
+                      "GROUP BY ALL ORDER BY ALL", params, max_rows=10_000_000)
+
+
+def survey_scores(db: Database) -> pd.DataFrame:
+    """The satisfaction survey: score per street/town, quarter ('2026Q3') and dimension."""
+    return db.execute("SELECT s.town_id, coalesce(u.name_zh, s.town_id) AS name_zh, s.quarter, s.dimension, s.score "
+                      "FROM satisfaction_survey s LEFT JOIN units u ON u.unit_id = s.town_id AND u.level = 'town' "
+                      "ORDER BY s.quarter, s.town_id, s.dimension")
+
+
+def governance_scores(db: Database) -> pd.DataFrame:
+    """The social governance index: score per year and sub-domain ('overall' and 'progress' included)."""
+    return db.execute("SELECT year, subdomain, score FROM governance_index ORDER BY year, subdomain")
+
+
+# --- wall screen and live feed ---
+# Issue 7. The feed reads from a private copy of the database (db.replacing_writer) and writes
+# through govdash.ingest; only the demo clock (meta 'as_of') is set here directly.
+
+def coverage_inputs_version(db: Database) -> tuple:
+    """A fingerprint of the cells and stations tables: changes only when either's content changes (a cache key)."""
+    df = db.execute("SELECT (SELECT count(*) FROM cells) AS n_cells, "
+                    "(SELECT bit_xor(hash(cell_id, x, y, residents)) FROM cells) AS h_cells, "
+                    "(SELECT count(*) FROM stations) AS n_stations, "
+                    "(SELECT bit_xor(hash(station_id, lon, lat, f_party, f_gov, f_culture, f_joint, f_clinic)) "
+                    "FROM stations) AS h_stations")
+    return tuple(None if pd.isna(v) else int(v) for v in df.iloc[0])
+
+
+def feed_templates(db: Database, since: datetime, n: int, salt: int) -> pd.DataFrame:
+    """``n`` cases reported since ``since`` (a pseudo-random pick by ``salt``): models for new feed cases."""
+    return db.execute("SELECT channel, category, subcategory, description, complainant_name, complainant_phone, "
+                      "address, lon, lat, department_id, tier FROM cases WHERE reported_at >= $since "
+                      "AND lon IS NOT NULL ORDER BY hash(case_id, $salt) LIMIT $n",
+                      {"since": since, "n": int(n), "salt": int(salt)}, max_rows=n)
+
+
+def feed_open_cases(db: Database, n: int, salt: int) -> pd.DataFrame:
+    """``n`` open cases (a pseudo-random pick by ``salt``) with every importable column, for status changes."""
+    return db.execute(f"SELECT case_id, {', '.join(IMPORT_COLUMNS)} FROM cases WHERE status <> 'closed' "
+                      "ORDER BY hash(case_id, $salt) LIMIT $n", {"n": int(n), "salt": int(salt)}, max_rows=n)
+
+
+def set_as_of(con, at: datetime) -> None:
+    """Move the demo's fixed 'now' (meta 'as_of') to ``at`` on a writable connection; no-op when it is absent."""
+    con.execute("UPDATE meta SET value = $v WHERE key = 'as_of'", {"v": at.isoformat(sep=" ")})
+
+
+# --- bench ---
+# Issue 9: what govdash.bench measures the page queries against. The "floor" is the best single
+# hand-written statement per page over the base tables (no rollups, no caches); the naive
+# baseline starts from whole tables loaded into pandas once.
+
+BENCH_COLUMNS = {"cases": (*CASE_COLUMNS, "lon", "lat"), "units": ("unit_id", "level", "parent_id", "town_id",
+                 "community_id", "name_zh", "name_en", "kind", "area_km2", "residents", "lon", "lat", "geom")}
+
+
+def bench_table(db: Database, table: str) -> pd.DataFrame:
+    """Every row of ``cases`` or ``units`` (the naive dashboard's ``SELECT *`` into pandas)."""
+    return db.execute(f"SELECT {', '.join(BENCH_COLUMNS[table])} FROM {table}", max_rows=2**62)
+
+
+def bench_pick(db: Database) -> dict[str, str | None]:
+    """Typical filter values: the busiest town, its busiest community, the busiest category."""
+    df = db.execute("""
+        WITH t AS (SELECT town_id FROM cases WHERE town_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1)
+        SELECT (SELECT town_id FROM t) AS town,
+               (SELECT community_id FROM cases WHERE town_id = (SELECT town_id FROM t) AND community_id IS NOT NULL
+                GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1) AS community,
+               (SELECT category FROM cases WHERE category IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1)
+                AS category""")
+    return df.iloc[0].to_dict()
+
+
+def bench_floor_overview(db: Database, f: Filters, at: datetime, trend_start: date) -> pd.DataFrame:
+    """Overview in one statement: indicators now and before, per month since ``trend_start``, per town now.
+
+    ``part`` is now | before | month | town. (UNION ALL of four aggregates beat one scan with
+    GROUPING SETS, whose holistic quantiles cost 1.6× more at 10 M cases.)
+    """
+    clause, params = where(f.with_(start=min(f.previous().start, trend_start)))
+    day = lambda d: datetime.combine(d, datetime.min.time())  # noqa: E731
+    return db.execute(f"""
+        SELECT 'now' AS part, NULL::TIMESTAMP AS period, NULL::VARCHAR AS town, {INDICATOR_SQL}
+        FROM cases WHERE {clause} AND reported_at >= $now
+        UNION ALL SELECT 'before', NULL, NULL, {INDICATOR_SQL}
+        FROM cases WHERE {clause} AND reported_at >= $before AND reported_at < $now
+        UNION ALL SELECT 'month', date_trunc('month', reported_at), NULL, {INDICATOR_SQL}
+        FROM cases WHERE {clause} AND reported_at >= $trend GROUP BY 2
+        UNION ALL SELECT 'town', NULL, town_id, {INDICATOR_SQL}
+        FROM cases WHERE {clause} AND reported_at >= $now GROUP BY 3""",
+        {**params, "as_of": at, "now": day(f.start), "before": day(f.previous().start), "trend": day(trend_start)})
+
+
+def bench_floor_map(db: Database, f: Filters, at: datetime, level: str) -> pd.DataFrame:
+    """Units of ``level`` in the filter's area with their indicators and polygons, one statement."""
+    clause, params = where(f, alias="c")
+    area_clause, area_params = _area(f, level)
+    return db.execute(f"""
+        WITH s AS (SELECT c.{LEVEL_COLUMN[level]} AS unit_id, {INDICATOR_SQL} FROM cases c WHERE {clause} GROUP BY 1)
+        SELECT u.unit_id, u.name_zh, u.residents, u.lon, u.lat, u.geom, s.* EXCLUDE (unit_id)
+        FROM units u LEFT JOIN s USING (unit_id) WHERE u.level = $level {area_clause} ORDER BY u.unit_id""",
+        {**params, **area_params, "as_of": at, "level": level})
+
+
+def bench_floor_heat(db: Database, f: Filters, cell_m: float) -> pd.DataFrame:
+    """Case counts per square bin of ``cell_m`` metres (same bin arithmetic as ``heat_bins``)."""
+    clause, params = where(f)
+    return db.execute(f"""
+        SELECT floor((lon - $lon0) * $mx / $cell)::BIGINT AS bx, floor((lat - $lat0) * $my / $cell)::BIGINT AS by,
+               count(*) AS count
+        FROM cases WHERE {clause} AND lon IS NOT NULL AND lat IS NOT NULL GROUP BY ALL""",
+        {**params, "lon0": BIN_ORIGIN[0], "lat0": BIN_ORIGIN[1], "mx": M_PER_DEG_LON, "my": M_PER_DEG_LAT,
+         "cell": float(cell_m)}, max_rows=2_000_000)
+
+
+def bench_floor_trends(db: Database, f: Filters, at: datetime, period: str) -> pd.DataFrame:
+    """Indicators per period and the open backlog at each period's end, one scan.
+
+    Backlog at the end of period p = filtered cases reported by then minus those closed by then
+    (a case is closed by then when both its report and its closure fall in periods ≤ p).
+    """
+    unit = PERIODS[period]
+    clause, params = where(f)
+    return db.execute(f"""
+        WITH c AS (SELECT * FROM cases WHERE {clause}),
+        t AS (SELECT date_trunc('{unit}', reported_at) AS period, {INDICATOR_SQL} FROM c GROUP BY 1),
+        d AS (SELECT date_trunc('{unit}', greatest(reported_at, closed_at)) AS period, count(*) AS done
+              FROM c WHERE closed_at IS NOT NULL GROUP BY 1),
+        e AS (SELECT period, collected AS n FROM t UNION ALL SELECT period, -done FROM d),
+        b AS (SELECT period, (sum(sum(n)) OVER (ORDER BY period))::BIGINT AS backlog FROM e GROUP BY 1)
+        SELECT t.*, b.backlog FROM t JOIN b USING (period) ORDER BY period""", {**params, "as_of": at})
+
+
+def bench_floor_cases(db: Database, f: Filters, limit: int) -> pd.DataFrame:
+    """The newest ``limit`` filtered cases and (column ``total``) how many there are, one statement."""
+    clause, params = where(f)
+    return db.execute(f"""
+        SELECT {', '.join(CASE_COLUMNS)}, (SELECT count(*) FROM cases WHERE {clause}) AS total
+        FROM cases WHERE {clause} ORDER BY {ORDERS['newest']} LIMIT $limit""",
+        {**params, "limit": int(limit)}, max_rows=limit)
+
+
+# --- coverage: station directory and cases near stations ---
+
+def station_directory(db: Database, town_ids: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+    """Stations with their service items counted by tier (baseline / basic / quality) and in all."""
+    area = "WHERE s.town_id IN (SELECT unnest($t))" if town_ids else ""
+    sql = f"""
+        SELECT s.station_id, s.name_zh, s.level, s.town_id, s.community_id, s.lon, s.lat,
+               s.f_party, s.f_gov, s.f_culture, s.f_joint, s.f_clinic,
+               s.opening_hours, s.extended_hours, s.floor_area_m2,
+               count(i.item_id) FILTER (WHERE i.tier = 'baseline') AS baseline,
+               count(i.item_id) FILTER (WHERE i.tier = 'basic') AS basic,
+               count(i.item_id) FILTER (WHERE i.tier = 'quality') AS quality,
+               count(i.item_id) AS items
+        FROM stations s
+        LEFT JOIN station_items si ON si.station_id = s.station_id
+        LEFT JOIN service_items i ON i.item_id = si.item_id
+        {area}
+        GROUP BY ALL ORDER BY s.station_id
+    """
+    return db.execute(sql, {"t": list(town_ids)} if town_ids else None)
+
+
+def station_cases_nearby(db: Database, f: Filters, radius_m: float = 500.0) -> pd.DataFrame:
+    """station_id, cases_nearby: filtered cases reported within ``radius_m`` metres of each station.
+
+    Stations are those of the filter's streets/towns; cases match the filter's period, categories,
+    channels and departments wherever they lie, so a station on a town border counts both sides.
+    Distances are local equirectangular metres; a join on square bins of ``radius_m`` (each
+    station looks in its own and the 8 neighbouring bins) keeps it to nearby pairs.
+    """
+    clause, params = where(f.with_(towns=(), communities=(), grids=()), alias="c")
+    area = "WHERE town_id IN (SELECT unnest($station_towns))" if f.towns else ""
+    sql = f"""
+        WITH s AS (
+            SELECT station_id, lon, lat,
+                   floor((lon - $lon0) * $mx / $r)::BIGINT AS sx, floor((lat - $lat0) * $my / $r)::BIGINT AS sy
+            FROM stations {area}),
+        k AS (SELECT s.*, sx + dx AS kx, sy + dy AS ky FROM s, range(-1, 2) a(dx), range(-1, 2) b(dy)),
+        c AS (
+            SELECT c.lon, c.lat, floor((c.lon - $lon0) * $mx / $r)::BIGINT AS kx,
+                   floor((c.lat - $lat0) * $my / $r)::BIGINT AS ky
+            FROM cases c WHERE {clause} AND c.lon IS NOT NULL)
+        SELECT k.station_id, count(*) AS cases_nearby
+        FROM k JOIN c ON c.kx = k.kx AND c.ky = k.ky
+        WHERE ((c.lon - k.lon) * $mx) ** 2 + ((c.lat - k.lat) * $my) ** 2 <= $r * $r
+        GROUP BY 1 ORDER BY 1
+    """
+    extra = {"station_towns": list(f.towns)} if f.towns else {}
+    return db.execute(sql, {**params, **extra, "lon0": BIN_ORIGIN[0], "lat0": BIN_ORIGIN[1], "mx": M_PER_DEG_LON,
+                            "my": M_PER_DEG_LAT, "r": float(radius_m)})
+
+
+def bench_sample(db: Database, n: int) -> pd.DataFrame:
+    """The newest ``n`` cases with every importable column (an import file for the bench)."""
+    return db.execute(f"SELECT case_id, {', '.join(IMPORT_COLUMNS)} FROM cases ORDER BY reported_at DESC, case_id "
+                      "LIMIT $n", {"n": int(n)}, max_rows=int(n))

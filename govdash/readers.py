@@ -20,7 +20,8 @@ import pandas as pd
 
 _CHUNK = 1 << 20
 _HEAD = 1 << 16
-_BLOCK = 16 << 20  # pyarrow CSV block: the longest single row it can read (16 MB)
+_BLOCK = 4 << 20       # pyarrow CSV block (bigger blocks parse slower)
+_BIG_BLOCK = 64 << 20  # retry size when a row is longer than a block: the longest row read
 _ZIP_RATIO = 20    # refuse workbooks that decompress to more than this times the size limit
 FORMATS = ("csv", "xlsx", "parquet", "jsonl", "json", "xml")
 
@@ -147,9 +148,11 @@ def read_table(src: Source, *, encoding: str | None = None, max_bytes: int | Non
             table = _read_parquet(src)
         elif fmt == "xlsx":
             table = _read_xlsx(src, max_bytes)
+        elif fmt == "csv":
+            table = _read_csv_any(src, encoding)
         else:
             enc = detect_encoding(src, encoding)
-            table = {"csv": _read_csv, "jsonl": _read_jsonl, "json": _read_json, "xml": _read_xml}[fmt](src, enc)
+            table = {"jsonl": _read_jsonl, "json": _read_json, "xml": _read_xml}[fmt](src, enc)
             table.encoding = enc
     except ValidationError:
         raise
@@ -187,6 +190,35 @@ def _delimiter(src: Source, enc: str) -> str:
     return best if counts[best] else ","
 
 
+def _read_csv_any(src: Source, encoding: str | None) -> Table:
+    """CSV in the given encoding, a BOM's, else UTF-8 (Arrow validates it while parsing), else GB18030."""
+    import pyarrow as pa
+
+    head = src.head()
+    if encoding or head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encs = [detect_encoding(src, encoding)]
+    else:
+        try:  # the first 64 KB settle it when they hold Chinese text
+            codecs.getincrementaldecoder("utf-8")().decode(head)
+            # UTF-8 Chinese in the head: a bad byte later is damage, not GBK (which would load as mojibake)
+            encs = ["utf-8"] if max(head, default=0) >= 0x80 else ["utf-8", "gb18030"]
+        except UnicodeDecodeError:
+            encs = ["gb18030"]  # a superset of GBK and GB2312
+    for i, enc in enumerate(encs):
+        try:
+            table = _read_csv(src, enc)
+            table.encoding = enc
+            return table
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            text = str(exc).lower()
+            if i + 1 < len(encs) and ("utf8" in text or "utf-8" in text or isinstance(exc, UnicodeDecodeError)):
+                continue
+            if isinstance(exc, UnicodeDecodeError) or "utf8" in text:
+                raise ValidationError(f"{src.name}: text is not {' or '.join(encs)}; give the encoding") from exc
+            raise
+    raise AssertionError("unreachable")
+
+
 def _read_csv(src: Source, enc: str) -> Table:
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -195,10 +227,10 @@ def _read_csv(src: Source, enc: str) -> Table:
     pyenc = "utf8" if enc == "utf-8" else enc
     ropt = pcsv.ReadOptions(encoding=pyenc, block_size=_BLOCK)
     popt = dict(delimiter=delim, newlines_in_values=True)
-    with src.open() as fh:
-        reader = pcsv.open_csv(fh, read_options=ropt,
-                               parse_options=pcsv.ParseOptions(**popt, invalid_row_handler=lambda r: "skip"))
-        names = reader.schema.names
+    head = src.head().decode(enc, errors="replace").lstrip("\ufeff")
+    names = next(csv.reader(io.StringIO(head, newline=""), delimiter=delim), [])
+    if not names:
+        raise ValidationError(f"{src.name}: no header row")
     if len(set(names)) != len(names):
         raise ValidationError(f"{src.name}: duplicate column names in the header")
     bad: list[tuple[int, int, str]] = []
@@ -209,9 +241,18 @@ def _read_csv(src: Source, enc: str) -> Table:
 
     conv = pcsv.ConvertOptions(column_types={c: pa.string() for c in names}, strings_can_be_null=True,
                                null_values=[""], quoted_strings_can_be_null=True)
-    with src.open() as fh:
-        tbl = pcsv.read_csv(fh, read_options=ropt, convert_options=conv,
-                            parse_options=pcsv.ParseOptions(**popt, invalid_row_handler=on_bad))
+    try:
+        with src.open() as fh:
+            tbl = pcsv.read_csv(fh, read_options=ropt, convert_options=conv,
+                                parse_options=pcsv.ParseOptions(**popt, invalid_row_handler=on_bad))
+    except pa.ArrowInvalid as exc:
+        if "straddling" not in str(exc):
+            raise
+        bad.clear()  # a row longer than a block: once more with blocks as big as rows may be
+        with src.open() as fh:
+            big = pcsv.ReadOptions(encoding=pyenc, block_size=_BIG_BLOCK)
+            tbl = pcsv.read_csv(fh, read_options=big, convert_options=conv,
+                                parse_options=pcsv.ParseOptions(**popt, invalid_row_handler=on_bad))
     frame = tbl.to_pandas()
     del tbl
     if not bad:

@@ -122,7 +122,7 @@ CREATE TABLE IF NOT EXISTS imports (
 CREATE TABLE IF NOT EXISTS quarantine (
     import_id VARCHAR, file_name VARCHAR, source_row INTEGER, reasons VARCHAR, record VARCHAR
 );
--- Prior image of every case an import inserted (op = insert: all NULL) or updated, for undo.
+-- Prior image of every case an import updated (op = update), for undo; inserted cases carry import_id.
 CREATE TABLE IF NOT EXISTS case_versions (
     import_id VARCHAR, op VARCHAR, case_id VARCHAR,
     channel VARCHAR, category VARCHAR, subcategory VARCHAR, description VARCHAR,

@@ -33,18 +33,46 @@ class Settings:
     circuity: float = field(default=1.3,
                             metadata={"doc": "Straight-line to street distance factor for straight-line coverage."})
     walk_minutes: int = field(default=15, metadata={"doc": "Service-circle threshold in minutes."})
+    network_file: str = field(default="",
+                              metadata={"doc": "OpenStreetMap extract (.osm.pbf, or .osm XML, optionally .gz/.bz2) "
+                                               "for street-network walking coverage; empty: straight-line only."})
     metric_crs: str = field(default="EPSG:32651",
                             metadata={"doc": "Metric CRS for distances and areas (UTM zone 51N, metres)."})
     tile_url: str = field(default="",
                           metadata={"doc": "Optional intranet XYZ tile URL, e.g. http://tiles.local/{z}/{x}/{y}.png. Empty: no basemap."})
     refresh_seconds: int = field(default=60, metadata={"doc": "Wall-screen data refresh interval in seconds."})
-    rotate_seconds: int = field(default=30, metadata={"doc": "Wall-screen playlist rotation interval in seconds."})
+    rotate_seconds: int = field(default=30, metadata={"doc": "Wall-screen playlist rotation interval in seconds "
+                                                              "(0: no rotation); ?rotate= overrides."})
+    wall: bool = field(default=False, metadata={"doc": "Boot straight into the wall-screen layout (as ?mode=wall); "
+                                                       "?mode=app shows the normal pages."})
+    wall_lang: str = field(default="zh", metadata={"doc": "Wall-screen language, zh or en; ?lang= overrides."})
+    wall_panels: str = field(default="overview,map,trend,coverage",
+                             metadata={"doc": "Wall playlist: comma-separated panels (overview, map, trend, "
+                                              "coverage); ?panels= overrides."})
+    wall_days: int = field(default=30, metadata={"doc": "Days in the wall's headline period, compared with the "
+                                                        "same number of days before; ?days= overrides."})
+    play_seconds: float = field(default=1.5, metadata={"doc": "Seconds per frame of the heatmap's time playback."})
     max_rows: int = field(default=200_000, metadata={"doc": "Row cap of one query result."})
     target_resolution: float = field(default=0.99, metadata={"doc": "Target resolution rate (share)."})
     target_on_time: float = field(default=1.00, metadata={"doc": "Target on-time completion rate (share)."})
     target_recognition: float = field(default=0.99, metadata={"doc": "Target grassroots recognition rate (share)."})
     target_dispute: float = field(default=0.95, metadata={"doc": "Target dispute resolution rate (share)."})
     target_satisfaction: float = field(default=80.0, metadata={"doc": "Target satisfaction score (0-100)."})
+    target_median_hours: float = field(default=24.0,
+                                       metadata={"doc": "Target median hours from report to close (lower is better); "
+                                                        "rankings score it as target ÷ value."})
+    weight_resolution_rate: float = field(default=0.25, metadata={"doc": "Ranking weight of resolution ÷ target."})
+    weight_on_time_rate: float = field(default=0.25, metadata={"doc": "Ranking weight of on-time rate ÷ target."})
+    weight_recognition_rate: float = field(default=0.10, metadata={"doc": "Ranking weight of recognition ÷ target."})
+    weight_dispute_rate: float = field(default=0.10,
+                                       metadata={"doc": "Ranking weight of dispute resolution ÷ target."})
+    weight_satisfaction: float = field(default=0.15, metadata={"doc": "Ranking weight of satisfaction ÷ target."})
+    weight_median_hours: float = field(default=0.15,
+                                       metadata={"doc": "Ranking weight of target ÷ median hours to close."})
+    score_cap: float = field(default=1.2, metadata={"doc": "Cap of each indicator ÷ target ratio in the ranking "
+                                                           "score, so one excellent figure cannot hide others."})
+    ranking_min_cases: int = field(default=30, metadata={"doc": "Fewest cases in the period for a unit to be ranked."})
+    ranking_list_size: int = field(default=5, metadata={"doc": "Units on the red list (top) and black list (bottom)."})
     max_upload_mb: int = field(default=512,
                                metadata={"doc": "Largest import file in MB (CLI and upload); bigger files are "
                                                 "refused before reading. 1 M cases as CSV are ~200 MB."})

@@ -55,11 +55,17 @@ def cached(name: str, *args):
 
 
 def lang() -> str:
-    """Current UI language, from the switch, the URL or settings."""
+    """Current UI language, from the switch, the URL or settings (``wall_lang`` on the wall screen)."""
     if "lang" not in st.session_state:
         qp = st.query_params.get("lang")
-        st.session_state["lang"] = qp if qp in ("zh", "en") else conf().lang
+        st.session_state["lang"] = qp if qp in ("zh", "en") else (conf().wall_lang if wall_mode() else conf().lang)
     return st.session_state["lang"]
+
+
+def wall_mode() -> bool:
+    """True for the wall screen: ``?mode=wall``, or settings.wall unless the URL names another mode."""
+    mode = st.query_params.get("mode")
+    return mode == "wall" if mode else conf().wall
 
 
 def language_switch() -> None:
@@ -219,3 +225,59 @@ def delta(now, before, indicator: str) -> str | None:
     if before == 0:
         return None
     return f"{(now - before) / before * 100:+.1f}%"
+
+
+# analysis adapters (govdash.<module>.<name>(db, *args)) cached like queries; the allow-list keeps
+# the cache from becoming a way to call arbitrary functions
+_COMPUTED = {"indicators": ("trend_table", "headline"), "rankings": ("ranking",),
+             "lifecycle": ("funnel_data", "tier_data", "oldest"), "briefing": ("anomaly_list", "spike_daily")}
+
+
+@st.cache_data(show_spinner=False, ttl=600, max_entries=256)
+def _computed(module: str, name: str, version: tuple, *args, **kwargs):
+    import importlib
+    return getattr(importlib.import_module(f"govdash.{module}"), name)(database(), *args, **kwargs)
+
+
+def computed(module: str, name: str, *args, **kwargs):
+    """Run ``govdash.<module>.<name>(db, *args, **kwargs)``, cached by the database file's version."""
+    if name not in _COMPUTED.get(module, ()):
+        raise ValueError(f"not a cached analysis: {module}.{name}")
+    return _computed(module, name, database().version(), *args, **kwargs)
+
+
+@st.cache_data(show_spinner=False, ttl=3600, max_entries=64)
+def _unit_shapes(version: tuple, level: str, towns: tuple, communities: tuple, grids: tuple) -> pd.DataFrame:
+    from govdash import maps
+    area = filters.Filters(start=date.min, end=date.min, towns=towns, communities=communities, grids=grids)
+    return maps.unit_shapes(queries.unit_geometries(database(), level, area), tolerance_m=maps.SIMPLIFY_M[level])
+
+
+def unit_shapes(level: str, f: filters.Filters | None = None) -> pd.DataFrame:
+    """Simplified, rounded polygons of ``level`` units inside ``f``'s area, cached by database version."""
+    area = (f.towns, f.communities, f.grids) if f is not None else ((), (), ())
+    return _unit_shapes(database().version(), level, *area)
+
+
+@st.cache_data(show_spinner=False, ttl=600, max_entries=16)
+def _repeats(version: tuple, f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int]:
+    from govdash import hotspots
+    rows = queries.repeat_candidates(database(), f, limit=limit)
+    return hotspots.repeat_complaints(rows), len(rows)
+
+
+def repeat_complaints(f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int]:
+    """Repeat-complaint clusters of the filtered cases and how many cases were read (cached)."""
+    return _repeats(database().version(), f, limit)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _street_graph(path: str, stamp: tuple):
+    from govdash import osm
+    return osm.read_osm(path)
+
+
+def street_graph(path: str):
+    """The pedestrian graph of an OSM extract (``settings.network_file``), read once per file version."""
+    st_ = Path(path).stat()
+    return _street_graph(path, (st_.st_mtime_ns, st_.st_size))

@@ -1,10 +1,211 @@
-"""15-minute service circle: who lives within a walk of a doorstep station (first version)."""
+"""15-minute service circle: residents within a walk of a doorstep station, gaps, load, what-if and siting."""
 
 import streamlit as st
 
-from govdash import ui
+from govdash import maps, ui
+from govdash import service_circle as sc
+from govdash.coverage import THRESHOLDS, reach_m
+from govdash.i18n import t
+from govdash.schema import FUNCTIONS
 
 lang = ui.lang()
 db = ui.database()
+f = ui.current_filters()
+s = ui.conf()
 ui.header("page_coverage", db)
-st.info("…")
+edits = st.session_state.setdefault("cov_edits", [])
+
+
+def table(frame, columns, height="auto", **config):
+    """Show ``columns`` of ``frame`` under their labels (i18n keys as column names)."""
+    st.dataframe(frame[columns], hide_index=True, width="stretch", height=height,
+                 column_config={c: config.get(c, t(c, lang)) for c in columns})
+
+
+def pct(v) -> str:
+    return maps.format_value(v, "resolution_rate")
+
+
+# --- what is computed ---
+c1, c2, c3 = st.columns([3, 3, 2])
+threshold = c1.radio(t("cov_threshold", lang), THRESHOLDS, horizontal=True, key="cov_threshold",
+                     index=THRESHOLDS.index(s.walk_minutes) if s.walk_minutes in THRESHOLDS else 2,
+                     format_func=lambda m: f"{m} {'分钟' if lang == 'zh' else 'min'}")
+function = c2.selectbox(t("cov_function", lang), (None, *FUNCTIONS), key="cov_function",
+                        format_func=lambda v: t(v, lang) if v else t("cov_any", lang))
+mode = c3.radio(t("cov_mode", lang), ["straight", "network"] if s.network_file else ["straight"], horizontal=True,
+                key="cov_mode", format_func=lambda m: t(f"cov_{m}", lang))
+graph = None
+if mode == "network":
+    try:
+        graph = ui.street_graph(s.network_file)
+    except (OSError, ValueError, RuntimeError) as exc:
+        st.warning(t("cov_network_failed", lang) + str(exc))
+
+cells, towns = ui.cached("cells"), ui.cached("towns")
+base = ui.cached("stations")
+stations = sc.apply_edits(base, edits)
+timed = sc.walk(cells, stations, function=function, graph=graph)
+area = sc.in_area(timed, f.towns)
+rep = sc.report(area, threshold, towns)
+before = sc.district(sc.in_area(sc.walk(cells, base, function=function, graph=graph), f.towns), threshold) \
+    if edits else None
+load = sc.load(timed, stations, function)
+
+# --- map, headline figures and tables ---
+gap_rows, gap_rank = sc.gap_table(area, threshold, towns)
+signature = (threshold, function, mode, f.towns, tuple(tuple(sorted(e.items())) for e in edits))
+siting = st.session_state.get("cov_siting")
+proposals = siting["rows"] if siting and siting["signature"] == signature else None
+drawn = sc.map_cells(area, gap_rank=gap_rank)
+deck, legend = maps.coverage_map(drawn, threshold, sc.visible(stations, load, drawn, function), gaps=gap_rows,
+                                 proposals=proposals, reach_m=reach_m(threshold), outline=ui.unit_shapes("town", f),
+                                 lang=lang, tile_url=s.tile_url, width_px=860, height_px=690)
+left, right = st.columns([3, 2])
+with left:
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="cov_map", height=690)
+    st.html(maps.swatches_html(legend))
+    st.caption(t("cov_legend_note", lang).format(m=threshold))
+    click_adds = st.toggle(t("cov_click_add", lang), value=True, key="cov_click_adds")
+cell = maps.picked(event.selection if event else None, maps.LAYER_CELLS)
+if click_adds and cell and (cell["lon"], cell["lat"]) != st.session_state.get("cov_last_click"):
+    st.session_state["cov_last_click"] = (cell["lon"], cell["lat"])
+    lon, lat = sc.cell_centre(cell["lon"], cell["lat"], float(drawn["size_m"].iloc[0]))
+    edits.append({"op": "add", "lon": round(lon, 5), "lat": round(lat, 5)})
+    st.rerun()
+
+number = st.column_config.NumberColumn
+share_col = st.column_config.ProgressColumn(t("share", lang), format="percent", min_value=0.0, max_value=1.0)
+people = {"covered": number(t("covered", lang), format="localized"),
+          "residents": number(t("residents", lang), format="localized")}
+with right:
+    counted = sc.counted(stations, function)
+    where_ = t("cov_area_selected" if f.towns else "cov_area_district", lang)
+    change = lambda key: f"{rep[key] - before[key]:+,.0f} {t('cov_whatif_change', lang)}" if before else None  # noqa: E731
+    m1, m2 = st.columns(2)
+    m1.metric(f"{where_} · {t('cov_share', lang).format(m=threshold)}", pct(rep["share"]),
+              f"{(rep['share'] - sc.GOAL) * 100:+.1f} pp {t('cov_to_goal', lang)}", border=True)
+    m2.metric(t("covered", lang), f"{rep['covered']:,.0f}", change("covered"), border=True)
+    m3, m4 = st.columns(2)
+    m3.metric(t("uncovered", lang), f"{rep['uncovered']:,.0f}", change("uncovered"), delta_color="inverse",
+              border=True)
+    m4.metric(t("stations_counted", lang), f"{counted:,}",
+              f"{counted - sc.counted(base, function):+d} {t('cov_whatif_change', lang)}" if edits else None,
+              border=True)
+    word = "分钟" if lang == "zh" else "min"
+    st.markdown(" · ".join((f"**≤{m} {word} {pct(v)}**" if m == threshold else f"≤{m} {word} {pct(v)}")
+                           for m, v in rep["shares"].items()))
+    how = (t("cov_how_network", lang).format(n=graph.n_nodes) if graph is not None else
+           t("cov_how_straight", lang).format(c=s.circuity))
+    st.caption(t("cov_method", lang).format(kmh=s.walk_kmh, how=how))
+    st.markdown(f"**{t('cov_by_town', lang)}**")
+    table(sc.by_unit(area, threshold, towns).rename(columns={"name_zh": "town"}),
+          ["town", "share", "covered", "residents"], share=share_col, **people, height=200 if f.towns else 330)
+    if f.towns:
+        st.markdown(f"**{t('cov_by_community', lang)}**")
+        table(sc.by_unit(area, threshold, ui.cached("communities", f.towns), "community")
+              .rename(columns={"name_zh": "community"}), ["community", "share", "covered", "residents"],
+              share=share_col, **people, height=240)
+
+tabs = st.tabs([t(k, lang) for k in ("tab_whatif", "tab_gaps", "tab_siting", "tab_load", "tab_directory")])
+names = dict(zip(stations["station_id"], stations["name_zh"], strict=True))
+in_view = sc.visible(stations, load, area)["station_id"].tolist()
+with tabs[0]:
+    a, r, m = st.columns(3)
+    first = gap_rows.iloc[0] if len(gap_rows) else None
+    with a:
+        st.markdown(f"**{t('add_station', lang)}**")
+        lon = st.number_input(t("lon", lang), value=round(float(first["lon"]) if first is not None else 121.6, 5),
+                              format="%.5f", step=0.001, key="cov_add_lon")
+        lat = st.number_input(t("lat", lang), value=round(float(first["lat"]) if first is not None else 31.1, 5),
+                              format="%.5f", step=0.001, key="cov_add_lat")
+        if st.button(t("add", lang), key="cov_add", type="primary"):
+            edits.append({"op": "add", "lon": lon, "lat": lat})
+            st.rerun()
+    with r:
+        st.markdown(f"**{t('remove_station', lang)}**")
+        gone = st.selectbox(t("station", lang), in_view, key="cov_remove_id", format_func=lambda v: names.get(v, v))
+        if st.button(t("remove", lang), key="cov_remove") and gone:
+            edits.append({"op": "remove", "station_id": gone})
+            st.rerun()
+    with m:
+        st.markdown(f"**{t('move_station', lang)}**")
+        moved = st.selectbox(t("station", lang), in_view, key="cov_move_id", format_func=lambda v: names.get(v, v))
+        at = stations.set_index("station_id").loc[moved] if moved else None
+        m_lon = st.number_input(t("lon", lang), value=round(float(at["lon"]), 5) if at is not None else 121.6,
+                                format="%.5f", step=0.001, key=f"cov_move_lon_{moved}")
+        m_lat = st.number_input(t("lat", lang), value=round(float(at["lat"]), 5) if at is not None else 31.1,
+                                format="%.5f", step=0.001, key=f"cov_move_lat_{moved}")
+        if st.button(t("move", lang), key="cov_move") and moved:
+            edits.append({"op": "move", "station_id": moved, "lon": m_lon, "lat": m_lat})
+            st.rerun()
+    st.markdown(f"**{t('edits', lang)}**")
+    if edits:
+        st.dataframe([{t("op", lang): t(e["op"], lang), t("station", lang): names.get(e.get("station_id"), ""),
+                       t("lon", lang): e.get("lon"), t("lat", lang): e.get("lat")} for e in edits], hide_index=True)
+        u, c = st.columns([1, 5])
+        if u.button(t("undo", lang), key="cov_undo"):
+            edits.pop()
+            st.rerun()
+        if c.button(t("clear_edits", lang), key="cov_clear"):
+            edits.clear()
+            st.rerun()
+    else:
+        st.caption(t("no_edits", lang))
+
+with tabs[1]:
+    if gap_rows.empty:
+        st.success(t("no_gaps", lang))
+    else:
+        st.caption(t("gaps_note", lang).format(n=len(gap_rows)))
+        table(gap_rows.rename(columns={"rank": "gap", "residents": "uncovered"}),
+              ["gap", "town", "uncovered", "cells", "area_km2", "max_minutes", "lon", "lat"],
+              uncovered=number(t("uncovered", lang), format="localized"),
+              area_km2=number(t("area_km2", lang), format="%.2f"),
+              max_minutes=number(t("max_minutes", lang), format="%.1f"),
+              lon=number(t("lon", lang), format="%.5f"),
+              lat=number(t("lat", lang), format="%.5f"))
+
+with tabs[2]:
+    k = st.slider(t("k_new", lang), 1, 20, 5, key="cov_k")
+    st.caption(t("siting_note", lang).format(r=reach_m(threshold), m=threshold))
+    if st.button(t("propose", lang), key="cov_propose", type="primary"):
+        with st.spinner(t("propose", lang)):
+            rows, method = sc.propose(area, threshold, k)
+        st.session_state["cov_siting"] = {"signature": signature, "rows": rows, "method": method}
+        st.rerun()
+    if proposals is not None and len(proposals):
+        gained = float(proposals["gain"].sum())
+        st.caption(t("siting_exact", lang) if siting["method"] == "exact" else
+                   t("siting_greedy", lang).format(bound=gained / sc.GREEDY_BOUND))
+        st.markdown(f"{t('coverage_after', lang)} **{pct((rep['covered'] + gained) / rep['residents'])}** "
+                    f"(+{gained:,.0f})")
+        table(proposals.rename(columns={"rank": "k_new"}), ["k_new", "gain", "cumulative", "lon", "lat"],
+              gain=number(t("gain", lang), format="localized"),
+              cumulative=number(t("cumulative", lang), format="localized"),
+              lon=number(t("lon", lang), format="%.5f"),
+              lat=number(t("lat", lang), format="%.5f"))
+        if st.button(t("add_proposals", lang), key="cov_adopt"):
+            edits.extend({"op": "add", "lon": round(float(x), 5), "lat": round(float(y), 5)}
+                         for x, y in zip(proposals["lon"], proposals["lat"], strict=True))
+            st.rerun()
+
+with tabs[3]:
+    shown = load[load["station_id"].isin(in_view)].sort_values("residents", ascending=False)
+    median = float(load["residents"].median()) if len(load) else 0.0
+    st.caption(t("load_note", lang).format(median=median, n=int(shown["flagged"].sum())))
+    table(shown.rename(columns={"name_zh": "name", "residents": "served"}),
+          ["name", "served", "ratio_to_median", "flagged"],
+          served=number(t("served", lang), format="localized"),
+          ratio_to_median=number(t("ratio_to_median", lang), format="%.2f"), height=420)
+
+with tabs[4]:
+    nearby = ui.cached("station_cases_nearby", f, sc.NEARBY_M)
+    listing = sc.directory(ui.cached("station_directory", f.towns), load, nearby, towns, function)
+    listing["level"] = listing["level"].map(lambda v: t(v, lang))
+    short = {fn: t(fn[2:] + "_short", lang) for fn in FUNCTIONS}
+    table(listing.rename(columns={"name_zh": "name", "residents": "served"}),
+          ["name", "level", "town", *FUNCTIONS, "opening_hours", "extended_hours", "floor_area_m2",
+           "baseline", "basic", "quality", "served", "cases_nearby"],
+          **short, served=number(t("served", lang), format="localized"),
+          cases_nearby=t("cases_nearby", lang).format(r=f"{sc.NEARBY_M:,.0f}"), height=480)

@@ -1,10 +1,9 @@
-"""Resolution trends: collected, resolved and rates by period, split by town, department, category, channel or tier."""
+"""Trends: every indicator by period against its target and last year, split by unit; spikes; survey and index."""
 
 import streamlit as st
 
-from govdash import charts, ui
+from govdash import briefing, charts, indicators, queries, survey, ui
 from govdash.i18n import t
-from govdash.maps import RATE_INDICATORS
 
 lang = ui.lang()
 db = ui.database()
@@ -12,46 +11,112 @@ f = ui.current_filters()
 s = ui.conf()
 ui.header("page_trends", db)
 at = ui.cached("as_of")
+targets = {k: indicators.target(k, s) for k in indicators.TREND_KEYS}
+SPLITS = ["none", *queries.SPLITS]
 
-INDICATORS = ["collected", "resolved", "resolution_rate", "on_time_rate", "recognition_rate",
-              "satisfaction", "median_hours", "p90_hours"]
-TARGETS = {"resolution_rate": s.target_resolution, "on_time_rate": s.target_on_time,
-           "recognition_rate": s.target_recognition, "satisfaction": s.target_satisfaction}
-c1, c2, c3 = st.columns(3)
-period = c1.selectbox(t("by_period", lang), ["day", "week", "month", "quarter"], index=1,
-                      format_func=lambda p: t(p, lang), key="trend_period")
-indicator = c2.selectbox(t("indicator", lang), INDICATORS, index=2, key="trend_indicator",
-                         format_func=lambda k: t(k, lang) if k != "p90_hours" else "P90 办结时长(小时) P90 hours")
-split = c3.selectbox("对比 Compare by", ["none", "town", "department", "category", "channel", "tier"],
-                     key="trend_split", format_func=lambda v: {"none": "不分组 none", "town": t("town", lang),
-                     "department": t("department", lang), "category": t("category", lang),
-                     "channel": t("channel", lang), "tier": t("tier", lang)}[v])
-data = ui.cached("trend", f, period, at, None if split == "none" else split)
-if data.empty:
-    st.info(t("no_data", lang))
-else:
-    labels = None
-    if split != "none":
-        names = ui.cached("unit_names")
-        deps = ui.cached("departments")
-        dep = dict(zip(deps["department_id"], deps["name_zh"] if lang == "zh" else deps["name_en"]))
-        labels = {k: names.get(k) or dep.get(k) or (ui.category_name(k, lang) if split == "category" else t(k, lang))
-                  for k in data["series"].unique()}
-        # keep the figure readable: the 8 largest series by volume
-        top = data.groupby("series")["collected"].sum().nlargest(8).index
-        data = data[data["series"].isin(top)]
-    st.plotly_chart(charts.trend_lines(data, indicator, lang=lang, target=TARGETS.get(indicator),
-                                       series_labels=labels, height=460), width="stretch")
-    st.caption("口径：按上报日期计入统计周期；解决率=已解决÷受理；按期办结率=时限内办结÷已办结；认可率=社区认可÷已解决。"
-               "办结时长≠问题真正解决所需时间。" if lang == "zh" else
-               "Cases count in the period they were reported. Resolution = resolved ÷ collected; on-time = closed by "
-               "deadline ÷ closed; recognition = accepted by the community ÷ resolved. Time to close is not time to fix.")
-    bl = ui.cached("backlog", f, period)
-    if not bl.empty:
-        st.subheader("期末在办 Open backlog at period end")
-        st.plotly_chart(charts.bars(bl.assign(label=bl["period"].astype(str).str[:10]), "label", "backlog",
-                                    lang=lang, horizontal=False, height=300), width="stretch")
-    shown = data.copy()
-    for c in RATE_INDICATORS:
-        shown[c] = (shown[c] * 100).round(2)
-    st.dataframe(shown, hide_index=True, width="stretch")
+# --- the monthly briefing: built only when the button is pressed ---
+rng = ui.cached("date_range")
+month_opts = briefing.month_options(rng[0], at) if rng else [briefing.default_month(at)]
+b1, b2, _ = st.columns([1, 1.4, 3])
+month = b1.selectbox(t("briefing", lang) + " · " + t("month", lang), month_opts, key="brief_month")
+b2.download_button(t("download_briefing", lang), data=lambda: briefing.build(db, month, lang=lang).encode("utf-8"),
+                   file_name=f"briefing_{month}_{lang}.html", mime="text/html", icon=":material/download:",
+                   on_click="ignore", key="brief_download")
+
+# --- headline: this period against the previous one and the same period last year ---
+st.caption(f"{t('period', lang)} {f.start} – {f.end} · {t('previous', lang)} {f.previous().start} – "
+           f"{f.previous().end} · {t('year_before', lang)} {f.year_before().start} – {f.year_before().end}")
+cmp = ui.computed("indicators", "headline", f, at, s, lang)
+for row in (cmp.iloc[:5], cmp.iloc[5:]):
+    for col, r in zip(st.columns(5), row.itertuples(), strict=False):
+        direction = indicators.INDICATORS[r.key].direction
+        col.metric(r.indicator, r.value, None if r.change == "—" else r.change, border=True,
+                   delta_color="off" if direction is None else ("inverse" if direction == "down" else "normal"),
+                   delta_description=f"{t('previous', lang)} {r.previous}",
+                   icon=":material/error:" if r.breach else None,
+                   help=f"{t('year_before', lang)}: {r.year_before} ({r.change_yoy})"
+                        + (f" · {t('target', lang)} {r.target}" if r.target else ""))
+        col.caption(f"{t('year_before', lang)} {r.year_before} · {r.change_yoy}"
+                    + (f" · {t('target', lang)} {r.target}" if r.target else ""))
+
+tabs = st.tabs([t("tab_trends", lang), t("tab_anomalies", lang), t("tab_survey", lang)], key="trend_tab",
+               on_change="rerun")
+
+with tabs[0]:
+    if tabs[0].open:
+        c1, c2, c3 = st.columns([1, 1, 2])
+        period = c1.segmented_control(t("by_period", lang), ["day", "week", "month", "quarter"], default="month",
+                                      format_func=lambda p: t(p, lang), key="trend_period") or "month"
+        split = c2.selectbox(t("compare_by", lang), SPLITS, key="trend_split",
+                             format_func=lambda v: t(v, lang))
+        key = c3.selectbox(t("indicator", lang), indicators.TREND_KEYS, index=2, key="trend_indicator",
+                           format_func=lambda k: t(k, lang), disabled=split == "none")
+        table = ui.computed("indicators", "trend_table", f, period, at, None if split == "none" else split)
+        w = indicators.chart_window(f, period)
+        if table.empty:
+            st.info(t("no_data", lang))
+        elif split == "none":
+            st.plotly_chart(charts.indicator_grid(table, list(indicators.TREND_KEYS), lang=lang, targets=targets,
+                                                  cols=5), width="stretch", key="trend_grid")
+        else:
+            labels = indicators.series_labels(split, lang, ui.cached("unit_names"), ui.cached("departments"))
+            st.plotly_chart(charts.split_panel(table, key, lang=lang, target=targets.get(key), labels=labels,
+                                               cols=6 if table["series"].nunique() > 12 else 4),
+                            width="stretch", key="trend_split_chart")
+        st.caption(t("chart_note", lang).format(a=w.start, b=w.end, n=indicators.MIN_SPAN_DAYS[period]))
+        st.warning(indicators.DEFINITIONS["hours"][0 if lang == "zh" else 1], icon=":material/schedule:")
+        with st.expander(t("definitions", lang)):
+            st.markdown("\n".join(f"- {d}" for d in indicators.definitions(lang)))
+        if not table.empty:
+            labels = indicators.series_labels(split, lang, ui.cached("unit_names"), ui.cached("departments"))
+            shown = indicators.display_table(table, period, lang, labels)
+            st.dataframe(shown, hide_index=True, width="stretch", height=300)
+            st.download_button(t("export_csv", lang), shown.to_csv(index=False).encode("utf-8-sig"),
+                               file_name=f"trends_{period}_{f.start}_{f.end}.csv", mime="text/csv")
+
+with tabs[1]:
+    if tabs[1].open:
+        ev = ui.computed("briefing", "anomaly_list", f, lang=lang)
+        st.caption(t("anomaly_method", lang))
+        if ev.empty:
+            st.success(t("no_anomalies", lang))
+        else:
+            pick = st.dataframe(briefing.anomaly_table(ev, lang), hide_index=True, width="stretch", height=320,
+                                on_select="rerun", selection_mode="single-row", key="spike_table")
+            rows = pick.selection.rows if pick and pick.selection else []
+            r = ev.iloc[rows[0] if rows else 0]
+            daily = ui.computed("briefing", "spike_daily", f.with_(start=min(f.start, r["start"].date())),
+                                r["category"], r["town_id"])
+            st.plotly_chart(charts.spike_chart(daily, r["start"], r["end"], title=r["text"]), width="stretch")
+
+with tabs[2]:
+    if tabs[2].open:
+        scores = ui.cached("survey_scores")
+        gov = ui.cached("governance_scores")
+        if scores.empty:
+            st.info(t("no_data", lang))
+        else:
+            quarters = sorted(scores["quarter"].unique())
+            latest = survey.latest_quarter(scores, f.end) or quarters[-1]
+            q = st.selectbox(t("quarter_pick", lang), quarters[::-1], index=quarters[::-1].index(latest),
+                             key="survey_quarter")
+            names = dict(zip(ui.cached("towns")["unit_id"], ui.cached("towns")["name_zh"], strict=True))
+            chosen = tuple(names.get(x, x) for x in f.towns)
+            left, right = st.columns([3, 2])
+            left.subheader(f"{t('survey', lang)} · {q}")
+            left.plotly_chart(charts.survey_heatmap(survey.matrix(scores, q), lang=lang, highlight=chosen),
+                              width="stretch")
+            sp = survey.spread(scores)
+            right.subheader(t("survey_spread", lang))
+            overall = survey.town_overall(scores)
+            right.plotly_chart(charts.spread_band(sp, overall[overall["name_zh"].isin(chosen)], lang=lang,
+                                                  target=s.target_satisfaction), width="stretch")
+            right.dataframe(survey.spread_table(sp[sp["quarter"] == q], lang), hide_index=True, width="stretch")
+        if not gov.empty:
+            st.subheader(t("governance", lang))
+            prog = survey.governance_progress(gov)
+            g1, g2 = st.columns([1, 3])
+            for _, r in prog[prog["subdomain"].isin(["overall", "progress"])].iterrows():
+                g1.metric(t(r["subdomain"], lang), f"{r['score']:.2f}",
+                          None if r["change"] != r["change"] else f"{r['change']:+.2f}", border=True)
+            g2.plotly_chart(charts.governance_bars(prog, lang=lang), width="stretch")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,63 @@ def app_test():
 
 
 os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+
+
+# --- the pages of app.py (AppTest and browser smoke tests iterate over them) ---
+
+# app.py builds another navigation under these guards; the query string that selects it
+MODE_GUARDS = {"wall_mode": {"mode": "wall"}}
+
+
+@dataclass(frozen=True)
+class AppPage:
+    """One ``st.Page`` entry of app.py: its file, URL path, default flag and the query its navigation needs."""
+
+    path: str
+    url_path: str
+    default: bool = False
+    query: tuple[tuple[str, str], ...] = ()
+
+    def url(self) -> str:
+        """Path and query string that open this page, e.g. ``/trends`` or ``/?mode=wall``."""
+        path = "/" if self.default else f"/{self.url_path}"
+        return path + ("?" + "&".join(f"{k}={v}" for k, v in self.query) if self.query else "")
+
+
+def app_pages() -> list[AppPage]:
+    """The ``st.Page("pages/...", url_path=...)`` entries of app.py, read from its syntax tree."""
+    import ast
+
+    def guard(test) -> dict:
+        names = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast.walk(test)
+                 if isinstance(n, (ast.Attribute, ast.Name))}
+        return next((q for name, q in MODE_GUARDS.items() if name in names), {})
+
+    out = []
+
+    def visit(node, query: dict) -> None:
+        if isinstance(node, ast.If):
+            inner = {**query, **guard(node.test)}
+            for child in node.body:
+                visit(child, inner)
+            for child in node.orelse:
+                visit(child, query)
+            return
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "Page"
+                and node.args and isinstance(node.args[0], ast.Constant)):
+            kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
+            path = node.args[0].value
+            out.append(AppPage(path, kw.get("url_path") or Path(path).stem, bool(kw.get("default", False)),
+                               tuple(query.items())))
+        for child in ast.iter_child_nodes(node):
+            visit(child, query)
+
+    visit(ast.parse((ROOT / "app.py").read_text(encoding="utf-8")), {})
+    return out
+
+
+def pytest_generate_tests(metafunc):
+    """Parametrize any test taking ``app_page`` over every page of app.py, so new pages are covered."""
+    if "app_page" in metafunc.fixturenames:
+        pages = app_pages()
+        metafunc.parametrize("app_page", pages, ids=[p.url_path for p in pages])

@@ -1,0 +1,392 @@
+"""``python -m govdash bench``: every page's data timed against naive pandas and the floor SQL, and checked equal."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from govdash import bench_pages as bp
+from govdash import settings
+from govdash.db import Database
+
+DEFAULT_DIR = Path(tempfile.gettempdir()) / "govdash_bench"
+
+
+def register(subparsers) -> None:
+    """Add the ``bench`` subcommand."""
+    p = subparsers.add_parser("bench", help="time every page's data: govdash vs naive pandas vs floor SQL")
+    p.add_argument("--cases", type=int, default=1_000_000, help="demo size (default 1000000)")
+    p.add_argument("--seed", type=int, default=settings.Settings.demo_seed, help="demo seed")
+    p.add_argument("--repeat", type=int, default=5, help="timed runs per page, filter and mode (default 5)")
+    p.add_argument("--db", default=None, help="database to use (built there when missing); default: "
+                   f"{DEFAULT_DIR}/demo_c<cases>_s<seed>.duckdb, reused when present")
+    p.add_argument("--out", default=None, help="write all figures as JSON to this file")
+    p.add_argument("--pages", default=None, help="comma-separated subset of pages")
+    p.add_argument("--sessions", type=int, default=20, help="concurrent sessions for the memory test (0: skip)")
+    p.add_argument("--session-rounds", type=int, default=2, help="passes over every page per session")
+    p.add_argument("--import-rows", type=int, default=100_000, help="rows for the import figure (0: skip)")
+    p.add_argument("--no-naive", action="store_true", help="skip the pandas baseline (it loads every case)")
+    p.set_defaults(func=cmd_bench)
+
+
+# --- measuring ---
+
+def rss_mb(field: str = "VmRSS") -> float:
+    """Resident set size of this process now (``VmHWM``: its peak), MB.
+
+    Why not getrusage: a child started by fork + exec inherits its parent's peak in ru_maxrss.
+    """
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")  # pragma: no cover
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def stats(samples: list[float], cpu: list[float] | None = None) -> dict:
+    """Median and 95th percentile (linear) in ms of wall-clock samples in seconds; median CPU time if given.
+
+    CPU time (all threads of this process) is the figure to trust when the machine is busy:
+    other processes stretch wall-clock time, not the work done.
+    """
+    a = np.asarray(samples, float) * 1000
+    if not len(a):
+        return {}
+    out = {"median_ms": float(np.median(a)), "p95_ms": float(np.percentile(a, 95)), "n": len(a)}
+    return {**out, "cpu_median_ms": float(np.median(cpu)) * 1000} if cpu else out
+
+
+def _pair_stats(pairs: list[tuple[float, float]]) -> dict:
+    return stats([w for w, _ in pairs], [c for _, c in pairs])
+
+
+def _timed(fn, *args):
+    t = time.perf_counter()
+    out = fn(*args)
+    return time.perf_counter() - t, out
+
+
+def _clocked(fn, *args) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one call."""
+    t, c = time.perf_counter(), time.process_time()
+    fn(*args)
+    return time.perf_counter() - t, time.process_time() - c
+
+
+def machine() -> dict:
+    """nproc, RAM, CPU model: the figures only mean something with these."""
+    model = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                  if ln.startswith("model name")), platform.processor())
+    mem = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+    import duckdb
+    return {"nproc": os.cpu_count(), "ram_gb": round(mem / 2**20, 1), "cpu": model, "python": platform.python_version(),
+            "duckdb": duckdb.__version__, "loadavg_start": os.getloadavg()[0]}
+
+
+# --- the database ---
+
+def ensure_db(path: Path, cases: int, seed: int) -> dict:
+    """Build the demo database at ``path`` in a child process unless it exists; return build figures."""
+    info_path = path.with_suffix(".build.json")
+    if path.exists():
+        info = json.loads(info_path.read_text()) if info_path.exists() else {}
+        return {**info, "reused": True, "db_mb": path.stat().st_size / 2**20}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"building {cases:,}-case demo database {path} …", file=sys.stderr, flush=True)
+    before = peak_rss_mb(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "govdash", "demo", "--db", str(path), "--cases", str(cases),
+                    "--seed", str(seed)], check=True, cwd=settings.PROJECT_ROOT)
+    info = {"build_s": time.perf_counter() - t, "cases": cases, "seed": seed,
+            "build_peak_rss_mb": peak_rss_mb(resource.RUSAGE_CHILDREN) if peak_rss_mb(resource.RUSAGE_CHILDREN)
+            > before else None}
+    info_path.write_text(json.dumps(info))
+    return {**info, "reused": False, "db_mb": path.stat().st_size / 2**20}
+
+
+# --- the three ways, side by side ---
+
+def run_pages(path: str, pages: dict, filters: dict, at, repeat: int, naive) -> list[dict]:
+    """For each page and filter: govdash warm and cold, floor warm and cold, naive; equality of headlines.
+
+    Warm runs share one Database (DuckDB buffers warm, no result cache anywhere); a cold run opens a
+    fresh Database for just that run, with the warm one closed first: DuckDB shares one instance
+    (and its buffer pool) between connections to the same file in a process, so a second
+    connection alone would not be cold. The OS page cache stays warm. Runs of the three ways are
+    interleaved so machine noise hits them alike.
+    """
+    rows = []
+    for page, spec in pages.items():
+        for fname, f in filters.items():
+            row = {"page": page, "filter": fname}
+            db = Database(path)
+            out = spec.govdash(db, f, at)   # first run: warms buffers, gives the result to compare
+            ref = bp.headline(page, out)
+            others = {"floor": (spec.floor, db), "naive": (spec.naive, naive)}
+            others = {k: v for k, v in others.items() if v[0] is not None and v[1] is not None}
+            row["equal"] = {}
+            for name, (fn, src) in others.items():
+                diff = bp.compare(ref, fn(src, f, at))
+                row["equal"][name] = not diff
+                if diff:
+                    row.setdefault("differences", {})[name] = diff[:5]
+            warm = {"govdash": (spec.govdash, db), **others}
+            samples = {k: [] for k in warm}
+            for _ in range(repeat):
+                for name, (fn, src) in warm.items():
+                    samples[name].append(_clocked(fn, src, f, at))
+            for name, s in samples.items():
+                row[{"govdash": "govdash_warm", "floor": "floor_warm"}.get(name, name)] = _pair_stats(s)
+            db.close()
+            cold = {"govdash": [], "floor": []}
+            for _ in range(repeat):
+                for name, fn in (("govdash", spec.govdash), ("floor", spec.floor)):
+                    if fn is None:
+                        continue
+                    fresh = Database(path)
+                    cold[name].append(_clocked(fn, fresh, f, at))
+                    fresh.close()
+            row["govdash_cold"] = _pair_stats(cold["govdash"])
+            if cold["floor"]:
+                row["floor_cold"] = _pair_stats(cold["floor"])
+            g = row["govdash_warm"]
+            if "naive" in row:
+                row["x_naive"] = row["naive"]["median_ms"] / g["median_ms"]
+                row["x_naive_cpu"] = row["naive"]["cpu_median_ms"] / g["cpu_median_ms"]
+            if "floor_warm" in row:
+                row["of_floor"] = g["median_ms"] / row["floor_warm"]["median_ms"]
+                row["of_floor_cpu"] = g["cpu_median_ms"] / row["floor_warm"]["cpu_median_ms"]
+            row["rss_mb"] = rss_mb()
+            rows.append(row)
+            print(_line(row), flush=True)
+    return rows
+
+
+def page_summary(rows: list[dict]) -> list[dict]:
+    """Per page (warm): median of the filters' medians, worst p95, geometric-mean ratios, all equal?"""
+    out = []
+    for page in dict.fromkeys(r["page"] for r in rows):
+        rs = [r for r in rows if r["page"] == page]
+        med = float(np.median([r["govdash_warm"]["median_ms"] for r in rs]))
+        p95 = max(r["govdash_warm"]["p95_ms"] for r in rs)
+        out.append({"page": page, "median_ms": med, "p95_ms": p95, "worst_filter_median_ms":
+                    max(r["govdash_warm"]["median_ms"] for r in rs), "x_naive": _gmean(rs, "x_naive"),
+                    "of_floor": _gmean(rs, "of_floor"), "all_equal": all(all(r["equal"].values()) for r in rs)})
+    return out
+
+
+def _gmean(rows: list[dict], key: str) -> float | None:
+    return float(np.exp(np.mean(np.log([r[key] for r in rows])))) if all(key in r for r in rows) else None
+
+
+def _line(r: dict) -> str:
+    g, c = r["govdash_warm"], r["govdash_cold"]
+    f, n = r.get("floor_warm", {}), r.get("naive", {})
+    eq = "—" if not r["equal"] else ("yes" if all(r["equal"].values()) else "NO " + ",".join(
+        k for k, v in r["equal"].items() if not v))
+    num = lambda d, k: f"{d[k]:8.0f}" if d else f"{'—':>8}"  # noqa: E731
+    ratio = lambda k, w: format(r[k], f"{w}.{1 if 'naive' in k else 2}f") if k in r else f"{'—':>{w}}"  # noqa: E731
+    return (f"{r['page']:<9} {r['filter']:<23}{num(g, 'median_ms')}{num(g, 'p95_ms')}{num(c, 'median_ms')}"
+            f"{num(g, 'cpu_median_ms')}{num(f, 'median_ms')}{num(n, 'median_ms')} {ratio('x_naive', 8)} "
+            f"{ratio('of_floor', 6)} {ratio('x_naive_cpu', 8)} {ratio('of_floor_cpu', 6)}  {eq}")
+
+
+HEADER = (f"{'':<33}{'— govdash ms —':^32}{'floor':>8}{'naive':>8} {'wall':^15} {'cpu':^15}\n"
+          f"{'page':<9} {'filter':<23}{'median':>8}{'p95':>8}{'cold':>8}{'cpu':>8}{'median':>8}{'median':>8} "
+          f"{'naive÷gd':>8} {'gd÷flr':>6} {'naive÷gd':>8} {'gd÷flr':>6}  equal")
+
+
+# --- decks, import, coverage, sessions ---
+
+def deck_figures(path: str, filters: dict, at) -> list[dict]:
+    """Build the map and heatmap decks as the pages do; time and JSON payload size."""
+    from govdash import maps, queries
+    db = Database(path)
+    outline = queries.district_outline(db)
+    out = []
+    for fname, f in filters.items():
+        m = bp.grid_map(db, f, at)
+        t, deck = _timed(lambda m=m: maps.choropleth(m["stats"], m["geoms"], bp.MAP_INDICATOR)[0].to_json())
+        out.append({"deck": "map", "filter": fname, "build_ms": t * 1000, "bytes": len(deck.encode())})
+        h = bp.heatmap(db, f, at)
+        t, deck = _timed(lambda h=h: maps.density(h["bins"], cell_m=h["cell_m"], outline=outline).to_json())
+        out.append({"deck": "heatmap", "filter": fname, "build_ms": t * 1000, "bytes": len(deck.encode()),
+                    "bins": len(h["bins"])})
+    db.close()
+    return out
+
+
+def import_figure(path: str, rows: int) -> dict:
+    """Rows per second of govdash.ingest.import_cases: ``rows`` new cases into a copy of the database."""
+    if rows <= 0 or importlib.util.find_spec("govdash.ingest") is None:
+        return {"skipped": "no govdash.ingest" if rows > 0 else "--import-rows 0"}
+    from govdash import ingest, queries
+    if not hasattr(ingest, "import_cases"):
+        return {"skipped": "no govdash.ingest.import_cases"}
+    with tempfile.TemporaryDirectory(dir=Path(path).parent) as tmp:
+        db = Database(path)
+        sample = queries.bench_sample(db, rows)
+        db.close()
+        sample = sample.assign(case_id="BENCH" + sample["case_id"].astype(str))
+        csv = Path(tmp) / "import.csv"
+        sample.to_csv(csv, index=False)
+        copy = Path(tmp) / "copy.duckdb"
+        shutil.copyfile(path, copy)
+        try:
+            t, rep = _timed(lambda: ingest.import_cases(copy, csv, mapping="govdash", on_error="quarantine"))
+        except Exception as exc:  # noqa: BLE001 - report whatever the importer does, never fail the bench
+            return {"rows": len(sample), "error": f"{type(exc).__name__}: {exc}"[:300]}
+        return {"rows": len(sample), "seconds": t, "rows_per_s": len(sample) / t, "status": rep.status,
+                "inserted": rep.inserted, "failed": rep.failed, "csv_mb": csv.stat().st_size / 2**20}
+
+
+def session_worker(path: str, n: int, rounds: int, conn) -> None:
+    """Child process: ``n`` threads each act as one browser session, computing every page and its
+    charts/decks for a filter of their own, ``rounds`` times; report latencies and peak RSS."""
+    import streamlit  # noqa: F401 - the app server has it loaded: count its memory too
+
+    from govdash import charts, maps, queries
+    db = Database(path)  # shared, as ui.database() shares it (st.cache_resource)
+    at = queries.as_of(db)
+    filters = list(bp.typical_filters(db).values())
+    pages = bp.registry()
+    outline = queries.district_outline(db)
+    lat: dict[str, list[float]] = {p: [] for p in pages}
+    errors: list[str] = []
+    peak = [rss_mb()]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.05):
+            peak[0] = max(peak[0], rss_mb())
+
+    def session(i: int) -> None:
+        for r in range(rounds):
+            f = filters[(i + r) % len(filters)]
+            for name, spec in pages.items():
+                try:
+                    t, out = _timed(spec.govdash, db, f, at)
+                    if name == "map":
+                        maps.choropleth(out["stats"], out["geoms"], bp.MAP_INDICATOR)[0].to_json()
+                    elif name == "heatmap":
+                        maps.density(out["bins"], cell_m=out["cell_m"], outline=outline).to_json()
+                    elif name == "overview":
+                        charts.trend_lines(out["monthly"], "collected").to_json()
+                    elif name == "trends":
+                        charts.trend_lines(out["trend"], "resolution_rate").to_json()
+                    lat[name].append(t)
+                except Exception as exc:  # noqa: BLE001
+                    errors.append(f"{name}: {type(exc).__name__}: {exc}"[:200])
+
+    mon = threading.Thread(target=sample, daemon=True)
+    mon.start()
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    wall = time.perf_counter() - t0
+    stop.set()
+    conn.send({"sessions": n, "rounds": rounds, "wall_s": wall, "peak_rss_mb": max(peak[0], rss_mb("VmHWM")),
+               "requests": sum(len(v) for v in lat.values()), "errors": errors[:10],
+               "pages": {p: stats(v) for p, v in lat.items()}})
+    conn.close()
+
+
+def sessions_figure(path: str, n: int, rounds: int) -> dict:
+    import multiprocessing as mp
+    ctx = mp.get_context("spawn")  # a fresh interpreter: its RSS is the server's, not the bench's
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=session_worker, args=(path, n, rounds, child))
+    proc.start()
+    result = parent.recv()
+    proc.join()
+    return result
+
+
+# --- the command ---
+
+def cmd_bench(args) -> int:
+    from govdash import queries
+    info = machine()
+    path = Path(args.db) if args.db else DEFAULT_DIR / f"demo_c{args.cases}_s{args.seed}.duckdb"
+    build = ensure_db(path, args.cases, args.seed)
+    db = Database(path)
+    at = queries.as_of(db)
+    n_cases = int(db.scalar("SELECT count(*) FROM cases"))
+    filters = bp.typical_filters(db)
+    t, _ = _timed(lambda: bp.static_lookups(db))
+    shell = {"static_lookups_ms": t * 1000}
+    db.close()
+    pages = bp.registry()
+    if args.pages:
+        pages = {k: v for k, v in pages.items() if k in args.pages.split(",")}
+    print(f"{info['cpu']} · {info['nproc']} cores · {info['ram_gb']} GB · load {info['loadavg_start']:.1f}")
+    print(f"database {path}: {n_cases:,} cases, {build['db_mb']:.0f} MB"
+          + (f", built in {build['build_s']:.1f} s" if build.get("build_s") else "")
+          + (f" (peak RSS {build['build_peak_rss_mb']:.0f} MB)" if build.get("build_peak_rss_mb") else "")
+          + (" (reused)" if build.get("reused") else ""))
+    print(f"static lookups (shell, cached per database version): {shell['static_lookups_ms']:.0f} ms")
+    rss0 = rss_mb()
+    naive, naive_info = None, {"skipped": True}
+    if not args.no_naive:
+        db = Database(path)
+        t, naive = _timed(lambda: bp.NaiveData.load(db))
+        db.close()
+        naive_info = {"load_s": t, "rss_added_mb": rss_mb() - rss0}
+        print(f"naive: loaded {len(naive.cases):,} cases into pandas in {t:.1f} s, "
+              f"+{naive_info['rss_added_mb']:.0f} MB")
+    print(HEADER)
+    rows = run_pages(str(path), pages, filters, at, args.repeat, naive)
+    summary = page_summary(rows)
+    print("\nper page (warm, median of the filters' medians; p95 = worst filter's p95; ratios: geometric mean)")
+    for s in summary:
+        xn = f"{s['x_naive']:.1f}× faster than naive" if s["x_naive"] else "no naive"
+        fl = f"{s['of_floor']:.2f}× floor" if s["of_floor"] else "no floor"
+        print(f"  {s['page']:<9} median {s['median_ms']:6.0f} ms · p95 {s['p95_ms']:6.0f} ms · "
+              f"worst filter {s['worst_filter_median_ms']:6.0f} ms · {xn} · {fl} · equal: {s['all_equal']}")
+    del naive
+    decks = deck_figures(str(path), filters, at) if {"map", "heatmap"} & set(pages) else []
+    for d in decks:
+        print(f"  deck {d['deck']:<8} {d['filter']:<23} {d['bytes'] / 1024:8.0f} KB  built in {d['build_ms']:.0f} ms")
+    imp = import_figure(str(path), args.import_rows)
+    if "rows_per_s" in imp:
+        print(f"import: {imp['rows']:,} rows in {imp['seconds']:.1f} s = {imp['rows_per_s']:,.0f} rows/s "
+              f"({imp['status']})")
+    else:
+        print(f"import: {imp}")
+    sess = sessions_figure(str(path), args.sessions, args.session_rounds) if args.sessions > 0 else {}
+    if sess:
+        print(f"sessions: {sess['sessions']} concurrent × {sess['rounds']} rounds, "
+              f"{sess['requests']} page computations in {sess['wall_s']:.1f} s; "
+              f"server peak RSS {sess['peak_rss_mb']:.0f} MB; errors {len(sess['errors'])}")
+        for p, s in sess["pages"].items():
+            if s:
+                print(f"  under load {p:<9} median {s['median_ms']:7.0f} ms · p95 {s['p95_ms']:7.0f} ms")
+    result = {"machine": {**info, "loadavg_end": os.getloadavg()[0]}, "database": {"path": str(path),
+              "cases": n_cases, **build}, "as_of": str(at), "filters": {k: v.to_params() for k, v in filters.items()},
+              "repeat": args.repeat, "shell": shell, "naive": naive_info, "rows": rows, "pages": summary,
+              "decks": decks, "import": imp, "sessions": sess, "bench_peak_rss_mb": peak_rss_mb()}
+    print(f"bench process peak RSS {result['bench_peak_rss_mb']:.0f} MB")
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str))
+        print(f"wrote {args.out}")
+    return 0 if all(s["all_equal"] for s in summary) else 1

@@ -1,0 +1,308 @@
+"""The monthly leader briefing as one self-contained, printable HTML file, and the anomaly list it shares."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+from govdash import indicators, lifecycle, queries, rankings, settings, survey, svg
+from govdash.anomalies import detect_spikes
+from govdash.db import Database
+from govdash.filters import Filters
+from govdash.i18n import t
+from govdash.schema import SURVEY_DIMENSIONS
+
+SPIKE_KEYS = ("category", "town")
+
+
+def anomaly_list(db: Database, f: Filters, *, lang: str = "zh", baseline_weeks: int = 8, threshold: float = 3.5,
+                 min_count: int = 5) -> pd.DataFrame:
+    """Spikes of daily cases per category × street/town that overlap the filter period, newest first.
+
+    Each day is tested against the same weekday of the previous ``baseline_weeks`` weeks
+    (anomalies.detect_spikes), so the query reaches back that far before ``f.start``. Columns:
+    ``category``, ``town_id``, their labels ``category_name`` and ``town``, the event figures of
+    detect_spikes (start, end, days, observed, expected, excess, ratio, peak_date, peak_count,
+    max_z) and ``text``, one line for a ticker.
+    """
+    hist = f.with_(start=f.start - timedelta(days=7 * baseline_weeks))
+    daily = queries.daily_counts(db, hist, SPIKE_KEYS)
+    cols = [queries.SPLITS[k] for k in SPIKE_KEYS]
+    ev = detect_spikes(daily, keys=cols, baseline_weeks=baseline_weeks, threshold=threshold, min_count=min_count)
+    if not ev.empty:
+        ev = ev[(ev["end"] >= pd.Timestamp(f.start)) & (ev["start"] <= pd.Timestamp(f.end))]
+    names = queries.unit_names(db)
+    ev = ev.assign(town=ev["town_id"].map(names).fillna(ev["town_id"]),
+                   category_name=ev["category"].map(lambda c: indicators.category_label(c, lang)))
+    ev["text"] = [_spike_text(r, lang) for r in ev.itertuples()]
+    return ev.sort_values(["start", "excess"], ascending=[False, False]).reset_index(drop=True)
+
+
+def _spike_text(r, lang: str) -> str:
+    usual = r.expected >= 1 and pd.notna(r.ratio)
+    if lang == "zh":
+        base = f"常态约{r.expected:.0f}件，为常态{r.ratio:.1f}倍" if usual else "常态不足1件"
+        return f"{r.start.month}月{r.start.day}日起 {r.town} {r.category_name}：{r.days}天{r.observed}件（{base}）"
+    base = f"about {r.expected:.0f} expected, ×{r.ratio:.1f}" if usual else "under 1 expected"
+    return f"From {r.start:%d %b}: {r.category_name} in {r.town}, {r.observed} cases in {r.days} day(s) ({base})"
+
+
+def default_month(at: datetime) -> str:
+    """The last calendar month completed at ``at`` ('YYYY-MM')."""
+    first = at.date().replace(day=1)
+    if (at + timedelta(minutes=1)).date().month != at.date().month:  # at is the month's last minute
+        return f"{at:%Y-%m}"
+    prev = first - timedelta(days=1)
+    return f"{prev:%Y-%m}"
+
+
+def month_options(first: date, at: datetime) -> list[str]:
+    """Months 'YYYY-MM' from the month of ``first`` to the last one completed at ``at``, newest first."""
+    last = default_month(at)
+    out, m = [], date(first.year, first.month, 1)
+    while f"{m:%Y-%m}" <= last:
+        out.append(f"{m:%Y-%m}")
+        m = (m.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return out[::-1]
+
+
+def _previous_month(month: str) -> str:
+    first = date.fromisoformat(f"{month}-01")
+    return f"{first - timedelta(days=1):%Y-%m}"
+
+
+def _table(headers: list[str], rows: list[list], classes: list[str] | None = None, nowrap: int = 0) -> str:
+    """An HTML table; every cell escaped (descriptions and names are user text); the first ``nowrap`` cells unbroken."""
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
+    body = []
+    for i, row in enumerate(rows):
+        cls = f' class="{classes[i]}"' if classes and classes[i] else ""
+        body.append(f"<tr{cls}>" + "".join(f'<td{" class=n" if j < nowrap else ""}>{escape(str(c))}</td>'
+                                           for j, c in enumerate(row)) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+CSS = """
+@page { size: A4; margin: 13mm 12mm 14mm 12mm; }
+* { box-sizing: border-box; }
+body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif;
+       color: #111827; font-size: 10pt; line-height: 1.4; margin: 0 auto; max-width: 186mm; background: #fff; }
+header { border-bottom: 2px solid #b91c1c; margin-bottom: 8px; padding-bottom: 4px; }
+h1 { font-size: 17pt; margin: 6px 0 2px; }
+h2 { font-size: 12.5pt; margin: 14px 0 6px; border-left: 4px solid #1d4ed8; padding-left: 6px;
+     break-after: avoid; page-break-after: avoid; }
+h3 { font-size: 10.5pt; margin: 8px 0 4px; }
+.meta, .note { color: #4b5563; font-size: 8.5pt; }
+.notice { background: #fef3c7; border: 1px solid #f59e0b; padding: 3px 6px; font-size: 8.5pt; margin: 4px 0; }
+table { border-collapse: collapse; width: 100%; font-size: 8.8pt; margin: 2px 0 6px; }
+th, td { border-bottom: 1px solid #e5e7eb; padding: 2px 4px; text-align: left; vertical-align: top; }
+td.n { white-space: nowrap; }
+th { background: #f3f4f6; font-weight: 600; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+tr.breach td:nth-child(2), tr.breach td:last-child { color: #b91c1c; font-weight: 600; }
+tr.red td:first-child { border-left: 4px solid #b91c1c; }
+tr.black td:first-child { border-left: 4px solid #111827; }
+.grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 6px 14px; }
+.grid2 > div { break-inside: avoid; page-break-inside: avoid; }
+svg.chart { width: 100%; height: auto; display: block; }
+section { margin-bottom: 4px; }
+.keep { break-inside: avoid; page-break-inside: avoid; }
+ol.defs { font-size: 8.5pt; color: #374151; padding-left: 18px; }
+footer { margin-top: 10px; border-top: 1px solid #d1d5db; color: #6b7280; font-size: 8pt; padding-top: 4px; }
+@media print { body { max-width: none; } a { color: inherit; text-decoration: none; } }
+"""
+
+
+def _headline(db, f, prev, at, s, lang) -> str:
+    cmp = indicators.headline(db, f, at, s, lang, previous=prev)
+    status = [(t("breach", lang) if b else t("met", lang)) if goal else ""
+              for b, goal in zip(cmp["breach"], cmp["target"], strict=True)]
+    rows = cmp[["indicator", "value", "previous", "change", "year_before", "change_yoy", "target"]].values.tolist()
+    rows = [[*r, st] for r, st in zip(rows, status, strict=True)]
+    heads = [t("indicator", lang), t("this_month", lang), t("previous_month", lang), t("change", lang),
+             t("year_before", lang), t("change", lang), t("target", lang), ""]
+    return _table(heads, rows, ["breach" if b else "" for b in cmp["breach"]], nowrap=len(heads))
+
+
+def _trend_charts(db, f, at, s, lang) -> str:
+    start = (pd.Timestamp(f.start) - pd.DateOffset(months=12)).date()
+    w = f.with_(start=start)
+    table = indicators.period_table(queries.period_indicators(db, w, "month", at),
+                                    queries.open_backlog(db, w, "month", at), w, "month", at)
+    labels = [indicators.period_label(p, "month")[2:] for p in table["period"]]
+    charts = []
+    for key, bars in (("collected", True), ("resolution_rate", False), ("on_time_rate", False),
+                      ("dispute_rate", False), ("median_hours", False), ("backlog", True)):
+        ind = indicators.INDICATORS[key]
+        vals = [None if pd.isna(v) else float(v) for v in table[key]] if key in table else []
+        charts.append(svg.line_chart(labels, vals, title=t(key, lang), target=indicators.target(key, s),
+                                     lower_is_better=ind.direction == "down", pct=ind.kind == "rate", bars=bars))
+    return '<div class="grid2">' + "".join(f"<div>{c}</div>" for c in charts) + "</div>"
+
+
+def _movement(m) -> str:
+    if pd.isna(m):
+        return "—"
+    return f"▲{int(m)}" if m > 0 else (f"▼{int(-m)}" if m < 0 else "–")
+
+
+def _rankings(db, f, prev, at, s, lang) -> str:
+    out = []
+    for level in rankings.LEVELS:
+        ranked = rankings.ranking(db, f, level, at, s, previous=prev)
+        name = ranked["name_zh"] if level == "town" or lang == "zh" else ranked["name_en"]
+        ranked = ranked.assign(label=name)
+        heads = [t("ranking", lang), t("town" if level == "town" else "department", lang), t("score", lang),
+                 t("movement", lang), t("collected", lang), t("resolution_rate", lang), t("on_time_rate", lang),
+                 t("median_hours", lang)]
+        blocks = []
+        for lst, key in (("red", "red_list"), ("black", "black_list")):
+            part = ranked[ranked["list"] == lst]
+            rows = [[f"{int(r['rank'])}", r["label"], f"{r['score']:.3f}", _movement(r["movement"]),
+                     f"{int(r['collected']):,}", indicators.fmt(r["resolution_rate"], "resolution_rate"),
+                     indicators.fmt(r["on_time_rate"], "on_time_rate"),
+                     indicators.fmt(r["median_hours"], "median_hours")] for _, r in part.iterrows()]
+            blocks.append(f'<div class="keep"><h3>{escape(t(key, lang))}</h3>{_table(heads, rows, [lst] * len(rows))}'
+                          "</div>")
+        title = t("town_ranking" if level == "town" else "department_ranking", lang)
+        ok = ranked[ranked["eligible"]]
+        chart = svg.hbar_chart(ok["label"].tolist(), ok["score"].tolist(), title=title, ref=1.0,
+                               colors=[{"red": svg.RED_LIST, "black": svg.BLACK_LIST}.get(x, svg.NEUTRAL)
+                                       for x in ok["list"]]) if level == "town" else ""
+        chart = f'<div class="keep">{chart}</div>' if chart else ""
+        out.append(f"<h3>{escape(title)}</h3>" + "".join(blocks) + chart)
+    return "".join(out)
+
+
+def _anomalies(db, f, lang) -> str:
+    ev = anomaly_list(db, f, lang=lang)
+    if ev.empty:
+        return f'<p class="note">{escape(t("no_anomalies", lang))}</p>'
+    ev = ev.sort_values("excess", ascending=False).head(12)
+    rows = [[f"{r.start:%Y-%m-%d}", r.days, r.town, r.category_name, f"{r.observed:,}", f"{r.expected:.0f}",
+             f"{r.ratio:.1f}" if pd.notna(r.ratio) else "—"] for r in ev.itertuples()]
+    return _table([t("start", lang), t("days", lang), t("town", lang), t("category", lang), t("observed", lang),
+                   t("expected", lang), t("ratio", lang)], rows, nowrap=1)
+
+
+def _lifecycle(db, f, at, lang) -> str:
+    fun = lifecycle.funnel_data(db, f)
+    rows = [[t(r.stage, lang), f"{r.count:,}", indicators.fmt(r.share, "resolution_rate"),
+             indicators.fmt(r.median_hours, "median_hours"), indicators.fmt(r.p90_hours, "median_hours")]
+            for r in fun.itertuples()]
+    table = _table([t("stage", lang), t("cases", lang), t("share_registered", lang), t("median_hours_leg", lang),
+                    t("p90_hours_leg", lang)], rows)
+    tiers = lifecycle.tier_shares(queries.period_indicators(db, f, "month", at, "tier"))
+    share = ""
+    if not tiers.empty:
+        r = tiers.iloc[-1]
+        share = " · ".join(f"{t(k + '_tier', lang)} {indicators.fmt(r[k], 'resolution_rate')}"
+                           for k in ("community", "street", "district"))
+        share = f'<p>{escape(t("tier_share", lang))}: {escape(share)}</p>'
+    return table + share
+
+
+def _overdue(db, f, at, lang) -> str:
+    df = lifecycle.oldest(db, f, at, overdue_only=True, limit=10, lang=lang)
+    if df.empty:
+        return f'<p class="note">{escape(t("no_overdue", lang))}</p>'
+    rows = []
+    for r in df.itertuples():
+        d = queries.case_timeline(db, r.case_id)
+        desc = str(d.at[0, "description"]) if len(d) and pd.notna(d.at[0, "description"]) else ""
+        rows.append([r.case_id, f"{r.reported_at:%Y-%m-%d}", f"{r.overdue_days:.0f}", r.town, r.category_name,
+                     r.department, t(f"{r.tier}_tier", lang), desc[:48] + ("…" if len(desc) > 48 else "")])
+    return _table([t("case", lang), t("reported_at", lang), t("days_overdue", lang), t("town", lang),
+                   t("category", lang), t("department", lang), t("tier", lang), t("description", lang)], rows,
+                  nowrap=4)
+
+
+def _survey(db, f, lang) -> str:
+    scores = queries.survey_scores(db)
+    out = []
+    q = survey.latest_quarter(scores, f.end) if not scores.empty else None
+    if q:
+        sp = survey.spread(scores)
+        sp = sp[sp["quarter"] == q]
+        order = ["overall", *SURVEY_DIMENSIONS]
+        sp = sp.set_index("dimension").reindex([d for d in order if d in set(sp["dimension"])]).reset_index()
+        rows = [[t(r.dimension, lang), f"{r.median:.1f}", f"{r.min:.1f} ({r.min_town})", f"{r.max:.1f} ({r.max_town})",
+                 f"{r.range:.1f}"] for r in sp.itertuples()]
+        out.append(f"<h3>{escape(t('survey', lang))} · {escape(q)}</h3>" + _table(
+            [t("dimension", lang), t("median", lang), t("lowest", lang), t("highest", lang), t("spread", lang)], rows))
+    gov = queries.governance_scores(db)
+    if not gov.empty:
+        g = survey.governance_progress(gov)
+        rows = [[t(r.subdomain, lang), f"{r.score:.2f}", "—" if pd.isna(r.previous) else f"{r.previous:.2f}",
+                 "—" if pd.isna(r.change) else f"{r.change:+.2f}"] for r in g.itertuples()]
+        out.append(f"<h3>{escape(t('governance', lang))} · {int(gov['year'].max())}</h3>" + _table(
+            [t("subdomain", lang), t("score", lang), t("previous_year", lang), t("change", lang)], rows))
+    return "".join(out) or f'<p class="note">{escape(t("no_data", lang))}</p>'
+
+
+def build(db: Database, month: str, *, lang: str = "zh", s: settings.Settings | None = None) -> str:
+    """The briefing for calendar month 'YYYY-MM' as a self-contained HTML document (inline CSS and SVG)."""
+    s = s or settings.load()
+    f = indicators.month_filters(month)
+    prev = indicators.month_filters(_previous_month(month))
+    at = queries.as_of(db)
+    m = queries.meta(db)
+    cut = queries.cutoff(f, at)
+    notes = []
+    if m.get("synthetic") == "true":
+        notes.append(f'<div class="notice">{escape(t("synthetic", lang))}</div>')
+    if cut < datetime.combine(f.end + timedelta(days=1), datetime.min.time()):
+        notes.append(f'<div class="notice">{escape(t("partial_month", lang))} {cut:%Y-%m-%d %H:%M}</div>')
+    sections = [
+        ("headline", t("sec_headline", lang), _headline(db, f, prev, at, s, lang)),
+        ("trends", t("sec_trends", lang), _trend_charts(db, f, at, s, lang)),
+        ("rankings", t("sec_rankings", lang), _rankings(db, f, prev, at, s, lang)),
+        ("anomalies", t("sec_anomalies", lang), _anomalies(db, f, lang)),
+        ("overdue", t("sec_overdue", lang), _overdue(db, f, at, lang)),
+        ("lifecycle", t("sec_lifecycle", lang), _lifecycle(db, f, at, lang)),
+        ("survey", t("sec_survey", lang), _survey(db, f, lang)),
+        ("definitions", t("definitions", lang),
+         '<ol class="defs">' + "".join(f"<li>{escape(d)}</li>" for d in indicators.definitions(lang)) + "</ol>"),
+    ]
+    body = "".join(f'<section id="{sid}"><h2>{i}. {escape(title)}</h2>{html}</section>'
+                   for i, (sid, title, html) in enumerate(sections, 1))
+    title = f"{t('briefing_title', lang)} · {month}"
+    district = m.get("district", "")
+    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
+            f"<style>{CSS}</style></head><body><header><h1>{escape(title)}</h1>"
+            f'<div class="meta">{escape(district)} · {escape(t("period", lang))} {f.start} – {f.end} · '
+            f'{escape(t("data_as_of", lang))} {at:%Y-%m-%d %H:%M} · {escape(t("vs_previous", lang))} '
+            f"{prev.start} – {prev.end}</div>{''.join(notes)}</header>{body}"
+            f'<footer>{escape(t("briefing_footer", lang))}</footer></body></html>')
+
+
+def write(db: Database, month: str, out: str | Path, *, lang: str = "zh") -> Path:
+    """Build the briefing and write it to ``out`` (UTF-8)."""
+    path = Path(out)
+    path.write_text(build(db, month, lang=lang), encoding="utf-8")
+    return path
+
+
+def spike_daily(db: Database, f: Filters, category: str, town_id: str, *, weeks: int = 8) -> pd.DataFrame:
+    """Daily cases of one category × street/town over the filter period and its baseline weeks, zeros filled."""
+    g = f.with_(categories=(category,), towns=(town_id,), start=f.start - timedelta(days=7 * weeks))
+    daily = queries.daily_counts(db, g, SPIKE_KEYS)
+    days = pd.date_range(g.start, g.end, freq="D")
+    counts = daily.assign(date=pd.to_datetime(daily["date"])).groupby("date")["count"].sum()
+    return pd.DataFrame({"date": days, "count": counts.reindex(days, fill_value=0).to_numpy()})
+
+
+def anomaly_table(ev: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """``anomaly_list`` for reading: dates, place, category and figures as text ("—" where undefined)."""
+    num = lambda v, p: "—" if pd.isna(v) else f"{v:.{p}f}"  # noqa: E731
+    return pd.DataFrame({
+        t("start", lang): ev["start"].dt.strftime("%Y-%m-%d"), t("end", lang): ev["end"].dt.strftime("%Y-%m-%d"),
+        t("days", lang): ev["days"], t("town", lang): ev["town"], t("category", lang): ev["category_name"],
+        t("observed", lang): ev["observed"], t("expected", lang): [num(v, 1) for v in ev["expected"]],
+        t("excess", lang): [num(v, 0) for v in ev["excess"]], t("ratio", lang): [num(v, 1) for v in ev["ratio"]],
+        "z": [num(v, 1) for v in ev["max_z"]],
+    })

@@ -1,0 +1,223 @@
+"""Live demo feed: new cases and status changes (dispatch, handle, close, escalate) written in real time via import."""
+
+from __future__ import annotations
+
+import io
+import secrets
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from govdash import queries, settings
+from govdash.db import Database, replacing_writer, writer
+
+TZ = ZoneInfo("Asia/Shanghai")  # case times are local Shanghai time without a zone
+JITTER_M = 80.0                 # new cases land within about this many metres of a recent case
+TEMPLATE_DAYS = 30              # new cases are modelled on cases reported in the last month
+ESCALATE_SHARE = 0.15           # share of status changes that escalate a case one tier instead
+RESOLVED_SHARE = 0.96           # closed cases that are resolved (the demo runs at 92-99 %)
+RECOGNISED_SHARE = 0.98         # resolved cases the community accepts
+RATED_SHARE = 0.6               # closed cases with a callback score
+NEXT_STATUS = {"registered": ("dispatched", "dispatched_at"), "dispatched": ("handling", "handled_at"),
+               "handling": ("closed", "closed_at")}
+NEXT_TIER = {"community": "street", "street": "district"}
+M_PER_DEG_LAT = 110_950.0
+M_PER_DEG_LON = 95_300.0        # at 31° N
+
+
+@dataclass
+class FeedStats:
+    """What a feed run wrote."""
+
+    batches: int = 0
+    inserted: int = 0
+    updated: int = 0
+    failed_batches: int = 0
+    seconds_writing: float = 0.0
+    clock: list[datetime] = field(default_factory=list)  # data time of each batch
+
+
+def now_local() -> datetime:
+    """The current Shanghai wall-clock time, naive, to the second (how case times are stored)."""
+    return datetime.now(TZ).replace(tzinfo=None, microsecond=0)
+
+
+def data_clock(db: Database) -> datetime:
+    """Where the data's time stands: the demo's 'now' (meta as_of), else the newest report or update."""
+    return queries.as_of(db).replace(microsecond=0)
+
+
+def new_cases(templates: pd.DataFrame, at: datetime, n: int, rng: np.random.Generator,
+              span_s: float = 60.0) -> pd.DataFrame:
+    """``n`` new registered cases reported in the ``span_s`` seconds up to ``at``, each modelled on a random template.
+
+    Position is the template's moved by up to ``JITTER_M`` metres (WGS-84 degrees out); deadline
+    and units are left for the import to fill from the catalogue and the grid polygons.
+    """
+    if n <= 0 or templates.empty:
+        return pd.DataFrame()
+    pick = templates.iloc[rng.integers(0, len(templates), n)].reset_index(drop=True)
+    reported = sorted(at - timedelta(seconds=float(s)) for s in rng.uniform(0, span_s, n).round())
+    out = pick.copy()
+    out["case_id"] = [f"FD{r:%y%m%d%H%M%S}{secrets.token_hex(3).upper()}" for r in reported]
+    out["reported_at"] = pd.to_datetime(reported)
+    out["lon"] = pick["lon"] + rng.uniform(-JITTER_M, JITTER_M, n) / M_PER_DEG_LON
+    out["lat"] = pick["lat"] + rng.uniform(-JITTER_M, JITTER_M, n) / M_PER_DEG_LAT
+    out["status"] = "registered"
+    out["resolved"] = False
+    out["key_difficult"] = False
+    return out
+
+
+def status_changes(open_cases: pd.DataFrame, at: datetime, rng: np.random.Generator) -> pd.DataFrame:
+    """Move each open case one step on: escalate a tier (``ESCALATE_SHARE``) or advance its status.
+
+    Rows are whole cases (every importable column), so an import updates only what changed.
+    Closing sets ``resolved``, ``recognised`` and sometimes a satisfaction score.
+    """
+    if open_cases.empty:
+        return pd.DataFrame()
+    out = open_cases.copy().reset_index(drop=True)
+    for col in ("dispatched_at", "handled_at", "closed_at"):
+        out[col] = pd.to_datetime(out[col]).astype("datetime64[us]")
+    out["recognised"] = out["recognised"].astype("boolean")
+    out["satisfaction"] = out["satisfaction"].astype(float)
+    stamp = pd.Timestamp(at)
+    for i in range(len(out)):
+        tier = out.at[i, "tier"]
+        if tier in NEXT_TIER and rng.random() < ESCALATE_SHARE:
+            out.at[i, "tier"] = NEXT_TIER[tier]
+            continue
+        status, when = NEXT_STATUS.get(out.at[i, "status"], NEXT_STATUS["registered"])
+        out.at[i, "status"] = status
+        out.at[i, when] = stamp
+        if status == "closed":
+            resolved = bool(rng.random() < RESOLVED_SHARE)
+            out.at[i, "resolved"] = resolved
+            out.at[i, "recognised"] = bool(rng.random() < RECOGNISED_SHARE) if resolved else pd.NA
+            if rng.random() < RATED_SHARE:
+                out.at[i, "satisfaction"] = float(np.clip(rng.normal(84.0, 9.0), 0, 100).round())
+    return out
+
+
+def write_cases(db_path: str, frame: pd.DataFrame, *, name: str, user: str = "feed"):
+    """Upsert whole case rows into ``db_path`` through ``ingest.import_cases`` (native mapping, Parquet).
+
+    The one write path shared by the feed and anything else that has case rows in memory: rows
+    get the same validation, grid assignment, versioning (undo) and import record as a file.
+    ``db_path`` must not be open in another process: use it inside ``db.replacing_writer``.
+    """
+    from govdash import ingest
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return ingest.import_cases(db_path, buf.getvalue(), mapping="govdash", name=name, user=user)
+
+
+def batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random.Generator, span_s: float = 60.0):
+    """One atomic write: ``new`` cases and ``changes`` status changes at data time ``at``; returns the import report."""
+    with replacing_writer(db_path) as tmp:
+        snap = Database(tmp)
+        try:
+            salt = int(rng.integers(0, 2**31))
+            templates = queries.feed_templates(snap, at - timedelta(days=TEMPLATE_DAYS), 500, salt)
+            moving = queries.feed_open_cases(snap, changes, salt) if changes > 0 else pd.DataFrame()
+        finally:
+            snap.close()
+        frame = pd.concat([f for f in (new_cases(templates, at, new, rng, span_s), status_changes(moving, at, rng))
+                           if not f.empty], ignore_index=True) if (new or changes) else pd.DataFrame()
+        if frame.empty:
+            return None
+        rep = write_cases(tmp, frame, name=f"feed-{at:%Y%m%d-%H%M%S}.parquet")
+        if rep.status != "loaded":
+            raise RuntimeError(rep.summary())
+        with writer(tmp) as con:
+            queries.set_as_of(con, at)
+    return rep
+
+
+def _counts(rate_per_min: float, seconds: float, carry: float) -> tuple[int, float]:
+    """Whole events due in ``seconds`` at ``rate_per_min``, carrying the fraction to the next batch."""
+    due = rate_per_min * seconds / 60.0 + carry
+    return int(due), due - int(due)
+
+
+def run(db_path: str, *, rate: float = 20.0, changes: float | None = None, every: float = 5.0,
+        duration: float = 0.0, clock: str = "data", seed: int | None = None, echo=None) -> FeedStats:
+    """Write new cases at ``rate`` per minute and status changes at ``changes`` per minute, one batch every
+    ``every`` seconds, for ``duration`` seconds (0: until interrupted).
+
+    ``clock='data'`` continues the database's own time (the demo's fixed 'now') at real speed, so
+    a demo database gets no gap; ``clock='now'`` stamps cases with the Shanghai wall clock.
+    """
+    if clock not in ("data", "now"):
+        raise ValueError("clock is 'data' or 'now'")
+    changes = rate if changes is None else changes
+    rng = np.random.default_rng(seed)
+    stats = FeedStats()
+    ro = Database(db_path)
+    try:
+        start_data = data_clock(ro)
+    finally:
+        ro.close()
+    t0 = last = time.monotonic()
+    carry_new = carry_chg = 0.0
+    while True:
+        time.sleep(max(0.0, last + every - time.monotonic()))
+        now = time.monotonic()
+        n_new, carry_new = _counts(rate, now - last, carry_new)
+        n_chg, carry_chg = _counts(changes, now - last, carry_chg)
+        last = now
+        at = (start_data + timedelta(seconds=round(now - t0))) if clock == "data" else now_local()
+        w0 = time.perf_counter()
+        try:
+            rep = batch(db_path, new=n_new, changes=n_chg, at=at, rng=rng, span_s=every)
+        except Exception as exc:  # a bad batch must not stop a feed that runs all day
+            stats.failed_batches += 1
+            if echo:
+                echo(f"{at:%Y-%m-%d %H:%M:%S} batch failed: {exc}")
+        else:
+            stats.batches += 1
+            stats.clock.append(at)
+            if rep is not None:
+                stats.inserted += rep.inserted
+                stats.updated += rep.updated
+                if echo:
+                    echo(f"{at:%Y-%m-%d %H:%M:%S} +{rep.inserted} new, {rep.updated} changed "
+                         f"({time.perf_counter() - w0:.2f} s)")
+        stats.seconds_writing += time.perf_counter() - w0
+        if duration and now - t0 >= duration:
+            return stats
+
+
+def cmd_feed(args) -> int:
+    """CLI body of ``python -m govdash feed``."""
+    path = args.db or settings.load().db
+    print(f"feeding {path}: {args.rate:g} new cases/min, {args.changes if args.changes is not None else args.rate:g} "
+          f"status changes/min, a batch every {args.every:g} s, clock={args.clock} (Ctrl-C stops)", file=sys.stderr)
+    try:
+        stats = run(path, rate=args.rate, changes=args.changes, every=args.every, duration=args.duration,
+                    clock=args.clock, seed=args.seed, echo=lambda m: print(m, file=sys.stderr, flush=True))
+    except KeyboardInterrupt:
+        return 0
+    print(f"{stats.batches} batches: {stats.inserted} new, {stats.updated} changed, "
+          f"{stats.failed_batches} failed", file=sys.stderr)
+    return 1 if stats.failed_batches and not stats.batches else 0
+
+
+def register(subparsers) -> None:
+    """Add ``feed`` to the command line."""
+    p = subparsers.add_parser("feed", help="append live demo cases and status changes in real time")
+    p.add_argument("--db", default=None, help="DuckDB file (default: GOVDASH_DB or data/govdash.duckdb)")
+    p.add_argument("--rate", type=float, default=20.0, help="new cases per minute (default 20)")
+    p.add_argument("--changes", type=float, default=None, help="status changes per minute (default: --rate)")
+    p.add_argument("--every", type=float, default=5.0, help="seconds between writes (default 5)")
+    p.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (default: never)")
+    p.add_argument("--clock", choices=("data", "now"), default="data",
+                   help="'data' continues the database's time at real speed (default); 'now' uses the wall clock")
+    p.add_argument("--seed", type=int, default=None, help="random seed")
+    p.set_defaults(func=cmd_feed)

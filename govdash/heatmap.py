@@ -1,0 +1,264 @@
+"""Issue heatmap data: bin size for the area shown, the bin lattice, hot spots on bins, playback frames, tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from govdash import hotspots
+from govdash.i18n import t
+from govdash.queries import BIN_ORIGIN, M_PER_DEG_LAT, M_PER_DEG_LON
+
+MAX_BINS = 40_000  # bins per frame the browser may receive: ~3 MB of deck JSON (see tests/test_heatmap.py)
+CELLS_M = (100, 125, 150, 200, 250, 300, 400, 500, 600, 800, 1000, 1250, 1600, 2000, 2500, 3200, 5000, 10000)
+ALPHA = 0.05
+POINTS_MAX = 5_000  # cases drawn one by one only up to this many
+REPEAT_MAX_CASES = 500_000  # repeat detection reads every filtered case; beyond this ask for a narrower filter
+NOT_SIG = "not significant"
+_KEY = 1_000_000
+DOW = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+       "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+EXPLAIN = {
+    "zh": ("热点是工单数在统计上显著高于全区平均、且周边方格同样偏高的一片区域（Getis-Ord Gi*，显著性水平 α = 0.05，"
+           "已用 Benjamini-Hochberg 方法校正多重检验）；冷点则显著偏低；新出现热点指本期是热点而上一等长时段不是。"),
+    "en": ("A hot spot is an area where the number of cases in a square and its neighbours is significantly higher "
+           "than the average of the area shown (Getis-Ord Gi*, α = 0.05 after Benjamini-Hochberg correction for "
+           "multiple tests); a cold spot is significantly lower; an emerging hot spot is hot now but was not in the "
+           "previous period of equal length."),
+}
+
+
+def bin_ix(lon, lat, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Square-bin indices of WGS-84 points, the same formula as ``queries.heat_bins``."""
+    bx = np.floor((np.asarray(lon, float) - BIN_ORIGIN[0]) * M_PER_DEG_LON / cell_m).astype(np.int64)
+    by = np.floor((np.asarray(lat, float) - BIN_ORIGIN[1]) * M_PER_DEG_LAT / cell_m).astype(np.int64)
+    return bx, by
+
+
+def bin_corner(bx, by, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lon/lat (WGS-84) of the south-west corners of bins."""
+    return (BIN_ORIGIN[0] + np.asarray(bx, float) * cell_m / M_PER_DEG_LON,
+            BIN_ORIGIN[1] + np.asarray(by, float) * cell_m / M_PER_DEG_LAT)
+
+
+def bin_bound(bbox: tuple[float, float, float, float], cell_m: float) -> int:
+    """Most bins a box (lon0, lat0, lon1, lat1) can hold: an upper bound on the bins of any frame."""
+    (x0, x1), (y0, y1) = bin_ix([bbox[0], bbox[2]], [bbox[1], bbox[3]], cell_m)
+    return int((x1 - x0 + 1) * (y1 - y0 + 1))
+
+
+def cell_size(bbox: tuple[float, float, float, float] | None, min_cell_m: float = 100.0,
+              max_bins: int = MAX_BINS) -> float:
+    """The smallest bin edge (metres, from ``CELLS_M``) not below ``min_cell_m`` whose bins in ``bbox`` stay
+    within ``max_bins``: a district gets ~250 m squares, a town 100 m."""
+    if bbox is None:
+        return float(max(min_cell_m, CELLS_M[0]))
+    for c in CELLS_M:
+        if c >= min_cell_m and bin_bound(bbox, c) <= max_bins:
+            return float(c)
+    return float(CELLS_M[-1])
+
+
+def pad_bbox(bbox: tuple[float, float, float, float], metres: float) -> tuple[float, float, float, float]:
+    """Grow a lon/lat box by ``metres`` on every side (cases on the border stay in)."""
+    dx, dy = metres / M_PER_DEG_LON, metres / M_PER_DEG_LAT
+    return (round(bbox[0] - dx, 6), round(bbox[1] - dy, 6), round(bbox[2] + dx, 6), round(bbox[3] + dy, 6))
+
+
+def _polygons(shapes: pd.DataFrame) -> np.ndarray:
+    return np.array([shapely.Polygon(p[0], p[1:]) for p in shapes["polygon"]], dtype=object)
+
+
+def lattice(shapes: pd.DataFrame, cell_m: float) -> pd.DataFrame:
+    """Every bin whose centre lies in the area (``maps.unit_shapes`` output): ``bx``, ``by``, ``lon``, ``lat``.
+
+    Gi* needs the empty bins of the study area too; leaving them out would change the mean it
+    compares against.
+    """
+    if shapes.empty:
+        return pd.DataFrame({"bx": [], "by": [], "lon": [], "lat": []})
+    polys = _polygons(shapes)
+    area = shapely.union_all(polys)
+    x0, y0, x1, y1 = area.bounds
+    (bx0, bx1), (by0, by1) = bin_ix([x0, x1], [y0, y1], cell_m)
+    bx, by = np.meshgrid(np.arange(bx0, bx1 + 1), np.arange(by0, by1 + 1))
+    bx, by = bx.ravel(), by.ravel()
+    lon, lat = bin_corner(bx + 0.5, by + 0.5, cell_m)
+    inside = shapely.contains_xy(area, lon, lat)
+    lon, lat = bin_corner(bx[inside], by[inside], cell_m)
+    return pd.DataFrame({"bx": bx[inside], "by": by[inside], "lon": lon, "lat": lat})
+
+
+def hot_spot_bins(bins: pd.DataFrame, grid: pd.DataFrame, cell_m: float, previous: pd.DataFrame | None = None,
+                  *, alpha: float = ALPHA) -> pd.DataFrame:
+    """Gi* hot and cold spots on bin counts, and the trend against a previous period.
+
+    Parameters
+    ----------
+    bins, previous : DataFrame
+        ``bx``, ``by``, ``count`` of the period and of the previous period of equal length.
+    grid : DataFrame
+        The lattice of the area (``bx``, ``by``), so empty bins count as zeros.
+    cell_m : float
+        Bin edge in metres; neighbours are the 8 surrounding bins (distance band 1.5 x edge).
+
+    Returns
+    -------
+    One row per bin of the lattice or with cases in either period: ``bx``, ``by``, ``lon``,
+    ``lat`` (south-west corner), ``count``, ``previous``, ``z``, ``p``, ``q`` (BH-adjusted),
+    ``label`` (hot / cold / not significant at ``alpha``), ``trend`` (see ``hotspots.emerging``).
+    """
+    keys = [grid[["bx", "by"]], bins[["bx", "by"]]] + ([previous[["bx", "by"]]] if previous is not None else [])
+    df = pd.concat(keys).drop_duplicates().astype(np.int64).reset_index(drop=True)
+    df.index = df["bx"] * _KEY + df["by"]
+
+    def counts(b: pd.DataFrame | None) -> np.ndarray:
+        if b is None or b.empty:
+            return np.zeros(len(df))
+        s = b.groupby(b["bx"].astype(np.int64) * _KEY + b["by"].astype(np.int64))["count"].sum()
+        return s.reindex(df.index, fill_value=0).to_numpy(float)
+
+    df["count"], df["previous"] = counts(bins), counts(previous)
+    df["lon"], df["lat"] = bin_corner(df["bx"] + 0.5, df["by"] + 0.5, cell_m)
+    if len(df) == 0:
+        return df.assign(z=[], p=[], q=[], label=[], trend=[])
+    now = hotspots.hot_spots(df, "count", distance_m=1.5 * cell_m, alpha=alpha)
+    if previous is not None:
+        before = hotspots.hot_spots(df, "previous", distance_m=1.5 * cell_m, alpha=alpha)["label"]
+        trend = hotspots.emerging(now["label"], before)
+    else:
+        trend = pd.Series("none", index=df.index)
+    out = now[["bx", "by", "count", "previous", "z", "p", "q", "label"]].assign(trend=trend.to_numpy())
+    out["lon"], out["lat"] = bin_corner(out["bx"], out["by"], cell_m)
+    return out.reset_index(drop=True)
+
+
+def spot_clusters(spots: pd.DataFrame, cell_m: float, places: pd.DataFrame | None = None,
+                  names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Touching significant bins of one label merged into areas, largest first.
+
+    Returns ``label``, ``emerging`` (some bin is an emerging hot spot), ``bins``, ``area_km2``,
+    ``cases``, ``previous``, ``lon``, ``lat`` (centre of the busiest bin, WGS-84) and ``place``:
+    the name of the unit of ``places`` (``maps.unit_shapes`` rows) holding that centre.
+    """
+    cols = ["label", "emerging", "bins", "area_km2", "cases", "previous", "lon", "lat", "place"]
+    sig = spots[spots["label"] != NOT_SIG].reset_index(drop=True)
+    if sig.empty:
+        return pd.DataFrame(columns=cols)
+    xy = sig[["bx", "by"]].to_numpy(float)
+    pairs = cKDTree(xy).query_pairs(1.5, output_type="ndarray")
+    pairs = pairs[sig["label"].to_numpy()[pairs[:, 0]] == sig["label"].to_numpy()[pairs[:, 1]]]
+    g = sparse.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(sig), len(sig)))
+    _, comp = connected_components(g, directed=False)
+    sig = sig.assign(_c=comp, _em=sig["trend"] == "emerging hot")
+    peak = sig.sort_values("count", ascending=False, kind="stable").drop_duplicates("_c").set_index("_c")
+    out = sig.groupby("_c").agg(label=("label", "first"), emerging=("_em", "any"), bins=("bx", "size"),
+                                cases=("count", "sum"), previous=("previous", "sum"))
+    out["area_km2"] = out["bins"] * (cell_m / 1000) ** 2
+    out["lon"], out["lat"] = bin_corner(peak.loc[out.index, "bx"] + 0.5, peak.loc[out.index, "by"] + 0.5, cell_m)
+    out["place"] = _place(out["lon"].to_numpy(), out["lat"].to_numpy(), places, names or {})
+    out[["cases", "previous"]] = out[["cases", "previous"]].astype(np.int64)
+    return out.sort_values(["label", "cases"], ascending=[False, False]).reset_index(drop=True)[cols]
+
+
+def _place(lon: np.ndarray, lat: np.ndarray, places: pd.DataFrame | None, names: dict[str, str]) -> list[str]:
+    if places is None or places.empty:
+        return [""] * len(lon)
+    tree = shapely.STRtree(_polygons(places))
+    pt_idx, poly_idx = tree.query(shapely.points(lon, lat), predicate="within")
+    found = dict(zip(pt_idx.tolist(), poly_idx.tolist(), strict=True))
+    ids = places["unit_id"].to_numpy()
+    return [names.get(ids[found[i]], ids[found[i]]) if i in found else "" for i in range(len(lon))]
+
+
+def frame_label(value, frame: str, lang: str = "zh") -> str:
+    """Text for one playback frame: hour of day, day of week, week (its Monday) or month."""
+    if frame == "hour":
+        return f"{int(value):02d}:00–{int(value):02d}:59"
+    if frame == "dow":
+        return DOW["zh" if lang == "zh" else "en"][int(value) - 1]
+    if frame == "week":
+        return f"{pd.Timestamp(value):%Y-%m-%d} " + ("起一周" if lang == "zh" else "week")
+    if frame == "month":
+        return f"{pd.Timestamp(value):%Y-%m}"
+    return "全部" if lang == "zh" else "all"
+
+
+def frame_param(value):
+    """A frame value as a plain Python parameter for ``queries.heat_bins`` (int or datetime)."""
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        return pd.Timestamp(value).to_pydatetime()
+    return int(value)
+
+
+def hot_spot_table(clusters: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The hot/cold areas for display: kind, place, cases now and before, area."""
+    zh = lang == "zh"
+    kind = {"hot": "热点" if zh else "hot spot", "cold": "冷点" if zh else "cold spot"}
+    return pd.DataFrame({
+        ("类型" if zh else "Kind"): [("新出现热点" if zh else "emerging hot spot") if e and lb == "hot" else kind[lb]
+                                   for lb, e in zip(clusters["label"], clusters["emerging"], strict=True)],
+        ("位置" if zh else "Where"): clusters["place"],
+        t("cases", lang): clusters["cases"],
+        ("上期" if zh else "Previous"): clusters["previous"],
+        ("面积 km²" if zh else "Area km²"): clusters["area_km2"].round(2),
+    })
+
+
+def repeat_table(repeats: pd.DataFrame, category_names: dict[str, str], unit_names: dict[str, str],
+                 lang: str = "zh") -> pd.DataFrame:
+    """Repeat-complaint clusters for display, most cases first."""
+    zh = lang == "zh"
+    r = repeats.sort_values(["count", "last_at"], ascending=[False, False], kind="stable")
+    rule = {"grid": "同一网格" if zh else "same grid", "radius": "100米内" if zh else "within 100 m",
+            "grid+radius": "同网格且100米内" if zh else "same grid and within 100 m"}
+    return pd.DataFrame({
+        t("category", lang): r["category"].map(lambda c: category_names.get(c, c)),
+        t("grid", lang): r["grid_id"].map(lambda g: unit_names.get(g, g) if isinstance(g, str) else ""),
+        t("cases", lang): r["count"].astype(int),
+        ("首次" if zh else "First"): pd.to_datetime(r["first_at"]).dt.strftime("%Y-%m-%d"),
+        ("最近" if zh else "Last"): pd.to_datetime(r["last_at"]).dt.strftime("%Y-%m-%d"),
+        ("规则" if zh else "Rule"): r["rule"].map(rule),
+    })
+
+
+FRAME_KINDS = ("none", "hour", "dow", "week", "month")
+REPEATS_DRAWN = 500  # rings on the map; the table lists every cluster
+
+
+def frame_chart(frames: pd.DataFrame, frame: str, lang: str = "zh") -> pd.DataFrame:
+    """Cases per playback frame, labelled, in frame order (for a bar chart beside the map)."""
+    return pd.DataFrame({"frame": [frame_label(v, frame, lang) for v in frames["frame"]],
+                         t("cases", lang): frames["cases"].astype(int).to_numpy()}).set_index("frame")
+
+
+def spot_swatches(lang: str = "zh") -> list[tuple[tuple[int, int, int], str]]:
+    """Legend entries of the hot-spot map."""
+    from govdash.maps import COLD, EMERGING, HOT
+    zh = lang == "zh"
+    return [(HOT, "热点" if zh else "hot spot"), (EMERGING, "新出现热点（上期不是热点）" if zh else
+                                                  "emerging hot spot (not hot in the previous period)"),
+            (COLD, "冷点" if zh else "cold spot")]
+
+
+def spot_summary(spots: pd.DataFrame, clusters: pd.DataFrame, f, cell_m: float, lang: str = "zh") -> str:
+    """One line: what was tested, how many squares came out hot/cold, against which previous period."""
+    n = int(spots["z"].notna().sum())
+    hot = int((spots["label"] == "hot").sum())
+    cold = int((spots["label"] == "cold").sum())
+    new = int((spots["trend"] == "emerging hot").sum())
+    prev = f.previous()
+    if lang == "zh":
+        return (f"{n:,} 个 {cell_m:,.0f} 米方格（含无工单方格）参与检验：热点 {hot:,} 格，冷点 {cold:,} 格，"
+                f"新出现热点 {new:,} 格；上期 {prev.start} – {prev.end}。")
+    return (f"{n:,} squares of {cell_m:,.0f} m tested (empty ones included): {hot:,} hot, {cold:,} cold, "
+            f"{new:,} emerging; previous period {prev.start} – {prev.end}.")
+
+
+def top_repeats(repeats: pd.DataFrame, n: int = REPEATS_DRAWN) -> pd.DataFrame:
+    """The ``n`` largest repeat clusters (most cases, most recent first) to draw."""
+    return repeats.sort_values(["count", "last_at"], ascending=[False, False], kind="stable").head(n)

@@ -1,0 +1,283 @@
+"""The indicator registry (kind, direction, target, definition), formatting, changes and per-period tables."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from govdash import queries
+from govdash.db import Database
+from govdash.filters import Filters
+from govdash.i18n import t
+from govdash.settings import Settings
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """How to read one indicator: ``kind`` (count, rate, score, hours), whether higher is better, its target."""
+
+    kind: str
+    direction: str | None  # "up": higher is better, "down": lower is better, None: neither
+    target: str | None  # name of the Settings field holding the target
+
+
+INDICATORS: dict[str, Indicator] = {
+    "collected": Indicator("count", None, None),
+    "resolved": Indicator("count", None, None),
+    "resolution_rate": Indicator("rate", "up", "target_resolution"),
+    "on_time_rate": Indicator("rate", "up", "target_on_time"),
+    "recognition_rate": Indicator("rate", "up", "target_recognition"),
+    "dispute_rate": Indicator("rate", "up", "target_dispute"),
+    "satisfaction": Indicator("score", "up", "target_satisfaction"),
+    "median_hours": Indicator("hours", "down", "target_median_hours"),
+    "p90_hours": Indicator("hours", "down", None),
+    "backlog": Indicator("count", "down", None),
+    "overdue_at_end": Indicator("count", "down", None),
+}
+TREND_KEYS = ("collected", "resolved", "resolution_rate", "on_time_rate", "recognition_rate", "dispute_rate",
+              "satisfaction", "median_hours", "p90_hours", "backlog")
+# shortest history a trend chart shows, so a 30-day filter by month still shows a trend
+MIN_SPAN_DAYS = {"day": 60, "week": 7 * 26, "month": 395, "quarter": 730}
+
+DEFINITIONS = {  # key -> (zh, en); shown on the trends page and in the briefing
+    "counting": ("工单按上报日期计入统计周期；已解决、办结等状态截至数据时间。最近一期可能未结束，其工单仍在办理中。",
+                 "A case counts in the period of the day it was reported; its status (resolved, closed) is as of "
+                 "the data time. The latest period may be incomplete and its cases still open."),
+    "collected": ("受理工单：统计周期内上报的工单数。", "Collected: cases reported in the period."),
+    "resolution_rate": ("解决率 = 已解决 ÷ 受理；仍在办的工单计为未解决。",
+                        "Resolution rate = resolved ÷ collected; open cases count as not (yet) resolved."),
+    "on_time_rate": ("按期办结率 = 在办理时限内（含恰好到期）办结 ÷ 已办结。",
+                     "On-time rate = closed by the deadline (exactly at the deadline counts) ÷ closed."),
+    "recognition_rate": ("基层认可率 = 社区认可 ÷ 已解决。",
+                         "Recognition rate = accepted by the community ÷ resolved."),
+    "dispute_rate": ("矛盾纠纷化解率 = 已化解的矛盾纠纷 ÷ 受理的矛盾纠纷。",
+                     "Dispute resolution rate = disputes resolved ÷ disputes received."),
+    "satisfaction": ("满意度：回访评分（0–100）的平均值，未评分不计。",
+                     "Satisfaction: mean callback score (0–100) of the rated cases."),
+    "hours": ("办结时长：上报至办结的小时数（中位数、90分位）。注意：办结时长≠问题真正解决所需时间——"
+              "工单可能在问题根除前办结，也可能因回访而延后办结。",
+              "Hours to close: from report to closure (median, 90th percentile). Caveat: time to close is not "
+              "time to fix — a case can be closed before the problem is gone, or stay open for the callback."),
+    "backlog": ("期末在办：统计期末仍未办结的全部工单（不论何时上报）。",
+                "Backlog: all cases still open at the end of the period, whenever they were reported."),
+    "comparison": ("与上期、去年同期比较时，取其期末后同样天数时的办理状态（相同办理时长），"
+                   "避免在办工单使近期显得较差。",
+                   "Comparisons with the previous period and the same period last year take those cases' progress "
+                   "the same time after their end (same age), so recent periods with cases in hand do not look worse."),
+}
+
+
+def target(key: str, s: Settings) -> float | None:
+    """The target of ``key`` from settings, or None."""
+    ind = INDICATORS.get(key)
+    return getattr(s, ind.target) if ind and ind.target else None
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or bool(pd.isna(value))
+
+
+def fmt(value, key: str) -> str:
+    """Text for an indicator value: rates as %, hours and scores with one decimal; missing (0 ÷ 0) as "—"."""
+    if _missing(value):
+        return "—"
+    kind = INDICATORS[key].kind if key in INDICATORS else "count"
+    if kind == "rate":
+        return f"{value * 100:.1f}%"
+    if kind in ("score", "hours"):
+        return f"{value:.1f}"
+    return f"{int(round(value)):,}"
+
+
+def breach(value, key: str, s: Settings) -> bool:
+    """True when ``value`` misses the target of ``key`` (below it, or above it for 'lower is better')."""
+    goal = target(key, s)
+    if goal is None or _missing(value):
+        return False
+    return value > goal if INDICATORS[key].direction == "down" else value < goal
+
+
+def change(now, before, key: str) -> float | None:
+    """Change from ``before`` to ``now``: points for rates (×100) and scores, relative % for counts and hours."""
+    if _missing(now) or _missing(before):
+        return None
+    kind = INDICATORS[key].kind
+    if kind == "rate":
+        return (now - before) * 100
+    if kind == "score":
+        return now - before
+    return None if before == 0 else (now - before) / before * 100
+
+
+def change_text(now, before, key: str) -> str:
+    """``change`` as text: "+1.2 pp", "+0.8", "-3.4%"; "—" when it cannot be computed."""
+    c = change(now, before, key)
+    if c is None:
+        return "—"
+    kind = INDICATORS[key].kind
+    return f"{c:+.1f} pp" if kind == "rate" else (f"{c:+.1f}" if kind == "score" else f"{c:+.1f}%")
+
+
+def improved(now, before, key: str) -> bool | None:
+    """Whether the change is for the better (None when neutral or unknown)."""
+    c = change(now, before, key)
+    direction = INDICATORS[key].direction
+    if c is None or c == 0 or direction is None:
+        return None
+    return (c > 0) == (direction == "up")
+
+
+def comparison(now: dict, before: dict, year_before: dict, s: Settings, lang: str = "zh",
+               keys: tuple[str, ...] = TREND_KEYS) -> pd.DataFrame:
+    """One row per indicator: value, previous period, change, same period last year, change, target, breach."""
+    rows = []
+    for k in keys:
+        goal = target(k, s)
+        value = fmt(now.get(k), k)
+        if breach(now.get(k), k, s) and value == fmt(goal, k):  # 98.96 % would read "99.0 %", target missed
+            value = f"{now[k] * 100:.2f}%" if INDICATORS[k].kind == "rate" else f"{now[k]:.2f}"
+        rows.append({"key": k, "indicator": t(k, lang), "value": value,
+                     "previous": fmt(before.get(k), k), "change": change_text(now.get(k), before.get(k), k),
+                     "year_before": fmt(year_before.get(k), k),
+                     "change_yoy": change_text(now.get(k), year_before.get(k), k),
+                     "target": fmt(goal, k) if goal is not None else "",
+                     "breach": breach(now.get(k), k, s),
+                     "better": improved(now.get(k), before.get(k), k)})
+    return pd.DataFrame(rows)
+
+
+def chart_window(f: Filters, period: str) -> Filters:
+    """The filter with its start moved back so a chart by ``period`` shows at least MIN_SPAN_DAYS.
+
+    An extended start is aligned to the start of its period so the first period is whole.
+    """
+    back = f.end - timedelta(days=MIN_SPAN_DAYS[period] - 1)
+    if back >= f.start:
+        return f
+    ts = pd.Timestamp(back)
+    aligned = {"day": ts, "week": ts - pd.Timedelta(days=ts.day_of_week), "month": ts.replace(day=1),
+               "quarter": ts.replace(day=1, month=3 * ((ts.month - 1) // 3) + 1)}[period]
+    return f.with_(start=aligned.date())
+
+
+def _next(start: pd.Timestamp, period: str) -> pd.Timestamp:
+    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
+            "quarter": pd.DateOffset(months=3)}[period]
+    return start + step
+
+
+def period_table(ind: pd.DataFrame, backlog: pd.DataFrame, f: Filters, period: str, at: datetime) -> pd.DataFrame:
+    """Join per-period indicators and backlog; flag periods cut short by the filter or the data time.
+
+    ``ind`` and ``backlog`` come from queries.period_indicators / open_backlog (optionally with a
+    ``series`` column). A period is ``partial`` when it starts before the filter's first day or
+    ends after its cutoff (the latest period while it is still running).
+    """
+    on = ["period", "series"] if "series" in ind.columns or "series" in backlog.columns else ["period"]
+    out = backlog.merge(ind, on=on, how="outer") if not backlog.empty else ind.copy()
+    if out.empty:
+        return out.assign(partial=pd.Series(dtype=bool))
+    out["period"] = pd.to_datetime(out["period"])
+    out["collected"] = out["collected"].fillna(0).astype(int)
+    first = pd.Timestamp(f.start)
+    cut = pd.Timestamp(queries.cutoff(f, at))
+    ends = out["period"].map(lambda p: _next(p, period))
+    out["partial"] = (out["period"] < first) | (ends > cut)
+    return out.sort_values(on).reset_index(drop=True)
+
+
+def trend_table(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:
+    """Every trend indicator per period over ``chart_window(f, period)`` (adapter over the queries)."""
+    w = chart_window(f, period)
+    return period_table(queries.period_indicators(db, w, period, at, split),
+                        queries.open_backlog(db, w, period, at, split), w, period, at)
+
+
+def same_age(f: Filters, earlier: Filters, at: datetime) -> datetime:
+    """The instant at which ``earlier`` is as old as ``f`` is at ``at`` (its cutoff plus the same lag)."""
+    return queries.cutoff(earlier, at) + (at - queries.cutoff(f, at))
+
+
+def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "zh",
+             previous: Filters | None = None) -> pd.DataFrame:
+    """``comparison`` of the filter period with the previous period (default ``f.previous()``) and a year earlier.
+
+    The earlier periods are taken at the same age: their cases' progress as it stood the same
+    time after their end as now is after this period's end. Otherwise a recent period, whose
+    cases are still being handled, would always look worse than a finished one.
+    """
+    prev = previous or f.previous()
+    yb = f.year_before()
+    return comparison(queries.indicator_totals(db, f, at),
+                      queries.indicator_totals(db, prev, at, as_at=same_age(f, prev, at)),
+                      queries.indicator_totals(db, yb, at, as_at=same_age(f, yb, at)), s, lang)
+
+
+def period_label(p, period: str) -> str:
+    """'2026-10-05', '2026-W41', '2026-10', '2026Q4' for a period start."""
+    ts = pd.Timestamp(p)
+    if period == "week":
+        iso = ts.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    if period == "month":
+        return f"{ts:%Y-%m}"
+    if period == "quarter":
+        return f"{ts.year}Q{ts.quarter}"
+    return f"{ts:%Y-%m-%d}"
+
+
+def month_filters(month: str) -> Filters:
+    """The whole calendar month 'YYYY-MM' as a district-wide filter."""
+    first = date.fromisoformat(f"{month}-01")
+    nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return Filters(start=first, end=nxt - timedelta(days=1))
+
+
+def category_label(code, lang: str = "zh") -> str:
+    """A category's name (the demo catalogue's labels; the code itself when unknown)."""
+    from govdash.demo import CATEGORIES
+    for c in CATEGORIES:
+        if c[0] == code:
+            return c[1] if lang == "zh" else c[2]
+    return "—" if _missing(code) else str(code)
+
+
+def definitions(lang: str = "zh") -> list[str]:
+    """The definitions shown with the trends, in display order."""
+    i = 0 if lang == "zh" else 1
+    return [DEFINITIONS[k][i] for k in ("counting", "collected", "resolution_rate", "on_time_rate",
+                                        "recognition_rate", "dispute_rate", "satisfaction", "hours", "backlog",
+                                        "comparison")]
+
+
+def series_labels(split: str | None, lang: str, unit_names: dict, departments: pd.DataFrame) -> dict:
+    """Display names of the series of a split (towns, departments, categories, channels, tiers)."""
+    if split == "town":
+        return dict(unit_names)
+    if split == "department":
+        col = "name_zh" if lang == "zh" else "name_en"
+        return dict(zip(departments["department_id"], departments[col], strict=True))
+    if split == "category":
+        from govdash.demo import CATEGORIES
+        return {c[0]: category_label(c[0], lang) for c in CATEGORIES}
+    if split == "tier":
+        return {k: t(f"{k}_tier", lang) for k in ("community", "street", "district")}
+    if split == "channel":
+        from govdash.schema import CHANNELS
+        return {k: t(k, lang) for k in CHANNELS}
+    return {}
+
+
+def display_table(table: pd.DataFrame, period: str, lang: str = "zh", labels: dict | None = None) -> pd.DataFrame:
+    """A trend table for reading and export: period label, series name, formatted indicators, partial flag."""
+    out = pd.DataFrame({t("by_period", lang): [period_label(p, period) for p in table["period"]]})
+    if "series" in table:
+        out[t("compare_by", lang)] = table["series"].map(lambda v: (labels or {}).get(v, v)).to_numpy()
+    for k in TREND_KEYS:
+        if k in table:
+            out[t(k, lang)] = [fmt(v, k) for v in table[k]]
+    out[t("partial", lang)] = table["partial"].map({True: "✓", False: ""}).to_numpy()
+    return out

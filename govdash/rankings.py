@@ -1,0 +1,143 @@
+"""Rankings (红黑榜): streets/towns and departments scored CityScore-style on each indicator ÷ its target."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from govdash import queries
+from govdash.db import Database
+from govdash.filters import Filters
+from govdash.indicators import INDICATORS, target
+from govdash.settings import Settings
+
+COMPONENTS = ("resolution_rate", "on_time_rate", "recognition_rate", "dispute_rate", "satisfaction", "median_hours")
+LEVELS = ("town", "department")
+
+
+def ratios(stats: pd.DataFrame, targets: dict[str, float], *, cap: float = 1.2) -> pd.DataFrame:
+    """``ratio_<k>`` = value ÷ target (target ÷ value when lower is better), capped at ``cap``; NaN without data."""
+    out = pd.DataFrame(index=stats.index)
+    for k, goal in targets.items():
+        v = stats[k].astype(float)
+        with np.errstate(divide="ignore"):
+            r = goal / v if INDICATORS[k].direction == "down" else v / goal  # 0 hours → inf → cap
+        out[f"ratio_{k}"] = r.clip(upper=cap)
+    return out
+
+
+def composite(stats: pd.DataFrame, targets: dict[str, float], weights: dict[str, float], *, cap: float = 1.2,
+              min_cases: int = 30) -> pd.DataFrame:
+    """Add ratio columns, ``score`` (weighted mean of the available ratios), ``eligible`` and ``rank`` (1 = best).
+
+    A unit lacking an indicator (no disputes, no rated case) is scored on the others, their
+    weights renormalised. Units with fewer than ``min_cases`` collected cases are not ranked.
+    Equal scores share a rank.
+    """
+    keys = [k for k in targets if targets[k] and weights.get(k, 0) > 0]
+    r = ratios(stats, {k: targets[k] for k in keys}, cap=cap)
+    w = np.array([weights[k] for k in keys], float)
+    vals = r.to_numpy(float)
+    have = ~np.isnan(vals)
+    num = np.where(have, vals, 0.0) @ w
+    den = have.astype(float) @ w
+    out = pd.concat([stats, r], axis=1)
+    out["score"] = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    out["eligible"] = (stats["collected"].fillna(0) >= min_cases) & out["score"].notna()
+    out["rank"] = out["score"].where(out["eligible"]).rank(ascending=False, method="min")
+    return out
+
+
+def with_movement(now: pd.DataFrame, before: pd.DataFrame, key: str = "key") -> pd.DataFrame:
+    """Add ``prev_rank`` and ``movement`` (places gained since the previous period; NaN if unranked then)."""
+    prev = before.set_index(key)["rank"]
+    out = now.copy()
+    out["prev_rank"] = out[key].map(prev)
+    out["movement"] = out["prev_rank"] - out["rank"]
+    return out
+
+
+def red_black(ranked: pd.DataFrame, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The top ``n`` (red list, good) and the bottom ``n`` (black list, 挂牌督办) ranked units, worst first.
+
+    With fewer than 2 n ranked units each list takes at most half of them, so no unit is on both
+    and a short ranking still has a bottom.
+    """
+    ok = ranked[ranked["eligible"]].sort_values(["rank", "key"])
+    k = min(n, len(ok) // 2)
+    return ok.head(k), ok.tail(k).iloc[::-1] if k else ok.head(0)
+
+
+def score_settings(s: Settings) -> tuple[dict[str, float], dict[str, float]]:
+    """Targets and weights of the score components from settings."""
+    return ({k: target(k, s) for k in COMPONENTS}, {k: getattr(s, f"weight_{k}") for k in COMPONENTS})
+
+
+def _stats(db: Database, f: Filters, level: str, at: datetime) -> pd.DataFrame:
+    if level == "town":
+        names = queries.towns(db)[["unit_id", "name_zh", "name_en"]].rename(columns={"unit_id": "key"})
+    else:
+        names = queries.departments(db).rename(columns={"department_id": "key"})
+    stats = queries.split_indicators(db, f, level, at)
+    out = names.merge(stats, on="key", how="left")
+    out["collected"] = out["collected"].fillna(0).astype(int)
+    return out
+
+
+def scope(f: Filters, level: str) -> Filters:
+    """Rank every unit of the level: drop the filter's own choice of units of that level (kept for highlighting)."""
+    return f.with_(towns=(), communities=(), grids=()) if level == "town" else f.with_(departments=())
+
+
+def ranking(db: Database, f: Filters, level: str, at: datetime, s: Settings,
+            previous: Filters | None = None) -> pd.DataFrame:
+    """Scored and ranked towns or departments for the filter period, with movement since the previous period.
+
+    ``previous`` defaults to ``f.previous()`` (the equally long period before); the briefing passes
+    the previous calendar month. Adds ``list``: 'red' for the top ``s.ranking_list_size`` ranked
+    units, 'black' for the bottom ones.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}")
+    fr = scope(f, level)
+    targets, weights = score_settings(s)
+    kw = {"cap": s.score_cap, "min_cases": s.ranking_min_cases}
+    now = composite(_stats(db, fr, level, at), targets, weights, **kw)
+    prev = scope(previous, level) if previous is not None else fr.previous()
+    before = composite(_stats(db, prev, level, at), targets, weights, **kw)
+    out = with_movement(now, before)
+    red, black = red_black(out, s.ranking_list_size)
+    out["list"] = np.where(out["key"].isin(red["key"]), "red", np.where(out["key"].isin(black["key"]), "black", ""))
+    return out.sort_values(["rank", "key"], na_position="last").reset_index(drop=True)
+
+
+def filter_to(f: Filters, level: str, key: str) -> Filters:
+    """The app's filter narrowed to one ranked street/town or department (what clicking its row does)."""
+    if level == "town":
+        return f.with_(towns=(key,), communities=(), grids=())
+    return f.with_(departments=(key,))
+
+
+def display_table(ranked: pd.DataFrame, level: str, lang: str = "zh", selected: tuple = ()) -> pd.DataFrame:
+    """The ranking for reading: rank, movement arrows, name, list, score, each ratio and the raw indicators."""
+    from govdash.i18n import t
+    from govdash.indicators import fmt
+    name = ranked["name_zh"] if level == "town" or lang == "zh" else ranked["name_en"].fillna(ranked["name_zh"])
+    move = ranked["movement"].map(lambda m: "" if pd.isna(m) else (f"▲{int(m)}" if m > 0 else
+                                                                   (f"▼{int(-m)}" if m < 0 else "–")))
+    badge = ranked["list"].map({"red": t("red_short", lang), "black": t("black_short", lang)}).fillna("")
+    out = pd.DataFrame({
+        t("ranking", lang): ranked["rank"].astype("Int64"),
+        t("movement", lang): move,
+        t("town" if level == "town" else "department", lang): [("● " if k in selected else "") + str(n)
+                                                              for k, n in zip(ranked["key"], name, strict=True)],
+        t("list", lang): badge,
+        t("score", lang): ranked["score"].round(3),
+        t("collected", lang): ranked["collected"],
+    })
+    for k in COMPONENTS:
+        out[t(k, lang)] = [fmt(v, k) for v in ranked[k]]
+    out.loc[~ranked["eligible"].to_numpy(), t("ranking", lang)] = pd.NA
+    return out

@@ -1,0 +1,292 @@
+"""The 15-minute service circle as the page and the CLI show it: what-if stations, figures, gaps, load, siting."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+from govdash import coverage as cov
+from govdash import settings
+from govdash.coverage_adapter import from_geodataframes, offers, points_xy
+from govdash.schema import FUNCTIONS
+
+GOAL = 1.0  # every resident within the threshold (15分钟服务圈)
+NEARBY_M = 500.0  # "cases reported nearby" radius in metres
+GAP_ROWS = 10  # gaps listed and drawn
+MAX_CANDIDATES = 6_000  # siting candidates; above this they are thinned to a coarser lattice
+EXACT_MAX_CANDIDATES = 1_500  # siting is solved exactly (MILP) up to this many candidates…
+EXACT_MAX_K = 10  # …and this many new stations
+EXACT_TIME_S = 20.0
+GREEDY_BOUND = 1 - 1 / math.e  # greedy MCLP reaches at least this share of the optimum
+MAP_MAX_CELLS = 40_000  # cells drawn; above this the map shows coarser blocks
+
+
+def _transformer(metric_crs: str | None, inverse: bool = False) -> Transformer:
+    crs = metric_crs or settings.load().metric_crs
+    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True) if inverse else \
+        Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+
+
+# --- what-if stations ---
+
+def apply_edits(stations: pd.DataFrame, edits: Sequence[dict]) -> pd.DataFrame:
+    """Stations after what-if edits, in order; ``scenario`` says "added" / "moved" (None = as is).
+
+    Each edit is ``{"op": "add", "lon", "lat"}`` (a full doorstep station offering all 四站一室),
+    ``{"op": "remove", "station_id"}`` or ``{"op": "move", "station_id", "lon", "lat"}`` (WGS-84).
+    Edits naming a station that is not there (any more) are skipped. The input is not changed.
+    """
+    out = stations.copy()
+    out["scenario"] = None
+    added = 0
+    for e in edits:
+        op = e.get("op")
+        if op == "add":
+            added += 1
+            row = {c: None for c in out.columns}
+            row.update({"station_id": f"NEW-{added}", "name_zh": f"新增站点{added}", "level": "doorstep",
+                        "lon": float(e["lon"]), "lat": float(e["lat"]), "scenario": "added",
+                        **{f: True for f in FUNCTIONS}})
+            out = pd.concat([out, pd.DataFrame([row], columns=out.columns)], ignore_index=True)
+        elif op in ("remove", "move"):
+            hit = out["station_id"] == e.get("station_id")
+            if not hit.any():
+                continue
+            if op == "remove":
+                out = out[~hit].reset_index(drop=True)
+            else:
+                out.loc[hit, ["lon", "lat"]] = [float(e["lon"]), float(e["lat"])]
+                out.loc[hit & out["scenario"].isna(), "scenario"] = "moved"
+        else:
+            raise ValueError(f"unknown what-if edit {op!r}")
+    return out
+
+
+def walk(cells: pd.DataFrame, stations: pd.DataFrame, *, function: str | None = None, graph=None) -> pd.DataFrame:
+    """Cells with ``minutes`` to the nearest station (offering ``function``) and its ``station_id``."""
+    return from_geodataframes(cells, stations, function=function, graph=graph)
+
+
+def counted(stations: pd.DataFrame, function: str | None = None) -> int:
+    """Number of stations that count: all, or those offering ``function``."""
+    mask = offers(stations, function)
+    return len(stations) if mask is None else int(mask.sum())
+
+
+def in_area(timed: pd.DataFrame, towns: Sequence[str] = ()) -> pd.DataFrame:
+    """Cells of the selected streets/towns (all when none is selected)."""
+    return timed[timed["town_id"].isin(list(towns))] if towns else timed
+
+
+# --- figures ---
+
+def district(timed: pd.DataFrame, threshold: float) -> dict:
+    """Residents, covered (within ``threshold`` minutes), uncovered, share and the share per THRESHOLDS."""
+    res = timed["residents"].to_numpy(dtype=float)
+    covered = float(res[timed["minutes"].to_numpy() <= threshold].sum())
+    total = float(res.sum())
+    shares = cov.share_within(timed["minutes"], res)
+    return {"residents": total, "covered": covered, "uncovered": total - covered,
+            "share": covered / total if total > 0 else float("nan"),
+            "shares": {int(k): float(v) for k, v in shares.items()}}
+
+
+def by_unit(timed: pd.DataFrame, threshold: float, units: pd.DataFrame, level: str = "town") -> pd.DataFrame:
+    """unit_id, name_zh, residents, covered, share per street/town or community, lowest share first."""
+    column = {"town": "town_id", "community": "community_id"}[level]
+    table = cov.covered_by_unit(timed["minutes"], timed["residents"], timed[column], threshold)
+    table = table.rename_axis("unit_id").reset_index()
+    names = dict(zip(units["unit_id"], units["name_zh"], strict=True))
+    table.insert(1, "name_zh", table["unit_id"].map(names).fillna(table["unit_id"]).astype(object))
+    return table.sort_values(["share", "unit_id"], na_position="last", kind="stable").reset_index(drop=True)
+
+
+def report(timed: pd.DataFrame, threshold: float, towns: pd.DataFrame) -> dict:
+    """District figures and per street/town rows: the one source of what the CLI and the page print."""
+    rows = by_unit(timed, threshold, towns, "town")
+    return {"minutes": threshold, **district(timed, threshold),
+            "towns": [{"unit_id": r.unit_id, "name_zh": r.name_zh, "residents": float(r.residents),
+                       "covered": float(r.covered), "share": None if pd.isna(r.share) else float(r.share)}
+                      for r in rows.itertuples()]}
+
+
+# --- load, gaps and the station directory ---
+
+def load(timed: pd.DataFrame, stations: pd.DataFrame, function: str | None = None, *,
+         factor: float = 2.0) -> pd.DataFrame:
+    """Residents whose nearest counted station each station is; ``flagged`` above ``factor`` × the median.
+
+    Only stations offering ``function`` count (and share the median). ``timed`` must come from
+    :func:`walk` on the same ``stations``, over the whole district so border cells are not lost.
+    """
+    mask = offers(stations, function)
+    keep = np.arange(len(stations)) if mask is None else np.flatnonzero(mask)
+    position = np.full(len(stations), -1, dtype=np.int64)
+    position[keep] = np.arange(len(keep))
+    nearest = timed["station"].to_numpy()
+    sub = np.where(nearest >= 0, position[np.maximum(nearest, 0)], -1)
+    table = cov.station_load(sub, timed["residents"], len(keep), factor=factor)
+    cols = [c for c in ("station_id", "name_zh", "level", "town_id", "lon", "lat", "scenario") if c in stations]
+    return pd.concat([stations.iloc[keep][cols].reset_index(drop=True), table.reset_index(drop=True)], axis=1)
+
+
+def gap_table(timed: pd.DataFrame, threshold: float, towns: pd.DataFrame, *, top: int = GAP_ROWS,
+              metric_crs: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The ``top`` largest groups of residents beyond the threshold (8-connected cells), largest first.
+
+    Returns rank (1 = largest), residents, cells, area_km2, farthest minutes, the street/town holding
+    most of its residents and the residents-weighted centre (lon, lat WGS-84); and per cell its rank
+    (0 outside the listed gaps).
+    """
+    size = float(timed["size_m"].iloc[0]) if len(timed) else 100.0
+    xy = points_xy(timed, metric_crs=metric_crs)
+    table, labels = cov.gaps(xy, timed["residents"], timed["minutes"].to_numpy() > threshold, size)
+    table = table.head(top)
+    rank = np.where((labels >= 0) & (labels < top), labels + 1, 0)
+    if table.empty:
+        return pd.DataFrame(columns=["rank", "residents", "cells", "area_km2", "max_minutes", "town",
+                                     "lon", "lat"]), rank
+    lon, lat = _transformer(metric_crs, inverse=True).transform(table["x"].to_numpy(), table["y"].to_numpy())
+    frame = pd.DataFrame({"rank": rank, "town_id": timed["town_id"].to_numpy(),
+                          "residents": timed["residents"].to_numpy(float), "minutes": timed["minutes"].to_numpy()})
+    frame = frame[frame["rank"] > 0]
+    main_town = frame.groupby(["rank", "town_id"])["residents"].sum().reset_index() \
+        .sort_values("residents", ascending=False, kind="stable").drop_duplicates("rank").set_index("rank")["town_id"]
+    far = frame.groupby("rank")["minutes"].max()
+    names = dict(zip(towns["unit_id"], towns["name_zh"], strict=True))
+    ranks = table["gap"].to_numpy() + 1
+    out = pd.DataFrame({"rank": ranks, "residents": table["residents"].to_numpy(),
+                        "cells": table["cells"].to_numpy(), "area_km2": table["cells"].to_numpy() * size ** 2 / 1e6,
+                        "max_minutes": far.reindex(ranks).to_numpy(),
+                        "town": [names.get(main_town.get(r), main_town.get(r)) for r in ranks],
+                        "lon": lon, "lat": lat})
+    return out, rank
+
+
+def directory(items: pd.DataFrame, station_load: pd.DataFrame, nearby: pd.DataFrame, towns: pd.DataFrame,
+              function: str | None = None) -> pd.DataFrame:
+    """The station directory (queries.station_directory) with its street/town name, residents served
+    (0 for a station removed in the what-if) and cases nearby; only stations offering ``function``."""
+    out = items if function is None else items[items[function].fillna(False).astype(bool)]
+    out = out.merge(station_load[["station_id", "residents", "flagged"]], on="station_id", how="left")
+    out = out.merge(nearby, on="station_id", how="left")
+    out.insert(3, "town", out["town_id"].map(dict(zip(towns["unit_id"], towns["name_zh"], strict=True))))
+    out["cases_nearby"] = out["cases_nearby"].fillna(0).astype(int)
+    out["residents"] = out["residents"].fillna(0.0)
+    out["flagged"] = out["flagged"].astype("boolean").fillna(False).astype(bool)
+    return out.reset_index(drop=True)
+
+
+def visible(stations: pd.DataFrame, station_load: pd.DataFrame, cells: pd.DataFrame, function: str | None = None,
+            *, margin_deg: float = 0.01) -> pd.DataFrame:
+    """Stations to draw over ``cells``: those offering ``function`` within the cells' box (WGS-84,
+    ``margin_deg`` wider, so neighbours serving border cells show), with residents served."""
+    mask = offers(stations, function)
+    out = stations if mask is None else stations[mask]
+    if len(cells):
+        inside = out["lon"].between(cells["lon"].min() - margin_deg, cells["lon"].max() + margin_deg) & \
+            out["lat"].between(cells["lat"].min() - margin_deg, cells["lat"].max() + margin_deg)
+        out = out[inside]
+    return out.merge(station_load[["station_id", "residents"]], on="station_id", how="left")
+
+
+# --- siting ---
+
+def candidates(timed: pd.DataFrame, threshold: float, *, max_candidates: int = MAX_CANDIDATES,
+               metric_crs: str | None = None) -> np.ndarray:
+    """Candidate sites in metres: centres of populated cells beyond the threshold.
+
+    Above ``max_candidates`` only cells on a coarser lattice (every s-th row and column) are kept.
+    """
+    far = timed[(timed["minutes"] > threshold) & (timed["residents"] > 0)]
+    xy = points_xy(far, metric_crs=metric_crs)
+    if len(xy) <= max_candidates:
+        return xy
+    size = float(far["size_m"].iloc[0])
+    step = math.ceil(math.sqrt(len(xy) / max_candidates))
+    ij = np.floor((xy - xy.min(axis=0)) / size + 0.5).astype(np.int64)
+    return xy[((ij % step) == step // 2).all(axis=1)]
+
+
+def propose(timed: pd.DataFrame, threshold: float, k: int, *, exact: bool | None = None,
+            metric_crs: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Up to ``k`` new stations covering the most residents now beyond the threshold, existing ones kept.
+
+    Maximal covering on straight-line reach (``coverage.reach_m``), also in network mode. Exact
+    (MILP, HiGHS) when ``exact`` or, if None, when the instance is small; otherwise greedy, whose
+    total is at least 1 − 1/e ≈ 63 % of the optimum. A MILP that hits its time limit falls back
+    to greedy.
+
+    Returns
+    -------
+    rank, lon, lat (WGS-84), gain (residents newly covered by that station), cumulative; and the
+    method used, "exact" or "greedy".
+    """
+    xy = points_xy(timed, metric_crs=metric_crs)
+    res = timed["residents"].to_numpy(float)
+    covered = timed["minutes"].to_numpy() <= threshold
+    cand = candidates(timed, threshold, metric_crs=metric_crs)
+    radius = cov.reach_m(threshold)
+    if exact is None:
+        exact = len(cand) <= EXACT_MAX_CANDIDATES and k <= EXACT_MAX_K
+    method = "greedy"
+    if exact:
+        try:
+            chosen, gains = cov.site_exact(xy, res, covered, cand, k, radius, time_limit_s=EXACT_TIME_S)
+            method = "exact"
+        except RuntimeError:
+            exact = False
+    if not exact:
+        chosen, gains = cov.site_greedy(xy, res, covered, cand, k, radius)
+    lon, lat = _transformer(metric_crs, inverse=True).transform(cand[chosen, 0], cand[chosen, 1]) \
+        if len(chosen) else (np.array([]), np.array([]))
+    return pd.DataFrame({"rank": np.arange(1, len(chosen) + 1), "lon": lon, "lat": lat, "gain": gains,
+                         "cumulative": np.cumsum(gains)}), method
+
+
+# --- map ---
+
+def map_cells(timed: pd.DataFrame, *, max_cells: int = MAP_MAX_CELLS, gap_rank: np.ndarray | None = None,
+              metric_crs: str | None = None) -> pd.DataFrame:
+    """Cells to draw: lon, lat of the south-west corner (WGS-84), size_m, minutes, residents, gap.
+
+    Above ``max_cells`` cells, square blocks of s × s cells are drawn instead, with the
+    residents-weighted mean minutes, their residents and the smallest gap rank present.
+    """
+    xy = points_xy(timed, metric_crs=metric_crs)
+    size = float(timed["size_m"].iloc[0]) if len(timed) else 100.0
+    gap = np.zeros(len(timed), dtype=np.int64) if gap_rank is None else np.asarray(gap_rank)
+    res = timed["residents"].to_numpy(float)
+    minutes = np.minimum(timed["minutes"].to_numpy(float), 999.0)  # inf (no station) stays far, not NaN
+    step = max(1, math.ceil(math.sqrt(len(timed) / max_cells))) if len(timed) else 1
+    if step == 1:
+        corner = xy - size / 2
+        frame = pd.DataFrame({"minutes": minutes, "residents": res, "gap": gap})
+    else:
+        origin = xy.min(axis=0) - size / 2
+        block = np.floor((xy - origin) / (size * step)).astype(np.int64)
+        w = np.maximum(res, 1e-9)
+        frame = pd.DataFrame({"bx": block[:, 0], "by": block[:, 1], "wm": w * minutes, "w": w, "residents": res,
+                              "gap": np.where(gap > 0, gap, np.iinfo(np.int64).max)})
+        frame = frame.groupby(["bx", "by"], sort=False).agg(wm=("wm", "sum"), w=("w", "sum"),
+                                                            residents=("residents", "sum"), gap=("gap", "min"))
+        corner = origin + frame.index.to_frame().to_numpy() * size * step
+        frame = pd.DataFrame({"minutes": frame["wm"].to_numpy() / frame["w"].to_numpy(),
+                              "residents": frame["residents"].to_numpy(),
+                              "gap": np.where(frame["gap"] == np.iinfo(np.int64).max, 0, frame["gap"])})
+    lon, lat = _transformer(metric_crs, inverse=True).transform(corner[:, 0], corner[:, 1])
+    frame.insert(0, "lon", lon)
+    frame.insert(1, "lat", lat)
+    frame.insert(2, "size_m", size * step)
+    return frame
+
+
+def cell_centre(lon: float, lat: float, size_m: float, *, metric_crs: str | None = None) -> tuple[float, float]:
+    """WGS-84 centre of the drawn cell whose south-west corner is (lon, lat)."""
+    x, y = _transformer(metric_crs).transform(lon, lat)
+    c_lon, c_lat = _transformer(metric_crs, inverse=True).transform(x + size_m / 2, y + size_m / 2)
+    return float(c_lon), float(c_lat)

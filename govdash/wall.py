@@ -1,0 +1,327 @@
+"""Wall screen (大屏): URL state and playlist, headline tiles, alert ticker, map/trend/coverage data (no streamlit)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from govdash import filters, indicators, queries
+from govdash.db import Database
+from govdash.filters import Filters
+from govdash.i18n import t
+from govdash.settings import Settings
+
+TZ = ZoneInfo("Asia/Shanghai")  # case times are Shanghai local time without a zone
+PANELS = ("overview", "map", "trend", "coverage")
+TILES = ("collected", "resolution_rate", "on_time_rate", "recognition_rate", "satisfaction", "overdue_at_end")
+MIN_REFRESH_S = 2            # however the URL asks, the wall polls the database no faster than this
+MIN_ROTATE_S = 5
+MAX_DAYS = 366
+DENSITY_DAYS = 7             # the map's density shows the last week of reports
+DENSITY_CELL_M = 500.0       # edge of a density cell, metres
+LIVE_HOURS = 24              # reports of the last day are drawn as points
+LIVE_POINTS = 3000
+TREND_WEEKS = 26
+SPIKE_DAYS = 7               # anomaly events that ended this recently go on the ticker
+SPIKE_HISTORY_DAYS = 7 * 10  # detect_spikes needs 8 weeks of baseline before the days it tests
+TICKER_OVERDUE = 12
+TICKER_SPIKES = 8
+OVERDUE_AMBER = 1            # a street/town with this many overdue open cases is amber on the map...
+OVERDUE_RED = 5              # ...and red from this many
+STALE_AFTER = timedelta(hours=2)  # "data as of" turns amber when the newest change is older than this
+
+LABELS: dict[str, tuple[str, str]] = {
+    "wall_title": ("浦东新区城市运行 · 社会治理一屏观", "Pudong city operations · governance at a glance"),
+    "overdue_at_end": ("超期在办", "Overdue open"),
+    "backlog": ("在办", "open"),
+    "target": ("目标", "target"),
+    "vs_prev": ("较上期", "vs prev."),
+    "days": ("近{n}天", "last {n} days"),
+    "panel_overview": ("总览", "Overview"),
+    "panel_map": ("态势地图", "District map"),
+    "panel_trend": ("办结趋势", "Resolution trend"),
+    "panel_coverage": ("15分钟服务圈", "15-minute service circle"),
+    "map_title": ("街镇态势 · 近{d}天工单密度 · 近{h}小时新工单", "Streets/towns · case density {d} days · new cases {h} h"),
+    "trend_title": ("解决率与按期办结率 · 近{w}周", "Resolution and on-time rates · last {w} weeks"),
+    "trend_note": ("近几周仍有工单在办，解决率会随办结回升；本周未满，只显示受理量",
+                   "recent weeks still have open cases, so their rates will rise; the running week shows volume only"),
+    "coverage_title": ("15分钟步行可达服务站的常住人口", "Residents within a 15-minute walk of a station"),
+    "coverage_towns": ("覆盖率最低的街镇", "Streets/towns with the lowest coverage"),
+    "lagging": ("超期在办最多的街镇", "Most overdue open cases"),
+    "latest": ("最新工单", "Latest cases"),
+    "uncovered": ("未覆盖人口", "residents not covered"),
+    "stations": ("服务站", "stations"),
+    "status_ok": ("无超期", "none overdue"),
+    "status_amber": ("超期 {a}–{b} 件", "{a}–{b} overdue"),
+    "status_red": ("超期 ≥{n} 件", "≥{n} overdue"),
+    "new_cases": ("新工单", "new cases"),
+    "alert_overdue": ("超期", "Overdue"),
+    "alert_spike": ("异常", "Spike"),
+    "no_alerts": ("当前无超期工单和异常告警", "No overdue cases or anomalies"),
+    "stale": ("数据延迟", "data delayed"),
+    "weekly_collected": ("每周受理", "Collected per week"),
+    "day_unit": ("天", " d"),
+    "cases_unit": ("件", ""),
+    "expected": ("常态", "usual"),
+}
+
+
+def label(key: str, lang: str = "zh", **fmt) -> str:
+    """A wall label (falling back to govdash.i18n), formatted with ``fmt``."""
+    pair = LABELS.get(key)
+    text = (pair[0] if lang == "zh" else pair[1]) if pair else t(key, lang)
+    return text.format(**fmt) if fmt else text
+
+
+# --- URL state and playlist ---
+
+@dataclass(frozen=True)
+class WallState:
+    """What the URL asks the wall for; the URL is the only state, so reloads and restarts keep it."""
+
+    panels: tuple[str, ...]
+    rotate_s: int      # 0: no rotation
+    refresh_s: int
+    days: int
+
+
+def _last(params: dict[str, list[str]], key: str) -> str | None:
+    values = params.get(key) or []
+    return values[-1] if values else None
+
+
+def _int(raw: str | None, default: int, lo: int, hi: int) -> int:
+    try:
+        value = int(raw) if raw is not None else default
+    except ValueError:
+        value = default
+    return min(max(value, lo), hi)
+
+
+def state(params: dict[str, list[str]], s: Settings) -> WallState:
+    """Parse ``?panels=map,trend&rotate=30&refresh=60&days=30``; bad values fall back to settings, never raise."""
+    raw = ",".join(params.get("panels") or []) or s.wall_panels
+    panels = tuple(dict.fromkeys(p.strip() for p in raw.split(",") if p.strip() in PANELS)) or PANELS[:1]
+    rotate = _int(_last(params, "rotate"), s.rotate_seconds, 0, 86_400)
+    return WallState(panels=panels, rotate_s=max(rotate, MIN_ROTATE_S) if rotate else 0,
+                     refresh_s=_int(_last(params, "refresh"), s.refresh_seconds, MIN_REFRESH_S, 86_400),
+                     days=_int(_last(params, "days"), s.wall_days, 1, MAX_DAYS))
+
+
+def wall_filters(params: dict[str, list[str]], end: date, days: int) -> Filters:
+    """The last ``days`` days up to ``end`` (moving with the data) unless ``from``/``to`` pin dates; area,
+    category, channel and department filters from the URL. Invalid values give the default: a wall never errors."""
+    fallback = filters.default(end, days)
+    try:
+        return filters.from_params(params, fallback)
+    except filters.FilterError:
+        return fallback
+
+
+def first_slide(now_s: float, rotate_s: int, n: int) -> int:
+    """The panel a freshly opened wall starts on: the clock decides, so a reload resumes the playlist in step."""
+    return int(now_s // rotate_s) % n if rotate_s > 0 and n > 0 else 0
+
+
+def slide(n: int, start: int, started_s: float, now_s: float, rotate_s: int) -> int:
+    """Index of the panel to show at ``now_s`` for a wall that showed panel ``start`` at ``started_s``.
+
+    The rotation timer fires a little after each multiple of ``rotate_s``; the quarter-period
+    margin makes a late or slightly early tick land on the right panel, never skipping one.
+    """
+    if n <= 1 or rotate_s <= 0:
+        return 0
+    ticks = math.floor((now_s - started_s) / rotate_s + 0.25)
+    return (start + max(ticks, 0)) % n
+
+
+def local_now() -> datetime:
+    """Shanghai wall-clock time, naive (how case times are stored)."""
+    return datetime.now(TZ).replace(tzinfo=None)
+
+
+def is_stale(data_time: datetime | None, now: datetime) -> bool:
+    """True when the newest change in the data is older than ``STALE_AFTER`` (or there is none)."""
+    return data_time is None or now - data_time > STALE_AFTER
+
+
+# --- headline tiles ---
+
+@dataclass(frozen=True)
+class Tile:
+    """One headline indicator as shown: value, change against the previous period, target."""
+
+    key: str
+    label: str
+    value: str
+    change: str         # "+1.2 pp", "" when unknown
+    arrow: str          # ▲ ▼ or ""
+    better: bool | None  # the change is an improvement (None: neutral)
+    target: str         # "目标 ≥99.0%", "" when the indicator has none
+    met: bool | None    # the value meets its target (None: no target or no value)
+    note: str = ""
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or bool(pd.isna(v))
+
+
+def tiles(now: dict, before: dict, s: Settings, lang: str = "zh") -> list[Tile]:
+    """The headline tiles from two ``queries.indicator_totals`` results (this period and the one before)."""
+    out = []
+    for key in TILES:
+        v, b = now.get(key), before.get(key)
+        c = indicators.change(v, b, key)
+        goal = indicators.target(key, s)
+        direction = indicators.INDICATORS[key].direction
+        target = ""
+        if goal is not None:
+            target = f"{label('target', lang)} {'≤' if direction == 'down' else '≥'}{indicators.fmt(goal, key)}"
+        note = ""
+        if key == "overdue_at_end" and not _missing(now.get("backlog")):
+            note = f"{label('backlog', lang)} {indicators.fmt(now.get('backlog'), 'backlog')}"
+        out.append(Tile(
+            key=key, label=label(key, lang), value=indicators.fmt(v, key),
+            change="" if c is None else indicators.change_text(v, b, key),
+            arrow="" if c is None or round(c, 1) == 0 else ("▲" if c > 0 else "▼"),
+            better=None if c is None or round(c, 1) == 0 else indicators.improved(v, b, key), target=target,
+            met=None if goal is None or _missing(v) else not indicators.breach(v, key, s), note=note))
+    return out
+
+
+def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "zh") -> list[Tile]:
+    """Headline tiles of the wall's period against the period before (adapter)."""
+    return tiles(queries.indicator_totals(db, f, at), queries.indicator_totals(db, f.previous(), at), s, lang)
+
+
+# --- ticker ---
+
+def _category(code, lang: str) -> str:
+    return indicators.category_label(code, lang)
+
+
+def ticker_items(overdue: pd.DataFrame, spikes: pd.DataFrame, towns: dict[str, str], lang: str = "zh") -> list[dict]:
+    """Ticker entries (``kind`` 'spike' or 'overdue', plain ``text``): newest spikes, then most overdue cases.
+
+    ``overdue`` is ``queries.open_cases(overdue_only=True)``; ``spikes`` is ``anomalies.detect_spikes``
+    output keyed by ``category`` and ``town_id``. Text is plain: the view escapes it.
+    """
+    items = []
+    if not spikes.empty:
+        for r in spikes.sort_values(["end", "excess"], ascending=False).head(TICKER_SPIKES).itertuples():
+            town = towns.get(getattr(r, "town_id", None), "") if hasattr(r, "town_id") else ""
+            usual = f"{label('expected', lang)} {r.expected:.0f}{label('cases_unit', lang)}"
+            ratio = f"×{r.ratio:.1f}" if not _missing(r.ratio) else ""
+            items.append({"kind": "spike", "text": f"{label('alert_spike', lang)} {pd.Timestamp(r.peak_date):%m-%d} "
+                          f"{town} {_category(r.category, lang)} {int(r.peak_count)}{label('cases_unit', lang)} "
+                          f"({usual} {ratio})".replace("  ", " ")})
+    if not overdue.empty:
+        rows = overdue.sort_values("overdue_days", ascending=False).head(TICKER_OVERDUE)
+        for r in rows.itertuples():
+            tier = t(f"{r.tier}_tier", lang) if isinstance(r.tier, str) else ""
+            items.append({"kind": "overdue", "text": f"{label('alert_overdue', lang)} {r.overdue_days:.1f}"
+                          f"{label('day_unit', lang)} · {towns.get(r.town_id, r.town_id or '')} · "
+                          f"{_category(r.category, lang)} · {tier} · {r.case_id}"})
+    return items
+
+
+def recent_spikes(daily: pd.DataFrame, at: datetime) -> pd.DataFrame:
+    """Spike events (``anomalies.detect_spikes`` by category × town) that ended in the last ``SPIKE_DAYS``."""
+    from govdash.anomalies import detect_spikes
+    if daily.empty:
+        return pd.DataFrame()
+    ev = detect_spikes(daily, keys=["category", "town_id"])
+    if ev.empty:
+        return ev
+    return ev[pd.to_datetime(ev["end"]) >= pd.Timestamp(at.date() - timedelta(days=SPIKE_DAYS - 1))]
+
+
+def ticker(db: Database, f: Filters, at: datetime, lang: str = "zh") -> list[dict]:
+    """Ticker entries for the wall's filters: overdue open cases now, and recent anomaly spikes (adapter)."""
+    overdue = queries.open_cases(db, f, at, overdue_only=True, limit=2000)
+    since = f.with_(start=f.end - timedelta(days=SPIKE_HISTORY_DAYS - 1))
+    spikes = recent_spikes(queries.daily_counts(db, since, ("category", "town")), at)
+    towns = queries.towns(db)
+    return ticker_items(overdue, spikes, dict(zip(towns["unit_id"], towns["name_zh"])), lang)
+
+
+# --- map, trend, coverage ---
+
+def town_status(overdue: pd.Series) -> np.ndarray:
+    """0 green (no overdue open case), 1 amber, 2 red (``OVERDUE_AMBER`` / ``OVERDUE_RED`` thresholds)."""
+    n = overdue.fillna(0).to_numpy(float)
+    return np.where(n >= OVERDUE_RED, 2, np.where(n >= OVERDUE_AMBER, 1, 0))
+
+
+def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
+    """Town polygons with overdue open cases now, last-week density bins and the last day's cases (adapter)."""
+    stock = queries.open_cases(db, f, at, overdue_only=True, limit=100_000)
+    per_town = stock.groupby("town_id").size().rename("overdue").reset_index()
+    towns = queries.towns(db)[["unit_id", "name_zh", "name_en"]]
+    stats = towns.merge(per_town.rename(columns={"town_id": "unit_id"}), on="unit_id", how="left")
+    stats["overdue"] = stats["overdue"].fillna(0).astype(int)
+    stats["status"] = town_status(stats["overdue"])
+    geoms = queries.unit_geometries(db, "town", f)
+    week = f.with_(start=max(f.start, f.end - timedelta(days=DENSITY_DAYS - 1)))
+    bins = queries.heat_bins(db, week, DENSITY_CELL_M)
+    if not bins.empty:  # heat_bins gives south-west corners; the map draws cells from their corner
+        bins = bins[["lon", "lat", "count"]]
+    recent = queries.case_points(db, f.with_(start=max(f.start, f.end - timedelta(days=1))), LIVE_POINTS)
+    cut = pd.Timestamp(at) - pd.Timedelta(hours=LIVE_HOURS)
+    recent = recent[pd.to_datetime(recent["reported_at"]) >= cut]
+    return {"stats": stats, "geoms": geoms, "bins": bins, "recent": recent}
+
+
+def latest_cases(db: Database, f: Filters, n: int = 10) -> pd.DataFrame:
+    """The ``n`` newest cases in the wall's filters with their street/town name (adapter)."""
+    cases = queries.cases_page(db, f, limit=n, order="newest",
+                               columns=("case_id", "reported_at", "town_id", "category", "status", "tier"))
+    towns = queries.towns(db)
+    return cases.merge(towns[["unit_id", "name_zh", "name_en"]].rename(columns={"unit_id": "town_id"}),
+                       on="town_id", how="left")
+
+
+def trend_data(db: Database, f: Filters, at: datetime) -> pd.DataFrame:
+    """Weekly indicators over the last ``TREND_WEEKS`` weeks to the period end; ``partial`` marks the running week."""
+    w = f.with_(start=min(f.start, f.end - timedelta(weeks=TREND_WEEKS) + timedelta(days=1)))
+    df = queries.period_indicators(db, w, "week", at)
+    if df.empty:
+        return df
+    df["period"] = pd.to_datetime(df["period"])
+    cut = pd.Timestamp(queries.cutoff(w, at))
+    df["partial"] = (df["period"] < pd.Timestamp(w.start)) | (df["period"] + pd.Timedelta(weeks=1) > cut)
+    return df
+
+
+def coverage_summary(cells: pd.DataFrame, stations: pd.DataFrame, s: Settings) -> dict:
+    """Share of residents within ``s.walk_minutes`` of a station, residents not covered, and per street/town.
+
+    Straight-line mode (street distance = circuity × straight line) through coverage_adapter.
+    """
+    from govdash import coverage, coverage_adapter
+    if cells.empty or stations.empty:
+        return {}
+    cov = coverage_adapter.from_geodataframes(cells, stations, walk_kmh=s.walk_kmh, circuity=s.circuity,
+                                              metric_crs=s.metric_crs)
+    minutes, residents = cov["minutes"].to_numpy(float), cov["residents"].to_numpy(float)
+    share = float(coverage.share_within(minutes, residents, [s.walk_minutes]).iloc[0])
+    by_town = coverage.covered_by_unit(minutes, residents, cov["town_id"].to_numpy(), s.walk_minutes)
+    by_town = by_town[by_town.index.notna()].reset_index()
+    total = float(residents.sum())
+    return {"share": share, "residents": total, "uncovered": float(residents[~(minutes <= s.walk_minutes)].sum()),
+            "stations": int(len(stations)), "by_town": by_town, "minutes": s.walk_minutes}
+
+
+def coverage_data(db: Database, s: Settings) -> dict:
+    """``coverage_summary`` over the database's cells and stations (adapter)."""
+    return coverage_summary(queries.cells(db), queries.stations(db), s)
+
+
+def panel_names(panels: tuple[str, ...], lang: str = "zh") -> list[str]:
+    """Playlist panel titles for the header."""
+    return [label(f"panel_{p}", lang) for p in panels]

@@ -1,0 +1,64 @@
+"""Rankings (红黑榜): streets/towns and departments on a CityScore-style score; click a row to filter the app."""
+
+from functools import partial
+
+import streamlit as st
+
+from govdash import charts, rankings, ui
+from govdash.i18n import t
+
+lang = ui.lang()
+db = ui.database()
+f = ui.current_filters()
+s = ui.conf()
+ui.header("page_rankings", db)
+at = ui.cached("as_of")
+
+level = st.segmented_control(t("rank_level", lang), list(rankings.LEVELS), default="town", key="rank_level",
+                             format_func=lambda v: t("town_ranking" if v == "town" else "department_ranking",
+                                                     lang)) or "town"
+ranked = ui.computed("rankings", "ranking", f, level, at, s)
+prev = f.previous()
+st.caption(f"{t('period', lang)} {f.start} – {f.end} · {t('movement', lang)}: {t('previous', lang)} "
+           f"{prev.start} – {prev.end} · " + t("click_to_filter", lang))
+
+label = "name_zh" if level == "town" or lang == "zh" else "name_en"
+red, black = ranked[ranked["list"] == "red"], ranked[ranked["list"] == "black"].iloc[::-1]
+c_red, c_black = st.columns(2)
+for col, part, key in ((c_red, red, "red_list"), (c_black, black, "black_list")):
+    box = col.container(border=True)
+    box.subheader((":red[■] " if key == "red_list" else ":gray[■] ") + t(key, lang))
+    if part.empty:
+        box.caption(t("no_data", lang))
+    for _, r in part.iterrows():
+        m = r["movement"]
+        move = "" if m != m else (f" ▲{int(m)}" if m > 0 else (f" ▼{int(-m)}" if m < 0 else " –"))
+        box.markdown(f"**{int(r['rank'])}.** {r[label]} · {r['score']:.3f}{move}")
+
+
+def _clicked(keys: list[str], level: str, table_key: str) -> None:
+    """Row click: filter the whole app to the clicked unit (applied by the filter bar on this rerun)."""
+    rows = st.session_state[table_key].selection.rows
+    if rows:
+        ui.set_filters(rankings.filter_to(ui.current_filters(), level, keys[rows[0]]))
+
+
+selected = f.towns if level == "town" else f.departments
+view = rankings.display_table(ranked, level, lang, selected)
+table_key = f"rank_table_{level}"
+left, right = st.columns([3, 2])
+left.dataframe(view, hide_index=True, width="stretch", height=min(36 * len(view) + 40, 760),
+               on_select=partial(_clicked, ranked["key"].tolist(), level, table_key),
+               selection_mode="single-row", key=table_key,
+               column_config={t("score", lang): st.column_config.ProgressColumn(
+                   t("score", lang), format="%.3f", min_value=0.8, max_value=s.score_cap, width="small"),
+                   t("ranking", lang): st.column_config.NumberColumn(width=40),
+                   t("movement", lang): st.column_config.TextColumn(width=50),
+                   t("list", lang): st.column_config.TextColumn(width=50)})
+right.plotly_chart(charts.ranking_bars(ranked.assign(label=ranked[label].fillna(ranked["name_zh"])), "label",
+                                       lang=lang), width="stretch", key="rank_bars")
+weights = ", ".join(f"{t(k, lang)} {getattr(s, 'weight_' + k):g}" for k in rankings.COMPONENTS)
+st.caption(t("score_method", lang).format(cap=s.score_cap, weights=weights, min_cases=s.ranking_min_cases))
+unranked = ranked[~ranked["eligible"]]
+if len(unranked):
+    st.caption(f"{t('not_ranked', lang)}: " + "、".join(unranked[label].fillna(unranked["name_zh"]).astype(str)))

@@ -1,0 +1,181 @@
+"""Wall screen (大屏): chrome-free and dark; headline tiles, rotating panels, alert ticker; all state in the URL."""
+
+import logging
+import time
+
+import streamlit as st
+
+from govdash import ui, wall, wall_view
+from govdash.wall import label
+
+log = logging.getLogger("govdash.wall")
+lang = ui.lang()
+s = ui.conf()
+params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+state = wall.state(params, s)
+names = wall.panel_names(state.panels, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
+def _data(name: str, version: tuple, *args):
+    """A ``govdash.wall`` adapter's result, cached per database file version (a feed write makes a new one)."""
+    return getattr(wall, name)(ui.database(), *args)
+
+
+def data(name: str, *args):
+    return _data(name, ui.database().version(), *args)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _coverage(inputs: tuple, conf) -> dict:
+    """Coverage depends on cells and stations only: cached by their fingerprint, not by every case write."""
+    return wall.coverage_data(ui.database(), conf)
+
+
+def coverage() -> dict:
+    return _coverage(ui.cached("coverage_inputs_version"), s)
+
+
+def context():
+    """The data's 'now' and the wall's filters (the period moves with the data)."""
+    at = ui.cached("as_of")
+    return at, wall.wall_filters(params, at.date(), state.days)
+
+
+def panel(key: str, render) -> None:
+    """Render one panel; any failure or empty result shows "no data" in its place, never an exception."""
+    with st.container(key=f"wall-box-{key}"):
+        slot = st.empty()
+        try:
+            with slot.container():
+                render()
+        except Exception:
+            log.exception("wall panel %s failed", key)
+            slot.html(wall_view.nodata_html(lang))
+
+
+def require(value):
+    """Treat an empty result as a failure so the panel shows "no data"."""
+    if value is None or (hasattr(value, "empty") and value.empty) or (isinstance(value, (dict, list)) and not value):
+        raise LookupError("no data")
+    return value
+
+
+@st.fragment(run_every=state.refresh_s)
+def live() -> None:
+    """Header, headline tiles and ticker: re-run every ``refresh`` seconds without reloading the page."""
+    now = wall.local_now()
+    try:
+        at, f = context()
+        data_time = ui.cached("data_as_of")
+        period = f"{f.start:%Y-%m-%d} – {f.end:%Y-%m-%d} · {label('vs_prev', lang)}"
+    except Exception:
+        log.exception("wall context failed")
+        at = f = data_time = None
+        period = ""
+    st.html(wall_view.header_html(lang=lang, now=now, data_time=data_time, stale=wall.is_stale(data_time, now),
+                                  period=period))
+    panel("tiles", lambda: st.html(wall_view.tiles_html(require(data("headline", f, at, s, lang)), lang)))
+    try:
+        items = data("ticker", f, at, lang)
+    except Exception:
+        log.exception("wall ticker failed")
+        items = None
+    st.html(wall_view.ticker_html(items, lang))
+
+
+def show_map(big: bool) -> None:
+    at, f = context()
+    m = data("map_data", f, at)
+    require(m["geoms"])
+    size = wall_view.MAP_DESIGN_PX["map" if big else "overview"]
+    st.html(wall_view.title_html(label("map_title", lang, d=wall.DENSITY_DAYS, h=wall.LIVE_HOURS)))
+    st.pydeck_chart(wall_view.wall_map(m["stats"], m["geoms"], m["bins"], m["recent"], lang=lang,
+                                       tile_url=s.tile_url, size_px=size), height=size[1])
+    st.html(wall_view.map_legend_html(lang, len(m["recent"])))
+
+
+def show_lagging(n: int) -> None:
+    at, f = context()
+    st.html(wall_view.lagging_html(require(data("map_data", f, at)["stats"]), lang, n))
+
+
+def show_latest(n: int, status: bool) -> None:
+    at, f = context()
+    st.html(wall_view.latest_html(require(data("latest_cases", f, n)), lang, status=status))
+
+
+def show_trend(size: tuple[int, int]) -> None:
+    at, f = context()
+    df = require(data("trend_data", f, at))
+    st.html(wall_view.title_html(label("trend_title", lang, w=wall.TREND_WEEKS), label("trend_note", lang)))
+    st.plotly_chart(wall_view.trend_figure(df, target=s.target_resolution, lang=lang, height=size[1]),
+                    config={"displayModeBar": False, "staticPlot": True, "responsive": False}, width=size[0])
+
+
+def show_coverage_card(full: bool) -> None:
+    st.html(wall_view.coverage_html(require(coverage()), lang, full=full))
+
+
+def show_coverage_chart(size: tuple[int, int], n: int) -> None:
+    summary = require(coverage())
+    towns = ui.cached("towns")
+    st.html(wall_view.title_html(label("coverage_towns", lang)))
+    st.plotly_chart(wall_view.coverage_figure(summary, dict(zip(towns["unit_id"], towns["name_zh"])), lang=lang,
+                                              n=n, height=size[1]),
+                    config={"displayModeBar": False, "staticPlot": True, "responsive": False}, width=size[0])
+
+
+def stage_panel(name: str) -> None:
+    px = wall_view.FIG_DESIGN_PX
+    if name == "overview":
+        left, right = st.columns([34, 66])
+        with left:
+            panel("map", lambda: show_map(False))
+        with right:
+            panel("trend", lambda: show_trend(px["overview_trend"]))
+            cov, lag, new = st.columns(3)
+            with cov:
+                panel("coverage", lambda: show_coverage_card(False))
+            with lag:
+                panel("lagging", lambda: show_lagging(5))
+            with new:
+                panel("latest", lambda: show_latest(5, False))
+    elif name == "map":
+        left, mid, right = st.columns([46, 27, 27])
+        with left:
+            panel("map", lambda: show_map(True))
+        with mid:
+            panel("lagging", lambda: show_lagging(12))
+        with right:
+            panel("latest", lambda: show_latest(12, True))
+    elif name == "trend":
+        panel("trend", lambda: show_trend(px["trend"]))
+    elif name == "coverage":
+        left, right = st.columns([34, 66])
+        with left:
+            panel("coverage", lambda: show_coverage_card(True))
+        with right:
+            panel("coverage_chart", lambda: show_coverage_chart(px["coverage"], 16))
+
+
+if "wall_started" not in st.session_state:  # where this browser session joined the playlist
+    st.session_state["wall_started"] = time.time()
+    st.session_state["wall_first"] = wall.first_slide(time.time(), state.rotate_s, len(state.panels))
+
+
+@st.fragment(run_every=min(x for x in (state.rotate_s, state.refresh_s) if x > 0))
+def stage() -> None:
+    """The rotating panel: moves on every ``rotate`` seconds; its data refreshes at least as often."""
+    i = wall.slide(len(state.panels), st.session_state["wall_first"], st.session_state["wall_started"],
+                   time.time(), state.rotate_s)
+    if len(state.panels) > 1:
+        st.html('<div class="wall wall-playbar">' + wall_view.playlist_html(names, i) + "</div>")
+    with st.container(key="wall-stage"):
+        stage_panel(state.panels[i])
+
+
+st.html(wall_view.css())
+st.html(wall_view.clock_script(), unsafe_allow_javascript=True)
+live()
+stage()

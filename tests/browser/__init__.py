@@ -1,0 +1,1 @@
+"""Real-browser tests (Playwright + Debian chromium); a package so its conftest does not shadow tests/conftest.py."""

@@ -1,0 +1,113 @@
+"""Every page of app.py in a real chromium at 1920×1080: no exception, maps and charts drawn, offline, screenshots."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from .conftest import ROOT, is_local, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ROOT / "docs" / "screenshots"
+DECK = '[data-testid="stDeckGlJsonChart"]'
+PLOTLY = '[data-testid="stPlotlyChart"]'
+# what a page must draw at least: (deck.gl maps, plotly charts); any other chart a page shows must draw too
+EXPECT = {"overview": (0, 2), "map": (1, 0), "heatmap": (1, 0), "trends": (0, 1)}
+TOWN, TOWN_NAME = "310115005", "陆家嘴街道"
+FILTERED = "/trends?town=310115005&from=2026-01-01&to=2026-06-30"
+
+
+def _distinct_colours(png: bytes) -> int:
+    from PIL import Image
+    img = Image.open(io.BytesIO(png)).convert("RGB").resize((160, 120))
+    return len(img.getcolors(maxcolors=160 * 120))
+
+
+def _wait_drawn(locator, timeout_s: float = 60.0) -> bool:
+    """Poll until the element shows more than a few colours (drawn polygons/bins); a blank WebGL canvas
+    shows one or two. Returns False on timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if _distinct_colours(locator.screenshot()) > 8:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _exceptions(pg) -> list[str]:
+    return [e.inner_text()[:500] for e in pg.locator('[data-testid="stException"]').all()]
+
+
+def render(pg, url: str, name: str | None = None, expect: tuple[int, int] = (0, 0), titled: bool = True) -> None:
+    """Load ``url``, wait for the run to finish, check it, and save a screenshot as ``name``.png."""
+    pg.goto(url)
+    wait_for_app(pg)
+    assert not _exceptions(pg), _exceptions(pg)
+    assert pg.locator('[data-testid="stMain"]').inner_text().strip(), f"{url} shows nothing"
+    if titled:
+        assert pg.locator('[data-testid="stMain"] h1').count() >= 1, f"no page title on {url}"
+    decks, plots = pg.locator(DECK), pg.locator(PLOTLY)
+    assert decks.count() >= expect[0], f"expected a map on {url}"
+    assert plots.count() >= expect[1], f"expected {expect[1]} charts on {url}"
+    for i in range(decks.count()):
+        decks.nth(i).locator("canvas").first.wait_for(state="attached", timeout=60_000)
+    for i in range(plots.count()):
+        plots.nth(i).locator(".main-svg").first.wait_for(state="attached", timeout=60_000)
+        assert plots.nth(i).locator("g.trace").count() > 0, f"plotly chart {i} on {url} has no trace"
+    for i in range(decks.count()):
+        assert _wait_drawn(decks.nth(i)), f"map {i} on {url} stayed blank"
+    wait_for_app(pg)  # a chart may have triggered a rerun (selection state)
+    assert not _exceptions(pg), _exceptions(pg)
+    external = sorted({u for u in pg.requests if not is_local(u)})
+    assert not external, f"requests to the internet from {url}: {external}"
+    if name:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def test_page(server, page, app_page):
+    url = server.url + app_page.url()
+    # pages under a mode (the wall screen) draw their own chrome instead of a Streamlit title
+    render(page, url, app_page.url_path, EXPECT.get(app_page.url_path, (0, 0)), titled=not app_page.query)
+
+
+def test_filters_in_the_url(server, page):
+    render(page, server.url + FILTERED, "trends-filtered", EXPECT["trends"])
+    # the view keeps its filters in the URL, so a copied link reproduces it
+    q = parse_qs(urlparse(page.url).query)
+    assert (q.get("town"), q.get("from"), q.get("to")) == ([TOWN], ["2026-01-01"], ["2026-06-30"])
+    assert TOWN_NAME in page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def test_map_drills_down_from_the_url(server, page):
+    render(page, server.url + f"/map?town={TOWN}", "map-town", EXPECT["map"])
+    assert parse_qs(urlparse(page.url).query).get("town") == [TOWN]
+
+
+def test_language_in_the_url(server, page):
+    render(page, server.url + "/trends?lang=en")
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == "Resolution trends"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Streamlit runs a fresh process in legacy multipage mode while a pages/ folder sits next to app.py: "
+    "a deep link that is the first request after a start runs pages/<name>.py without app.py "
+    "(KeyError 'filters'). Fix: rename pages/ (e.g. views/); then drop this marker."))
+def test_deep_link_on_a_fresh_server(fresh_server, page):
+    page.goto(fresh_server.url + FILTERED)
+    wait_for_app(page)
+    assert not _exceptions(page), _exceptions(page)
+    assert TOWN_NAME in page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def test_screenshots_are_full_viewport():
+    from PIL import Image
+    shots = sorted(Path(SHOTS).glob("*.png"))
+    if not shots:
+        pytest.skip("no screenshots yet")
+    for p in shots:
+        assert Image.open(p).size == (1920, 1080), p.name

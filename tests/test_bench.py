@@ -1,0 +1,66 @@
+"""The bench's equality checks: every page's headline numbers agree between govdash, naive pandas and floor SQL."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from govdash import bench_pages as bp
+from govdash import queries
+from govdash.db import Database
+
+
+@pytest.fixture(scope="module")
+def bench_env(demo_db):
+    db = Database(demo_db)
+    yield db, queries.as_of(db), bp.typical_filters(db), bp.NaiveData.load(db)
+    db.close()
+
+
+def test_typical_filters_cover_district_town_community_and_category(bench_env):
+    _, _, filters, _ = bench_env
+    assert set(filters) == {"district·30d", "district·365d", "town·30d", "town·365d", "community·30d",
+                            "community·365d", "district·365d·category"}
+    assert all((f.end - f.start).days + 1 in (30, 365) for f in filters.values())
+    assert filters["community·30d"].communities and filters["district·365d·category"].categories
+
+
+@pytest.mark.parametrize("page", ["overview", "map", "heatmap", "trends", "cases"])
+def test_govdash_equals_naive_and_floor(bench_env, page):
+    db, at, filters, naive = bench_env
+    spec = bp.registry()[page]
+    for name, f in filters.items():
+        ref = bp.headline(page, spec.govdash(db, f, at))
+        assert ref, (page, name)
+        assert bp.compare(ref, spec.naive(naive, f, at)) == [], (page, name, "naive")
+        assert bp.compare(ref, spec.floor(db, f, at)) == [], (page, name, "floor")
+
+
+def test_headlines_are_not_vacuous(bench_env):
+    db, at, filters, _ = bench_env
+    h = bp.headline("overview", bp.overview(db, filters["district·365d"], at))
+    assert h["now.collected"] > 1000 and 0.9 < h["now.resolution_rate"] <= 1
+    assert len(h["monthly.collected"]) == 13 and len(h["towns.collected"]) == 36
+    t = bp.headline("trends", bp.trends(db, filters["district·365d"], at))
+    assert len(t["trend.backlog"]) >= 52 and t["trend.backlog"].min() >= 0
+
+
+def test_compare_counts_exact_rates_to_1e9():
+    a = {"x.collected": 10.0, "x.resolution_rate": 0.5, "s.count": pd.Series([1.0, 2.0], index=[0, 1])}
+    assert bp.compare(a, dict(a)) == []
+    assert bp.compare(a, {**a, "x.resolution_rate": 0.5 + 1e-12}) == []
+    assert bp.compare(a, {**a, "x.resolution_rate": 0.5 + 1e-6}) != []
+    assert bp.compare(a, {**a, "x.collected": 10.000001}) != []
+    assert bp.compare(a, {**a, "s.count": pd.Series([1.0, 3.0], index=[0, 1])}) != []
+    assert bp.compare(a, {**a, "s.count": pd.Series([1.0, 2.0], index=[0, 2])}) != []
+    assert bp.compare({"v": math.nan}, {"v": np.nan}) == []
+    assert bp.compare(a, {"x.collected": 10.0}) != []
+
+
+def test_bench_registers_its_command():
+    from govdash import cli
+    args = cli.parser().parse_args(["bench", "--cases", "1000", "--repeat", "1", "--sessions", "0"])
+    assert args.func.__module__ == "govdash.bench" and args.repeat == 1
