@@ -9,6 +9,7 @@ from govdash.settings import PROJECT_ROOT
 st.set_page_config(page_title="govdash", page_icon=str(PROJECT_ROOT / "data" / "icon.png"), layout="wide",
                    initial_sidebar_state="collapsed" if ui.wall_mode() else "auto")
 lang = ui.lang()
+ui.require_sign_in()  # a sign-in form until signed in (settings.auth local / oidc; not the public wall)
 if ui.wall_mode():  # the wall screen: one hidden page, no sidebar, no filter bar; its state is the URL
     st.navigation([st.Page("pages/wall.py", title=t("app_title", lang), url_path="wall", default=True)],
                   position="hidden").run()
@@ -21,10 +22,15 @@ pages = [
     st.Page("pages/rankings.py", title=t("page_rankings", lang), url_path="rankings"),
     st.Page("pages/lifecycle.py", title=t("page_lifecycle", lang), url_path="lifecycle"),
     st.Page("pages/coverage.py", title=t("page_coverage", lang), url_path="coverage"),
-    st.Page("pages/cases.py", title=t("page_cases", lang), url_path="cases"),
 ]
+if ui.can("cases"):  # roles: viewers get no case list (personal data), admins also the import page
+    pages.append(st.Page("pages/cases.py", title=t("page_cases", lang), url_path="cases"))
+if ui.can("import"):
+    pages.append(st.Page("pages/imports.py", title=t("page_import", lang), url_path="imports"))
+    pages.append(st.Page("pages/admin.py", title=t("page_admin", lang), url_path="admin"))
 page = st.navigation(pages)
 ui.language_switch()
+ui.account_box()
 db = ui.database()
 ui.filter_bar(db)
 page.run()

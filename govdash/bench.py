@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -19,6 +20,7 @@ import numpy as np
 
 from govdash import bench_pages as bp
 from govdash import settings
+from govdash.bench_naive import NaiveData
 from govdash.db import Database
 
 DEFAULT_DIR = Path(tempfile.gettempdir()) / "govdash_bench"
@@ -138,8 +140,10 @@ def run_pages(path: str, pages: dict, filters: dict, at, repeat: int, naive) -> 
             db = Database(path)
             out = spec.govdash(db, f, at)   # first run: warms buffers, gives the result to compare
             ref = bp.headline(page, out)
+            p = spec.params(db, f, at)      # page parameters for naive and floor, outside their timings
             others = {"floor": (spec.floor, db), "naive": (spec.naive, naive)}
-            others = {k: v for k, v in others.items() if v[0] is not None and v[1] is not None}
+            others = {k: (functools.partial(fn, p=p), src) for k, (fn, src) in others.items()
+                      if fn is not None and src is not None}
             row["equal"] = {}
             for name, (fn, src) in others.items():
                 diff = bp.compare(ref, fn(src, f, at))
@@ -156,7 +160,7 @@ def run_pages(path: str, pages: dict, filters: dict, at, repeat: int, naive) -> 
             db.close()
             cold = {"govdash": [], "floor": []}
             for _ in range(repeat):
-                for name, fn in (("govdash", spec.govdash), ("floor", spec.floor)):
+                for name, fn in (("govdash", spec.govdash), ("floor", others.get("floor", (None,))[0])):
                     if fn is None:
                         continue
                     fresh = Database(path)
@@ -214,20 +218,17 @@ HEADER = (f"{'':<33}{'— govdash ms —':^32}{'floor':>8}{'naive':>8} {'wall':^
 
 # --- decks, import, coverage, sessions ---
 
-def deck_figures(path: str, filters: dict, at) -> list[dict]:
-    """Build the map and heatmap decks as the pages do; time and JSON payload size."""
-    from govdash import maps, queries
+def deck_figures(path: str, pages: dict, filters: dict, at) -> list[dict]:
+    """Build each page's deck (map, heatmap, coverage) from its data as the page does; time and JSON bytes."""
     db = Database(path)
-    outline = queries.district_outline(db)
     out = []
-    for fname, f in filters.items():
-        m = bp.grid_map(db, f, at)
-        t, deck = _timed(lambda m=m: maps.choropleth(m["stats"], m["geoms"], bp.MAP_INDICATOR)[0].to_json())
-        out.append({"deck": "map", "filter": fname, "build_ms": t * 1000, "bytes": len(deck.encode())})
-        h = bp.heatmap(db, f, at)
-        t, deck = _timed(lambda h=h: maps.density(h["bins"], cell_m=h["cell_m"], outline=outline).to_json())
-        out.append({"deck": "heatmap", "filter": fname, "build_ms": t * 1000, "bytes": len(deck.encode()),
-                    "bins": len(h["bins"])})
+    for page, spec in pages.items():
+        if spec.deck is None:
+            continue
+        for fname, f in filters.items():
+            data = spec.govdash(db, f, at)
+            t, payload = _timed(lambda data=data, spec=spec: spec.deck(data).to_json())
+            out.append({"deck": page, "filter": fname, "build_ms": t * 1000, "bytes": len(payload.encode())})
     db.close()
     return out
 
@@ -261,12 +262,11 @@ def session_worker(path: str, n: int, rounds: int, conn) -> None:
     charts/decks for a filter of their own, ``rounds`` times; report latencies and peak RSS."""
     import streamlit  # noqa: F401 - the app server has it loaded: count its memory too
 
-    from govdash import charts, maps, queries
+    from govdash import charts, indicators, queries
     db = Database(path)  # shared, as ui.database() shares it (st.cache_resource)
     at = queries.as_of(db)
     filters = list(bp.typical_filters(db).values())
     pages = bp.registry()
-    outline = queries.district_outline(db)
     lat: dict[str, list[float]] = {p: [] for p in pages}
     errors: list[str] = []
     peak = [rss_mb()]
@@ -282,14 +282,12 @@ def session_worker(path: str, n: int, rounds: int, conn) -> None:
             for name, spec in pages.items():
                 try:
                     t, out = _timed(spec.govdash, db, f, at)
-                    if name == "map":
-                        maps.choropleth(out["stats"], out["geoms"], bp.MAP_INDICATOR)[0].to_json()
-                    elif name == "heatmap":
-                        maps.density(out["bins"], cell_m=out["cell_m"], outline=outline).to_json()
+                    if spec.deck is not None:
+                        spec.deck(out).to_json()
                     elif name == "overview":
                         charts.trend_lines(out["monthly"], "collected").to_json()
                     elif name == "trends":
-                        charts.trend_lines(out["trend"], "resolution_rate").to_json()
+                        charts.indicator_grid(out["table"], list(indicators.TREND_KEYS), cols=5).to_json()
                     lat[name].append(t)
                 except Exception as exc:  # noqa: BLE001
                     errors.append(f"{name}: {type(exc).__name__}: {exc}"[:200])
@@ -347,8 +345,8 @@ def cmd_bench(args) -> int:
     rss0 = rss_mb()
     naive, naive_info = None, {"skipped": True}
     if not args.no_naive:
-        db = Database(path)
-        t, naive = _timed(lambda: bp.NaiveData.load(db))
+        db = Database(path, timeout_s=3600)  # SELECT * of 10 M cases takes longer than a page query may
+        t, naive = _timed(lambda: NaiveData.load(db))
         db.close()
         naive_info = {"load_s": t, "rss_added_mb": rss_mb() - rss0}
         print(f"naive: loaded {len(naive.cases):,} cases into pandas in {t:.1f} s, "
@@ -363,7 +361,7 @@ def cmd_bench(args) -> int:
         print(f"  {s['page']:<9} median {s['median_ms']:6.0f} ms · p95 {s['p95_ms']:6.0f} ms · "
               f"worst filter {s['worst_filter_median_ms']:6.0f} ms · {xn} · {fl} · equal: {s['all_equal']}")
     del naive
-    decks = deck_figures(str(path), filters, at) if {"map", "heatmap"} & set(pages) else []
+    decks = deck_figures(str(path), pages, filters, at)
     for d in decks:
         print(f"  deck {d['deck']:<8} {d['filter']:<23} {d['bytes'] / 1024:8.0f} KB  built in {d['build_ms']:.0f} ms")
     imp = import_figure(str(path), args.import_rows)

@@ -1,4 +1,4 @@
-"""The bench's page registry: what each page computes for a filter, by govdash, naively in pandas, as floor SQL."""
+"""The bench's page registry: what each page computes for a filter, by govdash and as floor SQL, and what must agree."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from govdash import queries
+from govdash import queries, settings
 from govdash.db import Database
 from govdash.filters import Filters
 
 # --- what each page calls: mirror pages/*.py here (one place) when a page changes ---
-CASES_PAGE_SIZE = 100       # pages/cases.py PAGE_SIZE, first page, order "newest"
-TREND_PERIOD = "week"       # pages/trends.py default period; split "none"
+CASES_PAGE_SIZE = 100        # pages/cases.py PAGE_SIZE, first page, order "newest"
+TREND_PERIOD = "month"       # pages/trends.py default period, split "none", first tab
 MAP_INDICATOR = "collected"  # pages/grid_map.py default indicator (first of maps.INDICATORS)
-COVERAGE_MINUTES = 15       # settings.walk_minutes
+HEAT_MIN_CELL_M = 100        # pages/heatmap.py bin size "auto", layer "density", no playback
+COVERAGE_MINUTES = 15        # pages/coverage.py default threshold (settings.walk_minutes), any station
 
 
 def overview_trend_start(f: Filters) -> date:
@@ -27,13 +28,33 @@ def overview_trend_start(f: Filters) -> date:
 
 
 def map_level(f: Filters) -> str:
-    """The grid map's level follows the selection: district → towns → communities → grids."""
-    return "grid" if f.communities else ("community" if f.towns else "town")
+    """The grid map's first level: one below the selection (pages/grid_map.py via drill.levels)."""
+    from govdash import drill
+    return drill.levels(f)[0]
 
 
-def heat_cell_m(f: Filters) -> int:
-    """The heatmap's default bin size in metres (pages/heatmap.py)."""
-    return 200 if f.communities else (400 if f.towns else 800)
+def _shapes(db: Database, level: str, f: Filters) -> pd.DataFrame:
+    """ui.unit_shapes without Streamlit: simplified polygons of ``level`` units in ``f``'s area."""
+    from govdash import maps
+    return maps.unit_shapes(queries.unit_geometries(db, level, f), tolerance_m=maps.SIMPLIFY_M[level])
+
+
+def heat_params(db: Database, f: Filters) -> dict:
+    """What fixes the heatmap's bins (pages/heatmap.py): the selection's outline, its box and the bin size."""
+    from govdash import drill, heatmap, maps
+    outline = _shapes(db, drill.LEVELS[max(drill.depth(f) - 1, 0)], f)
+    bbox = maps.shapes_bbox(outline)
+    cell = heatmap.cell_size(bbox, HEAT_MIN_CELL_M)
+    return {"outline": outline, "bbox": bbox, "cell_m": cell, "box": heatmap.pad_bbox(bbox, cell) if bbox else None}
+
+
+def trend_params(f: Filters, at: datetime) -> dict:
+    """The trends page's periods: its headline compares f with the previous period and a year before,
+    each at the same age; its chart covers ``indicators.chart_window``."""
+    from govdash import indicators
+    prev, yb = f.previous(), f.year_before()
+    return {"prev": prev, "yb": yb, "as_at_prev": indicators.same_age(f, prev, at),
+            "as_at_yb": indicators.same_age(f, yb, at), "window": indicators.chart_window(f, TREND_PERIOD)}
 
 
 def overview(db: Database, f: Filters, at: datetime) -> dict:
@@ -43,19 +64,28 @@ def overview(db: Database, f: Filters, at: datetime) -> dict:
 
 
 def grid_map(db: Database, f: Filters, at: datetime) -> dict:
-    level, g = map_level(f), f.with_(grids=())
-    return {"level": level, "stats": queries.unit_stats(db, g, level, at),
-            "geoms": queries.unit_geometries(db, level, g)}
+    level, area = map_level(f), f.with_(grids=())
+    return {"level": level, "stats": queries.unit_stats(db, area, level, at), "shapes": _shapes(db, level, area)}
 
 
 def heatmap(db: Database, f: Filters, at: datetime) -> dict:
-    cell = heat_cell_m(f)
-    bins = queries.heat_bins(db, f, cell, "none")
-    return {"cell_m": cell, "bins": bins.groupby(["bx", "by", "lon", "lat"], as_index=False)["count"].sum()}
+    from govdash import heatmap as hm
+    p = heat_params(db, f)
+    n = queries.case_count(db, f)
+    bins = queries.heat_bins(db, f, p["cell_m"], "none", p["box"])
+    points = queries.case_points(db, f, hm.POINTS_MAX) if n <= hm.POINTS_MAX else None
+    return {**p, "n": n, "bins": bins, "points": points}
 
 
 def trends(db: Database, f: Filters, at: datetime) -> dict:
-    return {"trend": queries.trend(db, f, TREND_PERIOD, at), "backlog": queries.backlog(db, f, TREND_PERIOD)}
+    """indicators.headline (three indicator_totals) and indicators.trend_table, keeping the numbers."""
+    from govdash import indicators
+    p = trend_params(f, at)
+    now = queries.indicator_totals(db, f, at)
+    prev = queries.indicator_totals(db, p["prev"], at, as_at=p["as_at_prev"])
+    yb = queries.indicator_totals(db, p["yb"], at, as_at=p["as_at_yb"])
+    return {"now": now, "prev": prev, "yb": yb, "headline": indicators.comparison(now, prev, yb, settings.load()),
+            "table": indicators.trend_table(db, f, TREND_PERIOD, at, None)}
 
 
 def cases(db: Database, f: Filters, at: datetime) -> dict:
@@ -64,19 +94,22 @@ def cases(db: Database, f: Filters, at: datetime) -> dict:
 
 
 def coverage(db: Database, f: Filters, at: datetime) -> dict:
-    """Straight-line walking minutes from every populated cell of the area to the nearest station."""
-    from govdash import coverage as cov
-    from govdash import coverage_adapter
-
-    cells = queries.cells(db)
+    """The coverage page without what-if edits: walk, report, load, gaps, map cells, tables, directory."""
+    from govdash import service_circle as sc
+    cells, towns, stations = queries.cells(db), queries.towns(db), queries.stations(db)
+    timed = sc.walk(cells, stations)
+    area = sc.in_area(timed, f.towns)
+    load = sc.load(timed, stations)
+    gap_rows, gap_rank = sc.gap_table(area, COVERAGE_MINUTES, towns)
+    drawn = sc.map_cells(area, gap_rank=gap_rank)
+    out = {"report": sc.report(area, COVERAGE_MINUTES, towns), "load": load, "gaps": gap_rows, "cells": drawn,
+           "stations": sc.visible(stations, load, drawn), "outline": _shapes(db, "town", f),
+           "by_town": sc.by_unit(area, COVERAGE_MINUTES, towns)}
     if f.towns:
-        cells = cells[cells["town_id"].isin(f.towns)]
-    if f.communities:
-        cells = cells[cells["community_id"].isin(f.communities)]
-    out = coverage_adapter.from_geodataframes(cells, queries.stations(db))
-    return {"share": cov.share_within(out["minutes"], out["residents"]),
-            "by_community": cov.covered_by_unit(out["minutes"], out["residents"], out["community_id"],
-                                                COVERAGE_MINUTES)}
+        out["by_community"] = sc.by_unit(area, COVERAGE_MINUTES, queries.communities(db, f.towns), "community")
+    nearby = queries.station_cases_nearby(db, f, sc.NEARBY_M)
+    out["directory"] = sc.directory(queries.station_directory(db, f.towns), load, nearby, towns)
+    return out
 
 
 def static_lookups(db: Database) -> dict:
@@ -86,45 +119,72 @@ def static_lookups(db: Database) -> dict:
     return {n: getattr(queries, n)(db) for n in names}
 
 
+# --- decks: built from a page's result as the page builds them ---
+
+def map_deck(out: dict):
+    from govdash import maps
+    return maps.choropleth(out["stats"], out["shapes"], MAP_INDICATOR, height_px=600)[0]
+
+
+def heat_deck(out: dict):
+    from govdash import maps
+    bins = out["bins"]
+    return maps.heat_deck(bins, cell_m=out["cell_m"], vmax=float(bins["count"].max() if len(bins) else 1),
+                          bbox=out["bbox"], outline=out["outline"], points=out["points"])
+
+
+def coverage_deck(out: dict):
+    from govdash import maps
+    from govdash.coverage import reach_m
+    return maps.coverage_map(out["cells"], COVERAGE_MINUTES, out["stations"], gaps=out["gaps"],
+                             reach_m=reach_m(COVERAGE_MINUTES), outline=out["outline"], width_px=860,
+                             height_px=690)[0]
+
+
 # --- headline numbers: what must be equal across govdash, naive and floor ---
 KPI_KEYS = ("collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue",
             "median_hours", "p90_hours", "satisfaction", "resolution_rate", "on_time_rate", "recognition_rate")
+TOTAL_KEYS = (*KPI_KEYS, "disputes", "disputes_resolved", "dispute_rate", "backlog", "overdue_at_end")
+TABLE_KEYS = ("collected", "resolved", "resolution_rate", "on_time_rate", "recognition_rate", "dispute_rate",
+              "median_hours", "p90_hours", "satisfaction", "backlog")
 COUNT_KEYS = frozenset({"collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue",
-                        "backlog", "count", "total", "units"})
+                        "backlog", "count", "total", "units", "disputes", "disputes_resolved", "overdue_at_end"})
 UNIT_KEYS = ("collected", "resolved", "overdue", "resolution_rate", "on_time_rate", "recognition_rate",
              "median_hours", "satisfaction", "cases_per_1000")
 
 
-def _by(df: pd.DataFrame, key, cols, prefix: str) -> dict:
+def by(df: pd.DataFrame, key, cols, prefix: str) -> dict:
+    """Columns of ``df`` as float Series indexed by ``key``, named ``prefix.column``."""
     idx = pd.MultiIndex.from_frame(df[key]) if isinstance(key, list) else pd.Index(df[key])
     return {f"{prefix}.{c}": pd.Series(df[c].to_numpy(dtype=float), index=idx).sort_index() for c in cols}
 
 
-def _kpi(row: dict, prefix: str) -> dict:
-    return {f"{prefix}.{k}": float(row[k]) if row.get(k) is not None else np.nan for k in KPI_KEYS}
+def scalars(row: dict, prefix: str, keys=KPI_KEYS) -> dict:
+    return {f"{prefix}.{k}": np.nan if row.get(k) is None or pd.isna(row.get(k)) else float(row[k]) for k in keys}
 
 
-def _rates(df: pd.DataFrame) -> pd.DataFrame:
+def rates(df: pd.DataFrame) -> pd.DataFrame:
     den = lambda c: df[c].where(df[c] > 0)  # noqa: E731
-    return df.assign(resolution_rate=df["resolved"] / den("collected"),
-                     on_time_rate=df["closed_on_time"] / den("closed"),
-                     recognition_rate=df["recognised"] / den("resolved"))
+    out = df.assign(resolution_rate=df["resolved"] / den("collected"),
+                    on_time_rate=df["closed_on_time"] / den("closed"),
+                    recognition_rate=df["recognised"] / den("resolved"))
+    return out.assign(dispute_rate=out["disputes_resolved"] / den("disputes")) if "disputes" in out else out
 
 
 def headline(page: str, out: dict) -> dict:
     """The numbers to compare, from a govdash page result."""
     if page == "overview":
         towns = out["towns"][out["towns"]["collected"] > 0]
-        return {**_kpi(out["now"], "now"), **_kpi(out["before"], "before"),
-                **_by(out["monthly"], "period", ("collected", "resolution_rate"), "monthly"),
-                **_by(towns, "unit_id", ("collected", "resolution_rate"), "towns")}
+        return {**scalars(out["now"], "now"), **scalars(out["before"], "before"),
+                **by(out["monthly"], "period", ("collected", "resolution_rate"), "monthly"),
+                **by(towns, "unit_id", ("collected", "resolution_rate"), "towns")}
     if page == "map":
-        return {"units": float(len(out["geoms"])), **_by(out["stats"], "unit_id", UNIT_KEYS, "unit")}
+        return {"units": float(out["shapes"]["unit_id"].nunique()), **by(out["stats"], "unit_id", UNIT_KEYS, "unit")}
     if page == "heatmap":
-        return _by(out["bins"], ["bx", "by"], ("count",), "bin")
+        return {"total": float(out["n"]), **by(out["bins"], ["bx", "by"], ("count",), "bin")}
     if page == "trends":
-        return {**_by(out["trend"], "period", KPI_KEYS, "trend"),
-                **_by(out["backlog"], "period", ("backlog",), "trend")}
+        return {**scalars(out["now"], "now", TOTAL_KEYS), **scalars(out["prev"], "prev", TOTAL_KEYS),
+                **scalars(out["yb"], "yb", TOTAL_KEYS), **by(out["table"], "period", TABLE_KEYS, "table")}
     if page == "cases":
         return {"total": float(out["total"]), "case_ids": tuple(out["rows"]["case_id"])}
     return {}
@@ -158,172 +218,75 @@ def _close(x: np.ndarray, y: np.ndarray, exact: bool) -> bool:
     return bool(np.allclose(x, y, rtol=1e-9, atol=1e-9, equal_nan=True))
 
 
-# --- the floor: one hand-written statement per page (queries.bench_floor_*) ---
+# --- the floor: the best hand-written statement per page (queries.bench_floor_*), same page parameters ---
 
-def floor_overview(db: Database, f: Filters, at: datetime) -> dict:
-    df = _rates(queries.bench_floor_overview(db, f, at, overview_trend_start(f)))
-    part = lambda p: df[df["part"] == p]  # noqa: E731
+def floor_overview(db: Database, f: Filters, at: datetime, p: dict) -> dict:
+    df = rates(queries.bench_floor_overview(db, f, at, overview_trend_start(f)))
+    part = lambda name: df[df["part"] == name]  # noqa: E731
     towns = part("town")
     towns = towns[towns["town"].notna() & (towns["collected"] > 0)].rename(columns={"town": "unit_id"})
-    return {**_kpi(part("now").iloc[0].to_dict(), "now"), **_kpi(part("before").iloc[0].to_dict(), "before"),
-            **_by(part("month"), "period", ("collected", "resolution_rate"), "monthly"),
-            **_by(towns, "unit_id", ("collected", "resolution_rate"), "towns")}
+    return {**scalars(part("now").iloc[0].to_dict(), "now"), **scalars(part("before").iloc[0].to_dict(), "before"),
+            **by(part("month"), "period", ("collected", "resolution_rate"), "monthly"),
+            **by(towns, "unit_id", ("collected", "resolution_rate"), "towns")}
 
 
-def floor_map(db: Database, f: Filters, at: datetime) -> dict:
-    level = map_level(f)
-    df = queries.bench_floor_map(db, f.with_(grids=()), at, level)
+def floor_map(db: Database, f: Filters, at: datetime, p: dict) -> dict:
+    df = queries.bench_floor_map(db, f.with_(grids=()), at, map_level(f))
     counts = ["collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue"]
     df[counts] = df[counts].fillna(0)
-    df = _rates(df).assign(cases_per_1000=lambda d: d["collected"] / d["residents"].where(d["residents"] > 0) * 1000)
-    return {"units": float(len(df)), **_by(df, "unit_id", UNIT_KEYS, "unit")}
+    df = rates(df).assign(cases_per_1000=lambda d: d["collected"] / d["residents"].where(d["residents"] > 0) * 1000)
+    return {"units": float(len(df)), **by(df, "unit_id", UNIT_KEYS, "unit")}
 
 
-def floor_heatmap(db: Database, f: Filters, at: datetime) -> dict:
-    return _by(queries.bench_floor_heat(db, f, heat_cell_m(f)), ["bx", "by"], ("count",), "bin")
+def floor_heatmap(db: Database, f: Filters, at: datetime, p: dict) -> dict:
+    df = queries.bench_floor_heat(db, f, p["cell_m"], p["box"])
+    bins = df[df["bx"].notna()]
+    return {"total": float(df["total"].iat[-1]), **by(bins.astype({"bx": "int64", "by": "int64"}), ["bx", "by"],
+                                                       ("count",), "bin")}
 
 
-def floor_trends(db: Database, f: Filters, at: datetime) -> dict:
-    df = _rates(queries.bench_floor_trends(db, f, at, TREND_PERIOD))
-    return _by(df, "period", (*KPI_KEYS, "backlog"), "trend")
+def floor_trends(db: Database, f: Filters, at: datetime, p: dict) -> dict:
+    df = queries.bench_floor_trends(db, f, at, TREND_PERIOD, **p)
+    out = {}
+    stock = df[df["part"] == "stock"].iloc[0]
+    for i, name in enumerate(("now", "prev", "yb")):
+        row = rates(df[df["part"] == name].reset_index(drop=True)).iloc[0].to_dict()
+        row["backlog"], row["overdue_at_end"] = stock[f"s{2 * i}"], stock[f"s{2 * i + 1}"]
+        out |= scalars(row, name, TOTAL_KEYS)
+    ind = rates(df[df["part"] == "period"]).drop(columns=["backlog"])
+    table = df.loc[df["part"] == "backlog", ["period", "backlog"]].merge(ind, on="period", how="outer")
+    table["collected"] = table["collected"].fillna(0)
+    return {**out, **by(table, "period", TABLE_KEYS, "table")}
 
 
-def floor_cases(db: Database, f: Filters, at: datetime) -> dict:
+def floor_cases(db: Database, f: Filters, at: datetime, p: dict) -> dict:
     df = queries.bench_floor_cases(db, f, CASES_PAGE_SIZE)
-    return {"total": float(df["total"].iat[0]) if len(df) else 0.0, "case_ids": tuple(df["case_id"])}
-
-
-# --- the naive baseline: whole tables in pandas, boolean masks and groupby per request ---
-FILTER_COLUMNS = {"towns": "town_id", "communities": "community_id", "grids": "grid_id", "categories": "category",
-                  "channels": "channel", "departments": "department_id"}
-
-
-@dataclass
-class NaiveData:
-    """``SELECT *`` of cases and units, loaded once (a Streamlit app would st.cache_data it)."""
-
-    cases: pd.DataFrame
-    units: pd.DataFrame
-
-    @classmethod
-    def load(cls, db: Database) -> NaiveData:
-        return cls(queries.bench_table(db, "cases"), queries.bench_table(db, "units"))
-
-
-def _mask(c: pd.DataFrame, f: Filters) -> pd.Series:
-    m = (c["reported_at"] >= pd.Timestamp(f.start)) & (c["reported_at"] < pd.Timestamp(f.end + timedelta(days=1)))
-    for name, col in FILTER_COLUMNS.items():
-        if getattr(f, name):
-            m &= c[col].isin(getattr(f, name))
-    return m
-
-
-def _flags(sub: pd.DataFrame, at: datetime) -> pd.DataFrame:
-    closed = sub["status"].eq("closed")
-    open_ = sub["status"].notna() & ~closed
-    return sub.assign(_resolved=sub["resolved"].eq(True), _closed=closed,
-                      _on_time=closed & (sub["closed_at"] <= sub["deadline_at"]),
-                      _recognised=sub["recognised"].eq(True), _open=open_,
-                      _overdue=open_ & (sub["deadline_at"] < pd.Timestamp(at)),
-                      _hours=(sub["closed_at"] - sub["reported_at"]).dt.total_seconds() / 3600.0)
-
-
-def _indicators_by(sub: pd.DataFrame, key) -> pd.DataFrame:
-    g = sub.groupby(key, sort=True)
-    out = g.agg(collected=("_resolved", "size"), resolved=("_resolved", "sum"), closed=("_closed", "sum"),
-                closed_on_time=("_on_time", "sum"), recognised=("_recognised", "sum"), open=("_open", "sum"),
-                overdue=("_overdue", "sum"), median_hours=("_hours", "median"), satisfaction=("satisfaction", "mean"))
-    out["p90_hours"] = g["_hours"].quantile(0.9)
-    return _rates(out).reset_index()
-
-
-def _indicators(sub: pd.DataFrame) -> dict:
-    h = sub["_hours"]
-    row = {"collected": len(sub), "resolved": sub["_resolved"].sum(), "closed": sub["_closed"].sum(),
-           "closed_on_time": sub["_on_time"].sum(), "recognised": sub["_recognised"].sum(),
-           "open": sub["_open"].sum(), "overdue": sub["_overdue"].sum(), "median_hours": h.median(),
-           "p90_hours": h.quantile(0.9), "satisfaction": sub["satisfaction"].mean()}
-    return _rates(pd.DataFrame([row])).iloc[0].to_dict()
-
-
-def _unit_stats(nd: NaiveData, f: Filters, level: str, at: datetime) -> pd.DataFrame:
-    u = nd.units[nd.units["level"] == level]
-    if f.towns:
-        u = u[u["town_id"].isin(f.towns)]
-    if f.communities and level in ("community", "grid"):
-        u = u[u["community_id"].isin(f.communities)]
-    if f.grids and level == "grid":
-        u = u[u["unit_id"].isin(f.grids)]
-    col = {"town": "town_id", "community": "community_id", "grid": "grid_id"}[level]
-    s = _indicators_by(_flags(nd.cases[_mask(nd.cases, f)], at), col).rename(columns={col: "unit_id"})
-    out = u[["unit_id", "residents"]].merge(s, on="unit_id", how="left").sort_values("unit_id")
-    counts = ["collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue"]
-    out[counts] = out[counts].fillna(0)
-    out = _rates(out)
-    out["cases_per_1000"] = out["collected"] / out["residents"].where(out["residents"] > 0) * 1000
-    return out
-
-
-def naive_overview(nd: NaiveData, f: Filters, at: datetime) -> dict:
-    c = nd.cases
-    sub = _flags(c[_mask(c, f.with_(start=overview_trend_start(f)))], at)
-    monthly = _indicators_by(sub.assign(period=sub["reported_at"].dt.to_period("M").dt.start_time), "period")
-    towns = _unit_stats(nd, f, "town", at)
-    return {**_kpi(_indicators(_flags(c[_mask(c, f)], at)), "now"),
-            **_kpi(_indicators(_flags(c[_mask(c, f.previous())], at)), "before"),
-            **_by(monthly, "period", ("collected", "resolution_rate"), "monthly"),
-            **_by(towns[towns["collected"] > 0], "unit_id", ("collected", "resolution_rate"), "towns")}
-
-
-def naive_map(nd: NaiveData, f: Filters, at: datetime) -> dict:
-    stats = _unit_stats(nd, f.with_(grids=()), map_level(f), at)
-    return {"units": float(len(stats)), **_by(stats, "unit_id", UNIT_KEYS, "unit")}
-
-
-def naive_heatmap(nd: NaiveData, f: Filters, at: datetime) -> dict:
-    c, cell = nd.cases, float(heat_cell_m(f))
-    sub = c[_mask(c, f) & c["lon"].notna() & c["lat"].notna()]
-    bx = np.floor((sub["lon"] - queries.BIN_ORIGIN[0]) * queries.M_PER_DEG_LON / cell).astype("int64")
-    by = np.floor((sub["lat"] - queries.BIN_ORIGIN[1]) * queries.M_PER_DEG_LAT / cell).astype("int64")
-    bins = pd.DataFrame({"bx": bx, "by": by}).groupby(["bx", "by"]).size().rename("count").reset_index()
-    return _by(bins, ["bx", "by"], ("count",), "bin")
-
-
-def naive_trends(nd: NaiveData, f: Filters, at: datetime) -> dict:
-    sub = _flags(nd.cases[_mask(nd.cases, f)], at)
-    sub = sub.assign(period=sub["reported_at"].dt.to_period("W").dt.start_time)
-    trend = _indicators_by(sub, "period")
-    backlog = []
-    for p in trend["period"]:  # open at each period's end, like most dashboards: one mask per period
-        end = p + pd.Timedelta(days=7)
-        backlog.append(int(((sub["reported_at"] < end) & (sub["closed_at"].isna() | (sub["closed_at"] >= end))).sum()))
-    return _by(trend.assign(backlog=backlog), "period", (*KPI_KEYS, "backlog"), "trend")
-
-
-def naive_cases(nd: NaiveData, f: Filters, at: datetime) -> dict:
-    sub = nd.cases[_mask(nd.cases, f)]
-    rows = sub.sort_values(["reported_at", "case_id"], ascending=[False, True]).head(CASES_PAGE_SIZE)
-    return {"total": float(len(sub)), "case_ids": tuple(rows["case_id"])}
+    return {"total": float(df["total"].iat[-1]), "case_ids": tuple(df["case_id"].iloc[:-1])}
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page: govdash's computation, and (when the page aggregates cases) naive and floor equivalents."""
+    """One page: govdash's computation; for pages that aggregate cases, naive and floor equivalents
+    taking the page parameters ``params(db, f, at)`` (computed once per filter, outside their timings);
+    ``deck`` builds the page's map from govdash's result."""
 
     govdash: Callable[[Database, Filters, datetime], dict]
-    naive: Callable[[NaiveData, Filters, datetime], dict] | None = None
-    floor: Callable[[Database, Filters, datetime], dict] | None = None
+    naive: Callable | None = None
+    floor: Callable | None = None
+    params: Callable[[Database, Filters, datetime], dict] = lambda db, f, at: {}
+    deck: Callable[[dict], object] | None = None
 
 
 def registry() -> dict[str, Page]:
-    """Pages by name; coverage only when the coverage adapter exists."""
-    pages = {"overview": Page(overview, naive_overview, floor_overview),
-             "map": Page(grid_map, naive_map, floor_map),
-             "heatmap": Page(heatmap, naive_heatmap, floor_heatmap),
-             "trends": Page(trends, naive_trends, floor_trends),
-             "cases": Page(cases, naive_cases, floor_cases)}
-    if importlib.util.find_spec("govdash.coverage_adapter") is not None:
-        pages["coverage"] = Page(coverage)
+    """Pages by name; coverage only when the service-circle module exists."""
+    from govdash import bench_naive as nv
+    pages = {"overview": Page(overview, nv.overview, floor_overview),
+             "map": Page(grid_map, nv.grid_map, floor_map, deck=map_deck),
+             "heatmap": Page(heatmap, nv.heatmap, floor_heatmap, lambda db, f, at: heat_params(db, f), heat_deck),
+             "trends": Page(trends, nv.trends, floor_trends, lambda db, f, at: trend_params(f, at)),
+             "cases": Page(cases, nv.cases, floor_cases)}
+    if importlib.util.find_spec("govdash.service_circle") is not None:
+        pages["coverage"] = Page(coverage, deck=coverage_deck)
     return pages
 
 

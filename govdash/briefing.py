@@ -143,12 +143,6 @@ def _trend_charts(db, f, at, s, lang) -> str:
     return '<div class="grid2">' + "".join(f"<div>{c}</div>" for c in charts) + "</div>"
 
 
-def _movement(m) -> str:
-    if pd.isna(m):
-        return "—"
-    return f"▲{int(m)}" if m > 0 else (f"▼{int(-m)}" if m < 0 else "–")
-
-
 def _rankings(db, f, prev, at, s, lang) -> str:
     out = []
     for level in rankings.LEVELS:
@@ -161,7 +155,7 @@ def _rankings(db, f, prev, at, s, lang) -> str:
         blocks = []
         for lst, key in (("red", "red_list"), ("black", "black_list")):
             part = ranked[ranked["list"] == lst]
-            rows = [[f"{int(r['rank'])}", r["label"], f"{r['score']:.3f}", _movement(r["movement"]),
+            rows = [[f"{int(r['rank'])}", r["label"], f"{r['score']:.3f}", rankings.movement_text(r["movement"], lang),
                      f"{int(r['collected']):,}", indicators.fmt(r["resolution_rate"], "resolution_rate"),
                      indicators.fmt(r["on_time_rate"], "on_time_rate"),
                      indicators.fmt(r["median_hours"], "median_hours")] for _, r in part.iterrows()]

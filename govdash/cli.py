@@ -115,7 +115,7 @@ def parser() -> argparse.ArgumentParser:
 def _extensions():
     """Subcommands contributed by other modules: each has ``register(subparsers)``."""
     import importlib
-    for name in ("coverage_cli", "ingest_cli", "report_cli", "bench", "feed"):
+    for name in ("coverage_cli", "ingest_cli", "export_cli", "report_cli", "bench", "feed", "account_cli"):
         try:
             mod = importlib.import_module(f"govdash.{name}")
         except ModuleNotFoundError as exc:

@@ -21,7 +21,8 @@ class Database:
     """A DuckDB file opened read-only, shared by every session of one process.
 
     The connection is reopened when the file is replaced (new mtime/inode), so an
-    importer that swaps in a new file is seen at the next query.
+    importer that swaps in a new file is seen at the next query. Queries already running
+    finish on the file they started on.
     """
 
     def __init__(self, path: str | os.PathLike, *, max_rows: int = 200_000, timeout_s: float = 30.0):
@@ -41,11 +42,13 @@ class Database:
         with self._lock:
             stamp = self._file_stamp()
             if self._con is None or stamp != self._stamp:
-                if self._con is not None:
-                    self._con.close()
-                self._con = duckdb.connect(self.path, read_only=True)
+                # the old connection is dropped, not closed: closing it under another session's
+                # running query raises "connection is busy"; it closes with its last cursor
+                self._con = _attach(self.path)
                 self._stamp = stamp
-            return self._con.cursor()
+            cur = self._con.cursor()
+        cur.execute("USE data")  # the default database is per cursor
+        return cur
 
     def version(self) -> tuple:
         """A value that changes whenever the database file changes (a cache key)."""
@@ -79,6 +82,18 @@ class Database:
                 self._con = None
 
 
+def _attach(path: str) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB with ``path`` attached read-only as ``data``.
+
+    Why not ``duckdb.connect(path, read_only=True)``: DuckDB keeps one instance per path in a
+    process, so while any cursor on the replaced file is still open, connect() hands back that
+    old instance and the new file stays unseen.
+    """
+    con = duckdb.connect(":memory:")
+    con.execute("ATTACH $path AS data (READ_ONLY)", {"path": path})
+    return con
+
+
 @contextmanager
 def writer(path: str | os.PathLike):
     """Open the file for writing, create missing tables, and close it afterwards."""
@@ -106,6 +121,7 @@ def replacing_writer(path: str | os.PathLike):
     write (~0.1 s per 100 MB here), so batch small writes.
     """
     import fcntl
+    import glob
     import shutil
 
     path = Path(path)
@@ -113,6 +129,8 @@ def replacing_writer(path: str | os.PathLike):
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with open(f"{path}.lock", "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp*"):  # a killed writer's (we hold the lock)
+            stale.unlink(missing_ok=True)
         try:
             if path.exists():
                 shutil.copyfile(path, tmp)

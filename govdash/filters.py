@@ -30,6 +30,9 @@ class Filters:
     categories: tuple[str, ...] = field(default_factory=tuple)
     channels: tuple[str, ...] = field(default_factory=tuple)
     departments: tuple[str, ...] = field(default_factory=tuple)
+    # the streets/towns the signed-in account may see (None: all). Set only by the app from the
+    # account (govdash.access.restrict), never from a URL; queries.where intersects it with ``towns``
+    scope: tuple[str, ...] | None = None
 
     def previous(self) -> "Filters":
         """The same filters over the period of equal length just before this one."""

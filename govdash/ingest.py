@@ -497,3 +497,23 @@ def run_import(args) -> int:
     if rep.quarantine_csv:
         print(f"quarantined rows: {rep.quarantine_csv}")
     return 0 if rep.status in {"loaded", "dry_run"} else 1
+
+
+# --- live imports beside readers ---
+# Issue 8. The app keeps the database open read-only, so DuckDB would refuse import_cases' writer
+# on the live file: a live import writes a private copy and swaps it in (db.replacing_writer).
+
+def import_live(db_path: str | os.PathLike, file, **kwargs) -> ImportReport:
+    """``import_cases`` while other processes read ``db_path``: into a copy swapped in atomically.
+
+    Readers see the file as it was until the import commits, then the whole import at once; a
+    process killed midway leaves the live file untouched (re-running the import completes it, as
+    rows already loaded are upserted unchanged). Imports are serialised by the writer lock.
+    Keyword arguments are those of ``import_cases``; a dry run reads the live file directly.
+    """
+    from govdash.db import replacing_writer
+    if kwargs.get("dry_run"):
+        return import_cases(db_path, file, **kwargs)
+    with replacing_writer(db_path) as tmp:
+        return import_cases(tmp, file, quarantine_dir=kwargs.pop("quarantine_dir", None)
+                            or Path(db_path).resolve().parent / "quarantine", **kwargs)

@@ -306,13 +306,15 @@ def _label_layer(stats: pd.DataFrame, indicator: str) -> pdk.Layer:
     ok = stats["lon"].notna() & stats["lat"].notna()
     df = stats[ok]
     data = pd.DataFrame({"lon": df["lon"].round(5), "lat": df["lat"].round(5),
+                         "priority": df["area_km2"].fillna(0).round(1) if "area_km2" in df else 0,
                          "label": [f"{n}\n{format_value(v, indicator)}" for n, v in zip(df["name_zh"], df[indicator],
                                                                                      strict=True)]})
     return pdk.Layer("TextLayer", data=data, id="labels", get_position=["lon", "lat"], get_text="label",
                      get_size=14, size_units="'pixels'", get_color=[255, 255, 255, 240], character_set="'auto'",
-                     font_family='"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif',
                      font_settings={"sdf": True}, outline_width=3, outline_color=[10, 14, 26, 255],
-                     get_text_anchor="'middle'", get_alignment_baseline="'center'", pickable=False)
+                     get_text_anchor="'middle'", get_alignment_baseline="'center'", pickable=False,
+                     # labels that would overlap are hidden, the larger unit's label wins
+                     extensions=[{"@@type": "CollisionFilterExtension"}], get_collision_priority="priority")
 
 
 def station_layer(stations: pd.DataFrame, lang: str = "zh") -> pdk.Layer:

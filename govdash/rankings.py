@@ -77,7 +77,7 @@ def score_settings(s: Settings) -> tuple[dict[str, float], dict[str, float]]:
 
 def _stats(db: Database, f: Filters, level: str, at: datetime) -> pd.DataFrame:
     if level == "town":
-        names = queries.towns(db)[["unit_id", "name_zh", "name_en"]].rename(columns={"unit_id": "key"})
+        names = queries.towns(db, scope=f.scope)[["unit_id", "name_zh", "name_en"]].rename(columns={"unit_id": "key"})
     else:
         names = queries.departments(db).rename(columns={"department_id": "key"})
     stats = queries.split_indicators(db, f, level, at)
@@ -120,13 +120,20 @@ def filter_to(f: Filters, level: str, key: str) -> Filters:
     return f.with_(departments=(key,))
 
 
+def movement_text(m, lang: str = "zh") -> str:
+    """▲n / ▼n places since the previous period, 'unchanged', or 'new' when it was not ranked then."""
+    from govdash.i18n import t
+    if pd.isna(m):
+        return t("rank_new", lang)
+    return f"▲{int(m)}" if m > 0 else (f"▼{int(-m)}" if m < 0 else t("rank_same", lang))
+
+
 def display_table(ranked: pd.DataFrame, level: str, lang: str = "zh", selected: tuple = ()) -> pd.DataFrame:
     """The ranking for reading: rank, movement arrows, name, list, score, each ratio and the raw indicators."""
     from govdash.i18n import t
     from govdash.indicators import fmt
     name = ranked["name_zh"] if level == "town" or lang == "zh" else ranked["name_en"].fillna(ranked["name_zh"])
-    move = ranked["movement"].map(lambda m: "" if pd.isna(m) else (f"▲{int(m)}" if m > 0 else
-                                                                   (f"▼{int(-m)}" if m < 0 else "–")))
+    move = [movement_text(m, lang) if e else "" for m, e in zip(ranked["movement"], ranked["eligible"], strict=True)]
     badge = ranked["list"].map({"red": t("red_short", lang), "black": t("black_short", lang)}).fillna("")
     out = pd.DataFrame({
         t("ranking", lang): ranked["rank"].astype("Int64"),

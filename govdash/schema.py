@@ -110,7 +110,7 @@ CREATE TABLE IF NOT EXISTS governance_index (
 CREATE TABLE IF NOT EXISTS imports (
     import_id VARCHAR PRIMARY KEY,
     seq INTEGER,                       -- order of imports (undo goes newest first)
-    kind VARCHAR,                      -- cases
+    kind VARCHAR,                      -- cases | stations | units
     file_name VARCHAR, sha256 VARCHAR, mapping VARCHAR, crs VARCHAR, on_error VARCHAR,
     rows_read INTEGER, inserted INTEGER, updated INTEGER, unchanged INTEGER,
     quarantined INTEGER, outside_units INTEGER, warnings INTEGER,
@@ -133,7 +133,43 @@ CREATE TABLE IF NOT EXISTS case_versions (
     resolved BOOLEAN, recognised BOOLEAN, satisfaction DOUBLE, repeat_of VARCHAR, key_difficult BOOLEAN,
     prior_import_id VARCHAR, prior_updated_at TIMESTAMP   -- one row per (import_id, case_id)
 );
+-- Stations and units imports (govdash.ingest_geo): every row an import touched, for undo. op = insert
+-- rows carry only the id; op = update rows hold the row as it was before the import.
+CREATE TABLE IF NOT EXISTS station_versions (
+    import_id VARCHAR, op VARCHAR, station_id VARCHAR, name_zh VARCHAR, level VARCHAR,
+    community_id VARCHAR, town_id VARCHAR, lon DOUBLE, lat DOUBLE,
+    f_party BOOLEAN, f_gov BOOLEAN, f_culture BOOLEAN, f_joint BOOLEAN, f_clinic BOOLEAN,
+    opening_hours VARCHAR, extended_hours BOOLEAN, floor_area_m2 DOUBLE
+);
+CREATE TABLE IF NOT EXISTS unit_versions (
+    import_id VARCHAR, op VARCHAR, unit_id VARCHAR, level VARCHAR, parent_id VARCHAR, town_id VARCHAR,
+    community_id VARCHAR, name_zh VARCHAR, name_en VARCHAR, kind VARCHAR, area_km2 DOUBLE, residents INTEGER,
+    lon DOUBLE, lat DOUBLE, geom BLOB
+);
 """
+
+# Accounts and the audit log (govdash.accounts); kept in settings.accounts_db, by default a small
+# file beside the database, so sign-ins never wait for an import or change the data file.
+ACCOUNTS_DDL = """
+CREATE TABLE IF NOT EXISTS accounts (
+    username VARCHAR PRIMARY KEY,
+    role VARCHAR NOT NULL,             -- viewer | analyst | admin
+    towns VARCHAR[] NOT NULL,          -- street/town ids the account may see; empty: all of them
+    password VARCHAR,                  -- scrypt$n$r$p$salt$hash (base64); NULL: single sign-on only
+    disabled BOOLEAN NOT NULL DEFAULT false,
+    failed INTEGER NOT NULL DEFAULT 0, -- failed sign-ins since the last success or lockout
+    locked_until TIMESTAMP,            -- local time; no sign-in before it
+    created_at TIMESTAMP, updated_at TIMESTAMP
+);
+-- Sign-ins, failed sign-ins, exports, imports and account changes.
+CREATE TABLE IF NOT EXISTS audit (
+    at_time TIMESTAMP NOT NULL,        -- local time
+    username VARCHAR,
+    action VARCHAR NOT NULL,           -- sign_in | sign_in_failed | export | import | account
+    detail VARCHAR
+);
+"""
+DDL += ACCOUNTS_DDL
 
 
 def create(con) -> None:

@@ -76,6 +76,16 @@ class Settings:
     max_upload_mb: int = field(default=512,
                                metadata={"doc": "Largest import file in MB (CLI and upload); bigger files are "
                                                 "refused before reading. 1 M cases as CSV are ~200 MB."})
+    auth: str = field(default="none",
+                      metadata={"doc": "Sign-in: none (everyone is an admin: demos, a trusted single-user machine), "
+                                       "local (accounts of `python -m govdash account`) or oidc (st.login with "
+                                       "the [auth] section of .streamlit/secrets.toml; roles from accounts)."})
+    accounts_db: str = field(default="",
+                             metadata={"doc": "DuckDB file of accounts and the audit log; empty: accounts.duckdb "
+                                              "in the database's folder."})
+    wall_public: bool = field(default=False,
+                              metadata={"doc": "The wall screen (?mode=wall) needs no sign-in; it shows no "
+                                               "personal data either way."})
 
 
 def load() -> Settings:

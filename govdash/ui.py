@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from govdash import demo, filters, queries, settings
+from govdash import access, demo, filters, queries, settings
 from govdash.db import Database
 from govdash.i18n import t
 
@@ -42,20 +42,43 @@ def database() -> Database:
 
 
 @st.cache_data(show_spinner=False, ttl=600)
-def _cached(name: str, version: tuple, *args):
-    """Cache small, slow-changing lookups keyed by database file version."""
+def _cached(name: str, version: tuple, *args, **kwargs):
+    """Cache small, slow-changing lookups keyed by database file version (and the account's scope)."""
     db = database()
-    return getattr(queries, name)(db, *args)
+    return getattr(queries, name)(db, *args, **kwargs)
 
 
 def cached(name: str, *args):
-    """Run ``queries.<name>(db, *args)`` with caching keyed by the database file's version."""
+    """Run ``queries.<name>(db, *args)`` with caching keyed by the database file's version.
+
+    Limited to the signed-in account's streets/towns (its scope goes into every Filters argument
+    and the ``scope`` of listing queries) and with personal data masked unless its role allows.
+    """
     db = database()
-    return _cached(name, db.version(), *args)
+    return _masked(_cached(name, db.version(), *_scoped_args(args), **_scope_kwargs(getattr(queries, name))))
+
+
+def _leave_pages_folder_mode() -> None:
+    """Make a deep link work on a fresh server.
+
+    Why: Streamlit sees the ``pages/`` folder and, until app.py has called ``st.navigation``
+    once in this process, runs a URL like ``/trends`` as a bare page script without app.py
+    (no filter bar, no navigation). Switching the process to st.navigation mode and rerunning
+    sends the same URL through app.py. Page url_paths equal their file stems so both modes
+    name the same page.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # pragma: no cover - a Streamlit without this internal
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def lang() -> str:
     """Current UI language, from the switch, the URL or settings (``wall_lang`` on the wall screen)."""
+    _leave_pages_folder_mode()
     if "lang" not in st.session_state:
         qp = st.query_params.get("lang")
         st.session_state["lang"] = qp if qp in ("zh", "en") else (conf().wall_lang if wall_mode() else conf().lang)
@@ -88,6 +111,11 @@ def _preset_range(preset: str, lo: date, hi: date) -> tuple[date, date]:
     return lo, hi
 
 
+def _date_bounds(lo: date, hi: date) -> tuple[date, date]:
+    """The first and last day the period picker offers: ten years before the data to a year after."""
+    return lo - timedelta(days=3650), hi + timedelta(days=366)
+
+
 def set_filters(f: filters.Filters) -> None:
     """Ask the filter bar to show ``f`` on the next run (used by map clicks and ranking rows)."""
     st.session_state["pending_filters"] = f
@@ -114,6 +142,13 @@ def filter_bar(db: Database) -> filters.Filters:
         except filters.FilterError as exc:
             st.session_state["filter_error"] = str(exc)
             f = fallback
+        first, last = _date_bounds(lo, hi)
+        if not (first <= f.start and f.end <= last):  # the date picker would refuse it with a traceback
+            st.session_state["filter_error"] = f"from/to: {t('period', lg)} {first} – {last}"
+            f = fallback
+        if access.allowed_towns(f.towns, scope()) != f.towns:  # a link to streets/towns this account may not see
+            st.session_state["filter_error"] = t("out_of_scope", lg)
+            f = f.with_(towns=access.allowed_towns(f.towns, scope()), communities=(), grids=())
         _apply_to_widgets(f, lo, hi)
         st.session_state["filters_ready"] = True
     if "pending_filters" in st.session_state:
@@ -126,13 +161,14 @@ def filter_bar(db: Database) -> filters.Filters:
     preset = sb.selectbox(t("period", lg), PRESETS, key=_W["preset"],
                           format_func=lambda p: PRESET_LABELS[p][0 if lg == "zh" else 1])
     if preset == "custom":
-        dates = sb.date_input(t("period", lg), key=_W["dates"], min_value=lo - timedelta(days=3650),
-                              max_value=hi + timedelta(days=366))
+        dates = sb.date_input(t("period", lg), key=_W["dates"], min_value=_date_bounds(lo, hi)[0],
+                              max_value=_date_bounds(lo, hi)[1])
         start, end = (dates[0], dates[-1]) if isinstance(dates, (tuple, list)) and dates else (hi, hi)
     else:
         start, end = _preset_range(preset, lo, hi)
     towns = cached("towns")
     town_names = dict(zip(towns["unit_id"], towns["name_zh"]))
+    st.session_state[_W["towns"]] = [x for x in st.session_state.get(_W["towns"], []) if x in town_names]
     sel_towns = sb.multiselect(t("town", lg), list(town_names), key=_W["towns"],
                                format_func=lambda v: town_names.get(v, v), placeholder=t("all", lg))
     coms = cached("communities", tuple(sel_towns)) if sel_towns else None
@@ -161,9 +197,9 @@ def filter_bar(db: Database) -> filters.Filters:
     if sb.button(t("reset", lg)):
         set_filters(filters.default(hi))
         st.rerun()
-    f = filters.Filters(start=start, end=end, towns=tuple(sel_towns), communities=tuple(sel_coms),
-                        grids=tuple(sel_grids), categories=tuple(sel_cats), channels=tuple(sel_ch),
-                        departments=tuple(sel_dep))
+    f = access.restrict(filters.Filters(start=start, end=end, towns=tuple(sel_towns), communities=tuple(sel_coms),
+                                        grids=tuple(sel_grids), categories=tuple(sel_cats), channels=tuple(sel_ch),
+                                        departments=tuple(sel_dep)), scope())
     st.session_state["filters"] = f
     _write_url(f)
     return f
@@ -243,20 +279,23 @@ def computed(module: str, name: str, *args, **kwargs):
     """Run ``govdash.<module>.<name>(db, *args, **kwargs)``, cached by the database file's version."""
     if name not in _COMPUTED.get(module, ()):
         raise ValueError(f"not a cached analysis: {module}.{name}")
-    return _computed(module, name, database().version(), *args, **kwargs)
+    return _masked(_computed(module, name, database().version(), *_scoped_args(args),
+                             **dict(zip(kwargs, _scoped_args(tuple(kwargs.values())), strict=True))))
 
 
 @st.cache_data(show_spinner=False, ttl=3600, max_entries=64)
-def _unit_shapes(version: tuple, level: str, towns: tuple, communities: tuple, grids: tuple) -> pd.DataFrame:
+def _unit_shapes(version: tuple, level: str, towns: tuple, communities: tuple, grids: tuple,
+                 scope_: tuple | None = None) -> pd.DataFrame:
     from govdash import maps
-    area = filters.Filters(start=date.min, end=date.min, towns=towns, communities=communities, grids=grids)
+    area = filters.Filters(start=date.min, end=date.min, towns=towns, communities=communities, grids=grids,
+                           scope=scope_)
     return maps.unit_shapes(queries.unit_geometries(database(), level, area), tolerance_m=maps.SIMPLIFY_M[level])
 
 
 def unit_shapes(level: str, f: filters.Filters | None = None) -> pd.DataFrame:
     """Simplified, rounded polygons of ``level`` units inside ``f``'s area, cached by database version."""
     area = (f.towns, f.communities, f.grids) if f is not None else ((), (), ())
-    return _unit_shapes(database().version(), level, *area)
+    return _unit_shapes(database().version(), level, *area, scope())
 
 
 @st.cache_data(show_spinner=False, ttl=600, max_entries=16)
@@ -268,7 +307,7 @@ def _repeats(version: tuple, f: filters.Filters, limit: int) -> tuple[pd.DataFra
 
 def repeat_complaints(f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int]:
     """Repeat-complaint clusters of the filtered cases and how many cases were read (cached)."""
-    return _repeats(database().version(), f, limit)
+    return _repeats(database().version(), access.restrict(f, scope()), limit)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -281,3 +320,174 @@ def street_graph(path: str):
     """The pedestrian graph of an OSM extract (``settings.network_file``), read once per file version."""
     st_ = Path(path).stat()
     return _street_graph(path, (st_.st_mtime_ns, st_.st_size))
+
+
+# --- access: sign-in, the signed-in principal, its area scope, masking, audited exports (issue 8) ---
+
+def principal() -> access.Principal | None:
+    """Who is using this session: everyone is an admin without sign-in (settings.auth 'none'); the public
+    wall is a viewer; otherwise the signed-in account, None before sign-in."""
+    s = conf()
+    if s.auth == "none":
+        return access.EVERYONE
+    signed = st.session_state.get("principal")
+    if signed is None and s.wall_public and wall_mode():
+        return access.PUBLIC_WALL
+    return signed
+
+
+def scope() -> tuple[str, ...] | None:
+    """The streets/towns this session may see (None: all); nothing at all before sign-in."""
+    p = principal()
+    return () if p is None else p.scope
+
+
+def can(right: str) -> bool:
+    """True when the session's role has ``right`` (cases, export, personal_data, import)."""
+    p = principal()
+    return p is not None and p.can(right)
+
+
+def require(right: str) -> None:
+    """Stop a page the role may not use (the navigation hides it too; this covers a direct run)."""
+    if not can(right):
+        st.error(t("no_right", lang()))
+        st.stop()
+
+
+def _scoped_args(args: tuple) -> tuple:
+    sc = scope()
+    return tuple(access.restrict(a, sc) if isinstance(a, filters.Filters) else a for a in args)
+
+
+def _scope_kwargs(fn) -> dict:
+    import inspect
+    return {"scope": scope()} if "scope" in inspect.signature(fn).parameters else {}
+
+
+def _masked(value):
+    p = principal()
+    if isinstance(value, pd.DataFrame) and (p is None or not p.can("personal_data")):
+        return access.mask_frame(value, p or access.PUBLIC_WALL)
+    return value
+
+
+def scoped(f: filters.Filters) -> filters.Filters:
+    """``f`` limited to the session's streets/towns (for filters a page builds itself, e.g. the wall's)."""
+    return access.restrict(f, scope())
+
+
+def masked(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with personal data masked unless the session's role may see it."""
+    return _masked(df)
+
+
+def require_sign_in() -> access.Principal:
+    """The session's principal; before sign-in, show the sign-in form (local or OIDC) and stop the run."""
+    p = principal()
+    if p is not None:
+        return p
+    lg = lang()
+    st.title(t("app_title", lg))
+    if conf().auth == "oidc":
+        _oidc_sign_in(lg)
+    else:
+        _local_sign_in(lg)
+    st.stop()
+
+
+def _accounts_file() -> str:
+    from govdash import accounts
+    return accounts.path(conf())
+
+
+def _local_sign_in(lg: str) -> None:
+    from govdash import accounts
+    file = _accounts_file()
+    if not accounts.exists(file):
+        st.warning(t("no_accounts", lg))
+    with st.form("sign_in"):
+        user = st.text_input(t("username", lg), key="sign_in_user")
+        password = st.text_input(t("password", lg), type="password", key="sign_in_password")
+        go = st.form_submit_button(t("sign_in", lg), type="primary")
+    if go:
+        r = accounts.sign_in(file, user, password)
+        if r.ok:
+            st.session_state["principal"] = access.Principal(r.username, r.role, r.towns)
+            st.rerun()
+        elif r.reason == "locked":
+            st.error(t("locked", lg).format(until=f"{r.locked_until:%H:%M}"))
+        else:
+            st.error(t("sign_in_failed", lg))
+
+
+def _oidc_sign_in(lg: str) -> None:
+    """Single sign-on through st.login; the role and towns come from the account of the same name (e-mail)."""
+    from govdash import accounts
+    user = getattr(st, "user", None)
+    if user is not None and user.is_logged_in:
+        name = str(user.get("email") or user.get("sub") or "")
+        r = accounts.sso_account(_accounts_file(), name)
+        if r.ok:
+            accounts.audit(_accounts_file(), name, "sign_in", "oidc")
+            st.session_state["principal"] = access.Principal(r.username, r.role, r.towns)
+            st.rerun()
+        st.error(t("oidc_no_account", lg).format(user=name))
+        if st.button(t("sign_out", lg)):
+            st.logout()
+        return
+    if st.button(t("sign_in", lg), type="primary"):
+        try:
+            st.login()
+        except Exception as exc:  # no [auth] section in secrets.toml: say so instead of a traceback
+            st.error(f"{t('oidc_not_configured', lg)} ({type(exc).__name__})")
+
+
+def account_box() -> None:
+    """Who is signed in, and a sign-out button (nothing without sign-in)."""
+    p = principal()
+    if conf().auth == "none" or p is None or "principal" not in st.session_state:
+        return
+    lg = lang()
+    where = "、".join(p.towns) if p.towns else t("all", lg)
+    st.sidebar.caption(f"{t('signed_in_as', lg)} **{p.user}** · {t('role_' + p.role, lg)} · {where}")
+    if st.sidebar.button(t("sign_out", lg), key="sign_out"):
+        for key in list(st.session_state.keys()):
+            del st.session_state[key]
+        if conf().auth == "oidc":
+            st.logout()
+        st.rerun()
+
+
+def _audit_export(user: str, detail: str) -> None:
+    if conf().auth != "none":  # without sign-in there is nobody to name (and the demo writes no files)
+        from govdash import accounts
+        accounts.audit(_accounts_file(), user, "export", detail)
+
+
+def export_button(label: str, df: pd.DataFrame, file_name: str, *, what: str, key: str | None = None) -> None:
+    """A CSV download of ``df`` for roles that may export: masked as the role requires, formula-safe, audited."""
+    from govdash import export
+    p = principal()
+    if p is None or not p.can("export"):
+        return
+    st.download_button(label, export.to_csv_bytes(access.mask_frame(df, p)), file_name=file_name, mime="text/csv",
+                       key=key, on_click=_audit_export, args=(p.user, f"{what}: {file_name}, {len(df)} rows"))
+
+
+def audit(action: str, detail: str) -> None:
+    """Record an import or another event under the signed-in user (nothing without sign-in)."""
+    p = principal()
+    if conf().auth != "none" and p is not None:
+        from govdash import accounts
+        accounts.audit(_accounts_file(), p.user, action, detail)
+
+
+def audited(build, what: str):
+    """Wrap a download's lazy ``data`` callable so that building the file records the export."""
+    user = (principal() or access.PUBLIC_WALL).user
+
+    def run():
+        _audit_export(user, what)
+        return build()
+    return run

@@ -27,13 +27,13 @@ DENSITY_CELL_M = 500.0       # edge of a density cell, metres
 LIVE_HOURS = 24              # reports of the last day are drawn as points
 LIVE_POINTS = 3000
 TREND_WEEKS = 26
-SPIKE_DAYS = 7               # anomaly events that ended this recently go on the ticker
-SPIKE_HISTORY_DAYS = 7 * 10  # detect_spikes needs 8 weeks of baseline before the days it tests
+SPIKE_DAYS = 7               # anomaly events overlapping the last week go on the ticker
 TICKER_OVERDUE = 12
 TICKER_SPIKES = 8
 OVERDUE_AMBER = 1            # a street/town with this many overdue open cases is amber on the map...
 OVERDUE_RED = 5              # ...and red from this many
 STALE_AFTER = timedelta(hours=2)  # "data as of" turns amber when the newest change is older than this
+SCALE_COOKIE = "govdash_wall_scale"  # the page's script stores min(width / 1920, height / 1080) here
 
 LABELS: dict[str, tuple[str, str]] = {
     "wall_title": ("浦东新区城市运行 · 社会治理一屏观", "Pudong city operations · governance at a glance"),
@@ -41,16 +41,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "backlog": ("在办", "open"),
     "target": ("目标", "target"),
     "vs_prev": ("较上期", "vs prev."),
+    "flat": ("持平", "flat"),
+    "demo_badge": ("演示数据", "demo data"),
+    "filtered": ("另有{n}项筛选", "{n} more filter(s)"),
     "days": ("近{n}天", "last {n} days"),
     "panel_overview": ("总览", "Overview"),
     "panel_map": ("态势地图", "District map"),
     "panel_trend": ("办结趋势", "Resolution trend"),
     "panel_coverage": ("15分钟服务圈", "15-minute service circle"),
-    "map_title": ("街镇态势 · 近{d}天工单密度 · 近{h}小时新工单", "Streets/towns · case density {d} days · new cases {h} h"),
+    "map_title": ("街镇态势 · 近{d}天工单密度 · 近{h}小时新工单",
+                  "Streets/towns · case density {d} days · new cases {h} h"),
     "trend_title": ("解决率与按期办结率 · 近{w}周", "Resolution and on-time rates · last {w} weeks"),
     "trend_note": ("近几周仍有工单在办，解决率会随办结回升；本周未满，只显示受理量",
                    "recent weeks still have open cases, so their rates will rise; the running week shows volume only"),
-    "coverage_title": ("15分钟步行可达服务站的常住人口", "Residents within a 15-minute walk of a station"),
+    "coverage_title": ("15分钟步行可达服务站的常住人口", "Within a 15-min walk of a station"),
     "coverage_towns": ("覆盖率最低的街镇", "Streets/towns with the lowest coverage"),
     "lagging": ("超期在办最多的街镇", "Most overdue open cases"),
     "latest": ("最新工单", "Latest cases"),
@@ -61,6 +65,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "status_red": ("超期 ≥{n} 件", "≥{n} overdue"),
     "new_cases": ("新工单", "new cases"),
     "alert_overdue": ("超期", "Overdue"),
+    "alerts": ("告警", "ALERTS"),
     "alert_spike": ("异常", "Spike"),
     "no_alerts": ("当前无超期工单和异常告警", "No overdue cases or anomalies"),
     "stale": ("数据延迟", "data delayed"),
@@ -69,6 +74,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "cases_unit": ("件", ""),
     "expected": ("常态", "usual"),
 }
+
+
+def town_name(name_zh, name_en, lang: str = "zh") -> str:
+    """A street/town's name for the wall: Chinese, or English without the long "Subdistrict" suffix."""
+    if lang == "zh" or not isinstance(name_en, str) or not name_en:
+        return str(name_zh) if isinstance(name_zh, str) else ""
+    return name_en.removesuffix(" Subdistrict")
 
 
 def label(key: str, lang: str = "zh", **fmt) -> str:
@@ -140,6 +152,30 @@ def slide(n: int, start: int, started_s: float, now_s: float, rotate_s: int) -> 
     return (start + max(ticks, 0)) % n
 
 
+def scale(raw: str | None) -> float:
+    """The screen's size relative to 1920x1080 from the ``SCALE_COOKIE`` value (1.0 when absent or bad).
+
+    Charts and the map are drawn in pixels for a 1080p design times this; HTML scales itself (vw units).
+    """
+    try:
+        value = float(raw) if raw else 1.0
+    except ValueError:
+        return 1.0
+    return min(max(value, 0.5), 4.0) if math.isfinite(value) else 1.0
+
+
+def scope_text(f: Filters, towns: dict[str, str], lang: str = "zh") -> str:
+    """What the wall is showing, for its header: period, and the streets/towns or other filters if any."""
+    parts = [f"{f.start:%Y-%m-%d} – {f.end:%Y-%m-%d}"]
+    if f.towns:
+        names = [towns.get(u, u) for u in f.towns]
+        parts.append("、".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else ""))
+    extra = sum(bool(getattr(f, n)) for n in ("communities", "grids", "categories", "channels", "departments"))
+    if extra:
+        parts.append(label("filtered", lang, n=extra))
+    return " · ".join(parts)
+
+
 def local_now() -> datetime:
     """Shanghai wall-clock time, naive (how case times are stored)."""
     return datetime.now(TZ).replace(tzinfo=None)
@@ -187,7 +223,8 @@ def tiles(now: dict, before: dict, s: Settings, lang: str = "zh") -> list[Tile]:
             note = f"{label('backlog', lang)} {indicators.fmt(now.get('backlog'), 'backlog')}"
         out.append(Tile(
             key=key, label=label(key, lang), value=indicators.fmt(v, key),
-            change="" if c is None else indicators.change_text(v, b, key),
+            change="" if c is None else (label("flat", lang) if round(c, 1) == 0
+                                         else indicators.change_text(v, b, key)),
             arrow="" if c is None or round(c, 1) == 0 else ("▲" if c > 0 else "▼"),
             better=None if c is None or round(c, 1) == 0 else indicators.improved(v, b, key), target=target,
             met=None if goal is None or _missing(v) else not indicators.breach(v, key, s), note=note))
@@ -201,53 +238,33 @@ def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "z
 
 # --- ticker ---
 
-def _category(code, lang: str) -> str:
-    return indicators.category_label(code, lang)
-
-
 def ticker_items(overdue: pd.DataFrame, spikes: pd.DataFrame, towns: dict[str, str], lang: str = "zh") -> list[dict]:
-    """Ticker entries (``kind`` 'spike' or 'overdue', plain ``text``): newest spikes, then most overdue cases.
+    """Ticker entries (``kind`` 'spike' or 'overdue', plain ``text``): newest spikes, then the most overdue cases.
 
-    ``overdue`` is ``queries.open_cases(overdue_only=True)``; ``spikes`` is ``anomalies.detect_spikes``
-    output keyed by ``category`` and ``town_id``. Text is plain: the view escapes it.
+    ``overdue`` is ``queries.open_cases(overdue_only=True)``; ``spikes`` is ``briefing.anomaly_list``
+    (its ``text`` column). Text is plain: the view escapes it.
     """
-    items = []
-    if not spikes.empty:
-        for r in spikes.sort_values(["end", "excess"], ascending=False).head(TICKER_SPIKES).itertuples():
-            town = towns.get(getattr(r, "town_id", None), "") if hasattr(r, "town_id") else ""
-            usual = f"{label('expected', lang)} {r.expected:.0f}{label('cases_unit', lang)}"
-            ratio = f"×{r.ratio:.1f}" if not _missing(r.ratio) else ""
-            items.append({"kind": "spike", "text": f"{label('alert_spike', lang)} {pd.Timestamp(r.peak_date):%m-%d} "
-                          f"{town} {_category(r.category, lang)} {int(r.peak_count)}{label('cases_unit', lang)} "
-                          f"({usual} {ratio})".replace("  ", " ")})
+    items = [{"kind": "spike", "text": f"{label('alert_spike', lang)} {text}"}
+             for text in spikes.head(TICKER_SPIKES).get("text", pd.Series(dtype=str))]
     if not overdue.empty:
-        rows = overdue.sort_values("overdue_days", ascending=False).head(TICKER_OVERDUE)
-        for r in rows.itertuples():
+        worst = overdue.sort_values(["overdue_days", "case_id"], ascending=[False, True]).head(TICKER_OVERDUE)
+        for r in worst.itertuples():
             tier = t(f"{r.tier}_tier", lang) if isinstance(r.tier, str) else ""
             items.append({"kind": "overdue", "text": f"{label('alert_overdue', lang)} {r.overdue_days:.1f}"
                           f"{label('day_unit', lang)} · {towns.get(r.town_id, r.town_id or '')} · "
-                          f"{_category(r.category, lang)} · {tier} · {r.case_id}"})
+                          f"{indicators.category_label(r.category, lang)} · {tier} · {r.case_id}"})
     return items
 
 
-def recent_spikes(daily: pd.DataFrame, at: datetime) -> pd.DataFrame:
-    """Spike events (``anomalies.detect_spikes`` by category × town) that ended in the last ``SPIKE_DAYS``."""
-    from govdash.anomalies import detect_spikes
-    if daily.empty:
-        return pd.DataFrame()
-    ev = detect_spikes(daily, keys=["category", "town_id"])
-    if ev.empty:
-        return ev
-    return ev[pd.to_datetime(ev["end"]) >= pd.Timestamp(at.date() - timedelta(days=SPIKE_DAYS - 1))]
-
-
 def ticker(db: Database, f: Filters, at: datetime, lang: str = "zh") -> list[dict]:
-    """Ticker entries for the wall's filters: overdue open cases now, and recent anomaly spikes (adapter)."""
+    """Ticker entries for the wall's filters: overdue open cases now, and anomaly spikes of the last days (adapter)."""
+    from govdash.briefing import anomaly_list
     overdue = queries.open_cases(db, f, at, overdue_only=True, limit=2000)
-    since = f.with_(start=f.end - timedelta(days=SPIKE_HISTORY_DAYS - 1))
-    spikes = recent_spikes(queries.daily_counts(db, since, ("category", "town")), at)
+    spikes = anomaly_list(db, f.with_(start=max(f.start, f.end - timedelta(days=SPIKE_DAYS - 1))), lang=lang)
     towns = queries.towns(db)
-    return ticker_items(overdue, spikes, dict(zip(towns["unit_id"], towns["name_zh"])), lang)
+    names = {u: town_name(zh, en, lang) for u, zh, en in zip(towns["unit_id"], towns["name_zh"], towns["name_en"],
+                                                               strict=True)}
+    return ticker_items(overdue, spikes, names, lang)
 
 
 # --- map, trend, coverage ---
@@ -262,7 +279,7 @@ def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
     """Town polygons with overdue open cases now, last-week density bins and the last day's cases (adapter)."""
     stock = queries.open_cases(db, f, at, overdue_only=True, limit=100_000)
     per_town = stock.groupby("town_id").size().rename("overdue").reset_index()
-    towns = queries.towns(db)[["unit_id", "name_zh", "name_en"]]
+    towns = queries.towns(db, scope=f.scope)[["unit_id", "name_zh", "name_en"]]
     stats = towns.merge(per_town.rename(columns={"town_id": "unit_id"}), on="unit_id", how="left")
     stats["overdue"] = stats["overdue"].fillna(0).astype(int)
     stats["status"] = town_status(stats["overdue"])
@@ -298,28 +315,29 @@ def trend_data(db: Database, f: Filters, at: datetime) -> pd.DataFrame:
     return df
 
 
-def coverage_summary(cells: pd.DataFrame, stations: pd.DataFrame, s: Settings) -> dict:
+def coverage_summary(cells: pd.DataFrame, stations: pd.DataFrame, s: Settings,
+                     towns: pd.DataFrame | None = None) -> dict:
     """Share of residents within ``s.walk_minutes`` of a station, residents not covered, and per street/town.
 
-    Straight-line mode (street distance = circuity × straight line) through coverage_adapter.
+    The figures of the coverage page (``service_circle.walk``/``district``/``by_unit``), so both agree.
+    ``towns`` (unit_id, name_zh) names the rows; without it they are named by id.
     """
-    from govdash import coverage, coverage_adapter
+    from govdash import service_circle
     if cells.empty or stations.empty:
         return {}
-    cov = coverage_adapter.from_geodataframes(cells, stations, walk_kmh=s.walk_kmh, circuity=s.circuity,
-                                              metric_crs=s.metric_crs)
-    minutes, residents = cov["minutes"].to_numpy(float), cov["residents"].to_numpy(float)
-    share = float(coverage.share_within(minutes, residents, [s.walk_minutes]).iloc[0])
-    by_town = coverage.covered_by_unit(minutes, residents, cov["town_id"].to_numpy(), s.walk_minutes)
-    by_town = by_town[by_town.index.notna()].reset_index()
-    total = float(residents.sum())
-    return {"share": share, "residents": total, "uncovered": float(residents[~(minutes <= s.walk_minutes)].sum()),
-            "stations": int(len(stations)), "by_town": by_town, "minutes": s.walk_minutes}
+    if towns is None:
+        ids = pd.Series(cells["town_id"].dropna().unique())
+        towns = pd.DataFrame({"unit_id": ids, "name_zh": ids})
+    timed = service_circle.walk(cells, stations)
+    d = service_circle.district(timed, s.walk_minutes)
+    by_town = service_circle.by_unit(timed, s.walk_minutes, towns, "town")
+    return {"share": d["share"], "residents": d["residents"], "uncovered": d["uncovered"],
+            "stations": int(len(stations)), "by_town": by_town[by_town["unit_id"].notna()], "minutes": s.walk_minutes}
 
 
 def coverage_data(db: Database, s: Settings) -> dict:
-    """``coverage_summary`` over the database's cells and stations (adapter)."""
-    return coverage_summary(queries.cells(db), queries.stations(db), s)
+    """``coverage_summary`` over the database's cells, stations and streets/towns (adapter)."""
+    return coverage_summary(queries.cells(db), queries.stations(db), s, queries.towns(db))
 
 
 def panel_names(panels: tuple[str, ...], lang: str = "zh") -> list[str]:

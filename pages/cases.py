@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from govdash import export, ui
+from govdash import ui
 from govdash.i18n import t
 
 PAGE_SIZE = 100
+ui.require("cases")
 lang = ui.lang()
 db = ui.database()
-f = ui.current_filters()
+f = ui.scoped(ui.current_filters())  # the account's streets/towns only, whatever the filter bar holds
 ui.header("page_cases", db)
 
 from govdash import queries  # noqa: E402
@@ -20,7 +21,7 @@ page_no = c1.number_input(t("page", lang), min_value=1, max_value=pages, value=1
 order = c2.selectbox("排序 Order", list(queries.ORDERS), format_func=lambda o: {
     "newest": "最新 newest", "oldest": "最早 oldest", "overdue": "时限 deadline"}[o])
 c3.metric(t("cases", lang), f"{total:,}")
-rows = queries.cases_page(db, f, offset=(page_no - 1) * PAGE_SIZE, limit=PAGE_SIZE, order=order)
+rows = ui.masked(queries.cases_page(db, f, offset=(page_no - 1) * PAGE_SIZE, limit=PAGE_SIZE, order=order))
 if rows.empty:
     st.info(t("no_data", lang))
 else:
@@ -36,8 +37,7 @@ else:
     picked = event.selection.rows if event and event.selection else []
     if picked:
         case_id = rows.iloc[picked[0]]["case_id"]
-        detail = queries.case_detail(db, case_id)
+        detail = ui.masked(queries.case_detail(db, case_id, scope=ui.scope()))
         st.subheader(f"{t('case', lang)} {case_id}")
         st.dataframe(detail.T.rename(columns={0: ""}).astype(str), width="stretch")
-    st.download_button(t("export_csv", lang), export.to_csv_bytes(view[shown]),
-                       file_name=f"cases_{f.start}_{f.end}_p{page_no}.csv", mime="text/csv")
+    ui.export_button(t("export_csv", lang), view[shown], f"cases_{f.start}_{f.end}_p{page_no}.csv", what="cases")

@@ -22,6 +22,8 @@ prev = f.previous()
 st.caption(f"{t('period', lang)} {f.start} – {f.end} · {t('movement', lang)}: {t('previous', lang)} "
            f"{prev.start} – {prev.end} · " + t("click_to_filter", lang))
 
+weights = ", ".join(f"{t(k, lang)} {getattr(s, 'weight_' + k):g}" for k in rankings.COMPONENTS)
+st.caption(t("score_method", lang).format(cap=s.score_cap, weights=weights, min_cases=s.ranking_min_cases))
 label = "name_zh" if level == "town" or lang == "zh" else "name_en"
 red, black = ranked[ranked["list"] == "red"], ranked[ranked["list"] == "black"].iloc[::-1]
 c_red, c_black = st.columns(2)
@@ -31,9 +33,8 @@ for col, part, key in ((c_red, red, "red_list"), (c_black, black, "black_list"))
     if part.empty:
         box.caption(t("no_data", lang))
     for _, r in part.iterrows():
-        m = r["movement"]
-        move = "" if m != m else (f" ▲{int(m)}" if m > 0 else (f" ▼{int(-m)}" if m < 0 else " –"))
-        box.markdown(f"**{int(r['rank'])}.** {r[label]} · {r['score']:.3f}{move}")
+        move = rankings.movement_text(r["movement"], lang)
+        box.markdown(f"**{int(r['rank'])}.** {r[label]} · {r['score']:.3f} · {move}")
 
 
 def _clicked(keys: list[str], level: str, table_key: str) -> None:
@@ -57,8 +58,6 @@ left.dataframe(view, hide_index=True, width="stretch", height=min(36 * len(view)
                    t("list", lang): st.column_config.TextColumn(width=50)})
 right.plotly_chart(charts.ranking_bars(ranked.assign(label=ranked[label].fillna(ranked["name_zh"])), "label",
                                        lang=lang), width="stretch", key="rank_bars")
-weights = ", ".join(f"{t(k, lang)} {getattr(s, 'weight_' + k):g}" for k in rankings.COMPONENTS)
-st.caption(t("score_method", lang).format(cap=s.score_cap, weights=weights, min_cases=s.ranking_min_cases))
 unranked = ranked[~ranked["eligible"]]
 if len(unranked):
     st.caption(f"{t('not_ranked', lang)}: " + "、".join(unranked[label].fillna(unranked["name_zh"]).astype(str)))

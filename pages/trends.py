@@ -16,12 +16,14 @@ SPLITS = ["none", *queries.SPLITS]
 
 # --- the monthly briefing: built only when the button is pressed ---
 rng = ui.cached("date_range")
-month_opts = briefing.month_options(rng[0], at) if rng else [briefing.default_month(at)]
+month_opts = (briefing.month_options(rng[0], at) if rng else []) or [briefing.default_month(at)]
 b1, b2, _ = st.columns([1, 1.4, 3])
 month = b1.selectbox(t("briefing", lang) + " · " + t("month", lang), month_opts, key="brief_month")
-b2.download_button(t("download_briefing", lang), data=lambda: briefing.build(db, month, lang=lang).encode("utf-8"),
-                   file_name=f"briefing_{month}_{lang}.html", mime="text/html", icon=":material/download:",
-                   on_click="ignore", key="brief_download")
+if ui.can("export") and ui.scope() is None:  # the briefing is district-wide: not for area-limited accounts
+    b2.download_button(t("download_briefing", lang),
+                       data=ui.audited(lambda: briefing.build(db, month, lang=lang).encode("utf-8"), f"briefing {month}"),
+                       file_name=f"briefing_{month}_{lang}.html", mime="text/html", icon=":material/download:",
+                       on_click="ignore", key="brief_download")
 
 # --- headline: this period against the previous one and the same period last year ---
 st.caption(f"{t('period', lang)} {f.start} – {f.end} · {t('previous', lang)} {f.previous().start} – "
@@ -71,8 +73,7 @@ with tabs[0]:
             labels = indicators.series_labels(split, lang, ui.cached("unit_names"), ui.cached("departments"))
             shown = indicators.display_table(table, period, lang, labels)
             st.dataframe(shown, hide_index=True, width="stretch", height=300)
-            st.download_button(t("export_csv", lang), shown.to_csv(index=False).encode("utf-8-sig"),
-                               file_name=f"trends_{period}_{f.start}_{f.end}.csv", mime="text/csv")
+            ui.export_button(t("export_csv", lang), shown, f"trends_{period}_{f.start}_{f.end}.csv", what="trends")
 
 with tabs[1]:
     if tabs[1].open:

@@ -14,6 +14,11 @@ s = ui.conf()
 params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
 state = wall.state(params, s)
 names = wall.panel_names(state.panels, lang)
+try:  # the screen's scale, reported by the page's script (see wall_view.clock_script)
+    z = wall.scale(st.context.cookies.get(wall.SCALE_COOKIE))
+except Exception:  # no browser (AppTest)
+    z = 1.0
+PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
@@ -27,19 +32,21 @@ def data(name: str, *args):
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _coverage(inputs: tuple, conf) -> dict:
+def _coverage(inputs: tuple, conf, scope: tuple | None = None) -> dict:
     """Coverage depends on cells and stations only: cached by their fingerprint, not by every case write."""
-    return wall.coverage_data(ui.database(), conf)
+    if scope is None:
+        return wall.coverage_data(ui.database(), conf)
+    return wall.coverage_summary(ui.cached("cells"), ui.cached("stations"), conf)  # the account's cells only
 
 
 def coverage() -> dict:
-    return _coverage(ui.cached("coverage_inputs_version"), s)
+    return _coverage(ui.cached("coverage_inputs_version"), s, ui.scope())
 
 
 def context():
     """The data's 'now' and the wall's filters (the period moves with the data)."""
     at = ui.cached("as_of")
-    return at, wall.wall_filters(params, at.date(), state.days)
+    return at, ui.scoped(wall.wall_filters(params, at.date(), state.days))  # a signed-in account's towns only
 
 
 def panel(key: str, render) -> None:
@@ -68,13 +75,18 @@ def live() -> None:
     try:
         at, f = context()
         data_time = ui.cached("data_as_of")
-        period = f"{f.start:%Y-%m-%d} – {f.end:%Y-%m-%d} · {label('vs_prev', lang)}"
+        towns = ui.cached("towns")
+        period = wall.scope_text(f, dict(zip(towns["unit_id"], towns["name_zh"], strict=True)), lang)
     except Exception:
         log.exception("wall context failed")
         at = f = data_time = None
         period = ""
+    try:
+        synthetic = ui.cached("meta").get("synthetic") == "true"
+    except Exception:
+        synthetic = False
     st.html(wall_view.header_html(lang=lang, now=now, data_time=data_time, stale=wall.is_stale(data_time, now),
-                                  period=period))
+                                  period=period, synthetic=synthetic))
     panel("tiles", lambda: st.html(wall_view.tiles_html(require(data("headline", f, at, s, lang)), lang)))
     try:
         items = data("ticker", f, at, lang)
@@ -91,7 +103,7 @@ def show_map(big: bool) -> None:
     size = wall_view.MAP_DESIGN_PX["map" if big else "overview"]
     st.html(wall_view.title_html(label("map_title", lang, d=wall.DENSITY_DAYS, h=wall.LIVE_HOURS)))
     st.pydeck_chart(wall_view.wall_map(m["stats"], m["geoms"], m["bins"], m["recent"], lang=lang,
-                                       tile_url=s.tile_url, size_px=size), height=size[1])
+                                       tile_url=s.tile_url, size_px=size, scale=z), height=round(size[1] * z))
     st.html(wall_view.map_legend_html(lang, len(m["recent"])))
 
 
@@ -105,25 +117,25 @@ def show_latest(n: int, status: bool) -> None:
     st.html(wall_view.latest_html(require(data("latest_cases", f, n)), lang, status=status))
 
 
-def show_trend(size: tuple[int, int]) -> None:
+def show_trend(height: int) -> None:
     at, f = context()
     df = require(data("trend_data", f, at))
     st.html(wall_view.title_html(label("trend_title", lang, w=wall.TREND_WEEKS), label("trend_note", lang)))
-    st.plotly_chart(wall_view.trend_figure(df, target=s.target_resolution, lang=lang, height=size[1]),
-                    config={"displayModeBar": False, "staticPlot": True, "responsive": False}, width=size[0])
+    st.plotly_chart(wall_view.trend_figure(df, target=s.target_resolution, lang=lang, height=height, scale=z),
+                    config=PLOT_CONFIG, width="stretch", theme=None)
 
 
 def show_coverage_card(full: bool) -> None:
     st.html(wall_view.coverage_html(require(coverage()), lang, full=full))
 
 
-def show_coverage_chart(size: tuple[int, int], n: int) -> None:
+def show_coverage_chart(height: int, n: int) -> None:
     summary = require(coverage())
     towns = ui.cached("towns")
     st.html(wall_view.title_html(label("coverage_towns", lang)))
-    st.plotly_chart(wall_view.coverage_figure(summary, dict(zip(towns["unit_id"], towns["name_zh"])), lang=lang,
-                                              n=n, height=size[1]),
-                    config={"displayModeBar": False, "staticPlot": True, "responsive": False}, width=size[0])
+    names = dict(zip(towns["unit_id"], towns["name_zh"], strict=True))
+    st.plotly_chart(wall_view.coverage_figure(summary, names, lang=lang, n=n, height=height, scale=z),
+                    config=PLOT_CONFIG, width="stretch", theme=None)
 
 
 def stage_panel(name: str) -> None:

@@ -97,3 +97,9 @@ def pytest_generate_tests(metafunc):
     if "app_page" in metafunc.fixturenames:
         pages = app_pages()
         metafunc.parametrize("app_page", pages, ids=[p.url_path for p in pages])
+
+
+def pytest_configure(config):
+    """With ``-n N``, schedule by ``xdist_group`` so the browser tests share one server and one chromium."""
+    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"

@@ -10,13 +10,14 @@ import pytest
 
 from govdash import bench_pages as bp
 from govdash import queries
+from govdash.bench_naive import NaiveData
 from govdash.db import Database
 
 
 @pytest.fixture(scope="module")
 def bench_env(demo_db):
     db = Database(demo_db)
-    yield db, queries.as_of(db), bp.typical_filters(db), bp.NaiveData.load(db)
+    yield db, queries.as_of(db), bp.typical_filters(db), NaiveData.load(db)
     db.close()
 
 
@@ -35,8 +36,9 @@ def test_govdash_equals_naive_and_floor(bench_env, page):
     for name, f in filters.items():
         ref = bp.headline(page, spec.govdash(db, f, at))
         assert ref, (page, name)
-        assert bp.compare(ref, spec.naive(naive, f, at)) == [], (page, name, "naive")
-        assert bp.compare(ref, spec.floor(db, f, at)) == [], (page, name, "floor")
+        p = spec.params(db, f, at)
+        assert bp.compare(ref, spec.naive(naive, f, at, p)) == [], (page, name, "naive")
+        assert bp.compare(ref, spec.floor(db, f, at, p)) == [], (page, name, "floor")
 
 
 def test_headlines_are_not_vacuous(bench_env):
@@ -45,7 +47,8 @@ def test_headlines_are_not_vacuous(bench_env):
     assert h["now.collected"] > 1000 and 0.9 < h["now.resolution_rate"] <= 1
     assert len(h["monthly.collected"]) == 13 and len(h["towns.collected"]) == 36
     t = bp.headline("trends", bp.trends(db, filters["district·365d"], at))
-    assert len(t["trend.backlog"]) >= 52 and t["trend.backlog"].min() >= 0
+    assert len(t["table.backlog"]) >= 13 and t["table.backlog"].min() >= 0 and t["now.backlog"] >= 0
+    assert t["now.collected"] == h["now.collected"] and t["prev.collected"] > 0 and t["yb.collected"] > 0
 
 
 def test_compare_counts_exact_rates_to_1e9():

@@ -76,8 +76,8 @@ def db(tmp_path_factory) -> Database:
     with writer(path) as con:
         con.execute("INSERT INTO meta VALUES ('as_of', '2026-03-31 12:00:00'), ('synthetic', 'true')")
         for u in UNITS:
-            con.execute("INSERT INTO units (unit_id, level, parent_id, town_id, community_id, name_zh, residents, geom) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(u))
+            con.execute("INSERT INTO units (unit_id, level, parent_id, town_id, community_id, name_zh, residents, "
+                        "geom) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(u))
         con.execute("INSERT INTO departments VALUES ('D01', '城管', 'Urban'), ('D02', '建交委', 'Works'), "
                     "('D03', '环境', 'Ecology')")
         con.execute("INSERT INTO categories VALUES ('noise', 'neighbour', '邻里噪声', 'Neighbour noise', 'D03', 3), "

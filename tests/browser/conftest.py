@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -63,6 +64,14 @@ class Server:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"streamlit not healthy after {timeout_s:.0f} s:\n{self.output()}")
+
+    @contextmanager
+    def explain(self):
+        """Append the tail of the server log to a failed assertion (Streamlit redacts errors in the page)."""
+        try:
+            yield
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n--- streamlit log (tail) ---\n{self.output()}") from None
 
     def output(self) -> str:
         self._out.flush()

@@ -1,0 +1,185 @@
+"""The bench's naive baseline: cases loaded into pandas once, then boolean masks and groupby per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from govdash import queries
+from govdash.bench_pages import (
+    CASES_PAGE_SIZE,
+    KPI_KEYS,
+    TABLE_KEYS,
+    TOTAL_KEYS,
+    UNIT_KEYS,
+    by,
+    map_level,
+    overview_trend_start,
+    rates,
+    scalars,
+)
+from govdash.db import Database
+from govdash.filters import Filters
+
+FILTER_COLUMNS = {"towns": "town_id", "communities": "community_id", "grids": "grid_id", "categories": "category",
+                  "channels": "channel", "departments": "department_id"}
+LEVEL_COLUMN = {"town": "town_id", "community": "community_id", "grid": "grid_id"}
+COUNTS = ["collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue"]
+
+
+@dataclass
+class NaiveData:
+    """Cases (every column but free text) and units, loaded once (a Streamlit app would st.cache_data them)."""
+
+    cases: pd.DataFrame
+    units: pd.DataFrame
+
+    @classmethod
+    def load(cls, db: Database) -> NaiveData:
+        """Load month by month: one 10 M-row fetch peaks at several times the frame's final size."""
+        rng = queries.date_range(db)
+        if rng is None:
+            return cls(queries.bench_table(db, "cases"), queries.bench_table(db, "units"))
+        months = pd.date_range(pd.Timestamp(rng[0]).replace(day=1), pd.Timestamp(rng[1]) + pd.offsets.MonthBegin(),
+                               freq="MS")
+        parts = [queries.bench_table(db, "cases", a.to_pydatetime(), b.to_pydatetime())
+                 for a, b in zip(months[:-1], months[1:], strict=True)]
+        return cls(pd.concat(parts, ignore_index=True), queries.bench_table(db, "units"))
+
+
+def _attr(c: pd.DataFrame, f: Filters) -> pd.Series:
+    m = pd.Series(True, index=c.index)
+    for name, col in FILTER_COLUMNS.items():
+        if getattr(f, name):
+            m &= c[col].isin(getattr(f, name))
+    if f.scope is not None:
+        m &= c["town_id"].isin(f.scope)
+    return m
+
+
+def _mask(c: pd.DataFrame, f: Filters) -> pd.Series:
+    r = c["reported_at"]
+    return (r >= pd.Timestamp(f.start)) & (r < pd.Timestamp(f.end + timedelta(days=1))) & _attr(c, f)
+
+
+def _flags(sub: pd.DataFrame, at: datetime, as_at: datetime | None = None) -> pd.DataFrame:
+    """Per-row indicator flags; with ``as_at``, progress as it stood at that instant (closed before it)."""
+    resolved, recognised = sub["resolved"].eq(True).fillna(False), sub["recognised"].eq(True).fillna(False)
+    hours = (sub["closed_at"] - sub["reported_at"]).dt.total_seconds() / 3600.0
+    dispute = sub["category"].eq(queries.DISPUTE_CATEGORY).fillna(False)
+    if as_at is None:
+        closed = sub["status"].eq("closed").fillna(False)
+        open_ = sub["status"].notna() & ~closed
+        on_time = closed & (sub["closed_at"] <= sub["deadline_at"])
+        return sub.assign(_resolved=resolved, _closed=closed, _on_time=on_time, _recognised=recognised, _open=open_,
+                          _overdue=open_ & (sub["deadline_at"] < pd.Timestamp(at)), _hours=hours,
+                          _sat=sub["satisfaction"], _dispute=dispute, _dispute_resolved=dispute & resolved)
+    t = pd.Timestamp(as_at)
+    closed = sub["closed_at"] < t
+    open_ = ~closed
+    return sub.assign(_resolved=resolved & closed, _closed=closed,
+                      _on_time=closed & (sub["closed_at"] <= sub["deadline_at"]),
+                      _recognised=resolved & recognised & closed, _open=open_,
+                      _overdue=open_ & (sub["deadline_at"] < t), _hours=hours.where(closed),
+                      _sat=sub["satisfaction"].where(closed), _dispute=dispute,
+                      _dispute_resolved=dispute & resolved & closed)
+
+
+def _indicators_by(sub: pd.DataFrame, key) -> pd.DataFrame:
+    g = sub.groupby(key, sort=True)
+    out = g.agg(collected=("_resolved", "size"), resolved=("_resolved", "sum"), closed=("_closed", "sum"),
+                closed_on_time=("_on_time", "sum"), recognised=("_recognised", "sum"), open=("_open", "sum"),
+                overdue=("_overdue", "sum"), median_hours=("_hours", "median"), satisfaction=("_sat", "mean"),
+                disputes=("_dispute", "sum"), disputes_resolved=("_dispute_resolved", "sum"))
+    out["p90_hours"] = g["_hours"].quantile(0.9)
+    return rates(out).reset_index()
+
+
+def _indicators(sub: pd.DataFrame) -> dict:
+    h = sub["_hours"]
+    row = {"collected": len(sub), "resolved": sub["_resolved"].sum(), "closed": sub["_closed"].sum(),
+           "closed_on_time": sub["_on_time"].sum(), "recognised": sub["_recognised"].sum(),
+           "open": sub["_open"].sum(), "overdue": sub["_overdue"].sum(), "median_hours": h.median(),
+           "p90_hours": h.quantile(0.9), "satisfaction": sub["_sat"].mean(), "disputes": sub["_dispute"].sum(),
+           "disputes_resolved": sub["_dispute_resolved"].sum()}
+    return rates(pd.DataFrame([row])).iloc[0].to_dict()
+
+
+def _open_at(c: pd.DataFrame, t: pd.Timestamp) -> pd.Series:
+    return (c["reported_at"] < t) & (c["closed_at"].isna() | (c["closed_at"] >= t))
+
+
+def _unit_stats(nd: NaiveData, f: Filters, level: str, at: datetime) -> pd.DataFrame:
+    u = nd.units[nd.units["level"] == level]
+    if f.towns:
+        u = u[u["town_id"].isin(f.towns)]
+    if f.communities and level in ("community", "grid"):
+        u = u[u["community_id"].isin(f.communities)]
+    if f.grids and level == "grid":
+        u = u[u["unit_id"].isin(f.grids)]
+    col = LEVEL_COLUMN[level]
+    s = _indicators_by(_flags(nd.cases[_mask(nd.cases, f)], at), col).rename(columns={col: "unit_id"})
+    out = u[["unit_id", "residents"]].merge(s, on="unit_id", how="left").sort_values("unit_id")
+    out[COUNTS] = out[COUNTS].fillna(0)
+    out = rates(out)
+    out["cases_per_1000"] = out["collected"] / out["residents"].where(out["residents"] > 0) * 1000
+    return out
+
+
+def overview(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
+    c = nd.cases
+    sub = _flags(c[_mask(c, f.with_(start=overview_trend_start(f)))], at)
+    monthly = _indicators_by(sub.assign(period=sub["reported_at"].dt.to_period("M").dt.start_time), "period")
+    towns = _unit_stats(nd, f, "town", at)
+    return {**scalars(_indicators(_flags(c[_mask(c, f)], at)), "now", KPI_KEYS),
+            **scalars(_indicators(_flags(c[_mask(c, f.previous())], at)), "before", KPI_KEYS),
+            **by(monthly, "period", ("collected", "resolution_rate"), "monthly"),
+            **by(towns[towns["collected"] > 0], "unit_id", ("collected", "resolution_rate"), "towns")}
+
+
+def grid_map(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
+    stats = _unit_stats(nd, f.with_(grids=()), map_level(f), at)
+    return {"units": float(len(stats)), **by(stats, "unit_id", UNIT_KEYS, "unit")}
+
+
+def heatmap(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
+    c, cell, box = nd.cases, float(p["cell_m"]), p["box"]
+    m = _mask(c, f)
+    sub = c[m & c["lon"].notna() & c["lat"].notna()]
+    if box is not None:
+        sub = sub[sub["lon"].between(box[0], box[2]) & sub["lat"].between(box[1], box[3])]
+    bx = np.floor((sub["lon"] - queries.BIN_ORIGIN[0]) * queries.M_PER_DEG_LON / cell).astype("int64")
+    by_ = np.floor((sub["lat"] - queries.BIN_ORIGIN[1]) * queries.M_PER_DEG_LAT / cell).astype("int64")
+    bins = pd.DataFrame({"bx": bx, "by": by_}).groupby(["bx", "by"]).size().rename("count").reset_index()
+    return {"total": float(m.sum()), **by(bins, ["bx", "by"], ("count",), "bin")}
+
+
+def trends(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
+    c = nd.cases
+    attr = c[_attr(c, f)]
+    out = {}
+    for name, g, as_at in (("now", f, None), ("prev", p["prev"], p["as_at_prev"]), ("yb", p["yb"], p["as_at_yb"])):
+        row = _indicators(_flags(c[_mask(c, g)], at, as_at))
+        t = pd.Timestamp(queries.cutoff(g, at))
+        open_ = _open_at(attr, t)
+        row |= {"backlog": open_.sum(), "overdue_at_end": (open_ & (attr["deadline_at"] < t)).sum()}
+        out |= scalars(row, name, TOTAL_KEYS)
+    w = p["window"]
+    sub = _flags(c[_mask(c, w)], at)
+    ind = _indicators_by(sub.assign(period=sub["reported_at"].dt.to_period("M").dt.start_time), "period")
+    cut = pd.Timestamp(queries.cutoff(w, at))
+    periods = pd.date_range(pd.Timestamp(w.start).replace(day=1), cut - pd.Timedelta(microseconds=1), freq="MS")
+    # open at each period's end (the last one ends at the cutoff), one mask per period
+    backlog = [int(_open_at(attr, min(q + pd.DateOffset(months=1), cut)).sum()) for q in periods]
+    table = pd.DataFrame({"period": periods, "backlog": backlog}).merge(ind, on="period", how="outer")
+    table["collected"] = table["collected"].fillna(0)
+    return {**out, **by(table, "period", TABLE_KEYS, "table")}
+
+
+def cases(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
+    sub = nd.cases[_mask(nd.cases, f)]
+    rows = sub.sort_values(["reported_at", "case_id"], ascending=[False, True]).head(CASES_PAGE_SIZE)
+    return {"total": float(len(sub)), "case_ids": tuple(rows["case_id"])}

@@ -1,0 +1,77 @@
+"""``python -m govdash export cases --out FILE``: filtered cases as CSV or Excel, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from govdash.schema import CHANNELS
+
+XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
+
+
+def register(subparsers) -> None:
+    """Add the ``export`` subcommand (govdash.cli loads this)."""
+    from govdash.cli import _day
+    p = subparsers.add_parser("export", help="export filtered cases to CSV or Excel")
+    sub = p.add_subparsers(dest="export_command", required=True)
+    c = sub.add_parser("cases", help="filtered cases to CSV (UTF-8 with BOM) or .xlsx",
+                       description="Write the filtered cases in the native column layout (re-importable with "
+                                   "--mapping govdash). Text cells starting with = + - @ are neutralised "
+                                   "against spreadsheet formula injection.")
+    c.add_argument("--db", default=None, help="DuckDB file (default: GOVDASH_DB or data/govdash.duckdb)")
+    c.add_argument("--from", dest="date_from", type=_day, help="first day reported, YYYY-MM-DD (default: first case)")
+    c.add_argument("--to", dest="date_to", type=_day, help="last day reported, YYYY-MM-DD (default: last case)")
+    c.add_argument("--town", nargs="*", help="street/town names or codes")
+    c.add_argument("--category", nargs="*", help="category codes")
+    c.add_argument("--channel", nargs="*", choices=CHANNELS, help="source channels")
+    c.add_argument("--department", nargs="*", help="department ids or names")
+    c.add_argument("--personal", action="store_true", help="include complainant names and phone numbers")
+    c.add_argument("--out", required=True, help="output file: .csv or .xlsx")
+    c.set_defaults(func=cmd_export_cases)
+
+
+def _resolve(values, table, columns: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """Ids for values given as ids or names; SystemExit naming the unknown ones."""
+    lookup = {}
+    for col in reversed(columns):  # an id wins over a name spelled the same
+        lookup.update({str(v): str(k) for v, k in zip(table[col], table[columns[0]], strict=True) if pd.notna(v)})
+    bad = [v for v in values if v not in lookup]
+    if bad:
+        raise SystemExit(f"unknown {what}: {', '.join(bad)}")
+    return tuple(dict.fromkeys(lookup[v] for v in values))
+
+
+def cmd_export_cases(args) -> int:
+    """Write the filtered cases to ``--out``; the file appears whole or not at all."""
+    from govdash import export, queries
+    from govdash.cli import _filters_from, _open
+    out = Path(args.out)
+    kind = out.suffix.lower()
+    if kind not in (".csv", ".xlsx"):
+        raise SystemExit(f"--out must end in .csv or .xlsx: {out.name}")
+    db = _open(args.db)
+    f = _filters_from(args, db)
+    if args.category:
+        _resolve(args.category, queries.categories(db), ("category",), "category")
+    deps = _resolve(args.department, queries.departments(db), ("department_id", "name_zh", "name_en"),
+                    "department") if args.department else ()
+    f = f.with_(channels=tuple(args.channel or ()), departments=deps)
+    n = queries.case_count(db, f)
+    if kind == ".xlsx" and n > XLSX_MAX_ROWS:
+        raise SystemExit(f"{n:,} cases do not fit one Excel sheet ({XLSX_MAX_ROWS:,} rows): export to .csv "
+                         "or narrow the filters")
+    rows = queries.cases_export(db, f, personal=args.personal, limit=max(n, 1))
+    data = export.to_xlsx_bytes(rows, sheet_name="cases") if kind == ".xlsx" else export.to_csv_bytes(rows)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    print(f"wrote {len(rows):,} cases ({f.start} – {f.end}) to {out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,120 @@
+"""Admin: import cases, stations or boundaries from an upload with the validation report; list, undo, quarantine."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from govdash import export, importer, ui
+from govdash.i18n import t
+from govdash.readers import ValidationError
+from govdash.schema import UNIT_LEVELS
+
+CRS_CHOICES = ("file", "wgs84", "gcj02", "bd09", "epsg")
+CRS_LABELS = {"wgs84": "WGS-84 (GPS)", "gcj02": "GCJ-02 (高德 Amap / 腾讯 Tencent)", "bd09": "BD-09 (百度 Baidu)"}
+ENCODINGS = ("auto", "utf-8", "gb18030", "utf-16")
+PAST_COLUMNS = ["import_id", "kind", "status", "file_name", "rows_read", "inserted", "updated", "unchanged",
+                "quarantined", "warnings", "started_at", "user_name", "undone_at"]
+SHOWN = 1000  # report rows on screen; the download has them all
+
+lang = ui.lang()
+db = ui.database()
+ui.header("page_admin", db)
+path = ui.conf().db
+who = ui.principal() if hasattr(ui, "principal") else None
+user = who.user if who is not None and who.user != "-" else None
+
+kind = st.radio(t("adm_import_kind", lang), importer.KINDS, format_func=lambda k: t(f"adm_kind_{k}", lang),
+                horizontal=True, key="adm_kind")
+upload = st.file_uploader(t("adm_import_file", lang), type=list(importer.UPLOAD_TYPES),
+                          help=t("adm_import_file_help", lang), key="adm_file")
+c1, c2, c3 = st.columns(3)
+named = {"auto": t("adm_mapping_auto", lang), "upload": t("adm_mapping_upload", lang)}
+mapping_choice = c1.selectbox(t("adm_mapping", lang), ["auto", *importer.builtin(kind), "upload"],
+                              format_func=lambda m: named.get(m, m), key=f"adm_mapping_{kind}")
+toml = (c1.file_uploader(t("adm_mapping_file", lang), type=["toml"], key="adm_toml")
+        if mapping_choice == "upload" else None)
+crs_choice = c2.selectbox(t("adm_crs", lang), CRS_CHOICES, key="adm_crs",
+                          format_func=lambda c: {"file": t("adm_crs_file", lang), "epsg": t("adm_crs_epsg", lang)}
+                          .get(c, CRS_LABELS.get(c, c)))
+epsg = c2.text_input(t("adm_crs_epsg", lang), "EPSG:32651", key="adm_epsg") if crs_choice == "epsg" else None
+encoding = c3.selectbox(t("adm_encoding", lang), ENCODINGS, key="adm_encoding",
+                        format_func=lambda e: t("adm_encoding_auto", lang) if e == "auto" else e)
+level = (c3.selectbox(t("adm_unit_level", lang), ("file", *UNIT_LEVELS), key="adm_level",
+                      format_func=lambda v: t("adm_level_from_file", lang) if v == "file" else t(v, lang))
+         if kind == "units" else "file")
+on_error = st.radio(t("adm_on_error", lang), ("reject", "quarantine"), horizontal=True, key="adm_on_error",
+                    format_func=lambda o: t(f"adm_on_error_{o}", lang))
+dry_run = st.checkbox(t("adm_dry_run", lang), key="adm_dry_run")
+
+if st.button(t("adm_run_import", lang), type="primary", key="adm_run"):
+    if upload is None or (mapping_choice == "upload" and toml is None):
+        st.warning(t("adm_need_file", lang))
+    else:
+        bar = st.progress(0.0)
+        options = dict(crs=epsg if crs_choice == "epsg" else None if crs_choice == "file" else crs_choice,
+                       encoding=None if encoding == "auto" else encoding, on_error=on_error, dry_run=dry_run,
+                       user=user, name=upload.name, level=None if level == "file" else level,
+                       progress=lambda frac, text: bar.progress(min(max(frac, 0.0), 1.0), text=text))
+        try:
+            mapping = (importer.mapping_from_text(kind, toml.getvalue(), toml.name) if toml is not None
+                       else None if mapping_choice == "auto" else mapping_choice)
+            st.session_state["adm_report"] = importer.run(kind, path, upload.getvalue(), mapping=mapping, **options)
+        except ValidationError as exc:
+            st.session_state["adm_report"] = None
+            st.error(t("adm_import_failed", lang) + str(exc))
+        else:
+            if st.session_state["adm_report"].status == "loaded":
+                st.cache_data.clear()  # every page sees the new data at once (their keys change too)
+
+rep = st.session_state.get("adm_report")
+if rep is not None:
+    if rep.status == "loaded":
+        st.success(t("adm_import_loaded", lang).format(id=rep.import_id))
+    elif rep.status == "dry_run":
+        st.info(t("adm_import_dry_run", lang))
+    else:
+        st.error(t("adm_import_rejected", lang).format(n=rep.failed))
+    st.caption(rep.summary())
+    for col, (key, value) in zip(st.columns(7), importer.outcome_counts(rep).items(), strict=True):
+        col.metric(t(f"adm_{key}", lang), f"{value:,}")
+    for note in rep.notes:
+        st.caption(note)
+    for key, df in (("adm_errors", rep.errors), ("adm_warnings", rep.warnings)):
+        if len(df):
+            st.subheader(f"{t(key, lang)} ({len(df):,})")
+            st.dataframe(df.head(SHOWN), hide_index=True, width="stretch")
+    d1, d2 = st.columns(2)
+    report = importer.report_frame(rep)
+    if len(report):
+        d1.download_button(t("adm_download_report", lang), export.to_csv_bytes(report), mime="text/csv",
+                           file_name=f"report_{Path(rep.file).stem}.csv", key="adm_dl_report")
+    if rep.quarantine_csv and Path(rep.quarantine_csv).is_file():
+        d2.download_button(t("adm_download_quarantine", lang), Path(rep.quarantine_csv).read_bytes(),
+                           file_name=Path(rep.quarantine_csv).name, mime="text/csv", key="adm_dl_quarantine")
+
+st.subheader(t("adm_past_imports", lang))
+if "adm_undone" in st.session_state:
+    st.success(st.session_state.pop("adm_undone"))
+past = importer.listing(db)
+if past.empty:
+    st.info(t("adm_no_imports", lang))
+else:
+    st.dataframe(past[[c for c in PAST_COLUMNS if c in past.columns]], hide_index=True, width="stretch")
+    u1, u2 = st.columns(2)
+    loaded = past.loc[past["status"] == "loaded", "import_id"].tolist()
+    if loaded:
+        pick = u1.selectbox(t("adm_undo_pick", lang), loaded, key="adm_undo_pick")
+        if u1.button(t("adm_undo_import", lang), key="adm_undo"):
+            try:
+                done = importer.undo(path, pick, user=user)
+            except ValidationError as exc:
+                u1.error(str(exc))
+            else:
+                st.session_state["adm_undone"] = t("adm_undo_done", lang).format(id=pick, **done)
+                st.cache_data.clear()
+                st.rerun()
+    held = past.loc[past["quarantined"].fillna(0) > 0, "import_id"].tolist()
+    if held:
+        q = u2.selectbox(t("adm_quarantine_pick", lang), held, key="adm_quarantine_pick")
+        u2.download_button(t("adm_download_quarantine", lang), export.to_csv_bytes(importer.quarantine_frame(db, q)),
+                           file_name=f"{q}.csv", mime="text/csv", key="adm_dl_held")

@@ -1,0 +1,232 @@
+"""Sign-in, roles and area scope in the running app (AppTest): every page, URL parameters and exports."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import duckdb
+import pytest
+from conftest import app_test
+
+from govdash import accounts
+from govdash.access import Principal
+from govdash.i18n import t
+
+LUJIAZUI = "310115005"      # 陆家嘴街道: the one street/town of the limited accounts
+ZHANGJIANG = "310115125"    # 张江镇
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _navigation_mode(monkeypatch):
+    """Run app.py around every page, as the server does (see tests/test_app.py)."""
+    from streamlit.runtime import pages_manager
+    original = pages_manager.PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        pages_manager.PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def local(app_env, tmp_path, monkeypatch) -> str:
+    """Sign-in with local accounts: li (analyst, 陆家嘴 only), vic (viewer, 陆家嘴 only), ada (admin, all)."""
+    file = str(tmp_path / "accounts.duckdb")
+    monkeypatch.setenv("GOVDASH_AUTH", "local")
+    monkeypatch.setenv("GOVDASH_ACCOUNTS_DB", file)
+    accounts.add(file, "li", PASSWORD, "analyst", [LUJIAZUI])
+    accounts.add(file, "vic", PASSWORD, "viewer", [LUJIAZUI])
+    accounts.add(file, "ada", PASSWORD, "admin")
+    return file
+
+
+@pytest.fixture(scope="module")
+def town_names(demo_db) -> dict[str, str]:
+    con = duckdb.connect(demo_db, read_only=True)
+    try:
+        return dict(con.execute("SELECT unit_id, name_zh FROM units WHERE level = 'town'").fetchall())
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def station_names(demo_db) -> list[str]:
+    """Names of service stations: public places, shown across borders (they serve residents next door)."""
+    con = duckdb.connect(demo_db, read_only=True)
+    try:
+        return [r[0] for r in con.execute("SELECT name_zh FROM stations ORDER BY length(name_zh) DESC").fetchall()]
+    finally:
+        con.close()
+
+
+def _ok(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _rendered(at) -> bytes:
+    """Everything the run sent to the browser: every element's protobuf (text, tables as Arrow, chart JSON)."""
+    return b"".join(n.proto.SerializeToString() for n in at._tree if getattr(n, "proto", None) is not None)
+
+
+def _mentions(blob: bytes, name: str) -> bool:
+    return name.encode() in blob or json.dumps(name)[1:-1].encode() in blob  # plain or JSON-escaped
+
+
+def _signed_in(principal: Principal | None, query: dict | None = None):
+    at = app_test()
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    if principal is not None:
+        at.session_state["principal"] = principal
+    return at.run()
+
+
+def _open(app_page, principal, query=None):
+    at = _signed_in(principal, {**dict(app_page.query), **(query or {})})
+    _ok(at)
+    if not app_page.default:
+        at.switch_page(app_page.path).run()
+        _ok(at)
+    return at
+
+
+# --- sign-in ---
+
+def test_nothing_but_a_sign_in_form_before_sign_in(local):
+    at = _signed_in(None, {"town": ZHANGJIANG})
+    _ok(at)
+    assert [w.key for w in at.text_input] == ["sign_in_user", "sign_in_password"]
+    assert "filters" not in at.session_state and not at.sidebar.multiselect
+    assert not at.metric and not at.dataframe
+
+
+def test_wrong_then_right_password(local):
+    at = _signed_in(None)
+    at.text_input(key="sign_in_user").input("li")
+    at.text_input(key="sign_in_password").input("nope")
+    at.button[0].click().run()
+    _ok(at)
+    assert at.error[0].value == t("sign_in_failed", "zh") and "principal" not in at.session_state
+    at.text_input(key="sign_in_password").input(PASSWORD)
+    at.button[0].click().run()
+    _ok(at)
+    assert at.session_state["principal"] == Principal("li", "analyst", (LUJIAZUI,))
+    assert at.title[0].value == t("page_overview", "zh")
+    assert at.session_state["filters"].scope == (LUJIAZUI,)
+    log = accounts.audit_log(local)
+    assert log["action"].tolist()[:2] == ["sign_in", "sign_in_failed"]
+
+
+def test_five_failures_lock_the_account(local):
+    at = _signed_in(None)
+    at.text_input(key="sign_in_user").input("li")
+    for _ in range(accounts.MAX_FAILURES):
+        at.text_input(key="sign_in_password").input("wrong password")
+        at.button[0].click().run()
+    assert "锁定" in at.error[0].value
+    at.text_input(key="sign_in_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert "principal" not in at.session_state  # the right password does not help while locked
+
+
+def test_public_wall_needs_no_sign_in(local, monkeypatch):
+    monkeypatch.setenv("GOVDASH_WALL_PUBLIC", "1")
+    at = _signed_in(None, {"mode": "wall"})
+    _ok(at)
+    assert not at.text_input and at.get("html")
+    at = _signed_in(None)  # the pages still need it
+    assert [w.key for w in at.text_input] == ["sign_in_user", "sign_in_password"]
+
+
+# --- an account limited to one street/town, on every page ---
+
+def test_every_page_shows_only_the_accounts_town(local, app_page, town_names, station_names):
+    """A limited admin (every page, exports included) never gets another street/town's name on screen
+    (station names aside: the coverage page shows neighbouring stations that serve the town's residents)."""
+    at = _open(app_page, Principal("ada2", "admin", (LUJIAZUI,)))
+    blob = _rendered(at)
+    for name in station_names:
+        blob = blob.replace(name.encode(), b"").replace(json.dumps(name)[1:-1].encode(), b"")
+    assert _mentions(blob, town_names[LUJIAZUI]) or app_page.url_path in ("imports", "trends", "lifecycle",
+                                                                            "overview", "wall")
+    leaks = [name for uid, name in town_names.items() if uid != LUJIAZUI and _mentions(blob, name)]
+    assert not leaks, f"{app_page.url_path} shows {leaks}"
+    if not app_page.query:
+        assert at.session_state["filters"].scope == (LUJIAZUI,)
+
+
+@pytest.mark.parametrize("query", [{"town": ZHANGJIANG}, {"town": [LUJIAZUI, ZHANGJIANG]}])
+def test_a_link_to_another_town_shows_nothing_of_it(local, query, town_names):
+    at = _signed_in(Principal("li", "analyst", (LUJIAZUI,)), query)
+    _ok(at)
+    f = at.session_state["filters"]
+    assert ZHANGJIANG not in f.towns and f.scope == (LUJIAZUI,)
+    assert any(t("out_of_scope", "zh") in w.value for w in at.sidebar.warning)
+    at.switch_page("pages/cases.py").run()
+    _ok(at)
+    assert not _mentions(_rendered(at), town_names[ZHANGJIANG])
+
+
+def test_case_export_holds_only_the_accounts_cases(local, monkeypatch):
+    from govdash import export
+    exported = []
+    real = export.to_csv_bytes
+    monkeypatch.setattr(export, "to_csv_bytes", lambda df: exported.append(df) or real(df))
+    at = _signed_in(Principal("li", "analyst", (LUJIAZUI,)), {"from": "2020-01-01", "to": "2026-12-31"})
+    at.switch_page("pages/cases.py").run()
+    _ok(at)
+    assert exported and set(exported[-1]["town"]) == {"陆家嘴街道"}
+    at.get("download_button")[0].click().run()  # the download is written to the audit log
+    _ok(at)
+    log = accounts.audit_log(local)
+    assert log.iloc[0]["action"] == "export" and log.iloc[0]["username"] == "li"
+
+
+# --- roles ---
+
+def test_viewer_has_no_case_page_no_exports_and_no_personal_data(local):
+    at = _signed_in(Principal("vic", "viewer", (LUJIAZUI,)))
+    _ok(at)
+    with pytest.raises(Exception):  # not in the viewer's navigation
+        at.switch_page("pages/cases.py").run()
+    at = _signed_in(Principal("vic", "viewer", (LUJIAZUI,)))
+    at.switch_page("pages/trends.py").run()
+    _ok(at)
+    assert not at.get("download_button")
+
+
+@pytest.mark.parametrize("role, masked", [("viewer", True), ("analyst", False)])
+def test_case_points_on_the_heatmap_are_masked_for_viewers(local, role, masked):
+    """The heatmap's case tooltips carry descriptions ('…华兰路436号附近…'): house numbers only for analysts."""
+    at = _signed_in(Principal("u", role, (LUJIAZUI,)), {"cat": "noise"})
+    at.switch_page("pages/heatmap.py").run()
+    _ok(at)
+    blob = _rendered(at).decode("utf-8", "replace")
+    text = blob.encode().decode("unicode_escape", "ignore") if "\\u" in blob else blob
+    house = re.search(r"\d+(号|\\u53f7)", blob) or re.search(r"\d+号", text)
+    assert (house is None) == masked
+
+
+def test_admin_only_pages(local):
+    at = _signed_in(Principal("li", "analyst"))
+    with pytest.raises(Exception):
+        at.switch_page("pages/imports.py").run()
+    at = _signed_in(Principal("ada", "admin"))
+    at.switch_page("pages/imports.py").run()
+    _ok(at)
+    assert at.title[0].value == t("page_import", "zh")
+
+
+def test_an_import_page_run_by_a_viewer_stops(local):
+    """Even run directly (not through the navigation), a page checks the role itself."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+    at = AppTest.from_file(str(ROOT / "pages" / "imports.py"), default_timeout=60)
+    at.session_state["principal"] = Principal("vic", "viewer")
+    at.run()
+    assert at.error and at.error[0].value == t("no_right", "zh")
+    assert not at.get("file_uploader")
