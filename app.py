@@ -16,17 +16,16 @@ if ui.wall_mode():  # the wall screen: one hidden page, no sidebar, no filter ba
     st.stop()
 pages = [
     st.Page("pages/overview.py", title=t("page_overview", lang), url_path="overview", default=True),
-    st.Page("pages/grid_map.py", title=t("page_map", lang), url_path="map"),
+    st.Page("pages/map.py", title=t("page_map", lang), url_path="map"),
     st.Page("pages/heatmap.py", title=t("page_heatmap", lang), url_path="heatmap"),
     st.Page("pages/trends.py", title=t("page_trends", lang), url_path="trends"),
     st.Page("pages/rankings.py", title=t("page_rankings", lang), url_path="rankings"),
     st.Page("pages/lifecycle.py", title=t("page_lifecycle", lang), url_path="lifecycle"),
     st.Page("pages/coverage.py", title=t("page_coverage", lang), url_path="coverage"),
 ]
-if ui.can("cases"):  # roles: viewers get no case list (personal data), admins also the import page
+if ui.can("cases"):  # roles: viewers get no case list (personal data), admins also the admin (import) page
     pages.append(st.Page("pages/cases.py", title=t("page_cases", lang), url_path="cases"))
 if ui.can("import"):
-    pages.append(st.Page("pages/imports.py", title=t("page_import", lang), url_path="imports"))
     pages.append(st.Page("pages/admin.py", title=t("page_admin", lang), url_path="admin"))
 page = st.navigation(pages)
 ui.language_switch()

@@ -33,7 +33,7 @@ def _towns(args) -> tuple[str, ...]:
         t = queries.towns(db)
     finally:
         db.close()
-    lookup = {**dict(zip(t["name_zh"], t["unit_id"])), **dict(zip(t["unit_id"], t["unit_id"]))}
+    lookup = dict(zip(t["name_zh"], t["unit_id"], strict=True)) | dict(zip(t["unit_id"], t["unit_id"], strict=True))
     bad = [x for x in raw if x not in lookup]
     if bad:
         raise accounts.AccountError(f"unknown street/town: {', '.join(bad)}")

@@ -231,7 +231,7 @@ def sign_in(file: str, username: str, password: str, *, at: datetime | None = No
                 queries.account_update(con, username, failed=failed)
             return SignIn(False, username, reason="invalid")
         queries.account_update(con, username, failed=0, locked_until=None)
-        queries.audit_insert(con, at, username, "sign_in", None)
+        queries.audit_insert(con, at, username, "sign_in", "local")
         return SignIn(True, username, row["role"], tuple(row["towns"]))
 
 

@@ -131,12 +131,13 @@ def _unit_stats(nd: NaiveData, f: Filters, level: str, at: datetime) -> pd.DataF
 
 def overview(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
     c = nd.cases
-    sub = _flags(c[_mask(c, f.with_(start=overview_trend_start(f)))], at)
-    monthly = _indicators_by(sub.assign(period=sub["reported_at"].dt.to_period("M").dt.start_time), "period")
+    sub = c[_mask(c, f.with_(start=overview_trend_start(f)))]
+    monthly = sub.groupby(sub["reported_at"].dt.to_period("M").dt.start_time.rename("period")).size()
+    monthly = monthly.rename("collected").reset_index()
     towns = _unit_stats(nd, f, "town", at)
     return {**scalars(_indicators(_flags(c[_mask(c, f)], at)), "now", KPI_KEYS),
             **scalars(_indicators(_flags(c[_mask(c, f.previous())], at)), "before", KPI_KEYS),
-            **by(monthly, "period", ("collected", "resolution_rate"), "monthly"),
+            **by(monthly, "period", ("collected",), "monthly"),
             **by(towns[towns["collected"] > 0], "unit_id", ("collected", "resolution_rate"), "towns")}
 
 

@@ -17,7 +17,7 @@ from govdash.filters import Filters
 # --- what each page calls: mirror pages/*.py here (one place) when a page changes ---
 CASES_PAGE_SIZE = 100        # pages/cases.py PAGE_SIZE, first page, order "newest"
 TREND_PERIOD = "month"       # pages/trends.py default period, split "none", first tab
-MAP_INDICATOR = "collected"  # pages/grid_map.py default indicator (first of maps.INDICATORS)
+MAP_INDICATOR = "collected"  # pages/map.py default indicator (first of maps.INDICATORS)
 HEAT_MIN_CELL_M = 100        # pages/heatmap.py bin size "auto", layer "density", no playback
 COVERAGE_MINUTES = 15        # pages/coverage.py default threshold (settings.walk_minutes), any station
 
@@ -28,7 +28,7 @@ def overview_trend_start(f: Filters) -> date:
 
 
 def map_level(f: Filters) -> str:
-    """The grid map's first level: one below the selection (pages/grid_map.py via drill.levels)."""
+    """The grid map's first level: one below the selection (pages/map.py via drill.levels)."""
     from govdash import drill
     return drill.levels(f)[0]
 
@@ -59,7 +59,7 @@ def trend_params(f: Filters, at: datetime) -> dict:
 
 def overview(db: Database, f: Filters, at: datetime) -> dict:
     return {"now": queries.kpis(db, f, at), "before": queries.kpis(db, f.previous(), at),
-            "monthly": queries.trend(db, f.with_(start=overview_trend_start(f)), "month", at),
+            "monthly": queries.collected_by_period(db, f.with_(start=overview_trend_start(f)), "month"),
             "towns": queries.unit_stats(db, f, "town", at)}
 
 
@@ -176,7 +176,7 @@ def headline(page: str, out: dict) -> dict:
     if page == "overview":
         towns = out["towns"][out["towns"]["collected"] > 0]
         return {**scalars(out["now"], "now"), **scalars(out["before"], "before"),
-                **by(out["monthly"], "period", ("collected", "resolution_rate"), "monthly"),
+                **by(out["monthly"], "period", ("collected",), "monthly"),
                 **by(towns, "unit_id", ("collected", "resolution_rate"), "towns")}
     if page == "map":
         return {"units": float(out["shapes"]["unit_id"].nunique()), **by(out["stats"], "unit_id", UNIT_KEYS, "unit")}
@@ -226,7 +226,7 @@ def floor_overview(db: Database, f: Filters, at: datetime, p: dict) -> dict:
     towns = part("town")
     towns = towns[towns["town"].notna() & (towns["collected"] > 0)].rename(columns={"town": "unit_id"})
     return {**scalars(part("now").iloc[0].to_dict(), "now"), **scalars(part("before").iloc[0].to_dict(), "before"),
-            **by(part("month"), "period", ("collected", "resolution_rate"), "monthly"),
+            **by(part("month"), "period", ("collected",), "monthly"),
             **by(towns, "unit_id", ("collected", "resolution_rate"), "towns")}
 
 

@@ -89,7 +89,7 @@ def _attach(path: str) -> duckdb.DuckDBPyConnection:
     process, so while any cursor on the replaced file is still open, connect() hands back that
     old instance and the new file stays unseen.
     """
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config={"temp_directory": f"{path}.tmp"})  # spill beside the file, as before
     con.execute("ATTACH $path AS data (READ_ONLY)", {"path": path})
     return con
 

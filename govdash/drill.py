@@ -6,7 +6,7 @@ import pandas as pd
 
 from govdash.filters import Filters
 from govdash.i18n import t
-from govdash.maps import INDICATORS, format_value, unit_label
+from govdash.maps import INDICATORS, format_value, shown_values, unit_label
 
 LEVELS = ("town", "community", "grid")
 
@@ -74,18 +74,22 @@ def crumbs(f: Filters, names: dict[str, str], lang: str = "zh") -> list[tuple[st
 
 
 def ranking(stats: pd.DataFrame, indicator: str, *, lang: str = "zh", selected: str | None = None) -> pd.DataFrame:
-    """Units ranked by ``indicator``, worst first (no data last): the table beside the map shows who lags.
+    """Units ranked by ``indicator``, worst first: the table beside the map shows who lags.
+
+    Units whose rate rests on fewer than ``maps.MIN_BASE`` cases come after the ranked ones, unnumbered
+    (their value is still shown), then units with no value at all.
 
     Keeps ``unit_id``, ``town_id``, ``parent_id`` (to select a row like a map click) and marks the
     selected unit with ▶.
     """
     better_high = INDICATORS[indicator][0] == "up"
-    df = stats.sort_values([indicator, "unit_id"], ascending=[better_high, True], na_position="last",
-                           kind="stable").reset_index(drop=True)
-    has = df[indicator].notna()
+    df = stats.assign(_v=shown_values(stats, indicator))
+    df = df.sort_values(["_v", indicator, "unit_id"], ascending=[better_high, better_high, True],
+                        na_position="last", kind="stable").reset_index(drop=True)
+    has = df["_v"].notna()
     out = pd.DataFrame({
         "unit_id": df["unit_id"], "town_id": df["town_id"], "parent_id": df["parent_id"],
-        "#": [f"▶ {i + 1}" if u == selected else str(i + 1) if h else "—"
+        "#": [("▶ " if u == selected else "") + (str(i + 1) if h else "—")
               for i, (u, h) in enumerate(zip(df["unit_id"], has, strict=True))],
         t("name", lang): df["name_zh"],
         f"{t(indicator, lang)} ({unit_label(indicator, lang)})": [format_value(v, indicator) for v in df[indicator]],

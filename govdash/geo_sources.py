@@ -272,6 +272,6 @@ def map_fields(frame: pd.DataFrame, cols: dict[str, str], m: GeoMapping, level: 
         if fld in out and n and (out[fld].str.len().max() or 0) > MAX_TEXT:
             issues.append((fld, "field_too_long", f"longer than {MAX_TEXT} characters",
                            (out[fld].str.len() > MAX_TEXT).fillna(False).to_numpy(bool)))
-    if kind == "units" and "kind" not in out and "level" in src:  # 街道 / 镇 / 居委 / 村 / 网格 as given
-        out["kind"] = src["level"].where(src["level"].isin(KIND_WORDS)).astype("str")
+    if kind == "units" and "kind" not in out and "level" in src and src["level"].isin(KIND_WORDS).any():
+        out["kind"] = src["level"].where(src["level"].isin(KIND_WORDS)).astype("str")  # 街道 / 镇 / 居委 / 村 / 网格
     return out, src, issues

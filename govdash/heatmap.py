@@ -9,14 +9,14 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from govdash import hotspots
+from govdash import hotspots, maps
 from govdash.i18n import t
 from govdash.queries import BIN_ORIGIN, M_PER_DEG_LAT, M_PER_DEG_LON
 
 MAX_BINS = 40_000  # bins per frame the browser may receive: ~3 MB of deck JSON (see tests/test_heatmap.py)
 CELLS_M = (100, 125, 150, 200, 250, 300, 400, 500, 600, 800, 1000, 1250, 1600, 2000, 2500, 3200, 5000, 10000)
 ALPHA = 0.05
-POINTS_MAX = 5_000  # cases drawn one by one only up to this many
+POINTS_MAX = maps.POINTS_MAX  # cases drawn one by one only up to this many
 REPEAT_MAX_CASES = 500_000  # repeat detection reads every filtered case; beyond this ask for a narrower filter
 NOT_SIG = "not significant"
 _KEY = 1_000_000
@@ -53,12 +53,12 @@ def bin_bound(bbox: tuple[float, float, float, float], cell_m: float) -> int:
 
 def cell_size(bbox: tuple[float, float, float, float] | None, min_cell_m: float = 100.0,
               max_bins: int = MAX_BINS) -> float:
-    """The smallest bin edge (metres, from ``CELLS_M``) not below ``min_cell_m`` whose bins in ``bbox`` stay
-    within ``max_bins``: a district gets ~250 m squares, a town 100 m."""
+    """The smallest bin edge (metres, from ``CELLS_M``) not below ``min_cell_m`` whose bins in ``bbox``, padded
+    by one bin (:func:`pad_bbox`), stay within ``max_bins``: a district gets 300 m squares, a town 100 m."""
     if bbox is None:
         return float(max(min_cell_m, CELLS_M[0]))
     for c in CELLS_M:
-        if c >= min_cell_m and bin_bound(bbox, c) <= max_bins:
+        if c >= min_cell_m and bin_bound(pad_bbox(bbox, c), c) <= max_bins:
             return float(c)
     return float(CELLS_M[-1])
 
@@ -141,11 +141,12 @@ def spot_clusters(spots: pd.DataFrame, cell_m: float, places: pd.DataFrame | Non
                   names: dict[str, str] | None = None) -> pd.DataFrame:
     """Touching significant bins of one label merged into areas, largest first.
 
-    Returns ``label``, ``emerging`` (some bin is an emerging hot spot), ``bins``, ``area_km2``,
+    Returns ``label``, ``emerging`` (most of its bins are emerging hot spots), ``bins``, ``new_bins``
+    (emerging hot bins), ``area_km2``,
     ``cases``, ``previous``, ``lon``, ``lat`` (centre of the busiest bin, WGS-84) and ``place``:
     the name of the unit of ``places`` (``maps.unit_shapes`` rows) holding that centre.
     """
-    cols = ["label", "emerging", "bins", "area_km2", "cases", "previous", "lon", "lat", "place"]
+    cols = ["label", "emerging", "bins", "new_bins", "area_km2", "cases", "previous", "lon", "lat", "place"]
     sig = spots[spots["label"] != NOT_SIG].reset_index(drop=True)
     if sig.empty:
         return pd.DataFrame(columns=cols)
@@ -156,8 +157,9 @@ def spot_clusters(spots: pd.DataFrame, cell_m: float, places: pd.DataFrame | Non
     _, comp = connected_components(g, directed=False)
     sig = sig.assign(_c=comp, _em=sig["trend"] == "emerging hot")
     peak = sig.sort_values("count", ascending=False, kind="stable").drop_duplicates("_c").set_index("_c")
-    out = sig.groupby("_c").agg(label=("label", "first"), emerging=("_em", "any"), bins=("bx", "size"),
+    out = sig.groupby("_c").agg(label=("label", "first"), new_bins=("_em", "sum"), bins=("bx", "size"),
                                 cases=("count", "sum"), previous=("previous", "sum"))
+    out["emerging"] = out["new_bins"] * 2 > out["bins"]  # mostly new: the area as a whole emerged
     out["area_km2"] = out["bins"] * (cell_m / 1000) ** 2
     out["lon"], out["lat"] = bin_corner(peak.loc[out.index, "bx"] + 0.5, peak.loc[out.index, "by"] + 0.5, cell_m)
     out["place"] = _place(out["lon"].to_numpy(), out["lat"].to_numpy(), places, names or {})
@@ -206,6 +208,7 @@ def hot_spot_table(clusters: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         t("cases", lang): clusters["cases"],
         ("上期" if zh else "Previous"): clusters["previous"],
         ("面积 km²" if zh else "Area km²"): clusters["area_km2"].round(2),
+        ("新出现格" if zh else "New"): clusters["new_bins"].astype(int),
     })
 
 
@@ -214,14 +217,14 @@ def repeat_table(repeats: pd.DataFrame, category_names: dict[str, str], unit_nam
     """Repeat-complaint clusters for display, most cases first."""
     zh = lang == "zh"
     r = repeats.sort_values(["count", "last_at"], ascending=[False, False], kind="stable")
-    rule = {"grid": "同一网格" if zh else "same grid", "radius": "100米内" if zh else "within 100 m",
-            "grid+radius": "同网格且100米内" if zh else "same grid and within 100 m"}
+    rule = {"grid": "同网格" if zh else "grid", "radius": "100米内" if zh else "100 m",
+            "grid+radius": "同网格·100米" if zh else "grid, 100 m"}
     return pd.DataFrame({
         t("category", lang): r["category"].map(lambda c: category_names.get(c, c)),
         t("grid", lang): r["grid_id"].map(lambda g: unit_names.get(g, g) if isinstance(g, str) else ""),
         t("cases", lang): r["count"].astype(int),
-        ("首次" if zh else "First"): pd.to_datetime(r["first_at"]).dt.strftime("%Y-%m-%d"),
-        ("最近" if zh else "Last"): pd.to_datetime(r["last_at"]).dt.strftime("%Y-%m-%d"),
+        ("时段" if zh else "Dates"): (pd.to_datetime(r["first_at"]).dt.strftime("%m-%d") + " – "
+                                      + pd.to_datetime(r["last_at"]).dt.strftime("%m-%d")),
         ("规则" if zh else "Rule"): r["rule"].map(rule),
     })
 
@@ -238,11 +241,10 @@ def frame_chart(frames: pd.DataFrame, frame: str, lang: str = "zh") -> pd.DataFr
 
 def spot_swatches(lang: str = "zh") -> list[tuple[tuple[int, int, int], str]]:
     """Legend entries of the hot-spot map."""
-    from govdash.maps import COLD, EMERGING, HOT
     zh = lang == "zh"
-    return [(HOT, "热点" if zh else "hot spot"), (EMERGING, "新出现热点（上期不是热点）" if zh else
+    return [(maps.HOT, "热点" if zh else "hot spot"), (maps.EMERGING, "新出现热点（上期不是热点）" if zh else
                                                   "emerging hot spot (not hot in the previous period)"),
-            (COLD, "冷点" if zh else "cold spot")]
+            (maps.COLD, "冷点" if zh else "cold spot")]
 
 
 def spot_summary(spots: pd.DataFrame, clusters: pd.DataFrame, f, cell_m: float, lang: str = "zh") -> str:
@@ -262,3 +264,11 @@ def spot_summary(spots: pd.DataFrame, clusters: pd.DataFrame, f, cell_m: float, 
 def top_repeats(repeats: pd.DataFrame, n: int = REPEATS_DRAWN) -> pd.DataFrame:
     """The ``n`` largest repeat clusters (most cases, most recent first) to draw."""
     return repeats.sort_values(["count", "last_at"], ascending=[False, False], kind="stable").head(n)
+
+
+def top_units(stats: pd.DataFrame, paths: dict[str, str], n: int = 10, lang: str = "zh") -> pd.DataFrame:
+    """The ``n`` units with most cases: where, cases, per 1,000 residents."""
+    top = stats.sort_values(["collected", "unit_id"], ascending=[False, True], kind="stable").head(n)
+    return pd.DataFrame({("位置" if lang == "zh" else "Where"): top["unit_id"].map(lambda u: paths.get(u, u)),
+                         t("cases", lang): top["collected"].astype(int),
+                         t("cases_per_1000", lang): top["cases_per_1000"].round(1)})

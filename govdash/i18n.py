@@ -322,6 +322,7 @@ LABELS.update({
     "party_short": ("党建", "Party"), "gov_short": ("政务", "Gov."), "culture_short": ("文化", "Culture"),
     "joint_short": ("联勤", "Joint duty"), "clinic_short": ("卫生室", "Clinic"),
     "k_new": ("新增站点数", "New stations"),
+    "site_no": ("建议站点", "Proposed site"),
     "propose": ("生成选址方案", "Propose sites"),
     "gain": ("新增覆盖人口", "Residents gained"),
     "cumulative": ("累计", "Cumulative"),
@@ -362,17 +363,7 @@ LABELS.update({
     "no_right": ("当前账号无权使用此页面。", "Your account may not use this page."),
     "out_of_scope": ("链接中的街镇不在本账号的权限范围内，已忽略。",
                      "The link names streets/towns outside your account's area: ignored."),
-    "page_import": ("数据导入", "Import"),
-    "import_file": ("工单文件（CSV、Excel、Parquet、JSON、Open311 XML）", "Case file (CSV, Excel, Parquet, JSON, Open311 XML)"),
     "too_large": ("文件 {size:.1f} MB，超过上限 {limit} MB，未读取。", "The file is {size:.1f} MB, over the {limit} MB limit: not read."),
-    "on_error_reject": ("有错误行则全部不导入", "Load nothing if any row fails"),
-    "on_error_quarantine": ("导入有效行，错误行隔离", "Load valid rows, quarantine the rest"),
-    "check_only": ("仅检查", "Check only"),
-    "do_import": ("导入", "Import"),
-    "import_errors": ("错误", "Errors"),
-    "import_warnings": ("警告", "Warnings"),
-    "import_refused": ("文件无法导入：", "The file cannot be imported: "),
-    "recent_imports": ("最近导入", "Recent imports"),
 })
 
 

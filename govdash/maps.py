@@ -29,8 +29,13 @@ INDICATORS = {
 UNIT_LABELS = {"cases": ("件", "cases"), "per 1,000": ("件/千人", "per 1,000 residents"), "%": ("%", "%"),
                "h": ("小时", "hours"), "0-100": ("分 (0-100)", "score 0-100")}
 RATE_INDICATORS = {"resolution_rate", "on_time_rate", "recognition_rate"}
+# the count each rate or median is taken over; below MIN_BASE cases a unit is coloured and ranked as "no data"
+# (one late case out of one is 0 %, not a finding)
+BASES = {"resolution_rate": "collected", "on_time_rate": "closed", "recognition_rate": "resolved",
+         "median_hours": "closed"}
+MIN_BASE = 5
 # colour ramps (RGB) for a dark wall screen: more = brighter; below target red, above blue
-SEQUENTIAL = [(45, 25, 85), (120, 30, 110), (205, 60, 75), (245, 140, 40), (252, 235, 120)]
+SEQUENTIAL = [(75, 40, 130), (140, 40, 125), (210, 65, 80), (245, 140, 40), (252, 235, 120)]
 DIVERGING = [(215, 40, 40), (240, 140, 110), (225, 225, 225), (120, 175, 220), (30, 100, 190)]
 NO_DATA = (70, 74, 84)
 HOT, EMERGING, COLD = (230, 40, 40), (255, 215, 0), (40, 120, 230)
@@ -40,8 +45,10 @@ LAYER_CASES = "cases"
 LAYER_REPEATS = "repeats"
 # simplification tolerance per level in metres: below a pixel at the zoom each level is seen at
 SIMPLIFY_M = {"town": 40.0, "community": 15.0, "grid": 8.0}
+POINTS_MAX = 5_000  # cases drawn one by one at most (a bound on the deck's size)
 LABEL_MAX = 60  # units named on the map (the 36 streets/towns; not 1,300 communities)
 _M_PER_DEG = 111_000.0  # metres per degree of latitude; tolerances are "metres-ish" in degrees
+_BAR = "height:14px;border-radius:3px;margin:4px 0;"
 _NO_BASEMAP = "__MAP_STYLE__"  # pydeck's sentinel: Streamlit then loads no basemap style at all
 
 
@@ -100,6 +107,15 @@ def format_value(value, indicator: str) -> str:
     return f"{int(value):,}"
 
 
+def shown_values(stats: pd.DataFrame, indicator: str) -> pd.Series:
+    """The indicator as coloured and ranked: NaN where it rests on fewer than ``MIN_BASE`` cases."""
+    values = stats[indicator].astype(float)
+    base = BASES.get(indicator)
+    if base is None or base not in stats:
+        return values
+    return values.where(stats[base].fillna(0) >= MIN_BASE)
+
+
 def unit_label(indicator: str, lang: str = "zh") -> str:
     """The unit of an indicator in ``lang`` (e.g. "件/千人")."""
     pair = UNIT_LABELS[INDICATORS[indicator][2]]
@@ -118,24 +134,32 @@ def legend_html(legend: dict, indicator: str, *, lang: str = "zh", title: str | 
     ticks = [(0.0, fmt(legend["min"])), (1.0, fmt(legend["max"]))]
     note = ""
     mid, lo, hi = legend.get("mid"), legend["min"], legend["max"]
+    marker = ""
     if mid is not None:
         word = "目标" if lang == "zh" else "target"
         if lo < mid < hi:
-            ticks.append(((mid - lo) / (hi - lo), f"▲ {word} {fmt(mid)}"))
+            at = (mid - lo) / (hi - lo)
+            marker = (f'<div style="position:absolute;left:{at * 100:.1f}%;top:-3px;width:3px;height:20px;'
+                      f'background:#fff;box-shadow:0 0 0 1px #000"></div>')
+            if 0.15 < at < 0.85:  # else it would sit on the end labels; the note below names the target
+                ticks.append((at, f"▲ {word} {fmt(mid)}"))
         side = ("全部低于目标" if lang == "zh" else "all below target") if hi <= mid else (
             ("全部达到目标" if lang == "zh" else "all at or above target") if lo >= mid else "")
-        note = (f"{word} {fmt(mid)} · " + ("红 = 低于目标，蓝 = 高于目标" if lang == "zh" else
-                                           "red below target, blue above") + (f" · {side}" if side else ""))
+        note = (f"{word} {fmt(mid)}（白线）· " if lang == "zh" else f"{word} {fmt(mid)} (white line) · ") + (
+            "红 = 低于目标，蓝 = 高于目标" if lang == "zh" else "red below target, blue above") + (
+            f" · {side}" if side else "")
     else:
         note = "颜色越亮数值越大" if lang == "zh" else "brighter = more"
+    if indicator in BASES:
+        note += (f" · 不足 {MIN_BASE} 件的单元不着色" if lang == "zh" else f" · units with < {MIN_BASE} cases: grey")
     spans = "".join(
         f'<span style="position:absolute;left:{p * 100:.1f}%;transform:translateX(-{p * 100:.0f}%);'
         f'white-space:nowrap">{txt}</span>' for p, txt in ticks)
     nd = "无数据" if lang == "zh" else "no data"
     return (f'<div style="font-size:15px;line-height:1.35;max-width:560px;margin:2px 0 6px 0">'
             f'<div style="font-weight:600">{name}</div>'
-            f'<div style="height:14px;border-radius:3px;margin:4px 0;background:linear-gradient(to right, {grad})"></div>'
-            f'<div style="position:relative;height:20px">{spans}</div>'
+            f'<div style="position:relative"><div style="{_BAR}background:linear-gradient(to right, {grad})">'
+            f'</div>{marker}</div><div style="position:relative;height:20px">{spans}</div>'
             f'<div style="opacity:.85">{html.escape(note)} · <span style="display:inline-block;width:12px;height:12px;'
             f'vertical-align:-1px;background:{_rgb(NO_DATA)}"></span> {nd}</div></div>')
 
@@ -227,10 +251,15 @@ def base_layers(tile_url: str) -> list[pdk.Layer]:
 
 
 class Deck(pdk.Deck):
-    """A pydeck Deck with compact JSON: no indentation and UTF-8 text, about a third of pydeck's size."""
+    """A pydeck Deck with compact JSON: no indentation, UTF-8 text (a third of pydeck's size).
+
+    ``<``, ``>`` and ``&`` are written as JSON escapes, so the spec stays inert wherever it is
+    embedded (a ``<script>`` in an HTML export) and decodes to the same text in the browser.
+    """
 
     def to_json(self) -> str:
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"), ensure_ascii=False)
+        text = json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"), ensure_ascii=False)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _deck(layers: list[pdk.Layer], view: pdk.ViewState, tooltip: dict | None, tile_url: str) -> pdk.Deck:
@@ -265,7 +294,7 @@ def choropleth(stats: pd.DataFrame, geoms: pd.DataFrame, indicator: str, *, lang
     """
     shapes = geoms if "polygon" in geoms else unit_shapes(geoms)
     df = shapes.merge(stats, on="unit_id", how="left")
-    colours, legend = color_scale(df[indicator], indicator, target)
+    colours, legend = color_scale(shown_values(df, indicator), indicator, target)
     sel = (df["unit_id"] == selected).to_numpy()
     name = df["name_zh"].astype("string").fillna(df["unit_id"])
     lines = [(t(indicator, lang), indicator)] + [
@@ -289,32 +318,46 @@ def choropleth(stats: pd.DataFrame, geoms: pd.DataFrame, indicator: str, *, lang
         layers.append(pdk.Layer("PolygonLayer", data=data.loc[sel, ["polygon"]], id="selected",
                                 get_polygon="polygon", filled=False, stroked=True, get_line_color=[255, 255, 255],
                                 get_line_width=1, line_width_min_pixels=4, pickable=False))
+    view = view_for_bbox(shapes_bbox(shapes), width_px=width_px, height_px=height_px)
     if len(stats) <= LABEL_MAX and {"lon", "lat"} <= set(stats):
-        layers.append(_label_layer(stats, indicator))
+        layers.append(_label_layer(stats, indicator, view.zoom))
     if stations is not None and len(stations):
         layers.append(station_layer(stations, lang))
-    deck = _deck(layers, view_for_bbox(shapes_bbox(shapes), width_px=width_px, height_px=height_px),
-                 _tooltip("{tip}"), tile_url)
+    deck = _deck(layers, view, _tooltip("{tip}"), tile_url)
     return deck, legend
 
 
-def _label_layer(stats: pd.DataFrame, indicator: str) -> pdk.Layer:
+def _merc_px(lon: np.ndarray, lat: np.ndarray, zoom: float) -> tuple[np.ndarray, np.ndarray]:
+    """Web-Mercator pixel coordinates at ``zoom`` (512-pixel world, as deck.gl)."""
+    world = 512 * 2 ** zoom
+    y = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) / (2 * np.pi)
+    return np.asarray(lon) / 360 * world, -y * world
+
+
+def _label_layer(stats: pd.DataFrame, indicator: str, zoom: float, size_px: int = 14) -> pdk.Layer:
     """Names and values at the units' label points, readable from across a room.
 
-    pydeck turns plain string arguments into JS expressions; quoted ones ("'pixels'") stay strings.
+    Labels that would overlap at the initial zoom are left out, larger units first (the tooltip
+    still names every unit). pydeck turns plain string arguments into JS expressions; quoted
+    ones ("'pixels'") stay strings.
     """
-    ok = stats["lon"].notna() & stats["lat"].notna()
-    df = stats[ok]
-    data = pd.DataFrame({"lon": df["lon"].round(5), "lat": df["lat"].round(5),
-                         "priority": df["area_km2"].fillna(0).round(1) if "area_km2" in df else 0,
-                         "label": [f"{n}\n{format_value(v, indicator)}" for n, v in zip(df["name_zh"], df[indicator],
-                                                                                     strict=True)]})
+    df = stats[stats["lon"].notna() & stats["lat"].notna()]
+    df = df.sort_values("area_km2", ascending=False, kind="stable") if "area_km2" in df else df
+    text = [f"{n}\n{format_value(v, indicator)}" for n, v in zip(df["name_zh"], df[indicator], strict=True)]
+    px, py = _merc_px(df["lon"].to_numpy(float), df["lat"].to_numpy(float), zoom)
+    kept, boxes = [], []
+    for i, label in enumerate(text):
+        half_w = max(len(line) for line in label.split("\n")) * size_px / 2 + 2
+        box = (px[i] - half_w, py[i] - size_px - 2, px[i] + half_w, py[i] + size_px + 2)
+        if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes):
+            boxes.append(box)
+            kept.append(i)
+    data = pd.DataFrame({"lon": df["lon"].to_numpy()[kept].round(5), "lat": df["lat"].to_numpy()[kept].round(5),
+                         "label": [text[i] for i in kept]})
     return pdk.Layer("TextLayer", data=data, id="labels", get_position=["lon", "lat"], get_text="label",
-                     get_size=14, size_units="'pixels'", get_color=[255, 255, 255, 240], character_set="'auto'",
+                     get_size=size_px, size_units="'pixels'", get_color=[255, 255, 255, 240], character_set="'auto'",
                      font_settings={"sdf": True}, outline_width=3, outline_color=[10, 14, 26, 255],
-                     get_text_anchor="'middle'", get_alignment_baseline="'center'", pickable=False,
-                     # labels that would overlap are hidden, the larger unit's label wins
-                     extensions=[{"@@type": "CollisionFilterExtension"}], get_collision_priority="priority")
+                     get_text_anchor="'middle'", get_alignment_baseline="'center'", pickable=False)
 
 
 def station_layer(stations: pd.DataFrame, lang: str = "zh") -> pdk.Layer:
@@ -363,10 +406,10 @@ def case_layer(points: pd.DataFrame, *, lang: str = "zh", category_names: dict |
     data = pd.DataFrame({
         "lon": points["lon"].round(5), "lat": points["lat"].round(5),
         "tip": (_text(points["case_id"]) + " · " + when + "\n" + cat + " · " + status + "\n"
-                + _text(points["description"])),
+                + _text(points["description"], 120)),
     })
-    return pdk.Layer("ScatterplotLayer", data=data, id=LAYER_CASES, get_position=["lon", "lat"], get_radius=25,
-                     radius_min_pixels=2.5, radius_max_pixels=7, get_fill_color=[76, 201, 240, 230],
+    return pdk.Layer("ScatterplotLayer", data=data, id=LAYER_CASES, get_position=["lon", "lat"], get_radius=15,
+                     radius_min_pixels=2, radius_max_pixels=6, get_fill_color=[76, 201, 240, 230],
                      stroked=True, get_line_color=[11, 18, 32, 255], line_width_min_pixels=1, pickable=True)
 
 
@@ -406,6 +449,8 @@ def heat_deck(bins: pd.DataFrame, *, cell_m: float, vmax: float, bbox=None, outl
     if repeats is not None and len(repeats):
         layers.append(repeat_layer(repeats, lang=lang, category_names=category_names, unit_names=unit_names))
     if points is not None and len(points):
+        if len(points) > POINTS_MAX:
+            raise ValueError(f"{len(points):,} case points: draw squares above {POINTS_MAX:,}")
         layers.append(case_layer(points, lang=lang, category_names=category_names))
     if bbox is None and len(bins):
         bbox = (bins["lon"].min(), bins["lat"].min(), bins["lon"].max(), bins["lat"].max())
@@ -419,7 +464,8 @@ def hot_spot_deck(spots: pd.DataFrame, *, cell_m: float, bbox=None, outline: pd.
     colour = {"hot": HOT, "cold": COLD}
     fill = [[*(EMERGING if tr == "emerging hot" else colour[lb]), 225]
             for lb, tr in zip(sig["label"], sig["trend"], strict=True)]
-    label = {"hot": ("热点", "hot spot"), "cold": ("冷点", "cold spot"), "emerging hot": ("新出现热点", "emerging hot spot")}
+    label = {"hot": ("热点", "hot spot"), "cold": ("冷点", "cold spot"),
+             "emerging hot": ("新出现热点", "emerging hot spot")}
     i = 0 if lang == "zh" else 1
     tip = [f"{label['emerging hot' if tr == 'emerging hot' else lb][i]}\n{t('cases', lang)}: {int(n):,}"
            f"\nGi* z = {z:.2f} · q = {q:.3g}"
@@ -450,7 +496,7 @@ def density_legend_html(vmax: float, cell_m: float, *, lang: str = "zh") -> str:
              f"Cases per {cell_m:,.0f} m square (square-root scale, the same for every frame)")
     return (f'<div style="font-size:15px;line-height:1.35;max-width:560px;margin:2px 0 6px 0">'
             f'<div style="font-weight:600">{html.escape(title)}</div>'
-            f'<div style="height:14px;border-radius:3px;margin:4px 0;background:linear-gradient(to right, {grad})"></div>'
+            f'<div style="{_BAR}background:linear-gradient(to right, {grad})"></div>'
             f'<div style="position:relative;height:20px">{ticks}</div></div>')
 
 
@@ -521,10 +567,10 @@ def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, 
         layers.append(pdk.Layer("ScatterplotLayer", data=p, id="reach", get_position=["lon", "lat"], get_radius=reach_m,
                                 filled=True, get_fill_color=[76, 201, 240, 50], stroked=True,
                                 get_line_color=[76, 201, 240, 255], line_width_min_pixels=2, pickable=False))
-        layers.append(pdk.Layer("ScatterplotLayer", data=p, id="proposals", get_position=["lon", "lat"], get_radius=90,
-                                radius_min_pixels=6, get_fill_color=[76, 201, 240, 255], stroked=True,
+        layers.append(pdk.Layer("ScatterplotLayer", data=p, id="proposals", get_position=["lon", "lat"], get_radius=9,
+                                radius_units="'pixels'", get_fill_color=[76, 201, 240, 255], stroked=True,
                                 get_line_color=[255, 255, 255, 255], line_width_min_pixels=2, pickable=True))
-        layers.append(_labels(p, "proposal_labels", [76, 201, 240, 255], offset=[0, -18]))
+        layers.append(_labels(p, "proposal_labels", [76, 201, 240, 255], offset=[0, -22]))
     if len(stations):
         layers.append(_coverage_stations(stations, lang))
     legend = [(rgb, label) for _, _, rgb, label in classes] + [
@@ -560,7 +606,7 @@ def _coverage_stations(stations: pd.DataFrame, lang: str) -> pdk.Layer:
                  for e, lv in zip(edited, stations["level"], strict=True)],
     })
     return pdk.Layer("ScatterplotLayer", data=data, id=LAYER_STATIONS, get_position=["lon", "lat"],
-                     get_radius="radius", radius_units="pixels", get_fill_color="fill", pickable=True,
+                     get_radius="radius", radius_units="'pixels'", get_fill_color="fill", pickable=True,
                      stroked=True, get_line_color="line", line_width_min_pixels=1.5)
 
 

@@ -143,7 +143,7 @@ def grids(db: Database, community_ids: list[str] | tuple[str, ...], *,
 def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, str]:
     sc, params = scope_clause("town_id", scope)
     df = db.execute(f"SELECT unit_id, name_zh FROM units WHERE {sc}", params)
-    return dict(zip(df["unit_id"], df["name_zh"]))
+    return dict(zip(df["unit_id"], df["name_zh"], strict=True))
 
 
 def categories(db: Database) -> pd.DataFrame:
@@ -225,6 +225,17 @@ def trend(db: Database, f: Filters, period: str, at: datetime, split: str | None
     df = db.execute(f"SELECT date_trunc('{unit}', reported_at) AS period{split_sql}, {INDICATOR_SQL} "
                     f"FROM cases WHERE {clause} GROUP BY {group} ORDER BY {group}", {**params, "as_of": at})
     return _rates(df)
+
+
+def collected_by_period(db: Database, f: Filters, period: str) -> pd.DataFrame:
+    """Cases collected per period (by reported day): ``period``, ``collected``.
+
+    For charts that show only the count: ``trend`` computes every indicator, and its medians
+    are most of its cost (13 months at 10 M cases: 0.1 s here against 0.5 s).
+    """
+    clause, params = where(f)
+    return db.execute(f"SELECT date_trunc('{PERIODS[period]}', reported_at) AS period, count(*) AS collected "
+                      f"FROM cases WHERE {clause} GROUP BY 1 ORDER BY 1", params)
 
 
 def backlog(db: Database, f: Filters, period: str) -> pd.DataFrame:
@@ -796,7 +807,7 @@ def bench_pick(db: Database) -> dict[str, str | None]:
 
 
 def bench_floor_overview(db: Database, f: Filters, at: datetime, trend_start: date) -> pd.DataFrame:
-    """Overview in one statement: indicators now and before, per month since ``trend_start``, per town now.
+    """Overview in one statement: indicators now and before, collected per month since ``trend_start``, per town.
 
     ``part`` is now | before | month | town. (UNION ALL of four aggregates beat one scan with
     GROUPING SETS, whose holistic quantiles cost 1.6× more at 10 M cases.)
@@ -808,7 +819,7 @@ def bench_floor_overview(db: Database, f: Filters, at: datetime, trend_start: da
         FROM cases WHERE {clause} AND reported_at >= $now
         UNION ALL SELECT 'before', NULL, NULL, {INDICATOR_SQL}
         FROM cases WHERE {clause} AND reported_at >= $before AND reported_at < $now
-        UNION ALL SELECT 'month', date_trunc('month', reported_at), NULL, {INDICATOR_SQL}
+        UNION ALL SELECT 'month', date_trunc('month', reported_at), NULL, count(*), {', '.join(['NULL'] * 9)}
         FROM cases WHERE {clause} AND reported_at >= $trend GROUP BY 2
         UNION ALL SELECT 'town', NULL, town_id, {INDICATOR_SQL}
         FROM cases WHERE {clause} AND reported_at >= $now GROUP BY 3""",

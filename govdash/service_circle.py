@@ -117,11 +117,12 @@ def report(timed: pd.DataFrame, threshold: float, towns: pd.DataFrame) -> dict:
 # --- load, gaps and the station directory ---
 
 def load(timed: pd.DataFrame, stations: pd.DataFrame, function: str | None = None, *,
-         factor: float = 2.0) -> pd.DataFrame:
+         towns: pd.DataFrame | None = None, factor: float = 2.0) -> pd.DataFrame:
     """Residents whose nearest counted station each station is; ``flagged`` above ``factor`` × the median.
 
     Only stations offering ``function`` count (and share the median). ``timed`` must come from
     :func:`walk` on the same ``stations``, over the whole district so border cells are not lost.
+    With ``towns`` (unit_id, name_zh) a ``town`` name column is added.
     """
     mask = offers(stations, function)
     keep = np.arange(len(stations)) if mask is None else np.flatnonzero(mask)
@@ -131,7 +132,10 @@ def load(timed: pd.DataFrame, stations: pd.DataFrame, function: str | None = Non
     sub = np.where(nearest >= 0, position[np.maximum(nearest, 0)], -1)
     table = cov.station_load(sub, timed["residents"], len(keep), factor=factor)
     cols = [c for c in ("station_id", "name_zh", "level", "town_id", "lon", "lat", "scenario") if c in stations]
-    return pd.concat([stations.iloc[keep][cols].reset_index(drop=True), table.reset_index(drop=True)], axis=1)
+    out = pd.concat([stations.iloc[keep][cols].reset_index(drop=True), table.reset_index(drop=True)], axis=1)
+    if towns is not None:
+        out.insert(1, "town", out["town_id"].map(dict(zip(towns["unit_id"], towns["name_zh"], strict=True))))
+    return out
 
 
 def gap_table(timed: pd.DataFrame, threshold: float, towns: pd.DataFrame, *, top: int = GAP_ROWS,

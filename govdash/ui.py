@@ -425,7 +425,7 @@ def _oidc_sign_in(lg: str) -> None:
     """Single sign-on through st.login; the role and towns come from the account of the same name (e-mail)."""
     from govdash import accounts
     user = getattr(st, "user", None)
-    if user is not None and user.is_logged_in:
+    if user is not None and getattr(user, "is_logged_in", False):  # the attribute is missing until configured
         name = str(user.get("email") or user.get("sub") or "")
         r = accounts.sso_account(_accounts_file(), name)
         if r.ok:

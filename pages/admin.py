@@ -16,6 +16,7 @@ PAST_COLUMNS = ["import_id", "kind", "status", "file_name", "rows_read", "insert
                 "quarantined", "warnings", "started_at", "user_name", "undone_at"]
 SHOWN = 1000  # report rows on screen; the download has them all
 
+ui.require("import")  # admins only, even when run without the navigation
 lang = ui.lang()
 db = ui.database()
 ui.header("page_admin", db)
@@ -26,7 +27,8 @@ user = who.user if who is not None and who.user != "-" else None
 kind = st.radio(t("adm_import_kind", lang), importer.KINDS, format_func=lambda k: t(f"adm_kind_{k}", lang),
                 horizontal=True, key="adm_kind")
 upload = st.file_uploader(t("adm_import_file", lang), type=list(importer.UPLOAD_TYPES),
-                          help=t("adm_import_file_help", lang), key="adm_file")
+                          help=t("adm_import_file_help", lang), key="adm_file",
+                          max_upload_size=ui.conf().max_upload_mb)
 c1, c2, c3 = st.columns(3)
 named = {"auto": t("adm_mapping_auto", lang), "upload": t("adm_mapping_upload", lang)}
 mapping_choice = c1.selectbox(t("adm_mapping", lang), ["auto", *importer.builtin(kind), "upload"],
@@ -49,6 +51,8 @@ dry_run = st.checkbox(t("adm_dry_run", lang), key="adm_dry_run")
 if st.button(t("adm_run_import", lang), type="primary", key="adm_run"):
     if upload is None or (mapping_choice == "upload" and toml is None):
         st.warning(t("adm_need_file", lang))
+    elif upload.size > ui.conf().max_upload_mb * 2**20:  # refused on its size alone, before it is parsed
+        st.error(t("too_large", lang).format(size=upload.size / 2**20, limit=ui.conf().max_upload_mb))
     else:
         bar = st.progress(0.0)
         options = dict(crs=epsg if crs_choice == "epsg" else None if crs_choice == "file" else crs_choice,
@@ -64,6 +68,7 @@ if st.button(t("adm_run_import", lang), type="primary", key="adm_run"):
             st.error(t("adm_import_failed", lang) + str(exc))
         else:
             if st.session_state["adm_report"].status == "loaded":
+                ui.audit("import", st.session_state["adm_report"].summary())
                 st.cache_data.clear()  # every page sees the new data at once (their keys change too)
 
 rep = st.session_state.get("adm_report")
@@ -111,6 +116,7 @@ else:
                 u1.error(str(exc))
             else:
                 st.session_state["adm_undone"] = t("adm_undo_done", lang).format(id=pick, **done)
+                ui.audit("import", f"undo {pick}: {done}")
                 st.cache_data.clear()
                 st.rerun()
     held = past.loc[past["quarantined"].fillna(0) > 0, "import_id"].tolist()

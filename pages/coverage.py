@@ -50,7 +50,7 @@ area = sc.in_area(timed, f.towns)
 rep = sc.report(area, threshold, towns)
 before = sc.district(sc.in_area(sc.walk(cells, base, function=function, graph=graph), f.towns), threshold) \
     if edits else None
-load = sc.load(timed, stations, function)
+load = sc.load(timed, stations, function, towns=towns)
 
 # --- map, headline figures and tables ---
 gap_rows, gap_rank = sc.gap_table(area, threshold, towns)
@@ -180,7 +180,7 @@ with tabs[2]:
                    t("siting_greedy", lang).format(bound=gained / sc.GREEDY_BOUND))
         st.markdown(f"{t('coverage_after', lang)} **{pct((rep['covered'] + gained) / rep['residents'])}** "
                     f"(+{gained:,.0f})")
-        table(proposals.rename(columns={"rank": "k_new"}), ["k_new", "gain", "cumulative", "lon", "lat"],
+        table(proposals.rename(columns={"rank": "site_no"}), ["site_no", "gain", "cumulative", "lon", "lat"],
               gain=number(t("gain", lang), format="localized"),
               cumulative=number(t("cumulative", lang), format="localized"),
               lon=number(t("lon", lang), format="%.5f"),
@@ -195,7 +195,7 @@ with tabs[3]:
     median = float(load["residents"].median()) if len(load) else 0.0
     st.caption(t("load_note", lang).format(median=median, n=int(shown["flagged"].sum())))
     table(shown.rename(columns={"name_zh": "name", "residents": "served"}),
-          ["name", "served", "ratio_to_median", "flagged"],
+          ["name", "town", "served", "ratio_to_median", "flagged"],
           served=number(t("served", lang), format="localized"),
           ratio_to_median=number(t("ratio_to_median", lang), format="%.2f"), height=420)
 

@@ -26,7 +26,8 @@ for row in (keys[:4], keys[4:]):
 left, right = st.columns([3, 2])
 with left:
     st.subheader(f"{t('resolution_rate', lang)} · {t('collected', lang)}")
-    monthly = ui.cached("trend", f.with_(start=min(f.start, f.end.replace(day=1).replace(year=f.end.year - 1))), "month", at)
+    monthly = ui.cached("collected_by_period",
+                        f.with_(start=min(f.start, f.end.replace(day=1).replace(year=f.end.year - 1))), "month")
     if monthly.empty:
         st.info(t("no_data", lang))
     else:

@@ -21,7 +21,8 @@ b1, b2, _ = st.columns([1, 1.4, 3])
 month = b1.selectbox(t("briefing", lang) + " · " + t("month", lang), month_opts, key="brief_month")
 if ui.can("export") and ui.scope() is None:  # the briefing is district-wide: not for area-limited accounts
     b2.download_button(t("download_briefing", lang),
-                       data=ui.audited(lambda: briefing.build(db, month, lang=lang).encode("utf-8"), f"briefing {month}"),
+                       data=ui.audited(lambda: briefing.build(db, month, lang=lang).encode("utf-8"),
+                                       f"briefing {month}"),
                        file_name=f"briefing_{month}_{lang}.html", mime="text/html", icon=":material/download:",
                        on_click="ignore", key="brief_download")
 

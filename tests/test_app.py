@@ -17,9 +17,9 @@ def _navigation_mode(monkeypatch):
     """Run app.py around every page, as the server does once ``st.navigation`` has been called.
 
     With a ``pages/`` folder next to app.py, Streamlit starts every process in its legacy
-    multipage mode and AppTest resets to it before each run, so ``switch_page`` would execute
-    the page file alone, without app.py's sidebar (see tests/browser: the same happens in
-    the real server on a deep link before anyone opened "/").
+    multipage mode and AppTest resets to it before each run, so ``switch_page`` would first
+    execute the page file alone (ui.lang() then leaves that mode and reruns through app.py;
+    tests/browser covers that path on a fresh server). This keeps each run a single pass.
     """
     from streamlit.runtime import pages_manager
     original = pages_manager.PagesManager.__init__

@@ -150,7 +150,7 @@ def test_every_page_shows_only_the_accounts_town(local, app_page, town_names, st
     blob = _rendered(at)
     for name in station_names:
         blob = blob.replace(name.encode(), b"").replace(json.dumps(name)[1:-1].encode(), b"")
-    assert _mentions(blob, town_names[LUJIAZUI]) or app_page.url_path in ("imports", "trends", "lifecycle",
+    assert _mentions(blob, town_names[LUJIAZUI]) or app_page.url_path in ("admin", "trends", "lifecycle",
                                                                             "overview", "wall")
     leaks = [name for uid, name in town_names.items() if uid != LUJIAZUI and _mentions(blob, name)]
     assert not leaks, f"{app_page.url_path} shows {leaks}"
@@ -190,7 +190,7 @@ def test_case_export_holds_only_the_accounts_cases(local, monkeypatch):
 def test_viewer_has_no_case_page_no_exports_and_no_personal_data(local):
     at = _signed_in(Principal("vic", "viewer", (LUJIAZUI,)))
     _ok(at)
-    with pytest.raises(Exception):  # not in the viewer's navigation
+    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in a viewer's navigation
         at.switch_page("pages/cases.py").run()
     at = _signed_in(Principal("vic", "viewer", (LUJIAZUI,)))
     at.switch_page("pages/trends.py").run()
@@ -212,21 +212,32 @@ def test_case_points_on_the_heatmap_are_masked_for_viewers(local, role, masked):
 
 def test_admin_only_pages(local):
     at = _signed_in(Principal("li", "analyst"))
-    with pytest.raises(Exception):
-        at.switch_page("pages/imports.py").run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/admin.py").run()
     at = _signed_in(Principal("ada", "admin"))
-    at.switch_page("pages/imports.py").run()
+    at.switch_page("pages/admin.py").run()
     _ok(at)
-    assert at.title[0].value == t("page_import", "zh")
+    assert at.title[0].value == t("page_admin", "zh")
 
 
-def test_an_import_page_run_by_a_viewer_stops(local):
+def test_the_admin_page_run_by_a_viewer_stops(local):
     """Even run directly (not through the navigation), a page checks the role itself."""
-    from streamlit.testing.v1 import AppTest
-
     from conftest import ROOT
-    at = AppTest.from_file(str(ROOT / "pages" / "imports.py"), default_timeout=60)
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=60)
     at.session_state["principal"] = Principal("vic", "viewer")
     at.run()
     assert at.error and at.error[0].value == t("no_right", "zh")
     assert not at.get("file_uploader")
+
+
+def test_oidc_without_configuration_says_so(app_env, tmp_path, monkeypatch):
+    """GOVDASH_AUTH=oidc without an [auth] section in secrets.toml: a plain message, never a traceback."""
+    monkeypatch.setenv("GOVDASH_AUTH", "oidc")
+    monkeypatch.setenv("GOVDASH_ACCOUNTS_DB", str(tmp_path / "a.duckdb"))
+    at = _signed_in(None)
+    _ok(at)
+    assert "filters" not in at.session_state
+    at.button[0].click().run()
+    _ok(at)
+    assert at.error and t("oidc_not_configured", "zh") in at.error[0].value

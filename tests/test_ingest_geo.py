@@ -330,3 +330,11 @@ def test_sniff_tells_formats_by_content():
     assert sniff(open_source(b"SQLite format 3\x00" + b"\x00" * 100, name="x.bin")) == "gpkg"
     assert sniff(open_source(b"id,name\n1,x\n", name="x.geojson")) == "geojson"
     assert sniff(open_source(b"id,name\n1,x\n", name="x.csv")) == "table"
+
+
+def test_unmapped_fields_keep_their_values_on_update(db):
+    ingest_geo.import_units(db, DISTRICT, name="d.geojson")
+    again = geojson(feature({"id": "C1", "name": "一村新名", "level": "community", "parent": "T1"}, C1))
+    rep = ingest_geo.import_units(db, again, name="english-levels.geojson")
+    assert rep.updated == 1
+    assert units(db).loc["C1", ["name_zh", "kind"]].tolist() == ["一村新名", "村"]  # kind not in the file: kept

@@ -103,8 +103,7 @@ def wait_for_app(pg, timeout_s: float = 90.0) -> None:
 def server(demo_db, tmp_path_factory, browser):
     """The app served on a free port with the session's demo database; stopped at the end."""
     s = Server(demo_db, tmp_path_factory.mktemp("streamlit") / "server.log")
-    # open "/" once (this also warms the caches): until some script run has called st.navigation,
-    # Streamlit treats the pages/ folder as a legacy multipage app (see test_deep_link_on_a_fresh_server)
+    # open "/" once: warms the caches so the first page test measures the page, not the start-up
     context = browser.new_context(viewport=VIEWPORT)
     try:
         pg = context.new_page()
@@ -148,6 +147,7 @@ def page(browser):
     Requests to other hosts are recorded and aborted: the app must work offline.
     """
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", service_workers="block")
+    context.set_default_timeout(30_000)  # a frozen tab fails the test instead of stalling the suite
     pg = context.new_page()
     pg.requests = []
     pg.on("request", lambda r: pg.requests.append(r.url))

@@ -1,0 +1,157 @@
+"""Local accounts: password hashes, lockout, disabling, the audit log, and the account command line."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+
+import pytest
+
+from govdash import accounts, cli
+from govdash.accounts import AccountError
+
+T0 = datetime(2026, 3, 1, 9, 0)
+PW = "correct horse"
+
+
+@pytest.fixture
+def file(tmp_path) -> str:
+    f = str(tmp_path / "accounts.duckdb")
+    accounts.add(f, "li", PW, "analyst", ["310115005"], at=T0)
+    return f
+
+
+# --- hashes ---
+
+def test_hash_is_salted_scrypt_with_its_parameters():
+    a, b = accounts.hash_password(PW), accounts.hash_password(PW)
+    assert a != b  # a fresh 16-byte salt each time
+    kind, n, r, p, salt, digest = a.split("$")
+    assert (kind, n, r, p) == ("scrypt", "16384", "8", "1")
+    assert len(accounts.base64.b64decode(salt)) == 16 and len(accounts.base64.b64decode(digest)) == 32
+    assert accounts.verify_password(PW, a) and accounts.verify_password(PW, b)
+    assert not accounts.verify_password(PW + " ", a)
+
+
+def test_known_hash_with_a_fixed_salt():
+    h = accounts.hash_password("pässwörd", salt=bytes(range(16)))
+    assert h == accounts.hash_password("pässwörd", salt=bytes(range(16)))
+    assert h.startswith("scrypt$16384$8$1$AAECAwQFBgcICQoLDA0ODw==$")
+
+
+@pytest.mark.parametrize("stored", [None, "", "md5$x", "scrypt$16384$8$1$!!$!!", "scrypt$a$b$c$d$e", "plain"])
+def test_malformed_stored_hashes_never_match(stored):
+    assert not accounts.verify_password(PW, stored)
+
+
+# --- sign-in, lockout, disable ---
+
+def test_sign_in_gives_role_and_towns(file):
+    r = accounts.sign_in(file, "li", PW, at=T0)
+    assert (r.ok, r.role, r.towns) == (True, "analyst", ("310115005",))
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(file):
+    assert accounts.sign_in(file, "nobody", PW, at=T0).reason == "invalid"
+    assert accounts.sign_in(file, "li", "wrong", at=T0).reason == "invalid"
+
+
+def test_five_failures_lock_for_15_minutes(file):
+    for i in range(accounts.MAX_FAILURES - 1):
+        assert accounts.sign_in(file, "li", "wrong", at=T0 + timedelta(seconds=i)).reason == "invalid"
+    fifth = accounts.sign_in(file, "li", "wrong", at=T0 + timedelta(seconds=10))
+    assert fifth.reason == "locked" and fifth.locked_until == T0 + timedelta(seconds=10, minutes=15)
+    assert accounts.sign_in(file, "li", PW, at=T0 + timedelta(minutes=15)).reason == "locked"  # even the right one
+    assert accounts.sign_in(file, "li", PW, at=T0 + timedelta(minutes=15, seconds=11)).ok
+
+
+def test_a_success_resets_the_failure_count(file):
+    for _ in range(accounts.MAX_FAILURES - 1):
+        accounts.sign_in(file, "li", "wrong", at=T0)
+    assert accounts.sign_in(file, "li", PW, at=T0).ok
+    for _ in range(accounts.MAX_FAILURES - 1):
+        accounts.sign_in(file, "li", "wrong", at=T0)
+    assert accounts.sign_in(file, "li", PW, at=T0).ok
+
+
+def test_new_password_lifts_a_lockout(file):
+    for _ in range(accounts.MAX_FAILURES):
+        accounts.sign_in(file, "li", "wrong", at=T0)
+    accounts.set_password(file, "li", "another horse", at=T0)
+    assert accounts.sign_in(file, "li", "another horse", at=T0).ok
+    assert not accounts.sign_in(file, "li", PW, at=T0).ok
+
+
+def test_disabled_account_cannot_sign_in(file):
+    accounts.set_disabled(file, "li")
+    assert accounts.sign_in(file, "li", PW, at=T0).reason == "invalid"
+    accounts.set_disabled(file, "li", False)
+    assert accounts.sign_in(file, "li", PW, at=T0).ok
+
+
+def test_sso_account_has_no_password(file):
+    accounts.add(file, "wang@gov.example", None, "viewer")
+    assert not accounts.sign_in(file, "wang@gov.example", "", at=T0).ok
+    r = accounts.sso_account(file, "wang@gov.example")
+    assert (r.ok, r.role, r.towns) == (True, "viewer", ())
+    assert not accounts.sso_account(file, "stranger@gov.example").ok
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda f: accounts.add(f, "li", PW, "viewer"), "exists"),
+    (lambda f: accounts.add(f, "x", PW, "root"), "role"),
+    (lambda f: accounts.add(f, "x", "short", "viewer"), "8 characters"),
+    (lambda f: accounts.add(f, "a b", PW, "viewer"), "username"),
+    (lambda f: accounts.set_password(f, "nobody", PW), "no account"),
+])
+def test_account_errors_are_plain(file, call, message):
+    with pytest.raises(AccountError, match=message):
+        call(file)
+
+
+def test_audit_log_records_sign_ins_and_exports(file):
+    accounts.sign_in(file, "li", PW, at=T0 + timedelta(minutes=1))
+    accounts.sign_in(file, "li", "wrong", at=T0 + timedelta(minutes=2))
+    accounts.audit(file, "li", "export", "cases_2026.csv, 12 rows", at=T0 + timedelta(minutes=3))
+    log = accounts.audit_log(file)
+    assert log[["username", "action", "detail"]].values.tolist()[:3] == [
+        ["li", "export", "cases_2026.csv, 12 rows"], ["li", "sign_in_failed", "wrong password"],
+        ["li", "sign_in", "local"]]
+    with pytest.raises(ValueError):
+        accounts.audit(file, "li", "format_disk")
+
+
+def test_list_never_shows_hashes(file):
+    listed = accounts.list_accounts(file)
+    assert "password" not in listed.columns and listed["username"].tolist() == ["li"]
+
+
+def test_default_file_lies_beside_the_database(monkeypatch, tmp_path):
+    monkeypatch.setenv("GOVDASH_DB", str(tmp_path / "x" / "govdash.duckdb"))
+    monkeypatch.delenv("GOVDASH_ACCOUNTS_DB", raising=False)
+    assert accounts.path() == str(tmp_path / "x" / "accounts.duckdb")
+
+
+# --- command line ---
+
+def test_cli_add_list_disable_passwd(tmp_path, monkeypatch, capsys, demo_db):
+    monkeypatch.setenv("GOVDASH_DB", demo_db)
+    f = str(tmp_path / "a.duckdb")
+    monkeypatch.setattr("sys.stdin", io.StringIO(PW + "\n"))
+    assert cli.main(["account", "--accounts-db", f, "add", "zhang", "--role", "viewer", "--towns", "陆家嘴街道",
+                     "--password-stdin"]) == 0
+    assert cli.main(["account", "--accounts-db", f, "list"]) == 0
+    out = capsys.readouterr().out
+    assert "zhang" in out and "310115005" in out and "scrypt" not in out
+    assert cli.main(["account", "--accounts-db", f, "disable", "zhang"]) == 0
+    assert not accounts.sign_in(f, "zhang", PW).ok
+    assert cli.main(["account", "--accounts-db", f, "enable", "zhang"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("new password 2\n"))
+    assert cli.main(["account", "--accounts-db", f, "passwd", "zhang", "--password-stdin"]) == 0
+    assert accounts.sign_in(f, "zhang", "new password 2").ok
+    monkeypatch.setattr("sys.stdin", io.StringIO(PW + "\n"))
+    assert cli.main(["account", "--accounts-db", f, "add", "x", "--role", "viewer", "--towns", "火星街道",
+                     "--password-stdin"]) == 2
+    assert "unknown street/town" in capsys.readouterr().err
+    assert cli.main(["account", "--accounts-db", f, "audit"]) == 0
+    assert "disable zhang" in capsys.readouterr().out
