@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ from govdash.mapping import Mapping, MappingError, apply_mapping, detect_mapping
 from govdash.readers import Table, ValidationError, open_source, read_table
 
 __all__ = ["ImportReport", "ValidationError", "MappingError", "import_cases", "list_imports", "undo_import",
-           "check_rows", "assign_units", "run_import"]
+           "check_rows", "assign_units"]
 
 DEFAULT_BBOX = (121.42, 30.82, 122.02, 31.45)  # Pudong, WGS-84 degrees: used when the DB has no units
 BBOX_MARGIN = 0.01        # degrees (~1 km) around the units' extent still counted as in the district
@@ -450,9 +449,12 @@ def undo_import(db_path: str | os.PathLike, import_id: str, *, user: str | None 
     Refused (ValidationError) while a later, still-loaded import changed the same cases: undo that first.
     """
     with writer(db_path) as con:
-        status = queries.import_status(con, import_id)
-        if status is None:
+        found = queries.import_kind(con, import_id)
+        if found is None:
             raise ValidationError(f"no import {import_id!r}")
+        kind, status = found
+        if kind != "cases":  # stations and units imports are undone by ingest_geo.undo_file
+            raise ValidationError(f"import {import_id} is a {kind} import")
         if status != "loaded":
             raise ValidationError(f"import {import_id} is already {status}")
         later = queries.import_blockers(con, import_id)
@@ -466,37 +468,6 @@ def undo_import(db_path: str | os.PathLike, import_id: str, *, user: str | None 
             con.execute("ROLLBACK")
             raise
     return out
-
-
-def run_import(args) -> int:
-    """CLI body of ``python -m govdash import cases FILE`` (argparse namespace: kind, file, db, mapping,
-    crs, encoding, on_error, dry_run, user); prints the report, returns the exit code."""
-    if getattr(args, "kind", "cases") != "cases":
-        print(f"importing {args.kind} is not implemented yet", file=sys.stderr)
-        return 2
-
-    def bar(frac: float, text: str) -> None:
-        filled = int(frac * 30)
-        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {frac:4.0%} {text:<20}", end="", file=sys.stderr, flush=True)
-
-    try:
-        rep = import_cases(args.db or settings.load().db, args.file, mapping=args.mapping, crs=args.crs,
-                           encoding=args.encoding, on_error=args.on_error or "reject", dry_run=args.dry_run,
-                           user=getattr(args, "user", None) or os.environ.get("USER"), progress=bar)
-    except ValidationError as exc:
-        print(f"\nerror: {exc}", file=sys.stderr)
-        return 2
-    print(file=sys.stderr)
-    print(rep.summary())
-    for note in rep.notes:
-        print(f"note: {note}")
-    for title, df in (("errors", rep.errors), ("warnings", rep.warnings)):
-        if len(df):
-            print(f"{title} (first 20 of {len(df)}):")
-            print(df.head(20).to_string(index=False, max_colwidth=60))
-    if rep.quarantine_csv:
-        print(f"quarantined rows: {rep.quarantine_csv}")
-    return 0 if rep.status in {"loaded", "dry_run"} else 1
 
 
 # --- live imports beside readers ---

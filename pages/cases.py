@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from govdash import ui
+from govdash import charts, lifecycle, ui
 from govdash.i18n import t
 
 PAGE_SIZE = 100
+PERSON = ("complainant_name", "complainant_phone", "address")
 ui.require("cases")
 lang = ui.lang()
 db = ui.database()
@@ -18,8 +19,7 @@ total = queries.case_count(db, f)
 pages = max(1, -(-total // PAGE_SIZE))
 c1, c2, c3 = st.columns([1, 1, 2])
 page_no = c1.number_input(t("page", lang), min_value=1, max_value=pages, value=1, step=1)
-order = c2.selectbox("排序 Order", list(queries.ORDERS), format_func=lambda o: {
-    "newest": "最新 newest", "oldest": "最早 oldest", "overdue": "时限 deadline"}[o])
+order = c2.selectbox(t("order", lang), list(queries.ORDERS), format_func=lambda o: t(f"order_{o}", lang))
 c3.metric(t("cases", lang), f"{total:,}")
 rows = ui.masked(queries.cases_page(db, f, offset=(page_no - 1) * PAGE_SIZE, limit=PAGE_SIZE, order=order))
 if rows.empty:
@@ -32,12 +32,20 @@ else:
                        status=rows["status"].map(lambda c: t(c, lang)))
     shown = ["case_id", "reported_at", "town", "community", "category", "channel", "status", "resolved",
              "deadline_at", "closed_at", "description"]
-    event = st.dataframe(view[shown], hide_index=True, width="stretch", height=520,
+    when = st.column_config.DatetimeColumn
+    labels = {c: t(c, lang) for c in shown} | {c: when(t(c, lang), format="YYYY-MM-DD HH:mm")
+                                               for c in ("reported_at", "deadline_at", "closed_at")}
+    event = st.dataframe(view[shown], hide_index=True, width="stretch", height=520, column_config=labels,
                          on_select="rerun", selection_mode="single-row", key="case_table")
     picked = event.selection.rows if event and event.selection else []
     if picked:
         case_id = rows.iloc[picked[0]]["case_id"]
-        detail = ui.masked(queries.case_detail(db, case_id, scope=ui.scope()))
-        st.subheader(f"{t('case', lang)} {case_id}")
-        st.dataframe(detail.T.rename(columns={0: ""}).astype(str), width="stretch")
+        detail = ui.cached("case_timeline", case_id)
+        if not detail.empty:  # the same timeline as the lifecycle page, then who reported it (masked by role)
+            st.subheader(f"{t('case_timeline', lang)} · {case_id}")
+            st.plotly_chart(charts.case_timeline(lifecycle.timeline(detail.iloc[0]), lang=lang), width="stretch",
+                            key="timeline")
+            st.dataframe(lifecycle.case_fields(detail.iloc[0], lang), hide_index=True, width="stretch")
+            person = ui.masked(queries.case_detail(db, case_id, scope=ui.scope()))[list(PERSON)]
+            st.dataframe(person.rename(columns=lambda c: t(c, lang)), hide_index=True, width="stretch")
     ui.export_button(t("export_csv", lang), view[shown], f"cases_{f.start}_{f.end}_p{page_no}.csv", what="cases")

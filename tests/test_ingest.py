@@ -445,22 +445,3 @@ def test_quarantine_accounts_for_every_row(db, spec):
         return
     assert rep.failed + rep.inserted + rep.updated + rep.unchanged == rep.rows
     assert np.isin(rep.errors["rule"], RULES).all()
-
-
-def test_run_import_cli_body(db, tmp_path, capsys):
-    from argparse import Namespace
-
-    path = tmp_path / "g.csv"
-    path.write_bytes(to_csv(GOOD))
-    args = Namespace(kind="cases", file=str(path), db=str(db), mapping=None, crs=None, encoding=None,
-                     on_error="reject", dry_run=False, user="carol")
-    assert ingest.run_import(args) == 0
-    out = capsys.readouterr().out
-    assert "inserted 3" in out and "warnings (first 20 of 1)" in out
-    path.write_bytes(to_csv(BAD_MIX))
-    assert ingest.run_import(args) == 1
-    assert "time not readable" in capsys.readouterr().out
-    path.write_bytes(b"\x00\x01" * 100)
-    assert ingest.run_import(args) == 2
-    assert "binary" in capsys.readouterr().err
-    assert list_imports(db).loc[0, "user_name"] == "carol"

@@ -338,3 +338,14 @@ def test_unmapped_fields_keep_their_values_on_update(db):
     rep = ingest_geo.import_units(db, again, name="english-levels.geojson")
     assert rep.updated == 1
     assert units(db).loc["C1", ["name_zh", "kind"]].tolist() == ["一村新名", "村"]  # kind not in the file: kept
+
+
+def test_a_units_import_is_not_undone_as_cases(db):
+    """ingest.undo_import only removes cases: given a units import it refuses and leaves the units in place."""
+    from govdash.ingest import undo_import
+    rep = ingest_geo.import_units(db, DISTRICT, name="d.geojson")
+    before = units(db)
+    with pytest.raises(ValidationError, match="units import"):
+        undo_import(db, rep.import_id)
+    pd.testing.assert_frame_equal(units(db), before)
+    assert table(db, "SELECT status FROM imports")["status"].tolist() == ["loaded"]

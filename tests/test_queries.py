@@ -157,7 +157,7 @@ def test_empty_selection_gives_nan_and_dash(db, f):
         assert format_value(k[key], key) == "—"
     assert format_value(k["collected"], "collected") == "0"
     assert queries.trend(db, f, "month", AS_OF).empty
-    assert queries.backlog(db, f, "month").empty
+    assert queries.open_backlog(db, f, "month", AS_OF)["backlog"].sum() == 0
     assert queries.case_count(db, f) == 0
     assert queries.cases_page(db, f).empty
 
@@ -254,14 +254,6 @@ def test_trend_per_month(db):
     split = queries.trend(db, ALL, "month", AS_OF, split="town")
     assert split.groupby("series")["collected"].sum().to_dict() == {"T1": 7, "T2": 5}
     assert split["collected"].sum() == 12
-
-
-def test_backlog_at_period_end(db):
-    bl = queries.backlog(db, ALL, "month")
-    # end of January: K03 (closed 1 Feb); end of February: none; end of March: K07, K08, K12
-    assert [p.month for p in pd.to_datetime(bl["period"])] == [1, 2, 3]
-    assert bl["backlog"].tolist() == [1, 0, 3]
-    assert queries.backlog(db, ALL.with_(towns=("T2",)), "month")["backlog"].tolist() == [0, 0, 2]
 
 
 # --- the case table ---

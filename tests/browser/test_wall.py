@@ -166,7 +166,8 @@ def test_wall_screenshots(browser, wall_server, width, height, name):
     ctx = _context(browser, width, height)
     try:
         pg = ctx.new_page()
-        _open(pg, wall_server.url + "/?mode=wall&panels=overview")
+        # a still screen: with the test server's 3 s refresh a loaded machine would never see the run end
+        _open(pg, wall_server.url + "/?mode=wall&panels=overview&refresh=600")
         _wait_drawn(pg.locator(DECK).first)
         assert pg.locator(f"{PLOTLY} g.trace").count() >= 3
         assert pg.locator(".wall-tile").count() == 6 and pg.locator(".wall-ticker-copy > span").count() >= 1
