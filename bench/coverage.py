@@ -44,12 +44,12 @@ def reference_networkx(graph: cov.StreetGraph, cell_xy, station_xy) -> np.ndarra
 
     g = graph.lengths.tocoo()
     G = nx.Graph()
-    G.add_weighted_edges_from(zip(g.row.tolist(), g.col.tolist(), g.data.tolist()))
+    G.add_weighted_edges_from(zip(g.row.tolist(), g.col.tolist(), g.data.tolist(), strict=False))
     tree = cKDTree(graph.node_xy)
     s_snap, s_node = tree.query(station_xy)
     c_snap, c_node = tree.query(cell_xy)
     virtual = [("station", i) for i in range(len(station_xy))]
-    G.add_weighted_edges_from((v, int(n), float(s)) for v, n, s in zip(virtual, s_node, s_snap))
+    G.add_weighted_edges_from((v, int(n), float(s)) for v, n, s in zip(virtual, s_node, s_snap, strict=False))
     t = time.perf_counter()
     dist = nx.multi_source_dijkstra_path_length(G, virtual)
     search_s = time.perf_counter() - t

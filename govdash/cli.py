@@ -59,7 +59,7 @@ def _filters_from(args, db):
     towns = ()
     if args.town:
         t = queries.towns(db)
-        lookup = {**dict(zip(t["name_zh"], t["unit_id"])), **dict(zip(t["unit_id"], t["unit_id"]))}
+        lookup = {**dict(zip(t["name_zh"], t["unit_id"], strict=False)), **dict(zip(t["unit_id"], t["unit_id"], strict=False))}
         bad = [x for x in args.town if x not in lookup]
         if bad:
             raise SystemExit(f"unknown street/town: {', '.join(bad)}")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -241,7 +241,7 @@ def _catalogue(stations: pd.DataFrame, rng) -> tuple[pd.DataFrame, pd.DataFrame]
     items = pd.DataFrame(rows, columns=["item_id", "name_zh", "name_en", "tier", "department_id"])
     pairs = []
     base = items["tier"].map({"baseline": 0.9, "basic": 0.5, "quality": 0.2}).to_numpy()
-    for sid, level in zip(stations["station_id"], stations["level"]):
+    for sid, level in zip(stations["station_id"], stations["level"], strict=False):
         p = np.ones(len(items)) if level == "centre" else base
         chosen = items["item_id"].to_numpy()[rng.random(len(items)) < p]
         pairs.append(pd.DataFrame({"station_id": sid, "item_id": chosen}))
@@ -288,7 +288,7 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
     share = CATEGORY_SHARE / CATEGORY_SHARE.sum()
     per_cat = rng.multinomial(n_cases, share)
     parts = []
-    for ci, (code, zh, en, dept, deadline, med_h, ubias, peak, amp, evening, subs) in enumerate(CATEGORIES):
+    for ci, (code, _zh, _en, _dept, deadline, _med_h, ubias, peak, amp, evening, _subs) in enumerate(CATEGORIES):
         n = int(per_cat[ci])
         if n == 0:
             continue

@@ -142,8 +142,8 @@ def build(rng: np.random.Generator, metric_crs: str = "EPSG:32651") -> District:
     """Build the whole demo geography deterministically from ``rng``."""
     fwd, _ = transformers(metric_crs)
     facts = town_facts()
-    ox, oy = fwd.transform(*zip(*OUTLINE_LONLAT))
-    outline = shapely.make_valid(Polygon(zip(ox, oy)))
+    ox, oy = fwd.transform(*zip(*OUTLINE_LONLAT, strict=False))
+    outline = shapely.make_valid(Polygon(zip(ox, oy, strict=False)))
     sx, sy = fwd.transform(facts["lon"].to_numpy(), facts["lat"].to_numpy())
     seats = np.column_stack([sx, sy])
     town_polys = _voronoi_partition(seats, outline)
@@ -168,7 +168,7 @@ def build(rng: np.random.Generator, metric_crs: str = "EPSG:32651") -> District:
         polys = _voronoi_partition(pts, poly)
         names_c = _unique_names(rng, n_c, "居委", taken)
         names_v = _unique_names(rng, n_v, "村", taken)
-        for j, (geom, name) in enumerate(zip(polys, names_c + names_v)):
+        for j, (geom, name) in enumerate(zip(polys, names_c + names_v, strict=False)):
             urban = j < n_c
             com_rows.append({
                 "unit_id": f"{t.code}{j + 1:03d}", "town_id": t.code, "name_zh": name,

@@ -34,16 +34,16 @@ class Filters:
     # account (govdash.access.restrict), never from a URL; queries.where intersects it with ``towns``
     scope: tuple[str, ...] | None = None
 
-    def previous(self) -> "Filters":
+    def previous(self) -> Filters:
         """The same filters over the period of equal length just before this one."""
         days = (self.end - self.start).days + 1
         return replace(self, start=self.start - timedelta(days=days), end=self.start - timedelta(days=1))
 
-    def year_before(self) -> "Filters":
+    def year_before(self) -> Filters:
         """The same filters one year earlier."""
         return replace(self, start=_minus_year(self.start), end=_minus_year(self.end))
 
-    def with_(self, **changes) -> "Filters":
+    def with_(self, **changes) -> Filters:
         return replace(self, **changes)
 
     def to_params(self) -> dict[str, str | list[str]]:

@@ -91,7 +91,7 @@ def in_list(column: str, name: str, values) -> tuple[str, dict]:
 def meta(db: Database) -> dict[str, str]:
     """The meta table as a dict (synthetic flag, as_of, seed…)."""
     df = db.execute("SELECT key, value FROM meta")
-    return dict(zip(df["key"], df["value"]))
+    return dict(zip(df["key"], df["value"], strict=False))
 
 
 def as_of(db: Database) -> datetime:

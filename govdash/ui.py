@@ -167,18 +167,18 @@ def filter_bar(db: Database) -> filters.Filters:
     else:
         start, end = _preset_range(preset, lo, hi)
     towns = cached("towns")
-    town_names = dict(zip(towns["unit_id"], towns["name_zh"]))
+    town_names = dict(zip(towns["unit_id"], towns["name_zh"], strict=False))
     st.session_state[_W["towns"]] = [x for x in st.session_state.get(_W["towns"], []) if x in town_names]
     sel_towns = sb.multiselect(t("town", lg), list(town_names), key=_W["towns"],
                                format_func=lambda v: town_names.get(v, v), placeholder=t("all", lg))
     coms = cached("communities", tuple(sel_towns)) if sel_towns else None
-    com_names = dict(zip(coms["unit_id"], coms["name_zh"])) if coms is not None else {}
+    com_names = dict(zip(coms["unit_id"], coms["name_zh"], strict=False)) if coms is not None else {}
     st.session_state[_W["communities"]] = [c for c in st.session_state.get(_W["communities"], []) if c in com_names]
     sel_coms = sb.multiselect(t("community", lg), list(com_names), key=_W["communities"],
                               format_func=lambda v: com_names.get(v, v), placeholder=t("all", lg),
                               disabled=not sel_towns)
     grid_df = cached("grids", tuple(sel_coms)) if sel_coms else None
-    grid_names = dict(zip(grid_df["unit_id"], grid_df["name_zh"])) if grid_df is not None else {}
+    grid_names = dict(zip(grid_df["unit_id"], grid_df["name_zh"], strict=False)) if grid_df is not None else {}
     st.session_state[_W["grids"]] = [g for g in st.session_state.get(_W["grids"], []) if g in grid_names]
     sel_grids = sb.multiselect(t("grid", lg), list(grid_names), key=_W["grids"],
                                format_func=lambda v: grid_names.get(v, v), placeholder=t("all", lg),
@@ -191,7 +191,7 @@ def filter_bar(db: Database) -> filters.Filters:
     sel_ch = sb.multiselect(t("channel", lg), list(CHANNELS), key=_W["channels"],
                             format_func=lambda v: t(v, lg), placeholder=t("all", lg))
     deps = cached("departments")
-    dep_names = dict(zip(deps["department_id"], deps["name_zh"] if lg == "zh" else deps["name_en"]))
+    dep_names = dict(zip(deps["department_id"], deps["name_zh"] if lg == "zh" else deps["name_en"], strict=False))
     sel_dep = sb.multiselect(t("department", lg), list(dep_names), key=_W["departments"],
                              format_func=lambda v: dep_names.get(v, v), placeholder=t("all", lg))
     if sb.button(t("reset", lg)):

@@ -18,7 +18,7 @@ keys = ["collected", "resolution_rate", "on_time_rate", "recognition_rate",
         "satisfaction", "open", "overdue", "median_hours"]
 for row in (keys[:4], keys[4:]):
     cols = st.columns(4)
-    for col, key in zip(cols, row):
+    for col, key in zip(cols, row, strict=False):
         inverse = key in ("open", "overdue", "median_hours")
         col.metric(t(key, lang), ui.fmt(now.get(key), key), ui.delta(now.get(key), before.get(key), key),
                    delta_color="inverse" if inverse else "normal", border=True)

@@ -54,7 +54,7 @@ def _assert_expected_graph(g):
     assert g.n_nodes == len(WALKED)
     order = np.lexsort(g.node_xy.T[::-1])
     np.testing.assert_allclose(g.node_xy[order], expected[np.lexsort(expected.T[::-1])], atol=1e-6)
-    index = {i: int(np.argmin(np.hypot(*(g.node_xy - p).T))) for i, p in zip(WALKED, expected)}
+    index = {i: int(np.argmin(np.hypot(*(g.node_xy - p).T))) for i, p in zip(WALKED, expected, strict=False)}
     dense = g.lengths.toarray()
     assert g.lengths.nnz == 2 * len(EDGES)
     for a, b in EDGES:

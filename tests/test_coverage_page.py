@@ -1,0 +1,239 @@
+"""The coverage page in AppTest: figures equal govdash.service_circle on the same database, what-if, siting, map."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import app_test
+
+from govdash import maps, queries
+from govdash import service_circle as sc
+from govdash.db import Database
+
+DECK_MAX_BYTES = 5_000_000  # the budget of a deck sent to the browser (as tests/test_heatmap.py)
+
+
+@pytest.fixture(autouse=True)
+def _navigation_mode(monkeypatch):
+    """Run app.py around the page, as the server does once st.navigation has run (see tests/test_app.py)."""
+    from streamlit.runtime import pages_manager
+    original = pages_manager.PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        pages_manager.PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def page(app_env, monkeypatch):
+    """The coverage page at the district scope, 15 minutes, straight-line mode."""
+    monkeypatch.setenv("GOVDASH_WALK_MINUTES", "15")
+    monkeypatch.delenv("GOVDASH_NETWORK_FILE", raising=False)
+    at = app_test()
+    at.run()
+    at.switch_page("pages/coverage.py").run()
+    _ok(at)
+    assert at.session_state["filters"].towns == ()
+    return at
+
+
+@pytest.fixture(scope="module")
+def district(demo_db):
+    """Cells, stations and towns of the demo database, read directly (not through the page)."""
+    db = Database(demo_db)
+    return queries.cells(db), queries.stations(db), queries.towns(db)
+
+
+def _ok(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _metrics(at) -> dict[str, tuple[str, str]]:
+    """share, covered, uncovered, stations: (value, delta) as shown ("" when there is no delta)."""
+    shown = [(m.value, m.delta) for m in at.metric]
+    assert len(shown) == 4, shown
+    return dict(zip(("share", "covered", "uncovered", "stations"), shown, strict=True))
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def _covered(at) -> int:
+    return _number(_metrics(at)["covered"][0])
+
+
+def _pct(share: float) -> str:
+    return maps.format_value(share, "resolution_rate")  # as pages/coverage.py shows it
+
+
+def _direct(district, threshold: float = 15, function: str | None = None, edits=()) -> dict:
+    """District figures computed with govdash.service_circle, not the page."""
+    cells, stations, _ = district
+    return sc.district(sc.walk(cells, sc.apply_edits(stations, edits), function=function), threshold)
+
+
+def _deck(at) -> tuple[str, dict]:
+    charts = at.get("deck_gl_json_chart")
+    assert len(charts) == 1
+    text = charts[0].proto.json
+    return text, json.loads(text)
+
+
+def test_page_shows_the_district_share(page, district):
+    shown, want = _metrics(page), _direct(district)
+    assert "全区" in page.metric[0].label and "15" in page.metric[0].label
+    assert shown["share"][0] == _pct(want["share"])
+    assert shown["share"][1] == f"{(want['share'] - 1) * 100:+.1f} pp 距100%目标"
+    assert (_number(shown["covered"][0]), _number(shown["uncovered"][0])) == (want["covered"], want["uncovered"])
+    assert _number(shown["stations"][0]) == len(district[1])
+    assert all(delta == "" for _, delta in list(shown.values())[1:])       # no what-if yet: no change shown
+    assert page.session_state["cov_edits"] == []
+    by_town = page.dataframe[0].value
+    assert by_town["covered"].sum() == want["covered"] and by_town["residents"].sum() == want["residents"]
+
+
+def test_five_minutes_lowers_the_share(page, district):
+    fifteen = _covered(page)
+    page.radio(key="cov_threshold").set_value(5).run()
+    _ok(page)
+    want = _direct(district, 5)
+    assert "5分钟" in page.metric[0].label
+    assert _metrics(page)["share"][0] == _pct(want["share"])
+    assert _covered(page) == want["covered"] < fifteen
+    assert want["share"] < _direct(district, 15)["share"]
+
+
+def test_a_function_counts_fewer_stations_and_covers_fewer(page, district):
+    every = _metrics(page)
+    page.selectbox(key="cov_function").set_value("f_clinic").run()
+    _ok(page)
+    shown, want = _metrics(page), _direct(district, function="f_clinic")
+    clinics = sc.counted(district[1], "f_clinic")
+    assert _number(shown["stations"][0]) == clinics <= _number(every["stations"][0])
+    assert shown["share"][0] == _pct(want["share"])
+    assert _number(shown["covered"][0]) == want["covered"] <= _number(every["covered"][0])
+
+
+def test_adding_a_station_in_the_largest_gap_and_undo(page, district):
+    cells, stations, towns = district
+    initial = _metrics(page)
+    base = _covered(page)
+    timed = sc.walk(cells, stations)
+    gaps, rank = sc.gap_table(timed, 15, towns)
+    # the add inputs default to the largest gap
+    lon_in, lat_in = page.number_input(key="cov_add_lon"), page.number_input(key="cov_add_lat")
+    assert (lon_in.value, lat_in.value) == (round(gaps["lon"].iloc[0], 5), round(gaps["lat"].iloc[0], 5))
+    # type the coordinates of the most populous cell of the largest gap
+    cell = timed[rank == 1].sort_values(["residents", "cell_id"], ascending=[False, True]).iloc[0]
+    lon_in.set_value(round(float(cell["lon"]), 5))
+    lat_in.set_value(round(float(cell["lat"]), 5))
+    page.button(key="cov_add").click().run()
+    _ok(page)
+    edits = page.session_state["cov_edits"]
+    assert edits == [{"op": "add", "lon": round(float(cell["lon"]), 5), "lat": round(float(cell["lat"]), 5)}]
+    want = _direct(district, edits=edits)
+    shown = _metrics(page)
+    assert _covered(page) == want["covered"] >= base + cell["residents"] > base
+    assert shown["covered"][1].startswith(f"+{want['covered'] - base:,.0f} ")
+    assert shown["uncovered"][1].startswith(f"-{want['covered'] - base:,.0f} ")
+    assert shown["stations"][1].startswith("+1 ")
+    page.button(key="cov_undo").click().run()
+    _ok(page)
+    assert page.session_state["cov_edits"] == []
+    assert _metrics(page) == initial                                  # the original figures, no change shown
+
+
+def test_removing_a_station_never_raises_coverage(page, district):
+    cells, stations, _ = district
+    base = _covered(page)
+    options = page.selectbox(key="cov_remove_id").options
+    assert len(options) == len(stations)
+    # a station some residents rely on (its removal lowers coverage), found directly
+    load = sc.load(sc.walk(cells, stations), stations).sort_values(["residents", "station_id"],
+                                                                    ascending=[False, True])
+    gone = next(s for s in load["station_id"]
+                if _direct(district, edits=[{"op": "remove", "station_id": s}])["covered"] < base)
+    page.selectbox(key="cov_remove_id").set_value(gone).run()
+    page.button(key="cov_remove").click().run()
+    _ok(page)
+    assert page.session_state["cov_edits"] == [{"op": "remove", "station_id": gone}]
+    want = _direct(district, edits=[{"op": "remove", "station_id": gone}])
+    shown = _metrics(page)
+    assert _covered(page) == want["covered"] < base
+    assert shown["covered"][1].startswith("-") and shown["uncovered"][1].startswith("+")
+    assert shown["stations"][1].startswith("-1 ")
+    # removing a second one (the first in the list) does not raise it either
+    page.selectbox(key="cov_remove_id").select_index(0).run()
+    page.button(key="cov_remove").click().run()
+    _ok(page)
+    assert len(page.session_state["cov_edits"]) == 2
+    assert _covered(page) == _direct(district, edits=page.session_state["cov_edits"])["covered"] <= want["covered"]
+
+
+def test_siting_proposes_k_sites_and_adopting_them_adds_their_gains(page, district):
+    cells, stations, towns = district
+    base = _covered(page)
+    page.slider(key="cov_k").set_value(3).run()
+    page.button(key="cov_propose").click().run()
+    _ok(page)
+    rows = page.session_state["cov_siting"]["rows"]
+    gains = rows["gain"].to_numpy()
+    assert len(rows) == 3 and (gains > 0).all() and (np.diff(gains) <= 0).all()
+    want, method = sc.propose(sc.walk(cells, stations), 15, 3)
+    pd.testing.assert_frame_equal(rows, want)
+    assert page.session_state["cov_siting"]["method"] == method
+    gained = float(gains.sum())
+    assert any(f"(+{gained:,.0f})" in m.value for m in page.markdown)
+    _no_expression_props(_deck(page)[1], expect={"proposals", "reach", "stations"})
+    page.button(key="cov_adopt").click().run()
+    _ok(page)
+    edits = page.session_state["cov_edits"]
+    assert [e["op"] for e in edits] == ["add"] * 3
+    assert _covered(page) == base + gained == _direct(district, edits=edits)["covered"]
+    assert _metrics(page)["covered"][1].startswith(f"+{gained:,.0f} ")
+    assert _metrics(page)["stations"][1].startswith("+3 ")
+
+
+def _no_expression_props(spec: dict, expect: set[str]) -> None:
+    """Only accessors (get*) may be pydeck expressions ("@@=…"); units are plain deck.gl strings."""
+    layers = {layer["id"]: layer for layer in spec["layers"]}
+    assert expect <= set(layers), sorted(layers)
+    for lid, layer in layers.items():
+        for prop, value in layer.items():
+            if isinstance(value, str) and value.startswith("@@="):
+                assert prop.startswith("get"), (lid, prop, value)
+            if prop.endswith("Units"):
+                assert value in ("pixels", "meters", "common"), (lid, prop, value)
+    assert layers["stations"]["radiusUnits"] == "pixels"
+
+
+def test_the_check_catches_unquoted_units():
+    """pydeck turns a bare string into an expression: radius_units="pixels" is sent as "@@=pixels"."""
+    import pydeck as pdk
+    bad = pdk.Layer("ScatterplotLayer", data=[{"lon": 121.5, "lat": 31.2}], id="stations",
+                    get_position=["lon", "lat"], radius_units="pixels")
+    with pytest.raises(AssertionError, match="radiusUnits"):
+        _no_expression_props(json.loads(pdk.Deck(layers=[bad]).to_json()), expect={"stations"})
+
+
+def test_map_layers_have_no_accidental_expressions(page):
+    _no_expression_props(_deck(page)[1], expect={"cells_0", "gaps", "gap_labels", "stations"})
+
+
+def test_district_map_stays_small(page, district):
+    """The district map draws at most MAP_MAX_CELLS blocks; even at that cap the deck stays in budget."""
+    text, spec = _deck(page)
+    total = len(text.encode("utf-8"))
+    cell_layers = [layer for layer in spec["layers"] if layer["id"].startswith("cells_")]
+    drawn = sum(len(layer["data"]) for layer in cell_layers)
+    assert 0 < drawn <= sc.MAP_MAX_CELLS < len(district[0])      # blocks, not every 100 m cell
+    cell_bytes = sum(len(json.dumps(layer, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+                     for layer in cell_layers)
+    assert total <= DECK_MAX_BYTES
+    assert total - cell_bytes + cell_bytes / drawn * sc.MAP_MAX_CELLS <= DECK_MAX_BYTES, (total, cell_bytes, drawn)
