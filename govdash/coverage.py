@@ -201,6 +201,24 @@ def station_load(nearest, residents, m: int, *, factor: float = 2.0) -> pd.DataF
                          "flagged": load > factor * median}, index=pd.RangeIndex(m, name="station"))
 
 
+def best_site(cell_xy, residents, radius_m: float, *, max_candidates: int = 4_000) -> int:
+    """Index of the cell from which most residents lie within ``radius_m`` metres (straight line).
+
+    Where to put one station to close a gap: unlike the gap's centroid, which for a ring or a
+    crescent of uncovered cells can fall on covered ground, it is always one of the gap's cells.
+    Above ``max_candidates`` cells every k-th cell is tried (all cells still count as residents).
+    """
+    from scipy.spatial import cKDTree
+    xy, residents = _xy(cell_xy), np.asarray(residents, dtype=float)
+    if len(xy) == 0:
+        raise ValueError("no cells")
+    step = max(1, -(-len(xy) // max_candidates))
+    candidates = np.arange(0, len(xy), step)
+    pairs = cKDTree(xy[candidates]).sparse_distance_matrix(cKDTree(xy), radius_m, output_type="ndarray")
+    reached = np.bincount(pairs["i"], weights=residents[pairs["j"]], minlength=len(candidates))
+    return int(candidates[int(np.argmax(reached))])
+
+
 def gaps(cell_xy, residents, uncovered, cell_size_m: float, *,
          neighbours: int = 8) -> tuple[pd.DataFrame, np.ndarray]:
     """Groups of uncovered residents: connected parts of uncovered populated cells on the lattice.

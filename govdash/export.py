@@ -58,3 +58,12 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data") -> bytes:
 
 def _xlsx_text(v):
     return _XLSX_ILLEGAL.sub("", v)[: _XLSX_MAX_CHARS - 1] if isinstance(v, str) else v
+
+
+def filtered_cases(db, f, principal, fmt: str = "csv") -> bytes:
+    """Every case matching ``f`` (its scope included) as a ``csv`` or ``xlsx`` file in the native,
+    re-importable layout; personal columns masked unless ``principal`` may see personal data."""
+    from govdash import access, queries
+    rows = access.mask_frame(queries.cases_export(db, f, personal=True, limit=max(queries.case_count(db, f), 1)),
+                             principal)
+    return to_xlsx_bytes(rows, sheet_name="cases") if fmt == "xlsx" else to_csv_bytes(rows)

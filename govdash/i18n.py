@@ -47,6 +47,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "centre": ("街镇服务中心", "Street/town service centre"),
     "case": ("工单", "Case"),
     "export_csv": ("导出CSV", "Export CSV"),
+    "export_page_csv": ("导出本页CSV", "Export this page (CSV)"),
+    "export_all_csv": ("导出全部{n:,}条（CSV）", "Export all {n:,} (CSV)"),
+    "export_all_xlsx": ("导出全部{n:,}条（Excel）", "Export all {n:,} (Excel)"),
+    "xlsx_too_many": ("超过Excel单表行数上限，请导出CSV或缩小筛选范围。", "More rows than an Excel sheet holds: export CSV or narrow the filter."),
     "rows": ("条", "rows"),
     "page": ("页", "Page"),
     "description": ("问题描述", "Description"),
@@ -310,6 +314,7 @@ LABELS.update({
     "cells": ("100米网格数", "100 m cells"),
     "area_km2": ("面积(km²)", "Area (km²)"),
     "max_minutes": ("最远步行(分钟)", "Farthest walk (min)"),
+    "cov_square": ("每格{s:,.0f}米见方（人口加权平均步行时间）。", "Each square is {s:,.0f} m across (residents-weighted mean minutes)."),
     "gaps_note": ("超出步行时间的居民按相邻网格连成片，列出人口最多的{n}片，地图上以编号圆圈标出。",
                   "Residents beyond the threshold grouped into connected patches of cells; the {n} largest are "
                   "listed and ringed with their number on the map."),

@@ -532,9 +532,9 @@ def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, 
     """
     people = t("residents", lang)
     size = float(cells["size_m"].iloc[0]) if len(cells) else 100.0
-    block = f"{size:,.0f} {'米方格' if lang == 'zh' else 'm square'} · " if size > 100 else ""
     word = " 分钟" if lang == "zh" else " min"
-    tip = (block + cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—") + word
+    # short: 40,000 tooltips are most of the deck's bytes; the square size is in the page's caption
+    tip = (cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—") + word
            + f" · {people} " + cells["residents"].map("{:,.0f}".format))
     classes = minute_classes(threshold, lang=lang)
     layers = []

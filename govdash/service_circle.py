@@ -143,8 +143,9 @@ def gap_table(timed: pd.DataFrame, threshold: float, towns: pd.DataFrame, *, top
     """The ``top`` largest groups of residents beyond the threshold (8-connected cells), largest first.
 
     Returns rank (1 = largest), residents, cells, area_km2, farthest minutes, the street/town holding
-    most of its residents and the residents-weighted centre (lon, lat WGS-84); and per cell its rank
-    (0 outside the listed gaps).
+    most of its residents and where one station would close most of it (lon, lat WGS-84: the centre of
+    the gap's cell with most of its residents within the threshold's straight-line reach,
+    ``coverage.best_site``); and per cell its rank (0 outside the listed gaps).
     """
     size = float(timed["size_m"].iloc[0]) if len(timed) else 100.0
     xy = points_xy(timed, metric_crs=metric_crs)
@@ -154,7 +155,10 @@ def gap_table(timed: pd.DataFrame, threshold: float, towns: pd.DataFrame, *, top
     if table.empty:
         return pd.DataFrame(columns=["rank", "residents", "cells", "area_km2", "max_minutes", "town",
                                      "lon", "lat"]), rank
-    lon, lat = _transformer(metric_crs, inverse=True).transform(table["x"].to_numpy(), table["y"].to_numpy())
+    site = np.array([xy[members][cov.best_site(xy[members], timed["residents"].to_numpy(float)[members],
+                                               cov.reach_m(threshold))]
+                     for members in (np.flatnonzero(labels == g) for g in table["gap"])])
+    lon, lat = _transformer(metric_crs, inverse=True).transform(site[:, 0], site[:, 1])
     frame = pd.DataFrame({"rank": rank, "town_id": timed["town_id"].to_numpy(),
                           "residents": timed["residents"].to_numpy(float), "minutes": timed["minutes"].to_numpy()})
     frame = frame[frame["rank"] > 0]

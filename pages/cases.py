@@ -48,4 +48,6 @@ else:
             st.dataframe(lifecycle.case_fields(detail.iloc[0], lang), hide_index=True, width="stretch")
             person = ui.masked(queries.case_detail(db, case_id, scope=ui.scope()))[list(PERSON)]
             st.dataframe(person.rename(columns=lambda c: t(c, lang)), hide_index=True, width="stretch")
-    ui.export_button(t("export_csv", lang), view[shown], f"cases_{f.start}_{f.end}_p{page_no}.csv", what="cases")
+    ui.export_button(t("export_page_csv", lang), view[shown], f"cases_{f.start}_{f.end}_p{page_no}.csv",
+                     what="cases")
+    ui.export_cases_buttons(db, f, total, lang)

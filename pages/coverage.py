@@ -65,7 +65,9 @@ left, right = st.columns([3, 2])
 with left:
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="cov_map", height=690)
     st.html(maps.swatches_html(legend))
-    st.caption(t("cov_legend_note", lang).format(m=threshold))
+    square = float(drawn["size_m"].iloc[0]) if len(drawn) else 100.0
+    blocks = " " + t("cov_square", lang).format(s=square) if square > 100 else ""  # coarser than the 100 m cells
+    st.caption(t("cov_legend_note", lang).format(m=threshold) + blocks)
     click_adds = st.toggle(t("cov_click_add", lang), value=True, key="cov_click_adds")
 cell = maps.picked(event.selection if event else None, maps.LAYER_CELLS)
 if click_adds and cell and (cell["lon"], cell["lat"]) != st.session_state.get("cov_last_click"):

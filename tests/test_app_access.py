@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
 
 import duckdb
+import pandas as pd
 import pytest
 from conftest import app_test
 
 from govdash import accounts
 from govdash.access import Principal
+from govdash.db import Database
 from govdash.i18n import t
 
 LUJIAZUI = "310115005"      # 陆家嘴街道: the one street/town of the limited accounts
@@ -241,3 +245,27 @@ def test_oidc_without_configuration_says_so(app_env, tmp_path, monkeypatch):
     at.button[0].click().run()
     _ok(at)
     assert at.error and t("oidc_not_configured", "zh") in at.error[0].value
+
+
+def test_export_of_all_filtered_cases_holds_only_the_accounts_cases(local):
+    """The cases page offers every filtered case (not just the page shown) as CSV and Excel; the file
+    (export.filtered_cases, which the buttons call on click) holds only the account's area."""
+    from govdash import export
+    p = Principal("li", "analyst", (LUJIAZUI,))
+    at = _signed_in(p, {"from": "2020-01-01", "to": "2026-12-31"})
+    at.switch_page("pages/cases.py").run()
+    _ok(at)
+    total = int(at.metric[0].value.replace(",", ""))
+    assert total > 100  # more than one page
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert sum(f"{total:,}" in lab for lab in labels) == 2, labels
+    db = Database(os.environ["GOVDASH_DB"])  # the database the app serves (set by the `local` fixture)
+    scoped = at.session_state["filters"].with_(scope=(LUJIAZUI,))
+    csv = pd.read_csv(io.BytesIO(export.filtered_cases(db, scoped, p, "csv")), encoding="utf-8-sig", dtype=str)
+    xlsx = pd.read_excel(io.BytesIO(export.filtered_cases(db, scoped, p, "xlsx")), dtype=str)
+    assert len(csv) == len(xlsx) == total
+    assert set(csv["town_id"]) == set(xlsx["town_id"]) == {LUJIAZUI}
+    viewer = pd.read_csv(io.BytesIO(export.filtered_cases(db, scoped, Principal("v", "viewer", (LUJIAZUI,)))),
+                         encoding="utf-8-sig", dtype=str)
+    assert viewer["complainant_phone"].str.contains(r"\*\*\*\*").all()
+    assert not csv["complainant_phone"].str.contains(r"\*\*\*\*").any()

@@ -277,3 +277,22 @@ def test_adapter_network_mode(frames):
     g = lattice_graph(30, 10, 100.0, origin=(370_000.0, 3_450_000.0))
     out = from_geodataframes(cells, stations, graph=g, walk_kmh=KMH6)
     np.testing.assert_allclose(out["minutes"], [7.0, 1.0], atol=1e-6)
+
+
+def test_best_site_of_a_ring_is_on_the_ring():
+    """A ring of uncovered cells: its centroid is the covered hole; the best site is a ring cell."""
+    from govdash.coverage import best_site
+    angles = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+    ring = np.c_[1000 * np.cos(angles), 1000 * np.sin(angles)]
+    residents = np.ones(24)
+    residents[5] = 50  # the heaviest cell draws the site
+    i = best_site(ring, residents, 200.0)  # cells are 262 m apart: each reaches only itself
+    assert i == 5
+    assert np.hypot(*ring[i]) == pytest.approx(1000)
+
+
+def test_best_site_counts_residents_within_the_radius():
+    from govdash.coverage import best_site
+    xy = np.array([[0.0, 0], [100, 0], [200, 0], [5000, 0]])
+    assert best_site(xy, [10, 10, 10, 25], 150.0) == 1   # 30 within 150 m of the middle one beats 25 alone
+    assert best_site(xy, [10, 10, 10, 35], 150.0) == 3
