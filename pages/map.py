@@ -72,8 +72,9 @@ with right:
     st.markdown(f"**{t('ranking', lang)} · {t(level, lang)} · {t(indicator, lang)}** · "
                 + ("需关注的在前" if zh else "worst first"))
     table = drill.ranking(stats, indicator, lang=lang, selected=selected)
+    people = {t("residents", lang): st.column_config.NumberColumn(format="localized")}  # 330,220 not 330220
     sel = st.dataframe(table.drop(columns=["unit_id", "town_id", "parent_id"]), hide_index=True, height=470,
-                       width="stretch", on_select="rerun", selection_mode="single-row", key=f"rank_{nonce}")
+                       width="stretch", column_config=people, on_select="rerun", selection_mode="single-row", key=f"rank_{nonce}")
     rows = sel.selection.rows if sel and sel.selection else []
     if rows:
         row = table.iloc[rows[0]]

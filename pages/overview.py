@@ -1,5 +1,7 @@
 """Overview: headline indicators with change against the previous period, trend and town ranking."""
 
+from datetime import timedelta
+
 import streamlit as st
 
 from govdash import charts, ui
@@ -25,13 +27,15 @@ for row in (keys[:4], keys[4:]):
 
 left, right = st.columns([3, 2])
 with left:
-    st.subheader(f"{t('resolution_rate', lang)} · {t('collected', lang)}")
+    st.subheader(t("overview_monthly", lang))
     monthly = ui.cached("collected_by_period",
                         f.with_(start=min(f.start, f.end.replace(day=1).replace(year=f.end.year - 1))), "month")
     if monthly.empty:
         st.info(t("no_data", lang))
     else:
         st.plotly_chart(charts.trend_lines(monthly, "collected", lang=lang, height=340), width="stretch")
+        if at.date() < (f.end.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1):
+            st.caption(t("partial_period", lang).format(at=f"{at:%Y-%m-%d %H:%M}"))  # the last month's dip
 with right:
     st.subheader(f"{t('town', lang)} {t('ranking', lang)} · {t('resolution_rate', lang)}")
     stats = ui.cached("unit_stats", f, "town", at)
