@@ -197,6 +197,14 @@ def audit(file: str, username: str | None, action: str, detail: str = "", *, at:
         queries.audit_insert(con, at or now_local(), username, action, detail[:2000])
 
 
+def audit_cli(action: str, detail: str, user: str | None = None) -> None:
+    """Record a command-line import or export under ``cli:<user>`` (default: $USER) when the deployment has
+    accounts (settings.accounts_db, or accounts.duckdb beside the database); the demo, without, records nothing."""
+    file = path()
+    if exists(file):
+        audit(file, f"cli:{user or os.environ.get('USER') or 'unknown'}", action, detail)
+
+
 def sso_account(file: str, username: str) -> SignIn:
     """The role and towns of an enabled account signed in elsewhere (OIDC); 'invalid' when there is none."""
     row = _read(file, queries.account_get, username) if _USERNAME.match(username or "") else None

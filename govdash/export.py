@@ -12,6 +12,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA = r"^[=+\-@\t\r]"
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters openpyxl refuses
 _XLSX_MAX_CHARS = 32_767  # Excel's cell limit
+XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
 
 
 def safe_cell(value):

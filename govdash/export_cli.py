@@ -10,8 +10,6 @@ import pandas as pd
 
 from govdash.schema import CHANNELS
 
-XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
-
 
 def register(subparsers) -> None:
     """Add the ``export`` subcommand (govdash.cli loads this)."""
@@ -26,6 +24,9 @@ def register(subparsers) -> None:
     c.add_argument("--from", dest="date_from", type=_day, help="first day reported, YYYY-MM-DD (default: first case)")
     c.add_argument("--to", dest="date_to", type=_day, help="last day reported, YYYY-MM-DD (default: last case)")
     c.add_argument("--town", nargs="*", help="street/town names or codes")
+    c.add_argument("--community", nargs="*", help="community/village (居村) ids or names (names: give --town too "
+                                                    "where a name repeats)")
+    c.add_argument("--grid", nargs="*", help="grid (网格) ids or names")
     c.add_argument("--category", nargs="*", help="category codes")
     c.add_argument("--channel", nargs="*", choices=CHANNELS, help="source channels")
     c.add_argument("--department", nargs="*", help="department ids or names")
@@ -60,9 +61,15 @@ def cmd_export_cases(args) -> int:
     deps = _resolve(args.department, queries.departments(db), ("department_id", "name_zh", "name_en"),
                     "department") if args.department else ()
     f = f.with_(channels=tuple(args.channel or ()), departments=deps)
+    if args.community:
+        f = f.with_(communities=_resolve(args.community, queries.communities(db, f.towns), ("unit_id", "name_zh"),
+                                         "community"))
+    if args.grid:
+        parents = f.communities or tuple(queries.communities(db, f.towns)["unit_id"])
+        f = f.with_(grids=_resolve(args.grid, queries.grids(db, parents), ("unit_id", "name_zh"), "grid"))
     n = queries.case_count(db, f)
-    if kind == ".xlsx" and n > XLSX_MAX_ROWS:
-        raise SystemExit(f"{n:,} cases do not fit one Excel sheet ({XLSX_MAX_ROWS:,} rows): export to .csv "
+    if kind == ".xlsx" and n > export.XLSX_MAX_ROWS:
+        raise SystemExit(f"{n:,} cases do not fit one Excel sheet ({export.XLSX_MAX_ROWS:,} rows): export to .csv "
                          "or narrow the filters")
     rows = queries.cases_export(db, f, personal=args.personal, limit=max(n, 1))
     data = export.to_xlsx_bytes(rows, sheet_name="cases") if kind == ".xlsx" else export.to_csv_bytes(rows)
@@ -73,5 +80,8 @@ def cmd_export_cases(args) -> int:
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
+    from govdash import accounts
+    accounts.audit_cli("export", f"cases: {out.name}, {len(rows)} rows, {f.start} – {f.end}"
+                       + (", with personal data" if args.personal else ""))
     print(f"wrote {len(rows):,} cases ({f.start} – {f.end}) to {out}", file=sys.stderr)
     return 0

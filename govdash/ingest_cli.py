@@ -121,6 +121,10 @@ def cmd_import(args) -> int:
         return 2
     bar.close()
     print_report(rep)
+    if rep.status != "dry_run":
+        from govdash import accounts
+        accounts.audit_cli("import", f"{args.kind}: {Path(args.file).name}, {rep.status}, import {rep.import_id}",
+                           _user(args))
     if args.report:
         Path(args.report).write_bytes(export.to_csv_bytes(importer.report_frame(rep)))
         print(f"report: {args.report}", file=sys.stderr)
@@ -155,5 +159,8 @@ def cmd_undo(args) -> int:
     except ValidationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from govdash import accounts
+    accounts.audit_cli("import", f"undo {args.import_id}: removed {out['removed']}, restored {out['restored']}",
+                       _user(args))
     print(f"undone {args.import_id}: removed {out['removed']}, restored {out['restored']}")
     return 0

@@ -475,9 +475,6 @@ def export_button(label: str, df: pd.DataFrame, file_name: str, *, what: str, ke
                        key=key, on_click=_audit_export, args=(p.user, f"{what}: {file_name}, {len(df)} rows"))
 
 
-XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
-
-
 def export_cases_buttons(db: Database, f: filters.Filters, total: int, lang: str) -> None:
     """CSV and Excel downloads of every filtered case (native layout, re-importable), for roles that may
     export; built only when clicked (a callable ``data``), masked as the role requires, formula-safe, audited."""
@@ -495,7 +492,8 @@ def export_cases_buttons(db: Database, f: filters.Filters, total: int, lang: str
     b.download_button(t("export_all_xlsx", lang).format(n=total),
                       lambda: export.filtered_cases(db, f, p, "xlsx"), file_name=f"{name}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_all_xlsx",
-                      disabled=total > XLSX_MAX_ROWS, help=t("xlsx_too_many", lang) if total > XLSX_MAX_ROWS else None,
+                      disabled=total > export.XLSX_MAX_ROWS,
+                      help=t("xlsx_too_many", lang) if total > export.XLSX_MAX_ROWS else None,
                       on_click=_audit_export, args=(p.user, what + " (xlsx)"))
 
 

@@ -19,7 +19,7 @@ outline = ui.unit_shapes(drill.LEVELS[max(drill.depth(f) - 1, 0)], f)
 bbox = maps.shapes_bbox(outline)
 c1, c2, c3, c4 = st.columns([3, 2, 2, 1], vertical_alignment="bottom")
 mode = c1.segmented_control(t("layer", lang), ["density", "hot_spots", "repeat_complaints"], key="heat_mode",
-                            required=True, format_func=lambda v: t(v, lang)) or "density"
+                            default="density", required=True, format_func=lambda v: t(v, lang)) or "density"
 wish = c2.select_slider(t("bin_size", lang), ["auto", 100, 200, 400, 800, 1600], key="heat_cell",
                         format_func=lambda v: t("auto", lang) if v == "auto" else f"{v:,}")
 cell = heatmap.cell_size(bbox, 100 if wish == "auto" else wish)  # never more than MAX_BINS squares

@@ -36,6 +36,8 @@ def db(tmp_path):
     with writer(path) as con:
         con.execute("INSERT INTO units (unit_id, level, town_id, name_zh) VALUES ('T1', 'town', 'T1', '一镇'), "
                     "('T2', 'town', 'T2', '二镇')")
+        con.execute("INSERT INTO units (unit_id, level, parent_id, town_id, community_id, name_zh) VALUES "
+                    "('C1', 'community', 'T1', 'T1', 'C1', '一居委'), ('C2', 'community', 'T2', 'T2', 'C2', '二居委')")
         con.execute("INSERT INTO units (unit_id, level, parent_id, town_id, community_id, name_zh, geom) "
                     "VALUES ('G1', 'grid', 'C1', 'T1', 'C1', '一', ?), ('G2', 'grid', 'C2', 'T2', 'C2', '二', ?)",
                     [shapely.to_wkb(G1), shapely.to_wkb(G2)])
@@ -92,6 +94,9 @@ def test_xlsx_cells_are_neutralised_and_typed(db, tmp_path, capsys):
     (["--from", "2024-03-10"], ["A10"]),
     (["--to", "2024-03-10"], ["A0", "A1", "A2", "A3", "A4", "A5"]),
     (["--from", "2025-01-01"], []),
+    (["--community", "二居委"], ["A10"]),
+    (["--town", "T1", "--community", "C1", "--grid", "G1"], ["A0", "A1", "A2", "A3", "A4", "A5"]),
+    (["--grid", "二"], ["A10"]),
 ])
 def test_filters(db, tmp_path, capsys, argv, ids):
     out = tmp_path / "cases.csv"
@@ -106,6 +111,8 @@ def test_filters(db, tmp_path, capsys, argv, ids):
     (["--out", "c.csv", "--department", "D99"], "unknown department: D99"),
     (["--out", "c.csv", "--category", "nope"], "unknown category: nope"),
     (["--out", "c.csv", "--town", "火星"], "unknown street/town"),
+    (["--out", "c.csv", "--community", "nope"], "unknown community: nope"),
+    (["--out", "c.csv", "--town", "T1", "--grid", "G2"], "unknown grid: G2"),
 ])
 def test_bad_options(db, tmp_path, monkeypatch, argv, message):
     monkeypatch.chdir(tmp_path)

@@ -213,3 +213,26 @@ def test_the_readme_mapping_example_imports_a_file(db, tmp_path, capsys):
     con.close()
     assert row[:3] == ("closed", True, "G1") and str(row[3]) == "2024-03-06 09:00:00"
     assert abs(row[4] - IN_G1[0]) < 1e-7
+
+
+def test_command_line_imports_and_exports_are_audited_when_there_are_accounts(db, tmp_path, capsys, monkeypatch):
+    """With accounts configured, `import`, `import undo` and `export` (personal data included) leave audit rows
+    under cli:<user>; without accounts (the demo) no accounts file is created."""
+    from govdash import accounts
+    f = tmp_path / "cases.csv"
+    f.write_bytes(cases_csv(GOOD))
+    file = str(tmp_path / "acc.duckdb")
+    monkeypatch.setenv("GOVDASH_ACCOUNTS_DB", file)
+    code, _, _ = run(capsys, "import", "cases", f, "--db", db, "--user", "ops")
+    assert code == 0 and not Path(file).exists()  # no accounts: nothing to audit into, nothing created
+    accounts.add(file, "ada", "correct horse battery", "admin")
+    code, out, _ = run(capsys, "import", "cases", f, "--db", db, "--user", "ops")
+    assert code == 0
+    imp = [ln.split()[0] for ln in run(capsys, "import", "list", "--db", db)[1].splitlines()[1:]][0]
+    assert run(capsys, "import", "undo", imp, "--db", db, "--user", "ops")[0] == 0
+    assert run(capsys, "export", "cases", "--db", db, "--personal", "--out", tmp_path / "x.csv")[0] == 0
+    log = accounts.audit_log(file)
+    cli_rows = log[log["username"].str.startswith("cli:")]
+    assert list(cli_rows["action"])[::-1] == ["import", "import", "export"]
+    assert (cli_rows["username"].iloc[-2:] == "cli:ops").all()
+    assert "with personal data" in cli_rows["detail"].iloc[0] and "undo" in cli_rows["detail"].iloc[1]

@@ -86,6 +86,14 @@ def test_page(server, page, app_page):
         render(page, url, app_page.url_path, EXPECT.get(app_page.url_path, (0, 0)), titled=not app_page.query)
 
 
+def test_page_filtered_to_a_town(server, page, app_page):
+    """Every page with a street/town and a category filter from the URL: still drawn, no exception."""
+    url = server.url + app_page.url()
+    url += ("&" if "?" in url else "?") + f"town={TOWN}&cat=noise&from=2025-12-01&to=2026-11-15"
+    with server.explain():
+        render(page, url, None, EXPECT.get(app_page.url_path, (0, 0)), titled=not app_page.query)
+
+
 def test_filters_in_the_url(server, page):
     with server.explain():
         render(page, server.url + FILTERED, "trends-filtered", EXPECT["trends"])
