@@ -60,7 +60,7 @@ def trend_params(f: Filters, at: datetime) -> dict:
 def overview(db: Database, f: Filters, at: datetime) -> dict:
     return {"now": queries.kpis(db, f, at), "before": queries.kpis(db, f.previous(), at),
             "monthly": queries.collected_by_period(db, f.with_(start=overview_trend_start(f)), "month"),
-            "towns": queries.unit_stats(db, f, "town", at)}
+            "towns": queries.unit_stats(db, f, "town", at, False)}
 
 
 def grid_map(db: Database, f: Filters, at: datetime) -> dict:
@@ -83,7 +83,7 @@ def trends(db: Database, f: Filters, at: datetime) -> dict:
     p = trend_params(f, at)
     now = queries.indicator_totals(db, f, at)
     prev = queries.indicator_totals(db, p["prev"], at, as_at=p["as_at_prev"])
-    yb = queries.indicator_totals(db, p["yb"], at, as_at=p["as_at_yb"])
+    yb = prev if p["yb"] == p["prev"] else queries.indicator_totals(db, p["yb"], at, as_at=p["as_at_yb"])
     return {"now": now, "prev": prev, "yb": yb, "headline": indicators.comparison(now, prev, yb, settings.load()),
             "table": indicators.trend_table(db, f, TREND_PERIOD, at, None)}
 
@@ -250,7 +250,8 @@ def floor_trends(db: Database, f: Filters, at: datetime, p: dict) -> dict:
     out = {}
     stock = df[df["part"] == "stock"].iloc[0]
     for i, name in enumerate(("now", "prev", "yb")):
-        row = rates(df[df["part"] == name].reset_index(drop=True)).iloc[0].to_dict()
+        part = "prev" if name == "yb" and p["yb"] == p["prev"] else name
+        row = rates(df[df["part"] == part].reset_index(drop=True)).iloc[0].to_dict()
         row["backlog"], row["overdue_at_end"] = stock[f"s{2 * i}"], stock[f"s{2 * i + 1}"]
         out |= scalars(row, name, TOTAL_KEYS)
     ind = rates(df[df["part"] == "period"]).drop(columns=["backlog"])

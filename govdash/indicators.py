@@ -211,9 +211,10 @@ def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "z
     """
     prev = previous or f.previous()
     yb = f.year_before()
-    return comparison(queries.indicator_totals(db, f, at),
-                      queries.indicator_totals(db, prev, at, as_at=same_age(f, prev, at)),
-                      queries.indicator_totals(db, yb, at, as_at=same_age(f, yb, at)), s, lang)
+    before = queries.indicator_totals(db, prev, at, as_at=same_age(f, prev, at))
+    # a 365-day period's previous period is the year before: one query, not two
+    year = before if yb == prev else queries.indicator_totals(db, yb, at, as_at=same_age(f, yb, at))
+    return comparison(queries.indicator_totals(db, f, at), before, year, s, lang)
 
 
 def period_label(p, period: str) -> str:

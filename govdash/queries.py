@@ -32,6 +32,11 @@ INDICATOR_SQL = """
 """
 # why one list quantile: DuckDB computes the two identical aggregates once, one selection pass
 # instead of two (≈1.8× faster at 10 M cases); values are bit-identical to median / quantile_cont(0.9)
+# the same columns without the quantiles, for views that show only counts and rates: the exact
+# quantiles are most of an indicator query's cost (one sort-like pass per group)
+COUNTS_SQL = INDICATOR_SQL.replace(
+    "quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9])[1]", "NULL::DOUBLE").replace(
+    "quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9])[2]", "NULL::DOUBLE")
 
 
 def _rates(df: pd.DataFrame) -> pd.DataFrame:
@@ -169,13 +174,17 @@ def kpis(db: Database, f: Filters, at: datetime) -> dict:
     return _rates(df).iloc[0].to_dict()
 
 
-def unit_stats(db: Database, f: Filters, level: str, at: datetime) -> pd.DataFrame:
-    """Indicators per unit of ``level`` (town/community/grid) for units inside the filter's area."""
+def unit_stats(db: Database, f: Filters, level: str, at: datetime, quantiles: bool = True) -> pd.DataFrame:
+    """Indicators per unit of ``level`` (town/community/grid) for units inside the filter's area.
+
+    ``quantiles=False`` leaves median and p90 hours empty (NaN) and costs about half as much.
+    """
     col = LEVEL_COLUMN[level]
     clause, params = where(f, alias="c")
     area_clause, area_params = _area(f, level)
     sql = f"""
-        WITH s AS (SELECT c.{col} AS unit_id, {INDICATOR_SQL} FROM cases c WHERE {clause} GROUP BY 1)
+        WITH s AS (SELECT c.{col} AS unit_id, {INDICATOR_SQL if quantiles else COUNTS_SQL}
+                   FROM cases c WHERE {clause} GROUP BY 1)
         SELECT u.unit_id, u.name_zh, u.name_en, u.kind, u.parent_id, u.town_id, u.residents, u.area_km2,
                u.lon, u.lat, s.* EXCLUDE (unit_id)
         FROM units u LEFT JOIN s USING (unit_id)
@@ -794,7 +803,7 @@ def bench_floor_overview(db: Database, f: Filters, at: datetime, trend_start: da
         FROM cases WHERE {clause} AND reported_at >= $before AND reported_at < $now
         UNION ALL SELECT 'month', date_trunc('month', reported_at), NULL, count(*), {', '.join(['NULL'] * 9)}
         FROM cases WHERE {clause} AND reported_at >= $trend GROUP BY 2
-        UNION ALL SELECT 'town', NULL, town_id, {INDICATOR_SQL}
+        UNION ALL SELECT 'town', NULL, town_id, {COUNTS_SQL}
         FROM cases WHERE {clause} AND reported_at >= $now GROUP BY 3""",
         {**params, "as_of": at, "now": day(f.start), "before": day(f.previous().start), "trend": day(trend_start)})
 
@@ -843,6 +852,12 @@ def bench_floor_trends(db: Database, f: Filters, at: datetime, period: str, *, p
     null = lambda n: ", ".join(["NULL"] * n)  # noqa: E731
     stocks = ", ".join(f"count(*) FILTER (WHERE reported_at < ${t} AND (closed_at IS NULL OR closed_at >= ${t}){d})"
                        for t in ("tn", "tp", "ty") for d in ("", f" AND deadline_at < ${t}"))
+    # a 365-day period's previous period is the year before (as the page, computed once; part prev serves both)
+    yb_part = "" if yb == prev else f"""UNION ALL SELECT 'yb', NULL, {AS_AT_SQL.replace('$as_of', '$as_at_yb')}, {null(7)}
+        FROM a WHERE reported_at >= $y0 AND reported_at < $y1"""
+    if not yb_part:
+        for key in ("as_at_yb", "y0", "y1"):
+            del params[key]
     return db.execute(f"""
         WITH a AS (SELECT * FROM cases WHERE {attr}),
         ev AS (SELECT date_trunc('{unit}', greatest(reported_at, $first)) AS period, count(*) AS n
@@ -858,8 +873,7 @@ def bench_floor_trends(db: Database, f: Filters, at: datetime, period: str, *, p
         FROM a WHERE reported_at >= $f0 AND reported_at < $f1
         UNION ALL SELECT 'prev', NULL, {AS_AT_SQL.replace('$as_of', '$as_at_prev')}, {null(7)}
         FROM a WHERE reported_at >= $p0 AND reported_at < $p1
-        UNION ALL SELECT 'yb', NULL, {AS_AT_SQL.replace('$as_of', '$as_at_yb')}, {null(7)}
-        FROM a WHERE reported_at >= $y0 AND reported_at < $y1
+        {yb_part}
         UNION ALL SELECT 'period', date_trunc('{unit}', reported_at), {TREND_SQL}, {null(7)}
         FROM a WHERE reported_at >= $w0 AND reported_at < $w1 GROUP BY 2
         UNION ALL SELECT 'stock', NULL, {null(13)}, {stocks} FROM a WHERE reported_at < $tn

@@ -36,7 +36,7 @@ STALE_AFTER = timedelta(hours=2)  # "data as of" turns amber when the newest cha
 SCALE_COOKIE = "govdash_wall_scale"  # the page's script stores min(width / 1920, height / 1080) here
 
 LABELS: dict[str, tuple[str, str]] = {
-    "wall_title": ("浦东新区城市运行 · 社会治理一屏观", "Pudong city operations · governance at a glance"),
+    "wall_title": ("浦东新区城市运行 · 社会治理一屏观", "Pudong operations at a glance"),
     "overdue_at_end": ("超期在办", "Overdue open"),
     "backlog": ("在办", "open"),
     "target": ("目标", "target"),
@@ -46,9 +46,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "filtered": ("另有{n}项筛选", "{n} more filter(s)"),
     "days": ("近{n}天", "last {n} days"),
     "panel_overview": ("总览", "Overview"),
-    "panel_map": ("态势地图", "District map"),
-    "panel_trend": ("办结趋势", "Resolution trend"),
-    "panel_coverage": ("15分钟服务圈", "15-minute service circle"),
+    "panel_map": ("态势地图", "Map"),
+    "panel_trend": ("办结趋势", "Trend"),
+    "panel_coverage": ("15分钟服务圈", "15-min circle"),
     "map_title": ("街镇态势 · 近{d}天工单密度 · 近{h}小时新工单",
                   "Streets/towns · case density {d} days · new cases {h} h"),
     "trend_title": ("解决率与按期办结率 · 近{w}周", "Resolution and on-time rates · last {w} weeks"),

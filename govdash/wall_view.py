@@ -65,7 +65,9 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 .wall-badge { font-size: calc(var(--u) * 0.75); color: var(--warn); border: 1px solid var(--warn);
   border-radius: calc(var(--u) * 0.25); padding: 0 calc(var(--u) * 0.35); margin-left: calc(var(--u) * 0.7);
   vertical-align: 0.25em; }
-.wall-sub { font-size: calc(var(--u) * 0.85); color: var(--muted); margin-left: calc(var(--u) * 0.8); }
+.wall-left { display: flex; flex-direction: column; line-height: 1.2; }
+/* the period sits under the title so the playlist bar in the middle never covers it */
+.wall-sub { font-size: calc(var(--u) * 0.85); color: var(--muted); white-space: nowrap; }
 .wall-playlist { display: flex; gap: calc(var(--u) * 0.5); font-size: calc(var(--u) * 0.85); }
 .wall-playlist span { padding: calc(var(--u) * 0.12) calc(var(--u) * 0.6); border-radius: calc(var(--u) * 0.3);
   color: var(--muted); border: 1px solid var(--line); }
@@ -205,8 +207,8 @@ def header_html(*, lang: str, now: datetime, data_time: datetime | None, stale: 
     as_of = f"{data_time:%Y-%m-%d %H:%M}" if data_time is not None else label("no_data", lang)
     stale_note = f" · {label('stale', lang)}" if stale else ""
     badge = f'<span class="wall-badge">{html.escape(label("demo_badge", lang))}</span>' if synthetic else ""
-    return (f'<div class="wall wall-top"><div><span class="wall-title">{html.escape(label("wall_title", lang))}</span>'
-            f"{badge}"
+    return (f'<div class="wall wall-top"><div class="wall-left"><div><span class="wall-title">'
+            f'{html.escape(label("wall_title", lang))}</span>{badge}</div>'
             f'<span class="wall-sub">{html.escape(period)}</span></div>'
             f'<div class="wall-right"><span class="wall-asof{" stale" if stale else ""}">'
             f'{html.escape(label("data_as_of", lang))} <b>{html.escape(as_of)}{html.escape(stale_note)}</b></span>'

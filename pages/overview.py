@@ -38,7 +38,7 @@ with left:
             st.caption(t("partial_period", lang).format(at=f"{at:%Y-%m-%d %H:%M}"))  # the last month's dip
 with right:
     st.subheader(f"{t('town', lang)} {t('ranking', lang)} · {t('resolution_rate', lang)}")
-    stats = ui.cached("unit_stats", f, "town", at)
+    stats = ui.cached("unit_stats", f, "town", at, False)  # the ranking shows rates only
     stats = stats[stats["collected"] > 0].sort_values("resolution_rate", ascending=False)
     if stats.empty:
         st.info(t("no_data", lang))

@@ -245,7 +245,7 @@ def test_rotation_keeps_mode_language_and_filters(app_env):
         return re.search(r'<span class="on">([^<]+)</span>', bar).group(1)
 
     first = current()
-    assert first in ("District map", "Resolution trend")
+    assert first in ("Map", "Trend")
     at.session_state["wall_started"] -= 10.5    # one rotation period later
     at.run()
     assert not at.exception

@@ -130,7 +130,8 @@ def _layout(pg) -> dict:
         const main = document.querySelector('[data-testid="stMain"]');
         return {doc: document.documentElement.scrollHeight, docW: document.documentElement.scrollWidth,
                 inner: innerHeight, innerW: innerWidth, main: main.scrollHeight, mainClient: main.clientHeight,
-                header: box('.wall-top'), tiles: box('.wall-tiles'), stage: box('.st-key-wall-stage'),
+                header: box('.wall-top'), left: box('.wall-left'), right: box('.wall-right'),
+                playbar: box('.wall-playlist'), tiles: box('.wall-tiles'), stage: box('.st-key-wall-stage'),
                 ticker: box('.wall-ticker'), sidebar: !!document.querySelector('[data-testid="stSidebar"]'),
                 toolbar: [...document.querySelectorAll('[data-testid="stToolbar"], [data-testid="stHeader"]')]
                     .some(e => e.getBoundingClientRect().height > 0 && getComputedStyle(e).display !== 'none'),
@@ -149,6 +150,8 @@ def _check_screen(pg, ctx) -> dict:
     # chrome-free, in order, nothing overlapping or off screen
     assert not lay["sidebar"] and not lay["toolbar"], lay
     assert lay["header"]["bottom"] <= lay["tiles"]["top"] <= lay["tiles"]["bottom"] <= lay["stage"]["top"], lay
+    if lay["playbar"]:  # the playlist bar sits between the title and the clock, covering neither
+        assert lay["left"]["right"] < lay["playbar"]["left"] < lay["playbar"]["right"] < lay["right"]["left"], lay
     assert lay["stage"]["bottom"] <= lay["ticker"]["top"] and lay["ticker"]["bottom"] <= lay["inner"] + 0.5, lay
     # the plot fills its box at any screen size (drawn for 1080p x scale)
     if lay["plot"]:
@@ -225,6 +228,34 @@ def test_case_imported_while_the_wall_runs_appears_without_reload(browser, wall_
         ctx.close()
 
 
+def test_two_app_processes_serve_one_database_while_it_is_written(browser, wall_server, live_db, tmp_path):
+    """Two Streamlit servers (replicas behind a load balancer) on the same database, while another
+    process writes to it: both show the same figures before and after, with no error."""
+    second = WallServer(live_db, tmp_path)
+    contexts = [_context(browser, 1920, 1080) for _ in range(2)]
+    try:
+        pages = [c.new_page() for c in contexts]
+        for pg, srv in zip(pages, (wall_server, second), strict=True):
+            _open(pg, srv.url + "/?mode=wall&panels=overview")
+        _wait_for(pages[0], lambda: _collected(pages[0]) == _collected(pages[1]), 20 * REFRESH_S + 60,
+                  "the two servers to agree")
+        start = _collected(pages[0])
+        res = subprocess.run([sys.executable, "-m", "govdash", "feed", "--db", live_db, "--rate", "120",
+                              "--changes", "0", "--every", "1", "--duration", "2", "--seed", "11"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert res.returncode == 0, res.stderr
+        added = int(re.search(r"(\d+) new", res.stderr.splitlines()[-1]).group(1))
+        assert added > 0
+        for pg in pages:
+            _wait_for(pg, lambda pg=pg: _collected(pg) == start + added, 20 * REFRESH_S + 60,
+                      "the new cases on both servers")
+            assert not pg.locator('[data-testid="stException"]').count()
+            assert not pg.locator(".wall-nodata").count()
+    finally:
+        for c in contexts:
+            c.close()
+        second.stop()
+
 def _playing(pg) -> str:
     return pg.locator(".wall-playlist span.on").inner_text()
 
@@ -249,10 +280,12 @@ def test_rotation_keeps_mode_language_and_filters(browser, wall_server):
         assert pg.evaluate("window.__wallMarker") == 7           # rotated in place, no reload
         assert TOWN_NAME in pg.locator(".wall-top").inner_text()  # still filtered
         assert "Data as of" in pg.locator(".wall-top").inner_text()
+        lay = _layout(pg)  # English and a town filter: the widest header; the playlist covers neither side
+        assert lay["left"]["right"] < lay["playbar"]["left"] < lay["playbar"]["right"] < lay["right"]["left"], lay
         pg.reload()                                                # a reload keeps everything too
         _open(pg, pg.url)
-        assert TOWN_NAME in pg.locator(".wall-top").inner_text() and _playing(pg) in ("Resolution trend",
-                                                                                      "15-minute service circle")
+        assert TOWN_NAME in pg.locator(".wall-top").inner_text() and _playing(pg) in ("Trend",
+                                                                                      "15-min circle")
     finally:
         ctx.close()
 
