@@ -19,7 +19,21 @@ def style(fig: go.Figure, *, height: int = 380, title: str | None = None) -> go.
                       margin={"l": 50, "r": 20, "t": 50 if title else 20, "b": 40},
                       paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
                       legend={"orientation": "h", "y": -0.2}, colorway=PALETTE)
+    if any(_is_dates(getattr(tr, "x", None)) for tr in fig.data):
+        fig.update_xaxes(tickformatstops=DATE_TICKS)
     return fig
+
+
+# numeric dates on time axes: plotly's default ticks ("Nov 2025") are English in the Chinese UI
+DAY_MS = 86_400_000
+DATE_TICKS = [{"dtickrange": [None, DAY_MS], "value": "%m-%d %H:%M"},
+              {"dtickrange": [DAY_MS, 28 * DAY_MS], "value": "%m-%d"},
+              {"dtickrange": [28 * DAY_MS, 365 * DAY_MS], "value": "%Y-%m"},
+              {"dtickrange": [365 * DAY_MS, None], "value": "%Y"}]
+
+
+def _is_dates(x) -> bool:
+    return x is not None and len(x) > 0 and pd.api.types.is_datetime64_any_dtype(pd.Series(x[:1]))
 
 
 def trend_lines(df: pd.DataFrame, indicator: str, *, lang: str = "zh", target: float | None = None,

@@ -118,7 +118,9 @@ def change_text(now, before, key: str) -> str:
     if c is None:
         return "—"
     kind = INDICATORS[key].kind
-    return f"{c:+.1f} pp" if kind == "rate" else (f"{c:+.1f}" if kind == "score" else f"{c:+.1f}%")
+    c = 0.0 if round(c, 1) == 0 else c  # "-0.0" would be drawn as a fall
+    sign = "+" if c else ""
+    return f"{c:{sign}.1f} pp" if kind == "rate" else (f"{c:{sign}.1f}" if kind == "score" else f"{c:{sign}.1f}%")
 
 
 def improved(now, before, key: str) -> bool | None:

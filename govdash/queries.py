@@ -853,7 +853,8 @@ def bench_floor_trends(db: Database, f: Filters, at: datetime, period: str, *, p
     stocks = ", ".join(f"count(*) FILTER (WHERE reported_at < ${t} AND (closed_at IS NULL OR closed_at >= ${t}){d})"
                        for t in ("tn", "tp", "ty") for d in ("", f" AND deadline_at < ${t}"))
     # a 365-day period's previous period is the year before (as the page, computed once; part prev serves both)
-    yb_part = "" if yb == prev else f"""UNION ALL SELECT 'yb', NULL, {AS_AT_SQL.replace('$as_of', '$as_at_yb')}, {null(7)}
+    yb_part = "" if yb == prev else f"""
+        UNION ALL SELECT 'yb', NULL, {AS_AT_SQL.replace('$as_of', '$as_at_yb')}, {null(7)}
         FROM a WHERE reported_at >= $y0 AND reported_at < $y1"""
     if not yb_part:
         for key in ("as_at_yb", "y0", "y1"):

@@ -156,7 +156,7 @@ def gap_table(timed: pd.DataFrame, threshold: float, towns: pd.DataFrame, *, top
         return pd.DataFrame(columns=["rank", "residents", "cells", "area_km2", "max_minutes", "town",
                                      "lon", "lat"]), rank
     site = np.array([xy[members][cov.best_site(xy[members], timed["residents"].to_numpy(float)[members],
-                                               cov.reach_m(threshold))]
+                                               cov.reach_m(threshold), cell_size_m=size)]
                      for members in (np.flatnonzero(labels == g) for g in table["gap"])])
     lon, lat = _transformer(metric_crs, inverse=True).transform(site[:, 0], site[:, 1])
     frame = pd.DataFrame({"rank": rank, "town_id": timed["town_id"].to_numpy(),

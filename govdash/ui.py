@@ -257,10 +257,18 @@ def delta(now, before, indicator: str) -> str | None:
         return None
     from govdash.maps import RATE_INDICATORS
     if indicator in RATE_INDICATORS:
-        return f"{(now - before) * 100:+.1f} pp"
-    if before == 0:
+        c, unit = (now - before) * 100, " pp"
+    elif before == 0:
         return None
-    return f"{(now - before) / before * 100:+.1f}%"
+    else:
+        c, unit = (now - before) / before * 100, "%"
+    return "0.0" + unit if round(c, 1) == 0 else f"{c:+.1f}{unit}"  # "-0.0" would be drawn as a fall
+
+
+def delta_style(text: str | None, color: str) -> dict:
+    """st.metric arguments for a change: grey and without an arrow when it rounds to nothing."""
+    flat = text is not None and text.startswith("0.0")
+    return {"delta_color": "off", "delta_arrow": "off"} if flat else {"delta_color": color}
 
 
 # analysis adapters (govdash.<module>.<name>(db, *args)) cached like queries; the allow-list keeps

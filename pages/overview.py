@@ -22,8 +22,9 @@ for row in (keys[:4], keys[4:]):
     cols = st.columns(4)
     for col, key in zip(cols, row, strict=False):
         inverse = key in ("open", "overdue", "median_hours")
-        col.metric(t(key, lang), ui.fmt(now.get(key), key), ui.delta(now.get(key), before.get(key), key),
-                   delta_color="inverse" if inverse else "normal", border=True)
+        d = ui.delta(now.get(key), before.get(key), key)
+        col.metric(t(key, lang), ui.fmt(now.get(key), key), d, border=True,
+                   **ui.delta_style(d, "inverse" if inverse else "normal"))
 
 left, right = st.columns([3, 2])
 with left:
@@ -37,7 +38,7 @@ with left:
         if at.date() < (f.end.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1):
             st.caption(t("partial_period", lang).format(at=f"{at:%Y-%m-%d %H:%M}"))  # the last month's dip
 with right:
-    st.subheader(f"{t('town', lang)} {t('ranking', lang)} · {t('resolution_rate', lang)}")
+    st.subheader(f"{t('town', lang)}{'' if lang == 'zh' else ' '}{t('ranking', lang)} · {t('resolution_rate', lang)}")
     stats = ui.cached("unit_stats", f, "town", at, False)  # the ranking shows rates only
     stats = stats[stats["collected"] > 0].sort_values("resolution_rate", ascending=False)
     if stats.empty:

@@ -33,8 +33,9 @@ cmp = ui.computed("indicators", "headline", f, at, s, lang)
 for row in (cmp.iloc[:5], cmp.iloc[5:]):
     for col, r in zip(st.columns(5), row.itertuples(), strict=False):
         direction = indicators.INDICATORS[r.key].direction
-        col.metric(r.indicator, r.value, None if r.change == "—" else r.change, border=True,
-                   delta_color="off" if direction is None else ("inverse" if direction == "down" else "normal"),
+        d = None if r.change == "—" else r.change
+        colour = "off" if direction is None else ("inverse" if direction == "down" else "normal")
+        col.metric(r.indicator, r.value, d, border=True, **ui.delta_style(d, colour),
                    delta_description=f"{t('previous', lang)} {r.previous}",
                    icon=":material/error:" if r.breach else None,
                    help=f"{t('year_before', lang)}: {r.year_before} ({r.change_yoy})"

@@ -291,6 +291,26 @@ def test_best_site_of_a_ring_is_on_the_ring():
     assert np.hypot(*ring[i]) == pytest.approx(1000)
 
 
+
+def test_best_site_on_a_lattice_matches_the_pairwise_count():
+    """The population surface's fast path (one convolution) picks a cell reaching as many residents
+    as the best found by testing every pair; off the lattice the pairwise path is used."""
+    from scipy.spatial import cKDTree
+
+    from govdash.coverage import best_site
+    rng = np.random.default_rng(3)
+    ij = np.unique(rng.integers(0, 60, size=(900, 2)), axis=0)
+    xy = ij * 100.0 + [350_000.0, 3_440_000.0]  # a ragged gap on a 100 m lattice, UTM-like metres
+    w = rng.integers(1, 60, size=len(xy)).astype(float)
+    for radius in (250.0, 865.4, 1000.0):   # 1,000 m: cells exactly on the circle count
+        pairs = cKDTree(xy).sparse_distance_matrix(cKDTree(xy), radius, output_type="ndarray")
+        reached = np.bincount(pairs["i"], weights=w[pairs["j"]], minlength=len(xy))
+        fast = best_site(xy, w, radius, cell_size_m=100.0)
+        assert reached[fast] == reached.max()
+        assert fast == best_site(xy, w, radius, max_candidates=10**9)  # same cell, ties to the lowest index
+    off = xy + rng.normal(0, 20, size=xy.shape)  # not a lattice: falls back to pairs, still a valid answer
+    assert 0 <= best_site(off, w, 500.0, cell_size_m=100.0) < len(xy)
+
 def test_best_site_counts_residents_within_the_radius():
     from govdash.coverage import best_site
     xy = np.array([[0.0, 0], [100, 0], [200, 0], [5000, 0]])

@@ -140,6 +140,18 @@ def test_formatting_and_changes():
     assert indicators.change_text(83.0, 82.5, "satisfaction") == "+0.5"
     assert indicators.change_text(110, 100, "collected") == "+10.0%"
     assert indicators.change_text(5, 0, "collected") == "—"     # no base to compare with
+    # a change that rounds to nothing has no sign: "-0.0 pp" would be drawn as a fall in red
+    assert indicators.change_text(0.99501, 0.99502, "resolution_rate") == "0.0 pp"
+    assert indicators.change_text(80.01, 80.03, "satisfaction") == "0.0"
+
+
+def test_metric_delta_that_rounds_to_nothing_is_grey_without_arrow():
+    from govdash import ui
+    assert ui.delta(0.99501, 0.99502, "resolution_rate") == "0.0 pp"
+    assert ui.delta(0.995, 0.985, "resolution_rate") == "+1.0 pp"
+    assert ui.delta_style("0.0 pp", "normal") == {"delta_color": "off", "delta_arrow": "off"}
+    assert ui.delta_style("-1.3%", "inverse") == {"delta_color": "inverse"}
+    assert ui.delta_style(None, "normal") == {"delta_color": "normal"}
     assert indicators.improved(30.0, 40.0, "median_hours") is True  # lower is better
     assert indicators.improved(0.9, 0.95, "on_time_rate") is False
     assert indicators.improved(10, 5, "collected") is None

@@ -277,6 +277,27 @@ def test_stations_csv_gbk_gcj02_with_every_coordinate_rule(db):
     assert s["floor_area_m2"].tolist() == [120.0, 80.5]
 
 
+def test_stations_excel_with_typed_cells(db):
+    """An office spreadsheet: numeric ids stay ids (not 1001.0), Chinese yes/no, a bad row quarantined."""
+    ingest_geo.import_units(db, DISTRICT, name="d.geojson")
+    buf = io.BytesIO()
+    pd.DataFrame({"编号": [1001, 1002, 1003], "名称": ["一站", "二站", "远站"],
+                  "经度": [IN_C1[0], IN_C2[0], 121.9], "纬度": [IN_C1[1], IN_C2[1], 31.4],
+                  "卫生室": ["是", "否", "是"], "错时延时": ["否", "是", ""], "面积": [120, 80.5, 60]}
+                 ).to_excel(buf, index=False)
+    rep = ingest_geo.import_stations(db, buf.getvalue(), name="stations.xlsx", on_error="quarantine")
+    assert (rep.inserted, rep.quarantined) == (2, 1)
+    assert rep.errors[["row", "rule"]].values.tolist() == [[4, "coords_outside"]]
+    s = table(db, "SELECT * FROM stations ORDER BY station_id").set_index("station_id")
+    assert s.index.tolist() == ["1001", "1002"] and s["community_id"].tolist() == ["C1", "C2"]
+    assert s["f_clinic"].tolist() == [True, False] and s["extended_hours"].tolist() == [False, True]
+    assert s["floor_area_m2"].tolist() == [120.0, 80.5]
+    # the whole file rejected: nothing changes
+    before = table(db, "SELECT * FROM stations ORDER BY station_id")
+    rep = ingest_geo.import_stations(db, buf.getvalue(), name="stations.xlsx", on_error="reject")
+    assert rep.status == "rejected" and rep.inserted == 0
+    pd.testing.assert_frame_equal(table(db, "SELECT * FROM stations ORDER BY station_id"), before)
+
 def test_stations_geojson_points_upsert(db):
     ingest_geo.import_units(db, DISTRICT, name="d.geojson")
     pts = geojson(feature({"station_id": "S1", "name_zh": "一站", "level": "服务中心"}, shapely.Point(IN_C1)),
