@@ -77,7 +77,7 @@ def test_briefing_sections_and_figures(db):
     row = re.search(r"<tr[^>]*><td[^>]*>解决率</td>(.*?)</tr>", html).group(1)
     assert re.findall(r"<td[^>]*>(.*?)</td>", row)[:3] == ["66.7%", "100.0%", "-33.3 pp"]
     row = re.search(r"<tr[^>]*><td[^>]*>受理工单</td>(.*?)</tr>", html).group(1)
-    assert re.findall(r"<td[^>]*>(.*?)</td>", row)[:3] == ["3", "3", "+0.0%"]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", row)[:3] == ["3", "3", "0.0%"]
     # A09 is the one case open and overdue on 1 March 00:00 (deadline 15 Feb 10:00: 13.6 days)
     overdue = html[html.index('<section id="overdue">'):html.index('<section id="lifecycle">')]
     assert "A09" in overdue and "<td class=n>14</td>" in overdue
