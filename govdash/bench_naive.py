@@ -17,6 +17,7 @@ from govdash.bench_pages import (
     UNIT_KEYS,
     by,
     map_level,
+    overview_as_at,
     overview_trend_start,
     rates,
     scalars,
@@ -136,7 +137,7 @@ def overview(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
     monthly = monthly.rename("collected").reset_index()
     towns = _unit_stats(nd, f, "town", at)
     return {**scalars(_indicators(_flags(c[_mask(c, f)], at)), "now", KPI_KEYS),
-            **scalars(_indicators(_flags(c[_mask(c, f.previous())], at)), "before", KPI_KEYS),
+            **scalars(_indicators(_flags(c[_mask(c, f.previous())], at, overview_as_at(f, at))), "before", KPI_KEYS),
             **by(monthly, "period", ("collected",), "monthly"),
             **by(towns[towns["collected"] > 0], "unit_id", ("collected", "resolution_rate"), "towns")}
 

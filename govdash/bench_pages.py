@@ -57,8 +57,15 @@ def trend_params(f: Filters, at: datetime) -> dict:
             "as_at_yb": indicators.same_age(f, yb, at), "window": indicators.chart_window(f, TREND_PERIOD)}
 
 
+def overview_as_at(f: Filters, at: datetime) -> datetime:
+    """The instant the overview takes the previous period at (the same age as ``f``, pages/overview.py)."""
+    from govdash import indicators
+    return indicators.same_age(f, f.previous(), at)
+
+
 def overview(db: Database, f: Filters, at: datetime) -> dict:
-    return {"now": queries.kpis(db, f, at), "before": queries.kpis(db, f.previous(), at),
+    return {"now": queries.kpis(db, f, at),
+            "before": queries.indicator_totals(db, f.previous(), at, as_at=overview_as_at(f, at)),
             "monthly": queries.collected_by_period(db, f.with_(start=overview_trend_start(f)), "month"),
             "towns": queries.unit_stats(db, f, "town", at, False)}
 
@@ -221,7 +228,7 @@ def _close(x: np.ndarray, y: np.ndarray, exact: bool) -> bool:
 # --- the floor: the best hand-written statement per page (queries.bench_floor_*), same page parameters ---
 
 def floor_overview(db: Database, f: Filters, at: datetime, p: dict) -> dict:
-    df = rates(queries.bench_floor_overview(db, f, at, overview_trend_start(f)))
+    df = rates(queries.bench_floor_overview(db, f, at, overview_trend_start(f), overview_as_at(f, at)))
     part = lambda name: df[df["part"] == name]  # noqa: E731
     towns = part("town")
     towns = towns[towns["town"].notna() & (towns["collected"] > 0)].rename(columns={"town": "unit_id"})

@@ -41,6 +41,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "cases_per_1000": ("每千人工单", "Cases per 1,000 residents"),
     "residents": ("常住人口", "Residents"),
     "vs_previous": ("较上期", "vs previous period"),
+    "same_age": ("（按相同办理时长比较）", "(compared at the same age)"),
     # units and things
     "district": ("全区", "District"),
     "station": ("家门口服务站", "Doorstep station"),

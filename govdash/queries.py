@@ -530,7 +530,7 @@ TREND_SQL = INDICATOR_SQL + """,
 """
 _OPEN_AT = "reported_at < $t AND (closed_at IS NULL OR closed_at >= $t)"  # open at instant $t
 # TREND_SQL with every case's progress as it stood at instant $as_of (closed before it), from timestamps
-AS_AT_SQL = """
+AS_AT_KPI_SQL = """
     count(*) AS collected,
     count(*) FILTER (WHERE resolved AND closed_at < $as_of) AS resolved,
     count(*) FILTER (WHERE closed_at < $as_of) AS closed,
@@ -542,7 +542,9 @@ AS_AT_SQL = """
         AS median_hours,  -- one list quantile for both, as in INDICATOR_SQL: same values, one pass
     (quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9]) FILTER (WHERE closed_at < $as_of))[2]
         AS p90_hours,
-    avg(satisfaction) FILTER (WHERE closed_at < $as_of) AS satisfaction,
+    avg(satisfaction) FILTER (WHERE closed_at < $as_of) AS satisfaction
+"""
+AS_AT_SQL = AS_AT_KPI_SQL + """,
     count(*) FILTER (WHERE category = $dispute) AS disputes,
     count(*) FILTER (WHERE category = $dispute AND resolved AND closed_at < $as_of) AS disputes_resolved
 """
@@ -788,8 +790,10 @@ def bench_pick(db: Database) -> dict[str, str | None]:
     return df.iloc[0].to_dict()
 
 
-def bench_floor_overview(db: Database, f: Filters, at: datetime, trend_start: date) -> pd.DataFrame:
-    """Overview in one statement: indicators now and before, collected per month since ``trend_start``, per town.
+def bench_floor_overview(db: Database, f: Filters, at: datetime, trend_start: date,
+                         as_at_prev: datetime) -> pd.DataFrame:
+    """Overview in one statement: indicators now and before (as it stood at ``as_at_prev``), collected per
+    month since ``trend_start``, per town.
 
     ``part`` is now | before | month | town. (UNION ALL of four aggregates beat one scan with
     GROUPING SETS, whose holistic quantiles cost 1.6× more at 10 M cases.)
@@ -799,13 +803,14 @@ def bench_floor_overview(db: Database, f: Filters, at: datetime, trend_start: da
     return db.execute(f"""
         SELECT 'now' AS part, NULL::TIMESTAMP AS period, NULL::VARCHAR AS town, {INDICATOR_SQL}
         FROM cases WHERE {clause} AND reported_at >= $now
-        UNION ALL SELECT 'before', NULL, NULL, {INDICATOR_SQL}
+        UNION ALL SELECT 'before', NULL, NULL, {AS_AT_KPI_SQL.replace('$as_of', '$as_at_prev')}
         FROM cases WHERE {clause} AND reported_at >= $before AND reported_at < $now
         UNION ALL SELECT 'month', date_trunc('month', reported_at), NULL, count(*), {', '.join(['NULL'] * 9)}
         FROM cases WHERE {clause} AND reported_at >= $trend GROUP BY 2
         UNION ALL SELECT 'town', NULL, town_id, {COUNTS_SQL}
         FROM cases WHERE {clause} AND reported_at >= $now GROUP BY 3""",
-        {**params, "as_of": at, "now": day(f.start), "before": day(f.previous().start), "trend": day(trend_start)})
+        {**params, "as_of": at, "as_at_prev": as_at_prev, "now": day(f.start), "before": day(f.previous().start),
+         "trend": day(trend_start)})
 
 
 def bench_floor_map(db: Database, f: Filters, at: datetime, level: str) -> pd.DataFrame:

@@ -232,8 +232,14 @@ def tiles(now: dict, before: dict, s: Settings, lang: str = "zh") -> list[Tile]:
 
 
 def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "zh") -> list[Tile]:
-    """Headline tiles of the wall's period against the period before (adapter)."""
-    return tiles(queries.indicator_totals(db, f, at), queries.indicator_totals(db, f.previous(), at), s, lang)
+    """Headline tiles of the wall's period against the period before, taken at the same age (adapter).
+
+    Why the same age: the current period's cases are still being handled, so against a finished
+    period its resolution rate and open cases would always look worse (indicators.same_age).
+    """
+    prev = f.previous()
+    return tiles(queries.indicator_totals(db, f, at),
+                 queries.indicator_totals(db, prev, at, as_at=indicators.same_age(f, prev, at)), s, lang)
 
 
 # --- ticker ---

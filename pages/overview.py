@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from govdash import charts, ui
+from govdash import charts, indicators, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -13,9 +13,12 @@ f = ui.current_filters()
 ui.header("page_overview", db)
 at = ui.cached("as_of")
 now = ui.cached("kpis", f, at)
-before = ui.cached("kpis", f.previous(), at)
+# the previous period as it stood at the same age (as the trends page and the wall): against a finished
+# period the current one, still being handled, would always look worse
+before = ui.cached("indicator_totals", f.previous(), at, indicators.same_age(f, f.previous(), at))
 
-st.caption(f"{t('period', lang)}: {f.start} – {f.end} · {t('vs_previous', lang)}: {f.previous().start} – {f.previous().end}")
+st.caption(f"{t('period', lang)}: {f.start} – {f.end} · {t('vs_previous', lang)}: {f.previous().start} – "
+           f"{f.previous().end} {t('same_age', lang)}")
 keys = ["collected", "resolution_rate", "on_time_rate", "recognition_rate",
         "satisfaction", "open", "overdue", "median_hours"]
 for row in (keys[:4], keys[4:]):
@@ -38,7 +41,8 @@ with left:
         if at.date() < (f.end.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1):
             st.caption(t("partial_period", lang).format(at=f"{at:%Y-%m-%d %H:%M}"))  # the last month's dip
 with right:
-    st.subheader(f"{t('town', lang)}{'' if lang == 'zh' else ' '}{t('ranking', lang)} · {t('resolution_rate', lang)}")
+    st.subheader(f"{t('town', lang)}{t('ranking', lang) if lang == 'zh' else ' ' + t('ranking', lang).lower()} · "
+                 f"{t('resolution_rate', lang)}")
     stats = ui.cached("unit_stats", f, "town", at, False)  # the ranking shows rates only
     stats = stats[stats["collected"] > 0].sort_values("resolution_rate", ascending=False)
     if stats.empty:
