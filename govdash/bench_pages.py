@@ -64,8 +64,9 @@ def overview_as_at(f: Filters, at: datetime) -> datetime:
 
 
 def overview(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import indicators
     return {"now": queries.kpis(db, f, at),
-            "before": queries.indicator_totals(db, f.previous(), at, as_at=overview_as_at(f, at)),
+            "before": indicators.previous_totals(db, f, at),
             "monthly": queries.collected_by_period(db, f.with_(start=overview_trend_start(f)), "month"),
             "towns": queries.unit_stats(db, f, "town", at, False)}
 

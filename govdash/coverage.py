@@ -225,7 +225,6 @@ def best_site(cell_xy, residents, radius_m: float, *, max_candidates: int = 4_00
     return int(candidates[int(np.argmax(reached))])
 
 
-
 def _lattice(xy: np.ndarray, size: float) -> np.ndarray | None:
     """Integer (column, row) of each point on a square lattice of ``size`` metres; None when off it."""
     ij = np.rint((xy - xy.min(axis=0)) / size)
@@ -243,6 +242,7 @@ def _best_on_lattice(ij: np.ndarray, residents: np.ndarray, radius_cells: float)
     np.add.at(grid, (ij[:, 0], ij[:, 1]), residents)
     reached = fftconvolve(grid, disc, mode="same")[ij[:, 0], ij[:, 1]]
     return int(np.argmax(np.round(reached, 6)))  # rounding: FFT noise must not break ties by chance
+
 
 def gaps(cell_xy, residents, uncovered, cell_size_m: float, *,
          neighbours: int = 8) -> tuple[pd.DataFrame, np.ndarray]:

@@ -203,6 +203,13 @@ def same_age(f: Filters, earlier: Filters, at: datetime) -> datetime:
     return queries.cutoff(earlier, at) + (at - queries.cutoff(f, at))
 
 
+def previous_totals(db: Database, f: Filters, at: datetime, previous: Filters | None = None) -> dict:
+    """``queries.indicator_totals`` of the period before ``f`` (default ``f.previous()``) as it stood at the
+    same age (``same_age``): what the overview, the trends page and the wall compare with."""
+    prev = previous or f.previous()
+    return queries.indicator_totals(db, prev, at, as_at=same_age(f, prev, at))
+
+
 def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "zh",
              previous: Filters | None = None) -> pd.DataFrame:
     """``comparison`` of the filter period with the previous period (default ``f.previous()``) and a year earlier.
@@ -213,7 +220,7 @@ def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "z
     """
     prev = previous or f.previous()
     yb = f.year_before()
-    before = queries.indicator_totals(db, prev, at, as_at=same_age(f, prev, at))
+    before = previous_totals(db, f, at, prev)
     # a 365-day period's previous period is the year before: one query, not two
     year = before if yb == prev else queries.indicator_totals(db, yb, at, as_at=same_age(f, yb, at))
     return comparison(queries.indicator_totals(db, f, at), before, year, s, lang)

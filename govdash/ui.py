@@ -273,7 +273,7 @@ def delta_style(text: str | None, color: str) -> dict:
 
 # analysis adapters (govdash.<module>.<name>(db, *args)) cached like queries; the allow-list keeps
 # the cache from becoming a way to call arbitrary functions
-_COMPUTED = {"indicators": ("trend_table", "headline"), "rankings": ("ranking",),
+_COMPUTED = {"indicators": ("trend_table", "headline", "previous_totals"), "rankings": ("ranking",),
              "lifecycle": ("funnel_data", "tier_data", "oldest"), "briefing": ("anomaly_list", "spike_daily")}
 
 

@@ -237,9 +237,7 @@ def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "z
     Why the same age: the current period's cases are still being handled, so against a finished
     period its resolution rate and open cases would always look worse (indicators.same_age).
     """
-    prev = f.previous()
-    return tiles(queries.indicator_totals(db, f, at),
-                 queries.indicator_totals(db, prev, at, as_at=indicators.same_age(f, prev, at)), s, lang)
+    return tiles(queries.indicator_totals(db, f, at), indicators.previous_totals(db, f, at), s, lang)
 
 
 # --- ticker ---

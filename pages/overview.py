@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from govdash import charts, indicators, ui
+from govdash import charts, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -15,7 +15,7 @@ at = ui.cached("as_of")
 now = ui.cached("kpis", f, at)
 # the previous period as it stood at the same age (as the trends page and the wall): against a finished
 # period the current one, still being handled, would always look worse
-before = ui.cached("indicator_totals", f.previous(), at, indicators.same_age(f, f.previous(), at))
+before = ui.computed("indicators", "previous_totals", f, at)
 
 st.caption(f"{t('period', lang)}: {f.start} – {f.end} · {t('vs_previous', lang)}: {f.previous().start} – "
            f"{f.previous().end} {t('same_age', lang)}")

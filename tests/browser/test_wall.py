@@ -194,6 +194,16 @@ def _wait_for(pg, predicate, timeout_s: float, what: str) -> None:
         time.sleep(0.5)
 
 
+def _feed(db: str, seed: int) -> int:
+    """Run ``python -m govdash feed`` for 2 s in another process; the number of new cases it wrote (> 0)."""
+    res = subprocess.run([sys.executable, "-m", "govdash", "feed", "--db", db, "--rate", "120",
+                          "--changes", "0", "--every", "1", "--duration", "2", "--seed", str(seed)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    added = int(re.search(r"(\d+) new", res.stderr.splitlines()[-1]).group(1))
+    assert added > 0
+    return added
+
 def test_case_imported_while_the_wall_runs_appears_without_reload(browser, wall_server, live_db):
     from govdash import feed
     from govdash.db import Database
@@ -215,12 +225,7 @@ def test_case_imported_while_the_wall_runs_appears_without_reload(browser, wall_
         assert pg.locator(".wall-asof b").inner_text() != as_of_text   # "data as of" moved to the import
         # the feed command, in yet another process, keeps adding cases at the data's own clock
         now = _collected(pg)
-        res = subprocess.run([sys.executable, "-m", "govdash", "feed", "--db", live_db, "--rate", "120",
-                              "--changes", "0", "--every", "1", "--duration", "2", "--seed", "3"],
-                             cwd=ROOT, capture_output=True, text=True, timeout=300)
-        assert res.returncode == 0, res.stderr
-        added = int(re.search(r"(\d+) new", res.stderr.splitlines()[-1]).group(1))
-        assert added > 0
+        added = _feed(live_db, seed=3)
         _wait_for(pg, lambda: _collected(pg) == now + added, 20 * REFRESH_S + 60, "the feed's cases")
         assert pg.evaluate("window.__wallMarker") == 42
         assert not pg.locator('[data-testid="stException"]').count()
@@ -240,12 +245,7 @@ def test_two_app_processes_serve_one_database_while_it_is_written(browser, wall_
         _wait_for(pages[0], lambda: _collected(pages[0]) == _collected(pages[1]), 20 * REFRESH_S + 60,
                   "the two servers to agree")
         start = _collected(pages[0])
-        res = subprocess.run([sys.executable, "-m", "govdash", "feed", "--db", live_db, "--rate", "120",
-                              "--changes", "0", "--every", "1", "--duration", "2", "--seed", "11"],
-                             cwd=ROOT, capture_output=True, text=True, timeout=300)
-        assert res.returncode == 0, res.stderr
-        added = int(re.search(r"(\d+) new", res.stderr.splitlines()[-1]).group(1))
-        assert added > 0
+        added = _feed(live_db, seed=11)
         for pg in pages:
             _wait_for(pg, lambda pg=pg: _collected(pg) == start + added, 20 * REFRESH_S + 60,
                       "the new cases on both servers")
