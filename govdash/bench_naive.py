@@ -14,13 +14,15 @@ from govdash.bench_pages import (
     KPI_KEYS,
     TABLE_KEYS,
     TOTAL_KEYS,
-    UNIT_KEYS,
     by,
     map_level,
+    map_quantiles,
     overview_as_at,
     overview_trend_start,
     rates,
     scalars,
+    top_grids,
+    unit_keys,
 )
 from govdash.db import Database
 from govdash.filters import Filters
@@ -89,13 +91,15 @@ def _flags(sub: pd.DataFrame, at: datetime, as_at: datetime | None = None) -> pd
                       _dispute_resolved=dispute & resolved & closed)
 
 
-def _indicators_by(sub: pd.DataFrame, key) -> pd.DataFrame:
+def _indicators_by(sub: pd.DataFrame, key, quantiles: bool = True) -> pd.DataFrame:
     g = sub.groupby(key, sort=True)
+    hours = {"median_hours": ("_hours", "median")} if quantiles else {}
     out = g.agg(collected=("_resolved", "size"), resolved=("_resolved", "sum"), closed=("_closed", "sum"),
                 closed_on_time=("_on_time", "sum"), recognised=("_recognised", "sum"), open=("_open", "sum"),
-                overdue=("_overdue", "sum"), median_hours=("_hours", "median"), satisfaction=("_sat", "mean"),
+                overdue=("_overdue", "sum"), **hours, satisfaction=("_sat", "mean"),
                 disputes=("_dispute", "sum"), disputes_resolved=("_dispute_resolved", "sum"))
-    out["p90_hours"] = g["_hours"].quantile(0.9)
+    if quantiles:
+        out["p90_hours"] = g["_hours"].quantile(0.9)
     return rates(out).reset_index()
 
 
@@ -113,7 +117,7 @@ def _open_at(c: pd.DataFrame, t: pd.Timestamp) -> pd.Series:
     return (c["reported_at"] < t) & (c["closed_at"].isna() | (c["closed_at"] >= t))
 
 
-def _unit_stats(nd: NaiveData, f: Filters, level: str, at: datetime) -> pd.DataFrame:
+def _unit_stats(nd: NaiveData, f: Filters, level: str, at: datetime, quantiles: bool = True) -> pd.DataFrame:
     u = nd.units[nd.units["level"] == level]
     if f.towns:
         u = u[u["town_id"].isin(f.towns)]
@@ -122,7 +126,7 @@ def _unit_stats(nd: NaiveData, f: Filters, level: str, at: datetime) -> pd.DataF
     if f.grids and level == "grid":
         u = u[u["unit_id"].isin(f.grids)]
     col = LEVEL_COLUMN[level]
-    s = _indicators_by(_flags(nd.cases[_mask(nd.cases, f)], at), col).rename(columns={col: "unit_id"})
+    s = _indicators_by(_flags(nd.cases[_mask(nd.cases, f)], at), col, quantiles).rename(columns={col: "unit_id"})
     out = u[["unit_id", "residents"]].merge(s, on="unit_id", how="left").sort_values("unit_id")
     out[COUNTS] = out[COUNTS].fillna(0)
     out = rates(out)
@@ -135,7 +139,7 @@ def overview(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
     sub = c[_mask(c, f.with_(start=overview_trend_start(f)))]
     monthly = sub.groupby(sub["reported_at"].dt.to_period("M").dt.start_time.rename("period")).size()
     monthly = monthly.rename("collected").reset_index()
-    towns = _unit_stats(nd, f, "town", at)
+    towns = _unit_stats(nd, f, "town", at, quantiles=False)
     return {**scalars(_indicators(_flags(c[_mask(c, f)], at)), "now", KPI_KEYS),
             **scalars(_indicators(_flags(c[_mask(c, f.previous())], at, overview_as_at(f, at))), "before", KPI_KEYS),
             **by(monthly, "period", ("collected",), "monthly"),
@@ -143,8 +147,8 @@ def overview(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
 
 
 def grid_map(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
-    stats = _unit_stats(nd, f.with_(grids=()), map_level(f), at)
-    return {"units": float(len(stats)), **by(stats, "unit_id", UNIT_KEYS, "unit")}
+    stats = _unit_stats(nd, f.with_(grids=()), map_level(f), at, map_quantiles())
+    return {"units": float(len(stats)), **by(stats, "unit_id", unit_keys(), "unit")}
 
 
 def heatmap(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
@@ -156,7 +160,19 @@ def heatmap(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
     bx = np.floor((sub["lon"] - queries.BIN_ORIGIN[0]) * queries.M_PER_DEG_LON / cell).astype("int64")
     by_ = np.floor((sub["lat"] - queries.BIN_ORIGIN[1]) * queries.M_PER_DEG_LAT / cell).astype("int64")
     bins = pd.DataFrame({"bx": bx, "by": by_}).groupby(["bx", "by"]).size().rename("count").reset_index()
-    return {"total": float(m.sum()), **by(bins, ["bx", "by"], ("count",), "bin")}
+    area = f.with_(grids=())  # the "most cases" table: grids of the area, whatever grid is selected
+    u = nd.units[nd.units["level"] == "grid"]
+    if area.towns:
+        u = u[u["town_id"].isin(area.towns)]
+    if area.communities:
+        u = u[u["community_id"].isin(area.communities)]
+    if area.scope is not None:
+        u = u[u["town_id"].isin(area.scope)]
+    counts = c[_mask(c, area)].groupby("grid_id").size().rename("collected")
+    top = u[["unit_id"]].merge(counts, left_on="unit_id", right_index=True, how="left").fillna({"collected": 0})
+    from govdash.heatmap import TOP_N
+    top = top.sort_values(["collected", "unit_id"], ascending=[False, True]).head(TOP_N)
+    return {"total": float(m.sum()), **by(bins, ["bx", "by"], ("count",), "bin"), **top_grids(top)}
 
 
 def trends(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:

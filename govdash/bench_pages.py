@@ -71,9 +71,16 @@ def overview(db: Database, f: Filters, at: datetime) -> dict:
             "towns": queries.unit_stats(db, f, "town", at, False)}
 
 
+def map_quantiles() -> bool:
+    """Whether the map's default indicator needs the per-unit quantiles (pages/map.py)."""
+    from govdash import maps
+    return MAP_INDICATOR in maps.QUANTILE_INDICATORS
+
+
 def grid_map(db: Database, f: Filters, at: datetime) -> dict:
     level, area = map_level(f), f.with_(grids=())
-    return {"level": level, "stats": queries.unit_stats(db, area, level, at), "shapes": _shapes(db, level, area)}
+    return {"level": level, "stats": queries.unit_stats(db, area, level, at, map_quantiles()),
+            "shapes": _shapes(db, level, area)}
 
 
 def heatmap(db: Database, f: Filters, at: datetime) -> dict:
@@ -82,7 +89,8 @@ def heatmap(db: Database, f: Filters, at: datetime) -> dict:
     n = queries.case_count(db, f)
     bins = queries.heat_bins(db, f, p["cell_m"], "none", p["box"])
     points = queries.case_points(db, f, hm.POINTS_MAX) if n <= hm.POINTS_MAX else None
-    return {**p, "n": n, "bins": bins, "points": points}
+    top = queries.busiest_units(db, f.with_(grids=()), "grid", hm.TOP_N)
+    return {**p, "n": n, "bins": bins, "points": points, "top": top}
 
 
 def trends(db: Database, f: Filters, at: datetime) -> dict:
@@ -101,8 +109,9 @@ def cases(db: Database, f: Filters, at: datetime) -> dict:
             "rows": queries.cases_page(db, f, offset=0, limit=CASES_PAGE_SIZE, order="newest")}
 
 
-def coverage(db: Database, f: Filters, at: datetime) -> dict:
-    """The coverage page without what-if edits: walk, report, load, gaps, map cells, tables, directory."""
+def coverage(db: Database, f: Filters, at: datetime, directory: bool = False) -> dict:
+    """The coverage page without what-if edits: walk, report, load, gaps, map cells, tables; with
+    ``directory``, as when its station directory tab is open (cases within 500 m of every station)."""
     from govdash import service_circle as sc
     cells, towns, stations = queries.cells(db), queries.towns(db), queries.stations(db)
     timed = sc.walk(cells, stations)
@@ -115,9 +124,14 @@ def coverage(db: Database, f: Filters, at: datetime) -> dict:
            "by_town": sc.by_unit(area, COVERAGE_MINUTES, towns)}
     if f.towns:
         out["by_community"] = sc.by_unit(area, COVERAGE_MINUTES, queries.communities(db, f.towns), "community")
-    nearby = queries.station_cases_nearby(db, f, sc.NEARBY_M)
-    out["directory"] = sc.directory(queries.station_directory(db, f.towns), load, nearby, towns)
+    if directory:
+        nearby = queries.station_cases_nearby(db, f, sc.NEARBY_M)
+        out["directory"] = sc.directory(queries.station_directory(db, f.towns), load, nearby, towns)
     return out
+
+
+def coverage_directory(db: Database, f: Filters, at: datetime) -> dict:
+    return coverage(db, f, at, directory=True)
 
 
 def static_lookups(db: Database) -> dict:
@@ -161,6 +175,11 @@ UNIT_KEYS = ("collected", "resolved", "overdue", "resolution_rate", "on_time_rat
              "median_hours", "satisfaction", "cases_per_1000")
 
 
+def unit_keys() -> tuple[str, ...]:
+    """The map's numbers to compare: without median hours while the map does not compute them."""
+    return UNIT_KEYS if map_quantiles() else tuple(k for k in UNIT_KEYS if k != "median_hours")
+
+
 def by(df: pd.DataFrame, key, cols, prefix: str) -> dict:
     """Columns of ``df`` as float Series indexed by ``key``, named ``prefix.column``."""
     idx = pd.MultiIndex.from_frame(df[key]) if isinstance(key, list) else pd.Index(df[key])
@@ -187,15 +206,20 @@ def headline(page: str, out: dict) -> dict:
                 **by(out["monthly"], "period", ("collected",), "monthly"),
                 **by(towns, "unit_id", ("collected", "resolution_rate"), "towns")}
     if page == "map":
-        return {"units": float(out["shapes"]["unit_id"].nunique()), **by(out["stats"], "unit_id", UNIT_KEYS, "unit")}
+        return {"units": float(out["shapes"]["unit_id"].nunique()), **by(out["stats"], "unit_id", unit_keys(), "unit")}
     if page == "heatmap":
-        return {"total": float(out["n"]), **by(out["bins"], ["bx", "by"], ("count",), "bin")}
+        return {"total": float(out["n"]), **by(out["bins"], ["bx", "by"], ("count",), "bin"), **top_grids(out["top"])}
     if page == "trends":
         return {**scalars(out["now"], "now", TOTAL_KEYS), **scalars(out["prev"], "prev", TOTAL_KEYS),
                 **scalars(out["yb"], "yb", TOTAL_KEYS), **by(out["table"], "period", TABLE_KEYS, "table")}
     if page == "cases":
         return {"total": float(out["total"]), "case_ids": tuple(out["rows"]["case_id"])}
     return {}
+
+
+def top_grids(top: pd.DataFrame) -> dict:
+    """The heatmap's "most cases" grids: which ones, in order, and their counts."""
+    return {"top.order": tuple(top["unit_id"]), **by(top, "unit_id", ("collected",), "top")}
 
 
 def compare(a: dict, b: dict) -> list[str]:
@@ -239,18 +263,20 @@ def floor_overview(db: Database, f: Filters, at: datetime, p: dict) -> dict:
 
 
 def floor_map(db: Database, f: Filters, at: datetime, p: dict) -> dict:
-    df = queries.bench_floor_map(db, f.with_(grids=()), at, map_level(f))
+    df = queries.bench_floor_map(db, f.with_(grids=()), at, map_level(f), map_quantiles())
     counts = ["collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue"]
     df[counts] = df[counts].fillna(0)
     df = rates(df).assign(cases_per_1000=lambda d: d["collected"] / d["residents"].where(d["residents"] > 0) * 1000)
-    return {"units": float(len(df)), **by(df, "unit_id", UNIT_KEYS, "unit")}
+    return {"units": float(len(df)), **by(df, "unit_id", unit_keys(), "unit")}
 
 
 def floor_heatmap(db: Database, f: Filters, at: datetime, p: dict) -> dict:
     df = queries.bench_floor_heat(db, f, p["cell_m"], p["box"])
     bins = df[df["bx"].notna()]
+    from govdash import heatmap as hm
+    top = queries.busiest_units(db, f.with_(grids=()), "grid", hm.TOP_N)  # one grouped count: its own floor
     return {"total": float(df["total"].iat[-1]), **by(bins.astype({"bx": "int64", "by": "int64"}), ["bx", "by"],
-                                                       ("count",), "bin")}
+                                                       ("count",), "bin"), **top_grids(top)}
 
 
 def floor_trends(db: Database, f: Filters, at: datetime, p: dict) -> dict:
@@ -296,6 +322,7 @@ def registry() -> dict[str, Page]:
              "cases": Page(cases, nv.cases, floor_cases)}
     if importlib.util.find_spec("govdash.service_circle") is not None:
         pages["coverage"] = Page(coverage, deck=coverage_deck)
+        pages["coverage·directory"] = Page(coverage_directory)
     return pages
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from govdash import district, schema
+from govdash import district, queries, schema
 from govdash.db import writer
 
 AS_OF = datetime(2026, 11, 15, 23, 59)   # the demo's "now"; fixed so a seed always gives the same database
@@ -167,9 +167,10 @@ def build(path: str | os.PathLike, *, cases: int = 500_000, years: float = 2.0, 
         for table, df in frames.items():
             con.register("frame", df)
             cols = ", ".join(df.columns)  # our own column names, not user input
-            order = " ORDER BY reported_at" if table == "cases" else ""
+            order = f" ORDER BY {queries.CLUSTER_ORDER}" if table == "cases" else ""  # see govdash.layout
             con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM frame{order}")
             con.unregister("frame")
+        queries.set_clustered_rows(con, len(case_df))
         con.execute("CHECKPOINT")
     path.parent.mkdir(parents=True, exist_ok=True)
     os.replace(tmp, path)

@@ -17,6 +17,7 @@ MAX_BINS = 40_000  # bins per frame the browser may receive: ~3 MB of deck JSON 
 CELLS_M = (100, 125, 150, 200, 250, 300, 400, 500, 600, 800, 1000, 1250, 1600, 2000, 2500, 3200, 5000, 10000)
 ALPHA = 0.05
 POINTS_MAX = maps.POINTS_MAX  # cases drawn one by one only up to this many
+TOP_N = 10  # grids in the "most cases" table beside the heatmap
 REPEAT_MAX_CASES = 500_000  # repeat detection reads every filtered case; beyond this ask for a narrower filter
 NOT_SIG = "not significant"
 _KEY = 1_000_000
@@ -266,8 +267,8 @@ def top_repeats(repeats: pd.DataFrame, n: int = REPEATS_DRAWN) -> pd.DataFrame:
     return repeats.sort_values(["count", "last_at"], ascending=[False, False], kind="stable").head(n)
 
 
-def top_units(stats: pd.DataFrame, paths: dict[str, str], n: int = 10, lang: str = "zh") -> pd.DataFrame:
-    """The ``n`` units with most cases: where, cases, per 1,000 residents."""
+def top_units(stats: pd.DataFrame, paths: dict[str, str], n: int = TOP_N, lang: str = "zh") -> pd.DataFrame:
+    """The ``n`` units with most cases (``queries.busiest_units`` or ``unit_stats``): where, cases, per 1,000."""
     top = stats.sort_values(["collected", "unit_id"], ascending=[False, True], kind="stable").head(n)
     return pd.DataFrame({("位置" if lang == "zh" else "Where"): top["unit_id"].map(lambda u: paths.get(u, u)),
                          t("cases", lang): top["collected"].astype(int),

@@ -29,6 +29,9 @@ INDICATORS = {
 UNIT_LABELS = {"cases": ("件", "cases"), "per 1,000": ("件/千人", "per 1,000 residents"), "%": ("%", "%"),
                "h": ("小时", "hours"), "0-100": ("分 (0-100)", "score 0-100")}
 RATE_INDICATORS = {"resolution_rate", "on_time_rate", "recognition_rate"}
+# indicators needing exact quantiles per unit, computed only while one of them is shown: they are half
+# the cost of queries.unit_stats, and the tooltips and ranking show them only for the chosen indicator
+QUANTILE_INDICATORS = frozenset({"median_hours"})
 # the count each rate or median is taken over; below MIN_BASE cases a unit is coloured and ranked as "no data"
 # (one late case out of one is 0 %, not a finding)
 BASES = {"resolution_rate": "collected", "on_time_rate": "closed", "recognition_rate": "resolved",

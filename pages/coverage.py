@@ -109,7 +109,10 @@ with right:
               .rename(columns={"name_zh": "community"}), ["community", "share", "covered", "residents"],
               share=share_col, **people, height=240)
 
-tabs = st.tabs([t(k, lang) for k in ("tab_whatif", "tab_gaps", "tab_siting", "tab_load", "tab_directory")])
+# the directory counts the cases near every station (most of this page's time over a year of the
+# district): a tab that reruns when chosen, computed only while open
+tabs = st.tabs([t(k, lang) for k in ("tab_whatif", "tab_gaps", "tab_siting", "tab_load", "tab_directory")],
+               key="cov_tab", on_change="rerun")
 names = dict(zip(stations["station_id"], stations["name_zh"], strict=True))
 in_view = sc.visible(stations, load, area)["station_id"].tolist()
 with tabs[0]:
@@ -202,12 +205,13 @@ with tabs[3]:
           ratio_to_median=number(t("ratio_to_median", lang), format="%.2f"), height=420)
 
 with tabs[4]:
-    nearby = ui.cached("station_cases_nearby", f, sc.NEARBY_M)
-    listing = sc.directory(ui.cached("station_directory", f.towns), load, nearby, towns, function)
-    listing["level"] = listing["level"].map(lambda v: t(v, lang))
-    short = {fn: t(fn[2:] + "_short", lang) for fn in FUNCTIONS}
-    table(listing.rename(columns={"name_zh": "name", "residents": "served"}),
-          ["name", "level", "town", *FUNCTIONS, "opening_hours", "extended_hours", "floor_area_m2",
-           "baseline", "basic", "quality", "served", "cases_nearby"],
-          **short, served=number(t("served", lang), format="localized"),
-          cases_nearby=t("cases_nearby", lang).format(r=f"{sc.NEARBY_M:,.0f}"), height=480)
+    if tabs[4].open:
+        nearby = ui.cached("station_cases_nearby", f, sc.NEARBY_M)
+        listing = sc.directory(ui.cached("station_directory", f.towns), load, nearby, towns, function)
+        listing["level"] = listing["level"].map(lambda v: t(v, lang))
+        short = {fn: t(fn[2:] + "_short", lang) for fn in FUNCTIONS}
+        table(listing.rename(columns={"name_zh": "name", "residents": "served"}),
+              ["name", "level", "town", *FUNCTIONS, "opening_hours", "extended_hours", "floor_area_m2",
+               "baseline", "basic", "quality", "served", "cases_nearby"],
+              **short, served=number(t("served", lang), format="localized"),
+              cases_nearby=t("cases_nearby", lang).format(r=f"{sc.NEARBY_M:,.0f}"), height=480)

@@ -68,7 +68,7 @@ if mode == "density":
             st.bar_chart(heatmap.frame_chart(frames, frame, lang), x_label="", y_label=t("cases", lang), height=240,
                          sort=False)
         st.markdown("**" + ("工单最多的网格" if zh else "Grids with most cases") + "**")
-        st.dataframe(heatmap.top_units(ui.cached("unit_stats", drill.area(f), "grid", ui.cached("as_of")), paths,
+        st.dataframe(heatmap.top_units(ui.cached("busiest_units", drill.area(f), "grid", heatmap.TOP_N), paths,
                                        lang=lang), hide_index=True, width="stretch")
         if not small:
             st.caption(f"工单超过 {heatmap.POINTS_MAX:,} 件时只显示方格汇总；缩小时段或区域可查看单个工单。" if zh else

@@ -50,7 +50,7 @@ target_key = maps.INDICATORS[indicator][1]
 target = getattr(s, target_key) if target_key else None
 
 area = drill.area(f)
-stats = ui.cached("unit_stats", area, level, at)
+stats = ui.cached("unit_stats", area, level, at, indicator in maps.QUANTILE_INDICATORS)
 shapes = ui.unit_shapes(level, area)
 stations = ui.cached("stations", f.towns) if show_stations else None
 selected = f.grids[0] if len(f.grids) == 1 else None

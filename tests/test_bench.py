@@ -49,6 +49,20 @@ def test_headlines_are_not_vacuous(bench_env):
     t = bp.headline("trends", bp.trends(db, filters["district·365d"], at))
     assert len(t["table.backlog"]) >= 13 and t["table.backlog"].min() >= 0 and t["now.backlog"] >= 0
     assert t["now.collected"] == h["now.collected"] and t["prev.collected"] > 0 and t["yb.collected"] > 0
+    hm = bp.headline("heatmap", bp.heatmap(db, filters["district·365d"], at))
+    top = hm["top.collected"].reindex(list(hm["top.order"]))
+    assert len(top) == 10 and top.is_monotonic_decreasing and top.iloc[-1] > 0
+
+
+def test_map_with_median_hours_equals_naive_and_floor(bench_env, monkeypatch):
+    """The map computes quantiles only for an indicator that needs them; that path agrees too."""
+    db, at, filters, naive = bench_env
+    monkeypatch.setattr(bp, "MAP_INDICATOR", "median_hours")
+    spec, f = bp.registry()["map"], filters["town·365d"]
+    ref = bp.headline("map", spec.govdash(db, f, at))
+    assert ref["unit.median_hours"].notna().mean() > 0.5  # communities without a closed case have none
+    assert bp.compare(ref, spec.naive(naive, f, at, {})) == []
+    assert bp.compare(ref, spec.floor(db, f, at, {})) == []
 
 
 def test_compare_counts_exact_rates_to_1e9():

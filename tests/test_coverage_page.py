@@ -12,6 +12,7 @@ from conftest import app_test
 from govdash import maps, queries
 from govdash import service_circle as sc
 from govdash.db import Database
+from govdash.i18n import t
 
 DECK_MAX_BYTES = 5_000_000  # the budget of a deck sent to the browser (as tests/test_heatmap.py); demo: 2.6 MB
 
@@ -242,3 +243,15 @@ def test_district_map_stays_small(page, district):
                      for layer in cell_layers)
     assert total <= DECK_MAX_BYTES
     assert total - cell_bytes + cell_bytes / drawn * sc.MAP_MAX_CELLS <= DECK_MAX_BYTES, (total, cell_bytes, drawn)
+
+
+def test_the_directory_counts_cases_only_when_its_tab_opens(page, district):
+    def directory(at):
+        return [df.value for df in at.dataframe if "cases_nearby" in df.value.columns]
+
+    assert directory(page) == []
+    page.session_state["cov_tab"] = t("tab_directory", "zh")
+    page.run()
+    _ok(page)
+    (listing,) = directory(page)
+    assert len(listing) == len(district[1]) and listing["cases_nearby"].sum() > 0

@@ -142,3 +142,15 @@ def test_grid_selection_is_marked_in_the_ranking(app_env):
     assert ranking["#"].str.startswith("▶").sum() == 1
     assert len(at.get("html")) >= 1 and "linear-gradient" in _main_text(at)   # the legend
 
+
+
+def test_median_hours_are_computed_when_chosen(app_env):
+    """The map leaves the per-unit quantiles out until the indicator shown needs them."""
+    at = _map_page(app_env)
+    ranking = at.dataframe[0].value
+    assert not any("小时" in c for c in ranking.columns)
+    at.selectbox(key="map_indicator").set_value("median_hours").run()
+    assert not at.exception, [e.value for e in at.exception]
+    ranking = at.dataframe[0].value
+    hours = ranking[[c for c in ranking.columns if "小时" in c][0]]
+    assert hours.str.fullmatch(r"\d+(\.\d)?").all(), hours.tolist()   # a value for every town, no "—"

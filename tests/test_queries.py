@@ -245,6 +245,19 @@ def test_unit_stats_area_follows_selection(db):
     assert shapely.from_wkb(geoms["geom"].map(bytes).tolist())[0].equals(shapely.box(121.50, 31.20, 121.51, 31.21))
 
 
+def test_busiest_units_counts_in_order_with_ties_and_empty_units(db):
+    top = queries.busiest_units(db, ALL, "grid", 3)
+    assert top[["unit_id", "collected"]].values.tolist() == [["G3", 5], ["G1", 4], ["G2", 3]]
+    assert top.set_index("unit_id").loc["G3", "cases_per_1000"] == pytest.approx(10.0)  # 5 cases, 500 residents
+    # a grid without cases is listed (at the end), and the area and case filters both apply
+    assert queries.busiest_units(db, ALL, "grid", 10)["unit_id"].tolist() == ["G3", "G1", "G2", "G4"]
+    noise = queries.busiest_units(db, ALL.with_(towns=("T1",), categories=("noise",)), "grid")
+    assert noise[["unit_id", "collected"]].values.tolist() == [["G1", 3], ["G2", 1]]
+    # the counts are unit_stats' counts
+    stats = queries.unit_stats(db, ALL, "grid", AS_OF, quantiles=False).set_index("unit_id")["collected"]
+    assert queries.busiest_units(db, ALL, "grid").set_index("unit_id")["collected"].to_dict() == stats.to_dict()
+
+
 def test_trend_per_month(db):
     tr = queries.trend(db, ALL, "month", AS_OF)
     assert [p.month for p in pd.to_datetime(tr["period"])] == [1, 2, 3]
