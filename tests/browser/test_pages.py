@@ -126,3 +126,19 @@ def test_deep_link_on_a_fresh_server(fresh_server, page):
         wait_for_app(page)
         assert not _exceptions(page), _exceptions(page)
     assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == "办结趋势"
+
+
+def test_coverage_directory_tab_loads_when_clicked(server, page):
+    """The station directory is computed only while its tab is open: a click reruns the page and shows it."""
+    from govdash.i18n import t
+    with server.explain():
+        render(page, server.url + "/coverage", None, (1, 0))
+        label = t("cases_nearby", "zh").format(r="500")
+        header = page.locator('th[role="columnheader"]', has_text=label)
+        assert header.count() == 0
+        page.get_by_role("tab", name=t("tab_directory", "zh")).click()
+        # the grid draws on a canvas; its header cells exist for screen readers
+        header.first.wait_for(state="attached", timeout=60_000)
+        wait_for_app(page)
+        assert not _exceptions(page), _exceptions(page)
+        assert page.locator('[role="tabpanel"] [data-testid="stDataFrame"]').last.is_visible()
