@@ -11,6 +11,7 @@ matter, the file is rewritten in order (``maybe_recluster``), or on demand (``op
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from govdash.db import replacing_writer, writer
 
 TAIL_SHARE = 0.10    # rewrite once the rows appended since the last rewrite exceed this share of all cases…
 TAIL_MIN = 200_000   # …and this many: a tail this small costs a few ms per query, a rewrite seconds
+# the rewrite's sort may hold this much and spills the rest beside the file: it can run inside an
+# app server (an upload on the admin page). 10 M cases: 33 s, peak RSS 1.2 GB (unbounded: 34 s, 7.9 GB)
+REWRITE_MEMORY = "1GB"
 
 
 def recluster(path: str | os.PathLike) -> dict:
@@ -32,11 +36,14 @@ def recluster(path: str | os.PathLike) -> dict:
     """
     path = Path(path)
     fresh = path.with_name(f".{path.name}.cluster.tmp")
+    spill = Path(f"{fresh}.spill")
     t0, before = time.perf_counter(), path.stat().st_size
     for p in (fresh, Path(f"{fresh}.wal")):
         p.unlink(missing_ok=True)
     try:
         with writer(fresh) as con:
+            con.execute(f"SET memory_limit = '{REWRITE_MEMORY}'")  # a constant of ours, not user input
+            con.execute("SET temp_directory = $d", {"d": str(spill)})
             con.execute("ATTACH $p AS src (READ_ONLY)", {"p": str(path)})
             con.execute("BEGIN TRANSACTION")
             for table in queries.source_tables(con, "src"):
@@ -52,6 +59,7 @@ def recluster(path: str | os.PathLike) -> dict:
     finally:
         for p in (fresh, Path(f"{fresh}.wal")):
             p.unlink(missing_ok=True)
+        shutil.rmtree(spill, ignore_errors=True)
     return {"rows": rows, "seconds": time.perf_counter() - t0, "mb_before": before / 2**20,
             "mb_after": path.stat().st_size / 2**20}
 
