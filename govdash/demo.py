@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -16,6 +17,11 @@ from govdash import district, queries, schema
 from govdash.db import writer
 
 AS_OF = datetime(2026, 11, 15, 23, 59)   # the demo's "now"; fixed so a seed always gives the same database
+# cases are generated and written this many at a time: a whole 10 M-case table built at once took
+# ~20 GB of RAM (Python strings); in chunks of 1 M the build peaks at 4.3 GB (140 s)
+CHUNK_CASES = 1_000_000
+BUILD_MEMORY = "2GB"  # DuckDB's share while merging the chunks (sorting 10 M cases), spilled beyond it
+KEY_DIFFICULT = (37, ("illegal_construction", "group_renting", "dispute"))  # Pudong listed 37 重点难点
 
 DEPARTMENTS = [
     ("D01", "区城管执法局", "Urban Management & Law Enforcement Bureau"),
@@ -136,8 +142,18 @@ def build(path: str | os.PathLike, *, cases: int = 500_000, years: float = 2.0, 
     towns = geo.towns
     town_perf = _town_performance(towns, rng)
     _progress(progress, 0.30, "cases")
-    case_df = _cases(geo, town_perf, units, cases, years, rng, inv, progress)
-    _progress(progress, 0.85, "surveys")
+    sizes = _chunk_sizes(cases)
+    chunked = len(sizes) > 1  # then the cases come after the surveys: keep the progress bar moving forward
+
+    def generate(k: int) -> pd.DataFrame:
+        """Chunk ``k`` of the cases; its share of the progress bar between 0.30 and 0.85."""
+        step = (lambda f, text: _progress(progress, 0.30 + 0.55 * (k + (f - 0.30) / 0.55) / len(sizes),
+                                          f"{text} {k + 1}/{len(sizes)}")) if chunked else progress
+        return _cases(geo, town_perf, units, sizes[k], years, rng, inv, step)
+
+    # one chunk: generated here, before the survey, so a demo of ≤ CHUNK_CASES is the same as before chunks
+    case_df = None if chunked else generate(0)
+    _progress(progress, 0.30 if chunked else 0.85, "surveys")
     survey = _survey(towns, town_perf, years, rng)
     gov = pd.DataFrame([(AS_OF.year - 1, s, v - 1.2 + rng.normal(0, 0.3)) for s, v in GOV_SUBDOMAINS]
                        + [(AS_OF.year, s, v) for s, v in GOV_SUBDOMAINS]
@@ -150,7 +166,7 @@ def build(path: str | os.PathLike, *, cases: int = 500_000, years: float = 2.0, 
                          "value": ["true", AS_OF.isoformat(sep=" "), str(seed), str(cases),
                                    "浦东新区 (synthetic)", metric_crs]})
 
-    _progress(progress, 0.90, "writing database")
+    _progress(progress, 0.30 if chunked else 0.90, "writing database")
     fd, tmp = tempfile.mkstemp(suffix=".duckdb", dir=path.parent if path.parent.exists() else None)
     os.close(fd)
     os.unlink(tmp)
@@ -162,20 +178,55 @@ def build(path: str | os.PathLike, *, cases: int = 500_000, years: float = 2.0, 
             "categories": cats,
             "stations": stations.drop(columns=["x", "y"]),
             "service_items": items, "station_items": station_items,
-            "cases": case_df, "satisfaction_survey": survey, "governance_index": gov,
+            "satisfaction_survey": survey, "governance_index": gov,
         }
+        if not chunked:
+            frames["cases"] = case_df
         for table, df in frames.items():
             con.register("frame", df)
             cols = ", ".join(df.columns)  # our own column names, not user input
             order = f" ORDER BY {queries.CLUSTER_ORDER}" if table == "cases" else ""  # see govdash.layout
             con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM frame{order}")
             con.unregister("frame")
-        queries.set_clustered_rows(con, len(case_df))
+        if chunked:
+            _write_chunks(con, generate, len(sizes), path, progress)
+        del case_df
+        queries.set_clustered_rows(con, queries.case_rows(con))
         con.execute("CHECKPOINT")
     path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(f"{path}.build-spill", ignore_errors=True)
     os.replace(tmp, path)
     _progress(progress, 1.0, "done")
     return path
+
+
+def _chunk_sizes(cases: int) -> list[int]:
+    """Cases per chunk: ``ceil(cases / CHUNK_CASES)`` chunks of nearly equal size."""
+    parts = max(1, -(-cases // CHUNK_CASES))
+    return [cases // parts + (k < cases % parts) for k in range(parts)]
+
+
+def _write_chunks(con, generate: Callable[[int], pd.DataFrame], parts: int, path: Path, progress) -> None:
+    """Stage every chunk's cases, then write them numbered in time order across chunks.
+
+    Each chunk numbers its cases and links its repeats on its own; the merge gives the final ids
+    (``GD`` + time rank), remaps ``repeat_of`` within each chunk and flags the district's oldest
+    hard cases as 重点难点, as one generation would.
+    """
+    con.execute(f"SET memory_limit = '{BUILD_MEMORY}'")  # a constant of ours
+    con.execute("SET temp_directory = $d", {"d": f"{path}.build-spill"})
+    for k in range(parts):
+        df = generate(k)
+        con.register("frame", df.assign(chunk=k))
+        if k == 0:
+            con.execute("CREATE TEMP TABLE stage AS SELECT * FROM frame")
+        else:
+            con.execute("INSERT INTO stage BY NAME SELECT * FROM frame")
+        con.unregister("frame")
+        del df
+    _progress(progress, 0.86, "numbering cases")
+    queries.demo_merge_chunks(con, "stage", KEY_DIFFICULT[0], KEY_DIFFICULT[1])
+    con.execute("DROP TABLE stage")
 
 
 def _units(geo: district.District, inv) -> pd.DataFrame:
@@ -424,8 +475,8 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
     out = _add_repeats(out, rng)
     _progress(progress, 0.75, "key cases")
     # 重点难点: Pudong listed 37; flag the oldest district-tier cases of the hardest categories
-    hard = out[(out["tier"] == "district") & out["category"].isin(["illegal_construction", "group_renting", "dispute"])]
-    key = hard.sort_values("reported_at").index[: min(37, len(hard))]
+    hard = out[(out["tier"] == "district") & out["category"].isin(list(KEY_DIFFICULT[1]))]
+    key = hard.sort_values("reported_at").index[: min(KEY_DIFFICULT[0], len(hard))]
     out.loc[key, "key_difficult"] = True
     del town_ids
     return out

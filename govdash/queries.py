@@ -809,6 +809,31 @@ def copy_table(con, source: str, table: str) -> None:
         con.execute(f'CREATE TABLE main."{table}" AS SELECT * FROM {source}."{table}"{order}')
 
 
+def demo_merge_chunks(con, stage: str, n_key: int, key_categories: tuple[str, ...]) -> None:
+    """Write the demo's staged chunks of cases into ``cases`` (govdash.demo, more than one chunk).
+
+    Ids become ``GD`` + the case's rank in time over all chunks; ``repeat_of`` (a chunk's own id)
+    follows its case's new id; ``key_difficult`` marks the ``n_key`` oldest district-tier cases of
+    ``key_categories``. Stored in ``CLUSTER_ORDER``.
+    """
+    if not stage.isidentifier():
+        raise ValueError(f"unexpected table name {stage!r}")
+    con.execute(f"""CREATE TEMP TABLE demo_ids AS SELECT chunk, case_id AS old,
+        'GD' || lpad(CAST(row_number() OVER (ORDER BY reported_at, chunk, case_id) AS VARCHAR), 9, '0') AS new
+        FROM {stage}""")
+    con.execute(f"""CREATE TEMP TABLE demo_key AS SELECT i.new FROM {stage} s
+        JOIN demo_ids i ON i.chunk = s.chunk AND i.old = s.case_id
+        WHERE s.tier = 'district' AND s.category IN (SELECT unnest($cats)) ORDER BY s.reported_at, i.new LIMIT $n""",
+                {"cats": list(key_categories), "n": int(n_key)})
+    con.execute(f"""INSERT INTO cases BY NAME SELECT * FROM (
+        SELECT s.* EXCLUDE (chunk, case_id, repeat_of, key_difficult), i.new AS case_id, r.new AS repeat_of,
+               i.new IN (SELECT new FROM demo_key) AS key_difficult
+        FROM {stage} s JOIN demo_ids i ON i.chunk = s.chunk AND i.old = s.case_id
+        LEFT JOIN demo_ids r ON r.chunk = s.chunk AND r.old = s.repeat_of) ORDER BY {CLUSTER_ORDER}""")
+    con.execute("DROP TABLE demo_ids")
+    con.execute("DROP TABLE demo_key")
+
+
 def case_rows(con) -> int:
     return int(con.execute("SELECT count(*) FROM cases").fetchone()[0])
 

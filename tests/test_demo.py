@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from govdash import demo, district, schema
+from govdash import demo, district, queries, schema
 
 SMALL_CASES = 3000
 
@@ -290,3 +290,32 @@ def test_cells_residents_sum_to_units(con, level, column):
         WHERE u.level = ?""", [level])  # column from the parametrize list above, not user input
     assert (df["residents"] == df["n"]).all()
     assert one(con, f"SELECT count(*) FROM cells c ANTI JOIN units u ON u.unit_id = c.{column}") == 0
+
+
+def test_a_large_demo_is_built_in_chunks_as_one(tmp_path, monkeypatch):
+    """Above CHUNK_CASES the cases are generated chunk by chunk (bounded memory) and merged: ids in
+    time order over all chunks, repeats linked to their earlier case, 37 key cases, stored in area order."""
+    monkeypatch.setattr(demo, "CHUNK_CASES", 1000)
+    paths = [demo.build(tmp_path / name, cases=SMALL_CASES, seed=11) for name in ("a.duckdb", "b.duckdb")]
+    assert _digest(paths[0]) == _digest(paths[1])
+    c = duckdb.connect(str(paths[0]), read_only=True)
+    try:
+        n, ids, first, last = c.execute("SELECT count(*), count(DISTINCT case_id), min(case_id), max(case_id) "
+                                        "FROM cases").fetchone()
+        assert SMALL_CASES <= n == ids <= SMALL_CASES * 1.1
+        assert (first, last) == ("GD000000001", f"GD{n:09d}")
+        assert one(c, "SELECT count(*) FROM (SELECT case_id, row_number() OVER (ORDER BY reported_at, case_id) AS a, "
+                      "row_number() OVER (ORDER BY case_id) AS b FROM cases) WHERE a <> b") == 0
+        assert one(c, "SELECT count(*) FROM cases WHERE repeat_of IS NOT NULL") > 0
+        assert one(c, "SELECT count(*) FROM cases r JOIN cases o ON o.case_id = r.repeat_of "
+                      "WHERE o.reported_at >= r.reported_at OR o.category <> r.category OR o.grid_id <> r.grid_id") == 0
+        assert one(c, "SELECT count(*) FROM cases WHERE repeat_of IS NOT NULL "
+                      "AND repeat_of NOT IN (SELECT case_id FROM cases)") == 0
+        assert one(c, "SELECT count(*) FROM cases WHERE key_difficult") == 37
+        stored = [r[0] for r in c.execute("SELECT case_id FROM cases").fetchall()]
+        assert stored == [r[0] for r in c.execute(f"SELECT case_id FROM cases ORDER BY {queries.CLUSTER_ORDER}")
+                          .fetchall()]
+        assert 0.97 < one(c, "SELECT avg(resolved::INT) FROM cases WHERE status = 'closed'") < 1.0
+    finally:
+        c.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.duckdb", "b.duckdb"]
