@@ -117,7 +117,8 @@ def _open_at(c: pd.DataFrame, t: pd.Timestamp) -> pd.Series:
     return (c["reported_at"] < t) & (c["closed_at"].isna() | (c["closed_at"] >= t))
 
 
-def _unit_stats(nd: NaiveData, f: Filters, level: str, at: datetime, quantiles: bool = True) -> pd.DataFrame:
+def _units_in(nd: NaiveData, f: Filters, level: str) -> pd.DataFrame:
+    """Units of ``level`` inside the filter's area (as queries._area)."""
     u = nd.units[nd.units["level"] == level]
     if f.towns:
         u = u[u["town_id"].isin(f.towns)]
@@ -125,6 +126,13 @@ def _unit_stats(nd: NaiveData, f: Filters, level: str, at: datetime, quantiles: 
         u = u[u["community_id"].isin(f.communities)]
     if f.grids and level == "grid":
         u = u[u["unit_id"].isin(f.grids)]
+    if f.scope is not None:
+        u = u[u["town_id"].isin(f.scope)]
+    return u
+
+
+def _unit_stats(nd: NaiveData, f: Filters, level: str, at: datetime, quantiles: bool = True) -> pd.DataFrame:
+    u = _units_in(nd, f, level)
     col = LEVEL_COLUMN[level]
     s = _indicators_by(_flags(nd.cases[_mask(nd.cases, f)], at), col, quantiles).rename(columns={col: "unit_id"})
     out = u[["unit_id", "residents"]].merge(s, on="unit_id", how="left").sort_values("unit_id")
@@ -161,13 +169,7 @@ def heatmap(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
     by_ = np.floor((sub["lat"] - queries.BIN_ORIGIN[1]) * queries.M_PER_DEG_LAT / cell).astype("int64")
     bins = pd.DataFrame({"bx": bx, "by": by_}).groupby(["bx", "by"]).size().rename("count").reset_index()
     area = f.with_(grids=())  # the "most cases" table: grids of the area, whatever grid is selected
-    u = nd.units[nd.units["level"] == "grid"]
-    if area.towns:
-        u = u[u["town_id"].isin(area.towns)]
-    if area.communities:
-        u = u[u["community_id"].isin(area.communities)]
-    if area.scope is not None:
-        u = u[u["town_id"].isin(area.scope)]
+    u = _units_in(nd, area, "grid")
     counts = c[_mask(c, area)].groupby("grid_id").size().rename("collected")
     top = u[["unit_id"]].merge(counts, left_on="unit_id", right_index=True, how="left").fillna({"collected": 0})
     from govdash.heatmap import TOP_N

@@ -222,7 +222,7 @@ def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "z
     yb = f.year_before()
     before = previous_totals(db, f, at, prev)
     # a 365-day period's previous period is the year before: one query, not two
-    year = before if yb == prev else queries.indicator_totals(db, yb, at, as_at=same_age(f, yb, at))
+    year = before if yb == prev else previous_totals(db, f, at, yb)
     return comparison(queries.indicator_totals(db, f, at), before, year, s, lang)
 
 

@@ -357,12 +357,13 @@ def import_cases(db_path: str | os.PathLike, file, *, mapping: str | Path | Mapp
             _write(con, rep, table, bad, columns=columns, crs=crs or m.coords.get("crs"), user=user, qdir=qdir)
         finally:
             con.unregister("import_rows")
-    if rep.status == "loaded":
+        rewrite = rep.status == "loaded" and layout.due(con)  # asked here: the file is open already
+    if rewrite:
         say(0.90, "clustering")
-        done = layout.maybe_recluster(db_path)
-        if done and "error" in done:
+        done = layout.maybe_recluster(db_path, due_now=True)
+        if "error" in done:
             rep.notes.append(f"loaded; the file was left in arrival order ({done['error']})")
-        elif done:
+        else:
             rep.notes.append(f"cases rewritten in area order for faster views: {done['rows']:,} rows in "
                              f"{done['seconds']:.1f} s")
     rep.seconds = time.perf_counter() - t0

@@ -74,15 +74,18 @@ def due(con) -> bool:
     return tail(con) >= max(TAIL_MIN, TAIL_SHARE * queries.case_rows(con))
 
 
-def maybe_recluster(path: str | os.PathLike) -> dict | None:
+def maybe_recluster(path: str | os.PathLike, *, due_now: bool | None = None) -> dict | None:
     """``recluster(path)`` when ``due``; the figures of the rewrite, or None.
 
-    Called after every loaded case import. A failed rewrite (disk full) leaves the file, with the
-    import in it, as it was: the error is returned as ``{"error": ...}`` instead of raised.
+    Called after every loaded case import, which passes ``due_now`` as it found it on its own
+    connection. A failed rewrite (disk full) leaves the file, with the import in it, as it was:
+    the error is returned as ``{"error": ...}`` instead of raised.
     """
-    with writer(path) as con:
-        if not due(con):
-            return None
+    if due_now is None:
+        with writer(path) as con:
+            due_now = due(con)
+    if not due_now:
+        return None
     try:
         return recluster(path)
     except (OSError, duckdb.Error) as exc:
