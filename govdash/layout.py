@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from govdash import queries
-from govdash.db import replacing_writer, writer
+from govdash.db import attach, replacing_writer, writer
 
 TAIL_SHARE = 0.10    # rewrite once the rows appended since the last rewrite exceed this share of all cases…
 TAIL_MIN = 200_000   # …and this many: a tail this small costs a few ms per query, a rewrite seconds
@@ -44,7 +44,7 @@ def recluster(path: str | os.PathLike) -> dict:
         with writer(fresh) as con:
             con.execute(f"SET memory_limit = '{REWRITE_MEMORY}'")  # a constant of ours, not user input
             con.execute("SET temp_directory = $d", {"d": str(spill)})
-            con.execute("ATTACH $p AS src (READ_ONLY)", {"p": str(path)})
+            attach(con, path, "src", read_only=True)
             con.execute("BEGIN TRANSACTION")
             for table in queries.source_tables(con, "src"):
                 queries.copy_table(con, "src", table)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # Controlled vocabularies. Codes are stored; labels come from govdash.i18n.
 CHANNELS = ("hotline_12345", "hotline_12349", "grid_patrol", "camera_iot", "walk_in", "survey", "app")
 TIERS = ("community", "street", "district")  # 小事不出社区，大事不出街道，难事不出城区
@@ -172,6 +174,16 @@ CREATE TABLE IF NOT EXISTS audit (
 DDL += ACCOUNTS_DDL
 
 
-def create(con) -> None:
-    """Create every table that does not exist yet on a DuckDB connection."""
-    con.execute(DDL)
+def lake_ddl(ddl: str = DDL) -> str:
+    """``ddl`` as a DuckLake accepts it: without PRIMARY KEY constraints (a lake has no unique indexes).
+
+    NOT NULL and DEFAULT stay (DuckLake enforces them). On a lake the writers keep ids unique
+    themselves: they insert by anti-join or merge by id, as they do on the file.
+    """
+    out = re.sub(r",([ \t]*--[^\n]*)?\s*PRIMARY KEY \([^)]*\)", r"\1", ddl)  # keeps the comment
+    return re.sub(r" PRIMARY KEY(?=[,\s])", "", out)
+
+
+def create(con, *, lake: bool = False) -> None:
+    """Create every table that does not exist yet on a DuckDB connection (``lake``: in a DuckLake's form)."""
+    con.execute(lake_ddl() if lake else DDL)

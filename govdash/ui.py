@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from govdash import access, demo, filters, queries, settings
+from govdash import access, demo, filters, lake, queries, settings
 from govdash.db import Database
 from govdash.i18n import t
 
@@ -30,9 +30,9 @@ def conf() -> settings.Settings:
 
 
 def database() -> Database:
-    """The shared read-only database; builds the demo database on first run when none exists."""
+    """The shared read-only database; builds the demo database on first run when no file exists (not on a lake)."""
     s = conf()
-    if not Path(s.db).exists():
+    if not lake.is_lake(s.db) and not Path(s.db).exists():
         with st.status(t("building_demo", lang()), expanded=True) as status:
             bar = st.progress(0.0)
             demo.build(s.db, cases=s.demo_cases, seed=s.demo_seed,

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from govdash import accounts, filters, ingest, queries, wall
 from govdash import settings as gsettings
-from govdash.db import Database
+from govdash.db import Database, attach
 from govdash.filters import FilterError, Filters
 
 INJECTIONS = ["x' OR 1=1 --", "1; DROP TABLE cases", "') OR ('1'='1", "\" OR \"\"=\"", "x'; DELETE FROM cases; --",
@@ -196,7 +196,7 @@ def small_db(tmp_path_factory) -> str:
 def _cases(path: str) -> int:
     con = duckdb.connect(":memory:")
     try:
-        con.execute("ATTACH $p AS d (READ_ONLY)", {"p": path})
+        attach(con, path, "d", read_only=True)
         return con.execute("SELECT count(*) FROM d.cases").fetchone()[0]
     finally:
         con.close()
