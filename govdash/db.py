@@ -104,7 +104,15 @@ def _attach(path: str) -> duckdb.DuckDBPyConnection:
     old instance and the new file stays unseen.
     """
     con = duckdb.connect(":memory:", config={"temp_directory": f"{path}.tmp"})  # spill beside the file, as before
-    attach(con, path, "data", read_only=True)
+    try:
+        attach(con, path, "data", read_only=True)
+    except duckdb.IOException as exc:
+        con.close()
+        if "newer version" in str(exc):
+            raise RuntimeError(f"{path} was written by a newer DuckDB than {duckdb.__version__} (govdash pins it for "
+                               "DuckLake): rebuild it (python -m govdash demo), or with the newer DuckDB run "
+                               "EXPORT DATABASE 'DIR' and here IMPORT DATABASE 'DIR'") from exc
+        raise
     return con
 
 

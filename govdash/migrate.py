@@ -86,7 +86,7 @@ def migrate(source: str, target: str, *, data_path: str | None = None) -> dict:
         if busy:
             raise MigrateError(f"{target} already holds data (tables {', '.join(busy)}): migrate into an empty one")
         con.execute("BEGIN TRANSACTION")
-        schema.create(con, lake=not to_file)
+        schema.create(con)
         for table in queries.source_tables(con, "src"):
             queries.copy_table(con, "src", table)
         # checked before the commit: a copy that does not match is rolled back, never seen

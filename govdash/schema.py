@@ -184,6 +184,12 @@ def lake_ddl(ddl: str = DDL) -> str:
     return re.sub(r" PRIMARY KEY(?=[,\s])", "", out)
 
 
-def create(con, *, lake: bool = False) -> None:
-    """Create every table that does not exist yet on a DuckDB connection (``lake``: in a DuckLake's form)."""
-    con.execute(lake_ddl() if lake else DDL)
+def is_lake(con) -> bool:
+    """Whether the connection's current database is a DuckLake."""
+    kind = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return bool(kind) and kind[0] == "ducklake"
+
+
+def create(con) -> None:
+    """Create every table that does not exist yet in the connection's current database (a file or a lake)."""
+    con.execute(lake_ddl() if is_lake(con) else DDL)
