@@ -91,9 +91,14 @@ def cmd_kpi(args) -> int:
 
 
 def cmd_optimize(args) -> int:
-    """Rewrite the database file with cases clustered by month and area, beside running apps."""
-    from govdash import layout
+    """Rewrite the database file with cases clustered by month and area, beside running apps (a lake: compaction)."""
+    from govdash import lake, layout
     path = args.db or settings.load().db
+    if lake.is_lake(path):
+        r = lake.optimize(path)
+        print(f"{path}: cases in {r['files_before']} → {r['files_after']} data files in area order, "
+              f"{r['expired']} old snapshots expired, in {r['seconds']:.1f} s")
+        return 0
     try:
         r = layout.optimize(path)
     except FileNotFoundError:

@@ -123,3 +123,41 @@ def snapshot_id(con: duckdb.DuckDBPyConnection, alias: str = "data") -> int:
     if not alias.isidentifier():
         raise ValueError(f"unexpected alias {alias!r}")
     return int(con.execute(f"SELECT id FROM {alias}.current_snapshot()").fetchone()[0])
+
+
+KEEP_SNAPSHOTS = "7 days"  # snapshots younger than this survive optimize (time travel, undo by snapshot)
+FILE_GRACE = "1 hour"      # files no snapshot needs are deleted this long after they were dropped (running reads)
+
+
+def optimize(target: str) -> dict:
+    """``python -m govdash optimize`` on a lake: DuckLake's compaction in area order, then snapshot expiry.
+
+    Cases are declared SORTED BY ``queries.CLUSTER_ORDER`` (month, street/town, community), so
+    DuckLake writes new and merged files in that order, as ``layout`` orders the file; rows of
+    small commits that the catalog holds inline are written out and small files of many commits are merged (``ducklake_merge_adjacent_files``); snapshots older than
+    ``KEEP_SNAPSHOTS`` are expired and files no snapshot needs are deleted after ``FILE_GRACE``.
+    Returns ``{"files_before", "files_after", "expired", "seconds"}``.
+    """
+    import time
+
+    from govdash import queries
+
+    t0 = time.perf_counter()
+    con = connect(parse(target))
+    try:
+        before = queries.lake_files(con)
+        # rows of small commits held inline in the catalog go to files first, and cases are never inlined
+        # again: with a sort expression set, DuckLake 1.5.5 cannot flush them (a binder error)
+        con.execute("SELECT count(*) FROM ducklake_flush_inlined_data('data')").fetchall()
+        con.execute("CALL data.set_option('data_inlining_row_limit', 0, table_name => 'cases')")
+        con.execute(f"ALTER TABLE data.cases SET SORTED BY ({queries.CLUSTER_ORDER})")  # a constant of ours
+        con.execute("SELECT count(*) FROM ducklake_merge_adjacent_files('data')").fetchall()
+        expired = con.execute("SELECT count(*) FROM ducklake_expire_snapshots('data', older_than => "
+                              f"now() - INTERVAL '{KEEP_SNAPSHOTS}')").fetchone()[0]
+        con.execute(f"SELECT count(*) FROM ducklake_cleanup_old_files('data', older_than => "
+                    f"now() - INTERVAL '{FILE_GRACE}')").fetchall()
+        after = queries.lake_files(con)
+    finally:
+        con.close()
+    return {"files_before": before, "files_after": after, "expired": int(expired),
+            "seconds": time.perf_counter() - t0}

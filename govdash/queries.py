@@ -818,6 +818,11 @@ def table_fingerprint(con, source: str, table: str) -> tuple[int, int]:
     return int(n), int(h)
 
 
+def lake_files(con) -> int:
+    """Data files of the cases table of the lake attached as ``data``."""
+    return int(con.execute("SELECT count(*) FROM ducklake_list_files('data', 'cases')").fetchone()[0])
+
+
 def demo_merge_chunks(con, stage: str, n_key: int, key_categories: tuple[str, ...]) -> None:
     """Write the demo's staged chunks of cases into ``cases`` (govdash.demo, more than one chunk).
 

@@ -207,3 +207,30 @@ def test_page_shows_the_same_figures_on_a_lake(url_path, demo_db, demo_lake, mon
     assert shown["file"]["metrics"] or shown["file"]["plotly"] or shown["file"]["tables"]
     for key in shown["file"]:
         assert shown["lake"][key] == shown["file"][key], key
+
+
+def test_optimize_merges_small_commits_in_area_order(tiny_db, tmp_path, capsys):
+    from govdash.cli import main
+    target = f"ducklake:sqlite:{tmp_path}/cat.sqlite"
+    migrate.migrate(tiny_db, target)
+    for b in range(4):
+        _insert_cases(target, [f"S{b}-{i}" for i in range(200)])
+    con = lake.connect(lake.parse(target))
+    before, fingerprint = queries.lake_files(con), queries.table_fingerprint(con, "data", "cases")
+    con.close()
+    assert before == 4  # one per commit (the 9 migrated cases are held inline by the catalog)
+    assert main(["optimize", "--db", target]) == 0
+    assert "4 → 1 data files" in capsys.readouterr().out
+    con = lake.connect(lake.parse(target))
+    try:
+        assert queries.table_fingerprint(con, "data", "cases") == fingerprint  # the same rows
+        (path,) = con.execute("SELECT data_file FROM ducklake_list_files('data', 'cases')").fetchone()
+        stored = con.execute("SELECT case_id FROM read_parquet($p, file_row_number = true) ORDER BY file_row_number",
+                             {"p": path}).fetchall()
+        ordered = con.execute(f"SELECT case_id FROM data.cases ORDER BY {queries.CLUSTER_ORDER}").fetchall()
+    finally:
+        con.close()
+    assert stored == ordered  # the merged file holds the cases in area order, as layout.py orders the file
+    _insert_cases(target, ["late"])  # a small commit after the first optimize, then another optimize
+    assert main(["optimize", "--db", target]) == 0
+    assert Database(target).scalar("SELECT count(*) FROM cases") == 9 + 4 * 200 + 1
