@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import tomllib
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -13,10 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from govdash import coords, schema
-from govdash.ingest import MAX_TEXT
-from govdash.mapping import MappingError, as_text
-from govdash.readers import Source, Table, ValidationError, read_table
+from govdash import schema
+from govdash.ingest import _coords
+from govdash.ingest._mapping import MappingError, as_text, toml_doc
+from govdash.ingest._readers import Source, Table, ValidationError, read_table
+from govdash.ingest._report import MAX_TEXT
 
 KINDS = ("stations", "units")
 TEXT = {"stations": ("station_id", "name_zh", "level", "community_id", "town_id", "opening_hours"),
@@ -83,7 +83,7 @@ def parse_geo_mapping(doc: dict, kind: str, name: str = "mapping") -> GeoMapping
             raise MappingError(f"[values.{fld}] must be a table of source value = value")
         values[fld] = {str(k).strip().lower(): v for k, v in table.items()}
     try:
-        crs = coords.normalise_crs(doc["crs"]) if "crs" in doc else None
+        crs = _coords.normalise_crs(doc["crs"]) if "crs" in doc else None
     except ValueError as exc:
         raise MappingError(str(exc)) from exc
     return GeoMapping(kind, str(doc.get("name", name)), dict(doc.get("columns", {})),
@@ -95,13 +95,7 @@ def load_geo_mapping(spec, kind: str) -> GeoMapping:
     if spec is None or isinstance(spec, GeoMapping):
         return spec or GeoMapping(kind)
     path = Path(spec)
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise MappingError(f"no mapping file {spec!r}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise MappingError(f"{path.name}: {exc}") from exc
-    return parse_geo_mapping(doc, kind, path.stem)
+    return parse_geo_mapping(toml_doc(path, path.name, f"no mapping file {str(spec)!r}"), kind, path.stem)
 
 
 # --- reading ---
@@ -116,7 +110,7 @@ class GeoTable:
 
 
 def sniff(src: Source) -> str:
-    """'geojson' | 'gpkg' | 'shapefile' (a zip holding a .shp) | 'table' (what govdash.readers reads)."""
+    """'geojson' | 'gpkg' | 'shapefile' (a zip holding a .shp) | 'table' (what _readers reads)."""
     head = src.head(4096)
     if head.startswith(b"SQLite format 3\x00"):
         return "gpkg"

@@ -1,10 +1,11 @@
-"""Coordinate conversion between WGS-84, GCJ-02 (Amap, Tencent) and BD-09 (Baidu), and any EPSG CRS."""
+"""Coordinates: WGS-84, GCJ-02 (Amap, Tencent), BD-09 (Baidu) and any EPSG CRS; the district's extent."""
 
 from __future__ import annotations
 
 import re
 
 import numpy as np
+import shapely
 from numpy.typing import ArrayLike
 
 # Krasovsky 1940 ellipsoid, as used by the published GCJ-02 obfuscation formula.
@@ -142,3 +143,28 @@ def to_wgs84(x: ArrayLike, y: ArrayLike, crs: str | None) -> tuple[np.ndarray, n
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     bad = ~np.isfinite(lon) | ~np.isfinite(lat)
     return np.where(bad, np.nan, lon), np.where(bad, np.nan, lat)
+
+
+# --- the district's extent: where coordinates may plausibly fall ---
+
+DEFAULT_BBOX = (121.42, 30.82, 122.02, 31.45)  # Pudong, WGS-84 degrees: used when the DB has no units
+BBOX_MARGIN = 0.01  # degrees (~1 km) around the units' extent still counted as in the district
+
+
+def extent(geoms) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of the polygons in degrees; DEFAULT_BBOX when there are none."""
+    geoms = np.asarray(geoms, dtype=object)
+    if not len(geoms):
+        return DEFAULT_BBOX
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def placed(lon, lat, valid: np.ndarray, bbox) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of points inside ``bbox`` plus the margin, and of points inside it once lat and lon are swapped."""
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    x0, y0, x1, y1 = bbox[0] - BBOX_MARGIN, bbox[1] - BBOX_MARGIN, bbox[2] + BBOX_MARGIN, bbox[3] + BBOX_MARGIN
+    with np.errstate(invalid="ignore"):
+        inside = valid & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+        swapped = valid & ~inside & (lat >= x0) & (lat <= x1) & (lon >= y0) & (lon <= y1)
+    return inside, swapped
