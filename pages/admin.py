@@ -62,7 +62,8 @@ if st.button(t("adm_run_import", lang), type="primary", key="adm_run"):
         try:
             mapping = (ingest.mapping_from_text(kind, toml.getvalue(), toml.name) if toml is not None
                        else None if mapping_choice == "auto" else mapping_choice)
-            st.session_state["adm_report"] = ingest.run(kind, path, upload.getvalue(), mapping=mapping, **options)
+            st.session_state["adm_report"] = ingest.run(kind, path, upload.getvalue(), isolated=True, mapping=mapping,
+                                                          **options)
         except ValidationError as exc:
             st.session_state["adm_report"] = None
             st.error(t("adm_import_failed", lang) + str(exc))

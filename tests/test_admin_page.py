@@ -166,6 +166,31 @@ def test_unreadable_upload_is_a_plain_error(live):
     assert at.error and t("adm_import_failed", "zh") in at.error[0].value and "binary" in at.error[0].value
 
 
+def test_the_upload_is_imported_in_a_child_process(live, monkeypatch):
+    from govdash.ingest import _child
+    calls, real = [], _child.run
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs["name"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_child, "run", spy)
+    at = _open()
+    _upload(at, "cases.csv", _csv(live))
+    assert calls == ["cases.csv"] and _count(live) == 2 and at.success
+
+
+def test_an_upload_that_exhausts_the_import_memory_leaves_the_app_serving(live, monkeypatch):
+    """As a decompression bomb would: the child dies at its cap, the page says so in one line and keeps working."""
+    monkeypatch.setenv("GOVDASH_IMPORT_MEMORY_MB", "80")  # too little even to load pandas
+    at = _open()
+    _upload(at, "bomb.csv", _csv(live))
+    assert len(at.error) == 1 and "bomb.csv: the import" in at.error[0].value, [e.value for e in at.error]
+    assert _count(live) == 0
+    at.switch_page("pages/cases.py").run()
+    _ok(at)
+
+
 def test_stations_upload_with_a_uploaded_mapping(live):
     s = _sample(live)
     at = _open()

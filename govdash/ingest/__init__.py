@@ -44,7 +44,8 @@ def mapping_from_text(kind: str, text: str | bytes, name: str = "uploaded"):
     return parse_mapping(doc, stem) if kind == "cases" else parse_geo_mapping(doc, kind, stem)
 
 
-def run(kind: str, db_path: str | os.PathLike, file, *, in_place: bool = False, **options) -> ImportReport:
+def run(kind: str, db_path: str | os.PathLike, file, *, in_place: bool = False, isolated: bool = False,
+        **options) -> ImportReport:
     """Import ``file`` as ``kind`` into ``db_path`` while the dashboard reads it.
 
     Parameters
@@ -53,6 +54,8 @@ def run(kind: str, db_path: str | os.PathLike, file, *, in_place: bool = False, 
     file : path, bytes or binary file object (an upload; ``name=`` names it)
     in_place : ``db_path`` is already a private copy no other process has open (inside
         db.replacing_writer, as the feed writes): write it directly
+    isolated : run in a spawned child process whose memory is capped (settings.import_memory_mb), as
+        the admin page does: a decompression bomb ends the child, never the web server
     options :
         mapping : a Mapping / GeoMapping, a TOML path or, for cases, a shipped name (govdash, open311,
             12345); None picks the shipped one fitting the columns (cases) or guesses column names
@@ -74,6 +77,9 @@ def run(kind: str, db_path: str | os.PathLike, file, *, in_place: bool = False, 
     pipeline = _PIPELINES.get(kind)
     if pipeline is None:
         raise ValidationError(f"cannot import {kind!r}: one of {', '.join(KINDS)}")
+    if isolated:
+        from govdash.ingest import _child  # lazy: the child runs this module as __main__
+        return _child.run(kind, db_path, file, in_place=in_place, **options)
     if in_place or options.get("dry_run"):
         return pipeline(db_path, file, **options)
     options["quarantine_dir"] = options.get("quarantine_dir") or Path(db_path).resolve().parent / "quarantine"

@@ -168,10 +168,10 @@ def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mappi
     t0 = time.perf_counter()
     if level is not None:
         raise ValueError("level is for units imports")
-    src, crs, limit = _plumbing.begin(file, name=name, crs=crs, on_error=on_error, max_mb=max_mb)
+    src, crs = _plumbing.begin(file, name=name, crs=crs, on_error=on_error, max_mb=max_mb)
     say = progress or (lambda frac, text: None)
     say(0.02, "reading")
-    table = read_table(src, encoding=encoding, max_bytes=limit)
+    table = read_table(src, encoding=encoding)
     if isinstance(mapping, Mapping):
         m = mapping
     else:

@@ -39,9 +39,8 @@ def to_wgs84(geoms: np.ndarray, crs: str | None, file_crs=None) -> np.ndarray:
         return geoms if crs == "wgs84" else _transform(geoms, lambda x, y: _coords.to_wgs84(x, y, crs))
     if file_crs is None or file_crs.to_epsg() == 4326 or "CRS84" in str(file_crs):
         return geoms
-    from pyproj import Transformer
-    tr = Transformer.from_crs(file_crs, "EPSG:4326", always_xy=True)
-    return _transform(geoms, lambda x, y: tr.transform(x, y))
+    import geopandas as gpd
+    return np.asarray(gpd.GeoSeries(geoms, crs=file_crs).to_crs(4326).array, dtype=object)
 
 
 def polygons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -156,10 +155,9 @@ def residents_in(polys: np.ndarray, cells: pd.DataFrame) -> np.ndarray:
 
 
 def area_km2(polys: np.ndarray) -> np.ndarray:
-    """Areas in km², measured in the metric CRS (settings.metric_crs)."""
-    from pyproj import Transformer
-    tr = Transformer.from_crs("EPSG:4326", settings.load().metric_crs, always_xy=True)
-    return shapely.area(_transform(polys, lambda x, y: tr.transform(x, y))) / 1e6
+    """Areas in km² of WGS-84 polygons, measured in the metric CRS (settings.metric_crs)."""
+    import geopandas as gpd
+    return gpd.GeoSeries(polys, crs=4326).to_crs(settings.load().metric_crs).area.to_numpy(float) / 1e6
 
 
 _TYPE_NAMES = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
@@ -278,11 +276,11 @@ def import_file(kind: str, db_path: str | os.PathLike, file, *, mapping=None, cr
         raise ValueError("kind is 'stations' or 'units'")
     if level is not None and level not in LEVELS[kind]:
         raise ValidationError(f"level is one of {', '.join(LEVELS[kind])}")
-    src, crs, limit = _plumbing.begin(file, name=name, crs=crs, on_error=on_error, max_mb=max_mb)
+    src, crs = _plumbing.begin(file, name=name, crs=crs, on_error=on_error, max_mb=max_mb)
     say = progress or (lambda frac, text: None)
     m = load_geo_mapping(mapping, kind)
     say(0.05, "reading")
-    gt = read_geo(src, kind, encoding=encoding, max_bytes=limit)
+    gt = read_geo(src, kind, encoding=encoding)
     table = gt.table
     cols = resolve_columns(table.frame.columns, m)
     out, text, issues = map_fields(table.frame, cols, m, level)

@@ -25,8 +25,8 @@ def now() -> datetime:
 
 
 def begin(file, *, name: str | None, crs: str | None, on_error: str,
-          max_mb: float | None) -> tuple[Source, str | None, int]:
-    """Check the options and open the input: (source, normalised crs or None, size limit in bytes)."""
+          max_mb: float | None) -> tuple[Source, str | None]:
+    """Check the options and open the input (refused unread over ``max_mb``): (source, normalised crs or None)."""
     if on_error not in {"reject", "quarantine"}:
         raise ValueError("on_error is 'reject' or 'quarantine'")
     try:
@@ -34,7 +34,7 @@ def begin(file, *, name: str | None, crs: str | None, on_error: str,
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
     limit = int((settings.load().max_upload_mb if max_mb is None else max_mb) * 2**20)
-    return open_source(file, name=name, max_bytes=limit), crs, limit
+    return open_source(file, name=name, max_bytes=limit), crs
 
 
 @contextmanager
@@ -42,6 +42,8 @@ def session(db_path, dry_run: bool):
     """The writer connection on ``db_path``, or for a dry run a read-only one (an empty in-memory DB if no file)."""
     if not dry_run:
         with writer(db_path) as con:
+            # half the import's memory cap, so DuckDB spills to disk before the process reaches it
+            con.execute(f"SET memory_limit = '{max(64, int(settings.load().import_memory_mb) // 2)}MB'")
             yield con
         return
     if Path(db_path).is_file():
