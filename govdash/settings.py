@@ -76,6 +76,10 @@ class Settings:
     max_upload_mb: int = field(default=512,
                                metadata={"doc": "Largest import file in MB (CLI and upload); bigger files are "
                                                 "refused before reading. 1 M cases as CSV are ~200 MB."})
+    import_first_year: int = field(default=2000,
+                                   metadata={"doc": "Earliest year of any time in an imported case; earlier times "
+                                                    "(and times more than a day past now or the data's as-of) are "
+                                                    "row errors."})
     import_max_rows: int = field(default=5_000_000,
                                  metadata={"doc": "Most rows in one import file; a Parquet or Excel file claiming "
                                                   "more is refused before its rows are loaded."})

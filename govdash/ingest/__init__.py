@@ -80,10 +80,11 @@ def run(kind: str, db_path: str | os.PathLike, file, *, in_place: bool = False, 
     if isolated:
         from govdash.ingest import _child  # lazy: the child runs this module as __main__
         return _child.run(kind, db_path, file, in_place=in_place, **options)
-    if in_place or options.get("dry_run"):
+    if in_place:
         return pipeline(db_path, file, **options)
     options["quarantine_dir"] = options.get("quarantine_dir") or Path(db_path).resolve().parent / "quarantine"
-    return _plumbing.live(db_path, lambda tmp: pipeline(tmp, file, **options))
+    name = options.get("name") or (Path(str(file)).name if isinstance(file, (str, os.PathLike)) else "upload")
+    return _plumbing.live(db_path, lambda tmp: pipeline(tmp, file, **options), name)
 
 
 @contextmanager

@@ -11,14 +11,16 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from govdash import layout
+from govdash import layout, settings
 from govdash.ingest import _plumbing, _sql
 from govdash.ingest._coords import DEFAULT_BBOX, extent, placed
-from govdash.ingest._mapping import Mapping, apply_mapping, detect_mapping, load_mapping, take_strings
+from govdash.ingest._mapping import TIME_FIELDS, Mapping, apply_mapping, detect_mapping, load_mapping, take_strings
 from govdash.ingest._readers import read_table
 from govdash.ingest._report import MAX_TEXT, ImportReport, Issue, Progress, any_failed, fill
 
 PLACEHOLDER_MIN = 20       # a coordinate shared by more than max(20, 1 % of rows) is a placeholder
+FUTURE = pd.Timedelta(days=1)            # a time may lie this far past now or the data's as-of (clock skew)
+DEADLINE_AHEAD = pd.Timedelta(days=366)  # and a deadline this much further: open cases are due later
 
 
 # --- validation and assignment (pure: arrays and frames in, masks out) ---
@@ -31,13 +33,39 @@ def _geoms(grids: pd.DataFrame) -> np.ndarray:
     return np.asarray(g, dtype=object)
 
 
+def time_bounds(as_of=None, first_year: int | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(earliest, latest) plausible case time: 1 January of the first year (settings.import_first_year), and a
+    day past the later of now (Shanghai) and the data's own as-of."""
+    year = settings.load().import_first_year if first_year is None else first_year
+    now = pd.Timestamp(_plumbing.now())
+    ref = max(now, pd.Timestamp(as_of)) if as_of is not None and not pd.isna(pd.Timestamp(as_of)) else now
+    return pd.Timestamp(year=year, month=1, day=1), ref + FUTURE
+
+
+def _time_issues(cases: pd.DataFrame, bounds: tuple[pd.Timestamp, pd.Timestamp]) -> list[Issue]:
+    lo, hi = bounds
+    out = []
+    for fld in TIME_FIELDS:
+        if fld in cases:
+            t, top = cases[fld], hi + (DEADLINE_AHEAD if fld == "deadline_at" else pd.Timedelta(0))
+            early, late = (t < lo).fillna(False).to_numpy(bool), (t > top).fillna(False).to_numpy(bool)
+            if early.any() or late.any():
+                why = pd.Series(np.where(early, f"before {lo:%Y-%m-%d} (GOVDASH_IMPORT_FIRST_YEAR)",
+                                         f"after {top:%Y-%m-%d %H:%M}, more than "
+                                         f"{'a year and ' if fld == 'deadline_at' else ''}a day past now or the "
+                                         "data's as-of"), index=cases.index)
+                out.append((fld, "time_out_of_range", why, early | late))
+    return out
+
+
 def check_rows(cases: pd.DataFrame, *, bbox: tuple[float, float, float, float] = DEFAULT_BBOX,
                known_categories: set[str] | frozenset[str] = frozenset(),
-               rows: np.ndarray | None = None) -> list[Issue]:
+               rows: np.ndarray | None = None, times: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> list[Issue]:
     """Row rules on mapped cases (lon/lat WGS-84): returns (field, rule, reason, mask) per rule.
 
     ``reason`` is a string or a Series of per-row strings; ``rows`` are the rows' numbers in the file
-    (default 1, 2, ...). An empty ``known_categories`` skips that rule.
+    (default 1, 2, ...). An empty ``known_categories`` skips that rule; ``times`` are the (earliest,
+    latest) plausible times (``time_bounds``; default: from settings and now).
     """
     n = len(cases)
     rows = np.arange(1, n + 1) if rows is None else np.asarray(rows)
@@ -48,6 +76,7 @@ def check_rows(cases: pd.DataFrame, *, bbox: tuple[float, float, float, float] =
     if dup.any():
         first = pd.Series(rows, index=cases.index).groupby(ids.to_numpy()).transform("first")
         out.append(("case_id", "id_duplicate", "duplicate id (first at row " + first.astype(str) + ")", dup))
+    out += _time_issues(cases, times or time_bounds())
     rep = cases["reported_at"]
     if "closed_at" in cases:
         out.append(("closed_at", "closed_before_reported", "closed before it was reported",
@@ -194,7 +223,7 @@ def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mappi
         say(0.45, "validating")
         known = set(ctx["categories"]["category"]) or {v for v in m.values.get("category", {}).values()}
         issues = mapped.issues + check_rows(mapped.cases, bbox=extent(ctx["grids"]["geom"]), known_categories=known,
-                                             rows=table.rows)
+                                             rows=table.rows, times=time_bounds(ctx["as_of"]))
         errs = [i for i in issues if i[1] not in m.warn]
         warns = [i for i in issues if i[1] in m.warn]
         say(0.55, "assigning grids")
@@ -212,16 +241,10 @@ def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mappi
         stage = _stage(mapped.cases, ~bad, units, ctx)
         columns = [c for c in stage.columns if c != "case_id"]
         with _plumbing.staged(con, pa.Table.from_pandas(stage, preserve_index=False)):
-            if dry_run:
-                for k, v in _sql.preview(con, "cases", columns).items():
-                    setattr(rep, k, v)
-                rep.status = "dry_run"
-                rep.seconds = time.perf_counter() - t0
-                return rep
-            say(0.70, "writing")
+            say(0.70, "checking the write" if dry_run else "writing")
             qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
             _plumbing.write(con, "cases", rep, table, bad, columns=columns, crs=crs or m.coords.get("crs"),
-                            user=user, qdir=qdir)
+                            user=user, qdir=qdir, dry_run=dry_run)
         rewrite = rep.status == "loaded" and layout.due(con)  # asked here: the file is open already
     if rewrite:
         say(0.90, "clustering")

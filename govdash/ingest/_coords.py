@@ -168,3 +168,30 @@ def placed(lon, lat, valid: np.ndarray, bbox) -> tuple[np.ndarray, np.ndarray]:
         inside = valid & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
         swapped = valid & ~inside & (lat >= x0) & (lat <= x1) & (lon >= y0) & (lon <= y1)
     return inside, swapped
+
+
+FAR_MARGIN = 0.1  # degrees (~10 km): the least slack around the district for a unit's boundary
+
+
+def far_outside(geoms, known) -> np.ndarray:
+    """Mask of geometries lying wholly beyond the district's extent plus a margin (missing ones: False).
+
+    The extent is that of the units already in the database (``known``; margin: the larger of FAR_MARGIN
+    and half its larger side); with none, that of the middle half of the file's own unit centres
+    (margin: the larger of FAR_MARGIN and its larger side), so one stray polygon cannot stretch it.
+    """
+    geoms, known = np.asarray(geoms, dtype=object), np.asarray(known, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if len(known):
+        x0, y0, x1, y1 = extent(known)
+        margin = max(FAR_MARGIN, 0.5 * max(x1 - x0, y1 - y0))
+    else:
+        if present.sum() < 3:  # too few to tell a stray one
+            return np.zeros(len(geoms), bool)
+        c = shapely.centroid(geoms[present])
+        (x0, x1), (y0, y1) = np.quantile(shapely.get_x(c), [0.25, 0.75]), np.quantile(shapely.get_y(c), [0.25, 0.75])
+        margin = max(FAR_MARGIN, x1 - x0, y1 - y0)
+    near = shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
+    out = np.zeros(len(geoms), bool)
+    out[present] = ~shapely.intersects(geoms[present], near)
+    return out

@@ -216,9 +216,11 @@ def _units(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: str |
                               "wrong; give --crs EPSG:<code> (e.g. EPSG:32651 for UTM 51N metres)")
     polys, missing, not_poly, repaired = polygons(g)
     src["geometry"] = _geom_text(g)
+    far = _coords.far_outside(np.where(missing | not_poly, None, polys), ctx["units"]["geom"].to_numpy(dtype=object))
     issues = [("geometry", "geometry_missing", "no geometry", missing),
-              ("geometry", "geometry_not_polygon", "not a polygon", not_poly)]
-    bad = bad | missing | not_poly
+              ("geometry", "geometry_not_polygon", "not a polygon", not_poly),
+              ("geometry", "geometry_outside", "far outside the district (its units' extent; check the CRS)", far)]
+    bad = bad | missing | not_poly | far
     stage = out.copy()
     stage["geom"] = polys
     parent, town, com, unknown, orphan = unit_hierarchy(stage, ~bad, ctx["units"])
@@ -305,15 +307,10 @@ def import_file(kind: str, db_path: str | os.PathLike, file, *, mapping=None, cr
             return rep
         keep = stage.loc[~bad].reset_index(drop=True)
         with _plumbing.staged(con, _arrow(keep)):
-            if dry_run:
-                for k, v in _sql.preview(con, kind, list(keep.columns)).items():
-                    setattr(rep, k, v)
-                rep.status = "dry_run"
-            else:
-                say(0.70, "writing")
-                qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
-                _plumbing.write(con, kind, rep, _quarantined(gt, bad), bad, columns=list(keep.columns),
-                                crs=crs or m.crs, user=user, qdir=qdir)
+            say(0.70, "checking the write" if dry_run else "writing")
+            qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
+            _plumbing.write(con, kind, rep, _quarantined(gt, bad), bad, columns=list(keep.columns),
+                            crs=crs or m.crs, user=user, qdir=qdir, dry_run=dry_run)
     rep.seconds = time.perf_counter() - t0
     say(1.0, "done")
     return rep

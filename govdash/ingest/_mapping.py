@@ -29,10 +29,10 @@ REQUIRED = ("case_id", "reported_at")  # other mapped columns may be absent from
 CASE_FIELDS = TEXT_FIELDS + TIME_FIELDS + BOOL_FIELDS + NUMBER_FIELDS + ("status",)
 # targets a status value may map to: the schema's statuses, plus closed-and-(un)resolved
 STATUS_TARGETS = frozenset(schema.STATUSES) | {"resolved", "unresolved", "open"}
-RULES = ("id_missing", "id_duplicate", "time_missing", "time_unparsable", "closed_before_reported",
-         "coords_missing", "coords_invalid", "coords_zero", "coords_swapped", "coords_outside",
-         "coords_placeholder", "category_unknown", "status_unknown", "value_invalid", "field_too_long",
-         "row_malformed")
+RULES = ("id_missing", "id_duplicate", "time_missing", "time_unparsable", "time_out_of_range",
+         "closed_before_reported", "coords_missing", "coords_invalid", "coords_zero", "coords_swapped",
+         "coords_outside", "coords_placeholder", "category_unknown", "status_unknown", "value_invalid",
+         "field_too_long", "row_malformed")
 _TRUE = {"1", "true", "t", "yes", "y", "是", "已解决", "解决", "1.0"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "未解决", "0.0"}
 NULL_TOKENS = ("nan", "null", "none", "na", "n/a", "#n/a", "nat", "-")

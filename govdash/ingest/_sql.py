@@ -30,6 +30,7 @@ def _cases_context(con) -> dict[str, pd.DataFrame]:
         "categories": con.execute("SELECT category, max(deadline_days) AS deadline_days "
                                   "FROM categories GROUP BY category").df(),
         "departments": con.execute("SELECT department_id, name_zh, name_en FROM departments").df(),
+        "as_of": con.execute("SELECT max(value) FROM meta WHERE key = 'as_of'").fetchall()[0][0],
     }
 
 
@@ -38,15 +39,6 @@ def _diff(source: str, table: str, key: str, cols: list[str]) -> str:
     changed = " OR ".join(f"r.{c} IS DISTINCT FROM c.{c}" for c in cols) or "false"
     return (f"SELECT r.{key} AS key, CASE WHEN c.{key} IS NULL THEN 'insert' WHEN {changed} THEN 'update' "
             f"ELSE 'same' END AS op FROM {source} r LEFT JOIN {table} c ON c.{key} = r.{key}")
-
-
-def _diff_select(cols: list[str]) -> str:
-    return _diff("import_rows", "cases", "case_id", cols)
-
-
-def _cases_preview(con, columns) -> dict[str, int]:
-    """Count what an import would insert / update / leave unchanged (dry run; writes nothing)."""
-    return _op_counts(con, f"({_diff_select(_import_columns(columns))})")
 
 
 def _op_counts(con, source: str) -> dict[str, int]:
@@ -60,7 +52,7 @@ def _cases_apply(con, import_id: str, at, columns) -> dict[str, int]:
     Inserted cases need no version: they carry import_id until a later import changes them.
     """
     cols = _import_columns(columns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE import_diff AS {_diff_select(cols)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE import_diff AS {_diff('import_rows', 'cases', 'case_id', cols)}")
     counts = _op_counts(con, "import_diff")
     vcols = ", ".join(IMPORT_COLUMNS)
     prior = ", ".join("c." + c for c in IMPORT_COLUMNS)
@@ -168,11 +160,6 @@ def _geo_diff(kind: str, columns) -> str:
     return _diff("import_rows", table, key, cols)
 
 
-def _geo_preview(con, kind: str, columns) -> dict[str, int]:
-    """Count what a stations / units import would insert / update / leave unchanged (writes nothing)."""
-    return _op_counts(con, f"({_geo_diff(kind, columns)})")
-
-
 def _geo_apply(con, kind: str, import_id: str, columns) -> dict[str, int]:
     """Upsert `import_rows` by id, recording each touched row (prior image when updated) in the versions table."""
     table, key, cols, every, versions = _geo_spec(kind, columns)
@@ -239,11 +226,6 @@ def quarantine_rows(con, import_id: str) -> pd.DataFrame:
 def context(con, kind: str) -> dict[str, pd.DataFrame]:
     """What validating ``kind`` needs from the database (grids, catalogues; or units and population cells)."""
     return _cases_context(con) if kind == "cases" else _geo_context(con)
-
-
-def preview(con, kind: str, columns) -> dict[str, int]:
-    """Count what the staged `import_rows` would insert / update / leave unchanged (writes nothing)."""
-    return _cases_preview(con, columns) if kind == "cases" else _geo_preview(con, kind, columns)
 
 
 def apply(con, kind: str, import_id: str, at, columns) -> dict[str, int]:
