@@ -338,7 +338,7 @@ def test_stations_mapping_object_and_file_errors(db):
         import_units(db, b'{"type": "FeatureCollection", "features": [', name="broken.geojson")
 
 
-def test_hostile_zip_archives_are_refused(db):
+def test_hostile_zip_archives_are_refused(db, monkeypatch):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("a.shp", b"x")
@@ -348,8 +348,9 @@ def test_hostile_zip_archives_are_refused(db):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("../../evil.shp", b"\x00" * 5_000_000)  # a path outside and a large unpacked size
-    with pytest.raises(ValidationError, match="unpacks"):
-        import_units(db, buf.getvalue(), name="bomb.zip", level="grid", max_mb=0.1)
+    monkeypatch.setenv("GOVDASH_IMPORT_MAX_UNPACKED_MB", "4")  # an absolute cap, not a multiple of the upload
+    with pytest.raises(ValidationError, match="bomb.zip: unpacks to 5 MB, over the import limit of 4 MB"):
+        import_units(db, buf.getvalue(), name="bomb.zip", level="grid")
 
 
 def test_sniff_tells_formats_by_content():
