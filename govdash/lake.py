@@ -133,9 +133,10 @@ def optimize(target: str) -> dict:
     """``python -m govdash optimize`` on a lake: DuckLake's compaction in area order, then snapshot expiry.
 
     Cases are declared SORTED BY ``queries.CLUSTER_ORDER`` (month, street/town, community), so
-    DuckLake writes new and merged files in that order, as ``layout`` orders the file; rows of
-    small commits that the catalog holds inline are written out and small files of many commits are merged (``ducklake_merge_adjacent_files``); snapshots older than
-    ``KEEP_SNAPSHOTS`` are expired and files no snapshot needs are deleted after ``FILE_GRACE``.
+    DuckLake writes new and merged files in that order, as ``layout`` orders the file. Rows of small
+    commits that the catalog holds inline are written to files, small files of many commits are
+    merged (``ducklake_merge_adjacent_files``), snapshots older than ``KEEP_SNAPSHOTS`` are expired
+    and files no snapshot needs are deleted after ``FILE_GRACE``.
     Returns ``{"files_before", "files_after", "expired", "seconds"}``.
     """
     import time
