@@ -419,7 +419,7 @@ def _local_sign_in(lg: str) -> None:
         password = st.text_input(t("password", lg), type="password", key="sign_in_password")
         go = st.form_submit_button(t("sign_in", lg), type="primary")
     if go:
-        r = accounts.sign_in(file, user, password)
+        r = accounts.sign_in(file, user, password, source=_client_address())
         if r.ok:
             st.session_state["principal"] = access.Principal(r.username, r.role, r.towns)
             st.rerun()
@@ -427,6 +427,14 @@ def _local_sign_in(lg: str) -> None:
             st.error(t("locked", lg).format(until=f"{r.locked_until:%H:%M}"))
         else:
             st.error(t("sign_in_failed", lg))
+
+
+def _client_address() -> str:
+    """Where this session connects from (the sign-in throttle's source); '-' when Streamlit cannot say."""
+    try:
+        return str(st.context.ip_address or "-")
+    except Exception:  # AppTest and older runtimes have no request context
+        return "-"
 
 
 def _oidc_sign_in(lg: str) -> None:
