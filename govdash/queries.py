@@ -380,9 +380,11 @@ def heat_frames(db: Database, f: Filters, cell_m: float, frame: str,
 
 
 def case_points(db: Database, f: Filters, limit: int = 5000) -> pd.DataFrame:
-    """Individual filtered cases for drawing as points (only used when the set is small)."""
+    """Individual filtered cases for drawing as points (only used when the set is small); the complainant's name
+    comes along so that masking can take it out of the description (access.mask_frame)."""
     clause, params = where(f)
-    return db.execute(f"SELECT case_id, lon, lat, grid_id, category, subcategory, status, reported_at, description "
+    return db.execute(f"SELECT case_id, lon, lat, grid_id, category, subcategory, status, reported_at, description, "
+                      f"complainant_name "
                       f"FROM cases WHERE {clause} AND lon IS NOT NULL ORDER BY reported_at DESC LIMIT $limit",
                       {**params, "limit": int(limit)}, max_rows=limit)
 
