@@ -9,9 +9,11 @@ import pandas as pd
 
 from govdash.filters import Filters
 
-ROLES = ("viewer", "analyst", "admin")
-# what each role may do; every role sees the read-only pages and the wall
+ROLES = ("viewer", "analyst", "admin", "wall")
+# what each role may do; every role sees the read-only pages and the wall ("wall": a wall screen's device
+# token, which shows the wall only)
 RIGHTS = {
+    "wall": frozenset(),
     "viewer": frozenset(),
     "analyst": frozenset({"cases", "export", "personal_data"}),
     "admin": frozenset({"cases", "export", "personal_data", "import"}),

@@ -352,6 +352,70 @@ def sign_in(file: str, username: str, password: str, *, source: str = "-", at: d
     return SignIn(True, username, row["role"], tuple(row["towns"]))
 
 
+# --- wall-screen device tokens: a long random token in the wall's URL, kept hashed, revocable ---
+
+WALL_TOKEN_BYTES = 32
+
+
+def _token_hash(token: str) -> str:
+    # a 256-bit random token needs no slow hash: nobody can guess its way to a preimage
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def add_wall_token(file: str, name: str, towns=(), *, by: str | None = None, at: datetime | None = None) -> str:
+    """Issue a device token for the wall screen ``name`` (showing ``towns``; none: all); returns the token,
+    which is shown once and stored only as its SHA-256."""
+    towns = tuple(dict.fromkeys(towns))
+    _check(name, None, towns)
+    at = at or now_local()
+    token = secrets.token_urlsafe(WALL_TOKEN_BYTES)
+    with _write(file) as con:
+        if not queries.wall_token_names(con).query("name == @name").empty:
+            raise AccountError(f"wall token {name!r} exists (revoke it first, or pick another name)")
+        queries.wall_token_insert(con, name, _token_hash(token), list(towns), at)
+        queries.audit_insert(con, at, by, "account", f"wall-token {name} towns={','.join(towns) or '*'}")
+    return token
+
+
+def revoke_wall_token(file: str, name: str, *, by: str | None = None, at: datetime | None = None) -> None:
+    """Revoke the wall screen ``name``'s token: the screen shows the sign-in form at its next rerun."""
+    at = at or now_local()
+    with _write(file) as con:
+        if not queries.wall_token_revoke(con, name):
+            raise AccountError(f"no wall token {name!r}")
+        queries.audit_insert(con, at, by, "account", f"wall-revoke {name}")
+
+
+def wall_tokens(file: str) -> pd.DataFrame:
+    """Every wall token: name, towns, revoked, created_at (never the token or its hash)."""
+    return _read(file, _tables_or_empty(queries.wall_token_names))
+
+
+def wall_screen(file: str, token: str | None) -> SignIn:
+    """The wall screen a device token belongs to (read-only; ``role`` 'wall'), or 'invalid'."""
+    if not token or len(token) > 200 or not Path(file).is_file():
+        return SignIn(False, "", reason="invalid")
+    row = _read(file, _tables_or_empty(queries.wall_token_find), _token_hash(token))
+    if row is None:
+        return SignIn(False, "", reason="invalid")
+    return SignIn(True, f"wall:{row['name']}", "wall", tuple(row["towns"]))
+
+
+def _tables_or_empty(fn):
+    """``fn`` on an accounts file from before wall tokens existed: its result on an empty table."""
+    def run(con, *args):
+        try:
+            return fn(con, *args)
+        except duckdb.CatalogException:
+            mem = duckdb.connect(":memory:")
+            try:
+                mem.execute(schema.ACCOUNTS_DDL)
+                return fn(mem, *args)
+            finally:
+                mem.close()
+    return run
+
+
 def exists(file: str) -> bool:
     """True when the accounts file holds at least one account."""
     return os.path.isfile(file) and not list_accounts(file).empty

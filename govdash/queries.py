@@ -1166,6 +1166,28 @@ def audit_list(con, limit: int = 100) -> pd.DataFrame:
                        "LIMIT $n", {"n": int(limit)}).df()
 
 
+def wall_token_insert(con, name: str, token_sha256: str, towns: list[str], at: datetime) -> None:
+    con.execute("INSERT INTO wall_tokens (name, token_sha256, towns, revoked, created_at) "
+                "VALUES ($n, $h, $t, false, $at)", {"n": name, "h": token_sha256, "t": towns, "at": at})
+
+
+def wall_token_names(con) -> pd.DataFrame:
+    """Every wall token without its hash."""
+    return con.execute("SELECT name, towns, revoked, created_at FROM wall_tokens ORDER BY name").df()
+
+
+def wall_token_find(con, token_sha256: str) -> dict | None:
+    """The unrevoked wall token with this hash (name, towns), or None."""
+    df = con.execute("SELECT name, towns FROM wall_tokens WHERE token_sha256 = $h AND NOT revoked",
+                     {"h": token_sha256}).df()
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def wall_token_revoke(con, name: str) -> int:
+    return con.execute("UPDATE wall_tokens SET revoked = true WHERE name = $n AND NOT revoked",
+                       {"n": name}).fetchone()[0]
+
+
 # --- coverage: station directory and cases near stations ---
 # Restored (issue 8): removed from the bench section by an overlapping edit while pages/coverage.py
 # still calls them; now also limited to an account's streets/towns (scope).

@@ -339,9 +339,28 @@ def principal() -> access.Principal | None:
     if s.auth == "none":
         return access.EVERYONE
     signed = st.session_state.get("principal")
-    if signed is None and s.wall_public and wall_mode():
-        return access.PUBLIC_WALL
+    if signed is None and wall_mode():
+        return _wall_device() or (access.PUBLIC_WALL if s.wall_public else None)
     return signed
+
+
+WALL_TOKEN_RECHECK_S = 60  # a revoked wall token stops working within this many seconds
+
+
+def _wall_device() -> access.Principal | None:
+    """The wall screen named by the URL's device token (``?mode=wall&token=…``), checked read-only against the
+    accounts file at most every ``WALL_TOKEN_RECHECK_S``; it survives server restarts as the URL does."""
+    import time
+    token = st.query_params.get("token")
+    if not token:
+        return None
+    seen = st.session_state.get("wall_device")
+    if seen is None or seen[0] != token or time.monotonic() - seen[2] > WALL_TOKEN_RECHECK_S:
+        from govdash import accounts
+        r = accounts.wall_screen(_accounts_file(), token)
+        seen = (token, access.Principal(r.username, r.role, r.towns) if r.ok else None, time.monotonic())
+        st.session_state["wall_device"] = seen
+    return seen[1]
 
 
 def scope() -> tuple[str, ...] | None:

@@ -247,3 +247,41 @@ def test_sign_in_works_with_a_full_disk(file):
     assert accounts.sign_in(file, "li", "wrong", source="10.0.0.5", at=T0).reason == "invalid"
     with pytest.raises(OSError):  # an export must not go unrecorded
         accounts.audit(file, "li", "export", "x.csv")
+
+
+# --- wall-screen device tokens (issue 15) ---
+
+def test_wall_token_is_long_random_stored_hashed_and_revocable(file):
+    token = accounts.add_wall_token(file, "lobby", ["310115005"], at=T0)
+    assert len(token) >= 43  # 32 random bytes, URL-safe base64
+    raw = open(file, "rb").read()
+    assert token.encode() not in raw and hashlib.sha256(token.encode()).hexdigest().encode() in raw
+    r = accounts.wall_screen(file, token)
+    assert (r.ok, r.username, r.role, r.towns) == (True, "wall:lobby", "wall", ("310115005",))
+    assert not accounts.wall_screen(file, token[:-1] + ("A" if token[-1] != "A" else "B")).ok
+    assert not accounts.wall_screen(file, "").ok and not accounts.wall_screen(file, None).ok
+    with pytest.raises(AccountError, match="exists"):
+        accounts.add_wall_token(file, "lobby")
+    before = _fingerprint(file)
+    accounts.wall_screen(file, token)
+    assert _fingerprint(file) == before  # checking a token is read-only
+    accounts.revoke_wall_token(file, "lobby")
+    assert not accounts.wall_screen(file, token).ok
+    listed = accounts.wall_tokens(file)
+    assert listed.columns.tolist() == ["name", "towns", "revoked", "created_at"] and listed["revoked"].tolist() == [True]
+    with pytest.raises(AccountError, match="no wall token"):
+        accounts.revoke_wall_token(file, "hall")
+
+
+def test_wall_token_cli(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GOVDASH_DB", str(tmp_path / "none.duckdb"))
+    f = str(tmp_path / "a.duckdb")
+    assert cli.main(["account", "--accounts-db", f, "wall-token", "lobby"]) == 0
+    token = capsys.readouterr().out.split("token=")[1].split()[0]
+    assert accounts.wall_screen(f, token).ok
+    assert cli.main(["account", "--accounts-db", f, "wall-list"]) == 0
+    out = capsys.readouterr().out
+    assert "lobby" in out and token not in out
+    assert cli.main(["account", "--accounts-db", f, "wall-revoke", "lobby"]) == 0
+    assert not accounts.wall_screen(f, token).ok
+    assert cli.main(["account", "--accounts-db", f, "wall-revoke", "lobby"]) == 2

@@ -304,3 +304,17 @@ def test_the_walls_last_day_points_are_rounded_to_about_100_m(local, monkeypatch
     _ok(at)
     pts = _layer_points(at, "recent")
     assert pts and max(_decimals(p["lon"]) for p in pts) <= 3 and max(_decimals(p["lat"]) for p in pts) <= 3
+
+
+def test_wall_device_token_shows_the_wall_and_nothing_else(local):
+    """Issue 15: a wall screen signed in by hand fell back to the sign-in form after a restart; a device
+    token in its URL survives (the browser test restarts a real server)."""
+    token = accounts.add_wall_token(local, "lobby", [LUJIAZUI])
+    at = _signed_in(None, {"mode": "wall", "token": token})
+    _ok(at)
+    assert not at.text_input and at.get("html")  # the wall, not the sign-in form
+    assert at.session_state["wall_device"][1] == Principal("wall:lobby", "wall", (LUJIAZUI,))
+    at = _signed_in(None, {"token": token})  # the pages still need a sign-in
+    assert [w.key for w in at.text_input] == ["sign_in_user", "sign_in_password"]
+    at = _signed_in(None, {"mode": "wall", "token": token[:-2]})
+    assert [w.key for w in at.text_input] == ["sign_in_user", "sign_in_password"]
