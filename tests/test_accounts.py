@@ -268,7 +268,8 @@ def test_wall_token_is_long_random_stored_hashed_and_revocable(file):
     accounts.revoke_wall_token(file, "lobby")
     assert not accounts.wall_screen(file, token).ok
     listed = accounts.wall_tokens(file)
-    assert listed.columns.tolist() == ["name", "towns", "revoked", "created_at"] and listed["revoked"].tolist() == [True]
+    assert listed.columns.tolist() == ["name", "towns", "revoked", "created_at"]
+    assert listed["revoked"].tolist() == [True]
     with pytest.raises(AccountError, match="no wall token"):
         accounts.revoke_wall_token(file, "hall")
 

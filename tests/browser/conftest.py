@@ -48,8 +48,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.script = script
-        self.env = {**os.environ, "GOVDASH_DB": db, "GOVDASH_LANG": "zh", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-                    **(env or {})}
+        self.env = {**os.environ, "GOVDASH_DB": db, "GOVDASH_LANG": "zh",
+                    "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
         self._out = open(log, "wb")
         self._start()
 
