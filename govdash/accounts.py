@@ -200,6 +200,8 @@ def audit_log(file: str, limit: int = 100) -> pd.DataFrame:
     cols = ["at_time", "username", "action", "detail", "source"]
     both = pd.concat([kept.iloc[::-1][cols], _appended(file)[cols]], ignore_index=True)  # oldest first
     both["at_time"] = pd.to_datetime(both["at_time"])
+    for c in cols[1:]:  # text columns as text (missing stays missing), whichever store a row came from
+        both[c] = both[c].astype("str")
     both["seq"] = range(len(both))
     return both.sort_values(["at_time", "seq"], ascending=False).drop(columns="seq").head(limit).reset_index(drop=True)
 
