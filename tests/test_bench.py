@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from govdash import bench_pages as bp
+from bench import pages as bp
+from bench import views
+from bench.naive import NaiveData
 from govdash import queries
-from govdash.bench_naive import NaiveData
 from govdash.db import Database
 
 
@@ -32,7 +33,7 @@ def test_typical_filters_cover_district_town_community_and_category(bench_env):
 @pytest.mark.parametrize("page", ["overview", "map", "heatmap", "trends", "cases"])
 def test_govdash_equals_naive_and_floor(bench_env, page):
     db, at, filters, naive = bench_env
-    spec = bp.registry()[page]
+    spec = views.registry()[page]
     for name, f in filters.items():
         ref = bp.headline(page, spec.govdash(db, f, at))
         assert ref, (page, name)
@@ -58,7 +59,7 @@ def test_map_with_median_hours_equals_naive_and_floor(bench_env, monkeypatch):
     """The map computes quantiles only for an indicator that needs them; that path agrees too."""
     db, at, filters, naive = bench_env
     monkeypatch.setattr(bp, "MAP_INDICATOR", "median_hours")
-    spec, f = bp.registry()["map"], filters["town·365d"]
+    spec, f = views.registry()["map"], filters["town·365d"]
     ref = bp.headline("map", spec.govdash(db, f, at))
     assert ref["unit.median_hours"].notna().mean() > 0.5  # communities without a closed case have none
     assert bp.compare(ref, spec.naive(naive, f, at, {})) == []
@@ -80,4 +81,4 @@ def test_compare_counts_exact_rates_to_1e9():
 def test_bench_registers_its_command():
     from govdash import cli
     args = cli.parser().parse_args(["bench", "--cases", "1000", "--repeat", "1", "--sessions", "0"])
-    assert args.func.__module__ == "govdash.bench" and args.repeat == 1
+    assert args.func.__module__ == "govdash.cli.bench" and args.repeat == 1

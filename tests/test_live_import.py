@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from live_worker import PREFIX, counts, read_loop
 
+from bench import sql
 from govdash import ingest, queries
 from govdash.db import Database
 
@@ -32,7 +33,7 @@ def _batches(demo_db: str, out: Path, n: int, size: int) -> list[str]:
     """``n`` Parquet files of ``size`` valid cases each (demo cases under new ids ``LV<batch><row>``)."""
     db = Database(demo_db)
     try:
-        template = queries.bench_sample(db, size)
+        template = sql.sample(db, size)
     finally:
         db.close()
     out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""``python -m govdash bench``: every page's data timed against naive pandas and the floor SQL, and checked equal."""
+"""Behind ``python -m govdash bench``: every page's data timed against pandas peers and the floor SQL, checked equal."""
 
 from __future__ import annotations
 
@@ -18,30 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from govdash import bench_pages as bp
+from bench import pages as bp
+from bench import sql, views
+from bench.naive import NaiveData
 from govdash import settings
-from govdash.bench_naive import NaiveData
 from govdash.db import Database
-
-DEFAULT_DIR = Path(tempfile.gettempdir()) / "govdash_bench"
-
-
-def register(subparsers) -> None:
-    """Add the ``bench`` subcommand."""
-    p = subparsers.add_parser("bench", help="time every page's data: govdash vs naive pandas vs floor SQL")
-    p.add_argument("--cases", type=int, default=1_000_000, help="demo size (default 1000000)")
-    p.add_argument("--seed", type=int, default=settings.Settings.demo_seed, help="demo seed")
-    p.add_argument("--repeat", type=int, default=5, help="timed runs per page, filter and mode (default 5)")
-    p.add_argument("--db", default=None, help="database to use (built there when missing); default: "
-                   f"{DEFAULT_DIR}/demo_c<cases>_s<seed>.duckdb, reused when present")
-    p.add_argument("--out", default=None, help="write all figures as JSON to this file")
-    p.add_argument("--pages", default=None, help="comma-separated subset of pages")
-    p.add_argument("--sessions", type=int, default=20, help="concurrent sessions for the memory test (0: skip)")
-    p.add_argument("--session-rounds", type=int, default=2, help="passes over every page per session")
-    p.add_argument("--import-rows", type=int, default=100_000, help="rows for the import figure (0: skip)")
-    p.add_argument("--no-naive", action="store_true", help="skip the pandas baseline (it loads every case)")
-    p.set_defaults(func=cmd_bench)
-
 
 # --- measuring ---
 
@@ -240,12 +221,12 @@ def import_figure(path: str, rows: int) -> dict:
     """Rows per second of govdash.ingest.import_cases: ``rows`` new cases into a copy of the database."""
     if rows <= 0 or importlib.util.find_spec("govdash.ingest") is None:
         return {"skipped": "no govdash.ingest" if rows > 0 else "--import-rows 0"}
-    from govdash import ingest, queries
+    from govdash import ingest
     if not hasattr(ingest, "import_cases"):
         return {"skipped": "no govdash.ingest.import_cases"}
     with tempfile.TemporaryDirectory(dir=Path(path).parent) as tmp:
         db = Database(path)
-        sample = queries.bench_sample(db, rows)
+        sample = sql.sample(db, rows)
         db.close()
         sample = sample.assign(case_id="BENCH" + sample["case_id"].astype(str))
         csv = Path(tmp) / "import.csv"
@@ -269,7 +250,7 @@ def session_worker(path: str, n: int, rounds: int, conn) -> None:
     db = Database(path)  # shared, as ui.database() shares it (st.cache_resource)
     at = queries.as_of(db)
     filters = list(bp.typical_filters(db).values())
-    pages = bp.registry()
+    pages = views.registry()
     lat: dict[str, list[float]] = {p: [] for p in pages}
     errors: list[str] = []
     peak = [rss_mb()]
@@ -324,10 +305,11 @@ def sessions_figure(path: str, n: int, rounds: int) -> dict:
 
 # --- the command ---
 
-def cmd_bench(args) -> int:
+def main(args, *, default_dir: Path) -> int:
+    """Run the bench for the parsed arguments of ``python -m govdash bench`` (govdash/cli/bench.py)."""
     from govdash import queries
     info = machine()
-    path = Path(args.db) if args.db else DEFAULT_DIR / f"demo_c{args.cases}_s{args.seed}.duckdb"
+    path = Path(args.db) if args.db else default_dir / f"demo_c{args.cases}_s{args.seed}.duckdb"
     build = ensure_db(path, args.cases, args.seed)
     db = Database(path)
     at = queries.as_of(db)
@@ -336,7 +318,7 @@ def cmd_bench(args) -> int:
     t, _ = _timed(lambda: bp.static_lookups(db))
     shell = {"static_lookups_ms": t * 1000}
     db.close()
-    pages = bp.registry()
+    pages = views.registry()
     if args.pages:
         pages = {k: v for k, v in pages.items() if k in args.pages.split(",")}
     print(f"{info['cpu']} · {info['nproc']} cores · {info['ram_gb']} GB · load {info['loadavg_start']:.1f}")

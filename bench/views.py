@@ -1,0 +1,37 @@
+"""The views the bench times: each page's govdash computation beside its naive pandas and floor SQL equivalents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bench import floor as fl
+from bench import naive as nv
+from bench import pages as bp
+from govdash.db import Database
+from govdash.filters import Filters
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page: govdash's computation; for pages that aggregate cases, naive and floor equivalents
+    taking the page parameters ``params(db, f, at)`` (computed once per filter, outside their timings);
+    ``deck`` builds the page's map from govdash's result."""
+
+    govdash: Callable[[Database, Filters, datetime], dict]
+    naive: Callable | None = None
+    floor: Callable | None = None
+    params: Callable[[Database, Filters, datetime], dict] = lambda db, f, at: {}
+    deck: Callable[[dict], object] | None = None
+
+
+def registry() -> dict[str, Page]:
+    """Pages by name, in the order the bench reports them."""
+    return {"overview": Page(bp.overview, nv.overview, fl.overview),
+            "map": Page(bp.grid_map, nv.grid_map, fl.grid_map, deck=bp.map_deck),
+            "heatmap": Page(bp.heatmap, nv.heatmap, fl.heatmap, lambda db, f, at: bp.heat_params(db, f), bp.heat_deck),
+            "trends": Page(bp.trends, nv.trends, fl.trends, lambda db, f, at: bp.trend_params(f, at)),
+            "cases": Page(bp.cases, nv.cases, fl.cases),
+            "coverage": Page(bp.coverage, deck=bp.coverage_deck),
+            "coverage·directory": Page(bp.coverage_directory)}
