@@ -133,9 +133,13 @@ def _units_in(nd: NaiveData, f: Filters, level: str) -> pd.DataFrame:
 
 
 def _unit_stats(nd: NaiveData, f: Filters, level: str, at: datetime, quantiles: bool = True) -> pd.DataFrame:
-    u = _units_in(nd, f, level)
+    return unit_table(_units_in(nd, f, level), _flags(nd.cases[_mask(nd.cases, f)], at), level, quantiles)
+
+
+def unit_table(u: pd.DataFrame, flagged: pd.DataFrame, level: str, quantiles: bool = True) -> pd.DataFrame:
+    """Indicators per unit of ``u`` (every unit, zero counts where no case) from flagged cases."""
     col = LEVEL_COLUMN[level]
-    s = _indicators_by(_flags(nd.cases[_mask(nd.cases, f)], at), col, quantiles).rename(columns={col: "unit_id"})
+    s = _indicators_by(flagged, col, quantiles).rename(columns={col: "unit_id"})
     out = u[["unit_id", "residents"]].merge(s, on="unit_id", how="left").sort_values("unit_id")
     out[COUNTS] = out[COUNTS].fillna(0)
     out = rates(out)

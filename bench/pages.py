@@ -132,6 +132,50 @@ def coverage_directory(db: Database, f: Filters, at: datetime) -> dict:
     return coverage(db, f, at, directory=True)
 
 
+RANK_LEVEL = "town"           # pages/rankings.py default level
+TIER_PERIOD = "month"         # pages/lifecycle.py default tier period
+OLDEST_ROWS = 50              # pages/lifecycle.py oldest open cases shown, "overdue only" on
+
+
+def rankings(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import rankings as rk
+    return {"ranked": rk.ranking(db, f, RANK_LEVEL, at, settings.load())}
+
+
+def lifecycle(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import lifecycle as lc
+    return {"funnel": lc.funnel_data(db, f), "tiers": lc.tier_data(db, f, TIER_PERIOD, at),
+            "oldest": lc.oldest(db, f, at, overdue_only=True, limit=OLDEST_ROWS)}
+
+
+# --- the wall (pages/wall.py): the header (tiles and ticker) draws above every panel ---
+
+def wall_header(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import wall
+    return {"tiles": wall.headline(db, f, at, settings.load()), "ticker": wall.ticker(db, f, at)}
+
+
+def wall_overview(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import wall
+    return {**wall_header(db, f, at), "map": wall.map_data(db, f, at), "trend": wall.trend_data(db, f, at),
+            "coverage": wall.coverage_data(db, settings.load()), "latest": wall.latest_cases(db, f, 5)}
+
+
+def wall_map(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import wall
+    return {**wall_header(db, f, at), "map": wall.map_data(db, f, at), "latest": wall.latest_cases(db, f, 12)}
+
+
+def wall_trend(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import wall
+    return {**wall_header(db, f, at), "trend": wall.trend_data(db, f, at)}
+
+
+def wall_coverage(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import wall
+    return {**wall_header(db, f, at), "coverage": wall.coverage_data(db, settings.load())}
+
+
 def static_lookups(db: Database) -> dict:
     """What the app shell and headers load once per database version (ui.cached, any filter)."""
     names = ("meta", "as_of", "data_as_of", "date_range", "towns", "category_labels", "departments",

@@ -10,6 +10,7 @@ import pytest
 
 from bench import pages as bp
 from bench import views
+from bench.competent import CompetentData
 from bench.naive import NaiveData
 from govdash import queries
 from govdash.db import Database
@@ -82,3 +83,43 @@ def test_bench_registers_its_command():
     from govdash import cli
     args = cli.parser().parse_args(["bench", "--cases", "1000", "--repeat", "1", "--sessions", "0"])
     assert args.func.__module__ == "govdash.cli.bench" and args.repeat == 1
+
+
+@pytest.fixture(scope="module")
+def competent(bench_env):
+    return CompetentData.load(bench_env[3])
+
+
+@pytest.mark.parametrize("page", ["overview", "map", "heatmap", "trends", "cases"])
+def test_competent_peer_equals_govdash(bench_env, competent, page):
+    """The competent peer (searchsorted slices, sorted tail, searchsorted backlog) against govdash's SQL."""
+    db, at, filters, _ = bench_env
+    spec = views.registry()[page]
+    for name, f in filters.items():
+        ref = bp.headline(page, spec.govdash(db, f, at))
+        assert bp.compare(ref, spec.competent(competent, f, at, spec.params(db, f, at))) == [], (page, name)
+
+
+def test_competent_newest_cases_reach_back_past_one_block(bench_env, competent, monkeypatch):
+    """With a tail block of 7 rows and a town filter, the newest page needs many blocks read back."""
+    from bench import competent as cp
+    monkeypatch.setattr(cp, "TAIL_BLOCK", 7)
+    db, at, filters, _ = bench_env
+    f = filters["town·365d"]
+    ref = bp.headline("cases", bp.cases(db, f, at))
+    assert len(ref["case_ids"]) == bp.CASES_PAGE_SIZE
+    assert bp.compare(ref, cp.cases(competent, f, at, {})) == []
+
+
+def test_competent_backlog_counts_by_hand():
+    """Three cases: open at t counts reported before t minus done (closed, never before reported) before t."""
+    from bench.competent import _done, _open_at
+    ts = pd.to_datetime
+    c = pd.DataFrame({"reported_at": ts(["2026-01-01", "2026-01-02", "2026-01-03"]),
+                      "closed_at": ts(["2026-01-05", None, "2026-01-02"])})  # the third closed "before" reported
+    done = _done(c)
+    t = ts(["2026-01-01 00:00", "2026-01-02 12:00", "2026-01-03 12:00", "2026-01-06 00:00"]).to_numpy("datetime64[ns]")
+    reported = c["reported_at"].to_numpy("datetime64[ns]")
+    # 01-01: none reported before; 01-02 12h: #1, #2 open; 01-03 12h: #3 reported and done at once -> #1, #2;
+    # 01-06: #1 closed on 01-05 -> only #2
+    assert _open_at(reported, done, t).tolist() == [0, 2, 2, 1]
