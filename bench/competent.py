@@ -34,6 +34,7 @@ from bench.pages import (
     map_quantiles,
     overview_as_at,
     overview_trend_start,
+    ranking_headline,
     scalars,
     top_grids,
     unit_keys,
@@ -180,3 +181,28 @@ def cases(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
     tail = tail[_attr(tail, f).to_numpy()] if attr else tail
     rows = tail.sort_values(["reported_at", "case_id"], ascending=[False, True]).head(CASES_PAGE_SIZE)
     return {"total": float(total), "case_ids": tuple(rows["case_id"])}
+
+
+def rankings(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
+    """The towns' indicators for the period and the one before, grouped in pandas; scored by the
+    page's own scoring rules (rankings.composite: arithmetic on the table, not data access)."""
+    from govdash import rankings as rk
+    from govdash import settings
+    s = settings.load()
+    targets, weights = rk.score_settings(s)
+    kw = {"cap": s.score_cap, "min_cases": s.ranking_min_cases}
+    towns = _units_in(cd.nd, Filters(start=f.start, end=f.end, scope=f.scope), "town")
+    names = towns[["unit_id", "name_zh", "name_en"]].rename(columns={"unit_id": "key"})
+
+    def scored(g: Filters) -> pd.DataFrame:
+        stats = _indicators_by(_flags(_slice(cd, g), at), "town_id").rename(columns={"town_id": "key"})
+        out = names.merge(stats, on="key", how="left")
+        out["collected"] = out["collected"].fillna(0).astype(int)
+        return rk.composite(out, targets, weights, **kw)
+
+    fr = rk.scope(f, "town")
+    ranked = rk.with_movement(scored(fr), scored(fr.previous()))
+    red, black = rk.red_black(ranked, s.ranking_list_size)
+    ranked["list"] = np.where(ranked["key"].isin(red["key"]), "red", np.where(ranked["key"].isin(black["key"]),
+                                                                               "black", ""))
+    return ranking_headline(ranked)

@@ -256,7 +256,16 @@ def headline(page: str, out: dict) -> dict:
                 **scalars(out["yb"], "yb", TOTAL_KEYS), **by(out["table"], "period", TABLE_KEYS, "table")}
     if page == "cases":
         return {"total": float(out["total"]), "case_ids": tuple(out["rows"]["case_id"])}
+    if page == "rankings":
+        return ranking_headline(out["ranked"])
     return {}
+
+
+def ranking_headline(ranked: pd.DataFrame) -> dict:
+    """The rankings page's numbers: per town its cases, score, rank, previous rank and red/black list."""
+    r = ranked.sort_values("key")
+    return {"rank.list": tuple(r["list"]), **by(r, "key", ("collected", "score", "rank", "prev_rank", "movement"),
+                                                "rank")}
 
 
 def top_grids(top: pd.DataFrame) -> dict:

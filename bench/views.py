@@ -36,7 +36,7 @@ def registry() -> dict[str, Page]:
             "map": Page(bp.grid_map, nv.grid_map, fl.grid_map, cp.grid_map, deck=bp.map_deck),
             "heatmap": Page(bp.heatmap, nv.heatmap, fl.heatmap, cp.heatmap, heat_params, bp.heat_deck),
             "trends": Page(bp.trends, nv.trends, fl.trends, cp.trends, trend_params),
-            "rankings": Page(bp.rankings),
+            "rankings": Page(bp.rankings, competent=cp.rankings),
             "lifecycle": Page(bp.lifecycle),
             "coverage": Page(bp.coverage, deck=bp.coverage_deck),
             "coverage·directory": Page(bp.coverage_directory),

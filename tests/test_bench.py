@@ -90,7 +90,7 @@ def competent(bench_env):
     return CompetentData.load(bench_env[3])
 
 
-@pytest.mark.parametrize("page", ["overview", "map", "heatmap", "trends", "cases"])
+@pytest.mark.parametrize("page", ["overview", "map", "heatmap", "trends", "rankings", "cases"])
 def test_competent_peer_equals_govdash(bench_env, competent, page):
     """The competent peer (searchsorted slices, sorted tail, searchsorted backlog) against govdash's SQL."""
     db, at, filters, _ = bench_env
