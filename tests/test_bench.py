@@ -123,3 +123,20 @@ def test_competent_backlog_counts_by_hand():
     # 01-01: none reported before; 01-02 12h: #1, #2 open; 01-03 12h: #3 reported and done at once -> #1, #2;
     # 01-06: #1 closed on 01-05 -> only #2
     assert _open_at(reported, done, t).tolist() == [0, 2, 2, 1]
+
+
+def test_every_page_and_wall_panel_is_benched(bench_env):
+    """The registry covers every page in pages/ but admin, and every wall panel; each runs on the demo."""
+    from pathlib import Path
+
+    from govdash import wall
+    db, at, filters, _ = bench_env
+    reg = views.registry()
+    pages = {p.stem for p in (Path(__file__).resolve().parent.parent / "pages").glob("*.py")} - {"admin", "wall"}
+    assert pages == {name for name in reg if "·" not in name}
+    assert {f"wall·{p}" for p in wall.PANELS} <= set(reg)
+    for name in ("rankings", "lifecycle", "wall·overview"):
+        out = reg[name].govdash(db, filters["district·30d"], at)
+        assert all(v is not None for v in out.values()), name
+    r = bp.headline("rankings", bp.rankings(db, filters["district·365d"], at))
+    assert len(r["rank.rank"]) == 36 and r["rank.rank"].min() == 1 and set(r["rank.list"]) >= {"red", "black"}
