@@ -1,1 +1,1 @@
-"""Benchmarks, outside the product: ``python -m govdash bench`` (run, views, pages, floor, naive, sql) and scripts."""
+"""Benchmarks, outside the product: ``python -m govdash bench`` (run, views, pages, competent, naive, floor, sql)."""
