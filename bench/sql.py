@@ -20,7 +20,6 @@ from govdash.queries import (
     CASE_COLUMNS,
     COUNTS_SQL,
     DISPUTE_CATEGORY,
-    IMPORT_COLUMNS,
     INDICATOR_SQL,
     LEVEL_COLUMN,
     M_PER_DEG_LAT,
@@ -33,6 +32,7 @@ from govdash.queries import (
     cutoff,
     where,
 )
+from govdash.schema import IMPORT_COLUMNS
 
 # free text and personal data stay out of the naive frame: with them 10 M cases took > 19 GB to load
 TEXT_COLUMNS = ("description", "address", "complainant_name", "complainant_phone")
