@@ -537,8 +537,8 @@ def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, 
     size = float(cells["size_m"].iloc[0]) if len(cells) else 100.0
     word = " 分钟" if lang == "zh" else " min"
     # short: 40,000 tooltips are most of the deck's bytes; the square size is in the page's caption
-    tip = (cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—") + word
-           + f" · {people} " + cells["residents"].map("{:,.0f}".format))
+    tip = (cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—").astype(str) + word  # str: no cells
+           + f" · {people} " + cells["residents"].map("{:,.0f}".format).astype(str))
     classes = minute_classes(threshold, lang=lang)
     layers = []
     for i, (lo, hi, rgb, _) in enumerate(classes):

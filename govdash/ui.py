@@ -58,22 +58,34 @@ def cached(name: str, *args):
     return _masked(_cached(name, db.version(), *_scoped_args(args), **_scope_kwargs(getattr(queries, name))))
 
 
-def _leave_pages_folder_mode() -> None:
-    """Make a deep link work on a fresh server.
+_FRAMED = "app_frame"  # session-state mark: app.py has run in this session
 
-    Why: Streamlit sees the ``pages/`` folder and, until app.py has called ``st.navigation``
-    once in this process, runs a URL like ``/trends`` as a bare page script without app.py
-    (no filter bar, no navigation). Switching the process to st.navigation mode and rerunning
-    sends the same URL through app.py. Page url_paths equal their file stems so both modes
-    name the same page.
+
+def frame() -> None:
+    """Mark the session as running through app.py; app.py calls this first, before any other ``ui`` call."""
+    st.session_state[_FRAMED] = True
+
+
+def _leave_pages_folder_mode() -> None:
+    """Send a page run without app.py (legacy pages-folder mode) through app.py instead.
+
+    Why: with a ``pages/`` folder next to app.py, Streamlit starts each process in its legacy
+    multipage mode, and until some session calls ``st.navigation`` a run of ``/trends`` executes
+    pages/trends.py alone (no filter bar, no navigation). That switch is process-wide, so it
+    cannot say whether *this* run is bare: another session may flip it in the middle of our
+    run (five deep links to a fresh server raced on it). The session's own mark can: app.py sets
+    it before anything else, so a page running in an unmarked session is a bare run; leave the
+    legacy mode (as ``st.navigation`` itself does) and rerun through app.py. Page url_paths equal
+    their file stems so both modes name the same page.
     """
+    if _FRAMED in st.session_state:
+        return
     try:
         from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # pragma: no cover - a Streamlit without this internal
-        return
-    if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+    except ImportError:  # pragma: no cover - a Streamlit without this internal
+        pass
+    st.rerun()
 
 
 def lang() -> str:
@@ -104,16 +116,24 @@ def _params() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
 
 
+def _shift(d: date, days: int) -> date:
+    """``d`` moved by ``days``, held at date.min / date.max instead of overflowing."""
+    try:
+        return d + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def _preset_range(preset: str, lo: date, hi: date) -> tuple[date, date]:
     days = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}.get(preset)
     if days:
-        return max(lo, hi - timedelta(days=days - 1)), hi
+        return max(lo, _shift(hi, 1 - days)), hi
     return lo, hi
 
 
 def _date_bounds(lo: date, hi: date) -> tuple[date, date]:
     """The first and last day the period picker offers: ten years before the data to a year after."""
-    return lo - timedelta(days=3650), hi + timedelta(days=366)
+    return _shift(lo, -3650), _shift(hi, 366)
 
 
 def set_filters(f: filters.Filters) -> None:
