@@ -296,7 +296,7 @@ def choropleth(stats: pd.DataFrame, geoms: pd.DataFrame, indicator: str, *, lang
     Picked objects carry ``unit_id``, ``town_id`` and ``parent_id`` for drill-down.
     """
     shapes = geoms if "polygon" in geoms else unit_shapes(geoms)
-    df = shapes.merge(stats, on="unit_id", how="left")
+    df = shapes.astype({"unit_id": object}).merge(stats, on="unit_id", how="left")  # object: none drawn yet
     colours, legend = color_scale(shown_values(df, indicator), indicator, target)
     sel = (df["unit_id"] == selected).to_numpy()
     name = df["name_zh"].astype("string").fillna(df["unit_id"])

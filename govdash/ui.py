@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,6 +24,26 @@ _W = {"preset": "w_preset", "dates": "w_dates", "towns": "w_towns", "communities
 @st.cache_resource(show_spinner=False)
 def _database(path: str, max_rows: int) -> Database:
     return Database(path, max_rows=max_rows)
+
+
+# every character Streamlit's markdown gives a meaning (CommonMark, :colour[..], :emoji:, :material/icon:,
+# $LaTeX$, HTML entities): escaped with a backslash, each then shows as itself
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=^\"'])")
+# GFM autolinks (http://, www., e-mail) are found in the text after escapes are undone: an invisible
+# word joiner breaks their pattern instead
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
+def md_text(value: object) -> str:
+    """``value`` (data, a URL parameter, a file name, an error) as literal text inside Streamlit markdown.
+
+    Use it for every such string put into st.markdown, captions, titles, alerts and widget labels:
+    a name like ``[会话过期](http://evil.example)`` or ``![x](http://evil.example/x.png)`` must show as
+    typed, never as a link or an image. Line breaks stay line breaks.
+    """
+    lines = str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "  \n".join(_MD_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, line)) for line in lines)
 
 
 def conf() -> settings.Settings:
@@ -177,7 +198,7 @@ def filter_bar(db: Database) -> filters.Filters:
     sb = st.sidebar
     sb.header(t("filters", lg))
     if "filter_error" in st.session_state:
-        sb.warning(st.session_state.pop("filter_error"))
+        sb.warning(md_text(st.session_state.pop("filter_error")))
     preset = sb.selectbox(t("period", lg), PRESETS, key=_W["preset"],
                           format_func=lambda p: PRESET_LABELS[p][0 if lg == "zh" else 1])
     if preset == "custom":
@@ -460,7 +481,7 @@ def _oidc_sign_in(lg: str) -> None:
             accounts.audit(_accounts_file(), name, "sign_in", "oidc")
             st.session_state["principal"] = access.Principal(r.username, r.role, r.towns)
             st.rerun()
-        st.error(t("oidc_no_account", lg).format(user=name))
+        st.error(t("oidc_no_account", lg).format(user=md_text(name)))
         if st.button(t("sign_out", lg)):
             st.logout()
         return
@@ -478,7 +499,8 @@ def account_box() -> None:
         return
     lg = lang()
     where = "、".join(p.towns) if p.towns else t("all", lg)
-    st.sidebar.caption(f"{t('signed_in_as', lg)} **{p.user}** · {t('role_' + p.role, lg)} · {where}")
+    st.sidebar.caption(f"{t('signed_in_as', lg)} **{md_text(p.user)}** · {t('role_' + p.role, lg)} · "
+                       f"{md_text(where)}")
     if st.sidebar.button(t("sign_out", lg), key="sign_out"):
         for key in list(st.session_state.keys()):
             del st.session_state[key]

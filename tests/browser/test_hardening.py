@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import wait_for_app
+from .conftest import is_local, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -39,3 +39,78 @@ def test_five_concurrent_deep_links_on_a_fresh_server(fresh_server, browser):
     finally:
         for c in contexts:
             c.close()
+
+
+# --- text stays text: link, image and HTML syntax through every data field and URL parameter ---
+
+EVIL_LINK = "[会话过期,点此重新登录](http://evil.example/login)"
+EVIL_IMG = "![x](http://evil.example/pixel.png)"
+EVIL_HTML = "<img src=http://evil.example/h.png><a href='http://evil.example/a'>点我</a>"
+EVIL_AUTO = "http://evil.example/auto www.evil.example"
+EVIL_SQL = [
+    f"UPDATE units SET name_zh = '甲{EVIL_LINK}', name_en = '{EVIL_IMG}' WHERE unit_id = 'T1'",
+    f"UPDATE units SET name_zh = '乙{EVIL_IMG}', name_en = '{EVIL_LINK}' WHERE unit_id = 'T2'",
+    f"UPDATE units SET name_zh = '丙{EVIL_HTML.replace(chr(39), chr(39) * 2)}' WHERE unit_id = 'T3'",
+    f"UPDATE departments SET name_zh = '城管{EVIL_LINK}', name_en = '{EVIL_HTML.replace(chr(39), chr(39) * 2)}'",
+    f"UPDATE cases SET category = '{EVIL_LINK}' WHERE case_id IN ('A01', 'A05')",
+    f"UPDATE cases SET channel = '{EVIL_IMG}' WHERE case_id IN ('A02', 'A06')",
+    f"UPDATE cases SET case_id = '{EVIL_LINK}' WHERE case_id = 'A05'",
+    f"UPDATE cases SET case_id = '{EVIL_IMG}' WHERE case_id = 'A06'",
+    f"UPDATE cases SET description = '{EVIL_HTML.replace(chr(39), chr(39) * 2)} {EVIL_AUTO}'",
+    "DELETE FROM meta WHERE key = 'as_of'",
+]
+URL_ATTACKS = {"cat": EVIL_LINK, "dept": EVIL_IMG, "town": EVIL_AUTO, "grid": EVIL_HTML, "lang": EVIL_LINK}
+FOREIGN = """() => {
+    const local = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+    const out = [];
+    for (const el of document.querySelectorAll('a, img, image, iframe, source, video, audio, link, object, embed')) {
+        for (const attr of ['href', 'src', 'xlink:href', 'data', 'srcset']) {
+            const v = el.getAttribute(attr);
+            if (!v) continue;
+            let u;
+            try { u = new URL(v, location.href); } catch (e) { continue; }
+            if (['http:', 'https:'].includes(u.protocol) && !local.has(u.hostname)) out.push(el.tagName + ' ' + v);
+        }
+    }
+    return out;
+}"""
+
+
+@pytest.fixture
+def evil_server(tmp_path):
+    import sys
+
+    from .conftest import ROOT, Server
+    sys.path.insert(0, str(ROOT / "tests"))
+    from literal_cases import build_db
+    path = tmp_path / "evil.duckdb"
+    build_db(path, extra_sql=EVIL_SQL).close()
+    s = Server(str(path), tmp_path / "server.log")
+    yield s
+    s.stop()
+
+
+def test_no_markup_from_data_or_urls_on_any_page(evil_server, page):
+    """Every page (and the map's breadcrumb, the lifecycle timeline, the wall) with hostile names, ids,
+    categories, channels, departments, descriptions and URL parameters: no link or image to another
+    host in the DOM, and no request leaves the machine."""
+    from urllib.parse import urlencode
+
+    from tests.conftest import app_pages
+    urls = []
+    for p in app_pages():
+        base = "/" if p.default else f"/{p.url_path}"
+        urls.append(base + "?" + urlencode({**dict(p.query), **URL_ATTACKS}))
+        urls.append(base + "?" + urlencode({**dict(p.query), "town": "T1", "from": "2025-12-01",
+                                            "to": "2026-03-31"}))
+    with evil_server.explain():
+        for url in urls:
+            page.goto(evil_server.url + url)
+            wait_for_app(page)
+            if "lifecycle" in url and "T1" in url:  # open the oldest case's timeline (its id is a link)
+                page.locator('[data-testid="stDataFrame"]').first.wait_for()
+            found = page.evaluate(FOREIGN)
+            assert not found, (url, found)
+            assert not _exceptions(page), (url, _exceptions(page))
+    foreign = [u for u in page.requests if not is_local(u)]  # recorded, then aborted by the fixture
+    assert not foreign, foreign
