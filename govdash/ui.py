@@ -385,6 +385,11 @@ def principal() -> access.Principal | None:
     return signed
 
 
+def public_wall() -> bool:
+    """True for the wall shown without sign-in (settings.wall_public): its URL may not choose filters."""
+    return principal() is access.PUBLIC_WALL
+
+
 def scope() -> tuple[str, ...] | None:
     """The streets/towns this session may see (None: all); nothing at all before sign-in."""
     p = principal()
