@@ -99,8 +99,9 @@ def _leave_pages_folder_mode() -> None:
     legacy mode (as ``st.navigation`` itself does) and rerun through app.py. Page url_paths equal
     their file stems so both modes name the same page.
     """
-    if _FRAMED in st.session_state:
-        return
+    if _FRAMED in st.session_state or st.session_state.get("bare_rerun"):
+        return  # framed; or already rerun once and still bare (a page script run on its own, as in tests)
+    st.session_state["bare_rerun"] = True
     try:
         from streamlit.runtime.pages_manager import PagesManager
         PagesManager.uses_pages_directory = False
