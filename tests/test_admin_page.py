@@ -187,7 +187,7 @@ def test_an_upload_that_exhausts_the_import_memory_leaves_the_app_serving(live, 
     monkeypatch.setenv("GOVDASH_IMPORT_MEMORY_MB", "80")  # too little even to load pandas
     at = _open()
     _upload(at, "bomb.csv", _csv(live))
-    assert len(at.error) == 1 and "bomb.csv: the import" in at.error[0].value, [e.value for e in at.error]
+    assert len(at.error) == 1 and md_text("bomb.csv: the import") in at.error[0].value, [e.value for e in at.error]
     assert _count(live) == 0
     at.switch_page("pages/cases.py").run()
     _ok(at)
