@@ -191,11 +191,11 @@ def departments(db: Database) -> pd.DataFrame:
 # --- indicators ---
 
 def kpis(db: Database, f: Filters, at: datetime) -> dict:
-    """Headline indicators for a filter; the three judged rates over the cases due (``due_totals``); rates
-    are NaN when their denominator is 0."""
+    """Indicators of the cases reported in the filter period (the cohort: rankings and maps compare units by
+    it); rates are NaN when their denominator is 0. The leader's judged rates are ``due_totals``."""
     clause, params = where(f)
     df = db.execute(f"SELECT {INDICATOR_SQL} FROM cases WHERE {clause}", {**params, "as_of": at})
-    return {**_rates(df).iloc[0].to_dict(), **due_totals(db, f, at)}
+    return _rates(df).iloc[0].to_dict()
 
 
 # The judged rates as officials use them (docs/indicators.md): a case is judged once, in the period
