@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from govdash import settings
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.schema import IMPORT_COLUMNS
@@ -116,22 +117,56 @@ def trusted_window(now: datetime | None = None) -> dict[str, datetime]:
 
 
 def _latest_time(db: Database) -> datetime | None:
-    """The newest trusted reported or updated time in the cases table."""
-    v = db.scalar("SELECT max(greatest(CASE WHEN reported_at BETWEEN $lo AND $hi THEN reported_at END, "
-                  "CASE WHEN updated_at BETWEEN $lo AND $hi THEN updated_at END)) FROM cases", trusted_window())
+    """The newest trusted case event (reported, dispatched, handled or closed): when the data stands.
+
+    Not ``updated_at``: that is when a row was imported, which says nothing of the extract's own date.
+    """
+    v = db.scalar("SELECT max(greatest(" + ", ".join(
+        f"CASE WHEN {c} BETWEEN $lo AND $hi THEN {c} END" for c in ("reported_at", "dispatched_at", "handled_at",
+                                                                    "closed_at")) + ")) FROM cases",
+        trusted_window())
     return None if v is None or pd.isna(v) else pd.Timestamp(v).to_pydatetime()
 
 
+def district_timezone(db: Database) -> str:
+    """The district's time zone: its record's (table `district`, when the database has one), else settings'."""
+    has = db.scalar("SELECT count(*) FROM duckdb_columns() WHERE database_name = 'data' "
+                    "AND table_name = 'district' AND column_name = 'timezone'")
+    return (db.scalar("SELECT max(timezone) FROM district") if has else None) or settings.load().timezone
+
+
+def clock(db: Database) -> datetime:
+    """The wall clock in the district's zone (case times are its naive local time), to the second."""
+    return datetime.now(ZoneInfo(district_timezone(db))).replace(tzinfo=None, microsecond=0)
+
+
+AS_OF_MODES = ("auto", "data", "clock")
+HISTORICAL = timedelta(days=1)  # data whose newest event is older than this is a historical extract
+
+
 def as_of(db: Database) -> datetime:
-    """The time indicators are computed at: the demo's fixed 'now', else the newest trusted update."""
-    m = meta(db)
-    if "as_of" in m:
-        return datetime.fromisoformat(m["as_of"])
-    return _latest_time(db) or datetime.now()
+    """The instant overdue, backlog and "open for" are computed at (setting ``as_of``).
+
+    ``clock``: the district's wall clock. ``data``: the newest case event. ``auto``: the time the data declares
+    (meta 'as_of': the demo's fixed now, moved by the feed), else the newest case event when that is more than a
+    day before the clock (a historical extract, whose open cases are not overdue by the years since), else the
+    clock.
+    """
+    mode = settings.load().as_of
+    if mode not in AS_OF_MODES:
+        raise ValueError(f"GOVDASH_AS_OF must be one of {', '.join(AS_OF_MODES)}, not {mode!r}")
+    declared = meta(db).get("as_of")
+    if mode == "auto" and declared:
+        return datetime.fromisoformat(declared)
+    now = clock(db)
+    data = None if mode == "clock" else _latest_time(db)
+    if data is None:
+        return now
+    return data if mode == "data" or data < now - HISTORICAL else now
 
 
 def data_as_of(db: Database) -> datetime | None:
-    """Newest trusted reported or updated time in the cases table ("data as of")."""
+    """Newest trusted case event ("data as of")."""
     return _latest_time(db)
 
 
