@@ -260,42 +260,59 @@ _TIME_TAILS = (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", "", " %H:%M:%
                " %I %p", " %I:%M:%S%p", " %I:%M%p")
 
 
+def _heads(text: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """The date heads of a column's distinct values (groups: first number, separator, second, third), and
+    which of them start with the year."""
+    vals = text.dropna().drop_duplicates()
+    head = vals.str.extract(_DATE_HEAD)
+    head = head[head[0].notna()]
+    head["value"] = vals.loc[head.index]
+    return head, head[0].str.len() >= 3
+
+
+def date_order(text: pd.Series) -> str | None:
+    """How a column writes day and month, from all its values: 'dmy', 'mdy', 'either' (no value tells: no day
+    above 12), or None (no such dates, or no one order fits every value)."""
+    head, ymd = _heads(text)
+    rest = head[~ymd]
+    if rest.empty:
+        return None
+    a, b = rest[0].astype(int), rest[2].astype(int)
+    as_dmy = bool(((a >= 1) & (a <= 31) & (b >= 1) & (b <= 12)).all())
+    as_mdy = bool(((a >= 1) & (a <= 12) & (b >= 1) & (b <= 31)).all())
+    if as_dmy and as_mdy:
+        return "either" if (a != b).any() else "dmy"  # 01/01, 02/02 ... read the same both ways
+    return "dmy" if as_dmy else "mdy" if as_mdy else None
+
+
 def auto_formats(text: pd.Series, column: str = "?", dayfirst: bool | None = None) -> tuple[str, ...]:
     """The formats of a time column, decided from all its values: ISO 8601, or one date order (day-first or
     month-first, from the values whose first or second number exceeds 12) with or without seconds and AM/PM.
 
-    A column whose dates read both ways (no day above 12 anywhere) is refused with a MappingError naming it,
-    unless ``dayfirst`` says which.
+    ``dayfirst`` settles a column whose dates read both ways (no day above 12 anywhere); without it such a
+    column is refused with a MappingError naming it.
     """
-    vals = text.dropna().drop_duplicates()
-    head = vals.str.extract(_DATE_HEAD)
-    head = head[head[0].notna()]
-    if head.empty:
-        return ("ISO8601",)
-    ymd = head[0].str.len() >= 3
+    head, ymd = _heads(text)
     formats = []
     for sep in sorted(set(head.loc[ymd, 1])):
         formats += ["ISO8601"] * (sep == "-") + [f"%Y{sep}%m{sep}%d{t}" for t in _TIME_TAILS]
     rest = head[~ymd]
     if not rest.empty:
-        a, b = rest[0].astype(int), rest[2].astype(int)
-        as_dmy = bool(((a >= 1) & (a <= 31) & (b >= 1) & (b <= 12)).all())
-        as_mdy = bool(((a >= 1) & (a <= 12) & (b >= 1) & (b <= 31)).all())
-        if as_dmy and as_mdy:
-            if dayfirst is None and (a != b).any():
-                k = int(np.flatnonzero((a != b).to_numpy())[0])
-                raise MappingError(
-                    f"time column {column!r}: its dates read both day-first and month-first (no day above 12, "
-                    f"e.g. {vals.loc[rest.index[k]]!r}); give time_format (e.g. \"%d/%m/%Y %H:%M\") or "
-                    "dayfirst = true / false in the mapping")
-            first = bool(dayfirst)
-        else:
-            first = as_dmy if as_dmy != as_mdy else bool(dayfirst)  # neither: the rows fail as unreadable
+        order = date_order(text)
+        if order == "either" and dayfirst is None:
+            example = rest.loc[rest[0] != rest[2], "value"].iloc[0]
+            raise MappingError(
+                f"time column {column!r}: its dates read both day-first and month-first (no day above 12, "
+                f"e.g. {example!r}); give time_format (e.g. \"%d/%m/%Y %H:%M\") or dayfirst = true / false "
+                "in the mapping")
+        first = order == "dmy" if order in ("dmy", "mdy") else bool(dayfirst)  # None: the rows fail as unreadable
         year = "%Y" if (rest[3].str.len() == 4).all() else "%y"
         for sep in sorted(set(rest[1])):
             date = f"%d{sep}%m{sep}{year}" if first else f"%m{sep}%d{sep}{year}"
             formats += [date + t for t in _TIME_TAILS]
-    sample = vals.iloc[:: max(1, len(vals) // 500)]  # most frequent forms first: few failed passes
+    if not formats:
+        return ("ISO8601",)
+    sample = head["value"].iloc[:: max(1, len(head) // 500)]  # the most frequent forms first: few failed passes
     hits = {f: 0 if f == "ISO8601" else int(pd.to_datetime(sample, format=f, errors="coerce").notna().sum())
             for f in formats}
     return tuple(sorted(formats, key=lambda f: -hits[f]))
@@ -408,9 +425,10 @@ def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None, tz: 
             out[fld] = _value_map(fld, src[fld], m)[0].astype("str")
     if "reported_at" in src:
         issues.append(("reported_at", "time_missing", "no reported time", src["reported_at"].isna().to_numpy(bool)))
+    dayfirst = m.dayfirst if m.dayfirst is not None else _file_order(src, m)
     for fld in TIME_FIELDS:
         if fld in src:
-            out[fld] = parse_times(src[fld], m.time_formats[fld], m.timezone or tz, m.dayfirst, store_tz=tz,
+            out[fld] = parse_times(src[fld], m.time_formats[fld], m.timezone or tz, dayfirst, store_tz=tz,
                                    column=m.columns.get(fld, fld))
             bad = (src[fld].notna() & out[fld].isna()).to_numpy(bool)
             issues.append((fld, "time_unparsable", "time not readable with the mapping's format", bad))
@@ -434,6 +452,16 @@ def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None, tz: 
     out["lon"], out["lat"] = lon, lat
     src["coords"] = craw
     return Mapped(out, src, issues, absent)
+
+
+def _file_order(src: dict, m: Mapping) -> bool | None:
+    """Day-first (True) or month-first (False) as the file's "auto" time columns that tell agree on it: a column
+    whose own dates read both ways (closed times all in the first twelve days) is read like its siblings;
+    None when none tells or they disagree."""
+    told = {date_order(src[f]) for f in TIME_FIELDS
+            if f in src and "auto" in m.time_formats[f] and not pd.api.types.is_datetime64_any_dtype(src[f])}
+    told &= {"dmy", "mdy"}
+    return (told == {"dmy"}) if len(told) == 1 else None
 
 
 _STATUS_OF = {"resolved": "closed", "unresolved": "closed", "open": "registered"}
