@@ -22,6 +22,18 @@ CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,
     value VARCHAR
 );
+-- The district itself, one row (govdash.district_record): names, time zone, metric CRS ('' until chosen;
+-- crs_auto: chosen from the units' UTM zone on import), level names as JSON {level: [zh, en]}.
+CREATE TABLE IF NOT EXISTS district (
+    name_zh VARCHAR NOT NULL,
+    name_en VARCHAR,
+    timezone VARCHAR NOT NULL,
+    metric_crs VARCHAR,
+    crs_auto BOOLEAN,
+    level_names VARCHAR,
+    synthetic BOOLEAN,
+    first_year INTEGER
+);
 -- 街镇 / 居村 / 网格 in one table: level says which; parent_id points one level up.
 CREATE TABLE IF NOT EXISTS units (
     unit_id VARCHAR PRIMARY KEY,

@@ -319,15 +319,33 @@ def repeat_complaints(f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _street_graph(path: str, stamp: tuple):
+def _street_graph(path: str, stamp: tuple, crs: str):
     from govdash import osm
-    return osm.read_osm(path)
+    return osm.read_osm(path, metric_crs=crs)
 
 
 def street_graph(path: str):
-    """The pedestrian graph of an OSM extract (``settings.network_file``), read once per file version."""
+    """The pedestrian graph of an OSM extract (``settings.network_file``) in the district's metric CRS, read
+    once per file version."""
     st_ = Path(path).stat()
-    return _street_graph(path, (st_.st_mtime_ns, st_.st_size))
+    return _street_graph(path, (st_.st_mtime_ns, st_.st_size), metric_crs())
+
+
+def district():
+    """The district's record (govdash.district_record), cached by database version."""
+    return _district(database().version())
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def _district(version: tuple):
+    from govdash import district_record
+    return district_record.read(database())
+
+
+def metric_crs() -> str:
+    """The CRS of areas, distances and walking minutes: the district's (or the settings' override)."""
+    from govdash import district_record
+    return district_record.metric_crs(district())
 
 
 # --- access: sign-in, the signed-in principal, its area scope, masking, audited exports (issue 8) ---
