@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from govdash import indicators, lifecycle, queries, rankings, settings, survey, svg
+from govdash import district_record, indicators, lifecycle, queries, rankings, settings, survey, svg
 from govdash.anomalies import detect_spikes
 from govdash.db import Database
 from govdash.filters import Filters
@@ -264,7 +264,7 @@ def build(db: Database, month: str, *, lang: str = "zh", s: settings.Settings | 
     body = "".join(f'<section id="{sid}"><h2>{i}. {escape(title)}</h2>{html}</section>'
                    for i, (sid, title, html) in enumerate(sections, 1))
     title = f"{t('briefing_title', lang)} · {month}"
-    district = m.get("district", "")
+    district = district_record.read(db).name(lang)
     return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
             f"<style>{CSS}</style></head><body><header><h1>{escape(title)}</h1>"

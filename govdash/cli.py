@@ -132,7 +132,7 @@ def parser() -> argparse.ArgumentParser:
 def _extensions():
     """Subcommands contributed by other modules: each has ``register(subparsers)``."""
     import importlib
-    for name in ("coverage_cli", "ingest_cli", "export_cli", "report_cli", "bench", "feed", "account_cli"):
+    for name in ("init_cli", "coverage_cli", "ingest_cli", "export_cli", "report_cli", "bench", "feed", "account_cli"):
         try:
             mod = importlib.import_module(f"govdash.{name}")
         except ModuleNotFoundError as exc:

@@ -37,6 +37,11 @@ class District:
         """The district's name in ``lang`` (the other language's when it has none; '' when unnamed)."""
         return (self.name_en or self.name_zh) if lang == "en" else (self.name_zh or self.name_en)
 
+    def title(self, lang: str) -> str:
+        """The app's title with the district's name ("Riverton Social Governance Dashboard")."""
+        from govdash.i18n import t
+        return t("app_title", lang).format(name=self.name(lang)).strip()
+
     def level_name(self, level: str, lang: str) -> str:
         zh, en = self.level_names.get(level, LEVEL_NAMES.get(level, (level, level)))
         return en if lang == "en" else zh

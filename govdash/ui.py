@@ -342,6 +342,13 @@ def _district(version: tuple):
     return district_record.read(database())
 
 
+def app_title(lg: str) -> str:
+    """The app's title with the district's name (no name before the database exists)."""
+    from govdash import district_record
+    home = district() if Path(conf().db).exists() else district_record.District()
+    return home.title(lg)
+
+
 def metric_crs() -> str:
     """The CRS of areas, distances and walking minutes: the district's (or the settings' override)."""
     from govdash import district_record
@@ -414,7 +421,7 @@ def require_sign_in() -> access.Principal:
     if p is not None:
         return p
     lg = lang()
-    st.title(t("app_title", lg))
+    st.title(app_title(lg))
     if conf().auth == "oidc":
         _oidc_sign_in(lg)
     else:

@@ -36,7 +36,7 @@ STALE_AFTER = timedelta(hours=2)  # "data as of" turns amber when the newest cha
 SCALE_COOKIE = "govdash_wall_scale"  # the page's script stores min(width / 1920, height / 1080) here
 
 LABELS: dict[str, tuple[str, str]] = {
-    "wall_title": ("浦东新区城市运行 · 社会治理一屏观", "Pudong operations at a glance"),
+    "wall_title": ("{name}城市运行 · 社会治理一屏观", "{name} · operations at a glance"),  # the district's name
     "overdue_at_end": ("超期在办", "Overdue open"),
     "backlog": ("在办", "open"),
     "target": ("目标", "target"),

@@ -199,7 +199,7 @@ def clock_script() -> str:
 
 
 def header_html(*, lang: str, now: datetime, data_time: datetime | None, stale: bool, period: str,
-                synthetic: bool = False) -> str:
+                synthetic: bool = False, district: str = "") -> str:
     """The fixed top bar: title, period, playlist position, "data as of" and the clock (server time until JS ticks)."""
     loc = "zh-CN" if lang == "zh" else "en-GB"
     weekday = "一二三四五六日"[now.weekday()] if lang == "zh" else now.strftime("%a")
@@ -208,7 +208,7 @@ def header_html(*, lang: str, now: datetime, data_time: datetime | None, stale: 
     stale_note = f" · {label('stale', lang)}" if stale else ""
     badge = f'<span class="wall-badge">{html.escape(label("demo_badge", lang))}</span>' if synthetic else ""
     return (f'<div class="wall wall-top"><div class="wall-left"><div><span class="wall-title">'
-            f'{html.escape(label("wall_title", lang))}</span>{badge}</div>'
+            f'{html.escape(label("wall_title", lang).format(name=district).strip(" ·"))}</span>{badge}</div>'
             f'<span class="wall-sub">{html.escape(period)}</span></div>'
             f'<div class="wall-right"><span class="wall-asof{" stale" if stale else ""}">'
             f'{html.escape(label("data_as_of", lang))} <b>{html.escape(as_of)}{html.escape(stale_note)}</b></span>'
