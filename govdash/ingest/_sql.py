@@ -23,10 +23,18 @@ def _import_columns(columns) -> list[str]:
 
 
 def _cases_context(con) -> dict[str, pd.DataFrame]:
-    """What validation needs from the database: grid polygons, categories, departments."""
+    """What validation needs from the database: the polygons of the lowest level present (grids, else
+    communities, else towns; as 'grids', with grid_id NULL above the grid level), every unit polygon (its
+    extent), categories, departments."""
+    lowest = ("SELECT level FROM units WHERE geom IS NOT NULL GROUP BY level "
+              "ORDER BY CASE level WHEN 'grid' THEN 0 WHEN 'community' THEN 1 ELSE 2 END LIMIT 1")
     return {
-        "grids": con.execute("SELECT unit_id, coalesce(community_id, parent_id) AS community_id, town_id, geom "
-                             "FROM units WHERE level = 'grid' AND geom IS NOT NULL ORDER BY unit_id").df(),
+        "grids": con.execute(
+            "SELECT unit_id, CASE WHEN level = 'grid' THEN unit_id END AS grid_id, "
+            "CASE level WHEN 'grid' THEN coalesce(community_id, parent_id) WHEN 'community' THEN unit_id END "
+            f"AS community_id, town_id, geom FROM units WHERE level = ({lowest}) AND geom IS NOT NULL "
+            "ORDER BY unit_id").df(),
+        "extent": con.execute("SELECT geom FROM units WHERE geom IS NOT NULL").df(),
         "categories": con.execute("SELECT category, max(deadline_days) AS deadline_days "
                                   "FROM categories GROUP BY category").df(),
         "departments": con.execute("SELECT department_id, name_zh, name_en FROM departments").df(),
