@@ -93,7 +93,8 @@ def locate_stations(lon, lat, given: pd.DataFrame, units: pd.DataFrame) -> pd.Da
             got.index = out.index
             out["community_id"] = out["community_id"].fillna(got["community_id"])
             out["town_id"] = out["town_id"].fillna(got["town_id"].where(todo))
-    town_of = dict(zip(units["unit_id"], units["town_id"], strict=True))
+    comms = units[units["level"] == "community"]  # ids repeat across levels: a community id names a community
+    town_of = dict(zip(comms["unit_id"], comms["town_id"], strict=True))
     out["town_id"] = out["town_id"].fillna(out["community_id"].map(town_of).astype("str"))
     todo, towns = out["town_id"].isna().to_numpy(bool), unit_frame(units, "town")
     if todo.any() and len(towns):  # in a street/town but in none of its communities
@@ -251,8 +252,11 @@ def _units(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: str |
     stage = out.copy()
     stage["geom"] = polys
     parent, town, com, unknown, orphan = unit_hierarchy(stage, ~bad, ctx["units"])
-    issues += [("parent_id", "parent_unknown", "parent not a valid unit one level up (in the file or database)",
-                unknown),
+    own = np.array([p is not None and p == i for p, i in zip(parent, stage["unit_id"], strict=True)], dtype=bool)
+    issues += [("parent_id", "parent_self", "its own parent: no unit one level up has this id (import the level "
+                "above first, or fix the parent column)", unknown & own),
+               ("parent_id", "parent_unknown", "parent not a valid unit one level up (in the file or database)",
+                unknown & ~own),
                ("parent_id", "parent_missing", "no parent given and no unit one level up contains it", orphan)]
     stage["parent_id"], stage["town_id"], stage["community_id"] = (
         pd.Series(v, index=stage.index, dtype="str") for v in (parent, town, com))
