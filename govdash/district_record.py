@@ -70,9 +70,7 @@ def read_con(con) -> District:
         if got:
             return _from_row(dict(zip(COLUMNS, got[0], strict=True)))
     if "meta" in tables:  # a database written before the district table (the demo then): its meta keys
-        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-        if meta.get("synthetic") == "true":
-            return replace(DEMO, metric_crs=meta.get("metric_crs", DEMO.metric_crs))
+        return _from_meta(dict(con.execute("SELECT key, value FROM meta").fetchall()))
     return District()
 
 
@@ -86,10 +84,16 @@ def read(db) -> District:
             return _from_row({c: (None if _isna(got.at[0, c]) else got.at[0, c]) for c in COLUMNS})
     if "meta" in set(df["table_name"]):
         meta = db.execute("SELECT key, value FROM meta")
-        meta = dict(zip(meta["key"], meta["value"], strict=True))
-        if meta.get("synthetic") == "true":
-            return replace(DEMO, metric_crs=meta.get("metric_crs", DEMO.metric_crs))
+        return _from_meta(dict(zip(meta["key"], meta["value"], strict=True)))
     return District()
+
+
+def _from_meta(meta: dict) -> District:
+    """The record of a database written before the district table, from its meta keys (the demo's then)."""
+    name = (meta.get("district") or "").removesuffix(" (synthetic)")
+    d = District(name_zh=name, synthetic=meta.get("synthetic") == "true", metric_crs=meta.get("metric_crs", ""),
+                 crs_auto=not meta.get("metric_crs"))
+    return replace(DEMO, metric_crs=d.metric_crs or DEMO.metric_crs) if d.synthetic and name == DEMO.name_zh else d
 
 
 def _isna(v) -> bool:

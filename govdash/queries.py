@@ -27,6 +27,9 @@ _INDICATOR_COLUMNS = """
     count(*) FILTER (WHERE recognised) AS recognised,
     count(*) FILTER (WHERE status <> 'closed') AS open,
     count(*) FILTER (WHERE status <> 'closed' AND deadline_at < $as_of) AS overdue,
+    count(*) FILTER (WHERE status = 'closed' AND deadline_at IS NOT NULL) AS closed_due,
+    count(*) FILTER (WHERE resolved AND recognised IS NOT NULL) AS recognition_known,
+    count(*) FILTER (WHERE status <> 'closed' AND deadline_at IS NOT NULL) AS open_due,
     {median} AS median_hours,
     {p90} AS p90_hours,
     avg(satisfaction) AS satisfaction
@@ -41,12 +44,20 @@ COUNTS_SQL = _INDICATOR_COLUMNS.format(median="NULL::DOUBLE", p90="NULL::DOUBLE"
 
 
 def _rates(df: pd.DataFrame) -> pd.DataFrame:
-    """Add rate columns; a zero denominator gives NaN (shown as "—"), never an error."""
+    """Add rate columns; a zero denominator gives NaN (shown as "—"), never an error.
+
+    Honest on partial data: the on-time rate counts closed cases that have a deadline, the recognition
+    rate resolved cases whose recognition is recorded, and overdue is unknown (NaN) while open cases
+    exist and none has a deadline: a file without deadlines or recognition shows "—", not 0 %, and the
+    ranking score re-weights the other indicators.
+    """
     out = df.copy()
     den = lambda c: out[c].where(out[c] > 0)  # noqa: E731
     out["resolution_rate"] = out["resolved"] / den("collected")
-    out["on_time_rate"] = out["closed_on_time"] / den("closed")
-    out["recognition_rate"] = out["recognised"] / den("resolved")
+    out["on_time_rate"] = out["closed_on_time"] / den("closed_due")
+    out["recognition_rate"] = out["recognised"] / den("recognition_known")
+    unknown = (out["open"].fillna(0) > 0) & (out["open_due"].fillna(0) == 0)
+    out["overdue"] = out["overdue"].astype(float).where(~unknown)
     return out
 
 
@@ -193,7 +204,8 @@ def unit_stats(db: Database, f: Filters, level: str, at: datetime, quantiles: bo
         ORDER BY u.unit_id
     """
     df = db.execute(sql, {**params, **area_params, "as_of": at, "level": level})
-    for c in ("collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue"):
+    for c in ("collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue", "closed_due",
+              "recognition_known", "open_due"):
         df[c] = df[c].fillna(0).astype(int)
     df = _rates(df)
     df["cases_per_1000"] = df["collected"] / df["residents"].where(df["residents"] > 0) * 1000
@@ -433,6 +445,9 @@ AS_AT_KPI_SQL = """
     count(*) FILTER (WHERE resolved AND recognised AND closed_at < $as_of) AS recognised,
     count(*) FILTER (WHERE closed_at IS NULL OR closed_at >= $as_of) AS open,
     count(*) FILTER (WHERE (closed_at IS NULL OR closed_at >= $as_of) AND deadline_at < $as_of) AS overdue,
+    count(*) FILTER (WHERE closed_at < $as_of AND deadline_at IS NOT NULL) AS closed_due,
+    count(*) FILTER (WHERE resolved AND recognised IS NOT NULL AND closed_at < $as_of) AS recognition_known,
+    count(*) FILTER (WHERE (closed_at IS NULL OR closed_at >= $as_of) AND deadline_at IS NOT NULL) AS open_due,
     (quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9]) FILTER (WHERE closed_at < $as_of))[1]
         AS median_hours,  -- one list quantile for both, as in INDICATOR_SQL: same values, one pass
     (quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9]) FILTER (WHERE closed_at < $as_of))[2]
