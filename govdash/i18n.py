@@ -4,6 +4,9 @@ from __future__ import annotations
 
 LABELS: dict[str, tuple[str, str]] = {
     # product
+    "cov_no_population": ("尚无人口数据：导入人口后计算15分钟服务圈（python -m govdash import population 文件）。",
+                          "No population yet: import it to compute the 15-minute circle "
+                          "(python -m govdash import population FILE)."),
     "app_title": ("{name}社会治理运行看板", "{name} Social Governance Dashboard"),  # the district's name
     "empty_district": ("{name}尚无数据：请先导入区划边界和工单（见 README“接入自己的区”）。",
                        "{name} has no data yet: import its unit boundaries and cases first (README, "

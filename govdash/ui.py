@@ -342,6 +342,20 @@ def _district(version: tuple):
     return district_record.read(database())
 
 
+def empty_district() -> bool:
+    """True, after showing how to import data, when the district has no cases yet (a district just
+    started with ``python -m govdash init``); False otherwise, showing nothing."""
+    database()
+    if cached("date_range") is not None:
+        return False
+    lg = lang()
+    home = district()
+    st.title(home.title(lg))
+    st.info(t("empty_district", lg).format(name=home.name(lg) or t("district", lg)), icon="ℹ️")
+    st.code(t("empty_steps", lg).replace("；", "\n").replace("; ", "\n"), language="bash")
+    return True
+
+
 def app_title(lg: str) -> str:
     """The app's title with the district's name (no name before the database exists)."""
     from govdash import district_record

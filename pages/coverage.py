@@ -44,6 +44,9 @@ if mode == "network":
 
 cells, towns, crs = ui.cached("cells"), ui.cached("towns"), ui.metric_crs()
 base = ui.cached("stations")
+if cells.empty:  # no population surface yet: nothing to measure walking minutes for
+    st.info(t("cov_no_population", lang))
+    st.stop()
 stations = sc.apply_edits(base, edits)
 timed = sc.walk(cells, stations, function=function, graph=graph, metric_crs=crs)
 area = sc.in_area(timed, f.towns)
