@@ -136,7 +136,8 @@ def distortion(crs: str, bounds: tuple[float, float, float, float]) -> float:
     """Worst relative scale error of ``crs`` over the extent ``bounds`` (west, south, east, north, degrees).
 
     The projected length of each side and diagonal of the extent against its geodesic length on the
-    WGS-84 ellipsoid (pyproj.Geod): 0.0004 for a district inside its UTM zone, 0.5+ five zones away.
+    WGS-84 ellipsoid (pyproj.Geod): under 0.001 for a district inside its UTM zone, 0.46 for Los Angeles in
+    UTM 51N (areas 2.1x).
     """
     from pyproj import Geod, Transformer
     x0, y0, x1, y1 = bounds

@@ -235,15 +235,15 @@ def category_name(code: str, lg: str) -> str:
 
 
 def header(title_key: str, db: Database) -> None:
-    """Page title, the synthetic-data notice and the data-as-of time."""
+    """Page title, the synthetic-data notice, the district's name and the data-as-of time."""
     lg = lang()
     st.title(t(title_key, lg))
-    m = cached("meta")
+    home = district()
     at = cached("data_as_of")
-    if m.get("synthetic") == "true":
+    if home.synthetic:
         st.info(t("synthetic", lg), icon="ℹ️")
-    if at is not None:
-        st.caption(f"{t('data_as_of', lg)} {at:%Y-%m-%d %H:%M}")
+    line = [home.title(lg)] + ([f"{t('data_as_of', lg)} {at:%Y-%m-%d %H:%M}"] if at is not None else [])
+    st.caption(" · ".join(line))
 
 
 def fmt(value, indicator: str) -> str:
