@@ -126,6 +126,14 @@ def data_as_of(db: Database) -> datetime | None:
     return None if v is None or pd.isna(v) else pd.Timestamp(v).to_pydatetime()
 
 
+def units_extent(db: Database) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the units' label points in degrees; None without units."""
+    df = db.execute("SELECT min(lon) AS w, min(lat) AS s, max(lon) AS e, max(lat) AS n FROM units")
+    if df.empty or pd.isna(df.at[0, "w"]):
+        return None
+    return tuple(float(df.at[0, c]) for c in ("w", "s", "e", "n"))
+
+
 def date_range(db: Database) -> tuple[date, date] | None:
     df = db.execute("SELECT min(reported_at)::DATE AS lo, max(reported_at)::DATE AS hi FROM cases")
     if df.empty or pd.isna(df.at[0, "lo"]):

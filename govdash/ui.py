@@ -363,6 +363,19 @@ def app_title(lg: str) -> str:
     return home.title(lg)
 
 
+def crs_check() -> tuple[str, float]:
+    """The metric CRS in use and how much it distorts the district's scale over its units' extent (a share)."""
+    from govdash import district_record
+    crs, box = metric_crs(), cached("units_extent")
+    return crs, district_record.distortion(crs, box) if box is not None else 0.0
+
+
+def crs_distorts(off: float) -> bool:
+    """True when a scale error ``off`` (a share) is worth a warning (more than 1 %)."""
+    from govdash import district_record
+    return off > district_record.DISTORTION_LIMIT
+
+
 def metric_crs() -> str:
     """The CRS of areas, distances and walking minutes: the district's (or the settings' override)."""
     from govdash import district_record

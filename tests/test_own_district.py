@@ -318,3 +318,20 @@ def test_partial_deadlines_count_only_cases_that_have_one(tmp_path):
     db = build_db(tmp_path / "part.duckdb", cases=part)
     k = queries.kpis(db, ALL, AS_OF)
     assert k["on_time_rate"] == pytest.approx(3 / 4)
+
+
+def test_the_admin_page_warns_of_a_distorting_crs(district, monkeypatch, _navigation_mode):
+    fx, db = district
+    monkeypatch.setenv("GOVDASH_DB", db)
+    monkeypatch.setenv("GOVDASH_LANG", "en")
+    admin = next(p for p in app_pages() if p.url_path == "admin")
+    at = app_test()
+    at.run()
+    at.switch_page(admin.path).run()
+    assert not at.exception
+    assert not at.warning and any(f"EPSG:{fx.epsg}" in c.value for c in at.caption)
+    monkeypatch.setenv("GOVDASH_METRIC_CRS", "EPSG:32651" if fx.name == "riverton" else "EPSG:32611")
+    at = app_test()
+    at.run()
+    at.switch_page(admin.path).run()
+    assert any("distorts this district's scale" in w.value for w in at.warning)
