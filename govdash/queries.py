@@ -126,6 +126,12 @@ def data_as_of(db: Database) -> datetime | None:
     return None if v is None or pd.isna(v) else pd.Timestamp(v).to_pydatetime()
 
 
+def unit_levels(db: Database) -> tuple[str, ...]:
+    """The unit levels present, top first (a district may have one, two or three)."""
+    got = set(db.execute("SELECT DISTINCT level FROM units")["level"])
+    return tuple(lv for lv in ("town", "community", "grid") if lv in got)
+
+
 def units_extent(db: Database) -> tuple[float, float, float, float] | None:
     """(west, south, east, north) of the units' label points in degrees; None without units."""
     df = db.execute("SELECT min(lon) AS w, min(lat) AS s, max(lon) AS e, max(lat) AS n FROM units")
@@ -166,9 +172,11 @@ def grids(db: Database, community_ids: list[str] | tuple[str, ...], *,
 
 
 def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, str]:
+    """unit_id → name; where an id repeats across levels the street/town's name wins (then the community's)."""
     sc, params = scope_clause("town_id", scope)
-    df = db.execute(f"SELECT unit_id, name_zh FROM units WHERE {sc}", params)
-    return dict(zip(df["unit_id"], df["name_zh"], strict=True))
+    df = db.execute(f"SELECT unit_id, name_zh FROM units WHERE {sc} "
+                    "ORDER BY CASE level WHEN 'town' THEN 2 WHEN 'community' THEN 1 ELSE 0 END", params)
+    return dict(zip(df["unit_id"], df["name_zh"], strict=False))
 
 
 def categories(db: Database) -> pd.DataFrame:
@@ -423,9 +431,10 @@ def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[st
     """unit_id → "street/town · unit" names, for places listed outside their town's context."""
     sc, params = scope_clause("u.town_id", scope)
     df = db.execute("SELECT u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
-                    f"END AS path FROM units u LEFT JOIN units t ON t.unit_id = u.town_id WHERE {sc}", params,
+                    f"END AS path FROM units u LEFT JOIN units t ON t.unit_id = u.town_id AND t.level = 'town' WHERE {sc} "
+                    "ORDER BY CASE u.level WHEN 'town' THEN 2 WHEN 'community' THEN 1 ELSE 0 END", params,
                     max_rows=1_000_000)
-    return dict(zip(df["unit_id"], df["path"], strict=True))
+    return dict(zip(df["unit_id"], df["path"], strict=False))
 
 
 def district_outline(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:

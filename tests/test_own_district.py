@@ -335,3 +335,16 @@ def test_the_admin_page_warns_of_a_distorting_crs(district, monkeypatch, _naviga
     at.run()
     at.switch_page(admin.path).run()
     assert any("distorts this district's scale" in w.value for w in at.warning)
+
+
+def test_map_levels_follow_the_levels_present():
+    from literal_cases import ALL
+
+    from govdash import drill
+    from govdash.filters import Filters
+    two = ("town", "community")
+    assert drill.levels(ALL, two) == ("town", "community")
+    assert drill.levels(ALL.with_(towns=("B1",)), two) == ("community",)
+    assert drill.levels(ALL.with_(towns=("B1",), communities=("B1-S",)), two) == ("community",)  # deepest present
+    assert drill.levels(ALL.with_(towns=("1",)), ("town",)) == ("town",)
+    assert drill.levels(Filters(start=ALL.start, end=ALL.end)) == ("town", "community", "grid")
