@@ -183,7 +183,7 @@ def stage() -> None:
     i = wall.slide(len(state.panels), st.session_state["wall_first"], st.session_state["wall_started"],
                    time.time(), state.rotate_s)
     if len(state.panels) > 1:
-        st.html('<div class="wall wall-playbar">' + wall_view.playlist_html(names, i) + "</div>")
+        st.html(wall_view.playlist_html(names, i))
     with st.container(key="wall-stage"):
         stage_panel(state.panels[i])
 
