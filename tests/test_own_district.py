@@ -277,7 +277,7 @@ def test_a_unit_that_is_its_own_parent_is_a_row_error(tmp_path):
     assert ingest.run("units", db, fx.files["towns"], level="town").status == "loaded"
     rep = ingest.run("units", db, bad, level="community")
     assert rep.status == "rejected"
-    assert list(rep.errors["rule"]) == ["parent_self"] and list(rep.errors["row"]) == [2]
+    assert list(rep.errors["rule"]) == ["parent_self"] and list(rep.errors["row"]) == [1]  # the first feature
 
 
 # --- honest indicators on partial data (issue 16 item 8) ---
