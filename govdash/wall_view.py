@@ -13,7 +13,7 @@ import pydeck as pdk
 from markupsafe import Markup
 
 from govdash import maps, render
-from govdash.charts import FONT
+from govdash.charts import FONT, plain_text
 from govdash.wall import (
     DENSITY_CELL_M,
     DENSITY_DAYS,
@@ -211,7 +211,7 @@ def _fig_style(fig: go.Figure, height: int, scale: float) -> go.Figure:
                       legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": k(19)}})
     fig.update_xaxes(gridcolor="#22324f", linecolor="#22324f", gridwidth=max(1, k(1)))
     fig.update_yaxes(gridcolor="#22324f", zeroline=False, gridwidth=max(1, k(1)))
-    return fig
+    return plain_text(fig)  # street/town names draw as typed, never as links
 
 
 def trend_figure(df: pd.DataFrame, *, target: float | None, lang: str = "zh", height: int = 400,

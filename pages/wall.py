@@ -46,7 +46,8 @@ def coverage() -> dict:
 def context():
     """The data's 'now' and the wall's filters (the period moves with the data)."""
     at = ui.cached("as_of")
-    return at, ui.scoped(wall.wall_filters(params, at.date(), state.days))  # a signed-in account's towns only
+    f = wall.wall_filters(params, at.date(), state.days, public=ui.public_wall())
+    return at, ui.scoped(f)  # a signed-in account's towns only
 
 
 def panel(key: str, render) -> None:

@@ -18,7 +18,8 @@ def district_from(name: str, name_en: str | None = None, timezone: str = "Asia/S
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {timezone!r} (an IANA name, e.g. Asia/Shanghai, America/Los_Angeles)")
+        raise ValueError(f"unknown time zone {timezone!r} (an IANA name, e.g. Asia/Shanghai, "
+                         "America/Los_Angeles)") from None
     auto = crs.strip().lower() == "auto"
     chosen = "" if auto else _metric(crs)
     names = dict(district_record.LEVEL_NAMES)
