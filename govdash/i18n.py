@@ -404,6 +404,7 @@ LABELS.update({
     "adm_kind_cases": ("工单", "Cases"),
     "adm_kind_stations": ("服务站", "Stations"),
     "adm_kind_units": ("区划边界", "Boundaries"),
+    "adm_kind_population": ("人口", "Population"),
     "adm_import_file": ("上传文件", "File"),
     "adm_import_file_help": ("工单：CSV（UTF-8/GBK）、Excel、Parquet、JSON lines、Open311 JSON/XML；服务站：带坐标的"
                          "CSV/Excel、GeoJSON；边界：GeoJSON、GeoPackage、Shapefile（zip）",

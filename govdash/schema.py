@@ -163,6 +163,15 @@ CREATE TABLE IF NOT EXISTS unit_versions (
     community_id VARCHAR, name_zh VARCHAR, name_en VARCHAR, kind VARCHAR, area_km2 DOUBLE, residents INTEGER,
     lon DOUBLE, lat DOUBLE, geom BLOB
 );
+-- Population imports (govdash.ingest, kind population) replace the whole surface: the cells as they were
+-- before, and the residents of the units that followed them, for undo.
+CREATE TABLE IF NOT EXISTS cell_versions (
+    import_id VARCHAR, cell_id BIGINT, x DOUBLE, y DOUBLE, lon DOUBLE, lat DOUBLE, size_m DOUBLE,
+    residents INTEGER, grid_id VARCHAR, community_id VARCHAR, town_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS residents_versions (
+    import_id VARCHAR, level VARCHAR, unit_id VARCHAR, residents INTEGER
+);
 """
 
 # Accounts and the audit log (govdash.accounts); kept in settings.accounts_db, by default a small
