@@ -29,6 +29,9 @@ _INDICATOR_COLUMNS = """
     count(*) FILTER (WHERE recognised) AS recognised,
     count(*) FILTER (WHERE status <> 'closed') AS open,
     count(*) FILTER (WHERE status <> 'closed' AND deadline_at < $as_of) AS overdue,
+    count(*) FILTER (WHERE status = 'closed' AND deadline_at IS NOT NULL) AS closed_due,
+    count(*) FILTER (WHERE resolved AND recognised IS NOT NULL) AS recognition_known,
+    count(*) FILTER (WHERE status <> 'closed' AND deadline_at IS NOT NULL) AS open_due,
     {median} AS median_hours,
     {p90} AS p90_hours,
     avg(satisfaction) AS satisfaction
@@ -43,12 +46,20 @@ COUNTS_SQL = _INDICATOR_COLUMNS.format(median="NULL::DOUBLE", p90="NULL::DOUBLE"
 
 
 def _rates(df: pd.DataFrame) -> pd.DataFrame:
-    """Add rate columns; a zero denominator gives NaN (shown as "—"), never an error."""
+    """Add rate columns; a zero denominator gives NaN (shown as "—"), never an error.
+
+    Honest on partial data: the on-time rate counts closed cases that have a deadline, the recognition
+    rate resolved cases whose recognition is recorded, and overdue is unknown (NaN) while open cases
+    exist and none has a deadline: a file without deadlines or recognition shows "—", not 0 %, and the
+    ranking score re-weights the other indicators.
+    """
     out = df.copy()
     den = lambda c: out[c].where(out[c] > 0)  # noqa: E731
     out["resolution_rate"] = out["resolved"] / den("collected")
-    out["on_time_rate"] = out["closed_on_time"] / den("closed")
-    out["recognition_rate"] = out["recognised"] / den("resolved")
+    out["on_time_rate"] = out["closed_on_time"] / den("closed_due")
+    out["recognition_rate"] = out["recognised"] / den("recognition_known")
+    unknown = (out["open"].fillna(0) > 0) & (out["open_due"].fillna(0) == 0)
+    out["overdue"] = out["overdue"].astype(float).where(~unknown)
     return out
 
 
@@ -128,6 +139,20 @@ def _latest_time(db: Database) -> datetime | None:
     return None if v is None or pd.isna(v) else pd.Timestamp(v).to_pydatetime()
 
 
+def unit_levels(db: Database) -> tuple[str, ...]:
+    """The unit levels present, top first (a district may have one, two or three)."""
+    got = set(db.execute("SELECT DISTINCT level FROM units")["level"])
+    return tuple(lv for lv in ("town", "community", "grid") if lv in got)
+
+
+def units_extent(db: Database) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the units' label points in degrees; None without units."""
+    df = db.execute("SELECT min(lon) AS w, min(lat) AS s, max(lon) AS e, max(lat) AS n FROM units")
+    if df.empty or pd.isna(df.at[0, "w"]):
+        return None
+    return tuple(float(df.at[0, c]) for c in ("w", "s", "e", "n"))
+
+
 def district_timezone(db: Database) -> str:
     """The district's time zone: its record's (table `district`, when the database has one), else settings'."""
     has = db.scalar("SELECT count(*) FROM duckdb_columns() WHERE database_name = 'data' "
@@ -204,9 +229,11 @@ def grids(db: Database, community_ids: list[str] | tuple[str, ...], *,
 
 
 def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, str]:
+    """unit_id → name; where an id repeats across levels the street/town's name wins (then the community's)."""
     sc, params = scope_clause("town_id", scope)
-    df = db.execute(f"SELECT unit_id, name_zh FROM units WHERE {sc}", params)
-    return dict(zip(df["unit_id"], df["name_zh"], strict=True))
+    df = db.execute(f"SELECT unit_id, name_zh FROM units WHERE {sc} "
+                    "ORDER BY CASE level WHEN 'town' THEN 2 WHEN 'community' THEN 1 ELSE 0 END", params)
+    return dict(zip(df["unit_id"], df["name_zh"], strict=False))
 
 
 def categories(db: Database) -> pd.DataFrame:
@@ -250,7 +277,8 @@ def unit_stats(db: Database, f: Filters, level: str, at: datetime, quantiles: bo
         ORDER BY u.unit_id
     """
     df = db.execute(sql, {**params, **area_params, "as_of": at, "level": level})
-    for c in ("collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue"):
+    for c in ("collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue", "closed_due",
+              "recognition_known", "open_due"):
         df[c] = df[c].fillna(0).astype(int)
     df = _rates(df)
     df["cases_per_1000"] = df["collected"] / df["residents"].where(df["residents"] > 0) * 1000
@@ -438,9 +466,11 @@ def heat_frames(db: Database, f: Filters, cell_m: float, frame: str,
 
 
 def case_points(db: Database, f: Filters, limit: int = 5000) -> pd.DataFrame:
-    """Individual filtered cases for drawing as points (only used when the set is small)."""
+    """Individual filtered cases for drawing as points (only used when the set is small); the complainant's name
+    comes along so that masking can take it out of the description (access.mask_frame)."""
     clause, params = where(f)
-    return db.execute(f"SELECT case_id, lon, lat, grid_id, category, subcategory, status, reported_at, description "
+    return db.execute(f"SELECT case_id, lon, lat, grid_id, category, subcategory, status, reported_at, description, "
+                      f"complainant_name "
                       f"FROM cases WHERE {clause} AND lon IS NOT NULL ORDER BY reported_at DESC LIMIT $limit",
                       {**params, "limit": int(limit)}, max_rows=limit)
 
@@ -460,9 +490,10 @@ def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[st
     """unit_id → "street/town · unit" names, for places listed outside their town's context."""
     sc, params = scope_clause("u.town_id", scope)
     df = db.execute("SELECT u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
-                    f"END AS path FROM units u LEFT JOIN units t ON t.unit_id = u.town_id WHERE {sc}", params,
+                    f"END AS path FROM units u LEFT JOIN units t ON t.unit_id = u.town_id AND t.level = 'town' WHERE {sc} "
+                    "ORDER BY CASE u.level WHEN 'town' THEN 2 WHEN 'community' THEN 1 ELSE 0 END", params,
                     max_rows=1_000_000)
-    return dict(zip(df["unit_id"], df["path"], strict=True))
+    return dict(zip(df["unit_id"], df["path"], strict=False))
 
 
 def district_outline(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -490,6 +521,9 @@ AS_AT_KPI_SQL = """
     count(*) FILTER (WHERE resolved AND recognised AND closed_at < $as_of) AS recognised,
     count(*) FILTER (WHERE closed_at IS NULL OR closed_at >= $as_of) AS open,
     count(*) FILTER (WHERE (closed_at IS NULL OR closed_at >= $as_of) AND deadline_at < $as_of) AS overdue,
+    count(*) FILTER (WHERE closed_at < $as_of AND deadline_at IS NOT NULL) AS closed_due,
+    count(*) FILTER (WHERE resolved AND recognised IS NOT NULL AND closed_at < $as_of) AS recognition_known,
+    count(*) FILTER (WHERE (closed_at IS NULL OR closed_at >= $as_of) AND deadline_at IS NOT NULL) AS open_due,
     (quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9]) FILTER (WHERE closed_at < $as_of))[1]
         AS median_hours,  -- one list quantile for both, as in INDICATOR_SQL: same values, one pass
     (quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9]) FILTER (WHERE closed_at < $as_of))[2]
@@ -846,6 +880,28 @@ def audit_list(con, limit: int = 100) -> pd.DataFrame:
     """The newest audit rows first."""
     return con.execute("SELECT at_time, username, action, detail FROM audit ORDER BY at_time DESC, rowid DESC "
                        "LIMIT $n", {"n": int(limit)}).df()
+
+
+def wall_token_insert(con, name: str, token_sha256: str, towns: list[str], at: datetime) -> None:
+    con.execute("INSERT INTO wall_tokens (name, token_sha256, towns, revoked, created_at) "
+                "VALUES ($n, $h, $t, false, $at)", {"n": name, "h": token_sha256, "t": towns, "at": at})
+
+
+def wall_token_names(con) -> pd.DataFrame:
+    """Every wall token without its hash."""
+    return con.execute("SELECT name, towns, revoked, created_at FROM wall_tokens ORDER BY name").df()
+
+
+def wall_token_find(con, token_sha256: str) -> dict | None:
+    """The unrevoked wall token with this hash (name, towns), or None."""
+    df = con.execute("SELECT name, towns FROM wall_tokens WHERE token_sha256 = $h AND NOT revoked",
+                     {"h": token_sha256}).df()
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def wall_token_revoke(con, name: str) -> int:
+    return con.execute("UPDATE wall_tokens SET revoked = true WHERE name = $n AND NOT revoked",
+                       {"n": name}).fetchone()[0]
 
 
 # --- coverage: station directory and cases near stations ---
