@@ -18,9 +18,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from govdash import bench_pages as bp  # noqa: E402
+from bench import pages as bp  # noqa: E402
+from bench.run import stats  # noqa: E402
 from govdash import lake, migrate, queries  # noqa: E402
-from govdash.bench import stats  # noqa: E402
 from govdash.db import Database  # noqa: E402
 
 

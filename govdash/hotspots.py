@@ -11,8 +11,9 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from scipy.special import ndtr
+from scipy.stats import false_discovery_control
 
-from govdash import settings
+from govdash import district_record
 
 # Square bins: fixed origin south-west of Pudong in the metric CRS (EPSG:32651, metres), so a
 # bin id means the same square whatever the filter. The same formula in SQL (x, y projected):
@@ -34,11 +35,11 @@ def _transformer(crs: str, inverse: bool) -> Transformer:
 
 
 def _metric_crs(crs: str | None) -> str:
-    return crs if crs is not None else settings.load().metric_crs
+    return crs if crs is not None else district_record.metric_crs()
 
 
 def project(lon, lat, *, crs: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Project WGS-84 lon/lat (degrees) to metric x/y (metres, ``settings.metric_crs`` by default)."""
+    """Project WGS-84 lon/lat (degrees) to metric x/y (metres, the district CRS override or fallback by default)."""
     x, y = _transformer(_metric_crs(crs), False).transform(np.asarray(lon, float), np.asarray(lat, float))
     return np.asarray(x, float), np.asarray(y, float)
 
@@ -132,20 +133,14 @@ def bh_adjust(p) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (q-values); NaN entries are not tests and stay NaN.
 
     q_(i) = min over j >= i of (m / j) p_(j), capped at 1, for p sorted ascending and m the
-    number of non-NaN p-values. Rejecting q <= alpha controls the false discovery rate at alpha.
+    number of non-NaN p-values (``scipy.stats.false_discovery_control``). Rejecting q <= alpha
+    controls the false discovery rate at alpha.
     """
     p = np.asarray(p, dtype=float)
     q = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m == 0:
-        return q
-    order = np.argsort(p[ok], kind="stable")
-    ranked = p[ok][order] * m / np.arange(1, m + 1)
-    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(ranked, 1.0)
-    q[ok] = out
+    if ok.any():
+        q[ok] = false_discovery_control(p[ok], method="bh")
     return q
 
 

@@ -1,43 +1,18 @@
-"""``python -m govdash migrate``: copy a database file into a DuckLake (or a lake into a file), verified row for row."""
+"""Copying a database file into a DuckLake (or a lake into a file), verified row for row."""
 
 from __future__ import annotations
 
 import os
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 
-from govdash import db, lake, queries, schema, settings
+from govdash import db, lake, queries, schema
 
 
 class MigrateError(RuntimeError):
     """The copy could not be made or did not verify; the target is left as it was."""
-
-
-def register(subparsers) -> None:
-    """Add the ``migrate`` subcommand."""
-    p = subparsers.add_parser("migrate", help="copy the database into a DuckLake (or a lake into a file), verified")
-    p.add_argument("--db", default=None, help="source: a DuckDB file or a ducklake:… (default: GOVDASH_DB)")
-    p.add_argument("--to", required=True, help="target: ducklake:sqlite:FILE, ducklake:postgres:CONNINFO or "
-                                               "FILE.duckdb (must be new or empty)")
-    p.add_argument("--data-path", default=None, help="target lake's data path (default: GOVDASH_LAKE_DATA; "
-                                                     "FILE.files beside a SQLite catalog)")
-    p.set_defaults(func=cmd_migrate)
-
-
-def cmd_migrate(args) -> int:
-    source = args.db or settings.load().db
-    try:
-        r = migrate(source, args.to, data_path=args.data_path)
-    except (MigrateError, lake.LakeError) as exc:
-        print(f"migrate: {exc}", file=sys.stderr)
-        return 2
-    for table, (n, _) in r["tables"].items():
-        print(f"  {table:<20} {n:>12,} rows  verified")
-    print(f"{source} → {args.to}: {len(r['tables'])} tables, {r['rows']:,} rows in {r['seconds']:.1f} s")
-    return 0
 
 
 def _attach(con: duckdb.DuckDBPyConnection, target: str, alias: str, *, read_only: bool,
