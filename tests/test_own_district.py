@@ -361,3 +361,13 @@ def test_map_levels_follow_the_levels_present():
     assert drill.levels(ALL.with_(towns=("B1",), communities=("B1-S",)), two) == ("community",)  # deepest present
     assert drill.levels(ALL.with_(towns=("1",)), ("town",)) == ("town",)
     assert drill.levels(Filters(start=ALL.start, end=ALL.end)) == ("town", "community", "grid")
+
+
+def test_judged_recognition_without_recognition_recorded_is_a_dash(tmp_path):
+    from literal_cases import ALL, AS_OF, CASES, build_db
+
+    from govdash import queries
+    db = build_db(tmp_path / "norec.duckdb", cases=[(*c[:9], None, c[10]) for c in CASES])
+    due = queries.due_totals(db, ALL, AS_OF)
+    assert due["due_resolved"] > 0 and math.isnan(due["recognition_rate"])
+    assert not math.isnan(due["on_time_rate"])  # deadlines are there: still judged
