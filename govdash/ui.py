@@ -361,15 +361,16 @@ def repeat_complaints(f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _street_graph(path: str, stamp: tuple):
+def _street_graph(path: str, stamp: tuple, district: tuple | None):
     from govdash import osm
-    return osm.read_osm(path)
+    return osm.read_osm(path, district=district)
 
 
 def street_graph(path: str):
-    """The pedestrian graph of an OSM extract (``settings.network_file``), read once per file version."""
+    """The pedestrian graph of an OSM extract (``settings.network_file``), read once per file and database version;
+    ValueError when it misses the district's units."""
     st_ = Path(path).stat()
-    return _street_graph(path, (st_.st_mtime_ns, st_.st_size))
+    return _street_graph(path, (st_.st_mtime_ns, st_.st_size), cached("units_bounds"))
 
 
 # --- access: sign-in, the signed-in principal, its area scope, masking, audited exports (issue 8) ---
