@@ -28,6 +28,9 @@ _INDICATOR_COLUMNS = """
     count(*) FILTER (WHERE recognised) AS recognised,
     count(*) FILTER (WHERE status <> 'closed') AS open,
     count(*) FILTER (WHERE status <> 'closed' AND deadline_at < $as_of) AS overdue,
+    count(*) FILTER (WHERE status = 'closed' AND deadline_at IS NOT NULL) AS closed_due,
+    count(*) FILTER (WHERE resolved AND recognised IS NOT NULL) AS recognition_known,
+    count(*) FILTER (WHERE status <> 'closed' AND deadline_at IS NOT NULL) AS open_due,
     {median} AS median_hours,
     {p90} AS p90_hours,
     avg(satisfaction) AS satisfaction
@@ -42,12 +45,20 @@ COUNTS_SQL = _INDICATOR_COLUMNS.format(median="NULL::DOUBLE", p90="NULL::DOUBLE"
 
 
 def _rates(df: pd.DataFrame) -> pd.DataFrame:
-    """Add rate columns; a zero denominator gives NaN (shown as "—"), never an error."""
+    """Add rate columns; a zero denominator gives NaN (shown as "—"), never an error.
+
+    Honest on partial data: the on-time rate counts closed cases that have a deadline, the recognition
+    rate resolved cases whose recognition is recorded, and overdue is unknown (NaN) while open cases
+    exist and none has a deadline: a file without deadlines or recognition shows "—", not 0 %, and the
+    ranking score re-weights the other indicators.
+    """
     out = df.copy()
     den = lambda c: out[c].where(out[c] > 0)  # noqa: E731
     out["resolution_rate"] = out["resolved"] / den("collected")
-    out["on_time_rate"] = out["closed_on_time"] / den("closed")
-    out["recognition_rate"] = out["recognised"] / den("resolved")
+    out["on_time_rate"] = out["closed_on_time"] / den("closed_due")
+    out["recognition_rate"] = out["recognised"] / den("recognition_known")
+    unknown = (out["open"].fillna(0) > 0) & (out["open_due"].fillna(0) == 0)
+    out["overdue"] = out["overdue"].astype(float).where(~unknown)
     return out
 
 
@@ -122,6 +133,20 @@ def _latest_time(db: Database) -> datetime | None:
     return None if v is None or pd.isna(v) else pd.Timestamp(v).to_pydatetime()
 
 
+def unit_levels(db: Database) -> tuple[str, ...]:
+    """The unit levels present, top first (a district may have one, two or three)."""
+    got = set(db.execute("SELECT DISTINCT level FROM units")["level"])
+    return tuple(lv for lv in ("town", "community", "grid") if lv in got)
+
+
+def units_extent(db: Database) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the units' label points in degrees; None without units."""
+    df = db.execute("SELECT min(lon) AS w, min(lat) AS s, max(lon) AS e, max(lat) AS n FROM units")
+    if df.empty or pd.isna(df.at[0, "w"]):
+        return None
+    return tuple(float(df.at[0, c]) for c in ("w", "s", "e", "n"))
+
+
 def as_of(db: Database) -> datetime:
     """The time indicators are computed at: the demo's fixed 'now', else the newest trusted update."""
     m = meta(db)
@@ -179,9 +204,11 @@ def grids(db: Database, community_ids: list[str] | tuple[str, ...], *,
 
 
 def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, str]:
+    """unit_id → name; where an id repeats across levels the street/town's name wins (then the community's)."""
     sc, params = scope_clause("town_id", scope)
-    df = db.execute(f"SELECT unit_id, name_zh FROM units WHERE {sc}", params)
-    return dict(zip(df["unit_id"], df["name_zh"], strict=True))
+    df = db.execute(f"SELECT unit_id, name_zh FROM units WHERE {sc} "
+                    "ORDER BY CASE level WHEN 'town' THEN 2 WHEN 'community' THEN 1 ELSE 0 END", params)
+    return dict(zip(df["unit_id"], df["name_zh"], strict=False))
 
 
 def categories(db: Database) -> pd.DataFrame:
@@ -225,7 +252,8 @@ def unit_stats(db: Database, f: Filters, level: str, at: datetime, quantiles: bo
         ORDER BY u.unit_id
     """
     df = db.execute(sql, {**params, **area_params, "as_of": at, "level": level})
-    for c in ("collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue"):
+    for c in ("collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue", "closed_due",
+              "recognition_known", "open_due"):
         df[c] = df[c].fillna(0).astype(int)
     df = _rates(df)
     df["cases_per_1000"] = df["collected"] / df["residents"].where(df["residents"] > 0) * 1000
@@ -437,9 +465,10 @@ def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[st
     """unit_id → "street/town · unit" names, for places listed outside their town's context."""
     sc, params = scope_clause("u.town_id", scope)
     df = db.execute("SELECT u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
-                    f"END AS path FROM units u LEFT JOIN units t ON t.unit_id = u.town_id WHERE {sc}", params,
+                    f"END AS path FROM units u LEFT JOIN units t ON t.unit_id = u.town_id AND t.level = 'town' WHERE {sc} "
+                    "ORDER BY CASE u.level WHEN 'town' THEN 2 WHEN 'community' THEN 1 ELSE 0 END", params,
                     max_rows=1_000_000)
-    return dict(zip(df["unit_id"], df["path"], strict=True))
+    return dict(zip(df["unit_id"], df["path"], strict=False))
 
 
 def district_outline(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -467,6 +496,9 @@ AS_AT_KPI_SQL = """
     count(*) FILTER (WHERE resolved AND recognised AND closed_at < $as_of) AS recognised,
     count(*) FILTER (WHERE closed_at IS NULL OR closed_at >= $as_of) AS open,
     count(*) FILTER (WHERE (closed_at IS NULL OR closed_at >= $as_of) AND deadline_at < $as_of) AS overdue,
+    count(*) FILTER (WHERE closed_at < $as_of AND deadline_at IS NOT NULL) AS closed_due,
+    count(*) FILTER (WHERE resolved AND recognised IS NOT NULL AND closed_at < $as_of) AS recognition_known,
+    count(*) FILTER (WHERE (closed_at IS NULL OR closed_at >= $as_of) AND deadline_at IS NOT NULL) AS open_due,
     (quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9]) FILTER (WHERE closed_at < $as_of))[1]
         AS median_hours,  -- one list quantile for both, as in INDICATOR_SQL: same values, one pass
     (quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9]) FILTER (WHERE closed_at < $as_of))[2]

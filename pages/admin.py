@@ -20,6 +20,10 @@ ui.require("import")  # admins only, even when run without the navigation
 lang = ui.lang()
 db = ui.database()
 ui.header("page_admin", db)
+crs, off = ui.crs_check()
+st.caption(t("adm_metric_crs", lang).format(crs=crs))
+if ui.crs_distorts(off):
+    st.warning(t("adm_crs_distorts", lang).format(crs=crs, pct=off * 100))
 path = ui.conf().db
 who = ui.principal() if hasattr(ui, "principal") else None
 user = who.user if who is not None and who.user != "-" else None

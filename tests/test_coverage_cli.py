@@ -183,11 +183,10 @@ def test_text_output_shows_the_district_share(tiny_db, capsys):
     assert [r[-1] for r in rows] == ["乙镇", "甲街道", "丙镇"] and rows[-1][0] == "—"
 
 
-def test_a_network_missing_the_district_is_an_error_naming_both_extents(tmp_path, monkeypatch, capsys):
+def test_a_network_missing_the_district_is_an_error_naming_both_extents(tmp_path, capsys):
     """Riverton's streets (Los Angeles) against qinhuai's units (Nanjing): exit 2, not a silent 0 %."""
     from govdash import ingest
     from tests.districts import qinhuai, riverton
-    monkeypatch.setenv("GOVDASH_METRIC_CRS", "EPSG:32650")
     nj, la = qinhuai(tmp_path / "nj"), riverton(tmp_path / "la")
     db = tmp_path / "qinhuai.duckdb"
     for key in ("towns", "communities", "grids"):

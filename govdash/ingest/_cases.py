@@ -13,7 +13,7 @@ import shapely
 
 from govdash import layout, settings
 from govdash.ingest import _plumbing, _sql
-from govdash.ingest._coords import DEFAULT_BBOX, extent, placed
+from govdash.ingest._coords import extent, placed
 from govdash.ingest._mapping import TIME_FIELDS, Mapping, apply_mapping, detect_mapping, load_mapping, take_strings
 from govdash.ingest._readers import read_table
 from govdash.ingest._report import MAX_TEXT, ImportReport, Issue, Progress, any_failed, fill
@@ -58,7 +58,7 @@ def _time_issues(cases: pd.DataFrame, bounds: tuple[pd.Timestamp, pd.Timestamp])
     return out
 
 
-def check_rows(cases: pd.DataFrame, *, bbox: tuple[float, float, float, float] = DEFAULT_BBOX,
+def check_rows(cases: pd.DataFrame, *, bbox: tuple[float, float, float, float] | None = None,
                known_categories: set[str] | frozenset[str] = frozenset(),
                rows: np.ndarray | None = None, times: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> list[Issue]:
     """Row rules on mapped cases (lon/lat WGS-84): returns (field, rule, reason, mask) per rule.
@@ -153,7 +153,8 @@ def assign_units(lon: np.ndarray, lat: np.ndarray, grids: pd.DataFrame) -> pd.Da
             np.minimum.at(best, pi, gi)
             found = best < len(geoms)
             gidx[todo[found]] = best[found]
-    cols = {"grid_id": "unit_id", "community_id": "community_id", "town_id": "town_id"}
+    cols = {"grid_id": "grid_id" if "grid_id" in grids else "unit_id", "community_id": "community_id",
+            "town_id": "town_id"}
     return pd.DataFrame({k: take_strings(grids[v].tolist(), gidx) for k, v in cols.items()})
 
 
@@ -220,9 +221,10 @@ def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mappi
     with _plumbing.session(db_path, dry_run) as con:
         ctx = _sql.context(con, "cases")
         ctx["grids"]["geom"] = _geoms(ctx["grids"])  # parse the WKB once
+        ctx["extent"] = extent(shapely.from_wkb([bytes(b) for b in ctx["extent"]["geom"]]))
         say(0.45, "validating")
         known = set(ctx["categories"]["category"]) or {v for v in m.values.get("category", {}).values()}
-        issues = mapped.issues + check_rows(mapped.cases, bbox=extent(ctx["grids"]["geom"]), known_categories=known,
+        issues = mapped.issues + check_rows(mapped.cases, bbox=ctx["extent"], known_categories=known,
                                              rows=table.rows, times=time_bounds(ctx["as_of"]))
         errs = [i for i in issues if i[1] not in m.warn]
         warns = [i for i in issues if i[1] in m.warn]
@@ -230,8 +232,8 @@ def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mappi
         lon, lat = mapped.cases["lon"].to_numpy(float), mapped.cases["lat"].to_numpy(float)
         units = assign_units(lon, lat, ctx["grids"])
         keep = ~any_failed(errs, len(mapped.cases))
-        outside = keep & np.isfinite(lon) & units["grid_id"].isna().to_numpy(bool)
-        warns.append(("coords", "outside_units", "in the district but in no grid: kept with empty unit ids",
+        outside = keep & np.isfinite(lon) & units["town_id"].isna().to_numpy(bool)
+        warns.append(("coords", "outside_units", "in the district but in no unit: kept with empty unit ids",
                       outside))
         bad = fill(rep, table, errs, warns, mapped.raw, label)
         rep.outside_units = int(outside.sum())

@@ -75,7 +75,7 @@ WRITER_ERRORS = (OSError, duckdb.Error)
 
 
 def write(con, kind: str, rep: ImportReport, table: Table, bad: np.ndarray, *, columns: list[str],
-          crs: str | None, user: str | None, qdir: Path, dry_run: bool = False) -> None:
+          crs: str | None, user: str | None, qdir: Path, dry_run: bool = False, also=None) -> None:
     """Everything that changes the database, in one transaction on the staged `import_rows`; fills in the counts.
 
     The upsert (with what undo needs), the failed rows into quarantine (and a CSV in ``qdir``) and the
@@ -91,6 +91,8 @@ def write(con, kind: str, rep: ImportReport, table: Table, bad: np.ndarray, *, c
     try:
         for k, v in _sql.apply(con, kind, import_id, started, columns).items():
             setattr(rep, k, v)
+        if also is not None:  # a write that belongs to this import (a units import choosing the district's CRS)
+            also(con)
         if rep.failed:
             qrows = quarantine_rows(table, bad, rep.errors, import_id, rep.file)
             con.register("import_bad", qrows)
