@@ -21,9 +21,10 @@ from govdash.ingest._readers import Source, Table, ValidationError, open_source
 from govdash.ingest._report import ImportReport, quarantine_csv, quarantine_rows
 
 
-def now() -> datetime:
-    """Local wall-clock time (cases store local naive times), to the second."""
-    return datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, microsecond=0)
+def now(tz: str | None = None) -> datetime:
+    """Wall-clock time in the district's zone ``tz`` (default: settings' timezone), naive, to the second: cases
+    store naive local times of their district."""
+    return datetime.now(ZoneInfo(tz or settings.load().timezone)).replace(tzinfo=None, microsecond=0)
 
 
 def begin(file, *, name: str | None, crs: str | None, on_error: str,

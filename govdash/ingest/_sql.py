@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from govdash import settings
 from govdash.schema import IMPORT_COLUMNS
 
 # Writes run on a writable connection (govdash.db.writer on a private copy, see govdash.ingest._plumbing)
@@ -39,7 +40,16 @@ def _cases_context(con) -> dict[str, pd.DataFrame]:
                                   "FROM categories GROUP BY category").df(),
         "departments": con.execute("SELECT department_id, name_zh, name_en FROM departments").df(),
         "as_of": con.execute("SELECT max(value) FROM meta WHERE key = 'as_of'").fetchall()[0][0],
+        "timezone": district_timezone(con),
     }
+
+
+def district_timezone(con) -> str:
+    """The district's time zone: its record's (table `district`, when the database has one), else settings'."""
+    has = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'district' "
+                      "AND column_name = 'timezone'").fetchall()[0][0]
+    tz = con.execute("SELECT max(timezone) FROM district").fetchall()[0][0] if has else None
+    return tz or settings.load().timezone
 
 
 def _diff(source: str, table: str, key: str, cols: list[str]) -> str:
