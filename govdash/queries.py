@@ -204,6 +204,16 @@ def date_range(db: Database) -> tuple[date, date] | None:
     return pd.Timestamp(df.at[0, "lo"]).date(), pd.Timestamp(df.at[0, "hi"]).date()
 
 
+def units_bounds(db: Database) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of every unit's polygon, degrees; None without units."""
+    import shapely
+    df = db.execute("SELECT geom FROM units WHERE geom IS NOT NULL")
+    if df.empty:
+        return None
+    x0, y0, x1, y1 = shapely.total_bounds(shapely.from_wkb([bytes(g) for g in df["geom"]]))
+    return float(x0), float(y0), float(x1), float(y1)
+
+
 def towns(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Streets/towns (those of ``scope`` only, when given)."""
     sc, params = scope_clause("town_id", scope)

@@ -31,7 +31,7 @@ COLUMNS = ["cell_id", "x", "y", "lon", "lat", "size_m", "residents", "grid_id", 
 
 
 def metric_crs(con) -> str:
-    """The CRS of the 100 m lattice: the district's (govdash.district_record; GOVDASH_METRIC_CRS overrides)."""
+    """The CRS of the 100 m lattice: the district's (chosen from its units, or set; GOVDASH_METRIC_CRS overrides)."""
     return district_record.metric_crs(district_record.read_con(con))
 
 
