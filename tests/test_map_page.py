@@ -14,7 +14,7 @@ from govdash import drill
 from govdash.filters import Filters
 
 F = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31), categories=("noise",))
-NAMES = {"T1": "甲镇", "T2": "乙镇", "T3": "丙镇", "C1": "甲居委", "G1": "甲1网格"}
+NAMES = {"town": {"T1": "甲镇", "T2": "乙镇", "T3": "丙镇"}, "community": {"C1": "甲居委"}, "grid": {"G1": "甲1网格"}}
 TOWN = "310115005"  # 陆家嘴街道 in the demo
 
 
