@@ -288,7 +288,7 @@ def choropleth(stats: pd.DataFrame, geoms: pd.DataFrame, indicator: str, *, lang
     Picked objects carry ``unit_id``, ``town_id`` and ``parent_id`` for drill-down.
     """
     shapes = geoms if "polygon" in geoms else unit_shapes(geoms)
-    df = shapes.merge(stats, on="unit_id", how="left")
+    df = shapes.astype({"unit_id": object}).merge(stats, on="unit_id", how="left")  # object: none drawn yet
     colours, legend = color_scale(shown_values(df, indicator), indicator, target)
     sel = (df["unit_id"] == selected).to_numpy()
     name = df["name_zh"].astype("string").fillna(df["unit_id"])
@@ -524,8 +524,8 @@ def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, 
     size = float(cells["size_m"].iloc[0]) if len(cells) else 100.0
     word = " 分钟" if lang == "zh" else " min"
     # short: 40,000 tooltips are most of the deck's bytes; the square size is in the page's caption
-    tip = (cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—") + word
-           + f" · {people} " + cells["residents"].map("{:,.0f}".format))
+    tip = (cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—").astype(str) + word  # str: no cells
+           + f" · {people} " + cells["residents"].map("{:,.0f}".format).astype(str))
     classes = minute_classes(threshold, lang=lang)
     layers = []
     for i, (lo, hi, rgb, _) in enumerate(classes):

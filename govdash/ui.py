@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,6 +24,26 @@ _W = {"preset": "w_preset", "dates": "w_dates", "towns": "w_towns", "communities
 @st.cache_resource(show_spinner=False)
 def _database(path: str, max_rows: int) -> Database:
     return Database(path, max_rows=max_rows)
+
+
+# every character Streamlit's markdown gives a meaning (CommonMark, :colour[..], :emoji:, :material/icon:,
+# $LaTeX$, HTML entities): escaped with a backslash, each then shows as itself
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=^\"'])")
+# GFM autolinks (http://, www., e-mail) are found in the text after escapes are undone: an invisible
+# word joiner breaks their pattern instead
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
+def md_text(value: object) -> str:
+    """``value`` (data, a URL parameter, a file name, an error) as literal text inside Streamlit markdown.
+
+    Use it for every such string put into st.markdown, captions, titles, alerts and widget labels:
+    a name like ``[会话过期](http://evil.example)`` or ``![x](http://evil.example/x.png)`` must show as
+    typed, never as a link or an image. Line breaks stay line breaks.
+    """
+    lines = str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "  \n".join(_MD_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, line)) for line in lines)
 
 
 def conf() -> settings.Settings:
@@ -58,22 +79,35 @@ def cached(name: str, *args):
     return _masked(_cached(name, db.version(), *_scoped_args(args), **_scope_kwargs(getattr(queries, name))))
 
 
-def _leave_pages_folder_mode() -> None:
-    """Make a deep link work on a fresh server.
+_FRAMED = "app_frame"  # session-state mark: app.py has run in this session
 
-    Why: Streamlit sees the ``pages/`` folder and, until app.py has called ``st.navigation``
-    once in this process, runs a URL like ``/trends`` as a bare page script without app.py
-    (no filter bar, no navigation). Switching the process to st.navigation mode and rerunning
-    sends the same URL through app.py. Page url_paths equal their file stems so both modes
-    name the same page.
+
+def frame() -> None:
+    """Mark the session as running through app.py; app.py calls this first, before any other ``ui`` call."""
+    st.session_state[_FRAMED] = True
+
+
+def _leave_pages_folder_mode() -> None:
+    """Send a page run without app.py (legacy pages-folder mode) through app.py instead.
+
+    Why: with a ``pages/`` folder next to app.py, Streamlit starts each process in its legacy
+    multipage mode, and until some session calls ``st.navigation`` a run of ``/trends`` executes
+    pages/trends.py alone (no filter bar, no navigation). That switch is process-wide, so it
+    cannot say whether *this* run is bare: another session may flip it in the middle of our
+    run (five deep links to a fresh server raced on it). The session's own mark can: app.py sets
+    it before anything else, so a page running in an unmarked session is a bare run; leave the
+    legacy mode (as ``st.navigation`` itself does) and rerun through app.py. Page url_paths equal
+    their file stems so both modes name the same page.
     """
+    if _FRAMED in st.session_state or st.session_state.get("bare_rerun"):
+        return  # framed; or already rerun once and still bare (a page script run on its own, as in tests)
+    st.session_state["bare_rerun"] = True
     try:
         from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # pragma: no cover - a Streamlit without this internal
-        return
-    if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+    except ImportError:  # pragma: no cover - a Streamlit without this internal
+        pass
+    st.rerun()
 
 
 def lang() -> str:
@@ -104,16 +138,24 @@ def _params() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
 
 
+def _shift(d: date, days: int) -> date:
+    """``d`` moved by ``days``, held at date.min / date.max instead of overflowing."""
+    try:
+        return d + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def _preset_range(preset: str, lo: date, hi: date) -> tuple[date, date]:
     days = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}.get(preset)
     if days:
-        return max(lo, hi - timedelta(days=days - 1)), hi
+        return max(lo, _shift(hi, 1 - days)), hi
     return lo, hi
 
 
 def _date_bounds(lo: date, hi: date) -> tuple[date, date]:
     """The first and last day the period picker offers: ten years before the data to a year after."""
-    return lo - timedelta(days=3650), hi + timedelta(days=366)
+    return _shift(lo, -3650), _shift(hi, 366)
 
 
 def set_filters(f: filters.Filters) -> None:
@@ -157,7 +199,7 @@ def filter_bar(db: Database) -> filters.Filters:
     sb = st.sidebar
     sb.header(t("filters", lg))
     if "filter_error" in st.session_state:
-        sb.warning(st.session_state.pop("filter_error"))
+        sb.warning(md_text(st.session_state.pop("filter_error")))
     preset = sb.selectbox(t("period", lg), PRESETS, key=_W["preset"],
                           format_func=lambda p: PRESET_LABELS[p][0 if lg == "zh" else 1])
     if preset == "custom":
@@ -235,15 +277,15 @@ def category_name(code: str, lg: str) -> str:
 
 
 def header(title_key: str, db: Database) -> None:
-    """Page title, the synthetic-data notice and the data-as-of time."""
+    """Page title, the synthetic-data notice, the district's name and the data-as-of time."""
     lg = lang()
     st.title(t(title_key, lg))
-    m = cached("meta")
+    home = district()
     at = cached("data_as_of")
-    if m.get("synthetic") == "true":
+    if home.synthetic:
         st.info(t("synthetic", lg), icon="ℹ️")
-    if at is not None:
-        st.caption(f"{t('data_as_of', lg)} {at:%Y-%m-%d %H:%M}")
+    line = [home.title(lg)] + ([f"{t('data_as_of', lg)} {at:%Y-%m-%d %H:%M}"] if at is not None else [])
+    st.caption(" · ".join(line))
 
 
 def fmt(value, indicator: str) -> str:
@@ -319,15 +361,67 @@ def repeat_complaints(f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _street_graph(path: str, stamp: tuple):
+def _street_graph(path: str, stamp: tuple, crs: str):
     from govdash import osm
-    return osm.read_osm(path)
+    return osm.read_osm(path, metric_crs=crs)
 
 
 def street_graph(path: str):
-    """The pedestrian graph of an OSM extract (``settings.network_file``), read once per file version."""
+    """The pedestrian graph of an OSM extract (``settings.network_file``) in the district's metric CRS, read
+    once per file version."""
     st_ = Path(path).stat()
-    return _street_graph(path, (st_.st_mtime_ns, st_.st_size))
+    return _street_graph(path, (st_.st_mtime_ns, st_.st_size), metric_crs())
+
+
+def district():
+    """The district's record (govdash.district_record), cached by database version."""
+    return _district(database().version())
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def _district(version: tuple):
+    from govdash import district_record
+    return district_record.read(database())
+
+
+def empty_district() -> bool:
+    """True, after showing how to import data, when the district has no cases yet (a district just
+    started with ``python -m govdash init``); False otherwise, showing nothing."""
+    database()
+    if cached("date_range") is not None:
+        return False
+    lg = lang()
+    home = district()
+    st.title(home.title(lg))
+    st.info(t("empty_district", lg).format(name=home.name(lg) or t("district", lg)), icon="ℹ️")
+    st.code(t("empty_steps", lg).replace("；", "\n").replace("; ", "\n"), language="bash")
+    return True
+
+
+def app_title(lg: str) -> str:
+    """The app's title with the district's name (no name before the database exists)."""
+    from govdash import district_record
+    home = district() if Path(conf().db).exists() else district_record.District()
+    return home.title(lg)
+
+
+def crs_check() -> tuple[str, float]:
+    """The metric CRS in use and how much it distorts the district's scale over its units' extent (a share)."""
+    from govdash import district_record
+    crs, box = metric_crs(), cached("units_extent")
+    return crs, district_record.distortion(crs, box) if box is not None else 0.0
+
+
+def crs_distorts(off: float) -> bool:
+    """True when a scale error ``off`` (a share) is worth a warning (more than 1 %)."""
+    from govdash import district_record
+    return off > district_record.DISTORTION_LIMIT
+
+
+def metric_crs() -> str:
+    """The CRS of areas, distances and walking minutes: the district's (or the settings' override)."""
+    from govdash import district_record
+    return district_record.metric_crs(district())
 
 
 # --- access: sign-in, the signed-in principal, its area scope, masking, audited exports (issue 8) ---
@@ -339,9 +433,33 @@ def principal() -> access.Principal | None:
     if s.auth == "none":
         return access.EVERYONE
     signed = st.session_state.get("principal")
-    if signed is None and s.wall_public and wall_mode():
-        return access.PUBLIC_WALL
+    if signed is None and wall_mode():
+        return _wall_device() or (access.PUBLIC_WALL if s.wall_public else None)
     return signed
+
+
+WALL_TOKEN_RECHECK_S = 60  # a revoked wall token stops working within this many seconds
+
+
+def _wall_device() -> access.Principal | None:
+    """The wall screen named by the URL's device token (``?mode=wall&token=…``), checked read-only against the
+    accounts file at most every ``WALL_TOKEN_RECHECK_S``; it survives server restarts as the URL does."""
+    import time
+    token = st.query_params.get("token")
+    if not token:
+        return None
+    seen = st.session_state.get("wall_device")
+    if seen is None or seen[0] != token or time.monotonic() - seen[2] > WALL_TOKEN_RECHECK_S:
+        from govdash import accounts
+        r = accounts.wall_screen(_accounts_file(), token)
+        seen = (token, access.Principal(r.username, r.role, r.towns) if r.ok else None, time.monotonic())
+        st.session_state["wall_device"] = seen
+    return seen[1]
+
+
+def public_wall() -> bool:
+    """True for the wall shown without sign-in (settings.wall_public): its URL may not choose filters."""
+    return principal() is access.PUBLIC_WALL
 
 
 def scope() -> tuple[str, ...] | None:
@@ -396,7 +514,7 @@ def require_sign_in() -> access.Principal:
     if p is not None:
         return p
     lg = lang()
-    st.title(t("app_title", lg))
+    st.title(app_title(lg))
     if conf().auth == "oidc":
         _oidc_sign_in(lg)
     else:
@@ -419,7 +537,7 @@ def _local_sign_in(lg: str) -> None:
         password = st.text_input(t("password", lg), type="password", key="sign_in_password")
         go = st.form_submit_button(t("sign_in", lg), type="primary")
     if go:
-        r = accounts.sign_in(file, user, password)
+        r = accounts.sign_in(file, user, password, source=_client_address())
         if r.ok:
             st.session_state["principal"] = access.Principal(r.username, r.role, r.towns)
             st.rerun()
@@ -427,6 +545,14 @@ def _local_sign_in(lg: str) -> None:
             st.error(t("locked", lg).format(until=f"{r.locked_until:%H:%M}"))
         else:
             st.error(t("sign_in_failed", lg))
+
+
+def _client_address() -> str:
+    """Where this session connects from (the sign-in throttle's source); '-' when Streamlit cannot say."""
+    try:
+        return str(st.context.ip_address or "-")
+    except Exception:  # AppTest and older runtimes have no request context
+        return "-"
 
 
 def _oidc_sign_in(lg: str) -> None:
@@ -440,7 +566,7 @@ def _oidc_sign_in(lg: str) -> None:
             accounts.audit(_accounts_file(), name, "sign_in", "oidc")
             st.session_state["principal"] = access.Principal(r.username, r.role, r.towns)
             st.rerun()
-        st.error(t("oidc_no_account", lg).format(user=name))
+        st.error(t("oidc_no_account", lg).format(user=md_text(name)))
         if st.button(t("sign_out", lg)):
             st.logout()
         return
@@ -458,7 +584,8 @@ def account_box() -> None:
         return
     lg = lang()
     where = "、".join(p.towns) if p.towns else t("all", lg)
-    st.sidebar.caption(f"{t('signed_in_as', lg)} **{p.user}** · {t('role_' + p.role, lg)} · {where}")
+    st.sidebar.caption(f"{t('signed_in_as', lg)} **{md_text(p.user)}** · {t('role_' + p.role, lg)} · "
+                       f"{md_text(where)}")
     if st.sidebar.button(t("sign_out", lg), key="sign_out"):
         for key in list(st.session_state.keys()):
             del st.session_state[key]

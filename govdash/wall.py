@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from govdash import filters, indicators, queries
+from govdash import access, filters, indicators, queries
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.i18n import t
@@ -22,6 +22,9 @@ TILES = ("collected", "resolution_rate", "on_time_rate", "recognition_rate", "sa
 MIN_REFRESH_S = 2            # however the URL asks, the wall polls the database no faster than this
 MIN_ROTATE_S = 5
 MAX_DAYS = 366
+# the headline periods a wall URL may ask for (``?days=`` snaps to the nearest): a bounded set, so
+# the distinct computations behind the wall stay few and cached (it may be public: issue 15.8)
+PERIOD_DAYS = (1, 7, 14, 30, 60, 90, 180, 365)
 DENSITY_DAYS = 7             # the map's density shows the last week of reports
 DENSITY_CELL_M = 500.0       # edge of a density cell, metres
 LIVE_HOURS = 24              # reports of the last day are drawn as points
@@ -36,7 +39,7 @@ STALE_AFTER = timedelta(hours=2)  # "data as of" turns amber when the newest cha
 SCALE_COOKIE = "govdash_wall_scale"  # the page's script stores min(width / 1920, height / 1080) here
 
 LABELS: dict[str, tuple[str, str]] = {
-    "wall_title": ("浦东新区城市运行 · 社会治理一屏观", "Pudong operations at a glance"),
+    "wall_title": ("{name}城市运行 · 社会治理一屏观", "{name} · operations at a glance"),  # the district's name
     "overdue_at_end": ("超期在办", "Overdue open"),
     "backlog": ("在办", "open"),
     "target": ("目标", "target"),
@@ -122,17 +125,30 @@ def state(params: dict[str, list[str]], s: Settings) -> WallState:
     rotate = _int(_last(params, "rotate"), s.rotate_seconds, 0, 86_400)
     return WallState(panels=panels, rotate_s=max(rotate, MIN_ROTATE_S) if rotate else 0,
                      refresh_s=_int(_last(params, "refresh"), s.refresh_seconds, MIN_REFRESH_S, 86_400),
-                     days=_int(_last(params, "days"), s.wall_days, 1, MAX_DAYS))
+                     days=period_days(_int(_last(params, "days"), s.wall_days, 1, MAX_DAYS)))
 
 
-def wall_filters(params: dict[str, list[str]], end: date, days: int) -> Filters:
+def period_days(days: int) -> int:
+    """``days`` snapped to the nearest of ``PERIOD_DAYS`` (the shorter one on a tie)."""
+    return min(PERIOD_DAYS, key=lambda d: (abs(d - days), d))
+
+
+def wall_filters(params: dict[str, list[str]], end: date, days: int, *, public: bool = False) -> Filters:
     """The last ``days`` days up to ``end`` (moving with the data) unless ``from``/``to`` pin dates; area,
-    category, channel and department filters from the URL. Invalid values give the default: a wall never errors."""
+    category, channel and department filters from the URL. Invalid values give the default: a wall never errors.
+
+    ``public`` (the wall shown without sign-in): the URL's filters and dates are ignored, so nobody can
+    make the server compute arbitrary views; pinned dates longer than ``MAX_DAYS`` or after ``end`` are
+    ignored for everyone.
+    """
     fallback = filters.default(end, days)
+    if public:
+        return fallback
     try:
-        return filters.from_params(params, fallback)
+        f = filters.from_params(params, fallback)
     except filters.FilterError:
         return fallback
+    return f if f.end <= end and (f.end - f.start).days < MAX_DAYS else fallback
 
 
 def first_slide(now_s: float, rotate_s: int, n: int) -> int:
@@ -295,6 +311,9 @@ def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
     recent = queries.case_points(db, f.with_(start=max(f.start, f.end - timedelta(days=1))), LIVE_POINTS)
     cut = pd.Timestamp(at) - pd.Timedelta(hours=LIVE_HOURS)
     recent = recent[pd.to_datetime(recent["reported_at"]) >= cut]
+    # a public screen: the last day's cases at ~100 m (access.COORD_DECIMALS), never their doorsteps or text
+    recent = pd.DataFrame({"lon": access.round_coords(recent["lon"]), "lat": access.round_coords(recent["lat"]),
+                           "reported_at": recent["reported_at"]})
     return {"stats": stats, "geoms": geoms, "bins": bins, "recent": recent}
 
 
@@ -320,7 +339,7 @@ def trend_data(db: Database, f: Filters, at: datetime) -> pd.DataFrame:
 
 
 def coverage_summary(cells: pd.DataFrame, stations: pd.DataFrame, s: Settings,
-                     towns: pd.DataFrame | None = None) -> dict:
+                     towns: pd.DataFrame | None = None, crs: str | None = None) -> dict:
     """Share of residents within ``s.walk_minutes`` of a station, residents not covered, and per street/town.
 
     The figures of the coverage page (``service_circle.walk``/``district``/``by_unit``), so both agree.
@@ -332,7 +351,7 @@ def coverage_summary(cells: pd.DataFrame, stations: pd.DataFrame, s: Settings,
     if towns is None:
         ids = pd.Series(cells["town_id"].dropna().unique())
         towns = pd.DataFrame({"unit_id": ids, "name_zh": ids})
-    timed = service_circle.walk(cells, stations)
+    timed = service_circle.walk(cells, stations, metric_crs=crs)
     d = service_circle.district(timed, s.walk_minutes)
     by_town = service_circle.by_unit(timed, s.walk_minutes, towns, "town")
     return {"share": d["share"], "residents": d["residents"], "uncovered": d["uncovered"],
@@ -341,7 +360,9 @@ def coverage_summary(cells: pd.DataFrame, stations: pd.DataFrame, s: Settings,
 
 def coverage_data(db: Database, s: Settings) -> dict:
     """``coverage_summary`` over the database's cells, stations and streets/towns (adapter)."""
-    return coverage_summary(queries.cells(db), queries.stations(db), s, queries.towns(db))
+    from govdash import district_record
+    return coverage_summary(queries.cells(db), queries.stations(db), s, queries.towns(db),
+                            district_record.metric_crs(district_record.read(db)))
 
 
 def panel_names(panels: tuple[str, ...], lang: str = "zh") -> list[str]:

@@ -13,7 +13,7 @@ import pydeck as pdk
 from markupsafe import Markup
 
 from govdash import maps, render
-from govdash.charts import FONT
+from govdash.charts import FONT, plain_text
 from govdash.wall import (
     DENSITY_CELL_M,
     DENSITY_DAYS,
@@ -53,14 +53,15 @@ _wall = partial(render.macro, "wall.html")  # one macro of the wall's template
 
 
 def header_html(*, lang: str, now: datetime, data_time: datetime | None, stale: bool, period: str,
-                synthetic: bool = False) -> Markup:
+                synthetic: bool = False, district: str = "") -> Markup:
     """The fixed top bar: title, period, playlist position, "data as of" and the clock (server time until JS ticks)."""
     loc = "zh-CN" if lang == "zh" else "en-GB"
     weekday = "一二三四五六日"[now.weekday()] if lang == "zh" else now.strftime("%a")
     date_text = f"{now:%Y/%m/%d} 周{weekday}" if lang == "zh" else f"{weekday} {now:%d/%m/%Y}"
     as_of = f"{data_time:%Y-%m-%d %H:%M}" if data_time is not None else label("no_data", lang)
     stale_note = f" · {label('stale', lang)}" if stale else ""
-    return _wall("header", label("wall_title", lang), label("demo_badge", lang) if synthetic else "", period, stale,
+    title = label("wall_title", lang).format(name=district).strip(" ·")  # the district's name, none before init
+    return _wall("header", title, label("demo_badge", lang) if synthetic else "", period, stale,
                  label("data_as_of", lang), as_of, stale_note, loc, date_text, f"{now:%H:%M:%S}")
 
 
@@ -210,7 +211,7 @@ def _fig_style(fig: go.Figure, height: int, scale: float) -> go.Figure:
                       legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": k(19)}})
     fig.update_xaxes(gridcolor="#22324f", linecolor="#22324f", gridwidth=max(1, k(1)))
     fig.update_yaxes(gridcolor="#22324f", zeroline=False, gridwidth=max(1, k(1)))
-    return fig
+    return plain_text(fig)  # street/town names draw as typed, never as links
 
 
 def trend_figure(df: pd.DataFrame, *, target: float | None, lang: str = "zh", height: int = 400,

@@ -18,14 +18,14 @@ zh = lang == "zh"
 def go(new: object, level: str | None = None) -> None:
     """Apply a selection: shared filters (sidebar + URL), the level shown, fresh map/table widgets."""
     ui.set_filters(new)
-    st.session_state["map_level_next"] = level or drill.levels(new)[0]
+    st.session_state["map_level_next"] = level or drill.levels(new, ui.cached("unit_levels"))[0]
     # a new widget key drops the old click, which would otherwise fire again on every rerun
     st.session_state["map_nonce"] = st.session_state.get("map_nonce", 0) + 1
     st.rerun()
 
 
 nonce = st.session_state.get("map_nonce", 0)
-options = drill.levels(f)
+options = drill.levels(f, ui.cached("unit_levels"))
 if "map_level_next" in st.session_state:
     st.session_state["map_level"] = st.session_state.pop("map_level_next")
 if st.session_state.get("map_level") not in options:
@@ -37,10 +37,10 @@ with c0.container(horizontal=True, gap="small", vertical_alignment="center"):
         if i:
             st.markdown("›")
         if i < len(trail) - 1:
-            if st.button(label, key=f"crumb_{i}", type="tertiary"):
+            if st.button(ui.md_text(label), key=f"crumb_{i}", type="tertiary"):
                 go(back)
         else:
-            st.markdown(f"**{label}**")
+            st.markdown(f"**{ui.md_text(label)}**")
 level = c1.segmented_control(t("level", lang), options, key="map_level", required=True,
                               format_func=lambda v: t(v, lang)) or options[0]
 indicator = c2.selectbox(t("indicator", lang), list(maps.INDICATORS), format_func=lambda k: t(k, lang),

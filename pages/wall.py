@@ -46,7 +46,8 @@ def coverage() -> dict:
 def context():
     """The data's 'now' and the wall's filters (the period moves with the data)."""
     at = ui.cached("as_of")
-    return at, ui.scoped(wall.wall_filters(params, at.date(), state.days))  # a signed-in account's towns only
+    f = wall.wall_filters(params, at.date(), state.days, public=ui.public_wall())
+    return at, ui.scoped(f)  # a signed-in account's towns only
 
 
 def panel(key: str, render) -> None:
@@ -82,11 +83,12 @@ def live() -> None:
         at = f = data_time = None
         period = ""
     try:
-        synthetic = ui.cached("meta").get("synthetic") == "true"
+        home = ui.district()
     except Exception:
-        synthetic = False
+        home = None
     st.html(wall_view.header_html(lang=lang, now=now, data_time=data_time, stale=wall.is_stale(data_time, now),
-                                  period=period, synthetic=synthetic))
+                                  period=period, synthetic=bool(home and home.synthetic),
+                                  district=home.name(lang) if home else ""))
     panel("tiles", lambda: st.html(wall_view.tiles_html(require(data("headline", f, at, s, lang)), lang)))
     try:
         items = data("ticker", f, at, lang)
