@@ -88,6 +88,8 @@ def build(fx, folder, *, crs_env=None) -> str:
         (folder / "stations.toml").write_text(STATIONS, encoding="utf-8")
         stations = ["--mapping", folder / "stations.toml"]
     assert run("import", "stations", fx.files["stations"], "--db", db, *stations) == 0
+    if "population" in fx.files:  # census blocks (riverton); qinhuai's communities carry their residents
+        assert run("import", "population", fx.files["population"], "--db", db) == 0
     return str(db)
 
 
@@ -150,6 +152,17 @@ def test_point_cases_land_in_the_lowest_level_present(district):
     assert per_town == {t: fx.located_cases // 2 for t in fx.cases_by_town}
     assert (got["c"] == got["n"]).all()  # every point also in a community
     assert (got["g"] == (got["n"] if "grid" in fx.levels else 0)).all()
+
+
+def test_population_lands_in_the_units_it_was_drawn_in(district):
+    fx, db = district
+    if "population" not in fx.files:
+        pytest.skip("no population file")
+    cells = _read(db, "SELECT community_id, sum(residents) AS n, min(size_m) AS s FROM cells GROUP BY 1")
+    got = dict(zip(cells["community_id"], cells["n"], strict=True))
+    want = {k.split(":", 1)[1]: v for k, v in fx.residents.items() if k.startswith("community:")}
+    for cid, people in want.items():  # spread over 100 m cells of the district's own UTM zone
+        assert got[cid] == pytest.approx(people, rel=0.02), cid
 
 
 def test_walking_distances_in_metres(district):
@@ -336,3 +349,13 @@ def test_map_levels_follow_the_levels_present():
     assert drill.levels(ALL.with_(towns=("B1",), communities=("B1-S",)), two) == ("community",)  # deepest present
     assert drill.levels(ALL.with_(towns=("1",)), ("town",)) == ("town",)
     assert drill.levels(Filters(start=ALL.start, end=ALL.end)) == ("town", "community", "grid")
+
+
+def test_judged_recognition_without_recognition_recorded_is_a_dash(tmp_path):
+    from literal_cases import ALL, AS_OF, CASES, build_db
+
+    from govdash import queries
+    db = build_db(tmp_path / "norec.duckdb", cases=[(*c[:9], None, c[10]) for c in CASES])
+    due = queries.due_totals(db, ALL, AS_OF)
+    assert due["due_resolved"] > 0 and math.isnan(due["recognition_rate"])
+    assert not math.isnan(due["on_time_rate"])  # deadlines are there: still judged
