@@ -195,18 +195,6 @@ def _blob(node, out: list[bytes]) -> list[bytes]:
     return out
 
 
-@pytest.fixture
-def _navigation_mode(monkeypatch):
-    from streamlit.runtime import pages_manager
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
-
-
 def _every_page(monkeypatch, db: str, lang: str, network: str | None = None) -> dict[str, bytes]:
     monkeypatch.setenv("GOVDASH_DB", db)
     monkeypatch.setenv("GOVDASH_LANG", lang)
@@ -227,7 +215,7 @@ def _every_page(monkeypatch, db: str, lang: str, network: str | None = None) -> 
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_every_page_on_the_district_with_nothing_of_pudong(district, lang, monkeypatch, _navigation_mode):
+def test_every_page_on_the_district_with_nothing_of_pudong(district, lang, monkeypatch, navigation_mode):
     fx, db = district
     shown = _every_page(monkeypatch, db, lang, str(fx.files["network"]))
     name = NAMES[fx.name][0 if lang == "zh" else 1]
@@ -237,7 +225,7 @@ def test_every_page_on_the_district_with_nothing_of_pudong(district, lang, monke
     assert name.encode() in shown["overview"] and name.encode() in shown["wall"]
 
 
-def test_an_empty_district_says_how_to_import_on_every_page(tmp_path, monkeypatch, _navigation_mode):
+def test_an_empty_district_says_how_to_import_on_every_page(tmp_path, monkeypatch, navigation_mode):
     db = tmp_path / "empty.duckdb"
     assert run("init", "--db", db, "--name", "新区", "--name-en", "Newtown", "--crs", "EPSG:32650") == 0
     shown = _every_page(monkeypatch, str(db), "en")
@@ -333,7 +321,7 @@ def test_partial_deadlines_count_only_cases_that_have_one(tmp_path):
     assert k["on_time_rate"] == pytest.approx(3 / 4)
 
 
-def test_the_admin_page_warns_of_a_distorting_crs(district, monkeypatch, _navigation_mode):
+def test_the_admin_page_warns_of_a_distorting_crs(district, monkeypatch, navigation_mode):
     fx, db = district
     monkeypatch.setenv("GOVDASH_DB", db)
     monkeypatch.setenv("GOVDASH_LANG", "en")
