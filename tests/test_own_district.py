@@ -374,7 +374,7 @@ def _page(monkeypatch, db: str, url_path: str, query: dict):
     return at
 
 
-def test_names_are_looked_up_per_level_where_ids_repeat(district, monkeypatch, _navigation_mode):
+def test_names_are_looked_up_per_level_where_ids_repeat(district, monkeypatch, navigation_mode):
     """qinhuai's community 1 is 秦淮东社区 wherever a community is meant, street 1 秦淮街道 where the street is."""
     from datetime import date
 
