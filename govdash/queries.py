@@ -289,6 +289,7 @@ DUE_SQL = f"""
     count(*) FILTER (WHERE {_DUE} AND {_DONE} AND closed_at <= deadline_at) AS due_on_time,
     count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved) AS due_resolved,
     count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved AND recognised) AS due_recognised,
+    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved AND recognised IS NOT NULL) AS due_recognition_known,
     count(*) FILTER (WHERE reported_at >= $p_start AND (closed_at IS NULL OR closed_at >= $p_end)
                      AND deadline_at >= $p_end) AS in_handling
 """
@@ -310,9 +311,9 @@ def due_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = 
                     {**params, "p_start": start, "p_end": end, "as_of": at if as_at is None else as_at})
     out = df.iloc[0].to_dict()
     due = out["due"] or float("nan")
-    resolved = out["due_resolved"] or float("nan")
+    known = out["due_recognition_known"] or float("nan")  # no recognition recorded: "—", not 0 %
     return {**out, "on_time_rate": out["due_on_time"] / due, "resolution_rate": out["due_resolved"] / due,
-            "recognition_rate": out["due_recognised"] / resolved}
+            "recognition_rate": out["due_recognised"] / known}
 
 
 def unit_stats(db: Database, f: Filters, level: str, at: datetime, quantiles: bool = True) -> pd.DataFrame:
