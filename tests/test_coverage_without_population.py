@@ -12,22 +12,12 @@ from tests.districts import riverton
 from tests.test_own_district import build
 
 
-@pytest.fixture(autouse=True)
-def _navigation_mode(monkeypatch):
-    from streamlit.runtime import pages_manager
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
-
-
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("riverton")
-    return build(riverton(folder / "files"), folder)  # units, cases and stations: no population
+    fx = riverton(folder / "files")
+    del fx.files["population"]  # units, cases and stations: no population
+    return build(fx, folder)
 
 
 def _expected_share() -> float:
@@ -44,7 +34,7 @@ def _expected_share() -> float:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_coverage_by_area_and_by_community_without_population(db, lang, monkeypatch):
+def test_coverage_by_area_and_by_community_without_population(db, lang, monkeypatch, navigation_mode):
     monkeypatch.setenv("GOVDASH_DB", db)
     monkeypatch.setenv("GOVDASH_LANG", lang)
     monkeypatch.setenv("GOVDASH_WALK_MINUTES", "15")
