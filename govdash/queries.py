@@ -204,6 +204,13 @@ def date_range(db: Database) -> tuple[date, date] | None:
     return pd.Timestamp(df.at[0, "lo"]).date(), pd.Timestamp(df.at[0, "hi"]).date()
 
 
+def unit_polygons(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every unit with its polygon (WKB, WGS-84): unit_id, level, name_zh, town_id, community_id, geom."""
+    sc, params = scope_clause("town_id", scope)
+    return db.execute("SELECT unit_id, level, name_zh, town_id, community_id, geom FROM units "
+                      f"WHERE geom IS NOT NULL AND {sc} ORDER BY level, unit_id", params)
+
+
 def units_bounds(db: Database) -> tuple[float, float, float, float] | None:
     """(west, south, east, north) of every unit's polygon, degrees; None without units."""
     import shapely
