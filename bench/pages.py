@@ -42,8 +42,10 @@ def heat_params(db: Database, f: Filters) -> dict:
     from govdash import drill, heatmap, maps
     outline = _shapes(db, drill.LEVELS[max(drill.depth(f) - 1, 0)], f)
     bbox = maps.shapes_bbox(outline)
-    cell = heatmap.cell_size(bbox, HEAT_MIN_CELL_M)
-    return {"outline": outline, "bbox": bbox, "cell_m": cell, "box": heatmap.pad_bbox(bbox, cell) if bbox else None}
+    frame = queries.bin_frame(db)
+    cell = heatmap.cell_size(bbox, HEAT_MIN_CELL_M, frame=frame)
+    return {"outline": outline, "bbox": bbox, "cell_m": cell, "frame": frame,
+            "box": heatmap.pad_bbox(bbox, cell, frame=frame) if bbox else None}
 
 
 def trend_params(f: Filters, at: datetime) -> dict:

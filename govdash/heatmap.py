@@ -10,8 +10,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from govdash import hotspots, maps
+from govdash.bins import BinFrame
 from govdash.i18n import t
-from govdash.queries import BIN_ORIGIN, M_PER_DEG_LAT, M_PER_DEG_LON
 
 MAX_BINS = 40_000  # bins per frame the browser may receive: ~3 MB of deck JSON (see tests/test_heatmap.py)
 CELLS_M = (100, 125, 150, 200, 250, 300, 400, 500, 600, 800, 1000, 1250, 1600, 2000, 2500, 3200, 5000, 10000)
@@ -33,40 +33,42 @@ EXPLAIN = {
 }
 
 
-def bin_ix(lon, lat, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Square-bin indices of WGS-84 points, the same formula as ``queries.heat_bins``."""
-    bx = np.floor((np.asarray(lon, float) - BIN_ORIGIN[0]) * M_PER_DEG_LON / cell_m).astype(np.int64)
-    by = np.floor((np.asarray(lat, float) - BIN_ORIGIN[1]) * M_PER_DEG_LAT / cell_m).astype(np.int64)
+def bin_ix(lon, lat, cell_m: float, *, frame: BinFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Square-bin indices of WGS-84 points in the district's ``frame`` (``queries.bin_frame``), the same
+    formula as ``queries.heat_bins``."""
+    bx = np.floor((np.asarray(lon, float) - frame.lon0) * frame.mx / cell_m).astype(np.int64)
+    by = np.floor((np.asarray(lat, float) - frame.lat0) * frame.my / cell_m).astype(np.int64)
     return bx, by
 
 
-def bin_corner(bx, by, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
+def bin_corner(bx, by, cell_m: float, *, frame: BinFrame) -> tuple[np.ndarray, np.ndarray]:
     """Lon/lat (WGS-84) of the south-west corners of bins."""
-    return (BIN_ORIGIN[0] + np.asarray(bx, float) * cell_m / M_PER_DEG_LON,
-            BIN_ORIGIN[1] + np.asarray(by, float) * cell_m / M_PER_DEG_LAT)
+    return (frame.lon0 + np.asarray(bx, float) * cell_m / frame.mx,
+            frame.lat0 + np.asarray(by, float) * cell_m / frame.my)
 
 
-def bin_bound(bbox: tuple[float, float, float, float], cell_m: float) -> int:
+def bin_bound(bbox: tuple[float, float, float, float], cell_m: float, *, frame: BinFrame) -> int:
     """Most bins a box (lon0, lat0, lon1, lat1) can hold: an upper bound on the bins of any frame."""
-    (x0, x1), (y0, y1) = bin_ix([bbox[0], bbox[2]], [bbox[1], bbox[3]], cell_m)
+    (x0, x1), (y0, y1) = bin_ix([bbox[0], bbox[2]], [bbox[1], bbox[3]], cell_m, frame=frame)
     return int((x1 - x0 + 1) * (y1 - y0 + 1))
 
 
 def cell_size(bbox: tuple[float, float, float, float] | None, min_cell_m: float = 100.0,
-              max_bins: int = MAX_BINS) -> float:
+              max_bins: int = MAX_BINS, *, frame: BinFrame) -> float:
     """The smallest bin edge (metres, from ``CELLS_M``) not below ``min_cell_m`` whose bins in ``bbox``, padded
     by one bin (:func:`pad_bbox`), stay within ``max_bins``: a district gets 300 m squares, a town 100 m."""
     if bbox is None:
         return float(max(min_cell_m, CELLS_M[0]))
     for c in CELLS_M:
-        if c >= min_cell_m and bin_bound(pad_bbox(bbox, c), c) <= max_bins:
+        if c >= min_cell_m and bin_bound(pad_bbox(bbox, c, frame=frame), c, frame=frame) <= max_bins:
             return float(c)
     return float(CELLS_M[-1])
 
 
-def pad_bbox(bbox: tuple[float, float, float, float], metres: float) -> tuple[float, float, float, float]:
+def pad_bbox(bbox: tuple[float, float, float, float], metres: float, *,
+             frame: BinFrame) -> tuple[float, float, float, float]:
     """Grow a lon/lat box by ``metres`` on every side (cases on the border stay in)."""
-    dx, dy = metres / M_PER_DEG_LON, metres / M_PER_DEG_LAT
+    dx, dy = metres / frame.mx, metres / frame.my
     return (round(bbox[0] - dx, 6), round(bbox[1] - dy, 6), round(bbox[2] + dx, 6), round(bbox[3] + dy, 6))
 
 
@@ -74,7 +76,7 @@ def _polygons(shapes: pd.DataFrame) -> np.ndarray:
     return np.array([shapely.Polygon(p[0], p[1:]) for p in shapes["polygon"]], dtype=object)
 
 
-def lattice(shapes: pd.DataFrame, cell_m: float) -> pd.DataFrame:
+def lattice(shapes: pd.DataFrame, cell_m: float, *, frame: BinFrame) -> pd.DataFrame:
     """Every bin whose centre lies in the area (``maps.unit_shapes`` output): ``bx``, ``by``, ``lon``, ``lat``.
 
     Gi* needs the empty bins of the study area too; leaving them out would change the mean it
@@ -85,17 +87,17 @@ def lattice(shapes: pd.DataFrame, cell_m: float) -> pd.DataFrame:
     polys = _polygons(shapes)
     area = shapely.union_all(polys)
     x0, y0, x1, y1 = area.bounds
-    (bx0, bx1), (by0, by1) = bin_ix([x0, x1], [y0, y1], cell_m)
+    (bx0, bx1), (by0, by1) = bin_ix([x0, x1], [y0, y1], cell_m, frame=frame)
     bx, by = np.meshgrid(np.arange(bx0, bx1 + 1), np.arange(by0, by1 + 1))
     bx, by = bx.ravel(), by.ravel()
-    lon, lat = bin_corner(bx + 0.5, by + 0.5, cell_m)
+    lon, lat = bin_corner(bx + 0.5, by + 0.5, cell_m, frame=frame)
     inside = shapely.contains_xy(area, lon, lat)
-    lon, lat = bin_corner(bx[inside], by[inside], cell_m)
+    lon, lat = bin_corner(bx[inside], by[inside], cell_m, frame=frame)
     return pd.DataFrame({"bx": bx[inside], "by": by[inside], "lon": lon, "lat": lat})
 
 
 def hot_spot_bins(bins: pd.DataFrame, grid: pd.DataFrame, cell_m: float, previous: pd.DataFrame | None = None,
-                  *, alpha: float = ALPHA, crs: str | None = None) -> pd.DataFrame:
+                  *, frame: BinFrame, alpha: float = ALPHA, crs: str | None = None) -> pd.DataFrame:
     """Gi* hot and cold spots on bin counts, and the trend against a previous period.
 
     Parameters
@@ -124,7 +126,7 @@ def hot_spot_bins(bins: pd.DataFrame, grid: pd.DataFrame, cell_m: float, previou
         return s.reindex(df.index, fill_value=0).to_numpy(float)
 
     df["count"], df["previous"] = counts(bins), counts(previous)
-    df["lon"], df["lat"] = bin_corner(df["bx"] + 0.5, df["by"] + 0.5, cell_m)
+    df["lon"], df["lat"] = bin_corner(df["bx"] + 0.5, df["by"] + 0.5, cell_m, frame=frame)
     if len(df) == 0:
         return df.assign(z=[], p=[], q=[], label=[], trend=[])
     now = hotspots.hot_spots(df, "count", distance_m=1.5 * cell_m, alpha=alpha, crs=crs)
@@ -134,12 +136,12 @@ def hot_spot_bins(bins: pd.DataFrame, grid: pd.DataFrame, cell_m: float, previou
     else:
         trend = pd.Series("none", index=df.index)
     out = now[["bx", "by", "count", "previous", "z", "p", "q", "label"]].assign(trend=trend.to_numpy())
-    out["lon"], out["lat"] = bin_corner(out["bx"], out["by"], cell_m)
+    out["lon"], out["lat"] = bin_corner(out["bx"], out["by"], cell_m, frame=frame)
     return out.reset_index(drop=True)
 
 
 def spot_clusters(spots: pd.DataFrame, cell_m: float, places: pd.DataFrame | None = None,
-                  names: dict[str, str] | None = None) -> pd.DataFrame:
+                  names: dict[str, str] | None = None, *, frame: BinFrame) -> pd.DataFrame:
     """Touching significant bins of one label merged into areas, largest first.
 
     Returns ``label``, ``emerging`` (most of its bins are emerging hot spots), ``bins``, ``new_bins``
@@ -162,7 +164,8 @@ def spot_clusters(spots: pd.DataFrame, cell_m: float, places: pd.DataFrame | Non
                                 cases=("count", "sum"), previous=("previous", "sum"))
     out["emerging"] = out["new_bins"] * 2 > out["bins"]  # mostly new: the area as a whole emerged
     out["area_km2"] = out["bins"] * (cell_m / 1000) ** 2
-    out["lon"], out["lat"] = bin_corner(peak.loc[out.index, "bx"] + 0.5, peak.loc[out.index, "by"] + 0.5, cell_m)
+    out["lon"], out["lat"] = bin_corner(peak.loc[out.index, "bx"] + 0.5, peak.loc[out.index, "by"] + 0.5, cell_m,
+                                        frame=frame)
     out["place"] = _place(out["lon"].to_numpy(), out["lat"].to_numpy(), places, names or {})
     out[["cases", "previous"]] = out[["cases", "previous"]].astype(np.int64)
     return out.sort_values(["label", "cases"], ascending=[False, False]).reset_index(drop=True)[cols]

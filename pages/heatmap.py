@@ -22,8 +22,9 @@ mode = c1.segmented_control(t("layer", lang), ["density", "hot_spots", "repeat_c
                             default="density", required=True, format_func=lambda v: t(v, lang)) or "density"
 wish = c2.select_slider(t("bin_size", lang), ["auto", 100, 200, 400, 800, 1600], key="heat_cell",
                         format_func=lambda v: t("auto", lang) if v == "auto" else f"{v:,}")
-cell = heatmap.cell_size(bbox, 100 if wish == "auto" else wish)  # never more than MAX_BINS squares
-box = heatmap.pad_bbox(bbox, cell) if bbox else None
+frame = ui.cached("bin_frame")  # the district's own origin and metres per degree
+cell = heatmap.cell_size(bbox, 100 if wish == "auto" else wish, frame=frame)  # never more than MAX_BINS squares
+box = heatmap.pad_bbox(bbox, cell, frame=frame) if bbox else None
 n_cases = ui.cached("case_count", f)
 bins = ui.cached("heat_bins", f, cell, "none", box)
 small = n_cases <= heatmap.POINTS_MAX
@@ -76,10 +77,10 @@ if mode == "density":
                        "to see single cases.")
 
 elif mode == "hot_spots":
-    grid = heatmap.lattice(outline, cell)
+    grid = heatmap.lattice(outline, cell, frame=frame)
     before = ui.cached("heat_bins", f.previous(), cell, "none", box)
-    spots = heatmap.hot_spot_bins(bins, grid, cell, before, alpha=heatmap.ALPHA, crs=ui.metric_crs())
-    clusters = heatmap.spot_clusters(spots, cell, ui.unit_shapes("grid", f), paths)
+    spots = heatmap.hot_spot_bins(bins, grid, cell, before, frame=frame, alpha=heatmap.ALPHA, crs=ui.metric_crs())
+    clusters = heatmap.spot_clusters(spots, cell, ui.unit_shapes("grid", f), paths, frame=frame)
     with left:
         st.pydeck_chart(maps.hot_spot_deck(spots, cell_m=cell, bbox=bbox, outline=outline, tile_url=s.tile_url,
                                            lang=lang, height_px=600), height=600, key="hot_map")
