@@ -41,21 +41,24 @@ def database() -> Database:
     return _database(s.db, s.max_rows)
 
 
-@st.cache_data(show_spinner=False, ttl=600)
-def _cached(name: str, version: tuple, *args, **kwargs):
-    """Cache small, slow-changing lookups keyed by database file version (and the account's scope)."""
-    db = database()
-    return getattr(queries, name)(db, *args, **kwargs)
+@st.cache_data(show_spinner=False, ttl=600, max_entries=512)
+def _cached(key: str, version: tuple, _fn, *args, **kwargs):
+    """``_fn(db, *args, **kwargs)``, cached under ``key`` (its qualified name), the database version and the
+    arguments (``_fn`` itself is not hashed: the key names it)."""
+    return _fn(database(), *args, **kwargs)
 
 
-def cached(name: str, *args):
-    """Run ``queries.<name>(db, *args)`` with caching keyed by the database file's version.
+def cached(fn, *args, **kwargs):
+    """Run ``fn(db, *args, **kwargs)`` (a query or an analysis adapter, passed by reference) cached by its
+    qualified name, the database file's version and the arguments.
 
-    Limited to the signed-in account's streets/towns (its scope goes into every Filters argument
-    and the ``scope`` of listing queries) and with personal data masked unless its role allows.
+    Every Filters argument is limited to the signed-in account's streets/towns; a listing query that takes
+    ``scope`` gets it from the caller, explicitly (``scope=ui.scope()``; tests/test_app_access.py checks every
+    call). Personal data is masked in the result unless the account's role allows it.
     """
-    db = database()
-    return _masked(_cached(name, db.version(), *_scoped_args(args), **_scope_kwargs(getattr(queries, name))))
+    key = f"{fn.__module__}.{fn.__qualname__}"
+    scoped_kwargs = dict(zip(kwargs, _scoped_args(tuple(kwargs.values())), strict=True))
+    return _masked(_cached(key, database().version(), fn, *_scoped_args(args), **scoped_kwargs))
 
 
 def _leave_pages_folder_mode() -> None:
@@ -132,7 +135,7 @@ def _apply_to_widgets(f: filters.Filters, lo: date, hi: date) -> None:
 def filter_bar(db: Database) -> filters.Filters:
     """The sidebar filter bar shared by every page; state lives in the session and the URL."""
     lg = lang()
-    rng = cached("date_range")
+    rng = cached(queries.date_range)
     hi = rng[1] if rng else date.today()
     lo = rng[0] if rng else hi - timedelta(days=365)
     if "filters_ready" not in st.session_state:
@@ -166,31 +169,31 @@ def filter_bar(db: Database) -> filters.Filters:
         start, end = (dates[0], dates[-1]) if isinstance(dates, (tuple, list)) and dates else (hi, hi)
     else:
         start, end = _preset_range(preset, lo, hi)
-    towns = cached("towns")
+    towns = cached(queries.towns, scope=scope())
     town_names = dict(zip(towns["unit_id"], towns["name_zh"], strict=False))
     st.session_state[_W["towns"]] = [x for x in st.session_state.get(_W["towns"], []) if x in town_names]
     sel_towns = sb.multiselect(t("town", lg), list(town_names), key=_W["towns"],
                                format_func=lambda v: town_names.get(v, v), placeholder=t("all", lg))
-    coms = cached("communities", tuple(sel_towns)) if sel_towns else None
+    coms = cached(queries.communities, tuple(sel_towns), scope=scope()) if sel_towns else None
     com_names = dict(zip(coms["unit_id"], coms["name_zh"], strict=False)) if coms is not None else {}
     st.session_state[_W["communities"]] = [c for c in st.session_state.get(_W["communities"], []) if c in com_names]
     sel_coms = sb.multiselect(t("community", lg), list(com_names), key=_W["communities"],
                               format_func=lambda v: com_names.get(v, v), placeholder=t("all", lg),
                               disabled=not sel_towns)
-    grid_df = cached("grids", tuple(sel_coms)) if sel_coms else None
+    grid_df = cached(queries.grids, tuple(sel_coms), scope=scope()) if sel_coms else None
     grid_names = dict(zip(grid_df["unit_id"], grid_df["name_zh"], strict=False)) if grid_df is not None else {}
     st.session_state[_W["grids"]] = [g for g in st.session_state.get(_W["grids"], []) if g in grid_names]
     sel_grids = sb.multiselect(t("grid", lg), list(grid_names), key=_W["grids"],
                                format_func=lambda v: grid_names.get(v, v), placeholder=t("all", lg),
                                disabled=not sel_coms)
-    cats = cached("category_labels")
+    cats = cached(queries.category_labels)
     cat_names = {c: _category_name(cats, c, lg) for c in cats["category"].unique()}
     sel_cats = sb.multiselect(t("category", lg), list(cat_names), key=_W["categories"],
                               format_func=lambda v: cat_names.get(v, v), placeholder=t("all", lg))
     from govdash.schema import CHANNELS
     sel_ch = sb.multiselect(t("channel", lg), list(CHANNELS), key=_W["channels"],
                             format_func=lambda v: t(v, lg), placeholder=t("all", lg))
-    deps = cached("departments")
+    deps = cached(queries.departments)
     dep_names = dict(zip(deps["department_id"], deps["name_zh"] if lg == "zh" else deps["name_en"], strict=False))
     sel_dep = sb.multiselect(t("department", lg), list(dep_names), key=_W["departments"],
                              format_func=lambda v: dep_names.get(v, v), placeholder=t("all", lg))
@@ -238,8 +241,8 @@ def header(title_key: str, db: Database) -> None:
     """Page title, the synthetic-data notice and the data-as-of time."""
     lg = lang()
     st.title(t(title_key, lg))
-    m = cached("meta")
-    at = cached("data_as_of")
+    m = cached(queries.meta)
+    at = cached(queries.data_as_of)
     if m.get("synthetic") == "true":
         st.info(t("synthetic", lg), icon="ℹ️")
     if at is not None:
@@ -269,26 +272,6 @@ def delta_style(text: str | None, color: str) -> dict:
     """st.metric arguments for a change: grey and without an arrow when it rounds to nothing."""
     flat = text is not None and text.startswith("0.0")
     return {"delta_color": "off", "delta_arrow": "off"} if flat else {"delta_color": color}
-
-
-# analysis adapters (govdash.<module>.<name>(db, *args)) cached like queries; the allow-list keeps
-# the cache from becoming a way to call arbitrary functions
-_COMPUTED = {"indicators": ("trend_table", "headline", "previous_totals"), "rankings": ("ranking",),
-             "lifecycle": ("funnel_data", "tier_data", "oldest"), "briefing": ("anomaly_list", "spike_daily")}
-
-
-@st.cache_data(show_spinner=False, ttl=600, max_entries=256)
-def _computed(module: str, name: str, version: tuple, *args, **kwargs):
-    import importlib
-    return getattr(importlib.import_module(f"govdash.{module}"), name)(database(), *args, **kwargs)
-
-
-def computed(module: str, name: str, *args, **kwargs):
-    """Run ``govdash.<module>.<name>(db, *args, **kwargs)``, cached by the database file's version."""
-    if name not in _COMPUTED.get(module, ()):
-        raise ValueError(f"not a cached analysis: {module}.{name}")
-    return _masked(_computed(module, name, database().version(), *_scoped_args(args),
-                             **dict(zip(kwargs, _scoped_args(tuple(kwargs.values())), strict=True))))
 
 
 @st.cache_data(show_spinner=False, ttl=3600, max_entries=64)
@@ -366,11 +349,6 @@ def require(right: str) -> None:
 def _scoped_args(args: tuple) -> tuple:
     sc = scope()
     return tuple(access.restrict(a, sc) if isinstance(a, filters.Filters) else a for a in args)
-
-
-def _scope_kwargs(fn) -> dict:
-    import inspect
-    return {"scope": scope()} if "scope" in inspect.signature(fn).parameters else {}
 
 
 def _masked(value):

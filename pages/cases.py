@@ -25,7 +25,7 @@ rows = ui.masked(queries.cases_page(db, f, offset=(page_no - 1) * PAGE_SIZE, lim
 if rows.empty:
     st.info(t("no_data", lang))
 else:
-    names = ui.cached("unit_names")
+    names = ui.cached(queries.unit_names, scope=ui.scope())
     view = rows.assign(town=rows["town_id"].map(names), community=rows["community_id"].map(names),
                        category=rows["category"].map(lambda c: ui.category_name(c, lang)),
                        channel=rows["channel"].map(lambda c: t(c, lang)),
@@ -40,7 +40,7 @@ else:
     picked = event.selection.rows if event and event.selection else []
     if picked:
         case_id = rows.iloc[picked[0]]["case_id"]
-        detail = ui.cached("case_timeline", case_id)
+        detail = ui.cached(queries.case_timeline, case_id, scope=ui.scope())
         if not detail.empty:  # the same timeline as the lifecycle page, then who reported it (masked by role)
             st.subheader(f"{t('case_timeline', lang)} · {case_id}")
             st.plotly_chart(charts.case_timeline(lifecycle.timeline(detail.iloc[0]), lang=lang), width="stretch",

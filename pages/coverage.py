@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import maps, ui
+from govdash import maps, queries, ui
 from govdash import service_circle as sc
 from govdash.coverage import THRESHOLDS, reach_m
 from govdash.i18n import t
@@ -42,8 +42,8 @@ if mode == "network":
     except (OSError, ValueError, RuntimeError) as exc:
         st.warning(t("cov_network_failed", lang) + str(exc))
 
-cells, towns = ui.cached("cells"), ui.cached("towns")
-base = ui.cached("stations")
+cells, towns = ui.cached(queries.cells, scope=ui.scope()), ui.cached(queries.towns, scope=ui.scope())
+base = ui.cached(queries.stations)
 stations = sc.apply_edits(base, edits)
 timed = sc.walk(cells, stations, function=function, graph=graph)
 area = sc.in_area(timed, f.towns)
@@ -105,7 +105,7 @@ with right:
           ["town", "share", "covered", "residents"], share=share_col, **people, height=200 if f.towns else 330)
     if f.towns:
         st.markdown(f"**{t('cov_by_community', lang)}**")
-        table(sc.by_unit(area, threshold, ui.cached("communities", f.towns), "community")
+        table(sc.by_unit(area, threshold, ui.cached(queries.communities, f.towns, scope=ui.scope()), "community")
               .rename(columns={"name_zh": "community"}), ["community", "share", "covered", "residents"],
               share=share_col, **people, height=240)
 
@@ -206,8 +206,9 @@ with tabs[3]:
 
 with tabs[4]:
     if tabs[4].open:
-        nearby = ui.cached("station_cases_nearby", f, sc.NEARBY_M)
-        listing = sc.directory(ui.cached("station_directory", f.towns), load, nearby, towns, function)
+        nearby = ui.cached(queries.station_cases_nearby, f, sc.NEARBY_M)
+        listing = sc.directory(ui.cached(queries.station_directory, f.towns, scope=ui.scope()), load, nearby, towns,
+                               function)
         listing["level"] = listing["level"].map(lambda v: t(v, lang))
         short = {fn: t(fn[2:] + "_short", lang) for fn in FUNCTIONS}
         table(listing.rename(columns={"name_zh": "name", "residents": "served"}),

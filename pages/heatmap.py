@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import drill, heatmap, maps, ui
+from govdash import drill, heatmap, maps, queries, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -11,8 +11,8 @@ f = ui.current_filters()
 s = ui.conf()
 ui.header("page_heatmap", db)
 zh = lang == "zh"
-paths = ui.cached("unit_paths")
-categories = {c: ui.category_name(c, lang) for c in ui.cached("categories")["category"]}
+paths = ui.cached(queries.unit_paths, scope=ui.scope())
+categories = {c: ui.category_name(c, lang) for c in ui.cached(queries.categories)["category"]}
 
 # the area shown is the deepest selection: grids, communities, streets/towns or the whole district
 outline = ui.unit_shapes(drill.LEVELS[max(drill.depth(f) - 1, 0)], f)
@@ -24,8 +24,8 @@ wish = c2.select_slider(t("bin_size", lang), ["auto", 100, 200, 400, 800, 1600],
                         format_func=lambda v: t("auto", lang) if v == "auto" else f"{v:,}")
 cell = heatmap.cell_size(bbox, 100 if wish == "auto" else wish)  # never more than MAX_BINS squares
 box = heatmap.pad_bbox(bbox, cell) if bbox else None
-n_cases = ui.cached("case_count", f)
-bins = ui.cached("heat_bins", f, cell, "none", box)
+n_cases = ui.cached(queries.case_count, f)
+bins = ui.cached(queries.heat_bins, f, cell, "none", box)
 small = n_cases <= heatmap.POINTS_MAX
 left, right = st.columns([3, 2])
 
@@ -36,8 +36,8 @@ if mode == "density":
     # single cases only for a small set; over the whole district the squares read better from afar
     show = right.toggle(t("show_cases", lang), value=drill.depth(f) > 0 or bool(f.scope), key="heat_points",
                         disabled=not small or frame != "none")
-    points = ui.cached("case_points", f, heatmap.POINTS_MAX) if show and small and frame == "none" else None
-    frames = ui.cached("heat_frames", f, cell, frame, box) if frame != "none" else None
+    points = ui.cached(queries.case_points, f, heatmap.POINTS_MAX) if show and small and frame == "none" else None
+    frames = ui.cached(queries.heat_frames, f, cell, frame, box) if frame != "none" else None
     values = frames["frame"].tolist() if frames is not None else []
     # one colour scale for all frames: the busiest square of any frame is the top of the bar
     vmax = float(frames["max_count"].max()) if values else float(bins["count"].max() if len(bins) else 1)
@@ -50,7 +50,7 @@ if mode == "density":
             st.session_state["heat_idx"] = (i + 1) % len(values) if playing else i
             k = st.select_slider(t("frame", lang), range(len(values)), key="heat_idx",
                                  format_func=lambda j: heatmap.frame_label(values[j], frame, lang))
-            shown = ui.cached("heat_bins", f, cell, frame, box, heatmap.frame_param(values[k]))
+            shown = ui.cached(queries.heat_bins, f, cell, frame, box, heatmap.frame_param(values[k]))
             label = f"{heatmap.frame_label(values[k], frame, lang)} · {k + 1}/{len(values)} · "
         deck = maps.heat_deck(shown, cell_m=cell, vmax=vmax, bbox=bbox, outline=outline, points=points,
                               tile_url=s.tile_url, lang=lang, category_names=categories, height_px=600)
@@ -68,7 +68,7 @@ if mode == "density":
             st.bar_chart(heatmap.frame_chart(frames, frame, lang), x_label="", y_label=t("cases", lang), height=240,
                          sort=False)
         st.markdown("**" + ("工单最多的网格" if zh else "Grids with most cases") + "**")
-        st.dataframe(heatmap.top_units(ui.cached("busiest_units", drill.area(f), "grid", heatmap.TOP_N), paths,
+        st.dataframe(heatmap.top_units(ui.cached(queries.busiest_units, drill.area(f), "grid", heatmap.TOP_N), paths,
                                        lang=lang), hide_index=True, width="stretch")
         if not small:
             st.caption(f"工单超过 {heatmap.POINTS_MAX:,} 件时只显示方格汇总；缩小时段或区域可查看单个工单。" if zh else
@@ -77,7 +77,7 @@ if mode == "density":
 
 elif mode == "hot_spots":
     grid = heatmap.lattice(outline, cell)
-    before = ui.cached("heat_bins", f.previous(), cell, "none", box)
+    before = ui.cached(queries.heat_bins, f.previous(), cell, "none", box)
     spots = heatmap.hot_spot_bins(bins, grid, cell, before, alpha=heatmap.ALPHA)
     clusters = heatmap.spot_clusters(spots, cell, ui.unit_shapes("grid", f), paths)
     with left:

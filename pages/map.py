@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import drill, maps, ui
+from govdash import drill, maps, queries, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -10,8 +10,8 @@ db = ui.database()
 f = ui.current_filters()
 s = ui.conf()
 ui.header("page_map", db)
-at = ui.cached("as_of")
-names = ui.cached("unit_names")
+at = ui.cached(queries.as_of)
+names = ui.cached(queries.unit_names, scope=ui.scope())
 zh = lang == "zh"
 
 
@@ -50,9 +50,9 @@ target_key = maps.INDICATORS[indicator][1]
 target = getattr(s, target_key) if target_key else None
 
 area = drill.area(f)
-stats = ui.cached("unit_stats", area, level, at, indicator in maps.QUANTILE_INDICATORS)
+stats = ui.cached(queries.unit_stats, area, level, at, indicator in maps.QUANTILE_INDICATORS)
 shapes = ui.unit_shapes(level, area)
-stations = ui.cached("stations", f.towns) if show_stations else None
+stations = ui.cached(queries.stations, f.towns) if show_stations else None
 selected = f.grids[0] if len(f.grids) == 1 else None
 deck, legend = maps.choropleth(stats, shapes, indicator, lang=lang, target=target, stations=stations,
                                tile_url=s.tile_url, selected=selected, height_px=600)

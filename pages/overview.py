@@ -4,18 +4,18 @@ from datetime import timedelta
 
 import streamlit as st
 
-from govdash import charts, ui
+from govdash import charts, indicators, queries, ui
 from govdash.i18n import t
 
 lang = ui.lang()
 db = ui.database()
 f = ui.current_filters()
 ui.header("page_overview", db)
-at = ui.cached("as_of")
-now = ui.cached("kpis", f, at)
+at = ui.cached(queries.as_of)
+now = ui.cached(queries.kpis, f, at)
 # the previous period as it stood at the same age (as the trends page and the wall): against a finished
 # period the current one, still being handled, would always look worse
-before = ui.computed("indicators", "previous_totals", f, at)
+before = ui.cached(indicators.previous_totals, f, at)
 
 st.caption(f"{t('period', lang)}: {f.start} – {f.end} · {t('vs_previous', lang)}: {f.previous().start} – "
            f"{f.previous().end} {t('same_age', lang)}")
@@ -32,7 +32,7 @@ for row in (keys[:4], keys[4:]):
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("overview_monthly", lang))
-    monthly = ui.cached("collected_by_period",
+    monthly = ui.cached(queries.collected_by_period,
                         f.with_(start=min(f.start, f.end.replace(day=1).replace(year=f.end.year - 1))), "month")
     if monthly.empty:
         st.info(t("no_data", lang))
@@ -43,7 +43,7 @@ with left:
 with right:
     st.subheader(f"{t('town', lang)}{t('ranking', lang) if lang == 'zh' else ' ' + t('ranking', lang).lower()} · "
                  f"{t('resolution_rate', lang)}")
-    stats = ui.cached("unit_stats", f, "town", at, False)  # the ranking shows rates only
+    stats = ui.cached(queries.unit_stats, f, "town", at, False)  # the ranking shows rates only
     stats = stats[stats["collected"] > 0].sort_values("resolution_rate", ascending=False)
     if stats.empty:
         st.info(t("no_data", lang))

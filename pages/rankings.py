@@ -4,7 +4,7 @@ from functools import partial
 
 import streamlit as st
 
-from govdash import charts, rankings, ui
+from govdash import charts, queries, rankings, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -12,12 +12,12 @@ db = ui.database()
 f = ui.current_filters()
 s = ui.conf()
 ui.header("page_rankings", db)
-at = ui.cached("as_of")
+at = ui.cached(queries.as_of)
 
 level = st.segmented_control(t("rank_level", lang), list(rankings.LEVELS), default="town", key="rank_level",
                              format_func=lambda v: t("town_ranking" if v == "town" else "department_ranking",
                                                      lang)) or "town"
-ranked = ui.computed("rankings", "ranking", f, level, at, s)
+ranked = ui.cached(rankings.ranking, f, level, at, s)
 prev = f.previous()
 st.caption(f"{t('period', lang)} {f.start} – {f.end} · {t('movement', lang)}: {t('previous', lang)} "
            f"{prev.start} – {prev.end} · " + t("click_to_filter", lang))

@@ -5,7 +5,7 @@ import time
 
 import streamlit as st
 
-from govdash import ui, wall, wall_view
+from govdash import queries, ui, wall, wall_view
 from govdash.wall import label
 
 log = logging.getLogger("govdash.wall")
@@ -36,16 +36,17 @@ def _coverage(inputs: tuple, conf, scope: tuple | None = None) -> dict:
     """Coverage depends on cells and stations only: cached by their fingerprint, not by every case write."""
     if scope is None:
         return wall.coverage_data(ui.database(), conf)
-    return wall.coverage_summary(ui.cached("cells"), ui.cached("stations"), conf)  # the account's cells only
+    cells = ui.cached(queries.cells, scope=ui.scope())  # the account's cells only
+    return wall.coverage_summary(cells, ui.cached(queries.stations), conf)
 
 
 def coverage() -> dict:
-    return _coverage(ui.cached("coverage_inputs_version"), s, ui.scope())
+    return _coverage(ui.cached(queries.coverage_inputs_version), s, ui.scope())
 
 
 def context():
     """The data's 'now' and the wall's filters (the period moves with the data)."""
-    at = ui.cached("as_of")
+    at = ui.cached(queries.as_of)
     return at, ui.scoped(wall.wall_filters(params, at.date(), state.days))  # a signed-in account's towns only
 
 
@@ -74,15 +75,15 @@ def live() -> None:
     now = wall.local_now()
     try:
         at, f = context()
-        data_time = ui.cached("data_as_of")
-        towns = ui.cached("towns")
+        data_time = ui.cached(queries.data_as_of)
+        towns = ui.cached(queries.towns, scope=ui.scope())
         period = wall.scope_text(f, dict(zip(towns["unit_id"], towns["name_zh"], strict=True)), lang)
     except Exception:
         log.exception("wall context failed")
         at = f = data_time = None
         period = ""
     try:
-        synthetic = ui.cached("meta").get("synthetic") == "true"
+        synthetic = ui.cached(queries.meta).get("synthetic") == "true"
     except Exception:
         synthetic = False
     st.html(wall_view.header_html(lang=lang, now=now, data_time=data_time, stale=wall.is_stale(data_time, now),
@@ -131,7 +132,7 @@ def show_coverage_card(full: bool) -> None:
 
 def show_coverage_chart(height: int, n: int) -> None:
     summary = require(coverage())
-    towns = ui.cached("towns")
+    towns = ui.cached(queries.towns, scope=ui.scope())
     st.html(wall_view.title_html(label("coverage_towns", lang)))
     names = dict(zip(towns["unit_id"], towns["name_zh"], strict=True))
     st.plotly_chart(wall_view.coverage_figure(summary, names, lang=lang, n=n, height=height, scale=z),
