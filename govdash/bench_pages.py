@@ -17,7 +17,7 @@ from govdash.filters import Filters
 # --- what each page calls: mirror pages/*.py here (one place) when a page changes ---
 CASES_PAGE_SIZE = 100        # pages/cases.py PAGE_SIZE, first page, order "newest"
 TREND_PERIOD = "month"       # pages/trends.py default period, split "none", first tab
-MAP_INDICATOR = "collected"  # pages/map.py default indicator (first of maps.INDICATORS)
+MAP_INDICATOR = "collected"  # pages/map.py default indicator (first of maps.MAP_INDICATORS)
 HEAT_MIN_CELL_M = 100        # pages/heatmap.py bin size "auto", layer "density", no playback
 COVERAGE_MINUTES = 15        # pages/coverage.py default threshold (settings.walk_minutes), any station
 

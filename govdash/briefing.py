@@ -156,7 +156,7 @@ def _rankings(db, f, prev, at, s, lang) -> str:
         for lst, key in (("red", "red_list"), ("black", "black_list")):
             part = ranked[ranked["list"] == lst]
             rows = [[f"{int(r['rank'])}", r["label"], f"{r['score']:.3f}", rankings.movement_text(r["movement"], lang),
-                     f"{int(r['collected']):,}", indicators.fmt(r["resolution_rate"], "resolution_rate"),
+                     indicators.fmt(r["collected"], "collected"), indicators.fmt(r["resolution_rate"], "resolution_rate"),
                      indicators.fmt(r["on_time_rate"], "on_time_rate"),
                      indicators.fmt(r["median_hours"], "median_hours")] for _, r in part.iterrows()]
             blocks.append(f'<div class="keep"><h3>{escape(t(key, lang))}</h3>{_table(heads, rows, [lst] * len(rows))}'

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from govdash.i18n import t
-from govdash.maps import RATE_INDICATORS
+from govdash.indicators import is_rate
 
 FONT = "WenQuanYi Micro Hei, Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#4cc9f0", "#f72585", "#ffd166", "#06d6a0", "#b5179e", "#f8961e", "#90be6d", "#577590",
@@ -40,7 +40,7 @@ def trend_lines(df: pd.DataFrame, indicator: str, *, lang: str = "zh", target: f
                 series_labels: dict | None = None, height: int = 380) -> go.Figure:
     """One line per series (or a single line) of ``indicator`` over ``period``; target line dashed."""
     fig = go.Figure()
-    scale = 100 if indicator in RATE_INDICATORS else 1
+    scale = 100 if is_rate(indicator) else 1
     if "series" in df:
         for key, grp in df.groupby("series", sort=False):
             name = (series_labels or {}).get(key, key)
@@ -58,7 +58,7 @@ def trend_lines(df: pd.DataFrame, indicator: str, *, lang: str = "zh", target: f
 def bars(df: pd.DataFrame, x: str, y: str, *, lang: str = "zh", height: int = 380, horizontal: bool = True,
          color: str = "#4cc9f0") -> go.Figure:
     """A ranking bar chart of ``y`` by label column ``x``."""
-    scale = 100 if y in RATE_INDICATORS else 1
+    scale = 100 if is_rate(y) else 1
     if horizontal:
         fig = go.Figure(go.Bar(y=df[x], x=df[y] * scale, orientation="h", marker_color=color))
         fig.update_yaxes(autorange="reversed")

@@ -40,6 +40,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "median_hours": ("办结时长中位数(小时)", "Median hours to close"),
     "cases_per_1000": ("每千人工单", "Cases per 1,000 residents"),
     "residents": ("常住人口", "Residents"),
+    # units of the indicators (govdash.indicators)
+    "unit_cases": ("件", "cases"),
+    "unit_per_1000": ("件/千人", "per 1,000 residents"),
+    "unit_pct": ("%", "%"),
+    "unit_hours": ("小时", "hours"),
+    "unit_score": ("分 (0-100)", "score 0-100"),
     "vs_previous": ("较上期", "vs previous period"),
     "same_age": ("（按相同办理时长比较）", "(compared at the same age)"),
     # units and things

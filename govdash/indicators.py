@@ -17,26 +17,59 @@ from govdash.settings import Settings
 
 @dataclass(frozen=True)
 class Indicator:
-    """How to read one indicator: ``kind`` (count, rate, score, hours), whether higher is better, its target."""
+    """One indicator, the one place that says how it is read, judged and written.
 
+    ``kind`` is count, rate (a 0-1 share, written as %), score (0-100), hours or density (cases per
+    1,000 residents); ``direction`` "up" when higher is better, "down" when lower is, None for neither;
+    ``target`` names the Settings field holding its target; ``unit`` is the label key of its unit.
+    Its name in either language is the label of its key (``label``).
+    """
+
+    key: str
     kind: str
-    direction: str | None  # "up": higher is better, "down": lower is better, None: neither
-    target: str | None  # name of the Settings field holding the target
+    direction: str | None
+    target: str | None
+    unit: str
+
+    def label(self, lang: str = "zh") -> str:
+        return t(self.key, lang)
+
+    def unit_label(self, lang: str = "zh") -> str:
+        return t(self.unit, lang)
+
+    def fmt(self, value) -> str:
+        """Text for a value: rates as % with one decimal, scores, hours and densities with one decimal,
+        counts as whole numbers with thousands separators; missing (None, NaN: 0 ÷ 0) as "—"."""
+        if _missing(value):
+            return "—"
+        if self.kind == "rate":
+            return f"{value * 100:.1f}%"
+        if self.kind in ("score", "hours", "density"):
+            return f"{value:.1f}"
+        return f"{int(round(value)):,}"
 
 
-INDICATORS: dict[str, Indicator] = {
-    "collected": Indicator("count", None, None),
-    "resolved": Indicator("count", None, None),
-    "resolution_rate": Indicator("rate", "up", "target_resolution"),
-    "on_time_rate": Indicator("rate", "up", "target_on_time"),
-    "recognition_rate": Indicator("rate", "up", "target_recognition"),
-    "dispute_rate": Indicator("rate", "up", "target_dispute"),
-    "satisfaction": Indicator("score", "up", "target_satisfaction"),
-    "median_hours": Indicator("hours", "down", "target_median_hours"),
-    "p90_hours": Indicator("hours", "down", None),
-    "backlog": Indicator("count", "down", None),
-    "overdue_at_end": Indicator("count", "down", None),
-}
+def _registry(*rows: tuple) -> dict[str, Indicator]:
+    return {r[0]: Indicator(*r) for r in rows}
+
+
+INDICATORS: dict[str, Indicator] = _registry(
+    ("collected", "count", None, None, "unit_cases"),
+    ("resolved", "count", None, None, "unit_cases"),
+    ("resolution_rate", "rate", "up", "target_resolution", "unit_pct"),
+    ("on_time_rate", "rate", "up", "target_on_time", "unit_pct"),
+    ("recognition_rate", "rate", "up", "target_recognition", "unit_pct"),
+    ("dispute_rate", "rate", "up", "target_dispute", "unit_pct"),
+    ("satisfaction", "score", "up", "target_satisfaction", "unit_score"),
+    ("median_hours", "hours", "down", "target_median_hours", "unit_hours"),
+    ("p90_hours", "hours", "down", None, "unit_hours"),
+    ("backlog", "count", "down", None, "unit_cases"),
+    ("overdue_at_end", "count", "down", None, "unit_cases"),
+    ("open", "count", "down", None, "unit_cases"),
+    ("overdue", "count", "down", None, "unit_cases"),
+    ("cases_per_1000", "density", "down", None, "unit_per_1000"),
+    ("coverage_share", "rate", "up", None, "unit_pct"),
+)
 TREND_KEYS = ("collected", "resolved", "resolution_rate", "on_time_rate", "recognition_rate", "dispute_rate",
               "satisfaction", "median_hours", "p90_hours", "backlog")
 # shortest history a trend chart shows, so a 30-day filter by month still shows a trend
@@ -81,15 +114,14 @@ def _missing(value) -> bool:
 
 
 def fmt(value, key: str) -> str:
-    """Text for an indicator value: rates as %, hours and scores with one decimal; missing (0 ÷ 0) as "—"."""
-    if _missing(value):
-        return "—"
-    kind = INDICATORS[key].kind if key in INDICATORS else "count"
-    if kind == "rate":
-        return f"{value * 100:.1f}%"
-    if kind in ("score", "hours"):
-        return f"{value:.1f}"
-    return f"{int(round(value)):,}"
+    """Text for a value of indicator ``key`` (``Indicator.fmt``): the one formatter of pages, maps, charts,
+    the wall, the briefing and the CLI."""
+    return INDICATORS[key].fmt(value)
+
+
+def is_rate(key: str) -> bool:
+    """True for a 0-1 share drawn and written as a percentage."""
+    return key in INDICATORS and INDICATORS[key].kind == "rate"
 
 
 def breach(value, key: str, s: Settings) -> bool:

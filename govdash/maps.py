@@ -13,22 +13,12 @@ import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
+from govdash import indicators
 from govdash.i18n import t
 
-# indicator -> (direction, target key in settings or None, unit label); "up" means higher is better
-INDICATORS = {
-    "collected": ("down", None, "cases"),
-    "cases_per_1000": ("down", None, "per 1,000"),
-    "resolution_rate": ("up", "target_resolution", "%"),
-    "on_time_rate": ("up", "target_on_time", "%"),
-    "overdue": ("down", None, "cases"),
-    "median_hours": ("down", None, "h"),
-    "recognition_rate": ("up", "target_recognition", "%"),
-    "satisfaction": ("up", "target_satisfaction", "0-100"),
-}
-UNIT_LABELS = {"cases": ("件", "cases"), "per 1,000": ("件/千人", "per 1,000 residents"), "%": ("%", "%"),
-               "h": ("小时", "hours"), "0-100": ("分 (0-100)", "score 0-100")}
-RATE_INDICATORS = {"resolution_rate", "on_time_rate", "recognition_rate"}
+# the indicators a unit map can show (of the registry in govdash.indicators), in the picker's order
+MAP_INDICATORS = ("collected", "cases_per_1000", "resolution_rate", "on_time_rate", "overdue", "median_hours",
+                  "recognition_rate", "satisfaction")
 # indicators needing exact quantiles per unit, computed only while one of them is shown: they are half
 # the cost of queries.unit_stats, and the tooltips and ranking show them only for the chosen indicator
 QUANTILE_INDICATORS = frozenset({"median_hours"})
@@ -84,7 +74,7 @@ def color_scale(values: pd.Series, indicator: str, target: float | None = None) 
     x = values.to_numpy(float)
     finite = x[np.isfinite(x)]
     lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
-    diverging = bool(indicator in INDICATORS and INDICATORS[indicator][1] and target is not None)
+    diverging = target is not None
     mid = float(target) if diverging else None
     stops = DIVERGING if diverging else SEQUENTIAL
     colours = _ramp(_scaled(x, lo, hi, mid), stops)
@@ -99,15 +89,10 @@ def color_scale(values: pd.Series, indicator: str, target: float | None = None) 
     return colours, legend
 
 
-def format_value(value, indicator: str) -> str:
-    """Human text for an indicator value; NaN and None give "—"."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return "—"
-    if indicator in RATE_INDICATORS:
-        return f"{value * 100:.1f}%"
-    if indicator in ("satisfaction", "median_hours", "cases_per_1000"):
-        return f"{value:.1f}"
-    return f"{int(value):,}"
+def map_target(indicator: str, s) -> float | None:
+    """The target a map centres its diverging scale on (settings ``s``): only for higher-is-better indicators,
+    as the scale is red below the target and blue above; others are drawn on the sequential scale."""
+    return indicators.target(indicator, s) if indicators.INDICATORS[indicator].direction == "up" else None
 
 
 def shown_values(stats: pd.DataFrame, indicator: str) -> pd.Series:
@@ -119,20 +104,14 @@ def shown_values(stats: pd.DataFrame, indicator: str) -> pd.Series:
     return values.where(stats[base].fillna(0) >= MIN_BASE)
 
 
-def unit_label(indicator: str, lang: str = "zh") -> str:
-    """The unit of an indicator in ``lang`` (e.g. "件/千人")."""
-    pair = UNIT_LABELS[INDICATORS[indicator][2]]
-    return pair[0] if lang == "zh" else pair[1]
-
-
 def _rgb(c) -> str:
     return f"rgb({int(c[0])},{int(c[1])},{int(c[2])})"
 
 
 def legend_html(legend: dict, indicator: str, *, lang: str = "zh", title: str | None = None) -> str:
     """A colour bar with its numbers and units as a small HTML block (for ``st.html``)."""
-    fmt = lambda v: html.escape(format_value(v, indicator))  # noqa: E731
-    name = html.escape(title or f"{t(indicator, lang)} ({unit_label(indicator, lang)})")
+    fmt = lambda v: html.escape(indicators.fmt(v, indicator))  # noqa: E731
+    name = html.escape(title or f"{t(indicator, lang)} ({indicators.INDICATORS[indicator].unit_label(lang)})")
     grad = ", ".join(f"{_rgb(c)} {p * 100:.1f}%" for p, c in legend["stops"])
     ticks = [(0.0, fmt(legend["min"])), (1.0, fmt(legend["max"]))]
     note = ""
@@ -303,7 +282,7 @@ def choropleth(stats: pd.DataFrame, geoms: pd.DataFrame, indicator: str, *, lang
     lines = [(t(indicator, lang), indicator)] + [
         (t(k, lang), k) for k in ("collected", "cases_per_1000", "resolution_rate", "on_time_rate", "overdue",
                                   "satisfaction") if k != indicator]
-    figures = {key: [format_value(v, key) for v in df[key]] for _, key in lines}
+    figures = {key: [indicators.fmt(v, key) for v in df[key]] for _, key in lines}
     tip = [f"{n}\n" + "\n".join(f"{label}: {figures[key][i]}" for label, key in lines) for i, n in enumerate(name)]
     data = pd.DataFrame({
         "unit_id": df["unit_id"],
@@ -346,7 +325,7 @@ def _label_layer(stats: pd.DataFrame, indicator: str, zoom: float, size_px: int 
     """
     df = stats[stats["lon"].notna() & stats["lat"].notna()]
     df = df.sort_values("area_km2", ascending=False, kind="stable") if "area_km2" in df else df
-    text = [f"{n}\n{format_value(v, indicator)}" for n, v in zip(df["name_zh"], df[indicator], strict=True)]
+    text = [f"{n}\n{indicators.fmt(v, indicator)}" for n, v in zip(df["name_zh"], df[indicator], strict=True)]
     px, py = _merc_px(df["lon"].to_numpy(float), df["lat"].to_numpy(float), zoom)
     kept, boxes = [], []
     for i, label in enumerate(text):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -250,22 +249,16 @@ def header(title_key: str, db: Database) -> None:
 
 
 def fmt(value, indicator: str) -> str:
-    from govdash.maps import format_value
-    return format_value(value, indicator)
+    """The registry's text for an indicator value (``indicators.fmt``)."""
+    from govdash import indicators
+    return indicators.fmt(value, indicator)
 
 
 def delta(now, before, indicator: str) -> str | None:
-    """Change against the previous period as text (percentage points for rates)."""
-    if now is None or before is None or any(isinstance(v, float) and math.isnan(v) for v in (now, before)):
-        return None
-    from govdash.maps import RATE_INDICATORS
-    if indicator in RATE_INDICATORS:
-        c, unit = (now - before) * 100, " pp"
-    elif before == 0:
-        return None
-    else:
-        c, unit = (now - before) / before * 100, "%"
-    return "0.0" + unit if round(c, 1) == 0 else f"{c:+.1f}{unit}"  # "-0.0" would be drawn as a fall
+    """Change against the previous period as text for st.metric (``indicators.change_text``: percentage
+    points for rates, points for scores, % for counts and hours); None when it cannot be computed."""
+    from govdash import indicators
+    return None if indicators.change(now, before, indicator) is None else indicators.change_text(now, before, indicator)
 
 
 def delta_style(text: str | None, color: str) -> dict:

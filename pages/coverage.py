@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import maps, queries, ui
+from govdash import indicators, maps, queries, ui
 from govdash import service_circle as sc
 from govdash.coverage import THRESHOLDS, reach_m
 from govdash.i18n import t
@@ -23,7 +23,7 @@ def table(frame, columns, height="auto", **config):
 
 
 def pct(v) -> str:
-    return maps.format_value(v, "resolution_rate")
+    return indicators.fmt(v, "coverage_share")
 
 
 # --- what is computed ---

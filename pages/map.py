@@ -43,11 +43,10 @@ with c0.container(horizontal=True, gap="small", vertical_alignment="center"):
             st.markdown(f"**{label}**")
 level = c1.segmented_control(t("level", lang), options, key="map_level", required=True,
                               format_func=lambda v: t(v, lang)) or options[0]
-indicator = c2.selectbox(t("indicator", lang), list(maps.INDICATORS), format_func=lambda k: t(k, lang),
+indicator = c2.selectbox(t("indicator", lang), list(maps.MAP_INDICATORS), format_func=lambda k: t(k, lang),
                          key="map_indicator")
 show_stations = c3.toggle(t("stations_layer", lang), value=False, key="map_stations")
-target_key = maps.INDICATORS[indicator][1]
-target = getattr(s, target_key) if target_key else None
+target = maps.map_target(indicator, s)
 
 area = drill.area(f)
 stats = ui.cached(queries.unit_stats, area, level, at, indicator in maps.QUANTILE_INDICATORS)

@@ -24,7 +24,7 @@ keys = ["collected", "resolution_rate", "on_time_rate", "recognition_rate",
 for row in (keys[:4], keys[4:]):
     cols = st.columns(4)
     for col, key in zip(cols, row, strict=False):
-        inverse = key in ("open", "overdue", "median_hours")
+        inverse = indicators.INDICATORS[key].direction == "down"
         d = ui.delta(now.get(key), before.get(key), key)
         col.metric(t(key, lang), ui.fmt(now.get(key), key), d, border=True,
                    **ui.delta_style(d, "inverse" if inverse else "normal"))
