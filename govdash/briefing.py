@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from govdash import indicators, lifecycle, queries, rankings, settings, survey, svg
+from govdash import catalogue, indicators, lifecycle, queries, rankings, settings, survey, svg
 from govdash.anomalies import detect_spikes
 from govdash.db import Database
 from govdash.filters import Filters
@@ -35,8 +35,9 @@ def anomaly_list(db: Database, f: Filters, *, lang: str = "zh", baseline_weeks: 
     if not ev.empty:
         ev = ev[(ev["end"] >= pd.Timestamp(f.start)) & (ev["start"] <= pd.Timestamp(f.end))]
     names = queries.unit_names(db)
+    cat = catalogue.read(db)
     ev = ev.assign(town=ev["town_id"].map(names).fillna(ev["town_id"]),
-                   category_name=ev["category"].map(lambda c: indicators.category_label(c, lang)))
+                   category_name=ev["category"].map(lambda c: cat.name("category", c, lang)))
     ev["text"] = [_spike_text(r, lang) for r in ev.itertuples()]
     return ev.sort_values(["start", "excess"], ascending=[False, False]).reset_index(drop=True)
 
@@ -156,7 +157,8 @@ def _rankings(db, f, prev, at, s, lang) -> str:
         for lst, key in (("red", "red_list"), ("black", "black_list")):
             part = ranked[ranked["list"] == lst]
             rows = [[f"{int(r['rank'])}", r["label"], f"{r['score']:.3f}", rankings.movement_text(r["movement"], lang),
-                     indicators.fmt(r["collected"], "collected"), indicators.fmt(r["resolution_rate"], "resolution_rate"),
+                     indicators.fmt(r["collected"], "collected"),
+                     indicators.fmt(r["resolution_rate"], "resolution_rate"),
                      indicators.fmt(r["on_time_rate"], "on_time_rate"),
                      indicators.fmt(r["median_hours"], "median_hours")] for _, r in part.iterrows()]
             blocks.append(f'<div class="keep"><h3>{escape(t(key, lang))}</h3>{_table(heads, rows, [lst] * len(rows))}'

@@ -112,12 +112,21 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+LANGS = ("zh", "en")  # the order of every pair: Chinese, English
+
+
+def pick(zh: str, en: str, lang: str = "zh") -> str:
+    """``zh`` or ``en`` by ``lang`` ('zh' or 'en'): the one place a language is chosen, for labels of this
+    table (``t``) and for names held in the database (a catalogue's, a unit's), in their pairs' order."""
+    return (zh, en)[LANGS.index(lang) if lang in LANGS else 1]
+
+
 def t(key: str, lang: str = "zh") -> str:
     """The label for ``key`` in ``lang`` ('zh' or 'en'); the key itself when unknown."""
     pair = LABELS.get(key)
     if pair is None:
         return key
-    return pair[0] if lang == "zh" else pair[1]
+    return pick(*pair, lang)
 
 
 def bilingual(key: str) -> str:

@@ -9,9 +9,11 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from govdash import queries
+from govdash.catalogue import Catalogue
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.i18n import t
+from govdash.schema import TIERS
 from govdash.settings import Settings
 
 
@@ -278,15 +280,6 @@ def month_filters(month: str) -> Filters:
     return Filters(start=first, end=nxt - timedelta(days=1))
 
 
-def category_label(code, lang: str = "zh") -> str:
-    """A category's name (the demo catalogue's labels; the code itself when unknown)."""
-    from govdash.demo import CATEGORIES
-    for c in CATEGORIES:
-        if c[0] == code:
-            return c[1] if lang == "zh" else c[2]
-    return "—" if _missing(code) else str(code)
-
-
 def definitions(lang: str = "zh") -> list[str]:
     """The definitions shown with the trends, in display order."""
     i = 0 if lang == "zh" else 1
@@ -295,21 +288,15 @@ def definitions(lang: str = "zh") -> list[str]:
                                         "comparison")]
 
 
-def series_labels(split: str | None, lang: str, unit_names: dict, departments: pd.DataFrame) -> dict:
-    """Display names of the series of a split (towns, departments, categories, channels, tiers)."""
+def series_labels(split: str | None, lang: str, unit_names: dict, cat: Catalogue) -> dict:
+    """Display names of the series of a split (towns, departments, categories, channels, tiers); ``cat`` is the
+    database's catalogue (govdash.catalogue)."""
     if split == "town":
         return dict(unit_names)
-    if split == "department":
-        col = "name_zh" if lang == "zh" else "name_en"
-        return dict(zip(departments["department_id"], departments[col], strict=True))
-    if split == "category":
-        from govdash.demo import CATEGORIES
-        return {c[0]: category_label(c[0], lang) for c in CATEGORIES}
+    if split in ("department", "category", "channel"):
+        return cat.names(split, lang)
     if split == "tier":
-        return {k: t(f"{k}_tier", lang) for k in ("community", "street", "district")}
-    if split == "channel":
-        from govdash.schema import CHANNELS
-        return {k: t(k, lang) for k in CHANNELS}
+        return {k: t(f"{k}_tier", lang) for k in TIERS}
     return {}
 
 

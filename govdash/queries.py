@@ -151,8 +151,14 @@ def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[st
     return dict(zip(df["unit_id"], df["name_zh"], strict=True))
 
 
-def categories(db: Database) -> pd.DataFrame:
-    return db.execute("SELECT DISTINCT category FROM categories ORDER BY category")
+def category_names(db: Database) -> pd.DataFrame:
+    """The category catalogue: ``category``, ``name_zh``, ``name_en``, by code."""
+    return db.execute("SELECT category, name_zh, name_en FROM category_names ORDER BY category")
+
+
+def channels(db: Database) -> pd.DataFrame:
+    """The channel catalogue: ``channel``, ``name_zh``, ``name_en``, in the catalogue's order of codes."""
+    return db.execute("SELECT channel, name_zh, name_en FROM channels ORDER BY channel")
 
 
 def category_labels(db: Database) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from govdash import access, demo, filters, queries, settings
+from govdash import catalogue as catalogue_
 from govdash.db import Database
 from govdash.i18n import t
 
@@ -185,17 +186,13 @@ def filter_bar(db: Database) -> filters.Filters:
     sel_grids = sb.multiselect(t("grid", lg), list(grid_names), key=_W["grids"],
                                format_func=lambda v: grid_names.get(v, v), placeholder=t("all", lg),
                                disabled=not sel_coms)
-    cats = cached(queries.category_labels)
-    cat_names = {c: _category_name(cats, c, lg) for c in cats["category"].unique()}
-    sel_cats = sb.multiselect(t("category", lg), list(cat_names), key=_W["categories"],
-                              format_func=lambda v: cat_names.get(v, v), placeholder=t("all", lg))
-    from govdash.schema import CHANNELS
-    sel_ch = sb.multiselect(t("channel", lg), list(CHANNELS), key=_W["channels"],
-                            format_func=lambda v: t(v, lg), placeholder=t("all", lg))
-    deps = cached(queries.departments)
-    dep_names = dict(zip(deps["department_id"], deps["name_zh"] if lg == "zh" else deps["name_en"], strict=False))
-    sel_dep = sb.multiselect(t("department", lg), list(dep_names), key=_W["departments"],
-                             format_func=lambda v: dep_names.get(v, v), placeholder=t("all", lg))
+    cat = catalogue()
+    sel_cats = sb.multiselect(t("category", lg), cat.codes("category"), key=_W["categories"],
+                              format_func=lambda v: cat.name("category", v, lg), placeholder=t("all", lg))
+    sel_ch = sb.multiselect(t("channel", lg), cat.codes("channel"), key=_W["channels"],
+                            format_func=lambda v: cat.name("channel", v, lg), placeholder=t("all", lg))
+    sel_dep = sb.multiselect(t("department", lg), cat.codes("department"), key=_W["departments"],
+                             format_func=lambda v: cat.name("department", v, lg), placeholder=t("all", lg))
     if sb.button(t("reset", lg)):
         set_filters(filters.default(hi))
         st.rerun()
@@ -224,16 +221,9 @@ def current_filters() -> filters.Filters:
     return st.session_state["filters"]
 
 
-def _category_name(cats: pd.DataFrame, code: str, lg: str) -> str:
-    from govdash.demo import CATEGORIES
-    for c in CATEGORIES:
-        if c[0] == code:
-            return c[1] if lg == "zh" else c[2]
-    return code
-
-
-def category_name(code: str, lg: str) -> str:
-    return _category_name(pd.DataFrame(), code, lg)
+def catalogue() -> catalogue_.Catalogue:
+    """The database's categories, channels and departments with their names (cached by database version)."""
+    return cached(catalogue_.read)
 
 
 def header(title_key: str, db: Database) -> None:

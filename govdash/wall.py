@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from govdash import filters, indicators, queries
+from govdash import catalogue, filters, indicators, queries
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.i18n import t
@@ -242,12 +242,15 @@ def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "z
 
 # --- ticker ---
 
-def ticker_items(overdue: pd.DataFrame, spikes: pd.DataFrame, towns: dict[str, str], lang: str = "zh") -> list[dict]:
+def ticker_items(overdue: pd.DataFrame, spikes: pd.DataFrame, towns: dict[str, str], lang: str = "zh",
+                 categories: dict[str, str] | None = None) -> list[dict]:
     """Ticker entries (``kind`` 'spike' or 'overdue', plain ``text``): newest spikes, then the most overdue cases.
 
     ``overdue`` is ``queries.open_cases(overdue_only=True)``; ``spikes`` is ``briefing.anomaly_list``
-    (its ``text`` column). Text is plain: the view escapes it.
+    (its ``text`` column); ``categories`` names the categories (govdash.catalogue). Text is plain: the view
+    escapes it.
     """
+    categories = categories or {}
     items = [{"kind": "spike", "text": f"{label('alert_spike', lang)} {text}"}
              for text in spikes.head(TICKER_SPIKES).get("text", pd.Series(dtype=str))]
     if not overdue.empty:
@@ -256,7 +259,7 @@ def ticker_items(overdue: pd.DataFrame, spikes: pd.DataFrame, towns: dict[str, s
             tier = t(f"{r.tier}_tier", lang) if isinstance(r.tier, str) else ""
             items.append({"kind": "overdue", "text": f"{label('alert_overdue', lang)} {r.overdue_days:.1f}"
                           f"{label('day_unit', lang)} · {towns.get(r.town_id, r.town_id or '')} · "
-                          f"{indicators.category_label(r.category, lang)} · {tier} · {r.case_id}"})
+                          f"{categories.get(r.category, r.category)} · {tier} · {r.case_id}"})
     return items
 
 
@@ -268,7 +271,7 @@ def ticker(db: Database, f: Filters, at: datetime, lang: str = "zh") -> list[dic
     towns = queries.towns(db)
     names = {u: town_name(zh, en, lang) for u, zh, en in zip(towns["unit_id"], towns["name_zh"], towns["name_en"],
                                                                strict=True)}
-    return ticker_items(overdue, spikes, names, lang)
+    return ticker_items(overdue, spikes, names, lang, catalogue.read(db).names("category", lang))
 
 
 # --- map, trend, coverage ---

@@ -370,13 +370,15 @@ def lagging_html(stats: pd.DataFrame, lang: str, n: int = 10) -> str:
             f'<table class="wall-list">{rows}</table></div>')
 
 
-def latest_html(cases: pd.DataFrame, lang: str, *, status: bool = True) -> str:
-    """The newest cases: time, street/town, category and (``status``) status; escaped, ids in ``data-case``."""
-    from govdash.indicators import category_label
+def latest_html(cases: pd.DataFrame, lang: str, *, status: bool = True,
+                categories: dict[str, str] | None = None) -> str:
+    """The newest cases: time, street/town, category (named by ``categories``, govdash.catalogue) and
+    (``status``) status; escaped, ids in ``data-case``."""
+    categories = categories or {}
     rows = "".join(
         f'<tr data-case="{html.escape(str(r.case_id))}"><td class="t">{pd.Timestamp(r.reported_at):%H:%M}</td>'
         f'<td>{html.escape(town_name(r.name_zh, r.name_en, lang))}</td>'
-        f'<td class="c">{html.escape(category_label(r.category, lang))}</td>'
+        f'<td class="c">{html.escape(categories.get(r.category, str(r.category)))}</td>'
         + (f'<td class="s">{html.escape(label(str(r.status), lang))}</td>' if status else "") + "</tr>"
         for r in cases.itertuples())
     return (f'<div class="wall wall-card wall-latest"><div class="wall-panel-title">'

@@ -12,7 +12,7 @@ s = ui.conf()
 ui.header("page_heatmap", db)
 zh = lang == "zh"
 paths = ui.cached(queries.unit_paths, scope=ui.scope())
-categories = {c: ui.category_name(c, lang) for c in ui.cached(queries.categories)["category"]}
+categories = ui.catalogue().names("category", lang)
 
 # the area shown is the deepest selection: grids, communities, streets/towns or the whole district
 outline = ui.unit_shapes(drill.LEVELS[max(drill.depth(f) - 1, 0)], f)

@@ -51,4 +51,4 @@ else:
             st.subheader(f"{t('case_timeline', lang)} · {case_id}")
             events = lifecycle.timeline(detail.iloc[0], at=cut)
             st.plotly_chart(charts.case_timeline(events, lang=lang), width="stretch", key="timeline")
-            st.dataframe(lifecycle.case_fields(detail.iloc[0], lang), hide_index=True, width="stretch")
+            st.dataframe(lifecycle.case_fields(detail.iloc[0], ui.catalogue(), lang), hide_index=True, width="stretch")

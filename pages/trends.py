@@ -64,7 +64,7 @@ with tabs[0]:
                                                   cols=5), width="stretch", key="trend_grid")
         else:
             labels = indicators.series_labels(split, lang, ui.cached(queries.unit_names, scope=ui.scope()),
-                                               ui.cached(queries.departments))
+                                               ui.catalogue())
             st.plotly_chart(charts.split_panel(table, key, lang=lang, target=targets.get(key), labels=labels,
                                                cols=6 if table["series"].nunique() > 12 else 4),
                             width="stretch", key="trend_split_chart")
@@ -74,7 +74,7 @@ with tabs[0]:
             st.markdown("\n".join(f"- {d}" for d in indicators.definitions(lang)))
         if not table.empty:
             labels = indicators.series_labels(split, lang, ui.cached(queries.unit_names, scope=ui.scope()),
-                                               ui.cached(queries.departments))
+                                               ui.catalogue())
             shown = indicators.display_table(table, period, lang, labels)
             st.dataframe(shown, hide_index=True, width="stretch", height=300)
             ui.export_button(t("export_csv", lang), shown, f"trends_{period}_{f.start}_{f.end}.csv", what="trends")

@@ -21,16 +21,6 @@ except Exception:  # no browser (AppTest)
 PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
 
 
-@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
-def _data(name: str, version: tuple, *args):
-    """A ``govdash.wall`` adapter's result, cached per database file version (a feed write makes a new one)."""
-    return getattr(wall, name)(ui.database(), *args)
-
-
-def data(name: str, *args):
-    return _data(name, ui.database().version(), *args)
-
-
 @st.cache_data(show_spinner=False, max_entries=4)
 def _coverage(inputs: tuple, conf, scope: tuple | None = None) -> dict:
     """Coverage depends on cells and stations only: cached by their fingerprint, not by every case write."""
@@ -88,9 +78,9 @@ def live() -> None:
         synthetic = False
     st.html(wall_view.header_html(lang=lang, now=now, data_time=data_time, stale=wall.is_stale(data_time, now),
                                   period=period, synthetic=synthetic))
-    panel("tiles", lambda: st.html(wall_view.tiles_html(require(data("headline", f, at, s, lang)), lang)))
+    panel("tiles", lambda: st.html(wall_view.tiles_html(require(ui.cached(wall.headline, f, at, s, lang)), lang)))
     try:
-        items = data("ticker", f, at, lang)
+        items = ui.cached(wall.ticker, f, at, lang)
     except Exception:
         log.exception("wall ticker failed")
         items = None
@@ -99,7 +89,7 @@ def live() -> None:
 
 def show_map(big: bool) -> None:
     at, f = context()
-    m = data("map_data", f, at)
+    m = ui.cached(wall.map_data, f, at)
     require(m["geoms"])
     size = wall_view.MAP_DESIGN_PX["map" if big else "overview"]
     st.html(wall_view.title_html(label("map_title", lang, d=wall.DENSITY_DAYS, h=wall.LIVE_HOURS)))
@@ -110,17 +100,18 @@ def show_map(big: bool) -> None:
 
 def show_lagging(n: int) -> None:
     at, f = context()
-    st.html(wall_view.lagging_html(require(data("map_data", f, at)["stats"]), lang, n))
+    st.html(wall_view.lagging_html(require(ui.cached(wall.map_data, f, at)["stats"]), lang, n))
 
 
 def show_latest(n: int, status: bool) -> None:
     at, f = context()
-    st.html(wall_view.latest_html(require(data("latest_cases", f, n)), lang, status=status))
+    st.html(wall_view.latest_html(require(ui.cached(wall.latest_cases, f, n)), lang, status=status,
+                                     categories=ui.catalogue().names("category", lang)))
 
 
 def show_trend(height: int) -> None:
     at, f = context()
-    df = require(data("trend_data", f, at))
+    df = require(ui.cached(wall.trend_data, f, at))
     st.html(wall_view.title_html(label("trend_title", lang, w=wall.TREND_WEEKS), label("trend_note", lang)))
     st.plotly_chart(wall_view.trend_figure(df, target=s.target_resolution, lang=lang, height=height, scale=z),
                     config=PLOT_CONFIG, width="stretch", theme=None)
