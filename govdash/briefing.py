@@ -44,11 +44,9 @@ def anomaly_list(db: Database, f: Filters, *, lang: str = "zh", baseline_weeks: 
 
 def _spike_text(r, lang: str) -> str:
     usual = r.expected >= 1 and pd.notna(r.ratio)
-    if lang == "zh":
-        base = f"常态约{r.expected:.0f}件，为常态{r.ratio:.1f}倍" if usual else "常态不足1件"
-        return f"{r.start.month}月{r.start.day}日起 {r.town} {r.category_name}：{r.days}天{r.observed}件（{base}）"
-    base = f"about {r.expected:.0f} expected, ×{r.ratio:.1f}" if usual else "under 1 expected"
-    return f"From {r.start:%d %b}: {r.category_name} in {r.town}, {r.observed} cases in {r.days} day(s) ({base})"
+    base = t("spike_usual", lang).format(e=r.expected, r=r.ratio) if usual else t("spike_rare", lang)
+    return t("spike_text", lang).format(month=r.start.month, day=r.start.day, start=f"{r.start:%d %b}", town=r.town,
+                                        category=r.category_name, days=r.days, n=r.observed, base=base)
 
 
 def default_month(at: datetime) -> str:
@@ -148,8 +146,7 @@ def _rankings(db, f, prev, at, s, lang) -> str:
     out = []
     for level in rankings.LEVELS:
         ranked = rankings.ranking(db, f, level, at, s, previous=prev)
-        name = ranked["name_zh"] if level == "town" or lang == "zh" else ranked["name_en"]
-        ranked = ranked.assign(label=name)
+        ranked = ranked.assign(label=rankings.names(ranked, level, lang))
         heads = [t("ranking", lang), t("town" if level == "town" else "department", lang), t("score", lang),
                  t("movement", lang), t("collected", lang), t("resolution_rate", lang), t("on_time_rate", lang),
                  t("median_hours", lang)]
@@ -267,7 +264,7 @@ def build(db: Database, month: str, *, lang: str = "zh", s: settings.Settings | 
                    for i, (sid, title, html) in enumerate(sections, 1))
     title = f"{t('briefing_title', lang)} · {month}"
     district = m.get("district", "")
-    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+    return (f'<!DOCTYPE html><html lang="{t("html_lang", lang)}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
             f"<style>{CSS}</style></head><body><header><h1>{escape(title)}</h1>"
             f'<div class="meta">{escape(district)} · {escape(t("period", lang))} {f.start} – {f.end} · '

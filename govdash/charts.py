@@ -50,7 +50,7 @@ def trend_lines(df: pd.DataFrame, indicator: str, *, lang: str = "zh", target: f
                                  name=t(indicator, lang), line={"width": 3}))
     if target is not None:
         fig.add_hline(y=target * scale, line_dash="dash", line_color="#ffd166",
-                      annotation_text=f"{'目标' if lang == 'zh' else 'target'} {target * scale:g}")
+                      annotation_text=f"{t('target', lang).lower()} {target * scale:g}")
     fig.update_yaxes(title=t(indicator, lang) + (" (%)" if scale == 100 else ""))
     return style(fig, height=height)
 
@@ -208,7 +208,7 @@ def funnel_chart(fun: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
     """Cases reaching each lifecycle stage, with share of registered and median hours of the leg into it."""
     text = []
     for r in fun.itertuples():
-        h = "" if pd.isna(r.median_hours) else f" · {'中位' if lang == 'zh' else 'median'} {r.median_hours:.1f} h"
+        h = "" if pd.isna(r.median_hours) else f" · {t('median_word', lang)} {r.median_hours:.1f} h"
         text.append(f"{r.count:,} ({r.share * 100:.1f}%){h}" if pd.notna(r.share) else f"{r.count:,}")
     fig = go.Figure(go.Funnel(y=[t(s, lang) for s in fun["stage"]], x=fun["count"], text=text, textinfo="text",
                               marker={"color": PALETTE[: len(fun)]}))

@@ -59,7 +59,7 @@ def up(f: Filters) -> Filters:
 def _names(ids: tuple[str, ...], names: dict[str, str], lang: str, what: str) -> str:
     if len(ids) <= 2:
         return "、".join(names.get(i, i) for i in ids)
-    return f"{len(ids)} {'个' if lang == 'zh' else ''}{t(what, lang)}"
+    return t("n_units", lang).format(n=len(ids), what=t(what, lang))
 
 
 def crumbs(f: Filters, names: dict[str, str], lang: str = "zh") -> list[tuple[str, Filters]]:

@@ -77,32 +77,8 @@ TREND_KEYS = ("collected", "resolved", "resolution_rate", "on_time_rate", "recog
 # shortest history a trend chart shows, so a 30-day filter by month still shows a trend
 MIN_SPAN_DAYS = {"day": 60, "week": 7 * 26, "month": 395, "quarter": 730}
 
-DEFINITIONS = {  # key -> (zh, en); shown on the trends page and in the briefing
-    "counting": ("工单按上报日期计入统计周期；已解决、办结等状态截至数据时间。最近一期可能未结束，其工单仍在办理中。",
-                 "A case counts in the period of the day it was reported; its status (resolved, closed) is as of "
-                 "the data time. The latest period may be incomplete and its cases still open."),
-    "collected": ("受理工单：统计周期内上报的工单数。", "Collected: cases reported in the period."),
-    "resolution_rate": ("解决率 = 已解决 ÷ 受理；仍在办的工单计为未解决。",
-                        "Resolution rate = resolved ÷ collected; open cases count as not (yet) resolved."),
-    "on_time_rate": ("按期办结率 = 在办理时限内（含恰好到期）办结 ÷ 已办结。",
-                     "On-time rate = closed by the deadline (exactly at the deadline counts) ÷ closed."),
-    "recognition_rate": ("基层认可率 = 社区认可 ÷ 已解决。",
-                         "Recognition rate = accepted by the community ÷ resolved."),
-    "dispute_rate": ("矛盾纠纷化解率 = 已化解的矛盾纠纷 ÷ 受理的矛盾纠纷。",
-                     "Dispute resolution rate = disputes resolved ÷ disputes received."),
-    "satisfaction": ("满意度：回访评分（0–100）的平均值，未评分不计。",
-                     "Satisfaction: mean callback score (0–100) of the rated cases."),
-    "hours": ("办结时长：上报至办结的小时数（中位数、90分位）。注意：办结时长≠问题真正解决所需时间——"
-              "工单可能在问题根除前办结，也可能因回访而延后办结。",
-              "Hours to close: from report to closure (median, 90th percentile). Caveat: time to close is not "
-              "time to fix — a case can be closed before the problem is gone, or stay open for the callback."),
-    "backlog": ("期末在办：统计期末仍未办结的全部工单（不论何时上报）。",
-                "Backlog: all cases still open at the end of the period, whenever they were reported."),
-    "comparison": ("与上期、去年同期比较时，取其期末后同样天数时的办理状态（相同办理时长），"
-                   "避免在办工单使近期显得较差。",
-                   "Comparisons with the previous period and the same period last year take those cases' progress "
-                   "the same time after their end (same age), so recent periods with cases in hand do not look worse."),
-}
+DEFINITION_KEYS = ("def_counting", "def_collected", "def_resolution_rate", "def_on_time_rate", "def_recognition_rate",
+                   "def_dispute_rate", "def_satisfaction", "def_hours", "def_backlog", "def_comparison")
 
 
 def target(key: str, s: Settings) -> float | None:
@@ -281,11 +257,8 @@ def month_filters(month: str) -> Filters:
 
 
 def definitions(lang: str = "zh") -> list[str]:
-    """The definitions shown with the trends, in display order."""
-    i = 0 if lang == "zh" else 1
-    return [DEFINITIONS[k][i] for k in ("counting", "collected", "resolution_rate", "on_time_rate",
-                                        "recognition_rate", "dispute_rate", "satisfaction", "hours", "backlog",
-                                        "comparison")]
+    """The definitions shown with the trends and in the briefing (labels ``DEFINITION_KEYS``), in display order."""
+    return [t(k, lang) for k in DEFINITION_KEYS]
 
 
 def series_labels(split: str | None, lang: str, unit_names: dict, cat: Catalogue) -> dict:

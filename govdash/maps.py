@@ -118,26 +118,23 @@ def legend_html(legend: dict, indicator: str, *, lang: str = "zh", title: str | 
     mid, lo, hi = legend.get("mid"), legend["min"], legend["max"]
     marker = ""
     if mid is not None:
-        word = "目标" if lang == "zh" else "target"
+        word = t("legend_target", lang)
         if lo < mid < hi:
             at = (mid - lo) / (hi - lo)
             marker = (f'<div style="position:absolute;left:{at * 100:.1f}%;top:-3px;width:3px;height:20px;'
                       f'background:#fff;box-shadow:0 0 0 1px #000"></div>')
             if 0.15 < at < 0.85:  # else it would sit on the end labels; the note below names the target
                 ticks.append((at, f"▲ {word} {fmt(mid)}"))
-        side = ("全部低于目标" if lang == "zh" else "all below target") if hi <= mid else (
-            ("全部达到目标" if lang == "zh" else "all at or above target") if lo >= mid else "")
-        note = (f"{word} {fmt(mid)}（白线）· " if lang == "zh" else f"{word} {fmt(mid)} (white line) · ") + (
-            "红 = 低于目标，蓝 = 高于目标" if lang == "zh" else "red below target, blue above") + (
-            f" · {side}" if side else "")
+        side = t("legend_all_below", lang) if hi <= mid else (t("legend_all_above", lang) if lo >= mid else "")
+        note = t("legend_target_line", lang).format(target=fmt(mid)) + (f" · {side}" if side else "")
     else:
-        note = "颜色越亮数值越大" if lang == "zh" else "brighter = more"
+        note = t("legend_brighter", lang)
     if indicator in BASES:
-        note += (f" · 不足 {MIN_BASE} 件的单元不着色" if lang == "zh" else f" · units with < {MIN_BASE} cases: grey")
+        note += " · " + t("legend_min_base", lang).format(n=MIN_BASE)
     spans = "".join(
         f'<span style="position:absolute;left:{p * 100:.1f}%;transform:translateX(-{p * 100:.0f}%);'
         f'white-space:nowrap">{txt}</span>' for p, txt in ticks)
-    nd = "无数据" if lang == "zh" else "no data"
+    nd = t("legend_no_data", lang)
     return (f'<div style="font-size:15px;line-height:1.35;max-width:560px;margin:2px 0 6px 0">'
             f'<div style="font-weight:600">{name}</div>'
             f'<div style="position:relative"><div style="{_BAR}background:linear-gradient(to right, {grad})">'
@@ -347,7 +344,7 @@ def station_layer(stations: pd.DataFrame, lang: str = "zh") -> pdk.Layer:
     funcs = ["f_party", "f_gov", "f_culture", "f_joint", "f_clinic"]
     kind = np.where(stations["level"] == "centre", t("centre", lang), t("station", lang))
     names = stations[funcs].apply(lambda r: "、".join(t(f, lang) for f in funcs if bool(r[f])), axis=1)
-    hours = ("开放时间" if lang == "zh" else "Hours") + ": " + _text(stations["opening_hours"])
+    hours = t("hours_word", lang) + ": " + _text(stations["opening_hours"])
     data = pd.DataFrame({
         "station_id": stations["station_id"], "lon": stations["lon"].round(5), "lat": stations["lat"].round(5),
         "tip": _text(stations["name_zh"]) + " · " + kind + "\n" + names.astype("string") + "\n" + hours,
@@ -399,7 +396,7 @@ def repeat_layer(repeats: pd.DataFrame, *, lang: str = "zh", category_names: dic
                  unit_names: dict | None = None) -> pdk.Layer:
     """Repeat-complaint clusters as rings sized by their number of cases."""
     names, units = category_names or {}, unit_names or {}
-    n = "件" if lang == "zh" else "cases"
+    n = t("unit_cases", lang)
     data = pd.DataFrame({
         "lon": repeats["lon"].round(5), "lat": repeats["lat"].round(5),
         "radius": 60 + 25 * np.sqrt(repeats["count"].to_numpy(float)),
@@ -446,10 +443,8 @@ def hot_spot_deck(spots: pd.DataFrame, *, cell_m: float, bbox=None, outline: pd.
     colour = {"hot": HOT, "cold": COLD}
     fill = [[*(EMERGING if tr == "emerging hot" else colour[lb]), 225]
             for lb, tr in zip(sig["label"], sig["trend"], strict=True)]
-    label = {"hot": ("热点", "hot spot"), "cold": ("冷点", "cold spot"),
-             "emerging hot": ("新出现热点", "emerging hot spot")}
-    i = 0 if lang == "zh" else 1
-    tip = [f"{label['emerging hot' if tr == 'emerging hot' else lb][i]}\n{t('cases', lang)}: {int(n):,}"
+    label = {"hot": t("hot_spot", lang), "cold": t("cold_spot", lang), "emerging hot": t("emerging_hot_spot", lang)}
+    tip = [f"{label['emerging hot' if tr == 'emerging hot' else lb]}\n{t('cases', lang)}: {int(n):,}"
            f"\nGi* z = {z:.2f} · q = {q:.3g}"
            for lb, tr, n, z, q in zip(sig["label"], sig["trend"], sig["count"], sig["z"], sig["q"], strict=True)]
     layers = [] if outline is None else [_outline_layer(outline)]
@@ -474,8 +469,7 @@ def density_legend_html(vmax: float, cell_m: float, *, lang: str = "zh") -> str:
     ticks = "".join(
         f'<span style="position:absolute;left:{math.sqrt(v / top) * 100:.1f}%;'
         f'transform:translateX(-{math.sqrt(v / top) * 100:.0f}%)">{v:,}</span>' for v in values)
-    title = (f"每 {cell_m:,.0f} 米方格工单数（平方根色标，回放各帧统一）" if lang == "zh" else
-             f"Cases per {cell_m:,.0f} m square (square-root scale, the same for every frame)")
+    title = t("density_legend", lang).format(cell=cell_m)
     return (f'<div style="font-size:15px;line-height:1.35;max-width:560px;margin:2px 0 6px 0">'
             f'<div style="font-weight:600">{html.escape(title)}</div>'
             f'<div style="{_BAR}background:linear-gradient(to right, {grad})"></div>'
@@ -493,7 +487,7 @@ ADDED = (255, 235, 59)
 
 def minute_classes(threshold: float, *, lang: str = "zh") -> list[tuple[float, float, tuple, str]]:
     """(lo, hi, RGB, label) of the classes ≤5, ≤10, ≤15, ≤20, >20 minutes; beyond ``threshold`` warm."""
-    word = "分钟" if lang == "zh" else "min"
+    word = t("minute_unit", lang)
     edges = [0.0, *MINUTE_BOUNDS, math.inf]
     near = sum(b <= threshold for b in MINUTE_BOUNDS)
     colours = NEAR[:near] + FAR[len(FAR) - (len(edges) - 1 - near):]
@@ -514,7 +508,7 @@ def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, 
     """
     people = t("residents", lang)
     size = float(cells["size_m"].iloc[0]) if len(cells) else 100.0
-    word = " 分钟" if lang == "zh" else " min"
+    word = " " + t("minute_unit", lang)
     # short: 40,000 tooltips are most of the deck's bytes; the square size is in the page's caption
     tip = (cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—") + word
            + f" · {people} " + cells["residents"].map("{:,.0f}".format))
@@ -530,7 +524,7 @@ def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, 
         layers.append(pdk.Layer("PolygonLayer", data=outline[["polygon"]], id="outline", get_polygon="polygon",
                                 filled=False, stroked=True, get_line_color=[20, 26, 40, 230], line_width_min_pixels=1))
     if gaps is not None and len(gaps):
-        word = "缺口" if lang == "zh" else "Gap"
+        word = t("gap", lang)
         g = pd.DataFrame({"lon": gaps["lon"], "lat": gaps["lat"], "label": gaps["rank"].astype(int).astype(str),
                           "radius": np.minimum(250 + 0.5 * size * np.sqrt(gaps["cells"].to_numpy(float)), 2500),
                           "tip": [f"{word} {int(r)} · {people} {v:,.0f}"
@@ -540,8 +534,7 @@ def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, 
                                 line_width_min_pixels=2, pickable=True))
         layers.append(_labels(g, "gap_labels", [255, 255, 255, 255]))
     if proposals is not None and len(proposals):
-        word = "建议站点" if lang == "zh" else "Proposed site"
-        gain = "新增覆盖" if lang == "zh" else "newly covered"
+        word, gain = t("proposed_site", lang), t("newly_covered", lang)
         p = pd.DataFrame({"lon": proposals["lon"], "lat": proposals["lat"],
                           "label": "+" + proposals["rank"].astype(int).astype(str),
                           "tip": [f"{word} {int(r)} · {gain} {v:,.0f}"
@@ -556,7 +549,7 @@ def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, 
     if len(stations):
         layers.append(_coverage_stations(stations, lang))
     legend = [(rgb, label) for _, _, rgb, label in classes] + [
-        ((240, 240, 240), t("station", lang)), (ADDED, "假设新增/迁移" if lang == "zh" else "what-if added / moved")]
+        ((240, 240, 240), t("station", lang)), (ADDED, t("whatif_added", lang))]
     bbox = None if cells.empty else (float(cells["lon"].min()), float(cells["lat"].min()),
                                      float(cells["lon"].max()), float(cells["lat"].max()))
     return _deck(layers, view_for_bbox(bbox, width_px=width_px, height_px=height_px), _tooltip("{tip}"),
@@ -579,8 +572,8 @@ def _coverage_stations(stations: pd.DataFrame, lang: str) -> pdk.Layer:
     data = pd.DataFrame({
         "lon": stations["lon"].round(5), "lat": stations["lat"].round(5),
         "tip": (_text(stations["name_zh"]) + " · " + kind + "\n" + names + "\n"
-                + ("开放时间" if lang == "zh" else "Hours") + ": " + _text(stations["opening_hours"]) + "\n"
-                + ("服务人口" if lang == "zh" else "Residents served") + ": " + served),
+                + t("hours_word", lang) + ": " + _text(stations["opening_hours"]) + "\n"
+                + t("served", lang) + ": " + served),
         # pixels, not metres: 1,300 stations must stay dots at district zoom and still be hit in a town
         "radius": np.where(edited, 7, np.where(stations["level"] == "centre", 5, 2.2)),
         "fill": [[*ADDED, 255] if e else [245, 245, 245, 235] for e in edited],

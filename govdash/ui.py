@@ -11,11 +11,9 @@ import streamlit as st
 from govdash import access, demo, filters, queries, settings
 from govdash import catalogue as catalogue_
 from govdash.db import Database
-from govdash.i18n import t
+from govdash.i18n import LANGS, t
 
 PRESETS = ("7d", "30d", "90d", "365d", "all", "custom")
-PRESET_LABELS = {"7d": ("近7天", "Last 7 days"), "30d": ("近30天", "Last 30 days"), "90d": ("近90天", "Last 90 days"),
-                 "365d": ("近一年", "Last year"), "all": ("全部", "All"), "custom": ("自定义", "Custom")}
 _W = {"preset": "w_preset", "dates": "w_dates", "towns": "w_towns", "communities": "w_communities",
       "grids": "w_grids", "categories": "w_categories", "channels": "w_channels", "departments": "w_departments"}
 
@@ -96,8 +94,8 @@ def wall_mode() -> bool:
 
 def language_switch() -> None:
     current = lang()
-    choice = st.sidebar.radio(t("language", current), ["zh", "en"], index=0 if current == "zh" else 1,
-                              format_func=lambda v: "中文" if v == "zh" else "English", horizontal=True)
+    choice = st.sidebar.radio(t("language", current), list(LANGS), index=LANGS.index(current),
+                              format_func=lambda v: t(f"lang_{v}", current), horizontal=True)
     if choice != current:
         st.session_state["lang"] = choice
         st.rerun()
@@ -162,7 +160,7 @@ def filter_bar(db: Database) -> filters.Filters:
     if "filter_error" in st.session_state:
         sb.warning(st.session_state.pop("filter_error"))
     preset = sb.selectbox(t("period", lg), PRESETS, key=_W["preset"],
-                          format_func=lambda p: PRESET_LABELS[p][0 if lg == "zh" else 1])
+                          format_func=lambda p: t(f"preset_{p}", lg))
     if preset == "custom":
         dates = sb.date_input(t("period", lg), key=_W["dates"], min_value=_date_bounds(lo, hi)[0],
                               max_value=_date_bounds(lo, hi)[1])

@@ -13,6 +13,7 @@ import pydeck as pdk
 
 from govdash import maps
 from govdash.charts import FONT
+from govdash.i18n import WEEKDAYS, t
 from govdash.wall import (
     DENSITY_CELL_M,
     DENSITY_DAYS,
@@ -201,12 +202,11 @@ def clock_script() -> str:
 def header_html(*, lang: str, now: datetime, data_time: datetime | None, stale: bool, period: str,
                 synthetic: bool = False) -> str:
     """The fixed top bar: title, period, playlist position, "data as of" and the clock (server time until JS ticks)."""
-    loc = "zh-CN" if lang == "zh" else "en-GB"
-    weekday = "一二三四五六日"[now.weekday()] if lang == "zh" else now.strftime("%a")
-    date_text = f"{now:%Y/%m/%d} 周{weekday}" if lang == "zh" else f"{weekday} {now:%d/%m/%Y}"
+    loc = t("clock_locale", lang)
+    date_text = t("wall_date", lang).format(now=now, weekday=t(WEEKDAYS[now.weekday()], lang))
     as_of = f"{data_time:%Y-%m-%d %H:%M}" if data_time is not None else label("no_data", lang)
-    stale_note = f" · {label('stale', lang)}" if stale else ""
-    badge = f'<span class="wall-badge">{html.escape(label("demo_badge", lang))}</span>' if synthetic else ""
+    stale_note = f" · {label('wall_stale', lang)}" if stale else ""
+    badge = f'<span class="wall-badge">{html.escape(label("wall_demo_badge", lang))}</span>' if synthetic else ""
     return (f'<div class="wall wall-top"><div class="wall-left"><div><span class="wall-title">'
             f'{html.escape(label("wall_title", lang))}</span>{badge}</div>'
             f'<span class="wall-sub">{html.escape(period)}</span></div>'
@@ -235,7 +235,7 @@ def tiles_html(tiles: list[Tile], lang: str) -> str:
         change = "<span></span>"
         if tl.change:
             change = (f'<span class="{_tone(tl.better)}"><span class="wall-arrow">{tl.arrow}</span> '
-                      f'{html.escape(tl.change)} <span class="wall-neutral">{html.escape(label("vs_prev", lang))}'
+                      f'{html.escape(tl.change)} <span class="wall-neutral">{html.escape(label("wall_vs_prev", lang))}'
                       "</span></span>")
         right = tl.target or tl.note
         right_cls = "wall-neutral" if tl.met is None else ("wall-good" if tl.met else "wall-warn")
@@ -255,17 +255,18 @@ def ticker_html(items: list[dict] | None, lang: str) -> str:
     half their width per cycle, so the band is always full and loops without a jump.
     """
     if not items:
-        text = label("no_data", lang) if items is None else label("no_alerts", lang)
+        text = label("no_data", lang) if items is None else label("wall_no_alerts", lang)
         tone = "wall-neutral" if items is None else "wall-good"
         return (f'<div class="wall wall-ticker"><div class="wall-ticker-label calm">'
-                f'{html.escape(label("alerts", lang))}</div><div class="wall-ticker-track">'
+                f'{html.escape(label("wall_alerts", lang))}</div><div class="wall-ticker-track">'
                 f'<div class="wall-ticker-still {tone}">'
                 f"{html.escape(text)}</div></div></div>")
     chars = sum(len(i["text"]) + 4 for i in items)
     reps = max(1, math.ceil(TICKER_SCREEN_CHARS / chars))
     one = "".join(f'<span class="{html.escape(i["kind"])}">● {html.escape(i["text"])}</span>' for i in items) * reps
     seconds = max(20, round(chars * reps * TICKER_SECONDS_PER_CHAR))
-    return (f'<div class="wall wall-ticker"><div class="wall-ticker-label">{html.escape(label("alerts", lang))}</div>'
+    alerts = html.escape(label("wall_alerts", lang))
+    return (f'<div class="wall wall-ticker"><div class="wall-ticker-label">{alerts}</div>'
             f'<div class="wall-ticker-track"><div class="wall-ticker-move" style="--dur:{seconds}s">'
             f'<div class="wall-ticker-copy">{one}</div><div class="wall-ticker-copy" aria-hidden="true">{one}</div>'
             f"</div></div></div>")
@@ -284,13 +285,14 @@ def title_html(text: str, note: str = "") -> str:
 # --- map ---
 
 def map_legend_html(lang: str, recent: int) -> str:
-    items = [(STATUS_RGB[0], label("status_ok", lang)),
-             (STATUS_RGB[1], label("status_amber", lang, a=OVERDUE_AMBER, b=OVERDUE_RED - 1)),
-             (STATUS_RGB[2], label("status_red", lang, n=OVERDUE_RED))]
+    items = [(STATUS_RGB[0], label("wall_status_ok", lang)),
+             (STATUS_RGB[1], label("wall_status_amber", lang, a=OVERDUE_AMBER, b=OVERDUE_RED - 1)),
+             (STATUS_RGB[2], label("wall_status_red", lang, n=OVERDUE_RED))]
     parts = [f'<span><i style="background:rgb{c}"></i>{html.escape(text)}</span>' for c, text in items]
     parts.append(f'<span><i style="background:linear-gradient(90deg,#182c6e,#28aae6,#f0fcff)"></i>'
-                 f'{html.escape(label("cases", lang))} · {DENSITY_DAYS}{label("day_unit", lang)}</span>')
-    parts.append(f'<span><i style="background:#ffffff;border-radius:50%"></i>{html.escape(label("new_cases", lang))}'
+                 f'{html.escape(label("cases", lang))} · {DENSITY_DAYS}{label("wall_day_unit", lang)}</span>')
+    new_cases = html.escape(label("wall_new_cases", lang))
+    parts.append(f'<span><i style="background:#ffffff;border-radius:50%"></i>{new_cases}'
                  f' {LIVE_HOURS}h: <b>{recent:,}</b></span>')
     return '<div class="wall wall-legend">' + "".join(parts) + "</div>"
 
@@ -360,13 +362,15 @@ def lagging_html(stats: pd.DataFrame, lang: str, n: int = 10) -> str:
     """The streets/towns with most overdue open cases, as a list with status dots."""
     top = stats[stats["overdue"] > 0].sort_values(["overdue", "unit_id"], ascending=[False, True]).head(n)
     if top.empty:
-        return f'<div class="wall wall-card"><div class="wall-good">{html.escape(label("status_ok", lang))}</div></div>'
+        ok = html.escape(label("wall_status_ok", lang))
+        return f'<div class="wall wall-card"><div class="wall-good">{ok}</div></div>'
     rows = "".join(
         f'<tr><td><span style="color:rgb{STATUS_RGB[int(r.status)]}">●</span> '
         f'{html.escape(town_name(r.name_zh, r.name_en, lang))}</td>'
         f'<td class="n">{int(r.overdue)}</td></tr>'
         for r in top.itertuples())
-    return (f'<div class="wall wall-card"><div class="wall-panel-title">{html.escape(label("lagging", lang))}</div>'
+    lagging = html.escape(label("wall_lagging", lang))
+    return (f'<div class="wall wall-card"><div class="wall-panel-title">{lagging}</div>'
             f'<table class="wall-list">{rows}</table></div>')
 
 
@@ -382,7 +386,7 @@ def latest_html(cases: pd.DataFrame, lang: str, *, status: bool = True,
         + (f'<td class="s">{html.escape(label(str(r.status), lang))}</td>' if status else "") + "</tr>"
         for r in cases.itertuples())
     return (f'<div class="wall wall-card wall-latest"><div class="wall-panel-title">'
-            f'{html.escape(label("latest", lang))}</div><table class="wall-list">{rows}</table></div>')
+            f'{html.escape(label("wall_latest", lang))}</div><table class="wall-list">{rows}</table></div>')
 
 
 # --- trend ---
@@ -409,7 +413,7 @@ def trend_figure(df: pd.DataFrame, *, target: float | None, lang: str = "zh", he
     """
     k = lambda v: round(v * scale)  # noqa: E731
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=df["period"], y=df["collected"], name=label("weekly_collected", lang), yaxis="y2",
+    fig.add_trace(go.Bar(x=df["period"], y=df["collected"], name=label("wall_weekly_collected", lang), yaxis="y2",
                          marker_color="rgba(76,201,240,0.22)", hoverinfo="skip"))
     done = df[~df["partial"].to_numpy(bool)]
     for key, colour in (("resolution_rate", ACCENT), ("on_time_rate", "#c77dff")):
@@ -417,7 +421,7 @@ def trend_figure(df: pd.DataFrame, *, target: float | None, lang: str = "zh", he
                                  line={"width": k(4), "color": colour}, marker={"size": k(9), "color": colour}))
     if target is not None:
         fig.add_hline(y=target * 100, line_dash="dash", line_color=WARN, line_width=k(2),
-                      annotation_text=f"{label('target', lang)} {target * 100:g}%", annotation_font_color=WARN,
+                      annotation_text=f"{label('wall_target', lang)} {target * 100:g}%", annotation_font_color=WARN,
                       annotation_font_size=k(19), annotation_position="top right")
     lo = np.nanmin(np.r_[done[["resolution_rate", "on_time_rate"]].to_numpy(float).ravel() * 100,
                         (target or 1) * 100])
@@ -434,12 +438,12 @@ def trend_figure(df: pd.DataFrame, *, target: float | None, lang: str = "zh", he
 def coverage_html(summary: dict, lang: str, *, target: float = 1.0, full: bool = True) -> str:
     """The 15-minute figure: share of residents covered (big), residents not covered, stations (``full``: residents)."""
     share = summary["share"]
-    kv = [(label("uncovered", lang), f'{summary["uncovered"]:,.0f}'),
-          (label("stations", lang), f'{summary["stations"]:,}')]
+    kv = [(label("wall_uncovered", lang), f'{summary["uncovered"]:,.0f}'),
+          (label("wall_stations", lang), f'{summary["stations"]:,}')]
     if full:
         kv.append((label("residents", lang), f'{summary["residents"]:,.0f}'))
     return (f'<div class="wall wall-card"><div class="wall-panel-title">'
-            f'{html.escape(label("coverage_title", lang))}</div>'
+            f'{html.escape(label("wall_coverage_title", lang))}</div>'
             f'<div class="wall-big{" miss" if share < target else ""}">{share * 100:.1f}%</div>'
             + "".join(f'<div class="wall-kv">{html.escape(k)} <b>{v}</b></div>' for k, v in kv) + "</div>")
 

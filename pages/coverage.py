@@ -30,7 +30,7 @@ def pct(v) -> str:
 c1, c2, c3 = st.columns([3, 3, 2])
 threshold = c1.radio(t("cov_threshold", lang), THRESHOLDS, horizontal=True, key="cov_threshold",
                      index=THRESHOLDS.index(s.walk_minutes) if s.walk_minutes in THRESHOLDS else 2,
-                     format_func=lambda m: f"{m} {'分钟' if lang == 'zh' else 'min'}")
+                     format_func=lambda m: f"{m} {t('minute_unit', lang)}")
 function = c2.selectbox(t("cov_function", lang), (None, *FUNCTIONS), key="cov_function",
                         format_func=lambda v: t(v, lang) if v else t("cov_any", lang))
 mode = c3.radio(t("cov_mode", lang), ["straight", "network"] if s.network_file else ["straight"], horizontal=True,
@@ -94,7 +94,7 @@ with right:
     m4.metric(t("stations_counted", lang), f"{counted:,}",
               f"{counted - sc.counted(base, function):+d} {t('cov_whatif_change', lang)}" if edits else None,
               border=True)
-    word = "分钟" if lang == "zh" else "min"
+    word = t("minute_unit", lang)
     st.markdown(" · ".join((f"**≤{m} {word} {pct(v)}**" if m == threshold else f"≤{m} {word} {pct(v)}")
                            for m, v in rep["shares"].items()))
     how = (t("cov_how_network", lang).format(n=graph.n_nodes) if graph is not None else

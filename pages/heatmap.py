@@ -10,7 +10,6 @@ db = ui.database()
 f = ui.current_filters()
 s = ui.conf()
 ui.header("page_heatmap", db)
-zh = lang == "zh"
 paths = ui.cached(queries.unit_paths, scope=ui.scope())
 categories = ui.catalogue().names("category", lang)
 
@@ -56,8 +55,8 @@ if mode == "density":
                               tile_url=s.tile_url, lang=lang, category_names=categories, height_px=600)
         st.pydeck_chart(deck, height=600, key="heat_map")
         st.caption(f"{label}{t('cases', lang)} {int(shown['count'].sum()):,} · {len(shown):,} "
-                   + (f"个方格（上限 {heatmap.MAX_BINS:,}）" if zh else f"squares (at most {heatmap.MAX_BINS:,})")
-                   + ("" if points is None else (" · 悬停圆点查看工单" if zh else " · hover a dot for the case")))
+                   + t("heat_squares", lang).format(n=heatmap.MAX_BINS)
+                   + ("" if points is None else " · " + t("heat_hover_dot", lang)))
 
     with left:
         player()
@@ -67,13 +66,11 @@ if mode == "density":
         if frames is not None and len(frames):
             st.bar_chart(heatmap.frame_chart(frames, frame, lang), x_label="", y_label=t("cases", lang), height=240,
                          sort=False)
-        st.markdown("**" + ("工单最多的网格" if zh else "Grids with most cases") + "**")
+        st.markdown("**" + t("heat_top_grids", lang) + "**")
         st.dataframe(heatmap.top_units(ui.cached(queries.busiest_units, drill.area(f), "grid", heatmap.TOP_N), paths,
                                        lang=lang), hide_index=True, width="stretch")
         if not small:
-            st.caption(f"工单超过 {heatmap.POINTS_MAX:,} 件时只显示方格汇总；缩小时段或区域可查看单个工单。" if zh else
-                       f"Above {heatmap.POINTS_MAX:,} cases only squares are drawn; narrow the period or area "
-                       "to see single cases.")
+            st.caption(t("heat_points_max", lang).format(n=heatmap.POINTS_MAX))
 
 elif mode == "hot_spots":
     grid = heatmap.lattice(outline, cell)
@@ -85,15 +82,13 @@ elif mode == "hot_spots":
                                            lang=lang, height_px=600), height=600, key="hot_map")
     with right:
         st.html(maps.swatches_html(heatmap.spot_swatches(lang)))
-        st.info(heatmap.EXPLAIN["zh" if zh else "en"])
+        st.info(t("hot_spot_explain", lang))
         st.caption(heatmap.spot_summary(spots, clusters, f, cell, lang))
         st.dataframe(heatmap.hot_spot_table(clusters, lang), hide_index=True, height=330, width="stretch")
 
 else:
     if n_cases > heatmap.REPEAT_MAX_CASES:
-        st.warning(f"所选范围有 {n_cases:,} 件工单，超过 {heatmap.REPEAT_MAX_CASES:,} 件，请缩短时段或缩小区域。"
-                   if zh else
-                   f"{n_cases:,} cases selected, more than {heatmap.REPEAT_MAX_CASES:,}: narrow the period or area.")
+        st.warning(t("repeat_too_many", lang).format(n=n_cases, max=heatmap.REPEAT_MAX_CASES))
         st.stop()
     repeats, _ = ui.repeat_complaints(f, heatmap.REPEAT_MAX_CASES)
     drawn = heatmap.top_repeats(repeats)
@@ -104,8 +99,6 @@ else:
                                        category_names=categories, unit_names=paths), height=600, key="repeat_map")
     with right:
         st.markdown(f"**{t('repeat_complaints', lang)} · {len(repeats):,}**")
-        st.caption("同一类别在 30 天内被反映 ≥3 次（同一网格内或 100 米内），说明根源问题可能没有解决。" if zh else
-                   "The same category reported ≥ 3 times within 30 days in one grid or within 100 m: "
-                   "the root cause is probably not fixed.")
+        st.caption(t("repeat_rule", lang))
         st.dataframe(heatmap.repeat_table(repeats, categories, paths, lang), hide_index=True, height=480,
                      width="stretch")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import charts, indicators, lifecycle, queries, ui
+from govdash import charts, lifecycle, queries, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -17,7 +17,7 @@ left.subheader(t("funnel", lang))
 left.plotly_chart(charts.funnel_chart(fun, lang=lang), width="stretch", key="funnel")
 right.subheader(t("stage", lang))
 right.dataframe(lifecycle.funnel_table(fun, lang), hide_index=True, width="stretch")
-right.caption(indicators.DEFINITIONS["hours"][0 if lang == "zh" else 1])
+right.caption(t("def_hours", lang))
 
 st.subheader(t("tier_share", lang))
 period = st.segmented_control(t("by_period", lang), ["week", "month", "quarter"], default="month",

@@ -12,7 +12,6 @@ s = ui.conf()
 ui.header("page_map", db)
 at = ui.cached(queries.as_of)
 names = ui.cached(queries.unit_names, scope=ui.scope())
-zh = lang == "zh"
 
 
 def go(new: object, level: str | None = None) -> None:
@@ -59,8 +58,7 @@ deck, legend = maps.choropleth(stats, shapes, indicator, lang=lang, target=targe
 left, right = st.columns([3, 2])
 with left:
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=f"map_{nonce}", height=600)
-    st.caption("点击地图单元或排名表中的一行即可下钻，并筛选全部页面。" if zh else
-               "Click a unit on the map or a row of the ranking to drill down and filter every page.")
+    st.caption(t("map_click_hint", lang))
 picked = ((event.selection.get("objects") or {}).get(maps.LAYER_UNITS) if event and event.selection else None) or []
 if picked:
     obj = picked[0]
@@ -69,7 +67,7 @@ if picked:
 with right:
     st.html(maps.legend_html(legend, indicator, lang=lang))
     st.markdown(f"**{t('ranking', lang)} · {t(level, lang)} · {t(indicator, lang)}** · "
-                + ("需关注的在前" if zh else "worst first"))
+                + t("worst_first", lang))
     table = drill.ranking(stats, indicator, lang=lang, selected=selected)
     people = {t("residents", lang): st.column_config.NumberColumn(format="localized")}  # 330,220 not 330220
     sel = st.dataframe(table.drop(columns=["unit_id", "town_id", "parent_id"]), hide_index=True, height=470,

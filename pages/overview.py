@@ -41,8 +41,7 @@ with left:
         if at.date() < (f.end.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1):
             st.caption(t("partial_period", lang).format(at=f"{at:%Y-%m-%d %H:%M}"))  # the last month's dip
 with right:
-    st.subheader(f"{t('town', lang)}{t('ranking', lang) if lang == 'zh' else ' ' + t('ranking', lang).lower()} · "
-                 f"{t('resolution_rate', lang)}")
+    st.subheader(f"{t('town_ranking_title', lang)} · {t('resolution_rate', lang)}")
     stats = ui.cached(queries.unit_stats, f, "town", at, False)  # the ranking shows rates only
     stats = stats[stats["collected"] > 0].sort_values("resolution_rate", ascending=False)
     if stats.empty:

@@ -69,7 +69,7 @@ with tabs[0]:
                                                cols=6 if table["series"].nunique() > 12 else 4),
                             width="stretch", key="trend_split_chart")
         st.caption(t("chart_note", lang).format(a=w.start, b=w.end, n=indicators.MIN_SPAN_DAYS[period]))
-        st.warning(indicators.DEFINITIONS["hours"][0 if lang == "zh" else 1], icon=":material/schedule:")
+        st.warning(t("def_hours", lang), icon=":material/schedule:")
         with st.expander(t("definitions", lang)):
             st.markdown("\n".join(f"- {d}" for d in indicators.definitions(lang)))
         if not table.empty:

@@ -92,7 +92,7 @@ def show_map(big: bool) -> None:
     m = ui.cached(wall.map_data, f, at)
     require(m["geoms"])
     size = wall_view.MAP_DESIGN_PX["map" if big else "overview"]
-    st.html(wall_view.title_html(label("map_title", lang, d=wall.DENSITY_DAYS, h=wall.LIVE_HOURS)))
+    st.html(wall_view.title_html(label("wall_map_title", lang, d=wall.DENSITY_DAYS, h=wall.LIVE_HOURS)))
     st.pydeck_chart(wall_view.wall_map(m["stats"], m["geoms"], m["bins"], m["recent"], lang=lang,
                                        tile_url=s.tile_url, size_px=size, scale=z), height=round(size[1] * z))
     st.html(wall_view.map_legend_html(lang, len(m["recent"])))
@@ -112,7 +112,7 @@ def show_latest(n: int, status: bool) -> None:
 def show_trend(height: int) -> None:
     at, f = context()
     df = require(ui.cached(wall.trend_data, f, at))
-    st.html(wall_view.title_html(label("trend_title", lang, w=wall.TREND_WEEKS), label("trend_note", lang)))
+    st.html(wall_view.title_html(label("wall_trend_title", lang, w=wall.TREND_WEEKS), label("wall_trend_note", lang)))
     st.plotly_chart(wall_view.trend_figure(df, target=s.target_resolution, lang=lang, height=height, scale=z),
                     config=PLOT_CONFIG, width="stretch", theme=None)
 
@@ -124,7 +124,7 @@ def show_coverage_card(full: bool) -> None:
 def show_coverage_chart(height: int, n: int) -> None:
     summary = require(coverage())
     towns = ui.cached(queries.towns, scope=ui.scope())
-    st.html(wall_view.title_html(label("coverage_towns", lang)))
+    st.html(wall_view.title_html(label("wall_coverage_towns", lang)))
     names = dict(zip(towns["unit_id"], towns["name_zh"], strict=True))
     st.plotly_chart(wall_view.coverage_figure(summary, names, lang=lang, n=n, height=height, scale=z),
                     config=PLOT_CONFIG, width="stretch", theme=None)

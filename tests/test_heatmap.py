@@ -13,6 +13,7 @@ import shapely
 from govdash import heatmap, hotspots, maps, queries
 from govdash.db import Database, writer
 from govdash.filters import Filters
+from govdash.i18n import t
 from govdash.queries import BIN_ORIGIN, M_PER_DEG_LAT, M_PER_DEG_LON
 
 CELL = 1000.0
@@ -233,7 +234,7 @@ def test_hot_spots_on_the_demo_page_data(demo_db):
     clusters = heatmap.spot_clusters(spots, cell, grids, names)
     assert clusters["bins"].sum() == len(hot) + len(cold)
     assert clusters["place"].str.contains(" · ").all()                    # "street/town · grid"
-    assert "α = 0.05" in heatmap.EXPLAIN["zh"] and "Benjamini-Hochberg" in heatmap.EXPLAIN["en"]
+    assert "α = 0.05" in t("hot_spot_explain", "zh") and "Benjamini-Hochberg" in t("hot_spot_explain", "en")
     db.close()
 
 
