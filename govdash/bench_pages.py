@@ -136,9 +136,10 @@ def coverage_directory(db: Database, f: Filters, at: datetime) -> dict:
 
 def static_lookups(db: Database) -> dict:
     """What the app shell and headers load once per database version (ui.cached, any filter)."""
-    names = ("meta", "as_of", "data_as_of", "date_range", "towns", "category_labels", "departments",
-             "unit_names", "district_outline")
-    return {n: getattr(queries, n)(db) for n in names}
+    from govdash import catalogue
+    lookups = (queries.meta, queries.as_of, queries.data_as_of, queries.date_range, queries.towns, catalogue.read,
+               queries.unit_names, queries.district_outline)
+    return {f"{fn.__module__}.{fn.__qualname__}": fn(db) for fn in lookups}
 
 
 # --- decks: built from a page's result as the page builds them ---

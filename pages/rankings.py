@@ -22,7 +22,7 @@ prev = f.previous()
 st.caption(f"{t('period', lang)} {f.start} – {f.end} · {t('movement', lang)}: {t('previous', lang)} "
            f"{prev.start} – {prev.end} · " + t("click_to_filter", lang))
 
-weights = ", ".join(f"{t(k, lang)} {getattr(s, 'weight_' + k):g}" for k in rankings.COMPONENTS)
+weights = ", ".join(f"{t(k, lang)} {w:g}" for k, w in rankings.score_settings(s)[1].items())
 st.caption(t("score_method", lang).format(cap=s.score_cap, weights=weights, min_cases=s.ranking_min_cases))
 ranked = ranked.assign(label=rankings.names(ranked, level, lang))
 red, black = ranked[ranked["list"] == "red"], ranked[ranked["list"] == "black"].iloc[::-1]
