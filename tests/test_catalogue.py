@@ -69,7 +69,7 @@ def test_analyses_name_categories_channels_and_departments_from_the_catalogue(li
 def test_no_page_or_product_module_reads_the_demo_generators_lists():
     pattern = re.compile(r"demo\.(CATEGORIES|CHANNELS|CHANNEL_CODES|DEPARTMENTS)|from govdash\.demo import|"
                          r"schema\.CHANNELS|import CHANNELS")
-    offenders = [str(p.relative_to(ROOT)) for p in [*ROOT.glob("pages/*.py"), *ROOT.glob("govdash/*.py"),
+    offenders = [str(p.relative_to(ROOT)) for p in [*ROOT.glob("pages/*.py"), *ROOT.glob("govdash/**/*.py"),
                                                     ROOT / "app.py"]
                  if p.name != "demo.py" and pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []

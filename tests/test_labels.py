@@ -9,7 +9,7 @@ from pathlib import Path
 from govdash import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("govdash/*.py"), ROOT / "app.py"])
+SOURCES = sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("govdash/**/*.py"), ROOT / "app.py"])
 # modules not yet moved onto the table (none left)
 NOT_YET: set[str] = set()
 
