@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -100,23 +101,44 @@ def meta(db: Database) -> dict[str, str]:
     return dict(zip(df["key"], df["value"], strict=False))
 
 
-def as_of(db: Database) -> datetime:
-    """The time indicators are computed at: the demo's fixed 'now', else the newest update."""
-    m = meta(db)
-    if "as_of" in m:
-        return datetime.fromisoformat(m["as_of"])
-    latest = db.scalar("SELECT max(greatest(reported_at, coalesce(updated_at, reported_at))) FROM cases")
-    return pd.Timestamp(latest).to_pydatetime() if latest is not None else datetime.now()
+# Stored times outside [EARLIEST, clock + FUTURE_SLACK] are not data (a typo'd 9999-12-31, a 0001-01-01
+# placeholder, a clock gone wrong): the data's bounds and "as of" ignore them, so one such row can move
+# no default period and overflow no date arithmetic (importers reject them; older files may hold them)
+EARLIEST = datetime(1900, 1, 1)
+FUTURE_SLACK = timedelta(days=1)
+_CLOCK_TZ = ZoneInfo("Asia/Shanghai")  # case times are Shanghai local time without a zone
 
 
-def data_as_of(db: Database) -> datetime | None:
-    """Newest reported or updated time in the cases table ("data as of")."""
-    v = db.scalar("SELECT max(greatest(reported_at, coalesce(updated_at, reported_at))) FROM cases")
+def trusted_window(now: datetime | None = None) -> dict[str, datetime]:
+    """Bound parameters ``lo``/``hi``: the earliest and latest stored time taken as data (local, naive)."""
+    now = now or datetime.now(_CLOCK_TZ).replace(tzinfo=None)
+    return {"lo": EARLIEST, "hi": now + FUTURE_SLACK}
+
+
+def _latest_time(db: Database) -> datetime | None:
+    """The newest trusted reported or updated time in the cases table."""
+    v = db.scalar("SELECT max(greatest(CASE WHEN reported_at BETWEEN $lo AND $hi THEN reported_at END, "
+                  "CASE WHEN updated_at BETWEEN $lo AND $hi THEN updated_at END)) FROM cases", trusted_window())
     return None if v is None or pd.isna(v) else pd.Timestamp(v).to_pydatetime()
 
 
+def as_of(db: Database) -> datetime:
+    """The time indicators are computed at: the demo's fixed 'now', else the newest trusted update."""
+    m = meta(db)
+    if "as_of" in m:
+        return datetime.fromisoformat(m["as_of"])
+    return _latest_time(db) or datetime.now()
+
+
+def data_as_of(db: Database) -> datetime | None:
+    """Newest trusted reported or updated time in the cases table ("data as of")."""
+    return _latest_time(db)
+
+
 def date_range(db: Database) -> tuple[date, date] | None:
-    df = db.execute("SELECT min(reported_at)::DATE AS lo, max(reported_at)::DATE AS hi FROM cases")
+    """First and last day of trusted report times (see ``trusted_window``)."""
+    df = db.execute("SELECT min(reported_at)::DATE AS lo, max(reported_at)::DATE AS hi FROM cases "
+                    "WHERE reported_at BETWEEN $lo AND $hi", trusted_window())
     if df.empty or pd.isna(df.at[0, "lo"]):
         return None
     return pd.Timestamp(df.at[0, "lo"]).date(), pd.Timestamp(df.at[0, "hi"]).date()
@@ -571,7 +593,8 @@ def open_cases(db: Database, f: Filters, at: datetime, *, overdue_only: bool = F
                CASE WHEN handled_at < $t THEN 'handling' WHEN dispatched_at < $t THEN 'dispatched'
                     ELSE 'registered' END AS stage,
                epoch($t - reported_at) / 86400.0 AS age_days,
-               CASE WHEN deadline_at < $t THEN epoch($t - deadline_at) / 86400.0 END AS overdue_days
+               CASE WHEN deadline_at < $t THEN epoch($t - greatest(deadline_at, reported_at)) / 86400.0
+                    END AS overdue_days  -- never longer than the case is old (a 0001 deadline)
         FROM cases WHERE {_OPEN_AT} AND {attr}{overdue}
         ORDER BY reported_at, case_id LIMIT $limit
     """
