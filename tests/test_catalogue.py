@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import app_test
 from literal_cases import ALL, AS_OF, build_db
+from test_app import _navigation_mode  # noqa: F401  (autouse: app.py runs around the page, as on the server)
 
 from govdash import briefing, catalogue, indicators, lifecycle, queries
 
