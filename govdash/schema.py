@@ -184,6 +184,14 @@ CREATE TABLE IF NOT EXISTS audit (
     action VARCHAR NOT NULL,           -- sign_in | sign_in_failed | export | import | account
     detail VARCHAR
 );
+-- Wall-screen device tokens (README *Wall screen*): only the SHA-256 of the long random token is kept.
+CREATE TABLE IF NOT EXISTS wall_tokens (
+    name VARCHAR PRIMARY KEY,          -- the screen, e.g. lobby
+    token_sha256 VARCHAR NOT NULL,     -- hex SHA-256 of the token
+    towns VARCHAR[] NOT NULL,          -- street/town ids it shows; empty: all of them
+    revoked BOOLEAN NOT NULL DEFAULT false,
+    created_at TIMESTAMP
+);
 """
 DDL += ACCOUNTS_DDL
 

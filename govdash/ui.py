@@ -345,9 +345,28 @@ def principal() -> access.Principal | None:
     if s.auth == "none":
         return access.EVERYONE
     signed = st.session_state.get("principal")
-    if signed is None and s.wall_public and wall_mode():
-        return access.PUBLIC_WALL
+    if signed is None and wall_mode():
+        return _wall_device() or (access.PUBLIC_WALL if s.wall_public else None)
     return signed
+
+
+WALL_TOKEN_RECHECK_S = 60  # a revoked wall token stops working within this many seconds
+
+
+def _wall_device() -> access.Principal | None:
+    """The wall screen named by the URL's device token (``?mode=wall&token=…``), checked read-only against the
+    accounts file at most every ``WALL_TOKEN_RECHECK_S``; it survives server restarts as the URL does."""
+    import time
+    token = st.query_params.get("token")
+    if not token:
+        return None
+    seen = st.session_state.get("wall_device")
+    if seen is None or seen[0] != token or time.monotonic() - seen[2] > WALL_TOKEN_RECHECK_S:
+        from govdash import accounts
+        r = accounts.wall_screen(_accounts_file(), token)
+        seen = (token, access.Principal(r.username, r.role, r.towns) if r.ok else None, time.monotonic())
+        st.session_state["wall_device"] = seen
+    return seen[1]
 
 
 def public_wall() -> bool:
@@ -425,7 +444,7 @@ def _local_sign_in(lg: str) -> None:
         password = st.text_input(t("password", lg), type="password", key="sign_in_password")
         go = st.form_submit_button(t("sign_in", lg), type="primary")
     if go:
-        r = accounts.sign_in(file, user, password)
+        r = accounts.sign_in(file, user, password, source=_client_address())
         if r.ok:
             st.session_state["principal"] = access.Principal(r.username, r.role, r.towns)
             st.rerun()
@@ -433,6 +452,14 @@ def _local_sign_in(lg: str) -> None:
             st.error(t("locked", lg).format(until=f"{r.locked_until:%H:%M}"))
         else:
             st.error(t("sign_in_failed", lg))
+
+
+def _client_address() -> str:
+    """Where this session connects from (the sign-in throttle's source); '-' when Streamlit cannot say."""
+    try:
+        return str(st.context.ip_address or "-")
+    except Exception:  # AppTest and older runtimes have no request context
+        return "-"
 
 
 def _oidc_sign_in(lg: str) -> None:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from govdash import catalogue, filters, indicators, queries
+from govdash import access, catalogue, filters, indicators, queries
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.i18n import pick, t
@@ -275,6 +275,9 @@ def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
     recent = queries.case_points(db, f.with_(start=max(f.start, f.end - timedelta(days=1))), LIVE_POINTS)
     cut = pd.Timestamp(at) - pd.Timedelta(hours=LIVE_HOURS)
     recent = recent[pd.to_datetime(recent["reported_at"]) >= cut]
+    # a public screen: the last day's cases at ~100 m (access.COORD_DECIMALS), never their doorsteps or text
+    recent = pd.DataFrame({"lon": access.round_coords(recent["lon"]), "lat": access.round_coords(recent["lat"]),
+                           "reported_at": recent["reported_at"]})
     return {"stats": stats, "geoms": geoms, "bins": bins, "recent": recent}
 
 

@@ -10,6 +10,7 @@ import pytest
 from literal_cases import build_db
 
 from govdash import charts, cli, drill, indicators, maps, queries, settings, ui, wall
+from govdash.cli import kpi
 
 # key -> (value, its text by hand): rates are shares written as % with one decimal, scores, hours and
 # densities one decimal, counts whole with thousands separators
@@ -98,7 +99,7 @@ def test_cli_kpi_writes_what_the_registry_writes(tmp_path, monkeypatch, capsys):
     db = build_db(tmp_path / "lit.duckdb")
     path = db.path
     db.close()
-    monkeypatch.setattr(queries, "kpis", lambda *a, **k: {key: HAND[key][0] for key in cli.KPI_KEYS})
+    monkeypatch.setattr(queries, "kpis", lambda *a, **k: {key: HAND[key][0] for key in kpi.KPI_KEYS})
     assert cli.main(["kpi", "--db", str(path)]) == 0
     lines = {line.split()[0]: line.split()[-1] for line in capsys.readouterr().out.splitlines()[1:]}
-    assert lines == {key: HAND[key][1] for key in cli.KPI_KEYS}
+    assert lines == {key: HAND[key][1] for key in kpi.KPI_KEYS}

@@ -11,7 +11,7 @@ import pandas as pd
 
 def register(subparsers) -> None:
     """Add the ``export`` subcommand (govdash.cli loads this)."""
-    from govdash.cli import _day
+    from govdash.cli._common import day
     p = subparsers.add_parser("export", help="export filtered cases to CSV or Excel")
     sub = p.add_subparsers(dest="export_command", required=True)
     c = sub.add_parser("cases", help="filtered cases to CSV (UTF-8 with BOM) or .xlsx",
@@ -19,8 +19,8 @@ def register(subparsers) -> None:
                                    "--mapping govdash). Text cells starting with = + - @ are neutralised "
                                    "against spreadsheet formula injection.")
     c.add_argument("--db", default=None, help="DuckDB file (default: GOVDASH_DB or data/govdash.duckdb)")
-    c.add_argument("--from", dest="date_from", type=_day, help="first day reported, YYYY-MM-DD (default: first case)")
-    c.add_argument("--to", dest="date_to", type=_day, help="last day reported, YYYY-MM-DD (default: last case)")
+    c.add_argument("--from", dest="date_from", type=day, help="first day reported, YYYY-MM-DD (default: first case)")
+    c.add_argument("--to", dest="date_to", type=day, help="last day reported, YYYY-MM-DD (default: last case)")
     c.add_argument("--town", nargs="*", help="street/town names or codes")
     c.add_argument("--community", nargs="*", help="community/village (居村) ids or names (names: give --town too "
                                                     "where a name repeats)")
@@ -28,7 +28,9 @@ def register(subparsers) -> None:
     c.add_argument("--category", nargs="*", help="category codes or names (the database's catalogue)")
     c.add_argument("--channel", nargs="*", help="source channel codes or names (the database's catalogue)")
     c.add_argument("--department", nargs="*", help="department ids or names")
-    c.add_argument("--personal", action="store_true", help="include complainant names and phone numbers")
+    c.add_argument("--personal", action="store_true",
+                   help="include complainant names and phone numbers, full addresses, descriptions and coordinates "
+                        "(default: addresses, descriptions and coordinates masked as a viewer sees them)")
     c.add_argument("--out", required=True, help="output file: .csv or .xlsx")
     c.set_defaults(func=cmd_export_cases)
 
@@ -47,13 +49,13 @@ def _resolve(values, table, columns: tuple[str, ...], what: str) -> tuple[str, .
 def cmd_export_cases(args) -> int:
     """Write the filtered cases to ``--out``; the file appears whole or not at all."""
     from govdash import export, queries
-    from govdash.cli import _filters_from, _open
+    from govdash.cli._common import filters_from, open_db
     out = Path(args.out)
     kind = out.suffix.lower()
     if kind not in (".csv", ".xlsx"):
         raise SystemExit(f"--out must end in .csv or .xlsx: {out.name}")
-    db = _open(args.db)
-    f = _filters_from(args, db)
+    db = open_db(args.db)
+    f = filters_from(args, db)
     names = ("name_zh", "name_en")
     if args.category:
         f = f.with_(categories=_resolve(args.category, queries.category_names(db), ("category", *names), "category"))
@@ -71,7 +73,10 @@ def cmd_export_cases(args) -> int:
     if kind == ".xlsx" and n > export.XLSX_MAX_ROWS:
         raise SystemExit(f"{n:,} cases do not fit one Excel sheet ({export.XLSX_MAX_ROWS:,} rows): export to .csv "
                          "or narrow the filters")
-    rows = queries.cases_export(db, f, personal=args.personal, limit=max(n, 1))
+    rows = queries.cases_export(db, f, personal=True, limit=max(n, 1))
+    if not args.personal:  # addresses and descriptions as a viewer sees them; no complainant columns at all
+        from govdash import access
+        rows = access.mask_frame(rows, access.Principal("cli", "viewer")).drop(columns=list(queries.PERSONAL_COLUMNS))
     data = export.to_xlsx_bytes(rows, sheet_name="cases") if kind == ".xlsx" else export.to_csv_bytes(rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
