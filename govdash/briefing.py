@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from govdash import catalogue, indicators, lifecycle, queries, rankings, render, settings, survey, svg
+from govdash import catalogue, district_record, indicators, lifecycle, queries, rankings, render, settings, survey, svg
 from govdash.anomalies import detect_spikes
 from govdash.db import Database
 from govdash.filters import Filters
@@ -226,7 +226,7 @@ def build(db: Database, month: str, *, lang: str = "zh", s: settings.Settings | 
     ]
     return str(render.page(
         "briefing.html", html_lang=t("html_lang", lang), title=f"{t('briefing_title', lang)} · {month}",
-        district=m.get("district", ""), period_label=t("period", lang), start=f.start, end=f.end,
+        district=district_record.read(db).name(lang), period_label=t("period", lang), start=f.start, end=f.end,
         as_of_label=t("data_as_of", lang), as_of=f"{at:%Y-%m-%d %H:%M}", vs_label=t("vs_previous", lang),
         prev_start=prev.start, prev_end=prev.end, notices=notes, footer=t("briefing_footer", lang),
         sections=[{"id": sid, "title": title, "html": html} for sid, title, html in sections]))

@@ -17,9 +17,11 @@ def depth(f: Filters) -> int:
     return 3 if f.grids else 2 if f.communities else 1 if f.towns else 0
 
 
-def levels(f: Filters) -> tuple[str, ...]:
-    """Levels a map can show inside the selection, the first being the natural one (one below it)."""
-    return LEVELS[min(depth(f), 2):]
+def levels(f: Filters, present: tuple[str, ...] = LEVELS) -> tuple[str, ...]:
+    """Levels a map can show inside the selection, the first being the natural one (one below it), of those
+    ``present`` in the district; at the deepest level present, that level."""
+    shown = tuple(lv for lv in LEVELS[min(depth(f), 2):] if lv in present)
+    return shown or tuple(lv for lv in LEVELS if lv in present)[-1:] or LEVELS[:1]
 
 
 def area(f: Filters) -> Filters:

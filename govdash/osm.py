@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from pyproj import Transformer
 
-from govdash import settings
+from govdash import district_record
 from govdash.coverage import StreetGraph
 
 WALKABLE = frozenset({
@@ -39,7 +39,7 @@ def read_osm(path: str | os.PathLike, *, metric_crs: str | None = None,
     ----------
     path : ``.osm.pbf`` or ``.osm`` XML, optionally ``.gz`` / ``.bz2``, read with pyosmium (streamed;
         XML entities refused). Coordinates are WGS-84.
-    metric_crs : CRS to project nodes to; default ``settings.metric_crs`` (EPSG:32651).
+    metric_crs : CRS to project nodes to; default ``district_record.metric_crs()`` (callers pass the district's).
     largest_only : keep only the largest connected part, so nothing snaps onto an island.
 
     Returns
@@ -54,7 +54,7 @@ def read_osm(path: str | os.PathLike, *, metric_crs: str | None = None,
         ways, coords = _read(path)
     except RuntimeError as exc:  # libosmium's parse errors (malformed XML, entities, unknown format)
         raise ValueError(f"{path.name}: not a readable OSM extract: {exc}") from exc
-    graph = _build(ways, coords, metric_crs or settings.load().metric_crs)
+    graph = _build(ways, coords, metric_crs or district_record.metric_crs())
     return graph.largest_component() if largest_only else graph
 
 

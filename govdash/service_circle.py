@@ -10,7 +10,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from govdash import coverage as cov
-from govdash import settings
+from govdash import district_record
 from govdash.coverage_adapter import from_geodataframes, offers, points_xy
 from govdash.schema import FUNCTIONS
 
@@ -26,7 +26,7 @@ MAP_MAX_CELLS = 40_000  # cells drawn; above this the map shows coarser blocks
 
 
 def _transformer(metric_crs: str | None, inverse: bool = False) -> Transformer:
-    crs = metric_crs or settings.load().metric_crs
+    crs = metric_crs or district_record.metric_crs()
     return Transformer.from_crs(crs, "EPSG:4326", always_xy=True) if inverse else \
         Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
@@ -66,9 +66,13 @@ def apply_edits(stations: pd.DataFrame, edits: Sequence[dict]) -> pd.DataFrame:
     return out
 
 
-def walk(cells: pd.DataFrame, stations: pd.DataFrame, *, function: str | None = None, graph=None) -> pd.DataFrame:
-    """Cells with ``minutes`` to the nearest station (offering ``function``) and its ``station_id``."""
-    return from_geodataframes(cells, stations, function=function, graph=graph)
+def walk(cells: pd.DataFrame, stations: pd.DataFrame, *, function: str | None = None, graph=None,
+         metric_crs: str | None = None) -> pd.DataFrame:
+    """Cells with ``minutes`` to the nearest station (offering ``function``) and its ``station_id``.
+
+    ``metric_crs``: the district's (govdash.district_record.metric_crs), that of the cells' x/y and the graph.
+    """
+    return from_geodataframes(cells, stations, function=function, graph=graph, metric_crs=metric_crs)
 
 
 def counted(stations: pd.DataFrame, function: str | None = None) -> int:

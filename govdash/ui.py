@@ -267,15 +267,15 @@ def catalogue() -> catalogue_.Catalogue:
 
 
 def header(title_key: str, db: Database) -> None:
-    """Page title, the synthetic-data notice and the data-as-of time."""
+    """Page title, the synthetic-data notice, the district's name and the data-as-of time."""
     lg = lang()
     st.title(t(title_key, lg))
-    m = cached(queries.meta)
+    home = district()
     at = cached(queries.data_as_of)
-    if m.get("synthetic") == "true":
+    if home.synthetic:
         st.info(t("synthetic", lg), icon="ℹ️")
-    if at is not None:
-        st.caption(f"{t('data_as_of', lg)} {at:%Y-%m-%d %H:%M}")
+    line = [home.title(lg)] + ([f"{t('data_as_of', lg)} {at:%Y-%m-%d %H:%M}"] if at is not None else [])
+    st.caption(" · ".join(line))
 
 
 def fmt(value, indicator: str) -> str:
@@ -325,15 +325,67 @@ def repeat_complaints(f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _street_graph(path: str, stamp: tuple):
+def _street_graph(path: str, stamp: tuple, crs: str):
     from govdash import osm
-    return osm.read_osm(path)
+    return osm.read_osm(path, metric_crs=crs)
 
 
 def street_graph(path: str):
-    """The pedestrian graph of an OSM extract (``settings.network_file``), read once per file version."""
+    """The pedestrian graph of an OSM extract (``settings.network_file``) in the district's metric CRS, read
+    once per file version."""
     st_ = Path(path).stat()
-    return _street_graph(path, (st_.st_mtime_ns, st_.st_size))
+    return _street_graph(path, (st_.st_mtime_ns, st_.st_size), metric_crs())
+
+
+def district():
+    """The district's record (govdash.district_record), cached by database version."""
+    return _district(database().version())
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def _district(version: tuple):
+    from govdash import district_record
+    return district_record.read(database())
+
+
+def empty_district() -> bool:
+    """True, after showing how to import data, when the district has no cases yet (a district just
+    started with ``python -m govdash init``); False otherwise, showing nothing."""
+    database()
+    if cached(queries.date_range) is not None:
+        return False
+    lg = lang()
+    home = district()
+    st.title(home.title(lg))
+    st.info(t("empty_district", lg).format(name=home.name(lg) or t("district", lg)), icon="ℹ️")
+    st.code(t("empty_steps", lg).replace("；", "\n").replace("; ", "\n"), language="bash")
+    return True
+
+
+def app_title(lg: str) -> str:
+    """The app's title with the district's name (no name before the database exists)."""
+    from govdash import district_record
+    home = district() if Path(conf().db).exists() else district_record.District()
+    return home.title(lg)
+
+
+def crs_check() -> tuple[str, float]:
+    """The metric CRS in use and how much it distorts the district's scale over its units' extent (a share)."""
+    from govdash import district_record
+    crs, box = metric_crs(), cached(queries.units_extent)
+    return crs, district_record.distortion(crs, box) if box is not None else 0.0
+
+
+def crs_distorts(off: float) -> bool:
+    """True when a scale error ``off`` (a share) is worth a warning (more than 1 %)."""
+    from govdash import district_record
+    return off > district_record.DISTORTION_LIMIT
+
+
+def metric_crs() -> str:
+    """The CRS of areas, distances and walking minutes: the district's (or the settings' override)."""
+    from govdash import district_record
+    return district_record.metric_crs(district())
 
 
 # --- access: sign-in, the signed-in principal, its area scope, masking, audited exports (issue 8) ---
@@ -421,7 +473,7 @@ def require_sign_in() -> access.Principal:
     if p is not None:
         return p
     lg = lang()
-    st.title(t("app_title", lg))
+    st.title(app_title(lg))
     if conf().auth == "oidc":
         _oidc_sign_in(lg)
     else:

@@ -303,7 +303,7 @@ def trend_data(db: Database, f: Filters, at: datetime) -> pd.DataFrame:
 
 
 def coverage_summary(cells: pd.DataFrame, stations: pd.DataFrame, s: Settings,
-                     towns: pd.DataFrame | None = None) -> dict:
+                     towns: pd.DataFrame | None = None, crs: str | None = None) -> dict:
     """Share of residents within ``s.walk_minutes`` of a station, residents not covered, and per street/town.
 
     The figures of the coverage page (``service_circle.walk``/``district``/``by_unit``), so both agree.
@@ -315,7 +315,7 @@ def coverage_summary(cells: pd.DataFrame, stations: pd.DataFrame, s: Settings,
     if towns is None:
         ids = pd.Series(cells["town_id"].dropna().unique())
         towns = pd.DataFrame({"unit_id": ids, "name_zh": ids})
-    timed = service_circle.walk(cells, stations)
+    timed = service_circle.walk(cells, stations, metric_crs=crs)
     d = service_circle.district(timed, s.walk_minutes)
     by_town = service_circle.by_unit(timed, s.walk_minutes, towns, "town")
     return {"share": d["share"], "residents": d["residents"], "uncovered": d["uncovered"],
@@ -324,7 +324,9 @@ def coverage_summary(cells: pd.DataFrame, stations: pd.DataFrame, s: Settings,
 
 def coverage_data(db: Database, s: Settings) -> dict:
     """``coverage_summary`` over the database's cells, stations and streets/towns (adapter)."""
-    return coverage_summary(queries.cells(db), queries.stations(db), s, queries.towns(db))
+    from govdash import district_record
+    return coverage_summary(queries.cells(db), queries.stations(db), s, queries.towns(db),
+                            district_record.metric_crs(district_record.read(db)))
 
 
 def panel_names(panels: tuple[str, ...], lang: str = "zh") -> list[str]:

@@ -54,14 +54,15 @@ _wall = partial(render.macro, "wall.html")  # one macro of the wall's template
 
 
 def header_html(*, lang: str, now: datetime, data_time: datetime | None, stale: bool, period: str,
-                synthetic: bool = False) -> Markup:
+                synthetic: bool = False, district: str = "") -> Markup:
     """The fixed top bar: title, period, playlist position, "data as of" and the clock (server time until JS ticks)."""
     loc = t("clock_locale", lang)
     date_text = t("wall_date", lang).format(now=now, weekday=t(WEEKDAYS[now.weekday()], lang))
     as_of = f"{data_time:%Y-%m-%d %H:%M}" if data_time is not None else label("no_data", lang)
     stale_note = f" · {label('wall_stale', lang)}" if stale else ""
+    title = label("wall_title", lang).format(name=district).strip(" ·")  # the district's name, none before init
     badge = label("wall_demo_badge", lang) if synthetic else ""
-    return _wall("header", label("wall_title", lang), badge, period, stale,
+    return _wall("header", title, badge, period, stale,
                  label("data_as_of", lang), as_of, stale_note, loc, date_text, f"{now:%H:%M:%S}")
 
 

@@ -43,21 +43,25 @@ if mode == "network":
         st.warning(t("cov_network_failed", lang) + ui.md_text(exc))
 
 cells, towns = ui.cached(queries.cells, scope=ui.scope()), ui.cached(queries.towns, scope=ui.scope())
+crs = ui.metric_crs()
 base = ui.cached(queries.stations)
+if cells.empty:  # no population surface yet: nothing to measure walking minutes for
+    st.info(t("cov_no_population", lang))
+    st.stop()
 stations = sc.apply_edits(base, edits)
-timed = sc.walk(cells, stations, function=function, graph=graph)
+timed = sc.walk(cells, stations, function=function, graph=graph, metric_crs=crs)
 area = sc.in_area(timed, f.towns)
 rep = sc.report(area, threshold, towns)
-before = sc.district(sc.in_area(sc.walk(cells, base, function=function, graph=graph), f.towns), threshold) \
-    if edits else None
+before = sc.district(sc.in_area(sc.walk(cells, base, function=function, graph=graph, metric_crs=crs), f.towns),
+                     threshold) if edits else None
 load = sc.load(timed, stations, function, towns=towns)
 
 # --- map, headline figures and tables ---
-gap_rows, gap_rank = sc.gap_table(area, threshold, towns)
+gap_rows, gap_rank = sc.gap_table(area, threshold, towns, metric_crs=crs)
 signature = (threshold, function, mode, f.towns, tuple(tuple(sorted(e.items())) for e in edits))
 siting = st.session_state.get("cov_siting")
 proposals = siting["rows"] if siting and siting["signature"] == signature else None
-drawn = sc.map_cells(area, gap_rank=gap_rank)
+drawn = sc.map_cells(area, gap_rank=gap_rank, metric_crs=crs)
 deck, legend = maps.coverage_map(drawn, threshold, sc.visible(stations, load, drawn, function), gaps=gap_rows,
                                  proposals=proposals, reach_m=reach_m(threshold), outline=ui.unit_shapes("town", f),
                                  lang=lang, tile_url=s.tile_url, width_px=860, height_px=690)
@@ -72,7 +76,7 @@ with left:
 cell = maps.picked(event.selection if event else None, maps.LAYER_CELLS)
 if click_adds and cell and (cell["lon"], cell["lat"]) != st.session_state.get("cov_last_click"):
     st.session_state["cov_last_click"] = (cell["lon"], cell["lat"])
-    lon, lat = sc.cell_centre(cell["lon"], cell["lat"], float(drawn["size_m"].iloc[0]))
+    lon, lat = sc.cell_centre(cell["lon"], cell["lat"], float(drawn["size_m"].iloc[0]), metric_crs=crs)
     edits.append({"op": "add", "lon": round(lon, 5), "lat": round(lat, 5)})
     st.rerun()
 
@@ -176,7 +180,7 @@ with tabs[2]:
     st.caption(t("siting_note", lang).format(r=reach_m(threshold), m=threshold))
     if st.button(t("propose", lang), key="cov_propose", type="primary"):
         with st.spinner(t("propose", lang)):
-            rows, method = sc.propose(area, threshold, k)
+            rows, method = sc.propose(area, threshold, k, metric_crs=crs)
         st.session_state["cov_siting"] = {"signature": signature, "rows": rows, "method": method}
         st.rerun()
     if proposals is not None and len(proposals):

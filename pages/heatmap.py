@@ -75,7 +75,7 @@ if mode == "density":
 elif mode == "hot_spots":
     grid = heatmap.lattice(outline, cell)
     before = ui.cached(queries.heat_bins, f.previous(), cell, "none", box)
-    spots = heatmap.hot_spot_bins(bins, grid, cell, before, alpha=heatmap.ALPHA)
+    spots = heatmap.hot_spot_bins(bins, grid, cell, before, alpha=heatmap.ALPHA, crs=ui.metric_crs())
     clusters = heatmap.spot_clusters(spots, cell, ui.unit_shapes("grid", f), paths)
     with left:
         st.pydeck_chart(maps.hot_spot_deck(spots, cell_m=cell, bbox=bbox, outline=outline, tile_url=s.tile_url,

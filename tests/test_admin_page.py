@@ -105,6 +105,7 @@ def test_page_renders_with_every_option(live):
     for kind in ingest.KINDS:
         at.radio(key="adm_kind").set_value(kind).run()
         _ok(at)
+    at.radio(key="adm_kind").set_value("units").run()
     assert at.selectbox(key="adm_level")  # units only
     at.selectbox(key="adm_crs").set_value("epsg").run()
     assert at.text_input(key="adm_epsg").value == "EPSG:32651"

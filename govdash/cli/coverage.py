@@ -29,16 +29,16 @@ def register(subparsers) -> None:
 
 def compute(db, minutes: float, *, function: str | None = None, network: str | None = None) -> dict:
     """The figures the command prints: service_circle.report plus how they were computed."""
-    from govdash import queries, service_circle
+    from govdash import district_record, queries, service_circle
     s = settings.load()
-    graph = None
+    graph, crs = None, district_record.metric_crs(district_record.read(db))
     if network:
         from govdash import osm
         if not Path(network).exists():
             raise SystemExit(f"network file not found: {network}")
-        graph = osm.read_osm(network)
+        graph = osm.read_osm(network, metric_crs=crs)
     stations = queries.stations(db)
-    timed = service_circle.walk(queries.cells(db), stations, function=function, graph=graph)
+    timed = service_circle.walk(queries.cells(db), stations, function=function, graph=graph, metric_crs=crs)
     rep = service_circle.report(timed, minutes, queries.towns(db))
     how = {"mode": "network" if graph is not None else "straight_line", "walk_kmh": s.walk_kmh,
            "circuity": None if graph is not None else s.circuity, "function": function,
