@@ -261,11 +261,12 @@ def definitions(lang: str = "zh") -> list[str]:
     return [t(k, lang) for k in DEFINITION_KEYS]
 
 
-def series_labels(split: str | None, lang: str, unit_names: dict, cat: Catalogue) -> dict:
-    """Display names of the series of a split (towns, departments, categories, channels, tiers); ``cat`` is the
-    database's catalogue (govdash.catalogue)."""
+def series_labels(split: str | None, lang: str, unit_names: dict[str, dict[str, str]], cat: Catalogue) -> dict:
+    """Display names of the series of a split (towns, departments, categories, channels, tiers);
+    ``unit_names`` is level → {unit_id → name} (queries.unit_names), ``cat`` the database's catalogue
+    (govdash.catalogue)."""
     if split == "town":
-        return dict(unit_names)
+        return dict(unit_names.get("town", {}))
     if split in ("department", "category", "channel"):
         return cat.names(split, lang)
     if split == "tier":

@@ -78,7 +78,8 @@ def oldest(db: Database, f: Filters, at: datetime, *, overdue_only: bool = False
     df = queries.open_cases(db, f, at, overdue_only=overdue_only, limit=limit)
     names = queries.unit_names(db)
     cat = catalogue.read(db)
-    return df.assign(town=df["town_id"].map(names), community=df["community_id"].map(names),
+    return df.assign(town=df["town_id"].map(names.get("town", {})),
+                     community=df["community_id"].map(names.get("community", {})),
                      category_name=df["category"].map(lambda c: cat.name("category", c, lang)),
                      department=df["department_id"].map(cat.names("department", lang)))
 

@@ -27,7 +27,8 @@ if rows.empty:
 else:
     names = ui.cached(queries.unit_names, scope=ui.scope())
     cat = ui.catalogue()
-    view = rows.assign(town=rows["town_id"].map(names), community=rows["community_id"].map(names),
+    view = rows.assign(town=rows["town_id"].map(names.get("town", {})),
+                       community=rows["community_id"].map(names.get("community", {})),
                        category=rows["category"].map(lambda c: cat.name("category", c, lang)),
                        channel=rows["channel"].map(lambda c: cat.name("channel", c, lang)),
                        status=rows["status"].map(lambda c: t(c, lang)))

@@ -10,7 +10,7 @@ db = ui.database()
 f = ui.current_filters()
 s = ui.conf()
 ui.header("page_heatmap", db)
-paths = ui.cached(queries.unit_paths, scope=ui.scope())
+paths = ui.cached(queries.unit_paths, scope=ui.scope()).get("grid", {})  # the places listed are grids
 categories = ui.catalogue().names("category", lang)
 
 # the area shown is the deepest selection: grids, communities, streets/towns or the whole district
