@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from conftest import app_test
 from literal_cases import ALL, AS_OF, build_db
-from test_app import _navigation_mode  # noqa: F401  (autouse: app.py runs around the page, as on the server)
 
 from govdash import briefing, catalogue, indicators, lifecycle, queries
 
@@ -83,6 +82,7 @@ def lit_app(lit, monkeypatch):
     return lit.path
 
 
+@pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
 def test_the_filter_bar_and_the_case_table_show_the_databases_catalogue(lit_app):
     at = app_test()
     at.query_params["from"] = "2026-01-01"
