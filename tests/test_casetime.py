@@ -170,6 +170,7 @@ def test_placeholder_counts_by_hand():
     # 10 rows at one point and one at another: 10 is not more than 10 x 1
     assert placeholder_counts(key[1:], located[1:]).tolist() == [0] * 15
     assert placeholder_counts(key[7:], located[7:]).tolist() == [0] * 9  # 4 rows at key 7: under the floor of 5
+    assert placeholder_counts(key[:11], located[:11]).tolist() == [0] * 11  # one point only: no other to compare
 
 
 def test_units_without_an_id_column_name_the_columns_they_have(tmp_path):

@@ -114,7 +114,8 @@ def placeholder_counts(key: np.ndarray, located: np.ndarray) -> np.ndarray:
     A placeholder is on more than max(PLACEHOLDER_MIN, 1 %) of the rows (the absolute rule of large files), or
     above a gap (the relative rule, the same on 100 rows as on a million): on more than PLACEHOLDER_SHARE of
     the located rows, on at least PLACEHOLDER_FLOOR, and on more than PLACEHOLDER_GAP times as many rows as the
-    most frequent coordinate below it (every coordinate above the lowest such gap is one).
+    most frequent coordinate below it (every coordinate above the lowest such gap is one; a file whose rows all
+    share one point has no gap: "more often than any other" needs another).
     """
     n = int(located.sum())
     out = np.zeros(len(key), dtype=np.int64)
@@ -123,7 +124,7 @@ def placeholder_counts(key: np.ndarray, located: np.ndarray) -> np.ndarray:
     uniq, inv, counts = np.unique(key[located], return_inverse=True, return_counts=True)
     desc = np.sort(counts)[::-1]
     below = np.append(desc[1:], 0)
-    gap = (desc > PLACEHOLDER_SHARE * n) & (desc >= PLACEHOLDER_FLOOR) & (desc > PLACEHOLDER_GAP * below)
+    gap = (desc > PLACEHOLDER_SHARE * n) & (desc >= PLACEHOLDER_FLOOR) & (desc > PLACEHOLDER_GAP * below) & (below > 0)
     limit = max(PLACEHOLDER_MIN, int(0.01 * n))
     if gap.any():
         limit = min(limit, int(desc[np.flatnonzero(gap)[-1]]) - 1)
