@@ -204,6 +204,16 @@ def date_range(db: Database) -> tuple[date, date] | None:
     return pd.Timestamp(df.at[0, "lo"]).date(), pd.Timestamp(df.at[0, "hi"]).date()
 
 
+def units_bounds(db: Database) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of every unit's polygon, degrees; None without units."""
+    import shapely
+    df = db.execute("SELECT geom FROM units WHERE geom IS NOT NULL")
+    if df.empty:
+        return None
+    x0, y0, x1, y1 = shapely.total_bounds(shapely.from_wkb([bytes(g) for g in df["geom"]]))
+    return float(x0), float(y0), float(x1), float(y1)
+
+
 def towns(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Streets/towns (those of ``scope`` only, when given)."""
     sc, params = scope_clause("town_id", scope)
@@ -253,10 +263,50 @@ def departments(db: Database) -> pd.DataFrame:
 # --- indicators ---
 
 def kpis(db: Database, f: Filters, at: datetime) -> dict:
-    """Headline indicators for a filter; rates are NaN when their denominator is 0."""
+    """Indicators of the cases reported in the filter period (the cohort: rankings and maps compare units by
+    it); rates are NaN when their denominator is 0. The leader's judged rates are ``due_totals``."""
     clause, params = where(f)
     df = db.execute(f"SELECT {INDICATOR_SQL} FROM cases WHERE {clause}", {**params, "as_of": at})
     return _rates(df).iloc[0].to_dict()
+
+
+# The judged rates as officials use them (docs/indicators.md): a case is judged once, in the period
+# it falls due in: the period of its deadline, or of its closure when closed before the deadline; a case
+# still within its time limit is not yet judged. State (closed, resolved) as it stood at $as_of; the
+# period ends at $p_end (``cutoff``).
+_JUDGED_AT = "least(coalesce(closed_at, deadline_at), deadline_at)"
+_DUE = f"({_JUDGED_AT} >= $p_start AND {_JUDGED_AT} < $p_end)"
+_DONE = "closed_at < $as_of"
+DUE_SQL = f"""
+    count(*) FILTER (WHERE {_DUE}) AS due,
+    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND closed_at <= deadline_at) AS due_on_time,
+    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved) AS due_resolved,
+    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved AND recognised) AS due_recognised,
+    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved AND recognised IS NOT NULL) AS due_recognition_known,
+    count(*) FILTER (WHERE reported_at >= $p_start AND (closed_at IS NULL OR closed_at >= $p_end)
+                     AND deadline_at >= $p_end) AS in_handling
+"""
+
+
+def due_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = None) -> dict:
+    """按期办结率, 解决率 and 基层认可率 over the cases due in the filter period, and the cases in handling.
+
+    Due in the period (up to ``cutoff(f, at)``): its deadline falls in it, or it was closed in it before
+    the deadline; each case is judged in one period only. 按期办结率 = closed by the deadline ÷ due; 解决率 = resolved ÷ due; 基层认可率 = recognised ÷ resolved of those. ``in_handling``:
+    cases reported in the period, neither closed nor due by its end (judged in a later period). With
+    ``as_at`` the cases' progress is taken as it stood then (the same-age comparison). Rates are NaN
+    when no case is due.
+    """
+    attr, params = _attr_where(f)
+    start = datetime.combine(f.start, datetime.min.time())
+    end = cutoff(f, at)
+    df = db.execute(f"SELECT {DUE_SQL} FROM cases WHERE reported_at < $p_end AND {attr}",
+                    {**params, "p_start": start, "p_end": end, "as_of": at if as_at is None else as_at})
+    out = df.iloc[0].to_dict()
+    due = out["due"] or float("nan")
+    known = out["due_recognition_known"] or float("nan")  # no recognition recorded: "—", not 0 %
+    return {**out, "on_time_rate": out["due_on_time"] / due, "resolution_rate": out["due_resolved"] / due,
+            "recognition_rate": out["due_recognised"] / known}
 
 
 def unit_stats(db: Database, f: Filters, level: str, at: datetime, quantiles: bool = True) -> pd.DataFrame:
@@ -598,7 +648,7 @@ def indicator_totals(db: Database, f: Filters, at: datetime, as_at: datetime | N
     t = cutoff(f, at)
     stock = db.execute(f"SELECT count(*) AS backlog, count(*) FILTER (WHERE deadline_at < $t) AS overdue_at_end "
                        f"FROM cases WHERE {_OPEN_AT} AND {attr}", {**aparams, "t": t})
-    return {**out, **stock.iloc[0].to_dict()}
+    return {**out, **stock.iloc[0].to_dict(), **due_totals(db, f, at, as_at)}
 
 
 def open_backlog(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from govdash import settings
+from govdash import district_record
 from govdash.ingest import _coords, _plumbing, _sql
 from govdash.ingest._geo import to_wgs84
 from govdash.ingest._geo_sources import read_geo
@@ -31,8 +31,8 @@ COLUMNS = ["cell_id", "x", "y", "lon", "lat", "size_m", "residents", "grid_id", 
 
 
 def metric_crs(con) -> str:
-    """The CRS of the 100 m lattice: the district's (settings.metric_crs)."""
-    return settings.load().metric_crs
+    """The CRS of the 100 m lattice: the district's (chosen from its units, or set; GOVDASH_METRIC_CRS overrides)."""
+    return district_record.metric_crs(district_record.read_con(con))
 
 
 # --- onto the lattice (arrays in metres in, per-cell sums out) ---
