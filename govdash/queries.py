@@ -204,6 +204,13 @@ def date_range(db: Database) -> tuple[date, date] | None:
     return pd.Timestamp(df.at[0, "lo"]).date(), pd.Timestamp(df.at[0, "hi"]).date()
 
 
+def unit_polygons(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every unit with its polygon (WKB, WGS-84): unit_id, level, name_zh, town_id, community_id, geom."""
+    sc, params = scope_clause("town_id", scope)
+    return db.execute("SELECT unit_id, level, name_zh, town_id, community_id, geom FROM units "
+                      f"WHERE geom IS NOT NULL AND {sc} ORDER BY level, unit_id", params)
+
+
 def units_bounds(db: Database) -> tuple[float, float, float, float] | None:
     """(west, south, east, north) of every unit's polygon, degrees; None without units."""
     import shapely
@@ -238,12 +245,16 @@ def grids(db: Database, community_ids: list[str] | tuple[str, ...], *,
                       {**params, "c": list(community_ids)})
 
 
-def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, str]:
-    """unit_id → name; where an id repeats across levels the street/town's name wins (then the community's)."""
+def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, dict[str, str]]:
+    """level → {unit_id → name}, for the levels present: ids are unique per level only (community 1 ≠ street 1)."""
     sc, params = scope_clause("town_id", scope)
-    df = db.execute(f"SELECT unit_id, name_zh FROM units WHERE {sc} "
-                    "ORDER BY CASE level WHEN 'town' THEN 2 WHEN 'community' THEN 1 ELSE 0 END", params)
-    return dict(zip(df["unit_id"], df["name_zh"], strict=False))
+    return _per_level(db.execute(f"SELECT level, unit_id, name_zh AS name FROM units WHERE {sc}", params,
+                                 max_rows=1_000_000))
+
+
+def _per_level(df: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Rows of (level, unit_id, name) as level → {unit_id → name}."""
+    return {lv: dict(zip(g["unit_id"], g["name"], strict=True)) for lv, g in df.groupby("level", sort=False)}
 
 
 def categories(db: Database) -> pd.DataFrame:
@@ -536,14 +547,13 @@ def repeat_candidates(db: Database, f: Filters, *, limit: int = 500_000) -> pd.D
                       f"ORDER BY reported_at, case_id LIMIT $limit", {**params, "limit": int(limit)}, max_rows=limit)
 
 
-def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, str]:
-    """unit_id → "street/town · unit" names, for places listed outside their town's context."""
+def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, dict[str, str]]:
+    """level → {unit_id → "street/town · unit"} (a town: its name), for places listed outside their town's context."""
     sc, params = scope_clause("u.town_id", scope)
-    df = db.execute("SELECT u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
-                    f"END AS path FROM units u LEFT JOIN units t ON t.unit_id = u.town_id AND t.level = 'town' WHERE {sc} "
-                    "ORDER BY CASE u.level WHEN 'town' THEN 2 WHEN 'community' THEN 1 ELSE 0 END", params,
-                    max_rows=1_000_000)
-    return dict(zip(df["unit_id"], df["path"], strict=False))
+    return _per_level(db.execute(
+        "SELECT u.level, u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
+        f"END AS name FROM units u LEFT JOIN units t ON t.unit_id = u.town_id AND t.level = 'town' WHERE {sc}",
+        params, max_rows=1_000_000))
 
 
 def district_outline(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:

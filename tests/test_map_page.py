@@ -16,7 +16,7 @@ from govdash.filters import Filters
 pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
 
 F = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31), categories=("noise",))
-NAMES = {"T1": "甲镇", "T2": "乙镇", "T3": "丙镇", "C1": "甲居委", "G1": "甲1网格"}
+NAMES = {"town": {"T1": "甲镇", "T2": "乙镇", "T3": "丙镇"}, "community": {"C1": "甲居委"}, "grid": {"G1": "甲1网格"}}
 TOWN = "310115005"  # 陆家嘴街道 in the demo
 
 

@@ -359,3 +359,58 @@ def test_judged_recognition_without_recognition_recorded_is_a_dash(tmp_path):
     due = queries.due_totals(db, ALL, AS_OF)
     assert due["due_resolved"] > 0 and math.isnan(due["recognition_rate"])
     assert not math.isnan(due["on_time_rate"])  # deadlines are there: still judged
+
+
+def _page(monkeypatch, db: str, url_path: str, query: dict):
+    monkeypatch.setenv("GOVDASH_DB", db)
+    monkeypatch.setenv("GOVDASH_LANG", "zh")
+    page = next(p for p in app_pages() if p.url_path == url_path)
+    at = app_test()
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(page.path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_names_are_looked_up_per_level_where_ids_repeat(district, monkeypatch, navigation_mode):
+    """qinhuai's community 1 is 秦淮东社区 wherever a community is meant, street 1 秦淮街道 where the street is."""
+    from datetime import date
+
+    from govdash import drill, queries
+    from govdash.db import Database
+    from govdash.filters import Filters
+    fx, db = district
+    if fx.name != "qinhuai":
+        pytest.skip("ids repeat across levels in qinhuai only")
+    con = Database(db)
+    try:
+        names = queries.unit_names(con)
+        paths = queries.unit_paths(con)
+    finally:
+        con.close()
+    assert names["town"]["1"] == "秦淮街道" and names["community"]["1"] == "秦淮东社区"
+    assert names["community"]["3"] == "夫子东社区" and names["grid"]["3-01"] == "第1网格"
+    assert paths["community"]["1"] == "秦淮街道 · 秦淮东社区" and paths["town"]["2"] == "夫子庙街道"
+    day = date(2026, 1, 1)
+    f = Filters(start=day, end=day, towns=("1",), communities=("1",))
+    assert [label for label, _ in drill.crumbs(f, names)] == ["全区", "秦淮街道", "秦淮东社区"]
+
+    # the map page's breadcrumb, drilled down to street 1 › community 1
+    at = _page(monkeypatch, db, "map", {"town": "1", "community": "1"})
+    shown = [b.label for b in at.button] + [m.value for m in at.markdown]
+    assert "秦淮街道" in shown and "**秦淮东社区**" in shown
+
+    # the cases page: each case's street and community by its own level's name
+    want = _read(db, "SELECT c.case_id, t.name_zh AS town, m.name_zh AS community FROM cases c "
+                     "JOIN units t ON t.level = 'town' AND t.unit_id = c.town_id "
+                     "JOIN units m ON m.level = 'community' AND m.unit_id = c.community_id")
+    span = _read(db, "SELECT min(reported_at)::DATE AS a, max(reported_at)::DATE AS b FROM cases").iloc[0]
+    at = _page(monkeypatch, db, "cases", {"from": f"{span['a']:%Y-%m-%d}", "to": f"{span['b']:%Y-%m-%d}"})
+    table = at.dataframe[0].value
+    got = table.merge(want, left_on=table.columns[0], right_on="case_id", suffixes=("", "_want"))
+    assert len(got) and len(got) == len(table)
+    town, community = table.columns[2], table.columns[3]
+    assert (got[town] == got["town_want"]).all() and (got[community] == got["community_want"]).all()
+    assert "秦淮东社区" in set(got[community])
