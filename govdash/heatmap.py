@@ -11,7 +11,7 @@ from scipy.spatial import cKDTree
 
 from govdash import hotspots, maps
 from govdash.bins import BinFrame
-from govdash.i18n import t
+from govdash.i18n import WEEKDAYS, t
 
 MAX_BINS = 40_000  # bins per frame the browser may receive: ~3 MB of deck JSON (see tests/test_heatmap.py)
 CELLS_M = (100, 125, 150, 200, 250, 300, 400, 500, 600, 800, 1000, 1250, 1600, 2000, 2500, 3200, 5000, 10000)
@@ -21,16 +21,6 @@ TOP_N = 10  # grids in the "most cases" table beside the heatmap
 REPEAT_MAX_CASES = 500_000  # repeat detection reads every filtered case; beyond this ask for a narrower filter
 NOT_SIG = "not significant"
 _KEY = 1_000_000
-DOW = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
-       "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
-EXPLAIN = {
-    "zh": ("热点是工单数在统计上显著高于全区平均、且周边方格同样偏高的一片区域（Getis-Ord Gi*，显著性水平 α = 0.05，"
-           "已用 Benjamini-Hochberg 方法校正多重检验）；冷点则显著偏低；新出现热点指本期是热点而上一等长时段不是。"),
-    "en": ("A hot spot is an area where the number of cases in a square and its neighbours is significantly higher "
-           "than the average of the area shown (Getis-Ord Gi*, α = 0.05 after Benjamini-Hochberg correction for "
-           "multiple tests); a cold spot is significantly lower; an emerging hot spot is hot now but was not in the "
-           "previous period of equal length."),
-}
 
 
 def bin_ix(lon, lat, cell_m: float, *, frame: BinFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -186,12 +176,12 @@ def frame_label(value, frame: str, lang: str = "zh") -> str:
     if frame == "hour":
         return f"{int(value):02d}:00–{int(value):02d}:59"
     if frame == "dow":
-        return DOW["zh" if lang == "zh" else "en"][int(value) - 1]
+        return t(WEEKDAYS[int(value) - 1], lang)
     if frame == "week":
-        return f"{pd.Timestamp(value):%Y-%m-%d} " + ("起一周" if lang == "zh" else "week")
+        return f"{pd.Timestamp(value):%Y-%m-%d} " + t("week_from", lang)
     if frame == "month":
         return f"{pd.Timestamp(value):%Y-%m}"
-    return "全部" if lang == "zh" else "all"
+    return t("all", lang)
 
 
 def frame_param(value):
@@ -203,33 +193,30 @@ def frame_param(value):
 
 def hot_spot_table(clusters: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """The hot/cold areas for display: kind, place, cases now and before, area."""
-    zh = lang == "zh"
-    kind = {"hot": "热点" if zh else "hot spot", "cold": "冷点" if zh else "cold spot"}
+    kind = {"hot": t("hot_spot", lang), "cold": t("cold_spot", lang)}
     return pd.DataFrame({
-        ("类型" if zh else "Kind"): [("新出现热点" if zh else "emerging hot spot") if e and lb == "hot" else kind[lb]
-                                   for lb, e in zip(clusters["label"], clusters["emerging"], strict=True)],
-        ("位置" if zh else "Where"): clusters["place"],
+        t("spot_kind", lang): [t("emerging_hot_spot", lang) if e and lb == "hot" else kind[lb]
+                               for lb, e in zip(clusters["label"], clusters["emerging"], strict=True)],
+        t("where", lang): clusters["place"],
         t("cases", lang): clusters["cases"],
-        ("上期" if zh else "Previous"): clusters["previous"],
-        ("面积 km²" if zh else "Area km²"): clusters["area_km2"].round(2),
-        ("新出现格" if zh else "New"): clusters["new_bins"].astype(int),
+        t("spot_previous", lang): clusters["previous"],
+        t("area_km2", lang): clusters["area_km2"].round(2),
+        t("new_bins", lang): clusters["new_bins"].astype(int),
     })
 
 
 def repeat_table(repeats: pd.DataFrame, category_names: dict[str, str], unit_names: dict[str, str],
                  lang: str = "zh") -> pd.DataFrame:
     """Repeat-complaint clusters for display, most cases first."""
-    zh = lang == "zh"
     r = repeats.sort_values(["count", "last_at"], ascending=[False, False], kind="stable")
-    rule = {"grid": "同网格" if zh else "grid", "radius": "100米内" if zh else "100 m",
-            "grid+radius": "同网格·100米" if zh else "grid, 100 m"}
+    rule = {"grid": t("rule_grid", lang), "radius": t("rule_radius", lang), "grid+radius": t("rule_grid_radius", lang)}
     return pd.DataFrame({
         t("category", lang): r["category"].map(lambda c: category_names.get(c, c)),
         t("grid", lang): r["grid_id"].map(lambda g: unit_names.get(g, g) if isinstance(g, str) else ""),
         t("cases", lang): r["count"].astype(int),
-        ("时段" if zh else "Dates"): (pd.to_datetime(r["first_at"]).dt.strftime("%m-%d") + " – "
+        t("dates", lang): (pd.to_datetime(r["first_at"]).dt.strftime("%m-%d") + " – "
                                       + pd.to_datetime(r["last_at"]).dt.strftime("%m-%d")),
-        ("规则" if zh else "Rule"): r["rule"].map(rule),
+        t("rule", lang): r["rule"].map(rule),
     })
 
 
@@ -245,10 +232,8 @@ def frame_chart(frames: pd.DataFrame, frame: str, lang: str = "zh") -> pd.DataFr
 
 def spot_swatches(lang: str = "zh") -> list[tuple[tuple[int, int, int], str]]:
     """Legend entries of the hot-spot map."""
-    zh = lang == "zh"
-    return [(maps.HOT, "热点" if zh else "hot spot"), (maps.EMERGING, "新出现热点（上期不是热点）" if zh else
-                                                  "emerging hot spot (not hot in the previous period)"),
-            (maps.COLD, "冷点" if zh else "cold spot")]
+    return [(maps.HOT, t("hot_spot", lang)), (maps.EMERGING, t("emerging_hot_spot_legend", lang)),
+            (maps.COLD, t("cold_spot", lang))]
 
 
 def spot_summary(spots: pd.DataFrame, clusters: pd.DataFrame, f, cell_m: float, lang: str = "zh") -> str:
@@ -258,11 +243,7 @@ def spot_summary(spots: pd.DataFrame, clusters: pd.DataFrame, f, cell_m: float, 
     cold = int((spots["label"] == "cold").sum())
     new = int((spots["trend"] == "emerging hot").sum())
     prev = f.previous()
-    if lang == "zh":
-        return (f"{n:,} 个 {cell_m:,.0f} 米方格（含无工单方格）参与检验：热点 {hot:,} 格，冷点 {cold:,} 格，"
-                f"新出现热点 {new:,} 格；上期 {prev.start} – {prev.end}。")
-    return (f"{n:,} squares of {cell_m:,.0f} m tested (empty ones included): {hot:,} hot, {cold:,} cold, "
-            f"{new:,} emerging; previous period {prev.start} – {prev.end}.")
+    return t("spot_summary", lang).format(n=n, cell=cell_m, hot=hot, cold=cold, new=new, a=prev.start, b=prev.end)
 
 
 def top_repeats(repeats: pd.DataFrame, n: int = REPEATS_DRAWN) -> pd.DataFrame:
@@ -273,6 +254,6 @@ def top_repeats(repeats: pd.DataFrame, n: int = REPEATS_DRAWN) -> pd.DataFrame:
 def top_units(stats: pd.DataFrame, paths: dict[str, str], n: int = TOP_N, lang: str = "zh") -> pd.DataFrame:
     """The ``n`` units with most cases (``queries.busiest_units`` or ``unit_stats``): where, cases, per 1,000."""
     top = stats.sort_values(["collected", "unit_id"], ascending=[False, True], kind="stable").head(n)
-    return pd.DataFrame({("位置" if lang == "zh" else "Where"): top["unit_id"].map(lambda u: paths.get(u, u)),
+    return pd.DataFrame({t("where", lang): top["unit_id"].map(lambda u: paths.get(u, u)),
                          t("cases", lang): top["collected"].astype(int),
                          t("cases_per_1000", lang): top["cases_per_1000"].round(1)})

@@ -258,8 +258,14 @@ def _per_level(df: pd.DataFrame) -> dict[str, dict[str, str]]:
     return {lv: dict(zip(g["unit_id"], g["name"], strict=True)) for lv, g in df.groupby("level", sort=False)}
 
 
-def categories(db: Database) -> pd.DataFrame:
-    return db.execute("SELECT DISTINCT category FROM categories ORDER BY category")
+def category_names(db: Database) -> pd.DataFrame:
+    """The category catalogue: ``category``, ``name_zh``, ``name_en``, by code."""
+    return db.execute("SELECT category, name_zh, name_en FROM category_names ORDER BY category")
+
+
+def channels(db: Database) -> pd.DataFrame:
+    """The channel catalogue: ``channel``, ``name_zh``, ``name_en``, in the catalogue's order of codes."""
+    return db.execute("SELECT channel, name_zh, name_en FROM channels ORDER BY channel")
 
 
 def category_labels(db: Database) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from govdash import heatmap, hotspots, maps, queries
 from govdash.bins import frame_for
 from govdash.db import Database, writer
 from govdash.filters import Filters
+from govdash.i18n import t
 
 CELL = 1000.0
 TOWN = (121.4, 31.1, 121.8, 31.4)  # the fixture's town; its extent fixes the bin frame
@@ -240,7 +241,7 @@ def test_hot_spots_on_the_demo_page_data(demo_db):
     clusters = heatmap.spot_clusters(spots, cell, grids, names, frame=fr)
     assert clusters["bins"].sum() == len(hot) + len(cold)
     assert clusters["place"].str.contains(" · ").all()                    # "street/town · grid"
-    assert "α = 0.05" in heatmap.EXPLAIN["zh"] and "Benjamini-Hochberg" in heatmap.EXPLAIN["en"]
+    assert "α = 0.05" in t("hot_spot_explain", "zh") and "Benjamini-Hochberg" in t("hot_spot_explain", "en")
     db.close()
 
 
