@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from govdash import settings
+from govdash.bins import BinFrame, frame_for
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.schema import IMPORT_COLUMNS
@@ -204,6 +205,23 @@ def date_range(db: Database) -> tuple[date, date] | None:
     return pd.Timestamp(df.at[0, "lo"]).date(), pd.Timestamp(df.at[0, "hi"]).date()
 
 
+def unit_polygons(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every unit with its polygon (WKB, WGS-84): unit_id, level, name_zh, town_id, community_id, geom."""
+    sc, params = scope_clause("town_id", scope)
+    return db.execute("SELECT unit_id, level, name_zh, town_id, community_id, geom FROM units "
+                      f"WHERE geom IS NOT NULL AND {sc} ORDER BY level, unit_id", params)
+
+
+def units_bounds(db: Database) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of every unit's polygon, degrees; None without units."""
+    import shapely
+    df = db.execute("SELECT geom FROM units WHERE geom IS NOT NULL")
+    if df.empty:
+        return None
+    x0, y0, x1, y1 = shapely.total_bounds(shapely.from_wkb([bytes(g) for g in df["geom"]]))
+    return float(x0), float(y0), float(x1), float(y1)
+
+
 def towns(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Streets/towns (those of ``scope`` only, when given)."""
     sc, params = scope_clause("town_id", scope)
@@ -228,16 +246,26 @@ def grids(db: Database, community_ids: list[str] | tuple[str, ...], *,
                       {**params, "c": list(community_ids)})
 
 
-def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, str]:
-    """unit_id → name; where an id repeats across levels the street/town's name wins (then the community's)."""
+def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, dict[str, str]]:
+    """level → {unit_id → name}, for the levels present: ids are unique per level only (community 1 ≠ street 1)."""
     sc, params = scope_clause("town_id", scope)
-    df = db.execute(f"SELECT unit_id, name_zh FROM units WHERE {sc} "
-                    "ORDER BY CASE level WHEN 'town' THEN 2 WHEN 'community' THEN 1 ELSE 0 END", params)
-    return dict(zip(df["unit_id"], df["name_zh"], strict=False))
+    return _per_level(db.execute(f"SELECT level, unit_id, name_zh AS name FROM units WHERE {sc}", params,
+                                 max_rows=1_000_000))
 
 
-def categories(db: Database) -> pd.DataFrame:
-    return db.execute("SELECT DISTINCT category FROM categories ORDER BY category")
+def _per_level(df: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Rows of (level, unit_id, name) as level → {unit_id → name}."""
+    return {lv: dict(zip(g["unit_id"], g["name"], strict=True)) for lv, g in df.groupby("level", sort=False)}
+
+
+def category_names(db: Database) -> pd.DataFrame:
+    """The category catalogue: ``category``, ``name_zh``, ``name_en``, by code."""
+    return db.execute("SELECT category, name_zh, name_en FROM category_names ORDER BY category")
+
+
+def channels(db: Database) -> pd.DataFrame:
+    """The channel catalogue: ``channel``, ``name_zh``, ``name_en``, in the catalogue's order of codes."""
+    return db.execute("SELECT channel, name_zh, name_en FROM channels ORDER BY channel")
 
 
 def category_labels(db: Database) -> pd.DataFrame:
@@ -272,6 +300,7 @@ DUE_SQL = f"""
     count(*) FILTER (WHERE {_DUE} AND {_DONE} AND closed_at <= deadline_at) AS due_on_time,
     count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved) AS due_resolved,
     count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved AND recognised) AS due_recognised,
+    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved AND recognised IS NOT NULL) AS due_recognition_known,
     count(*) FILTER (WHERE reported_at >= $p_start AND (closed_at IS NULL OR closed_at >= $p_end)
                      AND deadline_at >= $p_end) AS in_handling
 """
@@ -293,9 +322,9 @@ def due_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = 
                     {**params, "p_start": start, "p_end": end, "as_of": at if as_at is None else as_at})
     out = df.iloc[0].to_dict()
     due = out["due"] or float("nan")
-    resolved = out["due_resolved"] or float("nan")
+    known = out["due_recognition_known"] or float("nan")  # no recognition recorded: "—", not 0 %
     return {**out, "on_time_rate": out["due_on_time"] / due, "resolution_rate": out["due_resolved"] / due,
-            "recognition_rate": out["due_recognised"] / resolved}
+            "recognition_rate": out["due_recognised"] / known}
 
 
 def unit_stats(db: Database, f: Filters, level: str, at: datetime, quantiles: bool = True) -> pd.DataFrame:
@@ -440,11 +469,20 @@ def cells(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame
 
 # --- heatmap ---
 
-# local equirectangular metres around a fixed origin: error < 0.5 % across the district, and
-# the bin arithmetic stays in SQL so only aggregated bins leave the database
-BIN_ORIGIN = (121.30, 30.70)
-M_PER_DEG_LAT = 110_950.0
-M_PER_DEG_LON = 111_320.0 * 0.8563  # cos(31.1°)
+# local equirectangular metres around the district (govdash.bins): the bin arithmetic stays in SQL so only
+# aggregated bins leave the database
+_BIN_FRAMES: dict[tuple, BinFrame] = {}
+
+
+def bin_frame(db: Database) -> BinFrame:
+    """The district's bin frame (origin, metres per degree) from its units' extent; kept per database version."""
+    key = (db.path, db.version())
+    if key not in _BIN_FRAMES:
+        _BIN_FRAMES.clear()  # one database file per process in the app; an old version is never asked again
+        _BIN_FRAMES[key] = frame_for(units_extent(db) or units_bounds(db))
+    return _BIN_FRAMES[key]
+
+
 FRAMES = {"none": "0", "hour": "hour(reported_at)", "dow": "isodow(reported_at)",
           "week": "date_trunc('week', reported_at)", "month": "date_trunc('month', reported_at)"}
 
@@ -478,10 +516,10 @@ def heat_bins(db: Database, f: Filters, cell_m: float, frame: str = "none",
         FROM cases WHERE {clause} AND lon IS NOT NULL AND lat IS NOT NULL{box_sql}
         GROUP BY ALL ORDER BY ALL
     """
-    df = db.execute(sql, {**params, **box_params, "lon0": BIN_ORIGIN[0], "lat0": BIN_ORIGIN[1],
-                          "mx": M_PER_DEG_LON, "my": M_PER_DEG_LAT, "cell": float(cell_m)}, max_rows=2_000_000)
-    df["lon"] = BIN_ORIGIN[0] + df["bx"] * cell_m / M_PER_DEG_LON
-    df["lat"] = BIN_ORIGIN[1] + df["by"] * cell_m / M_PER_DEG_LAT
+    fr = bin_frame(db)
+    df = db.execute(sql, {**params, **box_params, **fr.params(), "cell": float(cell_m)}, max_rows=2_000_000)
+    df["lon"] = fr.lon0 + df["bx"] * cell_m / fr.mx
+    df["lat"] = fr.lat0 + df["by"] * cell_m / fr.my
     return df
 
 
@@ -500,8 +538,7 @@ def heat_frames(db: Database, f: Filters, cell_m: float, frame: str,
             FROM cases WHERE {clause} AND lon IS NOT NULL AND lat IS NOT NULL{box_sql} GROUP BY ALL)
         SELECT frame, sum(n)::BIGINT AS cases, max(n)::BIGINT AS max_count FROM b GROUP BY frame ORDER BY frame
     """
-    return db.execute(sql, {**params, **box_params, "lon0": BIN_ORIGIN[0], "lat0": BIN_ORIGIN[1],
-                            "mx": M_PER_DEG_LON, "my": M_PER_DEG_LAT, "cell": float(cell_m)})
+    return db.execute(sql, {**params, **box_params, **bin_frame(db).params(), "cell": float(cell_m)})
 
 
 def case_points(db: Database, f: Filters, limit: int = 5000) -> pd.DataFrame:
@@ -525,14 +562,13 @@ def repeat_candidates(db: Database, f: Filters, *, limit: int = 500_000) -> pd.D
                       f"ORDER BY reported_at, case_id LIMIT $limit", {**params, "limit": int(limit)}, max_rows=limit)
 
 
-def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, str]:
-    """unit_id → "street/town · unit" names, for places listed outside their town's context."""
+def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, dict[str, str]]:
+    """level → {unit_id → "street/town · unit"} (a town: its name), for places listed outside their town's context."""
     sc, params = scope_clause("u.town_id", scope)
-    df = db.execute("SELECT u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
-                    f"END AS path FROM units u LEFT JOIN units t ON t.unit_id = u.town_id AND t.level = 'town' WHERE {sc} "
-                    "ORDER BY CASE u.level WHEN 'town' THEN 2 WHEN 'community' THEN 1 ELSE 0 END", params,
-                    max_rows=1_000_000)
-    return dict(zip(df["unit_id"], df["path"], strict=False))
+    return _per_level(db.execute(
+        "SELECT u.level, u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
+        f"END AS name FROM units u LEFT JOIN units t ON t.unit_id = u.town_id AND t.level = 'town' WHERE {sc}",
+        params, max_rows=1_000_000))
 
 
 def district_outline(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -1011,5 +1047,4 @@ def station_cases_nearby(db: Database, f: Filters, radius_m: float = 500.0) -> p
         GROUP BY 1 ORDER BY 1
     """
     extra = {**scope_params, **({"station_towns": list(f.towns)} if f.towns else {})}
-    return db.execute(sql, {**params, **extra, "lon0": BIN_ORIGIN[0], "lat0": BIN_ORIGIN[1], "mx": M_PER_DEG_LON,
-                            "my": M_PER_DEG_LAT, "r": float(radius_m)})
+    return db.execute(sql, {**params, **extra, **bin_frame(db).params(), "r": float(radius_m)})
