@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from literal_cases import ALL, AS_OF, build_db
 from postgres_cluster import Cluster, binaries
-from test_app import _navigation_mode, _open, _texts  # noqa: F401 - _navigation_mode: an autouse fixture
+from test_app import _open, _texts
 
 from govdash import lake, migrate, queries
 from govdash.db import Database
@@ -195,6 +195,7 @@ def _figures(at) -> dict:
             "tables": [e.value.to_csv() for e in at.dataframe]}
 
 
+@pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
 @pytest.mark.parametrize("url_path", ["overview", "trends", "map", "cases"])
 def test_page_shows_the_same_figures_on_a_lake(url_path, demo_db, demo_lake, monkeypatch):
     from conftest import app_pages
