@@ -49,7 +49,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "resolution_rate": ("解决率", "Resolution rate"),
     "on_time_rate": ("按期办结率", "On-time rate"),
     "recognition_rate": ("基层认可率", "Recognition rate"),
-    "satisfaction": ("满意度", "Satisfaction"),
+    "satisfaction": ("回访满意度", "Callback satisfaction"),
     "open": ("在办（本期受理）", "Open (reported in period)"),
     "overdue": ("超期在办（本期受理）", "Overdue open (reported in period)"),
     "median_hours": ("办结时长中位数(小时)", "Median hours to close"),
@@ -449,4 +449,28 @@ LABELS.update({
     "adm_undo_done": ("已撤销 {id}：删除 {removed} 条，恢复 {restored} 条。",
                   "Undone {id}: {removed} removed, {restored} restored."),
     "adm_quarantine_pick": ("隔离行", "Quarantined rows of"),
+})
+
+# the leader's headline (docs/indicators.md): the indicators beside the cases and each tile's 口径 note
+LABELS.update({
+    "survey_satisfaction": ("民生满意度（测评）", "Survey satisfaction"),
+    "governance_index": ("社会治理指数", "Social governance index"),
+    "progress_index": ("进步指数", "Progress index"),
+    "in_handling": ("办理中", "In handling"),
+    "preset_last_month": ("上月（完整月）", "Last complete month"),
+    "caliber": ("口径", "Definition"),
+    "caliber_collected": ("统计期内上报的工单", "cases reported in the period"),
+    "caliber_resolution_rate": ("已解决 ÷ 到期工单 {due}件；办理中 {handling}件未到期不计",
+                                "resolved ÷ {due} cases due; {handling} in handling, not yet due, not judged"),
+    "caliber_on_time_rate": ("期限内办结 ÷ 到期工单 {due}件；办理中 {handling}件未到期不计",
+                             "closed by the deadline ÷ {due} cases due; {handling} in handling not judged"),
+    "caliber_recognition_rate": ("社区认可 ÷ 到期已解决工单", "accepted by the community ÷ resolved cases due"),
+    "caliber_survey_satisfaction": ("季度民生满意度测评得分（{quarter}）", "quarterly survey score ({quarter})"),
+    "caliber_satisfaction": ("已回访工单评分的平均值", "mean callback score of rated cases"),
+    "caliber_governance_index": ("年度综合指数，{progress}", "annual composite, {progress}"),
+    "caliber_in_handling": ("期内上报、期末未办结且未到期", "reported in the period, open and not yet due at its end"),
+    "caliber_overdue_at_end": ("期末超过办理时限仍未办结", "open past the deadline at the period's end"),
+    "caliber_open": ("期内上报、尚未办结", "reported in the period, not yet closed"),
+    "caliber_overdue": ("期内上报、已超时限未办结", "reported in the period, open past the deadline"),
+    "caliber_median_hours": ("上报至办结小时数的中位数", "median hours from report to closure"),
 })

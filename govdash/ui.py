@@ -14,8 +14,9 @@ from govdash import access, demo, filters, queries, settings
 from govdash.db import Database
 from govdash.i18n import t
 
-PRESETS = ("7d", "30d", "90d", "365d", "all", "custom")
-PRESET_LABELS = {"7d": ("近7天", "Last 7 days"), "30d": ("近30天", "Last 30 days"), "90d": ("近90天", "Last 90 days"),
+PRESETS = ("last_month", "7d", "30d", "90d", "365d", "all", "custom")  # the leader's default first
+PRESET_LABELS = {"last_month": (t("preset_last_month", "zh"), t("preset_last_month", "en")),
+                 "7d": ("近7天", "Last 7 days"), "30d": ("近30天", "Last 30 days"), "90d": ("近90天", "Last 90 days"),
                  "365d": ("近一年", "Last year"), "all": ("全部", "All"), "custom": ("自定义", "Custom")}
 _W = {"preset": "w_preset", "dates": "w_dates", "towns": "w_towns", "communities": "w_communities",
       "grids": "w_grids", "categories": "w_categories", "channels": "w_channels", "departments": "w_departments"}
@@ -147,6 +148,9 @@ def _shift(d: date, days: int) -> date:
 
 
 def _preset_range(preset: str, lo: date, hi: date) -> tuple[date, date]:
+    if preset == "last_month":
+        m = filters.last_month(hi)
+        return max(lo, m.start), m.end
     days = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}.get(preset)
     if days:
         return max(lo, _shift(hi, 1 - days)), hi
@@ -178,7 +182,7 @@ def filter_bar(db: Database) -> filters.Filters:
     hi = rng[1] if rng else date.today()
     lo = rng[0] if rng else hi - timedelta(days=365)
     if "filters_ready" not in st.session_state:
-        fallback = filters.default(hi)
+        fallback = filters.last_month(hi)  # the last complete month: a leader's default (docs/indicators.md)
         try:
             f = filters.from_params(_params(), fallback)
         except filters.FilterError as exc:
@@ -237,7 +241,7 @@ def filter_bar(db: Database) -> filters.Filters:
     sel_dep = sb.multiselect(t("department", lg), list(dep_names), key=_W["departments"],
                              format_func=lambda v: dep_names.get(v, v), placeholder=t("all", lg))
     if sb.button(t("reset", lg)):
-        set_filters(filters.default(hi))
+        set_filters(filters.last_month(hi))
         st.rerun()
     f = access.restrict(filters.Filters(start=start, end=end, towns=tuple(sel_towns), communities=tuple(sel_coms),
                                         grids=tuple(sel_grids), categories=tuple(sel_cats), channels=tuple(sel_ch),
@@ -315,7 +319,8 @@ def delta_style(text: str | None, color: str) -> dict:
 
 # analysis adapters (govdash.<module>.<name>(db, *args)) cached like queries; the allow-list keeps
 # the cache from becoming a way to call arbitrary functions
-_COMPUTED = {"indicators": ("trend_table", "headline", "previous_totals"), "rankings": ("ranking",),
+_COMPUTED = {"indicators": ("trend_table", "headline", "previous_totals"), "leader": ("overview",),
+             "rankings": ("ranking",),
              "lifecycle": ("funnel_data", "tier_data", "oldest"), "briefing": ("anomaly_list", "spike_daily")}
 
 
