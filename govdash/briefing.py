@@ -35,7 +35,7 @@ def anomaly_list(db: Database, f: Filters, *, lang: str = "zh", baseline_weeks: 
     ev = detect_spikes(daily, keys=cols, baseline_weeks=baseline_weeks, threshold=threshold, min_count=min_count)
     if not ev.empty:
         ev = ev[(ev["end"] >= pd.Timestamp(f.start)) & (ev["start"] <= pd.Timestamp(f.end))]
-    names = queries.unit_names(db)
+    names = queries.unit_names(db).get("town", {})
     ev = ev.assign(town=ev["town_id"].map(names).fillna(ev["town_id"]),
                    category_name=ev["category"].map(lambda c: indicators.category_label(c, lang)))
     ev["text"] = [_spike_text(r, lang) for r in ev.itertuples()]

@@ -7,6 +7,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "cov_no_population": ("尚无人口数据：导入人口后计算15分钟服务圈（python -m govdash import population 文件）。",
                           "No population yet: import it to compute the 15-minute circle "
                           "(python -m govdash import population FILE)."),
+    "cov_area_title": ("按面积与居村的覆盖（无人口数据）", "Coverage by area and by community (no population)"),
+    "cov_area_share": ("{m}分钟步行可达的面积占比", "Area within a {m}-minute walk"),
+    "cov_area_km2": ("面积（平方公里）", "Area (km²)"),
+    "cov_units_with_station": ("有服务站的居村", "Communities with a station"),
+    "cov_units_with_station_town": ("有服务站的街镇", "Streets/towns with a station"),
+    "cov_area_note": ("每个100米网格按面积同等计权；导入人口后按居民计算。",
+                      "Every 100 m square counts the same (area); with population imported, residents count."),
+    "has_station": ("有服务站", "Has a station"),
+    "stations_in_unit": ("服务站数", "Stations"),
+    "area_share": ("可达面积占比", "Area within reach"),
     "adm_metric_crs": ("面积与步行距离的投影坐标系：{crs}", "Metric CRS of areas and walking distances: {crs}"),
     "adm_crs_distorts": ("投影坐标系 {crs} 使本区尺度失真 {pct:.1f}%（超过1%）：面积与步行分钟不准，请改用本区所在的 UTM 带"
                          "（取消 GOVDASH_METRIC_CRS 或 init --crs）。",

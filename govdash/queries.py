@@ -204,6 +204,23 @@ def date_range(db: Database) -> tuple[date, date] | None:
     return pd.Timestamp(df.at[0, "lo"]).date(), pd.Timestamp(df.at[0, "hi"]).date()
 
 
+def unit_polygons(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every unit with its polygon (WKB, WGS-84): unit_id, level, name_zh, town_id, community_id, geom."""
+    sc, params = scope_clause("town_id", scope)
+    return db.execute("SELECT unit_id, level, name_zh, town_id, community_id, geom FROM units "
+                      f"WHERE geom IS NOT NULL AND {sc} ORDER BY level, unit_id", params)
+
+
+def units_bounds(db: Database) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of every unit's polygon, degrees; None without units."""
+    import shapely
+    df = db.execute("SELECT geom FROM units WHERE geom IS NOT NULL")
+    if df.empty:
+        return None
+    x0, y0, x1, y1 = shapely.total_bounds(shapely.from_wkb([bytes(g) for g in df["geom"]]))
+    return float(x0), float(y0), float(x1), float(y1)
+
+
 def towns(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Streets/towns (those of ``scope`` only, when given)."""
     sc, params = scope_clause("town_id", scope)
@@ -228,12 +245,16 @@ def grids(db: Database, community_ids: list[str] | tuple[str, ...], *,
                       {**params, "c": list(community_ids)})
 
 
-def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, str]:
-    """unit_id → name; where an id repeats across levels the street/town's name wins (then the community's)."""
+def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, dict[str, str]]:
+    """level → {unit_id → name}, for the levels present: ids are unique per level only (community 1 ≠ street 1)."""
     sc, params = scope_clause("town_id", scope)
-    df = db.execute(f"SELECT unit_id, name_zh FROM units WHERE {sc} "
-                    "ORDER BY CASE level WHEN 'town' THEN 2 WHEN 'community' THEN 1 ELSE 0 END", params)
-    return dict(zip(df["unit_id"], df["name_zh"], strict=False))
+    return _per_level(db.execute(f"SELECT level, unit_id, name_zh AS name FROM units WHERE {sc}", params,
+                                 max_rows=1_000_000))
+
+
+def _per_level(df: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Rows of (level, unit_id, name) as level → {unit_id → name}."""
+    return {lv: dict(zip(g["unit_id"], g["name"], strict=True)) for lv, g in df.groupby("level", sort=False)}
 
 
 def categories(db: Database) -> pd.DataFrame:
@@ -272,6 +293,7 @@ DUE_SQL = f"""
     count(*) FILTER (WHERE {_DUE} AND {_DONE} AND closed_at <= deadline_at) AS due_on_time,
     count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved) AS due_resolved,
     count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved AND recognised) AS due_recognised,
+    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved AND recognised IS NOT NULL) AS due_recognition_known,
     count(*) FILTER (WHERE reported_at >= $p_start AND (closed_at IS NULL OR closed_at >= $p_end)
                      AND deadline_at >= $p_end) AS in_handling
 """
@@ -293,9 +315,9 @@ def due_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = 
                     {**params, "p_start": start, "p_end": end, "as_of": at if as_at is None else as_at})
     out = df.iloc[0].to_dict()
     due = out["due"] or float("nan")
-    resolved = out["due_resolved"] or float("nan")
+    known = out["due_recognition_known"] or float("nan")  # no recognition recorded: "—", not 0 %
     return {**out, "on_time_rate": out["due_on_time"] / due, "resolution_rate": out["due_resolved"] / due,
-            "recognition_rate": out["due_recognised"] / resolved}
+            "recognition_rate": out["due_recognised"] / known}
 
 
 def unit_stats(db: Database, f: Filters, level: str, at: datetime, quantiles: bool = True) -> pd.DataFrame:
@@ -525,14 +547,13 @@ def repeat_candidates(db: Database, f: Filters, *, limit: int = 500_000) -> pd.D
                       f"ORDER BY reported_at, case_id LIMIT $limit", {**params, "limit": int(limit)}, max_rows=limit)
 
 
-def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, str]:
-    """unit_id → "street/town · unit" names, for places listed outside their town's context."""
+def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, dict[str, str]]:
+    """level → {unit_id → "street/town · unit"} (a town: its name), for places listed outside their town's context."""
     sc, params = scope_clause("u.town_id", scope)
-    df = db.execute("SELECT u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
-                    f"END AS path FROM units u LEFT JOIN units t ON t.unit_id = u.town_id AND t.level = 'town' WHERE {sc} "
-                    "ORDER BY CASE u.level WHEN 'town' THEN 2 WHEN 'community' THEN 1 ELSE 0 END", params,
-                    max_rows=1_000_000)
-    return dict(zip(df["unit_id"], df["path"], strict=False))
+    return _per_level(db.execute(
+        "SELECT u.level, u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
+        f"END AS name FROM units u LEFT JOIN units t ON t.unit_id = u.town_id AND t.level = 'town' WHERE {sc}",
+        params, max_rows=1_000_000))
 
 
 def district_outline(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:

@@ -118,6 +118,44 @@ def report(timed: pd.DataFrame, threshold: float, towns: pd.DataFrame) -> dict:
                       for r in rows.itertuples()]}
 
 
+def without_population(units: pd.DataFrame, stations: pd.DataFrame, threshold: float, *,
+                       function: str | None = None, graph=None, metric_crs: str | None = None,
+                       towns: Sequence[str] = ()) -> dict:
+    """Coverage when there is no population: the share of the area within ``threshold`` minutes, and each
+    community (居村; street/town when there are none) with its stations and its area within reach.
+
+    ``units``: unit_id, level, name_zh, town_id, community_id, geom (WKB, WGS-84). Every 100 m cell whose
+    centre lies in a unit weighs the same, so shares are shares of area (1 cell = 0.01 km²).
+    """
+    import shapely
+
+    from govdash import surface
+    crs = metric_crs or settings.load().metric_crs
+    polys = units.assign(geom=shapely.from_wkb([bytes(g) for g in units["geom"]]))
+    timed = in_area(walk(surface.area_cells(polys, crs), stations, function=function, graph=graph,
+                         metric_crs=crs), towns)
+    level = "community" if (units["level"] == "community").any() else "town"
+    rows = by_unit(timed, threshold, units[units["level"] == level], level)
+    rows = rows[rows["unit_id"].notna()]
+    mask = offers(stations, function)
+    counted_ = stations if mask is None else stations[mask]
+    per = counted_.groupby(f"{level}_id").size()
+    mine = units[(units["level"] == level) & (units["town_id"].isin(list(towns)) if towns else True)]
+    table = pd.DataFrame({"unit_id": mine["unit_id"], "name_zh": mine["name_zh"]}).merge(
+        rows[["unit_id", "share"]], on="unit_id", how="left")
+    table["stations"] = table["unit_id"].map(per).fillna(0).astype(int)
+    table["has_station"] = table["stations"] > 0
+    table["area_km2"] = table["unit_id"].map(timed.groupby(f"{level}_id").size()).fillna(0) * (
+        surface.CELL_M / 1000) ** 2
+    cells = len(timed)
+    near = float((timed["minutes"].to_numpy() <= threshold).sum())
+    return {"level": level, "area_km2": cells * (surface.CELL_M / 1000) ** 2,
+            "share": near / cells if cells else float("nan"),
+            "with_station": int(table["has_station"].sum()), "units": len(table),
+            "table": table.sort_values(["has_station", "share", "unit_id"], na_position="first", kind="stable")
+            .reset_index(drop=True)}
+
+
 # --- load, gaps and the station directory ---
 
 def load(timed: pd.DataFrame, stations: pd.DataFrame, function: str | None = None, *,

@@ -366,16 +366,16 @@ def repeat_complaints(f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _street_graph(path: str, stamp: tuple, crs: str):
+def _street_graph(path: str, stamp: tuple, crs: str, district: tuple | None):
     from govdash import osm
-    return osm.read_osm(path, metric_crs=crs)
+    return osm.read_osm(path, metric_crs=crs, district=district)
 
 
 def street_graph(path: str):
     """The pedestrian graph of an OSM extract (``settings.network_file``) in the district's metric CRS, read
-    once per file version."""
+    once per file and database version; ValueError when it misses the district's units."""
     st_ = Path(path).stat()
-    return _street_graph(path, (st_.st_mtime_ns, st_.st_size), metric_crs())
+    return _street_graph(path, (st_.st_mtime_ns, st_.st_size), metric_crs(), cached("units_bounds"))
 
 
 def district():

@@ -44,8 +44,25 @@ if mode == "network":
 
 cells, towns, crs = ui.cached("cells"), ui.cached("towns"), ui.metric_crs()
 base = ui.cached("stations")
-if cells.empty:  # no population surface yet: nothing to measure walking minutes for
+if cells.empty:  # no population surface yet: coverage of the area and of the communities instead
     st.info(t("cov_no_population", lang))
+    bare = sc.without_population(ui.cached("unit_polygons"), base, threshold, function=function, graph=graph,
+                                 metric_crs=crs, towns=f.towns)
+    st.subheader(t("cov_area_title", lang))
+    b1, b2, b3 = st.columns(3)
+    b1.metric(t("cov_area_share", lang).format(m=threshold), maps.format_value(bare["share"], "resolution_rate"),
+              border=True)
+    b2.metric(t("cov_units_with_station" + ("" if bare["level"] == "community" else "_town"), lang),
+              f"{bare['with_station']:,} / {bare['units']:,}", border=True)
+    b3.metric(t("cov_area_km2", lang), f"{bare['area_km2']:,.2f}", border=True)
+    st.caption(t("cov_area_note", lang))
+    st.dataframe(bare["table"].rename(columns={"name_zh": bare["level"]})[
+        [bare["level"], "stations", "has_station", "share", "area_km2"]], hide_index=True, width="stretch",
+        column_config={bare["level"]: t(bare["level"], lang), "stations": t("stations_in_unit", lang),
+                       "has_station": st.column_config.CheckboxColumn(t("has_station", lang)),
+                       "share": st.column_config.ProgressColumn(t("area_share", lang), format="percent",
+                                                                min_value=0.0, max_value=1.0),
+                       "area_km2": st.column_config.NumberColumn(t("cov_area_km2", lang), format="%.2f")})
     st.stop()
 stations = sc.apply_edits(base, edits)
 timed = sc.walk(cells, stations, function=function, graph=graph, metric_crs=crs)

@@ -11,7 +11,7 @@ f = ui.current_filters()
 s = ui.conf()
 ui.header("page_heatmap", db)
 zh = lang == "zh"
-paths = ui.cached("unit_paths")
+paths = ui.cached("unit_paths").get("grid", {})  # the places listed are grids
 categories = {c: ui.category_name(c, lang) for c in ui.cached("categories")["category"]}
 
 # the area shown is the deepest selection: grids, communities, streets/towns or the whole district

@@ -126,7 +126,7 @@ def test_scoped_counts_on_literal_cases(lit):
     assert queries.case_timeline(lit, "A06", scope=("T1",)).empty
     assert queries.towns(lit, scope=("T1",))["unit_id"].tolist() == ["T1"]
     assert queries.towns(lit, scope=())["unit_id"].tolist() == []
-    assert sorted(queries.unit_names(lit, scope=("T2",))) == ["T2"]
+    assert {lv: sorted(ids) for lv, ids in queries.unit_names(lit, scope=("T2",)).items()} == {"town": ["T2"]}
     # open at the end of March: A05 (T1) and A06 (T2)
     assert queries.indicator_totals(lit, ALL.with_(scope=("T2",)), AS_OF)["backlog"] == 1
     assert queries.open_cases(lit, ALL.with_(scope=("T1",)), AS_OF)["case_id"].tolist() == ["A05"]
@@ -189,8 +189,9 @@ def test_every_listing_keeps_to_the_scope(demo, period):
     assert set(queries.survey_scores(demo, scope=sc)["town_id"]) <= {LUJIAZUI}
     assert queries.district_outline(demo, scope=sc)["unit_id"].tolist() == [LUJIAZUI]
     units = queries.unit_names(demo, scope=sc)
-    assert units and set(units) == set(queries.unit_paths(demo, scope=sc))
-    assert all(p.startswith("陆家嘴街道") for p in queries.unit_paths(demo, scope=sc).values())
+    paths = queries.unit_paths(demo, scope=sc)
+    assert units and {lv: set(u) for lv, u in units.items()} == {lv: set(p) for lv, p in paths.items()}
+    assert all(p.startswith("陆家嘴街道") for level in paths.values() for p in level.values())
     near = queries.station_cases_nearby(demo, period.with_(scope=sc))
     assert set(near["station_id"]) <= set(queries.stations(demo, (LUJIAZUI,))["station_id"])
     other_case = queries.cases_page(demo, period.with_(towns=(ZHANGJIANG,)), limit=1)["case_id"].iloc[0]

@@ -17,22 +17,11 @@ from govdash.access import Principal
 from govdash.db import Database
 from govdash.i18n import t
 
+pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
+
 LUJIAZUI = "310115005"      # 陆家嘴街道: the one street/town of the limited accounts
 ZHANGJIANG = "310115125"    # 张江镇
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(autouse=True)
-def _navigation_mode(monkeypatch):
-    """Run app.py around every page, as the server does (see tests/test_app.py)."""
-    from streamlit.runtime import pages_manager
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
 
 
 @pytest.fixture

@@ -88,6 +88,8 @@ def build(fx, folder, *, crs_env=None) -> str:
         (folder / "stations.toml").write_text(STATIONS, encoding="utf-8")
         stations = ["--mapping", folder / "stations.toml"]
     assert run("import", "stations", fx.files["stations"], "--db", db, *stations) == 0
+    if "population" in fx.files:  # census blocks (riverton); qinhuai's communities carry their residents
+        assert run("import", "population", fx.files["population"], "--db", db) == 0
     return str(db)
 
 
@@ -152,6 +154,17 @@ def test_point_cases_land_in_the_lowest_level_present(district):
     assert (got["g"] == (got["n"] if "grid" in fx.levels else 0)).all()
 
 
+def test_population_lands_in_the_units_it_was_drawn_in(district):
+    fx, db = district
+    if "population" not in fx.files:
+        pytest.skip("no population file")
+    cells = _read(db, "SELECT community_id, sum(residents) AS n, min(size_m) AS s FROM cells GROUP BY 1")
+    got = dict(zip(cells["community_id"], cells["n"], strict=True))
+    want = {k.split(":", 1)[1]: v for k, v in fx.residents.items() if k.startswith("community:")}
+    for cid, people in want.items():  # spread over 100 m cells of the district's own UTM zone
+        assert got[cid] == pytest.approx(people, rel=0.02), cid
+
+
 def test_walking_distances_in_metres(district):
     from scipy.sparse.csgraph import dijkstra
 
@@ -182,18 +195,6 @@ def _blob(node, out: list[bytes]) -> list[bytes]:
     return out
 
 
-@pytest.fixture
-def _navigation_mode(monkeypatch):
-    from streamlit.runtime import pages_manager
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
-
-
 def _every_page(monkeypatch, db: str, lang: str, network: str | None = None) -> dict[str, bytes]:
     monkeypatch.setenv("GOVDASH_DB", db)
     monkeypatch.setenv("GOVDASH_LANG", lang)
@@ -214,7 +215,7 @@ def _every_page(monkeypatch, db: str, lang: str, network: str | None = None) -> 
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_every_page_on_the_district_with_nothing_of_pudong(district, lang, monkeypatch, _navigation_mode):
+def test_every_page_on_the_district_with_nothing_of_pudong(district, lang, monkeypatch, navigation_mode):
     fx, db = district
     shown = _every_page(monkeypatch, db, lang, str(fx.files["network"]))
     name = NAMES[fx.name][0 if lang == "zh" else 1]
@@ -224,7 +225,7 @@ def test_every_page_on_the_district_with_nothing_of_pudong(district, lang, monke
     assert name.encode() in shown["overview"] and name.encode() in shown["wall"]
 
 
-def test_an_empty_district_says_how_to_import_on_every_page(tmp_path, monkeypatch, _navigation_mode):
+def test_an_empty_district_says_how_to_import_on_every_page(tmp_path, monkeypatch, navigation_mode):
     db = tmp_path / "empty.duckdb"
     assert run("init", "--db", db, "--name", "新区", "--name-en", "Newtown", "--crs", "EPSG:32650") == 0
     shown = _every_page(monkeypatch, str(db), "en")
@@ -320,7 +321,7 @@ def test_partial_deadlines_count_only_cases_that_have_one(tmp_path):
     assert k["on_time_rate"] == pytest.approx(3 / 4)
 
 
-def test_the_admin_page_warns_of_a_distorting_crs(district, monkeypatch, _navigation_mode):
+def test_the_admin_page_warns_of_a_distorting_crs(district, monkeypatch, navigation_mode):
     fx, db = district
     monkeypatch.setenv("GOVDASH_DB", db)
     monkeypatch.setenv("GOVDASH_LANG", "en")
@@ -348,3 +349,68 @@ def test_map_levels_follow_the_levels_present():
     assert drill.levels(ALL.with_(towns=("B1",), communities=("B1-S",)), two) == ("community",)  # deepest present
     assert drill.levels(ALL.with_(towns=("1",)), ("town",)) == ("town",)
     assert drill.levels(Filters(start=ALL.start, end=ALL.end)) == ("town", "community", "grid")
+
+
+def test_judged_recognition_without_recognition_recorded_is_a_dash(tmp_path):
+    from literal_cases import ALL, AS_OF, CASES, build_db
+
+    from govdash import queries
+    db = build_db(tmp_path / "norec.duckdb", cases=[(*c[:9], None, c[10]) for c in CASES])
+    due = queries.due_totals(db, ALL, AS_OF)
+    assert due["due_resolved"] > 0 and math.isnan(due["recognition_rate"])
+    assert not math.isnan(due["on_time_rate"])  # deadlines are there: still judged
+
+
+def _page(monkeypatch, db: str, url_path: str, query: dict):
+    monkeypatch.setenv("GOVDASH_DB", db)
+    monkeypatch.setenv("GOVDASH_LANG", "zh")
+    page = next(p for p in app_pages() if p.url_path == url_path)
+    at = app_test()
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(page.path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_names_are_looked_up_per_level_where_ids_repeat(district, monkeypatch, navigation_mode):
+    """qinhuai's community 1 is 秦淮东社区 wherever a community is meant, street 1 秦淮街道 where the street is."""
+    from datetime import date
+
+    from govdash import drill, queries
+    from govdash.db import Database
+    from govdash.filters import Filters
+    fx, db = district
+    if fx.name != "qinhuai":
+        pytest.skip("ids repeat across levels in qinhuai only")
+    con = Database(db)
+    try:
+        names = queries.unit_names(con)
+        paths = queries.unit_paths(con)
+    finally:
+        con.close()
+    assert names["town"]["1"] == "秦淮街道" and names["community"]["1"] == "秦淮东社区"
+    assert names["community"]["3"] == "夫子东社区" and names["grid"]["3-01"] == "第1网格"
+    assert paths["community"]["1"] == "秦淮街道 · 秦淮东社区" and paths["town"]["2"] == "夫子庙街道"
+    day = date(2026, 1, 1)
+    f = Filters(start=day, end=day, towns=("1",), communities=("1",))
+    assert [label for label, _ in drill.crumbs(f, names)] == ["全区", "秦淮街道", "秦淮东社区"]
+
+    # the map page's breadcrumb, drilled down to street 1 › community 1
+    at = _page(monkeypatch, db, "map", {"town": "1", "community": "1"})
+    shown = [b.label for b in at.button] + [m.value for m in at.markdown]
+    assert "秦淮街道" in shown and "**秦淮东社区**" in shown
+
+    # the cases page: each case's street and community by its own level's name
+    want = _read(db, "SELECT c.case_id, t.name_zh AS town, m.name_zh AS community FROM cases c "
+                     "JOIN units t ON t.level = 'town' AND t.unit_id = c.town_id "
+                     "JOIN units m ON m.level = 'community' AND m.unit_id = c.community_id")
+    span = _read(db, "SELECT min(reported_at)::DATE AS a, max(reported_at)::DATE AS b FROM cases").iloc[0]
+    at = _page(monkeypatch, db, "cases", {"from": f"{span['a']:%Y-%m-%d}", "to": f"{span['b']:%Y-%m-%d}"})
+    table = at.dataframe[0].value
+    got = table.merge(want, left_on=table.columns[0], right_on="case_id", suffixes=("", "_want"))
+    assert len(got) and len(got) == len(table)
+    town, community = table.columns[2], table.columns[3]
+    assert (got[town] == got["town_want"]).all() and (got[community] == got["community_want"]).all()
+    assert "秦淮东社区" in set(got[community])

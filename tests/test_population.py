@@ -15,9 +15,8 @@ X0, Y0 = 380_000.0, 3_768_000.0  # riverton's south-west corner, UTM 11N metres 
 
 
 @pytest.fixture
-def district(tmp_path, monkeypatch):
+def district(tmp_path):
     """Riverton's boroughs and neighbourhoods imported (no population yet), measured in its own UTM zone."""
-    monkeypatch.setenv("GOVDASH_METRIC_CRS", "EPSG:32611")
     fx = riverton(tmp_path / "files")
     db = tmp_path / "riverton.duckdb"
     for key in ("towns", "communities"):

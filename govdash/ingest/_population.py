@@ -13,16 +13,15 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from govdash import settings
+from govdash import district_record
 from govdash.ingest import _coords, _plumbing, _sql
 from govdash.ingest._geo import to_wgs84
 from govdash.ingest._geo_sources import read_geo
 from govdash.ingest._mapping import MappingError, as_text
 from govdash.ingest._readers import Source, Table, ValidationError
 from govdash.ingest._report import ImportReport, Progress, fill
+from govdash.surface import CELL_M, cell_sums, place, points_to_cells, polygons_to_cells
 
-CELL_M = 100.0  # edge of a population cell, metres in the metric CRS (the demo's surface too)
-CELL_ROW = 1_000_000  # cell_id = row * CELL_ROW + column of the 100 m lattice (as govdash.district numbers them)
 COUNT_GUESS = ("count", "population", "pop", "residents", "people", "value", "人口", "常住人口", "人数", "户籍人口")
 LON_GUESS, LAT_GUESS = ("lon", "lng", "longitude", "x", "经度"), ("lat", "latitude", "y", "纬度")
 _TIFF = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # TIFF and BigTIFF
@@ -31,41 +30,8 @@ COLUMNS = ["cell_id", "x", "y", "lon", "lat", "size_m", "residents", "grid_id", 
 
 
 def metric_crs(con) -> str:
-    """The CRS of the 100 m lattice: the district's (settings.metric_crs)."""
-    return settings.load().metric_crs
-
-
-# --- onto the lattice (arrays in metres in, per-cell sums out) ---
-
-def _cell_sums(ix: np.ndarray, iy: np.ndarray, people: np.ndarray) -> pd.DataFrame:
-    """Residents per lattice cell (ix, iy), summed; cells with none left out."""
-    df = pd.DataFrame({"ix": ix.astype(np.int64), "iy": iy.astype(np.int64), "residents": people.astype(float)})
-    out = df.groupby(["ix", "iy"], sort=False, as_index=False)["residents"].sum()
-    return out[out["residents"] > 0]
-
-
-def points_to_cells(x: np.ndarray, y: np.ndarray, people: np.ndarray) -> pd.DataFrame:
-    """Counts at points (metres) into the 100 m cells holding them."""
-    return _cell_sums(np.floor(x / CELL_M), np.floor(y / CELL_M), people)
-
-
-def polygons_to_cells(polys: np.ndarray, people: np.ndarray) -> pd.DataFrame:
-    """Residents of polygons (metres) spread over the 100 m cells by the share of each polygon's area in each cell."""
-    parts = []
-    for poly, n in zip(polys, people, strict=True):
-        if n <= 0 or poly is None or poly.area <= 0:
-            continue
-        x0, y0, x1, y1 = poly.bounds
-        cols = np.arange(np.floor(x0 / CELL_M), np.ceil(x1 / CELL_M))
-        rows = np.arange(np.floor(y0 / CELL_M), np.ceil(y1 / CELL_M))
-        gx, gy = (a.ravel() for a in np.meshgrid(cols, rows))
-        boxes = shapely.box(gx * CELL_M, gy * CELL_M, (gx + 1) * CELL_M, (gy + 1) * CELL_M)
-        share = shapely.area(shapely.intersection(boxes, poly)) / poly.area
-        keep = share > 0
-        parts.append((gx[keep], gy[keep], n * share[keep]))
-    if not parts:
-        return _cell_sums(np.zeros(0), np.zeros(0), np.zeros(0))
-    return _cell_sums(*(np.concatenate(p) for p in zip(*parts, strict=True)))
+    """The CRS of the 100 m lattice: the district's (chosen from its units, or set; GOVDASH_METRIC_CRS overrides)."""
+    return district_record.metric_crs(district_record.read_con(con))
 
 
 def raster_to_cells(path: str | os.PathLike, name: str, to_crs: str, crs: str | None = None,
@@ -123,51 +89,10 @@ def raster_to_cells(path: str | os.PathLike, name: str, to_crs: str, crs: str | 
             px, py = a.a * col + a.b * row + a.c, a.d * col + a.e * row + a.f
             x, y = tr.transform(px, py)
             part = points_to_cells(np.asarray(x), np.asarray(y), vals[rr, cc])
-            sums = part if sums is None else _cell_sums(*(np.r_[sums[c], part[c]] for c in ("ix", "iy", "residents")))
+            sums = part if sums is None else cell_sums(*(np.r_[sums[c], part[c]] for c in ("ix", "iy", "residents")))
             if progress:
                 progress(0.05 + 0.5 * (r0 + h - r_start) / max(1, whole.height), "reading")
-    return (sums if sums is not None else _cell_sums(np.zeros(0), np.zeros(0), np.zeros(0))), pixels
-
-
-# --- the cells of the district ---
-
-def place(cells: pd.DataFrame, units: pd.DataFrame, crs: str) -> pd.DataFrame:
-    """Cells (ix, iy, residents) with centre, lon/lat and the units holding the centre; cells outside every unit
-    are left out.
-
-    Residents become integers by rounding the running sum in unit order, so every grid, community and
-    street/town keeps its total within one resident and the district its total exactly.
-    """
-    from pyproj import Transformer
-    x, y = (cells["ix"].to_numpy(float) + 0.5) * CELL_M, (cells["iy"].to_numpy(float) + 0.5) * CELL_M
-    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
-    pts = shapely.points(lon, lat)
-    out = pd.DataFrame({"cell_id": cells["iy"].to_numpy(np.int64) * CELL_ROW + cells["ix"].to_numpy(np.int64),
-                        "x": x, "y": y, "lon": lon, "lat": lat, "size_m": CELL_M,
-                        "raw": cells["residents"].to_numpy(float)})
-    ids = {c: np.full(len(out), None, dtype=object) for c in ("grid_id", "community_id", "town_id")}
-    # the lowest level first: a grid names its community and street/town, a community its street/town
-    for level, own, above in (("grid", "grid_id", ("community_id", "town_id")),
-                              ("community", "community_id", ("town_id",)), ("town", "town_id", ())):
-        u = units[units["level"] == level].reset_index(drop=True)
-        todo = np.flatnonzero(np.array([v is None for v in ids[own]], dtype=bool))
-        if not len(u) or not todo.size:
-            continue
-        pi, gi = shapely.STRtree(u["geom"].to_numpy(dtype=object)).query(pts[todo], predicate="intersects")
-        first = pd.Series(gi).groupby(pi).min()  # a centre on a shared edge goes to the first unit
-        rows, hit = todo[first.index.to_numpy()], first.to_numpy()
-        ids[own][rows] = u["unit_id"].to_numpy(dtype=object)[hit]
-        for col in above:
-            empty = np.array([v is None for v in ids[col][rows]], dtype=bool)
-            ids[col][rows[empty]] = u[col].to_numpy(dtype=object)[hit[empty]]
-    for col, v in ids.items():
-        out[col] = pd.Series(v, index=out.index, dtype="str")
-    inside = out[["grid_id", "community_id", "town_id"]].notna().any(axis=1)
-    out = out[inside].sort_values(["town_id", "community_id", "grid_id", "cell_id"], na_position="last",
-                                  kind="stable").reset_index(drop=True)
-    run = np.round(np.cumsum(out["raw"].to_numpy()))
-    out["residents"] = np.diff(run, prepend=0.0).astype(np.int64)
-    return out[out["residents"] > 0].drop(columns="raw").sort_values("cell_id").reset_index(drop=True)
+    return (sums if sums is not None else cell_sums(np.zeros(0), np.zeros(0), np.zeros(0))), pixels
 
 
 # --- reading a table or GIS file ---
@@ -235,7 +160,7 @@ def _spread(metric: np.ndarray, people: np.ndarray, ok: np.ndarray) -> pd.DataFr
         flat = shapely.get_parts(metric[multi])
         parts.append(points_to_cells(shapely.get_x(flat), shapely.get_y(flat), np.repeat(people[multi] / each, each)))
     both = pd.concat(parts, ignore_index=True)
-    return _cell_sums(both["ix"].to_numpy(), both["iy"].to_numpy(), both["residents"].to_numpy())
+    return cell_sums(both["ix"].to_numpy(), both["iy"].to_numpy(), both["residents"].to_numpy())
 
 
 def _extent_text(b) -> str:

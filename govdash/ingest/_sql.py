@@ -36,6 +36,10 @@ def _cases_context(con) -> dict[str, pd.DataFrame]:
             f"AS community_id, town_id, geom FROM units WHERE level = ({lowest}) AND geom IS NOT NULL "
             "ORDER BY unit_id").df(),
         "extent": con.execute("SELECT geom FROM units WHERE geom IS NOT NULL").df(),
+        "units": con.execute(  # every unit with its ids at each level, for cases located by a unit's name or id
+            "SELECT level, unit_id, name_zh, name_en, CASE WHEN level = 'grid' THEN unit_id END AS grid_id, "
+            "CASE level WHEN 'grid' THEN coalesce(community_id, parent_id) WHEN 'community' THEN unit_id END "
+            "AS community_id, town_id FROM units ORDER BY level, unit_id").df(),
         "categories": con.execute("SELECT category, max(deadline_days) AS deadline_days "
                                   "FROM categories GROUP BY category").df(),
         "departments": con.execute("SELECT department_id, name_zh, name_en FROM departments").df(),

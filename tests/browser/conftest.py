@@ -30,6 +30,15 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
+@pytest.fixture(scope="session")
+def screenshots(request, tmp_path_factory) -> Path:
+    """The folder the screenshots go to: a temporary one, or ``--screenshots DIR`` (e.g. docs/screenshots)."""
+    target = request.config.getoption("screenshots")
+    path = (request.config.invocation_params.dir / target) if target else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
