@@ -15,6 +15,7 @@ from bench.pages import (
     TABLE_KEYS,
     TOTAL_KEYS,
     by,
+    due_rates,
     map_level,
     map_quantiles,
     overview_as_at,
@@ -153,8 +154,10 @@ def overview(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
     monthly = sub.groupby(sub["reported_at"].dt.to_period("M").dt.start_time.rename("period")).size()
     monthly = monthly.rename("collected").reset_index()
     towns = _unit_stats(nd, f, "town", at, quantiles=False)
-    return {**scalars(_indicators(_flags(c[_mask(c, f)], at)), "now", KPI_KEYS),
-            **scalars(_indicators(_flags(c[_mask(c, f.previous())], at, overview_as_at(f, at))), "before", KPI_KEYS),
+    prev, as_at = f.previous(), overview_as_at(f, at)
+    now = _indicators(_flags(c[_mask(c, f)], at)) | due_rates(c[_attr(c, f)], f, at)
+    before = _indicators(_flags(c[_mask(c, prev)], at, as_at)) | due_rates(c[_attr(c, prev)], prev, at, as_at)
+    return {**scalars(now, "now", KPI_KEYS), **scalars(before, "before", KPI_KEYS),
             **by(monthly, "period", ("collected",), "monthly"),
             **by(towns[towns["collected"] > 0], "unit_id", ("collected", "resolution_rate"), "towns")}
 
@@ -187,7 +190,7 @@ def trends(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
     attr = c[_attr(c, f)]
     out = {}
     for name, g, as_at in (("now", f, None), ("prev", p["prev"], p["as_at_prev"]), ("yb", p["yb"], p["as_at_yb"])):
-        row = _indicators(_flags(c[_mask(c, g)], at, as_at))
+        row = _indicators(_flags(c[_mask(c, g)], at, as_at)) | due_rates(attr, g, at, as_at)
         t = pd.Timestamp(queries.cutoff(g, at))
         open_ = _open_at(attr, t)
         row |= {"backlog": open_.sum(), "overdue_at_end": (open_ & (attr["deadline_at"] < t)).sum()}
