@@ -310,7 +310,11 @@ def town_status(overdue: pd.Series) -> np.ndarray:
 
 
 def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
-    """Town polygons with overdue open cases now, last-week density bins and the last day's cases (adapter)."""
+    """Town polygons with overdue open cases now, last-week density bins and the last day's cases (adapter).
+
+    The map is live: its week and day end at the data time ``at`` whatever the headline period (by default
+    the last complete month, which would leave a live map empty); f's area and other filters apply."""
+    f = f.with_(end=max(f.end, at.date()))
     stock = queries.open_cases(db, f, at, overdue_only=True, limit=100_000)
     per_town = stock.groupby("town_id").size().rename("overdue").reset_index()
     towns = queries.towns(db, scope=f.scope)[["unit_id", "name_zh", "name_en"]]
