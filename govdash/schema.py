@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-# Controlled vocabularies. Codes are stored; labels come from govdash.i18n.
-CHANNELS = ("hotline_12345", "hotline_12349", "grid_patrol", "camera_iot", "walk_in", "survey", "app")
+# Controlled vocabularies. Codes are stored; labels come from govdash.i18n. Categories, channels and
+# departments are catalogues instead: rows of their own tables, with their names in both languages.
 TIERS = ("community", "street", "district")  # 小事不出社区，大事不出街道，难事不出城区
 STATUSES = ("registered", "dispatched", "handling", "closed")
 OPEN_STATUSES = ("registered", "dispatched", "handling")
@@ -64,6 +64,18 @@ CREATE TABLE IF NOT EXISTS departments (
     name_zh VARCHAR NOT NULL,
     name_en VARCHAR
 );
+-- Catalogues: the case categories and source channels a district uses, named in both languages.
+CREATE TABLE IF NOT EXISTS category_names (
+    category VARCHAR PRIMARY KEY,      -- code, e.g. facility_damage
+    name_zh VARCHAR NOT NULL,
+    name_en VARCHAR
+);
+CREATE TABLE IF NOT EXISTS channels (
+    channel VARCHAR PRIMARY KEY,       -- code, e.g. hotline_12345
+    name_zh VARCHAR NOT NULL,
+    name_en VARCHAR
+);
+-- Subcategories of each category, with their default department and deadline.
 CREATE TABLE IF NOT EXISTS categories (
     category VARCHAR NOT NULL,         -- code, e.g. facility_damage
     subcategory VARCHAR NOT NULL,
