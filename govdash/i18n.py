@@ -473,6 +473,7 @@ LABELS.update({
     "governance_index": ("社会治理指数", "Social governance index"),
     "progress_index": ("进步指数", "Progress index"),
     "in_handling": ("办理中", "In handling"),
+    "due": ("到期工单", "Cases due"),
     "preset_last_month": ("上月（完整月）", "Last complete month"),
     "caliber": ("口径", "Definition"),
     "caliber_collected": ("统计期内上报的工单", "cases reported in the period"),

@@ -67,6 +67,7 @@ INDICATORS: dict[str, Indicator] = _registry(
     ("governance_index", "score", "up", None, "unit_score"),
     ("progress_index", "score", "up", None, "unit_score"),
     ("in_handling", "count", None, None, "unit_cases"),
+    ("due", "count", None, None, "unit_cases"),  # cases due in the period: what the judged rates are over
     ("median_hours", "hours", "down", "target_median_hours", "unit_hours"),
     ("p90_hours", "hours", "down", None, "unit_hours"),
     ("backlog", "count", "down", None, "unit_cases"),
