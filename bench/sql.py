@@ -75,7 +75,7 @@ def floor_overview(db: Database, f: Filters, at: datetime, trend_start: date,
         FROM cases WHERE {clause} AND reported_at >= $now
         UNION ALL SELECT 'before', NULL, NULL, {AS_AT_KPI_SQL.replace('$as_of', '$as_at_prev')}
         FROM cases WHERE {clause} AND reported_at >= $before AND reported_at < $now
-        UNION ALL SELECT 'month', date_trunc('month', reported_at), NULL, count(*), {', '.join(['NULL'] * 9)}
+        UNION ALL SELECT 'month', date_trunc('month', reported_at), NULL, count(*), {', '.join(['NULL'] * 12)}
         FROM cases WHERE {clause} AND reported_at >= $trend GROUP BY 2
         UNION ALL SELECT 'town', NULL, town_id, {COUNTS_SQL}
         FROM cases WHERE {clause} AND reported_at >= $now GROUP BY 3""",
@@ -151,8 +151,8 @@ def floor_trends(db: Database, f: Filters, at: datetime, period: str, *, prev: F
         {yb_part}
         UNION ALL SELECT 'period', date_trunc('{unit}', reported_at), {TREND_SQL}, {null(7)}
         FROM a WHERE reported_at >= $w0 AND reported_at < $w1 GROUP BY 2
-        UNION ALL SELECT 'stock', NULL, {null(13)}, {stocks} FROM a WHERE reported_at < $tn
-        UNION ALL SELECT 'backlog', period, {null(12)}, backlog, {null(6)} FROM bl""", params, max_rows=1_000_000)
+        UNION ALL SELECT 'stock', NULL, {null(16)}, {stocks} FROM a WHERE reported_at < $tn
+        UNION ALL SELECT 'backlog', period, {null(15)}, backlog, {null(6)} FROM bl""", params, max_rows=1_000_000)
 
 
 def floor_cases(db: Database, f: Filters, limit: int) -> pd.DataFrame:
