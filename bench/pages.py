@@ -209,7 +209,8 @@ def coverage_deck(out: dict):
 
 
 # --- headline numbers: what must be equal across govdash, naive and floor ---
-# the judged rates' counts over the cases due (queries.due_totals, docs/indicators.md)
+# the headline's three rates are judged over the cases due (queries.due_totals, hand-worked in
+# tests/test_due_indicators.py); the peers judge them on their own (due_rates, floor.judged) with the counts
 DUE_KEYS = ("due", "due_on_time", "due_resolved", "due_recognised", "in_handling")
 KPI_KEYS = ("collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue",
             "median_hours", "p90_hours", "satisfaction", "resolution_rate", "on_time_rate", "recognition_rate",
@@ -262,10 +263,15 @@ def due_rates(c: pd.DataFrame, f: Filters, at: datetime, as_at: datetime | None 
 
 
 def rates(df: pd.DataFrame) -> pd.DataFrame:
+    """Rates as the README defines them: on time over closed cases with a deadline, recognition over
+    resolved cases whose recognition is recorded, overdue unknown while no open case has a deadline."""
     den = lambda c: df[c].where(df[c] > 0)  # noqa: E731
     out = df.assign(resolution_rate=df["resolved"] / den("collected"),
-                    on_time_rate=df["closed_on_time"] / den("closed"),
-                    recognition_rate=df["recognised"] / den("resolved"))
+                    on_time_rate=df["closed_on_time"] / den("closed_due"),
+                    recognition_rate=df["recognised"] / den("recognition_known"))
+    if "open_due" in out:
+        unknown = (out["open"].fillna(0) > 0) & (out["open_due"].fillna(0) == 0)
+        out = out.assign(overdue=out["overdue"].astype(float).where(~unknown))
     return out.assign(dispute_rate=out["disputes_resolved"] / den("disputes")) if "disputes" in out else out
 
 
