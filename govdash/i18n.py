@@ -530,7 +530,8 @@ LABELS.update({
 LABELS.update({
     "spike_usual": ("常态约{e:.0f}件，为常态{r:.1f}倍", "about {e:.0f} expected, ×{r:.1f}"),
     "spike_rare": ("常态不足1件", "under 1 expected"),
-    "spike_text": ("{month}月{day}日起 {town} {category}：{days}天{n}件（{base}）",
+    "spike_date": ("{d:%-m月%-d日}", "{d:%d %b}"),
+    "spike_text": ("{start}起 {town} {category}：{days}天{n}件（{base}）",
                    "From {start}: {category} in {town}, {n} cases in {days} day(s) ({base})"),
     "html_lang": ("zh-CN", "en"), "clock_locale": ("zh-CN", "en-GB"),
     "wall_date": ("{now:%Y/%m/%d} {weekday}", "{weekday} {now:%d/%m/%Y}"),
