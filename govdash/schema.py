@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS units (
     unit_id VARCHAR NOT NULL,          -- unique within its level: community 1 and street/town 1 are two units
     level VARCHAR NOT NULL,            -- town | community | grid
     parent_id VARCHAR,                 -- community's town, grid's community
-    town_id VARCHAR NOT NULL,
+    town_id VARCHAR,                   -- NULL only while its parent's level is not imported (parent_pending)
     community_id VARCHAR,              -- NULL for towns
     name_zh VARCHAR NOT NULL,
     name_en VARCHAR,
@@ -237,5 +237,10 @@ def is_lake(con) -> bool:
 
 
 def create(con) -> None:
-    """Create every table that does not exist yet in the connection's current database (a file or a lake)."""
+    """Create every table that does not exist yet in the connection's current database (a file or a lake),
+    and relax what a newer version relaxed."""
     con.execute(lake_ddl() if is_lake(con) else DDL)
+    strict = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'units' AND column_name = 'town_id' "
+                         "AND NOT is_nullable AND database_name = current_database()").fetchall()[0][0]
+    if strict:  # a file made before a lower level could be imported ahead of its parents
+        con.execute("ALTER TABLE units ALTER COLUMN town_id DROP NOT NULL")
