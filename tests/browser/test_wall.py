@@ -172,10 +172,10 @@ def test_wall_screenshots(browser, wall_server, width, height, name, screenshots
         _open(pg, wall_server.url + "/?mode=wall&panels=overview&refresh=600")
         _wait_drawn(pg.locator(DECK).first)
         assert pg.locator(f"{PLOTLY} g.trace").count() >= 3
-        assert pg.locator(".wall-tile").count() == 6 and pg.locator(".wall-ticker-copy > span").count() >= 1
+        assert pg.locator(".wall-tile").count() == 8 and pg.locator(".wall-ticker-copy > span").count() >= 1
         lay = _check_screen(pg, ctx)
         # type scales with the screen: tile values are ~2.9 % of the width
-        assert abs(lay["tileFont"] - 0.029 * width) < 2, lay["tileFont"]
+        assert abs(lay["tileFont"] - 0.026 * width) < 2, lay["tileFont"]  # 2.6 u: eight tiles in one row
         pg.screenshot(path=str(screenshots / f"{name}.png"), timeout=180_000)
     finally:
         ctx.close()
@@ -208,7 +208,7 @@ def test_case_imported_while_the_wall_runs_appears_without_reload(browser, wall_
     ctx = _context(browser, 1920, 1080)
     try:
         pg = ctx.new_page()
-        _open(pg, wall_server.url + "/?mode=wall&panels=overview")
+        _open(pg, wall_server.url + "/?mode=wall&panels=overview&days=7")  # rolling: new cases count
         pg.evaluate("window.__wallMarker = 42")   # a reload would lose it
         before, as_of_text = _collected(pg), pg.locator(".wall-asof b").inner_text()
         ro = Database(live_db)
@@ -239,7 +239,7 @@ def test_two_app_processes_serve_one_database_while_it_is_written(browser, wall_
     try:
         pages = [c.new_page() for c in contexts]
         for pg, srv in zip(pages, (wall_server, second), strict=True):
-            _open(pg, srv.url + "/?mode=wall&panels=overview")
+            _open(pg, srv.url + "/?mode=wall&panels=overview&days=7")  # rolling: new cases count
         _wait_for(pages[0], lambda: _collected(pages[0]) == _collected(pages[1]), 20 * REFRESH_S + 60,
                   "the two servers to agree")
         start = _collected(pages[0])
