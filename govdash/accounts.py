@@ -8,7 +8,6 @@ import hmac
 import os
 import re
 import secrets
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,8 +16,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from govdash import queries, schema, settings
-from govdash.db import replacing_writer
+from govdash import db, schema, settings, writes
 
 ROLES = ("viewer", "analyst", "admin")
 ACTIONS = ("sign_in", "sign_in_failed", "export", "import", "account")
@@ -107,16 +105,9 @@ def _check(username: str, role: str | None = None, towns=()) -> None:
 
 # --- the accounts file: every write is one snapshot swap (readers never wait, never see half a change) ---
 
-@contextmanager
 def _write(file: str):
-    """A writable connection to a private copy of the accounts file, swapped in when the block ends."""
-    with replacing_writer(file) as tmp:
-        con = duckdb.connect(tmp)
-        try:
-            con.execute(schema.ACCOUNTS_DDL)
-            yield con
-        finally:
-            con.close()
+    """One write transaction on the accounts file (``db.write``), created with its tables when missing."""
+    return db.write(file, tables=schema.create_accounts)
 
 
 def _read(file: str, fn, *args):
@@ -127,7 +118,7 @@ def _read(file: str, fn, *args):
         con.execute("USE a")
     else:
         con = duckdb.connect(":memory:")
-        con.execute(schema.ACCOUNTS_DDL)
+        schema.create_accounts(con)
     try:
         return fn(con, *args)
     finally:
@@ -145,18 +136,18 @@ def add(file: str, username: str, password: str | None, role: str, towns=(), *, 
     row = {"username": username, "role": role, "towns": list(towns), "failed": 0, "disabled": False,
            "password": hash_password(password) if password is not None else None, "created_at": at, "updated_at": at}
     with _write(file) as con:
-        if queries.account_get(con, username) is not None:
+        if writes.account_get(con, username) is not None:
             raise AccountError(f"account {username!r} exists")
-        queries.account_insert(con, row)
-        queries.audit_insert(con, at, by, "account", f"add {username} role={role} towns={','.join(towns) or '*'}")
+        writes.account_insert(con, row)
+        writes.audit_insert(con, at, by, "account", f"add {username} role={role} towns={','.join(towns) or '*'}")
 
 
 def _change(file: str, username: str, what: str, by: str | None, at: datetime | None, **changes) -> None:
     at = at or now_local()
     with _write(file) as con:
-        if not queries.account_update(con, username, **changes, updated_at=at):
+        if not writes.account_update(con, username, **changes, updated_at=at):
             raise AccountError(f"no account {username!r}")
-        queries.audit_insert(con, at, by, "account", f"{what} {username}")
+        writes.audit_insert(con, at, by, "account", f"{what} {username}")
 
 
 def set_password(file: str, username: str, password: str, *, by: str | None = None, at: datetime | None = None) -> None:
@@ -181,12 +172,12 @@ def set_access(file: str, username: str, role: str, towns=(), *, by: str | None 
 
 def list_accounts(file: str) -> pd.DataFrame:
     """Every account (no password hashes)."""
-    return _read(file, queries.account_list)
+    return _read(file, writes.account_list)
 
 
 def audit_log(file: str, limit: int = 100) -> pd.DataFrame:
     """The newest audit rows."""
-    return _read(file, queries.audit_list, limit)
+    return _read(file, writes.audit_list, limit)
 
 
 def audit(file: str, username: str | None, action: str, detail: str = "", *, at: datetime | None = None) -> None:
@@ -194,7 +185,7 @@ def audit(file: str, username: str | None, action: str, detail: str = "", *, at:
     if action not in ACTIONS:
         raise ValueError(f"action is one of {ACTIONS}")
     with _write(file) as con:
-        queries.audit_insert(con, at or now_local(), username, action, detail[:2000])
+        writes.audit_insert(con, at or now_local(), username, action, detail[:2000])
 
 
 def audit_cli(action: str, detail: str, user: str | None = None) -> None:
@@ -207,7 +198,7 @@ def audit_cli(action: str, detail: str, user: str | None = None) -> None:
 
 def sso_account(file: str, username: str) -> SignIn:
     """The role and towns of an enabled account signed in elsewhere (OIDC); 'invalid' when there is none."""
-    row = _read(file, queries.account_get, username) if _USERNAME.match(username or "") else None
+    row = _read(file, writes.account_get, username) if _USERNAME.match(username or "") else None
     if row is None or row["disabled"]:
         return SignIn(False, username, reason="invalid")
     return SignIn(True, username, row["role"], tuple(row["towns"]))
@@ -222,24 +213,24 @@ def sign_in(file: str, username: str, password: str, *, at: datetime | None = No
     at = at or now_local()
     username = (username or "").strip()
     with _write(file) as con:
-        row = queries.account_get(con, username) if _USERNAME.match(username) else None
+        row = writes.account_get(con, username) if _USERNAME.match(username) else None
         if row is not None and pd.notna(row["locked_until"]) and row["locked_until"] > at:
-            queries.audit_insert(con, at, username, "sign_in_failed", "locked")
+            writes.audit_insert(con, at, username, "sign_in_failed", "locked")
             return SignIn(False, username, reason="locked", locked_until=row["locked_until"].to_pydatetime())
         good = verify_password(password or "", row["password"] if row is not None else _DUMMY)
         if row is None or row["disabled"] or not good:
             why = "unknown user" if row is None else "disabled" if row["disabled"] else "wrong password"
-            queries.audit_insert(con, at, username[:64] or None, "sign_in_failed", why)
+            writes.audit_insert(con, at, username[:64] or None, "sign_in_failed", why)
             if row is not None and not row["disabled"]:
                 failed = int(row["failed"]) + 1
                 if failed >= MAX_FAILURES:
-                    queries.account_update(con, username, failed=0, locked_until=at + LOCKOUT)
-                    queries.audit_insert(con, at, username, "sign_in_failed", f"locked for {LOCKOUT}")
+                    writes.account_update(con, username, failed=0, locked_until=at + LOCKOUT)
+                    writes.audit_insert(con, at, username, "sign_in_failed", f"locked for {LOCKOUT}")
                     return SignIn(False, username, reason="locked", locked_until=at + LOCKOUT)
-                queries.account_update(con, username, failed=failed)
+                writes.account_update(con, username, failed=failed)
             return SignIn(False, username, reason="invalid")
-        queries.account_update(con, username, failed=0, locked_until=None)
-        queries.audit_insert(con, at, username, "sign_in", "local")
+        writes.account_update(con, username, failed=0, locked_until=None)
+        writes.audit_insert(con, at, username, "sign_in", "local")
         return SignIn(True, username, row["role"], tuple(row["towns"]))
 
 

@@ -749,8 +749,8 @@ def governance_scores(db: Database) -> pd.DataFrame:
 
 
 # --- wall screen and live feed ---
-# Issue 7. The feed reads from a private copy of the database (db.replacing_writer) and writes
-# through govdash.ingest; only the demo clock (meta 'as_of') is set here directly.
+# Issue 7. The feed reads these under the writer lock and writes through govdash.ingest; the demo
+# clock (meta 'as_of') is set by govdash.writes.
 
 def coverage_inputs_version(db: Database) -> tuple:
     """A fingerprint of the cells and stations tables: changes only when either's content changes (a cache key)."""
@@ -776,77 +776,11 @@ def feed_open_cases(db: Database, n: int, salt: int) -> pd.DataFrame:
                       "ORDER BY hash(case_id, $salt) LIMIT $n", {"n": int(n), "salt": int(salt)}, max_rows=n)
 
 
-def set_as_of(con, at: datetime) -> None:
-    """Move the demo's fixed 'now' (meta 'as_of') to ``at`` on a writable connection; no-op when it is absent."""
-    con.execute("UPDATE meta SET value = $v WHERE key = 'as_of'", {"v": at.isoformat(sep=" ")})
-
-
 # --- physical layout (govdash.layout) ---
 # Cases are stored in this order: a street/town's and a community's cases of one month sit in a few
 # row groups, so DuckDB skips the others' when a view filters by area (a town over a year at 10 M
 # cases: map 54 → 22 ms, trends 242 → 88 ms; district-wide views unchanged).
 CLUSTER_ORDER = "date_trunc('month', reported_at), town_id, community_id, reported_at, case_id"
-
-
-def source_tables(con, source: str) -> list[str]:
-    """Tables of the attached database ``source`` (a name of ours, not user input)."""
-    names = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = $s AND schema_name = 'main' "
-                        "ORDER BY table_name", {"s": source}).fetchall()
-    return [n for (n,) in names]
-
-
-def copy_table(con, source: str, table: str) -> None:
-    """Copy ``source.table`` into the same table of the open database (created like the source when
-    the schema has no such table); cases in ``CLUSTER_ORDER``."""
-    if not table.replace("_", "").isalnum():
-        raise ValueError(f"unexpected table name {table!r}")
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                         "AND schema_name = 'main' AND table_name = $t", {"t": table}).fetchone()[0]
-    order = f" ORDER BY {CLUSTER_ORDER}" if table == "cases" else ""
-    if exists:
-        con.execute(f'INSERT INTO main."{table}" BY NAME SELECT * FROM {source}."{table}"{order}')
-    else:
-        con.execute(f'CREATE TABLE main."{table}" AS SELECT * FROM {source}."{table}"{order}')
-
-
-def demo_merge_chunks(con, stage: str, n_key: int, key_categories: tuple[str, ...]) -> None:
-    """Write the demo's staged chunks of cases into ``cases`` (govdash.demo, more than one chunk).
-
-    Ids become ``GD`` + the case's rank in time over all chunks; ``repeat_of`` (a chunk's own id)
-    follows its case's new id; ``key_difficult`` marks the ``n_key`` oldest district-tier cases of
-    ``key_categories``. Stored in ``CLUSTER_ORDER``.
-    """
-    if not stage.isidentifier():
-        raise ValueError(f"unexpected table name {stage!r}")
-    con.execute(f"""CREATE TEMP TABLE demo_ids AS SELECT chunk, case_id AS old,
-        'GD' || lpad(CAST(row_number() OVER (ORDER BY reported_at, chunk, case_id) AS VARCHAR), 9, '0') AS new
-        FROM {stage}""")
-    con.execute(f"""CREATE TEMP TABLE demo_key AS SELECT i.new FROM {stage} s
-        JOIN demo_ids i ON i.chunk = s.chunk AND i.old = s.case_id
-        WHERE s.tier = 'district' AND s.category IN (SELECT unnest($cats)) ORDER BY s.reported_at, i.new LIMIT $n""",
-                {"cats": list(key_categories), "n": int(n_key)})
-    con.execute(f"""INSERT INTO cases BY NAME SELECT * FROM (
-        SELECT s.* EXCLUDE (chunk, case_id, repeat_of, key_difficult), i.new AS case_id, r.new AS repeat_of,
-               i.new IN (SELECT new FROM demo_key) AS key_difficult
-        FROM {stage} s JOIN demo_ids i ON i.chunk = s.chunk AND i.old = s.case_id
-        LEFT JOIN demo_ids r ON r.chunk = s.chunk AND r.old = s.repeat_of) ORDER BY {CLUSTER_ORDER}""")
-    con.execute("DROP TABLE demo_ids")
-    con.execute("DROP TABLE demo_key")
-
-
-def case_rows(con) -> int:
-    return int(con.execute("SELECT count(*) FROM cases").fetchone()[0])
-
-
-def clustered_rows(con) -> int:
-    """Cases in the table when it was last written in ``CLUSTER_ORDER`` (meta ``clustered_rows``; 0 if never)."""
-    row = con.execute("SELECT value FROM meta WHERE key = 'clustered_rows'").fetchone()
-    return int(row[0]) if row else 0
-
-
-def set_clustered_rows(con, n: int) -> None:
-    con.execute("DELETE FROM meta WHERE key = 'clustered_rows'")
-    con.execute("INSERT INTO meta VALUES ('clustered_rows', $n)", {"n": str(int(n))})
 
 
 # --- bench ---
@@ -1114,54 +1048,6 @@ def cases_export(db: Database, f: Filters, *, personal: bool = False, limit: int
     clause, params = where(f)
     return db.execute(f"SELECT {cols} FROM cases WHERE {clause} ORDER BY {ORDERS['oldest']} LIMIT $limit",
                       {**params, "limit": int(limit)}, max_rows=int(limit))
-
-
-# --- accounts and audit ---
-# Issue 8. Reads and writes on a connection to the accounts file (settings.accounts_db) held by
-# govdash.accounts inside db.replacing_writer; nothing here hashes or checks a password.
-
-ACCOUNT_COLUMNS = ("username", "role", "towns", "password", "disabled", "failed", "locked_until", "created_at",
-                   "updated_at")
-ACCOUNT_CHANGES = ("role", "towns", "password", "disabled", "failed", "locked_until", "updated_at")
-
-
-def account_get(con, username: str) -> dict | None:
-    """One account as a dict (password hash included), or None."""
-    df = con.execute(f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM accounts WHERE username = $u",
-                     {"u": username}).df()
-    return None if df.empty else df.iloc[0].to_dict()
-
-
-def account_insert(con, row: dict) -> None:
-    con.execute(f"INSERT INTO accounts ({', '.join(ACCOUNT_COLUMNS)}) "
-                f"VALUES ({', '.join('$' + c for c in ACCOUNT_COLUMNS)})", {c: row.get(c) for c in ACCOUNT_COLUMNS})
-
-
-def account_update(con, username: str, **changes) -> int:
-    """Set the given columns (names from ACCOUNT_CHANGES only); returns the number of accounts changed."""
-    bad = set(changes) - set(ACCOUNT_CHANGES)
-    if bad or not changes:
-        raise ValueError(f"not account columns: {sorted(bad)}")
-    sets = ", ".join(f"{c} = ${c}" for c in changes)
-    return con.execute(f"UPDATE accounts SET {sets} WHERE username = $username",
-                       {**changes, "username": username}).fetchone()[0]
-
-
-def account_list(con) -> pd.DataFrame:
-    """Every account without its password hash; ``sso`` is True for an account without a password."""
-    return con.execute("SELECT username, role, towns, disabled, failed, locked_until, password IS NULL AS sso, "
-                       "created_at, updated_at FROM accounts ORDER BY username").df()
-
-
-def audit_insert(con, at: datetime, username: str | None, action: str, detail: str | None) -> None:
-    con.execute("INSERT INTO audit (at_time, username, action, detail) VALUES ($at, $u, $a, $d)",
-                {"at": at, "u": username, "a": action, "d": detail})
-
-
-def audit_list(con, limit: int = 100) -> pd.DataFrame:
-    """The newest audit rows first."""
-    return con.execute("SELECT at_time, username, action, detail FROM audit ORDER BY at_time DESC, rowid DESC "
-                       "LIMIT $n", {"n": int(limit)}).df()
 
 
 # --- coverage: station directory and cases near stations ---

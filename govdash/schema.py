@@ -175,3 +175,8 @@ DDL += ACCOUNTS_DDL
 def create(con) -> None:
     """Create every table that does not exist yet on a DuckDB connection."""
     con.execute(DDL)
+
+
+def create_accounts(con) -> None:
+    """Create the accounts file's tables (accounts, audit) that do not exist yet."""
+    con.execute(ACCOUNTS_DDL)
