@@ -22,6 +22,10 @@ class QueryTimeout(RuntimeError):
     """A query ran past its time limit and was interrupted."""
 
 
+class TooManyRows(RuntimeError):
+    """A result that must be whole to be right (``execute(..., complete=True)``) has more rows than the cap."""
+
+
 class Database:
     """A DuckDB file opened read-only, shared by every session of one process.
 
@@ -59,27 +63,66 @@ class Database:
         """A value that changes whenever the database file changes (a cache key)."""
         return self._file_stamp()
 
-    def execute(self, sql: str, params: dict | list | None = None, *, max_rows: int | None = None) -> pd.DataFrame:
+    def execute(self, sql: str, params: dict | list | None = None, *, max_rows: int | None = None,
+                complete: bool = False) -> pd.DataFrame:
         """Run one query with bound parameters; return at most ``max_rows`` rows as a DataFrame.
 
-        Rows are fetched in chunks and fetching stops after ``max_rows + 1``: ``df.attrs["truncated"]``
-        is True when the query had more rows than were returned (callers that show a result say so).
+        The cap is ``max_rows`` (default: the configured ``GOVDASH_MAX_ROWS``). Rows are fetched in
+        chunks and fetching stops after cap + 1: ``df.attrs["truncated"]`` is True when the query had
+        more rows than were returned, and whoever shows the result says so. With ``complete`` a
+        result over the cap raises TooManyRows instead (aggregates and lookups whose consumers would
+        be wrong on part of them). Results meant to be whole at any size (exports) use ``stream``.
         Raises QueryTimeout when the query (fetching included) runs past ``timeout_s``.
         """
         cap = self.max_rows if max_rows is None else int(max_rows)
         cur = self.connection()
+        try:
+            with self._time_limit(cur):
+                cur.execute(sql, params or [])
+                df, truncated = _fetch(cur, cap)
+        finally:
+            cur.close()
+        if truncated and complete:
+            raise TooManyRows(f"more than {cap:,} rows: narrow the filters, or raise GOVDASH_MAX_ROWS")
+        df.attrs["truncated"] = truncated
+        return df
+
+    def stream(self, sql: str, params: dict | list | None = None, *, batch_rows: int = 100_000
+               ) -> Iterator[pd.DataFrame]:
+        """Every row of a query, as DataFrames of about ``batch_rows`` rows: no cap, for exports.
+
+        The first batch comes even when empty (it carries the columns). The time limit applies to
+        the query's start and to each batch, not to the whole.
+        """
+        vectors = max(1, -(-batch_rows // 2048))
+        cur = self.connection()
+        try:
+            with self._time_limit(cur):
+                cur.execute(sql, params or [])
+            first = True
+            while True:
+                with self._time_limit(cur):
+                    part = cur.fetch_df_chunk(vectors)
+                if part.empty and not first:
+                    return
+                yield part
+                if part.empty:
+                    return
+                first = False
+        finally:
+            cur.close()
+
+    @contextmanager
+    def _time_limit(self, cur: duckdb.DuckDBPyConnection):
+        """Interrupt ``cur`` after ``timeout_s`` and raise QueryTimeout."""
         timer = threading.Timer(self.timeout_s, cur.interrupt)
         timer.start()
         try:
-            cur.execute(sql, params or [])
-            df, truncated = _fetch(cur, cap)
+            yield
         except duckdb.InterruptException as exc:
             raise QueryTimeout(f"query exceeded {self.timeout_s:g} s") from exc
         finally:
             timer.cancel()
-            cur.close()
-        df.attrs["truncated"] = truncated
-        return df
 
     def scalar(self, sql: str, params: dict | list | None = None):
         """Run a query returning one value."""

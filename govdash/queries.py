@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from govdash import schema
 from govdash.db import Database
 from govdash.filters import Filters
 
@@ -310,7 +312,7 @@ def stations(db: Database, town_ids: list[str] | tuple[str, ...] = ()) -> pd.Dat
 def cells(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     sc, params = scope_clause("town_id", scope)
     return db.execute("SELECT cell_id, x, y, lon, lat, size_m, residents, grid_id, community_id, town_id "
-                      f"FROM cells WHERE {sc} ORDER BY cell_id", params, max_rows=10_000_000)
+                      f"FROM cells WHERE {sc} ORDER BY cell_id", params, complete=True)
 
 
 # --- heatmap ---
@@ -354,7 +356,7 @@ def heat_bins(db: Database, f: Filters, cell_m: float, frame: str = "none",
         GROUP BY ALL ORDER BY ALL
     """
     df = db.execute(sql, {**params, **box_params, "lon0": BIN_ORIGIN[0], "lat0": BIN_ORIGIN[1],
-                          "mx": M_PER_DEG_LON, "my": M_PER_DEG_LAT, "cell": float(cell_m)}, max_rows=2_000_000)
+                          "mx": M_PER_DEG_LON, "my": M_PER_DEG_LAT, "cell": float(cell_m)})
     df["lon"] = BIN_ORIGIN[0] + df["bx"] * cell_m / M_PER_DEG_LON
     df["lat"] = BIN_ORIGIN[1] + df["by"] * cell_m / M_PER_DEG_LAT
     return df
@@ -380,22 +382,24 @@ def heat_frames(db: Database, f: Filters, cell_m: float, frame: str,
 
 
 def case_points(db: Database, f: Filters, limit: int = 5000) -> pd.DataFrame:
-    """Individual filtered cases for drawing as points (only used when the set is small)."""
+    """Individual filtered cases for drawing as points (only used when the set is small): the newest
+    ``limit``; ``attrs["truncated"]`` when there are more."""
     clause, params = where(f)
     return db.execute(f"SELECT case_id, lon, lat, grid_id, category, subcategory, status, reported_at, description "
                       f"FROM cases WHERE {clause} AND lon IS NOT NULL ORDER BY reported_at DESC LIMIT $limit",
-                      {**params, "limit": int(limit)}, max_rows=limit)
+                      {**params, "limit": int(limit) + 1}, max_rows=limit)
 
 
 def repeat_candidates(db: Database, f: Filters, *, limit: int = 500_000) -> pd.DataFrame:
     """The filtered cases as repeat-complaint detection needs them (at most ``limit`` rows, oldest first).
 
     A SQL pre-filter (window counts per grid and per square) cost more than detecting on all
-    rows in numpy, so every filtered case comes back; callers check ``len == limit``.
+    rows in numpy, so every filtered case comes back; ``attrs["truncated"]`` when there were more.
     """
     clause, params = where(f)
     return db.execute(f"SELECT case_id, category, grid_id, reported_at, lon, lat FROM cases WHERE {clause} "
-                      f"ORDER BY reported_at, case_id LIMIT $limit", {**params, "limit": int(limit)}, max_rows=limit)
+                      f"ORDER BY reported_at, case_id LIMIT $limit", {**params, "limit": int(limit) + 1},
+                      max_rows=limit)
 
 
 def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, str]:
@@ -403,7 +407,7 @@ def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[st
     sc, params = scope_clause("u.town_id", scope)
     df = db.execute("SELECT u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
                     f"END AS path FROM units u LEFT JOIN units t ON t.unit_id = u.town_id WHERE {sc}", params,
-                    max_rows=1_000_000)
+                    complete=True)
     return dict(zip(df["unit_id"], df["path"], strict=True))
 
 
@@ -604,7 +608,7 @@ def period_indicators(db: Database, f: Filters, period: str, at: datetime, split
     series = f", {SPLITS[split]} AS series" if split else ""
     df = db.execute(f"SELECT date_trunc('{unit}', reported_at) AS period{series}, {TREND_SQL} "
                     f"FROM cases WHERE {clause} GROUP BY ALL ORDER BY ALL",
-                    {**params, "as_of": at, "dispute": DISPUTE_CATEGORY}, max_rows=1_000_000)
+                    {**params, "as_of": at, "dispute": DISPUTE_CATEGORY}, complete=True)
     return _with_rates(df)
 
 
@@ -670,7 +674,7 @@ def open_backlog(db: Database, f: Filters, period: str, at: datetime, split: str
     """
     if t <= first:
         return pd.DataFrame({"period": pd.Series(dtype="datetime64[us]"), "backlog": pd.Series(dtype="int64")})
-    df = db.execute(sql, {**params, "t": t, "first": first}, max_rows=1_000_000)
+    df = db.execute(sql, {**params, "t": t, "first": first}, complete=True)
     if df.empty:  # nothing ever reported in the selection: zero backlog in every period
         periods = db.execute(f"SELECT period FROM generate_series(date_trunc('{unit}', $first::TIMESTAMP), "
                              f"$t::TIMESTAMP - INTERVAL 1 MICROSECOND, INTERVAL 1 {unit}) g(period)",
@@ -731,8 +735,22 @@ def daily_counts(db: Database, f: Filters, keys: tuple[str, ...] = ("category", 
     """Cases per reporting day and series (``keys`` from SPLITS; columns named by their SQL column)."""
     cols = ", ".join(SPLITS[k] for k in keys)
     clause, params = where(f)
+    days = (f.end - f.start).days + 1  # at most one row per day and combination of the keys' values
     return db.execute(f"SELECT reported_at::DATE AS date, {cols}, count(*) AS count FROM cases WHERE {clause} "
-                      "GROUP BY ALL ORDER BY ALL", params, max_rows=10_000_000)
+                      "GROUP BY ALL ORDER BY ALL", params, max_rows=max(days, 1) * _series_bound(db, keys),
+                      complete=True)
+
+
+def _series_bound(db: Database, keys: tuple[str, ...]) -> int:
+    """How many combinations of the ``keys``' values there can be (each with NULL), from the catalogues."""
+    n = {"town": "SELECT count(*) FROM units WHERE level = 'town'", "department": "SELECT count(*) FROM departments",
+         "category": "SELECT count(DISTINCT category) FROM categories"}
+    fixed = {"channel": len(schema.CHANNELS), "tier": len(schema.TIERS)}
+    bound = 1
+    for k in keys:
+        size = fixed[k] if k in fixed else int(db.scalar(n[k]) or 0)
+        bound *= size + 1  # why + 1: NULL, and imported values outside the catalogue fall into one more series
+    return bound
 
 
 def survey_scores(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -798,10 +816,15 @@ BENCH_COLUMNS = {"cases": (*(c for c in CASE_COLUMNS if c not in BENCH_TEXT), "l
 def bench_table(db: Database, table: str, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
     """Rows of ``cases`` (reported in [start, end) when given) or ``units``: the naive dashboard's load."""
     if start is None or end is None:
-        return db.execute(f"SELECT {', '.join(BENCH_COLUMNS[table])} FROM {table}", max_rows=2**62)
-    return db.execute(f"SELECT {', '.join(BENCH_COLUMNS[table])} FROM {table} "
-                      "WHERE reported_at >= $start AND reported_at < $end ORDER BY reported_at, case_id",
-                      {"start": start, "end": end}, max_rows=2**62)
+        return _whole(db.stream(f"SELECT {', '.join(BENCH_COLUMNS[table])} FROM {table}"))
+    return _whole(db.stream(f"SELECT {', '.join(BENCH_COLUMNS[table])} FROM {table} "
+                            "WHERE reported_at >= $start AND reported_at < $end ORDER BY reported_at, case_id",
+                            {"start": start, "end": end}))
+
+
+def _whole(batches) -> pd.DataFrame:
+    parts = list(batches)
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
 def bench_pick(db: Database) -> dict[str, str | None]:
@@ -863,7 +886,7 @@ def bench_floor_heat(db: Database, f: Filters, cell_m: float, bbox) -> pd.DataFr
         UNION ALL SELECT NULL, NULL, NULL, count(*) FROM cases WHERE {clause}
         ORDER BY total NULLS FIRST""",
         {**params, **box_params, "lon0": BIN_ORIGIN[0], "lat0": BIN_ORIGIN[1], "mx": M_PER_DEG_LON,
-         "my": M_PER_DEG_LAT, "cell": float(cell_m)}, max_rows=2_000_000)
+         "my": M_PER_DEG_LAT, "cell": float(cell_m)}, complete=True)
 
 
 def bench_floor_trends(db: Database, f: Filters, at: datetime, period: str, *, prev: Filters, yb: Filters,
@@ -909,7 +932,7 @@ def bench_floor_trends(db: Database, f: Filters, at: datetime, period: str, *, p
         UNION ALL SELECT 'period', date_trunc('{unit}', reported_at), {TREND_SQL}, {null(7)}
         FROM a WHERE reported_at >= $w0 AND reported_at < $w1 GROUP BY 2
         UNION ALL SELECT 'stock', NULL, {null(13)}, {stocks} FROM a WHERE reported_at < $tn
-        UNION ALL SELECT 'backlog', period, {null(12)}, backlog, {null(6)} FROM bl""", params, max_rows=1_000_000)
+        UNION ALL SELECT 'backlog', period, {null(12)}, backlog, {null(6)} FROM bl""", params, complete=True)
 
 
 def bench_floor_cases(db: Database, f: Filters, limit: int) -> pd.DataFrame:
@@ -1042,12 +1065,14 @@ EXPORT_COLUMNS = ("case_id", "reported_at", "dispatched_at", "handled_at", "clos
 PERSONAL_COLUMNS = ("complainant_name", "complainant_phone")
 
 
-def cases_export(db: Database, f: Filters, *, personal: bool = False, limit: int = 5_000_000) -> pd.DataFrame:
-    """Every filtered case (oldest first) in the native column layout; complainants only when ``personal``."""
+def cases_export(db: Database, f: Filters, *, personal: bool = False,
+                 batch_rows: int = 100_000) -> Iterator[pd.DataFrame]:
+    """Every filtered case (oldest first) in the native column layout, in batches of about ``batch_rows``
+    (no row cap: an export is whole); complainants only when ``personal``. The first batch carries the columns."""
     cols = ", ".join(EXPORT_COLUMNS + (PERSONAL_COLUMNS if personal else ()))
     clause, params = where(f)
-    return db.execute(f"SELECT {cols} FROM cases WHERE {clause} ORDER BY {ORDERS['oldest']} LIMIT $limit",
-                      {**params, "limit": int(limit)}, max_rows=int(limit))
+    return db.stream(f"SELECT {cols} FROM cases WHERE {clause} ORDER BY {ORDERS['oldest']}", params,
+                     batch_rows=batch_rows)
 
 
 # --- coverage: station directory and cases near stations ---

@@ -307,14 +307,15 @@ def unit_shapes(level: str, f: filters.Filters | None = None) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, ttl=600, max_entries=16)
-def _repeats(version: tuple, f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int]:
+def _repeats(version: tuple, f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int, bool]:
     from govdash import hotspots
     rows = queries.repeat_candidates(database(), f, limit=limit)
-    return hotspots.repeat_complaints(rows), len(rows)
+    return hotspots.repeat_complaints(rows), len(rows), bool(rows.attrs.get("truncated"))
 
 
-def repeat_complaints(f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int]:
-    """Repeat-complaint clusters of the filtered cases and how many cases were read (cached)."""
+def repeat_complaints(f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int, bool]:
+    """Repeat-complaint clusters of the filtered cases, how many cases were read and whether there were
+    more than ``limit`` (cached)."""
     return _repeats(database().version(), access.restrict(f, scope()), limit)
 
 

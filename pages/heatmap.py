@@ -58,6 +58,9 @@ if mode == "density":
         st.caption(f"{label}{t('cases', lang)} {int(shown['count'].sum()):,} · {len(shown):,} "
                    + (f"个方格（上限 {heatmap.MAX_BINS:,}）" if zh else f"squares (at most {heatmap.MAX_BINS:,})")
                    + ("" if points is None else (" · 悬停圆点查看工单" if zh else " · hover a dot for the case")))
+        for part in (shown, points):  # a result cut at the row cap says so
+            if part is not None and part.attrs.get("truncated"):
+                st.warning(t("truncated", lang).format(n=len(part)))
 
     with left:
         player()
@@ -78,6 +81,8 @@ if mode == "density":
 elif mode == "hot_spots":
     grid = heatmap.lattice(outline, cell)
     before = ui.cached("heat_bins", f.previous(), cell, "none", box)
+    if bins.attrs.get("truncated"):
+        st.warning(t("truncated", lang).format(n=len(bins)))
     spots = heatmap.hot_spot_bins(bins, grid, cell, before, alpha=heatmap.ALPHA)
     clusters = heatmap.spot_clusters(spots, cell, ui.unit_shapes("grid", f), paths)
     with left:
@@ -95,7 +100,9 @@ else:
                    if zh else
                    f"{n_cases:,} cases selected, more than {heatmap.REPEAT_MAX_CASES:,}: narrow the period or area.")
         st.stop()
-    repeats, _ = ui.repeat_complaints(f, heatmap.REPEAT_MAX_CASES)
+    repeats, read, cut = ui.repeat_complaints(f, heatmap.REPEAT_MAX_CASES)
+    if cut:
+        st.warning(t("truncated_repeats", lang).format(n=read))
     drawn = heatmap.top_repeats(repeats)
     with left:
         st.pydeck_chart(maps.heat_deck(bins, cell_m=cell, vmax=float(bins["count"].max() if len(bins) else 1),
