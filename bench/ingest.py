@@ -96,7 +96,7 @@ def _child(kind: str, path: str, db: str) -> None:
         out["rows"] = con.execute("SELECT count(*) FROM t").fetchone()[0]
         con.close()
     else:
-        rep = ingest.import_cases(db, path, on_error="reject", max_mb=4096)
+        rep = ingest.run("cases", db, path, in_place=True, on_error="reject", max_mb=4096)
         out.update(rows=rep.rows, inserted=rep.inserted, unchanged=rep.unchanged, failed=rep.failed,
                    outside=rep.outside_units, status=rep.status)
     out["seconds"] = time.perf_counter() - t0

@@ -69,7 +69,7 @@ def run(base: Path, files: list[Path], work: Path, readers: int) -> dict:
     done_at: dict[int, float] = {}
     t0 = time.perf_counter()
     for i, f in enumerate(files):
-        rep = ingest.import_live(live, f, mapping="govdash")
+        rep = ingest.run("cases", live, f, mapping="govdash")
         assert rep.status == "loaded", rep.summary()
         done_at[(i + 1) * rep.inserted] = time.perf_counter()
     seconds = time.perf_counter() - t0

@@ -237,12 +237,10 @@ def deck_figures(path: str, pages: dict, filters: dict, at) -> list[dict]:
 
 
 def import_figure(path: str, rows: int) -> dict:
-    """Rows per second of govdash.ingest.import_cases: ``rows`` new cases into a copy of the database."""
+    """Rows per second of a case import (govdash.ingest.run): ``rows`` new cases into a copy of the database."""
     if rows <= 0 or importlib.util.find_spec("govdash.ingest") is None:
         return {"skipped": "no govdash.ingest" if rows > 0 else "--import-rows 0"}
     from govdash import ingest, queries
-    if not hasattr(ingest, "import_cases"):
-        return {"skipped": "no govdash.ingest.import_cases"}
     with tempfile.TemporaryDirectory(dir=Path(path).parent) as tmp:
         db = Database(path)
         sample = queries.bench_sample(db, rows)
@@ -253,7 +251,8 @@ def import_figure(path: str, rows: int) -> dict:
         copy = Path(tmp) / "copy.duckdb"
         shutil.copyfile(path, copy)
         try:
-            t, rep = _timed(lambda: ingest.import_cases(copy, csv, mapping="govdash", on_error="quarantine"))
+            t, rep = _timed(lambda: ingest.run("cases", copy, csv, in_place=True, mapping="govdash",
+                                                    on_error="quarantine"))
         except Exception as exc:  # noqa: BLE001 - report whatever the importer does, never fail the bench
             return {"rows": len(sample), "error": f"{type(exc).__name__}: {exc}"[:300]}
         return {"rows": len(sample), "seconds": t, "rows_per_s": len(sample) / t, "status": rep.status,

@@ -269,10 +269,11 @@ def replacing_writer(path: str | os.PathLike):
     """Yield the path of a private copy of ``path`` that is swapped in when the block ends (as ``write``).
 
     For the import subsystem until it writes through ``write`` (which yields a connection instead);
-    the block opens and closes its own connections on the copy.
+    the block opens and closes its own connections on the copy. Errors come through as raised (the
+    import subsystem words them itself).
     """
     path = Path(path)
-    with _writer_lock(path), _one_line(path), _swapped(path, copy=True) as tmp:
+    with _writer_lock(path), _swapped(path, copy=True) as tmp:
         yield str(tmp)
         _checkpoint(tmp)
 

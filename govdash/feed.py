@@ -106,7 +106,7 @@ def status_changes(open_cases: pd.DataFrame, at: datetime, rng: np.random.Genera
 
 
 def write_cases(db_path: str, frame: pd.DataFrame, *, name: str, user: str = "feed"):
-    """Upsert whole case rows into ``db_path`` through ``ingest.import_cases`` (native mapping, Parquet).
+    """Upsert whole case rows into ``db_path`` through ``ingest.run`` (native mapping, Parquet).
 
     The one write path shared by the feed and anything else that has case rows in memory: rows
     get the same validation, grid assignment, versioning (undo) and import record as a file.
@@ -115,7 +115,8 @@ def write_cases(db_path: str, frame: pd.DataFrame, *, name: str, user: str = "fe
     from govdash import ingest
     buf = io.BytesIO()
     frame.to_parquet(buf, index=False)
-    return ingest.import_cases(db_path, buf.getvalue(), mapping="govdash", name=name, user=user)
+    return ingest.run("cases", db_path, buf.getvalue(), in_place=True, mapping="govdash", name=name,
+                      user=user)
 
 
 def batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random.Generator, span_s: float = 60.0):

@@ -15,7 +15,7 @@ SHOWN = 50  # report rows printed; --report writes them all
 
 def _crs(text: str) -> str:
     """argparse type: a CRS name, checked here so a typo is a usage error."""
-    from govdash.coords import normalise_crs
+    from govdash.ingest._coords import normalise_crs
     try:
         return normalise_crs(text)
     except ValueError as exc:
@@ -106,15 +106,15 @@ def _user(args) -> str | None:
 
 def cmd_import(args) -> int:
     """Exit 0 when loaded (or a clean dry run), 1 when rows failed and nothing was loaded, 2 when the file failed."""
-    from govdash import export, importer
-    from govdash.readers import ValidationError
+    from govdash import export, ingest
+    from govdash.ingest import ValidationError
     bar = _Bar()
     options = dict(mapping=args.mapping, crs=args.crs, encoding=args.encoding, on_error=args.on_error,
                    dry_run=args.dry_run, user=_user(args), progress=bar)
     if args.kind == "units":
         options["level"] = args.level
     try:
-        rep = importer.run(args.kind, args.db or settings.load().db, args.file, **options)
+        rep = ingest.run(args.kind, args.db or settings.load().db, args.file, **options)
     except ValidationError as exc:
         bar.close()
         print(f"error: {exc}", file=sys.stderr)
@@ -126,7 +126,7 @@ def cmd_import(args) -> int:
         accounts.audit_cli("import", f"{args.kind}: {Path(args.file).name}, {rep.status}, import {rep.import_id}",
                            _user(args))
     if args.report:
-        Path(args.report).write_bytes(export.to_csv_bytes(importer.report_frame(rep)))
+        Path(args.report).write_bytes(export.to_csv_bytes(ingest.report_frame(rep)))
         print(f"report: {args.report}", file=sys.stderr)
     if rep.status == "rejected":
         print(f"rejected: {rep.failed} of {rep.rows} rows failed; nothing was loaded "
@@ -141,8 +141,8 @@ LIST_COLUMNS = ["import_id", "kind", "status", "file_name", "rows_read", "insert
 
 def cmd_list(args) -> int:
     """Print past imports, newest first."""
-    from govdash import importer
-    df = importer.listing(args.db or settings.load().db, args.limit)
+    from govdash import ingest
+    df = ingest.listing(args.db or settings.load().db, args.limit)
     if df.empty:
         print("no imports yet")
         return 0
@@ -152,10 +152,10 @@ def cmd_list(args) -> int:
 
 def cmd_undo(args) -> int:
     """Undo one import; exit 2 when refused (unknown, already undone, or a later import changed its rows)."""
-    from govdash import importer
-    from govdash.readers import ValidationError
+    from govdash import ingest
+    from govdash.ingest import ValidationError
     try:
-        out = importer.undo(args.db or settings.load().db, args.import_id, user=_user(args))
+        out = ingest.undo(args.db or settings.load().db, args.import_id, user=_user(args))
     except ValidationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

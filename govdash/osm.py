@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import os
-import xml.etree.ElementTree as ET
 from itertools import pairwise
 from pathlib import Path
 
@@ -40,8 +37,8 @@ def read_osm(path: str | os.PathLike, *, metric_crs: str | None = None,
 
     Parameters
     ----------
-    path : ``.osm.pbf`` (read with pyosmium) or ``.osm`` XML, optionally ``.gz`` / ``.bz2``
-        (streamed with ``xml.etree.iterparse``). Coordinates are WGS-84.
+    path : ``.osm.pbf`` or ``.osm`` XML, optionally ``.gz`` / ``.bz2``, read with pyosmium (streamed;
+        XML entities refused). Coordinates are WGS-84.
     metric_crs : CRS to project nodes to; default ``settings.metric_crs`` (EPSG:32651).
     largest_only : keep only the largest connected part, so nothing snaps onto an island.
 
@@ -51,55 +48,23 @@ def read_osm(path: str | os.PathLike, *, metric_crs: str | None = None,
     references missing from the extract (ways cut at its border) break the way there.
     """
     path = Path(path)
-    if path.name.lower().endswith(".pbf"):
-        ways, coords = _read_pbf(path)
-    else:
-        ways, coords = _read_xml(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no OSM extract at {path}")
+    try:
+        ways, coords = _read(path)
+    except RuntimeError as exc:  # libosmium's parse errors (malformed XML, entities, unknown format)
+        raise ValueError(f"{path.name}: not a readable OSM extract: {exc}") from exc
     graph = _build(ways, coords, metric_crs or settings.load().metric_crs)
     return graph.largest_component() if largest_only else graph
 
 
-def _open(path: Path):
-    name = path.name.lower()
-    if name.endswith(".gz"):
-        return gzip.open(path, "rb")
-    if name.endswith(".bz2"):
-        return bz2.open(path, "rb")
-    return open(path, "rb")
+def _read(path: Path) -> tuple[list[list[int | None]], dict[int, tuple[float, float]]]:
+    """Walkable ways (node refs, None where a node is missing) and the coordinates of their nodes, via pyosmium.
 
-
-def _read_xml(path: Path) -> tuple[list[list[int]], dict[int, tuple[float, float]]]:
-    """Two streaming passes: walkable ways first, then only the nodes they use (memory ~ the graph)."""
-    ways: list[list[int]] = []
-    with _open(path) as f:
-        context = ET.iterparse(f, events=("start", "end"))
-        _, root = next(context)
-        for event, elem in context:
-            if event != "end" or elem.tag not in ("node", "way", "relation"):
-                continue
-            if elem.tag == "way":
-                tags = {t.get("k"): t.get("v") for t in elem.iter("tag")}
-                if walkable(tags):
-                    ways.append([int(nd.get("ref")) for nd in elem.iter("nd")])
-            root.clear()  # drop what was read: the file may be gigabytes
-    needed = {ref for way in ways for ref in way}
-    coords: dict[int, tuple[float, float]] = {}
-    with _open(path) as f:
-        context = ET.iterparse(f, events=("start", "end"))
-        _, root = next(context)
-        for event, elem in context:
-            if event != "end" or elem.tag not in ("node", "way", "relation"):
-                continue
-            if elem.tag == "node":
-                ref = int(elem.get("id"))
-                if ref in needed:
-                    coords[ref] = (float(elem.get("lon")), float(elem.get("lat")))
-            root.clear()
-    return ways, coords
-
-
-def _read_pbf(path: Path) -> tuple[list[list[int]], dict[int, tuple[float, float]]]:
-    import osmium  # only pbf needs the C++ reader
+    libosmium reads .osm.pbf, .osm XML (refusing DTD entities) and their .gz / .bz2 forms, choosing by
+    the file name; only ways tagged highway are kept on the way in.
+    """
+    import osmium  # lazy: the C++ reader loads only when an extract is read
 
     ways: list[list[int]] = []
     coords: dict[int, tuple[float, float]] = {}

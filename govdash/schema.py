@@ -11,6 +11,10 @@ UNIT_LEVELS = ("town", "community", "grid")
 STATION_LEVELS = ("doorstep", "centre")
 FUNCTIONS = ("f_party", "f_gov", "f_culture", "f_joint", "f_clinic")  # 四站一室
 ITEM_TIERS = ("baseline", "basic", "quality")  # 底线 / 基本 / 质量民生
+IMPORT_COLUMNS = ("channel", "category", "subcategory", "description", "complainant_name", "complainant_phone",
+                  "address", "lon", "lat", "grid_id", "community_id", "town_id", "reported_at", "dispatched_at",
+                  "handled_at", "closed_at", "deadline_at", "department_id", "tier", "status", "resolved",
+                  "recognised", "satisfaction", "repeat_of", "key_difficult")  # what an import may set
 SURVEY_DIMENSIONS = ("convenience", "comfort", "safety", "health", "harmony", "security")
 
 DDL = """

@@ -76,6 +76,20 @@ class Settings:
     max_upload_mb: int = field(default=512,
                                metadata={"doc": "Largest import file in MB (CLI and upload); bigger files are "
                                                 "refused before reading. 1 M cases as CSV are ~200 MB."})
+    import_first_year: int = field(default=2000,
+                                   metadata={"doc": "Earliest year of any time in an imported case; earlier times "
+                                                    "(and times more than a day past now or the data's as-of) are "
+                                                    "row errors."})
+    import_max_rows: int = field(default=5_000_000,
+                                 metadata={"doc": "Most rows in one import file; a Parquet or Excel file claiming "
+                                                  "more is refused before its rows are loaded."})
+    import_max_unpacked_mb: int = field(default=1024,
+                                        metadata={"doc": "Most MB a compressed import may unpack to (Parquet "
+                                                         "uncompressed size, .xlsx and zipped Shapefile members), "
+                                                         "checked before unpacking."})
+    import_memory_mb: int = field(default=3072,
+                                  metadata={"doc": "Memory cap of one import in MB: the admin page's import process "
+                                                   "(address space); DuckDB spills to disk past half of it."})
     auth: str = field(default="none",
                       metadata={"doc": "Sign-in: none (everyone is an admin: demos, a trusted single-user machine), "
                                        "local (accounts of `python -m govdash account`) or oidc (st.login with "

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from govdash import export, importer, ui
+from govdash import export, ingest, ui
 from govdash.i18n import t
-from govdash.readers import ValidationError
+from govdash.ingest import ValidationError
 from govdash.schema import UNIT_LEVELS
 
 CRS_CHOICES = ("file", "wgs84", "gcj02", "bd09", "epsg")
@@ -24,14 +24,14 @@ path = ui.conf().db
 who = ui.principal() if hasattr(ui, "principal") else None
 user = who.user if who is not None and who.user != "-" else None
 
-kind = st.radio(t("adm_import_kind", lang), importer.KINDS, format_func=lambda k: t(f"adm_kind_{k}", lang),
+kind = st.radio(t("adm_import_kind", lang), ingest.KINDS, format_func=lambda k: t(f"adm_kind_{k}", lang),
                 horizontal=True, key="adm_kind")
-upload = st.file_uploader(t("adm_import_file", lang), type=list(importer.UPLOAD_TYPES),
+upload = st.file_uploader(t("adm_import_file", lang), type=list(ingest.UPLOAD_TYPES),
                           help=t("adm_import_file_help", lang), key="adm_file",
                           max_upload_size=ui.conf().max_upload_mb)
 c1, c2, c3 = st.columns(3)
 named = {"auto": t("adm_mapping_auto", lang), "upload": t("adm_mapping_upload", lang)}
-mapping_choice = c1.selectbox(t("adm_mapping", lang), ["auto", *importer.builtin(kind), "upload"],
+mapping_choice = c1.selectbox(t("adm_mapping", lang), ["auto", *ingest.builtin(kind), "upload"],
                               format_func=lambda m: named.get(m, m), key=f"adm_mapping_{kind}")
 toml = (c1.file_uploader(t("adm_mapping_file", lang), type=["toml"], key="adm_toml")
         if mapping_choice == "upload" else None)
@@ -60,9 +60,10 @@ if st.button(t("adm_run_import", lang), type="primary", key="adm_run"):
                        user=user, name=upload.name, level=None if level == "file" else level,
                        progress=lambda frac, text: bar.progress(min(max(frac, 0.0), 1.0), text=text))
         try:
-            mapping = (importer.mapping_from_text(kind, toml.getvalue(), toml.name) if toml is not None
+            mapping = (ingest.mapping_from_text(kind, toml.getvalue(), toml.name) if toml is not None
                        else None if mapping_choice == "auto" else mapping_choice)
-            st.session_state["adm_report"] = importer.run(kind, path, upload.getvalue(), mapping=mapping, **options)
+            st.session_state["adm_report"] = ingest.run(kind, path, upload.getvalue(), isolated=True, mapping=mapping,
+                                                          **options)
         except ValidationError as exc:
             st.session_state["adm_report"] = None
             st.error(t("adm_import_failed", lang) + str(exc))
@@ -80,7 +81,7 @@ if rep is not None:
     else:
         st.error(t("adm_import_rejected", lang).format(n=rep.failed))
     st.caption(rep.summary())
-    for col, (key, value) in zip(st.columns(7), importer.outcome_counts(rep).items(), strict=True):
+    for col, (key, value) in zip(st.columns(7), ingest.outcome_counts(rep).items(), strict=True):
         col.metric(t(f"adm_{key}", lang), f"{value:,}")
     for note in rep.notes:
         st.caption(note)
@@ -89,7 +90,7 @@ if rep is not None:
             st.subheader(f"{t(key, lang)} ({len(df):,})")
             st.dataframe(df.head(SHOWN), hide_index=True, width="stretch")
     d1, d2 = st.columns(2)
-    report = importer.report_frame(rep)
+    report = ingest.report_frame(rep)
     if len(report):
         d1.download_button(t("adm_download_report", lang), export.to_csv_bytes(report), mime="text/csv",
                            file_name=f"report_{Path(rep.file).stem}.csv", key="adm_dl_report")
@@ -100,7 +101,7 @@ if rep is not None:
 st.subheader(t("adm_past_imports", lang))
 if "adm_undone" in st.session_state:
     st.success(st.session_state.pop("adm_undone"))
-past = importer.listing(db)
+past = ingest.listing(db)
 if past.empty:
     st.info(t("adm_no_imports", lang))
 else:
@@ -111,7 +112,7 @@ else:
         pick = u1.selectbox(t("adm_undo_pick", lang), loaded, key="adm_undo_pick")
         if u1.button(t("adm_undo_import", lang), key="adm_undo"):
             try:
-                done = importer.undo(path, pick, user=user)
+                done = ingest.undo(path, pick, user=user)
             except ValidationError as exc:
                 u1.error(str(exc))
             else:
@@ -122,5 +123,5 @@ else:
     held = past.loc[past["quarantined"].fillna(0) > 0, "import_id"].tolist()
     if held:
         q = u2.selectbox(t("adm_quarantine_pick", lang), held, key="adm_quarantine_pick")
-        u2.download_button(t("adm_download_quarantine", lang), export.to_csv_bytes(importer.quarantine_frame(db, q)),
+        u2.download_button(t("adm_download_quarantine", lang), export.to_csv_bytes(ingest.quarantine_frame(db, q)),
                            file_name=f"{q}.csv", mime="text/csv", key="adm_dl_held")

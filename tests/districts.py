@@ -171,7 +171,7 @@ def riverton(folder: str | Path) -> Fixture:
 
 def qinhuai(folder: str | Path) -> Fixture:
     """Write the Nanjing-area fixture (three levels, GCJ-02 points, day-first times) into ``folder``."""
-    from govdash.coords import wgs84_to_gcj02  # the published formula; its own tests check it
+    from govdash.ingest._coords import wgs84_to_gcj02  # the published formula; its own tests check it
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

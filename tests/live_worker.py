@@ -1,6 +1,6 @@
 """Processes for tests/test_live_import.py and bench/live_import.py: a batch importer and a reader.
 
-``python tests/live_worker.py write DB FILE...`` imports each file with ``ingest.import_live`` (one
+``python tests/live_worker.py write DB FILE...`` imports each file with ``ingest.run`` (one
 snapshot swap per file) and prints ``start i`` / ``done i inserted`` lines as it goes.
 ``python tests/live_worker.py read DB SECONDS OUT`` queries DB continuously from one process for
 SECONDS (or until ``OUT.stop`` exists) and writes what it saw to OUT as JSON.
@@ -35,7 +35,7 @@ def counts(db: Database) -> tuple[int, int]:
 def write(db: str, files: list[str]) -> None:
     for i, path in enumerate(files):
         print(f"start {i}", flush=True)
-        rep = ingest.import_live(db, path, mapping="govdash", user="live-test")
+        rep = ingest.run("cases", db, path, mapping="govdash", user="live-test")
         if rep.status != "loaded":
             raise SystemExit(rep.summary())
         print(f"done {i} {rep.inserted}", flush=True)

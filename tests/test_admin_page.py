@@ -1,4 +1,4 @@
-"""The admin page (pages/admin.py) through AppTest on a copy of the demo database, and govdash.importer."""
+"""The admin page (pages/admin.py) through AppTest on a copy of the demo database, and govdash.ingest."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ import pytest
 import shapely
 from conftest import app_test
 
-from govdash import importer
+from govdash import ingest
 from govdash.i18n import t
-from govdash.ingest import ImportReport
-from govdash.mapping import Mapping, MappingError
+from govdash.ingest import ImportReport, Mapping, MappingError
 
 PAGE = "pages/admin.py"
 
@@ -102,7 +101,7 @@ def test_page_renders_with_every_option(live):
     assert at.title[0].value == t("page_admin", "zh")
     assert at.file_uploader(key="adm_file").allowed_type
     assert t("synthetic", "zh") in [i.value for i in at.info]
-    for kind in importer.KINDS:
+    for kind in ingest.KINDS:
         at.radio(key="adm_kind").set_value(kind).run()
         _ok(at)
     assert at.selectbox(key="adm_level")  # units only
@@ -119,7 +118,7 @@ def test_upload_import_report_listing_undo_and_fresh_data(live):
     at.switch_page(PAGE).run()
     _upload(at, "cases.csv", _csv(live))
     assert _count(live) == 2
-    import_id = importer.listing(live).loc[0, "import_id"]
+    import_id = ingest.listing(live).loc[0, "import_id"]
     assert [s.value for s in at.success] == [t("adm_import_loaded", "zh").format(id=import_id)]
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics[t("adm_rows_read", "zh")], metrics[t("adm_inserted", "zh")]) == ("2", "2")
@@ -154,9 +153,9 @@ def test_quarantine_upload_offers_the_held_rows(live):
     at = _open()
     _upload(at, "bad.csv", _csv(live, bad=True), adm_on_error="quarantine")
     assert _count(live) == 2
-    import_id = importer.listing(live).loc[0, "import_id"]
+    import_id = ingest.listing(live).loc[0, "import_id"]
     assert at.selectbox(key="adm_quarantine_pick").value == import_id
-    held = importer.quarantine_frame(live, import_id)
+    held = ingest.quarantine_frame(live, import_id)
     assert held[["_row", "case_id"]].values.tolist() == [[4, "ADM3"]]
     assert "time not readable" in held.loc[0, "_reasons"]
 
@@ -165,6 +164,31 @@ def test_unreadable_upload_is_a_plain_error(live):
     at = _open()
     _upload(at, "x.csv", b"\x00\x01\x02" * 100)
     assert at.error and t("adm_import_failed", "zh") in at.error[0].value and "binary" in at.error[0].value
+
+
+def test_the_upload_is_imported_in_a_child_process(live, monkeypatch):
+    from govdash.ingest import _child
+    calls, real = [], _child.run
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs["name"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_child, "run", spy)
+    at = _open()
+    _upload(at, "cases.csv", _csv(live))
+    assert calls == ["cases.csv"] and _count(live) == 2 and at.success
+
+
+def test_an_upload_that_exhausts_the_import_memory_leaves_the_app_serving(live, monkeypatch):
+    """As a decompression bomb would: the child dies at its cap, the page says so in one line and keeps working."""
+    monkeypatch.setenv("GOVDASH_IMPORT_MEMORY_MB", "80")  # too little even to load pandas
+    at = _open()
+    _upload(at, "bomb.csv", _csv(live))
+    assert len(at.error) == 1 and "bomb.csv: the import" in at.error[0].value, [e.value for e in at.error]
+    assert _count(live) == 0
+    at.switch_page("pages/cases.py").run()
+    _ok(at)
 
 
 def test_stations_upload_with_a_uploaded_mapping(live):
@@ -179,18 +203,18 @@ def test_stations_upload_with_a_uploaded_mapping(live):
     assert _count(live, "SELECT count(*) FROM stations WHERE station_id = 'ADMS1'") == 1
 
 
-# --- govdash.importer ---
+# --- govdash.ingest ---
 
 def test_mapping_from_text():
-    m = importer.mapping_from_text("cases", b'[columns]\ncase_id = "ID"\nreported_at = "T"\n', "mine.toml")
+    m = ingest.mapping_from_text("cases", b'[columns]\ncase_id = "ID"\nreported_at = "T"\n', "mine.toml")
     assert isinstance(m, Mapping) and m.name == "mine"
-    g = importer.mapping_from_text("units", '[constants]\nlevel = "grid"\n', "grids.toml")
+    g = ingest.mapping_from_text("units", '[constants]\nlevel = "grid"\n', "grids.toml")
     assert g.kind == "units" and g.constants == {"level": "grid"}
     with pytest.raises(MappingError):
-        importer.mapping_from_text("units", "[columns\n", "broken.toml")
+        ingest.mapping_from_text("units", "[columns\n", "broken.toml")
     with pytest.raises(MappingError, match="for stations"):
-        importer.mapping_from_text("units", 'kind = "stations"\n', "x.toml")
-    assert importer.builtin("cases")[:1] and importer.builtin("units") == []
+        ingest.mapping_from_text("units", 'kind = "stations"\n', "x.toml")
+    assert ingest.builtin("cases")[:1] and ingest.builtin("units") == []
 
 
 def test_report_frame_and_counts():
@@ -198,20 +222,20 @@ def test_report_frame_and_counts():
     rep = ImportReport(file="f.csv", sha256="", mapping="m", on_error="reject", rows=3, failed=1,
                        errors=pd.DataFrame([["f.csv", 2, "a", "x", "bad", "r1"]], columns=cols),
                        warnings=pd.DataFrame([["f.csv", 3, "b", "y", "odd", "r2"]], columns=cols))
-    df = importer.report_frame(rep)
+    df = ingest.report_frame(rep)
     assert df[["outcome", "row"]].values.tolist() == [["error", 2], ["warning", 3]]
-    assert importer.outcome_counts(rep)["warnings"] == 1
+    assert ingest.outcome_counts(rep)["warnings"] == 1
     empty = ImportReport(file="f.csv", sha256="", mapping="m", on_error="reject")
-    assert importer.report_frame(empty).empty
+    assert ingest.report_frame(empty).empty
 
 
 def test_run_refuses_unknown_kinds(tmp_path):
-    from govdash.readers import ValidationError
+    from govdash.ingest import ValidationError
     with pytest.raises(ValidationError, match="cannot import"):
-        importer.run("people", tmp_path / "x.duckdb", b"a\n1\n")
+        ingest.run("people", tmp_path / "x.duckdb", b"a\n1\n")
     with pytest.raises(ValidationError, match="no import"):
-        importer.undo(tmp_path / "x.duckdb", "imp-1")
-    assert importer.listing(tmp_path / "x.duckdb").empty
+        ingest.undo(tmp_path / "x.duckdb", "imp-1")
+    assert ingest.listing(tmp_path / "x.duckdb").empty
 
 
 def test_quarantine_frame_reads_json_records(tmp_path):
@@ -220,6 +244,6 @@ def test_quarantine_frame_reads_json_records(tmp_path):
     with writer(path) as con:
         con.execute("INSERT INTO quarantine VALUES ('imp-1', 'f.csv', 3, 'why', ?), ('imp-1', 'f.csv', 2, 'how', ?)",
                     [json.dumps({"a": "=1", "b": 2}), json.dumps({"a": "x"})])
-    got = importer.quarantine_frame(path, "imp-1")
+    got = ingest.quarantine_frame(path, "imp-1")
     assert got.fillna({"b": -1}).to_dict("records") == [{"_row": 2, "_reasons": "how", "a": "x", "b": -1.0},
                                                          {"_row": 3, "_reasons": "why", "a": "=1", "b": 2.0}]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from govdash import coords
+from govdash.ingest import _coords as coords
 
 M_PER_DEG = 111_320.0  # metres per degree of latitude (and of longitude at the equator)
 

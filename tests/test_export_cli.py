@@ -7,9 +7,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from govdash import cli, queries
+from govdash import cli, ingest, queries
 from govdash.db import writer
-from govdash.ingest import import_cases
 
 HOSTILE = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)", "\t=1+1", "<script>alert(1)</script>"]
 G1 = shapely.box(121.50, 31.20, 121.51, 31.21)   # grid of community C1, town T1
@@ -128,5 +127,5 @@ def test_export_then_import_changes_nothing(db, tmp_path, capsys):
     con.close()
     out = tmp_path / "cases.csv"
     assert export(capsys, "--db", db, "--out", out, "--personal")[0] == 0
-    rep = import_cases(db, out, mapping="govdash")
+    rep = ingest.run("cases", db, out, mapping="govdash")
     assert (rep.status, rep.inserted, rep.updated, rep.unchanged) == ("loaded", 0, 0, 7)

@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from govdash import feed, queries
+from govdash import feed, queries, schema
 from govdash.db import Database, replacing_writer
 
 AT = datetime(2026, 11, 16, 8, 0, 0)
 
 
 def _open_case(case_id: str, status: str, tier: str = "community") -> dict:
-    row = {c: None for c in queries.IMPORT_COLUMNS}
+    row = {c: None for c in schema.IMPORT_COLUMNS}
     row.update(case_id=case_id, status=status, tier=tier, reported_at=pd.Timestamp("2026-11-10 09:00"),
                resolved=False, recognised=None, satisfaction=None, dispatched_at=None, handled_at=None,
                closed_at=None)

@@ -176,7 +176,7 @@ def test_injection_into_accounts(tmp_path):
 def test_live_import_of_random_bytes(small_db, data, name):
     before = _cases(small_db)
     try:
-        rep = ingest.import_live(small_db, data, name=name)
+        rep = ingest.run("cases", small_db, data, name=name)
     except ingest.ValidationError as exc:
         assert str(exc)
         assert _cases(small_db) == before
@@ -215,4 +215,4 @@ class _Huge(io.RawIOBase):
 
 def test_oversized_upload_is_refused_before_a_byte_is_read(small_db):
     with pytest.raises(ingest.ValidationError, match="over the 512 MB limit"):
-        ingest.import_live(small_db, _Huge(), name="huge.csv", max_mb=512)
+        ingest.run("cases", small_db, _Huge(), name="huge.csv", max_mb=512)

@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+from functools import partial
 
 import duckdb
 import numpy as np
@@ -10,10 +11,14 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govdash import coords, ingest, queries
+from govdash import ingest, schema
 from govdash.db import writer
-from govdash.ingest import ValidationError, import_cases, list_imports, undo_import
-from govdash.mapping import RULES
+from govdash.ingest import ValidationError, _sql
+from govdash.ingest import _coords as coords
+from govdash.ingest._mapping import RULES
+from govdash.ingest._report import VALUE_CHARS
+
+import_cases = partial(ingest.run, "cases", in_place=True)  # the pipeline on a file no reader holds
 
 # two 0.01-degree grid squares side by side; G1 in community C1 / town T1, G2 in C2 / T2
 G1 = shapely.box(121.50, 31.20, 121.51, 31.21)
@@ -96,8 +101,8 @@ def test_schema_tables_fit_the_import_queries(db):
     con = duckdb.connect(str(db), read_only=True)
     cols = {t: {r[0] for r in con.execute(f"DESCRIBE {t}").fetchall()} for t in ("cases", "case_versions")}
     con.close()
-    assert set(queries.IMPORT_COLUMNS) <= cols["cases"]
-    assert set(queries.IMPORT_COLUMNS) <= cols["case_versions"]
+    assert set(schema.IMPORT_COLUMNS) <= cols["cases"]
+    assert set(schema.IMPORT_COLUMNS) <= cols["case_versions"]
 
 
 def test_csv_loads_with_units_departments_and_deadlines(db):
@@ -113,7 +118,7 @@ def test_csv_loads_with_units_departments_and_deadlines(db):
     assert c.loc["A3", "deadline_at"] == pd.Timestamp("2024-03-07 10:00")  # garbage: 2 days
     assert c.loc["A1", "status"] == "closed" and pd.isna(c.loc["A1", "resolved"])  # outcome not given
     assert (c["import_id"] == rep.import_id).all()
-    imp = list_imports(db)
+    imp = ingest.listing(db)
     assert imp.loc[0, ["file_name", "inserted", "user_name", "status"]].tolist() == ["good.csv", 3, "alice", "loaded"]
     assert imp.loc[0, "sha256"] == rep.sha256 and len(rep.sha256) == 64
 
@@ -288,7 +293,7 @@ def test_a_failure_midway_leaves_the_database_as_it_was(db, tmp_path, monkeypatc
     def boom(con, rec):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(queries, "import_record", boom)  # runs after cases and quarantine were written
+    monkeypatch.setattr(_sql, "import_record", boom)  # runs after cases and quarantine were written
     changed = [row("A1", status="handling"), *GOOD[1:], row("B1", reported="bad")]
     with pytest.raises(RuntimeError, match="disk on fire"):
         import_cases(db, to_csv(changed), name="second.csv", on_error="quarantine", quarantine_dir=tmp_path / "q")
@@ -344,17 +349,17 @@ def test_undo_restores_updated_rows_and_removes_inserted_ones(db):
     second = import_cases(db, to_csv([row("A2", at=IN_G2, status="closed", closed="2024-03-07 08:00:00"),
                                       row("A4", at=IN_G2)]), name="tuesday.csv")
     with pytest.raises(ValidationError, match=second.import_id):
-        undo_import(db, first.import_id)  # the later import changed A2: undo it first
-    assert undo_import(db, second.import_id, user="bob") == {"removed": 1, "restored": 1}
+        ingest.undo(db, first.import_id)  # the later import changed A2: undo it first
+    assert ingest.undo(db, second.import_id, user="bob") == {"removed": 1, "restored": 1}
     pd.testing.assert_frame_equal(cases(db), after_first)
     with pytest.raises(ValidationError, match="already undone"):
-        undo_import(db, second.import_id)
-    assert undo_import(db, first.import_id) == {"removed": 3, "restored": 0}
+        ingest.undo(db, second.import_id)
+    assert ingest.undo(db, first.import_id) == {"removed": 3, "restored": 0}
     pd.testing.assert_frame_equal(snapshot(db)["cases"], empty["cases"])
-    imp = list_imports(db).set_index("import_id")
+    imp = ingest.listing(db).set_index("import_id")
     assert imp.loc[second.import_id, ["status", "undone_by"]].tolist() == ["undone", "bob"]
     with pytest.raises(ValidationError, match="no import"):
-        undo_import(db, "imp-nope")
+        ingest.undo(db, "imp-nope")
 
 
 # --- hostile input ---
@@ -372,7 +377,7 @@ def test_a_megabyte_field_is_a_row_error_not_a_crash(db):
     rep = import_cases(db, to_csv([row("A1"), row("A2", description="长" * 1_000_000)]), name="big.csv",
                        on_error="quarantine")
     assert (rep.inserted, rep.failed) == (1, 1)
-    assert rep.errors.loc[0, "rule"] == "field_too_long" and len(rep.errors.loc[0, "value"]) <= ingest.VALUE_CHARS
+    assert rep.errors.loc[0, "rule"] == "field_too_long" and len(rep.errors.loc[0, "value"]) <= VALUE_CHARS
 
 
 def test_binary_file_renamed_csv(db, tmp_path):

@@ -198,7 +198,7 @@ def test_print_report_shows_the_first_rows_only(capsys):
 def test_the_readme_mapping_example_imports_a_file(db, tmp_path, capsys):
     import re
 
-    from govdash import coords
+    from govdash.ingest import _coords as coords
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Data import"):]
     (tmp_path / "city.toml").write_text(re.search(r"```toml\n(.*?)```", section, re.S).group(1), encoding="utf-8")

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from live_worker import PREFIX, counts, read_loop
 
-from govdash import ingest, queries
+from govdash import ingest, queries, schema
 from govdash.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,7 @@ def _table(path: str) -> pd.DataFrame:
     """The cases as an import leaves them (ids and importable columns), sorted."""
     con = duckdb.connect(path, read_only=True)
     try:
-        cols = ", ".join(("case_id", *queries.IMPORT_COLUMNS))
+        cols = ", ".join(("case_id", *schema.IMPORT_COLUMNS))
         return con.execute(f"SELECT {cols} FROM cases ORDER BY case_id").df()
     finally:
         con.close()
@@ -121,7 +121,7 @@ def reference(demo_db, small_files, tmp_path_factory) -> pd.DataFrame:
     path = tmp_path_factory.mktemp("ref") / "ref.duckdb"
     shutil.copyfile(demo_db, path)
     for f in small_files:
-        assert ingest.import_live(path, f, mapping="govdash").status == "loaded"
+        assert ingest.run("cases", path, f, mapping="govdash").status == "loaded"
     return _table(str(path))
 
 

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from govdash import coords
-from govdash.mapping import (
+from govdash.ingest import _coords as coords
+from govdash.ingest._mapping import (
     MappingError,
     apply_mapping,
     builtin_mappings,

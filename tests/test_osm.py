@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
+import xml.etree.ElementTree as ET
 from itertools import pairwise
 
 import numpy as np
@@ -89,6 +91,39 @@ def test_read_osm_gz(osm_xml, tmp_path):
     path = tmp_path / "pudong.osm.gz"
     path.write_bytes(gzip.compress(osm_xml.read_bytes()))
     _assert_expected_graph(osm.read_osm(path))
+
+
+def test_read_osm_bz2(osm_xml, tmp_path):
+    path = tmp_path / "pudong.osm.bz2"
+    path.write_bytes(bz2.compress(osm_xml.read_bytes()))
+    _assert_expected_graph(osm.read_osm(path))
+
+
+def _hand_parsed(path):
+    """The network as the former hand-written ElementTree reader saw it: walkable ways and their nodes."""
+    root = ET.parse(path).getroot()
+    nodes = {int(n.get("id")): (float(n.get("lon")), float(n.get("lat"))) for n in root.iter("node")}
+    ways = [[int(nd.get("ref")) for nd in w.iter("nd")] for w in root.iter("way")
+            if osm.walkable({t.get("k"): t.get("v") for t in w.iter("tag")})]
+    return ways, nodes
+
+
+def test_osmium_reads_the_same_network_as_the_hand_parser(osm_xml):
+    ways, nodes = _hand_parsed(osm_xml)
+    got_ways, got_nodes = osm._read(osm_xml)
+    assert [[r for r in w if r is not None] for w in got_ways] == [[r for r in w if r in nodes] for w in ways]
+    assert got_nodes == {r: nodes[r] for w in ways for r in w if r in nodes}
+    a, b = osm._build(ways, nodes, "EPSG:32651"), osm.read_osm(osm_xml, largest_only=False)
+    assert a.n_nodes == b.n_nodes and a.lengths.nnz == b.lengths.nnz
+    np.testing.assert_allclose(np.sort(a.lengths.data), np.sort(b.lengths.data))
+
+
+def test_osm_xml_with_entities_is_refused(tmp_path):
+    path = tmp_path / "bomb.osm"
+    path.write_text("<?xml version='1.0'?><!DOCTYPE osm [<!ENTITY a 'aaaaaaaaaa'>]><osm version='0.6'>"
+                    "<node id='1' version='1' lat='31.2' lon='121.5'><tag k='x' v='&a;'/></node></osm>")
+    with pytest.raises(ValueError, match="bomb.osm: not a readable OSM extract"):
+        osm.read_osm(path)
 
 
 def test_islands_kept_on_request(osm_xml):

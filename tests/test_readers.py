@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from govdash.readers import ValidationError, _with_skips, open_source, read_table, sniff_format
+from govdash.ingest._readers import ValidationError, _with_skips, open_source, read_table, sniff_format
 
 
 def _read(data: bytes, name="f.csv", **kw):
@@ -132,3 +132,15 @@ def test_xlsx_reads_typed_cells():
     t = _read(buf.getvalue(), "x.xlsx")
     assert t.rows.tolist() == [2]
     assert t.frame["id"][0] == 2024030500001
+
+
+def test_utf16_xml_with_an_internal_entity_is_refused():
+    # the old guard looked for the bytes b"<!DOCTYPE": in UTF-16 they are b"<\x00!\x00D\x00..." and passed,
+    # and the standard parser then expanded the entity into every request
+    doc = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE s [<!ENTITY a "AAAAAAAAAA">]>'
+           "<service_requests><request><service_request_id>&a;</service_request_id>"
+           "<requested_datetime>2024-03-01T08:00:00+08:00</requested_datetime></request></service_requests>")
+    data = doc.encode("utf-16")
+    assert b"<!DOCTYPE" not in data.upper()
+    with pytest.raises(ValidationError, match=r"x\.xml: XML with a DTD or entities is refused"):
+        _read(data, "x.xml")

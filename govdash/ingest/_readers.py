@@ -13,21 +13,59 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
-from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeTree
 
 _CHUNK = 1 << 20
 _HEAD = 1 << 16
 _BLOCK = 4 << 20       # pyarrow CSV block (bigger blocks parse slower)
 _BIG_BLOCK = 64 << 20  # retry size when a row is longer than a block: the longest row read
-_ZIP_RATIO = 20    # refuse workbooks that decompress to more than this times the size limit
+_BATCH = 65_536        # Parquet rows per batch read
 FORMATS = ("csv", "xlsx", "parquet", "jsonl", "json", "xml")
 
 
 class ValidationError(ValueError):
     """A file that cannot be imported at all (too big, binary, undecodable, malformed); the message says why."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one import may read: rows, and bytes once unpacked (None: no limit); from settings by default."""
+
+    max_rows: int | None = None
+    max_unpacked: int | None = None
+
+    @classmethod
+    def load(cls) -> Limits:
+        from govdash import settings
+        s = settings.load()
+        return cls(max_rows=s.import_max_rows, max_unpacked=s.import_max_unpacked_mb * 2**20)
+
+    def rows(self, name: str, n: int, *, claimed: bool = False, stopped: bool = False) -> None:
+        """Refuse ``n`` rows over the limit (``claimed``: as the file's metadata says, before loading;
+        ``stopped``: reading stopped one row past the limit)."""
+        if self.max_rows is not None and n > self.max_rows:
+            how = "claims" if claimed else "has"
+            count = f"more than {self.max_rows:,}" if stopped else f"{n:,}"
+            raise ValidationError(f"{name}: the file {how} {count} rows, over the import limit of {self.max_rows:,} "
+                                  "rows (GOVDASH_IMPORT_MAX_ROWS); split it")
+
+    def unpacked(self, name: str, n: int) -> None:
+        """Refuse a file that unpacks to ``n`` bytes over the limit."""
+        if self.max_unpacked is not None and n > self.max_unpacked:
+            raise ValidationError(f"{name}: unpacks to {n / 2**20:,.0f} MB, over the import limit of "
+                                  f"{self.max_unpacked / 2**20:,.0f} MB (GOVDASH_IMPORT_MAX_UNPACKED_MB)")
+
+    def members(self, name: str, infos: list[zipfile.ZipInfo]) -> None:
+        """Refuse an archive whose members unpack past the limit, by the sizes its directory declares.
+
+        Python's zipfile never inflates a member past its declared size (a CRC error instead), so
+        the check holds for what is extracted afterwards.
+        """
+        self.unpacked(name, sum(i.file_size for i in infos))
 
 
 @dataclass
@@ -140,14 +178,16 @@ def detect_encoding(src: Source, encoding: str | None = None) -> str:
     raise ValidationError(f"{src.name}: text is neither UTF-8 nor GBK/GB18030; give the encoding")
 
 
-def read_table(src: Source, *, encoding: str | None = None, max_bytes: int | None = None) -> Table:
-    """Read any supported format; raise ValidationError with a plain message when the file is unreadable."""
+def read_table(src: Source, *, encoding: str | None = None, limits: Limits | None = None) -> Table:
+    """Read any supported format within ``limits`` (default: the settings'); ValidationError with a plain message
+    when the file is unreadable or over a limit (Parquet and Excel are refused before their rows are loaded)."""
+    limits = limits or Limits.load()
     fmt = sniff_format(src)
     try:
         if fmt == "parquet":
-            table = _read_parquet(src)
+            table = _read_parquet(src, limits)
         elif fmt == "xlsx":
-            table = _read_xlsx(src, max_bytes)
+            table = _read_xlsx(src, limits)
         elif fmt == "csv":
             table = _read_csv_any(src, encoding)
         else:
@@ -161,6 +201,7 @@ def read_table(src: Source, *, encoding: str | None = None, max_bytes: int | Non
     except Exception as exc:  # every parser has its own exception types: report them plainly
         msg = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
         raise ValidationError(f"{src.name}: not a readable {fmt.upper()} file: {msg}") from exc
+    limits.rows(src.name, len(table.frame) + len(table.malformed))
     frame = table.frame
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     dup = frame.columns[frame.columns.duplicated()].unique().tolist()
@@ -282,24 +323,40 @@ def _read_csv(src: Source, enc: str) -> Table:
     return Table(frame, _with_skips(len(frame), 2, np.array(skipped)), "csv", malformed=malformed)
 
 
-def _read_parquet(src: Source) -> Table:
+def _read_parquet(src: Source, limits: Limits) -> Table:
+    """Rows and uncompressed size from the footer checked first; then read in batches, counted again as they
+    come (a footer may lie), so a small file claiming millions of rows never reaches memory."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     with src.open() as fh:
-        frame = pq.read_table(fh).to_pandas()
+        pf = pq.ParquetFile(fh)
+        meta = pf.metadata
+        limits.rows(src.name, meta.num_rows, claimed=True)
+        limits.unpacked(src.name, sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)))
+        batches, rows, size = [], 0, 0
+        for batch in pf.iter_batches(batch_size=_BATCH):
+            rows, size = rows + batch.num_rows, size + batch.nbytes
+            limits.rows(src.name, rows)
+            limits.unpacked(src.name, size)
+            batches.append(batch)
+        frame = pa.Table.from_batches(batches, schema=pf.schema_arrow).to_pandas()
     return Table(frame, np.arange(len(frame), dtype=np.int64) + 1, "parquet")
 
 
-def _read_xlsx(src: Source, max_bytes: int | None) -> Table:
+def _read_xlsx(src: Source, limits: Limits) -> Table:
+    """The first sheet; the workbook's unpacked size checked before opening it, and reading stops one row past
+    the row limit."""
     with src.open() as fh, zipfile.ZipFile(fh) as zf:
         names = zf.namelist()
-        unpacked = sum(i.file_size for i in zf.infolist())
+        infos = zf.infolist()
     if "xl/workbook.xml" not in names:
         raise ValidationError(f"{src.name}: a ZIP archive, not an Excel .xlsx workbook")
-    if max_bytes is not None and unpacked > _ZIP_RATIO * max_bytes:
-        raise ValidationError(f"{src.name}: the workbook unpacks to {unpacked / 2**20:.0f} MB: refused")
+    limits.members(src.name, infos)
+    nrows = None if limits.max_rows is None else limits.max_rows + 1
     with src.open() as fh:
-        frame = pd.read_excel(fh, sheet_name=0, engine="openpyxl", dtype=object)
+        frame = pd.read_excel(fh, sheet_name=0, engine="openpyxl", dtype=object, nrows=nrows)
+    limits.rows(src.name, len(frame), stopped=True)
     return Table(frame, np.arange(len(frame), dtype=np.int64) + 2, "xlsx")
 
 
@@ -353,10 +410,10 @@ def _read_xml(src: Source, enc: str) -> Table:
     """Open311 GeoReport v2 XML: <service_requests><request>...</request>...</service_requests>."""
     with src.open() as fh:
         data = fh.read()
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        # entity expansion and external entities are attack vectors; Open311 never uses a DTD
-        raise ValidationError(f"{src.name}: XML with a DTD or entities is refused")
-    root = ElementTree.fromstring(data)
+    try:  # the parser refuses any DTD, whatever the encoding: Open311 never uses one, and entities are attacks
+        root = SafeTree.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise ValidationError(f"{src.name}: XML with a DTD or entities is refused ({type(exc).__name__})") from exc
     items = list(root) if root.tag != "request" else [root]
     records = [{child.tag: (child.text or "").strip() or None for child in item} for item in items]
     if root.tag == "errors" or (records and "code" in records[0] and "service_request_id" not in records[0]):

@@ -1,22 +1,20 @@
-"""Import service stations and unit boundaries: validated, atomic beside running readers, upserted by id, undoable."""
+"""The stations and units pipeline: WGS-84 points or valid polygons, placed in the unit hierarchy, upserted by id."""
 
 from __future__ import annotations
 
 import os
-import secrets
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
 
-from govdash import coords, export, ingest, queries, schema, settings
-from govdash.db import Database, replacing_writer, writer
-from govdash.geo_sources import (
+from govdash import schema, settings
+from govdash.ingest import _coords, _plumbing, _sql
+from govdash.ingest._cases import assign_units
+from govdash.ingest._geo_sources import (
     KINDS,
     LEVELS,
     GeoMapping,
@@ -26,12 +24,9 @@ from govdash.geo_sources import (
     read_geo,
     resolve_columns,
 )
-from govdash.ingest import BBOX_MARGIN, DEFAULT_BBOX, REPORT_COLUMNS, VALUE_CHARS, ImportReport
-from govdash.mapping import MappingError
-from govdash.readers import Table, ValidationError, open_source
-
-__all__ = ["KINDS", "GeoMapping", "import_geo", "import_stations", "import_units", "undo", "undo_file"]
-Progress = ingest.Progress
+from govdash.ingest._mapping import MappingError
+from govdash.ingest._readers import Table, ValidationError
+from govdash.ingest._report import ImportReport, Issue, Progress, any_failed, fill
 
 
 def _transform(geoms: np.ndarray, fn) -> np.ndarray:
@@ -41,12 +36,11 @@ def _transform(geoms: np.ndarray, fn) -> np.ndarray:
 def to_wgs84(geoms: np.ndarray, crs: str | None, file_crs=None) -> np.ndarray:
     """Geometries to WGS-84: ``crs`` ('wgs84' | 'gcj02' | 'bd09' | 'EPSG:n') wins, else the file's CRS."""
     if crs is not None:
-        return geoms if crs == "wgs84" else _transform(geoms, lambda x, y: coords.to_wgs84(x, y, crs))
+        return geoms if crs == "wgs84" else _transform(geoms, lambda x, y: _coords.to_wgs84(x, y, crs))
     if file_crs is None or file_crs.to_epsg() == 4326 or "CRS84" in str(file_crs):
         return geoms
-    from pyproj import Transformer
-    tr = Transformer.from_crs(file_crs, "EPSG:4326", always_xy=True)
-    return _transform(geoms, lambda x, y: tr.transform(x, y))
+    import geopandas as gpd
+    return np.asarray(gpd.GeoSeries(geoms, crs=file_crs).to_crs(4326).array, dtype=object)
 
 
 def polygons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -66,21 +60,11 @@ def polygons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return g, missing, not_poly, bad & ~not_poly
 
 
-def _bbox(units: pd.DataFrame) -> tuple[float, float, float, float]:
-    if units.empty:
-        return DEFAULT_BBOX
-    return tuple(shapely.total_bounds(units["geom"].to_numpy(dtype=object)))
-
-
-def point_checks(lon, lat, present: np.ndarray, zero: np.ndarray, bbox) -> list[tuple[str, str, str, np.ndarray]]:
+def point_checks(lon, lat, present: np.ndarray, zero: np.ndarray, bbox) -> list[Issue]:
     """Coordinate rules of a station (WGS-84 degrees): missing, not numbers, (0, 0) (``zero``, as given), swapped,
     outside the units' extent plus a margin."""
-    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
-    finite = (np.isfinite(lon) & np.isfinite(lat)) | zero
-    x0, y0, x1, y1 = (bbox[0] - BBOX_MARGIN, bbox[1] - BBOX_MARGIN, bbox[2] + BBOX_MARGIN, bbox[3] + BBOX_MARGIN)
-    with np.errstate(invalid="ignore"):
-        inside = finite & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
-        swapped = finite & ~inside & (lat >= x0) & (lat <= x1) & (lon >= y0) & (lon <= y1)
+    finite = (np.isfinite(np.asarray(lon, float)) & np.isfinite(np.asarray(lat, float))) | zero
+    inside, swapped = _coords.placed(lon, lat, finite, bbox)
     return [("coords", "coords_missing", "no coordinates", ~present),
             ("coords", "coords_invalid", "coordinates not numbers", present & ~finite),
             ("coords", "coords_zero", "coordinates are (0, 0)", zero),
@@ -104,7 +88,7 @@ def locate_stations(lon, lat, given: pd.DataFrame, units: pd.DataFrame) -> pd.Da
         todo = out["community_id"].isna().to_numpy(bool)
         polys = unit_frame(units, level)
         if todo.any() and len(polys):
-            got = ingest.assign_units(np.where(todo, lon, np.nan), np.where(todo, lat, np.nan), polys)
+            got = assign_units(np.where(todo, lon, np.nan), np.where(todo, lat, np.nan), polys)
             got.index = out.index
             out["community_id"] = out["community_id"].fillna(got["community_id"])
             out["town_id"] = out["town_id"].fillna(got["town_id"].where(todo))
@@ -112,7 +96,7 @@ def locate_stations(lon, lat, given: pd.DataFrame, units: pd.DataFrame) -> pd.Da
     out["town_id"] = out["town_id"].fillna(out["community_id"].map(town_of).astype("str"))
     todo, towns = out["town_id"].isna().to_numpy(bool), unit_frame(units, "town")
     if todo.any() and len(towns):  # in a street/town but in none of its communities
-        got = ingest.assign_units(np.where(todo, lon, np.nan), np.where(todo, lat, np.nan), towns)
+        got = assign_units(np.where(todo, lon, np.nan), np.where(todo, lat, np.nan), towns)
         out["town_id"] = out["town_id"].fillna(got["town_id"].set_axis(out.index))
     return out
 
@@ -171,10 +155,9 @@ def residents_in(polys: np.ndarray, cells: pd.DataFrame) -> np.ndarray:
 
 
 def area_km2(polys: np.ndarray) -> np.ndarray:
-    """Areas in km², measured in the metric CRS (settings.metric_crs)."""
-    from pyproj import Transformer
-    tr = Transformer.from_crs("EPSG:4326", settings.load().metric_crs, always_xy=True)
-    return shapely.area(_transform(polys, lambda x, y: tr.transform(x, y))) / 1e6
+    """Areas in km² of WGS-84 polygons, measured in the metric CRS (settings.metric_crs)."""
+    import geopandas as gpd
+    return gpd.GeoSeries(polys, crs=4326).to_crs(settings.load().metric_crs).area.to_numpy(float) / 1e6
 
 
 _TYPE_NAMES = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
@@ -195,7 +178,7 @@ def _stations(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: st
         src["coords"] = src["lon"].fillna("") + ", " + src["lat"].fillna("")
         zero = (x == 0) & (y == 0)
         ok = np.isfinite(x) & np.isfinite(y) & ~zero
-        lon, lat = coords.to_wgs84(np.where(ok, x, np.nan), np.where(ok, y, np.nan), crs or m.crs or "wgs84")
+        lon, lat = _coords.to_wgs84(np.where(ok, x, np.nan), np.where(ok, y, np.nan), crs or m.crs or "wgs84")
     elif gt.geoms is not None:
         g = to_wgs84(gt.geoms, crs or m.crs, gt.crs)
         present = ~(shapely.is_missing(g) | shapely.is_empty(g))
@@ -210,7 +193,7 @@ def _stations(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: st
     else:
         raise MappingError("stations need coordinates: lon and lat columns (经度, 纬度; or map them), "
                            "or a GeoJSON / GeoPackage / Shapefile of points")
-    issues += point_checks(lon, lat, present, zero, _bbox(ctx["units"]))
+    issues += point_checks(lon, lat, present, zero, _coords.extent(ctx["units"]["geom"]))
     stage = out.drop(columns=["lon", "lat"], errors="ignore")
     stage["lon"], stage["lat"] = lon, lat
     where = locate_stations(lon, lat, out, ctx["units"])
@@ -233,9 +216,11 @@ def _units(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: str |
                               "wrong; give --crs EPSG:<code> (e.g. EPSG:32651 for UTM 51N metres)")
     polys, missing, not_poly, repaired = polygons(g)
     src["geometry"] = _geom_text(g)
+    far = _coords.far_outside(np.where(missing | not_poly, None, polys), ctx["units"]["geom"].to_numpy(dtype=object))
     issues = [("geometry", "geometry_missing", "no geometry", missing),
-              ("geometry", "geometry_not_polygon", "not a polygon", not_poly)]
-    bad = bad | missing | not_poly
+              ("geometry", "geometry_not_polygon", "not a polygon", not_poly),
+              ("geometry", "geometry_outside", "far outside the district (its units' extent; check the CRS)", far)]
+    bad = bad | missing | not_poly | far
     stage = out.copy()
     stage["geom"] = polys
     parent, town, com, unknown, orphan = unit_hierarchy(stage, ~bad, ctx["units"])
@@ -255,60 +240,6 @@ def _units(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: str |
     return stage, issues, warns
 
 
-def _report(issues, src: dict, cols: dict, rows: np.ndarray, file: str) -> pd.DataFrame:
-    """One report row per failing (row, rule): file, row, field (the source column), value, reason, rule."""
-    parts = []
-    for fld, rule, reason, mask in issues:
-        idx = np.flatnonzero(mask)
-        if idx.size == 0:
-            continue
-        value = src.get(fld)
-        shown = (np.full(idx.size, None, dtype=object) if value is None else
-                 value.iloc[idx].astype("str").str.slice(0, VALUE_CHARS).to_numpy(dtype=object))
-        why = reason.iloc[idx].to_numpy(dtype=object) if isinstance(reason, pd.Series) else reason
-        label = "/".join(cols[k] for k in ("lon", "lat") if k in cols) or "coords" if fld == "coords" \
-            else cols.get(fld, fld)
-        parts.append(pd.DataFrame({"file": file, "row": rows[idx], "field": label, "value": shown,
-                                   "reason": why, "rule": rule}))
-    if not parts:
-        return pd.DataFrame(columns=REPORT_COLUMNS)
-    return pd.concat(parts, ignore_index=True).sort_values(["row", "field"], kind="stable", ignore_index=True)
-
-
-def _any(issues, n: int) -> np.ndarray:
-    """Rows failing at least one rule."""
-    bad = np.zeros(n, bool)
-    for *_, mask in issues:
-        bad |= mask
-    return bad
-
-
-class _NoWrite(Exception):
-    """Raised inside the writer to leave the live file untouched (dry run, rejected file)."""
-
-
-@contextmanager
-def _session(db_path, dry_run: bool):
-    """A connection on a private copy swapped in at the end (db.replacing_writer), or read-only for a dry run."""
-    if not dry_run:
-        with replacing_writer(db_path) as tmp, writer(tmp) as con:
-            yield con
-        return
-    if Path(db_path).is_file():
-        db = Database(db_path)
-        try:
-            yield db.connection()
-        finally:
-            db.close()
-        return
-    con = duckdb.connect(":memory:")
-    try:
-        schema.create(con)
-        yield con
-    finally:
-        con.close()
-
-
 _ARROW = {"lon": pa.float64(), "lat": pa.float64(), "floor_area_m2": pa.float64(), "area_km2": pa.float64(),
           "residents": pa.int32(), "geom": pa.binary(),
           **{f: pa.bool_() for f in (*schema.FUNCTIONS, "extended_hours")}}
@@ -319,167 +250,67 @@ def _arrow(stage: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(stage, schema=pa.schema(fields), preserve_index=False)
 
 
-def _now():
-    return pd.Timestamp.now(tz="Asia/Shanghai").tz_localize(None).floor("s").to_pydatetime()
+def _quarantined(gt: GeoTable, bad: np.ndarray) -> Table:
+    """The source table with the failed rows' geometry as WKT, to be fixed and re-imported."""
+    table = gt.table
+    if gt.geoms is None or not bad.any():
+        return table
+    wkt = np.full(len(bad), None, dtype=object)
+    wkt[bad] = shapely.to_wkt(gt.geoms[bad], rounding_precision=7)
+    return Table(table.frame.assign(geometry=wkt), table.rows, table.format, malformed=table.malformed)
 
 
-def import_geo(kind: str, db_path: str | os.PathLike, file, *, mapping=None, crs: str | None = None,
-               encoding: str | None = None, on_error: str = "reject", dry_run: bool = False, user: str | None = None,
-               progress: Progress | None = None, name: str | None = None, max_mb: float | None = None,
-               quarantine_dir: str | os.PathLike | None = None, level: str | None = None) -> ImportReport:
-    """Import service stations or unit boundaries into ``db_path``, safe beside running readers.
+def import_file(kind: str, db_path: str | os.PathLike, file, *, mapping=None, crs: str | None = None,
+                encoding: str | None = None, on_error: str = "reject", dry_run: bool = False,
+                user: str | None = None, progress: Progress | None = None, name: str | None = None,
+                max_mb: float | None = None, quarantine_dir: str | os.PathLike | None = None,
+                level: str | None = None) -> ImportReport:
+    """Import service stations or unit boundaries into ``db_path``, a file no other process has open.
 
-    Parameters
-    ----------
-    kind : 'stations' (CSV / Excel with coordinates, or GeoJSON / GeoPackage / zipped Shapefile of
-        points) or 'units' (GeoJSON / GeoPackage / zipped Shapefile of polygons)
-    file : path, bytes or binary file object (an upload; ``name`` names it)
-    mapping : a GeoMapping, a TOML path, or None to guess column names (see GUESS)
-    crs : the coordinates' CRS, overriding the mapping's and the file's: 'wgs84' | 'gcj02' | 'bd09' | 'EPSG:n'
-    level : units only: the level of every unit ('town' | 'community' | 'grid'), instead of a column
-    on_error, dry_run, user, progress, max_mb, quarantine_dir : as for ``ingest.import_cases``
-
-    Rows are upserted by id (importing the same file twice changes nothing). The write goes to a
-    private copy of the database swapped in atomically (db.replacing_writer): a failure anywhere
-    leaves the live file exactly as it was. Raises ValidationError when the file cannot be imported.
+    ``kind`` is 'stations' (CSV / Excel with coordinates, or GeoJSON / GeoPackage / zipped Shapefile
+    of points) or 'units' (GeoJSON / GeoPackage / zipped Shapefile of polygons); ``mapping`` a
+    GeoMapping, a TOML path, or None to guess column names; ``level`` (units only) the level of
+    every unit instead of a column. Other options as for ``govdash.ingest.run``. Rows are upserted
+    by id (importing the same file twice changes nothing), in one transaction.
     """
     t0 = time.perf_counter()
-    if kind not in KINDS or on_error not in {"reject", "quarantine"}:
-        raise ValueError("kind is 'stations' or 'units'; on_error is 'reject' or 'quarantine'")
+    if kind not in KINDS:
+        raise ValueError("kind is 'stations' or 'units'")
     if level is not None and level not in LEVELS[kind]:
         raise ValidationError(f"level is one of {', '.join(LEVELS[kind])}")
-    try:
-        crs = coords.normalise_crs(crs) if crs is not None else None
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from exc
+    src, crs = _plumbing.begin(file, name=name, crs=crs, on_error=on_error, max_mb=max_mb)
     say = progress or (lambda frac, text: None)
-    limit = int((settings.load().max_upload_mb if max_mb is None else max_mb) * 2**20)
-    src = open_source(file, name=name, max_bytes=limit)
     m = load_geo_mapping(mapping, kind)
     say(0.05, "reading")
-    gt = read_geo(src, kind, encoding=encoding, max_bytes=limit)
+    gt = read_geo(src, kind, encoding=encoding)
     table = gt.table
     cols = resolve_columns(table.frame.columns, m)
     out, text, issues = map_fields(table.frame, cols, m, level)
     rep = ImportReport(file=src.name, sha256=src.sha256, mapping=m.name, on_error=on_error,
                        rows=len(table.frame) + len(table.malformed))
+
+    def label(fld: str) -> str:
+        if fld == "coords":
+            return "/".join(cols[k] for k in ("lon", "lat") if k in cols) or "coords"
+        return cols.get(fld, fld)
+
     say(0.30, "checking")
-    try:
-        with _session(db_path, dry_run) as con:
-            ctx = queries.geo_import_context(con)
-            ctx["units"]["geom"] = shapely.from_wkb([bytes(b) for b in ctx["units"]["geom"]])
-            stage, more, warns = (_stations if kind == "stations" else _units)(gt, out, text, m, crs, ctx,
-                                                                               _any(issues, len(out)))
-            issues = issues + more
-            bad = _any(issues, len(stage))
-            rep.errors = _report(issues, text, cols, table.rows, src.name)
-            if len(table.malformed):
-                mal = table.malformed.assign(file=src.name, field="", rule="row_malformed")[REPORT_COLUMNS]
-                rep.errors = pd.concat([mal, rep.errors], ignore_index=True)
-            rep.failed = int(bad.sum()) + len(table.malformed)
-            warns = [(f, r, why, mask & ~bad) for f, r, why, mask in warns]
-            rep.warnings = _report(warns, text, cols, table.rows, src.name)
-            rep.outside_units = int(warns[0][3].sum()) if kind == "stations" else 0
-            if rep.failed and on_error == "reject":
-                raise _NoWrite
-            keep = stage.loc[~bad].reset_index(drop=True)
-            con.register("geo_rows", _arrow(keep))
-            if dry_run:
-                for k, v in queries.geo_preview(con, kind, list(keep.columns)).items():
-                    setattr(rep, k, v)
-                rep.status = "dry_run"
-                raise _NoWrite
-            say(0.70, "writing")
+    with _plumbing.session(db_path, dry_run) as con:
+        ctx = _sql.context(con, kind)
+        ctx["units"]["geom"] = shapely.from_wkb([bytes(b) for b in ctx["units"]["geom"]])
+        stage, more, warns = (_stations if kind == "stations" else _units)(gt, out, text, m, crs, ctx,
+                                                                           any_failed(issues, len(out)))
+        bad = fill(rep, table, issues + more, warns, text, label, warn_failed=False)
+        rep.outside_units = len(rep.warnings[rep.warnings["rule"] == "outside_units"]) if kind == "stations" else 0
+        if rep.failed and on_error == "reject":
+            rep.seconds = time.perf_counter() - t0
+            return rep
+        keep = stage.loc[~bad].reset_index(drop=True)
+        with _plumbing.staged(con, _arrow(keep)):
+            say(0.70, "checking the write" if dry_run else "writing")
             qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
-            _write(con, kind, rep, keep, gt, bad, crs=crs or m.crs, user=user, qdir=qdir)
-    except _NoWrite:
-        pass
+            _plumbing.write(con, kind, rep, _quarantined(gt, bad), bad, columns=list(keep.columns),
+                            crs=crs or m.crs, user=user, qdir=qdir, dry_run=dry_run)
     rep.seconds = time.perf_counter() - t0
     say(1.0, "done")
     return rep
-
-
-def _write(con, kind: str, rep: ImportReport, keep: pd.DataFrame, gt: GeoTable, bad: np.ndarray, *,
-           crs: str | None, user: str | None, qdir: Path) -> None:
-    """Everything that changes the database, in one transaction; fills in the report's counts."""
-    started = _now()
-    import_id = f"imp-{started:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-    csv_path = None
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for k, v in queries.geo_apply(con, kind, import_id, list(keep.columns)).items():
-            setattr(rep, k, v)
-        if rep.failed:
-            table = gt.table
-            if gt.geoms is not None:  # the failed rows keep their geometry, as WKT, to be fixed and re-imported
-                wkt = np.full(len(bad), None, dtype=object)
-                wkt[bad] = shapely.to_wkt(gt.geoms[bad], rounding_precision=7)
-                table = Table(table.frame.assign(geometry=wkt), table.rows, table.format, malformed=table.malformed)
-            qrows = ingest._quarantine_rows(table, bad, rep.errors, import_id, rep.file)
-            con.register("import_bad", qrows)
-            try:
-                queries.import_quarantine(con)
-            finally:
-                con.unregister("import_bad")
-            rep.quarantined = len(qrows)
-            qdir.mkdir(parents=True, exist_ok=True)
-            csv_path = qdir / f"{import_id}.csv"
-            csv_path.write_bytes(export.to_csv_bytes(ingest._quarantine_csv(table, bad, rep.errors)))
-        rep.import_id, rep.status = import_id, "loaded"
-        queries.import_record(con, {
-            "import_id": import_id, "kind": kind, "file_name": rep.file, "sha256": rep.sha256, "mapping": rep.mapping,
-            "crs": crs, "on_error": rep.on_error, "rows_read": rep.rows, "inserted": rep.inserted,
-            "updated": rep.updated, "unchanged": rep.unchanged, "quarantined": rep.quarantined,
-            "outside_units": rep.outside_units, "warnings": len(rep.warnings), "started_at": started,
-            "finished_at": _now(), "user_name": user})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        if csv_path is not None:
-            csv_path.unlink(missing_ok=True)
-        rep.import_id, rep.status = None, "rejected"
-        raise
-    rep.quarantine_csv = str(csv_path) if csv_path else None
-
-
-def import_stations(db_path, file, **kwargs) -> ImportReport:
-    """``import_geo('stations', ...)``."""
-    return import_geo("stations", db_path, file, **kwargs)
-
-
-def import_units(db_path, file, **kwargs) -> ImportReport:
-    """``import_geo('units', ...)``."""
-    return import_geo("units", db_path, file, **kwargs)
-
-
-def undo(db_path: str | os.PathLike, import_id: str, *, user: str | None = None) -> dict[str, int]:
-    """Undo a loaded stations / units import in one transaction, beside running readers (see ``undo_file``)."""
-    with replacing_writer(db_path) as tmp:
-        return undo_file(tmp, import_id, user=user)
-
-
-def undo_file(path: str | os.PathLike, import_id: str, *, user: str | None = None) -> dict[str, int]:
-    """Undo a loaded stations / units import in ``path``, a file no other process has open.
-
-    Refused (ValidationError) while a later, still-loaded import of the same kind changed the same rows.
-    """
-    with writer(path) as con:
-        found = queries.import_kind(con, import_id)
-        if found is None:
-            raise ValidationError(f"no import {import_id!r}")
-        kind, status = found
-        if kind not in KINDS:
-            raise ValidationError(f"import {import_id} is a {kind} import")
-        if status != "loaded":
-            raise ValidationError(f"import {import_id} is already {status}")
-        later = queries.geo_blockers(con, kind, import_id)
-        if later:
-            raise ValidationError(f"later imports changed the same {kind}; undo them first: {', '.join(later)}")
-        con.execute("BEGIN TRANSACTION")
-        try:
-            out = queries.geo_undo(con, kind, import_id, _now(), user)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    return out

@@ -1,10 +1,11 @@
-"""Coordinate conversion between WGS-84, GCJ-02 (Amap, Tencent) and BD-09 (Baidu), and any EPSG CRS."""
+"""Coordinates: WGS-84, GCJ-02 (Amap, Tencent), BD-09 (Baidu) and any EPSG CRS; the district's extent."""
 
 from __future__ import annotations
 
 import re
 
 import numpy as np
+import shapely
 from numpy.typing import ArrayLike
 
 # Krasovsky 1940 ellipsoid, as used by the published GCJ-02 obfuscation formula.
@@ -142,3 +143,55 @@ def to_wgs84(x: ArrayLike, y: ArrayLike, crs: str | None) -> tuple[np.ndarray, n
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     bad = ~np.isfinite(lon) | ~np.isfinite(lat)
     return np.where(bad, np.nan, lon), np.where(bad, np.nan, lat)
+
+
+# --- the district's extent: where coordinates may plausibly fall ---
+
+DEFAULT_BBOX = (121.42, 30.82, 122.02, 31.45)  # Pudong, WGS-84 degrees: used when the DB has no units
+BBOX_MARGIN = 0.01  # degrees (~1 km) around the units' extent still counted as in the district
+
+
+def extent(geoms) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of the polygons in degrees; DEFAULT_BBOX when there are none."""
+    geoms = np.asarray(geoms, dtype=object)
+    if not len(geoms):
+        return DEFAULT_BBOX
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def placed(lon, lat, valid: np.ndarray, bbox) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of points inside ``bbox`` plus the margin, and of points inside it once lat and lon are swapped."""
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    x0, y0, x1, y1 = bbox[0] - BBOX_MARGIN, bbox[1] - BBOX_MARGIN, bbox[2] + BBOX_MARGIN, bbox[3] + BBOX_MARGIN
+    with np.errstate(invalid="ignore"):
+        inside = valid & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+        swapped = valid & ~inside & (lat >= x0) & (lat <= x1) & (lon >= y0) & (lon <= y1)
+    return inside, swapped
+
+
+FAR_MARGIN = 0.1  # degrees (~10 km): the least slack around the district for a unit's boundary
+
+
+def far_outside(geoms, known) -> np.ndarray:
+    """Mask of geometries lying wholly beyond the district's extent plus a margin (missing ones: False).
+
+    The extent is that of the units already in the database (``known``; margin: the larger of FAR_MARGIN
+    and half its larger side); with none, that of the middle half of the file's own unit centres
+    (margin: the larger of FAR_MARGIN and its larger side), so one stray polygon cannot stretch it.
+    """
+    geoms, known = np.asarray(geoms, dtype=object), np.asarray(known, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if len(known):
+        x0, y0, x1, y1 = extent(known)
+        margin = max(FAR_MARGIN, 0.5 * max(x1 - x0, y1 - y0))
+    else:
+        if present.sum() < 3:  # too few to tell a stray one
+            return np.zeros(len(geoms), bool)
+        c = shapely.centroid(geoms[present])
+        (x0, x1), (y0, y1) = np.quantile(shapely.get_x(c), [0.25, 0.75]), np.quantile(shapely.get_y(c), [0.25, 0.75])
+        margin = max(FAR_MARGIN, x1 - x0, y1 - y0)
+    near = shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
+    out = np.zeros(len(geoms), bool)
+    out[present] = ~shapely.intersects(geoms[present], near)
+    return out

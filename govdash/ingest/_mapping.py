@@ -12,10 +12,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govdash import coords, schema
-from govdash.readers import ValidationError
+from govdash import schema
+from govdash.ingest import _coords
+from govdash.ingest._readers import ValidationError
+from govdash.settings import PROJECT_ROOT
 
-MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "data" / "mappings"
+MAPPINGS_DIR = PROJECT_ROOT / "data" / "mappings"
 LOCAL_TZ = "Asia/Shanghai"  # cases store local naive times (schema.py)
 
 TEXT_FIELDS = ("case_id", "channel", "category", "subcategory", "description", "complainant_name",
@@ -27,10 +29,10 @@ REQUIRED = ("case_id", "reported_at")  # other mapped columns may be absent from
 CASE_FIELDS = TEXT_FIELDS + TIME_FIELDS + BOOL_FIELDS + NUMBER_FIELDS + ("status",)
 # targets a status value may map to: the schema's statuses, plus closed-and-(un)resolved
 STATUS_TARGETS = frozenset(schema.STATUSES) | {"resolved", "unresolved", "open"}
-RULES = ("id_missing", "id_duplicate", "time_missing", "time_unparsable", "closed_before_reported",
-         "coords_missing", "coords_invalid", "coords_zero", "coords_swapped", "coords_outside",
-         "coords_placeholder", "category_unknown", "status_unknown", "value_invalid", "field_too_long",
-         "row_malformed")
+RULES = ("id_missing", "id_duplicate", "time_missing", "time_unparsable", "time_out_of_range",
+         "closed_before_reported", "coords_missing", "coords_invalid", "coords_zero", "coords_swapped",
+         "coords_outside", "coords_placeholder", "category_unknown", "status_unknown", "value_invalid",
+         "field_too_long", "row_malformed")
 _TRUE = {"1", "true", "t", "yes", "y", "是", "已解决", "解决", "1.0"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "未解决", "0.0"}
 NULL_TOKENS = ("nan", "null", "none", "na", "n/a", "#n/a", "nat", "-")
@@ -114,7 +116,7 @@ def parse_mapping(doc: dict, name: str = "mapping") -> Mapping:
     if crd.get("order", "latlon") not in {"latlon", "lonlat"}:
         raise MappingError("[coords] order is 'latlon' or 'lonlat'")
     try:
-        crd["crs"] = coords.normalise_crs(crd.get("crs"))
+        crd["crs"] = _coords.normalise_crs(crd.get("crs"))
     except ValueError as exc:
         raise MappingError(str(exc)) from exc
     warn = frozenset(doc.get("checks", {}).get("warn", []))
@@ -130,16 +132,23 @@ def parse_mapping(doc: dict, name: str = "mapping") -> Mapping:
                    coords=crd, warn=warn)
 
 
+def toml_doc(text: str | bytes | Path, name: str, missing: str = "") -> dict:
+    """A parsed TOML document from text, bytes or a file path; MappingError naming ``name`` when unreadable."""
+    try:
+        if isinstance(text, Path):
+            text = text.read_bytes()
+        return tomllib.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+    except FileNotFoundError as exc:
+        raise MappingError(missing or f"no mapping file {name!r}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise MappingError(f"{name}: {exc}") from exc
+
+
 def load_mapping(spec: str | Path) -> Mapping:
     """Load a mapping from a TOML file path or a shipped mapping name ('govdash', 'open311', '12345')."""
     shipped = builtin_mappings()
     path = shipped.get(str(spec)) or Path(spec)
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise MappingError(f"no mapping {spec!r}: give a TOML file or one of {', '.join(shipped)}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise MappingError(f"{path.name}: {exc}") from exc
+    doc = toml_doc(path, path.name, f"no mapping {spec!r}: give a TOML file or one of {', '.join(shipped)}")
     return parse_mapping(doc, path.stem)
 
 
@@ -365,7 +374,7 @@ def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None) -> M
             out[fld] = _to_bool(text, m.values.get(fld))
             issues.append((fld, "value_invalid", "not a yes/no value", (text.notna() & out[fld].isna()).to_numpy(bool)))
     _apply_status(out, src, m, issues)
-    lon, lat, craw = _coords(raw, m, crs, issues)
+    lon, lat, craw = _read_coords(raw, m, crs, issues)
     out["lon"], out["lat"] = lon, lat
     src["coords"] = craw
     return Mapped(out, src, issues, absent)
@@ -408,7 +417,7 @@ def _apply_status(out: pd.DataFrame, src: dict, m: Mapping, issues: list) -> Non
         out["closed_at"] = out["closed_at"].where(closed)
 
 
-def _coords(raw: pd.DataFrame, m: Mapping, crs: str | None, issues: list):
+def _read_coords(raw: pd.DataFrame, m: Mapping, crs: str | None, issues: list):
     """Read coordinates (lon/lat columns or a "(lat, lon)" string) and convert to WGS-84."""
     n = len(raw)
     c = m.coords
@@ -443,5 +452,5 @@ def _coords(raw: pd.DataFrame, m: Mapping, crs: str | None, issues: list):
     issues.append(("coords", "coords_zero", "coordinates are (0, 0)", zero))
     x = np.where(finite & ~zero, x, np.nan)
     y = np.where(finite & ~zero, y, np.nan)
-    lon, lat = coords.to_wgs84(x, y, crs or m.coords.get("crs", "wgs84"))
+    lon, lat = _coords.to_wgs84(x, y, crs or m.coords.get("crs", "wgs84"))
     return lon, lat, shown

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import tomllib
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -13,10 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from govdash import coords, schema
-from govdash.ingest import MAX_TEXT
-from govdash.mapping import MappingError, as_text
-from govdash.readers import Source, Table, ValidationError, read_table
+from govdash import schema
+from govdash.ingest import _coords
+from govdash.ingest._mapping import MappingError, as_text, toml_doc
+from govdash.ingest._readers import Limits, Source, Table, ValidationError, read_table
+from govdash.ingest._report import MAX_TEXT
 
 KINDS = ("stations", "units")
 TEXT = {"stations": ("station_id", "name_zh", "level", "community_id", "town_id", "opening_hours"),
@@ -48,7 +48,6 @@ LEVELS = {"units": schema.UNIT_LEVELS, "stations": schema.STATION_LEVELS}
 _TRUE = {"1", "true", "t", "yes", "y", "是", "有", "√", "✓"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "无", "×"}
 _SHP_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
-_ZIP_RATIO = 20  # refuse archives unpacking to more than this times the size limit
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ def parse_geo_mapping(doc: dict, kind: str, name: str = "mapping") -> GeoMapping
             raise MappingError(f"[values.{fld}] must be a table of source value = value")
         values[fld] = {str(k).strip().lower(): v for k, v in table.items()}
     try:
-        crs = coords.normalise_crs(doc["crs"]) if "crs" in doc else None
+        crs = _coords.normalise_crs(doc["crs"]) if "crs" in doc else None
     except ValueError as exc:
         raise MappingError(str(exc)) from exc
     return GeoMapping(kind, str(doc.get("name", name)), dict(doc.get("columns", {})),
@@ -95,13 +94,7 @@ def load_geo_mapping(spec, kind: str) -> GeoMapping:
     if spec is None or isinstance(spec, GeoMapping):
         return spec or GeoMapping(kind)
     path = Path(spec)
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise MappingError(f"no mapping file {spec!r}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise MappingError(f"{path.name}: {exc}") from exc
-    return parse_geo_mapping(doc, kind, path.stem)
+    return parse_geo_mapping(toml_doc(path, path.name, f"no mapping file {str(spec)!r}"), kind, path.stem)
 
 
 # --- reading ---
@@ -116,7 +109,7 @@ class GeoTable:
 
 
 def sniff(src: Source) -> str:
-    """'geojson' | 'gpkg' | 'shapefile' (a zip holding a .shp) | 'table' (what govdash.readers reads)."""
+    """'geojson' | 'gpkg' | 'shapefile' (a zip holding a .shp) | 'table' (what _readers reads)."""
     head = src.head(4096)
     if head.startswith(b"SQLite format 3\x00"):
         return "gpkg"
@@ -135,12 +128,11 @@ def sniff(src: Source) -> str:
     return "table"
 
 
-def _unpack_shapefile(src: Source, into: Path, max_bytes: int | None) -> tuple[Path, bool]:
+def _unpack_shapefile(src: Source, into: Path, limits: Limits) -> tuple[Path, bool]:
     """Extract the one layer of a zipped Shapefile by member basename (no paths kept); (path, has .cpg)."""
     with src.open() as fh, zipfile.ZipFile(fh) as zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
-        if max_bytes is not None and sum(i.file_size for i in infos) > _ZIP_RATIO * max_bytes:
-            raise ValidationError(f"{src.name}: the archive unpacks to more than {_ZIP_RATIO} × the size limit")
+        limits.members(src.name, infos)
         shps = [i for i in infos if i.filename.lower().endswith(".shp") and not i.filename.startswith("__MACOSX")]
         if len(shps) != 1:
             raise ValidationError(f"{src.name}: {len(shps)} .shp files in the archive: zip one layer")
@@ -164,18 +156,19 @@ def _dbf_encoding(path: Path) -> str:
         return "gb18030"
 
 
-def read_geo(src: Source, kind: str, *, encoding: str | None = None, max_bytes: int | None = None) -> GeoTable:
-    """Read a stations / units file; GIS formats through pyogrio (first layer of the kind's geometry type)."""
+def read_geo(src: Source, kind: str, *, encoding: str | None = None, limits: Limits | None = None) -> GeoTable:
+    """Read a stations / units file; GIS formats with geopandas (pyogrio; first layer of the kind's geometry type)."""
+    limits = limits or Limits.load()
     fmt = sniff(src)
     if fmt == "table":
         if kind == "units":
             raise ValidationError(f"{src.name}: boundaries need GeoJSON, GeoPackage or a zipped Shapefile")
-        return GeoTable(read_table(src, encoding=encoding, max_bytes=max_bytes))
-    import pyogrio
+        return GeoTable(read_table(src, encoding=encoding, limits=limits))
+    import geopandas as gpd
 
     with tempfile.TemporaryDirectory(prefix="govdash-geo-") as tmp:
         if fmt == "shapefile":
-            path, has_cpg = _unpack_shapefile(src, Path(tmp), max_bytes)
+            path, has_cpg = _unpack_shapefile(src, Path(tmp), limits)
             if encoding is None and not has_cpg:
                 encoding = _dbf_encoding(path)
         else:
@@ -185,13 +178,18 @@ def read_geo(src: Source, kind: str, *, encoding: str | None = None, max_bytes: 
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                layers = pyogrio.list_layers(path)
+                layers = gpd.list_layers(path)
                 want = "Polygon" if kind == "units" else "Point"
-                pick = next((str(n) for n, g in layers if g and want in str(g)), str(layers[0][0]))
-                gdf = pyogrio.read_dataframe(path, layer=pick, encoding=encoding)
+                pick = next((str(n) for n, g in zip(layers["name"], layers["geometry_type"], strict=True)
+                             if g and want in str(g)), str(layers["name"].iloc[0]))
+                rows = None if limits.max_rows is None else slice(0, limits.max_rows + 1)
+                gdf = gpd.read_file(path, layer=pick, encoding=encoding, rows=rows, engine="pyogrio")
+        except ValidationError:
+            raise
         except Exception as exc:  # GDAL's errors: report them plainly
             msg = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
             raise ValidationError(f"{src.name}: not a readable {fmt} file: {msg}") from exc
+    limits.rows(src.name, len(gdf), stopped=True)
     frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
     frame.columns = [str(c).strip() for c in frame.columns]
     geoms = np.asarray(gdf.geometry.array, dtype=object)

@@ -1,0 +1,259 @@
+"""The cases pipeline: map, validate, assign to grids, stage and upsert a case file in one transaction."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import shapely
+
+from govdash import layout, settings
+from govdash.ingest import _plumbing, _sql
+from govdash.ingest._coords import DEFAULT_BBOX, extent, placed
+from govdash.ingest._mapping import TIME_FIELDS, Mapping, apply_mapping, detect_mapping, load_mapping, take_strings
+from govdash.ingest._readers import read_table
+from govdash.ingest._report import MAX_TEXT, ImportReport, Issue, Progress, any_failed, fill
+
+PLACEHOLDER_MIN = 20       # a coordinate shared by more than max(20, 1 % of rows) is a placeholder
+FUTURE = pd.Timedelta(days=1)            # a time may lie this far past now or the data's as-of (clock skew)
+DEADLINE_AHEAD = pd.Timedelta(days=366)  # and a deadline this much further: open cases are due later
+
+
+# --- validation and assignment (pure: arrays and frames in, masks out) ---
+
+def _geoms(grids: pd.DataFrame) -> np.ndarray:
+    """Grid polygons from WKB (DuckDB returns BLOBs as bytearray) or shapely geometries."""
+    g = grids["geom"].to_numpy(dtype=object)
+    if len(g) and not isinstance(g[0], shapely.Geometry):
+        g = shapely.from_wkb([bytes(b) for b in g])
+    return np.asarray(g, dtype=object)
+
+
+def time_bounds(as_of=None, first_year: int | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(earliest, latest) plausible case time: 1 January of the first year (settings.import_first_year), and a
+    day past the later of now (Shanghai) and the data's own as-of."""
+    year = settings.load().import_first_year if first_year is None else first_year
+    now = pd.Timestamp(_plumbing.now())
+    ref = max(now, pd.Timestamp(as_of)) if as_of is not None and not pd.isna(pd.Timestamp(as_of)) else now
+    return pd.Timestamp(year=year, month=1, day=1), ref + FUTURE
+
+
+def _time_issues(cases: pd.DataFrame, bounds: tuple[pd.Timestamp, pd.Timestamp]) -> list[Issue]:
+    lo, hi = bounds
+    out = []
+    for fld in TIME_FIELDS:
+        if fld in cases:
+            t, top = cases[fld], hi + (DEADLINE_AHEAD if fld == "deadline_at" else pd.Timedelta(0))
+            early, late = (t < lo).fillna(False).to_numpy(bool), (t > top).fillna(False).to_numpy(bool)
+            if early.any() or late.any():
+                why = pd.Series(np.where(early, f"before {lo:%Y-%m-%d} (GOVDASH_IMPORT_FIRST_YEAR)",
+                                         f"after {top:%Y-%m-%d %H:%M}, more than "
+                                         f"{'a year and ' if fld == 'deadline_at' else ''}a day past now or the "
+                                         "data's as-of"), index=cases.index)
+                out.append((fld, "time_out_of_range", why, early | late))
+    return out
+
+
+def check_rows(cases: pd.DataFrame, *, bbox: tuple[float, float, float, float] = DEFAULT_BBOX,
+               known_categories: set[str] | frozenset[str] = frozenset(),
+               rows: np.ndarray | None = None, times: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> list[Issue]:
+    """Row rules on mapped cases (lon/lat WGS-84): returns (field, rule, reason, mask) per rule.
+
+    ``reason`` is a string or a Series of per-row strings; ``rows`` are the rows' numbers in the file
+    (default 1, 2, ...). An empty ``known_categories`` skips that rule; ``times`` are the (earliest,
+    latest) plausible times (``time_bounds``; default: from settings and now).
+    """
+    n = len(cases)
+    rows = np.arange(1, n + 1) if rows is None else np.asarray(rows)
+    out: list[Issue] = []
+    ids = cases["case_id"] if "case_id" in cases else pd.Series(np.nan, index=cases.index, dtype="str")
+    out.append(("case_id", "id_missing", "no case id", ids.isna().to_numpy(bool)))
+    dup = (ids.duplicated(keep="first") & ids.notna()).to_numpy(bool)
+    if dup.any():
+        first = pd.Series(rows, index=cases.index).groupby(ids.to_numpy()).transform("first")
+        out.append(("case_id", "id_duplicate", "duplicate id (first at row " + first.astype(str) + ")", dup))
+    out += _time_issues(cases, times or time_bounds())
+    rep = cases["reported_at"]
+    if "closed_at" in cases:
+        out.append(("closed_at", "closed_before_reported", "closed before it was reported",
+                    (cases["closed_at"] < rep).fillna(False).to_numpy(bool)))
+    for col in cases.columns:
+        if pd.api.types.is_string_dtype(cases[col]) and n and (cases[col].str.len().max() or 0) > MAX_TEXT:
+            out.append((col, "field_too_long", f"longer than {MAX_TEXT} characters",
+                        (cases[col].str.len() > MAX_TEXT).fillna(False).to_numpy(bool)))
+    if known_categories and "category" in cases:
+        cat = cases["category"]
+        out.append(("category", "category_unknown", "category not in the catalogue",
+                    (cat.notna() & ~cat.isin(list(known_categories))).to_numpy(bool)))
+    lon, lat = cases["lon"].to_numpy(float), cases["lat"].to_numpy(float)
+    valid = np.isfinite(lon) & np.isfinite(lat)
+    inside, swapped = placed(lon, lat, valid, bbox)
+    out.append(("coords", "coords_swapped", "latitude and longitude swapped", swapped))
+    out.append(("coords", "coords_outside", "outside the district", valid & ~inside & ~swapped))
+    if inside.any():
+        kx = np.round(np.where(inside, lon, 0.0) * 1e6).astype(np.int64)
+        ky = np.round(np.where(inside, lat, 0.0) * 1e6).astype(np.int64)
+        key = np.where(inside, kx * 400_000_000 + ky, -1)  # ky < 1e8: the pair packs into one int64
+        _, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
+        per_row = counts[inv]
+        limit = max(PLACEHOLDER_MIN, int(0.01 * n))
+        ph = inside & (per_row > limit)
+        times = pd.Series(per_row, index=cases.index).astype(str)
+        out.append(("coords", "coords_placeholder", "same coordinate in " + times + " rows (a placeholder?)", ph))
+    return out
+
+
+def _lookup_raster(geoms: np.ndarray, tree: shapely.STRtree, max_cells: int = 1_000_000):
+    """A regular raster over the polygons whose cells lying wholly inside one polygon know it (-1 elsewhere).
+
+    Points in such cells need no exact test; only points in boundary cells go to the STRtree.
+    """
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    side = np.sqrt((x1 - x0) * (y1 - y0) / len(geoms))
+    cs = max(side / 6.0, np.sqrt((x1 - x0) * (y1 - y0) / max_cells))
+    x0, y0 = x0 - cs / 2, y0 - cs / 2  # not aligned with anything in the data
+    nx, ny = int(np.ceil((x1 - x0) / cs)) + 1, int(np.ceil((y1 - y0) / cs)) + 1
+    ix, iy = np.meshgrid(np.arange(nx), np.arange(ny))
+    eps = cs * 1e-6  # a slightly grown cell: its closed square must lie inside the polygon
+    boxes = shapely.box(x0 + ix.ravel() * cs - eps, y0 + iy.ravel() * cs - eps,
+                        x0 + (ix.ravel() + 1) * cs + eps, y0 + (iy.ravel() + 1) * cs + eps)
+    bi, gi = tree.query(boxes, predicate="within")
+    owner = np.full(nx * ny, -1, dtype=np.int64)
+    owner[bi] = gi
+    return owner, (x0, y0, cs, nx, ny)
+
+
+def assign_units(lon: np.ndarray, lat: np.ndarray, grids: pd.DataFrame) -> pd.DataFrame:
+    """Grid / community / town of each WGS-84 point by point-in-polygon; NULL where in no grid.
+
+    ``grids`` has unit_id, community_id, town_id and geom (WKB or shapely). Polygons are indexed
+    with a shapely STRtree; a point on an edge shared by two grids goes to the first by row order.
+    """
+    n = len(lon)
+    gidx = np.full(n, -1, dtype=np.int64)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if len(grids) and ok.any():
+        geoms = _geoms(grids)
+        tree = shapely.STRtree(geoms)
+        owner, (x0, y0, cs, nx, ny) = _lookup_raster(geoms, tree)
+        with np.errstate(invalid="ignore"):
+            cx = np.floor((lon - x0) / cs)
+            cy = np.floor((lat - y0) / cs)
+        on = ok & (cx >= 0) & (cx < nx) & (cy >= 0) & (cy < ny)
+        cell = np.where(on, cy * nx + cx, 0).astype(np.int64)
+        gidx = np.where(on, owner[cell], -1)
+        todo = np.flatnonzero(ok & (gidx < 0))
+        if todo.size:
+            pi, gi = tree.query(shapely.points(lon[todo], lat[todo]), predicate="intersects")
+            best = np.full(todo.size, np.iinfo(np.int64).max)
+            np.minimum.at(best, pi, gi)
+            found = best < len(geoms)
+            gidx[todo[found]] = best[found]
+    cols = {"grid_id": "unit_id", "community_id": "community_id", "town_id": "town_id"}
+    return pd.DataFrame({k: take_strings(grids[v].tolist(), gidx) for k, v in cols.items()})
+
+
+# --- the import ---
+
+def _stage(cases: pd.DataFrame, keep: np.ndarray, units: pd.DataFrame, ctx: dict) -> pd.DataFrame:
+    """The rows to load: mapped columns, unit ids, resolved department ids, default deadlines."""
+    stage = pd.concat([cases, units], axis=1)
+    if not keep.all():
+        stage = stage.loc[keep].reset_index(drop=True)
+    deps = ctx["departments"]
+    if "department_id" in stage and not deps.empty:  # names (承办单位) to ids, per distinct value
+        lut = {}
+        for col in ("name_en", "name_zh", "department_id"):
+            pairs = zip(deps[col], deps["department_id"], strict=True)
+            lut.update({str(k).lower(): v for k, v in pairs if pd.notna(k)})
+        codes, uniq = pd.factorize(stage["department_id"])
+        stage["department_id"] = take_strings([lut.get(str(u).lower(), u) for u in uniq], np.asarray(codes))
+    cats = ctx["categories"].dropna(subset=["deadline_days"])
+    if "category" in stage and not cats.empty:  # a deadline from the catalogue where the file has none
+        days_of = dict(zip(cats["category"], cats["deadline_days"].astype(float), strict=True))
+        codes, uniq = pd.factorize(stage["category"])
+        days = np.array([days_of.get(u, np.nan) for u in uniq] + [np.nan])[np.asarray(codes)]
+        due = stage["reported_at"] + pd.to_timedelta(days, unit="D")
+        stage["deadline_at"] = stage["deadline_at"].fillna(due) if "deadline_at" in stage else due
+    if "deadline_at" in stage:
+        stage["deadline_at"] = stage["deadline_at"].astype("datetime64[us]")
+    return stage
+
+
+def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mapping | None = None,
+                crs: str | None = None, encoding: str | None = None, on_error: str = "reject",
+                dry_run: bool = False, user: str | None = None, progress: Progress | None = None,
+                name: str | None = None, max_mb: float | None = None,
+                quarantine_dir: str | os.PathLike | None = None, level: str | None = None) -> ImportReport:
+    """Import a case file into the ``cases`` table of ``db_path``, a file no other process has open.
+
+    Options as for ``govdash.ingest.run`` (``level`` is for units: None here). All writes happen in one
+    transaction: on any failure the database is left exactly as it was.
+    """
+    t0 = time.perf_counter()
+    if level is not None:
+        raise ValueError("level is for units imports")
+    src, crs = _plumbing.begin(file, name=name, crs=crs, on_error=on_error, max_mb=max_mb)
+    say = progress or (lambda frac, text: None)
+    say(0.02, "reading")
+    table = read_table(src, encoding=encoding)
+    if isinstance(mapping, Mapping):
+        m = mapping
+    else:
+        m = detect_mapping(table.frame.columns) if mapping is None else load_mapping(mapping)
+    say(0.30, "mapping")
+    mapped = apply_mapping(table.frame, m, crs=crs)
+    rep = ImportReport(file=src.name, sha256=src.sha256, mapping=m.name, on_error=on_error,
+                       rows=len(table.frame) + len(table.malformed))
+    if mapped.absent:
+        rep.notes.append(f"mapped columns not in the file (left empty): {', '.join(mapped.absent)}")
+
+    def label(fld: str) -> str:
+        if fld == "coords":
+            return "/".join(str(v) for k, v in m.coords.items() if k in {"lon", "lat", "pair"}) or "coords"
+        return m.columns.get(fld, fld)
+
+    with _plumbing.session(db_path, dry_run) as con:
+        ctx = _sql.context(con, "cases")
+        ctx["grids"]["geom"] = _geoms(ctx["grids"])  # parse the WKB once
+        say(0.45, "validating")
+        known = set(ctx["categories"]["category"]) or {v for v in m.values.get("category", {}).values()}
+        issues = mapped.issues + check_rows(mapped.cases, bbox=extent(ctx["grids"]["geom"]), known_categories=known,
+                                             rows=table.rows, times=time_bounds(ctx["as_of"]))
+        errs = [i for i in issues if i[1] not in m.warn]
+        warns = [i for i in issues if i[1] in m.warn]
+        say(0.55, "assigning grids")
+        lon, lat = mapped.cases["lon"].to_numpy(float), mapped.cases["lat"].to_numpy(float)
+        units = assign_units(lon, lat, ctx["grids"])
+        keep = ~any_failed(errs, len(mapped.cases))
+        outside = keep & np.isfinite(lon) & units["grid_id"].isna().to_numpy(bool)
+        warns.append(("coords", "outside_units", "in the district but in no grid: kept with empty unit ids",
+                      outside))
+        bad = fill(rep, table, errs, warns, mapped.raw, label)
+        rep.outside_units = int(outside.sum())
+        if rep.failed and on_error == "reject":
+            rep.seconds = time.perf_counter() - t0
+            return rep
+        stage = _stage(mapped.cases, ~bad, units, ctx)
+        columns = [c for c in stage.columns if c != "case_id"]
+        with _plumbing.staged(con, pa.Table.from_pandas(stage, preserve_index=False)):
+            say(0.70, "checking the write" if dry_run else "writing")
+            qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
+            _plumbing.write(con, "cases", rep, table, bad, columns=columns, crs=crs or m.coords.get("crs"),
+                            user=user, qdir=qdir, dry_run=dry_run)
+        rewrite = rep.status == "loaded" and layout.due(con)  # asked here: the file is open already
+    if rewrite:
+        say(0.90, "clustering")
+        done = layout.maybe_recluster(db_path, due_now=True)
+        if "error" in done:
+            rep.notes.append(f"loaded; the file was left in arrival order ({done['error']})")
+        else:
+            rep.notes.append(f"cases rewritten in area order for faster views: {done['rows']:,} rows in "
+                             f"{done['seconds']:.1f} s")
+    rep.seconds = time.perf_counter() - t0
+    say(1.0, "done")
+    return rep

@@ -1,0 +1,245 @@
+"""The import's SQL: staging diffs, upserts with versions, the import record, quarantine and undo, by kind."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from govdash.schema import IMPORT_COLUMNS
+
+# Writes run on a writable connection (govdash.db.writer on a private copy, see govdash.ingest._plumbing)
+# inside one transaction held by the pipeline; staged rows arrive as a registered Arrow table named
+# `import_rows`. Table and column names come only from the allow-lists IMPORT_COLUMNS and GEO_IMPORT.
+
+# --- cases ---
+
+IMPORT_COUNTS = ("rows_read", "inserted", "updated", "unchanged", "quarantined", "outside_units", "warnings")
+
+
+def _import_columns(columns) -> list[str]:
+    cols = [c for c in columns if c in IMPORT_COLUMNS]
+    if len(cols) != len([c for c in columns if c != "case_id"]):
+        raise ValueError(f"not importable case columns: {sorted(set(columns) - set(IMPORT_COLUMNS) - {'case_id'})}")
+    return cols
+
+
+def _cases_context(con) -> dict[str, pd.DataFrame]:
+    """What validation needs from the database: grid polygons, categories, departments."""
+    return {
+        "grids": con.execute("SELECT unit_id, coalesce(community_id, parent_id) AS community_id, town_id, geom "
+                             "FROM units WHERE level = 'grid' AND geom IS NOT NULL ORDER BY unit_id").df(),
+        "categories": con.execute("SELECT category, max(deadline_days) AS deadline_days "
+                                  "FROM categories GROUP BY category").df(),
+        "departments": con.execute("SELECT department_id, name_zh, name_en FROM departments").df(),
+        "as_of": con.execute("SELECT max(value) FROM meta WHERE key = 'as_of'").fetchall()[0][0],
+    }
+
+
+def _diff(source: str, table: str, key: str, cols: list[str]) -> str:
+    """Each staged row's key and op: insert (new key), update (a column differs) or same."""
+    changed = " OR ".join(f"r.{c} IS DISTINCT FROM c.{c}" for c in cols) or "false"
+    return (f"SELECT r.{key} AS key, CASE WHEN c.{key} IS NULL THEN 'insert' WHEN {changed} THEN 'update' "
+            f"ELSE 'same' END AS op FROM {source} r LEFT JOIN {table} c ON c.{key} = r.{key}")
+
+
+def _op_counts(con, source: str) -> dict[str, int]:
+    got = dict(con.execute(f"SELECT op, count(*) FROM {source} GROUP BY op").fetchall())
+    return {"inserted": got.get("insert", 0), "updated": got.get("update", 0), "unchanged": got.get("same", 0)}
+
+
+def _cases_apply(con, import_id: str, at, columns) -> dict[str, int]:
+    """Upsert `import_rows` into cases by case_id, keeping the prior image of each updated case in case_versions.
+
+    Inserted cases need no version: they carry import_id until a later import changes them.
+    """
+    cols = _import_columns(columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE import_diff AS {_diff('import_rows', 'cases', 'case_id', cols)}")
+    counts = _op_counts(con, "import_diff")
+    vcols = ", ".join(IMPORT_COLUMNS)
+    prior = ", ".join("c." + c for c in IMPORT_COLUMNS)
+    con.execute(f"INSERT INTO case_versions (import_id, op, case_id, {vcols}, prior_import_id, prior_updated_at) "
+                f"SELECT $id, d.op, d.key, {prior}, c.import_id, c.updated_at "
+                f"FROM import_diff d JOIN cases c ON c.case_id = d.key WHERE d.op = 'update'",
+                {"id": import_id})
+    sets = ", ".join(f"{c} = r.{c}" for c in cols)
+    con.execute(f"UPDATE cases SET {sets}, import_id = $id, updated_at = $at FROM import_rows r, import_diff d "
+                f"WHERE cases.case_id = r.case_id AND d.key = r.case_id AND d.op = 'update'",
+                {"id": import_id, "at": at})
+    names = ", ".join(cols)
+    con.execute(f"INSERT INTO cases (case_id, {names}, import_id, updated_at) "
+                f"SELECT r.case_id, {', '.join('r.' + c for c in cols)}, $id, $at "
+                f"FROM import_rows r JOIN import_diff d ON d.key = r.case_id WHERE d.op = 'insert'",
+                {"id": import_id, "at": at})
+    con.execute("DROP TABLE import_diff")
+    return counts
+
+
+def import_quarantine(con) -> None:
+    """Copy the registered `import_bad` rows (import_id, file_name, source_row, reasons, record) to quarantine."""
+    con.execute("INSERT INTO quarantine (import_id, file_name, source_row, reasons, record) "
+                "SELECT import_id, file_name, source_row, reasons, record FROM import_bad")
+
+
+def import_record(con, rec: dict) -> None:
+    """Insert one row into imports; `seq` orders imports for undo."""
+    keys = ("import_id", "kind", "file_name", "sha256", "mapping", "crs", "on_error", *IMPORT_COUNTS,
+            "started_at", "finished_at", "user_name")
+    con.execute(f"INSERT INTO imports (seq, status, {', '.join(keys)}) "
+                f"SELECT coalesce(max(seq), 0) + 1, 'loaded', {', '.join('$' + k for k in keys)} FROM imports",
+                {k: rec.get(k) for k in keys})
+
+
+def import_same_file(con, sha256: str) -> list[str]:
+    """Loaded imports of a file with this SHA-256."""
+    rows = con.execute("SELECT import_id FROM imports WHERE sha256 = $h AND status = 'loaded' ORDER BY seq",
+                       {"h": sha256}).fetchall()
+    return [r[0] for r in rows]
+
+
+def import_list(con, limit: int = 100) -> pd.DataFrame:
+    """Most recent imports first."""
+    return con.execute("SELECT * FROM imports ORDER BY seq DESC LIMIT $limit", {"limit": int(limit)}).df()
+
+
+def _cases_blockers(con, import_id: str) -> list[str]:
+    """Still-loaded imports that later changed cases this import wrote (undo those first)."""
+    df = con.execute("""
+        SELECT DISTINCT j.import_id, j.seq FROM case_versions w JOIN imports j ON j.import_id = w.import_id
+        WHERE w.prior_import_id = $id AND j.status = 'loaded' ORDER BY j.seq DESC""", {"id": import_id}).df()
+    return df["import_id"].tolist()
+
+
+def _cases_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
+    """Remove the cases an import inserted and restore the prior images of those it updated.
+
+    Only valid when _cases_blockers() is empty: then every case the import wrote still has its import_id.
+    """
+    restored = con.execute("SELECT count(*) FROM case_versions WHERE import_id = $id", {"id": import_id}).fetchone()[0]
+    removed = con.execute("""
+        DELETE FROM cases WHERE import_id = $id
+          AND case_id NOT IN (SELECT case_id FROM case_versions WHERE import_id = $id)""", {"id": import_id}
+                          ).fetchone()[0]
+    sets = ", ".join(f"{c} = v.{c}" for c in IMPORT_COLUMNS)
+    con.execute(f"UPDATE cases SET {sets}, import_id = v.prior_import_id, updated_at = v.prior_updated_at "
+                f"FROM case_versions v WHERE v.import_id = $id AND cases.case_id = v.case_id", {"id": import_id})
+    con.execute("UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
+                {"id": import_id, "at": at, "user": user})
+    return {"removed": int(removed), "restored": int(restored)}
+
+
+# --- stations and units ---
+
+GEO_IMPORT = {  # kind -> (table, key, importable columns, versions table)
+    "stations": ("stations", "station_id", ("name_zh", "level", "community_id", "town_id", "lon", "lat",
+                                            "f_party", "f_gov", "f_culture", "f_joint", "f_clinic", "opening_hours",
+                                            "extended_hours", "floor_area_m2"), "station_versions"),
+    "units": ("units", "unit_id", ("level", "parent_id", "town_id", "community_id", "name_zh", "name_en", "kind",
+                                   "area_km2", "residents", "lon", "lat", "geom"), "unit_versions"),
+}
+
+
+def _geo_spec(kind: str, columns=None) -> tuple[str, str, list[str], list[str], str]:
+    """(table, key, staged columns, every importable column, versions table); refuses anything else."""
+    table, key, allowed, versions = GEO_IMPORT[kind]
+    cols = [c for c in (columns if columns is not None else allowed) if c != key]
+    if set(cols) - set(allowed):
+        raise ValueError(f"not importable {kind} columns: {sorted(set(cols) - set(allowed))}")
+    return table, key, [c for c in allowed if c in cols], list(allowed), versions
+
+
+def _geo_context(con) -> dict[str, pd.DataFrame]:
+    """What a stations or units import needs: unit polygons (WKB) and the population cells."""
+    return {
+        "units": con.execute("SELECT unit_id, level, town_id, community_id, geom FROM units "
+                             "WHERE geom IS NOT NULL ORDER BY unit_id").df(),
+        "cells": con.execute("SELECT lon, lat, residents FROM cells WHERE residents > 0").df(),
+    }
+
+
+def _geo_diff(kind: str, columns) -> str:
+    table, key, cols, _, _ = _geo_spec(kind, columns)
+    return _diff("import_rows", table, key, cols)
+
+
+def _geo_apply(con, kind: str, import_id: str, columns) -> dict[str, int]:
+    """Upsert `import_rows` by id, recording each touched row (prior image when updated) in the versions table."""
+    table, key, cols, every, versions = _geo_spec(kind, columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE geo_diff AS {_geo_diff(kind, columns)}")
+    counts = _op_counts(con, "geo_diff")
+    con.execute(f"INSERT INTO {versions} (import_id, op, {key}, {', '.join(every)}) "
+                f"SELECT $id, 'update', c.{key}, {', '.join('c.' + c for c in every)} "
+                f"FROM geo_diff d JOIN {table} c ON c.{key} = d.key WHERE d.op = 'update'", {"id": import_id})
+    con.execute(f"INSERT INTO {versions} (import_id, op, {key}) SELECT $id, 'insert', key FROM geo_diff "
+                "WHERE op = 'insert'", {"id": import_id})
+    if cols:
+        con.execute(f"UPDATE {table} SET {', '.join(f'{c} = r.{c}' for c in cols)} FROM import_rows r, geo_diff d "
+                    f"WHERE {table}.{key} = r.{key} AND d.key = r.{key} AND d.op = 'update'")
+    con.execute(f"INSERT INTO {table} ({key}, {', '.join(cols)}) "
+                f"SELECT r.{key}, {', '.join('r.' + c for c in cols)} FROM import_rows r "
+                f"JOIN geo_diff d ON d.key = r.{key} WHERE d.op = 'insert'")
+    con.execute("DROP TABLE geo_diff")
+    return counts
+
+
+def import_kind(con, import_id: str) -> tuple[str, str] | None:
+    """(kind, status) of a recorded import, None when there is no such import."""
+    row = con.execute("SELECT coalesce(kind, 'cases'), status FROM imports WHERE import_id = $id",
+                      {"id": import_id}).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def _geo_blockers(con, kind: str, import_id: str) -> list[str]:
+    """Later, still-loaded imports of the same kind that touched rows this import wrote (undo those first)."""
+    _, key, _, _, versions = _geo_spec(kind)
+    df = con.execute(f"""
+        SELECT DISTINCT j.import_id, j.seq FROM {versions} w JOIN imports j ON j.import_id = w.import_id
+        WHERE j.status = 'loaded' AND j.seq > (SELECT seq FROM imports WHERE import_id = $id)
+          AND w.{key} IN (SELECT {key} FROM {versions} WHERE import_id = $id)
+        ORDER BY j.seq DESC""", {"id": import_id}).df()
+    return df["import_id"].tolist()
+
+
+def _geo_undo(con, kind: str, import_id: str, at, user: str | None) -> dict[str, int]:
+    """Delete the rows a stations / units import inserted and restore those it updated (see _geo_blockers)."""
+    table, key, _, every, versions = _geo_spec(kind)
+    removed = con.execute(f"DELETE FROM {table} WHERE {key} IN "
+                          f"(SELECT {key} FROM {versions} WHERE import_id = $id AND op = 'insert')",
+                          {"id": import_id}).fetchone()[0]
+    restored = con.execute(f"SELECT count(*) FROM {versions} WHERE import_id = $id AND op = 'update'",
+                           {"id": import_id}).fetchone()[0]
+    con.execute(f"UPDATE {table} SET {', '.join(f'{c} = v.{c}' for c in every)} FROM {versions} v "
+                f"WHERE v.import_id = $id AND v.op = 'update' AND {table}.{key} = v.{key}", {"id": import_id})
+    con.execute("UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
+                {"id": import_id, "at": at, "user": user})
+    return {"removed": int(removed), "restored": int(restored)}
+
+
+def quarantine_rows(con, import_id: str) -> pd.DataFrame:
+    """The source rows an import held back: source_row, reasons and the row as JSON (record)."""
+    return con.execute("SELECT source_row, reasons, record FROM quarantine WHERE import_id = $id "
+                       "ORDER BY source_row", {"id": import_id}).df()
+
+
+
+
+# --- by kind: what the pipelines and undo call ---
+
+def context(con, kind: str) -> dict[str, pd.DataFrame]:
+    """What validating ``kind`` needs from the database (grids, catalogues; or units and population cells)."""
+    return _cases_context(con) if kind == "cases" else _geo_context(con)
+
+
+def apply(con, kind: str, import_id: str, at, columns) -> dict[str, int]:
+    """Upsert the staged `import_rows` by id, recording what undo needs; the insert / update / same counts."""
+    return _cases_apply(con, import_id, at, columns) if kind == "cases" else _geo_apply(con, kind, import_id, columns)
+
+
+def blockers(con, kind: str, import_id: str) -> list[str]:
+    """Later, still-loaded imports that changed rows this one wrote (undo those first)."""
+    return _cases_blockers(con, import_id) if kind == "cases" else _geo_blockers(con, kind, import_id)
+
+
+def undo(con, kind: str, import_id: str, at, user: str | None) -> dict[str, int]:
+    """Remove what an import inserted, restore what it updated, mark it undone: removed / restored counts."""
+    if kind == "cases":
+        return _cases_undo(con, import_id, at, user)
+    return _geo_undo(con, kind, import_id, at, user)
