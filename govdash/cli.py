@@ -9,6 +9,7 @@ import sys
 from datetime import date
 
 from govdash import settings
+from govdash.db import WriteError
 
 
 def _db_arg(p: argparse.ArgumentParser) -> None:
@@ -144,4 +145,8 @@ def _extensions():
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except WriteError as exc:  # disk full, a constraint: one line; the database is as it was
+        print(exc, file=sys.stderr)
+        return 1

@@ -43,7 +43,10 @@ class Database:
         self._lock = threading.Lock()
 
     def _file_stamp(self) -> tuple:
-        st = os.stat(self.path)
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise DatabaseMissing(f"no database at {self.path}") from None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def connection(self) -> duckdb.DuckDBPyConnection:

@@ -29,15 +29,35 @@ def conf() -> settings.Settings:
     return settings.load()
 
 
+DEMO_PATH = Path(settings.Settings.db)  # the default GOVDASH_DB: the one path the app builds the demo at by itself
+_SEEN: set[str] = set()                 # database paths this server process has found in place
+
+
+def may_build_demo(path: str) -> bool:
+    """Whether the app may build the demo at the missing ``path``: only at the default path, and only on a
+    first start there (never found by this process, and no writer ever there: no ``<path>.lock``)."""
+    p = Path(path).resolve()
+    return p == DEMO_PATH.resolve() and str(p) not in _SEEN and not Path(f"{p}.lock").exists()
+
+
 def database() -> Database:
-    """The shared read-only database; builds the demo database on first run when none exists."""
+    """The shared read-only database; on a first start at the default path, the demo is built first.
+
+    Any other missing database (a configured path with no file, or a file gone under a running
+    app) stops the page with an error in the UI language: a demo never takes its place (issue 15).
+    """
     s = conf()
-    if not Path(s.db).exists():
+    if Path(s.db).is_file():
+        _SEEN.add(str(Path(s.db).resolve()))
+    elif may_build_demo(s.db):
         with st.status(t("building_demo", lang()), expanded=True) as status:
             bar = st.progress(0.0)
             demo.build(s.db, cases=s.demo_cases, seed=s.demo_seed,
                        progress=lambda frac, msg: bar.progress(min(frac, 1.0), text=msg))
             status.update(state="complete")
+    else:
+        st.error(t("database_missing", lang()).format(path=str(s.db).replace("`", "")))
+        st.stop()
     return _database(s.db, s.max_rows)
 
 

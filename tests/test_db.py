@@ -184,3 +184,45 @@ def test_a_write_keeps_the_files_mode(small):
     with db.write(small, fresh=True) as con:   # a new file (the re-sort, the demo) too
         con.execute("INSERT INTO cases SELECT * FROM src.cases")
     assert os.stat(small).st_mode & 0o777 == 0o600
+
+
+def test_a_killed_writers_leftovers_are_cleared_by_the_next_write(small, tmp_path):
+    """Names as a killed writer leaves them: its copy, log and spill folder, and the re-sort's file built
+    beside the import's private copy (``..d.duckdb.<pid>.<thread>.tmp.cluster.tmp``, a double dot)."""
+    left = [tmp_path / ".d.duckdb.11.22.tmp", tmp_path / ".d.duckdb.11.22.tmp.wal",
+            tmp_path / "..d.duckdb.11.22.tmp.cluster.tmp", tmp_path / "..d.duckdb.11.22.tmp.33.44.tmp"]
+    for p in left:
+        p.write_bytes(b"x" * 1000)
+    for d in (tmp_path / ".d.duckdb.11.22.tmp.spill", tmp_path / "..d.duckdb.11.22.tmp.cluster.tmp.spill"):
+        d.mkdir()
+        (d / "duckdb_temp_block-1.block").write_bytes(b"x")
+    (tmp_path / ".other.duckdb.11.22.tmp").write_bytes(b"another database's: not ours to remove")
+    with db.write(small) as con:
+        con.execute("DELETE FROM cases WHERE case_id = 'A01'")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.duckdb.11.22.tmp", "d.duckdb", "d.duckdb.lock"]
+
+
+def test_the_accounts_file_keeps_its_mode_across_a_sign_in(tmp_path):
+    from govdash import accounts
+    file = str(tmp_path / "accounts.duckdb")
+    accounts.add(file, "wangli", "correct horse", "analyst")
+    os.chmod(file, 0o600)
+    assert accounts.sign_in(file, "wangli", "correct horse").ok
+    assert os.stat(file).st_mode & 0o777 == 0o600
+
+
+def test_a_failed_write_on_the_command_line_is_one_line_and_the_file_untouched(small, monkeypatch, capsys):
+    from govdash.cli import main
+    before = _digest(small)
+    real = writes.copy_table
+
+    def full(con, source, table):
+        if table == "cases":
+            raise duckdb.IOException("Could not write file: No space left on device")
+        real(con, source, table)
+
+    monkeypatch.setattr(writes, "copy_table", full)
+    assert main(["optimize", "--db", small]) == 1
+    err = capsys.readouterr().err
+    assert err == f"{small}: not written, left as it was: IOException: Could not write file: No space left on device\n"
+    assert _digest(small) == before
