@@ -6,6 +6,7 @@ from govdash import ui
 from govdash.i18n import t
 from govdash.settings import PROJECT_ROOT
 
+ui.frame()  # first: pages run without this mark are re-run through app.py (see ui._leave_pages_folder_mode)
 st.set_page_config(page_title="govdash", page_icon=str(PROJECT_ROOT / "data" / "icon.png"), layout="wide",
                    initial_sidebar_state="collapsed" if ui.wall_mode() else "auto")
 lang = ui.lang()

@@ -21,6 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import sql  # noqa: E402
 from govdash import demo, ingest, queries  # noqa: E402
 from govdash.db import Database  # noqa: E402
 from govdash.filters import Filters  # noqa: E402
@@ -31,7 +32,7 @@ COUNT = "SELECT count(*) FILTER (WHERE starts_with(case_id, 'LV')) FROM cases"
 
 def batches(base: Path, out: Path, rows: int, size: int) -> list[Path]:
     db = Database(base)
-    template = queries.bench_sample(db, size)
+    template = sql.sample(db, size)
     db.close()
     files = []
     for b in range(rows // size):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from html import escape
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
+from markupsafe import Markup
 
-from govdash import indicators, lifecycle, queries, rankings, settings, survey, svg
+from govdash import indicators, lifecycle, queries, rankings, render, settings, survey, svg
 from govdash.anomalies import detect_spikes
 from govdash.db import Database
 from govdash.filters import Filters
@@ -74,46 +75,12 @@ def _previous_month(month: str) -> str:
     return f"{first - timedelta(days=1):%Y-%m}"
 
 
-def _table(headers: list[str], rows: list[list], classes: list[str] | None = None, nowrap: int = 0) -> str:
+_part = partial(render.macro, "briefing_parts.html")  # one macro of the sections' template
+
+
+def _table(headers: list[str], rows: list[list], classes: list[str] | None = None, nowrap: int = 0) -> Markup:
     """An HTML table; every cell escaped (descriptions and names are user text); the first ``nowrap`` cells unbroken."""
-    head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
-    body = []
-    for i, row in enumerate(rows):
-        cls = f' class="{classes[i]}"' if classes and classes[i] else ""
-        body.append(f"<tr{cls}>" + "".join(f'<td{" class=n" if j < nowrap else ""}>{escape(str(c))}</td>'
-                                           for j, c in enumerate(row)) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-CSS = """
-@page { size: A4; margin: 13mm 12mm 14mm 12mm; }
-* { box-sizing: border-box; }
-body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif;
-       color: #111827; font-size: 10pt; line-height: 1.4; margin: 0 auto; max-width: 186mm; background: #fff; }
-header { border-bottom: 2px solid #b91c1c; margin-bottom: 8px; padding-bottom: 4px; }
-h1 { font-size: 17pt; margin: 6px 0 2px; }
-h2 { font-size: 12.5pt; margin: 14px 0 6px; border-left: 4px solid #1d4ed8; padding-left: 6px;
-     break-after: avoid; page-break-after: avoid; }
-h3 { font-size: 10.5pt; margin: 8px 0 4px; }
-.meta, .note { color: #4b5563; font-size: 8.5pt; }
-.notice { background: #fef3c7; border: 1px solid #f59e0b; padding: 3px 6px; font-size: 8.5pt; margin: 4px 0; }
-table { border-collapse: collapse; width: 100%; font-size: 8.8pt; margin: 2px 0 6px; }
-th, td { border-bottom: 1px solid #e5e7eb; padding: 2px 4px; text-align: left; vertical-align: top; }
-td.n { white-space: nowrap; }
-th { background: #f3f4f6; font-weight: 600; }
-tr { break-inside: avoid; page-break-inside: avoid; }
-tr.breach td:nth-child(2), tr.breach td:last-child { color: #b91c1c; font-weight: 600; }
-tr.red td:first-child { border-left: 4px solid #b91c1c; }
-tr.black td:first-child { border-left: 4px solid #111827; }
-.grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 6px 14px; }
-.grid2 > div { break-inside: avoid; page-break-inside: avoid; }
-svg.chart { width: 100%; height: auto; display: block; }
-section { margin-bottom: 4px; }
-.keep { break-inside: avoid; page-break-inside: avoid; }
-ol.defs { font-size: 8.5pt; color: #374151; padding-left: 18px; }
-footer { margin-top: 10px; border-top: 1px solid #d1d5db; color: #6b7280; font-size: 8pt; padding-top: 4px; }
-@media print { body { max-width: none; } a { color: inherit; text-decoration: none; } }
-"""
+    return _part("table", [str(h) for h in headers], [[str(c) for c in row] for row in rows], classes, nowrap)
 
 
 def _headline(db, f, prev, at, s, lang) -> str:
@@ -140,7 +107,7 @@ def _trend_charts(db, f, at, s, lang) -> str:
         vals = [None if pd.isna(v) else float(v) for v in table[key]] if key in table else []
         charts.append(svg.line_chart(labels, vals, title=t(key, lang), target=indicators.target(key, s),
                                      lower_is_better=ind.direction == "down", pct=ind.kind == "rate", bars=bars))
-    return '<div class="grid2">' + "".join(f"<div>{c}</div>" for c in charts) + "</div>"
+    return _part("charts", charts)
 
 
 def _rankings(db, f, prev, at, s, lang) -> str:
@@ -159,22 +126,20 @@ def _rankings(db, f, prev, at, s, lang) -> str:
                      f"{int(r['collected']):,}", indicators.fmt(r["resolution_rate"], "resolution_rate"),
                      indicators.fmt(r["on_time_rate"], "on_time_rate"),
                      indicators.fmt(r["median_hours"], "median_hours")] for _, r in part.iterrows()]
-            blocks.append(f'<div class="keep"><h3>{escape(t(key, lang))}</h3>{_table(heads, rows, [lst] * len(rows))}'
-                          "</div>")
+            blocks.append({"title": t(key, lang), "table": _table(heads, rows, [lst] * len(rows))})
         title = t("town_ranking" if level == "town" else "department_ranking", lang)
         ok = ranked[ranked["eligible"]]
         chart = svg.hbar_chart(ok["label"].tolist(), ok["score"].tolist(), title=title, ref=1.0,
                                colors=[{"red": svg.RED_LIST, "black": svg.BLACK_LIST}.get(x, svg.NEUTRAL)
                                        for x in ok["list"]]) if level == "town" else ""
-        chart = f'<div class="keep">{chart}</div>' if chart else ""
-        out.append(f"<h3>{escape(title)}</h3>" + "".join(blocks) + chart)
-    return "".join(out)
+        out.append(_part("ranking", title, blocks, chart))
+    return Markup("").join(out)
 
 
 def _anomalies(db, f, lang) -> str:
     ev = anomaly_list(db, f, lang=lang)
     if ev.empty:
-        return f'<p class="note">{escape(t("no_anomalies", lang))}</p>'
+        return _part("note", t("no_anomalies", lang))
     ev = ev.sort_values("excess", ascending=False).head(12)
     rows = [[f"{r.start:%Y-%m-%d}", r.days, r.town, r.category_name, f"{r.observed:,}", f"{r.expected:.0f}",
              f"{r.ratio:.1f}" if pd.notna(r.ratio) else "—"] for r in ev.itertuples()]
@@ -195,14 +160,14 @@ def _lifecycle(db, f, at, lang) -> str:
         r = tiers.iloc[-1]
         share = " · ".join(f"{t(k + '_tier', lang)} {indicators.fmt(r[k], 'resolution_rate')}"
                            for k in ("community", "street", "district"))
-        share = f'<p>{escape(t("tier_share", lang))}: {escape(share)}</p>'
+        share = _part("shares", t("tier_share", lang), share)
     return table + share
 
 
 def _overdue(db, f, at, lang) -> str:
     df = lifecycle.oldest(db, f, at, overdue_only=True, limit=10, lang=lang)
     if df.empty:
-        return f'<p class="note">{escape(t("no_overdue", lang))}</p>'
+        return _part("note", t("no_overdue", lang))
     rows = []
     for r in df.itertuples():
         d = queries.case_timeline(db, r.case_id)
@@ -225,16 +190,16 @@ def _survey(db, f, lang) -> str:
         sp = sp.set_index("dimension").reindex([d for d in order if d in set(sp["dimension"])]).reset_index()
         rows = [[t(r.dimension, lang), f"{r.median:.1f}", f"{r.min:.1f} ({r.min_town})", f"{r.max:.1f} ({r.max_town})",
                  f"{r.range:.1f}"] for r in sp.itertuples()]
-        out.append(f"<h3>{escape(t('survey', lang))} · {escape(q)}</h3>" + _table(
-            [t("dimension", lang), t("median", lang), t("lowest", lang), t("highest", lang), t("spread", lang)], rows))
+        out.append(_part("titled", f"{t('survey', lang)} · {q}", _table(
+            [t("dimension", lang), t("median", lang), t("lowest", lang), t("highest", lang), t("spread", lang)], rows)))
     gov = queries.governance_scores(db)
     if not gov.empty:
         g = survey.governance_progress(gov)
         rows = [[t(r.subdomain, lang), f"{r.score:.2f}", "—" if pd.isna(r.previous) else f"{r.previous:.2f}",
                  "—" if pd.isna(r.change) else f"{r.change:+.2f}"] for r in g.itertuples()]
-        out.append(f"<h3>{escape(t('governance', lang))} · {int(gov['year'].max())}</h3>" + _table(
-            [t("subdomain", lang), t("score", lang), t("previous_year", lang), t("change", lang)], rows))
-    return "".join(out) or f'<p class="note">{escape(t("no_data", lang))}</p>'
+        out.append(_part("titled", f"{t('governance', lang)} · {int(gov['year'].max())}", _table(
+            [t("subdomain", lang), t("score", lang), t("previous_year", lang), t("change", lang)], rows)))
+    return Markup("").join(out) or _part("note", t("no_data", lang))
 
 
 def build(db: Database, month: str, *, lang: str = "zh", s: settings.Settings | None = None) -> str:
@@ -247,9 +212,9 @@ def build(db: Database, month: str, *, lang: str = "zh", s: settings.Settings | 
     cut = queries.cutoff(f, at)
     notes = []
     if m.get("synthetic") == "true":
-        notes.append(f'<div class="notice">{escape(t("synthetic", lang))}</div>')
+        notes.append(t("synthetic", lang))
     if cut < datetime.combine(f.end + timedelta(days=1), datetime.min.time()):
-        notes.append(f'<div class="notice">{escape(t("partial_month", lang))} {cut:%Y-%m-%d %H:%M}</div>')
+        notes.append(f'{t("partial_month", lang)} {cut:%Y-%m-%d %H:%M}')
     sections = [
         ("headline", t("sec_headline", lang), _headline(db, f, prev, at, s, lang)),
         ("trends", t("sec_trends", lang), _trend_charts(db, f, at, s, lang)),
@@ -258,20 +223,14 @@ def build(db: Database, month: str, *, lang: str = "zh", s: settings.Settings | 
         ("overdue", t("sec_overdue", lang), _overdue(db, f, at, lang)),
         ("lifecycle", t("sec_lifecycle", lang), _lifecycle(db, f, at, lang)),
         ("survey", t("sec_survey", lang), _survey(db, f, lang)),
-        ("definitions", t("definitions", lang),
-         '<ol class="defs">' + "".join(f"<li>{escape(d)}</li>" for d in indicators.definitions(lang)) + "</ol>"),
+        ("definitions", t("definitions", lang), _part("definitions", indicators.definitions(lang))),
     ]
-    body = "".join(f'<section id="{sid}"><h2>{i}. {escape(title)}</h2>{html}</section>'
-                   for i, (sid, title, html) in enumerate(sections, 1))
-    title = f"{t('briefing_title', lang)} · {month}"
-    district = m.get("district", "")
-    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
-            f"<style>{CSS}</style></head><body><header><h1>{escape(title)}</h1>"
-            f'<div class="meta">{escape(district)} · {escape(t("period", lang))} {f.start} – {f.end} · '
-            f'{escape(t("data_as_of", lang))} {at:%Y-%m-%d %H:%M} · {escape(t("vs_previous", lang))} '
-            f"{prev.start} – {prev.end}</div>{''.join(notes)}</header>{body}"
-            f'<footer>{escape(t("briefing_footer", lang))}</footer></body></html>')
+    return str(render.page(
+        "briefing.html", html_lang="zh-CN" if lang == "zh" else "en", title=f"{t('briefing_title', lang)} · {month}",
+        district=m.get("district", ""), period_label=t("period", lang), start=f.start, end=f.end,
+        as_of_label=t("data_as_of", lang), as_of=f"{at:%Y-%m-%d %H:%M}", vs_label=t("vs_previous", lang),
+        prev_start=prev.start, prev_end=prev.end, notices=notes, footer=t("briefing_footer", lang),
+        sections=[{"id": sid, "title": title, "html": html} for sid, title, html in sections]))
 
 
 def write(db: Database, month: str, out: str | Path, *, lang: str = "zh") -> Path:

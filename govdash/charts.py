@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -21,6 +24,31 @@ def style(fig: go.Figure, *, height: int = 380, title: str | None = None) -> go.
                       legend={"orientation": "h", "y": -0.2}, colorway=PALETTE)
     if any(_is_dates(getattr(tr, "x", None)) for tr in fig.data):
         fig.update_xaxes(tickformatstops=DATE_TICKS)
+    return plain_text(fig)
+
+
+def _plain(value):
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
+def plain_text(fig: go.Figure) -> go.Figure:
+    """Escape the figure's names, category labels, titles and annotations so they draw as typed.
+
+    Why: plotly renders ``<a href>``, ``<b>``, ``<br>`` in any of these, and they carry data (unit,
+    department and category names, anomaly texts); a name must never become a link. Trace ``text``
+    and hover templates are left alone: the builders write their own ``<br>`` there.
+    """
+    for tr in fig.data:
+        if isinstance(getattr(tr, "name", None), str):
+            tr.name = _plain(tr.name)
+        for axis in ("x", "y", "labels"):
+            values = getattr(tr, axis, None) if axis in tr else None
+            if values is not None and len(values) and np.asarray(values).dtype.kind in "OU":
+                tr[axis] = [_plain(v) for v in values]
+    for note in fig.layout.annotations:
+        note.text = _plain(note.text)
+    if fig.layout.title.text:
+        fig.layout.title.text = _plain(fig.layout.title.text)
     return fig
 
 

@@ -11,6 +11,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from scipy.special import ndtr
+from scipy.stats import false_discovery_control
 
 from govdash import settings
 
@@ -132,20 +133,14 @@ def bh_adjust(p) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (q-values); NaN entries are not tests and stay NaN.
 
     q_(i) = min over j >= i of (m / j) p_(j), capped at 1, for p sorted ascending and m the
-    number of non-NaN p-values. Rejecting q <= alpha controls the false discovery rate at alpha.
+    number of non-NaN p-values (``scipy.stats.false_discovery_control``). Rejecting q <= alpha
+    controls the false discovery rate at alpha.
     """
     p = np.asarray(p, dtype=float)
     q = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m == 0:
-        return q
-    order = np.argsort(p[ok], kind="stable")
-    ranked = p[ok][order] * m / np.arange(1, m + 1)
-    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(ranked, 1.0)
-    q[ok] = out
+    if ok.any():
+        q[ok] = false_discovery_control(p[ok], method="bh")
     return q
 
 

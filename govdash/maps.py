@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import urllib.parse
@@ -11,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 import shapely
+from markupsafe import Markup
 from pydeck.bindings.json_tools import default_serialize
 
+from govdash import render
 from govdash.i18n import t
 
 # indicator -> (direction, target key in settings or None, unit label); "up" means higher is better
@@ -129,21 +130,20 @@ def _rgb(c) -> str:
     return f"rgb({int(c[0])},{int(c[1])},{int(c[2])})"
 
 
-def legend_html(legend: dict, indicator: str, *, lang: str = "zh", title: str | None = None) -> str:
+def legend_html(legend: dict, indicator: str, *, lang: str = "zh", title: str | None = None) -> Markup:
     """A colour bar with its numbers and units as a small HTML block (for ``st.html``)."""
-    fmt = lambda v: html.escape(format_value(v, indicator))  # noqa: E731
-    name = html.escape(title or f"{t(indicator, lang)} ({unit_label(indicator, lang)})")
+    fmt = lambda v: format_value(v, indicator)  # noqa: E731
+    name = title or f"{t(indicator, lang)} ({unit_label(indicator, lang)})"
     grad = ", ".join(f"{_rgb(c)} {p * 100:.1f}%" for p, c in legend["stops"])
     ticks = [(0.0, fmt(legend["min"])), (1.0, fmt(legend["max"]))]
     note = ""
     mid, lo, hi = legend.get("mid"), legend["min"], legend["max"]
-    marker = ""
+    marker = None
     if mid is not None:
         word = "目标" if lang == "zh" else "target"
         if lo < mid < hi:
             at = (mid - lo) / (hi - lo)
-            marker = (f'<div style="position:absolute;left:{at * 100:.1f}%;top:-3px;width:3px;height:20px;'
-                      f'background:#fff;box-shadow:0 0 0 1px #000"></div>')
+            marker = f"{at * 100:.1f}"
             if 0.15 < at < 0.85:  # else it would sit on the end labels; the note below names the target
                 ticks.append((at, f"▲ {word} {fmt(mid)}"))
         side = ("全部低于目标" if lang == "zh" else "all below target") if hi <= mid else (
@@ -155,23 +155,20 @@ def legend_html(legend: dict, indicator: str, *, lang: str = "zh", title: str | 
         note = "颜色越亮数值越大" if lang == "zh" else "brighter = more"
     if indicator in BASES:
         note += (f" · 不足 {MIN_BASE} 件的单元不着色" if lang == "zh" else f" · units with < {MIN_BASE} cases: grey")
-    spans = "".join(
-        f'<span style="position:absolute;left:{p * 100:.1f}%;transform:translateX(-{p * 100:.0f}%);'
-        f'white-space:nowrap">{txt}</span>' for p, txt in ticks)
     nd = "无数据" if lang == "zh" else "no data"
-    return (f'<div style="font-size:15px;line-height:1.35;max-width:560px;margin:2px 0 6px 0">'
-            f'<div style="font-weight:600">{name}</div>'
-            f'<div style="position:relative"><div style="{_BAR}background:linear-gradient(to right, {grad})">'
-            f'</div>{marker}</div><div style="position:relative;height:20px">{spans}</div>'
-            f'<div style="opacity:.85">{html.escape(note)} · <span style="display:inline-block;width:12px;height:12px;'
-            f'vertical-align:-1px;background:{_rgb(NO_DATA)}"></span> {nd}</div></div>')
+    return render.macro("maps.html", "legend", name, _BAR, grad, marker, _bar_ticks(ticks, nowrap=True), note,
+                        _rgb(NO_DATA), nd)
 
 
-def swatches_html(items: list[tuple[tuple[int, int, int], str]]) -> str:
+def _bar_ticks(ticks: list[tuple[float, str]], *, nowrap: bool = False) -> list[dict]:
+    """Labels under a colour bar at shares ``p`` of its width, centred there (the ends flush with the bar)."""
+    return [{"left": f"{p * 100:.1f}", "shift": f"{p * 100:.0f}", "text": text, "nowrap": nowrap}
+            for p, text in ticks]
+
+
+def swatches_html(items: list[tuple[tuple[int, int, int], str]]) -> Markup:
     """A one-line legend of coloured squares and (escaped) labels."""
-    return '<div style="font-size:15px">' + " &nbsp; ".join(
-        f'<span style="display:inline-block;width:14px;height:14px;vertical-align:-2px;background:{_rgb(c)}"></span> '
-        f"{html.escape(label)}" for c, label in items) + "</div>"
+    return render.macro("maps.html", "swatches", [{"colour": _rgb(c), "label": label} for c, label in items])
 
 
 def unit_shapes(geoms: pd.DataFrame, *, tolerance_m: float = 0.0, decimals: int = 5) -> pd.DataFrame:
@@ -276,11 +273,6 @@ def _tooltip(text: str) -> dict:
                                     "whiteSpace": "pre-line", "maxWidth": "420px"}}
 
 
-def esc(values: pd.Series) -> pd.Series:
-    """HTML-escape text for HTML contexts (tooltips are text-only and need no escaping)."""
-    return values.astype("string").fillna("").map(html.escape)
-
-
 def _text(values: pd.Series, limit: int = 160) -> pd.Series:
     """Plain text for a tooltip field: missing → "", long text cut with an ellipsis."""
     s = values.astype("string").fillna("")
@@ -296,7 +288,7 @@ def choropleth(stats: pd.DataFrame, geoms: pd.DataFrame, indicator: str, *, lang
     Picked objects carry ``unit_id``, ``town_id`` and ``parent_id`` for drill-down.
     """
     shapes = geoms if "polygon" in geoms else unit_shapes(geoms)
-    df = shapes.merge(stats, on="unit_id", how="left")
+    df = shapes.astype({"unit_id": object}).merge(stats, on="unit_id", how="left")  # object: none drawn yet
     colours, legend = color_scale(shown_values(df, indicator), indicator, target)
     sel = (df["unit_id"] == selected).to_numpy()
     name = df["name_zh"].astype("string").fillna(df["unit_id"])
@@ -486,21 +478,16 @@ def density(bins: pd.DataFrame, *, cell_m: float, vmax: float | None = None, til
     return heat_deck(bins, cell_m=cell_m, vmax=top, outline=outline, tile_url=tile_url, lang=lang)
 
 
-def density_legend_html(vmax: float, cell_m: float, *, lang: str = "zh") -> str:
+def density_legend_html(vmax: float, cell_m: float, *, lang: str = "zh") -> Markup:
     """Colour bar of the density scale (square root, fixed at ``vmax`` cases per square)."""
     top = max(float(vmax), 1.0)
     stops = [(p, tuple(int(c) for c in _ramp(np.array([p]), SEQUENTIAL)[0])) for p in np.linspace(0, 1, 11)]
     grad = ", ".join(f"{_rgb(c)} {p * 100:.0f}%" for p, c in stops)
     values = sorted({1, max(1, round(top / 4)), int(round(top))})
-    ticks = "".join(
-        f'<span style="position:absolute;left:{math.sqrt(v / top) * 100:.1f}%;'
-        f'transform:translateX(-{math.sqrt(v / top) * 100:.0f}%)">{v:,}</span>' for v in values)
+    ticks = _bar_ticks([(math.sqrt(v / top), f"{v:,}") for v in values])
     title = (f"每 {cell_m:,.0f} 米方格工单数（平方根色标，回放各帧统一）" if lang == "zh" else
              f"Cases per {cell_m:,.0f} m square (square-root scale, the same for every frame)")
-    return (f'<div style="font-size:15px;line-height:1.35;max-width:560px;margin:2px 0 6px 0">'
-            f'<div style="font-weight:600">{html.escape(title)}</div>'
-            f'<div style="{_BAR}background:linear-gradient(to right, {grad})"></div>'
-            f'<div style="position:relative;height:20px">{ticks}</div></div>')
+    return render.macro("maps.html", "density_legend", title, _BAR, grad, ticks)
 
 
 # --- coverage (15-minute service circle) ---
@@ -537,8 +524,8 @@ def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, 
     size = float(cells["size_m"].iloc[0]) if len(cells) else 100.0
     word = " 分钟" if lang == "zh" else " min"
     # short: 40,000 tooltips are most of the deck's bytes; the square size is in the page's caption
-    tip = (cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—") + word
-           + f" · {people} " + cells["residents"].map("{:,.0f}".format))
+    tip = (cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—").astype(str) + word  # str: no cells
+           + f" · {people} " + cells["residents"].map("{:,.0f}".format).astype(str))
     classes = minute_classes(threshold, lang=lang)
     layers = []
     for i, (lo, hi, rgb, _) in enumerate(classes):

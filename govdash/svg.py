@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
-from html import escape
 
 import numpy as np
+from markupsafe import Markup
+
+from govdash import render
 
 INK = "#1f2937"
 GRID = "#d1d5db"
@@ -35,11 +37,11 @@ def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
 
 def line_chart(labels: list[str], values: list[float | None], *, title: str, target: float | None = None,
                lower_is_better: bool = False, pct: bool = False, bars: bool = False,
-               last_year: list[float | None] | None = None, width: int = 340, height: int = 170) -> str:
+               last_year: list[float | None] | None = None, width: int = 340, height: int = 170) -> Markup:
     """A line (or bar) chart of one indicator over labelled periods; points missing the target drawn red.
 
     Values are plain numbers (rates as shares when ``pct``); None/NaN leave a gap. Returns an
-    ``<svg>`` element sized in CSS pixels that scales to its container.
+    ``<svg>`` element sized in CSS pixels that scales to its container (template ``svg.html``).
     """
     left, right, top, bottom = 46, 8, 22, 30
     pw, ph = width - left - right, height - top - bottom
@@ -47,11 +49,11 @@ def line_chart(labels: list[str], values: list[float | None], *, title: str, tar
     ly = np.array([np.nan if x is None else float(x) for x in (last_year or [])], float)
     pool = np.concatenate([v, ly, [target] if target is not None else []])
     pool = pool[np.isfinite(pool)]
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
-             f'<text x="{left}" y="14" font-size="12" font-weight="600" fill="{INK}">{escape(title)}</text>']
-    if not len(pool) or not len(labels):
-        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="{INK}">—</text></svg>')
-        return "".join(parts)
+    chart = {"width": width, "height": height, "left": left, "plot_right": left + pw, "title": title, "ink": INK,
+             "grid": GRID, "line": LINE, "last_year_colour": LAST_YEAR, "target_colour": TARGET,
+             "empty": not len(pool) or not len(labels)}
+    if chart["empty"]:
+        return render.macro("svg.html", "line_chart", chart)
     lo, hi = float(pool.min()), float(pool.max())
     if bars:
         lo = min(0.0, lo)
@@ -60,27 +62,21 @@ def line_chart(labels: list[str], values: list[float | None], *, title: str, tar
     n = len(labels)
     x = lambda i: left + (i + 0.5) * pw / n  # noqa: E731
     y = lambda val: top + ph - (val - lo) / (hi - lo) * ph  # noqa: E731
-    for tv in _ticks(lo, hi):
-        parts.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(tv):.1f}" y2="{y(tv):.1f}" stroke="{GRID}" '
-                     f'stroke-width="0.6"/><text x="{left - 4}" y="{y(tv) + 3:.1f}" font-size="9" text-anchor="end" '
-                     f'fill="{INK}">{_fmt(tv, pct)}</text>')
+    chart["ticks"] = [{"y": f"{y(tv):.1f}", "text_y": f"{y(tv) + 3:.1f}", "text": _fmt(tv, pct)}
+                      for tv in _ticks(lo, hi)]
     step = max(1, math.ceil(n / 7))
-    for i, lab in enumerate(labels):
-        if i % step == 0 or i == n - 1:
-            parts.append(f'<text x="{x(i):.1f}" y="{height - 12}" font-size="9" text-anchor="middle" '
-                         f'fill="{INK}">{escape(lab)}</text>')
+    chart["labels"] = [{"x": f"{x(i):.1f}", "text": lab} for i, lab in enumerate(labels)
+                       if i % step == 0 or i == n - 1]
     miss = [(target is not None and np.isfinite(val)
              and (val > target if lower_is_better else val < target)) for val in v]
-    if len(ly):
-        pts = " ".join(f"{x(i):.1f},{y(val):.1f}" for i, val in enumerate(ly) if np.isfinite(val))
-        parts.append(f'<polyline points="{pts}" fill="none" stroke="{LAST_YEAR}" stroke-width="1.2" '
-                     f'stroke-dasharray="3 2"/>')
+    chart["last_year"] = (" ".join(f"{x(i):.1f},{y(val):.1f}" for i, val in enumerate(ly) if np.isfinite(val))
+                          if len(ly) else "")
+    chart["bars"], chart["segments"], chart["points"] = [], [], []
     if bars:
         bw = pw / n * 0.7
-        for i, val in enumerate(v):
-            if np.isfinite(val):
-                parts.append(f'<rect x="{x(i) - bw / 2:.1f}" y="{y(val):.1f}" width="{bw:.1f}" '
-                             f'height="{max(0.0, y(lo) - y(val)):.1f}" fill="{BAD if miss[i] else LINE}"/>')
+        chart["bars"] = [{"x": f"{x(i) - bw / 2:.1f}", "y": f"{y(val):.1f}", "width": f"{bw:.1f}",
+                          "height": f"{max(0.0, y(lo) - y(val)):.1f}", "fill": BAD if miss[i] else LINE}
+                         for i, val in enumerate(v) if np.isfinite(val)]
     else:
         segs, cur = [], []
         for i, val in enumerate(v):
@@ -90,24 +86,16 @@ def line_chart(labels: list[str], values: list[float | None], *, title: str, tar
                 segs.append(cur)
                 cur = []
         segs.append(cur)
-        for seg in segs:
-            if seg:
-                parts.append(f'<polyline points="{" ".join(seg)}" fill="none" stroke="{LINE}" stroke-width="1.8"/>')
-        for i, val in enumerate(v):
-            if np.isfinite(val):
-                parts.append(f'<circle cx="{x(i):.1f}" cy="{y(val):.1f}" r="{3.2 if miss[i] else 2.2}" '
-                             f'fill="{BAD if miss[i] else LINE}"/>')
-    if target is not None:
-        parts.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
-                     f'stroke="{TARGET}" stroke-width="1" stroke-dasharray="5 3"/>'
-                     f'<text x="{left + pw}" y="{y(target) - 3:.1f}" font-size="9" text-anchor="end" '
-                     f'fill="{TARGET}">{_fmt(target, pct)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        chart["segments"] = [" ".join(seg) for seg in segs if seg]
+        chart["points"] = [{"x": f"{x(i):.1f}", "y": f"{y(val):.1f}", "r": 3.2 if miss[i] else 2.2,
+                            "fill": BAD if miss[i] else LINE} for i, val in enumerate(v) if np.isfinite(val)]
+    chart["target"] = None if target is None else {
+        "y": f"{y(target):.1f}", "text_y": f"{y(target) - 3:.1f}", "text": _fmt(target, pct)}
+    return render.macro("svg.html", "line_chart", chart)
 
 
 def hbar_chart(labels: list[str], values: list[float], *, title: str, colors: list[str] | None = None,
-               ref: float | None = None, width: int = 680, row: int = 13) -> str:
+               ref: float | None = None, width: int = 680, row: int = 13) -> Markup:
     """Horizontal bars (e.g. ranking scores) with an optional reference line (e.g. 1.0 = on target).
 
     With ``ref`` the axis starts just below the smallest value (scores cluster near 1), and its
@@ -120,22 +108,15 @@ def hbar_chart(labels: list[str], values: list[float], *, title: str, colors: li
     lo = math.floor(min([ref, *vals]) * 20 - 1) / 20 if ref is not None and vals else 0.0
     hi = max([ref or 0.0, *vals]) or 1.0
     xs = lambda val: left + (val - lo) / (hi - lo) * pw  # noqa: E731
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
-             f'<text x="4" y="14" font-size="11" font-weight="600" fill="{INK}">{escape(title)}</text>']
-    for i, (lab, val) in enumerate(zip(labels, vals, strict=True)):
-        yy = top + i * row
-        parts.append(f'<text x="{left - 4}" y="{yy + row * 0.75:.1f}" font-size="9" text-anchor="end" '
-                     f'fill="{INK}">{escape(lab)}</text>'
-                     f'<rect x="{left}" y="{yy + 2}" width="{max(0.0, xs(val) - left):.1f}" height="{row - 4}" '
-                     f'fill="{(colors or [LINE] * len(vals))[i]}"/>'
-                     f'<text x="{xs(val) + 3:.1f}" y="{yy + row * 0.75:.1f}" font-size="8" '
-                     f'fill="{INK}">{val:.3f}</text>')
+    fills = colors or [LINE] * len(vals)
     base = top + row * len(labels) + 12
-    for tv in sorted({lo, ref} - {None}):
-        parts.append(f'<text x="{xs(tv):.1f}" y="{base}" font-size="8" text-anchor="middle" '
-                     f'fill="{INK}">{tv:.2f}</text>')
-    if ref is not None:
-        parts.append(f'<line x1="{xs(ref):.1f}" x2="{xs(ref):.1f}" y1="{top}" y2="{base - 8}" stroke="{TARGET}" '
-                     f'stroke-dasharray="4 3"/>')
-    parts.append("</svg>")
-    return "".join(parts)
+    chart = {
+        "width": width, "height": height, "left": left, "top": top, "base": base, "title": title, "ink": INK,
+        "target_colour": TARGET, "bar_height": row - 4,
+        "bars": [{"label": lab, "text_y": f"{top + i * row + row * 0.75:.1f}", "y": top + i * row + 2,
+                  "width": f"{max(0.0, xs(val) - left):.1f}", "fill": fills[i], "value_x": f"{xs(val) + 3:.1f}",
+                  "value": f"{val:.3f}"} for i, (lab, val) in enumerate(zip(labels, vals, strict=True))],
+        "ticks": [{"x": f"{xs(tv):.1f}", "text": f"{tv:.2f}"} for tv in sorted({lo, ref} - {None})],
+        "ref_x": None if ref is None else f"{xs(ref):.1f}",
+    }
+    return render.macro("svg.html", "hbar_chart", chart)

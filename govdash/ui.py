@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,6 +24,26 @@ _W = {"preset": "w_preset", "dates": "w_dates", "towns": "w_towns", "communities
 @st.cache_resource(show_spinner=False)
 def _database(path: str, max_rows: int) -> Database:
     return Database(path, max_rows=max_rows)
+
+
+# every character Streamlit's markdown gives a meaning (CommonMark, :colour[..], :emoji:, :material/icon:,
+# $LaTeX$, HTML entities): escaped with a backslash, each then shows as itself
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=^\"'])")
+# GFM autolinks (http://, www., e-mail) are found in the text after escapes are undone: an invisible
+# word joiner breaks their pattern instead
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
+def md_text(value: object) -> str:
+    """``value`` (data, a URL parameter, a file name, an error) as literal text inside Streamlit markdown.
+
+    Use it for every such string put into st.markdown, captions, titles, alerts and widget labels:
+    a name like ``[会话过期](http://evil.example)`` or ``![x](http://evil.example/x.png)`` must show as
+    typed, never as a link or an image. Line breaks stay line breaks.
+    """
+    lines = str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "  \n".join(_MD_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, line)) for line in lines)
 
 
 def conf() -> settings.Settings:
@@ -78,22 +99,35 @@ def cached(name: str, *args):
     return _masked(_cached(name, db.version(), *_scoped_args(args), **_scope_kwargs(getattr(queries, name))))
 
 
-def _leave_pages_folder_mode() -> None:
-    """Make a deep link work on a fresh server.
+_FRAMED = "app_frame"  # session-state mark: app.py has run in this session
 
-    Why: Streamlit sees the ``pages/`` folder and, until app.py has called ``st.navigation``
-    once in this process, runs a URL like ``/trends`` as a bare page script without app.py
-    (no filter bar, no navigation). Switching the process to st.navigation mode and rerunning
-    sends the same URL through app.py. Page url_paths equal their file stems so both modes
-    name the same page.
+
+def frame() -> None:
+    """Mark the session as running through app.py; app.py calls this first, before any other ``ui`` call."""
+    st.session_state[_FRAMED] = True
+
+
+def _leave_pages_folder_mode() -> None:
+    """Send a page run without app.py (legacy pages-folder mode) through app.py instead.
+
+    Why: with a ``pages/`` folder next to app.py, Streamlit starts each process in its legacy
+    multipage mode, and until some session calls ``st.navigation`` a run of ``/trends`` executes
+    pages/trends.py alone (no filter bar, no navigation). That switch is process-wide, so it
+    cannot say whether *this* run is bare: another session may flip it in the middle of our
+    run (five deep links to a fresh server raced on it). The session's own mark can: app.py sets
+    it before anything else, so a page running in an unmarked session is a bare run; leave the
+    legacy mode (as ``st.navigation`` itself does) and rerun through app.py. Page url_paths equal
+    their file stems so both modes name the same page.
     """
+    if _FRAMED in st.session_state or st.session_state.get("bare_rerun"):
+        return  # framed; or already rerun once and still bare (a page script run on its own, as in tests)
+    st.session_state["bare_rerun"] = True
     try:
         from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # pragma: no cover - a Streamlit without this internal
-        return
-    if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+    except ImportError:  # pragma: no cover - a Streamlit without this internal
+        pass
+    st.rerun()
 
 
 def lang() -> str:
@@ -124,16 +158,24 @@ def _params() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
 
 
+def _shift(d: date, days: int) -> date:
+    """``d`` moved by ``days``, held at date.min / date.max instead of overflowing."""
+    try:
+        return d + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def _preset_range(preset: str, lo: date, hi: date) -> tuple[date, date]:
     days = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}.get(preset)
     if days:
-        return max(lo, hi - timedelta(days=days - 1)), hi
+        return max(lo, _shift(hi, 1 - days)), hi
     return lo, hi
 
 
 def _date_bounds(lo: date, hi: date) -> tuple[date, date]:
     """The first and last day the period picker offers: ten years before the data to a year after."""
-    return lo - timedelta(days=3650), hi + timedelta(days=366)
+    return _shift(lo, -3650), _shift(hi, 366)
 
 
 def set_filters(f: filters.Filters) -> None:
@@ -177,7 +219,7 @@ def filter_bar(db: Database) -> filters.Filters:
     sb = st.sidebar
     sb.header(t("filters", lg))
     if "filter_error" in st.session_state:
-        sb.warning(st.session_state.pop("filter_error"))
+        sb.warning(md_text(st.session_state.pop("filter_error")))
     preset = sb.selectbox(t("period", lg), PRESETS, key=_W["preset"],
                           format_func=lambda p: PRESET_LABELS[p][0 if lg == "zh" else 1])
     if preset == "custom":
@@ -365,6 +407,11 @@ def principal() -> access.Principal | None:
     return signed
 
 
+def public_wall() -> bool:
+    """True for the wall shown without sign-in (settings.wall_public): its URL may not choose filters."""
+    return principal() is access.PUBLIC_WALL
+
+
 def scope() -> tuple[str, ...] | None:
     """The streets/towns this session may see (None: all); nothing at all before sign-in."""
     p = principal()
@@ -461,7 +508,7 @@ def _oidc_sign_in(lg: str) -> None:
             accounts.audit(_accounts_file(), name, "sign_in", "oidc")
             st.session_state["principal"] = access.Principal(r.username, r.role, r.towns)
             st.rerun()
-        st.error(t("oidc_no_account", lg).format(user=name))
+        st.error(t("oidc_no_account", lg).format(user=md_text(name)))
         if st.button(t("sign_out", lg)):
             st.logout()
         return
@@ -479,7 +526,8 @@ def account_box() -> None:
         return
     lg = lang()
     where = "、".join(p.towns) if p.towns else t("all", lg)
-    st.sidebar.caption(f"{t('signed_in_as', lg)} **{p.user}** · {t('role_' + p.role, lg)} · {where}")
+    st.sidebar.caption(f"{t('signed_in_as', lg)} **{md_text(p.user)}** · {t('role_' + p.role, lg)} · "
+                       f"{md_text(where)}")
     if st.sidebar.button(t("sign_out", lg), key="sign_out"):
         for key in list(st.session_state.keys()):
             del st.session_state[key]

@@ -22,6 +22,9 @@ TILES = ("collected", "resolution_rate", "on_time_rate", "recognition_rate", "sa
 MIN_REFRESH_S = 2            # however the URL asks, the wall polls the database no faster than this
 MIN_ROTATE_S = 5
 MAX_DAYS = 366
+# the headline periods a wall URL may ask for (``?days=`` snaps to the nearest): a bounded set, so
+# the distinct computations behind the wall stay few and cached (it may be public: issue 15.8)
+PERIOD_DAYS = (1, 7, 14, 30, 60, 90, 180, 365)
 DENSITY_DAYS = 7             # the map's density shows the last week of reports
 DENSITY_CELL_M = 500.0       # edge of a density cell, metres
 LIVE_HOURS = 24              # reports of the last day are drawn as points
@@ -122,17 +125,30 @@ def state(params: dict[str, list[str]], s: Settings) -> WallState:
     rotate = _int(_last(params, "rotate"), s.rotate_seconds, 0, 86_400)
     return WallState(panels=panels, rotate_s=max(rotate, MIN_ROTATE_S) if rotate else 0,
                      refresh_s=_int(_last(params, "refresh"), s.refresh_seconds, MIN_REFRESH_S, 86_400),
-                     days=_int(_last(params, "days"), s.wall_days, 1, MAX_DAYS))
+                     days=period_days(_int(_last(params, "days"), s.wall_days, 1, MAX_DAYS)))
 
 
-def wall_filters(params: dict[str, list[str]], end: date, days: int) -> Filters:
+def period_days(days: int) -> int:
+    """``days`` snapped to the nearest of ``PERIOD_DAYS`` (the shorter one on a tie)."""
+    return min(PERIOD_DAYS, key=lambda d: (abs(d - days), d))
+
+
+def wall_filters(params: dict[str, list[str]], end: date, days: int, *, public: bool = False) -> Filters:
     """The last ``days`` days up to ``end`` (moving with the data) unless ``from``/``to`` pin dates; area,
-    category, channel and department filters from the URL. Invalid values give the default: a wall never errors."""
+    category, channel and department filters from the URL. Invalid values give the default: a wall never errors.
+
+    ``public`` (the wall shown without sign-in): the URL's filters and dates are ignored, so nobody can
+    make the server compute arbitrary views; pinned dates longer than ``MAX_DAYS`` or after ``end`` are
+    ignored for everyone.
+    """
     fallback = filters.default(end, days)
+    if public:
+        return fallback
     try:
-        return filters.from_params(params, fallback)
+        f = filters.from_params(params, fallback)
     except filters.FilterError:
         return fallback
+    return f if f.end <= end and (f.end - f.start).days < MAX_DAYS else fallback
 
 
 def first_slide(now_s: float, rotate_s: int, n: int) -> int:

@@ -66,7 +66,7 @@ if st.button(t("adm_run_import", lang), type="primary", key="adm_run"):
                                                           **options)
         except ValidationError as exc:
             st.session_state["adm_report"] = None
-            st.error(t("adm_import_failed", lang) + str(exc))
+            st.error(t("adm_import_failed", lang) + ui.md_text(exc))
         else:
             if st.session_state["adm_report"].status == "loaded":
                 ui.audit("import", st.session_state["adm_report"].summary())
@@ -75,16 +75,16 @@ if st.button(t("adm_run_import", lang), type="primary", key="adm_run"):
 rep = st.session_state.get("adm_report")
 if rep is not None:
     if rep.status == "loaded":
-        st.success(t("adm_import_loaded", lang).format(id=rep.import_id))
+        st.success(t("adm_import_loaded", lang).format(id=ui.md_text(rep.import_id)))
     elif rep.status == "dry_run":
         st.info(t("adm_import_dry_run", lang))
     else:
         st.error(t("adm_import_rejected", lang).format(n=rep.failed))
-    st.caption(rep.summary())
+    st.caption(ui.md_text(rep.summary()))
     for col, (key, value) in zip(st.columns(7), ingest.outcome_counts(rep).items(), strict=True):
         col.metric(t(f"adm_{key}", lang), f"{value:,}")
     for note in rep.notes:
-        st.caption(note)
+        st.caption(ui.md_text(note))
     for key, df in (("adm_errors", rep.errors), ("adm_warnings", rep.warnings)):
         if len(df):
             st.subheader(f"{t(key, lang)} ({len(df):,})")
@@ -100,7 +100,7 @@ if rep is not None:
 
 st.subheader(t("adm_past_imports", lang))
 if "adm_undone" in st.session_state:
-    st.success(st.session_state.pop("adm_undone"))
+    st.success(ui.md_text(st.session_state.pop("adm_undone")))
 past = ingest.listing(db)
 if past.empty:
     st.info(t("adm_no_imports", lang))
@@ -114,7 +114,7 @@ else:
             try:
                 done = ingest.undo(path, pick, user=user)
             except ValidationError as exc:
-                u1.error(str(exc))
+                u1.error(ui.md_text(exc))
             else:
                 st.session_state["adm_undone"] = t("adm_undo_done", lang).format(id=pick, **done)
                 ui.audit("import", f"undo {pick}: {done}")

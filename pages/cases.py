@@ -42,7 +42,7 @@ else:
         case_id = rows.iloc[picked[0]]["case_id"]
         detail = ui.cached("case_timeline", case_id)
         if not detail.empty:  # the same timeline as the lifecycle page, then who reported it (masked by role)
-            st.subheader(f"{t('case_timeline', lang)} · {case_id}")
+            st.subheader(f"{t('case_timeline', lang)} · {ui.md_text(case_id)}")
             st.plotly_chart(charts.case_timeline(lifecycle.timeline(detail.iloc[0]), lang=lang), width="stretch",
                             key="timeline")
             st.dataframe(lifecycle.case_fields(detail.iloc[0], lang), hide_index=True, width="stretch")

@@ -40,7 +40,7 @@ if mode == "network":
     try:
         graph = ui.street_graph(s.network_file)
     except (OSError, ValueError, RuntimeError) as exc:
-        st.warning(t("cov_network_failed", lang) + str(exc))
+        st.warning(t("cov_network_failed", lang) + ui.md_text(exc))
 
 cells, towns = ui.cached("cells"), ui.cached("towns")
 base = ui.cached("stations")

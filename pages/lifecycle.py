@@ -48,7 +48,7 @@ else:
         case_id = cases.iloc[rows[0]]["case_id"]
         detail = ui.cached("case_timeline", case_id)
         if not detail.empty:
-            st.subheader(f"{t('case_timeline', lang)} · {case_id}")
+            st.subheader(f"{t('case_timeline', lang)} · {ui.md_text(case_id)}")
             events = lifecycle.timeline(detail.iloc[0], at=cut)
             st.plotly_chart(charts.case_timeline(events, lang=lang), width="stretch", key="timeline")
             st.dataframe(lifecycle.case_fields(detail.iloc[0], lang), hide_index=True, width="stretch")

@@ -37,10 +37,10 @@ with c0.container(horizontal=True, gap="small", vertical_alignment="center"):
         if i:
             st.markdown("›")
         if i < len(trail) - 1:
-            if st.button(label, key=f"crumb_{i}", type="tertiary"):
+            if st.button(ui.md_text(label), key=f"crumb_{i}", type="tertiary"):
                 go(back)
         else:
-            st.markdown(f"**{label}**")
+            st.markdown(f"**{ui.md_text(label)}**")
 level = c1.segmented_control(t("level", lang), options, key="map_level", required=True,
                               format_func=lambda v: t(v, lang)) or options[0]
 indicator = c2.selectbox(t("indicator", lang), list(maps.INDICATORS), format_func=lambda k: t(k, lang),

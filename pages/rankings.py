@@ -34,7 +34,7 @@ for col, part, key in ((c_red, red, "red_list"), (c_black, black, "black_list"))
         box.caption(t("no_data", lang))
     for _, r in part.iterrows():
         move = rankings.movement_text(r["movement"], lang)
-        box.markdown(f"**{int(r['rank'])}.** {r[label]} · {r['score']:.3f} · {move}")
+        box.markdown(f"**{int(r['rank'])}.** {ui.md_text(r[label])} · {r['score']:.3f} · {move}")
 
 
 def _clicked(keys: list[str], level: str, table_key: str) -> None:
@@ -60,4 +60,5 @@ right.plotly_chart(charts.ranking_bars(ranked.assign(label=ranked[label].fillna(
                                        lang=lang), width="stretch", key="rank_bars")
 unranked = ranked[~ranked["eligible"]]
 if len(unranked):
-    st.caption(f"{t('not_ranked', lang)}: " + "、".join(unranked[label].fillna(unranked["name_zh"]).astype(str)))
+    names = "、".join(unranked[label].fillna(unranked["name_zh"]).astype(str))
+    st.caption(f"{t('not_ranked', lang)}: " + ui.md_text(names))

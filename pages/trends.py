@@ -106,7 +106,7 @@ with tabs[2]:
             names = dict(zip(ui.cached("towns")["unit_id"], ui.cached("towns")["name_zh"], strict=True))
             chosen = tuple(names.get(x, x) for x in f.towns)
             left, right = st.columns([3, 2])
-            left.subheader(f"{t('survey', lang)} · {q}")
+            left.subheader(f"{t('survey', lang)} · {ui.md_text(q)}")
             left.plotly_chart(charts.survey_heatmap(survey.matrix(scores, q), lang=lang, highlight=chosen),
                               width="stretch")
             sp = survey.spread(scores)

@@ -46,7 +46,8 @@ def coverage() -> dict:
 def context():
     """The data's 'now' and the wall's filters (the period moves with the data)."""
     at = ui.cached("as_of")
-    return at, ui.scoped(wall.wall_filters(params, at.date(), state.days))  # a signed-in account's towns only
+    f = wall.wall_filters(params, at.date(), state.days, public=ui.public_wall())
+    return at, ui.scoped(f)  # a signed-in account's towns only
 
 
 def panel(key: str, render) -> None:
@@ -182,7 +183,7 @@ def stage() -> None:
     i = wall.slide(len(state.panels), st.session_state["wall_first"], st.session_state["wall_started"],
                    time.time(), state.rotate_s)
     if len(state.panels) > 1:
-        st.html('<div class="wall wall-playbar">' + wall_view.playlist_html(names, i) + "</div>")
+        st.html(wall_view.playlist_html(names, i))
     with st.container(key="wall-stage"):
         stage_panel(state.panels[i])
 

@@ -14,6 +14,7 @@ from conftest import app_test
 from govdash import ingest
 from govdash.i18n import t
 from govdash.ingest import ImportReport, Mapping, MappingError
+from govdash.ui import md_text
 
 PAGE = "pages/admin.py"
 
@@ -119,7 +120,7 @@ def test_upload_import_report_listing_undo_and_fresh_data(live):
     _upload(at, "cases.csv", _csv(live))
     assert _count(live) == 2
     import_id = ingest.listing(live).loc[0, "import_id"]
-    assert [s.value for s in at.success] == [t("adm_import_loaded", "zh").format(id=import_id)]
+    assert [s.value for s in at.success] == [t("adm_import_loaded", "zh").format(id=md_text(import_id))]
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics[t("adm_rows_read", "zh")], metrics[t("adm_inserted", "zh")]) == ("2", "2")
     past = at.dataframe[-1].value
@@ -133,7 +134,8 @@ def test_upload_import_report_listing_undo_and_fresh_data(live):
     assert at.selectbox(key="adm_undo_pick").value == import_id
     at.button(key="adm_undo").click().run()
     _ok(at)
-    assert t("adm_undo_done", "zh").format(id=import_id, removed=2, restored=0) in [s.value for s in at.success]
+    done = md_text(t("adm_undo_done", "zh").format(id=import_id, removed=2, restored=0))  # shown as typed
+    assert done in [s.value for s in at.success]
     assert _count(live) == 0
     assert at.dataframe[-1].value.loc[0, "status"] == "undone"
 
@@ -185,7 +187,7 @@ def test_an_upload_that_exhausts_the_import_memory_leaves_the_app_serving(live, 
     monkeypatch.setenv("GOVDASH_IMPORT_MEMORY_MB", "80")  # too little even to load pandas
     at = _open()
     _upload(at, "bomb.csv", _csv(live))
-    assert len(at.error) == 1 and "bomb.csv: the import" in at.error[0].value, [e.value for e in at.error]
+    assert len(at.error) == 1 and md_text("bomb.csv: the import") in at.error[0].value, [e.value for e in at.error]
     assert _count(live) == 0
     at.switch_page("pages/cases.py").run()
     _ok(at)

@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from govdash import bench_pages as bp
+from bench import pages as bp
+from bench import views
+from bench.competent import CompetentData
+from bench.naive import NaiveData
 from govdash import queries
-from govdash.bench_naive import NaiveData
 from govdash.db import Database
 
 
@@ -32,7 +34,7 @@ def test_typical_filters_cover_district_town_community_and_category(bench_env):
 @pytest.mark.parametrize("page", ["overview", "map", "heatmap", "trends", "cases"])
 def test_govdash_equals_naive_and_floor(bench_env, page):
     db, at, filters, naive = bench_env
-    spec = bp.registry()[page]
+    spec = views.registry()[page]
     for name, f in filters.items():
         ref = bp.headline(page, spec.govdash(db, f, at))
         assert ref, (page, name)
@@ -58,7 +60,7 @@ def test_map_with_median_hours_equals_naive_and_floor(bench_env, monkeypatch):
     """The map computes quantiles only for an indicator that needs them; that path agrees too."""
     db, at, filters, naive = bench_env
     monkeypatch.setattr(bp, "MAP_INDICATOR", "median_hours")
-    spec, f = bp.registry()["map"], filters["town·365d"]
+    spec, f = views.registry()["map"], filters["town·365d"]
     ref = bp.headline("map", spec.govdash(db, f, at))
     assert ref["unit.median_hours"].notna().mean() > 0.5  # communities without a closed case have none
     assert bp.compare(ref, spec.naive(naive, f, at, {})) == []
@@ -80,4 +82,61 @@ def test_compare_counts_exact_rates_to_1e9():
 def test_bench_registers_its_command():
     from govdash import cli
     args = cli.parser().parse_args(["bench", "--cases", "1000", "--repeat", "1", "--sessions", "0"])
-    assert args.func.__module__ == "govdash.bench" and args.repeat == 1
+    assert args.func.__module__ == "govdash.cli.bench" and args.repeat == 1
+
+
+@pytest.fixture(scope="module")
+def competent(bench_env):
+    return CompetentData.load(bench_env[3])
+
+
+@pytest.mark.parametrize("page", ["overview", "map", "heatmap", "trends", "rankings", "cases"])
+def test_competent_peer_equals_govdash(bench_env, competent, page):
+    """The competent peer (searchsorted slices, sorted tail, searchsorted backlog) against govdash's SQL."""
+    db, at, filters, _ = bench_env
+    spec = views.registry()[page]
+    for name, f in filters.items():
+        ref = bp.headline(page, spec.govdash(db, f, at))
+        assert bp.compare(ref, spec.competent(competent, f, at, spec.params(db, f, at))) == [], (page, name)
+
+
+def test_competent_newest_cases_reach_back_past_one_block(bench_env, competent, monkeypatch):
+    """With a tail block of 7 rows and a town filter, the newest page needs many blocks read back."""
+    from bench import competent as cp
+    monkeypatch.setattr(cp, "TAIL_BLOCK", 7)
+    db, at, filters, _ = bench_env
+    f = filters["town·365d"]
+    ref = bp.headline("cases", bp.cases(db, f, at))
+    assert len(ref["case_ids"]) == bp.CASES_PAGE_SIZE
+    assert bp.compare(ref, cp.cases(competent, f, at, {})) == []
+
+
+def test_competent_backlog_counts_by_hand():
+    """Three cases: open at t counts reported before t minus done (closed, never before reported) before t."""
+    from bench.competent import _done, _open_at
+    ts = pd.to_datetime
+    c = pd.DataFrame({"reported_at": ts(["2026-01-01", "2026-01-02", "2026-01-03"]),
+                      "closed_at": ts(["2026-01-05", None, "2026-01-02"])})  # the third closed "before" reported
+    done = _done(c)
+    t = ts(["2026-01-01 00:00", "2026-01-02 12:00", "2026-01-03 12:00", "2026-01-06 00:00"]).to_numpy("datetime64[ns]")
+    reported = c["reported_at"].to_numpy("datetime64[ns]")
+    # 01-01: none reported before; 01-02 12h: #1, #2 open; 01-03 12h: #3 reported and done at once -> #1, #2;
+    # 01-06: #1 closed on 01-05 -> only #2
+    assert _open_at(reported, done, t).tolist() == [0, 2, 2, 1]
+
+
+def test_every_page_and_wall_panel_is_benched(bench_env):
+    """The registry covers every page in pages/ but admin, and every wall panel; each runs on the demo."""
+    from pathlib import Path
+
+    from govdash import wall
+    db, at, filters, _ = bench_env
+    reg = views.registry()
+    pages = {p.stem for p in (Path(__file__).resolve().parent.parent / "pages").glob("*.py")} - {"admin", "wall"}
+    assert pages == {name for name in reg if "·" not in name}
+    assert {f"wall·{p}" for p in wall.PANELS} <= set(reg)
+    for name in ("rankings", "lifecycle", "wall·overview"):
+        out = reg[name].govdash(db, filters["district·30d"], at)
+        assert all(v is not None for v in out.values()), name
+    r = bp.headline("rankings", bp.rankings(db, filters["district·365d"], at))
+    assert len(r["rank.rank"]) == 36 and r["rank.rank"].min() == 1 and set(r["rank.list"]) >= {"red", "black"}

@@ -92,7 +92,7 @@ def test_briefing_is_offline_and_escapes_user_text(db):
     assert "<script" not in html.lower()          # no script at all; charts are inline SVG
     assert "<svg" in html and "@page" in html
     assert XSS not in html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; 井盖 &amp; 路灯" in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; 井盖 &amp; 路灯" in html
     assert "Headline indicators" in html
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from govdash import cli, queries
+from govdash.cli import kpi
 from govdash.db import Database
 from govdash.filters import Filters
 
@@ -29,7 +30,7 @@ def _kpi_json(capsys, *args: str) -> dict:
 
 
 def _same(cli_out: dict, expected: dict) -> None:
-    for key in cli.KPI_KEYS:
+    for key in kpi.KPI_KEYS:
         want = expected[key]
         if want is None or (isinstance(want, float) and math.isnan(want)):
             assert cli_out[key] is None, key

@@ -128,6 +128,21 @@ def test_bh_adjust_literal():
     np.testing.assert_allclose(bh_adjust([0.9, 0.8]), [0.9, 0.9])
 
 
+def test_bh_adjust_six_p_values_by_hand():
+    # sorted 0.001 0.008 0.039 0.041 0.042 0.60; (m / i) p with m = 6:
+    #   6 * 0.001 = 0.006, 3 * 0.008 = 0.024, 2 * 0.039 = 0.078, 1.5 * 0.041 = 0.0615, 1.2 * 0.042 = 0.0504, 0.60
+    # step-up (running minimum from the largest p down): 0.006 0.024 0.0504 0.0504 0.0504 0.60
+    p = [0.042, 0.001, 0.60, 0.039, 0.008, 0.041]
+    q = bh_adjust(p)
+    np.testing.assert_allclose(q, [0.0504, 0.006, 0.60, 0.0504, 0.024, 0.0504])
+    # at alpha 0.05 only the two smallest are discoveries, though four raw p-values are below 0.05
+    out = classify([1.0] * 6, p, alpha=0.05)
+    assert out["label"].tolist() == ["not significant", "hot", "not significant", "not significant", "hot",
+                                     "not significant"]
+    # at 0.051 the three tied at 0.0504 join them
+    assert (classify([1.0] * 6, p, alpha=0.051)["label"] == "hot").sum() == 5
+
+
 def test_classify_labels_and_confidence():
     z = [3.3, -2.4, 1.0, np.nan]
     p = [0.001, 0.02, 0.3, np.nan]

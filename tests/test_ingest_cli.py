@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from govdash import cli, ingest_cli
+from govdash import cli
+from govdash.cli import imports as ingest_cli
 from govdash.db import writer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 from live_worker import PREFIX, counts, read_loop
 
-from govdash import ingest, queries, schema
+from bench import sql
+from govdash import ingest, schema
 from govdash.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +33,7 @@ def _batches(demo_db: str, out: Path, n: int, size: int) -> list[str]:
     """``n`` Parquet files of ``size`` valid cases each (demo cases under new ids ``LV<batch><row>``)."""
     db = Database(demo_db)
     try:
-        template = queries.bench_sample(db, size)
+        template = sql.sample(db, size)
     finally:
         db.close()
     out.mkdir(parents=True, exist_ok=True)

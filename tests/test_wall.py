@@ -125,7 +125,7 @@ def test_ticker_items_order_and_text():
 
 def test_ticker_html_escapes_case_text():
     out = wall_view.ticker_html([{"kind": "overdue", "text": '<img src=x onerror="alert(1)">'}], "zh")
-    assert "<img" not in out and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in out
+    assert "<img" not in out and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in out
     assert "暂无数据" in wall_view.ticker_html(None, "zh")                    # the query failed
     assert "No overdue cases or anomalies" in wall_view.ticker_html([], "en")  # nothing to report
 

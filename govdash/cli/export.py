@@ -13,7 +13,7 @@ from govdash.schema import CHANNELS
 
 def register(subparsers) -> None:
     """Add the ``export`` subcommand (govdash.cli loads this)."""
-    from govdash.cli import _day
+    from govdash.cli._common import day
     p = subparsers.add_parser("export", help="export filtered cases to CSV or Excel")
     sub = p.add_subparsers(dest="export_command", required=True)
     c = sub.add_parser("cases", help="filtered cases to CSV (UTF-8 with BOM) or .xlsx",
@@ -21,8 +21,8 @@ def register(subparsers) -> None:
                                    "--mapping govdash). Text cells starting with = + - @ are neutralised "
                                    "against spreadsheet formula injection.")
     c.add_argument("--db", default=None, help="DuckDB file (default: GOVDASH_DB or data/govdash.duckdb)")
-    c.add_argument("--from", dest="date_from", type=_day, help="first day reported, YYYY-MM-DD (default: first case)")
-    c.add_argument("--to", dest="date_to", type=_day, help="last day reported, YYYY-MM-DD (default: last case)")
+    c.add_argument("--from", dest="date_from", type=day, help="first day reported, YYYY-MM-DD (default: first case)")
+    c.add_argument("--to", dest="date_to", type=day, help="last day reported, YYYY-MM-DD (default: last case)")
     c.add_argument("--town", nargs="*", help="street/town names or codes")
     c.add_argument("--community", nargs="*", help="community/village (居村) ids or names (names: give --town too "
                                                     "where a name repeats)")
@@ -49,13 +49,13 @@ def _resolve(values, table, columns: tuple[str, ...], what: str) -> tuple[str, .
 def cmd_export_cases(args) -> int:
     """Write the filtered cases to ``--out``; the file appears whole or not at all."""
     from govdash import export, queries
-    from govdash.cli import _filters_from, _open
+    from govdash.cli._common import filters_from, open_db
     out = Path(args.out)
     kind = out.suffix.lower()
     if kind not in (".csv", ".xlsx"):
         raise SystemExit(f"--out must end in .csv or .xlsx: {out.name}")
-    db = _open(args.db)
-    f = _filters_from(args, db)
+    db = open_db(args.db)
+    f = filters_from(args, db)
     if args.category:
         _resolve(args.category, queries.categories(db), ("category",), "category")
     deps = _resolve(args.department, queries.departments(db), ("department_id", "name_zh", "name_en"),

@@ -1,15 +1,13 @@
-"""The bench's page registry: what each page computes for a filter, by govdash and as floor SQL, and what must agree."""
+"""What each page computes for a filter through govdash, the page parameters, and the numbers that must agree."""
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
+from bench import sql
 from govdash import queries, settings
 from govdash.db import Database
 from govdash.filters import Filters
@@ -134,6 +132,50 @@ def coverage_directory(db: Database, f: Filters, at: datetime) -> dict:
     return coverage(db, f, at, directory=True)
 
 
+RANK_LEVEL = "town"           # pages/rankings.py default level
+TIER_PERIOD = "month"         # pages/lifecycle.py default tier period
+OLDEST_ROWS = 50              # pages/lifecycle.py oldest open cases shown, "overdue only" on
+
+
+def rankings(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import rankings as rk
+    return {"ranked": rk.ranking(db, f, RANK_LEVEL, at, settings.load())}
+
+
+def lifecycle(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import lifecycle as lc
+    return {"funnel": lc.funnel_data(db, f), "tiers": lc.tier_data(db, f, TIER_PERIOD, at),
+            "oldest": lc.oldest(db, f, at, overdue_only=True, limit=OLDEST_ROWS)}
+
+
+# --- the wall (pages/wall.py): the header (tiles and ticker) draws above every panel ---
+
+def wall_header(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import wall
+    return {"tiles": wall.headline(db, f, at, settings.load()), "ticker": wall.ticker(db, f, at)}
+
+
+def wall_overview(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import wall
+    return {**wall_header(db, f, at), "map": wall.map_data(db, f, at), "trend": wall.trend_data(db, f, at),
+            "coverage": wall.coverage_data(db, settings.load()), "latest": wall.latest_cases(db, f, 5)}
+
+
+def wall_map(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import wall
+    return {**wall_header(db, f, at), "map": wall.map_data(db, f, at), "latest": wall.latest_cases(db, f, 12)}
+
+
+def wall_trend(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import wall
+    return {**wall_header(db, f, at), "trend": wall.trend_data(db, f, at)}
+
+
+def wall_coverage(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import wall
+    return {**wall_header(db, f, at), "coverage": wall.coverage_data(db, settings.load())}
+
+
 def static_lookups(db: Database) -> dict:
     """What the app shell and headers load once per database version (ui.cached, any filter)."""
     names = ("meta", "as_of", "data_as_of", "date_range", "towns", "category_labels", "departments",
@@ -214,7 +256,16 @@ def headline(page: str, out: dict) -> dict:
                 **scalars(out["yb"], "yb", TOTAL_KEYS), **by(out["table"], "period", TABLE_KEYS, "table")}
     if page == "cases":
         return {"total": float(out["total"]), "case_ids": tuple(out["rows"]["case_id"])}
+    if page == "rankings":
+        return ranking_headline(out["ranked"])
     return {}
+
+
+def ranking_headline(ranked: pd.DataFrame) -> dict:
+    """The rankings page's numbers: per town its cases, score, rank, previous rank and red/black list."""
+    r = ranked.sort_values("key")
+    return {"rank.list": tuple(r["list"]), **by(r, "key", ("collected", "score", "rank", "prev_rank", "movement"),
+                                                "rank")}
 
 
 def top_grids(top: pd.DataFrame) -> dict:
@@ -250,87 +301,11 @@ def _close(x: np.ndarray, y: np.ndarray, exact: bool) -> bool:
     return bool(np.allclose(x, y, rtol=1e-9, atol=1e-9, equal_nan=True))
 
 
-# --- the floor: the best hand-written statement per page (queries.bench_floor_*), same page parameters ---
-
-def floor_overview(db: Database, f: Filters, at: datetime, p: dict) -> dict:
-    df = rates(queries.bench_floor_overview(db, f, at, overview_trend_start(f), overview_as_at(f, at)))
-    part = lambda name: df[df["part"] == name]  # noqa: E731
-    towns = part("town")
-    towns = towns[towns["town"].notna() & (towns["collected"] > 0)].rename(columns={"town": "unit_id"})
-    return {**scalars(part("now").iloc[0].to_dict(), "now"), **scalars(part("before").iloc[0].to_dict(), "before"),
-            **by(part("month"), "period", ("collected",), "monthly"),
-            **by(towns, "unit_id", ("collected", "resolution_rate"), "towns")}
-
-
-def floor_map(db: Database, f: Filters, at: datetime, p: dict) -> dict:
-    df = queries.bench_floor_map(db, f.with_(grids=()), at, map_level(f), map_quantiles())
-    counts = ["collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue"]
-    df[counts] = df[counts].fillna(0)
-    df = rates(df).assign(cases_per_1000=lambda d: d["collected"] / d["residents"].where(d["residents"] > 0) * 1000)
-    return {"units": float(len(df)), **by(df, "unit_id", unit_keys(), "unit")}
-
-
-def floor_heatmap(db: Database, f: Filters, at: datetime, p: dict) -> dict:
-    df = queries.bench_floor_heat(db, f, p["cell_m"], p["box"])
-    bins = df[df["bx"].notna()]
-    from govdash import heatmap as hm
-    top = queries.busiest_units(db, f.with_(grids=()), "grid", hm.TOP_N)  # one grouped count: its own floor
-    return {"total": float(df["total"].iat[-1]), **by(bins.astype({"bx": "int64", "by": "int64"}), ["bx", "by"],
-                                                       ("count",), "bin"), **top_grids(top)}
-
-
-def floor_trends(db: Database, f: Filters, at: datetime, p: dict) -> dict:
-    df = queries.bench_floor_trends(db, f, at, TREND_PERIOD, **p)
-    out = {}
-    stock = df[df["part"] == "stock"].iloc[0]
-    for i, name in enumerate(("now", "prev", "yb")):
-        part = "prev" if name == "yb" and p["yb"] == p["prev"] else name
-        row = rates(df[df["part"] == part].reset_index(drop=True)).iloc[0].to_dict()
-        row["backlog"], row["overdue_at_end"] = stock[f"s{2 * i}"], stock[f"s{2 * i + 1}"]
-        out |= scalars(row, name, TOTAL_KEYS)
-    ind = rates(df[df["part"] == "period"]).drop(columns=["backlog"])
-    table = df.loc[df["part"] == "backlog", ["period", "backlog"]].merge(ind, on="period", how="outer")
-    table["collected"] = table["collected"].fillna(0)
-    return {**out, **by(table, "period", TABLE_KEYS, "table")}
-
-
-def floor_cases(db: Database, f: Filters, at: datetime, p: dict) -> dict:
-    df = queries.bench_floor_cases(db, f, CASES_PAGE_SIZE)
-    return {"total": float(df["total"].iat[-1]), "case_ids": tuple(df["case_id"].iloc[:-1])}
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page: govdash's computation; for pages that aggregate cases, naive and floor equivalents
-    taking the page parameters ``params(db, f, at)`` (computed once per filter, outside their timings);
-    ``deck`` builds the page's map from govdash's result."""
-
-    govdash: Callable[[Database, Filters, datetime], dict]
-    naive: Callable | None = None
-    floor: Callable | None = None
-    params: Callable[[Database, Filters, datetime], dict] = lambda db, f, at: {}
-    deck: Callable[[dict], object] | None = None
-
-
-def registry() -> dict[str, Page]:
-    """Pages by name; coverage only when the service-circle module exists."""
-    from govdash import bench_naive as nv
-    pages = {"overview": Page(overview, nv.overview, floor_overview),
-             "map": Page(grid_map, nv.grid_map, floor_map, deck=map_deck),
-             "heatmap": Page(heatmap, nv.heatmap, floor_heatmap, lambda db, f, at: heat_params(db, f), heat_deck),
-             "trends": Page(trends, nv.trends, floor_trends, lambda db, f, at: trend_params(f, at)),
-             "cases": Page(cases, nv.cases, floor_cases)}
-    if importlib.util.find_spec("govdash.service_circle") is not None:
-        pages["coverage"] = Page(coverage, deck=coverage_deck)
-        pages["coverage·directory"] = Page(coverage_directory)
-    return pages
-
-
 def typical_filters(db: Database) -> dict[str, Filters]:
     """Whole district / busiest town / its busiest community × last 30 / 365 days, and one category."""
     rng = queries.date_range(db)
     end = rng[1] if rng else date.today()
-    pick = queries.bench_pick(db)
+    pick = sql.pick(db)
     month = Filters(start=end - timedelta(days=29), end=end)
     year = Filters(start=end - timedelta(days=364), end=end)
     out = {"district·30d": month, "district·365d": year}

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from govdash import queries
-from govdash.bench_pages import (
+from bench import sql
+from bench.pages import (
     CASES_PAGE_SIZE,
     KPI_KEYS,
     TABLE_KEYS,
@@ -24,6 +24,7 @@ from govdash.bench_pages import (
     top_grids,
     unit_keys,
 )
+from govdash import queries
 from govdash.db import Database
 from govdash.filters import Filters
 
@@ -45,12 +46,12 @@ class NaiveData:
         """Load month by month: one 10 M-row fetch peaks at several times the frame's final size."""
         rng = queries.date_range(db)
         if rng is None:
-            return cls(queries.bench_table(db, "cases"), queries.bench_table(db, "units"))
+            return cls(sql.table(db, "cases"), sql.table(db, "units"))
         months = pd.date_range(pd.Timestamp(rng[0]).replace(day=1), pd.Timestamp(rng[1]) + pd.offsets.MonthBegin(),
                                freq="MS")
-        parts = [queries.bench_table(db, "cases", a.to_pydatetime(), b.to_pydatetime())
+        parts = [sql.table(db, "cases", a.to_pydatetime(), b.to_pydatetime())
                  for a, b in zip(months[:-1], months[1:], strict=True)]
-        return cls(pd.concat(parts, ignore_index=True), queries.bench_table(db, "units"))
+        return cls(pd.concat(parts, ignore_index=True), sql.table(db, "units"))
 
 
 def _attr(c: pd.DataFrame, f: Filters) -> pd.Series:
@@ -132,9 +133,13 @@ def _units_in(nd: NaiveData, f: Filters, level: str) -> pd.DataFrame:
 
 
 def _unit_stats(nd: NaiveData, f: Filters, level: str, at: datetime, quantiles: bool = True) -> pd.DataFrame:
-    u = _units_in(nd, f, level)
+    return unit_table(_units_in(nd, f, level), _flags(nd.cases[_mask(nd.cases, f)], at), level, quantiles)
+
+
+def unit_table(u: pd.DataFrame, flagged: pd.DataFrame, level: str, quantiles: bool = True) -> pd.DataFrame:
+    """Indicators per unit of ``u`` (every unit, zero counts where no case) from flagged cases."""
     col = LEVEL_COLUMN[level]
-    s = _indicators_by(_flags(nd.cases[_mask(nd.cases, f)], at), col, quantiles).rename(columns={col: "unit_id"})
+    s = _indicators_by(flagged, col, quantiles).rename(columns={col: "unit_id"})
     out = u[["unit_id", "residents"]].merge(s, on="unit_id", how="left").sort_values("unit_id")
     out[COUNTS] = out[COUNTS].fillna(0)
     out = rates(out)

@@ -1,4 +1,4 @@
-"""``python -m govdash bench``: every page's data timed against naive pandas and the floor SQL, and checked equal."""
+"""Behind ``python -m govdash bench``: every page's data timed against pandas peers and the floor SQL, checked equal."""
 
 from __future__ import annotations
 
@@ -18,30 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from govdash import bench_pages as bp
+from bench import pages as bp
+from bench import sql, views
+from bench.competent import CompetentData
+from bench.naive import NaiveData
 from govdash import settings
-from govdash.bench_naive import NaiveData
 from govdash.db import Database
-
-DEFAULT_DIR = Path(tempfile.gettempdir()) / "govdash_bench"
-
-
-def register(subparsers) -> None:
-    """Add the ``bench`` subcommand."""
-    p = subparsers.add_parser("bench", help="time every page's data: govdash vs naive pandas vs floor SQL")
-    p.add_argument("--cases", type=int, default=1_000_000, help="demo size (default 1000000)")
-    p.add_argument("--seed", type=int, default=settings.Settings.demo_seed, help="demo seed")
-    p.add_argument("--repeat", type=int, default=5, help="timed runs per page, filter and mode (default 5)")
-    p.add_argument("--db", default=None, help="database to use (built there when missing); default: "
-                   f"{DEFAULT_DIR}/demo_c<cases>_s<seed>.duckdb, reused when present")
-    p.add_argument("--out", default=None, help="write all figures as JSON to this file")
-    p.add_argument("--pages", default=None, help="comma-separated subset of pages")
-    p.add_argument("--sessions", type=int, default=20, help="concurrent sessions for the memory test (0: skip)")
-    p.add_argument("--session-rounds", type=int, default=2, help="passes over every page per session")
-    p.add_argument("--import-rows", type=int, default=100_000, help="rows for the import figure (0: skip)")
-    p.add_argument("--no-naive", action="store_true", help="skip the pandas baseline (it loads every case)")
-    p.set_defaults(func=cmd_bench)
-
 
 # --- measuring ---
 
@@ -124,13 +106,14 @@ def ensure_db(path: Path, cases: int, seed: int) -> dict:
 
 # --- the three ways, side by side ---
 
-def run_pages(path: str, pages: dict, filters: dict, at, repeat: int, naive) -> list[dict]:
-    """For each page and filter: govdash warm and cold, floor warm and cold, naive; equality of headlines.
+def run_pages(path: str, pages: dict, filters: dict, at, repeat: int, naive, competent=None) -> list[dict]:
+    """For each view and filter: govdash warm and cold, floor warm and cold, the competent and the naive
+    pandas peers; equality of headlines.
 
     Warm runs share one Database (DuckDB buffers warm, no result cache anywhere); a cold run opens a
     fresh Database for just that run, with the warm one closed first: DuckDB shares one instance
     (and its buffer pool) between connections to the same file in a process, so a second
-    connection alone would not be cold. The OS page cache stays warm. Runs of the three ways are
+    connection alone would not be cold. The OS page cache stays warm. Runs of the four ways are
     interleaved so machine noise hits them alike.
     """
     rows = []
@@ -141,7 +124,7 @@ def run_pages(path: str, pages: dict, filters: dict, at, repeat: int, naive) -> 
             out = spec.govdash(db, f, at)   # first run: warms buffers, gives the result to compare
             ref = bp.headline(page, out)
             p = spec.params(db, f, at)      # page parameters for naive and floor, outside their timings
-            others = {"floor": (spec.floor, db), "naive": (spec.naive, naive)}
+            others = {"floor": (spec.floor, db), "competent": (spec.competent, competent), "naive": (spec.naive, naive)}
             others = {k: (functools.partial(fn, p=p), src) for k, (fn, src) in others.items()
                       if fn is not None and src is not None}
             row["equal"] = {}
@@ -170,9 +153,10 @@ def run_pages(path: str, pages: dict, filters: dict, at, repeat: int, naive) -> 
             if cold["floor"]:
                 row["floor_cold"] = _pair_stats(cold["floor"])
             g = row["govdash_warm"]
-            if "naive" in row:
-                row["x_naive"] = row["naive"]["median_ms"] / g["median_ms"]
-                row["x_naive_cpu"] = row["naive"]["cpu_median_ms"] / g["cpu_median_ms"]
+            for peer in ("competent", "naive"):
+                if peer in row:
+                    row[f"x_{peer}"] = row[peer]["median_ms"] / g["median_ms"]
+                    row[f"x_{peer}_cpu"] = row[peer]["cpu_median_ms"] / g["cpu_median_ms"]
             if "floor_warm" in row:
                 row["of_floor"] = g["median_ms"] / row["floor_warm"]["median_ms"]
                 row["of_floor_cpu"] = g["cpu_median_ms"] / row["floor_warm"]["cpu_median_ms"]
@@ -183,15 +167,20 @@ def run_pages(path: str, pages: dict, filters: dict, at, repeat: int, naive) -> 
 
 
 def page_summary(rows: list[dict]) -> list[dict]:
-    """Per page (warm): median of the filters' medians, worst p95, geometric-mean ratios, all equal?"""
+    """Per view (warm): the landing view (first filter: district, last 30 days) with its ratios, then the
+    median of the filters' medians, worst p95, geometric-mean ratios, all equal?"""
     out = []
     for page in dict.fromkeys(r["page"] for r in rows):
         rs = [r for r in rows if r["page"] == page]
         med = float(np.median([r["govdash_warm"]["median_ms"] for r in rs]))
         p95 = max(r["govdash_warm"]["p95_ms"] for r in rs)
-        out.append({"page": page, "median_ms": med, "p95_ms": p95, "worst_filter_median_ms":
+        land = rs[0]
+        landing = {"filter": land["filter"], **land["govdash_warm"],
+                   **{k: land[k] for k in ("x_competent", "x_naive", "of_floor") if k in land}}
+        out.append({"page": page, "landing": landing, "median_ms": med, "p95_ms": p95, "worst_filter_median_ms":
                     max(r["govdash_warm"]["median_ms"] for r in rs),
                     "cpu_median_ms": float(np.median([r["govdash_warm"]["cpu_median_ms"] for r in rs])),
+                    "x_competent": _gmean(rs, "x_competent"), "x_competent_cpu": _gmean(rs, "x_competent_cpu"),
                     "x_naive": _gmean(rs, "x_naive"), "of_floor": _gmean(rs, "of_floor"),
                     "x_naive_cpu": _gmean(rs, "x_naive_cpu"), "of_floor_cpu": _gmean(rs, "of_floor_cpu"),
                     "all_equal": all(all(r["equal"].values()) for r in rs)})
@@ -204,19 +193,22 @@ def _gmean(rows: list[dict], key: str) -> float | None:
 
 def _line(r: dict) -> str:
     g, c = r["govdash_warm"], r["govdash_cold"]
-    f, n = r.get("floor_warm", {}), r.get("naive", {})
+    f, n, k = r.get("floor_warm", {}), r.get("naive", {}), r.get("competent", {})
     eq = "—" if not r["equal"] else ("yes" if all(r["equal"].values()) else "NO " + ",".join(
         k for k, v in r["equal"].items() if not v))
     num = lambda d, k: f"{d[k]:8.0f}" if d else f"{'—':>8}"  # noqa: E731
-    ratio = lambda k, w: format(r[k], f"{w}.{1 if 'naive' in k else 2}f") if k in r else f"{'—':>{w}}"  # noqa: E731
-    return (f"{r['page']:<9} {r['filter']:<23}{num(g, 'median_ms')}{num(g, 'p95_ms')}{num(c, 'median_ms')}"
-            f"{num(g, 'cpu_median_ms')}{num(f, 'median_ms')}{num(n, 'median_ms')} {ratio('x_naive', 8)} "
-            f"{ratio('of_floor', 6)} {ratio('x_naive_cpu', 8)} {ratio('of_floor_cpu', 6)}  {eq}")
+    ratio = lambda k, w: format(r[k], f"{w}.{2 if 'floor' in k else 1}f") if k in r else f"{'—':>{w}}"  # noqa: E731
+    return (f"{r['page']:<13} {r['filter']:<23}{num(g, 'median_ms')}{num(g, 'p95_ms')}{num(c, 'median_ms')}"
+            f"{num(g, 'cpu_median_ms')}{num(f, 'median_ms')}{num(k, 'median_ms')}{num(n, 'median_ms')} "
+            f"{ratio('x_competent', 7)} {ratio('x_naive', 7)} {ratio('of_floor', 7)} {ratio('x_competent_cpu', 7)} "
+            f"{ratio('x_naive_cpu', 7)} {ratio('of_floor_cpu', 7)}  {eq}")
 
 
-HEADER = (f"{'':<33}{'— govdash ms —':^32}{'floor':>8}{'naive':>8} {'wall':^15} {'cpu':^15}\n"
-          f"{'page':<9} {'filter':<23}{'median':>8}{'p95':>8}{'cold':>8}{'cpu':>8}{'median':>8}{'median':>8} "
-          f"{'naive÷gd':>8} {'gd÷flr':>6} {'naive÷gd':>8} {'gd÷flr':>6}  equal")
+HEADER = (f"{'':<37}{'— govdash ms —':^32}{'floor':>8}{'compet':>8}{'naive':>8} {'wall-clock ratios':^23} "
+          f"{'cpu ratios':^23}\n"
+          f"{'view':<13} {'filter':<23}{'median':>8}{'p95':>8}{'cold':>8}{'cpu':>8}{'median':>8}{'median':>8}"
+          f"{'median':>8} {'comp÷gd':>7} {'naiv÷gd':>7} {'gd÷flr':>7} {'comp÷gd':>7} {'naiv÷gd':>7} {'gd÷flr':>7}"
+          "  equal")
 
 
 # --- decks, import, coverage, sessions ---
@@ -240,10 +232,10 @@ def import_figure(path: str, rows: int) -> dict:
     """Rows per second of a case import (govdash.ingest.run): ``rows`` new cases into a copy of the database."""
     if rows <= 0 or importlib.util.find_spec("govdash.ingest") is None:
         return {"skipped": "no govdash.ingest" if rows > 0 else "--import-rows 0"}
-    from govdash import ingest, queries
+    from govdash import ingest
     with tempfile.TemporaryDirectory(dir=Path(path).parent) as tmp:
         db = Database(path)
-        sample = queries.bench_sample(db, rows)
+        sample = sql.sample(db, rows)
         db.close()
         sample = sample.assign(case_id="BENCH" + sample["case_id"].astype(str))
         csv = Path(tmp) / "import.csv"
@@ -268,7 +260,7 @@ def session_worker(path: str, n: int, rounds: int, conn) -> None:
     db = Database(path)  # shared, as ui.database() shares it (st.cache_resource)
     at = queries.as_of(db)
     filters = list(bp.typical_filters(db).values())
-    pages = bp.registry()
+    pages = views.registry()
     lat: dict[str, list[float]] = {p: [] for p in pages}
     errors: list[str] = []
     peak = [rss_mb()]
@@ -323,10 +315,11 @@ def sessions_figure(path: str, n: int, rounds: int) -> dict:
 
 # --- the command ---
 
-def cmd_bench(args) -> int:
+def main(args, *, default_dir: Path) -> int:
+    """Run the bench for the parsed arguments of ``python -m govdash bench`` (govdash/cli/bench.py)."""
     from govdash import queries
     info = machine()
-    path = Path(args.db) if args.db else DEFAULT_DIR / f"demo_c{args.cases}_s{args.seed}.duckdb"
+    path = Path(args.db) if args.db else default_dir / f"demo_c{args.cases}_s{args.seed}.duckdb"
     build = ensure_db(path, args.cases, args.seed)
     db = Database(path)
     at = queries.as_of(db)
@@ -335,7 +328,7 @@ def cmd_bench(args) -> int:
     t, _ = _timed(lambda: bp.static_lookups(db))
     shell = {"static_lookups_ms": t * 1000}
     db.close()
-    pages = bp.registry()
+    pages = views.registry()
     if args.pages:
         pages = {k: v for k, v in pages.items() if k in args.pages.split(",")}
     print(f"{info['cpu']} · {info['nproc']} cores · {info['ram_gb']} GB · load {info['loadavg_start']:.1f}")
@@ -345,7 +338,7 @@ def cmd_bench(args) -> int:
           + (" (reused)" if build.get("reused") else ""))
     print(f"static lookups (shell, cached per database version): {shell['static_lookups_ms']:.0f} ms")
     rss0 = rss_mb()
-    naive, naive_info = None, {"skipped": True}
+    naive, competent, naive_info = None, None, {"skipped": True}
     if not args.no_naive:
         db = Database(path, timeout_s=3600)  # SELECT * of 10 M cases takes longer than a page query may
         t, naive = _timed(lambda: NaiveData.load(db))
@@ -353,17 +346,28 @@ def cmd_bench(args) -> int:
         naive_info = {"load_s": t, "rss_added_mb": rss_mb() - rss0}
         print(f"naive: loaded {len(naive.cases):,} cases into pandas in {t:.1f} s, "
               f"+{naive_info['rss_added_mb']:.0f} MB")
+        t, competent = _timed(CompetentData.load, naive)
+        naive_info["competent_prepare_s"] = t
+        print(f"competent peer: the same frame, its time arrays prepared in {t:.2f} s")
     print(HEADER)
-    rows = run_pages(str(path), pages, filters, at, args.repeat, naive)
+    rows = run_pages(str(path), pages, filters, at, args.repeat, naive, competent)
     summary = page_summary(rows)
-    print("\nper page (warm, median of the filters' medians; p95 = worst filter's p95; ratios: geometric mean)")
+    print("\nlanding view per page (warm; ratios: peer ÷ govdash, govdash ÷ floor)")
     for s in summary:
-        xn = (f"{s['x_naive']:.1f}× faster than naive (CPU {s['x_naive_cpu']:.1f}×)" if s["x_naive"] else
-              "no naive")
+        g = s["landing"]
+        ratios = " · ".join(f"{name} {g[k]:.{2 if k == 'of_floor' else 1}f}×" for name, k in
+                            (("competent", "x_competent"), ("naive", "x_naive"), ("floor", "of_floor")) if k in g)
+        print(f"  {s['page']:<18} {g['filter']:<13} median {g['median_ms']:6.0f} ms · p95 {g['p95_ms']:6.0f} ms · "
+              f"CPU {g['cpu_median_ms']:6.0f} ms" + (f" · {ratios}" if ratios else ""))
+    print("\nper view (warm, median of the filters' medians; p95 = worst filter's p95; ratios: geometric mean)")
+    for s in summary:
+        peers = " · ".join(f"{s[k]:.1f}× faster than {name} (CPU {s[k + '_cpu']:.1f}×)" for name, k in
+                           (("competent", "x_competent"), ("naive", "x_naive")) if s[k]) or "no pandas peer"
         fl = f"{s['of_floor']:.2f}× floor (CPU {s['of_floor_cpu']:.2f}×)" if s["of_floor"] else "no floor"
-        print(f"  {s['page']:<9} median {s['median_ms']:6.0f} ms · p95 {s['p95_ms']:6.0f} ms · "
-              f"worst filter {s['worst_filter_median_ms']:6.0f} ms · {xn} · {fl} · equal: {s['all_equal']}")
-    del naive
+        print(f"  {s['page']:<18} median {s['median_ms']:6.0f} ms · p95 {s['p95_ms']:6.0f} ms · "
+              f"CPU {s['cpu_median_ms']:6.0f} ms · worst filter {s['worst_filter_median_ms']:6.0f} ms · {peers} · "
+              f"{fl} · equal: {s['all_equal']}")
+    del naive, competent
     decks = deck_figures(str(path), pages, filters, at)
     for d in decks:
         print(f"  deck {d['deck']:<8} {d['filter']:<23} {d['bytes'] / 1024:8.0f} KB  built in {d['build_ms']:.0f} ms")

@@ -48,10 +48,10 @@ def compute(db, minutes: float, *, function: str | None = None, network: str | N
 
 def cmd_coverage(args) -> int:
     """Print the district share within 5/10/15/20 minutes and covered residents per street/town."""
-    from govdash.cli import _open
+    from govdash.cli._common import open_db
     minutes = settings.load().walk_minutes if args.minutes is None else args.minutes
     minutes = int(minutes) if float(minutes).is_integer() else minutes
-    out = compute(_open(args.db), minutes, function=args.function, network=args.network)
+    out = compute(open_db(args.db), minutes, function=args.function, network=args.network)
     if args.json:
         print(json.dumps(_clean(out), ensure_ascii=False, allow_nan=False))
         return 0
