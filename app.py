@@ -12,7 +12,9 @@ st.set_page_config(page_title="govdash", page_icon=str(PROJECT_ROOT / "data" / "
 lang = ui.lang()
 ui.require_sign_in()  # a sign-in form until signed in (settings.auth local / oidc; not the public wall)
 if ui.wall_mode():  # the wall screen: one hidden page, no sidebar, no filter bar; its state is the URL
-    st.navigation([st.Page("pages/wall.py", title=t("app_title", lang), url_path="wall", default=True)],
+    if ui.empty_district():
+        st.stop()
+    st.navigation([st.Page("pages/wall.py", title=ui.app_title(lang), url_path="wall", default=True)],
                   position="hidden").run()
     st.stop()
 pages = [
@@ -32,5 +34,7 @@ page = st.navigation(pages)
 ui.language_switch()
 ui.account_box()
 db = ui.database()
+if page.url_path != "admin" and ui.empty_district():  # nothing imported yet: say how, on every page
+    st.stop()
 ui.filter_bar(db)
 page.run()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from govdash import indicators, lifecycle, queries, rankings, render, settings, survey, svg
+from govdash import district_record, indicators, lifecycle, queries, rankings, render, settings, survey, svg
 from govdash.anomalies import detect_spikes
 from govdash.db import Database
 from govdash.filters import Filters
@@ -35,7 +35,7 @@ def anomaly_list(db: Database, f: Filters, *, lang: str = "zh", baseline_weeks: 
     ev = detect_spikes(daily, keys=cols, baseline_weeks=baseline_weeks, threshold=threshold, min_count=min_count)
     if not ev.empty:
         ev = ev[(ev["end"] >= pd.Timestamp(f.start)) & (ev["start"] <= pd.Timestamp(f.end))]
-    names = queries.unit_names(db)
+    names = queries.unit_names(db).get("town", {})
     ev = ev.assign(town=ev["town_id"].map(names).fillna(ev["town_id"]),
                    category_name=ev["category"].map(lambda c: indicators.category_label(c, lang)))
     ev["text"] = [_spike_text(r, lang) for r in ev.itertuples()]
@@ -227,7 +227,7 @@ def build(db: Database, month: str, *, lang: str = "zh", s: settings.Settings | 
     ]
     return str(render.page(
         "briefing.html", html_lang="zh-CN" if lang == "zh" else "en", title=f"{t('briefing_title', lang)} · {month}",
-        district=m.get("district", ""), period_label=t("period", lang), start=f.start, end=f.end,
+        district=district_record.read(db).name(lang), period_label=t("period", lang), start=f.start, end=f.end,
         as_of_label=t("data_as_of", lang), as_of=f"{at:%Y-%m-%d %H:%M}", vs_label=t("vs_previous", lang),
         prev_start=prev.start, prev_end=prev.end, notices=notes, footer=t("briefing_footer", lang),
         sections=[{"id": sid, "title": title, "html": html} for sid, title, html in sections]))

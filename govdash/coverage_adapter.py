@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from govdash import settings
+from govdash import district_record
 from govdash.coverage import StreetGraph, minutes_to_stations
 from govdash.schema import FUNCTIONS
 
@@ -17,7 +17,7 @@ def points_xy(frame: pd.DataFrame, *, metric_crs: str | None = None) -> np.ndarr
     Taken from, in order: columns ``x``, ``y`` (already metres in ``metric_crs``); a
     GeoDataFrame's geometry (any CRS; polygons by centroid); columns ``lon``, ``lat`` (WGS-84).
     """
-    crs = metric_crs or settings.load().metric_crs
+    crs = metric_crs or district_record.metric_crs()
     if {"x", "y"} <= set(frame.columns):
         return frame[["x", "y"]].to_numpy(dtype=float)
     if getattr(frame, "crs", None) is not None:

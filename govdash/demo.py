@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from govdash import db, district, queries, schema, writes
+from govdash import db, district, district_record, queries, schema, writes
 
 AS_OF = datetime(2026, 11, 15, 23, 59)   # the demo's "now"; fixed so a seed always gives the same database
 # cases are generated and written this many at a time: a whole 10 M-case table built at once took
@@ -161,7 +162,7 @@ def build(path: str | os.PathLike, *, cases: int = 500_000, years: float = 2.0, 
                         columns=["category", "subcategory", "name_zh", "name_en", "department_id", "deadline_days"])
     meta = pd.DataFrame({"key": ["synthetic", "as_of", "seed", "cases_requested", "district", "metric_crs"],
                          "value": ["true", AS_OF.isoformat(sep=" "), str(seed), str(cases),
-                                   "浦东新区 (synthetic)", metric_crs]})
+                                   "浦东新区 (synthetic)", metric_crs]})  # the district table holds the record
 
     _progress(progress, 0.30 if chunked else 0.90, "writing database")
     with db.write(path, fresh=True) as con:  # a new file replacing whatever was at ``path``, in one step
@@ -182,6 +183,7 @@ def build(path: str | os.PathLike, *, cases: int = 500_000, years: float = 2.0, 
             order = f" ORDER BY {queries.CLUSTER_ORDER}" if table == "cases" else ""  # see govdash.layout
             con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM frame{order}")
             con.unregister("frame")
+        district_record.write(con, dataclasses.replace(district_record.DEMO, metric_crs=metric_crs))
         if chunked:
             _write_chunks(con, generate, len(sizes), progress)
         del case_df

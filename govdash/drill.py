@@ -16,9 +16,11 @@ def depth(f: Filters) -> int:
     return 3 if f.grids else 2 if f.communities else 1 if f.towns else 0
 
 
-def levels(f: Filters) -> tuple[str, ...]:
-    """Levels a map can show inside the selection, the first being the natural one (one below it)."""
-    return LEVELS[min(depth(f), 2):]
+def levels(f: Filters, present: tuple[str, ...] = LEVELS) -> tuple[str, ...]:
+    """Levels a map can show inside the selection, the first being the natural one (one below it), of those
+    ``present`` in the district; at the deepest level present, that level."""
+    shown = tuple(lv for lv in LEVELS[min(depth(f), 2):] if lv in present)
+    return shown or tuple(lv for lv in LEVELS if lv in present)[-1:] or LEVELS[:1]
 
 
 def area(f: Filters) -> Filters:
@@ -61,15 +63,16 @@ def _names(ids: tuple[str, ...], names: dict[str, str], lang: str, what: str) ->
     return f"{len(ids)} {'个' if lang == 'zh' else ''}{t(what, lang)}"
 
 
-def crumbs(f: Filters, names: dict[str, str], lang: str = "zh") -> list[tuple[str, Filters]]:
-    """The breadcrumb: (label, filters that go back there) from the district down to the selection."""
+def crumbs(f: Filters, names: dict[str, dict[str, str]], lang: str = "zh") -> list[tuple[str, Filters]]:
+    """The breadcrumb: (label, filters that go back there) from the district down to the selection;
+    ``names`` is level → {unit_id → name} (ids repeat across levels)."""
     out = [(t("district", lang), f.with_(towns=(), communities=(), grids=()))]
     if f.towns:
-        out.append((_names(f.towns, names, lang, "town"), f.with_(communities=(), grids=())))
+        out.append((_names(f.towns, names.get("town", {}), lang, "town"), f.with_(communities=(), grids=())))
     if f.communities:
-        out.append((_names(f.communities, names, lang, "community"), f.with_(grids=())))
+        out.append((_names(f.communities, names.get("community", {}), lang, "community"), f.with_(grids=())))
     if f.grids:
-        out.append((_names(f.grids, names, lang, "grid"), f))
+        out.append((_names(f.grids, names.get("grid", {}), lang, "grid"), f))
     return out
 
 

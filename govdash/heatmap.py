@@ -95,7 +95,7 @@ def lattice(shapes: pd.DataFrame, cell_m: float) -> pd.DataFrame:
 
 
 def hot_spot_bins(bins: pd.DataFrame, grid: pd.DataFrame, cell_m: float, previous: pd.DataFrame | None = None,
-                  *, alpha: float = ALPHA) -> pd.DataFrame:
+                  *, alpha: float = ALPHA, crs: str | None = None) -> pd.DataFrame:
     """Gi* hot and cold spots on bin counts, and the trend against a previous period.
 
     Parameters
@@ -127,9 +127,9 @@ def hot_spot_bins(bins: pd.DataFrame, grid: pd.DataFrame, cell_m: float, previou
     df["lon"], df["lat"] = bin_corner(df["bx"] + 0.5, df["by"] + 0.5, cell_m)
     if len(df) == 0:
         return df.assign(z=[], p=[], q=[], label=[], trend=[])
-    now = hotspots.hot_spots(df, "count", distance_m=1.5 * cell_m, alpha=alpha)
+    now = hotspots.hot_spots(df, "count", distance_m=1.5 * cell_m, alpha=alpha, crs=crs)
     if previous is not None:
-        before = hotspots.hot_spots(df, "previous", distance_m=1.5 * cell_m, alpha=alpha)["label"]
+        before = hotspots.hot_spots(df, "previous", distance_m=1.5 * cell_m, alpha=alpha, crs=crs)["label"]
         trend = hotspots.emerging(now["label"], before)
     else:
         trend = pd.Series("none", index=df.index)

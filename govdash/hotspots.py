@@ -13,7 +13,7 @@ from scipy.spatial import cKDTree
 from scipy.special import ndtr
 from scipy.stats import false_discovery_control
 
-from govdash import settings
+from govdash import district_record
 
 # Square bins: fixed origin south-west of Pudong in the metric CRS (EPSG:32651, metres), so a
 # bin id means the same square whatever the filter. The same formula in SQL (x, y projected):
@@ -35,11 +35,11 @@ def _transformer(crs: str, inverse: bool) -> Transformer:
 
 
 def _metric_crs(crs: str | None) -> str:
-    return crs if crs is not None else settings.load().metric_crs
+    return crs if crs is not None else district_record.metric_crs()
 
 
 def project(lon, lat, *, crs: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Project WGS-84 lon/lat (degrees) to metric x/y (metres, ``settings.metric_crs`` by default)."""
+    """Project WGS-84 lon/lat (degrees) to metric x/y (metres, the district CRS override or fallback by default)."""
     x, y = _transformer(_metric_crs(crs), False).transform(np.asarray(lon, float), np.asarray(lat, float))
     return np.asarray(x, float), np.asarray(y, float)
 

@@ -4,7 +4,32 @@ from __future__ import annotations
 
 LABELS: dict[str, tuple[str, str]] = {
     # product
-    "app_title": ("浦东社会治理运行看板", "Pudong Social Governance Dashboard"),
+    "cov_no_population": ("尚无人口数据：导入人口后计算15分钟服务圈（python -m govdash import population 文件）。",
+                          "No population yet: import it to compute the 15-minute circle "
+                          "(python -m govdash import population FILE)."),
+    "cov_area_title": ("按面积与居村的覆盖（无人口数据）", "Coverage by area and by community (no population)"),
+    "cov_area_share": ("{m}分钟步行可达的面积占比", "Area within a {m}-minute walk"),
+    "cov_area_km2": ("面积（平方公里）", "Area (km²)"),
+    "cov_units_with_station": ("有服务站的居村", "Communities with a station"),
+    "cov_units_with_station_town": ("有服务站的街镇", "Streets/towns with a station"),
+    "cov_area_note": ("每个100米网格按面积同等计权；导入人口后按居民计算。",
+                      "Every 100 m square counts the same (area); with population imported, residents count."),
+    "has_station": ("有服务站", "Has a station"),
+    "stations_in_unit": ("服务站数", "Stations"),
+    "area_share": ("可达面积占比", "Area within reach"),
+    "adm_metric_crs": ("面积与步行距离的投影坐标系：{crs}", "Metric CRS of areas and walking distances: {crs}"),
+    "adm_crs_distorts": ("投影坐标系 {crs} 使本区尺度失真 {pct:.1f}%（超过1%）：面积与步行分钟不准，请改用本区所在的 UTM 带"
+                         "（取消 GOVDASH_METRIC_CRS 或 init --crs）。",
+                         "The metric CRS {crs} distorts this district's scale by {pct:.1f} % (more than 1 %): areas and "
+                         "walking minutes are wrong; use the district's UTM zone (unset GOVDASH_METRIC_CRS, or init --crs)."),
+    "app_title": ("{name}社会治理运行看板", "{name} Social Governance Dashboard"),  # the district's name
+    "empty_district": ("{name}尚无数据：请先导入区划边界和工单（见 README“接入自己的区”）。",
+                       "{name} has no data yet: import its unit boundaries and cases first (README, "
+                       "\"Your own district\")."),
+    "empty_steps": ("python -m govdash import units 街镇.geojson --level town；"
+                    "python -m govdash import cases 工单.csv；或在“数据导入”页上传。",
+                    "python -m govdash import units towns.geojson --level town; "
+                    "python -m govdash import cases cases.csv; or upload on the Import page."),
     "synthetic": ("演示数据：本页数据为合成数据，非真实工单。", "Demo data: everything on this page is synthetic, not real cases."),
     "building_demo": ("首次运行：正在生成演示数据库…", "First run: building the demo database…"),
     "no_data": ("暂无数据", "No data"),
@@ -396,6 +421,7 @@ LABELS.update({
     "adm_kind_cases": ("工单", "Cases"),
     "adm_kind_stations": ("服务站", "Stations"),
     "adm_kind_units": ("区划边界", "Boundaries"),
+    "adm_kind_population": ("人口", "Population"),
     "adm_import_file": ("上传文件", "File"),
     "adm_import_file_help": ("工单：CSV（UTF-8/GBK）、Excel、Parquet、JSON lines、Open311 JSON/XML；服务站：带坐标的"
                          "CSV/Excel、GeoJSON；边界：GeoJSON、GeoPackage、Shapefile（zip）",

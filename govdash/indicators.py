@@ -263,10 +263,12 @@ def definitions(lang: str = "zh") -> list[str]:
                                         "comparison")]
 
 
-def series_labels(split: str | None, lang: str, unit_names: dict, departments: pd.DataFrame) -> dict:
-    """Display names of the series of a split (towns, departments, categories, channels, tiers)."""
+def series_labels(split: str | None, lang: str, unit_names: dict[str, dict[str, str]],
+                  departments: pd.DataFrame) -> dict:
+    """Display names of the series of a split (towns, departments, categories, channels, tiers);
+    ``unit_names`` is level → {unit_id → name} (queries.unit_names)."""
     if split == "town":
-        return dict(unit_names)
+        return dict(unit_names.get("town", {}))
     if split == "department":
         col = "name_zh" if lang == "zh" else "name_en"
         return dict(zip(departments["department_id"], departments[col], strict=True))

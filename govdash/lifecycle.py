@@ -79,7 +79,8 @@ def oldest(db: Database, f: Filters, at: datetime, *, overdue_only: bool = False
     names = queries.unit_names(db)
     deps = queries.departments(db)
     dep = dict(zip(deps["department_id"], deps["name_zh"] if lang == "zh" else deps["name_en"], strict=True))
-    return df.assign(town=df["town_id"].map(names), community=df["community_id"].map(names),
+    return df.assign(town=df["town_id"].map(names.get("town", {})),
+                     community=df["community_id"].map(names.get("community", {})),
                      category_name=df["category"].map(lambda c: category_label(c, lang)),
                      department=df["department_id"].map(dep))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from pyproj import Transformer
 
-from govdash import settings
+from govdash import district_record
 from govdash.coverage import StreetGraph
 
 WALKABLE = frozenset({
@@ -31,16 +31,19 @@ def walkable(tags: dict[str, str]) -> bool:
     return foot in _FOOT_YES or tags.get("access") not in {"private", "no"}
 
 
-def read_osm(path: str | os.PathLike, *, metric_crs: str | None = None,
-             largest_only: bool = True) -> StreetGraph:
+def read_osm(path: str | os.PathLike, *, metric_crs: str | None = None, largest_only: bool = True,
+             district: tuple[float, float, float, float] | None = None) -> StreetGraph:
     """Read the walkable ways of an OSM extract into an undirected street graph in metres.
 
     Parameters
     ----------
     path : ``.osm.pbf`` or ``.osm`` XML, optionally ``.gz`` / ``.bz2``, read with pyosmium (streamed;
         XML entities refused). Coordinates are WGS-84.
-    metric_crs : CRS to project nodes to; default ``settings.metric_crs`` (EPSG:32651).
+    metric_crs : CRS to project nodes to; default ``district_record.metric_crs()`` (callers pass the district's).
     largest_only : keep only the largest connected part, so nothing snaps onto an island.
+    district : (west, south, east, north) of the district's units, degrees: an extract whose walkable
+        streets do not overlap it raises ValueError naming the file and both extents (instead of every
+        resident snapping to a street kilometres away, or a silent 0 % coverage).
 
     Returns
     -------
@@ -54,8 +57,27 @@ def read_osm(path: str | os.PathLike, *, metric_crs: str | None = None,
         ways, coords = _read(path)
     except RuntimeError as exc:  # libosmium's parse errors (malformed XML, entities, unknown format)
         raise ValueError(f"{path.name}: not a readable OSM extract: {exc}") from exc
-    graph = _build(ways, coords, metric_crs or settings.load().metric_crs)
+    if district is not None:
+        check_extent(path.name, coords, district)
+    graph = _build(ways, coords, metric_crs or district_record.metric_crs())
     return graph.largest_component() if largest_only else graph
+
+
+def _extent_text(b) -> str:
+    return f"{b[0]:.4f}, {b[1]:.4f} – {b[2]:.4f}, {b[3]:.4f}"
+
+
+def check_extent(name: str, coords: dict[int, tuple[float, float]], district: tuple[float, float, float, float]):
+    """Raise ValueError when the walkable streets' extent (``coords``: node -> lon, lat) misses ``district``."""
+    if not coords:
+        raise ValueError(f"{name}: no walkable streets in the extract; the district's units cover "
+                         f"{_extent_text(district)} (longitude, latitude)")
+    lonlat = np.array(list(coords.values()), dtype=float)
+    (w, s), (e, n) = lonlat.min(axis=0), lonlat.max(axis=0)
+    if w > district[2] or e < district[0] or s > district[3] or n < district[1]:
+        raise ValueError(f"{name}: the street network covers {_extent_text((w, s, e, n))}, the district's units "
+                         f"{_extent_text(district)} (longitude, latitude): they do not overlap; use an extract of "
+                         "the district's area")
 
 
 def _read(path: Path) -> tuple[list[list[int | None]], dict[int, tuple[float, float]]]:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from govdash import schema
+from govdash import schema, settings
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.schema import IMPORT_COLUMNS
@@ -30,6 +30,9 @@ _INDICATOR_COLUMNS = """
     count(*) FILTER (WHERE recognised) AS recognised,
     count(*) FILTER (WHERE status <> 'closed') AS open,
     count(*) FILTER (WHERE status <> 'closed' AND deadline_at < $as_of) AS overdue,
+    count(*) FILTER (WHERE status = 'closed' AND deadline_at IS NOT NULL) AS closed_due,
+    count(*) FILTER (WHERE resolved AND recognised IS NOT NULL) AS recognition_known,
+    count(*) FILTER (WHERE status <> 'closed' AND deadline_at IS NOT NULL) AS open_due,
     {median} AS median_hours,
     {p90} AS p90_hours,
     avg(satisfaction) AS satisfaction
@@ -44,12 +47,20 @@ COUNTS_SQL = _INDICATOR_COLUMNS.format(median="NULL::DOUBLE", p90="NULL::DOUBLE"
 
 
 def _rates(df: pd.DataFrame) -> pd.DataFrame:
-    """Add rate columns; a zero denominator gives NaN (shown as "—"), never an error."""
+    """Add rate columns; a zero denominator gives NaN (shown as "—"), never an error.
+
+    Honest on partial data: the on-time rate counts closed cases that have a deadline, the recognition
+    rate resolved cases whose recognition is recorded, and overdue is unknown (NaN) while open cases
+    exist and none has a deadline: a file without deadlines or recognition shows "—", not 0 %, and the
+    ranking score re-weights the other indicators.
+    """
     out = df.copy()
     den = lambda c: out[c].where(out[c] > 0)  # noqa: E731
     out["resolution_rate"] = out["resolved"] / den("collected")
-    out["on_time_rate"] = out["closed_on_time"] / den("closed")
-    out["recognition_rate"] = out["recognised"] / den("resolved")
+    out["on_time_rate"] = out["closed_on_time"] / den("closed_due")
+    out["recognition_rate"] = out["recognised"] / den("recognition_known")
+    unknown = (out["open"].fillna(0) > 0) & (out["open_due"].fillna(0) == 0)
+    out["overdue"] = out["overdue"].astype(float).where(~unknown)
     return out
 
 
@@ -118,22 +129,70 @@ def trusted_window(now: datetime | None = None) -> dict[str, datetime]:
 
 
 def _latest_time(db: Database) -> datetime | None:
-    """The newest trusted reported or updated time in the cases table."""
-    v = db.scalar("SELECT max(greatest(CASE WHEN reported_at BETWEEN $lo AND $hi THEN reported_at END, "
-                  "CASE WHEN updated_at BETWEEN $lo AND $hi THEN updated_at END)) FROM cases", trusted_window())
+    """The newest trusted case event (reported, dispatched, handled or closed): when the data stands.
+
+    Not ``updated_at``: that is when a row was imported, which says nothing of the extract's own date.
+    """
+    v = db.scalar("SELECT max(greatest(" + ", ".join(
+        f"CASE WHEN {c} BETWEEN $lo AND $hi THEN {c} END" for c in ("reported_at", "dispatched_at", "handled_at",
+                                                                    "closed_at")) + ")) FROM cases",
+        trusted_window())
     return None if v is None or pd.isna(v) else pd.Timestamp(v).to_pydatetime()
 
 
+def unit_levels(db: Database) -> tuple[str, ...]:
+    """The unit levels present, top first (a district may have one, two or three)."""
+    got = set(db.execute("SELECT DISTINCT level FROM units")["level"])
+    return tuple(lv for lv in ("town", "community", "grid") if lv in got)
+
+
+def units_extent(db: Database) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the units' label points in degrees; None without units."""
+    df = db.execute("SELECT min(lon) AS w, min(lat) AS s, max(lon) AS e, max(lat) AS n FROM units")
+    if df.empty or pd.isna(df.at[0, "w"]):
+        return None
+    return tuple(float(df.at[0, c]) for c in ("w", "s", "e", "n"))
+
+
+def district_timezone(db: Database) -> str:
+    """The district's time zone: its record's (table `district`, when the database has one), else settings'."""
+    has = db.scalar("SELECT count(*) FROM duckdb_columns() WHERE database_name = 'data' "
+                    "AND table_name = 'district' AND column_name = 'timezone'")
+    return (db.scalar("SELECT max(timezone) FROM district") if has else None) or settings.load().timezone
+
+
+def clock(db: Database) -> datetime:
+    """The wall clock in the district's zone (case times are its naive local time), to the second."""
+    return datetime.now(ZoneInfo(district_timezone(db))).replace(tzinfo=None, microsecond=0)
+
+
+AS_OF_MODES = ("auto", "data", "clock")
+HISTORICAL = timedelta(days=1)  # data whose newest event is older than this is a historical extract
+
+
 def as_of(db: Database) -> datetime:
-    """The time indicators are computed at: the demo's fixed 'now', else the newest trusted update."""
-    m = meta(db)
-    if "as_of" in m:
-        return datetime.fromisoformat(m["as_of"])
-    return _latest_time(db) or datetime.now()
+    """The instant overdue, backlog and "open for" are computed at (setting ``as_of``).
+
+    ``clock``: the district's wall clock. ``data``: the newest case event. ``auto``: the time the data declares
+    (meta 'as_of': the demo's fixed now, moved by the feed), else the newest case event when that is more than a
+    day before the clock (a historical extract, whose open cases are not overdue by the years since), else the
+    clock.
+    """
+    mode = settings.load().as_of
+    if mode not in AS_OF_MODES:
+        raise ValueError(f"GOVDASH_AS_OF must be one of {', '.join(AS_OF_MODES)}, not {mode!r}")
+    declared = meta(db).get("as_of")
+    if mode == "auto" and declared:
+        return datetime.fromisoformat(declared)
+    now = clock(db)
+    data = None if mode == "clock" else _latest_time(db)
+    if data is None:
+        return now
+    return data if mode == "data" or data < now - HISTORICAL else now
 
 
 def data_as_of(db: Database) -> datetime | None:
-    """Newest trusted reported or updated time in the cases table ("data as of")."""
+    """Newest trusted case event ("data as of")."""
     return _latest_time(db)
 
 
@@ -144,6 +203,23 @@ def date_range(db: Database) -> tuple[date, date] | None:
     if df.empty or pd.isna(df.at[0, "lo"]):
         return None
     return pd.Timestamp(df.at[0, "lo"]).date(), pd.Timestamp(df.at[0, "hi"]).date()
+
+
+def unit_polygons(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every unit with its polygon (WKB, WGS-84): unit_id, level, name_zh, town_id, community_id, geom."""
+    sc, params = scope_clause("town_id", scope)
+    return db.execute("SELECT unit_id, level, name_zh, town_id, community_id, geom FROM units "
+                      f"WHERE geom IS NOT NULL AND {sc} ORDER BY level, unit_id", params)
+
+
+def units_bounds(db: Database) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of every unit's polygon, degrees; None without units."""
+    import shapely
+    df = db.execute("SELECT geom FROM units WHERE geom IS NOT NULL")
+    if df.empty:
+        return None
+    x0, y0, x1, y1 = shapely.total_bounds(shapely.from_wkb([bytes(g) for g in df["geom"]]))
+    return float(x0), float(y0), float(x1), float(y1)
 
 
 def towns(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -170,10 +246,16 @@ def grids(db: Database, community_ids: list[str] | tuple[str, ...], *,
                       {**params, "c": list(community_ids)})
 
 
-def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, str]:
+def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, dict[str, str]]:
+    """level → {unit_id → name}, for the levels present: ids are unique per level only (community 1 ≠ street 1)."""
     sc, params = scope_clause("town_id", scope)
-    df = db.execute(f"SELECT unit_id, name_zh FROM units WHERE {sc}", params)
-    return dict(zip(df["unit_id"], df["name_zh"], strict=True))
+    return _per_level(db.execute(f"SELECT level, unit_id, name_zh AS name FROM units WHERE {sc}", params,
+                                 complete=True))
+
+
+def _per_level(df: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Rows of (level, unit_id, name) as level → {unit_id → name}."""
+    return {lv: dict(zip(g["unit_id"], g["name"], strict=True)) for lv, g in df.groupby("level", sort=False)}
 
 
 def categories(db: Database) -> pd.DataFrame:
@@ -193,10 +275,50 @@ def departments(db: Database) -> pd.DataFrame:
 # --- indicators ---
 
 def kpis(db: Database, f: Filters, at: datetime) -> dict:
-    """Headline indicators for a filter; rates are NaN when their denominator is 0."""
+    """Indicators of the cases reported in the filter period (the cohort: rankings and maps compare units by
+    it); rates are NaN when their denominator is 0. The leader's judged rates are ``due_totals``."""
     clause, params = where(f)
     df = db.execute(f"SELECT {INDICATOR_SQL} FROM cases WHERE {clause}", {**params, "as_of": at})
     return _rates(df).iloc[0].to_dict()
+
+
+# The judged rates as officials use them (docs/indicators.md): a case is judged once, in the period
+# it falls due in: the period of its deadline, or of its closure when closed before the deadline; a case
+# still within its time limit is not yet judged. State (closed, resolved) as it stood at $as_of; the
+# period ends at $p_end (``cutoff``).
+_JUDGED_AT = "least(coalesce(closed_at, deadline_at), deadline_at)"
+_DUE = f"({_JUDGED_AT} >= $p_start AND {_JUDGED_AT} < $p_end)"
+_DONE = "closed_at < $as_of"
+DUE_SQL = f"""
+    count(*) FILTER (WHERE {_DUE}) AS due,
+    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND closed_at <= deadline_at) AS due_on_time,
+    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved) AS due_resolved,
+    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved AND recognised) AS due_recognised,
+    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved AND recognised IS NOT NULL) AS due_recognition_known,
+    count(*) FILTER (WHERE reported_at >= $p_start AND (closed_at IS NULL OR closed_at >= $p_end)
+                     AND deadline_at >= $p_end) AS in_handling
+"""
+
+
+def due_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = None) -> dict:
+    """按期办结率, 解决率 and 基层认可率 over the cases due in the filter period, and the cases in handling.
+
+    Due in the period (up to ``cutoff(f, at)``): its deadline falls in it, or it was closed in it before
+    the deadline; each case is judged in one period only. 按期办结率 = closed by the deadline ÷ due; 解决率 = resolved ÷ due; 基层认可率 = recognised ÷ resolved of those. ``in_handling``:
+    cases reported in the period, neither closed nor due by its end (judged in a later period). With
+    ``as_at`` the cases' progress is taken as it stood then (the same-age comparison). Rates are NaN
+    when no case is due.
+    """
+    attr, params = _attr_where(f)
+    start = datetime.combine(f.start, datetime.min.time())
+    end = cutoff(f, at)
+    df = db.execute(f"SELECT {DUE_SQL} FROM cases WHERE reported_at < $p_end AND {attr}",
+                    {**params, "p_start": start, "p_end": end, "as_of": at if as_at is None else as_at})
+    out = df.iloc[0].to_dict()
+    due = out["due"] or float("nan")
+    known = out["due_recognition_known"] or float("nan")  # no recognition recorded: "—", not 0 %
+    return {**out, "on_time_rate": out["due_on_time"] / due, "resolution_rate": out["due_resolved"] / due,
+            "recognition_rate": out["due_recognised"] / known}
 
 
 def unit_stats(db: Database, f: Filters, level: str, at: datetime, quantiles: bool = True) -> pd.DataFrame:
@@ -217,7 +339,8 @@ def unit_stats(db: Database, f: Filters, level: str, at: datetime, quantiles: bo
         ORDER BY u.unit_id
     """
     df = db.execute(sql, {**params, **area_params, "as_of": at, "level": level})
-    for c in ("collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue"):
+    for c in ("collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue", "closed_due",
+              "recognition_known", "open_due"):
         df[c] = df[c].fillna(0).astype(int)
     df = _rates(df)
     df["cases_per_1000"] = df["collected"] / df["residents"].where(df["residents"] > 0) * 1000
@@ -406,9 +529,11 @@ def heat_frames(db: Database, f: Filters, cell_m: float, frame: str,
 
 def case_points(db: Database, f: Filters, limit: int = 5000) -> pd.DataFrame:
     """Individual filtered cases for drawing as points (only used when the set is small): the newest
-    ``limit``; ``attrs["truncated"]`` when there are more."""
+    ``limit``, ``attrs["truncated"]`` when there are more; the complainant's name comes along so that
+    masking can take it out of the description (access.mask_frame)."""
     clause, params = where(f)
-    return db.execute(f"SELECT case_id, lon, lat, grid_id, category, subcategory, status, reported_at, description "
+    return db.execute(f"SELECT case_id, lon, lat, grid_id, category, subcategory, status, reported_at, description, "
+                      f"complainant_name "
                       f"FROM cases WHERE {clause} AND lon IS NOT NULL ORDER BY reported_at DESC LIMIT $limit",
                       {**params, "limit": int(limit) + 1}, max_rows=limit)
 
@@ -425,13 +550,13 @@ def repeat_candidates(db: Database, f: Filters, *, limit: int = 500_000) -> pd.D
                       max_rows=limit)
 
 
-def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, str]:
-    """unit_id → "street/town · unit" names, for places listed outside their town's context."""
+def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, dict[str, str]]:
+    """level → {unit_id → "street/town · unit"} (a town: its name), for places listed outside their town's context."""
     sc, params = scope_clause("u.town_id", scope)
-    df = db.execute("SELECT u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
-                    f"END AS path FROM units u LEFT JOIN units t ON t.unit_id = u.town_id WHERE {sc}", params,
-                    complete=True)
-    return dict(zip(df["unit_id"], df["path"], strict=True))
+    return _per_level(db.execute(
+        "SELECT u.level, u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
+        f"END AS name FROM units u LEFT JOIN units t ON t.unit_id = u.town_id AND t.level = 'town' WHERE {sc}",
+        params, complete=True))
 
 
 def district_outline(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -459,6 +584,9 @@ AS_AT_KPI_SQL = """
     count(*) FILTER (WHERE resolved AND recognised AND closed_at < $as_of) AS recognised,
     count(*) FILTER (WHERE closed_at IS NULL OR closed_at >= $as_of) AS open,
     count(*) FILTER (WHERE (closed_at IS NULL OR closed_at >= $as_of) AND deadline_at < $as_of) AS overdue,
+    count(*) FILTER (WHERE closed_at < $as_of AND deadline_at IS NOT NULL) AS closed_due,
+    count(*) FILTER (WHERE resolved AND recognised IS NOT NULL AND closed_at < $as_of) AS recognition_known,
+    count(*) FILTER (WHERE (closed_at IS NULL OR closed_at >= $as_of) AND deadline_at IS NOT NULL) AS open_due,
     (quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9]) FILTER (WHERE closed_at < $as_of))[1]
         AS median_hours,  -- one list quantile for both, as in INDICATOR_SQL: same values, one pass
     (quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9]) FILTER (WHERE closed_at < $as_of))[2]
@@ -533,7 +661,7 @@ def indicator_totals(db: Database, f: Filters, at: datetime, as_at: datetime | N
     t = cutoff(f, at)
     stock = db.execute(f"SELECT count(*) AS backlog, count(*) FILTER (WHERE deadline_at < $t) AS overdue_at_end "
                        f"FROM cases WHERE {_OPEN_AT} AND {attr}", {**aparams, "t": t})
-    return {**out, **stock.iloc[0].to_dict()}
+    return {**out, **stock.iloc[0].to_dict(), **due_totals(db, f, at, as_at)}
 
 
 def open_backlog(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:

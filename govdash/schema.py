@@ -22,9 +22,21 @@ CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,
     value VARCHAR
 );
+-- The district itself, one row (govdash.district_record): names, time zone, metric CRS ('' until chosen;
+-- crs_auto: chosen from the units' UTM zone on import), level names as JSON {level: [zh, en]}.
+CREATE TABLE IF NOT EXISTS district (
+    name_zh VARCHAR NOT NULL,
+    name_en VARCHAR,
+    timezone VARCHAR NOT NULL,
+    metric_crs VARCHAR,
+    crs_auto BOOLEAN,
+    level_names VARCHAR,
+    synthetic BOOLEAN,
+    first_year INTEGER
+);
 -- 街镇 / 居村 / 网格 in one table: level says which; parent_id points one level up.
 CREATE TABLE IF NOT EXISTS units (
-    unit_id VARCHAR PRIMARY KEY,
+    unit_id VARCHAR NOT NULL,          -- unique within its level: community 1 and street/town 1 are two units
     level VARCHAR NOT NULL,            -- town | community | grid
     parent_id VARCHAR,                 -- community's town, grid's community
     town_id VARCHAR NOT NULL,
@@ -35,7 +47,8 @@ CREATE TABLE IF NOT EXISTS units (
     area_km2 DOUBLE,
     residents INTEGER,
     lon DOUBLE, lat DOUBLE,            -- label point, WGS-84
-    geom BLOB                          -- polygon, WKB, WGS-84
+    geom BLOB,                         -- polygon, WKB, WGS-84
+    PRIMARY KEY (level, unit_id)
 );
 -- Population surface: square cells of the metric grid (settings.metric_crs).
 CREATE TABLE IF NOT EXISTS cells (
@@ -150,6 +163,15 @@ CREATE TABLE IF NOT EXISTS unit_versions (
     community_id VARCHAR, name_zh VARCHAR, name_en VARCHAR, kind VARCHAR, area_km2 DOUBLE, residents INTEGER,
     lon DOUBLE, lat DOUBLE, geom BLOB
 );
+-- Population imports (govdash.ingest, kind population) replace the whole surface: the cells as they were
+-- before, and the residents of the units that followed them, for undo.
+CREATE TABLE IF NOT EXISTS cell_versions (
+    import_id VARCHAR, cell_id BIGINT, x DOUBLE, y DOUBLE, lon DOUBLE, lat DOUBLE, size_m DOUBLE,
+    residents INTEGER, grid_id VARCHAR, community_id VARCHAR, town_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS residents_versions (
+    import_id VARCHAR, level VARCHAR, unit_id VARCHAR, residents INTEGER
+);
 """
 
 # Accounts and the audit log (govdash.accounts); kept in settings.accounts_db, by default a small
@@ -171,6 +193,14 @@ CREATE TABLE IF NOT EXISTS audit (
     username VARCHAR,
     action VARCHAR NOT NULL,           -- sign_in | sign_in_failed | export | import | account
     detail VARCHAR
+);
+-- Wall-screen device tokens (README *Wall screen*): only the SHA-256 of the long random token is kept.
+CREATE TABLE IF NOT EXISTS wall_tokens (
+    name VARCHAR PRIMARY KEY,          -- the screen, e.g. lobby
+    token_sha256 VARCHAR NOT NULL,     -- hex SHA-256 of the token
+    towns VARCHAR[] NOT NULL,          -- street/town ids it shows; empty: all of them
+    revoked BOOLEAN NOT NULL DEFAULT false,
+    created_at TIMESTAMP
 );
 """
 DDL += ACCOUNTS_DDL

@@ -10,7 +10,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from govdash import coverage as cov
-from govdash import settings
+from govdash import district_record
 from govdash.coverage_adapter import from_geodataframes, offers, points_xy
 from govdash.schema import FUNCTIONS
 
@@ -26,7 +26,7 @@ MAP_MAX_CELLS = 40_000  # cells drawn; above this the map shows coarser blocks
 
 
 def _transformer(metric_crs: str | None, inverse: bool = False) -> Transformer:
-    crs = metric_crs or settings.load().metric_crs
+    crs = metric_crs or district_record.metric_crs()
     return Transformer.from_crs(crs, "EPSG:4326", always_xy=True) if inverse else \
         Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
@@ -66,9 +66,13 @@ def apply_edits(stations: pd.DataFrame, edits: Sequence[dict]) -> pd.DataFrame:
     return out
 
 
-def walk(cells: pd.DataFrame, stations: pd.DataFrame, *, function: str | None = None, graph=None) -> pd.DataFrame:
-    """Cells with ``minutes`` to the nearest station (offering ``function``) and its ``station_id``."""
-    return from_geodataframes(cells, stations, function=function, graph=graph)
+def walk(cells: pd.DataFrame, stations: pd.DataFrame, *, function: str | None = None, graph=None,
+         metric_crs: str | None = None) -> pd.DataFrame:
+    """Cells with ``minutes`` to the nearest station (offering ``function``) and its ``station_id``.
+
+    ``metric_crs``: the district's (govdash.district_record.metric_crs), that of the cells' x/y and the graph.
+    """
+    return from_geodataframes(cells, stations, function=function, graph=graph, metric_crs=metric_crs)
 
 
 def counted(stations: pd.DataFrame, function: str | None = None) -> int:
@@ -112,6 +116,44 @@ def report(timed: pd.DataFrame, threshold: float, towns: pd.DataFrame) -> dict:
             "towns": [{"unit_id": r.unit_id, "name_zh": r.name_zh, "residents": float(r.residents),
                        "covered": float(r.covered), "share": None if pd.isna(r.share) else float(r.share)}
                       for r in rows.itertuples()]}
+
+
+def without_population(units: pd.DataFrame, stations: pd.DataFrame, threshold: float, *,
+                       function: str | None = None, graph=None, metric_crs: str | None = None,
+                       towns: Sequence[str] = ()) -> dict:
+    """Coverage when there is no population: the share of the area within ``threshold`` minutes, and each
+    community (居村; street/town when there are none) with its stations and its area within reach.
+
+    ``units``: unit_id, level, name_zh, town_id, community_id, geom (WKB, WGS-84). Every 100 m cell whose
+    centre lies in a unit weighs the same, so shares are shares of area (1 cell = 0.01 km²).
+    """
+    import shapely
+
+    from govdash import surface
+    crs = metric_crs or settings.load().metric_crs
+    polys = units.assign(geom=shapely.from_wkb([bytes(g) for g in units["geom"]]))
+    timed = in_area(walk(surface.area_cells(polys, crs), stations, function=function, graph=graph,
+                         metric_crs=crs), towns)
+    level = "community" if (units["level"] == "community").any() else "town"
+    rows = by_unit(timed, threshold, units[units["level"] == level], level)
+    rows = rows[rows["unit_id"].notna()]
+    mask = offers(stations, function)
+    counted_ = stations if mask is None else stations[mask]
+    per = counted_.groupby(f"{level}_id").size()
+    mine = units[(units["level"] == level) & (units["town_id"].isin(list(towns)) if towns else True)]
+    table = pd.DataFrame({"unit_id": mine["unit_id"], "name_zh": mine["name_zh"]}).merge(
+        rows[["unit_id", "share"]], on="unit_id", how="left")
+    table["stations"] = table["unit_id"].map(per).fillna(0).astype(int)
+    table["has_station"] = table["stations"] > 0
+    table["area_km2"] = table["unit_id"].map(timed.groupby(f"{level}_id").size()).fillna(0) * (
+        surface.CELL_M / 1000) ** 2
+    cells = len(timed)
+    near = float((timed["minutes"].to_numpy() <= threshold).sum())
+    return {"level": level, "area_km2": cells * (surface.CELL_M / 1000) ** 2,
+            "share": near / cells if cells else float("nan"),
+            "with_station": int(table["has_station"].sum()), "units": len(table),
+            "table": table.sort_values(["has_station", "share", "unit_id"], na_position="first", kind="stable")
+            .reset_index(drop=True)}
 
 
 # --- load, gaps and the station directory ---

@@ -36,8 +36,18 @@ class Settings:
     network_file: str = field(default="",
                               metadata={"doc": "OpenStreetMap extract (.osm.pbf, or .osm XML, optionally .gz/.bz2) "
                                                "for street-network walking coverage; empty: straight-line only."})
-    metric_crs: str = field(default="EPSG:32651",
-                            metadata={"doc": "Metric CRS for distances and areas (UTM zone 51N, metres)."})
+    metric_crs: str = field(default="",
+                            metadata={"doc": "Override of the district's metric CRS for distances and areas "
+                                             "(e.g. EPSG:32651); empty: the district's own, chosen from its units "
+                                             "(their UTM zone) or set by init --crs."})
+    timezone: str = field(default="Asia/Shanghai",
+                          metadata={"doc": "Time zone of a district without its own record: case times are stored "
+                                           "as its local time, and imported times without an offset are read in "
+                                           "it (a mapping's timezone overrides for its file)."})
+    as_of: str = field(default="auto",
+                       metadata={"doc": "The instant overdue and 'open for' are computed at: auto (the newest "
+                                        "case event when that is more than a day old, i.e. a historical extract, "
+                                        "else the clock), data (always the newest event) or clock."})
     tile_url: str = field(default="",
                           metadata={"doc": "Optional intranet XYZ tile URL, e.g. http://tiles.local/{z}/{x}/{y}.png. Empty: no basemap."})
     refresh_seconds: int = field(default=60, metadata={"doc": "Wall-screen data refresh interval in seconds."})

@@ -297,15 +297,15 @@ def category_name(code: str, lg: str) -> str:
 
 
 def header(title_key: str, db: Database) -> None:
-    """Page title, the synthetic-data notice and the data-as-of time."""
+    """Page title, the synthetic-data notice, the district's name and the data-as-of time."""
     lg = lang()
     st.title(t(title_key, lg))
-    m = cached("meta")
+    home = district()
     at = cached("data_as_of")
-    if m.get("synthetic") == "true":
+    if home.synthetic:
         st.info(t("synthetic", lg), icon="ℹ️")
-    if at is not None:
-        st.caption(f"{t('data_as_of', lg)} {at:%Y-%m-%d %H:%M}")
+    line = [home.title(lg)] + ([f"{t('data_as_of', lg)} {at:%Y-%m-%d %H:%M}"] if at is not None else [])
+    st.caption(" · ".join(line))
 
 
 def fmt(value, indicator: str) -> str:
@@ -382,15 +382,67 @@ def repeat_complaints(f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _street_graph(path: str, stamp: tuple):
+def _street_graph(path: str, stamp: tuple, crs: str, district: tuple | None):
     from govdash import osm
-    return osm.read_osm(path)
+    return osm.read_osm(path, metric_crs=crs, district=district)
 
 
 def street_graph(path: str):
-    """The pedestrian graph of an OSM extract (``settings.network_file``), read once per file version."""
+    """The pedestrian graph of an OSM extract (``settings.network_file``) in the district's metric CRS, read
+    once per file and database version; ValueError when it misses the district's units."""
     st_ = Path(path).stat()
-    return _street_graph(path, (st_.st_mtime_ns, st_.st_size))
+    return _street_graph(path, (st_.st_mtime_ns, st_.st_size), metric_crs(), cached("units_bounds"))
+
+
+def district():
+    """The district's record (govdash.district_record), cached by database version."""
+    return _district(database().version())
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def _district(version: tuple):
+    from govdash import district_record
+    return district_record.read(database())
+
+
+def empty_district() -> bool:
+    """True, after showing how to import data, when the district has no cases yet (a district just
+    started with ``python -m govdash init``); False otherwise, showing nothing."""
+    database()
+    if cached("date_range") is not None:
+        return False
+    lg = lang()
+    home = district()
+    st.title(home.title(lg))
+    st.info(t("empty_district", lg).format(name=home.name(lg) or t("district", lg)), icon="ℹ️")
+    st.code(t("empty_steps", lg).replace("；", "\n").replace("; ", "\n"), language="bash")
+    return True
+
+
+def app_title(lg: str) -> str:
+    """The app's title with the district's name (no name before the database exists)."""
+    from govdash import district_record
+    home = district() if Path(conf().db).exists() else district_record.District()
+    return home.title(lg)
+
+
+def crs_check() -> tuple[str, float]:
+    """The metric CRS in use and how much it distorts the district's scale over its units' extent (a share)."""
+    from govdash import district_record
+    crs, box = metric_crs(), cached("units_extent")
+    return crs, district_record.distortion(crs, box) if box is not None else 0.0
+
+
+def crs_distorts(off: float) -> bool:
+    """True when a scale error ``off`` (a share) is worth a warning (more than 1 %)."""
+    from govdash import district_record
+    return off > district_record.DISTORTION_LIMIT
+
+
+def metric_crs() -> str:
+    """The CRS of areas, distances and walking minutes: the district's (or the settings' override)."""
+    from govdash import district_record
+    return district_record.metric_crs(district())
 
 
 # --- access: sign-in, the signed-in principal, its area scope, masking, audited exports (issue 8) ---
@@ -402,9 +454,28 @@ def principal() -> access.Principal | None:
     if s.auth == "none":
         return access.EVERYONE
     signed = st.session_state.get("principal")
-    if signed is None and s.wall_public and wall_mode():
-        return access.PUBLIC_WALL
+    if signed is None and wall_mode():
+        return _wall_device() or (access.PUBLIC_WALL if s.wall_public else None)
     return signed
+
+
+WALL_TOKEN_RECHECK_S = 60  # a revoked wall token stops working within this many seconds
+
+
+def _wall_device() -> access.Principal | None:
+    """The wall screen named by the URL's device token (``?mode=wall&token=…``), checked read-only against the
+    accounts file at most every ``WALL_TOKEN_RECHECK_S``; it survives server restarts as the URL does."""
+    import time
+    token = st.query_params.get("token")
+    if not token:
+        return None
+    seen = st.session_state.get("wall_device")
+    if seen is None or seen[0] != token or time.monotonic() - seen[2] > WALL_TOKEN_RECHECK_S:
+        from govdash import accounts
+        r = accounts.wall_screen(_accounts_file(), token)
+        seen = (token, access.Principal(r.username, r.role, r.towns) if r.ok else None, time.monotonic())
+        st.session_state["wall_device"] = seen
+    return seen[1]
 
 
 def public_wall() -> bool:
@@ -464,7 +535,7 @@ def require_sign_in() -> access.Principal:
     if p is not None:
         return p
     lg = lang()
-    st.title(t("app_title", lg))
+    st.title(app_title(lg))
     if conf().auth == "oidc":
         _oidc_sign_in(lg)
     else:
@@ -487,7 +558,7 @@ def _local_sign_in(lg: str) -> None:
         password = st.text_input(t("password", lg), type="password", key="sign_in_password")
         go = st.form_submit_button(t("sign_in", lg), type="primary")
     if go:
-        r = accounts.sign_in(file, user, password)
+        r = accounts.sign_in(file, user, password, source=_client_address())
         if r.ok:
             st.session_state["principal"] = access.Principal(r.username, r.role, r.towns)
             st.rerun()
@@ -495,6 +566,14 @@ def _local_sign_in(lg: str) -> None:
             st.error(t("locked", lg).format(until=f"{r.locked_until:%H:%M}"))
         else:
             st.error(t("sign_in_failed", lg))
+
+
+def _client_address() -> str:
+    """Where this session connects from (the sign-in throttle's source); '-' when Streamlit cannot say."""
+    try:
+        return str(st.context.ip_address or "-")
+    except Exception:  # AppTest and older runtimes have no request context
+        return "-"
 
 
 def _oidc_sign_in(lg: str) -> None:

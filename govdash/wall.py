@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from govdash import filters, indicators, queries
+from govdash import access, filters, indicators, queries
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.i18n import t
@@ -39,7 +39,7 @@ STALE_AFTER = timedelta(hours=2)  # "data as of" turns amber when the newest cha
 SCALE_COOKIE = "govdash_wall_scale"  # the page's script stores min(width / 1920, height / 1080) here
 
 LABELS: dict[str, tuple[str, str]] = {
-    "wall_title": ("浦东新区城市运行 · 社会治理一屏观", "Pudong operations at a glance"),
+    "wall_title": ("{name}城市运行 · 社会治理一屏观", "{name} · operations at a glance"),  # the district's name
     "overdue_at_end": ("超期在办", "Overdue open"),
     "backlog": ("在办", "open"),
     "target": ("目标", "target"),
@@ -311,6 +311,9 @@ def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
     recent = queries.case_points(db, f.with_(start=max(f.start, f.end - timedelta(days=1))), LIVE_POINTS)
     cut = pd.Timestamp(at) - pd.Timedelta(hours=LIVE_HOURS)
     recent = recent[pd.to_datetime(recent["reported_at"]) >= cut]
+    # a public screen: the last day's cases at ~100 m (access.COORD_DECIMALS), never their doorsteps or text
+    recent = pd.DataFrame({"lon": access.round_coords(recent["lon"]), "lat": access.round_coords(recent["lat"]),
+                           "reported_at": recent["reported_at"]})
     return {"stats": stats, "geoms": geoms, "bins": bins, "recent": recent}
 
 
@@ -336,7 +339,7 @@ def trend_data(db: Database, f: Filters, at: datetime) -> pd.DataFrame:
 
 
 def coverage_summary(cells: pd.DataFrame, stations: pd.DataFrame, s: Settings,
-                     towns: pd.DataFrame | None = None) -> dict:
+                     towns: pd.DataFrame | None = None, crs: str | None = None) -> dict:
     """Share of residents within ``s.walk_minutes`` of a station, residents not covered, and per street/town.
 
     The figures of the coverage page (``service_circle.walk``/``district``/``by_unit``), so both agree.
@@ -348,7 +351,7 @@ def coverage_summary(cells: pd.DataFrame, stations: pd.DataFrame, s: Settings,
     if towns is None:
         ids = pd.Series(cells["town_id"].dropna().unique())
         towns = pd.DataFrame({"unit_id": ids, "name_zh": ids})
-    timed = service_circle.walk(cells, stations)
+    timed = service_circle.walk(cells, stations, metric_crs=crs)
     d = service_circle.district(timed, s.walk_minutes)
     by_town = service_circle.by_unit(timed, s.walk_minutes, towns, "town")
     return {"share": d["share"], "residents": d["residents"], "uncovered": d["uncovered"],
@@ -357,7 +360,9 @@ def coverage_summary(cells: pd.DataFrame, stations: pd.DataFrame, s: Settings,
 
 def coverage_data(db: Database, s: Settings) -> dict:
     """``coverage_summary`` over the database's cells, stations and streets/towns (adapter)."""
-    return coverage_summary(queries.cells(db), queries.stations(db), s, queries.towns(db))
+    from govdash import district_record
+    return coverage_summary(queries.cells(db), queries.stations(db), s, queries.towns(db),
+                            district_record.metric_crs(district_record.read(db)))
 
 
 def panel_names(panels: tuple[str, ...], lang: str = "zh") -> list[str]:

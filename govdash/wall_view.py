@@ -53,14 +53,15 @@ _wall = partial(render.macro, "wall.html")  # one macro of the wall's template
 
 
 def header_html(*, lang: str, now: datetime, data_time: datetime | None, stale: bool, period: str,
-                synthetic: bool = False) -> Markup:
+                synthetic: bool = False, district: str = "") -> Markup:
     """The fixed top bar: title, period, playlist position, "data as of" and the clock (server time until JS ticks)."""
     loc = "zh-CN" if lang == "zh" else "en-GB"
     weekday = "一二三四五六日"[now.weekday()] if lang == "zh" else now.strftime("%a")
     date_text = f"{now:%Y/%m/%d} 周{weekday}" if lang == "zh" else f"{weekday} {now:%d/%m/%Y}"
     as_of = f"{data_time:%Y-%m-%d %H:%M}" if data_time is not None else label("no_data", lang)
     stale_note = f" · {label('stale', lang)}" if stale else ""
-    return _wall("header", label("wall_title", lang), label("demo_badge", lang) if synthetic else "", period, stale,
+    title = label("wall_title", lang).format(name=district).strip(" ·")  # the district's name, none before init
+    return _wall("header", title, label("demo_badge", lang) if synthetic else "", period, stale,
                  label("data_as_of", lang), as_of, stale_note, loc, date_text, f"{now:%H:%M:%S}")
 
 

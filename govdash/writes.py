@@ -83,7 +83,8 @@ def set_clustered_rows(con, n: int) -> None:
 
 
 # --- accounts and audit (govdash.accounts) ---
-# On a connection to the accounts file (settings.accounts_db); nothing here hashes or checks a password.
+# On a connection to the accounts file (settings.accounts_db): accounts, the audit table and wall-screen
+# tokens; nothing here hashes or checks a password or a token.
 
 ACCOUNT_COLUMNS = ("username", "role", "towns", "password", "disabled", "failed", "locked_until", "created_at",
                    "updated_at")
@@ -127,3 +128,25 @@ def audit_list(con, limit: int = 100) -> pd.DataFrame:
     """The newest audit rows first."""
     return con.execute("SELECT at_time, username, action, detail FROM audit ORDER BY at_time DESC, rowid DESC "
                        "LIMIT $n", {"n": int(limit)}).df()
+
+
+def wall_token_insert(con, name: str, token_sha256: str, towns: list[str], at: datetime) -> None:
+    con.execute("INSERT INTO wall_tokens (name, token_sha256, towns, revoked, created_at) "
+                "VALUES ($n, $h, $t, false, $at)", {"n": name, "h": token_sha256, "t": towns, "at": at})
+
+
+def wall_token_names(con) -> pd.DataFrame:
+    """Every wall token without its hash."""
+    return con.execute("SELECT name, towns, revoked, created_at FROM wall_tokens ORDER BY name").df()
+
+
+def wall_token_find(con, token_sha256: str) -> dict | None:
+    """The unrevoked wall token with this hash (name, towns), or None."""
+    df = con.execute("SELECT name, towns FROM wall_tokens WHERE token_sha256 = $h AND NOT revoked",
+                     {"h": token_sha256}).df()
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def wall_token_revoke(con, name: str) -> int:
+    return con.execute("UPDATE wall_tokens SET revoked = true WHERE name = $n AND NOT revoked",
+                       {"n": name}).fetchone()[0]

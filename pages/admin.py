@@ -20,6 +20,10 @@ ui.require("import")  # admins only, even when run without the navigation
 lang = ui.lang()
 db = ui.database()
 ui.header("page_admin", db)
+crs, off = ui.crs_check()
+st.caption(t("adm_metric_crs", lang).format(crs=crs))
+if ui.crs_distorts(off):
+    st.warning(t("adm_crs_distorts", lang).format(crs=crs, pct=off * 100))
 path = ui.conf().db
 who = ui.principal() if hasattr(ui, "principal") else None
 user = who.user if who is not None and who.user != "-" else None
@@ -31,8 +35,9 @@ upload = st.file_uploader(t("adm_import_file", lang), type=list(ingest.UPLOAD_TY
                           max_upload_size=ui.conf().max_upload_mb)
 c1, c2, c3 = st.columns(3)
 named = {"auto": t("adm_mapping_auto", lang), "upload": t("adm_mapping_upload", lang)}
-mapping_choice = c1.selectbox(t("adm_mapping", lang), ["auto", *ingest.builtin(kind), "upload"],
-                              format_func=lambda m: named.get(m, m), key=f"adm_mapping_{kind}")
+mapping_choice = (c1.selectbox(t("adm_mapping", lang), ["auto", *ingest.builtin(kind), "upload"],
+                               format_func=lambda m: named.get(m, m), key=f"adm_mapping_{kind}")
+                  if kind != "population" else "auto")  # a population file has no mapping
 toml = (c1.file_uploader(t("adm_mapping_file", lang), type=["toml"], key="adm_toml")
         if mapping_choice == "upload" else None)
 crs_choice = c2.selectbox(t("adm_crs", lang), CRS_CHOICES, key="adm_crs",

@@ -26,7 +26,8 @@ if rows.empty:
     st.info(t("no_data", lang))
 else:
     names = ui.cached("unit_names")
-    view = rows.assign(town=rows["town_id"].map(names), community=rows["community_id"].map(names),
+    view = rows.assign(town=rows["town_id"].map(names.get("town", {})),
+                       community=rows["community_id"].map(names.get("community", {})),
                        category=rows["category"].map(lambda c: ui.category_name(c, lang)),
                        channel=rows["channel"].map(lambda c: t(c, lang)),
                        status=rows["status"].map(lambda c: t(c, lang)))

@@ -42,22 +42,42 @@ if mode == "network":
     except (OSError, ValueError, RuntimeError) as exc:
         st.warning(t("cov_network_failed", lang) + ui.md_text(exc))
 
-cells, towns = ui.cached("cells"), ui.cached("towns")
+cells, towns, crs = ui.cached("cells"), ui.cached("towns"), ui.metric_crs()
 base = ui.cached("stations")
+if cells.empty:  # no population surface yet: coverage of the area and of the communities instead
+    st.info(t("cov_no_population", lang))
+    bare = sc.without_population(ui.cached("unit_polygons"), base, threshold, function=function, graph=graph,
+                                 metric_crs=crs, towns=f.towns)
+    st.subheader(t("cov_area_title", lang))
+    b1, b2, b3 = st.columns(3)
+    b1.metric(t("cov_area_share", lang).format(m=threshold), maps.format_value(bare["share"], "resolution_rate"),
+              border=True)
+    b2.metric(t("cov_units_with_station" + ("" if bare["level"] == "community" else "_town"), lang),
+              f"{bare['with_station']:,} / {bare['units']:,}", border=True)
+    b3.metric(t("cov_area_km2", lang), f"{bare['area_km2']:,.2f}", border=True)
+    st.caption(t("cov_area_note", lang))
+    st.dataframe(bare["table"].rename(columns={"name_zh": bare["level"]})[
+        [bare["level"], "stations", "has_station", "share", "area_km2"]], hide_index=True, width="stretch",
+        column_config={bare["level"]: t(bare["level"], lang), "stations": t("stations_in_unit", lang),
+                       "has_station": st.column_config.CheckboxColumn(t("has_station", lang)),
+                       "share": st.column_config.ProgressColumn(t("area_share", lang), format="percent",
+                                                                min_value=0.0, max_value=1.0),
+                       "area_km2": st.column_config.NumberColumn(t("cov_area_km2", lang), format="%.2f")})
+    st.stop()
 stations = sc.apply_edits(base, edits)
-timed = sc.walk(cells, stations, function=function, graph=graph)
+timed = sc.walk(cells, stations, function=function, graph=graph, metric_crs=crs)
 area = sc.in_area(timed, f.towns)
 rep = sc.report(area, threshold, towns)
-before = sc.district(sc.in_area(sc.walk(cells, base, function=function, graph=graph), f.towns), threshold) \
-    if edits else None
+before = sc.district(sc.in_area(sc.walk(cells, base, function=function, graph=graph, metric_crs=crs), f.towns),
+                     threshold) if edits else None
 load = sc.load(timed, stations, function, towns=towns)
 
 # --- map, headline figures and tables ---
-gap_rows, gap_rank = sc.gap_table(area, threshold, towns)
+gap_rows, gap_rank = sc.gap_table(area, threshold, towns, metric_crs=crs)
 signature = (threshold, function, mode, f.towns, tuple(tuple(sorted(e.items())) for e in edits))
 siting = st.session_state.get("cov_siting")
 proposals = siting["rows"] if siting and siting["signature"] == signature else None
-drawn = sc.map_cells(area, gap_rank=gap_rank)
+drawn = sc.map_cells(area, gap_rank=gap_rank, metric_crs=crs)
 deck, legend = maps.coverage_map(drawn, threshold, sc.visible(stations, load, drawn, function), gaps=gap_rows,
                                  proposals=proposals, reach_m=reach_m(threshold), outline=ui.unit_shapes("town", f),
                                  lang=lang, tile_url=s.tile_url, width_px=860, height_px=690)
@@ -72,7 +92,7 @@ with left:
 cell = maps.picked(event.selection if event else None, maps.LAYER_CELLS)
 if click_adds and cell and (cell["lon"], cell["lat"]) != st.session_state.get("cov_last_click"):
     st.session_state["cov_last_click"] = (cell["lon"], cell["lat"])
-    lon, lat = sc.cell_centre(cell["lon"], cell["lat"], float(drawn["size_m"].iloc[0]))
+    lon, lat = sc.cell_centre(cell["lon"], cell["lat"], float(drawn["size_m"].iloc[0]), metric_crs=crs)
     edits.append({"op": "add", "lon": round(lon, 5), "lat": round(lat, 5)})
     st.rerun()
 
@@ -176,7 +196,7 @@ with tabs[2]:
     st.caption(t("siting_note", lang).format(r=reach_m(threshold), m=threshold))
     if st.button(t("propose", lang), key="cov_propose", type="primary"):
         with st.spinner(t("propose", lang)):
-            rows, method = sc.propose(area, threshold, k)
+            rows, method = sc.propose(area, threshold, k, metric_crs=crs)
         st.session_state["cov_siting"] = {"signature": signature, "rows": rows, "method": method}
         st.rerun()
     if proposals is not None and len(proposals):

@@ -11,7 +11,7 @@ f = ui.current_filters()
 s = ui.conf()
 ui.header("page_heatmap", db)
 zh = lang == "zh"
-paths = ui.cached("unit_paths")
+paths = ui.cached("unit_paths").get("grid", {})  # the places listed are grids
 categories = {c: ui.category_name(c, lang) for c in ui.cached("categories")["category"]}
 
 # the area shown is the deepest selection: grids, communities, streets/towns or the whole district
@@ -83,7 +83,7 @@ elif mode == "hot_spots":
     before = ui.cached("heat_bins", f.previous(), cell, "none", box)
     if bins.attrs.get("truncated"):
         st.warning(t("truncated", lang).format(n=len(bins)))
-    spots = heatmap.hot_spot_bins(bins, grid, cell, before, alpha=heatmap.ALPHA)
+        spots = heatmap.hot_spot_bins(bins, grid, cell, before, alpha=heatmap.ALPHA, crs=ui.metric_crs())
     clusters = heatmap.spot_clusters(spots, cell, ui.unit_shapes("grid", f), paths)
     with left:
         st.pydeck_chart(maps.hot_spot_deck(spots, cell_m=cell, bbox=bbox, outline=outline, tile_url=s.tile_url,

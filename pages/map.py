@@ -18,14 +18,14 @@ zh = lang == "zh"
 def go(new: object, level: str | None = None) -> None:
     """Apply a selection: shared filters (sidebar + URL), the level shown, fresh map/table widgets."""
     ui.set_filters(new)
-    st.session_state["map_level_next"] = level or drill.levels(new)[0]
+    st.session_state["map_level_next"] = level or drill.levels(new, ui.cached("unit_levels"))[0]
     # a new widget key drops the old click, which would otherwise fire again on every rerun
     st.session_state["map_nonce"] = st.session_state.get("map_nonce", 0) + 1
     st.rerun()
 
 
 nonce = st.session_state.get("map_nonce", 0)
-options = drill.levels(f)
+options = drill.levels(f, ui.cached("unit_levels"))
 if "map_level_next" in st.session_state:
     st.session_state["map_level"] = st.session_state.pop("map_level_next")
 if st.session_state.get("map_level") not in options:

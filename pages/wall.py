@@ -83,11 +83,12 @@ def live() -> None:
         at = f = data_time = None
         period = ""
     try:
-        synthetic = ui.cached("meta").get("synthetic") == "true"
+        home = ui.district()
     except Exception:
-        synthetic = False
+        home = None
     st.html(wall_view.header_html(lang=lang, now=now, data_time=data_time, stale=wall.is_stale(data_time, now),
-                                  period=period, synthetic=synthetic))
+                                  period=period, synthetic=bool(home and home.synthetic),
+                                  district=home.name(lang) if home else ""))
     panel("tiles", lambda: st.html(wall_view.tiles_html(require(data("headline", f, at, s, lang)), lang)))
     try:
         items = data("ticker", f, at, lang)

@@ -13,6 +13,12 @@ DEMO_CASES = 20_000
 DEMO_SEED = 7
 
 
+def pytest_addoption(parser):
+    parser.addoption("--screenshots", metavar="DIR", default=None,
+                     help="save the browser tests' screenshots in DIR (docs/screenshots to refresh the README's); "
+                          "by default they go to a temporary folder and the tree stays clean")
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> str:
     """Path of a 20k-case demo database built once per test session."""
@@ -28,6 +34,26 @@ def app_env(demo_db, monkeypatch):
     monkeypatch.setenv("GOVDASH_DB", demo_db)
     monkeypatch.setenv("GOVDASH_LANG", "zh")
     return demo_db
+
+
+@pytest.fixture
+def navigation_mode(monkeypatch):
+    """Run app.py around every page, as the server does once ``st.navigation`` has been called.
+
+    With a ``pages/`` folder next to app.py, Streamlit starts every process in its legacy
+    multipage mode and AppTest resets to it before each run, so ``switch_page`` would first
+    execute the page file alone (ui.lang() then leaves that mode and reruns through app.py;
+    tests/browser covers that path on a fresh server). This keeps each run a single pass.
+    AppTest modules use it with ``pytestmark = pytest.mark.usefixtures("navigation_mode")``.
+    """
+    from streamlit.runtime import pages_manager
+    original = pages_manager.PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        pages_manager.PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
 
 
 def app_test():

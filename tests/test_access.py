@@ -126,7 +126,7 @@ def test_scoped_counts_on_literal_cases(lit):
     assert queries.case_timeline(lit, "A06", scope=("T1",)).empty
     assert queries.towns(lit, scope=("T1",))["unit_id"].tolist() == ["T1"]
     assert queries.towns(lit, scope=())["unit_id"].tolist() == []
-    assert sorted(queries.unit_names(lit, scope=("T2",))) == ["T2"]
+    assert {lv: sorted(ids) for lv, ids in queries.unit_names(lit, scope=("T2",)).items()} == {"town": ["T2"]}
     # open at the end of March: A05 (T1) and A06 (T2)
     assert queries.indicator_totals(lit, ALL.with_(scope=("T2",)), AS_OF)["backlog"] == 1
     assert queries.open_cases(lit, ALL.with_(scope=("T1",)), AS_OF)["case_id"].tolist() == ["A05"]
@@ -189,8 +189,9 @@ def test_every_listing_keeps_to_the_scope(demo, period):
     assert set(queries.survey_scores(demo, scope=sc)["town_id"]) <= {LUJIAZUI}
     assert queries.district_outline(demo, scope=sc)["unit_id"].tolist() == [LUJIAZUI]
     units = queries.unit_names(demo, scope=sc)
-    assert units and set(units) == set(queries.unit_paths(demo, scope=sc))
-    assert all(p.startswith("陆家嘴街道") for p in queries.unit_paths(demo, scope=sc).values())
+    paths = queries.unit_paths(demo, scope=sc)
+    assert units and {lv: set(u) for lv, u in units.items()} == {lv: set(p) for lv, p in paths.items()}
+    assert all(p.startswith("陆家嘴街道") for level in paths.values() for p in level.values())
     near = queries.station_cases_nearby(demo, period.with_(scope=sc))
     assert set(near["station_id"]) <= set(queries.stations(demo, (LUJIAZUI,))["station_id"])
     other_case = queries.cases_page(demo, period.with_(towns=(ZHANGJIANG,)), limit=1)["case_id"].iloc[0]
@@ -208,3 +209,96 @@ def test_scope_also_limits_analysis_modules(demo, period):
     assert set(ranked["key"]) == {LUJIAZUI}  # other streets/towns are not even listed
     fun = lifecycle.funnel_data(demo, scoped)
     assert fun["count"].iloc[0] == queries.case_count(demo, period.with_(towns=(LUJIAZUI,)))
+
+
+# --- free-text patterns (issue 15): each with hand-written examples that must and must not be masked ---
+
+@pytest.mark.parametrize("text, masked", [
+    ("身份证31011519900307123X", "身份证******************"),
+    ("身份证号 310115199003071234。", "身份证号 ******************。"),
+    ("证件 31011519900307123x", "证件 ******************"),
+    ("老证 310115900307123", "老证 " + "*" * 15),
+])
+def test_mask_text_id_card_numbers(text, masked):
+    assert access.mask_text(text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "工单PD310115199003071234",       # letters glued in front: an id of something else
+    "流水号3101151990030712345",     # 19 digits
+    "31011519901307123X",            # month 13: not a birth date
+])
+def test_mask_text_leaves_id_lookalikes(text):
+    assert access.mask_text(text) == text
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("电话13812345678", "电话138****5678"),
+    ("电话138 1234 5678", "电话138****5678"),
+    ("电话138-1234-5678", "电话138****5678"),
+    ("电话+86 138 1234 5678", "电话138****5678"),
+    ("电话+86-13812345678", "电话138****5678"),
+    ("电话008613812345678", "电话138****5678"),
+    ("电话8613812345678", "电话138****5678"),
+])
+def test_mask_text_mobile_numbers(text, masked):
+    assert access.mask_text(text) == masked
+
+
+@pytest.mark.parametrize("text", ["编号12812345678", "金额138123456789元", "1381234567", "时间2026 1234 5678"])
+def test_mask_text_leaves_mobile_lookalikes(text):
+    assert access.mask_text(text) == text
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("座机021-58881234", "座机021-********"),
+    ("座机021-5888 1234转808", "座机021-********"),
+    ("座机(021)58881234", "座机021-********"),
+    ("座机（021）5888-1234", "座机021-********"),
+    ("座机0571 88881234", "座机0571-********"),
+    ("座机02158881234", "座机021********"),
+])
+def test_mask_text_landlines(text, masked):
+    assert access.mask_text(text) == masked
+
+
+@pytest.mark.parametrize("text", ["2026-03-07 来电", "共1000人", "第021期", "温度-5到3度"])
+def test_mask_text_leaves_landline_lookalikes(text):
+    assert access.mask_text(text) == text
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("邮箱 wang.xm@example.cn", "邮箱 w***@example.cn"),
+    ("回复至Li_Na+gov@mail.pudong.gov.cn。", "回复至L***@mail.pudong.gov.cn。"),
+])
+def test_mask_text_e_mail(text, masked):
+    assert access.mask_text(text) == masked
+
+
+@pytest.mark.parametrize("text", ["@城管 请处理", "a@b", "微信号 wxid_abc"])
+def test_mask_text_leaves_e_mail_lookalikes(text):
+    assert access.mask_text(text) == text
+
+
+@pytest.mark.parametrize("text, name, masked", [
+    ("王小明反映楼下噪声", "王小明", "王*反映楼下噪声"),
+    ("小明说他家漏水，王小明再次来电", "王小明", "*说他家漏水，王*再次来电"),
+    ("欧阳娜娜投诉", "欧阳娜娜", "欧*投诉"),
+    ("王丽称环境美丽", "王丽", "王*称环境美丽"),      # a one-character given name is left in ordinary words
+    ("李四反映噪声", "王小明", "李四反映噪声"),       # another person's name: not the complainant
+    ("王小明反映", None, "王小明反映"),              # no name on the case row
+])
+def test_mask_text_complainant_name(text, name, masked):
+    assert access.mask_text(text, name) == masked
+
+
+def test_mask_frame_uses_each_rows_own_name_and_rounds_case_coordinates():
+    df = pd.DataFrame({"case_id": ["A", "B"], "complainant_name": ["王小明", "李四"],
+                       "description": ["王小明来电", "王小明的邻居李四"],
+                       "lon": [121.505678, 121.4], "lat": [31.205432, 31.1]})
+    masked = access.mask_frame(df, Principal("v", "viewer"))
+    assert masked["description"].tolist() == ["王*来电", "王小明的邻居李*"]
+    assert masked["lon"].tolist() == [121.506, 121.4] and masked["lat"].tolist() == [31.205, 31.1]
+    units = pd.DataFrame({"unit_id": ["G1"], "lon": [121.505678], "lat": [31.205432]})  # not a case: exact
+    assert access.mask_frame(units, Principal("v", "viewer")) is units
+    assert access.mask_frame(df, Principal("a", "analyst")) is df

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
+import os
+import stat
+from dataclasses import astuple
 from datetime import datetime, timedelta
 
 import pytest
@@ -155,3 +160,129 @@ def test_cli_add_list_disable_passwd(tmp_path, monkeypatch, capsys, demo_db):
     assert "unknown street/town" in capsys.readouterr().err
     assert cli.main(["account", "--accounts-db", f, "audit"]) == 0
     assert "disable zhang" in capsys.readouterr().out
+
+
+# --- known answers: the stored encoding and parameters must not drift (issue 15) ---
+
+def test_password_hash_known_answer_computed_independently():
+    salt = bytes(range(16))
+    digest = hashlib.scrypt("pässwörd".encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    want = "scrypt$16384$8$1$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+    assert accounts.hash_password("pässwörd", salt=salt) == want
+    assert want == ("scrypt$16384$8$1$AAECAwQFBgcICQoLDA0ODw==$"
+                    "XePXvxZzRj6L1K6Fof7AUZumo8fHft2FRonOsXgR7YI=")  # from `openssl kdf ... SCRYPT`
+
+
+def test_verify_accepts_the_rfc_7914_test_vector():
+    # RFC 7914 section 12: scrypt(P="password", S="NaCl", N=1024, r=8, p=16, dkLen=64)
+    dk = bytes.fromhex("fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"
+                       "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640")
+    stored = f"scrypt$1024$8$16${base64.b64encode(b'NaCl').decode()}${base64.b64encode(dk).decode()}"
+    assert accounts.verify_password("password", stored)
+    assert not accounts.verify_password("Password", stored)
+
+
+# --- throttling per name and source, read-only sign-in (issue 15) ---
+
+def _fail(file, name, source, n, at=T0):
+    return [accounts.sign_in(file, name, "wrong", source=source, at=at + timedelta(seconds=i)) for i in range(n)]
+
+
+def test_a_guesser_elsewhere_cannot_lock_the_admin_out_of_their_workstation(file):
+    assert _fail(file, "li", "203.0.113.9", accounts.MAX_FAILURES)[-1].reason == "locked"
+    assert accounts.sign_in(file, "li", PW, source="203.0.113.9", at=T0 + timedelta(minutes=1)).reason == "locked"
+    assert accounts.sign_in(file, "li", PW, source="10.0.0.5", at=T0 + timedelta(minutes=1)).ok
+
+
+def test_lockouts_double_up_to_a_cap(file):
+    ends = []
+    at = T0
+    for _ in range(6):
+        r = _fail(file, "li", "203.0.113.9", accounts.MAX_FAILURES, at)[-1]
+        ends.append(r.locked_until - (at + timedelta(seconds=accounts.MAX_FAILURES - 1)))
+        at = r.locked_until + timedelta(seconds=1)
+    m = timedelta(minutes=1)
+    assert ends == [15 * m, 30 * m, 60 * m, 120 * m, 240 * m, 240 * m]
+
+
+def test_one_source_guessing_many_names_is_locked_as_a_source(file):
+    names = [f"guess{i}" for i in range(accounts.MAX_SOURCE_FAILURES)]
+    answers = [accounts.sign_in(file, n, "wrong", source="198.51.100.7", at=T0) for n in names]
+    assert [a.reason for a in answers] == ["invalid"] * (accounts.MAX_SOURCE_FAILURES - 1) + ["locked"]
+    assert accounts.sign_in(file, "li", PW, source="198.51.100.7", at=T0).reason == "locked"
+    assert accounts.sign_in(file, "li", PW, source="10.0.0.5", at=T0).ok
+
+
+def test_unknown_and_existing_names_get_identical_answers(file):
+    def seq(name):
+        out = [(r.ok, r.reason, r.locked_until) for r in _fail(file, name, "203.0.113.9", accounts.MAX_FAILURES + 2)]
+        out.append(astuple(accounts.sign_in(file, name, PW, source="203.0.113.9", at=T0 + timedelta(minutes=1)))[1:])
+        return out
+    known, unknown = seq("li"), seq("nobody")
+    assert known[:-1] == unknown[:-1]
+    assert known[-1][1:] == unknown[-1][1:] == (None, (), "locked", T0 + timedelta(seconds=4, minutes=15))
+
+
+def _fingerprint(path):
+    st = os.stat(path)
+    return st.st_ino, st.st_mtime_ns, st.st_size, hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def test_sign_in_never_rewrites_the_accounts_file(file):
+    before = _fingerprint(file)
+    _fail(file, "li", "203.0.113.9", accounts.MAX_FAILURES + 1)
+    _fail(file, "nobody", "203.0.113.9", 2)
+    assert accounts.sign_in(file, "li", PW, source="10.0.0.5", at=T0 + timedelta(minutes=1)).ok
+    assert _fingerprint(file) == before
+    log = accounts.audit_log(file)
+    # li: 4 wrong, the 5th wrong and its lock, 1 refused while locked; nobody: 2 wrong
+    assert log["action"].tolist()[0] == "sign_in" and (log["action"] == "sign_in_failed").sum() == 4 + 2 + 1 + 2
+    assert set(log["source"].dropna()) == {"203.0.113.9", "10.0.0.5"}
+    assert stat.S_IMODE(os.stat(accounts.audit_path(file)).st_mode) == 0o600
+
+
+def test_sign_in_works_with_a_full_disk(file):
+    os.symlink("/dev/full", accounts.audit_path(file))  # every append fails with ENOSPC, as on a full disk
+    assert accounts.sign_in(file, "li", PW, source="10.0.0.5", at=T0).ok
+    assert accounts.sign_in(file, "li", "wrong", source="10.0.0.5", at=T0).reason == "invalid"
+    with pytest.raises(OSError):  # an export must not go unrecorded
+        accounts.audit(file, "li", "export", "x.csv")
+
+
+# --- wall-screen device tokens (issue 15) ---
+
+def test_wall_token_is_long_random_stored_hashed_and_revocable(file):
+    token = accounts.add_wall_token(file, "lobby", ["310115005"], at=T0)
+    assert len(token) >= 43  # 32 random bytes, URL-safe base64
+    raw = open(file, "rb").read()
+    assert token.encode() not in raw and hashlib.sha256(token.encode()).hexdigest().encode() in raw
+    r = accounts.wall_screen(file, token)
+    assert (r.ok, r.username, r.role, r.towns) == (True, "wall:lobby", "wall", ("310115005",))
+    assert not accounts.wall_screen(file, token[:-1] + ("A" if token[-1] != "A" else "B")).ok
+    assert not accounts.wall_screen(file, "").ok and not accounts.wall_screen(file, None).ok
+    with pytest.raises(AccountError, match="exists"):
+        accounts.add_wall_token(file, "lobby")
+    before = _fingerprint(file)
+    accounts.wall_screen(file, token)
+    assert _fingerprint(file) == before  # checking a token is read-only
+    accounts.revoke_wall_token(file, "lobby")
+    assert not accounts.wall_screen(file, token).ok
+    listed = accounts.wall_tokens(file)
+    assert listed.columns.tolist() == ["name", "towns", "revoked", "created_at"]
+    assert listed["revoked"].tolist() == [True]
+    with pytest.raises(AccountError, match="no wall token"):
+        accounts.revoke_wall_token(file, "hall")
+
+
+def test_wall_token_cli(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GOVDASH_DB", str(tmp_path / "none.duckdb"))
+    f = str(tmp_path / "a.duckdb")
+    assert cli.main(["account", "--accounts-db", f, "wall-token", "lobby"]) == 0
+    token = capsys.readouterr().out.split("token=")[1].split()[0]
+    assert accounts.wall_screen(f, token).ok
+    assert cli.main(["account", "--accounts-db", f, "wall-list"]) == 0
+    out = capsys.readouterr().out
+    assert "lobby" in out and token not in out
+    assert cli.main(["account", "--accounts-db", f, "wall-revoke", "lobby"]) == 0
+    assert not accounts.wall_screen(f, token).ok
+    assert cli.main(["account", "--accounts-db", f, "wall-revoke", "lobby"]) == 2

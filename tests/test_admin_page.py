@@ -16,20 +16,9 @@ from govdash.i18n import t
 from govdash.ingest import ImportReport, Mapping, MappingError
 from govdash.ui import md_text
 
+pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
+
 PAGE = "pages/admin.py"
-
-
-@pytest.fixture(autouse=True)
-def _navigation_mode(monkeypatch):
-    """Run app.py around the page, as the server does once st.navigation has run (see test_app.py)."""
-    from streamlit.runtime import pages_manager
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
 
 
 @pytest.fixture
@@ -105,6 +94,7 @@ def test_page_renders_with_every_option(live):
     for kind in ingest.KINDS:
         at.radio(key="adm_kind").set_value(kind).run()
         _ok(at)
+    at.radio(key="adm_kind").set_value("units").run()
     assert at.selectbox(key="adm_level")  # units only
     at.selectbox(key="adm_crs").set_value("epsg").run()
     assert at.text_input(key="adm_epsg").value == "EPSG:32651"

@@ -8,27 +8,10 @@ from conftest import app_test
 
 from govdash.i18n import t
 
+pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
+
 TOWN = "310115005"      # 陆家嘴街道
 CATEGORY = "noise"
-
-
-@pytest.fixture(autouse=True)
-def _navigation_mode(monkeypatch):
-    """Run app.py around every page, as the server does once ``st.navigation`` has been called.
-
-    With a ``pages/`` folder next to app.py, Streamlit starts every process in its legacy
-    multipage mode and AppTest resets to it before each run, so ``switch_page`` would first
-    execute the page file alone (ui.lang() then leaves that mode and reruns through app.py;
-    tests/browser covers that path on a fresh server). This keeps each run a single pass.
-    """
-    from streamlit.runtime import pages_manager
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
 
 
 @pytest.fixture(scope="module")

@@ -17,22 +17,11 @@ from govdash.access import Principal
 from govdash.db import Database
 from govdash.i18n import t
 
+pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
+
 LUJIAZUI = "310115005"      # 陆家嘴街道: the one street/town of the limited accounts
 ZHANGJIANG = "310115125"    # 张江镇
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(autouse=True)
-def _navigation_mode(monkeypatch):
-    """Run app.py around every page, as the server does (see tests/test_app.py)."""
-    from streamlit.runtime import pages_manager
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
 
 
 @pytest.fixture
@@ -269,3 +258,52 @@ def test_export_of_all_filtered_cases_holds_only_the_accounts_cases(local):
                          encoding="utf-8-sig", dtype=str)
     assert viewer["complainant_phone"].str.contains(r"\*\*\*\*").all()
     assert not csv["complainant_phone"].str.contains(r"\*\*\*\*").any()
+
+
+def _layer_points(at, layer_id: str) -> list[dict]:
+    """The data rows of one deck.gl layer in any chart of the run."""
+    rows = []
+    for chart in at.get("deck_gl_json_chart"):
+        for layer in json.loads(chart.proto.json).get("layers", []):
+            if layer.get("id") == layer_id:
+                rows += layer.get("data", [])
+    return rows
+
+
+def _decimals(x: float) -> int:
+    text = repr(float(x))
+    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
+
+
+@pytest.mark.parametrize("role, most", [("viewer", 3), ("analyst", 5)])
+def test_case_coordinates_for_viewers_are_rounded_to_about_100_m(local, role, most):
+    """Issue 15: the heatmap's case points carried coordinates to ~1 m, re-identifying masked addresses."""
+    from govdash.maps import LAYER_CASES
+    at = _signed_in(Principal("u", role, (LUJIAZUI,)), {"cat": "noise"})
+    at.switch_page("pages/heatmap.py").run()
+    _ok(at)
+    pts = _layer_points(at, LAYER_CASES)
+    assert pts, "no case points drawn"
+    assert max(_decimals(p["lon"]) for p in pts) == most and max(_decimals(p["lat"]) for p in pts) == most
+
+
+def test_the_walls_last_day_points_are_rounded_to_about_100_m(local, monkeypatch):
+    monkeypatch.setenv("GOVDASH_WALL_PUBLIC", "1")
+    at = _signed_in(None, {"mode": "wall", "panels": "map"})
+    _ok(at)
+    pts = _layer_points(at, "recent")
+    assert pts and max(_decimals(p["lon"]) for p in pts) <= 3 and max(_decimals(p["lat"]) for p in pts) <= 3
+
+
+def test_wall_device_token_shows_the_wall_and_nothing_else(local):
+    """Issue 15: a wall screen signed in by hand fell back to the sign-in form after a restart; a device
+    token in its URL survives (the browser test restarts a real server)."""
+    token = accounts.add_wall_token(local, "lobby", [LUJIAZUI])
+    at = _signed_in(None, {"mode": "wall", "token": token})
+    _ok(at)
+    assert not at.text_input and at.get("html")  # the wall, not the sign-in form
+    assert at.session_state["wall_device"][1] == Principal("wall:lobby", "wall", (LUJIAZUI,))
+    at = _signed_in(None, {"token": token})  # the pages still need a sign-in
+    assert [w.key for w in at.text_input] == ["sign_in_user", "sign_in_password"]
+    at = _signed_in(None, {"mode": "wall", "token": token[:-2]})
+    assert [w.key for w in at.text_input] == ["sign_in_user", "sign_in_password"]

@@ -181,3 +181,19 @@ def test_text_output_shows_the_district_share(tiny_db, capsys):
     assert f"within  5 min  {100 / RESIDENTS * 100:>6.1f} %" in text
     rows = [line.split() for line in text.splitlines()[-3:]]
     assert [r[-1] for r in rows] == ["乙镇", "甲街道", "丙镇"] and rows[-1][0] == "—"
+
+
+def test_a_network_missing_the_district_is_an_error_naming_both_extents(tmp_path, capsys):
+    """Riverton's streets (Los Angeles) against qinhuai's units (Nanjing): exit 2, not a silent 0 %."""
+    from govdash import ingest
+    from tests.districts import qinhuai, riverton
+    nj, la = qinhuai(tmp_path / "nj"), riverton(tmp_path / "la")
+    db = tmp_path / "qinhuai.duckdb"
+    for key in ("towns", "communities", "grids"):
+        assert ingest.run("units", db, nj.files[key]).status == "loaded"
+    assert cli.main(["coverage", "--db", str(db), "--network", str(la.files["network"])]) == 2
+    err = capsys.readouterr().err
+    assert "error: streets.osm: the street network covers -118.3" in err
+    assert "the district's units 118.79" in err and "do not overlap" in err
+    bounds = queries.units_bounds(Database(db))
+    assert osm.read_osm(nj.files["network"], district=bounds).n_nodes == 17 * 9  # its own streets overlap

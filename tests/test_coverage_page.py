@@ -14,20 +14,9 @@ from govdash import service_circle as sc
 from govdash.db import Database
 from govdash.i18n import t
 
+pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
+
 DECK_MAX_BYTES = 5_000_000  # the budget of a deck sent to the browser (as tests/test_heatmap.py); demo: 2.6 MB
-
-
-@pytest.fixture(autouse=True)
-def _navigation_mode(monkeypatch):
-    """Run app.py around the page, as the server does once st.navigation has run (see tests/test_app.py)."""
-    from streamlit.runtime import pages_manager
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
 
 
 @pytest.fixture

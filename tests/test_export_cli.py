@@ -129,3 +129,21 @@ def test_export_then_import_changes_nothing(db, tmp_path, capsys):
     assert export(capsys, "--db", db, "--out", out, "--personal")[0] == 0
     rep = ingest.run("cases", db, out, mapping="govdash")
     assert (rep.status, rep.inserted, rep.updated, rep.unchanged) == ("loaded", 0, 0, 7)
+
+
+def test_export_without_personal_masks_as_a_viewer_sees_it(db, tmp_path, capsys):
+    """Issue 15: addresses, descriptions and coordinates went out in full without --personal."""
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE cases SET description = $d, lon = 121.505678, lat = 31.205432 WHERE case_id = 'A10'",
+                {"d": "王小明（身份证31011519900307123X）说一路1号楼下噪声，电话138 1234 5678"})
+    con.close()
+    masked, full = tmp_path / "masked.csv", tmp_path / "full.csv"
+    assert export(capsys, "--db", db, "--out", masked)[0] == 0
+    assert export(capsys, "--db", db, "--out", full, "--personal")[0] == 0
+    m = pd.read_csv(masked, dtype=str, encoding="utf-8-sig").set_index("case_id").loc["A10"]
+    f = pd.read_csv(full, dtype=str, encoding="utf-8-sig").set_index("case_id").loc["A10"]
+    assert m["address"] == "一路"
+    assert m["description"] == "王*（身份证******************）说一路楼下噪声，电话138****5678"
+    assert (m["lon"], m["lat"]) == ("121.506", "31.205")
+    assert (f["address"], f["lon"], f["complainant_name"]) == ("一路1号", "121.505678", "王小明")
+    assert f["description"].startswith("王小明（身份证31011519900307123X）")

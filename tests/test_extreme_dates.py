@@ -14,6 +14,8 @@ from literal_cases import CASES, D, build_db
 
 from govdash import queries, wall
 
+pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
+
 FUTURE = (datetime.now() + timedelta(days=400)).replace(microsecond=0)  # a stray case from the future
 # case_id, town, category, department, tier, reported, deadline, closed, resolved, recognised, satisfaction
 EXTREME = [
@@ -42,18 +44,6 @@ def extreme_env(extreme_db, monkeypatch):
     monkeypatch.setenv("GOVDASH_LANG", "zh")
     monkeypatch.setenv("GOVDASH_AUTH", "none")
     return extreme_db
-
-
-@pytest.fixture(autouse=True)
-def _navigation_mode(monkeypatch):
-    from streamlit.runtime import pages_manager
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
 
 
 def test_query_layer_ignores_stray_times(extreme_db):

@@ -228,7 +228,7 @@ def test_hot_spots_on_the_demo_page_data(demo_db):
     hot, cold = spots[spots["label"] == "hot"], spots[spots["label"] == "cold"]
     assert len(hot) > 0 and (hot["z"] > 0).all() and (hot["q"] <= 0.05).all() and (cold["z"] < 0).all()
     assert spots.loc[spots["count"].idxmax(), "label"] == "hot"              # the busiest square is in a hot spot
-    names = queries.unit_paths(db)
+    names = queries.unit_paths(db)["grid"]
     grids = maps.unit_shapes(queries.unit_geometries(db, "grid"), tolerance_m=8)
     clusters = heatmap.spot_clusters(spots, cell, grids, names)
     assert clusters["bins"].sum() == len(hot) + len(cold)

@@ -19,6 +19,8 @@ from govdash import settings as gsettings
 from govdash.db import Database
 from govdash.filters import FilterError, Filters
 
+pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
+
 INJECTIONS = ["x' OR 1=1 --", "1; DROP TABLE cases", "') OR ('1'='1", "\" OR \"\"=\"", "x'; DELETE FROM cases; --",
               "$scope_0", "?", "\x00", "%27%20OR%201=1", "' UNION SELECT complainant_phone FROM cases --"]
 FALLBACK = filters.default(date(2026, 11, 15))
@@ -66,18 +68,6 @@ HOSTILE_LINKS = [
     {"from": "0001-01-01", "to": "9999-12-31", "channel": ["a"] * 300, "rotate": "1e999", "days": "-5",
      "panels": "../../etc/passwd"},
 ]
-
-
-@pytest.fixture(autouse=True)
-def _navigation_mode(monkeypatch):
-    from streamlit.runtime import pages_manager
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
 
 
 @pytest.mark.parametrize("link", range(len(HOSTILE_LINKS)))

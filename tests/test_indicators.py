@@ -31,8 +31,10 @@ def test_totals_over_the_quarter(db):
     k = queries.indicator_totals(db, ALL, AS_OF)
     # cohort Jan-Mar: A01-A06, A08, A09 (A07 was reported in December)
     assert (k["collected"], k["resolved"], k["closed"], k["closed_on_time"], k["recognised"]) == (8, 5, 6, 4, 3)
-    assert k["resolution_rate"] == pytest.approx(5 / 8)
-    assert k["on_time_rate"] == pytest.approx(4 / 6)      # A02 closed exactly at its deadline counts
+    # judged over the 7 cases due in the quarter (test_due_indicators): A06 is not yet due, A07 was due in 2025
+    assert (k["due"], k["in_handling"]) == (7, 1)
+    assert k["resolution_rate"] == pytest.approx(5 / 7)
+    assert k["on_time_rate"] == pytest.approx(4 / 7)      # A02 closed exactly at its deadline counts
     assert k["recognition_rate"] == pytest.approx(3 / 5)  # recognised ÷ resolved
     assert (k["disputes"], k["disputes_resolved"]) == (3, 2)
     assert k["dispute_rate"] == pytest.approx(2 / 3)
@@ -130,13 +132,17 @@ def test_same_age_comparison(db):
     assert indicators.same_age(FEB, JAN, AS_OF) == datetime(2026, 2, 1) + (AS_OF - datetime(2026, 3, 1))
     s = settings.load()
     cmp = indicators.headline(db, march, AS_OF, s, "en", previous=FEB).set_index("key")
-    # February at 1 Mar 00:00: A09 still open, so 1 of 3 resolved
+    # February at 1 Mar 00:00, due A04, A08, A09: A09 (due 15 Feb) still open, so 1 of 3 resolved, 2 of 3 on time
     assert cmp.loc["resolution_rate", "previous"] == "33.3%"
+    assert cmp.loc["on_time_rate", "previous"] == "66.7%"
+    # March: only A05 is due (25 Mar) and still open; A06 is within its time limit, not judged
     assert cmp.loc["resolution_rate", "value"] == "0.0%"
     assert cmp.loc["resolution_rate", "change"] == "-33.3 pp"
     assert cmp.loc["collected", "change"] == f"{(2 - 3) / 3 * 100:+.1f}%"
-    assert cmp.loc["on_time_rate", "value"] == "—" and cmp.loc["on_time_rate", "change"] == "—"
-    assert bool(cmp.loc["resolution_rate", "breach"]) and not bool(cmp.loc["on_time_rate", "breach"])
+    assert cmp.loc["on_time_rate", "value"] == "0.0%" and cmp.loc["on_time_rate", "change"] == "-66.7 pp"
+    assert cmp.loc["recognition_rate", "value"] == "—"  # nothing resolved among the due: no rate
+    assert bool(cmp.loc["resolution_rate", "breach"]) and bool(cmp.loc["on_time_rate", "breach"])
+    assert not bool(cmp.loc["recognition_rate", "breach"])
     assert cmp.loc["collected", "year_before"] == "0"
 
 

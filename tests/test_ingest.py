@@ -253,7 +253,9 @@ def test_placeholder_coordinate_repeated_across_many_rows(db):
     rep = import_cases(db, to_csv(rows), name="p.csv")
     assert set(rep.errors["rule"]) == {"coords_placeholder"}
     assert rep.failed == 21 and "21 rows" in rep.errors.loc[0, "reason"]
-    rep = import_cases(db, to_csv(rows[1:]), name="p.csv")  # 20 is still plausible
+    # a busy real place: 20 rows at one point, but 3 at the next (20 < 10 x 3) and 20 <= max(20, 1 %)
+    rows = rows[1:41] + [row(f"R{i}", at=(121.5 + 2e-4, 31.205)) for i in range(2)]
+    rep = import_cases(db, to_csv(rows), name="p.csv")
     assert rep.status == "loaded"
 
 

@@ -13,8 +13,10 @@ from conftest import app_test
 from govdash import drill
 from govdash.filters import Filters
 
+pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
+
 F = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31), categories=("noise",))
-NAMES = {"T1": "甲镇", "T2": "乙镇", "T3": "丙镇", "C1": "甲居委", "G1": "甲1网格"}
+NAMES = {"town": {"T1": "甲镇", "T2": "乙镇", "T3": "丙镇"}, "community": {"C1": "甲居委"}, "grid": {"G1": "甲1网格"}}
 TOWN = "310115005"  # 陆家嘴街道 in the demo
 
 
@@ -69,18 +71,6 @@ def test_ranking_worst_first_with_selection_marked():
 
 
 # --------------------------------------------------------------------------- the page in AppTest
-
-@pytest.fixture(autouse=True)
-def _navigation_mode(monkeypatch):
-    """Run app.py around the page, as the server does once st.navigation has run (see tests/test_app.py)."""
-    from streamlit.runtime import pages_manager
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
 
 
 def _map_page(app_env):
@@ -141,7 +131,6 @@ def test_grid_selection_is_marked_in_the_ranking(app_env):
     ranking = at.dataframe[0].value
     assert ranking["#"].str.startswith("▶").sum() == 1
     assert len(at.get("html")) >= 1 and "linear-gradient" in _main_text(at)   # the legend
-
 
 
 def test_median_hours_are_computed_when_chosen(app_env):

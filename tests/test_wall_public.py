@@ -11,6 +11,8 @@ from conftest import app_test
 from govdash import settings, wall
 from govdash.filters import Filters
 
+pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
+
 TOWN = "310115005"
 END = date(2026, 11, 15)
 
@@ -32,18 +34,6 @@ def test_public_wall_ignores_url_filters_and_dates():
                                     {"from": ["2026-11-01"], "to": ["2027-01-31"]}])  # past the data's end
 def test_pinned_periods_are_bounded_for_everyone(params):
     assert wall.wall_filters(params, END, 7) == Filters(date(2026, 11, 9), END)
-
-
-@pytest.fixture(autouse=True)
-def _navigation_mode(monkeypatch):
-    from streamlit.runtime import pages_manager
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
 
 
 def _period(query: dict) -> str:

@@ -1,4 +1,5 @@
-"""Command line for local accounts: ``python -m govdash account add|disable|enable|passwd|list|audit``."""
+"""Command line for local accounts: ``python -m govdash account add|disable|enable|passwd|access|list|audit``
+and wall-screen device tokens (``wall-token|wall-revoke|wall-list``)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,16 @@ def cmd_account(args) -> int:
             towns = _towns(args)
             accounts.set_access(file, args.username, args.role, towns, by=by)
             print(f"{args.username}: {args.role}, towns {','.join(towns) or 'all'}")
+        elif args.action == "wall-token":
+            token = accounts.add_wall_token(file, args.name, _towns(args), by=by)
+            print(f"wall screen {args.name}: open http://HOST:8501/?mode=wall&token={token}\n"
+                  "(shown once, stored hashed; revoke with: python -m govdash account wall-revoke "
+                  f"{args.name})")
+        elif args.action == "wall-revoke":
+            accounts.revoke_wall_token(file, args.name, by=by)
+            print(f"revoked the wall token {args.name}")
+        elif args.action == "wall-list":
+            print(accounts.wall_tokens(file).to_string(index=False))
         elif args.action == "list":
             print(accounts.list_accounts(file).to_string(index=False))
         else:
@@ -71,7 +82,8 @@ def cmd_account(args) -> int:
 
 def register(subparsers) -> None:
     """Add ``account`` to the command line."""
-    p = subparsers.add_parser("account", help="local accounts: add, disable, enable, passwd, access, list, audit")
+    p = subparsers.add_parser("account", help="local accounts: add, disable, enable, passwd, access, list, audit, "
+                                                  "wall-token, wall-revoke, wall-list")
     p.add_argument("--accounts-db", default=None, help="accounts file (default: GOVDASH_ACCOUNTS_DB or "
                                                        "accounts.duckdb beside the database)")
     sub = p.add_subparsers(dest="action", required=True)
@@ -90,6 +102,11 @@ def register(subparsers) -> None:
     r.add_argument("username")
     r.add_argument("--role", choices=accounts.ROLES, required=True)
     r.add_argument("--towns", nargs="*", help="street/town ids or names (default: all)")
+    wt = sub.add_parser("wall-token", help="issue a wall-screen device token (read-only wall, survives restarts)")
+    wt.add_argument("name", help="the screen, e.g. lobby")
+    wt.add_argument("--towns", nargs="*", help="street/town ids or names it shows (default: all)")
+    sub.add_parser("wall-revoke", help="revoke a wall screen's token").add_argument("name")
+    sub.add_parser("wall-list", help="list wall tokens (never the tokens themselves)")
     sub.add_parser("list", help="list accounts (no password hashes)")
     g = sub.add_parser("audit", help="the newest audit log rows")
     g.add_argument("--limit", type=int, default=50)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 from govdash import settings
@@ -29,16 +30,16 @@ def register(subparsers) -> None:
 
 def compute(db, minutes: float, *, function: str | None = None, network: str | None = None) -> dict:
     """The figures the command prints: service_circle.report plus how they were computed."""
-    from govdash import queries, service_circle
+    from govdash import district_record, queries, service_circle
     s = settings.load()
-    graph = None
+    graph, crs = None, district_record.metric_crs(district_record.read(db))
     if network:
         from govdash import osm
         if not Path(network).exists():
             raise SystemExit(f"network file not found: {network}")
-        graph = osm.read_osm(network)
+        graph = osm.read_osm(network, metric_crs=crs, district=queries.units_bounds(db))
     stations = queries.stations(db)
-    timed = service_circle.walk(queries.cells(db), stations, function=function, graph=graph)
+    timed = service_circle.walk(queries.cells(db), stations, function=function, graph=graph, metric_crs=crs)
     rep = service_circle.report(timed, minutes, queries.towns(db))
     how = {"mode": "network" if graph is not None else "straight_line", "walk_kmh": s.walk_kmh,
            "circuity": None if graph is not None else s.circuity, "function": function,
@@ -51,7 +52,11 @@ def cmd_coverage(args) -> int:
     from govdash.cli._common import open_db
     minutes = settings.load().walk_minutes if args.minutes is None else args.minutes
     minutes = int(minutes) if float(minutes).is_integer() else minutes
-    out = compute(open_db(args.db), minutes, function=args.function, network=args.network)
+    try:
+        out = compute(open_db(args.db), minutes, function=args.function, network=args.network)
+    except ValueError as exc:  # an unreadable extract, or one that misses the district
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(_clean(out), ensure_ascii=False, allow_nan=False))
         return 0

@@ -30,7 +30,9 @@ def register(subparsers) -> None:
     c.add_argument("--category", nargs="*", help="category codes")
     c.add_argument("--channel", nargs="*", choices=CHANNELS, help="source channels")
     c.add_argument("--department", nargs="*", help="department ids or names")
-    c.add_argument("--personal", action="store_true", help="include complainant names and phone numbers")
+    c.add_argument("--personal", action="store_true",
+                   help="include complainant names and phone numbers, full addresses, descriptions and coordinates "
+                        "(default: addresses, descriptions and coordinates masked as a viewer sees them)")
     c.add_argument("--out", required=True, help="output file: .csv or .xlsx")
     c.set_defaults(func=cmd_export_cases)
 
@@ -71,7 +73,11 @@ def cmd_export_cases(args) -> int:
     if kind == ".xlsx" and n > export.XLSX_MAX_ROWS:
         raise SystemExit(f"{n:,} cases do not fit one Excel sheet ({export.XLSX_MAX_ROWS:,} rows): export to .csv "
                          "or narrow the filters")
-    batches = queries.cases_export(db, f, personal=args.personal)  # whole, in batches: no row cap
+    batches = queries.cases_export(db, f, personal=True)  # whole, in batches: no row cap
+    if not args.personal:  # addresses and descriptions as a viewer sees them; no complainant columns at all
+        from govdash import access
+        viewer = access.Principal("cli", "viewer")
+        batches = (access.mask_frame(b, viewer).drop(columns=list(queries.PERSONAL_COLUMNS)) for b in batches)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:

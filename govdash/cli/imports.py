@@ -1,4 +1,4 @@
-"""``python -m govdash import cases|stations|units FILE``, ``import list`` and ``import undo ID``."""
+"""``python -m govdash import cases|stations|units|population FILE``, ``import list`` and ``import undo ID``."""
 
 from __future__ import annotations
 
@@ -30,15 +30,22 @@ def register(subparsers) -> None:
     sub = p.add_subparsers(dest="import_command", required=True)
     helps = {"cases": "cases: CSV (UTF-8/GBK), Excel, Parquet, JSON lines, Open311 JSON/XML",
              "stations": "service stations: CSV/Excel with coordinates, GeoJSON, GeoPackage, zipped Shapefile",
-             "units": "boundaries (street/town, community, grid): GeoJSON, GeoPackage, zipped Shapefile"}
+             "units": "boundaries (street/town, community, grid): GeoJSON, GeoPackage, zipped Shapefile",
+             "population": "population: counts at points (CSV/Excel with lon/lat, GeoJSON, GeoPackage), in polygons "
+                           "(census blocks: spread by area) or a GeoTIFF raster (WorldPop, GHS-POP); replaces the "
+                           "100 m surface"}
     for kind, text in helps.items():
         k = sub.add_parser(kind, help=text, description=f"Import {text}.")
         k.add_argument("file", help="the file to import")
         k.add_argument("--db", default=None, help="DuckDB file (default: GOVDASH_DB or data/govdash.duckdb)")
-        k.add_argument("--mapping", default=None,
-                       help="TOML mapping file" + (" or a shipped one: govdash, open311, 12345 (default: the shipped "
-                                                   "one fitting the columns)" if kind == "cases" else
-                                                   " (default: column names guessed)"))
+        if kind == "population":
+            k.add_argument("--column", default=None,
+                           help="the column of counts (default: count, population, pop, residents, 人口, …)")
+        else:
+            k.add_argument("--mapping", default=None,
+                           help="TOML mapping file" + (" or a shipped one: govdash, open311, 12345 (default: the "
+                                                       "shipped one fitting the columns)" if kind == "cases" else
+                                                       " (default: column names guessed)"))
         k.add_argument("--crs", type=_crs, default=None,
                        help="coordinates' CRS: wgs84, gcj02 (Amap, Tencent), bd09 (Baidu) or EPSG:n; converted to "
                             "WGS-84 (default: the mapping's, else the file's, else wgs84)")
@@ -109,10 +116,12 @@ def cmd_import(args) -> int:
     from govdash import export, ingest
     from govdash.ingest import ValidationError
     bar = _Bar()
-    options = dict(mapping=args.mapping, crs=args.crs, encoding=args.encoding, on_error=args.on_error,
+    options = dict(mapping=getattr(args, "mapping", None), crs=args.crs, encoding=args.encoding, on_error=args.on_error,
                    dry_run=args.dry_run, user=_user(args), progress=bar)
     if args.kind == "units":
         options["level"] = args.level
+    if args.kind == "population":
+        options["column"] = args.column
     try:
         rep = ingest.run(args.kind, args.db or settings.load().db, args.file, **options)
     except ValidationError as exc:

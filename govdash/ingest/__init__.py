@@ -1,4 +1,4 @@
-"""Imports of every kind (cases, stations, units) into a live database: run, list, undo, quarantine, reports."""
+"""Imports of every kind (cases, stations, units, population) into a live database: run, list, undo, reports."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from govdash.db import Database, replacing_writer
-from govdash.ingest import _cases, _geo, _plumbing, _sql
+from govdash.ingest import _cases, _geo, _plumbing, _population, _sql
 from govdash.ingest._geo_sources import parse_geo_mapping
 from govdash.ingest._mapping import Mapping, MappingError, builtin_mappings, parse_mapping, toml_doc
 from govdash.ingest._readers import ValidationError
@@ -27,9 +27,10 @@ _PIPELINES: dict[str, Callable[..., ImportReport]] = {
     "cases": _cases.import_file,
     "stations": partial(_geo.import_file, "stations"),
     "units": partial(_geo.import_file, "units"),
+    "population": _population.import_file,
 }
 KINDS = tuple(_PIPELINES)
-UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "json", "xml", "geojson", "gpkg", "zip")
+UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "json", "xml", "geojson", "gpkg", "zip", "tif", "tiff")
 
 
 def builtin(kind: str) -> list[str]:
@@ -39,6 +40,8 @@ def builtin(kind: str) -> list[str]:
 
 def mapping_from_text(kind: str, text: str | bytes, name: str = "uploaded"):
     """A mapping of ``kind`` from TOML text (an uploaded mapping file); raises MappingError."""
+    if kind == "population":
+        raise MappingError("a population import takes no mapping: the count column is guessed or named")
     doc = toml_doc(text, name)
     stem = Path(name).stem
     return parse_mapping(doc, stem) if kind == "cases" else parse_geo_mapping(doc, kind, stem)
@@ -50,7 +53,8 @@ def run(kind: str, db_path: str | os.PathLike, file, *, in_place: bool = False, 
 
     Parameters
     ----------
-    kind : 'cases' | 'stations' | 'units'
+    kind : 'cases' | 'stations' | 'units' | 'population' (counts at points, in polygons or a GeoTIFF's pixels,
+        onto the 100 m surface, replacing it; ``column=`` names the count column)
     file : path, bytes or binary file object (an upload; ``name=`` names it)
     in_place : ``db_path`` is already a private copy no other process has open (inside
         db.replacing_writer, as the feed writes): write it directly

@@ -13,12 +13,15 @@ import shapely
 
 from govdash import layout, settings
 from govdash.ingest import _plumbing, _sql
-from govdash.ingest._coords import DEFAULT_BBOX, extent, placed
+from govdash.ingest._coords import extent, placed
 from govdash.ingest._mapping import TIME_FIELDS, Mapping, apply_mapping, detect_mapping, load_mapping, take_strings
 from govdash.ingest._readers import read_table
 from govdash.ingest._report import MAX_TEXT, ImportReport, Issue, Progress, any_failed, fill
 
-PLACEHOLDER_MIN = 20       # a coordinate shared by more than max(20, 1 % of rows) is a placeholder
+PLACEHOLDER_MIN = 20       # a coordinate shared by more than max(20, 1 % of rows) is a placeholder, and so is
+PLACEHOLDER_SHARE = 0.05   # one above a gap, whatever the file's size: on more than 5 % of the located rows,
+PLACEHOLDER_GAP = 10       # more than 10x as many as the most frequent coordinate below it,
+PLACEHOLDER_FLOOR = 5      # and on at least 5 rows (a geocoder's default point: 19 of 100 rows)
 FUTURE = pd.Timedelta(days=1)            # a time may lie this far past now or the data's as-of (clock skew)
 DEADLINE_AHEAD = pd.Timedelta(days=366)  # and a deadline this much further: open cases are due later
 
@@ -33,11 +36,11 @@ def _geoms(grids: pd.DataFrame) -> np.ndarray:
     return np.asarray(g, dtype=object)
 
 
-def time_bounds(as_of=None, first_year: int | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+def time_bounds(as_of=None, first_year: int | None = None, tz: str | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
     """(earliest, latest) plausible case time: 1 January of the first year (settings.import_first_year), and a
-    day past the later of now (Shanghai) and the data's own as-of."""
+    day past the later of now (in the district's zone ``tz``) and the data's own as-of."""
     year = settings.load().import_first_year if first_year is None else first_year
-    now = pd.Timestamp(_plumbing.now())
+    now = pd.Timestamp(_plumbing.now(tz))
     ref = max(now, pd.Timestamp(as_of)) if as_of is not None and not pd.isna(pd.Timestamp(as_of)) else now
     return pd.Timestamp(year=year, month=1, day=1), ref + FUTURE
 
@@ -58,7 +61,7 @@ def _time_issues(cases: pd.DataFrame, bounds: tuple[pd.Timestamp, pd.Timestamp])
     return out
 
 
-def check_rows(cases: pd.DataFrame, *, bbox: tuple[float, float, float, float] = DEFAULT_BBOX,
+def check_rows(cases: pd.DataFrame, *, bbox: tuple[float, float, float, float] | None = None,
                known_categories: set[str] | frozenset[str] = frozenset(),
                rows: np.ndarray | None = None, times: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> list[Issue]:
     """Row rules on mapped cases (lon/lat WGS-84): returns (field, rule, reason, mask) per rule.
@@ -98,12 +101,34 @@ def check_rows(cases: pd.DataFrame, *, bbox: tuple[float, float, float, float] =
         kx = np.round(np.where(inside, lon, 0.0) * 1e6).astype(np.int64)
         ky = np.round(np.where(inside, lat, 0.0) * 1e6).astype(np.int64)
         key = np.where(inside, kx * 400_000_000 + ky, -1)  # ky < 1e8: the pair packs into one int64
-        _, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
-        per_row = counts[inv]
-        limit = max(PLACEHOLDER_MIN, int(0.01 * n))
-        ph = inside & (per_row > limit)
+        per_row = placeholder_counts(key, inside)
+        ph = per_row > 0
         times = pd.Series(per_row, index=cases.index).astype(str)
         out.append(("coords", "coords_placeholder", "same coordinate in " + times + " rows (a placeholder?)", ph))
+    return out
+
+
+def placeholder_counts(key: np.ndarray, located: np.ndarray) -> np.ndarray:
+    """Per row, how many located rows share its coordinate ``key`` when that coordinate is a placeholder, else 0.
+
+    A placeholder is on more than max(PLACEHOLDER_MIN, 1 %) of the rows (the absolute rule of large files), or
+    above a gap (the relative rule, the same on 100 rows as on a million): on more than PLACEHOLDER_SHARE of
+    the located rows, on at least PLACEHOLDER_FLOOR, and on more than PLACEHOLDER_GAP times as many rows as the
+    most frequent coordinate below it (every coordinate above the lowest such gap is one).
+    """
+    n = int(located.sum())
+    out = np.zeros(len(key), dtype=np.int64)
+    if not n:
+        return out
+    uniq, inv, counts = np.unique(key[located], return_inverse=True, return_counts=True)
+    desc = np.sort(counts)[::-1]
+    below = np.append(desc[1:], 0)
+    gap = (desc > PLACEHOLDER_SHARE * n) & (desc >= PLACEHOLDER_FLOOR) & (desc > PLACEHOLDER_GAP * below)
+    limit = max(PLACEHOLDER_MIN, int(0.01 * n))
+    if gap.any():
+        limit = min(limit, int(desc[np.flatnonzero(gap)[-1]]) - 1)
+    per_row = counts[inv]
+    out[located] = np.where(per_row > limit, per_row, 0)
     return out
 
 
@@ -153,7 +178,8 @@ def assign_units(lon: np.ndarray, lat: np.ndarray, grids: pd.DataFrame) -> pd.Da
             np.minimum.at(best, pi, gi)
             found = best < len(geoms)
             gidx[todo[found]] = best[found]
-    cols = {"grid_id": "unit_id", "community_id": "community_id", "town_id": "town_id"}
+    cols = {"grid_id": "grid_id" if "grid_id" in grids else "unit_id", "community_id": "community_id",
+            "town_id": "town_id"}
     return pd.DataFrame({k: take_strings(grids[v].tolist(), gidx) for k, v in cols.items()})
 
 
@@ -205,12 +231,8 @@ def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mappi
         m = mapping
     else:
         m = detect_mapping(table.frame.columns) if mapping is None else load_mapping(mapping)
-    say(0.30, "mapping")
-    mapped = apply_mapping(table.frame, m, crs=crs)
     rep = ImportReport(file=src.name, sha256=src.sha256, mapping=m.name, on_error=on_error,
                        rows=len(table.frame) + len(table.malformed))
-    if mapped.absent:
-        rep.notes.append(f"mapped columns not in the file (left empty): {', '.join(mapped.absent)}")
 
     def label(fld: str) -> str:
         if fld == "coords":
@@ -219,19 +241,24 @@ def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mappi
 
     with _plumbing.session(db_path, dry_run) as con:
         ctx = _sql.context(con, "cases")
+        say(0.30, "mapping")
+        mapped = apply_mapping(table.frame, m, crs=crs, tz=ctx["timezone"])  # stored in the district's zone
+        if mapped.absent:
+            rep.notes.append(f"mapped columns not in the file (left empty): {', '.join(mapped.absent)}")
         ctx["grids"]["geom"] = _geoms(ctx["grids"])  # parse the WKB once
+        ctx["extent"] = extent(shapely.from_wkb([bytes(b) for b in ctx["extent"]["geom"]]))
         say(0.45, "validating")
         known = set(ctx["categories"]["category"]) or {v for v in m.values.get("category", {}).values()}
-        issues = mapped.issues + check_rows(mapped.cases, bbox=extent(ctx["grids"]["geom"]), known_categories=known,
-                                             rows=table.rows, times=time_bounds(ctx["as_of"]))
+        issues = mapped.issues + check_rows(mapped.cases, bbox=ctx["extent"], known_categories=known,
+                                             rows=table.rows, times=time_bounds(ctx["as_of"], tz=ctx["timezone"]))
         errs = [i for i in issues if i[1] not in m.warn]
         warns = [i for i in issues if i[1] in m.warn]
         say(0.55, "assigning grids")
         lon, lat = mapped.cases["lon"].to_numpy(float), mapped.cases["lat"].to_numpy(float)
         units = assign_units(lon, lat, ctx["grids"])
         keep = ~any_failed(errs, len(mapped.cases))
-        outside = keep & np.isfinite(lon) & units["grid_id"].isna().to_numpy(bool)
-        warns.append(("coords", "outside_units", "in the district but in no grid: kept with empty unit ids",
+        outside = keep & np.isfinite(lon) & units["town_id"].isna().to_numpy(bool)
+        warns.append(("coords", "outside_units", "in the district but in no unit: kept with empty unit ids",
                       outside))
         bad = fill(rep, table, errs, warns, mapped.raw, label)
         rep.outside_units = int(outside.sum())

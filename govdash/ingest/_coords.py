@@ -147,22 +147,25 @@ def to_wgs84(x: ArrayLike, y: ArrayLike, crs: str | None) -> tuple[np.ndarray, n
 
 # --- the district's extent: where coordinates may plausibly fall ---
 
-DEFAULT_BBOX = (121.42, 30.82, 122.02, 31.45)  # Pudong, WGS-84 degrees: used when the DB has no units
 BBOX_MARGIN = 0.01  # degrees (~1 km) around the units' extent still counted as in the district
 
 
-def extent(geoms) -> tuple[float, float, float, float]:
-    """(west, south, east, north) of the polygons in degrees; DEFAULT_BBOX when there are none."""
+def extent(geoms) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the polygons (units of any level) in degrees; None when there are none
+    (a district without units yet: any valid coordinate is in it)."""
     geoms = np.asarray(geoms, dtype=object)
     if not len(geoms):
-        return DEFAULT_BBOX
+        return None
     x0, y0, x1, y1 = shapely.total_bounds(geoms)
     return float(x0), float(y0), float(x1), float(y1)
 
 
 def placed(lon, lat, valid: np.ndarray, bbox) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of points inside ``bbox`` plus the margin, and of points inside it once lat and lon are swapped."""
+    """Masks of points inside ``bbox`` plus the margin, and of points inside it once lat and lon are swapped
+    (``bbox`` None: every valid point is inside, none swapped)."""
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    if bbox is None:
+        return valid.copy(), np.zeros(len(valid), bool)
     x0, y0, x1, y1 = bbox[0] - BBOX_MARGIN, bbox[1] - BBOX_MARGIN, bbox[2] + BBOX_MARGIN, bbox[3] + BBOX_MARGIN
     with np.errstate(invalid="ignore"):
         inside = valid & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)

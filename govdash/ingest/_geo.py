@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from govdash import schema, settings
+from govdash import district_record, schema
 from govdash.ingest import _coords, _plumbing, _sql
 from govdash.ingest._cases import assign_units
 from govdash.ingest._geo_sources import (
@@ -92,7 +93,8 @@ def locate_stations(lon, lat, given: pd.DataFrame, units: pd.DataFrame) -> pd.Da
             got.index = out.index
             out["community_id"] = out["community_id"].fillna(got["community_id"])
             out["town_id"] = out["town_id"].fillna(got["town_id"].where(todo))
-    town_of = dict(zip(units["unit_id"], units["town_id"], strict=True))
+    comms = units[units["level"] == "community"]  # ids repeat across levels: a community id names a community
+    town_of = dict(zip(comms["unit_id"], comms["town_id"], strict=True))
     out["town_id"] = out["town_id"].fillna(out["community_id"].map(town_of).astype("str"))
     todo, towns = out["town_id"].isna().to_numpy(bool), unit_frame(units, "town")
     if todo.any() and len(towns):  # in a street/town but in none of its communities
@@ -154,10 +156,36 @@ def residents_in(polys: np.ndarray, cells: pd.DataFrame) -> np.ndarray:
     return np.bincount(gi, weights=cells["residents"].to_numpy(float)[pi], minlength=len(polys))
 
 
-def area_km2(polys: np.ndarray) -> np.ndarray:
-    """Areas in km² of WGS-84 polygons, measured in the metric CRS (settings.metric_crs)."""
+def area_km2(polys: np.ndarray, crs: str) -> np.ndarray:
+    """Areas in km² of WGS-84 polygons, measured in the metric CRS ``crs`` (the district's)."""
     import geopandas as gpd
-    return gpd.GeoSeries(polys, crs=4326).to_crs(settings.load().metric_crs).area.to_numpy(float) / 1e6
+    return gpd.GeoSeries(polys, crs=4326).to_crs(crs).area.to_numpy(float) / 1e6
+
+
+def district_crs(ctx: dict, polys: np.ndarray, ok: np.ndarray) -> tuple[str, list[str]]:
+    """The metric CRS to measure these units in, and notes for the report.
+
+    A district whose CRS is 'auto' and not chosen yet gets the UTM zone of its units (these and those
+    already stored): ``ctx['district']`` is replaced by the record to write with the import. A CRS
+    that distorts the district's scale by more than 1 % is noted (the setting's override, or one set by hand).
+    """
+    d = ctx["district"]
+    shapes = np.concatenate([np.asarray(polys, dtype=object)[ok], ctx["units"]["geom"].to_numpy(dtype=object)])
+    shapes = shapes[~(shapely.is_missing(shapes) | shapely.is_empty(shapes))] if len(shapes) else shapes
+    notes = []
+    if not len(shapes):
+        return district_record.metric_crs(d), notes
+    if d.crs_auto and not d.metric_crs:
+        chosen = district_record.choose_crs(shapes)
+        ctx["district"] = d = replace(d, metric_crs=chosen)
+        notes.append(f"metric CRS of the district: {chosen} (the UTM zone of its units)")
+    crs = district_record.metric_crs(d)
+    off = district_record.distortion(crs, tuple(shapely.total_bounds(shapes)))
+    if off > district_record.DISTORTION_LIMIT:
+        notes.append(f"warning: the metric CRS {crs} distorts this district's scale by {off:.1%} (more than "
+                     f"{district_record.DISTORTION_LIMIT:.0%}): areas and walking minutes will be wrong; use its UTM "
+                     f"zone {district_record.choose_crs(shapes)} (init --crs, or unset GOVDASH_METRIC_CRS)")
+    return crs, notes
 
 
 _TYPE_NAMES = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
@@ -224,12 +252,16 @@ def _units(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: str |
     stage = out.copy()
     stage["geom"] = polys
     parent, town, com, unknown, orphan = unit_hierarchy(stage, ~bad, ctx["units"])
-    issues += [("parent_id", "parent_unknown", "parent not a valid unit one level up (in the file or database)",
-                unknown),
+    own = np.array([p is not None and p == i for p, i in zip(parent, stage["unit_id"], strict=True)], dtype=bool)
+    issues += [("parent_id", "parent_self", "its own parent: no unit one level up has this id (import the level "
+                "above first, or fix the parent column)", unknown & own),
+               ("parent_id", "parent_unknown", "parent not a valid unit one level up (in the file or database)",
+                unknown & ~own),
                ("parent_id", "parent_missing", "no parent given and no unit one level up contains it", orphan)]
     stage["parent_id"], stage["town_id"], stage["community_id"] = (
         pd.Series(v, index=stage.index, dtype="str") for v in (parent, town, com))
-    stage["area_km2"] = area_km2(polys)
+    crs_m, ctx["notes"] = district_crs(ctx, polys, ~bad)
+    stage["area_km2"] = area_km2(polys, crs_m)
     counted = residents_in(polys, ctx["cells"])
     given = stage["residents"].to_numpy(float) if "residents" in stage else np.full(len(stage), np.nan)
     stage["residents"] = pd.array(np.round(np.where(np.isfinite(given), given, counted)), dtype="Int64")
@@ -298,9 +330,11 @@ def import_file(kind: str, db_path: str | os.PathLike, file, *, mapping=None, cr
     with _plumbing.session(db_path, dry_run) as con:
         ctx = _sql.context(con, kind)
         ctx["units"]["geom"] = shapely.from_wkb([bytes(b) for b in ctx["units"]["geom"]])
+        ctx["district"] = known = district_record.read_con(con)
         stage, more, warns = (_stations if kind == "stations" else _units)(gt, out, text, m, crs, ctx,
                                                                            any_failed(issues, len(out)))
         bad = fill(rep, table, issues + more, warns, text, label, warn_failed=False)
+        rep.notes += ctx.get("notes", [])
         rep.outside_units = len(rep.warnings[rep.warnings["rule"] == "outside_units"]) if kind == "stations" else 0
         if rep.failed and on_error == "reject":
             rep.seconds = time.perf_counter() - t0
@@ -309,8 +343,10 @@ def import_file(kind: str, db_path: str | os.PathLike, file, *, mapping=None, cr
         with _plumbing.staged(con, _arrow(keep)):
             say(0.70, "checking the write" if dry_run else "writing")
             qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
+            chosen = ctx["district"] if ctx["district"] != known else None
             _plumbing.write(con, kind, rep, _quarantined(gt, bad), bad, columns=list(keep.columns),
-                            crs=crs or m.crs, user=user, qdir=qdir, dry_run=dry_run)
+                            crs=crs or m.crs, user=user, qdir=qdir, dry_run=dry_run,
+                            also=(lambda c: district_record.write(c, chosen)) if chosen else None)
     rep.seconds = time.perf_counter() - t0
     say(1.0, "done")
     return rep

@@ -249,12 +249,18 @@ def map_fields(frame: pd.DataFrame, cols: dict[str, str], m: GeoMapping, level: 
                 bad = (src[fld].notna() & (out[fld].isna() | (out[fld] < 0))).to_numpy(bool)
                 issues.append((fld, "value_invalid", "not a number ≥ 0", bad))
     key = "station_id" if kind == "stations" else "unit_id"
-    ids = out[key] if key in out else pd.Series(pd.NA, index=frame.index, dtype="str")
+    if key not in out:  # not a per-row problem: the whole file lacks the column
+        has = [str(c) for c in frame.columns if str(c) != "geometry"]
+        raise MappingError(f"no {key} column: none of {', '.join(GUESS[key])} (any case), and the mapping names "
+                           f"none; the file has: {', '.join(has[:30]) or 'no columns'}"
+                           f"{' …' if len(has) > 30 else ''}. Name it in a mapping: [columns] {key} = \"...\"")
+    ids = out[key]
     issues.append((key, "id_missing", "no id", ids.isna().to_numpy(bool)))
-    if ids.notna().any():
+    if ids.notna().any():  # a unit's key is its id within its level: community 1 and street 1 are two units
+        same = ids + "\x00" + out["level"].fillna("") if kind == "units" and "level" in out else ids
         rows = pd.Series(np.arange(n), index=frame.index)
-        first = rows.groupby(ids.to_numpy()).transform("first")
-        dup = (ids.duplicated(keep="first") & ids.notna()).to_numpy(bool)
+        first = rows.groupby(same.to_numpy()).transform("first")
+        dup = (same.duplicated(keep="first") & ids.notna()).to_numpy(bool)
         issues.append((key, "id_duplicate", "duplicate id (first at data row " + (first + 1).astype(str) + ")", dup))
     name = out["name_zh"] if "name_zh" in out else pd.Series(pd.NA, index=frame.index, dtype="str")
     issues.append(("name_zh", "name_missing", "no name", name.isna().to_numpy(bool)))

@@ -18,7 +18,7 @@ from govdash.ingest._readers import ValidationError
 from govdash.settings import PROJECT_ROOT
 
 MAPPINGS_DIR = PROJECT_ROOT / "data" / "mappings"
-LOCAL_TZ = "Asia/Shanghai"  # cases store local naive times (schema.py)
+LOCAL_TZ = "Asia/Shanghai"  # the default district zone: cases store naive local times of the district (schema.py)
 
 TEXT_FIELDS = ("case_id", "channel", "category", "subcategory", "description", "complainant_name",
                "complainant_phone", "address", "department_id", "tier", "repeat_of")
@@ -52,9 +52,9 @@ class Mapping:
     columns: dict[str, str]                      # case field -> source column
     constants: dict[str, Any] = field(default_factory=dict)
     values: dict[str, dict[str, Any]] = field(default_factory=dict)  # field -> lower(source) -> value
-    timezone: str = LOCAL_TZ
+    timezone: str | None = None                  # zone of times without an offset; None: the district's
     time_formats: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    dayfirst: bool = False
+    dayfirst: bool | None = None                 # for "auto" columns whose dates read both ways; None: refuse
     coords: dict[str, str] = field(default_factory=dict)  # lon/lat or pair(+order), crs
     warn: frozenset[str] = frozenset()            # rules reported as warnings, rows still load
 
@@ -122,13 +122,16 @@ def parse_mapping(doc: dict, name: str = "mapping") -> Mapping:
     warn = frozenset(doc.get("checks", {}).get("warn", []))
     if warn - set(RULES):
         raise MappingError(f"[checks] warn: unknown rules {sorted(warn - set(RULES))}; rules: {', '.join(RULES)}")
-    tz = doc.get("timezone", LOCAL_TZ)
+    tz = doc.get("timezone")
     try:
-        pd.Timestamp("2000-01-01").tz_localize(tz)
+        if tz is not None:
+            pd.Timestamp("2000-01-01").tz_localize(tz)
     except Exception as exc:
         raise MappingError(f"unknown time zone {tz!r}") from exc
+    dayfirst = doc.get("dayfirst")
     return Mapping(name=str(doc.get("name", name)), columns=dict(columns), constants=dict(constants),
-                   values=values, timezone=tz, time_formats=formats, dayfirst=bool(doc.get("dayfirst", False)),
+                   values=values, timezone=tz, time_formats=formats,
+                   dayfirst=None if dayfirst is None else bool(dayfirst),
                    coords=crd, warn=warn)
 
 
@@ -233,11 +236,11 @@ def _localise(t: pd.Series, tz: str) -> pd.Series:
     return t.dt.tz_convert("UTC")
 
 
-def _local(aware: pd.Series) -> pd.Series:
-    return aware.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).astype("datetime64[us]")
+def _local(aware: pd.Series, store_tz: str = LOCAL_TZ) -> pd.Series:
+    return aware.dt.tz_convert(store_tz).dt.tz_localize(None).astype("datetime64[us]")
 
 
-def _fast_iso(text: pd.Series, tz: str) -> pd.Series | None:
+def _fast_iso(text: pd.Series, tz: str, store_tz: str = LOCAL_TZ) -> pd.Series | None:
     """All values ISO 8601 without offsets, or all with: parsed in Arrow; else None."""
     arr = pa.array(text, from_pandas=True)
     for unit_tz in (None, "UTC"):
@@ -246,33 +249,100 @@ def _fast_iso(text: pd.Series, tz: str) -> pd.Series | None:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
         if unit_tz is None:
-            return got.astype("datetime64[us]") if tz == LOCAL_TZ else _local(_localise(got, tz))
-        return _local(got)
+            return got.astype("datetime64[us]") if tz == store_tz else _local(_localise(got, tz), store_tz)
+        return _local(got, store_tz)
     return None
 
 
-def parse_times(s: pd.Series, formats=("ISO8601",), tz: str = LOCAL_TZ, dayfirst: bool = False) -> pd.Series:
-    """Parse times to naive Asia/Shanghai local time (datetime64[us]); NaT where blank or unparsable.
+# "auto": one reading per column, decided from all its values (never per value)
+_DATE_HEAD = r"^(\d{1,4})([/.-])(\d{1,2})[/.-](\d{1,4})(?:$|[ T])"
+_TIME_TAILS = (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", "", " %H:%M:%S.%f", "T%H:%M:%S", "T%H:%M",
+               " %I %p", " %I:%M:%S%p", " %I:%M%p")
 
-    Values carrying an offset use it; the others are read in ``tz``. Formats are tried in order,
-    then ISO 8601; 'auto' guesses per value (slow; ``dayfirst`` applies).
+
+def _heads(text: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """The date heads of a column's distinct values (groups: first number, separator, second, third), and
+    which of them start with the year."""
+    vals = text.dropna().drop_duplicates()
+    head = vals.str.extract(_DATE_HEAD)
+    head = head[head[0].notna()]
+    head["value"] = vals.loc[head.index]
+    return head, head[0].str.len() >= 3
+
+
+def date_order(text: pd.Series) -> str | None:
+    """How a column writes day and month, from all its values: 'dmy', 'mdy', 'either' (no value tells: no day
+    above 12), or None (no such dates, or no one order fits every value)."""
+    head, ymd = _heads(text)
+    rest = head[~ymd]
+    if rest.empty:
+        return None
+    a, b = rest[0].astype(int), rest[2].astype(int)
+    as_dmy = bool(((a >= 1) & (a <= 31) & (b >= 1) & (b <= 12)).all())
+    as_mdy = bool(((a >= 1) & (a <= 12) & (b >= 1) & (b <= 31)).all())
+    if as_dmy and as_mdy:
+        return "either" if (a != b).any() else "dmy"  # 01/01, 02/02 ... read the same both ways
+    return "dmy" if as_dmy else "mdy" if as_mdy else None
+
+
+def auto_formats(text: pd.Series, column: str = "?", dayfirst: bool | None = None) -> tuple[str, ...]:
+    """The formats of a time column, decided from all its values: ISO 8601, or one date order (day-first or
+    month-first, from the values whose first or second number exceeds 12) with or without seconds and AM/PM.
+
+    ``dayfirst`` settles a column whose dates read both ways (no day above 12 anywhere); without it such a
+    column is refused with a MappingError naming it.
+    """
+    head, ymd = _heads(text)
+    formats = []
+    for sep in sorted(set(head.loc[ymd, 1])):
+        formats += ["ISO8601"] * (sep == "-") + [f"%Y{sep}%m{sep}%d{t}" for t in _TIME_TAILS]
+    rest = head[~ymd]
+    if not rest.empty:
+        order = date_order(text)
+        if order == "either" and dayfirst is None:
+            example = rest.loc[rest[0] != rest[2], "value"].iloc[0]
+            raise MappingError(
+                f"time column {column!r}: its dates read both day-first and month-first (no day above 12, "
+                f"e.g. {example!r}); give time_format (e.g. \"%d/%m/%Y %H:%M\") or dayfirst = true / false "
+                "in the mapping")
+        first = order == "dmy" if order in ("dmy", "mdy") else bool(dayfirst)  # None: the rows fail as unreadable
+        year = "%Y" if (rest[3].str.len() == 4).all() else "%y"
+        for sep in sorted(set(rest[1])):
+            date = f"%d{sep}%m{sep}{year}" if first else f"%m{sep}%d{sep}{year}"
+            formats += [date + t for t in _TIME_TAILS]
+    if not formats:
+        return ("ISO8601",)
+    sample = head["value"].iloc[:: max(1, len(head) // 500)]  # the most frequent forms first: few failed passes
+    hits = {f: 0 if f == "ISO8601" else int(pd.to_datetime(sample, format=f, errors="coerce").notna().sum())
+            for f in formats}
+    return tuple(sorted(formats, key=lambda f: -hits[f]))
+
+
+def parse_times(s: pd.Series, formats=("ISO8601",), tz: str = LOCAL_TZ, dayfirst: bool | None = None, *,
+                store_tz: str = LOCAL_TZ, column: str = "?") -> pd.Series:
+    """Parse times to naive local time of ``store_tz`` (the district's zone; datetime64[us]); NaT where blank
+    or unparsable.
+
+    Values carrying an offset use it (converted); the others are read in ``tz``. Formats are tried in order,
+    then ISO 8601; 'auto' decides the column's format from all its values (``auto_formats``; an ambiguous
+    column raises MappingError naming ``column``).
     """
     if pd.api.types.is_datetime64_any_dtype(s):
-        return _local(s if s.dt.tz is not None else _localise(s, tz))
+        return _local(s if s.dt.tz is not None else _localise(s, tz), store_tz)
     text = as_text(s)
-    if formats[0] in _ISO_LIKE:
-        got = _fast_iso(text, tz)
+    if formats[0] in _ISO_LIKE or formats[0] == "auto":
+        got = _fast_iso(text, tz, store_tz)
         if got is not None:
             return got
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")
     todo = text.notna()
-    order = [f for fmt in formats for f in (("ISO8601", "auto") if fmt == "auto" else (fmt,))]  # ISO first:
-    for fmt in (*order, "ISO8601"):  # pandas' dayfirst would read 2024-03-06 as June 3rd
+    order = [f for fmt in formats for f in (auto_formats(text, column, dayfirst) if fmt == "auto" else (fmt,))]
+    for fmt in (*order, "ISO8601"):
         if not todo.any():
             break
         sub = text[todo]
-        kw = {"format": "mixed", "dayfirst": dayfirst} if fmt == "auto" else {"format": fmt}
-        has_off = sub.str.contains(_OFFSET, regex=True) if fmt in {"ISO8601", "auto"} else None
+        kw = {"format": fmt}
+        has_off = sub.str.contains(_OFFSET, regex=True) if fmt == "ISO8601" else None
         if "%z" in fmt or (has_off is not None and has_off.all()):
             got = pd.to_datetime(sub, utc=True, errors="coerce", **kw)
         elif has_off is not None and has_off.any():
@@ -282,7 +352,7 @@ def parse_times(s: pd.Series, formats=("ISO8601",), tz: str = LOCAL_TZ, dayfirst
             got = _localise(pd.to_datetime(sub, errors="coerce", **kw), tz)
         out[todo] = got.reindex(sub.index).astype("datetime64[us, UTC]")
         todo = todo & out.isna()
-    return _local(out)
+    return _local(out, store_tz)
 
 
 @dataclass
@@ -322,11 +392,13 @@ def _to_bool(text: pd.Series, table: dict | None) -> pd.Series:
     return pd.Series(pd.arrays.BooleanArray(value, ~known), index=text.index)
 
 
-def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None) -> Mapped:
+def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None, tz: str = LOCAL_TZ) -> Mapped:
     """Turn a source frame into typed case columns (lon/lat in WGS-84) plus vectorised row issues.
 
-    ``crs`` overrides the mapping's coordinate CRS. Raises MappingError when the id or reported-time
-    column is absent; other mapped columns may be missing (listed in ``absent``).
+    ``crs`` overrides the mapping's coordinate CRS; ``tz`` is the district's zone: times are stored as its
+    naive local time, and times without an offset are read in it unless the mapping names another zone.
+    Raises MappingError when the id or reported-time column is absent; other mapped columns may be missing
+    (listed in ``absent``).
     """
     need = [m.columns[f] for f in REQUIRED if f in m.columns]
     if len(need) < len(REQUIRED) or any(c not in raw.columns for c in need):
@@ -353,9 +425,11 @@ def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None) -> M
             out[fld] = _value_map(fld, src[fld], m)[0].astype("str")
     if "reported_at" in src:
         issues.append(("reported_at", "time_missing", "no reported time", src["reported_at"].isna().to_numpy(bool)))
+    dayfirst = m.dayfirst if m.dayfirst is not None else _file_order(src, m)
     for fld in TIME_FIELDS:
         if fld in src:
-            out[fld] = parse_times(src[fld], m.time_formats[fld], m.timezone, m.dayfirst)
+            out[fld] = parse_times(src[fld], m.time_formats[fld], m.timezone or tz, dayfirst, store_tz=tz,
+                                   column=m.columns.get(fld, fld))
             bad = (src[fld].notna() & out[fld].isna()).to_numpy(bool)
             issues.append((fld, "time_unparsable", "time not readable with the mapping's format", bad))
     for fld in NUMBER_FIELDS:
@@ -378,6 +452,16 @@ def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None) -> M
     out["lon"], out["lat"] = lon, lat
     src["coords"] = craw
     return Mapped(out, src, issues, absent)
+
+
+def _file_order(src: dict, m: Mapping) -> bool | None:
+    """Day-first (True) or month-first (False) as the file's "auto" time columns that tell agree on it: a column
+    whose own dates read both ways (closed times all in the first twelve days) is read like its siblings;
+    None when none tells or they disagree."""
+    told = {date_order(src[f]) for f in TIME_FIELDS
+            if f in src and "auto" in m.time_formats[f] and not pd.api.types.is_datetime64_any_dtype(src[f])}
+    told &= {"dmy", "mdy"}
+    return (told == {"dmy"}) if len(told) == 1 else None
 
 
 _STATUS_OF = {"resolved": "closed", "unresolved": "closed", "open": "registered"}

@@ -21,9 +21,10 @@ from govdash.ingest._readers import Source, Table, ValidationError, open_source
 from govdash.ingest._report import ImportReport, quarantine_csv, quarantine_rows
 
 
-def now() -> datetime:
-    """Local wall-clock time (cases store local naive times), to the second."""
-    return datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, microsecond=0)
+def now(tz: str | None = None) -> datetime:
+    """Wall-clock time in the district's zone ``tz`` (default: settings' timezone), naive, to the second: cases
+    store naive local times of their district."""
+    return datetime.now(ZoneInfo(tz or settings.load().timezone)).replace(tzinfo=None, microsecond=0)
 
 
 def begin(file, *, name: str | None, crs: str | None, on_error: str,
@@ -75,7 +76,7 @@ WRITER_ERRORS = (OSError, duckdb.Error)
 
 
 def write(con, kind: str, rep: ImportReport, table: Table, bad: np.ndarray, *, columns: list[str],
-          crs: str | None, user: str | None, qdir: Path, dry_run: bool = False) -> None:
+          crs: str | None, user: str | None, qdir: Path, dry_run: bool = False, also=None) -> None:
     """Everything that changes the database, in one transaction on the staged `import_rows`; fills in the counts.
 
     The upsert (with what undo needs), the failed rows into quarantine (and a CSV in ``qdir``) and the
@@ -91,6 +92,8 @@ def write(con, kind: str, rep: ImportReport, table: Table, bad: np.ndarray, *, c
     try:
         for k, v in _sql.apply(con, kind, import_id, started, columns).items():
             setattr(rep, k, v)
+        if also is not None:  # a write that belongs to this import (a units import choosing the district's CRS)
+            also(con)
         if rep.failed:
             qrows = quarantine_rows(table, bad, rep.errors, import_id, rep.file)
             con.register("import_bad", qrows)

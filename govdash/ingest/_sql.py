@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from govdash import settings
 from govdash.schema import IMPORT_COLUMNS
 
 # Writes run on a writable connection (govdash.db.writer on a private copy, see govdash.ingest._plumbing)
@@ -23,15 +24,32 @@ def _import_columns(columns) -> list[str]:
 
 
 def _cases_context(con) -> dict[str, pd.DataFrame]:
-    """What validation needs from the database: grid polygons, categories, departments."""
+    """What validation needs from the database: the polygons of the lowest level present (grids, else
+    communities, else towns; as 'grids', with grid_id NULL above the grid level), every unit polygon (its
+    extent), categories, departments."""
+    lowest = ("SELECT level FROM units WHERE geom IS NOT NULL GROUP BY level "
+              "ORDER BY CASE level WHEN 'grid' THEN 0 WHEN 'community' THEN 1 ELSE 2 END LIMIT 1")
     return {
-        "grids": con.execute("SELECT unit_id, coalesce(community_id, parent_id) AS community_id, town_id, geom "
-                             "FROM units WHERE level = 'grid' AND geom IS NOT NULL ORDER BY unit_id").df(),
+        "grids": con.execute(
+            "SELECT unit_id, CASE WHEN level = 'grid' THEN unit_id END AS grid_id, "
+            "CASE level WHEN 'grid' THEN coalesce(community_id, parent_id) WHEN 'community' THEN unit_id END "
+            f"AS community_id, town_id, geom FROM units WHERE level = ({lowest}) AND geom IS NOT NULL "
+            "ORDER BY unit_id").df(),
+        "extent": con.execute("SELECT geom FROM units WHERE geom IS NOT NULL").df(),
         "categories": con.execute("SELECT category, max(deadline_days) AS deadline_days "
                                   "FROM categories GROUP BY category").df(),
         "departments": con.execute("SELECT department_id, name_zh, name_en FROM departments").df(),
         "as_of": con.execute("SELECT max(value) FROM meta WHERE key = 'as_of'").fetchall()[0][0],
+        "timezone": district_timezone(con),
     }
+
+
+def district_timezone(con) -> str:
+    """The district's time zone: its record's (table `district`, when the database has one), else settings'."""
+    has = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'district' "
+                      "AND column_name = 'timezone'").fetchall()[0][0]
+    tz = con.execute("SELECT max(timezone) FROM district").fetchall()[0][0] if has else None
+    return tz or settings.load().timezone
 
 
 def _diff(source: str, table: str, key: str, cols: list[str]) -> str:
@@ -128,22 +146,30 @@ def _cases_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
 
 # --- stations and units ---
 
-GEO_IMPORT = {  # kind -> (table, key, importable columns, versions table)
-    "stations": ("stations", "station_id", ("name_zh", "level", "community_id", "town_id", "lon", "lat",
+GEO_IMPORT = {  # kind -> (table, key columns, importable columns, versions table)
+    "stations": ("stations", ("station_id",), ("name_zh", "level", "community_id", "town_id", "lon", "lat",
                                             "f_party", "f_gov", "f_culture", "f_joint", "f_clinic", "opening_hours",
                                             "extended_hours", "floor_area_m2"), "station_versions"),
-    "units": ("units", "unit_id", ("level", "parent_id", "town_id", "community_id", "name_zh", "name_en", "kind",
+    "units": ("units", ("level", "unit_id"), ("parent_id", "town_id", "community_id", "name_zh", "name_en", "kind",
                                    "area_km2", "residents", "lon", "lat", "geom"), "unit_versions"),
 }
 
 
-def _geo_spec(kind: str, columns=None) -> tuple[str, str, list[str], list[str], str]:
-    """(table, key, staged columns, every importable column, versions table); refuses anything else."""
-    table, key, allowed, versions = GEO_IMPORT[kind]
-    cols = [c for c in (columns if columns is not None else allowed) if c != key]
+def _geo_spec(kind: str, columns=None) -> tuple[str, tuple[str, ...], list[str], list[str], str]:
+    """(table, key columns, staged columns, every importable column, versions table); refuses anything else.
+
+    A unit's key is (level, unit_id): ids repeat across levels in real data (community 1 of street 1).
+    """
+    table, keys, allowed, versions = GEO_IMPORT[kind]
+    cols = [c for c in (columns if columns is not None else allowed) if c not in keys]
     if set(cols) - set(allowed):
         raise ValueError(f"not importable {kind} columns: {sorted(set(cols) - set(allowed))}")
-    return table, key, [c for c in allowed if c in cols], list(allowed), versions
+    return table, keys, [c for c in allowed if c in cols], list(allowed), versions
+
+
+def _on(a: str, b: str, keys) -> str:
+    """``a.k1 = b.k1 AND a.k2 = b.k2`` over the key columns."""
+    return " AND ".join(f"{a}.{k} = {b}.{k}" for k in keys)
 
 
 def _geo_context(con) -> dict[str, pd.DataFrame]:
@@ -156,26 +182,32 @@ def _geo_context(con) -> dict[str, pd.DataFrame]:
 
 
 def _geo_diff(kind: str, columns) -> str:
-    table, key, cols, _, _ = _geo_spec(kind, columns)
-    return _diff("import_rows", table, key, cols)
+    """Each staged row's key columns and op: insert (new key), update (a column differs) or same."""
+    table, keys, cols, _, _ = _geo_spec(kind, columns)
+    changed = " OR ".join(f"r.{c} IS DISTINCT FROM c.{c}" for c in cols) or "false"
+    return (f"SELECT {', '.join('r.' + k for k in keys)}, CASE WHEN c.{keys[-1]} IS NULL THEN 'insert' "
+            f"WHEN {changed} THEN 'update' ELSE 'same' END AS op FROM import_rows r "
+            f"LEFT JOIN {table} c ON {_on('c', 'r', keys)}")
 
 
 def _geo_apply(con, kind: str, import_id: str, columns) -> dict[str, int]:
-    """Upsert `import_rows` by id, recording each touched row (prior image when updated) in the versions table."""
-    table, key, cols, every, versions = _geo_spec(kind, columns)
+    """Upsert `import_rows` by key, recording each touched row (prior image when updated) in the versions table."""
+    table, keys, cols, every, versions = _geo_spec(kind, columns)
+    k = ", ".join(keys)
     con.execute(f"CREATE OR REPLACE TEMP TABLE geo_diff AS {_geo_diff(kind, columns)}")
     counts = _op_counts(con, "geo_diff")
-    con.execute(f"INSERT INTO {versions} (import_id, op, {key}, {', '.join(every)}) "
-                f"SELECT $id, 'update', c.{key}, {', '.join('c.' + c for c in every)} "
-                f"FROM geo_diff d JOIN {table} c ON c.{key} = d.key WHERE d.op = 'update'", {"id": import_id})
-    con.execute(f"INSERT INTO {versions} (import_id, op, {key}) SELECT $id, 'insert', key FROM geo_diff "
+    rest = [c for c in every if c not in keys]
+    con.execute(f"INSERT INTO {versions} (import_id, op, {k}, {', '.join(rest)}) "
+                f"SELECT $id, 'update', {', '.join('c.' + c for c in (*keys, *rest))} "
+                f"FROM geo_diff d JOIN {table} c ON {_on('c', 'd', keys)} WHERE d.op = 'update'", {"id": import_id})
+    con.execute(f"INSERT INTO {versions} (import_id, op, {k}) SELECT $id, 'insert', {k} FROM geo_diff "
                 "WHERE op = 'insert'", {"id": import_id})
     if cols:
         con.execute(f"UPDATE {table} SET {', '.join(f'{c} = r.{c}' for c in cols)} FROM import_rows r, geo_diff d "
-                    f"WHERE {table}.{key} = r.{key} AND d.key = r.{key} AND d.op = 'update'")
-    con.execute(f"INSERT INTO {table} ({key}, {', '.join(cols)}) "
-                f"SELECT r.{key}, {', '.join('r.' + c for c in cols)} FROM import_rows r "
-                f"JOIN geo_diff d ON d.key = r.{key} WHERE d.op = 'insert'")
+                    f"WHERE {_on(table, 'r', keys)} AND {_on('d', 'r', keys)} AND d.op = 'update'")
+    con.execute(f"INSERT INTO {table} ({k}, {', '.join(cols)}) "
+                f"SELECT {', '.join('r.' + c for c in (*keys, *cols))} FROM import_rows r "
+                f"JOIN geo_diff d ON {_on('d', 'r', keys)} WHERE d.op = 'insert'")
     con.execute("DROP TABLE geo_diff")
     return counts
 
@@ -189,25 +221,25 @@ def import_kind(con, import_id: str) -> tuple[str, str] | None:
 
 def _geo_blockers(con, kind: str, import_id: str) -> list[str]:
     """Later, still-loaded imports of the same kind that touched rows this import wrote (undo those first)."""
-    _, key, _, _, versions = _geo_spec(kind)
+    _, keys, _, _, versions = _geo_spec(kind)
     df = con.execute(f"""
         SELECT DISTINCT j.import_id, j.seq FROM {versions} w JOIN imports j ON j.import_id = w.import_id
         WHERE j.status = 'loaded' AND j.seq > (SELECT seq FROM imports WHERE import_id = $id)
-          AND w.{key} IN (SELECT {key} FROM {versions} WHERE import_id = $id)
+          AND EXISTS (SELECT 1 FROM {versions} o WHERE o.import_id = $id AND {_on('o', 'w', keys)})
         ORDER BY j.seq DESC""", {"id": import_id}).df()
     return df["import_id"].tolist()
 
 
 def _geo_undo(con, kind: str, import_id: str, at, user: str | None) -> dict[str, int]:
     """Delete the rows a stations / units import inserted and restore those it updated (see _geo_blockers)."""
-    table, key, _, every, versions = _geo_spec(kind)
-    removed = con.execute(f"DELETE FROM {table} WHERE {key} IN "
-                          f"(SELECT {key} FROM {versions} WHERE import_id = $id AND op = 'insert')",
-                          {"id": import_id}).fetchone()[0]
+    table, keys, _, every, versions = _geo_spec(kind)
+    removed = con.execute(f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM {versions} v WHERE v.import_id = $id "
+                          f"AND v.op = 'insert' AND {_on('v', table, keys)})", {"id": import_id}).fetchone()[0]
     restored = con.execute(f"SELECT count(*) FROM {versions} WHERE import_id = $id AND op = 'update'",
                            {"id": import_id}).fetchone()[0]
-    con.execute(f"UPDATE {table} SET {', '.join(f'{c} = v.{c}' for c in every)} FROM {versions} v "
-                f"WHERE v.import_id = $id AND v.op = 'update' AND {table}.{key} = v.{key}", {"id": import_id})
+    rest = [c for c in every if c not in keys]
+    con.execute(f"UPDATE {table} SET {', '.join(f'{c} = v.{c}' for c in rest)} FROM {versions} v "
+                f"WHERE v.import_id = $id AND v.op = 'update' AND {_on(table, 'v', keys)}", {"id": import_id})
     con.execute("UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
                 {"id": import_id, "at": at, "user": user})
     return {"removed": int(removed), "restored": int(restored)}
@@ -230,11 +262,15 @@ def context(con, kind: str) -> dict[str, pd.DataFrame]:
 
 def apply(con, kind: str, import_id: str, at, columns) -> dict[str, int]:
     """Upsert the staged `import_rows` by id, recording what undo needs; the insert / update / same counts."""
+    if kind == "population":
+        return _population_apply(con, import_id)
     return _cases_apply(con, import_id, at, columns) if kind == "cases" else _geo_apply(con, kind, import_id, columns)
 
 
 def blockers(con, kind: str, import_id: str) -> list[str]:
     """Later, still-loaded imports that changed rows this one wrote (undo those first)."""
+    if kind == "population":
+        return _population_blockers(con, import_id)
     return _cases_blockers(con, import_id) if kind == "cases" else _geo_blockers(con, kind, import_id)
 
 
@@ -242,4 +278,69 @@ def undo(con, kind: str, import_id: str, at, user: str | None) -> dict[str, int]
     """Remove what an import inserted, restore what it updated, mark it undone: removed / restored counts."""
     if kind == "cases":
         return _cases_undo(con, import_id, at, user)
+    if kind == "population":
+        return _population_undo(con, import_id, at, user)
     return _geo_undo(con, kind, import_id, at, user)
+
+
+# --- population (the 100 m surface, replaced whole by each import) ---
+
+CELL_COLUMNS = ("cell_id", "x", "y", "lon", "lat", "size_m", "residents", "grid_id", "community_id", "town_id")
+_UNIT_SUMS = """
+    SELECT 'grid' AS level, grid_id AS unit_id, sum(residents) AS residents FROM {t} WHERE grid_id IS NOT NULL
+      GROUP BY grid_id
+    UNION ALL SELECT 'community', community_id, sum(residents) FROM {t} WHERE community_id IS NOT NULL
+      GROUP BY community_id
+    UNION ALL SELECT 'town', town_id, sum(residents) FROM {t} WHERE town_id IS NOT NULL GROUP BY town_id"""
+
+
+def _population_apply(con, import_id: str) -> dict[str, int]:
+    """Replace the cells with `import_rows`, keeping the old surface and the units' residents for undo.
+
+    A unit's residents follow the surface when they were empty or equal to the old surface's sum for it;
+    residents the unit file gave (different from the surface) are kept.
+    """
+    cols = ", ".join(CELL_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE cell_diff AS "
+                f"{_diff('import_rows', 'cells', 'cell_id', [c for c in CELL_COLUMNS if c != 'cell_id'])}")
+    counts = _op_counts(con, "cell_diff")
+    con.execute("DROP TABLE cell_diff")
+    con.execute(f"INSERT INTO cell_versions (import_id, {cols}) SELECT $id, {cols} FROM cells", {"id": import_id})
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE unit_follow AS
+        SELECT u.level, u.unit_id, u.residents FROM units u
+        LEFT JOIN ({_UNIT_SUMS.format(t='cells')}) s ON s.level = u.level AND s.unit_id = u.unit_id
+        WHERE u.residents IS NULL OR u.residents = coalesce(s.residents, 0)""")
+    con.execute("INSERT INTO residents_versions (import_id, level, unit_id, residents) "
+                "SELECT $id, level, unit_id, residents FROM unit_follow", {"id": import_id})
+    con.execute("DELETE FROM cells")
+    con.execute(f"INSERT INTO cells ({cols}) SELECT {cols} FROM import_rows")
+    con.execute(f"""
+        UPDATE units SET residents = coalesce(s.residents, 0)
+        FROM unit_follow f LEFT JOIN ({_UNIT_SUMS.format(t='cells')}) s
+          ON s.level = f.level AND s.unit_id = f.unit_id
+        WHERE units.level = f.level AND units.unit_id = f.unit_id""")
+    con.execute("DROP TABLE unit_follow")
+    return counts
+
+
+def _population_blockers(con, import_id: str) -> list[str]:
+    """Later, still-loaded population imports (each replaced the surface this one wrote)."""
+    df = con.execute("""
+        SELECT import_id FROM imports WHERE kind = 'population' AND status = 'loaded'
+          AND seq > (SELECT seq FROM imports WHERE import_id = $id) ORDER BY seq DESC""", {"id": import_id}).df()
+    return df["import_id"].tolist()
+
+
+def _population_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
+    """Put back the surface and the units' residents as they were before the import."""
+    cols = ", ".join(CELL_COLUMNS)
+    removed = con.execute("SELECT count(*) FROM cells").fetchone()[0]
+    con.execute("DELETE FROM cells")
+    restored = con.execute(f"INSERT INTO cells ({cols}) SELECT {cols} FROM cell_versions WHERE import_id = $id",
+                           {"id": import_id}).fetchone()[0]
+    con.execute("UPDATE units SET residents = v.residents FROM residents_versions v WHERE v.import_id = $id "
+                "AND units.level = v.level AND units.unit_id = v.unit_id", {"id": import_id})
+    con.execute("UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
+                {"id": import_id, "at": at, "user": user})
+    return {"removed": int(removed), "restored": int(restored)}

@@ -30,6 +30,15 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
+@pytest.fixture(scope="session")
+def screenshots(request, tmp_path_factory) -> Path:
+    """The folder the screenshots go to: a temporary one, or ``--screenshots DIR`` (e.g. docs/screenshots)."""
+    target = request.config.getoption("screenshots")
+    path = (request.config.invocation_params.dir / target) if target else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -37,19 +46,32 @@ def _free_port() -> int:
 
 
 class Server:
-    """A ``streamlit run app.py`` subprocess serving the given database on 127.0.0.1."""
+    """A ``streamlit run app.py`` subprocess serving the given database on 127.0.0.1.
 
-    def __init__(self, db: str, log: Path):
+    ``script`` serve.py runs the app behind the upload guard, as deployed; ``env`` adds GOVDASH_* settings;
+    ``restart()`` starts it again on the same port (the browser reconnects on its own).
+    """
+
+    def __init__(self, db: str, log: Path, *, script: str = "app.py", env: dict | None = None):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        env = {**os.environ, "GOVDASH_DB": db, "GOVDASH_LANG": "zh", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+        self.script = script
+        self.env = {**os.environ, "GOVDASH_DB": db, "GOVDASH_LANG": "zh",
+                    "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
         self._out = open(log, "wb")
+        self._start()
+
+    def _start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+            [sys.executable, "-m", "streamlit", "run", self.script, "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT)
+            cwd=ROOT, env=self.env, stdout=self._out, stderr=subprocess.STDOUT)
         self._wait_healthy()
+
+    def restart(self) -> None:
+        self.stop(close_log=False)
+        self._start()
 
     def _wait_healthy(self, timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + timeout_s
@@ -77,7 +99,7 @@ class Server:
         self._out.flush()
         return self.log.read_text(errors="replace")[-4000:]
 
-    def stop(self) -> None:
+    def stop(self, *, close_log: bool = True) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -85,7 +107,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self._out.close()
+        if close_log:
+            self._out.close()
 
 
 def wait_for_app(pg, timeout_s: float = 90.0) -> None:

@@ -35,7 +35,7 @@ def _largest_town_pixel_offset(db_path: str) -> tuple[str, str, float, float]:
     pt = polys[i].representative_point()
     x, y = maps._merc_px(np.array([pt.x, view.longitude]), np.array([pt.y, view.latitude]), view.zoom)
     uid = shapes["unit_id"].iat[i]
-    names = queries.unit_names(db)
+    names = queries.unit_names(db)["town"]
     db.close()
     return uid, names[uid], float(x[0] - x[1]), float(y[0] - y[1])
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import io
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from .conftest import ROOT, VIEWPORT, is_local, wait_for_app
+from .conftest import VIEWPORT, is_local, wait_for_app
 
 pytestmark = pytest.mark.browser
 
-SHOTS = ROOT / "docs" / "screenshots"
 DECK = '[data-testid="stDeckGlJsonChart"]'
 PLOTLY = '[data-testid="stPlotlyChart"]'
 # what a page must draw at least: (deck.gl maps, plotly charts); any other chart a page shows must draw too
@@ -50,8 +50,8 @@ def _exceptions(pg) -> list[str]:
     return [e.inner_text()[:500] for e in pg.locator('[data-testid="stException"]').all()]
 
 
-def render(pg, url: str, name: str | None = None, expect: tuple[int, int] = (0, 0), titled: bool = True) -> None:
-    """Load ``url``, wait for the run to finish, check it, and save a screenshot as ``name``.png."""
+def render(pg, url: str, shot: Path | None = None, expect: tuple[int, int] = (0, 0), titled: bool = True) -> None:
+    """Load ``url``, wait for the run to finish, check it, and save a screenshot to the file ``shot``."""
     pg.goto(url)
     wait_for_app(pg)
     assert not _exceptions(pg), _exceptions(pg)
@@ -72,18 +72,18 @@ def render(pg, url: str, name: str | None = None, expect: tuple[int, int] = (0, 
     assert not _exceptions(pg), _exceptions(pg)
     external = sorted({u for u in pg.requests if not is_local(u)})
     assert not external, f"requests to the internet from {url}: {external}"
-    if name:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        png = pg.screenshot(path=str(SHOTS / f"{name}.png"))
+    if shot:
+        png = pg.screenshot(path=str(shot))
         from PIL import Image
         assert Image.open(io.BytesIO(png)).size == (VIEWPORT["width"], VIEWPORT["height"])
 
 
-def test_page(server, page, app_page):
+def test_page(server, page, app_page, screenshots):
     url = server.url + app_page.url()
     # pages under a mode (the wall screen) draw their own chrome instead of a Streamlit title
     with server.explain():
-        render(page, url, app_page.url_path, EXPECT.get(app_page.url_path, (0, 0)), titled=not app_page.query)
+        render(page, url, screenshots / f"{app_page.url_path}.png", EXPECT.get(app_page.url_path, (0, 0)),
+               titled=not app_page.query)
 
 
 def test_page_filtered_to_a_town(server, page, app_page):
@@ -94,18 +94,18 @@ def test_page_filtered_to_a_town(server, page, app_page):
         render(page, url, None, EXPECT.get(app_page.url_path, (0, 0)), titled=not app_page.query)
 
 
-def test_filters_in_the_url(server, page):
+def test_filters_in_the_url(server, page, screenshots):
     with server.explain():
-        render(page, server.url + FILTERED, "trends-filtered", EXPECT["trends"])
+        render(page, server.url + FILTERED, screenshots / "trends-filtered.png", EXPECT["trends"])
     # the view keeps its filters in the URL, so a copied link reproduces it
     q = parse_qs(urlparse(page.url).query)
     assert (q.get("town"), q.get("from"), q.get("to")) == ([TOWN], ["2026-01-01"], ["2026-06-30"])
     assert TOWN_NAME in page.locator('[data-testid="stSidebar"]').inner_text()
 
 
-def test_map_drills_down_from_the_url(server, page):
+def test_map_drills_down_from_the_url(server, page, screenshots):
     with server.explain():
-        render(page, server.url + f"/map?town={TOWN}", "map-town", EXPECT["map"])
+        render(page, server.url + f"/map?town={TOWN}", screenshots / "map-town.png", EXPECT["map"])
     assert parse_qs(urlparse(page.url).query).get("town") == [TOWN]
 
 

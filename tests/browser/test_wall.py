@@ -20,7 +20,6 @@ from .conftest import ROOT, _free_port, is_local, wait_for_app
 
 pytestmark = pytest.mark.browser
 
-SHOTS = ROOT / "docs" / "screenshots"
 REFRESH_S = 3
 TOWN, TOWN_NAME = "310115005", "陆家嘴街道"
 DECK = '[data-testid="stDeckGlJsonChart"]'
@@ -165,7 +164,7 @@ def _check_screen(pg, ctx) -> dict:
 
 
 @pytest.mark.parametrize(("width", "height", "name"), [(1920, 1080, "wall_1080"), (3840, 2160, "wall_4k")])
-def test_wall_screenshots(browser, wall_server, width, height, name):
+def test_wall_screenshots(browser, wall_server, width, height, name, screenshots):
     ctx = _context(browser, width, height)
     try:
         pg = ctx.new_page()
@@ -177,8 +176,7 @@ def test_wall_screenshots(browser, wall_server, width, height, name):
         lay = _check_screen(pg, ctx)
         # type scales with the screen: tile values are ~2.9 % of the width
         assert abs(lay["tileFont"] - 0.029 * width) < 2, lay["tileFont"]
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        pg.screenshot(path=str(SHOTS / f"{name}.png"), timeout=180_000)
+        pg.screenshot(path=str(screenshots / f"{name}.png"), timeout=180_000)
     finally:
         ctx.close()
 
