@@ -133,8 +133,9 @@ def heatmap(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
     keep = ~(np.isnan(lon) | np.isnan(lat))
     if box is not None:
         keep &= (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3])
-    bx = np.floor((lon[keep] - queries.BIN_ORIGIN[0]) * queries.M_PER_DEG_LON / cell).astype("int64")
-    by_ = np.floor((lat[keep] - queries.BIN_ORIGIN[1]) * queries.M_PER_DEG_LAT / cell).astype("int64")
+    fr = p["frame"]
+    bx = np.floor((lon[keep] - fr.lon0) * fr.mx / cell).astype("int64")
+    by_ = np.floor((lat[keep] - fr.lat0) * fr.my / cell).astype("int64")
     bins = pd.DataFrame({"bx": bx, "by": by_}).groupby(["bx", "by"]).size().rename("count").reset_index()
     area = f.with_(grids=())
     counts = (sub if area == f else _slice(cd, area))["grid_id"].value_counts().rename("collected")

@@ -82,13 +82,15 @@ def map_page(path: str, repeat: int) -> None:
 
     towns = maps.unit_shapes(queries.unit_geometries(db, "town"), tolerance_m=maps.SIMPLIFY_M["town"])
     bbox = maps.shapes_bbox(towns)
-    cell = heatmap.cell_size(bbox)
-    box = heatmap.pad_bbox(bbox, cell)
+    frame = queries.bin_frame(db)
+    cell = heatmap.cell_size(bbox, frame=frame)
+    box = heatmap.pad_bbox(bbox, cell, frame=frame)
     everything = Filters(start=queries.date_range(db)[0], end=hi)
     for name, ff in (("30 days", f), ("all", everything)):
         t_bins, bins = timed(lambda ff=ff: queries.heat_bins(db, ff, cell, "none", box), repeat)
         deck = maps.heat_deck(bins, cell_m=cell, vmax=float(bins["count"].max()), bbox=bbox, outline=towns)
-        print(f"heat {name:<8} cell {cell:.0f} m  bins {len(bins):>6,} (bound {heatmap.bin_bound(box, cell):,})  "
+        bound = heatmap.bin_bound(box, cell, frame=frame)
+        print(f"heat {name:<8} cell {cell:.0f} m  bins {len(bins):>6,} (bound {bound:,})  "
               f"cases {int(bins['count'].sum()):>10,}  query {t_bins * 1000:6.0f} ms  "
               f"deck {len(deck.to_json()) / 1e6:5.2f} MB")
     for frame in ("hour", "week", "month"):
@@ -98,10 +100,10 @@ def map_page(path: str, repeat: int) -> None:
         print(f"playback {frame:<5} frames {len(frames):>4}  vmax {int(frames['max_count'].max()):>6,}  "
               f"frames query {t_fr * 1000:6.0f} ms  one frame {t_one * 1000:5.0f} ms ({len(one):,} bins)")
 
-    grid = heatmap.lattice(towns, cell)
+    grid = heatmap.lattice(towns, cell, frame=frame)
     bins = queries.heat_bins(db, f, cell, "none", box)
     before = queries.heat_bins(db, f.previous(), cell, "none", box)
-    t_gi, spots = timed(lambda: heatmap.hot_spot_bins(bins, grid, cell, before), repeat)
+    t_gi, spots = timed(lambda: heatmap.hot_spot_bins(bins, grid, cell, before, frame=frame), repeat)
     print(f"Gi* + BH + emerging on the district's {len(spots):,} squares of {cell:.0f} m: {t_gi * 1000:.0f} ms "
           f"(hot {int((spots['label'] == 'hot').sum()):,}, emerging {int((spots['trend'] == 'emerging hot').sum()):,})")
     stats = queries.unit_stats(db, f, "grid", at).dropna(subset=["lon", "lat"])

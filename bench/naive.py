@@ -170,8 +170,9 @@ def heatmap(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
     sub = c[m & c["lon"].notna() & c["lat"].notna()]
     if box is not None:
         sub = sub[sub["lon"].between(box[0], box[2]) & sub["lat"].between(box[1], box[3])]
-    bx = np.floor((sub["lon"] - queries.BIN_ORIGIN[0]) * queries.M_PER_DEG_LON / cell).astype("int64")
-    by_ = np.floor((sub["lat"] - queries.BIN_ORIGIN[1]) * queries.M_PER_DEG_LAT / cell).astype("int64")
+    fr = p["frame"]
+    bx = np.floor((sub["lon"] - fr.lon0) * fr.mx / cell).astype("int64")
+    by_ = np.floor((sub["lat"] - fr.lat0) * fr.my / cell).astype("int64")
     bins = pd.DataFrame({"bx": bx, "by": by_}).groupby(["bx", "by"]).size().rename("count").reset_index()
     area = f.with_(grids=())  # the "most cases" table: grids of the area, whatever grid is selected
     u = _units_in(nd, area, "grid")

@@ -15,7 +15,7 @@ from govdash.filters import Filters
 # --- what each page calls: mirror pages/*.py here (one place) when a page changes ---
 CASES_PAGE_SIZE = 100        # pages/cases.py PAGE_SIZE, first page, order "newest"
 TREND_PERIOD = "month"       # pages/trends.py default period, split "none", first tab
-MAP_INDICATOR = "collected"  # pages/map.py default indicator (first of maps.INDICATORS)
+MAP_INDICATOR = "collected"  # pages/map.py default indicator (first of maps.MAP_INDICATORS)
 HEAT_MIN_CELL_M = 100        # pages/heatmap.py bin size "auto", layer "density", no playback
 COVERAGE_MINUTES = 15        # pages/coverage.py default threshold (settings.walk_minutes), any station
 
@@ -42,8 +42,10 @@ def heat_params(db: Database, f: Filters) -> dict:
     from govdash import drill, heatmap, maps
     outline = _shapes(db, drill.LEVELS[max(drill.depth(f) - 1, 0)], f)
     bbox = maps.shapes_bbox(outline)
-    cell = heatmap.cell_size(bbox, HEAT_MIN_CELL_M)
-    return {"outline": outline, "bbox": bbox, "cell_m": cell, "box": heatmap.pad_bbox(bbox, cell) if bbox else None}
+    frame = queries.bin_frame(db)
+    cell = heatmap.cell_size(bbox, HEAT_MIN_CELL_M, frame=frame)
+    return {"outline": outline, "bbox": bbox, "cell_m": cell, "frame": frame,
+            "box": heatmap.pad_bbox(bbox, cell, frame=frame) if bbox else None}
 
 
 def trend_params(f: Filters, at: datetime) -> dict:
@@ -178,9 +180,10 @@ def wall_coverage(db: Database, f: Filters, at: datetime) -> dict:
 
 def static_lookups(db: Database) -> dict:
     """What the app shell and headers load once per database version (ui.cached, any filter)."""
-    names = ("meta", "as_of", "data_as_of", "date_range", "towns", "category_labels", "departments",
-             "unit_names", "district_outline")
-    return {n: getattr(queries, n)(db) for n in names}
+    from govdash import catalogue
+    lookups = (queries.meta, queries.as_of, queries.data_as_of, queries.date_range, queries.towns, catalogue.read,
+               queries.unit_names, queries.district_outline)
+    return {f"{fn.__module__}.{fn.__qualname__}": fn(db) for fn in lookups}
 
 
 # --- decks: built from a page's result as the page builds them ---

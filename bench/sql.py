@@ -16,19 +16,17 @@ from govdash.filters import Filters
 from govdash.queries import (
     AS_AT_KPI_SQL,
     AS_AT_SQL,
-    BIN_ORIGIN,
     CASE_COLUMNS,
     COUNTS_SQL,
     DISPUTE_CATEGORY,
     INDICATOR_SQL,
     LEVEL_COLUMN,
-    M_PER_DEG_LAT,
-    M_PER_DEG_LON,
     ORDERS,
     PERIODS,
     TREND_SQL,
     _area,
     _bbox_clause,
+    bin_frame,
     cutoff,
     where,
 )
@@ -114,8 +112,7 @@ def floor_heat(db: Database, f: Filters, cell_m: float, bbox) -> pd.DataFrame:
         FROM cases WHERE {clause} AND lon IS NOT NULL AND lat IS NOT NULL{box_sql} GROUP BY ALL
         UNION ALL SELECT NULL, NULL, NULL, count(*) FROM cases WHERE {clause}
         ORDER BY total NULLS FIRST""",
-        {**params, **box_params, "lon0": BIN_ORIGIN[0], "lat0": BIN_ORIGIN[1], "mx": M_PER_DEG_LON,
-         "my": M_PER_DEG_LAT, "cell": float(cell_m)}, complete=True)
+        {**params, **box_params, **bin_frame(db).params(), "cell": float(cell_m)}, complete=True)
 
 
 def floor_trends(db: Database, f: Filters, at: datetime, period: str, *, prev: Filters, yb: Filters,

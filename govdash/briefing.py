@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from govdash import district_record, indicators, lifecycle, queries, rankings, render, settings, survey, svg
+from govdash import catalogue, district_record, indicators, lifecycle, queries, rankings, render, settings, survey, svg
 from govdash.anomalies import detect_spikes
 from govdash.db import Database
 from govdash.filters import Filters
@@ -36,19 +36,18 @@ def anomaly_list(db: Database, f: Filters, *, lang: str = "zh", baseline_weeks: 
     if not ev.empty:
         ev = ev[(ev["end"] >= pd.Timestamp(f.start)) & (ev["start"] <= pd.Timestamp(f.end))]
     names = queries.unit_names(db).get("town", {})
+    cat = catalogue.read(db)
     ev = ev.assign(town=ev["town_id"].map(names).fillna(ev["town_id"]),
-                   category_name=ev["category"].map(lambda c: indicators.category_label(c, lang)))
+                   category_name=ev["category"].map(lambda c: cat.name("category", c, lang)))
     ev["text"] = [_spike_text(r, lang) for r in ev.itertuples()]
     return ev.sort_values(["start", "excess"], ascending=[False, False]).reset_index(drop=True)
 
 
 def _spike_text(r, lang: str) -> str:
     usual = r.expected >= 1 and pd.notna(r.ratio)
-    if lang == "zh":
-        base = f"常态约{r.expected:.0f}件，为常态{r.ratio:.1f}倍" if usual else "常态不足1件"
-        return f"{r.start.month}月{r.start.day}日起 {r.town} {r.category_name}：{r.days}天{r.observed}件（{base}）"
-    base = f"about {r.expected:.0f} expected, ×{r.ratio:.1f}" if usual else "under 1 expected"
-    return f"From {r.start:%d %b}: {r.category_name} in {r.town}, {r.observed} cases in {r.days} day(s) ({base})"
+    base = t("spike_usual", lang).format(e=r.expected, r=r.ratio) if usual else t("spike_rare", lang)
+    return t("spike_text", lang).format(month=r.start.month, day=r.start.day, start=f"{r.start:%d %b}", town=r.town,
+                                        category=r.category_name, days=r.days, n=r.observed, base=base)
 
 
 def default_month(at: datetime) -> str:
@@ -114,8 +113,7 @@ def _rankings(db, f, prev, at, s, lang) -> str:
     out = []
     for level in rankings.LEVELS:
         ranked = rankings.ranking(db, f, level, at, s, previous=prev)
-        name = ranked["name_zh"] if level == "town" or lang == "zh" else ranked["name_en"]
-        ranked = ranked.assign(label=name)
+        ranked = ranked.assign(label=rankings.names(ranked, level, lang))
         heads = [t("ranking", lang), t("town" if level == "town" else "department", lang), t("score", lang),
                  t("movement", lang), t("collected", lang), t("resolution_rate", lang), t("on_time_rate", lang),
                  t("median_hours", lang)]
@@ -123,7 +121,8 @@ def _rankings(db, f, prev, at, s, lang) -> str:
         for lst, key in (("red", "red_list"), ("black", "black_list")):
             part = ranked[ranked["list"] == lst]
             rows = [[f"{int(r['rank'])}", r["label"], f"{r['score']:.3f}", rankings.movement_text(r["movement"], lang),
-                     f"{int(r['collected']):,}", indicators.fmt(r["resolution_rate"], "resolution_rate"),
+                     indicators.fmt(r["collected"], "collected"),
+                     indicators.fmt(r["resolution_rate"], "resolution_rate"),
                      indicators.fmt(r["on_time_rate"], "on_time_rate"),
                      indicators.fmt(r["median_hours"], "median_hours")] for _, r in part.iterrows()]
             blocks.append({"title": t(key, lang), "table": _table(heads, rows, [lst] * len(rows))})
@@ -226,7 +225,7 @@ def build(db: Database, month: str, *, lang: str = "zh", s: settings.Settings | 
         ("definitions", t("definitions", lang), _part("definitions", indicators.definitions(lang))),
     ]
     return str(render.page(
-        "briefing.html", html_lang="zh-CN" if lang == "zh" else "en", title=f"{t('briefing_title', lang)} · {month}",
+        "briefing.html", html_lang=t("html_lang", lang), title=f"{t('briefing_title', lang)} · {month}",
         district=district_record.read(db).name(lang), period_label=t("period", lang), start=f.start, end=f.end,
         as_of_label=t("data_as_of", lang), as_of=f"{at:%Y-%m-%d %H:%M}", vs_label=t("vs_previous", lang),
         prev_start=prev.start, prev_end=prev.end, notices=notes, footer=t("briefing_footer", lang),

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from govdash.i18n import t
-from govdash.maps import RATE_INDICATORS
+from govdash.indicators import is_rate
 
 FONT = "WenQuanYi Micro Hei, Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#4cc9f0", "#f72585", "#ffd166", "#06d6a0", "#b5179e", "#f8961e", "#90be6d", "#577590",
@@ -68,7 +68,7 @@ def trend_lines(df: pd.DataFrame, indicator: str, *, lang: str = "zh", target: f
                 series_labels: dict | None = None, height: int = 380) -> go.Figure:
     """One line per series (or a single line) of ``indicator`` over ``period``; target line dashed."""
     fig = go.Figure()
-    scale = 100 if indicator in RATE_INDICATORS else 1
+    scale = 100 if is_rate(indicator) else 1
     if "series" in df:
         for key, grp in df.groupby("series", sort=False):
             name = (series_labels or {}).get(key, key)
@@ -78,7 +78,7 @@ def trend_lines(df: pd.DataFrame, indicator: str, *, lang: str = "zh", target: f
                                  name=t(indicator, lang), line={"width": 3}))
     if target is not None:
         fig.add_hline(y=target * scale, line_dash="dash", line_color="#ffd166",
-                      annotation_text=f"{'目标' if lang == 'zh' else 'target'} {target * scale:g}")
+                      annotation_text=f"{t('target', lang).lower()} {target * scale:g}")
     fig.update_yaxes(title=t(indicator, lang) + (" (%)" if scale == 100 else ""))
     return style(fig, height=height)
 
@@ -86,7 +86,7 @@ def trend_lines(df: pd.DataFrame, indicator: str, *, lang: str = "zh", target: f
 def bars(df: pd.DataFrame, x: str, y: str, *, lang: str = "zh", height: int = 380, horizontal: bool = True,
          color: str = "#4cc9f0") -> go.Figure:
     """A ranking bar chart of ``y`` by label column ``x``."""
-    scale = 100 if y in RATE_INDICATORS else 1
+    scale = 100 if is_rate(y) else 1
     if horizontal:
         fig = go.Figure(go.Bar(y=df[x], x=df[y] * scale, orientation="h", marker_color=color))
         fig.update_yaxes(autorange="reversed")
@@ -236,7 +236,7 @@ def funnel_chart(fun: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
     """Cases reaching each lifecycle stage, with share of registered and median hours of the leg into it."""
     text = []
     for r in fun.itertuples():
-        h = "" if pd.isna(r.median_hours) else f" · {'中位' if lang == 'zh' else 'median'} {r.median_hours:.1f} h"
+        h = "" if pd.isna(r.median_hours) else f" · {t('median_word', lang)} {r.median_hours:.1f} h"
         text.append(f"{r.count:,} ({r.share * 100:.1f}%){h}" if pd.notna(r.share) else f"{r.count:,}")
     fig = go.Figure(go.Funnel(y=[t(s, lang) for s in fun["stage"]], x=fun["count"], text=text, textinfo="text",
                               marker={"color": PALETTE[: len(fun)]}))

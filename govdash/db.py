@@ -209,8 +209,9 @@ def write(target: str | os.PathLike, *, create: bool = True, fresh: bool = False
     to every reader at its next query, all of it at once. When the block raises, nothing of it
     is kept and ``target`` is exactly as it was. An OSError or DuckDB error, whether of the store
     (disk full, I/O) or of the block's statements (a constraint), is raised as a one-line
-    WriteError; any other exception of the block (a validation error) propagates unchanged. Writers are serialised. The caller never commits, rolls back or
-    checkpoints, and never sees where the data lives.
+    WriteError; any other exception of the block (a validation error) propagates unchanged.
+    Writers are serialised. The caller never commits, rolls back or checkpoints, and never sees
+    where the data lives.
 
     How a file does it: DuckDB refuses to open a file for writing while another process (the
     dashboard's ``Database``) holds it open read-only, so the write goes to a private copy

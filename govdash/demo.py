@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from govdash import db, district, district_record, queries, schema, writes
+from govdash import db, district, district_record, queries, writes
 
 AS_OF = datetime(2026, 11, 15, 23, 59)   # the demo's "now"; fixed so a seed always gives the same database
 # cases are generated and written this many at a time: a whole 10 M-case table built at once took
@@ -90,7 +90,18 @@ CATEGORIES = [
 ]
 CATEGORY_SHARE = np.array([12, 9, 7, 10, 4, 7, 5, 4, 3, 9, 3, 10, 10, 7], float)
 
-CHANNEL_BASE = np.array([0.38, 0.07, 0.28, 0.08, 0.08, 0.04, 0.07])  # order of schema.CHANNELS
+# the demo's source channels (code, zh, en), written to the channels table
+CHANNELS = [
+    ("hotline_12345", "12345热线", "12345 hotline"),
+    ("hotline_12349", "12349社区热线", "12349 community hotline"),
+    ("grid_patrol", "网格巡查", "Grid patrol"),
+    ("camera_iot", "视频物联感知", "Camera / IoT"),
+    ("walk_in", "窗口来访", "Walk-in"),
+    ("survey", "大调研", "Door-to-door survey"),
+    ("app", "移动端", "App"),
+]
+CHANNEL_CODES = tuple(c[0] for c in CHANNELS)
+CHANNEL_BASE = np.array([0.38, 0.07, 0.28, 0.08, 0.08, 0.04, 0.07])  # order of CHANNELS
 CHANNEL_BOOST = {  # category -> channel -> multiplier
     "facility_damage": {"grid_patrol": 1.6, "camera_iot": 1.8}, "back_lane": {"grid_patrol": 1.8, "camera_iot": 2.0},
     "street_order": {"camera_iot": 3.0, "grid_patrol": 1.5}, "safety_hazard": {"grid_patrol": 1.7},
@@ -171,6 +182,9 @@ def build(path: str | os.PathLike, *, cases: int = 500_000, years: float = 2.0, 
             "cells": cells[["cell_id", "x", "y", "lon", "lat", "size_m", "residents", "grid_id", "community_id", "town_id"]],
             "departments": pd.DataFrame(DEPARTMENTS, columns=["department_id", "name_zh", "name_en"]),
             "categories": cats,
+            "category_names": pd.DataFrame([c[:3] for c in CATEGORIES],
+                                           columns=["category", "name_zh", "name_en"]),
+            "channels": pd.DataFrame(CHANNELS, columns=["channel", "name_zh", "name_en"]),
             "stations": stations.drop(columns=["x", "y"]),
             "service_items": items, "station_items": station_items,
             "satisfaction_survey": survey, "governance_index": gov,
@@ -364,11 +378,11 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
     chan_p = np.tile(CHANNEL_BASE, (len(CATEGORIES), 1))
     for ci, c in enumerate(CATEGORIES):
         for ch, m in CHANNEL_BOOST.get(c[0], {}).items():
-            chan_p[ci, schema.CHANNELS.index(ch)] *= m
+            chan_p[ci, CHANNEL_CODES.index(ch)] *= m
     chan_p /= chan_p.sum(1, keepdims=True)
     u = rng.random(n)
     chan_i = (u[:, None] > np.cumsum(chan_p, 1)[df["cat_i"].to_numpy()]).sum(1)
-    channel = np.array(schema.CHANNELS)[np.minimum(chan_i, len(schema.CHANNELS) - 1)]
+    channel = np.array(CHANNEL_CODES)[np.minimum(chan_i, len(CHANNEL_CODES) - 1)]
     # weekends: patrols and walk-ins thin out; move some of them to the next Monday-ish
     # hour of day: daytime for patrols/cameras/walk-ins, evening bump for hotline and noise
     evening_share = np.array([c[9] for c in CATEGORIES])[df["cat_i"].to_numpy()]

@@ -6,7 +6,8 @@ import pandas as pd
 
 from govdash.filters import Filters
 from govdash.i18n import t
-from govdash.maps import INDICATORS, format_value, shown_values, unit_label
+from govdash.indicators import INDICATORS, fmt
+from govdash.maps import shown_values
 
 LEVELS = ("town", "community", "grid")
 
@@ -60,7 +61,7 @@ def up(f: Filters) -> Filters:
 def _names(ids: tuple[str, ...], names: dict[str, str], lang: str, what: str) -> str:
     if len(ids) <= 2:
         return "、".join(names.get(i, i) for i in ids)
-    return f"{len(ids)} {'个' if lang == 'zh' else ''}{t(what, lang)}"
+    return t("n_units", lang).format(n=len(ids), what=t(what, lang))
 
 
 def crumbs(f: Filters, names: dict[str, dict[str, str]], lang: str = "zh") -> list[tuple[str, Filters]]:
@@ -85,7 +86,7 @@ def ranking(stats: pd.DataFrame, indicator: str, *, lang: str = "zh", selected: 
     Keeps ``unit_id``, ``town_id``, ``parent_id`` (to select a row like a map click) and marks the
     selected unit with ▶.
     """
-    better_high = INDICATORS[indicator][0] == "up"
+    better_high = INDICATORS[indicator].direction == "up"
     df = stats.assign(_v=shown_values(stats, indicator))
     df = df.sort_values(["_v", indicator, "unit_id"], ascending=[better_high, better_high, True],
                         na_position="last", kind="stable").reset_index(drop=True)
@@ -95,7 +96,7 @@ def ranking(stats: pd.DataFrame, indicator: str, *, lang: str = "zh", selected: 
         "#": [("▶ " if u == selected else "") + (str(i + 1) if h else "—")
               for i, (u, h) in enumerate(zip(df["unit_id"], has, strict=True))],
         t("name", lang): df["name_zh"],
-        f"{t(indicator, lang)} ({unit_label(indicator, lang)})": [format_value(v, indicator) for v in df[indicator]],
+        f"{t(indicator, lang)} ({INDICATORS[indicator].unit_label(lang)})": [fmt(v, indicator) for v in df[indicator]],
     })
     if indicator != "collected":
         out[t("collected", lang)] = df["collected"].astype(int)

@@ -10,8 +10,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from govdash import hotspots, maps
-from govdash.i18n import t
-from govdash.queries import BIN_ORIGIN, M_PER_DEG_LAT, M_PER_DEG_LON
+from govdash.bins import BinFrame
+from govdash.i18n import WEEKDAYS, t
 
 MAX_BINS = 40_000  # bins per frame the browser may receive: ~3 MB of deck JSON (see tests/test_heatmap.py)
 CELLS_M = (100, 125, 150, 200, 250, 300, 400, 500, 600, 800, 1000, 1250, 1600, 2000, 2500, 3200, 5000, 10000)
@@ -21,52 +21,44 @@ TOP_N = 10  # grids in the "most cases" table beside the heatmap
 REPEAT_MAX_CASES = 500_000  # repeat detection reads every filtered case; beyond this ask for a narrower filter
 NOT_SIG = "not significant"
 _KEY = 1_000_000
-DOW = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
-       "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
-EXPLAIN = {
-    "zh": ("热点是工单数在统计上显著高于全区平均、且周边方格同样偏高的一片区域（Getis-Ord Gi*，显著性水平 α = 0.05，"
-           "已用 Benjamini-Hochberg 方法校正多重检验）；冷点则显著偏低；新出现热点指本期是热点而上一等长时段不是。"),
-    "en": ("A hot spot is an area where the number of cases in a square and its neighbours is significantly higher "
-           "than the average of the area shown (Getis-Ord Gi*, α = 0.05 after Benjamini-Hochberg correction for "
-           "multiple tests); a cold spot is significantly lower; an emerging hot spot is hot now but was not in the "
-           "previous period of equal length."),
-}
 
 
-def bin_ix(lon, lat, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Square-bin indices of WGS-84 points, the same formula as ``queries.heat_bins``."""
-    bx = np.floor((np.asarray(lon, float) - BIN_ORIGIN[0]) * M_PER_DEG_LON / cell_m).astype(np.int64)
-    by = np.floor((np.asarray(lat, float) - BIN_ORIGIN[1]) * M_PER_DEG_LAT / cell_m).astype(np.int64)
+def bin_ix(lon, lat, cell_m: float, *, frame: BinFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Square-bin indices of WGS-84 points in the district's ``frame`` (``queries.bin_frame``), the same
+    formula as ``queries.heat_bins``."""
+    bx = np.floor((np.asarray(lon, float) - frame.lon0) * frame.mx / cell_m).astype(np.int64)
+    by = np.floor((np.asarray(lat, float) - frame.lat0) * frame.my / cell_m).astype(np.int64)
     return bx, by
 
 
-def bin_corner(bx, by, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
+def bin_corner(bx, by, cell_m: float, *, frame: BinFrame) -> tuple[np.ndarray, np.ndarray]:
     """Lon/lat (WGS-84) of the south-west corners of bins."""
-    return (BIN_ORIGIN[0] + np.asarray(bx, float) * cell_m / M_PER_DEG_LON,
-            BIN_ORIGIN[1] + np.asarray(by, float) * cell_m / M_PER_DEG_LAT)
+    return (frame.lon0 + np.asarray(bx, float) * cell_m / frame.mx,
+            frame.lat0 + np.asarray(by, float) * cell_m / frame.my)
 
 
-def bin_bound(bbox: tuple[float, float, float, float], cell_m: float) -> int:
+def bin_bound(bbox: tuple[float, float, float, float], cell_m: float, *, frame: BinFrame) -> int:
     """Most bins a box (lon0, lat0, lon1, lat1) can hold: an upper bound on the bins of any frame."""
-    (x0, x1), (y0, y1) = bin_ix([bbox[0], bbox[2]], [bbox[1], bbox[3]], cell_m)
+    (x0, x1), (y0, y1) = bin_ix([bbox[0], bbox[2]], [bbox[1], bbox[3]], cell_m, frame=frame)
     return int((x1 - x0 + 1) * (y1 - y0 + 1))
 
 
 def cell_size(bbox: tuple[float, float, float, float] | None, min_cell_m: float = 100.0,
-              max_bins: int = MAX_BINS) -> float:
+              max_bins: int = MAX_BINS, *, frame: BinFrame) -> float:
     """The smallest bin edge (metres, from ``CELLS_M``) not below ``min_cell_m`` whose bins in ``bbox``, padded
     by one bin (:func:`pad_bbox`), stay within ``max_bins``: a district gets 300 m squares, a town 100 m."""
     if bbox is None:
         return float(max(min_cell_m, CELLS_M[0]))
     for c in CELLS_M:
-        if c >= min_cell_m and bin_bound(pad_bbox(bbox, c), c) <= max_bins:
+        if c >= min_cell_m and bin_bound(pad_bbox(bbox, c, frame=frame), c, frame=frame) <= max_bins:
             return float(c)
     return float(CELLS_M[-1])
 
 
-def pad_bbox(bbox: tuple[float, float, float, float], metres: float) -> tuple[float, float, float, float]:
+def pad_bbox(bbox: tuple[float, float, float, float], metres: float, *,
+             frame: BinFrame) -> tuple[float, float, float, float]:
     """Grow a lon/lat box by ``metres`` on every side (cases on the border stay in)."""
-    dx, dy = metres / M_PER_DEG_LON, metres / M_PER_DEG_LAT
+    dx, dy = metres / frame.mx, metres / frame.my
     return (round(bbox[0] - dx, 6), round(bbox[1] - dy, 6), round(bbox[2] + dx, 6), round(bbox[3] + dy, 6))
 
 
@@ -74,7 +66,7 @@ def _polygons(shapes: pd.DataFrame) -> np.ndarray:
     return np.array([shapely.Polygon(p[0], p[1:]) for p in shapes["polygon"]], dtype=object)
 
 
-def lattice(shapes: pd.DataFrame, cell_m: float) -> pd.DataFrame:
+def lattice(shapes: pd.DataFrame, cell_m: float, *, frame: BinFrame) -> pd.DataFrame:
     """Every bin whose centre lies in the area (``maps.unit_shapes`` output): ``bx``, ``by``, ``lon``, ``lat``.
 
     Gi* needs the empty bins of the study area too; leaving them out would change the mean it
@@ -85,17 +77,17 @@ def lattice(shapes: pd.DataFrame, cell_m: float) -> pd.DataFrame:
     polys = _polygons(shapes)
     area = shapely.union_all(polys)
     x0, y0, x1, y1 = area.bounds
-    (bx0, bx1), (by0, by1) = bin_ix([x0, x1], [y0, y1], cell_m)
+    (bx0, bx1), (by0, by1) = bin_ix([x0, x1], [y0, y1], cell_m, frame=frame)
     bx, by = np.meshgrid(np.arange(bx0, bx1 + 1), np.arange(by0, by1 + 1))
     bx, by = bx.ravel(), by.ravel()
-    lon, lat = bin_corner(bx + 0.5, by + 0.5, cell_m)
+    lon, lat = bin_corner(bx + 0.5, by + 0.5, cell_m, frame=frame)
     inside = shapely.contains_xy(area, lon, lat)
-    lon, lat = bin_corner(bx[inside], by[inside], cell_m)
+    lon, lat = bin_corner(bx[inside], by[inside], cell_m, frame=frame)
     return pd.DataFrame({"bx": bx[inside], "by": by[inside], "lon": lon, "lat": lat})
 
 
 def hot_spot_bins(bins: pd.DataFrame, grid: pd.DataFrame, cell_m: float, previous: pd.DataFrame | None = None,
-                  *, alpha: float = ALPHA, crs: str | None = None) -> pd.DataFrame:
+                  *, frame: BinFrame, alpha: float = ALPHA, crs: str | None = None) -> pd.DataFrame:
     """Gi* hot and cold spots on bin counts, and the trend against a previous period.
 
     Parameters
@@ -124,7 +116,7 @@ def hot_spot_bins(bins: pd.DataFrame, grid: pd.DataFrame, cell_m: float, previou
         return s.reindex(df.index, fill_value=0).to_numpy(float)
 
     df["count"], df["previous"] = counts(bins), counts(previous)
-    df["lon"], df["lat"] = bin_corner(df["bx"] + 0.5, df["by"] + 0.5, cell_m)
+    df["lon"], df["lat"] = bin_corner(df["bx"] + 0.5, df["by"] + 0.5, cell_m, frame=frame)
     if len(df) == 0:
         return df.assign(z=[], p=[], q=[], label=[], trend=[])
     now = hotspots.hot_spots(df, "count", distance_m=1.5 * cell_m, alpha=alpha, crs=crs)
@@ -134,12 +126,12 @@ def hot_spot_bins(bins: pd.DataFrame, grid: pd.DataFrame, cell_m: float, previou
     else:
         trend = pd.Series("none", index=df.index)
     out = now[["bx", "by", "count", "previous", "z", "p", "q", "label"]].assign(trend=trend.to_numpy())
-    out["lon"], out["lat"] = bin_corner(out["bx"], out["by"], cell_m)
+    out["lon"], out["lat"] = bin_corner(out["bx"], out["by"], cell_m, frame=frame)
     return out.reset_index(drop=True)
 
 
 def spot_clusters(spots: pd.DataFrame, cell_m: float, places: pd.DataFrame | None = None,
-                  names: dict[str, str] | None = None) -> pd.DataFrame:
+                  names: dict[str, str] | None = None, *, frame: BinFrame) -> pd.DataFrame:
     """Touching significant bins of one label merged into areas, largest first.
 
     Returns ``label``, ``emerging`` (most of its bins are emerging hot spots), ``bins``, ``new_bins``
@@ -162,7 +154,8 @@ def spot_clusters(spots: pd.DataFrame, cell_m: float, places: pd.DataFrame | Non
                                 cases=("count", "sum"), previous=("previous", "sum"))
     out["emerging"] = out["new_bins"] * 2 > out["bins"]  # mostly new: the area as a whole emerged
     out["area_km2"] = out["bins"] * (cell_m / 1000) ** 2
-    out["lon"], out["lat"] = bin_corner(peak.loc[out.index, "bx"] + 0.5, peak.loc[out.index, "by"] + 0.5, cell_m)
+    out["lon"], out["lat"] = bin_corner(peak.loc[out.index, "bx"] + 0.5, peak.loc[out.index, "by"] + 0.5, cell_m,
+                                        frame=frame)
     out["place"] = _place(out["lon"].to_numpy(), out["lat"].to_numpy(), places, names or {})
     out[["cases", "previous"]] = out[["cases", "previous"]].astype(np.int64)
     return out.sort_values(["label", "cases"], ascending=[False, False]).reset_index(drop=True)[cols]
@@ -183,12 +176,12 @@ def frame_label(value, frame: str, lang: str = "zh") -> str:
     if frame == "hour":
         return f"{int(value):02d}:00–{int(value):02d}:59"
     if frame == "dow":
-        return DOW["zh" if lang == "zh" else "en"][int(value) - 1]
+        return t(WEEKDAYS[int(value) - 1], lang)
     if frame == "week":
-        return f"{pd.Timestamp(value):%Y-%m-%d} " + ("起一周" if lang == "zh" else "week")
+        return f"{pd.Timestamp(value):%Y-%m-%d} " + t("week_from", lang)
     if frame == "month":
         return f"{pd.Timestamp(value):%Y-%m}"
-    return "全部" if lang == "zh" else "all"
+    return t("all", lang)
 
 
 def frame_param(value):
@@ -200,33 +193,30 @@ def frame_param(value):
 
 def hot_spot_table(clusters: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """The hot/cold areas for display: kind, place, cases now and before, area."""
-    zh = lang == "zh"
-    kind = {"hot": "热点" if zh else "hot spot", "cold": "冷点" if zh else "cold spot"}
+    kind = {"hot": t("hot_spot", lang), "cold": t("cold_spot", lang)}
     return pd.DataFrame({
-        ("类型" if zh else "Kind"): [("新出现热点" if zh else "emerging hot spot") if e and lb == "hot" else kind[lb]
-                                   for lb, e in zip(clusters["label"], clusters["emerging"], strict=True)],
-        ("位置" if zh else "Where"): clusters["place"],
+        t("spot_kind", lang): [t("emerging_hot_spot", lang) if e and lb == "hot" else kind[lb]
+                               for lb, e in zip(clusters["label"], clusters["emerging"], strict=True)],
+        t("where", lang): clusters["place"],
         t("cases", lang): clusters["cases"],
-        ("上期" if zh else "Previous"): clusters["previous"],
-        ("面积 km²" if zh else "Area km²"): clusters["area_km2"].round(2),
-        ("新出现格" if zh else "New"): clusters["new_bins"].astype(int),
+        t("spot_previous", lang): clusters["previous"],
+        t("area_km2", lang): clusters["area_km2"].round(2),
+        t("new_bins", lang): clusters["new_bins"].astype(int),
     })
 
 
 def repeat_table(repeats: pd.DataFrame, category_names: dict[str, str], unit_names: dict[str, str],
                  lang: str = "zh") -> pd.DataFrame:
     """Repeat-complaint clusters for display, most cases first."""
-    zh = lang == "zh"
     r = repeats.sort_values(["count", "last_at"], ascending=[False, False], kind="stable")
-    rule = {"grid": "同网格" if zh else "grid", "radius": "100米内" if zh else "100 m",
-            "grid+radius": "同网格·100米" if zh else "grid, 100 m"}
+    rule = {"grid": t("rule_grid", lang), "radius": t("rule_radius", lang), "grid+radius": t("rule_grid_radius", lang)}
     return pd.DataFrame({
         t("category", lang): r["category"].map(lambda c: category_names.get(c, c)),
         t("grid", lang): r["grid_id"].map(lambda g: unit_names.get(g, g) if isinstance(g, str) else ""),
         t("cases", lang): r["count"].astype(int),
-        ("时段" if zh else "Dates"): (pd.to_datetime(r["first_at"]).dt.strftime("%m-%d") + " – "
+        t("dates", lang): (pd.to_datetime(r["first_at"]).dt.strftime("%m-%d") + " – "
                                       + pd.to_datetime(r["last_at"]).dt.strftime("%m-%d")),
-        ("规则" if zh else "Rule"): r["rule"].map(rule),
+        t("rule", lang): r["rule"].map(rule),
     })
 
 
@@ -242,10 +232,8 @@ def frame_chart(frames: pd.DataFrame, frame: str, lang: str = "zh") -> pd.DataFr
 
 def spot_swatches(lang: str = "zh") -> list[tuple[tuple[int, int, int], str]]:
     """Legend entries of the hot-spot map."""
-    zh = lang == "zh"
-    return [(maps.HOT, "热点" if zh else "hot spot"), (maps.EMERGING, "新出现热点（上期不是热点）" if zh else
-                                                  "emerging hot spot (not hot in the previous period)"),
-            (maps.COLD, "冷点" if zh else "cold spot")]
+    return [(maps.HOT, t("hot_spot", lang)), (maps.EMERGING, t("emerging_hot_spot_legend", lang)),
+            (maps.COLD, t("cold_spot", lang))]
 
 
 def spot_summary(spots: pd.DataFrame, clusters: pd.DataFrame, f, cell_m: float, lang: str = "zh") -> str:
@@ -255,11 +243,7 @@ def spot_summary(spots: pd.DataFrame, clusters: pd.DataFrame, f, cell_m: float, 
     cold = int((spots["label"] == "cold").sum())
     new = int((spots["trend"] == "emerging hot").sum())
     prev = f.previous()
-    if lang == "zh":
-        return (f"{n:,} 个 {cell_m:,.0f} 米方格（含无工单方格）参与检验：热点 {hot:,} 格，冷点 {cold:,} 格，"
-                f"新出现热点 {new:,} 格；上期 {prev.start} – {prev.end}。")
-    return (f"{n:,} squares of {cell_m:,.0f} m tested (empty ones included): {hot:,} hot, {cold:,} cold, "
-            f"{new:,} emerging; previous period {prev.start} – {prev.end}.")
+    return t("spot_summary", lang).format(n=n, cell=cell_m, hot=hot, cold=cold, new=new, a=prev.start, b=prev.end)
 
 
 def top_repeats(repeats: pd.DataFrame, n: int = REPEATS_DRAWN) -> pd.DataFrame:
@@ -270,6 +254,6 @@ def top_repeats(repeats: pd.DataFrame, n: int = REPEATS_DRAWN) -> pd.DataFrame:
 def top_units(stats: pd.DataFrame, paths: dict[str, str], n: int = TOP_N, lang: str = "zh") -> pd.DataFrame:
     """The ``n`` units with most cases (``queries.busiest_units`` or ``unit_stats``): where, cases, per 1,000."""
     top = stats.sort_values(["collected", "unit_id"], ascending=[False, True], kind="stable").head(n)
-    return pd.DataFrame({("位置" if lang == "zh" else "Where"): top["unit_id"].map(lambda u: paths.get(u, u)),
+    return pd.DataFrame({t("where", lang): top["unit_id"].map(lambda u: paths.get(u, u)),
                          t("cases", lang): top["collected"].astype(int),
                          t("cases_per_1000", lang): top["cases_per_1000"].round(1)})

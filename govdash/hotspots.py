@@ -15,12 +15,11 @@ from scipy.stats import false_discovery_control
 
 from govdash import district_record
 
-# Square bins: fixed origin south-west of Pudong in the metric CRS (EPSG:32651, metres), so a
-# bin id means the same square whatever the filter. The same formula in SQL (x, y projected):
-#   ix = floor((x - 300000) / cell_m), iy = floor((y - 3400000) / cell_m),
-#   bin_id = ix * 1000000 + iy
-BIN_ORIGIN_X_M = 300_000.0
-BIN_ORIGIN_Y_M = 3_400_000.0
+# Square bins in the district's metric CRS (metres), origin at the CRS's own false origin (0, 0) unless
+# given: a UTM zone's eastings (166-834 km) and northings (0-10,000 km, the south with its false northing)
+# are never negative, so a bin id means the same square whatever the filter or district. The formula:
+#   ix = floor((x - x0) / cell_m), iy = floor((y - y0) / cell_m), bin_id = ix * 1000000 + iy
+BIN_ORIGIN_M = (0.0, 0.0)
 BIN_KEY = 1_000_000
 
 LABELS = ("hot", "cold", "not significant")
@@ -227,27 +226,30 @@ def emerging(current_labels, previous_labels) -> pd.Series:
 
 # --------------------------------------------------------------------------- square bins
 
-def bin_index(x, y, cell_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Square-bin indices ``ix``, ``iy`` and ``bin_id`` of metric points (metres), fixed origin.
+def bin_index(x, y, cell_m: float, *, origin: tuple[float, float] = BIN_ORIGIN_M
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Square-bin indices ``ix``, ``iy`` and ``bin_id`` of metric points (metres) from ``origin`` (metres).
 
-    ix = floor((x - BIN_ORIGIN_X_M) / cell_m), iy likewise, bin_id = ix * BIN_KEY + iy.
+    ix = floor((x - origin[0]) / cell_m), iy likewise, bin_id = ix * BIN_KEY + iy.
     """
-    ix = np.floor((np.asarray(x, float) - BIN_ORIGIN_X_M) / cell_m).astype(np.int64)
-    iy = np.floor((np.asarray(y, float) - BIN_ORIGIN_Y_M) / cell_m).astype(np.int64)
+    ix = np.floor((np.asarray(x, float) - origin[0]) / cell_m).astype(np.int64)
+    iy = np.floor((np.asarray(y, float) - origin[1]) / cell_m).astype(np.int64)
     if len(ix) and (ix.min() < 0 or iy.min() < 0 or ix.max() >= BIN_KEY or iy.max() >= BIN_KEY):
         raise ValueError("points outside the binning extent (origin must lie south-west of the data)")
     return ix, iy, ix * BIN_KEY + iy
 
 
-def bin_centres(ix, iy, cell_m: float, *, crs: str | None = None) -> pd.DataFrame:
+def bin_centres(ix, iy, cell_m: float, *, crs: str | None = None,
+                origin: tuple[float, float] = BIN_ORIGIN_M) -> pd.DataFrame:
     """Centres of square bins: ``x``, ``y`` (metres) and ``lon``, ``lat`` (WGS-84)."""
-    x = BIN_ORIGIN_X_M + (np.asarray(ix, float) + 0.5) * cell_m
-    y = BIN_ORIGIN_Y_M + (np.asarray(iy, float) + 0.5) * cell_m
+    x = origin[0] + (np.asarray(ix, float) + 0.5) * cell_m
+    y = origin[1] + (np.asarray(iy, float) + 0.5) * cell_m
     lon, lat = unproject(x, y, crs=crs)
     return pd.DataFrame({"x": x, "y": y, "lon": lon, "lat": lat})
 
 
-def bin_points(lon, lat, *, cell_m: float, crs: str | None = None) -> pd.DataFrame:
+def bin_points(lon, lat, *, cell_m: float, crs: str | None = None,
+               origin: tuple[float, float] = BIN_ORIGIN_M) -> pd.DataFrame:
     """Count WGS-84 points in square bins of edge ``cell_m`` metres (the reference for SQL binning).
 
     Returns one row per non-empty bin, sorted by ``bin_id``: ``bin_id``, ``ix``, ``iy``, ``x``,
@@ -258,11 +260,11 @@ def bin_points(lon, lat, *, cell_m: float, crs: str | None = None) -> pd.DataFra
     lat = np.asarray(lat, float)
     ok = np.isfinite(lon) & np.isfinite(lat)
     x, y = project(lon[ok], lat[ok], crs=crs)
-    _, _, bid = bin_index(x, y, cell_m)
+    _, _, bid = bin_index(x, y, cell_m, origin=origin)
     ids, counts = np.unique(bid, return_counts=True)
     ix, iy = ids // BIN_KEY, ids % BIN_KEY
     out = pd.DataFrame({"bin_id": ids, "ix": ix, "iy": iy})
-    out = pd.concat([out, bin_centres(ix, iy, cell_m, crs=crs)], axis=1)
+    out = pd.concat([out, bin_centres(ix, iy, cell_m, crs=crs, origin=origin)], axis=1)
     out["count"] = counts.astype(np.int64)
     return out
 

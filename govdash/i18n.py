@@ -65,6 +65,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "median_hours": ("办结时长中位数(小时)", "Median hours to close"),
     "cases_per_1000": ("每千人工单", "Cases per 1,000 residents"),
     "residents": ("常住人口", "Residents"),
+    # units of the indicators (govdash.indicators)
+    "unit_cases": ("件", "cases"),
+    "unit_per_1000": ("件/千人", "per 1,000 residents"),
+    "unit_pct": ("%", "%"),
+    "unit_hours": ("小时", "hours"),
+    "unit_score": ("分 (0-100)", "score 0-100"),
     "vs_previous": ("较上期", "vs previous period"),
     "same_age": ("（按相同办理时长比较）", "(compared at the same age)"),
     # units and things
@@ -98,28 +104,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "status": ("状态", "Status"),
     "tier": ("处置层级", "Escalation tier"),
     "address": ("地址", "Address"),
-    "complainant": ("诉求人", "Complainant"),
     "complainant_name": ("诉求人", "Complainant"),
     "complainant_phone": ("联系电话", "Phone"),
-    "phone": ("电话", "Phone"),
     "indicator": ("指标", "Indicator"),
     "level": ("层级", "Level"),
     "ranking": ("排名", "Ranking"),
     "cases": ("工单数", "Cases"),
     "by_period": ("统计周期", "Period"),
-    "day": ("日", "Day"), "week": ("周", "Week"), "month": ("月", "Month"), "quarter": ("季度", "Quarter"),
+    "day": ("日", "Day"), "week": ("周", "Week"), "quarter": ("季度", "Quarter"),
     "year": ("年", "Year"),
     "coverage_share": ("15分钟步行覆盖率", "Residents within a 15-minute walk"),
     "minutes": ("步行分钟", "Walking minutes"),
     "stations_layer": ("显示服务站", "Show stations"),
     # vocabularies
-    "hotline_12345": ("12345热线", "12345 hotline"),
-    "hotline_12349": ("12349社区热线", "12349 community hotline"),
-    "grid_patrol": ("网格巡查", "Grid patrol"),
-    "camera_iot": ("视频物联感知", "Camera / IoT"),
-    "walk_in": ("窗口来访", "Walk-in"),
-    "survey": ("大调研", "Door-to-door survey"),
-    "app": ("移动端", "App"),
     "community_tier": ("社区", "Community"),
     "street_tier": ("街镇", "Street/town"),
     "district_tier": ("区级", "District"),
@@ -138,12 +135,22 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+LANGS = ("zh", "en")  # the order of every pair: Chinese, English
+WEEKDAYS = ("dow_mon", "dow_tue", "dow_wed", "dow_thu", "dow_fri", "dow_sat", "dow_sun")  # labels, Monday first
+
+
+def pick(zh: str, en: str, lang: str = "zh") -> str:
+    """``zh`` or ``en`` by ``lang`` ('zh' or 'en'): the one place a language is chosen, for labels of this
+    table (``t``) and for names held in the database (a catalogue's, a unit's), in their pairs' order."""
+    return (zh, en)[LANGS.index(lang) if lang in LANGS else 1]
+
+
 def t(key: str, lang: str = "zh") -> str:
     """The label for ``key`` in ``lang`` ('zh' or 'en'); the key itself when unknown."""
     pair = LABELS.get(key)
     if pair is None:
         return key
-    return pair[0] if lang == "zh" else pair[1]
+    return pick(*pair, lang)
 
 
 def bilingual(key: str) -> str:
@@ -364,7 +371,6 @@ LABELS.update({
     "opening_hours": ("开放时间", "Opening hours"),
     "extended_hours": ("错时延时", "Extended hours"),
     "floor_area_m2": ("面积(㎡)", "Floor area (m²)"),
-    "items": ("服务事项", "Service items"),
     "cases_nearby": ("周边{r}米工单", "Cases within {r} m"),
     "party_short": ("党建", "Party"), "gov_short": ("政务", "Gov."), "culture_short": ("文化", "Culture"),
     "joint_short": ("联勤", "Joint duty"), "clinic_short": ("卫生室", "Clinic"),
@@ -466,4 +472,136 @@ LABELS.update({
     "adm_undo_done": ("已撤销 {id}：删除 {removed} 条，恢复 {restored} 条。",
                   "Undone {id}: {removed} removed, {restored} restored."),
     "adm_quarantine_pick": ("隔离行", "Quarantined rows of"),
+})
+
+# indicator definitions: the trends page, the lifecycle page and the briefing (govdash.indicators)
+LABELS.update({
+    "def_counting": ("工单按上报日期计入统计周期；已解决、办结等状态截至数据时间。"
+                     "最近一期可能未结束，其工单仍在办理中。",
+                 "A case counts in the period of the day it was reported; its status (resolved, closed) is as of "
+                 "the data time. The latest period may be incomplete and its cases still open."),
+    "def_collected": ("受理工单：统计周期内上报的工单数。", "Collected: cases reported in the period."),
+    "def_resolution_rate": ("解决率 = 已解决 ÷ 受理；仍在办的工单计为未解决。",
+                        "Resolution rate = resolved ÷ collected; open cases count as not (yet) resolved."),
+    "def_on_time_rate": ("按期办结率 = 在办理时限内（含恰好到期）办结 ÷ 已办结。",
+                     "On-time rate = closed by the deadline (exactly at the deadline counts) ÷ closed."),
+    "def_recognition_rate": ("基层认可率 = 社区认可 ÷ 已解决。",
+                         "Recognition rate = accepted by the community ÷ resolved."),
+    "def_dispute_rate": ("矛盾纠纷化解率 = 已化解的矛盾纠纷 ÷ 受理的矛盾纠纷。",
+                     "Dispute resolution rate = disputes resolved ÷ disputes received."),
+    "def_satisfaction": ("满意度：回访评分（0–100）的平均值，未评分不计。",
+                     "Satisfaction: mean callback score (0–100) of the rated cases."),
+    "def_hours": ("办结时长：上报至办结的小时数（中位数、90分位）。注意：办结时长≠问题真正解决所需时间——"
+              "工单可能在问题根除前办结，也可能因回访而延后办结。",
+              "Hours to close: from report to closure (median, 90th percentile). Caveat: time to close is not "
+              "time to fix — a case can be closed before the problem is gone, or stay open for the callback."),
+    "def_backlog": ("期末在办：统计期末仍未办结的全部工单（不论何时上报）。",
+                "Backlog: all cases still open at the end of the period, whenever they were reported."),
+    "def_comparison": ("与上期、去年同期比较时，取其期末后同样天数时的办理状态（相同办理时长），"
+                   "避免在办工单使近期显得较差。",
+                   "Comparisons with the previous period and the same period last year take those cases' progress "
+                   "the same time after their end (same age), so recent periods with cases in hand do not look worse."),
+})
+
+# page and analysis texts that were written inline per language (issue 14: one table)
+LABELS.update({
+    "spike_usual": ("常态约{e:.0f}件，为常态{r:.1f}倍", "about {e:.0f} expected, ×{r:.1f}"),
+    "spike_rare": ("常态不足1件", "under 1 expected"),
+    "spike_text": ("{month}月{day}日起 {town} {category}：{days}天{n}件（{base}）",
+                   "From {start}: {category} in {town}, {n} cases in {days} day(s) ({base})"),
+    "html_lang": ("zh-CN", "en"), "clock_locale": ("zh-CN", "en-GB"),
+    "wall_date": ("{now:%Y/%m/%d} {weekday}", "{weekday} {now:%d/%m/%Y}"),
+    "n_units": ("{n} 个{what}", "{n} {what}"),
+    "median_word": ("中位", "median"),
+    "legend_target": ("目标", "target"),
+    "legend_all_below": ("全部低于目标", "all below target"),
+    "legend_all_above": ("全部达到目标", "all at or above target"),
+    "legend_target_line": ("目标 {target}（白线）· 红 = 低于目标，蓝 = 高于目标",
+                           "target {target} (white line) · red below target, blue above"),
+    "legend_brighter": ("颜色越亮数值越大", "brighter = more"),
+    "legend_min_base": ("不足 {n} 件的单元不着色", "units with < {n} cases: grey"),
+    "legend_no_data": ("无数据", "no data"),
+    "hours_word": ("开放时间", "Hours"),
+    "density_legend": ("每 {cell:,.0f} 米方格工单数（平方根色标，回放各帧统一）",
+                       "Cases per {cell:,.0f} m square (square-root scale, the same for every frame)"),
+    "proposed_site": ("建议站点", "Proposed site"), "newly_covered": ("新增覆盖", "newly covered"),
+    "whatif_added": ("假设新增/迁移", "what-if added / moved"),
+    "lang_zh": ("中文", "中文"), "lang_en": ("English", "English"),  # each language by its own name
+    "preset_7d": ("近7天", "Last 7 days"), "preset_30d": ("近30天", "Last 30 days"),
+    "preset_90d": ("近90天", "Last 90 days"), "preset_365d": ("近一年", "Last year"),
+    "preset_all": ("全部", "All"), "preset_custom": ("自定义", "Custom"),
+    "map_click_hint": ("点击地图单元或排名表中的一行即可下钻，并筛选全部页面。",
+                       "Click a unit on the map or a row of the ranking to drill down and filter every page."),
+    "worst_first": ("需关注的在前", "worst first"),
+    "town_ranking_title": ("街镇排名", "Street/town ranking"),
+    "minute_unit": ("分钟", "min"),
+    "heat_squares": ("个方格（上限 {n:,}）", "squares (at most {n:,})"),
+    "heat_hover_dot": ("悬停圆点查看工单", "hover a dot for the case"),
+    "heat_top_grids": ("工单最多的网格", "Grids with most cases"),
+    "heat_points_max": ("工单超过 {n:,} 件时只显示方格汇总；缩小时段或区域可查看单个工单。",
+                        "Above {n:,} cases only squares are drawn; narrow the period or area to see single cases."),
+    "hot_spot_explain": (
+        "热点是工单数在统计上显著高于全区平均、且周边方格同样偏高的一片区域（Getis-Ord Gi*，显著性水平 α = 0.05，"
+        "已用 Benjamini-Hochberg 方法校正多重检验）；冷点则显著偏低；新出现热点指本期是热点而上一等长时段不是。",
+        "A hot spot is an area where the number of cases in a square and its neighbours is significantly higher "
+        "than the average of the area shown (Getis-Ord Gi*, α = 0.05 after Benjamini-Hochberg correction for "
+        "multiple tests); a cold spot is significantly lower; an emerging hot spot is hot now but was not in the "
+        "previous period of equal length."),
+    "repeat_too_many": ("所选范围有 {n:,} 件工单，超过 {max:,} 件，请缩短时段或缩小区域。",
+                        "{n:,} cases selected, more than {max:,}: narrow the period or area."),
+    "repeat_rule": ("同一类别在 30 天内被反映 ≥3 次（同一网格内或 100 米内），说明根源问题可能没有解决。",
+                    "The same category reported ≥ 3 times within 30 days in one grid or within 100 m: "
+                    "the root cause is probably not fixed."),
+    "dow_mon": ("周一", "Mon"), "dow_tue": ("周二", "Tue"), "dow_wed": ("周三", "Wed"), "dow_thu": ("周四", "Thu"),
+    "dow_fri": ("周五", "Fri"), "dow_sat": ("周六", "Sat"), "dow_sun": ("周日", "Sun"),
+    "week_from": ("起一周", "week"),
+    "hot_spot": ("热点", "hot spot"), "cold_spot": ("冷点", "cold spot"),
+    "emerging_hot_spot": ("新出现热点", "emerging hot spot"),
+    "emerging_hot_spot_legend": ("新出现热点（上期不是热点）", "emerging hot spot (not hot in the previous period)"),
+    "spot_kind": ("类型", "Kind"), "where": ("位置", "Where"),
+    "new_bins": ("新出现格", "New"), "spot_previous": ("上期", "Previous"), "dates": ("时段", "Dates"),
+    "rule": ("规则", "Rule"), "rule_grid": ("同网格", "grid"), "rule_radius": ("100米内", "100 m"),
+    "rule_grid_radius": ("同网格·100米", "grid, 100 m"),
+    "spot_summary": ("{n:,} 个 {cell:,.0f} 米方格（含无工单方格）参与检验：热点 {hot:,} 格，冷点 {cold:,} 格，"
+                     "新出现热点 {new:,} 格；上期 {a} – {b}。",
+                     "{n:,} squares of {cell:,.0f} m tested (empty ones included): {hot:,} hot, {cold:,} cold, "
+                     "{new:,} emerging; previous period {a} – {b}."),
+})
+
+# the wall screen (govdash.wall, govdash.wall_view): short words for reading from across a room
+LABELS.update({
+    "wall_title": ("{name}城市运行 · 社会治理一屏观", "{name} · operations at a glance"),  # the district's name
+    "wall_overdue_at_end": ("超期在办", "Overdue open"),
+    "wall_backlog": ("在办", "open"),
+    "wall_target": ("目标", "target"),
+    "wall_vs_prev": ("较上期", "vs prev."),
+    "wall_flat": ("持平", "flat"),
+    "wall_demo_badge": ("演示数据", "demo data"),
+    "wall_filtered": ("另有{n}项筛选", "{n} more filter(s)"),
+    "wall_panel_overview": ("总览", "Overview"),
+    "wall_panel_map": ("态势地图", "Map"),
+    "wall_panel_trend": ("办结趋势", "Trend"),
+    "wall_panel_coverage": ("15分钟服务圈", "15-min circle"),
+    "wall_map_title": ("街镇态势 · 近{d}天工单密度 · 近{h}小时新工单",
+                  "Streets/towns · case density {d} days · new cases {h} h"),
+    "wall_trend_title": ("解决率与按期办结率 · 近{w}周", "Resolution and on-time rates · last {w} weeks"),
+    "wall_trend_note": ("近几周仍有工单在办，解决率会随办结回升；本周未满，只显示受理量",
+                   "recent weeks still have open cases, so their rates will rise; the running week shows volume only"),
+    "wall_coverage_title": ("15分钟步行可达服务站的常住人口", "Within a 15-min walk of a station"),
+    "wall_coverage_towns": ("覆盖率最低的街镇", "Streets/towns with the lowest coverage"),
+    "wall_lagging": ("超期在办最多的街镇", "Most overdue open cases"),
+    "wall_latest": ("最新工单", "Latest cases"),
+    "wall_uncovered": ("未覆盖人口", "residents not covered"),
+    "wall_stations": ("服务站", "stations"),
+    "wall_status_ok": ("无超期", "none overdue"),
+    "wall_status_amber": ("超期 {a}–{b} 件", "{a}–{b} overdue"),
+    "wall_status_red": ("超期 ≥{n} 件", "≥{n} overdue"),
+    "wall_new_cases": ("新工单", "new cases"),
+    "wall_alert_overdue": ("超期", "Overdue"),
+    "wall_alerts": ("告警", "ALERTS"),
+    "wall_alert_spike": ("异常", "Spike"),
+    "wall_no_alerts": ("当前无超期工单和异常告警", "No overdue cases or anomalies"),
+    "wall_stale": ("数据延迟", "data delayed"),
+    "wall_weekly_collected": ("每周受理", "Collected per week"),
+    "wall_day_unit": ("天", " d"),
 })

@@ -9,65 +9,76 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from govdash import queries
+from govdash.catalogue import Catalogue
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.i18n import t
+from govdash.schema import TIERS
 from govdash.settings import Settings
 
 
 @dataclass(frozen=True)
 class Indicator:
-    """How to read one indicator: ``kind`` (count, rate, score, hours), whether higher is better, its target."""
+    """One indicator, the one place that says how it is read, judged and written.
 
+    ``kind`` is count, rate (a 0-1 share, written as %), score (0-100), hours or density (cases per
+    1,000 residents); ``direction`` "up" when higher is better, "down" when lower is, None for neither;
+    ``target`` names the Settings field holding its target; ``unit`` is the label key of its unit.
+    Its name in either language is the label of its key (``label``).
+    """
+
+    key: str
     kind: str
-    direction: str | None  # "up": higher is better, "down": lower is better, None: neither
-    target: str | None  # name of the Settings field holding the target
+    direction: str | None
+    target: str | None
+    unit: str
+
+    def label(self, lang: str = "zh") -> str:
+        return t(self.key, lang)
+
+    def unit_label(self, lang: str = "zh") -> str:
+        return t(self.unit, lang)
+
+    def fmt(self, value) -> str:
+        """Text for a value: rates as % with one decimal, scores, hours and densities with one decimal,
+        counts as whole numbers with thousands separators; missing (None, NaN: 0 ÷ 0) as "—"."""
+        if _missing(value):
+            return "—"
+        if self.kind == "rate":
+            return f"{value * 100:.1f}%"
+        if self.kind in ("score", "hours", "density"):
+            return f"{value:.1f}"
+        return f"{int(round(value)):,}"
 
 
-INDICATORS: dict[str, Indicator] = {
-    "collected": Indicator("count", None, None),
-    "resolved": Indicator("count", None, None),
-    "resolution_rate": Indicator("rate", "up", "target_resolution"),
-    "on_time_rate": Indicator("rate", "up", "target_on_time"),
-    "recognition_rate": Indicator("rate", "up", "target_recognition"),
-    "dispute_rate": Indicator("rate", "up", "target_dispute"),
-    "satisfaction": Indicator("score", "up", "target_satisfaction"),
-    "median_hours": Indicator("hours", "down", "target_median_hours"),
-    "p90_hours": Indicator("hours", "down", None),
-    "backlog": Indicator("count", "down", None),
-    "overdue_at_end": Indicator("count", "down", None),
-}
+def _registry(*rows: tuple) -> dict[str, Indicator]:
+    return {r[0]: Indicator(*r) for r in rows}
+
+
+INDICATORS: dict[str, Indicator] = _registry(
+    ("collected", "count", None, None, "unit_cases"),
+    ("resolved", "count", None, None, "unit_cases"),
+    ("resolution_rate", "rate", "up", "target_resolution", "unit_pct"),
+    ("on_time_rate", "rate", "up", "target_on_time", "unit_pct"),
+    ("recognition_rate", "rate", "up", "target_recognition", "unit_pct"),
+    ("dispute_rate", "rate", "up", "target_dispute", "unit_pct"),
+    ("satisfaction", "score", "up", "target_satisfaction", "unit_score"),
+    ("median_hours", "hours", "down", "target_median_hours", "unit_hours"),
+    ("p90_hours", "hours", "down", None, "unit_hours"),
+    ("backlog", "count", "down", None, "unit_cases"),
+    ("overdue_at_end", "count", "down", None, "unit_cases"),
+    ("open", "count", "down", None, "unit_cases"),
+    ("overdue", "count", "down", None, "unit_cases"),
+    ("cases_per_1000", "density", "down", None, "unit_per_1000"),
+    ("coverage_share", "rate", "up", None, "unit_pct"),
+)
 TREND_KEYS = ("collected", "resolved", "resolution_rate", "on_time_rate", "recognition_rate", "dispute_rate",
               "satisfaction", "median_hours", "p90_hours", "backlog")
 # shortest history a trend chart shows, so a 30-day filter by month still shows a trend
 MIN_SPAN_DAYS = {"day": 60, "week": 7 * 26, "month": 395, "quarter": 730}
 
-DEFINITIONS = {  # key -> (zh, en); shown on the trends page and in the briefing
-    "counting": ("工单按上报日期计入统计周期；已解决、办结等状态截至数据时间。最近一期可能未结束，其工单仍在办理中。",
-                 "A case counts in the period of the day it was reported; its status (resolved, closed) is as of "
-                 "the data time. The latest period may be incomplete and its cases still open."),
-    "collected": ("受理工单：统计周期内上报的工单数。", "Collected: cases reported in the period."),
-    "resolution_rate": ("解决率 = 已解决 ÷ 受理；仍在办的工单计为未解决。",
-                        "Resolution rate = resolved ÷ collected; open cases count as not (yet) resolved."),
-    "on_time_rate": ("按期办结率 = 在办理时限内（含恰好到期）办结 ÷ 已办结。",
-                     "On-time rate = closed by the deadline (exactly at the deadline counts) ÷ closed."),
-    "recognition_rate": ("基层认可率 = 社区认可 ÷ 已解决。",
-                         "Recognition rate = accepted by the community ÷ resolved."),
-    "dispute_rate": ("矛盾纠纷化解率 = 已化解的矛盾纠纷 ÷ 受理的矛盾纠纷。",
-                     "Dispute resolution rate = disputes resolved ÷ disputes received."),
-    "satisfaction": ("满意度：回访评分（0–100）的平均值，未评分不计。",
-                     "Satisfaction: mean callback score (0–100) of the rated cases."),
-    "hours": ("办结时长：上报至办结的小时数（中位数、90分位）。注意：办结时长≠问题真正解决所需时间——"
-              "工单可能在问题根除前办结，也可能因回访而延后办结。",
-              "Hours to close: from report to closure (median, 90th percentile). Caveat: time to close is not "
-              "time to fix — a case can be closed before the problem is gone, or stay open for the callback."),
-    "backlog": ("期末在办：统计期末仍未办结的全部工单（不论何时上报）。",
-                "Backlog: all cases still open at the end of the period, whenever they were reported."),
-    "comparison": ("与上期、去年同期比较时，取其期末后同样天数时的办理状态（相同办理时长），"
-                   "避免在办工单使近期显得较差。",
-                   "Comparisons with the previous period and the same period last year take those cases' progress "
-                   "the same time after their end (same age), so recent periods with cases in hand do not look worse."),
-}
+DEFINITION_KEYS = ("def_counting", "def_collected", "def_resolution_rate", "def_on_time_rate", "def_recognition_rate",
+                   "def_dispute_rate", "def_satisfaction", "def_hours", "def_backlog", "def_comparison")
 
 
 def target(key: str, s: Settings) -> float | None:
@@ -81,15 +92,14 @@ def _missing(value) -> bool:
 
 
 def fmt(value, key: str) -> str:
-    """Text for an indicator value: rates as %, hours and scores with one decimal; missing (0 ÷ 0) as "—"."""
-    if _missing(value):
-        return "—"
-    kind = INDICATORS[key].kind if key in INDICATORS else "count"
-    if kind == "rate":
-        return f"{value * 100:.1f}%"
-    if kind in ("score", "hours"):
-        return f"{value:.1f}"
-    return f"{int(round(value)):,}"
+    """Text for a value of indicator ``key`` (``Indicator.fmt``): the one formatter of pages, maps, charts,
+    the wall, the briefing and the CLI."""
+    return INDICATORS[key].fmt(value)
+
+
+def is_rate(key: str) -> bool:
+    """True for a 0-1 share drawn and written as a percentage."""
+    return key in INDICATORS and INDICATORS[key].kind == "rate"
 
 
 def breach(value, key: str, s: Settings) -> bool:
@@ -246,40 +256,21 @@ def month_filters(month: str) -> Filters:
     return Filters(start=first, end=nxt - timedelta(days=1))
 
 
-def category_label(code, lang: str = "zh") -> str:
-    """A category's name (the demo catalogue's labels; the code itself when unknown)."""
-    from govdash.demo import CATEGORIES
-    for c in CATEGORIES:
-        if c[0] == code:
-            return c[1] if lang == "zh" else c[2]
-    return "—" if _missing(code) else str(code)
-
-
 def definitions(lang: str = "zh") -> list[str]:
-    """The definitions shown with the trends, in display order."""
-    i = 0 if lang == "zh" else 1
-    return [DEFINITIONS[k][i] for k in ("counting", "collected", "resolution_rate", "on_time_rate",
-                                        "recognition_rate", "dispute_rate", "satisfaction", "hours", "backlog",
-                                        "comparison")]
+    """The definitions shown with the trends and in the briefing (labels ``DEFINITION_KEYS``), in display order."""
+    return [t(k, lang) for k in DEFINITION_KEYS]
 
 
-def series_labels(split: str | None, lang: str, unit_names: dict[str, dict[str, str]],
-                  departments: pd.DataFrame) -> dict:
+def series_labels(split: str | None, lang: str, unit_names: dict[str, dict[str, str]], cat: Catalogue) -> dict:
     """Display names of the series of a split (towns, departments, categories, channels, tiers);
-    ``unit_names`` is level → {unit_id → name} (queries.unit_names)."""
+    ``unit_names`` is level → {unit_id → name} (queries.unit_names), ``cat`` the database's catalogue
+    (govdash.catalogue)."""
     if split == "town":
         return dict(unit_names.get("town", {}))
-    if split == "department":
-        col = "name_zh" if lang == "zh" else "name_en"
-        return dict(zip(departments["department_id"], departments[col], strict=True))
-    if split == "category":
-        from govdash.demo import CATEGORIES
-        return {c[0]: category_label(c[0], lang) for c in CATEGORIES}
+    if split in ("department", "category", "channel"):
+        return cat.names(split, lang)
     if split == "tier":
-        return {k: t(f"{k}_tier", lang) for k in ("community", "street", "district")}
-    if split == "channel":
-        from govdash.schema import CHANNELS
-        return {k: t(k, lang) for k in CHANNELS}
+        return {k: t(f"{k}_tier", lang) for k in TIERS}
     return {}
 
 

@@ -7,10 +7,10 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from govdash import queries
+from govdash import catalogue, queries
 from govdash.db import Database
 from govdash.filters import Filters
-from govdash.indicators import category_label, chart_window
+from govdash.indicators import chart_window
 from govdash.schema import TIERS
 
 STAGES = ("registered", "dispatched", "handled", "closed", "recognised")
@@ -77,12 +77,11 @@ def oldest(db: Database, f: Filters, at: datetime, *, overdue_only: bool = False
     """Oldest cases open at the end of the filter period, with street/town, community and category names."""
     df = queries.open_cases(db, f, at, overdue_only=overdue_only, limit=limit)
     names = queries.unit_names(db)
-    deps = queries.departments(db)
-    dep = dict(zip(deps["department_id"], deps["name_zh"] if lang == "zh" else deps["name_en"], strict=True))
+    cat = catalogue.read(db)
     return df.assign(town=df["town_id"].map(names.get("town", {})),
                      community=df["community_id"].map(names.get("community", {})),
-                     category_name=df["category"].map(lambda c: category_label(c, lang)),
-                     department=df["department_id"].map(dep))
+                     category_name=df["category"].map(lambda c: cat.name("category", c, lang)),
+                     department=df["department_id"].map(cat.names("department", lang)))
 
 
 def funnel_table(fun: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -113,15 +112,15 @@ def open_table(cases: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     })
 
 
-def case_fields(case: pd.Series, lang: str = "zh") -> pd.DataFrame:
-    """One case (queries.case_timeline row) as field / value text rows, in the page's language."""
-    from govdash.i18n import t
-    from govdash.indicators import category_label
+def case_fields(case: pd.Series, cat: catalogue.Catalogue, lang: str = "zh") -> pd.DataFrame:
+    """One case (queries.case_timeline row) as field / value text rows, in the page's language; ``cat`` names
+    its category and channel."""
+    from govdash.i18n import pick, t
     text = lambda v: "—" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)  # noqa: E731
+    sub = pick(case.get("subcategory_zh"), case.get("subcategory_en"), lang) or case["subcategory"]
     rows = [("case", case["case_id"]),
-            ("category", f"{category_label(case['category'], lang)} / "
-                         f"{case.get('subcategory_zh' if lang == 'zh' else 'subcategory_en') or case['subcategory']}"),
-            ("channel", t(str(case["channel"]), lang)), ("tier", t(f"{case['tier']}_tier", lang)),
+            ("category", f"{cat.name('category', case['category'], lang)} / {sub}"),
+            ("channel", cat.name("channel", case["channel"], lang)), ("tier", t(f"{case['tier']}_tier", lang)),
             ("status", t(str(case["status"]), lang)), ("resolved", case["resolved"]),
             ("recognised", case["recognised"]), ("satisfaction", case["satisfaction"]),
             ("deadline_at", case["deadline_at"]), ("address", case["address"]), ("description", case["description"])]

@@ -13,23 +13,12 @@ import shapely
 from markupsafe import Markup
 from pydeck.bindings.json_tools import default_serialize
 
-from govdash import render
+from govdash import indicators, render
 from govdash.i18n import t
 
-# indicator -> (direction, target key in settings or None, unit label); "up" means higher is better
-INDICATORS = {
-    "collected": ("down", None, "cases"),
-    "cases_per_1000": ("down", None, "per 1,000"),
-    "resolution_rate": ("up", "target_resolution", "%"),
-    "on_time_rate": ("up", "target_on_time", "%"),
-    "overdue": ("down", None, "cases"),
-    "median_hours": ("down", None, "h"),
-    "recognition_rate": ("up", "target_recognition", "%"),
-    "satisfaction": ("up", "target_satisfaction", "0-100"),
-}
-UNIT_LABELS = {"cases": ("件", "cases"), "per 1,000": ("件/千人", "per 1,000 residents"), "%": ("%", "%"),
-               "h": ("小时", "hours"), "0-100": ("分 (0-100)", "score 0-100")}
-RATE_INDICATORS = {"resolution_rate", "on_time_rate", "recognition_rate"}
+# the indicators a unit map can show (of the registry in govdash.indicators), in the picker's order
+MAP_INDICATORS = ("collected", "cases_per_1000", "resolution_rate", "on_time_rate", "overdue", "median_hours",
+                  "recognition_rate", "satisfaction")
 # indicators needing exact quantiles per unit, computed only while one of them is shown: they are half
 # the cost of queries.unit_stats, and the tooltips and ranking show them only for the chosen indicator
 QUANTILE_INDICATORS = frozenset({"median_hours"})
@@ -85,7 +74,7 @@ def color_scale(values: pd.Series, indicator: str, target: float | None = None) 
     x = values.to_numpy(float)
     finite = x[np.isfinite(x)]
     lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
-    diverging = bool(indicator in INDICATORS and INDICATORS[indicator][1] and target is not None)
+    diverging = target is not None
     mid = float(target) if diverging else None
     stops = DIVERGING if diverging else SEQUENTIAL
     colours = _ramp(_scaled(x, lo, hi, mid), stops)
@@ -100,15 +89,10 @@ def color_scale(values: pd.Series, indicator: str, target: float | None = None) 
     return colours, legend
 
 
-def format_value(value, indicator: str) -> str:
-    """Human text for an indicator value; NaN and None give "—"."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return "—"
-    if indicator in RATE_INDICATORS:
-        return f"{value * 100:.1f}%"
-    if indicator in ("satisfaction", "median_hours", "cases_per_1000"):
-        return f"{value:.1f}"
-    return f"{int(value):,}"
+def map_target(indicator: str, s) -> float | None:
+    """The target a map centres its diverging scale on (settings ``s``): only for higher-is-better indicators,
+    as the scale is red below the target and blue above; others are drawn on the sequential scale."""
+    return indicators.target(indicator, s) if indicators.INDICATORS[indicator].direction == "up" else None
 
 
 def shown_values(stats: pd.DataFrame, indicator: str) -> pd.Series:
@@ -120,42 +104,33 @@ def shown_values(stats: pd.DataFrame, indicator: str) -> pd.Series:
     return values.where(stats[base].fillna(0) >= MIN_BASE)
 
 
-def unit_label(indicator: str, lang: str = "zh") -> str:
-    """The unit of an indicator in ``lang`` (e.g. "件/千人")."""
-    pair = UNIT_LABELS[INDICATORS[indicator][2]]
-    return pair[0] if lang == "zh" else pair[1]
-
-
 def _rgb(c) -> str:
     return f"rgb({int(c[0])},{int(c[1])},{int(c[2])})"
 
 
 def legend_html(legend: dict, indicator: str, *, lang: str = "zh", title: str | None = None) -> Markup:
     """A colour bar with its numbers and units as a small HTML block (for ``st.html``)."""
-    fmt = lambda v: format_value(v, indicator)  # noqa: E731
-    name = title or f"{t(indicator, lang)} ({unit_label(indicator, lang)})"
+    fmt = lambda v: indicators.fmt(v, indicator)  # noqa: E731
+    name = title or f"{t(indicator, lang)} ({indicators.INDICATORS[indicator].unit_label(lang)})"
     grad = ", ".join(f"{_rgb(c)} {p * 100:.1f}%" for p, c in legend["stops"])
     ticks = [(0.0, fmt(legend["min"])), (1.0, fmt(legend["max"]))]
     note = ""
     mid, lo, hi = legend.get("mid"), legend["min"], legend["max"]
     marker = None
     if mid is not None:
-        word = "目标" if lang == "zh" else "target"
+        word = t("legend_target", lang)
         if lo < mid < hi:
             at = (mid - lo) / (hi - lo)
             marker = f"{at * 100:.1f}"
             if 0.15 < at < 0.85:  # else it would sit on the end labels; the note below names the target
                 ticks.append((at, f"▲ {word} {fmt(mid)}"))
-        side = ("全部低于目标" if lang == "zh" else "all below target") if hi <= mid else (
-            ("全部达到目标" if lang == "zh" else "all at or above target") if lo >= mid else "")
-        note = (f"{word} {fmt(mid)}（白线）· " if lang == "zh" else f"{word} {fmt(mid)} (white line) · ") + (
-            "红 = 低于目标，蓝 = 高于目标" if lang == "zh" else "red below target, blue above") + (
-            f" · {side}" if side else "")
+        side = t("legend_all_below", lang) if hi <= mid else (t("legend_all_above", lang) if lo >= mid else "")
+        note = t("legend_target_line", lang).format(target=fmt(mid)) + (f" · {side}" if side else "")
     else:
-        note = "颜色越亮数值越大" if lang == "zh" else "brighter = more"
+        note = t("legend_brighter", lang)
     if indicator in BASES:
-        note += (f" · 不足 {MIN_BASE} 件的单元不着色" if lang == "zh" else f" · units with < {MIN_BASE} cases: grey")
-    nd = "无数据" if lang == "zh" else "no data"
+        note += " · " + t("legend_min_base", lang).format(n=MIN_BASE)
+    nd = t("legend_no_data", lang)
     return render.macro("maps.html", "legend", name, _BAR, grad, marker, _bar_ticks(ticks, nowrap=True), note,
                         _rgb(NO_DATA), nd)
 
@@ -295,7 +270,7 @@ def choropleth(stats: pd.DataFrame, geoms: pd.DataFrame, indicator: str, *, lang
     lines = [(t(indicator, lang), indicator)] + [
         (t(k, lang), k) for k in ("collected", "cases_per_1000", "resolution_rate", "on_time_rate", "overdue",
                                   "satisfaction") if k != indicator]
-    figures = {key: [format_value(v, key) for v in df[key]] for _, key in lines}
+    figures = {key: [indicators.fmt(v, key) for v in df[key]] for _, key in lines}
     tip = [f"{n}\n" + "\n".join(f"{label}: {figures[key][i]}" for label, key in lines) for i, n in enumerate(name)]
     data = pd.DataFrame({
         "unit_id": df["unit_id"],
@@ -338,7 +313,7 @@ def _label_layer(stats: pd.DataFrame, indicator: str, zoom: float, size_px: int 
     """
     df = stats[stats["lon"].notna() & stats["lat"].notna()]
     df = df.sort_values("area_km2", ascending=False, kind="stable") if "area_km2" in df else df
-    text = [f"{n}\n{format_value(v, indicator)}" for n, v in zip(df["name_zh"], df[indicator], strict=True)]
+    text = [f"{n}\n{indicators.fmt(v, indicator)}" for n, v in zip(df["name_zh"], df[indicator], strict=True)]
     px, py = _merc_px(df["lon"].to_numpy(float), df["lat"].to_numpy(float), zoom)
     kept, boxes = [], []
     for i, label in enumerate(text):
@@ -360,7 +335,7 @@ def station_layer(stations: pd.DataFrame, lang: str = "zh") -> pdk.Layer:
     funcs = ["f_party", "f_gov", "f_culture", "f_joint", "f_clinic"]
     kind = np.where(stations["level"] == "centre", t("centre", lang), t("station", lang))
     names = stations[funcs].apply(lambda r: "、".join(t(f, lang) for f in funcs if bool(r[f])), axis=1)
-    hours = ("开放时间" if lang == "zh" else "Hours") + ": " + _text(stations["opening_hours"])
+    hours = t("hours_word", lang) + ": " + _text(stations["opening_hours"])
     data = pd.DataFrame({
         "station_id": stations["station_id"], "lon": stations["lon"].round(5), "lat": stations["lat"].round(5),
         "tip": _text(stations["name_zh"]) + " · " + kind + "\n" + names.astype("string") + "\n" + hours,
@@ -412,7 +387,7 @@ def repeat_layer(repeats: pd.DataFrame, *, lang: str = "zh", category_names: dic
                  unit_names: dict | None = None) -> pdk.Layer:
     """Repeat-complaint clusters as rings sized by their number of cases."""
     names, units = category_names or {}, unit_names or {}
-    n = "件" if lang == "zh" else "cases"
+    n = t("unit_cases", lang)
     data = pd.DataFrame({
         "lon": repeats["lon"].round(5), "lat": repeats["lat"].round(5),
         "radius": 60 + 25 * np.sqrt(repeats["count"].to_numpy(float)),
@@ -459,10 +434,8 @@ def hot_spot_deck(spots: pd.DataFrame, *, cell_m: float, bbox=None, outline: pd.
     colour = {"hot": HOT, "cold": COLD}
     fill = [[*(EMERGING if tr == "emerging hot" else colour[lb]), 225]
             for lb, tr in zip(sig["label"], sig["trend"], strict=True)]
-    label = {"hot": ("热点", "hot spot"), "cold": ("冷点", "cold spot"),
-             "emerging hot": ("新出现热点", "emerging hot spot")}
-    i = 0 if lang == "zh" else 1
-    tip = [f"{label['emerging hot' if tr == 'emerging hot' else lb][i]}\n{t('cases', lang)}: {int(n):,}"
+    label = {"hot": t("hot_spot", lang), "cold": t("cold_spot", lang), "emerging hot": t("emerging_hot_spot", lang)}
+    tip = [f"{label['emerging hot' if tr == 'emerging hot' else lb]}\n{t('cases', lang)}: {int(n):,}"
            f"\nGi* z = {z:.2f} · q = {q:.3g}"
            for lb, tr, n, z, q in zip(sig["label"], sig["trend"], sig["count"], sig["z"], sig["q"], strict=True)]
     layers = [] if outline is None else [_outline_layer(outline)]
@@ -485,8 +458,7 @@ def density_legend_html(vmax: float, cell_m: float, *, lang: str = "zh") -> Mark
     grad = ", ".join(f"{_rgb(c)} {p * 100:.0f}%" for p, c in stops)
     values = sorted({1, max(1, round(top / 4)), int(round(top))})
     ticks = _bar_ticks([(math.sqrt(v / top), f"{v:,}") for v in values])
-    title = (f"每 {cell_m:,.0f} 米方格工单数（平方根色标，回放各帧统一）" if lang == "zh" else
-             f"Cases per {cell_m:,.0f} m square (square-root scale, the same for every frame)")
+    title = t("density_legend", lang).format(cell=cell_m)
     return render.macro("maps.html", "density_legend", title, _BAR, grad, ticks)
 
 
@@ -501,7 +473,7 @@ ADDED = (255, 235, 59)
 
 def minute_classes(threshold: float, *, lang: str = "zh") -> list[tuple[float, float, tuple, str]]:
     """(lo, hi, RGB, label) of the classes ≤5, ≤10, ≤15, ≤20, >20 minutes; beyond ``threshold`` warm."""
-    word = "分钟" if lang == "zh" else "min"
+    word = t("minute_unit", lang)
     edges = [0.0, *MINUTE_BOUNDS, math.inf]
     near = sum(b <= threshold for b in MINUTE_BOUNDS)
     colours = NEAR[:near] + FAR[len(FAR) - (len(edges) - 1 - near):]
@@ -522,7 +494,7 @@ def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, 
     """
     people = t("residents", lang)
     size = float(cells["size_m"].iloc[0]) if len(cells) else 100.0
-    word = " 分钟" if lang == "zh" else " min"
+    word = " " + t("minute_unit", lang)
     # short: 40,000 tooltips are most of the deck's bytes; the square size is in the page's caption
     tip = (cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—").astype(str) + word  # str: no cells
            + f" · {people} " + cells["residents"].map("{:,.0f}".format).astype(str))
@@ -538,7 +510,7 @@ def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, 
         layers.append(pdk.Layer("PolygonLayer", data=outline[["polygon"]], id="outline", get_polygon="polygon",
                                 filled=False, stroked=True, get_line_color=[20, 26, 40, 230], line_width_min_pixels=1))
     if gaps is not None and len(gaps):
-        word = "缺口" if lang == "zh" else "Gap"
+        word = t("gap", lang)
         g = pd.DataFrame({"lon": gaps["lon"], "lat": gaps["lat"], "label": gaps["rank"].astype(int).astype(str),
                           "radius": np.minimum(250 + 0.5 * size * np.sqrt(gaps["cells"].to_numpy(float)), 2500),
                           "tip": [f"{word} {int(r)} · {people} {v:,.0f}"
@@ -548,8 +520,7 @@ def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, 
                                 line_width_min_pixels=2, pickable=True))
         layers.append(_labels(g, "gap_labels", [255, 255, 255, 255]))
     if proposals is not None and len(proposals):
-        word = "建议站点" if lang == "zh" else "Proposed site"
-        gain = "新增覆盖" if lang == "zh" else "newly covered"
+        word, gain = t("proposed_site", lang), t("newly_covered", lang)
         p = pd.DataFrame({"lon": proposals["lon"], "lat": proposals["lat"],
                           "label": "+" + proposals["rank"].astype(int).astype(str),
                           "tip": [f"{word} {int(r)} · {gain} {v:,.0f}"
@@ -564,7 +535,7 @@ def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, 
     if len(stations):
         layers.append(_coverage_stations(stations, lang))
     legend = [(rgb, label) for _, _, rgb, label in classes] + [
-        ((240, 240, 240), t("station", lang)), (ADDED, "假设新增/迁移" if lang == "zh" else "what-if added / moved")]
+        ((240, 240, 240), t("station", lang)), (ADDED, t("whatif_added", lang))]
     bbox = None if cells.empty else (float(cells["lon"].min()), float(cells["lat"].min()),
                                      float(cells["lon"].max()), float(cells["lat"].max()))
     return _deck(layers, view_for_bbox(bbox, width_px=width_px, height_px=height_px), _tooltip("{tip}"),
@@ -587,8 +558,8 @@ def _coverage_stations(stations: pd.DataFrame, lang: str) -> pdk.Layer:
     data = pd.DataFrame({
         "lon": stations["lon"].round(5), "lat": stations["lat"].round(5),
         "tip": (_text(stations["name_zh"]) + " · " + kind + "\n" + names + "\n"
-                + ("开放时间" if lang == "zh" else "Hours") + ": " + _text(stations["opening_hours"]) + "\n"
-                + ("服务人口" if lang == "zh" else "Residents served") + ": " + served),
+                + t("hours_word", lang) + ": " + _text(stations["opening_hours"]) + "\n"
+                + t("served", lang) + ": " + served),
         # pixels, not metres: 1,300 stations must stay dots at district zoom and still be hit in a town
         "radius": np.where(edited, 7, np.where(stations["level"] == "centre", 5, 2.2)),
         "fill": [[*ADDED, 255] if e else [245, 245, 245, 235] for e in edited],

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from govdash import schema, settings
+from govdash.bins import BinFrame, frame_for
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.schema import IMPORT_COLUMNS
@@ -258,8 +259,14 @@ def _per_level(df: pd.DataFrame) -> dict[str, dict[str, str]]:
     return {lv: dict(zip(g["unit_id"], g["name"], strict=True)) for lv, g in df.groupby("level", sort=False)}
 
 
-def categories(db: Database) -> pd.DataFrame:
-    return db.execute("SELECT DISTINCT category FROM categories ORDER BY category")
+def category_names(db: Database) -> pd.DataFrame:
+    """The category catalogue: ``category``, ``name_zh``, ``name_en``, by code."""
+    return db.execute("SELECT category, name_zh, name_en FROM category_names ORDER BY category")
+
+
+def channels(db: Database) -> pd.DataFrame:
+    """The channel catalogue: ``channel``, ``name_zh``, ``name_en``, in the catalogue's order of codes."""
+    return db.execute("SELECT channel, name_zh, name_en FROM channels ORDER BY channel")
 
 
 def category_labels(db: Database) -> pd.DataFrame:
@@ -463,11 +470,20 @@ def cells(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame
 
 # --- heatmap ---
 
-# local equirectangular metres around a fixed origin: error < 0.5 % across the district, and
-# the bin arithmetic stays in SQL so only aggregated bins leave the database
-BIN_ORIGIN = (121.30, 30.70)
-M_PER_DEG_LAT = 110_950.0
-M_PER_DEG_LON = 111_320.0 * 0.8563  # cos(31.1°)
+# local equirectangular metres around the district (govdash.bins): the bin arithmetic stays in SQL so only
+# aggregated bins leave the database
+_BIN_FRAMES: dict[tuple, BinFrame] = {}
+
+
+def bin_frame(db: Database) -> BinFrame:
+    """The district's bin frame (origin, metres per degree) from its units' extent; kept per database version."""
+    key = (db.path, db.version())
+    if key not in _BIN_FRAMES:
+        _BIN_FRAMES.clear()  # one database file per process in the app; an old version is never asked again
+        _BIN_FRAMES[key] = frame_for(units_extent(db) or units_bounds(db))
+    return _BIN_FRAMES[key]
+
+
 FRAMES = {"none": "0", "hour": "hour(reported_at)", "dow": "isodow(reported_at)",
           "week": "date_trunc('week', reported_at)", "month": "date_trunc('month', reported_at)"}
 
@@ -501,10 +517,10 @@ def heat_bins(db: Database, f: Filters, cell_m: float, frame: str = "none",
         FROM cases WHERE {clause} AND lon IS NOT NULL AND lat IS NOT NULL{box_sql}
         GROUP BY ALL ORDER BY ALL
     """
-    df = db.execute(sql, {**params, **box_params, "lon0": BIN_ORIGIN[0], "lat0": BIN_ORIGIN[1],
-                          "mx": M_PER_DEG_LON, "my": M_PER_DEG_LAT, "cell": float(cell_m)})
-    df["lon"] = BIN_ORIGIN[0] + df["bx"] * cell_m / M_PER_DEG_LON
-    df["lat"] = BIN_ORIGIN[1] + df["by"] * cell_m / M_PER_DEG_LAT
+    fr = bin_frame(db)
+    df = db.execute(sql, {**params, **box_params, **fr.params(), "cell": float(cell_m)})
+    df["lon"] = fr.lon0 + df["bx"] * cell_m / fr.mx
+    df["lat"] = fr.lat0 + df["by"] * cell_m / fr.my
     return df
 
 
@@ -523,8 +539,7 @@ def heat_frames(db: Database, f: Filters, cell_m: float, frame: str,
             FROM cases WHERE {clause} AND lon IS NOT NULL AND lat IS NOT NULL{box_sql} GROUP BY ALL)
         SELECT frame, sum(n)::BIGINT AS cases, max(n)::BIGINT AS max_count FROM b GROUP BY frame ORDER BY frame
     """
-    return db.execute(sql, {**params, **box_params, "lon0": BIN_ORIGIN[0], "lat0": BIN_ORIGIN[1],
-                            "mx": M_PER_DEG_LON, "my": M_PER_DEG_LAT, "cell": float(cell_m)})
+    return db.execute(sql, {**params, **box_params, **bin_frame(db).params(), "cell": float(cell_m)})
 
 
 def case_points(db: Database, f: Filters, limit: int = 5000) -> pd.DataFrame:
@@ -903,5 +918,4 @@ def station_cases_nearby(db: Database, f: Filters, radius_m: float = 500.0) -> p
         GROUP BY 1 ORDER BY 1
     """
     extra = {**scope_params, **({"station_towns": list(f.towns)} if f.towns else {})}
-    return db.execute(sql, {**params, **extra, "lon0": BIN_ORIGIN[0], "lat0": BIN_ORIGIN[1], "mx": M_PER_DEG_LON,
-                            "my": M_PER_DEG_LAT, "r": float(radius_m)})
+    return db.execute(sql, {**params, **extra, **bin_frame(db).params(), "r": float(radius_m)})

@@ -128,11 +128,19 @@ def movement_text(m, lang: str = "zh") -> str:
     return f"▲{int(m)}" if m > 0 else (f"▼{int(-m)}" if m < 0 else t("rank_same", lang))
 
 
+def names(ranked: pd.DataFrame, level: str, lang: str = "zh") -> pd.Series:
+    """The ranked units' names in ``lang``: streets/towns always by their Chinese name (place names stay Chinese),
+    departments by their English name in English where they have one."""
+    from govdash.i18n import pick
+    zh = ranked["name_zh"]
+    return zh if level == "town" else pick(zh, ranked["name_en"].fillna(zh), lang)
+
+
 def display_table(ranked: pd.DataFrame, level: str, lang: str = "zh", selected: tuple = ()) -> pd.DataFrame:
     """The ranking for reading: rank, movement arrows, name, list, score, each ratio and the raw indicators."""
     from govdash.i18n import t
     from govdash.indicators import fmt
-    name = ranked["name_zh"] if level == "town" or lang == "zh" else ranked["name_en"].fillna(ranked["name_zh"])
+    name = names(ranked, level, lang)
     move = [movement_text(m, lang) if e else "" for m, e in zip(ranked["movement"], ranked["eligible"], strict=True)]
     badge = ranked["list"].map({"red": t("red_short", lang), "black": t("black_short", lang)}).fillna("")
     out = pd.DataFrame({

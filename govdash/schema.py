@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-# Controlled vocabularies. Codes are stored; labels come from govdash.i18n.
-CHANNELS = ("hotline_12345", "hotline_12349", "grid_patrol", "camera_iot", "walk_in", "survey", "app")
+# Controlled vocabularies. Codes are stored; labels come from govdash.i18n. Categories, channels and
+# departments are catalogues instead: rows of their own tables, with their names in both languages.
 TIERS = ("community", "street", "district")  # 小事不出社区，大事不出街道，难事不出城区
 STATUSES = ("registered", "dispatched", "handling", "closed")
 OPEN_STATUSES = ("registered", "dispatched", "handling")
@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS units (
     unit_id VARCHAR NOT NULL,          -- unique within its level: community 1 and street/town 1 are two units
     level VARCHAR NOT NULL,            -- town | community | grid
     parent_id VARCHAR,                 -- community's town, grid's community
-    town_id VARCHAR NOT NULL,
+    town_id VARCHAR,                   -- NULL only while its parent's level is not imported (parent_pending)
     community_id VARCHAR,              -- NULL for towns
     name_zh VARCHAR NOT NULL,
     name_en VARCHAR,
@@ -64,6 +64,18 @@ CREATE TABLE IF NOT EXISTS departments (
     name_zh VARCHAR NOT NULL,
     name_en VARCHAR
 );
+-- Catalogues: the case categories and source channels a district uses, named in both languages.
+CREATE TABLE IF NOT EXISTS category_names (
+    category VARCHAR PRIMARY KEY,      -- code, e.g. facility_damage
+    name_zh VARCHAR NOT NULL,
+    name_en VARCHAR
+);
+CREATE TABLE IF NOT EXISTS channels (
+    channel VARCHAR PRIMARY KEY,       -- code, e.g. hotline_12345
+    name_zh VARCHAR NOT NULL,
+    name_en VARCHAR
+);
+-- Subcategories of each category, with their default department and deadline.
 CREATE TABLE IF NOT EXISTS categories (
     category VARCHAR NOT NULL,         -- code, e.g. facility_damage
     subcategory VARCHAR NOT NULL,
@@ -207,8 +219,12 @@ DDL += ACCOUNTS_DDL
 
 
 def create(con) -> None:
-    """Create every table that does not exist yet on a DuckDB connection."""
+    """Create every table that does not exist yet on a DuckDB connection (and relax what a newer version relaxed)."""
     con.execute(DDL)
+    strict = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'units' AND column_name = 'town_id' "
+                         "AND NOT is_nullable AND database_name = current_database()").fetchall()[0][0]
+    if strict:  # a file made before a lower level could be imported ahead of its parents
+        con.execute("ALTER TABLE units ALTER COLUMN town_id DROP NOT NULL")
 
 
 def create_accounts(con) -> None:

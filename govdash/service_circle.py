@@ -118,8 +118,8 @@ def report(timed: pd.DataFrame, threshold: float, towns: pd.DataFrame) -> dict:
                       for r in rows.itertuples()]}
 
 
-def without_population(units: pd.DataFrame, stations: pd.DataFrame, threshold: float, *,
-                       function: str | None = None, graph=None, metric_crs: str | None = None,
+def without_population(units: pd.DataFrame, stations: pd.DataFrame, threshold: float, *, metric_crs: str,
+                       function: str | None = None, graph=None,
                        towns: Sequence[str] = ()) -> dict:
     """Coverage when there is no population: the share of the area within ``threshold`` minutes, and each
     community (居村; street/town when there are none) with its stations and its area within reach.
@@ -130,7 +130,7 @@ def without_population(units: pd.DataFrame, stations: pd.DataFrame, threshold: f
     import shapely
 
     from govdash import surface
-    crs = metric_crs or settings.load().metric_crs
+    crs = metric_crs
     polys = units.assign(geom=shapely.from_wkb([bytes(g) for g in units["geom"]]))
     timed = in_area(walk(surface.area_cells(polys, crs), stations, function=function, graph=graph,
                          metric_crs=crs), towns)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,12 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from govdash import access, demo, filters, queries, settings
+from govdash import catalogue as catalogue_
 from govdash.db import Database
-from govdash.i18n import t
+from govdash.i18n import LANGS, t
 
 PRESETS = ("7d", "30d", "90d", "365d", "all", "custom")
-PRESET_LABELS = {"7d": ("近7天", "Last 7 days"), "30d": ("近30天", "Last 30 days"), "90d": ("近90天", "Last 90 days"),
-                 "365d": ("近一年", "Last year"), "all": ("全部", "All"), "custom": ("自定义", "Custom")}
 _W = {"preset": "w_preset", "dates": "w_dates", "towns": "w_towns", "communities": "w_communities",
       "grids": "w_grids", "categories": "w_categories", "channels": "w_channels", "departments": "w_departments"}
 
@@ -82,21 +80,24 @@ def database() -> Database:
     return _database(s.db, s.max_rows)
 
 
-@st.cache_data(show_spinner=False, ttl=600)
-def _cached(name: str, version: tuple, *args, **kwargs):
-    """Cache small, slow-changing lookups keyed by database file version (and the account's scope)."""
-    db = database()
-    return getattr(queries, name)(db, *args, **kwargs)
+@st.cache_data(show_spinner=False, ttl=600, max_entries=512)
+def _cached(key: str, version: tuple, _fn, *args, **kwargs):
+    """``_fn(db, *args, **kwargs)``, cached under ``key`` (its qualified name), the database version and the
+    arguments (``_fn`` itself is not hashed: the key names it)."""
+    return _fn(database(), *args, **kwargs)
 
 
-def cached(name: str, *args):
-    """Run ``queries.<name>(db, *args)`` with caching keyed by the database file's version.
+def cached(fn, *args, **kwargs):
+    """Run ``fn(db, *args, **kwargs)`` (a query or an analysis adapter, passed by reference) cached by its
+    qualified name, the database file's version and the arguments.
 
-    Limited to the signed-in account's streets/towns (its scope goes into every Filters argument
-    and the ``scope`` of listing queries) and with personal data masked unless its role allows.
+    Every Filters argument is limited to the signed-in account's streets/towns; a listing query that takes
+    ``scope`` gets it from the caller, explicitly (``scope=ui.scope()``; tests/test_app_access.py checks every
+    call). Personal data is masked in the result unless the account's role allows it.
     """
-    db = database()
-    return _masked(_cached(name, db.version(), *_scoped_args(args), **_scope_kwargs(getattr(queries, name))))
+    key = f"{fn.__module__}.{fn.__qualname__}"
+    scoped_kwargs = dict(zip(kwargs, _scoped_args(tuple(kwargs.values())), strict=True))
+    return _masked(_cached(key, database().version(), fn, *_scoped_args(args), **scoped_kwargs))
 
 
 _FRAMED = "app_frame"  # session-state mark: app.py has run in this session
@@ -147,8 +148,8 @@ def wall_mode() -> bool:
 
 def language_switch() -> None:
     current = lang()
-    choice = st.sidebar.radio(t("language", current), ["zh", "en"], index=0 if current == "zh" else 1,
-                              format_func=lambda v: "中文" if v == "zh" else "English", horizontal=True)
+    choice = st.sidebar.radio(t("language", current), list(LANGS), index=LANGS.index(current),
+                              format_func=lambda v: t(f"lang_{v}", current), horizontal=True)
     if choice != current:
         st.session_state["lang"] = choice
         st.rerun()
@@ -194,7 +195,7 @@ def _apply_to_widgets(f: filters.Filters, lo: date, hi: date) -> None:
 def filter_bar(db: Database) -> filters.Filters:
     """The sidebar filter bar shared by every page; state lives in the session and the URL."""
     lg = lang()
-    rng = cached("date_range")
+    rng = cached(queries.date_range)
     hi = rng[1] if rng else date.today()
     lo = rng[0] if rng else hi - timedelta(days=365)
     if "filters_ready" not in st.session_state:
@@ -221,41 +222,37 @@ def filter_bar(db: Database) -> filters.Filters:
     if "filter_error" in st.session_state:
         sb.warning(md_text(st.session_state.pop("filter_error")))
     preset = sb.selectbox(t("period", lg), PRESETS, key=_W["preset"],
-                          format_func=lambda p: PRESET_LABELS[p][0 if lg == "zh" else 1])
+                          format_func=lambda p: t(f"preset_{p}", lg))
     if preset == "custom":
         dates = sb.date_input(t("period", lg), key=_W["dates"], min_value=_date_bounds(lo, hi)[0],
                               max_value=_date_bounds(lo, hi)[1])
         start, end = (dates[0], dates[-1]) if isinstance(dates, (tuple, list)) and dates else (hi, hi)
     else:
         start, end = _preset_range(preset, lo, hi)
-    towns = cached("towns")
+    towns = cached(queries.towns, scope=scope())
     town_names = dict(zip(towns["unit_id"], towns["name_zh"], strict=False))
     st.session_state[_W["towns"]] = [x for x in st.session_state.get(_W["towns"], []) if x in town_names]
     sel_towns = sb.multiselect(t("town", lg), list(town_names), key=_W["towns"],
                                format_func=lambda v: town_names.get(v, v), placeholder=t("all", lg))
-    coms = cached("communities", tuple(sel_towns)) if sel_towns else None
+    coms = cached(queries.communities, tuple(sel_towns), scope=scope()) if sel_towns else None
     com_names = dict(zip(coms["unit_id"], coms["name_zh"], strict=False)) if coms is not None else {}
     st.session_state[_W["communities"]] = [c for c in st.session_state.get(_W["communities"], []) if c in com_names]
     sel_coms = sb.multiselect(t("community", lg), list(com_names), key=_W["communities"],
                               format_func=lambda v: com_names.get(v, v), placeholder=t("all", lg),
                               disabled=not sel_towns)
-    grid_df = cached("grids", tuple(sel_coms)) if sel_coms else None
+    grid_df = cached(queries.grids, tuple(sel_coms), scope=scope()) if sel_coms else None
     grid_names = dict(zip(grid_df["unit_id"], grid_df["name_zh"], strict=False)) if grid_df is not None else {}
     st.session_state[_W["grids"]] = [g for g in st.session_state.get(_W["grids"], []) if g in grid_names]
     sel_grids = sb.multiselect(t("grid", lg), list(grid_names), key=_W["grids"],
                                format_func=lambda v: grid_names.get(v, v), placeholder=t("all", lg),
                                disabled=not sel_coms)
-    cats = cached("category_labels")
-    cat_names = {c: _category_name(cats, c, lg) for c in cats["category"].unique()}
-    sel_cats = sb.multiselect(t("category", lg), list(cat_names), key=_W["categories"],
-                              format_func=lambda v: cat_names.get(v, v), placeholder=t("all", lg))
-    from govdash.schema import CHANNELS
-    sel_ch = sb.multiselect(t("channel", lg), list(CHANNELS), key=_W["channels"],
-                            format_func=lambda v: t(v, lg), placeholder=t("all", lg))
-    deps = cached("departments")
-    dep_names = dict(zip(deps["department_id"], deps["name_zh"] if lg == "zh" else deps["name_en"], strict=False))
-    sel_dep = sb.multiselect(t("department", lg), list(dep_names), key=_W["departments"],
-                             format_func=lambda v: dep_names.get(v, v), placeholder=t("all", lg))
+    cat = catalogue()
+    sel_cats = sb.multiselect(t("category", lg), cat.codes("category"), key=_W["categories"],
+                              format_func=lambda v: cat.name("category", v, lg), placeholder=t("all", lg))
+    sel_ch = sb.multiselect(t("channel", lg), cat.codes("channel"), key=_W["channels"],
+                            format_func=lambda v: cat.name("channel", v, lg), placeholder=t("all", lg))
+    sel_dep = sb.multiselect(t("department", lg), cat.codes("department"), key=_W["departments"],
+                             format_func=lambda v: cat.name("department", v, lg), placeholder=t("all", lg))
     if sb.button(t("reset", lg)):
         set_filters(filters.default(hi))
         st.rerun()
@@ -284,16 +281,9 @@ def current_filters() -> filters.Filters:
     return st.session_state["filters"]
 
 
-def _category_name(cats: pd.DataFrame, code: str, lg: str) -> str:
-    from govdash.demo import CATEGORIES
-    for c in CATEGORIES:
-        if c[0] == code:
-            return c[1] if lg == "zh" else c[2]
-    return code
-
-
-def category_name(code: str, lg: str) -> str:
-    return _category_name(pd.DataFrame(), code, lg)
+def catalogue() -> catalogue_.Catalogue:
+    """The database's categories, channels and departments with their names (cached by database version)."""
+    return cached(catalogue_.read)
 
 
 def header(title_key: str, db: Database) -> None:
@@ -301,7 +291,7 @@ def header(title_key: str, db: Database) -> None:
     lg = lang()
     st.title(t(title_key, lg))
     home = district()
-    at = cached("data_as_of")
+    at = cached(queries.data_as_of)
     if home.synthetic:
         st.info(t("synthetic", lg), icon="ℹ️")
     line = [home.title(lg)] + ([f"{t('data_as_of', lg)} {at:%Y-%m-%d %H:%M}"] if at is not None else [])
@@ -309,48 +299,22 @@ def header(title_key: str, db: Database) -> None:
 
 
 def fmt(value, indicator: str) -> str:
-    from govdash.maps import format_value
-    return format_value(value, indicator)
+    """The registry's text for an indicator value (``indicators.fmt``)."""
+    from govdash import indicators
+    return indicators.fmt(value, indicator)
 
 
 def delta(now, before, indicator: str) -> str | None:
-    """Change against the previous period as text (percentage points for rates)."""
-    if now is None or before is None or any(isinstance(v, float) and math.isnan(v) for v in (now, before)):
-        return None
-    from govdash.maps import RATE_INDICATORS
-    if indicator in RATE_INDICATORS:
-        c, unit = (now - before) * 100, " pp"
-    elif before == 0:
-        return None
-    else:
-        c, unit = (now - before) / before * 100, "%"
-    return "0.0" + unit if round(c, 1) == 0 else f"{c:+.1f}{unit}"  # "-0.0" would be drawn as a fall
+    """Change against the previous period as text for st.metric (``indicators.change_text``: percentage
+    points for rates, points for scores, % for counts and hours); None when it cannot be computed."""
+    from govdash import indicators
+    return None if indicators.change(now, before, indicator) is None else indicators.change_text(now, before, indicator)
 
 
 def delta_style(text: str | None, color: str) -> dict:
     """st.metric arguments for a change: grey and without an arrow when it rounds to nothing."""
     flat = text is not None and text.startswith("0.0")
     return {"delta_color": "off", "delta_arrow": "off"} if flat else {"delta_color": color}
-
-
-# analysis adapters (govdash.<module>.<name>(db, *args)) cached like queries; the allow-list keeps
-# the cache from becoming a way to call arbitrary functions
-_COMPUTED = {"indicators": ("trend_table", "headline", "previous_totals"), "rankings": ("ranking",),
-             "lifecycle": ("funnel_data", "tier_data", "oldest"), "briefing": ("anomaly_list", "spike_daily")}
-
-
-@st.cache_data(show_spinner=False, ttl=600, max_entries=256)
-def _computed(module: str, name: str, version: tuple, *args, **kwargs):
-    import importlib
-    return getattr(importlib.import_module(f"govdash.{module}"), name)(database(), *args, **kwargs)
-
-
-def computed(module: str, name: str, *args, **kwargs):
-    """Run ``govdash.<module>.<name>(db, *args, **kwargs)``, cached by the database file's version."""
-    if name not in _COMPUTED.get(module, ()):
-        raise ValueError(f"not a cached analysis: {module}.{name}")
-    return _masked(_computed(module, name, database().version(), *_scoped_args(args),
-                             **dict(zip(kwargs, _scoped_args(tuple(kwargs.values())), strict=True))))
 
 
 @st.cache_data(show_spinner=False, ttl=3600, max_entries=64)
@@ -391,7 +355,7 @@ def street_graph(path: str):
     """The pedestrian graph of an OSM extract (``settings.network_file``) in the district's metric CRS, read
     once per file and database version; ValueError when it misses the district's units."""
     st_ = Path(path).stat()
-    return _street_graph(path, (st_.st_mtime_ns, st_.st_size), metric_crs(), cached("units_bounds"))
+    return _street_graph(path, (st_.st_mtime_ns, st_.st_size), metric_crs(), cached(queries.units_bounds))
 
 
 def district():
@@ -409,7 +373,7 @@ def empty_district() -> bool:
     """True, after showing how to import data, when the district has no cases yet (a district just
     started with ``python -m govdash init``); False otherwise, showing nothing."""
     database()
-    if cached("date_range") is not None:
+    if cached(queries.date_range) is not None:
         return False
     lg = lang()
     home = district()
@@ -429,7 +393,7 @@ def app_title(lg: str) -> str:
 def crs_check() -> tuple[str, float]:
     """The metric CRS in use and how much it distorts the district's scale over its units' extent (a share)."""
     from govdash import district_record
-    crs, box = metric_crs(), cached("units_extent")
+    crs, box = metric_crs(), cached(queries.units_extent)
     return crs, district_record.distortion(crs, box) if box is not None else 0.0
 
 
@@ -505,11 +469,6 @@ def require(right: str) -> None:
 def _scoped_args(args: tuple) -> tuple:
     sc = scope()
     return tuple(access.restrict(a, sc) if isinstance(a, filters.Filters) else a for a in args)
-
-
-def _scope_kwargs(fn) -> dict:
-    import inspect
-    return {"scope": scope()} if "scope" in inspect.signature(fn).parameters else {}
 
 
 def _masked(value):

@@ -10,14 +10,15 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from govdash import access, filters, indicators, queries
+from govdash import access, catalogue, filters, indicators, queries
 from govdash.db import Database
 from govdash.filters import Filters
-from govdash.i18n import t
+from govdash.i18n import pick, t
 from govdash.settings import Settings
 
 TZ = ZoneInfo("Asia/Shanghai")  # case times are Shanghai local time without a zone
 PANELS = ("overview", "map", "trend", "coverage")
+TILE_LABELS = {"overdue_at_end": "wall_overdue_at_end"}  # the tiles' own shorter names
 TILES = ("collected", "resolution_rate", "on_time_rate", "recognition_rate", "satisfaction", "overdue_at_end")
 MIN_REFRESH_S = 2            # however the URL asks, the wall polls the database no faster than this
 MIN_ROTATE_S = 5
@@ -38,58 +39,18 @@ OVERDUE_RED = 5              # ...and red from this many
 STALE_AFTER = timedelta(hours=2)  # "data as of" turns amber when the newest change is older than this
 SCALE_COOKIE = "govdash_wall_scale"  # the page's script stores min(width / 1920, height / 1080) here
 
-LABELS: dict[str, tuple[str, str]] = {
-    "wall_title": ("{name}城市运行 · 社会治理一屏观", "{name} · operations at a glance"),  # the district's name
-    "overdue_at_end": ("超期在办", "Overdue open"),
-    "backlog": ("在办", "open"),
-    "target": ("目标", "target"),
-    "vs_prev": ("较上期", "vs prev."),
-    "flat": ("持平", "flat"),
-    "demo_badge": ("演示数据", "demo data"),
-    "filtered": ("另有{n}项筛选", "{n} more filter(s)"),
-    "days": ("近{n}天", "last {n} days"),
-    "panel_overview": ("总览", "Overview"),
-    "panel_map": ("态势地图", "Map"),
-    "panel_trend": ("办结趋势", "Trend"),
-    "panel_coverage": ("15分钟服务圈", "15-min circle"),
-    "map_title": ("街镇态势 · 近{d}天工单密度 · 近{h}小时新工单",
-                  "Streets/towns · case density {d} days · new cases {h} h"),
-    "trend_title": ("解决率与按期办结率 · 近{w}周", "Resolution and on-time rates · last {w} weeks"),
-    "trend_note": ("近几周仍有工单在办，解决率会随办结回升；本周未满，只显示受理量",
-                   "recent weeks still have open cases, so their rates will rise; the running week shows volume only"),
-    "coverage_title": ("15分钟步行可达服务站的常住人口", "Within a 15-min walk of a station"),
-    "coverage_towns": ("覆盖率最低的街镇", "Streets/towns with the lowest coverage"),
-    "lagging": ("超期在办最多的街镇", "Most overdue open cases"),
-    "latest": ("最新工单", "Latest cases"),
-    "uncovered": ("未覆盖人口", "residents not covered"),
-    "stations": ("服务站", "stations"),
-    "status_ok": ("无超期", "none overdue"),
-    "status_amber": ("超期 {a}–{b} 件", "{a}–{b} overdue"),
-    "status_red": ("超期 ≥{n} 件", "≥{n} overdue"),
-    "new_cases": ("新工单", "new cases"),
-    "alert_overdue": ("超期", "Overdue"),
-    "alerts": ("告警", "ALERTS"),
-    "alert_spike": ("异常", "Spike"),
-    "no_alerts": ("当前无超期工单和异常告警", "No overdue cases or anomalies"),
-    "stale": ("数据延迟", "data delayed"),
-    "weekly_collected": ("每周受理", "Collected per week"),
-    "day_unit": ("天", " d"),
-    "cases_unit": ("件", ""),
-    "expected": ("常态", "usual"),
-}
 
 
 def town_name(name_zh, name_en, lang: str = "zh") -> str:
     """A street/town's name for the wall: Chinese, or English without the long "Subdistrict" suffix."""
-    if lang == "zh" or not isinstance(name_en, str) or not name_en:
-        return str(name_zh) if isinstance(name_zh, str) else ""
-    return name_en.removesuffix(" Subdistrict")
+    zh = str(name_zh) if isinstance(name_zh, str) else ""
+    en = name_en.removesuffix(" Subdistrict") if isinstance(name_en, str) and name_en else zh
+    return pick(zh, en, lang)
 
 
 def label(key: str, lang: str = "zh", **fmt) -> str:
-    """A wall label (falling back to govdash.i18n), formatted with ``fmt``."""
-    pair = LABELS.get(key)
-    text = (pair[0] if lang == "zh" else pair[1]) if pair else t(key, lang)
+    """A label of govdash.i18n (the wall's own are the ``wall_`` ones), formatted with ``fmt``."""
+    text = t(key, lang)
     return text.format(**fmt) if fmt else text
 
 
@@ -188,7 +149,7 @@ def scope_text(f: Filters, towns: dict[str, str], lang: str = "zh") -> str:
         parts.append("、".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else ""))
     extra = sum(bool(getattr(f, n)) for n in ("communities", "grids", "categories", "channels", "departments"))
     if extra:
-        parts.append(label("filtered", lang, n=extra))
+        parts.append(label("wall_filtered", lang, n=extra))
     return " · ".join(parts)
 
 
@@ -233,13 +194,13 @@ def tiles(now: dict, before: dict, s: Settings, lang: str = "zh") -> list[Tile]:
         direction = indicators.INDICATORS[key].direction
         target = ""
         if goal is not None:
-            target = f"{label('target', lang)} {'≤' if direction == 'down' else '≥'}{indicators.fmt(goal, key)}"
+            target = f"{label('wall_target', lang)} {'≤' if direction == 'down' else '≥'}{indicators.fmt(goal, key)}"
         note = ""
         if key == "overdue_at_end" and not _missing(now.get("backlog")):
-            note = f"{label('backlog', lang)} {indicators.fmt(now.get('backlog'), 'backlog')}"
+            note = f"{label('wall_backlog', lang)} {indicators.fmt(now.get('backlog'), 'backlog')}"
         out.append(Tile(
-            key=key, label=label(key, lang), value=indicators.fmt(v, key),
-            change="" if c is None else (label("flat", lang) if round(c, 1) == 0
+            key=key, label=label(TILE_LABELS.get(key, key), lang), value=indicators.fmt(v, key),
+            change="" if c is None else (label("wall_flat", lang) if round(c, 1) == 0
                                          else indicators.change_text(v, b, key)),
             arrow="" if c is None or round(c, 1) == 0 else ("▲" if c > 0 else "▼"),
             better=None if c is None or round(c, 1) == 0 else indicators.improved(v, b, key), target=target,
@@ -258,21 +219,24 @@ def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "z
 
 # --- ticker ---
 
-def ticker_items(overdue: pd.DataFrame, spikes: pd.DataFrame, towns: dict[str, str], lang: str = "zh") -> list[dict]:
+def ticker_items(overdue: pd.DataFrame, spikes: pd.DataFrame, towns: dict[str, str], lang: str = "zh",
+                 categories: dict[str, str] | None = None) -> list[dict]:
     """Ticker entries (``kind`` 'spike' or 'overdue', plain ``text``): newest spikes, then the most overdue cases.
 
     ``overdue`` is ``queries.open_cases(overdue_only=True)``; ``spikes`` is ``briefing.anomaly_list``
-    (its ``text`` column). Text is plain: the view escapes it.
+    (its ``text`` column); ``categories`` names the categories (govdash.catalogue). Text is plain: the view
+    escapes it.
     """
-    items = [{"kind": "spike", "text": f"{label('alert_spike', lang)} {text}"}
+    categories = categories or {}
+    items = [{"kind": "spike", "text": f"{label('wall_alert_spike', lang)} {text}"}
              for text in spikes.head(TICKER_SPIKES).get("text", pd.Series(dtype=str))]
     if not overdue.empty:
         worst = overdue.sort_values(["overdue_days", "case_id"], ascending=[False, True]).head(TICKER_OVERDUE)
         for r in worst.itertuples():
             tier = t(f"{r.tier}_tier", lang) if isinstance(r.tier, str) else ""
-            items.append({"kind": "overdue", "text": f"{label('alert_overdue', lang)} {r.overdue_days:.1f}"
-                          f"{label('day_unit', lang)} · {towns.get(r.town_id, r.town_id or '')} · "
-                          f"{indicators.category_label(r.category, lang)} · {tier} · {r.case_id}"})
+            items.append({"kind": "overdue", "text": f"{label('wall_alert_overdue', lang)} {r.overdue_days:.1f}"
+                          f"{label('wall_day_unit', lang)} · {towns.get(r.town_id, r.town_id or '')} · "
+                          f"{categories.get(r.category, r.category)} · {tier} · {r.case_id}"})
     return items
 
 
@@ -284,7 +248,7 @@ def ticker(db: Database, f: Filters, at: datetime, lang: str = "zh") -> list[dic
     towns = queries.towns(db)
     names = {u: town_name(zh, en, lang) for u, zh, en in zip(towns["unit_id"], towns["name_zh"], towns["name_en"],
                                                                strict=True)}
-    return ticker_items(overdue, spikes, names, lang)
+    return ticker_items(overdue, spikes, names, lang, catalogue.read(db).names("category", lang))
 
 
 # --- map, trend, coverage ---
@@ -367,4 +331,4 @@ def coverage_data(db: Database, s: Settings) -> dict:
 
 def panel_names(panels: tuple[str, ...], lang: str = "zh") -> list[str]:
     """Playlist panel titles for the header."""
-    return [label(f"panel_{p}", lang) for p in panels]
+    return [label(f"wall_panel_{p}", lang) for p in panels]

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from govdash import maps, render
 from govdash.charts import FONT, plain_text
+from govdash.i18n import WEEKDAYS, t
 from govdash.wall import (
     DENSITY_CELL_M,
     DENSITY_DAYS,
@@ -55,13 +56,13 @@ _wall = partial(render.macro, "wall.html")  # one macro of the wall's template
 def header_html(*, lang: str, now: datetime, data_time: datetime | None, stale: bool, period: str,
                 synthetic: bool = False, district: str = "") -> Markup:
     """The fixed top bar: title, period, playlist position, "data as of" and the clock (server time until JS ticks)."""
-    loc = "zh-CN" if lang == "zh" else "en-GB"
-    weekday = "一二三四五六日"[now.weekday()] if lang == "zh" else now.strftime("%a")
-    date_text = f"{now:%Y/%m/%d} 周{weekday}" if lang == "zh" else f"{weekday} {now:%d/%m/%Y}"
+    loc = t("clock_locale", lang)
+    date_text = t("wall_date", lang).format(now=now, weekday=t(WEEKDAYS[now.weekday()], lang))
     as_of = f"{data_time:%Y-%m-%d %H:%M}" if data_time is not None else label("no_data", lang)
-    stale_note = f" · {label('stale', lang)}" if stale else ""
+    stale_note = f" · {label('wall_stale', lang)}" if stale else ""
     title = label("wall_title", lang).format(name=district).strip(" ·")  # the district's name, none before init
-    return _wall("header", title, label("demo_badge", lang) if synthetic else "", period, stale,
+    badge = label("wall_demo_badge", lang) if synthetic else ""
+    return _wall("header", title, badge, period, stale,
                  label("data_as_of", lang), as_of, stale_note, loc, date_text, f"{now:%H:%M:%S}")
 
 
@@ -81,7 +82,7 @@ def tiles_html(tiles: list[Tile], lang: str) -> Markup:
               "right": tl.target or tl.note, "mark": "" if tl.met is None else (" ✓" if tl.met else " ✗"),
               "right_class": "wall-neutral" if tl.met is None else ("wall-good" if tl.met else "wall-warn")}
              for tl in tiles]
-    return _wall("tiles", cells, label("vs_prev", lang))
+    return _wall("tiles", cells, label("wall_vs_prev", lang))
 
 
 def ticker_html(items: list[dict] | None, lang: str) -> Markup:
@@ -91,13 +92,13 @@ def ticker_html(items: list[dict] | None, lang: str) -> Markup:
     half their width per cycle, so the band is always full and loops without a jump.
     """
     if not items:
-        text = label("no_data", lang) if items is None else label("no_alerts", lang)
+        text = label("no_data", lang) if items is None else label("wall_no_alerts", lang)
         tone = "wall-neutral" if items is None else "wall-good"
-        return _wall("ticker_still", label("alerts", lang), tone, text)
+        return _wall("ticker_still", label("wall_alerts", lang), tone, text)
     chars = sum(len(i["text"]) + 4 for i in items)
     reps = max(1, math.ceil(TICKER_SCREEN_CHARS / chars))
     seconds = max(20, round(chars * reps * TICKER_SECONDS_PER_CHAR))
-    return _wall("ticker", label("alerts", lang), items, reps, seconds)
+    return _wall("ticker", label("wall_alerts", lang), items, reps, seconds)
 
 
 def nodata_html(lang: str) -> Markup:
@@ -112,11 +113,12 @@ def title_html(text: str, note: str = "") -> Markup:
 # --- map ---
 
 def map_legend_html(lang: str, recent: int) -> Markup:
-    items = [(STATUS_RGB[0], label("status_ok", lang)),
-             (STATUS_RGB[1], label("status_amber", lang, a=OVERDUE_AMBER, b=OVERDUE_RED - 1)),
-             (STATUS_RGB[2], label("status_red", lang, n=OVERDUE_RED))]
+    items = [(STATUS_RGB[0], label("wall_status_ok", lang)),
+             (STATUS_RGB[1], label("wall_status_amber", lang, a=OVERDUE_AMBER, b=OVERDUE_RED - 1)),
+             (STATUS_RGB[2], label("wall_status_red", lang, n=OVERDUE_RED))]
     return _wall("map_legend", [(f"rgb{c}", text) for c, text in items], label("cases", lang),
-                 f'{DENSITY_DAYS}{label("day_unit", lang)}', label("new_cases", lang), LIVE_HOURS, f"{recent:,}")
+                 f'{DENSITY_DAYS}{label("wall_day_unit", lang)}', label("wall_new_cases", lang), LIVE_HOURS,
+                 f"{recent:,}")
 
 
 def wall_map(stats: pd.DataFrame, geoms: pd.DataFrame, bins: pd.DataFrame, recent: pd.DataFrame, *,
@@ -184,19 +186,20 @@ def lagging_html(stats: pd.DataFrame, lang: str, n: int = 10) -> Markup:
     """The streets/towns with most overdue open cases, as a list with status dots."""
     top = stats[stats["overdue"] > 0].sort_values(["overdue", "unit_id"], ascending=[False, True]).head(n)
     if top.empty:
-        return _wall("all_well", label("status_ok", lang))
+        return _wall("all_well", label("wall_status_ok", lang))
     rows = [{"colour": f"rgb{STATUS_RGB[int(r.status)]}", "name": town_name(r.name_zh, r.name_en, lang),
              "overdue": int(r.overdue)} for r in top.itertuples()]
-    return _wall("lagging", label("lagging", lang), rows)
+    return _wall("lagging", label("wall_lagging", lang), rows)
 
 
-def latest_html(cases: pd.DataFrame, lang: str, *, status: bool = True) -> Markup:
+def latest_html(cases: pd.DataFrame, lang: str, *, status: bool = True,
+                categories: dict[str, str] | None = None) -> Markup:
     """The newest cases: time, street/town, category and (``status``) status; escaped, ids in ``data-case``."""
-    from govdash.indicators import category_label
+    categories = categories or {}
     rows = [{"case_id": str(r.case_id), "time": f"{pd.Timestamp(r.reported_at):%H:%M}",
-             "town": town_name(r.name_zh, r.name_en, lang), "category": category_label(r.category, lang),
+             "town": town_name(r.name_zh, r.name_en, lang), "category": categories.get(r.category, str(r.category)),
              "status": label(str(r.status), lang) if status else ""} for r in cases.itertuples()]
-    return _wall("latest", label("latest", lang), rows, status)
+    return _wall("latest", label("wall_latest", lang), rows, status)
 
 
 # --- trend ---
@@ -223,7 +226,7 @@ def trend_figure(df: pd.DataFrame, *, target: float | None, lang: str = "zh", he
     """
     k = lambda v: round(v * scale)  # noqa: E731
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=df["period"], y=df["collected"], name=label("weekly_collected", lang), yaxis="y2",
+    fig.add_trace(go.Bar(x=df["period"], y=df["collected"], name=label("wall_weekly_collected", lang), yaxis="y2",
                          marker_color="rgba(76,201,240,0.22)", hoverinfo="skip"))
     done = df[~df["partial"].to_numpy(bool)]
     for key, colour in (("resolution_rate", ACCENT), ("on_time_rate", "#c77dff")):
@@ -231,7 +234,7 @@ def trend_figure(df: pd.DataFrame, *, target: float | None, lang: str = "zh", he
                                  line={"width": k(4), "color": colour}, marker={"size": k(9), "color": colour}))
     if target is not None:
         fig.add_hline(y=target * 100, line_dash="dash", line_color=WARN, line_width=k(2),
-                      annotation_text=f"{label('target', lang)} {target * 100:g}%", annotation_font_color=WARN,
+                      annotation_text=f"{label('wall_target', lang)} {target * 100:g}%", annotation_font_color=WARN,
                       annotation_font_size=k(19), annotation_position="top right")
     lo = np.nanmin(np.r_[done[["resolution_rate", "on_time_rate"]].to_numpy(float).ravel() * 100,
                         (target or 1) * 100])
@@ -248,11 +251,11 @@ def trend_figure(df: pd.DataFrame, *, target: float | None, lang: str = "zh", he
 def coverage_html(summary: dict, lang: str, *, target: float = 1.0, full: bool = True) -> Markup:
     """The 15-minute figure: share of residents covered (big), residents not covered, stations (``full``: residents)."""
     share = summary["share"]
-    kv = [(label("uncovered", lang), f'{summary["uncovered"]:,.0f}'),
-          (label("stations", lang), f'{summary["stations"]:,}')]
+    kv = [(label("wall_uncovered", lang), f'{summary["uncovered"]:,.0f}'),
+          (label("wall_stations", lang), f'{summary["stations"]:,}')]
     if full:
         kv.append((label("residents", lang), f'{summary["residents"]:,.0f}'))
-    return _wall("coverage", label("coverage_title", lang), f"{share * 100:.1f}%", share < target, kv)
+    return _wall("coverage", label("wall_coverage_title", lang), f"{share * 100:.1f}%", share < target, kv)
 
 
 def coverage_figure(summary: dict, names: dict[str, str], *, lang: str = "zh", n: int = 12,

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import maps, ui
+from govdash import indicators, maps, queries, ui
 from govdash import service_circle as sc
 from govdash.coverage import THRESHOLDS, reach_m
 from govdash.i18n import t
@@ -23,14 +23,14 @@ def table(frame, columns, height="auto", **config):
 
 
 def pct(v) -> str:
-    return maps.format_value(v, "resolution_rate")
+    return indicators.fmt(v, "coverage_share")
 
 
 # --- what is computed ---
 c1, c2, c3 = st.columns([3, 3, 2])
 threshold = c1.radio(t("cov_threshold", lang), THRESHOLDS, horizontal=True, key="cov_threshold",
                      index=THRESHOLDS.index(s.walk_minutes) if s.walk_minutes in THRESHOLDS else 2,
-                     format_func=lambda m: f"{m} {'分钟' if lang == 'zh' else 'min'}")
+                     format_func=lambda m: f"{m} {t('minute_unit', lang)}")
 function = c2.selectbox(t("cov_function", lang), (None, *FUNCTIONS), key="cov_function",
                         format_func=lambda v: t(v, lang) if v else t("cov_any", lang))
 mode = c3.radio(t("cov_mode", lang), ["straight", "network"] if s.network_file else ["straight"], horizontal=True,
@@ -42,15 +42,17 @@ if mode == "network":
     except (OSError, ValueError, RuntimeError) as exc:
         st.warning(t("cov_network_failed", lang) + ui.md_text(exc))
 
-cells, towns, crs = ui.cached("cells"), ui.cached("towns"), ui.metric_crs()
-base = ui.cached("stations")
+cells, towns = ui.cached(queries.cells, scope=ui.scope()), ui.cached(queries.towns, scope=ui.scope())
+crs = ui.metric_crs()
+base = ui.cached(queries.stations)
 if cells.empty:  # no population surface yet: coverage of the area and of the communities instead
     st.info(t("cov_no_population", lang))
-    bare = sc.without_population(ui.cached("unit_polygons"), base, threshold, function=function, graph=graph,
-                                 metric_crs=crs, towns=f.towns)
+    polygons = ui.cached(queries.unit_polygons, scope=ui.scope())
+    bare = sc.without_population(polygons, base, threshold, function=function, graph=graph, metric_crs=crs,
+                                 towns=f.towns)
     st.subheader(t("cov_area_title", lang))
     b1, b2, b3 = st.columns(3)
-    b1.metric(t("cov_area_share", lang).format(m=threshold), maps.format_value(bare["share"], "resolution_rate"),
+    b1.metric(t("cov_area_share", lang).format(m=threshold), indicators.fmt(bare["share"], "coverage_share"),
               border=True)
     b2.metric(t("cov_units_with_station" + ("" if bare["level"] == "community" else "_town"), lang),
               f"{bare['with_station']:,} / {bare['units']:,}", border=True)
@@ -114,7 +116,7 @@ with right:
     m4.metric(t("stations_counted", lang), f"{counted:,}",
               f"{counted - sc.counted(base, function):+d} {t('cov_whatif_change', lang)}" if edits else None,
               border=True)
-    word = "分钟" if lang == "zh" else "min"
+    word = t("minute_unit", lang)
     st.markdown(" · ".join((f"**≤{m} {word} {pct(v)}**" if m == threshold else f"≤{m} {word} {pct(v)}")
                            for m, v in rep["shares"].items()))
     how = (t("cov_how_network", lang).format(n=graph.n_nodes) if graph is not None else
@@ -125,7 +127,7 @@ with right:
           ["town", "share", "covered", "residents"], share=share_col, **people, height=200 if f.towns else 330)
     if f.towns:
         st.markdown(f"**{t('cov_by_community', lang)}**")
-        table(sc.by_unit(area, threshold, ui.cached("communities", f.towns), "community")
+        table(sc.by_unit(area, threshold, ui.cached(queries.communities, f.towns, scope=ui.scope()), "community")
               .rename(columns={"name_zh": "community"}), ["community", "share", "covered", "residents"],
               share=share_col, **people, height=240)
 
@@ -226,8 +228,9 @@ with tabs[3]:
 
 with tabs[4]:
     if tabs[4].open:
-        nearby = ui.cached("station_cases_nearby", f, sc.NEARBY_M)
-        listing = sc.directory(ui.cached("station_directory", f.towns), load, nearby, towns, function)
+        nearby = ui.cached(queries.station_cases_nearby, f, sc.NEARBY_M)
+        listing = sc.directory(ui.cached(queries.station_directory, f.towns, scope=ui.scope()), load, nearby, towns,
+                               function)
         listing["level"] = listing["level"].map(lambda v: t(v, lang))
         short = {fn: t(fn[2:] + "_short", lang) for fn in FUNCTIONS}
         table(listing.rename(columns={"name_zh": "name", "residents": "served"}),

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import drill, heatmap, maps, ui
+from govdash import drill, heatmap, maps, queries, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -10,9 +10,8 @@ db = ui.database()
 f = ui.current_filters()
 s = ui.conf()
 ui.header("page_heatmap", db)
-zh = lang == "zh"
-paths = ui.cached("unit_paths").get("grid", {})  # the places listed are grids
-categories = {c: ui.category_name(c, lang) for c in ui.cached("categories")["category"]}
+paths = ui.cached(queries.unit_paths, scope=ui.scope()).get("grid", {})  # the places listed are grids
+categories = ui.catalogue().names("category", lang)
 
 # the area shown is the deepest selection: grids, communities, streets/towns or the whole district
 outline = ui.unit_shapes(drill.LEVELS[max(drill.depth(f) - 1, 0)], f)
@@ -22,10 +21,11 @@ mode = c1.segmented_control(t("layer", lang), ["density", "hot_spots", "repeat_c
                             default="density", required=True, format_func=lambda v: t(v, lang)) or "density"
 wish = c2.select_slider(t("bin_size", lang), ["auto", 100, 200, 400, 800, 1600], key="heat_cell",
                         format_func=lambda v: t("auto", lang) if v == "auto" else f"{v:,}")
-cell = heatmap.cell_size(bbox, 100 if wish == "auto" else wish)  # never more than MAX_BINS squares
-box = heatmap.pad_bbox(bbox, cell) if bbox else None
-n_cases = ui.cached("case_count", f)
-bins = ui.cached("heat_bins", f, cell, "none", box)
+frame = ui.cached(queries.bin_frame)  # the district's own origin and metres per degree
+cell = heatmap.cell_size(bbox, 100 if wish == "auto" else wish, frame=frame)  # never more than MAX_BINS squares
+box = heatmap.pad_bbox(bbox, cell, frame=frame) if bbox else None
+n_cases = ui.cached(queries.case_count, f)
+bins = ui.cached(queries.heat_bins, f, cell, "none", box)
 small = n_cases <= heatmap.POINTS_MAX
 left, right = st.columns([3, 2])
 
@@ -36,8 +36,8 @@ if mode == "density":
     # single cases only for a small set; over the whole district the squares read better from afar
     show = right.toggle(t("show_cases", lang), value=drill.depth(f) > 0 or bool(f.scope), key="heat_points",
                         disabled=not small or frame != "none")
-    points = ui.cached("case_points", f, heatmap.POINTS_MAX) if show and small and frame == "none" else None
-    frames = ui.cached("heat_frames", f, cell, frame, box) if frame != "none" else None
+    points = ui.cached(queries.case_points, f, heatmap.POINTS_MAX) if show and small and frame == "none" else None
+    frames = ui.cached(queries.heat_frames, f, cell, frame, box) if frame != "none" else None
     values = frames["frame"].tolist() if frames is not None else []
     # one colour scale for all frames: the busiest square of any frame is the top of the bar
     vmax = float(frames["max_count"].max()) if values else float(bins["count"].max() if len(bins) else 1)
@@ -50,14 +50,14 @@ if mode == "density":
             st.session_state["heat_idx"] = (i + 1) % len(values) if playing else i
             k = st.select_slider(t("frame", lang), range(len(values)), key="heat_idx",
                                  format_func=lambda j: heatmap.frame_label(values[j], frame, lang))
-            shown = ui.cached("heat_bins", f, cell, frame, box, heatmap.frame_param(values[k]))
+            shown = ui.cached(queries.heat_bins, f, cell, frame, box, heatmap.frame_param(values[k]))
             label = f"{heatmap.frame_label(values[k], frame, lang)} · {k + 1}/{len(values)} · "
         deck = maps.heat_deck(shown, cell_m=cell, vmax=vmax, bbox=bbox, outline=outline, points=points,
                               tile_url=s.tile_url, lang=lang, category_names=categories, height_px=600)
         st.pydeck_chart(deck, height=600, key="heat_map")
         st.caption(f"{label}{t('cases', lang)} {int(shown['count'].sum()):,} · {len(shown):,} "
-                   + (f"个方格（上限 {heatmap.MAX_BINS:,}）" if zh else f"squares (at most {heatmap.MAX_BINS:,})")
-                   + ("" if points is None else (" · 悬停圆点查看工单" if zh else " · hover a dot for the case")))
+                   + t("heat_squares", lang).format(n=heatmap.MAX_BINS)
+                   + ("" if points is None else " · " + t("heat_hover_dot", lang)))
         for part in (shown, points):  # a result cut at the row cap says so
             if part is not None and part.attrs.get("truncated"):
                 st.warning(t("truncated", lang).format(n=len(part)))
@@ -70,35 +70,31 @@ if mode == "density":
         if frames is not None and len(frames):
             st.bar_chart(heatmap.frame_chart(frames, frame, lang), x_label="", y_label=t("cases", lang), height=240,
                          sort=False)
-        st.markdown("**" + ("工单最多的网格" if zh else "Grids with most cases") + "**")
-        st.dataframe(heatmap.top_units(ui.cached("busiest_units", drill.area(f), "grid", heatmap.TOP_N), paths,
+        st.markdown("**" + t("heat_top_grids", lang) + "**")
+        st.dataframe(heatmap.top_units(ui.cached(queries.busiest_units, drill.area(f), "grid", heatmap.TOP_N), paths,
                                        lang=lang), hide_index=True, width="stretch")
         if not small:
-            st.caption(f"工单超过 {heatmap.POINTS_MAX:,} 件时只显示方格汇总；缩小时段或区域可查看单个工单。" if zh else
-                       f"Above {heatmap.POINTS_MAX:,} cases only squares are drawn; narrow the period or area "
-                       "to see single cases.")
+            st.caption(t("heat_points_max", lang).format(n=heatmap.POINTS_MAX))
 
 elif mode == "hot_spots":
-    grid = heatmap.lattice(outline, cell)
-    before = ui.cached("heat_bins", f.previous(), cell, "none", box)
+    grid = heatmap.lattice(outline, cell, frame=frame)
+    before = ui.cached(queries.heat_bins, f.previous(), cell, "none", box)
     if bins.attrs.get("truncated"):
         st.warning(t("truncated", lang).format(n=len(bins)))
-        spots = heatmap.hot_spot_bins(bins, grid, cell, before, alpha=heatmap.ALPHA, crs=ui.metric_crs())
-    clusters = heatmap.spot_clusters(spots, cell, ui.unit_shapes("grid", f), paths)
+    spots = heatmap.hot_spot_bins(bins, grid, cell, before, frame=frame, alpha=heatmap.ALPHA, crs=ui.metric_crs())
+    clusters = heatmap.spot_clusters(spots, cell, ui.unit_shapes("grid", f), paths, frame=frame)
     with left:
         st.pydeck_chart(maps.hot_spot_deck(spots, cell_m=cell, bbox=bbox, outline=outline, tile_url=s.tile_url,
                                            lang=lang, height_px=600), height=600, key="hot_map")
     with right:
         st.html(maps.swatches_html(heatmap.spot_swatches(lang)))
-        st.info(heatmap.EXPLAIN["zh" if zh else "en"])
+        st.info(t("hot_spot_explain", lang))
         st.caption(heatmap.spot_summary(spots, clusters, f, cell, lang))
         st.dataframe(heatmap.hot_spot_table(clusters, lang), hide_index=True, height=330, width="stretch")
 
 else:
     if n_cases > heatmap.REPEAT_MAX_CASES:
-        st.warning(f"所选范围有 {n_cases:,} 件工单，超过 {heatmap.REPEAT_MAX_CASES:,} 件，请缩短时段或缩小区域。"
-                   if zh else
-                   f"{n_cases:,} cases selected, more than {heatmap.REPEAT_MAX_CASES:,}: narrow the period or area.")
+        st.warning(t("repeat_too_many", lang).format(n=n_cases, max=heatmap.REPEAT_MAX_CASES))
         st.stop()
     repeats, read, cut = ui.repeat_complaints(f, heatmap.REPEAT_MAX_CASES)
     if cut:
@@ -111,8 +107,6 @@ else:
                                        category_names=categories, unit_names=paths), height=600, key="repeat_map")
     with right:
         st.markdown(f"**{t('repeat_complaints', lang)} · {len(repeats):,}**")
-        st.caption("同一类别在 30 天内被反映 ≥3 次（同一网格内或 100 米内），说明根源问题可能没有解决。" if zh else
-                   "The same category reported ≥ 3 times within 30 days in one grid or within 100 m: "
-                   "the root cause is probably not fixed.")
+        st.caption(t("repeat_rule", lang))
         st.dataframe(heatmap.repeat_table(repeats, categories, paths, lang), hide_index=True, height=480,
                      width="stretch")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import drill, maps, ui
+from govdash import drill, maps, queries, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -10,22 +10,21 @@ db = ui.database()
 f = ui.current_filters()
 s = ui.conf()
 ui.header("page_map", db)
-at = ui.cached("as_of")
-names = ui.cached("unit_names")
-zh = lang == "zh"
+at = ui.cached(queries.as_of)
+names = ui.cached(queries.unit_names, scope=ui.scope())
 
 
 def go(new: object, level: str | None = None) -> None:
     """Apply a selection: shared filters (sidebar + URL), the level shown, fresh map/table widgets."""
     ui.set_filters(new)
-    st.session_state["map_level_next"] = level or drill.levels(new, ui.cached("unit_levels"))[0]
+    st.session_state["map_level_next"] = level or drill.levels(new, ui.cached(queries.unit_levels))[0]
     # a new widget key drops the old click, which would otherwise fire again on every rerun
     st.session_state["map_nonce"] = st.session_state.get("map_nonce", 0) + 1
     st.rerun()
 
 
 nonce = st.session_state.get("map_nonce", 0)
-options = drill.levels(f, ui.cached("unit_levels"))
+options = drill.levels(f, ui.cached(queries.unit_levels))
 if "map_level_next" in st.session_state:
     st.session_state["map_level"] = st.session_state.pop("map_level_next")
 if st.session_state.get("map_level") not in options:
@@ -43,16 +42,15 @@ with c0.container(horizontal=True, gap="small", vertical_alignment="center"):
             st.markdown(f"**{ui.md_text(label)}**")
 level = c1.segmented_control(t("level", lang), options, key="map_level", required=True,
                               format_func=lambda v: t(v, lang)) or options[0]
-indicator = c2.selectbox(t("indicator", lang), list(maps.INDICATORS), format_func=lambda k: t(k, lang),
+indicator = c2.selectbox(t("indicator", lang), list(maps.MAP_INDICATORS), format_func=lambda k: t(k, lang),
                          key="map_indicator")
 show_stations = c3.toggle(t("stations_layer", lang), value=False, key="map_stations")
-target_key = maps.INDICATORS[indicator][1]
-target = getattr(s, target_key) if target_key else None
+target = maps.map_target(indicator, s)
 
 area = drill.area(f)
-stats = ui.cached("unit_stats", area, level, at, indicator in maps.QUANTILE_INDICATORS)
+stats = ui.cached(queries.unit_stats, area, level, at, indicator in maps.QUANTILE_INDICATORS)
 shapes = ui.unit_shapes(level, area)
-stations = ui.cached("stations", f.towns) if show_stations else None
+stations = ui.cached(queries.stations, f.towns) if show_stations else None
 selected = f.grids[0] if len(f.grids) == 1 else None
 deck, legend = maps.choropleth(stats, shapes, indicator, lang=lang, target=target, stations=stations,
                                tile_url=s.tile_url, selected=selected, height_px=600)
@@ -60,8 +58,7 @@ deck, legend = maps.choropleth(stats, shapes, indicator, lang=lang, target=targe
 left, right = st.columns([3, 2])
 with left:
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=f"map_{nonce}", height=600)
-    st.caption("点击地图单元或排名表中的一行即可下钻，并筛选全部页面。" if zh else
-               "Click a unit on the map or a row of the ranking to drill down and filter every page.")
+    st.caption(t("map_click_hint", lang))
 picked = ((event.selection.get("objects") or {}).get(maps.LAYER_UNITS) if event and event.selection else None) or []
 if picked:
     obj = picked[0]
@@ -70,7 +67,7 @@ if picked:
 with right:
     st.html(maps.legend_html(legend, indicator, lang=lang))
     st.markdown(f"**{t('ranking', lang)} · {t(level, lang)} · {t(indicator, lang)}** · "
-                + ("需关注的在前" if zh else "worst first"))
+                + t("worst_first", lang))
     table = drill.ranking(stats, indicator, lang=lang, selected=selected)
     people = {t("residents", lang): st.column_config.NumberColumn(format="localized")}  # 330,220 not 330220
     sel = st.dataframe(table.drop(columns=["unit_id", "town_id", "parent_id"]), hide_index=True, height=470,

@@ -4,18 +4,18 @@ from datetime import timedelta
 
 import streamlit as st
 
-from govdash import charts, ui
+from govdash import charts, indicators, queries, ui
 from govdash.i18n import t
 
 lang = ui.lang()
 db = ui.database()
 f = ui.current_filters()
 ui.header("page_overview", db)
-at = ui.cached("as_of")
-now = ui.cached("kpis", f, at)
+at = ui.cached(queries.as_of)
+now = ui.cached(queries.kpis, f, at)
 # the previous period as it stood at the same age (as the trends page and the wall): against a finished
 # period the current one, still being handled, would always look worse
-before = ui.computed("indicators", "previous_totals", f, at)
+before = ui.cached(indicators.previous_totals, f, at)
 
 st.caption(f"{t('period', lang)}: {f.start} – {f.end} · {t('vs_previous', lang)}: {f.previous().start} – "
            f"{f.previous().end} {t('same_age', lang)}")
@@ -24,7 +24,7 @@ keys = ["collected", "resolution_rate", "on_time_rate", "recognition_rate",
 for row in (keys[:4], keys[4:]):
     cols = st.columns(4)
     for col, key in zip(cols, row, strict=False):
-        inverse = key in ("open", "overdue", "median_hours")
+        inverse = indicators.INDICATORS[key].direction == "down"
         d = ui.delta(now.get(key), before.get(key), key)
         col.metric(t(key, lang), ui.fmt(now.get(key), key), d, border=True,
                    **ui.delta_style(d, "inverse" if inverse else "normal"))
@@ -32,7 +32,7 @@ for row in (keys[:4], keys[4:]):
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("overview_monthly", lang))
-    monthly = ui.cached("collected_by_period",
+    monthly = ui.cached(queries.collected_by_period,
                         f.with_(start=min(f.start, f.end.replace(day=1).replace(year=f.end.year - 1))), "month")
     if monthly.empty:
         st.info(t("no_data", lang))
@@ -41,9 +41,8 @@ with left:
         if at.date() < (f.end.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1):
             st.caption(t("partial_period", lang).format(at=f"{at:%Y-%m-%d %H:%M}"))  # the last month's dip
 with right:
-    st.subheader(f"{t('town', lang)}{t('ranking', lang) if lang == 'zh' else ' ' + t('ranking', lang).lower()} · "
-                 f"{t('resolution_rate', lang)}")
-    stats = ui.cached("unit_stats", f, "town", at, False)  # the ranking shows rates only
+    st.subheader(f"{t('town_ranking_title', lang)} · {t('resolution_rate', lang)}")
+    stats = ui.cached(queries.unit_stats, f, "town", at, False)  # the ranking shows rates only
     stats = stats[stats["collected"] > 0].sort_values("resolution_rate", ascending=False)
     if stats.empty:
         st.info(t("no_data", lang))

@@ -4,7 +4,7 @@ from functools import partial
 
 import streamlit as st
 
-from govdash import charts, rankings, ui
+from govdash import charts, queries, rankings, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -12,19 +12,19 @@ db = ui.database()
 f = ui.current_filters()
 s = ui.conf()
 ui.header("page_rankings", db)
-at = ui.cached("as_of")
+at = ui.cached(queries.as_of)
 
 level = st.segmented_control(t("rank_level", lang), list(rankings.LEVELS), default="town", key="rank_level",
                              format_func=lambda v: t("town_ranking" if v == "town" else "department_ranking",
                                                      lang)) or "town"
-ranked = ui.computed("rankings", "ranking", f, level, at, s)
+ranked = ui.cached(rankings.ranking, f, level, at, s)
 prev = f.previous()
 st.caption(f"{t('period', lang)} {f.start} – {f.end} · {t('movement', lang)}: {t('previous', lang)} "
            f"{prev.start} – {prev.end} · " + t("click_to_filter", lang))
 
-weights = ", ".join(f"{t(k, lang)} {getattr(s, 'weight_' + k):g}" for k in rankings.COMPONENTS)
+weights = ", ".join(f"{t(k, lang)} {w:g}" for k, w in rankings.score_settings(s)[1].items())
 st.caption(t("score_method", lang).format(cap=s.score_cap, weights=weights, min_cases=s.ranking_min_cases))
-label = "name_zh" if level == "town" or lang == "zh" else "name_en"
+ranked = ranked.assign(label=rankings.names(ranked, level, lang))
 red, black = ranked[ranked["list"] == "red"], ranked[ranked["list"] == "black"].iloc[::-1]
 c_red, c_black = st.columns(2)
 for col, part, key in ((c_red, red, "red_list"), (c_black, black, "black_list")):
@@ -34,7 +34,7 @@ for col, part, key in ((c_red, red, "red_list"), (c_black, black, "black_list"))
         box.caption(t("no_data", lang))
     for _, r in part.iterrows():
         move = rankings.movement_text(r["movement"], lang)
-        box.markdown(f"**{int(r['rank'])}.** {ui.md_text(r[label])} · {r['score']:.3f} · {move}")
+        box.markdown(f"**{int(r['rank'])}.** {ui.md_text(r['label'])} · {r['score']:.3f} · {move}")
 
 
 def _clicked(keys: list[str], level: str, table_key: str) -> None:
@@ -56,9 +56,9 @@ left.dataframe(view, hide_index=True, width="stretch", height=min(36 * len(view)
                    t("ranking", lang): st.column_config.NumberColumn(width=40),
                    t("movement", lang): st.column_config.TextColumn(width=50),
                    t("list", lang): st.column_config.TextColumn(width=50)})
-right.plotly_chart(charts.ranking_bars(ranked.assign(label=ranked[label].fillna(ranked["name_zh"])), "label",
+right.plotly_chart(charts.ranking_bars(ranked, "label",
                                        lang=lang), width="stretch", key="rank_bars")
 unranked = ranked[~ranked["eligible"]]
 if len(unranked):
-    names = "、".join(unranked[label].fillna(unranked["name_zh"]).astype(str))
+    names = "、".join(unranked["label"].astype(str))
     st.caption(f"{t('not_ranked', lang)}: " + ui.md_text(names))

@@ -10,12 +10,12 @@ db = ui.database()
 f = ui.current_filters()
 s = ui.conf()
 ui.header("page_trends", db)
-at = ui.cached("as_of")
+at = ui.cached(queries.as_of)
 targets = {k: indicators.target(k, s) for k in indicators.TREND_KEYS}
 SPLITS = ["none", *queries.SPLITS]
 
 # --- the monthly briefing: built only when the button is pressed ---
-rng = ui.cached("date_range")
+rng = ui.cached(queries.date_range)
 month_opts = (briefing.month_options(rng[0], at) if rng else []) or [briefing.default_month(at)]
 b1, b2, _ = st.columns([1, 1.4, 3])
 month = b1.selectbox(t("briefing", lang) + " · " + t("month", lang), month_opts, key="brief_month")
@@ -29,7 +29,7 @@ if ui.can("export") and ui.scope() is None:  # the briefing is district-wide: no
 # --- headline: this period against the previous one and the same period last year ---
 st.caption(f"{t('period', lang)} {f.start} – {f.end} · {t('previous', lang)} {f.previous().start} – "
            f"{f.previous().end} · {t('year_before', lang)} {f.year_before().start} – {f.year_before().end}")
-cmp = ui.computed("indicators", "headline", f, at, s, lang)
+cmp = ui.cached(indicators.headline, f, at, s, lang)
 for row in (cmp.iloc[:5], cmp.iloc[5:]):
     for col, r in zip(st.columns(5), row.itertuples(), strict=False):
         direction = indicators.INDICATORS[r.key].direction
@@ -55,7 +55,7 @@ with tabs[0]:
                              format_func=lambda v: t(v, lang))
         key = c3.selectbox(t("indicator", lang), indicators.TREND_KEYS, index=2, key="trend_indicator",
                            format_func=lambda k: t(k, lang), disabled=split == "none")
-        table = ui.computed("indicators", "trend_table", f, period, at, None if split == "none" else split)
+        table = ui.cached(indicators.trend_table, f, period, at, None if split == "none" else split)
         w = indicators.chart_window(f, period)
         if table.empty:
             st.info(t("no_data", lang))
@@ -63,23 +63,25 @@ with tabs[0]:
             st.plotly_chart(charts.indicator_grid(table, list(indicators.TREND_KEYS), lang=lang, targets=targets,
                                                   cols=5), width="stretch", key="trend_grid")
         else:
-            labels = indicators.series_labels(split, lang, ui.cached("unit_names"), ui.cached("departments"))
+            labels = indicators.series_labels(split, lang, ui.cached(queries.unit_names, scope=ui.scope()),
+                                               ui.catalogue())
             st.plotly_chart(charts.split_panel(table, key, lang=lang, target=targets.get(key), labels=labels,
                                                cols=6 if table["series"].nunique() > 12 else 4),
                             width="stretch", key="trend_split_chart")
         st.caption(t("chart_note", lang).format(a=w.start, b=w.end, n=indicators.MIN_SPAN_DAYS[period]))
-        st.warning(indicators.DEFINITIONS["hours"][0 if lang == "zh" else 1], icon=":material/schedule:")
+        st.warning(t("def_hours", lang), icon=":material/schedule:")
         with st.expander(t("definitions", lang)):
             st.markdown("\n".join(f"- {d}" for d in indicators.definitions(lang)))
         if not table.empty:
-            labels = indicators.series_labels(split, lang, ui.cached("unit_names"), ui.cached("departments"))
+            labels = indicators.series_labels(split, lang, ui.cached(queries.unit_names, scope=ui.scope()),
+                                               ui.catalogue())
             shown = indicators.display_table(table, period, lang, labels)
             st.dataframe(shown, hide_index=True, width="stretch", height=300)
             ui.export_button(t("export_csv", lang), shown, f"trends_{period}_{f.start}_{f.end}.csv", what="trends")
 
 with tabs[1]:
     if tabs[1].open:
-        ev = ui.computed("briefing", "anomaly_list", f, lang=lang)
+        ev = ui.cached(briefing.anomaly_list, f, lang=lang)
         st.caption(t("anomaly_method", lang))
         if ev.empty:
             st.success(t("no_anomalies", lang))
@@ -88,14 +90,14 @@ with tabs[1]:
                                 on_select="rerun", selection_mode="single-row", key="spike_table")
             rows = pick.selection.rows if pick and pick.selection else []
             r = ev.iloc[rows[0] if rows else 0]
-            daily = ui.computed("briefing", "spike_daily", f.with_(start=min(f.start, r["start"].date())),
+            daily = ui.cached(briefing.spike_daily, f.with_(start=min(f.start, r["start"].date())),
                                 r["category"], r["town_id"])
             st.plotly_chart(charts.spike_chart(daily, r["start"], r["end"], title=r["text"]), width="stretch")
 
 with tabs[2]:
     if tabs[2].open:
-        scores = ui.cached("survey_scores")
-        gov = ui.cached("governance_scores")
+        scores = ui.cached(queries.survey_scores, scope=ui.scope())
+        gov = ui.cached(queries.governance_scores)
         if scores.empty:
             st.info(t("no_data", lang))
         else:
@@ -103,7 +105,8 @@ with tabs[2]:
             latest = survey.latest_quarter(scores, f.end) or quarters[-1]
             q = st.selectbox(t("quarter_pick", lang), quarters[::-1], index=quarters[::-1].index(latest),
                              key="survey_quarter")
-            names = dict(zip(ui.cached("towns")["unit_id"], ui.cached("towns")["name_zh"], strict=True))
+            towns = ui.cached(queries.towns, scope=ui.scope())
+            names = dict(zip(towns["unit_id"], towns["name_zh"], strict=True))
             chosen = tuple(names.get(x, x) for x in f.towns)
             left, right = st.columns([3, 2])
             left.subheader(f"{t('survey', lang)} · {ui.md_text(q)}")

@@ -5,7 +5,7 @@ import time
 
 import streamlit as st
 
-from govdash import ui, wall, wall_view
+from govdash import queries, ui, wall, wall_view
 from govdash.wall import label
 
 log = logging.getLogger("govdash.wall")
@@ -21,31 +21,22 @@ except Exception:  # no browser (AppTest)
 PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
 
 
-@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
-def _data(name: str, version: tuple, *args):
-    """A ``govdash.wall`` adapter's result, cached per database file version (a feed write makes a new one)."""
-    return getattr(wall, name)(ui.database(), *args)
-
-
-def data(name: str, *args):
-    return _data(name, ui.database().version(), *args)
-
-
 @st.cache_data(show_spinner=False, max_entries=4)
 def _coverage(inputs: tuple, conf, scope: tuple | None = None) -> dict:
     """Coverage depends on cells and stations only: cached by their fingerprint, not by every case write."""
     if scope is None:
         return wall.coverage_data(ui.database(), conf)
-    return wall.coverage_summary(ui.cached("cells"), ui.cached("stations"), conf)  # the account's cells only
+    cells = ui.cached(queries.cells, scope=ui.scope())  # the account's cells only
+    return wall.coverage_summary(cells, ui.cached(queries.stations), conf)
 
 
 def coverage() -> dict:
-    return _coverage(ui.cached("coverage_inputs_version"), s, ui.scope())
+    return _coverage(ui.cached(queries.coverage_inputs_version), s, ui.scope())
 
 
 def context():
     """The data's 'now' and the wall's filters (the period moves with the data)."""
-    at = ui.cached("as_of")
+    at = ui.cached(queries.as_of)
     f = wall.wall_filters(params, at.date(), state.days, public=ui.public_wall())
     return at, ui.scoped(f)  # a signed-in account's towns only
 
@@ -75,8 +66,8 @@ def live() -> None:
     now = wall.local_now()
     try:
         at, f = context()
-        data_time = ui.cached("data_as_of")
-        towns = ui.cached("towns")
+        data_time = ui.cached(queries.data_as_of)
+        towns = ui.cached(queries.towns, scope=ui.scope())
         period = wall.scope_text(f, dict(zip(towns["unit_id"], towns["name_zh"], strict=True)), lang)
     except Exception:
         log.exception("wall context failed")
@@ -89,9 +80,9 @@ def live() -> None:
     st.html(wall_view.header_html(lang=lang, now=now, data_time=data_time, stale=wall.is_stale(data_time, now),
                                   period=period, synthetic=bool(home and home.synthetic),
                                   district=home.name(lang) if home else ""))
-    panel("tiles", lambda: st.html(wall_view.tiles_html(require(data("headline", f, at, s, lang)), lang)))
+    panel("tiles", lambda: st.html(wall_view.tiles_html(require(ui.cached(wall.headline, f, at, s, lang)), lang)))
     try:
-        items = data("ticker", f, at, lang)
+        items = ui.cached(wall.ticker, f, at, lang)
     except Exception:
         log.exception("wall ticker failed")
         items = None
@@ -100,10 +91,10 @@ def live() -> None:
 
 def show_map(big: bool) -> None:
     at, f = context()
-    m = data("map_data", f, at)
+    m = ui.cached(wall.map_data, f, at)
     require(m["geoms"])
     size = wall_view.MAP_DESIGN_PX["map" if big else "overview"]
-    st.html(wall_view.title_html(label("map_title", lang, d=wall.DENSITY_DAYS, h=wall.LIVE_HOURS)))
+    st.html(wall_view.title_html(label("wall_map_title", lang, d=wall.DENSITY_DAYS, h=wall.LIVE_HOURS)))
     st.pydeck_chart(wall_view.wall_map(m["stats"], m["geoms"], m["bins"], m["recent"], lang=lang,
                                        tile_url=s.tile_url, size_px=size, scale=z), height=round(size[1] * z))
     st.html(wall_view.map_legend_html(lang, len(m["recent"])))
@@ -111,18 +102,19 @@ def show_map(big: bool) -> None:
 
 def show_lagging(n: int) -> None:
     at, f = context()
-    st.html(wall_view.lagging_html(require(data("map_data", f, at)["stats"]), lang, n))
+    st.html(wall_view.lagging_html(require(ui.cached(wall.map_data, f, at)["stats"]), lang, n))
 
 
 def show_latest(n: int, status: bool) -> None:
     at, f = context()
-    st.html(wall_view.latest_html(require(data("latest_cases", f, n)), lang, status=status))
+    st.html(wall_view.latest_html(require(ui.cached(wall.latest_cases, f, n)), lang, status=status,
+                                     categories=ui.catalogue().names("category", lang)))
 
 
 def show_trend(height: int) -> None:
     at, f = context()
-    df = require(data("trend_data", f, at))
-    st.html(wall_view.title_html(label("trend_title", lang, w=wall.TREND_WEEKS), label("trend_note", lang)))
+    df = require(ui.cached(wall.trend_data, f, at))
+    st.html(wall_view.title_html(label("wall_trend_title", lang, w=wall.TREND_WEEKS), label("wall_trend_note", lang)))
     st.plotly_chart(wall_view.trend_figure(df, target=s.target_resolution, lang=lang, height=height, scale=z),
                     config=PLOT_CONFIG, width="stretch", theme=None)
 
@@ -133,8 +125,8 @@ def show_coverage_card(full: bool) -> None:
 
 def show_coverage_chart(height: int, n: int) -> None:
     summary = require(coverage())
-    towns = ui.cached("towns")
-    st.html(wall_view.title_html(label("coverage_towns", lang)))
+    towns = ui.cached(queries.towns, scope=ui.scope())
+    st.html(wall_view.title_html(label("wall_coverage_towns", lang)))
     names = dict(zip(towns["unit_id"], towns["name_zh"], strict=True))
     st.plotly_chart(wall_view.coverage_figure(summary, names, lang=lang, n=n, height=height, scale=z),
                     config=PLOT_CONFIG, width="stretch", theme=None)

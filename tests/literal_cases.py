@@ -58,6 +58,10 @@ def build_db(path, cases=CASES, extra_sql: list[str] = ()) -> Database:
                         [uid, uid, name, uid, shapely.box(121.5 + i / 100, 31.2, 121.51 + i / 100, 31.21).wkb])
         con.execute("INSERT INTO departments VALUES ('D01', '城管', 'Urban'), ('D02', '建交委', 'Works'), "
                     "('D03', '环境', 'Ecology')")
+        con.execute("INSERT INTO category_names VALUES ('noise', '噪声扰民', 'Noise'), "
+                    "('dispute', '矛盾纠纷与信访', 'Neighbour disputes and petitions'), "
+                    "('garbage', '垃圾分类与大件垃圾', 'Garbage sorting and bulky waste')")
+        con.execute("INSERT INTO channels VALUES ('hotline_12345', '12345热线', '12345 hotline')")
         for cid, town, cat, dept, tier, rep, dl, closed, res, rec, sat in cases:
             status = "closed" if closed else ("handling" if cid == "A05" else "registered")
             dispatched = rep + H if (closed or cid == "A05") else None

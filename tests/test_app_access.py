@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
+import inspect
 import io
 import json
 import os
 import re
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 from conftest import app_test
 
-from govdash import accounts
+from govdash import accounts, ui
 from govdash.access import Principal
 from govdash.db import Database
 from govdash.i18n import t
@@ -307,3 +311,44 @@ def test_wall_device_token_shows_the_wall_and_nothing_else(local):
     assert [w.key for w in at.text_input] == ["sign_in_user", "sign_in_password"]
     at = _signed_in(None, {"mode": "wall", "token": token[:-2]})
     assert [w.key for w in at.text_input] == ["sign_in_user", "sign_in_password"]
+
+
+def _edge_calls():
+    """Every ``ui.cached(fn, …)`` / ``cached(fn, …)`` call in pages/ and govdash/ui.py: (file, line, fn, call)."""
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted([*root.glob("pages/*.py"), root / "govdash" / "ui.py"]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            fn = node.func
+            if not ((isinstance(fn, ast.Attribute) and fn.attr == "cached" and isinstance(fn.value, ast.Name)
+                     and fn.value.id == "ui") or (isinstance(fn, ast.Name) and fn.id == "cached")):
+                continue
+            target = node.args[0]
+            assert isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name), \
+                f"{path.name}:{node.lineno}: the cache edge takes a function by reference (module.function)"
+            # ui.py may import a module under another name (``catalogue as catalogue_``); pages import by name
+            module = (vars(ui).get(target.value.id) if path.name == "ui.py" else None) or \
+                importlib.import_module(f"govdash.{target.value.id}")
+            yield path.name, node.lineno, getattr(module, target.attr), node
+
+
+def _calls_scope(node: ast.expr) -> bool:
+    """``ui.scope()`` or, inside ui.py, ``scope()``."""
+    return isinstance(node, ast.Call) and not node.args and (
+        (isinstance(node.func, ast.Attribute) and node.func.attr == "scope" and isinstance(node.func.value, ast.Name)
+         and node.func.value.id == "ui") or (isinstance(node.func, ast.Name) and node.func.id == "scope"))
+
+
+def test_every_cached_listing_query_is_given_the_sessions_scope_explicitly():
+    """A query that takes ``scope`` (towns, unit names, case timelines…) is called through the cache with
+    ``scope=ui.scope()`` written at the call: nothing injects it, so a call without it would list every town."""
+    calls = list(_edge_calls())
+    assert len(calls) > 40
+    scoped = 0
+    for name, line, fn, node in calls:
+        if "scope" in inspect.signature(fn).parameters:
+            given = [k.value for k in node.keywords if k.arg == "scope"]
+            assert given and _calls_scope(given[0]), f"{name}:{line}: {fn.__qualname__} needs scope=ui.scope()"
+            scoped += 1
+    assert scoped >= 15  # towns, communities, grids, unit names, paths, cells, timelines, survey, directory

@@ -170,6 +170,7 @@ def test_placeholder_counts_by_hand():
     # 10 rows at one point and one at another: 10 is not more than 10 x 1
     assert placeholder_counts(key[1:], located[1:]).tolist() == [0] * 15
     assert placeholder_counts(key[7:], located[7:]).tolist() == [0] * 9  # 4 rows at key 7: under the floor of 5
+    assert placeholder_counts(key[:11], located[:11]).tolist() == [0] * 11  # one point only: no other to compare
 
 
 def test_units_without_an_id_column_name_the_columns_they_have(tmp_path):
@@ -185,3 +186,81 @@ def test_units_without_an_id_column_name_the_columns_they_have(tmp_path):
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(ValidationError, match=r"no unit_id column.*the file has: NAME, AREA_SQMI"):
         ingest.run("units", tmp_path / "u.duckdb", path, level="town")
+
+
+# --- cases located by attribute (16.4) ---
+
+RIVERTON_AREA = """
+name = "riverton 311"
+timezone = "America/Los_Angeles"
+time_format = "auto"
+[columns]
+case_id = "Unique Key"
+reported_at = "Created Date"
+closed_at = "Closed Date"
+status = "Status"
+category = "Complaint Type"
+[coords]
+lon = "Longitude"
+lat = "Latitude"
+[area]
+town = "Borough"
+[values.status]
+Open = "registered"
+Closed = "resolved"
+[checks]
+warn = ["category_unknown"]
+"""
+
+
+def _riverton_db(tmp_path):
+    from govdash import cli
+    fx = districts.riverton(tmp_path / "files")
+    db = tmp_path / "riverton.duckdb"
+    assert cli.main(["init", "--db", str(db), "--name", "里弗顿", "--name-en", "Riverton",
+                     "--timezone", fx.timezone]) == 0
+    for level, key in (("town", "towns"), ("community", "communities")):
+        assert cli.main(["import", "units", str(fx.files[key]), "--db", str(db), "--level", level]) == 0
+    (tmp_path / "m.toml").write_text(RIVERTON_AREA, encoding="utf-8")
+    return fx, db, tmp_path / "m.toml"
+
+
+def test_riverton_cases_located_by_borough_count_for_their_town(tmp_path):
+    import duckdb
+
+    from govdash import ingest
+    fx, db, mapping = _riverton_db(tmp_path)
+    rep = ingest.run("cases", db, fx.files["cases"], mapping=mapping)
+    assert rep.status == "loaded" and rep.failed == 0 and rep.inserted == 40
+    assert rep.located_by_area == 10 and rep.outside_units == 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        towns = dict(con.execute("SELECT town_id, count(*) FROM cases GROUP BY 1").fetchall())
+        unlocated = con.execute("SELECT town_id, count(*), count(community_id), count(lon) FROM cases "
+                                "WHERE case_id >= 'LA0030' GROUP BY 1 ORDER BY 1").fetchall()
+        first = con.execute("SELECT reported_at FROM cases WHERE case_id = 'LA0000'").fetchone()[0]
+        tz = con.execute("SELECT timezone FROM district").fetchone()[0]
+    finally:
+        con.close()
+    # 15 points in each borough; by name: LA0030-LA0036 Westfield (B1), LA0037-LA0039 Eastbrook (B2)
+    assert towns == {"B1": 22, "B2": 18} == fx.cases_by_town
+    assert unlocated == [("B1", 7, 0, 0), ("B2", 3, 0, 0)]  # no community, no point
+    assert tz == "America/Los_Angeles" and first == datetime(2026, 3, 2, 8)  # stored in the district's zone
+
+
+def test_a_borough_that_is_not_a_town_is_a_row_error_naming_the_value(tmp_path):
+    from govdash import ingest
+    fx, db, mapping = _riverton_db(tmp_path)
+    text = fx.files["cases"].read_text(encoding="utf-8").replace(",Eastbrook,", ",Eastbrok,")
+    bad = tmp_path / "typo.csv"
+    bad.write_text(text, encoding="utf-8")
+    rep = ingest.run("cases", db, bad, mapping=mapping)
+    assert rep.status == "rejected" and rep.failed == 3
+    err = rep.errors[rep.errors["rule"] == "area_unknown"]
+    assert err["row"].tolist() == [39, 40, 41] and set(err["value"]) == {"Eastbrok"}
+    assert set(err["field"]) == {"Borough"} and set(err["reason"]) == {"no town with this name or id"}
+    # the ids and English names are matched too, any case: "b2" and "EASTBROOK" both name Eastbrook
+    text = fx.files["cases"].read_text(encoding="utf-8").replace(",Eastbrook,", ",b2,", 1)
+    ok = tmp_path / "ids.csv"
+    ok.write_text(text.replace(",Westfield,", ",WESTFIELD,"), encoding="utf-8")
+    assert ingest.run("cases", db, ok, mapping=mapping).located_by_area == 10

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import app_test
 
-from govdash import maps, queries
+from govdash import indicators, queries
 from govdash import service_circle as sc
 from govdash.db import Database
 from govdash.i18n import t
@@ -59,7 +59,7 @@ def _covered(at) -> int:
 
 
 def _pct(share: float) -> str:
-    return maps.format_value(share, "resolution_rate")  # as pages/coverage.py shows it
+    return indicators.fmt(share, "coverage_share")  # as pages/coverage.py shows it
 
 
 def _direct(district, threshold: float = 15, function: str | None = None, edits=()) -> dict:

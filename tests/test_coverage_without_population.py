@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import app_test
 
-from govdash import maps, settings
+from govdash import indicators, settings
 from govdash.i18n import t
 from tests.districts import riverton
 from tests.test_own_district import build
@@ -47,7 +47,7 @@ def test_coverage_by_area_and_by_community_without_population(db, lang, monkeypa
     assert at.subheader[0].value == t("cov_area_title", lang)
     shown = {m.label: m.value for m in at.metric}
     share = _expected_share()
-    assert shown[t("cov_area_share", lang).format(m=15)] == maps.format_value(share, "resolution_rate")
+    assert shown[t("cov_area_share", lang).format(m=15)] == indicators.fmt(share, "resolution_rate")
     assert shown[t("cov_units_with_station", lang)] == "2 / 4"  # B1-S and B2-N hold the two stations
     assert shown[t("cov_area_km2", lang)] == "24.00"
     table = at.dataframe[0].value

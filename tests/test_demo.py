@@ -163,7 +163,7 @@ def test_case_volume_follows_population(con):
 # --- referential integrity ---
 
 def test_vocabularies_and_keys(con):
-    assert one(con, "SELECT count(*) FROM cases WHERE channel NOT IN (SELECT unnest(?))", [list(schema.CHANNELS)]) == 0
+    assert one(con, "SELECT count(*) FROM cases WHERE channel NOT IN (SELECT unnest(?))", [list(demo.CHANNEL_CODES)]) == 0
     assert one(con, "SELECT count(*) FROM cases WHERE status NOT IN (SELECT unnest(?))", [list(schema.STATUSES)]) == 0
     assert one(con, "SELECT count(*) FROM cases c ANTI JOIN categories k "
                     "ON k.category = c.category AND k.subcategory = c.subcategory") == 0

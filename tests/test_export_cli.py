@@ -42,6 +42,9 @@ def db(tmp_path):
                     [shapely.to_wkb(G1), shapely.to_wkb(G2)])
         con.execute("INSERT INTO categories VALUES ('noise', 'n', '噪声', 'Noise', 'D01', 3), "
                     "('garbage', 'g', '垃圾', 'Garbage', 'D02', 2)")
+        con.execute("INSERT INTO category_names VALUES ('noise', '噪声', 'Noise'), ('garbage', '垃圾', 'Garbage')")
+        con.execute("INSERT INTO channels VALUES ('hotline_12345', '12345热线', '12345 hotline'), "
+                    "('app', '移动端', 'App')")
         con.execute("INSERT INTO departments VALUES ('D01', '区城管执法局', 'Urban Management'), "
                     "('D02', '区绿化市容局', 'Greening')")
         df = pd.DataFrame(CASES)
@@ -88,6 +91,8 @@ def test_xlsx_cells_are_neutralised_and_typed(db, tmp_path, capsys):
     (["--town", "二镇"], ["A10"]),
     (["--town", "T1", "--category", "noise"], ["A0", "A1", "A2", "A3", "A4", "A5"]),
     (["--channel", "app"], ["A10"]),
+    (["--channel", "移动端"], ["A10"]),                   # a channel by its name in the catalogue
+    (["--category", "Garbage"], ["A10"]),
     (["--department", "区城管执法局"], ["A0", "A1", "A2", "A3", "A4", "A5"]),
     (["--department", "D02", "Urban Management"], ["A0", "A1", "A2", "A3", "A4", "A5", "A10"]),
     (["--from", "2024-03-10"], ["A10"]),
@@ -109,6 +114,7 @@ def test_filters(db, tmp_path, capsys, argv, ids):
     (["--out", "cases.txt"], "must end in .csv or .xlsx"),
     (["--out", "c.csv", "--department", "D99"], "unknown department: D99"),
     (["--out", "c.csv", "--category", "nope"], "unknown category: nope"),
+    (["--out", "c.csv", "--channel", "fax"], "unknown channel: fax"),
     (["--out", "c.csv", "--town", "火星"], "unknown street/town"),
     (["--out", "c.csv", "--community", "nope"], "unknown community: nope"),
     (["--out", "c.csv", "--town", "T1", "--grid", "G2"], "unknown grid: G2"),

@@ -11,26 +11,28 @@ import pytest
 import shapely
 
 from govdash import heatmap, hotspots, maps, queries
+from govdash.bins import frame_for
 from govdash.db import Database, writer
 from govdash.filters import Filters
-from govdash.queries import BIN_ORIGIN, M_PER_DEG_LAT, M_PER_DEG_LON
+from govdash.i18n import t
 
 CELL = 1000.0
+TOWN = (121.4, 31.1, 121.8, 31.4)  # the fixture's town; its extent fixes the bin frame
+FRAME = frame_for(TOWN)            # origin 121.40, 31.10; metres per degree at 31.25°
 ALL = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31))
 D = datetime
 
 
 def centre(bx: int, by: int, cell: float = CELL, dx_m: float = 0.0, dy_m: float = 0.0) -> tuple[float, float]:
     """Lon/lat of the centre of bin (bx, by), moved by dx_m, dy_m metres."""
-    return (BIN_ORIGIN[0] + ((bx + 0.5) * cell + dx_m) / M_PER_DEG_LON,
-            BIN_ORIGIN[1] + ((by + 0.5) * cell + dy_m) / M_PER_DEG_LAT)
+    return (FRAME.lon0 + ((bx + 0.5) * cell + dx_m) / FRAME.mx, FRAME.lat0 + ((by + 0.5) * cell + dy_m) / FRAME.my)
 
 
-# bin (30, 50) holds 3 cases in March, (31, 50) one, (30, 51) two; K07 is in February, K08 has no position
-BINNED = [("K01", (30, 50), D(2026, 3, 2, 8)), ("K02", (30, 50), D(2026, 3, 2, 9)),
-          ("K03", (30, 50), D(2026, 3, 9, 8)), ("K04", (31, 50), D(2026, 3, 3, 8)),
-          ("K05", (30, 51), D(2026, 3, 2, 8)), ("K06", (30, 51), D(2026, 3, 31, 23)),
-          ("K07", (31, 51), D(2026, 2, 27, 8)), ("K08", None, D(2026, 3, 5, 8))]
+# bin (20, 5) holds 3 cases in March, (21, 5) one, (20, 6) two; K07 is in February, K08 has no position
+BINNED = [("K01", (20, 5), D(2026, 3, 2, 8)), ("K02", (20, 5), D(2026, 3, 2, 9)),
+          ("K03", (20, 5), D(2026, 3, 9, 8)), ("K04", (21, 5), D(2026, 3, 3, 8)),
+          ("K05", (20, 6), D(2026, 3, 2, 8)), ("K06", (20, 6), D(2026, 3, 31, 23)),
+          ("K07", (21, 6), D(2026, 2, 27, 8)), ("K08", None, D(2026, 3, 5, 8))]
 # repeat complaints: R1-R3 noise in G1 within 24 days (grid rule); R4-R6 garbage in G1 spread over 44 days
 # (no repeat); R7-R9 facility within 60 m of R7, two grids, within 8 days (radius rule)
 G1, G2 = shapely.box(121.60, 31.20, 121.61, 31.21), shapely.box(121.61, 31.20, 121.62, 31.21)
@@ -41,9 +43,9 @@ REPEATS = [("R1", "G1", "noise", D(2026, 3, 1, 9), (121.601, 31.201)),
            ("R4", "G1", "garbage", D(2026, 2, 15, 9), (121.603, 31.203)),
            ("R5", "G1", "garbage", D(2026, 3, 5, 9), (121.603, 31.203)),
            ("R6", "G1", "garbage", D(2026, 3, 31, 9), (121.603, 31.203)),
-           ("R7", "G1", "facility", D(2026, 3, 12, 9), (EDGE[0] - 20 / M_PER_DEG_LON, EDGE[1])),
-           ("R8", "G2", "facility", D(2026, 3, 15, 9), (EDGE[0] + 30 / M_PER_DEG_LON, EDGE[1])),
-           ("R9", "G1", "facility", D(2026, 3, 20, 9), (EDGE[0] - 20 / M_PER_DEG_LON, EDGE[1] + 50 / M_PER_DEG_LAT))]
+           ("R7", "G1", "facility", D(2026, 3, 12, 9), (EDGE[0] - 20 / FRAME.mx, EDGE[1])),
+           ("R8", "G2", "facility", D(2026, 3, 15, 9), (EDGE[0] + 30 / FRAME.mx, EDGE[1])),
+           ("R9", "G1", "facility", D(2026, 3, 20, 9), (EDGE[0] - 20 / FRAME.mx, EDGE[1] + 50 / FRAME.my))]
 RANDOM_N = 400
 
 
@@ -62,7 +64,7 @@ def db(tmp_path_factory) -> Database:
         con.execute("INSERT INTO units (unit_id, level, town_id, community_id, parent_id, name_zh, geom) VALUES "
                     "('T1', 'town', 'T1', NULL, NULL, '甲镇', ?), ('C1', 'community', 'T1', 'C1', 'T1', '甲居委', ?), "
                     "('G1', 'grid', 'T1', 'C1', 'C1', '甲1网格', ?), ('G2', 'grid', 'T1', 'C1', 'C1', '甲2网格', ?)",
-                    [shapely.box(121.4, 31.1, 121.8, 31.4).wkb, shapely.box(121.6, 31.2, 121.62, 31.21).wkb,
+                    [shapely.box(*TOWN).wkb, shapely.box(121.6, 31.2, 121.62, 31.21).wkb,
                      G1.wkb, G2.wkb])
         rows = [(cid, *(centre(*b) if b else (None, None)), when, "G9", "noise") for cid, b, when in BINNED]
         rows += [(cid, lon, lat, when, grid, cat) for cid, grid, cat, when, (lon, lat) in REPEATS]
@@ -70,6 +72,7 @@ def db(tmp_path_factory) -> Database:
         con.executemany("INSERT INTO cases (case_id, lon, lat, reported_at, grid_id, category, town_id) "
                         "VALUES (?, ?, ?, ?, ?, ?, 'T1')", rows)
     database = Database(path)
+    assert queries.bin_frame(database) == FRAME  # from the units' polygons (no label points here)
     yield database
     database.close()
 
@@ -83,22 +86,22 @@ def _counts(df: pd.DataFrame) -> dict:
 def test_bins_by_hand(db):
     box = (121.60, 31.14, 121.64, 31.17)  # only the BINNED cases fall in here
     got = _counts(queries.heat_bins(db, ALL, CELL, "none", box))
-    assert got == {(30, 50): 3, (31, 50): 1, (30, 51): 2}
+    assert got == {(20, 5): 3, (21, 5): 1, (20, 6): 2}
     b = queries.heat_bins(db, ALL, CELL, "none", box)
-    lon, lat = heatmap.bin_corner(30, 50, CELL)
-    row = b[(b["bx"] == 30) & (b["by"] == 50)].iloc[0]
+    lon, lat = heatmap.bin_corner(20, 5, CELL, frame=FRAME)
+    row = b[(b["bx"] == 20) & (b["by"] == 5)].iloc[0]
     assert (row["lon"], row["lat"]) == pytest.approx((lon, lat))  # south-west corner, as GridCellLayer wants
     mondays = queries.heat_bins(db, ALL, CELL, "dow", box, 1)     # 2 and 9 March 2026 are Mondays
-    assert _counts(mondays) == {(30, 50): 3, (30, 51): 1}
-    assert _counts(queries.heat_bins(db, ALL, CELL, "hour", box, 8)) == {(30, 50): 2, (31, 50): 1, (30, 51): 1}
+    assert _counts(mondays) == {(20, 5): 3, (20, 6): 1}
+    assert _counts(queries.heat_bins(db, ALL, CELL, "hour", box, 8)) == {(20, 5): 2, (21, 5): 1, (20, 6): 1}
 
 
 def test_bins_equal_a_pandas_reference(db):
     ref = _random_points()
     ref = ref[(ref["reported_at"] >= D(2026, 3, 1)) & (ref["reported_at"] < D(2026, 4, 1))]
     for cell in (250.0, 400.0, 1000.0):
-        ref_bins = (ref.assign(bx=np.floor((ref["lon"] - BIN_ORIGIN[0]) * M_PER_DEG_LON / cell).astype(int),
-                               by=np.floor((ref["lat"] - BIN_ORIGIN[1]) * M_PER_DEG_LAT / cell).astype(int))
+        ref_bins = (ref.assign(bx=np.floor((ref["lon"] - FRAME.lon0) * FRAME.mx / cell).astype(int),
+                               by=np.floor((ref["lat"] - FRAME.lat0) * FRAME.my / cell).astype(int))
                     .groupby(["bx", "by"]).size())
         got = queries.heat_bins(db, ALL, cell, "none", (121.62, 31.22, 121.70, 31.30))
         assert _counts(got) == {k: int(v) for k, v in ref_bins.items()}
@@ -122,11 +125,13 @@ def test_frames_give_one_scale_for_the_playback(db):
 
 def test_cell_size_bounds_the_bins():
     district = (121.455, 30.865, 121.98, 31.39)      # Pudong's box, about 50 x 58 km
-    cell = heatmap.cell_size(district)
-    assert heatmap.bin_bound(district, cell) <= heatmap.MAX_BINS < heatmap.bin_bound(district, cell - 100)
-    assert heatmap.cell_size((121.50, 31.20, 121.55, 31.25)) == 100.0  # a town: the finest squares
-    assert heatmap.cell_size(district, 800) == 800.0
-    assert heatmap.bin_bound((121.0, 31.0, 121.0, 31.0), 100) == 1
+    fr = frame_for(district)
+    cell = heatmap.cell_size(district, frame=fr)
+    assert heatmap.bin_bound(district, cell, frame=fr) <= heatmap.MAX_BINS < heatmap.bin_bound(district, cell - 100,
+                                                                                              frame=fr)
+    assert heatmap.cell_size((121.50, 31.20, 121.55, 31.25), frame=fr) == 100.0  # a town: the finest squares
+    assert heatmap.cell_size(district, 800, frame=fr) == 800.0
+    assert heatmap.bin_bound((121.0, 31.0, 121.0, 31.0), 100, frame=fr) == 1
 
 
 def _worst_case_deck(n_bins: int, n_points: int) -> int:
@@ -134,7 +139,7 @@ def _worst_case_deck(n_bins: int, n_points: int) -> int:
     REPEATS_DRAWN rings and a 36-town outline: every field as long as it gets."""
     side = int(np.ceil(np.sqrt(n_bins)))
     bx, by = np.meshgrid(np.arange(1000, 1000 + side), np.arange(1000, 1000 + side))
-    lon, lat = heatmap.bin_corner(bx.ravel()[:n_bins], by.ravel()[:n_bins], 100.0)
+    lon, lat = heatmap.bin_corner(bx.ravel()[:n_bins], by.ravel()[:n_bins], 100.0, frame=FRAME)
     bins = pd.DataFrame({"lon": lon + 1e-7, "lat": lat + 1e-7, "count": 999_999_999})
     points = pd.DataFrame({"case_id": [f"GD{i:09d}" for i in range(n_points)],
                            "lon": 121.5 + np.arange(n_points) * 1e-7, "lat": 31.1 + np.arange(n_points) * 1e-7,
@@ -167,9 +172,11 @@ def test_deck_payload_on_the_demo(demo_db):
     f = Filters(start=rng[0], end=rng[1])
     towns = maps.unit_shapes(queries.unit_geometries(db, "town"), tolerance_m=maps.SIMPLIFY_M["town"])
     bbox = maps.shapes_bbox(towns)
-    cell = heatmap.cell_size(bbox)
-    bins = queries.heat_bins(db, f, cell, "none", heatmap.pad_bbox(bbox, cell))
-    assert 0 < len(bins) <= heatmap.bin_bound(heatmap.pad_bbox(bbox, cell), cell) <= heatmap.MAX_BINS
+    fr = queries.bin_frame(db)
+    cell = heatmap.cell_size(bbox, frame=fr)
+    box = heatmap.pad_bbox(bbox, cell, frame=fr)
+    bins = queries.heat_bins(db, f, cell, "none", box)
+    assert 0 < len(bins) <= heatmap.bin_bound(box, cell, frame=fr) <= heatmap.MAX_BINS
     deck = maps.heat_deck(bins, cell_m=cell, vmax=float(bins["count"].max()), bbox=bbox, outline=towns)
     assert len(deck.to_json().encode()) < 5_000_000
     assert bins["count"].sum() == queries.case_count(db, f)  # every case of the 20k demo lands in a square
@@ -195,7 +202,7 @@ def test_emerging_hot_spot_found_where_injected():
     grid = _lattice()
     now = _with_block(grid, [(103, 203), (110, 210)])   # A (new) and B (old)
     before = _with_block(grid, [(110, 210)])
-    spots = heatmap.hot_spot_bins(now, grid, 500.0, before)
+    spots = heatmap.hot_spot_bins(now, grid, 500.0, before, frame=FRAME)
     a = spots["bx"].between(103, 105) & spots["by"].between(203, 205)
     b = spots["bx"].between(110, 112) & spots["by"].between(210, 212)
     assert (spots.loc[a, "label"] == "hot").all() and (spots.loc[a, "trend"] == "emerging hot").all()
@@ -205,7 +212,7 @@ def test_emerging_hot_spot_found_where_injected():
     assert not ((spots["label"] == "hot") & ~near(103, 203) & ~near(110, 210)).any()
     assert not ((spots["trend"] == "emerging hot") & ~near(103, 203)).any()
     assert (spots.loc[spots["label"] == "hot", "q"] <= heatmap.ALPHA).all()
-    clusters = heatmap.spot_clusters(spots, 500.0)
+    clusters = heatmap.spot_clusters(spots, 500.0, frame=FRAME)
     assert len(clusters) == 2 and set(clusters["label"]) == {"hot"}
     assert sorted(clusters["emerging"].tolist()) == [False, True]
     table = heatmap.hot_spot_table(clusters, "en")
@@ -218,11 +225,12 @@ def test_hot_spots_on_the_demo_page_data(demo_db):
     f = Filters(start=rng[1] - timedelta(days=89), end=rng[1])
     towns = maps.unit_shapes(queries.unit_geometries(db, "town"), tolerance_m=maps.SIMPLIFY_M["town"])
     bbox = maps.shapes_bbox(towns)
-    cell = heatmap.cell_size(bbox, 800)
-    box = heatmap.pad_bbox(bbox, cell)
-    grid = heatmap.lattice(towns, cell)
+    fr = queries.bin_frame(db)
+    cell = heatmap.cell_size(bbox, 800, frame=fr)
+    box = heatmap.pad_bbox(bbox, cell, frame=fr)
+    grid = heatmap.lattice(towns, cell, frame=fr)
     bins = queries.heat_bins(db, f, cell, "none", box)
-    spots = heatmap.hot_spot_bins(bins, grid, cell, queries.heat_bins(db, f.previous(), cell, "none", box))
+    spots = heatmap.hot_spot_bins(bins, grid, cell, queries.heat_bins(db, f.previous(), cell, "none", box), frame=fr)
     assert spots["count"].sum() == bins["count"].sum()
     assert len(spots) >= len(grid) and (spots["count"] == 0).sum() > 0      # empty squares take part
     hot, cold = spots[spots["label"] == "hot"], spots[spots["label"] == "cold"]
@@ -230,17 +238,17 @@ def test_hot_spots_on_the_demo_page_data(demo_db):
     assert spots.loc[spots["count"].idxmax(), "label"] == "hot"              # the busiest square is in a hot spot
     names = queries.unit_paths(db)["grid"]
     grids = maps.unit_shapes(queries.unit_geometries(db, "grid"), tolerance_m=8)
-    clusters = heatmap.spot_clusters(spots, cell, grids, names)
+    clusters = heatmap.spot_clusters(spots, cell, grids, names, frame=fr)
     assert clusters["bins"].sum() == len(hot) + len(cold)
     assert clusters["place"].str.contains(" · ").all()                    # "street/town · grid"
-    assert "α = 0.05" in heatmap.EXPLAIN["zh"] and "Benjamini-Hochberg" in heatmap.EXPLAIN["en"]
+    assert "α = 0.05" in t("hot_spot_explain", "zh") and "Benjamini-Hochberg" in t("hot_spot_explain", "en")
     db.close()
 
 
 def test_lattice_keeps_squares_whose_centre_is_inside():
     corners = [(10, 10, -250, -250), (12, 10, 249, -250), (12, 12, 249, 249), (10, 12, -250, 249), (10, 10, -250, -250)]
     square = pd.DataFrame({"polygon": [[[list(centre(x, y, 500.0, dx, dy)) for x, y, dx, dy in corners]]]})
-    got = heatmap.lattice(square, 500.0)
+    got = heatmap.lattice(square, 500.0, frame=FRAME)
     assert sorted(zip(got["bx"], got["by"], strict=True)) == [(x, y) for x in (10, 11, 12) for y in (10, 11, 12)]
 
 

@@ -11,8 +11,7 @@ import pytest
 from pyproj import Transformer
 
 from govdash.hotspots import (
-    BIN_ORIGIN_X_M,
-    BIN_ORIGIN_Y_M,
+    BIN_ORIGIN_M,
     bh_adjust,
     bin_index,
     bin_points,
@@ -195,12 +194,15 @@ def test_hot_spots_adapter_on_lon_lat():
 # --------------------------------------------------------------------------- square bins
 
 def test_bin_index_literal():
-    ix, iy, bid = bin_index([BIN_ORIGIN_X_M + 250.0, BIN_ORIGIN_X_M], [BIN_ORIGIN_Y_M + 99.9, BIN_ORIGIN_Y_M + 100.0],
-                            100.0)
+    assert BIN_ORIGIN_M == (0.0, 0.0)  # the CRS's false origin: UTM coordinates are never negative
+    x0, y0 = 380_000.0, 3_768_000.0  # riverton's corner in UTM 11N
+    ix, iy, bid = bin_index([x0 + 250.0, x0], [y0 + 99.9, y0 + 100.0], 100.0, origin=(x0, y0))
     assert ix.tolist() == [2, 0] and iy.tolist() == [0, 1]
     assert bid.tolist() == [2_000_000, 1]
+    ix, iy, _ = bin_index([x0 + 250.0], [y0 + 99.9], 100.0)
+    assert (ix.tolist(), iy.tolist()) == ([3_802], [37_680])
     with pytest.raises(ValueError):
-        bin_index([BIN_ORIGIN_X_M - 1.0], [BIN_ORIGIN_Y_M], 100.0)
+        bin_index([x0 - 1.0], [y0], 100.0, origin=(x0, y0))
 
 
 def test_bin_counts_equal_plain_python_reference():
@@ -214,7 +216,7 @@ def test_bin_counts_equal_plain_python_reference():
         if math.isnan(lo) or math.isnan(la):
             continue
         x, y = tr.transform(lo, la)
-        ref[math.floor((x - BIN_ORIGIN_X_M) / 250.0) * 1_000_000 + math.floor((y - BIN_ORIGIN_Y_M) / 250.0)] += 1
+        ref[math.floor(x / 250.0) * 1_000_000 + math.floor(y / 250.0)] += 1  # from the CRS's origin
     assert dict(zip(got["bin_id"].tolist(), got["count"].tolist(), strict=True)) == dict(ref)
     assert got["count"].sum() == 401
     # each centre lies in its own bin

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from literal_cases import ALL, AS_OF, build_db
 
-from govdash import lifecycle, queries
+from govdash import catalogue, lifecycle, queries
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +76,6 @@ def test_timeline_of_a_case(db):
     open_case = lifecycle.timeline(queries.case_timeline(db, "A06").iloc[0], at=AS_OF)
     assert open_case["event"].tolist() == ["registered", "now", "deadline"]  # not due until 2 April
     assert open_case["time"].iloc[1] == pd.Timestamp(AS_OF)
-    fields = lifecycle.case_fields(queries.case_timeline(db, "A09").iloc[0], "en")
+    fields = lifecycle.case_fields(queries.case_timeline(db, "A09").iloc[0], catalogue.read(db), "en")
     assert "<script>" in fields.iloc[-1, 1]  # raw text: Streamlit's table shows it as text, never as HTML
     assert "complainant_name" not in queries.case_timeline(db, "A09").columns

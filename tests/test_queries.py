@@ -12,7 +12,7 @@ import shapely
 from govdash import filters, queries
 from govdash.db import Database, writer
 from govdash.filters import FilterError, Filters
-from govdash.maps import format_value
+from govdash.indicators import fmt
 
 AS_OF = datetime(2026, 3, 31, 12, 0)
 ALL = Filters(start=date(2026, 1, 1), end=date(2026, 3, 31))
@@ -154,20 +154,20 @@ def test_empty_selection_gives_nan_and_dash(db, f):
     assert k["collected"] == 0 and k["open"] == 0 and k["overdue"] == 0
     for key in ("resolution_rate", "on_time_rate", "recognition_rate", "median_hours", "satisfaction"):
         assert k[key] is None or math.isnan(k[key]), key
-        assert format_value(k[key], key) == "—"
-    assert format_value(k["collected"], "collected") == "0"
+        assert fmt(k[key], key) == "—"
+    assert fmt(k["collected"], "collected") == "0"
     assert queries.trend(db, f, "month", AS_OF).empty
     assert queries.open_backlog(db, f, "month", AS_OF)["backlog"].sum() == 0
     assert queries.case_count(db, f) == 0
     assert queries.cases_page(db, f).empty
 
 
-def test_format_value():
-    assert format_value(8 / 12, "resolution_rate") == "66.7%"
-    assert format_value(42.0, "median_hours") == "42.0"
-    assert format_value(12345, "collected") == "12,345"
-    assert format_value(None, "collected") == "—"
-    assert format_value(float("nan"), "satisfaction") == "—"
+def test_fmt():
+    assert fmt(8 / 12, "resolution_rate") == "66.7%"
+    assert fmt(42.0, "median_hours") == "42.0"
+    assert fmt(12345, "collected") == "12,345"
+    assert fmt(None, "collected") == "—"
+    assert fmt(float("nan"), "satisfaction") == "—"
 
 
 # --- filters ---

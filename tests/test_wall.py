@@ -117,7 +117,7 @@ def test_ticker_items_order_and_text():
     overdue = pd.DataFrame({"case_id": ["A1", "A2"], "town_id": ["T1", "T2"], "category": ["noise", "noise"],
                             "tier": ["district", "community"], "overdue_days": [1.5, 12.0]})
     spikes = pd.DataFrame({"text": ["5月1日起 甲镇 噪声扰民"]})
-    items = wall.ticker_items(overdue, spikes, {"T1": "甲镇", "T2": "乙镇"}, "zh")
+    items = wall.ticker_items(overdue, spikes, {"T1": "甲镇", "T2": "乙镇"}, "zh", {"noise": "噪声扰民"})
     assert [i["kind"] for i in items] == ["spike", "overdue", "overdue"]
     assert items[0]["text"] == "异常 5月1日起 甲镇 噪声扰民"
     assert items[1]["text"] == "超期 12.0天 · 乙镇 · 噪声扰民 · 社区 · A2"

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from govdash.schema import CHANNELS
-
 
 def register(subparsers) -> None:
     """Add the ``export`` subcommand (govdash.cli loads this)."""
@@ -27,8 +25,8 @@ def register(subparsers) -> None:
     c.add_argument("--community", nargs="*", help="community/village (居村) ids or names (names: give --town too "
                                                     "where a name repeats)")
     c.add_argument("--grid", nargs="*", help="grid (网格) ids or names")
-    c.add_argument("--category", nargs="*", help="category codes")
-    c.add_argument("--channel", nargs="*", choices=CHANNELS, help="source channels")
+    c.add_argument("--category", nargs="*", help="category codes or names (the database's catalogue)")
+    c.add_argument("--channel", nargs="*", help="source channel codes or names (the database's catalogue)")
     c.add_argument("--department", nargs="*", help="department ids or names")
     c.add_argument("--personal", action="store_true",
                    help="include complainant names and phone numbers, full addresses, descriptions and coordinates "
@@ -58,11 +56,13 @@ def cmd_export_cases(args) -> int:
         raise SystemExit(f"--out must end in .csv or .xlsx: {out.name}")
     db = open_db(args.db)
     f = filters_from(args, db)
+    names = ("name_zh", "name_en")
     if args.category:
-        _resolve(args.category, queries.categories(db), ("category",), "category")
-    deps = _resolve(args.department, queries.departments(db), ("department_id", "name_zh", "name_en"),
+        f = f.with_(categories=_resolve(args.category, queries.category_names(db), ("category", *names), "category"))
+    channels = _resolve(args.channel, queries.channels(db), ("channel", *names), "channel") if args.channel else ()
+    deps = _resolve(args.department, queries.departments(db), ("department_id", *names),
                     "department") if args.department else ()
-    f = f.with_(channels=tuple(args.channel or ()), departments=deps)
+    f = f.with_(channels=channels, departments=deps)
     if args.community:
         f = f.with_(communities=_resolve(args.community, queries.communities(db, f.towns), ("unit_id", "name_zh"),
                                          "community"))

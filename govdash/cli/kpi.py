@@ -14,7 +14,7 @@ KPI_KEYS = ("collected", "resolved", "resolution_rate", "on_time_rate", "recogni
 def cmd_kpi(args) -> int:
     """Print the headline indicators for a filter."""
     from govdash import queries
-    from govdash.maps import format_value
+    from govdash.indicators import fmt
     db = open_db(args.db)
     f = filters_from(args, db)
     k = queries.kpis(db, f, queries.as_of(db))
@@ -26,7 +26,7 @@ def cmd_kpi(args) -> int:
     else:
         print(f"period {f.start} – {f.end}" + (f"  towns {', '.join(f.towns)}" if f.towns else ""))
         for key in KPI_KEYS:
-            print(f"{key:<18} {format_value(k[key], key):>12}")
+            print(f"{key:<18} {fmt(k[key], key):>12}")
     return 0
 
 

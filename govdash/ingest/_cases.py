@@ -114,7 +114,8 @@ def placeholder_counts(key: np.ndarray, located: np.ndarray) -> np.ndarray:
     A placeholder is on more than max(PLACEHOLDER_MIN, 1 %) of the rows (the absolute rule of large files), or
     above a gap (the relative rule, the same on 100 rows as on a million): on more than PLACEHOLDER_SHARE of
     the located rows, on at least PLACEHOLDER_FLOOR, and on more than PLACEHOLDER_GAP times as many rows as the
-    most frequent coordinate below it (every coordinate above the lowest such gap is one).
+    most frequent coordinate below it (every coordinate above the lowest such gap is one; a file whose rows all
+    share one point has no gap: "more often than any other" needs another).
     """
     n = int(located.sum())
     out = np.zeros(len(key), dtype=np.int64)
@@ -123,7 +124,7 @@ def placeholder_counts(key: np.ndarray, located: np.ndarray) -> np.ndarray:
     uniq, inv, counts = np.unique(key[located], return_inverse=True, return_counts=True)
     desc = np.sort(counts)[::-1]
     below = np.append(desc[1:], 0)
-    gap = (desc > PLACEHOLDER_SHARE * n) & (desc >= PLACEHOLDER_FLOOR) & (desc > PLACEHOLDER_GAP * below)
+    gap = (desc > PLACEHOLDER_SHARE * n) & (desc >= PLACEHOLDER_FLOOR) & (desc > PLACEHOLDER_GAP * below) & (below > 0)
     limit = max(PLACEHOLDER_MIN, int(0.01 * n))
     if gap.any():
         limit = min(limit, int(desc[np.flatnonzero(gap)[-1]]) - 1)
@@ -183,6 +184,44 @@ def assign_units(lon: np.ndarray, lat: np.ndarray, grids: pd.DataFrame) -> pd.Da
     return pd.DataFrame({k: take_strings(grids[v].tolist(), gidx) for k, v in cols.items()})
 
 
+def locate_by_area(area: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
+    """Grid / community / town ids of cases named by a unit (``area``: one text column per level, values a unit's
+    id, Chinese or English name, any case) — the lowest level that names one unit wins.
+
+    Returns the ids (NULL where none), the rows whose named unit is unknown or ambiguous, and a reason per row.
+    ``units`` has level, unit_id, name_zh, name_en, grid_id, community_id, town_id.
+    """
+    n = len(area)
+    ids = pd.DataFrame({c: pd.Series(None, index=area.index, dtype="str") for c in ("grid_id", "community_id",
+                                                                                    "town_id")})
+    found = np.zeros(n, bool)
+    unknown = np.zeros(n, bool)
+    why = pd.Series("", index=area.index, dtype="str")
+    for level in ("grid", "community", "town"):
+        if level not in area:
+            continue
+        rows = units[units["level"] == level]
+        lut: dict[str, set[int]] = {}
+        for col in ("unit_id", "name_zh", "name_en"):
+            for i, key in zip(range(len(rows)), rows[col], strict=True):
+                if isinstance(key, str) and key.strip():
+                    lut.setdefault(key.strip().lower(), set()).add(i)
+        text = area[level]
+        hits, codes, uniq = [], *pd.factorize(text)
+        hits = [lut.get(str(u).lower(), set()) for u in uniq]
+        idx = np.array([next(iter(h)) if len(h) == 1 else -1 for h in hits] + [-1])[codes]
+        many = np.array([len(h) > 1 for h in hits] + [False])[codes]
+        given = np.asarray(codes) >= 0
+        take = given & (idx >= 0) & ~found
+        for c in ids:
+            ids.loc[take, c] = rows[c].to_numpy(dtype=object)[idx[take]]
+        miss = given & (idx < 0) & ~found
+        why[miss] = np.where(many[miss], f"names more than one {level}", f"no {level} with this name or id")
+        unknown |= miss
+        found |= take
+    return ids, unknown & ~found, why
+
+
 # --- the import ---
 
 def _stage(cases: pd.DataFrame, keep: np.ndarray, units: pd.DataFrame, ctx: dict) -> pd.DataFrame:
@@ -237,6 +276,8 @@ def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mappi
     def label(fld: str) -> str:
         if fld == "coords":
             return "/".join(str(v) for k, v in m.coords.items() if k in {"lon", "lat", "pair"}) or "coords"
+        if fld == "area":
+            return "/".join(m.area.values())
         return m.columns.get(fld, fld)
 
     with _plumbing.session(db_path, dry_run) as con:
@@ -251,11 +292,21 @@ def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mappi
         known = set(ctx["categories"]["category"]) or {v for v in m.values.get("category", {}).values()}
         issues = mapped.issues + check_rows(mapped.cases, bbox=ctx["extent"], known_categories=known,
                                              rows=table.rows, times=time_bounds(ctx["as_of"], tz=ctx["timezone"]))
+        lon, lat = mapped.cases["lon"].to_numpy(float), mapped.cases["lat"].to_numpy(float)
+        if mapped.area is not None and len(mapped.area.columns):  # no point, but a unit named: located by it
+            by_area, area_bad, area_why = locate_by_area(mapped.area, ctx["units"])
+            named = mapped.area.notna().any(axis=1).to_numpy(bool) & ~np.isfinite(lon)
+            issues = [(f, r, why, mask & ~named if r == "coords_missing" else mask) for f, r, why, mask in issues]
+            issues.append(("area", "area_unknown", area_why, named & area_bad))
         errs = [i for i in issues if i[1] not in m.warn]
         warns = [i for i in issues if i[1] in m.warn]
         say(0.55, "assigning grids")
-        lon, lat = mapped.cases["lon"].to_numpy(float), mapped.cases["lat"].to_numpy(float)
         units = assign_units(lon, lat, ctx["grids"])
+        if mapped.area is not None and len(mapped.area.columns):
+            units = units.where(~pd.Series(named, index=units.index), by_area.set_axis(units.index))
+            rep.located_by_area = int((named & ~area_bad).sum())
+            rep.notes.append(f"{rep.located_by_area} cases without a point located by the unit "
+                             f"{'/'.join(m.area.values())} names (no point: unlocated on point maps)")
         keep = ~any_failed(errs, len(mapped.cases))
         outside = keep & np.isfinite(lon) & units["town_id"].isna().to_numpy(bool)
         warns.append(("coords", "outside_units", "in the district but in no unit: kept with empty unit ids",

@@ -108,8 +108,10 @@ def unit_hierarchy(stage: pd.DataFrame, ok: np.ndarray, known: pd.DataFrame):
 
     A parent is a unit one level up, in the file (rows still valid) or already in the database;
     a community or grid without one goes to the unit of that level holding its interior point.
-    Returns the three columns and the masks of rows whose given parent is unknown and of rows
-    with none found.
+    A given parent of a level not imported at all yet (neither in the file nor in the database) is
+    pending: the row keeps its parent id, its town/community ids stay empty until that level arrives
+    (``_sql`` links them). Returns the three columns and the masks of rows whose given parent is
+    unknown, of rows with none found, and of rows whose parent is pending.
     """
     n = len(stage)
     parent = np.full(n, None, dtype=object)
@@ -117,7 +119,7 @@ def unit_hierarchy(stage: pd.DataFrame, ok: np.ndarray, known: pd.DataFrame):
         given = stage["parent_id"].notna().to_numpy(bool)
         parent[given] = stage["parent_id"].to_numpy(dtype=object)[given]
     town, com = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
-    unknown, orphan = np.zeros(n, bool), np.zeros(n, bool)
+    unknown, orphan, pending = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
     ids, lv = stage["unit_id"].to_numpy(dtype=object), stage["level"].to_numpy(dtype=object)
     inner = shapely.point_on_surface(stage["geom"].to_numpy(dtype=object))
     for rank, level in enumerate(schema.UNIT_LEVELS):
@@ -134,6 +136,8 @@ def unit_hierarchy(stage: pd.DataFrame, ok: np.ndarray, known: pd.DataFrame):
         town_of = dict(zip(pool["unit_id"], pool["town_id"], strict=True))
         given = np.array([parent[i] is not None for i in rows], dtype=bool)
         unknown[rows[given]] = [parent[i] not in town_of for i in rows[given]]
+        if not (lv == up).any() and not (known["level"] == up).any():  # the level above comes later
+            pending[rows[given]], unknown[rows[given]] = unknown[rows[given]], False
         need = rows[~given]
         if need.size and len(pool):
             tree = shapely.STRtree(pool["geom"].to_numpy(dtype=object))
@@ -141,10 +145,10 @@ def unit_hierarchy(stage: pd.DataFrame, ok: np.ndarray, known: pd.DataFrame):
             first = pd.Series(gi).groupby(pi).min()
             parent[need[first.index.to_numpy()]] = pool["unit_id"].to_numpy()[first.to_numpy()]
         orphan[need] = [parent[i] is None for i in need]
-        fine = rows[~unknown[rows] & ~orphan[rows]]
-        town[fine] = [town_of[parent[i]] for i in fine]
+        fine = rows[~unknown[rows] & ~orphan[rows] & ~pending[rows]]
+        town[fine] = [town_of[parent[i]] for i in fine]  # None under a pending community: linked with it
         com[fine] = ids[fine] if level == "community" else parent[fine]
-    return parent, town, com, unknown, orphan
+    return parent, town, com, unknown, orphan, pending
 
 
 def residents_in(polys: np.ndarray, cells: pd.DataFrame) -> np.ndarray:
@@ -251,7 +255,7 @@ def _units(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: str |
     bad = bad | missing | not_poly | far
     stage = out.copy()
     stage["geom"] = polys
-    parent, town, com, unknown, orphan = unit_hierarchy(stage, ~bad, ctx["units"])
+    parent, town, com, unknown, orphan, pending = unit_hierarchy(stage, ~bad, ctx["units"])
     own = np.array([p is not None and p == i for p, i in zip(parent, stage["unit_id"], strict=True)], dtype=bool)
     issues += [("parent_id", "parent_self", "its own parent: no unit one level up has this id (import the level "
                 "above first, or fix the parent column)", unknown & own),
@@ -268,7 +272,9 @@ def _units(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: str |
     label = shapely.point_on_surface(polys)
     stage["lon"], stage["lat"] = shapely.get_x(label), shapely.get_y(label)
     stage["geom"] = pd.Series(list(shapely.to_wkb(polys)), index=stage.index, dtype=object)
-    warns = [("geometry", "geometry_repaired", "invalid polygon repaired (shapely.make_valid)", repaired)]
+    warns = [("geometry", "geometry_repaired", "invalid polygon repaired (shapely.make_valid)", repaired),
+             ("parent_id", "parent_pending", "parent's level not imported yet: loaded with its parent id, linked "
+              "when that level is imported", pending)]
     return stage, issues, warns
 
 

@@ -29,9 +29,10 @@ REQUIRED = ("case_id", "reported_at")  # other mapped columns may be absent from
 CASE_FIELDS = TEXT_FIELDS + TIME_FIELDS + BOOL_FIELDS + NUMBER_FIELDS + ("status",)
 # targets a status value may map to: the schema's statuses, plus closed-and-(un)resolved
 STATUS_TARGETS = frozenset(schema.STATUSES) | {"resolved", "unresolved", "open"}
+AREA_LEVELS = ("town", "community", "grid")  # [area] keys: a case located by a unit's name or id, no point
 RULES = ("id_missing", "id_duplicate", "time_missing", "time_unparsable", "time_out_of_range",
          "closed_before_reported", "coords_missing", "coords_invalid", "coords_zero", "coords_swapped",
-         "coords_outside", "coords_placeholder", "category_unknown", "status_unknown", "value_invalid",
+         "coords_outside", "coords_placeholder", "area_unknown", "category_unknown", "status_unknown", "value_invalid",
          "field_too_long", "row_malformed")
 _TRUE = {"1", "true", "t", "yes", "y", "是", "已解决", "解决", "1.0"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "未解决", "0.0"}
@@ -57,11 +58,13 @@ class Mapping:
     dayfirst: bool | None = None                 # for "auto" columns whose dates read both ways; None: refuse
     coords: dict[str, str] = field(default_factory=dict)  # lon/lat or pair(+order), crs
     warn: frozenset[str] = frozenset()            # rules reported as warnings, rows still load
+    area: dict[str, str] = field(default_factory=dict)  # level -> column naming a unit (name or id) of that level
 
     def source_columns(self) -> set[str]:
         """Every source column the mapping reads."""
         cols = set(self.columns.values())
         cols.update(v for k, v in self.coords.items() if k in {"lon", "lat", "pair"})
+        cols.update(self.area.values())
         return cols
 
 
@@ -81,7 +84,7 @@ def _as_formats(value, where: str) -> tuple[str, ...]:
 def parse_mapping(doc: dict, name: str = "mapping") -> Mapping:
     """Build a Mapping from a parsed TOML document, checking every key."""
     known = {"name", "timezone", "time_format", "dayfirst", "columns", "time_formats", "constants",
-             "coords", "values", "checks"}
+             "coords", "values", "checks", "area"}
     extra = set(doc) - known
     if extra:
         raise MappingError(f"unknown keys in mapping: {sorted(extra)}")
@@ -119,6 +122,11 @@ def parse_mapping(doc: dict, name: str = "mapping") -> Mapping:
         crd["crs"] = _coords.normalise_crs(crd.get("crs"))
     except ValueError as exc:
         raise MappingError(str(exc)) from exc
+    area = doc.get("area", {})
+    if not isinstance(area, dict) or set(area) - set(AREA_LEVELS) or not all(isinstance(v, str) and v
+                                                                             for v in area.values()):
+        raise MappingError(f"[area]: level = source column, levels {', '.join(AREA_LEVELS)} "
+                           "(e.g. town = \"Borough\": the column names the case's town by name or id)")
     warn = frozenset(doc.get("checks", {}).get("warn", []))
     if warn - set(RULES):
         raise MappingError(f"[checks] warn: unknown rules {sorted(warn - set(RULES))}; rules: {', '.join(RULES)}")
@@ -132,7 +140,7 @@ def parse_mapping(doc: dict, name: str = "mapping") -> Mapping:
     return Mapping(name=str(doc.get("name", name)), columns=dict(columns), constants=dict(constants),
                    values=values, timezone=tz, time_formats=formats,
                    dayfirst=None if dayfirst is None else bool(dayfirst),
-                   coords=crd, warn=warn)
+                   coords=crd, warn=warn, area=dict(area))
 
 
 def toml_doc(text: str | bytes | Path, name: str, missing: str = "") -> dict:
@@ -363,6 +371,7 @@ class Mapped:
     raw: dict[str, pd.Series | pd.DataFrame]  # case field -> source values (the report's value); coords: lon, lat
     issues: list[tuple[str, str, str, np.ndarray]]  # (field, rule, reason, bool mask over rows)
     absent: list[str] = field(default_factory=list)  # optional mapped columns the file lacks
+    area: pd.DataFrame | None = None  # [area] columns as text, one per level present in the file
 
 
 def _value_map(fld: str, text: pd.Series, m: Mapping) -> tuple[pd.Series, np.ndarray]:
@@ -451,7 +460,10 @@ def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None, tz: 
     lon, lat, craw = _read_coords(raw, m, crs, issues)
     out["lon"], out["lat"] = lon, lat
     src["coords"] = craw
-    return Mapped(out, src, issues, absent)
+    area = pd.DataFrame({lv: as_text(raw[c]) for lv, c in m.area.items() if c in raw.columns}, index=raw.index)
+    if len(area.columns):
+        src["area"] = area.bfill(axis=1).iloc[:, 0]
+    return Mapped(out, src, issues, absent, area)
 
 
 def _file_order(src: dict, m: Mapping) -> bool | None:

@@ -34,6 +34,7 @@ class ImportReport:
     unchanged: int = 0
     quarantined: int = 0         # failed rows kept in the quarantine table (on_error='quarantine')
     outside_units: int = 0       # loaded rows inside the district but in no unit polygon (NULL unit ids)
+    located_by_area: int = 0     # rows without a point located by the unit a column names ([area])
     errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPORT_COLUMNS))
     warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPORT_COLUMNS))
     quarantine_csv: str | None = None

@@ -36,6 +36,10 @@ def _cases_context(con) -> dict[str, pd.DataFrame]:
             f"AS community_id, town_id, geom FROM units WHERE level = ({lowest}) AND geom IS NOT NULL "
             "ORDER BY unit_id").df(),
         "extent": con.execute("SELECT geom FROM units WHERE geom IS NOT NULL").df(),
+        "units": con.execute(  # every unit with its ids at each level, for cases located by a unit's name or id
+            "SELECT level, unit_id, name_zh, name_en, CASE WHEN level = 'grid' THEN unit_id END AS grid_id, "
+            "CASE level WHEN 'grid' THEN coalesce(community_id, parent_id) WHEN 'community' THEN unit_id END "
+            "AS community_id, town_id FROM units ORDER BY level, unit_id").df(),
         "categories": con.execute("SELECT category, max(deadline_days) AS deadline_days "
                                   "FROM categories GROUP BY category").df(),
         "departments": con.execute("SELECT department_id, name_zh, name_en FROM departments").df(),
@@ -209,7 +213,26 @@ def _geo_apply(con, kind: str, import_id: str, columns) -> dict[str, int]:
                 f"SELECT {', '.join('r.' + c for c in (*keys, *cols))} FROM import_rows r "
                 f"JOIN geo_diff d ON {_on('d', 'r', keys)} WHERE d.op = 'insert'")
     con.execute("DROP TABLE geo_diff")
+    if kind == "units":
+        _link_pending(con, import_id)
     return counts
+
+
+def _link_pending(con, import_id: str) -> None:
+    """Fill the town/community ids of units loaded before their parents (``parent_pending``) whose parent is
+    now linked: communities first, then grids, so a grid under a just-linked community follows it. Each
+    linked row's prior image goes to unit_versions with this import, so undoing it makes them pending again."""
+    rest = ", ".join(c for c in GEO_IMPORT["units"][2])
+    for level, up in (("community", "town"), ("grid", "community")):
+        pending = ("FROM units p WHERE u.level = $level AND u.town_id IS NULL AND u.parent_id IS NOT NULL "
+                   "AND p.level = $up AND p.unit_id = u.parent_id AND p.town_id IS NOT NULL")
+        params = {"id": import_id, "level": level, "up": up}
+        con.execute(f"INSERT INTO unit_versions (import_id, op, level, unit_id, {rest}) "
+                    f"SELECT $id, 'update', u.level, u.unit_id, {', '.join('u.' + c for c in GEO_IMPORT['units'][2])} "
+                    f"FROM units u, {pending.removeprefix('FROM ')} AND NOT EXISTS (SELECT 1 FROM unit_versions v "
+                    "WHERE v.import_id = $id AND v.level = u.level AND v.unit_id = u.unit_id)", params)
+        con.execute("UPDATE units u SET town_id = p.town_id, community_id = CASE WHEN u.level = 'community' "
+                    f"THEN u.unit_id ELSE p.unit_id END {pending}", {"level": level, "up": up})
 
 
 def import_kind(con, import_id: str) -> tuple[str, str] | None:
