@@ -786,11 +786,10 @@ def daily_counts(db: Database, f: Filters, keys: tuple[str, ...] = ("category", 
 def _series_bound(db: Database, keys: tuple[str, ...]) -> int:
     """How many combinations of the ``keys``' values there can be (each with NULL), from the catalogues."""
     n = {"town": "SELECT count(*) FROM units WHERE level = 'town'", "department": "SELECT count(*) FROM departments",
-         "category": "SELECT count(DISTINCT category) FROM categories"}
-    fixed = {"channel": len(schema.CHANNELS), "tier": len(schema.TIERS)}
+         "category": "SELECT count(DISTINCT category) FROM categories", "channel": "SELECT count(*) FROM channels"}
     bound = 1
     for k in keys:
-        size = fixed[k] if k in fixed else int(db.scalar(n[k]) or 0)
+        size = len(schema.TIERS) if k == "tier" else int(db.scalar(n[k]) or 0)
         bound *= size + 1  # why + 1: NULL, and imported values outside the catalogue fall into one more series
     return bound
 
