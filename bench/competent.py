@@ -30,6 +30,7 @@ from bench.pages import (
     TABLE_KEYS,
     TOTAL_KEYS,
     by,
+    due_rates,
     map_level,
     map_quantiles,
     overview_as_at,
@@ -106,6 +107,12 @@ def _open_at(reported: np.ndarray, done: np.ndarray, t) -> np.ndarray:
     return np.searchsorted(reported, t, "left") - np.searchsorted(done, t, "left")
 
 
+def _due(cd: CompetentData, f: Filters, at: datetime, as_at: datetime | None = None) -> dict:
+    """The judged rates over the cases reported before f's cutoff: a slice by time, then ``due_rates``."""
+    sub = cd.cases.iloc[:int(np.searchsorted(cd.reported, _ts(queries.cutoff(f, at)), "left"))]
+    return due_rates(sub[_attr(sub, f).to_numpy()] if _has_attr(f) else sub, f, at, as_at)
+
+
 def _unit_stats(cd: CompetentData, f: Filters, level: str, at: datetime, quantiles: bool = True) -> pd.DataFrame:
     return unit_table(_units_in(cd.nd, f, level), _flags(_slice(cd, f), at), level, quantiles)
 
@@ -115,8 +122,10 @@ def overview(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
     period = trend["reported_at"].dt.to_period("M").dt.start_time.rename("period")
     monthly = trend.groupby(period).size().rename("collected").reset_index()
     towns = _unit_stats(cd, f, "town", at, quantiles=False)
-    return {**scalars(_indicators(_flags(_slice(cd, f), at)), "now", KPI_KEYS),
-            **scalars(_indicators(_flags(_slice(cd, f.previous()), at, overview_as_at(f, at))), "before", KPI_KEYS),
+    prev, as_at = f.previous(), overview_as_at(f, at)
+    now = _indicators(_flags(_slice(cd, f), at)) | _due(cd, f, at)
+    before = _indicators(_flags(_slice(cd, prev), at, as_at)) | _due(cd, prev, at, as_at)
+    return {**scalars(now, "now", KPI_KEYS), **scalars(before, "before", KPI_KEYS),
             **by(monthly, "period", ("collected",), "monthly"),
             **by(towns[towns["collected"] > 0], "unit_id", ("collected", "resolution_rate"), "towns")}
 
@@ -148,7 +157,7 @@ def trends(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
     reported, done, attr = _stock(cd, f)
     out = {}
     for name, g, as_at in (("now", f, None), ("prev", p["prev"], p["as_at_prev"]), ("yb", p["yb"], p["as_at_yb"])):
-        row = _indicators(_flags(_slice(cd, g), at, as_at))
+        row = _indicators(_flags(_slice(cd, g), at, as_at)) | _due(cd, g, at, as_at)
         t = _ts(queries.cutoff(g, at))
         before = (cd.cases if attr is None else attr).iloc[:int(np.searchsorted(reported, t, "left"))]
         overdue = (before["deadline_at"] < t) & ~(before["closed_at"] < t)

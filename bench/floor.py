@@ -31,9 +31,19 @@ def overview(db: Database, f: Filters, at: datetime, p: dict) -> dict:
     part = lambda name: df[df["part"] == name]  # noqa: E731
     towns = part("town")
     towns = towns[towns["town"].notna() & (towns["collected"] > 0)].rename(columns={"town": "unit_id"})
-    return {**scalars(part("now").iloc[0].to_dict(), "now"), **scalars(part("before").iloc[0].to_dict(), "before"),
+    prev, as_at = f.previous(), overview_as_at(f, at)
+    now = part("now").iloc[0].to_dict() | judged(sql.floor_due(db, f, at))
+    before = part("before").iloc[0].to_dict() | judged(sql.floor_due(db, prev, at, as_at))
+    return {**scalars(now, "now"), **scalars(before, "before"),
             **by(part("month"), "period", ("collected",), "monthly"),
             **by(towns, "unit_id", ("collected", "resolution_rate"), "towns")}
+
+
+def judged(row: dict) -> dict:
+    """``sql.floor_due``'s counts with the three judged rates (NaN where nothing is due or known)."""
+    n = lambda k: row[k] or float("nan")  # noqa: E731
+    return {**row, "on_time_rate": row["due_on_time"] / n("due"), "resolution_rate": row["due_resolved"] / n("due"),
+            "recognition_rate": row["due_recognised"] / n("due_recognition_known")}
 
 
 def grid_map(db: Database, f: Filters, at: datetime, p: dict) -> dict:
@@ -60,6 +70,8 @@ def trends(db: Database, f: Filters, at: datetime, p: dict) -> dict:
     for i, name in enumerate(("now", "prev", "yb")):
         part = "prev" if name == "yb" and p["yb"] == p["prev"] else name
         row = rates(df[df["part"] == part].reset_index(drop=True)).iloc[0].to_dict()
+        g, as_at = {"now": (f, None), "prev": (p["prev"], p["as_at_prev"]), "yb": (p["yb"], p["as_at_yb"])}[name]
+        row |= judged(sql.floor_due(db, g, at, as_at))
         row["backlog"], row["overdue_at_end"] = stock[f"s{2 * i}"], stock[f"s{2 * i + 1}"]
         out |= scalars(row, name, TOTAL_KEYS)
     ind = rates(df[df["part"] == "period"]).drop(columns=["backlog"])

@@ -15,6 +15,7 @@ from bench.pages import (
     TABLE_KEYS,
     TOTAL_KEYS,
     by,
+    due_rates,
     map_level,
     map_quantiles,
     overview_as_at,
@@ -31,7 +32,8 @@ from govdash.filters import Filters
 FILTER_COLUMNS = {"towns": "town_id", "communities": "community_id", "grids": "grid_id", "categories": "category",
                   "channels": "channel", "departments": "department_id"}
 LEVEL_COLUMN = {"town": "town_id", "community": "community_id", "grid": "grid_id"}
-COUNTS = ["collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue"]
+COUNTS = ["collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue", "closed_due",
+          "recognition_known", "open_due"]
 
 
 @dataclass
@@ -74,11 +76,14 @@ def _flags(sub: pd.DataFrame, at: datetime, as_at: datetime | None = None) -> pd
     resolved, recognised = sub["resolved"].eq(True).fillna(False), sub["recognised"].eq(True).fillna(False)
     hours = (sub["closed_at"] - sub["reported_at"]).dt.total_seconds() / 3600.0
     dispute = sub["category"].eq(queries.DISPUTE_CATEGORY).fillna(False)
+    has_deadline = sub["deadline_at"].notna()
     if as_at is None:
         closed = sub["status"].eq("closed").fillna(False)
         open_ = sub["status"].notna() & ~closed
         on_time = closed & (sub["closed_at"] <= sub["deadline_at"])
         return sub.assign(_resolved=resolved, _closed=closed, _on_time=on_time, _recognised=recognised, _open=open_,
+                          _closed_due=closed & has_deadline, _recog_known=resolved & sub["recognised"].notna(),
+                          _open_due=open_ & has_deadline,
                           _overdue=open_ & (sub["deadline_at"] < pd.Timestamp(at)), _hours=hours,
                           _sat=sub["satisfaction"], _dispute=dispute, _dispute_resolved=dispute & resolved)
     t = pd.Timestamp(as_at)
@@ -87,6 +92,8 @@ def _flags(sub: pd.DataFrame, at: datetime, as_at: datetime | None = None) -> pd
     return sub.assign(_resolved=resolved & closed, _closed=closed,
                       _on_time=closed & (sub["closed_at"] <= sub["deadline_at"]),
                       _recognised=resolved & recognised & closed, _open=open_,
+                      _closed_due=closed & has_deadline, _recog_known=resolved & sub["recognised"].notna() & closed,
+                      _open_due=open_ & has_deadline,
                       _overdue=open_ & (sub["deadline_at"] < t), _hours=hours.where(closed),
                       _sat=sub["satisfaction"].where(closed), _dispute=dispute,
                       _dispute_resolved=dispute & resolved & closed)
@@ -97,7 +104,8 @@ def _indicators_by(sub: pd.DataFrame, key, quantiles: bool = True) -> pd.DataFra
     hours = {"median_hours": ("_hours", "median")} if quantiles else {}
     out = g.agg(collected=("_resolved", "size"), resolved=("_resolved", "sum"), closed=("_closed", "sum"),
                 closed_on_time=("_on_time", "sum"), recognised=("_recognised", "sum"), open=("_open", "sum"),
-                overdue=("_overdue", "sum"), **hours, satisfaction=("_sat", "mean"),
+                overdue=("_overdue", "sum"), closed_due=("_closed_due", "sum"),
+                recognition_known=("_recog_known", "sum"), open_due=("_open_due", "sum"), **hours, satisfaction=("_sat", "mean"),
                 disputes=("_dispute", "sum"), disputes_resolved=("_dispute_resolved", "sum"))
     if quantiles:
         out["p90_hours"] = g["_hours"].quantile(0.9)
@@ -108,7 +116,9 @@ def _indicators(sub: pd.DataFrame) -> dict:
     h = sub["_hours"]
     row = {"collected": len(sub), "resolved": sub["_resolved"].sum(), "closed": sub["_closed"].sum(),
            "closed_on_time": sub["_on_time"].sum(), "recognised": sub["_recognised"].sum(),
-           "open": sub["_open"].sum(), "overdue": sub["_overdue"].sum(), "median_hours": h.median(),
+           "open": sub["_open"].sum(), "overdue": sub["_overdue"].sum(), "closed_due": sub["_closed_due"].sum(),
+           "recognition_known": sub["_recog_known"].sum(), "open_due": sub["_open_due"].sum(),
+           "median_hours": h.median(),
            "p90_hours": h.quantile(0.9), "satisfaction": sub["_sat"].mean(), "disputes": sub["_dispute"].sum(),
            "disputes_resolved": sub["_dispute_resolved"].sum()}
     return rates(pd.DataFrame([row])).iloc[0].to_dict()
@@ -153,8 +163,10 @@ def overview(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
     monthly = sub.groupby(sub["reported_at"].dt.to_period("M").dt.start_time.rename("period")).size()
     monthly = monthly.rename("collected").reset_index()
     towns = _unit_stats(nd, f, "town", at, quantiles=False)
-    return {**scalars(_indicators(_flags(c[_mask(c, f)], at)), "now", KPI_KEYS),
-            **scalars(_indicators(_flags(c[_mask(c, f.previous())], at, overview_as_at(f, at))), "before", KPI_KEYS),
+    prev, as_at = f.previous(), overview_as_at(f, at)
+    now = _indicators(_flags(c[_mask(c, f)], at)) | due_rates(c[_attr(c, f)], f, at)
+    before = _indicators(_flags(c[_mask(c, prev)], at, as_at)) | due_rates(c[_attr(c, prev)], prev, at, as_at)
+    return {**scalars(now, "now", KPI_KEYS), **scalars(before, "before", KPI_KEYS),
             **by(monthly, "period", ("collected",), "monthly"),
             **by(towns[towns["collected"] > 0], "unit_id", ("collected", "resolution_rate"), "towns")}
 
@@ -188,7 +200,7 @@ def trends(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
     attr = c[_attr(c, f)]
     out = {}
     for name, g, as_at in (("now", f, None), ("prev", p["prev"], p["as_at_prev"]), ("yb", p["yb"], p["as_at_yb"])):
-        row = _indicators(_flags(c[_mask(c, g)], at, as_at))
+        row = _indicators(_flags(c[_mask(c, g)], at, as_at)) | due_rates(attr, g, at, as_at)
         t = pd.Timestamp(queries.cutoff(g, at))
         open_ = _open_at(attr, t)
         row |= {"backlog": open_.sum(), "overdue_at_end": (open_ & (attr["deadline_at"] < t)).sum()}

@@ -65,7 +65,7 @@ def overview_as_at(f: Filters, at: datetime) -> datetime:
 
 def overview(db: Database, f: Filters, at: datetime) -> dict:
     from govdash import indicators
-    return {"now": queries.kpis(db, f, at),
+    return {"now": {**queries.kpis(db, f, at), **queries.due_totals(db, f, at)},  # as leader.overview
             "before": indicators.previous_totals(db, f, at),
             "monthly": queries.collected_by_period(db, f.with_(start=overview_trend_start(f)), "month"),
             "towns": queries.unit_stats(db, f, "town", at, False)}
@@ -209,13 +209,18 @@ def coverage_deck(out: dict):
 
 
 # --- headline numbers: what must be equal across govdash, naive and floor ---
+# the headline's three rates are judged over the cases due (queries.due_totals, hand-worked in
+# tests/test_due_indicators.py); the peers judge them on their own (due_rates, floor.judged) with the counts
+DUE_KEYS = ("due", "due_on_time", "due_resolved", "due_recognised", "in_handling")
 KPI_KEYS = ("collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue",
-            "median_hours", "p90_hours", "satisfaction", "resolution_rate", "on_time_rate", "recognition_rate")
+            "median_hours", "p90_hours", "satisfaction", "resolution_rate", "on_time_rate", "recognition_rate",
+            *DUE_KEYS)
 TOTAL_KEYS = (*KPI_KEYS, "disputes", "disputes_resolved", "dispute_rate", "backlog", "overdue_at_end")
 TABLE_KEYS = ("collected", "resolved", "resolution_rate", "on_time_rate", "recognition_rate", "dispute_rate",
               "median_hours", "p90_hours", "satisfaction", "backlog")
 COUNT_KEYS = frozenset({"collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue",
-                        "backlog", "count", "total", "units", "disputes", "disputes_resolved", "overdue_at_end"})
+                        "backlog", "count", "total", "units", "disputes", "disputes_resolved", "overdue_at_end",
+                        *DUE_KEYS})
 UNIT_KEYS = ("collected", "resolved", "overdue", "resolution_rate", "on_time_rate", "recognition_rate",
              "median_hours", "satisfaction", "cases_per_1000")
 
@@ -235,11 +240,38 @@ def scalars(row: dict, prefix: str, keys=KPI_KEYS) -> dict:
     return {f"{prefix}.{k}": np.nan if row.get(k) is None or pd.isna(row.get(k)) else float(row[k]) for k in keys}
 
 
+def due_rates(c: pd.DataFrame, f: Filters, at: datetime, as_at: datetime | None = None) -> dict:
+    """The judged rates of the peers, in pandas: ``c`` holds the cases matching f's attributes (any period);
+    each is judged at the earlier of its closure and its deadline, in [f.start, cutoff); progress as at
+    ``as_at`` (default ``at``). Independent of queries.due_totals, which it must equal."""
+    start, end = pd.Timestamp(f.start), pd.Timestamp(queries.cutoff(f, at))
+    state = pd.Timestamp(as_at or at)
+    closed, deadline = c["closed_at"], c["deadline_at"]
+    judged = closed.where(closed < deadline, deadline).fillna(deadline)
+    due = (c["reported_at"] < end) & (judged >= start) & (judged < end)
+    done = due & (closed < state)
+    resolved = done & c["resolved"].eq(True).fillna(False)
+    known = resolved & c["recognised"].notna()
+    row = {"due": due.sum(), "due_on_time": (done & (closed <= deadline)).sum(), "due_resolved": resolved.sum(),
+           "due_recognised": (known & c["recognised"].eq(True).fillna(False)).sum(),
+           "in_handling": ((c["reported_at"] >= start) & (c["reported_at"] < end) & ~(closed < end)
+                           & (deadline >= end)).sum()}
+    nan = lambda n: n if n else np.nan  # noqa: E731
+    return {**row, "on_time_rate": row["due_on_time"] / nan(row["due"]),
+            "resolution_rate": row["due_resolved"] / nan(row["due"]),
+            "recognition_rate": row["due_recognised"] / nan(known.sum())}
+
+
 def rates(df: pd.DataFrame) -> pd.DataFrame:
+    """Rates as the README defines them: on time over closed cases with a deadline, recognition over
+    resolved cases whose recognition is recorded, overdue unknown while no open case has a deadline."""
     den = lambda c: df[c].where(df[c] > 0)  # noqa: E731
     out = df.assign(resolution_rate=df["resolved"] / den("collected"),
-                    on_time_rate=df["closed_on_time"] / den("closed"),
-                    recognition_rate=df["recognised"] / den("resolved"))
+                    on_time_rate=df["closed_on_time"] / den("closed_due"),
+                    recognition_rate=df["recognised"] / den("recognition_known"))
+    if "open_due" in out:
+        unknown = (out["open"].fillna(0) > 0) & (out["open_due"].fillna(0) == 0)
+        out = out.assign(overdue=out["overdue"].astype(float).where(~unknown))
     return out.assign(dispute_rate=out["disputes_resolved"] / den("disputes")) if "disputes" in out else out
 
 

@@ -19,12 +19,14 @@ from govdash.queries import (
     CASE_COLUMNS,
     COUNTS_SQL,
     DISPUTE_CATEGORY,
+    DUE_SQL,
     INDICATOR_SQL,
     LEVEL_COLUMN,
     ORDERS,
     PERIODS,
     TREND_SQL,
     _area,
+    _attr_where,
     _bbox_clause,
     bin_frame,
     cutoff,
@@ -76,17 +78,27 @@ def floor_overview(db: Database, f: Filters, at: datetime, trend_start: date,
     """
     clause, params = where(f.with_(start=min(f.previous().start, trend_start)))
     day = lambda d: datetime.combine(d, datetime.min.time())  # noqa: E731
+    n = INDICATOR_SQL.count(" AS ")  # the indicator columns, filled with NULL in the monthly part
     return db.execute(f"""
         SELECT 'now' AS part, NULL::TIMESTAMP AS period, NULL::VARCHAR AS town, {INDICATOR_SQL}
         FROM cases WHERE {clause} AND reported_at >= $now
         UNION ALL SELECT 'before', NULL, NULL, {AS_AT_KPI_SQL.replace('$as_of', '$as_at_prev')}
         FROM cases WHERE {clause} AND reported_at >= $before AND reported_at < $now
-        UNION ALL SELECT 'month', date_trunc('month', reported_at), NULL, count(*), {', '.join(['NULL'] * 9)}
+        UNION ALL SELECT 'month', date_trunc('month', reported_at), NULL, count(*), {', '.join(['NULL'] * (n - 1))}
         FROM cases WHERE {clause} AND reported_at >= $trend GROUP BY 2
         UNION ALL SELECT 'town', NULL, town_id, {COUNTS_SQL}
         FROM cases WHERE {clause} AND reported_at >= $now GROUP BY 3""",
         {**params, "as_of": at, "as_at_prev": as_at_prev, "now": day(f.start), "before": day(f.previous().start),
          "trend": day(trend_start)})
+
+
+def floor_due(db: Database, f: Filters, at: datetime, as_at: datetime | None = None) -> dict:
+    """The judged rates' counts over the cases due in f's period (the product's DUE_SQL, one statement of its
+    own beside each page's: the cases due are not a slice of the reported period)."""
+    attr, params = _attr_where(f)
+    return db.execute(f"SELECT {DUE_SQL} FROM cases WHERE reported_at < $p_end AND {attr}",
+                      {**params, "p_start": datetime.combine(f.start, datetime.min.time()),
+                       "p_end": cutoff(f, at), "as_of": as_at or at}).iloc[0].to_dict()
 
 
 def floor_map(db: Database, f: Filters, at: datetime, level: str, quantiles: bool = True) -> pd.DataFrame:
@@ -134,6 +146,7 @@ def floor_trends(db: Database, f: Filters, at: datetime, period: str, *, prev: F
                "tn": cutoff(f, at), "tp": cutoff(prev, at), "ty": cutoff(yb, at), "tw": cutoff(window, at),
                "first": day(window.start)} | ({"as_at_yb": as_at_yb} if own_yb else {})
     null = lambda n: ", ".join(["NULL"] * n)  # noqa: E731
+    k = TREND_SQL.count(" AS ")  # the indicator columns of each part
     stocks = ", ".join(f"count(*) FILTER (WHERE reported_at < ${t} AND (closed_at IS NULL OR closed_at >= ${t}){d})"
                        for t in ("tn", "tp", "ty") for d in ("", f" AND deadline_at < ${t}"))
     yb_part = "" if not own_yb else f"""
@@ -157,8 +170,8 @@ def floor_trends(db: Database, f: Filters, at: datetime, period: str, *, prev: F
         {yb_part}
         UNION ALL SELECT 'period', date_trunc('{unit}', reported_at), {TREND_SQL}, {null(7)}
         FROM a WHERE reported_at >= $w0 AND reported_at < $w1 GROUP BY 2
-        UNION ALL SELECT 'stock', NULL, {null(13)}, {stocks} FROM a WHERE reported_at < $tn
-        UNION ALL SELECT 'backlog', period, {null(12)}, backlog, {null(6)} FROM bl""", params, complete=True)
+        UNION ALL SELECT 'stock', NULL, {null(k + 1)}, {stocks} FROM a WHERE reported_at < $tn
+        UNION ALL SELECT 'backlog', period, {null(k)}, backlog, {null(6)} FROM bl""", params, complete=True)
 
 
 def floor_cases(db: Database, f: Filters, limit: int) -> pd.DataFrame:

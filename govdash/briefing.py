@@ -46,8 +46,9 @@ def anomaly_list(db: Database, f: Filters, *, lang: str = "zh", baseline_weeks: 
 def _spike_text(r, lang: str) -> str:
     usual = r.expected >= 1 and pd.notna(r.ratio)
     base = t("spike_usual", lang).format(e=r.expected, r=r.ratio) if usual else t("spike_rare", lang)
-    return t("spike_text", lang).format(month=r.start.month, day=r.start.day, start=f"{r.start:%d %b}", town=r.town,
-                                        category=r.category_name, days=r.days, n=r.observed, base=base)
+    start = t("spike_date", lang).format(d=r.start)
+    return t("spike_text", lang).format(start=start, town=r.town, category=r.category_name, days=r.days,
+                                        n=r.observed, base=base)
 
 
 def default_month(at: datetime) -> str:

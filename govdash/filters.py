@@ -35,7 +35,11 @@ class Filters:
     scope: tuple[str, ...] | None = None
 
     def previous(self) -> Filters:
-        """The same filters over the period of equal length just before this one."""
+        """The same filters over the period of equal length just before this one; a whole calendar month's is
+        the month before (a leader compares October with September, not with 31 days from 31 August)."""
+        if self.start.day == 1 and (self.end + timedelta(days=1)).day == 1 and self.end - self.start < timedelta(31):
+            end = self.start - timedelta(days=1)
+            return replace(self, start=end.replace(day=1), end=end)
         days = (self.end - self.start).days + 1
         return replace(self, start=self.start - timedelta(days=days), end=self.start - timedelta(days=1))
 
@@ -66,6 +70,12 @@ def _minus_year(d: date) -> date:
 def default(as_of: date, days: int = 30) -> Filters:
     """The last ``days`` days up to ``as_of``."""
     return Filters(start=as_of - timedelta(days=days - 1), end=as_of)
+
+
+def last_month(as_of: date) -> Filters:
+    """The last complete calendar month before ``as_of``'s month (a leader's default period, docs/indicators.md)."""
+    end = as_of.replace(day=1) - timedelta(days=1)
+    return Filters(start=end.replace(day=1), end=end)
 
 
 def from_params(params: dict[str, list[str]], fallback: Filters) -> Filters:

@@ -62,7 +62,12 @@ INDICATORS: dict[str, Indicator] = _registry(
     ("on_time_rate", "rate", "up", "target_on_time", "unit_pct"),
     ("recognition_rate", "rate", "up", "target_recognition", "unit_pct"),
     ("dispute_rate", "rate", "up", "target_dispute", "unit_pct"),
-    ("satisfaction", "score", "up", "target_satisfaction", "unit_score"),
+    ("satisfaction", "score", "up", "target_satisfaction", "unit_score"),  # 回访满意度 (callbacks)
+    ("survey_satisfaction", "score", "up", "target_satisfaction", "unit_score"),  # 民生满意度（测评）
+    ("governance_index", "score", "up", None, "unit_score"),
+    ("progress_index", "score", "up", None, "unit_score"),
+    ("in_handling", "count", None, None, "unit_cases"),
+    ("due", "count", None, None, "unit_cases"),  # cases due in the period: what the judged rates are over
     ("median_hours", "hours", "down", "target_median_hours", "unit_hours"),
     ("p90_hours", "hours", "down", None, "unit_hours"),
     ("backlog", "count", "down", None, "unit_cases"),

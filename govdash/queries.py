@@ -311,7 +311,8 @@ def due_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = 
     """按期办结率, 解决率 and 基层认可率 over the cases due in the filter period, and the cases in handling.
 
     Due in the period (up to ``cutoff(f, at)``): its deadline falls in it, or it was closed in it before
-    the deadline; each case is judged in one period only. 按期办结率 = closed by the deadline ÷ due; 解决率 = resolved ÷ due; 基层认可率 = recognised ÷ resolved of those. ``in_handling``:
+    the deadline; each case is judged in one period only. 按期办结率 = closed by the deadline ÷ due;
+    解决率 = resolved ÷ due; 基层认可率 = recognised ÷ resolved of those. ``in_handling``:
     cases reported in the period, neither closed nor due by its end (judged in a later period). With
     ``as_at`` the cases' progress is taken as it stood then (the same-age comparison). Rates are NaN
     when no case is due.

@@ -59,8 +59,9 @@ class Settings:
     wall_panels: str = field(default="overview,map,trend,coverage",
                              metadata={"doc": "Wall playlist: comma-separated panels (overview, map, trend, "
                                               "coverage); ?panels= overrides."})
-    wall_days: int = field(default=30, metadata={"doc": "Days in the wall's headline period, compared with the "
-                                                        "same number of days before; ?days= overrides."})
+    wall_days: int = field(default=0, metadata={"doc": "Days in the wall's headline period, compared with the "
+                                                       "same number of days before; 0: the last complete month "
+                                                       "(compared with the month before); ?days= overrides."})
     play_seconds: float = field(default=1.5, metadata={"doc": "Seconds per frame of the heatmap's time playback."})
     max_rows: int = field(default=200_000, metadata={"doc": "Row cap of one query result."})
     target_resolution: float = field(default=0.99, metadata={"doc": "Target resolution rate (share)."})

@@ -14,7 +14,7 @@ from govdash import catalogue as catalogue_
 from govdash.db import Database
 from govdash.i18n import LANGS, t
 
-PRESETS = ("7d", "30d", "90d", "365d", "all", "custom")
+PRESETS = ("last_month", "7d", "30d", "90d", "365d", "all", "custom")  # the leader's default first
 _W = {"preset": "w_preset", "dates": "w_dates", "towns": "w_towns", "communities": "w_communities",
       "grids": "w_grids", "categories": "w_categories", "channels": "w_channels", "departments": "w_departments"}
 
@@ -168,6 +168,9 @@ def _shift(d: date, days: int) -> date:
 
 
 def _preset_range(preset: str, lo: date, hi: date) -> tuple[date, date]:
+    if preset == "last_month":
+        m = filters.last_month(hi)
+        return max(lo, m.start), m.end
     days = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}.get(preset)
     if days:
         return max(lo, _shift(hi, 1 - days)), hi
@@ -199,7 +202,7 @@ def filter_bar(db: Database) -> filters.Filters:
     hi = rng[1] if rng else date.today()
     lo = rng[0] if rng else hi - timedelta(days=365)
     if "filters_ready" not in st.session_state:
-        fallback = filters.default(hi)
+        fallback = filters.last_month(hi)  # the last complete month: a leader's default (docs/indicators.md)
         try:
             f = filters.from_params(_params(), fallback)
         except filters.FilterError as exc:
@@ -254,7 +257,7 @@ def filter_bar(db: Database) -> filters.Filters:
     sel_dep = sb.multiselect(t("department", lg), cat.codes("department"), key=_W["departments"],
                              format_func=lambda v: cat.name("department", v, lg), placeholder=t("all", lg))
     if sb.button(t("reset", lg)):
-        set_filters(filters.default(hi))
+        set_filters(filters.last_month(hi))
         st.rerun()
     f = access.restrict(filters.Filters(start=start, end=end, towns=tuple(sel_towns), communities=tuple(sel_coms),
                                         grids=tuple(sel_grids), categories=tuple(sel_cats), channels=tuple(sel_ch),

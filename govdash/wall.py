@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from govdash import access, catalogue, filters, indicators, queries
+from govdash import access, catalogue, filters, indicators, leader, queries
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.i18n import pick, t
@@ -19,7 +19,9 @@ from govdash.settings import Settings
 TZ = ZoneInfo("Asia/Shanghai")  # case times are Shanghai local time without a zone
 PANELS = ("overview", "map", "trend", "coverage")
 TILE_LABELS = {"overdue_at_end": "wall_overdue_at_end"}  # the tiles' own shorter names
-TILES = ("collected", "resolution_rate", "on_time_rate", "recognition_rate", "satisfaction", "overdue_at_end")
+# the survey's 民生满意度 is the headline satisfaction, the callbacks' 回访满意度 beside it (docs/indicators.md)
+TILES = ("collected", "resolution_rate", "on_time_rate", "recognition_rate", "survey_satisfaction", "satisfaction",
+         "governance_index", "overdue_at_end")
 MIN_REFRESH_S = 2            # however the URL asks, the wall polls the database no faster than this
 MIN_ROTATE_S = 5
 MAX_DAYS = 366
@@ -86,7 +88,14 @@ def state(params: dict[str, list[str]], s: Settings) -> WallState:
     rotate = _int(_last(params, "rotate"), s.rotate_seconds, 0, 86_400)
     return WallState(panels=panels, rotate_s=max(rotate, MIN_ROTATE_S) if rotate else 0,
                      refresh_s=_int(_last(params, "refresh"), s.refresh_seconds, MIN_REFRESH_S, 86_400),
-                     days=period_days(_int(_last(params, "days"), s.wall_days, 1, MAX_DAYS)))
+                     days=_days(_last(params, "days"), s.wall_days))
+
+
+def _days(raw: str | None, default: int) -> int:
+    """The URL's ``days`` snapped to ``PERIOD_DAYS``; without it ``default``, where 0 is the last complete month."""
+    if raw is None and default == 0:
+        return 0
+    return period_days(_int(raw, default or 30, 1, MAX_DAYS))
 
 
 def period_days(days: int) -> int:
@@ -102,7 +111,7 @@ def wall_filters(params: dict[str, list[str]], end: date, days: int, *, public: 
     make the server compute arbitrary views; pinned dates longer than ``MAX_DAYS`` or after ``end`` are
     ignored for everyone.
     """
-    fallback = filters.default(end, days)
+    fallback = filters.last_month(end) if days == 0 else filters.default(end, days)
     if public:
         return fallback
     try:
@@ -178,6 +187,7 @@ class Tile:
     target: str         # "目标 ≥99.0%", "" when the indicator has none
     met: bool | None    # the value meets its target (None: no target or no value)
     note: str = ""
+    caliber: str = ""   # the short 口径 note: what the value counts
 
 
 def _missing(v) -> bool:
@@ -185,7 +195,8 @@ def _missing(v) -> bool:
 
 
 def tiles(now: dict, before: dict, s: Settings, lang: str = "zh") -> list[Tile]:
-    """The headline tiles from two ``queries.indicator_totals`` results (this period and the one before)."""
+    """The headline tiles from two ``queries.indicator_totals`` results (this period and the one before), with
+    ``leader.figures`` (survey, governance index) merged in."""
     out = []
     for key in TILES:
         v, b = now.get(key), before.get(key)
@@ -204,7 +215,8 @@ def tiles(now: dict, before: dict, s: Settings, lang: str = "zh") -> list[Tile]:
                                          else indicators.change_text(v, b, key)),
             arrow="" if c is None or round(c, 1) == 0 else ("▲" if c > 0 else "▼"),
             better=None if c is None or round(c, 1) == 0 else indicators.improved(v, b, key), target=target,
-            met=None if goal is None or _missing(v) else not indicators.breach(v, key, s), note=note))
+            met=None if goal is None or _missing(v) else not indicators.breach(v, key, s), note=note,
+            caliber=leader.caliber(key, now, lang)))
     return out
 
 
@@ -214,7 +226,9 @@ def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "z
     Why the same age: the current period's cases are still being handled, so against a finished
     period its resolution rate and open cases would always look worse (indicators.same_age).
     """
-    return tiles(queries.indicator_totals(db, f, at), indicators.previous_totals(db, f, at), s, lang)
+    extra_now, extra_before = leader.figures(db, f)
+    return tiles({**queries.indicator_totals(db, f, at), **extra_now},
+                 {**indicators.previous_totals(db, f, at), **extra_before}, s, lang)
 
 
 # --- ticker ---
@@ -260,7 +274,11 @@ def town_status(overdue: pd.Series) -> np.ndarray:
 
 
 def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
-    """Town polygons with overdue open cases now, last-week density bins and the last day's cases (adapter)."""
+    """Town polygons with overdue open cases now, last-week density bins and the last day's cases (adapter).
+
+    The map is live: its week and day end at the data time ``at`` whatever the headline period (by default
+    the last complete month, which would leave a live map empty); f's area and other filters apply."""
+    f = f.with_(end=max(f.end, at.date()))
     stock = queries.open_cases(db, f, at, overdue_only=True, limit=100_000)
     per_town = stock.groupby("town_id").size().rename("overdue").reset_index()
     towns = queries.towns(db, scope=f.scope)[["unit_id", "name_zh", "name_en"]]

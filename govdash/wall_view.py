@@ -80,7 +80,8 @@ def tiles_html(tiles: list[Tile], lang: str) -> Markup:
     cells = [{"state": "" if tl.met is None else (" met" if tl.met else " miss"), "key": tl.key, "label": tl.label,
               "value": tl.value, "change": tl.change, "tone": _tone(tl.better), "arrow": tl.arrow,
               "right": tl.target or tl.note, "mark": "" if tl.met is None else (" ✓" if tl.met else " ✗"),
-              "right_class": "wall-neutral" if tl.met is None else ("wall-good" if tl.met else "wall-warn")}
+              "right_class": "wall-neutral" if tl.met is None else ("wall-good" if tl.met else "wall-warn"),
+              "caliber": tl.caliber}
              for tl in tiles]
     return _wall("tiles", cells, label("wall_vs_prev", lang))
 

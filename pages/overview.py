@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from govdash import charts, indicators, queries, ui
+from govdash import charts, indicators, leader, queries, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -12,21 +12,23 @@ db = ui.database()
 f = ui.current_filters()
 ui.header("page_overview", db)
 at = ui.cached(queries.as_of)
-now = ui.cached(queries.kpis, f, at)
-# the previous period as it stood at the same age (as the trends page and the wall): against a finished
-# period the current one, still being handled, would always look worse
-before = ui.cached(indicators.previous_totals, f, at)
+# the judged rates over the cases due, the survey and the governance index (docs/indicators.md); the previous
+# period as it stood at the same age (as the trends page and the wall)
+now, before = ui.cached(leader.overview, f, at)
 
 st.caption(f"{t('period', lang)}: {f.start} – {f.end} · {t('vs_previous', lang)}: {f.previous().start} – "
            f"{f.previous().end} {t('same_age', lang)}")
 keys = ["collected", "resolution_rate", "on_time_rate", "recognition_rate",
-        "satisfaction", "open", "overdue", "median_hours"]
-for row in (keys[:4], keys[4:]):
+        "survey_satisfaction", "satisfaction", "governance_index", "progress_index",
+        "in_handling", "open", "overdue", "median_hours"]
+for row in (keys[:4], keys[4:8], keys[8:]):
     cols = st.columns(4)
     for col, key in zip(cols, row, strict=False):
         inverse = indicators.INDICATORS[key].direction == "down"
         d = ui.delta(now.get(key), before.get(key), key)
+        note = leader.caliber(key, now, lang)  # the tile's 口径
         col.metric(t(key, lang), ui.fmt(now.get(key), key), d, border=True,
+                   help=f"{t('caliber', lang)}: {note}" if note else None,
                    **ui.delta_style(d, "inverse" if inverse else "normal"))
 
 left, right = st.columns([3, 2])

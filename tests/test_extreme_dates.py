@@ -79,11 +79,11 @@ def test_every_page_survives_extreme_rows(extreme_env, app_page, query):
     text = _texts(at)
     assert "9999" not in text and "0001-01-01" not in text and str(FUTURE.year) + "-" not in text.replace(
         "2026-", "")  # no stray time shown as the data's
-    if not app_page.query:  # the default period: the last 30 days up to the newest plausible case
+    if not app_page.query:  # the default period: the last complete month before the newest plausible case
         f = at.session_state["filters"]
         assert f.end <= date(2026, 3, 31)
         if not query:
-            assert (f.start, f.end) == (date(2026, 2, 28), date(2026, 3, 29))
+            assert (f.start, f.end) == (date(2026, 2, 1), date(2026, 2, 28))
 
 
 @pytest.mark.parametrize("preset", ["all", "365d", "custom"])

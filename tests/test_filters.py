@@ -95,8 +95,8 @@ def test_filter_error_is_a_value_error():
 
 
 @pytest.mark.parametrize("start, end, prev_start, prev_end", [
-    (date(2026, 3, 1), date(2026, 3, 31), date(2026, 1, 29), date(2026, 2, 28)),   # 31 days
-    (date(2024, 3, 1), date(2024, 3, 31), date(2024, 1, 30), date(2024, 2, 29)),   # leap year
+    (date(2026, 3, 2), date(2026, 4, 1), date(2026, 1, 30), date(2026, 3, 1)),     # 31 days
+    (date(2024, 3, 2), date(2024, 4, 1), date(2024, 1, 31), date(2024, 3, 1)),     # leap year
     (date(2026, 5, 4), date(2026, 5, 4), date(2026, 5, 3), date(2026, 5, 3)),      # one day
     (date(2026, 1, 1), date(2026, 1, 7), date(2025, 12, 25), date(2025, 12, 31)),  # across the year
 ])
@@ -128,3 +128,25 @@ def test_names_are_the_list_fields():
 def test_filters_are_hashable_cache_keys():
     a = Filters(start=date(2026, 1, 1), end=date(2026, 1, 31), towns=("x",))
     assert hash(a) == hash(Filters(start=date(2026, 1, 1), end=date(2026, 1, 31), towns=("x",)))
+
+
+@pytest.mark.parametrize("start, end, prev_start, prev_end", [
+    (date(2026, 3, 1), date(2026, 3, 31), date(2026, 2, 1), date(2026, 2, 28)),
+    (date(2024, 3, 1), date(2024, 3, 31), date(2024, 2, 1), date(2024, 2, 29)),    # leap year
+    (date(2026, 1, 1), date(2026, 1, 31), date(2025, 12, 1), date(2025, 12, 31)),  # across the year
+    (date(2026, 10, 1), date(2026, 10, 31), date(2026, 9, 1), date(2026, 9, 30)),
+])
+def test_previous_of_a_calendar_month_is_the_month_before(start, end, prev_start, prev_end):
+    p = Filters(start=start, end=end).previous()
+    assert (p.start, p.end) == (prev_start, prev_end)
+
+
+@pytest.mark.parametrize("as_of, start, end", [
+    (date(2026, 11, 15), date(2026, 10, 1), date(2026, 10, 31)),
+    (date(2026, 11, 1), date(2026, 10, 1), date(2026, 10, 31)),
+    (date(2026, 10, 31), date(2026, 9, 1), date(2026, 9, 30)),   # October is not over on its last day
+    (date(2026, 1, 10), date(2025, 12, 1), date(2025, 12, 31)),
+])
+def test_last_complete_month(as_of, start, end):
+    f = filters.last_month(as_of)
+    assert (f.start, f.end) == (start, end)

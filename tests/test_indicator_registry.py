@@ -22,6 +22,11 @@ HAND = {
     "recognition_rate": (1.0, "100.0%"),
     "dispute_rate": (0.95, "95.0%"),        # the maps' own formatter once wrote "0"
     "satisfaction": (80.62, "80.6"),
+    "survey_satisfaction": (80.62, "80.6"),
+    "governance_index": (89.32, "89.3"),
+    "progress_index": (10.83, "10.8"),
+    "in_handling": (59, "59"),
+    "due": (1082, "1,082"),
     "median_hours": (23.96, "24.0"),
     "p90_hours": (100, "100.0"),
     "backlog": (1234.0, "1,234"),

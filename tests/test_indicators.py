@@ -117,13 +117,14 @@ def test_progress_as_it_stood_at_an_instant(db):
 
 
 def test_wall_compares_the_previous_period_at_the_same_age(db):
-    """March (cut at AS_OF) against 29 Jan–28 Feb as it stood on 1 March: A09 (closed 5 March) was
-    still open then, so 2 of 4 resolved (50 %), not the 3 of 4 it shows today."""
+    """March (cut at AS_OF) against February (the month before) as it stood on 1 March: of the cases due in
+    February (A04, A08, A09) A09 (closed 5 March) was still open then, so 1 of 3 resolved (33.3 %), not the
+    2 of 3 it shows today."""
     from govdash import wall
     march = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31))
     tiles = {x.key: x for x in wall.headline(db, march, AS_OF, settings.load(), "en")}
     assert tiles["resolution_rate"].value == "0.0%"
-    assert tiles["resolution_rate"].change == "-50.0 pp"
+    assert tiles["resolution_rate"].change == "-33.3 pp"
 
 def test_same_age_comparison(db):
     march = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -21,7 +22,8 @@ def test_days_snap_to_a_bounded_set():
     s = settings.load()
     asked = [wall.state({"days": [str(d)]}, s).days for d in (1, 5, 17, 29, 31, 45, 200, 366, 9999, -3)]
     assert asked == [1, 7, 14, 30, 30, 30, 180, 365, 365, 1]  # nearest of PERIOD_DAYS; the shorter on a tie
-    assert wall.state({}, s).days == 30 and wall.period_days(s.wall_days) == s.wall_days
+    assert wall.state({}, s).days == 0 == s.wall_days  # the last complete month (docs/indicators.md)
+    assert wall.state({}, replace(s, wall_days=29)).days == 30
 
 
 def test_public_wall_ignores_url_filters_and_dates():
@@ -52,7 +54,8 @@ def test_public_wall_urls_give_the_same_cached_view(app_env, tmp_path, monkeypat
     monkeypatch.setenv("GOVDASH_ACCOUNTS_DB", str(tmp_path / "accounts.duckdb"))
     monkeypatch.setenv("GOVDASH_WALL_PUBLIC", "1")
     plain = _period({})
-    assert plain == "2026-10-17 – 2026-11-15"
-    for query in ({"town": TOWN, "cat": "noise"}, {"from": "2026-01-01", "to": "2026-01-31"}, {"days": "29"}):
+    assert plain == "2026-10-01 – 2026-10-31"  # the last complete month
+    for query in ({"town": TOWN, "cat": "noise"}, {"from": "2026-01-01", "to": "2026-01-31"}):
         assert _period(query) == plain, query
+    assert _period({"days": "29"}) == "2026-10-17 – 2026-11-15"  # 30 days
     assert _period({"days": "17"}) == "2026-11-02 – 2026-11-15"  # 14 days
