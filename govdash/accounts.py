@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from govdash import db, schema, settings, writes
+from govdash import db, lake, schema, settings, writes
+from govdash.db import attach
 
 ROLES = ("viewer", "analyst", "admin")
 ACTIONS = ("sign_in", "sign_in_failed", "export", "import", "account")
@@ -61,9 +62,18 @@ def now_local() -> datetime:
 
 
 def path(s: settings.Settings | None = None) -> str:
-    """The accounts file: ``settings.accounts_db``, by default ``accounts.duckdb`` beside the database."""
+    """The accounts file: ``settings.accounts_db``, by default ``accounts.duckdb`` beside the database
+    (beside a SQLite-catalogued lake's catalog; a PostgreSQL lake's hosts should share one through the setting)."""
     s = s or settings.load()
-    return s.accounts_db or str(Path(s.db).resolve().parent / "accounts.duckdb")
+    if s.accounts_db:
+        return s.accounts_db
+    if not lake.is_lake(s.db):
+        folder = Path(s.db).resolve().parent
+    elif (lk := lake.parse(s.db)).kind == "sqlite":
+        folder = Path(lk.catalog).resolve().parent
+    else:
+        folder = settings.PROJECT_ROOT / "data"
+    return str(folder / "accounts.duckdb")
 
 
 # --- password hashes (pure) ---
@@ -123,7 +133,7 @@ def _read(file: str, fn, *args):
     """Run ``fn(con, *args)`` on a read-only connection (an empty in-memory one when there is no file yet)."""
     if Path(file).is_file():
         con = duckdb.connect(":memory:")
-        con.execute("ATTACH $p AS a (READ_ONLY)", {"p": file})
+        attach(con, file, "a", read_only=True)
         con.execute("USE a")
     else:
         con = duckdb.connect(":memory:")

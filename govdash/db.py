@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from govdash import schema
+from govdash import lake, schema
 
 
 class QueryTimeout(RuntimeError):
@@ -27,15 +27,21 @@ class TooManyRows(RuntimeError):
 
 
 class Database:
-    """A DuckDB file opened read-only, shared by every session of one process.
+    """A DuckDB file or a DuckLake opened read-only, shared by every session of one process.
 
-    The connection is reopened when the file is replaced (new mtime/inode), so an
+    A file: the connection is reopened when the file is replaced (new mtime/inode), so an
     importer that swaps in a new file is seen at the next query. Queries already running
     finish on the file they started on.
+
+    A lake (``path`` = ``ducklake:sqlite:FILE`` or ``ducklake:postgres:CONNINFO``, see govdash.lake):
+    one connection for the process's life; every query is its own transaction and so reads the
+    lake's newest snapshot, whichever host committed it. Queries run alike on both: the store is
+    attached as ``data`` and made the default database.
     """
 
     def __init__(self, path: str | os.PathLike, *, max_rows: int = 200_000, timeout_s: float = 30.0):
         self.path = str(path)
+        self.lake = lake.parse(self.path) if lake.is_lake(self.path) else None
         self.max_rows = max_rows
         self.timeout_s = timeout_s
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -43,6 +49,8 @@ class Database:
         self._lock = threading.Lock()
 
     def _file_stamp(self) -> tuple:
+        if self.lake is not None:
+            return ("lake",)  # never reopened: a lake's new snapshots are read through the same connection
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
@@ -56,15 +64,21 @@ class Database:
             if self._con is None or stamp != self._stamp:
                 # the old connection is dropped, not closed: closing it under another session's
                 # running query raises "connection is busy"; it closes with its last cursor
-                self._con = _attach(self.path)
+                self._con = lake.connect(self.lake, read_only=True) if self.lake else _attach(self.path)
                 self._stamp = stamp
             cur = self._con.cursor()
         cur.execute("USE data")  # the default database is per cursor
         return cur
 
     def version(self) -> tuple:
-        """A value that changes whenever the database file changes (a cache key)."""
-        return self._file_stamp()
+        """A value that changes whenever the data changes (a cache key): the file's stamp, a lake's snapshot id."""
+        if self.lake is None:
+            return self._file_stamp()
+        cur = self.connection()
+        try:
+            return ("lake", lake.snapshot_id(cur))
+        finally:
+            cur.close()
 
     def execute(self, sql: str, params: dict | list | None = None, *, max_rows: int | None = None,
                 complete: bool = False) -> pd.DataFrame:
@@ -169,8 +183,36 @@ def _attach(path: str) -> duckdb.DuckDBPyConnection:
     old instance and the new file stays unseen.
     """
     con = duckdb.connect(":memory:", config={"temp_directory": f"{path}.tmp"})  # spill beside the file, as before
-    con.execute("ATTACH $path AS data (READ_ONLY)", {"path": path})
+    try:
+        attach(con, path, "data", read_only=True)
+    except duckdb.IOException as exc:
+        con.close()
+        if "newer version" in str(exc):
+            raise RuntimeError(f"{path} was written by a newer DuckDB than {duckdb.__version__} (govdash pins it for "
+                               "DuckLake): rebuild it (python -m govdash demo), or with the newer DuckDB run "
+                               "EXPORT DATABASE 'DIR' and here IMPORT DATABASE 'DIR'") from exc
+        raise
     return con
+
+
+def sql_literal(text: str) -> str:
+    """``text`` as a SQL string literal, for ATTACH only: DuckDB 1.5 cannot bind its path as a parameter.
+
+    The text is a database path or lake target from settings or the command line, never text typed
+    into a page; quotes are doubled, and a NUL (which would end the string early) is refused.
+    """
+    if "\x00" in text:
+        raise ValueError("NUL in a database path")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def attach(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, alias: str, *, read_only: bool = False,
+           options: tuple[str, ...] = ()) -> None:
+    """``ATTACH path AS alias`` on ``con`` (``alias`` and ``options`` are constants of ours)."""
+    if not alias.isidentifier():
+        raise ValueError(f"unexpected alias {alias!r}")
+    opts = (("READ_ONLY",) if read_only else ()) + tuple(options)
+    con.execute(f"ATTACH {sql_literal(str(path))} AS {alias}" + (f" ({', '.join(opts)})" if opts else ""))
 
 
 class DatabaseMissing(FileNotFoundError):
@@ -364,7 +406,7 @@ def _transaction(tmp: Path, *, src: str | None, tables):
     con = duckdb.connect(str(tmp), config={"temp_directory": f"{tmp}.spill"})  # spill beside, removed afterwards
     try:
         if src is not None:
-            con.execute("ATTACH $p AS src (READ_ONLY)", {"p": src})
+            attach(con, src, "src", read_only=True)
         con.execute("BEGIN TRANSACTION")
         try:
             tables(con)

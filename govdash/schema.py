@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # Controlled vocabularies. Codes are stored; labels come from govdash.i18n. Categories, channels and
 # departments are catalogues instead: rows of their own tables, with their names in both languages.
 TIERS = ("community", "street", "district")  # 小事不出社区，大事不出街道，难事不出城区
@@ -218,9 +220,26 @@ CREATE TABLE IF NOT EXISTS wall_tokens (
 DDL += ACCOUNTS_DDL
 
 
+def lake_ddl(ddl: str = DDL) -> str:
+    """``ddl`` as a DuckLake accepts it: without PRIMARY KEY constraints (a lake has no unique indexes).
+
+    NOT NULL and DEFAULT stay (DuckLake enforces them). On a lake the writers keep ids unique
+    themselves: they insert by anti-join or merge by id, as they do on the file.
+    """
+    out = re.sub(r",([ \t]*--[^\n]*)?\s*PRIMARY KEY \([^)]*\)", r"\1", ddl)  # keeps the comment
+    return re.sub(r" PRIMARY KEY(?=[,\s])", "", out)
+
+
+def is_lake(con) -> bool:
+    """Whether the connection's current database is a DuckLake."""
+    kind = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return bool(kind) and kind[0] == "ducklake"
+
+
 def create(con) -> None:
-    """Create every table that does not exist yet on a DuckDB connection (and relax what a newer version relaxed)."""
-    con.execute(DDL)
+    """Create every table that does not exist yet in the connection's current database (a file or a lake),
+    and relax what a newer version relaxed."""
+    con.execute(lake_ddl() if is_lake(con) else DDL)
     strict = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'units' AND column_name = 'town_id' "
                          "AND NOT is_nullable AND database_name = current_database()").fetchall()[0][0]
     if strict:  # a file made before a lower level could be imported ahead of its parents

@@ -23,7 +23,13 @@ class Settings:
     """Every tunable of govdash. Each field is read from ``GOVDASH_<FIELD>`` when set."""
 
     db: str = field(default=str(PROJECT_ROOT / "data" / "govdash.duckdb"),
-                    metadata={"doc": "Path of the DuckDB database file."})
+                    metadata={"doc": "The database: a DuckDB file's path, or a DuckLake: ducklake:sqlite:FILE (one "
+                                      "machine) or ducklake:postgres:CONNINFO (libpq key=value, e.g. 'dbname=govdash "
+                                      "host=db port=5432 user=govdash'; password from PGPASSWORD) for several hosts."})
+    lake_data: str = field(default="",
+                           metadata={"doc": "A DuckLake's data path (folder of its Parquet files, on storage every "
+                                            "host shares); needed when a lake is created. Empty: the one its catalog "
+                                            "holds, or FILE.files beside a SQLite catalog."})
     lang: str = field(default="zh", metadata={"doc": "Default UI language: zh or en."})
     demo_cases: int = field(default=500_000,
                             metadata={"doc": "Cases generated when the app builds the demo database on first run."})

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from govdash import access, demo, filters, queries, settings
+from govdash import access, demo, filters, lake, queries, settings
 from govdash import catalogue as catalogue_
 from govdash.db import Database
 from govdash.i18n import LANGS, t
@@ -64,9 +64,12 @@ def database() -> Database:
 
     Any other missing database (a configured path with no file, or a file gone under a running
     app) stops the page with an error in the UI language: a demo never takes its place (issue 15).
+    A lake is never built here.
     """
     s = conf()
-    if Path(s.db).is_file():
+    if lake.is_lake(s.db):
+        pass
+    elif Path(s.db).is_file():
         _SEEN.add(str(Path(s.db).resolve()))
     elif may_build_demo(s.db):
         with st.status(t("building_demo", lang()), expanded=True) as status:

@@ -42,6 +42,20 @@ def copy_table(con, source: str, table: str) -> None:
         con.execute(f'CREATE TABLE main."{table}" AS SELECT * FROM {source}."{table}"{order}')
 
 
+def table_fingerprint(con, source: str, table: str) -> tuple[int, int]:
+    """(rows, sum of every row's hash) of ``source.table``: equal for two tables holding the same rows in any
+    order (govdash.migrate's check). ``source`` and ``table`` are names of ours, checked here."""
+    if not source.isidentifier() or not table.replace("_", "").isalnum():
+        raise ValueError(f"unexpected table {source}.{table}")
+    n, h = con.execute(f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {source}."{table}" AS t').fetchone()
+    return int(n), int(h)
+
+
+def lake_files(con) -> int:
+    """Data files of the cases table of the lake attached as ``data``."""
+    return int(con.execute("SELECT count(*) FROM ducklake_list_files('data', 'cases')").fetchone()[0])
+
+
 def demo_merge_chunks(con, stage: str, n_key: int, key_categories: tuple[str, ...]) -> None:
     """Write the demo's staged chunks of cases into ``cases`` (govdash.demo, more than one chunk).
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from govdash import accounts, filters, ingest, queries, wall
 from govdash import settings as gsettings
-from govdash.db import Database
+from govdash.db import Database, attach
 from govdash.filters import FilterError, Filters
 
 pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
@@ -187,7 +187,7 @@ def small_db(tmp_path_factory) -> str:
 def _cases(path: str) -> int:
     con = duckdb.connect(":memory:")
     try:
-        con.execute("ATTACH $p AS d (READ_ONLY)", {"p": path})
+        attach(con, path, "d", read_only=True)
         return con.execute("SELECT count(*) FROM d.cases").fetchone()[0]
     finally:
         con.close()

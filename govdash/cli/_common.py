@@ -9,7 +9,7 @@ from govdash import settings
 
 
 def db_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=None, help="DuckDB file (default: GOVDASH_DB or data/govdash.duckdb)")
+    p.add_argument("--db", default=None, help="DuckDB file or ducklake:… (default: GOVDASH_DB or data/govdash.duckdb)")
 
 
 def day(text: str) -> str:

@@ -1,4 +1,4 @@
-"""``python -m govdash optimize``: rewrite the database file with cases in area order."""
+"""``python -m govdash optimize``: rewrite the database file with cases in area order (a lake: compaction)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,13 @@ from govdash.cli._common import db_arg
 
 def cmd_optimize(args) -> int:
     """Rewrite the database file with cases clustered by month and area, beside running apps."""
-    from govdash import layout
+    from govdash import lake, layout
     path = args.db or settings.load().db
+    if lake.is_lake(path):
+        r = lake.optimize(path)
+        print(f"{path}: cases in {r['files_before']} → {r['files_after']} data files in area order, "
+              f"{r['expired']} old snapshots expired, in {r['seconds']:.1f} s")
+        return 0
     try:
         r = layout.optimize(path)
     except FileNotFoundError:

@@ -1,0 +1,164 @@
+"""DuckLake stores: parsing ``ducklake:…`` targets, loading the extensions from their wheels, attaching.
+
+A lake keeps tables as Parquet files under a data path and its catalog (snapshots, file lists,
+statistics) in a SQL database: ``ducklake:sqlite:FILE`` for one machine, ``ducklake:postgres:CONNINFO``
+(libpq key=value, e.g. ``dbname=govdash host=10.0.0.5 port=5432 user=govdash``; the password from
+``PGPASSWORD`` or ``~/.pgpass``, never from the target string) for several hosts.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+PREFIX = "ducklake:"
+CATALOGS = {"sqlite": "sqlite_scanner", "postgres": "postgres_scanner"}  # catalog kind -> extension it needs
+
+
+class LakeError(RuntimeError):
+    """A lake target that cannot be used (bad name, missing extension, missing data path)."""
+
+
+def is_lake(target: str | os.PathLike) -> bool:
+    """Whether ``target`` (a GOVDASH_DB value) names a DuckLake rather than a DuckDB file."""
+    return str(target).startswith(PREFIX)
+
+
+@dataclass(frozen=True)
+class Lake:
+    """A parsed lake target: ``kind`` is sqlite or postgres; ``catalog`` what follows ``ducklake:KIND:``."""
+
+    kind: str
+    catalog: str
+    data_path: str  # '' when the catalog already knows it (every attach after the first)
+
+    @property
+    def uri(self) -> str:
+        return f"{PREFIX}{self.kind}:{self.catalog}"
+
+
+def parse(target: str, data_path: str | None = None) -> Lake:
+    """Parse ``ducklake:sqlite:FILE`` or ``ducklake:postgres:CONNINFO``.
+
+    The data path is ``data_path`` when given, else ``GOVDASH_LAKE_DATA``; for a SQLite catalog
+    without either, ``FILE.files/`` beside the catalog file. A PostgreSQL lake without one can
+    only be opened once created (the catalog stores its data path).
+    """
+    from govdash import settings
+
+    rest = str(target)[len(PREFIX):] if is_lake(target) else ""
+    kind, sep, catalog = rest.partition(":")
+    if not sep or kind not in CATALOGS or not catalog.strip():
+        raise LakeError(f"{target!r}: expected ducklake:sqlite:FILE or ducklake:postgres:dbname=… host=… port=…")
+    data = data_path if data_path is not None else settings.load().lake_data
+    if not data and kind == "sqlite":
+        data = f"{catalog}.files"
+    if data:
+        data = str(Path(data).expanduser().absolute()) + os.sep  # DuckLake joins file names onto it
+    return Lake(kind, catalog, data or "")
+
+
+def extension_path(name: str) -> str:
+    """The ``.duckdb_extension`` file of ``name`` shipped by the wheel ``duckdb-extension-<name>``.
+
+    Why from the wheel: extensions cannot be downloaded at run time (offline), and a wheel's
+    file only loads into the DuckDB version it was built for, so it is looked up for this one.
+    """
+    pkg = f"duckdb_extension_{name}"
+    spec = importlib.util.find_spec(pkg)
+    if spec is None or spec.origin is None:
+        raise LakeError(f"DuckDB extension {name!r} is not installed (pip install duckdb-extension-"
+                        f"{name.replace('_', '-')}=={duckdb.__version__})")
+    path = Path(spec.origin).parent / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+    if not path.is_file():
+        raise LakeError(f"{path}: no {name} extension for DuckDB {duckdb.__version__} (pin the wheel to it)")
+    return str(path)
+
+
+def load_extensions(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    """Load ducklake and the catalog's scanner into ``con`` from their wheels."""
+    for name in ("ducklake", CATALOGS[lake.kind]):
+        con.execute(f"LOAD '{extension_path(name)}'")  # a path of an installed package, not user input
+
+
+def attach(con: duckdb.DuckDBPyConnection, lake: Lake, alias: str = "data", *, read_only: bool = False) -> None:
+    """Attach ``lake`` to ``con`` as ``alias`` (a name of ours), creating it when the catalog is empty."""
+    from govdash.db import attach as attach_path
+    from govdash.db import sql_literal
+
+    load_extensions(con, lake)
+    if lake.kind == "sqlite":
+        Path(lake.catalog).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    opts: tuple[str, ...] = ()
+    if lake.data_path:
+        if lake.data_path.startswith("/"):
+            Path(lake.data_path).mkdir(parents=True, exist_ok=True)
+        opts = (f"DATA_PATH {sql_literal(lake.data_path)}",)
+    try:
+        attach_path(con, lake.uri, alias, read_only=read_only, options=opts)
+    except duckdb.Error as exc:
+        raise LakeError(f"{lake.uri}: cannot attach the lake: {exc}") from exc
+
+
+def connect(lake: Lake, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB with ``lake`` attached as ``data`` (extensions from their wheels)."""
+    con = duckdb.connect(":memory:", config={
+        "autoinstall_known_extensions": False,  # offline: never try to download
+        "temp_directory": str(Path(tempfile.gettempdir()) / "govdash_spill")})
+    try:
+        attach(con, lake, read_only=read_only)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def snapshot_id(con: duckdb.DuckDBPyConnection, alias: str = "data") -> int:
+    """The lake's current snapshot id (grows with every commit): the cache key of a lake."""
+    if not alias.isidentifier():
+        raise ValueError(f"unexpected alias {alias!r}")
+    return int(con.execute(f"SELECT id FROM {alias}.current_snapshot()").fetchone()[0])
+
+
+KEEP_SNAPSHOTS = "7 days"  # snapshots younger than this survive optimize (time travel, undo by snapshot)
+FILE_GRACE = "1 hour"      # files no snapshot needs are deleted this long after they were dropped (running reads)
+
+
+def optimize(target: str) -> dict:
+    """``python -m govdash optimize`` on a lake: DuckLake's compaction in area order, then snapshot expiry.
+
+    Cases are declared SORTED BY ``queries.CLUSTER_ORDER`` (month, street/town, community), so
+    DuckLake writes new and merged files in that order, as ``layout`` orders the file. Rows of small
+    commits that the catalog holds inline are written to files, small files of many commits are
+    merged (``ducklake_merge_adjacent_files``), snapshots older than ``KEEP_SNAPSHOTS`` are expired
+    and files no snapshot needs are deleted after ``FILE_GRACE``.
+    Returns ``{"files_before", "files_after", "expired", "seconds"}``.
+    """
+    import time
+
+    from govdash import queries, writes
+
+    t0 = time.perf_counter()
+    con = connect(parse(target))
+    try:
+        before = writes.lake_files(con)
+        # rows of small commits held inline in the catalog go to files first, and cases are never inlined
+        # again: with a sort expression set, DuckLake 1.5.5 cannot flush them (a binder error)
+        con.execute("SELECT count(*) FROM ducklake_flush_inlined_data('data')").fetchall()
+        con.execute("CALL data.set_option('data_inlining_row_limit', 0, table_name => 'cases')")
+        con.execute(f"ALTER TABLE data.cases SET SORTED BY ({queries.CLUSTER_ORDER})")  # a constant of ours
+        con.execute("SELECT count(*) FROM ducklake_merge_adjacent_files('data')").fetchall()
+        expired = con.execute("SELECT count(*) FROM ducklake_expire_snapshots('data', older_than => "
+                              f"now() - INTERVAL '{KEEP_SNAPSHOTS}')").fetchone()[0]
+        con.execute(f"SELECT count(*) FROM ducklake_cleanup_old_files('data', older_than => "
+                    f"now() - INTERVAL '{FILE_GRACE}')").fetchall()
+        after = writes.lake_files(con)
+    finally:
+        con.close()
+    return {"files_before": before, "files_after": after, "expired": int(expired),
+            "seconds": time.perf_counter() - t0}
