@@ -44,10 +44,16 @@ COLUMNS = {"cases": (*(c for c in CASE_COLUMNS if c not in TEXT_COLUMNS), "lon",
 def table(db: Database, table: str, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
     """Rows of ``cases`` (reported in [start, end) when given) or ``units``: the naive dashboard's load."""
     if start is None or end is None:
-        return db.execute(f"SELECT {', '.join(COLUMNS[table])} FROM {table}", max_rows=2**62)
-    return db.execute(f"SELECT {', '.join(COLUMNS[table])} FROM {table} "
-                      "WHERE reported_at >= $start AND reported_at < $end ORDER BY reported_at, case_id",
-                      {"start": start, "end": end}, max_rows=2**62)
+        return _whole(db.stream(f"SELECT {', '.join(COLUMNS[table])} FROM {table}"))
+    return _whole(db.stream(f"SELECT {', '.join(COLUMNS[table])} FROM {table} "
+                            "WHERE reported_at >= $start AND reported_at < $end ORDER BY reported_at, case_id",
+                            {"start": start, "end": end}))
+
+
+def _whole(batches) -> pd.DataFrame:
+    """Every batch of ``Database.stream`` as one frame (the naive peer loads whole tables, at any size)."""
+    parts = list(batches)
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
 def pick(db: Database) -> dict[str, str | None]:
@@ -118,7 +124,7 @@ def floor_heat(db: Database, f: Filters, cell_m: float, bbox) -> pd.DataFrame:
         FROM cases WHERE {clause} AND lon IS NOT NULL AND lat IS NOT NULL{box_sql} GROUP BY ALL
         UNION ALL SELECT NULL, NULL, NULL, count(*) FROM cases WHERE {clause}
         ORDER BY total NULLS FIRST""",
-        {**params, **box_params, **bin_frame(db).params(), "cell": float(cell_m)}, max_rows=2_000_000)
+        {**params, **box_params, **bin_frame(db).params(), "cell": float(cell_m)}, complete=True)
 
 
 def floor_trends(db: Database, f: Filters, at: datetime, period: str, *, prev: Filters, yb: Filters,
@@ -165,7 +171,7 @@ def floor_trends(db: Database, f: Filters, at: datetime, period: str, *, prev: F
         UNION ALL SELECT 'period', date_trunc('{unit}', reported_at), {TREND_SQL}, {null(7)}
         FROM a WHERE reported_at >= $w0 AND reported_at < $w1 GROUP BY 2
         UNION ALL SELECT 'stock', NULL, {null(k + 1)}, {stocks} FROM a WHERE reported_at < $tn
-        UNION ALL SELECT 'backlog', period, {null(k)}, backlog, {null(6)} FROM bl""", params, max_rows=1_000_000)
+        UNION ALL SELECT 'backlog', period, {null(k)}, backlog, {null(6)} FROM bl""", params, complete=True)
 
 
 def floor_cases(db: Database, f: Filters, limit: int) -> pd.DataFrame:

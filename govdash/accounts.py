@@ -12,7 +12,6 @@ import os
 import re
 import secrets
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,8 +20,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from govdash import lake, queries, schema, settings
-from govdash.db import attach, replacing_writer
+from govdash import db, lake, schema, settings, writes
+from govdash.db import attach
 
 ROLES = ("viewer", "analyst", "admin")
 ACTIONS = ("sign_in", "sign_in_failed", "export", "import", "account")
@@ -58,8 +57,11 @@ class SignIn:
 
 
 def now_local() -> datetime:
-    """Shanghai wall-clock time, naive (how audit times are stored)."""
-    return datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, microsecond=0)
+    """Wall-clock time in the configured ``settings.timezone``, naive (how audit times are stored).
+
+    Microseconds are kept: a lock and a password change in the same second must still be ordered
+    (a new password lifts only the locks that began before it)."""
+    return datetime.now(ZoneInfo(settings.load().timezone)).replace(tzinfo=None)
 
 
 def path(s: settings.Settings | None = None) -> str:
@@ -125,16 +127,9 @@ def _check(username: str, role: str | None = None, towns=()) -> None:
 
 # --- the accounts file: every write is one snapshot swap (readers never wait, never see half a change) ---
 
-@contextmanager
 def _write(file: str):
-    """A writable connection to a private copy of the accounts file, swapped in when the block ends."""
-    with replacing_writer(file) as tmp:
-        con = duckdb.connect(tmp)
-        try:
-            con.execute(schema.ACCOUNTS_DDL)
-            yield con
-        finally:
-            con.close()
+    """One write transaction on the accounts file (``db.write``), created with its tables when missing."""
+    return db.write(file, tables=schema.create_accounts)
 
 
 def _read(file: str, fn, *args):
@@ -145,7 +140,7 @@ def _read(file: str, fn, *args):
         con.execute("USE a")
     else:
         con = duckdb.connect(":memory:")
-        con.execute(schema.ACCOUNTS_DDL)
+        schema.create_accounts(con)
     try:
         return fn(con, *args)
     finally:
@@ -163,18 +158,18 @@ def add(file: str, username: str, password: str | None, role: str, towns=(), *, 
     row = {"username": username, "role": role, "towns": list(towns), "failed": 0, "disabled": False,
            "password": hash_password(password) if password is not None else None, "created_at": at, "updated_at": at}
     with _write(file) as con:
-        if queries.account_get(con, username) is not None:
+        if writes.account_get(con, username) is not None:
             raise AccountError(f"account {username!r} exists")
-        queries.account_insert(con, row)
-        queries.audit_insert(con, at, by, "account", f"add {username} role={role} towns={','.join(towns) or '*'}")
+        writes.account_insert(con, row)
+        writes.audit_insert(con, at, by, "account", f"add {username} role={role} towns={','.join(towns) or '*'}")
 
 
 def _change(file: str, username: str, what: str, by: str | None, at: datetime | None, **changes) -> None:
     at = at or now_local()
     with _write(file) as con:
-        if not queries.account_update(con, username, **changes, updated_at=at):
+        if not writes.account_update(con, username, **changes, updated_at=at):
             raise AccountError(f"no account {username!r}")
-        queries.audit_insert(con, at, by, "account", f"{what} {username}")
+        writes.audit_insert(con, at, by, "account", f"{what} {username}")
 
 
 def set_password(file: str, username: str, password: str, *, by: str | None = None, at: datetime | None = None) -> None:
@@ -199,20 +194,22 @@ def set_access(file: str, username: str, role: str, towns=(), *, by: str | None 
 
 def list_accounts(file: str) -> pd.DataFrame:
     """Every account (no password hashes)."""
-    return _read(file, queries.account_list)
+    return _read(file, writes.account_list)
 
 
 def audit_log(file: str, limit: int = 100) -> pd.DataFrame:
     """The newest audit rows, newest first: account changes (in the accounts file) and the appended store
     (sign-ins, failed sign-ins, exports, imports)."""
-    kept = _read(file, queries.audit_list, limit).assign(source=None)
+    kept = _read(file, writes.audit_list, limit).assign(source=None)
     cols = ["at_time", "username", "action", "detail", "source"]
     both = pd.concat([kept.iloc[::-1][cols], _appended(file)[cols]], ignore_index=True)  # oldest first
     both["at_time"] = pd.to_datetime(both["at_time"])
     for c in cols[1:]:  # text columns as text (missing stays missing), whichever store a row came from
         both[c] = both[c].astype("str")
     both["seq"] = range(len(both))
-    return both.sort_values(["at_time", "seq"], ascending=False).drop(columns="seq").head(limit).reset_index(drop=True)
+    out = both.sort_values(["at_time", "seq"], ascending=False).drop(columns="seq").head(limit).reset_index(drop=True)
+    out["at_time"] = out["at_time"].dt.floor("s")  # ordered by the exact time, shown to the second
+    return out
 
 
 def audit_path(file: str) -> str:
@@ -266,7 +263,7 @@ def audit_cli(action: str, detail: str, user: str | None = None) -> None:
 
 def sso_account(file: str, username: str) -> SignIn:
     """The role and towns of an enabled account signed in elsewhere (OIDC); 'invalid' when there is none."""
-    row = _read(file, queries.account_get, username) if _USERNAME.match(username or "") else None
+    row = _read(file, writes.account_get, username) if _USERNAME.match(username or "") else None
     if row is None or row["disabled"]:
         return SignIn(False, username, reason="invalid")
     return SignIn(True, username, row["role"], tuple(row["towns"]))
@@ -341,7 +338,7 @@ def sign_in(file: str, username: str, password: str, *, source: str = "-", at: d
     username = (username or "").strip()[:64]
     source = str(source or "-")[:64]
     mine, theirs = ("name", file, username, source), ("source", file, source)
-    row = _read(file, queries.account_get, username) if _USERNAME.match(username) else None
+    row = _read(file, writes.account_get, username) if _USERNAME.match(username) else None
     since = row["updated_at"] if row is not None and pd.notna(row["updated_at"]) else None
     since = since.to_pydatetime() if since is not None else None  # a new password lifts the name's locks
     ends = (THROTTLE.locked_until(mine, at, since), THROTTLE.locked_until(theirs, at))
@@ -381,10 +378,10 @@ def add_wall_token(file: str, name: str, towns=(), *, by: str | None = None, at:
     at = at or now_local()
     token = secrets.token_urlsafe(WALL_TOKEN_BYTES)
     with _write(file) as con:
-        if not queries.wall_token_names(con).query("name == @name").empty:
+        if not writes.wall_token_names(con).query("name == @name").empty:
             raise AccountError(f"wall token {name!r} exists (revoke it first, or pick another name)")
-        queries.wall_token_insert(con, name, _token_hash(token), list(towns), at)
-        queries.audit_insert(con, at, by, "account", f"wall-token {name} towns={','.join(towns) or '*'}")
+        writes.wall_token_insert(con, name, _token_hash(token), list(towns), at)
+        writes.audit_insert(con, at, by, "account", f"wall-token {name} towns={','.join(towns) or '*'}")
     return token
 
 
@@ -392,21 +389,21 @@ def revoke_wall_token(file: str, name: str, *, by: str | None = None, at: dateti
     """Revoke the wall screen ``name``'s token: the screen shows the sign-in form at its next rerun."""
     at = at or now_local()
     with _write(file) as con:
-        if not queries.wall_token_revoke(con, name):
+        if not writes.wall_token_revoke(con, name):
             raise AccountError(f"no wall token {name!r}")
-        queries.audit_insert(con, at, by, "account", f"wall-revoke {name}")
+        writes.audit_insert(con, at, by, "account", f"wall-revoke {name}")
 
 
 def wall_tokens(file: str) -> pd.DataFrame:
     """Every wall token: name, towns, revoked, created_at (never the token or its hash)."""
-    return _read(file, _tables_or_empty(queries.wall_token_names))
+    return _read(file, _tables_or_empty(writes.wall_token_names))
 
 
 def wall_screen(file: str, token: str | None) -> SignIn:
     """The wall screen a device token belongs to (read-only; ``role`` 'wall'), or 'invalid'."""
     if not token or len(token) > 200 or not Path(file).is_file():
         return SignIn(False, "", reason="invalid")
-    row = _read(file, _tables_or_empty(queries.wall_token_find), _token_hash(token))
+    row = _read(file, _tables_or_empty(writes.wall_token_find), _token_hash(token))
     if row is None:
         return SignIn(False, "", reason="invalid")
     return SignIn(True, f"wall:{row['name']}", "wall", tuple(row["towns"]))
@@ -420,7 +417,7 @@ def _tables_or_empty(fn):
         except duckdb.CatalogException:
             mem = duckdb.connect(":memory:")
             try:
-                mem.execute(schema.ACCOUNTS_DDL)
+                schema.create_accounts(mem)
                 return fn(mem, *args)
             finally:
                 mem.close()

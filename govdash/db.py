@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import glob
 import os
+import shutil
+import stat
 import threading
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -15,6 +20,10 @@ from govdash import lake, schema
 
 class QueryTimeout(RuntimeError):
     """A query ran past its time limit and was interrupted."""
+
+
+class TooManyRows(RuntimeError):
+    """A result that must be whole to be right (``execute(..., complete=True)``) has more rows than the cap."""
 
 
 class Database:
@@ -42,7 +51,10 @@ class Database:
     def _file_stamp(self) -> tuple:
         if self.lake is not None:
             return ("lake",)  # never reopened: a lake's new snapshots are read through the same connection
-        st = os.stat(self.path)
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise DatabaseMissing(f"no database at {self.path}") from None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -68,21 +80,66 @@ class Database:
         finally:
             cur.close()
 
-    def execute(self, sql: str, params: dict | list | None = None, *, max_rows: int | None = None) -> pd.DataFrame:
-        """Run one query with bound parameters; return at most ``max_rows`` rows as a DataFrame."""
-        cap = self.max_rows if max_rows is None else max_rows
+    def execute(self, sql: str, params: dict | list | None = None, *, max_rows: int | None = None,
+                complete: bool = False) -> pd.DataFrame:
+        """Run one query with bound parameters; return at most ``max_rows`` rows as a DataFrame.
+
+        The cap is ``max_rows`` (default: the configured ``GOVDASH_MAX_ROWS``). Rows are fetched in
+        chunks and fetching stops after cap + 1: ``df.attrs["truncated"]`` is True when the query had
+        more rows than were returned, and whoever shows the result says so. With ``complete`` a
+        result over the cap raises TooManyRows instead (aggregates and lookups whose consumers would
+        be wrong on part of them). Results meant to be whole at any size (exports) use ``stream``.
+        Raises QueryTimeout when the query (fetching included) runs past ``timeout_s``.
+        """
+        cap = self.max_rows if max_rows is None else int(max_rows)
         cur = self.connection()
+        try:
+            with self._time_limit(cur):
+                cur.execute(sql, params or [])
+                df, truncated = _fetch(cur, cap)
+        finally:
+            cur.close()
+        if truncated and complete:
+            raise TooManyRows(f"more than {cap:,} rows: narrow the filters, or raise GOVDASH_MAX_ROWS")
+        df.attrs["truncated"] = truncated
+        return df
+
+    def stream(self, sql: str, params: dict | list | None = None, *, batch_rows: int = 100_000
+               ) -> Iterator[pd.DataFrame]:
+        """Every row of a query, as DataFrames of about ``batch_rows`` rows: no cap, for exports.
+
+        The first batch comes even when empty (it carries the columns). The time limit applies to
+        the query's start and to each batch, not to the whole.
+        """
+        vectors = max(1, -(-batch_rows // 2048))
+        cur = self.connection()
+        try:
+            with self._time_limit(cur):
+                cur.execute(sql, params or [])
+            first = True
+            while True:
+                with self._time_limit(cur):
+                    part = cur.fetch_df_chunk(vectors)
+                if part.empty and not first:
+                    return
+                yield part
+                if part.empty:
+                    return
+                first = False
+        finally:
+            cur.close()
+
+    @contextmanager
+    def _time_limit(self, cur: duckdb.DuckDBPyConnection):
+        """Interrupt ``cur`` after ``timeout_s`` and raise QueryTimeout."""
         timer = threading.Timer(self.timeout_s, cur.interrupt)
         timer.start()
         try:
-            rel = cur.execute(sql, params or [])
-            df = rel.df()
-        except duckdb.InterruptException as exc:  # pragma: no cover - depends on timing
-            raise QueryTimeout(f"query exceeded {self.timeout_s:.0f} s") from exc
+            yield
+        except duckdb.InterruptException as exc:
+            raise QueryTimeout(f"query exceeded {self.timeout_s:g} s") from exc
         finally:
             timer.cancel()
-            cur.close()
-        return df.iloc[:cap] if len(df) > cap else df
 
     def scalar(self, sql: str, params: dict | list | None = None):
         """Run a query returning one value."""
@@ -94,6 +151,28 @@ class Database:
             if self._con is not None:
                 self._con.close()
                 self._con = None
+
+
+def _fetch(cur: duckdb.DuckDBPyConnection, cap: int) -> tuple[pd.DataFrame, bool]:
+    """At most ``cap`` rows of the pending result, and whether there were more (reads ``cap + 1`` at most).
+
+    DuckDB hands rows out in vectors of 2,048; one chunk large enough for ``cap + 1`` rows is asked
+    for first, so a result under the cap costs one call. Later chunks only when a vector came short.
+    """
+    want = cap + 1
+    vectors = max(1, -(-want // 2048))
+    first = cur.fetch_df_chunk(vectors)
+    parts, got = [first], len(first)
+    while 0 < got < want:
+        more = cur.fetch_df_chunk(max(1, -(-(want - got) // 2048)))
+        if more.empty:
+            break
+        parts.append(more)
+        got += len(more)
+    df = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    if len(df) > cap:
+        return df.iloc[:cap], True
+    return df, False
 
 
 def _attach(path: str) -> duckdb.DuckDBPyConnection:
@@ -136,9 +215,92 @@ def attach(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, alias: str, 
     con.execute(f"ATTACH {sql_literal(str(path))} AS {alias}" + (f" ({', '.join(opts)})" if opts else ""))
 
 
+class DatabaseMissing(FileNotFoundError):
+    """The configured database does not exist (and is not to be created here)."""
+
+
+class WriteError(RuntimeError):
+    """A write failed (disk full, a constraint, an I/O error); the database is left exactly as it was.
+
+    ``str()`` is one line naming the database and the cause; ``reason`` is the cause alone (the
+    exception's type and first line); the original exception is ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason or message
+
+
+@contextmanager
+def write(target: str | os.PathLike, *, create: bool = True, fresh: bool = False,
+          tables: Callable[[duckdb.DuckDBPyConnection], None] = schema.create
+          ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One write to the database ``target``: yields a connection inside an open transaction.
+
+    Parameters
+    ----------
+    target : the database (today a DuckDB file path)
+    create : a missing ``target`` is created; with False it raises DatabaseMissing and nothing is written
+    fresh : the connection is on a new, empty database that replaces ``target`` whole (the layout's
+        re-sort, the demo build); ``target``'s current contents, if any, are attached read-only as ``src``
+    tables : creates the tables that do not exist yet (``schema.create``; the accounts file passes
+        ``schema.create_accounts``), run first inside the transaction
+
+    Semantics, the contract any store implements: the block's statements are one transaction.
+    When the block ends normally the transaction commits and the change is durable and visible
+    to every reader at its next query, all of it at once. When the block raises, nothing of it
+    is kept and ``target`` is exactly as it was. An OSError or DuckDB error, whether of the store
+    (disk full, I/O) or of the block's statements (a constraint), is raised as a one-line
+    WriteError; any other exception of the block (a validation error) propagates unchanged.
+    Writers are serialised. The caller never commits, rolls back or checkpoints, and never sees
+    where the data lives.
+
+    How a file does it: DuckDB refuses to open a file for writing while another process (the
+    dashboard's ``Database``) holds it open read-only, so the write goes to a private copy
+    (``.<name>.<pid>.<thread>.tmp`` beside it, same mode and owner), which is committed,
+    checkpointed (its log folded in), fsynced and renamed over ``target`` in one atomic step;
+    readers reopen at their next query because the inode changed. Writers queue on an exclusive
+    ``flock`` of ``<target>.lock`` (two copies written at once would lose one's changes); the next
+    writer removes any killed writer's leftovers. Cost: one file copy per write (~0.1 s per 100 MB).
+    """
+    path = Path(target)
+    if not create and not path.is_file():  # checked before the lock too: a missing database gets no lock file
+        raise DatabaseMissing(f"no database at {path}")
+    with _writer_lock(path):
+        if not create and not path.is_file():
+            raise DatabaseMissing(f"no database at {path}")
+        with _one_line(path), _swapped(path, copy=not fresh) as tmp, \
+                _transaction(tmp, src=str(path) if fresh and path.is_file() else None, tables=tables) as con:
+            yield con
+
+
+@contextmanager
+def write_private(path: str | os.PathLike, *, fresh: bool = False,
+                  tables: Callable[[duckdb.DuckDBPyConnection], None] = schema.create
+                  ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``write`` on a file no other process has open and no other writer can reach: no lock, and no
+    copy unless ``fresh`` (DuckDB's own transaction keeps such a file whole).
+
+    Only for the import subsystem's private copy inside ``replacing_writer``, until it writes
+    through ``write``: the feed sets its clock and ``layout.recluster`` re-sorts such a copy with it.
+    """
+    path = Path(path)
+    with _one_line(path):
+        if not fresh:
+            with _transaction(path, src=None, tables=tables) as con:
+                yield con
+            return
+        with _swapped(path, copy=False) as tmp, _transaction(tmp, src=str(path), tables=tables) as con:
+            yield con
+
+
 @contextmanager
 def writer(path: str | os.PathLike):
-    """Open the file for writing, create missing tables, and close it afterwards."""
+    """Open a file no other process holds for writing, create missing tables, and close it afterwards.
+
+    For building test databases and for the import subsystem until it writes through ``write``;
+    statements autocommit.
+    """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
@@ -150,49 +312,131 @@ def writer(path: str | os.PathLike):
 
 @contextmanager
 def replacing_writer(path: str | os.PathLike):
-    """Write to a private copy of ``path`` and swap it in with one atomic rename; yields the copy's path.
+    """Yield the path of a private copy of ``path`` that is swapped in when the block ends (as ``write``).
 
-    Why: DuckDB refuses to open a file for writing while another process (the dashboard's
-    ``Database``) holds it open read-only, and the dashboard keeps it open between queries. So
-    live writers (the feed, imports while the wall runs) never open the live file: they copy it,
-    write the copy, fold its write-ahead log in (CHECKPOINT), fsync it and ``os.replace`` it over
-    the original. A reader sees either the old or the new file, never a torn one, and
-    ``Database.connection`` reopens at its next query because the inode changed. Writers are
-    serialised by an exclusive ``flock`` on ``<path>.lock`` (two copies written at once would lose
-    one's changes). On any error the live file is left exactly as it was. Cost: one file copy per
-    write (~0.1 s per 100 MB here), so batch small writes.
+    For the import subsystem until it writes through ``write`` (which yields a connection instead);
+    the block opens and closes its own connections on the copy. Errors come through as raised (the
+    import subsystem words them itself).
     """
-    import fcntl
-    import glob
-    import shutil
-
     path = Path(path)
+    with _writer_lock(path), _swapped(path, copy=True) as tmp:
+        yield str(tmp)
+        _checkpoint(tmp)
+
+
+# --- the file store's plumbing ---
+
+def _temp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+
+
+def _leftovers(path: Path) -> list[Path]:
+    """Temporary files and folders of writers of ``path``: ``.<name>.*`` copies, their logs and spill folders,
+    and ``..<name>.*`` ones made beside a copy (a re-sort of the import's private copy)."""
+    name = glob.escape(path.name)
+    return sorted({*path.parent.glob(f".{name}.*.tmp*"), *path.parent.glob(f"..{name}.*")})
+
+
+@contextmanager
+def _writer_lock(path: Path):
+    """Hold the exclusive writer lock of ``path`` (``<path>.lock``); clear what killed writers left."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with open(f"{path}.lock", "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp*"):  # a killed writer's (we hold the lock)
-            stale.unlink(missing_ok=True)
         try:
-            if path.exists():
-                shutil.copyfile(path, tmp)
-            yield str(tmp)
-            con = duckdb.connect(str(tmp))
-            try:
-                con.execute("CHECKPOINT")
-            finally:
-                con.close()
-            if Path(f"{tmp}.wal").exists():  # pragma: no cover - a checkpoint that left a log would lose writes
-                raise RuntimeError(f"{tmp}: write-ahead log not folded in; not replacing {path}")
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            for stale in _leftovers(path):  # a killed writer's (we hold the lock, so none is running)
+                _remove(stale)
+            yield
         finally:
-            Path(tmp).unlink(missing_ok=True)
-            Path(f"{tmp}.wal").unlink(missing_ok=True)
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _remove(p: Path) -> None:
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
+@contextmanager
+def _swapped(path: Path, *, copy: bool):
+    """Yield a private file beside ``path`` (a copy of it when ``copy``); when the block ends normally,
+    fsync it and rename it over ``path`` keeping ``path``'s mode and owner. Always remove what is left."""
+    tmp = _temp_name(path)
+    for p in _companions(tmp):
+        _remove(p)
+    try:
+        if copy and path.is_file():
+            shutil.copyfile(path, tmp)
+        yield tmp
+        if Path(f"{tmp}.wal").exists():  # pragma: no cover - a checkpoint that left a log would lose writes
+            raise RuntimeError(f"{tmp}: write-ahead log not folded in; not replacing {path}")
+        if path.is_file():
+            _keep_permissions(path, tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    finally:
+        for p in _companions(tmp):
+            _remove(p)
+
+
+def _companions(tmp: Path) -> tuple[Path, ...]:
+    return tmp, Path(f"{tmp}.wal"), Path(f"{tmp}.spill")
+
+
+def _keep_permissions(original: Path, tmp: Path) -> None:
+    """Give ``tmp`` the mode (``chmod 600`` survives a write) and, when allowed, the owner and group of ``original``."""
+    st = original.stat()
+    os.chmod(tmp, stat.S_IMODE(st.st_mode))
+    try:
+        os.chown(tmp, st.st_uid, st.st_gid)
+    except PermissionError:  # only root may give a file away; the writer's own files keep their owner anyway
+        pass
+
+
+@contextmanager
+def _transaction(tmp: Path, *, src: str | None, tables):
+    """A connection on ``tmp`` in one transaction (``src`` attached read-only); commit and checkpoint on success."""
+    con = duckdb.connect(str(tmp), config={"temp_directory": f"{tmp}.spill"})  # spill beside, removed afterwards
+    try:
+        if src is not None:
+            attach(con, src, "src", read_only=True)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            tables(con)
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            with suppress(duckdb.Error):  # the transaction may be gone already (a failed COMMIT)
+                con.execute("ROLLBACK")
+            raise
+        if src is not None:
+            con.execute("DETACH src")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _checkpoint(tmp: Path) -> None:
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+@contextmanager
+def _one_line(path: Path):
+    """Turn a failure of the store (OSError, a DuckDB error) into a one-line WriteError naming ``path``."""
+    try:
+        yield
+    except (OSError, duckdb.Error) as exc:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        reason = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+        raise WriteError(f"{path}: not written, left as it was: {reason}", reason=reason) from exc

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,8 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from govdash import district, district_record, queries
-from govdash.db import writer
+from govdash import db, district, district_record, queries, writes
 
 AS_OF = datetime(2026, 11, 15, 23, 59)   # the demo's "now"; fixed so a seed always gives the same database
 # cases are generated and written this many at a time: a whole 10 M-case table built at once took
@@ -179,10 +176,7 @@ def build(path: str | os.PathLike, *, cases: int = 500_000, years: float = 2.0, 
                                    "浦东新区 (synthetic)", metric_crs]})  # the district table holds the record
 
     _progress(progress, 0.30 if chunked else 0.90, "writing database")
-    fd, tmp = tempfile.mkstemp(suffix=".duckdb", dir=path.parent if path.parent.exists() else None)
-    os.close(fd)
-    os.unlink(tmp)
-    with writer(tmp) as con:
+    with db.write(path, fresh=True) as con:  # a new file replacing whatever was at ``path``, in one step
         frames = {
             "meta": meta, "units": units,
             "cells": cells[["cell_id", "x", "y", "lon", "lat", "size_m", "residents", "grid_id", "community_id", "town_id"]],
@@ -205,13 +199,9 @@ def build(path: str | os.PathLike, *, cases: int = 500_000, years: float = 2.0, 
             con.unregister("frame")
         district_record.write(con, dataclasses.replace(district_record.DEMO, metric_crs=metric_crs))
         if chunked:
-            _write_chunks(con, generate, len(sizes), path, progress)
+            _write_chunks(con, generate, len(sizes), progress)
         del case_df
-        queries.set_clustered_rows(con, queries.case_rows(con))
-        con.execute("CHECKPOINT")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(f"{path}.build-spill", ignore_errors=True)
-    os.replace(tmp, path)
+        writes.set_clustered_rows(con, writes.case_rows(con))
     _progress(progress, 1.0, "done")
     return path
 
@@ -222,15 +212,14 @@ def _chunk_sizes(cases: int) -> list[int]:
     return [cases // parts + (k < cases % parts) for k in range(parts)]
 
 
-def _write_chunks(con, generate: Callable[[int], pd.DataFrame], parts: int, path: Path, progress) -> None:
+def _write_chunks(con, generate: Callable[[int], pd.DataFrame], parts: int, progress) -> None:
     """Stage every chunk's cases, then write them numbered in time order across chunks.
 
     Each chunk numbers its cases and links its repeats on its own; the merge gives the final ids
     (``GD`` + time rank), remaps ``repeat_of`` within each chunk and flags the district's oldest
     hard cases as 重点难点, as one generation would.
     """
-    con.execute(f"SET memory_limit = '{BUILD_MEMORY}'")  # a constant of ours
-    con.execute("SET temp_directory = $d", {"d": f"{path}.build-spill"})
+    con.execute(f"SET memory_limit = '{BUILD_MEMORY}'")  # a constant of ours; spills beside the file (db.write)
     for k in range(parts):
         df = generate(k)
         con.register("frame", df.assign(chunk=k))
@@ -241,7 +230,7 @@ def _write_chunks(con, generate: Callable[[int], pd.DataFrame], parts: int, path
         con.unregister("frame")
         del df
     _progress(progress, 0.86, "numbering cases")
-    queries.demo_merge_chunks(con, "stage", KEY_DIFFICULT[0], KEY_DIFFICULT[1])
+    writes.demo_merge_chunks(con, "stage", KEY_DIFFICULT[0], KEY_DIFFICULT[1])
     con.execute("DROP TABLE stage")
 
 

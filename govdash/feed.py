@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from govdash import queries
-from govdash.db import Database, replacing_writer, writer
+from govdash import db, queries, writes
+from govdash.db import Database, replacing_writer
 
 TZ = ZoneInfo("Asia/Shanghai")  # case times are local Shanghai time without a zone
 JITTER_M = 80.0                 # new cases land within about this many metres of a recent case
@@ -109,7 +109,7 @@ def write_cases(db_path: str, frame: pd.DataFrame, *, name: str, user: str = "fe
 
     The one write path shared by the feed and anything else that has case rows in memory: rows
     get the same validation, grid assignment, versioning (undo) and import record as a file.
-    ``db_path`` must not be open in another process: use it inside ``db.replacing_writer``.
+    ``db_path`` must not be open in another process: the private copy inside ``db.replacing_writer``.
     """
     from govdash import ingest
     buf = io.BytesIO()
@@ -120,6 +120,8 @@ def write_cases(db_path: str, frame: pd.DataFrame, *, name: str, user: str = "fe
 
 def batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random.Generator, span_s: float = 60.0):
     """One atomic write: ``new`` cases and ``changes`` status changes at data time ``at``; returns the import report."""
+    # the import takes a file path until govdash.ingest writes through db.write; then this block becomes
+    # one ``db.write(db_path, create=False)`` whose connection the import and set_as_of share
     with replacing_writer(db_path) as tmp:
         snap = Database(tmp)
         try:
@@ -135,8 +137,8 @@ def batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random.
         rep = write_cases(tmp, frame, name=f"feed-{at:%Y%m%d-%H%M%S}.parquet")
         if rep.status != "loaded":
             raise RuntimeError(rep.summary())
-        with writer(tmp) as con:
-            queries.set_as_of(con, at)
+        with db.write_private(tmp) as con:
+            writes.set_as_of(con, at)
     return rep
 
 

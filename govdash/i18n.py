@@ -82,6 +82,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "export_page_csv": ("导出本页CSV", "Export this page (CSV)"),
     "export_all_csv": ("导出全部{n:,}条（CSV）", "Export all {n:,} (CSV)"),
     "export_all_xlsx": ("导出全部{n:,}条（Excel）", "Export all {n:,} (Excel)"),
+    "database_missing": ("找不到数据库 `{path}`：不会自动生成演示数据代替它。请检查 GOVDASH_DB，或运行 "
+                         "`python -m govdash demo --db {path}` 生成演示数据库。",
+                         "No database at `{path}`: no demo is built in its place. Check GOVDASH_DB, or build the "
+                         "demo with `python -m govdash demo --db {path}`."),
+    "truncated": ("结果已截断：只显示前 {n:,} 行。", "Truncated: only the first {n:,} rows are shown."),
+    "truncated_repeats": ("工单多于上限，重复投诉只按最早的 {n:,} 件计算。",
+                          "Truncated: repeat complaints are found among the first {n:,} cases only."),
     "xlsx_too_many": ("超过Excel单表行数上限，请导出CSV或缩小筛选范围。", "More rows than an Excel sheet holds: export CSV or narrow the filter."),
     "rows": ("条", "rows"),
     "page": ("页", "Page"),

@@ -141,12 +141,12 @@ def optimize(target: str) -> dict:
     """
     import time
 
-    from govdash import queries
+    from govdash import queries, writes
 
     t0 = time.perf_counter()
     con = connect(parse(target))
     try:
-        before = queries.lake_files(con)
+        before = writes.lake_files(con)
         # rows of small commits held inline in the catalog go to files first, and cases are never inlined
         # again: with a sort expression set, DuckLake 1.5.5 cannot flush them (a binder error)
         con.execute("SELECT count(*) FROM ducklake_flush_inlined_data('data')").fetchall()
@@ -157,7 +157,7 @@ def optimize(target: str) -> dict:
                               f"now() - INTERVAL '{KEEP_SNAPSHOTS}')").fetchone()[0]
         con.execute(f"SELECT count(*) FROM ducklake_cleanup_old_files('data', older_than => "
                     f"now() - INTERVAL '{FILE_GRACE}')").fetchall()
-        after = queries.lake_files(con)
+        after = writes.lake_files(con)
     finally:
         con.close()
     return {"files_before": before, "files_after": after, "expired": int(expired),

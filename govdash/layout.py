@@ -11,14 +11,11 @@ matter, the file is rewritten in order (``maybe_recluster``), or on demand (``op
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 
-import duckdb
-
-from govdash import queries
-from govdash.db import attach, replacing_writer, writer
+from govdash import db, writes
+from govdash.db import writer
 
 TAIL_SHARE = 0.10    # rewrite once the rows appended since the last rewrite exceed this share of all cases…
 TAIL_MIN = 200_000   # …and this many: a tail this small costs a few ms per query, a rewrite seconds
@@ -30,48 +27,40 @@ REWRITE_MEMORY = "1GB"
 def recluster(path: str | os.PathLike) -> dict:
     """Rewrite the file at ``path`` with every table copied and cases in ``CLUSTER_ORDER``.
 
-    ``path`` must not be open in another process (a private copy inside ``db.replacing_writer``,
-    or a file no app holds). The new file is built beside it and renamed over it: on any error
-    ``path`` is left as it was. Returns ``{"rows", "seconds", "mb_before", "mb_after"}``.
+    ``path`` must not be open in another process: the import subsystem's private copy (inside
+    ``db.replacing_writer``) or a file no app holds; a live database goes through ``optimize``.
+    The new file is built beside it and renamed over it: on any error ``path`` is left as it was.
+    Returns ``{"rows", "seconds", "mb_before", "mb_after"}``.
     """
-    path = Path(path)
-    fresh = path.with_name(f".{path.name}.cluster.tmp")
-    spill = Path(f"{fresh}.spill")
-    t0, before = time.perf_counter(), path.stat().st_size
-    for p in (fresh, Path(f"{fresh}.wal")):
-        p.unlink(missing_ok=True)
-    try:
-        with writer(fresh) as con:
-            con.execute(f"SET memory_limit = '{REWRITE_MEMORY}'")  # a constant of ours, not user input
-            con.execute("SET temp_directory = $d", {"d": str(spill)})
-            attach(con, path, "src", read_only=True)
-            con.execute("BEGIN TRANSACTION")
-            for table in queries.source_tables(con, "src"):
-                queries.copy_table(con, "src", table)
-            rows = queries.case_rows(con)
-            queries.set_clustered_rows(con, rows)
-            con.execute("COMMIT")
-            con.execute("DETACH src")
-            con.execute("CHECKPOINT")
-        with open(fresh, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(fresh, path)
-    finally:
-        for p in (fresh, Path(f"{fresh}.wal")):
-            p.unlink(missing_ok=True)
-        shutil.rmtree(spill, ignore_errors=True)
+    t0, before = time.perf_counter(), Path(path).stat().st_size
+    with db.write_private(path, fresh=True) as con:
+        rows = _sorted_copy(con)
+    return _figures(path, rows, t0, before)
+
+
+def _sorted_copy(con) -> int:
+    """Copy every table of the attached ``src`` into the new file, cases in ``CLUSTER_ORDER``; the cases copied."""
+    con.execute(f"SET memory_limit = '{REWRITE_MEMORY}'")  # a constant of ours, not user input; spills beside
+    for table in writes.source_tables(con, "src"):
+        writes.copy_table(con, "src", table)
+    rows = writes.case_rows(con)
+    writes.set_clustered_rows(con, rows)
+    return rows
+
+
+def _figures(path, rows: int, t0: float, before: int) -> dict:
     return {"rows": rows, "seconds": time.perf_counter() - t0, "mb_before": before / 2**20,
-            "mb_after": path.stat().st_size / 2**20}
+            "mb_after": Path(path).stat().st_size / 2**20}
 
 
 def tail(con) -> int:
     """Cases appended (or removed) since the table was last written in order."""
-    return abs(queries.case_rows(con) - queries.clustered_rows(con))
+    return abs(writes.case_rows(con) - writes.clustered_rows(con))
 
 
 def due(con) -> bool:
     """Whether the appended tail is worth a rewrite (``TAIL_SHARE`` of the cases and ``TAIL_MIN`` rows)."""
-    return tail(con) >= max(TAIL_MIN, TAIL_SHARE * queries.case_rows(con))
+    return tail(con) >= max(TAIL_MIN, TAIL_SHARE * writes.case_rows(con))
 
 
 def maybe_recluster(path: str | os.PathLike, *, due_now: bool | None = None) -> dict | None:
@@ -88,13 +77,17 @@ def maybe_recluster(path: str | os.PathLike, *, due_now: bool | None = None) -> 
         return None
     try:
         return recluster(path)
-    except (OSError, duckdb.Error) as exc:
-        return {"error": f"{type(exc).__name__}: {exc}"}
+    except db.WriteError as exc:
+        return {"error": exc.reason}
 
 
 def optimize(db_path: str | os.PathLike) -> dict:
-    """Rewrite a live database in order beside running apps (through ``db.replacing_writer``)."""
-    if not Path(db_path).is_file():
-        raise FileNotFoundError(db_path)
-    with replacing_writer(db_path) as tmp:
-        return recluster(tmp)
+    """Rewrite a live database in order beside running apps: one ``db.write`` of a fresh file.
+
+    Raises db.DatabaseMissing when there is no database at ``db_path``.
+    """
+    t0 = time.perf_counter()
+    before = Path(db_path).stat().st_size if Path(db_path).is_file() else 0
+    with db.write(db_path, create=False, fresh=True) as con:
+        rows = _sorted_copy(con)
+    return _figures(db_path, rows, t0, before)

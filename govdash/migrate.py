@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from govdash import db, lake, queries, schema
+from govdash import db, lake, queries, schema, writes
 
 
 class MigrateError(RuntimeError):
@@ -26,8 +26,8 @@ def _attach(con: duckdb.DuckDBPyConnection, target: str, alias: str, *, read_onl
 def fingerprints(con: duckdb.DuckDBPyConnection, alias: str) -> dict[str, tuple[int, int]]:
     """Per table of the attached database ``alias``: (rows, order-free hash of every row's every column)."""
     out = {}
-    for table in queries.source_tables(con, alias):
-        out[table] = queries.table_fingerprint(con, alias, table)
+    for table in writes.source_tables(con, alias):
+        out[table] = writes.table_fingerprint(con, alias, table)
     return out
 
 
@@ -57,13 +57,13 @@ def migrate(source: str, target: str, *, data_path: str | None = None) -> dict:
         _attach(con, source, "src", read_only=True)
         _attach(con, dest, "dst", read_only=False, data_path=data_path)
         con.execute("USE dst")
-        busy = [t for t in queries.source_tables(con, "dst") if queries.table_fingerprint(con, "dst", t)[0]]
+        busy = [t for t in writes.source_tables(con, "dst") if writes.table_fingerprint(con, "dst", t)[0]]
         if busy:
             raise MigrateError(f"{target} already holds data (tables {', '.join(busy)}): migrate into an empty one")
         con.execute("BEGIN TRANSACTION")
         schema.create(con)
-        for table in queries.source_tables(con, "src"):
-            queries.copy_table(con, "src", table)
+        for table in writes.source_tables(con, "src"):
+            writes.copy_table(con, "src", table)
         # checked before the commit: a copy that does not match is rolled back, never seen
         want, got = fingerprints(con, "src"), fingerprints(con, "dst")
         wrong = {t: (v, got.get(t)) for t, v in want.items() if got.get(t) != v}

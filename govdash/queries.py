@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from govdash import settings
+from govdash import schema, settings
 from govdash.bins import BinFrame, frame_for
 from govdash.db import Database
 from govdash.filters import Filters
@@ -250,7 +251,7 @@ def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[st
     """level → {unit_id → name}, for the levels present: ids are unique per level only (community 1 ≠ street 1)."""
     sc, params = scope_clause("town_id", scope)
     return _per_level(db.execute(f"SELECT level, unit_id, name_zh AS name FROM units WHERE {sc}", params,
-                                 max_rows=1_000_000))
+                                 complete=True))
 
 
 def _per_level(df: pd.DataFrame) -> dict[str, dict[str, str]]:
@@ -465,7 +466,7 @@ def stations(db: Database, town_ids: list[str] | tuple[str, ...] = ()) -> pd.Dat
 def cells(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     sc, params = scope_clause("town_id", scope)
     return db.execute("SELECT cell_id, x, y, lon, lat, size_m, residents, grid_id, community_id, town_id "
-                      f"FROM cells WHERE {sc} ORDER BY cell_id", params, max_rows=10_000_000)
+                      f"FROM cells WHERE {sc} ORDER BY cell_id", params, complete=True)
 
 
 # --- heatmap ---
@@ -518,7 +519,7 @@ def heat_bins(db: Database, f: Filters, cell_m: float, frame: str = "none",
         GROUP BY ALL ORDER BY ALL
     """
     fr = bin_frame(db)
-    df = db.execute(sql, {**params, **box_params, **fr.params(), "cell": float(cell_m)}, max_rows=2_000_000)
+    df = db.execute(sql, {**params, **box_params, **fr.params(), "cell": float(cell_m)})
     df["lon"] = fr.lon0 + df["bx"] * cell_m / fr.mx
     df["lat"] = fr.lat0 + df["by"] * cell_m / fr.my
     return df
@@ -543,24 +544,26 @@ def heat_frames(db: Database, f: Filters, cell_m: float, frame: str,
 
 
 def case_points(db: Database, f: Filters, limit: int = 5000) -> pd.DataFrame:
-    """Individual filtered cases for drawing as points (only used when the set is small); the complainant's name
-    comes along so that masking can take it out of the description (access.mask_frame)."""
+    """Individual filtered cases for drawing as points (only used when the set is small): the newest
+    ``limit``, ``attrs["truncated"]`` when there are more; the complainant's name comes along so that
+    masking can take it out of the description (access.mask_frame)."""
     clause, params = where(f)
     return db.execute(f"SELECT case_id, lon, lat, grid_id, category, subcategory, status, reported_at, description, "
                       f"complainant_name "
                       f"FROM cases WHERE {clause} AND lon IS NOT NULL ORDER BY reported_at DESC LIMIT $limit",
-                      {**params, "limit": int(limit)}, max_rows=limit)
+                      {**params, "limit": int(limit) + 1}, max_rows=limit)
 
 
 def repeat_candidates(db: Database, f: Filters, *, limit: int = 500_000) -> pd.DataFrame:
     """The filtered cases as repeat-complaint detection needs them (at most ``limit`` rows, oldest first).
 
     A SQL pre-filter (window counts per grid and per square) cost more than detecting on all
-    rows in numpy, so every filtered case comes back; callers check ``len == limit``.
+    rows in numpy, so every filtered case comes back; ``attrs["truncated"]`` when there were more.
     """
     clause, params = where(f)
     return db.execute(f"SELECT case_id, category, grid_id, reported_at, lon, lat FROM cases WHERE {clause} "
-                      f"ORDER BY reported_at, case_id LIMIT $limit", {**params, "limit": int(limit)}, max_rows=limit)
+                      f"ORDER BY reported_at, case_id LIMIT $limit", {**params, "limit": int(limit) + 1},
+                      max_rows=limit)
 
 
 def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, dict[str, str]]:
@@ -569,7 +572,7 @@ def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[st
     return _per_level(db.execute(
         "SELECT u.level, u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
         f"END AS name FROM units u LEFT JOIN units t ON t.unit_id = u.town_id AND t.level = 'town' WHERE {sc}",
-        params, max_rows=1_000_000))
+        params, complete=True))
 
 
 def district_outline(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -647,7 +650,7 @@ def period_indicators(db: Database, f: Filters, period: str, at: datetime, split
     series = f", {SPLITS[split]} AS series" if split else ""
     df = db.execute(f"SELECT date_trunc('{unit}', reported_at) AS period{series}, {TREND_SQL} "
                     f"FROM cases WHERE {clause} GROUP BY ALL ORDER BY ALL",
-                    {**params, "as_of": at, "dispute": DISPUTE_CATEGORY}, max_rows=1_000_000)
+                    {**params, "as_of": at, "dispute": DISPUTE_CATEGORY}, complete=True)
     return _with_rates(df)
 
 
@@ -713,7 +716,7 @@ def open_backlog(db: Database, f: Filters, period: str, at: datetime, split: str
     """
     if t <= first:
         return pd.DataFrame({"period": pd.Series(dtype="datetime64[us]"), "backlog": pd.Series(dtype="int64")})
-    df = db.execute(sql, {**params, "t": t, "first": first}, max_rows=1_000_000)
+    df = db.execute(sql, {**params, "t": t, "first": first}, complete=True)
     if df.empty:  # nothing ever reported in the selection: zero backlog in every period
         periods = db.execute(f"SELECT period FROM generate_series(date_trunc('{unit}', $first::TIMESTAMP), "
                              f"$t::TIMESTAMP - INTERVAL 1 MICROSECOND, INTERVAL 1 {unit}) g(period)",
@@ -775,8 +778,21 @@ def daily_counts(db: Database, f: Filters, keys: tuple[str, ...] = ("category", 
     """Cases per reporting day and series (``keys`` from SPLITS; columns named by their SQL column)."""
     cols = ", ".join(SPLITS[k] for k in keys)
     clause, params = where(f)
+    days = (f.end - f.start).days + 1  # at most one row per day and combination of the keys' values
     return db.execute(f"SELECT reported_at::DATE AS date, {cols}, count(*) AS count FROM cases WHERE {clause} "
-                      "GROUP BY ALL ORDER BY ALL", params, max_rows=10_000_000)
+                      "GROUP BY ALL ORDER BY ALL", params, max_rows=max(days, 1) * _series_bound(db, keys),
+                      complete=True)
+
+
+def _series_bound(db: Database, keys: tuple[str, ...]) -> int:
+    """How many combinations of the ``keys``' values there can be (each with NULL), from the catalogues."""
+    n = {"town": "SELECT count(*) FROM units WHERE level = 'town'", "department": "SELECT count(*) FROM departments",
+         "category": "SELECT count(DISTINCT category) FROM categories", "channel": "SELECT count(*) FROM channels"}
+    bound = 1
+    for k in keys:
+        size = len(schema.TIERS) if k == "tier" else int(db.scalar(n[k]) or 0)
+        bound *= size + 1  # why + 1: NULL, and imported values outside the catalogue fall into one more series
+    return bound
 
 
 def survey_scores(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -793,8 +809,8 @@ def governance_scores(db: Database) -> pd.DataFrame:
 
 
 # --- wall screen and live feed ---
-# Issue 7. The feed reads from a private copy of the database (db.replacing_writer) and writes
-# through govdash.ingest; only the demo clock (meta 'as_of') is set here directly.
+# Issue 7. The feed reads these under the writer lock and writes through govdash.ingest; the demo
+# clock (meta 'as_of') is set by govdash.writes.
 
 def coverage_inputs_version(db: Database) -> tuple:
     """A fingerprint of the cells and stations tables: changes only when either's content changes (a cache key)."""
@@ -820,11 +836,6 @@ def feed_open_cases(db: Database, n: int, salt: int) -> pd.DataFrame:
                       "ORDER BY hash(case_id, $salt) LIMIT $n", {"n": int(n), "salt": int(salt)}, max_rows=n)
 
 
-def set_as_of(con, at: datetime) -> None:
-    """Move the demo's fixed 'now' (meta 'as_of') to ``at`` on a writable connection; no-op when it is absent."""
-    con.execute("UPDATE meta SET value = $v WHERE key = 'as_of'", {"v": at.isoformat(sep=" ")})
-
-
 # --- physical layout (govdash.layout) ---
 # Cases are stored in this order: a street/town's and a community's cases of one month sit in a few
 # row groups, so DuckDB skips the others' when a view filters by area (a town over a year at 10 M
@@ -832,79 +843,6 @@ def set_as_of(con, at: datetime) -> None:
 CLUSTER_ORDER = "date_trunc('month', reported_at), town_id, community_id, reported_at, case_id"
 
 
-def source_tables(con, source: str) -> list[str]:
-    """Tables of the attached database ``source`` (a name of ours, not user input)."""
-    names = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = $s AND schema_name = 'main' "
-                        "ORDER BY table_name", {"s": source}).fetchall()
-    return [n for (n,) in names]
-
-
-def copy_table(con, source: str, table: str) -> None:
-    """Copy ``source.table`` into the same table of the open database (created like the source when
-    the schema has no such table); cases in ``CLUSTER_ORDER``."""
-    if not table.replace("_", "").isalnum():
-        raise ValueError(f"unexpected table name {table!r}")
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                         "AND schema_name = 'main' AND table_name = $t", {"t": table}).fetchone()[0]
-    order = f" ORDER BY {CLUSTER_ORDER}" if table == "cases" else ""
-    if exists:
-        con.execute(f'INSERT INTO main."{table}" BY NAME SELECT * FROM {source}."{table}"{order}')
-    else:
-        con.execute(f'CREATE TABLE main."{table}" AS SELECT * FROM {source}."{table}"{order}')
-
-
-def table_fingerprint(con, source: str, table: str) -> tuple[int, int]:
-    """(rows, sum of every row's hash) of ``source.table``: equal for two tables holding the same rows in any
-    order (govdash.migrate's check). ``source`` and ``table`` are names of ours, checked here."""
-    if not source.isidentifier() or not table.replace("_", "").isalnum():
-        raise ValueError(f"unexpected table {source}.{table}")
-    n, h = con.execute(f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {source}."{table}" AS t').fetchone()
-    return int(n), int(h)
-
-
-def lake_files(con) -> int:
-    """Data files of the cases table of the lake attached as ``data``."""
-    return int(con.execute("SELECT count(*) FROM ducklake_list_files('data', 'cases')").fetchone()[0])
-
-
-def demo_merge_chunks(con, stage: str, n_key: int, key_categories: tuple[str, ...]) -> None:
-    """Write the demo's staged chunks of cases into ``cases`` (govdash.demo, more than one chunk).
-
-    Ids become ``GD`` + the case's rank in time over all chunks; ``repeat_of`` (a chunk's own id)
-    follows its case's new id; ``key_difficult`` marks the ``n_key`` oldest district-tier cases of
-    ``key_categories``. Stored in ``CLUSTER_ORDER``.
-    """
-    if not stage.isidentifier():
-        raise ValueError(f"unexpected table name {stage!r}")
-    con.execute(f"""CREATE TEMP TABLE demo_ids AS SELECT chunk, case_id AS old,
-        'GD' || lpad(CAST(row_number() OVER (ORDER BY reported_at, chunk, case_id) AS VARCHAR), 9, '0') AS new
-        FROM {stage}""")
-    con.execute(f"""CREATE TEMP TABLE demo_key AS SELECT i.new FROM {stage} s
-        JOIN demo_ids i ON i.chunk = s.chunk AND i.old = s.case_id
-        WHERE s.tier = 'district' AND s.category IN (SELECT unnest($cats)) ORDER BY s.reported_at, i.new LIMIT $n""",
-                {"cats": list(key_categories), "n": int(n_key)})
-    con.execute(f"""INSERT INTO cases BY NAME SELECT * FROM (
-        SELECT s.* EXCLUDE (chunk, case_id, repeat_of, key_difficult), i.new AS case_id, r.new AS repeat_of,
-               i.new IN (SELECT new FROM demo_key) AS key_difficult
-        FROM {stage} s JOIN demo_ids i ON i.chunk = s.chunk AND i.old = s.case_id
-        LEFT JOIN demo_ids r ON r.chunk = s.chunk AND r.old = s.repeat_of) ORDER BY {CLUSTER_ORDER}""")
-    con.execute("DROP TABLE demo_ids")
-    con.execute("DROP TABLE demo_key")
-
-
-def case_rows(con) -> int:
-    return int(con.execute("SELECT count(*) FROM cases").fetchone()[0])
-
-
-def clustered_rows(con) -> int:
-    """Cases in the table when it was last written in ``CLUSTER_ORDER`` (meta ``clustered_rows``; 0 if never)."""
-    row = con.execute("SELECT value FROM meta WHERE key = 'clustered_rows'").fetchone()
-    return int(row[0]) if row else 0
-
-
-def set_clustered_rows(con, n: int) -> None:
-    con.execute("DELETE FROM meta WHERE key = 'clustered_rows'")
-    con.execute("INSERT INTO meta VALUES ('clustered_rows', $n)", {"n": str(int(n))})
 
 
 # --- case export ---
@@ -916,82 +854,14 @@ EXPORT_COLUMNS = ("case_id", "reported_at", "dispatched_at", "handled_at", "clos
 PERSONAL_COLUMNS = ("complainant_name", "complainant_phone")
 
 
-def cases_export(db: Database, f: Filters, *, personal: bool = False, limit: int = 5_000_000) -> pd.DataFrame:
-    """Every filtered case (oldest first) in the native column layout; complainants only when ``personal``."""
+def cases_export(db: Database, f: Filters, *, personal: bool = False,
+                 batch_rows: int = 100_000) -> Iterator[pd.DataFrame]:
+    """Every filtered case (oldest first) in the native column layout, in batches of about ``batch_rows``
+    (no row cap: an export is whole); complainants only when ``personal``. The first batch carries the columns."""
     cols = ", ".join(EXPORT_COLUMNS + (PERSONAL_COLUMNS if personal else ()))
     clause, params = where(f)
-    return db.execute(f"SELECT {cols} FROM cases WHERE {clause} ORDER BY {ORDERS['oldest']} LIMIT $limit",
-                      {**params, "limit": int(limit)}, max_rows=int(limit))
-
-
-# --- accounts and audit ---
-# Issue 8. Reads and writes on a connection to the accounts file (settings.accounts_db) held by
-# govdash.accounts inside db.replacing_writer; nothing here hashes or checks a password.
-
-ACCOUNT_COLUMNS = ("username", "role", "towns", "password", "disabled", "failed", "locked_until", "created_at",
-                   "updated_at")
-ACCOUNT_CHANGES = ("role", "towns", "password", "disabled", "failed", "locked_until", "updated_at")
-
-
-def account_get(con, username: str) -> dict | None:
-    """One account as a dict (password hash included), or None."""
-    df = con.execute(f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM accounts WHERE username = $u",
-                     {"u": username}).df()
-    return None if df.empty else df.iloc[0].to_dict()
-
-
-def account_insert(con, row: dict) -> None:
-    con.execute(f"INSERT INTO accounts ({', '.join(ACCOUNT_COLUMNS)}) "
-                f"VALUES ({', '.join('$' + c for c in ACCOUNT_COLUMNS)})", {c: row.get(c) for c in ACCOUNT_COLUMNS})
-
-
-def account_update(con, username: str, **changes) -> int:
-    """Set the given columns (names from ACCOUNT_CHANGES only); returns the number of accounts changed."""
-    bad = set(changes) - set(ACCOUNT_CHANGES)
-    if bad or not changes:
-        raise ValueError(f"not account columns: {sorted(bad)}")
-    sets = ", ".join(f"{c} = ${c}" for c in changes)
-    return con.execute(f"UPDATE accounts SET {sets} WHERE username = $username",
-                       {**changes, "username": username}).fetchone()[0]
-
-
-def account_list(con) -> pd.DataFrame:
-    """Every account without its password hash; ``sso`` is True for an account without a password."""
-    return con.execute("SELECT username, role, towns, disabled, failed, locked_until, password IS NULL AS sso, "
-                       "created_at, updated_at FROM accounts ORDER BY username").df()
-
-
-def audit_insert(con, at: datetime, username: str | None, action: str, detail: str | None) -> None:
-    con.execute("INSERT INTO audit (at_time, username, action, detail) VALUES ($at, $u, $a, $d)",
-                {"at": at, "u": username, "a": action, "d": detail})
-
-
-def audit_list(con, limit: int = 100) -> pd.DataFrame:
-    """The newest audit rows first."""
-    return con.execute("SELECT at_time, username, action, detail FROM audit ORDER BY at_time DESC, rowid DESC "
-                       "LIMIT $n", {"n": int(limit)}).df()
-
-
-def wall_token_insert(con, name: str, token_sha256: str, towns: list[str], at: datetime) -> None:
-    con.execute("INSERT INTO wall_tokens (name, token_sha256, towns, revoked, created_at) "
-                "VALUES ($n, $h, $t, false, $at)", {"n": name, "h": token_sha256, "t": towns, "at": at})
-
-
-def wall_token_names(con) -> pd.DataFrame:
-    """Every wall token without its hash."""
-    return con.execute("SELECT name, towns, revoked, created_at FROM wall_tokens ORDER BY name").df()
-
-
-def wall_token_find(con, token_sha256: str) -> dict | None:
-    """The unrevoked wall token with this hash (name, towns), or None."""
-    df = con.execute("SELECT name, towns FROM wall_tokens WHERE token_sha256 = $h AND NOT revoked",
-                     {"h": token_sha256}).df()
-    return None if df.empty else df.iloc[0].to_dict()
-
-
-def wall_token_revoke(con, name: str) -> int:
-    return con.execute("UPDATE wall_tokens SET revoked = true WHERE name = $n AND NOT revoked",
-                       {"n": name}).fetchone()[0]
+    return db.stream(f"SELECT {cols} FROM cases WHERE {clause} ORDER BY {ORDERS['oldest']}", params,
+                     batch_rows=batch_rows)
 
 
 # --- coverage: station directory and cases near stations ---

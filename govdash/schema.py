@@ -244,3 +244,8 @@ def create(con) -> None:
                          "AND NOT is_nullable AND database_name = current_database()").fetchall()[0][0]
     if strict:  # a file made before a lower level could be imported ahead of its parents
         con.execute("ALTER TABLE units ALTER COLUMN town_id DROP NOT NULL")
+
+
+def create_accounts(con) -> None:
+    """Create the accounts file's tables (accounts, audit) that do not exist yet."""
+    con.execute(ACCOUNTS_DDL)

@@ -48,15 +48,38 @@ def conf() -> settings.Settings:
     return settings.load()
 
 
+DEMO_PATH = Path(settings.Settings.db)  # the default GOVDASH_DB: the one path the app builds the demo at by itself
+_SEEN: set[str] = set()                 # database paths this server process has found in place
+
+
+def may_build_demo(path: str) -> bool:
+    """Whether the app may build the demo at the missing ``path``: only at the default path, and only on a
+    first start there (never found by this process, and no writer ever there: no ``<path>.lock``)."""
+    p = Path(path).resolve()
+    return p == DEMO_PATH.resolve() and str(p) not in _SEEN and not Path(f"{p}.lock").exists()
+
+
 def database() -> Database:
-    """The shared read-only database; builds the demo database on first run when no file exists (not on a lake)."""
+    """The shared read-only database; on a first start at the default path, the demo is built first.
+
+    Any other missing database (a configured path with no file, or a file gone under a running
+    app) stops the page with an error in the UI language: a demo never takes its place (issue 15).
+    A lake is never built here.
+    """
     s = conf()
-    if not lake.is_lake(s.db) and not Path(s.db).exists():
+    if lake.is_lake(s.db):
+        pass
+    elif Path(s.db).is_file():
+        _SEEN.add(str(Path(s.db).resolve()))
+    elif may_build_demo(s.db):
         with st.status(t("building_demo", lang()), expanded=True) as status:
             bar = st.progress(0.0)
             demo.build(s.db, cases=s.demo_cases, seed=s.demo_seed,
                        progress=lambda frac, msg: bar.progress(min(frac, 1.0), text=msg))
             status.update(state="complete")
+    else:
+        st.error(t("database_missing", lang()).format(path=str(s.db).replace("`", "")))
+        st.stop()
     return _database(s.db, s.max_rows)
 
 
@@ -316,14 +339,15 @@ def unit_shapes(level: str, f: filters.Filters | None = None) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, ttl=600, max_entries=16)
-def _repeats(version: tuple, f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int]:
+def _repeats(version: tuple, f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int, bool]:
     from govdash import hotspots
     rows = queries.repeat_candidates(database(), f, limit=limit)
-    return hotspots.repeat_complaints(rows), len(rows)
+    return hotspots.repeat_complaints(rows), len(rows), bool(rows.attrs.get("truncated"))
 
 
-def repeat_complaints(f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int]:
-    """Repeat-complaint clusters of the filtered cases and how many cases were read (cached)."""
+def repeat_complaints(f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int, bool]:
+    """Repeat-complaint clusters of the filtered cases, how many cases were read and whether there were
+    more than ``limit`` (cached)."""
     return _repeats(database().version(), access.restrict(f, scope()), limit)
 
 

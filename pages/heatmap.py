@@ -58,6 +58,9 @@ if mode == "density":
         st.caption(f"{label}{t('cases', lang)} {int(shown['count'].sum()):,} · {len(shown):,} "
                    + t("heat_squares", lang).format(n=heatmap.MAX_BINS)
                    + ("" if points is None else " · " + t("heat_hover_dot", lang)))
+        for part in (shown, points):  # a result cut at the row cap says so
+            if part is not None and part.attrs.get("truncated"):
+                st.warning(t("truncated", lang).format(n=len(part)))
 
     with left:
         player()
@@ -76,6 +79,8 @@ if mode == "density":
 elif mode == "hot_spots":
     grid = heatmap.lattice(outline, cell, frame=frame)
     before = ui.cached(queries.heat_bins, f.previous(), cell, "none", box)
+    if bins.attrs.get("truncated"):
+        st.warning(t("truncated", lang).format(n=len(bins)))
     spots = heatmap.hot_spot_bins(bins, grid, cell, before, frame=frame, alpha=heatmap.ALPHA, crs=ui.metric_crs())
     clusters = heatmap.spot_clusters(spots, cell, ui.unit_shapes("grid", f), paths, frame=frame)
     with left:
@@ -91,7 +96,9 @@ else:
     if n_cases > heatmap.REPEAT_MAX_CASES:
         st.warning(t("repeat_too_many", lang).format(n=n_cases, max=heatmap.REPEAT_MAX_CASES))
         st.stop()
-    repeats, _ = ui.repeat_complaints(f, heatmap.REPEAT_MAX_CASES)
+    repeats, read, cut = ui.repeat_complaints(f, heatmap.REPEAT_MAX_CASES)
+    if cut:
+        st.warning(t("truncated_repeats", lang).format(n=read))
     drawn = heatmap.top_repeats(repeats)
     with left:
         st.pydeck_chart(maps.heat_deck(bins, cell_m=cell, vmax=float(bins["count"].max() if len(bins) else 1),

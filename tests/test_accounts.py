@@ -87,6 +87,20 @@ def test_new_password_lifts_a_lockout(file):
     assert not accounts.sign_in(file, "li", PW, at=T0).ok
 
 
+def test_a_lock_in_the_second_the_account_was_made_holds(tmp_path):
+    # CI once ran the app's five failures within the second the account was added, on the default clock
+    f = str(tmp_path / "accounts.duckdb")
+    accounts.add(f, "li", PW, "analyst", ["310115005"])
+    for _ in range(accounts.MAX_FAILURES):
+        accounts.sign_in(f, "li", "wrong", source="s1")
+    assert accounts.sign_in(f, "li", PW, source="s1").reason == "locked"
+    made = T0 + timedelta(microseconds=10)
+    accounts.set_password(f, "li", "another horse", at=made)
+    for _ in range(accounts.MAX_FAILURES):
+        accounts.sign_in(f, "li", "wrong", source="s2", at=made + timedelta(microseconds=1))
+    assert accounts.sign_in(f, "li", "another horse", source="s2", at=made + timedelta(microseconds=2)).reason == "locked"
+
+
 def test_disabled_account_cannot_sign_in(file):
     accounts.set_disabled(file, "li")
     assert accounts.sign_in(file, "li", PW, at=T0).reason == "invalid"

@@ -14,7 +14,7 @@ from literal_cases import ALL, AS_OF, build_db
 from postgres_cluster import Cluster, binaries
 from test_app import _open, _texts
 
-from govdash import lake, migrate, queries
+from govdash import lake, migrate, queries, writes
 from govdash.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -217,14 +217,14 @@ def test_optimize_merges_small_commits_in_area_order(tiny_db, tmp_path, capsys):
     for b in range(4):
         _insert_cases(target, [f"S{b}-{i}" for i in range(200)])
     con = lake.connect(lake.parse(target))
-    before, fingerprint = queries.lake_files(con), queries.table_fingerprint(con, "data", "cases")
+    before, fingerprint = writes.lake_files(con), writes.table_fingerprint(con, "data", "cases")
     con.close()
     assert before == 4  # one per commit (the 9 migrated cases are held inline by the catalog)
     assert main(["optimize", "--db", target]) == 0
     assert "4 → 1 data files" in capsys.readouterr().out
     con = lake.connect(lake.parse(target))
     try:
-        assert queries.table_fingerprint(con, "data", "cases") == fingerprint  # the same rows
+        assert writes.table_fingerprint(con, "data", "cases") == fingerprint  # the same rows
         (path,) = con.execute("SELECT data_file FROM ducklake_list_files('data', 'cases')").fetchone()
         stored = con.execute("SELECT case_id FROM read_parquet($p, file_row_number = true) ORDER BY file_row_number",
                              {"p": path}).fetchall()

@@ -8,7 +8,7 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from govdash import feed, layout, queries
+from govdash import feed, layout, queries, writes
 from govdash.cli import main
 from govdash.db import Database, writer
 from govdash.filters import Filters
@@ -43,7 +43,7 @@ def test_the_demo_is_written_in_area_order(demo_db):
     t = _tables(demo_db)
     assert t["_stored"] == t["_clustered"]
     with duckdb.connect(demo_db, read_only=True) as con:
-        assert queries.clustered_rows(con) == queries.case_rows(con) and not layout.due(con)
+        assert writes.clustered_rows(con) == writes.case_rows(con) and not layout.due(con)
 
 
 def test_recluster_keeps_every_row_and_stores_cases_in_order(demo_db, tmp_path):
@@ -71,7 +71,7 @@ def test_an_import_rewrites_the_file_once_its_tail_is_large(demo_db, tmp_path, m
     path = _copy(demo_db, tmp_path)
     with duckdb.connect(path, read_only=True) as con:
         rows = con.execute("SELECT * EXCLUDE (import_id, updated_at) FROM cases ORDER BY case_id LIMIT 40").df()
-        n = queries.case_rows(con)
+        n = writes.case_rows(con)
     new = rows.assign(case_id="NEW-" + rows["case_id"])
     monkeypatch.setattr(layout, "TAIL_MIN", 100)
     monkeypatch.setattr(layout, "TAIL_SHARE", 0.0)
@@ -85,21 +85,21 @@ def test_an_import_rewrites_the_file_once_its_tail_is_large(demo_db, tmp_path, m
     t = _tables(path)
     assert t["_stored"] == t["_clustered"] and len(t["_stored"]) == n + 40
     with duckdb.connect(path, read_only=True) as con:
-        assert queries.clustered_rows(con) == n + 40 and not layout.due(con)
+        assert writes.clustered_rows(con) == n + 40 and not layout.due(con)
 
 
 def test_a_failed_rewrite_leaves_the_file_as_it_was(demo_db, tmp_path, monkeypatch):
     path = _copy(demo_db, tmp_path)
     _shuffle(path)
     before = _tables(path)
-    real = queries.copy_table
+    real = writes.copy_table
 
     def failing(con, source, table):
         if table == "cases":
             raise duckdb.IOException("disk full")
         real(con, source, table)
 
-    monkeypatch.setattr(queries, "copy_table", failing)
+    monkeypatch.setattr(writes, "copy_table", failing)
     monkeypatch.setattr(layout, "TAIL_MIN", 0)
     monkeypatch.setattr(layout, "TAIL_SHARE", 0.0)
     assert layout.maybe_recluster(path) == {"error": "IOException: disk full"}

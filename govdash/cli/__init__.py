@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from govdash.cli import account, bench, coverage, demo, export, feed, imports, init, kpi, migrate, optimize, report
+from govdash.db import WriteError
 
 # in the order --help lists them
 COMMANDS = (init, demo, kpi, optimize, migrate, coverage, imports, export, report, bench, feed, account)
@@ -20,4 +22,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except WriteError as exc:  # disk full, a constraint: one line; the database is as it was
+        print(exc, file=sys.stderr)
+        return 1

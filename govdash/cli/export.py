@@ -73,20 +73,26 @@ def cmd_export_cases(args) -> int:
     if kind == ".xlsx" and n > export.XLSX_MAX_ROWS:
         raise SystemExit(f"{n:,} cases do not fit one Excel sheet ({export.XLSX_MAX_ROWS:,} rows): export to .csv "
                          "or narrow the filters")
-    rows = queries.cases_export(db, f, personal=True, limit=max(n, 1))
+    batches = queries.cases_export(db, f, personal=True)  # whole, in batches: no row cap
     if not args.personal:  # addresses and descriptions as a viewer sees them; no complainant columns at all
         from govdash import access
-        rows = access.mask_frame(rows, access.Principal("cli", "viewer")).drop(columns=list(queries.PERSONAL_COLUMNS))
-    data = export.to_xlsx_bytes(rows, sheet_name="cases") if kind == ".xlsx" else export.to_csv_bytes(rows)
+        viewer = access.Principal("cli", "viewer")
+        batches = (access.mask_frame(b, viewer).drop(columns=list(queries.PERSONAL_COLUMNS)) for b in batches)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_bytes(data)
+        with open(tmp, "wb") as fh:
+            if kind == ".xlsx":
+                rows = pd.concat(list(batches), ignore_index=True)
+                fh.write(export.to_xlsx_bytes(rows, sheet_name="cases"))
+                written = len(rows)
+            else:
+                written = export.write_csv(batches, fh)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
     from govdash import accounts
-    accounts.audit_cli("export", f"cases: {out.name}, {len(rows)} rows, {f.start} – {f.end}"
+    accounts.audit_cli("export", f"cases: {out.name}, {written} rows, {f.start} – {f.end}"
                        + (", with personal data" if args.personal else ""))
-    print(f"wrote {len(rows):,} cases ({f.start} – {f.end}) to {out}", file=sys.stderr)
+    print(f"wrote {written:,} cases ({f.start} – {f.end}) to {out}", file=sys.stderr)
     return 0

@@ -51,19 +51,12 @@ def _metric(crs: str) -> str:
 
 def init(path: str | Path, record: district_record.District) -> Path:
     """Create the database file ``path`` with every table and the district's record; refuses an existing file."""
-    from govdash.db import writer
+    from govdash import db
     path = Path(path)
     if path.exists():
         raise FileExistsError(f"{path} already exists: init starts a new district in a new file")
-    tmp = path.with_name(f".{path.name}.init.tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        with writer(tmp) as con:
-            district_record.write(con, record)
-            con.execute("CHECKPOINT")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with db.write(path, fresh=True) as con:  # every table, then the record; the file appears whole
+        district_record.write(con, record)
     return path
 
 

@@ -1,0 +1,166 @@
+"""The SQL of every write outside the import subsystem, run on the connection ``db.write`` yields (one transaction).
+
+Reads go through ``queries`` and ``Database.execute``; the import subsystem keeps its own write SQL
+in ``govdash.ingest``. Identifiers come from our own constants, values are bound parameters.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from govdash.queries import CLUSTER_ORDER
+
+# --- the demo clock (govdash.feed) ---
+
+def set_as_of(con, at: datetime) -> None:
+    """Move the demo's fixed 'now' (meta 'as_of') to ``at`` on a writable connection; no-op when it is absent."""
+    con.execute("UPDATE meta SET value = $v WHERE key = 'as_of'", {"v": at.isoformat(sep=" ")})
+
+
+# --- physical layout (govdash.layout) and the demo build (govdash.demo) ---
+
+def source_tables(con, source: str) -> list[str]:
+    """Tables of the attached database ``source`` (a name of ours, not user input)."""
+    names = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = $s AND schema_name = 'main' "
+                        "ORDER BY table_name", {"s": source}).fetchall()
+    return [n for (n,) in names]
+
+
+def copy_table(con, source: str, table: str) -> None:
+    """Copy ``source.table`` into the same table of the open database (created like the source when
+    the schema has no such table); cases in ``CLUSTER_ORDER``."""
+    if not table.replace("_", "").isalnum():
+        raise ValueError(f"unexpected table name {table!r}")
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                         "AND schema_name = 'main' AND table_name = $t", {"t": table}).fetchone()[0]
+    order = f" ORDER BY {CLUSTER_ORDER}" if table == "cases" else ""
+    if exists:
+        con.execute(f'INSERT INTO main."{table}" BY NAME SELECT * FROM {source}."{table}"{order}')
+    else:
+        con.execute(f'CREATE TABLE main."{table}" AS SELECT * FROM {source}."{table}"{order}')
+
+
+def table_fingerprint(con, source: str, table: str) -> tuple[int, int]:
+    """(rows, sum of every row's hash) of ``source.table``: equal for two tables holding the same rows in any
+    order (govdash.migrate's check). ``source`` and ``table`` are names of ours, checked here."""
+    if not source.isidentifier() or not table.replace("_", "").isalnum():
+        raise ValueError(f"unexpected table {source}.{table}")
+    n, h = con.execute(f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {source}."{table}" AS t').fetchone()
+    return int(n), int(h)
+
+
+def lake_files(con) -> int:
+    """Data files of the cases table of the lake attached as ``data``."""
+    return int(con.execute("SELECT count(*) FROM ducklake_list_files('data', 'cases')").fetchone()[0])
+
+
+def demo_merge_chunks(con, stage: str, n_key: int, key_categories: tuple[str, ...]) -> None:
+    """Write the demo's staged chunks of cases into ``cases`` (govdash.demo, more than one chunk).
+
+    Ids become ``GD`` + the case's rank in time over all chunks; ``repeat_of`` (a chunk's own id)
+    follows its case's new id; ``key_difficult`` marks the ``n_key`` oldest district-tier cases of
+    ``key_categories``. Stored in ``CLUSTER_ORDER``.
+    """
+    if not stage.isidentifier():
+        raise ValueError(f"unexpected table name {stage!r}")
+    con.execute(f"""CREATE TEMP TABLE demo_ids AS SELECT chunk, case_id AS old,
+        'GD' || lpad(CAST(row_number() OVER (ORDER BY reported_at, chunk, case_id) AS VARCHAR), 9, '0') AS new
+        FROM {stage}""")
+    con.execute(f"""CREATE TEMP TABLE demo_key AS SELECT i.new FROM {stage} s
+        JOIN demo_ids i ON i.chunk = s.chunk AND i.old = s.case_id
+        WHERE s.tier = 'district' AND s.category IN (SELECT unnest($cats)) ORDER BY s.reported_at, i.new LIMIT $n""",
+                {"cats": list(key_categories), "n": int(n_key)})
+    con.execute(f"""INSERT INTO cases BY NAME SELECT * FROM (
+        SELECT s.* EXCLUDE (chunk, case_id, repeat_of, key_difficult), i.new AS case_id, r.new AS repeat_of,
+               i.new IN (SELECT new FROM demo_key) AS key_difficult
+        FROM {stage} s JOIN demo_ids i ON i.chunk = s.chunk AND i.old = s.case_id
+        LEFT JOIN demo_ids r ON r.chunk = s.chunk AND r.old = s.repeat_of) ORDER BY {CLUSTER_ORDER}""")
+    con.execute("DROP TABLE demo_ids")
+    con.execute("DROP TABLE demo_key")
+
+
+def case_rows(con) -> int:
+    return int(con.execute("SELECT count(*) FROM cases").fetchone()[0])
+
+
+def clustered_rows(con) -> int:
+    """Cases in the table when it was last written in ``CLUSTER_ORDER`` (meta ``clustered_rows``; 0 if never)."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'clustered_rows'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def set_clustered_rows(con, n: int) -> None:
+    con.execute("DELETE FROM meta WHERE key = 'clustered_rows'")
+    con.execute("INSERT INTO meta VALUES ('clustered_rows', $n)", {"n": str(int(n))})
+
+
+# --- accounts and audit (govdash.accounts) ---
+# On a connection to the accounts file (settings.accounts_db): accounts, the audit table and wall-screen
+# tokens; nothing here hashes or checks a password or a token.
+
+ACCOUNT_COLUMNS = ("username", "role", "towns", "password", "disabled", "failed", "locked_until", "created_at",
+                   "updated_at")
+ACCOUNT_CHANGES = ("role", "towns", "password", "disabled", "failed", "locked_until", "updated_at")
+
+
+def account_get(con, username: str) -> dict | None:
+    """One account as a dict (password hash included), or None."""
+    df = con.execute(f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM accounts WHERE username = $u",
+                     {"u": username}).df()
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def account_insert(con, row: dict) -> None:
+    con.execute(f"INSERT INTO accounts ({', '.join(ACCOUNT_COLUMNS)}) "
+                f"VALUES ({', '.join('$' + c for c in ACCOUNT_COLUMNS)})", {c: row.get(c) for c in ACCOUNT_COLUMNS})
+
+
+def account_update(con, username: str, **changes) -> int:
+    """Set the given columns (names from ACCOUNT_CHANGES only); returns the number of accounts changed."""
+    bad = set(changes) - set(ACCOUNT_CHANGES)
+    if bad or not changes:
+        raise ValueError(f"not account columns: {sorted(bad)}")
+    sets = ", ".join(f"{c} = ${c}" for c in changes)
+    return con.execute(f"UPDATE accounts SET {sets} WHERE username = $username",
+                       {**changes, "username": username}).fetchone()[0]
+
+
+def account_list(con) -> pd.DataFrame:
+    """Every account without its password hash; ``sso`` is True for an account without a password."""
+    return con.execute("SELECT username, role, towns, disabled, failed, locked_until, password IS NULL AS sso, "
+                       "created_at, updated_at FROM accounts ORDER BY username").df()
+
+
+def audit_insert(con, at: datetime, username: str | None, action: str, detail: str | None) -> None:
+    con.execute("INSERT INTO audit (at_time, username, action, detail) VALUES ($at, $u, $a, $d)",
+                {"at": at, "u": username, "a": action, "d": detail})
+
+
+def audit_list(con, limit: int = 100) -> pd.DataFrame:
+    """The newest audit rows first."""
+    return con.execute("SELECT at_time, username, action, detail FROM audit ORDER BY at_time DESC, rowid DESC "
+                       "LIMIT $n", {"n": int(limit)}).df()
+
+
+def wall_token_insert(con, name: str, token_sha256: str, towns: list[str], at: datetime) -> None:
+    con.execute("INSERT INTO wall_tokens (name, token_sha256, towns, revoked, created_at) "
+                "VALUES ($n, $h, $t, false, $at)", {"n": name, "h": token_sha256, "t": towns, "at": at})
+
+
+def wall_token_names(con) -> pd.DataFrame:
+    """Every wall token without its hash."""
+    return con.execute("SELECT name, towns, revoked, created_at FROM wall_tokens ORDER BY name").df()
+
+
+def wall_token_find(con, token_sha256: str) -> dict | None:
+    """The unrevoked wall token with this hash (name, towns), or None."""
+    df = con.execute("SELECT name, towns FROM wall_tokens WHERE token_sha256 = $h AND NOT revoked",
+                     {"h": token_sha256}).df()
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def wall_token_revoke(con, name: str) -> int:
+    return con.execute("UPDATE wall_tokens SET revoked = true WHERE name = $n AND NOT revoked",
+                       {"n": name}).fetchone()[0]
