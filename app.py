@@ -7,15 +7,20 @@ from govdash.i18n import t
 from govdash.settings import PROJECT_ROOT
 
 ui.frame()  # first: pages run without this mark are re-run through app.py (see ui._leave_pages_folder_mode)
-st.set_page_config(page_title="govdash", page_icon=str(PROJECT_ROOT / "data" / "icon.png"), layout="wide",
-                   initial_sidebar_state="collapsed" if ui.wall_mode() else "auto")
+st.set_page_config(
+    page_title="govdash",
+    page_icon=str(PROJECT_ROOT / "data" / "icon.png"),
+    layout="wide",
+    initial_sidebar_state="collapsed" if ui.wall_mode() else "auto",
+)
 lang = ui.lang()
 ui.require_sign_in()  # a sign-in form until signed in (settings.auth local / oidc; not the public wall)
 if ui.wall_mode():  # the wall screen: one hidden page, no sidebar, no filter bar; its state is the URL
     if ui.empty_district():
         st.stop()
-    st.navigation([st.Page("pages/wall.py", title=ui.app_title(lang), url_path="wall", default=True)],
-                  position="hidden").run()
+    st.navigation(
+        [st.Page("pages/wall.py", title=ui.app_title(lang), url_path="wall", default=True)], position="hidden"
+    ).run()
     st.stop()
 pages = [
     st.Page("pages/overview.py", title=t("page_overview", lang), url_path="overview", default=True),

@@ -18,6 +18,7 @@ async def _limits(_app):
     from streamlit import config
 
     from govdash import settings
+
     config.set_option("server.maxUploadSize", settings.load().max_upload_mb)
     yield
 

@@ -51,8 +51,8 @@ class CompetentData:
     """The naive frame (already sorted by reported_at, case_id) plus its time arrays, made once at load."""
 
     nd: NaiveData
-    reported: np.ndarray   # datetime64[ns], ascending
-    done: np.ndarray       # max(closed_at, reported_at) of the closed cases, ascending: "no longer open from"
+    reported: np.ndarray  # datetime64[ns], ascending
+    done: np.ndarray  # max(closed_at, reported_at) of the closed cases, ascending: "no longer open from"
 
     @classmethod
     def load(cls, nd: NaiveData) -> CompetentData:
@@ -79,8 +79,10 @@ def _ts(d) -> np.datetime64:
 
 def _bounds(cd: CompetentData, f: Filters) -> tuple[int, int]:
     """Row positions of the period [f.start, f.end + 1 day) in the sorted frame."""
-    return (int(np.searchsorted(cd.reported, _ts(f.start), "left")),
-            int(np.searchsorted(cd.reported, _ts(f.end + timedelta(days=1)), "left")))
+    return (
+        int(np.searchsorted(cd.reported, _ts(f.start), "left")),
+        int(np.searchsorted(cd.reported, _ts(f.end + timedelta(days=1)), "left")),
+    )
 
 
 def _has_attr(f: Filters) -> bool:
@@ -109,7 +111,7 @@ def _open_at(reported: np.ndarray, done: np.ndarray, t) -> np.ndarray:
 
 def _due(cd: CompetentData, f: Filters, at: datetime, as_at: datetime | None = None) -> dict:
     """The judged rates over the cases reported before f's cutoff: a slice by time, then ``due_rates``."""
-    sub = cd.cases.iloc[:int(np.searchsorted(cd.reported, _ts(queries.cutoff(f, at)), "left"))]
+    sub = cd.cases.iloc[: int(np.searchsorted(cd.reported, _ts(queries.cutoff(f, at)), "left"))]
     return due_rates(sub[_attr(sub, f).to_numpy()] if _has_attr(f) else sub, f, at, as_at)
 
 
@@ -125,9 +127,12 @@ def overview(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
     prev, as_at = f.previous(), overview_as_at(f, at)
     now = _indicators(_flags(_slice(cd, f), at)) | _due(cd, f, at)
     before = _indicators(_flags(_slice(cd, prev), at, as_at)) | _due(cd, prev, at, as_at)
-    return {**scalars(now, "now", KPI_KEYS), **scalars(before, "before", KPI_KEYS),
-            **by(monthly, "period", ("collected",), "monthly"),
-            **by(towns[towns["collected"] > 0], "unit_id", ("collected", "resolution_rate"), "towns")}
+    return {
+        **scalars(now, "now", KPI_KEYS),
+        **scalars(before, "before", KPI_KEYS),
+        **by(monthly, "period", ("collected",), "monthly"),
+        **by(towns[towns["collected"] > 0], "unit_id", ("collected", "resolution_rate"), "towns"),
+    }
 
 
 def grid_map(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
@@ -137,6 +142,7 @@ def grid_map(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
 
 def heatmap(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
     from govdash.heatmap import TOP_N
+
     sub, cell, box = _slice(cd, f), float(p["cell_m"]), p["box"]
     lon, lat = sub["lon"].to_numpy(float), sub["lat"].to_numpy(float)
     keep = ~(np.isnan(lon) | np.isnan(lat))
@@ -159,7 +165,7 @@ def trends(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
     for name, g, as_at in (("now", f, None), ("prev", p["prev"], p["as_at_prev"]), ("yb", p["yb"], p["as_at_yb"])):
         row = _indicators(_flags(_slice(cd, g), at, as_at)) | _due(cd, g, at, as_at)
         t = _ts(queries.cutoff(g, at))
-        before = (cd.cases if attr is None else attr).iloc[:int(np.searchsorted(reported, t, "left"))]
+        before = (cd.cases if attr is None else attr).iloc[: int(np.searchsorted(reported, t, "left"))]
         overdue = (before["deadline_at"] < t) & ~(before["closed_at"] < t)
         row |= {"backlog": int(_open_at(reported, done, t)), "overdue_at_end": int(overdue.sum())}
         out |= scalars(row, name, TOTAL_KEYS)
@@ -198,6 +204,7 @@ def rankings(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
     page's own scoring rules (rankings.composite: arithmetic on the table, not data access)."""
     from govdash import rankings as rk
     from govdash import settings
+
     s = settings.load()
     targets, weights = rk.score_settings(s)
     kw = {"cap": s.score_cap, "min_cases": s.ranking_min_cases}
@@ -213,6 +220,7 @@ def rankings(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
     fr = rk.scope(f, "town")
     ranked = rk.with_movement(scored(fr), scored(fr.previous()))
     red, black = rk.red_black(ranked, s.ranking_list_size)
-    ranked["list"] = np.where(ranked["key"].isin(red["key"]), "red", np.where(ranked["key"].isin(black["key"]),
-                                                                               "black", ""))
+    ranked["list"] = np.where(
+        ranked["key"].isin(red["key"]), "red", np.where(ranked["key"].isin(black["key"]), "black", "")
+    )
     return ranking_headline(ranked)

@@ -67,36 +67,46 @@ def main() -> None:
 
     cell_xy, residents, stations = district(args.seed)
     populated = residents > 0
-    print(f"district: {len(cell_xy):,} cells ({populated.sum():,} populated, {residents.sum():,.0f} residents), "
-          f"{len(stations):,} stations, {BOX_M / 1000:.0f}×{BOX_M / 1000:.0f} km")
+    print(
+        f"district: {len(cell_xy):,} cells ({populated.sum():,} populated, {residents.sum():,.0f} residents), "
+        f"{len(stations):,} stations, {BOX_M / 1000:.0f}×{BOX_M / 1000:.0f} km"
+    )
 
     # straight line
-    s, (minutes, nearest) = _timed(lambda: cov.straight_line_minutes(
-        cell_xy, stations, walk_kmh=WALK_KMH, circuity=CIRCUITY), repeat=5)
+    s, (minutes, nearest) = _timed(
+        lambda: cov.straight_line_minutes(cell_xy, stations, walk_kmh=WALK_KMH, circuity=CIRCUITY), repeat=5
+    )
     share = cov.share_within(minutes, residents)
-    print(f"straight-line: {s:.3f} s (best of 5; target ≤ 1 s); within 5/10/15/20 min: "
-          + " / ".join(f"{v:.1%}" for v in share))
+    print(
+        f"straight-line: {s:.3f} s (best of 5; target ≤ 1 s); within 5/10/15/20 min: "
+        + " / ".join(f"{v:.1%}" for v in share)
+    )
     s_gap, (table, _) = _timed(lambda: cov.gaps(cell_xy, residents, minutes > MINUTES, CELL_M))
     s_load, load = _timed(lambda: cov.station_load(nearest, residents, len(stations)))
-    print(f"gaps: {s_gap:.3f} s, {len(table):,} gaps, largest {table['residents'].iloc[0]:,.0f} residents "
-          f"in {table['cells'].iloc[0]} cells; station load: {s_load:.4f} s, {load['flagged'].sum()} flagged")
+    print(
+        f"gaps: {s_gap:.3f} s, {len(table):,} gaps, largest {table['residents'].iloc[0]:,.0f} residents "
+        f"in {table['cells'].iloc[0]} cells; station load: {s_load:.4f} s, {load['flagged'].sum()} flagged"
+    )
 
     # network
     n = args.lattice
     spacing = BOX_M / (n - 1)
     graph = lattice_graph(n, n, spacing)
-    s_net, (net_min, _) = _timed(lambda: cov.network_minutes(graph, cell_xy, stations, walk_kmh=WALK_KMH),
-                                 repeat=3)
-    print(f"network: lattice {n}×{n} = {graph.n_nodes:,} nodes, {graph.lengths.nnz // 2:,} edges, "
-          f"{spacing:.1f} m; one pass from {len(stations):,} stations: {s_net:.3f} s (best of 3; target ≤ 5 s)")
+    s_net, (net_min, _) = _timed(lambda: cov.network_minutes(graph, cell_xy, stations, walk_kmh=WALK_KMH), repeat=3)
+    print(
+        f"network: lattice {n}×{n} = {graph.n_nodes:,} nodes, {graph.lengths.nnz // 2:,} edges, "
+        f"{spacing:.1f} m; one pass from {len(stations):,} stations: {s_net:.3f} s (best of 3; target ≤ 5 s)"
+    )
     if not args.no_reference:
         t = time.perf_counter()
         search_s, ref_min = reference_networkx(graph, cell_xy, stations)
         total_s = time.perf_counter() - t
         diff = np.max(np.abs(ref_min - net_min))
-        print(f"networkx multi_source_dijkstra_path_length: search {search_s:.3f} s "
-              f"(with graph build and snapping {total_s:.3f} s); ratio networkx search / ours = "
-              f"{search_s / s_net:.1f}×; minutes max abs diff {diff:.2e}")
+        print(
+            f"networkx multi_source_dijkstra_path_length: search {search_s:.3f} s "
+            f"(with graph build and snapping {total_s:.3f} s); ratio networkx search / ours = "
+            f"{search_s / s_net:.1f}×; minutes max abs diff {diff:.2e}"
+        )
 
     # siting: candidates at the populated cells beyond the threshold
     radius = cov.reach_m(MINUTES, walk_kmh=WALK_KMH, circuity=CIRCUITY)
@@ -104,20 +114,26 @@ def main() -> None:
     candidates = cell_xy[~covered & populated]
     s_site, (_, gains) = _timed(lambda: cov.site_greedy(cell_xy, residents, covered, candidates, 10, radius))
     before = residents[covered].sum() / residents.sum()
-    print(f"siting greedy k=10 over {len(candidates):,} candidates, radius {radius:.0f} m: {s_site:.3f} s; "
-          f"+{gains.sum():,.0f} residents, coverage {before:.1%} -> {before + gains.sum() / residents.sum():.1%}; "
-          f"gains " + ", ".join(f"{g:,.0f}" for g in gains))
+    print(
+        f"siting greedy k=10 over {len(candidates):,} candidates, radius {radius:.0f} m: {s_site:.3f} s; "
+        f"+{gains.sum():,.0f} residents, coverage {before:.1%} -> {before + gains.sum() / residents.sum():.1%}; "
+        f"gains " + ", ".join(f"{g:,.0f}" for g in gains)
+    )
     # exact on a thinned candidate set (every 500 m) so the MILP stays small
     grid = candidates[(np.floor(candidates / CELL_M) % 5 == 2).all(axis=1)]
     s_g, (_, g_gain) = _timed(lambda: cov.site_greedy(cell_xy, residents, covered, grid, 10, radius))
     s_x, (_, x_gain) = _timed(lambda: cov.site_exact(cell_xy, residents, covered, grid, 10, radius))
-    print(f"siting k=10 over {len(grid):,} candidates on a 500 m grid: greedy {s_g:.3f} s +{g_gain.sum():,.0f}; "
-          f"exact MILP (HiGHS) {s_x:.3f} s +{x_gain.sum():,.0f}; greedy/optimum {g_gain.sum() / x_gain.sum():.2%}")
+    print(
+        f"siting k=10 over {len(grid):,} candidates on a 500 m grid: greedy {s_g:.3f} s +{g_gain.sum():,.0f}; "
+        f"exact MILP (HiGHS) {s_x:.3f} s +{x_gain.sum():,.0f}; greedy/optimum {g_gain.sum() / x_gain.sum():.2%}"
+    )
 
     if args.exact_all:
         s_x, (_, x_gain) = _timed(lambda: cov.site_exact(cell_xy, residents, covered, candidates, 10, radius))
-        print(f"exact MILP over all {len(candidates):,} candidates: {s_x:.1f} s +{x_gain.sum():,.0f}; "
-              f"greedy/optimum {gains.sum() / x_gain.sum():.2%}")
+        print(
+            f"exact MILP over all {len(candidates):,} candidates: {s_x:.1f} s +{x_gain.sum():,.0f}; "
+            f"greedy/optimum {gains.sum() / x_gain.sum():.2%}"
+        )
 
 
 if __name__ == "__main__":

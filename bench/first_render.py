@@ -59,18 +59,26 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     if not Path(args.db).exists():
         from govdash import demo
+
         Path(args.db).parent.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         demo.build(args.db, cases=args.cases)
-        print(f"demo build ({args.cases:,} cases): {time.perf_counter() - t0:.1f} s, "
-              f"{os.path.getsize(args.db) / 1e6:.0f} MB")
+        print(
+            f"demo build ({args.cases:,} cases): {time.perf_counter() - t0:.1f} s, "
+            f"{os.path.getsize(args.db) / 1e6:.0f} MB"
+        )
     from playwright.sync_api import sync_playwright
+
     port = _port()
     env = {**os.environ, "GOVDASH_DB": str(Path(args.db).resolve())}
     t0 = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                               "--server.headless", "true"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while True:
             try:
@@ -84,8 +92,10 @@ def main(argv: list[str] | None = None) -> None:
             url = f"http://127.0.0.1:{port}/"
             print(f"first page, cold caches: {_load(browser, url):.2f} s")
             warm = [_load(browser, url) for _ in range(args.loads)]
-            print(f"first page, warm caches (new session): median {statistics.median(warm):.2f} s "
-                  f"over {len(warm)} loads ({', '.join(f'{w:.2f}' for w in warm)})")
+            print(
+                f"first page, warm caches (new session): median {statistics.median(warm):.2f} s "
+                f"over {len(warm)} loads ({', '.join(f'{w:.2f}' for w in warm)})"
+            )
             browser.close()
     finally:
         server.terminate()

@@ -26,6 +26,7 @@ from govdash.filters import Filters
 
 # --- the floor: the best hand-written statement per page (sql.floor_*), same page parameters ---
 
+
 def overview(db: Database, f: Filters, at: datetime, p: dict) -> dict:
     df = rates(sql.floor_overview(db, f, at, overview_trend_start(f), overview_as_at(f, at)))
     part = lambda name: df[df["part"] == name]  # noqa: E731
@@ -34,16 +35,23 @@ def overview(db: Database, f: Filters, at: datetime, p: dict) -> dict:
     prev, as_at = f.previous(), overview_as_at(f, at)
     now = part("now").iloc[0].to_dict() | judged(sql.floor_due(db, f, at))
     before = part("before").iloc[0].to_dict() | judged(sql.floor_due(db, prev, at, as_at))
-    return {**scalars(now, "now"), **scalars(before, "before"),
-            **by(part("month"), "period", ("collected",), "monthly"),
-            **by(towns, "unit_id", ("collected", "resolution_rate"), "towns")}
+    return {
+        **scalars(now, "now"),
+        **scalars(before, "before"),
+        **by(part("month"), "period", ("collected",), "monthly"),
+        **by(towns, "unit_id", ("collected", "resolution_rate"), "towns"),
+    }
 
 
 def judged(row: dict) -> dict:
     """``sql.floor_due``'s counts with the three judged rates (NaN where nothing is due or known)."""
     n = lambda k: row[k] or float("nan")  # noqa: E731
-    return {**row, "on_time_rate": row["due_on_time"] / n("due"), "resolution_rate": row["due_resolved"] / n("due"),
-            "recognition_rate": row["due_recognised"] / n("due_recognition_known")}
+    return {
+        **row,
+        "on_time_rate": row["due_on_time"] / n("due"),
+        "resolution_rate": row["due_resolved"] / n("due"),
+        "recognition_rate": row["due_recognised"] / n("due_recognition_known"),
+    }
 
 
 def grid_map(db: Database, f: Filters, at: datetime, p: dict) -> dict:
@@ -58,9 +66,13 @@ def heatmap(db: Database, f: Filters, at: datetime, p: dict) -> dict:
     df = sql.floor_heat(db, f, p["cell_m"], p["box"])
     bins = df[df["bx"].notna()]
     from govdash import heatmap as hm
+
     top = queries.busiest_units(db, f.with_(grids=()), "grid", hm.TOP_N)  # one grouped count: its own floor
-    return {"total": float(df["total"].iat[-1]), **by(bins.astype({"bx": "int64", "by": "int64"}), ["bx", "by"],
-                                                       ("count",), "bin"), **top_grids(top)}
+    return {
+        "total": float(df["total"].iat[-1]),
+        **by(bins.astype({"bx": "int64", "by": "int64"}), ["bx", "by"], ("count",), "bin"),
+        **top_grids(top),
+    }
 
 
 def trends(db: Database, f: Filters, at: datetime, p: dict) -> dict:

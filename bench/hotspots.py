@@ -40,7 +40,7 @@ def main() -> None:
     n = 5_000
     xy = np.column_stack([rng.uniform(X0, X1, n), rng.uniform(Y0, Y1, n)])
     centres = xy[rng.choice(n, 10)]
-    boost = np.exp(-((xy[:, None, :] - centres[None]) ** 2).sum(-1) / (2 * 1500.0 ** 2)).sum(1)
+    boost = np.exp(-((xy[:, None, :] - centres[None]) ** 2).sum(-1) / (2 * 1500.0**2)).sum(1)
     values = rng.poisson(20 + 60 * boost).astype(float)
     gi_case("5k grid centroids, k=8", xy, values, k=8)
     gi_case("5k grid centroids, band 1,500 m", xy, values, distance_m=1500)
@@ -69,27 +69,36 @@ def main() -> None:
     py[hot] = spots[pick, 1] + rng.normal(0, 30, hot.sum())
     plon, plat = unproject(px, py, crs=CRS)
     grid = ((px - X0) // 700).astype(int) * 1000 + ((py - Y0) // 700).astype(int)
-    cases = pd.DataFrame({
-        "case_id": np.char.add("C", np.arange(k).astype(str)),
-        "category": np.array([f"cat{i:02d}" for i in range(20)])[rng.integers(0, 20, k)],
-        "grid_id": np.char.add("G", grid.astype(str)),
-        "reported_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.uniform(0, 366 * 86400, k), unit="s"),
-        "lon": plon, "lat": plat,
-    })
+    cases = pd.DataFrame(
+        {
+            "case_id": np.char.add("C", np.arange(k).astype(str)),
+            "category": np.array([f"cat{i:02d}" for i in range(20)])[rng.integers(0, 20, k)],
+            "grid_id": np.char.add("G", grid.astype(str)),
+            "reported_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.uniform(0, 366 * 86400, k), unit="s"),
+            "lon": plon,
+            "lat": plat,
+        }
+    )
     sec, clusters = timed(lambda: repeat_complaints(cases, crs=CRS), repeat=3)
-    print(f"repeat_complaints 500k rows                    {sec * 1000:8.1f} ms  clusters={len(clusters)} "
-          f"rules={clusters['rule'].value_counts().to_dict()}")
+    print(
+        f"repeat_complaints 500k rows                    {sec * 1000:8.1f} ms  clusters={len(clusters)} "
+        f"rules={clusters['rule'].value_counts().to_dict()}"
+    )
 
     # spikes: 36 towns x 20 categories x 2 years of days
     days = pd.date_range("2023-01-01", "2024-12-31", freq="D")
-    idx = pd.MultiIndex.from_product([days, [f"T{i:02d}" for i in range(36)], [f"cat{i:02d}" for i in range(20)]],
-                                     names=["date", "town_id", "category"])
+    idx = pd.MultiIndex.from_product(
+        [days, [f"T{i:02d}" for i in range(36)], [f"cat{i:02d}" for i in range(20)]],
+        names=["date", "town_id", "category"],
+    )
     lam = 6 * np.where(idx.get_level_values("date").day_of_week >= 5, 0.5, 1.0)
     daily = idx.to_frame(index=False).assign(count=rng.poisson(lam))
     sec, events = timed(lambda: detect_spikes(daily, keys=["town_id", "category"]), repeat=3)
     tested = 720 * (len(days) - 56)
-    print(f"detect_spikes 720 series x {len(days)} days ({len(daily):,} rows) {sec * 1000:8.1f} ms  "
-          f"events={len(events)} ({len(events) / tested:.1e} per series-day, no spike injected)")
+    print(
+        f"detect_spikes 720 series x {len(days)} days ({len(daily):,} rows) {sec * 1000:8.1f} ms  "
+        f"events={len(events)} ({len(events) / tested:.1e} per series-day, no spike injected)"
+    )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,11 @@ def commit_times(target: str, n: int, batches: int) -> dict:
         for b in range(batches):
             t0 = time.perf_counter()
             con.execute("BEGIN TRANSACTION")
-            con.execute("INSERT INTO data.cases SELECT * REPLACE ('BL' || $b || '-' || case_id AS case_id) "
-                        "FROM data.cases WHERE NOT starts_with(case_id, 'BL') LIMIT $n", {"b": b, "n": n})
+            con.execute(
+                "INSERT INTO data.cases SELECT * REPLACE ('BL' || $b || '-' || case_id AS case_id) "
+                "FROM data.cases WHERE NOT starts_with(case_id, 'BL') LIMIT $n",
+                {"b": b, "n": n},
+            )
             con.execute("COMMIT")
             samples.append(time.perf_counter() - t0)
         con.execute("BEGIN TRANSACTION")
@@ -80,22 +83,30 @@ def main() -> int:
     file_db, lake_db = Database(args.db), Database(target)
     at, filters = queries.as_of(file_db), bp.typical_filters(file_db)
     pages = {k: v for k, v in bp.registry().items() if k in args.pages.split(",")}
-    both = {"file": page_times(file_db, pages, filters, at, args.repeat),
-            "lake": page_times(lake_db, pages, filters, at, args.repeat)}
+    both = {
+        "file": page_times(file_db, pages, filters, at, args.repeat),
+        "lake": page_times(lake_db, pages, filters, at, args.repeat),
+    }
     print(f"{int(file_db.scalar('SELECT count(*) FROM cases')):,} cases; {len(filters)} filters × {args.repeat} runs")
-    print(f"{'page':<10}{'file median':>12}{'p95':>8}{'cpu':>8}{'lake median':>13}{'p95':>8}{'cpu':>8}"
-          f"{'lake÷file':>11}{'cpu':>7}")
+    print(
+        f"{'page':<10}{'file median':>12}{'p95':>8}{'cpu':>8}{'lake median':>13}{'p95':>8}{'cpu':>8}"
+        f"{'lake÷file':>11}{'cpu':>7}"
+    )
     for page in pages:
         f, k = both["file"][page], both["lake"][page]
-        print(f"{page:<10}{f['median_ms']:>12.0f}{f['p95_ms']:>8.0f}{f['cpu_median_ms']:>8.0f}{k['median_ms']:>13.0f}"
-              f"{k['p95_ms']:>8.0f}{k['cpu_median_ms']:>8.0f}{k['median_ms'] / f['median_ms']:>11.2f}"
-              f"{k['cpu_median_ms'] / f['cpu_median_ms']:>7.2f}")
+        print(
+            f"{page:<10}{f['median_ms']:>12.0f}{f['p95_ms']:>8.0f}{f['cpu_median_ms']:>8.0f}{k['median_ms']:>13.0f}"
+            f"{k['p95_ms']:>8.0f}{k['cpu_median_ms']:>8.0f}{k['median_ms'] / f['median_ms']:>11.2f}"
+            f"{k['cpu_median_ms'] / f['cpu_median_ms']:>7.2f}"
+        )
     ratios = [both["lake"][p]["median_ms"] / both["file"][p]["median_ms"] for p in pages]
     print(f"geometric mean lake ÷ file: {float(np.exp(np.mean(np.log(ratios)))):.2f}")
     if args.commits:
         c = commit_times(target, 1000, args.commits)
-        print(f"1,000-case commit on the lake: median {c['median_ms']:.0f} ms, p95 {c['p95_ms']:.0f} ms "
-              f"({c['n']} commits)")
+        print(
+            f"1,000-case commit on the lake: median {c['median_ms']:.0f} ms, p95 {c['p95_ms']:.0f} ms "
+            f"({c['n']} commits)"
+        )
     return 0
 
 

@@ -81,8 +81,14 @@ def run(base: Path, files: list[Path], work: Path, readers: int) -> dict:
     final = int(db.scalar(COUNT))
     db.close()
     visible = [max(0.0, seen_at[n] - t) for n, t in done_at.items() if n in seen_at]  # swap happens before return
-    return {"rows_s": final / seconds, "final": final, "errors": len(errors), "lat": np.array(lat),
-            "visible": np.array(visible), "file_mb": live.stat().st_size / 2**20}
+    return {
+        "rows_s": final / seconds,
+        "final": final,
+        "errors": len(errors),
+        "lat": np.array(lat),
+        "visible": np.array(visible),
+        "file_mb": live.stat().st_size / 2**20,
+    }
 
 
 def main() -> None:
@@ -99,18 +105,26 @@ def main() -> None:
         files = batches(base, work, args.rows, args.batch)
         alone = run(base, files, work, 0)
         busy = run(base, files, work, args.readers)
-    print(f"{args.rows:,} cases in batches of {args.batch:,} onto a {args.base_cases:,}-case demo database "
-          f"(file {busy['file_mb']:.0f} MB at the end)")
+    print(
+        f"{args.rows:,} cases in batches of {args.batch:,} onto a {args.base_cases:,}-case demo database "
+        f"(file {busy['file_mb']:.0f} MB at the end)"
+    )
     print(f"import alone:                 {alone['rows_s']:8,.0f} rows/s")
-    print(f"import beside {args.readers} readers:      {busy['rows_s']:8,.0f} rows/s "
-          f"({busy['rows_s'] / alone['rows_s']:.2f} of alone)")
+    print(
+        f"import beside {args.readers} readers:      {busy['rows_s']:8,.0f} rows/s "
+        f"({busy['rows_s'] / alone['rows_s']:.2f} of alone)"
+    )
     lat = busy["lat"] * 1000
     if len(lat):
-        print(f"reader round (count + kpis + page): {len(lat):,} rounds, p50 {np.percentile(lat, 50):.0f} ms, "
-              f"p95 {np.percentile(lat, 95):.0f} ms, max {lat.max():.0f} ms")
+        print(
+            f"reader round (count + kpis + page): {len(lat):,} rounds, p50 {np.percentile(lat, 50):.0f} ms, "
+            f"p95 {np.percentile(lat, 95):.0f} ms, max {lat.max():.0f} ms"
+        )
     if len(busy["visible"]):
-        print(f"a committed batch was seen by a reader after: median {np.median(busy['visible']) * 1000:.0f} ms, "
-              f"max {busy['visible'].max() * 1000:.0f} ms")
+        print(
+            f"a committed batch was seen by a reader after: median {np.median(busy['visible']) * 1000:.0f} ms, "
+            f"max {busy['visible'].max() * 1000:.0f} ms"
+        )
     print(f"reader errors: {busy['errors']}; final count {busy['final']:,} (expected {args.rows:,})")
 
 

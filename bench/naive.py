@@ -29,11 +29,27 @@ from govdash import queries
 from govdash.db import Database
 from govdash.filters import Filters
 
-FILTER_COLUMNS = {"towns": "town_id", "communities": "community_id", "grids": "grid_id", "categories": "category",
-                  "channels": "channel", "departments": "department_id"}
+FILTER_COLUMNS = {
+    "towns": "town_id",
+    "communities": "community_id",
+    "grids": "grid_id",
+    "categories": "category",
+    "channels": "channel",
+    "departments": "department_id",
+}
 LEVEL_COLUMN = {"town": "town_id", "community": "community_id", "grid": "grid_id"}
-COUNTS = ["collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue", "closed_due",
-          "recognition_known", "open_due"]
+COUNTS = [
+    "collected",
+    "resolved",
+    "closed",
+    "closed_on_time",
+    "recognised",
+    "open",
+    "overdue",
+    "closed_due",
+    "recognition_known",
+    "open_due",
+]
 
 
 @dataclass
@@ -49,10 +65,13 @@ class NaiveData:
         rng = queries.date_range(db)
         if rng is None:
             return cls(sql.table(db, "cases"), sql.table(db, "units"))
-        months = pd.date_range(pd.Timestamp(rng[0]).replace(day=1), pd.Timestamp(rng[1]) + pd.offsets.MonthBegin(),
-                               freq="MS")
-        parts = [sql.table(db, "cases", a.to_pydatetime(), b.to_pydatetime())
-                 for a, b in zip(months[:-1], months[1:], strict=True)]
+        months = pd.date_range(
+            pd.Timestamp(rng[0]).replace(day=1), pd.Timestamp(rng[1]) + pd.offsets.MonthBegin(), freq="MS"
+        )
+        parts = [
+            sql.table(db, "cases", a.to_pydatetime(), b.to_pydatetime())
+            for a, b in zip(months[:-1], months[1:], strict=True)
+        ]
         return cls(pd.concat(parts, ignore_index=True), sql.table(db, "units"))
 
 
@@ -81,32 +100,60 @@ def _flags(sub: pd.DataFrame, at: datetime, as_at: datetime | None = None) -> pd
         closed = sub["status"].eq("closed").fillna(False)
         open_ = sub["status"].notna() & ~closed
         on_time = closed & (sub["closed_at"] <= sub["deadline_at"])
-        return sub.assign(_resolved=resolved, _closed=closed, _on_time=on_time, _recognised=recognised, _open=open_,
-                          _closed_due=closed & has_deadline, _recog_known=resolved & sub["recognised"].notna(),
-                          _open_due=open_ & has_deadline,
-                          _overdue=open_ & (sub["deadline_at"] < pd.Timestamp(at)), _hours=hours,
-                          _sat=sub["satisfaction"], _dispute=dispute, _dispute_resolved=dispute & resolved)
+        return sub.assign(
+            _resolved=resolved,
+            _closed=closed,
+            _on_time=on_time,
+            _recognised=recognised,
+            _open=open_,
+            _closed_due=closed & has_deadline,
+            _recog_known=resolved & sub["recognised"].notna(),
+            _open_due=open_ & has_deadline,
+            _overdue=open_ & (sub["deadline_at"] < pd.Timestamp(at)),
+            _hours=hours,
+            _sat=sub["satisfaction"],
+            _dispute=dispute,
+            _dispute_resolved=dispute & resolved,
+        )
     t = pd.Timestamp(as_at)
     closed = sub["closed_at"] < t
     open_ = ~closed
-    return sub.assign(_resolved=resolved & closed, _closed=closed,
-                      _on_time=closed & (sub["closed_at"] <= sub["deadline_at"]),
-                      _recognised=resolved & recognised & closed, _open=open_,
-                      _closed_due=closed & has_deadline, _recog_known=resolved & sub["recognised"].notna() & closed,
-                      _open_due=open_ & has_deadline,
-                      _overdue=open_ & (sub["deadline_at"] < t), _hours=hours.where(closed),
-                      _sat=sub["satisfaction"].where(closed), _dispute=dispute,
-                      _dispute_resolved=dispute & resolved & closed)
+    return sub.assign(
+        _resolved=resolved & closed,
+        _closed=closed,
+        _on_time=closed & (sub["closed_at"] <= sub["deadline_at"]),
+        _recognised=resolved & recognised & closed,
+        _open=open_,
+        _closed_due=closed & has_deadline,
+        _recog_known=resolved & sub["recognised"].notna() & closed,
+        _open_due=open_ & has_deadline,
+        _overdue=open_ & (sub["deadline_at"] < t),
+        _hours=hours.where(closed),
+        _sat=sub["satisfaction"].where(closed),
+        _dispute=dispute,
+        _dispute_resolved=dispute & resolved & closed,
+    )
 
 
 def _indicators_by(sub: pd.DataFrame, key, quantiles: bool = True) -> pd.DataFrame:
     g = sub.groupby(key, sort=True)
     hours = {"median_hours": ("_hours", "median")} if quantiles else {}
-    out = g.agg(collected=("_resolved", "size"), resolved=("_resolved", "sum"), closed=("_closed", "sum"),
-                closed_on_time=("_on_time", "sum"), recognised=("_recognised", "sum"), open=("_open", "sum"),
-                overdue=("_overdue", "sum"), closed_due=("_closed_due", "sum"),
-                recognition_known=("_recog_known", "sum"), open_due=("_open_due", "sum"), **hours, satisfaction=("_sat", "mean"),
-                disputes=("_dispute", "sum"), disputes_resolved=("_dispute_resolved", "sum"))
+    out = g.agg(
+        collected=("_resolved", "size"),
+        resolved=("_resolved", "sum"),
+        closed=("_closed", "sum"),
+        closed_on_time=("_on_time", "sum"),
+        recognised=("_recognised", "sum"),
+        open=("_open", "sum"),
+        overdue=("_overdue", "sum"),
+        closed_due=("_closed_due", "sum"),
+        recognition_known=("_recog_known", "sum"),
+        open_due=("_open_due", "sum"),
+        **hours,
+        satisfaction=("_sat", "mean"),
+        disputes=("_dispute", "sum"),
+        disputes_resolved=("_dispute_resolved", "sum"),
+    )
     if quantiles:
         out["p90_hours"] = g["_hours"].quantile(0.9)
     return rates(out).reset_index()
@@ -114,13 +161,23 @@ def _indicators_by(sub: pd.DataFrame, key, quantiles: bool = True) -> pd.DataFra
 
 def _indicators(sub: pd.DataFrame) -> dict:
     h = sub["_hours"]
-    row = {"collected": len(sub), "resolved": sub["_resolved"].sum(), "closed": sub["_closed"].sum(),
-           "closed_on_time": sub["_on_time"].sum(), "recognised": sub["_recognised"].sum(),
-           "open": sub["_open"].sum(), "overdue": sub["_overdue"].sum(), "closed_due": sub["_closed_due"].sum(),
-           "recognition_known": sub["_recog_known"].sum(), "open_due": sub["_open_due"].sum(),
-           "median_hours": h.median(),
-           "p90_hours": h.quantile(0.9), "satisfaction": sub["_sat"].mean(), "disputes": sub["_dispute"].sum(),
-           "disputes_resolved": sub["_dispute_resolved"].sum()}
+    row = {
+        "collected": len(sub),
+        "resolved": sub["_resolved"].sum(),
+        "closed": sub["_closed"].sum(),
+        "closed_on_time": sub["_on_time"].sum(),
+        "recognised": sub["_recognised"].sum(),
+        "open": sub["_open"].sum(),
+        "overdue": sub["_overdue"].sum(),
+        "closed_due": sub["_closed_due"].sum(),
+        "recognition_known": sub["_recog_known"].sum(),
+        "open_due": sub["_open_due"].sum(),
+        "median_hours": h.median(),
+        "p90_hours": h.quantile(0.9),
+        "satisfaction": sub["_sat"].mean(),
+        "disputes": sub["_dispute"].sum(),
+        "disputes_resolved": sub["_dispute_resolved"].sum(),
+    }
     return rates(pd.DataFrame([row])).iloc[0].to_dict()
 
 
@@ -166,9 +223,12 @@ def overview(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
     prev, as_at = f.previous(), overview_as_at(f, at)
     now = _indicators(_flags(c[_mask(c, f)], at)) | due_rates(c[_attr(c, f)], f, at)
     before = _indicators(_flags(c[_mask(c, prev)], at, as_at)) | due_rates(c[_attr(c, prev)], prev, at, as_at)
-    return {**scalars(now, "now", KPI_KEYS), **scalars(before, "before", KPI_KEYS),
-            **by(monthly, "period", ("collected",), "monthly"),
-            **by(towns[towns["collected"] > 0], "unit_id", ("collected", "resolution_rate"), "towns")}
+    return {
+        **scalars(now, "now", KPI_KEYS),
+        **scalars(before, "before", KPI_KEYS),
+        **by(monthly, "period", ("collected",), "monthly"),
+        **by(towns[towns["collected"] > 0], "unit_id", ("collected", "resolution_rate"), "towns"),
+    }
 
 
 def grid_map(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
@@ -191,6 +251,7 @@ def heatmap(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
     counts = c[_mask(c, area)].groupby("grid_id").size().rename("collected")
     top = u[["unit_id"]].merge(counts, left_on="unit_id", right_index=True, how="left").fillna({"collected": 0})
     from govdash.heatmap import TOP_N
+
     top = top.sort_values(["collected", "unit_id"], ascending=[False, True]).head(TOP_N)
     return {"total": float(m.sum()), **by(bins, ["bx", "by"], ("count",), "bin"), **top_grids(top)}
 

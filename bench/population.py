@@ -30,6 +30,7 @@ N_COM = 8
 
 def _units(folder: Path, side: float) -> list[Path]:
     from pyproj import Transformer
+
     tr = Transformer.from_crs(32651, 4326, always_xy=True)
 
     def ring(x0, y0, w, h):
@@ -46,8 +47,14 @@ def _units(folder: Path, side: float) -> list[Path]:
     side = side * 1000  # metres
     step = side / N_COM
     towns = [feature({"id": "T1", "name": "Benchtown", "level": "town"}, ring(X0, Y0, side, side))]
-    comms = [feature({"id": f"C{i}{j}", "name": f"C{i}{j}", "level": "community", "parent": "T1"},
-                     ring(X0 + i * step, Y0 + j * step, step, step)) for i in range(N_COM) for j in range(N_COM)]
+    comms = [
+        feature(
+            {"id": f"C{i}{j}", "name": f"C{i}{j}", "level": "community", "parent": "T1"},
+            ring(X0 + i * step, Y0 + j * step, step, step),
+        )
+        for i in range(N_COM)
+        for j in range(N_COM)
+    ]
     paths = []
     for name, feats in (("towns", towns), ("communities", comms)):
         path = folder / f"{name}.geojson"
@@ -60,24 +67,47 @@ def _rasters(folder: Path, side: float) -> dict[str, tuple[Path, int]]:
     import rasterio
     from affine import Affine
     from pyproj import Transformer
+
     rng = np.random.default_rng(16)
     out = {}
     n = int(round(side * 1000 / 100))
     counts = rng.gamma(0.6, 40.0, size=(n, n)).astype(np.float32)
     path = folder / "utm_100m.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=1, dtype="float32", crs="EPSG:32651",
-                       transform=Affine(100, 0, X0, 0, -100, Y0 + n * 100), nodata=-99999, tiled=True) as ds:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype="float32",
+        crs="EPSG:32651",
+        transform=Affine(100, 0, X0, 0, -100, Y0 + n * 100),
+        nodata=-99999,
+        tiled=True,
+    ) as ds:
         ds.write(counts, 1)
     out["utm_100m"] = (path, n * n)
-    w, s, e, nn = Transformer.from_crs(32651, 4326, always_xy=True).transform_bounds(X0, Y0, X0 + side * 1000,
-                                                                                     Y0 + side * 1000)
+    w, s, e, nn = Transformer.from_crs(32651, 4326, always_xy=True).transform_bounds(
+        X0, Y0, X0 + side * 1000, Y0 + side * 1000
+    )
     step = 3 / 3600
     cols, rows = int(np.ceil((e - w) / step)), int(np.ceil((nn - s) / step))
     counts = rng.gamma(0.6, 30.0, size=(rows, cols)).astype(np.float32)
     path = folder / "wgs84_3arcsec.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=cols, height=rows, count=1, dtype="float32",
-                       crs="EPSG:4326", transform=Affine(step, 0, w, 0, -step, nn), nodata=-99999,
-                       tiled=True) as ds:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=cols,
+        height=rows,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=Affine(step, 0, w, 0, -step, nn),
+        nodata=-99999,
+        tiled=True,
+    ) as ds:
         ds.write(counts, 1)
     out["wgs84_3arcsec"] = (path, rows * cols)
     return out
@@ -97,12 +127,22 @@ def _one(db: str, file: str) -> None:
     import rasterio  # noqa: F401
 
     from govdash import ingest
+
     before = _status_mb("VmRSS")
     t0 = time.perf_counter()
     rep = ingest.run("population", db, file)
-    print(json.dumps({"seconds": round(time.perf_counter() - t0, 2), "status": rep.status,
-                      "cells": rep.inserted + rep.updated + rep.unchanged, "notes": rep.notes,
-                      "peak_rss_mb": _status_mb("VmHWM"), "rss_before_mb": before}))
+    print(
+        json.dumps(
+            {
+                "seconds": round(time.perf_counter() - t0, 2),
+                "status": rep.status,
+                "cells": rep.inserted + rep.updated + rep.unchanged,
+                "notes": rep.notes,
+                "peak_rss_mb": _status_mb("VmHWM"),
+                "rss_before_mb": before,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -114,19 +154,24 @@ def main() -> None:
         _one(*args.child)
         return
     from govdash import ingest
+
     with tempfile.TemporaryDirectory(prefix="govdash-bench-pop-") as tmp:
         folder = Path(tmp)
         db = folder / "bench.duckdb"
         for path in _units(folder, args.side_km):
             assert ingest.run("units", db, path).status == "loaded"
-        results = {"area_km2": round(args.side_km ** 2, 1)}
+        results = {"area_km2": round(args.side_km**2, 1)}
         for name, (path, pixels) in _rasters(folder, args.side_km).items():
-            out = subprocess.run([sys.executable, __file__, "--child", str(db), str(path)], capture_output=True,
-                                 text=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(db), str(path)], capture_output=True, text=True
+            )
             if out.returncode:
                 raise SystemExit(out.stderr[-3000:])
-            results[name] = {"pixels": pixels, "file_mb": round(path.stat().st_size / 2**20, 1),
-                             **json.loads(out.stdout.strip().splitlines()[-1])}
+            results[name] = {
+                "pixels": pixels,
+                "file_mb": round(path.stat().st_size / 2**20, 1),
+                **json.loads(out.stdout.strip().splitlines()[-1]),
+            }
     print(json.dumps(results, indent=2, ensure_ascii=False))
 
 

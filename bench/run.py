@@ -27,6 +27,7 @@ from govdash.db import Database
 
 # --- measuring ---
 
+
 def rss_mb(field: str = "VmRSS") -> float:
     """Resident set size of this process now (``VmHWM``: its peak), MB.
 
@@ -75,15 +76,29 @@ def _clocked(fn, *args) -> tuple[float, float]:
 
 def machine() -> dict:
     """nproc, RAM, CPU model: the figures only mean something with these."""
-    model = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                  if ln.startswith("model name")), platform.processor())
+    model = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
     mem = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
     import duckdb
-    return {"nproc": os.cpu_count(), "ram_gb": round(mem / 2**20, 1), "cpu": model, "python": platform.python_version(),
-            "duckdb": duckdb.__version__, "loadavg_start": os.getloadavg()[0]}
+
+    return {
+        "nproc": os.cpu_count(),
+        "ram_gb": round(mem / 2**20, 1),
+        "cpu": model,
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "loadavg_start": os.getloadavg()[0],
+    }
 
 
 # --- the database ---
+
 
 def ensure_db(path: Path, cases: int, seed: int) -> dict:
     """Build the demo database at ``path`` in a child process unless it exists; return build figures."""
@@ -95,16 +110,25 @@ def ensure_db(path: Path, cases: int, seed: int) -> dict:
     print(f"building {cases:,}-case demo database {path} …", file=sys.stderr, flush=True)
     before = peak_rss_mb(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "govdash", "demo", "--db", str(path), "--cases", str(cases),
-                    "--seed", str(seed)], check=True, cwd=settings.PROJECT_ROOT)
-    info = {"build_s": time.perf_counter() - t, "cases": cases, "seed": seed,
-            "build_peak_rss_mb": peak_rss_mb(resource.RUSAGE_CHILDREN) if peak_rss_mb(resource.RUSAGE_CHILDREN)
-            > before else None}
+    subprocess.run(
+        [sys.executable, "-m", "govdash", "demo", "--db", str(path), "--cases", str(cases), "--seed", str(seed)],
+        check=True,
+        cwd=settings.PROJECT_ROOT,
+    )
+    info = {
+        "build_s": time.perf_counter() - t,
+        "cases": cases,
+        "seed": seed,
+        "build_peak_rss_mb": peak_rss_mb(resource.RUSAGE_CHILDREN)
+        if peak_rss_mb(resource.RUSAGE_CHILDREN) > before
+        else None,
+    }
     info_path.write_text(json.dumps(info))
     return {**info, "reused": False, "db_mb": path.stat().st_size / 2**20}
 
 
 # --- the three ways, side by side ---
+
 
 def run_pages(path: str, pages: dict, filters: dict, at, repeat: int, naive, competent=None) -> list[dict]:
     """For each view and filter: govdash warm and cold, floor warm and cold, the competent and the naive
@@ -121,12 +145,15 @@ def run_pages(path: str, pages: dict, filters: dict, at, repeat: int, naive, com
         for fname, f in filters.items():
             row = {"page": page, "filter": fname}
             db = Database(path)
-            out = spec.govdash(db, f, at)   # first run: warms buffers, gives the result to compare
+            out = spec.govdash(db, f, at)  # first run: warms buffers, gives the result to compare
             ref = bp.headline(page, out)
-            p = spec.params(db, f, at)      # page parameters for naive and floor, outside their timings
+            p = spec.params(db, f, at)  # page parameters for naive and floor, outside their timings
             others = {"floor": (spec.floor, db), "competent": (spec.competent, competent), "naive": (spec.naive, naive)}
-            others = {k: (functools.partial(fn, p=p), src) for k, (fn, src) in others.items()
-                      if fn is not None and src is not None}
+            others = {
+                k: (functools.partial(fn, p=p), src)
+                for k, (fn, src) in others.items()
+                if fn is not None and src is not None
+            }
             row["equal"] = {}
             for name, (fn, src) in others.items():
                 diff = bp.compare(ref, fn(src, f, at))
@@ -175,15 +202,28 @@ def page_summary(rows: list[dict]) -> list[dict]:
         med = float(np.median([r["govdash_warm"]["median_ms"] for r in rs]))
         p95 = max(r["govdash_warm"]["p95_ms"] for r in rs)
         land = rs[0]
-        landing = {"filter": land["filter"], **land["govdash_warm"],
-                   **{k: land[k] for k in ("x_competent", "x_naive", "of_floor") if k in land}}
-        out.append({"page": page, "landing": landing, "median_ms": med, "p95_ms": p95, "worst_filter_median_ms":
-                    max(r["govdash_warm"]["median_ms"] for r in rs),
-                    "cpu_median_ms": float(np.median([r["govdash_warm"]["cpu_median_ms"] for r in rs])),
-                    "x_competent": _gmean(rs, "x_competent"), "x_competent_cpu": _gmean(rs, "x_competent_cpu"),
-                    "x_naive": _gmean(rs, "x_naive"), "of_floor": _gmean(rs, "of_floor"),
-                    "x_naive_cpu": _gmean(rs, "x_naive_cpu"), "of_floor_cpu": _gmean(rs, "of_floor_cpu"),
-                    "all_equal": all(all(r["equal"].values()) for r in rs)})
+        landing = {
+            "filter": land["filter"],
+            **land["govdash_warm"],
+            **{k: land[k] for k in ("x_competent", "x_naive", "of_floor") if k in land},
+        }
+        out.append(
+            {
+                "page": page,
+                "landing": landing,
+                "median_ms": med,
+                "p95_ms": p95,
+                "worst_filter_median_ms": max(r["govdash_warm"]["median_ms"] for r in rs),
+                "cpu_median_ms": float(np.median([r["govdash_warm"]["cpu_median_ms"] for r in rs])),
+                "x_competent": _gmean(rs, "x_competent"),
+                "x_competent_cpu": _gmean(rs, "x_competent_cpu"),
+                "x_naive": _gmean(rs, "x_naive"),
+                "of_floor": _gmean(rs, "of_floor"),
+                "x_naive_cpu": _gmean(rs, "x_naive_cpu"),
+                "of_floor_cpu": _gmean(rs, "of_floor_cpu"),
+                "all_equal": all(all(r["equal"].values()) for r in rs),
+            }
+        )
     return out
 
 
@@ -194,24 +234,32 @@ def _gmean(rows: list[dict], key: str) -> float | None:
 def _line(r: dict) -> str:
     g, c = r["govdash_warm"], r["govdash_cold"]
     f, n, k = r.get("floor_warm", {}), r.get("naive", {}), r.get("competent", {})
-    eq = "—" if not r["equal"] else ("yes" if all(r["equal"].values()) else "NO " + ",".join(
-        k for k, v in r["equal"].items() if not v))
+    eq = (
+        "—"
+        if not r["equal"]
+        else ("yes" if all(r["equal"].values()) else "NO " + ",".join(k for k, v in r["equal"].items() if not v))
+    )
     num = lambda d, k: f"{d[k]:8.0f}" if d else f"{'—':>8}"  # noqa: E731
     ratio = lambda k, w: format(r[k], f"{w}.{2 if 'floor' in k else 1}f") if k in r else f"{'—':>{w}}"  # noqa: E731
-    return (f"{r['page']:<13} {r['filter']:<23}{num(g, 'median_ms')}{num(g, 'p95_ms')}{num(c, 'median_ms')}"
-            f"{num(g, 'cpu_median_ms')}{num(f, 'median_ms')}{num(k, 'median_ms')}{num(n, 'median_ms')} "
-            f"{ratio('x_competent', 7)} {ratio('x_naive', 7)} {ratio('of_floor', 7)} {ratio('x_competent_cpu', 7)} "
-            f"{ratio('x_naive_cpu', 7)} {ratio('of_floor_cpu', 7)}  {eq}")
+    return (
+        f"{r['page']:<13} {r['filter']:<23}{num(g, 'median_ms')}{num(g, 'p95_ms')}{num(c, 'median_ms')}"
+        f"{num(g, 'cpu_median_ms')}{num(f, 'median_ms')}{num(k, 'median_ms')}{num(n, 'median_ms')} "
+        f"{ratio('x_competent', 7)} {ratio('x_naive', 7)} {ratio('of_floor', 7)} {ratio('x_competent_cpu', 7)} "
+        f"{ratio('x_naive_cpu', 7)} {ratio('of_floor_cpu', 7)}  {eq}"
+    )
 
 
-HEADER = (f"{'':<37}{'— govdash ms —':^32}{'floor':>8}{'compet':>8}{'naive':>8} {'wall-clock ratios':^23} "
-          f"{'cpu ratios':^23}\n"
-          f"{'view':<13} {'filter':<23}{'median':>8}{'p95':>8}{'cold':>8}{'cpu':>8}{'median':>8}{'median':>8}"
-          f"{'median':>8} {'comp÷gd':>7} {'naiv÷gd':>7} {'gd÷flr':>7} {'comp÷gd':>7} {'naiv÷gd':>7} {'gd÷flr':>7}"
-          "  equal")
+HEADER = (
+    f"{'':<37}{'— govdash ms —':^32}{'floor':>8}{'compet':>8}{'naive':>8} {'wall-clock ratios':^23} "
+    f"{'cpu ratios':^23}\n"
+    f"{'view':<13} {'filter':<23}{'median':>8}{'p95':>8}{'cold':>8}{'cpu':>8}{'median':>8}{'median':>8}"
+    f"{'median':>8} {'comp÷gd':>7} {'naiv÷gd':>7} {'gd÷flr':>7} {'comp÷gd':>7} {'naiv÷gd':>7} {'gd÷flr':>7}"
+    "  equal"
+)
 
 
 # --- decks, import, coverage, sessions ---
+
 
 def deck_figures(path: str, pages: dict, filters: dict, at) -> list[dict]:
     """Build each page's deck (map, heatmap, coverage) from its data as the page does; time and JSON bytes."""
@@ -233,6 +281,7 @@ def import_figure(path: str, rows: int) -> dict:
     if rows <= 0 or importlib.util.find_spec("govdash.ingest") is None:
         return {"skipped": "no govdash.ingest" if rows > 0 else "--import-rows 0"}
     from govdash import ingest
+
     with tempfile.TemporaryDirectory(dir=Path(path).parent) as tmp:
         db = Database(path)
         sample = sql.sample(db, rows)
@@ -243,12 +292,20 @@ def import_figure(path: str, rows: int) -> dict:
         copy = Path(tmp) / "copy.duckdb"
         shutil.copyfile(path, copy)
         try:
-            t, rep = _timed(lambda: ingest.run("cases", copy, csv, in_place=True, mapping="govdash",
-                                                    on_error="quarantine"))
+            t, rep = _timed(
+                lambda: ingest.run("cases", copy, csv, in_place=True, mapping="govdash", on_error="quarantine")
+            )
         except Exception as exc:  # noqa: BLE001 - report whatever the importer does, never fail the bench
             return {"rows": len(sample), "error": f"{type(exc).__name__}: {exc}"[:300]}
-        return {"rows": len(sample), "seconds": t, "rows_per_s": len(sample) / t, "status": rep.status,
-                "inserted": rep.inserted, "failed": rep.failed, "csv_mb": csv.stat().st_size / 2**20}
+        return {
+            "rows": len(sample),
+            "seconds": t,
+            "rows_per_s": len(sample) / t,
+            "status": rep.status,
+            "inserted": rep.inserted,
+            "failed": rep.failed,
+            "csv_mb": csv.stat().st_size / 2**20,
+        }
 
 
 def session_worker(path: str, n: int, rounds: int, conn) -> None:
@@ -257,6 +314,7 @@ def session_worker(path: str, n: int, rounds: int, conn) -> None:
     import streamlit  # noqa: F401 - the app server has it loaded: count its memory too
 
     from govdash import charts, indicators, queries
+
     db = Database(path)  # shared, as ui.database() shares it (st.cache_resource)
     at = queries.as_of(db)
     filters = list(bp.typical_filters(db).values())
@@ -296,14 +354,23 @@ def session_worker(path: str, n: int, rounds: int, conn) -> None:
         th.join()
     wall = time.perf_counter() - t0
     stop.set()
-    conn.send({"sessions": n, "rounds": rounds, "wall_s": wall, "peak_rss_mb": max(peak[0], rss_mb("VmHWM")),
-               "requests": sum(len(v) for v in lat.values()), "errors": errors[:10],
-               "pages": {p: stats(v) for p, v in lat.items()}})
+    conn.send(
+        {
+            "sessions": n,
+            "rounds": rounds,
+            "wall_s": wall,
+            "peak_rss_mb": max(peak[0], rss_mb("VmHWM")),
+            "requests": sum(len(v) for v in lat.values()),
+            "errors": errors[:10],
+            "pages": {p: stats(v) for p, v in lat.items()},
+        }
+    )
     conn.close()
 
 
 def sessions_figure(path: str, n: int, rounds: int) -> dict:
     import multiprocessing as mp
+
     ctx = mp.get_context("spawn")  # a fresh interpreter: its RSS is the server's, not the bench's
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=session_worker, args=(path, n, rounds, child))
@@ -315,9 +382,11 @@ def sessions_figure(path: str, n: int, rounds: int) -> dict:
 
 # --- the command ---
 
+
 def main(args, *, default_dir: Path) -> int:
     """Run the bench for the parsed arguments of ``python -m govdash bench`` (govdash/cli/bench.py)."""
     from govdash import queries
+
     info = machine()
     path = Path(args.db) if args.db else default_dir / f"demo_c{args.cases}_s{args.seed}.duckdb"
     build = ensure_db(path, args.cases, args.seed)
@@ -332,10 +401,12 @@ def main(args, *, default_dir: Path) -> int:
     if args.pages:
         pages = {k: v for k, v in pages.items() if k in args.pages.split(",")}
     print(f"{info['cpu']} · {info['nproc']} cores · {info['ram_gb']} GB · load {info['loadavg_start']:.1f}")
-    print(f"database {path}: {n_cases:,} cases, {build['db_mb']:.0f} MB"
-          + (f", built in {build['build_s']:.1f} s" if build.get("build_s") else "")
-          + (f" (peak RSS {build['build_peak_rss_mb']:.0f} MB)" if build.get("build_peak_rss_mb") else "")
-          + (" (reused)" if build.get("reused") else ""))
+    print(
+        f"database {path}: {n_cases:,} cases, {build['db_mb']:.0f} MB"
+        + (f", built in {build['build_s']:.1f} s" if build.get("build_s") else "")
+        + (f" (peak RSS {build['build_peak_rss_mb']:.0f} MB)" if build.get("build_peak_rss_mb") else "")
+        + (" (reused)" if build.get("reused") else "")
+    )
     print(f"static lookups (shell, cached per database version): {shell['static_lookups_ms']:.0f} ms")
     rss0 = rss_mb()
     naive, competent, naive_info = None, None, {"skipped": True}
@@ -344,8 +415,9 @@ def main(args, *, default_dir: Path) -> int:
         t, naive = _timed(lambda: NaiveData.load(db))
         db.close()
         naive_info = {"load_s": t, "rss_added_mb": rss_mb() - rss0}
-        print(f"naive: loaded {len(naive.cases):,} cases into pandas in {t:.1f} s, "
-              f"+{naive_info['rss_added_mb']:.0f} MB")
+        print(
+            f"naive: loaded {len(naive.cases):,} cases into pandas in {t:.1f} s, +{naive_info['rss_added_mb']:.0f} MB"
+        )
         t, competent = _timed(CompetentData.load, naive)
         naive_info["competent_prepare_s"] = t
         print(f"competent peer: the same frame, its time arrays prepared in {t:.2f} s")
@@ -355,40 +427,68 @@ def main(args, *, default_dir: Path) -> int:
     print("\nlanding view per page (warm; ratios: peer ÷ govdash, govdash ÷ floor)")
     for s in summary:
         g = s["landing"]
-        ratios = " · ".join(f"{name} {g[k]:.{2 if k == 'of_floor' else 1}f}×" for name, k in
-                            (("competent", "x_competent"), ("naive", "x_naive"), ("floor", "of_floor")) if k in g)
-        print(f"  {s['page']:<18} {g['filter']:<13} median {g['median_ms']:6.0f} ms · p95 {g['p95_ms']:6.0f} ms · "
-              f"CPU {g['cpu_median_ms']:6.0f} ms" + (f" · {ratios}" if ratios else ""))
+        ratios = " · ".join(
+            f"{name} {g[k]:.{2 if k == 'of_floor' else 1}f}×"
+            for name, k in (("competent", "x_competent"), ("naive", "x_naive"), ("floor", "of_floor"))
+            if k in g
+        )
+        print(
+            f"  {s['page']:<18} {g['filter']:<13} median {g['median_ms']:6.0f} ms · p95 {g['p95_ms']:6.0f} ms · "
+            f"CPU {g['cpu_median_ms']:6.0f} ms" + (f" · {ratios}" if ratios else "")
+        )
     print("\nper view (warm, median of the filters' medians; p95 = worst filter's p95; ratios: geometric mean)")
     for s in summary:
-        peers = " · ".join(f"{s[k]:.1f}× faster than {name} (CPU {s[k + '_cpu']:.1f}×)" for name, k in
-                           (("competent", "x_competent"), ("naive", "x_naive")) if s[k]) or "no pandas peer"
+        peers = (
+            " · ".join(
+                f"{s[k]:.1f}× faster than {name} (CPU {s[k + '_cpu']:.1f}×)"
+                for name, k in (("competent", "x_competent"), ("naive", "x_naive"))
+                if s[k]
+            )
+            or "no pandas peer"
+        )
         fl = f"{s['of_floor']:.2f}× floor (CPU {s['of_floor_cpu']:.2f}×)" if s["of_floor"] else "no floor"
-        print(f"  {s['page']:<18} median {s['median_ms']:6.0f} ms · p95 {s['p95_ms']:6.0f} ms · "
-              f"CPU {s['cpu_median_ms']:6.0f} ms · worst filter {s['worst_filter_median_ms']:6.0f} ms · {peers} · "
-              f"{fl} · equal: {s['all_equal']}")
+        print(
+            f"  {s['page']:<18} median {s['median_ms']:6.0f} ms · p95 {s['p95_ms']:6.0f} ms · "
+            f"CPU {s['cpu_median_ms']:6.0f} ms · worst filter {s['worst_filter_median_ms']:6.0f} ms · {peers} · "
+            f"{fl} · equal: {s['all_equal']}"
+        )
     del naive, competent
     decks = deck_figures(str(path), pages, filters, at)
     for d in decks:
         print(f"  deck {d['deck']:<8} {d['filter']:<23} {d['bytes'] / 1024:8.0f} KB  built in {d['build_ms']:.0f} ms")
     imp = import_figure(str(path), args.import_rows)
     if "rows_per_s" in imp:
-        print(f"import: {imp['rows']:,} rows in {imp['seconds']:.1f} s = {imp['rows_per_s']:,.0f} rows/s "
-              f"({imp['status']})")
+        print(
+            f"import: {imp['rows']:,} rows in {imp['seconds']:.1f} s = {imp['rows_per_s']:,.0f} rows/s "
+            f"({imp['status']})"
+        )
     else:
         print(f"import: {imp}")
     sess = sessions_figure(str(path), args.sessions, args.session_rounds) if args.sessions > 0 else {}
     if sess:
-        print(f"sessions: {sess['sessions']} concurrent × {sess['rounds']} rounds, "
-              f"{sess['requests']} page computations in {sess['wall_s']:.1f} s; "
-              f"server peak RSS {sess['peak_rss_mb']:.0f} MB; errors {len(sess['errors'])}")
+        print(
+            f"sessions: {sess['sessions']} concurrent × {sess['rounds']} rounds, "
+            f"{sess['requests']} page computations in {sess['wall_s']:.1f} s; "
+            f"server peak RSS {sess['peak_rss_mb']:.0f} MB; errors {len(sess['errors'])}"
+        )
         for p, s in sess["pages"].items():
             if s:
                 print(f"  under load {p:<9} median {s['median_ms']:7.0f} ms · p95 {s['p95_ms']:7.0f} ms")
-    result = {"machine": {**info, "loadavg_end": os.getloadavg()[0]}, "database": {"path": str(path),
-              **build, "cases": n_cases}, "as_of": str(at), "filters": {k: v.to_params() for k, v in filters.items()},
-              "repeat": args.repeat, "shell": shell, "naive": naive_info, "rows": rows, "pages": summary,
-              "decks": decks, "import": imp, "sessions": sess, "bench_peak_rss_mb": peak_rss_mb()}
+    result = {
+        "machine": {**info, "loadavg_end": os.getloadavg()[0]},
+        "database": {"path": str(path), **build, "cases": n_cases},
+        "as_of": str(at),
+        "filters": {k: v.to_params() for k, v in filters.items()},
+        "repeat": args.repeat,
+        "shell": shell,
+        "naive": naive_info,
+        "rows": rows,
+        "pages": summary,
+        "decks": decks,
+        "import": imp,
+        "sessions": sess,
+        "bench_peak_rss_mb": peak_rss_mb(),
+    }
     print(f"bench process peak RSS {result['bench_peak_rss_mb']:.0f} MB")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

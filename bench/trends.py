@@ -29,16 +29,20 @@ def _page_data(db: Database, f, at, s) -> None:
 STEPS = {
     "trends page: headline + month grid": lambda db, f, at, s: _page_data(db, f, at, s),
     "trend table by day, split by town": lambda db, f, at, s: indicators.trend_table(db, f, "day", at, "town"),
-    "trend table by week, split by category": lambda db, f, at, s: indicators.trend_table(db, f, "week", at,
-                                                                                          "category"),
+    "trend table by week, split by category": lambda db, f, at, s: indicators.trend_table(
+        db, f, "week", at, "category"
+    ),
     "open backlog per day, 1 year": lambda db, f, at, s: queries.open_backlog(
-        db, f.with_(start=f.end - timedelta(days=364)), "day", at),
+        db, f.with_(start=f.end - timedelta(days=364)), "day", at
+    ),
     "anomalies (category x town, 30 days + 8 weeks)": lambda db, f, at, s: briefing.anomaly_list(db, f),
     "rankings: towns (now and previous)": lambda db, f, at, s: rankings.ranking(db, f, "town", at, s),
     "rankings: departments": lambda db, f, at, s: rankings.ranking(db, f, "department", at, s),
     "lifecycle: funnel + tiers + oldest overdue": lambda db, f, at, s: (
-        lifecycle.funnel_data(db, f), lifecycle.tier_data(db, f, "month", at),
-        lifecycle.oldest(db, f, at, overdue_only=True, limit=50)),
+        lifecycle.funnel_data(db, f),
+        lifecycle.tier_data(db, f, "month", at),
+        lifecycle.oldest(db, f, at, overdue_only=True, limit=50),
+    ),
 }
 
 
@@ -62,10 +66,12 @@ def run(path: str, repeat: int) -> None:
     print(f"{'step':<48} {'cold ms':>9} {'warm ms':>9} {'cold/warm':>9}")
     total_cold = total_warm = 0.0
     for name, step in STEPS.items():
+
         def cold(step=step):
             db = Database(path)
             step(db, f, at, s)
             db.close()
+
         warm_db = Database(path)
         step(warm_db, f, at, s)  # open the connection and touch the data once
         c = _median(cold, repeat)

@@ -32,16 +32,18 @@ def registry() -> dict[str, Page]:
     """Views by name, in the order the bench reports them: every page, then each wall panel."""
     heat_params = lambda db, f, at: bp.heat_params(db, f)  # noqa: E731
     trend_params = lambda db, f, at: bp.trend_params(f, at)  # noqa: E731
-    return {"overview": Page(bp.overview, nv.overview, fl.overview, cp.overview),
-            "map": Page(bp.grid_map, nv.grid_map, fl.grid_map, cp.grid_map, deck=bp.map_deck),
-            "heatmap": Page(bp.heatmap, nv.heatmap, fl.heatmap, cp.heatmap, heat_params, bp.heat_deck),
-            "trends": Page(bp.trends, nv.trends, fl.trends, cp.trends, trend_params),
-            "rankings": Page(bp.rankings, competent=cp.rankings),
-            "lifecycle": Page(bp.lifecycle),
-            "coverage": Page(bp.coverage, deck=bp.coverage_deck),
-            "coverage·directory": Page(bp.coverage_directory),
-            "cases": Page(bp.cases, nv.cases, fl.cases, cp.cases),
-            "wall·overview": Page(bp.wall_overview),
-            "wall·map": Page(bp.wall_map),
-            "wall·trend": Page(bp.wall_trend),
-            "wall·coverage": Page(bp.wall_coverage)}
+    return {
+        "overview": Page(bp.overview, nv.overview, fl.overview, cp.overview),
+        "map": Page(bp.grid_map, nv.grid_map, fl.grid_map, cp.grid_map, deck=bp.map_deck),
+        "heatmap": Page(bp.heatmap, nv.heatmap, fl.heatmap, cp.heatmap, heat_params, bp.heat_deck),
+        "trends": Page(bp.trends, nv.trends, fl.trends, cp.trends, trend_params),
+        "rankings": Page(bp.rankings, competent=cp.rankings),
+        "lifecycle": Page(bp.lifecycle),
+        "coverage": Page(bp.coverage, deck=bp.coverage_deck),
+        "coverage·directory": Page(bp.coverage_directory),
+        "cases": Page(bp.cases, nv.cases, fl.cases, cp.cases),
+        "wall·overview": Page(bp.wall_overview),
+        "wall·map": Page(bp.wall_map),
+        "wall·trend": Page(bp.wall_trend),
+        "wall·coverage": Page(bp.wall_coverage),
+    }

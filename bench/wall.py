@@ -48,8 +48,9 @@ def refresh(db: Database, s: settings.Settings, lang: str = "zh") -> int:
     f = wall.wall_filters({}, at.date(), s.wall_days)
     out = wall_view.tiles_html(wall.headline(db, f, at, s, lang), lang)
     out += wall_view.ticker_html(wall.ticker(db, f, at, lang), lang)
-    out += wall_view.header_html(lang=lang, now=wall.local_now(), data_time=queries.data_as_of(db), stale=False,
-                                 period="")
+    out += wall_view.header_html(
+        lang=lang, now=wall.local_now(), data_time=queries.data_as_of(db), stale=False, period=""
+    )
     m = wall.map_data(db, f, at)
     out += wall_view.wall_map(m["stats"], m["geoms"], m["bins"], m["recent"], lang=lang).to_json()
     out += wall_view.lagging_html(m["stats"], lang) + wall_view.latest_html(wall.latest_cases(db, f, 5), lang)
@@ -63,8 +64,10 @@ def soak(path: str, s: settings.Settings, n: int, write_every: int) -> None:
     db = Database(path)
     s_cov = time.perf_counter()
     summary = wall.coverage_data(db, s)
-    print(f"coverage (once per cells/stations version): {time.perf_counter() - s_cov:.2f} s, "
-          f"{summary['share'] * 100:.1f} % within {summary['minutes']} min")
+    print(
+        f"coverage (once per cells/stations version): {time.perf_counter() - s_cov:.2f} s, "
+        f"{summary['share'] * 100:.1f} % within {summary['minutes']} min"
+    )
     refresh(db, s)  # warm-up: imports, first file reads
     gc.collect()
     rss0 = rss_mb()
@@ -75,8 +78,14 @@ def soak(path: str, s: settings.Settings, n: int, write_every: int) -> None:
         if write_every and i % write_every == 0:
             clock += timedelta(seconds=s.refresh_seconds)
             w0 = time.perf_counter()
-            feed.batch(path, new=max(1, round(20 * s.refresh_seconds / 60)), changes=10, at=clock, rng=rng,
-                       span_s=s.refresh_seconds)
+            feed.batch(
+                path,
+                new=max(1, round(20 * s.refresh_seconds / 60)),
+                changes=10,
+                at=clock,
+                rng=rng,
+                span_s=s.refresh_seconds,
+            )
             writes.append(time.perf_counter() - w0)
         t0 = time.perf_counter()
         sizes.append(refresh(db, s))
@@ -90,15 +99,21 @@ def soak(path: str, s: settings.Settings, n: int, write_every: int) -> None:
     print(f"refreshes: {n} (= {n * s.refresh_seconds / 3600:.1f} h at {s.refresh_seconds} s) in {total:.0f} s")
     tenth = max(1, n // 10)
     first, last = np.median(ms[:tenth]), np.median(ms[-tenth:])
-    print(f"time per refresh: median {np.median(ms):.0f} ms, p95 {np.percentile(ms, 95):.0f} ms, "
-          f"max {ms.max():.0f} ms; first 10 % {first:.0f} ms, last 10 % {last:.0f} ms (ratio {last / first:.2f})")
+    print(
+        f"time per refresh: median {np.median(ms):.0f} ms, p95 {np.percentile(ms, 95):.0f} ms, "
+        f"max {ms.max():.0f} ms; first 10 % {first:.0f} ms, last 10 % {last:.0f} ms (ratio {last / first:.2f})"
+    )
     print(f"refresh duty at {s.refresh_seconds} s: {np.median(ms) / 1000 / s.refresh_seconds * 100:.1f} % of one core")
     if writes:
-        print(f"feed writes: {len(writes)}, median {statistics.median(writes):.2f} s, max {max(writes):.2f} s "
-              f"(copy + import + swap); cases now {int(db.scalar('SELECT count(*) FROM cases')):,}")
+        print(
+            f"feed writes: {len(writes)}, median {statistics.median(writes):.2f} s, max {max(writes):.2f} s "
+            f"(copy + import + swap); cases now {int(db.scalar('SELECT count(*) FROM cases')):,}"
+        )
     print(f"markup and JSON per refresh: {statistics.median(sizes) / 1024:.0f} KB")
-    print(f"RSS: start {rss0:.1f} MB, end {rss1:.1f} MB, growth {rss1 - rss0:+.1f} MB "
-          f"({(rss1 - rss0) / max(n, 1) * 1024:+.1f} KB per refresh)")
+    print(
+        f"RSS: start {rss0:.1f} MB, end {rss1:.1f} MB, growth {rss1 - rss0:+.1f} MB "
+        f"({(rss1 - rss0) / max(n, 1) * 1024:+.1f} KB per refresh)"
+    )
     db.close()
 
 
@@ -106,6 +121,7 @@ def apptest_soak(path: str, runs: int) -> None:
     """Rerun the wall page in AppTest (Streamlit's caches included), a feed write before each run."""
     os.environ["GOVDASH_DB"] = path
     from streamlit.testing.v1 import AppTest
+
     rng = np.random.default_rng(2)
     db = Database(path)
     clock = feed.data_clock(db)
@@ -126,8 +142,10 @@ def apptest_soak(path: str, runs: int) -> None:
             print(f"  {i + 1:>4}/{runs} page runs  rss {rss_mb():7.1f} MB", flush=True)
     gc.collect()
     rss1 = rss_mb()
-    print(f"AppTest page runs: {runs}, median {statistics.median(times) * 1000:.0f} ms; "
-          f"RSS start {rss0:.1f} MB, end {rss1:.1f} MB, growth {rss1 - rss0:+.1f} MB")
+    print(
+        f"AppTest page runs: {runs}, median {statistics.median(times) * 1000:.0f} ms; "
+        f"RSS start {rss0:.1f} MB, end {rss1:.1f} MB, growth {rss1 - rss0:+.1f} MB"
+    )
     db.close()
 
 

@@ -22,17 +22,23 @@ PERSONAL = ("complainant_name", "complainant_phone", "address", "description")  
 _DIGITS = re.compile(r"\d")
 _HOUSE = re.compile(r"[0-9０-９一二三四五六七八九十百零〇甲乙丙丁\-—－~～]+(?:号|弄|室|栋|幢|楼|单元|层|户|支弄)")
 # free-text patterns, applied in this order (each one's output no longer matches the later ones)
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9])[A-Za-z0-9_.%+\-]*@"
-                    r"([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})")
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9])[A-Za-z0-9_.%+\-]*@"
+    r"([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})"
+)
 # resident ID: 6-digit area, birth date 18xx-20xx, 3-digit sequence, check digit or X; and the old 15-digit form
-_ID_CARD = re.compile(r"(?<![0-9A-Za-z])(?:\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
-                      r"|\d{6}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3})(?![0-9A-Za-z])")
+_ID_CARD = re.compile(
+    r"(?<![0-9A-Za-z])(?:\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+    r"|\d{6}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3})(?![0-9A-Za-z])"
+)
 # mobile: 1[3-9]x xxxx xxxx, digits grouped by spaces or dashes, with an optional +86 / 0086 / 86 prefix
 _MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s\-]?)?(1[3-9]\d)[\s\-]?\d{4}[\s\-]?(\d{4})(?!\d)")
 # landline: area code 0xx / 0xxx, bare, in (half- or full-width) brackets or followed by a dash or space, then
 # a 7-8 digit number (maybe split 3/4 or 4/4) and an optional extension; or 0 + 9-11 digits written solid
-_LANDLINE = re.compile(r"(?<![\d+])(?:(?:[(（](0\d{2,3})[)）]\s?|(0\d{2,3})[\s\-])\d{3,4}[\s\-]?\d{4}"
-                       r"|(0\d{9,11}))(?:(?:\s?(?:-|转|ext\.?)\s?)\d{1,5})?(?!\d)")
+_LANDLINE = re.compile(
+    r"(?<![\d+])(?:(?:[(（](0\d{2,3})[)）]\s?|(0\d{2,3})[\s\-])\d{3,4}[\s\-]?\d{4}"
+    r"|(0\d{9,11}))(?:(?:\s?(?:-|转|ext\.?)\s?)\d{1,5})?(?!\d)"
+)
 COORD_DECIMALS = 3  # case coordinates for viewers and the wall: 0.001° ≈ 111 m north-south, 95 m east-west here
 
 
@@ -78,6 +84,7 @@ def allowed_towns(towns, scope: tuple[str, ...] | None) -> tuple[str, ...]:
 
 
 # --- masking (pure) ---
+
 
 def mask_phone(phone) -> object:
     """'13812341234' → '138****1234': first 3 and last 4 digits kept (a +86 prefix dropped); short ones starred."""
@@ -136,8 +143,12 @@ def round_coords(values, decimals: int = COORD_DECIMALS):
     return values.round(decimals) if hasattr(values, "round") else round(values, decimals)
 
 
-_MASKS = {"complainant_name": mask_name, "complainant_phone": mask_phone, "address": mask_address,
-          "description": mask_text}
+_MASKS = {
+    "complainant_name": mask_name,
+    "complainant_phone": mask_phone,
+    "address": mask_address,
+    "description": mask_text,
+}
 
 
 def mask_frame(df: pd.DataFrame, principal: Principal) -> pd.DataFrame:

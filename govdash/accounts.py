@@ -25,12 +25,12 @@ from govdash.db import attach
 
 ROLES = ("viewer", "analyst", "admin")
 ACTIONS = ("sign_in", "sign_in_failed", "export", "import", "account")
-MAX_FAILURES = 5                  # failed sign-ins in a row of one name from one source that lock it there ...
-MAX_SOURCE_FAILURES = 20          # ... and of any names from one source that lock the source (password spraying)
-LOCKOUT = timedelta(minutes=15)   # the first lockout; each further one doubles it ...
+MAX_FAILURES = 5  # failed sign-ins in a row of one name from one source that lock it there ...
+MAX_SOURCE_FAILURES = 20  # ... and of any names from one source that lock the source (password spraying)
+LOCKOUT = timedelta(minutes=15)  # the first lockout; each further one doubles it ...
 LOCKOUT_MAX = timedelta(hours=4)  # ... up to this
-FORGET = timedelta(hours=24)      # a name/source without a failure for this long starts again from nothing
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1   # ~16 MB and ~50 ms per hash: slow for guessing, fine for sign-in
+FORGET = timedelta(hours=24)  # a name/source without a failure for this long starts again from nothing
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # ~16 MB and ~50 ms per hash: slow for guessing, fine for sign-in
 SALT_BYTES = 16
 MIN_PASSWORD = 8
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@\-]{1,64}$")
@@ -81,6 +81,7 @@ def path(s: settings.Settings | None = None) -> str:
 
 # --- password hashes (pure) ---
 
+
 def _b64(b: bytes) -> str:
     return base64.b64encode(b).decode("ascii")
 
@@ -99,8 +100,14 @@ def verify_password(password: str, stored: str | None) -> bool:
         if kind != "scrypt":
             return False
         want = base64.b64decode(digest, validate=True)
-        got = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt, validate=True), n=int(n),
-                             r=int(r), p=int(p), dklen=len(want))
+        got = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=base64.b64decode(salt, validate=True),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(want),
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, want)
@@ -127,6 +134,7 @@ def _check(username: str, role: str | None = None, towns=()) -> None:
 
 # --- the accounts file: every write is one snapshot swap (readers never wait, never see half a change) ---
 
+
 def _write(file: str):
     """One write transaction on the accounts file (``db.write``), created with its tables when missing."""
     return db.write(file, tables=schema.create_accounts)
@@ -147,16 +155,32 @@ def _read(file: str, fn, *args):
         con.close()
 
 
-def add(file: str, username: str, password: str | None, role: str, towns=(), *, by: str | None = None,
-        at: datetime | None = None) -> None:
+def add(
+    file: str,
+    username: str,
+    password: str | None,
+    role: str,
+    towns=(),
+    *,
+    by: str | None = None,
+    at: datetime | None = None,
+) -> None:
     """Create an account; ``password`` None makes a single-sign-on (OIDC) account with no local password."""
     towns = tuple(dict.fromkeys(towns))
     _check(username, role, towns)
     if password is not None:
         check_new_password(password)
     at = at or now_local()
-    row = {"username": username, "role": role, "towns": list(towns), "failed": 0, "disabled": False,
-           "password": hash_password(password) if password is not None else None, "created_at": at, "updated_at": at}
+    row = {
+        "username": username,
+        "role": role,
+        "towns": list(towns),
+        "failed": 0,
+        "disabled": False,
+        "password": hash_password(password) if password is not None else None,
+        "created_at": at,
+        "updated_at": at,
+    }
     with _write(file) as con:
         if writes.account_get(con, username) is not None:
             raise AccountError(f"account {username!r} exists")
@@ -178,14 +202,16 @@ def set_password(file: str, username: str, password: str, *, by: str | None = No
     _change(file, username, "passwd", by, at, password=hash_password(password), failed=0, locked_until=None)
 
 
-def set_disabled(file: str, username: str, disabled: bool = True, *, by: str | None = None,
-                 at: datetime | None = None) -> None:
+def set_disabled(
+    file: str, username: str, disabled: bool = True, *, by: str | None = None, at: datetime | None = None
+) -> None:
     """Disable (or enable again) an account; a disabled account cannot sign in."""
     _change(file, username, "disable" if disabled else "enable", by, at, disabled=disabled)
 
 
-def set_access(file: str, username: str, role: str, towns=(), *, by: str | None = None,
-               at: datetime | None = None) -> None:
+def set_access(
+    file: str, username: str, role: str, towns=(), *, by: str | None = None, at: datetime | None = None
+) -> None:
     """Change an account's role and streets/towns."""
     towns = tuple(dict.fromkeys(towns))
     _check(username, role, towns)
@@ -219,8 +245,19 @@ def audit_path(file: str) -> str:
 
 def _append(file: str, at: datetime, username: str | None, action: str, detail: str, source: str | None) -> None:
     """One JSON line appended to the audit store (created owner-only); one write() call, so lines never mix."""
-    line = json.dumps({"at": at.isoformat(sep=" "), "username": username, "action": action, "detail": detail[:2000],
-                       "source": source}, ensure_ascii=False) + "\n"
+    line = (
+        json.dumps(
+            {
+                "at": at.isoformat(sep=" "),
+                "username": username,
+                "action": action,
+                "detail": detail[:2000],
+                "source": source,
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
     fd = os.open(audit_path(file), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, line.encode("utf-8"))
@@ -244,8 +281,15 @@ def _appended(file: str) -> pd.DataFrame:
     return df.assign(at_time=pd.to_datetime(df["at"])).drop(columns="at")
 
 
-def audit(file: str, username: str | None, action: str, detail: str = "", *, at: datetime | None = None,
-          source: str | None = None) -> None:
+def audit(
+    file: str,
+    username: str | None,
+    action: str,
+    detail: str = "",
+    *,
+    at: datetime | None = None,
+    source: str | None = None,
+) -> None:
     """Record an export, an import or another event in the append-only audit store (the accounts file is not
     rewritten); an OSError (e.g. a full disk) propagates, so an export is not made unrecorded."""
     if action not in ACTIONS:
@@ -411,6 +455,7 @@ def wall_screen(file: str, token: str | None) -> SignIn:
 
 def _tables_or_empty(fn):
     """``fn`` on an accounts file from before wall tokens existed: its result on an empty table."""
+
     def run(con, *args):
         try:
             return fn(con, *args)
@@ -421,6 +466,7 @@ def _tables_or_empty(fn):
                 return fn(mem, *args)
             finally:
                 mem.close()
+
     return run
 
 

@@ -7,8 +7,7 @@ import pandas as pd
 
 MAD_TO_SD = 1.4826  # MAD of a normal distribution times this is its standard deviation
 
-EVENT_COLUMNS = ["start", "end", "days", "peak_date", "peak_count", "observed", "expected", "excess",
-                 "ratio", "max_z"]
+EVENT_COLUMNS = ["start", "end", "days", "peak_date", "peak_count", "observed", "expected", "excess", "ratio", "max_z"]
 
 
 def _anscombe(v: np.ndarray) -> np.ndarray:
@@ -33,17 +32,24 @@ def _robust_z(counts: np.ndarray, weeks: int) -> tuple[np.ndarray, np.ndarray]:
     # chunk the series so the (weeks, days, chunk) stack stays around 160 MB at most
     step = max(1, int(2e7 // (weeks * days)))
     for c0 in range(0, n, step):
-        block = counts[:, c0:c0 + step]
-        lags = np.stack([block[lead - 7 * k: days - 7 * k] for k in range(1, weeks + 1)])
-        med[lead:, c0:c0 + step] = np.median(lags, axis=0)
+        block = counts[:, c0 : c0 + step]
+        lags = np.stack([block[lead - 7 * k : days - 7 * k] for k in range(1, weeks + 1)])
+        med[lead:, c0 : c0 + step] = np.median(lags, axis=0)
     r = _anscombe(counts) - _anscombe(med)
     spread = MAD_TO_SD * np.median(np.abs(r[lead:] - np.median(r[lead:], axis=0)), axis=0)
     return med, r / np.maximum(spread, np.sqrt(1.0 + np.pi / (2 * weeks)))
 
 
-def detect_spikes(daily: pd.DataFrame, *, keys: list[str] | None = None, date: str = "date",
-                  count: str = "count", baseline_weeks: int = 8, threshold: float = 3.5,
-                  min_count: int = 5) -> pd.DataFrame:
+def detect_spikes(
+    daily: pd.DataFrame,
+    *,
+    keys: list[str] | None = None,
+    date: str = "date",
+    count: str = "count",
+    baseline_weeks: int = 8,
+    threshold: float = 3.5,
+    min_count: int = 5,
+) -> pd.DataFrame:
     """Find spikes per series (e.g. category x town) in daily case counts.
 
     Each day is compared with the same weekday in the previous ``baseline_weeks`` weeks, so
@@ -99,14 +105,22 @@ def detect_spikes(daily: pd.DataFrame, *, keys: list[str] | None = None, date: s
     order = np.lexsort((day_i, ser_i))
     day_i, ser_i = day_i[order], ser_i[order]
     run = np.cumsum(start_mark[day_i, ser_i]) - 1
-    ev = pd.DataFrame({"run": run, "ser": ser_i, "day": day_i, "obs": x[day_i, ser_i],
-                       "exp": med[day_i, ser_i], "z": z[day_i, ser_i]})
+    ev = pd.DataFrame(
+        {"run": run, "ser": ser_i, "day": day_i, "obs": x[day_i, ser_i], "exp": med[day_i, ser_i], "z": z[day_i, ser_i]}
+    )
     peak = ev.loc[ev.groupby("run")["obs"].idxmax(), ["run", "day", "obs"]].set_index("run")
     g = ev.groupby("run")
-    out = pd.DataFrame({
-        "ser": g["ser"].first(), "d0": g["day"].min(), "d1": g["day"].max(), "days": g.size(),
-        "observed": g["obs"].sum(), "expected": g["exp"].sum(), "max_z": g["z"].max(),
-    })
+    out = pd.DataFrame(
+        {
+            "ser": g["ser"].first(),
+            "d0": g["day"].min(),
+            "d1": g["day"].max(),
+            "days": g.size(),
+            "observed": g["obs"].sum(),
+            "expected": g["exp"].sum(),
+            "max_z": g["z"].max(),
+        }
+    )
     out["start"] = days[out["d0"].to_numpy()]
     out["end"] = days[out["d1"].to_numpy()]
     out["peak_date"] = days[peak["day"].reindex(out.index).to_numpy()]
@@ -115,7 +129,8 @@ def detect_spikes(daily: pd.DataFrame, *, keys: list[str] | None = None, date: s
     out["excess"] = out["observed"] - out["expected"]
     out["ratio"] = out["observed"] / out["expected"].where(out["expected"] > 0)
     series = wide.columns[out["ser"].to_numpy()]
-    key_frame = (series.to_frame(index=False) if isinstance(series, pd.MultiIndex)
-                 else pd.DataFrame({k: series for k in by}))[keys]
+    key_frame = (
+        series.to_frame(index=False) if isinstance(series, pd.MultiIndex) else pd.DataFrame({k: series for k in by})
+    )[keys]
     res = pd.concat([key_frame.reset_index(drop=True), out[EVENT_COLUMNS].reset_index(drop=True)], axis=1)
     return res.sort_values(["start", *keys], kind="stable").reset_index(drop=True)

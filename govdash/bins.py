@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-_A = 6_378_137.0                      # WGS-84 semi-major axis, metres
-_F = 1 / 298.257223563                # WGS-84 flattening
-_E2 = _F * (2 - _F)                   # first eccentricity squared
-ORIGIN_STEP_DEG = 0.01                # the origin is snapped to this grid, so a re-import moves no bin edge
+_A = 6_378_137.0  # WGS-84 semi-major axis, metres
+_F = 1 / 298.257223563  # WGS-84 flattening
+_E2 = _F * (2 - _F)  # first eccentricity squared
+ORIGIN_STEP_DEG = 0.01  # the origin is snapped to this grid, so a re-import moves no bin edge
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def metres_per_degree(lat: float) -> tuple[float, float]:
     phi = math.radians(lat)
     w = 1 - _E2 * math.sin(phi) ** 2
     rad = math.pi / 180
-    return rad * _A * math.cos(phi) / math.sqrt(w), rad * _A * (1 - _E2) / w ** 1.5
+    return rad * _A * math.cos(phi) / math.sqrt(w), rad * _A * (1 - _E2) / w**1.5
 
 
 def frame_for(extent: tuple[float, float, float, float] | None) -> BinFrame:
@@ -49,5 +49,6 @@ def frame_for(extent: tuple[float, float, float, float] | None) -> BinFrame:
     west, south, _, north = extent
     step = ORIGIN_STEP_DEG
     lat_c = round(round((south + north) / 2 / step) * step, 6)
-    return BinFrame(round(math.floor(west / step) * step, 6), round(math.floor(south / step) * step, 6),
-                    *metres_per_degree(lat_c))
+    return BinFrame(
+        round(math.floor(west / step) * step, 6), round(math.floor(south / step) * step, 6), *metres_per_degree(lat_c)
+    )

@@ -19,8 +19,9 @@ from govdash.schema import SURVEY_DIMENSIONS
 SPIKE_KEYS = ("category", "town")
 
 
-def anomaly_list(db: Database, f: Filters, *, lang: str = "zh", baseline_weeks: int = 8, threshold: float = 3.5,
-                 min_count: int = 5) -> pd.DataFrame:
+def anomaly_list(
+    db: Database, f: Filters, *, lang: str = "zh", baseline_weeks: int = 8, threshold: float = 3.5, min_count: int = 5
+) -> pd.DataFrame:
     """Spikes of daily cases per category × street/town that overlap the filter period, newest first.
 
     Each day is tested against the same weekday of the previous ``baseline_weeks`` weeks
@@ -37,8 +38,10 @@ def anomaly_list(db: Database, f: Filters, *, lang: str = "zh", baseline_weeks: 
         ev = ev[(ev["end"] >= pd.Timestamp(f.start)) & (ev["start"] <= pd.Timestamp(f.end))]
     names = queries.unit_names(db).get("town", {})
     cat = catalogue.read(db)
-    ev = ev.assign(town=ev["town_id"].map(names).fillna(ev["town_id"]),
-                   category_name=ev["category"].map(lambda c: cat.name("category", c, lang)))
+    ev = ev.assign(
+        town=ev["town_id"].map(names).fillna(ev["town_id"]),
+        category_name=ev["category"].map(lambda c: cat.name("category", c, lang)),
+    )
     ev["text"] = [_spike_text(r, lang) for r in ev.itertuples()]
     return ev.sort_values(["start", "excess"], ascending=[False, False]).reset_index(drop=True)
 
@@ -47,8 +50,9 @@ def _spike_text(r, lang: str) -> str:
     usual = r.expected >= 1 and pd.notna(r.ratio)
     base = t("spike_usual", lang).format(e=r.expected, r=r.ratio) if usual else t("spike_rare", lang)
     start = t("spike_date", lang).format(d=r.start)
-    return t("spike_text", lang).format(start=start, town=r.town, category=r.category_name, days=r.days,
-                                        n=r.observed, base=base)
+    return t("spike_text", lang).format(
+        start=start, town=r.town, category=r.category_name, days=r.days, n=r.observed, base=base
+    )
 
 
 def default_month(at: datetime) -> str:
@@ -85,28 +89,54 @@ def _table(headers: list[str], rows: list[list], classes: list[str] | None = Non
 
 def _headline(db, f, prev, at, s, lang) -> str:
     cmp = indicators.headline(db, f, at, s, lang, previous=prev)
-    status = [(t("breach", lang) if b else t("met", lang)) if goal else ""
-              for b, goal in zip(cmp["breach"], cmp["target"], strict=True)]
+    status = [
+        (t("breach", lang) if b else t("met", lang)) if goal else ""
+        for b, goal in zip(cmp["breach"], cmp["target"], strict=True)
+    ]
     rows = cmp[["indicator", "value", "previous", "change", "year_before", "change_yoy", "target"]].values.tolist()
     rows = [[*r, st] for r, st in zip(rows, status, strict=True)]
-    heads = [t("indicator", lang), t("this_month", lang), t("previous_month", lang), t("change", lang),
-             t("year_before", lang), t("change", lang), t("target", lang), ""]
+    heads = [
+        t("indicator", lang),
+        t("this_month", lang),
+        t("previous_month", lang),
+        t("change", lang),
+        t("year_before", lang),
+        t("change", lang),
+        t("target", lang),
+        "",
+    ]
     return _table(heads, rows, ["breach" if b else "" for b in cmp["breach"]], nowrap=len(heads))
 
 
 def _trend_charts(db, f, at, s, lang) -> str:
     start = (pd.Timestamp(f.start) - pd.DateOffset(months=12)).date()
     w = f.with_(start=start)
-    table = indicators.period_table(queries.period_indicators(db, w, "month", at),
-                                    queries.open_backlog(db, w, "month", at), w, "month", at)
+    table = indicators.period_table(
+        queries.period_indicators(db, w, "month", at), queries.open_backlog(db, w, "month", at), w, "month", at
+    )
     labels = [indicators.period_label(p, "month")[2:] for p in table["period"]]
     charts = []
-    for key, bars in (("collected", True), ("resolution_rate", False), ("on_time_rate", False),
-                      ("dispute_rate", False), ("median_hours", False), ("backlog", True)):
+    for key, bars in (
+        ("collected", True),
+        ("resolution_rate", False),
+        ("on_time_rate", False),
+        ("dispute_rate", False),
+        ("median_hours", False),
+        ("backlog", True),
+    ):
         ind = indicators.INDICATORS[key]
         vals = [None if pd.isna(v) else float(v) for v in table[key]] if key in table else []
-        charts.append(svg.line_chart(labels, vals, title=t(key, lang), target=indicators.target(key, s),
-                                     lower_is_better=ind.direction == "down", pct=ind.kind == "rate", bars=bars))
+        charts.append(
+            svg.line_chart(
+                labels,
+                vals,
+                title=t(key, lang),
+                target=indicators.target(key, s),
+                lower_is_better=ind.direction == "down",
+                pct=ind.kind == "rate",
+                bars=bars,
+            )
+        )
     return _part("charts", charts)
 
 
@@ -115,23 +145,46 @@ def _rankings(db, f, prev, at, s, lang) -> str:
     for level in rankings.LEVELS:
         ranked = rankings.ranking(db, f, level, at, s, previous=prev)
         ranked = ranked.assign(label=rankings.names(ranked, level, lang))
-        heads = [t("ranking", lang), t("town" if level == "town" else "department", lang), t("score", lang),
-                 t("movement", lang), t("collected", lang), t("resolution_rate", lang), t("on_time_rate", lang),
-                 t("median_hours", lang)]
+        heads = [
+            t("ranking", lang),
+            t("town" if level == "town" else "department", lang),
+            t("score", lang),
+            t("movement", lang),
+            t("collected", lang),
+            t("resolution_rate", lang),
+            t("on_time_rate", lang),
+            t("median_hours", lang),
+        ]
         blocks = []
         for lst, key in (("red", "red_list"), ("black", "black_list")):
             part = ranked[ranked["list"] == lst]
-            rows = [[f"{int(r['rank'])}", r["label"], f"{r['score']:.3f}", rankings.movement_text(r["movement"], lang),
-                     indicators.fmt(r["collected"], "collected"),
-                     indicators.fmt(r["resolution_rate"], "resolution_rate"),
-                     indicators.fmt(r["on_time_rate"], "on_time_rate"),
-                     indicators.fmt(r["median_hours"], "median_hours")] for _, r in part.iterrows()]
+            rows = [
+                [
+                    f"{int(r['rank'])}",
+                    r["label"],
+                    f"{r['score']:.3f}",
+                    rankings.movement_text(r["movement"], lang),
+                    indicators.fmt(r["collected"], "collected"),
+                    indicators.fmt(r["resolution_rate"], "resolution_rate"),
+                    indicators.fmt(r["on_time_rate"], "on_time_rate"),
+                    indicators.fmt(r["median_hours"], "median_hours"),
+                ]
+                for _, r in part.iterrows()
+            ]
             blocks.append({"title": t(key, lang), "table": _table(heads, rows, [lst] * len(rows))})
         title = t("town_ranking" if level == "town" else "department_ranking", lang)
         ok = ranked[ranked["eligible"]]
-        chart = svg.hbar_chart(ok["label"].tolist(), ok["score"].tolist(), title=title, ref=1.0,
-                               colors=[{"red": svg.RED_LIST, "black": svg.BLACK_LIST}.get(x, svg.NEUTRAL)
-                                       for x in ok["list"]]) if level == "town" else ""
+        chart = (
+            svg.hbar_chart(
+                ok["label"].tolist(),
+                ok["score"].tolist(),
+                title=title,
+                ref=1.0,
+                colors=[{"red": svg.RED_LIST, "black": svg.BLACK_LIST}.get(x, svg.NEUTRAL) for x in ok["list"]],
+            )
+            if level == "town"
+            else ""
+        )
         out.append(_part("ranking", title, blocks, chart))
     return Markup("").join(out)
 
@@ -141,25 +194,63 @@ def _anomalies(db, f, lang) -> str:
     if ev.empty:
         return _part("note", t("no_anomalies", lang))
     ev = ev.sort_values("excess", ascending=False).head(12)
-    rows = [[f"{r.start:%Y-%m-%d}", r.days, r.town, r.category_name, f"{r.observed:,}", f"{r.expected:.0f}",
-             f"{r.ratio:.1f}" if pd.notna(r.ratio) else "—"] for r in ev.itertuples()]
-    return _table([t("start", lang), t("days", lang), t("town", lang), t("category", lang), t("observed", lang),
-                   t("expected", lang), t("ratio", lang)], rows, nowrap=1)
+    rows = [
+        [
+            f"{r.start:%Y-%m-%d}",
+            r.days,
+            r.town,
+            r.category_name,
+            f"{r.observed:,}",
+            f"{r.expected:.0f}",
+            f"{r.ratio:.1f}" if pd.notna(r.ratio) else "—",
+        ]
+        for r in ev.itertuples()
+    ]
+    return _table(
+        [
+            t("start", lang),
+            t("days", lang),
+            t("town", lang),
+            t("category", lang),
+            t("observed", lang),
+            t("expected", lang),
+            t("ratio", lang),
+        ],
+        rows,
+        nowrap=1,
+    )
 
 
 def _lifecycle(db, f, at, lang) -> str:
     fun = lifecycle.funnel_data(db, f)
-    rows = [[t(r.stage, lang), f"{r.count:,}", indicators.fmt(r.share, "resolution_rate"),
-             indicators.fmt(r.median_hours, "median_hours"), indicators.fmt(r.p90_hours, "median_hours")]
-            for r in fun.itertuples()]
-    table = _table([t("stage", lang), t("cases", lang), t("share_registered", lang), t("median_hours_leg", lang),
-                    t("p90_hours_leg", lang)], rows)
+    rows = [
+        [
+            t(r.stage, lang),
+            f"{r.count:,}",
+            indicators.fmt(r.share, "resolution_rate"),
+            indicators.fmt(r.median_hours, "median_hours"),
+            indicators.fmt(r.p90_hours, "median_hours"),
+        ]
+        for r in fun.itertuples()
+    ]
+    table = _table(
+        [
+            t("stage", lang),
+            t("cases", lang),
+            t("share_registered", lang),
+            t("median_hours_leg", lang),
+            t("p90_hours_leg", lang),
+        ],
+        rows,
+    )
     tiers = lifecycle.tier_shares(queries.period_indicators(db, f, "month", at, "tier"))
     share = ""
     if not tiers.empty:
         r = tiers.iloc[-1]
-        share = " · ".join(f"{t(k + '_tier', lang)} {indicators.fmt(r[k], 'resolution_rate')}"
-                           for k in ("community", "street", "district"))
+        share = " · ".join(
+            f"{t(k + '_tier', lang)} {indicators.fmt(r[k], 'resolution_rate')}"
+            for k in ("community", "street", "district")
+        )
         share = _part("shares", t("tier_share", lang), share)
     return table + share
 
@@ -172,11 +263,32 @@ def _overdue(db, f, at, lang) -> str:
     for r in df.itertuples():
         d = queries.case_timeline(db, r.case_id)
         desc = str(d.at[0, "description"]) if len(d) and pd.notna(d.at[0, "description"]) else ""
-        rows.append([r.case_id, f"{r.reported_at:%Y-%m-%d}", f"{r.overdue_days:.0f}", r.town, r.category_name,
-                     r.department, t(f"{r.tier}_tier", lang), desc[:48] + ("…" if len(desc) > 48 else "")])
-    return _table([t("case", lang), t("reported_at", lang), t("days_overdue", lang), t("town", lang),
-                   t("category", lang), t("department", lang), t("tier", lang), t("description", lang)], rows,
-                  nowrap=4)
+        rows.append(
+            [
+                r.case_id,
+                f"{r.reported_at:%Y-%m-%d}",
+                f"{r.overdue_days:.0f}",
+                r.town,
+                r.category_name,
+                r.department,
+                t(f"{r.tier}_tier", lang),
+                desc[:48] + ("…" if len(desc) > 48 else ""),
+            ]
+        )
+    return _table(
+        [
+            t("case", lang),
+            t("reported_at", lang),
+            t("days_overdue", lang),
+            t("town", lang),
+            t("category", lang),
+            t("department", lang),
+            t("tier", lang),
+            t("description", lang),
+        ],
+        rows,
+        nowrap=4,
+    )
 
 
 def _survey(db, f, lang) -> str:
@@ -188,17 +300,45 @@ def _survey(db, f, lang) -> str:
         sp = sp[sp["quarter"] == q]
         order = ["overall", *SURVEY_DIMENSIONS]
         sp = sp.set_index("dimension").reindex([d for d in order if d in set(sp["dimension"])]).reset_index()
-        rows = [[t(r.dimension, lang), f"{r.median:.1f}", f"{r.min:.1f} ({r.min_town})", f"{r.max:.1f} ({r.max_town})",
-                 f"{r.range:.1f}"] for r in sp.itertuples()]
-        out.append(_part("titled", f"{t('survey', lang)} · {q}", _table(
-            [t("dimension", lang), t("median", lang), t("lowest", lang), t("highest", lang), t("spread", lang)], rows)))
+        rows = [
+            [
+                t(r.dimension, lang),
+                f"{r.median:.1f}",
+                f"{r.min:.1f} ({r.min_town})",
+                f"{r.max:.1f} ({r.max_town})",
+                f"{r.range:.1f}",
+            ]
+            for r in sp.itertuples()
+        ]
+        out.append(
+            _part(
+                "titled",
+                f"{t('survey', lang)} · {q}",
+                _table(
+                    [t("dimension", lang), t("median", lang), t("lowest", lang), t("highest", lang), t("spread", lang)],
+                    rows,
+                ),
+            )
+        )
     gov = queries.governance_scores(db)
     if not gov.empty:
         g = survey.governance_progress(gov)
-        rows = [[t(r.subdomain, lang), f"{r.score:.2f}", "—" if pd.isna(r.previous) else f"{r.previous:.2f}",
-                 "—" if pd.isna(r.change) else f"{r.change:+.2f}"] for r in g.itertuples()]
-        out.append(_part("titled", f"{t('governance', lang)} · {int(gov['year'].max())}", _table(
-            [t("subdomain", lang), t("score", lang), t("previous_year", lang), t("change", lang)], rows)))
+        rows = [
+            [
+                t(r.subdomain, lang),
+                f"{r.score:.2f}",
+                "—" if pd.isna(r.previous) else f"{r.previous:.2f}",
+                "—" if pd.isna(r.change) else f"{r.change:+.2f}",
+            ]
+            for r in g.itertuples()
+        ]
+        out.append(
+            _part(
+                "titled",
+                f"{t('governance', lang)} · {int(gov['year'].max())}",
+                _table([t("subdomain", lang), t("score", lang), t("previous_year", lang), t("change", lang)], rows),
+            )
+        )
     return Markup("").join(out) or _part("note", t("no_data", lang))
 
 
@@ -214,7 +354,7 @@ def build(db: Database, month: str, *, lang: str = "zh", s: settings.Settings | 
     if m.get("synthetic") == "true":
         notes.append(t("synthetic", lang))
     if cut < datetime.combine(f.end + timedelta(days=1), datetime.min.time()):
-        notes.append(f'{t("partial_month", lang)} {cut:%Y-%m-%d %H:%M}')
+        notes.append(f"{t('partial_month', lang)} {cut:%Y-%m-%d %H:%M}")
     sections = [
         ("headline", t("sec_headline", lang), _headline(db, f, prev, at, s, lang)),
         ("trends", t("sec_trends", lang), _trend_charts(db, f, at, s, lang)),
@@ -225,12 +365,25 @@ def build(db: Database, month: str, *, lang: str = "zh", s: settings.Settings | 
         ("survey", t("sec_survey", lang), _survey(db, f, lang)),
         ("definitions", t("definitions", lang), _part("definitions", indicators.definitions(lang))),
     ]
-    return str(render.page(
-        "briefing.html", html_lang=t("html_lang", lang), title=f"{t('briefing_title', lang)} · {month}",
-        district=district_record.read(db).name(lang), period_label=t("period", lang), start=f.start, end=f.end,
-        as_of_label=t("data_as_of", lang), as_of=f"{at:%Y-%m-%d %H:%M}", vs_label=t("vs_previous", lang),
-        prev_start=prev.start, prev_end=prev.end, notices=notes, footer=t("briefing_footer", lang),
-        sections=[{"id": sid, "title": title, "html": html} for sid, title, html in sections]))
+    return str(
+        render.page(
+            "briefing.html",
+            html_lang=t("html_lang", lang),
+            title=f"{t('briefing_title', lang)} · {month}",
+            district=district_record.read(db).name(lang),
+            period_label=t("period", lang),
+            start=f.start,
+            end=f.end,
+            as_of_label=t("data_as_of", lang),
+            as_of=f"{at:%Y-%m-%d %H:%M}",
+            vs_label=t("vs_previous", lang),
+            prev_start=prev.start,
+            prev_end=prev.end,
+            notices=notes,
+            footer=t("briefing_footer", lang),
+            sections=[{"id": sid, "title": title, "html": html} for sid, title, html in sections],
+        )
+    )
 
 
 def write(db: Database, month: str, out: str | Path, *, lang: str = "zh") -> Path:
@@ -252,10 +405,17 @@ def spike_daily(db: Database, f: Filters, category: str, town_id: str, *, weeks:
 def anomaly_table(ev: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """``anomaly_list`` for reading: dates, place, category and figures as text ("—" where undefined)."""
     num = lambda v, p: "—" if pd.isna(v) else f"{v:.{p}f}"  # noqa: E731
-    return pd.DataFrame({
-        t("start", lang): ev["start"].dt.strftime("%Y-%m-%d"), t("end", lang): ev["end"].dt.strftime("%Y-%m-%d"),
-        t("days", lang): ev["days"], t("town", lang): ev["town"], t("category", lang): ev["category_name"],
-        t("observed", lang): ev["observed"], t("expected", lang): [num(v, 1) for v in ev["expected"]],
-        t("excess", lang): [num(v, 0) for v in ev["excess"]], t("ratio", lang): [num(v, 1) for v in ev["ratio"]],
-        "z": [num(v, 1) for v in ev["max_z"]],
-    })
+    return pd.DataFrame(
+        {
+            t("start", lang): ev["start"].dt.strftime("%Y-%m-%d"),
+            t("end", lang): ev["end"].dt.strftime("%Y-%m-%d"),
+            t("days", lang): ev["days"],
+            t("town", lang): ev["town"],
+            t("category", lang): ev["category_name"],
+            t("observed", lang): ev["observed"],
+            t("expected", lang): [num(v, 1) for v in ev["expected"]],
+            t("excess", lang): [num(v, 0) for v in ev["excess"]],
+            t("ratio", lang): [num(v, 1) for v in ev["ratio"]],
+            "z": [num(v, 1) for v in ev["max_z"]],
+        }
+    )

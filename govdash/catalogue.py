@@ -42,12 +42,16 @@ class Catalogue:
 
 
 def _pairs(df, key: str) -> dict[str, tuple[str, str | None]]:
-    return {k: (zh, en if isinstance(en, str) and en else None)
-            for k, zh, en in zip(df[key], df["name_zh"], df["name_en"], strict=True)}
+    return {
+        k: (zh, en if isinstance(en, str) and en else None)
+        for k, zh, en in zip(df[key], df["name_zh"], df["name_en"], strict=True)
+    }
 
 
 def read(db: Database) -> Catalogue:
     """The catalogues as the database holds them (tables category_names, channels, departments)."""
-    return Catalogue(category=_pairs(queries.category_names(db), "category"),
-                     channel=_pairs(queries.channels(db), "channel"),
-                     department=_pairs(queries.departments(db), "department_id"))
+    return Catalogue(
+        category=_pairs(queries.category_names(db), "category"),
+        channel=_pairs(queries.channels(db), "channel"),
+        department=_pairs(queries.departments(db), "department_id"),
+    )

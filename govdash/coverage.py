@@ -76,8 +76,9 @@ def reach_m(minutes: float, *, walk_kmh: float | None = None, circuity: float | 
     return minutes * _speed_m_per_min(walk_kmh) / circuity
 
 
-def straight_line_minutes(cell_xy, station_xy, *, walk_kmh: float | None = None,
-                          circuity: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def straight_line_minutes(
+    cell_xy, station_xy, *, walk_kmh: float | None = None, circuity: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Minutes from each cell to its nearest station along the straight line × circuity.
 
     Parameters
@@ -99,8 +100,9 @@ def straight_line_minutes(cell_xy, station_xy, *, walk_kmh: float | None = None,
     return dist * circuity / _speed_m_per_min(walk_kmh), nearest.astype(np.int64)
 
 
-def network_minutes(graph: StreetGraph, cell_xy, station_xy, *,
-                    walk_kmh: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def network_minutes(
+    graph: StreetGraph, cell_xy, station_xy, *, walk_kmh: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Minutes from each cell to its nearest station along the street graph, all stations in one pass.
 
     Stations and cells snap to their nearest graph node; both snap distances are walked
@@ -131,17 +133,24 @@ def network_minutes(graph: StreetGraph, cell_xy, station_xy, *,
     rows = np.r_[g.row, k + np.arange(m)]
     cols = np.r_[g.col, s_node]
     full = sparse.csr_array((np.r_[g.data, s_snap], (rows, cols)), shape=(k + m, k + m))
-    dist, _, source = dijkstra(full, directed=True, indices=np.arange(k, k + m),
-                               min_only=True, return_predecessors=True)
+    dist, _, source = dijkstra(
+        full, directed=True, indices=np.arange(k, k + m), min_only=True, return_predecessors=True
+    )
     minutes = (dist[c_node] + c_snap) / _speed_m_per_min(walk_kmh)
     src = source[c_node].astype(np.int64)
     nearest = np.where(np.isfinite(minutes) & (src >= k), src - k, -1)
     return minutes, nearest
 
 
-def minutes_to_stations(cell_xy, station_xy, *, offers=None, graph: StreetGraph | None = None,
-                        walk_kmh: float | None = None,
-                        circuity: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def minutes_to_stations(
+    cell_xy,
+    station_xy,
+    *,
+    offers=None,
+    graph: StreetGraph | None = None,
+    walk_kmh: float | None = None,
+    circuity: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Minutes to the nearest station, or to the nearest station offering a function.
 
     Parameters
@@ -178,8 +187,13 @@ def covered_by_unit(minutes, residents, unit_ids, threshold: float) -> pd.DataFr
     Cells without a unit form their own row (NaN id), so the rows always add up to the district.
     """
     minutes, residents = np.asarray(minutes, dtype=float), np.asarray(residents, dtype=float)
-    frame = pd.DataFrame({"unit_id": np.asarray(unit_ids, dtype=object), "residents": residents,
-                          "covered": np.where(minutes <= threshold, residents, 0.0)})
+    frame = pd.DataFrame(
+        {
+            "unit_id": np.asarray(unit_ids, dtype=object),
+            "residents": residents,
+            "covered": np.where(minutes <= threshold, residents, 0.0),
+        }
+    )
     out = frame.groupby("unit_id", dropna=False, sort=True)[["residents", "covered"]].sum()
     out["share"] = out["covered"] / out["residents"].where(out["residents"] > 0)
     return out
@@ -198,12 +212,19 @@ def station_load(nearest, residents, m: int, *, factor: float = 2.0) -> pd.DataF
     ok = nearest >= 0
     load = np.bincount(nearest[ok], weights=residents[ok], minlength=m)
     median = float(np.median(load)) if m else 0.0
-    return pd.DataFrame({"residents": load, "ratio_to_median": load / median if median > 0 else np.nan,
-                         "flagged": load > factor * median}, index=pd.RangeIndex(m, name="station"))
+    return pd.DataFrame(
+        {
+            "residents": load,
+            "ratio_to_median": load / median if median > 0 else np.nan,
+            "flagged": load > factor * median,
+        },
+        index=pd.RangeIndex(m, name="station"),
+    )
 
 
-def best_site(cell_xy, residents, radius_m: float, *, max_candidates: int = 4_000,
-              cell_size_m: float | None = None) -> int:
+def best_site(
+    cell_xy, residents, radius_m: float, *, max_candidates: int = 4_000, cell_size_m: float | None = None
+) -> int:
     """Index of the cell from which most residents lie within ``radius_m`` metres (straight line).
 
     Where to put one station to close a gap: unlike the gap's centroid, which for a ring or a
@@ -237,15 +258,14 @@ def _best_on_lattice(ij: np.ndarray, residents: np.ndarray, radius_cells: float)
     """``best_site`` on lattice indices: residents within the radius of every cell by one FFT convolution."""
     r = int(np.floor(radius_cells + 1e-9))
     d = np.arange(-r, r + 1)
-    disc = ((d[:, None] ** 2 + d[None, :] ** 2) <= radius_cells ** 2 + 1e-9).astype(float)
+    disc = ((d[:, None] ** 2 + d[None, :] ** 2) <= radius_cells**2 + 1e-9).astype(float)
     grid = np.zeros(tuple(ij.max(axis=0) + 1))
     np.add.at(grid, (ij[:, 0], ij[:, 1]), residents)
     reached = fftconvolve(grid, disc, mode="same")[ij[:, 0], ij[:, 1]]
     return int(np.argmax(np.round(reached, 6)))  # rounding: FFT noise must not break ties by chance
 
 
-def gaps(cell_xy, residents, uncovered, cell_size_m: float, *,
-         neighbours: int = 8) -> tuple[pd.DataFrame, np.ndarray]:
+def gaps(cell_xy, residents, uncovered, cell_size_m: float, *, neighbours: int = 8) -> tuple[pd.DataFrame, np.ndarray]:
     """Groups of uncovered residents: connected parts of uncovered populated cells on the lattice.
 
     Parameters
@@ -287,13 +307,15 @@ def gaps(cell_xy, residents, uncovered, cell_size_m: float, *,
     rank = np.empty_like(pop, dtype=np.int64)
     rank[np.argsort(-pop, kind="stable")] = np.arange(len(pop))
     labels[sel] = rank[comp]
-    table = pd.DataFrame({
-        "gap": np.arange(len(pop)),
-        "residents": np.bincount(rank[comp], weights=w),
-        "cells": np.bincount(rank[comp]),
-        "x": np.bincount(rank[comp], weights=w * xy[sel, 0]) / np.bincount(rank[comp], weights=w),
-        "y": np.bincount(rank[comp], weights=w * xy[sel, 1]) / np.bincount(rank[comp], weights=w),
-    })
+    table = pd.DataFrame(
+        {
+            "gap": np.arange(len(pop)),
+            "residents": np.bincount(rank[comp], weights=w),
+            "cells": np.bincount(rank[comp]),
+            "x": np.bincount(rank[comp], weights=w * xy[sel, 0]) / np.bincount(rank[comp], weights=w),
+            "y": np.bincount(rank[comp], weights=w * xy[sel, 1]) / np.bincount(rank[comp], weights=w),
+        }
+    )
     return table, labels
 
 
@@ -327,8 +349,7 @@ def _greedy(a: sparse.csr_array, w: np.ndarray, k: int, among=None) -> tuple[np.
     return np.array(chosen, dtype=np.int64), np.array(gains, dtype=float)
 
 
-def site_greedy(cell_xy, residents, covered, candidate_xy, k: int,
-                radius_m: float) -> tuple[np.ndarray, np.ndarray]:
+def site_greedy(cell_xy, residents, covered, candidate_xy, k: int, radius_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Add up to ``k`` stations, each time the candidate covering the most still-uncovered residents.
 
     Greedy maximal covering (MCLP) with existing stations kept: coverage is a monotone
@@ -350,8 +371,9 @@ def site_greedy(cell_xy, residents, covered, candidate_xy, k: int,
     return _greedy(a, w, k)
 
 
-def site_exact(cell_xy, residents, covered, candidate_xy, k: int, radius_m: float, *,
-               time_limit_s: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
+def site_exact(
+    cell_xy, residents, covered, candidate_xy, k: int, radius_m: float, *, time_limit_s: float = 60.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Optimal maximal covering (MCLP) as a MILP solved by HiGHS; for small instances.
 
     max Σ wᵢ yᵢ  s.t.  yᵢ ≤ Σ_{j covers i} xⱼ,  Σ xⱼ ≤ k,  x binary,  0 ≤ y ≤ 1.
@@ -370,12 +392,14 @@ def site_exact(cell_xy, residents, covered, candidate_xy, k: int, radius_m: floa
     # variables: x (c candidates) then y (n cells); y_i - Σ_j a_ji x_j <= 0
     link = sparse.hstack([-a.T, sparse.eye_array(n)], format="csr")
     budget = sparse.csr_array(np.r_[np.ones(c), np.zeros(n)][None, :])
-    res = milp(c=np.r_[np.zeros(c), -w],
-               constraints=[LinearConstraint(link, -np.inf, 0.0), LinearConstraint(budget, 0, k)],
-               integrality=np.r_[np.ones(c), np.zeros(n)], bounds=Bounds(0, 1),
-               options={"time_limit": time_limit_s})
+    res = milp(
+        c=np.r_[np.zeros(c), -w],
+        constraints=[LinearConstraint(link, -np.inf, 0.0), LinearConstraint(budget, 0, k)],
+        integrality=np.r_[np.ones(c), np.zeros(n)],
+        bounds=Bounds(0, 1),
+        options={"time_limit": time_limit_s},
+    )
     if res.status != 0:
         raise RuntimeError(f"MCLP not solved to optimality: {res.message}")
     picked = np.flatnonzero(res.x[:c] > 0.5)
     return _greedy(a, w, len(picked), among=picked)
-

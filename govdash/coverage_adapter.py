@@ -25,7 +25,8 @@ def points_xy(frame: pd.DataFrame, *, metric_crs: str | None = None) -> np.ndarr
         pts = geom if (geom.geom_type == "Point").all() else geom.centroid
         return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
     x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(
-        frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float))
+        frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
+    )
     return np.column_stack([x, y])
 
 
@@ -38,9 +39,16 @@ def offers(stations: pd.DataFrame, function: str | None) -> np.ndarray | None:
     return stations[function].fillna(False).to_numpy(dtype=bool)
 
 
-def from_geodataframes(cells: pd.DataFrame, stations: pd.DataFrame, *, function: str | None = None,
-                       graph: StreetGraph | None = None, walk_kmh: float | None = None,
-                       circuity: float | None = None, metric_crs: str | None = None) -> pd.DataFrame:
+def from_geodataframes(
+    cells: pd.DataFrame,
+    stations: pd.DataFrame,
+    *,
+    function: str | None = None,
+    graph: StreetGraph | None = None,
+    walk_kmh: float | None = None,
+    circuity: float | None = None,
+    metric_crs: str | None = None,
+) -> pd.DataFrame:
     """Walking minutes from every cell to its nearest station (offering ``function``).
 
     Parameters
@@ -57,8 +65,13 @@ def from_geodataframes(cells: pd.DataFrame, stations: pd.DataFrame, *, function:
     (positional index into ``stations``, -1 for none) and ``station_id`` (None for none).
     """
     minutes, nearest = minutes_to_stations(
-        points_xy(cells, metric_crs=metric_crs), points_xy(stations, metric_crs=metric_crs),
-        offers=offers(stations, function), graph=graph, walk_kmh=walk_kmh, circuity=circuity)
+        points_xy(cells, metric_crs=metric_crs),
+        points_xy(stations, metric_crs=metric_crs),
+        offers=offers(stations, function),
+        graph=graph,
+        walk_kmh=walk_kmh,
+        circuity=circuity,
+    )
     ids = stations["station_id"].to_numpy(dtype=object) if "station_id" in stations else np.arange(len(stations))
     out = cells.copy()
     out["minutes"] = minutes

@@ -80,8 +80,9 @@ class Database:
         finally:
             cur.close()
 
-    def execute(self, sql: str, params: dict | list | None = None, *, max_rows: int | None = None,
-                complete: bool = False) -> pd.DataFrame:
+    def execute(
+        self, sql: str, params: dict | list | None = None, *, max_rows: int | None = None, complete: bool = False
+    ) -> pd.DataFrame:
         """Run one query with bound parameters; return at most ``max_rows`` rows as a DataFrame.
 
         The cap is ``max_rows`` (default: the configured ``GOVDASH_MAX_ROWS``). Rows are fetched in
@@ -104,8 +105,9 @@ class Database:
         df.attrs["truncated"] = truncated
         return df
 
-    def stream(self, sql: str, params: dict | list | None = None, *, batch_rows: int = 100_000
-               ) -> Iterator[pd.DataFrame]:
+    def stream(
+        self, sql: str, params: dict | list | None = None, *, batch_rows: int = 100_000
+    ) -> Iterator[pd.DataFrame]:
         """Every row of a query, as DataFrames of about ``batch_rows`` rows: no cap, for exports.
 
         The first batch comes even when empty (it carries the columns). The time limit applies to
@@ -188,9 +190,11 @@ def _attach(path: str) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as exc:
         con.close()
         if "newer version" in str(exc):
-            raise RuntimeError(f"{path} was written by a newer DuckDB than {duckdb.__version__} (govdash pins it for "
-                               "DuckLake): rebuild it (python -m govdash demo), or with the newer DuckDB run "
-                               "EXPORT DATABASE 'DIR' and here IMPORT DATABASE 'DIR'") from exc
+            raise RuntimeError(
+                f"{path} was written by a newer DuckDB than {duckdb.__version__} (govdash pins it for "
+                "DuckLake): rebuild it (python -m govdash demo), or with the newer DuckDB run "
+                "EXPORT DATABASE 'DIR' and here IMPORT DATABASE 'DIR'"
+            ) from exc
         raise
     return con
 
@@ -206,8 +210,14 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def attach(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, alias: str, *, read_only: bool = False,
-           options: tuple[str, ...] = ()) -> None:
+def attach(
+    con: duckdb.DuckDBPyConnection,
+    path: str | os.PathLike,
+    alias: str,
+    *,
+    read_only: bool = False,
+    options: tuple[str, ...] = (),
+) -> None:
     """``ATTACH path AS alias`` on ``con`` (``alias`` and ``options`` are constants of ours)."""
     if not alias.isidentifier():
         raise ValueError(f"unexpected alias {alias!r}")
@@ -232,9 +242,13 @@ class WriteError(RuntimeError):
 
 
 @contextmanager
-def write(target: str | os.PathLike, *, create: bool = True, fresh: bool = False,
-          tables: Callable[[duckdb.DuckDBPyConnection], None] = schema.create
-          ) -> Iterator[duckdb.DuckDBPyConnection]:
+def write(
+    target: str | os.PathLike,
+    *,
+    create: bool = True,
+    fresh: bool = False,
+    tables: Callable[[duckdb.DuckDBPyConnection], None] = schema.create,
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """One write to the database ``target``: yields a connection inside an open transaction.
 
     Parameters
@@ -269,15 +283,18 @@ def write(target: str | os.PathLike, *, create: bool = True, fresh: bool = False
     with _writer_lock(path):
         if not create and not path.is_file():
             raise DatabaseMissing(f"no database at {path}")
-        with _one_line(path), _swapped(path, copy=not fresh) as tmp, \
-                _transaction(tmp, src=str(path) if fresh and path.is_file() else None, tables=tables) as con:
+        with (
+            _one_line(path),
+            _swapped(path, copy=not fresh) as tmp,
+            _transaction(tmp, src=str(path) if fresh and path.is_file() else None, tables=tables) as con,
+        ):
             yield con
 
 
 @contextmanager
-def write_private(path: str | os.PathLike, *, fresh: bool = False,
-                  tables: Callable[[duckdb.DuckDBPyConnection], None] = schema.create
-                  ) -> Iterator[duckdb.DuckDBPyConnection]:
+def write_private(
+    path: str | os.PathLike, *, fresh: bool = False, tables: Callable[[duckdb.DuckDBPyConnection], None] = schema.create
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """``write`` on a file no other process has open and no other writer can reach: no lock, and no
     copy unless ``fresh`` (DuckDB's own transaction keeps such a file whole).
 
@@ -325,6 +342,7 @@ def replacing_writer(path: str | os.PathLike):
 
 
 # --- the file store's plumbing ---
+
 
 def _temp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")

@@ -14,7 +14,7 @@ import shapely
 
 from govdash import db, district, district_record, queries, writes
 
-AS_OF = datetime(2026, 11, 15, 23, 59)   # the demo's "now"; fixed so a seed always gives the same database
+AS_OF = datetime(2026, 11, 15, 23, 59)  # the demo's "now"; fixed so a seed always gives the same database
 # cases are generated and written this many at a time: a whole 10 M-case table built at once took
 # ~20 GB of RAM (Python strings); in chunks of 1 M the build peaks at 4.3 GB (140 s)
 CHUNK_CASES = 1_000_000
@@ -53,40 +53,213 @@ DEPARTMENTS = [
 # code, zh, en, department, deadline days, median hours to close, urban bias, peak month,
 # seasonal amplitude, evening share, subcategories (code, zh, en)
 CATEGORIES = [
-    ("facility_damage", "公共设施损坏", "Public facility damage", "D02", 5, 30, 1.0, 7, 0.15, 0.1,
-     [("streetlight", "路灯损坏", "Street light out"), ("manhole", "窨井盖缺损", "Missing manhole cover"),
-      ("road", "道路破损", "Damaged road"), ("fitness", "健身设施损坏", "Broken fitness equipment")]),
-    ("back_lane", "背街小巷不洁", "Unclean back lanes", "D13", 3, 16, 1.3, 8, 0.25, 0.1,
-     [("litter", "垃圾堆积", "Piled-up litter"), ("sewage", "污水外溢", "Sewage overflow"),
-      ("ads", "小广告", "Illegal flyers")]),
-    ("safety_hazard", "安全隐患", "Safety hazards", "D12", 2, 20, 1.0, 1, 0.20, 0.15,
-     [("fire_passage", "消防通道堵塞", "Blocked fire lane"), ("gas", "燃气隐患", "Gas hazard"),
-      ("building", "房屋安全", "Unsafe building")]),
-    ("property", "物业管理纠纷", "Property-management disputes", "D10", 10, 96, 1.6, 3, 0.10, 0.2,
-     [("fees", "物业收费", "Service fees"), ("repairs", "维修不及时", "Slow repairs"),
-      ("elevator", "电梯故障", "Lift out of order")]),
-    ("group_renting", "群租", "Group renting", "D10", 15, 150, 1.8, 3, 0.15, 0.2,
-     [("group", "群租", "Overcrowded rental"), ("partition", "违规隔断", "Illegal partitions")]),
-    ("ebike", "电动自行车停放充电", "E-bike parking and charging", "D15", 5, 40, 1.5, 7, 0.30, 0.3,
-     [("charging", "飞线充电", "Dangling charging cables"), ("corridor", "楼道停放", "Parked in stairwell")]),
-    ("elderly", "养老服务", "Elderly care", "D04", 10, 72, 1.0, 1, 0.10, 0.05,
-     [("meals", "助餐服务", "Meal service"), ("home_care", "居家照护", "Home care")]),
-    ("medical", "就医", "Medical access", "D05", 7, 60, 1.0, 1, 0.20, 0.05,
-     [("clinic", "社区医院", "Community clinic"), ("appointment", "预约挂号", "Appointments")]),
-    ("childcare", "托育", "Childcare", "D09", 10, 80, 1.4, 9, 0.25, 0.05,
-     [("nursery", "托育机构", "Nursery places"), ("after_school", "课后看护", "After-school care")]),
-    ("garbage", "垃圾分类与大件垃圾", "Garbage sorting and bulky waste", "D13", 3, 20, 1.1, 7, 0.30, 0.15,
-     [("sorting", "垃圾分类", "Garbage sorting"), ("bulky", "大件垃圾", "Bulky waste")]),
-    ("illegal_construction", "违法建筑", "Illegal construction", "D01", 30, 300, 0.6, 4, 0.15, 0.05,
-     [("extension", "违章搭建", "Illegal extension"), ("rooftop", "屋顶加层", "Rooftop addition")]),
-    ("street_order", "街面秩序与摊贩", "Street order and stalls", "D01", 2, 10, 1.2, 6, 0.30, 0.35,
-     [("stalls", "占道经营", "Street stalls"), ("parking", "乱停车", "Illegal parking")]),
-    ("noise", "噪声扰民", "Noise", "D03", 3, 24, 1.4, 7, 0.35, 0.6,
-     [("construction", "施工噪声", "Construction noise"), ("business", "商业噪声", "Business noise"),
-      ("neighbour", "邻里噪声", "Neighbour noise")]),
-    ("dispute", "矛盾纠纷与信访", "Neighbour disputes and petitions", "D16", 15, 120, 1.0, 2, 0.10, 0.1,
-     [("neighbour", "邻里纠纷", "Neighbour dispute"), ("family", "家庭纠纷", "Family dispute"),
-      ("labour", "劳资纠纷", "Labour dispute")]),
+    (
+        "facility_damage",
+        "公共设施损坏",
+        "Public facility damage",
+        "D02",
+        5,
+        30,
+        1.0,
+        7,
+        0.15,
+        0.1,
+        [
+            ("streetlight", "路灯损坏", "Street light out"),
+            ("manhole", "窨井盖缺损", "Missing manhole cover"),
+            ("road", "道路破损", "Damaged road"),
+            ("fitness", "健身设施损坏", "Broken fitness equipment"),
+        ],
+    ),
+    (
+        "back_lane",
+        "背街小巷不洁",
+        "Unclean back lanes",
+        "D13",
+        3,
+        16,
+        1.3,
+        8,
+        0.25,
+        0.1,
+        [
+            ("litter", "垃圾堆积", "Piled-up litter"),
+            ("sewage", "污水外溢", "Sewage overflow"),
+            ("ads", "小广告", "Illegal flyers"),
+        ],
+    ),
+    (
+        "safety_hazard",
+        "安全隐患",
+        "Safety hazards",
+        "D12",
+        2,
+        20,
+        1.0,
+        1,
+        0.20,
+        0.15,
+        [
+            ("fire_passage", "消防通道堵塞", "Blocked fire lane"),
+            ("gas", "燃气隐患", "Gas hazard"),
+            ("building", "房屋安全", "Unsafe building"),
+        ],
+    ),
+    (
+        "property",
+        "物业管理纠纷",
+        "Property-management disputes",
+        "D10",
+        10,
+        96,
+        1.6,
+        3,
+        0.10,
+        0.2,
+        [
+            ("fees", "物业收费", "Service fees"),
+            ("repairs", "维修不及时", "Slow repairs"),
+            ("elevator", "电梯故障", "Lift out of order"),
+        ],
+    ),
+    (
+        "group_renting",
+        "群租",
+        "Group renting",
+        "D10",
+        15,
+        150,
+        1.8,
+        3,
+        0.15,
+        0.2,
+        [("group", "群租", "Overcrowded rental"), ("partition", "违规隔断", "Illegal partitions")],
+    ),
+    (
+        "ebike",
+        "电动自行车停放充电",
+        "E-bike parking and charging",
+        "D15",
+        5,
+        40,
+        1.5,
+        7,
+        0.30,
+        0.3,
+        [("charging", "飞线充电", "Dangling charging cables"), ("corridor", "楼道停放", "Parked in stairwell")],
+    ),
+    (
+        "elderly",
+        "养老服务",
+        "Elderly care",
+        "D04",
+        10,
+        72,
+        1.0,
+        1,
+        0.10,
+        0.05,
+        [("meals", "助餐服务", "Meal service"), ("home_care", "居家照护", "Home care")],
+    ),
+    (
+        "medical",
+        "就医",
+        "Medical access",
+        "D05",
+        7,
+        60,
+        1.0,
+        1,
+        0.20,
+        0.05,
+        [("clinic", "社区医院", "Community clinic"), ("appointment", "预约挂号", "Appointments")],
+    ),
+    (
+        "childcare",
+        "托育",
+        "Childcare",
+        "D09",
+        10,
+        80,
+        1.4,
+        9,
+        0.25,
+        0.05,
+        [("nursery", "托育机构", "Nursery places"), ("after_school", "课后看护", "After-school care")],
+    ),
+    (
+        "garbage",
+        "垃圾分类与大件垃圾",
+        "Garbage sorting and bulky waste",
+        "D13",
+        3,
+        20,
+        1.1,
+        7,
+        0.30,
+        0.15,
+        [("sorting", "垃圾分类", "Garbage sorting"), ("bulky", "大件垃圾", "Bulky waste")],
+    ),
+    (
+        "illegal_construction",
+        "违法建筑",
+        "Illegal construction",
+        "D01",
+        30,
+        300,
+        0.6,
+        4,
+        0.15,
+        0.05,
+        [("extension", "违章搭建", "Illegal extension"), ("rooftop", "屋顶加层", "Rooftop addition")],
+    ),
+    (
+        "street_order",
+        "街面秩序与摊贩",
+        "Street order and stalls",
+        "D01",
+        2,
+        10,
+        1.2,
+        6,
+        0.30,
+        0.35,
+        [("stalls", "占道经营", "Street stalls"), ("parking", "乱停车", "Illegal parking")],
+    ),
+    (
+        "noise",
+        "噪声扰民",
+        "Noise",
+        "D03",
+        3,
+        24,
+        1.4,
+        7,
+        0.35,
+        0.6,
+        [
+            ("construction", "施工噪声", "Construction noise"),
+            ("business", "商业噪声", "Business noise"),
+            ("neighbour", "邻里噪声", "Neighbour noise"),
+        ],
+    ),
+    (
+        "dispute",
+        "矛盾纠纷与信访",
+        "Neighbour disputes and petitions",
+        "D16",
+        15,
+        120,
+        1.0,
+        2,
+        0.10,
+        0.1,
+        [
+            ("neighbour", "邻里纠纷", "Neighbour dispute"),
+            ("family", "家庭纠纷", "Family dispute"),
+            ("labour", "劳资纠纷", "Labour dispute"),
+        ],
+    ),
 ]
 CATEGORY_SHARE = np.array([12, 9, 7, 10, 4, 7, 5, 4, 3, 9, 3, 10, 10, 7], float)
 
@@ -103,20 +276,41 @@ CHANNELS = [
 CHANNEL_CODES = tuple(c[0] for c in CHANNELS)
 CHANNEL_BASE = np.array([0.38, 0.07, 0.28, 0.08, 0.08, 0.04, 0.07])  # order of CHANNELS
 CHANNEL_BOOST = {  # category -> channel -> multiplier
-    "facility_damage": {"grid_patrol": 1.6, "camera_iot": 1.8}, "back_lane": {"grid_patrol": 1.8, "camera_iot": 2.0},
-    "street_order": {"camera_iot": 3.0, "grid_patrol": 1.5}, "safety_hazard": {"grid_patrol": 1.7},
-    "dispute": {"walk_in": 3.0, "hotline_12349": 2.0}, "elderly": {"walk_in": 2.5, "survey": 2.0},
-    "medical": {"hotline_12345": 1.5, "survey": 1.5}, "noise": {"hotline_12345": 1.8, "grid_patrol": 0.5},
+    "facility_damage": {"grid_patrol": 1.6, "camera_iot": 1.8},
+    "back_lane": {"grid_patrol": 1.8, "camera_iot": 2.0},
+    "street_order": {"camera_iot": 3.0, "grid_patrol": 1.5},
+    "safety_hazard": {"grid_patrol": 1.7},
+    "dispute": {"walk_in": 3.0, "hotline_12349": 2.0},
+    "elderly": {"walk_in": 2.5, "survey": 2.0},
+    "medical": {"hotline_12345": 1.5, "survey": 1.5},
+    "noise": {"hotline_12345": 1.8, "grid_patrol": 0.5},
 }
 TIER_SHARE = {"community": 0.72, "street": 0.21, "district": 0.07}
 TIER_FACTOR = {"community": 1.0, "street": 1.7, "district": 2.8}  # handling time multiplier
-PHRASES = np.array(["居民反映多次，请尽快处理。", "影响居民出行。", "存在安全隐患。", "希望相关部门协调解决。",
-                    "已持续一周以上。", "周边居民意见较大。", "请核实处理并反馈。", "夜间尤为严重。"])
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜")
+PHRASES = np.array(
+    [
+        "居民反映多次，请尽快处理。",
+        "影响居民出行。",
+        "存在安全隐患。",
+        "希望相关部门协调解决。",
+        "已持续一周以上。",
+        "周边居民意见较大。",
+        "请核实处理并反馈。",
+        "夜间尤为严重。",
+    ]
+)
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜"
+)
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌宇浩凯晨欣怡佳慧雪琳")
 SURVEY_OFFSET = {"convenience": 1.5, "comfort": -0.8, "safety": 2.2, "health": 0.3, "harmony": -0.4, "security": -2.8}
-GOV_SUBDOMAINS = [("social_services", 91.2), ("social_security", 90.4), ("social_order", 89.1),
-                  ("social_participation", 86.3), ("social_ecology", 89.6)]
+GOV_SUBDOMAINS = [
+    ("social_services", 91.2),
+    ("social_security", 90.4),
+    ("social_order", 89.1),
+    ("social_participation", 86.3),
+    ("social_ecology", 89.6),
+]
 
 
 def _progress(cb: Callable[[float, str], None] | None, frac: float, text: str) -> None:
@@ -124,8 +318,15 @@ def _progress(cb: Callable[[float, str], None] | None, frac: float, text: str) -
         cb(frac, text)
 
 
-def build(path: str | os.PathLike, *, cases: int = 500_000, years: float = 2.0, seed: int = 20161,
-          metric_crs: str = "EPSG:32651", progress: Callable[[float, str], None] | None = None) -> Path:
+def build(
+    path: str | os.PathLike,
+    *,
+    cases: int = 500_000,
+    years: float = 2.0,
+    seed: int = 20161,
+    metric_crs: str = "EPSG:32651",
+    progress: Callable[[float, str], None] | None = None,
+) -> Path:
     """Write a complete demo database to ``path`` (replaced atomically) and return the path.
 
     Parameters
@@ -156,38 +357,55 @@ def build(path: str | os.PathLike, *, cases: int = 500_000, years: float = 2.0, 
 
     def generate(k: int) -> pd.DataFrame:
         """Chunk ``k`` of the cases; its share of the progress bar between 0.30 and 0.85."""
-        step = (lambda f, text: _progress(progress, 0.30 + 0.55 * (k + (f - 0.30) / 0.55) / len(sizes),
-                                          f"{text} {k + 1}/{len(sizes)}")) if chunked else progress
+        step = (
+            (
+                lambda f, text: _progress(
+                    progress, 0.30 + 0.55 * (k + (f - 0.30) / 0.55) / len(sizes), f"{text} {k + 1}/{len(sizes)}"
+                )
+            )
+            if chunked
+            else progress
+        )
         return _cases(geo, town_perf, units, sizes[k], years, rng, inv, step)
 
     # one chunk: generated here, before the survey, so a demo of ≤ CHUNK_CASES is the same as before chunks
     case_df = None if chunked else generate(0)
     _progress(progress, 0.30 if chunked else 0.85, "surveys")
     survey = _survey(towns, town_perf, years, rng)
-    gov = pd.DataFrame([(AS_OF.year - 1, s, v - 1.2 + rng.normal(0, 0.3)) for s, v in GOV_SUBDOMAINS]
-                       + [(AS_OF.year, s, v) for s, v in GOV_SUBDOMAINS]
-                       + [(AS_OF.year, "overall", 89.32), (AS_OF.year, "progress", 10.83),
-                          (AS_OF.year - 1, "overall", 88.1)],
-                       columns=["year", "subdomain", "score"])
-    cats = pd.DataFrame([(c[0], s[0], s[1], s[2], c[3], float(c[4])) for c in CATEGORIES for s in c[10]],
-                        columns=["category", "subcategory", "name_zh", "name_en", "department_id", "deadline_days"])
-    meta = pd.DataFrame({"key": ["synthetic", "as_of", "seed", "cases_requested", "district", "metric_crs"],
-                         "value": ["true", AS_OF.isoformat(sep=" "), str(seed), str(cases),
-                                   "浦东新区 (synthetic)", metric_crs]})  # the district table holds the record
+    gov = pd.DataFrame(
+        [(AS_OF.year - 1, s, v - 1.2 + rng.normal(0, 0.3)) for s, v in GOV_SUBDOMAINS]
+        + [(AS_OF.year, s, v) for s, v in GOV_SUBDOMAINS]
+        + [(AS_OF.year, "overall", 89.32), (AS_OF.year, "progress", 10.83), (AS_OF.year - 1, "overall", 88.1)],
+        columns=["year", "subdomain", "score"],
+    )
+    cats = pd.DataFrame(
+        [(c[0], s[0], s[1], s[2], c[3], float(c[4])) for c in CATEGORIES for s in c[10]],
+        columns=["category", "subcategory", "name_zh", "name_en", "department_id", "deadline_days"],
+    )
+    meta = pd.DataFrame(
+        {
+            "key": ["synthetic", "as_of", "seed", "cases_requested", "district", "metric_crs"],
+            "value": ["true", AS_OF.isoformat(sep=" "), str(seed), str(cases), "浦东新区 (synthetic)", metric_crs],
+        }
+    )  # the district table holds the record
 
     _progress(progress, 0.30 if chunked else 0.90, "writing database")
     with db.write(path, fresh=True) as con:  # a new file replacing whatever was at ``path``, in one step
         frames = {
-            "meta": meta, "units": units,
-            "cells": cells[["cell_id", "x", "y", "lon", "lat", "size_m", "residents", "grid_id", "community_id", "town_id"]],
+            "meta": meta,
+            "units": units,
+            "cells": cells[
+                ["cell_id", "x", "y", "lon", "lat", "size_m", "residents", "grid_id", "community_id", "town_id"]
+            ],
             "departments": pd.DataFrame(DEPARTMENTS, columns=["department_id", "name_zh", "name_en"]),
             "categories": cats,
-            "category_names": pd.DataFrame([c[:3] for c in CATEGORIES],
-                                           columns=["category", "name_zh", "name_en"]),
+            "category_names": pd.DataFrame([c[:3] for c in CATEGORIES], columns=["category", "name_zh", "name_en"]),
             "channels": pd.DataFrame(CHANNELS, columns=["channel", "name_zh", "name_en"]),
             "stations": stations.drop(columns=["x", "y"]),
-            "service_items": items, "station_items": station_items,
-            "satisfaction_survey": survey, "governance_index": gov,
+            "service_items": items,
+            "station_items": station_items,
+            "satisfaction_survey": survey,
+            "governance_index": gov,
         }
         if not chunked:
             frames["cases"] = case_df
@@ -241,20 +459,48 @@ def _units(geo: district.District, inv) -> pd.DataFrame:
     res_town = geo.cells.groupby("town_id")["residents"].sum()
     t = geo.towns
     frames = [
-        pd.DataFrame({"unit_id": t["code"], "level": "town", "parent_id": None, "town_id": t["code"],
-                      "community_id": None, "name_zh": t["name_zh"], "name_en": t["name_en"],
-                      "kind": t["kind_zh"], "geom_m": t["geom"],
-                      "residents": t["code"].map(res_town).fillna(0).astype(int)}),
-        pd.DataFrame({"unit_id": geo.communities["unit_id"], "level": "community",
-                      "parent_id": geo.communities["town_id"], "town_id": geo.communities["town_id"],
-                      "community_id": geo.communities["unit_id"], "name_zh": geo.communities["name_zh"],
-                      "name_en": None, "kind": geo.communities["kind"], "geom_m": geo.communities["geom"],
-                      "residents": geo.communities["unit_id"].map(res_com).fillna(0).astype(int)}),
-        pd.DataFrame({"unit_id": geo.grids["unit_id"], "level": "grid", "parent_id": geo.grids["community_id"],
-                      "town_id": geo.grids["town_id"], "community_id": geo.grids["community_id"],
-                      "name_zh": geo.grids["name_zh"], "name_en": None, "kind": "网格",
-                      "geom_m": geo.grids["geom"],
-                      "residents": geo.grids["unit_id"].map(res_grid).fillna(0).astype(int)}),
+        pd.DataFrame(
+            {
+                "unit_id": t["code"],
+                "level": "town",
+                "parent_id": None,
+                "town_id": t["code"],
+                "community_id": None,
+                "name_zh": t["name_zh"],
+                "name_en": t["name_en"],
+                "kind": t["kind_zh"],
+                "geom_m": t["geom"],
+                "residents": t["code"].map(res_town).fillna(0).astype(int),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "unit_id": geo.communities["unit_id"],
+                "level": "community",
+                "parent_id": geo.communities["town_id"],
+                "town_id": geo.communities["town_id"],
+                "community_id": geo.communities["unit_id"],
+                "name_zh": geo.communities["name_zh"],
+                "name_en": None,
+                "kind": geo.communities["kind"],
+                "geom_m": geo.communities["geom"],
+                "residents": geo.communities["unit_id"].map(res_com).fillna(0).astype(int),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "unit_id": geo.grids["unit_id"],
+                "level": "grid",
+                "parent_id": geo.grids["community_id"],
+                "town_id": geo.grids["town_id"],
+                "community_id": geo.grids["community_id"],
+                "name_zh": geo.grids["name_zh"],
+                "name_en": None,
+                "kind": "网格",
+                "geom_m": geo.grids["geom"],
+                "residents": geo.grids["unit_id"].map(res_grid).fillna(0).astype(int),
+            }
+        ),
     ]
     units = pd.concat(frames, ignore_index=True)
     geoms = np.array(units["geom_m"].to_list(), dtype=object)
@@ -271,30 +517,76 @@ def _town_performance(towns: pd.DataFrame, rng) -> pd.DataFrame:
     """Per-town levels that make towns differ: efficiency, resolution, recognition, satisfaction."""
     n = len(towns)
     rural = (towns["villages"] / (towns["communities"] + towns["villages"])).to_numpy()
-    eff = np.exp(rng.normal(0, 0.22, n) + 0.25 * rural)           # handling-time multiplier
+    eff = np.exp(rng.normal(0, 0.22, n) + 0.25 * rural)  # handling-time multiplier
     unresolved = np.clip(rng.lognormal(np.log(0.0025), 0.6, n), 0.0006, 0.015)
     unrecognised = np.clip(rng.lognormal(np.log(0.0035), 0.5, n), 0.0005, 0.015)
     sat = 80.6 + rng.normal(0, 2.6, n) - 2.0 * (rural - rural.mean())
-    return pd.DataFrame({"town_id": towns["code"], "eff": eff, "unresolved": unresolved,
-                         "unrecognised": unrecognised, "sat": sat})
+    return pd.DataFrame(
+        {"town_id": towns["code"], "eff": eff, "unresolved": unresolved, "unrecognised": unrecognised, "sat": sat}
+    )
 
 
 def _catalogue(stations: pd.DataFrame, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
     """147 service items by tier and department, and which each station offers."""
     tiers = np.array(["baseline"] * 42 + ["basic"] * 63 + ["quality"] * 42)
-    topics_zh = ["社保卡办理", "医保报销", "居住证办理", "老年人助餐", "残疾人补贴", "法律咨询", "就业登记", "托育咨询",
-                 "健康体检", "文化活动", "志愿服务", "房屋租赁备案", "低保申请", "调解服务", "证明开具", "养老服务补贴",
-                 "家庭医生签约", "图书借阅", "心理咨询", "垃圾分类指导", "退役军人服务"]
-    topics_en = ["Social security card", "Medical reimbursement", "Residence permit", "Elderly meals",
-                 "Disability allowance", "Legal advice", "Job registration", "Childcare advice", "Health check",
-                 "Cultural activities", "Volunteering", "Rental registration", "Minimum living allowance",
-                 "Mediation", "Certificates", "Elderly care subsidy", "Family doctor", "Library",
-                 "Counselling", "Sorting guidance", "Veterans' services"]
+    topics_zh = [
+        "社保卡办理",
+        "医保报销",
+        "居住证办理",
+        "老年人助餐",
+        "残疾人补贴",
+        "法律咨询",
+        "就业登记",
+        "托育咨询",
+        "健康体检",
+        "文化活动",
+        "志愿服务",
+        "房屋租赁备案",
+        "低保申请",
+        "调解服务",
+        "证明开具",
+        "养老服务补贴",
+        "家庭医生签约",
+        "图书借阅",
+        "心理咨询",
+        "垃圾分类指导",
+        "退役军人服务",
+    ]
+    topics_en = [
+        "Social security card",
+        "Medical reimbursement",
+        "Residence permit",
+        "Elderly meals",
+        "Disability allowance",
+        "Legal advice",
+        "Job registration",
+        "Childcare advice",
+        "Health check",
+        "Cultural activities",
+        "Volunteering",
+        "Rental registration",
+        "Minimum living allowance",
+        "Mediation",
+        "Certificates",
+        "Elderly care subsidy",
+        "Family doctor",
+        "Library",
+        "Counselling",
+        "Sorting guidance",
+        "Veterans' services",
+    ]
     rows = []
     for i in range(147):
         k = i % len(topics_zh)
-        rows.append((f"I{i + 1:03d}", f"{topics_zh[k]}（{i // len(topics_zh) + 1}）",
-                     f"{topics_en[k]} ({i // len(topics_zh) + 1})", tiers[i], DEPARTMENTS[i % 26][0]))
+        rows.append(
+            (
+                f"I{i + 1:03d}",
+                f"{topics_zh[k]}（{i // len(topics_zh) + 1}）",
+                f"{topics_en[k]} ({i // len(topics_zh) + 1})",
+                tiers[i],
+                DEPARTMENTS[i % 26][0],
+            )
+        )
     items = pd.DataFrame(rows, columns=["item_id", "name_zh", "name_en", "tier", "department_id"])
     pairs = []
     base = items["tier"].map({"baseline": 0.9, "basic": 0.5, "quality": 0.2}).to_numpy()
@@ -327,25 +619,30 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
     pop = cells["residents"].to_numpy(float)
 
     # persistent hot spots: a few neighbourhoods that generate far more of one category
-    hot_specs = [("310115125", "group_renting", 25.0), ("310115005", "street_order", 12.0),
-                 ("310115130", "noise", 10.0), ("310115008", "back_lane", 10.0),
-                 ("310115132", "property", 8.0), ("310115104", "safety_hazard", 8.0)]
+    hot_specs = [
+        ("310115125", "group_renting", 25.0),
+        ("310115005", "street_order", 12.0),
+        ("310115130", "noise", 10.0),
+        ("310115008", "back_lane", 10.0),
+        ("310115132", "property", 8.0),
+        ("310115104", "safety_hazard", 8.0),
+    ]
     hot_cells = {}
     for tcode, cat, mult in hot_specs:
         sel = np.flatnonzero(cells["town_id"].to_numpy() == tcode)
         centre = sel[np.argmax(pop[sel])]
         d2 = (cells["x"] - cells["x"].iat[centre]) ** 2 + (cells["y"] - cells["y"].iat[centre]) ** 2
-        hot_cells.setdefault(cat, []).append((np.flatnonzero(d2.to_numpy() < 400.0 ** 2), mult))
+        hot_cells.setdefault(cat, []).append((np.flatnonzero(d2.to_numpy() < 400.0**2), mult))
     # an emerging hot spot: e-bike charging in Kangqiao during the last two months only
     sel = np.flatnonzero(cells["town_id"].to_numpy() == "310115136")
     centre = sel[np.argmax(pop[sel])]
     d2 = ((cells["x"] - cells["x"].iat[centre]) ** 2 + (cells["y"] - cells["y"].iat[centre]) ** 2).to_numpy()
-    emerging_cells = np.flatnonzero(d2 < 350.0 ** 2)
+    emerging_cells = np.flatnonzero(d2 < 350.0**2)
 
     share = CATEGORY_SHARE / CATEGORY_SHARE.sum()
     per_cat = rng.multinomial(n_cases, share)
     parts = []
-    for ci, (code, _zh, _en, _dept, deadline, _med_h, ubias, peak, amp, evening, _subs) in enumerate(CATEGORIES):
+    for ci, (code, _zh, _en, _dept, _deadline, _med_h, ubias, peak, amp, _evening, _subs) in enumerate(CATEGORIES):
         n = int(per_cat[ci])
         if n == 0:
             continue
@@ -366,8 +663,15 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
         storm_towns = ["310115103", "310115139", "310115131", "310115145", "310115110"]
         sc = np.flatnonzero(cells["town_id"].isin(storm_towns).to_numpy())
         n_st = max(30, n_cases // 600)
-        parts.append(pd.DataFrame({"cat_i": rng.choice([0, 2], n_st), "cell": rng.choice(sc, n_st, p=pop[sc] / pop[sc].sum()),
-                                   "day": storm_day[0] + rng.integers(0, 3, n_st)}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "cat_i": rng.choice([0, 2], n_st),
+                    "cell": rng.choice(sc, n_st, p=pop[sc] / pop[sc].sum()),
+                    "day": storm_day[0] + rng.integers(0, 3, n_st),
+                }
+            )
+        )
     df = pd.concat(parts, ignore_index=True)
     n = len(df)
     _progress(progress, 0.40, "case attributes")
@@ -391,9 +695,11 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
     hour = np.where(evening, rng.normal(20.5, 1.6, n), rng.normal(11.5, 2.6, n))
     hour = np.where(daytime, np.clip(hour, 8.5, 17.5), hour)
     hour = np.mod(hour, 24)
-    reported = (np.datetime64(days[0].to_datetime64(), "s")
-                + df["day"].to_numpy().astype("timedelta64[D]").astype("timedelta64[s]")
-                + (hour * 3600).astype("timedelta64[s]"))
+    reported = (
+        np.datetime64(days[0].to_datetime64(), "s")
+        + df["day"].to_numpy().astype("timedelta64[D]").astype("timedelta64[s]")
+        + (hour * 3600).astype("timedelta64[s]")
+    )
 
     # location: uniform inside the 100 m cell, then exact grid by point-in-polygon
     x = cells["x"].to_numpy()[df["cell"]] + rng.uniform(-49, 49, n)
@@ -407,7 +713,7 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
     grid_id[pi] = geo.grids["unit_id"].to_numpy()[gi]
     outside = np.ones(n, bool)
     outside[pi] = False
-    x[outside] = cells["x"].to_numpy()[df["cell"]][outside]   # centre is inside its grid
+    x[outside] = cells["x"].to_numpy()[df["cell"]][outside]  # centre is inside its grid
     y[outside] = cells["y"].to_numpy()[df["cell"]][outside]
     gmeta = grid_units.set_index("unit_id")
     community_id = gmeta["community_id"].reindex(grid_id).to_numpy()
@@ -437,8 +743,11 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
     deadline = reported + to_s(deadline_h)
     asof = np.datetime64(AS_OF, "s")
     is_closed = closed <= asof
-    status = np.where(is_closed, "closed",
-                      np.where(handled <= asof, "handling", np.where(dispatched <= asof, "dispatched", "registered")))
+    status = np.where(
+        is_closed,
+        "closed",
+        np.where(handled <= asof, "handling", np.where(dispatched <= asof, "dispatched", "registered")),
+    )
     nat = np.datetime64("NaT", "s")
     dispatched = np.where(dispatched <= asof, dispatched, nat)
     handled = np.where(handled <= asof, handled, nat)
@@ -460,23 +769,54 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
         sub_zh[m] = np.array([s[1] for s in c[10]], dtype=object)[sub_idx[m]]
     names = units.set_index("unit_id")["name_zh"]
     roads = district.road_names(rng, 400)
-    address = (pd.Series(names.reindex(town_id).to_numpy()) + pd.Series(names.reindex(community_id).to_numpy())
-               + pd.Series(roads[rng.integers(0, len(roads), n)]) + pd.Series(rng.integers(1, 999, n)).astype(str) + "号")
+    address = (
+        pd.Series(names.reindex(town_id).to_numpy())
+        + pd.Series(names.reindex(community_id).to_numpy())
+        + pd.Series(roads[rng.integers(0, len(roads), n)])
+        + pd.Series(rng.integers(1, 999, n)).astype(str)
+        + "号"
+    )
     description = address + "附近" + pd.Series(sub_zh) + "，" + pd.Series(PHRASES[rng.integers(0, len(PHRASES), n)])
-    person = (pd.Series(np.array(SURNAMES)[rng.integers(0, len(SURNAMES), n)])
-              + pd.Series(np.array(GIVEN)[rng.integers(0, len(GIVEN), n)])
-              + pd.Series(np.where(rng.random(n) < 0.6, np.array(GIVEN)[rng.integers(0, len(GIVEN), n)], "")))
-    phone = ("1" + pd.Series(rng.choice(list("35789"), n)) + pd.Series(rng.integers(0, 10**9, n)).astype(str).str.zfill(9))
+    person = (
+        pd.Series(np.array(SURNAMES)[rng.integers(0, len(SURNAMES), n)])
+        + pd.Series(np.array(GIVEN)[rng.integers(0, len(GIVEN), n)])
+        + pd.Series(np.where(rng.random(n) < 0.6, np.array(GIVEN)[rng.integers(0, len(GIVEN), n)], ""))
+    )
+    phone = (
+        "1" + pd.Series(rng.choice(list("35789"), n)) + pd.Series(rng.integers(0, 10**9, n)).astype(str).str.zfill(9)
+    )
 
-    out = pd.DataFrame({
-        "channel": channel, "category": cat, "subcategory": sub_code, "description": description,
-        "complainant_name": person, "complainant_phone": phone, "address": address,
-        "lon": lon, "lat": lat, "grid_id": grid_id, "community_id": community_id, "town_id": town_id,
-        "reported_at": reported, "dispatched_at": dispatched, "handled_at": handled, "closed_at": closed,
-        "deadline_at": deadline, "department_id": department, "tier": tier, "status": status,
-        "resolved": resolved, "recognised": pd.array(recognised, dtype="boolean"), "satisfaction": satisfaction,
-        "repeat_of": None, "key_difficult": False, "import_id": "demo", "updated_at": np.datetime64(AS_OF, "s"),
-    })
+    out = pd.DataFrame(
+        {
+            "channel": channel,
+            "category": cat,
+            "subcategory": sub_code,
+            "description": description,
+            "complainant_name": person,
+            "complainant_phone": phone,
+            "address": address,
+            "lon": lon,
+            "lat": lat,
+            "grid_id": grid_id,
+            "community_id": community_id,
+            "town_id": town_id,
+            "reported_at": reported,
+            "dispatched_at": dispatched,
+            "handled_at": handled,
+            "closed_at": closed,
+            "deadline_at": deadline,
+            "department_id": department,
+            "tier": tier,
+            "status": status,
+            "resolved": resolved,
+            "recognised": pd.array(recognised, dtype="boolean"),
+            "satisfaction": satisfaction,
+            "repeat_of": None,
+            "key_difficult": False,
+            "import_id": "demo",
+            "updated_at": np.datetime64(AS_OF, "s"),
+        }
+    )
     out = _add_repeats(out, rng)
     _progress(progress, 0.75, "key cases")
     # 重点难点: Pudong listed 37; flag the oldest district-tier cases of the hardest categories

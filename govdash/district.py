@@ -16,22 +16,48 @@ from govdash.settings import PROJECT_ROOT
 # An approximate outline of Pudong's land area (WGS-84, lon/lat), drawn from the Huangpu
 # river in the west to the East China Sea coast. Approximate on purpose: it is a demo.
 OUTLINE_LONLAT = [
-    (121.505, 31.385), (121.56, 31.39), (121.62, 31.375), (121.66, 31.35), (121.70, 31.32),
-    (121.75, 31.27), (121.79, 31.21), (121.83, 31.16), (121.87, 31.10), (121.91, 31.04),
-    (121.96, 30.98), (121.98, 30.92), (121.96, 30.87), (121.90, 30.865), (121.85, 30.87),
-    (121.78, 30.90), (121.72, 30.935), (121.65, 30.98), (121.58, 31.00), (121.53, 31.02),
-    (121.48, 31.06), (121.46, 31.10), (121.455, 31.14), (121.465, 31.175), (121.48, 31.20),
-    (121.495, 31.225), (121.50, 31.245), (121.515, 31.26), (121.53, 31.29), (121.53, 31.33),
+    (121.505, 31.385),
+    (121.56, 31.39),
+    (121.62, 31.375),
+    (121.66, 31.35),
+    (121.70, 31.32),
+    (121.75, 31.27),
+    (121.79, 31.21),
+    (121.83, 31.16),
+    (121.87, 31.10),
+    (121.91, 31.04),
+    (121.96, 30.98),
+    (121.98, 30.92),
+    (121.96, 30.87),
+    (121.90, 30.865),
+    (121.85, 30.87),
+    (121.78, 30.90),
+    (121.72, 30.935),
+    (121.65, 30.98),
+    (121.58, 31.00),
+    (121.53, 31.02),
+    (121.48, 31.06),
+    (121.46, 31.10),
+    (121.455, 31.14),
+    (121.465, 31.175),
+    (121.48, 31.20),
+    (121.495, 31.225),
+    (121.50, 31.245),
+    (121.515, 31.26),
+    (121.53, 31.29),
+    (121.53, 31.33),
     (121.515, 31.36),
 ]
-CELL_M = 100.0          # population surface cell edge, metres
-RESIDENTS = 5_700_000   # district residents
-PER_COMMUNITY = 5_000   # relative residents of an urban 居委 …
-PER_VILLAGE = 2_300     # … and of a rural 村
+CELL_M = 100.0  # population surface cell edge, metres
+RESIDENTS = 5_700_000  # district residents
+PER_COMMUNITY = 5_000  # relative residents of an urban 居委 …
+PER_VILLAGE = 2_300  # … and of a rural 村
 RESIDENTS_PER_GRID = 1_200
-EXTRA_STATIONS = 10     # doorstep stations beyond one per 居村 (1,275 + 10 = 1,285)
+EXTRA_STATIONS = 10  # doorstep stations beyond one per 居村 (1,275 + 10 = 1,285)
 
-_SYL = list("金杨东明花木竹园锦绣梅荷泽新海桐阳光华联康乐丰盛泰和平安宁兴福祥云星月春秋松柏兰桂芳林益民沪浦江川沙高桥北蔡唐曹行张三惠周场团航祝泥宣书万老南汇德润嘉欣怡馨悦翠碧")
+_SYL = list(
+    "金杨东明花木竹园锦绣梅荷泽新海桐阳光华联康乐丰盛泰和平安宁兴福祥云星月春秋松柏兰桂芳林益民沪浦江川沙高桥北蔡唐曹行张三惠周场团航祝泥宣书万老南汇德润嘉欣怡馨悦翠碧"
+)
 _ROAD = list("金张科浦锦东博高川紫龙华杨源世纪祖冲晨高青崮巨峰博文红枫芳甸")
 
 
@@ -39,10 +65,10 @@ _ROAD = list("金张科浦锦东博高川紫龙华杨源世纪祖冲晨高青崮
 class District:
     """Every layer of the demo geography (metric CRS unless the column says lon/lat)."""
 
-    towns: pd.DataFrame        # one row per 街镇, with shapely polygons in metres
+    towns: pd.DataFrame  # one row per 街镇, with shapely polygons in metres
     communities: pd.DataFrame  # one row per 居村
-    grids: pd.DataFrame        # one row per 网格
-    cells: pd.DataFrame        # populated 100 m cells
+    grids: pd.DataFrame  # one row per 网格
+    cells: pd.DataFrame  # populated 100 m cells
     stations: pd.DataFrame
     outline: Polygon
 
@@ -113,8 +139,11 @@ def _sample_in(poly, n: int, rng: np.random.Generator, centre=None, sigma=None) 
 def _weighted_kmeans(xy: np.ndarray, w: np.ndarray, k: int, rng: np.random.Generator, iters: int = 6) -> np.ndarray:
     """Centres of ``k`` population-balanced-ish clusters of weighted points (Lloyd's algorithm)."""
     p = w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / len(w))
-    centres = xy[rng.choice(len(xy), size=k, replace=False, p=p)] if np.count_nonzero(p) >= k \
+    centres = (
+        xy[rng.choice(len(xy), size=k, replace=False, p=p)]
+        if np.count_nonzero(p) >= k
         else xy[rng.choice(len(xy), size=k, replace=False)]
+    )
     for _ in range(iters):
         d = ((xy[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
         lab = d.argmin(1)
@@ -151,8 +180,12 @@ def build(rng: np.random.Generator, metric_crs: str = "EPSG:32651") -> District:
     weight = facts["communities"] * PER_COMMUNITY + facts["villages"] * PER_VILLAGE
     town_res = (weight / weight.sum() * RESIDENTS).round().astype(int).to_numpy()
 
-    towns = facts.assign(unit_id=facts["code"], geom=town_polys, residents_target=town_res,
-                         kind_zh=np.where(facts["kind"] == "street", "街道", "镇"))
+    towns = facts.assign(
+        unit_id=facts["code"],
+        geom=town_polys,
+        residents_target=town_res,
+        kind_zh=np.where(facts["kind"] == "street", "街道", "镇"),
+    )
 
     # 居村: urban communities cluster around the seat, villages spread over the town
     com_rows = []
@@ -170,11 +203,17 @@ def build(rng: np.random.Generator, metric_crs: str = "EPSG:32651") -> District:
         names_v = _unique_names(rng, n_v, "村", taken)
         for j, (geom, name) in enumerate(zip(polys, names_c + names_v, strict=False)):
             urban = j < n_c
-            com_rows.append({
-                "unit_id": f"{t.code}{j + 1:03d}", "town_id": t.code, "name_zh": name,
-                "kind": "居委" if urban else "村", "urban": urban, "geom": geom,
-                "core": pts[j],
-            })
+            com_rows.append(
+                {
+                    "unit_id": f"{t.code}{j + 1:03d}",
+                    "town_id": t.code,
+                    "name_zh": name,
+                    "kind": "居委" if urban else "村",
+                    "urban": urban,
+                    "geom": geom,
+                    "core": pts[j],
+                }
+            )
     communities = pd.DataFrame(com_rows)
 
     # population surface: 100 m cells whose centres fall inside a community
@@ -198,19 +237,19 @@ def build(rng: np.random.Generator, metric_crs: str = "EPSG:32651") -> District:
     order = np.argsort(ccom, kind="stable")
     bounds = np.searchsorted(ccom[order], np.arange(len(communities) + 1))
     for ci, com in enumerate(communities.itertuples()):
-        idx = order[bounds[ci]:bounds[ci + 1]]
+        idx = order[bounds[ci] : bounds[ci + 1]]
         if len(idx) == 0:
             continue
         xy = np.column_stack([cx[idx], cy[idx]])
         if com.urban:
             d2 = ((xy - com.core) ** 2).sum(1)
             spread = max(250.0, np.sqrt(len(idx)) * CELL_M * 0.45)
-            w = np.exp(-d2 / (2 * spread ** 2)) + 0.05
+            w = np.exp(-d2 / (2 * spread**2)) + 0.05
         else:
             hamlets = xy[rng.choice(len(idx), size=min(len(idx), rng.integers(2, 5)), replace=False)]
             d2 = ((xy[:, None, :] - hamlets[None]) ** 2).sum(-1).min(1)
-            w = np.exp(-d2 / (2 * 220.0 ** 2))
-            w[w < 0.02] = 0.0   # farmland and water: nobody lives there
+            w = np.exp(-d2 / (2 * 220.0**2))
+            w[w < 0.02] = 0.0  # farmland and water: nobody lives there
         w = w * rng.lognormal(0, 0.25, len(idx))
         if w.sum() == 0:
             w[0] = 1
@@ -221,7 +260,7 @@ def build(rng: np.random.Generator, metric_crs: str = "EPSG:32651") -> District:
     grid_rows = []
     cell_grid = np.empty(len(cx), dtype=object)
     for ci, com in enumerate(communities.itertuples()):
-        idx = order[bounds[ci]:bounds[ci + 1]]
+        idx = order[bounds[ci] : bounds[ci + 1]]
         populated = idx[res[idx] > 0]
         n_res = int(res[idx].sum())
         k = int(np.clip(round(n_res / RESIDENTS_PER_GRID), 2, 12))
@@ -235,8 +274,15 @@ def build(rng: np.random.Generator, metric_crs: str = "EPSG:32651") -> District:
         polys = _voronoi_partition(seeds, com.geom)
         ids = [f"{com.unit_id}{g + 1:02d}" for g in range(k)]
         for g, geom in enumerate(polys):
-            grid_rows.append({"unit_id": ids[g], "community_id": com.unit_id, "town_id": com.town_id,
-                              "name_zh": f"{com.name_zh}第{g + 1}网格", "geom": geom})
+            grid_rows.append(
+                {
+                    "unit_id": ids[g],
+                    "community_id": com.unit_id,
+                    "town_id": com.town_id,
+                    "name_zh": f"{com.name_zh}第{g + 1}网格",
+                    "geom": geom,
+                }
+            )
         if len(idx):
             gtree = shapely.STRtree(polys)
             pi, gi = gtree.query(shapely.points(cx[idx], cy[idx]), predicate="intersects")
@@ -246,19 +292,23 @@ def build(rng: np.random.Generator, metric_crs: str = "EPSG:32651") -> District:
             cell_grid[idx] = np.array(ids, dtype=object)[lab]
     grids = pd.DataFrame(grid_rows)
 
-    cells = pd.DataFrame({
-        "x": cx, "y": cy, "residents": res,
-        "community_id": communities["unit_id"].to_numpy()[ccom],
-        "town_id": communities["town_id"].to_numpy()[ccom],
-        "grid_id": cell_grid,
-    })
-    cells["cell_id"] = (np.round((cells["y"] - CELL_M / 2) / CELL_M).astype(np.int64) * 1_000_000
-                        + np.round((cells["x"] - CELL_M / 2) / CELL_M).astype(np.int64))
+    cells = pd.DataFrame(
+        {
+            "x": cx,
+            "y": cy,
+            "residents": res,
+            "community_id": communities["unit_id"].to_numpy()[ccom],
+            "town_id": communities["town_id"].to_numpy()[ccom],
+            "grid_id": cell_grid,
+        }
+    )
+    cells["cell_id"] = np.round((cells["y"] - CELL_M / 2) / CELL_M).astype(np.int64) * 1_000_000 + np.round(
+        (cells["x"] - CELL_M / 2) / CELL_M
+    ).astype(np.int64)
     cells = cells[cells["residents"] > 0].reset_index(drop=True)
 
     stations = _stations(towns, communities, cells, seats, rng)
-    return District(towns=towns, communities=communities, grids=grids, cells=cells,
-                    stations=stations, outline=outline)
+    return District(towns=towns, communities=communities, grids=grids, cells=cells, stations=stations, outline=outline)
 
 
 def _stations(towns, communities, cells, seats, rng) -> pd.DataFrame:
@@ -297,8 +347,13 @@ def _station_row(sid, name, level, com, xy, rng) -> dict:
     centre = level == "centre"
     extended = bool(rng.random() < (0.9 if centre else 0.45))
     return {
-        "station_id": sid, "name_zh": name, "level": level,
-        "community_id": com.unit_id, "town_id": com.town_id, "x": float(xy[0]), "y": float(xy[1]),
+        "station_id": sid,
+        "name_zh": name,
+        "level": level,
+        "community_id": com.unit_id,
+        "town_id": com.town_id,
+        "x": float(xy[0]),
+        "y": float(xy[1]),
         "f_party": True,
         "f_gov": bool(centre or rng.random() < 0.92),
         "f_culture": bool(centre or rng.random() < 0.85),

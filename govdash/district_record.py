@@ -40,6 +40,7 @@ class District:
     def title(self, lang: str) -> str:
         """The app's title with the district's name ("Riverton Social Governance Dashboard")."""
         from govdash.i18n import t
+
         return t("app_title", lang).format(name=self.name(lang)).strip()
 
     def level_name(self, level: str, lang: str) -> str:
@@ -47,19 +48,30 @@ class District:
         return en if lang == "en" else zh
 
     def row(self) -> dict:
-        return {"name_zh": self.name_zh, "name_en": self.name_en or None, "timezone": self.timezone,
-                "metric_crs": self.metric_crs or None, "crs_auto": self.crs_auto,
-                "level_names": json.dumps({k: list(v) for k, v in self.level_names.items()}, ensure_ascii=False),
-                "synthetic": self.synthetic, "first_year": self.first_year}
+        return {
+            "name_zh": self.name_zh,
+            "name_en": self.name_en or None,
+            "timezone": self.timezone,
+            "metric_crs": self.metric_crs or None,
+            "crs_auto": self.crs_auto,
+            "level_names": json.dumps({k: list(v) for k, v in self.level_names.items()}, ensure_ascii=False),
+            "synthetic": self.synthetic,
+            "first_year": self.first_year,
+        }
 
 
 def _from_row(row: dict) -> District:
     names = json.loads(row["level_names"]) if row.get("level_names") else {}
-    return District(name_zh=row["name_zh"] or "", name_en=row["name_en"] or "",
-                    timezone=row["timezone"] or "Asia/Shanghai", metric_crs=row["metric_crs"] or "",
-                    crs_auto=bool(row["crs_auto"]) if row["crs_auto"] is not None else True,
-                    level_names={**LEVEL_NAMES, **{k: tuple(v) for k, v in names.items()}},
-                    synthetic=bool(row["synthetic"]), first_year=row["first_year"])
+    return District(
+        name_zh=row["name_zh"] or "",
+        name_en=row["name_en"] or "",
+        timezone=row["timezone"] or "Asia/Shanghai",
+        metric_crs=row["metric_crs"] or "",
+        crs_auto=bool(row["crs_auto"]) if row["crs_auto"] is not None else True,
+        level_names={**LEVEL_NAMES, **{k: tuple(v) for k, v in names.items()}},
+        synthetic=bool(row["synthetic"]),
+        first_year=row["first_year"],
+    )
 
 
 def read_con(con) -> District:
@@ -91,8 +103,12 @@ def read(db) -> District:
 def _from_meta(meta: dict) -> District:
     """The record of a database written before the district table, from its meta keys (the demo's then)."""
     name = (meta.get("district") or "").removesuffix(" (synthetic)")
-    d = District(name_zh=name, synthetic=meta.get("synthetic") == "true", metric_crs=meta.get("metric_crs", ""),
-                 crs_auto=not meta.get("metric_crs"))
+    d = District(
+        name_zh=name,
+        synthetic=meta.get("synthetic") == "true",
+        metric_crs=meta.get("metric_crs", ""),
+        crs_auto=not meta.get("metric_crs"),
+    )
     return replace(DEMO, metric_crs=d.metric_crs or DEMO.metric_crs) if d.synthetic and name == DEMO.name_zh else d
 
 
@@ -110,8 +126,16 @@ def write(con, d: District) -> None:
     con.execute(f"INSERT INTO district ({', '.join(COLUMNS)}) VALUES ({', '.join('$' + c for c in COLUMNS)})", row)
 
 
-DEMO = District(name_zh="浦东新区", name_en="Pudong New Area", timezone="Asia/Shanghai", metric_crs="EPSG:32651",
-                crs_auto=False, level_names=dict(LEVEL_NAMES), synthetic=True, first_year=None)
+DEMO = District(
+    name_zh="浦东新区",
+    name_en="Pudong New Area",
+    timezone="Asia/Shanghai",
+    metric_crs="EPSG:32651",
+    crs_auto=False,
+    level_names=dict(LEVEL_NAMES),
+    synthetic=True,
+    first_year=None,
+)
 
 
 # --- the metric CRS ---
@@ -128,6 +152,7 @@ def metric_crs(d: District | None = None) -> str:
 def choose_crs(geoms) -> str:
     """The local UTM zone of WGS-84 geometries (geopandas' estimate_utm_crs on their extent), 'EPSG:n'."""
     import geopandas as gpd
+
     crs = gpd.GeoSeries(np.asarray(geoms, dtype=object), crs=4326).estimate_utm_crs()
     return f"EPSG:{crs.to_epsg()}"
 
@@ -140,14 +165,21 @@ def distortion(crs: str, bounds: tuple[float, float, float, float]) -> float:
     UTM 51N (areas 2.1x).
     """
     from pyproj import Geod, Transformer
+
     x0, y0, x1, y1 = bounds
     if not (x1 > x0 or y1 > y0):
         return 0.0
     tr = Transformer.from_crs(4326, crs, always_xy=True)
     geod = Geod(ellps="WGS84")
     worst = 0.0
-    for (ax, ay), (bx, by) in [((x0, y0), (x1, y0)), ((x0, y1), (x1, y1)), ((x0, y0), (x0, y1)),
-                               ((x1, y0), (x1, y1)), ((x0, y0), (x1, y1)), ((x0, y1), (x1, y0))]:
+    for (ax, ay), (bx, by) in [
+        ((x0, y0), (x1, y0)),
+        ((x0, y1), (x1, y1)),
+        ((x0, y0), (x0, y1)),
+        ((x1, y0), (x1, y1)),
+        ((x0, y0), (x1, y1)),
+        ((x0, y1), (x1, y0)),
+    ]:
         true = geod.inv(ax, ay, bx, by)[2]
         if true <= 0:
             continue

@@ -20,7 +20,7 @@ def depth(f: Filters) -> int:
 def levels(f: Filters, present: tuple[str, ...] = LEVELS) -> tuple[str, ...]:
     """Levels a map can show inside the selection, the first being the natural one (one below it), of those
     ``present`` in the district; at the deepest level present, that level."""
-    shown = tuple(lv for lv in LEVELS[min(depth(f), 2):] if lv in present)
+    shown = tuple(lv for lv in LEVELS[min(depth(f), 2) :] if lv in present)
     return shown or tuple(lv for lv in LEVELS if lv in present)[-1:] or LEVELS[:1]
 
 
@@ -29,8 +29,9 @@ def area(f: Filters) -> Filters:
     return f.with_(grids=())
 
 
-def select(f: Filters, level: str, unit_id: str, *, town_id: str | None = None,
-           parent_id: str | None = None) -> Filters:
+def select(
+    f: Filters, level: str, unit_id: str, *, town_id: str | None = None, parent_id: str | None = None
+) -> Filters:
     """Filters after clicking ``unit_id`` shown at ``level`` (``parent_id``: a grid's community).
 
     A street/town or community narrows the area (the map then shows the level below); a grid is
@@ -88,16 +89,25 @@ def ranking(stats: pd.DataFrame, indicator: str, *, lang: str = "zh", selected: 
     """
     better_high = INDICATORS[indicator].direction == "up"
     df = stats.assign(_v=shown_values(stats, indicator))
-    df = df.sort_values(["_v", indicator, "unit_id"], ascending=[better_high, better_high, True],
-                        na_position="last", kind="stable").reset_index(drop=True)
+    df = df.sort_values(
+        ["_v", indicator, "unit_id"], ascending=[better_high, better_high, True], na_position="last", kind="stable"
+    ).reset_index(drop=True)
     has = df["_v"].notna()
-    out = pd.DataFrame({
-        "unit_id": df["unit_id"], "town_id": df["town_id"], "parent_id": df["parent_id"],
-        "#": [("▶ " if u == selected else "") + (str(i + 1) if h else "—")
-              for i, (u, h) in enumerate(zip(df["unit_id"], has, strict=True))],
-        t("name", lang): df["name_zh"],
-        f"{t(indicator, lang)} ({INDICATORS[indicator].unit_label(lang)})": [fmt(v, indicator) for v in df[indicator]],
-    })
+    out = pd.DataFrame(
+        {
+            "unit_id": df["unit_id"],
+            "town_id": df["town_id"],
+            "parent_id": df["parent_id"],
+            "#": [
+                ("▶ " if u == selected else "") + (str(i + 1) if h else "—")
+                for i, (u, h) in enumerate(zip(df["unit_id"], has, strict=True))
+            ],
+            t("name", lang): df["name_zh"],
+            f"{t(indicator, lang)} ({INDICATORS[indicator].unit_label(lang)})": [
+                fmt(v, indicator) for v in df[indicator]
+            ],
+        }
+    )
     if indicator != "collected":
         out[t("collected", lang)] = df["collected"].astype(int)
     out[t("residents", lang)] = df["residents"]

@@ -80,6 +80,7 @@ def filtered_cases(db, f, principal, fmt: str = "csv") -> bytes:
     batch; a workbook holds at most ``XLSX_MAX_ROWS``, which the caller checks first).
     """
     from govdash import access, queries
+
     batches = (access.mask_frame(b, principal) for b in queries.cases_export(db, f, personal=True))
     if fmt == "xlsx":
         return to_xlsx_bytes(pd.concat(list(batches), ignore_index=True), sheet_name="cases")

@@ -16,17 +16,20 @@ from govdash import db, queries, writes
 from govdash.db import Database, replacing_writer
 
 TZ = ZoneInfo("Asia/Shanghai")  # case times are local Shanghai time without a zone
-JITTER_M = 80.0                 # new cases land within about this many metres of a recent case
-TEMPLATE_DAYS = 30              # new cases are modelled on cases reported in the last month
-ESCALATE_SHARE = 0.15           # share of status changes that escalate a case one tier instead
-RESOLVED_SHARE = 0.96           # closed cases that are resolved (the demo runs at 92-99 %)
-RECOGNISED_SHARE = 0.98         # resolved cases the community accepts
-RATED_SHARE = 0.6               # closed cases with a callback score
-NEXT_STATUS = {"registered": ("dispatched", "dispatched_at"), "dispatched": ("handling", "handled_at"),
-               "handling": ("closed", "closed_at")}
+JITTER_M = 80.0  # new cases land within about this many metres of a recent case
+TEMPLATE_DAYS = 30  # new cases are modelled on cases reported in the last month
+ESCALATE_SHARE = 0.15  # share of status changes that escalate a case one tier instead
+RESOLVED_SHARE = 0.96  # closed cases that are resolved (the demo runs at 92-99 %)
+RECOGNISED_SHARE = 0.98  # resolved cases the community accepts
+RATED_SHARE = 0.6  # closed cases with a callback score
+NEXT_STATUS = {
+    "registered": ("dispatched", "dispatched_at"),
+    "dispatched": ("handling", "handled_at"),
+    "handling": ("closed", "closed_at"),
+}
 NEXT_TIER = {"community": "street", "street": "district"}
 M_PER_DEG_LAT = 110_950.0
-M_PER_DEG_LON = 95_300.0        # at 31° N
+M_PER_DEG_LON = 95_300.0  # at 31° N
 
 
 @dataclass
@@ -51,8 +54,9 @@ def data_clock(db: Database) -> datetime:
     return queries.as_of(db).replace(microsecond=0)
 
 
-def new_cases(templates: pd.DataFrame, at: datetime, n: int, rng: np.random.Generator,
-              span_s: float = 60.0) -> pd.DataFrame:
+def new_cases(
+    templates: pd.DataFrame, at: datetime, n: int, rng: np.random.Generator, span_s: float = 60.0
+) -> pd.DataFrame:
     """``n`` new registered cases reported in the ``span_s`` seconds up to ``at``, each modelled on a random template.
 
     Position is the template's moved by up to ``JITTER_M`` metres (WGS-84 degrees out); deadline
@@ -112,10 +116,10 @@ def write_cases(db_path: str, frame: pd.DataFrame, *, name: str, user: str = "fe
     ``db_path`` must not be open in another process: the private copy inside ``db.replacing_writer``.
     """
     from govdash import ingest
+
     buf = io.BytesIO()
     frame.to_parquet(buf, index=False)
-    return ingest.run("cases", db_path, buf.getvalue(), in_place=True, mapping="govdash", name=name,
-                      user=user)
+    return ingest.run("cases", db_path, buf.getvalue(), in_place=True, mapping="govdash", name=name, user=user)
 
 
 def batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random.Generator, span_s: float = 60.0):
@@ -130,8 +134,18 @@ def batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random.
             moving = queries.feed_open_cases(snap, changes, salt) if changes > 0 else pd.DataFrame()
         finally:
             snap.close()
-        frame = pd.concat([f for f in (new_cases(templates, at, new, rng, span_s), status_changes(moving, at, rng))
-                           if not f.empty], ignore_index=True) if (new or changes) else pd.DataFrame()
+        frame = (
+            pd.concat(
+                [
+                    f
+                    for f in (new_cases(templates, at, new, rng, span_s), status_changes(moving, at, rng))
+                    if not f.empty
+                ],
+                ignore_index=True,
+            )
+            if (new or changes)
+            else pd.DataFrame()
+        )
         if frame.empty:
             return None
         rep = write_cases(tmp, frame, name=f"feed-{at:%Y%m%d-%H%M%S}.parquet")
@@ -148,8 +162,17 @@ def _counts(rate_per_min: float, seconds: float, carry: float) -> tuple[int, flo
     return int(due), due - int(due)
 
 
-def run(db_path: str, *, rate: float = 20.0, changes: float | None = None, every: float = 5.0,
-        duration: float = 0.0, clock: str = "data", seed: int | None = None, echo=None) -> FeedStats:
+def run(
+    db_path: str,
+    *,
+    rate: float = 20.0,
+    changes: float | None = None,
+    every: float = 5.0,
+    duration: float = 0.0,
+    clock: str = "data",
+    seed: int | None = None,
+    echo=None,
+) -> FeedStats:
     """Write new cases at ``rate`` per minute and status changes at ``changes`` per minute, one batch every
     ``every`` seconds, for ``duration`` seconds (0: until interrupted).
 
@@ -189,8 +212,10 @@ def run(db_path: str, *, rate: float = 20.0, changes: float | None = None, every
                 stats.inserted += rep.inserted
                 stats.updated += rep.updated
                 if echo:
-                    echo(f"{at:%Y-%m-%d %H:%M:%S} +{rep.inserted} new, {rep.updated} changed "
-                         f"({time.perf_counter() - w0:.2f} s)")
+                    echo(
+                        f"{at:%Y-%m-%d %H:%M:%S} +{rep.inserted} new, {rep.updated} changed "
+                        f"({time.perf_counter() - w0:.2f} s)"
+                    )
         stats.seconds_writing += time.perf_counter() - w0
         if duration and now - t0 >= duration:
             return stats

@@ -9,8 +9,14 @@ from datetime import date, timedelta
 _ID = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
 _LIST_FIELDS = ("towns", "communities", "grids", "categories", "channels", "departments")
 # query-string names, short so copied links stay readable
-_PARAM = {"towns": "town", "communities": "community", "grids": "grid", "categories": "cat",
-          "channels": "channel", "departments": "dept"}
+_PARAM = {
+    "towns": "town",
+    "communities": "community",
+    "grids": "grid",
+    "categories": "cat",
+    "channels": "channel",
+    "departments": "dept",
+}
 MAX_VALUES = 200
 
 

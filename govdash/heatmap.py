@@ -33,8 +33,10 @@ def bin_ix(lon, lat, cell_m: float, *, frame: BinFrame) -> tuple[np.ndarray, np.
 
 def bin_corner(bx, by, cell_m: float, *, frame: BinFrame) -> tuple[np.ndarray, np.ndarray]:
     """Lon/lat (WGS-84) of the south-west corners of bins."""
-    return (frame.lon0 + np.asarray(bx, float) * cell_m / frame.mx,
-            frame.lat0 + np.asarray(by, float) * cell_m / frame.my)
+    return (
+        frame.lon0 + np.asarray(bx, float) * cell_m / frame.mx,
+        frame.lat0 + np.asarray(by, float) * cell_m / frame.my,
+    )
 
 
 def bin_bound(bbox: tuple[float, float, float, float], cell_m: float, *, frame: BinFrame) -> int:
@@ -43,8 +45,13 @@ def bin_bound(bbox: tuple[float, float, float, float], cell_m: float, *, frame: 
     return int((x1 - x0 + 1) * (y1 - y0 + 1))
 
 
-def cell_size(bbox: tuple[float, float, float, float] | None, min_cell_m: float = 100.0,
-              max_bins: int = MAX_BINS, *, frame: BinFrame) -> float:
+def cell_size(
+    bbox: tuple[float, float, float, float] | None,
+    min_cell_m: float = 100.0,
+    max_bins: int = MAX_BINS,
+    *,
+    frame: BinFrame,
+) -> float:
     """The smallest bin edge (metres, from ``CELLS_M``) not below ``min_cell_m`` whose bins in ``bbox``, padded
     by one bin (:func:`pad_bbox`), stay within ``max_bins``: a district gets 300 m squares, a town 100 m."""
     if bbox is None:
@@ -55,8 +62,9 @@ def cell_size(bbox: tuple[float, float, float, float] | None, min_cell_m: float 
     return float(CELLS_M[-1])
 
 
-def pad_bbox(bbox: tuple[float, float, float, float], metres: float, *,
-             frame: BinFrame) -> tuple[float, float, float, float]:
+def pad_bbox(
+    bbox: tuple[float, float, float, float], metres: float, *, frame: BinFrame
+) -> tuple[float, float, float, float]:
     """Grow a lon/lat box by ``metres`` on every side (cases on the border stay in)."""
     dx, dy = metres / frame.mx, metres / frame.my
     return (round(bbox[0] - dx, 6), round(bbox[1] - dy, 6), round(bbox[2] + dx, 6), round(bbox[3] + dy, 6))
@@ -86,8 +94,16 @@ def lattice(shapes: pd.DataFrame, cell_m: float, *, frame: BinFrame) -> pd.DataF
     return pd.DataFrame({"bx": bx[inside], "by": by[inside], "lon": lon, "lat": lat})
 
 
-def hot_spot_bins(bins: pd.DataFrame, grid: pd.DataFrame, cell_m: float, previous: pd.DataFrame | None = None,
-                  *, frame: BinFrame, alpha: float = ALPHA, crs: str | None = None) -> pd.DataFrame:
+def hot_spot_bins(
+    bins: pd.DataFrame,
+    grid: pd.DataFrame,
+    cell_m: float,
+    previous: pd.DataFrame | None = None,
+    *,
+    frame: BinFrame,
+    alpha: float = ALPHA,
+    crs: str | None = None,
+) -> pd.DataFrame:
     """Gi* hot and cold spots on bin counts, and the trend against a previous period.
 
     Parameters
@@ -130,8 +146,14 @@ def hot_spot_bins(bins: pd.DataFrame, grid: pd.DataFrame, cell_m: float, previou
     return out.reset_index(drop=True)
 
 
-def spot_clusters(spots: pd.DataFrame, cell_m: float, places: pd.DataFrame | None = None,
-                  names: dict[str, str] | None = None, *, frame: BinFrame) -> pd.DataFrame:
+def spot_clusters(
+    spots: pd.DataFrame,
+    cell_m: float,
+    places: pd.DataFrame | None = None,
+    names: dict[str, str] | None = None,
+    *,
+    frame: BinFrame,
+) -> pd.DataFrame:
     """Touching significant bins of one label merged into areas, largest first.
 
     Returns ``label``, ``emerging`` (most of its bins are emerging hot spots), ``bins``, ``new_bins``
@@ -150,12 +172,18 @@ def spot_clusters(spots: pd.DataFrame, cell_m: float, places: pd.DataFrame | Non
     _, comp = connected_components(g, directed=False)
     sig = sig.assign(_c=comp, _em=sig["trend"] == "emerging hot")
     peak = sig.sort_values("count", ascending=False, kind="stable").drop_duplicates("_c").set_index("_c")
-    out = sig.groupby("_c").agg(label=("label", "first"), new_bins=("_em", "sum"), bins=("bx", "size"),
-                                cases=("count", "sum"), previous=("previous", "sum"))
+    out = sig.groupby("_c").agg(
+        label=("label", "first"),
+        new_bins=("_em", "sum"),
+        bins=("bx", "size"),
+        cases=("count", "sum"),
+        previous=("previous", "sum"),
+    )
     out["emerging"] = out["new_bins"] * 2 > out["bins"]  # mostly new: the area as a whole emerged
     out["area_km2"] = out["bins"] * (cell_m / 1000) ** 2
-    out["lon"], out["lat"] = bin_corner(peak.loc[out.index, "bx"] + 0.5, peak.loc[out.index, "by"] + 0.5, cell_m,
-                                        frame=frame)
+    out["lon"], out["lat"] = bin_corner(
+        peak.loc[out.index, "bx"] + 0.5, peak.loc[out.index, "by"] + 0.5, cell_m, frame=frame
+    )
     out["place"] = _place(out["lon"].to_numpy(), out["lat"].to_numpy(), places, names or {})
     out[["cases", "previous"]] = out[["cases", "previous"]].astype(np.int64)
     return out.sort_values(["label", "cases"], ascending=[False, False]).reset_index(drop=True)[cols]
@@ -194,30 +222,40 @@ def frame_param(value):
 def hot_spot_table(clusters: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """The hot/cold areas for display: kind, place, cases now and before, area."""
     kind = {"hot": t("hot_spot", lang), "cold": t("cold_spot", lang)}
-    return pd.DataFrame({
-        t("spot_kind", lang): [t("emerging_hot_spot", lang) if e and lb == "hot" else kind[lb]
-                               for lb, e in zip(clusters["label"], clusters["emerging"], strict=True)],
-        t("where", lang): clusters["place"],
-        t("cases", lang): clusters["cases"],
-        t("spot_previous", lang): clusters["previous"],
-        t("area_km2", lang): clusters["area_km2"].round(2),
-        t("new_bins", lang): clusters["new_bins"].astype(int),
-    })
+    return pd.DataFrame(
+        {
+            t("spot_kind", lang): [
+                t("emerging_hot_spot", lang) if e and lb == "hot" else kind[lb]
+                for lb, e in zip(clusters["label"], clusters["emerging"], strict=True)
+            ],
+            t("where", lang): clusters["place"],
+            t("cases", lang): clusters["cases"],
+            t("spot_previous", lang): clusters["previous"],
+            t("area_km2", lang): clusters["area_km2"].round(2),
+            t("new_bins", lang): clusters["new_bins"].astype(int),
+        }
+    )
 
 
-def repeat_table(repeats: pd.DataFrame, category_names: dict[str, str], unit_names: dict[str, str],
-                 lang: str = "zh") -> pd.DataFrame:
+def repeat_table(
+    repeats: pd.DataFrame, category_names: dict[str, str], unit_names: dict[str, str], lang: str = "zh"
+) -> pd.DataFrame:
     """Repeat-complaint clusters for display, most cases first."""
     r = repeats.sort_values(["count", "last_at"], ascending=[False, False], kind="stable")
     rule = {"grid": t("rule_grid", lang), "radius": t("rule_radius", lang), "grid+radius": t("rule_grid_radius", lang)}
-    return pd.DataFrame({
-        t("category", lang): r["category"].map(lambda c: category_names.get(c, c)),
-        t("grid", lang): r["grid_id"].map(lambda g: unit_names.get(g, g) if isinstance(g, str) else ""),
-        t("cases", lang): r["count"].astype(int),
-        t("dates", lang): (pd.to_datetime(r["first_at"]).dt.strftime("%m-%d") + " – "
-                                      + pd.to_datetime(r["last_at"]).dt.strftime("%m-%d")),
-        t("rule", lang): r["rule"].map(rule),
-    })
+    return pd.DataFrame(
+        {
+            t("category", lang): r["category"].map(lambda c: category_names.get(c, c)),
+            t("grid", lang): r["grid_id"].map(lambda g: unit_names.get(g, g) if isinstance(g, str) else ""),
+            t("cases", lang): r["count"].astype(int),
+            t("dates", lang): (
+                pd.to_datetime(r["first_at"]).dt.strftime("%m-%d")
+                + " – "
+                + pd.to_datetime(r["last_at"]).dt.strftime("%m-%d")
+            ),
+            t("rule", lang): r["rule"].map(rule),
+        }
+    )
 
 
 FRAME_KINDS = ("none", "hour", "dow", "week", "month")
@@ -226,14 +264,21 @@ REPEATS_DRAWN = 500  # rings on the map; the table lists every cluster
 
 def frame_chart(frames: pd.DataFrame, frame: str, lang: str = "zh") -> pd.DataFrame:
     """Cases per playback frame, labelled, in frame order (for a bar chart beside the map)."""
-    return pd.DataFrame({"frame": [frame_label(v, frame, lang) for v in frames["frame"]],
-                         t("cases", lang): frames["cases"].astype(int).to_numpy()}).set_index("frame")
+    return pd.DataFrame(
+        {
+            "frame": [frame_label(v, frame, lang) for v in frames["frame"]],
+            t("cases", lang): frames["cases"].astype(int).to_numpy(),
+        }
+    ).set_index("frame")
 
 
 def spot_swatches(lang: str = "zh") -> list[tuple[tuple[int, int, int], str]]:
     """Legend entries of the hot-spot map."""
-    return [(maps.HOT, t("hot_spot", lang)), (maps.EMERGING, t("emerging_hot_spot_legend", lang)),
-            (maps.COLD, t("cold_spot", lang))]
+    return [
+        (maps.HOT, t("hot_spot", lang)),
+        (maps.EMERGING, t("emerging_hot_spot_legend", lang)),
+        (maps.COLD, t("cold_spot", lang)),
+    ]
 
 
 def spot_summary(spots: pd.DataFrame, clusters: pd.DataFrame, f, cell_m: float, lang: str = "zh") -> str:
@@ -254,6 +299,10 @@ def top_repeats(repeats: pd.DataFrame, n: int = REPEATS_DRAWN) -> pd.DataFrame:
 def top_units(stats: pd.DataFrame, paths: dict[str, str], n: int = TOP_N, lang: str = "zh") -> pd.DataFrame:
     """The ``n`` units with most cases (``queries.busiest_units`` or ``unit_stats``): where, cases, per 1,000."""
     top = stats.sort_values(["collected", "unit_id"], ascending=[False, True], kind="stable").head(n)
-    return pd.DataFrame({t("where", lang): top["unit_id"].map(lambda u: paths.get(u, u)),
-                         t("cases", lang): top["collected"].astype(int),
-                         t("cases_per_1000", lang): top["cases_per_1000"].round(1)})
+    return pd.DataFrame(
+        {
+            t("where", lang): top["unit_id"].map(lambda u: paths.get(u, u)),
+            t("cases", lang): top["collected"].astype(int),
+            t("cases_per_1000", lang): top["cases_per_1000"].round(1),
+        }
+    )

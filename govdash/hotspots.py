@@ -51,6 +51,7 @@ def unproject(x, y, *, crs: str | None = None) -> tuple[np.ndarray, np.ndarray]:
 
 # --------------------------------------------------------------------------- Gi*
 
+
 def _weights(xy: np.ndarray, distance_m: float | None, k: int | None) -> sparse.csr_matrix:
     """Binary spatial weights including self (w_ii = 1): distance band or k nearest neighbours."""
     n = len(xy)
@@ -177,8 +178,16 @@ def classify(z, p, alpha: float = 0.05, correction: str = "fdr_bh") -> pd.DataFr
     return pd.DataFrame({"q": q, "label": label, "confidence": confidence}, index=index)
 
 
-def hot_spots(frame: pd.DataFrame, value: str, *, distance_m: float | None = None, k: int | None = None,
-              alpha: float = 0.05, correction: str = "fdr_bh", crs: str | None = None) -> pd.DataFrame:
+def hot_spots(
+    frame: pd.DataFrame,
+    value: str,
+    *,
+    distance_m: float | None = None,
+    k: int | None = None,
+    alpha: float = 0.05,
+    correction: str = "fdr_bh",
+    crs: str | None = None,
+) -> pd.DataFrame:
     """Adapter: Gi* and classification for a frame with WGS-84 ``lon``/``lat`` and a value column.
 
     Returns a copy of ``frame`` with ``z``, ``p``, ``neighbours``, ``q``, ``label``, ``confidence``
@@ -226,8 +235,10 @@ def emerging(current_labels, previous_labels) -> pd.Series:
 
 # --------------------------------------------------------------------------- square bins
 
-def bin_index(x, y, cell_m: float, *, origin: tuple[float, float] = BIN_ORIGIN_M
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+
+def bin_index(
+    x, y, cell_m: float, *, origin: tuple[float, float] = BIN_ORIGIN_M
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Square-bin indices ``ix``, ``iy`` and ``bin_id`` of metric points (metres) from ``origin`` (metres).
 
     ix = floor((x - origin[0]) / cell_m), iy likewise, bin_id = ix * BIN_KEY + iy.
@@ -239,8 +250,9 @@ def bin_index(x, y, cell_m: float, *, origin: tuple[float, float] = BIN_ORIGIN_M
     return ix, iy, ix * BIN_KEY + iy
 
 
-def bin_centres(ix, iy, cell_m: float, *, crs: str | None = None,
-                origin: tuple[float, float] = BIN_ORIGIN_M) -> pd.DataFrame:
+def bin_centres(
+    ix, iy, cell_m: float, *, crs: str | None = None, origin: tuple[float, float] = BIN_ORIGIN_M
+) -> pd.DataFrame:
     """Centres of square bins: ``x``, ``y`` (metres) and ``lon``, ``lat`` (WGS-84)."""
     x = origin[0] + (np.asarray(ix, float) + 0.5) * cell_m
     y = origin[1] + (np.asarray(iy, float) + 0.5) * cell_m
@@ -248,8 +260,9 @@ def bin_centres(ix, iy, cell_m: float, *, crs: str | None = None,
     return pd.DataFrame({"x": x, "y": y, "lon": lon, "lat": lat})
 
 
-def bin_points(lon, lat, *, cell_m: float, crs: str | None = None,
-               origin: tuple[float, float] = BIN_ORIGIN_M) -> pd.DataFrame:
+def bin_points(
+    lon, lat, *, cell_m: float, crs: str | None = None, origin: tuple[float, float] = BIN_ORIGIN_M
+) -> pd.DataFrame:
     """Count WGS-84 points in square bins of edge ``cell_m`` metres (the reference for SQL binning).
 
     Returns one row per non-empty bin, sorted by ``bin_id``: ``bin_id``, ``ix``, ``iy``, ``x``,
@@ -270,6 +283,7 @@ def bin_points(lon, lat, *, cell_m: float, crs: str | None = None,
 
 
 # --------------------------------------------------------------------------- repeat complaints
+
 
 def _grid_edges(cat: np.ndarray, grid: np.ndarray, t: np.ndarray, m: int, window: np.int64) -> np.ndarray:
     """Edges between time-consecutive cases of one category and grid that share a qualifying window.
@@ -292,8 +306,9 @@ def _grid_edges(cat: np.ndarray, grid: np.ndarray, t: np.ndarray, m: int, window
     return np.column_stack([e, e + 1])
 
 
-def _radius_edges(cat: np.ndarray, x: np.ndarray, y: np.ndarray, t: np.ndarray, m: int,
-                  window: np.int64, radius_m: float) -> np.ndarray:
+def _radius_edges(
+    cat: np.ndarray, x: np.ndarray, y: np.ndarray, t: np.ndarray, m: int, window: np.int64, radius_m: float
+) -> np.ndarray:
     """Edges anchor -> member: same category, within radius_m, reported within window after the anchor.
 
     An anchor qualifies when it and its members number >= m. Time is scaled so that the window
@@ -325,8 +340,9 @@ def _radius_edges(cat: np.ndarray, x: np.ndarray, y: np.ndarray, t: np.ndarray, 
     return np.concatenate(out) if out else np.empty((0, 2), np.int64)
 
 
-def repeat_complaints(df: pd.DataFrame, *, min_count: int = 3, window_days: float = 30,
-                      radius_m: float = 100, crs: str | None = None) -> pd.DataFrame:
+def repeat_complaints(
+    df: pd.DataFrame, *, min_count: int = 3, window_days: float = 30, radius_m: float = 100, crs: str | None = None
+) -> pd.DataFrame:
     """Places where the same category is reported again and again: a root cause not fixed.
 
     Same-category cases form a repeat cluster when at least ``min_count`` of them fall within
@@ -349,8 +365,19 @@ def repeat_complaints(df: pd.DataFrame, *, min_count: int = 3, window_days: floa
     """
     if min_count < 2:
         raise ValueError("min_count must be >= 2")
-    cols = ["cluster_id", "category", "grid_id", "n_grids", "rule", "count", "first_at", "last_at",
-            "lon", "lat", "case_ids"]
+    cols = [
+        "cluster_id",
+        "category",
+        "grid_id",
+        "n_grids",
+        "rule",
+        "count",
+        "first_at",
+        "last_at",
+        "lon",
+        "lat",
+        "case_ids",
+    ]
     d = df[["case_id", "category", "grid_id", "reported_at", "lon", "lat"]]
     d = d[d["category"].notna() & d["reported_at"].notna()]
     d = d.sort_values(["category", "grid_id", "reported_at"], kind="stable", na_position="last")
@@ -383,13 +410,26 @@ def repeat_complaints(df: pd.DataFrame, *, min_count: int = 3, window_days: floa
     m = d[member].assign(_c=comp[member], _t=t[member])
     m = m.sort_values(["_c", "_t"], kind="stable")
     grp = m.groupby("_c", sort=False)
-    out = grp.agg(category=("category", "first"), count=("case_id", "size"), first_at=("reported_at", "min"),
-                  last_at=("reported_at", "max"), lon=("lon", "mean"), lat=("lat", "mean"),
-                  n_grids=("grid_id", "nunique"), case_ids=("case_id", list))
+    out = grp.agg(
+        category=("category", "first"),
+        count=("case_id", "size"),
+        first_at=("reported_at", "min"),
+        last_at=("reported_at", "max"),
+        lon=("lon", "mean"),
+        lat=("lat", "mean"),
+        n_grids=("grid_id", "nunique"),
+        case_ids=("case_id", list),
+    )
     # the grid with most members; ties go to the grid reported first
-    top = (m.dropna(subset=["grid_id"]).groupby(["_c", "grid_id"], sort=False).size()
-           .reset_index(name="k").sort_values(["_c", "k"], ascending=[True, False], kind="stable")
-           .drop_duplicates("_c").set_index("_c")["grid_id"])
+    top = (
+        m.dropna(subset=["grid_id"])
+        .groupby(["_c", "grid_id"], sort=False)
+        .size()
+        .reset_index(name="k")
+        .sort_values(["_c", "k"], ascending=[True, False], kind="stable")
+        .drop_duplicates("_c")
+        .set_index("_c")["grid_id"]
+    )
     out["grid_id"] = top.reindex(out.index)
     comps = out.index.to_numpy()
     g_flag, r_flag = by_rule["grid"][comps], by_rule["radius"][comps]

@@ -77,13 +77,33 @@ INDICATORS: dict[str, Indicator] = _registry(
     ("cases_per_1000", "density", "down", None, "unit_per_1000"),
     ("coverage_share", "rate", "up", None, "unit_pct"),
 )
-TREND_KEYS = ("collected", "resolved", "resolution_rate", "on_time_rate", "recognition_rate", "dispute_rate",
-              "satisfaction", "median_hours", "p90_hours", "backlog")
+TREND_KEYS = (
+    "collected",
+    "resolved",
+    "resolution_rate",
+    "on_time_rate",
+    "recognition_rate",
+    "dispute_rate",
+    "satisfaction",
+    "median_hours",
+    "p90_hours",
+    "backlog",
+)
 # shortest history a trend chart shows, so a 30-day filter by month still shows a trend
 MIN_SPAN_DAYS = {"day": 60, "week": 7 * 26, "month": 395, "quarter": 730}
 
-DEFINITION_KEYS = ("def_counting", "def_collected", "def_resolution_rate", "def_on_time_rate", "def_recognition_rate",
-                   "def_dispute_rate", "def_satisfaction", "def_hours", "def_backlog", "def_comparison")
+DEFINITION_KEYS = (
+    "def_counting",
+    "def_collected",
+    "def_resolution_rate",
+    "def_on_time_rate",
+    "def_recognition_rate",
+    "def_dispute_rate",
+    "def_satisfaction",
+    "def_hours",
+    "def_backlog",
+    "def_comparison",
+)
 
 
 def target(key: str, s: Settings) -> float | None:
@@ -147,8 +167,9 @@ def improved(now, before, key: str) -> bool | None:
     return (c > 0) == (direction == "up")
 
 
-def comparison(now: dict, before: dict, year_before: dict, s: Settings, lang: str = "zh",
-               keys: tuple[str, ...] = TREND_KEYS) -> pd.DataFrame:
+def comparison(
+    now: dict, before: dict, year_before: dict, s: Settings, lang: str = "zh", keys: tuple[str, ...] = TREND_KEYS
+) -> pd.DataFrame:
     """One row per indicator: value, previous period, change, same period last year, change, target, breach."""
     rows = []
     for k in keys:
@@ -156,13 +177,20 @@ def comparison(now: dict, before: dict, year_before: dict, s: Settings, lang: st
         value = fmt(now.get(k), k)
         if breach(now.get(k), k, s) and value == fmt(goal, k):  # 98.96 % would read "99.0 %", target missed
             value = f"{now[k] * 100:.2f}%" if INDICATORS[k].kind == "rate" else f"{now[k]:.2f}"
-        rows.append({"key": k, "indicator": t(k, lang), "value": value,
-                     "previous": fmt(before.get(k), k), "change": change_text(now.get(k), before.get(k), k),
-                     "year_before": fmt(year_before.get(k), k),
-                     "change_yoy": change_text(now.get(k), year_before.get(k), k),
-                     "target": fmt(goal, k) if goal is not None else "",
-                     "breach": breach(now.get(k), k, s),
-                     "better": improved(now.get(k), before.get(k), k)})
+        rows.append(
+            {
+                "key": k,
+                "indicator": t(k, lang),
+                "value": value,
+                "previous": fmt(before.get(k), k),
+                "change": change_text(now.get(k), before.get(k), k),
+                "year_before": fmt(year_before.get(k), k),
+                "change_yoy": change_text(now.get(k), year_before.get(k), k),
+                "target": fmt(goal, k) if goal is not None else "",
+                "breach": breach(now.get(k), k, s),
+                "better": improved(now.get(k), before.get(k), k),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -175,14 +203,22 @@ def chart_window(f: Filters, period: str) -> Filters:
     if back >= f.start:
         return f
     ts = pd.Timestamp(back)
-    aligned = {"day": ts, "week": ts - pd.Timedelta(days=ts.day_of_week), "month": ts.replace(day=1),
-               "quarter": ts.replace(day=1, month=3 * ((ts.month - 1) // 3) + 1)}[period]
+    aligned = {
+        "day": ts,
+        "week": ts - pd.Timedelta(days=ts.day_of_week),
+        "month": ts.replace(day=1),
+        "quarter": ts.replace(day=1, month=3 * ((ts.month - 1) // 3) + 1),
+    }[period]
     return f.with_(start=aligned.date())
 
 
 def _next(start: pd.Timestamp, period: str) -> pd.Timestamp:
-    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
-            "quarter": pd.DateOffset(months=3)}[period]
+    step = {
+        "day": pd.DateOffset(days=1),
+        "week": pd.DateOffset(weeks=1),
+        "month": pd.DateOffset(months=1),
+        "quarter": pd.DateOffset(months=3),
+    }[period]
     return start + step
 
 
@@ -209,8 +245,13 @@ def period_table(ind: pd.DataFrame, backlog: pd.DataFrame, f: Filters, period: s
 def trend_table(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:
     """Every trend indicator per period over ``chart_window(f, period)`` (adapter over the queries)."""
     w = chart_window(f, period)
-    return period_table(queries.period_indicators(db, w, period, at, split),
-                        queries.open_backlog(db, w, period, at, split), w, period, at)
+    return period_table(
+        queries.period_indicators(db, w, period, at, split),
+        queries.open_backlog(db, w, period, at, split),
+        w,
+        period,
+        at,
+    )
 
 
 def same_age(f: Filters, earlier: Filters, at: datetime) -> datetime:
@@ -225,8 +266,9 @@ def previous_totals(db: Database, f: Filters, at: datetime, previous: Filters | 
     return queries.indicator_totals(db, prev, at, as_at=same_age(f, prev, at))
 
 
-def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "zh",
-             previous: Filters | None = None) -> pd.DataFrame:
+def headline(
+    db: Database, f: Filters, at: datetime, s: Settings, lang: str = "zh", previous: Filters | None = None
+) -> pd.DataFrame:
     """``comparison`` of the filter period with the previous period (default ``f.previous()``) and a year earlier.
 
     The earlier periods are taken at the same age: their cases' progress as it stood the same

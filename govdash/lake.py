@@ -51,7 +51,7 @@ def parse(target: str, data_path: str | None = None) -> Lake:
     """
     from govdash import settings
 
-    rest = str(target)[len(PREFIX):] if is_lake(target) else ""
+    rest = str(target)[len(PREFIX) :] if is_lake(target) else ""
     kind, sep, catalog = rest.partition(":")
     if not sep or kind not in CATALOGS or not catalog.strip():
         raise LakeError(f"{target!r}: expected ducklake:sqlite:FILE or ducklake:postgres:dbname=… host=… port=…")
@@ -72,8 +72,10 @@ def extension_path(name: str) -> str:
     pkg = f"duckdb_extension_{name}"
     spec = importlib.util.find_spec(pkg)
     if spec is None or spec.origin is None:
-        raise LakeError(f"DuckDB extension {name!r} is not installed (pip install duckdb-extension-"
-                        f"{name.replace('_', '-')}=={duckdb.__version__})")
+        raise LakeError(
+            f"DuckDB extension {name!r} is not installed (pip install duckdb-extension-"
+            f"{name.replace('_', '-')}=={duckdb.__version__})"
+        )
     path = Path(spec.origin).parent / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
     if not path.is_file():
         raise LakeError(f"{path}: no {name} extension for DuckDB {duckdb.__version__} (pin the wheel to it)")
@@ -107,9 +109,13 @@ def attach(con: duckdb.DuckDBPyConnection, lake: Lake, alias: str = "data", *, r
 
 def connect(lake: Lake, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A fresh in-memory DuckDB with ``lake`` attached as ``data`` (extensions from their wheels)."""
-    con = duckdb.connect(":memory:", config={
-        "autoinstall_known_extensions": False,  # offline: never try to download
-        "temp_directory": str(Path(tempfile.gettempdir()) / "govdash_spill")})
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "autoinstall_known_extensions": False,  # offline: never try to download
+            "temp_directory": str(Path(tempfile.gettempdir()) / "govdash_spill"),
+        },
+    )
     try:
         attach(con, lake, read_only=read_only)
     except BaseException:
@@ -126,7 +132,7 @@ def snapshot_id(con: duckdb.DuckDBPyConnection, alias: str = "data") -> int:
 
 
 KEEP_SNAPSHOTS = "7 days"  # snapshots younger than this survive optimize (time travel, undo by snapshot)
-FILE_GRACE = "1 hour"      # files no snapshot needs are deleted this long after they were dropped (running reads)
+FILE_GRACE = "1 hour"  # files no snapshot needs are deleted this long after they were dropped (running reads)
 
 
 def optimize(target: str) -> dict:
@@ -153,12 +159,13 @@ def optimize(target: str) -> dict:
         con.execute("CALL data.set_option('data_inlining_row_limit', 0, table_name => 'cases')")
         con.execute(f"ALTER TABLE data.cases SET SORTED BY ({queries.CLUSTER_ORDER})")  # a constant of ours
         con.execute("SELECT count(*) FROM ducklake_merge_adjacent_files('data')").fetchall()
-        expired = con.execute("SELECT count(*) FROM ducklake_expire_snapshots('data', older_than => "
-                              f"now() - INTERVAL '{KEEP_SNAPSHOTS}')").fetchone()[0]
-        con.execute(f"SELECT count(*) FROM ducklake_cleanup_old_files('data', older_than => "
-                    f"now() - INTERVAL '{FILE_GRACE}')").fetchall()
+        expired = con.execute(
+            f"SELECT count(*) FROM ducklake_expire_snapshots('data', older_than => now() - INTERVAL '{KEEP_SNAPSHOTS}')"
+        ).fetchone()[0]
+        con.execute(
+            f"SELECT count(*) FROM ducklake_cleanup_old_files('data', older_than => now() - INTERVAL '{FILE_GRACE}')"
+        ).fetchall()
         after = writes.lake_files(con)
     finally:
         con.close()
-    return {"files_before": before, "files_after": after, "expired": int(expired),
-            "seconds": time.perf_counter() - t0}
+    return {"files_before": before, "files_after": after, "expired": int(expired), "seconds": time.perf_counter() - t0}

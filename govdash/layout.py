@@ -17,8 +17,8 @@ from pathlib import Path
 from govdash import db, writes
 from govdash.db import writer
 
-TAIL_SHARE = 0.10    # rewrite once the rows appended since the last rewrite exceed this share of all cases…
-TAIL_MIN = 200_000   # …and this many: a tail this small costs a few ms per query, a rewrite seconds
+TAIL_SHARE = 0.10  # rewrite once the rows appended since the last rewrite exceed this share of all cases…
+TAIL_MIN = 200_000  # …and this many: a tail this small costs a few ms per query, a rewrite seconds
 # the rewrite's sort may hold this much and spills the rest beside the file: it can run inside an
 # app server (an upload on the admin page). 10 M cases: 33 s, peak RSS 1.2 GB (unbounded: 34 s, 7.9 GB)
 REWRITE_MEMORY = "1GB"
@@ -49,8 +49,12 @@ def _sorted_copy(con) -> int:
 
 
 def _figures(path, rows: int, t0: float, before: int) -> dict:
-    return {"rows": rows, "seconds": time.perf_counter() - t0, "mb_before": before / 2**20,
-            "mb_after": Path(path).stat().st_size / 2**20}
+    return {
+        "rows": rows,
+        "seconds": time.perf_counter() - t0,
+        "mb_before": before / 2**20,
+        "mb_after": Path(path).stat().st_size / 2**20,
+    }
 
 
 def tail(con) -> int:

@@ -37,8 +37,11 @@ def governance(gov: pd.DataFrame, upto: date) -> dict[str, float]:
         v = g[(g["year"] == y) & (g["subdomain"] == sub)]["score"]
         return float(v.iloc[0]) if len(v) else math.nan
 
-    return {"governance_index": pick(year, "overall"), "progress_index": pick(year, "progress"),
-            "governance_previous": pick(year - 1, "overall")}
+    return {
+        "governance_index": pick(year, "overall"),
+        "progress_index": pick(year, "progress"),
+        "governance_previous": pick(year - 1, "overall"),
+    }
 
 
 def figures(db: Database, f: Filters) -> tuple[dict, dict]:
@@ -46,9 +49,15 @@ def figures(db: Database, f: Filters) -> tuple[dict, dict]:
     survey, previous year's index), as two dicts keyed like ``indicators.INDICATORS`` (adapter)."""
     quarter, now_s, before_s = survey_score(queries.survey_scores(db, scope=f.scope), f.end, f.towns)
     gov = governance(queries.governance_scores(db), f.end)
-    return ({"survey_satisfaction": now_s, "survey_quarter": quarter, "governance_index": gov["governance_index"],
-             "progress_index": gov["progress_index"]},
-            {"survey_satisfaction": before_s, "governance_index": gov["governance_previous"]})
+    return (
+        {
+            "survey_satisfaction": now_s,
+            "survey_quarter": quarter,
+            "governance_index": gov["governance_index"],
+            "progress_index": gov["progress_index"],
+        },
+        {"survey_satisfaction": before_s, "governance_index": gov["governance_previous"]},
+    )
 
 
 def caliber(key: str, now: dict, lang: str = "zh") -> str:
@@ -58,8 +67,9 @@ def caliber(key: str, now: dict, lang: str = "zh") -> str:
         return ""
     count = lambda k: indicators.fmt(now.get(k), k)  # noqa: E731
     progress = f"{t('progress_index', lang)} {indicators.fmt(now.get('progress_index'), 'progress_index')}"
-    return t(name, lang).format(due=count("due"), handling=count("in_handling"),
-                                quarter=now.get("survey_quarter") or "—", progress=progress)
+    return t(name, lang).format(
+        due=count("due"), handling=count("in_handling"), quarter=now.get("survey_quarter") or "—", progress=progress
+    )
 
 
 def overview(db: Database, f: Filters, at: datetime) -> tuple[dict, dict]:

@@ -15,8 +15,12 @@ from govdash.schema import TIERS
 
 STAGES = ("registered", "dispatched", "handled", "closed", "recognised")
 _LEG = {"dispatched": "dispatch", "handled": "handle", "closed": "close"}  # stage -> leg arriving at it
-EVENTS = (("reported_at", "registered"), ("dispatched_at", "dispatched"), ("handled_at", "handled"),
-          ("closed_at", "closed"))
+EVENTS = (
+    ("reported_at", "registered"),
+    ("dispatched_at", "dispatched"),
+    ("handled_at", "handled"),
+    ("closed_at", "closed"),
+)
 
 
 def funnel(stages: dict) -> pd.DataFrame:
@@ -29,11 +33,16 @@ def funnel(stages: dict) -> pd.DataFrame:
     for st in STAGES:
         n = int(stages.get(st) or 0)
         leg = _LEG.get(st)
-        rows.append({"stage": st, "count": n,
-                     "share": n / total if total else np.nan,
-                     "step_share": n / prev if prev else np.nan,
-                     "median_hours": stages.get(f"{leg}_median") if leg else np.nan,
-                     "p90_hours": stages.get(f"{leg}_p90") if leg else np.nan})
+        rows.append(
+            {
+                "stage": st,
+                "count": n,
+                "share": n / total if total else np.nan,
+                "step_share": n / prev if prev else np.nan,
+                "median_hours": stages.get(f"{leg}_median") if leg else np.nan,
+                "p90_hours": stages.get(f"{leg}_p90") if leg else np.nan,
+            }
+        )
         prev = n
     return pd.DataFrame(rows).astype({"median_hours": float, "p90_hours": float})
 
@@ -72,56 +81,75 @@ def tier_data(db: Database, f: Filters, period: str, at: datetime) -> pd.DataFra
     return tier_shares(queries.period_indicators(db, chart_window(f, period), period, at, "tier"))
 
 
-def oldest(db: Database, f: Filters, at: datetime, *, overdue_only: bool = False, limit: int = 20,
-           lang: str = "zh") -> pd.DataFrame:
+def oldest(
+    db: Database, f: Filters, at: datetime, *, overdue_only: bool = False, limit: int = 20, lang: str = "zh"
+) -> pd.DataFrame:
     """Oldest cases open at the end of the filter period, with street/town, community and category names."""
     df = queries.open_cases(db, f, at, overdue_only=overdue_only, limit=limit)
     names = queries.unit_names(db)
     cat = catalogue.read(db)
-    return df.assign(town=df["town_id"].map(names.get("town", {})),
-                     community=df["community_id"].map(names.get("community", {})),
-                     category_name=df["category"].map(lambda c: cat.name("category", c, lang)),
-                     department=df["department_id"].map(cat.names("department", lang)))
+    return df.assign(
+        town=df["town_id"].map(names.get("town", {})),
+        community=df["community_id"].map(names.get("community", {})),
+        category_name=df["category"].map(lambda c: cat.name("category", c, lang)),
+        department=df["department_id"].map(cat.names("department", lang)),
+    )
 
 
 def funnel_table(fun: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """The funnel for reading: stage, cases, share of registered, median and P90 hours of the leg into it."""
     from govdash.i18n import t
     from govdash.indicators import fmt
-    return pd.DataFrame({
-        t("stage", lang): [t(x, lang) for x in fun["stage"]],
-        t("cases", lang): fun["count"].to_numpy(),
-        t("share_registered", lang): [fmt(v, "resolution_rate") for v in fun["share"]],
-        t("median_hours_leg", lang): [fmt(v, "median_hours") for v in fun["median_hours"]],
-        t("p90_hours_leg", lang): [fmt(v, "median_hours") for v in fun["p90_hours"]],
-    })
+
+    return pd.DataFrame(
+        {
+            t("stage", lang): [t(x, lang) for x in fun["stage"]],
+            t("cases", lang): fun["count"].to_numpy(),
+            t("share_registered", lang): [fmt(v, "resolution_rate") for v in fun["share"]],
+            t("median_hours_leg", lang): [fmt(v, "median_hours") for v in fun["median_hours"]],
+            t("p90_hours_leg", lang): [fmt(v, "median_hours") for v in fun["p90_hours"]],
+        }
+    )
 
 
 def open_table(cases: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Open cases for reading (``oldest`` output): no personal data."""
     from govdash.i18n import t
-    return pd.DataFrame({
-        t("case", lang): cases["case_id"],
-        t("reported_at", lang): cases["reported_at"],
-        t("age_days", lang): cases["age_days"].round(1),
-        t("days_overdue", lang): cases["overdue_days"].round(1),
-        t("town", lang): cases["town"], t("community", lang): cases["community"],
-        t("category", lang): cases["category_name"], t("department", lang): cases["department"],
-        t("tier", lang): [t(f"{x}_tier", lang) for x in cases["tier"]],
-        t("status", lang): [t(x, lang) for x in cases["stage"]],
-    })
+
+    return pd.DataFrame(
+        {
+            t("case", lang): cases["case_id"],
+            t("reported_at", lang): cases["reported_at"],
+            t("age_days", lang): cases["age_days"].round(1),
+            t("days_overdue", lang): cases["overdue_days"].round(1),
+            t("town", lang): cases["town"],
+            t("community", lang): cases["community"],
+            t("category", lang): cases["category_name"],
+            t("department", lang): cases["department"],
+            t("tier", lang): [t(f"{x}_tier", lang) for x in cases["tier"]],
+            t("status", lang): [t(x, lang) for x in cases["stage"]],
+        }
+    )
 
 
 def case_fields(case: pd.Series, cat: catalogue.Catalogue, lang: str = "zh") -> pd.DataFrame:
     """One case (queries.case_timeline row) as field / value text rows, in the page's language; ``cat`` names
     its category and channel."""
     from govdash.i18n import pick, t
+
     text = lambda v: "—" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)  # noqa: E731
     sub = pick(case.get("subcategory_zh"), case.get("subcategory_en"), lang) or case["subcategory"]
-    rows = [("case", case["case_id"]),
-            ("category", f"{cat.name('category', case['category'], lang)} / {sub}"),
-            ("channel", cat.name("channel", case["channel"], lang)), ("tier", t(f"{case['tier']}_tier", lang)),
-            ("status", t(str(case["status"]), lang)), ("resolved", case["resolved"]),
-            ("recognised", case["recognised"]), ("satisfaction", case["satisfaction"]),
-            ("deadline_at", case["deadline_at"]), ("address", case["address"]), ("description", case["description"])]
+    rows = [
+        ("case", case["case_id"]),
+        ("category", f"{cat.name('category', case['category'], lang)} / {sub}"),
+        ("channel", cat.name("channel", case["channel"], lang)),
+        ("tier", t(f"{case['tier']}_tier", lang)),
+        ("status", t(str(case["status"]), lang)),
+        ("resolved", case["resolved"]),
+        ("recognised", case["recognised"]),
+        ("satisfaction", case["satisfaction"]),
+        ("deadline_at", case["deadline_at"]),
+        ("address", case["address"]),
+        ("description", case["description"]),
+    ]
     return pd.DataFrame({t("indicator", lang): [t(k, lang) for k, _ in rows], "": [text(v) for _, v in rows]})

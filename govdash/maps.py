@@ -17,15 +17,27 @@ from govdash import indicators, render
 from govdash.i18n import t
 
 # the indicators a unit map can show (of the registry in govdash.indicators), in the picker's order
-MAP_INDICATORS = ("collected", "cases_per_1000", "resolution_rate", "on_time_rate", "overdue", "median_hours",
-                  "recognition_rate", "satisfaction")
+MAP_INDICATORS = (
+    "collected",
+    "cases_per_1000",
+    "resolution_rate",
+    "on_time_rate",
+    "overdue",
+    "median_hours",
+    "recognition_rate",
+    "satisfaction",
+)
 # indicators needing exact quantiles per unit, computed only while one of them is shown: they are half
 # the cost of queries.unit_stats, and the tooltips and ranking show them only for the chosen indicator
 QUANTILE_INDICATORS = frozenset({"median_hours"})
 # the count each rate or median is taken over; below MIN_BASE cases a unit is coloured and ranked as "no data"
 # (one late case out of one is 0 %, not a finding)
-BASES = {"resolution_rate": "collected", "on_time_rate": "closed", "recognition_rate": "resolved",
-         "median_hours": "closed"}
+BASES = {
+    "resolution_rate": "collected",
+    "on_time_rate": "closed",
+    "recognition_rate": "resolved",
+    "median_hours": "closed",
+}
 MIN_BASE = 5
 # colour ramps (RGB) for a dark wall screen: more = brighter; below target red, above blue
 SEQUENTIAL = [(75, 40, 130), (140, 40, 125), (210, 65, 80), (245, 140, 40), (252, 235, 120)]
@@ -84,8 +96,13 @@ def color_scale(values: pd.Series, indicator: str, target: float | None = None) 
         probe = np.sort(np.append(probe, mid))
     bar = _ramp(_scaled(probe, lo, hi, mid), stops)
     pos = (probe - probe[0]) / (probe[-1] - probe[0])
-    legend = {"kind": "diverging" if diverging else "sequential", "min": lo, "max": hi, "mid": mid,
-              "stops": [(float(p), tuple(int(c) for c in rgb)) for p, rgb in zip(pos, bar, strict=True)]}
+    legend = {
+        "kind": "diverging" if diverging else "sequential",
+        "min": lo,
+        "max": hi,
+        "mid": mid,
+        "stops": [(float(p), tuple(int(c) for c in rgb)) for p, rgb in zip(pos, bar, strict=True)],
+    }
     return colours, legend
 
 
@@ -131,14 +148,14 @@ def legend_html(legend: dict, indicator: str, *, lang: str = "zh", title: str | 
     if indicator in BASES:
         note += " · " + t("legend_min_base", lang).format(n=MIN_BASE)
     nd = t("legend_no_data", lang)
-    return render.macro("maps.html", "legend", name, _BAR, grad, marker, _bar_ticks(ticks, nowrap=True), note,
-                        _rgb(NO_DATA), nd)
+    return render.macro(
+        "maps.html", "legend", name, _BAR, grad, marker, _bar_ticks(ticks, nowrap=True), note, _rgb(NO_DATA), nd
+    )
 
 
 def _bar_ticks(ticks: list[tuple[float, str]], *, nowrap: bool = False) -> list[dict]:
     """Labels under a colour bar at shares ``p`` of its width, centred there (the ends flush with the bar)."""
-    return [{"left": f"{p * 100:.1f}", "shift": f"{p * 100:.0f}", "text": text, "nowrap": nowrap}
-            for p, text in ticks]
+    return [{"left": f"{p * 100:.1f}", "shift": f"{p * 100:.0f}", "text": text, "nowrap": nowrap} for p, text in ticks]
 
 
 def swatches_html(items: list[tuple[tuple[int, int, int], str]]) -> Markup:
@@ -185,8 +202,9 @@ def polygons_lonlat(wkb: pd.Series) -> list[list]:
     return out
 
 
-def view_for_bbox(bbox: tuple[float, float, float, float] | None, *, width_px: int = 900,
-                  height_px: int = 640, pad: float = 0.06) -> pdk.ViewState:
+def view_for_bbox(
+    bbox: tuple[float, float, float, float] | None, *, width_px: int = 900, height_px: int = 640, pad: float = 0.06
+) -> pdk.ViewState:
     """A web-Mercator view showing ``bbox`` (WGS-84) in a map of ``width_px`` x ``height_px`` pixels."""
     if bbox is None:
         return pdk.ViewState(longitude=121.65, latitude=31.12, zoom=9.2)
@@ -203,8 +221,7 @@ def view_for(lon: pd.Series, lat: pd.Series, width_px: int = 1200) -> pdk.ViewSt
     """A view fitting the given points."""
     if len(lon) == 0:
         return view_for_bbox(None)
-    return view_for_bbox((float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
-                         width_px=width_px)
+    return view_for_bbox((float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())), width_px=width_px)
 
 
 def map_style(tile_url: str) -> str:
@@ -215,8 +232,11 @@ def map_style(tile_url: str) -> str:
     """
     if not tile_url:
         return _NO_BASEMAP
-    style = {"version": 8, "sources": {"tiles": {"type": "raster", "tiles": [tile_url], "tileSize": 256}},
-             "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}]}
+    style = {
+        "version": 8,
+        "sources": {"tiles": {"type": "raster", "tiles": [tile_url], "tileSize": 256}},
+        "layers": [{"id": "tiles", "type": "raster", "source": "tiles"}],
+    }
     return "data:application/json;charset=utf-8," + urllib.parse.quote(json.dumps(style, separators=(",", ":")))
 
 
@@ -238,14 +258,23 @@ class Deck(pdk.Deck):
 
 
 def _deck(layers: list[pdk.Layer], view: pdk.ViewState, tooltip: dict | None, tile_url: str) -> pdk.Deck:
-    return Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=map_style(tile_url),
-                    tooltip=tooltip)
+    return Deck(
+        layers=layers, initial_view_state=view, map_provider=None, map_style=map_style(tile_url), tooltip=tooltip
+    )
 
 
 def _tooltip(text: str) -> dict:
     # text, not html: deck.gl inserts it with innerText, so no case text is ever parsed as HTML
-    return {"text": text, "style": {"fontSize": "16px", "backgroundColor": "#16213a", "color": "#e8eef7",
-                                    "whiteSpace": "pre-line", "maxWidth": "420px"}}
+    return {
+        "text": text,
+        "style": {
+            "fontSize": "16px",
+            "backgroundColor": "#16213a",
+            "color": "#e8eef7",
+            "whiteSpace": "pre-line",
+            "maxWidth": "420px",
+        },
+    }
 
 
 def _text(values: pd.Series, limit: int = 160) -> pd.Series:
@@ -254,9 +283,19 @@ def _text(values: pd.Series, limit: int = 160) -> pd.Series:
     return s.where(s.str.len() <= limit, s.str.slice(0, limit - 1) + "…")
 
 
-def choropleth(stats: pd.DataFrame, geoms: pd.DataFrame, indicator: str, *, lang: str = "zh",
-               target: float | None = None, stations: pd.DataFrame | None = None, tile_url: str = "",
-               selected: str | None = None, width_px: int = 900, height_px: int = 640) -> tuple[pdk.Deck, dict]:
+def choropleth(
+    stats: pd.DataFrame,
+    geoms: pd.DataFrame,
+    indicator: str,
+    *,
+    lang: str = "zh",
+    target: float | None = None,
+    stations: pd.DataFrame | None = None,
+    tile_url: str = "",
+    selected: str | None = None,
+    width_px: int = 900,
+    height_px: int = 640,
+) -> tuple[pdk.Deck, dict]:
     """A choropleth of units coloured by ``indicator`` with tooltips; returns the deck and its legend.
 
     ``geoms`` is ``unit_shapes`` output (``unit_id``, ``polygon``) or raw ``unit_id``, ``geom`` WKB.
@@ -268,26 +307,55 @@ def choropleth(stats: pd.DataFrame, geoms: pd.DataFrame, indicator: str, *, lang
     sel = (df["unit_id"] == selected).to_numpy()
     name = df["name_zh"].astype("string").fillna(df["unit_id"])
     lines = [(t(indicator, lang), indicator)] + [
-        (t(k, lang), k) for k in ("collected", "cases_per_1000", "resolution_rate", "on_time_rate", "overdue",
-                                  "satisfaction") if k != indicator]
+        (t(k, lang), k)
+        for k in ("collected", "cases_per_1000", "resolution_rate", "on_time_rate", "overdue", "satisfaction")
+        if k != indicator
+    ]
     figures = {key: [indicators.fmt(v, key) for v in df[key]] for _, key in lines}
     tip = [f"{n}\n" + "\n".join(f"{label}: {figures[key][i]}" for label, key in lines) for i, n in enumerate(name)]
-    data = pd.DataFrame({
-        "unit_id": df["unit_id"],
-        "town_id": df["town_id"] if "town_id" in df else None,
-        "parent_id": df["parent_id"] if "parent_id" in df else None,
-        "polygon": df["polygon"],
-        "fill": [[int(c[0]), int(c[1]), int(c[2]), 215] for c in colours],
-        "tip": tip,
-    })
+    data = pd.DataFrame(
+        {
+            "unit_id": df["unit_id"],
+            "town_id": df["town_id"] if "town_id" in df else None,
+            "parent_id": df["parent_id"] if "parent_id" in df else None,
+            "polygon": df["polygon"],
+            "fill": [[int(c[0]), int(c[1]), int(c[2]), 215] for c in colours],
+            "tip": tip,
+        }
+    )
     # the selected unit gets its own thick outline layer, drawn over its neighbours' borders
-    layers = [pdk.Layer("PolygonLayer", data=data, id=LAYER_UNITS, get_polygon="polygon", get_fill_color="fill",
-                        get_line_color=[15, 20, 35, 200], get_line_width=1, line_width_min_pixels=1, stroked=True,
-                        filled=True, pickable=True, auto_highlight=True, highlight_color=[255, 255, 255, 90])]
+    layers = [
+        pdk.Layer(
+            "PolygonLayer",
+            data=data,
+            id=LAYER_UNITS,
+            get_polygon="polygon",
+            get_fill_color="fill",
+            get_line_color=[15, 20, 35, 200],
+            get_line_width=1,
+            line_width_min_pixels=1,
+            stroked=True,
+            filled=True,
+            pickable=True,
+            auto_highlight=True,
+            highlight_color=[255, 255, 255, 90],
+        )
+    ]
     if sel.any():
-        layers.append(pdk.Layer("PolygonLayer", data=data.loc[sel, ["polygon"]], id="selected",
-                                get_polygon="polygon", filled=False, stroked=True, get_line_color=[255, 255, 255],
-                                get_line_width=1, line_width_min_pixels=4, pickable=False))
+        layers.append(
+            pdk.Layer(
+                "PolygonLayer",
+                data=data.loc[sel, ["polygon"]],
+                id="selected",
+                get_polygon="polygon",
+                filled=False,
+                stroked=True,
+                get_line_color=[255, 255, 255],
+                get_line_width=1,
+                line_width_min_pixels=4,
+                pickable=False,
+            )
+        )
     view = view_for_bbox(shapes_bbox(shapes), width_px=width_px, height_px=height_px)
     if len(stats) <= LABEL_MAX and {"lon", "lat"} <= set(stats):
         layers.append(_label_layer(stats, indicator, view.zoom))
@@ -299,7 +367,7 @@ def choropleth(stats: pd.DataFrame, geoms: pd.DataFrame, indicator: str, *, lang
 
 def _merc_px(lon: np.ndarray, lat: np.ndarray, zoom: float) -> tuple[np.ndarray, np.ndarray]:
     """Web-Mercator pixel coordinates at ``zoom`` (512-pixel world, as deck.gl)."""
-    world = 512 * 2 ** zoom
+    world = 512 * 2**zoom
     y = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) / (2 * np.pi)
     return np.asarray(lon) / 360 * world, -y * world
 
@@ -322,12 +390,30 @@ def _label_layer(stats: pd.DataFrame, indicator: str, zoom: float, size_px: int 
         if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes):
             boxes.append(box)
             kept.append(i)
-    data = pd.DataFrame({"lon": df["lon"].to_numpy()[kept].round(5), "lat": df["lat"].to_numpy()[kept].round(5),
-                         "label": [text[i] for i in kept]})
-    return pdk.Layer("TextLayer", data=data, id="labels", get_position=["lon", "lat"], get_text="label",
-                     get_size=size_px, size_units="'pixels'", get_color=[255, 255, 255, 240], character_set="'auto'",
-                     font_settings={"sdf": True}, outline_width=3, outline_color=[10, 14, 26, 255],
-                     get_text_anchor="'middle'", get_alignment_baseline="'center'", pickable=False)
+    data = pd.DataFrame(
+        {
+            "lon": df["lon"].to_numpy()[kept].round(5),
+            "lat": df["lat"].to_numpy()[kept].round(5),
+            "label": [text[i] for i in kept],
+        }
+    )
+    return pdk.Layer(
+        "TextLayer",
+        data=data,
+        id="labels",
+        get_position=["lon", "lat"],
+        get_text="label",
+        get_size=size_px,
+        size_units="'pixels'",
+        get_color=[255, 255, 255, 240],
+        character_set="'auto'",
+        font_settings={"sdf": True},
+        outline_width=3,
+        outline_color=[10, 14, 26, 255],
+        get_text_anchor="'middle'",
+        get_alignment_baseline="'center'",
+        pickable=False,
+    )
 
 
 def station_layer(stations: pd.DataFrame, lang: str = "zh") -> pdk.Layer:
@@ -336,22 +422,46 @@ def station_layer(stations: pd.DataFrame, lang: str = "zh") -> pdk.Layer:
     kind = np.where(stations["level"] == "centre", t("centre", lang), t("station", lang))
     names = stations[funcs].apply(lambda r: "、".join(t(f, lang) for f in funcs if bool(r[f])), axis=1)
     hours = t("hours_word", lang) + ": " + _text(stations["opening_hours"])
-    data = pd.DataFrame({
-        "station_id": stations["station_id"], "lon": stations["lon"].round(5), "lat": stations["lat"].round(5),
-        "tip": _text(stations["name_zh"]) + " · " + kind + "\n" + names.astype("string") + "\n" + hours,
-        "radius": np.where(stations["level"] == "centre", 160, 70),
-        "fill": [[0, 229, 255, 230] if lv == "doorstep" else [255, 255, 255, 240] for lv in stations["level"]],
-    })
-    return pdk.Layer("ScatterplotLayer", data=data, id=LAYER_STATIONS, get_position=["lon", "lat"],
-                     get_radius="radius", radius_min_pixels=2.5, radius_max_pixels=9, get_fill_color="fill",
-                     pickable=True, stroked=True, get_line_color=[0, 0, 0, 220], line_width_min_pixels=1)
+    data = pd.DataFrame(
+        {
+            "station_id": stations["station_id"],
+            "lon": stations["lon"].round(5),
+            "lat": stations["lat"].round(5),
+            "tip": _text(stations["name_zh"]) + " · " + kind + "\n" + names.astype("string") + "\n" + hours,
+            "radius": np.where(stations["level"] == "centre", 160, 70),
+            "fill": [[0, 229, 255, 230] if lv == "doorstep" else [255, 255, 255, 240] for lv in stations["level"]],
+        }
+    )
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=data,
+        id=LAYER_STATIONS,
+        get_position=["lon", "lat"],
+        get_radius="radius",
+        radius_min_pixels=2.5,
+        radius_max_pixels=9,
+        get_fill_color="fill",
+        pickable=True,
+        stroked=True,
+        get_line_color=[0, 0, 0, 220],
+        line_width_min_pixels=1,
+    )
 
 
 def _outline_layer(outline: pd.DataFrame) -> pdk.Layer:
     shapes = outline if "polygon" in outline else pd.DataFrame({"polygon": polygons_lonlat(outline["geom"])})
-    return pdk.Layer("PolygonLayer", data=shapes[["polygon"]], id="outline", get_polygon="polygon", filled=True,
-                     get_fill_color=[40, 48, 66, 120], stroked=True, get_line_color=[150, 160, 180, 200],
-                     line_width_min_pixels=1, pickable=False)
+    return pdk.Layer(
+        "PolygonLayer",
+        data=shapes[["polygon"]],
+        id="outline",
+        get_polygon="polygon",
+        filled=True,
+        get_fill_color=[40, 48, 66, 120],
+        stroked=True,
+        get_line_color=[150, 160, 180, 200],
+        line_width_min_pixels=1,
+        pickable=False,
+    )
 
 
 def density_colours(counts: np.ndarray, vmax: float) -> list[list[int]]:
@@ -363,8 +473,16 @@ def density_colours(counts: np.ndarray, vmax: float) -> list[list[int]]:
 def _bins_layer(bins: pd.DataFrame, fill: list, cell_m: float, tip: pd.Series, layer_id: str) -> pdk.Layer:
     data = pd.DataFrame({"lon": bins["lon"].round(5), "lat": bins["lat"].round(5), "fill": fill, "tip": tip})
     # GridCellLayer places each cell by its south-west corner, as heat_bins returns them
-    return pdk.Layer("GridCellLayer", data=data, id=layer_id, get_position=["lon", "lat"], cell_size=cell_m,
-                     get_fill_color="fill", extruded=False, pickable=True)
+    return pdk.Layer(
+        "GridCellLayer",
+        data=data,
+        id=layer_id,
+        get_position=["lon", "lat"],
+        cell_size=cell_m,
+        get_fill_color="fill",
+        extruded=False,
+        pickable=True,
+    )
 
 
 def case_layer(points: pd.DataFrame, *, lang: str = "zh", category_names: dict | None = None) -> pdk.Layer:
@@ -373,39 +491,97 @@ def case_layer(points: pd.DataFrame, *, lang: str = "zh", category_names: dict |
     cat = points["category"].map(lambda c: names.get(c, c)).astype("string").fillna("")
     when = pd.to_datetime(points["reported_at"]).dt.strftime("%Y-%m-%d %H:%M").astype("string")
     status = points["status"].map(lambda s: t(s, lang) if isinstance(s, str) else "").astype("string")
-    data = pd.DataFrame({
-        "lon": points["lon"].round(5), "lat": points["lat"].round(5),
-        "tip": (_text(points["case_id"]) + " · " + when + "\n" + cat + " · " + status + "\n"
-                + _text(points["description"], 120)),
-    })
-    return pdk.Layer("ScatterplotLayer", data=data, id=LAYER_CASES, get_position=["lon", "lat"], get_radius=15,
-                     radius_min_pixels=2, radius_max_pixels=6, get_fill_color=[76, 201, 240, 230],
-                     stroked=True, get_line_color=[11, 18, 32, 255], line_width_min_pixels=1, pickable=True)
+    data = pd.DataFrame(
+        {
+            "lon": points["lon"].round(5),
+            "lat": points["lat"].round(5),
+            "tip": (
+                _text(points["case_id"])
+                + " · "
+                + when
+                + "\n"
+                + cat
+                + " · "
+                + status
+                + "\n"
+                + _text(points["description"], 120)
+            ),
+        }
+    )
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=data,
+        id=LAYER_CASES,
+        get_position=["lon", "lat"],
+        get_radius=15,
+        radius_min_pixels=2,
+        radius_max_pixels=6,
+        get_fill_color=[76, 201, 240, 230],
+        stroked=True,
+        get_line_color=[11, 18, 32, 255],
+        line_width_min_pixels=1,
+        pickable=True,
+    )
 
 
-def repeat_layer(repeats: pd.DataFrame, *, lang: str = "zh", category_names: dict | None = None,
-                 unit_names: dict | None = None) -> pdk.Layer:
+def repeat_layer(
+    repeats: pd.DataFrame, *, lang: str = "zh", category_names: dict | None = None, unit_names: dict | None = None
+) -> pdk.Layer:
     """Repeat-complaint clusters as rings sized by their number of cases."""
     names, units = category_names or {}, unit_names or {}
     n = t("unit_cases", lang)
-    data = pd.DataFrame({
-        "lon": repeats["lon"].round(5), "lat": repeats["lat"].round(5),
-        "radius": 60 + 25 * np.sqrt(repeats["count"].to_numpy(float)),
-        "tip": [f"{names.get(c, c)} · {k} {n}\n{units.get(g, g) if isinstance(g, str) else ''}\n"
+    data = pd.DataFrame(
+        {
+            "lon": repeats["lon"].round(5),
+            "lat": repeats["lat"].round(5),
+            "radius": 60 + 25 * np.sqrt(repeats["count"].to_numpy(float)),
+            "tip": [
+                f"{names.get(c, c)} · {k} {n}\n{units.get(g, g) if isinstance(g, str) else ''}\n"
                 f"{pd.Timestamp(a):%Y-%m-%d} – {pd.Timestamp(b):%Y-%m-%d}"
-                for c, k, g, a, b in zip(repeats["category"], repeats["count"], repeats["grid_id"],
-                                         repeats["first_at"], repeats["last_at"], strict=True)],
-    })
-    return pdk.Layer("ScatterplotLayer", data=data, id=LAYER_REPEATS, get_position=["lon", "lat"],
-                     get_radius="radius", radius_min_pixels=4, radius_max_pixels=30, filled=True,
-                     get_fill_color=[255, 0, 200, 70], stroked=True, get_line_color=[255, 80, 220, 255],
-                     line_width_min_pixels=2, pickable=True)
+                for c, k, g, a, b in zip(
+                    repeats["category"],
+                    repeats["count"],
+                    repeats["grid_id"],
+                    repeats["first_at"],
+                    repeats["last_at"],
+                    strict=True,
+                )
+            ],
+        }
+    )
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=data,
+        id=LAYER_REPEATS,
+        get_position=["lon", "lat"],
+        get_radius="radius",
+        radius_min_pixels=4,
+        radius_max_pixels=30,
+        filled=True,
+        get_fill_color=[255, 0, 200, 70],
+        stroked=True,
+        get_line_color=[255, 80, 220, 255],
+        line_width_min_pixels=2,
+        pickable=True,
+    )
 
 
-def heat_deck(bins: pd.DataFrame, *, cell_m: float, vmax: float, bbox=None, outline: pd.DataFrame | None = None,
-              points: pd.DataFrame | None = None, repeats: pd.DataFrame | None = None, tile_url: str = "",
-              lang: str = "zh", category_names: dict | None = None, unit_names: dict | None = None,
-              width_px: int = 900, height_px: int = 640) -> pdk.Deck:
+def heat_deck(
+    bins: pd.DataFrame,
+    *,
+    cell_m: float,
+    vmax: float,
+    bbox=None,
+    outline: pd.DataFrame | None = None,
+    points: pd.DataFrame | None = None,
+    repeats: pd.DataFrame | None = None,
+    tile_url: str = "",
+    lang: str = "zh",
+    category_names: dict | None = None,
+    unit_names: dict | None = None,
+    width_px: int = 900,
+    height_px: int = 640,
+) -> pdk.Deck:
     """Case density in square bins (colour fixed by ``vmax``), optional case points and repeat clusters.
 
     The payload is bounded by the number of bins (callers bound it by the bin size and the box
@@ -427,25 +603,45 @@ def heat_deck(bins: pd.DataFrame, *, cell_m: float, vmax: float, bbox=None, outl
     return _deck(layers, view_for_bbox(bbox, width_px=width_px, height_px=height_px), _tooltip("{tip}"), tile_url)
 
 
-def hot_spot_deck(spots: pd.DataFrame, *, cell_m: float, bbox=None, outline: pd.DataFrame | None = None,
-                  tile_url: str = "", lang: str = "zh", width_px: int = 900, height_px: int = 640) -> pdk.Deck:
+def hot_spot_deck(
+    spots: pd.DataFrame,
+    *,
+    cell_m: float,
+    bbox=None,
+    outline: pd.DataFrame | None = None,
+    tile_url: str = "",
+    lang: str = "zh",
+    width_px: int = 900,
+    height_px: int = 640,
+) -> pdk.Deck:
     """Significant bins only: hot (red), emerging hot (yellow), cold (blue); columns as heatmap.hot_spot_bins."""
     sig = spots[spots["label"] != "not significant"]
     colour = {"hot": HOT, "cold": COLD}
-    fill = [[*(EMERGING if tr == "emerging hot" else colour[lb]), 225]
-            for lb, tr in zip(sig["label"], sig["trend"], strict=True)]
+    fill = [
+        [*(EMERGING if tr == "emerging hot" else colour[lb]), 225]
+        for lb, tr in zip(sig["label"], sig["trend"], strict=True)
+    ]
     label = {"hot": t("hot_spot", lang), "cold": t("cold_spot", lang), "emerging hot": t("emerging_hot_spot", lang)}
-    tip = [f"{label['emerging hot' if tr == 'emerging hot' else lb]}\n{t('cases', lang)}: {int(n):,}"
-           f"\nGi* z = {z:.2f} · q = {q:.3g}"
-           for lb, tr, n, z, q in zip(sig["label"], sig["trend"], sig["count"], sig["z"], sig["q"], strict=True)]
+    tip = [
+        f"{label['emerging hot' if tr == 'emerging hot' else lb]}\n{t('cases', lang)}: {int(n):,}"
+        f"\nGi* z = {z:.2f} · q = {q:.3g}"
+        for lb, tr, n, z, q in zip(sig["label"], sig["trend"], sig["count"], sig["z"], sig["q"], strict=True)
+    ]
     layers = [] if outline is None else [_outline_layer(outline)]
     if len(sig):
         layers.append(_bins_layer(sig, fill, cell_m, pd.Series(tip, index=sig.index, dtype="string"), "hotspots"))
     return _deck(layers, view_for_bbox(bbox, width_px=width_px, height_px=height_px), _tooltip("{tip}"), tile_url)
 
 
-def density(bins: pd.DataFrame, *, cell_m: float, vmax: float | None = None, tile_url: str = "",
-            outline: pd.DataFrame | None = None, lang: str = "zh") -> pdk.Deck:
+def density(
+    bins: pd.DataFrame,
+    *,
+    cell_m: float,
+    vmax: float | None = None,
+    tile_url: str = "",
+    outline: pd.DataFrame | None = None,
+    lang: str = "zh",
+) -> pdk.Deck:
     """Square bins (lon, lat of the south-west corner, count); ``vmax`` fixes the scale across frames."""
     top = float(vmax if vmax is not None else (bins["count"].max() if len(bins) else 1))
     return heat_deck(bins, cell_m=cell_m, vmax=top, outline=outline, tile_url=tile_url, lang=lang)
@@ -476,16 +672,36 @@ def minute_classes(threshold: float, *, lang: str = "zh") -> list[tuple[float, f
     word = t("minute_unit", lang)
     edges = [0.0, *MINUTE_BOUNDS, math.inf]
     near = sum(b <= threshold for b in MINUTE_BOUNDS)
-    colours = NEAR[:near] + FAR[len(FAR) - (len(edges) - 1 - near):]
-    return [(lo, hi, colours[i], f"{lo:g}–{hi:g} {word}" if lo and math.isfinite(hi) else
-             f"≤{hi:g} {word}" if math.isfinite(hi) else f">{lo:g} {word}")
-            for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True))]
+    colours = NEAR[:near] + FAR[len(FAR) - (len(edges) - 1 - near) :]
+    return [
+        (
+            lo,
+            hi,
+            colours[i],
+            f"{lo:g}–{hi:g} {word}"
+            if lo and math.isfinite(hi)
+            else f"≤{hi:g} {word}"
+            if math.isfinite(hi)
+            else f">{lo:g} {word}",
+        )
+        for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True))
+    ]
 
 
-def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, *,
-                 gaps: pd.DataFrame | None = None, proposals: pd.DataFrame | None = None, reach_m: float = 0.0,
-                 outline: pd.DataFrame | None = None, lang: str = "zh", tile_url: str = "",
-                 width_px: int = 1100, height_px: int = 660) -> tuple[pdk.Deck, list]:
+def coverage_map(
+    cells: pd.DataFrame,
+    threshold: float,
+    stations: pd.DataFrame,
+    *,
+    gaps: pd.DataFrame | None = None,
+    proposals: pd.DataFrame | None = None,
+    reach_m: float = 0.0,
+    outline: pd.DataFrame | None = None,
+    lang: str = "zh",
+    tile_url: str = "",
+    width_px: int = 1100,
+    height_px: int = 660,
+) -> tuple[pdk.Deck, list]:
     """Cells coloured by walking minutes (service_circle.map_cells), stations on top, gaps and proposed sites.
 
     ``stations``: station_id, name_zh, level, lon, lat, f_*, opening_hours, scenario, residents (served).
@@ -496,56 +712,152 @@ def coverage_map(cells: pd.DataFrame, threshold: float, stations: pd.DataFrame, 
     size = float(cells["size_m"].iloc[0]) if len(cells) else 100.0
     word = " " + t("minute_unit", lang)
     # short: 40,000 tooltips are most of the deck's bytes; the square size is in the page's caption
-    tip = (cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—").astype(str) + word  # str: no cells
-           + f" · {people} " + cells["residents"].map("{:,.0f}".format).astype(str))
+    tip = (
+        cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—").astype(str)
+        + word  # str: no cells
+        + f" · {people} "
+        + cells["residents"].map("{:,.0f}".format).astype(str)
+    )
     classes = minute_classes(threshold, lang=lang)
     layers = []
     for i, (lo, hi, rgb, _) in enumerate(classes):
         sel = ((cells["minutes"] > lo) | (lo == 0)) & (cells["minutes"] <= hi)
         data = pd.DataFrame({"lon": cells["lon"][sel].round(5), "lat": cells["lat"][sel].round(5), "tip": tip[sel]})
-        layers.append(pdk.Layer("GridCellLayer", data=data, id=f"{LAYER_CELLS}_{i}", get_position=["lon", "lat"],
-                                cell_size=size, get_fill_color=[*rgb, 235], extruded=False, pickable=True,
-                                auto_highlight=True, highlight_color=[255, 255, 255, 120]))
+        layers.append(
+            pdk.Layer(
+                "GridCellLayer",
+                data=data,
+                id=f"{LAYER_CELLS}_{i}",
+                get_position=["lon", "lat"],
+                cell_size=size,
+                get_fill_color=[*rgb, 235],
+                extruded=False,
+                pickable=True,
+                auto_highlight=True,
+                highlight_color=[255, 255, 255, 120],
+            )
+        )
     if outline is not None and len(outline):
-        layers.append(pdk.Layer("PolygonLayer", data=outline[["polygon"]], id="outline", get_polygon="polygon",
-                                filled=False, stroked=True, get_line_color=[20, 26, 40, 230], line_width_min_pixels=1))
+        layers.append(
+            pdk.Layer(
+                "PolygonLayer",
+                data=outline[["polygon"]],
+                id="outline",
+                get_polygon="polygon",
+                filled=False,
+                stroked=True,
+                get_line_color=[20, 26, 40, 230],
+                line_width_min_pixels=1,
+            )
+        )
     if gaps is not None and len(gaps):
         word = t("gap", lang)
-        g = pd.DataFrame({"lon": gaps["lon"], "lat": gaps["lat"], "label": gaps["rank"].astype(int).astype(str),
-                          "radius": np.minimum(250 + 0.5 * size * np.sqrt(gaps["cells"].to_numpy(float)), 2500),
-                          "tip": [f"{word} {int(r)} · {people} {v:,.0f}"
-                                  for r, v in zip(gaps["rank"], gaps["residents"], strict=True)]})
-        layers.append(pdk.Layer("ScatterplotLayer", data=g, id="gaps", get_position=["lon", "lat"],
-                                get_radius="radius", filled=False, stroked=True, get_line_color=[255, 255, 255, 230],
-                                line_width_min_pixels=2, pickable=True))
+        g = pd.DataFrame(
+            {
+                "lon": gaps["lon"],
+                "lat": gaps["lat"],
+                "label": gaps["rank"].astype(int).astype(str),
+                "radius": np.minimum(250 + 0.5 * size * np.sqrt(gaps["cells"].to_numpy(float)), 2500),
+                "tip": [
+                    f"{word} {int(r)} · {people} {v:,.0f}" for r, v in zip(gaps["rank"], gaps["residents"], strict=True)
+                ],
+            }
+        )
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=g,
+                id="gaps",
+                get_position=["lon", "lat"],
+                get_radius="radius",
+                filled=False,
+                stroked=True,
+                get_line_color=[255, 255, 255, 230],
+                line_width_min_pixels=2,
+                pickable=True,
+            )
+        )
         layers.append(_labels(g, "gap_labels", [255, 255, 255, 255]))
     if proposals is not None and len(proposals):
         word, gain = t("proposed_site", lang), t("newly_covered", lang)
-        p = pd.DataFrame({"lon": proposals["lon"], "lat": proposals["lat"],
-                          "label": "+" + proposals["rank"].astype(int).astype(str),
-                          "tip": [f"{word} {int(r)} · {gain} {v:,.0f}"
-                                  for r, v in zip(proposals["rank"], proposals["gain"], strict=True)]})
-        layers.append(pdk.Layer("ScatterplotLayer", data=p, id="reach", get_position=["lon", "lat"], get_radius=reach_m,
-                                filled=True, get_fill_color=[76, 201, 240, 50], stroked=True,
-                                get_line_color=[76, 201, 240, 255], line_width_min_pixels=2, pickable=False))
-        layers.append(pdk.Layer("ScatterplotLayer", data=p, id="proposals", get_position=["lon", "lat"], get_radius=9,
-                                radius_units="'pixels'", get_fill_color=[76, 201, 240, 255], stroked=True,
-                                get_line_color=[255, 255, 255, 255], line_width_min_pixels=2, pickable=True))
+        p = pd.DataFrame(
+            {
+                "lon": proposals["lon"],
+                "lat": proposals["lat"],
+                "label": "+" + proposals["rank"].astype(int).astype(str),
+                "tip": [
+                    f"{word} {int(r)} · {gain} {v:,.0f}"
+                    for r, v in zip(proposals["rank"], proposals["gain"], strict=True)
+                ],
+            }
+        )
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=p,
+                id="reach",
+                get_position=["lon", "lat"],
+                get_radius=reach_m,
+                filled=True,
+                get_fill_color=[76, 201, 240, 50],
+                stroked=True,
+                get_line_color=[76, 201, 240, 255],
+                line_width_min_pixels=2,
+                pickable=False,
+            )
+        )
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=p,
+                id="proposals",
+                get_position=["lon", "lat"],
+                get_radius=9,
+                radius_units="'pixels'",
+                get_fill_color=[76, 201, 240, 255],
+                stroked=True,
+                get_line_color=[255, 255, 255, 255],
+                line_width_min_pixels=2,
+                pickable=True,
+            )
+        )
         layers.append(_labels(p, "proposal_labels", [76, 201, 240, 255], offset=[0, -22]))
     if len(stations):
         layers.append(_coverage_stations(stations, lang))
     legend = [(rgb, label) for _, _, rgb, label in classes] + [
-        ((240, 240, 240), t("station", lang)), (ADDED, t("whatif_added", lang))]
-    bbox = None if cells.empty else (float(cells["lon"].min()), float(cells["lat"].min()),
-                                     float(cells["lon"].max()), float(cells["lat"].max()))
-    return _deck(layers, view_for_bbox(bbox, width_px=width_px, height_px=height_px), _tooltip("{tip}"),
-                 tile_url), legend
+        ((240, 240, 240), t("station", lang)),
+        (ADDED, t("whatif_added", lang)),
+    ]
+    bbox = (
+        None
+        if cells.empty
+        else (
+            float(cells["lon"].min()),
+            float(cells["lat"].min()),
+            float(cells["lon"].max()),
+            float(cells["lat"].max()),
+        )
+    )
+    return _deck(
+        layers, view_for_bbox(bbox, width_px=width_px, height_px=height_px), _tooltip("{tip}"), tile_url
+    ), legend
 
 
 def _labels(frame: pd.DataFrame, layer_id: str, colour: list, offset: list | None = None) -> pdk.Layer:
-    return pdk.Layer("TextLayer", data=frame[["lon", "lat", "label"]], id=layer_id, get_position=["lon", "lat"],
-                     get_text="label", get_size=18, get_color=colour, font_weight=700, background=True,
-                     get_background_color=[11, 18, 32, 200], get_pixel_offset=offset or [0, 0], pickable=False)
+    return pdk.Layer(
+        "TextLayer",
+        data=frame[["lon", "lat", "label"]],
+        id=layer_id,
+        get_position=["lon", "lat"],
+        get_text="label",
+        get_size=18,
+        get_color=colour,
+        font_weight=700,
+        background=True,
+        get_background_color=[11, 18, 32, 200],
+        get_pixel_offset=offset or [0, 0],
+        pickable=False,
+    )
 
 
 def _coverage_stations(stations: pd.DataFrame, lang: str) -> pdk.Layer:
@@ -555,20 +867,47 @@ def _coverage_stations(stations: pd.DataFrame, lang: str) -> pdk.Layer:
     names = offered.apply(lambda r: "、".join(t(f, lang) for f in funcs if r[f]), axis=1).astype("string")
     served = stations["residents"].fillna(0).map("{:,.0f}".format) if "residents" in stations else ""
     edited = stations["scenario"].notna().to_numpy() if "scenario" in stations else np.zeros(len(stations), bool)
-    data = pd.DataFrame({
-        "lon": stations["lon"].round(5), "lat": stations["lat"].round(5),
-        "tip": (_text(stations["name_zh"]) + " · " + kind + "\n" + names + "\n"
-                + t("hours_word", lang) + ": " + _text(stations["opening_hours"]) + "\n"
-                + t("served", lang) + ": " + served),
-        # pixels, not metres: 1,300 stations must stay dots at district zoom and still be hit in a town
-        "radius": np.where(edited, 7, np.where(stations["level"] == "centre", 5, 2.2)),
-        "fill": [[*ADDED, 255] if e else [245, 245, 245, 235] for e in edited],
-        "line": [[11, 18, 32, 255] if e or lv == "centre" else [0, 0, 0, 0]
-                 for e, lv in zip(edited, stations["level"], strict=True)],
-    })
-    return pdk.Layer("ScatterplotLayer", data=data, id=LAYER_STATIONS, get_position=["lon", "lat"],
-                     get_radius="radius", radius_units="'pixels'", get_fill_color="fill", pickable=True,
-                     stroked=True, get_line_color="line", line_width_min_pixels=1.5)
+    data = pd.DataFrame(
+        {
+            "lon": stations["lon"].round(5),
+            "lat": stations["lat"].round(5),
+            "tip": (
+                _text(stations["name_zh"])
+                + " · "
+                + kind
+                + "\n"
+                + names
+                + "\n"
+                + t("hours_word", lang)
+                + ": "
+                + _text(stations["opening_hours"])
+                + "\n"
+                + t("served", lang)
+                + ": "
+                + served
+            ),
+            # pixels, not metres: 1,300 stations must stay dots at district zoom and still be hit in a town
+            "radius": np.where(edited, 7, np.where(stations["level"] == "centre", 5, 2.2)),
+            "fill": [[*ADDED, 255] if e else [245, 245, 245, 235] for e in edited],
+            "line": [
+                [11, 18, 32, 255] if e or lv == "centre" else [0, 0, 0, 0]
+                for e, lv in zip(edited, stations["level"], strict=True)
+            ],
+        }
+    )
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=data,
+        id=LAYER_STATIONS,
+        get_position=["lon", "lat"],
+        get_radius="radius",
+        radius_units="'pixels'",
+        get_fill_color="fill",
+        pickable=True,
+        stroked=True,
+        get_line_color="line",
+        line_width_min_pixels=1.5,
+    )
 
 
 def picked(selection: dict | None, prefix: str) -> dict | None:

@@ -8,15 +8,16 @@ from pathlib import Path
 
 import duckdb
 
-from govdash import db, lake, queries, schema, writes
+from govdash import db, lake, schema, writes
 
 
 class MigrateError(RuntimeError):
     """The copy could not be made or did not verify; the target is left as it was."""
 
 
-def _attach(con: duckdb.DuckDBPyConnection, target: str, alias: str, *, read_only: bool,
-            data_path: str | None = None) -> None:
+def _attach(
+    con: duckdb.DuckDBPyConnection, target: str, alias: str, *, read_only: bool, data_path: str | None = None
+) -> None:
     if lake.is_lake(target):
         lake.attach(con, lake.parse(target, data_path), alias, read_only=read_only)
     else:
@@ -84,4 +85,3 @@ def migrate(source: str, target: str, *, data_path: str | None = None) -> dict:
             for p in (Path(dest), Path(f"{dest}.wal")):
                 p.unlink(missing_ok=True)
     return {"tables": want, "rows": sum(n for n, _ in want.values()), "seconds": time.perf_counter() - t0}
-

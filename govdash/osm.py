@@ -12,11 +12,26 @@ from pyproj import Transformer
 from govdash import district_record
 from govdash.coverage import StreetGraph
 
-WALKABLE = frozenset({
-    "footway", "path", "pedestrian", "residential", "living_street", "service", "steps",
-    "tertiary", "secondary", "primary", "unclassified", "track", "cycleway",
-    "tertiary_link", "secondary_link", "primary_link",
-})  # motorway and trunk (and their links) are left out: no walking there
+WALKABLE = frozenset(
+    {
+        "footway",
+        "path",
+        "pedestrian",
+        "residential",
+        "living_street",
+        "service",
+        "steps",
+        "tertiary",
+        "secondary",
+        "primary",
+        "unclassified",
+        "track",
+        "cycleway",
+        "tertiary_link",
+        "secondary_link",
+        "primary_link",
+    }
+)  # motorway and trunk (and their links) are left out: no walking there
 _FOOT_YES = frozenset({"yes", "designated", "permissive"})
 
 
@@ -31,8 +46,13 @@ def walkable(tags: dict[str, str]) -> bool:
     return foot in _FOOT_YES or tags.get("access") not in {"private", "no"}
 
 
-def read_osm(path: str | os.PathLike, *, metric_crs: str | None = None, largest_only: bool = True,
-             district: tuple[float, float, float, float] | None = None) -> StreetGraph:
+def read_osm(
+    path: str | os.PathLike,
+    *,
+    metric_crs: str | None = None,
+    largest_only: bool = True,
+    district: tuple[float, float, float, float] | None = None,
+) -> StreetGraph:
     """Read the walkable ways of an OSM extract into an undirected street graph in metres.
 
     Parameters
@@ -70,14 +90,18 @@ def _extent_text(b) -> str:
 def check_extent(name: str, coords: dict[int, tuple[float, float]], district: tuple[float, float, float, float]):
     """Raise ValueError when the walkable streets' extent (``coords``: node -> lon, lat) misses ``district``."""
     if not coords:
-        raise ValueError(f"{name}: no walkable streets in the extract; the district's units cover "
-                         f"{_extent_text(district)} (longitude, latitude)")
+        raise ValueError(
+            f"{name}: no walkable streets in the extract; the district's units cover "
+            f"{_extent_text(district)} (longitude, latitude)"
+        )
     lonlat = np.array(list(coords.values()), dtype=float)
     (w, s), (e, n) = lonlat.min(axis=0), lonlat.max(axis=0)
     if w > district[2] or e < district[0] or s > district[3] or n < district[1]:
-        raise ValueError(f"{name}: the street network covers {_extent_text((w, s, e, n))}, the district's units "
-                         f"{_extent_text(district)} (longitude, latitude): they do not overlap; use an extract of "
-                         "the district's area")
+        raise ValueError(
+            f"{name}: the street network covers {_extent_text((w, s, e, n))}, the district's units "
+            f"{_extent_text(district)} (longitude, latitude): they do not overlap; use an extract of "
+            "the district's area"
+        )
 
 
 def _read(path: Path) -> tuple[list[list[int | None]], dict[int, tuple[float, float]]]:
@@ -90,8 +114,11 @@ def _read(path: Path) -> tuple[list[list[int | None]], dict[int, tuple[float, fl
 
     ways: list[list[int]] = []
     coords: dict[int, tuple[float, float]] = {}
-    processor = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-                 .with_locations().with_filter(osmium.filter.KeyFilter("highway")))
+    processor = (
+        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.KeyFilter("highway"))
+    )
     for obj in processor:
         if not obj.is_way() or not walkable({t.k: t.v for t in obj.tags}):
             continue
@@ -118,7 +145,7 @@ def _build(ways: list[list[int | None]], coords: dict[int, tuple[float, float]],
     ids, inverse = np.unique(np.r_[u_ids, v_ids], return_inverse=True)
     lonlat = np.array([coords[i] for i in ids.tolist()])
     x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lonlat[:, 0], lonlat[:, 1])
-    u, v = inverse[: len(u_ids)], inverse[len(u_ids):]
+    u, v = inverse[: len(u_ids)], inverse[len(u_ids) :]
     return StreetGraph.from_edges(np.column_stack([x, y]), u, v)
 
 

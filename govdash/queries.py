@@ -15,11 +15,22 @@ from govdash.filters import Filters
 from govdash.schema import IMPORT_COLUMNS
 
 # identifiers that may appear in SQL text come only from these allow-lists
-_FILTER_COLUMNS = {"towns": "town_id", "communities": "community_id", "grids": "grid_id",
-                   "categories": "category", "channels": "channel", "departments": "department_id"}
+_FILTER_COLUMNS = {
+    "towns": "town_id",
+    "communities": "community_id",
+    "grids": "grid_id",
+    "categories": "category",
+    "channels": "channel",
+    "departments": "department_id",
+}
 PERIODS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
-SPLITS = {"town": "town_id", "department": "department_id", "category": "category",
-          "channel": "channel", "tier": "tier"}
+SPLITS = {
+    "town": "town_id",
+    "department": "department_id",
+    "category": "category",
+    "channel": "channel",
+    "tier": "tier",
+}
 LEVEL_COLUMN = {"town": "town_id", "community": "community_id", "grid": "grid_id"}
 
 # one definition of each indicator, shared by every query (see README: indicator definitions)
@@ -69,8 +80,10 @@ def where(f: Filters, *, alias: str = "") -> tuple[str, dict]:
     """SQL WHERE clause and parameters for a filter (cases counted by the day they were reported)."""
     p = f"{alias}." if alias else ""
     clauses = [f"{p}reported_at >= $start", f"{p}reported_at < $end_excl"]
-    params: dict = {"start": datetime.combine(f.start, datetime.min.time()),
-                    "end_excl": datetime.combine(f.end + timedelta(days=1), datetime.min.time())}
+    params: dict = {
+        "start": datetime.combine(f.start, datetime.min.time()),
+        "end_excl": datetime.combine(f.end + timedelta(days=1), datetime.min.time()),
+    }
     for name, column in _FILTER_COLUMNS.items():
         values = getattr(f, name)
         if values:
@@ -109,6 +122,7 @@ def in_list(column: str, name: str, values) -> tuple[str, dict]:
 
 # --- metadata and options ---
 
+
 def meta(db: Database) -> dict[str, str]:
     """The meta table as a dict (synthetic flag, as_of, seed…)."""
     df = db.execute("SELECT key, value FROM meta")
@@ -134,10 +148,15 @@ def _latest_time(db: Database) -> datetime | None:
 
     Not ``updated_at``: that is when a row was imported, which says nothing of the extract's own date.
     """
-    v = db.scalar("SELECT max(greatest(" + ", ".join(
-        f"CASE WHEN {c} BETWEEN $lo AND $hi THEN {c} END" for c in ("reported_at", "dispatched_at", "handled_at",
-                                                                    "closed_at")) + ")) FROM cases",
-        trusted_window())
+    v = db.scalar(
+        "SELECT max(greatest("
+        + ", ".join(
+            f"CASE WHEN {c} BETWEEN $lo AND $hi THEN {c} END"
+            for c in ("reported_at", "dispatched_at", "handled_at", "closed_at")
+        )
+        + ")) FROM cases",
+        trusted_window(),
+    )
     return None if v is None or pd.isna(v) else pd.Timestamp(v).to_pydatetime()
 
 
@@ -157,8 +176,10 @@ def units_extent(db: Database) -> tuple[float, float, float, float] | None:
 
 def district_timezone(db: Database) -> str:
     """The district's time zone: its record's (table `district`, when the database has one), else settings'."""
-    has = db.scalar("SELECT count(*) FROM duckdb_columns() WHERE database_name = 'data' "
-                    "AND table_name = 'district' AND column_name = 'timezone'")
+    has = db.scalar(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = 'data' "
+        "AND table_name = 'district' AND column_name = 'timezone'"
+    )
     return (db.scalar("SELECT max(timezone) FROM district") if has else None) or settings.load().timezone
 
 
@@ -199,8 +220,11 @@ def data_as_of(db: Database) -> datetime | None:
 
 def date_range(db: Database) -> tuple[date, date] | None:
     """First and last day of trusted report times (see ``trusted_window``)."""
-    df = db.execute("SELECT min(reported_at)::DATE AS lo, max(reported_at)::DATE AS hi FROM cases "
-                    "WHERE reported_at BETWEEN $lo AND $hi", trusted_window())
+    df = db.execute(
+        "SELECT min(reported_at)::DATE AS lo, max(reported_at)::DATE AS hi FROM cases "
+        "WHERE reported_at BETWEEN $lo AND $hi",
+        trusted_window(),
+    )
     if df.empty or pd.isna(df.at[0, "lo"]):
         return None
     return pd.Timestamp(df.at[0, "lo"]).date(), pd.Timestamp(df.at[0, "hi"]).date()
@@ -209,13 +233,17 @@ def date_range(db: Database) -> tuple[date, date] | None:
 def unit_polygons(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Every unit with its polygon (WKB, WGS-84): unit_id, level, name_zh, town_id, community_id, geom."""
     sc, params = scope_clause("town_id", scope)
-    return db.execute("SELECT unit_id, level, name_zh, town_id, community_id, geom FROM units "
-                      f"WHERE geom IS NOT NULL AND {sc} ORDER BY level, unit_id", params)
+    return db.execute(
+        "SELECT unit_id, level, name_zh, town_id, community_id, geom FROM units "
+        f"WHERE geom IS NOT NULL AND {sc} ORDER BY level, unit_id",
+        params,
+    )
 
 
 def units_bounds(db: Database) -> tuple[float, float, float, float] | None:
     """(west, south, east, north) of every unit's polygon, degrees; None without units."""
     import shapely
+
     df = db.execute("SELECT geom FROM units WHERE geom IS NOT NULL")
     if df.empty:
         return None
@@ -226,12 +254,15 @@ def units_bounds(db: Database) -> tuple[float, float, float, float] | None:
 def towns(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Streets/towns (those of ``scope`` only, when given)."""
     sc, params = scope_clause("town_id", scope)
-    return db.execute("SELECT unit_id, name_zh, name_en, kind, residents FROM units WHERE level = 'town' "
-                      f"AND {sc} ORDER BY unit_id", params)
+    return db.execute(
+        f"SELECT unit_id, name_zh, name_en, kind, residents FROM units WHERE level = 'town' AND {sc} ORDER BY unit_id",
+        params,
+    )
 
 
-def communities(db: Database, town_ids: list[str] | tuple[str, ...] = (), *,
-                scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+def communities(
+    db: Database, town_ids: list[str] | tuple[str, ...] = (), *, scope: tuple[str, ...] | None = None
+) -> pd.DataFrame:
     sc, params = scope_clause("town_id", scope)
     sql = f"SELECT unit_id, name_zh, town_id, kind, residents FROM units WHERE level = 'community' AND {sc}"
     if town_ids:
@@ -239,19 +270,23 @@ def communities(db: Database, town_ids: list[str] | tuple[str, ...] = (), *,
     return db.execute(sql + " ORDER BY unit_id", params)
 
 
-def grids(db: Database, community_ids: list[str] | tuple[str, ...], *,
-          scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+def grids(
+    db: Database, community_ids: list[str] | tuple[str, ...], *, scope: tuple[str, ...] | None = None
+) -> pd.DataFrame:
     sc, params = scope_clause("town_id", scope)
-    return db.execute("SELECT unit_id, name_zh, community_id, town_id FROM units WHERE level = 'grid' "
-                      f"AND community_id IN (SELECT unnest($c)) AND {sc} ORDER BY unit_id",
-                      {**params, "c": list(community_ids)})
+    return db.execute(
+        "SELECT unit_id, name_zh, community_id, town_id FROM units WHERE level = 'grid' "
+        f"AND community_id IN (SELECT unnest($c)) AND {sc} ORDER BY unit_id",
+        {**params, "c": list(community_ids)},
+    )
 
 
 def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, dict[str, str]]:
     """level → {unit_id → name}, for the levels present: ids are unique per level only (community 1 ≠ street 1)."""
     sc, params = scope_clause("town_id", scope)
-    return _per_level(db.execute(f"SELECT level, unit_id, name_zh AS name FROM units WHERE {sc}", params,
-                                 complete=True))
+    return _per_level(
+        db.execute(f"SELECT level, unit_id, name_zh AS name FROM units WHERE {sc}", params, complete=True)
+    )
 
 
 def _per_level(df: pd.DataFrame) -> dict[str, dict[str, str]]:
@@ -271,8 +306,10 @@ def channels(db: Database) -> pd.DataFrame:
 
 def category_labels(db: Database) -> pd.DataFrame:
     """Category and subcategory labels (zh/en)."""
-    return db.execute("SELECT category, subcategory, name_zh, name_en, department_id, deadline_days "
-                      "FROM categories ORDER BY category, subcategory")
+    return db.execute(
+        "SELECT category, subcategory, name_zh, name_en, department_id, deadline_days "
+        "FROM categories ORDER BY category, subcategory"
+    )
 
 
 def departments(db: Database) -> pd.DataFrame:
@@ -280,6 +317,7 @@ def departments(db: Database) -> pd.DataFrame:
 
 
 # --- indicators ---
+
 
 def kpis(db: Database, f: Filters, at: datetime) -> dict:
     """Indicators of the cases reported in the filter period (the cohort: rankings and maps compare units by
@@ -320,13 +358,19 @@ def due_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = 
     attr, params = _attr_where(f)
     start = datetime.combine(f.start, datetime.min.time())
     end = cutoff(f, at)
-    df = db.execute(f"SELECT {DUE_SQL} FROM cases WHERE reported_at < $p_end AND {attr}",
-                    {**params, "p_start": start, "p_end": end, "as_of": at if as_at is None else as_at})
+    df = db.execute(
+        f"SELECT {DUE_SQL} FROM cases WHERE reported_at < $p_end AND {attr}",
+        {**params, "p_start": start, "p_end": end, "as_of": at if as_at is None else as_at},
+    )
     out = df.iloc[0].to_dict()
     due = out["due"] or float("nan")
     known = out["due_recognition_known"] or float("nan")  # no recognition recorded: "—", not 0 %
-    return {**out, "on_time_rate": out["due_on_time"] / due, "resolution_rate": out["due_resolved"] / due,
-            "recognition_rate": out["due_recognised"] / known}
+    return {
+        **out,
+        "on_time_rate": out["due_on_time"] / due,
+        "resolution_rate": out["due_resolved"] / due,
+        "recognition_rate": out["due_recognised"] / known,
+    }
 
 
 def unit_stats(db: Database, f: Filters, level: str, at: datetime, quantiles: bool = True) -> pd.DataFrame:
@@ -347,8 +391,18 @@ def unit_stats(db: Database, f: Filters, level: str, at: datetime, quantiles: bo
         ORDER BY u.unit_id
     """
     df = db.execute(sql, {**params, **area_params, "as_of": at, "level": level})
-    for c in ("collected", "resolved", "closed", "closed_on_time", "recognised", "open", "overdue", "closed_due",
-              "recognition_known", "open_due"):
+    for c in (
+        "collected",
+        "resolved",
+        "closed",
+        "closed_on_time",
+        "recognised",
+        "open",
+        "overdue",
+        "closed_due",
+        "recognition_known",
+        "open_due",
+    ):
         df[c] = df[c].fillna(0).astype(int)
     df = _rates(df)
     df["cases_per_1000"] = df["collected"] / df["residents"].where(df["residents"] > 0) * 1000
@@ -364,12 +418,15 @@ def busiest_units(db: Database, f: Filters, level: str, n: int = 10) -> pd.DataF
     """
     clause, params = where(f, alias="c")
     area_clause, area_params = _area(f, level)
-    df = db.execute(f"""
+    df = db.execute(
+        f"""
         WITH s AS (SELECT c.{LEVEL_COLUMN[level]} AS unit_id, count(*) AS collected FROM cases c
                    WHERE {clause} GROUP BY 1)
         SELECT u.unit_id, coalesce(s.collected, 0) AS collected, u.residents
         FROM units u LEFT JOIN s USING (unit_id) WHERE u.level = $level {area_clause}
-        ORDER BY collected DESC, u.unit_id LIMIT $n""", {**params, **area_params, "level": level, "n": int(n)})
+        ORDER BY collected DESC, u.unit_id LIMIT $n""",
+        {**params, **area_params, "level": level, "n": int(n)},
+    )
     df["cases_per_1000"] = df["collected"] / df["residents"].where(df["residents"] > 0) * 1000
     return df
 
@@ -396,8 +453,10 @@ def _area(f: Filters, level: str) -> tuple[str, dict]:
 def unit_geometries(db: Database, level: str, f: Filters | None = None) -> pd.DataFrame:
     """unit_id, name_zh and WKB polygon (WGS-84) of every unit of ``level`` in the filter's area."""
     area_clause, area_params = _area(f, level) if f is not None else ("", {})
-    return db.execute(f"SELECT u.unit_id, u.name_zh, u.geom FROM units u WHERE u.level = $level {area_clause} "
-                      "ORDER BY u.unit_id", {"level": level, **area_params})
+    return db.execute(
+        f"SELECT u.unit_id, u.name_zh, u.geom FROM units u WHERE u.level = $level {area_clause} ORDER BY u.unit_id",
+        {"level": level, **area_params},
+    )
 
 
 def trend(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:
@@ -406,8 +465,11 @@ def trend(db: Database, f: Filters, period: str, at: datetime, split: str | None
     clause, params = where(f)
     split_sql = f", {SPLITS[split]} AS series" if split else ""
     group = "1, 2" if split else "1"
-    df = db.execute(f"SELECT date_trunc('{unit}', reported_at) AS period{split_sql}, {INDICATOR_SQL} "
-                    f"FROM cases WHERE {clause} GROUP BY {group} ORDER BY {group}", {**params, "as_of": at})
+    df = db.execute(
+        f"SELECT date_trunc('{unit}', reported_at) AS period{split_sql}, {INDICATOR_SQL} "
+        f"FROM cases WHERE {clause} GROUP BY {group} ORDER BY {group}",
+        {**params, "as_of": at},
+    )
     return _rates(df)
 
 
@@ -418,8 +480,11 @@ def collected_by_period(db: Database, f: Filters, period: str) -> pd.DataFrame:
     are most of its cost (13 months at 10 M cases: 0.1 s here against 0.5 s).
     """
     clause, params = where(f)
-    return db.execute(f"SELECT date_trunc('{PERIODS[period]}', reported_at) AS period, count(*) AS collected "
-                      f"FROM cases WHERE {clause} GROUP BY 1 ORDER BY 1", params)
+    return db.execute(
+        f"SELECT date_trunc('{PERIODS[period]}', reported_at) AS period, count(*) AS collected "
+        f"FROM cases WHERE {clause} GROUP BY 1 ORDER BY 1",
+        params,
+    )
 
 
 def case_count(db: Database, f: Filters) -> int:
@@ -429,20 +494,48 @@ def case_count(db: Database, f: Filters) -> int:
 
 # --- cases ---
 
-CASE_COLUMNS = ("case_id", "reported_at", "town_id", "community_id", "grid_id", "category", "subcategory",
-                "channel", "department_id", "tier", "status", "resolved", "recognised", "deadline_at",
-                "closed_at", "satisfaction", "description", "address", "complainant_name", "complainant_phone")
-ORDERS = {"newest": "reported_at DESC, case_id", "oldest": "reported_at, case_id",
-          "overdue": "deadline_at, case_id"}
+CASE_COLUMNS = (
+    "case_id",
+    "reported_at",
+    "town_id",
+    "community_id",
+    "grid_id",
+    "category",
+    "subcategory",
+    "channel",
+    "department_id",
+    "tier",
+    "status",
+    "resolved",
+    "recognised",
+    "deadline_at",
+    "closed_at",
+    "satisfaction",
+    "description",
+    "address",
+    "complainant_name",
+    "complainant_phone",
+)
+ORDERS = {"newest": "reported_at DESC, case_id", "oldest": "reported_at, case_id", "overdue": "deadline_at, case_id"}
 
 
-def cases_page(db: Database, f: Filters, *, offset: int = 0, limit: int = 100, order: str = "newest",
-               columns: tuple[str, ...] = CASE_COLUMNS) -> pd.DataFrame:
+def cases_page(
+    db: Database,
+    f: Filters,
+    *,
+    offset: int = 0,
+    limit: int = 100,
+    order: str = "newest",
+    columns: tuple[str, ...] = CASE_COLUMNS,
+) -> pd.DataFrame:
     """One page of filtered cases."""
     cols = ", ".join(c for c in columns if c in CASE_COLUMNS)
     clause, params = where(f)
-    return db.execute(f"SELECT {cols} FROM cases WHERE {clause} ORDER BY {ORDERS[order]} LIMIT $limit OFFSET $offset",
-                      {**params, "limit": int(limit), "offset": int(offset)}, max_rows=limit)
+    return db.execute(
+        f"SELECT {cols} FROM cases WHERE {clause} ORDER BY {ORDERS[order]} LIMIT $limit OFFSET $offset",
+        {**params, "limit": int(limit), "offset": int(offset)},
+        max_rows=limit,
+    )
 
 
 def case_detail(db: Database, case_id: str, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -453,11 +546,14 @@ def case_detail(db: Database, case_id: str, *, scope: tuple[str, ...] | None = N
 
 # --- stations and population ---
 
+
 def stations(db: Database, town_ids: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
     """Stations (of ``town_ids``). Not limited by an account's scope: they are public service points, and
     residents near a border walk to the neighbouring town's station, so coverage needs them all."""
-    sql = ("SELECT station_id, name_zh, level, community_id, town_id, lon, lat, f_party, f_gov, f_culture, "
-           "f_joint, f_clinic, opening_hours, extended_hours, floor_area_m2 FROM stations")
+    sql = (
+        "SELECT station_id, name_zh, level, community_id, town_id, lon, lat, f_party, f_gov, f_culture, "
+        "f_joint, f_clinic, opening_hours, extended_hours, floor_area_m2 FROM stations"
+    )
     if town_ids:
         return db.execute(sql + " WHERE town_id IN (SELECT unnest($t)) ORDER BY station_id", {"t": list(town_ids)})
     return db.execute(sql + " ORDER BY station_id")
@@ -465,8 +561,12 @@ def stations(db: Database, town_ids: list[str] | tuple[str, ...] = ()) -> pd.Dat
 
 def cells(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     sc, params = scope_clause("town_id", scope)
-    return db.execute("SELECT cell_id, x, y, lon, lat, size_m, residents, grid_id, community_id, town_id "
-                      f"FROM cells WHERE {sc} ORDER BY cell_id", params, complete=True)
+    return db.execute(
+        "SELECT cell_id, x, y, lon, lat, size_m, residents, grid_id, community_id, town_id "
+        f"FROM cells WHERE {sc} ORDER BY cell_id",
+        params,
+        complete=True,
+    )
 
 
 # --- heatmap ---
@@ -485,20 +585,33 @@ def bin_frame(db: Database) -> BinFrame:
     return _BIN_FRAMES[key]
 
 
-FRAMES = {"none": "0", "hour": "hour(reported_at)", "dow": "isodow(reported_at)",
-          "week": "date_trunc('week', reported_at)", "month": "date_trunc('month', reported_at)"}
+FRAMES = {
+    "none": "0",
+    "hour": "hour(reported_at)",
+    "dow": "isodow(reported_at)",
+    "week": "date_trunc('week', reported_at)",
+    "month": "date_trunc('month', reported_at)",
+}
 
 
 def _bbox_clause(bbox: tuple[float, float, float, float] | None) -> tuple[str, dict]:
     """Keep cases inside a lon/lat box (WGS-84): the box bounds the number of bins whatever the data."""
     if bbox is None:
         return "", {}
-    return (" AND lon BETWEEN $bx0 AND $bx1 AND lat BETWEEN $by0 AND $by1",
-            {"bx0": bbox[0], "by0": bbox[1], "bx1": bbox[2], "by1": bbox[3]})
+    return (
+        " AND lon BETWEEN $bx0 AND $bx1 AND lat BETWEEN $by0 AND $by1",
+        {"bx0": bbox[0], "by0": bbox[1], "bx1": bbox[2], "by1": bbox[3]},
+    )
 
 
-def heat_bins(db: Database, f: Filters, cell_m: float, frame: str = "none",
-              bbox: tuple[float, float, float, float] | None = None, frame_value=None) -> pd.DataFrame:
+def heat_bins(
+    db: Database,
+    f: Filters,
+    cell_m: float,
+    frame: str = "none",
+    bbox: tuple[float, float, float, float] | None = None,
+    frame_value=None,
+) -> pd.DataFrame:
     """Case counts in square bins of ``cell_m`` metres (lon/lat of each bin's south-west corner), per frame.
 
     ``bbox`` (lon0, lat0, lon1, lat1) keeps cases inside the box, so at most
@@ -525,8 +638,9 @@ def heat_bins(db: Database, f: Filters, cell_m: float, frame: str = "none",
     return df
 
 
-def heat_frames(db: Database, f: Filters, cell_m: float, frame: str,
-                bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
+def heat_frames(
+    db: Database, f: Filters, cell_m: float, frame: str, bbox: tuple[float, float, float, float] | None = None
+) -> pd.DataFrame:
     """One row per playback frame: ``frame``, ``cases`` and ``max_count`` (largest bin of the frame).
 
     The maximum over all frames fixes the colour scale of the playback.
@@ -548,10 +662,13 @@ def case_points(db: Database, f: Filters, limit: int = 5000) -> pd.DataFrame:
     ``limit``, ``attrs["truncated"]`` when there are more; the complainant's name comes along so that
     masking can take it out of the description (access.mask_frame)."""
     clause, params = where(f)
-    return db.execute(f"SELECT case_id, lon, lat, grid_id, category, subcategory, status, reported_at, description, "
-                      f"complainant_name "
-                      f"FROM cases WHERE {clause} AND lon IS NOT NULL ORDER BY reported_at DESC LIMIT $limit",
-                      {**params, "limit": int(limit) + 1}, max_rows=limit)
+    return db.execute(
+        f"SELECT case_id, lon, lat, grid_id, category, subcategory, status, reported_at, description, "
+        f"complainant_name "
+        f"FROM cases WHERE {clause} AND lon IS NOT NULL ORDER BY reported_at DESC LIMIT $limit",
+        {**params, "limit": int(limit) + 1},
+        max_rows=limit,
+    )
 
 
 def repeat_candidates(db: Database, f: Filters, *, limit: int = 500_000) -> pd.DataFrame:
@@ -561,18 +678,25 @@ def repeat_candidates(db: Database, f: Filters, *, limit: int = 500_000) -> pd.D
     rows in numpy, so every filtered case comes back; ``attrs["truncated"]`` when there were more.
     """
     clause, params = where(f)
-    return db.execute(f"SELECT case_id, category, grid_id, reported_at, lon, lat FROM cases WHERE {clause} "
-                      f"ORDER BY reported_at, case_id LIMIT $limit", {**params, "limit": int(limit) + 1},
-                      max_rows=limit)
+    return db.execute(
+        f"SELECT case_id, category, grid_id, reported_at, lon, lat FROM cases WHERE {clause} "
+        f"ORDER BY reported_at, case_id LIMIT $limit",
+        {**params, "limit": int(limit) + 1},
+        max_rows=limit,
+    )
 
 
 def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, dict[str, str]]:
     """level → {unit_id → "street/town · unit"} (a town: its name), for places listed outside their town's context."""
     sc, params = scope_clause("u.town_id", scope)
-    return _per_level(db.execute(
-        "SELECT u.level, u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
-        f"END AS name FROM units u LEFT JOIN units t ON t.unit_id = u.town_id AND t.level = 'town' WHERE {sc}",
-        params, complete=True))
+    return _per_level(
+        db.execute(
+            "SELECT u.level, u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
+            f"END AS name FROM units u LEFT JOIN units t ON t.unit_id = u.town_id AND t.level = 'town' WHERE {sc}",
+            params,
+            complete=True,
+        )
+    )
 
 
 def district_outline(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -586,10 +710,13 @@ def district_outline(db: Database, *, scope: tuple[str, ...] | None = None) -> p
 # taken from timestamps at an instant, so a past month sees its own month-end state.
 
 DISPUTE_CATEGORY = "dispute"  # 矛盾纠纷: numerator and denominator of the dispute resolution rate
-TREND_SQL = INDICATOR_SQL + """,
+TREND_SQL = (
+    INDICATOR_SQL
+    + """,
     count(*) FILTER (WHERE category = $dispute) AS disputes,
     count(*) FILTER (WHERE category = $dispute AND resolved) AS disputes_resolved
 """
+)
 _OPEN_AT = "reported_at < $t AND (closed_at IS NULL OR closed_at >= $t)"  # open at instant $t
 # TREND_SQL with every case's progress as it stood at instant $as_of (closed before it), from timestamps
 AS_AT_KPI_SQL = """
@@ -609,13 +736,36 @@ AS_AT_KPI_SQL = """
         AS p90_hours,
     avg(satisfaction) FILTER (WHERE closed_at < $as_of) AS satisfaction
 """
-AS_AT_SQL = AS_AT_KPI_SQL + """,
+AS_AT_SQL = (
+    AS_AT_KPI_SQL
+    + """,
     count(*) FILTER (WHERE category = $dispute) AS disputes,
     count(*) FILTER (WHERE category = $dispute AND resolved AND closed_at < $as_of) AS disputes_resolved
 """
-TIMELINE_COLUMNS = ("case_id", "reported_at", "dispatched_at", "handled_at", "closed_at", "deadline_at", "town_id",
-                    "community_id", "grid_id", "category", "subcategory", "channel", "department_id", "tier",
-                    "status", "resolved", "recognised", "satisfaction", "key_difficult", "description", "address")
+)
+TIMELINE_COLUMNS = (
+    "case_id",
+    "reported_at",
+    "dispatched_at",
+    "handled_at",
+    "closed_at",
+    "deadline_at",
+    "town_id",
+    "community_id",
+    "grid_id",
+    "category",
+    "subcategory",
+    "channel",
+    "department_id",
+    "tier",
+    "status",
+    "resolved",
+    "recognised",
+    "satisfaction",
+    "key_difficult",
+    "description",
+    "address",
+)
 
 
 def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
@@ -648,17 +798,22 @@ def period_indicators(db: Database, f: Filters, period: str, at: datetime, split
     unit = PERIODS[period]
     clause, params = where(f)
     series = f", {SPLITS[split]} AS series" if split else ""
-    df = db.execute(f"SELECT date_trunc('{unit}', reported_at) AS period{series}, {TREND_SQL} "
-                    f"FROM cases WHERE {clause} GROUP BY ALL ORDER BY ALL",
-                    {**params, "as_of": at, "dispute": DISPUTE_CATEGORY}, complete=True)
+    df = db.execute(
+        f"SELECT date_trunc('{unit}', reported_at) AS period{series}, {TREND_SQL} "
+        f"FROM cases WHERE {clause} GROUP BY ALL ORDER BY ALL",
+        {**params, "as_of": at, "dispute": DISPUTE_CATEGORY},
+        complete=True,
+    )
     return _with_rates(df)
 
 
 def split_indicators(db: Database, f: Filters, split: str, at: datetime) -> pd.DataFrame:
     """Counts and rates per town / department / category / channel / tier (column ``key``)."""
     clause, params = where(f)
-    df = db.execute(f"SELECT {SPLITS[split]} AS key, {TREND_SQL} FROM cases WHERE {clause} GROUP BY 1 ORDER BY 1",
-                    {**params, "as_of": at, "dispute": DISPUTE_CATEGORY})
+    df = db.execute(
+        f"SELECT {SPLITS[split]} AS key, {TREND_SQL} FROM cases WHERE {clause} GROUP BY 1 ORDER BY 1",
+        {**params, "as_of": at, "dispute": DISPUTE_CATEGORY},
+    )
     return _with_rates(df)
 
 
@@ -670,13 +825,18 @@ def indicator_totals(db: Database, f: Filters, at: datetime, as_at: datetime | N
     """
     clause, params = where(f)
     sql = TREND_SQL if as_at is None else AS_AT_SQL
-    df = db.execute(f"SELECT {sql} FROM cases WHERE {clause}",
-                    {**params, "as_of": at if as_at is None else as_at, "dispute": DISPUTE_CATEGORY})
+    df = db.execute(
+        f"SELECT {sql} FROM cases WHERE {clause}",
+        {**params, "as_of": at if as_at is None else as_at, "dispute": DISPUTE_CATEGORY},
+    )
     out = _with_rates(df).iloc[0].to_dict()
     attr, aparams = _attr_where(f)
     t = cutoff(f, at)
-    stock = db.execute(f"SELECT count(*) AS backlog, count(*) FILTER (WHERE deadline_at < $t) AS overdue_at_end "
-                       f"FROM cases WHERE {_OPEN_AT} AND {attr}", {**aparams, "t": t})
+    stock = db.execute(
+        f"SELECT count(*) AS backlog, count(*) FILTER (WHERE deadline_at < $t) AS overdue_at_end "
+        f"FROM cases WHERE {_OPEN_AT} AND {attr}",
+        {**aparams, "t": t},
+    )
     return {**out, **stock.iloc[0].to_dict(), **due_totals(db, f, at, as_at)}
 
 
@@ -696,8 +856,11 @@ def open_backlog(db: Database, f: Filters, period: str, at: datetime, split: str
     t = cutoff(f, at)
     first = datetime.combine(f.start, datetime.min.time())
     # every series with a case before t gets rows, also one whose cases all closed before the window
-    series = (f"SELECT DISTINCT {key} AS series FROM cases WHERE reported_at < $t AND {attr}" if split
-              else "SELECT DISTINCT series FROM c")
+    series = (
+        f"SELECT DISTINCT {key} AS series FROM cases WHERE reported_at < $t AND {attr}"
+        if split
+        else "SELECT DISTINCT series FROM c"
+    )
     sql = f"""
         WITH c AS (SELECT {key} AS series, reported_at AS r, closed_at AS cl FROM cases
                    WHERE reported_at < $t AND (closed_at IS NULL OR closed_at >= $first) AND {attr}),
@@ -718,9 +881,11 @@ def open_backlog(db: Database, f: Filters, period: str, at: datetime, split: str
         return pd.DataFrame({"period": pd.Series(dtype="datetime64[us]"), "backlog": pd.Series(dtype="int64")})
     df = db.execute(sql, {**params, "t": t, "first": first}, complete=True)
     if df.empty:  # nothing ever reported in the selection: zero backlog in every period
-        periods = db.execute(f"SELECT period FROM generate_series(date_trunc('{unit}', $first::TIMESTAMP), "
-                             f"$t::TIMESTAMP - INTERVAL 1 MICROSECOND, INTERVAL 1 {unit}) g(period)",
-                             {"first": first, "t": t})
+        periods = db.execute(
+            f"SELECT period FROM generate_series(date_trunc('{unit}', $first::TIMESTAMP), "
+            f"$t::TIMESTAMP - INTERVAL 1 MICROSECOND, INTERVAL 1 {unit}) g(period)",
+            {"first": first, "t": t},
+        )
         df = periods.assign(series="all", backlog=0)
     return df if split else df.drop(columns="series")
 
@@ -747,19 +912,28 @@ def case_timeline(db: Database, case_id: str, *, scope: tuple[str, ...] | None =
     """One case's lifecycle times and attributes (no personal data: no complainant name or phone)."""
     cols = ", ".join(f"c.{c}" for c in TIMELINE_COLUMNS)
     sc, params = scope_clause("c.town_id", scope)
-    return db.execute(f"SELECT {cols}, k.name_zh AS subcategory_zh, k.name_en AS subcategory_en FROM cases c "
-                      "LEFT JOIN categories k ON k.category = c.category AND k.subcategory = c.subcategory "
-                      f"WHERE c.case_id = $id AND {sc}", {**params, "id": case_id})
+    return db.execute(
+        f"SELECT {cols}, k.name_zh AS subcategory_zh, k.name_en AS subcategory_en FROM cases c "
+        "LEFT JOIN categories k ON k.category = c.category AND k.subcategory = c.subcategory "
+        f"WHERE c.case_id = $id AND {sc}",
+        {**params, "id": case_id},
+    )
 
 
 def lifecycle_stages(db: Database, f: Filters) -> dict:
     """How far the cases reported in the period got, and median / P90 hours between stages."""
     clause, params = where(f)
     h = "epoch({b} - {a}) / 3600.0"
-    legs = {"dispatch": ("reported_at", "dispatched_at"), "handle": ("dispatched_at", "handled_at"),
-            "close": ("handled_at", "closed_at"), "total": ("reported_at", "closed_at")}
-    stats = ", ".join(f"median({h.format(a=a, b=b)}) AS {k}_median, quantile_cont({h.format(a=a, b=b)}, 0.9) AS {k}_p90"
-                      for k, (a, b) in legs.items())
+    legs = {
+        "dispatch": ("reported_at", "dispatched_at"),
+        "handle": ("dispatched_at", "handled_at"),
+        "close": ("handled_at", "closed_at"),
+        "total": ("reported_at", "closed_at"),
+    }
+    stats = ", ".join(
+        f"median({h.format(a=a, b=b)}) AS {k}_median, quantile_cont({h.format(a=a, b=b)}, 0.9) AS {k}_p90"
+        for k, (a, b) in legs.items()
+    )
     sql = f"""
         SELECT count(*) AS registered,
                count(*) FILTER (WHERE dispatched_at IS NOT NULL OR handled_at IS NOT NULL OR status <> 'registered')
@@ -779,15 +953,23 @@ def daily_counts(db: Database, f: Filters, keys: tuple[str, ...] = ("category", 
     cols = ", ".join(SPLITS[k] for k in keys)
     clause, params = where(f)
     days = (f.end - f.start).days + 1  # at most one row per day and combination of the keys' values
-    return db.execute(f"SELECT reported_at::DATE AS date, {cols}, count(*) AS count FROM cases WHERE {clause} "
-                      "GROUP BY ALL ORDER BY ALL", params, max_rows=max(days, 1) * _series_bound(db, keys),
-                      complete=True)
+    return db.execute(
+        f"SELECT reported_at::DATE AS date, {cols}, count(*) AS count FROM cases WHERE {clause} "
+        "GROUP BY ALL ORDER BY ALL",
+        params,
+        max_rows=max(days, 1) * _series_bound(db, keys),
+        complete=True,
+    )
 
 
 def _series_bound(db: Database, keys: tuple[str, ...]) -> int:
     """How many combinations of the ``keys``' values there can be (each with NULL), from the catalogues."""
-    n = {"town": "SELECT count(*) FROM units WHERE level = 'town'", "department": "SELECT count(*) FROM departments",
-         "category": "SELECT count(DISTINCT category) FROM categories", "channel": "SELECT count(*) FROM channels"}
+    n = {
+        "town": "SELECT count(*) FROM units WHERE level = 'town'",
+        "department": "SELECT count(*) FROM departments",
+        "category": "SELECT count(DISTINCT category) FROM categories",
+        "channel": "SELECT count(*) FROM channels",
+    }
     bound = 1
     for k in keys:
         size = len(schema.TIERS) if k == "tier" else int(db.scalar(n[k]) or 0)
@@ -798,9 +980,12 @@ def _series_bound(db: Database, keys: tuple[str, ...]) -> int:
 def survey_scores(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The satisfaction survey: score per street/town, quarter ('2026Q3') and dimension."""
     sc, params = scope_clause("s.town_id", scope)
-    return db.execute("SELECT s.town_id, coalesce(u.name_zh, s.town_id) AS name_zh, s.quarter, s.dimension, s.score "
-                      "FROM satisfaction_survey s LEFT JOIN units u ON u.unit_id = s.town_id AND u.level = 'town' "
-                      f"WHERE {sc} ORDER BY s.quarter, s.town_id, s.dimension", params)
+    return db.execute(
+        "SELECT s.town_id, coalesce(u.name_zh, s.town_id) AS name_zh, s.quarter, s.dimension, s.score "
+        "FROM satisfaction_survey s LEFT JOIN units u ON u.unit_id = s.town_id AND u.level = 'town' "
+        f"WHERE {sc} ORDER BY s.quarter, s.town_id, s.dimension",
+        params,
+    )
 
 
 def governance_scores(db: Database) -> pd.DataFrame:
@@ -812,28 +997,38 @@ def governance_scores(db: Database) -> pd.DataFrame:
 # Issue 7. The feed reads these under the writer lock and writes through govdash.ingest; the demo
 # clock (meta 'as_of') is set by govdash.writes.
 
+
 def coverage_inputs_version(db: Database) -> tuple:
     """A fingerprint of the cells and stations tables: changes only when either's content changes (a cache key)."""
-    df = db.execute("SELECT (SELECT count(*) FROM cells) AS n_cells, "
-                    "(SELECT bit_xor(hash(cell_id, x, y, residents)) FROM cells) AS h_cells, "
-                    "(SELECT count(*) FROM stations) AS n_stations, "
-                    "(SELECT bit_xor(hash(station_id, lon, lat, f_party, f_gov, f_culture, f_joint, f_clinic)) "
-                    "FROM stations) AS h_stations")
+    df = db.execute(
+        "SELECT (SELECT count(*) FROM cells) AS n_cells, "
+        "(SELECT bit_xor(hash(cell_id, x, y, residents)) FROM cells) AS h_cells, "
+        "(SELECT count(*) FROM stations) AS n_stations, "
+        "(SELECT bit_xor(hash(station_id, lon, lat, f_party, f_gov, f_culture, f_joint, f_clinic)) "
+        "FROM stations) AS h_stations"
+    )
     return tuple(None if pd.isna(v) else int(v) for v in df.iloc[0])
 
 
 def feed_templates(db: Database, since: datetime, n: int, salt: int) -> pd.DataFrame:
     """``n`` cases reported since ``since`` (a pseudo-random pick by ``salt``): models for new feed cases."""
-    return db.execute("SELECT channel, category, subcategory, description, complainant_name, complainant_phone, "
-                      "address, lon, lat, department_id, tier FROM cases WHERE reported_at >= $since "
-                      "AND lon IS NOT NULL ORDER BY hash(case_id, $salt) LIMIT $n",
-                      {"since": since, "n": int(n), "salt": int(salt)}, max_rows=n)
+    return db.execute(
+        "SELECT channel, category, subcategory, description, complainant_name, complainant_phone, "
+        "address, lon, lat, department_id, tier FROM cases WHERE reported_at >= $since "
+        "AND lon IS NOT NULL ORDER BY hash(case_id, $salt) LIMIT $n",
+        {"since": since, "n": int(n), "salt": int(salt)},
+        max_rows=n,
+    )
 
 
 def feed_open_cases(db: Database, n: int, salt: int) -> pd.DataFrame:
     """``n`` open cases (a pseudo-random pick by ``salt``) with every importable column, for status changes."""
-    return db.execute(f"SELECT case_id, {', '.join(IMPORT_COLUMNS)} FROM cases WHERE status <> 'closed' "
-                      "ORDER BY hash(case_id, $salt) LIMIT $n", {"n": int(n), "salt": int(salt)}, max_rows=n)
+    return db.execute(
+        f"SELECT case_id, {', '.join(IMPORT_COLUMNS)} FROM cases WHERE status <> 'closed' "
+        "ORDER BY hash(case_id, $salt) LIMIT $n",
+        {"n": int(n), "salt": int(salt)},
+        max_rows=n,
+    )
 
 
 # --- physical layout (govdash.layout) ---
@@ -843,33 +1038,57 @@ def feed_open_cases(db: Database, n: int, salt: int) -> pd.DataFrame:
 CLUSTER_ORDER = "date_trunc('month', reported_at), town_id, community_id, reported_at, case_id"
 
 
-
-
 # --- case export ---
 
-EXPORT_COLUMNS = ("case_id", "reported_at", "dispatched_at", "handled_at", "closed_at", "deadline_at", "status",
-                  "resolved", "recognised", "satisfaction", "channel", "category", "subcategory", "department_id",
-                  "tier", "town_id", "community_id", "grid_id", "lon", "lat", "address", "description",
-                  "repeat_of", "key_difficult")   # the native layout: data/mappings/govdash.toml reads it back
+EXPORT_COLUMNS = (
+    "case_id",
+    "reported_at",
+    "dispatched_at",
+    "handled_at",
+    "closed_at",
+    "deadline_at",
+    "status",
+    "resolved",
+    "recognised",
+    "satisfaction",
+    "channel",
+    "category",
+    "subcategory",
+    "department_id",
+    "tier",
+    "town_id",
+    "community_id",
+    "grid_id",
+    "lon",
+    "lat",
+    "address",
+    "description",
+    "repeat_of",
+    "key_difficult",
+)  # the native layout: data/mappings/govdash.toml reads it back
 PERSONAL_COLUMNS = ("complainant_name", "complainant_phone")
 
 
-def cases_export(db: Database, f: Filters, *, personal: bool = False,
-                 batch_rows: int = 100_000) -> Iterator[pd.DataFrame]:
+def cases_export(
+    db: Database, f: Filters, *, personal: bool = False, batch_rows: int = 100_000
+) -> Iterator[pd.DataFrame]:
     """Every filtered case (oldest first) in the native column layout, in batches of about ``batch_rows``
     (no row cap: an export is whole); complainants only when ``personal``. The first batch carries the columns."""
     cols = ", ".join(EXPORT_COLUMNS + (PERSONAL_COLUMNS if personal else ()))
     clause, params = where(f)
-    return db.stream(f"SELECT {cols} FROM cases WHERE {clause} ORDER BY {ORDERS['oldest']}", params,
-                     batch_rows=batch_rows)
+    return db.stream(
+        f"SELECT {cols} FROM cases WHERE {clause} ORDER BY {ORDERS['oldest']}", params, batch_rows=batch_rows
+    )
 
 
 # --- coverage: station directory and cases near stations ---
 # Restored (issue 8): removed from the bench section by an overlapping edit while pages/coverage.py
 # still calls them; now also limited to an account's streets/towns (scope).
 
-def station_directory(db: Database, town_ids: list[str] | tuple[str, ...] = (), *,
-                      scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+
+def station_directory(
+    db: Database, town_ids: list[str] | tuple[str, ...] = (), *, scope: tuple[str, ...] | None = None
+) -> pd.DataFrame:
     """Stations with their service items counted by tier (baseline / basic / quality) and in all."""
     sc, scope_params = scope_clause("s.town_id", scope)
     area = f"WHERE {sc}" + (" AND s.town_id IN (SELECT unnest($t))" if town_ids else "")

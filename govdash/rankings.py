@@ -28,8 +28,9 @@ def ratios(stats: pd.DataFrame, targets: dict[str, float], *, cap: float = 1.2) 
     return out
 
 
-def composite(stats: pd.DataFrame, targets: dict[str, float], weights: dict[str, float], *, cap: float = 1.2,
-              min_cases: int = 30) -> pd.DataFrame:
+def composite(
+    stats: pd.DataFrame, targets: dict[str, float], weights: dict[str, float], *, cap: float = 1.2, min_cases: int = 30
+) -> pd.DataFrame:
     """Add ratio columns, ``score`` (weighted mean of the available ratios), ``eligible`` and ``rank`` (1 = best).
 
     A unit lacking an indicator (no disputes, no rated case) is scored on the others, their
@@ -91,8 +92,9 @@ def scope(f: Filters, level: str) -> Filters:
     return f.with_(towns=(), communities=(), grids=()) if level == "town" else f.with_(departments=())
 
 
-def ranking(db: Database, f: Filters, level: str, at: datetime, s: Settings,
-            previous: Filters | None = None) -> pd.DataFrame:
+def ranking(
+    db: Database, f: Filters, level: str, at: datetime, s: Settings, previous: Filters | None = None
+) -> pd.DataFrame:
     """Scored and ranked towns or departments for the filter period, with movement since the previous period.
 
     ``previous`` defaults to ``f.previous()`` (the equally long period before); the briefing passes
@@ -123,6 +125,7 @@ def filter_to(f: Filters, level: str, key: str) -> Filters:
 def movement_text(m, lang: str = "zh") -> str:
     """▲n / ▼n places since the previous period, 'unchanged', or 'new' when it was not ranked then."""
     from govdash.i18n import t
+
     if pd.isna(m):
         return t("rank_new", lang)
     return f"▲{int(m)}" if m > 0 else (f"▼{int(-m)}" if m < 0 else t("rank_same", lang))
@@ -132,6 +135,7 @@ def names(ranked: pd.DataFrame, level: str, lang: str = "zh") -> pd.Series:
     """The ranked units' names in ``lang``: streets/towns always by their Chinese name (place names stay Chinese),
     departments by their English name in English where they have one."""
     from govdash.i18n import pick
+
     zh = ranked["name_zh"]
     return zh if level == "town" else pick(zh, ranked["name_en"].fillna(zh), lang)
 
@@ -140,18 +144,22 @@ def display_table(ranked: pd.DataFrame, level: str, lang: str = "zh", selected: 
     """The ranking for reading: rank, movement arrows, name, list, score, each ratio and the raw indicators."""
     from govdash.i18n import t
     from govdash.indicators import fmt
+
     name = names(ranked, level, lang)
     move = [movement_text(m, lang) if e else "" for m, e in zip(ranked["movement"], ranked["eligible"], strict=True)]
     badge = ranked["list"].map({"red": t("red_short", lang), "black": t("black_short", lang)}).fillna("")
-    out = pd.DataFrame({
-        t("ranking", lang): ranked["rank"].astype("Int64"),
-        t("movement", lang): move,
-        t("town" if level == "town" else "department", lang): [("● " if k in selected else "") + str(n)
-                                                              for k, n in zip(ranked["key"], name, strict=True)],
-        t("list", lang): badge,
-        t("score", lang): ranked["score"].round(3),
-        t("collected", lang): ranked["collected"],
-    })
+    out = pd.DataFrame(
+        {
+            t("ranking", lang): ranked["rank"].astype("Int64"),
+            t("movement", lang): move,
+            t("town" if level == "town" else "department", lang): [
+                ("● " if k in selected else "") + str(n) for k, n in zip(ranked["key"], name, strict=True)
+            ],
+            t("list", lang): badge,
+            t("score", lang): ranked["score"].round(3),
+            t("collected", lang): ranked["collected"],
+        }
+    )
     for k in COMPONENTS:
         out[t(k, lang)] = [fmt(v, k) for v in ranked[k]]
     out.loc[~ranked["eligible"].to_numpy(), t("ranking", lang)] = pd.NA

@@ -11,8 +11,13 @@ from markupsafe import Markup
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The one template environment: autoescape on, undefined names raise, block tags leave no blank lines."""
-    return Environment(loader=PackageLoader("govdash", "templates"), autoescape=True, undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("govdash", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def page(template: str, **context) -> Markup:

@@ -13,10 +13,33 @@ UNIT_LEVELS = ("town", "community", "grid")
 STATION_LEVELS = ("doorstep", "centre")
 FUNCTIONS = ("f_party", "f_gov", "f_culture", "f_joint", "f_clinic")  # 四站一室
 ITEM_TIERS = ("baseline", "basic", "quality")  # 底线 / 基本 / 质量民生
-IMPORT_COLUMNS = ("channel", "category", "subcategory", "description", "complainant_name", "complainant_phone",
-                  "address", "lon", "lat", "grid_id", "community_id", "town_id", "reported_at", "dispatched_at",
-                  "handled_at", "closed_at", "deadline_at", "department_id", "tier", "status", "resolved",
-                  "recognised", "satisfaction", "repeat_of", "key_difficult")  # what an import may set
+IMPORT_COLUMNS = (
+    "channel",
+    "category",
+    "subcategory",
+    "description",
+    "complainant_name",
+    "complainant_phone",
+    "address",
+    "lon",
+    "lat",
+    "grid_id",
+    "community_id",
+    "town_id",
+    "reported_at",
+    "dispatched_at",
+    "handled_at",
+    "closed_at",
+    "deadline_at",
+    "department_id",
+    "tier",
+    "status",
+    "resolved",
+    "recognised",
+    "satisfaction",
+    "repeat_of",
+    "key_difficult",
+)  # what an import may set
 SURVEY_DIMENSIONS = ("convenience", "comfort", "safety", "health", "harmony", "security")
 
 DDL = """
@@ -240,8 +263,10 @@ def create(con) -> None:
     """Create every table that does not exist yet in the connection's current database (a file or a lake),
     and relax what a newer version relaxed."""
     con.execute(lake_ddl() if is_lake(con) else DDL)
-    strict = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'units' AND column_name = 'town_id' "
-                         "AND NOT is_nullable AND database_name = current_database()").fetchall()[0][0]
+    strict = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'units' AND column_name = 'town_id' "
+        "AND NOT is_nullable AND database_name = current_database()"
+    ).fetchall()[0][0]
     if strict:  # a file made before a lower level could be imported ahead of its parents
         con.execute("ALTER TABLE units ALTER COLUMN town_id DROP NOT NULL")
 

@@ -27,11 +27,15 @@ MAP_MAX_CELLS = 40_000  # cells drawn; above this the map shows coarser blocks
 
 def _transformer(metric_crs: str | None, inverse: bool = False) -> Transformer:
     crs = metric_crs or district_record.metric_crs()
-    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True) if inverse else \
-        Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    return (
+        Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        if inverse
+        else Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    )
 
 
 # --- what-if stations ---
+
 
 def apply_edits(stations: pd.DataFrame, edits: Sequence[dict]) -> pd.DataFrame:
     """Stations after what-if edits, in order; ``scenario`` says "added" / "moved" (None = as is).
@@ -48,9 +52,17 @@ def apply_edits(stations: pd.DataFrame, edits: Sequence[dict]) -> pd.DataFrame:
         if op == "add":
             added += 1
             row = {c: None for c in out.columns}
-            row.update({"station_id": f"NEW-{added}", "name_zh": f"新增站点{added}", "level": "doorstep",
-                        "lon": float(e["lon"]), "lat": float(e["lat"]), "scenario": "added",
-                        **{f: True for f in FUNCTIONS}})
+            row.update(
+                {
+                    "station_id": f"NEW-{added}",
+                    "name_zh": f"新增站点{added}",
+                    "level": "doorstep",
+                    "lon": float(e["lon"]),
+                    "lat": float(e["lat"]),
+                    "scenario": "added",
+                    **{f: True for f in FUNCTIONS},
+                }
+            )
             out = pd.concat([out, pd.DataFrame([row], columns=out.columns)], ignore_index=True)
         elif op in ("remove", "move"):
             hit = out["station_id"] == e.get("station_id")
@@ -66,8 +78,14 @@ def apply_edits(stations: pd.DataFrame, edits: Sequence[dict]) -> pd.DataFrame:
     return out
 
 
-def walk(cells: pd.DataFrame, stations: pd.DataFrame, *, function: str | None = None, graph=None,
-         metric_crs: str | None = None) -> pd.DataFrame:
+def walk(
+    cells: pd.DataFrame,
+    stations: pd.DataFrame,
+    *,
+    function: str | None = None,
+    graph=None,
+    metric_crs: str | None = None,
+) -> pd.DataFrame:
     """Cells with ``minutes`` to the nearest station (offering ``function``) and its ``station_id``.
 
     ``metric_crs``: the district's (govdash.district_record.metric_crs), that of the cells' x/y and the graph.
@@ -88,15 +106,20 @@ def in_area(timed: pd.DataFrame, towns: Sequence[str] = ()) -> pd.DataFrame:
 
 # --- figures ---
 
+
 def district(timed: pd.DataFrame, threshold: float) -> dict:
     """Residents, covered (within ``threshold`` minutes), uncovered, share and the share per THRESHOLDS."""
     res = timed["residents"].to_numpy(dtype=float)
     covered = float(res[timed["minutes"].to_numpy() <= threshold].sum())
     total = float(res.sum())
     shares = cov.share_within(timed["minutes"], res)
-    return {"residents": total, "covered": covered, "uncovered": total - covered,
-            "share": covered / total if total > 0 else float("nan"),
-            "shares": {int(k): float(v) for k, v in shares.items()}}
+    return {
+        "residents": total,
+        "covered": covered,
+        "uncovered": total - covered,
+        "share": covered / total if total > 0 else float("nan"),
+        "shares": {int(k): float(v) for k, v in shares.items()},
+    }
 
 
 def by_unit(timed: pd.DataFrame, threshold: float, units: pd.DataFrame, level: str = "town") -> pd.DataFrame:
@@ -112,15 +135,32 @@ def by_unit(timed: pd.DataFrame, threshold: float, units: pd.DataFrame, level: s
 def report(timed: pd.DataFrame, threshold: float, towns: pd.DataFrame) -> dict:
     """District figures and per street/town rows: the one source of what the CLI and the page print."""
     rows = by_unit(timed, threshold, towns, "town")
-    return {"minutes": threshold, **district(timed, threshold),
-            "towns": [{"unit_id": r.unit_id, "name_zh": r.name_zh, "residents": float(r.residents),
-                       "covered": float(r.covered), "share": None if pd.isna(r.share) else float(r.share)}
-                      for r in rows.itertuples()]}
+    return {
+        "minutes": threshold,
+        **district(timed, threshold),
+        "towns": [
+            {
+                "unit_id": r.unit_id,
+                "name_zh": r.name_zh,
+                "residents": float(r.residents),
+                "covered": float(r.covered),
+                "share": None if pd.isna(r.share) else float(r.share),
+            }
+            for r in rows.itertuples()
+        ],
+    }
 
 
-def without_population(units: pd.DataFrame, stations: pd.DataFrame, threshold: float, *, metric_crs: str,
-                       function: str | None = None, graph=None,
-                       towns: Sequence[str] = ()) -> dict:
+def without_population(
+    units: pd.DataFrame,
+    stations: pd.DataFrame,
+    threshold: float,
+    *,
+    metric_crs: str,
+    function: str | None = None,
+    graph=None,
+    towns: Sequence[str] = (),
+) -> dict:
     """Coverage when there is no population: the share of the area within ``threshold`` minutes, and each
     community (居村; street/town when there are none) with its stations and its area within reach.
 
@@ -130,10 +170,12 @@ def without_population(units: pd.DataFrame, stations: pd.DataFrame, threshold: f
     import shapely
 
     from govdash import surface
+
     crs = metric_crs
     polys = units.assign(geom=shapely.from_wkb([bytes(g) for g in units["geom"]]))
-    timed = in_area(walk(surface.area_cells(polys, crs), stations, function=function, graph=graph,
-                         metric_crs=crs), towns)
+    timed = in_area(
+        walk(surface.area_cells(polys, crs), stations, function=function, graph=graph, metric_crs=crs), towns
+    )
     level = "community" if (units["level"] == "community").any() else "town"
     rows = by_unit(timed, threshold, units[units["level"] == level], level)
     rows = rows[rows["unit_id"].notna()]
@@ -142,24 +184,38 @@ def without_population(units: pd.DataFrame, stations: pd.DataFrame, threshold: f
     per = counted_.groupby(f"{level}_id").size()
     mine = units[(units["level"] == level) & (units["town_id"].isin(list(towns)) if towns else True)]
     table = pd.DataFrame({"unit_id": mine["unit_id"], "name_zh": mine["name_zh"]}).merge(
-        rows[["unit_id", "share"]], on="unit_id", how="left")
+        rows[["unit_id", "share"]], on="unit_id", how="left"
+    )
     table["stations"] = table["unit_id"].map(per).fillna(0).astype(int)
     table["has_station"] = table["stations"] > 0
-    table["area_km2"] = table["unit_id"].map(timed.groupby(f"{level}_id").size()).fillna(0) * (
-        surface.CELL_M / 1000) ** 2
+    table["area_km2"] = (
+        table["unit_id"].map(timed.groupby(f"{level}_id").size()).fillna(0) * (surface.CELL_M / 1000) ** 2
+    )
     cells = len(timed)
     near = float((timed["minutes"].to_numpy() <= threshold).sum())
-    return {"level": level, "area_km2": cells * (surface.CELL_M / 1000) ** 2,
-            "share": near / cells if cells else float("nan"),
-            "with_station": int(table["has_station"].sum()), "units": len(table),
-            "table": table.sort_values(["has_station", "share", "unit_id"], na_position="first", kind="stable")
-            .reset_index(drop=True)}
+    return {
+        "level": level,
+        "area_km2": cells * (surface.CELL_M / 1000) ** 2,
+        "share": near / cells if cells else float("nan"),
+        "with_station": int(table["has_station"].sum()),
+        "units": len(table),
+        "table": table.sort_values(["has_station", "share", "unit_id"], na_position="first", kind="stable").reset_index(
+            drop=True
+        ),
+    }
 
 
 # --- load, gaps and the station directory ---
 
-def load(timed: pd.DataFrame, stations: pd.DataFrame, function: str | None = None, *,
-         towns: pd.DataFrame | None = None, factor: float = 2.0) -> pd.DataFrame:
+
+def load(
+    timed: pd.DataFrame,
+    stations: pd.DataFrame,
+    function: str | None = None,
+    *,
+    towns: pd.DataFrame | None = None,
+    factor: float = 2.0,
+) -> pd.DataFrame:
     """Residents whose nearest counted station each station is; ``flagged`` above ``factor`` × the median.
 
     Only stations offering ``function`` count (and share the median). ``timed`` must come from
@@ -180,8 +236,9 @@ def load(timed: pd.DataFrame, stations: pd.DataFrame, function: str | None = Non
     return out
 
 
-def gap_table(timed: pd.DataFrame, threshold: float, towns: pd.DataFrame, *, top: int = GAP_ROWS,
-              metric_crs: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+def gap_table(
+    timed: pd.DataFrame, threshold: float, towns: pd.DataFrame, *, top: int = GAP_ROWS, metric_crs: str | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
     """The ``top`` largest groups of residents beyond the threshold (8-connected cells), largest first.
 
     Returns rank (1 = largest), residents, cells, area_km2, farthest minutes, the street/town holding
@@ -195,30 +252,62 @@ def gap_table(timed: pd.DataFrame, threshold: float, towns: pd.DataFrame, *, top
     table = table.head(top)
     rank = np.where((labels >= 0) & (labels < top), labels + 1, 0)
     if table.empty:
-        return pd.DataFrame(columns=["rank", "residents", "cells", "area_km2", "max_minutes", "town",
-                                     "lon", "lat"]), rank
-    site = np.array([xy[members][cov.best_site(xy[members], timed["residents"].to_numpy(float)[members],
-                                               cov.reach_m(threshold), cell_size_m=size)]
-                     for members in (np.flatnonzero(labels == g) for g in table["gap"])])
+        return pd.DataFrame(
+            columns=["rank", "residents", "cells", "area_km2", "max_minutes", "town", "lon", "lat"]
+        ), rank
+    site = np.array(
+        [
+            xy[members][
+                cov.best_site(
+                    xy[members], timed["residents"].to_numpy(float)[members], cov.reach_m(threshold), cell_size_m=size
+                )
+            ]
+            for members in (np.flatnonzero(labels == g) for g in table["gap"])
+        ]
+    )
     lon, lat = _transformer(metric_crs, inverse=True).transform(site[:, 0], site[:, 1])
-    frame = pd.DataFrame({"rank": rank, "town_id": timed["town_id"].to_numpy(),
-                          "residents": timed["residents"].to_numpy(float), "minutes": timed["minutes"].to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "rank": rank,
+            "town_id": timed["town_id"].to_numpy(),
+            "residents": timed["residents"].to_numpy(float),
+            "minutes": timed["minutes"].to_numpy(),
+        }
+    )
     frame = frame[frame["rank"] > 0]
-    main_town = frame.groupby(["rank", "town_id"])["residents"].sum().reset_index() \
-        .sort_values("residents", ascending=False, kind="stable").drop_duplicates("rank").set_index("rank")["town_id"]
+    main_town = (
+        frame.groupby(["rank", "town_id"])["residents"]
+        .sum()
+        .reset_index()
+        .sort_values("residents", ascending=False, kind="stable")
+        .drop_duplicates("rank")
+        .set_index("rank")["town_id"]
+    )
     far = frame.groupby("rank")["minutes"].max()
     names = dict(zip(towns["unit_id"], towns["name_zh"], strict=True))
     ranks = table["gap"].to_numpy() + 1
-    out = pd.DataFrame({"rank": ranks, "residents": table["residents"].to_numpy(),
-                        "cells": table["cells"].to_numpy(), "area_km2": table["cells"].to_numpy() * size ** 2 / 1e6,
-                        "max_minutes": far.reindex(ranks).to_numpy(),
-                        "town": [names.get(main_town.get(r), main_town.get(r)) for r in ranks],
-                        "lon": lon, "lat": lat})
+    out = pd.DataFrame(
+        {
+            "rank": ranks,
+            "residents": table["residents"].to_numpy(),
+            "cells": table["cells"].to_numpy(),
+            "area_km2": table["cells"].to_numpy() * size**2 / 1e6,
+            "max_minutes": far.reindex(ranks).to_numpy(),
+            "town": [names.get(main_town.get(r), main_town.get(r)) for r in ranks],
+            "lon": lon,
+            "lat": lat,
+        }
+    )
     return out, rank
 
 
-def directory(items: pd.DataFrame, station_load: pd.DataFrame, nearby: pd.DataFrame, towns: pd.DataFrame,
-              function: str | None = None) -> pd.DataFrame:
+def directory(
+    items: pd.DataFrame,
+    station_load: pd.DataFrame,
+    nearby: pd.DataFrame,
+    towns: pd.DataFrame,
+    function: str | None = None,
+) -> pd.DataFrame:
     """The station directory (queries.station_directory) with its street/town name, residents served
     (0 for a station removed in the what-if) and cases nearby; only stations offering ``function``."""
     out = items if function is None else items[items[function].fillna(False).astype(bool)]
@@ -231,23 +320,32 @@ def directory(items: pd.DataFrame, station_load: pd.DataFrame, nearby: pd.DataFr
     return out.reset_index(drop=True)
 
 
-def visible(stations: pd.DataFrame, station_load: pd.DataFrame, cells: pd.DataFrame, function: str | None = None,
-            *, margin_deg: float = 0.01) -> pd.DataFrame:
+def visible(
+    stations: pd.DataFrame,
+    station_load: pd.DataFrame,
+    cells: pd.DataFrame,
+    function: str | None = None,
+    *,
+    margin_deg: float = 0.01,
+) -> pd.DataFrame:
     """Stations to draw over ``cells``: those offering ``function`` within the cells' box (WGS-84,
     ``margin_deg`` wider, so neighbours serving border cells show), with residents served."""
     mask = offers(stations, function)
     out = stations if mask is None else stations[mask]
     if len(cells):
-        inside = out["lon"].between(cells["lon"].min() - margin_deg, cells["lon"].max() + margin_deg) & \
-            out["lat"].between(cells["lat"].min() - margin_deg, cells["lat"].max() + margin_deg)
+        inside = out["lon"].between(cells["lon"].min() - margin_deg, cells["lon"].max() + margin_deg) & out[
+            "lat"
+        ].between(cells["lat"].min() - margin_deg, cells["lat"].max() + margin_deg)
         out = out[inside]
     return out.merge(station_load[["station_id", "residents"]], on="station_id", how="left")
 
 
 # --- siting ---
 
-def candidates(timed: pd.DataFrame, threshold: float, *, max_candidates: int = MAX_CANDIDATES,
-               metric_crs: str | None = None) -> np.ndarray:
+
+def candidates(
+    timed: pd.DataFrame, threshold: float, *, max_candidates: int = MAX_CANDIDATES, metric_crs: str | None = None
+) -> np.ndarray:
     """Candidate sites in metres: centres of populated cells beyond the threshold.
 
     Above ``max_candidates`` only cells on a coarser lattice (every s-th row and column) are kept.
@@ -262,8 +360,9 @@ def candidates(timed: pd.DataFrame, threshold: float, *, max_candidates: int = M
     return xy[((ij % step) == step // 2).all(axis=1)]
 
 
-def propose(timed: pd.DataFrame, threshold: float, k: int, *, exact: bool | None = None,
-            metric_crs: str | None = None) -> tuple[pd.DataFrame, str]:
+def propose(
+    timed: pd.DataFrame, threshold: float, k: int, *, exact: bool | None = None, metric_crs: str | None = None
+) -> tuple[pd.DataFrame, str]:
     """Up to ``k`` new stations covering the most residents now beyond the threshold, existing ones kept.
 
     Maximal covering on straight-line reach (``coverage.reach_m``), also in network mode. Exact
@@ -292,16 +391,26 @@ def propose(timed: pd.DataFrame, threshold: float, k: int, *, exact: bool | None
             exact = False
     if not exact:
         chosen, gains = cov.site_greedy(xy, res, covered, cand, k, radius)
-    lon, lat = _transformer(metric_crs, inverse=True).transform(cand[chosen, 0], cand[chosen, 1]) \
-        if len(chosen) else (np.array([]), np.array([]))
-    return pd.DataFrame({"rank": np.arange(1, len(chosen) + 1), "lon": lon, "lat": lat, "gain": gains,
-                         "cumulative": np.cumsum(gains)}), method
+    lon, lat = (
+        _transformer(metric_crs, inverse=True).transform(cand[chosen, 0], cand[chosen, 1])
+        if len(chosen)
+        else (np.array([]), np.array([]))
+    )
+    return pd.DataFrame(
+        {"rank": np.arange(1, len(chosen) + 1), "lon": lon, "lat": lat, "gain": gains, "cumulative": np.cumsum(gains)}
+    ), method
 
 
 # --- map ---
 
-def map_cells(timed: pd.DataFrame, *, max_cells: int = MAP_MAX_CELLS, gap_rank: np.ndarray | None = None,
-              metric_crs: str | None = None) -> pd.DataFrame:
+
+def map_cells(
+    timed: pd.DataFrame,
+    *,
+    max_cells: int = MAP_MAX_CELLS,
+    gap_rank: np.ndarray | None = None,
+    metric_crs: str | None = None,
+) -> pd.DataFrame:
     """Cells to draw: lon, lat of the south-west corner (WGS-84), size_m, minutes, residents, gap.
 
     Above ``max_cells`` cells, square blocks of s × s cells are drawn instead, with the
@@ -320,14 +429,27 @@ def map_cells(timed: pd.DataFrame, *, max_cells: int = MAP_MAX_CELLS, gap_rank: 
         origin = xy.min(axis=0) - size / 2
         block = np.floor((xy - origin) / (size * step)).astype(np.int64)
         w = np.maximum(res, 1e-9)
-        frame = pd.DataFrame({"bx": block[:, 0], "by": block[:, 1], "wm": w * minutes, "w": w, "residents": res,
-                              "gap": np.where(gap > 0, gap, np.iinfo(np.int64).max)})
-        frame = frame.groupby(["bx", "by"], sort=False).agg(wm=("wm", "sum"), w=("w", "sum"),
-                                                            residents=("residents", "sum"), gap=("gap", "min"))
+        frame = pd.DataFrame(
+            {
+                "bx": block[:, 0],
+                "by": block[:, 1],
+                "wm": w * minutes,
+                "w": w,
+                "residents": res,
+                "gap": np.where(gap > 0, gap, np.iinfo(np.int64).max),
+            }
+        )
+        frame = frame.groupby(["bx", "by"], sort=False).agg(
+            wm=("wm", "sum"), w=("w", "sum"), residents=("residents", "sum"), gap=("gap", "min")
+        )
         corner = origin + frame.index.to_frame().to_numpy() * size * step
-        frame = pd.DataFrame({"minutes": frame["wm"].to_numpy() / frame["w"].to_numpy(),
-                              "residents": frame["residents"].to_numpy(),
-                              "gap": np.where(frame["gap"] == np.iinfo(np.int64).max, 0, frame["gap"])})
+        frame = pd.DataFrame(
+            {
+                "minutes": frame["wm"].to_numpy() / frame["w"].to_numpy(),
+                "residents": frame["residents"].to_numpy(),
+                "gap": np.where(frame["gap"] == np.iinfo(np.int64).max, 0, frame["gap"]),
+            }
+        )
     lon, lat = _transformer(metric_crs, inverse=True).transform(corner[:, 0], corner[:, 1])
     frame.insert(0, "lon", lon)
     frame.insert(1, "lat", lat)

@@ -12,6 +12,7 @@ CELL_ROW = 1_000_000  # cell_id = row * CELL_ROW + column of the 100 m lattice (
 
 # --- onto the lattice (arrays in metres in, per-cell sums out) ---
 
+
 def cell_sums(ix: np.ndarray, iy: np.ndarray, people: np.ndarray) -> pd.DataFrame:
     """Residents per lattice cell (ix, iy), summed; cells with none left out."""
     df = pd.DataFrame({"ix": ix.astype(np.int64), "iy": iy.astype(np.int64), "residents": people.astype(float)})
@@ -51,16 +52,28 @@ def place(cells: pd.DataFrame, units: pd.DataFrame, crs: str) -> pd.DataFrame:
     street/town keeps its total within one resident and the district its total exactly.
     """
     from pyproj import Transformer
+
     x, y = (cells["ix"].to_numpy(float) + 0.5) * CELL_M, (cells["iy"].to_numpy(float) + 0.5) * CELL_M
     lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
     pts = shapely.points(lon, lat)
-    out = pd.DataFrame({"cell_id": cells["iy"].to_numpy(np.int64) * CELL_ROW + cells["ix"].to_numpy(np.int64),
-                        "x": x, "y": y, "lon": lon, "lat": lat, "size_m": CELL_M,
-                        "raw": cells["residents"].to_numpy(float)})
+    out = pd.DataFrame(
+        {
+            "cell_id": cells["iy"].to_numpy(np.int64) * CELL_ROW + cells["ix"].to_numpy(np.int64),
+            "x": x,
+            "y": y,
+            "lon": lon,
+            "lat": lat,
+            "size_m": CELL_M,
+            "raw": cells["residents"].to_numpy(float),
+        }
+    )
     ids = {c: np.full(len(out), None, dtype=object) for c in ("grid_id", "community_id", "town_id")}
     # the lowest level first: a grid names its community and street/town, a community its street/town
-    for level, own, above in (("grid", "grid_id", ("community_id", "town_id")),
-                              ("community", "community_id", ("town_id",)), ("town", "town_id", ())):
+    for level, own, above in (
+        ("grid", "grid_id", ("community_id", "town_id")),
+        ("community", "community_id", ("town_id",)),
+        ("town", "town_id", ()),
+    ):
         u = units[units["level"] == level].reset_index(drop=True)
         todo = np.flatnonzero(np.array([v is None for v in ids[own]], dtype=bool))
         if not len(u) or not todo.size:
@@ -75,8 +88,11 @@ def place(cells: pd.DataFrame, units: pd.DataFrame, crs: str) -> pd.DataFrame:
     for col, v in ids.items():
         out[col] = pd.Series(v, index=out.index, dtype="str")
     inside = out[["grid_id", "community_id", "town_id"]].notna().any(axis=1)
-    out = out[inside].sort_values(["town_id", "community_id", "grid_id", "cell_id"], na_position="last",
-                                  kind="stable").reset_index(drop=True)
+    out = (
+        out[inside]
+        .sort_values(["town_id", "community_id", "grid_id", "cell_id"], na_position="last", kind="stable")
+        .reset_index(drop=True)
+    )
     run = np.round(np.cumsum(out["raw"].to_numpy()))
     out["residents"] = np.diff(run, prepend=0.0).astype(np.int64)
     return out[out["residents"] > 0].drop(columns="raw").sort_values("cell_id").reset_index(drop=True)
@@ -87,9 +103,11 @@ def area_cells(units: pd.DataFrame, crs: str) -> pd.DataFrame:
     (coverage by area when there is no population). ``units``: level, unit_id, town_id, community_id, geom
     (shapely, WGS-84)."""
     import geopandas as gpd
+
     if units.empty:
         return place(cell_sums(np.zeros(0), np.zeros(0), np.zeros(0)), units, crs)
     x0, y0, x1, y1 = gpd.GeoSeries(units["geom"].to_numpy(dtype=object), crs=4326).to_crs(crs).total_bounds
-    ix, iy = np.meshgrid(np.arange(np.floor(x0 / CELL_M), np.ceil(x1 / CELL_M)),
-                         np.arange(np.floor(y0 / CELL_M), np.ceil(y1 / CELL_M)))
+    ix, iy = np.meshgrid(
+        np.arange(np.floor(x0 / CELL_M), np.ceil(x1 / CELL_M)), np.arange(np.floor(y0 / CELL_M), np.ceil(y1 / CELL_M))
+    )
     return place(pd.DataFrame({"ix": ix.ravel(), "iy": iy.ravel(), "residents": 1.0}), units, crs)

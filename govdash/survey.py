@@ -29,8 +29,9 @@ def matrix(scores: pd.DataFrame, quarter: str) -> pd.DataFrame:
 
 def spread(scores: pd.DataFrame) -> pd.DataFrame:
     """Per quarter and dimension ('overall' = mean of the dimensions): min, median, max across towns and who."""
-    overall = scores.groupby(["quarter", "town_id", "name_zh"], as_index=False)["score"].mean().assign(
-        dimension="overall")
+    overall = (
+        scores.groupby(["quarter", "town_id", "name_zh"], as_index=False)["score"].mean().assign(dimension="overall")
+    )
     both = pd.concat([scores, overall], ignore_index=True)
     g = both.groupby(["quarter", "dimension"])["score"]
     out = g.agg(["min", "median", "max"]).reset_index()
@@ -66,12 +67,15 @@ def governance_progress(gov: pd.DataFrame, year: int | None = None) -> pd.DataFr
 def spread_table(spread_q: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """One quarter's spread per dimension, labelled for display (overall first)."""
     from govdash.i18n import t
+
     order = {d: i for i, d in enumerate(("overall", *SURVEY_DIMENSIONS))}
     s = spread_q.assign(_o=spread_q["dimension"].map(order)).sort_values("_o")
-    return pd.DataFrame({
-        t("dimension", lang): [t(d, lang) for d in s["dimension"]],
-        t("median", lang): s["median"].round(1).to_numpy(),
-        t("lowest", lang): [f"{v:.1f} {n}" for v, n in zip(s["min"], s["min_town"], strict=True)],
-        t("highest", lang): [f"{v:.1f} {n}" for v, n in zip(s["max"], s["max_town"], strict=True)],
-        t("spread", lang): s["range"].round(1).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            t("dimension", lang): [t(d, lang) for d in s["dimension"]],
+            t("median", lang): s["median"].round(1).to_numpy(),
+            t("lowest", lang): [f"{v:.1f} {n}" for v, n in zip(s["min"], s["min_town"], strict=True)],
+            t("highest", lang): [f"{v:.1f} {n}" for v, n in zip(s["max"], s["max_town"], strict=True)],
+            t("spread", lang): s["range"].round(1).to_numpy(),
+        }
+    )

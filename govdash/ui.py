@@ -15,8 +15,16 @@ from govdash.db import Database
 from govdash.i18n import LANGS, t
 
 PRESETS = ("last_month", "7d", "30d", "90d", "365d", "all", "custom")  # the leader's default first
-_W = {"preset": "w_preset", "dates": "w_dates", "towns": "w_towns", "communities": "w_communities",
-      "grids": "w_grids", "categories": "w_categories", "channels": "w_channels", "departments": "w_departments"}
+_W = {
+    "preset": "w_preset",
+    "dates": "w_dates",
+    "towns": "w_towns",
+    "communities": "w_communities",
+    "grids": "w_grids",
+    "categories": "w_categories",
+    "channels": "w_channels",
+    "departments": "w_departments",
+}
 
 
 @st.cache_resource(show_spinner=False)
@@ -49,7 +57,7 @@ def conf() -> settings.Settings:
 
 
 DEMO_PATH = Path(settings.Settings.db)  # the default GOVDASH_DB: the one path the app builds the demo at by itself
-_SEEN: set[str] = set()                 # database paths this server process has found in place
+_SEEN: set[str] = set()  # database paths this server process has found in place
 
 
 def may_build_demo(path: str) -> bool:
@@ -74,8 +82,12 @@ def database() -> Database:
     elif may_build_demo(s.db):
         with st.status(t("building_demo", lang()), expanded=True) as status:
             bar = st.progress(0.0)
-            demo.build(s.db, cases=s.demo_cases, seed=s.demo_seed,
-                       progress=lambda frac, msg: bar.progress(min(frac, 1.0), text=msg))
+            demo.build(
+                s.db,
+                cases=s.demo_cases,
+                seed=s.demo_seed,
+                progress=lambda frac, msg: bar.progress(min(frac, 1.0), text=msg),
+            )
             status.update(state="complete")
     else:
         st.error(t("database_missing", lang()).format(path=str(s.db).replace("`", "")))
@@ -128,6 +140,7 @@ def _leave_pages_folder_mode() -> None:
     st.session_state["bare_rerun"] = True
     try:
         from streamlit.runtime.pages_manager import PagesManager
+
         PagesManager.uses_pages_directory = False
     except ImportError:  # pragma: no cover - a Streamlit without this internal
         pass
@@ -151,8 +164,13 @@ def wall_mode() -> bool:
 
 def language_switch() -> None:
     current = lang()
-    choice = st.sidebar.radio(t("language", current), list(LANGS), index=LANGS.index(current),
-                              format_func=lambda v: t(f"lang_{v}", current), horizontal=True)
+    choice = st.sidebar.radio(
+        t("language", current),
+        list(LANGS),
+        index=LANGS.index(current),
+        format_func=lambda v: t(f"lang_{v}", current),
+        horizontal=True,
+    )
     if choice != current:
         st.session_state["lang"] = choice
         st.rerun()
@@ -227,44 +245,84 @@ def filter_bar(db: Database) -> filters.Filters:
     sb.header(t("filters", lg))
     if "filter_error" in st.session_state:
         sb.warning(md_text(st.session_state.pop("filter_error")))
-    preset = sb.selectbox(t("period", lg), PRESETS, key=_W["preset"],
-                          format_func=lambda p: t(f"preset_{p}", lg))
+    preset = sb.selectbox(t("period", lg), PRESETS, key=_W["preset"], format_func=lambda p: t(f"preset_{p}", lg))
     if preset == "custom":
-        dates = sb.date_input(t("period", lg), key=_W["dates"], min_value=_date_bounds(lo, hi)[0],
-                              max_value=_date_bounds(lo, hi)[1])
+        dates = sb.date_input(
+            t("period", lg), key=_W["dates"], min_value=_date_bounds(lo, hi)[0], max_value=_date_bounds(lo, hi)[1]
+        )
         start, end = (dates[0], dates[-1]) if isinstance(dates, (tuple, list)) and dates else (hi, hi)
     else:
         start, end = _preset_range(preset, lo, hi)
     towns = cached(queries.towns, scope=scope())
     town_names = dict(zip(towns["unit_id"], towns["name_zh"], strict=False))
     st.session_state[_W["towns"]] = [x for x in st.session_state.get(_W["towns"], []) if x in town_names]
-    sel_towns = sb.multiselect(t("town", lg), list(town_names), key=_W["towns"],
-                               format_func=lambda v: town_names.get(v, v), placeholder=t("all", lg))
+    sel_towns = sb.multiselect(
+        t("town", lg),
+        list(town_names),
+        key=_W["towns"],
+        format_func=lambda v: town_names.get(v, v),
+        placeholder=t("all", lg),
+    )
     coms = cached(queries.communities, tuple(sel_towns), scope=scope()) if sel_towns else None
     com_names = dict(zip(coms["unit_id"], coms["name_zh"], strict=False)) if coms is not None else {}
     st.session_state[_W["communities"]] = [c for c in st.session_state.get(_W["communities"], []) if c in com_names]
-    sel_coms = sb.multiselect(t("community", lg), list(com_names), key=_W["communities"],
-                              format_func=lambda v: com_names.get(v, v), placeholder=t("all", lg),
-                              disabled=not sel_towns)
+    sel_coms = sb.multiselect(
+        t("community", lg),
+        list(com_names),
+        key=_W["communities"],
+        format_func=lambda v: com_names.get(v, v),
+        placeholder=t("all", lg),
+        disabled=not sel_towns,
+    )
     grid_df = cached(queries.grids, tuple(sel_coms), scope=scope()) if sel_coms else None
     grid_names = dict(zip(grid_df["unit_id"], grid_df["name_zh"], strict=False)) if grid_df is not None else {}
     st.session_state[_W["grids"]] = [g for g in st.session_state.get(_W["grids"], []) if g in grid_names]
-    sel_grids = sb.multiselect(t("grid", lg), list(grid_names), key=_W["grids"],
-                               format_func=lambda v: grid_names.get(v, v), placeholder=t("all", lg),
-                               disabled=not sel_coms)
+    sel_grids = sb.multiselect(
+        t("grid", lg),
+        list(grid_names),
+        key=_W["grids"],
+        format_func=lambda v: grid_names.get(v, v),
+        placeholder=t("all", lg),
+        disabled=not sel_coms,
+    )
     cat = catalogue()
-    sel_cats = sb.multiselect(t("category", lg), cat.codes("category"), key=_W["categories"],
-                              format_func=lambda v: cat.name("category", v, lg), placeholder=t("all", lg))
-    sel_ch = sb.multiselect(t("channel", lg), cat.codes("channel"), key=_W["channels"],
-                            format_func=lambda v: cat.name("channel", v, lg), placeholder=t("all", lg))
-    sel_dep = sb.multiselect(t("department", lg), cat.codes("department"), key=_W["departments"],
-                             format_func=lambda v: cat.name("department", v, lg), placeholder=t("all", lg))
+    sel_cats = sb.multiselect(
+        t("category", lg),
+        cat.codes("category"),
+        key=_W["categories"],
+        format_func=lambda v: cat.name("category", v, lg),
+        placeholder=t("all", lg),
+    )
+    sel_ch = sb.multiselect(
+        t("channel", lg),
+        cat.codes("channel"),
+        key=_W["channels"],
+        format_func=lambda v: cat.name("channel", v, lg),
+        placeholder=t("all", lg),
+    )
+    sel_dep = sb.multiselect(
+        t("department", lg),
+        cat.codes("department"),
+        key=_W["departments"],
+        format_func=lambda v: cat.name("department", v, lg),
+        placeholder=t("all", lg),
+    )
     if sb.button(t("reset", lg)):
         set_filters(filters.last_month(hi))
         st.rerun()
-    f = access.restrict(filters.Filters(start=start, end=end, towns=tuple(sel_towns), communities=tuple(sel_coms),
-                                        grids=tuple(sel_grids), categories=tuple(sel_cats), channels=tuple(sel_ch),
-                                        departments=tuple(sel_dep)), scope())
+    f = access.restrict(
+        filters.Filters(
+            start=start,
+            end=end,
+            towns=tuple(sel_towns),
+            communities=tuple(sel_coms),
+            grids=tuple(sel_grids),
+            categories=tuple(sel_cats),
+            channels=tuple(sel_ch),
+            departments=tuple(sel_dep),
+        ),
+        scope(),
+    )
     st.session_state["filters"] = f
     _write_url(f)
     return f
@@ -307,6 +365,7 @@ def header(title_key: str, db: Database) -> None:
 def fmt(value, indicator: str) -> str:
     """The registry's text for an indicator value (``indicators.fmt``)."""
     from govdash import indicators
+
     return indicators.fmt(value, indicator)
 
 
@@ -314,6 +373,7 @@ def delta(now, before, indicator: str) -> str | None:
     """Change against the previous period as text for st.metric (``indicators.change_text``: percentage
     points for rates, points for scores, % for counts and hours); None when it cannot be computed."""
     from govdash import indicators
+
     return None if indicators.change(now, before, indicator) is None else indicators.change_text(now, before, indicator)
 
 
@@ -324,11 +384,14 @@ def delta_style(text: str | None, color: str) -> dict:
 
 
 @st.cache_data(show_spinner=False, ttl=3600, max_entries=64)
-def _unit_shapes(version: tuple, level: str, towns: tuple, communities: tuple, grids: tuple,
-                 scope_: tuple | None = None) -> pd.DataFrame:
+def _unit_shapes(
+    version: tuple, level: str, towns: tuple, communities: tuple, grids: tuple, scope_: tuple | None = None
+) -> pd.DataFrame:
     from govdash import maps
-    area = filters.Filters(start=date.min, end=date.min, towns=towns, communities=communities, grids=grids,
-                           scope=scope_)
+
+    area = filters.Filters(
+        start=date.min, end=date.min, towns=towns, communities=communities, grids=grids, scope=scope_
+    )
     return maps.unit_shapes(queries.unit_geometries(database(), level, area), tolerance_m=maps.SIMPLIFY_M[level])
 
 
@@ -341,6 +404,7 @@ def unit_shapes(level: str, f: filters.Filters | None = None) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, ttl=600, max_entries=16)
 def _repeats(version: tuple, f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int, bool]:
     from govdash import hotspots
+
     rows = queries.repeat_candidates(database(), f, limit=limit)
     return hotspots.repeat_complaints(rows), len(rows), bool(rows.attrs.get("truncated"))
 
@@ -354,6 +418,7 @@ def repeat_complaints(f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _street_graph(path: str, stamp: tuple, crs: str, district: tuple | None):
     from govdash import osm
+
     return osm.read_osm(path, metric_crs=crs, district=district)
 
 
@@ -372,6 +437,7 @@ def district():
 @st.cache_data(show_spinner=False, ttl=600)
 def _district(version: tuple):
     from govdash import district_record
+
     return district_record.read(database())
 
 
@@ -392,6 +458,7 @@ def empty_district() -> bool:
 def app_title(lg: str) -> str:
     """The app's title with the district's name (no name before the database exists)."""
     from govdash import district_record
+
     home = district() if Path(conf().db).exists() else district_record.District()
     return home.title(lg)
 
@@ -399,6 +466,7 @@ def app_title(lg: str) -> str:
 def crs_check() -> tuple[str, float]:
     """The metric CRS in use and how much it distorts the district's scale over its units' extent (a share)."""
     from govdash import district_record
+
     crs, box = metric_crs(), cached(queries.units_extent)
     return crs, district_record.distortion(crs, box) if box is not None else 0.0
 
@@ -406,16 +474,19 @@ def crs_check() -> tuple[str, float]:
 def crs_distorts(off: float) -> bool:
     """True when a scale error ``off`` (a share) is worth a warning (more than 1 %)."""
     from govdash import district_record
+
     return off > district_record.DISTORTION_LIMIT
 
 
 def metric_crs() -> str:
     """The CRS of areas, distances and walking minutes: the district's (or the settings' override)."""
     from govdash import district_record
+
     return district_record.metric_crs(district())
 
 
 # --- access: sign-in, the signed-in principal, its area scope, masking, audited exports (issue 8) ---
+
 
 def principal() -> access.Principal | None:
     """Who is using this session: everyone is an admin without sign-in (settings.auth 'none'); the public
@@ -436,12 +507,14 @@ def _wall_device() -> access.Principal | None:
     """The wall screen named by the URL's device token (``?mode=wall&token=…``), checked read-only against the
     accounts file at most every ``WALL_TOKEN_RECHECK_S``; it survives server restarts as the URL does."""
     import time
+
     token = st.query_params.get("token")
     if not token:
         return None
     seen = st.session_state.get("wall_device")
     if seen is None or seen[0] != token or time.monotonic() - seen[2] > WALL_TOKEN_RECHECK_S:
         from govdash import accounts
+
         r = accounts.wall_screen(_accounts_file(), token)
         seen = (token, access.Principal(r.username, r.role, r.towns) if r.ok else None, time.monotonic())
         st.session_state["wall_device"] = seen
@@ -510,11 +583,13 @@ def require_sign_in() -> access.Principal:
 
 def _accounts_file() -> str:
     from govdash import accounts
+
     return accounts.path(conf())
 
 
 def _local_sign_in(lg: str) -> None:
     from govdash import accounts
+
     file = _accounts_file()
     if not accounts.exists(file):
         st.warning(t("no_accounts", lg))
@@ -544,6 +619,7 @@ def _client_address() -> str:
 def _oidc_sign_in(lg: str) -> None:
     """Single sign-on through st.login; the role and towns come from the account of the same name (e-mail)."""
     from govdash import accounts
+
     user = getattr(st, "user", None)
     if user is not None and getattr(user, "is_logged_in", False):  # the attribute is missing until configured
         name = str(user.get("email") or user.get("sub") or "")
@@ -570,8 +646,7 @@ def account_box() -> None:
         return
     lg = lang()
     where = "、".join(p.towns) if p.towns else t("all", lg)
-    st.sidebar.caption(f"{t('signed_in_as', lg)} **{md_text(p.user)}** · {t('role_' + p.role, lg)} · "
-                       f"{md_text(where)}")
+    st.sidebar.caption(f"{t('signed_in_as', lg)} **{md_text(p.user)}** · {t('role_' + p.role, lg)} · {md_text(where)}")
     if st.sidebar.button(t("sign_out", lg), key="sign_out"):
         for key in list(st.session_state.keys()):
             del st.session_state[key]
@@ -583,23 +658,33 @@ def account_box() -> None:
 def _audit_export(user: str, detail: str) -> None:
     if conf().auth != "none":  # without sign-in there is nobody to name (and the demo writes no files)
         from govdash import accounts
+
         accounts.audit(_accounts_file(), user, "export", detail)
 
 
 def export_button(label: str, df: pd.DataFrame, file_name: str, *, what: str, key: str | None = None) -> None:
     """A CSV download of ``df`` for roles that may export: masked as the role requires, formula-safe, audited."""
     from govdash import export
+
     p = principal()
     if p is None or not p.can("export"):
         return
-    st.download_button(label, export.to_csv_bytes(access.mask_frame(df, p)), file_name=file_name, mime="text/csv",
-                       key=key, on_click=_audit_export, args=(p.user, f"{what}: {file_name}, {len(df)} rows"))
+    st.download_button(
+        label,
+        export.to_csv_bytes(access.mask_frame(df, p)),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        on_click=_audit_export,
+        args=(p.user, f"{what}: {file_name}, {len(df)} rows"),
+    )
 
 
 def export_cases_buttons(db: Database, f: filters.Filters, total: int, lang: str) -> None:
     """CSV and Excel downloads of every filtered case (native layout, re-importable), for roles that may
     export; built only when clicked (a callable ``data``), masked as the role requires, formula-safe, audited."""
     from govdash import export
+
     p = principal()
     if p is None or not p.can("export") or total == 0:
         return
@@ -607,15 +692,26 @@ def export_cases_buttons(db: Database, f: filters.Filters, total: int, lang: str
     name = f"cases_{f.start}_{f.end}"
     what = f"cases: {name}, {total} rows"
     a, b = st.columns(2)
-    a.download_button(t("export_all_csv", lang).format(n=total), lambda: export.filtered_cases(db, f, p, "csv"),
-                      file_name=f"{name}.csv", mime="text/csv", key="export_all_csv",
-                      on_click=_audit_export, args=(p.user, what + " (csv)"))
-    b.download_button(t("export_all_xlsx", lang).format(n=total),
-                      lambda: export.filtered_cases(db, f, p, "xlsx"), file_name=f"{name}.xlsx",
-                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_all_xlsx",
-                      disabled=total > export.XLSX_MAX_ROWS,
-                      help=t("xlsx_too_many", lang) if total > export.XLSX_MAX_ROWS else None,
-                      on_click=_audit_export, args=(p.user, what + " (xlsx)"))
+    a.download_button(
+        t("export_all_csv", lang).format(n=total),
+        lambda: export.filtered_cases(db, f, p, "csv"),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key="export_all_csv",
+        on_click=_audit_export,
+        args=(p.user, what + " (csv)"),
+    )
+    b.download_button(
+        t("export_all_xlsx", lang).format(n=total),
+        lambda: export.filtered_cases(db, f, p, "xlsx"),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="export_all_xlsx",
+        disabled=total > export.XLSX_MAX_ROWS,
+        help=t("xlsx_too_many", lang) if total > export.XLSX_MAX_ROWS else None,
+        on_click=_audit_export,
+        args=(p.user, what + " (xlsx)"),
+    )
 
 
 def audit(action: str, detail: str) -> None:
@@ -623,6 +719,7 @@ def audit(action: str, detail: str) -> None:
     p = principal()
     if conf().auth != "none" and p is not None:
         from govdash import accounts
+
         accounts.audit(_accounts_file(), p.user, action, detail)
 
 
@@ -633,4 +730,5 @@ def audited(build, what: str):
     def run():
         _audit_export(user, what)
         return build()
+
     return run

@@ -32,6 +32,7 @@ def session_may_upload(session_id: str, s: settings.Settings | None = None) -> b
         return True
     try:
         from streamlit.runtime import Runtime
+
         info = Runtime.instance()._session_mgr.get_active_session_info(session_id)
         state = info.session.session_state if info is not None else None
         principal = state["principal"] if state is not None and "principal" in state else None
@@ -91,7 +92,15 @@ class _TooLarge(Exception):
 
 
 async def _refuse(send, status: int, text: bytes) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(text)).encode()), (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(text)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": text})

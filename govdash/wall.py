@@ -20,27 +20,34 @@ TZ = ZoneInfo("Asia/Shanghai")  # case times are Shanghai local time without a z
 PANELS = ("overview", "map", "trend", "coverage")
 TILE_LABELS = {"overdue_at_end": "wall_overdue_at_end"}  # the tiles' own shorter names
 # the survey's 民生满意度 is the headline satisfaction, the callbacks' 回访满意度 beside it (docs/indicators.md)
-TILES = ("collected", "resolution_rate", "on_time_rate", "recognition_rate", "survey_satisfaction", "satisfaction",
-         "governance_index", "overdue_at_end")
-MIN_REFRESH_S = 2            # however the URL asks, the wall polls the database no faster than this
+TILES = (
+    "collected",
+    "resolution_rate",
+    "on_time_rate",
+    "recognition_rate",
+    "survey_satisfaction",
+    "satisfaction",
+    "governance_index",
+    "overdue_at_end",
+)
+MIN_REFRESH_S = 2  # however the URL asks, the wall polls the database no faster than this
 MIN_ROTATE_S = 5
 MAX_DAYS = 366
 # the headline periods a wall URL may ask for (``?days=`` snaps to the nearest): a bounded set, so
 # the distinct computations behind the wall stay few and cached (it may be public: issue 15.8)
 PERIOD_DAYS = (1, 7, 14, 30, 60, 90, 180, 365)
-DENSITY_DAYS = 7             # the map's density shows the last week of reports
-DENSITY_CELL_M = 500.0       # edge of a density cell, metres
-LIVE_HOURS = 24              # reports of the last day are drawn as points
+DENSITY_DAYS = 7  # the map's density shows the last week of reports
+DENSITY_CELL_M = 500.0  # edge of a density cell, metres
+LIVE_HOURS = 24  # reports of the last day are drawn as points
 LIVE_POINTS = 3000
 TREND_WEEKS = 26
-SPIKE_DAYS = 7               # anomaly events overlapping the last week go on the ticker
+SPIKE_DAYS = 7  # anomaly events overlapping the last week go on the ticker
 TICKER_OVERDUE = 12
 TICKER_SPIKES = 8
-OVERDUE_AMBER = 1            # a street/town with this many overdue open cases is amber on the map...
-OVERDUE_RED = 5              # ...and red from this many
+OVERDUE_AMBER = 1  # a street/town with this many overdue open cases is amber on the map...
+OVERDUE_RED = 5  # ...and red from this many
 STALE_AFTER = timedelta(hours=2)  # "data as of" turns amber when the newest change is older than this
 SCALE_COOKIE = "govdash_wall_scale"  # the page's script stores min(width / 1920, height / 1080) here
-
 
 
 def town_name(name_zh, name_en, lang: str = "zh") -> str:
@@ -58,12 +65,13 @@ def label(key: str, lang: str = "zh", **fmt) -> str:
 
 # --- URL state and playlist ---
 
+
 @dataclass(frozen=True)
 class WallState:
     """What the URL asks the wall for; the URL is the only state, so reloads and restarts keep it."""
 
     panels: tuple[str, ...]
-    rotate_s: int      # 0: no rotation
+    rotate_s: int  # 0: no rotation
     refresh_s: int
     days: int
 
@@ -86,9 +94,12 @@ def state(params: dict[str, list[str]], s: Settings) -> WallState:
     raw = ",".join(params.get("panels") or []) or s.wall_panels
     panels = tuple(dict.fromkeys(p.strip() for p in raw.split(",") if p.strip() in PANELS)) or PANELS[:1]
     rotate = _int(_last(params, "rotate"), s.rotate_seconds, 0, 86_400)
-    return WallState(panels=panels, rotate_s=max(rotate, MIN_ROTATE_S) if rotate else 0,
-                     refresh_s=_int(_last(params, "refresh"), s.refresh_seconds, MIN_REFRESH_S, 86_400),
-                     days=_days(_last(params, "days"), s.wall_days))
+    return WallState(
+        panels=panels,
+        rotate_s=max(rotate, MIN_ROTATE_S) if rotate else 0,
+        refresh_s=_int(_last(params, "refresh"), s.refresh_seconds, MIN_REFRESH_S, 86_400),
+        days=_days(_last(params, "days"), s.wall_days),
+    )
 
 
 def _days(raw: str | None, default: int) -> int:
@@ -174,6 +185,7 @@ def is_stale(data_time: datetime | None, now: datetime) -> bool:
 
 # --- headline tiles ---
 
+
 @dataclass(frozen=True)
 class Tile:
     """One headline indicator as shown: value, change against the previous period, target."""
@@ -181,13 +193,13 @@ class Tile:
     key: str
     label: str
     value: str
-    change: str         # "+1.2 pp", "" when unknown
-    arrow: str          # ▲ ▼ or ""
+    change: str  # "+1.2 pp", "" when unknown
+    arrow: str  # ▲ ▼ or ""
     better: bool | None  # the change is an improvement (None: neutral)
-    target: str         # "目标 ≥99.0%", "" when the indicator has none
-    met: bool | None    # the value meets its target (None: no target or no value)
+    target: str  # "目标 ≥99.0%", "" when the indicator has none
+    met: bool | None  # the value meets its target (None: no target or no value)
     note: str = ""
-    caliber: str = ""   # the short 口径 note: what the value counts
+    caliber: str = ""  # the short 口径 note: what the value counts
 
 
 def _missing(v) -> bool:
@@ -209,14 +221,22 @@ def tiles(now: dict, before: dict, s: Settings, lang: str = "zh") -> list[Tile]:
         note = ""
         if key == "overdue_at_end" and not _missing(now.get("backlog")):
             note = f"{label('wall_backlog', lang)} {indicators.fmt(now.get('backlog'), 'backlog')}"
-        out.append(Tile(
-            key=key, label=label(TILE_LABELS.get(key, key), lang), value=indicators.fmt(v, key),
-            change="" if c is None else (label("wall_flat", lang) if round(c, 1) == 0
-                                         else indicators.change_text(v, b, key)),
-            arrow="" if c is None or round(c, 1) == 0 else ("▲" if c > 0 else "▼"),
-            better=None if c is None or round(c, 1) == 0 else indicators.improved(v, b, key), target=target,
-            met=None if goal is None or _missing(v) else not indicators.breach(v, key, s), note=note,
-            caliber=leader.caliber(key, now, lang)))
+        out.append(
+            Tile(
+                key=key,
+                label=label(TILE_LABELS.get(key, key), lang),
+                value=indicators.fmt(v, key),
+                change=""
+                if c is None
+                else (label("wall_flat", lang) if round(c, 1) == 0 else indicators.change_text(v, b, key)),
+                arrow="" if c is None or round(c, 1) == 0 else ("▲" if c > 0 else "▼"),
+                better=None if c is None or round(c, 1) == 0 else indicators.improved(v, b, key),
+                target=target,
+                met=None if goal is None or _missing(v) else not indicators.breach(v, key, s),
+                note=note,
+                caliber=leader.caliber(key, now, lang),
+            )
+        )
     return out
 
 
@@ -227,14 +247,24 @@ def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "z
     period its resolution rate and open cases would always look worse (indicators.same_age).
     """
     extra_now, extra_before = leader.figures(db, f)
-    return tiles({**queries.indicator_totals(db, f, at), **extra_now},
-                 {**indicators.previous_totals(db, f, at), **extra_before}, s, lang)
+    return tiles(
+        {**queries.indicator_totals(db, f, at), **extra_now},
+        {**indicators.previous_totals(db, f, at), **extra_before},
+        s,
+        lang,
+    )
 
 
 # --- ticker ---
 
-def ticker_items(overdue: pd.DataFrame, spikes: pd.DataFrame, towns: dict[str, str], lang: str = "zh",
-                 categories: dict[str, str] | None = None) -> list[dict]:
+
+def ticker_items(
+    overdue: pd.DataFrame,
+    spikes: pd.DataFrame,
+    towns: dict[str, str],
+    lang: str = "zh",
+    categories: dict[str, str] | None = None,
+) -> list[dict]:
     """Ticker entries (``kind`` 'spike' or 'overdue', plain ``text``): newest spikes, then the most overdue cases.
 
     ``overdue`` is ``queries.open_cases(overdue_only=True)``; ``spikes`` is ``briefing.anomaly_list``
@@ -242,30 +272,41 @@ def ticker_items(overdue: pd.DataFrame, spikes: pd.DataFrame, towns: dict[str, s
     escapes it.
     """
     categories = categories or {}
-    items = [{"kind": "spike", "text": f"{label('wall_alert_spike', lang)} {text}"}
-             for text in spikes.head(TICKER_SPIKES).get("text", pd.Series(dtype=str))]
+    items = [
+        {"kind": "spike", "text": f"{label('wall_alert_spike', lang)} {text}"}
+        for text in spikes.head(TICKER_SPIKES).get("text", pd.Series(dtype=str))
+    ]
     if not overdue.empty:
         worst = overdue.sort_values(["overdue_days", "case_id"], ascending=[False, True]).head(TICKER_OVERDUE)
         for r in worst.itertuples():
             tier = t(f"{r.tier}_tier", lang) if isinstance(r.tier, str) else ""
-            items.append({"kind": "overdue", "text": f"{label('wall_alert_overdue', lang)} {r.overdue_days:.1f}"
-                          f"{label('wall_day_unit', lang)} · {towns.get(r.town_id, r.town_id or '')} · "
-                          f"{categories.get(r.category, r.category)} · {tier} · {r.case_id}"})
+            items.append(
+                {
+                    "kind": "overdue",
+                    "text": f"{label('wall_alert_overdue', lang)} {r.overdue_days:.1f}"
+                    f"{label('wall_day_unit', lang)} · {towns.get(r.town_id, r.town_id or '')} · "
+                    f"{categories.get(r.category, r.category)} · {tier} · {r.case_id}",
+                }
+            )
     return items
 
 
 def ticker(db: Database, f: Filters, at: datetime, lang: str = "zh") -> list[dict]:
     """Ticker entries for the wall's filters: overdue open cases now, and anomaly spikes of the last days (adapter)."""
     from govdash.briefing import anomaly_list
+
     overdue = queries.open_cases(db, f, at, overdue_only=True, limit=2000)
     spikes = anomaly_list(db, f.with_(start=max(f.start, f.end - timedelta(days=SPIKE_DAYS - 1))), lang=lang)
     towns = queries.towns(db)
-    names = {u: town_name(zh, en, lang) for u, zh, en in zip(towns["unit_id"], towns["name_zh"], towns["name_en"],
-                                                               strict=True)}
+    names = {
+        u: town_name(zh, en, lang)
+        for u, zh, en in zip(towns["unit_id"], towns["name_zh"], towns["name_en"], strict=True)
+    }
     return ticker_items(overdue, spikes, names, lang, catalogue.read(db).names("category", lang))
 
 
 # --- map, trend, coverage ---
+
 
 def town_status(overdue: pd.Series) -> np.ndarray:
     """0 green (no overdue open case), 1 amber, 2 red (``OVERDUE_AMBER`` / ``OVERDUE_RED`` thresholds)."""
@@ -294,18 +335,25 @@ def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
     cut = pd.Timestamp(at) - pd.Timedelta(hours=LIVE_HOURS)
     recent = recent[pd.to_datetime(recent["reported_at"]) >= cut]
     # a public screen: the last day's cases at ~100 m (access.COORD_DECIMALS), never their doorsteps or text
-    recent = pd.DataFrame({"lon": access.round_coords(recent["lon"]), "lat": access.round_coords(recent["lat"]),
-                           "reported_at": recent["reported_at"]})
+    recent = pd.DataFrame(
+        {
+            "lon": access.round_coords(recent["lon"]),
+            "lat": access.round_coords(recent["lat"]),
+            "reported_at": recent["reported_at"],
+        }
+    )
     return {"stats": stats, "geoms": geoms, "bins": bins, "recent": recent}
 
 
 def latest_cases(db: Database, f: Filters, n: int = 10) -> pd.DataFrame:
     """The ``n`` newest cases in the wall's filters with their street/town name (adapter)."""
-    cases = queries.cases_page(db, f, limit=n, order="newest",
-                               columns=("case_id", "reported_at", "town_id", "category", "status", "tier"))
+    cases = queries.cases_page(
+        db, f, limit=n, order="newest", columns=("case_id", "reported_at", "town_id", "category", "status", "tier")
+    )
     towns = queries.towns(db)
-    return cases.merge(towns[["unit_id", "name_zh", "name_en"]].rename(columns={"unit_id": "town_id"}),
-                       on="town_id", how="left")
+    return cases.merge(
+        towns[["unit_id", "name_zh", "name_en"]].rename(columns={"unit_id": "town_id"}), on="town_id", how="left"
+    )
 
 
 def trend_data(db: Database, f: Filters, at: datetime) -> pd.DataFrame:
@@ -320,14 +368,16 @@ def trend_data(db: Database, f: Filters, at: datetime) -> pd.DataFrame:
     return df
 
 
-def coverage_summary(cells: pd.DataFrame, stations: pd.DataFrame, s: Settings,
-                     towns: pd.DataFrame | None = None, crs: str | None = None) -> dict:
+def coverage_summary(
+    cells: pd.DataFrame, stations: pd.DataFrame, s: Settings, towns: pd.DataFrame | None = None, crs: str | None = None
+) -> dict:
     """Share of residents within ``s.walk_minutes`` of a station, residents not covered, and per street/town.
 
     The figures of the coverage page (``service_circle.walk``/``district``/``by_unit``), so both agree.
     ``towns`` (unit_id, name_zh) names the rows; without it they are named by id.
     """
     from govdash import service_circle
+
     if cells.empty or stations.empty:
         return {}
     if towns is None:
@@ -336,15 +386,27 @@ def coverage_summary(cells: pd.DataFrame, stations: pd.DataFrame, s: Settings,
     timed = service_circle.walk(cells, stations, metric_crs=crs)
     d = service_circle.district(timed, s.walk_minutes)
     by_town = service_circle.by_unit(timed, s.walk_minutes, towns, "town")
-    return {"share": d["share"], "residents": d["residents"], "uncovered": d["uncovered"],
-            "stations": int(len(stations)), "by_town": by_town[by_town["unit_id"].notna()], "minutes": s.walk_minutes}
+    return {
+        "share": d["share"],
+        "residents": d["residents"],
+        "uncovered": d["uncovered"],
+        "stations": int(len(stations)),
+        "by_town": by_town[by_town["unit_id"].notna()],
+        "minutes": s.walk_minutes,
+    }
 
 
 def coverage_data(db: Database, s: Settings) -> dict:
     """``coverage_summary`` over the database's cells, stations and streets/towns (adapter)."""
     from govdash import district_record
-    return coverage_summary(queries.cells(db), queries.stations(db), s, queries.towns(db),
-                            district_record.metric_crs(district_record.read(db)))
+
+    return coverage_summary(
+        queries.cells(db),
+        queries.stations(db),
+        s,
+        queries.towns(db),
+        district_record.metric_crs(district_record.read(db)),
+    )
 
 
 def panel_names(panels: tuple[str, ...], lang: str = "zh") -> list[str]:

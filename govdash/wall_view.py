@@ -36,8 +36,9 @@ STATUS_RGB = {0: (46, 230, 168), 1: (255, 209, 102), 2: (255, 92, 122)}
 DENSITY_RAMP = [(24, 44, 110), (30, 100, 190), (40, 170, 230), (140, 225, 250), (240, 252, 255)]
 MAP_DESIGN_PX = {"overview": (630, 640), "map": (860, 640)}  # map panel size at 1920x1080, CSS px
 FIG_DESIGN_PX = {"overview_trend": 370, "trend": 660, "coverage": 660}  # figure heights at 1920x1080
-TICKER_SCREEN_CHARS = 110       # characters of ticker text that fill a 16:9 screen, about
-TICKER_SECONDS_PER_CHAR = 0.25   # scroll speed: about 5 --u per second on any screen
+TICKER_SCREEN_CHARS = 110  # characters of ticker text that fill a 16:9 screen, about
+TICKER_SECONDS_PER_CHAR = 0.25  # scroll speed: about 5 --u per second on any screen
+
 
 def css() -> Markup:
     """The wall's stylesheet (a <style> element, template ``wall_style.html``)."""
@@ -53,8 +54,16 @@ def clock_script() -> Markup:
 _wall = partial(render.macro, "wall.html")  # one macro of the wall's template
 
 
-def header_html(*, lang: str, now: datetime, data_time: datetime | None, stale: bool, period: str,
-                synthetic: bool = False, district: str = "") -> Markup:
+def header_html(
+    *,
+    lang: str,
+    now: datetime,
+    data_time: datetime | None,
+    stale: bool,
+    period: str,
+    synthetic: bool = False,
+    district: str = "",
+) -> Markup:
     """The fixed top bar: title, period, playlist position, "data as of" and the clock (server time until JS ticks)."""
     loc = t("clock_locale", lang)
     date_text = t("wall_date", lang).format(now=now, weekday=t(WEEKDAYS[now.weekday()], lang))
@@ -62,8 +71,19 @@ def header_html(*, lang: str, now: datetime, data_time: datetime | None, stale: 
     stale_note = f" · {label('wall_stale', lang)}" if stale else ""
     title = label("wall_title", lang).format(name=district).strip(" ·")  # the district's name, none before init
     badge = label("wall_demo_badge", lang) if synthetic else ""
-    return _wall("header", title, badge, period, stale,
-                 label("data_as_of", lang), as_of, stale_note, loc, date_text, f"{now:%H:%M:%S}")
+    return _wall(
+        "header",
+        title,
+        badge,
+        period,
+        stale,
+        label("data_as_of", lang),
+        as_of,
+        stale_note,
+        loc,
+        date_text,
+        f"{now:%H:%M:%S}",
+    )
 
 
 def playlist_html(panels: list[str], current: int) -> Markup:
@@ -77,12 +97,22 @@ def _tone(better: bool | None) -> str:
 
 def tiles_html(tiles: list[Tile], lang: str) -> Markup:
     """The headline indicator row: value, arrow and change against the previous period, target (met or not)."""
-    cells = [{"state": "" if tl.met is None else (" met" if tl.met else " miss"), "key": tl.key, "label": tl.label,
-              "value": tl.value, "change": tl.change, "tone": _tone(tl.better), "arrow": tl.arrow,
-              "right": tl.target or tl.note, "mark": "" if tl.met is None else (" ✓" if tl.met else " ✗"),
-              "right_class": "wall-neutral" if tl.met is None else ("wall-good" if tl.met else "wall-warn"),
-              "caliber": tl.caliber}
-             for tl in tiles]
+    cells = [
+        {
+            "state": "" if tl.met is None else (" met" if tl.met else " miss"),
+            "key": tl.key,
+            "label": tl.label,
+            "value": tl.value,
+            "change": tl.change,
+            "tone": _tone(tl.better),
+            "arrow": tl.arrow,
+            "right": tl.target or tl.note,
+            "mark": "" if tl.met is None else (" ✓" if tl.met else " ✗"),
+            "right_class": "wall-neutral" if tl.met is None else ("wall-good" if tl.met else "wall-warn"),
+            "caliber": tl.caliber,
+        }
+        for tl in tiles
+    ]
     return _wall("tiles", cells, label("wall_vs_prev", lang))
 
 
@@ -113,18 +143,35 @@ def title_html(text: str, note: str = "") -> Markup:
 
 # --- map ---
 
+
 def map_legend_html(lang: str, recent: int) -> Markup:
-    items = [(STATUS_RGB[0], label("wall_status_ok", lang)),
-             (STATUS_RGB[1], label("wall_status_amber", lang, a=OVERDUE_AMBER, b=OVERDUE_RED - 1)),
-             (STATUS_RGB[2], label("wall_status_red", lang, n=OVERDUE_RED))]
-    return _wall("map_legend", [(f"rgb{c}", text) for c, text in items], label("cases", lang),
-                 f'{DENSITY_DAYS}{label("wall_day_unit", lang)}', label("wall_new_cases", lang), LIVE_HOURS,
-                 f"{recent:,}")
+    items = [
+        (STATUS_RGB[0], label("wall_status_ok", lang)),
+        (STATUS_RGB[1], label("wall_status_amber", lang, a=OVERDUE_AMBER, b=OVERDUE_RED - 1)),
+        (STATUS_RGB[2], label("wall_status_red", lang, n=OVERDUE_RED)),
+    ]
+    return _wall(
+        "map_legend",
+        [(f"rgb{c}", text) for c, text in items],
+        label("cases", lang),
+        f"{DENSITY_DAYS}{label('wall_day_unit', lang)}",
+        label("wall_new_cases", lang),
+        LIVE_HOURS,
+        f"{recent:,}",
+    )
 
 
-def wall_map(stats: pd.DataFrame, geoms: pd.DataFrame, bins: pd.DataFrame, recent: pd.DataFrame, *,
-             lang: str = "zh", tile_url: str = "", size_px: tuple[int, int] = MAP_DESIGN_PX["overview"],
-             scale: float = 1.0) -> pdk.Deck:
+def wall_map(
+    stats: pd.DataFrame,
+    geoms: pd.DataFrame,
+    bins: pd.DataFrame,
+    recent: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    tile_url: str = "",
+    size_px: tuple[int, int] = MAP_DESIGN_PX["overview"],
+    scale: float = 1.0,
+) -> pdk.Deck:
     """Streets/towns filled by status (overdue open cases), last-week case density, last-day cases as points,
     and the red towns labelled with their overdue count. Fits the district in ``size_px`` (1080p pixels)
     times ``scale``; line widths, points and labels scale too."""
@@ -133,36 +180,93 @@ def wall_map(stats: pd.DataFrame, geoms: pd.DataFrame, bins: pd.DataFrame, recen
     status = shapes["status"].fillna(0).astype(int)
     fill = [list(STATUS_RGB[s]) + [70 if s == 2 else 26] for s in status]
     line = [list(STATUS_RGB[s]) + [235] for s in status]
-    layers = [pdk.Layer("PolygonLayer", data=pd.DataFrame({"polygon": shapes["polygon"], "fill": fill, "line": line}),
-                        id="towns", get_polygon="polygon", get_fill_color="fill", get_line_color="line",
-                        line_width_min_pixels=k(2), stroked=True, filled=True, pickable=False)]
+    layers = [
+        pdk.Layer(
+            "PolygonLayer",
+            data=pd.DataFrame({"polygon": shapes["polygon"], "fill": fill, "line": line}),
+            id="towns",
+            get_polygon="polygon",
+            get_fill_color="fill",
+            get_line_color="line",
+            line_width_min_pixels=k(2),
+            stroked=True,
+            filled=True,
+            pickable=False,
+        )
+    ]
     if not bins.empty:
         top = float(np.quantile(bins["count"], 0.98)) if len(bins) > 10 else float(bins["count"].max())
-        layers.append(pdk.Layer("GridCellLayer", data=pd.DataFrame({
-            "lon": bins["lon"].round(5), "lat": bins["lat"].round(5),
-            "fill": density_rgba(bins["count"].to_numpy(float), max(top, 1.0))}),
-            id="density", get_position=["lon", "lat"], cell_size=DENSITY_CELL_M, get_fill_color="fill",
-            extruded=False, pickable=False))
+        layers.append(
+            pdk.Layer(
+                "GridCellLayer",
+                data=pd.DataFrame(
+                    {
+                        "lon": bins["lon"].round(5),
+                        "lat": bins["lat"].round(5),
+                        "fill": density_rgba(bins["count"].to_numpy(float), max(top, 1.0)),
+                    }
+                ),
+                id="density",
+                get_position=["lon", "lat"],
+                cell_size=DENSITY_CELL_M,
+                get_fill_color="fill",
+                extruded=False,
+                pickable=False,
+            )
+        )
     if not recent.empty:
-        layers.append(pdk.Layer("ScatterplotLayer", data=recent[["lon", "lat"]].round(5), id="recent",
-                                get_position=["lon", "lat"], get_radius=90, radius_min_pixels=k(3),
-                                radius_max_pixels=k(6), get_fill_color=[255, 255, 255, 240], stroked=True,
-                                get_line_color=[11, 18, 32, 255], line_width_min_pixels=k(1), pickable=False))
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=recent[["lon", "lat"]].round(5),
+                id="recent",
+                get_position=["lon", "lat"],
+                get_radius=90,
+                radius_min_pixels=k(3),
+                radius_max_pixels=k(6),
+                get_fill_color=[255, 255, 255, 240],
+                stroked=True,
+                get_line_color=[11, 18, 32, 255],
+                line_width_min_pixels=k(1),
+                pickable=False,
+            )
+        )
     red = stats[stats["status"] >= 2].merge(geoms[["unit_id"]], on="unit_id")
     if not red.empty:
         centres = _label_points(shapes[shapes["unit_id"].isin(red["unit_id"])])
         text = red.merge(centres, on="unit_id")  # the count only: names would crowd the dense west
         text = pd.DataFrame({"lon": text["lon"], "lat": text["lat"], "text": text["overdue"].astype(str)})
-        layers.append(pdk.Layer("TextLayer", data=text, id="labels", get_position=["lon", "lat"], get_text="text",
-                                # pydeck reads bare strings as accessors: quote the literal ones
-                                get_size=k(24), get_color=[255, 92, 122, 255], font_family="'sans-serif'",
-                                character_set="'0123456789'", font_weight=800, outline_width=4,
-                                outline_color=[11, 18, 32, 255], font_settings={"sdf": True}, pickable=False))
-    view = maps.view_for_bbox(maps.shapes_bbox(shapes), width_px=round(k(size_px[0])),
-                              height_px=round(k(size_px[1])), pad=0.03)
+        layers.append(
+            pdk.Layer(
+                "TextLayer",
+                data=text,
+                id="labels",
+                get_position=["lon", "lat"],
+                get_text="text",
+                # pydeck reads bare strings as accessors: quote the literal ones
+                get_size=k(24),
+                get_color=[255, 92, 122, 255],
+                font_family="'sans-serif'",
+                character_set="'0123456789'",
+                font_weight=800,
+                outline_width=4,
+                outline_color=[11, 18, 32, 255],
+                font_settings={"sdf": True},
+                pickable=False,
+            )
+        )
+    view = maps.view_for_bbox(
+        maps.shapes_bbox(shapes), width_px=round(k(size_px[0])), height_px=round(k(size_px[1])), pad=0.03
+    )
     view.controller = False
-    return maps.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=maps.map_style(tile_url),
-                     tooltip=False, views=[pdk.View("MapView", controller=False)])
+    return maps.Deck(
+        layers=layers,
+        initial_view_state=view,
+        map_provider=None,
+        map_style=maps.map_style(tile_url),
+        tooltip=False,
+        views=[pdk.View("MapView", controller=False)],
+    )
 
 
 def density_rgba(counts: np.ndarray, vmax: float) -> list[list[int]]:
@@ -188,38 +292,59 @@ def lagging_html(stats: pd.DataFrame, lang: str, n: int = 10) -> Markup:
     top = stats[stats["overdue"] > 0].sort_values(["overdue", "unit_id"], ascending=[False, True]).head(n)
     if top.empty:
         return _wall("all_well", label("wall_status_ok", lang))
-    rows = [{"colour": f"rgb{STATUS_RGB[int(r.status)]}", "name": town_name(r.name_zh, r.name_en, lang),
-             "overdue": int(r.overdue)} for r in top.itertuples()]
+    rows = [
+        {
+            "colour": f"rgb{STATUS_RGB[int(r.status)]}",
+            "name": town_name(r.name_zh, r.name_en, lang),
+            "overdue": int(r.overdue),
+        }
+        for r in top.itertuples()
+    ]
     return _wall("lagging", label("wall_lagging", lang), rows)
 
 
-def latest_html(cases: pd.DataFrame, lang: str, *, status: bool = True,
-                categories: dict[str, str] | None = None) -> Markup:
+def latest_html(
+    cases: pd.DataFrame, lang: str, *, status: bool = True, categories: dict[str, str] | None = None
+) -> Markup:
     """The newest cases: time, street/town, category and (``status``) status; escaped, ids in ``data-case``."""
     categories = categories or {}
-    rows = [{"case_id": str(r.case_id), "time": f"{pd.Timestamp(r.reported_at):%H:%M}",
-             "town": town_name(r.name_zh, r.name_en, lang), "category": categories.get(r.category, str(r.category)),
-             "status": label(str(r.status), lang) if status else ""} for r in cases.itertuples()]
+    rows = [
+        {
+            "case_id": str(r.case_id),
+            "time": f"{pd.Timestamp(r.reported_at):%H:%M}",
+            "town": town_name(r.name_zh, r.name_en, lang),
+            "category": categories.get(r.category, str(r.category)),
+            "status": label(str(r.status), lang) if status else "",
+        }
+        for r in cases.itertuples()
+    ]
     return _wall("latest", label("wall_latest", lang), rows, status)
 
 
 # --- trend ---
 
+
 def _fig_style(fig: go.Figure, height: int, scale: float) -> go.Figure:
     """Dark, transparent, large type; every pixel size is the 1080p design size times ``scale``."""
     k = lambda v: round(v * scale)  # noqa: E731
-    fig.update_layout(template="plotly_dark", height=k(height),
-                      font={"family": FONT, "size": k(19), "color": "#e8eef7"},
-                      margin={"l": k(70), "r": k(78), "t": k(14), "b": k(46)}, paper_bgcolor="rgba(0,0,0,0)",
-                      plot_bgcolor="rgba(0,0,0,0)", showlegend=True,
-                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": k(19)}})
+    fig.update_layout(
+        template="plotly_dark",
+        height=k(height),
+        font={"family": FONT, "size": k(19), "color": "#e8eef7"},
+        margin={"l": k(70), "r": k(78), "t": k(14), "b": k(46)},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        showlegend=True,
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": k(19)}},
+    )
     fig.update_xaxes(gridcolor="#22324f", linecolor="#22324f", gridwidth=max(1, k(1)))
     fig.update_yaxes(gridcolor="#22324f", zeroline=False, gridwidth=max(1, k(1)))
     return plain_text(fig)  # street/town names draw as typed, never as links
 
 
-def trend_figure(df: pd.DataFrame, *, target: float | None, lang: str = "zh", height: int = 400,
-                 scale: float = 1.0) -> go.Figure:
+def trend_figure(
+    df: pd.DataFrame, *, target: float | None, lang: str = "zh", height: int = 400, scale: float = 1.0
+) -> go.Figure:
     """Weekly resolution and on-time rates (%, left) over cases collected (bars, right) with the target dashed.
 
     The running week has bars only: its cases are still being handled, so its rates are not comparable.
@@ -227,52 +352,94 @@ def trend_figure(df: pd.DataFrame, *, target: float | None, lang: str = "zh", he
     """
     k = lambda v: round(v * scale)  # noqa: E731
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=df["period"], y=df["collected"], name=label("wall_weekly_collected", lang), yaxis="y2",
-                         marker_color="rgba(76,201,240,0.22)", hoverinfo="skip"))
+    fig.add_trace(
+        go.Bar(
+            x=df["period"],
+            y=df["collected"],
+            name=label("wall_weekly_collected", lang),
+            yaxis="y2",
+            marker_color="rgba(76,201,240,0.22)",
+            hoverinfo="skip",
+        )
+    )
     done = df[~df["partial"].to_numpy(bool)]
     for key, colour in (("resolution_rate", ACCENT), ("on_time_rate", "#c77dff")):
-        fig.add_trace(go.Scatter(x=done["period"], y=done[key] * 100, name=label(key, lang), mode="lines+markers",
-                                 line={"width": k(4), "color": colour}, marker={"size": k(9), "color": colour}))
+        fig.add_trace(
+            go.Scatter(
+                x=done["period"],
+                y=done[key] * 100,
+                name=label(key, lang),
+                mode="lines+markers",
+                line={"width": k(4), "color": colour},
+                marker={"size": k(9), "color": colour},
+            )
+        )
     if target is not None:
-        fig.add_hline(y=target * 100, line_dash="dash", line_color=WARN, line_width=k(2),
-                      annotation_text=f"{label('wall_target', lang)} {target * 100:g}%", annotation_font_color=WARN,
-                      annotation_font_size=k(19), annotation_position="top right")
-    lo = np.nanmin(np.r_[done[["resolution_rate", "on_time_rate"]].to_numpy(float).ravel() * 100,
-                        (target or 1) * 100])
-    fig.update_layout(yaxis={"title": "%", "range": [max(0, math.floor(lo - 2)), 100.8]},
-                      yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero",
-                              "tickmode": "auto", "nticks": 5, "tickformat": ",.0f"},
-                      bargap=0.25)
+        fig.add_hline(
+            y=target * 100,
+            line_dash="dash",
+            line_color=WARN,
+            line_width=k(2),
+            annotation_text=f"{label('wall_target', lang)} {target * 100:g}%",
+            annotation_font_color=WARN,
+            annotation_font_size=k(19),
+            annotation_position="top right",
+        )
+    lo = np.nanmin(np.r_[done[["resolution_rate", "on_time_rate"]].to_numpy(float).ravel() * 100, (target or 1) * 100])
+    fig.update_layout(
+        yaxis={"title": "%", "range": [max(0, math.floor(lo - 2)), 100.8]},
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            "rangemode": "tozero",
+            "tickmode": "auto",
+            "nticks": 5,
+            "tickformat": ",.0f",
+        },
+        bargap=0.25,
+    )
     fig.update_xaxes(tickformat="%m-%d", dtick=7 * 86_400_000 * (2 if len(df) > 14 else 1))
     return _fig_style(fig, height, scale)
 
 
 # --- coverage ---
 
+
 def coverage_html(summary: dict, lang: str, *, target: float = 1.0, full: bool = True) -> Markup:
     """The 15-minute figure: share of residents covered (big), residents not covered, stations (``full``: residents)."""
     share = summary["share"]
-    kv = [(label("wall_uncovered", lang), f'{summary["uncovered"]:,.0f}'),
-          (label("wall_stations", lang), f'{summary["stations"]:,}')]
+    kv = [
+        (label("wall_uncovered", lang), f"{summary['uncovered']:,.0f}"),
+        (label("wall_stations", lang), f"{summary['stations']:,}"),
+    ]
     if full:
-        kv.append((label("residents", lang), f'{summary["residents"]:,.0f}'))
+        kv.append((label("residents", lang), f"{summary['residents']:,.0f}"))
     return _wall("coverage", label("wall_coverage_title", lang), f"{share * 100:.1f}%", share < target, kv)
 
 
-def coverage_figure(summary: dict, names: dict[str, str], *, lang: str = "zh", n: int = 12,
-                    height: int = 250, scale: float = 1.0) -> go.Figure:
+def coverage_figure(
+    summary: dict, names: dict[str, str], *, lang: str = "zh", n: int = 12, height: int = 250, scale: float = 1.0
+) -> go.Figure:
     """Streets/towns with the lowest 15-minute coverage, as horizontal bars (% of residents)."""
     by = summary["by_town"].sort_values("share").head(n)
     labels = [names.get(u, u) for u in by["unit_id"]]
     colours = [GOOD if v >= 0.95 else (WARN if v >= 0.8 else BAD) for v in by["share"]]
-    fig = go.Figure(go.Bar(y=labels, x=by["share"] * 100, orientation="h", marker_color=colours,
-                           text=[f"{v * 100:.0f}%" for v in by["share"]], textposition="outside",
-                           cliponaxis=False, hoverinfo="skip"))
+    fig = go.Figure(
+        go.Bar(
+            y=labels,
+            x=by["share"] * 100,
+            orientation="h",
+            marker_color=colours,
+            text=[f"{v * 100:.0f}%" for v in by["share"]],
+            textposition="outside",
+            cliponaxis=False,
+            hoverinfo="skip",
+        )
+    )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, 112], ticksuffix="%")
     fig = _fig_style(fig, height, scale)
     k = lambda v: round(v * scale)  # noqa: E731
     fig.update_layout(showlegend=False, margin={"l": k(8), "r": k(24), "t": k(8), "b": k(30)})
     return fig
-
-

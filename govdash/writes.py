@@ -14,6 +14,7 @@ from govdash.queries import CLUSTER_ORDER
 
 # --- the demo clock (govdash.feed) ---
 
+
 def set_as_of(con, at: datetime) -> None:
     """Move the demo's fixed 'now' (meta 'as_of') to ``at`` on a writable connection; no-op when it is absent."""
     con.execute("UPDATE meta SET value = $v WHERE key = 'as_of'", {"v": at.isoformat(sep=" ")})
@@ -21,10 +22,13 @@ def set_as_of(con, at: datetime) -> None:
 
 # --- physical layout (govdash.layout) and the demo build (govdash.demo) ---
 
+
 def source_tables(con, source: str) -> list[str]:
     """Tables of the attached database ``source`` (a name of ours, not user input)."""
-    names = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = $s AND schema_name = 'main' "
-                        "ORDER BY table_name", {"s": source}).fetchall()
+    names = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = $s AND schema_name = 'main' ORDER BY table_name",
+        {"s": source},
+    ).fetchall()
     return [n for (n,) in names]
 
 
@@ -33,8 +37,11 @@ def copy_table(con, source: str, table: str) -> None:
     the schema has no such table); cases in ``CLUSTER_ORDER``."""
     if not table.replace("_", "").isalnum():
         raise ValueError(f"unexpected table name {table!r}")
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                         "AND schema_name = 'main' AND table_name = $t", {"t": table}).fetchone()[0]
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = $t",
+        {"t": table},
+    ).fetchone()[0]
     order = f" ORDER BY {CLUSTER_ORDER}" if table == "cases" else ""
     if exists:
         con.execute(f'INSERT INTO main."{table}" BY NAME SELECT * FROM {source}."{table}"{order}')
@@ -68,10 +75,12 @@ def demo_merge_chunks(con, stage: str, n_key: int, key_categories: tuple[str, ..
     con.execute(f"""CREATE TEMP TABLE demo_ids AS SELECT chunk, case_id AS old,
         'GD' || lpad(CAST(row_number() OVER (ORDER BY reported_at, chunk, case_id) AS VARCHAR), 9, '0') AS new
         FROM {stage}""")
-    con.execute(f"""CREATE TEMP TABLE demo_key AS SELECT i.new FROM {stage} s
+    con.execute(
+        f"""CREATE TEMP TABLE demo_key AS SELECT i.new FROM {stage} s
         JOIN demo_ids i ON i.chunk = s.chunk AND i.old = s.case_id
         WHERE s.tier = 'district' AND s.category IN (SELECT unnest($cats)) ORDER BY s.reported_at, i.new LIMIT $n""",
-                {"cats": list(key_categories), "n": int(n_key)})
+        {"cats": list(key_categories), "n": int(n_key)},
+    )
     con.execute(f"""INSERT INTO cases BY NAME SELECT * FROM (
         SELECT s.* EXCLUDE (chunk, case_id, repeat_of, key_difficult), i.new AS case_id, r.new AS repeat_of,
                i.new IN (SELECT new FROM demo_key) AS key_difficult
@@ -100,21 +109,31 @@ def set_clustered_rows(con, n: int) -> None:
 # On a connection to the accounts file (settings.accounts_db): accounts, the audit table and wall-screen
 # tokens; nothing here hashes or checks a password or a token.
 
-ACCOUNT_COLUMNS = ("username", "role", "towns", "password", "disabled", "failed", "locked_until", "created_at",
-                   "updated_at")
+ACCOUNT_COLUMNS = (
+    "username",
+    "role",
+    "towns",
+    "password",
+    "disabled",
+    "failed",
+    "locked_until",
+    "created_at",
+    "updated_at",
+)
 ACCOUNT_CHANGES = ("role", "towns", "password", "disabled", "failed", "locked_until", "updated_at")
 
 
 def account_get(con, username: str) -> dict | None:
     """One account as a dict (password hash included), or None."""
-    df = con.execute(f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM accounts WHERE username = $u",
-                     {"u": username}).df()
+    df = con.execute(f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM accounts WHERE username = $u", {"u": username}).df()
     return None if df.empty else df.iloc[0].to_dict()
 
 
 def account_insert(con, row: dict) -> None:
-    con.execute(f"INSERT INTO accounts ({', '.join(ACCOUNT_COLUMNS)}) "
-                f"VALUES ({', '.join('$' + c for c in ACCOUNT_COLUMNS)})", {c: row.get(c) for c in ACCOUNT_COLUMNS})
+    con.execute(
+        f"INSERT INTO accounts ({', '.join(ACCOUNT_COLUMNS)}) VALUES ({', '.join('$' + c for c in ACCOUNT_COLUMNS)})",
+        {c: row.get(c) for c in ACCOUNT_COLUMNS},
+    )
 
 
 def account_update(con, username: str, **changes) -> int:
@@ -123,30 +142,39 @@ def account_update(con, username: str, **changes) -> int:
     if bad or not changes:
         raise ValueError(f"not account columns: {sorted(bad)}")
     sets = ", ".join(f"{c} = ${c}" for c in changes)
-    return con.execute(f"UPDATE accounts SET {sets} WHERE username = $username",
-                       {**changes, "username": username}).fetchone()[0]
+    return con.execute(
+        f"UPDATE accounts SET {sets} WHERE username = $username", {**changes, "username": username}
+    ).fetchone()[0]
 
 
 def account_list(con) -> pd.DataFrame:
     """Every account without its password hash; ``sso`` is True for an account without a password."""
-    return con.execute("SELECT username, role, towns, disabled, failed, locked_until, password IS NULL AS sso, "
-                       "created_at, updated_at FROM accounts ORDER BY username").df()
+    return con.execute(
+        "SELECT username, role, towns, disabled, failed, locked_until, password IS NULL AS sso, "
+        "created_at, updated_at FROM accounts ORDER BY username"
+    ).df()
 
 
 def audit_insert(con, at: datetime, username: str | None, action: str, detail: str | None) -> None:
-    con.execute("INSERT INTO audit (at_time, username, action, detail) VALUES ($at, $u, $a, $d)",
-                {"at": at, "u": username, "a": action, "d": detail})
+    con.execute(
+        "INSERT INTO audit (at_time, username, action, detail) VALUES ($at, $u, $a, $d)",
+        {"at": at, "u": username, "a": action, "d": detail},
+    )
 
 
 def audit_list(con, limit: int = 100) -> pd.DataFrame:
     """The newest audit rows first."""
-    return con.execute("SELECT at_time, username, action, detail FROM audit ORDER BY at_time DESC, rowid DESC "
-                       "LIMIT $n", {"n": int(limit)}).df()
+    return con.execute(
+        "SELECT at_time, username, action, detail FROM audit ORDER BY at_time DESC, rowid DESC LIMIT $n",
+        {"n": int(limit)},
+    ).df()
 
 
 def wall_token_insert(con, name: str, token_sha256: str, towns: list[str], at: datetime) -> None:
-    con.execute("INSERT INTO wall_tokens (name, token_sha256, towns, revoked, created_at) "
-                "VALUES ($n, $h, $t, false, $at)", {"n": name, "h": token_sha256, "t": towns, "at": at})
+    con.execute(
+        "INSERT INTO wall_tokens (name, token_sha256, towns, revoked, created_at) VALUES ($n, $h, $t, false, $at)",
+        {"n": name, "h": token_sha256, "t": towns, "at": at},
+    )
 
 
 def wall_token_names(con) -> pd.DataFrame:
@@ -156,11 +184,13 @@ def wall_token_names(con) -> pd.DataFrame:
 
 def wall_token_find(con, token_sha256: str) -> dict | None:
     """The unrevoked wall token with this hash (name, towns), or None."""
-    df = con.execute("SELECT name, towns FROM wall_tokens WHERE token_sha256 = $h AND NOT revoked",
-                     {"h": token_sha256}).df()
+    df = con.execute(
+        "SELECT name, towns FROM wall_tokens WHERE token_sha256 = $h AND NOT revoked", {"h": token_sha256}
+    ).df()
     return None if df.empty else df.iloc[0].to_dict()
 
 
 def wall_token_revoke(con, name: str) -> int:
-    return con.execute("UPDATE wall_tokens SET revoked = true WHERE name = $n AND NOT revoked",
-                       {"n": name}).fetchone()[0]
+    return con.execute("UPDATE wall_tokens SET revoked = true WHERE name = $n AND NOT revoked", {"n": name}).fetchone()[
+        0
+    ]

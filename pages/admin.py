@@ -12,8 +12,21 @@ from govdash.schema import UNIT_LEVELS
 CRS_CHOICES = ("file", "wgs84", "gcj02", "bd09", "epsg")
 CRS_LABELS = {"wgs84": "WGS-84 (GPS)", "gcj02": "GCJ-02 (高德 Amap / 腾讯 Tencent)", "bd09": "BD-09 (百度 Baidu)"}
 ENCODINGS = ("auto", "utf-8", "gb18030", "utf-16")
-PAST_COLUMNS = ["import_id", "kind", "status", "file_name", "rows_read", "inserted", "updated", "unchanged",
-                "quarantined", "warnings", "started_at", "user_name", "undone_at"]
+PAST_COLUMNS = [
+    "import_id",
+    "kind",
+    "status",
+    "file_name",
+    "rows_read",
+    "inserted",
+    "updated",
+    "unchanged",
+    "quarantined",
+    "warnings",
+    "started_at",
+    "user_name",
+    "undone_at",
+]
 SHOWN = 1000  # report rows on screen; the download has them all
 
 ui.require("import")  # admins only, even when run without the navigation
@@ -28,29 +41,67 @@ path = ui.conf().db
 who = ui.principal() if hasattr(ui, "principal") else None
 user = who.user if who is not None and who.user != "-" else None
 
-kind = st.radio(t("adm_import_kind", lang), ingest.KINDS, format_func=lambda k: t(f"adm_kind_{k}", lang),
-                horizontal=True, key="adm_kind")
-upload = st.file_uploader(t("adm_import_file", lang), type=list(ingest.UPLOAD_TYPES),
-                          help=t("adm_import_file_help", lang), key="adm_file",
-                          max_upload_size=ui.conf().max_upload_mb)
+kind = st.radio(
+    t("adm_import_kind", lang),
+    ingest.KINDS,
+    format_func=lambda k: t(f"adm_kind_{k}", lang),
+    horizontal=True,
+    key="adm_kind",
+)
+upload = st.file_uploader(
+    t("adm_import_file", lang),
+    type=list(ingest.UPLOAD_TYPES),
+    help=t("adm_import_file_help", lang),
+    key="adm_file",
+    max_upload_size=ui.conf().max_upload_mb,
+)
 c1, c2, c3 = st.columns(3)
 named = {"auto": t("adm_mapping_auto", lang), "upload": t("adm_mapping_upload", lang)}
-mapping_choice = (c1.selectbox(t("adm_mapping", lang), ["auto", *ingest.builtin(kind), "upload"],
-                               format_func=lambda m: named.get(m, m), key=f"adm_mapping_{kind}")
-                  if kind != "population" else "auto")  # a population file has no mapping
-toml = (c1.file_uploader(t("adm_mapping_file", lang), type=["toml"], key="adm_toml")
-        if mapping_choice == "upload" else None)
-crs_choice = c2.selectbox(t("adm_crs", lang), CRS_CHOICES, key="adm_crs",
-                          format_func=lambda c: {"file": t("adm_crs_file", lang), "epsg": t("adm_crs_epsg", lang)}
-                          .get(c, CRS_LABELS.get(c, c)))
+mapping_choice = (
+    c1.selectbox(
+        t("adm_mapping", lang),
+        ["auto", *ingest.builtin(kind), "upload"],
+        format_func=lambda m: named.get(m, m),
+        key=f"adm_mapping_{kind}",
+    )
+    if kind != "population"
+    else "auto"
+)  # a population file has no mapping
+toml = (
+    c1.file_uploader(t("adm_mapping_file", lang), type=["toml"], key="adm_toml") if mapping_choice == "upload" else None
+)
+crs_choice = c2.selectbox(
+    t("adm_crs", lang),
+    CRS_CHOICES,
+    key="adm_crs",
+    format_func=lambda c: {"file": t("adm_crs_file", lang), "epsg": t("adm_crs_epsg", lang)}.get(
+        c, CRS_LABELS.get(c, c)
+    ),
+)
 epsg = c2.text_input(t("adm_crs_epsg", lang), "EPSG:32651", key="adm_epsg") if crs_choice == "epsg" else None
-encoding = c3.selectbox(t("adm_encoding", lang), ENCODINGS, key="adm_encoding",
-                        format_func=lambda e: t("adm_encoding_auto", lang) if e == "auto" else e)
-level = (c3.selectbox(t("adm_unit_level", lang), ("file", *UNIT_LEVELS), key="adm_level",
-                      format_func=lambda v: t("adm_level_from_file", lang) if v == "file" else t(v, lang))
-         if kind == "units" else "file")
-on_error = st.radio(t("adm_on_error", lang), ("reject", "quarantine"), horizontal=True, key="adm_on_error",
-                    format_func=lambda o: t(f"adm_on_error_{o}", lang))
+encoding = c3.selectbox(
+    t("adm_encoding", lang),
+    ENCODINGS,
+    key="adm_encoding",
+    format_func=lambda e: t("adm_encoding_auto", lang) if e == "auto" else e,
+)
+level = (
+    c3.selectbox(
+        t("adm_unit_level", lang),
+        ("file", *UNIT_LEVELS),
+        key="adm_level",
+        format_func=lambda v: t("adm_level_from_file", lang) if v == "file" else t(v, lang),
+    )
+    if kind == "units"
+    else "file"
+)
+on_error = st.radio(
+    t("adm_on_error", lang),
+    ("reject", "quarantine"),
+    horizontal=True,
+    key="adm_on_error",
+    format_func=lambda o: t(f"adm_on_error_{o}", lang),
+)
 dry_run = st.checkbox(t("adm_dry_run", lang), key="adm_dry_run")
 
 if st.button(t("adm_run_import", lang), type="primary", key="adm_run"):
@@ -60,15 +111,27 @@ if st.button(t("adm_run_import", lang), type="primary", key="adm_run"):
         st.error(t("too_large", lang).format(size=upload.size / 2**20, limit=ui.conf().max_upload_mb))
     else:
         bar = st.progress(0.0)
-        options = dict(crs=epsg if crs_choice == "epsg" else None if crs_choice == "file" else crs_choice,
-                       encoding=None if encoding == "auto" else encoding, on_error=on_error, dry_run=dry_run,
-                       user=user, name=upload.name, level=None if level == "file" else level,
-                       progress=lambda frac, text: bar.progress(min(max(frac, 0.0), 1.0), text=text))
+        options = dict(
+            crs=epsg if crs_choice == "epsg" else None if crs_choice == "file" else crs_choice,
+            encoding=None if encoding == "auto" else encoding,
+            on_error=on_error,
+            dry_run=dry_run,
+            user=user,
+            name=upload.name,
+            level=None if level == "file" else level,
+            progress=lambda frac, text: bar.progress(min(max(frac, 0.0), 1.0), text=text),
+        )
         try:
-            mapping = (ingest.mapping_from_text(kind, toml.getvalue(), toml.name) if toml is not None
-                       else None if mapping_choice == "auto" else mapping_choice)
-            st.session_state["adm_report"] = ingest.run(kind, path, upload.getvalue(), isolated=True, mapping=mapping,
-                                                          **options)
+            mapping = (
+                ingest.mapping_from_text(kind, toml.getvalue(), toml.name)
+                if toml is not None
+                else None
+                if mapping_choice == "auto"
+                else mapping_choice
+            )
+            st.session_state["adm_report"] = ingest.run(
+                kind, path, upload.getvalue(), isolated=True, mapping=mapping, **options
+            )
         except ValidationError as exc:
             st.session_state["adm_report"] = None
             st.error(t("adm_import_failed", lang) + ui.md_text(exc))
@@ -97,11 +160,21 @@ if rep is not None:
     d1, d2 = st.columns(2)
     report = ingest.report_frame(rep)
     if len(report):
-        d1.download_button(t("adm_download_report", lang), export.to_csv_bytes(report), mime="text/csv",
-                           file_name=f"report_{Path(rep.file).stem}.csv", key="adm_dl_report")
+        d1.download_button(
+            t("adm_download_report", lang),
+            export.to_csv_bytes(report),
+            mime="text/csv",
+            file_name=f"report_{Path(rep.file).stem}.csv",
+            key="adm_dl_report",
+        )
     if rep.quarantine_csv and Path(rep.quarantine_csv).is_file():
-        d2.download_button(t("adm_download_quarantine", lang), Path(rep.quarantine_csv).read_bytes(),
-                           file_name=Path(rep.quarantine_csv).name, mime="text/csv", key="adm_dl_quarantine")
+        d2.download_button(
+            t("adm_download_quarantine", lang),
+            Path(rep.quarantine_csv).read_bytes(),
+            file_name=Path(rep.quarantine_csv).name,
+            mime="text/csv",
+            key="adm_dl_quarantine",
+        )
 
 st.subheader(t("adm_past_imports", lang))
 if "adm_undone" in st.session_state:
@@ -128,5 +201,10 @@ else:
     held = past.loc[past["quarantined"].fillna(0) > 0, "import_id"].tolist()
     if held:
         q = u2.selectbox(t("adm_quarantine_pick", lang), held, key="adm_quarantine_pick")
-        u2.download_button(t("adm_download_quarantine", lang), export.to_csv_bytes(ingest.quarantine_frame(db, q)),
-                           file_name=f"{q}.csv", mime="text/csv", key="adm_dl_held")
+        u2.download_button(
+            t("adm_download_quarantine", lang),
+            export.to_csv_bytes(ingest.quarantine_frame(db, q)),
+            file_name=f"{q}.csv",
+            mime="text/csv",
+            key="adm_dl_held",
+        )

@@ -27,29 +27,51 @@ if rows.empty:
 else:
     names = ui.cached(queries.unit_names, scope=ui.scope())
     cat = ui.catalogue()
-    view = rows.assign(town=rows["town_id"].map(names.get("town", {})),
-                       community=rows["community_id"].map(names.get("community", {})),
-                       category=rows["category"].map(lambda c: cat.name("category", c, lang)),
-                       channel=rows["channel"].map(lambda c: cat.name("channel", c, lang)),
-                       status=rows["status"].map(lambda c: t(c, lang)))
-    shown = ["case_id", "reported_at", "town", "community", "category", "channel", "status", "resolved",
-             "deadline_at", "closed_at", "description"]
+    view = rows.assign(
+        town=rows["town_id"].map(names.get("town", {})),
+        community=rows["community_id"].map(names.get("community", {})),
+        category=rows["category"].map(lambda c: cat.name("category", c, lang)),
+        channel=rows["channel"].map(lambda c: cat.name("channel", c, lang)),
+        status=rows["status"].map(lambda c: t(c, lang)),
+    )
+    shown = [
+        "case_id",
+        "reported_at",
+        "town",
+        "community",
+        "category",
+        "channel",
+        "status",
+        "resolved",
+        "deadline_at",
+        "closed_at",
+        "description",
+    ]
     when = st.column_config.DatetimeColumn
-    labels = {c: t(c, lang) for c in shown} | {c: when(t(c, lang), format="YYYY-MM-DD HH:mm")
-                                               for c in ("reported_at", "deadline_at", "closed_at")}
-    event = st.dataframe(view[shown], hide_index=True, width="stretch", height=520, column_config=labels,
-                         on_select="rerun", selection_mode="single-row", key="case_table")
+    labels = {c: t(c, lang) for c in shown} | {
+        c: when(t(c, lang), format="YYYY-MM-DD HH:mm") for c in ("reported_at", "deadline_at", "closed_at")
+    }
+    event = st.dataframe(
+        view[shown],
+        hide_index=True,
+        width="stretch",
+        height=520,
+        column_config=labels,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="case_table",
+    )
     picked = event.selection.rows if event and event.selection else []
     if picked:
         case_id = rows.iloc[picked[0]]["case_id"]
         detail = ui.cached(queries.case_timeline, case_id, scope=ui.scope())
         if not detail.empty:  # the same timeline as the lifecycle page, then who reported it (masked by role)
             st.subheader(f"{t('case_timeline', lang)} · {ui.md_text(case_id)}")
-            st.plotly_chart(charts.case_timeline(lifecycle.timeline(detail.iloc[0]), lang=lang), width="stretch",
-                            key="timeline")
+            st.plotly_chart(
+                charts.case_timeline(lifecycle.timeline(detail.iloc[0]), lang=lang), width="stretch", key="timeline"
+            )
             st.dataframe(lifecycle.case_fields(detail.iloc[0], ui.catalogue(), lang), hide_index=True, width="stretch")
             person = ui.masked(queries.case_detail(db, case_id, scope=ui.scope()))[list(PERSON)]
             st.dataframe(person.rename(columns=lambda c: t(c, lang)), hide_index=True, width="stretch")
-    ui.export_button(t("export_page_csv", lang), view[shown], f"cases_{f.start}_{f.end}_p{page_no}.csv",
-                     what="cases")
+    ui.export_button(t("export_page_csv", lang), view[shown], f"cases_{f.start}_{f.end}_p{page_no}.csv", what="cases")
     ui.export_cases_buttons(db, f, total, lang)

@@ -18,8 +18,13 @@ edits = st.session_state.setdefault("cov_edits", [])
 
 def table(frame, columns, height="auto", **config):
     """Show ``columns`` of ``frame`` under their labels (i18n keys as column names)."""
-    st.dataframe(frame[columns], hide_index=True, width="stretch", height=height,
-                 column_config={c: config.get(c, t(c, lang)) for c in columns})
+    st.dataframe(
+        frame[columns],
+        hide_index=True,
+        width="stretch",
+        height=height,
+        column_config={c: config.get(c, t(c, lang)) for c in columns},
+    )
 
 
 def pct(v) -> str:
@@ -28,13 +33,27 @@ def pct(v) -> str:
 
 # --- what is computed ---
 c1, c2, c3 = st.columns([3, 3, 2])
-threshold = c1.radio(t("cov_threshold", lang), THRESHOLDS, horizontal=True, key="cov_threshold",
-                     index=THRESHOLDS.index(s.walk_minutes) if s.walk_minutes in THRESHOLDS else 2,
-                     format_func=lambda m: f"{m} {t('minute_unit', lang)}")
-function = c2.selectbox(t("cov_function", lang), (None, *FUNCTIONS), key="cov_function",
-                        format_func=lambda v: t(v, lang) if v else t("cov_any", lang))
-mode = c3.radio(t("cov_mode", lang), ["straight", "network"] if s.network_file else ["straight"], horizontal=True,
-                key="cov_mode", format_func=lambda m: t(f"cov_{m}", lang))
+threshold = c1.radio(
+    t("cov_threshold", lang),
+    THRESHOLDS,
+    horizontal=True,
+    key="cov_threshold",
+    index=THRESHOLDS.index(s.walk_minutes) if s.walk_minutes in THRESHOLDS else 2,
+    format_func=lambda m: f"{m} {t('minute_unit', lang)}",
+)
+function = c2.selectbox(
+    t("cov_function", lang),
+    (None, *FUNCTIONS),
+    key="cov_function",
+    format_func=lambda v: t(v, lang) if v else t("cov_any", lang),
+)
+mode = c3.radio(
+    t("cov_mode", lang),
+    ["straight", "network"] if s.network_file else ["straight"],
+    horizontal=True,
+    key="cov_mode",
+    format_func=lambda m: t(f"cov_{m}", lang),
+)
 graph = None
 if mode == "network":
     try:
@@ -48,30 +67,47 @@ base = ui.cached(queries.stations)
 if cells.empty:  # no population surface yet: coverage of the area and of the communities instead
     st.info(t("cov_no_population", lang))
     polygons = ui.cached(queries.unit_polygons, scope=ui.scope())
-    bare = sc.without_population(polygons, base, threshold, function=function, graph=graph, metric_crs=crs,
-                                 towns=f.towns)
+    bare = sc.without_population(
+        polygons, base, threshold, function=function, graph=graph, metric_crs=crs, towns=f.towns
+    )
     st.subheader(t("cov_area_title", lang))
     b1, b2, b3 = st.columns(3)
-    b1.metric(t("cov_area_share", lang).format(m=threshold), indicators.fmt(bare["share"], "coverage_share"),
-              border=True)
-    b2.metric(t("cov_units_with_station" + ("" if bare["level"] == "community" else "_town"), lang),
-              f"{bare['with_station']:,} / {bare['units']:,}", border=True)
+    b1.metric(
+        t("cov_area_share", lang).format(m=threshold), indicators.fmt(bare["share"], "coverage_share"), border=True
+    )
+    b2.metric(
+        t("cov_units_with_station" + ("" if bare["level"] == "community" else "_town"), lang),
+        f"{bare['with_station']:,} / {bare['units']:,}",
+        border=True,
+    )
     b3.metric(t("cov_area_km2", lang), f"{bare['area_km2']:,.2f}", border=True)
     st.caption(t("cov_area_note", lang))
-    st.dataframe(bare["table"].rename(columns={"name_zh": bare["level"]})[
-        [bare["level"], "stations", "has_station", "share", "area_km2"]], hide_index=True, width="stretch",
-        column_config={bare["level"]: t(bare["level"], lang), "stations": t("stations_in_unit", lang),
-                       "has_station": st.column_config.CheckboxColumn(t("has_station", lang)),
-                       "share": st.column_config.ProgressColumn(t("area_share", lang), format="percent",
-                                                                min_value=0.0, max_value=1.0),
-                       "area_km2": st.column_config.NumberColumn(t("cov_area_km2", lang), format="%.2f")})
+    st.dataframe(
+        bare["table"].rename(columns={"name_zh": bare["level"]})[
+            [bare["level"], "stations", "has_station", "share", "area_km2"]
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            bare["level"]: t(bare["level"], lang),
+            "stations": t("stations_in_unit", lang),
+            "has_station": st.column_config.CheckboxColumn(t("has_station", lang)),
+            "share": st.column_config.ProgressColumn(
+                t("area_share", lang), format="percent", min_value=0.0, max_value=1.0
+            ),
+            "area_km2": st.column_config.NumberColumn(t("cov_area_km2", lang), format="%.2f"),
+        },
+    )
     st.stop()
 stations = sc.apply_edits(base, edits)
 timed = sc.walk(cells, stations, function=function, graph=graph, metric_crs=crs)
 area = sc.in_area(timed, f.towns)
 rep = sc.report(area, threshold, towns)
-before = sc.district(sc.in_area(sc.walk(cells, base, function=function, graph=graph, metric_crs=crs), f.towns),
-                     threshold) if edits else None
+before = (
+    sc.district(sc.in_area(sc.walk(cells, base, function=function, graph=graph, metric_crs=crs), f.towns), threshold)
+    if edits
+    else None
+)
 load = sc.load(timed, stations, function, towns=towns)
 
 # --- map, headline figures and tables ---
@@ -80,9 +116,19 @@ signature = (threshold, function, mode, f.towns, tuple(tuple(sorted(e.items())) 
 siting = st.session_state.get("cov_siting")
 proposals = siting["rows"] if siting and siting["signature"] == signature else None
 drawn = sc.map_cells(area, gap_rank=gap_rank, metric_crs=crs)
-deck, legend = maps.coverage_map(drawn, threshold, sc.visible(stations, load, drawn, function), gaps=gap_rows,
-                                 proposals=proposals, reach_m=reach_m(threshold), outline=ui.unit_shapes("town", f),
-                                 lang=lang, tile_url=s.tile_url, width_px=860, height_px=690)
+deck, legend = maps.coverage_map(
+    drawn,
+    threshold,
+    sc.visible(stations, load, drawn, function),
+    gaps=gap_rows,
+    proposals=proposals,
+    reach_m=reach_m(threshold),
+    outline=ui.unit_shapes("town", f),
+    lang=lang,
+    tile_url=s.tile_url,
+    width_px=860,
+    height_px=690,
+)
 left, right = st.columns([3, 2])
 with left:
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="cov_map", height=690)
@@ -100,41 +146,70 @@ if click_adds and cell and (cell["lon"], cell["lat"]) != st.session_state.get("c
 
 number = st.column_config.NumberColumn
 share_col = st.column_config.ProgressColumn(t("share", lang), format="percent", min_value=0.0, max_value=1.0)
-people = {"covered": number(t("covered", lang), format="localized"),
-          "residents": number(t("residents", lang), format="localized")}
+people = {
+    "covered": number(t("covered", lang), format="localized"),
+    "residents": number(t("residents", lang), format="localized"),
+}
 with right:
     counted = sc.counted(stations, function)
     where_ = t("cov_area_selected" if f.towns else "cov_area_district", lang)
     change = lambda key: f"{rep[key] - before[key]:+,.0f} {t('cov_whatif_change', lang)}" if before else None  # noqa: E731
     m1, m2 = st.columns(2)
-    m1.metric(f"{where_} · {t('cov_share', lang).format(m=threshold)}", pct(rep["share"]),
-              f"{(rep['share'] - sc.GOAL) * 100:+.1f} pp {t('cov_to_goal', lang)}", border=True)
+    m1.metric(
+        f"{where_} · {t('cov_share', lang).format(m=threshold)}",
+        pct(rep["share"]),
+        f"{(rep['share'] - sc.GOAL) * 100:+.1f} pp {t('cov_to_goal', lang)}",
+        border=True,
+    )
     m2.metric(t("covered", lang), f"{rep['covered']:,.0f}", change("covered"), border=True)
     m3, m4 = st.columns(2)
-    m3.metric(t("uncovered", lang), f"{rep['uncovered']:,.0f}", change("uncovered"), delta_color="inverse",
-              border=True)
-    m4.metric(t("stations_counted", lang), f"{counted:,}",
-              f"{counted - sc.counted(base, function):+d} {t('cov_whatif_change', lang)}" if edits else None,
-              border=True)
+    m3.metric(t("uncovered", lang), f"{rep['uncovered']:,.0f}", change("uncovered"), delta_color="inverse", border=True)
+    m4.metric(
+        t("stations_counted", lang),
+        f"{counted:,}",
+        f"{counted - sc.counted(base, function):+d} {t('cov_whatif_change', lang)}" if edits else None,
+        border=True,
+    )
     word = t("minute_unit", lang)
-    st.markdown(" · ".join((f"**≤{m} {word} {pct(v)}**" if m == threshold else f"≤{m} {word} {pct(v)}")
-                           for m, v in rep["shares"].items()))
-    how = (t("cov_how_network", lang).format(n=graph.n_nodes) if graph is not None else
-           t("cov_how_straight", lang).format(c=s.circuity))
+    st.markdown(
+        " · ".join(
+            (f"**≤{m} {word} {pct(v)}**" if m == threshold else f"≤{m} {word} {pct(v)}")
+            for m, v in rep["shares"].items()
+        )
+    )
+    how = (
+        t("cov_how_network", lang).format(n=graph.n_nodes)
+        if graph is not None
+        else t("cov_how_straight", lang).format(c=s.circuity)
+    )
     st.caption(t("cov_method", lang).format(kmh=s.walk_kmh, how=how))
     st.markdown(f"**{t('cov_by_town', lang)}**")
-    table(sc.by_unit(area, threshold, towns).rename(columns={"name_zh": "town"}),
-          ["town", "share", "covered", "residents"], share=share_col, **people, height=200 if f.towns else 330)
+    table(
+        sc.by_unit(area, threshold, towns).rename(columns={"name_zh": "town"}),
+        ["town", "share", "covered", "residents"],
+        share=share_col,
+        **people,
+        height=200 if f.towns else 330,
+    )
     if f.towns:
         st.markdown(f"**{t('cov_by_community', lang)}**")
-        table(sc.by_unit(area, threshold, ui.cached(queries.communities, f.towns, scope=ui.scope()), "community")
-              .rename(columns={"name_zh": "community"}), ["community", "share", "covered", "residents"],
-              share=share_col, **people, height=240)
+        table(
+            sc.by_unit(area, threshold, ui.cached(queries.communities, f.towns, scope=ui.scope()), "community").rename(
+                columns={"name_zh": "community"}
+            ),
+            ["community", "share", "covered", "residents"],
+            share=share_col,
+            **people,
+            height=240,
+        )
 
 # the directory counts the cases near every station (most of this page's time over a year of the
 # district): a tab that reruns when chosen, computed only while open
-tabs = st.tabs([t(k, lang) for k in ("tab_whatif", "tab_gaps", "tab_siting", "tab_load", "tab_directory")],
-               key="cov_tab", on_change="rerun")
+tabs = st.tabs(
+    [t(k, lang) for k in ("tab_whatif", "tab_gaps", "tab_siting", "tab_load", "tab_directory")],
+    key="cov_tab",
+    on_change="rerun",
+)
 names = dict(zip(stations["station_id"], stations["name_zh"], strict=True))
 in_view = sc.visible(stations, load, area)["station_id"].tolist()
 with tabs[0]:
@@ -142,10 +217,20 @@ with tabs[0]:
     first = gap_rows.iloc[0] if len(gap_rows) else None
     with a:
         st.markdown(f"**{t('add_station', lang)}**")
-        lon = st.number_input(t("lon", lang), value=round(float(first["lon"]) if first is not None else 121.6, 5),
-                              format="%.5f", step=0.001, key="cov_add_lon")
-        lat = st.number_input(t("lat", lang), value=round(float(first["lat"]) if first is not None else 31.1, 5),
-                              format="%.5f", step=0.001, key="cov_add_lat")
+        lon = st.number_input(
+            t("lon", lang),
+            value=round(float(first["lon"]) if first is not None else 121.6, 5),
+            format="%.5f",
+            step=0.001,
+            key="cov_add_lon",
+        )
+        lat = st.number_input(
+            t("lat", lang),
+            value=round(float(first["lat"]) if first is not None else 31.1, 5),
+            format="%.5f",
+            step=0.001,
+            key="cov_add_lat",
+        )
         if st.button(t("add", lang), key="cov_add", type="primary"):
             edits.append({"op": "add", "lon": lon, "lat": lat})
             st.rerun()
@@ -159,17 +244,37 @@ with tabs[0]:
         st.markdown(f"**{t('move_station', lang)}**")
         moved = st.selectbox(t("station", lang), in_view, key="cov_move_id", format_func=lambda v: names.get(v, v))
         at = stations.set_index("station_id").loc[moved] if moved else None
-        m_lon = st.number_input(t("lon", lang), value=round(float(at["lon"]), 5) if at is not None else 121.6,
-                                format="%.5f", step=0.001, key=f"cov_move_lon_{moved}")
-        m_lat = st.number_input(t("lat", lang), value=round(float(at["lat"]), 5) if at is not None else 31.1,
-                                format="%.5f", step=0.001, key=f"cov_move_lat_{moved}")
+        m_lon = st.number_input(
+            t("lon", lang),
+            value=round(float(at["lon"]), 5) if at is not None else 121.6,
+            format="%.5f",
+            step=0.001,
+            key=f"cov_move_lon_{moved}",
+        )
+        m_lat = st.number_input(
+            t("lat", lang),
+            value=round(float(at["lat"]), 5) if at is not None else 31.1,
+            format="%.5f",
+            step=0.001,
+            key=f"cov_move_lat_{moved}",
+        )
         if st.button(t("move", lang), key="cov_move") and moved:
             edits.append({"op": "move", "station_id": moved, "lon": m_lon, "lat": m_lat})
             st.rerun()
     st.markdown(f"**{t('edits', lang)}**")
     if edits:
-        st.dataframe([{t("op", lang): t(e["op"], lang), t("station", lang): names.get(e.get("station_id"), ""),
-                       t("lon", lang): e.get("lon"), t("lat", lang): e.get("lat")} for e in edits], hide_index=True)
+        st.dataframe(
+            [
+                {
+                    t("op", lang): t(e["op"], lang),
+                    t("station", lang): names.get(e.get("station_id"), ""),
+                    t("lon", lang): e.get("lon"),
+                    t("lat", lang): e.get("lat"),
+                }
+                for e in edits
+            ],
+            hide_index=True,
+        )
         u, c = st.columns([1, 5])
         if u.button(t("undo", lang), key="cov_undo"):
             edits.pop()
@@ -185,13 +290,15 @@ with tabs[1]:
         st.success(t("no_gaps", lang))
     else:
         st.caption(t("gaps_note", lang).format(n=len(gap_rows)))
-        table(gap_rows.rename(columns={"rank": "gap", "residents": "uncovered"}),
-              ["gap", "town", "uncovered", "cells", "area_km2", "max_minutes", "lon", "lat"],
-              uncovered=number(t("uncovered", lang), format="localized"),
-              area_km2=number(t("area_km2", lang), format="%.2f"),
-              max_minutes=number(t("max_minutes", lang), format="%.1f"),
-              lon=number(t("lon", lang), format="%.5f"),
-              lat=number(t("lat", lang), format="%.5f"))
+        table(
+            gap_rows.rename(columns={"rank": "gap", "residents": "uncovered"}),
+            ["gap", "town", "uncovered", "cells", "area_km2", "max_minutes", "lon", "lat"],
+            uncovered=number(t("uncovered", lang), format="localized"),
+            area_km2=number(t("area_km2", lang), format="%.2f"),
+            max_minutes=number(t("max_minutes", lang), format="%.1f"),
+            lon=number(t("lon", lang), format="%.5f"),
+            lat=number(t("lat", lang), format="%.5f"),
+        )
 
 with tabs[2]:
     k = st.slider(t("k_new", lang), 1, 20, 5, key="cov_k")
@@ -203,38 +310,67 @@ with tabs[2]:
         st.rerun()
     if proposals is not None and len(proposals):
         gained = float(proposals["gain"].sum())
-        st.caption(t("siting_exact", lang) if siting["method"] == "exact" else
-                   t("siting_greedy", lang).format(bound=gained / sc.GREEDY_BOUND))
-        st.markdown(f"{t('coverage_after', lang)} **{pct((rep['covered'] + gained) / rep['residents'])}** "
-                    f"(+{gained:,.0f})")
-        table(proposals.rename(columns={"rank": "site_no"}), ["site_no", "gain", "cumulative", "lon", "lat"],
-              gain=number(t("gain", lang), format="localized"),
-              cumulative=number(t("cumulative", lang), format="localized"),
-              lon=number(t("lon", lang), format="%.5f"),
-              lat=number(t("lat", lang), format="%.5f"))
+        st.caption(
+            t("siting_exact", lang)
+            if siting["method"] == "exact"
+            else t("siting_greedy", lang).format(bound=gained / sc.GREEDY_BOUND)
+        )
+        st.markdown(
+            f"{t('coverage_after', lang)} **{pct((rep['covered'] + gained) / rep['residents'])}** (+{gained:,.0f})"
+        )
+        table(
+            proposals.rename(columns={"rank": "site_no"}),
+            ["site_no", "gain", "cumulative", "lon", "lat"],
+            gain=number(t("gain", lang), format="localized"),
+            cumulative=number(t("cumulative", lang), format="localized"),
+            lon=number(t("lon", lang), format="%.5f"),
+            lat=number(t("lat", lang), format="%.5f"),
+        )
         if st.button(t("add_proposals", lang), key="cov_adopt"):
-            edits.extend({"op": "add", "lon": round(float(x), 5), "lat": round(float(y), 5)}
-                         for x, y in zip(proposals["lon"], proposals["lat"], strict=True))
+            edits.extend(
+                {"op": "add", "lon": round(float(x), 5), "lat": round(float(y), 5)}
+                for x, y in zip(proposals["lon"], proposals["lat"], strict=True)
+            )
             st.rerun()
 
 with tabs[3]:
     shown = load[load["station_id"].isin(in_view)].sort_values("residents", ascending=False)
     median = float(load["residents"].median()) if len(load) else 0.0
     st.caption(t("load_note", lang).format(median=median, n=int(shown["flagged"].sum())))
-    table(shown.rename(columns={"name_zh": "name", "residents": "served"}),
-          ["name", "town", "served", "ratio_to_median", "flagged"],
-          served=number(t("served", lang), format="localized"),
-          ratio_to_median=number(t("ratio_to_median", lang), format="%.2f"), height=420)
+    table(
+        shown.rename(columns={"name_zh": "name", "residents": "served"}),
+        ["name", "town", "served", "ratio_to_median", "flagged"],
+        served=number(t("served", lang), format="localized"),
+        ratio_to_median=number(t("ratio_to_median", lang), format="%.2f"),
+        height=420,
+    )
 
 with tabs[4]:
     if tabs[4].open:
         nearby = ui.cached(queries.station_cases_nearby, f, sc.NEARBY_M)
-        listing = sc.directory(ui.cached(queries.station_directory, f.towns, scope=ui.scope()), load, nearby, towns,
-                               function)
+        listing = sc.directory(
+            ui.cached(queries.station_directory, f.towns, scope=ui.scope()), load, nearby, towns, function
+        )
         listing["level"] = listing["level"].map(lambda v: t(v, lang))
         short = {fn: t(fn[2:] + "_short", lang) for fn in FUNCTIONS}
-        table(listing.rename(columns={"name_zh": "name", "residents": "served"}),
-              ["name", "level", "town", *FUNCTIONS, "opening_hours", "extended_hours", "floor_area_m2",
-               "baseline", "basic", "quality", "served", "cases_nearby"],
-              **short, served=number(t("served", lang), format="localized"),
-              cases_nearby=t("cases_nearby", lang).format(r=f"{sc.NEARBY_M:,.0f}"), height=480)
+        table(
+            listing.rename(columns={"name_zh": "name", "residents": "served"}),
+            [
+                "name",
+                "level",
+                "town",
+                *FUNCTIONS,
+                "opening_hours",
+                "extended_hours",
+                "floor_area_m2",
+                "baseline",
+                "basic",
+                "quality",
+                "served",
+                "cases_nearby",
+            ],
+            **short,
+            served=number(t("served", lang), format="localized"),
+            cases_nearby=t("cases_nearby", lang).format(r=f"{sc.NEARBY_M:,.0f}"),
+            height=480,
+        )

@@ -17,10 +17,23 @@ categories = ui.catalogue().names("category", lang)
 outline = ui.unit_shapes(drill.LEVELS[max(drill.depth(f) - 1, 0)], f)
 bbox = maps.shapes_bbox(outline)
 c1, c2, c3, c4 = st.columns([3, 2, 2, 1], vertical_alignment="bottom")
-mode = c1.segmented_control(t("layer", lang), ["density", "hot_spots", "repeat_complaints"], key="heat_mode",
-                            default="density", required=True, format_func=lambda v: t(v, lang)) or "density"
-wish = c2.select_slider(t("bin_size", lang), ["auto", 100, 200, 400, 800, 1600], key="heat_cell",
-                        format_func=lambda v: t("auto", lang) if v == "auto" else f"{v:,}")
+mode = (
+    c1.segmented_control(
+        t("layer", lang),
+        ["density", "hot_spots", "repeat_complaints"],
+        key="heat_mode",
+        default="density",
+        required=True,
+        format_func=lambda v: t(v, lang),
+    )
+    or "density"
+)
+wish = c2.select_slider(
+    t("bin_size", lang),
+    ["auto", 100, 200, 400, 800, 1600],
+    key="heat_cell",
+    format_func=lambda v: t("auto", lang) if v == "auto" else f"{v:,}",
+)
 frame = ui.cached(queries.bin_frame)  # the district's own origin and metres per degree
 cell = heatmap.cell_size(bbox, 100 if wish == "auto" else wish, frame=frame)  # never more than MAX_BINS squares
 box = heatmap.pad_bbox(bbox, cell, frame=frame) if bbox else None
@@ -30,12 +43,17 @@ small = n_cases <= heatmap.POINTS_MAX
 left, right = st.columns([3, 2])
 
 if mode == "density":
-    frame = c3.selectbox(t("playback", lang), list(heatmap.FRAME_KINDS), key="heat_frame",
-                         format_func=lambda v: t(f"play_{v}", lang))
+    frame = c3.selectbox(
+        t("playback", lang), list(heatmap.FRAME_KINDS), key="heat_frame", format_func=lambda v: t(f"play_{v}", lang)
+    )
     playing = c4.toggle(t("play", lang), key="heat_play", disabled=frame == "none")
     # single cases only for a small set; over the whole district the squares read better from afar
-    show = right.toggle(t("show_cases", lang), value=drill.depth(f) > 0 or bool(f.scope), key="heat_points",
-                        disabled=not small or frame != "none")
+    show = right.toggle(
+        t("show_cases", lang),
+        value=drill.depth(f) > 0 or bool(f.scope),
+        key="heat_points",
+        disabled=not small or frame != "none",
+    )
     points = ui.cached(queries.case_points, f, heatmap.POINTS_MAX) if show and small and frame == "none" else None
     frames = ui.cached(queries.heat_frames, f, cell, frame, box) if frame != "none" else None
     values = frames["frame"].tolist() if frames is not None else []
@@ -48,16 +66,32 @@ if mode == "density":
         if values:
             i = st.session_state.get("heat_idx", 0) % len(values)
             st.session_state["heat_idx"] = (i + 1) % len(values) if playing else i
-            k = st.select_slider(t("frame", lang), range(len(values)), key="heat_idx",
-                                 format_func=lambda j: heatmap.frame_label(values[j], frame, lang))
+            k = st.select_slider(
+                t("frame", lang),
+                range(len(values)),
+                key="heat_idx",
+                format_func=lambda j: heatmap.frame_label(values[j], frame, lang),
+            )
             shown = ui.cached(queries.heat_bins, f, cell, frame, box, heatmap.frame_param(values[k]))
             label = f"{heatmap.frame_label(values[k], frame, lang)} · {k + 1}/{len(values)} · "
-        deck = maps.heat_deck(shown, cell_m=cell, vmax=vmax, bbox=bbox, outline=outline, points=points,
-                              tile_url=s.tile_url, lang=lang, category_names=categories, height_px=600)
+        deck = maps.heat_deck(
+            shown,
+            cell_m=cell,
+            vmax=vmax,
+            bbox=bbox,
+            outline=outline,
+            points=points,
+            tile_url=s.tile_url,
+            lang=lang,
+            category_names=categories,
+            height_px=600,
+        )
         st.pydeck_chart(deck, height=600, key="heat_map")
-        st.caption(f"{label}{t('cases', lang)} {int(shown['count'].sum()):,} · {len(shown):,} "
-                   + t("heat_squares", lang).format(n=heatmap.MAX_BINS)
-                   + ("" if points is None else " · " + t("heat_hover_dot", lang)))
+        st.caption(
+            f"{label}{t('cases', lang)} {int(shown['count'].sum()):,} · {len(shown):,} "
+            + t("heat_squares", lang).format(n=heatmap.MAX_BINS)
+            + ("" if points is None else " · " + t("heat_hover_dot", lang))
+        )
         for part in (shown, points):  # a result cut at the row cap says so
             if part is not None and part.attrs.get("truncated"):
                 st.warning(t("truncated", lang).format(n=len(part)))
@@ -68,11 +102,15 @@ if mode == "density":
         st.html(maps.density_legend_html(vmax, cell, lang=lang))
         st.metric(t("cases", lang), f"{n_cases:,}")
         if frames is not None and len(frames):
-            st.bar_chart(heatmap.frame_chart(frames, frame, lang), x_label="", y_label=t("cases", lang), height=240,
-                         sort=False)
+            st.bar_chart(
+                heatmap.frame_chart(frames, frame, lang), x_label="", y_label=t("cases", lang), height=240, sort=False
+            )
         st.markdown("**" + t("heat_top_grids", lang) + "**")
-        st.dataframe(heatmap.top_units(ui.cached(queries.busiest_units, drill.area(f), "grid", heatmap.TOP_N), paths,
-                                       lang=lang), hide_index=True, width="stretch")
+        st.dataframe(
+            heatmap.top_units(ui.cached(queries.busiest_units, drill.area(f), "grid", heatmap.TOP_N), paths, lang=lang),
+            hide_index=True,
+            width="stretch",
+        )
         if not small:
             st.caption(t("heat_points_max", lang).format(n=heatmap.POINTS_MAX))
 
@@ -84,8 +122,13 @@ elif mode == "hot_spots":
     spots = heatmap.hot_spot_bins(bins, grid, cell, before, frame=frame, alpha=heatmap.ALPHA, crs=ui.metric_crs())
     clusters = heatmap.spot_clusters(spots, cell, ui.unit_shapes("grid", f), paths, frame=frame)
     with left:
-        st.pydeck_chart(maps.hot_spot_deck(spots, cell_m=cell, bbox=bbox, outline=outline, tile_url=s.tile_url,
-                                           lang=lang, height_px=600), height=600, key="hot_map")
+        st.pydeck_chart(
+            maps.hot_spot_deck(
+                spots, cell_m=cell, bbox=bbox, outline=outline, tile_url=s.tile_url, lang=lang, height_px=600
+            ),
+            height=600,
+            key="hot_map",
+        )
     with right:
         st.html(maps.swatches_html(heatmap.spot_swatches(lang)))
         st.info(t("hot_spot_explain", lang))
@@ -101,12 +144,26 @@ else:
         st.warning(t("truncated_repeats", lang).format(n=read))
     drawn = heatmap.top_repeats(repeats)
     with left:
-        st.pydeck_chart(maps.heat_deck(bins, cell_m=cell, vmax=float(bins["count"].max() if len(bins) else 1),
-                                       bbox=bbox, outline=outline, repeats=drawn, tile_url=s.tile_url, lang=lang,
-                                       height_px=600,
-                                       category_names=categories, unit_names=paths), height=600, key="repeat_map")
+        st.pydeck_chart(
+            maps.heat_deck(
+                bins,
+                cell_m=cell,
+                vmax=float(bins["count"].max() if len(bins) else 1),
+                bbox=bbox,
+                outline=outline,
+                repeats=drawn,
+                tile_url=s.tile_url,
+                lang=lang,
+                height_px=600,
+                category_names=categories,
+                unit_names=paths,
+            ),
+            height=600,
+            key="repeat_map",
+        )
     with right:
         st.markdown(f"**{t('repeat_complaints', lang)} · {len(repeats):,}**")
         st.caption(t("repeat_rule", lang))
-        st.dataframe(heatmap.repeat_table(repeats, categories, paths, lang), hide_index=True, height=480,
-                     width="stretch")
+        st.dataframe(
+            heatmap.repeat_table(repeats, categories, paths, lang), hide_index=True, height=480, width="stretch"
+        )

@@ -20,8 +20,16 @@ right.dataframe(lifecycle.funnel_table(fun, lang), hide_index=True, width="stret
 right.caption(t("def_hours", lang))
 
 st.subheader(t("tier_share", lang))
-period = st.segmented_control(t("by_period", lang), ["week", "month", "quarter"], default="month",
-                              format_func=lambda p: t(p, lang), key="tier_period") or "month"
+period = (
+    st.segmented_control(
+        t("by_period", lang),
+        ["week", "month", "quarter"],
+        default="month",
+        format_func=lambda p: t(p, lang),
+        key="tier_period",
+    )
+    or "month"
+)
 tiers = ui.cached(lifecycle.tier_data, f, period, at)
 if tiers.empty:
     st.info(t("no_data", lang))
@@ -39,8 +47,15 @@ if cases.empty:
     st.success(t("no_overdue", lang))
 else:
     view = lifecycle.open_table(cases, lang)
-    pick = st.dataframe(view, hide_index=True, width="stretch", height=360, on_select="rerun",
-                        selection_mode="single-row", key="open_table")
+    pick = st.dataframe(
+        view,
+        hide_index=True,
+        width="stretch",
+        height=360,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="open_table",
+    )
     rows = pick.selection.rows if pick and pick.selection else []
     if not rows:
         st.caption(t("pick_case", lang))

@@ -40,10 +40,13 @@ with c0.container(horizontal=True, gap="small", vertical_alignment="center"):
                 go(back)
         else:
             st.markdown(f"**{ui.md_text(label)}**")
-level = c1.segmented_control(t("level", lang), options, key="map_level", required=True,
-                              format_func=lambda v: t(v, lang)) or options[0]
-indicator = c2.selectbox(t("indicator", lang), list(maps.MAP_INDICATORS), format_func=lambda k: t(k, lang),
-                         key="map_indicator")
+level = (
+    c1.segmented_control(t("level", lang), options, key="map_level", required=True, format_func=lambda v: t(v, lang))
+    or options[0]
+)
+indicator = c2.selectbox(
+    t("indicator", lang), list(maps.MAP_INDICATORS), format_func=lambda k: t(k, lang), key="map_indicator"
+)
 show_stations = c3.toggle(t("stations_layer", lang), value=False, key="map_stations")
 target = maps.map_target(indicator, s)
 
@@ -52,8 +55,17 @@ stats = ui.cached(queries.unit_stats, area, level, at, indicator in maps.QUANTIL
 shapes = ui.unit_shapes(level, area)
 stations = ui.cached(queries.stations, f.towns) if show_stations else None
 selected = f.grids[0] if len(f.grids) == 1 else None
-deck, legend = maps.choropleth(stats, shapes, indicator, lang=lang, target=target, stations=stations,
-                               tile_url=s.tile_url, selected=selected, height_px=600)
+deck, legend = maps.choropleth(
+    stats,
+    shapes,
+    indicator,
+    lang=lang,
+    target=target,
+    stations=stations,
+    tile_url=s.tile_url,
+    selected=selected,
+    height_px=600,
+)
 
 left, right = st.columns([3, 2])
 with left:
@@ -66,12 +78,19 @@ if picked:
 
 with right:
     st.html(maps.legend_html(legend, indicator, lang=lang))
-    st.markdown(f"**{t('ranking', lang)} · {t(level, lang)} · {t(indicator, lang)}** · "
-                + t("worst_first", lang))
+    st.markdown(f"**{t('ranking', lang)} · {t(level, lang)} · {t(indicator, lang)}** · " + t("worst_first", lang))
     table = drill.ranking(stats, indicator, lang=lang, selected=selected)
     people = {t("residents", lang): st.column_config.NumberColumn(format="localized")}  # 330,220 not 330220
-    sel = st.dataframe(table.drop(columns=["unit_id", "town_id", "parent_id"]), hide_index=True, height=470,
-                       width="stretch", column_config=people, on_select="rerun", selection_mode="single-row", key=f"rank_{nonce}")
+    sel = st.dataframe(
+        table.drop(columns=["unit_id", "town_id", "parent_id"]),
+        hide_index=True,
+        height=470,
+        width="stretch",
+        column_config=people,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=f"rank_{nonce}",
+    )
     rows = sel.selection.rows if sel and sel.selection else []
     if rows:
         row = table.iloc[rows[0]]

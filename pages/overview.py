@@ -16,26 +16,47 @@ at = ui.cached(queries.as_of)
 # period as it stood at the same age (as the trends page and the wall)
 now, before = ui.cached(leader.overview, f, at)
 
-st.caption(f"{t('period', lang)}: {f.start} – {f.end} · {t('vs_previous', lang)}: {f.previous().start} – "
-           f"{f.previous().end} {t('same_age', lang)}")
-keys = ["collected", "resolution_rate", "on_time_rate", "recognition_rate",
-        "survey_satisfaction", "satisfaction", "governance_index", "progress_index",
-        "in_handling", "open", "overdue", "median_hours"]
+st.caption(
+    f"{t('period', lang)}: {f.start} – {f.end} · {t('vs_previous', lang)}: {f.previous().start} – "
+    f"{f.previous().end} {t('same_age', lang)}"
+)
+keys = [
+    "collected",
+    "resolution_rate",
+    "on_time_rate",
+    "recognition_rate",
+    "survey_satisfaction",
+    "satisfaction",
+    "governance_index",
+    "progress_index",
+    "in_handling",
+    "open",
+    "overdue",
+    "median_hours",
+]
 for row in (keys[:4], keys[4:8], keys[8:]):
     cols = st.columns(4)
     for col, key in zip(cols, row, strict=False):
         inverse = indicators.INDICATORS[key].direction == "down"
         d = ui.delta(now.get(key), before.get(key), key)
         note = leader.caliber(key, now, lang)  # the tile's 口径
-        col.metric(t(key, lang), ui.fmt(now.get(key), key), d, border=True,
-                   help=f"{t('caliber', lang)}: {note}" if note else None,
-                   **ui.delta_style(d, "inverse" if inverse else "normal"))
+        col.metric(
+            t(key, lang),
+            ui.fmt(now.get(key), key),
+            d,
+            border=True,
+            help=f"{t('caliber', lang)}: {note}" if note else None,
+            **ui.delta_style(d, "inverse" if inverse else "normal"),
+        )
 
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("overview_monthly", lang))
-    monthly = ui.cached(queries.collected_by_period,
-                        f.with_(start=min(f.start, f.end.replace(day=1).replace(year=f.end.year - 1))), "month")
+    monthly = ui.cached(
+        queries.collected_by_period,
+        f.with_(start=min(f.start, f.end.replace(day=1).replace(year=f.end.year - 1))),
+        "month",
+    )
     if monthly.empty:
         st.info(t("no_data", lang))
     else:
@@ -49,5 +70,9 @@ with right:
     if stats.empty:
         st.info(t("no_data", lang))
     else:
-        st.plotly_chart(charts.bars(stats.head(12).assign(label=stats["name_zh"]), "label", "resolution_rate",
-                                    lang=lang, height=340), width="stretch")
+        st.plotly_chart(
+            charts.bars(
+                stats.head(12).assign(label=stats["name_zh"]), "label", "resolution_rate", lang=lang, height=340
+            ),
+            width="stretch",
+        )

@@ -14,13 +14,22 @@ s = ui.conf()
 ui.header("page_rankings", db)
 at = ui.cached(queries.as_of)
 
-level = st.segmented_control(t("rank_level", lang), list(rankings.LEVELS), default="town", key="rank_level",
-                             format_func=lambda v: t("town_ranking" if v == "town" else "department_ranking",
-                                                     lang)) or "town"
+level = (
+    st.segmented_control(
+        t("rank_level", lang),
+        list(rankings.LEVELS),
+        default="town",
+        key="rank_level",
+        format_func=lambda v: t("town_ranking" if v == "town" else "department_ranking", lang),
+    )
+    or "town"
+)
 ranked = ui.cached(rankings.ranking, f, level, at, s)
 prev = f.previous()
-st.caption(f"{t('period', lang)} {f.start} – {f.end} · {t('movement', lang)}: {t('previous', lang)} "
-           f"{prev.start} – {prev.end} · " + t("click_to_filter", lang))
+st.caption(
+    f"{t('period', lang)} {f.start} – {f.end} · {t('movement', lang)}: {t('previous', lang)} "
+    f"{prev.start} – {prev.end} · " + t("click_to_filter", lang)
+)
 
 weights = ", ".join(f"{t(k, lang)} {w:g}" for k, w in rankings.score_settings(s)[1].items())
 st.caption(t("score_method", lang).format(cap=s.score_cap, weights=weights, min_cases=s.ranking_min_cases))
@@ -48,16 +57,24 @@ selected = f.towns if level == "town" else f.departments
 view = rankings.display_table(ranked, level, lang, selected)
 table_key = f"rank_table_{level}"
 left, right = st.columns([3, 2])
-left.dataframe(view, hide_index=True, width="stretch", height=min(36 * len(view) + 40, 760),
-               on_select=partial(_clicked, ranked["key"].tolist(), level, table_key),
-               selection_mode="single-row", key=table_key,
-               column_config={t("score", lang): st.column_config.ProgressColumn(
-                   t("score", lang), format="%.3f", min_value=0.8, max_value=s.score_cap, width="small"),
-                   t("ranking", lang): st.column_config.NumberColumn(width=40),
-                   t("movement", lang): st.column_config.TextColumn(width=50),
-                   t("list", lang): st.column_config.TextColumn(width=50)})
-right.plotly_chart(charts.ranking_bars(ranked, "label",
-                                       lang=lang), width="stretch", key="rank_bars")
+left.dataframe(
+    view,
+    hide_index=True,
+    width="stretch",
+    height=min(36 * len(view) + 40, 760),
+    on_select=partial(_clicked, ranked["key"].tolist(), level, table_key),
+    selection_mode="single-row",
+    key=table_key,
+    column_config={
+        t("score", lang): st.column_config.ProgressColumn(
+            t("score", lang), format="%.3f", min_value=0.8, max_value=s.score_cap, width="small"
+        ),
+        t("ranking", lang): st.column_config.NumberColumn(width=40),
+        t("movement", lang): st.column_config.TextColumn(width=50),
+        t("list", lang): st.column_config.TextColumn(width=50),
+    },
+)
+right.plotly_chart(charts.ranking_bars(ranked, "label", lang=lang), width="stretch", key="rank_bars")
 unranked = ranked[~ranked["eligible"]]
 if len(unranked):
     names = "、".join(unranked["label"].astype(str))

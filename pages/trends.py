@@ -20,61 +20,103 @@ month_opts = (briefing.month_options(rng[0], at) if rng else []) or [briefing.de
 b1, b2, _ = st.columns([1, 1.4, 3])
 month = b1.selectbox(t("briefing", lang) + " · " + t("month", lang), month_opts, key="brief_month")
 if ui.can("export") and ui.scope() is None:  # the briefing is district-wide: not for area-limited accounts
-    b2.download_button(t("download_briefing", lang),
-                       data=ui.audited(lambda: briefing.build(db, month, lang=lang).encode("utf-8"),
-                                       f"briefing {month}"),
-                       file_name=f"briefing_{month}_{lang}.html", mime="text/html", icon=":material/download:",
-                       on_click="ignore", key="brief_download")
+    b2.download_button(
+        t("download_briefing", lang),
+        data=ui.audited(lambda: briefing.build(db, month, lang=lang).encode("utf-8"), f"briefing {month}"),
+        file_name=f"briefing_{month}_{lang}.html",
+        mime="text/html",
+        icon=":material/download:",
+        on_click="ignore",
+        key="brief_download",
+    )
 
 # --- headline: this period against the previous one and the same period last year ---
-st.caption(f"{t('period', lang)} {f.start} – {f.end} · {t('previous', lang)} {f.previous().start} – "
-           f"{f.previous().end} · {t('year_before', lang)} {f.year_before().start} – {f.year_before().end}")
+st.caption(
+    f"{t('period', lang)} {f.start} – {f.end} · {t('previous', lang)} {f.previous().start} – "
+    f"{f.previous().end} · {t('year_before', lang)} {f.year_before().start} – {f.year_before().end}"
+)
 cmp = ui.cached(indicators.headline, f, at, s, lang)
 for row in (cmp.iloc[:5], cmp.iloc[5:]):
     for col, r in zip(st.columns(5), row.itertuples(), strict=False):
         direction = indicators.INDICATORS[r.key].direction
         d = None if r.change == "—" else r.change
         colour = "off" if direction is None else ("inverse" if direction == "down" else "normal")
-        col.metric(r.indicator, r.value, d, border=True, **ui.delta_style(d, colour),
-                   delta_description=f"{t('previous', lang)} {r.previous}",
-                   icon=":material/error:" if r.breach else None,
-                   help=f"{t('year_before', lang)}: {r.year_before} ({r.change_yoy})"
-                        + (f" · {t('target', lang)} {r.target}" if r.target else ""))
-        col.caption(f"{t('year_before', lang)} {r.year_before} · {r.change_yoy}"
-                    + (f" · {t('target', lang)} {r.target}" if r.target else ""))
+        col.metric(
+            r.indicator,
+            r.value,
+            d,
+            border=True,
+            **ui.delta_style(d, colour),
+            delta_description=f"{t('previous', lang)} {r.previous}",
+            icon=":material/error:" if r.breach else None,
+            help=f"{t('year_before', lang)}: {r.year_before} ({r.change_yoy})"
+            + (f" · {t('target', lang)} {r.target}" if r.target else ""),
+        )
+        col.caption(
+            f"{t('year_before', lang)} {r.year_before} · {r.change_yoy}"
+            + (f" · {t('target', lang)} {r.target}" if r.target else "")
+        )
 
-tabs = st.tabs([t("tab_trends", lang), t("tab_anomalies", lang), t("tab_survey", lang)], key="trend_tab",
-               on_change="rerun")
+tabs = st.tabs(
+    [t("tab_trends", lang), t("tab_anomalies", lang), t("tab_survey", lang)], key="trend_tab", on_change="rerun"
+)
 
 with tabs[0]:
     if tabs[0].open:
         c1, c2, c3 = st.columns([1, 1, 2])
-        period = c1.segmented_control(t("by_period", lang), ["day", "week", "month", "quarter"], default="month",
-                                      format_func=lambda p: t(p, lang), key="trend_period") or "month"
-        split = c2.selectbox(t("compare_by", lang), SPLITS, key="trend_split",
-                             format_func=lambda v: t(v, lang))
-        key = c3.selectbox(t("indicator", lang), indicators.TREND_KEYS, index=2, key="trend_indicator",
-                           format_func=lambda k: t(k, lang), disabled=split == "none")
+        period = (
+            c1.segmented_control(
+                t("by_period", lang),
+                ["day", "week", "month", "quarter"],
+                default="month",
+                format_func=lambda p: t(p, lang),
+                key="trend_period",
+            )
+            or "month"
+        )
+        split = c2.selectbox(t("compare_by", lang), SPLITS, key="trend_split", format_func=lambda v: t(v, lang))
+        key = c3.selectbox(
+            t("indicator", lang),
+            indicators.TREND_KEYS,
+            index=2,
+            key="trend_indicator",
+            format_func=lambda k: t(k, lang),
+            disabled=split == "none",
+        )
         table = ui.cached(indicators.trend_table, f, period, at, None if split == "none" else split)
         w = indicators.chart_window(f, period)
         if table.empty:
             st.info(t("no_data", lang))
         elif split == "none":
-            st.plotly_chart(charts.indicator_grid(table, list(indicators.TREND_KEYS), lang=lang, targets=targets,
-                                                  cols=5), width="stretch", key="trend_grid")
+            st.plotly_chart(
+                charts.indicator_grid(table, list(indicators.TREND_KEYS), lang=lang, targets=targets, cols=5),
+                width="stretch",
+                key="trend_grid",
+            )
         else:
-            labels = indicators.series_labels(split, lang, ui.cached(queries.unit_names, scope=ui.scope()),
-                                               ui.catalogue())
-            st.plotly_chart(charts.split_panel(table, key, lang=lang, target=targets.get(key), labels=labels,
-                                               cols=6 if table["series"].nunique() > 12 else 4),
-                            width="stretch", key="trend_split_chart")
+            labels = indicators.series_labels(
+                split, lang, ui.cached(queries.unit_names, scope=ui.scope()), ui.catalogue()
+            )
+            st.plotly_chart(
+                charts.split_panel(
+                    table,
+                    key,
+                    lang=lang,
+                    target=targets.get(key),
+                    labels=labels,
+                    cols=6 if table["series"].nunique() > 12 else 4,
+                ),
+                width="stretch",
+                key="trend_split_chart",
+            )
         st.caption(t("chart_note", lang).format(a=w.start, b=w.end, n=indicators.MIN_SPAN_DAYS[period]))
         st.warning(t("def_hours", lang), icon=":material/schedule:")
         with st.expander(t("definitions", lang)):
             st.markdown("\n".join(f"- {d}" for d in indicators.definitions(lang)))
         if not table.empty:
-            labels = indicators.series_labels(split, lang, ui.cached(queries.unit_names, scope=ui.scope()),
-                                               ui.catalogue())
+            labels = indicators.series_labels(
+                split, lang, ui.cached(queries.unit_names, scope=ui.scope()), ui.catalogue()
+            )
             shown = indicators.display_table(table, period, lang, labels)
             st.dataframe(shown, hide_index=True, width="stretch", height=300)
             ui.export_button(t("export_csv", lang), shown, f"trends_{period}_{f.start}_{f.end}.csv", what="trends")
@@ -86,12 +128,20 @@ with tabs[1]:
         if ev.empty:
             st.success(t("no_anomalies", lang))
         else:
-            pick = st.dataframe(briefing.anomaly_table(ev, lang), hide_index=True, width="stretch", height=320,
-                                on_select="rerun", selection_mode="single-row", key="spike_table")
+            pick = st.dataframe(
+                briefing.anomaly_table(ev, lang),
+                hide_index=True,
+                width="stretch",
+                height=320,
+                on_select="rerun",
+                selection_mode="single-row",
+                key="spike_table",
+            )
             rows = pick.selection.rows if pick and pick.selection else []
             r = ev.iloc[rows[0] if rows else 0]
-            daily = ui.cached(briefing.spike_daily, f.with_(start=min(f.start, r["start"].date())),
-                                r["category"], r["town_id"])
+            daily = ui.cached(
+                briefing.spike_daily, f.with_(start=min(f.start, r["start"].date())), r["category"], r["town_id"]
+            )
             st.plotly_chart(charts.spike_chart(daily, r["start"], r["end"], title=r["text"]), width="stretch")
 
 with tabs[2]:
@@ -103,26 +153,36 @@ with tabs[2]:
         else:
             quarters = sorted(scores["quarter"].unique())
             latest = survey.latest_quarter(scores, f.end) or quarters[-1]
-            q = st.selectbox(t("quarter_pick", lang), quarters[::-1], index=quarters[::-1].index(latest),
-                             key="survey_quarter")
+            q = st.selectbox(
+                t("quarter_pick", lang), quarters[::-1], index=quarters[::-1].index(latest), key="survey_quarter"
+            )
             towns = ui.cached(queries.towns, scope=ui.scope())
             names = dict(zip(towns["unit_id"], towns["name_zh"], strict=True))
             chosen = tuple(names.get(x, x) for x in f.towns)
             left, right = st.columns([3, 2])
             left.subheader(f"{t('survey', lang)} · {ui.md_text(q)}")
-            left.plotly_chart(charts.survey_heatmap(survey.matrix(scores, q), lang=lang, highlight=chosen),
-                              width="stretch")
+            left.plotly_chart(
+                charts.survey_heatmap(survey.matrix(scores, q), lang=lang, highlight=chosen), width="stretch"
+            )
             sp = survey.spread(scores)
             right.subheader(t("survey_spread", lang))
             overall = survey.town_overall(scores)
-            right.plotly_chart(charts.spread_band(sp, overall[overall["name_zh"].isin(chosen)], lang=lang,
-                                                  target=s.target_satisfaction), width="stretch")
+            right.plotly_chart(
+                charts.spread_band(
+                    sp, overall[overall["name_zh"].isin(chosen)], lang=lang, target=s.target_satisfaction
+                ),
+                width="stretch",
+            )
             right.dataframe(survey.spread_table(sp[sp["quarter"] == q], lang), hide_index=True, width="stretch")
         if not gov.empty:
             st.subheader(t("governance", lang))
             prog = survey.governance_progress(gov)
             g1, g2 = st.columns([1, 3])
             for _, r in prog[prog["subdomain"].isin(["overall", "progress"])].iterrows():
-                g1.metric(t(r["subdomain"], lang), f"{r['score']:.2f}",
-                          None if r["change"] != r["change"] else f"{r['change']:+.2f}", border=True)
+                g1.metric(
+                    t(r["subdomain"], lang),
+                    f"{r['score']:.2f}",
+                    None if r["change"] != r["change"] else f"{r['change']:+.2f}",
+                    border=True,
+                )
             g2.plotly_chart(charts.governance_bars(prog, lang=lang), width="stretch")

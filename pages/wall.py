@@ -77,9 +77,17 @@ def live() -> None:
         home = ui.district()
     except Exception:
         home = None
-    st.html(wall_view.header_html(lang=lang, now=now, data_time=data_time, stale=wall.is_stale(data_time, now),
-                                  period=period, synthetic=bool(home and home.synthetic),
-                                  district=home.name(lang) if home else ""))
+    st.html(
+        wall_view.header_html(
+            lang=lang,
+            now=now,
+            data_time=data_time,
+            stale=wall.is_stale(data_time, now),
+            period=period,
+            synthetic=bool(home and home.synthetic),
+            district=home.name(lang) if home else "",
+        )
+    )
     panel("tiles", lambda: st.html(wall_view.tiles_html(require(ui.cached(wall.headline, f, at, s, lang)), lang)))
     try:
         items = ui.cached(wall.ticker, f, at, lang)
@@ -95,8 +103,12 @@ def show_map(big: bool) -> None:
     require(m["geoms"])
     size = wall_view.MAP_DESIGN_PX["map" if big else "overview"]
     st.html(wall_view.title_html(label("wall_map_title", lang, d=wall.DENSITY_DAYS, h=wall.LIVE_HOURS)))
-    st.pydeck_chart(wall_view.wall_map(m["stats"], m["geoms"], m["bins"], m["recent"], lang=lang,
-                                       tile_url=s.tile_url, size_px=size, scale=z), height=round(size[1] * z))
+    st.pydeck_chart(
+        wall_view.wall_map(
+            m["stats"], m["geoms"], m["bins"], m["recent"], lang=lang, tile_url=s.tile_url, size_px=size, scale=z
+        ),
+        height=round(size[1] * z),
+    )
     st.html(wall_view.map_legend_html(lang, len(m["recent"])))
 
 
@@ -107,16 +119,26 @@ def show_lagging(n: int) -> None:
 
 def show_latest(n: int, status: bool) -> None:
     at, f = context()
-    st.html(wall_view.latest_html(require(ui.cached(wall.latest_cases, f, n)), lang, status=status,
-                                     categories=ui.catalogue().names("category", lang)))
+    st.html(
+        wall_view.latest_html(
+            require(ui.cached(wall.latest_cases, f, n)),
+            lang,
+            status=status,
+            categories=ui.catalogue().names("category", lang),
+        )
+    )
 
 
 def show_trend(height: int) -> None:
     at, f = context()
     df = require(ui.cached(wall.trend_data, f, at))
     st.html(wall_view.title_html(label("wall_trend_title", lang, w=wall.TREND_WEEKS), label("wall_trend_note", lang)))
-    st.plotly_chart(wall_view.trend_figure(df, target=s.target_resolution, lang=lang, height=height, scale=z),
-                    config=PLOT_CONFIG, width="stretch", theme=None)
+    st.plotly_chart(
+        wall_view.trend_figure(df, target=s.target_resolution, lang=lang, height=height, scale=z),
+        config=PLOT_CONFIG,
+        width="stretch",
+        theme=None,
+    )
 
 
 def show_coverage_card(full: bool) -> None:
@@ -128,8 +150,12 @@ def show_coverage_chart(height: int, n: int) -> None:
     towns = ui.cached(queries.towns, scope=ui.scope())
     st.html(wall_view.title_html(label("wall_coverage_towns", lang)))
     names = dict(zip(towns["unit_id"], towns["name_zh"], strict=True))
-    st.plotly_chart(wall_view.coverage_figure(summary, names, lang=lang, n=n, height=height, scale=z),
-                    config=PLOT_CONFIG, width="stretch", theme=None)
+    st.plotly_chart(
+        wall_view.coverage_figure(summary, names, lang=lang, n=n, height=height, scale=z),
+        config=PLOT_CONFIG,
+        width="stretch",
+        theme=None,
+    )
 
 
 def stage_panel(name: str) -> None:
@@ -173,8 +199,9 @@ if "wall_started" not in st.session_state:  # where this browser session joined 
 @st.fragment(run_every=min(x for x in (state.rotate_s, state.refresh_s) if x > 0))
 def stage() -> None:
     """The rotating panel: moves on every ``rotate`` seconds; its data refreshes at least as often."""
-    i = wall.slide(len(state.panels), st.session_state["wall_first"], st.session_state["wall_started"],
-                   time.time(), state.rotate_s)
+    i = wall.slide(
+        len(state.panels), st.session_state["wall_first"], st.session_state["wall_started"], time.time(), state.rotate_s
+    )
     if len(state.panels) > 1:
         st.html(wall_view.playlist_html(names, i))
     with st.container(key="wall-stage"):

@@ -14,15 +14,20 @@ DEMO_SEED = 7
 
 
 def pytest_addoption(parser):
-    parser.addoption("--screenshots", metavar="DIR", default=None,
-                     help="save the browser tests' screenshots in DIR (docs/screenshots to refresh the README's); "
-                          "by default they go to a temporary folder and the tree stays clean")
+    parser.addoption(
+        "--screenshots",
+        metavar="DIR",
+        default=None,
+        help="save the browser tests' screenshots in DIR (docs/screenshots to refresh the README's); "
+        "by default they go to a temporary folder and the tree stays clean",
+    )
 
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> str:
     """Path of a 20k-case demo database built once per test session."""
     from govdash import demo
+
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     demo.build(path, cases=DEMO_CASES, seed=DEMO_SEED)
     return str(path)
@@ -47,6 +52,7 @@ def navigation_mode(monkeypatch):
     AppTest modules use it with ``pytestmark = pytest.mark.usefixtures("navigation_mode")``.
     """
     from streamlit.runtime import pages_manager
+
     original = pages_manager.PagesManager.__init__
 
     def init(self, *args, **kwargs):
@@ -59,6 +65,7 @@ def navigation_mode(monkeypatch):
 def app_test():
     """A fresh AppTest of app.py with a generous timeout (first runs load caches)."""
     from streamlit.testing.v1 import AppTest
+
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
 
 
@@ -91,8 +98,11 @@ def app_pages() -> list[AppPage]:
     import ast
 
     def guard(test) -> dict:
-        names = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast.walk(test)
-                 if isinstance(n, (ast.Attribute, ast.Name))}
+        names = {
+            n.attr if isinstance(n, ast.Attribute) else n.id
+            for n in ast.walk(test)
+            if isinstance(n, (ast.Attribute, ast.Name))
+        }
         return next((q for name, q in MODE_GUARDS.items() if name in names), {})
 
     out = []
@@ -105,12 +115,20 @@ def app_pages() -> list[AppPage]:
             for child in node.orelse:
                 visit(child, query)
             return
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "Page"
-                and node.args and isinstance(node.args[0], ast.Constant)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "Page"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
             path = node.args[0].value
-            out.append(AppPage(path, kw.get("url_path") or Path(path).stem, bool(kw.get("default", False)),
-                               tuple(query.items())))
+            out.append(
+                AppPage(
+                    path, kw.get("url_path") or Path(path).stem, bool(kw.get("default", False)), tuple(query.items())
+                )
+            )
         for child in ast.iter_child_nodes(node):
             visit(child, query)
 

@@ -34,16 +34,16 @@ class Fixture:
 
     name: str
     folder: Path
-    epsg: int                      # its UTM zone (the metric CRS a district should choose)
+    epsg: int  # its UTM zone (the metric CRS a district should choose)
     timezone: str
-    levels: tuple[str, ...]        # the levels present, top first
+    levels: tuple[str, ...]  # the levels present, top first
     files: dict[str, Path] = field(default_factory=dict)
-    area_km2: dict[str, float] = field(default_factory=dict)       # geodesic, per unit id "level:id"
-    residents: dict[str, int] = field(default_factory=dict)        # per unit "level:id"
-    cases_by_town: dict[str, int] = field(default_factory=dict)    # town id -> cases (points + attribute)
-    located_cases: int = 0         # cases with a point
-    unlocated_cases: int = 0       # cases located by attribute only
-    lattice_m: float = 500.0       # street spacing of the OSM network (metres in UTM)
+    area_km2: dict[str, float] = field(default_factory=dict)  # geodesic, per unit id "level:id"
+    residents: dict[str, int] = field(default_factory=dict)  # per unit "level:id"
+    cases_by_town: dict[str, int] = field(default_factory=dict)  # town id -> cases (points + attribute)
+    located_cases: int = 0  # cases with a point
+    unlocated_cases: int = 0  # cases located by attribute only
+    lattice_m: float = 500.0  # street spacing of the OSM network (metres in UTM)
     station_nodes: list[tuple[int, int]] = field(default_factory=list)  # (col, row) lattice nodes
 
 
@@ -69,8 +69,9 @@ def _geodesic_km2(ring: list[list[float]]) -> float:
 
 
 def _write_geojson(path: Path, features: list[dict]) -> Path:
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), encoding="utf-8"
+    )
     return path
 
 
@@ -116,8 +117,9 @@ def riverton(folder: str | Path) -> Fixture:
         for j, part in enumerate(("South", "North")):
             cid = f"{tid}-{part[0]}"
             ring_c = _to_lonlat(tr, _rect(x0 + i * 3000, y0 + j * 2000, 3000, 2000))
-            comms.append(_polygon_feature({"code": cid, "name": f"{name} {part}", "parent": tid,
-                                           "level": "community"}, ring_c))
+            comms.append(
+                _polygon_feature({"code": cid, "name": f"{name} {part}", "parent": tid, "level": "community"}, ring_c)
+            )
             fx.area_km2[f"community:{cid}"] = _geodesic_km2(ring_c)
             people = 1000 * (2 * i + j + 1)  # 1000, 2000, 3000, 4000
             blocks.append(_polygon_feature({"GEOID": f"06037{2 * i + j:06d}", "POP": people}, ring_c))
@@ -137,16 +139,32 @@ def riverton(folder: str | Path) -> Fixture:
         lon, lat = tr.transform(x, y)
         t = start + timedelta(hours=7 * k)
         closed = t + timedelta(hours=30) if k % 3 else None
-        rows.append({"Unique Key": f"LA{k:04d}", "Created Date": t.strftime("%m/%d/%Y %I:%M:%S %p"),
-                     "Closed Date": closed.strftime("%m/%d/%Y %I:%M:%S %p") if closed else "",
-                     "Complaint Type": ["Noise - Residential", "Graffiti", "Pothole"][k % 3],
-                     "Status": "Closed" if closed else "Open", "Borough": "",
-                     "Latitude": f"{lat:.7f}", "Longitude": f"{lon:.7f}"})
+        rows.append(
+            {
+                "Unique Key": f"LA{k:04d}",
+                "Created Date": t.strftime("%m/%d/%Y %I:%M:%S %p"),
+                "Closed Date": closed.strftime("%m/%d/%Y %I:%M:%S %p") if closed else "",
+                "Complaint Type": ["Noise - Residential", "Graffiti", "Pothole"][k % 3],
+                "Status": "Closed" if closed else "Open",
+                "Borough": "",
+                "Latitude": f"{lat:.7f}",
+                "Longitude": f"{lon:.7f}",
+            }
+        )
     for k in range(30, 40):
         t = start + timedelta(hours=7 * k)
-        rows.append({"Unique Key": f"LA{k:04d}", "Created Date": t.strftime("%m/%d/%Y %I:%M:%S %p"),
-                     "Closed Date": "", "Complaint Type": "Graffiti", "Status": "Open",
-                     "Borough": "Westfield" if k < 37 else "Eastbrook", "Latitude": "", "Longitude": ""})
+        rows.append(
+            {
+                "Unique Key": f"LA{k:04d}",
+                "Created Date": t.strftime("%m/%d/%Y %I:%M:%S %p"),
+                "Closed Date": "",
+                "Complaint Type": "Graffiti",
+                "Status": "Open",
+                "Borough": "Westfield" if k < 37 else "Eastbrook",
+                "Latitude": "",
+                "Longitude": "",
+            }
+        )
     fx.cases_by_town = {"B1": 15 + 7, "B2": 15 + 3}
     fx.located_cases, fx.unlocated_cases = 30, 10
     path = folder / "service_requests.csv"
@@ -187,15 +205,26 @@ def qinhuai(folder: str | Path) -> Fixture:
         for j in range(2):
             cid = str(2 * i + j + 1)  # community ids 1..4: "1" and "2" equal the street ids
             ring_c = _to_lonlat(tr, _rect(x0 + i * 4000 + j * 2000, y0, 2000, 4000))
-            comms.append(_polygon_feature({"编码": cid, "名称": f"{tname[:2]}{'东西'[j]}社区", "上级编码": tid,
-                                           "层级": "社区", "人口": 5000 + 1000 * (2 * i + j)}, ring_c))
+            comms.append(
+                _polygon_feature(
+                    {
+                        "编码": cid,
+                        "名称": f"{tname[:2]}{'东西'[j]}社区",
+                        "上级编码": tid,
+                        "层级": "社区",
+                        "人口": 5000 + 1000 * (2 * i + j),
+                    },
+                    ring_c,
+                )
+            )
             fx.area_km2[f"community:{cid}"] = _geodesic_km2(ring_c)
             fx.residents[f"community:{cid}"] = 5000 + 1000 * (2 * i + j)
             for g in range(2):
                 gid = f"{cid}-{g + 1:02d}"
                 ring_g = _to_lonlat(tr, _rect(x0 + i * 4000 + j * 2000, y0 + g * 2000, 2000, 2000))
-                grids.append(_polygon_feature({"编码": gid, "名称": f"第{g + 1}网格", "上级编码": cid,
-                                               "层级": "网格"}, ring_g))
+                grids.append(
+                    _polygon_feature({"编码": gid, "名称": f"第{g + 1}网格", "上级编码": cid, "层级": "网格"}, ring_g)
+                )
                 fx.area_km2[f"grid:{gid}"] = _geodesic_km2(ring_g)
         fx.residents[f"town:{tid}"] = sum(fx.residents[f"community:{c}"] for c in (str(2 * i + 1), str(2 * i + 2)))
     fx.files["towns"] = _write_geojson(folder / "streets.geojson", towns)
@@ -211,11 +240,17 @@ def qinhuai(folder: str | Path) -> Fixture:
         glon, glat = wgs84_to_gcj02(lon, lat)
         t = start + timedelta(hours=11 * k)
         closed = t + timedelta(hours=20) if k % 4 else None
-        rows.append({"工单编号": f"NJ{k:05d}", "来电时间": t.strftime("%d/%m/%Y %H:%M"),
-                     "办结时间": closed.strftime("%d/%m/%Y %H:%M") if closed else "",
-                     "诉求分类": ["噪声扰民", "占道经营", "垃圾分类"][k % 3],
-                     "办理状态": "已办结" if closed else "办理中",
-                     "经度": f"{float(glon):.7f}", "纬度": f"{float(glat):.7f}"})
+        rows.append(
+            {
+                "工单编号": f"NJ{k:05d}",
+                "来电时间": t.strftime("%d/%m/%Y %H:%M"),
+                "办结时间": closed.strftime("%d/%m/%Y %H:%M") if closed else "",
+                "诉求分类": ["噪声扰民", "占道经营", "垃圾分类"][k % 3],
+                "办理状态": "已办结" if closed else "办理中",
+                "经度": f"{float(glon):.7f}",
+                "纬度": f"{float(glat):.7f}",
+            }
+        )
     fx.cases_by_town = {"1": 12, "2": 12}
     fx.located_cases = 24
     path = folder / "工单导出.csv"

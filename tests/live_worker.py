@@ -75,8 +75,11 @@ def read(db_path: str, seconds: float, out: str, threads: int = 2) -> None:
     for w in workers:
         w.join()
     final = counts(db)[0]
-    Path(out).write_text(json.dumps({"seen": seen, "errors": errors[:20], "n_errors": len(errors),
-                                     "queries": len(latencies), "final": final}))
+    Path(out).write_text(
+        json.dumps(
+            {"seen": seen, "errors": errors[:20], "n_errors": len(errors), "queries": len(latencies), "final": final}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -18,11 +18,15 @@ LUJIAZUI, ZHANGJIANG = "310115005", "310115125"
 
 # --- roles ---
 
-@pytest.mark.parametrize("role, rights", [
-    ("viewer", set()),
-    ("analyst", {"cases", "export", "personal_data"}),
-    ("admin", {"cases", "export", "personal_data", "import"}),
-])
+
+@pytest.mark.parametrize(
+    "role, rights",
+    [
+        ("viewer", set()),
+        ("analyst", {"cases", "export", "personal_data"}),
+        ("admin", {"cases", "export", "personal_data", "import"}),
+    ],
+)
 def test_rights_of_each_role(role, rights):
     p = Principal("u", role)
     assert {r for r in ("cases", "export", "personal_data", "import") if p.can(r)} == rights
@@ -40,15 +44,19 @@ def test_scope_of_an_account():
 
 # --- masking ---
 
-@pytest.mark.parametrize("phone, masked", [
-    ("13812341234", "138****1234"),
-    ("138-1234-1234", "138****1234"),
-    ("021-58881234", "021****1234"),
-    ("+86 138 1234 1234", "138****1234"),
-    ("12345", "*****"),
-    ("", ""),
-    (None, None),
-])
+
+@pytest.mark.parametrize(
+    "phone, masked",
+    [
+        ("13812341234", "138****1234"),
+        ("138-1234-1234", "138****1234"),
+        ("021-58881234", "021****1234"),
+        ("+86 138 1234 1234", "138****1234"),
+        ("12345", "*****"),
+        ("", ""),
+        (None, None),
+    ],
+)
 def test_mask_phone(phone, masked):
     assert access.mask_phone(phone) == masked
 
@@ -58,13 +66,16 @@ def test_mask_name(name, masked):
     assert access.mask_name(name) == masked
 
 
-@pytest.mark.parametrize("address, masked", [
-    ("川沙新镇金春居委华兰路436号", "川沙新镇金春居委华兰路"),
-    ("张江镇碧波路690弄3号502室", "张江镇碧波路"),
-    ("陆家嘴街道世纪大道", "陆家嘴街道世纪大道"),
-    ("花木街道锦绣路十二号", "花木街道锦绣路"),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "address, masked",
+    [
+        ("川沙新镇金春居委华兰路436号", "川沙新镇金春居委华兰路"),
+        ("张江镇碧波路690弄3号502室", "张江镇碧波路"),
+        ("陆家嘴街道世纪大道", "陆家嘴街道世纪大道"),
+        ("花木街道锦绣路十二号", "花木街道锦绣路"),
+        (None, None),
+    ],
+)
 def test_mask_address_keeps_the_street_part(address, masked):
     assert access.mask_address(address) == masked
 
@@ -75,8 +86,15 @@ def test_mask_text_drops_house_numbers_and_mobile_numbers():
 
 
 def test_mask_frame_for_a_viewer_only():
-    df = pd.DataFrame({"case_id": ["A"], "complainant_name": ["王小明"], "complainant_phone": ["13812341234"],
-                       "address": ["华兰路436号"], "description": ["华兰路436号附近噪声"]})
+    df = pd.DataFrame(
+        {
+            "case_id": ["A"],
+            "complainant_name": ["王小明"],
+            "complainant_phone": ["13812341234"],
+            "address": ["华兰路436号"],
+            "description": ["华兰路436号附近噪声"],
+        }
+    )
     masked = access.mask_frame(df, Principal("v", "viewer"))
     assert masked.iloc[0].tolist() == ["A", "王*", "138****1234", "华兰路", "华兰路附近噪声"]
     assert df.iloc[0, 1] == "王小明"  # the input is not changed
@@ -84,6 +102,7 @@ def test_mask_frame_for_a_viewer_only():
 
 
 # --- scope in Filters ---
+
 
 def test_restrict_sets_and_intersects_the_scope():
     f = Filters(start=date(2026, 1, 1), end=date(2026, 1, 31), towns=("T2",))
@@ -108,6 +127,7 @@ def test_where_intersects_scope_and_chosen_towns():
 
 # --- the literal database: exact answers (cases A01-A05 in T1, A06-A09 in T2) ---
 
+
 @pytest.fixture(scope="module")
 def lit(tmp_path_factory) -> Database:
     return build_db(tmp_path_factory.mktemp("lit") / "lit.duckdb")
@@ -117,8 +137,8 @@ def test_scoped_counts_on_literal_cases(lit):
     t1 = ALL.with_(scope=("T1",))
     assert queries.case_count(lit, t1) == 5
     assert queries.case_count(lit, ALL.with_(scope=("T1", "T2"))) == 8
-    assert queries.case_count(lit, t1.with_(towns=("T2",))) == 0   # chosen outside the scope: nothing
-    assert queries.case_count(lit, ALL.with_(scope=())) == 0       # allowed nowhere: nothing, not everything
+    assert queries.case_count(lit, t1.with_(towns=("T2",))) == 0  # chosen outside the scope: nothing
+    assert queries.case_count(lit, ALL.with_(scope=())) == 0  # allowed nowhere: nothing, not everything
     assert queries.kpis(lit, t1, AS_OF)["collected"] == 5
     assert sorted(queries.cases_page(lit, t1)["case_id"]) == ["A01", "A02", "A03", "A04", "A05"]
     assert queries.case_detail(lit, "A06", scope=("T1",)).empty
@@ -133,6 +153,7 @@ def test_scoped_counts_on_literal_cases(lit):
 
 
 # --- the demo district: every query limited by scope gives what choosing the town gives ---
+
 
 @pytest.fixture(scope="module")
 def demo(demo_db) -> Database:
@@ -161,19 +182,23 @@ def test_every_filtered_query_keeps_to_the_scope(demo, period):
     assert _towns_of(queries.open_cases(demo, scoped, at, limit=1000)) == {LUJIAZUI}
     pd.testing.assert_frame_equal(queries.trend(demo, scoped, "month", at), queries.trend(demo, chosen, "month", at))
     pd.testing.assert_frame_equal(queries.heat_bins(demo, scoped, 400), queries.heat_bins(demo, chosen, 400))
-    pd.testing.assert_frame_equal(queries.period_indicators(demo, scoped, "month", at, "town"),
-                                  queries.period_indicators(demo, chosen, "month", at, "town"))
+    pd.testing.assert_frame_equal(
+        queries.period_indicators(demo, scoped, "month", at, "town"),
+        queries.period_indicators(demo, chosen, "month", at, "town"),
+    )
     assert set(queries.split_indicators(demo, scoped, "town", at)["key"]) == {LUJIAZUI}
     assert set(queries.daily_counts(demo, scoped)["town_id"]) == {LUJIAZUI}
-    pd.testing.assert_frame_equal(queries.open_backlog(demo, scoped, "month", at),
-                                  queries.open_backlog(demo, chosen, "month", at))
+    pd.testing.assert_frame_equal(
+        queries.open_backlog(demo, scoped, "month", at), queries.open_backlog(demo, chosen, "month", at)
+    )
     assert len(queries.repeat_candidates(demo, scoped)) == queries.case_count(demo, chosen)
     points = queries.case_points(demo, scoped, 100_000)
     assert len(points) == queries.case_count(demo, chosen.with_(start=period.start))  # every case has a position
     stats = queries.unit_stats(demo, scoped, "community", at)
     assert _towns_of(stats) == {LUJIAZUI} and stats["collected"].sum() == queries.case_count(demo, chosen)
-    assert set(queries.unit_geometries(demo, "grid", scoped)["unit_id"]) == \
-        set(queries.grids(demo, queries.communities(demo, (LUJIAZUI,))["unit_id"])["unit_id"])
+    assert set(queries.unit_geometries(demo, "grid", scoped)["unit_id"]) == set(
+        queries.grids(demo, queries.communities(demo, (LUJIAZUI,))["unit_id"])["unit_id"]
+    )
     assert queries.lifecycle_stages(demo, scoped)["registered"] == queries.case_count(demo, chosen)
 
 
@@ -203,6 +228,7 @@ def test_every_listing_keeps_to_the_scope(demo, period):
 def test_scope_also_limits_analysis_modules(demo, period):
     """Modules above the query layer pass the filters on: rankings and the lifecycle funnel stay in scope."""
     from govdash import lifecycle, rankings, settings
+
     at = queries.as_of(demo)
     scoped = period.with_(scope=(LUJIAZUI,))
     ranked = rankings.ranking(demo, scoped, "town", at, settings.load())
@@ -213,34 +239,44 @@ def test_scope_also_limits_analysis_modules(demo, period):
 
 # --- free-text patterns (issue 15): each with hand-written examples that must and must not be masked ---
 
-@pytest.mark.parametrize("text, masked", [
-    ("身份证31011519900307123X", "身份证******************"),
-    ("身份证号 310115199003071234。", "身份证号 ******************。"),
-    ("证件 31011519900307123x", "证件 ******************"),
-    ("老证 310115900307123", "老证 " + "*" * 15),
-])
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("身份证31011519900307123X", "身份证******************"),
+        ("身份证号 310115199003071234。", "身份证号 ******************。"),
+        ("证件 31011519900307123x", "证件 ******************"),
+        ("老证 310115900307123", "老证 " + "*" * 15),
+    ],
+)
 def test_mask_text_id_card_numbers(text, masked):
     assert access.mask_text(text) == masked
 
 
-@pytest.mark.parametrize("text", [
-    "工单PD310115199003071234",       # letters glued in front: an id of something else
-    "流水号3101151990030712345",     # 19 digits
-    "31011519901307123X",            # month 13: not a birth date
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "工单PD310115199003071234",  # letters glued in front: an id of something else
+        "流水号3101151990030712345",  # 19 digits
+        "31011519901307123X",  # month 13: not a birth date
+    ],
+)
 def test_mask_text_leaves_id_lookalikes(text):
     assert access.mask_text(text) == text
 
 
-@pytest.mark.parametrize("text, masked", [
-    ("电话13812345678", "电话138****5678"),
-    ("电话138 1234 5678", "电话138****5678"),
-    ("电话138-1234-5678", "电话138****5678"),
-    ("电话+86 138 1234 5678", "电话138****5678"),
-    ("电话+86-13812345678", "电话138****5678"),
-    ("电话008613812345678", "电话138****5678"),
-    ("电话8613812345678", "电话138****5678"),
-])
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("电话13812345678", "电话138****5678"),
+        ("电话138 1234 5678", "电话138****5678"),
+        ("电话138-1234-5678", "电话138****5678"),
+        ("电话+86 138 1234 5678", "电话138****5678"),
+        ("电话+86-13812345678", "电话138****5678"),
+        ("电话008613812345678", "电话138****5678"),
+        ("电话8613812345678", "电话138****5678"),
+    ],
+)
 def test_mask_text_mobile_numbers(text, masked):
     assert access.mask_text(text) == masked
 
@@ -250,14 +286,17 @@ def test_mask_text_leaves_mobile_lookalikes(text):
     assert access.mask_text(text) == text
 
 
-@pytest.mark.parametrize("text, masked", [
-    ("座机021-58881234", "座机021-********"),
-    ("座机021-5888 1234转808", "座机021-********"),
-    ("座机(021)58881234", "座机021-********"),
-    ("座机（021）5888-1234", "座机021-********"),
-    ("座机0571 88881234", "座机0571-********"),
-    ("座机02158881234", "座机021********"),
-])
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("座机021-58881234", "座机021-********"),
+        ("座机021-5888 1234转808", "座机021-********"),
+        ("座机(021)58881234", "座机021-********"),
+        ("座机（021）5888-1234", "座机021-********"),
+        ("座机0571 88881234", "座机0571-********"),
+        ("座机02158881234", "座机021********"),
+    ],
+)
 def test_mask_text_landlines(text, masked):
     assert access.mask_text(text) == masked
 
@@ -267,10 +306,13 @@ def test_mask_text_leaves_landline_lookalikes(text):
     assert access.mask_text(text) == text
 
 
-@pytest.mark.parametrize("text, masked", [
-    ("邮箱 wang.xm@example.cn", "邮箱 w***@example.cn"),
-    ("回复至Li_Na+gov@mail.pudong.gov.cn。", "回复至L***@mail.pudong.gov.cn。"),
-])
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("邮箱 wang.xm@example.cn", "邮箱 w***@example.cn"),
+        ("回复至Li_Na+gov@mail.pudong.gov.cn。", "回复至L***@mail.pudong.gov.cn。"),
+    ],
+)
 def test_mask_text_e_mail(text, masked):
     assert access.mask_text(text) == masked
 
@@ -280,22 +322,31 @@ def test_mask_text_leaves_e_mail_lookalikes(text):
     assert access.mask_text(text) == text
 
 
-@pytest.mark.parametrize("text, name, masked", [
-    ("王小明反映楼下噪声", "王小明", "王*反映楼下噪声"),
-    ("小明说他家漏水，王小明再次来电", "王小明", "*说他家漏水，王*再次来电"),
-    ("欧阳娜娜投诉", "欧阳娜娜", "欧*投诉"),
-    ("王丽称环境美丽", "王丽", "王*称环境美丽"),      # a one-character given name is left in ordinary words
-    ("李四反映噪声", "王小明", "李四反映噪声"),       # another person's name: not the complainant
-    ("王小明反映", None, "王小明反映"),              # no name on the case row
-])
+@pytest.mark.parametrize(
+    "text, name, masked",
+    [
+        ("王小明反映楼下噪声", "王小明", "王*反映楼下噪声"),
+        ("小明说他家漏水，王小明再次来电", "王小明", "*说他家漏水，王*再次来电"),
+        ("欧阳娜娜投诉", "欧阳娜娜", "欧*投诉"),
+        ("王丽称环境美丽", "王丽", "王*称环境美丽"),  # a one-character given name is left in ordinary words
+        ("李四反映噪声", "王小明", "李四反映噪声"),  # another person's name: not the complainant
+        ("王小明反映", None, "王小明反映"),  # no name on the case row
+    ],
+)
 def test_mask_text_complainant_name(text, name, masked):
     assert access.mask_text(text, name) == masked
 
 
 def test_mask_frame_uses_each_rows_own_name_and_rounds_case_coordinates():
-    df = pd.DataFrame({"case_id": ["A", "B"], "complainant_name": ["王小明", "李四"],
-                       "description": ["王小明来电", "王小明的邻居李四"],
-                       "lon": [121.505678, 121.4], "lat": [31.205432, 31.1]})
+    df = pd.DataFrame(
+        {
+            "case_id": ["A", "B"],
+            "complainant_name": ["王小明", "李四"],
+            "description": ["王小明来电", "王小明的邻居李四"],
+            "lon": [121.505678, 121.4],
+            "lat": [31.205432, 31.1],
+        }
+    )
     masked = access.mask_frame(df, Principal("v", "viewer"))
     assert masked["description"].tolist() == ["王*来电", "王小明的邻居李*"]
     assert masked["lon"].tolist() == [121.506, 121.4] and masked["lat"].tolist() == [31.205, 31.1]

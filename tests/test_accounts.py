@@ -28,6 +28,7 @@ def file(tmp_path) -> str:
 
 # --- hashes ---
 
+
 def test_hash_is_salted_scrypt_with_its_parameters():
     a, b = accounts.hash_password(PW), accounts.hash_password(PW)
     assert a != b  # a fresh 16-byte salt each time
@@ -50,6 +51,7 @@ def test_malformed_stored_hashes_never_match(stored):
 
 
 # --- sign-in, lockout, disable ---
+
 
 def test_sign_in_gives_role_and_towns(file):
     r = accounts.sign_in(file, "li", PW, at=T0)
@@ -98,7 +100,9 @@ def test_a_lock_in_the_second_the_account_was_made_holds(tmp_path):
     accounts.set_password(f, "li", "another horse", at=made)
     for _ in range(accounts.MAX_FAILURES):
         accounts.sign_in(f, "li", "wrong", source="s2", at=made + timedelta(microseconds=1))
-    assert accounts.sign_in(f, "li", "another horse", source="s2", at=made + timedelta(microseconds=2)).reason == "locked"
+    assert (
+        accounts.sign_in(f, "li", "another horse", source="s2", at=made + timedelta(microseconds=2)).reason == "locked"
+    )
 
 
 def test_disabled_account_cannot_sign_in(file):
@@ -116,13 +120,16 @@ def test_sso_account_has_no_password(file):
     assert not accounts.sso_account(file, "stranger@gov.example").ok
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda f: accounts.add(f, "li", PW, "viewer"), "exists"),
-    (lambda f: accounts.add(f, "x", PW, "root"), "role"),
-    (lambda f: accounts.add(f, "x", "short", "viewer"), "8 characters"),
-    (lambda f: accounts.add(f, "a b", PW, "viewer"), "username"),
-    (lambda f: accounts.set_password(f, "nobody", PW), "no account"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda f: accounts.add(f, "li", PW, "viewer"), "exists"),
+        (lambda f: accounts.add(f, "x", PW, "root"), "role"),
+        (lambda f: accounts.add(f, "x", "short", "viewer"), "8 characters"),
+        (lambda f: accounts.add(f, "a b", PW, "viewer"), "username"),
+        (lambda f: accounts.set_password(f, "nobody", PW), "no account"),
+    ],
+)
 def test_account_errors_are_plain(file, call, message):
     with pytest.raises(AccountError, match=message):
         call(file)
@@ -134,8 +141,10 @@ def test_audit_log_records_sign_ins_and_exports(file):
     accounts.audit(file, "li", "export", "cases_2026.csv, 12 rows", at=T0 + timedelta(minutes=3))
     log = accounts.audit_log(file)
     assert log[["username", "action", "detail"]].values.tolist()[:3] == [
-        ["li", "export", "cases_2026.csv, 12 rows"], ["li", "sign_in_failed", "wrong password"],
-        ["li", "sign_in", "local"]]
+        ["li", "export", "cases_2026.csv, 12 rows"],
+        ["li", "sign_in_failed", "wrong password"],
+        ["li", "sign_in", "local"],
+    ]
     with pytest.raises(ValueError):
         accounts.audit(file, "li", "format_disk")
 
@@ -153,12 +162,28 @@ def test_default_file_lies_beside_the_database(monkeypatch, tmp_path):
 
 # --- command line ---
 
+
 def test_cli_add_list_disable_passwd(tmp_path, monkeypatch, capsys, demo_db):
     monkeypatch.setenv("GOVDASH_DB", demo_db)
     f = str(tmp_path / "a.duckdb")
     monkeypatch.setattr("sys.stdin", io.StringIO(PW + "\n"))
-    assert cli.main(["account", "--accounts-db", f, "add", "zhang", "--role", "viewer", "--towns", "陆家嘴街道",
-                     "--password-stdin"]) == 0
+    assert (
+        cli.main(
+            [
+                "account",
+                "--accounts-db",
+                f,
+                "add",
+                "zhang",
+                "--role",
+                "viewer",
+                "--towns",
+                "陆家嘴街道",
+                "--password-stdin",
+            ]
+        )
+        == 0
+    )
     assert cli.main(["account", "--accounts-db", f, "list"]) == 0
     out = capsys.readouterr().out
     assert "zhang" in out and "310115005" in out and "scrypt" not in out
@@ -169,8 +194,12 @@ def test_cli_add_list_disable_passwd(tmp_path, monkeypatch, capsys, demo_db):
     assert cli.main(["account", "--accounts-db", f, "passwd", "zhang", "--password-stdin"]) == 0
     assert accounts.sign_in(f, "zhang", "new password 2").ok
     monkeypatch.setattr("sys.stdin", io.StringIO(PW + "\n"))
-    assert cli.main(["account", "--accounts-db", f, "add", "x", "--role", "viewer", "--towns", "火星街道",
-                     "--password-stdin"]) == 2
+    assert (
+        cli.main(
+            ["account", "--accounts-db", f, "add", "x", "--role", "viewer", "--towns", "火星街道", "--password-stdin"]
+        )
+        == 2
+    )
     assert "unknown street/town" in capsys.readouterr().err
     assert cli.main(["account", "--accounts-db", f, "audit"]) == 0
     assert "disable zhang" in capsys.readouterr().out
@@ -178,25 +207,30 @@ def test_cli_add_list_disable_passwd(tmp_path, monkeypatch, capsys, demo_db):
 
 # --- known answers: the stored encoding and parameters must not drift (issue 15) ---
 
+
 def test_password_hash_known_answer_computed_independently():
     salt = bytes(range(16))
     digest = hashlib.scrypt("pässwörd".encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
     want = "scrypt$16384$8$1$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
     assert accounts.hash_password("pässwörd", salt=salt) == want
-    assert want == ("scrypt$16384$8$1$AAECAwQFBgcICQoLDA0ODw==$"
-                    "XePXvxZzRj6L1K6Fof7AUZumo8fHft2FRonOsXgR7YI=")  # from `openssl kdf ... SCRYPT`
+    assert want == (
+        "scrypt$16384$8$1$AAECAwQFBgcICQoLDA0ODw==$XePXvxZzRj6L1K6Fof7AUZumo8fHft2FRonOsXgR7YI="
+    )  # from `openssl kdf ... SCRYPT`
 
 
 def test_verify_accepts_the_rfc_7914_test_vector():
     # RFC 7914 section 12: scrypt(P="password", S="NaCl", N=1024, r=8, p=16, dkLen=64)
-    dk = bytes.fromhex("fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"
-                       "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640")
+    dk = bytes.fromhex(
+        "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"
+        "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640"
+    )
     stored = f"scrypt$1024$8$16${base64.b64encode(b'NaCl').decode()}${base64.b64encode(dk).decode()}"
     assert accounts.verify_password("password", stored)
     assert not accounts.verify_password("Password", stored)
 
 
 # --- throttling per name and source, read-only sign-in (issue 15) ---
+
 
 def _fail(file, name, source, n, at=T0):
     return [accounts.sign_in(file, name, "wrong", source=source, at=at + timedelta(seconds=i)) for i in range(n)]
@@ -232,6 +266,7 @@ def test_unknown_and_existing_names_get_identical_answers(file):
         out = [(r.ok, r.reason, r.locked_until) for r in _fail(file, name, "203.0.113.9", accounts.MAX_FAILURES + 2)]
         out.append(astuple(accounts.sign_in(file, name, PW, source="203.0.113.9", at=T0 + timedelta(minutes=1)))[1:])
         return out
+
     known, unknown = seq("li"), seq("nobody")
     assert known[:-1] == unknown[:-1]
     assert known[-1][1:] == unknown[-1][1:] == (None, (), "locked", T0 + timedelta(seconds=4, minutes=15))
@@ -264,6 +299,7 @@ def test_sign_in_works_with_a_full_disk(file):
 
 
 # --- wall-screen device tokens (issue 15) ---
+
 
 def test_wall_token_is_long_random_stored_hashed_and_revocable(file):
     token = accounts.add_wall_token(file, "lobby", ["310115005"], at=T0)

@@ -41,14 +41,20 @@ def _sample(path: str) -> dict:
     finally:
         con.close()
     p = shapely.point_on_surface(shapely.from_wkb(bytes(wkb)))
-    return {"lon": round(p.x, 6), "lat": round(p.y, 6), "category": category,
-            "reported_at": pd.Timestamp(newest).floor("min").isoformat(sep=" ")}
+    return {
+        "lon": round(p.x, 6),
+        "lat": round(p.y, 6),
+        "category": category,
+        "reported_at": pd.Timestamp(newest).floor("min").isoformat(sep=" "),
+    }
 
 
 def _csv(path: str, bad: bool = False) -> bytes:
     s = _sample(path)
-    rows = [("ADM1", s["reported_at"], "registered", s["category"], s["lon"], s["lat"], "路灯不亮"),
-            ("ADM2", s["reported_at"], "registered", s["category"], s["lon"], s["lat"], "=cmd|' /C calc'!A0")]
+    rows = [
+        ("ADM1", s["reported_at"], "registered", s["category"], s["lon"], s["lat"], "路灯不亮"),
+        ("ADM2", s["reported_at"], "registered", s["category"], s["lon"], s["lat"], "=cmd|' /C calc'!A0"),
+    ]
     if bad:
         rows.append(("ADM3", "not a time", "registered", s["category"], s["lon"], s["lat"], "x"))
     df = pd.DataFrame(rows, columns=["case_id", "reported_at", "status", "category", "lon", "lat", "description"])
@@ -137,8 +143,9 @@ def test_rejected_upload_shows_the_report_and_loads_nothing(live):
     _upload(at, "bad.csv", _csv(live, bad=True))
     assert [e.value for e in at.error] == [t("adm_import_rejected", "zh").format(n=1)]
     errors = at.dataframe[0].value
-    assert errors[["file", "row", "field", "rule"]].values.tolist() == [["bad.csv", 4, "reported_at",
-                                                                         "time_unparsable"]]
+    assert errors[["file", "row", "field", "rule"]].values.tolist() == [
+        ["bad.csv", 4, "reported_at", "time_unparsable"]
+    ]
     assert at.get("download_button")  # the full report
     assert _count(live) == 0
 
@@ -162,6 +169,7 @@ def test_unreadable_upload_is_a_plain_error(live):
 
 def test_the_upload_is_imported_in_a_child_process(live, monkeypatch):
     from govdash.ingest import _child
+
     calls, real = [], _child.run
 
     def spy(*args, **kwargs):
@@ -199,6 +207,7 @@ def test_stations_upload_with_a_uploaded_mapping(live):
 
 # --- govdash.ingest ---
 
+
 def test_mapping_from_text():
     m = ingest.mapping_from_text("cases", b'[columns]\ncase_id = "ID"\nreported_at = "T"\n', "mine.toml")
     assert isinstance(m, Mapping) and m.name == "mine"
@@ -213,9 +222,16 @@ def test_mapping_from_text():
 
 def test_report_frame_and_counts():
     cols = ["file", "row", "field", "value", "reason", "rule"]
-    rep = ImportReport(file="f.csv", sha256="", mapping="m", on_error="reject", rows=3, failed=1,
-                       errors=pd.DataFrame([["f.csv", 2, "a", "x", "bad", "r1"]], columns=cols),
-                       warnings=pd.DataFrame([["f.csv", 3, "b", "y", "odd", "r2"]], columns=cols))
+    rep = ImportReport(
+        file="f.csv",
+        sha256="",
+        mapping="m",
+        on_error="reject",
+        rows=3,
+        failed=1,
+        errors=pd.DataFrame([["f.csv", 2, "a", "x", "bad", "r1"]], columns=cols),
+        warnings=pd.DataFrame([["f.csv", 3, "b", "y", "odd", "r2"]], columns=cols),
+    )
     df = ingest.report_frame(rep)
     assert df[["outcome", "row"]].values.tolist() == [["error", 2], ["warning", 3]]
     assert ingest.outcome_counts(rep)["warnings"] == 1
@@ -225,6 +241,7 @@ def test_report_frame_and_counts():
 
 def test_run_refuses_unknown_kinds(tmp_path):
     from govdash.ingest import ValidationError
+
     with pytest.raises(ValidationError, match="cannot import"):
         ingest.run("people", tmp_path / "x.duckdb", b"a\n1\n")
     with pytest.raises(ValidationError, match="no import"):
@@ -234,10 +251,15 @@ def test_run_refuses_unknown_kinds(tmp_path):
 
 def test_quarantine_frame_reads_json_records(tmp_path):
     from govdash.db import writer
+
     path = tmp_path / "q.duckdb"
     with writer(path) as con:
-        con.execute("INSERT INTO quarantine VALUES ('imp-1', 'f.csv', 3, 'why', ?), ('imp-1', 'f.csv', 2, 'how', ?)",
-                    [json.dumps({"a": "=1", "b": 2}), json.dumps({"a": "x"})])
+        con.execute(
+            "INSERT INTO quarantine VALUES ('imp-1', 'f.csv', 3, 'why', ?), ('imp-1', 'f.csv', 2, 'how', ?)",
+            [json.dumps({"a": "=1", "b": 2}), json.dumps({"a": "x"})],
+        )
     got = ingest.quarantine_frame(path, "imp-1")
-    assert got.fillna({"b": -1}).to_dict("records") == [{"_row": 2, "_reasons": "how", "a": "x", "b": -1.0},
-                                                         {"_row": 3, "_reasons": "why", "a": "=1", "b": 2.0}]
+    assert got.fillna({"b": -1}).to_dict("records") == [
+        {"_row": 2, "_reasons": "how", "a": "x", "b": -1.0},
+        {"_row": 3, "_reasons": "why", "a": "=1", "b": 2.0},
+    ]

@@ -19,7 +19,7 @@ def _weekly_series(seed: int, spike_at: int | None = None, spike: int = 50, days
     lam = 30 * (1 + 0.2 * np.sin(2 * np.pi * t / 365)) * np.where(dates.day_of_week >= 5, 1 / 3, 1.0)
     counts = rng.poisson(lam)
     if spike_at is not None:
-        counts[spike_at:spike_at + 3] += spike
+        counts[spike_at : spike_at + 3] += spike
     return pd.DataFrame({"date": dates, "category": "noise", "town_id": "T1", "count": counts})
 
 

@@ -10,7 +10,7 @@ from govdash.i18n import t
 
 pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
 
-TOWN = "310115005"      # 陆家嘴街道
+TOWN = "310115005"  # 陆家嘴街道
 CATEGORY = "noise"
 
 
@@ -19,8 +19,10 @@ def community(demo_db) -> str:
     """The most populous community of TOWN."""
     con = duckdb.connect(demo_db, read_only=True)
     try:
-        return con.execute("SELECT unit_id FROM units WHERE level = 'community' AND town_id = ? "
-                           "ORDER BY residents DESC LIMIT 1", [TOWN]).fetchone()[0]
+        return con.execute(
+            "SELECT unit_id FROM units WHERE level = 'community' AND town_id = ? ORDER BY residents DESC LIMIT 1",
+            [TOWN],
+        ).fetchone()[0]
     finally:
         con.close()
 
@@ -60,6 +62,7 @@ def _needs_filter_bar(app_page) -> None:
 
 def test_app_lists_pages():
     from conftest import app_pages
+
     pages = app_pages()
     assert {p.url_path for p in pages} >= {"overview", "map", "heatmap", "trends", "coverage", "cases"}
     # one default page per navigation (the analyst pages; a mode such as the wall screen)
@@ -143,13 +146,16 @@ def test_language_from_url(app_env):
     assert at.title[0].value == t("page_overview", "en")
 
 
-@pytest.mark.parametrize("query, field", [
-    ({"from": "2026-13-45"}, "from"),
-    ({"to": "tomorrow"}, "to"),
-    ({"town": "x' OR 1=1 --"}, "town"),
-    ({"cat": "<script>alert(1)</script>"}, "cat"),
-    ({"from": "2026-06-01", "to": "2026-01-01"}, "from"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"from": "2026-13-45"}, "from"),
+        ({"to": "tomorrow"}, "to"),
+        ({"town": "x' OR 1=1 --"}, "town"),
+        ({"cat": "<script>alert(1)</script>"}, "cat"),
+        ({"from": "2026-06-01", "to": "2026-01-01"}, "from"),
+    ],
+)
 def test_bad_url_params_warn(app_env, query, field):
     at = app_test()
     for k, v in query.items():

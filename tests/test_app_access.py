@@ -23,8 +23,8 @@ from govdash.i18n import t
 
 pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
 
-LUJIAZUI = "310115005"      # 陆家嘴街道: the one street/town of the limited accounts
-ZHANGJIANG = "310115125"    # 张江镇
+LUJIAZUI = "310115005"  # 陆家嘴街道: the one street/town of the limited accounts
+ZHANGJIANG = "310115125"  # 张江镇
 PASSWORD = "correct horse battery"
 
 
@@ -92,6 +92,7 @@ def _open(app_page, principal, query=None):
 
 # --- sign-in ---
 
+
 def test_nothing_but_a_sign_in_form_before_sign_in(local):
     at = _signed_in(None, {"town": ZHANGJIANG})
     _ok(at)
@@ -140,6 +141,7 @@ def test_public_wall_needs_no_sign_in(local, monkeypatch):
 
 # --- an account limited to one street/town, on every page ---
 
+
 def test_every_page_shows_only_the_accounts_town(local, app_page, town_names, station_names):
     """A limited admin (every page, exports included) never gets another street/town's name on screen
     (station names aside: the coverage page shows neighbouring stations that serve the town's residents)."""
@@ -147,8 +149,13 @@ def test_every_page_shows_only_the_accounts_town(local, app_page, town_names, st
     blob = _rendered(at)
     for name in station_names:
         blob = blob.replace(name.encode(), b"").replace(json.dumps(name)[1:-1].encode(), b"")
-    assert _mentions(blob, town_names[LUJIAZUI]) or app_page.url_path in ("admin", "trends", "lifecycle",
-                                                                            "overview", "wall")
+    assert _mentions(blob, town_names[LUJIAZUI]) or app_page.url_path in (
+        "admin",
+        "trends",
+        "lifecycle",
+        "overview",
+        "wall",
+    )
     leaks = [name for uid, name in town_names.items() if uid != LUJIAZUI and _mentions(blob, name)]
     assert not leaks, f"{app_page.url_path} shows {leaks}"
     if not app_page.query:
@@ -169,6 +176,7 @@ def test_a_link_to_another_town_shows_nothing_of_it(local, query, town_names):
 
 def test_case_export_holds_only_the_accounts_cases(local, monkeypatch):
     from govdash import export
+
     exported = []
     real = export.to_csv_bytes
     monkeypatch.setattr(export, "to_csv_bytes", lambda df: exported.append(df) or real(df))
@@ -183,6 +191,7 @@ def test_case_export_holds_only_the_accounts_cases(local, monkeypatch):
 
 
 # --- roles ---
+
 
 def test_viewer_has_no_case_page_no_exports_and_no_personal_data(local):
     at = _signed_in(Principal("vic", "viewer", (LUJIAZUI,)))
@@ -221,6 +230,7 @@ def test_the_admin_page_run_by_a_viewer_stops(local):
     """Even run directly (not through the navigation), a page checks the role itself."""
     from conftest import ROOT
     from streamlit.testing.v1 import AppTest
+
     at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=60)
     at.session_state["principal"] = Principal("vic", "viewer")
     at.run()
@@ -244,6 +254,7 @@ def test_export_of_all_filtered_cases_holds_only_the_accounts_cases(local):
     """The cases page offers every filtered case (not just the page shown) as CSV and Excel; the file
     (export.filtered_cases, which the buttons call on click) holds only the account's area."""
     from govdash import export
+
     p = Principal("li", "analyst", (LUJIAZUI,))
     at = _signed_in(p, {"from": "2020-01-01", "to": "2026-12-31"})
     at.switch_page("pages/cases.py").run()
@@ -258,8 +269,11 @@ def test_export_of_all_filtered_cases_holds_only_the_accounts_cases(local):
     xlsx = pd.read_excel(io.BytesIO(export.filtered_cases(db, scoped, p, "xlsx")), dtype=str)
     assert len(csv) == len(xlsx) == total
     assert set(csv["town_id"]) == set(xlsx["town_id"]) == {LUJIAZUI}
-    viewer = pd.read_csv(io.BytesIO(export.filtered_cases(db, scoped, Principal("v", "viewer", (LUJIAZUI,)))),
-                         encoding="utf-8-sig", dtype=str)
+    viewer = pd.read_csv(
+        io.BytesIO(export.filtered_cases(db, scoped, Principal("v", "viewer", (LUJIAZUI,)))),
+        encoding="utf-8-sig",
+        dtype=str,
+    )
     assert viewer["complainant_phone"].str.contains(r"\*\*\*\*").all()
     assert not csv["complainant_phone"].str.contains(r"\*\*\*\*").any()
 
@@ -283,6 +297,7 @@ def _decimals(x: float) -> int:
 def test_case_coordinates_for_viewers_are_rounded_to_about_100_m(local, role, most):
     """Issue 15: the heatmap's case points carried coordinates to ~1 m, re-identifying masked addresses."""
     from govdash.maps import LAYER_CASES
+
     at = _signed_in(Principal("u", role, (LUJIAZUI,)), {"cat": "noise"})
     at.switch_page("pages/heatmap.py").run()
     _ok(at)
@@ -321,23 +336,42 @@ def _edge_calls():
             if not isinstance(node, ast.Call):
                 continue
             fn = node.func
-            if not ((isinstance(fn, ast.Attribute) and fn.attr == "cached" and isinstance(fn.value, ast.Name)
-                     and fn.value.id == "ui") or (isinstance(fn, ast.Name) and fn.id == "cached")):
+            if not (
+                (
+                    isinstance(fn, ast.Attribute)
+                    and fn.attr == "cached"
+                    and isinstance(fn.value, ast.Name)
+                    and fn.value.id == "ui"
+                )
+                or (isinstance(fn, ast.Name) and fn.id == "cached")
+            ):
                 continue
             target = node.args[0]
-            assert isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name), \
+            assert isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name), (
                 f"{path.name}:{node.lineno}: the cache edge takes a function by reference (module.function)"
+            )
             # ui.py may import a module under another name (``catalogue as catalogue_``); pages import by name
-            module = (vars(ui).get(target.value.id) if path.name == "ui.py" else None) or \
-                importlib.import_module(f"govdash.{target.value.id}")
+            module = (vars(ui).get(target.value.id) if path.name == "ui.py" else None) or importlib.import_module(
+                f"govdash.{target.value.id}"
+            )
             yield path.name, node.lineno, getattr(module, target.attr), node
 
 
 def _calls_scope(node: ast.expr) -> bool:
     """``ui.scope()`` or, inside ui.py, ``scope()``."""
-    return isinstance(node, ast.Call) and not node.args and (
-        (isinstance(node.func, ast.Attribute) and node.func.attr == "scope" and isinstance(node.func.value, ast.Name)
-         and node.func.value.id == "ui") or (isinstance(node.func, ast.Name) and node.func.id == "scope"))
+    return (
+        isinstance(node, ast.Call)
+        and not node.args
+        and (
+            (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr == "scope"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "ui"
+            )
+            or (isinstance(node.func, ast.Name) and node.func.id == "scope")
+        )
+    )
 
 
 def test_every_cached_listing_query_is_given_the_sessions_scope_explicitly():

@@ -25,8 +25,15 @@ def bench_env(demo_db):
 
 def test_typical_filters_cover_district_town_community_and_category(bench_env):
     _, _, filters, _ = bench_env
-    assert set(filters) == {"district·30d", "district·365d", "town·30d", "town·365d", "community·30d",
-                            "community·365d", "district·365d·category"}
+    assert set(filters) == {
+        "district·30d",
+        "district·365d",
+        "town·30d",
+        "town·365d",
+        "community·30d",
+        "community·365d",
+        "district·365d·category",
+    }
     assert all((f.end - f.start).days + 1 in (30, 365) for f in filters.values())
     assert filters["community·30d"].communities and filters["district·365d·category"].categories
 
@@ -81,6 +88,7 @@ def test_compare_counts_exact_rates_to_1e9():
 
 def test_bench_registers_its_command():
     from govdash import cli
+
     args = cli.parser().parse_args(["bench", "--cases", "1000", "--repeat", "1", "--sessions", "0"])
     assert args.func.__module__ == "govdash.cli.bench" and args.repeat == 1
 
@@ -103,6 +111,7 @@ def test_competent_peer_equals_govdash(bench_env, competent, page):
 def test_competent_newest_cases_reach_back_past_one_block(bench_env, competent, monkeypatch):
     """With a tail block of 7 rows and a town filter, the newest page needs many blocks read back."""
     from bench import competent as cp
+
     monkeypatch.setattr(cp, "TAIL_BLOCK", 7)
     db, at, filters, _ = bench_env
     f = filters["town·365d"]
@@ -114,9 +123,14 @@ def test_competent_newest_cases_reach_back_past_one_block(bench_env, competent, 
 def test_competent_backlog_counts_by_hand():
     """Three cases: open at t counts reported before t minus done (closed, never before reported) before t."""
     from bench.competent import _done, _open_at
+
     ts = pd.to_datetime
-    c = pd.DataFrame({"reported_at": ts(["2026-01-01", "2026-01-02", "2026-01-03"]),
-                      "closed_at": ts(["2026-01-05", None, "2026-01-02"])})  # the third closed "before" reported
+    c = pd.DataFrame(
+        {
+            "reported_at": ts(["2026-01-01", "2026-01-02", "2026-01-03"]),
+            "closed_at": ts(["2026-01-05", None, "2026-01-02"]),
+        }
+    )  # the third closed "before" reported
     done = _done(c)
     t = ts(["2026-01-01 00:00", "2026-01-02 12:00", "2026-01-03 12:00", "2026-01-06 00:00"]).to_numpy("datetime64[ns]")
     reported = c["reported_at"].to_numpy("datetime64[ns]")
@@ -130,6 +144,7 @@ def test_every_page_and_wall_panel_is_benched(bench_env):
     from pathlib import Path
 
     from govdash import wall
+
     db, at, filters, _ = bench_env
     reg = views.registry()
     pages = {p.stem for p in (Path(__file__).resolve().parent.parent / "pages").glob("*.py")} - {"admin", "wall"}

@@ -28,8 +28,21 @@ def _weekly_cases() -> list[tuple]:
             n += 20 if (day == SPIKE_DAY and town == "T1") else 0
             for i in range(n):
                 rep = datetime.combine(day, datetime.min.time()) + timedelta(hours=9, minutes=i)
-                rows.append((f"S{d:03d}{town}{i:02d}", town, cat, "D01", "community", rep, rep + timedelta(days=3),
-                             rep + timedelta(hours=5), True, True, 90.0))
+                rows.append(
+                    (
+                        f"S{d:03d}{town}{i:02d}",
+                        town,
+                        cat,
+                        "D01",
+                        "community",
+                        rep,
+                        rep + timedelta(days=3),
+                        rep + timedelta(hours=5),
+                        True,
+                        True,
+                        90.0,
+                    )
+                )
     return rows
 
 
@@ -79,7 +92,7 @@ def test_briefing_sections_and_figures(db):
     row = re.search(r"<tr[^>]*><td[^>]*>受理工单</td>(.*?)</tr>", html).group(1)
     assert re.findall(r"<td[^>]*>(.*?)</td>", row)[:3] == ["3", "3", "0.0%"]
     # A09 is the one case open and overdue on 1 March 00:00 (deadline 15 Feb 10:00: 13.6 days)
-    overdue = html[html.index('<section id="overdue">'):html.index('<section id="lifecycle">')]
+    overdue = html[html.index('<section id="overdue">') : html.index('<section id="lifecycle">')]
     assert "A09" in overdue and "<td class=n>14</td>" in overdue
     assert "甲街道" in html and "乙镇" in html and "红榜" in html
     assert "本期未发现异常波动" in html
@@ -88,8 +101,8 @@ def test_briefing_sections_and_figures(db):
 
 def test_briefing_is_offline_and_escapes_user_text(db):
     html = briefing.build(db, "2026-02", lang="en")
-    assert not re.search(r"https?://", html)      # no external host: no CDN, font, image or link
-    assert "<script" not in html.lower()          # no script at all; charts are inline SVG
+    assert not re.search(r"https?://", html)  # no external host: no CDN, font, image or link
+    assert "<script" not in html.lower()  # no script at all; charts are inline SVG
     assert "<svg" in html and "@page" in html
     assert XSS not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; 井盖 &amp; 路灯" in html

@@ -26,12 +26,19 @@ def _csv(path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
-QINHUAI = {"name": "qinhuai 12345", "time_format": "auto",
-           "columns": {"case_id": "工单编号", "reported_at": "来电时间", "closed_at": "办结时间"},
-           "coords": {"lon": "经度", "lat": "纬度", "crs": "gcj02"}}
-RIVERTON = {"name": "riverton 311", "time_format": "auto", "timezone": "America/Los_Angeles",
-            "columns": {"case_id": "Unique Key", "reported_at": "Created Date", "closed_at": "Closed Date"},
-            "coords": {"lon": "Longitude", "lat": "Latitude"}}
+QINHUAI = {
+    "name": "qinhuai 12345",
+    "time_format": "auto",
+    "columns": {"case_id": "工单编号", "reported_at": "来电时间", "closed_at": "办结时间"},
+    "coords": {"lon": "经度", "lat": "纬度", "crs": "gcj02"},
+}
+RIVERTON = {
+    "name": "riverton 311",
+    "time_format": "auto",
+    "timezone": "America/Los_Angeles",
+    "columns": {"case_id": "Unique Key", "reported_at": "Created Date", "closed_at": "Closed Date"},
+    "coords": {"lon": "Longitude", "lat": "Latitude"},
+}
 
 
 def test_qinhuai_day_first_column_decided_from_all_its_values(tmp_path):
@@ -43,7 +50,7 @@ def test_qinhuai_day_first_column_decided_from_all_its_values(tmp_path):
     want = [datetime(2026, 5, 13, 9) + pd.Timedelta(hours=11 * k) for k in range(24)]
     assert got["reported_at"].tolist() == want
     assert got.loc[23, "reported_at"] == datetime(2026, 5, 23, 22)  # 23 May: 253 h after 13 May 09:00
-    assert got.loc[1, "closed_at"] == datetime(2026, 5, 14, 16)     # 20 h after 13 May 20:00
+    assert got.loc[1, "closed_at"] == datetime(2026, 5, 14, 16)  # 20 h after 13 May 20:00
 
 
 def test_riverton_month_first_am_pm_read_in_its_zone_and_stored_in_the_districts(tmp_path):
@@ -54,11 +61,11 @@ def test_riverton_month_first_am_pm_read_in_its_zone_and_stored_in_the_districts
     local = apply_mapping(raw, m, tz="America/Los_Angeles").cases  # a Los Angeles district stores LA time
     assert local.loc[0, "reported_at"] == datetime(2026, 3, 2, 8)
     assert local.loc[2, "reported_at"] == datetime(2026, 3, 2, 22)  # 10:00:00 PM
-    assert local.loc[1, "closed_at"] == datetime(2026, 3, 3, 21)    # 07 h + 30 h = 03/03 09:00:00 PM
+    assert local.loc[1, "closed_at"] == datetime(2026, 3, 3, 21)  # 07 h + 30 h = 03/03 09:00:00 PM
     # case 20 is reported 2 March 08:00 + 140 h = 8 March 04:00 PDT (after 02:00 the clocks moved on)
     assert local.loc[20, "reported_at"] == datetime(2026, 3, 8, 4)
     shanghai = apply_mapping(raw, m, tz="Asia/Shanghai").cases  # the same file in a Shanghai district
-    assert shanghai.loc[0, "reported_at"] == datetime(2026, 3, 3, 0)   # 08:00 PST = 16:00 UTC
+    assert shanghai.loc[0, "reported_at"] == datetime(2026, 3, 3, 0)  # 08:00 PST = 16:00 UTC
     assert shanghai.loc[20, "reported_at"] == datetime(2026, 3, 8, 19)  # 04:00 PDT = 11:00 UTC
     # without a zone in the mapping, times are read in the district's
     m2 = parse_mapping({k: v for k, v in RIVERTON.items() if k != "timezone"})
@@ -72,18 +79,27 @@ def test_auto_refuses_an_ambiguous_column_naming_it():
         apply_mapping(raw, m)
     sure = parse_mapping({"time_format": "auto", "dayfirst": True, "columns": {"case_id": "id", "reported_at": "When"}})
     assert apply_mapping(raw, sure).cases["reported_at"].tolist() == [
-        datetime(2026, 3, 5, 8), datetime(2026, 4, 6, 9, 30), datetime(2026, 2, 1, 10)]
+        datetime(2026, 3, 5, 8),
+        datetime(2026, 4, 6, 9, 30),
+        datetime(2026, 2, 1, 10),
+    ]
     # one day above 12 anywhere in the column decides it for every row
     raw.loc[3] = ["4", "13/03/2026 07:00"]
-    assert apply_mapping(raw, m).cases["reported_at"].tolist()[::3] == [datetime(2026, 3, 5, 8),
-                                                                          datetime(2026, 3, 13, 7)]
+    assert apply_mapping(raw, m).cases["reported_at"].tolist()[::3] == [
+        datetime(2026, 3, 5, 8),
+        datetime(2026, 3, 13, 7),
+    ]
 
 
 def test_auto_mixes_seconds_iso_and_offsets_in_one_column():
     s = pd.Series(["12/31/2025 11:59 PM", "01/02/2026 01:02:03 AM", "2026-01-03 04:05", "2026-01-04T00:00:00Z", ""])
     got = parse_times(s, ("auto",), tz="UTC", store_tz="UTC")
-    assert got.tolist()[:4] == [pd.Timestamp("2025-12-31 23:59"), pd.Timestamp("2026-01-02 01:02:03"),
-                                pd.Timestamp("2026-01-03 04:05"), pd.Timestamp("2026-01-04 00:00")]
+    assert got.tolist()[:4] == [
+        pd.Timestamp("2025-12-31 23:59"),
+        pd.Timestamp("2026-01-02 01:02:03"),
+        pd.Timestamp("2026-01-03 04:05"),
+        pd.Timestamp("2026-01-04 00:00"),
+    ]
     assert pd.isna(got[4])
     # an offset is converted to the district's zone: 00:00 UTC is 08:00 in Shanghai
     assert parse_times(pd.Series(["2026-01-04T00:00:00Z"]), ("auto",), tz="UTC")[0] == pd.Timestamp("2026-01-04 08:00")
@@ -102,6 +118,7 @@ def extract(tmp_path):
     with writer(tmp_path / "x.duckdb") as con:
         con.execute("DELETE FROM meta WHERE key = 'as_of'")
     from govdash.db import Database
+
     return Database(tmp_path / "x.duckdb")
 
 
@@ -135,17 +152,27 @@ def test_as_of_is_the_clock_for_live_data_and_the_data_when_forced(extract, monk
 
 # --- data quality rules that scale down ---
 
+
 def _points(counts: list[int]) -> pd.DataFrame:
     """Cases at distinct Pudong points, ``counts[i]`` rows at point i."""
     lon = np.repeat(121.50 + 0.001 * np.arange(len(counts)), counts)
     n = len(lon)
-    return pd.DataFrame({"case_id": [f"C{i}" for i in range(n)], "reported_at": pd.Timestamp("2026-01-01"),
-                         "lon": lon, "lat": np.full(n, 31.20)})
+    return pd.DataFrame(
+        {
+            "case_id": [f"C{i}" for i in range(n)],
+            "reported_at": pd.Timestamp("2026-01-01"),
+            "lon": lon,
+            "lat": np.full(n, 31.20),
+        }
+    )
 
 
 def _placeholder_rows(df: pd.DataFrame) -> int:
-    rule = [i for i in check_rows(df, times=(pd.Timestamp("2000-01-01"), pd.Timestamp("2030-01-01")))
-            if i[1] == "coords_placeholder"]
+    rule = [
+        i
+        for i in check_rows(df, times=(pd.Timestamp("2000-01-01"), pd.Timestamp("2030-01-01")))
+        if i[1] == "coords_placeholder"
+    ]
     return int(rule[0][3].sum())
 
 
@@ -178,10 +205,18 @@ def test_units_without_an_id_column_name_the_columns_they_have(tmp_path):
 
     from govdash import ingest
     from govdash.ingest._readers import ValidationError
+
     ring = [[121.5, 31.2], [121.51, 31.2], [121.51, 31.21], [121.5, 31.21], [121.5, 31.2]]
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"NAME": "Westfield", "AREA_SQMI": 3.1},
-         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"NAME": "Westfield", "AREA_SQMI": 3.1},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
     path = tmp_path / "boroughs.geojson"
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(ValidationError, match=r"no unit_id column.*the file has: NAME, AREA_SQMI"):
@@ -215,10 +250,12 @@ warn = ["category_unknown"]
 
 def _riverton_db(tmp_path):
     from govdash import cli
+
     fx = districts.riverton(tmp_path / "files")
     db = tmp_path / "riverton.duckdb"
-    assert cli.main(["init", "--db", str(db), "--name", "里弗顿", "--name-en", "Riverton",
-                     "--timezone", fx.timezone]) == 0
+    assert (
+        cli.main(["init", "--db", str(db), "--name", "里弗顿", "--name-en", "Riverton", "--timezone", fx.timezone]) == 0
+    )
     for level, key in (("town", "towns"), ("community", "communities")):
         assert cli.main(["import", "units", str(fx.files[key]), "--db", str(db), "--level", level]) == 0
     (tmp_path / "m.toml").write_text(RIVERTON_AREA, encoding="utf-8")
@@ -229,6 +266,7 @@ def test_riverton_cases_located_by_borough_count_for_their_town(tmp_path):
     import duckdb
 
     from govdash import ingest
+
     fx, db, mapping = _riverton_db(tmp_path)
     rep = ingest.run("cases", db, fx.files["cases"], mapping=mapping)
     assert rep.status == "loaded" and rep.failed == 0 and rep.inserted == 40
@@ -236,8 +274,10 @@ def test_riverton_cases_located_by_borough_count_for_their_town(tmp_path):
     con = duckdb.connect(str(db), read_only=True)
     try:
         towns = dict(con.execute("SELECT town_id, count(*) FROM cases GROUP BY 1").fetchall())
-        unlocated = con.execute("SELECT town_id, count(*), count(community_id), count(lon) FROM cases "
-                                "WHERE case_id >= 'LA0030' GROUP BY 1 ORDER BY 1").fetchall()
+        unlocated = con.execute(
+            "SELECT town_id, count(*), count(community_id), count(lon) FROM cases "
+            "WHERE case_id >= 'LA0030' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
         first = con.execute("SELECT reported_at FROM cases WHERE case_id = 'LA0000'").fetchone()[0]
         tz = con.execute("SELECT timezone FROM district").fetchone()[0]
     finally:
@@ -250,6 +290,7 @@ def test_riverton_cases_located_by_borough_count_for_their_town(tmp_path):
 
 def test_a_borough_that_is_not_a_town_is_a_row_error_naming_the_value(tmp_path):
     from govdash import ingest
+
     fx, db, mapping = _riverton_db(tmp_path)
     text = fx.files["cases"].read_text(encoding="utf-8").replace(",Eastbrook,", ",Eastbrok,")
     bad = tmp_path / "typo.csv"

@@ -15,7 +15,8 @@ from govdash import briefing, catalogue, indicators, lifecycle, queries
 ROOT = Path(__file__).resolve().parent.parent
 # not one of these is a demo category or channel (the demo's noise is "噪声扰民", its channels are hotlines…)
 CATALOGUE = [
-    "DELETE FROM category_names", "DELETE FROM channels",  # the literal database's own catalogue, replaced
+    "DELETE FROM category_names",
+    "DELETE FROM channels",  # the literal database's own catalogue, replaced
     "INSERT INTO category_names VALUES ('noise', '噪声', 'Noise'), ('dispute', '邻里纠纷', NULL), "
     "('garbage', '垃圾堆放', 'Rubbish')",
     "INSERT INTO channels VALUES ('hotline_12345', '市民热线', 'Citizen hotline'), ('letter', '来信', 'Letter')",
@@ -54,8 +55,11 @@ def test_an_empty_catalogue_names_cases_by_their_codes(tmp_path):
 
 def test_analyses_name_categories_channels_and_departments_from_the_catalogue(lit):
     cat = catalogue.read(lit)
-    assert indicators.series_labels("category", "en", {}, cat) == {"dispute": "邻里纠纷", "garbage": "Rubbish",
-                                                                  "noise": "Noise"}
+    assert indicators.series_labels("category", "en", {}, cat) == {
+        "dispute": "邻里纠纷",
+        "garbage": "Rubbish",
+        "noise": "Noise",
+    }
     assert indicators.series_labels("channel", "zh", {}, cat) == {"hotline_12345": "市民热线", "letter": "来信"}
     assert indicators.series_labels("department", "zh", {}, cat) == {"D01": "城管", "D02": "建交委", "D03": "环境"}
     oldest = lifecycle.oldest(lit, ALL, AS_OF, lang="zh").set_index("case_id")
@@ -67,11 +71,15 @@ def test_analyses_name_categories_channels_and_departments_from_the_catalogue(li
 
 
 def test_no_page_or_product_module_reads_the_demo_generators_lists():
-    pattern = re.compile(r"demo\.(CATEGORIES|CHANNELS|CHANNEL_CODES|DEPARTMENTS)|from govdash\.demo import|"
-                         r"schema\.CHANNELS|import CHANNELS")
-    offenders = [str(p.relative_to(ROOT)) for p in [*ROOT.glob("pages/*.py"), *ROOT.glob("govdash/**/*.py"),
-                                                    ROOT / "app.py"]
-                 if p.name != "demo.py" and pattern.search(p.read_text(encoding="utf-8"))]
+    pattern = re.compile(
+        r"demo\.(CATEGORIES|CHANNELS|CHANNEL_CODES|DEPARTMENTS)|from govdash\.demo import|"
+        r"schema\.CHANNELS|import CHANNELS"
+    )
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in [*ROOT.glob("pages/*.py"), *ROOT.glob("govdash/**/*.py"), ROOT / "app.py"]
+        if p.name != "demo.py" and pattern.search(p.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
 
 

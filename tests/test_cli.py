@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "govdash", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "govdash", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def _kpi_json(capsys, *args: str) -> dict:
@@ -63,8 +64,9 @@ def test_kpi_json_with_filters(demo_db, capsys):
     f = Filters(start=date(2026, 1, 1), end=date(2026, 6, 30), towns=("310115005", "310115130"))
     expected = queries.kpis(db, f, queries.as_of(db))
     # a town by its Chinese name or by its code
-    got = _kpi_json(capsys, "--db", demo_db, "--from", "2026-01-01", "--to", "2026-06-30",
-                    "--town", "陆家嘴街道", "310115130")
+    got = _kpi_json(
+        capsys, "--db", demo_db, "--from", "2026-01-01", "--to", "2026-06-30", "--town", "陆家嘴街道", "310115130"
+    )
     assert got["towns"] == ["310115005", "310115130"]
     _same(got, expected)
 

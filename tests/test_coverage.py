@@ -17,6 +17,7 @@ KMH6 = 6.0  # 100 m per minute: minutes are metres / 100
 
 # --- straight-line mode -------------------------------------------------------------------------
 
+
 def test_station_at_origin_gives_exact_minutes():
     cells = [[0, 0], [300, 400], [0, 1000], [-600, -800]]
     minutes, nearest = cov.straight_line_minutes(cells, [[0, 0]], walk_kmh=KMH6, circuity=1.5)
@@ -25,8 +26,7 @@ def test_station_at_origin_gives_exact_minutes():
 
 
 def test_nearest_of_two_stations():
-    minutes, nearest = cov.straight_line_minutes([[100, 0], [900, 0]], [[0, 0], [1000, 0]],
-                                                 walk_kmh=KMH6, circuity=1.0)
+    minutes, nearest = cov.straight_line_minutes([[100, 0], [900, 0]], [[0, 0], [1000, 0]], walk_kmh=KMH6, circuity=1.0)
     np.testing.assert_allclose(minutes, [1.0, 1.0])
     assert nearest.tolist() == [0, 1]
 
@@ -50,6 +50,7 @@ def test_reach_is_the_inverse_of_straight_line_minutes():
 
 # --- network mode -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def u_street():
     """A 'U': A(0,0) - B(0,300) - C(100,300) - D(100,0), no A-D street; E(1000,1000) is alone."""
@@ -70,8 +71,7 @@ def test_network_adds_both_snap_distances(u_street):
 
 
 def test_network_finds_which_station_is_nearest_in_one_pass(u_street):
-    minutes, nearest = cov.network_minutes(u_street, [[100, -40], [0, -10]], [[-30, 0], [100, 300]],
-                                           walk_kmh=KMH6)
+    minutes, nearest = cov.network_minutes(u_street, [[100, -40], [0, -10]], [[-30, 0], [100, 300]], walk_kmh=KMH6)
     np.testing.assert_allclose(minutes, [3.4, 0.4])  # C->D 300 + 40; 30 + 10
     assert nearest.tolist() == [1, 0]
 
@@ -112,6 +112,7 @@ def test_largest_component_drops_the_island(u_street):
 
 # --- function-specific coverage -----------------------------------------------------------------
 
+
 def test_only_stations_offering_the_function_count():
     stations = [[0, 0], [1000, 0], [3000, 0]]
     clinic = [False, True, True]
@@ -128,12 +129,14 @@ def test_function_nobody_offers_leaves_everyone_uncovered():
 
 def test_function_mask_in_network_mode():
     g = lattice_graph(11, 1, 100.0)
-    minutes, nearest = cov.minutes_to_stations([[200, 0]], [[0, 0], [1000, 0]], offers=[False, True],
-                                               graph=g, walk_kmh=KMH6)
+    minutes, nearest = cov.minutes_to_stations(
+        [[200, 0]], [[0, 0], [1000, 0]], offers=[False, True], graph=g, walk_kmh=KMH6
+    )
     assert minutes[0] == pytest.approx(8.0) and nearest.tolist() == [1]
 
 
 # --- summaries ----------------------------------------------------------------------------------
+
 
 def test_share_within_thresholds():
     shares = cov.share_within([3, 7, 12, 25, np.inf], [10, 20, 30, 40, 0])
@@ -163,11 +166,7 @@ def test_station_load_flags_stations_far_above_the_median():
 
 def test_gaps_are_connected_uncovered_cells():
     # 100 m lattice, rows top to bottom (y = 400 .. 0); U = uncovered with residents, 0 = empty
-    pattern = ["UU...",
-               "U....",
-               "...U.",
-               "....U",
-               "U0..U"]
+    pattern = ["UU...", "U....", "...U.", "....U", "U0..U"]
     xy, res, unc = [], [], []
     for r, row in enumerate(pattern):
         for c, ch in enumerate(row):
@@ -192,6 +191,7 @@ def test_no_gaps():
 
 
 # --- siting -------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def greedy_trap():
@@ -231,15 +231,24 @@ def test_siting_with_nothing_to_gain():
 
 # --- adapter ------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def frames():
     to_lonlat = Transformer.from_crs("EPSG:32651", "EPSG:4326", always_xy=True)
     x0, y0 = 370_000.0, 3_450_000.0  # in Pudong
     lon, lat = to_lonlat.transform([x0, x0 + 2000], [y0, y0])
-    stations = pd.DataFrame({"station_id": ["s1", "s2"], "lon": lon, "lat": lat,
-                             "f_clinic": [False, True], "f_gov": [True, None]})
-    cells = pd.DataFrame({"cell_id": [1, 2], "x": [x0 + 300, x0 + 1900], "y": [y0 + 400, y0],
-                          "residents": [10, 20], "town_id": ["t", "t"]})
+    stations = pd.DataFrame(
+        {"station_id": ["s1", "s2"], "lon": lon, "lat": lat, "f_clinic": [False, True], "f_gov": [True, None]}
+    )
+    cells = pd.DataFrame(
+        {
+            "cell_id": [1, 2],
+            "x": [x0 + 300, x0 + 1900],
+            "y": [y0 + 400, y0],
+            "residents": [10, 20],
+            "town_id": ["t", "t"],
+        }
+    )
     return cells, stations
 
 
@@ -265,8 +274,9 @@ def test_adapter_function_filter(frames):
 def test_adapter_accepts_geodataframes(frames):
     cells, stations = frames
     gstations = gpd.GeoDataFrame(stations, geometry=gpd.points_from_xy(stations.lon, stations.lat), crs=4326)
-    gcells = gpd.GeoDataFrame(cells[["cell_id", "residents"]],
-                              geometry=gpd.points_from_xy(cells.x, cells.y), crs=32651).to_crs(3857)
+    gcells = gpd.GeoDataFrame(
+        cells[["cell_id", "residents"]], geometry=gpd.points_from_xy(cells.x, cells.y), crs=32651
+    ).to_crs(3857)
     np.testing.assert_allclose(points_xy(gcells), cells[["x", "y"]].to_numpy(), atol=1e-6)
     out = from_geodataframes(gcells, gstations, walk_kmh=KMH6, circuity=1.5)
     np.testing.assert_allclose(out["minutes"], [7.5, 1.5], atol=1e-6)
@@ -282,6 +292,7 @@ def test_adapter_network_mode(frames):
 def test_best_site_of_a_ring_is_on_the_ring():
     """A ring of uncovered cells: its centroid is the covered hole; the best site is a ring cell."""
     from govdash.coverage import best_site
+
     angles = np.linspace(0, 2 * np.pi, 24, endpoint=False)
     ring = np.c_[1000 * np.cos(angles), 1000 * np.sin(angles)]
     residents = np.ones(24)
@@ -291,18 +302,18 @@ def test_best_site_of_a_ring_is_on_the_ring():
     assert np.hypot(*ring[i]) == pytest.approx(1000)
 
 
-
 def test_best_site_on_a_lattice_matches_the_pairwise_count():
     """The population surface's fast path (one convolution) picks a cell reaching as many residents
     as the best found by testing every pair; off the lattice the pairwise path is used."""
     from scipy.spatial import cKDTree
 
     from govdash.coverage import best_site
+
     rng = np.random.default_rng(3)
     ij = np.unique(rng.integers(0, 60, size=(900, 2)), axis=0)
     xy = ij * 100.0 + [350_000.0, 3_440_000.0]  # a ragged gap on a 100 m lattice, UTM-like metres
     w = rng.integers(1, 60, size=len(xy)).astype(float)
-    for radius in (250.0, 865.4, 1000.0):   # 1,000 m: cells exactly on the circle count
+    for radius in (250.0, 865.4, 1000.0):  # 1,000 m: cells exactly on the circle count
         pairs = cKDTree(xy).sparse_distance_matrix(cKDTree(xy), radius, output_type="ndarray")
         reached = np.bincount(pairs["i"], weights=w[pairs["j"]], minlength=len(xy))
         fast = best_site(xy, w, radius, cell_size_m=100.0)
@@ -311,8 +322,10 @@ def test_best_site_on_a_lattice_matches_the_pairwise_count():
     off = xy + rng.normal(0, 20, size=xy.shape)  # not a lattice: falls back to pairs, still a valid answer
     assert 0 <= best_site(off, w, 500.0, cell_size_m=100.0) < len(xy)
 
+
 def test_best_site_counts_residents_within_the_radius():
     from govdash.coverage import best_site
+
     xy = np.array([[0.0, 0], [100, 0], [200, 0], [5000, 0]])
-    assert best_site(xy, [10, 10, 10, 25], 150.0) == 1   # 30 within 150 m of the middle one beats 25 alone
+    assert best_site(xy, [10, 10, 10, 25], 150.0) == 1  # 30 within 150 m of the middle one beats 25 alone
     assert best_site(xy, [10, 10, 10, 35], 150.0) == 3

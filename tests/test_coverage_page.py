@@ -82,7 +82,7 @@ def test_page_shows_the_district_share(page, district):
     assert shown["share"][1] == f"{(want['share'] - 1) * 100:+.1f} pp 距100%目标"
     assert (_number(shown["covered"][0]), _number(shown["uncovered"][0])) == (want["covered"], want["uncovered"])
     assert _number(shown["stations"][0]) == len(district[1])
-    assert all(delta == "" for _, delta in list(shown.values())[1:])       # no what-if yet: no change shown
+    assert all(delta == "" for _, delta in list(shown.values())[1:])  # no what-if yet: no change shown
     assert page.session_state["cov_edits"] == []
     by_town = page.dataframe[0].value
     assert by_town["covered"].sum() == want["covered"] and by_town["residents"].sum() == want["residents"]
@@ -129,8 +129,9 @@ def test_adding_a_station_in_the_largest_gap_and_undo(page, district):
     closed = float(timed["residents"][in_gap & (after["minutes"].to_numpy() <= 15)].sum())
     # not "+0", and at least nearly what a station on the gap's most populous cell would close
     cell = timed[in_gap].sort_values(["residents", "cell_id"], ascending=[False, True]).iloc[0]
-    densest = sc.walk(cells, sc.apply_edits(stations, [{"op": "add", "lon": float(cell["lon"]),
-                                                        "lat": float(cell["lat"])}]))
+    densest = sc.walk(
+        cells, sc.apply_edits(stations, [{"op": "add", "lon": float(cell["lon"]), "lat": float(cell["lat"])}])
+    )
     assert closed >= 0.9 * float(timed["residents"][in_gap & (densest["minutes"].to_numpy() <= 15)].sum()) > 0
     want = _direct(district, edits=edits)
     shown = _metrics(page)
@@ -141,7 +142,7 @@ def test_adding_a_station_in_the_largest_gap_and_undo(page, district):
     page.button(key="cov_undo").click().run()
     _ok(page)
     assert page.session_state["cov_edits"] == []
-    assert _metrics(page) == initial                                  # the original figures, no change shown
+    assert _metrics(page) == initial  # the original figures, no change shown
 
 
 def test_removing_a_station_never_raises_coverage(page, district):
@@ -150,10 +151,10 @@ def test_removing_a_station_never_raises_coverage(page, district):
     options = page.selectbox(key="cov_remove_id").options
     assert len(options) == len(stations)
     # a station some residents rely on (its removal lowers coverage), found directly
-    load = sc.load(sc.walk(cells, stations), stations).sort_values(["residents", "station_id"],
-                                                                    ascending=[False, True])
-    gone = next(s for s in load["station_id"]
-                if _direct(district, edits=[{"op": "remove", "station_id": s}])["covered"] < base)
+    load = sc.load(sc.walk(cells, stations), stations).sort_values(["residents", "station_id"], ascending=[False, True])
+    gone = next(
+        s for s in load["station_id"] if _direct(district, edits=[{"op": "remove", "station_id": s}])["covered"] < base
+    )
     page.selectbox(key="cov_remove_id").set_value(gone).run()
     page.button(key="cov_remove").click().run()
     _ok(page)
@@ -211,8 +212,14 @@ def _no_expression_props(spec: dict, expect: set[str]) -> None:
 def test_the_check_catches_unquoted_units():
     """pydeck turns a bare string into an expression: radius_units="pixels" is sent as "@@=pixels"."""
     import pydeck as pdk
-    bad = pdk.Layer("ScatterplotLayer", data=[{"lon": 121.5, "lat": 31.2}], id="stations",
-                    get_position=["lon", "lat"], radius_units="pixels")
+
+    bad = pdk.Layer(
+        "ScatterplotLayer",
+        data=[{"lon": 121.5, "lat": 31.2}],
+        id="stations",
+        get_position=["lon", "lat"],
+        radius_units="pixels",
+    )
     with pytest.raises(AssertionError, match="radiusUnits"):
         _no_expression_props(json.loads(pdk.Deck(layers=[bad]).to_json()), expect={"stations"})
 
@@ -227,9 +234,10 @@ def test_district_map_stays_small(page, district):
     total = len(text.encode("utf-8"))
     cell_layers = [layer for layer in spec["layers"] if layer["id"].startswith("cells_")]
     drawn = sum(len(layer["data"]) for layer in cell_layers)
-    assert 0 < drawn <= sc.MAP_MAX_CELLS < len(district[0])      # blocks, not every 100 m cell
-    cell_bytes = sum(len(json.dumps(layer, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-                     for layer in cell_layers)
+    assert 0 < drawn <= sc.MAP_MAX_CELLS < len(district[0])  # blocks, not every 100 m cell
+    cell_bytes = sum(
+        len(json.dumps(layer, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) for layer in cell_layers
+    )
     assert total <= DECK_MAX_BYTES
     assert total - cell_bytes + cell_bytes / drawn * sc.MAP_MAX_CELLS <= DECK_MAX_BYTES, (total, cell_bytes, drawn)
 

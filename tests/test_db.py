@@ -34,13 +34,14 @@ def _count(path, sql="SELECT count(*) FROM cases") -> int:
 
 # --- reads: cap, truncated, time limit ---
 
+
 def test_execute_returns_at_most_the_cap_and_says_when_it_cut(small):
     d = Database(small, max_rows=4)
     sql = "SELECT range AS i FROM range($n) ORDER BY i"
     for n, rows, cut in ((3, [0, 1, 2], False), (4, [0, 1, 2, 3], False), (5, [0, 1, 2, 3], True)):
         df = d.execute(sql, {"n": n})
         assert df["i"].tolist() == rows and df.attrs["truncated"] is cut, n
-    df = d.execute(sql, {"n": 10}, max_rows=7)          # a call's own cap
+    df = d.execute(sql, {"n": 10}, max_rows=7)  # a call's own cap
     assert df["i"].tolist() == list(range(7)) and df.attrs["truncated"]
     d.close()
 
@@ -69,8 +70,8 @@ def test_a_query_past_the_time_limit_raises_query_timeout(small):
     t0 = time.perf_counter()
     with pytest.raises(QueryTimeout, match="0.2 s"):
         d.execute("SELECT count(*) FROM range(100000000) a, range(100000000) b WHERE a.range + b.range < 0")
-    assert time.perf_counter() - t0 < 20   # interrupted, not run to the end (hours)
-    assert d.scalar("SELECT count(*) FROM cases") == len(CASES)   # the database still answers
+    assert time.perf_counter() - t0 < 20  # interrupted, not run to the end (hours)
+    assert d.scalar("SELECT count(*) FROM cases") == len(CASES)  # the database still answers
     d.close()
 
 
@@ -86,13 +87,14 @@ def test_stream_returns_every_row_in_batches(small):
 
 # --- writes: one transaction, all or nothing ---
 
+
 def test_write_commits_the_block_and_readers_see_it_at_their_next_query(small):
     reader = Database(small)
     before = reader.scalar("SELECT count(*) FROM cases")
     with db.write(small, create=False) as con:
         con.execute("DELETE FROM cases WHERE case_id = 'A01'")
-        assert con.execute("SELECT count(*) FROM cases").fetchone()[0] == before - 1   # inside: seen
-        assert reader.scalar("SELECT count(*) FROM cases") == before                    # outside: not yet
+        assert con.execute("SELECT count(*) FROM cases").fetchone()[0] == before - 1  # inside: seen
+        assert reader.scalar("SELECT count(*) FROM cases") == before  # outside: not yet
     assert reader.scalar("SELECT count(*) FROM cases") == before - 1
     reader.close()
     assert sorted(p.name for p in os.scandir(os.path.dirname(small))) == ["d.duckdb", "d.duckdb.lock"]
@@ -100,7 +102,7 @@ def test_write_commits_the_block_and_readers_see_it_at_their_next_query(small):
 
 def test_the_block_runs_in_one_transaction_the_caller_does_not_manage(small):
     with pytest.raises(db.WriteError, match="TransactionException"), db.write(small) as con:
-        con.execute("BEGIN TRANSACTION")   # already in one
+        con.execute("BEGIN TRANSACTION")  # already in one
 
 
 def test_an_error_in_the_block_rolls_back_and_leaves_the_file_byte_identical(small):
@@ -111,7 +113,7 @@ def test_an_error_in_the_block_rolls_back_and_leaves_the_file_byte_identical(sma
 
     with pytest.raises(Boom), db.write(small) as con:
         con.execute("DELETE FROM cases")
-        raise Boom   # the caller's own exception comes through unchanged
+        raise Boom  # the caller's own exception comes through unchanged
     assert _digest(small) == before and _count(small) == len(CASES)
     assert not [p for p in os.listdir(os.path.dirname(small)) if p.startswith(".")]
 
@@ -133,8 +135,7 @@ def test_a_full_disk_is_one_line_and_the_file_untouched(small, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(db.shutil, "copyfile", full)
-    with pytest.raises(db.WriteError, match=r"OSError: \[Errno 28\] No space left on device$"), \
-            db.write(small) as con:
+    with pytest.raises(db.WriteError, match=r"OSError: \[Errno 28\] No space left on device$"), db.write(small) as con:
         con.execute("DELETE FROM cases")
     assert _digest(small) == before
 
@@ -142,15 +143,15 @@ def test_a_full_disk_is_one_line_and_the_file_untouched(small, monkeypatch):
 def test_a_missing_database_is_not_created_when_create_is_false(tmp_path):
     with pytest.raises(db.DatabaseMissing), db.write(tmp_path / "none.duckdb", create=False):
         pass
-    assert list(tmp_path.iterdir()) == []   # not even a lock file
-    with db.write(tmp_path / "new.duckdb") as con:   # create=True (the default) makes it, with its tables
+    assert list(tmp_path.iterdir()) == []  # not even a lock file
+    with db.write(tmp_path / "new.duckdb") as con:  # create=True (the default) makes it, with its tables
         writes.set_clustered_rows(con, 0)
     assert _count(tmp_path / "new.duckdb", "SELECT count(*) FROM cases") == 0
 
 
 def test_a_fresh_write_replaces_the_file_whole_with_the_old_one_as_src(small):
     with db.write(small, fresh=True) as con:
-        assert con.execute("SELECT count(*) FROM cases").fetchone()[0] == 0       # a new, empty database
+        assert con.execute("SELECT count(*) FROM cases").fetchone()[0] == 0  # a new, empty database
         con.execute("INSERT INTO cases SELECT * FROM src.cases WHERE case_id IN ('A01', 'A02')")
     assert _count(small) == 2
 
@@ -176,12 +177,13 @@ def test_writers_queue_on_the_lock(small):
 
 # --- issue 15: permissions and leftovers of killed writers ---
 
+
 def test_a_write_keeps_the_files_mode(small):
     os.chmod(small, 0o600)
     with db.write(small) as con:
         con.execute("DELETE FROM cases WHERE case_id = 'A01'")
     assert os.stat(small).st_mode & 0o777 == 0o600
-    with db.write(small, fresh=True) as con:   # a new file (the re-sort, the demo) too
+    with db.write(small, fresh=True) as con:  # a new file (the re-sort, the demo) too
         con.execute("INSERT INTO cases SELECT * FROM src.cases")
     assert os.stat(small).st_mode & 0o777 == 0o600
 
@@ -189,8 +191,12 @@ def test_a_write_keeps_the_files_mode(small):
 def test_a_killed_writers_leftovers_are_cleared_by_the_next_write(small, tmp_path):
     """Names as a killed writer leaves them: its copy, log and spill folder, and the re-sort's file built
     beside the import's private copy (``..d.duckdb.<pid>.<thread>.tmp.cluster.tmp``, a double dot)."""
-    left = [tmp_path / ".d.duckdb.11.22.tmp", tmp_path / ".d.duckdb.11.22.tmp.wal",
-            tmp_path / "..d.duckdb.11.22.tmp.cluster.tmp", tmp_path / "..d.duckdb.11.22.tmp.33.44.tmp"]
+    left = [
+        tmp_path / ".d.duckdb.11.22.tmp",
+        tmp_path / ".d.duckdb.11.22.tmp.wal",
+        tmp_path / "..d.duckdb.11.22.tmp.cluster.tmp",
+        tmp_path / "..d.duckdb.11.22.tmp.33.44.tmp",
+    ]
     for p in left:
         p.write_bytes(b"x" * 1000)
     for d in (tmp_path / ".d.duckdb.11.22.tmp.spill", tmp_path / "..d.duckdb.11.22.tmp.cluster.tmp.spill"):
@@ -204,6 +210,7 @@ def test_a_killed_writers_leftovers_are_cleared_by_the_next_write(small, tmp_pat
 
 def test_the_accounts_file_keeps_its_mode_across_a_sign_in(tmp_path):
     from govdash import accounts
+
     file = str(tmp_path / "accounts.duckdb")
     accounts.add(file, "wangli", "correct horse", "analyst")
     os.chmod(file, 0o600)
@@ -213,6 +220,7 @@ def test_the_accounts_file_keeps_its_mode_across_a_sign_in(tmp_path):
 
 def test_a_failed_write_on_the_command_line_is_one_line_and_the_file_untouched(small, monkeypatch, capsys):
     from govdash.cli import main
+
     before = _digest(small)
     real = writes.copy_table
 

@@ -47,15 +47,27 @@ def units(con) -> pd.DataFrame:
 
 # --- determinism ---
 
+
 def _digest(path) -> dict[str, str]:
     """A content hash of each table, rows in key order."""
-    keys = {"cases": "case_id", "units": "unit_id", "stations": "station_id", "cells": "cell_id",
-            "satisfaction_survey": "town_id, quarter, dimension", "governance_index": "year, subdomain"}
+    keys = {
+        "cases": "case_id",
+        "units": "unit_id",
+        "stations": "station_id",
+        "cells": "cell_id",
+        "satisfaction_survey": "town_id, quarter, dimension",
+        "governance_index": "year, subdomain",
+    }
     out = {}
     for table, key in keys.items():
         df = _df(path, f"SELECT * FROM {table} ORDER BY {key}")  # our own table names
-        df = df.apply(lambda col: col.map(bytes) if col.dtype == object and len(col) and
-                      isinstance(col.iat[0], (bytes, bytearray, memoryview)) else col)
+        df = df.apply(
+            lambda col: (
+                col.map(bytes)
+                if col.dtype == object and len(col) and isinstance(col.iat[0], (bytes, bytearray, memoryview))
+                else col
+            )
+        )
         out[table] = hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()).hexdigest()
     return out
 
@@ -64,8 +76,10 @@ def _digest(path) -> dict[str, str]:
 def small_builds(tmp_path_factory):
     """Three small builds: seed 11 twice and seed 12 once."""
     d = tmp_path_factory.mktemp("determinism")
-    paths = [demo.build(d / name, cases=SMALL_CASES, seed=seed)
-             for name, seed in (("a.duckdb", 11), ("b.duckdb", 11), ("c.duckdb", 12))]
+    paths = [
+        demo.build(d / name, cases=SMALL_CASES, seed=seed)
+        for name, seed in (("a.duckdb", 11), ("b.duckdb", 11), ("c.duckdb", 12))
+    ]
     return [_digest(p) for p in paths]
 
 
@@ -88,6 +102,7 @@ def test_case_count_follows_request(demo_db, con):
 
 
 # --- calibration (DOMAIN.md) ---
+
 
 def test_resolution_and_recognition(con):
     res = one(con, "SELECT avg(resolved::INT) FROM cases")
@@ -136,15 +151,22 @@ def test_residents(con):
     total = one(con, "SELECT sum(residents) FROM units WHERE level = 'town'")
     assert total == pytest.approx(5_700_000, rel=0.01)
     # dense west bank: the average street (街道) is far more crowded than the average town (镇)
-    dens = dict(q(con, "SELECT kind, sum(residents) / sum(area_km2) AS d FROM units WHERE level = 'town' "
-                       "GROUP BY 1").values.tolist())
+    dens = dict(
+        q(
+            con, "SELECT kind, sum(residents) / sum(area_km2) AS d FROM units WHERE level = 'town' GROUP BY 1"
+        ).values.tolist()
+    )
     assert dens["街道"] > 3 * dens["镇"]
 
 
 def test_overdue_is_a_few_per_cent(con):
     as_of = one(con, "SELECT value::TIMESTAMP FROM meta WHERE key = 'as_of'")
-    share = one(con, "SELECT avg(((status = 'closed' AND closed_at > deadline_at) "
-                     "OR (status <> 'closed' AND deadline_at < ?))::INT) FROM cases", [as_of])
+    share = one(
+        con,
+        "SELECT avg(((status = 'closed' AND closed_at > deadline_at) "
+        "OR (status <> 'closed' AND deadline_at < ?))::INT) FROM cases",
+        [as_of],
+    )
     assert 0.01 <= share <= 0.06
 
 
@@ -155,21 +177,38 @@ def test_tiers_small_matters_stay_low(con):
 
 
 def test_case_volume_follows_population(con):
-    df = q(con, "SELECT u.residents, count(c.case_id) AS n FROM units u LEFT JOIN cases c ON c.town_id = u.unit_id "
-                "WHERE u.level = 'town' GROUP BY u.unit_id, u.residents")
+    df = q(
+        con,
+        "SELECT u.residents, count(c.case_id) AS n FROM units u LEFT JOIN cases c ON c.town_id = u.unit_id "
+        "WHERE u.level = 'town' GROUP BY u.unit_id, u.residents",
+    )
     assert np.corrcoef(df["residents"], df["n"])[0, 1] > 0.8
 
 
 # --- referential integrity ---
 
+
 def test_vocabularies_and_keys(con):
-    assert one(con, "SELECT count(*) FROM cases WHERE channel NOT IN (SELECT unnest(?))", [list(demo.CHANNEL_CODES)]) == 0
+    assert (
+        one(con, "SELECT count(*) FROM cases WHERE channel NOT IN (SELECT unnest(?))", [list(demo.CHANNEL_CODES)]) == 0
+    )
     assert one(con, "SELECT count(*) FROM cases WHERE status NOT IN (SELECT unnest(?))", [list(schema.STATUSES)]) == 0
-    assert one(con, "SELECT count(*) FROM cases c ANTI JOIN categories k "
-                    "ON k.category = c.category AND k.subcategory = c.subcategory") == 0
+    assert (
+        one(
+            con,
+            "SELECT count(*) FROM cases c ANTI JOIN categories k "
+            "ON k.category = c.category AND k.subcategory = c.subcategory",
+        )
+        == 0
+    )
     assert one(con, "SELECT count(*) FROM cases c ANTI JOIN departments d USING (department_id)") == 0
-    assert one(con, "SELECT count(*) FROM cases WHERE repeat_of IS NOT NULL "
-                    "AND repeat_of NOT IN (SELECT case_id FROM cases)") == 0
+    assert (
+        one(
+            con,
+            "SELECT count(*) FROM cases WHERE repeat_of IS NOT NULL AND repeat_of NOT IN (SELECT case_id FROM cases)",
+        )
+        == 0
+    )
     assert one(con, "SELECT count(*) - count(DISTINCT case_id) FROM cases") == 0
 
 
@@ -177,12 +216,24 @@ def test_case_lifecycle_is_consistent(con):
     assert one(con, "SELECT count(*) FROM cases WHERE (status = 'closed') <> (closed_at IS NOT NULL)") == 0
     assert one(con, "SELECT count(*) FROM cases WHERE resolved AND status <> 'closed'") == 0
     assert one(con, "SELECT count(*) FROM cases WHERE recognised IS NOT NULL AND NOT coalesce(resolved, false)") == 0
-    assert one(con, "SELECT count(*) FROM cases WHERE dispatched_at < reported_at OR handled_at < dispatched_at "
-                    "OR closed_at < handled_at OR deadline_at <= reported_at") == 0
+    assert (
+        one(
+            con,
+            "SELECT count(*) FROM cases WHERE dispatched_at < reported_at OR handled_at < dispatched_at "
+            "OR closed_at < handled_at OR deadline_at <= reported_at",
+        )
+        == 0
+    )
     assert one(con, "SELECT count(*) FROM cases WHERE satisfaction NOT BETWEEN 0 AND 100") == 0
     # fake personal data: a plausible mainland mobile number and a name on every case
-    assert one(con, "SELECT count(*) FROM cases WHERE NOT regexp_full_match(complainant_phone, '1[3-9][0-9]{9}') "
-                    "OR complainant_name IS NULL") == 0
+    assert (
+        one(
+            con,
+            "SELECT count(*) FROM cases WHERE NOT regexp_full_match(complainant_phone, '1[3-9][0-9]{9}') "
+            "OR complainant_name IS NULL",
+        )
+        == 0
+    )
 
 
 def test_unit_hierarchy(units):
@@ -195,12 +246,15 @@ def test_unit_hierarchy(units):
 
 
 def test_case_units_agree_with_the_hierarchy(con):
-    bad = one(con, """
+    bad = one(
+        con,
+        """
         SELECT count(*) FROM cases c
         LEFT JOIN units g ON g.unit_id = c.grid_id AND g.level = 'grid'
         LEFT JOIN units m ON m.unit_id = c.community_id AND m.level = 'community'
         WHERE g.unit_id IS NULL OR m.unit_id IS NULL
-           OR g.parent_id <> c.community_id OR m.parent_id <> c.town_id""")
+           OR g.parent_id <> c.community_id OR m.parent_id <> c.town_id""",
+    )
     assert bad == 0
 
 
@@ -221,8 +275,9 @@ def _inside(polys: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> tuple[np.nda
 
 def test_every_case_lies_in_its_grid(con, units):
     cases = q(con, "SELECT case_id, grid_id, lon, lat FROM cases")
-    strict, near = _inside(units.loc[cases["grid_id"], "shape"].to_numpy(), cases["lon"].to_numpy(),
-                           cases["lat"].to_numpy())
+    strict, near = _inside(
+        units.loc[cases["grid_id"], "shape"].to_numpy(), cases["lon"].to_numpy(), cases["lat"].to_numpy()
+    )
     assert near.all(), cases[~near].head()
     assert (~strict).sum() <= len(cases) // 5000 + 1, cases[~strict].head()
 
@@ -271,23 +326,29 @@ def test_doorstep_stations_lie_in_their_community(con, units):
     door = st[st["level"] == "doorstep"]
     assert door["community_id"].notna().all()
     assert door["community_id"].nunique() == 1275  # every 居村 has one
-    _, near = _inside(units.loc[door["community_id"], "shape"].to_numpy(), door["lon"].to_numpy(),
-                      door["lat"].to_numpy())
+    _, near = _inside(
+        units.loc[door["community_id"], "shape"].to_numpy(), door["lon"].to_numpy(), door["lat"].to_numpy()
+    )
     assert near.all(), door[~near].head()
     assert (units.loc[door["community_id"], "town_id"].to_numpy() == door["town_id"].to_numpy()).all()
     centres = st[st["level"] == "centre"]
     assert centres["town_id"].nunique() == 36
-    _, near = _inside(units.loc[centres["town_id"], "shape"].to_numpy(), centres["lon"].to_numpy(),
-                      centres["lat"].to_numpy())
+    _, near = _inside(
+        units.loc[centres["town_id"], "shape"].to_numpy(), centres["lon"].to_numpy(), centres["lat"].to_numpy()
+    )
     assert near.all(), centres[~near].head()
 
 
 @pytest.mark.parametrize("level, column", [("town", "town_id"), ("community", "community_id"), ("grid", "grid_id")])
 def test_cells_residents_sum_to_units(con, level, column):
-    df = q(con, f"""
+    df = q(
+        con,
+        f"""
         SELECT u.unit_id, u.residents, coalesce(c.n, 0) AS n FROM units u
         LEFT JOIN (SELECT {column} AS unit_id, sum(residents) AS n FROM cells GROUP BY 1) c USING (unit_id)
-        WHERE u.level = ?""", [level])  # column from the parametrize list above, not user input
+        WHERE u.level = ?""",
+        [level],
+    )  # column from the parametrize list above, not user input
     assert (df["residents"] == df["n"]).all()
     assert one(con, f"SELECT count(*) FROM cells c ANTI JOIN units u ON u.unit_id = c.{column}") == 0
 
@@ -300,21 +361,41 @@ def test_a_large_demo_is_built_in_chunks_as_one(tmp_path, monkeypatch):
     assert _digest(paths[0]) == _digest(paths[1])
     c = duckdb.connect(str(paths[0]), read_only=True)
     try:
-        n, ids, first, last = c.execute("SELECT count(*), count(DISTINCT case_id), min(case_id), max(case_id) "
-                                        "FROM cases").fetchone()
+        n, ids, first, last = c.execute(
+            "SELECT count(*), count(DISTINCT case_id), min(case_id), max(case_id) FROM cases"
+        ).fetchone()
         assert SMALL_CASES <= n == ids <= SMALL_CASES * 1.1
         assert (first, last) == ("GD000000001", f"GD{n:09d}")
-        assert one(c, "SELECT count(*) FROM (SELECT case_id, row_number() OVER (ORDER BY reported_at, case_id) AS a, "
-                      "row_number() OVER (ORDER BY case_id) AS b FROM cases) WHERE a <> b") == 0
+        assert (
+            one(
+                c,
+                "SELECT count(*) FROM (SELECT case_id, row_number() OVER (ORDER BY reported_at, case_id) AS a, "
+                "row_number() OVER (ORDER BY case_id) AS b FROM cases) WHERE a <> b",
+            )
+            == 0
+        )
         assert one(c, "SELECT count(*) FROM cases WHERE repeat_of IS NOT NULL") > 0
-        assert one(c, "SELECT count(*) FROM cases r JOIN cases o ON o.case_id = r.repeat_of "
-                      "WHERE o.reported_at >= r.reported_at OR o.category <> r.category OR o.grid_id <> r.grid_id") == 0
-        assert one(c, "SELECT count(*) FROM cases WHERE repeat_of IS NOT NULL "
-                      "AND repeat_of NOT IN (SELECT case_id FROM cases)") == 0
+        assert (
+            one(
+                c,
+                "SELECT count(*) FROM cases r JOIN cases o ON o.case_id = r.repeat_of "
+                "WHERE o.reported_at >= r.reported_at OR o.category <> r.category OR o.grid_id <> r.grid_id",
+            )
+            == 0
+        )
+        assert (
+            one(
+                c,
+                "SELECT count(*) FROM cases WHERE repeat_of IS NOT NULL "
+                "AND repeat_of NOT IN (SELECT case_id FROM cases)",
+            )
+            == 0
+        )
         assert one(c, "SELECT count(*) FROM cases WHERE key_difficult") == 37
         stored = [r[0] for r in c.execute("SELECT case_id FROM cases").fetchall()]
-        assert stored == [r[0] for r in c.execute(f"SELECT case_id FROM cases ORDER BY {queries.CLUSTER_ORDER}")
-                          .fetchall()]
+        assert stored == [
+            r[0] for r in c.execute(f"SELECT case_id FROM cases ORDER BY {queries.CLUSTER_ORDER}").fetchall()
+        ]
         assert 0.97 < one(c, "SELECT avg(resolved::INT) FROM cases WHERE status = 'closed'") < 1.0
     finally:
         c.close()

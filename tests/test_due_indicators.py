@@ -44,24 +44,31 @@ def test_a_case_is_due_once_in_the_period_of_its_deadline_or_earlier_closure(db,
     assert months == queries.due_totals(db, ALL, AS_OF)["due"]
 
 
-@pytest.mark.parametrize("f, on_time, rate", [(JAN, 2, 2 / 3), (FEB, 2, 2 / 3), (MAR, 0, 0.0), (ALL, 4, 4 / 7)],
-                         ids=["jan", "feb", "mar", "q1"])
+@pytest.mark.parametrize(
+    "f, on_time, rate",
+    [(JAN, 2, 2 / 3), (FEB, 2, 2 / 3), (MAR, 0, 0.0), (ALL, 4, 4 / 7)],
+    ids=["jan", "feb", "mar", "q1"],
+)
 def test_on_time_rate_is_closed_by_the_deadline_over_the_cases_due(db, f, on_time, rate):
     k = queries.due_totals(db, f, AS_OF)
-    assert k["due_on_time"] == on_time            # A02, closed exactly at its deadline, is on time
+    assert k["due_on_time"] == on_time  # A02, closed exactly at its deadline, is on time
     assert k["on_time_rate"] == pytest.approx(rate)
 
 
-@pytest.mark.parametrize("f, resolved, rate", [(JAN, 3, 1.0), (FEB, 2, 2 / 3), (MAR, 0, 0.0), (ALL, 5, 5 / 7)],
-                         ids=["jan", "feb", "mar", "q1"])
+@pytest.mark.parametrize(
+    "f, resolved, rate",
+    [(JAN, 3, 1.0), (FEB, 2, 2 / 3), (MAR, 0, 0.0), (ALL, 5, 5 / 7)],
+    ids=["jan", "feb", "mar", "q1"],
+)
 def test_resolution_rate_is_resolved_over_the_cases_due(db, f, resolved, rate):
     k = queries.due_totals(db, f, AS_OF)
-    assert k["due_resolved"] == resolved          # A03 and A09, resolved after their deadline, count as resolved
+    assert k["due_resolved"] == resolved  # A03 and A09, resolved after their deadline, count as resolved
     assert k["resolution_rate"] == pytest.approx(rate)
 
 
-@pytest.mark.parametrize("f, recognised, rate", [(JAN, 2, 2 / 3), (FEB, 1, 1 / 2), (ALL, 3, 3 / 5)],
-                         ids=["jan", "feb", "q1"])
+@pytest.mark.parametrize(
+    "f, recognised, rate", [(JAN, 2, 2 / 3), (FEB, 1, 1 / 2), (ALL, 3, 3 / 5)], ids=["jan", "feb", "q1"]
+)
 def test_recognition_rate_is_recognised_over_the_resolved_cases_due(db, f, recognised, rate):
     k = queries.due_totals(db, f, AS_OF)
     assert k["due_recognised"] == recognised
@@ -70,7 +77,7 @@ def test_recognition_rate_is_recognised_over_the_resolved_cases_due(db, f, recog
 
 def test_a_case_within_its_time_limit_is_in_handling_not_judged(db):
     mar = queries.due_totals(db, MAR, AS_OF)
-    assert mar["in_handling"] == 1                # A06, due 2 April
+    assert mar["in_handling"] == 1  # A06, due 2 April
     assert (mar["due"], mar["due_resolved"]) == (1, 0)  # only A05, overdue since 25 March
     # the 2 April deadline passed: A06 is judged (and missed) in April; nothing is in handling any more
     apr = queries.due_totals(db, Filters(start=date(2026, 4, 1), end=date(2026, 4, 30)), datetime(2026, 5, 1))
@@ -93,6 +100,6 @@ def test_an_earlier_period_is_judged_as_it_stood_then(db):
 
 def test_filters_apply_to_the_cases_due(db):
     t2 = queries.due_totals(db, ALL.with_(towns=("T2",)), AS_OF)
-    assert (t2["due"], t2["due_resolved"], t2["in_handling"]) == (2, 2, 1)   # A08, A09; A06 in handling
+    assert (t2["due"], t2["due_resolved"], t2["in_handling"]) == (2, 2, 1)  # A08, A09; A06 in handling
     noise = queries.due_totals(db, ALL.with_(categories=("noise",)), AS_OF)
-    assert (noise["due"], noise["due_on_time"]) == (2, 1)                    # A01 on time, A05 overdue
+    assert (noise["due"], noise["due_on_time"]) == (2, 1)  # A01 on time, A05 overdue

@@ -7,39 +7,44 @@ import pytest
 from govdash.export import neutralise, safe_cell, to_csv_bytes, to_xlsx_bytes
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=1+1", "'=1+1"),
-    ("+86 138", "'+86 138"),
-    ("-2", "'-2"),
-    ("@SUM(A1)", "'@SUM(A1)"),
-    ("\t=cmd", "'\t=cmd"),
-    ("\r=cmd", "'\r=cmd"),
-    ("噪声扰民", "噪声扰民"),
-    ("a=b", "a=b"),
-    ("", ""),
-    (-2, -2),
-    (1.5, 1.5),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 138", "'+86 138"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=cmd", "'\t=cmd"),
+        ("\r=cmd", "'\r=cmd"),
+        ("噪声扰民", "噪声扰民"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (-2, -2),
+        (1.5, 1.5),
+        (None, None),
+    ],
+)
 def test_safe_cell(value, expected):
     assert safe_cell(value) == expected
 
 
 @pytest.fixture
 def hostile():
-    return pd.DataFrame({
-        "case_id": ["A1", "A2", "A3"],
-        "description": ['=HYPERLINK("http://evil","点我")', "<script>alert(1)</script>", None],
-        "phone": ["+8613800000000", "13800000000", "@x"],
-        "satisfaction": [-5.0, 80.0, None],
-        "reported_at": pd.to_datetime(["2024-03-05 10:00", "2024-03-06 11:00", None]),
-    })
+    return pd.DataFrame(
+        {
+            "case_id": ["A1", "A2", "A3"],
+            "description": ['=HYPERLINK("http://evil","点我")', "<script>alert(1)</script>", None],
+            "phone": ["+8613800000000", "13800000000", "@x"],
+            "satisfaction": [-5.0, 80.0, None],
+            "reported_at": pd.to_datetime(["2024-03-05 10:00", "2024-03-06 11:00", None]),
+        }
+    )
 
 
 def test_neutralise_keeps_numbers_times_and_input(hostile):
     before = hostile.copy()
     out = neutralise(hostile)
-    assert out["description"].tolist()[:2] == ["'=HYPERLINK(\"http://evil\",\"点我\")", "<script>alert(1)</script>"]
+    assert out["description"].tolist()[:2] == ['\'=HYPERLINK("http://evil","点我")', "<script>alert(1)</script>"]
     assert pd.isna(out["description"][2])
     assert out["phone"].tolist() == ["'+8613800000000", "13800000000", "'@x"]
     assert out["satisfaction"].tolist()[:2] == [-5.0, 80.0]
@@ -62,7 +67,7 @@ def test_xlsx_cells_are_text_not_formulas(hostile):
     ws = openpyxl.load_workbook(io.BytesIO(data)).active
     header = [c.value for c in ws[1]]
     rows = {h: [r[i] for r in ws.iter_rows(min_row=2, values_only=True)] for i, h in enumerate(header)}
-    assert rows["description"][0] == "'=HYPERLINK(\"http://evil\",\"点我\")"
+    assert rows["description"][0] == '\'=HYPERLINK("http://evil","点我")'
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
     # a control character is stripped first, so "\x02=1+1" cannot become a formula
     assert rows["note"][:2] == ["ok", "'=1+1"]

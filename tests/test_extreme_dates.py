@@ -19,16 +19,29 @@ pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py a
 FUTURE = (datetime.now() + timedelta(days=400)).replace(microsecond=0)  # a stray case from the future
 # case_id, town, category, department, tier, reported, deadline, closed, resolved, recognised, satisfaction
 EXTREME = [
-    ("X01", "T1", "noise", "D01", "community", D(9999, 12, 31, 23, 59), D(9999, 12, 31, 23, 59), None,
-     None, None, None),
+    (
+        "X01",
+        "T1",
+        "noise",
+        "D01",
+        "community",
+        D(9999, 12, 31, 23, 59),
+        D(9999, 12, 31, 23, 59),
+        None,
+        None,
+        None,
+        None,
+    ),
     ("X02", "T2", "garbage", "D02", "street", D(1, 1, 1), D(1, 1, 2), D(1, 1, 1, 12), True, True, 90.0),
     ("X03", "T1", "dispute", "D01", "street", D(2026, 3, 10, 9), D(9999, 12, 31), D(9999, 12, 31), True, True, 80.0),
     ("X04", "T2", "noise", "D03", "district", FUTURE, FUTURE + timedelta(days=3), None, None, None, None),
     ("X05", "T1", "noise", "D01", "community", D(2026, 3, 29, 9), D(1, 1, 1), None, None, None, None),
 ]
 # real imported data has no 'as_of' in meta: the app takes the newest time in the cases table
-NO_META_AS_OF = ["DELETE FROM meta WHERE key = 'as_of'",
-                 "UPDATE cases SET updated_at = TIMESTAMP '9999-12-31 23:59:59' WHERE case_id = 'X03'"]
+NO_META_AS_OF = [
+    "DELETE FROM meta WHERE key = 'as_of'",
+    "UPDATE cases SET updated_at = TIMESTAMP '9999-12-31 23:59:59' WHERE case_id = 'X03'",
+]
 
 
 @pytest.fixture
@@ -48,6 +61,7 @@ def extreme_env(extreme_db, monkeypatch):
 
 def test_query_layer_ignores_stray_times(extreme_db):
     from govdash.db import Database
+
     db = Database(extreme_db)
     try:
         lo, hi = queries.date_range(db)
@@ -77,8 +91,9 @@ def test_every_page_survives_extreme_rows(extreme_env, app_page, query):
         at.switch_page(app_page.path).run()
         assert not at.exception, [e.value for e in at.exception]
     text = _texts(at)
-    assert "9999" not in text and "0001-01-01" not in text and str(FUTURE.year) + "-" not in text.replace(
-        "2026-", "")  # no stray time shown as the data's
+    assert (
+        "9999" not in text and "0001-01-01" not in text and str(FUTURE.year) + "-" not in text.replace("2026-", "")
+    )  # no stray time shown as the data's
     if not app_page.query:  # the default period: the last complete month before the newest plausible case
         f = at.session_state["filters"]
         assert f.end <= date(2026, 3, 31)
@@ -94,8 +109,14 @@ def test_every_preset_with_extreme_rows(extreme_env, preset):
     assert not at.exception, [e.value for e in at.exception]
     f = at.session_state["filters"]
     assert date(2025, 12, 20) <= f.start and f.end <= date(2026, 3, 29)
-    for path in ("pages/trends.py", "pages/lifecycle.py", "pages/rankings.py", "pages/cases.py", "pages/map.py",
-                 "pages/heatmap.py"):
+    for path in (
+        "pages/trends.py",
+        "pages/lifecycle.py",
+        "pages/rankings.py",
+        "pages/cases.py",
+        "pages/map.py",
+        "pages/heatmap.py",
+    ):
         at.switch_page(path).run()
         assert not at.exception, (path, [e.value for e in at.exception])
 
@@ -113,6 +134,7 @@ def test_wall_header_and_overdue_stay_sane(extreme_env):
 
 def test_wall_ticker_overdue_days_are_bounded(extreme_db):
     from govdash.db import Database
+
     db = Database(extreme_db)
     try:
         at = queries.as_of(db)

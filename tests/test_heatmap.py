@@ -18,7 +18,7 @@ from govdash.i18n import t
 
 CELL = 1000.0
 TOWN = (121.4, 31.1, 121.8, 31.4)  # the fixture's town; its extent fixes the bin frame
-FRAME = frame_for(TOWN)            # origin 121.40, 31.10; metres per degree at 31.25°
+FRAME = frame_for(TOWN)  # origin 121.40, 31.10; metres per degree at 31.25°
 ALL = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31))
 D = datetime
 
@@ -29,48 +29,64 @@ def centre(bx: int, by: int, cell: float = CELL, dx_m: float = 0.0, dy_m: float 
 
 
 # bin (20, 5) holds 3 cases in March, (21, 5) one, (20, 6) two; K07 is in February, K08 has no position
-BINNED = [("K01", (20, 5), D(2026, 3, 2, 8)), ("K02", (20, 5), D(2026, 3, 2, 9)),
-          ("K03", (20, 5), D(2026, 3, 9, 8)), ("K04", (21, 5), D(2026, 3, 3, 8)),
-          ("K05", (20, 6), D(2026, 3, 2, 8)), ("K06", (20, 6), D(2026, 3, 31, 23)),
-          ("K07", (21, 6), D(2026, 2, 27, 8)), ("K08", None, D(2026, 3, 5, 8))]
+BINNED = [
+    ("K01", (20, 5), D(2026, 3, 2, 8)),
+    ("K02", (20, 5), D(2026, 3, 2, 9)),
+    ("K03", (20, 5), D(2026, 3, 9, 8)),
+    ("K04", (21, 5), D(2026, 3, 3, 8)),
+    ("K05", (20, 6), D(2026, 3, 2, 8)),
+    ("K06", (20, 6), D(2026, 3, 31, 23)),
+    ("K07", (21, 6), D(2026, 2, 27, 8)),
+    ("K08", None, D(2026, 3, 5, 8)),
+]
 # repeat complaints: R1-R3 noise in G1 within 24 days (grid rule); R4-R6 garbage in G1 spread over 44 days
 # (no repeat); R7-R9 facility within 60 m of R7, two grids, within 8 days (radius rule)
 G1, G2 = shapely.box(121.60, 31.20, 121.61, 31.21), shapely.box(121.61, 31.20, 121.62, 31.21)
 EDGE = (121.61, 31.205)  # on the G1/G2 border
-REPEATS = [("R1", "G1", "noise", D(2026, 3, 1, 9), (121.601, 31.201)),
-           ("R2", "G1", "noise", D(2026, 3, 10, 9), (121.608, 31.208)),
-           ("R3", "G1", "noise", D(2026, 3, 25, 9), (121.605, 31.203)),
-           ("R4", "G1", "garbage", D(2026, 2, 15, 9), (121.603, 31.203)),
-           ("R5", "G1", "garbage", D(2026, 3, 5, 9), (121.603, 31.203)),
-           ("R6", "G1", "garbage", D(2026, 3, 31, 9), (121.603, 31.203)),
-           ("R7", "G1", "facility", D(2026, 3, 12, 9), (EDGE[0] - 20 / FRAME.mx, EDGE[1])),
-           ("R8", "G2", "facility", D(2026, 3, 15, 9), (EDGE[0] + 30 / FRAME.mx, EDGE[1])),
-           ("R9", "G1", "facility", D(2026, 3, 20, 9), (EDGE[0] - 20 / FRAME.mx, EDGE[1] + 50 / FRAME.my))]
+REPEATS = [
+    ("R1", "G1", "noise", D(2026, 3, 1, 9), (121.601, 31.201)),
+    ("R2", "G1", "noise", D(2026, 3, 10, 9), (121.608, 31.208)),
+    ("R3", "G1", "noise", D(2026, 3, 25, 9), (121.605, 31.203)),
+    ("R4", "G1", "garbage", D(2026, 2, 15, 9), (121.603, 31.203)),
+    ("R5", "G1", "garbage", D(2026, 3, 5, 9), (121.603, 31.203)),
+    ("R6", "G1", "garbage", D(2026, 3, 31, 9), (121.603, 31.203)),
+    ("R7", "G1", "facility", D(2026, 3, 12, 9), (EDGE[0] - 20 / FRAME.mx, EDGE[1])),
+    ("R8", "G2", "facility", D(2026, 3, 15, 9), (EDGE[0] + 30 / FRAME.mx, EDGE[1])),
+    ("R9", "G1", "facility", D(2026, 3, 20, 9), (EDGE[0] - 20 / FRAME.mx, EDGE[1] + 50 / FRAME.my)),
+]
 RANDOM_N = 400
 
 
 def _random_points(seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({"case_id": [f"X{i:04d}" for i in range(RANDOM_N)],
-                         "lon": rng.uniform(121.62, 121.70, RANDOM_N), "lat": rng.uniform(31.22, 31.30, RANDOM_N),
-                         "reported_at": [D(2026, 3, 1) + timedelta(hours=int(h))
-                                         for h in rng.integers(0, 720, RANDOM_N)]})
+    return pd.DataFrame(
+        {
+            "case_id": [f"X{i:04d}" for i in range(RANDOM_N)],
+            "lon": rng.uniform(121.62, 121.70, RANDOM_N),
+            "lat": rng.uniform(31.22, 31.30, RANDOM_N),
+            "reported_at": [D(2026, 3, 1) + timedelta(hours=int(h)) for h in rng.integers(0, 720, RANDOM_N)],
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory) -> Database:
     path = tmp_path_factory.mktemp("heat") / "heat.duckdb"
     with writer(path) as con:
-        con.execute("INSERT INTO units (unit_id, level, town_id, community_id, parent_id, name_zh, geom) VALUES "
-                    "('T1', 'town', 'T1', NULL, NULL, '甲镇', ?), ('C1', 'community', 'T1', 'C1', 'T1', '甲居委', ?), "
-                    "('G1', 'grid', 'T1', 'C1', 'C1', '甲1网格', ?), ('G2', 'grid', 'T1', 'C1', 'C1', '甲2网格', ?)",
-                    [shapely.box(*TOWN).wkb, shapely.box(121.6, 31.2, 121.62, 31.21).wkb,
-                     G1.wkb, G2.wkb])
+        con.execute(
+            "INSERT INTO units (unit_id, level, town_id, community_id, parent_id, name_zh, geom) VALUES "
+            "('T1', 'town', 'T1', NULL, NULL, '甲镇', ?), ('C1', 'community', 'T1', 'C1', 'T1', '甲居委', ?), "
+            "('G1', 'grid', 'T1', 'C1', 'C1', '甲1网格', ?), ('G2', 'grid', 'T1', 'C1', 'C1', '甲2网格', ?)",
+            [shapely.box(*TOWN).wkb, shapely.box(121.6, 31.2, 121.62, 31.21).wkb, G1.wkb, G2.wkb],
+        )
         rows = [(cid, *(centre(*b) if b else (None, None)), when, "G9", "noise") for cid, b, when in BINNED]
         rows += [(cid, lon, lat, when, grid, cat) for cid, grid, cat, when, (lon, lat) in REPEATS]
         rows += [(r.case_id, r.lon, r.lat, r.reported_at, "G9", "noise") for r in _random_points().itertuples()]
-        con.executemany("INSERT INTO cases (case_id, lon, lat, reported_at, grid_id, category, town_id) "
-                        "VALUES (?, ?, ?, ?, ?, ?, 'T1')", rows)
+        con.executemany(
+            "INSERT INTO cases (case_id, lon, lat, reported_at, grid_id, category, town_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'T1')",
+            rows,
+        )
     database = Database(path)
     assert queries.bin_frame(database) == FRAME  # from the units' polygons (no label points here)
     yield database
@@ -83,6 +99,7 @@ def _counts(df: pd.DataFrame) -> dict:
 
 # --------------------------------------------------------------------------- bins
 
+
 def test_bins_by_hand(db):
     box = (121.60, 31.14, 121.64, 31.17)  # only the BINNED cases fall in here
     got = _counts(queries.heat_bins(db, ALL, CELL, "none", box))
@@ -91,7 +108,7 @@ def test_bins_by_hand(db):
     lon, lat = heatmap.bin_corner(20, 5, CELL, frame=FRAME)
     row = b[(b["bx"] == 20) & (b["by"] == 5)].iloc[0]
     assert (row["lon"], row["lat"]) == pytest.approx((lon, lat))  # south-west corner, as GridCellLayer wants
-    mondays = queries.heat_bins(db, ALL, CELL, "dow", box, 1)     # 2 and 9 March 2026 are Mondays
+    mondays = queries.heat_bins(db, ALL, CELL, "dow", box, 1)  # 2 and 9 March 2026 are Mondays
     assert _counts(mondays) == {(20, 5): 3, (20, 6): 1}
     assert _counts(queries.heat_bins(db, ALL, CELL, "hour", box, 8)) == {(20, 5): 2, (21, 5): 1, (20, 6): 1}
 
@@ -100,9 +117,14 @@ def test_bins_equal_a_pandas_reference(db):
     ref = _random_points()
     ref = ref[(ref["reported_at"] >= D(2026, 3, 1)) & (ref["reported_at"] < D(2026, 4, 1))]
     for cell in (250.0, 400.0, 1000.0):
-        ref_bins = (ref.assign(bx=np.floor((ref["lon"] - FRAME.lon0) * FRAME.mx / cell).astype(int),
-                               by=np.floor((ref["lat"] - FRAME.lat0) * FRAME.my / cell).astype(int))
-                    .groupby(["bx", "by"]).size())
+        ref_bins = (
+            ref.assign(
+                bx=np.floor((ref["lon"] - FRAME.lon0) * FRAME.mx / cell).astype(int),
+                by=np.floor((ref["lat"] - FRAME.lat0) * FRAME.my / cell).astype(int),
+            )
+            .groupby(["bx", "by"])
+            .size()
+        )
         got = queries.heat_bins(db, ALL, cell, "none", (121.62, 31.22, 121.70, 31.30))
         assert _counts(got) == {k: int(v) for k, v in ref_bins.items()}
         assert got["count"].sum() == len(ref)
@@ -123,12 +145,16 @@ def test_frames_give_one_scale_for_the_playback(db):
 
 # --------------------------------------------------------------------------- payload bound
 
+
 def test_cell_size_bounds_the_bins():
-    district = (121.455, 30.865, 121.98, 31.39)      # Pudong's box, about 50 x 58 km
+    district = (121.455, 30.865, 121.98, 31.39)  # Pudong's box, about 50 x 58 km
     fr = frame_for(district)
     cell = heatmap.cell_size(district, frame=fr)
-    assert heatmap.bin_bound(district, cell, frame=fr) <= heatmap.MAX_BINS < heatmap.bin_bound(district, cell - 100,
-                                                                                              frame=fr)
+    assert (
+        heatmap.bin_bound(district, cell, frame=fr)
+        <= heatmap.MAX_BINS
+        < heatmap.bin_bound(district, cell - 100, frame=fr)
+    )
     assert heatmap.cell_size((121.50, 31.20, 121.55, 31.25), frame=fr) == 100.0  # a town: the finest squares
     assert heatmap.cell_size(district, 800, frame=fr) == 800.0
     assert heatmap.bin_bound((121.0, 31.0, 121.0, 31.0), 100, frame=fr) == 1
@@ -141,18 +167,48 @@ def _worst_case_deck(n_bins: int, n_points: int) -> int:
     bx, by = np.meshgrid(np.arange(1000, 1000 + side), np.arange(1000, 1000 + side))
     lon, lat = heatmap.bin_corner(bx.ravel()[:n_bins], by.ravel()[:n_bins], 100.0, frame=FRAME)
     bins = pd.DataFrame({"lon": lon + 1e-7, "lat": lat + 1e-7, "count": 999_999_999})
-    points = pd.DataFrame({"case_id": [f"GD{i:09d}" for i in range(n_points)],
-                           "lon": 121.5 + np.arange(n_points) * 1e-7, "lat": 31.1 + np.arange(n_points) * 1e-7,
-                           "grid_id": "310115000000", "category": "facility_damage", "subcategory": "x",
-                           "status": "handling", "reported_at": D(2026, 3, 1), "description": "井" * 500})
-    repeats = pd.DataFrame({"lon": np.full(heatmap.REPEATS_DRAWN, 121.5), "lat": 31.1, "count": 99,
-                            "category": "facility_damage", "grid_id": "310115000000",
-                            "first_at": D(2026, 3, 1), "last_at": D(2026, 3, 30)})
-    outline = maps.unit_shapes(pd.DataFrame({"unit_id": [f"T{i}" for i in range(36)],
-                                             "geom": [shapely.Point(121.5 + i / 50, 31.1).buffer(0.05).wkb
-                                                      for i in range(36)]}), tolerance_m=40)
-    deck = maps.heat_deck(bins, cell_m=100.0, vmax=1e9, outline=outline, points=points, repeats=repeats,
-                          category_names={"facility_damage": "公共设施损坏"})
+    points = pd.DataFrame(
+        {
+            "case_id": [f"GD{i:09d}" for i in range(n_points)],
+            "lon": 121.5 + np.arange(n_points) * 1e-7,
+            "lat": 31.1 + np.arange(n_points) * 1e-7,
+            "grid_id": "310115000000",
+            "category": "facility_damage",
+            "subcategory": "x",
+            "status": "handling",
+            "reported_at": D(2026, 3, 1),
+            "description": "井" * 500,
+        }
+    )
+    repeats = pd.DataFrame(
+        {
+            "lon": np.full(heatmap.REPEATS_DRAWN, 121.5),
+            "lat": 31.1,
+            "count": 99,
+            "category": "facility_damage",
+            "grid_id": "310115000000",
+            "first_at": D(2026, 3, 1),
+            "last_at": D(2026, 3, 30),
+        }
+    )
+    outline = maps.unit_shapes(
+        pd.DataFrame(
+            {
+                "unit_id": [f"T{i}" for i in range(36)],
+                "geom": [shapely.Point(121.5 + i / 50, 31.1).buffer(0.05).wkb for i in range(36)],
+            }
+        ),
+        tolerance_m=40,
+    )
+    deck = maps.heat_deck(
+        bins,
+        cell_m=100.0,
+        vmax=1e9,
+        outline=outline,
+        points=points,
+        repeats=repeats,
+        category_names={"facility_damage": "公共设施损坏"},
+    )
     return len(deck.to_json().encode())
 
 
@@ -185,6 +241,7 @@ def test_deck_payload_on_the_demo(demo_db):
 
 # --------------------------------------------------------------------------- hot spots
 
+
 def _lattice(side: int = 15, cell: float = 500.0) -> pd.DataFrame:
     bx, by = np.meshgrid(np.arange(100, 100 + side), np.arange(200, 200 + side))
     return pd.DataFrame({"bx": bx.ravel(), "by": by.ravel()})
@@ -200,7 +257,7 @@ def _with_block(grid: pd.DataFrame, blocks: list[tuple[int, int]], high: int = 2
 
 def test_emerging_hot_spot_found_where_injected():
     grid = _lattice()
-    now = _with_block(grid, [(103, 203), (110, 210)])   # A (new) and B (old)
+    now = _with_block(grid, [(103, 203), (110, 210)])  # A (new) and B (old)
     before = _with_block(grid, [(110, 210)])
     spots = heatmap.hot_spot_bins(now, grid, 500.0, before, frame=FRAME)
     a = spots["bx"].between(103, 105) & spots["by"].between(203, 205)
@@ -232,15 +289,15 @@ def test_hot_spots_on_the_demo_page_data(demo_db):
     bins = queries.heat_bins(db, f, cell, "none", box)
     spots = heatmap.hot_spot_bins(bins, grid, cell, queries.heat_bins(db, f.previous(), cell, "none", box), frame=fr)
     assert spots["count"].sum() == bins["count"].sum()
-    assert len(spots) >= len(grid) and (spots["count"] == 0).sum() > 0      # empty squares take part
+    assert len(spots) >= len(grid) and (spots["count"] == 0).sum() > 0  # empty squares take part
     hot, cold = spots[spots["label"] == "hot"], spots[spots["label"] == "cold"]
     assert len(hot) > 0 and (hot["z"] > 0).all() and (hot["q"] <= 0.05).all() and (cold["z"] < 0).all()
-    assert spots.loc[spots["count"].idxmax(), "label"] == "hot"              # the busiest square is in a hot spot
+    assert spots.loc[spots["count"].idxmax(), "label"] == "hot"  # the busiest square is in a hot spot
     names = queries.unit_paths(db)["grid"]
     grids = maps.unit_shapes(queries.unit_geometries(db, "grid"), tolerance_m=8)
     clusters = heatmap.spot_clusters(spots, cell, grids, names, frame=fr)
     assert clusters["bins"].sum() == len(hot) + len(cold)
-    assert clusters["place"].str.contains(" · ").all()                    # "street/town · grid"
+    assert clusters["place"].str.contains(" · ").all()  # "street/town · grid"
     assert "α = 0.05" in t("hot_spot_explain", "zh") and "Benjamini-Hochberg" in t("hot_spot_explain", "en")
     db.close()
 
@@ -254,13 +311,16 @@ def test_lattice_keeps_squares_whose_centre_is_inside():
 
 # --------------------------------------------------------------------------- repeat complaints
 
+
 def test_repeat_complaints_on_literal_rows(db):
     rows = queries.repeat_candidates(db, ALL)
     rows = rows[rows["case_id"].str.startswith("R")]
     assert rows["case_id"].tolist() == ["R1", "R5", "R2", "R7", "R8", "R9", "R3", "R6"]  # March, by time
     found = hotspots.repeat_complaints(rows)
     assert [(r.category, r.rule, r.case_ids) for r in found.itertuples()] == [
-        ("facility", "radius", ["R7", "R8", "R9"]), ("noise", "grid", ["R1", "R2", "R3"])]
+        ("facility", "radius", ["R7", "R8", "R9"]),
+        ("noise", "grid", ["R1", "R2", "R3"]),
+    ]
     table = heatmap.repeat_table(found, {"noise": "噪声扰民"}, {"G1": "甲镇 · 甲1网格"}, "zh")
     assert table.iloc[0].tolist() == ["噪声扰民", "甲镇 · 甲1网格", 3, "03-01 – 03-25", "同网格"]
-    assert heatmap.top_repeats(found, 1)["category"].tolist() == ["noise"]   # ties: most recent first
+    assert heatmap.top_repeats(found, 1)["category"].tolist() == ["noise"]  # ties: most recent first

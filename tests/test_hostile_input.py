@@ -21,20 +21,53 @@ from govdash.filters import FilterError, Filters
 
 pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
 
-INJECTIONS = ["x' OR 1=1 --", "1; DROP TABLE cases", "') OR ('1'='1", "\" OR \"\"=\"", "x'; DELETE FROM cases; --",
-              "$scope_0", "?", "\x00", "%27%20OR%201=1", "' UNION SELECT complainant_phone FROM cases --"]
+INJECTIONS = [
+    "x' OR 1=1 --",
+    "1; DROP TABLE cases",
+    "') OR ('1'='1",
+    '" OR ""="',
+    "x'; DELETE FROM cases; --",
+    "$scope_0",
+    "?",
+    "\x00",
+    "%27%20OR%201=1",
+    "' UNION SELECT complainant_phone FROM cases --",
+]
 FALLBACK = filters.default(date(2026, 11, 15))
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
 nasty = st.one_of(text, st.sampled_from(INJECTIONS), st.text(alphabet=string.digits + "-T:", max_size=30))
-params = st.dictionaries(st.one_of(st.sampled_from(["from", "to", "town", "community", "grid", "cat", "channel",
-                                                    "dept", "scope", "lang", "mode", "panels", "rotate", "refresh",
-                                                    "days"]), text),
-                         st.lists(nasty, min_size=0, max_size=4), max_size=8)
+params = st.dictionaries(
+    st.one_of(
+        st.sampled_from(
+            [
+                "from",
+                "to",
+                "town",
+                "community",
+                "grid",
+                "cat",
+                "channel",
+                "dept",
+                "scope",
+                "lang",
+                "mode",
+                "panels",
+                "rotate",
+                "refresh",
+                "days",
+            ]
+        ),
+        text,
+    ),
+    st.lists(nasty, min_size=0, max_size=4),
+    max_size=8,
+)
 
 
 # --- URL query parameters: a Filters or a FilterError, nothing else, and never a scope ---
+
 
 @FAST
 @given(params)
@@ -63,10 +96,23 @@ def test_wall_state_never_raises(p):
 # --- the running app: hostile links give a warning, never a traceback ---
 
 HOSTILE_LINKS = [
-    {"town": "x' OR 1=1 --", "cat": "1; DROP TABLE cases", "dept": "\u202e", "lang": "<script>", "mode": "app'--",
-     "grid": "G" * 5000, "community": "%00"},
-    {"from": "0001-01-01", "to": "9999-12-31", "channel": ["a"] * 300, "rotate": "1e999", "days": "-5",
-     "panels": "../../etc/passwd"},
+    {
+        "town": "x' OR 1=1 --",
+        "cat": "1; DROP TABLE cases",
+        "dept": "\u202e",
+        "lang": "<script>",
+        "mode": "app'--",
+        "grid": "G" * 5000,
+        "community": "%00",
+    },
+    {
+        "from": "0001-01-01",
+        "to": "9999-12-31",
+        "channel": ["a"] * 300,
+        "rotate": "1e999",
+        "days": "-5",
+        "panels": "../../etc/passwd",
+    },
 ]
 
 
@@ -88,6 +134,7 @@ def test_hostile_links_on_every_page(app_env, app_page, link):
 
 
 # --- SQL injection through every filter and every query parameter ---
+
 
 @pytest.fixture
 def db(demo_db, tmp_path):
@@ -137,10 +184,15 @@ def test_injection_into_identifier_parameters_is_refused_before_any_sql(db, valu
     """Period, split, order, level, frame and columns pick SQL text from allow-lists: anything else is a KeyError."""
     lo, hi = queries.date_range(db)
     f, at = Filters(start=lo, end=hi), datetime(2026, 1, 1)
-    for call in (lambda: queries.trend(db, f, value, at), lambda: queries.trend(db, f, "month", at, value),
-                 lambda: queries.cases_page(db, f, order=value), lambda: queries.unit_stats(db, f, value, at),
-                 lambda: queries.heat_bins(db, f, 400, value), lambda: queries.daily_counts(db, f, (value,)),
-                 lambda: queries.period_indicators(db, f, value, at)):
+    for call in (
+        lambda: queries.trend(db, f, value, at),
+        lambda: queries.trend(db, f, "month", at, value),
+        lambda: queries.cases_page(db, f, order=value),
+        lambda: queries.unit_stats(db, f, value, at),
+        lambda: queries.heat_bins(db, f, 400, value),
+        lambda: queries.daily_counts(db, f, (value,)),
+        lambda: queries.period_indicators(db, f, value, at),
+    ):
         with pytest.raises(KeyError):
             call()
     assert list(queries.cases_page(db, f, limit=1, columns=("case_id", value)).columns) == ["case_id"]
@@ -161,6 +213,7 @@ def test_injection_into_accounts(tmp_path):
 
 # --- imports: random bytes are a report or a ValidationError; the live file is never left half-written ---
 
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(min_size=1, max_size=3000), st.sampled_from(["x.csv", "x.xlsx", "x.json", "x.parquet", "x.xml"]))
 def test_live_import_of_random_bytes(small_db, data, name):
@@ -179,6 +232,7 @@ def test_live_import_of_random_bytes(small_db, data, name):
 @pytest.fixture(scope="module")
 def small_db(tmp_path_factory) -> str:
     from literal_cases import build_db
+
     path = tmp_path_factory.mktemp("small") / "small.duckdb"
     build_db(path).close()
     return str(path)

@@ -41,13 +41,14 @@ def _dense_gi(values, xy, w):
     """Gi* straight from the formula with a dense weight matrix."""
     n = len(values)
     xbar = values.mean()
-    s = math.sqrt((values ** 2).sum() / n - xbar ** 2)
+    s = math.sqrt((values**2).sum() / n - xbar**2)
     wi = w.sum(axis=1)
-    s1 = (w ** 2).sum(axis=1)
-    return (w @ values - xbar * wi) / (s * np.sqrt((n * s1 - wi ** 2) / (n - 1)))
+    s1 = (w**2).sum(axis=1)
+    return (w @ values - xbar * wi) / (s * np.sqrt((n * s1 - wi**2) / (n - 1)))
 
 
 # --------------------------------------------------------------------------- Gi*
+
 
 def test_lattice_cluster_found_and_nothing_else():
     values, xy, (block,) = _lattice()
@@ -62,9 +63,9 @@ def test_lattice_centre_z_by_hand():
     gi = getis_ord_gi_star(values, xy, distance_m=110)
     centre = 7 * 15 + 7
     n, xbar = 225, (216 * 1 + 9 * 20) / 225  # = 1.76
-    s = math.sqrt((216 * 1 + 9 * 400) / n - xbar ** 2)
+    s = math.sqrt((216 * 1 + 9 * 400) / n - xbar**2)
     w_i, lag = 5, 5 * 20  # self and 4 rook neighbours, all in the block
-    z = (lag - xbar * w_i) / (s * math.sqrt((n * w_i - w_i ** 2) / (n - 1)))
+    z = (lag - xbar * w_i) / (s * math.sqrt((n * w_i - w_i**2) / (n - 1)))
     assert gi.loc[centre, "z"] == pytest.approx(z)
     assert z == pytest.approx(11.0536, abs=1e-4)
     assert gi.loc[centre, "neighbours"] == 5
@@ -116,6 +117,7 @@ def test_constant_values_and_bad_arguments():
 
 # --------------------------------------------------------------------------- BH and labels
 
+
 def test_bh_adjust_literal():
     # sorted 0.005 0.01 0.029 0.039 0.5 -> m/i p = 0.025 0.025 0.048333 0.04875 0.5
     q = bh_adjust([0.01, 0.039, 0.029, 0.005, 0.5])
@@ -136,8 +138,14 @@ def test_bh_adjust_six_p_values_by_hand():
     np.testing.assert_allclose(q, [0.0504, 0.006, 0.60, 0.0504, 0.024, 0.0504])
     # at alpha 0.05 only the two smallest are discoveries, though four raw p-values are below 0.05
     out = classify([1.0] * 6, p, alpha=0.05)
-    assert out["label"].tolist() == ["not significant", "hot", "not significant", "not significant", "hot",
-                                     "not significant"]
+    assert out["label"].tolist() == [
+        "not significant",
+        "hot",
+        "not significant",
+        "not significant",
+        "hot",
+        "not significant",
+    ]
     # at 0.051 the three tied at 0.0504 join them
     assert (classify([1.0] * 6, p, alpha=0.051)["label"] == "hot").sum() == 5
 
@@ -193,6 +201,7 @@ def test_hot_spots_adapter_on_lon_lat():
 
 # --------------------------------------------------------------------------- square bins
 
+
 def test_bin_index_literal():
     assert BIN_ORIGIN_M == (0.0, 0.0)  # the CRS's false origin: UTM coordinates are never negative
     x0, y0 = 380_000.0, 3_768_000.0  # riverton's corner in UTM 11N
@@ -228,6 +237,7 @@ def test_bin_counts_equal_plain_python_reference():
 
 
 # --------------------------------------------------------------------------- repeat complaints
+
 
 def _case_rows():
     # at lat 31.2 one degree of longitude is ~95.2 km: 0.0003 deg ~ 29 m, 0.005 deg ~ 476 m

@@ -29,6 +29,8 @@ def test_every_label_in_both_languages():
 
 def test_a_missing_language_or_placeholder_is_reported():
     bad = {"a": ("甲", ""), "b": ("乙",), "c": ("{n} 件", "{count} cases"), "d": ("{n} 件", "{n} cases")}
-    assert _problems(bad) == ["a: not a pair of Chinese and English text: ('甲', '')",
-                              "b: not a pair of Chinese and English text: ('乙',)",
-                              "c: placeholders differ: ['n'] vs ['count']"]
+    assert _problems(bad) == [
+        "a: not a pair of Chinese and English text: ('甲', '')",
+        "b: not a pair of Chinese and English text: ('乙',)",
+        "c: placeholders differ: ['n'] vs ['count']",
+    ]

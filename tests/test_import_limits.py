@@ -32,8 +32,11 @@ def test_a_tiny_parquet_claiming_20_million_rows_is_refused_before_loading(monke
 
     monkeypatch.setattr(pq.ParquetFile, "iter_batches", no_rows)
     monkeypatch.setattr(pq, "read_table", no_rows)
-    with pytest.raises(ValidationError, match=r"^bomb\.parquet: the file claims 20,000,000 rows, over the import "
-                                              r"limit of 5,000,000 rows \(GOVDASH_IMPORT_MAX_ROWS\)"):
+    with pytest.raises(
+        ValidationError,
+        match=r"^bomb\.parquet: the file claims 20,000,000 rows, over the import "
+        r"limit of 5,000,000 rows \(GOVDASH_IMPORT_MAX_ROWS\)",
+    ):
         read_table(open_source(data, name="bomb.parquet"))  # the default limits, from settings
 
 
@@ -48,8 +51,11 @@ def test_a_parquet_whose_footer_understates_its_rows_is_stopped_while_reading():
 def test_a_parquet_unpacking_past_the_cap_is_refused_by_its_footer():
     buf = io.BytesIO()
     pq.write_table(pa.table({"x": np.zeros(2_000_000)}), buf, compression="zstd")  # 16 MB of zeros, ~1 KB
-    with pytest.raises(ValidationError, match=r"z\.parquet: unpacks to \d+ MB, over the import limit of 1 MB "
-                                              r"\(GOVDASH_IMPORT_MAX_UNPACKED_MB\)"):
+    with pytest.raises(
+        ValidationError,
+        match=r"z\.parquet: unpacks to \d+ MB, over the import limit of 1 MB "
+        r"\(GOVDASH_IMPORT_MAX_UNPACKED_MB\)",
+    ):
         _read(buf.getvalue(), "z.parquet", max_unpacked=2**20)
 
 
@@ -67,8 +73,11 @@ def test_a_zipped_shapefile_member_unpacking_past_the_cap_is_refused(tmp_path, m
     assert len(data) < 100_000
     monkeypatch.setenv("GOVDASH_IMPORT_MAX_UNPACKED_MB", "32")
     db = tmp_path / "t.duckdb"
-    with pytest.raises(ValidationError, match=r"^grids\.zip: unpacks to 40 MB, over the import limit of 32 MB "
-                                              r"\(GOVDASH_IMPORT_MAX_UNPACKED_MB\)$"):
+    with pytest.raises(
+        ValidationError,
+        match=r"^grids\.zip: unpacks to 40 MB, over the import limit of 32 MB "
+        r"\(GOVDASH_IMPORT_MAX_UNPACKED_MB\)$",
+    ):
         ingest.run("units", db, data, name="grids.zip", level="grid")
     assert not db.exists()
 
@@ -76,14 +85,20 @@ def test_a_zipped_shapefile_member_unpacking_past_the_cap_is_refused(tmp_path, m
 def _xlsx(rows: int) -> bytes:
     buf = io.BytesIO()
     pd.DataFrame({"case_id": [f"A{i}" for i in range(rows)], "reported_at": "2024-03-01 08:00:00"}).to_excel(
-        buf, index=False)
+        buf, index=False
+    )
     return buf.getvalue()
 
 
 def test_an_xlsx_bomb_is_refused_by_its_members_sizes():
     # a workbook whose sheet XML inflates 60 MB from ~60 KB: refused before openpyxl opens it
-    bomb = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
-                 "xl/worksheets/sheet1.xml": b"<sheetData>" + b" " * (60 << 20) + b"</sheetData>"})
+    bomb = _zip(
+        {
+            "[Content_Types].xml": b"<Types/>",
+            "xl/workbook.xml": b"<workbook/>",
+            "xl/worksheets/sheet1.xml": b"<sheetData>" + b" " * (60 << 20) + b"</sheetData>",
+        }
+    )
     assert len(bomb) < 150_000
     with pytest.raises(ValidationError, match=r"^b\.xlsx: unpacks to 60 MB, over the import limit of 50 MB"):
         _read(bomb, "b.xlsx", max_unpacked=50 << 20)
@@ -104,6 +119,7 @@ def test_a_csv_over_the_row_limit_is_refused(tmp_path, monkeypatch):
 
 # --- the admin page's path: a child process ---
 
+
 def test_an_isolated_import_runs_in_a_child_and_returns_its_report(tmp_path):
     db = tmp_path / "t.duckdb"
     rep = ingest.run("cases", db, CSV, isolated=True, name="c.csv", mapping="govdash")
@@ -120,8 +136,11 @@ def test_a_child_that_runs_out_of_memory_leaves_the_caller_and_the_database_as_t
     ingest.run("cases", db, CSV, name="c.csv", mapping="govdash")
     before = db.read_bytes()
     # 80 MB of address space cannot even load pandas: the child fails, this process carries on
-    with pytest.raises(ValidationError, match=r"^big\.csv: the import (ran out of memory \(limit 80 MB, "
-                                              r"GOVDASH_IMPORT_MEMORY_MB\)|process stopped)"):
+    with pytest.raises(
+        ValidationError,
+        match=r"^big\.csv: the import (ran out of memory \(limit 80 MB, "
+        r"GOVDASH_IMPORT_MEMORY_MB\)|process stopped)",
+    ):
         ingest.run("cases", db, CSV.replace(b"A", b"B"), isolated=True, name="big.csv", memory_mb=80)
     assert db.read_bytes() == before
     assert ingest.listing(db)["file_name"].tolist() == ["c.csv"]

@@ -20,7 +20,7 @@ HAND = {
     "resolution_rate": (0.9932, "99.3%"),
     "on_time_rate": (0.98765, "98.8%"),
     "recognition_rate": (1.0, "100.0%"),
-    "dispute_rate": (0.95, "95.0%"),        # the maps' own formatter once wrote "0"
+    "dispute_rate": (0.95, "95.0%"),  # the maps' own formatter once wrote "0"
     "satisfaction": (80.62, "80.6"),
     "survey_satisfaction": (80.62, "80.6"),
     "governance_index": (89.32, "89.3"),
@@ -52,6 +52,7 @@ def test_an_unknown_indicator_is_an_error_not_a_guess():
 
 def test_every_indicator_has_a_label_and_a_unit_in_both_languages():
     from govdash.i18n import LABELS
+
     for key, ind in indicators.INDICATORS.items():
         assert key in LABELS and ind.unit in LABELS, key
         assert ind.label("zh") != ind.label("en"), key
@@ -69,9 +70,21 @@ def test_map_legend_tooltips_labels_and_ranking_write_what_the_registry_writes()
         value, text = HAND[key]
         legend = maps.color_scale(pd.Series([value, value]), key)[1]
         assert html.escape(text) in maps.legend_html(legend, key, lang="en"), key
-        stats = pd.DataFrame({"unit_id": ["U1"], "town_id": ["T1"], "parent_id": ["T1"], "name_zh": ["甲"],
-                              "lon": [121.5], "lat": [31.2], "residents": [1000], "collected": [12345],
-                              "closed": [99], "resolved": [99], **{k: [HAND[k][0]] for k in maps.MAP_INDICATORS}})
+        stats = pd.DataFrame(
+            {
+                "unit_id": ["U1"],
+                "town_id": ["T1"],
+                "parent_id": ["T1"],
+                "name_zh": ["甲"],
+                "lon": [121.5],
+                "lat": [31.2],
+                "residents": [1000],
+                "collected": [12345],
+                "closed": [99],
+                "resolved": [99],
+                **{k: [HAND[k][0]] for k in maps.MAP_INDICATORS},
+            }
+        )
         ranked = drill.ranking(stats, key, lang="en")
         unit = indicators.INDICATORS[key].unit_label("en")
         assert ranked[f"{indicators.INDICATORS[key].label('en')} ({unit})"].tolist() == [text], key
@@ -82,8 +95,13 @@ def test_map_legend_tooltips_labels_and_ranking_write_what_the_registry_writes()
 
 
 def test_charts_draw_every_rate_in_percent():
-    df = pd.DataFrame({"period": pd.to_datetime(["2026-01-01", "2026-02-01"]), "dispute_rate": [0.95, 0.9],
-                       "satisfaction": [80.62, 81.0]})
+    df = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+            "dispute_rate": [0.95, 0.9],
+            "satisfaction": [80.62, 81.0],
+        }
+    )
     assert list(charts.trend_lines(df, "dispute_rate", target=0.95).data[0].y) == pytest.approx([95.0, 90.0])
     assert list(charts.trend_lines(df, "satisfaction").data[0].y) == pytest.approx([80.62, 81.0])
 
@@ -94,8 +112,14 @@ def test_wall_tiles_and_the_briefings_table_write_what_the_registry_writes():
     assert [tile.value for tile in tiles] == [HAND[k][1] for k in wall.TILES]
     assert tiles[1].target == "target ≥99.0%"
     # the briefing's and the trends page's headline table
-    cmp = indicators.comparison(now | {"dispute_rate": 0.95}, {}, {}, settings.Settings(), "en",
-                                keys=("collected", "dispute_rate", "satisfaction"))
+    cmp = indicators.comparison(
+        now | {"dispute_rate": 0.95},
+        {},
+        {},
+        settings.Settings(),
+        "en",
+        keys=("collected", "dispute_rate", "satisfaction"),
+    )
     assert cmp["value"].tolist() == ["12,345", "95.0%", "80.6"]
     assert cmp["target"].tolist() == ["", "95.0%", "80.0"]
 

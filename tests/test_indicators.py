@@ -34,7 +34,7 @@ def test_totals_over_the_quarter(db):
     # judged over the 7 cases due in the quarter (test_due_indicators): A06 is not yet due, A07 was due in 2025
     assert (k["due"], k["in_handling"]) == (7, 1)
     assert k["resolution_rate"] == pytest.approx(5 / 7)
-    assert k["on_time_rate"] == pytest.approx(4 / 7)      # A02 closed exactly at its deadline counts
+    assert k["on_time_rate"] == pytest.approx(4 / 7)  # A02 closed exactly at its deadline counts
     assert k["recognition_rate"] == pytest.approx(3 / 5)  # recognised ÷ resolved
     assert (k["disputes"], k["disputes_resolved"]) == (3, 2)
     assert k["dispute_rate"] == pytest.approx(2 / 3)
@@ -50,7 +50,7 @@ def test_per_month_including_a_month_without_closures(db):
     tr = queries.period_indicators(db, ALL, "month", AS_OF)
     assert _months(tr) == [1, 2, 3]
     assert tr["collected"].tolist() == [3, 3, 2]
-    assert tr["resolved"].tolist() == [3, 2, 0]      # A03 closed in February counts for January
+    assert tr["resolved"].tolist() == [3, 2, 0]  # A03 closed in February counts for January
     assert tr["resolution_rate"].tolist() == pytest.approx([1.0, 2 / 3, 0.0])
     assert tr["on_time_rate"][:2].tolist() == pytest.approx([2 / 3, 2 / 3])
     assert tr["recognition_rate"][:2].tolist() == pytest.approx([2 / 3, 1 / 2])
@@ -91,11 +91,18 @@ def test_the_instant_of_closure_belongs_to_the_next_period(db):
 def test_no_cases(db):
     assert queries.period_indicators(db, NONE, "month", AS_OF).empty
     bl = queries.open_backlog(db, NONE, "month", AS_OF)
-    assert bl["backlog"].tolist() == [0]       # a month with nothing open is a zero, not a gap
+    assert bl["backlog"].tolist() == [0]  # a month with nothing open is a zero, not a gap
     k = queries.indicator_totals(db, NONE, AS_OF)
     assert (k["collected"], k["resolved"], k["backlog"]) == (0, 0, 0)
-    for key in ("resolution_rate", "on_time_rate", "recognition_rate", "dispute_rate", "satisfaction",
-                "median_hours", "p90_hours"):
+    for key in (
+        "resolution_rate",
+        "on_time_rate",
+        "recognition_rate",
+        "dispute_rate",
+        "satisfaction",
+        "median_hours",
+        "p90_hours",
+    ):
         assert indicators.fmt(k[key], key) == "—", key
     assert indicators.fmt(k["collected"], "collected") == "0"
     assert indicators.change_text(k["resolution_rate"], 0.9, "resolution_rate") == "—"
@@ -115,16 +122,17 @@ def test_progress_as_it_stood_at_an_instant(db):
         assert same[key] == pytest.approx(value, nan_ok=True), key
 
 
-
 def test_wall_compares_the_previous_period_at_the_same_age(db):
     """March (cut at AS_OF) against February (the month before) as it stood on 1 March: of the cases due in
     February (A04, A08, A09) A09 (closed 5 March) was still open then, so 1 of 3 resolved (33.3 %), not the
     2 of 3 it shows today."""
     from govdash import wall
+
     march = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31))
     tiles = {x.key: x for x in wall.headline(db, march, AS_OF, settings.load(), "en")}
     assert tiles["resolution_rate"].value == "0.0%"
     assert tiles["resolution_rate"].change == "-33.3 pp"
+
 
 def test_same_age_comparison(db):
     march = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31))
@@ -156,7 +164,7 @@ def test_formatting_and_changes():
     assert indicators.change_text(0.99, 0.98, "resolution_rate") == "+1.0 pp"
     assert indicators.change_text(83.0, 82.5, "satisfaction") == "+0.5"
     assert indicators.change_text(110, 100, "collected") == "+10.0%"
-    assert indicators.change_text(5, 0, "collected") == "—"     # no base to compare with
+    assert indicators.change_text(5, 0, "collected") == "—"  # no base to compare with
     # a change that rounds to nothing has no sign: "-0.0 pp" would be drawn as a fall in red
     assert indicators.change_text(0.99501, 0.99502, "resolution_rate") == "0.0 pp"
     assert indicators.change_text(80.01, 80.03, "satisfaction") == "0.0"
@@ -164,6 +172,7 @@ def test_formatting_and_changes():
 
 def test_metric_delta_that_rounds_to_nothing_is_grey_without_arrow():
     from govdash import ui
+
     assert ui.delta(0.99501, 0.99502, "resolution_rate") == "0.0 pp"
     assert ui.delta(0.995, 0.985, "resolution_rate") == "+1.0 pp"
     assert ui.delta_style("0.0 pp", "normal") == {"delta_color": "off", "delta_arrow": "off"}

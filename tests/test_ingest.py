@@ -24,29 +24,49 @@ import_cases = partial(ingest.run, "cases", in_place=True)  # the pipeline on a 
 G1 = shapely.box(121.50, 31.20, 121.51, 31.21)
 G2 = shapely.box(121.51, 31.20, 121.52, 31.21)
 IN_G1, IN_G2 = (121.505, 31.205), (121.515, 31.205)
-NO_GRID = (121.525, 31.205)   # east of both grids, within the district's 0.01-degree margin
-FAR = (121.60, 31.30)         # outside the district
+NO_GRID = (121.525, 31.205)  # east of both grids, within the district's 0.01-degree margin
+FAR = (121.60, 31.30)  # outside the district
 HEADER = ["case_id", "reported_at", "closed_at", "status", "category", "department_id", "lon", "lat", "description"]
 
 
 @pytest.fixture
 def db(tmp_path):
     path = tmp_path / "t.duckdb"
-    units = pd.DataFrame({"unit_id": ["G1", "G2"], "level": "grid", "parent_id": ["C1", "C2"],
-                          "community_id": ["C1", "C2"], "town_id": ["T1", "T2"], "name_zh": ["一", "二"],
-                          "geom": [shapely.to_wkb(G1), shapely.to_wkb(G2)]})
+    units = pd.DataFrame(
+        {
+            "unit_id": ["G1", "G2"],
+            "level": "grid",
+            "parent_id": ["C1", "C2"],
+            "community_id": ["C1", "C2"],
+            "town_id": ["T1", "T2"],
+            "name_zh": ["一", "二"],
+            "geom": [shapely.to_wkb(G1), shapely.to_wkb(G2)],
+        }
+    )
     with writer(path) as con:
         con.register("u", units)
-        con.execute("INSERT INTO units (unit_id, level, parent_id, town_id, community_id, name_zh, geom) "
-                    "SELECT unit_id, level, parent_id, town_id, community_id, name_zh, geom FROM u")
-        con.execute("INSERT INTO categories VALUES ('noise', 'n', '噪声', 'Noise', 'D03', 3), "
-                    "('garbage', 'g', '垃圾', 'Garbage', 'D13', 2)")
+        con.execute(
+            "INSERT INTO units (unit_id, level, parent_id, town_id, community_id, name_zh, geom) "
+            "SELECT unit_id, level, parent_id, town_id, community_id, name_zh, geom FROM u"
+        )
+        con.execute(
+            "INSERT INTO categories VALUES ('noise', 'n', '噪声', 'Noise', 'D03', 3), "
+            "('garbage', 'g', '垃圾', 'Garbage', 'D13', 2)"
+        )
         con.execute("INSERT INTO departments VALUES ('D01', '区城管执法局', 'Urban Management')")
     return path
 
 
-def row(case_id, reported="2024-03-05 10:00:00", closed="", status="registered", category="noise", dept="D01",
-        at=IN_G1, description="路灯不亮"):
+def row(
+    case_id,
+    reported="2024-03-05 10:00:00",
+    closed="",
+    status="registered",
+    category="noise",
+    dept="D01",
+    at=IN_G1,
+    description="路灯不亮",
+):
     return [case_id, reported, closed, status, category, dept, *(str(v) for v in at), description]
 
 
@@ -77,8 +97,10 @@ def assert_same(a, b):
 def counts(path) -> dict[str, int]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("cases", "imports", "quarantine", "case_versions")}
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("cases", "imports", "quarantine", "case_versions")
+        }
     finally:
         con.close()
 
@@ -91,11 +113,15 @@ def cases(path) -> pd.DataFrame:
         con.close()
 
 
-GOOD = [row("A1", closed="2024-03-06 10:00:00", status="closed"), row("A2", at=IN_G2, dept="区城管执法局"),
-        row("A3", at=NO_GRID, category="garbage")]
+GOOD = [
+    row("A1", closed="2024-03-06 10:00:00", status="closed"),
+    row("A2", at=IN_G2, dept="区城管执法局"),
+    row("A3", at=NO_GRID, category="garbage"),
+]
 
 
 # --- loading ---
+
 
 def test_schema_tables_fit_the_import_queries(db):
     con = duckdb.connect(str(db), read_only=True)
@@ -126,10 +152,36 @@ def test_csv_loads_with_units_departments_and_deadlines(db):
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
 def test_12345_export_in_every_encoding(db, encoding):
     glon, glat = coords.wgs84_to_gcj02(*IN_G1)
-    header = ["工单编号", "来电时间", "诉求分类", "问题描述", "办结时间", "承办单位", "办理状态", "经度", "纬度",
-              "地址", "联系人", "联系电话", "诉求渠道"]
-    values = ["2024030500001", "2024-03-05 14:23:11", "噪声扰民", "夜间施工噪声", "2024-03-06 09:00:00", "区城管执法局",
-              "已办结", str(glon), str(glat), "浦东新区某路1号", "张三", "13800000000", "12345热线"]
+    header = [
+        "工单编号",
+        "来电时间",
+        "诉求分类",
+        "问题描述",
+        "办结时间",
+        "承办单位",
+        "办理状态",
+        "经度",
+        "纬度",
+        "地址",
+        "联系人",
+        "联系电话",
+        "诉求渠道",
+    ]
+    values = [
+        "2024030500001",
+        "2024-03-05 14:23:11",
+        "噪声扰民",
+        "夜间施工噪声",
+        "2024-03-06 09:00:00",
+        "区城管执法局",
+        "已办结",
+        str(glon),
+        str(glat),
+        "浦东新区某路1号",
+        "张三",
+        "13800000000",
+        "12345热线",
+    ]
     data = to_csv([values], header=header, encoding=encoding)
     rep = import_cases(db, data, name="12345.csv")
     assert rep.status == "loaded" and rep.mapping == "12345 work-order export"
@@ -141,9 +193,15 @@ def test_12345_export_in_every_encoding(db, encoding):
 
 def test_xlsx_with_typed_cells(db):
     buf = io.BytesIO()
-    pd.DataFrame({"case_id": [2024030500001, 2024030500002], "reported_at": pd.to_datetime(["2024-03-05 10:00"] * 2),
-                  "lon": [IN_G1[0], IN_G2[0]], "lat": [IN_G1[1], IN_G2[1]], "category": ["noise", "noise"]}
-                 ).to_excel(buf, index=False)
+    pd.DataFrame(
+        {
+            "case_id": [2024030500001, 2024030500002],
+            "reported_at": pd.to_datetime(["2024-03-05 10:00"] * 2),
+            "lon": [IN_G1[0], IN_G2[0]],
+            "lat": [IN_G1[1], IN_G2[1]],
+            "category": ["noise", "noise"],
+        }
+    ).to_excel(buf, index=False)
     rep = import_cases(db, buf.getvalue(), name="x.xlsx")
     assert rep.inserted == 2
     c = cases(db)
@@ -169,24 +227,54 @@ def test_json_lines(db):
 
 
 OPEN311 = [
-    {"service_request_id": "638344", "status": "Open", "service_name": "Noise", "service_code": "007",
-     "description": "<b>loud</b>", "agency_responsible": "Urban Management",
-     "requested_datetime": "2024-03-05T02:00:00Z", "updated_datetime": "2024-03-05T03:00:00Z",
-     "address": "8 Long Rd", "lat": IN_G1[1], "long": IN_G1[0]},
-    {"service_request_id": "638345", "status": "CLOSED", "service_name": "Graffiti", "service_code": "009",
-     "requested_datetime": "2024-03-05 10:00:00", "updated_datetime": "2024-03-06T10:00:00+08:00",
-     "lat": str(IN_G2[1]), "long": str(IN_G2[0])},
-    {"service_request_id": "638346", "status": "open", "service_name": "Pothole",
-     "requested_datetime": "2024-03-05T10:00:00+08:00", "lat": None, "long": None},
-    {"service_request_id": "638347", "status": "open", "service_name": "Weird thing",
-     "requested_datetime": "2024-03-05T10:00:00+08:00", "lat": 0, "long": 0},
+    {
+        "service_request_id": "638344",
+        "status": "Open",
+        "service_name": "Noise",
+        "service_code": "007",
+        "description": "<b>loud</b>",
+        "agency_responsible": "Urban Management",
+        "requested_datetime": "2024-03-05T02:00:00Z",
+        "updated_datetime": "2024-03-05T03:00:00Z",
+        "address": "8 Long Rd",
+        "lat": IN_G1[1],
+        "long": IN_G1[0],
+    },
+    {
+        "service_request_id": "638345",
+        "status": "CLOSED",
+        "service_name": "Graffiti",
+        "service_code": "009",
+        "requested_datetime": "2024-03-05 10:00:00",
+        "updated_datetime": "2024-03-06T10:00:00+08:00",
+        "lat": str(IN_G2[1]),
+        "long": str(IN_G2[0]),
+    },
+    {
+        "service_request_id": "638346",
+        "status": "open",
+        "service_name": "Pothole",
+        "requested_datetime": "2024-03-05T10:00:00+08:00",
+        "lat": None,
+        "long": None,
+    },
+    {
+        "service_request_id": "638347",
+        "status": "open",
+        "service_name": "Weird thing",
+        "requested_datetime": "2024-03-05T10:00:00+08:00",
+        "lat": 0,
+        "long": 0,
+    },
 ]
 
 
 def _check_open311(db, rep):
     assert (rep.inserted, rep.failed, rep.quarantined) == (2, 2, 2)
-    assert sorted(zip(rep.errors["row"], rep.errors["rule"], strict=True)) == [(3, "coords_missing"),
-                                                                               (4, "coords_zero")]
+    assert sorted(zip(rep.errors["row"], rep.errors["rule"], strict=True)) == [
+        (3, "coords_missing"),
+        (4, "coords_zero"),
+    ]
     c = cases(db)
     assert c.loc["638344", "reported_at"] == pd.Timestamp("2024-03-05 10:00")  # Z -> Shanghai
     assert c.loc["638345", "reported_at"] == pd.Timestamp("2024-03-05 10:00")  # no zone: the mapping's
@@ -205,8 +293,12 @@ def test_open311_json(db):
 
 
 def test_open311_xml(db):
-    items = "".join("<request>" + "".join(f"<{k}>{'' if v is None else v}</{k}>" for k, v in r.items()
-                                          if k != "description") + "</request>" for r in OPEN311)
+    items = "".join(
+        "<request>"
+        + "".join(f"<{k}>{'' if v is None else v}</{k}>" for k, v in r.items() if k != "description")
+        + "</request>"
+        for r in OPEN311
+    )
     xml = f'<?xml version="1.0" encoding="utf-8"?><service_requests>{items}</service_requests>'
     rep = import_cases(db, xml.encode(), name="requests.xml", on_error="quarantine")
     assert (rep.inserted, rep.failed) == (2, 2)
@@ -214,25 +306,29 @@ def test_open311_xml(db):
 
 # --- validation rules ---
 
+
 def _rules(rep) -> set[tuple[int, str]]:
     return set(zip(rep.errors["row"].tolist(), rep.errors["rule"].tolist(), strict=True))
 
 
-@pytest.mark.parametrize("bad, rule", [
-    (row(""), "id_missing"),
-    (row("A1"), "id_duplicate"),
-    (row("B", reported=""), "time_missing"),
-    (row("B", reported="yesterday"), "time_unparsable"),
-    (row("B", closed="2024-03-05 09:00:00", status="closed"), "closed_before_reported"),
-    (row("B", at=("", "")), "coords_missing"),
-    (row("B", at=("east", "31.2")), "coords_invalid"),
-    (row("B", at=(0, 0)), "coords_zero"),
-    (row("B", at=(IN_G1[1], IN_G1[0])), "coords_swapped"),
-    (row("B", at=FAR), "coords_outside"),
-    (row("B", category="ufo"), "category_unknown"),
-    (row("B", status="teleported"), "status_unknown"),
-    (row("B", description="x" * 40_000), "field_too_long"),
-])
+@pytest.mark.parametrize(
+    "bad, rule",
+    [
+        (row(""), "id_missing"),
+        (row("A1"), "id_duplicate"),
+        (row("B", reported=""), "time_missing"),
+        (row("B", reported="yesterday"), "time_unparsable"),
+        (row("B", closed="2024-03-05 09:00:00", status="closed"), "closed_before_reported"),
+        (row("B", at=("", "")), "coords_missing"),
+        (row("B", at=("east", "31.2")), "coords_invalid"),
+        (row("B", at=(0, 0)), "coords_zero"),
+        (row("B", at=(IN_G1[1], IN_G1[0])), "coords_swapped"),
+        (row("B", at=FAR), "coords_outside"),
+        (row("B", category="ufo"), "category_unknown"),
+        (row("B", status="teleported"), "status_unknown"),
+        (row("B", description="x" * 40_000), "field_too_long"),
+    ],
+)
 def test_each_rule_names_the_row(db, bad, rule):
     rep = import_cases(db, to_csv([row("A1"), bad]), name="r.csv")
     assert rep.status == "rejected" and (3, rule) in _rules(rep)
@@ -248,8 +344,9 @@ def test_ragged_rows_are_row_errors(db):
 
 
 def test_placeholder_coordinate_repeated_across_many_rows(db):
-    rows = [row(f"P{i}", at=IN_G2) for i in range(21)] + [row(f"Q{i}", at=(121.5 + i * 1e-4, 31.205))
-                                                          for i in range(40)]
+    rows = [row(f"P{i}", at=IN_G2) for i in range(21)] + [
+        row(f"Q{i}", at=(121.5 + i * 1e-4, 31.205)) for i in range(40)
+    ]
     rep = import_cases(db, to_csv(rows), name="p.csv")
     assert set(rep.errors["rule"]) == {"coords_placeholder"}
     assert rep.failed == 21 and "21 rows" in rep.errors.loc[0, "reason"]
@@ -315,6 +412,7 @@ def test_dry_run_counts_but_writes_nothing(db, tmp_path):
 
 # --- idempotence, upsert, undo ---
 
+
 def test_same_file_twice_changes_nothing(db):
     data = to_csv(GOOD)
     import_cases(db, data, name="g.csv")
@@ -329,9 +427,12 @@ def test_same_file_twice_changes_nothing(db):
 
 def test_a_later_export_updates_status_and_times(db):
     first = import_cases(db, to_csv(GOOD), name="monday.csv")
-    later = [row("A1", closed="2024-03-06 10:00:00", status="closed"),
-             row("A2", at=IN_G2, dept="区城管执法局", closed="2024-03-07 08:00:00", status="closed"),
-             GOOD[2], row("A4", at=IN_G2)]
+    later = [
+        row("A1", closed="2024-03-06 10:00:00", status="closed"),
+        row("A2", at=IN_G2, dept="区城管执法局", closed="2024-03-07 08:00:00", status="closed"),
+        GOOD[2],
+        row("A4", at=IN_G2),
+    ]
     rep = import_cases(db, to_csv(later), name="tuesday.csv")
     assert (rep.inserted, rep.updated, rep.unchanged) == (1, 1, 2)
     c = cases(db)
@@ -348,8 +449,11 @@ def test_undo_restores_updated_rows_and_removes_inserted_ones(db):
     empty = snapshot(db)
     first = import_cases(db, to_csv(GOOD), name="monday.csv")
     after_first = cases(db)
-    second = import_cases(db, to_csv([row("A2", at=IN_G2, status="closed", closed="2024-03-07 08:00:00"),
-                                      row("A4", at=IN_G2)]), name="tuesday.csv")
+    second = import_cases(
+        db,
+        to_csv([row("A2", at=IN_G2, status="closed", closed="2024-03-07 08:00:00"), row("A4", at=IN_G2)]),
+        name="tuesday.csv",
+    )
     with pytest.raises(ValidationError, match=second.import_id):
         ingest.undo(db, first.import_id)  # the later import changed A2: undo it first
     assert ingest.undo(db, second.import_id, user="bob") == {"removed": 1, "restored": 1}
@@ -366,9 +470,17 @@ def test_undo_restores_updated_rows_and_removes_inserted_ones(db):
 
 # --- hostile input ---
 
+
 def test_hostile_text_is_stored_verbatim(db):
-    texts = ["=HYPERLINK(\"http://x\")", "+1+1", "-2", "@SUM(A1)", "<script>alert('x')</script>",
-             "'; DROP TABLE cases; --", "多行\n文本"]
+    texts = [
+        '=HYPERLINK("http://x")',
+        "+1+1",
+        "-2",
+        "@SUM(A1)",
+        "<script>alert('x')</script>",
+        "'; DROP TABLE cases; --",
+        "多行\n文本",
+    ]
     rows = [row(f"H{i}", description=t, at=(121.501 + i * 1e-3, 31.205)) for i, t in enumerate(texts)]
     rep = import_cases(db, to_csv(rows), name="h.csv")
     assert rep.inserted == len(texts)
@@ -376,8 +488,9 @@ def test_hostile_text_is_stored_verbatim(db):
 
 
 def test_a_megabyte_field_is_a_row_error_not_a_crash(db):
-    rep = import_cases(db, to_csv([row("A1"), row("A2", description="长" * 1_000_000)]), name="big.csv",
-                       on_error="quarantine")
+    rep = import_cases(
+        db, to_csv([row("A1"), row("A2", description="长" * 1_000_000)]), name="big.csv", on_error="quarantine"
+    )
     assert (rep.inserted, rep.failed) == (1, 1)
     assert rep.errors.loc[0, "rule"] == "field_too_long" and len(rep.errors.loc[0, "value"]) <= VALUE_CHARS
 
@@ -440,10 +553,18 @@ def test_random_rows_never_escape(db, rows):
 
 
 @FAST
-@given(st.lists(st.tuples(st.sampled_from(["A", "B", "", "C\n"]), st.sampled_from(["2024-03-05 10:00:00", "", "x"]),
-                          st.sampled_from(["", "2024-03-04 10:00:00", "2024-03-06"]),
-                          st.sampled_from(["registered", "closed", "CLOSED", "?"]),
-                          st.sampled_from([IN_G1, IN_G2, NO_GRID, FAR, (0, 0), ("", "")])), max_size=12))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "", "C\n"]),
+            st.sampled_from(["2024-03-05 10:00:00", "", "x"]),
+            st.sampled_from(["", "2024-03-04 10:00:00", "2024-03-06"]),
+            st.sampled_from(["registered", "closed", "CLOSED", "?"]),
+            st.sampled_from([IN_G1, IN_G2, NO_GRID, FAR, (0, 0), ("", "")]),
+        ),
+        max_size=12,
+    )
+)
 def test_quarantine_accounts_for_every_row(db, spec):
     rows = [row(i, reported=r, closed=c, status=s, at=at) for i, r, c, s, at in spec]
     try:

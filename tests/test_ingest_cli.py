@@ -15,9 +15,9 @@ from govdash.cli import imports as ingest_cli
 from govdash.db import writer
 
 ROOT = Path(__file__).resolve().parent.parent
-G1 = shapely.box(121.50, 31.20, 121.51, 31.21)     # grid G1 of community C1, town T1
+G1 = shapely.box(121.50, 31.20, 121.51, 31.21)  # grid G1 of community C1, town T1
 IN_G1 = (121.505, 31.205)
-FAR = (121.60, 31.30)                               # outside the district
+FAR = (121.60, 31.30)  # outside the district
 HEADER = ["case_id", "reported_at", "status", "category", "lon", "lat", "description"]
 
 
@@ -25,8 +25,11 @@ HEADER = ["case_id", "reported_at", "status", "category", "lon", "lat", "descrip
 def db(tmp_path):
     path = tmp_path / "t.duckdb"
     with writer(path) as con:
-        con.execute("INSERT INTO units (unit_id, level, parent_id, town_id, community_id, name_zh, geom) "
-                    "VALUES ('G1', 'grid', 'C1', 'T1', 'C1', '一', ?)", [shapely.to_wkb(G1)])
+        con.execute(
+            "INSERT INTO units (unit_id, level, parent_id, town_id, community_id, name_zh, geom) "
+            "VALUES ('G1', 'grid', 'C1', 'T1', 'C1', '一', ?)",
+            [shapely.to_wkb(G1)],
+        )
         con.execute("INSERT INTO categories VALUES ('noise', 'n', '噪声', 'Noise', 'D03', 3)")
     return path
 
@@ -39,10 +42,14 @@ def cases_csv(rows, encoding="utf-8") -> bytes:
     return buf.getvalue().encode(encoding)
 
 
-GOOD = [["A1", "2024-03-05 10:00:00", "registered", "noise", *IN_G1, "路灯不亮"],
-        ["A2", "2024-03-06 11:30:00", "closed", "noise", *IN_G1, "噪声扰民"]]
-BAD = GOOD + [["B1", "not a time", "registered", "noise", *IN_G1, "x"],
-              ["B2", "2024-03-06 11:30:00", "registered", "noise", *FAR, "y"]]
+GOOD = [
+    ["A1", "2024-03-05 10:00:00", "registered", "noise", *IN_G1, "路灯不亮"],
+    ["A2", "2024-03-06 11:30:00", "closed", "noise", *IN_G1, "噪声扰民"],
+]
+BAD = GOOD + [
+    ["B1", "not a time", "registered", "noise", *IN_G1, "x"],
+    ["B2", "2024-03-06 11:30:00", "registered", "noise", *FAR, "y"],
+]
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
@@ -67,8 +74,10 @@ def test_import_cases_csv_in_each_encoding(db, tmp_path, capsys, encoding):
     assert code == 0, err
     assert "inserted 2" in out and "import imp-" in out
     con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("SELECT description FROM cases ORDER BY case_id").df()["description"].tolist() == \
-        ["路灯不亮", "噪声扰民"]
+    assert con.execute("SELECT description FROM cases ORDER BY case_id").df()["description"].tolist() == [
+        "路灯不亮",
+        "噪声扰民",
+    ]
     assert con.execute("SELECT user_name FROM imports").fetchone()[0] == "carol"
     con.close()
 
@@ -106,13 +115,11 @@ def test_quarantine_loads_the_rest_and_report_csv(db, tmp_path, capsys):
     f = tmp_path / "bad.csv"
     f.write_bytes(cases_csv(BAD))
     report = tmp_path / "report.csv"
-    code, out, err = run(capsys, "import", "cases", f, "--db", db, "--on-error", "quarantine",
-                         "--report", report)
+    code, out, err = run(capsys, "import", "cases", f, "--db", db, "--on-error", "quarantine", "--report", report)
     assert code == 0 and "inserted 2" in out and "quarantined 2" in out
     assert "quarantined rows:" in out
     rows = pd.read_csv(report, encoding="utf-8-sig")
-    assert rows[["outcome", "row", "field"]].values.tolist() == [["error", 4, "reported_at"],
-                                                                  ["error", 5, "lon/lat"]]
+    assert rows[["outcome", "row", "field"]].values.tolist() == [["error", 4, "reported_at"], ["error", 5, "lon/lat"]]
 
 
 def test_file_errors_exit_2(db, tmp_path, capsys):
@@ -135,9 +142,16 @@ def test_progress_bar_on_a_terminal(db, tmp_path, capsys, monkeypatch):
 
 
 def test_stations_units_list_and_undo(db, tmp_path, capsys):
-    units = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": "T1", "名称": "一镇"},
-         "geometry": json.loads(shapely.to_geojson(shapely.box(121.50, 31.20, 121.52, 31.22)))}]}
+    units = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": "T1", "名称": "一镇"},
+                "geometry": json.loads(shapely.to_geojson(shapely.box(121.50, 31.20, 121.52, 31.22))),
+            }
+        ],
+    }
     u = tmp_path / "towns.geojson"
     u.write_text(json.dumps(units, ensure_ascii=False), encoding="utf-8")
     code, out, err = run(capsys, "import", "units", u, "--db", db, "--level", "town")
@@ -149,8 +163,10 @@ def test_stations_units_list_and_undo(db, tmp_path, capsys):
     code, out, _ = run(capsys, "import", "list", "--db", db)
     lines = out.splitlines()
     assert code == 0 and lines[0].split()[:3] == ["import_id", "kind", "status"]
-    assert [ln.split()[1:4] for ln in lines[1:]] == [["stations", "loaded", "stations.csv"],
-                                                     ["units", "loaded", "towns.geojson"]]
+    assert [ln.split()[1:4] for ln in lines[1:]] == [
+        ["stations", "loaded", "stations.csv"],
+        ["units", "loaded", "towns.geojson"],
+    ]
     station_import = lines[1].split()[0]
     code, out, _ = run(capsys, "import", "undo", station_import, "--db", db)
     assert code == 0 and "removed 1" in out
@@ -180,16 +196,23 @@ def test_list_without_imports(tmp_path, capsys):
 def test_module_entry_point(db, tmp_path):
     f = tmp_path / "cases.csv"
     f.write_bytes(cases_csv(GOOD, "gbk"))
-    p = subprocess.run([sys.executable, "-m", "govdash", "import", "cases", str(f), "--db", str(db)],
-                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "govdash", "import", "cases", str(f), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     assert "inserted 2" in p.stdout and "[" not in p.stderr  # no progress bar when stderr is not a terminal
 
 
 def test_print_report_shows_the_first_rows_only(capsys):
     from govdash.ingest import REPORT_COLUMNS, ImportReport
-    errors = pd.DataFrame([["f.csv", i, "x", "v", "why", "rule"] for i in range(ingest_cli.SHOWN + 5)],
-                          columns=REPORT_COLUMNS)
+
+    errors = pd.DataFrame(
+        [["f.csv", i, "x", "v", "why", "rule"] for i in range(ingest_cli.SHOWN + 5)], columns=REPORT_COLUMNS
+    )
     ingest_cli.print_report(ImportReport(file="f.csv", sha256="", mapping="m", on_error="reject", errors=errors))
     out = capsys.readouterr().out
     assert f"errors (first {ingest_cli.SHOWN} of {ingest_cli.SHOWN + 5}; --report FILE writes all):" in out
@@ -200,13 +223,17 @@ def test_the_readme_mapping_example_imports_a_file(db, tmp_path, capsys):
     import re
 
     from govdash.ingest import _coords as coords
+
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Data import"):]
+    section = readme[readme.index("## Data import") :]
     (tmp_path / "city.toml").write_text(re.search(r"```toml\n(.*?)```", section, re.S).group(1), encoding="utf-8")
     gx, gy = coords.wgs84_to_gcj02(IN_G1[0], IN_G1[1])
     f = tmp_path / "city.csv"
-    f.write_text(f"工单号,受理时间,办结时间,状态,类别,经度,纬度\nX1,2024/03/05 10:00,2024/03/06 09:00,已办结,noise,"
-                 f"{float(gx):.7f},{float(gy):.7f}\n", encoding="gbk")
+    f.write_text(
+        f"工单号,受理时间,办结时间,状态,类别,经度,纬度\nX1,2024/03/05 10:00,2024/03/06 09:00,已办结,noise,"
+        f"{float(gx):.7f},{float(gy):.7f}\n",
+        encoding="gbk",
+    )
     code, out, err = run(capsys, "import", "cases", f, "--db", db, "--mapping", tmp_path / "city.toml")
     assert code == 0 and "inserted 1" in out, out + err
     con = duckdb.connect(str(db), read_only=True)
@@ -220,6 +247,7 @@ def test_command_line_imports_and_exports_are_audited_when_there_are_accounts(db
     """With accounts configured, `import`, `import undo` and `export` (personal data included) leave audit rows
     under cli:<user>; without accounts (the demo) no accounts file is created."""
     from govdash import accounts
+
     f = tmp_path / "cases.csv"
     f.write_bytes(cases_csv(GOOD))
     file = str(tmp_path / "acc.duckdb")

@@ -57,8 +57,13 @@ def test_every_key_is_used_somewhere():
 def test_no_language_is_chosen_inline():
     """``t(key, lang)`` (or ``i18n.pick`` for names held in the database) is the only way to a language's text."""
     branch = re.compile(r"""(lang|lg|current|v)\s*==\s*["']zh["']|\bif zh\b|\bzh else\b|\[0 if """)
-    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in SOURCES if p.name not in NOT_YET | {"i18n.py"}
-                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if branch.search(line)]
+    offenders = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in SOURCES
+        if p.name not in NOT_YET | {"i18n.py"}
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if branch.search(line)
+    ]
     assert offenders == []
 
 

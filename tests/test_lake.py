@@ -51,14 +51,18 @@ def _insert_cases(target: str, ids: list[str]) -> None:
     con = lake.connect(lake.parse(target))
     try:
         con.execute("BEGIN TRANSACTION")
-        con.execute("INSERT INTO data.cases (case_id, reported_at, town_id, status) "
-                    "SELECT unnest($ids), TIMESTAMP '2024-06-01 09:00', '310115005', 'registered'", {"ids": ids})
+        con.execute(
+            "INSERT INTO data.cases (case_id, reported_at, town_id, status) "
+            "SELECT unnest($ids), TIMESTAMP '2024-06-01 09:00', '310115005', 'registered'",
+            {"ids": ids},
+        )
         con.execute("COMMIT")
     finally:
         con.close()
 
 
 # --- target names ---
+
 
 def test_parse_targets(tmp_path, monkeypatch):
     monkeypatch.delenv("GOVDASH_LAKE_DATA", raising=False)
@@ -75,6 +79,7 @@ def test_parse_targets(tmp_path, monkeypatch):
 
 
 # --- migration ---
+
 
 def test_migrate_file_to_sqlite_lake_and_back(tiny_db, tmp_path):
     target = f"ducklake:sqlite:{tmp_path}/cat.sqlite"
@@ -100,12 +105,14 @@ def test_migrate_refuses_a_lake_with_data_and_an_existing_file(tiny_db, tmp_path
 
 def test_migrate_cli_into_postgres_lake(tiny_db, pg_lake, capsys):
     from govdash.cli import main
+
     assert main(["migrate", "--db", tiny_db, "--to", pg_lake]) == 0
     assert "cases" in capsys.readouterr().out
     assert Database(pg_lake).scalar("SELECT count(*) FROM cases") == 9
 
 
 # --- several hosts, several writers ---
+
 
 def test_two_hosts_see_each_others_commits(tiny_db, pg_lake):
     migrate.migrate(tiny_db, pg_lake)
@@ -170,14 +177,16 @@ def test_writer_killed_mid_commit_leaves_the_previous_snapshot(tiny_db, pg_lake)
     db = Database(pg_lake)
     n = db.scalar("SELECT count(*) FROM cases WHERE case_id LIKE 'K%'")
     assert n in (40_000, 60_000)  # whole batches only: two, or three if the commit finished before the kill
-    per_batch = db.execute("SELECT split_part(case_id, '-', 1) AS b, count(*) AS n FROM cases "
-                           "WHERE case_id LIKE 'K%' GROUP BY b")
+    per_batch = db.execute(
+        "SELECT split_part(case_id, '-', 1) AS b, count(*) AS n FROM cases WHERE case_id LIKE 'K%' GROUP BY b"
+    )
     assert (per_batch["n"] == 20_000).all()
     _insert_cases(pg_lake, ["after"])  # the lake takes the next writer
     assert db.scalar("SELECT count(*) FROM cases WHERE case_id = 'after'") == 1
 
 
 # --- every page on a lake shows what it shows on the file ---
+
 
 @pytest.fixture(scope="module")
 def demo_lake(demo_db, pg_cluster, tmp_path_factory) -> str:
@@ -189,16 +198,20 @@ def demo_lake(demo_db, pg_cluster, tmp_path_factory) -> str:
 
 def _figures(at) -> dict:
     """What a page showed: metrics, texts, chart specs, map layers and tables."""
-    return {"texts": _texts(at), "metrics": [(m.label, m.value, m.delta) for m in at.metric],
-            "plotly": [e.proto.spec for e in at.get("plotly_chart")],
-            "deck": [e.proto.json for e in at.get("deck_gl_json_chart")],
-            "tables": [e.value.to_csv() for e in at.dataframe]}
+    return {
+        "texts": _texts(at),
+        "metrics": [(m.label, m.value, m.delta) for m in at.metric],
+        "plotly": [e.proto.spec for e in at.get("plotly_chart")],
+        "deck": [e.proto.json for e in at.get("deck_gl_json_chart")],
+        "tables": [e.value.to_csv() for e in at.dataframe],
+    }
 
 
 @pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
 @pytest.mark.parametrize("url_path", ["overview", "trends", "map", "cases"])
 def test_page_shows_the_same_figures_on_a_lake(url_path, demo_db, demo_lake, monkeypatch):
     from conftest import app_pages
+
     page = next(p for p in app_pages() if p.url_path == url_path and not p.query)
     monkeypatch.setenv("GOVDASH_LANG", "zh")
     shown = {}
@@ -212,6 +225,7 @@ def test_page_shows_the_same_figures_on_a_lake(url_path, demo_db, demo_lake, mon
 
 def test_optimize_merges_small_commits_in_area_order(tiny_db, tmp_path, capsys):
     from govdash.cli import main
+
     target = f"ducklake:sqlite:{tmp_path}/cat.sqlite"
     migrate.migrate(tiny_db, target)
     for b in range(4):
@@ -226,8 +240,9 @@ def test_optimize_merges_small_commits_in_area_order(tiny_db, tmp_path, capsys):
     try:
         assert writes.table_fingerprint(con, "data", "cases") == fingerprint  # the same rows
         (path,) = con.execute("SELECT data_file FROM ducklake_list_files('data', 'cases')").fetchone()
-        stored = con.execute("SELECT case_id FROM read_parquet($p, file_row_number = true) ORDER BY file_row_number",
-                             {"p": path}).fetchall()
+        stored = con.execute(
+            "SELECT case_id FROM read_parquet($p, file_row_number = true) ORDER BY file_row_number", {"p": path}
+        ).fetchall()
         ordered = con.execute(f"SELECT case_id FROM data.cases ORDER BY {queries.CLUSTER_ORDER}").fetchall()
     finally:
         con.close()

@@ -26,8 +26,9 @@ def _tables(path) -> dict:
         names = [n for (n,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
         out = {n: con.execute(f'SELECT * FROM "{n}" ORDER BY ALL').df() for n in names}
         out["_stored"] = con.execute("SELECT case_id FROM cases").df()["case_id"].tolist()
-        out["_clustered"] = con.execute(f"SELECT case_id FROM cases ORDER BY {queries.CLUSTER_ORDER}"
-                                        ).df()["case_id"].tolist()
+        out["_clustered"] = (
+            con.execute(f"SELECT case_id FROM cases ORDER BY {queries.CLUSTER_ORDER}").df()["case_id"].tolist()
+        )
     return out
 
 
@@ -61,7 +62,8 @@ def test_recluster_keeps_every_row_and_stores_cases_in_order(demo_db, tmp_path):
             assert after[name].equals(before[name]), name
     meta = after["meta"].set_index("key")["value"]
     assert meta["clustered_rows"] == str(r["rows"]) and meta.drop("clustered_rows").equals(
-        before["meta"].set_index("key")["value"].drop("clustered_rows"))
+        before["meta"].set_index("key")["value"].drop("clustered_rows")
+    )
     with writer(path) as con, pytest.raises(duckdb.ConstraintException):  # the key still holds
         con.execute("INSERT INTO cases (case_id, reported_at) SELECT case_id, reported_at FROM cases LIMIT 1")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.duckdb"]
@@ -75,12 +77,12 @@ def test_an_import_rewrites_the_file_once_its_tail_is_large(demo_db, tmp_path, m
     new = rows.assign(case_id="NEW-" + rows["case_id"])
     monkeypatch.setattr(layout, "TAIL_MIN", 100)
     monkeypatch.setattr(layout, "TAIL_SHARE", 0.0)
-    rep = feed.write_cases(path, new.iloc[:20], name="a.parquet")       # a tail of 20 < 100: appended only
+    rep = feed.write_cases(path, new.iloc[:20], name="a.parquet")  # a tail of 20 < 100: appended only
     assert rep.status == "loaded" and not any("area order" in note for note in rep.notes)
     t = _tables(path)
     assert t["_stored"] != t["_clustered"] and t["_stored"][-20:] == new["case_id"].iloc[:20].tolist()
     monkeypatch.setattr(layout, "TAIL_MIN", 40)
-    rep = feed.write_cases(path, new.iloc[20:], name="b.parquet")       # 40 appended: rewritten in order
+    rep = feed.write_cases(path, new.iloc[20:], name="b.parquet")  # 40 appended: rewritten in order
     assert any("area order" in note for note in rep.notes), rep.notes
     t = _tables(path)
     assert t["_stored"] == t["_clustered"] and len(t["_stored"]) == n + 40
@@ -118,7 +120,7 @@ def test_optimize_beside_a_running_reader(demo_db, tmp_path, capsys):
     want = queries.kpis(reader, f, at)
     assert main(["optimize", "--db", path]) == 0
     assert "area order" in capsys.readouterr().out
-    assert queries.kpis(reader, f, at) == pytest.approx(want, nan_ok=True)   # the reader reopened the new file
+    assert queries.kpis(reader, f, at) == pytest.approx(want, nan_ok=True)  # the reader reopened the new file
     reader.close()
     t = _tables(path)
     assert t["_stored"] == t["_clustered"]

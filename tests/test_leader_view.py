@@ -36,13 +36,14 @@ def _tiles(at) -> dict[str, str]:
 
 # --- the demo: the last complete month, judged over the cases due ---
 
+
 def test_the_demos_last_complete_month_meets_its_resolution_and_recognition_targets(demo_db):
     db = Database(demo_db)
     k = queries.due_totals(db, OCTOBER, queries.as_of(db))
     assert (OCTOBER.start, OCTOBER.end) == (date(2026, 10, 1), date(2026, 10, 31))
-    assert k["resolution_rate"] == pytest.approx(0.993, abs=0.003)   # Pudong's 99.3 %
+    assert k["resolution_rate"] == pytest.approx(0.993, abs=0.003)  # Pudong's 99.3 %
     assert k["recognition_rate"] == pytest.approx(0.996, abs=0.003)  # Pudong's 99.6 %
-    assert k["in_handling"] > 0                                      # counted apart, not judged
+    assert k["in_handling"] > 0  # counted apart, not judged
 
 
 def test_the_wall_opens_on_the_last_complete_month_without_a_false_breach(app_env):
@@ -79,6 +80,7 @@ def test_the_overview_in_english_names_the_two_satisfactions(app_env):
 
 
 # --- a database that is not the demo: the literal cases (answers by hand) ---
+
 
 @pytest.fixture(scope="module")
 def lit(tmp_path_factory):

@@ -44,13 +44,16 @@ def test_tier_shares_per_month(db):
     assert shares.iloc[2][["community", "street", "district"]].isna().all()  # March: nothing closed yet
 
 
-@pytest.mark.parametrize("at, open_ids, overdue_ids", [
-    (AS_OF, ["A05", "A06"], ["A05"]),
-    (datetime(2026, 3, 25, 10), ["A05"], []),               # A05's deadline exactly: not overdue yet
-    (datetime(2026, 3, 25, 10, 0, 1), ["A05"], ["A05"]),
-    (datetime(2026, 2, 11), ["A09"], []),                     # a past instant: A07 closed on 10 Feb
-    (datetime(2026, 1, 31), ["A07", "A03"], ["A07"]),        # oldest first
-])
+@pytest.mark.parametrize(
+    "at, open_ids, overdue_ids",
+    [
+        (AS_OF, ["A05", "A06"], ["A05"]),
+        (datetime(2026, 3, 25, 10), ["A05"], []),  # A05's deadline exactly: not overdue yet
+        (datetime(2026, 3, 25, 10, 0, 1), ["A05"], ["A05"]),
+        (datetime(2026, 2, 11), ["A09"], []),  # a past instant: A07 closed on 10 Feb
+        (datetime(2026, 1, 31), ["A07", "A03"], ["A07"]),  # oldest first
+    ],
+)
 def test_open_and_overdue_at_an_instant(db, at, open_ids, overdue_ids):
     assert queries.open_cases(db, ALL, at)["case_id"].tolist() == open_ids
     assert queries.open_cases(db, ALL, at, overdue_only=True)["case_id"].tolist() == overdue_ids
@@ -59,11 +62,12 @@ def test_open_and_overdue_at_an_instant(db, at, open_ids, overdue_ids):
 def test_oldest_with_names_and_ages(db):
     df = lifecycle.oldest(db, ALL, AS_OF, lang="en")
     a05 = df.set_index("case_id").loc["A05"]
-    assert a05["age_days"] == pytest.approx(11 + 2 / 24)     # 20 Mar 10:00 → 31 Mar 12:00
+    assert a05["age_days"] == pytest.approx(11 + 2 / 24)  # 20 Mar 10:00 → 31 Mar 12:00
     assert a05["overdue_days"] == pytest.approx(6 + 2 / 24)
     assert (a05["town"], a05["department"], a05["stage"]) == ("甲街道", "Urban", "handling")
     assert df.set_index("case_id").loc["A06", "stage"] == "registered" and np.isnan(
-        df.set_index("case_id").loc["A06", "overdue_days"])
+        df.set_index("case_id").loc["A06", "overdue_days"]
+    )
     table = lifecycle.open_table(df, "zh")
     assert "complainant" not in " ".join(table.columns) and len(table) == 2
 

@@ -24,9 +24,9 @@ from govdash.db import Database
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = str(Path(__file__).with_name("live_worker.py"))
 BATCH = 10_000
-N_BATCHES = 10              # 100 k cases
+N_BATCHES = 10  # 100 k cases
 READERS = 10
-SMALL_BATCHES = 4           # of 2,000 cases: the kill and two-process tests
+SMALL_BATCHES = 4  # of 2,000 cases: the kill and two-process tests
 
 
 def _batches(demo_db: str, out: Path, n: int, size: int) -> list[str]:
@@ -59,8 +59,14 @@ def live_db(demo_db, tmp_path) -> str:
 
 def _writer(db: str, files: list[str]) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, WORKER, "write", db, *files], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    return subprocess.Popen(
+        [sys.executable, WORKER, "write", db, *files],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 def _table(path: str) -> pd.DataFrame:
@@ -80,8 +86,7 @@ def test_100k_cases_imported_in_batches_while_10_readers_query(live_db, files):
     seen: list[list[int]] = [[] for _ in range(READERS)]
     errors: list[str] = []
     latencies: list[float] = []
-    threads = [threading.Thread(target=read_loop, args=(db, stop, seen[i], errors, latencies))
-               for i in range(READERS)]
+    threads = [threading.Thread(target=read_loop, args=(db, stop, seen[i], errors, latencies)) for i in range(READERS)]
     for th in threads:
         th.start()
     t0 = time.perf_counter()
@@ -106,8 +111,10 @@ def test_100k_cases_imported_in_batches_while_10_readers_query(live_db, files):
         assert s[-1] == N_BATCHES * BATCH
     assert len({v for s in seen for v in s}) > 2  # the readers did run during the import
     lat = pd.Series(latencies)
-    print(f"\n{N_BATCHES * BATCH / seconds:,.0f} rows/s imported beside {READERS} readers; "
-          f"{len(lat):,} reads, p50 {lat.quantile(0.5) * 1000:.1f} ms, p95 {lat.quantile(0.95) * 1000:.1f} ms")
+    print(
+        f"\n{N_BATCHES * BATCH / seconds:,.0f} rows/s imported beside {READERS} readers; "
+        f"{len(lat):,} reads, p50 {lat.quantile(0.5) * 1000:.1f} ms, p95 {lat.quantile(0.95) * 1000:.1f} ms"
+    )
     db.close()
 
 
@@ -127,8 +134,7 @@ def reference(demo_db, small_files, tmp_path_factory) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("delay_s", [0.0, 0.3])
-def test_kill_9_midway_leaves_a_consistent_database_and_a_rerun_completes_it(live_db, small_files, reference,
-                                                                             delay_s):
+def test_kill_9_midway_leaves_a_consistent_database_and_a_rerun_completes_it(live_db, small_files, reference, delay_s):
     proc = _writer(live_db, small_files)
     done = []
     for line in proc.stdout:  # kill during the third batch: after its copy started, before or after its swap
@@ -155,8 +161,12 @@ def test_two_reader_processes_serve_the_same_file_during_imports(live_db, small_
     """Like two app replicas: separate processes, each its own Database, reading while batches land."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     outs = [str(tmp_path / f"reader{i}.json") for i in range(2)]
-    readers = [subprocess.Popen([sys.executable, WORKER, "read", live_db, "300", out], env=env, cwd=ROOT,
-                                stderr=subprocess.PIPE, text=True) for out in outs]
+    readers = [
+        subprocess.Popen(
+            [sys.executable, WORKER, "read", live_db, "300", out], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True
+        )
+        for out in outs
+    ]
     time.sleep(1.0)  # both are reading before the first batch lands
     writer = _writer(live_db, small_files)
     _, err = writer.communicate(timeout=300)

@@ -27,15 +27,18 @@ def test_shipped_mappings_all_load():
         assert {"case_id", "reported_at"} <= set(m.columns)
 
 
-@pytest.mark.parametrize("doc, words", [
-    ({"columns": {"case_id": "a", "reported_at": "b"}, "colour": 1}, "unknown keys"),
-    ({"columns": {"case_idx": "a"}}, "unknown case fields"),
-    ({"columns": {"case_id": "a"}, "values": {"status": {"x": "done"}}}, "targets"),
-    ({"columns": {"case_id": "a"}, "timezone": "Mars/Olympus"}, "time zone"),
-    ({"columns": {"case_id": "a"}, "coords": {"lon": "x"}}, "lon and lat"),
-    ({"columns": {"case_id": "a"}, "coords": {"lon": "x", "lat": "y", "crs": "nad27ish"}}, "CRS"),
-    ({"columns": {"case_id": "a"}, "checks": {"warn": ["nonsense"]}}, "unknown rules"),
-])
+@pytest.mark.parametrize(
+    "doc, words",
+    [
+        ({"columns": {"case_id": "a", "reported_at": "b"}, "colour": 1}, "unknown keys"),
+        ({"columns": {"case_idx": "a"}}, "unknown case fields"),
+        ({"columns": {"case_id": "a"}, "values": {"status": {"x": "done"}}}, "targets"),
+        ({"columns": {"case_id": "a"}, "timezone": "Mars/Olympus"}, "time zone"),
+        ({"columns": {"case_id": "a"}, "coords": {"lon": "x"}}, "lon and lat"),
+        ({"columns": {"case_id": "a"}, "coords": {"lon": "x", "lat": "y", "crs": "nad27ish"}}, "CRS"),
+        ({"columns": {"case_id": "a"}, "checks": {"warn": ["nonsense"]}}, "unknown rules"),
+    ],
+)
 def test_bad_mappings_say_what_is_wrong(doc, words):
     with pytest.raises(MappingError, match=words):
         parse_mapping(doc)
@@ -66,8 +69,11 @@ def test_parse_times_formats_and_zones():
 def test_parse_times_offsets_win_over_the_default_zone():
     s = pd.Series(["2024-03-05T10:00:00Z", "2024-03-05T10:00:00+08:00", "2024-03-05 10:00:00"])
     got = parse_times(s, ("ISO8601",), tz="UTC")
-    assert got.tolist() == [pd.Timestamp("2024-03-05 18:00"), pd.Timestamp("2024-03-05 10:00"),
-                            pd.Timestamp("2024-03-05 18:00")]
+    assert got.tolist() == [
+        pd.Timestamp("2024-03-05 18:00"),
+        pd.Timestamp("2024-03-05 10:00"),
+        pd.Timestamp("2024-03-05 18:00"),
+    ]
 
 
 def test_parse_times_dayfirst_auto_and_fallback_to_iso():
@@ -89,13 +95,16 @@ def open311():
 
 
 def test_open311_status_values_are_case_insensitive_and_set_resolved(open311):
-    raw = pd.DataFrame({
-        "service_request_id": ["1", "2", "3", "4", "5"],
-        "status": ["Open", "CLOSED", "in_progress", "Duplicate", "archived?"],
-        "requested_datetime": ["2024-03-05T10:00:00-08:00"] * 5,
-        "updated_datetime": ["2024-03-06T10:00:00Z"] * 5,
-        "lat": ["31.2"] * 5, "long": ["121.5"] * 5,
-    })
+    raw = pd.DataFrame(
+        {
+            "service_request_id": ["1", "2", "3", "4", "5"],
+            "status": ["Open", "CLOSED", "in_progress", "Duplicate", "archived?"],
+            "requested_datetime": ["2024-03-05T10:00:00-08:00"] * 5,
+            "updated_datetime": ["2024-03-06T10:00:00Z"] * 5,
+            "lat": ["31.2"] * 5,
+            "long": ["121.5"] * 5,
+        }
+    )
     r = apply_mapping(raw, open311)
     assert r.cases["status"].tolist()[:4] == ["registered", "closed", "handling", "closed"]
     assert r.cases["resolved"].tolist()[:4] == [False, True, False, False]
@@ -107,9 +116,14 @@ def test_open311_status_values_are_case_insensitive_and_set_resolved(open311):
 
 
 def test_open311_null_and_zero_coordinates(open311):
-    raw = pd.DataFrame({"service_request_id": ["1", "2", "3", "4"],
-                        "requested_datetime": ["2024-03-05T10:00:00"] * 4,
-                        "lat": [None, "0", "null", "abc"], "long": [None, "0.0", "null", "121.5"]})
+    raw = pd.DataFrame(
+        {
+            "service_request_id": ["1", "2", "3", "4"],
+            "requested_datetime": ["2024-03-05T10:00:00"] * 4,
+            "lat": [None, "0", "null", "abc"],
+            "long": [None, "0.0", "null", "121.5"],
+        }
+    )
     r = apply_mapping(raw, open311)
     rules = _rules(r)
     assert rules["coords_missing"] == [0, 2]
@@ -151,8 +165,10 @@ def test_gcj02_coordinates_converted_and_crs_override():
 
 
 def test_value_maps_categories_departments_and_flags():
-    doc = {"columns": {"category": "cat", "resolved": "ok", "satisfaction": "sat"},
-           "values": {"category": {"Noise Complaint": "noise"}, "satisfaction": {"满意": 100, "不满意": 0}}}
+    doc = {
+        "columns": {"category": "cat", "resolved": "ok", "satisfaction": "sat"},
+        "values": {"category": {"Noise Complaint": "noise"}, "satisfaction": {"满意": 100, "不满意": 0}},
+    }
     r = _one(doc, {"cat": ["noise complaint", "Other"], "ok": ["是", "maybe"], "sat": ["满意", "85"]})
     assert r.cases["category"].tolist() == ["noise", "Other"]  # unmapped values pass through
     assert r.cases["satisfaction"].tolist() == [100.0, 85.0]
@@ -167,12 +183,25 @@ def test_status_derived_from_times_when_not_mapped():
 
 def test_12345_layout():
     m = load_mapping("12345")
-    raw = pd.DataFrame({"工单编号": ["2024030500001"], "来电时间": ["2024/03/05 14:23"], "办理状态": ["已办结"],
-                        "办结时间": ["2024-03-06 09:00:00"], "诉求分类": ["噪声扰民"], "诉求渠道": ["12345热线"],
-                        "经度": ["121.5"], "纬度": ["31.2"]})
+    raw = pd.DataFrame(
+        {
+            "工单编号": ["2024030500001"],
+            "来电时间": ["2024/03/05 14:23"],
+            "办理状态": ["已办结"],
+            "办结时间": ["2024-03-06 09:00:00"],
+            "诉求分类": ["噪声扰民"],
+            "诉求渠道": ["12345热线"],
+            "经度": ["121.5"],
+            "纬度": ["31.2"],
+        }
+    )
     r = apply_mapping(raw, m)
     c = r.cases.iloc[0]
-    assert (c["case_id"], c["category"], c["channel"], c["status"]) == ("2024030500001", "noise", "hotline_12345",
-                                                                        "closed")
+    assert (c["case_id"], c["category"], c["channel"], c["status"]) == (
+        "2024030500001",
+        "noise",
+        "hotline_12345",
+        "closed",
+    )
     assert bool(c["resolved"]) and c["reported_at"] == pd.Timestamp("2024-03-05 14:23")
     assert c["lon"] < 121.5  # GCJ-02 -> WGS-84 moves Shanghai points west

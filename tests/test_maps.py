@@ -22,12 +22,13 @@ def _deck_json(deck) -> tuple[str, dict]:
 
 # --------------------------------------------------------------------------- colours and legends
 
+
 def test_diverging_scale_is_centred_on_the_target():
     values = pd.Series([0.90, 0.945, 0.99, 1.00, np.nan])
     colours, legend = maps.color_scale(values, "resolution_rate", target=0.99)
-    assert tuple(colours[0]) == maps.DIVERGING[0]          # furthest below: full red
-    assert tuple(colours[2]) == maps.DIVERGING[2]          # at the target: neutral
-    assert tuple(colours[3]) == maps.DIVERGING[-1]         # furthest above: full blue
+    assert tuple(colours[0]) == maps.DIVERGING[0]  # furthest below: full red
+    assert tuple(colours[2]) == maps.DIVERGING[2]  # at the target: neutral
+    assert tuple(colours[3]) == maps.DIVERGING[-1]  # furthest above: full blue
     assert tuple(colours[4]) == maps.NO_DATA
     # 94.5 % is half way from the worst unit to the target (each side stretched on its own): stop 1 of 0-4
     assert np.allclose(colours[1], maps.DIVERGING[1], atol=1)
@@ -70,6 +71,7 @@ def test_density_colours_fixed_by_vmax():
 
 # --------------------------------------------------------------------------- polygons
 
+
 def _wkb_frame(geoms: dict) -> pd.DataFrame:
     return pd.DataFrame({"unit_id": list(geoms), "geom": [g.wkb for g in geoms.values()]})
 
@@ -79,23 +81,26 @@ def test_unit_shapes_simplify_round_and_keep_parts_and_holes():
     t = np.linspace(0, 1, 50, endpoint=False)
     edge = 0.009
     wobble = 0.0000045 * np.sin(np.arange(50))
-    ring = np.concatenate([
-        np.column_stack([121.5 + t * edge, 31.2 + wobble]),
-        np.column_stack([121.5 + edge + wobble, 31.2 + t * edge]),
-        np.column_stack([121.5 + edge - t * edge, 31.2 + edge + wobble]),
-        np.column_stack([121.5 + wobble, 31.2 + edge - t * edge])])
+    ring = np.concatenate(
+        [
+            np.column_stack([121.5 + t * edge, 31.2 + wobble]),
+            np.column_stack([121.5 + edge + wobble, 31.2 + t * edge]),
+            np.column_stack([121.5 + edge - t * edge, 31.2 + edge + wobble]),
+            np.column_stack([121.5 + wobble, 31.2 + edge - t * edge]),
+        ]
+    )
     noisy = shapely.Polygon(ring)
     two = shapely.MultiPolygon([shapely.box(121.6, 31.2, 121.61, 31.21), shapely.box(121.62, 31.2, 121.63, 31.21)])
     holed = shapely.box(121.7, 31.2, 121.72, 31.22).difference(shapely.box(121.705, 31.205, 121.71, 31.21))
     out = maps.unit_shapes(_wkb_frame({"A": noisy, "B": two, "C": holed}), tolerance_m=5)
     assert out["unit_id"].tolist() == ["A", "B", "B", "C"]
-    assert len(out["polygon"][0][0]) == 5                      # the square's 4 corners (+ closing point)
-    assert len(out["polygon"][3]) == 2                         # outer ring and its hole
+    assert len(out["polygon"][0][0]) == 5  # the square's 4 corners (+ closing point)
+    assert len(out["polygon"][3]) == 2  # outer ring and its hole
     coords = np.concatenate([np.asarray(r) for p in out["polygon"] for r in p])
     assert np.allclose(coords, np.round(coords, 5))
     assert maps.shapes_bbox(out) == (121.5, 31.2, 121.72, 31.22)
     raw = maps.unit_shapes(_wkb_frame({"A": noisy}))
-    assert len(raw["polygon"][0][0]) == 201                    # no tolerance: every vertex kept
+    assert len(raw["polygon"][0][0]) == 201  # no tolerance: every vertex kept
 
 
 def test_view_for_bbox_fits_the_box():
@@ -108,17 +113,31 @@ def test_view_for_bbox_fits_the_box():
 
 # --------------------------------------------------------------------------- decks
 
+
 def _stats() -> pd.DataFrame:
-    return pd.DataFrame({
-        "unit_id": ["T1", "T2"], "name_zh": [XSS, "乙镇"], "town_id": ["T1", "T2"], "parent_id": [None, None],
-        "lon": [121.505, 121.515], "lat": [31.205, 31.205], "area_km2": [1.0, 1.0], "collected": [10, 0],
-        "cases_per_1000": [1.0, 0.0], "resolution_rate": [0.9, np.nan], "on_time_rate": [1.0, np.nan],
-        "overdue": [1, 0], "satisfaction": [80.0, np.nan]})
+    return pd.DataFrame(
+        {
+            "unit_id": ["T1", "T2"],
+            "name_zh": [XSS, "乙镇"],
+            "town_id": ["T1", "T2"],
+            "parent_id": [None, None],
+            "lon": [121.505, 121.515],
+            "lat": [31.205, 31.205],
+            "area_km2": [1.0, 1.0],
+            "collected": [10, 0],
+            "cases_per_1000": [1.0, 0.0],
+            "resolution_rate": [0.9, np.nan],
+            "on_time_rate": [1.0, np.nan],
+            "overdue": [1, 0],
+            "satisfaction": [80.0, np.nan],
+        }
+    )
 
 
 def test_choropleth_tooltip_is_text_and_markup_stays_text():
-    geoms = _wkb_frame({"T1": shapely.box(121.50, 31.20, 121.51, 31.21), "T2": shapely.box(121.51, 31.20,
-                                                                                          121.52, 31.21)})
+    geoms = _wkb_frame(
+        {"T1": shapely.box(121.50, 31.20, 121.51, 31.21), "T2": shapely.box(121.51, 31.20, 121.52, 31.21)}
+    )
     deck, legend = maps.choropleth(_stats(), geoms, "resolution_rate", target=0.99, selected="T1")
     text, spec = _deck_json(deck)
     # deck.gl shows a "text" tooltip with innerText: nothing in it is ever parsed as HTML
@@ -135,19 +154,34 @@ def test_choropleth_tooltip_is_text_and_markup_stays_text():
 
 
 def test_tile_url_becomes_a_raster_map_style():
-    deck = maps.heat_deck(pd.DataFrame({"lon": [], "lat": [], "count": []}), cell_m=100, vmax=1,
-                          tile_url="http://tiles.local/{z}/{x}/{y}.png")
+    deck = maps.heat_deck(
+        pd.DataFrame({"lon": [], "lat": [], "count": []}),
+        cell_m=100,
+        vmax=1,
+        tile_url="http://tiles.local/{z}/{x}/{y}.png",
+    )
     style = deck.to_json() and json.loads(deck.to_json())["mapStyle"]
     assert style.startswith("data:application/json")
     from urllib.parse import unquote
+
     body = json.loads(unquote(style.split(",", 1)[1]))
     assert body["sources"]["tiles"]["tiles"] == ["http://tiles.local/{z}/{x}/{y}.png"]
 
 
 def test_case_points_tooltip_escaped_in_json():
-    points = pd.DataFrame({"case_id": ["K1"], "lon": [121.5], "lat": [31.2], "grid_id": ["G1"],
-                           "category": ["noise"], "subcategory": ["x"], "status": ["closed"],
-                           "reported_at": [datetime(2026, 3, 1, 8, 30)], "description": [XSS]})
+    points = pd.DataFrame(
+        {
+            "case_id": ["K1"],
+            "lon": [121.5],
+            "lat": [31.2],
+            "grid_id": ["G1"],
+            "category": ["noise"],
+            "subcategory": ["x"],
+            "status": ["closed"],
+            "reported_at": [datetime(2026, 3, 1, 8, 30)],
+            "description": [XSS],
+        }
+    )
     bins = pd.DataFrame({"lon": [121.49], "lat": [31.19], "count": [1]})
     deck = maps.heat_deck(bins, cell_m=100, vmax=1, points=points, category_names={"noise": "噪声扰民"})
     text, spec = _deck_json(deck)
@@ -158,8 +192,20 @@ def test_case_points_tooltip_escaped_in_json():
 
 
 def test_station_tooltip_lists_functions():
-    stations = pd.DataFrame({"station_id": ["S1"], "name_zh": ["甲站"], "level": ["doorstep"], "lon": [121.5],
-                             "lat": [31.2], "f_party": [True], "f_gov": [False], "f_culture": [True],
-                             "f_joint": [False], "f_clinic": [True], "opening_hours": ["9:00-17:00"]})
+    stations = pd.DataFrame(
+        {
+            "station_id": ["S1"],
+            "name_zh": ["甲站"],
+            "level": ["doorstep"],
+            "lon": [121.5],
+            "lat": [31.2],
+            "f_party": [True],
+            "f_gov": [False],
+            "f_culture": [True],
+            "f_joint": [False],
+            "f_clinic": [True],
+            "opening_hours": ["9:00-17:00"],
+        }
+    )
     layer = maps.station_layer(stations, "zh")
     assert layer.data[0]["tip"] == "甲站 · 家门口服务站\n党建服务站、文化服务站、卫生室\n开放时间: 9:00-17:00"

@@ -14,8 +14,10 @@ from govdash.db import Database
 @pytest.fixture
 def no_demo(monkeypatch):
     """Fail the test if anything builds a demo."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("a demo was built")
+
     monkeypatch.setattr(demo, "build", refuse)
 
 
@@ -36,7 +38,7 @@ def test_a_database_deleted_under_a_running_app_is_an_error_not_a_new_demo(demo_
     assert f"No database at `{path}`" in _errors(at) and "no demo" in _errors(at)
     assert not path.exists()
     monkeypatch.setenv("GOVDASH_LANG", "zh")
-    at = app_test().run()   # a new session, same server process: the same answer, in Chinese
+    at = app_test().run()  # a new session, same server process: the same answer, in Chinese
     assert "找不到数据库" in _errors(at) and not path.exists()
 
 
@@ -53,7 +55,7 @@ def test_the_default_path_builds_the_demo_only_on_a_first_start(tmp_path, monkey
     monkeypatch.setattr(ui, "DEMO_PATH", path)
     built = []
     monkeypatch.setattr(demo, "build", lambda p, **kw: built.append(p) or path.write_bytes(b""))
-    assert ui.may_build_demo(str(path))                  # never there, the default: the demo is built
+    assert ui.may_build_demo(str(path))  # never there, the default: the demo is built
     (tmp_path / "govdash.duckdb.lock").write_bytes(b"")  # a writer (the demo build, an import) was here
     assert not ui.may_build_demo(str(path))
     assert not ui.may_build_demo(str(tmp_path / "other.duckdb"))

@@ -15,17 +15,27 @@ from govdash import osm
 from govdash.coverage import network_minutes
 
 # id: (lon, lat), WGS-84, in Pudong
-NODES = {1: (121.500, 31.200), 2: (121.500, 31.201), 3: (121.501, 31.201), 4: (121.502, 31.201),
-         5: (121.501, 31.200), 6: (121.500, 31.199), 7: (121.499, 31.200), 8: (121.510, 31.210),
-         9: (121.511, 31.210), 10: (121.501, 31.202), 11: (121.503, 31.203)}
+NODES = {
+    1: (121.500, 31.200),
+    2: (121.500, 31.201),
+    3: (121.501, 31.201),
+    4: (121.502, 31.201),
+    5: (121.501, 31.200),
+    6: (121.500, 31.199),
+    7: (121.499, 31.200),
+    8: (121.510, 31.210),
+    9: (121.511, 31.210),
+    10: (121.501, 31.202),
+    11: (121.503, 31.203),
+}
 WAYS = [  # (id, node refs, tags)
     (101, [1, 2, 3], {"highway": "footway"}),
-    (102, [3, 4], {"highway": "motorway"}),                               # no walking
-    (103, [3, 5], {"highway": "residential", "foot": "no"}),               # no walking
-    (104, [1, 6], {"highway": "service", "access": "private"}),            # no walking
+    (102, [3, 4], {"highway": "motorway"}),  # no walking
+    (103, [3, 5], {"highway": "residential", "foot": "no"}),  # no walking
+    (104, [1, 6], {"highway": "service", "access": "private"}),  # no walking
     (105, [1, 7], {"highway": "service", "access": "private", "foot": "yes"}),
-    (106, [8, 9], {"highway": "path"}),                                    # an island
-    (107, [3, 10, 99, 11], {"highway": "steps"}),                          # 99 is not in the extract
+    (106, [8, 9], {"highway": "path"}),  # an island
+    (107, [3, 10, 99, 11], {"highway": "steps"}),  # 99 is not in the extract
     (108, [1, 2, 3, 1], {"building": "yes"}),
 ]
 WALKED = [1, 2, 3, 7, 10]  # nodes of the largest walkable part
@@ -33,16 +43,22 @@ EDGES = [(1, 2), (2, 3), (1, 7), (3, 10)]
 
 
 def _xml() -> str:
-    lines = ["<?xml version='1.0' encoding='UTF-8'?>", "<osm version='0.6' generator='test'>",
-             "<bounds minlat='31.19' minlon='121.49' maxlat='31.22' maxlon='121.52'/>"]
+    lines = [
+        "<?xml version='1.0' encoding='UTF-8'?>",
+        "<osm version='0.6' generator='test'>",
+        "<bounds minlat='31.19' minlon='121.49' maxlat='31.22' maxlon='121.52'/>",
+    ]
     lines += [f"<node id='{i}' version='1' lat='{lat}' lon='{lon}'/>" for i, (lon, lat) in NODES.items()]
     for wid, refs, tags in WAYS:
         lines.append(f"<way id='{wid}' version='1'>")
         lines += [f"<nd ref='{r}'/>" for r in refs]
         lines += [f"<tag k='{k}' v='{v}'/>" for k, v in tags.items()]
         lines.append("</way>")
-    lines += ["<relation id='1' version='1'><member type='way' ref='101' role=''/>",
-              "<tag k='type' v='route'/></relation>", "</osm>"]
+    lines += [
+        "<relation id='1' version='1'><member type='way' ref='101' role=''/>",
+        "<tag k='type' v='route'/></relation>",
+        "</osm>",
+    ]
     return "\n".join(lines)
 
 
@@ -71,14 +87,23 @@ def osm_xml(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("tags, ok", [
-    ({"highway": "footway"}, True), ({"highway": "primary"}, True), ({"highway": "steps"}, True),
-    ({"highway": "cycleway"}, True), ({"highway": "cycleway", "foot": "no"}, False),
-    ({"highway": "motorway"}, False), ({"highway": "trunk"}, False), ({"highway": "trunk", "foot": "yes"}, False),
-    ({"highway": "service", "access": "private"}, False),
-    ({"highway": "service", "access": "private", "foot": "designated"}, True),
-    ({"highway": "construction"}, False), ({"building": "yes"}, False),
-])
+@pytest.mark.parametrize(
+    "tags, ok",
+    [
+        ({"highway": "footway"}, True),
+        ({"highway": "primary"}, True),
+        ({"highway": "steps"}, True),
+        ({"highway": "cycleway"}, True),
+        ({"highway": "cycleway", "foot": "no"}, False),
+        ({"highway": "motorway"}, False),
+        ({"highway": "trunk"}, False),
+        ({"highway": "trunk", "foot": "yes"}, False),
+        ({"highway": "service", "access": "private"}, False),
+        ({"highway": "service", "access": "private", "foot": "designated"}, True),
+        ({"highway": "construction"}, False),
+        ({"building": "yes"}, False),
+    ],
+)
 def test_walkable(tags, ok):
     assert osm.walkable(tags) is ok
 
@@ -103,8 +128,11 @@ def _hand_parsed(path):
     """The network as the former hand-written ElementTree reader saw it: walkable ways and their nodes."""
     root = ET.parse(path).getroot()
     nodes = {int(n.get("id")): (float(n.get("lon")), float(n.get("lat"))) for n in root.iter("node")}
-    ways = [[int(nd.get("ref")) for nd in w.iter("nd")] for w in root.iter("way")
-            if osm.walkable({t.get("k"): t.get("v") for t in w.iter("tag")})]
+    ways = [
+        [int(nd.get("ref")) for nd in w.iter("nd")]
+        for w in root.iter("way")
+        if osm.walkable({t.get("k"): t.get("v") for t in w.iter("tag")})
+    ]
     return ways, nodes
 
 
@@ -120,8 +148,10 @@ def test_osmium_reads_the_same_network_as_the_hand_parser(osm_xml):
 
 def test_osm_xml_with_entities_is_refused(tmp_path):
     path = tmp_path / "bomb.osm"
-    path.write_text("<?xml version='1.0'?><!DOCTYPE osm [<!ENTITY a 'aaaaaaaaaa'>]><osm version='0.6'>"
-                    "<node id='1' version='1' lat='31.2' lon='121.5'><tag k='x' v='&a;'/></node></osm>")
+    path.write_text(
+        "<?xml version='1.0'?><!DOCTYPE osm [<!ENTITY a 'aaaaaaaaaa'>]><osm version='0.6'>"
+        "<node id='1' version='1' lat='31.2' lon='121.5'><tag k='x' v='&a;'/></node></osm>"
+    )
     with pytest.raises(ValueError, match="bomb.osm: not a readable OSM extract"):
         osm.read_osm(path)
 

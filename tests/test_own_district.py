@@ -144,8 +144,11 @@ def test_levels_present_and_keys_per_level(district):
 
 def test_point_cases_land_in_the_lowest_level_present(district):
     fx, db = district
-    got = _read(db, "SELECT town_id, count(*) AS n, count(community_id) AS c, count(grid_id) AS g FROM cases "
-                    "WHERE lon IS NOT NULL GROUP BY 1")
+    got = _read(
+        db,
+        "SELECT town_id, count(*) AS n, count(community_id) AS c, count(grid_id) AS g FROM cases "
+        "WHERE lon IS NOT NULL GROUP BY 1",
+    )
     per_town = dict(zip(got["town_id"], got["n"], strict=True))
     # the located cases alternate between the two towns: none rejected as "outside the district"
     assert sum(per_town.values()) == fx.located_cases
@@ -169,6 +172,7 @@ def test_walking_distances_in_metres(district):
     from scipy.sparse.csgraph import dijkstra
 
     from govdash import osm
+
     fx, db = district
     con = duckdb.connect(db, read_only=True)
     try:
@@ -254,6 +258,7 @@ def test_init_refuses_what_it_cannot_use(tmp_path, capsys):
 
 def test_a_crs_that_distorts_is_warned_about(tmp_path, monkeypatch):
     from govdash import ingest
+
     fx = riverton(tmp_path / "files")
     bounds = (-118.33, 34.04, -118.26, 34.08)
     assert district_record.distortion(f"EPSG:{fx.epsg}", bounds) < 0.001  # inside its own zone
@@ -268,6 +273,7 @@ def test_a_crs_that_distorts_is_warned_about(tmp_path, monkeypatch):
 
 def test_a_unit_that_is_its_own_parent_is_a_row_error(tmp_path):
     from govdash import ingest
+
     fx = riverton(tmp_path / "files")
     db = tmp_path / "d.duckdb"
     assert run("init", "--db", db, "--name", "Riverton") == 0
@@ -283,10 +289,12 @@ def test_a_unit_that_is_its_own_parent_is_a_row_error(tmp_path):
 
 # --- honest indicators on partial data (issue 16 item 8) ---
 
+
 def test_no_deadlines_and_no_recognition_are_dashes_not_zeros(tmp_path, capsys):
     from literal_cases import ALL, AS_OF, CASES, build_db
 
     from govdash import queries, rankings, settings
+
     # the literal cases without deadlines and without recognition: a city export that has neither
     bare = [(*c[:6], None, c[7], c[8], None, c[10]) for c in CASES]
     db = build_db(tmp_path / "bare.duckdb", cases=bare)
@@ -303,8 +311,11 @@ def test_no_deadlines_and_no_recognition_are_dashes_not_zeros(tmp_path, capsys):
     scored = rankings.composite(stats.assign(dispute_rate=np.nan), targets, weights, cap=s.score_cap, min_cases=1)
     t1 = scored.set_index("unit_id").loc["T1"]
     assert math.isnan(t1["ratio_on_time_rate"]) and math.isnan(t1["ratio_recognition_rate"])
-    parts = {"resolution_rate": t1["ratio_resolution_rate"], "satisfaction": t1["ratio_satisfaction"],
-             "median_hours": t1["ratio_median_hours"]}
+    parts = {
+        "resolution_rate": t1["ratio_resolution_rate"],
+        "satisfaction": t1["ratio_satisfaction"],
+        "median_hours": t1["ratio_median_hours"],
+    }
     expect = sum(weights[key] * v for key, v in parts.items()) / sum(weights[key] for key in parts)
     assert t1["score"] == pytest.approx(expect)
 
@@ -313,6 +324,7 @@ def test_partial_deadlines_count_only_cases_that_have_one(tmp_path):
     from literal_cases import ALL, AS_OF, CASES, build_db
 
     from govdash import queries
+
     # A01 (on time) and A03 (late) lose their deadlines: of the six other closed cases reported in 2026
     # with one (A02, A04, A08 on time; A09 late), 3 of 4 are on time, not 3 of 6
     part = [(*c[:6], None if c[0] in ("A01", "A03") else c[6], *c[7:]) for c in CASES]
@@ -343,6 +355,7 @@ def test_map_levels_follow_the_levels_present():
 
     from govdash import drill
     from govdash.filters import Filters
+
     two = ("town", "community")
     assert drill.levels(ALL, two) == ("town", "community")
     assert drill.levels(ALL.with_(towns=("B1",)), two) == ("community",)
@@ -355,6 +368,7 @@ def test_judged_recognition_without_recognition_recorded_is_a_dash(tmp_path):
     from literal_cases import ALL, AS_OF, CASES, build_db
 
     from govdash import queries
+
     db = build_db(tmp_path / "norec.duckdb", cases=[(*c[:9], None, c[10]) for c in CASES])
     due = queries.due_totals(db, ALL, AS_OF)
     assert due["due_resolved"] > 0 and math.isnan(due["recognition_rate"])
@@ -381,6 +395,7 @@ def test_names_are_looked_up_per_level_where_ids_repeat(district, monkeypatch, n
     from govdash import drill, queries
     from govdash.db import Database
     from govdash.filters import Filters
+
     fx, db = district
     if fx.name != "qinhuai":
         pytest.skip("ids repeat across levels in qinhuai only")
@@ -403,9 +418,12 @@ def test_names_are_looked_up_per_level_where_ids_repeat(district, monkeypatch, n
     assert "秦淮街道" in shown and "**秦淮东社区**" in shown
 
     # the cases page: each case's street and community by its own level's name
-    want = _read(db, "SELECT c.case_id, t.name_zh AS town, m.name_zh AS community FROM cases c "
-                     "JOIN units t ON t.level = 'town' AND t.unit_id = c.town_id "
-                     "JOIN units m ON m.level = 'community' AND m.unit_id = c.community_id")
+    want = _read(
+        db,
+        "SELECT c.case_id, t.name_zh AS town, m.name_zh AS community FROM cases c "
+        "JOIN units t ON t.level = 'town' AND t.unit_id = c.town_id "
+        "JOIN units m ON m.level = 'community' AND m.unit_id = c.community_id",
+    )
     span = _read(db, "SELECT min(reported_at)::DATE AS a, max(reported_at)::DATE AS b FROM cases").iloc[0]
     at = _page(monkeypatch, db, "cases", {"from": f"{span['a']:%Y-%m-%d}", "to": f"{span['b']:%Y-%m-%d}"})
     table = at.dataframe[0].value
@@ -424,6 +442,7 @@ def test_heat_bins_are_square_metres_in_the_district(district, monkeypatch, navi
     from govdash import heatmap, queries
     from govdash.db import Database
     from govdash.filters import Filters
+
     fx, db = district
     con = Database(db)
     try:
@@ -453,6 +472,7 @@ def test_a_lower_level_imported_before_its_parents_is_linked_when_they_arrive(di
     import pandas as pd
 
     from govdash import ingest
+
     fx, top_down = district
     if fx.name != "qinhuai":
         pytest.skip("three levels in qinhuai")

@@ -68,9 +68,19 @@ def test_dry_run_writes_nothing_and_undo_restores(district):
 def _geotiff(path, counts: np.ndarray, crs: str, west: float, north: float, step: float, nodata=None):
     import rasterio
     from affine import Affine
-    with rasterio.open(path, "w", driver="GTiff", width=counts.shape[1], height=counts.shape[0], count=1,
-                       dtype=counts.dtype, crs=crs, transform=Affine(step, 0, west, 0, -step, north),
-                       nodata=nodata) as ds:
+
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=counts.shape[1],
+        height=counts.shape[0],
+        count=1,
+        dtype=counts.dtype,
+        crs=crs,
+        transform=Affine(step, 0, west, 0, -step, north),
+        nodata=nodata,
+    ) as ds:
         ds.write(counts, 1)
     return path
 
@@ -86,8 +96,12 @@ def test_geotiff_gives_the_known_sum_per_unit(district, tmp_path):
     assert rep.status == "loaded", rep.errors
     # expected by pixel arithmetic: row r, column c covers x0-300+100c.., northing y0+4300-100(r+1)..
     inner = counts[3:43, 3:63].astype(int)  # the 4 km x 6 km district, rows from the north
-    want = {"community:B1-N": inner[:20, :30].sum(), "community:B1-S": inner[20:, :30].sum(),
-            "community:B2-N": inner[:20, 30:].sum(), "community:B2-S": inner[20:, 30:].sum()}
+    want = {
+        "community:B1-N": inner[:20, :30].sum(),
+        "community:B1-S": inner[20:, :30].sum(),
+        "community:B2-N": inner[:20, 30:].sum(),
+        "community:B2-S": inner[20:, 30:].sum(),
+    }
     got = _residents(db)
     for key, value in want.items():
         assert got[key] == value, key
@@ -127,7 +141,9 @@ def test_points_csv_rows_with_errors_are_named(district, tmp_path):
     rep = ingest.run("population", db, path)
     assert rep.status == "rejected" and rep.failed == 2
     assert list(zip(rep.errors["row"], rep.errors["field"], rep.errors["reason"], strict=True)) == [
-        (3, "count", "not a count ≥ 0"), (4, "lon/lat", "no coordinates")]  # file lines
+        (3, "count", "not a count ≥ 0"),
+        (4, "lon/lat", "no coordinates"),
+    ]  # file lines
     assert _cells(db) == (0, 0)
     rep = ingest.run("population", db, path, on_error="quarantine")
     assert rep.status == "loaded" and rep.quarantined == 2
@@ -138,8 +154,11 @@ def test_a_file_outside_the_district_names_both_extents(district, tmp_path):
     fx, db = district
     path = tmp_path / "nanjing.csv"
     path.write_text("lon,lat,population\n118.80,31.98,50\n118.81,31.99,70\n", encoding="utf-8")
-    with pytest.raises(ValidationError, match=r"nanjing.csv: no resident falls inside the district: the file "
-                                              r"covers 118\.\d+, 31\.\d+ .* units -118\.\d+, 34\.\d+"):
+    with pytest.raises(
+        ValidationError,
+        match=r"nanjing.csv: no resident falls inside the district: the file "
+        r"covers 118\.\d+, 31\.\d+ .* units -118\.\d+, 34\.\d+",
+    ):
         ingest.run("population", db, path)
     tif = _geotiff(tmp_path / "far.tif", np.ones((10, 10), np.float32), "EPSG:4326", 118.8, 32.0, 0.001)
     with pytest.raises(ValidationError, match="far.tif: the raster covers 118.*do not overlap"):
@@ -159,6 +178,7 @@ def test_no_units_and_no_count_column_are_clear_errors(tmp_path, district):
 
 def test_cli_imports_population_and_exits_non_zero_on_errors(district, tmp_path, capsys):
     from govdash.cli import main
+
     fx, db = district
     assert main(["import", "population", str(fx.files["population"]), "--db", str(db), "--dry-run"]) == 0
     assert "dry run: census_blocks.geojson: 4 rows" in capsys.readouterr().out

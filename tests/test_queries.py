@@ -41,30 +41,174 @@ UNITS = [
 D = datetime
 # case_id, grid, category, channel, department, reported, deadline, closed, status, resolved, recognised, satisfaction
 CASES = [
-    ("K01", "G1", "noise", "hotline_12345", "D01", D(2026, 1, 5, 8), D(2026, 1, 8, 8), D(2026, 1, 6, 8),
-     "closed", True, True, 90.0),                                   # 24 h, on time
-    ("K02", "G1", "noise", "grid_patrol", "D01", D(2026, 1, 10, 10), D(2026, 1, 12, 10), D(2026, 1, 12, 10),
-     "closed", True, True, 80.0),                                   # 48 h, closed exactly at the deadline: on time
-    ("K03", "G2", "garbage", "hotline_12345", "D02", D(2026, 1, 30, 9), D(2026, 1, 31, 9), D(2026, 2, 1, 9),
-     "closed", True, False, 60.0),                                  # 48 h, late; open at the end of January
-    ("K04", "G2", "garbage", "walk_in", "D02", D(2026, 2, 3, 9), D(2026, 2, 5, 9), D(2026, 2, 4, 21),
-     "closed", False, None, None),                                  # 36 h, on time, closed unresolved
-    ("K05", "G1", "noise", "hotline_12345", "D01", D(2026, 2, 14, 12), D(2026, 2, 16, 12), D(2026, 2, 15, 0),
-     "closed", True, True, None),                                   # 12 h
-    ("K06", "G1", "garbage", "app", "D02", D(2026, 3, 1, 8), D(2026, 3, 3, 8), D(2026, 3, 3, 8, 0, 1),
-     "closed", True, True, None),                                   # one second late
-    ("K07", "G2", "noise", "hotline_12345", "D01", D(2026, 3, 20, 10), D(2026, 3, 25, 10), None,
-     "handling", None, None, None),                                 # open, overdue at AS_OF
-    ("K08", "G3", "noise", "hotline_12345", "D01", D(2026, 3, 28, 10), D(2026, 4, 2, 10), None,
-     "registered", None, None, None),                               # open, overdue only after 2 April
-    ("K09", "G3", "garbage", "grid_patrol", "D02", D(2026, 1, 15, 10), D(2026, 1, 20, 10), D(2026, 1, 17, 10),
-     "closed", True, True, None),                                   # 48 h
-    ("K10", "G3", "noise", "hotline_12345", "D03", D(2026, 2, 20, 10), D(2026, 2, 22, 10), D(2026, 2, 21, 10),
-     "closed", True, True, 100.0),                                  # 24 h
-    ("K11", "G3", "garbage", "walk_in", "D03", D(2026, 3, 10, 10), D(2026, 3, 11, 10), D(2026, 3, 14, 10),
-     "closed", True, False, None),                                  # 96 h, late
-    ("K12", "G3", "noise", "camera_iot", "D02", D(2026, 3, 30, 9), D(2026, 4, 5, 9), None,
-     "dispatched", None, None, None),                               # open
+    (
+        "K01",
+        "G1",
+        "noise",
+        "hotline_12345",
+        "D01",
+        D(2026, 1, 5, 8),
+        D(2026, 1, 8, 8),
+        D(2026, 1, 6, 8),
+        "closed",
+        True,
+        True,
+        90.0,
+    ),  # 24 h, on time
+    (
+        "K02",
+        "G1",
+        "noise",
+        "grid_patrol",
+        "D01",
+        D(2026, 1, 10, 10),
+        D(2026, 1, 12, 10),
+        D(2026, 1, 12, 10),
+        "closed",
+        True,
+        True,
+        80.0,
+    ),  # 48 h, closed exactly at the deadline: on time
+    (
+        "K03",
+        "G2",
+        "garbage",
+        "hotline_12345",
+        "D02",
+        D(2026, 1, 30, 9),
+        D(2026, 1, 31, 9),
+        D(2026, 2, 1, 9),
+        "closed",
+        True,
+        False,
+        60.0,
+    ),  # 48 h, late; open at the end of January
+    (
+        "K04",
+        "G2",
+        "garbage",
+        "walk_in",
+        "D02",
+        D(2026, 2, 3, 9),
+        D(2026, 2, 5, 9),
+        D(2026, 2, 4, 21),
+        "closed",
+        False,
+        None,
+        None,
+    ),  # 36 h, on time, closed unresolved
+    (
+        "K05",
+        "G1",
+        "noise",
+        "hotline_12345",
+        "D01",
+        D(2026, 2, 14, 12),
+        D(2026, 2, 16, 12),
+        D(2026, 2, 15, 0),
+        "closed",
+        True,
+        True,
+        None,
+    ),  # 12 h
+    (
+        "K06",
+        "G1",
+        "garbage",
+        "app",
+        "D02",
+        D(2026, 3, 1, 8),
+        D(2026, 3, 3, 8),
+        D(2026, 3, 3, 8, 0, 1),
+        "closed",
+        True,
+        True,
+        None,
+    ),  # one second late
+    (
+        "K07",
+        "G2",
+        "noise",
+        "hotline_12345",
+        "D01",
+        D(2026, 3, 20, 10),
+        D(2026, 3, 25, 10),
+        None,
+        "handling",
+        None,
+        None,
+        None,
+    ),  # open, overdue at AS_OF
+    (
+        "K08",
+        "G3",
+        "noise",
+        "hotline_12345",
+        "D01",
+        D(2026, 3, 28, 10),
+        D(2026, 4, 2, 10),
+        None,
+        "registered",
+        None,
+        None,
+        None,
+    ),  # open, overdue only after 2 April
+    (
+        "K09",
+        "G3",
+        "garbage",
+        "grid_patrol",
+        "D02",
+        D(2026, 1, 15, 10),
+        D(2026, 1, 20, 10),
+        D(2026, 1, 17, 10),
+        "closed",
+        True,
+        True,
+        None,
+    ),  # 48 h
+    (
+        "K10",
+        "G3",
+        "noise",
+        "hotline_12345",
+        "D03",
+        D(2026, 2, 20, 10),
+        D(2026, 2, 22, 10),
+        D(2026, 2, 21, 10),
+        "closed",
+        True,
+        True,
+        100.0,
+    ),  # 24 h
+    (
+        "K11",
+        "G3",
+        "garbage",
+        "walk_in",
+        "D03",
+        D(2026, 3, 10, 10),
+        D(2026, 3, 11, 10),
+        D(2026, 3, 14, 10),
+        "closed",
+        True,
+        False,
+        None,
+    ),  # 96 h, late
+    (
+        "K12",
+        "G3",
+        "noise",
+        "camera_iot",
+        "D02",
+        D(2026, 3, 30, 9),
+        D(2026, 4, 5, 9),
+        None,
+        "dispatched",
+        None,
+        None,
+        None,
+    ),  # open
 ]
 GRID_PARENT = {"G1": ("C1", "T1"), "G2": ("C1", "T1"), "G3": ("C2", "T2")}
 
@@ -76,19 +220,28 @@ def db(tmp_path_factory) -> Database:
     with writer(path) as con:
         con.execute("INSERT INTO meta VALUES ('as_of', '2026-03-31 12:00:00'), ('synthetic', 'true')")
         for u in UNITS:
-            con.execute("INSERT INTO units (unit_id, level, parent_id, town_id, community_id, name_zh, residents, "
-                        "geom) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(u))
-        con.execute("INSERT INTO departments VALUES ('D01', '城管', 'Urban'), ('D02', '建交委', 'Works'), "
-                    "('D03', '环境', 'Ecology')")
-        con.execute("INSERT INTO categories VALUES ('noise', 'neighbour', '邻里噪声', 'Neighbour noise', 'D03', 3), "
-                    "('garbage', 'bulky', '大件垃圾', 'Bulky waste', 'D13', 3)")
+            con.execute(
+                "INSERT INTO units (unit_id, level, parent_id, town_id, community_id, name_zh, residents, "
+                "geom) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                list(u),
+            )
+        con.execute(
+            "INSERT INTO departments VALUES ('D01', '城管', 'Urban'), ('D02', '建交委', 'Works'), "
+            "('D03', '环境', 'Ecology')"
+        )
+        con.execute(
+            "INSERT INTO categories VALUES ('noise', 'neighbour', '邻里噪声', 'Neighbour noise', 'D03', 3), "
+            "('garbage', 'bulky', '大件垃圾', 'Bulky waste', 'D13', 3)"
+        )
         for c in CASES:
             cid, grid, cat, ch, dept, rep, dl, closed, status, res, rec, sat = c
             com, town = GRID_PARENT[grid]
-            con.execute("INSERT INTO cases (case_id, grid_id, community_id, town_id, category, subcategory, channel, "
-                        "department_id, reported_at, deadline_at, closed_at, status, resolved, recognised, "
-                        "satisfaction, lon, lat) VALUES (?, ?, ?, ?, ?, 'x', ?, ?, ?, ?, ?, ?, ?, ?, ?, 121.5, 31.2)",
-                        [cid, grid, com, town, cat, ch, dept, rep, dl, closed, status, res, rec, sat])
+            con.execute(
+                "INSERT INTO cases (case_id, grid_id, community_id, town_id, category, subcategory, channel, "
+                "department_id, reported_at, deadline_at, closed_at, status, resolved, recognised, "
+                "satisfaction, lon, lat) VALUES (?, ?, ?, ?, ?, 'x', ?, ?, ?, ?, ?, ?, ?, ?, ?, 121.5, 31.2)",
+                [cid, grid, com, town, cat, ch, dept, rep, dl, closed, status, res, rec, sat],
+            )
     database = Database(path)
     yield database
     database.close()
@@ -100,11 +253,12 @@ def _ids(df: pd.DataFrame) -> list[str]:
 
 # --- the indicator definitions ---
 
+
 def test_headline_indicators(db):
     k = queries.kpis(db, ALL, AS_OF)
     assert (k["collected"], k["resolved"], k["closed"], k["recognised"], k["open"]) == (12, 8, 9, 6, 3)
-    assert k["resolution_rate"] == pytest.approx(8 / 12)     # resolved ÷ collected
-    assert k["recognition_rate"] == pytest.approx(6 / 8)     # recognised ÷ resolved
+    assert k["resolution_rate"] == pytest.approx(8 / 12)  # resolved ÷ collected
+    assert k["recognition_rate"] == pytest.approx(6 / 8)  # recognised ÷ resolved
     assert k["satisfaction"] == pytest.approx((90 + 80 + 60 + 100) / 4)
 
 
@@ -119,13 +273,16 @@ def test_on_time_rate_counts_deadline_equality_as_on_time(db):
     assert (k06["collected"], k06["on_time_rate"]) == (1, 0.0)
 
 
-@pytest.mark.parametrize("at, overdue", [
-    (datetime(2026, 3, 25, 10), 0),       # deadline of K07 exactly: not yet overdue
-    (datetime(2026, 3, 25, 10, 0, 1), 1),
-    (AS_OF, 1),
-    (datetime(2026, 4, 3), 2),            # K08 too
-    (datetime(2026, 4, 6), 3),            # and K12
-])
+@pytest.mark.parametrize(
+    "at, overdue",
+    [
+        (datetime(2026, 3, 25, 10), 0),  # deadline of K07 exactly: not yet overdue
+        (datetime(2026, 3, 25, 10, 0, 1), 1),
+        (AS_OF, 1),
+        (datetime(2026, 4, 3), 2),  # K08 too
+        (datetime(2026, 4, 6), 3),  # and K12
+    ],
+)
 def test_open_and_overdue_as_of(db, at, overdue):
     k = queries.kpis(db, ALL, at)
     assert k["open"] == 3
@@ -144,11 +301,15 @@ def test_meta_as_of(db):
     assert queries.date_range(db) == (date(2026, 1, 5), date(2026, 3, 30))
 
 
-@pytest.mark.parametrize("f", [
-    ALL.with_(start=date(2025, 1, 1), end=date(2025, 1, 31)),           # no case in the period
-    ALL.with_(towns=("T3",)),                                           # a town without cases
-    ALL.with_(categories=("no_such_category",)),
-], ids=["period", "town", "category"])
+@pytest.mark.parametrize(
+    "f",
+    [
+        ALL.with_(start=date(2025, 1, 1), end=date(2025, 1, 31)),  # no case in the period
+        ALL.with_(towns=("T3",)),  # a town without cases
+        ALL.with_(categories=("no_such_category",)),
+    ],
+    ids=["period", "town", "category"],
+)
 def test_empty_selection_gives_nan_and_dash(db, f):
     k = queries.kpis(db, f, AS_OF)
     assert k["collected"] == 0 and k["open"] == 0 and k["overdue"] == 0
@@ -172,23 +333,27 @@ def test_fmt():
 
 # --- filters ---
 
-@pytest.mark.parametrize("change, expected", [
-    ({"towns": ("T1",)}, ["K01", "K02", "K03", "K04", "K05", "K06", "K07"]),
-    ({"towns": ("T2",)}, ["K08", "K09", "K10", "K11", "K12"]),
-    ({"towns": ("T1", "T2")}, [c[0] for c in CASES]),
-    ({"communities": ("C2",)}, ["K08", "K09", "K10", "K11", "K12"]),
-    ({"grids": ("G2",)}, ["K03", "K04", "K07"]),
-    ({"grids": ("G1", "G2")}, ["K01", "K02", "K03", "K04", "K05", "K06", "K07"]),
-    ({"categories": ("garbage",)}, ["K03", "K04", "K06", "K09", "K11"]),
-    ({"channels": ("grid_patrol",)}, ["K02", "K09"]),
-    ({"channels": ("walk_in", "app")}, ["K04", "K06", "K11"]),
-    ({"departments": ("D03",)}, ["K10", "K11"]),
-    ({"departments": ("D02",)}, ["K03", "K04", "K06", "K09", "K12"]),
-    ({"towns": ("T2",), "categories": ("garbage",)}, ["K09", "K11"]),
-    ({"start": date(2026, 2, 1), "end": date(2026, 2, 28)}, ["K04", "K05", "K10"]),
-    ({"start": date(2026, 3, 28), "end": date(2026, 3, 28)}, ["K08"]),  # end day is inclusive
-    ({"start": date(2026, 3, 29), "end": date(2026, 3, 29)}, []),
-])
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"towns": ("T1",)}, ["K01", "K02", "K03", "K04", "K05", "K06", "K07"]),
+        ({"towns": ("T2",)}, ["K08", "K09", "K10", "K11", "K12"]),
+        ({"towns": ("T1", "T2")}, [c[0] for c in CASES]),
+        ({"communities": ("C2",)}, ["K08", "K09", "K10", "K11", "K12"]),
+        ({"grids": ("G2",)}, ["K03", "K04", "K07"]),
+        ({"grids": ("G1", "G2")}, ["K01", "K02", "K03", "K04", "K05", "K06", "K07"]),
+        ({"categories": ("garbage",)}, ["K03", "K04", "K06", "K09", "K11"]),
+        ({"channels": ("grid_patrol",)}, ["K02", "K09"]),
+        ({"channels": ("walk_in", "app")}, ["K04", "K06", "K11"]),
+        ({"departments": ("D03",)}, ["K10", "K11"]),
+        ({"departments": ("D02",)}, ["K03", "K04", "K06", "K09", "K12"]),
+        ({"towns": ("T2",), "categories": ("garbage",)}, ["K09", "K11"]),
+        ({"start": date(2026, 2, 1), "end": date(2026, 2, 28)}, ["K04", "K05", "K10"]),
+        ({"start": date(2026, 3, 28), "end": date(2026, 3, 28)}, ["K08"]),  # end day is inclusive
+        ({"start": date(2026, 3, 29), "end": date(2026, 3, 29)}, []),
+    ],
+)
 def test_filters_restrict(db, change, expected):
     f = ALL.with_(**change)
     got = queries.cases_page(db, f, order="oldest", limit=100)
@@ -199,11 +364,25 @@ def test_filters_restrict(db, change, expected):
 
 def test_town_figures(db):
     t1 = queries.kpis(db, ALL.with_(towns=("T1",)), AS_OF)
-    assert (t1["collected"], t1["resolved"], t1["closed"], t1["closed_on_time"], t1["recognised"],
-            t1["open"], t1["overdue"]) == (7, 5, 6, 4, 4, 1, 1)
+    assert (
+        t1["collected"],
+        t1["resolved"],
+        t1["closed"],
+        t1["closed_on_time"],
+        t1["recognised"],
+        t1["open"],
+        t1["overdue"],
+    ) == (7, 5, 6, 4, 4, 1, 1)
     t2 = queries.kpis(db, ALL.with_(towns=("T2",)), AS_OF)
-    assert (t2["collected"], t2["resolved"], t2["closed"], t2["closed_on_time"], t2["recognised"],
-            t2["open"], t2["overdue"]) == (5, 3, 3, 2, 2, 2, 0)
+    assert (
+        t2["collected"],
+        t2["resolved"],
+        t2["closed"],
+        t2["closed_on_time"],
+        t2["recognised"],
+        t2["open"],
+        t2["overdue"],
+    ) == (5, 3, 3, 2, 2, 2, 0)
     assert t2["resolution_rate"] == pytest.approx(3 / 5)
     assert t2["satisfaction"] == pytest.approx(100.0)
 
@@ -214,8 +393,11 @@ COUNTS = ("collected", "resolved", "closed", "closed_on_time", "recognised", "op
 
 
 @pytest.mark.parametrize("level, n_units", [("town", 3), ("community", 3), ("grid", 4)])
-@pytest.mark.parametrize("f", [ALL, ALL.with_(categories=("noise",)), ALL.with_(channels=("hotline_12345",))],
-                         ids=["all", "noise", "hotline"])
+@pytest.mark.parametrize(
+    "f",
+    [ALL, ALL.with_(categories=("noise",)), ALL.with_(channels=("hotline_12345",))],
+    ids=["all", "noise", "hotline"],
+)
 def test_unit_stats_sum_to_district(db, level, n_units, f):
     stats = queries.unit_stats(db, f, level, AS_OF)
     assert len(stats) == n_units
@@ -229,7 +411,7 @@ def test_unit_stats_values(db):
     assert towns.loc["T1", "collected"] == 7 and towns.loc["T2", "collected"] == 5
     assert towns.loc["T1", "resolution_rate"] == pytest.approx(5 / 7)
     assert towns.loc["T1", "on_time_rate"] == pytest.approx(4 / 6)
-    assert towns.loc["T2", "cases_per_1000"] == pytest.approx(10.0)   # 5 cases, 500 residents
+    assert towns.loc["T2", "cases_per_1000"] == pytest.approx(10.0)  # 5 cases, 500 residents
     # a town without cases is listed with zero counts and NaN rates, not dropped and not an error
     assert towns.loc["T3", "collected"] == 0
     assert math.isnan(towns.loc["T3", "resolution_rate"]) and math.isnan(towns.loc["T3", "cases_per_1000"])
@@ -286,6 +468,7 @@ def test_cases_page_ordering_and_paging(db):
 
 
 # --- hostile input ---
+
 
 @pytest.mark.parametrize("name", filters.names())
 def test_injection_strings_are_plain_values(db, name):

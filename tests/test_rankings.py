@@ -11,19 +11,25 @@ from literal_cases import ALL, AS_OF, build_db
 
 from govdash import rankings, settings
 
-TARGETS = {"resolution_rate": 0.99, "on_time_rate": 1.0, "dispute_rate": 0.95, "satisfaction": 80.0,
-           "median_hours": 24.0}
-WEIGHTS = {"resolution_rate": 2.0, "on_time_rate": 1.0, "dispute_rate": 1.0, "satisfaction": 1.0,
-           "median_hours": 1.0}
-STATS = pd.DataFrame({
-    "key": ["A", "B", "C"],
-    "collected": [100, 100, 10],
-    "resolution_rate": [0.99, 0.891, 1.0],
-    "on_time_rate": [1.0, 0.9, 1.0],
-    "dispute_rate": [0.95, np.nan, np.nan],    # B and C had no disputes
-    "satisfaction": [88.0, 80.0, 90.0],
-    "median_hours": [12.0, 48.0, 0.0],         # lower is better: target ÷ value; 0 h → the cap
-})
+TARGETS = {
+    "resolution_rate": 0.99,
+    "on_time_rate": 1.0,
+    "dispute_rate": 0.95,
+    "satisfaction": 80.0,
+    "median_hours": 24.0,
+}
+WEIGHTS = {"resolution_rate": 2.0, "on_time_rate": 1.0, "dispute_rate": 1.0, "satisfaction": 1.0, "median_hours": 1.0}
+STATS = pd.DataFrame(
+    {
+        "key": ["A", "B", "C"],
+        "collected": [100, 100, 10],
+        "resolution_rate": [0.99, 0.891, 1.0],
+        "on_time_rate": [1.0, 0.9, 1.0],
+        "dispute_rate": [0.95, np.nan, np.nan],  # B and C had no disputes
+        "satisfaction": [88.0, 80.0, 90.0],
+        "median_hours": [12.0, 48.0, 0.0],  # lower is better: target ÷ value; 0 h → the cap
+    }
+)
 
 
 def test_composite_by_hand():
@@ -41,8 +47,7 @@ def test_composite_by_hand():
 
 
 def test_equal_scores_share_a_rank_and_missing_data_is_unranked():
-    stats = pd.DataFrame({"key": ["X", "Y", "Z"], "collected": [50, 50, 50],
-                          "resolution_rate": [0.99, 0.99, np.nan]})
+    stats = pd.DataFrame({"key": ["X", "Y", "Z"], "collected": [50, 50, 50], "resolution_rate": [0.99, 0.99, np.nan]})
     out = rankings.composite(stats, {"resolution_rate": 0.99}, {"resolution_rate": 1.0}, min_cases=1)
     assert out["rank"].tolist()[:2] == [1, 1]
     assert np.isnan(out["score"].iloc[2]) and not out["eligible"].iloc[2]
@@ -60,8 +65,9 @@ def test_movement_and_lists():
 
 
 def test_red_and_black_lists_on_many_units():
-    stats = pd.DataFrame({"key": list("ABCDEFG"), "collected": 100,
-                          "resolution_rate": [0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.93]})
+    stats = pd.DataFrame(
+        {"key": list("ABCDEFG"), "collected": 100, "resolution_rate": [0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.93]}
+    )
     out = rankings.composite(stats, {"resolution_rate": 0.99}, {"resolution_rate": 1.0})
     red, black = rankings.red_black(out, 2)
     assert red["key"].tolist() == ["A", "B"]

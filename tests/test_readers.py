@@ -18,23 +18,29 @@ def test_with_skips_numbers_kept_rows_around_skipped_ones():
     assert _with_skips(3, 2, np.array([], dtype=np.int64)).tolist() == [2, 3, 4]
 
 
-@pytest.mark.parametrize("data, name, fmt", [
-    (b"PAR1....", "x.csv", "parquet"),
-    (b"PK\x03\x04....", "x.csv", "xlsx"),
-    (b"<?xml version='1.0'?><service_requests/>", "x.txt", "xml"),
-    (b'[{"a": 1}]', "x.json", "json"),
-    (b'{"a": 1}\n{"a": 2}\n', "x.json", "jsonl"),
-    (b"\xef\xbb\xbfa,b\n1,2\n", "x.txt", "csv"),
-])
+@pytest.mark.parametrize(
+    "data, name, fmt",
+    [
+        (b"PAR1....", "x.csv", "parquet"),
+        (b"PK\x03\x04....", "x.csv", "xlsx"),
+        (b"<?xml version='1.0'?><service_requests/>", "x.txt", "xml"),
+        (b'[{"a": 1}]', "x.json", "json"),
+        (b'{"a": 1}\n{"a": 2}\n', "x.json", "jsonl"),
+        (b"\xef\xbb\xbfa,b\n1,2\n", "x.txt", "csv"),
+    ],
+)
 def test_sniff_format_by_content(data, name, fmt):
     assert sniff_format(open_source(data, name=name)) == fmt
 
 
-@pytest.mark.parametrize("data, words", [
-    (b"\x00\x01\x02\x03binary\xff" * 10, "binary"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "legacy .xls"),
-    (b"", "empty"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"\x00\x01\x02\x03binary\xff" * 10, "binary"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "legacy .xls"),
+        (b"", "empty"),
+    ],
+)
 def test_unreadable_files_are_refused_plainly(data, words):
     with pytest.raises(ValidationError, match=words):
         _read(data)
@@ -122,8 +128,10 @@ def test_xml_with_a_dtd_is_refused():
 
 def test_open311_error_response_is_refused():
     with pytest.raises(ValidationError, match="error response"):
-        _read(b'<?xml version="1.0"?><errors><error><code>403</code><description>key</description></error></errors>',
-              "x.xml")
+        _read(
+            b'<?xml version="1.0"?><errors><error><code>403</code><description>key</description></error></errors>',
+            "x.xml",
+        )
 
 
 def test_xlsx_reads_typed_cells():
@@ -137,9 +145,11 @@ def test_xlsx_reads_typed_cells():
 def test_utf16_xml_with_an_internal_entity_is_refused():
     # the old guard looked for the bytes b"<!DOCTYPE": in UTF-16 they are b"<\x00!\x00D\x00..." and passed,
     # and the standard parser then expanded the entity into every request
-    doc = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE s [<!ENTITY a "AAAAAAAAAA">]>'
-           "<service_requests><request><service_request_id>&a;</service_request_id>"
-           "<requested_datetime>2024-03-01T08:00:00+08:00</requested_datetime></request></service_requests>")
+    doc = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE s [<!ENTITY a "AAAAAAAAAA">]>'
+        "<service_requests><request><service_request_id>&a;</service_request_id>"
+        "<requested_datetime>2024-03-01T08:00:00+08:00</requested_datetime></request></service_requests>"
+    )
     data = doc.encode("utf-16")
     assert b"<!DOCTYPE" not in data.upper()
     with pytest.raises(ValidationError, match=r"x\.xml: XML with a DTD or entities is refused"):

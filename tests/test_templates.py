@@ -34,26 +34,42 @@ def _wall_pieces(db, lang: str) -> str:
     f = Filters(start=date(2026, 3, 25), end=date(2026, 3, 31), towns=("T1", "T2"))
     towns = {"T1": UNIT, "T2": "乙镇"}
     m = wall.map_data(db, f, AS_OF)
-    return "".join([
-        wall_view.header_html(lang=lang, now=datetime(2026, 3, 31, 12), data_time=AS_OF, stale=False,
-                              period=wall.scope_text(f, towns, lang), synthetic=True),
-        wall_view.ticker_html(wall.ticker(db, f, AS_OF, lang), lang),
-        wall_view.lagging_html(m["stats"], lang),
-        wall_view.latest_html(wall.latest_cases(db, f), lang),
-        wall_view.playlist_html([UNIT, CATEGORY], 0),
-        wall_view.title_html(UNIT, CATEGORY),
-    ])
+    return "".join(
+        [
+            wall_view.header_html(
+                lang=lang,
+                now=datetime(2026, 3, 31, 12),
+                data_time=AS_OF,
+                stale=False,
+                period=wall.scope_text(f, towns, lang),
+                synthetic=True,
+            ),
+            wall_view.ticker_html(wall.ticker(db, f, AS_OF, lang), lang),
+            wall_view.lagging_html(m["stats"], lang),
+            wall_view.latest_html(wall.latest_cases(db, f), lang),
+            wall_view.playlist_html([UNIT, CATEGORY], 0),
+            wall_view.title_html(UNIT, CATEGORY),
+        ]
+    )
 
 
 def _legends(lang: str) -> str:
     legend = maps.color_scale(pd.Series([0.5, 0.9]), "resolution_rate", 0.8)[1]
-    return "".join([maps.legend_html(legend, "resolution_rate", lang=lang, title=UNIT + CATEGORY + XSS),
-                    maps.swatches_html([((1, 2, 3), UNIT), ((4, 5, 6), CATEGORY), ((7, 8, 9), XSS)])])
+    return "".join(
+        [
+            maps.legend_html(legend, "resolution_rate", lang=lang, title=UNIT + CATEGORY + XSS),
+            maps.swatches_html([((1, 2, 3), UNIT), ((4, 5, 6), CATEGORY), ((7, 8, 9), XSS)]),
+        ]
+    )
 
 
 def _charts() -> str:
-    return "".join([svg.line_chart([UNIT, CATEGORY], [1.0, 2.0], title=XSS),
-                    svg.hbar_chart([UNIT, CATEGORY], [1.0, 0.9], title=XSS, ref=1.0)])
+    return "".join(
+        [
+            svg.line_chart([UNIT, CATEGORY], [1.0, 2.0], title=XSS),
+            svg.hbar_chart([UNIT, CATEGORY], [1.0, 0.9], title=XSS, ref=1.0),
+        ]
+    )
 
 
 RENDERS = {
@@ -78,7 +94,7 @@ def test_hostile_text_is_escaped(db, name, lang):
         text = HOSTILE[key]
         assert text not in out, f"{key} unescaped in {name}"
         assert str(escape(text)) in out, f"{key} missing from {name}"
-    assert "<script" not in out.lower() and "<img" not in out.lower() and "onerror=\"" not in out
+    assert "<script" not in out.lower() and "<img" not in out.lower() and 'onerror="' not in out
 
 
 def test_escaped_forms_are_the_expected_entities():

@@ -35,6 +35,7 @@ def _run(guard, scope, chunks=(b"",)):
     coro = upload_guard.UploadGuard(app)(scope, receive, send) if guard is None else guard(scope, receive, send)
     # a fresh loop of its own: another test on this worker (Playwright's sync API) may leave one running
     from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, coro).result()
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:]), len(read), bool(ran)

@@ -16,11 +16,19 @@ TOWN = "310115005"  # 陆家嘴街道
 
 
 def _settings(**kw) -> settings.Settings:
-    return settings.Settings(**{"rotate_seconds": 30, "refresh_seconds": 60, "wall_days": 30,
-                                "wall_panels": "overview,map,trend,coverage", **kw})
+    return settings.Settings(
+        **{
+            "rotate_seconds": 30,
+            "refresh_seconds": 60,
+            "wall_days": 30,
+            "wall_panels": "overview,map,trend,coverage",
+            **kw,
+        }
+    )
 
 
 # --- URL state and playlist (pure) ---
+
 
 def test_state_defaults_from_settings():
     st = wall.state({}, _settings())
@@ -28,16 +36,20 @@ def test_state_defaults_from_settings():
 
 
 def test_state_from_url_keeps_known_panels_in_order():
-    st = wall.state({"panels": ["trend,bogus,map", "trend"], "rotate": ["12"], "refresh": ["5"], "days": ["7"]},
-                    _settings())
+    st = wall.state(
+        {"panels": ["trend,bogus,map", "trend"], "rotate": ["12"], "refresh": ["5"], "days": ["7"]}, _settings()
+    )
     assert st == wall.WallState(panels=("trend", "map"), rotate_s=12, refresh_s=5, days=7)
 
 
-@pytest.mark.parametrize(("raw", "rotate", "refresh"), [
-    ({"rotate": ["0"]}, 0, 60),                        # 0 turns rotation off
-    ({"rotate": ["1"], "refresh": ["0"]}, 5, 2),       # clamped to the minimums
-    ({"rotate": ["abc"], "refresh": ["x"]}, 30, 60),   # garbage: the settings
-])
+@pytest.mark.parametrize(
+    ("raw", "rotate", "refresh"),
+    [
+        ({"rotate": ["0"]}, 0, 60),  # 0 turns rotation off
+        ({"rotate": ["1"], "refresh": ["0"]}, 5, 2),  # clamped to the minimums
+        ({"rotate": ["abc"], "refresh": ["x"]}, 30, 60),  # garbage: the settings
+    ],
+)
 def test_state_clamps_bad_values(raw, rotate, refresh):
     st = wall.state(raw, _settings())
     assert (st.rotate_s, st.refresh_s) == (rotate, refresh)
@@ -54,8 +66,9 @@ def test_wall_filters_move_with_the_data_unless_pinned():
 
 
 def test_wall_filters_fall_back_on_bad_values():
-    assert wall.wall_filters({"town": ["<script>"]}, date(2026, 11, 15), 7) == Filters(date(2026, 11, 9),
-                                                                                        date(2026, 11, 15))
+    assert wall.wall_filters({"town": ["<script>"]}, date(2026, 11, 15), 7) == Filters(
+        date(2026, 11, 9), date(2026, 11, 15)
+    )
 
 
 def test_first_slide_follows_the_clock():
@@ -68,12 +81,14 @@ def test_slide_advances_once_per_period_and_tolerates_timer_jitter():
     # the timer fires a little late (or early): still one step per period, never a skip
     at = [started, started + 29.0, started + 30.4, started + 59.6, started + 61.0, started + 90.2, started + 120.0]
     assert [wall.slide(3, 1, started, t, 30) for t in at] == [1, 2, 2, 0, 0, 1, 2]
-    assert wall.slide(1, 0, started, started + 500, 30) == 0   # one panel: no rotation
-    assert wall.slide(3, 2, started, started + 500, 0) == 0    # rotation off
+    assert wall.slide(1, 0, started, started + 500, 30) == 0  # one panel: no rotation
+    assert wall.slide(3, 2, started, started + 500, 0) == 0  # rotation off
 
 
-@pytest.mark.parametrize(("raw", "expected"), [(None, 1.0), ("2", 2.0), ("1.33", 1.33), ("0.1", 0.5),
-                                               ("99", 4.0), ("nan", 1.0), ("abc", 1.0)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(None, 1.0), ("2", 2.0), ("1.33", 1.33), ("0.1", 0.5), ("99", 4.0), ("nan", 1.0), ("abc", 1.0)],
+)
 def test_scale_from_cookie(raw, expected):
     assert wall.scale(raw) == expected
 
@@ -87,23 +102,43 @@ def test_stale_after_two_hours():
 
 # --- tiles and ticker (pure) ---
 
+
 def test_tiles_arrows_targets_and_direction():
-    now = {"collected": 110, "resolution_rate": 0.98, "on_time_rate": 1.0, "recognition_rate": 0.9904,
-           "satisfaction": 81.0, "overdue_at_end": 4, "backlog": 50}
-    before = {"collected": 100, "resolution_rate": 0.99, "on_time_rate": 0.95, "recognition_rate": 0.9903,
-              "satisfaction": 82.0, "overdue_at_end": 5}
+    now = {
+        "collected": 110,
+        "resolution_rate": 0.98,
+        "on_time_rate": 1.0,
+        "recognition_rate": 0.9904,
+        "satisfaction": 81.0,
+        "overdue_at_end": 4,
+        "backlog": 50,
+    }
+    before = {
+        "collected": 100,
+        "resolution_rate": 0.99,
+        "on_time_rate": 0.95,
+        "recognition_rate": 0.9903,
+        "satisfaction": 82.0,
+        "overdue_at_end": 5,
+    }
     tiles = {t.key: t for t in wall.tiles(now, before, _settings(), "zh")}
     assert (tiles["collected"].value, tiles["collected"].change, tiles["collected"].arrow) == ("110", "+10.0%", "▲")
-    assert tiles["collected"].better is None and tiles["collected"].met is None   # a count: neutral, no target
+    assert tiles["collected"].better is None and tiles["collected"].met is None  # a count: neutral, no target
     r = tiles["resolution_rate"]
-    assert (r.value, r.change, r.arrow, r.better, r.met, r.target) == ("98.0%", "-1.0 pp", "▼", False, False,
-                                                                       "目标 ≥99.0%")
+    assert (r.value, r.change, r.arrow, r.better, r.met, r.target) == (
+        "98.0%",
+        "-1.0 pp",
+        "▼",
+        False,
+        False,
+        "目标 ≥99.0%",
+    )
     assert tiles["on_time_rate"].met is True and tiles["on_time_rate"].better is True
     # +0.01 pp rounds to 0.0: no arrow, neutral
     assert (tiles["recognition_rate"].arrow, tiles["recognition_rate"].better) == ("", None)
     assert tiles["recognition_rate"].change == "持平"
     o = tiles["overdue_at_end"]
-    assert (o.value, o.arrow, o.better, o.note) == ("4", "▼", True, "在办 50")   # fewer overdue is better
+    assert (o.value, o.arrow, o.better, o.note) == ("4", "▼", True, "在办 50")  # fewer overdue is better
 
 
 def test_tiles_without_data_show_dashes():
@@ -114,8 +149,15 @@ def test_tiles_without_data_show_dashes():
 
 
 def test_ticker_items_order_and_text():
-    overdue = pd.DataFrame({"case_id": ["A1", "A2"], "town_id": ["T1", "T2"], "category": ["noise", "noise"],
-                            "tier": ["district", "community"], "overdue_days": [1.5, 12.0]})
+    overdue = pd.DataFrame(
+        {
+            "case_id": ["A1", "A2"],
+            "town_id": ["T1", "T2"],
+            "category": ["noise", "noise"],
+            "tier": ["district", "community"],
+            "overdue_days": [1.5, 12.0],
+        }
+    )
     spikes = pd.DataFrame({"text": ["5月1日起 甲镇 噪声扰民"]})
     items = wall.ticker_items(overdue, spikes, {"T1": "甲镇", "T2": "乙镇"}, "zh", {"noise": "噪声扰民"})
     assert [i["kind"] for i in items] == ["spike", "overdue", "overdue"]
@@ -126,13 +168,21 @@ def test_ticker_items_order_and_text():
 def test_ticker_html_escapes_case_text():
     out = wall_view.ticker_html([{"kind": "overdue", "text": '<img src=x onerror="alert(1)">'}], "zh")
     assert "<img" not in out and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in out
-    assert "暂无数据" in wall_view.ticker_html(None, "zh")                    # the query failed
+    assert "暂无数据" in wall_view.ticker_html(None, "zh")  # the query failed
     assert "No overdue cases or anomalies" in wall_view.ticker_html([], "en")  # nothing to report
 
 
 def test_latest_html_escapes_names():
-    cases = pd.DataFrame({"case_id": ["X<1>"], "reported_at": [pd.Timestamp("2026-11-15 23:54")],
-                          "name_zh": ["<b>镇</b>"], "name_en": [None], "category": ["noise"], "status": ["registered"]})
+    cases = pd.DataFrame(
+        {
+            "case_id": ["X<1>"],
+            "reported_at": [pd.Timestamp("2026-11-15 23:54")],
+            "name_zh": ["<b>镇</b>"],
+            "name_en": [None],
+            "category": ["noise"],
+            "status": ["registered"],
+        }
+    )
     out = wall_view.latest_html(cases, "zh")
     assert "&lt;b&gt;镇&lt;/b&gt;" in out and 'data-case="X&lt;1&gt;"' in out and "23:54" in out
 
@@ -149,9 +199,11 @@ def test_scope_text():
 
 # --- the page in AppTest ---
 
+
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     import streamlit as st
+
     st.cache_data.clear()
     yield
     st.cache_data.clear()
@@ -179,8 +231,9 @@ def _nodata(at) -> int:
     return len(re.findall(r'class="wall wall-nodata"', _html(at)))
 
 
-@pytest.mark.parametrize(("panel", "decks", "plots"), [("overview", 1, 1), ("map", 1, 0), ("trend", 0, 1),
-                                                       ("coverage", 0, 1)])
+@pytest.mark.parametrize(
+    ("panel", "decks", "plots"), [("overview", 1, 1), ("map", 1, 0), ("trend", 0, 1), ("coverage", 0, 1)]
+)
 def test_every_panel_renders(app_env, panel, decks, plots):
     at = _run({"mode": "wall", "panels": panel})
     assert not at.exception, [e.value for e in at.exception]
@@ -189,7 +242,7 @@ def test_every_panel_renders(app_env, panel, decks, plots):
     assert _tiles(body) == len(wall.TILES)
     assert "wall-ticker" in body and "wall-clock-time" in body and "数据截至" in body and "演示数据" in body
     assert (len(at.get("deck_gl_json_chart")), len(at.get("plotly_chart"))) == (decks, plots)
-    assert at.session_state["lang"] == "zh"   # Chinese by default on the wall
+    assert at.session_state["lang"] == "zh"  # Chinese by default on the wall
 
 
 def test_english_on_request(app_env):
@@ -208,7 +261,7 @@ def test_a_failing_query_shows_no_data_in_its_panel_only(app_env, monkeypatch):
     monkeypatch.setattr(queries, "period_indicators", broken)
     at = _run({"mode": "wall", "panels": "overview"})
     assert not at.exception, [e.value for e in at.exception]
-    assert _nodata(at) == 1                                   # the trend panel
+    assert _nodata(at) == 1  # the trend panel
     assert len(at.get("plotly_chart")) == 0 and len(at.get("deck_gl_json_chart")) == 1
     assert _tiles(_html(at)) == len(wall.TILES)
 
@@ -220,13 +273,13 @@ def test_a_failing_ticker_and_tiles_show_no_data(app_env, monkeypatch):
         raise RuntimeError("no")
 
     monkeypatch.setattr(queries, "indicator_totals", broken)
-    monkeypatch.setattr(queries, "open_cases", broken)       # ticker and map status
+    monkeypatch.setattr(queries, "open_cases", broken)  # ticker and map status
     at = _run({"mode": "wall", "panels": "map"})
     assert not at.exception, [e.value for e in at.exception]
     body = _html(at)
     assert _tiles(body) == 0
-    assert _nodata(at) == 3                                   # tiles, map, lagging list
-    assert 'wall-ticker-label calm' in body and "暂无数据" in body
+    assert _nodata(at) == 3  # tiles, map, lagging list
+    assert "wall-ticker-label calm" in body and "暂无数据" in body
 
 
 def test_an_empty_selection_shows_no_data(app_env):
@@ -246,7 +299,7 @@ def test_rotation_keeps_mode_language_and_filters(app_env):
 
     first = current()
     assert first in ("Map", "Trend")
-    at.session_state["wall_started"] -= 10.5    # one rotation period later
+    at.session_state["wall_started"] -= 10.5  # one rotation period later
     at.run()
     assert not at.exception
     assert current() != first
@@ -264,5 +317,5 @@ def test_setting_boots_into_the_wall(app_env, monkeypatch):
     at = _run({})
     assert not at.exception
     assert "wall-tiles" in _html(at) and len(at.get("plotly_chart")) == 1
-    at = _run({"mode": "app"})   # the URL can still ask for the pages
+    at = _run({"mode": "app"})  # the URL can still ask for the pages
     assert "wall-tiles" not in _html(at)

@@ -32,8 +32,13 @@ def test_public_wall_ignores_url_filters_and_dates():
     assert wall.wall_filters(params, END, 30).towns == (TOWN,)  # a signed-in wall keeps them
 
 
-@pytest.mark.parametrize("params", [{"from": ["2020-01-01"], "to": ["2026-11-15"]},  # longer than MAX_DAYS
-                                    {"from": ["2026-11-01"], "to": ["2027-01-31"]}])  # past the data's end
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": ["2020-01-01"], "to": ["2026-11-15"]},  # longer than MAX_DAYS
+        {"from": ["2026-11-01"], "to": ["2027-01-31"]},
+    ],
+)  # past the data's end
 def test_pinned_periods_are_bounded_for_everyone(params):
     assert wall.wall_filters(params, END, 7) == Filters(date(2026, 11, 9), END)
 

@@ -23,11 +23,13 @@ def day(text: str) -> str:
 
 def open_db(path: str | None):
     from govdash.db import Database
+
     return Database(path or settings.load().db)
 
 
 def filters_from(args, db):
     from govdash import filters, queries
+
     rng = queries.date_range(db)
     hi = rng[1] if rng else date.today()
     f = filters.default(hi)
@@ -36,11 +38,12 @@ def filters_from(args, db):
     towns = ()
     if args.town:
         t = queries.towns(db)
-        lookup = {**dict(zip(t["name_zh"], t["unit_id"], strict=False)),
-                  **dict(zip(t["unit_id"], t["unit_id"], strict=False))}
+        lookup = {
+            **dict(zip(t["name_zh"], t["unit_id"], strict=False)),
+            **dict(zip(t["unit_id"], t["unit_id"], strict=False)),
+        }
         bad = [x for x in args.town if x not in lookup]
         if bad:
             raise SystemExit(f"unknown street/town: {', '.join(bad)}")
         towns = tuple(lookup[x] for x in args.town)
     return f.with_(start=start, end=end, towns=towns, categories=tuple(args.category or ()))
-

@@ -29,6 +29,7 @@ def _towns(args) -> tuple[str, ...]:
         return tuple(raw)
     from govdash import queries
     from govdash.db import Database
+
     db = Database(db_path)
     try:
         t = queries.towns(db)
@@ -62,9 +63,11 @@ def cmd_account(args) -> int:
             print(f"{args.username}: {args.role}, towns {','.join(towns) or 'all'}")
         elif args.action == "wall-token":
             token = accounts.add_wall_token(file, args.name, _towns(args), by=by)
-            print(f"wall screen {args.name}: open http://HOST:8501/?mode=wall&token={token}\n"
-                  "(shown once, stored hashed; revoke with: python -m govdash account wall-revoke "
-                  f"{args.name})")
+            print(
+                f"wall screen {args.name}: open http://HOST:8501/?mode=wall&token={token}\n"
+                "(shown once, stored hashed; revoke with: python -m govdash account wall-revoke "
+                f"{args.name})"
+            )
         elif args.action == "wall-revoke":
             accounts.revoke_wall_token(file, args.name, by=by)
             print(f"revoked the wall token {args.name}")
@@ -82,10 +85,15 @@ def cmd_account(args) -> int:
 
 def register(subparsers) -> None:
     """Add ``account`` to the command line."""
-    p = subparsers.add_parser("account", help="local accounts: add, disable, enable, passwd, access, list, audit, "
-                                                  "wall-token, wall-revoke, wall-list")
-    p.add_argument("--accounts-db", default=None, help="accounts file (default: GOVDASH_ACCOUNTS_DB or "
-                                                       "accounts.duckdb beside the database)")
+    p = subparsers.add_parser(
+        "account",
+        help="local accounts: add, disable, enable, passwd, access, list, audit, wall-token, wall-revoke, wall-list",
+    )
+    p.add_argument(
+        "--accounts-db",
+        default=None,
+        help="accounts file (default: GOVDASH_ACCOUNTS_DB or accounts.duckdb beside the database)",
+    )
     sub = p.add_subparsers(dest="action", required=True)
     a = sub.add_parser("add", help="create an account (asks for the password)")
     a.add_argument("username")

@@ -16,8 +16,12 @@ def register(subparsers) -> None:
     p.add_argument("--cases", type=int, default=1_000_000, help="demo size (default 1000000)")
     p.add_argument("--seed", type=int, default=settings.Settings.demo_seed, help="demo seed")
     p.add_argument("--repeat", type=int, default=5, help="timed runs per page, filter and mode (default 5)")
-    p.add_argument("--db", default=None, help="database to use (built there when missing); default: "
-                   f"{DEFAULT_DIR}/demo_c<cases>_s<seed>.duckdb, reused when present")
+    p.add_argument(
+        "--db",
+        default=None,
+        help="database to use (built there when missing); default: "
+        f"{DEFAULT_DIR}/demo_c<cases>_s<seed>.duckdb, reused when present",
+    )
     p.add_argument("--out", default=None, help="write all figures as JSON to this file")
     p.add_argument("--pages", default=None, help="comma-separated subset of pages")
     p.add_argument("--sessions", type=int, default=20, help="concurrent sessions for the memory test (0: skip)")
@@ -30,12 +34,15 @@ def register(subparsers) -> None:
 def cmd_bench(args) -> int:
     """Run the bench (imported here: the product never imports it otherwise)."""
     import sys
+
     sys.path.insert(0, str(settings.PROJECT_ROOT))  # bench/ sits beside govdash/, not inside it
     try:
         from bench import run
     except ModuleNotFoundError as exc:
         if exc.name != "bench":
             raise
-        raise SystemExit(f"no bench/ package beside govdash/ in {settings.PROJECT_ROOT}: "
-                         "the bench runs from a checkout of the repository") from None
+        raise SystemExit(
+            f"no bench/ package beside govdash/ in {settings.PROJECT_ROOT}: "
+            "the bench runs from a checkout of the repository"
+        ) from None
     return run.main(args, default_dir=DEFAULT_DIR)

@@ -13,6 +13,7 @@ def cmd_demo(args) -> int:
     import time
 
     from govdash import demo
+
     s = settings.load()
     path = args.db or s.db
     t0 = time.perf_counter()
@@ -23,6 +24,7 @@ def cmd_demo(args) -> int:
         if pct != last[0]:
             print(f"\r[{pct:3d}%] {msg:<30}", end="", file=sys.stderr, flush=True)
             last[0] = pct
+
     demo.build(path, cases=args.cases, years=args.years, seed=args.seed, progress=progress)
     print(f"\nbuilt {path} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0

@@ -16,6 +16,7 @@ SHOWN = 50  # report rows printed; --report writes them all
 def _crs(text: str) -> str:
     """argparse type: a CRS name, checked here so a typo is a usage error."""
     from govdash.ingest._coords import normalise_crs
+
     try:
         return normalise_crs(text)
     except ValueError as exc:
@@ -24,41 +25,67 @@ def _crs(text: str) -> str:
 
 def register(subparsers) -> None:
     """Add the ``import`` subcommand (govdash.cli loads this)."""
-    p = subparsers.add_parser("import", help="import cases, stations or boundaries; list and undo imports",
-                              description="Import a file into the database (validated, in one transaction, "
-                                          "upserted by id), list past imports or undo one. See docs/import.md.")
+    p = subparsers.add_parser(
+        "import",
+        help="import cases, stations or boundaries; list and undo imports",
+        description="Import a file into the database (validated, in one transaction, "
+        "upserted by id), list past imports or undo one. See docs/import.md.",
+    )
     sub = p.add_subparsers(dest="import_command", required=True)
-    helps = {"cases": "cases: CSV (UTF-8/GBK), Excel, Parquet, JSON lines, Open311 JSON/XML",
-             "stations": "service stations: CSV/Excel with coordinates, GeoJSON, GeoPackage, zipped Shapefile",
-             "units": "boundaries (street/town, community, grid): GeoJSON, GeoPackage, zipped Shapefile",
-             "population": "population: counts at points (CSV/Excel with lon/lat, GeoJSON, GeoPackage), in polygons "
-                           "(census blocks: spread by area) or a GeoTIFF raster (WorldPop, GHS-POP); replaces the "
-                           "100 m surface"}
+    helps = {
+        "cases": "cases: CSV (UTF-8/GBK), Excel, Parquet, JSON lines, Open311 JSON/XML",
+        "stations": "service stations: CSV/Excel with coordinates, GeoJSON, GeoPackage, zipped Shapefile",
+        "units": "boundaries (street/town, community, grid): GeoJSON, GeoPackage, zipped Shapefile",
+        "population": "population: counts at points (CSV/Excel with lon/lat, GeoJSON, GeoPackage), in polygons "
+        "(census blocks: spread by area) or a GeoTIFF raster (WorldPop, GHS-POP); replaces the "
+        "100 m surface",
+    }
     for kind, text in helps.items():
         k = sub.add_parser(kind, help=text, description=f"Import {text}.")
         k.add_argument("file", help="the file to import")
         k.add_argument("--db", default=None, help="DuckDB file (default: GOVDASH_DB or data/govdash.duckdb)")
         if kind == "population":
-            k.add_argument("--column", default=None,
-                           help="the column of counts (default: count, population, pop, residents, 人口, …)")
+            k.add_argument(
+                "--column",
+                default=None,
+                help="the column of counts (default: count, population, pop, residents, 人口, …)",
+            )
         else:
-            k.add_argument("--mapping", default=None,
-                           help="TOML mapping file" + (" or a shipped one: govdash, open311, 12345 (default: the "
-                                                       "shipped one fitting the columns)" if kind == "cases" else
-                                                       " (default: column names guessed)"))
-        k.add_argument("--crs", type=_crs, default=None,
-                       help="coordinates' CRS: wgs84, gcj02 (Amap, Tencent), bd09 (Baidu) or EPSG:n; converted to "
-                            "WGS-84 (default: the mapping's, else the file's, else wgs84)")
+            k.add_argument(
+                "--mapping",
+                default=None,
+                help="TOML mapping file"
+                + (
+                    " or a shipped one: govdash, open311, 12345 (default: the shipped one fitting the columns)"
+                    if kind == "cases"
+                    else " (default: column names guessed)"
+                ),
+            )
+        k.add_argument(
+            "--crs",
+            type=_crs,
+            default=None,
+            help="coordinates' CRS: wgs84, gcj02 (Amap, Tencent), bd09 (Baidu) or EPSG:n; converted to "
+            "WGS-84 (default: the mapping's, else the file's, else wgs84)",
+        )
         k.add_argument("--encoding", default=None, help="text encoding, e.g. gbk (default: detected)")
-        k.add_argument("--on-error", choices=("reject", "quarantine"), default="reject",
-                       help="reject: load nothing if any row fails (default); quarantine: load the valid rows, "
-                            "keep the others with reasons")
+        k.add_argument(
+            "--on-error",
+            choices=("reject", "quarantine"),
+            default="reject",
+            help="reject: load nothing if any row fails (default); quarantine: load the valid rows, "
+            "keep the others with reasons",
+        )
         k.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
         k.add_argument("--user", default=None, help="who imports (default: $USER)")
         k.add_argument("--report", metavar="CSV", default=None, help="write every error and warning to this CSV")
         if kind == "units":
-            k.add_argument("--level", choices=UNIT_LEVELS, default=None,
-                           help="the level of every unit when the file has no level column")
+            k.add_argument(
+                "--level",
+                choices=UNIT_LEVELS,
+                default=None,
+                help="the level of every unit when the file has no level column",
+            )
         k.set_defaults(func=cmd_import, kind=kind)
     ls = sub.add_parser("list", help="list past imports, newest first")
     ls.add_argument("--db", default=None, help="DuckDB file (default: GOVDASH_DB or data/govdash.duckdb)")
@@ -83,8 +110,7 @@ class _Bar:
         pct = int(min(max(frac, 0.0), 1.0) * 100)
         if self.on and (pct, text) != self.last:
             filled = pct * 30 // 100
-            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {pct:3d}% {text:<12}", end="", file=self.stream,
-                  flush=True)
+            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {pct:3d}% {text:<12}", end="", file=self.stream, flush=True)
             self.last = (pct, text)
 
     def close(self) -> None:
@@ -115,9 +141,17 @@ def cmd_import(args) -> int:
     """Exit 0 when loaded (or a clean dry run), 1 when rows failed and nothing was loaded, 2 when the file failed."""
     from govdash import export, ingest
     from govdash.ingest import ValidationError
+
     bar = _Bar()
-    options = dict(mapping=getattr(args, "mapping", None), crs=args.crs, encoding=args.encoding, on_error=args.on_error,
-                   dry_run=args.dry_run, user=_user(args), progress=bar)
+    options = dict(
+        mapping=getattr(args, "mapping", None),
+        crs=args.crs,
+        encoding=args.encoding,
+        on_error=args.on_error,
+        dry_run=args.dry_run,
+        user=_user(args),
+        progress=bar,
+    )
     if args.kind == "units":
         options["level"] = args.level
     if args.kind == "population":
@@ -132,25 +166,42 @@ def cmd_import(args) -> int:
     print_report(rep)
     if rep.status != "dry_run":
         from govdash import accounts
-        accounts.audit_cli("import", f"{args.kind}: {Path(args.file).name}, {rep.status}, import {rep.import_id}",
-                           _user(args))
+
+        accounts.audit_cli(
+            "import", f"{args.kind}: {Path(args.file).name}, {rep.status}, import {rep.import_id}", _user(args)
+        )
     if args.report:
         Path(args.report).write_bytes(export.to_csv_bytes(ingest.report_frame(rep)))
         print(f"report: {args.report}", file=sys.stderr)
     if rep.status == "rejected":
-        print(f"rejected: {rep.failed} of {rep.rows} rows failed; nothing was loaded "
-              "(--on-error quarantine loads the valid rows)", file=sys.stderr)
+        print(
+            f"rejected: {rep.failed} of {rep.rows} rows failed; nothing was loaded "
+            "(--on-error quarantine loads the valid rows)",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
 
-LIST_COLUMNS = ["import_id", "kind", "status", "file_name", "rows_read", "inserted", "updated", "unchanged",
-                "quarantined", "started_at", "user_name"]
+LIST_COLUMNS = [
+    "import_id",
+    "kind",
+    "status",
+    "file_name",
+    "rows_read",
+    "inserted",
+    "updated",
+    "unchanged",
+    "quarantined",
+    "started_at",
+    "user_name",
+]
 
 
 def cmd_list(args) -> int:
     """Print past imports, newest first."""
     from govdash import ingest
+
     df = ingest.listing(args.db or settings.load().db, args.limit)
     if df.empty:
         print("no imports yet")
@@ -163,13 +214,16 @@ def cmd_undo(args) -> int:
     """Undo one import; exit 2 when refused (unknown, already undone, or a later import changed its rows)."""
     from govdash import ingest
     from govdash.ingest import ValidationError
+
     try:
         out = ingest.undo(args.db or settings.load().db, args.import_id, user=_user(args))
     except ValidationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     from govdash import accounts
-    accounts.audit_cli("import", f"undo {args.import_id}: removed {out['removed']}, restored {out['restored']}",
-                       _user(args))
+
+    accounts.audit_cli(
+        "import", f"undo {args.import_id}: removed {out['removed']}, restored {out['restored']}", _user(args)
+    )
     print(f"undone {args.import_id}: removed {out['removed']}, restored {out['restored']}")
     return 0

@@ -7,22 +7,42 @@ import math
 
 from govdash.cli._common import day, db_arg, filters_from, open_db
 
-KPI_KEYS = ("collected", "resolved", "resolution_rate", "on_time_rate", "recognition_rate", "open", "overdue",
-            "median_hours", "satisfaction")
+KPI_KEYS = (
+    "collected",
+    "resolved",
+    "resolution_rate",
+    "on_time_rate",
+    "recognition_rate",
+    "open",
+    "overdue",
+    "median_hours",
+    "satisfaction",
+)
 
 
 def cmd_kpi(args) -> int:
     """Print the headline indicators for a filter."""
     from govdash import queries
     from govdash.indicators import fmt
+
     db = open_db(args.db)
     f = filters_from(args, db)
     k = queries.kpis(db, f, queries.as_of(db))
-    clean = {key: (None if isinstance(k[key], float) and math.isnan(k[key]) else
-                   (float(k[key]) if k[key] is not None else None)) for key in KPI_KEYS}
+    clean = {
+        key: (
+            None
+            if isinstance(k[key], float) and math.isnan(k[key])
+            else (float(k[key]) if k[key] is not None else None)
+        )
+        for key in KPI_KEYS
+    }
     if args.json:
-        print(json.dumps({"from": f.start.isoformat(), "to": f.end.isoformat(), "towns": list(f.towns), **clean},
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {"from": f.start.isoformat(), "to": f.end.isoformat(), "towns": list(f.towns), **clean},
+                ensure_ascii=False,
+            )
+        )
     else:
         print(f"period {f.start} – {f.end}" + (f"  towns {', '.join(f.towns)}" if f.towns else ""))
         for key in KPI_KEYS:

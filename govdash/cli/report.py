@@ -22,6 +22,7 @@ def cmd_report(args) -> int:
     """Build the briefing for ``--month`` and write it to ``--out``."""
     from govdash import briefing
     from govdash.db import Database
+
     s = settings.load()
     db = Database(args.db or s.db)
     t0 = time.perf_counter()

@@ -18,9 +18,23 @@ from govdash.ingest._mapping import Mapping, MappingError, builtin_mappings, par
 from govdash.ingest._readers import ValidationError
 from govdash.ingest._report import REPORT_COLUMNS, ImportReport, outcome_counts, report_frame
 
-__all__ = ["KINDS", "UPLOAD_TYPES", "REPORT_COLUMNS", "ImportReport", "Mapping", "MappingError", "ValidationError",
-           "builtin", "mapping_from_text", "run", "listing", "undo", "quarantine_frame", "report_frame",
-           "outcome_counts"]
+__all__ = [
+    "KINDS",
+    "UPLOAD_TYPES",
+    "REPORT_COLUMNS",
+    "ImportReport",
+    "Mapping",
+    "MappingError",
+    "ValidationError",
+    "builtin",
+    "mapping_from_text",
+    "run",
+    "listing",
+    "undo",
+    "quarantine_frame",
+    "report_frame",
+    "outcome_counts",
+]
 
 # kind -> pipeline(db_path, file, **options) writing a file no other process has open; a new kind adds a line
 _PIPELINES: dict[str, Callable[..., ImportReport]] = {
@@ -47,8 +61,9 @@ def mapping_from_text(kind: str, text: str | bytes, name: str = "uploaded"):
     return parse_mapping(doc, stem) if kind == "cases" else parse_geo_mapping(doc, kind, stem)
 
 
-def run(kind: str, db_path: str | os.PathLike, file, *, in_place: bool = False, isolated: bool = False,
-        **options) -> ImportReport:
+def run(
+    kind: str, db_path: str | os.PathLike, file, *, in_place: bool = False, isolated: bool = False, **options
+) -> ImportReport:
     """Import ``file`` as ``kind`` into ``db_path`` while the dashboard reads it.
 
     Parameters
@@ -83,6 +98,7 @@ def run(kind: str, db_path: str | os.PathLike, file, *, in_place: bool = False, 
         raise ValidationError(f"cannot import {kind!r}: one of {', '.join(KINDS)}")
     if isolated:
         from govdash.ingest import _child  # lazy: the child runs this module as __main__
+
         return _child.run(kind, db_path, file, in_place=in_place, **options)
     if in_place:
         return pipeline(db_path, file, **options)
@@ -115,8 +131,9 @@ def listing(db: Database | str | os.PathLike, limit: int = 100) -> pd.DataFrame:
         return _sql.import_list(con, limit)
 
 
-def undo(db_path: str | os.PathLike, import_id: str, *, user: str | None = None,
-         in_place: bool = False) -> dict[str, int]:
+def undo(
+    db_path: str | os.PathLike, import_id: str, *, user: str | None = None, in_place: bool = False
+) -> dict[str, int]:
     """Undo a loaded import of any kind beside running readers: removed / restored counts.
 
     Everything, the lookup of the import's kind included, happens on the private copy that

@@ -18,15 +18,16 @@ from govdash.ingest._mapping import TIME_FIELDS, Mapping, apply_mapping, detect_
 from govdash.ingest._readers import read_table
 from govdash.ingest._report import MAX_TEXT, ImportReport, Issue, Progress, any_failed, fill
 
-PLACEHOLDER_MIN = 20       # a coordinate shared by more than max(20, 1 % of rows) is a placeholder, and so is
-PLACEHOLDER_SHARE = 0.05   # one above a gap, whatever the file's size: on more than 5 % of the located rows,
-PLACEHOLDER_GAP = 10       # more than 10x as many as the most frequent coordinate below it,
-PLACEHOLDER_FLOOR = 5      # and on at least 5 rows (a geocoder's default point: 19 of 100 rows)
-FUTURE = pd.Timedelta(days=1)            # a time may lie this far past now or the data's as-of (clock skew)
+PLACEHOLDER_MIN = 20  # a coordinate shared by more than max(20, 1 % of rows) is a placeholder, and so is
+PLACEHOLDER_SHARE = 0.05  # one above a gap, whatever the file's size: on more than 5 % of the located rows,
+PLACEHOLDER_GAP = 10  # more than 10x as many as the most frequent coordinate below it,
+PLACEHOLDER_FLOOR = 5  # and on at least 5 rows (a geocoder's default point: 19 of 100 rows)
+FUTURE = pd.Timedelta(days=1)  # a time may lie this far past now or the data's as-of (clock skew)
 DEADLINE_AHEAD = pd.Timedelta(days=366)  # and a deadline this much further: open cases are due later
 
 
 # --- validation and assignment (pure: arrays and frames in, masks out) ---
+
 
 def _geoms(grids: pd.DataFrame) -> np.ndarray:
     """Grid polygons from WKB (DuckDB returns BLOBs as bytearray) or shapely geometries."""
@@ -53,17 +54,28 @@ def _time_issues(cases: pd.DataFrame, bounds: tuple[pd.Timestamp, pd.Timestamp])
             t, top = cases[fld], hi + (DEADLINE_AHEAD if fld == "deadline_at" else pd.Timedelta(0))
             early, late = (t < lo).fillna(False).to_numpy(bool), (t > top).fillna(False).to_numpy(bool)
             if early.any() or late.any():
-                why = pd.Series(np.where(early, f"before {lo:%Y-%m-%d} (GOVDASH_IMPORT_FIRST_YEAR)",
-                                         f"after {top:%Y-%m-%d %H:%M}, more than "
-                                         f"{'a year and ' if fld == 'deadline_at' else ''}a day past now or the "
-                                         "data's as-of"), index=cases.index)
+                why = pd.Series(
+                    np.where(
+                        early,
+                        f"before {lo:%Y-%m-%d} (GOVDASH_IMPORT_FIRST_YEAR)",
+                        f"after {top:%Y-%m-%d %H:%M}, more than "
+                        f"{'a year and ' if fld == 'deadline_at' else ''}a day past now or the "
+                        "data's as-of",
+                    ),
+                    index=cases.index,
+                )
                 out.append((fld, "time_out_of_range", why, early | late))
     return out
 
 
-def check_rows(cases: pd.DataFrame, *, bbox: tuple[float, float, float, float] | None = None,
-               known_categories: set[str] | frozenset[str] = frozenset(),
-               rows: np.ndarray | None = None, times: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> list[Issue]:
+def check_rows(
+    cases: pd.DataFrame,
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    known_categories: set[str] | frozenset[str] = frozenset(),
+    rows: np.ndarray | None = None,
+    times: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+) -> list[Issue]:
     """Row rules on mapped cases (lon/lat WGS-84): returns (field, rule, reason, mask) per rule.
 
     ``reason`` is a string or a Series of per-row strings; ``rows`` are the rows' numbers in the file
@@ -82,16 +94,34 @@ def check_rows(cases: pd.DataFrame, *, bbox: tuple[float, float, float, float] |
     out += _time_issues(cases, times or time_bounds())
     rep = cases["reported_at"]
     if "closed_at" in cases:
-        out.append(("closed_at", "closed_before_reported", "closed before it was reported",
-                    (cases["closed_at"] < rep).fillna(False).to_numpy(bool)))
+        out.append(
+            (
+                "closed_at",
+                "closed_before_reported",
+                "closed before it was reported",
+                (cases["closed_at"] < rep).fillna(False).to_numpy(bool),
+            )
+        )
     for col in cases.columns:
         if pd.api.types.is_string_dtype(cases[col]) and n and (cases[col].str.len().max() or 0) > MAX_TEXT:
-            out.append((col, "field_too_long", f"longer than {MAX_TEXT} characters",
-                        (cases[col].str.len() > MAX_TEXT).fillna(False).to_numpy(bool)))
+            out.append(
+                (
+                    col,
+                    "field_too_long",
+                    f"longer than {MAX_TEXT} characters",
+                    (cases[col].str.len() > MAX_TEXT).fillna(False).to_numpy(bool),
+                )
+            )
     if known_categories and "category" in cases:
         cat = cases["category"]
-        out.append(("category", "category_unknown", "category not in the catalogue",
-                    (cat.notna() & ~cat.isin(list(known_categories))).to_numpy(bool)))
+        out.append(
+            (
+                "category",
+                "category_unknown",
+                "category not in the catalogue",
+                (cat.notna() & ~cat.isin(list(known_categories))).to_numpy(bool),
+            )
+        )
     lon, lat = cases["lon"].to_numpy(float), cases["lat"].to_numpy(float)
     valid = np.isfinite(lon) & np.isfinite(lat)
     inside, swapped = placed(lon, lat, valid, bbox)
@@ -145,8 +175,12 @@ def _lookup_raster(geoms: np.ndarray, tree: shapely.STRtree, max_cells: int = 1_
     nx, ny = int(np.ceil((x1 - x0) / cs)) + 1, int(np.ceil((y1 - y0) / cs)) + 1
     ix, iy = np.meshgrid(np.arange(nx), np.arange(ny))
     eps = cs * 1e-6  # a slightly grown cell: its closed square must lie inside the polygon
-    boxes = shapely.box(x0 + ix.ravel() * cs - eps, y0 + iy.ravel() * cs - eps,
-                        x0 + (ix.ravel() + 1) * cs + eps, y0 + (iy.ravel() + 1) * cs + eps)
+    boxes = shapely.box(
+        x0 + ix.ravel() * cs - eps,
+        y0 + iy.ravel() * cs - eps,
+        x0 + (ix.ravel() + 1) * cs + eps,
+        y0 + (iy.ravel() + 1) * cs + eps,
+    )
     bi, gi = tree.query(boxes, predicate="within")
     owner = np.full(nx * ny, -1, dtype=np.int64)
     owner[bi] = gi
@@ -179,8 +213,11 @@ def assign_units(lon: np.ndarray, lat: np.ndarray, grids: pd.DataFrame) -> pd.Da
             np.minimum.at(best, pi, gi)
             found = best < len(geoms)
             gidx[todo[found]] = best[found]
-    cols = {"grid_id": "grid_id" if "grid_id" in grids else "unit_id", "community_id": "community_id",
-            "town_id": "town_id"}
+    cols = {
+        "grid_id": "grid_id" if "grid_id" in grids else "unit_id",
+        "community_id": "community_id",
+        "town_id": "town_id",
+    }
     return pd.DataFrame({k: take_strings(grids[v].tolist(), gidx) for k, v in cols.items()})
 
 
@@ -192,8 +229,9 @@ def locate_by_area(area: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFram
     ``units`` has level, unit_id, name_zh, name_en, grid_id, community_id, town_id.
     """
     n = len(area)
-    ids = pd.DataFrame({c: pd.Series(None, index=area.index, dtype="str") for c in ("grid_id", "community_id",
-                                                                                    "town_id")})
+    ids = pd.DataFrame(
+        {c: pd.Series(None, index=area.index, dtype="str") for c in ("grid_id", "community_id", "town_id")}
+    )
     found = np.zeros(n, bool)
     unknown = np.zeros(n, bool)
     why = pd.Series("", index=area.index, dtype="str")
@@ -224,6 +262,7 @@ def locate_by_area(area: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFram
 
 # --- the import ---
 
+
 def _stage(cases: pd.DataFrame, keep: np.ndarray, units: pd.DataFrame, ctx: dict) -> pd.DataFrame:
     """The rows to load: mapped columns, unit ids, resolved department ids, default deadlines."""
     stage = pd.concat([cases, units], axis=1)
@@ -249,11 +288,22 @@ def _stage(cases: pd.DataFrame, keep: np.ndarray, units: pd.DataFrame, ctx: dict
     return stage
 
 
-def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mapping | None = None,
-                crs: str | None = None, encoding: str | None = None, on_error: str = "reject",
-                dry_run: bool = False, user: str | None = None, progress: Progress | None = None,
-                name: str | None = None, max_mb: float | None = None,
-                quarantine_dir: str | os.PathLike | None = None, level: str | None = None) -> ImportReport:
+def import_file(
+    db_path: str | os.PathLike,
+    file,
+    *,
+    mapping: str | Path | Mapping | None = None,
+    crs: str | None = None,
+    encoding: str | None = None,
+    on_error: str = "reject",
+    dry_run: bool = False,
+    user: str | None = None,
+    progress: Progress | None = None,
+    name: str | None = None,
+    max_mb: float | None = None,
+    quarantine_dir: str | os.PathLike | None = None,
+    level: str | None = None,
+) -> ImportReport:
     """Import a case file into the ``cases`` table of ``db_path``, a file no other process has open.
 
     Options as for ``govdash.ingest.run`` (``level`` is for units: None here). All writes happen in one
@@ -270,8 +320,13 @@ def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mappi
         m = mapping
     else:
         m = detect_mapping(table.frame.columns) if mapping is None else load_mapping(mapping)
-    rep = ImportReport(file=src.name, sha256=src.sha256, mapping=m.name, on_error=on_error,
-                       rows=len(table.frame) + len(table.malformed))
+    rep = ImportReport(
+        file=src.name,
+        sha256=src.sha256,
+        mapping=m.name,
+        on_error=on_error,
+        rows=len(table.frame) + len(table.malformed),
+    )
 
     def label(fld: str) -> str:
         if fld == "coords":
@@ -290,8 +345,13 @@ def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mappi
         ctx["extent"] = extent(shapely.from_wkb([bytes(b) for b in ctx["extent"]["geom"]]))
         say(0.45, "validating")
         known = set(ctx["categories"]["category"]) or {v for v in m.values.get("category", {}).values()}
-        issues = mapped.issues + check_rows(mapped.cases, bbox=ctx["extent"], known_categories=known,
-                                             rows=table.rows, times=time_bounds(ctx["as_of"], tz=ctx["timezone"]))
+        issues = mapped.issues + check_rows(
+            mapped.cases,
+            bbox=ctx["extent"],
+            known_categories=known,
+            rows=table.rows,
+            times=time_bounds(ctx["as_of"], tz=ctx["timezone"]),
+        )
         lon, lat = mapped.cases["lon"].to_numpy(float), mapped.cases["lat"].to_numpy(float)
         if mapped.area is not None and len(mapped.area.columns):  # no point, but a unit named: located by it
             by_area, area_bad, area_why = locate_by_area(mapped.area, ctx["units"])
@@ -305,12 +365,13 @@ def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mappi
         if mapped.area is not None and len(mapped.area.columns):
             units = units.where(~pd.Series(named, index=units.index), by_area.set_axis(units.index))
             rep.located_by_area = int((named & ~area_bad).sum())
-            rep.notes.append(f"{rep.located_by_area} cases without a point located by the unit "
-                             f"{'/'.join(m.area.values())} names (no point: unlocated on point maps)")
+            rep.notes.append(
+                f"{rep.located_by_area} cases without a point located by the unit "
+                f"{'/'.join(m.area.values())} names (no point: unlocated on point maps)"
+            )
         keep = ~any_failed(errs, len(mapped.cases))
         outside = keep & np.isfinite(lon) & units["town_id"].isna().to_numpy(bool)
-        warns.append(("coords", "outside_units", "in the district but in no unit: kept with empty unit ids",
-                      outside))
+        warns.append(("coords", "outside_units", "in the district but in no unit: kept with empty unit ids", outside))
         bad = fill(rep, table, errs, warns, mapped.raw, label)
         rep.outside_units = int(outside.sum())
         if rep.failed and on_error == "reject":
@@ -321,8 +382,18 @@ def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mappi
         with _plumbing.staged(con, pa.Table.from_pandas(stage, preserve_index=False)):
             say(0.70, "checking the write" if dry_run else "writing")
             qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
-            _plumbing.write(con, "cases", rep, table, bad, columns=columns, crs=crs or m.coords.get("crs"),
-                            user=user, qdir=qdir, dry_run=dry_run)
+            _plumbing.write(
+                con,
+                "cases",
+                rep,
+                table,
+                bad,
+                columns=columns,
+                crs=crs or m.coords.get("crs"),
+                user=user,
+                qdir=qdir,
+                dry_run=dry_run,
+            )
         rewrite = rep.status == "loaded" and layout.due(con)  # asked here: the file is open already
     if rewrite:
         say(0.90, "clustering")
@@ -330,8 +401,9 @@ def import_file(db_path: str | os.PathLike, file, *, mapping: str | Path | Mappi
         if "error" in done:
             rep.notes.append(f"loaded; the file was left in arrival order ({done['error']})")
         else:
-            rep.notes.append(f"cases rewritten in area order for faster views: {done['rows']:,} rows in "
-                             f"{done['seconds']:.1f} s")
+            rep.notes.append(
+                f"cases rewritten in area order for faster views: {done['rows']:,} rows in {done['seconds']:.1f} s"
+            )
     rep.seconds = time.perf_counter() - t0
     say(1.0, "done")
     return rep

@@ -21,6 +21,7 @@ def _child(send, kind: str, db_path: str, path: str, options: dict, memory_mb: i
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, resource.getrlimit(resource.RLIMIT_AS)[1]))
     try:
         from govdash import ingest
+
         rep = ingest.run(kind, db_path, path, progress=lambda f, text: send(("progress", f, text)), **options)
         send(("done", rep))
     except ValidationError as exc:
@@ -31,8 +32,15 @@ def _child(send, kind: str, db_path: str, path: str, options: dict, memory_mb: i
         send(("error", f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"))
 
 
-def run(kind: str, db_path: str | os.PathLike, file: bytes | str | os.PathLike, *, progress: Progress | None = None,
-        memory_mb: int | None = None, **options) -> ImportReport:
+def run(
+    kind: str,
+    db_path: str | os.PathLike,
+    file: bytes | str | os.PathLike,
+    *,
+    progress: Progress | None = None,
+    memory_mb: int | None = None,
+    **options,
+) -> ImportReport:
     """``ingest.run(kind, db_path, file, **options)`` in a child process; its report.
 
     Bytes (an upload) are written to a private temporary file the child reads; the child's address
@@ -42,6 +50,7 @@ def run(kind: str, db_path: str | os.PathLike, file: bytes | str | os.PathLike, 
     shared, and no caller's ``__main__`` is re-imported.
     """
     from govdash import settings
+
     cap = settings.load().import_memory_mb if memory_mb is None else memory_mb
     say = progress or (lambda frac, text: None)
     given = isinstance(file, (str, os.PathLike))
@@ -51,8 +60,9 @@ def run(kind: str, db_path: str | os.PathLike, file: bytes | str | os.PathLike, 
         path = Path(file).resolve() if given else Path(tmp) / "upload"
         if not given:
             path.write_bytes(bytes(file))
-        proc = subprocess.Popen([sys.executable, "-m", "govdash.ingest._child"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "govdash.ingest._child"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+        )
         final = None
         try:
             pickle.dump((kind, str(Path(db_path).resolve()), str(path), options, cap), proc.stdin)
@@ -70,13 +80,16 @@ def run(kind: str, db_path: str | os.PathLike, file: bytes | str | os.PathLike, 
             proc.stdout.close()
             code = proc.wait()
     if final is None:
-        raise ValidationError(f"{name}: the import process stopped (exit code {code}: out of memory or killed); "
-                              "see the list of imports for what was loaded")
+        raise ValidationError(
+            f"{name}: the import process stopped (exit code {code}: out of memory or killed); "
+            "see the list of imports for what was loaded"
+        )
     if final[0] == "done":
         return final[1]
     if final[0] == "memory":
-        raise ValidationError(f"{name}: the import ran out of memory (limit {cap} MB, GOVDASH_IMPORT_MEMORY_MB); "
-                              "nothing was loaded")
+        raise ValidationError(
+            f"{name}: the import ran out of memory (limit {cap} MB, GOVDASH_IMPORT_MEMORY_MB); nothing was loaded"
+        )
     raise ValidationError(f"{name}: {final[1]}" if final[0] == "error" else final[1])
 
 

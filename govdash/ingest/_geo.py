@@ -41,6 +41,7 @@ def to_wgs84(geoms: np.ndarray, crs: str | None, file_crs=None) -> np.ndarray:
     if file_crs is None or file_crs.to_epsg() == 4326 or "CRS84" in str(file_crs):
         return geoms
     import geopandas as gpd
+
     return np.asarray(gpd.GeoSeries(geoms, crs=file_crs).to_crs(4326).array, dtype=object)
 
 
@@ -66,25 +67,29 @@ def point_checks(lon, lat, present: np.ndarray, zero: np.ndarray, bbox) -> list[
     outside the units' extent plus a margin."""
     finite = (np.isfinite(np.asarray(lon, float)) & np.isfinite(np.asarray(lat, float))) | zero
     inside, swapped = _coords.placed(lon, lat, finite, bbox)
-    return [("coords", "coords_missing", "no coordinates", ~present),
-            ("coords", "coords_invalid", "coordinates not numbers", present & ~finite),
-            ("coords", "coords_zero", "coordinates are (0, 0)", zero),
-            ("coords", "coords_swapped", "latitude and longitude swapped", swapped),
-            ("coords", "coords_outside", "outside the district", finite & ~zero & ~inside & ~swapped)]
+    return [
+        ("coords", "coords_missing", "no coordinates", ~present),
+        ("coords", "coords_invalid", "coordinates not numbers", present & ~finite),
+        ("coords", "coords_zero", "coordinates are (0, 0)", zero),
+        ("coords", "coords_swapped", "latitude and longitude swapped", swapped),
+        ("coords", "coords_outside", "outside the district", finite & ~zero & ~inside & ~swapped),
+    ]
 
 
 def unit_frame(units: pd.DataFrame, level: str) -> pd.DataFrame:
     """Polygons of one level as assign_units wants them (unit_id, community_id, town_id, geom)."""
     u = units[units["level"] == level]
     com = u["unit_id"] if level == "community" else u["community_id"]
-    return pd.DataFrame({"unit_id": u["unit_id"], "community_id": com, "town_id": u["town_id"],
-                         "geom": u["geom"]}).reset_index(drop=True)
+    return pd.DataFrame(
+        {"unit_id": u["unit_id"], "community_id": com, "town_id": u["town_id"], "geom": u["geom"]}
+    ).reset_index(drop=True)
 
 
 def locate_stations(lon, lat, given: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """community_id / town_id of each station: as given, else from the grid, community or town polygon holding it."""
-    out = pd.DataFrame({"community_id": given.get("community_id"), "town_id": given.get("town_id")},
-                       index=given.index).astype("str")
+    out = pd.DataFrame(
+        {"community_id": given.get("community_id"), "town_id": given.get("town_id")}, index=given.index
+    ).astype("str")
     for level in ("grid", "community"):
         todo = out["community_id"].isna().to_numpy(bool)
         polys = unit_frame(units, level)
@@ -129,9 +134,15 @@ def unit_hierarchy(stage: pd.DataFrame, ok: np.ndarray, known: pd.DataFrame):
             continue
         up = schema.UNIT_LEVELS[rank - 1]
         done = np.flatnonzero(ok & (lv == up) & ~unknown & ~orphan)
-        pool = pd.concat([pd.DataFrame({"unit_id": ids[done], "town_id": town[done], "geom": stage["geom"].
-                                        to_numpy(dtype=object)[done]}),
-                          known.loc[known["level"] == up, ["unit_id", "town_id", "geom"]]], ignore_index=True)
+        pool = pd.concat(
+            [
+                pd.DataFrame(
+                    {"unit_id": ids[done], "town_id": town[done], "geom": stage["geom"].to_numpy(dtype=object)[done]}
+                ),
+                known.loc[known["level"] == up, ["unit_id", "town_id", "geom"]],
+            ],
+            ignore_index=True,
+        )
         pool = pool.drop_duplicates("unit_id")  # the file's version of a unit wins
         town_of = dict(zip(pool["unit_id"], pool["town_id"], strict=True))
         given = np.array([parent[i] is not None for i in rows], dtype=bool)
@@ -163,6 +174,7 @@ def residents_in(polys: np.ndarray, cells: pd.DataFrame) -> np.ndarray:
 def area_km2(polys: np.ndarray, crs: str) -> np.ndarray:
     """Areas in km² of WGS-84 polygons, measured in the metric CRS ``crs`` (the district's)."""
     import geopandas as gpd
+
     return gpd.GeoSeries(polys, crs=4326).to_crs(crs).area.to_numpy(float) / 1e6
 
 
@@ -186,22 +198,35 @@ def district_crs(ctx: dict, polys: np.ndarray, ok: np.ndarray) -> tuple[str, lis
     crs = district_record.metric_crs(d)
     off = district_record.distortion(crs, tuple(shapely.total_bounds(shapes)))
     if off > district_record.DISTORTION_LIMIT:
-        notes.append(f"warning: the metric CRS {crs} distorts this district's scale by {off:.1%} (more than "
-                     f"{district_record.DISTORTION_LIMIT:.0%}): areas and walking minutes will be wrong; use its UTM "
-                     f"zone {district_record.choose_crs(shapes)} (init --crs, or unset GOVDASH_METRIC_CRS)")
+        notes.append(
+            f"warning: the metric CRS {crs} distorts this district's scale by {off:.1%} (more than "
+            f"{district_record.DISTORTION_LIMIT:.0%}): areas and walking minutes will be wrong; use its UTM "
+            f"zone {district_record.choose_crs(shapes)} (init --crs, or unset GOVDASH_METRIC_CRS)"
+        )
     return crs, notes
 
 
-_TYPE_NAMES = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
-                        "MultiPolygon", "GeometryCollection", ""], dtype=object)
+_TYPE_NAMES = np.array(
+    [
+        "Point",
+        "LineString",
+        "LinearRing",
+        "Polygon",
+        "MultiPoint",
+        "MultiLineString",
+        "MultiPolygon",
+        "GeometryCollection",
+        "",
+    ],
+    dtype=object,
+)
 
 
 def _geom_text(g: np.ndarray) -> pd.Series:
     return pd.Series(_TYPE_NAMES[shapely.get_type_id(g)], dtype="str")  # missing: id -1 -> ""
 
 
-def _stations(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: str | None, ctx: dict,
-              bad: np.ndarray):
+def _stations(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: str | None, ctx: dict, bad: np.ndarray):
     """Station rows: WGS-84 points, coordinate rules, community / town by point-in-polygon."""
     issues = []
     if "lon" in out and "lat" in out:
@@ -223,47 +248,69 @@ def _stations(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: st
         src["coords"] = pd.Series(lon).astype("str") + ", " + pd.Series(lat).astype("str")
         lon, lat = np.where(zero, np.nan, lon), np.where(zero, np.nan, lat)
     else:
-        raise MappingError("stations need coordinates: lon and lat columns (经度, 纬度; or map them), "
-                           "or a GeoJSON / GeoPackage / Shapefile of points")
+        raise MappingError(
+            "stations need coordinates: lon and lat columns (经度, 纬度; or map them), "
+            "or a GeoJSON / GeoPackage / Shapefile of points"
+        )
     issues += point_checks(lon, lat, present, zero, _coords.extent(ctx["units"]["geom"]))
     stage = out.drop(columns=["lon", "lat"], errors="ignore")
     stage["lon"], stage["lat"] = lon, lat
     where = locate_stations(lon, lat, out, ctx["units"])
     stage["community_id"], stage["town_id"] = where["community_id"], where["town_id"]
     located = np.isfinite(lon)
-    warns = [("coords", "outside_units", "in no community or grid: kept with empty unit ids",
-              located & stage["community_id"].isna().to_numpy(bool))]
+    warns = [
+        (
+            "coords",
+            "outside_units",
+            "in no community or grid: kept with empty unit ids",
+            located & stage["community_id"].isna().to_numpy(bool),
+        )
+    ]
     return stage, issues, warns
 
 
-def _units(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: str | None, ctx: dict,
-           bad: np.ndarray):
+def _units(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: str | None, ctx: dict, bad: np.ndarray):
     """Unit rows: valid WGS-84 polygons, parents, area (km²), residents, label point, WKB."""
     if gt.geoms is None:
         raise ValidationError("boundaries need GeoJSON, GeoPackage or a zipped Shapefile")
     g = to_wgs84(gt.geoms, crs or m.crs, gt.crs)
     b = shapely.bounds(g)
     if np.isfinite(b).any() and (np.nanmax(np.abs(b[:, [0, 2]])) > 180 or np.nanmax(np.abs(b[:, [1, 3]])) > 90):
-        raise ValidationError("coordinates are not longitude/latitude degrees: the file's CRS is missing or "
-                              "wrong; give --crs EPSG:<code> (e.g. EPSG:32651 for UTM 51N metres)")
+        raise ValidationError(
+            "coordinates are not longitude/latitude degrees: the file's CRS is missing or "
+            "wrong; give --crs EPSG:<code> (e.g. EPSG:32651 for UTM 51N metres)"
+        )
     polys, missing, not_poly, repaired = polygons(g)
     src["geometry"] = _geom_text(g)
     far = _coords.far_outside(np.where(missing | not_poly, None, polys), ctx["units"]["geom"].to_numpy(dtype=object))
-    issues = [("geometry", "geometry_missing", "no geometry", missing),
-              ("geometry", "geometry_not_polygon", "not a polygon", not_poly),
-              ("geometry", "geometry_outside", "far outside the district (its units' extent; check the CRS)", far)]
+    issues = [
+        ("geometry", "geometry_missing", "no geometry", missing),
+        ("geometry", "geometry_not_polygon", "not a polygon", not_poly),
+        ("geometry", "geometry_outside", "far outside the district (its units' extent; check the CRS)", far),
+    ]
     bad = bad | missing | not_poly | far
     stage = out.copy()
     stage["geom"] = polys
     parent, town, com, unknown, orphan, pending = unit_hierarchy(stage, ~bad, ctx["units"])
     own = np.array([p is not None and p == i for p, i in zip(parent, stage["unit_id"], strict=True)], dtype=bool)
-    issues += [("parent_id", "parent_self", "its own parent: no unit one level up has this id (import the level "
-                "above first, or fix the parent column)", unknown & own),
-               ("parent_id", "parent_unknown", "parent not a valid unit one level up (in the file or database)",
-                unknown & ~own),
-               ("parent_id", "parent_missing", "no parent given and no unit one level up contains it", orphan)]
+    issues += [
+        (
+            "parent_id",
+            "parent_self",
+            "its own parent: no unit one level up has this id (import the level above first, or fix the parent column)",
+            unknown & own,
+        ),
+        (
+            "parent_id",
+            "parent_unknown",
+            "parent not a valid unit one level up (in the file or database)",
+            unknown & ~own,
+        ),
+        ("parent_id", "parent_missing", "no parent given and no unit one level up contains it", orphan),
+    ]
     stage["parent_id"], stage["town_id"], stage["community_id"] = (
-        pd.Series(v, index=stage.index, dtype="str") for v in (parent, town, com))
+        pd.Series(v, index=stage.index, dtype="str") for v in (parent, town, com)
+    )
     crs_m, ctx["notes"] = district_crs(ctx, polys, ~bad)
     stage["area_km2"] = area_km2(polys, crs_m)
     counted = residents_in(polys, ctx["cells"])
@@ -272,15 +319,27 @@ def _units(gt: GeoTable, out: pd.DataFrame, src: dict, m: GeoMapping, crs: str |
     label = shapely.point_on_surface(polys)
     stage["lon"], stage["lat"] = shapely.get_x(label), shapely.get_y(label)
     stage["geom"] = pd.Series(list(shapely.to_wkb(polys)), index=stage.index, dtype=object)
-    warns = [("geometry", "geometry_repaired", "invalid polygon repaired (shapely.make_valid)", repaired),
-             ("parent_id", "parent_pending", "parent's level not imported yet: loaded with its parent id, linked "
-              "when that level is imported", pending)]
+    warns = [
+        ("geometry", "geometry_repaired", "invalid polygon repaired (shapely.make_valid)", repaired),
+        (
+            "parent_id",
+            "parent_pending",
+            "parent's level not imported yet: loaded with its parent id, linked when that level is imported",
+            pending,
+        ),
+    ]
     return stage, issues, warns
 
 
-_ARROW = {"lon": pa.float64(), "lat": pa.float64(), "floor_area_m2": pa.float64(), "area_km2": pa.float64(),
-          "residents": pa.int32(), "geom": pa.binary(),
-          **{f: pa.bool_() for f in (*schema.FUNCTIONS, "extended_hours")}}
+_ARROW = {
+    "lon": pa.float64(),
+    "lat": pa.float64(),
+    "floor_area_m2": pa.float64(),
+    "area_km2": pa.float64(),
+    "residents": pa.int32(),
+    "geom": pa.binary(),
+    **{f: pa.bool_() for f in (*schema.FUNCTIONS, "extended_hours")},
+}
 
 
 def _arrow(stage: pd.DataFrame) -> pa.Table:
@@ -298,11 +357,23 @@ def _quarantined(gt: GeoTable, bad: np.ndarray) -> Table:
     return Table(table.frame.assign(geometry=wkt), table.rows, table.format, malformed=table.malformed)
 
 
-def import_file(kind: str, db_path: str | os.PathLike, file, *, mapping=None, crs: str | None = None,
-                encoding: str | None = None, on_error: str = "reject", dry_run: bool = False,
-                user: str | None = None, progress: Progress | None = None, name: str | None = None,
-                max_mb: float | None = None, quarantine_dir: str | os.PathLike | None = None,
-                level: str | None = None) -> ImportReport:
+def import_file(
+    kind: str,
+    db_path: str | os.PathLike,
+    file,
+    *,
+    mapping=None,
+    crs: str | None = None,
+    encoding: str | None = None,
+    on_error: str = "reject",
+    dry_run: bool = False,
+    user: str | None = None,
+    progress: Progress | None = None,
+    name: str | None = None,
+    max_mb: float | None = None,
+    quarantine_dir: str | os.PathLike | None = None,
+    level: str | None = None,
+) -> ImportReport:
     """Import service stations or unit boundaries into ``db_path``, a file no other process has open.
 
     ``kind`` is 'stations' (CSV / Excel with coordinates, or GeoJSON / GeoPackage / zipped Shapefile
@@ -324,8 +395,13 @@ def import_file(kind: str, db_path: str | os.PathLike, file, *, mapping=None, cr
     table = gt.table
     cols = resolve_columns(table.frame.columns, m)
     out, text, issues = map_fields(table.frame, cols, m, level)
-    rep = ImportReport(file=src.name, sha256=src.sha256, mapping=m.name, on_error=on_error,
-                       rows=len(table.frame) + len(table.malformed))
+    rep = ImportReport(
+        file=src.name,
+        sha256=src.sha256,
+        mapping=m.name,
+        on_error=on_error,
+        rows=len(table.frame) + len(table.malformed),
+    )
 
     def label(fld: str) -> str:
         if fld == "coords":
@@ -337,8 +413,9 @@ def import_file(kind: str, db_path: str | os.PathLike, file, *, mapping=None, cr
         ctx = _sql.context(con, kind)
         ctx["units"]["geom"] = shapely.from_wkb([bytes(b) for b in ctx["units"]["geom"]])
         ctx["district"] = known = district_record.read_con(con)
-        stage, more, warns = (_stations if kind == "stations" else _units)(gt, out, text, m, crs, ctx,
-                                                                           any_failed(issues, len(out)))
+        stage, more, warns = (_stations if kind == "stations" else _units)(
+            gt, out, text, m, crs, ctx, any_failed(issues, len(out))
+        )
         bad = fill(rep, table, issues + more, warns, text, label, warn_failed=False)
         rep.notes += ctx.get("notes", [])
         rep.outside_units = len(rep.warnings[rep.warnings["rule"] == "outside_units"]) if kind == "stations" else 0
@@ -350,9 +427,19 @@ def import_file(kind: str, db_path: str | os.PathLike, file, *, mapping=None, cr
             say(0.70, "checking the write" if dry_run else "writing")
             qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
             chosen = ctx["district"] if ctx["district"] != known else None
-            _plumbing.write(con, kind, rep, _quarantined(gt, bad), bad, columns=list(keep.columns),
-                            crs=crs or m.crs, user=user, qdir=qdir, dry_run=dry_run,
-                            also=(lambda c: district_record.write(c, chosen)) if chosen else None)
+            _plumbing.write(
+                con,
+                kind,
+                rep,
+                _quarantined(gt, bad),
+                bad,
+                columns=list(keep.columns),
+                crs=crs or m.crs,
+                user=user,
+                qdir=qdir,
+                dry_run=dry_run,
+                also=(lambda c: district_record.write(c, chosen)) if chosen else None,
+            )
     rep.seconds = time.perf_counter() - t0
     say(1.0, "done")
     return rep

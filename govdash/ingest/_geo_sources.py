@@ -19,30 +19,48 @@ from govdash.ingest._readers import Limits, Source, Table, ValidationError, read
 from govdash.ingest._report import MAX_TEXT
 
 KINDS = ("stations", "units")
-TEXT = {"stations": ("station_id", "name_zh", "level", "community_id", "town_id", "opening_hours"),
-        "units": ("unit_id", "name_zh", "name_en", "level", "parent_id", "kind")}
+TEXT = {
+    "stations": ("station_id", "name_zh", "level", "community_id", "town_id", "opening_hours"),
+    "units": ("unit_id", "name_zh", "name_en", "level", "parent_id", "kind"),
+}
 FLAGS = {"stations": (*schema.FUNCTIONS, "extended_hours"), "units": ()}
 NUMBERS = {"stations": ("floor_area_m2", "lon", "lat"), "units": ("residents",)}
 FIELDS = {k: TEXT[k] + FLAGS[k] + NUMBERS[k] for k in KINDS}
 # source column names tried, case-insensitively, for fields the mapping does not name
-GUESS = {"station_id": ("station_id", "id", "code", "编号", "站点编号", "服务站编号"),
-         "unit_id": ("unit_id", "id", "code", "adcode", "编码", "代码", "区划代码"),
-         "name_zh": ("name_zh", "name", "名称", "站点名称", "服务站名称"), "name_en": ("name_en",),
-         "level": ("level", "层级"), "parent_id": ("parent_id", "parent", "上级编码", "上级代码"),
-         "community_id": ("community_id", "居村编码"), "town_id": ("town_id", "街镇编码"), "kind": ("kind",),
-         "residents": ("residents", "population", "人口", "常住人口"),
-         "opening_hours": ("opening_hours", "开放时间"), "extended_hours": ("extended_hours", "错时延时"),
-         "floor_area_m2": ("floor_area_m2", "面积"), "lon": ("lon", "lng", "longitude", "经度"),
-         "lat": ("lat", "latitude", "纬度"), "f_party": ("f_party", "党建服务站", "党建"),
-         "f_gov": ("f_gov", "政务受理服务站", "政务"), "f_culture": ("f_culture", "文化服务站", "文化"),
-         "f_joint": ("f_joint", "联勤联动站", "联勤"), "f_clinic": ("f_clinic", "卫生室")}
+GUESS = {
+    "station_id": ("station_id", "id", "code", "编号", "站点编号", "服务站编号"),
+    "unit_id": ("unit_id", "id", "code", "adcode", "编码", "代码", "区划代码"),
+    "name_zh": ("name_zh", "name", "名称", "站点名称", "服务站名称"),
+    "name_en": ("name_en",),
+    "level": ("level", "层级"),
+    "parent_id": ("parent_id", "parent", "上级编码", "上级代码"),
+    "community_id": ("community_id", "居村编码"),
+    "town_id": ("town_id", "街镇编码"),
+    "kind": ("kind",),
+    "residents": ("residents", "population", "人口", "常住人口"),
+    "opening_hours": ("opening_hours", "开放时间"),
+    "extended_hours": ("extended_hours", "错时延时"),
+    "floor_area_m2": ("floor_area_m2", "面积"),
+    "lon": ("lon", "lng", "longitude", "经度"),
+    "lat": ("lat", "latitude", "纬度"),
+    "f_party": ("f_party", "党建服务站", "党建"),
+    "f_gov": ("f_gov", "政务受理服务站", "政务"),
+    "f_culture": ("f_culture", "文化服务站", "文化"),
+    "f_joint": ("f_joint", "联勤联动站", "联勤"),
+    "f_clinic": ("f_clinic", "卫生室"),
+}
 # level words (case-insensitive) understood without a [values.level] table
-LEVEL_WORDS = {"units": {**dict.fromkeys(("town", "street", "街道", "镇", "街镇", "乡"), "town"),
-                         **dict.fromkeys(("community", "village", "居委", "居委会", "村", "村委会", "居村", "社区"),
-                                         "community"),
-                         **dict.fromkeys(("grid", "网格"), "grid")},
-               "stations": {**dict.fromkeys(("doorstep", "家门口服务站", "服务站"), "doorstep"),
-                            **dict.fromkeys(("centre", "center", "服务中心", "街镇服务中心"), "centre")}}
+LEVEL_WORDS = {
+    "units": {
+        **dict.fromkeys(("town", "street", "街道", "镇", "街镇", "乡"), "town"),
+        **dict.fromkeys(("community", "village", "居委", "居委会", "村", "村委会", "居村", "社区"), "community"),
+        **dict.fromkeys(("grid", "网格"), "grid"),
+    },
+    "stations": {
+        **dict.fromkeys(("doorstep", "家门口服务站", "服务站"), "doorstep"),
+        **dict.fromkeys(("centre", "center", "服务中心", "街镇服务中心"), "centre"),
+    },
+}
 KIND_WORDS = ("街道", "镇", "居委", "村", "网格")  # a level word kept as units.kind
 LEVELS = {"units": schema.UNIT_LEVELS, "stations": schema.STATION_LEVELS}
 _TRUE = {"1", "true", "t", "yes", "y", "是", "有", "√", "✓"}
@@ -72,8 +90,7 @@ def parse_geo_mapping(doc: dict, kind: str, name: str = "mapping") -> GeoMapping
     for table in ("columns", "constants", "values"):
         bad = set(doc.get(table, {})) - set(FIELDS[kind])
         if bad:
-            raise MappingError(f"unknown {kind} fields in [{table}]: {sorted(bad)}; "
-                               f"allowed: {', '.join(FIELDS[kind])}")
+            raise MappingError(f"unknown {kind} fields in [{table}]: {sorted(bad)}; allowed: {', '.join(FIELDS[kind])}")
     if not all(isinstance(v, str) and v for v in doc.get("columns", {}).values()):
         raise MappingError("[columns] values must be source column names")
     values = {}
@@ -85,8 +102,9 @@ def parse_geo_mapping(doc: dict, kind: str, name: str = "mapping") -> GeoMapping
         crs = _coords.normalise_crs(doc["crs"]) if "crs" in doc else None
     except ValueError as exc:
         raise MappingError(str(exc)) from exc
-    return GeoMapping(kind, str(doc.get("name", name)), dict(doc.get("columns", {})),
-                      dict(doc.get("constants", {})), values, crs)
+    return GeoMapping(
+        kind, str(doc.get("name", name)), dict(doc.get("columns", {})), dict(doc.get("constants", {})), values, crs
+    )
 
 
 def load_geo_mapping(spec, kind: str) -> GeoMapping:
@@ -98,6 +116,7 @@ def load_geo_mapping(spec, kind: str) -> GeoMapping:
 
 
 # --- reading ---
+
 
 @dataclass
 class GeoTable:
@@ -137,7 +156,7 @@ def _unpack_shapefile(src: Source, into: Path, limits: Limits) -> tuple[Path, bo
         if len(shps) != 1:
             raise ValidationError(f"{src.name}: {len(shps)} .shp files in the archive: zip one layer")
         stem = shps[0].filename[:-4]
-        parts = {i.filename[len(stem):].lower(): i for i in infos if i.filename.startswith(stem)}
+        parts = {i.filename[len(stem) :].lower(): i for i in infos if i.filename.startswith(stem)}
         missing = [s for s in (".shp", ".shx", ".dbf") if s not in parts]
         if missing:
             raise ValidationError(f"{src.name}: the Shapefile lacks {', '.join(missing)}")
@@ -180,8 +199,14 @@ def read_geo(src: Source, kind: str, *, encoding: str | None = None, limits: Lim
                 warnings.simplefilter("ignore", RuntimeWarning)
                 layers = gpd.list_layers(path)
                 want = "Polygon" if kind == "units" else "Point"
-                pick = next((str(n) for n, g in zip(layers["name"], layers["geometry_type"], strict=True)
-                             if g and want in str(g)), str(layers["name"].iloc[0]))
+                pick = next(
+                    (
+                        str(n)
+                        for n, g in zip(layers["name"], layers["geometry_type"], strict=True)
+                        if g and want in str(g)
+                    ),
+                    str(layers["name"].iloc[0]),
+                )
                 rows = None if limits.max_rows is None else slice(0, limits.max_rows + 1)
                 gdf = gpd.read_file(path, layer=pick, encoding=encoding, rows=rows, engine="pyogrio")
         except ValidationError:
@@ -198,12 +223,15 @@ def read_geo(src: Source, kind: str, *, encoding: str | None = None, limits: Lim
 
 # --- mapping and checking (frames and arrays in, columns and masks out) ---
 
+
 def resolve_columns(columns, m: GeoMapping) -> dict[str, str]:
     """Field -> source column: the mapping's, else the first guessed name present (case-insensitive)."""
     missing = [c for c in m.columns.values() if c not in columns]
     if missing:
-        raise MappingError(f"mapping '{m.name}': columns not in the file: {', '.join(missing)}; "
-                           f"the file has: {', '.join(map(str, list(columns)[:30]))}")
+        raise MappingError(
+            f"mapping '{m.name}': columns not in the file: {', '.join(missing)}; "
+            f"the file has: {', '.join(map(str, list(columns)[:30]))}"
+        )
     lower = {str(c).lower(): c for c in columns}
     out = dict(m.columns)
     for fld in FIELDS[m.kind]:
@@ -251,9 +279,11 @@ def map_fields(frame: pd.DataFrame, cols: dict[str, str], m: GeoMapping, level: 
     key = "station_id" if kind == "stations" else "unit_id"
     if key not in out:  # not a per-row problem: the whole file lacks the column
         has = [str(c) for c in frame.columns if str(c) != "geometry"]
-        raise MappingError(f"no {key} column: none of {', '.join(GUESS[key])} (any case), and the mapping names "
-                           f"none; the file has: {', '.join(has[:30]) or 'no columns'}"
-                           f"{' …' if len(has) > 30 else ''}. Name it in a mapping: [columns] {key} = \"...\"")
+        raise MappingError(
+            f"no {key} column: none of {', '.join(GUESS[key])} (any case), and the mapping names "
+            f"none; the file has: {', '.join(has[:30]) or 'no columns'}"
+            f'{" …" if len(has) > 30 else ""}. Name it in a mapping: [columns] {key} = "..."'
+        )
     ids = out[key]
     issues.append((key, "id_missing", "no id", ids.isna().to_numpy(bool)))
     if ids.notna().any():  # a unit's key is its id within its level: community 1 and street 1 are two units
@@ -265,17 +295,30 @@ def map_fields(frame: pd.DataFrame, cols: dict[str, str], m: GeoMapping, level: 
     name = out["name_zh"] if "name_zh" in out else pd.Series(pd.NA, index=frame.index, dtype="str")
     issues.append(("name_zh", "name_missing", "no name", name.isna().to_numpy(bool)))
     if "level" not in out and kind == "units":
-        raise MappingError("units need a level: a level column, [constants] level = \"grid\", or --level")
+        raise MappingError('units need a level: a level column, [constants] level = "grid", or --level')
     if kind == "stations":  # a station is a doorstep station unless the file says otherwise
-        out["level"] = out["level"].fillna("doorstep") if "level" in out else pd.Series("doorstep", index=frame.index,
-                                                                                          dtype="str")
+        out["level"] = (
+            out["level"].fillna("doorstep") if "level" in out else pd.Series("doorstep", index=frame.index, dtype="str")
+        )
     lv = out["level"]
-    issues.append(("level", "level_unknown", f"level not one of {', '.join(LEVELS[kind])}",
-                   (lv.notna() & ~lv.isin(LEVELS[kind])).to_numpy(bool) | lv.isna().to_numpy(bool)))
+    issues.append(
+        (
+            "level",
+            "level_unknown",
+            f"level not one of {', '.join(LEVELS[kind])}",
+            (lv.notna() & ~lv.isin(LEVELS[kind])).to_numpy(bool) | lv.isna().to_numpy(bool),
+        )
+    )
     for fld in TEXT[kind]:
         if fld in out and n and (out[fld].str.len().max() or 0) > MAX_TEXT:
-            issues.append((fld, "field_too_long", f"longer than {MAX_TEXT} characters",
-                           (out[fld].str.len() > MAX_TEXT).fillna(False).to_numpy(bool)))
+            issues.append(
+                (
+                    fld,
+                    "field_too_long",
+                    f"longer than {MAX_TEXT} characters",
+                    (out[fld].str.len() > MAX_TEXT).fillna(False).to_numpy(bool),
+                )
+            )
     if kind == "units" and "kind" not in out and "level" in src and src["level"].isin(KIND_WORDS).any():
         out["kind"] = src["level"].where(src["level"].isin(KIND_WORDS)).astype("str")  # 街道 / 镇 / 居委 / 村 / 网格
     return out, src, issues

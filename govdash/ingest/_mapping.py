@@ -20,8 +20,19 @@ from govdash.settings import PROJECT_ROOT
 MAPPINGS_DIR = PROJECT_ROOT / "data" / "mappings"
 LOCAL_TZ = "Asia/Shanghai"  # the default district zone: cases store naive local times of the district (schema.py)
 
-TEXT_FIELDS = ("case_id", "channel", "category", "subcategory", "description", "complainant_name",
-               "complainant_phone", "address", "department_id", "tier", "repeat_of")
+TEXT_FIELDS = (
+    "case_id",
+    "channel",
+    "category",
+    "subcategory",
+    "description",
+    "complainant_name",
+    "complainant_phone",
+    "address",
+    "department_id",
+    "tier",
+    "repeat_of",
+)
 TIME_FIELDS = ("reported_at", "dispatched_at", "handled_at", "closed_at", "deadline_at")
 BOOL_FIELDS = ("resolved", "recognised", "key_difficult")
 NUMBER_FIELDS = ("satisfaction",)
@@ -30,10 +41,26 @@ CASE_FIELDS = TEXT_FIELDS + TIME_FIELDS + BOOL_FIELDS + NUMBER_FIELDS + ("status
 # targets a status value may map to: the schema's statuses, plus closed-and-(un)resolved
 STATUS_TARGETS = frozenset(schema.STATUSES) | {"resolved", "unresolved", "open"}
 AREA_LEVELS = ("town", "community", "grid")  # [area] keys: a case located by a unit's name or id, no point
-RULES = ("id_missing", "id_duplicate", "time_missing", "time_unparsable", "time_out_of_range",
-         "closed_before_reported", "coords_missing", "coords_invalid", "coords_zero", "coords_swapped",
-         "coords_outside", "coords_placeholder", "area_unknown", "category_unknown", "status_unknown", "value_invalid",
-         "field_too_long", "row_malformed")
+RULES = (
+    "id_missing",
+    "id_duplicate",
+    "time_missing",
+    "time_unparsable",
+    "time_out_of_range",
+    "closed_before_reported",
+    "coords_missing",
+    "coords_invalid",
+    "coords_zero",
+    "coords_swapped",
+    "coords_outside",
+    "coords_placeholder",
+    "area_unknown",
+    "category_unknown",
+    "status_unknown",
+    "value_invalid",
+    "field_too_long",
+    "row_malformed",
+)
 _TRUE = {"1", "true", "t", "yes", "y", "是", "已解决", "解决", "1.0"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "未解决", "0.0"}
 NULL_TOKENS = ("nan", "null", "none", "na", "n/a", "#n/a", "nat", "-")
@@ -50,14 +77,14 @@ class Mapping:
     """A parsed mapping. See data/mappings/*.toml for the file format."""
 
     name: str
-    columns: dict[str, str]                      # case field -> source column
+    columns: dict[str, str]  # case field -> source column
     constants: dict[str, Any] = field(default_factory=dict)
     values: dict[str, dict[str, Any]] = field(default_factory=dict)  # field -> lower(source) -> value
-    timezone: str | None = None                  # zone of times without an offset; None: the district's
+    timezone: str | None = None  # zone of times without an offset; None: the district's
     time_formats: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    dayfirst: bool | None = None                 # for "auto" columns whose dates read both ways; None: refuse
+    dayfirst: bool | None = None  # for "auto" columns whose dates read both ways; None: refuse
     coords: dict[str, str] = field(default_factory=dict)  # lon/lat or pair(+order), crs
-    warn: frozenset[str] = frozenset()            # rules reported as warnings, rows still load
+    warn: frozenset[str] = frozenset()  # rules reported as warnings, rows still load
     area: dict[str, str] = field(default_factory=dict)  # level -> column naming a unit (name or id) of that level
 
     def source_columns(self) -> set[str]:
@@ -83,8 +110,19 @@ def _as_formats(value, where: str) -> tuple[str, ...]:
 
 def parse_mapping(doc: dict, name: str = "mapping") -> Mapping:
     """Build a Mapping from a parsed TOML document, checking every key."""
-    known = {"name", "timezone", "time_format", "dayfirst", "columns", "time_formats", "constants",
-             "coords", "values", "checks", "area"}
+    known = {
+        "name",
+        "timezone",
+        "time_format",
+        "dayfirst",
+        "columns",
+        "time_formats",
+        "constants",
+        "coords",
+        "values",
+        "checks",
+        "area",
+    }
     extra = set(doc) - known
     if extra:
         raise MappingError(f"unknown keys in mapping: {sorted(extra)}")
@@ -123,10 +161,15 @@ def parse_mapping(doc: dict, name: str = "mapping") -> Mapping:
     except ValueError as exc:
         raise MappingError(str(exc)) from exc
     area = doc.get("area", {})
-    if not isinstance(area, dict) or set(area) - set(AREA_LEVELS) or not all(isinstance(v, str) and v
-                                                                             for v in area.values()):
-        raise MappingError(f"[area]: level = source column, levels {', '.join(AREA_LEVELS)} "
-                           "(e.g. town = \"Borough\": the column names the case's town by name or id)")
+    if (
+        not isinstance(area, dict)
+        or set(area) - set(AREA_LEVELS)
+        or not all(isinstance(v, str) and v for v in area.values())
+    ):
+        raise MappingError(
+            f"[area]: level = source column, levels {', '.join(AREA_LEVELS)} "
+            '(e.g. town = "Borough": the column names the case\'s town by name or id)'
+        )
     warn = frozenset(doc.get("checks", {}).get("warn", []))
     if warn - set(RULES):
         raise MappingError(f"[checks] warn: unknown rules {sorted(warn - set(RULES))}; rules: {', '.join(RULES)}")
@@ -137,10 +180,18 @@ def parse_mapping(doc: dict, name: str = "mapping") -> Mapping:
     except Exception as exc:
         raise MappingError(f"unknown time zone {tz!r}") from exc
     dayfirst = doc.get("dayfirst")
-    return Mapping(name=str(doc.get("name", name)), columns=dict(columns), constants=dict(constants),
-                   values=values, timezone=tz, time_formats=formats,
-                   dayfirst=None if dayfirst is None else bool(dayfirst),
-                   coords=crd, warn=warn, area=dict(area))
+    return Mapping(
+        name=str(doc.get("name", name)),
+        columns=dict(columns),
+        constants=dict(constants),
+        values=values,
+        timezone=tz,
+        time_formats=formats,
+        dayfirst=None if dayfirst is None else bool(dayfirst),
+        coords=crd,
+        warn=warn,
+        area=dict(area),
+    )
 
 
 def toml_doc(text: str | bytes | Path, name: str, missing: str = "") -> dict:
@@ -170,8 +221,10 @@ def detect_mapping(columns) -> Mapping:
         m = load_mapping(path)
         if {m.columns.get("case_id"), m.columns.get("reported_at")} <= cols:
             return m
-    raise MappingError("no shipped mapping fits these columns; give one with --mapping "
-                       f"(columns seen: {', '.join(map(str, list(cols)[:20]))})")
+    raise MappingError(
+        "no shipped mapping fits these columns; give one with --mapping "
+        f"(columns seen: {', '.join(map(str, list(cols)[:20]))})"
+    )
 
 
 # --- applying a mapping (vectorised: per distinct value or in Arrow, never a Python loop over rows) ---
@@ -232,8 +285,9 @@ def _cell_text(v) -> str:
 
 def _to_float(text: pd.Series) -> pd.Series:
     try:  # Arrow's cast is ~20x faster than to_numeric but all-or-nothing
-        return pd.Series(pc.cast(pa.array(text, from_pandas=True), pa.float64()).to_numpy(zero_copy_only=False),
-                         index=text.index)
+        return pd.Series(
+            pc.cast(pa.array(text, from_pandas=True), pa.float64()).to_numpy(zero_copy_only=False), index=text.index
+        )
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return pd.to_numeric(text, errors="coerce").astype(float)
 
@@ -264,8 +318,19 @@ def _fast_iso(text: pd.Series, tz: str, store_tz: str = LOCAL_TZ) -> pd.Series |
 
 # "auto": one reading per column, decided from all its values (never per value)
 _DATE_HEAD = r"^(\d{1,4})([/.-])(\d{1,2})[/.-](\d{1,4})(?:$|[ T])"
-_TIME_TAILS = (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", "", " %H:%M:%S.%f", "T%H:%M:%S", "T%H:%M",
-               " %I %p", " %I:%M:%S%p", " %I:%M%p")
+_TIME_TAILS = (
+    " %H:%M:%S",
+    " %H:%M",
+    " %I:%M:%S %p",
+    " %I:%M %p",
+    "",
+    " %H:%M:%S.%f",
+    "T%H:%M:%S",
+    "T%H:%M",
+    " %I %p",
+    " %I:%M:%S%p",
+    " %I:%M%p",
+)
 
 
 def _heads(text: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
@@ -311,8 +376,9 @@ def auto_formats(text: pd.Series, column: str = "?", dayfirst: bool | None = Non
             example = rest.loc[rest[0] != rest[2], "value"].iloc[0]
             raise MappingError(
                 f"time column {column!r}: its dates read both day-first and month-first (no day above 12, "
-                f"e.g. {example!r}); give time_format (e.g. \"%d/%m/%Y %H:%M\") or dayfirst = true / false "
-                "in the mapping")
+                f'e.g. {example!r}); give time_format (e.g. "%d/%m/%Y %H:%M") or dayfirst = true / false '
+                "in the mapping"
+            )
         first = order == "dmy" if order in ("dmy", "mdy") else bool(dayfirst)  # None: the rows fail as unreadable
         year = "%Y" if (rest[3].str.len() == 4).all() else "%y"
         for sep in sorted(set(rest[1])):
@@ -321,13 +387,22 @@ def auto_formats(text: pd.Series, column: str = "?", dayfirst: bool | None = Non
     if not formats:
         return ("ISO8601",)
     sample = head["value"].iloc[:: max(1, len(head) // 500)]  # the most frequent forms first: few failed passes
-    hits = {f: 0 if f == "ISO8601" else int(pd.to_datetime(sample, format=f, errors="coerce").notna().sum())
-            for f in formats}
+    hits = {
+        f: 0 if f == "ISO8601" else int(pd.to_datetime(sample, format=f, errors="coerce").notna().sum())
+        for f in formats
+    }
     return tuple(sorted(formats, key=lambda f: -hits[f]))
 
 
-def parse_times(s: pd.Series, formats=("ISO8601",), tz: str = LOCAL_TZ, dayfirst: bool | None = None, *,
-                store_tz: str = LOCAL_TZ, column: str = "?") -> pd.Series:
+def parse_times(
+    s: pd.Series,
+    formats=("ISO8601",),
+    tz: str = LOCAL_TZ,
+    dayfirst: bool | None = None,
+    *,
+    store_tz: str = LOCAL_TZ,
+    column: str = "?",
+) -> pd.Series:
     """Parse times to naive local time of ``store_tz`` (the district's zone; datetime64[us]); NaT where blank
     or unparsable.
 
@@ -354,8 +429,12 @@ def parse_times(s: pd.Series, formats=("ISO8601",), tz: str = LOCAL_TZ, dayfirst
         if "%z" in fmt or (has_off is not None and has_off.all()):
             got = pd.to_datetime(sub, utc=True, errors="coerce", **kw)
         elif has_off is not None and has_off.any():
-            got = pd.concat([pd.to_datetime(sub[has_off], utc=True, errors="coerce", **kw),
-                             _localise(pd.to_datetime(sub[~has_off], errors="coerce", **kw), tz)])
+            got = pd.concat(
+                [
+                    pd.to_datetime(sub[has_off], utc=True, errors="coerce", **kw),
+                    _localise(pd.to_datetime(sub[~has_off], errors="coerce", **kw), tz),
+                ]
+            )
         else:
             got = _localise(pd.to_datetime(sub, errors="coerce", **kw), tz)
         out[todo] = got.reindex(sub.index).astype("datetime64[us, UTC]")
@@ -389,6 +468,7 @@ def _value_map(fld: str, text: pd.Series, m: Mapping) -> tuple[pd.Series, np.nda
 
 def _to_bool(text: pd.Series, table: dict | None) -> pd.Series:
     """yes/no text (or a [values] map) -> nullable boolean."""
+
     def one(u):
         key = str(u).strip().lower()
         if table and key in table:
@@ -411,8 +491,10 @@ def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None, tz: 
     """
     need = [m.columns[f] for f in REQUIRED if f in m.columns]
     if len(need) < len(REQUIRED) or any(c not in raw.columns for c in need):
-        raise MappingError(f"mapping '{m.name}' needs the id and reported-time columns "
-                           f"({', '.join(map(str, need))}); the file has: {', '.join(map(str, raw.columns[:30]))}")
+        raise MappingError(
+            f"mapping '{m.name}' needs the id and reported-time columns "
+            f"({', '.join(map(str, need))}); the file has: {', '.join(map(str, raw.columns[:30]))}"
+        )
     raw = raw.reset_index(drop=True)
     absent = sorted(str(c) for c in m.source_columns() if c not in raw.columns)
     out = pd.DataFrame(index=raw.index)
@@ -437,8 +519,9 @@ def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None, tz: 
     dayfirst = m.dayfirst if m.dayfirst is not None else _file_order(src, m)
     for fld in TIME_FIELDS:
         if fld in src:
-            out[fld] = parse_times(src[fld], m.time_formats[fld], m.timezone or tz, dayfirst, store_tz=tz,
-                                   column=m.columns.get(fld, fld))
+            out[fld] = parse_times(
+                src[fld], m.time_formats[fld], m.timezone or tz, dayfirst, store_tz=tz, column=m.columns.get(fld, fld)
+            )
             bad = (src[fld].notna() & out[fld].isna()).to_numpy(bool)
             issues.append((fld, "time_unparsable", "time not readable with the mapping's format", bad))
     for fld in NUMBER_FIELDS:
@@ -470,8 +553,11 @@ def _file_order(src: dict, m: Mapping) -> bool | None:
     """Day-first (True) or month-first (False) as the file's "auto" time columns that tell agree on it: a column
     whose own dates read both ways (closed times all in the first twelve days) is read like its siblings;
     None when none tells or they disagree."""
-    told = {date_order(src[f]) for f in TIME_FIELDS
-            if f in src and "auto" in m.time_formats[f] and not pd.api.types.is_datetime64_any_dtype(src[f])}
+    told = {
+        date_order(src[f])
+        for f in TIME_FIELDS
+        if f in src and "auto" in m.time_formats[f] and not pd.api.types.is_datetime64_any_dtype(src[f])
+    }
     told &= {"dmy", "mdy"}
     return (told == {"dmy"}) if len(told) == 1 else None
 
@@ -505,7 +591,7 @@ def _apply_status(out: pd.DataFrame, src: dict, m: Mapping, issues: list) -> Non
         has = given.notna().to_numpy(bool)
         resolved_val = np.where(has, given.fillna(False).to_numpy(bool), resolved_val)
         resolved_known = resolved_known | has
-    resolved_known = resolved_known | ~closed   # open cases are not (yet) resolved
+    resolved_known = resolved_known | ~closed  # open cases are not (yet) resolved
     resolved_val = resolved_val & closed
     out["status"] = take_strings(names, code)
     out["resolved"] = pd.arrays.BooleanArray(resolved_val, ~resolved_known)
@@ -535,8 +621,9 @@ def _read_coords(raw: pd.DataFrame, m: Mapping, crs: str | None, issues: list):
         shown = pd.DataFrame({"lon": tx, "lat": ty})  # joined into "lon, lat" only for reported rows
     else:
         nan = np.full(n, np.nan)
-        issues.append(("coords", "coords_missing", "no coordinate columns in the mapping or the file",
-                       np.ones(n, bool)))
+        issues.append(
+            ("coords", "coords_missing", "no coordinate columns in the mapping or the file", np.ones(n, bool))
+        )
         return nan, nan, pd.Series(np.nan, index=raw.index, dtype="str")
     x = x.to_numpy(dtype=float, na_value=np.nan)
     y = y.to_numpy(dtype=float, na_value=np.nan)

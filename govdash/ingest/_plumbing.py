@@ -27,8 +27,7 @@ def now(tz: str | None = None) -> datetime:
     return datetime.now(ZoneInfo(tz or settings.load().timezone)).replace(tzinfo=None, microsecond=0)
 
 
-def begin(file, *, name: str | None, crs: str | None, on_error: str,
-          max_mb: float | None) -> tuple[Source, str | None]:
+def begin(file, *, name: str | None, crs: str | None, on_error: str, max_mb: float | None) -> tuple[Source, str | None]:
     """Check the options and open the input (refused unread over ``max_mb``): (source, normalised crs or None)."""
     if on_error not in {"reject", "quarantine"}:
         raise ValueError("on_error is 'reject' or 'quarantine'")
@@ -75,8 +74,20 @@ def failure(file: str, exc: BaseException) -> ValidationError:
 WRITER_ERRORS = (OSError, duckdb.Error)
 
 
-def write(con, kind: str, rep: ImportReport, table: Table, bad: np.ndarray, *, columns: list[str],
-          crs: str | None, user: str | None, qdir: Path, dry_run: bool = False, also=None) -> None:
+def write(
+    con,
+    kind: str,
+    rep: ImportReport,
+    table: Table,
+    bad: np.ndarray,
+    *,
+    columns: list[str],
+    crs: str | None,
+    user: str | None,
+    qdir: Path,
+    dry_run: bool = False,
+    also=None,
+) -> None:
     """Everything that changes the database, in one transaction on the staged `import_rows`; fills in the counts.
 
     The upsert (with what undo needs), the failed rows into quarantine (and a CSV in ``qdir``) and the
@@ -106,12 +117,28 @@ def write(con, kind: str, rep: ImportReport, table: Table, bad: np.ndarray, *, c
                 qdir.mkdir(parents=True, exist_ok=True)
                 csv_path = qdir / f"{import_id}.csv"
                 csv_path.write_bytes(export.to_csv_bytes(quarantine_csv(table, bad, rep.errors)))
-        _sql.import_record(con, {
-            "import_id": import_id, "kind": kind, "file_name": rep.file, "sha256": rep.sha256, "mapping": rep.mapping,
-            "crs": crs, "on_error": rep.on_error, "rows_read": rep.rows, "inserted": rep.inserted,
-            "updated": rep.updated, "unchanged": rep.unchanged, "quarantined": rep.quarantined,
-            "outside_units": rep.outside_units, "warnings": len(rep.warnings), "started_at": started,
-            "finished_at": now(), "user_name": user})
+        _sql.import_record(
+            con,
+            {
+                "import_id": import_id,
+                "kind": kind,
+                "file_name": rep.file,
+                "sha256": rep.sha256,
+                "mapping": rep.mapping,
+                "crs": crs,
+                "on_error": rep.on_error,
+                "rows_read": rep.rows,
+                "inserted": rep.inserted,
+                "updated": rep.updated,
+                "unchanged": rep.unchanged,
+                "quarantined": rep.quarantined,
+                "outside_units": rep.outside_units,
+                "warnings": len(rep.warnings),
+                "started_at": started,
+                "finished_at": now(),
+                "user_name": user,
+            },
+        )
         con.execute("ROLLBACK" if dry_run else "COMMIT")
     except BaseException as exc:
         con.execute("ROLLBACK")

@@ -34,9 +34,14 @@ def metric_crs(con) -> str:
     return district_record.metric_crs(district_record.read_con(con))
 
 
-def raster_to_cells(path: str | os.PathLike, name: str, to_crs: str, crs: str | None = None,
-                    bounds: tuple[float, float, float, float] | None = None,
-                    progress: Progress | None = None) -> tuple[pd.DataFrame, int]:
+def raster_to_cells(
+    path: str | os.PathLike,
+    name: str,
+    to_crs: str,
+    crs: str | None = None,
+    bounds: tuple[float, float, float, float] | None = None,
+    progress: Progress | None = None,
+) -> tuple[pd.DataFrame, int]:
     """Pixel counts of a GeoTIFF's first band into the 100 m cells holding each pixel's centre.
 
     Only the pixels within ``bounds`` (west, south, east, north, degrees: the district) are read,
@@ -60,14 +65,18 @@ def raster_to_cells(path: str | os.PathLike, name: str, to_crs: str, crs: str | 
             try:
                 w = from_bounds(*box, transform=ds.transform)
                 c_lo, r_lo = math.floor(w.col_off), math.floor(w.row_off)
-                whole = Window(c_lo, r_lo, math.ceil(w.col_off + w.width) - c_lo,
-                               math.ceil(w.row_off + w.height) - r_lo).intersection(Window(0, 0, ds.width, ds.height))
+                whole = Window(
+                    c_lo, r_lo, math.ceil(w.col_off + w.width) - c_lo, math.ceil(w.row_off + w.height) - r_lo
+                ).intersection(Window(0, 0, ds.width, ds.height))
             except rasterio.errors.WindowError:  # no overlap: every pixel is outside the district
                 west, south, east, north = Transformer.from_crs(src_crs, "EPSG:4326", always_xy=True).transform_bounds(
-                    *ds.bounds, densify_pts=21)
-                raise ValidationError(f"{name}: the raster covers {_extent_text((west, south, east, north))}, the "
-                                      f"district's units {_extent_text(bounds)} (longitude, latitude): they do not "
-                                      "overlap; check the raster's CRS") from None
+                    *ds.bounds, densify_pts=21
+                )
+                raise ValidationError(
+                    f"{name}: the raster covers {_extent_text((west, south, east, north))}, the "
+                    f"district's units {_extent_text(bounds)} (longitude, latitude): they do not "
+                    "overlap; check the raster's CRS"
+                ) from None
         c0, r_start, width = int(whole.col_off), int(whole.row_off), int(whole.width)
         sums: pd.DataFrame | None = None
         pixels = 0
@@ -78,8 +87,10 @@ def raster_to_cells(path: str | os.PathLike, name: str, to_crs: str, crs: str | 
             neg = np.isfinite(vals) & (vals < 0)
             if neg.any():
                 rr, cc = np.argwhere(neg)[0]
-                raise ValidationError(f"{name}: band 1, row {r0 + rr + 1}, column {c0 + cc + 1}: {vals[rr, cc]:g} "
-                                      "is not a count ≥ 0 (negative pixels: is the raster's nodata value set?)")
+                raise ValidationError(
+                    f"{name}: band 1, row {r0 + rr + 1}, column {c0 + cc + 1}: {vals[rr, cc]:g} "
+                    "is not a count ≥ 0 (negative pixels: is the raster's nodata value set?)"
+                )
             rr, cc = np.nonzero(np.isfinite(vals) & (vals > 0))
             if not rr.size:
                 continue
@@ -97,6 +108,7 @@ def raster_to_cells(path: str | os.PathLike, name: str, to_crs: str, crs: str | 
 
 # --- reading a table or GIS file ---
 
+
 def _pick(columns, wanted: str | None, guesses: tuple[str, ...], what: str, name: str) -> str:
     if wanted is not None:
         if wanted not in columns:
@@ -105,8 +117,10 @@ def _pick(columns, wanted: str | None, guesses: tuple[str, ...], what: str, name
     lower = {str(c).lower(): c for c in columns}
     hit = next((lower[g] for g in guesses if g in lower), None)
     if hit is None:
-        raise MappingError(f"{name}: no {what} column (tried {', '.join(guesses)}; --column names it); "
-                           f"the file has: {', '.join(map(str, columns))}")
+        raise MappingError(
+            f"{name}: no {what} column (tried {', '.join(guesses)}; --column names it); "
+            f"the file has: {', '.join(map(str, columns))}"
+        )
     return hit
 
 
@@ -114,13 +128,16 @@ def _features(src: Source, crs: str | None, to_crs: str, column: str | None, enc
     """Counts and metric geometries of a CSV / Excel / GeoJSON / GeoPackage / Shapefile: (table, geoms, src text,
     counts, row issues, column labels)."""
     import geopandas as gpd
+
     gt = read_geo(src, "stations", encoding=encoding)
     frame = gt.table.frame
     count_col = _pick(frame.columns, column, COUNT_GUESS, "count", src.name)
     text = {"count": as_text(frame[count_col])}
     people = pd.to_numeric(text["count"].str.replace(",", "", regex=False), errors="coerce").to_numpy(float)
-    issues = [("count", "value_invalid", "not a count ≥ 0", (text["count"].notna() & ~(people >= 0)).to_numpy(bool)),
-              ("count", "value_missing", "no count", text["count"].isna().to_numpy(bool))]
+    issues = [
+        ("count", "value_invalid", "not a count ≥ 0", (text["count"].notna() & ~(people >= 0)).to_numpy(bool)),
+        ("count", "value_missing", "no count", text["count"].isna().to_numpy(bool)),
+    ]
     labels = {"count": count_col}
     if gt.geoms is not None:
         g = to_wgs84(gt.geoms, crs, gt.crs)
@@ -128,8 +145,10 @@ def _features(src: Source, crs: str | None, to_crs: str, column: str | None, enc
         kind = shapely.get_type_id(g)
         missing = shapely.is_missing(g) | shapely.is_empty(g)
         usable = np.isin(kind, (0, 3, 4, 6))  # points, polygons and their multi forms
-        issues += [("geometry", "geometry_missing", "no geometry", missing),
-                   ("geometry", "geometry_not_supported", "not a point or polygon", ~missing & ~usable)]
+        issues += [
+            ("geometry", "geometry_missing", "no geometry", missing),
+            ("geometry", "geometry_not_supported", "not a point or polygon", ~missing & ~usable),
+        ]
         g = np.where(missing | ~usable, None, shapely.make_valid(np.where(missing | ~usable, None, g)))
         metric = np.asarray(gpd.GeoSeries(g, crs=4326).to_crs(to_crs).array, dtype=object)
     else:
@@ -141,8 +160,10 @@ def _features(src: Source, crs: str | None, to_crs: str, column: str | None, enc
         y = pd.to_numeric(as_text(frame[lat_col]), errors="coerce").to_numpy(float)
         ok = np.isfinite(x) & np.isfinite(y)
         present = (frame[lon_col].notna() | frame[lat_col].notna()).to_numpy(bool)
-        issues += [("coords", "coords_missing", "no coordinates", ~present),
-                   ("coords", "coords_invalid", "coordinates not numbers", present & ~ok)]
+        issues += [
+            ("coords", "coords_missing", "no coordinates", ~present),
+            ("coords", "coords_invalid", "coordinates not numbers", present & ~ok),
+        ]
         lon, lat = _coords.to_wgs84(np.where(ok, x, np.nan), np.where(ok, y, np.nan), crs or "wgs84")
         metric = np.asarray(gpd.GeoSeries(shapely.points(lon, lat), crs=4326).to_crs(to_crs).array, dtype=object)
     return gt.table, metric, text, people, issues, labels
@@ -153,8 +174,10 @@ def _spread(metric: np.ndarray, people: np.ndarray, ok: np.ndarray) -> pd.DataFr
     pts = ok & (kind == 0)
     polys = ok & np.isin(kind, (3, 6))
     multi = ok & (kind == 4)  # a multipoint's count is shared by its points
-    parts = [points_to_cells(shapely.get_x(metric[pts]), shapely.get_y(metric[pts]), people[pts]),
-             polygons_to_cells(metric[polys], people[polys])]
+    parts = [
+        points_to_cells(shapely.get_x(metric[pts]), shapely.get_y(metric[pts]), people[pts]),
+        polygons_to_cells(metric[polys], people[polys]),
+    ]
     if multi.any():
         each = shapely.get_num_geometries(metric[multi])
         flat = shapely.get_parts(metric[multi])
@@ -169,11 +192,24 @@ def _extent_text(b) -> str:
 
 # --- the pipeline ---
 
-def import_file(db_path: str | os.PathLike, file, *, mapping=None, crs: str | None = None,
-                encoding: str | None = None, on_error: str = "reject", dry_run: bool = False,
-                user: str | None = None, progress: Progress | None = None, name: str | None = None,
-                max_mb: float | None = None, quarantine_dir: str | os.PathLike | None = None,
-                column: str | None = None, level: str | None = None) -> ImportReport:
+
+def import_file(
+    db_path: str | os.PathLike,
+    file,
+    *,
+    mapping=None,
+    crs: str | None = None,
+    encoding: str | None = None,
+    on_error: str = "reject",
+    dry_run: bool = False,
+    user: str | None = None,
+    progress: Progress | None = None,
+    name: str | None = None,
+    max_mb: float | None = None,
+    quarantine_dir: str | os.PathLike | None = None,
+    column: str | None = None,
+    level: str | None = None,
+) -> ImportReport:
     """Replace the population surface of ``db_path`` (a file no other process has open) from ``file``.
 
     ``file`` holds counts at points (CSV / Excel with lon/lat columns, GeoJSON, GeoPackage, zipped
@@ -194,11 +230,12 @@ def import_file(db_path: str | os.PathLike, file, *, mapping=None, crs: str | No
         to_crs = metric_crs(con)
         units = _sql.context(con, "population")["units"]
         if units.empty:
-            raise ValidationError(f"{src.name}: the database has no units: import the boundaries first "
-                                  "(python -m govdash import units FILE)")
+            raise ValidationError(
+                f"{src.name}: the database has no units: import the boundaries first "
+                "(python -m govdash import units FILE)"
+            )
         units["geom"] = shapely.from_wkb([bytes(b) for b in units["geom"]])
-        rep = ImportReport(file=src.name, sha256=src.sha256, mapping="raster" if raster else "auto",
-                           on_error=on_error)
+        rep = ImportReport(file=src.name, sha256=src.sha256, mapping="raster" if raster else "auto", on_error=on_error)
         if raster:
             cells, rep.rows = _raster(src, to_crs, crs, _coords.extent(units["geom"]), say)
             table, bad = Table(pd.DataFrame(), np.zeros(0, np.int64), "tiff"), np.zeros(0, bool)
@@ -216,12 +253,15 @@ def import_file(db_path: str | os.PathLike, file, *, mapping=None, crs: str | No
         kept = float(placed["residents"].sum())
         if total > 0 and kept == 0:
             from pyproj import Transformer
+
             xs, ys = (cells["ix"].to_numpy(float) + 0.5) * CELL_M, (cells["iy"].to_numpy(float) + 0.5) * CELL_M
             lon, lat = Transformer.from_crs(to_crs, "EPSG:4326", always_xy=True).transform(xs, ys)
             covers = _extent_text((np.min(lon), np.min(lat), np.max(lon), np.max(lat)))
-            raise ValidationError(f"{src.name}: no resident falls inside the district: the file covers {covers}, "
-                                  f"the district's units {_extent_text(_coords.extent(units['geom']))} "
-                                  "(longitude, latitude); check the file's CRS")
+            raise ValidationError(
+                f"{src.name}: no resident falls inside the district: the file covers {covers}, "
+                f"the district's units {_extent_text(_coords.extent(units['geom']))} "
+                "(longitude, latitude); check the file's CRS"
+            )
         if total > kept + 0.5:
             rep.notes.append(f"{total - kept:,.0f} of {total:,.0f} residents lie outside every unit and were left out")
         rep.notes.append(f"{kept:,.0f} residents on {len(placed):,} cells of {CELL_M:.0f} m ({to_crs})")
@@ -229,8 +269,9 @@ def import_file(db_path: str | os.PathLike, file, *, mapping=None, crs: str | No
         with _plumbing.staged(con, stage):
             say(0.8, "checking the write" if dry_run else "writing")
             qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
-            _plumbing.write(con, "population", rep, table, bad, columns=COLUMNS, crs=crs, user=user, qdir=qdir,
-                            dry_run=dry_run)
+            _plumbing.write(
+                con, "population", rep, table, bad, columns=COLUMNS, crs=crs, user=user, qdir=qdir, dry_run=dry_run
+            )
     rep.seconds = time.perf_counter() - t0
     say(1.0, "done")
     return rep

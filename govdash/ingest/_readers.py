@@ -21,9 +21,9 @@ from defusedxml import ElementTree as SafeTree
 
 _CHUNK = 1 << 20
 _HEAD = 1 << 16
-_BLOCK = 4 << 20       # pyarrow CSV block (bigger blocks parse slower)
+_BLOCK = 4 << 20  # pyarrow CSV block (bigger blocks parse slower)
 _BIG_BLOCK = 64 << 20  # retry size when a row is longer than a block: the longest row read
-_BATCH = 65_536        # Parquet rows per batch read
+_BATCH = 65_536  # Parquet rows per batch read
 FORMATS = ("csv", "xlsx", "parquet", "jsonl", "json", "xml")
 
 
@@ -41,6 +41,7 @@ class Limits:
     @classmethod
     def load(cls) -> Limits:
         from govdash import settings
+
         s = settings.load()
         return cls(max_rows=s.import_max_rows, max_unpacked=s.import_max_unpacked_mb * 2**20)
 
@@ -50,14 +51,18 @@ class Limits:
         if self.max_rows is not None and n > self.max_rows:
             how = "claims" if claimed else "has"
             count = f"more than {self.max_rows:,}" if stopped else f"{n:,}"
-            raise ValidationError(f"{name}: the file {how} {count} rows, over the import limit of {self.max_rows:,} "
-                                  "rows (GOVDASH_IMPORT_MAX_ROWS); split it")
+            raise ValidationError(
+                f"{name}: the file {how} {count} rows, over the import limit of {self.max_rows:,} "
+                "rows (GOVDASH_IMPORT_MAX_ROWS); split it"
+            )
 
     def unpacked(self, name: str, n: int) -> None:
         """Refuse a file that unpacks to ``n`` bytes over the limit."""
         if self.max_unpacked is not None and n > self.max_unpacked:
-            raise ValidationError(f"{name}: unpacks to {n / 2**20:,.0f} MB, over the import limit of "
-                                  f"{self.max_unpacked / 2**20:,.0f} MB (GOVDASH_IMPORT_MAX_UNPACKED_MB)")
+            raise ValidationError(
+                f"{name}: unpacks to {n / 2**20:,.0f} MB, over the import limit of "
+                f"{self.max_unpacked / 2**20:,.0f} MB (GOVDASH_IMPORT_MAX_UNPACKED_MB)"
+            )
 
     def members(self, name: str, infos: list[zipfile.ZipInfo]) -> None:
         """Refuse an archive whose members unpack past the limit, by the sizes its directory declares.
@@ -125,7 +130,7 @@ class Table:
     """What a reader got: the source columns, each row's number in the file, and the rows it could not read."""
 
     frame: pd.DataFrame
-    rows: np.ndarray                # 1-based row number per frame row (the header, if any, is row 1)
+    rows: np.ndarray  # 1-based row number per frame row (the header, if any, is row 1)
     format: str
     encoding: str | None = None
     malformed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row", "value", "reason"]))
@@ -280,20 +285,32 @@ def _read_csv(src: Source, enc: str) -> Table:
         bad.append((row.expected_columns, row.actual_columns, row.text))
         return "skip"
 
-    conv = pcsv.ConvertOptions(column_types={c: pa.string() for c in names}, strings_can_be_null=True,
-                               null_values=[""], quoted_strings_can_be_null=True)
+    conv = pcsv.ConvertOptions(
+        column_types={c: pa.string() for c in names},
+        strings_can_be_null=True,
+        null_values=[""],
+        quoted_strings_can_be_null=True,
+    )
     try:
         with src.open() as fh:
-            tbl = pcsv.read_csv(fh, read_options=ropt, convert_options=conv,
-                                parse_options=pcsv.ParseOptions(**popt, invalid_row_handler=on_bad))
+            tbl = pcsv.read_csv(
+                fh,
+                read_options=ropt,
+                convert_options=conv,
+                parse_options=pcsv.ParseOptions(**popt, invalid_row_handler=on_bad),
+            )
     except pa.ArrowInvalid as exc:
         if "straddling" not in str(exc):
             raise
         bad.clear()  # a row longer than a block: once more with blocks as big as rows may be
         with src.open() as fh:
             big = pcsv.ReadOptions(encoding=pyenc, block_size=_BIG_BLOCK)
-            tbl = pcsv.read_csv(fh, read_options=big, convert_options=conv,
-                                parse_options=pcsv.ParseOptions(**popt, invalid_row_handler=on_bad))
+            tbl = pcsv.read_csv(
+                fh,
+                read_options=big,
+                convert_options=conv,
+                parse_options=pcsv.ParseOptions(**popt, invalid_row_handler=on_bad),
+            )
     frame = tbl.to_pandas()
     del tbl
     if not bad:
@@ -311,8 +328,13 @@ def _read_csv(src: Source, enc: str) -> Table:
                     continue
                 rec += 1
                 if len(fields) != len(names):
-                    rows.append((rec, delim.join(fields)[:200],
-                                 f"ragged row: {len(fields)} fields where the header has {len(names)}"))
+                    rows.append(
+                        (
+                            rec,
+                            delim.join(fields)[:200],
+                            f"ragged row: {len(fields)} fields where the header has {len(names)}",
+                        )
+                    )
                     skipped.append(rec)
     finally:
         csv.field_size_limit(old)
@@ -364,8 +386,12 @@ def _records_frame(records: list, fmt: str, first: int = 1) -> Table:
     ok = [i for i, r in enumerate(records) if isinstance(r, dict)]
     frame = pd.DataFrame.from_records([records[i] for i in ok]) if ok else pd.DataFrame()
     bad = [(i + first, str(r)[:200], "not a JSON object") for i, r in enumerate(records) if not isinstance(r, dict)]
-    return Table(frame, np.array(ok, dtype=np.int64) + first, fmt,
-                 malformed=pd.DataFrame(bad, columns=["row", "value", "reason"]))
+    return Table(
+        frame,
+        np.array(ok, dtype=np.int64) + first,
+        fmt,
+        malformed=pd.DataFrame(bad, columns=["row", "value", "reason"]),
+    )
 
 
 def _read_jsonl(src: Source, enc: str) -> Table:
@@ -386,8 +412,9 @@ def _read_jsonl(src: Source, enc: str) -> Table:
         else:
             bad.append((i, line[:200], "not a JSON object"))
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
-    return Table(frame, np.array(rows, dtype=np.int64), "jsonl",
-                 malformed=pd.DataFrame(bad, columns=["row", "value", "reason"]))
+    return Table(
+        frame, np.array(rows, dtype=np.int64), "jsonl", malformed=pd.DataFrame(bad, columns=["row", "value", "reason"])
+    )
 
 
 def _read_json(src: Source, enc: str) -> Table:

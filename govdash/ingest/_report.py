@@ -10,8 +10,8 @@ import pandas as pd
 
 from govdash.ingest._readers import Table
 
-MAX_TEXT = 32_768          # characters allowed in one text field
-VALUE_CHARS = 200          # characters of a value shown in a report
+MAX_TEXT = 32_768  # characters allowed in one text field
+VALUE_CHARS = 200  # characters of a value shown in a report
 REPORT_COLUMNS = ["file", "row", "field", "value", "reason", "rule"]
 Progress = Callable[[float, str], None]
 Issue = tuple[str, str, object, np.ndarray]  # (field, rule, reason: str or per-row Series, row mask)
@@ -25,16 +25,16 @@ class ImportReport:
     sha256: str
     mapping: str
     on_error: str
-    status: str = "rejected"     # loaded | rejected | dry_run
+    status: str = "rejected"  # loaded | rejected | dry_run
     import_id: str | None = None
-    rows: int = 0                # rows read, malformed ones included
-    failed: int = 0              # rows with at least one error
+    rows: int = 0  # rows read, malformed ones included
+    failed: int = 0  # rows with at least one error
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
-    quarantined: int = 0         # failed rows kept in the quarantine table (on_error='quarantine')
-    outside_units: int = 0       # loaded rows inside the district but in no unit polygon (NULL unit ids)
-    located_by_area: int = 0     # rows without a point located by the unit a column names ([area])
+    quarantined: int = 0  # failed rows kept in the quarantine table (on_error='quarantine')
+    outside_units: int = 0  # loaded rows inside the district but in no unit polygon (NULL unit ids)
+    located_by_area: int = 0  # rows without a point located by the unit a column names ([area])
     errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPORT_COLUMNS))
     warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPORT_COLUMNS))
     quarantine_csv: str | None = None
@@ -49,9 +49,11 @@ class ImportReport:
     def summary(self) -> str:
         """One line for people."""
         head = {"loaded": f"import {self.import_id}", "dry_run": "dry run", "rejected": "rejected"}[self.status]
-        return (f"{head}: {self.file}: {self.rows} rows, {self.failed} with errors; inserted {self.inserted}, "
-                f"updated {self.updated}, unchanged {self.unchanged}, quarantined {self.quarantined}, "
-                f"outside every grid {self.outside_units}; {len(self.warnings)} warnings ({self.seconds:.1f} s)")
+        return (
+            f"{head}: {self.file}: {self.rows} rows, {self.failed} with errors; inserted {self.inserted}, "
+            f"updated {self.updated}, unchanged {self.unchanged}, quarantined {self.quarantined}, "
+            f"outside every grid {self.outside_units}; {len(self.warnings)} warnings ({self.seconds:.1f} s)"
+        )
 
 
 def any_failed(issues: list[Issue], n: int) -> np.ndarray:
@@ -62,8 +64,9 @@ def any_failed(issues: list[Issue], n: int) -> np.ndarray:
     return bad
 
 
-def issue_frame(issues: list[Issue], src: dict, rows: np.ndarray, file: str,
-                label: Callable[[str], str]) -> pd.DataFrame:
+def issue_frame(
+    issues: list[Issue], src: dict, rows: np.ndarray, file: str, label: Callable[[str], str]
+) -> pd.DataFrame:
     """One report row per failing (row, rule): file, row, field (``label`` of the field), value as read, reason, rule.
 
     ``src`` holds the source text behind each field (a frame of two columns shows as "a, b").
@@ -82,15 +85,26 @@ def issue_frame(issues: list[Issue], src: dict, rows: np.ndarray, file: str,
                 sub = sub.iloc[:, 0].fillna("") + ", " + sub.iloc[:, 1].fillna("")
             shown = sub.str.slice(0, VALUE_CHARS).to_numpy(dtype=object)
         why = reason.iloc[idx].to_numpy(dtype=object) if isinstance(reason, pd.Series) else reason
-        parts.append(pd.DataFrame({"file": file, "row": rows[idx], "field": label(fld), "value": shown,
-                                   "reason": why, "rule": rule}))
+        parts.append(
+            pd.DataFrame(
+                {"file": file, "row": rows[idx], "field": label(fld), "value": shown, "reason": why, "rule": rule}
+            )
+        )
     if not parts:
         return pd.DataFrame(columns=REPORT_COLUMNS)
     return pd.concat(parts, ignore_index=True).sort_values(["row", "field"], kind="stable", ignore_index=True)
 
 
-def fill(rep: ImportReport, table: Table, errs: list[Issue], warns: list[Issue], src: dict,
-         label: Callable[[str], str], *, warn_failed: bool = True) -> np.ndarray:
+def fill(
+    rep: ImportReport,
+    table: Table,
+    errs: list[Issue],
+    warns: list[Issue],
+    src: dict,
+    label: Callable[[str], str],
+    *,
+    warn_failed: bool = True,
+) -> np.ndarray:
     """Put the errors (malformed rows first), warnings and failed count in ``rep``; the failed rows' mask.
 
     ``warn_failed=False`` leaves out the warnings of rows that failed anyway.
@@ -108,22 +122,28 @@ def fill(rep: ImportReport, table: Table, errs: list[Issue], warns: list[Issue],
 
 
 def _reasons(errors: pd.DataFrame) -> pd.Series:
-    return (errors["field"].astype(str).where(errors["field"] != "", "row") + ": " + errors["reason"].astype(str)
-            ).groupby(errors["row"].to_numpy()).agg("; ".join)
+    return (
+        (errors["field"].astype(str).where(errors["field"] != "", "row") + ": " + errors["reason"].astype(str))
+        .groupby(errors["row"].to_numpy())
+        .agg("; ".join)
+    )
 
 
-def quarantine_rows(table: Table, bad: np.ndarray, errors: pd.DataFrame, import_id: str,
-                    file_name: str) -> pd.DataFrame:
+def quarantine_rows(
+    table: Table, bad: np.ndarray, errors: pd.DataFrame, import_id: str, file_name: str
+) -> pd.DataFrame:
     """One quarantine row per failed source row: its reasons and the row itself as JSON."""
     why = _reasons(errors)
     frame = table.frame.loc[bad]
     records = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
     recs = records.splitlines() if len(frame) else []
     mal = table.malformed
-    out = pd.DataFrame({
-        "source_row": np.r_[table.rows[bad], mal["row"].to_numpy(dtype=np.int64)],
-        "record": recs + [pd.Series({"text": v}).to_json(force_ascii=False) for v in mal["value"]],
-    })
+    out = pd.DataFrame(
+        {
+            "source_row": np.r_[table.rows[bad], mal["row"].to_numpy(dtype=np.int64)],
+            "record": recs + [pd.Series({"text": v}).to_json(force_ascii=False) for v in mal["value"]],
+        }
+    )
     out["reasons"] = out["source_row"].map(why).fillna("")
     out["import_id"], out["file_name"] = import_id, file_name
     return out
@@ -151,5 +171,12 @@ def report_frame(rep: ImportReport) -> pd.DataFrame:
 
 def outcome_counts(rep: ImportReport) -> dict[str, int]:
     """Source rows by outcome: read, inserted, updated, unchanged, failed, quarantined; and the warnings."""
-    return {"rows_read": rep.rows, "inserted": rep.inserted, "updated": rep.updated, "unchanged": rep.unchanged,
-            "failed": rep.failed, "quarantined": rep.quarantined, "warnings": len(rep.warnings)}
+    return {
+        "rows_read": rep.rows,
+        "inserted": rep.inserted,
+        "updated": rep.updated,
+        "unchanged": rep.unchanged,
+        "failed": rep.failed,
+        "quarantined": rep.quarantined,
+        "warnings": len(rep.warnings),
+    }

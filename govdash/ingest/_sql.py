@@ -27,21 +27,26 @@ def _cases_context(con) -> dict[str, pd.DataFrame]:
     """What validation needs from the database: the polygons of the lowest level present (grids, else
     communities, else towns; as 'grids', with grid_id NULL above the grid level), every unit polygon (its
     extent), categories, departments."""
-    lowest = ("SELECT level FROM units WHERE geom IS NOT NULL GROUP BY level "
-              "ORDER BY CASE level WHEN 'grid' THEN 0 WHEN 'community' THEN 1 ELSE 2 END LIMIT 1")
+    lowest = (
+        "SELECT level FROM units WHERE geom IS NOT NULL GROUP BY level "
+        "ORDER BY CASE level WHEN 'grid' THEN 0 WHEN 'community' THEN 1 ELSE 2 END LIMIT 1"
+    )
     return {
         "grids": con.execute(
             "SELECT unit_id, CASE WHEN level = 'grid' THEN unit_id END AS grid_id, "
             "CASE level WHEN 'grid' THEN coalesce(community_id, parent_id) WHEN 'community' THEN unit_id END "
             f"AS community_id, town_id, geom FROM units WHERE level = ({lowest}) AND geom IS NOT NULL "
-            "ORDER BY unit_id").df(),
+            "ORDER BY unit_id"
+        ).df(),
         "extent": con.execute("SELECT geom FROM units WHERE geom IS NOT NULL").df(),
         "units": con.execute(  # every unit with its ids at each level, for cases located by a unit's name or id
             "SELECT level, unit_id, name_zh, name_en, CASE WHEN level = 'grid' THEN unit_id END AS grid_id, "
             "CASE level WHEN 'grid' THEN coalesce(community_id, parent_id) WHEN 'community' THEN unit_id END "
-            "AS community_id, town_id FROM units ORDER BY level, unit_id").df(),
-        "categories": con.execute("SELECT category, max(deadline_days) AS deadline_days "
-                                  "FROM categories GROUP BY category").df(),
+            "AS community_id, town_id FROM units ORDER BY level, unit_id"
+        ).df(),
+        "categories": con.execute(
+            "SELECT category, max(deadline_days) AS deadline_days FROM categories GROUP BY category"
+        ).df(),
         "departments": con.execute("SELECT department_id, name_zh, name_en FROM departments").df(),
         "as_of": con.execute("SELECT max(value) FROM meta WHERE key = 'as_of'").fetchall()[0][0],
         "timezone": district_timezone(con),
@@ -50,8 +55,9 @@ def _cases_context(con) -> dict[str, pd.DataFrame]:
 
 def district_timezone(con) -> str:
     """The district's time zone: its record's (table `district`, when the database has one), else settings'."""
-    has = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'district' "
-                      "AND column_name = 'timezone'").fetchall()[0][0]
+    has = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'district' AND column_name = 'timezone'"
+    ).fetchall()[0][0]
     tz = con.execute("SELECT max(timezone) FROM district").fetchall()[0][0] if has else None
     return tz or settings.load().timezone
 
@@ -59,8 +65,10 @@ def district_timezone(con) -> str:
 def _diff(source: str, table: str, key: str, cols: list[str]) -> str:
     """Each staged row's key and op: insert (new key), update (a column differs) or same."""
     changed = " OR ".join(f"r.{c} IS DISTINCT FROM c.{c}" for c in cols) or "false"
-    return (f"SELECT r.{key} AS key, CASE WHEN c.{key} IS NULL THEN 'insert' WHEN {changed} THEN 'update' "
-            f"ELSE 'same' END AS op FROM {source} r LEFT JOIN {table} c ON c.{key} = r.{key}")
+    return (
+        f"SELECT r.{key} AS key, CASE WHEN c.{key} IS NULL THEN 'insert' WHEN {changed} THEN 'update' "
+        f"ELSE 'same' END AS op FROM {source} r LEFT JOIN {table} c ON c.{key} = r.{key}"
+    )
 
 
 def _op_counts(con, source: str) -> dict[str, int]:
@@ -78,42 +86,64 @@ def _cases_apply(con, import_id: str, at, columns) -> dict[str, int]:
     counts = _op_counts(con, "import_diff")
     vcols = ", ".join(IMPORT_COLUMNS)
     prior = ", ".join("c." + c for c in IMPORT_COLUMNS)
-    con.execute(f"INSERT INTO case_versions (import_id, op, case_id, {vcols}, prior_import_id, prior_updated_at) "
-                f"SELECT $id, d.op, d.key, {prior}, c.import_id, c.updated_at "
-                f"FROM import_diff d JOIN cases c ON c.case_id = d.key WHERE d.op = 'update'",
-                {"id": import_id})
+    con.execute(
+        f"INSERT INTO case_versions (import_id, op, case_id, {vcols}, prior_import_id, prior_updated_at) "
+        f"SELECT $id, d.op, d.key, {prior}, c.import_id, c.updated_at "
+        f"FROM import_diff d JOIN cases c ON c.case_id = d.key WHERE d.op = 'update'",
+        {"id": import_id},
+    )
     sets = ", ".join(f"{c} = r.{c}" for c in cols)
-    con.execute(f"UPDATE cases SET {sets}, import_id = $id, updated_at = $at FROM import_rows r, import_diff d "
-                f"WHERE cases.case_id = r.case_id AND d.key = r.case_id AND d.op = 'update'",
-                {"id": import_id, "at": at})
+    con.execute(
+        f"UPDATE cases SET {sets}, import_id = $id, updated_at = $at FROM import_rows r, import_diff d "
+        f"WHERE cases.case_id = r.case_id AND d.key = r.case_id AND d.op = 'update'",
+        {"id": import_id, "at": at},
+    )
     names = ", ".join(cols)
-    con.execute(f"INSERT INTO cases (case_id, {names}, import_id, updated_at) "
-                f"SELECT r.case_id, {', '.join('r.' + c for c in cols)}, $id, $at "
-                f"FROM import_rows r JOIN import_diff d ON d.key = r.case_id WHERE d.op = 'insert'",
-                {"id": import_id, "at": at})
+    con.execute(
+        f"INSERT INTO cases (case_id, {names}, import_id, updated_at) "
+        f"SELECT r.case_id, {', '.join('r.' + c for c in cols)}, $id, $at "
+        f"FROM import_rows r JOIN import_diff d ON d.key = r.case_id WHERE d.op = 'insert'",
+        {"id": import_id, "at": at},
+    )
     con.execute("DROP TABLE import_diff")
     return counts
 
 
 def import_quarantine(con) -> None:
     """Copy the registered `import_bad` rows (import_id, file_name, source_row, reasons, record) to quarantine."""
-    con.execute("INSERT INTO quarantine (import_id, file_name, source_row, reasons, record) "
-                "SELECT import_id, file_name, source_row, reasons, record FROM import_bad")
+    con.execute(
+        "INSERT INTO quarantine (import_id, file_name, source_row, reasons, record) "
+        "SELECT import_id, file_name, source_row, reasons, record FROM import_bad"
+    )
 
 
 def import_record(con, rec: dict) -> None:
     """Insert one row into imports; `seq` orders imports for undo."""
-    keys = ("import_id", "kind", "file_name", "sha256", "mapping", "crs", "on_error", *IMPORT_COUNTS,
-            "started_at", "finished_at", "user_name")
-    con.execute(f"INSERT INTO imports (seq, status, {', '.join(keys)}) "
-                f"SELECT coalesce(max(seq), 0) + 1, 'loaded', {', '.join('$' + k for k in keys)} FROM imports",
-                {k: rec.get(k) for k in keys})
+    keys = (
+        "import_id",
+        "kind",
+        "file_name",
+        "sha256",
+        "mapping",
+        "crs",
+        "on_error",
+        *IMPORT_COUNTS,
+        "started_at",
+        "finished_at",
+        "user_name",
+    )
+    con.execute(
+        f"INSERT INTO imports (seq, status, {', '.join(keys)}) "
+        f"SELECT coalesce(max(seq), 0) + 1, 'loaded', {', '.join('$' + k for k in keys)} FROM imports",
+        {k: rec.get(k) for k in keys},
+    )
 
 
 def import_same_file(con, sha256: str) -> list[str]:
     """Loaded imports of a file with this SHA-256."""
-    rows = con.execute("SELECT import_id FROM imports WHERE sha256 = $h AND status = 'loaded' ORDER BY seq",
-                       {"h": sha256}).fetchall()
+    rows = con.execute(
+        "SELECT import_id FROM imports WHERE sha256 = $h AND status = 'loaded' ORDER BY seq", {"h": sha256}
+    ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -124,9 +154,12 @@ def import_list(con, limit: int = 100) -> pd.DataFrame:
 
 def _cases_blockers(con, import_id: str) -> list[str]:
     """Still-loaded imports that later changed cases this import wrote (undo those first)."""
-    df = con.execute("""
+    df = con.execute(
+        """
         SELECT DISTINCT j.import_id, j.seq FROM case_versions w JOIN imports j ON j.import_id = w.import_id
-        WHERE w.prior_import_id = $id AND j.status = 'loaded' ORDER BY j.seq DESC""", {"id": import_id}).df()
+        WHERE w.prior_import_id = $id AND j.status = 'loaded' ORDER BY j.seq DESC""",
+        {"id": import_id},
+    ).df()
     return df["import_id"].tolist()
 
 
@@ -136,26 +169,67 @@ def _cases_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
     Only valid when _cases_blockers() is empty: then every case the import wrote still has its import_id.
     """
     restored = con.execute("SELECT count(*) FROM case_versions WHERE import_id = $id", {"id": import_id}).fetchone()[0]
-    removed = con.execute("""
+    removed = con.execute(
+        """
         DELETE FROM cases WHERE import_id = $id
-          AND case_id NOT IN (SELECT case_id FROM case_versions WHERE import_id = $id)""", {"id": import_id}
-                          ).fetchone()[0]
+          AND case_id NOT IN (SELECT case_id FROM case_versions WHERE import_id = $id)""",
+        {"id": import_id},
+    ).fetchone()[0]
     sets = ", ".join(f"{c} = v.{c}" for c in IMPORT_COLUMNS)
-    con.execute(f"UPDATE cases SET {sets}, import_id = v.prior_import_id, updated_at = v.prior_updated_at "
-                f"FROM case_versions v WHERE v.import_id = $id AND cases.case_id = v.case_id", {"id": import_id})
-    con.execute("UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
-                {"id": import_id, "at": at, "user": user})
+    con.execute(
+        f"UPDATE cases SET {sets}, import_id = v.prior_import_id, updated_at = v.prior_updated_at "
+        f"FROM case_versions v WHERE v.import_id = $id AND cases.case_id = v.case_id",
+        {"id": import_id},
+    )
+    con.execute(
+        "UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
+        {"id": import_id, "at": at, "user": user},
+    )
     return {"removed": int(removed), "restored": int(restored)}
 
 
 # --- stations and units ---
 
 GEO_IMPORT = {  # kind -> (table, key columns, importable columns, versions table)
-    "stations": ("stations", ("station_id",), ("name_zh", "level", "community_id", "town_id", "lon", "lat",
-                                            "f_party", "f_gov", "f_culture", "f_joint", "f_clinic", "opening_hours",
-                                            "extended_hours", "floor_area_m2"), "station_versions"),
-    "units": ("units", ("level", "unit_id"), ("parent_id", "town_id", "community_id", "name_zh", "name_en", "kind",
-                                   "area_km2", "residents", "lon", "lat", "geom"), "unit_versions"),
+    "stations": (
+        "stations",
+        ("station_id",),
+        (
+            "name_zh",
+            "level",
+            "community_id",
+            "town_id",
+            "lon",
+            "lat",
+            "f_party",
+            "f_gov",
+            "f_culture",
+            "f_joint",
+            "f_clinic",
+            "opening_hours",
+            "extended_hours",
+            "floor_area_m2",
+        ),
+        "station_versions",
+    ),
+    "units": (
+        "units",
+        ("level", "unit_id"),
+        (
+            "parent_id",
+            "town_id",
+            "community_id",
+            "name_zh",
+            "name_en",
+            "kind",
+            "area_km2",
+            "residents",
+            "lon",
+            "lat",
+            "geom",
+        ),
+        "unit_versions",
+    ),
 }
 
 
@@ -179,8 +253,9 @@ def _on(a: str, b: str, keys) -> str:
 def _geo_context(con) -> dict[str, pd.DataFrame]:
     """What a stations or units import needs: unit polygons (WKB) and the population cells."""
     return {
-        "units": con.execute("SELECT unit_id, level, town_id, community_id, geom FROM units "
-                             "WHERE geom IS NOT NULL ORDER BY unit_id").df(),
+        "units": con.execute(
+            "SELECT unit_id, level, town_id, community_id, geom FROM units WHERE geom IS NOT NULL ORDER BY unit_id"
+        ).df(),
         "cells": con.execute("SELECT lon, lat, residents FROM cells WHERE residents > 0").df(),
     }
 
@@ -189,9 +264,11 @@ def _geo_diff(kind: str, columns) -> str:
     """Each staged row's key columns and op: insert (new key), update (a column differs) or same."""
     table, keys, cols, _, _ = _geo_spec(kind, columns)
     changed = " OR ".join(f"r.{c} IS DISTINCT FROM c.{c}" for c in cols) or "false"
-    return (f"SELECT {', '.join('r.' + k for k in keys)}, CASE WHEN c.{keys[-1]} IS NULL THEN 'insert' "
-            f"WHEN {changed} THEN 'update' ELSE 'same' END AS op FROM import_rows r "
-            f"LEFT JOIN {table} c ON {_on('c', 'r', keys)}")
+    return (
+        f"SELECT {', '.join('r.' + k for k in keys)}, CASE WHEN c.{keys[-1]} IS NULL THEN 'insert' "
+        f"WHEN {changed} THEN 'update' ELSE 'same' END AS op FROM import_rows r "
+        f"LEFT JOIN {table} c ON {_on('c', 'r', keys)}"
+    )
 
 
 def _geo_apply(con, kind: str, import_id: str, columns) -> dict[str, int]:
@@ -201,17 +278,26 @@ def _geo_apply(con, kind: str, import_id: str, columns) -> dict[str, int]:
     con.execute(f"CREATE OR REPLACE TEMP TABLE geo_diff AS {_geo_diff(kind, columns)}")
     counts = _op_counts(con, "geo_diff")
     rest = [c for c in every if c not in keys]
-    con.execute(f"INSERT INTO {versions} (import_id, op, {k}, {', '.join(rest)}) "
-                f"SELECT $id, 'update', {', '.join('c.' + c for c in (*keys, *rest))} "
-                f"FROM geo_diff d JOIN {table} c ON {_on('c', 'd', keys)} WHERE d.op = 'update'", {"id": import_id})
-    con.execute(f"INSERT INTO {versions} (import_id, op, {k}) SELECT $id, 'insert', {k} FROM geo_diff "
-                "WHERE op = 'insert'", {"id": import_id})
+    con.execute(
+        f"INSERT INTO {versions} (import_id, op, {k}, {', '.join(rest)}) "
+        f"SELECT $id, 'update', {', '.join('c.' + c for c in (*keys, *rest))} "
+        f"FROM geo_diff d JOIN {table} c ON {_on('c', 'd', keys)} WHERE d.op = 'update'",
+        {"id": import_id},
+    )
+    con.execute(
+        f"INSERT INTO {versions} (import_id, op, {k}) SELECT $id, 'insert', {k} FROM geo_diff WHERE op = 'insert'",
+        {"id": import_id},
+    )
     if cols:
-        con.execute(f"UPDATE {table} SET {', '.join(f'{c} = r.{c}' for c in cols)} FROM import_rows r, geo_diff d "
-                    f"WHERE {_on(table, 'r', keys)} AND {_on('d', 'r', keys)} AND d.op = 'update'")
-    con.execute(f"INSERT INTO {table} ({k}, {', '.join(cols)}) "
-                f"SELECT {', '.join('r.' + c for c in (*keys, *cols))} FROM import_rows r "
-                f"JOIN geo_diff d ON {_on('d', 'r', keys)} WHERE d.op = 'insert'")
+        con.execute(
+            f"UPDATE {table} SET {', '.join(f'{c} = r.{c}' for c in cols)} FROM import_rows r, geo_diff d "
+            f"WHERE {_on(table, 'r', keys)} AND {_on('d', 'r', keys)} AND d.op = 'update'"
+        )
+    con.execute(
+        f"INSERT INTO {table} ({k}, {', '.join(cols)}) "
+        f"SELECT {', '.join('r.' + c for c in (*keys, *cols))} FROM import_rows r "
+        f"JOIN geo_diff d ON {_on('d', 'r', keys)} WHERE d.op = 'insert'"
+    )
     con.execute("DROP TABLE geo_diff")
     if kind == "units":
         _link_pending(con, import_id)
@@ -224,59 +310,81 @@ def _link_pending(con, import_id: str) -> None:
     linked row's prior image goes to unit_versions with this import, so undoing it makes them pending again."""
     rest = ", ".join(c for c in GEO_IMPORT["units"][2])
     for level, up in (("community", "town"), ("grid", "community")):
-        pending = ("FROM units p WHERE u.level = $level AND u.town_id IS NULL AND u.parent_id IS NOT NULL "
-                   "AND p.level = $up AND p.unit_id = u.parent_id AND p.town_id IS NOT NULL")
+        pending = (
+            "FROM units p WHERE u.level = $level AND u.town_id IS NULL AND u.parent_id IS NOT NULL "
+            "AND p.level = $up AND p.unit_id = u.parent_id AND p.town_id IS NOT NULL"
+        )
         params = {"id": import_id, "level": level, "up": up}
-        con.execute(f"INSERT INTO unit_versions (import_id, op, level, unit_id, {rest}) "
-                    f"SELECT $id, 'update', u.level, u.unit_id, {', '.join('u.' + c for c in GEO_IMPORT['units'][2])} "
-                    f"FROM units u, {pending.removeprefix('FROM ')} AND NOT EXISTS (SELECT 1 FROM unit_versions v "
-                    "WHERE v.import_id = $id AND v.level = u.level AND v.unit_id = u.unit_id)", params)
-        con.execute("UPDATE units u SET town_id = p.town_id, community_id = CASE WHEN u.level = 'community' "
-                    f"THEN u.unit_id ELSE p.unit_id END {pending}", {"level": level, "up": up})
+        con.execute(
+            f"INSERT INTO unit_versions (import_id, op, level, unit_id, {rest}) "
+            f"SELECT $id, 'update', u.level, u.unit_id, {', '.join('u.' + c for c in GEO_IMPORT['units'][2])} "
+            f"FROM units u, {pending.removeprefix('FROM ')} AND NOT EXISTS (SELECT 1 FROM unit_versions v "
+            "WHERE v.import_id = $id AND v.level = u.level AND v.unit_id = u.unit_id)",
+            params,
+        )
+        con.execute(
+            "UPDATE units u SET town_id = p.town_id, community_id = CASE WHEN u.level = 'community' "
+            f"THEN u.unit_id ELSE p.unit_id END {pending}",
+            {"level": level, "up": up},
+        )
 
 
 def import_kind(con, import_id: str) -> tuple[str, str] | None:
     """(kind, status) of a recorded import, None when there is no such import."""
-    row = con.execute("SELECT coalesce(kind, 'cases'), status FROM imports WHERE import_id = $id",
-                      {"id": import_id}).fetchone()
+    row = con.execute(
+        "SELECT coalesce(kind, 'cases'), status FROM imports WHERE import_id = $id", {"id": import_id}
+    ).fetchone()
     return None if row is None else (row[0], row[1])
 
 
 def _geo_blockers(con, kind: str, import_id: str) -> list[str]:
     """Later, still-loaded imports of the same kind that touched rows this import wrote (undo those first)."""
     _, keys, _, _, versions = _geo_spec(kind)
-    df = con.execute(f"""
+    df = con.execute(
+        f"""
         SELECT DISTINCT j.import_id, j.seq FROM {versions} w JOIN imports j ON j.import_id = w.import_id
         WHERE j.status = 'loaded' AND j.seq > (SELECT seq FROM imports WHERE import_id = $id)
-          AND EXISTS (SELECT 1 FROM {versions} o WHERE o.import_id = $id AND {_on('o', 'w', keys)})
-        ORDER BY j.seq DESC""", {"id": import_id}).df()
+          AND EXISTS (SELECT 1 FROM {versions} o WHERE o.import_id = $id AND {_on("o", "w", keys)})
+        ORDER BY j.seq DESC""",
+        {"id": import_id},
+    ).df()
     return df["import_id"].tolist()
 
 
 def _geo_undo(con, kind: str, import_id: str, at, user: str | None) -> dict[str, int]:
     """Delete the rows a stations / units import inserted and restore those it updated (see _geo_blockers)."""
     table, keys, _, every, versions = _geo_spec(kind)
-    removed = con.execute(f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM {versions} v WHERE v.import_id = $id "
-                          f"AND v.op = 'insert' AND {_on('v', table, keys)})", {"id": import_id}).fetchone()[0]
-    restored = con.execute(f"SELECT count(*) FROM {versions} WHERE import_id = $id AND op = 'update'",
-                           {"id": import_id}).fetchone()[0]
+    removed = con.execute(
+        f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM {versions} v WHERE v.import_id = $id "
+        f"AND v.op = 'insert' AND {_on('v', table, keys)})",
+        {"id": import_id},
+    ).fetchone()[0]
+    restored = con.execute(
+        f"SELECT count(*) FROM {versions} WHERE import_id = $id AND op = 'update'", {"id": import_id}
+    ).fetchone()[0]
     rest = [c for c in every if c not in keys]
-    con.execute(f"UPDATE {table} SET {', '.join(f'{c} = v.{c}' for c in rest)} FROM {versions} v "
-                f"WHERE v.import_id = $id AND v.op = 'update' AND {_on(table, 'v', keys)}", {"id": import_id})
-    con.execute("UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
-                {"id": import_id, "at": at, "user": user})
+    con.execute(
+        f"UPDATE {table} SET {', '.join(f'{c} = v.{c}' for c in rest)} FROM {versions} v "
+        f"WHERE v.import_id = $id AND v.op = 'update' AND {_on(table, 'v', keys)}",
+        {"id": import_id},
+    )
+    con.execute(
+        "UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
+        {"id": import_id, "at": at, "user": user},
+    )
     return {"removed": int(removed), "restored": int(restored)}
 
 
 def quarantine_rows(con, import_id: str) -> pd.DataFrame:
     """The source rows an import held back: source_row, reasons and the row as JSON (record)."""
-    return con.execute("SELECT source_row, reasons, record FROM quarantine WHERE import_id = $id "
-                       "ORDER BY source_row", {"id": import_id}).df()
-
-
+    return con.execute(
+        "SELECT source_row, reasons, record FROM quarantine WHERE import_id = $id ORDER BY source_row",
+        {"id": import_id},
+    ).df()
 
 
 # --- by kind: what the pipelines and undo call ---
+
 
 def context(con, kind: str) -> dict[str, pd.DataFrame]:
     """What validating ``kind`` needs from the database (grids, catalogues; or units and population cells)."""
@@ -324,23 +432,28 @@ def _population_apply(con, import_id: str) -> dict[str, int]:
     residents the unit file gave (different from the surface) are kept.
     """
     cols = ", ".join(CELL_COLUMNS)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE cell_diff AS "
-                f"{_diff('import_rows', 'cells', 'cell_id', [c for c in CELL_COLUMNS if c != 'cell_id'])}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE cell_diff AS "
+        f"{_diff('import_rows', 'cells', 'cell_id', [c for c in CELL_COLUMNS if c != 'cell_id'])}"
+    )
     counts = _op_counts(con, "cell_diff")
     con.execute("DROP TABLE cell_diff")
     con.execute(f"INSERT INTO cell_versions (import_id, {cols}) SELECT $id, {cols} FROM cells", {"id": import_id})
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE unit_follow AS
         SELECT u.level, u.unit_id, u.residents FROM units u
-        LEFT JOIN ({_UNIT_SUMS.format(t='cells')}) s ON s.level = u.level AND s.unit_id = u.unit_id
+        LEFT JOIN ({_UNIT_SUMS.format(t="cells")}) s ON s.level = u.level AND s.unit_id = u.unit_id
         WHERE u.residents IS NULL OR u.residents = coalesce(s.residents, 0)""")
-    con.execute("INSERT INTO residents_versions (import_id, level, unit_id, residents) "
-                "SELECT $id, level, unit_id, residents FROM unit_follow", {"id": import_id})
+    con.execute(
+        "INSERT INTO residents_versions (import_id, level, unit_id, residents) "
+        "SELECT $id, level, unit_id, residents FROM unit_follow",
+        {"id": import_id},
+    )
     con.execute("DELETE FROM cells")
     con.execute(f"INSERT INTO cells ({cols}) SELECT {cols} FROM import_rows")
     con.execute(f"""
         UPDATE units SET residents = coalesce(s.residents, 0)
-        FROM unit_follow f LEFT JOIN ({_UNIT_SUMS.format(t='cells')}) s
+        FROM unit_follow f LEFT JOIN ({_UNIT_SUMS.format(t="cells")}) s
           ON s.level = f.level AND s.unit_id = f.unit_id
         WHERE units.level = f.level AND units.unit_id = f.unit_id""")
     con.execute("DROP TABLE unit_follow")
@@ -349,9 +462,12 @@ def _population_apply(con, import_id: str) -> dict[str, int]:
 
 def _population_blockers(con, import_id: str) -> list[str]:
     """Later, still-loaded population imports (each replaced the surface this one wrote)."""
-    df = con.execute("""
+    df = con.execute(
+        """
         SELECT import_id FROM imports WHERE kind = 'population' AND status = 'loaded'
-          AND seq > (SELECT seq FROM imports WHERE import_id = $id) ORDER BY seq DESC""", {"id": import_id}).df()
+          AND seq > (SELECT seq FROM imports WHERE import_id = $id) ORDER BY seq DESC""",
+        {"id": import_id},
+    ).df()
     return df["import_id"].tolist()
 
 
@@ -360,10 +476,16 @@ def _population_undo(con, import_id: str, at, user: str | None) -> dict[str, int
     cols = ", ".join(CELL_COLUMNS)
     removed = con.execute("SELECT count(*) FROM cells").fetchone()[0]
     con.execute("DELETE FROM cells")
-    restored = con.execute(f"INSERT INTO cells ({cols}) SELECT {cols} FROM cell_versions WHERE import_id = $id",
-                           {"id": import_id}).fetchone()[0]
-    con.execute("UPDATE units SET residents = v.residents FROM residents_versions v WHERE v.import_id = $id "
-                "AND units.level = v.level AND units.unit_id = v.unit_id", {"id": import_id})
-    con.execute("UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
-                {"id": import_id, "at": at, "user": user})
+    restored = con.execute(
+        f"INSERT INTO cells ({cols}) SELECT {cols} FROM cell_versions WHERE import_id = $id", {"id": import_id}
+    ).fetchone()[0]
+    con.execute(
+        "UPDATE units SET residents = v.residents FROM residents_versions v WHERE v.import_id = $id "
+        "AND units.level = v.level AND units.unit_id = v.unit_id",
+        {"id": import_id},
+    )
+    con.execute(
+        "UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
+        {"id": import_id, "at": at, "user": user},
+    )
     return {"removed": int(removed), "restored": int(restored)}

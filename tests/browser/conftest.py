@@ -16,8 +16,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1920, "height": 1080}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 LOCAL_SCHEMES = {"data", "blob", "about"}
@@ -57,16 +65,38 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.script = script
-        self.env = {**os.environ, "GOVDASH_DB": db, "GOVDASH_LANG": "zh",
-                    "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
+        self.env = {
+            **os.environ,
+            "GOVDASH_DB": db,
+            "GOVDASH_LANG": "zh",
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+            **(env or {}),
+        }
         self._out = open(log, "wb")
         self._start()
 
     def _start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", self.script, "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=self.env, stdout=self._out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                self.script,
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+        )
         self._wait_healthy()
 
     def restart(self) -> None:
@@ -119,7 +149,10 @@ def wait_for_app(pg, timeout_s: float = 90.0) -> None:
             return app && app.getAttribute('data-test-script-state') === 'notRunning'
                 && !document.querySelector('[data-testid="stSkeleton"]')
                 && !document.querySelector('[data-stale="true"]');
-        }""", timeout=timeout_s * 1000, polling=200)
+        }""",
+        timeout=timeout_s * 1000,
+        polling=200,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -151,6 +184,7 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
+
     pw = sync_playwright().start()
     b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield b

@@ -8,10 +8,20 @@ from .conftest import is_local, wait_for_app
 
 pytestmark = pytest.mark.browser
 
-DEEP_LINKS = ["/trends?town=310115005", "/map?cat=noise", "/rankings?from=2026-09-01&to=2026-09-30",
-              "/lifecycle?channel=hotline_12345", "/heatmap?town=310115005&from=2026-10-01&to=2026-10-31"]
-TITLES = {"trends": "办结趋势", "map": "网格地图", "rankings": "红黑榜", "lifecycle": "工单全流程",
-          "heatmap": "问题热力图"}
+DEEP_LINKS = [
+    "/trends?town=310115005",
+    "/map?cat=noise",
+    "/rankings?from=2026-09-01&to=2026-09-30",
+    "/lifecycle?channel=hotline_12345",
+    "/heatmap?town=310115005&from=2026-10-01&to=2026-10-31",
+]
+TITLES = {
+    "trends": "办结趋势",
+    "map": "网格地图",
+    "rankings": "红黑榜",
+    "lifecycle": "工单全流程",
+    "heatmap": "问题热力图",
+}
 
 
 def _exceptions(pg) -> list[str]:
@@ -24,6 +34,7 @@ def test_five_concurrent_deep_links_on_a_fresh_server(fresh_server, browser):
     from playwright.sync_api import expect
 
     from .conftest import VIEWPORT
+
     contexts = [browser.new_context(viewport=VIEWPORT, locale="zh-CN") for _ in DEEP_LINKS]
     try:
         pages = [c.new_page() for c in contexts]
@@ -81,8 +92,10 @@ def evil_server(tmp_path):
     import sys
 
     from .conftest import ROOT, Server
+
     sys.path.insert(0, str(ROOT / "tests"))
     from literal_cases import build_db
+
     path = tmp_path / "evil.duckdb"
     build_db(path, extra_sql=EVIL_SQL).close()
     s = Server(str(path), tmp_path / "server.log")
@@ -97,12 +110,12 @@ def test_no_markup_from_data_or_urls_on_any_page(evil_server, page):
     from urllib.parse import urlencode
 
     from tests.conftest import app_pages
+
     urls = []
     for p in app_pages():
         base = "/" if p.default else f"/{p.url_path}"
         urls.append(base + "?" + urlencode({**dict(p.query), **URL_ATTACKS}))
-        urls.append(base + "?" + urlencode({**dict(p.query), "town": "T1", "from": "2025-12-01",
-                                            "to": "2026-03-31"}))
+        urls.append(base + "?" + urlencode({**dict(p.query), "town": "T1", "from": "2025-12-01", "to": "2026-03-31"}))
     with evil_server.explain():
         for url in urls:
             page.goto(evil_server.url + url)

@@ -79,7 +79,8 @@ def xss_server(demo_db, tmp_path_factory, browser):
         cid, grid, com, town, day = con.execute(
             "SELECT any_value(case_id), grid_id, any_value(community_id), any_value(town_id), reported_at::DATE "
             "FROM cases WHERE lon IS NOT NULL GROUP BY grid_id, reported_at::DATE HAVING count(*) = 1 "
-            "ORDER BY 1 LIMIT 1").fetchone()
+            "ORDER BY 1 LIMIT 1"
+        ).fetchone()
         con.execute("UPDATE cases SET description = ? WHERE case_id = ?", [XSS, cid])
         lon, lat = con.execute("SELECT lon, lat FROM cases WHERE case_id = ?", [cid]).fetchone()
     s = Server(str(path), tmp_path_factory.mktemp("xss_log") / "server.log")
@@ -96,14 +97,18 @@ def test_case_tooltip_shows_markup_as_text(xss_server, page):
     server, path, c = xss_server
     db = Database(path)
     day = date.fromisoformat(c["day"])
-    area = maps.unit_shapes(queries.unit_geometries(db, "grid", Filters(
-        start=day, end=day, towns=(c["town"],), communities=(c["community"],), grids=(c["grid"],))),
-        tolerance_m=maps.SIMPLIFY_M["grid"])
+    area = maps.unit_shapes(
+        queries.unit_geometries(
+            db,
+            "grid",
+            Filters(start=day, end=day, towns=(c["town"],), communities=(c["community"],), grids=(c["grid"],)),
+        ),
+        tolerance_m=maps.SIMPLIFY_M["grid"],
+    )
     db.close()
     view = maps.view_for_bbox(maps.shapes_bbox(area), height_px=MAP_HEIGHT_PX)
     x, y = maps._merc_px(np.array([c["lon"], view.longitude]), np.array([c["lat"], view.latitude]), view.zoom)
-    url = (f"/heatmap?from={c['day']}&to={c['day']}&town={c['town']}&community={c['community']}"
-           f"&grid={c['grid']}")
+    url = f"/heatmap?from={c['day']}&to={c['day']}&town={c['town']}&community={c['community']}&grid={c['grid']}"
     with server.explain():
         page.goto(server.url + url)
         wait_for_app(page)
@@ -118,7 +123,6 @@ def test_case_tooltip_shows_markup_as_text(xss_server, page):
             page.wait_for_timeout(400)
             if tip.count() and XSS in tip.first.inner_text():
                 break
-        assert XSS in tip.first.inner_text()                # shown as text…
-        assert tip.first.locator("img").count() == 0        # …and never as an element
+        assert XSS in tip.first.inner_text()  # shown as text…
+        assert tip.first.locator("img").count() == 0  # …and never as an element
         assert not page.evaluate("() => !!document.querySelector('img[src=\"x\"]')")
-

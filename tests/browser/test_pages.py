@@ -26,6 +26,7 @@ def _looks_drawn(png: bytes) -> bool:
     """True when the inside of a map shows drawn features: several colours, none covering ~all of it.
     A blank WebGL canvas (or an empty grey container) is one flat colour."""
     from PIL import Image
+
     img = Image.open(io.BytesIO(png)).convert("RGB")
     w, h = img.size
     img = img.crop((w // 20, h // 20, w - w // 20, h - h // 20)).resize((160, 120))  # no borders or corners
@@ -75,6 +76,7 @@ def render(pg, url: str, shot: Path | None = None, expect: tuple[int, int] = (0,
     if shot:
         png = pg.screenshot(path=str(shot))
         from PIL import Image
+
         assert Image.open(io.BytesIO(png)).size == (VIEWPORT["width"], VIEWPORT["height"])
 
 
@@ -82,8 +84,13 @@ def test_page(server, page, app_page, screenshots):
     url = server.url + app_page.url()
     # pages under a mode (the wall screen) draw their own chrome instead of a Streamlit title
     with server.explain():
-        render(page, url, screenshots / f"{app_page.url_path}.png", EXPECT.get(app_page.url_path, (0, 0)),
-               titled=not app_page.query)
+        render(
+            page,
+            url,
+            screenshots / f"{app_page.url_path}.png",
+            EXPECT.get(app_page.url_path, (0, 0)),
+            titled=not app_page.query,
+        )
 
 
 def test_page_filtered_to_a_town(server, page, app_page):
@@ -120,6 +127,7 @@ def test_deep_link_on_a_fresh_server(fresh_server, page):
     Streamlit starts in legacy multipage mode and would run pages/trends.py without app.py (ui.lang() leaves
     that mode and reruns, so wait for the filter bar rather than for the first run to end)."""
     from playwright.sync_api import expect
+
     page.goto(fresh_server.url + FILTERED)
     with fresh_server.explain():
         expect(page.locator('[data-testid="stSidebar"]')).to_contain_text(TOWN_NAME, timeout=90_000)
@@ -131,6 +139,7 @@ def test_deep_link_on_a_fresh_server(fresh_server, page):
 def test_coverage_directory_tab_loads_when_clicked(server, page):
     """The station directory is computed only while its tab is open: a click reruns the page and shows it."""
     from govdash.i18n import t
+
     with server.explain():
         render(page, server.url + "/coverage", None, (1, 0))
         label = t("cases_nearby", "zh").format(r="500")

@@ -29,8 +29,12 @@ def accounts_file(tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 def guarded(demo_db, accounts_file, tmp_path_factory):
     """``streamlit run serve.py`` with local sign-in, as deployed."""
-    s = Server(demo_db, tmp_path_factory.mktemp("guarded") / "server.log", script="serve.py",
-               env={"GOVDASH_AUTH": "local", "GOVDASH_ACCOUNTS_DB": accounts_file})
+    s = Server(
+        demo_db,
+        tmp_path_factory.mktemp("guarded") / "server.log",
+        script="serve.py",
+        env={"GOVDASH_AUTH": "local", "GOVDASH_ACCOUNTS_DB": accounts_file},
+    )
     yield s
     s.stop()
 
@@ -39,6 +43,7 @@ def _session(browser, url: str, wait: str | None = None):
     """A page at ``url`` (waited for, or for the ``wait`` selector) whose Streamlit session id is read from
     the server's messages (``pg.session_ids``: one entry per script run the server starts)."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
     ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", service_workers="block")
     ctx.set_default_timeout(60_000)
     pg = ctx.new_page()
@@ -70,9 +75,11 @@ def _xsrf(ctx) -> str:
 
 def _put(ctx, server, session_id: str, file_id: str):
     """PUT a file to the upload endpoint as the browser would (XSRF cookie and header, multipart body)."""
-    return ctx.request.put(f"{server.url}/_stcore/upload_file/{session_id}/{file_id}",
-                           headers={"X-Xsrftoken": _xsrf(ctx)},
-                           multipart={"file": {"name": "cases.csv", "mimeType": "text/csv", "buffer": CSV}})
+    return ctx.request.put(
+        f"{server.url}/_stcore/upload_file/{session_id}/{file_id}",
+        headers={"X-Xsrftoken": _xsrf(ctx)},
+        multipart={"file": {"name": "cases.csv", "mimeType": "text/csv", "buffer": CSV}},
+    )
 
 
 def _sign_in(pg, user: str) -> None:
@@ -93,9 +100,11 @@ def test_upload_endpoint_refuses_sessions_not_signed_in_as_admin(guarded, browse
         with guarded.explain():
             assert _put(ctx, guarded, sid, "f1").status == 403
         # a 100 MB body announced: refused after its headers, before the body is sent (so never buffered)
-        head = (f"PUT /_stcore/upload_file/{sid}/f2 HTTP/1.1\r\nHost: 127.0.0.1:{guarded.port}\r\n"
-                f"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {100 * 2**20}\r\n"
-                f"Cookie: _streamlit_xsrf={_xsrf(ctx)}\r\nX-Xsrftoken: {_xsrf(ctx)}\r\n\r\n").encode()
+        head = (
+            f"PUT /_stcore/upload_file/{sid}/f2 HTTP/1.1\r\nHost: 127.0.0.1:{guarded.port}\r\n"
+            f"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {100 * 2**20}\r\n"
+            f"Cookie: _streamlit_xsrf={_xsrf(ctx)}\r\nX-Xsrftoken: {_xsrf(ctx)}\r\n\r\n"
+        ).encode()
         with socket.create_connection(("127.0.0.1", guarded.port), timeout=20) as sock:
             sock.sendall(head + b"--b\r\n" + b"x" * 65536)
             t0 = time.monotonic()
@@ -121,12 +130,16 @@ def test_a_signed_in_admin_uploads_on_the_admin_page(guarded, browser, tmp_path)
             upload.wait_for(state="attached", timeout=90_000)
         except Exception:
             raise AssertionError(f"no file uploader at {pg.url}:\n{pg.inner_text('body')[:800]}") from None
-        with pg.expect_response(lambda r: "/_stcore/upload_file/" in r.url and r.request.method == "PUT",
-                                timeout=60_000) as sent:
+        with pg.expect_response(
+            lambda r: "/_stcore/upload_file/" in r.url and r.request.method == "PUT", timeout=60_000
+        ) as sent:
             upload.set_input_files(str(f))
         assert sent.value.status == 204
-        pg.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stFileUploader"]')]
-                                .some(e => e.innerText.includes('cases.csv'))""", timeout=60_000)
+        pg.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="stFileUploader"]')]
+                                .some(e => e.innerText.includes('cases.csv'))""",
+            timeout=60_000,
+        )
         wait_for_app(pg)
         assert not pg.locator('[data-testid="stException"]').count()
     finally:
@@ -136,8 +149,12 @@ def test_a_signed_in_admin_uploads_on_the_admin_page(guarded, browser, tmp_path)
 def test_wall_with_a_device_token_survives_a_server_restart(demo_db, accounts_file, browser, tmp_path):
     """Before: a wall signed in by hand showed the sign-in form after a restart, and stayed there."""
     token = accounts.add_wall_token(accounts_file, f"lobby{time.monotonic_ns()}")
-    s = Server(demo_db, tmp_path / "server.log", script="serve.py",
-               env={"GOVDASH_AUTH": "local", "GOVDASH_ACCOUNTS_DB": accounts_file})
+    s = Server(
+        demo_db,
+        tmp_path / "server.log",
+        script="serve.py",
+        env={"GOVDASH_AUTH": "local", "GOVDASH_ACCOUNTS_DB": accounts_file},
+    )
     ctx = None
     try:
         ctx, pg = _session(browser, f"{s.url}/?mode=wall&panels=trend&rotate=0&token={token}", wait=".wall-tiles")

@@ -36,14 +36,36 @@ class WallServer:
         self.start()
 
     def start(self) -> None:
-        env = {**os.environ, "GOVDASH_DB": self.db, "GOVDASH_REFRESH_SECONDS": str(REFRESH_S),
-               "GOVDASH_ROTATE_SECONDS": "30", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+        env = {
+            **os.environ,
+            "GOVDASH_DB": self.db,
+            "GOVDASH_REFRESH_SECONDS": str(REFRESH_S),
+            "GOVDASH_ROTATE_SECONDS": "30",
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        }
         env.pop("GOVDASH_WALL", None)
         self._log = open(self.log_dir / f"server-{time.monotonic_ns()}.log", "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -98,8 +120,11 @@ def _open(pg, url: str, timeout_s: float = 180) -> None:
             wait_for_app(pg, timeout_s=60)
             scale = min(pg.evaluate("innerWidth") / 1920, pg.evaluate("innerHeight") / 1080)
             cookie = pg.evaluate("document.cookie")
-            if scale == 1 or f"govdash_wall_scale={scale:g}" in cookie and pg.evaluate(
-                    "performance.getEntriesByType('navigation')[0].type") == "reload":
+            if (
+                scale == 1
+                or f"govdash_wall_scale={scale:g}" in cookie
+                and pg.evaluate("performance.getEntriesByType('navigation')[0].type") == "reload"
+            ):
                 return
         except PlaywrightError:  # the context went away in the reload: look again
             pass
@@ -110,6 +135,7 @@ def _open(pg, url: str, timeout_s: float = 180) -> None:
 
 def _distinct_colours(png: bytes) -> int:
     from PIL import Image
+
     img = Image.open(io.BytesIO(png)).convert("RGB").resize((160, 120))
     return len(img.getcolors(maxcolors=160 * 120))
 
@@ -194,22 +220,45 @@ def _wait_for(pg, predicate, timeout_s: float, what: str) -> None:
 
 def _feed(db: str, seed: int) -> int:
     """Run ``python -m govdash feed`` for 2 s in another process; the number of new cases it wrote (> 0)."""
-    res = subprocess.run([sys.executable, "-m", "govdash", "feed", "--db", db, "--rate", "120",
-                          "--changes", "0", "--every", "1", "--duration", "2", "--seed", str(seed)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "govdash",
+            "feed",
+            "--db",
+            db,
+            "--rate",
+            "120",
+            "--changes",
+            "0",
+            "--every",
+            "1",
+            "--duration",
+            "2",
+            "--seed",
+            str(seed),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr
     added = int(re.search(r"(\d+) new", res.stderr.splitlines()[-1]).group(1))
     assert added > 0
     return added
 
+
 def test_case_imported_while_the_wall_runs_appears_without_reload(browser, wall_server, live_db):
     from govdash import feed
     from govdash.db import Database
+
     ctx = _context(browser, 1920, 1080)
     try:
         pg = ctx.new_page()
         _open(pg, wall_server.url + "/?mode=wall&panels=overview&days=7")  # rolling: new cases count
-        pg.evaluate("window.__wallMarker = 42")   # a reload would lose it
+        pg.evaluate("window.__wallMarker = 42")  # a reload would lose it
         before, as_of_text = _collected(pg), pg.locator(".wall-asof b").inner_text()
         ro = Database(live_db)
         at = feed.data_clock(ro)
@@ -220,7 +269,7 @@ def test_case_imported_while_the_wall_runs_appears_without_reload(browser, wall_
         new_id = Database(live_db).scalar("SELECT case_id FROM cases WHERE import_id = $i", {"i": rep.import_id})
         _wait_for(pg, lambda: _collected(pg) == before + 1, 20 * REFRESH_S + 60, "the new case in the tiles")
         _wait_for(pg, lambda: pg.locator(f'[data-case="{new_id}"]').count() == 1, 60, "the case in the latest list")
-        assert pg.locator(".wall-asof b").inner_text() != as_of_text   # "data as of" moved to the import
+        assert pg.locator(".wall-asof b").inner_text() != as_of_text  # "data as of" moved to the import
         # the feed command, in yet another process, keeps adding cases at the data's own clock
         now = _collected(pg)
         added = _feed(live_db, seed=3)
@@ -240,19 +289,25 @@ def test_two_app_processes_serve_one_database_while_it_is_written(browser, wall_
         pages = [c.new_page() for c in contexts]
         for pg, srv in zip(pages, (wall_server, second), strict=True):
             _open(pg, srv.url + "/?mode=wall&panels=overview&days=7")  # rolling: new cases count
-        _wait_for(pages[0], lambda: _collected(pages[0]) == _collected(pages[1]), 20 * REFRESH_S + 60,
-                  "the two servers to agree")
+        _wait_for(
+            pages[0],
+            lambda: _collected(pages[0]) == _collected(pages[1]),
+            20 * REFRESH_S + 60,
+            "the two servers to agree",
+        )
         start = _collected(pages[0])
         added = _feed(live_db, seed=11)
         for pg in pages:
-            _wait_for(pg, lambda pg=pg: _collected(pg) == start + added, 20 * REFRESH_S + 60,
-                      "the new cases on both servers")
+            _wait_for(
+                pg, lambda pg=pg: _collected(pg) == start + added, 20 * REFRESH_S + 60, "the new cases on both servers"
+            )
             assert not pg.locator('[data-testid="stException"]').count()
             assert not pg.locator(".wall-nodata").count()
     finally:
         for c in contexts:
             c.close()
         second.stop()
+
 
 def _playing(pg) -> str:
     return pg.locator(".wall-playlist span.on").inner_text()
@@ -274,16 +329,20 @@ def test_rotation_keeps_mode_language_and_filters(browser, wall_server):
         _wait_for(pg, lambda: _playing(pg) == first, 60, "a second rotation")
         q = _query(pg)
         assert (q["mode"], q["panels"], q["rotate"], q["town"], q["lang"]) == (
-            ["wall"], ["trend,coverage"], ["5"], [TOWN], ["en"])
-        assert pg.evaluate("window.__wallMarker") == 7           # rotated in place, no reload
+            ["wall"],
+            ["trend,coverage"],
+            ["5"],
+            [TOWN],
+            ["en"],
+        )
+        assert pg.evaluate("window.__wallMarker") == 7  # rotated in place, no reload
         assert TOWN_NAME in pg.locator(".wall-top").inner_text()  # still filtered
         assert "Data as of" in pg.locator(".wall-top").inner_text()
         lay = _layout(pg)  # English and a town filter: the widest header; the playlist covers neither side
         assert lay["left"]["right"] < lay["playbar"]["left"] < lay["playbar"]["right"] < lay["right"]["left"], lay
-        pg.reload()                                                # a reload keeps everything too
+        pg.reload()  # a reload keeps everything too
         _open(pg, pg.url)
-        assert TOWN_NAME in pg.locator(".wall-top").inner_text() and _playing(pg) in ("Trend",
-                                                                                      "15-min circle")
+        assert TOWN_NAME in pg.locator(".wall-top").inner_text() and _playing(pg) in ("Trend", "15-min circle")
     finally:
         ctx.close()
 
@@ -299,8 +358,12 @@ def test_wall_resumes_after_a_server_restart(browser, wall_server):
         time.sleep(2)
         wall_server.start()
         # the browser reconnects on its own (same page, same URL) and the playlist goes on
-        _wait_for(pg, lambda: pg.locator(".wall-tiles").count() == 1 and pg.locator(".wall-playlist").count() == 1,
-                  120, "the wall after the restart")
+        _wait_for(
+            pg,
+            lambda: pg.locator(".wall-tiles").count() == 1 and pg.locator(".wall-playlist").count() == 1,
+            120,
+            "the wall after the restart",
+        )
         first = _playing(pg)
         _wait_for(pg, lambda: _playing(pg) != first, 60, "rotation after the restart")
         assert pg.evaluate("window.__wallMarker") == 9
@@ -309,4 +372,3 @@ def test_wall_resumes_after_a_server_restart(browser, wall_server):
         assert not pg.locator('[data-testid="stException"]').count()
     finally:
         ctx.close()
-
