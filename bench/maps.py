@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pydeck
 
-from govdash import heatmap, hotspots, maps, queries
+from govdash import heatmap, hotspots, maps, queries, queries_map
 from govdash.db import Database
 from govdash.filters import Filters
 
@@ -91,12 +91,12 @@ def map_page(path: str, repeat: int) -> None:
 
     towns = maps.unit_shapes(queries.unit_geometries(db, "town"), tolerance_m=maps.SIMPLIFY_M["town"])
     bbox = maps.shapes_bbox(towns)
-    frame = queries.bin_frame(db)
+    frame = queries_map.bin_frame(db)
     cell = heatmap.cell_size(bbox, frame=frame)
     box = heatmap.pad_bbox(bbox, cell, frame=frame)
     everything = Filters(start=queries.date_range(db)[0], end=hi)
     for name, ff in (("30 days", f), ("all", everything)):
-        t_bins, bins = timed(lambda ff=ff: queries.heat_bins(db, ff, cell, "none", box), repeat)
+        t_bins, bins = timed(lambda ff=ff: queries_map.heat_bins(db, ff, cell, "none", box), repeat)
         deck = maps.heat_deck(bins, cell_m=cell, vmax=float(bins["count"].max()), bbox=bbox, outline=towns)
         bound = heatmap.bin_bound(box, cell, frame=frame)
         print(
@@ -105,17 +105,17 @@ def map_page(path: str, repeat: int) -> None:
             f"deck {len(deck.to_json()) / 1e6:5.2f} MB"
         )
     for frame in ("hour", "week", "month"):
-        t_fr, frames = timed(lambda fr=frame: queries.heat_frames(db, everything, cell, fr, box), repeat)
+        t_fr, frames = timed(lambda fr=frame: queries_map.heat_frames(db, everything, cell, fr, box), repeat)
         first = heatmap.frame_param(frames["frame"].iloc[len(frames) // 2])
-        t_one, one = timed(lambda fr=frame, v=first: queries.heat_bins(db, everything, cell, fr, box, v), repeat)
+        t_one, one = timed(lambda fr=frame, v=first: queries_map.heat_bins(db, everything, cell, fr, box, v), repeat)
         print(
             f"playback {frame:<5} frames {len(frames):>4}  vmax {int(frames['max_count'].max()):>6,}  "
             f"frames query {t_fr * 1000:6.0f} ms  one frame {t_one * 1000:5.0f} ms ({len(one):,} bins)"
         )
 
     grid = heatmap.lattice(towns, cell, frame=frame)
-    bins = queries.heat_bins(db, f, cell, "none", box)
-    before = queries.heat_bins(db, f.previous(), cell, "none", box)
+    bins = queries_map.heat_bins(db, f, cell, "none", box)
+    before = queries_map.heat_bins(db, f.previous(), cell, "none", box)
     t_gi, spots = timed(lambda: heatmap.hot_spot_bins(bins, grid, cell, before, frame=frame), repeat)
     print(
         f"Gi* + BH + emerging on the district's {len(spots):,} squares of {cell:.0f} m: {t_gi * 1000:.0f} ms "
@@ -127,7 +127,7 @@ def map_page(path: str, repeat: int) -> None:
         f"Gi* + BH on the district's {len(stats):,} grids (k = 8): {t_grid * 1000:.0f} ms "
         f"(hot {int((out['label'] == 'hot').sum()):,})"
     )
-    t_rep, rows = timed(lambda: queries.repeat_candidates(db, f), repeat)
+    t_rep, rows = timed(lambda: queries_map.repeat_candidates(db, f), repeat)
     t_det, reps = timed(lambda: hotspots.repeat_complaints(rows), repeat)
     print(
         f"repeat complaints, 30 days: read {len(rows):,} cases {t_rep * 1000:.0f} ms, detect {t_det * 1000:.0f} ms, "

@@ -25,7 +25,7 @@ from bench.pages import (
     top_grids,
     unit_keys,
 )
-from govdash import queries
+from govdash import queries, queries_trend
 from govdash.db import Database
 from govdash.filters import Filters
 
@@ -94,7 +94,7 @@ def _flags(sub: pd.DataFrame, at: datetime, as_at: datetime | None = None) -> pd
     """Per-row indicator flags; with ``as_at``, progress as it stood at that instant (closed before it)."""
     resolved, recognised = sub["resolved"].eq(True).fillna(False), sub["recognised"].eq(True).fillna(False)
     hours = (sub["closed_at"] - sub["reported_at"]).dt.total_seconds() / 3600.0
-    dispute = sub["category"].eq(queries.DISPUTE_CATEGORY).fillna(False)
+    dispute = sub["category"].eq(queries_trend.DISPUTE_CATEGORY).fillna(False)
     has_deadline = sub["deadline_at"].notna()
     if as_at is None:
         closed = sub["status"].eq("closed").fillna(False)

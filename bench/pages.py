@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bench import sql
-from govdash import queries, settings
+from govdash import queries, queries_map, queries_trend, settings
 from govdash.db import Database
 from govdash.filters import Filters
 
@@ -45,7 +45,7 @@ def heat_params(db: Database, f: Filters) -> dict:
 
     outline = _shapes(db, drill.LEVELS[max(drill.depth(f) - 1, 0)], f)
     bbox = maps.shapes_bbox(outline)
-    frame = queries.bin_frame(db)
+    frame = queries_map.bin_frame(db)
     cell = heatmap.cell_size(bbox, HEAT_MIN_CELL_M, frame=frame)
     return {
         "outline": outline,
@@ -110,8 +110,8 @@ def heatmap(db: Database, f: Filters, at: datetime) -> dict:
 
     p = heat_params(db, f)
     n = queries.case_count(db, f)
-    bins = queries.heat_bins(db, f, p["cell_m"], "none", p["box"])
-    points = queries.case_points(db, f, hm.POINTS_MAX) if n <= hm.POINTS_MAX else None
+    bins = queries_map.heat_bins(db, f, p["cell_m"], "none", p["box"])
+    points = queries_map.case_points(db, f, hm.POINTS_MAX) if n <= hm.POINTS_MAX else None
     top = queries.busiest_units(db, f.with_(grids=()), "grid", hm.TOP_N)
     return {**p, "n": n, "bins": bins, "points": points, "top": top}
 
@@ -121,9 +121,9 @@ def trends(db: Database, f: Filters, at: datetime) -> dict:
     from govdash import indicators
 
     p = trend_params(f, at)
-    now = queries.indicator_totals(db, f, at)
-    prev = queries.indicator_totals(db, p["prev"], at, as_at=p["as_at_prev"])
-    yb = prev if p["yb"] == p["prev"] else queries.indicator_totals(db, p["yb"], at, as_at=p["as_at_yb"])
+    now = queries_trend.indicator_totals(db, f, at)
+    prev = queries_trend.indicator_totals(db, p["prev"], at, as_at=p["as_at_prev"])
+    yb = prev if p["yb"] == p["prev"] else queries_trend.indicator_totals(db, p["yb"], at, as_at=p["as_at_yb"])
     return {
         "now": now,
         "prev": prev,
@@ -145,7 +145,7 @@ def coverage(db: Database, f: Filters, at: datetime, directory: bool = False) ->
     ``directory``, as when its station directory tab is open (cases within 500 m of every station)."""
     from govdash import service_circle as sc
 
-    cells, towns, stations = queries.cells(db), queries.towns(db), queries.stations(db)
+    cells, towns, stations = queries_map.cells(db), queries.towns(db), queries_map.stations(db)
     timed = sc.walk(cells, stations)
     area = sc.in_area(timed, f.towns)
     load = sc.load(timed, stations)
@@ -163,8 +163,8 @@ def coverage(db: Database, f: Filters, at: datetime, directory: bool = False) ->
     if f.towns:
         out["by_community"] = sc.by_unit(area, COVERAGE_MINUTES, queries.communities(db, f.towns), "community")
     if directory:
-        nearby = queries.station_cases_nearby(db, f, sc.NEARBY_M)
-        out["directory"] = sc.directory(queries.station_directory(db, f.towns), load, nearby, towns)
+        nearby = queries_map.station_cases_nearby(db, f, sc.NEARBY_M)
+        out["directory"] = sc.directory(queries_map.station_directory(db, f.towns), load, nearby, towns)
     return out
 
 
@@ -244,7 +244,7 @@ def static_lookups(db: Database) -> dict:
         queries.towns,
         catalogue.read,
         queries.unit_names,
-        queries.district_outline,
+        queries_map.district_outline,
     )
     return {f"{fn.__module__}.{fn.__qualname__}": fn(db) for fn in lookups}
 

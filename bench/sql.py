@@ -14,24 +14,20 @@ import pandas as pd
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.queries import (
-    AS_AT_KPI_SQL,
-    AS_AT_SQL,
     CASE_COLUMNS,
     COUNTS_SQL,
-    DISPUTE_CATEGORY,
     DUE_SQL,
     INDICATOR_SQL,
     LEVEL_COLUMN,
     ORDERS,
     PERIODS,
-    TREND_SQL,
     _area,
     _attr_where,
-    _bbox_clause,
-    bin_frame,
     cutoff,
     where,
 )
+from govdash.queries_map import _bbox_clause, bin_frame
+from govdash.queries_trend import AS_AT_KPI_SQL, AS_AT_SQL, DISPUTE_CATEGORY, TREND_SQL
 from govdash.schema import IMPORT_COLUMNS
 
 # free text and personal data stay out of the naive frame: with them 10 M cases took > 19 GB to load

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from govdash import briefing, indicators, lifecycle, queries, rankings, settings
+from govdash import briefing, indicators, lifecycle, queries, queries_trend, rankings, settings
 from govdash.db import Database
 from govdash.filters import default
 
@@ -32,7 +32,7 @@ STEPS = {
     "trend table by week, split by category": lambda db, f, at, s: indicators.trend_table(
         db, f, "week", at, "category"
     ),
-    "open backlog per day, 1 year": lambda db, f, at, s: queries.open_backlog(
+    "open backlog per day, 1 year": lambda db, f, at, s: queries_trend.open_backlog(
         db, f.with_(start=f.end - timedelta(days=364)), "day", at
     ),
     "anomalies (category x town, 30 days + 8 weeks)": lambda db, f, at, s: briefing.anomaly_list(db, f),

@@ -29,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from govdash import demo, feed, queries, settings, wall, wall_view  # noqa: E402
+from govdash import demo, feed, queries, queries_trend, settings, wall, wall_view  # noqa: E402
 from govdash.db import Database  # noqa: E402
 
 
@@ -55,7 +55,7 @@ def refresh(db: Database, s: settings.Settings, lang: str = "zh") -> int:
     out += wall_view.wall_map(m["stats"], m["geoms"], m["bins"], m["recent"], lang=lang).to_json()
     out += wall_view.lagging_html(m["stats"], lang) + wall_view.latest_html(wall.latest_cases(db, f, 5), lang)
     out += wall_view.trend_figure(wall.trend_data(db, f, at), target=s.target_resolution, lang=lang).to_json()
-    queries.coverage_inputs_version(db)  # coverage itself is cached by this fingerprint
+    queries_trend.coverage_inputs_version(db)  # coverage itself is cached by this fingerprint
     return len(out)
 
 

@@ -9,7 +9,19 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from govdash import catalogue, district_record, indicators, lifecycle, queries, rankings, render, settings, survey, svg
+from govdash import (
+    catalogue,
+    district_record,
+    indicators,
+    lifecycle,
+    queries,
+    queries_trend,
+    rankings,
+    render,
+    settings,
+    survey,
+    svg,
+)
 from govdash.anomalies import detect_spikes
 from govdash.db import Database
 from govdash.filters import Filters
@@ -31,7 +43,7 @@ def anomaly_list(
     max_z) and ``text``, one line for a ticker.
     """
     hist = f.with_(start=f.start - timedelta(days=7 * baseline_weeks))
-    daily = queries.daily_counts(db, hist, SPIKE_KEYS)
+    daily = queries_trend.daily_counts(db, hist, SPIKE_KEYS)
     cols = [queries.SPLITS[k] for k in SPIKE_KEYS]
     ev = detect_spikes(daily, keys=cols, baseline_weeks=baseline_weeks, threshold=threshold, min_count=min_count)
     if not ev.empty:
@@ -112,7 +124,11 @@ def _trend_charts(db, f, at, s, lang) -> str:
     start = (pd.Timestamp(f.start) - pd.DateOffset(months=12)).date()
     w = f.with_(start=start)
     table = indicators.period_table(
-        queries.period_indicators(db, w, "month", at), queries.open_backlog(db, w, "month", at), w, "month", at
+        queries_trend.period_indicators(db, w, "month", at),
+        queries_trend.open_backlog(db, w, "month", at),
+        w,
+        "month",
+        at,
     )
     labels = [indicators.period_label(p, "month")[2:] for p in table["period"]]
     charts = []
@@ -243,7 +259,7 @@ def _lifecycle(db, f, at, lang) -> str:
         ],
         rows,
     )
-    tiers = lifecycle.tier_shares(queries.period_indicators(db, f, "month", at, "tier"))
+    tiers = lifecycle.tier_shares(queries_trend.period_indicators(db, f, "month", at, "tier"))
     share = ""
     if not tiers.empty:
         r = tiers.iloc[-1]
@@ -261,7 +277,7 @@ def _overdue(db, f, at, lang) -> str:
         return _part("note", t("no_overdue", lang))
     rows = []
     for r in df.itertuples():
-        d = queries.case_timeline(db, r.case_id)
+        d = queries_trend.case_timeline(db, r.case_id)
         desc = str(d.at[0, "description"]) if len(d) and pd.notna(d.at[0, "description"]) else ""
         rows.append(
             [
@@ -292,7 +308,7 @@ def _overdue(db, f, at, lang) -> str:
 
 
 def _survey(db, f, lang) -> str:
-    scores = queries.survey_scores(db)
+    scores = queries_trend.survey_scores(db)
     out = []
     q = survey.latest_quarter(scores, f.end) if not scores.empty else None
     if q:
@@ -320,7 +336,7 @@ def _survey(db, f, lang) -> str:
                 ),
             )
         )
-    gov = queries.governance_scores(db)
+    gov = queries_trend.governance_scores(db)
     if not gov.empty:
         g = survey.governance_progress(gov)
         rows = [
@@ -396,7 +412,7 @@ def write(db: Database, month: str, out: str | Path, *, lang: str = "zh") -> Pat
 def spike_daily(db: Database, f: Filters, category: str, town_id: str, *, weeks: int = 8) -> pd.DataFrame:
     """Daily cases of one category × street/town over the filter period and its baseline weeks, zeros filled."""
     g = f.with_(categories=(category,), towns=(town_id,), start=f.start - timedelta(days=7 * weeks))
-    daily = queries.daily_counts(db, g, SPIKE_KEYS)
+    daily = queries_trend.daily_counts(db, g, SPIKE_KEYS)
     days = pd.date_range(g.start, g.end, freq="D")
     counts = daily.assign(date=pd.to_datetime(daily["date"])).groupby("date")["count"].sum()
     return pd.DataFrame({"date": days, "count": counts.reindex(days, fill_value=0).to_numpy()})

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from govdash import db, queries, writes
+from govdash import db, queries, queries_trend, writes
 from govdash.db import Database, replacing_writer
 
 TZ = ZoneInfo("Asia/Shanghai")  # case times are local Shanghai time without a zone
@@ -130,8 +130,8 @@ def batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random.
         snap = Database(tmp)
         try:
             salt = int(rng.integers(0, 2**31))
-            templates = queries.feed_templates(snap, at - timedelta(days=TEMPLATE_DAYS), 500, salt)
-            moving = queries.feed_open_cases(snap, changes, salt) if changes > 0 else pd.DataFrame()
+            templates = queries_trend.feed_templates(snap, at - timedelta(days=TEMPLATE_DAYS), 500, salt)
+            moving = queries_trend.feed_open_cases(snap, changes, salt) if changes > 0 else pd.DataFrame()
         finally:
             snap.close()
         frame = (

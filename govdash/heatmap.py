@@ -24,8 +24,8 @@ _KEY = 1_000_000
 
 
 def bin_ix(lon, lat, cell_m: float, *, frame: BinFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Square-bin indices of WGS-84 points in the district's ``frame`` (``queries.bin_frame``), the same
-    formula as ``queries.heat_bins``."""
+    """Square-bin indices of WGS-84 points in the district's ``frame`` (``queries_map.bin_frame``), the same
+    formula as ``queries_map.heat_bins``."""
     bx = np.floor((np.asarray(lon, float) - frame.lon0) * frame.mx / cell_m).astype(np.int64)
     by = np.floor((np.asarray(lat, float) - frame.lat0) * frame.my / cell_m).astype(np.int64)
     return bx, by
@@ -213,7 +213,7 @@ def frame_label(value, frame: str, lang: str = "zh") -> str:
 
 
 def frame_param(value):
-    """A frame value as a plain Python parameter for ``queries.heat_bins`` (int or datetime)."""
+    """A frame value as a plain Python parameter for ``queries_map.heat_bins`` (int or datetime)."""
     if isinstance(value, (pd.Timestamp, np.datetime64)):
         return pd.Timestamp(value).to_pydatetime()
     return int(value)

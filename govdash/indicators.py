@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from govdash import queries
+from govdash import queries, queries_trend
 from govdash.catalogue import Catalogue
 from govdash.db import Database
 from govdash.filters import Filters
@@ -225,7 +225,7 @@ def _next(start: pd.Timestamp, period: str) -> pd.Timestamp:
 def period_table(ind: pd.DataFrame, backlog: pd.DataFrame, f: Filters, period: str, at: datetime) -> pd.DataFrame:
     """Join per-period indicators and backlog; flag periods cut short by the filter or the data time.
 
-    ``ind`` and ``backlog`` come from queries.period_indicators / open_backlog (optionally with a
+    ``ind`` and ``backlog`` come from queries_trend.period_indicators / open_backlog (optionally with a
     ``series`` column). A period is ``partial`` when it starts before the filter's first day or
     ends after its cutoff (the latest period while it is still running).
     """
@@ -246,8 +246,8 @@ def trend_table(db: Database, f: Filters, period: str, at: datetime, split: str 
     """Every trend indicator per period over ``chart_window(f, period)`` (adapter over the queries)."""
     w = chart_window(f, period)
     return period_table(
-        queries.period_indicators(db, w, period, at, split),
-        queries.open_backlog(db, w, period, at, split),
+        queries_trend.period_indicators(db, w, period, at, split),
+        queries_trend.open_backlog(db, w, period, at, split),
         w,
         period,
         at,
@@ -260,10 +260,10 @@ def same_age(f: Filters, earlier: Filters, at: datetime) -> datetime:
 
 
 def previous_totals(db: Database, f: Filters, at: datetime, previous: Filters | None = None) -> dict:
-    """``queries.indicator_totals`` of the period before ``f`` (default ``f.previous()``) as it stood at the
+    """``queries_trend.indicator_totals`` of the period before ``f`` (default ``f.previous()``) as it stood at the
     same age (``same_age``): what the overview, the trends page and the wall compare with."""
     prev = previous or f.previous()
-    return queries.indicator_totals(db, prev, at, as_at=same_age(f, prev, at))
+    return queries_trend.indicator_totals(db, prev, at, as_at=same_age(f, prev, at))
 
 
 def headline(
@@ -280,7 +280,7 @@ def headline(
     before = previous_totals(db, f, at, prev)
     # a 365-day period's previous period is the year before: one query, not two
     year = before if yb == prev else previous_totals(db, f, at, yb)
-    return comparison(queries.indicator_totals(db, f, at), before, year, s, lang)
+    return comparison(queries_trend.indicator_totals(db, f, at), before, year, s, lang)
 
 
 def period_label(p, period: str) -> str:

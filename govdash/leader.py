@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from govdash import indicators, queries, survey
+from govdash import indicators, queries, queries_trend, survey
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.i18n import LABELS, t
@@ -47,8 +47,8 @@ def governance(gov: pd.DataFrame, upto: date) -> dict[str, float]:
 def figures(db: Database, f: Filters) -> tuple[dict, dict]:
     """The survey and governance figures of the period ``f`` and the ones before them (previous quarter's
     survey, previous year's index), as two dicts keyed like ``indicators.INDICATORS`` (adapter)."""
-    quarter, now_s, before_s = survey_score(queries.survey_scores(db, scope=f.scope), f.end, f.towns)
-    gov = governance(queries.governance_scores(db), f.end)
+    quarter, now_s, before_s = survey_score(queries_trend.survey_scores(db, scope=f.scope), f.end, f.towns)
+    gov = governance(queries_trend.governance_scores(db), f.end)
     return (
         {
             "survey_satisfaction": now_s,

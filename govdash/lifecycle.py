@@ -7,7 +7,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from govdash import catalogue, queries
+from govdash import catalogue, queries, queries_trend
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.indicators import chart_window
@@ -26,7 +26,7 @@ EVENTS = (
 def funnel(stages: dict) -> pd.DataFrame:
     """Funnel rows: count reaching each stage, share of registered and of the previous stage, hours of the leg.
 
-    ``stages`` is queries.lifecycle_stages' dict. Recognition has no timestamp, so its hours are NaN.
+    ``stages`` is queries_trend.lifecycle_stages' dict. Recognition has no timestamp, so its hours are NaN.
     """
     rows, prev = [], None
     total = stages.get("registered") or 0
@@ -73,19 +73,19 @@ def timeline(case: pd.Series | dict, at: datetime | None = None) -> pd.DataFrame
 
 def funnel_data(db: Database, f: Filters) -> pd.DataFrame:
     """``funnel`` for the cases reported in the filter period."""
-    return funnel(queries.lifecycle_stages(db, f))
+    return funnel(queries_trend.lifecycle_stages(db, f))
 
 
 def tier_data(db: Database, f: Filters, period: str, at: datetime) -> pd.DataFrame:
     """``tier_shares`` per period over the chart window of the filter."""
-    return tier_shares(queries.period_indicators(db, chart_window(f, period), period, at, "tier"))
+    return tier_shares(queries_trend.period_indicators(db, chart_window(f, period), period, at, "tier"))
 
 
 def oldest(
     db: Database, f: Filters, at: datetime, *, overdue_only: bool = False, limit: int = 20, lang: str = "zh"
 ) -> pd.DataFrame:
     """Oldest cases open at the end of the filter period, with street/town, community and category names."""
-    df = queries.open_cases(db, f, at, overdue_only=overdue_only, limit=limit)
+    df = queries_trend.open_cases(db, f, at, overdue_only=overdue_only, limit=limit)
     names = queries.unit_names(db)
     cat = catalogue.read(db)
     return df.assign(
@@ -133,7 +133,7 @@ def open_table(cases: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def case_fields(case: pd.Series, cat: catalogue.Catalogue, lang: str = "zh") -> pd.DataFrame:
-    """One case (queries.case_timeline row) as field / value text rows, in the page's language; ``cat`` names
+    """One case (queries_trend.case_timeline row) as field / value text rows, in the page's language; ``cat`` names
     its category and channel."""
     from govdash.i18n import pick, t
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from govdash import queries
+from govdash import queries, queries_trend
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.indicators import INDICATORS, target
@@ -81,7 +81,7 @@ def _stats(db: Database, f: Filters, level: str, at: datetime) -> pd.DataFrame:
         names = queries.towns(db, scope=f.scope)[["unit_id", "name_zh", "name_en"]].rename(columns={"unit_id": "key"})
     else:
         names = queries.departments(db).rename(columns={"department_id": "key"})
-    stats = queries.split_indicators(db, f, level, at)
+    stats = queries_trend.split_indicators(db, f, level, at)
     out = names.merge(stats, on="key", how="left")
     out["collected"] = out["collected"].fillna(0).astype(int)
     return out

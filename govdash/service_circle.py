@@ -308,7 +308,7 @@ def directory(
     towns: pd.DataFrame,
     function: str | None = None,
 ) -> pd.DataFrame:
-    """The station directory (queries.station_directory) with its street/town name, residents served
+    """The station directory (queries_map.station_directory) with its street/town name, residents served
     (0 for a station removed in the what-if) and cases nearby; only stations offering ``function``."""
     out = items if function is None else items[items[function].fillna(False).astype(bool)]
     out = out.merge(station_load[["station_id", "residents", "flagged"]], on="station_id", how="left")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from govdash import access, demo, filters, lake, queries, settings
+from govdash import access, demo, filters, lake, queries, queries_map, settings
 from govdash import catalogue as catalogue_
 from govdash.db import Database
 from govdash.i18n import LANGS, t
@@ -405,7 +405,7 @@ def unit_shapes(level: str, f: filters.Filters | None = None) -> pd.DataFrame:
 def _repeats(version: tuple, f: filters.Filters, limit: int) -> tuple[pd.DataFrame, int, bool]:
     from govdash import hotspots
 
-    rows = queries.repeat_candidates(database(), f, limit=limit)
+    rows = queries_map.repeat_candidates(database(), f, limit=limit)
     return hotspots.repeat_complaints(rows), len(rows), bool(rows.attrs.get("truncated"))
 
 

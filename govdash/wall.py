@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from govdash import access, catalogue, filters, indicators, leader, queries
+from govdash import access, catalogue, filters, indicators, leader, queries, queries_map, queries_trend
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.i18n import pick, t
@@ -207,7 +207,7 @@ def _missing(v) -> bool:
 
 
 def tiles(now: dict, before: dict, s: Settings, lang: str = "zh") -> list[Tile]:
-    """The headline tiles from two ``queries.indicator_totals`` results (this period and the one before), with
+    """The headline tiles from two ``queries_trend.indicator_totals`` results (this period and the one before), with
     ``leader.figures`` (survey, governance index) merged in."""
     out = []
     for key in TILES:
@@ -248,7 +248,7 @@ def headline(db: Database, f: Filters, at: datetime, s: Settings, lang: str = "z
     """
     extra_now, extra_before = leader.figures(db, f)
     return tiles(
-        {**queries.indicator_totals(db, f, at), **extra_now},
+        {**queries_trend.indicator_totals(db, f, at), **extra_now},
         {**indicators.previous_totals(db, f, at), **extra_before},
         s,
         lang,
@@ -267,7 +267,7 @@ def ticker_items(
 ) -> list[dict]:
     """Ticker entries (``kind`` 'spike' or 'overdue', plain ``text``): newest spikes, then the most overdue cases.
 
-    ``overdue`` is ``queries.open_cases(overdue_only=True)``; ``spikes`` is ``briefing.anomaly_list``
+    ``overdue`` is ``queries_trend.open_cases(overdue_only=True)``; ``spikes`` is ``briefing.anomaly_list``
     (its ``text`` column); ``categories`` names the categories (govdash.catalogue). Text is plain: the view
     escapes it.
     """
@@ -295,7 +295,7 @@ def ticker(db: Database, f: Filters, at: datetime, lang: str = "zh") -> list[dic
     """Ticker entries for the wall's filters: overdue open cases now, and anomaly spikes of the last days (adapter)."""
     from govdash.briefing import anomaly_list
 
-    overdue = queries.open_cases(db, f, at, overdue_only=True, limit=2000)
+    overdue = queries_trend.open_cases(db, f, at, overdue_only=True, limit=2000)
     spikes = anomaly_list(db, f.with_(start=max(f.start, f.end - timedelta(days=SPIKE_DAYS - 1))), lang=lang)
     towns = queries.towns(db)
     names = {
@@ -320,7 +320,7 @@ def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
     The map is live: its week and day end at the data time ``at`` whatever the headline period (by default
     the last complete month, which would leave a live map empty); f's area and other filters apply."""
     f = f.with_(end=max(f.end, at.date()))
-    stock = queries.open_cases(db, f, at, overdue_only=True, limit=100_000)
+    stock = queries_trend.open_cases(db, f, at, overdue_only=True, limit=100_000)
     per_town = stock.groupby("town_id").size().rename("overdue").reset_index()
     towns = queries.towns(db, scope=f.scope)[["unit_id", "name_zh", "name_en"]]
     stats = towns.merge(per_town.rename(columns={"town_id": "unit_id"}), on="unit_id", how="left")
@@ -328,10 +328,10 @@ def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
     stats["status"] = town_status(stats["overdue"])
     geoms = queries.unit_geometries(db, "town", f)
     week = f.with_(start=max(f.start, f.end - timedelta(days=DENSITY_DAYS - 1)))
-    bins = queries.heat_bins(db, week, DENSITY_CELL_M)
+    bins = queries_map.heat_bins(db, week, DENSITY_CELL_M)
     if not bins.empty:  # heat_bins gives south-west corners; the map draws cells from their corner
         bins = bins[["lon", "lat", "count"]]
-    recent = queries.case_points(db, f.with_(start=max(f.start, f.end - timedelta(days=1))), LIVE_POINTS)
+    recent = queries_map.case_points(db, f.with_(start=max(f.start, f.end - timedelta(days=1))), LIVE_POINTS)
     cut = pd.Timestamp(at) - pd.Timedelta(hours=LIVE_HOURS)
     recent = recent[pd.to_datetime(recent["reported_at"]) >= cut]
     # a public screen: the last day's cases at ~100 m (access.COORD_DECIMALS), never their doorsteps or text
@@ -359,7 +359,7 @@ def latest_cases(db: Database, f: Filters, n: int = 10) -> pd.DataFrame:
 def trend_data(db: Database, f: Filters, at: datetime) -> pd.DataFrame:
     """Weekly indicators over the last ``TREND_WEEKS`` weeks to the period end; ``partial`` marks the running week."""
     w = f.with_(start=min(f.start, f.end - timedelta(weeks=TREND_WEEKS) + timedelta(days=1)))
-    df = queries.period_indicators(db, w, "week", at)
+    df = queries_trend.period_indicators(db, w, "week", at)
     if df.empty:
         return df
     df["period"] = pd.to_datetime(df["period"])
@@ -401,8 +401,8 @@ def coverage_data(db: Database, s: Settings) -> dict:
     from govdash import district_record
 
     return coverage_summary(
-        queries.cells(db),
-        queries.stations(db),
+        queries_map.cells(db),
+        queries_map.stations(db),
         s,
         queries.towns(db),
         district_record.metric_crs(district_record.read(db)),

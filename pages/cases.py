@@ -13,7 +13,7 @@ db = ui.database()
 f = ui.scoped(ui.current_filters())  # the account's streets/towns only, whatever the filter bar holds
 ui.header("page_cases", db)
 
-from govdash import queries  # noqa: E402
+from govdash import queries, queries_trend  # noqa: E402
 
 total = queries.case_count(db, f)
 pages = max(1, -(-total // PAGE_SIZE))
@@ -64,7 +64,7 @@ else:
     picked = event.selection.rows if event and event.selection else []
     if picked:
         case_id = rows.iloc[picked[0]]["case_id"]
-        detail = ui.cached(queries.case_timeline, case_id, scope=ui.scope())
+        detail = ui.cached(queries_trend.case_timeline, case_id, scope=ui.scope())
         if not detail.empty:  # the same timeline as the lifecycle page, then who reported it (masked by role)
             st.subheader(f"{t('case_timeline', lang)} · {ui.md_text(case_id)}")
             st.plotly_chart(

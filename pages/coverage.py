@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import indicators, maps, queries, ui
+from govdash import indicators, maps, queries, queries_map, ui
 from govdash import service_circle as sc
 from govdash.coverage import THRESHOLDS, reach_m
 from govdash.i18n import t
@@ -61,9 +61,9 @@ if mode == "network":
     except (OSError, ValueError, RuntimeError) as exc:
         st.warning(t("cov_network_failed", lang) + ui.md_text(exc))
 
-cells, towns = ui.cached(queries.cells, scope=ui.scope()), ui.cached(queries.towns, scope=ui.scope())
+cells, towns = ui.cached(queries_map.cells, scope=ui.scope()), ui.cached(queries.towns, scope=ui.scope())
 crs = ui.metric_crs()
-base = ui.cached(queries.stations)
+base = ui.cached(queries_map.stations)
 if cells.empty:  # no population surface yet: coverage of the area and of the communities instead
     st.info(t("cov_no_population", lang))
     polygons = ui.cached(queries.unit_polygons, scope=ui.scope())
@@ -347,9 +347,9 @@ with tabs[3]:
 
 with tabs[4]:
     if tabs[4].open:
-        nearby = ui.cached(queries.station_cases_nearby, f, sc.NEARBY_M)
+        nearby = ui.cached(queries_map.station_cases_nearby, f, sc.NEARBY_M)
         listing = sc.directory(
-            ui.cached(queries.station_directory, f.towns, scope=ui.scope()), load, nearby, towns, function
+            ui.cached(queries_map.station_directory, f.towns, scope=ui.scope()), load, nearby, towns, function
         )
         listing["level"] = listing["level"].map(lambda v: t(v, lang))
         short = {fn: t(fn[2:] + "_short", lang) for fn in FUNCTIONS}

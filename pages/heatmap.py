@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import drill, heatmap, maps, queries, ui
+from govdash import drill, heatmap, maps, queries, queries_map, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -10,7 +10,7 @@ db = ui.database()
 f = ui.current_filters()
 s = ui.conf()
 ui.header("page_heatmap", db)
-paths = ui.cached(queries.unit_paths, scope=ui.scope()).get("grid", {})  # the places listed are grids
+paths = ui.cached(queries_map.unit_paths, scope=ui.scope()).get("grid", {})  # the places listed are grids
 categories = ui.catalogue().names("category", lang)
 
 # the area shown is the deepest selection: grids, communities, streets/towns or the whole district
@@ -34,11 +34,11 @@ wish = c2.select_slider(
     key="heat_cell",
     format_func=lambda v: t("auto", lang) if v == "auto" else f"{v:,}",
 )
-frame = ui.cached(queries.bin_frame)  # the district's own origin and metres per degree
+frame = ui.cached(queries_map.bin_frame)  # the district's own origin and metres per degree
 cell = heatmap.cell_size(bbox, 100 if wish == "auto" else wish, frame=frame)  # never more than MAX_BINS squares
 box = heatmap.pad_bbox(bbox, cell, frame=frame) if bbox else None
 n_cases = ui.cached(queries.case_count, f)
-bins = ui.cached(queries.heat_bins, f, cell, "none", box)
+bins = ui.cached(queries_map.heat_bins, f, cell, "none", box)
 small = n_cases <= heatmap.POINTS_MAX
 left, right = st.columns([3, 2])
 
@@ -54,8 +54,8 @@ if mode == "density":
         key="heat_points",
         disabled=not small or frame != "none",
     )
-    points = ui.cached(queries.case_points, f, heatmap.POINTS_MAX) if show and small and frame == "none" else None
-    frames = ui.cached(queries.heat_frames, f, cell, frame, box) if frame != "none" else None
+    points = ui.cached(queries_map.case_points, f, heatmap.POINTS_MAX) if show and small and frame == "none" else None
+    frames = ui.cached(queries_map.heat_frames, f, cell, frame, box) if frame != "none" else None
     values = frames["frame"].tolist() if frames is not None else []
     # one colour scale for all frames: the busiest square of any frame is the top of the bar
     vmax = float(frames["max_count"].max()) if values else float(bins["count"].max() if len(bins) else 1)
@@ -72,7 +72,7 @@ if mode == "density":
                 key="heat_idx",
                 format_func=lambda j: heatmap.frame_label(values[j], frame, lang),
             )
-            shown = ui.cached(queries.heat_bins, f, cell, frame, box, heatmap.frame_param(values[k]))
+            shown = ui.cached(queries_map.heat_bins, f, cell, frame, box, heatmap.frame_param(values[k]))
             label = f"{heatmap.frame_label(values[k], frame, lang)} · {k + 1}/{len(values)} · "
         deck = maps.heat_deck(
             shown,
@@ -116,7 +116,7 @@ if mode == "density":
 
 elif mode == "hot_spots":
     grid = heatmap.lattice(outline, cell, frame=frame)
-    before = ui.cached(queries.heat_bins, f.previous(), cell, "none", box)
+    before = ui.cached(queries_map.heat_bins, f.previous(), cell, "none", box)
     if bins.attrs.get("truncated"):
         st.warning(t("truncated", lang).format(n=len(bins)))
     spots = heatmap.hot_spot_bins(bins, grid, cell, before, frame=frame, alpha=heatmap.ALPHA, crs=ui.metric_crs())

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import charts, lifecycle, queries, ui
+from govdash import charts, lifecycle, queries, queries_trend, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -61,7 +61,7 @@ else:
         st.caption(t("pick_case", lang))
     else:
         case_id = cases.iloc[rows[0]]["case_id"]
-        detail = ui.cached(queries.case_timeline, case_id, scope=ui.scope())
+        detail = ui.cached(queries_trend.case_timeline, case_id, scope=ui.scope())
         if not detail.empty:
             st.subheader(f"{t('case_timeline', lang)} · {ui.md_text(case_id)}")
             events = lifecycle.timeline(detail.iloc[0], at=cut)

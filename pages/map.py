@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import drill, maps, queries, ui
+from govdash import drill, maps, queries, queries_map, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -53,7 +53,7 @@ target = maps.map_target(indicator, s)
 area = drill.area(f)
 stats = ui.cached(queries.unit_stats, area, level, at, indicator in maps.QUANTILE_INDICATORS)
 shapes = ui.unit_shapes(level, area)
-stations = ui.cached(queries.stations, f.towns) if show_stations else None
+stations = ui.cached(queries_map.stations, f.towns) if show_stations else None
 selected = f.grids[0] if len(f.grids) == 1 else None
 deck, legend = maps.choropleth(
     stats,

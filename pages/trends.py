@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import briefing, charts, indicators, queries, survey, ui
+from govdash import briefing, charts, indicators, queries, queries_trend, survey, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -146,8 +146,8 @@ with tabs[1]:
 
 with tabs[2]:
     if tabs[2].open:
-        scores = ui.cached(queries.survey_scores, scope=ui.scope())
-        gov = ui.cached(queries.governance_scores)
+        scores = ui.cached(queries_trend.survey_scores, scope=ui.scope())
+        gov = ui.cached(queries_trend.governance_scores)
         if scores.empty:
             st.info(t("no_data", lang))
         else:

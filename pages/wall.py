@@ -5,7 +5,7 @@ import time
 
 import streamlit as st
 
-from govdash import queries, ui, wall, wall_view
+from govdash import queries, queries_map, queries_trend, ui, wall, wall_view
 from govdash.wall import label
 
 log = logging.getLogger("govdash.wall")
@@ -26,12 +26,12 @@ def _coverage(inputs: tuple, conf, scope: tuple | None = None) -> dict:
     """Coverage depends on cells and stations only: cached by their fingerprint, not by every case write."""
     if scope is None:
         return wall.coverage_data(ui.database(), conf)
-    cells = ui.cached(queries.cells, scope=ui.scope())  # the account's cells only
-    return wall.coverage_summary(cells, ui.cached(queries.stations), conf)
+    cells = ui.cached(queries_map.cells, scope=ui.scope())  # the account's cells only
+    return wall.coverage_summary(cells, ui.cached(queries_map.stations), conf)
 
 
 def coverage() -> dict:
-    return _coverage(ui.cached(queries.coverage_inputs_version), s, ui.scope())
+    return _coverage(ui.cached(queries_trend.coverage_inputs_version), s, ui.scope())
 
 
 def context():

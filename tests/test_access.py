@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from literal_cases import ALL, AS_OF, build_db
 
-from govdash import access, queries
+from govdash import access, queries, queries_map, queries_trend
 from govdash.access import Principal
 from govdash.db import Database
 from govdash.filters import Filters
@@ -143,13 +143,13 @@ def test_scoped_counts_on_literal_cases(lit):
     assert sorted(queries.cases_page(lit, t1)["case_id"]) == ["A01", "A02", "A03", "A04", "A05"]
     assert queries.case_detail(lit, "A06", scope=("T1",)).empty
     assert queries.case_detail(lit, "A06", scope=("T2",))["case_id"].tolist() == ["A06"]
-    assert queries.case_timeline(lit, "A06", scope=("T1",)).empty
+    assert queries_trend.case_timeline(lit, "A06", scope=("T1",)).empty
     assert queries.towns(lit, scope=("T1",))["unit_id"].tolist() == ["T1"]
     assert queries.towns(lit, scope=())["unit_id"].tolist() == []
     assert {lv: sorted(ids) for lv, ids in queries.unit_names(lit, scope=("T2",)).items()} == {"town": ["T2"]}
     # open at the end of March: A05 (T1) and A06 (T2)
-    assert queries.indicator_totals(lit, ALL.with_(scope=("T2",)), AS_OF)["backlog"] == 1
-    assert queries.open_cases(lit, ALL.with_(scope=("T1",)), AS_OF)["case_id"].tolist() == ["A05"]
+    assert queries_trend.indicator_totals(lit, ALL.with_(scope=("T2",)), AS_OF)["backlog"] == 1
+    assert queries_trend.open_cases(lit, ALL.with_(scope=("T1",)), AS_OF)["case_id"].tolist() == ["A05"]
 
 
 # --- the demo district: every query limited by scope gives what choosing the town gives ---
@@ -179,27 +179,27 @@ def test_every_filtered_query_keeps_to_the_scope(demo, period):
     assert queries.case_count(demo, scoped) == queries.case_count(demo, chosen) > 0
     assert _towns_of(queries.cases_page(demo, scoped, limit=1000)) == {LUJIAZUI}
     assert _towns_of(pd.concat(queries.cases_export(demo, scoped))) == {LUJIAZUI}
-    assert _towns_of(queries.open_cases(demo, scoped, at, limit=1000)) == {LUJIAZUI}
+    assert _towns_of(queries_trend.open_cases(demo, scoped, at, limit=1000)) == {LUJIAZUI}
     pd.testing.assert_frame_equal(queries.trend(demo, scoped, "month", at), queries.trend(demo, chosen, "month", at))
-    pd.testing.assert_frame_equal(queries.heat_bins(demo, scoped, 400), queries.heat_bins(demo, chosen, 400))
+    pd.testing.assert_frame_equal(queries_map.heat_bins(demo, scoped, 400), queries_map.heat_bins(demo, chosen, 400))
     pd.testing.assert_frame_equal(
-        queries.period_indicators(demo, scoped, "month", at, "town"),
-        queries.period_indicators(demo, chosen, "month", at, "town"),
+        queries_trend.period_indicators(demo, scoped, "month", at, "town"),
+        queries_trend.period_indicators(demo, chosen, "month", at, "town"),
     )
-    assert set(queries.split_indicators(demo, scoped, "town", at)["key"]) == {LUJIAZUI}
-    assert set(queries.daily_counts(demo, scoped)["town_id"]) == {LUJIAZUI}
+    assert set(queries_trend.split_indicators(demo, scoped, "town", at)["key"]) == {LUJIAZUI}
+    assert set(queries_trend.daily_counts(demo, scoped)["town_id"]) == {LUJIAZUI}
     pd.testing.assert_frame_equal(
-        queries.open_backlog(demo, scoped, "month", at), queries.open_backlog(demo, chosen, "month", at)
+        queries_trend.open_backlog(demo, scoped, "month", at), queries_trend.open_backlog(demo, chosen, "month", at)
     )
-    assert len(queries.repeat_candidates(demo, scoped)) == queries.case_count(demo, chosen)
-    points = queries.case_points(demo, scoped, 100_000)
+    assert len(queries_map.repeat_candidates(demo, scoped)) == queries.case_count(demo, chosen)
+    points = queries_map.case_points(demo, scoped, 100_000)
     assert len(points) == queries.case_count(demo, chosen.with_(start=period.start))  # every case has a position
     stats = queries.unit_stats(demo, scoped, "community", at)
     assert _towns_of(stats) == {LUJIAZUI} and stats["collected"].sum() == queries.case_count(demo, chosen)
     assert set(queries.unit_geometries(demo, "grid", scoped)["unit_id"]) == set(
         queries.grids(demo, queries.communities(demo, (LUJIAZUI,))["unit_id"])["unit_id"]
     )
-    assert queries.lifecycle_stages(demo, scoped)["registered"] == queries.case_count(demo, chosen)
+    assert queries_trend.lifecycle_stages(demo, scoped)["registered"] == queries.case_count(demo, chosen)
 
 
 def test_every_listing_keeps_to_the_scope(demo, period):
@@ -209,19 +209,19 @@ def test_every_listing_keeps_to_the_scope(demo, period):
     others = queries.communities(demo, (ZHANGJIANG,))["unit_id"]
     assert queries.grids(demo, others, scope=sc).empty
     assert queries.communities(demo, (ZHANGJIANG,), scope=sc).empty
-    assert _towns_of(queries.station_directory(demo, scope=sc)) == {LUJIAZUI}
-    assert _towns_of(queries.cells(demo, scope=sc)) == {LUJIAZUI}
-    assert set(queries.survey_scores(demo, scope=sc)["town_id"]) <= {LUJIAZUI}
-    assert queries.district_outline(demo, scope=sc)["unit_id"].tolist() == [LUJIAZUI]
+    assert _towns_of(queries_map.station_directory(demo, scope=sc)) == {LUJIAZUI}
+    assert _towns_of(queries_map.cells(demo, scope=sc)) == {LUJIAZUI}
+    assert set(queries_trend.survey_scores(demo, scope=sc)["town_id"]) <= {LUJIAZUI}
+    assert queries_map.district_outline(demo, scope=sc)["unit_id"].tolist() == [LUJIAZUI]
     units = queries.unit_names(demo, scope=sc)
-    paths = queries.unit_paths(demo, scope=sc)
+    paths = queries_map.unit_paths(demo, scope=sc)
     assert units and {lv: set(u) for lv, u in units.items()} == {lv: set(p) for lv, p in paths.items()}
     assert all(p.startswith("陆家嘴街道") for level in paths.values() for p in level.values())
-    near = queries.station_cases_nearby(demo, period.with_(scope=sc))
-    assert set(near["station_id"]) <= set(queries.stations(demo, (LUJIAZUI,))["station_id"])
+    near = queries_map.station_cases_nearby(demo, period.with_(scope=sc))
+    assert set(near["station_id"]) <= set(queries_map.stations(demo, (LUJIAZUI,))["station_id"])
     other_case = queries.cases_page(demo, period.with_(towns=(ZHANGJIANG,)), limit=1)["case_id"].iloc[0]
     assert queries.case_detail(demo, other_case, scope=sc).empty
-    assert queries.case_timeline(demo, other_case, scope=sc).empty
+    assert queries_trend.case_timeline(demo, other_case, scope=sc).empty
     assert not queries.case_detail(demo, other_case).empty  # it exists: the scope hid it
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from govdash import queries
+from govdash import queries, queries_trend
 from govdash.db import writer
 from govdash.filters import Filters
 from govdash.ingest._cases import check_rows, placeholder_counts
@@ -129,7 +129,7 @@ def test_as_of_of_a_historical_extract_is_its_newest_event(extract, monkeypatch)
     assert at == datetime(2026, 3, 28, 10)
     # open at that instant: A05 (deadline 25 March: overdue 3 days) and A06 (deadline 2 April: not yet)
     assert queries.kpis(extract, WIDE, at)["overdue"] == 1
-    open_ = queries.open_cases(extract, WIDE, at).set_index("case_id")
+    open_ = queries_trend.open_cases(extract, WIDE, at).set_index("case_id")
     assert open_.loc["A05", "overdue_days"] == pytest.approx(3.0)
     assert list(open_.index) == ["A05"]  # A06 is reported at that very instant: not yet open before it
     # forced to the clock, the same extract's open cases are overdue by most of a year
@@ -137,7 +137,7 @@ def test_as_of_of_a_historical_extract_is_its_newest_event(extract, monkeypatch)
     at = queries.as_of(extract)
     assert at == datetime(2026, 12, 4, 12)
     assert queries.kpis(extract, WIDE, at)["overdue"] == 2
-    assert queries.open_cases(extract, WIDE, at).set_index("case_id").loc["A06", "overdue_days"] > 240
+    assert queries_trend.open_cases(extract, WIDE, at).set_index("case_id").loc["A06", "overdue_days"] > 240
 
 
 def test_as_of_is_the_clock_for_live_data_and_the_data_when_forced(extract, monkeypatch):

@@ -10,7 +10,7 @@ import pytest
 from conftest import app_test
 from literal_cases import ALL, AS_OF, build_db
 
-from govdash import briefing, catalogue, indicators, lifecycle, queries
+from govdash import briefing, catalogue, indicators, lifecycle, queries_trend
 
 ROOT = Path(__file__).resolve().parent.parent
 # not one of these is a demo category or channel (the demo's noise is "噪声扰民", its channels are hotlines…)
@@ -64,7 +64,7 @@ def test_analyses_name_categories_channels_and_departments_from_the_catalogue(li
     assert indicators.series_labels("department", "zh", {}, cat) == {"D01": "城管", "D02": "建交委", "D03": "环境"}
     oldest = lifecycle.oldest(lit, ALL, AS_OF, lang="zh").set_index("case_id")
     assert oldest.loc["A05", "category_name"] == "噪声" and oldest.loc["A05", "department"] == "城管"
-    fields = lifecycle.case_fields(queries.case_timeline(lit, "A03").iloc[0], cat, "en")
+    fields = lifecycle.case_fields(queries_trend.case_timeline(lit, "A03").iloc[0], cat, "en")
     values = dict(zip(fields.iloc[:, 0], fields.iloc[:, 1], strict=True))
     assert values["Category"] == "Rubbish / x" and values["Channel"] == "Citizen hotline"
     assert briefing.anomaly_list(lit, ALL, lang="zh").empty  # nine cases make no spike; it runs on this catalogue

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pyproj import Transformer
 
-from govdash import cli, osm, queries
+from govdash import cli, osm, queries, queries_map
 from govdash import service_circle as sc
 from govdash.db import Database, writer
 
@@ -109,7 +109,7 @@ def _json(capsys, *args: str) -> dict:
 def _direct(db_path: str, minutes: float, function: str | None = None, graph=None) -> dict:
     """service_circle.report on the same database, computed here rather than through the CLI."""
     db = Database(db_path)
-    timed = sc.walk(queries.cells(db), queries.stations(db), function=function, graph=graph)
+    timed = sc.walk(queries_map.cells(db), queries_map.stations(db), function=function, graph=graph)
     return _null_nan(json.loads(json.dumps(sc.report(timed, minutes, queries.towns(db)))))
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import app_test
 
-from govdash import indicators, queries
+from govdash import indicators, queries, queries_map
 from govdash import service_circle as sc
 from govdash.db import Database
 from govdash.i18n import t
@@ -36,7 +36,7 @@ def page(app_env, monkeypatch):
 def district(demo_db):
     """Cells, stations and towns of the demo database, read directly (not through the page)."""
     db = Database(demo_db)
-    return queries.cells(db), queries.stations(db), queries.towns(db)
+    return queries_map.cells(db), queries_map.stations(db), queries.towns(db)
 
 
 def _ok(at) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from govdash import heatmap, hotspots, maps, queries
+from govdash import heatmap, hotspots, maps, queries, queries_map
 from govdash.bins import frame_for
 from govdash.db import Database, writer
 from govdash.filters import Filters
@@ -88,7 +88,7 @@ def db(tmp_path_factory) -> Database:
             rows,
         )
     database = Database(path)
-    assert queries.bin_frame(database) == FRAME  # from the units' polygons (no label points here)
+    assert queries_map.bin_frame(database) == FRAME  # from the units' polygons (no label points here)
     yield database
     database.close()
 
@@ -102,15 +102,15 @@ def _counts(df: pd.DataFrame) -> dict:
 
 def test_bins_by_hand(db):
     box = (121.60, 31.14, 121.64, 31.17)  # only the BINNED cases fall in here
-    got = _counts(queries.heat_bins(db, ALL, CELL, "none", box))
+    got = _counts(queries_map.heat_bins(db, ALL, CELL, "none", box))
     assert got == {(20, 5): 3, (21, 5): 1, (20, 6): 2}
-    b = queries.heat_bins(db, ALL, CELL, "none", box)
+    b = queries_map.heat_bins(db, ALL, CELL, "none", box)
     lon, lat = heatmap.bin_corner(20, 5, CELL, frame=FRAME)
     row = b[(b["bx"] == 20) & (b["by"] == 5)].iloc[0]
     assert (row["lon"], row["lat"]) == pytest.approx((lon, lat))  # south-west corner, as GridCellLayer wants
-    mondays = queries.heat_bins(db, ALL, CELL, "dow", box, 1)  # 2 and 9 March 2026 are Mondays
+    mondays = queries_map.heat_bins(db, ALL, CELL, "dow", box, 1)  # 2 and 9 March 2026 are Mondays
     assert _counts(mondays) == {(20, 5): 3, (20, 6): 1}
-    assert _counts(queries.heat_bins(db, ALL, CELL, "hour", box, 8)) == {(20, 5): 2, (21, 5): 1, (20, 6): 1}
+    assert _counts(queries_map.heat_bins(db, ALL, CELL, "hour", box, 8)) == {(20, 5): 2, (21, 5): 1, (20, 6): 1}
 
 
 def test_bins_equal_a_pandas_reference(db):
@@ -125,18 +125,18 @@ def test_bins_equal_a_pandas_reference(db):
             .groupby(["bx", "by"])
             .size()
         )
-        got = queries.heat_bins(db, ALL, cell, "none", (121.62, 31.22, 121.70, 31.30))
+        got = queries_map.heat_bins(db, ALL, cell, "none", (121.62, 31.22, 121.70, 31.30))
         assert _counts(got) == {k: int(v) for k, v in ref_bins.items()}
         assert got["count"].sum() == len(ref)
 
 
 def test_frames_give_one_scale_for_the_playback(db):
     box = (121.62, 31.22, 121.70, 31.30)
-    frames = queries.heat_frames(db, ALL, 400.0, "hour", box)
-    per_frame = [queries.heat_bins(db, ALL, 400.0, "hour", box, int(h)) for h in frames["frame"]]
+    frames = queries_map.heat_frames(db, ALL, 400.0, "hour", box)
+    per_frame = [queries_map.heat_bins(db, ALL, 400.0, "hour", box, int(h)) for h in frames["frame"]]
     assert frames["cases"].tolist() == [int(b["count"].sum()) for b in per_frame]
     assert frames["max_count"].tolist() == [int(b["count"].max()) for b in per_frame]
-    weekly = queries.heat_frames(db, ALL, 400.0, "week", box)
+    weekly = queries_map.heat_frames(db, ALL, 400.0, "week", box)
     assert weekly["frame"].iloc[0] == pd.Timestamp("2026-02-23")  # the Monday of the week holding 1 March
     assert heatmap.frame_label(weekly["frame"].iloc[0], "week", "en") == "2026-02-23 week"
     assert heatmap.frame_label(7, "dow", "zh") == "周日" and heatmap.frame_label(8, "hour") == "08:00–08:59"
@@ -228,10 +228,10 @@ def test_deck_payload_on_the_demo(demo_db):
     f = Filters(start=rng[0], end=rng[1])
     towns = maps.unit_shapes(queries.unit_geometries(db, "town"), tolerance_m=maps.SIMPLIFY_M["town"])
     bbox = maps.shapes_bbox(towns)
-    fr = queries.bin_frame(db)
+    fr = queries_map.bin_frame(db)
     cell = heatmap.cell_size(bbox, frame=fr)
     box = heatmap.pad_bbox(bbox, cell, frame=fr)
-    bins = queries.heat_bins(db, f, cell, "none", box)
+    bins = queries_map.heat_bins(db, f, cell, "none", box)
     assert 0 < len(bins) <= heatmap.bin_bound(box, cell, frame=fr) <= heatmap.MAX_BINS
     deck = maps.heat_deck(bins, cell_m=cell, vmax=float(bins["count"].max()), bbox=bbox, outline=towns)
     assert len(deck.to_json().encode()) < 5_000_000
@@ -282,18 +282,20 @@ def test_hot_spots_on_the_demo_page_data(demo_db):
     f = Filters(start=rng[1] - timedelta(days=89), end=rng[1])
     towns = maps.unit_shapes(queries.unit_geometries(db, "town"), tolerance_m=maps.SIMPLIFY_M["town"])
     bbox = maps.shapes_bbox(towns)
-    fr = queries.bin_frame(db)
+    fr = queries_map.bin_frame(db)
     cell = heatmap.cell_size(bbox, 800, frame=fr)
     box = heatmap.pad_bbox(bbox, cell, frame=fr)
     grid = heatmap.lattice(towns, cell, frame=fr)
-    bins = queries.heat_bins(db, f, cell, "none", box)
-    spots = heatmap.hot_spot_bins(bins, grid, cell, queries.heat_bins(db, f.previous(), cell, "none", box), frame=fr)
+    bins = queries_map.heat_bins(db, f, cell, "none", box)
+    spots = heatmap.hot_spot_bins(
+        bins, grid, cell, queries_map.heat_bins(db, f.previous(), cell, "none", box), frame=fr
+    )
     assert spots["count"].sum() == bins["count"].sum()
     assert len(spots) >= len(grid) and (spots["count"] == 0).sum() > 0  # empty squares take part
     hot, cold = spots[spots["label"] == "hot"], spots[spots["label"] == "cold"]
     assert len(hot) > 0 and (hot["z"] > 0).all() and (hot["q"] <= 0.05).all() and (cold["z"] < 0).all()
     assert spots.loc[spots["count"].idxmax(), "label"] == "hot"  # the busiest square is in a hot spot
-    names = queries.unit_paths(db)["grid"]
+    names = queries_map.unit_paths(db)["grid"]
     grids = maps.unit_shapes(queries.unit_geometries(db, "grid"), tolerance_m=8)
     clusters = heatmap.spot_clusters(spots, cell, grids, names, frame=fr)
     assert clusters["bins"].sum() == len(hot) + len(cold)
@@ -313,7 +315,7 @@ def test_lattice_keeps_squares_whose_centre_is_inside():
 
 
 def test_repeat_complaints_on_literal_rows(db):
-    rows = queries.repeat_candidates(db, ALL)
+    rows = queries_map.repeat_candidates(db, ALL)
     rows = rows[rows["case_id"].str.startswith("R")]
     assert rows["case_id"].tolist() == ["R1", "R5", "R2", "R7", "R8", "R9", "R3", "R6"]  # March, by time
     found = hotspots.repeat_complaints(rows)

@@ -14,7 +14,7 @@ from conftest import app_test
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govdash import accounts, filters, ingest, queries, wall
+from govdash import accounts, filters, ingest, queries, queries_map, queries_trend, wall
 from govdash import settings as gsettings
 from govdash.db import Database, attach
 from govdash.filters import FilterError, Filters
@@ -161,21 +161,21 @@ def test_injection_through_every_filter_field_reads_nothing_and_changes_nothing(
         assert queries.kpis(db, f, at)["collected"] == 0
         assert queries.cases_page(db, f).empty
         assert pd.concat(queries.cases_export(db, f)).empty
-        assert queries.heat_bins(db, f, 400).empty
-        assert queries.case_points(db, f).empty
+        assert queries_map.heat_bins(db, f, 400).empty
+        assert queries_map.case_points(db, f).empty
         assert queries.trend(db, f, "month", at).empty
-        assert queries.daily_counts(db, f).empty
-        assert queries.open_cases(db, f, at).empty
-        assert queries.indicator_totals(db, f, at)["backlog"] == 0
-        assert queries.lifecycle_stages(db, f)["registered"] == 0
+        assert queries_trend.daily_counts(db, f).empty
+        assert queries_trend.open_cases(db, f, at).empty
+        assert queries_trend.indicator_totals(db, f, at)["backlog"] == 0
+        assert queries_trend.lifecycle_stages(db, f)["registered"] == 0
         assert queries.unit_stats(db, f, "town", at)["collected"].sum() == 0
         if name not in ("communities", "grids"):  # by design it counts cases around stations of f.towns
-            assert queries.station_cases_nearby(db, f).empty
+            assert queries_map.station_cases_nearby(db, f).empty
     sc = (value,)
-    assert queries.case_detail(db, value).empty and queries.case_timeline(db, value).empty
-    assert queries.towns(db, scope=sc).empty and queries.cells(db, scope=sc).empty
-    assert queries.communities(db, sc).empty and queries.grids(db, sc).empty and queries.stations(db, sc).empty
-    assert queries.station_directory(db, sc).empty and not queries.unit_names(db, scope=sc)
+    assert queries.case_detail(db, value).empty and queries_trend.case_timeline(db, value).empty
+    assert queries.towns(db, scope=sc).empty and queries_map.cells(db, scope=sc).empty
+    assert queries.communities(db, sc).empty and queries.grids(db, sc).empty and queries_map.stations(db, sc).empty
+    assert queries_map.station_directory(db, sc).empty and not queries.unit_names(db, scope=sc)
     assert _table_counts(db) == before
 
 
@@ -189,9 +189,9 @@ def test_injection_into_identifier_parameters_is_refused_before_any_sql(db, valu
         lambda: queries.trend(db, f, "month", at, value),
         lambda: queries.cases_page(db, f, order=value),
         lambda: queries.unit_stats(db, f, value, at),
-        lambda: queries.heat_bins(db, f, 400, value),
-        lambda: queries.daily_counts(db, f, (value,)),
-        lambda: queries.period_indicators(db, f, value, at),
+        lambda: queries_map.heat_bins(db, f, 400, value),
+        lambda: queries_trend.daily_counts(db, f, (value,)),
+        lambda: queries_trend.period_indicators(db, f, value, at),
     ):
         with pytest.raises(KeyError):
             call()

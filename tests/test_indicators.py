@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from literal_cases import ALL, AS_OF, FEB, JAN, build_db
 
-from govdash import indicators, queries, settings
+from govdash import indicators, queries_trend, settings
 from govdash.filters import Filters
 
 NONE = Filters(start=date(2025, 6, 1), end=date(2025, 6, 30))  # before every case
@@ -28,7 +28,7 @@ def _months(df: pd.DataFrame) -> list[int]:
 
 
 def test_totals_over_the_quarter(db):
-    k = queries.indicator_totals(db, ALL, AS_OF)
+    k = queries_trend.indicator_totals(db, ALL, AS_OF)
     # cohort Jan-Mar: A01-A06, A08, A09 (A07 was reported in December)
     assert (k["collected"], k["resolved"], k["closed"], k["closed_on_time"], k["recognised"]) == (8, 5, 6, 4, 3)
     # judged over the 7 cases due in the quarter (test_due_indicators): A06 is not yet due, A07 was due in 2025
@@ -47,7 +47,7 @@ def test_totals_over_the_quarter(db):
 
 
 def test_per_month_including_a_month_without_closures(db):
-    tr = queries.period_indicators(db, ALL, "month", AS_OF)
+    tr = queries_trend.period_indicators(db, ALL, "month", AS_OF)
     assert _months(tr) == [1, 2, 3]
     assert tr["collected"].tolist() == [3, 3, 2]
     assert tr["resolved"].tolist() == [3, 2, 0]  # A03 closed in February counts for January
@@ -64,15 +64,15 @@ def test_per_month_including_a_month_without_closures(db):
 
 
 def test_backlog_counts_open_cases_whenever_reported(db):
-    bl = queries.open_backlog(db, ALL, "month", AS_OF)
+    bl = queries_trend.open_backlog(db, ALL, "month", AS_OF)
     # end of Jan: A03 (closes 1 Feb) and A07 (reported in December, closes 10 Feb);
     # end of Feb: A09 (closes 5 Mar); at the cutoff 31 Mar 12:00: A05, A06
     assert _months(bl) == [1, 2, 3]
     assert bl["backlog"].tolist() == [2, 1, 2]
-    by_town = queries.open_backlog(db, ALL, "month", AS_OF, split="town")
+    by_town = queries_trend.open_backlog(db, ALL, "month", AS_OF, split="town")
     assert by_town[by_town["series"] == "T1"]["backlog"].tolist() == [1, 0, 1]
     assert by_town[by_town["series"] == "T2"]["backlog"].tolist() == [1, 1, 1]
-    weekly = queries.open_backlog(db, JAN, "week", AS_OF)
+    weekly = queries_trend.open_backlog(db, JAN, "week", AS_OF)
     # weeks from Mon 29 Dec, ends 5, 12, 19, 26 Jan, 1 Feb: A07 throughout, A02 on 12 Jan, A03 on 1 Feb
     assert weekly["backlog"].tolist() == [1, 2, 1, 1, 2]
 
@@ -82,17 +82,17 @@ def test_the_instant_of_closure_belongs_to_the_next_period(db):
     # the next one); a second later it is gone. A07 is open throughout.
     day = Filters(start=date(2026, 2, 1), end=date(2026, 2, 1))
     at = datetime(2026, 2, 1, 9)
-    assert queries.open_backlog(db, day, "day", at)["backlog"].tolist() == [2]
-    assert queries.indicator_totals(db, day, at)["backlog"] == 2
+    assert queries_trend.open_backlog(db, day, "day", at)["backlog"].tolist() == [2]
+    assert queries_trend.indicator_totals(db, day, at)["backlog"] == 2
     later = datetime(2026, 2, 1, 9, 0, 1)
-    assert queries.open_backlog(db, day, "day", later)["backlog"].tolist() == [1]
+    assert queries_trend.open_backlog(db, day, "day", later)["backlog"].tolist() == [1]
 
 
 def test_no_cases(db):
-    assert queries.period_indicators(db, NONE, "month", AS_OF).empty
-    bl = queries.open_backlog(db, NONE, "month", AS_OF)
+    assert queries_trend.period_indicators(db, NONE, "month", AS_OF).empty
+    bl = queries_trend.open_backlog(db, NONE, "month", AS_OF)
     assert bl["backlog"].tolist() == [0]  # a month with nothing open is a zero, not a gap
-    k = queries.indicator_totals(db, NONE, AS_OF)
+    k = queries_trend.indicator_totals(db, NONE, AS_OF)
     assert (k["collected"], k["resolved"], k["backlog"]) == (0, 0, 0)
     for key in (
         "resolution_rate",
@@ -110,14 +110,14 @@ def test_no_cases(db):
 
 def test_progress_as_it_stood_at_an_instant(db):
     # January at 1 Feb 00:00: A03 not closed yet
-    k = queries.indicator_totals(db, JAN, AS_OF, as_at=datetime(2026, 2, 1))
+    k = queries_trend.indicator_totals(db, JAN, AS_OF, as_at=datetime(2026, 2, 1))
     assert (k["collected"], k["resolved"], k["closed"], k["open"], k["overdue"]) == (3, 2, 2, 1, 1)
     assert k["resolution_rate"] == pytest.approx(2 / 3)
     assert k["median_hours"] == pytest.approx(36.0)
     assert k["satisfaction"] == pytest.approx(85.0)
     # at the data time it equals the status-based definition
-    now = queries.indicator_totals(db, ALL, AS_OF)
-    same = queries.indicator_totals(db, ALL, AS_OF, as_at=AS_OF)
+    now = queries_trend.indicator_totals(db, ALL, AS_OF)
+    same = queries_trend.indicator_totals(db, ALL, AS_OF, as_at=AS_OF)
     for key, value in now.items():
         assert same[key] == pytest.approx(value, nan_ok=True), key
 
@@ -219,6 +219,6 @@ def test_chart_window_and_labels():
 
 def test_hostile_filter_values_are_plain_values(db):
     f = ALL.with_(towns=("x' OR 1=1 --",))
-    assert queries.indicator_totals(db, f, AS_OF)["collected"] == 0
-    assert queries.open_backlog(db, f, "month", AS_OF)["backlog"].tolist() == [0, 0, 0]
-    assert queries.period_indicators(db, f, "month", AS_OF, split="town").empty
+    assert queries_trend.indicator_totals(db, f, AS_OF)["collected"] == 0
+    assert queries_trend.open_backlog(db, f, "month", AS_OF)["backlog"].tolist() == [0, 0, 0]
+    assert queries_trend.period_indicators(db, f, "month", AS_OF, split="town").empty

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from literal_cases import ALL, AS_OF, build_db
 
-from govdash import catalogue, lifecycle, queries
+from govdash import catalogue, lifecycle, queries_trend
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def test_funnel_counts_and_stage_hours(db):
     assert fun.loc["handled", "median_hours"] == pytest.approx(33.0)
     assert fun.loc["closed", "median_hours"] == pytest.approx(2.0)
     assert np.isnan(fun.loc["recognised", "median_hours"])  # recognition has no timestamp
-    assert queries.lifecycle_stages(db, ALL)["total_median"] == pytest.approx(42.0)
+    assert queries_trend.lifecycle_stages(db, ALL)["total_median"] == pytest.approx(42.0)
 
 
 def test_funnel_without_cases():
@@ -38,7 +38,7 @@ def test_funnel_without_cases():
 
 
 def test_tier_shares_per_month(db):
-    shares = lifecycle.tier_shares(queries.period_indicators(db, ALL, "month", AS_OF, "tier"))
+    shares = lifecycle.tier_shares(queries_trend.period_indicators(db, ALL, "month", AS_OF, "tier"))
     assert shares[["community", "street", "district"]].iloc[0].tolist() == pytest.approx([2 / 3, 1 / 3, 0])
     assert shares[["community", "street", "district"]].iloc[1].tolist() == pytest.approx([0, 2 / 3, 1 / 3])
     assert shares.iloc[2][["community", "street", "district"]].isna().all()  # March: nothing closed yet
@@ -55,8 +55,8 @@ def test_tier_shares_per_month(db):
     ],
 )
 def test_open_and_overdue_at_an_instant(db, at, open_ids, overdue_ids):
-    assert queries.open_cases(db, ALL, at)["case_id"].tolist() == open_ids
-    assert queries.open_cases(db, ALL, at, overdue_only=True)["case_id"].tolist() == overdue_ids
+    assert queries_trend.open_cases(db, ALL, at)["case_id"].tolist() == open_ids
+    assert queries_trend.open_cases(db, ALL, at, overdue_only=True)["case_id"].tolist() == overdue_ids
 
 
 def test_oldest_with_names_and_ages(db):
@@ -73,13 +73,13 @@ def test_oldest_with_names_and_ages(db):
 
 
 def test_timeline_of_a_case(db):
-    row = queries.case_timeline(db, "A03").iloc[0]
+    row = queries_trend.case_timeline(db, "A03").iloc[0]
     ev = lifecycle.timeline(row)
     assert ev["event"].tolist() == ["registered", "dispatched", "deadline", "handled", "closed"]
     assert ev["hours"].tolist() == pytest.approx([0, 1, 24, 46, 48])
-    open_case = lifecycle.timeline(queries.case_timeline(db, "A06").iloc[0], at=AS_OF)
+    open_case = lifecycle.timeline(queries_trend.case_timeline(db, "A06").iloc[0], at=AS_OF)
     assert open_case["event"].tolist() == ["registered", "now", "deadline"]  # not due until 2 April
     assert open_case["time"].iloc[1] == pd.Timestamp(AS_OF)
-    fields = lifecycle.case_fields(queries.case_timeline(db, "A09").iloc[0], catalogue.read(db), "en")
+    fields = lifecycle.case_fields(queries_trend.case_timeline(db, "A09").iloc[0], catalogue.read(db), "en")
     assert "<script>" in fields.iloc[-1, 1]  # raw text: Streamlit's table shows it as text, never as HTML
-    assert "complainant_name" not in queries.case_timeline(db, "A09").columns
+    assert "complainant_name" not in queries_trend.case_timeline(db, "A09").columns

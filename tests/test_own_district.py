@@ -392,7 +392,7 @@ def test_names_are_looked_up_per_level_where_ids_repeat(district, monkeypatch, n
     """qinhuai's community 1 is 秦淮东社区 wherever a community is meant, street 1 秦淮街道 where the street is."""
     from datetime import date
 
-    from govdash import drill, queries
+    from govdash import drill, queries, queries_map
     from govdash.db import Database
     from govdash.filters import Filters
 
@@ -402,7 +402,7 @@ def test_names_are_looked_up_per_level_where_ids_repeat(district, monkeypatch, n
     con = Database(db)
     try:
         names = queries.unit_names(con)
-        paths = queries.unit_paths(con)
+        paths = queries_map.unit_paths(con)
     finally:
         con.close()
     assert names["town"]["1"] == "秦淮街道" and names["community"]["1"] == "秦淮东社区"
@@ -439,17 +439,17 @@ def test_heat_bins_are_square_metres_in_the_district(district, monkeypatch, navi
     latitude only; every located case lands in a bin; the heatmap page draws."""
     from pyproj import Geod
 
-    from govdash import heatmap, queries
+    from govdash import heatmap, queries, queries_map
     from govdash.db import Database
     from govdash.filters import Filters
 
     fx, db = district
     con = Database(db)
     try:
-        frame = queries.bin_frame(con)
+        frame = queries_map.bin_frame(con)
         west, south, east, north = queries.units_bounds(con)
         span = _read(db, "SELECT min(reported_at)::DATE AS a, max(reported_at)::DATE AS b FROM cases").iloc[0]
-        bins = queries.heat_bins(con, Filters(start=span["a"], end=span["b"]), 100.0)
+        bins = queries_map.heat_bins(con, Filters(start=span["a"], end=span["b"]), 100.0)
     finally:
         con.close()
     assert int(bins["count"].sum()) == fx.located_cases

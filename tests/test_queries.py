@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from govdash import filters, queries
+from govdash import filters, queries, queries_trend
 from govdash.db import Database, writer
 from govdash.filters import FilterError, Filters
 from govdash.indicators import fmt
@@ -318,7 +318,7 @@ def test_empty_selection_gives_nan_and_dash(db, f):
         assert fmt(k[key], key) == "—"
     assert fmt(k["collected"], "collected") == "0"
     assert queries.trend(db, f, "month", AS_OF).empty
-    assert queries.open_backlog(db, f, "month", AS_OF)["backlog"].sum() == 0
+    assert queries_trend.open_backlog(db, f, "month", AS_OF)["backlog"].sum() == 0
     assert queries.case_count(db, f) == 0
     assert queries.cases_page(db, f).empty
 

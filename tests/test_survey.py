@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from literal_cases import build_db
 
-from govdash import queries, survey
+from govdash import queries_trend, survey
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def db(tmp_path_factory):
 
 
 def test_spread_between_towns(db):
-    scores = queries.survey_scores(db)
+    scores = queries_trend.survey_scores(db)
     assert survey.latest_quarter(scores, "2026-02-15") == "2026Q1"
     assert survey.latest_quarter(scores, "2025-12-31") == "2025Q4"
     assert survey.latest_quarter(scores, "2025-01-01") is None
@@ -35,7 +35,7 @@ def test_spread_between_towns(db):
 
 
 def test_governance_progress(db):
-    g = survey.governance_progress(queries.governance_scores(db))
+    g = survey.governance_progress(queries_trend.governance_scores(db))
     assert g["subdomain"].tolist() == ["overall", "progress", "social_order"]
     assert g.set_index("subdomain").loc["overall", "change"] == pytest.approx(1.5)
     assert g.set_index("subdomain").loc["social_order", "change"] == pytest.approx(-1.0)

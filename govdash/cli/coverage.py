@@ -42,7 +42,7 @@ def register(subparsers) -> None:
 
 def compute(db, minutes: float, *, function: str | None = None, network: str | None = None) -> dict:
     """The figures the command prints: service_circle.report plus how they were computed."""
-    from govdash import district_record, queries, service_circle
+    from govdash import district_record, queries, queries_map, service_circle
 
     s = settings.load()
     graph, crs = None, district_record.metric_crs(district_record.read(db))
@@ -52,8 +52,8 @@ def compute(db, minutes: float, *, function: str | None = None, network: str | N
         if not Path(network).exists():
             raise SystemExit(f"network file not found: {network}")
         graph = osm.read_osm(network, metric_crs=crs, district=queries.units_bounds(db))
-    stations = queries.stations(db)
-    timed = service_circle.walk(queries.cells(db), stations, function=function, graph=graph, metric_crs=crs)
+    stations = queries_map.stations(db)
+    timed = service_circle.walk(queries_map.cells(db), stations, function=function, graph=graph, metric_crs=crs)
     rep = service_circle.report(timed, minutes, queries.towns(db))
     how = {
         "mode": "network" if graph is not None else "straight_line",

@@ -1,0 +1,330 @@
+"""Reads over time: trends, rankings, the open backlog, the case lifecycle, survey scores, the wall's live feed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from govdash import schema
+from govdash.db import Database
+from govdash.filters import Filters
+from govdash.queries import (
+    INDICATOR_SQL,
+    PERIODS,
+    SPLITS,
+    _attr_where,
+    _rates,
+    cutoff,
+    due_totals,
+    scope_clause,
+    where,
+)
+from govdash.schema import IMPORT_COLUMNS
+
+# --- trends and rankings ---
+# Issue 4: trends, backlog, rankings, lifecycle, anomalies, survey. Flows (collected, resolved…)
+# count a case in the period it was reported, like INDICATOR_SQL; stocks (open, overdue) are
+# taken from timestamps at an instant, so a past month sees its own month-end state.
+
+DISPUTE_CATEGORY = "dispute"  # 矛盾纠纷: numerator and denominator of the dispute resolution rate
+TREND_SQL = (
+    INDICATOR_SQL
+    + """,
+    count(*) FILTER (WHERE category = $dispute) AS disputes,
+    count(*) FILTER (WHERE category = $dispute AND resolved) AS disputes_resolved
+"""
+)
+_OPEN_AT = "reported_at < $t AND (closed_at IS NULL OR closed_at >= $t)"  # open at instant $t
+# TREND_SQL with every case's progress as it stood at instant $as_of (closed before it), from timestamps
+AS_AT_KPI_SQL = """
+    count(*) AS collected,
+    count(*) FILTER (WHERE resolved AND closed_at < $as_of) AS resolved,
+    count(*) FILTER (WHERE closed_at < $as_of) AS closed,
+    count(*) FILTER (WHERE closed_at < $as_of AND closed_at <= deadline_at) AS closed_on_time,
+    count(*) FILTER (WHERE resolved AND recognised AND closed_at < $as_of) AS recognised,
+    count(*) FILTER (WHERE closed_at IS NULL OR closed_at >= $as_of) AS open,
+    count(*) FILTER (WHERE (closed_at IS NULL OR closed_at >= $as_of) AND deadline_at < $as_of) AS overdue,
+    count(*) FILTER (WHERE closed_at < $as_of AND deadline_at IS NOT NULL) AS closed_due,
+    count(*) FILTER (WHERE resolved AND recognised IS NOT NULL AND closed_at < $as_of) AS recognition_known,
+    count(*) FILTER (WHERE (closed_at IS NULL OR closed_at >= $as_of) AND deadline_at IS NOT NULL) AS open_due,
+    (quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9]) FILTER (WHERE closed_at < $as_of))[1]
+        AS median_hours,  -- one list quantile for both, as in INDICATOR_SQL: same values, one pass
+    (quantile_cont(epoch(closed_at - reported_at) / 3600.0, [0.5, 0.9]) FILTER (WHERE closed_at < $as_of))[2]
+        AS p90_hours,
+    avg(satisfaction) FILTER (WHERE closed_at < $as_of) AS satisfaction
+"""
+AS_AT_SQL = (
+    AS_AT_KPI_SQL
+    + """,
+    count(*) FILTER (WHERE category = $dispute) AS disputes,
+    count(*) FILTER (WHERE category = $dispute AND resolved AND closed_at < $as_of) AS disputes_resolved
+"""
+)
+TIMELINE_COLUMNS = (
+    "case_id",
+    "reported_at",
+    "dispatched_at",
+    "handled_at",
+    "closed_at",
+    "deadline_at",
+    "town_id",
+    "community_id",
+    "grid_id",
+    "category",
+    "subcategory",
+    "channel",
+    "department_id",
+    "tier",
+    "status",
+    "resolved",
+    "recognised",
+    "satisfaction",
+    "key_difficult",
+    "description",
+    "address",
+)
+
+
+def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
+    out = _rates(df)
+    out["dispute_rate"] = out["disputes_resolved"] / out["disputes"].where(out["disputes"] > 0)
+    return out
+
+
+def period_indicators(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:
+    """Counts and rates per period of reporting (and per ``split`` series), incl. dispute resolution."""
+    unit = PERIODS[period]
+    clause, params = where(f)
+    series = f", {SPLITS[split]} AS series" if split else ""
+    df = db.execute(
+        f"SELECT date_trunc('{unit}', reported_at) AS period{series}, {TREND_SQL} "
+        f"FROM cases WHERE {clause} GROUP BY ALL ORDER BY ALL",
+        {**params, "as_of": at, "dispute": DISPUTE_CATEGORY},
+        complete=True,
+    )
+    return _with_rates(df)
+
+
+def split_indicators(db: Database, f: Filters, split: str, at: datetime) -> pd.DataFrame:
+    """Counts and rates per town / department / category / channel / tier (column ``key``)."""
+    clause, params = where(f)
+    df = db.execute(
+        f"SELECT {SPLITS[split]} AS key, {TREND_SQL} FROM cases WHERE {clause} GROUP BY 1 ORDER BY 1",
+        {**params, "as_of": at, "dispute": DISPUTE_CATEGORY},
+    )
+    return _with_rates(df)
+
+
+def indicator_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = None) -> dict:
+    """Every indicator over the whole filter period, plus open and overdue cases at its end (``cutoff``).
+
+    With ``as_at``, the cases' progress is taken as it stood at that instant (closed before it),
+    so an earlier period can be compared at the same age as the current one.
+    """
+    clause, params = where(f)
+    sql = TREND_SQL if as_at is None else AS_AT_SQL
+    df = db.execute(
+        f"SELECT {sql} FROM cases WHERE {clause}",
+        {**params, "as_of": at if as_at is None else as_at, "dispute": DISPUTE_CATEGORY},
+    )
+    out = _with_rates(df).iloc[0].to_dict()
+    attr, aparams = _attr_where(f)
+    t = cutoff(f, at)
+    stock = db.execute(
+        f"SELECT count(*) AS backlog, count(*) FILTER (WHERE deadline_at < $t) AS overdue_at_end "
+        f"FROM cases WHERE {_OPEN_AT} AND {attr}",
+        {**aparams, "t": t},
+    )
+    return {**out, **stock.iloc[0].to_dict(), **due_totals(db, f, at, as_at)}
+
+
+def open_backlog(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:
+    """Open cases at the end of each period from the filter's start to its end, whenever they were reported.
+
+    A case is open at instant t when reported before t and not closed before t. The last period
+    ends at ``cutoff(f, at)``. Computed as cumulative arrivals minus cumulative closures
+    (arrivals before the first period fall into it), one pass over the cases; periods without
+    any event still get a row. Cases closed before the first period are left out of the pass:
+    they would add one arrival and one closure to it (why: at 10 M cases a 13-month window
+    then aggregates ~5.7 M rows instead of all 10 M, 180 → 60 ms).
+    """
+    unit = PERIODS[period]
+    attr, params = _attr_where(f)
+    key = SPLITS[split] if split else "'all'"
+    t = cutoff(f, at)
+    first = datetime.combine(f.start, datetime.min.time())
+    # every series with a case before t gets rows, also one whose cases all closed before the window
+    series = (
+        f"SELECT DISTINCT {key} AS series FROM cases WHERE reported_at < $t AND {attr}"
+        if split
+        else "SELECT DISTINCT series FROM c"
+    )
+    sql = f"""
+        WITH c AS (SELECT {key} AS series, reported_at AS r, closed_at AS cl FROM cases
+                   WHERE reported_at < $t AND (closed_at IS NULL OR closed_at >= $first) AND {attr}),
+        ev AS (
+            SELECT series, date_trunc('{unit}', greatest(r, $first)) AS period, count(*) AS n FROM c GROUP BY ALL
+            UNION ALL
+            SELECT series, date_trunc('{unit}', greatest(cl, r, $first)), -count(*) FROM c WHERE cl < $t GROUP BY ALL),
+        p AS (SELECT period FROM generate_series(date_trunc('{unit}', $first::TIMESTAMP),
+                                                 $t::TIMESTAMP - INTERVAL 1 MICROSECOND, INTERVAL 1 {unit}) g(period)),
+        s AS ({series}),
+        net AS (SELECT series, period, sum(n) AS n FROM ev GROUP BY ALL)
+        SELECT p.period, s.series,
+               sum(coalesce(net.n, 0)) OVER (PARTITION BY s.series ORDER BY p.period)::BIGINT AS backlog
+        FROM p CROSS JOIN s LEFT JOIN net ON net.period = p.period AND net.series IS NOT DISTINCT FROM s.series
+        ORDER BY s.series, p.period
+    """
+    if t <= first:
+        return pd.DataFrame({"period": pd.Series(dtype="datetime64[us]"), "backlog": pd.Series(dtype="int64")})
+    df = db.execute(sql, {**params, "t": t, "first": first}, complete=True)
+    if df.empty:  # nothing ever reported in the selection: zero backlog in every period
+        periods = db.execute(
+            f"SELECT period FROM generate_series(date_trunc('{unit}', $first::TIMESTAMP), "
+            f"$t::TIMESTAMP - INTERVAL 1 MICROSECOND, INTERVAL 1 {unit}) g(period)",
+            {"first": first, "t": t},
+        )
+        df = periods.assign(series="all", backlog=0)
+    return df if split else df.drop(columns="series")
+
+
+def open_cases(db: Database, f: Filters, at: datetime, *, overdue_only: bool = False, limit: int = 20) -> pd.DataFrame:
+    """Cases open at the filter period's end (``cutoff``), oldest first, with age and days overdue."""
+    attr, params = _attr_where(f)
+    overdue = " AND deadline_at < $t" if overdue_only else ""
+    sql = f"""
+        SELECT case_id, reported_at, deadline_at, town_id, community_id, category, subcategory, channel,
+               department_id, tier, key_difficult,
+               CASE WHEN handled_at < $t THEN 'handling' WHEN dispatched_at < $t THEN 'dispatched'
+                    ELSE 'registered' END AS stage,
+               epoch($t - reported_at) / 86400.0 AS age_days,
+               CASE WHEN deadline_at < $t THEN epoch($t - greatest(deadline_at, reported_at)) / 86400.0
+                    END AS overdue_days  -- never longer than the case is old (a 0001 deadline)
+        FROM cases WHERE {_OPEN_AT} AND {attr}{overdue}
+        ORDER BY reported_at, case_id LIMIT $limit
+    """
+    return db.execute(sql, {**params, "t": cutoff(f, at), "limit": int(limit)}, max_rows=limit)
+
+
+def case_timeline(db: Database, case_id: str, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One case's lifecycle times and attributes (no personal data: no complainant name or phone)."""
+    cols = ", ".join(f"c.{c}" for c in TIMELINE_COLUMNS)
+    sc, params = scope_clause("c.town_id", scope)
+    return db.execute(
+        f"SELECT {cols}, k.name_zh AS subcategory_zh, k.name_en AS subcategory_en FROM cases c "
+        "LEFT JOIN categories k ON k.category = c.category AND k.subcategory = c.subcategory "
+        f"WHERE c.case_id = $id AND {sc}",
+        {**params, "id": case_id},
+    )
+
+
+def lifecycle_stages(db: Database, f: Filters) -> dict:
+    """How far the cases reported in the period got, and median / P90 hours between stages."""
+    clause, params = where(f)
+    h = "epoch({b} - {a}) / 3600.0"
+    legs = {
+        "dispatch": ("reported_at", "dispatched_at"),
+        "handle": ("dispatched_at", "handled_at"),
+        "close": ("handled_at", "closed_at"),
+        "total": ("reported_at", "closed_at"),
+    }
+    stats = ", ".join(
+        f"median({h.format(a=a, b=b)}) AS {k}_median, quantile_cont({h.format(a=a, b=b)}, 0.9) AS {k}_p90"
+        for k, (a, b) in legs.items()
+    )
+    sql = f"""
+        SELECT count(*) AS registered,
+               count(*) FILTER (WHERE dispatched_at IS NOT NULL OR handled_at IS NOT NULL OR status <> 'registered')
+                   AS dispatched,
+               count(*) FILTER (WHERE handled_at IS NOT NULL OR status IN ('handling', 'closed')) AS handled,
+               count(*) FILTER (WHERE status = 'closed') AS closed,
+               count(*) FILTER (WHERE resolved) AS resolved,
+               count(*) FILTER (WHERE resolved AND recognised) AS recognised,
+               {stats}
+        FROM cases WHERE {clause}
+    """
+    return db.execute(sql, params).iloc[0].to_dict()
+
+
+def daily_counts(db: Database, f: Filters, keys: tuple[str, ...] = ("category", "town")) -> pd.DataFrame:
+    """Cases per reporting day and series (``keys`` from SPLITS; columns named by their SQL column)."""
+    cols = ", ".join(SPLITS[k] for k in keys)
+    clause, params = where(f)
+    days = (f.end - f.start).days + 1  # at most one row per day and combination of the keys' values
+    return db.execute(
+        f"SELECT reported_at::DATE AS date, {cols}, count(*) AS count FROM cases WHERE {clause} "
+        "GROUP BY ALL ORDER BY ALL",
+        params,
+        max_rows=max(days, 1) * _series_bound(db, keys),
+        complete=True,
+    )
+
+
+def _series_bound(db: Database, keys: tuple[str, ...]) -> int:
+    """How many combinations of the ``keys``' values there can be (each with NULL), from the catalogues."""
+    n = {
+        "town": "SELECT count(*) FROM units WHERE level = 'town'",
+        "department": "SELECT count(*) FROM departments",
+        "category": "SELECT count(DISTINCT category) FROM categories",
+        "channel": "SELECT count(*) FROM channels",
+    }
+    bound = 1
+    for k in keys:
+        size = len(schema.TIERS) if k == "tier" else int(db.scalar(n[k]) or 0)
+        bound *= size + 1  # why + 1: NULL, and imported values outside the catalogue fall into one more series
+    return bound
+
+
+def survey_scores(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The satisfaction survey: score per street/town, quarter ('2026Q3') and dimension."""
+    sc, params = scope_clause("s.town_id", scope)
+    return db.execute(
+        "SELECT s.town_id, coalesce(u.name_zh, s.town_id) AS name_zh, s.quarter, s.dimension, s.score "
+        "FROM satisfaction_survey s LEFT JOIN units u ON u.unit_id = s.town_id AND u.level = 'town' "
+        f"WHERE {sc} ORDER BY s.quarter, s.town_id, s.dimension",
+        params,
+    )
+
+
+def governance_scores(db: Database) -> pd.DataFrame:
+    """The social governance index: score per year and sub-domain ('overall' and 'progress' included)."""
+    return db.execute("SELECT year, subdomain, score FROM governance_index ORDER BY year, subdomain")
+
+
+# --- wall screen and live feed ---
+# Issue 7. The feed reads these under the writer lock and writes through govdash.ingest; the demo
+# clock (meta 'as_of') is set by govdash.writes.
+
+
+def coverage_inputs_version(db: Database) -> tuple:
+    """A fingerprint of the cells and stations tables: changes only when either's content changes (a cache key)."""
+    df = db.execute(
+        "SELECT (SELECT count(*) FROM cells) AS n_cells, "
+        "(SELECT bit_xor(hash(cell_id, x, y, residents)) FROM cells) AS h_cells, "
+        "(SELECT count(*) FROM stations) AS n_stations, "
+        "(SELECT bit_xor(hash(station_id, lon, lat, f_party, f_gov, f_culture, f_joint, f_clinic)) "
+        "FROM stations) AS h_stations"
+    )
+    return tuple(None if pd.isna(v) else int(v) for v in df.iloc[0])
+
+
+def feed_templates(db: Database, since: datetime, n: int, salt: int) -> pd.DataFrame:
+    """``n`` cases reported since ``since`` (a pseudo-random pick by ``salt``): models for new feed cases."""
+    return db.execute(
+        "SELECT channel, category, subcategory, description, complainant_name, complainant_phone, "
+        "address, lon, lat, department_id, tier FROM cases WHERE reported_at >= $since "
+        "AND lon IS NOT NULL ORDER BY hash(case_id, $salt) LIMIT $n",
+        {"since": since, "n": int(n), "salt": int(salt)},
+        max_rows=n,
+    )
+
+
+def feed_open_cases(db: Database, n: int, salt: int) -> pd.DataFrame:
+    """``n`` open cases (a pseudo-random pick by ``salt``) with every importable column, for status changes."""
+    return db.execute(
+        f"SELECT case_id, {', '.join(IMPORT_COLUMNS)} FROM cases WHERE status <> 'closed' "
+        "ORDER BY hash(case_id, $salt) LIMIT $n",
+        {"n": int(n), "salt": int(salt)},
+        max_rows=n,
+    )
