@@ -35,7 +35,7 @@ if ui.can("cases"):  # roles: viewers get no case list (personal data), admins a
     pages.append(st.Page("pages/cases.py", title=t("page_cases", lang), url_path="cases"))
 if ui.can("import"):
     pages.append(st.Page("pages/admin.py", title=t("page_admin", lang), url_path="admin"))
-page = st.navigation(pages)
+page = ui.return_to_wanted_page(pages, st.navigation(pages))
 ui.language_switch()
 ui.account_box()
 db = ui.database()

@@ -573,12 +573,32 @@ def require_sign_in() -> access.Principal:
     if p is not None:
         return p
     lg = lang()
+    st.session_state.setdefault("wanted_page", _requested_page())  # where to go once signed in
     st.title(app_title(lg))
     if conf().auth == "oidc":
         _oidc_sign_in(lg)
     else:
         _local_sign_in(lg)
     st.stop()
+
+
+def _requested_page() -> str:
+    """The page named by the URL's last path segment ('' for the root, or when Streamlit cannot say)."""
+    from urllib.parse import urlparse
+
+    try:
+        return urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    except Exception:  # AppTest has no request context
+        return ""
+
+
+def return_to_wanted_page(pages: list, page):
+    """After sign-in, the page the URL asked for before it (the rerun that signs in lands on the default page)."""
+    wanted = st.session_state.pop("wanted_page", "")
+    for p in pages:
+        if wanted and p.url_path == wanted and p.url_path != page.url_path:
+            st.switch_page(p)
+    return page
 
 
 def _accounts_file() -> str:
