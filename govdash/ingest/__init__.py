@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from govdash.db import Database, replacing_writer
-from govdash.ingest import _cases, _geo, _plumbing, _population, _sql
+from govdash.ingest import _cases, _geo, _plumbing, _population, _records, _sql
 from govdash.ingest._geo_sources import parse_geo_mapping
 from govdash.ingest._mapping import Mapping, MappingError, builtin_mappings, parse_mapping, toml_doc
 from govdash.ingest._readers import ValidationError
@@ -42,6 +42,7 @@ _PIPELINES: dict[str, Callable[..., ImportReport]] = {
     "stations": partial(_geo.import_file, "stations"),
     "units": partial(_geo.import_file, "units"),
     "population": _population.import_file,
+    **{kind: partial(_records.import_file, kind) for kind in _records.KINDS},
 }
 KINDS = tuple(_PIPELINES)
 UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "json", "xml", "geojson", "gpkg", "zip", "tif", "tiff")
@@ -54,8 +55,8 @@ def builtin(kind: str) -> list[str]:
 
 def mapping_from_text(kind: str, text: str | bytes, name: str = "uploaded"):
     """A mapping of ``kind`` from TOML text (an uploaded mapping file); raises MappingError."""
-    if kind == "population":
-        raise MappingError("a population import takes no mapping: the count column is guessed or named")
+    if kind == "population" or kind in _records.KINDS:
+        raise MappingError(f"a {kind} import takes no mapping: its columns are found by name")
     doc = toml_doc(text, name)
     stem = Path(name).stem
     return parse_mapping(doc, stem) if kind == "cases" else parse_geo_mapping(doc, kind, stem)
