@@ -88,10 +88,12 @@ def add(path: str, d: Decision, *, at: datetime, recorded_by: str | None = None)
         )
 
 
-def now(as_of: datetime) -> datetime:
-    """The instant a decision is recorded at: the clock, or the data time ``as_of`` (queries.as_of) when that is
-    later (a demo's fixed now)."""
-    return max(datetime.now(), as_of)
+def now(db: Database, as_of: datetime) -> datetime:
+    """The instant a decision is recorded at: the district's wall clock, or the data time ``as_of``
+    (queries.as_of) when that is later (a demo's fixed now)."""
+    from govdash import queries
+
+    return max(queries.clock(db), as_of)
 
 
 def display_table(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from govdash import export, ingest, queries, queries_supervision, supervision, ui
+from govdash import export, ingest, queries, queries_supervision, supervision, ui, ui_export
 from govdash.i18n import t
 from govdash.ingest import ValidationError
 from govdash.schema import UNIT_LEVELS
@@ -137,7 +137,7 @@ if st.button(t("adm_run_import", lang), type="primary", key="adm_run"):
             st.error(t("adm_import_failed", lang) + ui.md_text(exc))
         else:
             if st.session_state["adm_report"].status == "loaded":
-                ui.audit("import", st.session_state["adm_report"].summary())
+                ui_export.audit("import", st.session_state["adm_report"].summary())
                 st.cache_data.clear()  # every page sees the new data at once (their keys change too)
 
 rep = st.session_state.get("adm_report")
@@ -195,7 +195,7 @@ else:
                 u1.error(ui.md_text(exc))
             else:
                 st.session_state["adm_undone"] = t("adm_undo_done", lang).format(id=pick, **done)
-                ui.audit("import", f"undo {pick}: {done}")
+                ui_export.audit("import", f"undo {pick}: {done}")
                 st.cache_data.clear()
                 st.rerun()
     held = past.loc[past["quarantined"].fillna(0) > 0, "import_id"].tolist()
@@ -222,7 +222,7 @@ sup_level = st.radio(
 sup_units = ui.cached(queries.towns, scope=ui.scope()) if sup_level == "town" else ui.cached(queries.departments)
 sup_ids = sup_units["unit_id" if sup_level == "town" else "department_id"].tolist()
 sup_names = dict(zip(sup_ids, sup_units["name_zh"], strict=True))
-sup_now = supervision.now(ui.cached(queries.as_of))
+sup_now = supervision.now(db, ui.cached(queries.as_of))
 with st.form("sup_form", clear_on_submit=True):
     s1, s2, s3 = st.columns(3)
     sup_unit = s1.selectbox(t("sup_unit", lang), sup_ids, format_func=lambda u: sup_names.get(u, u), key="sup_unit")
@@ -236,7 +236,7 @@ with st.form("sup_form", clear_on_submit=True):
         except supervision.SupervisionError as exc:
             st.error(t("sup_failed", lang).format(e=t(supervision.FIELD_LABELS.get(exc.field, "sup_reason"), lang)))
         else:
-            ui.audit("supervise", f"decision {n}: {sup_level} {sup_unit} {sup_on}")
+            ui_export.audit("supervise", f"decision {n}: {sup_level} {sup_unit} {sup_on}")
             st.cache_data.clear()
             st.success(t("sup_saved", lang).format(n=n))
 sup_list = ui.cached(queries_supervision.decisions)

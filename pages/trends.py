@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import briefing, charts, indicators, pdf, periods, queries, queries_trend, survey, ui
+from govdash import briefing, charts, indicators, pdf, periods, queries, queries_trend, survey, ui, ui_export
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -36,7 +36,7 @@ fmt = b3.selectbox(t("report_format", lang), ["html"] if no_pdf else ["pdf", "ht
 if ui.can("export") and ui.scope() is None:  # the briefing is district-wide: not for area-limited accounts
     b4.download_button(
         t("download_report", lang).format(kind=t(f"report_kind_{kind}", lang), fmt=fmt.upper()),
-        data=ui.audited(
+        data=ui_export.audited(
             lambda: briefing.document(db, which, fmt, lang=lang, s=s), f"report {kind} {which.key()} {fmt}"
         ),
         file_name=f"report_{which.key()}_{lang}.{fmt}",
@@ -137,7 +137,9 @@ with tabs[0]:
             )
             shown = indicators.display_table(table, period, lang, labels)
             st.dataframe(shown, hide_index=True, width="stretch", height=300)
-            ui.export_button(t("export_csv", lang), shown, f"trends_{period}_{f.start}_{f.end}.csv", what="trends")
+            ui_export.export_button(
+                t("export_csv", lang), shown, f"trends_{period}_{f.start}_{f.end}.csv", what="trends"
+            )
 
 with tabs[1]:
     if tabs[1].open:

@@ -37,7 +37,7 @@ def cmd_add(args) -> int:
         reason=args.reason,
     )
     try:
-        n = supervision.add(path, d, at=supervision.now(queries.as_of(db)), recorded_by=getpass.getuser())
+        n = supervision.add(path, d, at=supervision.now(db, queries.as_of(db)), recorded_by=getpass.getuser())
     except supervision.SupervisionError as e:
         print(f"supervise add: {e}; nothing recorded", file=sys.stderr)
         return 2
