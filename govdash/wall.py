@@ -17,7 +17,7 @@ from govdash.i18n import pick, t
 from govdash.settings import Settings
 
 TZ = ZoneInfo("Asia/Shanghai")  # case times are Shanghai local time without a zone
-PANELS = ("overview", "map", "trend", "coverage")
+PANELS = ("overview", "map", "trend", "coverage", "must_report")  # must_report: 八必报, when the playlist names it
 TILE_LABELS = {"overdue_at_end": "wall_overdue_at_end"}  # the tiles' own shorter names
 # the survey's 民生满意度 is the headline satisfaction, the callbacks' 回访满意度 beside it (docs/indicators.md)
 TILES = (
