@@ -153,7 +153,7 @@ CREATE TABLE IF NOT EXISTS station_items (
     station_id VARCHAR, item_id VARCHAR,
     PRIMARY KEY (station_id, item_id)
 );
--- 工单. Times are local (Asia/Shanghai) without zone.
+-- 工单. Times are the district's local time (district.timezone, else settings.timezone) without zone.
 CREATE TABLE IF NOT EXISTS cases (
     case_id VARCHAR PRIMARY KEY,
     channel VARCHAR, category VARCHAR, subcategory VARCHAR,

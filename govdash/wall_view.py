@@ -46,10 +46,10 @@ def css() -> Markup:
     return render.page("wall_style.html", good=GOOD, bad=BAD, warn=WARN, accent=ACCENT, font=FONT)
 
 
-def clock_script() -> Markup:
-    """A script ticking every ``.wall-clock-*`` element each second in Shanghai time (no server round trip),
-    and reporting the screen's scale in the ``SCALE_COOKIE`` cookie (see ``wall.scale``)."""
-    return render.page("wall_clock.html", cookie=SCALE_COOKIE)
+def clock_script(tz: str) -> Markup:
+    """A script ticking every ``.wall-clock-*`` element each second in the district's zone ``tz`` (an IANA name;
+    no server round trip), and reporting the screen's scale in the ``SCALE_COOKIE`` cookie (see ``wall.scale``)."""
+    return render.page("wall_clock.html", cookie=SCALE_COOKIE, tz=tz)
 
 
 _wall = partial(render.macro, "wall.html")  # one macro of the wall's template

@@ -18,6 +18,10 @@ try:  # the screen's scale, reported by the page's script (see wall_view.clock_s
     z = wall.scale(st.context.cookies.get(wall.SCALE_COOKIE))
 except Exception:  # no browser (AppTest)
     z = 1.0
+try:  # the district's zone: its clock on the header and the ticking script
+    zone = ui.district().timezone
+except Exception:  # no database yet: the configured zone
+    zone = s.timezone
 PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
 
 
@@ -63,7 +67,7 @@ def require(value):
 @st.fragment(run_every=state.refresh_s)
 def live() -> None:
     """Header, headline tiles and ticker: re-run every ``refresh`` seconds without reloading the page."""
-    now = wall.local_now()
+    now = wall.local_now(zone)
     try:
         at, f = context()
         data_time = ui.cached(queries.data_as_of)
@@ -216,6 +220,6 @@ def stage() -> None:
 
 
 st.html(wall_view.css())
-st.html(wall_view.clock_script(), unsafe_allow_javascript=True)
+st.html(wall_view.clock_script(zone), unsafe_allow_javascript=True)
 live()
 stage()
