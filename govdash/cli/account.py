@@ -55,8 +55,9 @@ def _scope(args) -> dict[str, tuple[str, ...]]:
         what = {"town": "street/town", "community": "居村 (community)", "dept": "department"}
         raise accounts.AccountError(
             "; ".join(
-                f"{what[p.param]} {p.value!r}: "
-                + (f"names several ({', '.join(p.ids)}): give its code" if p.kind == "ambiguous" else "unknown")
+                f"{what[p.param]} {p.value!r} names several ({', '.join(p.ids)}): give its code"
+                if p.kind == "ambiguous"
+                else f"unknown {what[p.param]}: {p.value}"
                 for p in problems
             )
         )
