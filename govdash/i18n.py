@@ -804,3 +804,49 @@ LABELS.update(
         "wall_day_unit": ("天", " d"),
     }
 )
+
+# 八必报 and 重点难点 (govdash.mustreport, govdash.keycases): the overview's panel, the wall's panel, the reports
+LABELS.update(
+    {
+        "mr_title": ("八必报", "Must-report items (八必报)"),
+        "mr_item": ("上报事项", "Item"),
+        "mr_cases": ("件数", "Cases"),
+        "mr_open": ("未办结", "Open"),
+        "mr_report_hours": ("发现→上报（中位）", "Found → reported (median)"),
+        "mr_response_hours": ("发现→首次响应（中位）", "Found → first response (median)"),
+        "mr_hours_unit": ("小时", "h"),
+        "mr_days_unit": ("天", "d"),
+        "mr_by_town": ("按街镇", "By street/town"),
+        "mr_by_grid": ("按网格", "By grid"),
+        "mr_total": (
+            "本期网格员必报事项 {n} 件：发现→上报中位 {report}，发现→首次响应中位 {response}。",
+            "{n} must-report items found this period: found → reported {report}, found → first response "
+            "{response} (medians).",
+        ),
+        "mr_none": (
+            "本期无八必报事项：导入的工单未标注必报事项（导入映射可将一列映射到 must_report）。",
+            "No must-report items this period: the imported cases carry none (an import mapping can map a column "
+            "to must_report).",
+        ),
+        "mr_caliber": (
+            "口径：发现时间为登记时间，上报为派遣时间，首次响应为处置时间；中位数只计已到该环节的事项。",
+            "Basis: found = registered, reported = dispatched, first response = handled; medians over the items "
+            "that reached that step.",
+        ),
+        "kc_title": ("重点难点", "Key difficult cases (重点难点)"),
+        "kc_status": ("状态", "Status"),
+        "kc_owner": ("责任单位", "Owner"),
+        "kc_age_days": ("已历时（天）", "Age (days)"),
+        "kc_resolved": ("已化解", "Resolved"),
+        "kc_clear_path": ("有明确路径", "Clear path"),
+        "kc_special_push": ("需专项推进", "Special push"),
+        "kc_unassessed": ("待研判", "Not yet assessed"),
+        "kc_oldest_open": ("历时最长的未化解事项", "Oldest unresolved"),
+        "kc_total": ("共 {n} 件", "{n} in all"),
+        "kc_none": ("暂无重点难点事项。", "No key difficult cases."),
+        "wall_panel_must_report": ("八必报", "Must-report"),
+        "wall_mr_items": ("八必报 · 本期各事项", "Must-report items this period"),
+        "wall_mr_towns": ("必报事项最多的街镇", "Streets/towns with most items"),
+        "wall_mr_none": ("本期无八必报事项", "No must-report items this period"),
+    }
+)

@@ -99,7 +99,10 @@ class Settings:
     wall_lang: str = field(default="zh", metadata={"doc": "Wall-screen language, zh or en; ?lang= overrides."})
     wall_panels: str = field(
         default="overview,map,trend,coverage",
-        metadata={"doc": "Wall playlist: comma-separated panels (overview, map, trend, coverage); ?panels= overrides."},
+        metadata={
+            "doc": "Wall playlist: comma-separated panels (overview, map, trend, coverage, must_report: 八必报); "
+            "?panels= overrides."
+        },
     )
     wall_days: int = field(
         default=0,

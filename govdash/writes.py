@@ -11,6 +11,7 @@ from datetime import datetime
 import pandas as pd
 
 from govdash.queries import CLUSTER_ORDER
+from govdash.schema import KEY_STATUSES
 
 # --- the demo clock (govdash.feed) ---
 
@@ -88,6 +89,26 @@ def demo_merge_chunks(con, stage: str, n_key: int, key_categories: tuple[str, ..
         LEFT JOIN demo_ids r ON r.chunk = s.chunk AND r.old = s.repeat_of) ORDER BY {CLUSTER_ORDER}""")
     con.execute("DROP TABLE demo_ids")
     con.execute("DROP TABLE demo_key")
+
+
+def demo_key_tracking(con, counts: dict[str, int]) -> None:
+    """Give the demo's 重点难点 cases their tracking status and owner (govdash.demo).
+
+    In order of reporting, the first ``counts`` statuses take as many cases each (``{"special_push": 3, …}``:
+    the oldest problems need the special push); a dispute is owned by its street/town, any other case by its
+    department.
+    """
+    bounds, total = [], 0
+    if set(counts) - set(KEY_STATUSES):
+        raise ValueError(f"not key-case statuses: {sorted(set(counts) - set(KEY_STATUSES))}")
+    for status, k in counts.items():
+        total += int(k)
+        bounds.append((status, total))
+    ranks = " ".join(f"WHEN r.k <= {n} THEN '{status}'" for status, n in bounds)  # codes and counts of ours
+    con.execute(f"""UPDATE cases SET key_status = CASE {ranks} END,
+        key_owner = CASE WHEN cases.category = 'dispute' THEN cases.town_id ELSE cases.department_id END
+        FROM (SELECT case_id, row_number() OVER (ORDER BY reported_at, case_id) AS k FROM cases WHERE key_difficult) r
+        WHERE cases.case_id = r.case_id""")
 
 
 def case_rows(con) -> int:

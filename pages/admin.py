@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from govdash import export, ingest, ui
+from govdash import export, ingest, ui, ui_export
 from govdash.i18n import t
 from govdash.ingest import ValidationError
 from govdash.schema import UNIT_LEVELS
@@ -137,7 +137,7 @@ if st.button(t("adm_run_import", lang), type="primary", key="adm_run"):
             st.error(t("adm_import_failed", lang) + ui.md_text(exc))
         else:
             if st.session_state["adm_report"].status == "loaded":
-                ui.audit("import", st.session_state["adm_report"].summary())
+                ui_export.audit("import", st.session_state["adm_report"].summary())
                 st.cache_data.clear()  # every page sees the new data at once (their keys change too)
 
 rep = st.session_state.get("adm_report")
@@ -195,7 +195,7 @@ else:
                 u1.error(ui.md_text(exc))
             else:
                 st.session_state["adm_undone"] = t("adm_undo_done", lang).format(id=pick, **done)
-                ui.audit("import", f"undo {pick}: {done}")
+                ui_export.audit("import", f"undo {pick}: {done}")
                 st.cache_data.clear()
                 st.rerun()
     held = past.loc[past["quarantined"].fillna(0) > 0, "import_id"].tolist()

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from govdash import charts, indicators, leader, queries, ui
+from govdash import charts, indicators, keycases, leader, mustreport, queries, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -76,3 +76,30 @@ with right:
             ),
             width="stretch",
         )
+
+# 八必报 (the period's must-report items) and 重点难点 (the key cases' standing list): issue 17 items 4 and 5
+must, key = st.columns([3, 2])
+with must:
+    st.subheader(t("mr_title", lang))
+    mr = ui.cached(mustreport.summary, f, at, lang)
+    if mr.empty:
+        st.info(t("mr_none", lang))
+    else:
+        st.caption(mustreport.total_text(mr, lang))
+        st.dataframe(mustreport.table(mr.items, lang), hide_index=True, width="stretch")
+        by_town, by_grid = st.columns(2)
+        by_town.dataframe(mustreport.table(mr.towns.head(8), lang, "mr_by_town"), hide_index=True, width="stretch")
+        if not mr.grids.empty:
+            by_grid.dataframe(mustreport.table(mr.grids.head(8), lang, "mr_by_grid"), hide_index=True, width="stretch")
+        st.caption(t("mr_caliber", lang))
+with key:
+    st.subheader(t("kc_title", lang))
+    kc = ui.cached(keycases.key_cases, f, at)
+    if kc.empty:
+        st.info(t("kc_none", lang))
+    else:
+        n = keycases.counts(kc)
+        for col, status in zip(st.columns(3), keycases.STATUSES[:3], strict=True):
+            col.metric(t(f"kc_{status}", lang), f"{n[status]:,}", border=True)
+        st.caption(f"{t('kc_total', lang).format(n=n['total'])} · {t('kc_oldest_open', lang)}")
+        st.dataframe(keycases.table(keycases.oldest_open(kc, 5), lang), hide_index=True, width="stretch")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import briefing, charts, indicators, queries, queries_trend, survey, ui
+from govdash import briefing, charts, indicators, queries, queries_trend, survey, ui, ui_export
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -22,7 +22,7 @@ month = b1.selectbox(t("briefing", lang) + " · " + t("month", lang), month_opts
 if ui.can("export") and ui.scope() is None:  # the briefing is district-wide: not for area-limited accounts
     b2.download_button(
         t("download_briefing", lang),
-        data=ui.audited(lambda: briefing.build(db, month, lang=lang).encode("utf-8"), f"briefing {month}"),
+        data=ui_export.audited(lambda: briefing.build(db, month, lang=lang).encode("utf-8"), f"briefing {month}"),
         file_name=f"briefing_{month}_{lang}.html",
         mime="text/html",
         icon=":material/download:",
@@ -119,7 +119,9 @@ with tabs[0]:
             )
             shown = indicators.display_table(table, period, lang, labels)
             st.dataframe(shown, hide_index=True, width="stretch", height=300)
-            ui.export_button(t("export_csv", lang), shown, f"trends_{period}_{f.start}_{f.end}.csv", what="trends")
+            ui_export.export_button(
+                t("export_csv", lang), shown, f"trends_{period}_{f.start}_{f.end}.csv", what="trends"
+            )
 
 with tabs[1]:
     if tabs[1].open:
