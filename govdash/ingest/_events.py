@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from govdash.ingest import _plumbing, _sql
+from govdash.ingest import _plumbing, _sql_events
 from govdash.ingest._mapping import MAPPINGS_DIR, MappingError
 from govdash.ingest._readers import read_table
 from govdash.ingest._report import MAX_TEXT, ImportReport, Progress, fill
@@ -245,7 +245,7 @@ def import_file(
     )
     with _plumbing.session(db_path, dry_run) as con:
         say(0.30, "validating")
-        rows, source, issues = map_rows(table.frame, m, _sql.case_ids(con))
+        rows, source, issues = map_rows(table.frame, m, _sql_events.case_ids(con))
         bad = fill(rep, table, issues, [], source, lambda k: m.columns.get(k, k))
         if rep.failed and on_error == "reject":
             rep.seconds = time.perf_counter() - t0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from govdash import settings, writes
+from govdash.ingest import _sql_events
 from govdash.schema import IMPORT_COLUMNS
 
 # Writes run on a writable connection (govdash.db.writer on a private copy, see govdash.ingest._plumbing)
@@ -173,12 +174,30 @@ def _cases_blockers(con, import_id: str) -> list[str]:
     return df["import_id"].tolist()
 
 
+def _restore_cases(con, import_id: str) -> int:
+    """Put back the prior images of the cases an import updated (case_versions); how many."""
+    restored = con.execute("SELECT count(*) FROM case_versions WHERE import_id = $id", {"id": import_id}).fetchone()[0]
+    sets = ", ".join(f"{c} = v.{c}" for c in IMPORT_COLUMNS)
+    con.execute(
+        f"UPDATE cases SET {sets}, import_id = v.prior_import_id, updated_at = v.prior_updated_at "
+        f"FROM case_versions v WHERE v.import_id = $id AND cases.case_id = v.case_id",
+        {"id": import_id},
+    )
+    return int(restored)
+
+
+def _mark_undone(con, import_id: str, at, user: str | None) -> None:
+    con.execute(
+        "UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
+        {"id": import_id, "at": at, "user": user},
+    )
+
+
 def _cases_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
     """Remove the cases an import inserted and restore the prior images of those it updated.
 
     Only valid when _cases_blockers() is empty: then every case the import wrote still has its import_id.
     """
-    restored = con.execute("SELECT count(*) FROM case_versions WHERE import_id = $id", {"id": import_id}).fetchone()[0]
     con.execute(
         "CREATE OR REPLACE TEMP TABLE undo_ids AS SELECT case_id FROM cases WHERE import_id = $id "
         "UNION SELECT case_id FROM case_versions WHERE import_id = $id",
@@ -190,136 +209,23 @@ def _cases_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
           AND case_id NOT IN (SELECT case_id FROM case_versions WHERE import_id = $id)""",
         {"id": import_id},
     ).fetchone()[0]
-    sets = ", ".join(f"{c} = v.{c}" for c in IMPORT_COLUMNS)
-    con.execute(
-        f"UPDATE cases SET {sets}, import_id = v.prior_import_id, updated_at = v.prior_updated_at "
-        f"FROM case_versions v WHERE v.import_id = $id AND cases.case_id = v.case_id",
-        {"id": import_id},
-    )
+    restored = _restore_cases(con, import_id)
     con.execute("DELETE FROM case_events WHERE implied AND import_id = $id", {"id": import_id})
     prior = (
         "SELECT u.case_id FROM undo_ids u JOIN cases c USING (case_id)"  # the restored ones, removed ones lose theirs
     )
     _refresh_implied(con, prior, None)
     con.execute("DROP TABLE undo_ids")
-    con.execute(
-        "UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
-        {"id": import_id, "at": at, "user": user},
-    )
-    return {"removed": int(removed), "restored": int(restored)}
-
-
-# --- case events (an event log beside the case file; govdash.ingest._events) ---
-
-_EVENT_COLS = "case_id, seq, at_time, event, from_party, to_party, actor_role, reason, new_deadline, result"
-_LAST = "epoch_us(at_time)::HUGEINT * 100000 + seq"  # the log's order: time, then seq
-_DERIVED = f"""
-    CREATE OR REPLACE TEMP TABLE ev_derived AS
-    SELECT case_id,
-           min(at_time) FILTER (WHERE event = 'dispatch') AS dispatched_at,
-           max(at_time) FILTER (WHERE event = 'handled') AS handled_at,
-           min(at_time) FILTER (WHERE event = 'close') AS closed_at,
-           arg_max(new_deadline, {_LAST}) FILTER (WHERE new_deadline IS NOT NULL)
-               AS deadline_at,
-           arg_max(to_party, {_LAST})
-               FILTER (WHERE event IN ('escalate', 'register') AND to_party IN ('community', 'street', 'district'))
-               AS tier,
-           arg_max(result, {_LAST}) FILTER (WHERE event = 'close') AS close_result,
-           TRY_CAST(arg_max(result, {_LAST}) FILTER (WHERE event = 'callback') AS DOUBLE)
-               AS satisfaction
-    FROM case_events WHERE case_id IN (SELECT case_id FROM ev_ids) GROUP BY case_id
-"""
-
-
-def case_ids(con) -> set[str]:
-    """Every stored case id (an event row must name one)."""
-    return {r[0] for r in con.execute("SELECT case_id FROM cases").fetchall()}
-
-
-def _events_apply(con, import_id: str, at) -> dict[str, int]:
-    """Replace the logs of the cases `import_rows` names by its events (earlier ones kept for undo), then derive
-    their rows' times, deadline, tier, status, result and callback score from the new log (prior images in
-    case_versions, so undo and the cases' blockers work as for a cases import)."""
-    con.execute("CREATE OR REPLACE TEMP TABLE ev_ids AS SELECT DISTINCT case_id FROM import_rows")
-    con.execute(
-        f"INSERT INTO case_event_versions SELECT $id, {_EVENT_COLS}, implied, import_id FROM case_events "
-        "WHERE case_id IN (SELECT case_id FROM ev_ids)",
-        {"id": import_id},
-    )
-    con.execute("DELETE FROM case_events WHERE case_id IN (SELECT case_id FROM ev_ids)")
-    con.execute(
-        f"INSERT INTO case_events ({_EVENT_COLS}, implied, import_id) "
-        f"SELECT {_EVENT_COLS}, false, $id FROM import_rows ORDER BY case_id, at_time, seq",
-        {"id": import_id},
-    )
-    con.execute(_DERIVED)
-    vcols = ", ".join(IMPORT_COLUMNS)
-    con.execute(
-        f"INSERT INTO case_versions (import_id, op, case_id, {vcols}, prior_import_id, prior_updated_at) "
-        f"SELECT $id, 'update', case_id, {vcols}, import_id, updated_at FROM cases "
-        "WHERE case_id IN (SELECT case_id FROM ev_ids)",
-        {"id": import_id},
-    )
-    con.execute(
-        """UPDATE cases SET
-               dispatched_at = coalesce(d.dispatched_at, cases.dispatched_at),
-               handled_at = coalesce(d.handled_at, cases.handled_at),
-               closed_at = coalesce(d.closed_at, cases.closed_at),
-               deadline_at = coalesce(d.deadline_at, cases.deadline_at),
-               tier = coalesce(d.tier, cases.tier),
-               status = CASE WHEN d.closed_at IS NOT NULL THEN 'closed'
-                             WHEN cases.status = 'closed' THEN cases.status
-                             WHEN d.handled_at IS NOT NULL THEN 'handling'
-                             WHEN d.dispatched_at IS NOT NULL AND coalesce(cases.status, 'registered') = 'registered'
-                                 THEN 'dispatched'
-                             ELSE cases.status END,
-               resolved = CASE d.close_result WHEN 'resolved' THEN true WHEN 'unresolved' THEN false
-                               ELSE cases.resolved END,
-               satisfaction = coalesce(d.satisfaction, cases.satisfaction),
-               import_id = $id, updated_at = $at
-           FROM ev_derived d WHERE cases.case_id = d.case_id""",
-        {"id": import_id, "at": at},
-    )
-    n_rows = int(con.execute("SELECT count(*) FROM import_rows").fetchone()[0])
-    n_cases = int(con.execute("SELECT count(*) FROM ev_ids").fetchone()[0])
-    con.execute("DROP TABLE ev_derived")
-    con.execute("DROP TABLE ev_ids")
-    return {"inserted": n_rows, "updated": 0, "unchanged": 0, "cases": n_cases}
-
-
-def _events_blockers(con, import_id: str) -> list[str]:
-    """Later, still-loaded imports that changed the cases (rows or logs) this events import wrote."""
-    later = set(_cases_blockers(con, import_id))
-    df = con.execute(
-        """SELECT DISTINCT j.import_id, j.seq FROM case_event_versions v JOIN imports j ON j.import_id = v.import_id
-           WHERE v.prior_import_id = $id AND j.status = 'loaded' ORDER BY j.seq DESC""",
-        {"id": import_id},
-    ).df()
-    return sorted(later | set(df["import_id"]))
+    _mark_undone(con, import_id, at, user)
+    return {"removed": int(removed), "restored": restored}
 
 
 def _events_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
-    """Put back the logs and case rows an events import replaced: removed (its events) / restored (cases)."""
-    removed = con.execute(
-        "DELETE FROM case_events WHERE import_id = $id AND NOT implied", {"id": import_id}
-    ).fetchone()[0]
-    con.execute(
-        f"INSERT INTO case_events ({_EVENT_COLS}, implied, import_id) "
-        f"SELECT {_EVENT_COLS}, implied, prior_import_id FROM case_event_versions WHERE import_id = $id",
-        {"id": import_id},
-    )
-    restored = con.execute("SELECT count(*) FROM case_versions WHERE import_id = $id", {"id": import_id}).fetchone()[0]
-    sets = ", ".join(f"{c} = v.{c}" for c in IMPORT_COLUMNS)
-    con.execute(
-        f"UPDATE cases SET {sets}, import_id = v.prior_import_id, updated_at = v.prior_updated_at "
-        f"FROM case_versions v WHERE v.import_id = $id AND cases.case_id = v.case_id",
-        {"id": import_id},
-    )
-    con.execute(
-        "UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
-        {"id": import_id, "at": at, "user": user},
-    )
-    return {"removed": int(removed), "restored": int(restored)}
+    """Put back the logs and the case rows an events import replaced: removed (its events) / restored (cases)."""
+    removed = _sql_events.undo(con, import_id)
+    restored = _restore_cases(con, import_id)
+    _mark_undone(con, import_id, at, user)
+    return {"removed": removed, "restored": restored}
 
 
 # --- stations and units ---
@@ -530,7 +436,7 @@ def apply(con, kind: str, import_id: str, at, columns) -> dict[str, int]:
     if kind == "population":
         return _population_apply(con, import_id)
     if kind == "events":
-        return _events_apply(con, import_id, at)
+        return _sql_events.apply(con, import_id, at)
     return _cases_apply(con, import_id, at, columns) if kind == "cases" else _geo_apply(con, kind, import_id, columns)
 
 
@@ -539,7 +445,7 @@ def blockers(con, kind: str, import_id: str) -> list[str]:
     if kind == "population":
         return _population_blockers(con, import_id)
     if kind == "events":
-        return _events_blockers(con, import_id)
+        return _sql_events.blockers(con, import_id, _cases_blockers(con, import_id))
     return _cases_blockers(con, import_id) if kind == "cases" else _geo_blockers(con, kind, import_id)
 
 
