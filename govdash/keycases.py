@@ -93,14 +93,23 @@ def counts(cases: pd.DataFrame) -> dict[str, int]:
     return {s: int(got.get(s, 0)) for s in STATUSES} | {"total": len(cases)}
 
 
+def caption(n: dict[str, int], lang: str = "zh") -> str:
+    """ "共 37 件 · 历时最长的未化解事项", naming the cases not yet assessed when there are any."""
+    parts = [t("kc_total", lang).format(n=n["total"])]
+    if n.get("unassessed"):
+        parts.append(f"{t('kc_unassessed', lang)} {n['unassessed']}")
+    return " · ".join([*parts, t("kc_oldest_open", lang)])
+
+
 def oldest_open(cases: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     """The ``n`` oldest key cases not yet resolved, oldest first."""
     return cases[cases["open"]].sort_values(["age_days", "case_id"], ascending=[False, True]).head(n)
 
 
-def table(cases: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """Key cases for display in ``lang``: case, status, owner, street/town, category, age in days."""
-    return pd.DataFrame(
+def table(cases: pd.DataFrame, lang: str = "zh", *, compact: bool = False) -> pd.DataFrame:
+    """Key cases for display in ``lang``: case, status, owner, street/town, category (not when ``compact``),
+    age in days."""
+    out = pd.DataFrame(
         {
             t("case_id", lang): cases["case_id"],
             t("kc_status", lang): [t(f"kc_{s}", lang) for s in cases["key_status"]],
@@ -110,3 +119,4 @@ def table(cases: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             t("kc_age_days", lang): cases["age_days"].astype(int),
         }
     )
+    return out.drop(columns=[t("category", lang)]) if compact else out

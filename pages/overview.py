@@ -78,7 +78,7 @@ with right:
         )
 
 # 八必报 (the period's must-report items) and 重点难点 (the key cases' standing list): issue 17 items 4 and 5
-must, key = st.columns([3, 2])
+must, key = st.columns(2)
 with must:
     st.subheader(t("mr_title", lang))
     mr = ui.cached(mustreport.summary, f, at, lang)
@@ -87,10 +87,9 @@ with must:
     else:
         st.caption(mustreport.total_text(mr, lang))
         st.dataframe(mustreport.table(mr.items, lang), hide_index=True, width="stretch")
-        by_town, by_grid = st.columns(2)
-        by_town.dataframe(mustreport.table(mr.towns.head(8), lang, "mr_by_town"), hide_index=True, width="stretch")
-        if not mr.grids.empty:
-            by_grid.dataframe(mustreport.table(mr.grids.head(8), lang, "mr_by_grid"), hide_index=True, width="stretch")
+        units = [("mr_by_town", mr.towns)] + ([("mr_by_grid", mr.grids)] if not mr.grids.empty else [])
+        for tab, (name, rows) in zip(st.tabs([t(n, lang) for n, _ in units]), units, strict=True):
+            tab.dataframe(mustreport.table(rows.head(8), lang, name), hide_index=True, width="stretch")
         st.caption(t("mr_caliber", lang))
 with key:
     st.subheader(t("kc_title", lang))
@@ -101,5 +100,5 @@ with key:
         n = keycases.counts(kc)
         for col, status in zip(st.columns(3), keycases.STATUSES[:3], strict=True):
             col.metric(t(f"kc_{status}", lang), f"{n[status]:,}", border=True)
-        st.caption(f"{t('kc_total', lang).format(n=n['total'])} · {t('kc_oldest_open', lang)}")
-        st.dataframe(keycases.table(keycases.oldest_open(kc, 5), lang), hide_index=True, width="stretch")
+        st.caption(keycases.caption(n, lang))
+        st.dataframe(keycases.table(keycases.oldest_open(kc, 5), lang, compact=True), hide_index=True, width="stretch")

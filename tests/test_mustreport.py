@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -292,3 +293,29 @@ def test_panels_on_a_district_without_items_say_so(qinhuai_db, lang, monkeypatch
     assert ("本期无八必报事项" if lang == "zh" else "No must-report items this period") in html
     for word in ("浦东", "Pudong"):
         assert word not in text and word not in html
+
+
+def test_a_must_report_column_on_qinhuai_counts_by_construction(qinhuai_db, tmp_path, monkeypatch):
+    """qinhuai's 24 cases (12 per street, ids repeating community ids) with an item column named in Chinese:
+    every case carries one, so each street has 12; the export has no dispatch or handling times: "—"."""
+    from tests.test_own_district import MAPPINGS
+
+    path = tmp_path / "qinhuai.duckdb"
+    path.write_bytes(open(qinhuai_db, "rb").read())
+    source = pd.read_csv(Path(qinhuai_db).parent / "files" / "工单导出.csv", dtype=str, encoding="utf-8-sig")
+    source["必报事项"] = ["安全隐患" if i % 2 == 0 else "居民房屋出租" for i in range(len(source))]
+    file = tmp_path / "工单导出.csv"
+    source.to_csv(file, index=False)
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(MAPPINGS["qinhuai"].replace("[columns]\n", '[columns]\nmust_report = "必报事项"\n'), "utf-8")
+    rep = ingest.run("cases", str(path), file, mapping=str(mapping))
+    assert rep.status == "loaded" and rep.updated == 24, rep.errors
+    m = mustreport.summary(Database(path), Filters(start=date(2026, 1, 1), end=date(2026, 12, 31)), D(2026, 6, 30))
+    assert m.total["cases"] == 24
+    assert m.items.set_index("item")["cases"][["safety_hazard", "house_rented", "back_lane"]].tolist() == [12, 12, 0]
+    assert m.towns.set_index("unit_id")["cases"].to_dict() == {"1": 12, "2": 12}
+    assert set(m.towns["name"]) == {"秦淮街道", "夫子庙街道"}  # the streets "1" and "2", not the communities
+    assert mustreport.total_text(m, "en").endswith("found → reported —, found → first response — (medians).")
+    at = _run(monkeypatch, str(path), "zh", {"from": "2026-05-01", "to": "2026-05-31"})
+    text = _texts(at)
+    assert "安全隐患" in text and "本期网格员必报事项 24 件" in text and "浦东" not in text
