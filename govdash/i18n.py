@@ -829,6 +829,11 @@ LABELS.update(
         "sec_trends_month": ("近13个月趋势", "Last 13 months"),
         "sec_trends_quarter": ("近8个季度趋势", "Last 8 quarters"),
         "sec_trends_year": ("近24个月趋势", "Last 24 months"),
+        "report_judged_note": (
+            "图中解决率、按期办结率按各期到期工单计算（与主要指标口径一致）；其余指标按上报日期计入各期。",
+            "The charts' resolution and on-time rates are over each period's cases due (as the headline table); "
+            "the other indicators count cases in the period they were reported.",
+        ),
         "report_period": ("报告类型", "Report"),
         "report_which": ("统计期", "Period"),
         "report_format": ("格式", "Format"),
