@@ -179,6 +179,11 @@ def bilingual(key: str) -> str:
     return f"{zh} {en}"
 
 
+# case events and the handling chain (issue 17): their own module, one table
+from govdash.labels_events import EVENT_LABELS  # noqa: E402
+
+LABELS.update(EVENT_LABELS)
+
 # trends, rankings, lifecycle, anomalies, survey and the briefing (issue 4)
 LABELS.update(
     {
@@ -507,6 +512,7 @@ LABELS.update(
         "adm_kind_stations": ("服务站", "Stations"),
         "adm_kind_units": ("区划边界", "Boundaries"),
         "adm_kind_population": ("人口", "Population"),
+        "adm_kind_events": ("流转记录", "Case events"),
         "adm_import_file": ("上传文件", "File"),
         "adm_import_file_help": (
             "工单：CSV（UTF-8/GBK）、Excel、Parquet、JSON lines、Open311 JSON/XML；服务站：带坐标的"
