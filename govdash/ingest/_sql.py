@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from govdash import settings
+from govdash.ingest import _catalogue
 from govdash.schema import IMPORT_COLUMNS
 
 # Writes run on a writable connection (govdash.db.writer on a private copy, see govdash.ingest._plumbing)
@@ -48,6 +49,8 @@ def _cases_context(con) -> dict[str, pd.DataFrame]:
             "SELECT category, max(deadline_days) AS deadline_days FROM categories GROUP BY category"
         ).df(),
         "departments": con.execute("SELECT department_id, name_zh, name_en FROM departments").df(),
+        "category_names": con.execute("SELECT category FROM category_names").df(),
+        "channels": con.execute("SELECT channel FROM channels").df(),
         "as_of": con.execute("SELECT max(value) FROM meta WHERE key = 'as_of'").fetchall()[0][0],
         "timezone": district_timezone(con),
     }
@@ -185,7 +188,9 @@ def _cases_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
         "UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
         {"id": import_id, "at": at, "user": user},
     )
-    return {"removed": int(removed), "restored": int(restored)}
+    out = {"removed": int(removed), "restored": int(restored)}
+    dropped = _catalogue.undo(con, import_id)  # the catalogue entries it added, unless still used
+    return out | ({"catalogue_removed": dropped} if dropped else {})
 
 
 # --- stations and units ---
