@@ -153,3 +153,24 @@ def test_a_kind_left_at_error_still_refuses_while_another_adds(db, tmp_path):
 def test_a_bad_catalogue_section_is_a_mapping_error(db, tmp_path, section):
     with pytest.raises(MappingError, match="catalogue"):
         import_cases(db, CSV, name="c.csv", mapping=_mapping(tmp_path, MAPPING + section))
+
+
+def test_added_categories_widen_the_daily_series_bound(db, tmp_path):
+    """daily_counts caps its rows at days x (categories + 1) x (towns + 1): added categories count (7 new ones on
+    one day in one town are 7 rows; the bound from the two subcategory rows alone would be 1 x 3 x 2 = 6)."""
+    from datetime import date
+
+    from govdash import queries_trend
+    from govdash.filters import Filters
+
+    rows = "".join(f"N{i},2024-03-05 10:00,kind{i},hotline,D01,121.505,31.205\n" for i in range(7))
+    rep = import_cases(
+        db, (CSV.splitlines(keepends=True)[0] + rows.encode()), name="n.csv", mapping=_mapping(tmp_path, ADD)
+    )
+    assert rep.status == "loaded" and len(rep.catalogue_added["category"]) == 7
+    ro = Database(str(db))
+    try:
+        got = queries_trend.daily_counts(ro, Filters(start=date(2024, 3, 5), end=date(2024, 3, 5)))
+    finally:
+        ro.close()
+    assert len(got) == 7 and int(got["count"].sum()) == 7
