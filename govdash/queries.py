@@ -599,6 +599,9 @@ EXPORT_COLUMNS = (
     "description",
     "repeat_of",
     "key_difficult",
+    "must_report",
+    "key_status",
+    "key_owner",
 )  # the native layout: data/mappings/govdash.toml reads it back
 PERSONAL_COLUMNS = ("complainant_name", "complainant_phone")
 

@@ -15,7 +15,7 @@ from govdash.filters import Filters
 from govdash.i18n import pick, t
 from govdash.settings import Settings
 
-PANELS = ("overview", "map", "trend", "coverage")
+PANELS = ("overview", "map", "trend", "coverage", "must_report")  # must_report: 八必报, when the playlist names it
 TILE_LABELS = {"overdue_at_end": "wall_overdue_at_end"}  # the tiles' own shorter names
 # the survey's 民生满意度 is the headline satisfaction, the callbacks' 回访满意度 beside it (docs/indicators.md)
 TILES = (

@@ -5,7 +5,7 @@ import time
 
 import streamlit as st
 
-from govdash import queries, queries_map, queries_trend, ui, wall, wall_view
+from govdash import mustreport, queries, queries_map, queries_trend, ui, wall, wall_view
 from govdash.wall import label
 
 log = logging.getLogger("govdash.wall")
@@ -162,6 +162,11 @@ def show_coverage_chart(height: int, n: int) -> None:
     )
 
 
+def show_must_report() -> None:
+    at, f = context()
+    st.html(wall_view.must_report_html(ui.cached(mustreport.summary, f, at, lang), lang))
+
+
 def stage_panel(name: str) -> None:
     px = wall_view.FIG_DESIGN_PX
     if name == "overview":
@@ -193,6 +198,8 @@ def stage_panel(name: str) -> None:
             panel("coverage", lambda: show_coverage_card(True))
         with right:
             panel("coverage_chart", lambda: show_coverage_chart(px["coverage"], 16))
+    elif name == "must_report":
+        panel("must_report", show_must_report)
 
 
 if "wall_started" not in st.session_state:  # where this browser session joined the playlist
