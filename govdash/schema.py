@@ -186,6 +186,18 @@ CREATE TABLE IF NOT EXISTS governance_index (
     year INTEGER, subdomain VARCHAR, score DOUBLE,
     PRIMARY KEY (year, subdomain)
 );
+-- 挂牌督办: a decision taken after inspection to place a street/town or a department under listed
+-- supervision (govdash.supervision); the reports list them. Never set automatically by a ranking.
+CREATE TABLE IF NOT EXISTS supervisions (
+    decision_id INTEGER PRIMARY KEY,
+    level VARCHAR NOT NULL,            -- town | department
+    unit_id VARCHAR NOT NULL,          -- units.unit_id of a town, or departments.department_id
+    decided_on DATE NOT NULL,          -- when the decision was taken
+    decided_by VARCHAR NOT NULL,       -- who took it (a leader, a meeting)
+    reason VARCHAR NOT NULL,           -- why
+    recorded_at TIMESTAMP NOT NULL,    -- when it was entered
+    recorded_by VARCHAR                -- the account (or OS user) that entered it
+);
 -- Imports (govdash.ingest): one row per loaded file; undo flips status to 'undone'.
 CREATE TABLE IF NOT EXISTS imports (
     import_id VARCHAR PRIMARY KEY,

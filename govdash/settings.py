@@ -191,6 +191,13 @@ class Settings:
         default="",
         metadata={"doc": "DuckDB file of accounts and the audit log; empty: accounts.duckdb in the database's folder."},
     )
+    chromium: str = field(
+        default="",
+        metadata={
+            "doc": "Chromium or Chrome binary that prints PDF reports (headless, offline); empty: chromium, "
+            "chromium-browser or google-chrome on PATH. Without one, reports are written as HTML only."
+        },
+    )
     wall_public: bool = field(
         default=False,
         metadata={"doc": "The wall screen (?mode=wall) needs no sign-in; it shows no personal data either way."},

@@ -215,3 +215,30 @@ def wall_token_revoke(con, name: str) -> int:
     return con.execute("UPDATE wall_tokens SET revoked = true WHERE name = $n AND NOT revoked", {"n": name}).fetchone()[
         0
     ]
+
+
+# --- 挂牌督办 decisions (govdash.supervision) ---
+
+
+def supervision_unit(con, level: str, unit_id: str) -> str | None:
+    """The Chinese name of the street/town or department ``unit_id`` (``level`` 'town' or 'department'), or None."""
+    sql = {
+        "town": "SELECT name_zh FROM units WHERE level = 'town' AND unit_id = $u",
+        "department": "SELECT name_zh FROM departments WHERE department_id = $u",
+    }[level]
+    row = con.execute(sql, {"u": unit_id}).fetchone()
+    return None if row is None else row[0]
+
+
+def supervision_insert(con, row: dict) -> int:
+    """Record one decision; returns its ``decision_id`` (one more than the largest so far)."""
+    n = con.execute("SELECT coalesce(max(decision_id), 0) + 1 FROM supervisions").fetchone()[0]
+    con.execute(
+        "INSERT INTO supervisions (decision_id, level, unit_id, decided_on, decided_by, reason, recorded_at, "
+        "recorded_by) VALUES ($id, $level, $unit_id, $decided_on, $decided_by, $reason, $recorded_at, $recorded_by)",
+        {"id": int(n), **{k: row.get(k) for k in SUPERVISION_FIELDS}},
+    )
+    return int(n)
+
+
+SUPERVISION_FIELDS = ("level", "unit_id", "decided_on", "decided_by", "reason", "recorded_at", "recorded_by")
