@@ -464,7 +464,7 @@ def build(
     notes = []
     if m.get("synthetic") == "true":
         notes.append(t("synthetic", lang))
-    if cut < datetime.combine(f.end + timedelta(days=1), datetime.min.time()):
+    if cut + timedelta(minutes=1) <= datetime.combine(f.end + timedelta(days=1), datetime.min.time()):  # as periods
         notes.append(f"{t(f'partial_{p.kind}', lang)} {cut:%Y-%m-%d %H:%M}")
     sections = [
         ("headline", t("sec_headline", lang), _headline(db, f, prev, at, s, lang, p.kind)),

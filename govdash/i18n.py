@@ -702,7 +702,15 @@ LABELS.update(
         "minute_unit": ("分钟", "min"),
         "heat_squares": ("个方格（上限 {n:,}）", "squares (at most {n:,})"),
         "heat_hover_dot": ("悬停圆点查看工单", "hover a dot for the case"),
-        "heat_top_grids": ("工单最多的网格", "Grids with most cases"),
+        "heat_top_units": ("工单最多的{level}", "Most cases by {level}"),
+        "unlocated_cases": (
+            "另有 {n:,} 件工单无位置（按所属单元名称定位，不在点位图上）",
+            "{n:,} cases without a location (located by their unit's name; not drawn as points)",
+        ),
+        "unlocated_level": (
+            "{n:,} 件工单无位置，只计入上级单元，不在本级地图上",
+            "{n:,} cases without a location count only for a higher level, not on this level's map",
+        ),
         "heat_points_max": (
             "工单超过 {n:,} 件时只显示方格汇总；缩小时段或区域可查看单个工单。",
             "Above {n:,} cases only squares are drawn; narrow the period or area to see single cases.",

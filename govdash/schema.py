@@ -268,6 +268,10 @@ CREATE TABLE IF NOT EXISTS case_versions (
     must_report VARCHAR, key_status VARCHAR, key_owner VARCHAR,
     prior_import_id VARCHAR, prior_updated_at TIMESTAMP   -- one row per (import_id, case_id)
 );
+-- Catalogue entries a case import added ([catalogue] kind = "add"), removed again by its undo.
+CREATE TABLE IF NOT EXISTS catalogue_additions (
+    import_id VARCHAR, kind VARCHAR, code VARCHAR       -- kind: category | channel | department
+);
 -- Stations and units imports (govdash.ingest_geo): every row an import touched, for undo. op = insert
 -- rows carry only the id; op = update rows hold the row as it was before the import.
 CREATE TABLE IF NOT EXISTS station_versions (
