@@ -7,12 +7,13 @@ import pandas as pd
 from govdash import property as prop
 from govdash.db import Database
 from govdash.filters import Filters
-from govdash.queries import scope_clause, where
+from govdash.queries import where
+from govdash.queries_scope import scope_clause
 
 
 def estates(db: Database, f: Filters) -> pd.DataFrame:
     """Estates of the filter's streets/towns within the account's area, with their company's names."""
-    sc, params = scope_clause("u.town_id", f.scope)
+    sc, params = scope_clause(f.scope, "places", "u")  # the estate's 居村 row: its town_id and community_id
     towns = " AND u.town_id IN (SELECT unnest($t))" if f.towns else ""
     sql = f"""
         SELECT e.estate_id, e.name_zh AS estate, e.community_id, u.town_id, e.households, e.lon, e.lat,

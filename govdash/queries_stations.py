@@ -8,7 +8,7 @@ import pandas as pd
 
 from govdash.db import Database
 from govdash.filters import Filters
-from govdash.queries import scope_clause
+from govdash.queries_scope import scope_clause
 
 # a record outside the standard hours 08:30-17:00 on a weekday, or on a weekend: 错时延时 kept
 OUT_OF_HOURS = "(isodow(served_at) >= 6 OR served_at::TIME < TIME '08:30' OR served_at::TIME >= TIME '17:00')"
@@ -23,7 +23,7 @@ def _period(f: Filters) -> dict:
 
 def _station_area(f: Filters, alias: str = "s") -> tuple[str, dict]:
     """The stations of the filter's streets/towns within the account's area."""
-    sc, params = scope_clause(f"{alias}.town_id", f.scope, "station_scope")
+    sc, params = scope_clause(f.scope, "places", alias, "station_scope")
     if f.towns:
         return f"{sc} AND {alias}.town_id IN (SELECT unnest($station_towns))", {
             **params,
@@ -105,7 +105,7 @@ def services_by_tier(db: Database, f: Filters) -> pd.DataFrame:
 def community_coverage(db: Database, f: Filters) -> pd.DataFrame:
     """Per 居村 of the area: its street/town, residents and the doorstep stations inside it (居村 coverage:
     the documents' "覆盖全区" means every 居村 has one)."""
-    sc, params = scope_clause("u.town_id", f.scope)
+    sc, params = scope_clause(f.scope, "units", "u")
     towns = " AND u.town_id IN (SELECT unnest($t))" if f.towns else ""
     sql = f"""
         SELECT u.unit_id AS community_id, u.name_zh, u.town_id, u.residents,
