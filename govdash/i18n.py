@@ -901,9 +901,8 @@ LABELS.update(
             "{response} (medians).",
         ),
         "mr_none": (
-            "本期无八必报事项：导入的工单未标注必报事项（导入映射可将一列映射到 must_report）。",
-            "No must-report items this period: the imported cases carry none (an import mapping can map a column "
-            "to must_report).",
+            "本期无八必报事项（导入的工单未标注必报事项）。",
+            "No must-report items this period (the imported cases carry none).",
         ),
         "mr_caliber": (
             "口径：发现时间为登记时间，上报为派遣时间，首次响应为处置时间；中位数只计已到该环节的事项。",
