@@ -196,12 +196,12 @@ def test_the_reports_list_key_cases_as_they_stood_at_the_period_end(tmp_path):
         ],
     )
     html = briefing.build(db, "2026-02")
-    part = html[html.index('<section id="keycases">') : html.index('<section id="mustreport">')]
-    assert "共 1 件 · 已化解 0 · 有明确路径 0 · 需专项推进 1" in part
+    part = html[html.index('<section id="key_cases">') : html.index('<section id="definitions">')]
+    assert "已化解 0 · 有明确路径 0 · 需专项推进 1 · 共 1 件" in part
     cells = re.findall(r"<td[^>]*>(.*?)</td>", part)
     assert cells == ["A09", "需专项推进", "建交委", "乙镇", "垃圾分类与大件垃圾", "18"]
     march = briefing.build(db, "2026-03")
-    assert "有明确路径 1 · 需专项推进 1" in march
+    assert "有明确路径 1 · 需专项推进 1 · 共 2 件" in march
     db.close()
 
 
