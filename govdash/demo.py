@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from govdash import db, district, district_record, queries, writes
+from govdash import db, district, district_record, queries, schema, writes
 from govdash.demo_catalogue import (
     CATEGORIES,
     CATEGORY_SHARE,
@@ -36,6 +36,21 @@ AS_OF = datetime(2026, 11, 15, 23, 59)  # the demo's "now"; fixed so a seed alwa
 CHUNK_CASES = 1_000_000
 BUILD_MEMORY = "2GB"  # DuckDB's share while merging the chunks (sorting 10 M cases), spilled beyond it
 KEY_DIFFICULT = (37, ("illegal_construction", "group_renting", "dispute"))  # Pudong listed 37 重点难点
+KEY_STATUS_COUNTS = {"special_push": 3, "resolved": 14, "clear_path": 20}  # Pudong's 37: 3 / 14 / 20
+# 八必报 on grid patrols (Xiacheng): category -> ((item, share of the category's patrol cases that carry it), …).
+# Damage, unclean lanes and hazards a grid worker finds are must-report items as found; the five items that are
+# no complaint category ride on the patrol reports closest to them (a rental behind group renting, a resident
+# taken to hospital behind a medical or elderly-care visit, a new pregnancy behind a childcare one)
+MUST_REPORT_SHARE = {
+    "facility_damage": (("facility_damage", 1.0),),
+    "back_lane": (("back_lane", 1.0),),
+    "safety_hazard": (("safety_hazard", 1.0),),
+    "group_renting": (("house_rented", 0.5), ("incoming_migrants", 0.3)),
+    "medical": (("hospitalised", 0.4),),
+    "elderly": (("hospitalised", 0.15),),
+    "childcare": (("new_pregnancy", 0.4),),
+    "dispute": (("unstable_factor", 0.25),),
+}
 
 
 def _progress(cb: Callable[[float, str], None] | None, frac: float, text: str) -> None:
@@ -126,6 +141,7 @@ def build(
             "categories": cats,
             "category_names": pd.DataFrame([c[:3] for c in CATEGORIES], columns=["category", "name_zh", "name_en"]),
             "channels": pd.DataFrame(CHANNELS, columns=["channel", "name_zh", "name_en"]),
+            "must_report_items": pd.DataFrame(list(schema.MUST_REPORT), columns=["item", "name_zh", "name_en"]),
             "stations": stations.drop(columns=["x", "y"]),
             "service_items": items,
             "station_items": station_items,
@@ -144,6 +160,7 @@ def build(
         if chunked:
             _write_chunks(con, generate, len(sizes), progress)
         del case_df
+        writes.demo_key_tracking(con, KEY_STATUS_COUNTS)
         writes.set_clustered_rows(con, writes.case_rows(con))
     _progress(progress, 1.0, "done")
     return path
@@ -538,6 +555,7 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
             "satisfaction": satisfaction,
             "repeat_of": None,
             "key_difficult": False,
+            "must_report": _must_report(channel, cat),
             "import_id": "demo",
             "updated_at": np.datetime64(AS_OF, "s"),
         }
@@ -549,6 +567,24 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
     key = hard.sort_values("reported_at").index[: min(KEY_DIFFICULT[0], len(hard))]
     out.loc[key, "key_difficult"] = True
     del town_ids
+    return out
+
+
+def _must_report(channel: np.ndarray, category: np.ndarray) -> np.ndarray:
+    """The 八必报 item of each case (None for most): grid-patrol cases of ``MUST_REPORT_SHARE``'s categories.
+
+    Drawn from a generator of its own (seeded by the number of cases), so the rest of the demo is the same
+    random stream as before the items existed.
+    """
+    rng = np.random.default_rng(len(channel) + 8)
+    u = rng.random(len(channel))
+    out = np.full(len(channel), None, dtype=object)
+    patrol = channel == "grid_patrol"
+    for cat, items in MUST_REPORT_SHARE.items():
+        lo = 0.0
+        for item, share in items:
+            out[patrol & (category == cat) & (u >= lo) & (u < lo + share)] = item
+            lo += share
     return out
 
 
