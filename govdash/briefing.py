@@ -13,7 +13,9 @@ from govdash import (
     catalogue,
     district_record,
     indicators,
+    keycases,
     lifecycle,
+    mustreport,
     pdf,
     periods,
     queries,
@@ -99,6 +101,22 @@ def _headline(db, f, prev, at, s, lang, kind: str = "month") -> str:
     return _table(heads, rows, ["breach" if b else "" for b in cmp["breach"]], nowrap=len(heads))
 
 
+JUDGED = ("resolution_rate", "on_time_rate")  # charted over the cases due in each step, as the headline judges
+
+
+def _judged(db, table: pd.DataFrame, f, step: str, at) -> pd.DataFrame:
+    """``table`` with the judged rates (JUDGED) of each step over its cases due (queries.due_totals), not over
+    the cases reported in it: a step whose cases are still within their time limit is not judged early, so
+    the chart agrees with the headline table above it."""
+    out = table.copy()
+    for i, start in enumerate(pd.to_datetime(out["period"])):
+        end = (start + indicators.STEPS[step] - pd.Timedelta(days=1)).date()
+        due = queries.due_totals(db, f.with_(start=start.date(), end=min(end, f.end)), at)
+        for key in JUDGED:
+            out.loc[out.index[i], key] = due[key]
+    return out
+
+
 # the trend charts of each report: (step of the chart, how far back its first step starts)
 TREND_STEPS = {
     "week": ("week", pd.DateOffset(weeks=12)),
@@ -120,6 +138,7 @@ def _trend_charts(db, f, at, s, lang, kind: str = "month") -> str:
         at,
     )
     labels = [indicators.period_label(p, step)[2:] for p in table["period"]]
+    table = _judged(db, table, f, step, at)
     charts = []
     for key, bars in (
         ("collected", True),
@@ -142,7 +161,7 @@ def _trend_charts(db, f, at, s, lang, kind: str = "month") -> str:
                 bars=bars,
             )
         )
-    return _part("charts", charts)
+    return _part("charts", charts) + _part("note", t("report_judged_note", lang))
 
 
 def _rankings(db, f, prev, at, s, lang) -> str:
@@ -199,12 +218,44 @@ def _rankings(db, f, prev, at, s, lang) -> str:
     return Markup("").join(out)
 
 
+def _frame(df: pd.DataFrame, nowrap: int = 1) -> str:
+    """A display DataFrame (headers from the label table) as an escaped table."""
+    return _table(list(df.columns), df.values.tolist(), nowrap=nowrap)
+
+
+def _key_cases(db, f, cut, lang) -> str:
+    """重点难点 as they stood at the period's end: counts by status, then the list, the most pressing first."""
+    cases = keycases.key_cases(db, f, cut)
+    if cases.empty:
+        return _part("note", t("kc_none", lang))
+    n = keycases.counts(cases)
+    line = " · ".join(
+        [t("kc_total", lang).format(n=n["total"])]
+        + [f"{t(f'kc_{k}', lang)} {n[k]}" for k in keycases.STATUSES if n[k] or k != "unassessed"]
+    )
+    order = {k: i for i, k in enumerate((*keycases.OPEN, "resolved"))}
+    cases = cases[cases["open"]].assign(_o=cases["key_status"].map(order))
+    cases = cases.sort_values(["_o", "age_days", "case_id"], ascending=[True, False, True])  # settled: counted only
+    return _part("note", line) + (_frame(keycases.table(cases.head(40), lang)) if len(cases) else "")
+
+
+def _must_report(db, f, cut, lang) -> str:
+    """八必报 of the period: the total with its median times, by item and the ten streets/towns with most."""
+    mr = mustreport.summary(db, f, cut, lang)
+    if mr.empty:
+        return _part("note", t("mr_none", lang))
+    out = _part("note", mustreport.total_text(mr, lang)) + _frame(mustreport.table(mr.items, lang))
+    if len(mr.towns):
+        out += _part("titled", t("mr_by_town", lang), _frame(mustreport.table(mr.towns.head(10), lang, "town")))
+    return out + _part("note", t("mr_caliber", lang))
+
+
 def _supervision(db, f, lang) -> str:
     """The recorded 挂牌督办 decisions up to the period's end, newest first (decisions, never a rank)."""
     df = supervision.listed(db, f.end, lang)
     if df.empty:
         return _part("note", t("sup_none", lang))
-    return _table(list(df.columns), df.values.tolist(), nowrap=1)
+    return _frame(df)
 
 
 def _anomalies(db, f, lang) -> str:
@@ -384,13 +435,15 @@ def build(
     notes = []
     if m.get("synthetic") == "true":
         notes.append(t("synthetic", lang))
-    if cut < datetime.combine(f.end + timedelta(days=1), datetime.min.time()):
+    if cut + timedelta(minutes=1) <= datetime.combine(f.end + timedelta(days=1), datetime.min.time()):  # as periods
         notes.append(f"{t(f'partial_{p.kind}', lang)} {cut:%Y-%m-%d %H:%M}")
     sections = [
         ("headline", t("sec_headline", lang), _headline(db, f, prev, at, s, lang, p.kind)),
         ("trends", t(f"sec_trends_{p.kind}", lang), _trend_charts(db, f, at, s, lang, p.kind)),
         ("rankings", t("sec_rankings", lang), _rankings(db, f, prev, at, s, lang)),
         ("supervision", t("sec_supervision", lang), _supervision(db, f, lang)),
+        ("keycases", t("kc_title", lang), _key_cases(db, f, cut, lang)),
+        ("mustreport", t("mr_title", lang), _must_report(db, f, cut, lang)),
         ("anomalies", t("sec_anomalies", lang), _anomalies(db, f, lang)),
         ("overdue", t("sec_overdue", lang), _overdue(db, f, at, lang)),
         ("lifecycle", t("sec_lifecycle", lang), _lifecycle(db, f, at, lang, p.kind)),

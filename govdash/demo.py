@@ -161,6 +161,8 @@ def build(
             _write_chunks(con, generate, len(sizes), progress)
         del case_df
         writes.demo_key_tracking(con, KEY_STATUS_COUNTS)
+        _progress(progress, 0.95, "case events")
+        writes.demo_events(con, AS_OF)  # the handling chains, drawn from the stored cases (govdash.events)
         writes.set_clustered_rows(con, writes.case_rows(con))
     _progress(progress, 1.0, "done")
     return path

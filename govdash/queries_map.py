@@ -8,6 +8,7 @@ from govdash.bins import BinFrame, frame_for
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.queries import (
+    LEVEL_COLUMN,
     _per_level,
     scope_clause,
     units_bounds,
@@ -126,6 +127,15 @@ def heat_frames(
         SELECT frame, sum(n)::BIGINT AS cases, max(n)::BIGINT AS max_count FROM b GROUP BY frame ORDER BY frame
     """
     return db.execute(sql, {**params, **box_params, **bin_frame(db).params(), "cell": float(cell_m)})
+
+
+def unlocated(db: Database, f: Filters, level: str | None = None) -> int:
+    """Filtered cases without a point (located by a unit's name or code, issue 16 item 4): all of them
+    (``level`` None: drawn on no point map), or those without a unit at ``level`` (named by a higher level's
+    unit: counted there, in none of this level's units)."""
+    clause, params = where(f)
+    unit = "" if level is None else f" AND town_id IS NOT NULL AND {LEVEL_COLUMN[level]} IS NULL"
+    return int(db.scalar(f"SELECT count(*) FROM cases WHERE {clause} AND (lon IS NULL OR lat IS NULL){unit}", params))
 
 
 def case_points(db: Database, f: Filters, limit: int = 5000) -> pd.DataFrame:

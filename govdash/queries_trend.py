@@ -266,7 +266,7 @@ def _series_bound(db: Database, keys: tuple[str, ...]) -> int:
     n = {
         "town": "SELECT count(*) FROM units WHERE level = 'town'",
         "department": "SELECT count(*) FROM departments",
-        "category": "SELECT count(DISTINCT category) FROM categories",
+        "category": "SELECT count(*) FROM (SELECT category FROM categories UNION SELECT category FROM category_names)",
         "channel": "SELECT count(*) FROM channels",
     }
     bound = 1

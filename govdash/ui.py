@@ -331,7 +331,7 @@ def filter_bar(db: Database) -> filters.Filters:
 def _write_url(f: filters.Filters) -> None:
     """Keep the URL in step with the filters so a copied link reproduces the view."""
     wanted = {**f.to_params(), "lang": lang()}
-    for key in ("mode",):
+    for key in ("mode", "case"):  # the wall's mode; a case opened by link (the cases page)
         if key in st.query_params:
             wanted[key] = st.query_params[key]
     current = _params()

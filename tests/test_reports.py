@@ -175,3 +175,25 @@ def test_a_district_that_is_not_the_demo(nanjing, tmp_path):
     assert "秦淮区" in text and "2026年5月" in text and "受理工单 24" in text
     for name in ("浦东", "Pudong", "陆家嘴"):
         assert name not in text and name not in html
+
+
+def test_the_reports_list_key_cases_as_they_stood_at_the_period_end(tmp_path):
+    # A09 (reported 10 Feb 10:00) is a key case needing a special push, owned by D02 (建交委); at the end of
+    # February (1 March 00:00) it is 18 days 14 h old: 18 whole days. A05 (reported 20 March) is not yet one.
+    mark = "UPDATE cases SET key_difficult = true, key_status = $s, key_owner = 'D02' WHERE case_id = $c"
+    path = tmp_path / "key.duckdb"
+    db = build_db(
+        path,
+        extra_sql=[
+            mark.replace("$s", "'special_push'").replace("$c", "'A09'"),
+            mark.replace("$s", "'clear_path'").replace("$c", "'A05'"),
+        ],
+    )
+    html = briefing.build(db, "2026-02")
+    part = html[html.index('<section id="keycases">') : html.index('<section id="mustreport">')]
+    assert "共 1 件 · 已化解 0 · 有明确路径 0 · 需专项推进 1" in part
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", part)
+    assert cells == ["A09", "需专项推进", "建交委", "乙镇", "垃圾分类与大件垃圾", "18"]
+    march = briefing.build(db, "2026-03")
+    assert "有明确路径 1 · 需专项推进 1" in march
+    db.close()

@@ -14,7 +14,7 @@ import pandas as pd
 from govdash import db
 from govdash.db import Database, replacing_writer
 from govdash.db import exists as db_exists
-from govdash.ingest import _cases, _geo, _plumbing, _population, _sql
+from govdash.ingest import _cases, _events, _geo, _plumbing, _population, _sql
 from govdash.ingest._geo_sources import parse_geo_mapping
 from govdash.ingest._mapping import Mapping, MappingError, builtin_mappings, parse_mapping, toml_doc
 from govdash.ingest._readers import ValidationError
@@ -44,13 +44,16 @@ _PIPELINES: dict[str, Callable[..., ImportReport]] = {
     "stations": partial(_geo.import_file, "stations"),
     "units": partial(_geo.import_file, "units"),
     "population": _population.import_file,
+    "events": _events.import_file,  # a case event log (流转记录) beside the case file
 }
 KINDS = tuple(_PIPELINES)
 UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "json", "xml", "geojson", "gpkg", "zip", "tif", "tiff")
 
 
 def builtin(kind: str) -> list[str]:
-    """Names of the shipped mappings for ``kind`` (cases only: govdash, open311, 12345)."""
+    """Names of the shipped mappings for ``kind`` (cases: govdash, open311, 12345; events: govdash, 12345)."""
+    if kind == "events":
+        return list(_events.builtin())
     return list(builtin_mappings()) if kind == "cases" else []
 
 
@@ -58,6 +61,8 @@ def mapping_from_text(kind: str, text: str | bytes, name: str = "uploaded"):
     """A mapping of ``kind`` from TOML text (an uploaded mapping file); raises MappingError."""
     if kind == "population":
         raise MappingError("a population import takes no mapping: the count column is guessed or named")
+    if kind == "events":
+        return _events.parse(text, name)
     doc = toml_doc(text, name)
     stem = Path(name).stem
     return parse_mapping(doc, stem) if kind == "cases" else parse_geo_mapping(doc, kind, stem)
@@ -70,7 +75,8 @@ def run(
 
     Parameters
     ----------
-    kind : 'cases' | 'stations' | 'units' | 'population' (counts at points, in polygons or a GeoTIFF's pixels,
+    kind : 'cases' | 'events' (a case event log, 流转记录: each case named gets the file's events as its log) |
+        'stations' | 'units' | 'population' (counts at points, in polygons or a GeoTIFF's pixels,
         onto the 100 m surface, replacing it; ``column=`` names the count column)
     file : path, bytes or binary file object (an upload; ``name=`` names it)
     in_place : ``db_path`` is already a private copy no other process has open (inside

@@ -438,7 +438,7 @@ def import_file(
                 user=user,
                 qdir=qdir,
                 dry_run=dry_run,
-                also=(lambda c: district_record.write(c, chosen)) if chosen else None,
+                also=(lambda c, _id: district_record.write(c, chosen)) if chosen else None,
             )
     rep.seconds = time.perf_counter() - t0
     say(1.0, "done")

@@ -103,8 +103,8 @@ def write(
     try:
         for k, v in _sql.apply(con, kind, import_id, started, columns).items():
             setattr(rep, k, v)
-        if also is not None:  # a write that belongs to this import (a units import choosing the district's CRS)
-            also(con)
+        if also is not None:  # a write of this import's (a units import choosing the CRS; new catalogue entries)
+            also(con, import_id)
         if rep.failed:
             qrows = quarantine_rows(table, bad, rep.errors, import_id, rep.file)
             con.register("import_bad", qrows)
