@@ -492,8 +492,16 @@ LABELS.update(
         "role_admin": ("管理", "admin"),
         "no_right": ("当前账号无权使用此页面。", "Your account may not use this page."),
         "out_of_scope": (
-            "链接中的街镇不在本账号的权限范围内，已忽略。",
-            "The link names streets/towns outside your account's area: ignored.",
+            "链接中的街镇或居村不在本账号的权限范围内，已忽略。",
+            "The link names streets/towns or communities outside your account's area: ignored.",
+        ),
+        "url_unit_unknown": (
+            "链接中的{level}“{value}”不是本区的编码或名称，已忽略。",
+            "The link's {level} “{value}” is no code or name in this district: ignored.",
+        ),
+        "url_unit_ambiguous": (
+            "链接中的{level}“{value}”对应多个单位（{ids}），请改用编码；已忽略。",
+            "The link's {level} “{value}” names several units ({ids}): use its code. Ignored.",
         ),
         "too_large": (
             "文件 {size:.1f} MB，超过上限 {limit} MB，未读取。",
@@ -901,9 +909,8 @@ LABELS.update(
             "{response} (medians).",
         ),
         "mr_none": (
-            "本期无八必报事项：导入的工单未标注必报事项（导入映射可将一列映射到 must_report）。",
-            "No must-report items this period: the imported cases carry none (an import mapping can map a column "
-            "to must_report).",
+            "本期无八必报事项（导入的工单未标注必报事项）。",
+            "No must-report items this period (the imported cases carry none).",
         ),
         "mr_caliber": (
             "口径：发现时间为登记时间，上报为派遣时间，首次响应为处置时间；中位数只计已到该环节的事项。",
