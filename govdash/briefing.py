@@ -258,6 +258,35 @@ def _supervision(db, f, lang) -> str:
     return _frame(df)
 
 
+def _must_report(db, f, at, lang) -> str:
+    """八必报 of the period: the totals line, every item, the streets/towns with most items, the 口径."""
+    mr = mustreport.summary(db, f, at, lang)
+    if mr.empty:
+        return _part("note", t("mr_none", lang))
+    items = mustreport.table(mr.items, lang)
+    towns = mustreport.table(mr.towns.head(10), lang, "mr_by_town")
+    return Markup("").join(
+        [
+            _part("note", mustreport.total_text(mr, lang)),
+            _table(list(items.columns), items.values.tolist()),
+            _table(list(towns.columns), towns.values.tolist()),
+            _part("note", t("mr_caliber", lang)),
+        ]
+    )
+
+
+def _key_cases(db, f, cut, lang) -> str:
+    """重点难点 as they stood at the period's end: the counts per status, then every key case, the most pressing
+    first (keycases.listing)."""
+    kc = keycases.key_cases(db, f, cut)
+    if kc.empty:
+        return _part("note", t("kc_none", lang))
+    shown = keycases.table(keycases.listing(kc), lang)
+    return _part("note", keycases.status_line(keycases.counts(kc), lang)) + _table(
+        list(shown.columns), shown.values.tolist()
+    )
+
+
 def _anomalies(db, f, lang) -> str:
     ev = anomaly_list(db, f, lang=lang)
     if ev.empty:
@@ -435,7 +464,7 @@ def build(
     notes = []
     if m.get("synthetic") == "true":
         notes.append(t("synthetic", lang))
-    if cut < datetime.combine(f.end + timedelta(days=1), datetime.min.time()):
+    if cut + timedelta(minutes=1) <= datetime.combine(f.end + timedelta(days=1), datetime.min.time()):  # as periods
         notes.append(f"{t(f'partial_{p.kind}', lang)} {cut:%Y-%m-%d %H:%M}")
     sections = [
         ("headline", t("sec_headline", lang), _headline(db, f, prev, at, s, lang, p.kind)),
@@ -448,6 +477,8 @@ def build(
         ("overdue", t("sec_overdue", lang), _overdue(db, f, at, lang)),
         ("lifecycle", t("sec_lifecycle", lang), _lifecycle(db, f, at, lang, p.kind)),
         ("survey", t("sec_survey", lang), _survey(db, f, lang)),
+        ("must_report", t("mr_title", lang), _must_report(db, f, at, lang)),
+        ("key_cases", t("kc_title", lang), _key_cases(db, f, cut, lang)),
         ("definitions", t("definitions", lang), _part("definitions", indicators.definitions(lang))),
     ]
     return str(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from govdash.db import Database
-from govdash.filters import Filters
+from govdash.filters import Filters, Scope
 from govdash.queries import scope_clause, where
 
 # Per case of the filter: its row of case_chain (when it reached each stage of 受理→派单→处置→核查→结案→回访 and how
@@ -130,11 +130,11 @@ EVENT_COLUMNS = (
 )
 
 
-def case_events(db: Database, case_id: str, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+def case_events(db: Database, case_id: str, *, scope: Scope | None = None) -> pd.DataFrame:
     """Every event of one case in order (time, then ``seq``); empty when the case lies outside ``scope``."""
     if not has_events(db):
         return pd.DataFrame(columns=list(EVENT_COLUMNS))
-    sc, params = scope_clause("c.town_id", scope)
+    sc, params = scope_clause(scope, "cases", "c")
     cols = ", ".join(f"e.{c}" for c in EVENT_COLUMNS)
     return db.execute(
         f"SELECT {cols} FROM case_events e JOIN cases c ON c.case_id = e.case_id "

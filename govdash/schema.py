@@ -277,6 +277,10 @@ CREATE TABLE IF NOT EXISTS case_versions (
     must_report VARCHAR, key_status VARCHAR, key_owner VARCHAR,
     prior_import_id VARCHAR, prior_updated_at TIMESTAMP   -- one row per (import_id, case_id)
 );
+-- Catalogue entries a case import added ([catalogue] kind = "add"), removed again by its undo.
+CREATE TABLE IF NOT EXISTS catalogue_additions (
+    import_id VARCHAR, kind VARCHAR, code VARCHAR       -- kind: category | channel | department
+);
 -- Stations and units imports (govdash.ingest_geo): every row an import touched, for undo. op = insert
 -- rows carry only the id; op = update rows hold the row as it was before the import.
 CREATE TABLE IF NOT EXISTS station_versions (
@@ -307,7 +311,9 @@ ACCOUNTS_DDL = """
 CREATE TABLE IF NOT EXISTS accounts (
     username VARCHAR PRIMARY KEY,
     role VARCHAR NOT NULL,             -- viewer | analyst | admin
-    towns VARCHAR[] NOT NULL,          -- street/town ids the account may see; empty: all of them
+    towns VARCHAR[] NOT NULL,          -- street/town ids the account may see; all three empty: everything
+    communities VARCHAR[],             -- 居村 ids it may see (either these or its towns')
+    departments VARCHAR[],             -- departments whose dispatched cases it may see, wherever they lie
     password VARCHAR,                  -- scrypt$n$r$p$salt$hash (base64); NULL: single sign-on only
     disabled BOOLEAN NOT NULL DEFAULT false,
     failed INTEGER NOT NULL DEFAULT 0, -- failed sign-ins since the last success or lockout
@@ -325,7 +331,9 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE TABLE IF NOT EXISTS wall_tokens (
     name VARCHAR PRIMARY KEY,          -- the screen, e.g. lobby
     token_sha256 VARCHAR NOT NULL,     -- hex SHA-256 of the token
-    towns VARCHAR[] NOT NULL,          -- street/town ids it shows; empty: all of them
+    towns VARCHAR[] NOT NULL,          -- street/town ids it shows; all three empty: everything
+    communities VARCHAR[],             -- 居村 ids it shows
+    departments VARCHAR[],             -- departments whose cases it shows
     revoked BOOLEAN NOT NULL DEFAULT false,
     created_at TIMESTAMP
 );
@@ -368,5 +376,9 @@ def create(con) -> None:
 
 
 def create_accounts(con) -> None:
-    """Create the accounts file's tables (accounts, audit) that do not exist yet."""
+    """Create the accounts file's tables (accounts, audit) that do not exist yet, and add the 居村 and
+    department scope columns to a file made before them."""
     con.execute(ACCOUNTS_DDL)
+    for table in ("accounts", "wall_tokens"):
+        for column in ("communities", "departments"):
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} VARCHAR[]")

@@ -354,6 +354,8 @@ ACCOUNT_COLUMNS = (
     "username",
     "role",
     "towns",
+    "communities",
+    "departments",
     "password",
     "disabled",
     "failed",
@@ -361,13 +363,33 @@ ACCOUNT_COLUMNS = (
     "created_at",
     "updated_at",
 )
-ACCOUNT_CHANGES = ("role", "towns", "password", "disabled", "failed", "locked_until", "updated_at")
+ACCOUNT_CHANGES = (
+    "role",
+    "towns",
+    "communities",
+    "departments",
+    "password",
+    "disabled",
+    "failed",
+    "locked_until",
+    "updated_at",
+)
 
 
 def account_get(con, username: str) -> dict | None:
-    """One account as a dict (password hash included), or None."""
-    df = con.execute(f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM accounts WHERE username = $u", {"u": username}).df()
+    """One account as a dict (password hash included), or None. ``SELECT *``: a file made before the 居村 and
+    department scopes (read-only at sign-in, so not migrated) lacks those columns; ``scope_lists`` reads both."""
+    df = con.execute("SELECT * FROM accounts WHERE username = $u", {"u": username}).df()
     return None if df.empty else df.iloc[0].to_dict()
+
+
+def scope_lists(row: dict) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(towns, communities, departments) of an account or wall-token row; a missing or NULL list is empty."""
+    out = []
+    for c in ("towns", "communities", "departments"):
+        v = row.get(c)
+        out.append(() if v is None or (not hasattr(v, "__len__") and pd.isna(v)) else tuple(v))
+    return tuple(out)
 
 
 def account_insert(con, row: dict) -> None:
@@ -390,10 +412,7 @@ def account_update(con, username: str, **changes) -> int:
 
 def account_list(con) -> pd.DataFrame:
     """Every account without its password hash; ``sso`` is True for an account without a password."""
-    return con.execute(
-        "SELECT username, role, towns, disabled, failed, locked_until, password IS NULL AS sso, "
-        "created_at, updated_at FROM accounts ORDER BY username"
-    ).df()
+    return con.execute("SELECT * EXCLUDE (password), password IS NULL AS sso FROM accounts ORDER BY username").df()
 
 
 def audit_insert(con, at: datetime, username: str | None, action: str, detail: str | None) -> None:
@@ -411,22 +430,26 @@ def audit_list(con, limit: int = 100) -> pd.DataFrame:
     ).df()
 
 
-def wall_token_insert(con, name: str, token_sha256: str, towns: list[str], at: datetime) -> None:
+def wall_token_insert(
+    con, name: str, token_sha256: str, towns: list[str], at: datetime, communities=(), departments=()
+) -> None:
     con.execute(
-        "INSERT INTO wall_tokens (name, token_sha256, towns, revoked, created_at) VALUES ($n, $h, $t, false, $at)",
-        {"n": name, "h": token_sha256, "t": towns, "at": at},
+        "INSERT INTO wall_tokens (name, token_sha256, towns, communities, departments, revoked, created_at) "
+        "VALUES ($n, $h, $t, $c, $d, false, $at)",
+        {"n": name, "h": token_sha256, "t": towns, "c": list(communities), "d": list(departments), "at": at},
     )
 
 
 def wall_token_names(con) -> pd.DataFrame:
     """Every wall token without its hash."""
-    return con.execute("SELECT name, towns, revoked, created_at FROM wall_tokens ORDER BY name").df()
+    return con.execute("SELECT * EXCLUDE (token_sha256) FROM wall_tokens ORDER BY name").df()
 
 
 def wall_token_find(con, token_sha256: str) -> dict | None:
-    """The unrevoked wall token with this hash (name, towns), or None."""
+    """The unrevoked wall token with this hash (name, towns, communities, departments when the file has
+    them), or None."""
     df = con.execute(
-        "SELECT name, towns FROM wall_tokens WHERE token_sha256 = $h AND NOT revoked", {"h": token_sha256}
+        "SELECT * EXCLUDE (token_sha256) FROM wall_tokens WHERE token_sha256 = $h AND NOT revoked", {"h": token_sha256}
     ).df()
     return None if df.empty else df.iloc[0].to_dict()
 

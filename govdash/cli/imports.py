@@ -242,5 +242,6 @@ def cmd_undo(args) -> int:
     accounts.audit_cli(
         "import", f"undo {args.import_id}: removed {out['removed']}, restored {out['restored']}", _user(args)
     )
-    print(f"undone {args.import_id}: removed {out['removed']}, restored {out['restored']}")
+    dropped = f", {out['catalogue_removed']} catalogue entries it added" if out.get("catalogue_removed") else ""
+    print(f"undone {args.import_id}: removed {out['removed']}, restored {out['restored']}{dropped}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from govdash import settings, writes
-from govdash.ingest import _sql_events
+from govdash.ingest import _catalogue, _sql_events
 from govdash.schema import IMPORT_COLUMNS
 
 # Writes run on a writable connection (govdash.db.writer on a private copy, see govdash.ingest._plumbing)
@@ -49,6 +49,8 @@ def _cases_context(con) -> dict[str, pd.DataFrame]:
             "SELECT category, max(deadline_days) AS deadline_days FROM categories GROUP BY category"
         ).df(),
         "departments": con.execute("SELECT department_id, name_zh, name_en FROM departments").df(),
+        "category_names": con.execute("SELECT category FROM category_names").df(),
+        "channels": con.execute("SELECT channel FROM channels").df(),
         "must_report": con.execute("SELECT item, name_zh, name_en FROM must_report_items").df(),
         "as_of": con.execute("SELECT max(value) FROM meta WHERE key = 'as_of'").fetchall()[0][0],
         "timezone": district_timezone(con),
@@ -223,7 +225,9 @@ def _cases_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
     _refresh_implied(con, prior, None)
     con.execute("DROP TABLE undo_ids")
     _mark_undone(con, import_id, at, user)
-    return {"removed": int(removed), "restored": restored}
+    out = {"removed": int(removed), "restored": restored}
+    dropped = _catalogue.undo(con, import_id)  # the catalogue entries it added, unless still used
+    return out | ({"catalogue_removed": dropped} if dropped else {})
 
 
 def _events_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
