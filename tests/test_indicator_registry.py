@@ -56,7 +56,8 @@ def test_every_indicator_has_a_label_and_a_unit_in_both_languages():
     for key, ind in indicators.INDICATORS.items():
         assert key in LABELS and ind.unit in LABELS, key
         assert ind.label("zh") != ind.label("en"), key
-        assert ind.kind in ("count", "rate", "score", "hours", "density") and ind.direction in ("up", "down", None)
+        assert ind.kind in ("count", "rate", "score", "hours", "density", "ratio")
+        assert ind.direction in ("up", "down", None)
         assert ind.target is None or hasattr(settings.Settings(), ind.target), key
 
 

@@ -1,4 +1,4 @@
-"""``python -m govdash import cases|stations|units|population FILE``, ``import list`` and ``import undo ID``."""
+"""``python -m govdash import KIND FILE`` (cases, stations, units, population, workers, patrols), ``list``, ``undo``."""
 
 from __future__ import annotations
 
@@ -39,6 +39,10 @@ def register(subparsers) -> None:
         "population": "population: counts at points (CSV/Excel with lon/lat, GeoJSON, GeoPackage), in polygons "
         "(census blocks: spread by area) or a GeoTIFF raster (WorldPop, GHS-POP); replaces the "
         "100 m surface",
+        "workers": "grid workers 网格员 (id, name, grid, role 网格员/协管员/公益员, on duty): "
+        "CSV, Excel, Parquet, JSON",
+        "patrols": "patrols 巡查记录 (id, worker, grid, start, end, route metres, points visited, issues reported): "
+        "CSV, Excel, Parquet, JSON",
     }
     for kind, text in helps.items():
         k = sub.add_parser(kind, help=text, description=f"Import {text}.")
