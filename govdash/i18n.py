@@ -511,6 +511,8 @@ LABELS.update(
         "adm_kind_stations": ("服务站", "Stations"),
         "adm_kind_units": ("区划边界", "Boundaries"),
         "adm_kind_population": ("人口", "Population"),
+        "adm_kind_workers": ("网格员", "Grid workers"),
+        "adm_kind_patrols": ("巡查记录", "Patrols"),
         "adm_import_file": ("上传文件", "File"),
         "adm_import_file_help": (
             "工单：CSV（UTF-8/GBK）、Excel、Parquet、JSON lines、Open311 JSON/XML；服务站：带坐标的"

@@ -35,6 +35,10 @@ HAND = {
     "overdue": (2, "2"),
     "cases_per_1000": (12.34, "12.3"),
     "coverage_share": (0.876, "87.6%"),
+    "patrol_found_rate": (0.2841, "28.4%"),
+    "patrol_coverage": (0.99, "99.0%"),
+    "reports_per_worker": (12.345, "12.3"),
+    "residents_per_worker": (1234.4, "1,234"),
 }
 
 

@@ -243,13 +243,14 @@ def import_file(
     name: str | None = None,
     max_mb: float | None = None,
     quarantine_dir: str | os.PathLike | None = None,
+    level: str | None = None,
 ) -> ImportReport:
     """Import grid workers (网格员: id, name, grid, role 网格员/协管员/公益员, on duty) or their patrols (id, worker,
     grid, start, end, route metres, points visited, issues reported) into ``db_path``, a file no other process has
     open. A bad row (no id, an id twice, an unknown grid or worker, a time that is not one, a patrol ending
     before it starts, a negative count) is an error naming file, row and field; with ``on_error='reject'``
-    nothing is written. Rows are upserted by id in one transaction. ``crs`` is accepted and unused (no
-    coordinates). Other options as for ``govdash.ingest.run``."""
+    nothing is written. Rows are upserted by id in one transaction. ``crs`` and ``level`` are accepted and
+    unused (no coordinates, no units). Other options as for ``govdash.ingest.run``."""
     t0 = time.perf_counter()
     if kind not in KINDS:
         raise ValueError("kind is 'workers' or 'patrols'")
