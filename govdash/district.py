@@ -15,7 +15,7 @@ from govdash.settings import PROJECT_ROOT
 
 # An approximate outline of Pudong's land area (WGS-84, lon/lat), from the Huangpu river in the west to
 # the East China Sea coast, drawn around the 36 town seats so that its geodesic area is Pudong's published
-# 1,210 km² (1,210.04 on the WGS-84 ellipsoid, pyproj.Geod; tests/test_grid_geography.py checks the towns'
+# 1,210 km² (1,210.04 on the WGS-84 ellipsoid, pyproj.Geod; tests/test_grid.py checks the towns'
 # sum). Approximate on purpose: it is a demo.
 AREA_KM2 = 1_210.0
 OUTLINE_LONLAT = [

@@ -408,6 +408,21 @@ def text_colour(fill) -> tuple[list[int], list[int]]:
     return ([20, 22, 30, 255], [255, 255, 255, 230]) if light else ([255, 255, 255, 250], [10, 14, 26, 255])
 
 
+def _box_edge(x0: float, y0: float, x: float, y: float, half_w: float, half_h: float) -> tuple[float, float]:
+    """Where the segment from (x0, y0) to a label's centre (x, y) meets the label's box: a leader line ends there."""
+    vx, vy = x - x0, y - y0
+    s = min(half_w / abs(vx) if vx else math.inf, half_h / abs(vy) if vy else math.inf)
+    return (x - vx * s, y - vy * s) if s < 1 else (x0, y0)
+
+
+def _nearest_first(half_w: float, half_h: float, reach_px: float = 260.0) -> list[tuple[float, float]]:
+    """Offsets (pixels) a crowded label may move by, nearest first: a lattice of half a label's width and height
+    within ``reach_px``, starting with no move at all."""
+    kx, ky = int(reach_px // half_w), int(reach_px // half_h)
+    grid = [(i * half_w, j * half_h) for i in range(-kx, kx + 1) for j in range(-ky, ky + 1)]
+    return sorted((p for p in grid if math.hypot(*p) <= reach_px), key=lambda p: (math.hypot(*p), p))
+
+
 def _label_layers(
     stats: pd.DataFrame, indicator: str, zoom: float, size_px: int = 14, *, fill: dict | None = None, name_all=False
 ) -> list[pdk.Layer]:
@@ -416,7 +431,7 @@ def _label_layers(
 
     Labels that would overlap at the initial zoom are left out, larger units first (the tooltip still
     names every unit); with ``name_all`` none is: a crowded label moves to the nearest free place around
-    its unit (up to four label heights away) with a leader line to its point, and names lose their level
+    its unit (within 260 pixels, ``_nearest_first``) with a leader line to its point, and names lose their level
     word (``short_name``). pydeck turns plain string arguments into JS expressions; quoted ones
     ("'pixels'") stay strings.
     """
@@ -425,18 +440,13 @@ def _label_layers(
     names = [short_name(n) for n in df["name_zh"]] if name_all else list(df["name_zh"])
     text = [f"{n}\n{indicators.fmt(v, indicator)}" for n, v in zip(names, df[indicator], strict=True)]
     px, py = _merc_px(df["lon"].to_numpy(float), df["lat"].to_numpy(float), zoom)
-    steps = [(0, 0)] + [
-        (dx, dy)
-        for r in (1, 2, 3, 4)
-        for dx, dy in ((0, -r), (0, r), (r, 0), (-r, 0), (r, -r), (-r, -r), (r, r), (-r, r))
-    ]
-    kept, boxes, at = [], [], []
+    kept, boxes, at, ends = [], [], [], []
     for i, label in enumerate(text):
         half_w = max(len(line) for line in label.split("\n")) * size_px / 2 + 2
         half_h = size_px + 2
         free = None
-        for dx, dy in steps if name_all else steps[:1]:
-            x, y = px[i] + dx * (2 * half_w if dx and not dy else half_w), py[i] + dy * 2 * half_h
+        for dx, dy in _nearest_first(half_w, half_h) if name_all else [(0.0, 0.0)]:
+            x, y = px[i] + dx, py[i] + dy
             box = (x - half_w, y - half_h, x + half_w, y + half_h)
             if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes):
                 free = (x, y, box)
@@ -448,9 +458,12 @@ def _label_layers(
         boxes.append(free[2])
         kept.append(i)
         at.append(free[:2])
+        ends.append(_box_edge(px[i], py[i], free[0], free[1], half_w, half_h))
     lon, lat = _merc_lonlat(np.array([a[0] for a in at]), np.array([a[1] for a in at]), zoom)
     ids = df["unit_id"].to_numpy()[kept] if "unit_id" in df else [None] * len(kept)
-    ink = [text_colour((fill or {}).get(u, NO_DATA)) for u in ids]
+    moved = np.hypot(np.array([a[0] for a in at]) - px[kept], np.array([a[1] for a in at]) - py[kept]) > 1
+    # a label on its unit stands out from the unit's fill; a moved one sits on the dark background
+    ink = [text_colour(NO_DATA if m else (fill or {}).get(u, NO_DATA)) for u, m in zip(ids, moved, strict=True)]
     data = pd.DataFrame(
         {
             "lon": np.round(lon, 5),
@@ -461,8 +474,7 @@ def _label_layers(
         }
     )
     layers = []
-    moved = np.hypot(np.array([a[0] for a in at]) - px[kept], np.array([a[1] for a in at]) - py[kept]) > 1
-    if moved.any():  # leader lines from each moved label to its unit's label point
+    if moved.any():  # leader lines from each unit's label point to the edge of its moved label
         src = df.iloc[kept][moved]
         layers.append(
             pdk.Layer(
@@ -470,7 +482,7 @@ def _label_layers(
                 data=pd.DataFrame(
                     {
                         "from": src[["lon", "lat"]].round(5).to_numpy().tolist(),
-                        "to": data.loc[moved, ["lon", "lat"]].to_numpy().tolist(),
+                        "to": np.column_stack(_merc_lonlat(*np.array(ends)[moved].T, zoom)).round(5).tolist(),
                     }
                 ),
                 id="label_leaders",

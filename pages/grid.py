@@ -26,7 +26,7 @@ if not have["patrols"]:
     st.stop()
 
 n_days = int(
-    st.number_input(
+    st.columns([1, 5])[0].number_input(
         t("grid_days_without", lang), min_value=1, max_value=60, value=grid_work.UNPATROLLED_DAYS, key="grid_n_days"
     )
 )
@@ -46,6 +46,7 @@ left, right = st.columns([3, 2])
 left.subheader(t("grid_daily_title", lang))
 left.plotly_chart(grid_work.daily_chart(daily, lang), width="stretch", key="grid_daily")
 right.subheader(t("grid_unpatrolled_n", lang).format(n=n_days))
+right.caption(t("grid_unpatrolled_at", lang).format(at=f"{at:%Y-%m-%d %H:%M}"))
 if idle.empty:
     right.success(t("grid_none_unpatrolled", lang).format(n=n_days))
 else:

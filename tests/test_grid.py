@@ -6,6 +6,7 @@ import math
 from datetime import date, datetime
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -286,3 +287,46 @@ def test_map_page_shows_patrol_found_rate_on_the_demo(app_env):
     )
     at.selectbox(key="map_indicator").set_value("patrol_found_rate").run()
     assert not at.exception, [e.value for e in at.exception]
+
+
+# --- labels on the map (issue 18 item 5) ---
+
+
+def test_every_town_is_named_at_district_level_without_overlaps(demo_db):
+    from govdash import queries
+
+    db = Database(demo_db)
+    stats = queries.unit_stats(db, MARCH, "town", AT, False)
+    shapes = maps.unit_shapes(queries.unit_geometries(db, "town"))
+    deck, _ = maps.choropleth(stats, shapes, "collected", height_px=600, name_all=True)
+    layers = {layer.id: layer for layer in deck.layers}
+    labels = pd.DataFrame(layers["labels"].data)
+    assert len(labels) == 36  # every street/town, the dense central streets included
+    names = {label.split("\n")[0] for label in labels["label"]}
+    assert {"陆家嘴", "潍坊新村", "川沙", "南汇新城", "惠南"} <= names  # level words dropped where crowded
+    zoom = deck.initial_view_state.zoom
+    px, py = maps._merc_px(labels["lon"].to_numpy(), labels["lat"].to_numpy(), zoom)
+    half_w = np.array([max(len(line) for line in x.split("\n")) * 7 + 2 for x in labels["label"]])
+    for i in range(len(labels)):
+        for j in range(i):
+            apart = abs(px[i] - px[j]) >= half_w[i] + half_w[j] - 1 or abs(py[i] - py[j]) >= 2 * 16 - 1
+            assert apart, (labels["label"][i], labels["label"][j])
+    assert len(layers["label_leaders"].data) > 0  # the moved ones point back to their street/town
+    # without name_all (communities, grids) crowded labels are left out, never drawn over each other
+    assert len(maps._label_layers(stats, "collected", zoom)[-1].data) < 36
+
+
+def test_label_text_stands_out_from_every_fill():
+    dark, light = [20, 22, 30, 255], [255, 255, 255, 250]
+    assert maps.text_colour((252, 235, 120))[0] == dark  # the brightest (yellow) end of the ramp
+    assert maps.text_colour((225, 225, 225))[0] == dark  # the diverging scale's light middle
+    assert maps.text_colour((75, 40, 130))[0] == light  # its dark end
+    assert maps.text_colour(maps.NO_DATA)[0] == light
+    assert [maps.short_name(n) for n in ("陆家嘴街道", "川沙新镇", "惠南镇", "南汇新城镇", "高镇", "Downtown")] == [
+        "陆家嘴",
+        "川沙",
+        "惠南",
+        "南汇新城",
+        "高镇",
+        "Downtown",
+    ]
