@@ -24,7 +24,7 @@ from govdash import db, lake, schema, settings, writes
 from govdash.db import attach
 
 ROLES = ("viewer", "analyst", "admin")
-ACTIONS = ("sign_in", "sign_in_failed", "export", "import", "account")
+ACTIONS = ("sign_in", "sign_in_failed", "export", "import", "account", "supervise")
 MAX_FAILURES = 5  # failed sign-ins in a row of one name from one source that lock it there ...
 MAX_SOURCE_FAILURES = 20  # ... and of any names from one source that lock the source (password spraying)
 LOCKOUT = timedelta(minutes=15)  # the first lockout; each further one doubles it ...

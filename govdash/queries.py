@@ -132,13 +132,12 @@ def meta(db: Database) -> dict[str, str]:
 # no default period and overflow no date arithmetic (importers reject them; older files may hold them)
 EARLIEST = datetime(1900, 1, 1)
 FUTURE_SLACK = timedelta(days=1)
-_CLOCK_TZ = ZoneInfo("Asia/Shanghai")  # case times are Shanghai local time without a zone
 
 
-def trusted_window(now: datetime | None = None) -> dict[str, datetime]:
-    """Bound parameters ``lo``/``hi``: the earliest and latest stored time taken as data (local, naive)."""
-    now = now or datetime.now(_CLOCK_TZ).replace(tzinfo=None)
-    return {"lo": EARLIEST, "hi": now + FUTURE_SLACK}
+def trusted_window(db: Database) -> dict[str, datetime]:
+    """Bound parameters ``lo``/``hi``: the earliest and latest stored time taken as data (the district's local
+    time, naive: its clock plus ``FUTURE_SLACK``)."""
+    return {"lo": EARLIEST, "hi": clock(db) + FUTURE_SLACK}
 
 
 def _latest_time(db: Database) -> datetime | None:
@@ -153,7 +152,7 @@ def _latest_time(db: Database) -> datetime | None:
             for c in ("reported_at", "dispatched_at", "handled_at", "closed_at")
         )
         + ")) FROM cases",
-        trusted_window(),
+        trusted_window(db),
     )
     return None if v is None or pd.isna(v) else pd.Timestamp(v).to_pydatetime()
 
@@ -181,9 +180,14 @@ def district_timezone(db: Database) -> str:
     return (db.scalar("SELECT max(timezone) FROM district") if has else None) or settings.load().timezone
 
 
+def now_in(tz: str) -> datetime:
+    """The wall clock in the zone ``tz`` (an IANA name), naive, to the second (how case times are stored)."""
+    return datetime.now(ZoneInfo(tz)).replace(tzinfo=None, microsecond=0)
+
+
 def clock(db: Database) -> datetime:
     """The wall clock in the district's zone (case times are its naive local time), to the second."""
-    return datetime.now(ZoneInfo(district_timezone(db))).replace(tzinfo=None, microsecond=0)
+    return now_in(district_timezone(db))
 
 
 AS_OF_MODES = ("auto", "data", "clock")
@@ -221,7 +225,7 @@ def date_range(db: Database) -> tuple[date, date] | None:
     df = db.execute(
         "SELECT min(reported_at)::DATE AS lo, max(reported_at)::DATE AS hi FROM cases "
         "WHERE reported_at BETWEEN $lo AND $hi",
-        trusted_window(),
+        trusted_window(db),
     )
     if df.empty or pd.isna(df.at[0, "lo"]):
         return None
@@ -595,6 +599,9 @@ EXPORT_COLUMNS = (
     "description",
     "repeat_of",
     "key_difficult",
+    "must_report",
+    "key_status",
+    "key_owner",
 )  # the native layout: data/mappings/govdash.toml reads it back
 PERSONAL_COLUMNS = ("complainant_name", "complainant_phone")
 

@@ -41,7 +41,24 @@ IMPORT_COLUMNS = (
     "satisfaction",
     "repeat_of",
     "key_difficult",
+    "must_report",
+    "key_status",
+    "key_owner",
 )  # what an import may set
+# 八必报 (Xiacheng): the eight items a grid worker must report. The demo writes them to must_report_items; a
+# district whose table is empty uses these (govdash.catalogue), and may list its own items there instead
+MUST_REPORT = (
+    ("facility_damage", "公共设施损坏", "Public facility damage"),
+    ("back_lane", "背街小巷不洁", "Unclean back lanes"),
+    ("new_pregnancy", "发现新增孕妇", "New pregnancy found"),
+    ("incoming_migrants", "外来人员流入", "Incoming migrants"),
+    ("hospitalised", "居民病重住院", "Resident seriously ill in hospital"),
+    ("house_rented", "居民房屋出租", "House rented out"),
+    ("safety_hazard", "安全隐患", "Safety hazard"),
+    ("unstable_factor", "不稳定因素", "Unstable factor"),
+)
+# 重点难点 tracking: 已化解 / 有明确路径（阶段性成效） / 需专项推进
+KEY_STATUSES = ("resolved", "clear_path", "special_push")
 SURVEY_DIMENSIONS = ("convenience", "comfort", "safety", "health", "harmony", "security")
 
 DDL = """
@@ -97,6 +114,12 @@ CREATE TABLE IF NOT EXISTS category_names (
     name_zh VARCHAR NOT NULL,
     name_en VARCHAR
 );
+-- 八必报: the must-report items of grid workers (codes of cases.must_report), named in both languages.
+CREATE TABLE IF NOT EXISTS must_report_items (
+    item VARCHAR PRIMARY KEY,          -- code, e.g. new_pregnancy
+    name_zh VARCHAR NOT NULL,
+    name_en VARCHAR
+);
 CREATE TABLE IF NOT EXISTS channels (
     channel VARCHAR PRIMARY KEY,       -- code, e.g. hotline_12345
     name_zh VARCHAR NOT NULL,
@@ -132,7 +155,7 @@ CREATE TABLE IF NOT EXISTS station_items (
     station_id VARCHAR, item_id VARCHAR,
     PRIMARY KEY (station_id, item_id)
 );
--- 工单. Times are local (Asia/Shanghai) without zone.
+-- 工单. Times are the district's local time (district.timezone, else settings.timezone) without zone.
 CREATE TABLE IF NOT EXISTS cases (
     case_id VARCHAR PRIMARY KEY,
     channel VARCHAR, category VARCHAR, subcategory VARCHAR,
@@ -151,6 +174,9 @@ CREATE TABLE IF NOT EXISTS cases (
     satisfaction DOUBLE,               -- callback score 0-100, NULL when not rated
     repeat_of VARCHAR,
     key_difficult BOOLEAN,             -- 重点难点
+    must_report VARCHAR,               -- 八必报 item (must_report_items.item), NULL for other cases
+    key_status VARCHAR,                -- 重点难点 status: resolved | clear_path | special_push (NULL: not assessed)
+    key_owner VARCHAR,                 -- 重点难点 owner: a department id, a unit id or a name (NULL: its department)
     import_id VARCHAR,
     updated_at TIMESTAMP
 );
@@ -180,6 +206,18 @@ CREATE TABLE IF NOT EXISTS patrols (
     points_visited INTEGER,            -- check points visited (NULL when not recorded)
     issues_reported INTEGER            -- issues the worker reported on this patrol
 );
+-- 挂牌督办: a decision taken after inspection to place a street/town or a department under listed
+-- supervision (govdash.supervision); the reports list them. Never set automatically by a ranking.
+CREATE TABLE IF NOT EXISTS supervisions (
+    decision_id INTEGER PRIMARY KEY,
+    level VARCHAR NOT NULL,            -- town | department
+    unit_id VARCHAR NOT NULL,          -- units.unit_id of a town, or departments.department_id
+    decided_on DATE NOT NULL,          -- when the decision was taken
+    decided_by VARCHAR NOT NULL,       -- who took it (a leader, a meeting)
+    reason VARCHAR NOT NULL,           -- why
+    recorded_at TIMESTAMP NOT NULL,    -- when it was entered
+    recorded_by VARCHAR                -- the account (or OS user) that entered it
+);
 -- Imports (govdash.ingest): one row per loaded file; undo flips status to 'undone'.
 CREATE TABLE IF NOT EXISTS imports (
     import_id VARCHAR PRIMARY KEY,
@@ -205,6 +243,7 @@ CREATE TABLE IF NOT EXISTS case_versions (
     reported_at TIMESTAMP, dispatched_at TIMESTAMP, handled_at TIMESTAMP, closed_at TIMESTAMP,
     deadline_at TIMESTAMP, department_id VARCHAR, tier VARCHAR, status VARCHAR,
     resolved BOOLEAN, recognised BOOLEAN, satisfaction DOUBLE, repeat_of VARCHAR, key_difficult BOOLEAN,
+    must_report VARCHAR, key_status VARCHAR, key_owner VARCHAR,
     prior_import_id VARCHAR, prior_updated_at TIMESTAMP   -- one row per (import_id, case_id)
 );
 -- Stations and units imports (govdash.ingest_geo): every row an import touched, for undo. op = insert
@@ -270,6 +309,9 @@ CREATE TABLE IF NOT EXISTS wall_tokens (
 DDL += ACCOUNTS_DDL
 
 
+ADDED_CASE_COLUMNS = ("must_report", "key_status", "key_owner")
+
+
 def lake_ddl(ddl: str = DDL) -> str:
     """``ddl`` as a DuckLake accepts it: without PRIMARY KEY constraints (a lake has no unique indexes).
 
@@ -296,6 +338,9 @@ def create(con) -> None:
     ).fetchall()[0][0]
     if strict:  # a file made before a lower level could be imported ahead of its parents
         con.execute("ALTER TABLE units ALTER COLUMN town_id DROP NOT NULL")
+    for table in ("cases", "case_versions"):  # a file made before 八必报 and the 重点难点 tracking
+        for column in ADDED_CASE_COLUMNS:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} VARCHAR")  # names of ours
 
 
 def create_accounts(con) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -16,8 +15,7 @@ from govdash.filters import Filters
 from govdash.i18n import pick, t
 from govdash.settings import Settings
 
-TZ = ZoneInfo("Asia/Shanghai")  # case times are Shanghai local time without a zone
-PANELS = ("overview", "map", "trend", "coverage")
+PANELS = ("overview", "map", "trend", "coverage", "must_report")  # must_report: 八必报, when the playlist names it
 TILE_LABELS = {"overdue_at_end": "wall_overdue_at_end"}  # the tiles' own shorter names
 # the survey's 民生满意度 is the headline satisfaction, the callbacks' 回访满意度 beside it (docs/indicators.md)
 TILES = (
@@ -173,9 +171,9 @@ def scope_text(f: Filters, towns: dict[str, str], lang: str = "zh") -> str:
     return " · ".join(parts)
 
 
-def local_now() -> datetime:
-    """Shanghai wall-clock time, naive (how case times are stored)."""
-    return datetime.now(TZ).replace(tzinfo=None)
+def local_now(tz: str) -> datetime:
+    """The wall clock of the district's zone ``tz`` (its record's), naive (how case times are stored)."""
+    return queries.now_in(tz)
 
 
 def is_stale(data_time: datetime | None, now: datetime) -> bool:

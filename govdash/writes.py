@@ -11,7 +11,7 @@ from datetime import datetime
 import pandas as pd
 
 from govdash.queries import CLUSTER_ORDER
-from govdash.schema import PATROL_CHANNELS
+from govdash.schema import KEY_STATUSES, PATROL_CHANNELS
 
 # --- the demo clock (govdash.feed) ---
 
@@ -157,6 +157,26 @@ def demo_fit_patrols(con) -> None:
     con.execute("DROP TABLE patrol_slots")
 
 
+def demo_key_tracking(con, counts: dict[str, int]) -> None:
+    """Give the demo's 重点难点 cases their tracking status and owner (govdash.demo).
+
+    In order of reporting, the first ``counts`` statuses take as many cases each (``{"special_push": 3, …}``:
+    the oldest problems need the special push); a dispute is owned by its street/town, any other case by its
+    department.
+    """
+    bounds, total = [], 0
+    if set(counts) - set(KEY_STATUSES):
+        raise ValueError(f"not key-case statuses: {sorted(set(counts) - set(KEY_STATUSES))}")
+    for status, k in counts.items():
+        total += int(k)
+        bounds.append((status, total))
+    ranks = " ".join(f"WHEN r.k <= {n} THEN '{status}'" for status, n in bounds)  # codes and counts of ours
+    con.execute(f"""UPDATE cases SET key_status = CASE {ranks} END,
+        key_owner = CASE WHEN cases.category = 'dispute' THEN cases.town_id ELSE cases.department_id END
+        FROM (SELECT case_id, row_number() OVER (ORDER BY reported_at, case_id) AS k FROM cases WHERE key_difficult) r
+        WHERE cases.case_id = r.case_id""")
+
+
 def case_rows(con) -> int:
     return int(con.execute("SELECT count(*) FROM cases").fetchone()[0])
 
@@ -261,3 +281,30 @@ def wall_token_revoke(con, name: str) -> int:
     return con.execute("UPDATE wall_tokens SET revoked = true WHERE name = $n AND NOT revoked", {"n": name}).fetchone()[
         0
     ]
+
+
+# --- 挂牌督办 decisions (govdash.supervision) ---
+
+
+def supervision_unit(con, level: str, unit_id: str) -> str | None:
+    """The Chinese name of the street/town or department ``unit_id`` (``level`` 'town' or 'department'), or None."""
+    sql = {
+        "town": "SELECT name_zh FROM units WHERE level = 'town' AND unit_id = $u",
+        "department": "SELECT name_zh FROM departments WHERE department_id = $u",
+    }[level]
+    row = con.execute(sql, {"u": unit_id}).fetchone()
+    return None if row is None else row[0]
+
+
+def supervision_insert(con, row: dict) -> int:
+    """Record one decision; returns its ``decision_id`` (one more than the largest so far)."""
+    n = con.execute("SELECT coalesce(max(decision_id), 0) + 1 FROM supervisions").fetchone()[0]
+    con.execute(
+        "INSERT INTO supervisions (decision_id, level, unit_id, decided_on, decided_by, reason, recorded_at, "
+        "recorded_by) VALUES ($id, $level, $unit_id, $decided_on, $decided_by, $reason, $recorded_at, $recorded_by)",
+        {"id": int(n), **{k: row.get(k) for k in SUPERVISION_FIELDS}},
+    )
+    return int(n)
+
+
+SUPERVISION_FIELDS = ("level", "unit_id", "decided_on", "decided_by", "reason", "recorded_at", "recorded_by")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import charts, lifecycle, ui
+from govdash import charts, lifecycle, ui, ui_export
 from govdash.i18n import t
 
 PAGE_SIZE = 100
@@ -73,5 +73,7 @@ else:
             st.dataframe(lifecycle.case_fields(detail.iloc[0], ui.catalogue(), lang), hide_index=True, width="stretch")
             person = ui.masked(queries.case_detail(db, case_id, scope=ui.scope()))[list(PERSON)]
             st.dataframe(person.rename(columns=lambda c: t(c, lang)), hide_index=True, width="stretch")
-    ui.export_button(t("export_page_csv", lang), view[shown], f"cases_{f.start}_{f.end}_p{page_no}.csv", what="cases")
-    ui.export_cases_buttons(db, f, total, lang)
+    ui_export.export_button(
+        t("export_page_csv", lang), view[shown], f"cases_{f.start}_{f.end}_p{page_no}.csv", what="cases"
+    )
+    ui_export.export_cases_buttons(db, f, total, lang)

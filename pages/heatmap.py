@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import drill, heatmap, maps, queries, queries_map, ui
+from govdash import drill, heatmap, maps, maps_heat, queries, queries_map, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -74,7 +74,7 @@ if mode == "density":
             )
             shown = ui.cached(queries_map.heat_bins, f, cell, frame, box, heatmap.frame_param(values[k]))
             label = f"{heatmap.frame_label(values[k], frame, lang)} · {k + 1}/{len(values)} · "
-        deck = maps.heat_deck(
+        deck = maps_heat.heat_deck(
             shown,
             cell_m=cell,
             vmax=vmax,
@@ -99,7 +99,7 @@ if mode == "density":
     with left:
         player()
     with right:
-        st.html(maps.density_legend_html(vmax, cell, lang=lang))
+        st.html(maps_heat.density_legend_html(vmax, cell, lang=lang))
         st.metric(t("cases", lang), f"{n_cases:,}")
         if frames is not None and len(frames):
             st.bar_chart(
@@ -123,7 +123,7 @@ elif mode == "hot_spots":
     clusters = heatmap.spot_clusters(spots, cell, ui.unit_shapes("grid", f), paths, frame=frame)
     with left:
         st.pydeck_chart(
-            maps.hot_spot_deck(
+            maps_heat.hot_spot_deck(
                 spots, cell_m=cell, bbox=bbox, outline=outline, tile_url=s.tile_url, lang=lang, height_px=600
             ),
             height=600,
@@ -145,7 +145,7 @@ else:
     drawn = heatmap.top_repeats(repeats)
     with left:
         st.pydeck_chart(
-            maps.heat_deck(
+            maps_heat.heat_deck(
                 bins,
                 cell_m=cell,
                 vmax=float(bins["count"].max() if len(bins) else 1),

@@ -5,7 +5,7 @@ import time
 
 import streamlit as st
 
-from govdash import queries, queries_map, queries_trend, ui, wall, wall_view
+from govdash import mustreport, queries, queries_map, queries_trend, ui, wall, wall_view
 from govdash.wall import label
 
 log = logging.getLogger("govdash.wall")
@@ -18,6 +18,10 @@ try:  # the screen's scale, reported by the page's script (see wall_view.clock_s
     z = wall.scale(st.context.cookies.get(wall.SCALE_COOKIE))
 except Exception:  # no browser (AppTest)
     z = 1.0
+try:  # the district's zone: its clock on the header and the ticking script
+    zone = ui.district().timezone
+except Exception:  # no database yet: the configured zone
+    zone = s.timezone
 PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
 
 
@@ -63,7 +67,7 @@ def require(value):
 @st.fragment(run_every=state.refresh_s)
 def live() -> None:
     """Header, headline tiles and ticker: re-run every ``refresh`` seconds without reloading the page."""
-    now = wall.local_now()
+    now = wall.local_now(zone)
     try:
         at, f = context()
         data_time = ui.cached(queries.data_as_of)
@@ -158,6 +162,11 @@ def show_coverage_chart(height: int, n: int) -> None:
     )
 
 
+def show_must_report() -> None:
+    at, f = context()
+    st.html(wall_view.must_report_html(ui.cached(mustreport.summary, f, at, lang), lang))
+
+
 def stage_panel(name: str) -> None:
     px = wall_view.FIG_DESIGN_PX
     if name == "overview":
@@ -189,6 +198,8 @@ def stage_panel(name: str) -> None:
             panel("coverage", lambda: show_coverage_card(True))
         with right:
             panel("coverage_chart", lambda: show_coverage_chart(px["coverage"], 16))
+    elif name == "must_report":
+        panel("must_report", show_must_report)
 
 
 if "wall_started" not in st.session_state:  # where this browser session joined the playlist
@@ -209,6 +220,6 @@ def stage() -> None:
 
 
 st.html(wall_view.css())
-st.html(wall_view.clock_script(), unsafe_allow_javascript=True)
+st.html(wall_view.clock_script(zone), unsafe_allow_javascript=True)
 live()
 stage()

@@ -11,7 +11,8 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from govdash import layout, settings
+from govdash import layout, schema, settings
+from govdash.i18n import t
 from govdash.ingest import _plumbing, _sql
 from govdash.ingest._coords import extent, placed
 from govdash.ingest._mapping import TIME_FIELDS, Mapping, apply_mapping, detect_mapping, load_mapping, take_strings
@@ -260,6 +261,45 @@ def locate_by_area(area: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFram
     return ids, unknown & ~found, why
 
 
+# --- 八必报 items and 重点难点 statuses: codes, or names in either language ---
+
+
+def _lookup(pairs) -> dict[str, str]:
+    """lower(code / Chinese name / English name) -> code, from (code, name_zh, name_en) rows."""
+    out = {}
+    for code, *names in pairs:
+        out.update({str(k).strip().lower(): code for k in (code, *names) if isinstance(k, str) and k})
+    return out
+
+
+def resolve_codes(cases: pd.DataFrame, must_report: pd.DataFrame) -> list[Issue]:
+    """Turn the names in ``must_report`` and ``key_status`` (codes, or names in either language: 安全隐患,
+    有明确路径) into codes in place; a value that is neither fails its row, naming the value and what it may be.
+
+    ``must_report`` is the database's must-report catalogue (item, name_zh, name_en): ``schema.MUST_REPORT``
+    when it lists none.
+    """
+    items = must_report.itertuples(index=False, name=None) if len(must_report) else schema.MUST_REPORT
+    tables = {
+        "must_report": _lookup(items),
+        "key_status": _lookup((s, t(f"kc_{s}", "zh"), t(f"kc_{s}", "en")) for s in schema.KEY_STATUSES),
+    }
+    out: list[Issue] = []
+    for fld, lut in tables.items():
+        if fld not in cases:
+            continue
+        codes, uniq = pd.factorize(cases[fld])
+        hits = [lut.get(str(u).strip().lower()) for u in uniq]
+        cases[fld] = take_strings([h or u for h, u in zip(hits, uniq, strict=True)], np.asarray(codes)).set_axis(
+            cases.index
+        )
+        unknown = np.array([h is None for h in hits] + [False])[np.asarray(codes)]
+        allowed = ", ".join(sorted({v for v in lut.values()}))
+        why = "'" + cases[fld].astype(str) + f"' is not a {fld} code or name (one of {allowed})"
+        out.append((fld, f"{fld}_unknown", why, unknown))
+    return out
+
+
 # --- the import ---
 
 
@@ -345,7 +385,8 @@ def import_file(
         ctx["extent"] = extent(shapely.from_wkb([bytes(b) for b in ctx["extent"]["geom"]]))
         say(0.45, "validating")
         known = set(ctx["categories"]["category"]) or {v for v in m.values.get("category", {}).values()}
-        issues = mapped.issues + check_rows(
+        issues = mapped.issues + resolve_codes(mapped.cases, ctx["must_report"])
+        issues += check_rows(
             mapped.cases,
             bbox=ctx["extent"],
             known_categories=known,

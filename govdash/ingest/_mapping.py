@@ -32,6 +32,9 @@ TEXT_FIELDS = (
     "department_id",
     "tier",
     "repeat_of",
+    "must_report",
+    "key_status",
+    "key_owner",
 )
 TIME_FIELDS = ("reported_at", "dispatched_at", "handled_at", "closed_at", "deadline_at")
 BOOL_FIELDS = ("resolved", "recognised", "key_difficult")
@@ -56,6 +59,8 @@ RULES = (
     "coords_placeholder",
     "area_unknown",
     "category_unknown",
+    "must_report_unknown",
+    "key_status_unknown",
     "status_unknown",
     "value_invalid",
     "field_too_long",

@@ -48,6 +48,7 @@ def _cases_context(con) -> dict[str, pd.DataFrame]:
             "SELECT category, max(deadline_days) AS deadline_days FROM categories GROUP BY category"
         ).df(),
         "departments": con.execute("SELECT department_id, name_zh, name_en FROM departments").df(),
+        "must_report": con.execute("SELECT item, name_zh, name_en FROM must_report_items").df(),
         "as_of": con.execute("SELECT max(value) FROM meta WHERE key = 'as_of'").fetchall()[0][0],
         "timezone": district_timezone(con),
     }
