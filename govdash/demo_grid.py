@@ -58,9 +58,9 @@ def patrols(
     their worker reported a case (``case_days``: grid_id, day). Times local, route in metres.
 
     ``grids`` has unit_id, residents and area_km2; ``staff`` is ``workers`` output. Returns one row per
-    patrol with positions, not ids (a few million rows: ids are written in SQL, ``writes.demo_patrols``):
-    seq (1, 2, … in time order, the rows' order), grid_i (row of ``grids``), worker_i (row of ``staff``),
-    started_at, ended_at, route_m, points_visited.
+    patrol with positions, not ids (a few million rows: ``writes.demo_patrols`` writes the ids and stretches
+    the patrols over their cases in SQL): seq (1, 2, … in time order, the rows' order), grid_i (row of
+    ``grids``), worker_i (row of ``staff``), started_at, ended_at, route_m, points_visited.
     """
     g, d = len(grids), len(days)
     ids = grids["unit_id"].to_numpy(dtype=object)
@@ -136,4 +136,3 @@ def write(con, grids: pd.DataFrame, names: np.ndarray, days: pd.DatetimeIndex, r
     rounds = patrols(grids, staff, recent, writes.demo_patrol_case_days(con, recent[0].date()), rng)
     writes.insert_frame(con, "grid_workers", staff)
     writes.demo_patrols(con, rounds, grids["unit_id"], staff["worker_id"])
-    writes.demo_fit_patrols(con)

@@ -398,13 +398,17 @@ def _merc_lonlat(px: np.ndarray, py: np.ndarray, zoom: float) -> tuple[np.ndarra
     return np.asarray(px) / world * 360, lat
 
 
+DARK_INK, LIGHT_HALO = [20, 22, 30, 255], [255, 255, 255, 230]
+LIGHT_INK, DARK_HALO = [255, 255, 255, 250], [10, 14, 26, 255]
+
+
 def text_colour(fill) -> tuple[list[int], list[int]]:
     """(text, outline) RGBA legible on ``fill`` (RGB): near-black with a white halo on light fills (yellow,
     light grey), white with a dark halo on dark ones; WCAG relative luminance decides."""
     c = np.asarray(fill[:3], float) / 255
     lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
     light = float(lin @ [0.2126, 0.7152, 0.0722]) > 0.28
-    return ([20, 22, 30, 255], [255, 255, 255, 230]) if light else ([255, 255, 255, 250], [10, 14, 26, 255])
+    return (DARK_INK, LIGHT_HALO) if light else (LIGHT_INK, DARK_HALO)
 
 
 def _box_edge(x0: float, y0: float, x: float, y: float, half_w: float, half_h: float) -> tuple[float, float]:
@@ -468,8 +472,6 @@ def _label_layers(
             "lon": np.round(lon, 5),
             "lat": np.round(lat, 5),
             "label": [text[i] for i in kept],
-            "ink": [c[0] for c in ink],
-            "halo": [c[1] for c in ink],
         }
     )
     layers = []
@@ -493,31 +495,40 @@ def _label_layers(
                 pickable=False,
             )
         )
-    layers.append(
-        pdk.Layer(
-            "TextLayer",
-            data=data,
-            id="labels",
-            get_position=["lon", "lat"],
-            get_text="label",
-            get_size=size_px,
-            size_units="'pixels'",
-            get_color="ink",
-            character_set="'auto'",
-            font_settings={"sdf": True},
-            outline_width=3,
-            get_outline_color="halo",
-            get_text_anchor="'middle'",
-            get_alignment_baseline="'center'",
-            pickable=False,
-        )
-    )
+    # deck.gl's outline colour is one per layer: white text with a dark halo, and dark text with a light one
+    dark = np.array([c[0] == DARK_INK for c in ink], bool)
+    for layer_id, rows, colour, halo in (
+        ("labels", ~dark, LIGHT_INK, DARK_HALO),
+        ("labels_dark", dark, DARK_INK, LIGHT_HALO),
+    ):
+        if rows.any() or layer_id == "labels":
+            layers.append(_text_layer(data.loc[rows], layer_id, size_px, colour, halo))
     return layers
 
 
+def _text_layer(data: pd.DataFrame, layer_id: str, size_px: int, colour: list, halo: list) -> pdk.Layer:
+    return pdk.Layer(
+        "TextLayer",
+        data=data,
+        id=layer_id,
+        get_position=["lon", "lat"],
+        get_text="label",
+        get_size=size_px,
+        size_units="'pixels'",
+        get_color=colour,
+        character_set="'auto'",
+        font_settings={"sdf": True},
+        outline_width=3,
+        outline_color=halo,
+        get_text_anchor="'middle'",
+        get_alignment_baseline="'center'",
+        pickable=False,
+    )
+
+
 def _label_layer(stats: pd.DataFrame, indicator: str, zoom: float, size_px: int = 14) -> pdk.Layer:
-    """The text layer of ``_label_layers`` (labels that would overlap left out)."""
-    return _label_layers(stats, indicator, zoom, size_px)[-1]
+    """The white-text layer of ``_label_layers`` (labels that would overlap left out)."""
+    return next(layer for layer in _label_layers(stats, indicator, zoom, size_px) if layer.id == "labels")
 
 
 def station_layer(stations: pd.DataFrame, lang: str = "zh") -> pdk.Layer:

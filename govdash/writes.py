@@ -115,46 +115,43 @@ def demo_patrol_case_days(con, since) -> pd.DataFrame:
 
 def demo_patrols(con, rounds: pd.DataFrame, grid_ids: pd.Series, worker_ids: pd.Series) -> None:
     """Write the demo's patrols (govdash.demo_grid.patrols: positions into ``grid_ids`` and ``worker_ids``) with
-    ids ``P`` + their rank in time (``seq``), in time order; issues_reported 0 until ``demo_fit_patrols``."""
+    ids ``P`` + their rank in time (``seq``), in time order, each stretched over the patrol cases of its grid
+    and day and counting them as its issues reported.
+
+    A grid-day with one patrol takes all its patrol cases; with two, the morning one those before 13:00 and
+    the afternoon one the rest. A patrol starts 5-29 minutes before its first case and ends 5-24 after its
+    last, so every patrol case lies inside the patrol that reported it. Written once, in order (an UPDATE
+    afterwards would leave the first copy's blocks in the file).
+    """
     con.register("patrol_rows", rounds)
     con.register("patrol_grids", pd.DataFrame({"i": range(len(grid_ids)), "grid_id": grid_ids.to_numpy()}))
     con.register("patrol_workers", pd.DataFrame({"i": range(len(worker_ids)), "worker_id": worker_ids.to_numpy()}))
     try:
-        con.execute("""INSERT INTO patrols SELECT
-            'P' || lpad(CAST(r.seq AS VARCHAR), 8, '0'), w.worker_id, g.grid_id, r.started_at, r.ended_at,
-            r.route_m, r.points_visited, 0
-            FROM patrol_rows r JOIN patrol_grids g ON g.i = r.grid_i LEFT JOIN patrol_workers w ON w.i = r.worker_i
-            ORDER BY r.seq""")
+        con.execute("""CREATE TEMP TABLE patrol_stage AS SELECT r.seq, w.worker_id, g.grid_id, r.started_at,
+            r.ended_at, r.route_m, r.points_visited, CAST(r.started_at AS DATE) AS day,
+            row_number() OVER (PARTITION BY r.grid_i, CAST(r.started_at AS DATE) ORDER BY r.started_at) - 1 AS slot,
+            count(*) OVER (PARTITION BY r.grid_i, CAST(r.started_at AS DATE)) AS n
+            FROM patrol_rows r JOIN patrol_grids g ON g.i = r.grid_i LEFT JOIN patrol_workers w ON w.i = r.worker_i""")
     finally:
         for name in ("patrol_rows", "patrol_grids", "patrol_workers"):
             con.unregister(name)
-
-
-def demo_fit_patrols(con) -> None:
-    """Stretch each demo patrol over the patrol cases of its grid and day and count them as its issues reported.
-
-    A grid-day with one patrol takes all its patrol cases; with two, the morning one those before 13:00 and
-    the afternoon one the rest. A patrol starts 5-29 minutes before its first case and ends 5-24 after its
-    last, so every patrol case lies inside exactly the patrol that reported it (queries_grid links them so).
-    """
-    con.execute("""CREATE TEMP TABLE patrol_slots AS SELECT patrol_id, grid_id, CAST(started_at AS DATE) AS day,
-        row_number() OVER w - 1 AS slot, count(*) OVER (PARTITION BY grid_id, CAST(started_at AS DATE)) AS n
-        FROM patrols WINDOW w AS (PARTITION BY grid_id, CAST(started_at AS DATE) ORDER BY started_at)""")
     con.execute(
-        """CREATE TEMP TABLE patrol_fit AS SELECT s.patrol_id, min(c.reported_at) AS first,
-           max(c.reported_at) AS last, count(*) AS issues
-        FROM cases c JOIN patrol_slots s ON s.grid_id = c.grid_id AND s.day = CAST(c.reported_at AS DATE)
+        """CREATE TEMP TABLE patrol_fit AS SELECT s.seq, min(c.reported_at) AS first, max(c.reported_at) AS last,
+           count(*) AS issues
+        FROM cases c JOIN patrol_stage s ON s.grid_id = c.grid_id AND s.day = CAST(c.reported_at AS DATE)
          AND (s.n = 1 OR s.slot = CASE WHEN hour(c.reported_at) >= 13 THEN 1 ELSE 0 END)
-        WHERE c.channel IN (SELECT unnest($ch)) GROUP BY s.patrol_id""",
+        WHERE c.channel IN (SELECT unnest($ch)) GROUP BY s.seq""",
         {"ch": list(PATROL_CHANNELS)},
     )
-    con.execute("""UPDATE patrols p SET
-        started_at = least(p.started_at, f.first - to_minutes(CAST(5 + hash(p.patrol_id) % 25 AS BIGINT))),
-        ended_at = greatest(p.ended_at, f.last + to_minutes(CAST(5 + hash(p.patrol_id || 'e') % 20 AS BIGINT))),
-        issues_reported = f.issues
-        FROM patrol_fit f WHERE p.patrol_id = f.patrol_id""")
+    con.execute("""INSERT INTO patrols SELECT 'P' || lpad(CAST(s.seq AS VARCHAR), 8, '0'), s.worker_id, s.grid_id,
+        CASE WHEN f.seq IS NULL THEN s.started_at
+             ELSE least(s.started_at, f.first - to_minutes(CAST(5 + hash(s.seq) % 25 AS BIGINT))) END,
+        CASE WHEN f.seq IS NULL THEN s.ended_at
+             ELSE greatest(s.ended_at, f.last + to_minutes(CAST(5 + hash(s.seq + 1) % 20 AS BIGINT))) END,
+        s.route_m, s.points_visited, coalesce(f.issues, 0)
+        FROM patrol_stage s LEFT JOIN patrol_fit f USING (seq) ORDER BY s.seq""")
     con.execute("DROP TABLE patrol_fit")
-    con.execute("DROP TABLE patrol_slots")
+    con.execute("DROP TABLE patrol_stage")
 
 
 def demo_key_tracking(con, counts: dict[str, int]) -> None:

@@ -300,7 +300,8 @@ def test_every_town_is_named_at_district_level_without_overlaps(demo_db):
     shapes = maps.unit_shapes(queries.unit_geometries(db, "town"))
     deck, _ = maps.choropleth(stats, shapes, "collected", height_px=600, name_all=True)
     layers = {layer.id: layer for layer in deck.layers}
-    labels = pd.DataFrame(layers["labels"].data)
+    labels = pd.concat([pd.DataFrame(layers[k].data) for k in ("labels", "labels_dark") if k in layers])
+    labels = labels.reset_index(drop=True)
     assert len(labels) == 36  # every street/town, the dense central streets included
     names = {label.split("\n")[0] for label in labels["label"]}
     assert {"陆家嘴", "潍坊新村", "川沙", "南汇新城", "惠南"} <= names  # level words dropped where crowded
@@ -313,7 +314,7 @@ def test_every_town_is_named_at_district_level_without_overlaps(demo_db):
             assert apart, (labels["label"][i], labels["label"][j])
     assert len(layers["label_leaders"].data) > 0  # the moved ones point back to their street/town
     # without name_all (communities, grids) crowded labels are left out, never drawn over each other
-    assert len(maps._label_layers(stats, "collected", zoom)[-1].data) < 36
+    assert sum(len(layer.data) for layer in maps._label_layers(stats, "collected", zoom)) < 36
 
 
 def test_label_text_stands_out_from_every_fill():
@@ -330,3 +331,45 @@ def test_label_text_stands_out_from_every_fill():
         "高镇",
         "Downtown",
     ]
+
+
+# --- a district that is not the demo ---
+
+
+@pytest.mark.usefixtures("navigation_mode")
+def test_grid_page_on_qinhuai_before_and_after_importing_workers_and_patrols(tmp_path, monkeypatch):
+    from datetime import timedelta
+
+    from govdash import cli, queries
+    from tests.districts import qinhuai
+    from tests.test_own_district import build
+
+    fx = qinhuai(tmp_path / "files")
+    db = build(fx, tmp_path)
+    monkeypatch.setenv("GOVDASH_DB", db)
+    monkeypatch.setenv("GOVDASH_LANG", "zh")
+    at = app_test()
+    at.run()
+    at.switch_page("pages/grid.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(i.value for i in at.info)
+    assert "import workers" in shown and "import patrols" in shown and "浦东" not in shown
+
+    grids = [f"{c}-{g:02d}" for c in range(1, 5) for g in (1, 2)]  # the fixture's 8 grids
+    workers = _write(
+        tmp_path / "网格员.csv", "工号,姓名,网格编码,岗位\n" + "".join(f"Q{g},员{g},{g},网格员\n" for g in grids)
+    )
+    assert cli.main(["import", "workers", str(workers), "--db", db]) == 0
+    day = queries.as_of(Database(db)) - timedelta(days=1)  # yesterday, in the fixture's own day-first style
+    rows = "".join(
+        f"R{g},Q{g},{day:%d/%m/%Y} 09:00,{day:%d/%m/%Y} 10:30,2,\n" for g in grids[:2]
+    )  # only street 1's first community patrolled
+    patrols = _write(tmp_path / "巡查.csv", "记录编号,工号,开始时间,结束时间,上报问题数,里程\n" + rows)
+    mapping = _write(tmp_path / "p.toml", 'time_format = "%d/%m/%Y %H:%M"\n')
+    assert cli.main(["import", "patrols", str(patrols), "--db", db, "--mapping", str(mapping)]) == 0
+    at = app_test()
+    at.run()
+    at.switch_page("pages/grid.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["在岗网格员"] == "8" and figures["连续3天未巡查的网格"] == "6"
