@@ -13,7 +13,9 @@ from govdash import (
     catalogue,
     district_record,
     indicators,
+    keycases,
     lifecycle,
+    mustreport,
     pdf,
     periods,
     queries,
@@ -99,6 +101,22 @@ def _headline(db, f, prev, at, s, lang, kind: str = "month") -> str:
     return _table(heads, rows, ["breach" if b else "" for b in cmp["breach"]], nowrap=len(heads))
 
 
+JUDGED = ("resolution_rate", "on_time_rate")  # charted over the cases due in each step, as the headline judges
+
+
+def _judged(db, table: pd.DataFrame, f, step: str, at) -> pd.DataFrame:
+    """``table`` with the judged rates (JUDGED) of each step over its cases due (queries.due_totals), not over
+    the cases reported in it: a step whose cases are still within their time limit is not judged early, so
+    the chart agrees with the headline table above it."""
+    out = table.copy()
+    for i, start in enumerate(pd.to_datetime(out["period"])):
+        end = (start + indicators.STEPS[step] - pd.Timedelta(days=1)).date()
+        due = queries.due_totals(db, f.with_(start=start.date(), end=min(end, f.end)), at)
+        for key in JUDGED:
+            out.loc[out.index[i], key] = due[key]
+    return out
+
+
 # the trend charts of each report: (step of the chart, how far back its first step starts)
 TREND_STEPS = {
     "week": ("week", pd.DateOffset(weeks=12)),
@@ -120,6 +138,7 @@ def _trend_charts(db, f, at, s, lang, kind: str = "month") -> str:
         at,
     )
     labels = [indicators.period_label(p, step)[2:] for p in table["period"]]
+    table = _judged(db, table, f, step, at)
     charts = []
     for key, bars in (
         ("collected", True),
@@ -142,7 +161,7 @@ def _trend_charts(db, f, at, s, lang, kind: str = "month") -> str:
                 bars=bars,
             )
         )
-    return _part("charts", charts)
+    return _part("charts", charts) + _part("note", t("report_judged_note", lang))
 
 
 def _rankings(db, f, prev, at, s, lang) -> str:
@@ -199,12 +218,46 @@ def _rankings(db, f, prev, at, s, lang) -> str:
     return Markup("").join(out)
 
 
+def _frame(df: pd.DataFrame, nowrap: int = 1) -> str:
+    """A display DataFrame (headers from the label table) as an escaped table."""
+    return _table(list(df.columns), df.values.tolist(), nowrap=nowrap)
+
+
 def _supervision(db, f, lang) -> str:
     """The recorded 挂牌督办 decisions up to the period's end, newest first (decisions, never a rank)."""
     df = supervision.listed(db, f.end, lang)
     if df.empty:
         return _part("note", t("sup_none", lang))
-    return _table(list(df.columns), df.values.tolist(), nowrap=1)
+    return _frame(df)
+
+
+def _must_report(db, f, at, lang) -> str:
+    """八必报 of the period: the totals line, every item, the streets/towns with most items, the 口径."""
+    mr = mustreport.summary(db, f, at, lang)
+    if mr.empty:
+        return _part("note", t("mr_none", lang))
+    items = mustreport.table(mr.items, lang)
+    towns = mustreport.table(mr.towns.head(10), lang, "mr_by_town")
+    return Markup("").join(
+        [
+            _part("note", mustreport.total_text(mr, lang)),
+            _table(list(items.columns), items.values.tolist()),
+            _table(list(towns.columns), towns.values.tolist()),
+            _part("note", t("mr_caliber", lang)),
+        ]
+    )
+
+
+def _key_cases(db, f, cut, lang) -> str:
+    """重点难点 as they stood at the period's end: the counts per status, then every key case, the most pressing
+    first (keycases.listing)."""
+    kc = keycases.key_cases(db, f, cut)
+    if kc.empty:
+        return _part("note", t("kc_none", lang))
+    shown = keycases.table(keycases.listing(kc), lang)
+    return _part("note", keycases.status_line(keycases.counts(kc), lang)) + _table(
+        list(shown.columns), shown.values.tolist()
+    )
 
 
 def _anomalies(db, f, lang) -> str:
@@ -384,7 +437,7 @@ def build(
     notes = []
     if m.get("synthetic") == "true":
         notes.append(t("synthetic", lang))
-    if cut < datetime.combine(f.end + timedelta(days=1), datetime.min.time()):
+    if cut + timedelta(minutes=1) <= datetime.combine(f.end + timedelta(days=1), datetime.min.time()):  # as periods
         notes.append(f"{t(f'partial_{p.kind}', lang)} {cut:%Y-%m-%d %H:%M}")
     sections = [
         ("headline", t("sec_headline", lang), _headline(db, f, prev, at, s, lang, p.kind)),
@@ -395,6 +448,8 @@ def build(
         ("overdue", t("sec_overdue", lang), _overdue(db, f, at, lang)),
         ("lifecycle", t("sec_lifecycle", lang), _lifecycle(db, f, at, lang, p.kind)),
         ("survey", t("sec_survey", lang), _survey(db, f, lang)),
+        ("must_report", t("mr_title", lang), _must_report(db, f, at, lang)),
+        ("key_cases", t("kc_title", lang), _key_cases(db, f, cut, lang)),
         ("definitions", t("definitions", lang), _part("definitions", indicators.definitions(lang))),
     ]
     return str(

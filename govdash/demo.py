@@ -164,6 +164,8 @@ def build(
         _progress(progress, 0.93, "grid workers and patrols")
         grids = units.loc[units["level"] == "grid", ["unit_id", "residents", "area_km2"]].reset_index(drop=True)
         demo_grid.write(con, grids, _names(rng, 2 * len(grids)), _days(years), rng)
+        _progress(progress, 0.95, "case events")
+        writes.demo_events(con, AS_OF)  # the handling chains, drawn from the stored cases (govdash.events)
         writes.set_clustered_rows(con, writes.case_rows(con))
     _progress(progress, 1.0, "done")
     return path

@@ -179,6 +179,11 @@ def bilingual(key: str) -> str:
     return f"{zh} {en}"
 
 
+# case events and the handling chain (issue 17): their own module, one table
+from govdash.labels_events import EVENT_LABELS  # noqa: E402
+
+LABELS.update(EVENT_LABELS)
+
 # trends, rankings, lifecycle, anomalies, survey and the briefing (issue 4)
 LABELS.update(
     {
@@ -487,8 +492,16 @@ LABELS.update(
         "role_admin": ("管理", "admin"),
         "no_right": ("当前账号无权使用此页面。", "Your account may not use this page."),
         "out_of_scope": (
-            "链接中的街镇不在本账号的权限范围内，已忽略。",
-            "The link names streets/towns outside your account's area: ignored.",
+            "链接中的街镇或居村不在本账号的权限范围内，已忽略。",
+            "The link names streets/towns or communities outside your account's area: ignored.",
+        ),
+        "url_unit_unknown": (
+            "链接中的{level}“{value}”不是本区的编码或名称，已忽略。",
+            "The link's {level} “{value}” is no code or name in this district: ignored.",
+        ),
+        "url_unit_ambiguous": (
+            "链接中的{level}“{value}”对应多个单位（{ids}），请改用编码；已忽略。",
+            "The link's {level} “{value}” names several units ({ids}): use its code. Ignored.",
         ),
         "too_large": (
             "文件 {size:.1f} MB，超过上限 {limit} MB，未读取。",
@@ -509,6 +522,7 @@ LABELS.update(
         "adm_kind_population": ("人口", "Population"),
         "adm_kind_workers": ("网格员", "Grid workers"),
         "adm_kind_patrols": ("巡查记录", "Patrols"),
+        "adm_kind_events": ("流转记录", "Case events"),
         "adm_import_file": ("上传文件", "File"),
         "adm_import_file_help": (
             "工单：CSV（UTF-8/GBK）、Excel、Parquet、JSON lines、Open311 JSON/XML；服务站：带坐标的"
@@ -698,7 +712,15 @@ LABELS.update(
         "minute_unit": ("分钟", "min"),
         "heat_squares": ("个方格（上限 {n:,}）", "squares (at most {n:,})"),
         "heat_hover_dot": ("悬停圆点查看工单", "hover a dot for the case"),
-        "heat_top_grids": ("工单最多的网格", "Grids with most cases"),
+        "heat_top_units": ("工单最多的{level}", "Most cases by {level}"),
+        "unlocated_cases": (
+            "另有 {n:,} 件工单无位置（按所属单元名称定位，不在点位图上）",
+            "{n:,} cases without a location (located by their unit's name; not drawn as points)",
+        ),
+        "unlocated_level": (
+            "{n:,} 件工单无位置，只计入上级单元，不在本级地图上",
+            "{n:,} cases without a location count only for a higher level, not on this level's map",
+        ),
         "heat_points_max": (
             "工单超过 {n:,} 件时只显示方格汇总；缩小时段或区域可查看单个工单。",
             "Above {n:,} cases only squares are drawn; narrow the period or area to see single cases.",
@@ -901,6 +923,11 @@ LABELS.update(
         "sec_trends_month": ("近13个月趋势", "Last 13 months"),
         "sec_trends_quarter": ("近8个季度趋势", "Last 8 quarters"),
         "sec_trends_year": ("近24个月趋势", "Last 24 months"),
+        "report_judged_note": (
+            "图中解决率、按期办结率按各期到期工单计算（与主要指标口径一致）；其余指标按上报日期计入各期。",
+            "The charts' resolution and on-time rates are over each period's cases due (as the headline table); "
+            "the other indicators count cases in the period they were reported.",
+        ),
         "report_period": ("报告类型", "Report"),
         "report_which": ("统计期", "Period"),
         "report_format": ("格式", "Format"),
@@ -960,9 +987,8 @@ LABELS.update(
             "{response} (medians).",
         ),
         "mr_none": (
-            "本期无八必报事项：导入的工单未标注必报事项（导入映射可将一列映射到 must_report）。",
-            "No must-report items this period: the imported cases carry none (an import mapping can map a column "
-            "to must_report).",
+            "本期无八必报事项（导入的工单未标注必报事项）。",
+            "No must-report items this period (the imported cases carry none).",
         ),
         "mr_caliber": (
             "口径：发现时间为登记时间，上报为派遣时间，首次响应为处置时间；中位数只计已到该环节的事项。",

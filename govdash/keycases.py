@@ -101,6 +101,19 @@ def caption(n: dict[str, int], lang: str = "zh") -> str:
     return " · ".join([*parts, t("kc_oldest_open", lang)])
 
 
+def status_line(n: dict[str, int], lang: str = "zh") -> str:
+    """ "已化解 14 · 有明确路径 20 · 需专项推进 3 · 共 37 件" (待研判 only when there are any)."""
+    parts = [f"{t(f'kc_{s}', lang)} {n[s]}" for s in STATUSES if s != "unassessed" or n.get(s)]
+    return " · ".join([*parts, t("kc_total", lang).format(n=n["total"])])
+
+
+def listing(cases: pd.DataFrame) -> pd.DataFrame:
+    """Every key case, the most pressing first: 需专项推进, 有明确路径, 待研判, then 已化解; oldest first within."""
+    rank = cases["key_status"].map({s: i for i, s in enumerate((*OPEN, "resolved"))})
+    order = cases.assign(_rank=rank).sort_values(["_rank", "age_days", "case_id"], ascending=[True, False, True])
+    return order.drop(columns="_rank")
+
+
 def oldest_open(cases: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     """The ``n`` oldest key cases not yet resolved, oldest first."""
     return cases[cases["open"]].sort_values(["age_days", "case_id"], ascending=[False, True]).head(n)

@@ -45,6 +45,26 @@ IMPORT_COLUMNS = (
     "key_status",
     "key_owner",
 )  # what an import may set
+# Case events (the handling chain, govdash.events): codes stored, labels in govdash.i18n (event_<code>).
+EVENTS = (
+    "accept",  # 受理
+    "register",  # 立案 (new_deadline: the time limit set)
+    "dispatch",  # 派单 (to_party: department)
+    "return",  # 退单 (from_party: the department returning it; reason)
+    "redispatch",  # 重派 (to_party: the new department)
+    "extend",  # 延期 (new_deadline)
+    "supervise",  # 督办
+    "urge",  # 催办
+    "escalate",  # 升级 (from_party / to_party: tiers; reason)
+    "whistle",  # 吹哨 (from_party: the street; to_party: the department called)
+    "report",  # 报到 (from_party: the department answering the whistle)
+    "handled",  # 处置完成
+    "verify",  # 核查 (result: passed | failed -> back to handling)
+    "close",  # 结案 (result: resolved | unresolved)
+    "callback",  # 回访 (result: satisfaction 0-100)
+)
+ACTOR_ROLES = ("operator", "dispatcher", "department", "street", "community", "grid_worker", "supervisor", "verifier")
+ESCALATION_REASONS = ("beyond_community", "cross_department", "repeat_complaint", "overdue", "major_complex")
 # 八必报 (Xiacheng): the eight items a grid worker must report. The demo writes them to must_report_items; a
 # district whose table is empty uses these (govdash.catalogue), and may list its own items there instead
 MUST_REPORT = (
@@ -180,6 +200,28 @@ CREATE TABLE IF NOT EXISTS cases (
     import_id VARCHAR,
     updated_at TIMESTAMP
 );
+-- The handling chain of each case, one row per event (govdash.events; docs/data-model.md "Case events"). The log is
+-- the truth; the case row's times, deadline, tier and satisfaction are derived from it for speed.
+CREATE TABLE IF NOT EXISTS case_events (
+    case_id VARCHAR NOT NULL,
+    seq INTEGER NOT NULL,              -- order within the case (events at the same time)
+    at_time TIMESTAMP NOT NULL,        -- local time without zone, as the case's times
+    event VARCHAR NOT NULL,            -- a code of schema.EVENTS
+    from_party VARCHAR,                -- department id or tier (community | street | district)
+    to_party VARCHAR,                  -- department id or tier
+    actor_role VARCHAR,                -- schema.ACTOR_ROLES
+    reason VARCHAR,                    -- a code (escalation, return) or free text (imports: 意见)
+    new_deadline TIMESTAMP,            -- register (the limit set) and extend (the new limit)
+    result VARCHAR,                    -- verify: passed | failed; close: resolved | unresolved; callback: score
+    implied BOOLEAN,                   -- written from the case's timestamps (a case imported without a log)
+    import_id VARCHAR                  -- the events or cases import that wrote it; 'demo' for the demo
+);
+-- Events an events import replaced (its cases' earlier logs), for undo.
+CREATE TABLE IF NOT EXISTS case_event_versions (
+    import_id VARCHAR, case_id VARCHAR, seq INTEGER, at_time TIMESTAMP, event VARCHAR, from_party VARCHAR,
+    to_party VARCHAR, actor_role VARCHAR, reason VARCHAR, new_deadline TIMESTAMP, result VARCHAR, implied BOOLEAN,
+    prior_import_id VARCHAR
+);
 CREATE TABLE IF NOT EXISTS satisfaction_survey (
     town_id VARCHAR, quarter VARCHAR, dimension VARCHAR, score DOUBLE,
     PRIMARY KEY (town_id, quarter, dimension)
@@ -246,6 +288,10 @@ CREATE TABLE IF NOT EXISTS case_versions (
     must_report VARCHAR, key_status VARCHAR, key_owner VARCHAR,
     prior_import_id VARCHAR, prior_updated_at TIMESTAMP   -- one row per (import_id, case_id)
 );
+-- Catalogue entries a case import added ([catalogue] kind = "add"), removed again by its undo.
+CREATE TABLE IF NOT EXISTS catalogue_additions (
+    import_id VARCHAR, kind VARCHAR, code VARCHAR       -- kind: category | channel | department
+);
 -- Stations and units imports (govdash.ingest_geo): every row an import touched, for undo. op = insert
 -- rows carry only the id; op = update rows hold the row as it was before the import.
 CREATE TABLE IF NOT EXISTS station_versions (
@@ -283,7 +329,9 @@ ACCOUNTS_DDL = """
 CREATE TABLE IF NOT EXISTS accounts (
     username VARCHAR PRIMARY KEY,
     role VARCHAR NOT NULL,             -- viewer | analyst | admin
-    towns VARCHAR[] NOT NULL,          -- street/town ids the account may see; empty: all of them
+    towns VARCHAR[] NOT NULL,          -- street/town ids the account may see; all three empty: everything
+    communities VARCHAR[],             -- 居村 ids it may see (either these or its towns')
+    departments VARCHAR[],             -- departments whose dispatched cases it may see, wherever they lie
     password VARCHAR,                  -- scrypt$n$r$p$salt$hash (base64); NULL: single sign-on only
     disabled BOOLEAN NOT NULL DEFAULT false,
     failed INTEGER NOT NULL DEFAULT 0, -- failed sign-ins since the last success or lockout
@@ -301,7 +349,9 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE TABLE IF NOT EXISTS wall_tokens (
     name VARCHAR PRIMARY KEY,          -- the screen, e.g. lobby
     token_sha256 VARCHAR NOT NULL,     -- hex SHA-256 of the token
-    towns VARCHAR[] NOT NULL,          -- street/town ids it shows; empty: all of them
+    towns VARCHAR[] NOT NULL,          -- street/town ids it shows; all three empty: everything
+    communities VARCHAR[],             -- 居村 ids it shows
+    departments VARCHAR[],             -- departments whose cases it shows
     revoked BOOLEAN NOT NULL DEFAULT false,
     created_at TIMESTAMP
 );
@@ -344,5 +394,9 @@ def create(con) -> None:
 
 
 def create_accounts(con) -> None:
-    """Create the accounts file's tables (accounts, audit) that do not exist yet."""
+    """Create the accounts file's tables (accounts, audit) that do not exist yet, and add the 居村 and
+    department scope columns to a file made before them."""
     con.execute(ACCOUNTS_DDL)
+    for table in ("accounts", "wall_tokens"):
+        for column in ("communities", "departments"):
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} VARCHAR[]")

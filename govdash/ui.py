@@ -180,6 +180,20 @@ def _params() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
 
 
+def url_params() -> tuple[dict[str, list[str]], tuple[filters.NameProblem, ...]]:
+    """The URL's parameters with each unit given by its code or its name (``town=陆家嘴街道``) read as its code,
+    and the names that name no unit or several (``filters.resolve_units``)."""
+    units = cached(queries.unit_labels)
+    return filters.resolve_units(_params(), units.itertuples(index=False, name=None))
+
+
+def name_warning(problem: filters.NameProblem, lg: str) -> str:
+    """A URL's unit name that could not be read, in the UI language (the label table)."""
+    level = t(filters.UNIT_PARAMS[problem.param], lg).lower()
+    key = "url_unit_ambiguous" if problem.kind == "ambiguous" else "url_unit_unknown"
+    return t(key, lg).format(level=level, value=problem.value, ids="、".join(problem.ids[:5]))
+
+
 def _shift(d: date, days: int) -> date:
     """``d`` moved by ``days``, held at date.min / date.max instead of overflowing."""
     try:
@@ -224,18 +238,23 @@ def filter_bar(db: Database) -> filters.Filters:
     lo = rng[0] if rng else hi - timedelta(days=365)
     if "filters_ready" not in st.session_state:
         fallback = filters.last_month(hi)  # the last complete month: a leader's default (docs/indicators.md)
+        params, problems = url_params()
+        notes = [name_warning(p, lg) for p in problems]
         try:
-            f = filters.from_params(_params(), fallback)
+            f = filters.from_params(params, fallback)
         except filters.FilterError as exc:
-            st.session_state["filter_error"] = str(exc)
+            notes.append(str(exc))
             f = fallback
+        if notes:
+            st.session_state["filter_error"] = "\n\n".join(notes)
         first, last = _date_bounds(lo, hi)
         if not (first <= f.start and f.end <= last):  # the date picker would refuse it with a traceback
             st.session_state["filter_error"] = f"from/to: {t('period', lg)} {first} – {last}"
             f = fallback
-        if access.allowed_towns(f.towns, scope()) != f.towns:  # a link to streets/towns this account may not see
+        mine = _in_scope(f)
+        if mine != f:  # a link to streets/towns or 居村 this account may not see
             st.session_state["filter_error"] = t("out_of_scope", lg)
-            f = f.with_(towns=access.allowed_towns(f.towns, scope()), communities=(), grids=())
+            f = mine
         _apply_to_widgets(f, lo, hi)
         st.session_state["filters_ready"] = True
     if "pending_filters" in st.session_state:
@@ -331,13 +350,28 @@ def filter_bar(db: Database) -> filters.Filters:
 def _write_url(f: filters.Filters) -> None:
     """Keep the URL in step with the filters so a copied link reproduces the view."""
     wanted = {**f.to_params(), "lang": lang()}
-    for key in ("mode",):
+    for key in ("mode", "case"):  # the wall's mode; a case opened by link (the cases page)
         if key in st.query_params:
             wanted[key] = st.query_params[key]
     current = _params()
     norm = {k: (v if isinstance(v, list) else [v]) for k, v in wanted.items()}
     if current != norm:
         st.query_params.from_dict(wanted)
+
+
+def _in_scope(f: filters.Filters) -> filters.Filters:
+    """``f`` without the streets/towns and 居村 the session's scope does not list (the query layer would show
+    nothing of them; this says so). A dropped street/town drops the 居村 and grids chosen under it."""
+    if scope() is None:
+        return f
+    towns = set(cached(queries.towns, scope=scope())["unit_id"])
+    if any(x not in towns for x in f.towns):
+        return f.with_(towns=tuple(x for x in f.towns if x in towns), communities=(), grids=())
+    if f.communities:
+        coms = set(cached(queries.communities, f.towns, scope=scope())["unit_id"])
+        if any(x not in coms for x in f.communities):
+            return f.with_(communities=tuple(x for x in f.communities if x in coms), grids=())
+    return f
 
 
 def current_filters() -> filters.Filters:
@@ -522,7 +556,7 @@ def _wall_device() -> access.Principal | None:
         from govdash import accounts
 
         r = accounts.wall_screen(accounts_file(), token)
-        seen = (token, access.Principal(r.username, r.role, r.towns) if r.ok else None, time.monotonic())
+        seen = (token, r.principal() if r.ok else None, time.monotonic())
         st.session_state["wall_device"] = seen
     return seen[1]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from govdash import access
+from govdash import access, queries
 from govdash.i18n import t
-from govdash.ui import accounts_file, app_title, conf, lang, md_text, principal
+from govdash.ui import accounts_file, app_title, cached, catalogue, conf, lang, md_text, principal, scope
 
 
 def require_sign_in() -> access.Principal:
@@ -56,7 +56,7 @@ def _local_sign_in(lg: str) -> None:
     if go:
         r = accounts.sign_in(file, user, password, source=_client_address())
         if r.ok:
-            st.session_state["principal"] = access.Principal(r.username, r.role, r.towns)
+            st.session_state["principal"] = r.principal()
             st.rerun()
         elif r.reason == "locked":
             st.error(t("locked", lg).format(until=f"{r.locked_until:%H:%M}"))
@@ -82,7 +82,7 @@ def _oidc_sign_in(lg: str) -> None:
         r = accounts.sso_account(accounts_file(), name)
         if r.ok:
             accounts.audit(accounts_file(), name, "sign_in", "oidc")
-            st.session_state["principal"] = access.Principal(r.username, r.role, r.towns)
+            st.session_state["principal"] = r.principal()
             st.rerun()
         st.error(t("oidc_no_account", lg).format(user=md_text(name)))
         if st.button(t("sign_out", lg)):
@@ -101,7 +101,12 @@ def account_box() -> None:
     if conf().auth == "none" or p is None or "principal" not in st.session_state:
         return
     lg = lang()
-    where = "、".join(p.towns) if p.towns else t("all", lg)
+    names, cat = cached(queries.unit_names, scope=scope()), catalogue()
+    where = "、".join(
+        [names.get("town", {}).get(x, x) for x in p.towns]
+        + [names.get("community", {}).get(x, x) for x in p.communities]
+        + [cat.name("department", x, lg) for x in p.departments]
+    ) or t("all", lg)
     st.sidebar.caption(f"{t('signed_in_as', lg)} **{md_text(p.user)}** · {t('role_' + p.role, lg)} · {md_text(where)}")
     if st.sidebar.button(t("sign_out", lg), key="sign_out"):
         for key in list(st.session_state.keys()):

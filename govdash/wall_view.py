@@ -64,8 +64,10 @@ def header_html(
     period: str,
     synthetic: bool = False,
     district: str = "",
+    notice: str = "",
 ) -> Markup:
-    """The fixed top bar: title, period, playlist position, "data as of" and the clock (server time until JS ticks)."""
+    """The fixed top bar: title, period (and ``notice``: a link's unit names that could not be read), playlist
+    position, "data as of" and the clock (server time until JS ticks)."""
     loc = t("clock_locale", lang)
     date_text = t("wall_date", lang).format(now=now, weekday=t(WEEKDAYS[now.weekday()], lang))
     as_of = f"{data_time:%Y-%m-%d %H:%M}" if data_time is not None else label("no_data", lang)
@@ -84,6 +86,7 @@ def header_html(
         loc,
         date_text,
         f"{now:%H:%M:%S}",
+        notice,
     )
 
 

@@ -151,7 +151,11 @@ people = {
     "residents": number(t("residents", lang), format="localized"),
 }
 with right:
-    counted = sc.counted(stations, function)
+    # the view's own stations (its streets/towns, else the account's); residents may walk across a border
+    area_towns = f.towns or (tuple(towns["unit_id"]) if ui.scope() is not None else ())
+    mine = ui.scope()  # a 居村 account's cells are its 居村's: so are its stations
+    area_coms = mine.communities if mine is not None and not mine.towns else ()
+    counted = sc.counted(sc.own_stations(stations, area_towns, area_coms), function)
     where_ = t("cov_area_selected" if f.towns else "cov_area_district", lang)
     change = lambda key: f"{rep[key] - before[key]:+,.0f} {t('cov_whatif_change', lang)}" if before else None  # noqa: E731
     m1, m2 = st.columns(2)
@@ -167,7 +171,10 @@ with right:
     m4.metric(
         t("stations_counted", lang),
         f"{counted:,}",
-        f"{counted - sc.counted(base, function):+d} {t('cov_whatif_change', lang)}" if edits else None,
+        f"{counted - sc.counted(sc.own_stations(base, area_towns, area_coms), function):+d} "
+        f"{t('cov_whatif_change', lang)}"
+        if edits
+        else None,
         border=True,
     )
     word = t("minute_unit", lang)

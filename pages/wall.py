@@ -5,7 +5,7 @@ import time
 
 import streamlit as st
 
-from govdash import mustreport, queries, queries_map, queries_trend, ui, wall, wall_view
+from govdash import filters, mustreport, queries, queries_trend, ui, wall, wall_view
 from govdash.wall import label
 
 log = logging.getLogger("govdash.wall")
@@ -25,24 +25,28 @@ except Exception:  # no database yet: the configured zone
 PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _coverage(inputs: tuple, conf, scope: tuple | None = None) -> dict:
+@st.cache_data(show_spinner=False, max_entries=16)
+def _coverage(inputs: tuple, conf, scope=None, area=None) -> dict:
     """Coverage depends on cells and stations only: cached by their fingerprint, not by every case write."""
-    if scope is None:
-        return wall.coverage_data(ui.database(), conf)
-    cells = ui.cached(queries_map.cells, scope=ui.scope())  # the account's cells only
-    return wall.coverage_summary(cells, ui.cached(queries_map.stations), conf)
+    return wall.coverage_data(ui.database(), conf, scope, area)
 
 
 def coverage() -> dict:
-    return _coverage(ui.cached(queries_trend.coverage_inputs_version), s, ui.scope())
+    """The residents and stations of the account's area and of the unit the wall is opened for."""
+    _, f = context()
+    return _coverage(ui.cached(queries_trend.coverage_inputs_version), s, ui.scope(), filters.view_area(f))
 
 
 def context():
-    """The data's 'now' and the wall's filters (the period moves with the data)."""
+    """The data's 'now' and the wall's filters (the period moves with the data; units by code or name)."""
     at = ui.cached(queries.as_of)
-    f = wall.wall_filters(params, at.date(), state.days, public=ui.public_wall())
-    return at, ui.scoped(f)  # a signed-in account's towns only
+    f = wall.wall_filters(ui.url_params()[0], at.date(), state.days, public=ui.public_wall())
+    return at, ui.scoped(f)  # a signed-in account's area only
+
+
+def notice() -> str:
+    """The URL's unit names that name no unit or several, in the UI language (none on the public wall)."""
+    return "" if ui.public_wall() else " · ".join(ui.name_warning(p, lang) for p in ui.url_params()[1])
 
 
 def panel(key: str, render) -> None:
@@ -71,12 +75,13 @@ def live() -> None:
     try:
         at, f = context()
         data_time = ui.cached(queries.data_as_of)
-        towns = ui.cached(queries.towns, scope=ui.scope())
-        period = wall.scope_text(f, dict(zip(towns["unit_id"], towns["name_zh"], strict=True)), lang)
+        units = ui.cached(queries.unit_names, scope=ui.scope())
+        period = wall.scope_text(f, units.get("town", {}), lang, units.get("community", {}))
+        note = notice()
     except Exception:
         log.exception("wall context failed")
         at = f = data_time = None
-        period = ""
+        period = note = ""
     try:
         home = ui.district()
     except Exception:
@@ -90,6 +95,7 @@ def live() -> None:
             period=period,
             synthetic=bool(home and home.synthetic),
             district=home.name(lang) if home else "",
+            notice=note,
         )
     )
     panel("tiles", lambda: st.html(wall_view.tiles_html(require(ui.cached(wall.headline, f, at, s, lang)), lang)))

@@ -143,6 +143,10 @@ def test_key_cases_status_owner_and_age_worked_by_hand(literal):
     shown = keycases.table(keycases.oldest_open(k.reset_index()), "zh")
     assert list(shown.columns) == ["工单编号", "状态", "责任单位", "街镇", "类别", "已历时（天）"]
     assert list(shown["状态"]) == ["需专项推进", "有明确路径", "待研判"]
+    assert list(keycases.listing(k.reset_index())["case_id"]) == ["K3", "K2", "K4", "K1"]  # most pressing first
+    assert keycases.status_line(keycases.counts(k.reset_index()), "zh") == (
+        "已化解 1 · 有明确路径 1 · 需专项推进 1 · 待研判 1 · 共 4 件"
+    )
     # the area filter holds, the period does not: a standing list
     only_t2 = keycases.key_cases(literal, MARCH.with_(towns=("T2",)), AT)
     assert list(only_t2["case_id"]) == ["K3", "K2"]
@@ -162,6 +166,17 @@ def test_the_demo_key_cases_and_must_report_items(demo_db):
     assert all(items.get(code, 0) > 0 for code, *_ in catalogue.read(db).must_report.items())
     n = keycases.counts(keycases.key_cases(db, Filters(start=date(2026, 10, 1), end=date(2026, 10, 31)), at))
     assert (n["resolved"], n["clear_path"], n["special_push"], n["total"]) == (14, 20, 3, 37)
+
+
+def test_the_reports_list_them(demo_db):
+    from govdash import briefing
+
+    html = briefing.build(Database(demo_db), "2026-10", lang="zh")
+    key = html[html.index('<section id="key_cases">') :]
+    assert "已化解 14 · 有明确路径 20 · 需专项推进 3 · 共 37 件" in key
+    assert key.count("需专项推进</td>") == 3 and key.count("已化解</td>") == 14
+    must = html[html.index('<section id="must_report">') : html.index('<section id="key_cases">')]
+    assert "本期网格员必报事项" in must and "发现新增孕妇" in must and "口径" in must
 
 
 def _export_two(demo_db: str, folder) -> tuple[str, pd.DataFrame]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +12,9 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from govdash import layout, schema, settings
+from govdash import db, lake, layout, schema, settings
 from govdash.i18n import t
-from govdash.ingest import _plumbing, _sql
+from govdash.ingest import _catalogue, _plumbing, _sql
 from govdash.ingest._coords import extent, placed
 from govdash.ingest._mapping import TIME_FIELDS, Mapping, apply_mapping, detect_mapping, load_mapping, take_strings
 from govdash.ingest._readers import read_table
@@ -384,15 +385,16 @@ def import_file(
         ctx["grids"]["geom"] = _geoms(ctx["grids"])  # parse the WKB once
         ctx["extent"] = extent(shapely.from_wkb([bytes(b) for b in ctx["extent"]["geom"]]))
         say(0.45, "validating")
-        known = set(ctx["categories"]["category"]) or {v for v in m.values.get("category", {}).values()}
+        known = _catalogue.known(ctx)["category"] or {v for v in m.values.get("category", {}).values()}
         issues = mapped.issues + resolve_codes(mapped.cases, ctx["must_report"])
         issues += check_rows(
             mapped.cases,
             bbox=ctx["extent"],
-            known_categories=known,
+            known_categories=None if m.catalogue.get("category") == "add" else known,
             rows=table.rows,
             times=time_bounds(ctx["as_of"], tz=ctx["timezone"]),
         )
+        issues += _catalogue.issues(mapped.cases, ctx, m.catalogue)
         lon, lat = mapped.cases["lon"].to_numpy(float), mapped.cases["lat"].to_numpy(float)
         if mapped.area is not None and len(mapped.area.columns):  # no point, but a unit named: located by it
             by_area, area_bad, area_why = locate_by_area(mapped.area, ctx["units"])
@@ -418,11 +420,14 @@ def import_file(
         if rep.failed and on_error == "reject":
             rep.seconds = time.perf_counter() - t0
             return rep
+        rep.catalogue_added = _catalogue.additions(mapped.cases, ~bad, ctx, m.catalogue)
+        if rep.catalogue_added:
+            rep.notes.append(_catalogue.note(rep.catalogue_added))
         stage = _stage(mapped.cases, ~bad, units, ctx)
         columns = [c for c in stage.columns if c != "case_id"]
         with _plumbing.staged(con, pa.Table.from_pandas(stage, preserve_index=False)):
             say(0.70, "checking the write" if dry_run else "writing")
-            qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
+            qdir = Path(quarantine_dir) if quarantine_dir else db.side_folder(db_path) / "quarantine"
             _plumbing.write(
                 con,
                 "cases",
@@ -434,8 +439,10 @@ def import_file(
                 user=user,
                 qdir=qdir,
                 dry_run=dry_run,
+                also=partial(_catalogue.write, added=rep.catalogue_added) if rep.catalogue_added else None,
             )
-        rewrite = rep.status == "loaded" and layout.due(con)  # asked here: the file is open already
+        # asked here: the file is open already; a lake orders its files itself (`optimize`)
+        rewrite = rep.status == "loaded" and not lake.is_lake(db_path) and layout.due(con)
     if rewrite:
         say(0.90, "clustering")
         done = layout.maybe_recluster(db_path, due_now=True)
