@@ -12,7 +12,10 @@ OPEN_STATUSES = ("registered", "dispatched", "handling")
 UNIT_LEVELS = ("town", "community", "grid")
 STATION_LEVELS = ("doorstep", "centre")
 FUNCTIONS = ("f_party", "f_gov", "f_culture", "f_joint", "f_clinic")  # 四站一室
+WORKER_ROLES = ("grid_worker", "assistant", "volunteer")  # 网格员 / 网格协管员 / 网格公益员
+PATROL_CHANNELS = ("grid_patrol",)  # channels whose cases a patrol found (主动发现): the catalogue code
 ITEM_TIERS = ("baseline", "basic", "quality")  # 底线 / 基本 / 质量民生
+MEETING_TYPES = ("hearing", "coordination", "review")  # 三会: 听证会 / 协调会 / 评议会
 IMPORT_COLUMNS = (
     "channel",
     "category",
@@ -173,6 +176,40 @@ CREATE TABLE IF NOT EXISTS station_items (
     station_id VARCHAR, item_id VARCHAR,
     PRIMARY KEY (station_id, item_id)
 );
+-- Stations at work (issue 18): one row per service record (an item served at a station in one sitting).
+CREATE TABLE IF NOT EXISTS station_services (
+    station_id VARCHAR NOT NULL,
+    item VARCHAR NOT NULL,             -- service_items.item_id, or the item's own name when not catalogued
+    tier VARCHAR NOT NULL,             -- baseline | basic | quality (底线 / 基本 / 质量民生)
+    served_at TIMESTAMP NOT NULL,      -- local time
+    residents INTEGER NOT NULL,        -- residents served by the record
+    import_id VARCHAR                  -- the import that loaded it ('demo' in the demo)
+);
+-- 三会 held at stations: hearing (听证会), coordination (协调会) and review (评议会) meetings.
+CREATE TABLE IF NOT EXISTS station_meetings (
+    type VARCHAR NOT NULL,             -- hearing | coordination | review
+    station_id VARCHAR NOT NULL,
+    held_on DATE NOT NULL,
+    topic VARCHAR,
+    attendance INTEGER,
+    import_id VARCHAR
+);
+-- Property-management companies (物业公司) and the estates (小区) they manage: the 红黑榜 of property.
+CREATE TABLE IF NOT EXISTS property_companies (
+    company_id VARCHAR PRIMARY KEY,
+    name_zh VARCHAR NOT NULL,
+    name_en VARCHAR,
+    import_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS estates (
+    estate_id VARCHAR PRIMARY KEY,
+    name_zh VARCHAR NOT NULL,
+    community_id VARCHAR,              -- 居村 it lies in
+    households INTEGER NOT NULL,
+    lon DOUBLE, lat DOUBLE,            -- WGS-84
+    company_id VARCHAR,                -- property_companies.company_id
+    import_id VARCHAR
+);
 -- 工单. Times are the district's local time (district.timezone, else settings.timezone) without zone.
 CREATE TABLE IF NOT EXISTS cases (
     case_id VARCHAR PRIMARY KEY,
@@ -237,6 +274,24 @@ CREATE TABLE IF NOT EXISTS governance_index (
     year INTEGER, subdomain VARCHAR, score DOUBLE,
     PRIMARY KEY (year, subdomain)
 );
+-- People of the grid (网格员 / 网格协管员 / 网格公益员) and their patrols (每日巡查), read by govdash.queries_grid.
+CREATE TABLE IF NOT EXISTS grid_workers (
+    worker_id VARCHAR PRIMARY KEY,
+    name VARCHAR,
+    grid_id VARCHAR,                   -- the grid the worker is responsible for (units, level grid)
+    role VARCHAR,                      -- grid_worker 网格员 | assistant 网格协管员 | volunteer 网格公益员
+    on_duty BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS patrols (
+    patrol_id VARCHAR PRIMARY KEY,
+    worker_id VARCHAR,
+    grid_id VARCHAR,
+    started_at TIMESTAMP NOT NULL,     -- local time, as cases
+    ended_at TIMESTAMP,
+    route_m DOUBLE,                    -- length walked, metres (NULL when the app records points only)
+    points_visited INTEGER,            -- check points visited (NULL when not recorded)
+    issues_reported INTEGER            -- issues the worker reported on this patrol
+);
 -- 挂牌督办: a decision taken after inspection to place a street/town or a department under listed
 -- supervision (govdash.supervision); the reports list them. Never set automatically by a ranking.
 CREATE TABLE IF NOT EXISTS supervisions (
@@ -293,6 +348,13 @@ CREATE TABLE IF NOT EXISTS unit_versions (
     import_id VARCHAR, op VARCHAR, unit_id VARCHAR, level VARCHAR, parent_id VARCHAR, town_id VARCHAR,
     community_id VARCHAR, name_zh VARCHAR, name_en VARCHAR, kind VARCHAR, area_km2 DOUBLE, residents INTEGER,
     lon DOUBLE, lat DOUBLE, geom BLOB
+);
+CREATE TABLE IF NOT EXISTS worker_versions (
+    import_id VARCHAR, op VARCHAR, worker_id VARCHAR, name VARCHAR, grid_id VARCHAR, role VARCHAR, on_duty BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS patrol_versions (
+    import_id VARCHAR, op VARCHAR, patrol_id VARCHAR, worker_id VARCHAR, grid_id VARCHAR, started_at TIMESTAMP,
+    ended_at TIMESTAMP, route_m DOUBLE, points_visited INTEGER, issues_reported INTEGER
 );
 -- Population imports (govdash.ingest, kind population) replace the whole surface: the cells as they were
 -- before, and the residents of the units that followed them, for undo.

@@ -95,7 +95,8 @@ def write(
     runs the very same statements, with the same constraints, and rolls them back. A writer error
     (disk full, constraint) is raised as a one-line ValidationError.
     """
-    started = now()
+    tz = _sql.district_timezone(con)  # import times in the district's zone, as its cases' times
+    started = now(tz)
     import_id = f"imp-{started:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
     prior = _sql.import_same_file(con, rep.sha256)
     csv_path = None
@@ -135,7 +136,7 @@ def write(
                 "outside_units": rep.outside_units,
                 "warnings": len(rep.warnings),
                 "started_at": started,
-                "finished_at": now(),
+                "finished_at": now(tz),
                 "user_name": user,
             },
         )
@@ -176,7 +177,7 @@ def undo_in(path: str | os.PathLike, import_id: str, *, user: str | None = None)
             raise ValidationError(f"later imports changed the same {kind}; undo them first: {', '.join(later)}")
         con.execute("BEGIN TRANSACTION")
         try:
-            out = _sql.undo(con, kind, import_id, now(), user)
+            out = _sql.undo(con, kind, import_id, now(_sql.district_timezone(con)), user)
             con.execute("COMMIT")
         except BaseException:
             with suppress(duckdb.Error):
