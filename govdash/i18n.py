@@ -342,7 +342,7 @@ LABELS.update(
 LABELS.update(
     {
         "cov_threshold": ("步行时间", "Walking time"),
-        "cov_function": ("服务功能（四站一室）", "Station function (四站一室)"),
+        "cov_function": ("服务功能（四站一室）", "Station function (four services and a clinic)"),
         "cov_any": ("全部服务站", "Any station"),
         "cov_mode": ("步行距离", "Walking distance"),
         "cov_straight": ("直线 × 绕行系数", "Straight line × circuity"),
@@ -798,3 +798,53 @@ LABELS.update(
         "wall_day_unit": ("天", " d"),
     }
 )
+
+# values in tables and details (issue 19 item 7, issue 17 item 7): no "True"/"False"/"None"/"NaN" on screen
+LABELS.update(
+    {
+        "yes": ("是", "Yes"),
+        "no": ("否", "No"),
+        "crs_wgs84": ("WGS-84（GPS）", "WGS-84 (GPS)"),
+        "crs_gcj02": ("GCJ-02（高德、腾讯地图）", "GCJ-02 (Amap, Tencent Maps)"),
+        "crs_bd09": ("BD-09（百度地图）", "BD-09 (Baidu Maps)"),
+        "page_of": ("第 {p:,} 页，共 {n:,} 页", "Page {p:,} of {n:,}"),
+    }
+)
+MISSING = "—"  # a missing value in any table, detail or tile, in both languages
+
+
+def plain(value: object, lang: str = "zh") -> str:
+    """One value as on-screen text: missing (None, NaN, NaT, pd.NA) → "—", a boolean → 是/否 (Yes/No)."""
+    if value is None:
+        return MISSING
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return t("yes" if value else "no", lang)
+    if isinstance(value, str):
+        return value
+    try:
+        if value != value:  # NaN, NaT
+            return MISSING
+    except (TypeError, ValueError):  # pd.NA refuses comparison
+        return MISSING
+    return str(value)
+
+
+def readable(frame, lang: str = "zh"):
+    """A copy of ``frame`` (pandas) for a table: boolean columns as 是/否, missing text as "—".
+
+    Numbers and times keep their type (the table formats them); only text and boolean columns change.
+    A list of rows (dicts) is read as a frame first.
+    """
+    import pandas as pd
+
+    out = frame.copy() if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+    for col in out.columns:
+        s = out[col]
+        kind = str(s.dtype)
+        if kind in ("bool", "boolean") or (
+            kind == "object" and len(s.dropna()) and s.dropna().map(lambda v: isinstance(v, bool)).all()
+        ):
+            out[col] = s.map(lambda v: plain(v, lang)).astype(object)
+        elif kind in ("object", "string", "str") or kind.startswith("string"):
+            out[col] = s.map(lambda v: plain(v, lang) if not isinstance(v, str) else v).astype(object)
+    return out

@@ -47,7 +47,7 @@ if cases.empty:
     st.success(t("no_overdue", lang))
 else:
     view = lifecycle.open_table(cases, lang)
-    pick = st.dataframe(
+    pick = ui.table(
         view,
         hide_index=True,
         width="stretch",
@@ -66,4 +66,4 @@ else:
             st.subheader(f"{t('case_timeline', lang)} · {ui.md_text(case_id)}")
             events = lifecycle.timeline(detail.iloc[0], at=cut)
             st.plotly_chart(charts.case_timeline(events, lang=lang), width="stretch", key="timeline")
-            st.dataframe(lifecycle.case_fields(detail.iloc[0], ui.catalogue(), lang), hide_index=True, width="stretch")
+            ui.table(lifecycle.case_fields(detail.iloc[0], ui.catalogue(), lang), hide_index=True, width="stretch")
