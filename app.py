@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import ui
+from govdash import ui, ui_sign_in
 from govdash.i18n import t
 from govdash.settings import PROJECT_ROOT
 
@@ -14,7 +14,7 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if ui.wall_mode() else "auto",
 )
 lang = ui.lang()
-ui.require_sign_in()  # a sign-in form until signed in (settings.auth local / oidc; not the public wall)
+ui_sign_in.require_sign_in()  # a sign-in form until signed in (settings.auth local / oidc; not the public wall)
 if ui.wall_mode():  # the wall screen: one hidden page, no sidebar, no filter bar; its state is the URL
     if ui.empty_district():
         st.stop()
@@ -47,9 +47,9 @@ if ui.can("cases"):  # roles: viewers get no case list (personal data), admins a
     pages.append(st.Page("pages/cases.py", title=t("page_cases", lang), url_path="cases"))
 if ui.can("import"):
     pages.append(st.Page("pages/admin.py", title=t("page_admin", lang), url_path="admin"))
-page = ui.return_to_wanted_page(pages, st.navigation(pages))
+page = ui_sign_in.return_to_wanted_page(pages, st.navigation(pages))
 ui.language_switch()
-ui.account_box()
+ui_sign_in.account_box()
 db = ui.database()
 if page.url_path != "admin" and ui.empty_district():  # nothing imported yet: say how, on every page
     st.stop()

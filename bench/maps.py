@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pydeck
 
-from govdash import heatmap, hotspots, maps, queries, queries_map
+from govdash import heatmap, hotspots, maps, maps_heat, queries, queries_map
 from govdash.db import Database
 from govdash.filters import Filters
 
@@ -97,7 +97,7 @@ def map_page(path: str, repeat: int) -> None:
     everything = Filters(start=queries.date_range(db)[0], end=hi)
     for name, ff in (("30 days", f), ("all", everything)):
         t_bins, bins = timed(lambda ff=ff: queries_map.heat_bins(db, ff, cell, "none", box), repeat)
-        deck = maps.heat_deck(bins, cell_m=cell, vmax=float(bins["count"].max()), bbox=bbox, outline=towns)
+        deck = maps_heat.heat_deck(bins, cell_m=cell, vmax=float(bins["count"].max()), bbox=bbox, outline=towns)
         bound = heatmap.bin_bound(box, cell, frame=frame)
         print(
             f"heat {name:<8} cell {cell:.0f} m  bins {len(bins):>6,} (bound {bound:,})  "

@@ -80,8 +80,14 @@ def _attr(c: pd.DataFrame, f: Filters) -> pd.Series:
     for name, col in FILTER_COLUMNS.items():
         if getattr(f, name):
             m &= c[col].isin(getattr(f, name))
-    if f.scope is not None:
-        m &= c["town_id"].isin(f.scope)
+    if f.scope is not None:  # an account's scope, as queries_scope.scope_clause reads it for cases
+        sc = f.scope
+        if sc.area:
+            m &= c["town_id"].isin(sc.towns) | c["community_id"].isin(sc.communities)
+        if sc.departments:
+            m &= c["department_id"].isin(sc.departments)
+        if sc.nowhere:
+            m &= False
     return m
 
 
@@ -194,8 +200,8 @@ def _units_in(nd: NaiveData, f: Filters, level: str) -> pd.DataFrame:
         u = u[u["community_id"].isin(f.communities)]
     if f.grids and level == "grid":
         u = u[u["unit_id"].isin(f.grids)]
-    if f.scope is not None:
-        u = u[u["town_id"].isin(f.scope)]
+    if f.scope is not None and (f.scope.area or f.scope.nowhere):  # a department's scope limits no place
+        u = u[u["town_id"].isin(f.scope.towns) | u["community_id"].isin(f.scope.communities)]
     return u
 
 

@@ -259,10 +259,10 @@ def map_deck(out: dict):
 
 
 def heat_deck(out: dict):
-    from govdash import maps
+    from govdash import maps_heat
 
     bins = out["bins"]
-    return maps.heat_deck(
+    return maps_heat.heat_deck(
         bins,
         cell_m=out["cell_m"],
         vmax=float(bins["count"].max() if len(bins) else 1),
@@ -273,10 +273,10 @@ def heat_deck(out: dict):
 
 
 def coverage_deck(out: dict):
-    from govdash import maps
+    from govdash import maps_coverage
     from govdash.coverage import reach_m
 
-    return maps.coverage_map(
+    return maps_coverage.coverage_map(
         out["cells"],
         COVERAGE_MINUTES,
         out["stations"],

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from govdash import briefing, indicators, lifecycle, queries, queries_trend, rankings, settings
+from govdash import briefing, indicators, lifecycle, periods, queries, queries_trend, rankings, settings
 from govdash.db import Database
 from govdash.filters import default
 
@@ -81,10 +81,10 @@ def run(path: str, repeat: int) -> None:
         print(f"{name:<48} {c * 1000:9.0f} {w * 1000:9.0f} {c / w:9.2f}")
     print(f"{'sum':<48} {total_cold * 1000:9.0f} {total_warm * 1000:9.0f} {total_cold / total_warm:9.2f}")
     db = Database(path)
-    month = briefing.default_month(at)
+    month = periods.last_complete("month", at)
     sec = _median(lambda: briefing.build(db, month, lang="zh", s=s), repeat)
     size = len(briefing.build(db, month, lang="zh", s=s).encode("utf-8"))
-    print(f"briefing {month} (zh): {sec:.2f} s, {size / 1024:.0f} KB; {sec / n * 1e9:.0f} ns per case")
+    print(f"briefing {month.key()} (zh): {sec:.2f} s, {size / 1024:.0f} KB; {sec / n * 1e9:.0f} ns per case")
     db.close()
 
 

@@ -49,7 +49,7 @@ def refresh(db: Database, s: settings.Settings, lang: str = "zh") -> int:
     out = wall_view.tiles_html(wall.headline(db, f, at, s, lang), lang)
     out += wall_view.ticker_html(wall.ticker(db, f, at, lang), lang)
     out += wall_view.header_html(
-        lang=lang, now=wall.local_now(), data_time=queries.data_as_of(db), stale=False, period=""
+        lang=lang, now=queries.clock(db), data_time=queries.data_as_of(db), stale=False, period=""
     )
     m = wall.map_data(db, f, at)
     out += wall_view.wall_map(m["stats"], m["geoms"], m["bins"], m["recent"], lang=lang).to_json()

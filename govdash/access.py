@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from govdash.filters import Filters
+from govdash.filters import Filters, Scope
 
 ROLES = ("viewer", "analyst", "admin", "wall")
 # what each role may do; every role sees the read-only pages and the wall ("wall": a wall screen's device
@@ -44,12 +44,15 @@ COORD_DECIMALS = 3  # case coordinates for viewers and the wall: 0.001° ≈ 111
 
 @dataclass(frozen=True)
 class Principal:
-    """A signed-in user: ``role`` (viewer | analyst | admin) and ``towns``, the street/town ids the
-    account may see (empty: all of them)."""
+    """A signed-in user: ``role`` (viewer | analyst | admin) and what the account may see: ``towns`` (street/town
+    ids), ``communities`` (居村 ids), ``departments`` (department ids: the cases dispatched to them, wherever
+    they lie); all empty: everything (``Scope``)."""
 
     user: str
     role: str
     towns: tuple[str, ...] = ()
+    communities: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.role not in ROLES:
@@ -60,9 +63,10 @@ class Principal:
         return right in RIGHTS[self.role]
 
     @property
-    def scope(self) -> tuple[str, ...] | None:
-        """The towns for ``Filters.scope``: None when the account may see every town."""
-        return tuple(self.towns) if self.towns else None
+    def scope(self) -> Scope | None:
+        """``Filters.scope``: None when the account may see everything."""
+        sc = Scope(tuple(self.towns), tuple(self.communities), tuple(self.departments))
+        return None if sc.nowhere else sc
 
 
 # what an app without sign-in (settings.auth = none) and the public wall act as
@@ -70,17 +74,14 @@ EVERYONE = Principal("-", "admin")
 PUBLIC_WALL = Principal("wall", "viewer")
 
 
-def restrict(f: Filters, scope: tuple[str, ...] | None) -> Filters:
-    """``f`` limited to ``scope`` (an account's towns; None: no limit), intersected with any scope it has."""
+def restrict(f: Filters, scope: Scope | tuple[str, ...] | None) -> Filters:
+    """``f`` limited to ``scope`` (an account's; a plain tuple is of streets/towns; None: no limit), met with
+    any scope it has (``Scope.meet``)."""
+    scope = Scope.of(scope)
     if scope is None:
         return f
-    mine = tuple(scope) if f.scope is None else tuple(t for t in f.scope if t in scope)
+    mine = scope if f.scope is None else f.scope.meet(scope)
     return f if mine == f.scope else f.with_(scope=mine)
-
-
-def allowed_towns(towns, scope: tuple[str, ...] | None) -> tuple[str, ...]:
-    """The ``towns`` chosen (e.g. from a URL) that lie inside ``scope``."""
-    return tuple(towns) if scope is None else tuple(t for t in towns if t in scope)
 
 
 # --- masking (pure) ---

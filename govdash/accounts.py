@@ -24,7 +24,7 @@ from govdash import db, lake, schema, settings, writes
 from govdash.db import attach
 
 ROLES = ("viewer", "analyst", "admin")
-ACTIONS = ("sign_in", "sign_in_failed", "export", "import", "account")
+ACTIONS = ("sign_in", "sign_in_failed", "export", "import", "account", "supervise")
 MAX_FAILURES = 5  # failed sign-ins in a row of one name from one source that lock it there ...
 MAX_SOURCE_FAILURES = 20  # ... and of any names from one source that lock the source (password spraying)
 LOCKOUT = timedelta(minutes=15)  # the first lockout; each further one doubles it ...
@@ -54,6 +54,20 @@ class SignIn:
     towns: tuple[str, ...] = ()
     reason: str = "ok"
     locked_until: datetime | None = None
+    communities: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+
+    def principal(self):
+        """The signed-in ``access.Principal`` (its role and scope)."""
+        from govdash.access import Principal
+
+        return Principal(self.username, self.role, self.towns, self.communities, self.departments)
+
+
+def _signed(username: str, row: dict, role: str | None = None) -> SignIn:
+    """A successful sign-in of the account (or wall token) ``row``, its scope lists included."""
+    towns, coms, deps = writes.scope_lists(row)
+    return SignIn(True, username, role or row["role"], towns, communities=coms, departments=deps)
 
 
 def now_local() -> datetime:
@@ -122,14 +136,25 @@ def check_new_password(password: str) -> None:
         raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
 
 
-def _check(username: str, role: str | None = None, towns=()) -> None:
+def _check(username: str, role: str | None = None, towns=(), communities=(), departments=()) -> None:
     if not _USERNAME.match(username or ""):
         raise AccountError("a username is 1-64 letters, digits or _ . @ -")
     if role is not None and role not in ROLES:
         raise AccountError(f"role is one of {', '.join(ROLES)}")
-    bad = [t for t in towns if not _TOWN.match(t)]
-    if bad:
-        raise AccountError(f"not street/town ids: {', '.join(map(repr, bad))}")
+    for what, ids in (("street/town", towns), ("居村", communities), ("department", departments)):
+        bad = [t for t in ids if not _TOWN.match(t)]
+        if bad:
+            raise AccountError(f"not {what} ids: {', '.join(map(repr, bad))}")
+
+
+def scope_text(towns=(), communities=(), departments=()) -> str:
+    """An account's scope for the audit log: ``towns=… communities=… departments=…`` (``towns=*``: everything)."""
+    parts = [
+        f"{k}={','.join(v)}"
+        for k, v in (("towns", towns), ("communities", communities), ("departments", departments))
+        if v
+    ]
+    return " ".join(parts) or "towns=*"
 
 
 # --- the accounts file: every write is one snapshot swap (readers never wait, never see half a change) ---
@@ -162,12 +187,16 @@ def add(
     role: str,
     towns=(),
     *,
+    communities=(),
+    departments=(),
     by: str | None = None,
     at: datetime | None = None,
 ) -> None:
-    """Create an account; ``password`` None makes a single-sign-on (OIDC) account with no local password."""
-    towns = tuple(dict.fromkeys(towns))
-    _check(username, role, towns)
+    """Create an account; ``password`` None makes a single-sign-on (OIDC) account with no local password.
+
+    ``towns``, ``communities``, ``departments``: what it may see (``access.Scope``; all empty: everything)."""
+    towns, communities, departments = (tuple(dict.fromkeys(x)) for x in (towns, communities, departments))
+    _check(username, role, towns, communities, departments)
     if password is not None:
         check_new_password(password)
     at = at or now_local()
@@ -175,6 +204,8 @@ def add(
         "username": username,
         "role": role,
         "towns": list(towns),
+        "communities": list(communities),
+        "departments": list(departments),
         "failed": 0,
         "disabled": False,
         "password": hash_password(password) if password is not None else None,
@@ -185,7 +216,9 @@ def add(
         if writes.account_get(con, username) is not None:
             raise AccountError(f"account {username!r} exists")
         writes.account_insert(con, row)
-        writes.audit_insert(con, at, by, "account", f"add {username} role={role} towns={','.join(towns) or '*'}")
+        writes.audit_insert(
+            con, at, by, "account", f"add {username} role={role} {scope_text(towns, communities, departments)}"
+        )
 
 
 def _change(file: str, username: str, what: str, by: str | None, at: datetime | None, **changes) -> None:
@@ -210,12 +243,22 @@ def set_disabled(
 
 
 def set_access(
-    file: str, username: str, role: str, towns=(), *, by: str | None = None, at: datetime | None = None
+    file: str,
+    username: str,
+    role: str,
+    towns=(),
+    *,
+    communities=(),
+    departments=(),
+    by: str | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """Change an account's role and streets/towns."""
-    towns = tuple(dict.fromkeys(towns))
-    _check(username, role, towns)
-    _change(file, username, f"role={role} towns={','.join(towns) or '*'}", by, at, role=role, towns=list(towns))
+    """Change an account's role and scope (streets/towns, 居村, departments; all empty: everything)."""
+    towns, communities, departments = (tuple(dict.fromkeys(x)) for x in (towns, communities, departments))
+    _check(username, role, towns, communities, departments)
+    what = f"role={role} {scope_text(towns, communities, departments)}"
+    lists = {"towns": list(towns), "communities": list(communities), "departments": list(departments)}
+    _change(file, username, what, by, at, role=role, **lists)
 
 
 def list_accounts(file: str) -> pd.DataFrame:
@@ -310,7 +353,7 @@ def sso_account(file: str, username: str) -> SignIn:
     row = _read(file, writes.account_get, username) if _USERNAME.match(username or "") else None
     if row is None or row["disabled"]:
         return SignIn(False, username, reason="invalid")
-    return SignIn(True, username, row["role"], tuple(row["towns"]))
+    return _signed(username, row)
 
 
 class Throttle:
@@ -401,7 +444,7 @@ def sign_in(file: str, username: str, password: str, *, source: str = "-", at: d
         return SignIn(False, username, reason="invalid")
     THROTTLE.succeeded(mine)
     _record(file, at, username, "sign_in", "local", source)
-    return SignIn(True, username, row["role"], tuple(row["towns"]))
+    return _signed(username, row)
 
 
 # --- wall-screen device tokens: a long random token in the wall's URL, kept hashed, revocable ---
@@ -414,18 +457,27 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def add_wall_token(file: str, name: str, towns=(), *, by: str | None = None, at: datetime | None = None) -> str:
-    """Issue a device token for the wall screen ``name`` (showing ``towns``; none: all); returns the token,
-    which is shown once and stored only as its SHA-256."""
-    towns = tuple(dict.fromkeys(towns))
-    _check(name, None, towns)
+def add_wall_token(
+    file: str,
+    name: str,
+    towns=(),
+    *,
+    communities=(),
+    departments=(),
+    by: str | None = None,
+    at: datetime | None = None,
+) -> str:
+    """Issue a device token for the wall screen ``name`` (showing ``towns``, ``communities``, ``departments``;
+    none: all); returns the token, which is shown once and stored only as its SHA-256."""
+    towns, communities, departments = (tuple(dict.fromkeys(x)) for x in (towns, communities, departments))
+    _check(name, None, towns, communities, departments)
     at = at or now_local()
     token = secrets.token_urlsafe(WALL_TOKEN_BYTES)
     with _write(file) as con:
         if not writes.wall_token_names(con).query("name == @name").empty:
             raise AccountError(f"wall token {name!r} exists (revoke it first, or pick another name)")
-        writes.wall_token_insert(con, name, _token_hash(token), list(towns), at)
-        writes.audit_insert(con, at, by, "account", f"wall-token {name} towns={','.join(towns) or '*'}")
+        writes.wall_token_insert(con, name, _token_hash(token), list(towns), at, communities, departments)
+        writes.audit_insert(con, at, by, "account", f"wall-token {name} {scope_text(towns, communities, departments)}")
     return token
 
 
@@ -450,7 +502,7 @@ def wall_screen(file: str, token: str | None) -> SignIn:
     row = _read(file, _tables_or_empty(writes.wall_token_find), _token_hash(token))
     if row is None:
         return SignIn(False, "", reason="invalid")
-    return SignIn(True, f"wall:{row['name']}", "wall", tuple(row["towns"]))
+    return _signed(f"wall:{row['name']}", row, "wall")
 
 
 def _tables_or_empty(fn):

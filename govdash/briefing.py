@@ -1,8 +1,8 @@
-"""The monthly leader briefing as one self-contained, printable HTML file, and the anomaly list it shares."""
+"""Leaders' period briefings (周例会, 月研判, 季总结, 年考核) from one template as HTML or PDF; the anomaly list."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -13,12 +13,17 @@ from govdash import (
     catalogue,
     district_record,
     indicators,
+    keycases,
     lifecycle,
+    mustreport,
+    pdf,
+    periods,
     queries,
     queries_trend,
     rankings,
     render,
     settings,
+    supervision,
     survey,
     svg,
 )
@@ -67,30 +72,6 @@ def _spike_text(r, lang: str) -> str:
     )
 
 
-def default_month(at: datetime) -> str:
-    """The last calendar month completed at ``at`` ('YYYY-MM')."""
-    first = at.date().replace(day=1)
-    if (at + timedelta(minutes=1)).date().month != at.date().month:  # at is the month's last minute
-        return f"{at:%Y-%m}"
-    prev = first - timedelta(days=1)
-    return f"{prev:%Y-%m}"
-
-
-def month_options(first: date, at: datetime) -> list[str]:
-    """Months 'YYYY-MM' from the month of ``first`` to the last one completed at ``at``, newest first."""
-    last = default_month(at)
-    out, m = [], date(first.year, first.month, 1)
-    while f"{m:%Y-%m}" <= last:
-        out.append(f"{m:%Y-%m}")
-        m = (m.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return out[::-1]
-
-
-def _previous_month(month: str) -> str:
-    first = date.fromisoformat(f"{month}-01")
-    return f"{first - timedelta(days=1):%Y-%m}"
-
-
 _part = partial(render.macro, "briefing_parts.html")  # one macro of the sections' template
 
 
@@ -99,7 +80,7 @@ def _table(headers: list[str], rows: list[list], classes: list[str] | None = Non
     return _part("table", [str(h) for h in headers], [[str(c) for c in row] for row in rows], classes, nowrap)
 
 
-def _headline(db, f, prev, at, s, lang) -> str:
+def _headline(db, f, prev, at, s, lang, kind: str = "month") -> str:
     cmp = indicators.headline(db, f, at, s, lang, previous=prev)
     status = [
         (t("breach", lang) if b else t("met", lang)) if goal else ""
@@ -109,8 +90,8 @@ def _headline(db, f, prev, at, s, lang) -> str:
     rows = [[*r, st] for r, st in zip(rows, status, strict=True)]
     heads = [
         t("indicator", lang),
-        t("this_month", lang),
-        t("previous_month", lang),
+        t(f"this_{kind}", lang),
+        t(f"previous_{kind}", lang),
         t("change", lang),
         t("year_before", lang),
         t("change", lang),
@@ -120,17 +101,44 @@ def _headline(db, f, prev, at, s, lang) -> str:
     return _table(heads, rows, ["breach" if b else "" for b in cmp["breach"]], nowrap=len(heads))
 
 
-def _trend_charts(db, f, at, s, lang) -> str:
-    start = (pd.Timestamp(f.start) - pd.DateOffset(months=12)).date()
+JUDGED = ("resolution_rate", "on_time_rate")  # charted over the cases due in each step, as the headline judges
+
+
+def _judged(db, table: pd.DataFrame, f, step: str, at) -> pd.DataFrame:
+    """``table`` with the judged rates (JUDGED) of each step over its cases due (queries.due_totals), not over
+    the cases reported in it: a step whose cases are still within their time limit is not judged early, so
+    the chart agrees with the headline table above it."""
+    out = table.copy()
+    for i, start in enumerate(pd.to_datetime(out["period"])):
+        end = (start + indicators.STEPS[step] - pd.Timedelta(days=1)).date()
+        due = queries.due_totals(db, f.with_(start=start.date(), end=min(end, f.end)), at)
+        for key in JUDGED:
+            out.loc[out.index[i], key] = due[key]
+    return out
+
+
+# the trend charts of each report: (step of the chart, how far back its first step starts)
+TREND_STEPS = {
+    "week": ("week", pd.DateOffset(weeks=12)),
+    "month": ("month", pd.DateOffset(months=12)),
+    "quarter": ("quarter", pd.DateOffset(months=21)),
+    "year": ("month", pd.DateOffset(months=12)),
+}
+
+
+def _trend_charts(db, f, at, s, lang, kind: str = "month") -> str:
+    step, back = TREND_STEPS[kind]
+    start = (pd.Timestamp(f.start) - back).date()
     w = f.with_(start=start)
     table = indicators.period_table(
-        queries_trend.period_indicators(db, w, "month", at),
-        queries_trend.open_backlog(db, w, "month", at),
+        queries_trend.period_indicators(db, w, step, at),
+        queries_trend.open_backlog(db, w, step, at),
         w,
-        "month",
+        step,
         at,
     )
-    labels = [indicators.period_label(p, "month")[2:] for p in table["period"]]
+    labels = [indicators.period_label(p, step)[2:] for p in table["period"]]
+    table = _judged(db, table, f, step, at)
     charts = []
     for key, bars in (
         ("collected", True),
@@ -153,10 +161,11 @@ def _trend_charts(db, f, at, s, lang) -> str:
                 bars=bars,
             )
         )
-    return _part("charts", charts)
+    return _part("charts", charts) + _part("note", t("report_judged_note", lang))
 
 
 def _rankings(db, f, prev, at, s, lang) -> str:
+    """Each ranking's top and bottom lists (排名前/后五位: lists by score, not verdicts) and the towns' bar chart."""
     out = []
     for level in rankings.LEVELS:
         ranked = rankings.ranking(db, f, level, at, s, previous=prev)
@@ -187,7 +196,8 @@ def _rankings(db, f, prev, at, s, lang) -> str:
                 ]
                 for _, r in part.iterrows()
             ]
-            blocks.append({"title": t(key, lang), "table": _table(heads, rows, [lst] * len(rows))})
+            n = len(rows) or s.ranking_list_size
+            blocks.append({"title": rankings.list_title(key, n, lang), "table": _table(heads, rows, [lst] * len(rows))})
         title = t("town_ranking" if level == "town" else "department_ranking", lang)
         ok = ranked[ranked["eligible"]]
         chart = (
@@ -202,7 +212,52 @@ def _rankings(db, f, prev, at, s, lang) -> str:
             else ""
         )
         out.append(_part("ranking", title, blocks, chart))
+    out.append(
+        _part("note", t("bottom_note", lang).format(title=rankings.list_title("black_list", s.ranking_list_size, lang)))
+    )
     return Markup("").join(out)
+
+
+def _frame(df: pd.DataFrame, nowrap: int = 1) -> str:
+    """A display DataFrame (headers from the label table) as an escaped table."""
+    return _table(list(df.columns), df.values.tolist(), nowrap=nowrap)
+
+
+def _supervision(db, f, lang) -> str:
+    """The recorded 挂牌督办 decisions up to the period's end, newest first (decisions, never a rank)."""
+    df = supervision.listed(db, f.end, lang)
+    if df.empty:
+        return _part("note", t("sup_none", lang))
+    return _frame(df)
+
+
+def _must_report(db, f, at, lang) -> str:
+    """八必报 of the period: the totals line, every item, the streets/towns with most items, the 口径."""
+    mr = mustreport.summary(db, f, at, lang)
+    if mr.empty:
+        return _part("note", t("mr_none", lang))
+    items = mustreport.table(mr.items, lang)
+    towns = mustreport.table(mr.towns.head(10), lang, "mr_by_town")
+    return Markup("").join(
+        [
+            _part("note", mustreport.total_text(mr, lang)),
+            _table(list(items.columns), items.values.tolist()),
+            _table(list(towns.columns), towns.values.tolist()),
+            _part("note", t("mr_caliber", lang)),
+        ]
+    )
+
+
+def _key_cases(db, f, cut, lang) -> str:
+    """重点难点 as they stood at the period's end: the counts per status, then every key case, the most pressing
+    first (keycases.listing)."""
+    kc = keycases.key_cases(db, f, cut)
+    if kc.empty:
+        return _part("note", t("kc_none", lang))
+    shown = keycases.table(keycases.listing(kc), lang)
+    return _part("note", keycases.status_line(keycases.counts(kc), lang)) + _table(
+        list(shown.columns), shown.values.tolist()
+    )
 
 
 def _anomalies(db, f, lang) -> str:
@@ -237,7 +292,7 @@ def _anomalies(db, f, lang) -> str:
     )
 
 
-def _lifecycle(db, f, at, lang) -> str:
+def _lifecycle(db, f, at, lang, kind: str = "month") -> str:
     fun = lifecycle.funnel_data(db, f)
     rows = [
         [
@@ -259,7 +314,7 @@ def _lifecycle(db, f, at, lang) -> str:
         ],
         rows,
     )
-    tiers = lifecycle.tier_shares(queries_trend.period_indicators(db, f, "month", at, "tier"))
+    tiers = lifecycle.tier_shares(queries_trend.period_indicators(db, f, kind, at, "tier"))
     share = ""
     if not tiers.empty:
         r = tiers.iloc[-1]
@@ -358,34 +413,50 @@ def _survey(db, f, lang) -> str:
     return Markup("").join(out) or _part("note", t("no_data", lang))
 
 
-def build(db: Database, month: str, *, lang: str = "zh", s: settings.Settings | None = None) -> str:
-    """The briefing for calendar month 'YYYY-MM' as a self-contained HTML document (inline CSS and SVG)."""
+def build(
+    db: Database,
+    when: str | periods.Period,
+    *,
+    period: str = "month",
+    lang: str = "zh",
+    s: settings.Settings | None = None,
+) -> str:
+    """The briefing for one whole period as a self-contained HTML document (inline CSS and SVG charts).
+
+    ``when`` is a ``periods.Period`` or the text ``periods.parse`` reads for ``period`` (week, month,
+    quarter, year: e.g. '2026-02' for a month, a day for the week containing it). Every kind is the
+    same template and sections; the trend charts step by the report's own rhythm (TREND_STEPS) and
+    the headline compares with the period before and the same period a year earlier, at the same age.
+    """
     s = s or settings.load()
-    f = indicators.month_filters(month)
-    prev = indicators.month_filters(_previous_month(month))
+    p = when if isinstance(when, periods.Period) else periods.parse(period, when)
+    f, prev = p.filters(), p.previous().filters()
     at = queries.as_of(db)
     m = queries.meta(db)
     cut = queries.cutoff(f, at)
     notes = []
     if m.get("synthetic") == "true":
         notes.append(t("synthetic", lang))
-    if cut < datetime.combine(f.end + timedelta(days=1), datetime.min.time()):
-        notes.append(f"{t('partial_month', lang)} {cut:%Y-%m-%d %H:%M}")
+    if cut + timedelta(minutes=1) <= datetime.combine(f.end + timedelta(days=1), datetime.min.time()):  # as periods
+        notes.append(f"{t(f'partial_{p.kind}', lang)} {cut:%Y-%m-%d %H:%M}")
     sections = [
-        ("headline", t("sec_headline", lang), _headline(db, f, prev, at, s, lang)),
-        ("trends", t("sec_trends", lang), _trend_charts(db, f, at, s, lang)),
+        ("headline", t("sec_headline", lang), _headline(db, f, prev, at, s, lang, p.kind)),
+        ("trends", t(f"sec_trends_{p.kind}", lang), _trend_charts(db, f, at, s, lang, p.kind)),
         ("rankings", t("sec_rankings", lang), _rankings(db, f, prev, at, s, lang)),
+        ("supervision", t("sec_supervision", lang), _supervision(db, f, lang)),
         ("anomalies", t("sec_anomalies", lang), _anomalies(db, f, lang)),
         ("overdue", t("sec_overdue", lang), _overdue(db, f, at, lang)),
-        ("lifecycle", t("sec_lifecycle", lang), _lifecycle(db, f, at, lang)),
+        ("lifecycle", t("sec_lifecycle", lang), _lifecycle(db, f, at, lang, p.kind)),
         ("survey", t("sec_survey", lang), _survey(db, f, lang)),
+        ("must_report", t("mr_title", lang), _must_report(db, f, at, lang)),
+        ("key_cases", t("kc_title", lang), _key_cases(db, f, cut, lang)),
         ("definitions", t("definitions", lang), _part("definitions", indicators.definitions(lang))),
     ]
     return str(
         render.page(
             "briefing.html",
             html_lang=t("html_lang", lang),
-            title=f"{t('briefing_title', lang)} · {month}",
+            title=f"{t(f'report_title_{p.kind}', lang)} · {p.label(lang)}",
             district=district_record.read(db).name(lang),
             period_label=t("period", lang),
             start=f.start,
@@ -396,16 +467,63 @@ def build(db: Database, month: str, *, lang: str = "zh", s: settings.Settings | 
             prev_start=prev.start,
             prev_end=prev.end,
             notices=notes,
-            footer=t("briefing_footer", lang),
+            footer=t("briefing_footer", lang).format(n=len(sections)),
             sections=[{"id": sid, "title": title, "html": html} for sid, title, html in sections],
         )
     )
 
 
-def write(db: Database, month: str, out: str | Path, *, lang: str = "zh") -> Path:
-    """Build the briefing and write it to ``out`` (UTF-8)."""
-    path = Path(out)
-    path.write_text(build(db, month, lang=lang), encoding="utf-8")
+FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
+
+
+class FormatError(ValueError):
+    """An output file whose extension names no report format."""
+
+
+def output_format(out: str | Path) -> str:
+    """'pdf' or 'html' from the file's extension; FormatError for anything else."""
+    ext = Path(out).suffix.lower()
+    if ext not in FORMATS:
+        raise FormatError(f"the report's format follows the file's extension, .pdf or .html: got {Path(out).name!r}")
+    return FORMATS[ext]
+
+
+MIME = {"pdf": "application/pdf", "html": "text/html"}
+
+
+def document(
+    db: Database, when: str | periods.Period, fmt: str, *, lang: str = "zh", s: settings.Settings | None = None
+) -> bytes:
+    """The briefing as the bytes of a download: ``fmt`` 'pdf' (pdf.to_bytes) or 'html' (UTF-8)."""
+    s = s or settings.load()
+    if fmt not in MIME:
+        raise FormatError(f"format must be pdf or html: got {fmt!r}")
+    html = build(db, when, lang=lang, s=s)
+    return pdf.to_bytes(html, chromium=s.chromium) if fmt == "pdf" else html.encode("utf-8")
+
+
+def write(
+    db: Database,
+    when: str | periods.Period,
+    out: str | Path,
+    *,
+    period: str = "month",
+    lang: str = "zh",
+    s: settings.Settings | None = None,
+) -> Path:
+    """Build the briefing and write it to ``out``: HTML (UTF-8) or an A4 PDF by the extension (output_format).
+
+    Raises FormatError for another extension and pdf.PdfUnavailable when no Chromium can print here,
+    before anything is built or written.
+    """
+    s = s or settings.load()
+    kind, path = output_format(out), Path(out)
+    if kind == "pdf":
+        pdf.browser(s.chromium)  # a missing Chromium is said before the report is built
+    html = build(db, when, period=period, lang=lang, s=s)
+    if kind == "pdf":
+        return pdf.from_html(html, path, chromium=s.chromium)
+    path.write_text(html, encoding="utf-8")
     return path
 
 

@@ -1,14 +1,15 @@
-"""The catalogues of one database (categories, channels, departments): codes and their names in either language."""
+"""The catalogues of one database (categories, channels, departments, 八必报 items): codes and their names in either
+language."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govdash import queries
+from govdash import queries, queries_mustreport
 from govdash.db import Database
 from govdash.i18n import pick
 
-KINDS = ("category", "channel", "department")
+KINDS = ("category", "channel", "department", "must_report")
 
 
 @dataclass(frozen=True)
@@ -18,11 +19,17 @@ class Catalogue:
     category: dict[str, tuple[str, str | None]]
     channel: dict[str, tuple[str, str | None]]
     department: dict[str, tuple[str, str | None]]
+    must_report: dict[str, tuple[str, str | None]]
 
     def _table(self, kind: str) -> dict[str, tuple[str, str | None]]:
         if kind not in KINDS:
             raise ValueError(f"not a catalogue: {kind!r} (one of {', '.join(KINDS)})")
-        return {"category": self.category, "channel": self.channel, "department": self.department}[kind]
+        return {
+            "category": self.category,
+            "channel": self.channel,
+            "department": self.department,
+            "must_report": self.must_report,
+        }[kind]
 
     def codes(self, kind: str) -> list[str]:
         """Every code of ``kind``."""
@@ -49,9 +56,11 @@ def _pairs(df, key: str) -> dict[str, tuple[str, str | None]]:
 
 
 def read(db: Database) -> Catalogue:
-    """The catalogues as the database holds them (tables category_names, channels, departments)."""
+    """The catalogues as the database holds them (tables category_names, channels, departments, must_report_items:
+    the eight items of ``schema.MUST_REPORT`` when a district lists none of its own)."""
     return Catalogue(
         category=_pairs(queries.category_names(db), "category"),
         channel=_pairs(queries.channels(db), "channel"),
         department=_pairs(queries.departments(db), "department_id"),
+        must_report=_pairs(queries_mustreport.items(db), "item"),
     )

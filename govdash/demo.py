@@ -12,7 +12,23 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from govdash import db, district, district_record, queries, writes
+from govdash import db, district, district_record, queries, schema, writes
+from govdash.demo_catalogue import (
+    CATEGORIES,
+    CATEGORY_SHARE,
+    CHANNEL_BASE,
+    CHANNEL_BOOST,
+    CHANNEL_CODES,
+    CHANNELS,
+    DEPARTMENTS,
+    GIVEN,
+    GOV_SUBDOMAINS,
+    PHRASES,
+    SURNAMES,
+    SURVEY_OFFSET,
+    TIER_FACTOR,
+    TIER_SHARE,
+)
 
 AS_OF = datetime(2026, 11, 15, 23, 59)  # the demo's "now"; fixed so a seed always gives the same database
 # cases are generated and written this many at a time: a whole 10 M-case table built at once took
@@ -20,297 +36,21 @@ AS_OF = datetime(2026, 11, 15, 23, 59)  # the demo's "now"; fixed so a seed alwa
 CHUNK_CASES = 1_000_000
 BUILD_MEMORY = "2GB"  # DuckDB's share while merging the chunks (sorting 10 M cases), spilled beyond it
 KEY_DIFFICULT = (37, ("illegal_construction", "group_renting", "dispute"))  # Pudong listed 37 重点难点
-
-DEPARTMENTS = [
-    ("D01", "区城管执法局", "Urban Management & Law Enforcement Bureau"),
-    ("D02", "区建设和交通委员会", "Construction & Transport Commission"),
-    ("D03", "区生态环境局", "Ecology & Environment Bureau"),
-    ("D04", "区民政局", "Civil Affairs Bureau"),
-    ("D05", "区卫生健康委员会", "Health Commission"),
-    ("D06", "区公安分局", "Public Security Sub-bureau"),
-    ("D07", "区市场监督管理局", "Market Regulation Bureau"),
-    ("D08", "区人力资源和社会保障局", "Human Resources & Social Security Bureau"),
-    ("D09", "区教育局", "Education Bureau"),
-    ("D10", "区房屋管理局", "Housing Administration Bureau"),
-    ("D11", "区规划和自然资源局", "Planning & Natural Resources Bureau"),
-    ("D12", "区应急管理局", "Emergency Management Bureau"),
-    ("D13", "区绿化和市容管理局", "Greening & City Appearance Bureau"),
-    ("D14", "区水务局", "Water Affairs Bureau"),
-    ("D15", "区消防救援支队", "Fire & Rescue Detachment"),
-    ("D16", "区信访办", "Letters & Visits Office"),
-    ("D17", "区司法局", "Justice Bureau"),
-    ("D18", "区文化体育和旅游局", "Culture, Sports & Tourism Bureau"),
-    ("D19", "区医疗保障局", "Healthcare Security Bureau"),
-    ("D20", "区农业农村委员会", "Agriculture & Rural Affairs Commission"),
-    ("D21", "区商务委员会", "Commerce Commission"),
-    ("D22", "区发展和改革委员会", "Development & Reform Commission"),
-    ("D23", "区科技和经济委员会", "Science, Technology & Economy Commission"),
-    ("D24", "区退役军人事务局", "Veterans Affairs Bureau"),
-    ("D25", "区妇女联合会", "Women's Federation"),
-    ("D26", "区残疾人联合会", "Disabled Persons' Federation"),
-]
-
-# code, zh, en, department, deadline days, median hours to close, urban bias, peak month,
-# seasonal amplitude, evening share, subcategories (code, zh, en)
-CATEGORIES = [
-    (
-        "facility_damage",
-        "公共设施损坏",
-        "Public facility damage",
-        "D02",
-        5,
-        30,
-        1.0,
-        7,
-        0.15,
-        0.1,
-        [
-            ("streetlight", "路灯损坏", "Street light out"),
-            ("manhole", "窨井盖缺损", "Missing manhole cover"),
-            ("road", "道路破损", "Damaged road"),
-            ("fitness", "健身设施损坏", "Broken fitness equipment"),
-        ],
-    ),
-    (
-        "back_lane",
-        "背街小巷不洁",
-        "Unclean back lanes",
-        "D13",
-        3,
-        16,
-        1.3,
-        8,
-        0.25,
-        0.1,
-        [
-            ("litter", "垃圾堆积", "Piled-up litter"),
-            ("sewage", "污水外溢", "Sewage overflow"),
-            ("ads", "小广告", "Illegal flyers"),
-        ],
-    ),
-    (
-        "safety_hazard",
-        "安全隐患",
-        "Safety hazards",
-        "D12",
-        2,
-        20,
-        1.0,
-        1,
-        0.20,
-        0.15,
-        [
-            ("fire_passage", "消防通道堵塞", "Blocked fire lane"),
-            ("gas", "燃气隐患", "Gas hazard"),
-            ("building", "房屋安全", "Unsafe building"),
-        ],
-    ),
-    (
-        "property",
-        "物业管理纠纷",
-        "Property-management disputes",
-        "D10",
-        10,
-        96,
-        1.6,
-        3,
-        0.10,
-        0.2,
-        [
-            ("fees", "物业收费", "Service fees"),
-            ("repairs", "维修不及时", "Slow repairs"),
-            ("elevator", "电梯故障", "Lift out of order"),
-        ],
-    ),
-    (
-        "group_renting",
-        "群租",
-        "Group renting",
-        "D10",
-        15,
-        150,
-        1.8,
-        3,
-        0.15,
-        0.2,
-        [("group", "群租", "Overcrowded rental"), ("partition", "违规隔断", "Illegal partitions")],
-    ),
-    (
-        "ebike",
-        "电动自行车停放充电",
-        "E-bike parking and charging",
-        "D15",
-        5,
-        40,
-        1.5,
-        7,
-        0.30,
-        0.3,
-        [("charging", "飞线充电", "Dangling charging cables"), ("corridor", "楼道停放", "Parked in stairwell")],
-    ),
-    (
-        "elderly",
-        "养老服务",
-        "Elderly care",
-        "D04",
-        10,
-        72,
-        1.0,
-        1,
-        0.10,
-        0.05,
-        [("meals", "助餐服务", "Meal service"), ("home_care", "居家照护", "Home care")],
-    ),
-    (
-        "medical",
-        "就医",
-        "Medical access",
-        "D05",
-        7,
-        60,
-        1.0,
-        1,
-        0.20,
-        0.05,
-        [("clinic", "社区医院", "Community clinic"), ("appointment", "预约挂号", "Appointments")],
-    ),
-    (
-        "childcare",
-        "托育",
-        "Childcare",
-        "D09",
-        10,
-        80,
-        1.4,
-        9,
-        0.25,
-        0.05,
-        [("nursery", "托育机构", "Nursery places"), ("after_school", "课后看护", "After-school care")],
-    ),
-    (
-        "garbage",
-        "垃圾分类与大件垃圾",
-        "Garbage sorting and bulky waste",
-        "D13",
-        3,
-        20,
-        1.1,
-        7,
-        0.30,
-        0.15,
-        [("sorting", "垃圾分类", "Garbage sorting"), ("bulky", "大件垃圾", "Bulky waste")],
-    ),
-    (
-        "illegal_construction",
-        "违法建筑",
-        "Illegal construction",
-        "D01",
-        30,
-        300,
-        0.6,
-        4,
-        0.15,
-        0.05,
-        [("extension", "违章搭建", "Illegal extension"), ("rooftop", "屋顶加层", "Rooftop addition")],
-    ),
-    (
-        "street_order",
-        "街面秩序与摊贩",
-        "Street order and stalls",
-        "D01",
-        2,
-        10,
-        1.2,
-        6,
-        0.30,
-        0.35,
-        [("stalls", "占道经营", "Street stalls"), ("parking", "乱停车", "Illegal parking")],
-    ),
-    (
-        "noise",
-        "噪声扰民",
-        "Noise",
-        "D03",
-        3,
-        24,
-        1.4,
-        7,
-        0.35,
-        0.6,
-        [
-            ("construction", "施工噪声", "Construction noise"),
-            ("business", "商业噪声", "Business noise"),
-            ("neighbour", "邻里噪声", "Neighbour noise"),
-        ],
-    ),
-    (
-        "dispute",
-        "矛盾纠纷与信访",
-        "Neighbour disputes and petitions",
-        "D16",
-        15,
-        120,
-        1.0,
-        2,
-        0.10,
-        0.1,
-        [
-            ("neighbour", "邻里纠纷", "Neighbour dispute"),
-            ("family", "家庭纠纷", "Family dispute"),
-            ("labour", "劳资纠纷", "Labour dispute"),
-        ],
-    ),
-]
-CATEGORY_SHARE = np.array([12, 9, 7, 10, 4, 7, 5, 4, 3, 9, 3, 10, 10, 7], float)
-
-# the demo's source channels (code, zh, en), written to the channels table
-CHANNELS = [
-    ("hotline_12345", "12345热线", "12345 hotline"),
-    ("hotline_12349", "12349社区热线", "12349 community hotline"),
-    ("grid_patrol", "网格巡查", "Grid patrol"),
-    ("camera_iot", "视频物联感知", "Camera / IoT"),
-    ("walk_in", "窗口来访", "Walk-in"),
-    ("survey", "大调研", "Door-to-door survey"),
-    ("app", "移动端", "App"),
-]
-CHANNEL_CODES = tuple(c[0] for c in CHANNELS)
-CHANNEL_BASE = np.array([0.38, 0.07, 0.28, 0.08, 0.08, 0.04, 0.07])  # order of CHANNELS
-CHANNEL_BOOST = {  # category -> channel -> multiplier
-    "facility_damage": {"grid_patrol": 1.6, "camera_iot": 1.8},
-    "back_lane": {"grid_patrol": 1.8, "camera_iot": 2.0},
-    "street_order": {"camera_iot": 3.0, "grid_patrol": 1.5},
-    "safety_hazard": {"grid_patrol": 1.7},
-    "dispute": {"walk_in": 3.0, "hotline_12349": 2.0},
-    "elderly": {"walk_in": 2.5, "survey": 2.0},
-    "medical": {"hotline_12345": 1.5, "survey": 1.5},
-    "noise": {"hotline_12345": 1.8, "grid_patrol": 0.5},
+KEY_STATUS_COUNTS = {"special_push": 3, "resolved": 14, "clear_path": 20}  # Pudong's 37: 3 / 14 / 20
+# 八必报 on grid patrols (Xiacheng): category -> ((item, share of the category's patrol cases that carry it), …).
+# Damage, unclean lanes and hazards a grid worker finds are must-report items as found; the five items that are
+# no complaint category ride on the patrol reports closest to them (a rental behind group renting, a resident
+# taken to hospital behind a medical or elderly-care visit, a new pregnancy behind a childcare one)
+MUST_REPORT_SHARE = {
+    "facility_damage": (("facility_damage", 1.0),),
+    "back_lane": (("back_lane", 1.0),),
+    "safety_hazard": (("safety_hazard", 1.0),),
+    "group_renting": (("house_rented", 0.5), ("incoming_migrants", 0.3)),
+    "medical": (("hospitalised", 0.4),),
+    "elderly": (("hospitalised", 0.15),),
+    "childcare": (("new_pregnancy", 0.4),),
+    "dispute": (("unstable_factor", 0.25),),
 }
-TIER_SHARE = {"community": 0.72, "street": 0.21, "district": 0.07}
-TIER_FACTOR = {"community": 1.0, "street": 1.7, "district": 2.8}  # handling time multiplier
-PHRASES = np.array(
-    [
-        "居民反映多次，请尽快处理。",
-        "影响居民出行。",
-        "存在安全隐患。",
-        "希望相关部门协调解决。",
-        "已持续一周以上。",
-        "周边居民意见较大。",
-        "请核实处理并反馈。",
-        "夜间尤为严重。",
-    ]
-)
-SURNAMES = list(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜"
-)
-GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌宇浩凯晨欣怡佳慧雪琳")
-SURVEY_OFFSET = {"convenience": 1.5, "comfort": -0.8, "safety": 2.2, "health": 0.3, "harmony": -0.4, "security": -2.8}
-GOV_SUBDOMAINS = [
-    ("social_services", 91.2),
-    ("social_security", 90.4),
-    ("social_order", 89.1),
-    ("social_participation", 86.3),
-    ("social_ecology", 89.6),
-]
 
 
 def _progress(cb: Callable[[float, str], None] | None, frac: float, text: str) -> None:
@@ -401,6 +141,7 @@ def build(
             "categories": cats,
             "category_names": pd.DataFrame([c[:3] for c in CATEGORIES], columns=["category", "name_zh", "name_en"]),
             "channels": pd.DataFrame(CHANNELS, columns=["channel", "name_zh", "name_en"]),
+            "must_report_items": pd.DataFrame(list(schema.MUST_REPORT), columns=["item", "name_zh", "name_en"]),
             "stations": stations.drop(columns=["x", "y"]),
             "service_items": items,
             "station_items": station_items,
@@ -419,6 +160,9 @@ def build(
         if chunked:
             _write_chunks(con, generate, len(sizes), progress)
         del case_df
+        writes.demo_key_tracking(con, KEY_STATUS_COUNTS)
+        _progress(progress, 0.95, "case events")
+        writes.demo_events(con, AS_OF)  # the handling chains, drawn from the stored cases (govdash.events)
         writes.set_clustered_rows(con, writes.case_rows(con))
     _progress(progress, 1.0, "done")
     return path
@@ -813,6 +557,7 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
             "satisfaction": satisfaction,
             "repeat_of": None,
             "key_difficult": False,
+            "must_report": _must_report(channel, cat),
             "import_id": "demo",
             "updated_at": np.datetime64(AS_OF, "s"),
         }
@@ -824,6 +569,24 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
     key = hard.sort_values("reported_at").index[: min(KEY_DIFFICULT[0], len(hard))]
     out.loc[key, "key_difficult"] = True
     del town_ids
+    return out
+
+
+def _must_report(channel: np.ndarray, category: np.ndarray) -> np.ndarray:
+    """The 八必报 item of each case (None for most): grid-patrol cases of ``MUST_REPORT_SHARE``'s categories.
+
+    Drawn from a generator of its own (seeded by the number of cases), so the rest of the demo is the same
+    random stream as before the items existed.
+    """
+    rng = np.random.default_rng(len(channel) + 8)
+    u = rng.random(len(channel))
+    out = np.full(len(channel), None, dtype=object)
+    patrol = channel == "grid_patrol"
+    for cat, items in MUST_REPORT_SHARE.items():
+        lo = 0.0
+        for item, share in items:
+            out[patrol & (category == cat) & (u >= lo) & (u < lo + share)] = item
+            lo += share
     return out
 
 

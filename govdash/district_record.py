@@ -26,7 +26,7 @@ class District:
 
     name_zh: str = ""
     name_en: str = ""
-    timezone: str = "Asia/Shanghai"
+    timezone: str = field(default_factory=lambda: settings.load().timezone)  # IANA name; unset: settings'
     metric_crs: str = ""
     crs_auto: bool = True
     level_names: dict[str, tuple[str, str]] = field(default_factory=lambda: dict(LEVEL_NAMES))
@@ -65,7 +65,7 @@ def _from_row(row: dict) -> District:
     return District(
         name_zh=row["name_zh"] or "",
         name_en=row["name_en"] or "",
-        timezone=row["timezone"] or "Asia/Shanghai",
+        timezone=row["timezone"] or settings.load().timezone,
         metric_crs=row["metric_crs"] or "",
         crs_auto=bool(row["crs_auto"]) if row["crs_auto"] is not None else True,
         level_names={**LEVEL_NAMES, **{k: tuple(v) for k, v in names.items()}},

@@ -7,15 +7,13 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-from govdash import db, queries, queries_trend, writes
+from govdash import bins, db, queries, queries_trend, writes
 from govdash.db import Database, replacing_writer
 
-TZ = ZoneInfo("Asia/Shanghai")  # case times are local Shanghai time without a zone
 JITTER_M = 80.0  # new cases land within about this many metres of a recent case
 TEMPLATE_DAYS = 30  # new cases are modelled on cases reported in the last month
 ESCALATE_SHARE = 0.15  # share of status changes that escalate a case one tier instead
@@ -28,8 +26,6 @@ NEXT_STATUS = {
     "handling": ("closed", "closed_at"),
 }
 NEXT_TIER = {"community": "street", "street": "district"}
-M_PER_DEG_LAT = 110_950.0
-M_PER_DEG_LON = 95_300.0  # at 31° N
 
 
 @dataclass
@@ -44,11 +40,6 @@ class FeedStats:
     clock: list[datetime] = field(default_factory=list)  # data time of each batch
 
 
-def now_local() -> datetime:
-    """The current Shanghai wall-clock time, naive, to the second (how case times are stored)."""
-    return datetime.now(TZ).replace(tzinfo=None, microsecond=0)
-
-
 def data_clock(db: Database) -> datetime:
     """Where the data's time stands: the demo's 'now' (meta as_of), else the newest report or update."""
     return queries.as_of(db).replace(microsecond=0)
@@ -59,8 +50,9 @@ def new_cases(
 ) -> pd.DataFrame:
     """``n`` new registered cases reported in the ``span_s`` seconds up to ``at``, each modelled on a random template.
 
-    Position is the template's moved by up to ``JITTER_M`` metres (WGS-84 degrees out); deadline
-    and units are left for the import to fill from the catalogue and the grid polygons.
+    Position is the template's moved by up to ``JITTER_M`` metres (WGS-84 degrees out, at each template's own
+    latitude on the ellipsoid, anywhere on Earth); deadline and units are left for the import to fill from the
+    catalogue and the grid polygons.
     """
     if n <= 0 or templates.empty:
         return pd.DataFrame()
@@ -69,8 +61,9 @@ def new_cases(
     out = pick.copy()
     out["case_id"] = [f"FD{r:%y%m%d%H%M%S}{secrets.token_hex(3).upper()}" for r in reported]
     out["reported_at"] = pd.to_datetime(reported)
-    out["lon"] = pick["lon"] + rng.uniform(-JITTER_M, JITTER_M, n) / M_PER_DEG_LON
-    out["lat"] = pick["lat"] + rng.uniform(-JITTER_M, JITTER_M, n) / M_PER_DEG_LAT
+    m_lon, m_lat = np.array([bins.metres_per_degree(float(v)) for v in pick["lat"]]).reshape(-1, 2).T
+    out["lon"] = pick["lon"] + rng.uniform(-JITTER_M, JITTER_M, n) / m_lon
+    out["lat"] = pick["lat"] + rng.uniform(-JITTER_M, JITTER_M, n) / m_lat
     out["status"] = "registered"
     out["resolved"] = False
     out["key_difficult"] = False
@@ -123,7 +116,15 @@ def write_cases(db_path: str, frame: pd.DataFrame, *, name: str, user: str = "fe
 
 
 def batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random.Generator, span_s: float = 60.0):
-    """One atomic write: ``new`` cases and ``changes`` status changes at data time ``at``; returns the import report."""
+    """One atomic write: ``new`` cases and ``changes`` status changes at data time ``at``; returns the import report.
+
+    On a file the batch and the clock are one swap of a private copy. On a lake they are two commits
+    (the import, then the clock), and a batch whose commit lost a race with another writer (an import
+    at the same moment) is made again from the start."""
+    return db.retrying(db_path, lambda: _batch(db_path, new=new, changes=changes, at=at, rng=rng, span_s=span_s))
+
+
+def _batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random.Generator, span_s: float):
     # the import takes a file path until govdash.ingest writes through db.write; then this block becomes
     # one ``db.write(db_path, create=False)`` whose connection the import and set_as_of share
     with replacing_writer(db_path) as tmp:
@@ -177,7 +178,7 @@ def run(
     ``every`` seconds, for ``duration`` seconds (0: until interrupted).
 
     ``clock='data'`` continues the database's own time (the demo's fixed 'now') at real speed, so
-    a demo database gets no gap; ``clock='now'`` stamps cases with the Shanghai wall clock.
+    a demo database gets no gap; ``clock='now'`` stamps cases with the wall clock of the district's zone.
     """
     if clock not in ("data", "now"):
         raise ValueError("clock is 'data' or 'now'")
@@ -187,6 +188,7 @@ def run(
     ro = Database(db_path)
     try:
         start_data = data_clock(ro)
+        tz = queries.district_timezone(ro)  # clock='now': the district's wall clock
     finally:
         ro.close()
     t0 = last = time.monotonic()
@@ -197,7 +199,7 @@ def run(
         n_new, carry_new = _counts(rate, now - last, carry_new)
         n_chg, carry_chg = _counts(changes, now - last, carry_chg)
         last = now
-        at = (start_data + timedelta(seconds=round(now - t0))) if clock == "data" else now_local()
+        at = (start_data + timedelta(seconds=round(now - t0))) if clock == "data" else queries.now_in(tz)
         w0 = time.perf_counter()
         try:
             rep = batch(db_path, new=n_new, changes=n_chg, at=at, rng=rng, span_s=every)

@@ -9,7 +9,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from govdash import hotspots, maps
+from govdash import hotspots, maps, maps_heat
 from govdash.bins import BinFrame
 from govdash.i18n import WEEKDAYS, t
 
@@ -275,9 +275,9 @@ def frame_chart(frames: pd.DataFrame, frame: str, lang: str = "zh") -> pd.DataFr
 def spot_swatches(lang: str = "zh") -> list[tuple[tuple[int, int, int], str]]:
     """Legend entries of the hot-spot map."""
     return [
-        (maps.HOT, t("hot_spot", lang)),
-        (maps.EMERGING, t("emerging_hot_spot_legend", lang)),
-        (maps.COLD, t("cold_spot", lang)),
+        (maps_heat.HOT, t("hot_spot", lang)),
+        (maps_heat.EMERGING, t("emerging_hot_spot_legend", lang)),
+        (maps_heat.COLD, t("cold_spot", lang)),
     ]
 
 

@@ -212,14 +212,16 @@ def chart_window(f: Filters, period: str) -> Filters:
     return f.with_(start=aligned.date())
 
 
+STEPS = {  # the length of each period of a trend
+    "day": pd.DateOffset(days=1),
+    "week": pd.DateOffset(weeks=1),
+    "month": pd.DateOffset(months=1),
+    "quarter": pd.DateOffset(months=3),
+}
+
+
 def _next(start: pd.Timestamp, period: str) -> pd.Timestamp:
-    step = {
-        "day": pd.DateOffset(days=1),
-        "week": pd.DateOffset(weeks=1),
-        "month": pd.DateOffset(months=1),
-        "quarter": pd.DateOffset(months=3),
-    }[period]
-    return start + step
+    return start + STEPS[period]
 
 
 def period_table(ind: pd.DataFrame, backlog: pd.DataFrame, f: Filters, period: str, at: datetime) -> pd.DataFrame:

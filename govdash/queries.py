@@ -10,7 +10,8 @@ import pandas as pd
 
 from govdash import settings
 from govdash.db import Database
-from govdash.filters import Filters
+from govdash.filters import Filters, Scope
+from govdash.queries_scope import in_list, scope_clause
 
 # identifiers that may appear in SQL text come only from these allow-lists
 _FILTER_COLUMNS = {
@@ -88,34 +89,10 @@ def where(f: Filters, *, alias: str = "") -> tuple[str, dict]:
             clause, values_params = in_list(f"{p}{column}", name, values)
             clauses.append(clause)
             params.update(values_params)
-    clause, scope_params = scope_clause(f"{p}town_id", f.scope)
+    clause, scope_params = scope_clause(f.scope, "cases", alias)
     clauses.append(clause)
     params.update(scope_params)
     return " AND ".join(clauses), params
-
-
-def scope_clause(column: str, scope: tuple[str, ...] | None, name: str = "scope") -> tuple[str, dict]:
-    """Keep rows whose ``column`` is one of an account's streets/towns (``Filters.scope``).
-
-    ``None`` (an unrestricted account) gives ``true``; an empty scope gives ``false``: an account
-    allowed nowhere, or a selection outside its area, sees nothing rather than everything.
-    """
-    if scope is None:
-        return "true", {}
-    if not scope:
-        return "false", {}
-    return in_list(column, name, scope)
-
-
-def in_list(column: str, name: str, values) -> tuple[str, dict]:
-    """``column IN ($name_0, $name_1, …)`` with one bound parameter per value.
-
-    Why not ``IN (SELECT unnest($name))``: that is a semi-join DuckDB applies after reading every
-    projected column; a literal IN list becomes a scan filter, read first and used to skip the
-    rest (one town over a year at 10 M cases: case page 8 s → 0.15 s, indicators 2–3× faster).
-    """
-    keys = [f"{name}_{i}" for i in range(len(values))]
-    return f"{column} IN ({', '.join('$' + k for k in keys)})", dict(zip(keys, values, strict=True))
 
 
 # --- metadata and options ---
@@ -132,13 +109,12 @@ def meta(db: Database) -> dict[str, str]:
 # no default period and overflow no date arithmetic (importers reject them; older files may hold them)
 EARLIEST = datetime(1900, 1, 1)
 FUTURE_SLACK = timedelta(days=1)
-_CLOCK_TZ = ZoneInfo("Asia/Shanghai")  # case times are Shanghai local time without a zone
 
 
-def trusted_window(now: datetime | None = None) -> dict[str, datetime]:
-    """Bound parameters ``lo``/``hi``: the earliest and latest stored time taken as data (local, naive)."""
-    now = now or datetime.now(_CLOCK_TZ).replace(tzinfo=None)
-    return {"lo": EARLIEST, "hi": now + FUTURE_SLACK}
+def trusted_window(db: Database) -> dict[str, datetime]:
+    """Bound parameters ``lo``/``hi``: the earliest and latest stored time taken as data (the district's local
+    time, naive: its clock plus ``FUTURE_SLACK``)."""
+    return {"lo": EARLIEST, "hi": clock(db) + FUTURE_SLACK}
 
 
 def _latest_time(db: Database) -> datetime | None:
@@ -153,7 +129,7 @@ def _latest_time(db: Database) -> datetime | None:
             for c in ("reported_at", "dispatched_at", "handled_at", "closed_at")
         )
         + ")) FROM cases",
-        trusted_window(),
+        trusted_window(db),
     )
     return None if v is None or pd.isna(v) else pd.Timestamp(v).to_pydatetime()
 
@@ -181,9 +157,14 @@ def district_timezone(db: Database) -> str:
     return (db.scalar("SELECT max(timezone) FROM district") if has else None) or settings.load().timezone
 
 
+def now_in(tz: str) -> datetime:
+    """The wall clock in the zone ``tz`` (an IANA name), naive, to the second (how case times are stored)."""
+    return datetime.now(ZoneInfo(tz)).replace(tzinfo=None, microsecond=0)
+
+
 def clock(db: Database) -> datetime:
     """The wall clock in the district's zone (case times are its naive local time), to the second."""
-    return datetime.now(ZoneInfo(district_timezone(db))).replace(tzinfo=None, microsecond=0)
+    return now_in(district_timezone(db))
 
 
 AS_OF_MODES = ("auto", "data", "clock")
@@ -221,16 +202,16 @@ def date_range(db: Database) -> tuple[date, date] | None:
     df = db.execute(
         "SELECT min(reported_at)::DATE AS lo, max(reported_at)::DATE AS hi FROM cases "
         "WHERE reported_at BETWEEN $lo AND $hi",
-        trusted_window(),
+        trusted_window(db),
     )
     if df.empty or pd.isna(df.at[0, "lo"]):
         return None
     return pd.Timestamp(df.at[0, "lo"]).date(), pd.Timestamp(df.at[0, "hi"]).date()
 
 
-def unit_polygons(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+def unit_polygons(db: Database, *, scope: Scope | None = None) -> pd.DataFrame:
     """Every unit with its polygon (WKB, WGS-84): unit_id, level, name_zh, town_id, community_id, geom."""
-    sc, params = scope_clause("town_id", scope)
+    sc, params = scope_clause(scope, "units")
     return db.execute(
         "SELECT unit_id, level, name_zh, town_id, community_id, geom FROM units "
         f"WHERE geom IS NOT NULL AND {sc} ORDER BY level, unit_id",
@@ -249,9 +230,9 @@ def units_bounds(db: Database) -> tuple[float, float, float, float] | None:
     return float(x0), float(y0), float(x1), float(y1)
 
 
-def towns(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+def towns(db: Database, *, scope: Scope | None = None) -> pd.DataFrame:
     """Streets/towns (those of ``scope`` only, when given)."""
-    sc, params = scope_clause("town_id", scope)
+    sc, params = scope_clause(scope, "units")
     return db.execute(
         f"SELECT unit_id, name_zh, name_en, kind, residents FROM units WHERE level = 'town' AND {sc} ORDER BY unit_id",
         params,
@@ -259,19 +240,17 @@ def towns(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame
 
 
 def communities(
-    db: Database, town_ids: list[str] | tuple[str, ...] = (), *, scope: tuple[str, ...] | None = None
+    db: Database, town_ids: list[str] | tuple[str, ...] = (), *, scope: Scope | None = None
 ) -> pd.DataFrame:
-    sc, params = scope_clause("town_id", scope)
+    sc, params = scope_clause(scope, "units")
     sql = f"SELECT unit_id, name_zh, town_id, kind, residents FROM units WHERE level = 'community' AND {sc}"
     if town_ids:
         return db.execute(sql + " AND town_id IN (SELECT unnest($t)) ORDER BY unit_id", {**params, "t": list(town_ids)})
     return db.execute(sql + " ORDER BY unit_id", params)
 
 
-def grids(
-    db: Database, community_ids: list[str] | tuple[str, ...], *, scope: tuple[str, ...] | None = None
-) -> pd.DataFrame:
-    sc, params = scope_clause("town_id", scope)
+def grids(db: Database, community_ids: list[str] | tuple[str, ...], *, scope: Scope | None = None) -> pd.DataFrame:
+    sc, params = scope_clause(scope, "units")
     return db.execute(
         "SELECT unit_id, name_zh, community_id, town_id FROM units WHERE level = 'grid' "
         f"AND community_id IN (SELECT unnest($c)) AND {sc} ORDER BY unit_id",
@@ -279,12 +258,18 @@ def grids(
     )
 
 
-def unit_names(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, dict[str, str]]:
+def unit_names(db: Database, *, scope: Scope | None = None) -> dict[str, dict[str, str]]:
     """level → {unit_id → name}, for the levels present: ids are unique per level only (community 1 ≠ street 1)."""
-    sc, params = scope_clause("town_id", scope)
+    sc, params = scope_clause(scope, "units")
     return _per_level(
         db.execute(f"SELECT level, unit_id, name_zh AS name FROM units WHERE {sc}", params, complete=True)
     )
+
+
+def unit_labels(db: Database) -> pd.DataFrame:
+    """level, unit_id, name_zh, name_en of every unit: how a URL's unit names are read (``filters.resolve_units``).
+    Not limited by scope: a name outside an account's area resolves, and is then refused as out of scope."""
+    return db.execute("SELECT level, unit_id, name_zh, name_en FROM units ORDER BY level, unit_id", complete=True)
 
 
 def _per_level(df: pd.DataFrame) -> dict[str, dict[str, str]]:
@@ -442,7 +427,7 @@ def _area(f: Filters, level: str) -> tuple[str, dict]:
         clauses.append("u.unit_id IN (SELECT unnest($area_grids))")
         params["area_grids"] = list(f.grids)
     if f.scope is not None:
-        clause, scope_params = scope_clause("u.town_id", f.scope, "area_scope")
+        clause, scope_params = scope_clause(f.scope, "units", "u", "area_scope")
         clauses.append(clause)
         params.update(scope_params)
     return "".join(f" AND {c}" for c in clauses), params
@@ -498,7 +483,7 @@ def _attr_where(f: Filters) -> tuple[str, dict]:
             clause, values_params = in_list(column, name, getattr(f, name))  # a scan filter: see in_list
             clauses.append(clause)
             params.update(values_params)
-    clause, scope_params = scope_clause("town_id", f.scope)
+    clause, scope_params = scope_clause(f.scope, "cases")
     clauses.append(clause)
     params.update(scope_params)
     return " AND ".join(clauses), params
@@ -555,9 +540,9 @@ def cases_page(
     )
 
 
-def case_detail(db: Database, case_id: str, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+def case_detail(db: Database, case_id: str, *, scope: Scope | None = None) -> pd.DataFrame:
     """Every column of one case; empty when it lies outside ``scope``."""
-    sc, params = scope_clause("town_id", scope)
+    sc, params = scope_clause(scope, "cases")
     return db.execute(f"SELECT * FROM cases WHERE case_id = $id AND {sc}", {**params, "id": case_id})
 
 
@@ -595,6 +580,9 @@ EXPORT_COLUMNS = (
     "description",
     "repeat_of",
     "key_difficult",
+    "must_report",
+    "key_status",
+    "key_owner",
 )  # the native layout: data/mappings/govdash.toml reads it back
 PERSONAL_COLUMNS = ("complainant_name", "complainant_phone")
 

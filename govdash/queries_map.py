@@ -6,32 +6,39 @@ import pandas as pd
 
 from govdash.bins import BinFrame, frame_for
 from govdash.db import Database
-from govdash.filters import Filters
+from govdash.filters import Filters, Scope
 from govdash.queries import (
+    LEVEL_COLUMN,
     _per_level,
     scope_clause,
     units_bounds,
     units_extent,
     where,
 )
+from govdash.queries_scope import scopes_clause
 
 # --- stations and population ---
 
 
-def stations(db: Database, town_ids: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
-    """Stations (of ``town_ids``). Not limited by an account's scope: they are public service points, and
-    residents near a border walk to the neighbouring town's station, so coverage needs them all."""
+def stations(db: Database, town_ids: list[str] | tuple[str, ...] = (), *, within: tuple = ()) -> pd.DataFrame:
+    """Stations (of ``town_ids``; inside each Scope of ``within``, e.g. an account's and a view's unit, to
+    count a unit's own stations). Without ``within`` not limited by an account's scope: they are public service
+    points, and residents near a border walk to the neighbouring town's station, so coverage needs them all."""
+    sc, params = scopes_clause(within, "places", name="within")
     sql = (
         "SELECT station_id, name_zh, level, community_id, town_id, lon, lat, f_party, f_gov, f_culture, "
-        "f_joint, f_clinic, opening_hours, extended_hours, floor_area_m2 FROM stations"
+        f"f_joint, f_clinic, opening_hours, extended_hours, floor_area_m2 FROM stations WHERE {sc}"
     )
     if town_ids:
-        return db.execute(sql + " WHERE town_id IN (SELECT unnest($t)) ORDER BY station_id", {"t": list(town_ids)})
-    return db.execute(sql + " ORDER BY station_id")
+        return db.execute(
+            sql + " AND town_id IN (SELECT unnest($t)) ORDER BY station_id", {**params, "t": list(town_ids)}
+        )
+    return db.execute(sql + " ORDER BY station_id", params)
 
 
-def cells(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
-    sc, params = scope_clause("town_id", scope)
+def cells(db: Database, *, scope: Scope | None = None, area: Scope | None = None) -> pd.DataFrame:
+    """Population cells of the account's ``scope`` and of the unit a view is opened for (``area``)."""
+    sc, params = scopes_clause((scope, area), "places")
     return db.execute(
         "SELECT cell_id, x, y, lon, lat, size_m, residents, grid_id, community_id, town_id "
         f"FROM cells WHERE {sc} ORDER BY cell_id",
@@ -128,6 +135,15 @@ def heat_frames(
     return db.execute(sql, {**params, **box_params, **bin_frame(db).params(), "cell": float(cell_m)})
 
 
+def unlocated(db: Database, f: Filters, level: str | None = None) -> int:
+    """Filtered cases without a point (located by a unit's name or code, issue 16 item 4): all of them
+    (``level`` None: drawn on no point map), or those without a unit at ``level`` (named by a higher level's
+    unit: counted there, in none of this level's units)."""
+    clause, params = where(f)
+    unit = "" if level is None else f" AND town_id IS NOT NULL AND {LEVEL_COLUMN[level]} IS NULL"
+    return int(db.scalar(f"SELECT count(*) FROM cases WHERE {clause} AND (lon IS NULL OR lat IS NULL){unit}", params))
+
+
 def case_points(db: Database, f: Filters, limit: int = 5000) -> pd.DataFrame:
     """Individual filtered cases for drawing as points (only used when the set is small): the newest
     ``limit``, ``attrs["truncated"]`` when there are more; the complainant's name comes along so that
@@ -157,9 +173,9 @@ def repeat_candidates(db: Database, f: Filters, *, limit: int = 500_000) -> pd.D
     )
 
 
-def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[str, dict[str, str]]:
+def unit_paths(db: Database, *, scope: Scope | None = None) -> dict[str, dict[str, str]]:
     """level → {unit_id → "street/town · unit"} (a town: its name), for places listed outside their town's context."""
-    sc, params = scope_clause("u.town_id", scope)
+    sc, params = scope_clause(scope, "units", "u")
     return _per_level(
         db.execute(
             "SELECT u.level, u.unit_id, CASE WHEN u.level = 'town' THEN u.name_zh ELSE t.name_zh || ' · ' || u.name_zh "
@@ -170,8 +186,8 @@ def unit_paths(db: Database, *, scope: tuple[str, ...] | None = None) -> dict[st
     )
 
 
-def district_outline(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
-    sc, params = scope_clause("town_id", scope)
+def district_outline(db: Database, *, scope: Scope | None = None) -> pd.DataFrame:
+    sc, params = scope_clause(scope, "units")
     return db.execute(f"SELECT unit_id, geom FROM units WHERE level = 'town' AND {sc}", params)
 
 
@@ -181,10 +197,10 @@ def district_outline(db: Database, *, scope: tuple[str, ...] | None = None) -> p
 
 
 def station_directory(
-    db: Database, town_ids: list[str] | tuple[str, ...] = (), *, scope: tuple[str, ...] | None = None
+    db: Database, town_ids: list[str] | tuple[str, ...] = (), *, scope: Scope | None = None
 ) -> pd.DataFrame:
     """Stations with their service items counted by tier (baseline / basic / quality) and in all."""
-    sc, scope_params = scope_clause("s.town_id", scope)
+    sc, scope_params = scope_clause(scope, "places", "s")
     area = f"WHERE {sc}" + (" AND s.town_id IN (SELECT unnest($t))" if town_ids else "")
     sql = f"""
         SELECT s.station_id, s.name_zh, s.level, s.town_id, s.community_id, s.lon, s.lat,
@@ -213,7 +229,7 @@ def station_cases_nearby(db: Database, f: Filters, radius_m: float = 500.0) -> p
     it to nearby pairs.
     """
     clause, params = where(f.with_(towns=(), communities=(), grids=()), alias="c")
-    sc, scope_params = scope_clause("town_id", f.scope, "station_scope")
+    sc, scope_params = scope_clause(f.scope, "places", name="station_scope")
     area = f"WHERE {sc}" + (" AND town_id IN (SELECT unnest($station_towns))" if f.towns else "")
     sql = f"""
         WITH s AS (

@@ -8,7 +8,7 @@ import pandas as pd
 
 from govdash import schema
 from govdash.db import Database
-from govdash.filters import Filters
+from govdash.filters import Filters, Scope
 from govdash.queries import (
     INDICATOR_SQL,
     PERIODS,
@@ -207,10 +207,10 @@ def open_cases(db: Database, f: Filters, at: datetime, *, overdue_only: bool = F
     return db.execute(sql, {**params, "t": cutoff(f, at), "limit": int(limit)}, max_rows=limit)
 
 
-def case_timeline(db: Database, case_id: str, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+def case_timeline(db: Database, case_id: str, *, scope: Scope | None = None) -> pd.DataFrame:
     """One case's lifecycle times and attributes (no personal data: no complainant name or phone)."""
     cols = ", ".join(f"c.{c}" for c in TIMELINE_COLUMNS)
-    sc, params = scope_clause("c.town_id", scope)
+    sc, params = scope_clause(scope, "cases", "c")
     return db.execute(
         f"SELECT {cols}, k.name_zh AS subcategory_zh, k.name_en AS subcategory_en FROM cases c "
         "LEFT JOIN categories k ON k.category = c.category AND k.subcategory = c.subcategory "
@@ -266,7 +266,7 @@ def _series_bound(db: Database, keys: tuple[str, ...]) -> int:
     n = {
         "town": "SELECT count(*) FROM units WHERE level = 'town'",
         "department": "SELECT count(*) FROM departments",
-        "category": "SELECT count(DISTINCT category) FROM categories",
+        "category": "SELECT count(*) FROM (SELECT category FROM categories UNION SELECT category FROM category_names)",
         "channel": "SELECT count(*) FROM channels",
     }
     bound = 1
@@ -276,9 +276,9 @@ def _series_bound(db: Database, keys: tuple[str, ...]) -> int:
     return bound
 
 
-def survey_scores(db: Database, *, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+def survey_scores(db: Database, *, scope: Scope | None = None) -> pd.DataFrame:
     """The satisfaction survey: score per street/town, quarter ('2026Q3') and dimension."""
-    sc, params = scope_clause("s.town_id", scope)
+    sc, params = scope_clause(scope, "survey", "s")
     return db.execute(
         "SELECT s.town_id, coalesce(u.name_zh, s.town_id) AS name_zh, s.quarter, s.dimension, s.score "
         "FROM satisfaction_survey s LEFT JOIN units u ON u.unit_id = s.town_id AND u.level = 'town' "

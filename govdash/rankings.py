@@ -61,7 +61,7 @@ def with_movement(now: pd.DataFrame, before: pd.DataFrame, key: str = "key") -> 
 
 
 def red_black(ranked: pd.DataFrame, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The top ``n`` (red list, good) and the bottom ``n`` (black list, 挂牌督办) ranked units, worst first.
+    """The top ``n`` (red list, good) and the bottom ``n`` (排名后五位: a list, not 挂牌督办) ranked units, worst first.
 
     With fewer than 2 n ranked units each list takes at most half of them, so no unit is on both
     and a short ranking still has a bottom.
@@ -129,6 +129,16 @@ def movement_text(m, lang: str = "zh") -> str:
     if pd.isna(m):
         return t("rank_new", lang)
     return f"▲{int(m)}" if m > 0 else (f"▼{int(-m)}" if m < 0 else t("rank_same", lang))
+
+
+def list_title(key: str, n: int, lang: str = "zh") -> str:
+    """'排名前五位' / '排名后五位' ('Top 5' / 'Bottom 5'): ``key`` red_list or black_list, ``n`` the list's size
+    (a Chinese numeral up to ten, as office documents write it)."""
+    from govdash.i18n import t
+
+    words = t("list_numerals", lang).split(",")
+    word = words[n - 1] if 1 <= n <= len(words) else str(n)
+    return t(key, lang).format(n=word)
 
 
 def names(ranked: pd.DataFrame, level: str, lang: str = "zh") -> pd.Series:

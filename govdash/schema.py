@@ -39,7 +39,44 @@ IMPORT_COLUMNS = (
     "satisfaction",
     "repeat_of",
     "key_difficult",
+    "must_report",
+    "key_status",
+    "key_owner",
 )  # what an import may set
+# Case events (the handling chain, govdash.events): codes stored, labels in govdash.i18n (event_<code>).
+EVENTS = (
+    "accept",  # 受理
+    "register",  # 立案 (new_deadline: the time limit set)
+    "dispatch",  # 派单 (to_party: department)
+    "return",  # 退单 (from_party: the department returning it; reason)
+    "redispatch",  # 重派 (to_party: the new department)
+    "extend",  # 延期 (new_deadline)
+    "supervise",  # 督办
+    "urge",  # 催办
+    "escalate",  # 升级 (from_party / to_party: tiers; reason)
+    "whistle",  # 吹哨 (from_party: the street; to_party: the department called)
+    "report",  # 报到 (from_party: the department answering the whistle)
+    "handled",  # 处置完成
+    "verify",  # 核查 (result: passed | failed -> back to handling)
+    "close",  # 结案 (result: resolved | unresolved)
+    "callback",  # 回访 (result: satisfaction 0-100)
+)
+ACTOR_ROLES = ("operator", "dispatcher", "department", "street", "community", "grid_worker", "supervisor", "verifier")
+ESCALATION_REASONS = ("beyond_community", "cross_department", "repeat_complaint", "overdue", "major_complex")
+# 八必报 (Xiacheng): the eight items a grid worker must report. The demo writes them to must_report_items; a
+# district whose table is empty uses these (govdash.catalogue), and may list its own items there instead
+MUST_REPORT = (
+    ("facility_damage", "公共设施损坏", "Public facility damage"),
+    ("back_lane", "背街小巷不洁", "Unclean back lanes"),
+    ("new_pregnancy", "发现新增孕妇", "New pregnancy found"),
+    ("incoming_migrants", "外来人员流入", "Incoming migrants"),
+    ("hospitalised", "居民病重住院", "Resident seriously ill in hospital"),
+    ("house_rented", "居民房屋出租", "House rented out"),
+    ("safety_hazard", "安全隐患", "Safety hazard"),
+    ("unstable_factor", "不稳定因素", "Unstable factor"),
+)
+# 重点难点 tracking: 已化解 / 有明确路径（阶段性成效） / 需专项推进
+KEY_STATUSES = ("resolved", "clear_path", "special_push")
 SURVEY_DIMENSIONS = ("convenience", "comfort", "safety", "health", "harmony", "security")
 
 DDL = """
@@ -95,6 +132,12 @@ CREATE TABLE IF NOT EXISTS category_names (
     name_zh VARCHAR NOT NULL,
     name_en VARCHAR
 );
+-- 八必报: the must-report items of grid workers (codes of cases.must_report), named in both languages.
+CREATE TABLE IF NOT EXISTS must_report_items (
+    item VARCHAR PRIMARY KEY,          -- code, e.g. new_pregnancy
+    name_zh VARCHAR NOT NULL,
+    name_en VARCHAR
+);
 CREATE TABLE IF NOT EXISTS channels (
     channel VARCHAR PRIMARY KEY,       -- code, e.g. hotline_12345
     name_zh VARCHAR NOT NULL,
@@ -130,7 +173,7 @@ CREATE TABLE IF NOT EXISTS station_items (
     station_id VARCHAR, item_id VARCHAR,
     PRIMARY KEY (station_id, item_id)
 );
--- 工单. Times are local (Asia/Shanghai) without zone.
+-- 工单. Times are the district's local time (district.timezone, else settings.timezone) without zone.
 CREATE TABLE IF NOT EXISTS cases (
     case_id VARCHAR PRIMARY KEY,
     channel VARCHAR, category VARCHAR, subcategory VARCHAR,
@@ -149,8 +192,33 @@ CREATE TABLE IF NOT EXISTS cases (
     satisfaction DOUBLE,               -- callback score 0-100, NULL when not rated
     repeat_of VARCHAR,
     key_difficult BOOLEAN,             -- 重点难点
+    must_report VARCHAR,               -- 八必报 item (must_report_items.item), NULL for other cases
+    key_status VARCHAR,                -- 重点难点 status: resolved | clear_path | special_push (NULL: not assessed)
+    key_owner VARCHAR,                 -- 重点难点 owner: a department id, a unit id or a name (NULL: its department)
     import_id VARCHAR,
     updated_at TIMESTAMP
+);
+-- The handling chain of each case, one row per event (govdash.events; docs/data-model.md "Case events"). The log is
+-- the truth; the case row's times, deadline, tier and satisfaction are derived from it for speed.
+CREATE TABLE IF NOT EXISTS case_events (
+    case_id VARCHAR NOT NULL,
+    seq INTEGER NOT NULL,              -- order within the case (events at the same time)
+    at_time TIMESTAMP NOT NULL,        -- local time without zone, as the case's times
+    event VARCHAR NOT NULL,            -- a code of schema.EVENTS
+    from_party VARCHAR,                -- department id or tier (community | street | district)
+    to_party VARCHAR,                  -- department id or tier
+    actor_role VARCHAR,                -- schema.ACTOR_ROLES
+    reason VARCHAR,                    -- a code (escalation, return) or free text (imports: 意见)
+    new_deadline TIMESTAMP,            -- register (the limit set) and extend (the new limit)
+    result VARCHAR,                    -- verify: passed | failed; close: resolved | unresolved; callback: score
+    implied BOOLEAN,                   -- written from the case's timestamps (a case imported without a log)
+    import_id VARCHAR                  -- the events or cases import that wrote it; 'demo' for the demo
+);
+-- Events an events import replaced (its cases' earlier logs), for undo.
+CREATE TABLE IF NOT EXISTS case_event_versions (
+    import_id VARCHAR, case_id VARCHAR, seq INTEGER, at_time TIMESTAMP, event VARCHAR, from_party VARCHAR,
+    to_party VARCHAR, actor_role VARCHAR, reason VARCHAR, new_deadline TIMESTAMP, result VARCHAR, implied BOOLEAN,
+    prior_import_id VARCHAR
 );
 CREATE TABLE IF NOT EXISTS satisfaction_survey (
     town_id VARCHAR, quarter VARCHAR, dimension VARCHAR, score DOUBLE,
@@ -159,6 +227,18 @@ CREATE TABLE IF NOT EXISTS satisfaction_survey (
 CREATE TABLE IF NOT EXISTS governance_index (
     year INTEGER, subdomain VARCHAR, score DOUBLE,
     PRIMARY KEY (year, subdomain)
+);
+-- 挂牌督办: a decision taken after inspection to place a street/town or a department under listed
+-- supervision (govdash.supervision); the reports list them. Never set automatically by a ranking.
+CREATE TABLE IF NOT EXISTS supervisions (
+    decision_id INTEGER PRIMARY KEY,
+    level VARCHAR NOT NULL,            -- town | department
+    unit_id VARCHAR NOT NULL,          -- units.unit_id of a town, or departments.department_id
+    decided_on DATE NOT NULL,          -- when the decision was taken
+    decided_by VARCHAR NOT NULL,       -- who took it (a leader, a meeting)
+    reason VARCHAR NOT NULL,           -- why
+    recorded_at TIMESTAMP NOT NULL,    -- when it was entered
+    recorded_by VARCHAR                -- the account (or OS user) that entered it
 );
 -- Imports (govdash.ingest): one row per loaded file; undo flips status to 'undone'.
 CREATE TABLE IF NOT EXISTS imports (
@@ -185,7 +265,12 @@ CREATE TABLE IF NOT EXISTS case_versions (
     reported_at TIMESTAMP, dispatched_at TIMESTAMP, handled_at TIMESTAMP, closed_at TIMESTAMP,
     deadline_at TIMESTAMP, department_id VARCHAR, tier VARCHAR, status VARCHAR,
     resolved BOOLEAN, recognised BOOLEAN, satisfaction DOUBLE, repeat_of VARCHAR, key_difficult BOOLEAN,
+    must_report VARCHAR, key_status VARCHAR, key_owner VARCHAR,
     prior_import_id VARCHAR, prior_updated_at TIMESTAMP   -- one row per (import_id, case_id)
+);
+-- Catalogue entries a case import added ([catalogue] kind = "add"), removed again by its undo.
+CREATE TABLE IF NOT EXISTS catalogue_additions (
+    import_id VARCHAR, kind VARCHAR, code VARCHAR       -- kind: category | channel | department
 );
 -- Stations and units imports (govdash.ingest_geo): every row an import touched, for undo. op = insert
 -- rows carry only the id; op = update rows hold the row as it was before the import.
@@ -217,7 +302,9 @@ ACCOUNTS_DDL = """
 CREATE TABLE IF NOT EXISTS accounts (
     username VARCHAR PRIMARY KEY,
     role VARCHAR NOT NULL,             -- viewer | analyst | admin
-    towns VARCHAR[] NOT NULL,          -- street/town ids the account may see; empty: all of them
+    towns VARCHAR[] NOT NULL,          -- street/town ids the account may see; all three empty: everything
+    communities VARCHAR[],             -- 居村 ids it may see (either these or its towns')
+    departments VARCHAR[],             -- departments whose dispatched cases it may see, wherever they lie
     password VARCHAR,                  -- scrypt$n$r$p$salt$hash (base64); NULL: single sign-on only
     disabled BOOLEAN NOT NULL DEFAULT false,
     failed INTEGER NOT NULL DEFAULT 0, -- failed sign-ins since the last success or lockout
@@ -235,12 +322,17 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE TABLE IF NOT EXISTS wall_tokens (
     name VARCHAR PRIMARY KEY,          -- the screen, e.g. lobby
     token_sha256 VARCHAR NOT NULL,     -- hex SHA-256 of the token
-    towns VARCHAR[] NOT NULL,          -- street/town ids it shows; empty: all of them
+    towns VARCHAR[] NOT NULL,          -- street/town ids it shows; all three empty: everything
+    communities VARCHAR[],             -- 居村 ids it shows
+    departments VARCHAR[],             -- departments whose cases it shows
     revoked BOOLEAN NOT NULL DEFAULT false,
     created_at TIMESTAMP
 );
 """
 DDL += ACCOUNTS_DDL
+
+
+ADDED_CASE_COLUMNS = ("must_report", "key_status", "key_owner")
 
 
 def lake_ddl(ddl: str = DDL) -> str:
@@ -269,8 +361,15 @@ def create(con) -> None:
     ).fetchall()[0][0]
     if strict:  # a file made before a lower level could be imported ahead of its parents
         con.execute("ALTER TABLE units ALTER COLUMN town_id DROP NOT NULL")
+    for table in ("cases", "case_versions"):  # a file made before 八必报 and the 重点难点 tracking
+        for column in ADDED_CASE_COLUMNS:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} VARCHAR")  # names of ours
 
 
 def create_accounts(con) -> None:
-    """Create the accounts file's tables (accounts, audit) that do not exist yet."""
+    """Create the accounts file's tables (accounts, audit) that do not exist yet, and add the 居村 and
+    department scope columns to a file made before them."""
     con.execute(ACCOUNTS_DDL)
+    for table in ("accounts", "wall_tokens"):
+        for column in ("communities", "departments"):
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} VARCHAR[]")

@@ -99,6 +99,20 @@ def counted(stations: pd.DataFrame, function: str | None = None) -> int:
     return len(stations) if mask is None else int(mask.sum())
 
 
+def own_stations(stations: pd.DataFrame, towns: Sequence[str] = (), communities: Sequence[str] = ()) -> pd.DataFrame:
+    """The stations of a unit's view: those in ``towns`` (all when none) and ``communities`` (any when none),
+    and stations added in a what-if (they sit where the view clicked). A unit's "stations counted" are these,
+    while its residents may walk to any station, across a border too."""
+    keep = pd.Series(True, index=stations.index)
+    if towns:
+        keep &= stations["town_id"].isin(list(towns))
+    if communities:
+        keep &= stations["community_id"].isin(list(communities))
+    if "scenario" in stations.columns:
+        keep |= stations["scenario"].eq("added")
+    return stations[keep]
+
+
 def in_area(timed: pd.DataFrame, towns: Sequence[str] = ()) -> pd.DataFrame:
     """Cells of the selected streets/towns (all when none is selected)."""
     return timed[timed["town_id"].isin(list(towns))] if towns else timed

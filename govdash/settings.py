@@ -99,7 +99,10 @@ class Settings:
     wall_lang: str = field(default="zh", metadata={"doc": "Wall-screen language, zh or en; ?lang= overrides."})
     wall_panels: str = field(
         default="overview,map,trend,coverage",
-        metadata={"doc": "Wall playlist: comma-separated panels (overview, map, trend, coverage); ?panels= overrides."},
+        metadata={
+            "doc": "Wall playlist: comma-separated panels (overview, map, trend, coverage, must_report: 八必报); "
+            "?panels= overrides."
+        },
     )
     wall_days: int = field(
         default=0,
@@ -187,6 +190,13 @@ class Settings:
     accounts_db: str = field(
         default="",
         metadata={"doc": "DuckDB file of accounts and the audit log; empty: accounts.duckdb in the database's folder."},
+    )
+    chromium: str = field(
+        default="",
+        metadata={
+            "doc": "Chromium or Chrome binary that prints PDF reports (headless, offline); empty: chromium, "
+            "chromium-browser or google-chrome on PATH. Without one, reports are written as HTML only."
+        },
     )
     wall_public: bool = field(
         default=False,

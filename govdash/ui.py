@@ -186,6 +186,20 @@ def _params() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
 
 
+def url_params() -> tuple[dict[str, list[str]], tuple[filters.NameProblem, ...]]:
+    """The URL's parameters with each unit given by its code or its name (``town=陆家嘴街道``) read as its code,
+    and the names that name no unit or several (``filters.resolve_units``)."""
+    units = cached(queries.unit_labels)
+    return filters.resolve_units(_params(), units.itertuples(index=False, name=None))
+
+
+def name_warning(problem: filters.NameProblem, lg: str) -> str:
+    """A URL's unit name that could not be read, in the UI language (the label table)."""
+    level = t(filters.UNIT_PARAMS[problem.param], lg).lower()
+    key = "url_unit_ambiguous" if problem.kind == "ambiguous" else "url_unit_unknown"
+    return t(key, lg).format(level=level, value=problem.value, ids="、".join(problem.ids[:5]))
+
+
 def _shift(d: date, days: int) -> date:
     """``d`` moved by ``days``, held at date.min / date.max instead of overflowing."""
     try:
@@ -230,18 +244,23 @@ def filter_bar(db: Database) -> filters.Filters:
     lo = rng[0] if rng else hi - timedelta(days=365)
     if "filters_ready" not in st.session_state:
         fallback = filters.last_month(hi)  # the last complete month: a leader's default (docs/indicators.md)
+        params, problems = url_params()
+        notes = [name_warning(p, lg) for p in problems]
         try:
-            f = filters.from_params(_params(), fallback)
+            f = filters.from_params(params, fallback)
         except filters.FilterError as exc:
-            st.session_state["filter_error"] = str(exc)
+            notes.append(str(exc))
             f = fallback
+        if notes:
+            st.session_state["filter_error"] = "\n\n".join(notes)
         first, last = _date_bounds(lo, hi)
         if not (first <= f.start and f.end <= last):  # the date picker would refuse it with a traceback
             st.session_state["filter_error"] = f"from/to: {t('period', lg)} {first} – {last}"
             f = fallback
-        if access.allowed_towns(f.towns, scope()) != f.towns:  # a link to streets/towns this account may not see
+        mine = _in_scope(f)
+        if mine != f:  # a link to streets/towns or 居村 this account may not see
             st.session_state["filter_error"] = t("out_of_scope", lg)
-            f = f.with_(towns=access.allowed_towns(f.towns, scope()), communities=(), grids=())
+            f = mine
         _apply_to_widgets(f, lo, hi)
         st.session_state["filters_ready"] = True
     if "pending_filters" in st.session_state:
@@ -337,13 +356,28 @@ def filter_bar(db: Database) -> filters.Filters:
 def _write_url(f: filters.Filters) -> None:
     """Keep the URL in step with the filters so a copied link reproduces the view."""
     wanted = {**f.to_params(), "lang": lang()}
-    for key in ("mode",):
+    for key in ("mode", "case"):  # the wall's mode; a case opened by link (the cases page)
         if key in st.query_params:
             wanted[key] = st.query_params[key]
     current = _params()
     norm = {k: (v if isinstance(v, list) else [v]) for k, v in wanted.items()}
     if current != norm:
         st.query_params.from_dict(wanted)
+
+
+def _in_scope(f: filters.Filters) -> filters.Filters:
+    """``f`` without the streets/towns and 居村 the session's scope does not list (the query layer would show
+    nothing of them; this says so). A dropped street/town drops the 居村 and grids chosen under it."""
+    if scope() is None:
+        return f
+    towns = set(cached(queries.towns, scope=scope())["unit_id"])
+    if any(x not in towns for x in f.towns):
+        return f.with_(towns=tuple(x for x in f.towns if x in towns), communities=(), grids=())
+    if f.communities:
+        coms = set(cached(queries.communities, f.towns, scope=scope())["unit_id"])
+        if any(x not in coms for x in f.communities):
+            return f.with_(communities=tuple(x for x in f.communities if x in coms), grids=())
+    return f
 
 
 def current_filters() -> filters.Filters:
@@ -491,6 +525,12 @@ def metric_crs() -> str:
     return district_record.metric_crs(district())
 
 
+def accounts_file() -> str:
+    from govdash import accounts
+
+    return accounts.path(conf())
+
+
 # --- access: sign-in, the signed-in principal, its area scope, masking, audited exports (issue 8) ---
 
 
@@ -521,8 +561,8 @@ def _wall_device() -> access.Principal | None:
     if seen is None or seen[0] != token or time.monotonic() - seen[2] > WALL_TOKEN_RECHECK_S:
         from govdash import accounts
 
-        r = accounts.wall_screen(_accounts_file(), token)
-        seen = (token, access.Principal(r.username, r.role, r.towns) if r.ok else None, time.monotonic())
+        r = accounts.wall_screen(accounts_file(), token)
+        seen = (token, r.principal() if r.ok else None, time.monotonic())
         st.session_state["wall_device"] = seen
     return seen[1]
 
@@ -576,190 +616,3 @@ def table(frame: pd.DataFrame, **kwargs):
 def masked(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with personal data masked unless the session's role may see it."""
     return _masked(df)
-
-
-def require_sign_in() -> access.Principal:
-    """The session's principal; before sign-in, show the sign-in form (local or OIDC) and stop the run."""
-    p = principal()
-    if p is not None:
-        return p
-    lg = lang()
-    st.session_state.setdefault("wanted_page", _requested_page())  # where to go once signed in
-    st.title(app_title(lg))
-    if conf().auth == "oidc":
-        _oidc_sign_in(lg)
-    else:
-        _local_sign_in(lg)
-    st.stop()
-
-
-def _requested_page() -> str:
-    """The page named by the URL's last path segment ('' for the root, or when Streamlit cannot say)."""
-    from urllib.parse import urlparse
-
-    try:
-        return urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
-    except Exception:  # AppTest has no request context
-        return ""
-
-
-def return_to_wanted_page(pages: list, page):
-    """After sign-in, the page the URL asked for before it (the rerun that signs in lands on the default page)."""
-    wanted = st.session_state.pop("wanted_page", "")
-    for p in pages:
-        if wanted and p.url_path == wanted and p.url_path != page.url_path:
-            st.switch_page(p)
-    return page
-
-
-def _accounts_file() -> str:
-    from govdash import accounts
-
-    return accounts.path(conf())
-
-
-def _local_sign_in(lg: str) -> None:
-    from govdash import accounts
-
-    file = _accounts_file()
-    if not accounts.exists(file):
-        st.warning(t("no_accounts", lg))
-    with st.form("sign_in"):
-        user = st.text_input(t("username", lg), key="sign_in_user")
-        password = st.text_input(t("password", lg), type="password", key="sign_in_password")
-        go = st.form_submit_button(t("sign_in", lg), type="primary")
-    if go:
-        r = accounts.sign_in(file, user, password, source=_client_address())
-        if r.ok:
-            st.session_state["principal"] = access.Principal(r.username, r.role, r.towns)
-            st.rerun()
-        elif r.reason == "locked":
-            st.error(t("locked", lg).format(until=f"{r.locked_until:%H:%M}"))
-        else:
-            st.error(t("sign_in_failed", lg))
-
-
-def _client_address() -> str:
-    """Where this session connects from (the sign-in throttle's source); '-' when Streamlit cannot say."""
-    try:
-        return str(st.context.ip_address or "-")
-    except Exception:  # AppTest and older runtimes have no request context
-        return "-"
-
-
-def _oidc_sign_in(lg: str) -> None:
-    """Single sign-on through st.login; the role and towns come from the account of the same name (e-mail)."""
-    from govdash import accounts
-
-    user = getattr(st, "user", None)
-    if user is not None and getattr(user, "is_logged_in", False):  # the attribute is missing until configured
-        name = str(user.get("email") or user.get("sub") or "")
-        r = accounts.sso_account(_accounts_file(), name)
-        if r.ok:
-            accounts.audit(_accounts_file(), name, "sign_in", "oidc")
-            st.session_state["principal"] = access.Principal(r.username, r.role, r.towns)
-            st.rerun()
-        st.error(t("oidc_no_account", lg).format(user=md_text(name)))
-        if st.button(t("sign_out", lg)):
-            st.logout()
-        return
-    if st.button(t("sign_in", lg), type="primary"):
-        try:
-            st.login()
-        except Exception as exc:  # no [auth] section in secrets.toml: say so instead of a traceback
-            st.error(f"{t('oidc_not_configured', lg)} ({type(exc).__name__})")
-
-
-def account_box() -> None:
-    """Who is signed in, and a sign-out button (nothing without sign-in)."""
-    p = principal()
-    if conf().auth == "none" or p is None or "principal" not in st.session_state:
-        return
-    lg = lang()
-    where = "、".join(p.towns) if p.towns else t("all", lg)
-    st.sidebar.caption(f"{t('signed_in_as', lg)} **{md_text(p.user)}** · {t('role_' + p.role, lg)} · {md_text(where)}")
-    if st.sidebar.button(t("sign_out", lg), key="sign_out"):
-        for key in list(st.session_state.keys()):
-            del st.session_state[key]
-        if conf().auth == "oidc":
-            st.logout()
-        st.rerun()
-
-
-def _audit_export(user: str, detail: str) -> None:
-    if conf().auth != "none":  # without sign-in there is nobody to name (and the demo writes no files)
-        from govdash import accounts
-
-        accounts.audit(_accounts_file(), user, "export", detail)
-
-
-def export_button(label: str, df: pd.DataFrame, file_name: str, *, what: str, key: str | None = None) -> None:
-    """A CSV download of ``df`` for roles that may export: masked as the role requires, formula-safe, audited."""
-    from govdash import export
-
-    p = principal()
-    if p is None or not p.can("export"):
-        return
-    st.download_button(
-        label,
-        export.to_csv_bytes(access.mask_frame(df, p)),
-        file_name=file_name,
-        mime="text/csv",
-        key=key,
-        on_click=_audit_export,
-        args=(p.user, f"{what}: {file_name}, {len(df)} rows"),
-    )
-
-
-def export_cases_buttons(db: Database, f: filters.Filters, total: int, lang: str) -> None:
-    """CSV and Excel downloads of every filtered case (native layout, re-importable), for roles that may
-    export; built only when clicked (a callable ``data``), masked as the role requires, formula-safe, audited."""
-    from govdash import export
-
-    p = principal()
-    if p is None or not p.can("export") or total == 0:
-        return
-
-    name = f"cases_{f.start}_{f.end}"
-    what = f"cases: {name}, {total} rows"
-    a, b = st.columns(2)
-    a.download_button(
-        t("export_all_csv", lang).format(n=total),
-        lambda: export.filtered_cases(db, f, p, "csv"),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key="export_all_csv",
-        on_click=_audit_export,
-        args=(p.user, what + " (csv)"),
-    )
-    b.download_button(
-        t("export_all_xlsx", lang).format(n=total),
-        lambda: export.filtered_cases(db, f, p, "xlsx"),
-        file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="export_all_xlsx",
-        disabled=total > export.XLSX_MAX_ROWS,
-        help=t("xlsx_too_many", lang) if total > export.XLSX_MAX_ROWS else None,
-        on_click=_audit_export,
-        args=(p.user, what + " (xlsx)"),
-    )
-
-
-def audit(action: str, detail: str) -> None:
-    """Record an import or another event under the signed-in user (nothing without sign-in)."""
-    p = principal()
-    if conf().auth != "none" and p is not None:
-        from govdash import accounts
-
-        accounts.audit(_accounts_file(), p.user, action, detail)
-
-
-def audited(build, what: str):
-    """Wrap a download's lazy ``data`` callable so that building the file records the export."""
-    user = (principal() or access.PUBLIC_WALL).user
-
-    def run():
-        _audit_export(user, what)
-        return build()
-
-    return run

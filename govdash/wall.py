@@ -5,19 +5,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
 from govdash import access, catalogue, filters, indicators, leader, queries, queries_map, queries_trend
 from govdash.db import Database
-from govdash.filters import Filters
+from govdash.filters import Filters, Scope
 from govdash.i18n import pick, t
 from govdash.settings import Settings
 
-TZ = ZoneInfo("Asia/Shanghai")  # case times are Shanghai local time without a zone
-PANELS = ("overview", "map", "trend", "coverage")
+PANELS = ("overview", "map", "trend", "coverage", "must_report")  # must_report: 八必报, when the playlist names it
 TILE_LABELS = {"overdue_at_end": "wall_overdue_at_end"}  # the tiles' own shorter names
 # the survey's 民生满意度 is the headline satisfaction, the callbacks' 回访满意度 beside it (docs/indicators.md)
 TILES = (
@@ -161,21 +159,23 @@ def scale(raw: str | None) -> float:
     return min(max(value, 0.5), 4.0) if math.isfinite(value) else 1.0
 
 
-def scope_text(f: Filters, towns: dict[str, str], lang: str = "zh") -> str:
-    """What the wall is showing, for its header: period, and the streets/towns or other filters if any."""
+def scope_text(f: Filters, towns: dict[str, str], lang: str = "zh", communities: dict[str, str] | None = None) -> str:
+    """What the wall is showing, for its header: period, the streets/towns and 居村 it is opened for (named by
+    ``towns`` and ``communities``), and how many other filters."""
     parts = [f"{f.start:%Y-%m-%d} – {f.end:%Y-%m-%d}"]
-    if f.towns:
-        names = [towns.get(u, u) for u in f.towns]
-        parts.append("、".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else ""))
-    extra = sum(bool(getattr(f, n)) for n in ("communities", "grids", "categories", "channels", "departments"))
+    for ids, lookup in ((f.towns, towns), (f.communities, communities or {})):
+        if ids:
+            names = [lookup.get(u, u) for u in ids]
+            parts.append("、".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else ""))
+    extra = sum(bool(getattr(f, n)) for n in ("grids", "categories", "channels", "departments"))
     if extra:
         parts.append(label("wall_filtered", lang, n=extra))
     return " · ".join(parts)
 
 
-def local_now() -> datetime:
-    """Shanghai wall-clock time, naive (how case times are stored)."""
-    return datetime.now(TZ).replace(tzinfo=None)
+def local_now(tz: str) -> datetime:
+    """The wall clock of the district's zone ``tz`` (its record's), naive (how case times are stored)."""
+    return queries.now_in(tz)
 
 
 def is_stale(data_time: datetime | None, now: datetime) -> bool:
@@ -323,6 +323,8 @@ def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
     stock = queries_trend.open_cases(db, f, at, overdue_only=True, limit=100_000)
     per_town = stock.groupby("town_id").size().rename("overdue").reset_index()
     towns = queries.towns(db, scope=f.scope)[["unit_id", "name_zh", "name_en"]]
+    if f.towns:  # a street/town's view: its own row, not the district's
+        towns = towns[towns["unit_id"].isin(f.towns)]
     stats = towns.merge(per_town.rename(columns={"town_id": "unit_id"}), on="unit_id", how="left")
     stats["overdue"] = stats["overdue"].fillna(0).astype(int)
     stats["status"] = town_status(stats["overdue"])
@@ -369,12 +371,19 @@ def trend_data(db: Database, f: Filters, at: datetime) -> pd.DataFrame:
 
 
 def coverage_summary(
-    cells: pd.DataFrame, stations: pd.DataFrame, s: Settings, towns: pd.DataFrame | None = None, crs: str | None = None
+    cells: pd.DataFrame,
+    stations: pd.DataFrame,
+    s: Settings,
+    towns: pd.DataFrame | None = None,
+    crs: str | None = None,
+    own: pd.DataFrame | None = None,
 ) -> dict:
     """Share of residents within ``s.walk_minutes`` of a station, residents not covered, and per street/town.
 
     The figures of the coverage page (``service_circle.walk``/``district``/``by_unit``), so both agree.
-    ``towns`` (unit_id, name_zh) names the rows; without it they are named by id.
+    ``towns`` (unit_id, name_zh) names the rows; without it they are named by id. ``cells`` are the residents
+    counted (a unit's own, for a unit's view); they walk to any of ``stations`` (across a border too); the
+    stations shown are ``own`` (the unit's own stations) when given, else all of ``stations``.
     """
     from govdash import service_circle
 
@@ -390,22 +399,25 @@ def coverage_summary(
         "share": d["share"],
         "residents": d["residents"],
         "uncovered": d["uncovered"],
-        "stations": int(len(stations)),
+        "stations": int(len(stations if own is None else own)),
         "by_town": by_town[by_town["unit_id"].notna()],
         "minutes": s.walk_minutes,
     }
 
 
-def coverage_data(db: Database, s: Settings) -> dict:
-    """``coverage_summary`` over the database's cells, stations and streets/towns (adapter)."""
+def coverage_data(db: Database, s: Settings, scope: Scope | None = None, area: Scope | None = None) -> dict:
+    """``coverage_summary`` of the residents and stations inside an account's ``scope`` and the unit the wall is
+    opened for (``area``, ``filters.view_area``); both None: the whole district (adapter)."""
     from govdash import district_record
 
+    within = tuple(x for x in (scope, area) if x is not None)
     return coverage_summary(
-        queries_map.cells(db),
+        queries_map.cells(db, scope=scope, area=area),
         queries_map.stations(db),
         s,
-        queries.towns(db),
+        queries.towns(db, scope=scope),
         district_record.metric_crs(district_record.read(db)),
+        own=queries_map.stations(db, within=within) if within else None,
     )
 
 

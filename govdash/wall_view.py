@@ -15,6 +15,7 @@ from markupsafe import Markup
 from govdash import maps, render
 from govdash.charts import FONT, plain_text
 from govdash.i18n import WEEKDAYS, t
+from govdash.mustreport import MustReport, hours_text, total_text
 from govdash.wall import (
     DENSITY_CELL_M,
     DENSITY_DAYS,
@@ -45,10 +46,10 @@ def css() -> Markup:
     return render.page("wall_style.html", good=GOOD, bad=BAD, warn=WARN, accent=ACCENT, font=FONT)
 
 
-def clock_script() -> Markup:
-    """A script ticking every ``.wall-clock-*`` element each second in Shanghai time (no server round trip),
-    and reporting the screen's scale in the ``SCALE_COOKIE`` cookie (see ``wall.scale``)."""
-    return render.page("wall_clock.html", cookie=SCALE_COOKIE)
+def clock_script(tz: str) -> Markup:
+    """A script ticking every ``.wall-clock-*`` element each second in the district's zone ``tz`` (an IANA name;
+    no server round trip), and reporting the screen's scale in the ``SCALE_COOKIE`` cookie (see ``wall.scale``)."""
+    return render.page("wall_clock.html", cookie=SCALE_COOKIE, tz=tz)
 
 
 _wall = partial(render.macro, "wall.html")  # one macro of the wall's template
@@ -63,8 +64,10 @@ def header_html(
     period: str,
     synthetic: bool = False,
     district: str = "",
+    notice: str = "",
 ) -> Markup:
-    """The fixed top bar: title, period, playlist position, "data as of" and the clock (server time until JS ticks)."""
+    """The fixed top bar: title, period (and ``notice``: a link's unit names that could not be read), playlist
+    position, "data as of" and the clock (server time until JS ticks)."""
     loc = t("clock_locale", lang)
     date_text = t("wall_date", lang).format(now=now, weekday=t(WEEKDAYS[now.weekday()], lang))
     as_of = f"{data_time:%Y-%m-%d %H:%M}" if data_time is not None else label("no_data", lang)
@@ -83,6 +86,7 @@ def header_html(
         loc,
         date_text,
         f"{now:%H:%M:%S}",
+        notice,
     )
 
 
@@ -301,6 +305,29 @@ def lagging_html(stats: pd.DataFrame, lang: str, n: int = 10) -> Markup:
         for r in top.itertuples()
     ]
     return _wall("lagging", label("wall_lagging", lang), rows)
+
+
+def must_report_html(mr: MustReport, lang: str, n_towns: int = 8) -> Markup:
+    """八必报 (``mustreport.MustReport``): every item with its count and median times from discovery, the
+    streets/towns with most items, one line of totals and the 口径; its own large type (≥ 24 px at 1080p)."""
+    title = label("wall_mr_items", lang)
+    if mr.empty:
+        return _wall("must_report_none", title, label("wall_mr_none", lang))
+    rows = [
+        {
+            "name": r.name,
+            "cases": int(r.cases),
+            "report": hours_text(r.report_hours, lang),
+            "response": hours_text(r.response_hours, lang),
+        }
+        for r in mr.items.itertuples()
+    ]
+    towns = [{"name": r.name, "cases": int(r.cases)} for r in mr.towns.head(n_towns).itertuples()]
+    head = [label(k, lang) for k in ("mr_item", "mr_cases", "mr_report_hours", "mr_response_hours")]
+    total = total_text(mr, lang)
+    return _wall(
+        "must_report", title, head, rows, label("wall_mr_towns", lang), towns, total, label("mr_caliber", lang)
+    )
 
 
 def latest_html(

@@ -11,6 +11,7 @@ from datetime import datetime
 import pandas as pd
 
 from govdash.queries import CLUSTER_ORDER
+from govdash.schema import KEY_STATUSES
 
 # --- the demo clock (govdash.feed) ---
 
@@ -90,6 +91,26 @@ def demo_merge_chunks(con, stage: str, n_key: int, key_categories: tuple[str, ..
     con.execute("DROP TABLE demo_key")
 
 
+def demo_key_tracking(con, counts: dict[str, int]) -> None:
+    """Give the demo's 重点难点 cases their tracking status and owner (govdash.demo).
+
+    In order of reporting, the first ``counts`` statuses take as many cases each (``{"special_push": 3, …}``:
+    the oldest problems need the special push); a dispute is owned by its street/town, any other case by its
+    department.
+    """
+    bounds, total = [], 0
+    if set(counts) - set(KEY_STATUSES):
+        raise ValueError(f"not key-case statuses: {sorted(set(counts) - set(KEY_STATUSES))}")
+    for status, k in counts.items():
+        total += int(k)
+        bounds.append((status, total))
+    ranks = " ".join(f"WHEN r.k <= {n} THEN '{status}'" for status, n in bounds)  # codes and counts of ours
+    con.execute(f"""UPDATE cases SET key_status = CASE {ranks} END,
+        key_owner = CASE WHEN cases.category = 'dispute' THEN cases.town_id ELSE cases.department_id END
+        FROM (SELECT case_id, row_number() OVER (ORDER BY reported_at, case_id) AS k FROM cases WHERE key_difficult) r
+        WHERE cases.case_id = r.case_id""")
+
+
 def case_rows(con) -> int:
     return int(con.execute("SELECT count(*) FROM cases").fetchone()[0])
 
@@ -105,6 +126,189 @@ def set_clustered_rows(con, n: int) -> None:
     con.execute("INSERT INTO meta VALUES ('clustered_rows', $n)", {"n": str(int(n))})
 
 
+# --- case events (govdash.events; docs/data-model.md "Case events") ---
+
+EVENT_COLUMNS = (
+    "case_id",
+    "seq",
+    "at_time",
+    "event",
+    "from_party",
+    "to_party",
+    "actor_role",
+    "reason",
+    "new_deadline",
+    "result",
+    "implied",
+    "import_id",
+)
+_U = "(hash(case_id, {k}) % 1000003)::DOUBLE / 1000003.0"  # a uniform draw per case, the same on every build
+_AT = "{a} + to_seconds(epoch({b} - {a}) * {f})"  # the instant a fraction f of the way from a to b
+# The demo's chains (govdash.demo), drawn per case from its stored times so the case row stays their summary:
+# first dispatch = dispatched_at, last 处置完成 = handled_at, 结案 = closed_at, last deadline = deadline_at,
+# last tier reached = tier, 回访 score = satisfaction. Shares are of the cases that can have the event.
+DEMO_SHARES = {
+    "returned": 0.04,  # 退单 then 重派 to the right department
+    "failed_verification": 0.035,  # 核查不通过, back to 处置
+    "extended": 0.04,  # 延期 asked at random, and ...
+    "extended_if_late": 0.40,  # ... of the cases that would have missed the original deadline
+    "urged": 0.30,  # 催办 a day before the deadline, of the cases still open then
+    "whistle": 0.20,  # 吹哨 of street/district-tier cases of the categories below
+}
+WHISTLE_CATEGORIES = ("illegal_construction", "group_renting", "safety_hazard", "street_order", "property")
+_DEMO_BASE = """
+CREATE TEMP TABLE ev_base AS
+SELECT case_id, reported_at AS t0, dispatched_at AS td, handled_at AS th, closed_at AS tc, deadline_at AS dl,
+       department_id AS dept, tier, town_id, category, resolved, satisfaction,
+       coalesce(handled_at, $as_of) AS t_h_end, coalesce(closed_at, $as_of) AS t_end,
+       {u1} AS u_ret, {u2} AS u_ver, {u3} AS u_ext, {u4} AS u_esc, {u5} AS u_wh, {u6} AS u_x, {u7} AS u_y,
+       hash(case_id, 8) % greatest($n_dept, 1) AS alt_i,
+       reported_at + to_seconds(epoch(deadline_at - reported_at) / 1.5) AS orig_dl
+FROM cases
+"""
+_DEMO_FLAGS = """
+CREATE TEMP TABLE ev_case AS
+SELECT b.*, d.department_id AS alt_dept,
+       td IS NOT NULL AND u_ret < $returned AS returned,
+       th IS NOT NULL AND tc IS NOT NULL AND u_ver < $failed AS failed,
+       dl IS NOT NULL AND td IS NOT NULL AND orig_dl > td
+           AND (u_ext < $extended OR (u_ext < $extended_if_late AND t_end > orig_dl))
+           AND {ext_at} > td AND {ext_at} < t_end AS extended,
+       {ext_at} AS ext_at,
+       CASE WHEN tier = 'street' AND u_esc < 0.6 THEN 'community'
+            WHEN tier = 'district' AND u_esc < 0.35 THEN 'community'
+            WHEN tier = 'district' AND u_esc < 0.8 THEN 'street' ELSE coalesce(tier, 'community') END AS tier0,
+       ['beyond_community', 'cross_department', 'repeat_complaint', 'overdue', 'major_complex']
+           [1 + floor(u_y * 5)::INTEGER] AS why
+FROM ev_base b LEFT JOIN (SELECT department_id, row_number() OVER (ORDER BY department_id) - 1 AS i
+                          FROM departments) d ON d.i = b.alt_i
+"""
+_DEMO_EVENTS = """
+INSERT INTO case_events (case_id, seq, at_time, event, from_party, to_party, actor_role, reason, new_deadline, result,
+                         implied, import_id)
+SELECT *, false, 'demo' FROM (
+SELECT case_id, 10, t0, 'accept', NULL, NULL, 'operator', NULL, NULL::TIMESTAMP, NULL FROM ev_case
+UNION ALL SELECT case_id, 20, t0, 'register', NULL, tier0, 'operator', NULL,
+       CASE WHEN extended THEN orig_dl ELSE dl END, NULL FROM ev_case
+UNION ALL SELECT case_id, 30, {esc1}, 'escalate', 'community', 'street', 'community', why, NULL, NULL
+       FROM ev_case WHERE tier0 = 'community' AND tier IN ('street', 'district')
+UNION ALL SELECT case_id, 31, {esc2}, 'escalate', 'street', 'district', 'street', why, NULL, NULL
+       FROM ev_case WHERE tier = 'district' AND tier0 <> 'district'
+UNION ALL SELECT case_id, 40, td, 'dispatch', NULL, CASE WHEN returned THEN coalesce(alt_dept, dept) ELSE dept END,
+       'dispatcher', NULL, NULL, NULL FROM ev_case WHERE td IS NOT NULL
+UNION ALL SELECT case_id, 50, {ret}, 'return', coalesce(alt_dept, dept), NULL, 'department', 'not_our_remit', NULL,
+       NULL FROM ev_case WHERE returned
+UNION ALL SELECT case_id, 60, {redo}, 'redispatch', NULL, dept, 'dispatcher', NULL, NULL, NULL
+       FROM ev_case WHERE returned
+UNION ALL SELECT case_id, 45, {wh}, 'whistle', town_id, dept, 'street', NULL, NULL, NULL FROM ev_case
+       WHERE td IS NOT NULL AND tier IN ('street', 'district') AND category IN (SELECT unnest($whistle_cats))
+             AND u_wh < $whistle
+UNION ALL SELECT case_id, 65, {wh} + to_seconds(3600 * (0.5 + 30 * u_x * u_x)), 'report', dept, town_id,
+       'department', NULL, NULL, NULL FROM ev_case
+       WHERE td IS NOT NULL AND tier IN ('street', 'district') AND category IN (SELECT unnest($whistle_cats))
+             AND u_wh < $whistle AND {wh} + to_seconds(3600 * (0.5 + 30 * u_x * u_x)) < t_h_end
+UNION ALL SELECT case_id, 70, {h1}, 'handled', dept, NULL, 'department', NULL, NULL, NULL FROM ev_case WHERE failed
+UNION ALL SELECT case_id, 80, {v1}, 'verify', NULL, NULL, 'verifier', 'not_fixed', NULL, 'failed'
+       FROM ev_case WHERE failed
+UNION ALL SELECT case_id, 85, ext_at, 'extend', dept, NULL, 'department', NULL, dl, NULL FROM ev_case WHERE extended
+UNION ALL SELECT case_id, 86, dl - INTERVAL 1 DAY, 'urge', NULL, dept, 'supervisor', NULL, NULL, NULL FROM ev_case
+       WHERE dl - INTERVAL 1 DAY > coalesce(td, t0) AND dl - INTERVAL 1 DAY < t_end AND u_x < $urged
+UNION ALL SELECT case_id, 87, dl + INTERVAL 2 HOUR, 'supervise', NULL, dept, 'supervisor', 'overdue', NULL, NULL
+       FROM ev_case WHERE dl + INTERVAL 2 HOUR < t_end
+UNION ALL SELECT case_id, 88, dl + INTERVAL 3 DAY, 'supervise', NULL, dept, 'supervisor', 'overdue', NULL, NULL
+       FROM ev_case WHERE dl + INTERVAL 3 DAY < t_end
+UNION ALL SELECT case_id, 90, th, 'handled', dept, NULL, 'department', NULL, NULL, NULL FROM ev_case
+       WHERE th IS NOT NULL
+UNION ALL SELECT case_id, 100, {v2}, 'verify', NULL, NULL, 'verifier', NULL, NULL, 'passed' FROM ev_case
+       WHERE th IS NOT NULL AND tc IS NOT NULL
+UNION ALL SELECT case_id, 110, tc, 'close', NULL, NULL, 'dispatcher', NULL, NULL,
+       CASE WHEN resolved THEN 'resolved' ELSE 'unresolved' END FROM ev_case WHERE tc IS NOT NULL
+UNION ALL SELECT case_id, 120, least(tc + to_seconds(3600 * (2 + 46 * u_y)), $as_of), 'callback', NULL, NULL,
+       'operator', NULL, NULL, CAST(CAST(satisfaction AS INTEGER) AS VARCHAR) FROM ev_case
+       WHERE tc IS NOT NULL AND satisfaction IS NOT NULL
+) ORDER BY 1, 3, 2
+"""
+
+
+def demo_events(con, as_of: datetime) -> int:
+    """Write the demo's handling chains into ``case_events`` from the stored cases (vectorised SQL, one pass per
+    event kind); the number of events written. Draws are hashes of the case id: the same cases give the same log."""
+    sql_u = {f"u{k}": _U.format(k=k) for k in range(1, 8)}
+    n_dept = int(con.execute("SELECT count(*) FROM departments").fetchone()[0])
+    con.execute(_DEMO_BASE.format(**sql_u), {"as_of": as_of, "n_dept": n_dept})
+    ext_at = _AT.format(a="t0", b="orig_dl", f=0.8)
+    con.execute(
+        _DEMO_FLAGS.format(ext_at=ext_at),
+        {
+            "returned": DEMO_SHARES["returned"],
+            "failed": DEMO_SHARES["failed_verification"],
+            "extended": DEMO_SHARES["extended"],
+            "extended_if_late": DEMO_SHARES["extended_if_late"],
+        },
+    )
+    before = int(con.execute("SELECT count(*) FROM case_events").fetchone()[0])
+    span = "td", "t_h_end"
+    con.execute(
+        _DEMO_EVENTS.format(
+            esc1=_AT.format(a="coalesce(td, t0)", b="t_h_end", f=0.05),  # the community tried first
+            esc2=_AT.format(a="coalesce(td, t0)", b="t_h_end", f=0.1),
+            ret=_AT.format(a=span[0], b=span[1], f=0.15),
+            redo=_AT.format(a=span[0], b=span[1], f=0.25),
+            wh=_AT.format(a=span[0], b=span[1], f=0.3),
+            h1=_AT.format(a=span[0], b=span[1], f=0.5),
+            v1=_AT.format(a=span[0], b=span[1], f=0.6),
+            v2=_AT.format(a="th", b="tc", f=0.5),
+        ),
+        {
+            "as_of": as_of,
+            "urged": DEMO_SHARES["urged"],
+            "whistle": DEMO_SHARES["whistle"],
+            "whistle_cats": list(WHISTLE_CATEGORIES),
+        },
+    )
+    con.execute("DROP TABLE ev_case")
+    con.execute("DROP TABLE ev_base")
+    return int(con.execute("SELECT count(*) FROM case_events").fetchone()[0]) - before
+
+
+# The events a case's stored times imply (a case imported without a log): 受理, 派单, 处置完成, 结案, 回访.
+IMPLIED_EVENTS_SQL = """
+INSERT INTO case_events (case_id, seq, at_time, event, from_party, to_party, actor_role, reason, new_deadline, result,
+                         implied, import_id)
+SELECT case_id, seq, at_time, event, from_party, to_party, NULL, NULL, new_deadline, result, true,
+       coalesce($import_id, src_import) FROM (
+SELECT case_id, 10 AS seq, reported_at AS at_time, 'accept' AS event, NULL AS from_party, tier AS to_party,
+       deadline_at AS new_deadline, NULL AS result, import_id AS src_import FROM {src}
+UNION ALL SELECT case_id, 40, dispatched_at, 'dispatch', NULL, department_id, NULL, NULL, import_id FROM {src}
+       WHERE dispatched_at IS NOT NULL
+UNION ALL SELECT case_id, 90, handled_at, 'handled', department_id, NULL, NULL, NULL, import_id FROM {src}
+       WHERE handled_at IS NOT NULL
+UNION ALL SELECT case_id, 110, closed_at, 'close', NULL, NULL, NULL,
+       CASE WHEN resolved THEN 'resolved' WHEN NOT resolved THEN 'unresolved' END, import_id FROM {src}
+       WHERE closed_at IS NOT NULL
+UNION ALL SELECT case_id, 120, closed_at, 'callback', NULL, NULL, NULL, CAST(CAST(satisfaction AS INTEGER) AS VARCHAR),
+       import_id FROM {src} WHERE closed_at IS NOT NULL AND satisfaction IS NOT NULL
+) ORDER BY case_id, at_time, seq
+"""
+
+
+def implied_events(con, ids: str, import_id: str | None) -> int:
+    """Replace the implied events of the cases whose ids table ``ids`` (a temp table of ours with a ``case_id``
+    column) lists by the ones their stored times imply, for those of them without a logged (non-implied) event;
+    marked with ``import_id`` (None: the case's own). Cases no longer stored lose their implied events.
+    Returns the events written."""
+    if not ids.isidentifier():
+        raise ValueError(f"unexpected table name {ids!r}")
+    con.execute(f"DELETE FROM case_events WHERE implied AND case_id IN (SELECT case_id FROM {ids})")
+    src = (
+        f"(SELECT c.* FROM cases c WHERE c.case_id IN (SELECT case_id FROM {ids}) AND NOT EXISTS "
+        "(SELECT 1 FROM case_events e WHERE e.case_id = c.case_id))"
+    )
+    before = int(con.execute("SELECT count(*) FROM case_events").fetchone()[0])
+    con.execute(IMPLIED_EVENTS_SQL.format(src=src), {"import_id": import_id})
+    return int(con.execute("SELECT count(*) FROM case_events").fetchone()[0]) - before
+
+
 # --- accounts and audit (govdash.accounts) ---
 # On a connection to the accounts file (settings.accounts_db): accounts, the audit table and wall-screen
 # tokens; nothing here hashes or checks a password or a token.
@@ -113,6 +317,8 @@ ACCOUNT_COLUMNS = (
     "username",
     "role",
     "towns",
+    "communities",
+    "departments",
     "password",
     "disabled",
     "failed",
@@ -120,13 +326,33 @@ ACCOUNT_COLUMNS = (
     "created_at",
     "updated_at",
 )
-ACCOUNT_CHANGES = ("role", "towns", "password", "disabled", "failed", "locked_until", "updated_at")
+ACCOUNT_CHANGES = (
+    "role",
+    "towns",
+    "communities",
+    "departments",
+    "password",
+    "disabled",
+    "failed",
+    "locked_until",
+    "updated_at",
+)
 
 
 def account_get(con, username: str) -> dict | None:
-    """One account as a dict (password hash included), or None."""
-    df = con.execute(f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM accounts WHERE username = $u", {"u": username}).df()
+    """One account as a dict (password hash included), or None. ``SELECT *``: a file made before the 居村 and
+    department scopes (read-only at sign-in, so not migrated) lacks those columns; ``scope_lists`` reads both."""
+    df = con.execute("SELECT * FROM accounts WHERE username = $u", {"u": username}).df()
     return None if df.empty else df.iloc[0].to_dict()
+
+
+def scope_lists(row: dict) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(towns, communities, departments) of an account or wall-token row; a missing or NULL list is empty."""
+    out = []
+    for c in ("towns", "communities", "departments"):
+        v = row.get(c)
+        out.append(() if v is None or (not hasattr(v, "__len__") and pd.isna(v)) else tuple(v))
+    return tuple(out)
 
 
 def account_insert(con, row: dict) -> None:
@@ -149,10 +375,7 @@ def account_update(con, username: str, **changes) -> int:
 
 def account_list(con) -> pd.DataFrame:
     """Every account without its password hash; ``sso`` is True for an account without a password."""
-    return con.execute(
-        "SELECT username, role, towns, disabled, failed, locked_until, password IS NULL AS sso, "
-        "created_at, updated_at FROM accounts ORDER BY username"
-    ).df()
+    return con.execute("SELECT * EXCLUDE (password), password IS NULL AS sso FROM accounts ORDER BY username").df()
 
 
 def audit_insert(con, at: datetime, username: str | None, action: str, detail: str | None) -> None:
@@ -170,22 +393,26 @@ def audit_list(con, limit: int = 100) -> pd.DataFrame:
     ).df()
 
 
-def wall_token_insert(con, name: str, token_sha256: str, towns: list[str], at: datetime) -> None:
+def wall_token_insert(
+    con, name: str, token_sha256: str, towns: list[str], at: datetime, communities=(), departments=()
+) -> None:
     con.execute(
-        "INSERT INTO wall_tokens (name, token_sha256, towns, revoked, created_at) VALUES ($n, $h, $t, false, $at)",
-        {"n": name, "h": token_sha256, "t": towns, "at": at},
+        "INSERT INTO wall_tokens (name, token_sha256, towns, communities, departments, revoked, created_at) "
+        "VALUES ($n, $h, $t, $c, $d, false, $at)",
+        {"n": name, "h": token_sha256, "t": towns, "c": list(communities), "d": list(departments), "at": at},
     )
 
 
 def wall_token_names(con) -> pd.DataFrame:
     """Every wall token without its hash."""
-    return con.execute("SELECT name, towns, revoked, created_at FROM wall_tokens ORDER BY name").df()
+    return con.execute("SELECT * EXCLUDE (token_sha256) FROM wall_tokens ORDER BY name").df()
 
 
 def wall_token_find(con, token_sha256: str) -> dict | None:
-    """The unrevoked wall token with this hash (name, towns), or None."""
+    """The unrevoked wall token with this hash (name, towns, communities, departments when the file has
+    them), or None."""
     df = con.execute(
-        "SELECT name, towns FROM wall_tokens WHERE token_sha256 = $h AND NOT revoked", {"h": token_sha256}
+        "SELECT * EXCLUDE (token_sha256) FROM wall_tokens WHERE token_sha256 = $h AND NOT revoked", {"h": token_sha256}
     ).df()
     return None if df.empty else df.iloc[0].to_dict()
 
@@ -194,3 +421,48 @@ def wall_token_revoke(con, name: str) -> int:
     return con.execute("UPDATE wall_tokens SET revoked = true WHERE name = $n AND NOT revoked", {"n": name}).fetchone()[
         0
     ]
+
+
+# --- 挂牌督办 decisions (govdash.supervision) ---
+
+
+def supervision_unit(con, level: str, unit_id: str) -> str | None:
+    """The Chinese name of the street/town or department ``unit_id`` (``level`` 'town' or 'department'), or None."""
+    sql = {
+        "town": "SELECT name_zh FROM units WHERE level = 'town' AND unit_id = $u",
+        "department": "SELECT name_zh FROM departments WHERE department_id = $u",
+    }[level]
+    row = con.execute(sql, {"u": unit_id}).fetchone()
+    return None if row is None else row[0]
+
+
+def supervision_insert(con, row: dict) -> int:
+    """Record one decision; returns its ``decision_id`` (one more than the largest so far)."""
+    n = con.execute("SELECT coalesce(max(decision_id), 0) + 1 FROM supervisions").fetchone()[0]
+    con.execute(
+        "INSERT INTO supervisions (decision_id, level, unit_id, decided_on, decided_by, reason, recorded_at, "
+        "recorded_by) VALUES ($id, $level, $unit_id, $decided_on, $decided_by, $reason, $recorded_at, $recorded_by)",
+        {"id": int(n), **{k: row.get(k) for k in SUPERVISION_FIELDS}},
+    )
+    return int(n)
+
+
+SUPERVISION_FIELDS = ("level", "unit_id", "decided_on", "decided_by", "reason", "recorded_at", "recorded_by")
+
+
+# kind -> (table, code column) of the catalogues a name can be changed in (allow-list: the SQL names come only here)
+CATALOGUE_TABLES = {
+    "category": ("category_names", "category"),
+    "channel": ("channels", "channel"),
+    "department": ("departments", "department_id"),
+}
+
+
+def catalogue_rename(con, kind: str, code: str, name_zh: str, name_en: str | None) -> int:
+    """Give the catalogue entry ``code`` of ``kind`` its names (an entry an import added carries its value as
+    both until then); how many entries changed (0: no such code)."""
+    table, key = CATALOGUE_TABLES[kind]
+    return con.execute(
+        f"UPDATE {table} SET name_zh = $zh, name_en = $en WHERE {key} = $code",
+        {"zh": name_zh, "en": name_en, "code": code},
+    ).fetchone()[0]

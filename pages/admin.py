@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from govdash import export, ingest, ui
+from govdash import export, ingest, queries, queries_supervision, supervision, ui, ui_export
 from govdash.i18n import t
 from govdash.ingest import ValidationError
 from govdash.schema import UNIT_LEVELS
@@ -136,7 +136,7 @@ if st.button(t("adm_run_import", lang), type="primary", key="adm_run"):
             st.error(t("adm_import_failed", lang) + ui.md_text(exc))
         else:
             if st.session_state["adm_report"].status == "loaded":
-                ui.audit("import", st.session_state["adm_report"].summary())
+                ui_export.audit("import", st.session_state["adm_report"].summary())
                 st.cache_data.clear()  # every page sees the new data at once (their keys change too)
 
 rep = st.session_state.get("adm_report")
@@ -194,7 +194,7 @@ else:
                 u1.error(ui.md_text(exc))
             else:
                 st.session_state["adm_undone"] = t("adm_undo_done", lang).format(id=pick, **done)
-                ui.audit("import", f"undo {pick}: {done}")
+                ui_export.audit("import", f"undo {pick}: {done}")
                 st.cache_data.clear()
                 st.rerun()
     held = past.loc[past["quarantined"].fillna(0) > 0, "import_id"].tolist()
@@ -207,3 +207,39 @@ else:
             mime="text/csv",
             key="adm_dl_held",
         )
+
+# --- 挂牌督办: a decision taken after inspection, recorded here (who, when, which unit, why) ---
+st.subheader(t("sup_add", lang))
+st.caption(t("sup_intro", lang))
+sup_level = st.radio(
+    t("sup_level", lang),
+    supervision.LEVELS,
+    horizontal=True,
+    key="sup_level",
+    format_func=lambda v: t("town" if v == "town" else "department", lang),
+)
+sup_units = ui.cached(queries.towns, scope=ui.scope()) if sup_level == "town" else ui.cached(queries.departments)
+sup_ids = sup_units["unit_id" if sup_level == "town" else "department_id"].tolist()
+sup_names = dict(zip(sup_ids, sup_units["name_zh"], strict=True))
+sup_now = supervision.now(db, ui.cached(queries.as_of))
+with st.form("sup_form", clear_on_submit=True):
+    s1, s2, s3 = st.columns(3)
+    sup_unit = s1.selectbox(t("sup_unit", lang), sup_ids, format_func=lambda u: sup_names.get(u, u), key="sup_unit")
+    sup_on = s2.date_input(t("sup_decided_on", lang), value=sup_now.date(), max_value=sup_now.date(), key="sup_on")
+    sup_by = s3.text_input(t("sup_decided_by", lang), max_chars=supervision.MAX_TEXT, key="sup_by")
+    sup_why = st.text_area(t("sup_reason", lang), max_chars=supervision.MAX_TEXT, key="sup_why")
+    if st.form_submit_button(t("sup_add", lang), type="primary", key="sup_submit"):
+        decision = supervision.Decision(sup_level, sup_unit or "", sup_on, sup_by, sup_why)
+        try:
+            n = supervision.add(path, decision, at=sup_now, recorded_by=user)
+        except supervision.SupervisionError as exc:
+            st.error(t("sup_failed", lang).format(e=t(supervision.FIELD_LABELS.get(exc.field, "sup_reason"), lang)))
+        else:
+            ui_export.audit("supervise", f"decision {n}: {sup_level} {sup_unit} {sup_on}")
+            st.cache_data.clear()
+            st.success(t("sup_saved", lang).format(n=n))
+sup_list = ui.cached(queries_supervision.decisions)
+if sup_list.empty:
+    st.caption(t("sup_none", lang))
+else:
+    ui.table(supervision.display_table(sup_list, lang), hide_index=True, width="stretch", key="sup_list")

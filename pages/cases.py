@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import charts, lifecycle, ui
+from govdash import charts, events, lifecycle, ui, ui_export
 from govdash.i18n import t
 
 PAGE_SIZE = 100
@@ -63,16 +63,21 @@ else:
         key="case_table",
     )
     picked = event.selection.rows if event and event.selection else []
-    if picked:
-        case_id = rows.iloc[picked[0]]["case_id"]
+    case_id = rows.iloc[picked[0]]["case_id"] if picked else st.query_params.get("case")  # a row, or a link ?case=
+    if case_id:
         detail = ui.cached(queries_trend.case_timeline, case_id, scope=ui.scope())
         if not detail.empty:  # the same timeline as the lifecycle page, then who reported it (masked by role)
             st.subheader(f"{t('case_timeline', lang)} · {ui.md_text(case_id)}")
             st.plotly_chart(
                 charts.case_timeline(lifecycle.timeline(detail.iloc[0]), lang=lang), width="stretch", key="timeline"
             )
+            log = ui.cached(events.timeline_data, case_id, scope=ui.scope(), lang=lang)
+            if not log.empty:  # every event of the chain, in order, labelled
+                ui.table(log, hide_index=True, width="stretch", key="event_log")
             ui.table(lifecycle.case_fields(detail.iloc[0], ui.catalogue(), lang), hide_index=True, width="stretch")
             person = ui.masked(queries.case_detail(db, case_id, scope=ui.scope()))[list(PERSON)]
             ui.table(person.rename(columns=lambda c: t(c, lang)), hide_index=True, width="stretch")
-    ui.export_button(t("export_page_csv", lang), view[shown], f"cases_{f.start}_{f.end}_p{page_no}.csv", what="cases")
-    ui.export_cases_buttons(db, f, total, lang)
+    ui_export.export_button(
+        t("export_page_csv", lang), view[shown], f"cases_{f.start}_{f.end}_p{page_no}.csv", what="cases"
+    )
+    ui_export.export_cases_buttons(db, f, total, lang)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import indicators, maps, queries, queries_map, ui
+from govdash import indicators, maps, maps_coverage, queries, queries_map, ui
 from govdash import service_circle as sc
 from govdash.coverage import THRESHOLDS, reach_m
 from govdash.i18n import t
@@ -116,7 +116,7 @@ signature = (threshold, function, mode, f.towns, tuple(tuple(sorted(e.items())) 
 siting = st.session_state.get("cov_siting")
 proposals = siting["rows"] if siting and siting["signature"] == signature else None
 drawn = sc.map_cells(area, gap_rank=gap_rank, metric_crs=crs)
-deck, legend = maps.coverage_map(
+deck, legend = maps_coverage.coverage_map(
     drawn,
     threshold,
     sc.visible(stations, load, drawn, function),
@@ -137,7 +137,7 @@ with left:
     blocks = " " + t("cov_square", lang).format(s=square) if square > 100 else ""  # coarser than the 100 m cells
     st.caption(t("cov_legend_note", lang).format(m=threshold) + blocks)
     click_adds = st.toggle(t("cov_click_add", lang), value=True, key="cov_click_adds")
-cell = maps.picked(event.selection if event else None, maps.LAYER_CELLS)
+cell = maps_coverage.picked(event.selection if event else None, maps_coverage.LAYER_CELLS)
 if click_adds and cell and (cell["lon"], cell["lat"]) != st.session_state.get("cov_last_click"):
     st.session_state["cov_last_click"] = (cell["lon"], cell["lat"])
     lon, lat = sc.cell_centre(cell["lon"], cell["lat"], float(drawn["size_m"].iloc[0]), metric_crs=crs)
@@ -151,7 +151,11 @@ people = {
     "residents": number(t("residents", lang), format="localized"),
 }
 with right:
-    counted = sc.counted(stations, function)
+    # the view's own stations (its streets/towns, else the account's); residents may walk across a border
+    area_towns = f.towns or (tuple(towns["unit_id"]) if ui.scope() is not None else ())
+    mine = ui.scope()  # a 居村 account's cells are its 居村's: so are its stations
+    area_coms = mine.communities if mine is not None and not mine.towns else ()
+    counted = sc.counted(sc.own_stations(stations, area_towns, area_coms), function)
     where_ = t("cov_area_selected" if f.towns else "cov_area_district", lang)
     change = lambda key: f"{rep[key] - before[key]:+,.0f} {t('cov_whatif_change', lang)}" if before else None  # noqa: E731
     m1, m2 = st.columns(2)
@@ -167,7 +171,10 @@ with right:
     m4.metric(
         t("stations_counted", lang),
         f"{counted:,}",
-        f"{counted - sc.counted(base, function):+d} {t('cov_whatif_change', lang)}" if edits else None,
+        f"{counted - sc.counted(sc.own_stations(base, area_towns, area_coms), function):+d} "
+        f"{t('cov_whatif_change', lang)}"
+        if edits
+        else None,
         border=True,
     )
     word = t("minute_unit", lang)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import drill, heatmap, maps, queries, queries_map, ui
+from govdash import drill, heatmap, maps, maps_heat, queries, queries_map, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -10,7 +10,9 @@ db = ui.database()
 f = ui.current_filters()
 s = ui.conf()
 ui.header("page_heatmap", db)
-paths = ui.cached(queries_map.unit_paths, scope=ui.scope()).get("grid", {})  # the places listed are grids
+# the places listed are units of the lowest level present (grids, else communities, else streets/towns)
+low = (ui.cached(queries.unit_levels) or ("grid",))[-1]
+paths = ui.cached(queries_map.unit_paths, scope=ui.scope()).get(low, {})
 categories = ui.catalogue().names("category", lang)
 
 # the area shown is the deepest selection: grids, communities, streets/towns or the whole district
@@ -74,7 +76,7 @@ if mode == "density":
             )
             shown = ui.cached(queries_map.heat_bins, f, cell, frame, box, heatmap.frame_param(values[k]))
             label = f"{heatmap.frame_label(values[k], frame, lang)} · {k + 1}/{len(values)} · "
-        deck = maps.heat_deck(
+        deck = maps_heat.heat_deck(
             shown,
             cell_m=cell,
             vmax=vmax,
@@ -99,15 +101,17 @@ if mode == "density":
     with left:
         player()
     with right:
-        st.html(maps.density_legend_html(vmax, cell, lang=lang))
+        st.html(maps_heat.density_legend_html(vmax, cell, lang=lang))
         st.metric(t("cases", lang), f"{n_cases:,}")
+        if unplaced := ui.cached(queries_map.unlocated, f):  # located by a unit's name: no point to draw
+            st.caption(t("unlocated_cases", lang).format(n=unplaced))
         if frames is not None and len(frames):
             st.bar_chart(
                 heatmap.frame_chart(frames, frame, lang), x_label="", y_label=t("cases", lang), height=240, sort=False
             )
-        st.markdown("**" + t("heat_top_grids", lang) + "**")
+        st.markdown("**" + t("heat_top_units", lang).format(level=ui.district().level_name(low, lang)) + "**")
         ui.table(
-            heatmap.top_units(ui.cached(queries.busiest_units, drill.area(f), "grid", heatmap.TOP_N), paths, lang=lang),
+            heatmap.top_units(ui.cached(queries.busiest_units, drill.area(f), low, heatmap.TOP_N), paths, lang=lang),
             hide_index=True,
             width="stretch",
         )
@@ -120,10 +124,10 @@ elif mode == "hot_spots":
     if bins.attrs.get("truncated"):
         st.warning(t("truncated", lang).format(n=len(bins)))
     spots = heatmap.hot_spot_bins(bins, grid, cell, before, frame=frame, alpha=heatmap.ALPHA, crs=ui.metric_crs())
-    clusters = heatmap.spot_clusters(spots, cell, ui.unit_shapes("grid", f), paths, frame=frame)
+    clusters = heatmap.spot_clusters(spots, cell, ui.unit_shapes(low, f), paths, frame=frame)
     with left:
         st.pydeck_chart(
-            maps.hot_spot_deck(
+            maps_heat.hot_spot_deck(
                 spots, cell_m=cell, bbox=bbox, outline=outline, tile_url=s.tile_url, lang=lang, height_px=600
             ),
             height=600,
@@ -145,7 +149,7 @@ else:
     drawn = heatmap.top_repeats(repeats)
     with left:
         st.pydeck_chart(
-            maps.heat_deck(
+            maps_heat.heat_deck(
                 bins,
                 cell_m=cell,
                 vmax=float(bins["count"].max() if len(bins) else 1),

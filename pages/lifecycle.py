@@ -1,9 +1,11 @@
-"""Case lifecycle: the funnel with stage times, escalation tiers over time, oldest open and overdue cases."""
+"""Case lifecycle from the case events: the chain 受理→派单→处置→核查→结案→回访 with stage times, its rates (退单, 重派,
+延期, 核查不通过, 督办), escalation paths, 吹哨报到, tiers over time, oldest open cases with their event log."""
 
 import streamlit as st
 
-from govdash import charts, lifecycle, queries, queries_trend, ui
+from govdash import charts, events, lifecycle, queries, queries_trend, ui
 from govdash.i18n import t
+from govdash.indicators import fmt
 
 lang = ui.lang()
 db = ui.database()
@@ -11,13 +13,29 @@ f = ui.current_filters()
 ui.header("page_lifecycle", db)
 at = ui.cached(queries.as_of)
 
-left, right = st.columns([3, 2])
-fun = ui.cached(lifecycle.funnel_data, f)
-left.subheader(t("funnel", lang))
-left.plotly_chart(charts.funnel_chart(fun, lang=lang), width="stretch", key="funnel")
-right.subheader(t("stage", lang))
-right.dataframe(lifecycle.funnel_table(fun, lang), hide_index=True, width="stretch")
-right.caption(t("def_hours", lang))
+chain = ui.cached(events.chain_data, f, lang)
+st.subheader(t("ev_chain", lang))
+if chain["frame"] is None:
+    st.info(t("ev_no_events", lang))
+else:
+    left, right = st.columns([3, 2])
+    left.plotly_chart(charts.funnel_chart(chain["frame"], lang=lang), width="stretch", key="funnel")
+    right.dataframe(chain["stages"], hide_index=True, width="stretch")
+    right.caption(t("ev_chain_note", lang))
+    st.subheader(t("ev_rates", lang))
+    cols = st.columns(6)
+    for col, (key, value) in zip(cols, chain["rates"].items(), strict=False):
+        col.metric(t(key, lang), fmt(value, "resolution_rate"))
+    summary = chain["summary"]
+    cols[4].metric(t("ev_supervised", lang), fmt(summary.get("supervised"), "collected"))
+    cols[4].caption(t("ev_events_n", lang).format(n=fmt(summary.get("supervise_events"), "collected")))
+    cols[5].metric(t("ev_urged", lang), fmt(summary.get("urged"), "collected"))
+    st.caption(t("ev_rates_note", lang))
+    esc, whistle = st.columns(2)
+    esc.subheader(t("ev_escalation", lang))
+    esc.dataframe(ui.cached(events.escalation_data, f, lang), hide_index=True, width="stretch")
+    whistle.subheader(t("ev_whistle", lang))
+    whistle.dataframe(ui.cached(events.whistle_data, f, lang), hide_index=True, width="stretch")
 
 st.subheader(t("tier_share", lang))
 period = (
@@ -66,4 +84,7 @@ else:
             st.subheader(f"{t('case_timeline', lang)} · {ui.md_text(case_id)}")
             events = lifecycle.timeline(detail.iloc[0], at=cut)
             st.plotly_chart(charts.case_timeline(events, lang=lang), width="stretch", key="timeline")
+            log = ui.cached(events.timeline_data, case_id, scope=ui.scope(), lang=lang)
+            if not log.empty:
+                ui.table(log, hide_index=True, width="stretch", key="event_log")
             ui.table(lifecycle.case_fields(detail.iloc[0], ui.catalogue(), lang), hide_index=True, width="stretch")

@@ -71,6 +71,8 @@ left, right = st.columns([3, 2])
 with left:
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=f"map_{nonce}", height=600)
     st.caption(t("map_click_hint", lang))
+    if unplaced := ui.cached(queries_map.unlocated, f, level):  # named by a higher level's unit: not drawn here
+        st.caption(t("unlocated_level", lang).format(n=unplaced))
 picked = ((event.selection.get("objects") or {}).get(maps.LAYER_UNITS) if event and event.selection else None) or []
 if picked:
     obj = picked[0]

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from govdash import charts, indicators, leader, queries, ui
+from govdash import charts, indicators, keycases, leader, mustreport, queries, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -76,3 +76,29 @@ with right:
             ),
             width="stretch",
         )
+
+# 八必报 (the period's must-report items) and 重点难点 (the key cases' standing list): issue 17 items 4 and 5
+must, key = st.columns(2)
+with must:
+    st.subheader(t("mr_title", lang))
+    mr = ui.cached(mustreport.summary, f, at, lang)
+    if mr.empty:
+        st.info(t("mr_none", lang))
+    else:
+        st.caption(mustreport.total_text(mr, lang))
+        ui.table(mustreport.table(mr.items, lang), hide_index=True, width="stretch")
+        units = [("mr_by_town", mr.towns)] + ([("mr_by_grid", mr.grids)] if not mr.grids.empty else [])
+        for tab, (name, rows) in zip(st.tabs([t(n, lang) for n, _ in units]), units, strict=True):
+            tab.dataframe(mustreport.table(rows.head(8), lang, name), hide_index=True, width="stretch")
+        st.caption(t("mr_caliber", lang))
+with key:
+    st.subheader(t("kc_title", lang))
+    kc = ui.cached(keycases.key_cases, f, at)
+    if kc.empty:
+        st.info(t("kc_none", lang))
+    else:
+        n = keycases.counts(kc)
+        for col, status in zip(st.columns(3), keycases.STATUSES[:3], strict=True):
+            col.metric(t(f"kc_{status}", lang), f"{n[status]:,}", border=True)
+        st.caption(keycases.caption(n, lang))
+        ui.table(keycases.table(keycases.oldest_open(kc, 5), lang, compact=True), hide_index=True, width="stretch")

@@ -4,7 +4,7 @@ from functools import partial
 
 import streamlit as st
 
-from govdash import charts, queries, rankings, ui
+from govdash import charts, queries, queries_supervision, rankings, supervision, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -38,7 +38,9 @@ red, black = ranked[ranked["list"] == "red"], ranked[ranked["list"] == "black"].
 c_red, c_black = st.columns(2)
 for col, part, key in ((c_red, red, "red_list"), (c_black, black, "black_list")):
     box = col.container(border=True)
-    box.subheader((":red[■] " if key == "red_list" else ":gray[■] ") + t(key, lang))
+    box.subheader(
+        (":red[■] " if key == "red_list" else ":gray[■] ") + rankings.list_title(key, s.ranking_list_size, lang)
+    )
     if part.empty:
         box.caption(t("no_data", lang))
     for _, r in part.iterrows():
@@ -75,7 +77,17 @@ left.dataframe(
     },
 )
 right.plotly_chart(charts.ranking_bars(ranked, "label", lang=lang), width="stretch", key="rank_bars")
+st.caption(t("bottom_note", lang).format(title=rankings.list_title("black_list", s.ranking_list_size, lang)))
+
 unranked = ranked[~ranked["eligible"]]
 if len(unranked):
     names = "、".join(unranked["label"].astype(str))
     st.caption(f"{t('not_ranked', lang)}: " + ui.md_text(names))
+
+# --- 挂牌督办: decisions recorded after inspection (admin page, `supervise add`), never set by a rank ---
+st.subheader(t("sup_title", lang))
+decisions = ui.cached(queries_supervision.decisions)  # every decision recorded, newest first
+if decisions.empty:
+    st.caption(t("sup_none", lang))
+else:
+    ui.table(supervision.display_table(decisions, lang), hide_index=True, width="stretch", key="sup_table")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import briefing, charts, indicators, queries, queries_trend, survey, ui
+from govdash import briefing, charts, indicators, pdf, periods, queries, queries_trend, survey, ui, ui_export
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -14,21 +14,39 @@ at = ui.cached(queries.as_of)
 targets = {k: indicators.target(k, s) for k in indicators.TREND_KEYS}
 SPLITS = ["none", *queries.SPLITS]
 
-# --- the monthly briefing: built only when the button is pressed ---
+# --- the leaders' briefings (周例会, 月研判, 季总结, 年考核): built only when the button is pressed ---
 rng = ui.cached(queries.date_range)
-month_opts = (briefing.month_options(rng[0], at) if rng else []) or [briefing.default_month(at)]
-b1, b2, _ = st.columns([1, 1.4, 3])
-month = b1.selectbox(t("briefing", lang) + " · " + t("month", lang), month_opts, key="brief_month")
+b1, b2, b3, b4 = st.columns([0.9, 1.6, 0.6, 1.6], vertical_alignment="bottom")
+kind = b1.selectbox(
+    t("report_period", lang),
+    periods.KINDS,
+    index=periods.KINDS.index("month"),
+    format_func=lambda k: t(f"report_kind_{k}", lang),
+    key="report_kind",
+)
+report_opts = (periods.options(kind, rng[0], at) if rng else []) or [periods.last_complete(kind, at)]
+which = b2.selectbox(
+    t("report_which", lang),
+    report_opts,
+    format_func=lambda p: f"{p.label(lang)} ({p.start} – {p.end})",
+    key=f"report_at_{kind}",
+)
+no_pdf = pdf.available(s.chromium)
+fmt = b3.selectbox(t("report_format", lang), ["html"] if no_pdf else ["pdf", "html"], format_func=str.upper)
 if ui.can("export") and ui.scope() is None:  # the briefing is district-wide: not for area-limited accounts
-    b2.download_button(
-        t("download_briefing", lang),
-        data=ui.audited(lambda: briefing.build(db, month, lang=lang).encode("utf-8"), f"briefing {month}"),
-        file_name=f"briefing_{month}_{lang}.html",
-        mime="text/html",
+    b4.download_button(
+        t("download_report", lang).format(kind=t(f"report_kind_{kind}", lang), fmt=fmt.upper()),
+        data=ui_export.audited(
+            lambda: briefing.document(db, which, fmt, lang=lang, s=s), f"report {kind} {which.key()} {fmt}"
+        ),
+        file_name=f"report_{which.key()}_{lang}.{fmt}",
+        mime=briefing.MIME[fmt],
         icon=":material/download:",
         on_click="ignore",
         key="brief_download",
     )
+if no_pdf:
+    st.caption(t("pdf_unavailable", lang))
 
 # --- headline: this period against the previous one and the same period last year ---
 st.caption(
@@ -119,7 +137,9 @@ with tabs[0]:
             )
             shown = indicators.display_table(table, period, lang, labels)
             ui.table(shown, hide_index=True, width="stretch", height=300)
-            ui.export_button(t("export_csv", lang), shown, f"trends_{period}_{f.start}_{f.end}.csv", what="trends")
+            ui_export.export_button(
+                t("export_csv", lang), shown, f"trends_{period}_{f.start}_{f.end}.csv", what="trends"
+            )
 
 with tabs[1]:
     if tabs[1].open:

@@ -5,7 +5,7 @@ import time
 
 import streamlit as st
 
-from govdash import queries, queries_map, queries_trend, ui, wall, wall_view
+from govdash import filters, mustreport, queries, queries_trend, ui, wall, wall_view
 from govdash.wall import label
 
 log = logging.getLogger("govdash.wall")
@@ -18,27 +18,35 @@ try:  # the screen's scale, reported by the page's script (see wall_view.clock_s
     z = wall.scale(st.context.cookies.get(wall.SCALE_COOKIE))
 except Exception:  # no browser (AppTest)
     z = 1.0
+try:  # the district's zone: its clock on the header and the ticking script
+    zone = ui.district().timezone
+except Exception:  # no database yet: the configured zone
+    zone = s.timezone
 PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _coverage(inputs: tuple, conf, scope: tuple | None = None) -> dict:
+@st.cache_data(show_spinner=False, max_entries=16)
+def _coverage(inputs: tuple, conf, scope=None, area=None) -> dict:
     """Coverage depends on cells and stations only: cached by their fingerprint, not by every case write."""
-    if scope is None:
-        return wall.coverage_data(ui.database(), conf)
-    cells = ui.cached(queries_map.cells, scope=ui.scope())  # the account's cells only
-    return wall.coverage_summary(cells, ui.cached(queries_map.stations), conf)
+    return wall.coverage_data(ui.database(), conf, scope, area)
 
 
 def coverage() -> dict:
-    return _coverage(ui.cached(queries_trend.coverage_inputs_version), s, ui.scope())
+    """The residents and stations of the account's area and of the unit the wall is opened for."""
+    _, f = context()
+    return _coverage(ui.cached(queries_trend.coverage_inputs_version), s, ui.scope(), filters.view_area(f))
 
 
 def context():
-    """The data's 'now' and the wall's filters (the period moves with the data)."""
+    """The data's 'now' and the wall's filters (the period moves with the data; units by code or name)."""
     at = ui.cached(queries.as_of)
-    f = wall.wall_filters(params, at.date(), state.days, public=ui.public_wall())
-    return at, ui.scoped(f)  # a signed-in account's towns only
+    f = wall.wall_filters(ui.url_params()[0], at.date(), state.days, public=ui.public_wall())
+    return at, ui.scoped(f)  # a signed-in account's area only
+
+
+def notice() -> str:
+    """The URL's unit names that name no unit or several, in the UI language (none on the public wall)."""
+    return "" if ui.public_wall() else " · ".join(ui.name_warning(p, lang) for p in ui.url_params()[1])
 
 
 def panel(key: str, render) -> None:
@@ -63,16 +71,17 @@ def require(value):
 @st.fragment(run_every=state.refresh_s)
 def live() -> None:
     """Header, headline tiles and ticker: re-run every ``refresh`` seconds without reloading the page."""
-    now = wall.local_now()
+    now = wall.local_now(zone)
     try:
         at, f = context()
         data_time = ui.cached(queries.data_as_of)
-        towns = ui.cached(queries.towns, scope=ui.scope())
-        period = wall.scope_text(f, dict(zip(towns["unit_id"], towns["name_zh"], strict=True)), lang)
+        units = ui.cached(queries.unit_names, scope=ui.scope())
+        period = wall.scope_text(f, units.get("town", {}), lang, units.get("community", {}))
+        note = notice()
     except Exception:
         log.exception("wall context failed")
         at = f = data_time = None
-        period = ""
+        period = note = ""
     try:
         home = ui.district()
     except Exception:
@@ -86,6 +95,7 @@ def live() -> None:
             period=period,
             synthetic=bool(home and home.synthetic),
             district=home.name(lang) if home else "",
+            notice=note,
         )
     )
     panel("tiles", lambda: st.html(wall_view.tiles_html(require(ui.cached(wall.headline, f, at, s, lang)), lang)))
@@ -158,6 +168,11 @@ def show_coverage_chart(height: int, n: int) -> None:
     )
 
 
+def show_must_report() -> None:
+    at, f = context()
+    st.html(wall_view.must_report_html(ui.cached(mustreport.summary, f, at, lang), lang))
+
+
 def stage_panel(name: str) -> None:
     px = wall_view.FIG_DESIGN_PX
     if name == "overview":
@@ -189,6 +204,8 @@ def stage_panel(name: str) -> None:
             panel("coverage", lambda: show_coverage_card(True))
         with right:
             panel("coverage_chart", lambda: show_coverage_chart(px["coverage"], 16))
+    elif name == "must_report":
+        panel("must_report", show_must_report)
 
 
 if "wall_started" not in st.session_state:  # where this browser session joined the playlist
@@ -209,6 +226,6 @@ def stage() -> None:
 
 
 st.html(wall_view.css())
-st.html(wall_view.clock_script(), unsafe_allow_javascript=True)
+st.html(wall_view.clock_script(zone), unsafe_allow_javascript=True)
 live()
 stage()

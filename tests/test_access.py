@@ -11,7 +11,7 @@ from literal_cases import ALL, AS_OF, build_db
 from govdash import access, queries, queries_map, queries_trend
 from govdash.access import Principal
 from govdash.db import Database
-from govdash.filters import Filters
+from govdash.filters import Filters, Scope
 
 LUJIAZUI, ZHANGJIANG = "310115005", "310115125"
 
@@ -39,7 +39,9 @@ def test_unknown_role_is_refused():
 
 def test_scope_of_an_account():
     assert Principal("u", "viewer").scope is None  # no towns: all of them
-    assert Principal("u", "viewer", ("T1", "T2")).scope == ("T1", "T2")
+    assert Principal("u", "viewer", ("T1", "T2")).scope == Scope(towns=("T1", "T2"))
+    assert Principal("u", "viewer", communities=("1",)).scope == Scope(communities=("1",))
+    assert Principal("u", "viewer", departments=("D01",)).scope == Scope(departments=("D01",))
 
 
 # --- masking ---
@@ -108,9 +110,9 @@ def test_restrict_sets_and_intersects_the_scope():
     f = Filters(start=date(2026, 1, 1), end=date(2026, 1, 31), towns=("T2",))
     assert access.restrict(f, None) is f
     g = access.restrict(f, ("T1", "T2"))
-    assert g.scope == ("T1", "T2") and g.towns == ("T2",)  # the user's choice stays; the scope limits it
-    assert access.restrict(g, ("T2", "T3")).scope == ("T2",)
-    assert access.restrict(g, ("T9",)).scope == ()
+    assert g.scope == Scope(towns=("T1", "T2")) and g.towns == ("T2",)  # the choice stays; the scope limits it
+    assert access.restrict(g, ("T2", "T3")).scope == Scope(towns=("T2",))
+    assert access.restrict(g, ("T9",)).scope == Scope()  # nothing
 
 
 def test_scope_never_goes_into_a_url():
@@ -120,8 +122,8 @@ def test_scope_never_goes_into_a_url():
 
 def test_where_intersects_scope_and_chosen_towns():
     clause, params = queries.where(Filters(start=date(2026, 1, 1), end=date(2026, 1, 1), towns=("T2",), scope=("T1",)))
-    assert "town_id IN ($towns_0)" in clause and "town_id IN ($scope_0)" in clause
-    assert params["scope_0"] == "T1"
+    assert "town_id IN ($towns_0)" in clause and "town_id IN ($scope_t_0)" in clause
+    assert params["scope_t_0"] == "T1"
     assert queries.where(Filters(start=date(2026, 1, 1), end=date(2026, 1, 1), scope=()))[0].endswith("false")
 
 

@@ -269,7 +269,8 @@ def test_unknown_and_existing_names_get_identical_answers(file):
 
     known, unknown = seq("li"), seq("nobody")
     assert known[:-1] == unknown[:-1]
-    assert known[-1][1:] == unknown[-1][1:] == (None, (), "locked", T0 + timedelta(seconds=4, minutes=15))
+    locked = (None, (), "locked", T0 + timedelta(seconds=4, minutes=15), (), ())  # no scope of either
+    assert known[-1][1:] == unknown[-1][1:] == locked
 
 
 def _fingerprint(path):
@@ -318,7 +319,7 @@ def test_wall_token_is_long_random_stored_hashed_and_revocable(file):
     accounts.revoke_wall_token(file, "lobby")
     assert not accounts.wall_screen(file, token).ok
     listed = accounts.wall_tokens(file)
-    assert listed.columns.tolist() == ["name", "towns", "revoked", "created_at"]
+    assert listed.columns.tolist() == ["name", "towns", "communities", "departments", "revoked", "created_at"]
     assert listed["revoked"].tolist() == [True]
     with pytest.raises(AccountError, match="no wall token"):
         accounts.revoke_wall_token(file, "hall")

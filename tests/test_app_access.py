@@ -19,6 +19,7 @@ from conftest import app_test
 from govdash import accounts, ui
 from govdash.access import Principal
 from govdash.db import Database
+from govdash.filters import Scope
 from govdash.i18n import t
 
 pytestmark = pytest.mark.usefixtures("navigation_mode")  # AppTest runs app.py around the page
@@ -113,7 +114,7 @@ def test_wrong_then_right_password(local):
     _ok(at)
     assert at.session_state["principal"] == Principal("li", "analyst", (LUJIAZUI,))
     assert at.title[0].value == t("page_overview", "zh")
-    assert at.session_state["filters"].scope == (LUJIAZUI,)
+    assert at.session_state["filters"].scope == Scope(towns=(LUJIAZUI,))
     log = accounts.audit_log(local)
     assert log["action"].tolist()[:2] == ["sign_in", "sign_in_failed"]
 
@@ -159,7 +160,7 @@ def test_every_page_shows_only_the_accounts_town(local, app_page, town_names, st
     leaks = [name for uid, name in town_names.items() if uid != LUJIAZUI and _mentions(blob, name)]
     assert not leaks, f"{app_page.url_path} shows {leaks}"
     if not app_page.query:
-        assert at.session_state["filters"].scope == (LUJIAZUI,)
+        assert at.session_state["filters"].scope == Scope(towns=(LUJIAZUI,))
 
 
 @pytest.mark.parametrize("query", [{"town": ZHANGJIANG}, {"town": [LUJIAZUI, ZHANGJIANG]}])
@@ -167,7 +168,7 @@ def test_a_link_to_another_town_shows_nothing_of_it(local, query, town_names):
     at = _signed_in(Principal("li", "analyst", (LUJIAZUI,)), query)
     _ok(at)
     f = at.session_state["filters"]
-    assert ZHANGJIANG not in f.towns and f.scope == (LUJIAZUI,)
+    assert ZHANGJIANG not in f.towns and f.scope == Scope(towns=(LUJIAZUI,))
     assert any(t("out_of_scope", "zh") in w.value for w in at.sidebar.warning)
     at.switch_page("pages/cases.py").run()
     _ok(at)
@@ -386,3 +387,138 @@ def test_every_cached_listing_query_is_given_the_sessions_scope_explicitly():
             assert given and _calls_scope(given[0]), f"{name}:{line}: {fn.__qualname__} needs scope=ui.scope()"
             scoped += 1
     assert scoped >= 15  # towns, communities, grids, unit names, paths, cells, timelines, survey, directory
+
+
+# --- a 居村 account and a department account, on every page (issue 18 item 1) ---
+
+DEPARTMENT = "D01"  # 区城管执法局
+EVERYTHING = {"from": "2020-01-01", "to": "2026-12-31"}  # every case, so every page lists as many as it can
+
+
+@pytest.fixture(scope="module")
+def demo_cases(demo_db) -> pd.DataFrame:
+    con = duckdb.connect(demo_db, read_only=True)
+    try:
+        return con.execute("SELECT case_id, town_id, community_id, department_id FROM cases").df()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def lujiazui_community(demo_db) -> tuple[str, str]:
+    """The 居村 of 陆家嘴 with the most cases: (id, name)."""
+    con = duckdb.connect(demo_db, read_only=True)
+    try:
+        return con.execute(
+            "SELECT c.community_id, u.name_zh FROM cases c JOIN units u ON u.unit_id = c.community_id "
+            "AND u.level = 'community' WHERE c.town_id = $t GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1",
+            {"t": LUJIAZUI},
+        ).fetchone()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def community_names(demo_db) -> dict[str, str]:
+    con = duckdb.connect(demo_db, read_only=True)
+    try:
+        return dict(con.execute("SELECT unit_id, name_zh FROM units WHERE level = 'community'").fetchall())
+    finally:
+        con.close()
+
+
+def _case_ids(blob: bytes) -> set[str]:
+    return {m.decode() for m in re.findall(rb"GD\d{9}", blob)}
+
+
+def _without(blob: bytes, names) -> bytes:
+    for name in names:
+        blob = blob.replace(name.encode(), b"").replace(json.dumps(name)[1:-1].encode(), b"")
+    return blob
+
+
+def test_a_community_account_sees_only_its_community_on_every_page(
+    local, app_page, demo_cases, lujiazui_community, town_names, community_names, station_names
+):
+    """A 居村 admin: no case of another 居村 (its own street/town's included) and no other street/town's or
+    居村's name on any page (station names aside: neighbouring stations serve its residents)."""
+    com, com_name = lujiazui_community
+    at = _open(app_page, Principal("jc", "admin", communities=(com,)), EVERYTHING)
+    blob = _rendered(at)
+    shown = _case_ids(blob)
+    mine = set(demo_cases.loc[demo_cases["community_id"] == com, "case_id"])
+    assert shown <= mine, f"{app_page.url_path} shows {sorted(shown - mine)[:5]}"
+    if app_page.url_path == "cases":
+        assert shown, "the cases page lists the 居村's cases"
+    blob = _without(blob, station_names)
+    leaks = [n for uid, n in town_names.items() if uid != LUJIAZUI and _mentions(blob, n)]
+    leaks += [n for uid, n in community_names.items() if uid != com and n != com_name and _mentions(blob, n)]
+    assert not leaks, f"{app_page.url_path} shows {leaks[:5]}"
+    if not app_page.query:
+        assert at.session_state["filters"].scope == Scope(communities=(com,))
+
+
+def test_a_department_account_sees_only_the_cases_dispatched_to_it_on_every_page(local, app_page, demo_cases):
+    at = _open(app_page, Principal("cg", "admin", departments=(DEPARTMENT,)), EVERYTHING)
+    shown = _case_ids(_rendered(at))
+    mine = set(demo_cases.loc[demo_cases["department_id"] == DEPARTMENT, "case_id"])
+    assert shown <= mine, f"{app_page.url_path} shows {sorted(shown - mine)[:5]}"
+    if app_page.url_path == "cases":
+        assert shown
+    if not app_page.query:
+        assert at.session_state["filters"].scope == Scope(departments=(DEPARTMENT,))
+
+
+def test_a_street_account_sees_no_other_towns_case_on_any_page(local, app_page, demo_cases):
+    at = _open(app_page, Principal("jd", "admin", (LUJIAZUI,)), EVERYTHING)
+    shown = _case_ids(_rendered(at))
+    assert shown <= set(demo_cases.loc[demo_cases["town_id"] == LUJIAZUI, "case_id"])
+
+
+def test_exports_of_a_community_and_a_department_account(local, demo_cases, lujiazui_community):
+    """The cases page's files (export.filtered_cases, which its buttons call) hold only the account's cases."""
+    from govdash import export
+
+    com, _ = lujiazui_community
+    db = Database(os.environ["GOVDASH_DB"])
+    for p, column, value in (
+        (Principal("jc", "analyst", communities=(com,)), "community_id", com),
+        (Principal("cg", "analyst", departments=(DEPARTMENT,)), "department_id", DEPARTMENT),
+    ):
+        at = _signed_in(p, EVERYTHING)
+        at.switch_page("pages/cases.py").run()
+        _ok(at)
+        f = at.session_state["filters"]
+        assert f.scope == p.scope
+        got = pd.read_csv(io.BytesIO(export.filtered_cases(db, f, p, "csv")), encoding="utf-8-sig", dtype=str)
+        want = demo_cases[demo_cases[column] == value]
+        assert set(got["case_id"]) == set(want["case_id"]) and len(got) == len(want) > 0
+
+
+def test_a_link_by_name_opens_that_unit_and_a_bad_name_says_so(local):
+    """The README's ``town=陆家嘴街道``: read as its code on the pages; an unknown name is named in a warning."""
+    at = _signed_in(Principal("ada", "admin"), {"town": "陆家嘴街道"})
+    _ok(at)
+    assert at.session_state["filters"].towns == (LUJIAZUI,) and not at.sidebar.warning
+    at = _signed_in(Principal("ada", "admin"), {"town": "陆家嘴", "lang": "en"})
+    _ok(at)
+    assert at.session_state["filters"].towns == ()
+    shown = [w.value.replace("\\", "") for w in at.sidebar.warning]  # markdown escapes removed
+    assert any("“陆家嘴”" in w and "is no code or name in this district" in w for w in shown), shown
+
+
+def test_a_community_account_given_another_community_in_a_link(local, lujiazui_community, demo_db):
+    com, _ = lujiazui_community
+    con = duckdb.connect(demo_db, read_only=True)
+    try:
+        other = con.execute(
+            "SELECT unit_id FROM units WHERE level = 'community' AND town_id = $t AND unit_id <> $c LIMIT 1",
+            {"t": LUJIAZUI, "c": com},
+        ).fetchone()[0]
+    finally:
+        con.close()
+    at = _signed_in(Principal("jc", "analyst", communities=(com,)), {"town": LUJIAZUI, "community": other})
+    _ok(at)
+    f = at.session_state["filters"]
+    assert f.communities == () and f.towns == (LUJIAZUI,)
+    assert any(t("out_of_scope", "zh") in w.value for w in at.sidebar.warning)

@@ -7,13 +7,25 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
-from literal_cases import AS_OF, XSS, build_db
+from literal_cases import XSS, build_db
 
 from govdash import briefing, settings
 from govdash.cli import main
 from govdash.filters import Filters
 
-SECTIONS = ("headline", "trends", "rankings", "anomalies", "overdue", "lifecycle", "survey", "definitions")
+SECTIONS = (
+    "headline",
+    "trends",
+    "rankings",
+    "supervision",
+    "anomalies",
+    "overdue",
+    "lifecycle",
+    "survey",
+    "must_report",
+    "key_cases",
+    "definitions",
+)
 MONDAY = date(2025, 11, 3)
 SPIKE_DAY = date(2026, 1, 26)  # a Monday, 12 weeks in
 
@@ -84,7 +96,7 @@ def test_briefing_sections_and_figures(db):
     html = briefing.build(db, "2026-02", lang="zh", s=replace(settings.load(), ranking_min_cases=1))
     for sid in SECTIONS:
         assert f'<section id="{sid}">' in html, sid
-    assert "基层社会治理月度简报 · 2026-02" in html
+    assert "基层社会治理月研判简报 · 2026年2月" in html
     # February: collected 3, resolved 2 (A08, A09); January taken at the same age (30.5 days after
     # its end): all 3 resolved
     row = re.search(r"<tr[^>]*><td[^>]*>解决率</td>(.*?)</tr>", html).group(1)
@@ -94,7 +106,7 @@ def test_briefing_sections_and_figures(db):
     # A09 is the one case open and overdue on 1 March 00:00 (deadline 15 Feb 10:00: 13.6 days)
     overdue = html[html.index('<section id="overdue">') : html.index('<section id="lifecycle">')]
     assert "A09" in overdue and "<td class=n>14</td>" in overdue
-    assert "甲街道" in html and "乙镇" in html and "红榜" in html
+    assert "甲街道" in html and "乙镇" in html and "排名前一位" in html and "排名后一位" in html  # 2 ranked: 1 each
     assert "本期未发现异常波动" in html
     assert "本月尚未结束" not in html  # February is complete at the data time
 
@@ -117,14 +129,8 @@ def test_briefing_for_a_running_and_an_empty_month(db):
 
 def test_report_command(db, tmp_path, capsys):
     out = tmp_path / "b.html"
-    assert main(["report", "--db", db.path_for_cli, "--month", "2026-02", "--lang", "en", "--out", str(out)]) == 0
+    argv = ["report", "--db", db.path_for_cli, "--period", "month", "--at", "2026-02", "--lang", "en"]
+    assert main([*argv, "--out", str(out)]) == 0
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    with pytest.raises(SystemExit):
-        main(["report", "--db", db.path_for_cli, "--month", "2026-13", "--out", str(out)])
-
-
-def test_months_offered():
-    assert briefing.default_month(datetime(2026, 11, 15, 23, 59)) == "2026-10"
-    assert briefing.default_month(datetime(2026, 11, 30, 23, 59)) == "2026-11"
-    assert briefing.month_options(date(2026, 3, 2), AS_OF) == []  # March is still running
-    assert briefing.month_options(date(2025, 11, 20), AS_OF) == ["2026-02", "2026-01", "2025-12", "2025-11"]
+    assert main([*argv[:-2], "--at", "2026-13", "--out", str(out)]) == 2
+    assert "--at for a month must be YYYY-MM or YYYY-MM-DD: got '2026-13'" in capsys.readouterr().err

@@ -88,6 +88,25 @@ def test_page_shows_the_district_share(page, district):
     assert by_town["covered"].sum() == want["covered"] and by_town["residents"].sum() == want["residents"]
 
 
+def test_one_town_counts_its_own_residents_and_stations(app_env, district, monkeypatch):
+    """Issue 18: "计入服务站" stayed at the district's count under a one-town filter. Residents of the town walk
+    to any station (across its border too); the stations counted are the town's own."""
+    monkeypatch.setenv("GOVDASH_WALK_MINUTES", "15")
+    monkeypatch.delenv("GOVDASH_NETWORK_FILE", raising=False)
+    town = "310115005"  # 陆家嘴街道, named in the link as the README does
+    at = app_test()
+    at.query_params["town"] = "陆家嘴街道"
+    at.run()
+    at.switch_page("pages/coverage.py").run()
+    _ok(at)
+    assert at.session_state["filters"].towns == (town,)
+    cells, stations, _ = district
+    want = sc.district(sc.in_area(sc.walk(cells, stations), (town,)), 15)
+    shown = _metrics(at)
+    assert _number(shown["stations"][0]) == int((stations["town_id"] == town).sum()) < len(stations)
+    assert (_number(shown["covered"][0]), _number(shown["uncovered"][0])) == (want["covered"], want["uncovered"])
+
+
 def test_five_minutes_lowers_the_share(page, district):
     fifteen = _covered(page)
     page.radio(key="cov_threshold").set_value(5).run()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from govdash import demo, district, queries, schema
+from govdash import demo, demo_catalogue, district, queries, schema
 
 SMALL_CASES = 3000
 
@@ -190,7 +190,12 @@ def test_case_volume_follows_population(con):
 
 def test_vocabularies_and_keys(con):
     assert (
-        one(con, "SELECT count(*) FROM cases WHERE channel NOT IN (SELECT unnest(?))", [list(demo.CHANNEL_CODES)]) == 0
+        one(
+            con,
+            "SELECT count(*) FROM cases WHERE channel NOT IN (SELECT unnest(?))",
+            [list(demo_catalogue.CHANNEL_CODES)],
+        )
+        == 0
     )
     assert one(con, "SELECT count(*) FROM cases WHERE status NOT IN (SELECT unnest(?))", [list(schema.STATUSES)]) == 0
     assert (

@@ -11,6 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from pyproj import Geod
 
 from govdash import feed, queries, schema
 from govdash.db import Database, replacing_writer
@@ -54,9 +55,12 @@ def test_new_cases_are_registered_near_their_template():
     out = feed.new_cases(templates, AT, 5, np.random.default_rng(1), span_s=10)
     assert len(out) == 5 and out["case_id"].is_unique and (out["status"] == "registered").all()
     assert out["reported_at"].between(pd.Timestamp(AT) - pd.Timedelta(seconds=10), pd.Timestamp(AT)).all()
-    # within JITTER_M metres of the template
-    assert ((out["lon"] - 121.5).abs() * feed.M_PER_DEG_LON <= feed.JITTER_M + 1e-6).all()
-    assert ((out["lat"] - 31.2).abs() * feed.M_PER_DEG_LAT <= feed.JITTER_M + 1e-6).all()
+    # within JITTER_M metres of the template along each axis, measured on the ellipsoid (pyproj.Geod)
+    geod = Geod(ellps="WGS84")
+    _, _, east = geod.inv(np.full(5, 121.5), np.full(5, 31.2), out["lon"].to_numpy(), np.full(5, 31.2))
+    _, _, north = geod.inv(np.full(5, 121.5), np.full(5, 31.2), np.full(5, 121.5), out["lat"].to_numpy())
+    assert (east <= feed.JITTER_M * 1.001).all() and (north <= feed.JITTER_M * 1.001).all()
+    assert east.max() > feed.JITTER_M / 4 and north.max() > feed.JITTER_M / 4  # metres, not degrees' worth
     assert feed.new_cases(templates, AT, 0, np.random.default_rng(1)).empty
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from govdash import heatmap, hotspots, maps, queries, queries_map
+from govdash import heatmap, hotspots, maps, maps_heat, queries, queries_map
 from govdash.bins import frame_for
 from govdash.db import Database, writer
 from govdash.filters import Filters
@@ -200,7 +200,7 @@ def _worst_case_deck(n_bins: int, n_points: int) -> int:
         ),
         tolerance_m=40,
     )
-    deck = maps.heat_deck(
+    deck = maps_heat.heat_deck(
         bins,
         cell_m=100.0,
         vmax=1e9,
@@ -233,7 +233,7 @@ def test_deck_payload_on_the_demo(demo_db):
     box = heatmap.pad_bbox(bbox, cell, frame=fr)
     bins = queries_map.heat_bins(db, f, cell, "none", box)
     assert 0 < len(bins) <= heatmap.bin_bound(box, cell, frame=fr) <= heatmap.MAX_BINS
-    deck = maps.heat_deck(bins, cell_m=cell, vmax=float(bins["count"].max()), bbox=bbox, outline=towns)
+    deck = maps_heat.heat_deck(bins, cell_m=cell, vmax=float(bins["count"].max()), bbox=bbox, outline=towns)
     assert len(deck.to_json().encode()) < 5_000_000
     assert bins["count"].sum() == queries.case_count(db, f)  # every case of the 20k demo lands in a square
     db.close()

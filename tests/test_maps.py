@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from govdash import maps
+from govdash import maps, maps_heat
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -63,8 +63,8 @@ def test_legend_html_has_units_target_and_escapes_text():
 
 
 def test_density_colours_fixed_by_vmax():
-    a = maps.density_colours(np.array([4]), vmax=16)
-    b = maps.density_colours(np.array([4, 16, 1]), vmax=16)
+    a = maps_heat.density_colours(np.array([4]), vmax=16)
+    b = maps_heat.density_colours(np.array([4, 16, 1]), vmax=16)
     assert a[0] == b[0]  # the same count gets the same colour whatever else is in the frame
     assert b[1][:3] == list(maps.SEQUENTIAL[-1])
 
@@ -154,7 +154,7 @@ def test_choropleth_tooltip_is_text_and_markup_stays_text():
 
 
 def test_tile_url_becomes_a_raster_map_style():
-    deck = maps.heat_deck(
+    deck = maps_heat.heat_deck(
         pd.DataFrame({"lon": [], "lat": [], "count": []}),
         cell_m=100,
         vmax=1,
@@ -183,7 +183,7 @@ def test_case_points_tooltip_escaped_in_json():
         }
     )
     bins = pd.DataFrame({"lon": [121.49], "lat": [31.19], "count": [1]})
-    deck = maps.heat_deck(bins, cell_m=100, vmax=1, points=points, category_names={"noise": "噪声扰民"})
+    deck = maps_heat.heat_deck(bins, cell_m=100, vmax=1, points=points, category_names={"noise": "噪声扰民"})
     text, spec = _deck_json(deck)
     assert "<img" not in text and "&lt;img" not in text
     case = next(layer for layer in spec["layers"] if layer["id"] == maps.LAYER_CASES)["data"][0]

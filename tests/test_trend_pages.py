@@ -70,7 +70,7 @@ def test_trends_other_tabs(app_env, tab):
 def test_rankings_renders_and_switches_level(app_env):
     at = _open("pages/rankings.py")
     heads = " ".join(s.value for s in at.subheader)
-    assert t("red_list", "zh") in heads and t("black_list", "zh") in heads
+    assert "排名前五位" in heads and "排名后五位" in heads  # lists by score, not a verdict (挂牌督办)
     assert len(at.dataframe[0].value) == 36  # every street/town listed (some may be unranked)
     at.session_state["rank_level"] = "department"
     at.run()
@@ -109,3 +109,15 @@ def test_pages_in_english(app_env):
     for page, key in (("pages/rankings.py", "page_rankings"), ("pages/lifecycle.py", "page_lifecycle")):
         at = _open(page, {"lang": "en"})
         assert at.title[0].value == t(key, "en")
+
+
+def test_trends_offers_each_periods_report_as_pdf_or_html(app_env):
+    at = _open("pages/trends.py")
+    at.selectbox(key="report_kind").set_value("quarter").run()
+    _ok(at)
+    which = at.selectbox(key="report_at_quarter")
+    assert which.value.kind == "quarter" and "季度" in which.options[0]  # the last complete quarter first
+    button = at.get("download_button")[0].proto
+    assert button.label == "下载季总结报告（PDF）"  # chromium and the CJK font are installed where tests run
+    at.selectbox(key="report_kind").set_value("week").run()
+    assert at.selectbox(key="report_at_week").value.start.weekday() == 0  # weeks run Monday to Sunday

@@ -283,9 +283,36 @@ def test_a_failing_ticker_and_tiles_show_no_data(app_env, monkeypatch):
 
 
 def test_an_empty_selection_shows_no_data(app_env):
-    at = _run({"mode": "wall", "panels": "trend", "town": "999999999"})
+    at = _run({"mode": "wall", "panels": "trend", "town": TOWN, "from": "2001-01-01", "to": "2001-01-31"})
     assert not at.exception
     assert _nodata(at) == 1
+
+
+@pytest.mark.parametrize("lang, words", [("zh", "不是本区的编码或名称"), ("en", "is no code or name in this district")])
+def test_an_unknown_town_is_named_on_the_wall_not_silently_ignored(app_env, lang, words):
+    at = _run({"mode": "wall", "panels": "trend", "town": "陆家嘴", "lang": lang})
+    assert not at.exception
+    body = _html(at)
+    assert "wall-notice" in body and words in body and "陆家嘴" in body
+
+
+def test_the_wall_opened_by_a_towns_name_is_that_towns(app_env):
+    """The README's link ``town=陆家嘴街道``: the wall for 陆家嘴 (its name in the header, its coverage)."""
+    from govdash import queries_map
+    from govdash.db import Database
+
+    at = _run({"mode": "wall", "panels": "coverage", "town": "陆家嘴街道"})
+    assert not at.exception
+    body = _html(at)
+    assert "wall-notice" not in body and "陆家嘴街道" in body
+    db = Database(app_env)
+    try:
+        own = len(queries_map.stations(db, (TOWN,)))
+        total = len(queries_map.stations(db))
+    finally:
+        db.close()
+    shown = re.search(re.escape(wall.label("wall_stations", "zh")) + r" <b>([\d,]+)</b>", body).group(1)
+    assert int(shown.replace(",", "")) == own < total
 
 
 def test_rotation_keeps_mode_language_and_filters(app_env):

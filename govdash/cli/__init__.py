@@ -5,11 +5,41 @@ from __future__ import annotations
 import argparse
 import sys
 
-from govdash.cli import account, bench, coverage, demo, export, feed, imports, init, kpi, migrate, optimize, report
+from govdash.cli import (
+    account,
+    bench,
+    catalogue,
+    coverage,
+    demo,
+    export,
+    feed,
+    imports,
+    init,
+    kpi,
+    migrate,
+    optimize,
+    report,
+    supervise,
+)
 from govdash.db import WriteError
 
 # in the order --help lists them
-COMMANDS = (init, demo, kpi, optimize, migrate, coverage, imports, export, report, bench, feed, account)
+COMMANDS = (
+    init,
+    demo,
+    kpi,
+    optimize,
+    migrate,
+    coverage,
+    imports,
+    catalogue,
+    export,
+    report,
+    supervise,
+    bench,
+    feed,
+    account,
+)
 
 
 def parser() -> argparse.ArgumentParser:

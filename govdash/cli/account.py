@@ -21,25 +21,51 @@ def _password(args) -> str:
     return first
 
 
-def _towns(args) -> tuple[str, ...]:
-    """--towns as street/town ids; names are looked up in the database (so 陆家嘴街道 works too)."""
-    raw = [x.strip() for x in ",".join(args.towns or []).split(",") if x.strip()]
+def _ids(values) -> list[str]:
+    return [x.strip() for x in ",".join(values or []).split(",") if x.strip()]
+
+
+def _scope(args) -> dict[str, tuple[str, ...]]:
+    """--scope-town (or --towns), --scope-community and --scope-department as ids; each value is a code or a
+    name, looked up in the database (so 陆家嘴街道 works too); an unknown or ambiguous name is an error."""
+    raw = {
+        "towns": _ids(getattr(args, "scope_town", None)),
+        "communities": _ids(getattr(args, "scope_community", None)),
+        "departments": _ids(getattr(args, "scope_department", None)),
+    }
     db_path = settings.load().db
-    if not raw or not Path(db_path).is_file():
-        return tuple(raw)
-    from govdash import queries
+    if not any(raw.values()) or not Path(db_path).is_file():
+        return {k: tuple(v) for k, v in raw.items()}
+    from govdash import filters, queries
     from govdash.db import Database
 
     db = Database(db_path)
     try:
-        t = queries.towns(db)
+        units = queries.unit_labels(db)
+        deps = queries.departments(db)
     finally:
         db.close()
-    lookup = dict(zip(t["name_zh"], t["unit_id"], strict=True)) | dict(zip(t["unit_id"], t["unit_id"], strict=True))
-    bad = [x for x in raw if x not in lookup]
-    if bad:
-        raise accounts.AccountError(f"unknown street/town: {', '.join(bad)}")
-    return tuple(lookup[x] for x in raw)
+    rows = list(units.itertuples(index=False, name=None))
+    rows += [
+        ("department", d, zh, en) for d, zh, en in deps[["department_id", "name_zh", "name_en"]].itertuples(index=False)
+    ]
+    params = {"town": raw["towns"], "community": raw["communities"], "grid": [], "dept": raw["departments"]}
+    out, problems = filters.resolve_units(params, rows, {**filters.UNIT_PARAMS, "dept": "department"})
+    if problems:
+        what = {"town": "street/town", "community": "居村 (community)", "dept": "department"}
+        raise accounts.AccountError(
+            "; ".join(
+                f"{what[p.param]} {p.value!r} names several ({', '.join(p.ids)}): give its code"
+                if p.kind == "ambiguous"
+                else f"unknown {what[p.param]}: {p.value}"
+                for p in problems
+            )
+        )
+    return {"towns": tuple(out["town"]), "communities": tuple(out["community"]), "departments": tuple(out["dept"])}
+
+
+def _scope_words(sc: dict) -> str:
+    return accounts.scope_text(sc["towns"], sc["communities"], sc["departments"])
 
 
 def cmd_account(args) -> int:
@@ -49,8 +75,9 @@ def cmd_account(args) -> int:
     try:
         if args.action == "add":
             password = None if args.sso else _password(args)
-            accounts.add(file, args.username, password, args.role, _towns(args), by=by)
-            print(f"added {args.username} ({args.role}) to {file}")
+            sc = _scope(args)
+            accounts.add(file, args.username, password, args.role, **sc, by=by)
+            print(f"added {args.username} ({args.role}, {_scope_words(sc)}) to {file}")
         elif args.action in ("disable", "enable"):
             accounts.set_disabled(file, args.username, args.action == "disable", by=by)
             print(f"{args.action}d {args.username}")
@@ -58,11 +85,11 @@ def cmd_account(args) -> int:
             accounts.set_password(file, args.username, _password(args), by=by)
             print(f"new password for {args.username}; any lockout lifted")
         elif args.action == "access":
-            towns = _towns(args)
-            accounts.set_access(file, args.username, args.role, towns, by=by)
-            print(f"{args.username}: {args.role}, towns {','.join(towns) or 'all'}")
+            sc = _scope(args)
+            accounts.set_access(file, args.username, args.role, **sc, by=by)
+            print(f"{args.username}: {args.role}, {_scope_words(sc)}")
         elif args.action == "wall-token":
-            token = accounts.add_wall_token(file, args.name, _towns(args), by=by)
+            token = accounts.add_wall_token(file, args.name, **_scope(args), by=by)
             print(
                 f"wall screen {args.name}: open http://HOST:8501/?mode=wall&token={token}\n"
                 "(shown once, stored hashed; revoke with: python -m govdash account wall-revoke "
@@ -83,6 +110,18 @@ def cmd_account(args) -> int:
     return 0
 
 
+def _scope_options(p, verb: str) -> None:
+    """The scope options of add, access and wall-token (none given: the whole district)."""
+    p.add_argument("--scope-town", "--towns", dest="scope_town", nargs="*", help=f"street/town codes or names {verb}")
+    p.add_argument("--scope-community", nargs="*", help=f"居村 (community) codes or names {verb}")
+    p.add_argument(
+        "--scope-department",
+        nargs="*",
+        help=f"department codes or names: the cases dispatched to them {verb}, wherever they lie "
+        "(with a town or 居村: its cases there only)",
+    )
+
+
 def register(subparsers) -> None:
     """Add ``account`` to the command line."""
     p = subparsers.add_parser(
@@ -98,7 +137,7 @@ def register(subparsers) -> None:
     a = sub.add_parser("add", help="create an account (asks for the password)")
     a.add_argument("username")
     a.add_argument("--role", choices=accounts.ROLES, required=True)
-    a.add_argument("--towns", nargs="*", help="street/town ids or names it may see (default: all)")
+    _scope_options(a, "it may see")
     a.add_argument("--sso", action="store_true", help="no local password: signs in through OIDC only")
     a.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     for name, text in (("disable", "stop an account signing in"), ("enable", "let a disabled account sign in")):
@@ -109,10 +148,10 @@ def register(subparsers) -> None:
     r = sub.add_parser("access", help="change an account's role and streets/towns")
     r.add_argument("username")
     r.add_argument("--role", choices=accounts.ROLES, required=True)
-    r.add_argument("--towns", nargs="*", help="street/town ids or names (default: all)")
+    _scope_options(r, "it may see")
     wt = sub.add_parser("wall-token", help="issue a wall-screen device token (read-only wall, survives restarts)")
     wt.add_argument("name", help="the screen, e.g. lobby")
-    wt.add_argument("--towns", nargs="*", help="street/town ids or names it shows (default: all)")
+    _scope_options(wt, "it shows")
     sub.add_parser("wall-revoke", help="revoke a wall screen's token").add_argument("name")
     sub.add_parser("wall-list", help="list wall tokens (never the tokens themselves)")
     sub.add_parser("list", help="list accounts (no password hashes)")

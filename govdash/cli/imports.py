@@ -1,4 +1,4 @@
-"""``python -m govdash import cases|stations|units|population FILE``, ``import list`` and ``import undo ID``."""
+"""``python -m govdash import cases|events|stations|units|population FILE``, ``import list`` and ``import undo ID``."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ def register(subparsers) -> None:
         "cases": "cases: CSV (UTF-8/GBK), Excel, Parquet, JSON lines, Open311 JSON/XML",
         "stations": "service stations: CSV/Excel with coordinates, GeoJSON, GeoPackage, zipped Shapefile",
         "units": "boundaries (street/town, community, grid): GeoJSON, GeoPackage, zipped Shapefile",
+        "events": "case events (流转记录) beside the case file: CSV/Excel, one row per event; each case named gets the "
+        "file's events as its log",
         "population": "population: counts at points (CSV/Excel with lon/lat, GeoJSON, GeoPackage), in polygons "
         "(census blocks: spread by area) or a GeoTIFF raster (WorldPop, GHS-POP); replaces the "
         "100 m surface",
@@ -58,9 +60,24 @@ def register(subparsers) -> None:
                 + (
                     " or a shipped one: govdash, open311, 12345 (default: the shipped one fitting the columns)"
                     if kind == "cases"
+                    else " or a shipped one: govdash, 12345 (流转记录) (default: the shipped one fitting the columns)"
+                    if kind == "events"
                     else " (default: column names guessed)"
                 ),
             )
+        if kind == "events":
+            k.add_argument("--encoding", default=None, help="text encoding, e.g. gbk (default: detected)")
+            k.add_argument(
+                "--on-error",
+                choices=("reject", "quarantine"),
+                default="reject",
+                help="reject: load nothing if any row fails (default); quarantine: load the valid rows",
+            )
+            k.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
+            k.add_argument("--user", default=None, help="who imports (default: $USER)")
+            k.add_argument("--report", metavar="CSV", default=None, help="write every error to this CSV")
+            k.set_defaults(func=cmd_import, kind=kind, crs=None)
+            continue
         k.add_argument(
             "--crs",
             type=_crs,
@@ -225,5 +242,6 @@ def cmd_undo(args) -> int:
     accounts.audit_cli(
         "import", f"undo {args.import_id}: removed {out['removed']}, restored {out['restored']}", _user(args)
     )
-    print(f"undone {args.import_id}: removed {out['removed']}, restored {out['restored']}")
+    dropped = f", {out['catalogue_removed']} catalogue entries it added" if out.get("catalogue_removed") else ""
+    print(f"undone {args.import_id}: removed {out['removed']}, restored {out['restored']}{dropped}")
     return 0

@@ -11,7 +11,7 @@ from govdash import district_record, settings
 def district_from(
     name: str,
     name_en: str | None = None,
-    timezone: str = "Asia/Shanghai",
+    timezone: str | None = None,
     crs: str = "auto",
     level_names: str | None = None,
     first_year: int | None = None,
@@ -22,6 +22,7 @@ def district_from(
 
     if not name.strip():
         raise ValueError("--name must not be empty")
+    timezone = timezone or settings.load().timezone
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -100,7 +101,9 @@ def register(sub) -> None:
     p.add_argument("--db", default=None, help="DuckDB file to create (default: GOVDASH_DB or data/govdash.duckdb)")
     p.add_argument("--name", required=True, help="the district's name (Chinese, or the only name)")
     p.add_argument("--name-en", default=None, help="its English name")
-    p.add_argument("--timezone", default="Asia/Shanghai", help="IANA time zone of its times (default Asia/Shanghai)")
+    p.add_argument(
+        "--timezone", default=None, help="IANA time zone of its times (default: the setting GOVDASH_TIMEZONE)"
+    )
     p.add_argument(
         "--crs",
         default="auto",

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from govdash import db
 from govdash.db import Database, replacing_writer
-from govdash.ingest import _cases, _geo, _plumbing, _population, _sql
+from govdash.db import exists as db_exists
+from govdash.ingest import _cases, _events, _geo, _plumbing, _population, _sql
 from govdash.ingest._geo_sources import parse_geo_mapping
 from govdash.ingest._mapping import Mapping, MappingError, builtin_mappings, parse_mapping, toml_doc
 from govdash.ingest._readers import ValidationError
@@ -42,13 +44,16 @@ _PIPELINES: dict[str, Callable[..., ImportReport]] = {
     "stations": partial(_geo.import_file, "stations"),
     "units": partial(_geo.import_file, "units"),
     "population": _population.import_file,
+    "events": _events.import_file,  # a case event log (流转记录) beside the case file
 }
 KINDS = tuple(_PIPELINES)
 UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "json", "xml", "geojson", "gpkg", "zip", "tif", "tiff")
 
 
 def builtin(kind: str) -> list[str]:
-    """Names of the shipped mappings for ``kind`` (cases only: govdash, open311, 12345)."""
+    """Names of the shipped mappings for ``kind`` (cases: govdash, open311, 12345; events: govdash, 12345)."""
+    if kind == "events":
+        return list(_events.builtin())
     return list(builtin_mappings()) if kind == "cases" else []
 
 
@@ -56,6 +61,8 @@ def mapping_from_text(kind: str, text: str | bytes, name: str = "uploaded"):
     """A mapping of ``kind`` from TOML text (an uploaded mapping file); raises MappingError."""
     if kind == "population":
         raise MappingError("a population import takes no mapping: the count column is guessed or named")
+    if kind == "events":
+        return _events.parse(text, name)
     doc = toml_doc(text, name)
     stem = Path(name).stem
     return parse_mapping(doc, stem) if kind == "cases" else parse_geo_mapping(doc, kind, stem)
@@ -68,7 +75,8 @@ def run(
 
     Parameters
     ----------
-    kind : 'cases' | 'stations' | 'units' | 'population' (counts at points, in polygons or a GeoTIFF's pixels,
+    kind : 'cases' | 'events' (a case event log, 流转记录: each case named gets the file's events as its log) |
+        'stations' | 'units' | 'population' (counts at points, in polygons or a GeoTIFF's pixels,
         onto the 100 m surface, replacing it; ``column=`` names the count column)
     file : path, bytes or binary file object (an upload; ``name=`` names it)
     in_place : ``db_path`` is already a private copy no other process has open (inside
@@ -102,7 +110,7 @@ def run(
         return _child.run(kind, db_path, file, in_place=in_place, **options)
     if in_place:
         return pipeline(db_path, file, **options)
-    options["quarantine_dir"] = options.get("quarantine_dir") or Path(db_path).resolve().parent / "quarantine"
+    options["quarantine_dir"] = options.get("quarantine_dir") or db.side_folder(db_path) / "quarantine"
     name = options.get("name") or (Path(str(file)).name if isinstance(file, (str, os.PathLike)) else "upload")
     return _plumbing.live(db_path, lambda tmp: pipeline(tmp, file, **options), name)
 
@@ -111,7 +119,7 @@ def run(
 def _reading(db: Database | str | os.PathLike):
     """A cursor on ``db`` (the app's Database, so it reopens a replaced file) or on a path, read-only."""
     own = not isinstance(db, Database)
-    if own and not Path(db).is_file():
+    if own and not db_exists(db):
         raise ValidationError(f"no database at {db}")
     handle = Database(db) if own else db
     con = handle.connection()
@@ -125,7 +133,7 @@ def _reading(db: Database | str | os.PathLike):
 
 def listing(db: Database | str | os.PathLike, limit: int = 100) -> pd.DataFrame:
     """Recorded imports of every kind, newest first (empty when there is no database yet)."""
-    if not isinstance(db, Database) and not Path(db).is_file():
+    if not isinstance(db, Database) and not db_exists(db):
         return pd.DataFrame(columns=["import_id", "kind", "file_name", "status"])
     with _reading(db) as con:
         return _sql.import_list(con, limit)
@@ -140,7 +148,7 @@ def undo(
     replaces the live file (db.replacing_writer): nothing here opens the file the app holds.
     Raises ValidationError for an unknown or undone import, or while a later import changed its rows.
     """
-    if not Path(db_path).is_file():
+    if not db_exists(db_path):
         raise ValidationError(f"no import {import_id!r}")
     if in_place:
         return _plumbing.undo_in(db_path, import_id, user=user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,9 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from govdash import layout, settings
-from govdash.ingest import _plumbing, _sql
+from govdash import db, lake, layout, schema, settings
+from govdash.i18n import t
+from govdash.ingest import _catalogue, _plumbing, _sql
 from govdash.ingest._coords import extent, placed
 from govdash.ingest._mapping import TIME_FIELDS, Mapping, apply_mapping, detect_mapping, load_mapping, take_strings
 from govdash.ingest._readers import read_table
@@ -260,6 +262,45 @@ def locate_by_area(area: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFram
     return ids, unknown & ~found, why
 
 
+# --- 八必报 items and 重点难点 statuses: codes, or names in either language ---
+
+
+def _lookup(pairs) -> dict[str, str]:
+    """lower(code / Chinese name / English name) -> code, from (code, name_zh, name_en) rows."""
+    out = {}
+    for code, *names in pairs:
+        out.update({str(k).strip().lower(): code for k in (code, *names) if isinstance(k, str) and k})
+    return out
+
+
+def resolve_codes(cases: pd.DataFrame, must_report: pd.DataFrame) -> list[Issue]:
+    """Turn the names in ``must_report`` and ``key_status`` (codes, or names in either language: 安全隐患,
+    有明确路径) into codes in place; a value that is neither fails its row, naming the value and what it may be.
+
+    ``must_report`` is the database's must-report catalogue (item, name_zh, name_en): ``schema.MUST_REPORT``
+    when it lists none.
+    """
+    items = must_report.itertuples(index=False, name=None) if len(must_report) else schema.MUST_REPORT
+    tables = {
+        "must_report": _lookup(items),
+        "key_status": _lookup((s, t(f"kc_{s}", "zh"), t(f"kc_{s}", "en")) for s in schema.KEY_STATUSES),
+    }
+    out: list[Issue] = []
+    for fld, lut in tables.items():
+        if fld not in cases:
+            continue
+        codes, uniq = pd.factorize(cases[fld])
+        hits = [lut.get(str(u).strip().lower()) for u in uniq]
+        cases[fld] = take_strings([h or u for h, u in zip(hits, uniq, strict=True)], np.asarray(codes)).set_axis(
+            cases.index
+        )
+        unknown = np.array([h is None for h in hits] + [False])[np.asarray(codes)]
+        allowed = ", ".join(sorted({v for v in lut.values()}))
+        why = "'" + cases[fld].astype(str) + f"' is not a {fld} code or name (one of {allowed})"
+        out.append((fld, f"{fld}_unknown", why, unknown))
+    return out
+
+
 # --- the import ---
 
 
@@ -344,14 +385,16 @@ def import_file(
         ctx["grids"]["geom"] = _geoms(ctx["grids"])  # parse the WKB once
         ctx["extent"] = extent(shapely.from_wkb([bytes(b) for b in ctx["extent"]["geom"]]))
         say(0.45, "validating")
-        known = set(ctx["categories"]["category"]) or {v for v in m.values.get("category", {}).values()}
-        issues = mapped.issues + check_rows(
+        known = _catalogue.known(ctx)["category"] or {v for v in m.values.get("category", {}).values()}
+        issues = mapped.issues + resolve_codes(mapped.cases, ctx["must_report"])
+        issues += check_rows(
             mapped.cases,
             bbox=ctx["extent"],
-            known_categories=known,
+            known_categories=None if m.catalogue.get("category") == "add" else known,
             rows=table.rows,
             times=time_bounds(ctx["as_of"], tz=ctx["timezone"]),
         )
+        issues += _catalogue.issues(mapped.cases, ctx, m.catalogue)
         lon, lat = mapped.cases["lon"].to_numpy(float), mapped.cases["lat"].to_numpy(float)
         if mapped.area is not None and len(mapped.area.columns):  # no point, but a unit named: located by it
             by_area, area_bad, area_why = locate_by_area(mapped.area, ctx["units"])
@@ -377,11 +420,14 @@ def import_file(
         if rep.failed and on_error == "reject":
             rep.seconds = time.perf_counter() - t0
             return rep
+        rep.catalogue_added = _catalogue.additions(mapped.cases, ~bad, ctx, m.catalogue)
+        if rep.catalogue_added:
+            rep.notes.append(_catalogue.note(rep.catalogue_added))
         stage = _stage(mapped.cases, ~bad, units, ctx)
         columns = [c for c in stage.columns if c != "case_id"]
         with _plumbing.staged(con, pa.Table.from_pandas(stage, preserve_index=False)):
             say(0.70, "checking the write" if dry_run else "writing")
-            qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
+            qdir = Path(quarantine_dir) if quarantine_dir else db.side_folder(db_path) / "quarantine"
             _plumbing.write(
                 con,
                 "cases",
@@ -393,8 +439,10 @@ def import_file(
                 user=user,
                 qdir=qdir,
                 dry_run=dry_run,
+                also=partial(_catalogue.write, added=rep.catalogue_added) if rep.catalogue_added else None,
             )
-        rewrite = rep.status == "loaded" and layout.due(con)  # asked here: the file is open already
+        # asked here: the file is open already; a lake orders its files itself (`optimize`)
+        rewrite = rep.status == "loaded" and not lake.is_lake(db_path) and layout.due(con)
     if rewrite:
         say(0.90, "clustering")
         done = layout.maybe_recluster(db_path, due_now=True)

@@ -32,6 +32,9 @@ TEXT_FIELDS = (
     "department_id",
     "tier",
     "repeat_of",
+    "must_report",
+    "key_status",
+    "key_owner",
 )
 TIME_FIELDS = ("reported_at", "dispatched_at", "handled_at", "closed_at", "deadline_at")
 BOOL_FIELDS = ("resolved", "recognised", "key_difficult")
@@ -56,6 +59,10 @@ RULES = (
     "coords_placeholder",
     "area_unknown",
     "category_unknown",
+    "channel_unknown",
+    "department_unknown",
+    "must_report_unknown",
+    "key_status_unknown",
     "status_unknown",
     "value_invalid",
     "field_too_long",
@@ -86,6 +93,7 @@ class Mapping:
     coords: dict[str, str] = field(default_factory=dict)  # lon/lat or pair(+order), crs
     warn: frozenset[str] = frozenset()  # rules reported as warnings, rows still load
     area: dict[str, str] = field(default_factory=dict)  # level -> column naming a unit (name or id) of that level
+    catalogue: dict[str, str] = field(default_factory=dict)  # kind -> "error" | "add" for unknown values
 
     def source_columns(self) -> set[str]:
         """Every source column the mapping reads."""
@@ -122,6 +130,7 @@ def parse_mapping(doc: dict, name: str = "mapping") -> Mapping:
         "values",
         "checks",
         "area",
+        "catalogue",
     }
     extra = set(doc) - known
     if extra:
@@ -170,6 +179,13 @@ def parse_mapping(doc: dict, name: str = "mapping") -> Mapping:
             f"[area]: level = source column, levels {', '.join(AREA_LEVELS)} "
             '(e.g. town = "Borough": the column names the case\'s town by name or id)'
         )
+    cat = doc.get("catalogue", {})
+    if (
+        not isinstance(cat, dict)
+        or set(cat) - {"category", "channel", "department"}
+        or set(cat.values()) - {"error", "add"}
+    ):
+        raise MappingError('[catalogue]: kind = "error" | "add" for kinds category, channel, department')
     warn = frozenset(doc.get("checks", {}).get("warn", []))
     if warn - set(RULES):
         raise MappingError(f"[checks] warn: unknown rules {sorted(warn - set(RULES))}; rules: {', '.join(RULES)}")
@@ -191,6 +207,7 @@ def parse_mapping(doc: dict, name: str = "mapping") -> Mapping:
         coords=crd,
         warn=warn,
         area=dict(area),
+        catalogue=dict(cat),
     )
 
 

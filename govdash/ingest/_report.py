@@ -35,6 +35,7 @@ class ImportReport:
     quarantined: int = 0  # failed rows kept in the quarantine table (on_error='quarantine')
     outside_units: int = 0  # loaded rows inside the district but in no unit polygon (NULL unit ids)
     located_by_area: int = 0  # rows without a point located by the unit a column names ([area])
+    catalogue_added: dict[str, list[str]] = field(default_factory=dict)  # kind -> new entries ([catalogue] add)
     errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPORT_COLUMNS))
     warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPORT_COLUMNS))
     quarantine_csv: str | None = None

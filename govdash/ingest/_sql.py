@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from govdash import settings
+from govdash import settings, writes
+from govdash.ingest import _catalogue, _sql_events
 from govdash.schema import IMPORT_COLUMNS
 
 # Writes run on a writable connection (govdash.db.writer on a private copy, see govdash.ingest._plumbing)
@@ -48,6 +49,9 @@ def _cases_context(con) -> dict[str, pd.DataFrame]:
             "SELECT category, max(deadline_days) AS deadline_days FROM categories GROUP BY category"
         ).df(),
         "departments": con.execute("SELECT department_id, name_zh, name_en FROM departments").df(),
+        "category_names": con.execute("SELECT category FROM category_names").df(),
+        "channels": con.execute("SELECT channel FROM channels").df(),
+        "must_report": con.execute("SELECT item, name_zh, name_en FROM must_report_items").df(),
         "as_of": con.execute("SELECT max(value) FROM meta WHERE key = 'as_of'").fetchall()[0][0],
         "timezone": district_timezone(con),
     }
@@ -105,8 +109,17 @@ def _cases_apply(con, import_id: str, at, columns) -> dict[str, int]:
         f"FROM import_rows r JOIN import_diff d ON d.key = r.case_id WHERE d.op = 'insert'",
         {"id": import_id, "at": at},
     )
+    _refresh_implied(con, "SELECT key AS case_id FROM import_diff WHERE op IN ('insert', 'update')", import_id)
     con.execute("DROP TABLE import_diff")
     return counts
+
+
+def _refresh_implied(con, ids_sql: str, import_id: str | None) -> None:
+    """The cases ``ids_sql`` (our own SQL) selects get the events their stored times imply unless they have a
+    logged chain (govdash.writes.implied_events)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE implied_ids AS {ids_sql}")
+    writes.implied_events(con, "implied_ids", import_id)
+    con.execute("DROP TABLE implied_ids")
 
 
 def import_quarantine(con) -> None:
@@ -163,29 +176,60 @@ def _cases_blockers(con, import_id: str) -> list[str]:
     return df["import_id"].tolist()
 
 
-def _cases_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
-    """Remove the cases an import inserted and restore the prior images of those it updated.
-
-    Only valid when _cases_blockers() is empty: then every case the import wrote still has its import_id.
-    """
+def _restore_cases(con, import_id: str) -> int:
+    """Put back the prior images of the cases an import updated (case_versions); how many."""
     restored = con.execute("SELECT count(*) FROM case_versions WHERE import_id = $id", {"id": import_id}).fetchone()[0]
-    removed = con.execute(
-        """
-        DELETE FROM cases WHERE import_id = $id
-          AND case_id NOT IN (SELECT case_id FROM case_versions WHERE import_id = $id)""",
-        {"id": import_id},
-    ).fetchone()[0]
     sets = ", ".join(f"{c} = v.{c}" for c in IMPORT_COLUMNS)
     con.execute(
         f"UPDATE cases SET {sets}, import_id = v.prior_import_id, updated_at = v.prior_updated_at "
         f"FROM case_versions v WHERE v.import_id = $id AND cases.case_id = v.case_id",
         {"id": import_id},
     )
+    return int(restored)
+
+
+def _mark_undone(con, import_id: str, at, user: str | None) -> None:
     con.execute(
         "UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
         {"id": import_id, "at": at, "user": user},
     )
-    return {"removed": int(removed), "restored": int(restored)}
+
+
+def _cases_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
+    """Remove the cases an import inserted and restore the prior images of those it updated.
+
+    Only valid when _cases_blockers() is empty: then every case the import wrote still has its import_id.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE undo_ids AS SELECT case_id FROM cases WHERE import_id = $id "
+        "UNION SELECT case_id FROM case_versions WHERE import_id = $id",
+        {"id": import_id},
+    )
+    removed = con.execute(
+        """
+        DELETE FROM cases WHERE import_id = $id
+          AND case_id NOT IN (SELECT case_id FROM case_versions WHERE import_id = $id)""",
+        {"id": import_id},
+    ).fetchone()[0]
+    restored = _restore_cases(con, import_id)
+    con.execute("DELETE FROM case_events WHERE implied AND import_id = $id", {"id": import_id})
+    prior = (
+        "SELECT u.case_id FROM undo_ids u JOIN cases c USING (case_id)"  # the restored ones, removed ones lose theirs
+    )
+    _refresh_implied(con, prior, None)
+    con.execute("DROP TABLE undo_ids")
+    _mark_undone(con, import_id, at, user)
+    out = {"removed": int(removed), "restored": restored}
+    dropped = _catalogue.undo(con, import_id)  # the catalogue entries it added, unless still used
+    return out | ({"catalogue_removed": dropped} if dropped else {})
+
+
+def _events_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
+    """Put back the logs and the case rows an events import replaced: removed (its events) / restored (cases)."""
+    removed = _sql_events.undo(con, import_id)
+    restored = _restore_cases(con, import_id)
+    _mark_undone(con, import_id, at, user)
+    return {"removed": removed, "restored": restored}
 
 
 # --- stations and units ---
@@ -395,6 +439,8 @@ def apply(con, kind: str, import_id: str, at, columns) -> dict[str, int]:
     """Upsert the staged `import_rows` by id, recording what undo needs; the insert / update / same counts."""
     if kind == "population":
         return _population_apply(con, import_id)
+    if kind == "events":
+        return _sql_events.apply(con, import_id, at)
     return _cases_apply(con, import_id, at, columns) if kind == "cases" else _geo_apply(con, kind, import_id, columns)
 
 
@@ -402,6 +448,8 @@ def blockers(con, kind: str, import_id: str) -> list[str]:
     """Later, still-loaded imports that changed rows this one wrote (undo those first)."""
     if kind == "population":
         return _population_blockers(con, import_id)
+    if kind == "events":
+        return _sql_events.blockers(con, import_id, _cases_blockers(con, import_id))
     return _cases_blockers(con, import_id) if kind == "cases" else _geo_blockers(con, kind, import_id)
 
 
@@ -409,6 +457,8 @@ def undo(con, kind: str, import_id: str, at, user: str | None) -> dict[str, int]
     """Remove what an import inserted, restore what it updated, mark it undone: removed / restored counts."""
     if kind == "cases":
         return _cases_undo(con, import_id, at, user)
+    if kind == "events":
+        return _events_undo(con, import_id, at, user)
     if kind == "population":
         return _population_undo(con, import_id, at, user)
     return _geo_undo(con, kind, import_id, at, user)

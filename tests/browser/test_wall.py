@@ -207,6 +207,27 @@ def test_wall_screenshots(browser, wall_server, width, height, name, screenshots
         ctx.close()
 
 
+def test_must_report_panel_is_legible_at_1080p(browser, wall_server, screenshots):
+    """八必报 on the wall (issue 17 item 4): the eight items and the streets/towns fit the stage, every text ≥ 24 px."""
+    ctx = _context(browser, 1920, 1080)
+    try:
+        pg = ctx.new_page()
+        _open(pg, wall_server.url + "/?mode=wall&panels=must_report&refresh=600")
+        pg.wait_for_selector(".wall-mr-list", timeout=120_000)
+        assert pg.locator(".wall-mr-list").first.locator("tr").count() == 9  # a header and the eight items
+        _check_screen(pg, ctx)
+        sizes = pg.evaluate("""() => [...document.querySelectorAll('.wall-mr, .wall-mr *')]
+            .filter(e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+            .map(e => parseFloat(getComputedStyle(e).fontSize))""")
+        assert sizes and min(sizes) >= 24, sorted(sizes)[:5]
+        panel = pg.locator(".wall-mr").first.bounding_box()
+        ticker = pg.locator(".wall-ticker").first.bounding_box()
+        assert panel["y"] + panel["height"] <= ticker["y"], (panel, ticker)
+        pg.screenshot(path=str(screenshots / "wall_must_report_1080.png"), timeout=180_000)
+    finally:
+        ctx.close()
+
+
 def _collected(pg) -> int:
     return int(pg.locator('.wall-tile[data-key="collected"] .wall-tile-value').inner_text().replace(",", ""))
 

@@ -1,0 +1,272 @@
+"""The 15-minute service circle map: walking-minute classes, stations, candidate sites, picks (pydeck)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from govdash.i18n import t
+from govdash.maps import LAYER_STATIONS, _deck, _text, _tooltip, view_for_bbox
+
+# --- coverage (15-minute service circle) ---
+
+LAYER_CELLS = "cells"  # one layer per minute class: cells_0 … cells_4
+MINUTE_BOUNDS = (5, 10, 15, 20)
+NEAR = [(0, 150, 136), (77, 182, 172), (128, 203, 196), (190, 228, 224)]  # within the threshold: teal, paler = farther
+FAR = [(255, 213, 79), (255, 152, 0), (244, 67, 54), (255, 23, 160)]  # beyond it: warm, magenta = farthest
+ADDED = (255, 235, 59)
+
+
+def minute_classes(threshold: float, *, lang: str = "zh") -> list[tuple[float, float, tuple, str]]:
+    """(lo, hi, RGB, label) of the classes ≤5, ≤10, ≤15, ≤20, >20 minutes; beyond ``threshold`` warm."""
+    word = t("minute_unit", lang)
+    edges = [0.0, *MINUTE_BOUNDS, math.inf]
+    near = sum(b <= threshold for b in MINUTE_BOUNDS)
+    colours = NEAR[:near] + FAR[len(FAR) - (len(edges) - 1 - near) :]
+    return [
+        (
+            lo,
+            hi,
+            colours[i],
+            f"{lo:g}–{hi:g} {word}"
+            if lo and math.isfinite(hi)
+            else f"≤{hi:g} {word}"
+            if math.isfinite(hi)
+            else f">{lo:g} {word}",
+        )
+        for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True))
+    ]
+
+
+def coverage_map(
+    cells: pd.DataFrame,
+    threshold: float,
+    stations: pd.DataFrame,
+    *,
+    gaps: pd.DataFrame | None = None,
+    proposals: pd.DataFrame | None = None,
+    reach_m: float = 0.0,
+    outline: pd.DataFrame | None = None,
+    lang: str = "zh",
+    tile_url: str = "",
+    width_px: int = 1100,
+    height_px: int = 660,
+) -> tuple[pdk.Deck, list]:
+    """Cells coloured by walking minutes (service_circle.map_cells), stations on top, gaps and proposed sites.
+
+    ``stations``: station_id, name_zh, level, lon, lat, f_*, opening_hours, scenario, residents (served).
+    ``gaps``: rank, lon, lat, cells, residents. ``proposals``: rank, lon, lat, gain, drawn with a ring of
+    ``reach_m`` metres. Returns the deck and its legend as (RGB, label) pairs for ``swatches_html``.
+    """
+    people = t("residents", lang)
+    size = float(cells["size_m"].iloc[0]) if len(cells) else 100.0
+    word = " " + t("minute_unit", lang)
+    # short: 40,000 tooltips are most of the deck's bytes; the square size is in the page's caption
+    tip = (
+        cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—").astype(str)
+        + word  # str: no cells
+        + f" · {people} "
+        + cells["residents"].map("{:,.0f}".format).astype(str)
+    )
+    classes = minute_classes(threshold, lang=lang)
+    layers = []
+    for i, (lo, hi, rgb, _) in enumerate(classes):
+        sel = ((cells["minutes"] > lo) | (lo == 0)) & (cells["minutes"] <= hi)
+        data = pd.DataFrame({"lon": cells["lon"][sel].round(5), "lat": cells["lat"][sel].round(5), "tip": tip[sel]})
+        layers.append(
+            pdk.Layer(
+                "GridCellLayer",
+                data=data,
+                id=f"{LAYER_CELLS}_{i}",
+                get_position=["lon", "lat"],
+                cell_size=size,
+                get_fill_color=[*rgb, 235],
+                extruded=False,
+                pickable=True,
+                auto_highlight=True,
+                highlight_color=[255, 255, 255, 120],
+            )
+        )
+    if outline is not None and len(outline):
+        layers.append(
+            pdk.Layer(
+                "PolygonLayer",
+                data=outline[["polygon"]],
+                id="outline",
+                get_polygon="polygon",
+                filled=False,
+                stroked=True,
+                get_line_color=[20, 26, 40, 230],
+                line_width_min_pixels=1,
+            )
+        )
+    if gaps is not None and len(gaps):
+        word = t("gap", lang)
+        g = pd.DataFrame(
+            {
+                "lon": gaps["lon"],
+                "lat": gaps["lat"],
+                "label": gaps["rank"].astype(int).astype(str),
+                "radius": np.minimum(250 + 0.5 * size * np.sqrt(gaps["cells"].to_numpy(float)), 2500),
+                "tip": [
+                    f"{word} {int(r)} · {people} {v:,.0f}" for r, v in zip(gaps["rank"], gaps["residents"], strict=True)
+                ],
+            }
+        )
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=g,
+                id="gaps",
+                get_position=["lon", "lat"],
+                get_radius="radius",
+                filled=False,
+                stroked=True,
+                get_line_color=[255, 255, 255, 230],
+                line_width_min_pixels=2,
+                pickable=True,
+            )
+        )
+        layers.append(_labels(g, "gap_labels", [255, 255, 255, 255]))
+    if proposals is not None and len(proposals):
+        word, gain = t("proposed_site", lang), t("newly_covered", lang)
+        p = pd.DataFrame(
+            {
+                "lon": proposals["lon"],
+                "lat": proposals["lat"],
+                "label": "+" + proposals["rank"].astype(int).astype(str),
+                "tip": [
+                    f"{word} {int(r)} · {gain} {v:,.0f}"
+                    for r, v in zip(proposals["rank"], proposals["gain"], strict=True)
+                ],
+            }
+        )
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=p,
+                id="reach",
+                get_position=["lon", "lat"],
+                get_radius=reach_m,
+                filled=True,
+                get_fill_color=[76, 201, 240, 50],
+                stroked=True,
+                get_line_color=[76, 201, 240, 255],
+                line_width_min_pixels=2,
+                pickable=False,
+            )
+        )
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=p,
+                id="proposals",
+                get_position=["lon", "lat"],
+                get_radius=9,
+                radius_units="'pixels'",
+                get_fill_color=[76, 201, 240, 255],
+                stroked=True,
+                get_line_color=[255, 255, 255, 255],
+                line_width_min_pixels=2,
+                pickable=True,
+            )
+        )
+        layers.append(_labels(p, "proposal_labels", [76, 201, 240, 255], offset=[0, -22]))
+    if len(stations):
+        layers.append(_coverage_stations(stations, lang))
+    legend = [(rgb, label) for _, _, rgb, label in classes] + [
+        ((240, 240, 240), t("station", lang)),
+        (ADDED, t("whatif_added", lang)),
+    ]
+    bbox = (
+        None
+        if cells.empty
+        else (
+            float(cells["lon"].min()),
+            float(cells["lat"].min()),
+            float(cells["lon"].max()),
+            float(cells["lat"].max()),
+        )
+    )
+    return _deck(
+        layers, view_for_bbox(bbox, width_px=width_px, height_px=height_px), _tooltip("{tip}"), tile_url
+    ), legend
+
+
+def _labels(frame: pd.DataFrame, layer_id: str, colour: list, offset: list | None = None) -> pdk.Layer:
+    return pdk.Layer(
+        "TextLayer",
+        data=frame[["lon", "lat", "label"]],
+        id=layer_id,
+        get_position=["lon", "lat"],
+        get_text="label",
+        get_size=18,
+        get_color=colour,
+        font_weight=700,
+        background=True,
+        get_background_color=[11, 18, 32, 200],
+        get_pixel_offset=offset or [0, 0],
+        pickable=False,
+    )
+
+
+def _coverage_stations(stations: pd.DataFrame, lang: str) -> pdk.Layer:
+    funcs = ["f_party", "f_gov", "f_culture", "f_joint", "f_clinic"]
+    kind = np.where(stations["level"] == "centre", t("centre", lang), t("station", lang))
+    offered = stations[funcs].fillna(False).astype(bool)
+    names = offered.apply(lambda r: "、".join(t(f, lang) for f in funcs if r[f]), axis=1).astype("string")
+    served = stations["residents"].fillna(0).map("{:,.0f}".format) if "residents" in stations else ""
+    edited = stations["scenario"].notna().to_numpy() if "scenario" in stations else np.zeros(len(stations), bool)
+    data = pd.DataFrame(
+        {
+            "lon": stations["lon"].round(5),
+            "lat": stations["lat"].round(5),
+            "tip": (
+                _text(stations["name_zh"])
+                + " · "
+                + kind
+                + "\n"
+                + names
+                + "\n"
+                + t("hours_word", lang)
+                + ": "
+                + _text(stations["opening_hours"])
+                + "\n"
+                + t("served", lang)
+                + ": "
+                + served
+            ),
+            # pixels, not metres: 1,300 stations must stay dots at district zoom and still be hit in a town
+            "radius": np.where(edited, 7, np.where(stations["level"] == "centre", 5, 2.2)),
+            "fill": [[*ADDED, 255] if e else [245, 245, 245, 235] for e in edited],
+            "line": [
+                [11, 18, 32, 255] if e or lv == "centre" else [0, 0, 0, 0]
+                for e, lv in zip(edited, stations["level"], strict=True)
+            ],
+        }
+    )
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=data,
+        id=LAYER_STATIONS,
+        get_position=["lon", "lat"],
+        get_radius="radius",
+        radius_units="'pixels'",
+        get_fill_color="fill",
+        pickable=True,
+        stroked=True,
+        get_line_color="line",
+        line_width_min_pixels=1.5,
+    )
+
+
+def picked(selection: dict | None, prefix: str) -> dict | None:
+    """The first picked object of a layer whose id starts with ``prefix`` in a pydeck selection, if any."""
+    objects = (selection or {}).get("objects") or {}
+    for layer_id, rows in objects.items():
+        if layer_id.startswith(prefix) and rows:
+            return rows[0]
+    return None

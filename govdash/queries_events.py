@@ -1,0 +1,162 @@
+"""Reads of the case events log (``case_events``): the handling chain's stages, rates, escalations, 吹哨报到,
+and one case's timeline. The analysis that shapes them for reading is in ``govdash.events``."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from govdash.db import Database
+from govdash.filters import Filters, Scope
+from govdash.queries import scope_clause, where
+
+# Per case of the filter: when it reached each stage of the chain (受理→派单→处置→核查→结案→回访) and how often
+# each kind of event happened to it. 处置 and 核查 take their last occurrence (a failed verification sends the
+# case back to handling: the stage is reached when it is finally handled and verified).
+_PER_CASE = """
+    WITH c AS (SELECT case_id FROM cases WHERE {clause}),
+    per AS (
+        SELECT e.case_id,
+               min(at_time) FILTER (WHERE event = 'accept') AS t_accept,
+               min(at_time) FILTER (WHERE event = 'dispatch') AS t_dispatch,
+               max(at_time) FILTER (WHERE event = 'handled') AS t_handled,
+               max(at_time) FILTER (WHERE event = 'verify' AND result = 'passed') AS t_verify,
+               min(at_time) FILTER (WHERE event = 'close') AS t_close,
+               min(at_time) FILTER (WHERE event = 'callback') AS t_callback,
+               count(*) FILTER (WHERE event = 'return') AS n_return,
+               count(*) FILTER (WHERE event = 'redispatch') AS n_redispatch,
+               count(*) FILTER (WHERE event = 'extend') AS n_extend,
+               count(*) FILTER (WHERE event = 'verify') AS n_verify,
+               count(*) FILTER (WHERE event = 'verify' AND result = 'failed') AS n_verify_failed,
+               count(*) FILTER (WHERE event = 'supervise') AS n_supervise,
+               count(*) FILTER (WHERE event = 'urge') AS n_urge,
+               count(*) FILTER (WHERE event = 'escalate') AS n_escalate,
+               count(*) FILTER (WHERE event = 'whistle') AS n_whistle
+        FROM case_events e JOIN c ON c.case_id = e.case_id GROUP BY e.case_id
+    )
+"""
+_HOURS = "epoch({b} - {a}) / 3600.0"
+STAGE_LEGS = {  # stage -> (time column, the previous stage the case reached)
+    "accept": ("t_accept", None),
+    "dispatch": ("t_dispatch", "t_accept"),
+    "handled": ("t_handled", "coalesce(t_dispatch, t_accept)"),
+    "verify": ("t_verify", "t_handled"),
+    "close": ("t_close", "coalesce(t_verify, t_handled, t_dispatch, t_accept)"),
+    "callback": ("t_callback", "t_close"),
+}
+STAGES = tuple(STAGE_LEGS)
+
+
+def has_events(db: Database) -> bool:
+    """Whether the database has a case events table (a file written before events has none)."""
+    return bool(
+        db.scalar(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = 'case_events'"
+        )
+    )
+
+
+def chain_summary(db: Database, f: Filters) -> dict:
+    """Over the cases reported in the filter period: cases reaching each stage (``n_<stage>``), median hours of
+    the leg into it (``<stage>_median``: from the latest earlier stage the case reached, e.g. 结案 from 核查, else
+    处置, else 派单, else 受理),
+    and the counts the rates need (cases returned / re-dispatched / extended / supervised / urged / escalated /
+    whistled, verifications and failed ones, supervision events)."""
+    if not has_events(db):
+        return {}
+    clause, params = where(f)
+    legs = []
+    for stage, (col, prev) in STAGE_LEGS.items():
+        legs.append(f"count({col}) AS n_{stage}")
+        if prev:
+            h = _HOURS.format(a=prev, b=col)
+            legs.append(f"median({h}) FILTER (WHERE {col} >= {prev}) AS {stage}_median")
+    sql = (
+        _PER_CASE.format(clause=clause)
+        + f"""
+        SELECT count(*) AS cases, {", ".join(legs)},
+               count(*) FILTER (WHERE t_dispatch IS NOT NULL) AS dispatched,
+               count(*) FILTER (WHERE n_return > 0) AS returned,
+               count(*) FILTER (WHERE n_redispatch > 0) AS redispatched,
+               count(*) FILTER (WHERE n_extend > 0) AS extended,
+               sum(n_verify) AS verifications,
+               sum(n_verify_failed) AS verifications_failed,
+               count(*) FILTER (WHERE n_supervise > 0) AS supervised,
+               sum(n_supervise) AS supervise_events,
+               count(*) FILTER (WHERE n_urge > 0) AS urged,
+               sum(n_urge) AS urge_events,
+               count(*) FILTER (WHERE n_escalate > 0) AS escalated,
+               count(*) FILTER (WHERE n_whistle > 0) AS whistled
+        FROM per
+    """
+    )
+    row = db.execute(sql, params).iloc[0].to_dict()
+    return {k: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v) for k, v in row.items()}
+
+
+def escalations(db: Database, f: Filters) -> pd.DataFrame:
+    """升级 events of the filter's cases by path (from tier → to tier) and reason: count, median hours after the
+    case was reported (when), as rows ``from_party, to_party, reason, n, median_hours``."""
+    if not has_events(db):
+        return pd.DataFrame(columns=["from_party", "to_party", "reason", "n", "median_hours"])
+    clause, params = where(f, alias="c")
+    return db.execute(
+        f"""SELECT e.from_party, e.to_party, e.reason, count(*) AS n,
+                   median(epoch(e.at_time - c.reported_at) / 3600.0) AS median_hours
+            FROM case_events e JOIN cases c ON c.case_id = e.case_id
+            WHERE e.event = 'escalate' AND {clause}
+            GROUP BY ALL ORDER BY e.from_party, e.to_party, n DESC, e.reason""",
+        params,
+    )
+
+
+def whistles(db: Database, f: Filters) -> pd.DataFrame:
+    """吹哨报到 of the filter's cases per department called: whistles, those answered (a 报到 of that department
+    on the case at or after the whistle), median and P90 hours to the first answer."""
+    empty = pd.DataFrame(columns=["department_id", "whistles", "answered", "median_hours", "p90_hours"])
+    if not has_events(db):
+        return empty
+    clause, params = where(f, alias="c")
+    return db.execute(
+        f"""WITH w AS (
+                SELECT e.case_id, e.at_time, e.to_party AS department_id, e.seq
+                FROM case_events e JOIN cases c ON c.case_id = e.case_id
+                WHERE e.event = 'whistle' AND {clause}),
+            a AS (
+                SELECT w.case_id, w.department_id, w.at_time, min(r.at_time) AS answered_at
+                FROM w LEFT JOIN case_events r ON r.case_id = w.case_id AND r.event = 'report'
+                     AND r.from_party = w.department_id AND r.at_time >= w.at_time
+                GROUP BY w.case_id, w.department_id, w.at_time, w.seq)
+            SELECT department_id, count(*) AS whistles, count(answered_at) AS answered,
+                   median(epoch(answered_at - at_time) / 3600.0) AS median_hours,
+                   quantile_cont(epoch(answered_at - at_time) / 3600.0, 0.9) AS p90_hours
+            FROM a GROUP BY department_id ORDER BY whistles DESC, department_id""",
+        params,
+    )
+
+
+EVENT_COLUMNS = (
+    "seq",
+    "at_time",
+    "event",
+    "from_party",
+    "to_party",
+    "actor_role",
+    "reason",
+    "new_deadline",
+    "result",
+    "implied",
+)
+
+
+def case_events(db: Database, case_id: str, *, scope: Scope | None = None) -> pd.DataFrame:
+    """Every event of one case in order (time, then ``seq``); empty when the case lies outside ``scope``."""
+    if not has_events(db):
+        return pd.DataFrame(columns=list(EVENT_COLUMNS))
+    sc, params = scope_clause(scope, "cases", "c")
+    cols = ", ".join(f"e.{c}" for c in EVENT_COLUMNS)
+    return db.execute(
+        f"SELECT {cols} FROM case_events e JOIN cases c ON c.case_id = e.case_id "
+        f"WHERE e.case_id = $id AND {sc} ORDER BY e.at_time, e.seq",
+        {**params, "id": case_id},
+    )
