@@ -168,4 +168,9 @@ else:
     with right:
         st.markdown(f"**{t('repeat_complaints', lang)} · {len(repeats):,}**")
         st.caption(t("repeat_rule", lang))
-        ui.table(heatmap.repeat_table(repeats, categories, paths, lang), hide_index=True, height=480, width="stretch")
+        ui.table(
+            heatmap.repeat_table(repeats, categories, paths, lang, ui.district().level_name(low, lang)),
+            hide_index=True,
+            height=480,
+            width="stretch",
+        )
