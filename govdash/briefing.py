@@ -223,33 +223,6 @@ def _frame(df: pd.DataFrame, nowrap: int = 1) -> str:
     return _table(list(df.columns), df.values.tolist(), nowrap=nowrap)
 
 
-def _key_cases(db, f, cut, lang) -> str:
-    """重点难点 as they stood at the period's end: counts by status, then the list, the most pressing first."""
-    cases = keycases.key_cases(db, f, cut)
-    if cases.empty:
-        return _part("note", t("kc_none", lang))
-    n = keycases.counts(cases)
-    line = " · ".join(
-        [t("kc_total", lang).format(n=n["total"])]
-        + [f"{t(f'kc_{k}', lang)} {n[k]}" for k in keycases.STATUSES if n[k] or k != "unassessed"]
-    )
-    order = {k: i for i, k in enumerate((*keycases.OPEN, "resolved"))}
-    cases = cases[cases["open"]].assign(_o=cases["key_status"].map(order))
-    cases = cases.sort_values(["_o", "age_days", "case_id"], ascending=[True, False, True])  # settled: counted only
-    return _part("note", line) + (_frame(keycases.table(cases.head(40), lang)) if len(cases) else "")
-
-
-def _must_report(db, f, cut, lang) -> str:
-    """八必报 of the period: the total with its median times, by item and the ten streets/towns with most."""
-    mr = mustreport.summary(db, f, cut, lang)
-    if mr.empty:
-        return _part("note", t("mr_none", lang))
-    out = _part("note", mustreport.total_text(mr, lang)) + _frame(mustreport.table(mr.items, lang))
-    if len(mr.towns):
-        out += _part("titled", t("mr_by_town", lang), _frame(mustreport.table(mr.towns.head(10), lang, "town")))
-    return out + _part("note", t("mr_caliber", lang))
-
-
 def _supervision(db, f, lang) -> str:
     """The recorded 挂牌督办 decisions up to the period's end, newest first (decisions, never a rank)."""
     df = supervision.listed(db, f.end, lang)
@@ -471,8 +444,6 @@ def build(
         ("trends", t(f"sec_trends_{p.kind}", lang), _trend_charts(db, f, at, s, lang, p.kind)),
         ("rankings", t("sec_rankings", lang), _rankings(db, f, prev, at, s, lang)),
         ("supervision", t("sec_supervision", lang), _supervision(db, f, lang)),
-        ("keycases", t("kc_title", lang), _key_cases(db, f, cut, lang)),
-        ("mustreport", t("mr_title", lang), _must_report(db, f, cut, lang)),
         ("anomalies", t("sec_anomalies", lang), _anomalies(db, f, lang)),
         ("overdue", t("sec_overdue", lang), _overdue(db, f, at, lang)),
         ("lifecycle", t("sec_lifecycle", lang), _lifecycle(db, f, at, lang, p.kind)),

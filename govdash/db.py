@@ -5,17 +5,20 @@ from __future__ import annotations
 import fcntl
 import glob
 import os
+import random
 import shutil
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
 
-from govdash import lake, schema
+from govdash import lake, schema, settings
 
 
 class QueryTimeout(RuntimeError):
@@ -276,7 +279,15 @@ def write(
     readers reopen at their next query because the inode changed. Writers queue on an exclusive
     ``flock`` of ``<target>.lock`` (two copies written at once would lose one's changes); the next
     writer removes any killed writer's leftovers. Cost: one file copy per write (~0.1 s per 100 MB).
+
+    How a lake does it (``ducklake:…``): the block is one DuckLake transaction on the lake itself (no
+    copy, no lock: DuckLake's snapshots isolate readers and let writers on other hosts commit too);
+    the cost is the batch, not the database. ``fresh`` is refused: a lake is built by ``migrate``.
     """
+    if lake.is_lake(target):
+        with _lake_transaction(str(target), fresh=fresh, tables=tables) as con:
+            yield con
+        return
     path = Path(target)
     if not create and not path.is_file():  # checked before the lock too: a missing database gets no lock file
         raise DatabaseMissing(f"no database at {path}")
@@ -301,6 +312,10 @@ def write_private(
     Only for the import subsystem's private copy inside ``replacing_writer``, until it writes
     through ``write``: the feed sets its clock and ``layout.recluster`` re-sorts such a copy with it.
     """
+    if lake.is_lake(path):
+        with _lake_transaction(str(path), fresh=fresh, tables=tables) as con:
+            yield con
+        return
     path = Path(path)
     with _one_line(path):
         if not fresh:
@@ -318,8 +333,12 @@ def writer(path: str | os.PathLike):
     For building test databases and for the import subsystem until it writes through ``write``;
     statements autocommit.
     """
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    if lake.is_lake(path):  # the lake itself: each statement (or the caller's BEGIN … COMMIT) commits a snapshot
+        con = lake.connect(lake.parse(str(path)))
+        con.execute("USE data")
+    else:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
     try:
         schema.create(con)
         yield con
@@ -335,6 +354,9 @@ def replacing_writer(path: str | os.PathLike):
     the block opens and closes its own connections on the copy. Errors come through as raised (the
     import subsystem words them itself).
     """
+    if lake.is_lake(path):  # no copy to swap: the block's own transactions commit on the lake
+        yield str(path)
+        return
     path = Path(path)
     with _writer_lock(path), _swapped(path, copy=True) as tmp:
         yield str(tmp)
@@ -441,6 +463,75 @@ def _transaction(tmp: Path, *, src: str | None, tables):
         con.close()
 
 
+def exists(target: str | os.PathLike) -> bool:
+    """Whether ``target`` names a database that is there: a file, or any lake (a lake's absence shows on attach)."""
+    return lake.is_lake(target) or Path(target).is_file()
+
+
+def side_folder(target: str | os.PathLike) -> Path:
+    """The local folder for files that go beside a database (quarantine CSVs): the file's folder; a
+    SQLite-catalogued lake's catalog folder; a PostgreSQL lake's hosts ``data/`` of the project."""
+    if not lake.is_lake(target):
+        return Path(target).resolve().parent
+    lk = lake.parse(str(target))
+    return Path(lk.catalog).resolve().parent if lk.kind == "sqlite" else settings.PROJECT_ROOT / "data"
+
+
+T = TypeVar("T")
+LAKE_RETRIES = 5  # a lake commit that lost a race with another writer's is run again this many times
+
+
+def is_conflict(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or its cause) is a lake commit that lost a race with another writer (worth a retry)."""
+    while exc is not None:
+        text = str(exc).lower()
+        if isinstance(exc, duckdb.TransactionException) and (
+            "conflict" in text or "failed to commit ducklake transaction" in text
+        ):
+            return True
+        exc = exc.__cause__
+    return False
+
+
+def retrying(target: str | os.PathLike, work: Callable[[], T]) -> T:
+    """``work()``; on a lake, run again from the start (jittered back-off) when its commit lost a race.
+
+    DuckLake checks at commit whether another writer changed what this transaction changed; the
+    loser's transaction is rolled back whole, so running the work again loses and doubles nothing.
+    A file store serialises writers on its lock and never needs this.
+    """
+    for attempt in range(LAKE_RETRIES + 1):
+        try:
+            return work()
+        except Exception as exc:
+            if not (lake.is_lake(target) and attempt < LAKE_RETRIES and is_conflict(exc)):
+                raise
+            time.sleep(0.05 * 2**attempt * (1 + random.random()))
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def _lake_transaction(target: str, *, fresh: bool, tables):
+    """A connection with the lake as its default catalog, in one transaction; errors as one-line WriteErrors."""
+    if fresh:
+        raise WriteError(f"{target}: not written: a lake is built by `python -m govdash migrate`, not rewritten whole")
+    with _one_line(target):
+        con = lake.connect(lake.parse(target))
+        try:
+            con.execute("USE data")
+            con.execute("BEGIN TRANSACTION")
+            try:
+                tables(con)
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                with suppress(duckdb.Error):  # the transaction may be gone already (a failed COMMIT)
+                    con.execute("ROLLBACK")
+                raise
+        finally:
+            con.close()
+
+
 def _checkpoint(tmp: Path) -> None:
     con = duckdb.connect(str(tmp))
     try:
@@ -457,4 +548,4 @@ def _one_line(path: Path):
     except (OSError, duckdb.Error) as exc:
         first = (str(exc).strip().splitlines() or [""])[0]
         reason = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-        raise WriteError(f"{path}: not written, left as it was: {reason}", reason=reason) from exc
+        raise WriteError(f"{lake.display(path)}: not written, left as it was: {reason}", reason=reason) from exc

@@ -116,7 +116,15 @@ def write_cases(db_path: str, frame: pd.DataFrame, *, name: str, user: str = "fe
 
 
 def batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random.Generator, span_s: float = 60.0):
-    """One atomic write: ``new`` cases and ``changes`` status changes at data time ``at``; returns the import report."""
+    """One atomic write: ``new`` cases and ``changes`` status changes at data time ``at``; returns the import report.
+
+    On a file the batch and the clock are one swap of a private copy. On a lake they are two commits
+    (the import, then the clock), and a batch whose commit lost a race with another writer (an import
+    at the same moment) is made again from the start."""
+    return db.retrying(db_path, lambda: _batch(db_path, new=new, changes=changes, at=at, rng=rng, span_s=span_s))
+
+
+def _batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random.Generator, span_s: float):
     # the import takes a file path until govdash.ingest writes through db.write; then this block becomes
     # one ``db.write(db_path, create=False)`` whose connection the import and set_as_of share
     with replacing_writer(db_path) as tmp:

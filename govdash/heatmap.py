@@ -238,15 +238,22 @@ def hot_spot_table(clusters: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def repeat_table(
-    repeats: pd.DataFrame, category_names: dict[str, str], unit_names: dict[str, str], lang: str = "zh"
+    repeats: pd.DataFrame,
+    category_names: dict[str, str],
+    unit_names: dict[str, str],
+    lang: str = "zh",
+    unit_label: str | None = None,
 ) -> pd.DataFrame:
-    """Repeat-complaint clusters for display, most cases first."""
+    """Repeat-complaint clusters for display, most cases first; ``unit_label`` heads the place column (the
+    lowest level present: grids, else the district's own name of its communities or towns)."""
     r = repeats.sort_values(["count", "last_at"], ascending=[False, False], kind="stable")
     rule = {"grid": t("rule_grid", lang), "radius": t("rule_radius", lang), "grid+radius": t("rule_grid_radius", lang)}
     return pd.DataFrame(
         {
             t("category", lang): r["category"].map(lambda c: category_names.get(c, c)),
-            t("grid", lang): r["grid_id"].map(lambda g: unit_names.get(g, g) if isinstance(g, str) else ""),
+            unit_label or t("grid", lang): r["grid_id"].map(
+                lambda g: unit_names.get(g, g) if isinstance(g, str) else ""
+            ),
             t("cases", lang): r["count"].astype(int),
             t("dates", lang): (
                 pd.to_datetime(r["first_at"]).dt.strftime("%m-%d")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,11 @@ class LakeError(RuntimeError):
 def is_lake(target: str | os.PathLike) -> bool:
     """Whether ``target`` (a GOVDASH_DB value) names a DuckLake rather than a DuckDB file."""
     return str(target).startswith(PREFIX)
+
+
+def display(target: str | os.PathLike) -> str:
+    """``target`` fit for messages and logs: a PostgreSQL conninfo's password is left out."""
+    return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", str(target))
 
 
 @dataclass(frozen=True)

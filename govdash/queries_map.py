@@ -11,6 +11,7 @@ from govdash.queries import (
     LEVEL_COLUMN,
     _per_level,
     scope_clause,
+    unit_levels,
     units_bounds,
     units_extent,
     where,
@@ -163,10 +164,12 @@ def repeat_candidates(db: Database, f: Filters, *, limit: int = 500_000) -> pd.D
 
     A SQL pre-filter (window counts per grid and per square) cost more than detecting on all
     rows in numpy, so every filtered case comes back; ``attrs["truncated"]`` when there were more.
+    ``grid_id`` is the unit of the lowest level present (a district without grids: its communities, or towns).
     """
     clause, params = where(f)
+    unit = LEVEL_COLUMN[(unit_levels(db) or ("grid",))[-1]]
     return db.execute(
-        f"SELECT case_id, category, grid_id, reported_at, lon, lat FROM cases WHERE {clause} "
+        f"SELECT case_id, category, {unit} AS grid_id, reported_at, lon, lat FROM cases WHERE {clause} "
         f"ORDER BY reported_at, case_id LIMIT $limit",
         {**params, "limit": int(limit) + 1},
         max_rows=limit,

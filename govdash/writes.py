@@ -448,3 +448,21 @@ def supervision_insert(con, row: dict) -> int:
 
 
 SUPERVISION_FIELDS = ("level", "unit_id", "decided_on", "decided_by", "reason", "recorded_at", "recorded_by")
+
+
+# kind -> (table, code column) of the catalogues a name can be changed in (allow-list: the SQL names come only here)
+CATALOGUE_TABLES = {
+    "category": ("category_names", "category"),
+    "channel": ("channels", "channel"),
+    "department": ("departments", "department_id"),
+}
+
+
+def catalogue_rename(con, kind: str, code: str, name_zh: str, name_en: str | None) -> int:
+    """Give the catalogue entry ``code`` of ``kind`` its names (an entry an import added carries its value as
+    both until then); how many entries changed (0: no such code)."""
+    table, key = CATALOGUE_TABLES[kind]
+    return con.execute(
+        f"UPDATE {table} SET name_zh = $zh, name_en = $en WHERE {key} = $code",
+        {"zh": name_zh, "en": name_en, "code": code},
+    ).fetchone()[0]

@@ -169,5 +169,8 @@ else:
         st.markdown(f"**{t('repeat_complaints', lang)} · {len(repeats):,}**")
         st.caption(t("repeat_rule", lang))
         st.dataframe(
-            heatmap.repeat_table(repeats, categories, paths, lang), hide_index=True, height=480, width="stretch"
+            heatmap.repeat_table(repeats, categories, paths, lang, ui.district().level_name(low, lang)),
+            hide_index=True,
+            height=480,
+            width="stretch",
         )

@@ -22,6 +22,8 @@ SECTIONS = (
     "overdue",
     "lifecycle",
     "survey",
+    "must_report",
+    "key_cases",
     "definitions",
 )
 MONDAY = date(2025, 11, 3)

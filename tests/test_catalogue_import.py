@@ -174,3 +174,16 @@ def test_added_categories_widen_the_daily_series_bound(db, tmp_path):
     finally:
         ro.close()
     assert len(got) == 7 and int(got["count"].sum()) == 7
+
+
+def test_an_added_entry_is_renamed_from_the_command_line(db, tmp_path, capsys):
+    from govdash import cli
+
+    rep = import_cases(db, CSV, name="c.csv", mapping=_mapping(tmp_path, ADD))
+    assert rep.status == "loaded"
+    argv = ["catalogue", "rename", "category", "pothole", "--zh", "路面坑洼", "--en", "Pothole", "--db", str(db)]
+    assert cli.main(argv) == 0
+    assert ("pothole", "路面坑洼", "Pothole") in _catalogues(db)["category"]
+    assert cli.main(["catalogue", "rename", "channel", "nope", "--zh", "x", "--db", str(db)]) == 2
+    assert "no channel 'nope'" in capsys.readouterr().err
+    assert ("app", "app", "app") in _catalogues(db)["channel"]  # the others unchanged

@@ -90,3 +90,17 @@ def test_feed_jitter_is_metres_at_the_templates_latitude():
     _, _, north = geod.inv(np.full(50, -118.25), np.full(50, 34.05), np.full(50, -118.25), out["lat"].to_numpy())
     assert east.max() <= feed.JITTER_M * 1.001 and north.max() <= feed.JITTER_M * 1.001
     assert east.max() > feed.JITTER_M * 0.8 and north.max() > feed.JITTER_M * 0.8
+
+
+def test_import_times_are_the_districts_clock(river):
+    from govdash import ingest
+
+    _, path = river
+    db = Database(path)
+    try:
+        listed = ingest.listing(db)
+    finally:
+        db.close()
+    # the fixture's imports ran moments ago: their times are Los Angeles time, not Shanghai's
+    started = [t.to_pydatetime() for t in pd.to_datetime(listed["started_at"])]
+    assert started and all(abs(t - datetime.now(LA).replace(tzinfo=None)) < timedelta(hours=1) for t in started)

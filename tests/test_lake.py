@@ -250,3 +250,116 @@ def test_optimize_merges_small_commits_in_area_order(tiny_db, tmp_path, capsys):
     _insert_cases(target, ["late"])  # a small commit after the first optimize, then another optimize
     assert main(["optimize", "--db", target]) == 0
     assert Database(target).scalar("SELECT count(*) FROM cases") == 9 + 4 * 200 + 1
+
+
+# --- writes on a lake: the batch, not the database (no copy, no lock; conflicts retried) ---
+
+CSV_HEADER = "case_id,reported_at,status,category,department_id,lon,lat,description\n"
+
+
+def _csv(ids: list[str], reported: str = "2026-03-30 09:00:00") -> bytes:
+    """Cases inside 甲街道 (T1: the literal database's first town box, 121.50–121.51 E)."""
+    return (CSV_HEADER + "".join(f"{i},{reported},registered,noise,D01,121.505,31.205,路灯\n" for i in ids)).encode()
+
+
+def test_an_import_commits_on_the_lake_and_undo_takes_it_back(tiny_db, pg_lake, tmp_path):
+    from govdash import ingest
+
+    migrate.migrate(tiny_db, pg_lake)
+    host_a, host_b = Database(pg_lake), Database(pg_lake)  # two app processes sharing the catalog
+    before = host_b.version()
+    rep = ingest.run("cases", pg_lake, _csv(["L1", "L2", "L3"]), name="three.csv", quarantine_dir=tmp_path)
+    assert (rep.status, rep.inserted) == ("loaded", 3), rep.summary()
+    assert host_b.version() != before  # a new snapshot, seen at the next query
+    assert host_a.scalar("SELECT count(*) FROM cases WHERE case_id LIKE 'L%'") == 3
+    assert host_b.scalar("SELECT town_id FROM cases WHERE case_id = 'L2'") == "T1"
+    assert ingest.listing(pg_lake)["import_id"].tolist()[0] == rep.import_id
+    assert ingest.undo(pg_lake, rep.import_id) == {"removed": 3, "restored": 0}
+    assert host_a.scalar("SELECT count(*) FROM cases") == 9
+    assert host_b.scalar("SELECT status FROM imports WHERE import_id = $id", {"id": rep.import_id}) == "undone"
+
+
+def test_a_rejected_file_leaves_the_lake_at_its_snapshot(tiny_db, pg_lake, tmp_path):
+    from govdash import ingest
+
+    migrate.migrate(tiny_db, pg_lake)
+    reader = Database(pg_lake)
+    before = reader.version()
+    bad = _csv(["R1"]) + b"R2,not a time,registered,noise,D01,121.505,31.205,x\n"
+    rep = ingest.run("cases", pg_lake, bad, name="bad.csv", on_error="reject", quarantine_dir=tmp_path)
+    assert rep.status == "rejected" and rep.errors[["row", "field"]].values.tolist() == [[3, "reported_at"]]
+    assert reader.version() == before and reader.scalar("SELECT count(*) FROM cases") == 9
+
+
+def test_db_write_on_a_lake_commits_whole_or_not_at_all(tiny_db, pg_lake):
+    from govdash import db as store
+
+    migrate.migrate(tiny_db, pg_lake)
+    reader = Database(pg_lake)
+    with pytest.raises(RuntimeError), store.write(pg_lake) as con:
+        con.execute("DELETE FROM cases")
+        raise RuntimeError("a validation error half way")
+    assert reader.scalar("SELECT count(*) FROM cases") == 9
+    with pytest.raises(store.WriteError, match="migrate"), store.write(pg_lake, fresh=True):
+        pass
+    with pytest.raises(store.WriteError, match="not written"), store.write(pg_lake) as con:
+        con.execute("INSERT INTO no_such_table VALUES (1)")
+    with store.write(pg_lake) as con:
+        writes.set_as_of(con, AS_OF)
+        con.execute("DELETE FROM cases WHERE case_id = 'A01'")
+    assert reader.scalar("SELECT count(*) FROM cases") == 8 and queries.as_of(reader) == AS_OF
+
+
+def test_a_password_never_reaches_a_message():
+    shown = lake.display("ducklake:postgres:dbname=gov host=10.0.0.5 password=s3cret user=app")
+    assert "s3cret" not in shown and shown.endswith("password=*** user=app")
+
+
+def test_the_feed_and_imports_write_at_once_with_nothing_lost(demo_db, pg_cluster, tmp_path):
+    """Issue 20's done-when in small: the live feed and two imports commit concurrently on one lake."""
+    from datetime import timedelta
+
+    import numpy as np
+
+    from govdash import feed, ingest
+
+    target = f"ducklake:postgres:{pg_cluster.createdb()}"
+    migrate.migrate(demo_db, target, data_path=str(tmp_path / "files"))
+    reader = Database(target)
+    cases_before = reader.scalar("SELECT count(*) FROM cases")
+    t0 = feed.data_clock(reader)
+    errors, reports = [], []
+    lon, lat = reader.execute("SELECT lon, lat FROM cases WHERE lon IS NOT NULL LIMIT 1").iloc[0]
+
+    def feeding():
+        try:
+            rng = np.random.default_rng(7)
+            for b in range(4):
+                reports.append(feed.batch(target, new=10, changes=3, at=t0 + timedelta(minutes=b + 1), rng=rng))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    def importing(w: int):
+        try:
+            for b in range(3):
+                ids = [f"IMP{w}-{b}-{i}" for i in range(15)]
+                body = CSV_HEADER + "".join(f"{i},{t0:%Y-%m-%d %H:%M:%S},registered,,,{lon},{lat},x\n" for i in ids)
+                rep = ingest.run("cases", target, body.encode(), name=f"w{w}-{b}.csv", quarantine_dir=tmp_path)
+                assert rep.status == "loaded" and rep.inserted == 15, rep.summary()
+                reports.append(rep)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=feeding), *(threading.Thread(target=importing, args=(w,)) for w in (1, 2))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors
+    got = reader.execute("SELECT case_id, count(*) AS n FROM cases WHERE case_id LIKE 'IMP%' GROUP BY case_id")
+    assert len(got) == 2 * 3 * 15 and (got["n"] == 1).all()
+    assert reader.scalar("SELECT count(*) FROM cases") == cases_before + 90 + 4 * 10
+    ids = [r.import_id for r in reports]
+    assert len(ids) == 4 + 6 and len(set(ids)) == len(ids)
+    assert reader.scalar("SELECT count(*) FROM imports WHERE import_id IN (SELECT unnest($ids))", {"ids": ids}) == 10
+    assert queries.as_of(reader) == t0 + timedelta(minutes=4)

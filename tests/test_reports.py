@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pypdf
 import pytest
-from districts import qinhuai
+from districts import qinhuai, riverton
 from literal_cases import build_db
 from test_own_district import build as build_district
 
@@ -28,6 +28,12 @@ def lit(tmp_path_factory):
 def nanjing(tmp_path_factory):
     folder = tmp_path_factory.mktemp("qinhuai")
     return build_district(qinhuai(folder / "files"), folder)
+
+
+@pytest.fixture(scope="module")
+def los_angeles(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("riverton")
+    return build_district(riverton(folder / "files"), folder)
 
 
 # --- periods, worked by hand on a calendar ---
@@ -190,10 +196,25 @@ def test_the_reports_list_key_cases_as_they_stood_at_the_period_end(tmp_path):
         ],
     )
     html = briefing.build(db, "2026-02")
-    part = html[html.index('<section id="keycases">') : html.index('<section id="mustreport">')]
-    assert "共 1 件 · 已化解 0 · 有明确路径 0 · 需专项推进 1" in part
+    part = html[html.index('<section id="key_cases">') : html.index('<section id="definitions">')]
+    assert "已化解 0 · 有明确路径 0 · 需专项推进 1 · 共 1 件" in part
     cells = re.findall(r"<td[^>]*>(.*?)</td>", part)
     assert cells == ["A09", "需专项推进", "建交委", "乙镇", "垃圾分类与大件垃圾", "18"]
     march = briefing.build(db, "2026-03")
-    assert "有明确路径 1 · 需专项推进 1" in march
+    assert "有明确路径 1 · 需专项推进 1 · 共 2 件" in march
     db.close()
+
+
+def test_a_district_abroad_in_english(los_angeles, tmp_path):
+    # riverton: 40 cases every 7 h from Mon 2 March 2026 08:00 (the last on 13 March): all in Q1; the week of
+    # 2 March (Monday 2 – Sunday 8) ends 9 March 00:00, 160 h after the first: cases 0..22 (at 0, 7, …, 154 h): 23
+    out = tmp_path / "q.html"
+    argv = ["report", "--db", los_angeles, "--lang", "en"]
+    assert main([*argv, "--period", "quarter", "--at", "2026-03-15", "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "Quarterly Summary of Grassroots Governance · Q1 2026" in html and "Riverton" in html
+    assert _headline_cells(html, "Cases collected")[:2] == ["40", "0"]
+    assert main([*argv, "--period", "week", "--at", "2026-03-04", "--out", str(out)]) == 0
+    assert _headline_cells(out.read_text(encoding="utf-8"), "Cases collected")[0] == "23"
+    for name in ("浦东", "Pudong", "陆家嘴"):
+        assert name not in html

@@ -90,3 +90,21 @@ def test_the_heatmap_lists_the_lowest_level_without_grids(river, monkeypatch):
     assert len(table) > 0, title  # neighbourhoods with their cases, not an empty grid table
     points = _read(db, "SELECT community_id, count(*) AS n FROM cases WHERE community_id IS NOT NULL GROUP BY 1")
     assert int(table.iloc[:, 1].max()) == int(points["n"].max())
+
+
+def test_repeat_complaints_group_by_the_lowest_level_without_grids(river, monkeypatch):
+    from datetime import date
+
+    _, db, q = river
+    con = Database(db)
+    try:
+        f = Filters(start=date.fromisoformat(q["from"]), end=date.fromisoformat(q["to"]))
+        got = queries_map.repeat_candidates(con, f).set_index("case_id")["grid_id"]
+    finally:
+        con.close()
+    want = _read(db, "SELECT case_id, community_id FROM cases").set_index("case_id")["community_id"]
+    assert got.notna().sum() == 30 and (got.dropna() == want.loc[got.dropna().index]).all()  # neighbourhoods
+    at = _page(monkeypatch, db, "heatmap", q, "en")
+    at.segmented_control(key="heat_mode").set_value("repeat_complaints").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Grid" not in at.dataframe[-1].value.columns

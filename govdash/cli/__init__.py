@@ -8,6 +8,7 @@ import sys
 from govdash.cli import (
     account,
     bench,
+    catalogue,
     coverage,
     demo,
     export,
@@ -23,7 +24,22 @@ from govdash.cli import (
 from govdash.db import WriteError
 
 # in the order --help lists them
-COMMANDS = (init, demo, kpi, optimize, migrate, coverage, imports, export, report, supervise, bench, feed, account)
+COMMANDS = (
+    init,
+    demo,
+    kpi,
+    optimize,
+    migrate,
+    coverage,
+    imports,
+    catalogue,
+    export,
+    report,
+    supervise,
+    bench,
+    feed,
+    account,
+)
 
 
 def parser() -> argparse.ArgumentParser:

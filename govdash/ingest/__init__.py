@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from govdash import db
 from govdash.db import Database, replacing_writer
+from govdash.db import exists as db_exists
 from govdash.ingest import _cases, _events, _geo, _plumbing, _population, _sql
 from govdash.ingest._geo_sources import parse_geo_mapping
 from govdash.ingest._mapping import Mapping, MappingError, builtin_mappings, parse_mapping, toml_doc
@@ -108,7 +110,7 @@ def run(
         return _child.run(kind, db_path, file, in_place=in_place, **options)
     if in_place:
         return pipeline(db_path, file, **options)
-    options["quarantine_dir"] = options.get("quarantine_dir") or Path(db_path).resolve().parent / "quarantine"
+    options["quarantine_dir"] = options.get("quarantine_dir") or db.side_folder(db_path) / "quarantine"
     name = options.get("name") or (Path(str(file)).name if isinstance(file, (str, os.PathLike)) else "upload")
     return _plumbing.live(db_path, lambda tmp: pipeline(tmp, file, **options), name)
 
@@ -117,7 +119,7 @@ def run(
 def _reading(db: Database | str | os.PathLike):
     """A cursor on ``db`` (the app's Database, so it reopens a replaced file) or on a path, read-only."""
     own = not isinstance(db, Database)
-    if own and not Path(db).is_file():
+    if own and not db_exists(db):
         raise ValidationError(f"no database at {db}")
     handle = Database(db) if own else db
     con = handle.connection()
@@ -131,7 +133,7 @@ def _reading(db: Database | str | os.PathLike):
 
 def listing(db: Database | str | os.PathLike, limit: int = 100) -> pd.DataFrame:
     """Recorded imports of every kind, newest first (empty when there is no database yet)."""
-    if not isinstance(db, Database) and not Path(db).is_file():
+    if not isinstance(db, Database) and not db_exists(db):
         return pd.DataFrame(columns=["import_id", "kind", "file_name", "status"])
     with _reading(db) as con:
         return _sql.import_list(con, limit)
@@ -146,7 +148,7 @@ def undo(
     replaces the live file (db.replacing_writer): nothing here opens the file the app holds.
     Raises ValidationError for an unknown or undone import, or while a later import changed its rows.
     """
-    if not Path(db_path).is_file():
+    if not db_exists(db_path):
         raise ValidationError(f"no import {import_id!r}")
     if in_place:
         return _plumbing.undo_in(db_path, import_id, user=user)

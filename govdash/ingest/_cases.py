@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from govdash import layout, schema, settings
+from govdash import db, lake, layout, schema, settings
 from govdash.i18n import t
 from govdash.ingest import _catalogue, _plumbing, _sql
 from govdash.ingest._coords import extent, placed
@@ -427,7 +427,7 @@ def import_file(
         columns = [c for c in stage.columns if c != "case_id"]
         with _plumbing.staged(con, pa.Table.from_pandas(stage, preserve_index=False)):
             say(0.70, "checking the write" if dry_run else "writing")
-            qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
+            qdir = Path(quarantine_dir) if quarantine_dir else db.side_folder(db_path) / "quarantine"
             _plumbing.write(
                 con,
                 "cases",
@@ -441,7 +441,8 @@ def import_file(
                 dry_run=dry_run,
                 also=partial(_catalogue.write, added=rep.catalogue_added) if rep.catalogue_added else None,
             )
-        rewrite = rep.status == "loaded" and layout.due(con)  # asked here: the file is open already
+        # asked here: the file is open already; a lake orders its files itself (`optimize`)
+        rewrite = rep.status == "loaded" and not lake.is_lake(db_path) and layout.due(con)
     if rewrite:
         say(0.90, "clustering")
         done = layout.maybe_recluster(db_path, due_now=True)

@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from govdash import lake
 from govdash.ingest._readers import ValidationError
 from govdash.ingest._report import ImportReport, Progress
 
@@ -65,7 +66,8 @@ def run(
         )
         final = None
         try:
-            pickle.dump((kind, str(Path(db_path).resolve()), str(path), options, cap), proc.stdin)
+            target = str(db_path) if lake.is_lake(db_path) else str(Path(db_path).resolve())
+            pickle.dump((kind, target, str(path), options, cap), proc.stdin)
             proc.stdin.close()
             while final is None:
                 try:

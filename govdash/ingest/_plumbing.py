@@ -6,7 +6,7 @@ import errno
 import os
 import secrets
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 
 from govdash import export, settings
-from govdash.db import replacing_writer, writer
+from govdash.db import exists, replacing_writer, retrying, writer
 from govdash.ingest import _coords, _sql
 from govdash.ingest._readers import Source, Table, ValidationError, open_source
 from govdash.ingest._report import ImportReport, quarantine_csv, quarantine_rows
@@ -43,7 +43,7 @@ def begin(file, *, name: str | None, crs: str | None, on_error: str, max_mb: flo
 def session(db_path, dry_run: bool):
     """The writer connection on ``db_path`` (a dry run rolls its writes back), or for a dry run without a file
     an empty in-memory database."""
-    with writer(db_path if Path(db_path).is_file() or not dry_run else ":memory:") as con:
+    with writer(db_path if exists(db_path) or not dry_run else ":memory:") as con:
         # half the import's memory cap, so DuckDB spills to disk before the process reaches it
         con.execute(f"SET memory_limit = '{max(64, int(settings.load().import_memory_mb) // 2)}MB'")
         yield con
@@ -95,7 +95,8 @@ def write(
     runs the very same statements, with the same constraints, and rolls them back. A writer error
     (disk full, constraint) is raised as a one-line ValidationError.
     """
-    started = now()
+    tz = _sql.district_timezone(con)  # import times in the district's zone, as its cases' times
+    started = now(tz)
     import_id = f"imp-{started:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
     prior = _sql.import_same_file(con, rep.sha256)
     csv_path = None
@@ -135,13 +136,14 @@ def write(
                 "outside_units": rep.outside_units,
                 "warnings": len(rep.warnings),
                 "started_at": started,
-                "finished_at": now(),
+                "finished_at": now(tz),
                 "user_name": user,
             },
         )
         con.execute("ROLLBACK" if dry_run else "COMMIT")
     except BaseException as exc:
-        con.execute("ROLLBACK")
+        with suppress(duckdb.Error):  # a failed COMMIT (a lake's lost race) has ended the transaction already
+            con.execute("ROLLBACK")
         if csv_path is not None:
             csv_path.unlink(missing_ok=True)
         rep.import_id, rep.status, rep.quarantine_csv = None, "rejected", None
@@ -175,10 +177,11 @@ def undo_in(path: str | os.PathLike, import_id: str, *, user: str | None = None)
             raise ValidationError(f"later imports changed the same {kind}; undo them first: {', '.join(later)}")
         con.execute("BEGIN TRANSACTION")
         try:
-            out = _sql.undo(con, kind, import_id, now(), user)
+            out = _sql.undo(con, kind, import_id, now(_sql.district_timezone(con)), user)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            with suppress(duckdb.Error):
+                con.execute("ROLLBACK")
             raise
     return out
 
@@ -198,14 +201,22 @@ def live(db_path: str | os.PathLike, work: Callable[[str], ImportReport], name: 
     process killed midway, or an import that loads nothing, leaves the live file untouched.
     Imports are serialised by the writer lock (db.replacing_writer). A dry run works on the copy too,
     so it meets every constraint the import would. Writer errors name the file ``name``.
+
+    On a lake there is no copy: ``work`` runs on the lake, its one transaction commits a snapshot, and
+    a commit that lost a race with another writer (DuckLake's conflict check) is run again from the
+    start (``db.retrying``), so concurrent writers lose and double nothing.
     """
-    try:
+
+    def once() -> ImportReport:
         with replacing_writer(db_path) as tmp:
             rep = work(tmp)
             if rep.status != "loaded":
                 raise _NoWrite(rep)
+        return rep
+
+    try:
+        return retrying(db_path, once)
     except _NoWrite as stop:
         return stop.rep
     except WRITER_ERRORS as exc:  # the private copy, its checkpoint or the swap: the live file is as it was
         raise failure(name, exc) from exc
-    return rep
