@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from govdash import db, district, district_record, queries, schema, writes
+from govdash import db, demo_stations, district, district_record, queries, schema, writes
 from govdash.demo_catalogue import (
     CATEGORIES,
     CATEGORY_SHARE,
@@ -35,6 +35,9 @@ AS_OF = datetime(2026, 11, 15, 23, 59)  # the demo's "now"; fixed so a seed alwa
 # ~20 GB of RAM (Python strings); in chunks of 1 M the build peaks at 4.3 GB (140 s)
 CHUNK_CASES = 1_000_000
 BUILD_MEMORY = "2GB"  # DuckDB's share while merging the chunks (sorting 10 M cases), spilled beyond it
+# service records on an average station's weekday: one per this many cases asked for, 0.25 to 3
+# (2.5 at the default 500 k cases: ~1.9 M records over two years; 0.25 in the tests' 20 k demo)
+SERVICE_CASES_PER_RECORD = 200_000
 KEY_DIFFICULT = (37, ("illegal_construction", "group_renting", "dispute"))  # Pudong listed 37 重点难点
 KEY_STATUS_COUNTS = {"special_push": 3, "resolved": 14, "clear_path": 20}  # Pudong's 37: 3 / 14 / 20
 # 八必报 on grid patrols (Xiacheng): category -> ((item, share of the category's patrol cases that carry it), …).
@@ -88,7 +91,7 @@ def build(
     cells["size_m"] = district.CELL_M
     stations = geo.stations.copy()
     stations["lon"], stations["lat"] = inv.transform(stations["x"].to_numpy(), stations["y"].to_numpy())
-    items, station_items = _catalogue(stations, rng)
+    items, station_items = demo_stations.catalogue(stations, rng)
     towns = geo.towns
     town_perf = _town_performance(towns, rng)
     _progress(progress, 0.30, "cases")
@@ -122,6 +125,14 @@ def build(
         [(c[0], s[0], s[1], s[2], c[3], float(c[4])) for c in CATEGORIES for s in c[10]],
         columns=["category", "subcategory", "name_zh", "name_en", "department_id", "deadline_days"],
     )
+    # stations at work and the estates: a random stream of their own, so the cases stay as they were
+    ops = np.random.default_rng([seed, 18])
+    span = (AS_OF - timedelta(days=int(365.25 * years)), AS_OF)
+    weights = demo_stations.station_weights(stations, units)
+    per_day = float(np.clip(cases / SERVICE_CASES_PER_RECORD, 0.25, 3.0))
+    served = demo_stations.services(stations, station_items, items, weights, *span, per_day, ops)
+    held = demo_stations.meetings(stations, *span, ops)
+    estates = demo_stations.estates(geo.communities, cells, district.road_names(ops, 400), ops)
     meta = pd.DataFrame(
         {
             "key": ["synthetic", "as_of", "seed", "cases_requested", "district", "metric_crs"],
@@ -145,6 +156,10 @@ def build(
             "stations": stations.drop(columns=["x", "y"]),
             "service_items": items,
             "station_items": station_items,
+            "station_services": served,
+            "station_meetings": held,
+            "property_companies": demo_stations.companies(),
+            "estates": estates,
             "satisfaction_survey": survey,
             "governance_index": gov,
         }
@@ -268,77 +283,6 @@ def _town_performance(towns: pd.DataFrame, rng) -> pd.DataFrame:
     return pd.DataFrame(
         {"town_id": towns["code"], "eff": eff, "unresolved": unresolved, "unrecognised": unrecognised, "sat": sat}
     )
-
-
-def _catalogue(stations: pd.DataFrame, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """147 service items by tier and department, and which each station offers."""
-    tiers = np.array(["baseline"] * 42 + ["basic"] * 63 + ["quality"] * 42)
-    topics_zh = [
-        "社保卡办理",
-        "医保报销",
-        "居住证办理",
-        "老年人助餐",
-        "残疾人补贴",
-        "法律咨询",
-        "就业登记",
-        "托育咨询",
-        "健康体检",
-        "文化活动",
-        "志愿服务",
-        "房屋租赁备案",
-        "低保申请",
-        "调解服务",
-        "证明开具",
-        "养老服务补贴",
-        "家庭医生签约",
-        "图书借阅",
-        "心理咨询",
-        "垃圾分类指导",
-        "退役军人服务",
-    ]
-    topics_en = [
-        "Social security card",
-        "Medical reimbursement",
-        "Residence permit",
-        "Elderly meals",
-        "Disability allowance",
-        "Legal advice",
-        "Job registration",
-        "Childcare advice",
-        "Health check",
-        "Cultural activities",
-        "Volunteering",
-        "Rental registration",
-        "Minimum living allowance",
-        "Mediation",
-        "Certificates",
-        "Elderly care subsidy",
-        "Family doctor",
-        "Library",
-        "Counselling",
-        "Sorting guidance",
-        "Veterans' services",
-    ]
-    rows = []
-    for i in range(147):
-        k = i % len(topics_zh)
-        rows.append(
-            (
-                f"I{i + 1:03d}",
-                f"{topics_zh[k]}（{i // len(topics_zh) + 1}）",
-                f"{topics_en[k]} ({i // len(topics_zh) + 1})",
-                tiers[i],
-                DEPARTMENTS[i % 26][0],
-            )
-        )
-    items = pd.DataFrame(rows, columns=["item_id", "name_zh", "name_en", "tier", "department_id"])
-    pairs = []
-    base = items["tier"].map({"baseline": 0.9, "basic": 0.5, "quality": 0.2}).to_numpy()
-    for sid, level in zip(stations["station_id"], stations["level"], strict=False):
-        p = np.ones(len(items)) if level == "centre" else base
-        chosen = items["item_id"].to_numpy()[rng.random(len(items)) < p]
-        pairs.append(pd.DataFrame({"station_id": sid, "item_id": chosen}))
-    return items, pd.concat(pairs, ignore_index=True)
 
 
 def _daily_weights(days: pd.DatetimeIndex, peak_month: int, amp: float) -> np.ndarray:

@@ -104,6 +104,8 @@ CATEGORIES = [
             ("fees", "物业收费", "Service fees"),
             ("repairs", "维修不及时", "Slow repairs"),
             ("elevator", "电梯故障", "Lift out of order"),
+            ("parking", "小区停车", "Estate parking"),
+            ("cleaning", "保洁不到位", "Poor cleaning"),
         ],
     ),
     (

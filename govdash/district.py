@@ -343,9 +343,19 @@ def _jitter(xy: np.ndarray, poly, rng: np.random.Generator, metres: float = 30.0
     return moved if poly.contains(shapely.Point(moved)) else xy
 
 
+# 四站一室 is every station's standard set (DOMAIN.md); the exceptions real districts have, stated:
+# a second station in a 居村 (二站) shares the first one's clinic room, and a doorstep station under
+# CLINIC_MIN_M2 of floor space (old lanes) has no room for one
+CLINIC_MIN_M2 = 150.0
+
+
 def _station_row(sid, name, level, com, xy, rng) -> dict:
     centre = level == "centre"
     extended = bool(rng.random() < (0.9 if centre else 0.45))
+    if not centre:
+        rng.random(4)  # the draws that once chose the functions at random: the stream after them stays the same
+    area = float(round(rng.uniform(1500, 4000) if centre else rng.lognormal(np.log(320), 0.4)))
+    second = sid.endswith("B")
     return {
         "station_id": sid,
         "name_zh": name,
@@ -355,13 +365,13 @@ def _station_row(sid, name, level, com, xy, rng) -> dict:
         "x": float(xy[0]),
         "y": float(xy[1]),
         "f_party": True,
-        "f_gov": bool(centre or rng.random() < 0.92),
-        "f_culture": bool(centre or rng.random() < 0.85),
-        "f_joint": bool(centre or rng.random() < 0.80),
-        "f_clinic": bool(centre or rng.random() < (0.55 if com.urban else 0.75)),
+        "f_gov": True,
+        "f_culture": True,
+        "f_joint": True,
+        "f_clinic": bool(centre or not (second or area < CLINIC_MIN_M2)),
         "opening_hours": "08:30-20:00" if extended else "08:30-17:00",
         "extended_hours": extended,
-        "floor_area_m2": float(round(rng.uniform(1500, 4000) if centre else rng.lognormal(np.log(320), 0.4))),
+        "floor_area_m2": area,
     }
 
 

@@ -818,6 +818,97 @@ LABELS.update(
     }
 )
 
+# stations at work, 居村 coverage, the property red/black list and the adjusted ranking (issue 18)
+LABELS.update(
+    {
+        "tab_operations": ("服务站运行", "Stations at work"),
+        "ops_none": (
+            "尚无服务记录：导入服务站服务记录（python -m govdash import station_services 文件）后显示服务量、热门事项、"
+            "低于预期使用的服务站与错时延时执行情况。",
+            "No service records yet: import them (python -m govdash import station_services FILE) to see services "
+            "delivered, the busiest items, stations below their expected use and the extended hours kept.",
+        ),
+        "ops_services": ("服务人次记录", "Services delivered"),
+        "ops_served_residents": ("服务居民人次", "Residents served"),
+        "ops_use_ratio": ("使用率（实际÷预期）", "Use (actual ÷ expected)"),
+        "ops_expected": ("预期服务记录", "Expected services"),
+        "ops_hours": ("错时延时", "Extended hours"),
+        "ops_meetings": ("三会场次", "三会 held"),
+        "hours_kept": ("已落实", "kept"),
+        "hours_not_kept": ("未落实", "not kept"),
+        "hours_standard": ("标准时间", "standard hours"),
+        "ops_below": ("低于预期使用的服务站", "Stations below expected use"),
+        "ops_hours_kept": ("落实错时延时 / 承诺", "Extended hours kept / declared"),
+        "ops_meetings_line": (
+            "本期三会：听证会 {h} 场、协调会 {c} 场、评议会 {r} 场。",
+            "三会 this period: {h} hearings, {c} coordination and {r} review meetings.",
+        ),
+        "ops_method": (
+            "预期服务 = 同级服务站每位服务居民的平均服务记录 × 本站步行服务居民；实际低于预期的 {b:.0%} 即为低于预期。"
+            "承诺错时延时的服务站，本期至少 {k:.0%} 的周在工作日 8:30 前、17:00 后或周末有服务记录，视为已落实。",
+            "Expected services = the services per resident served at stations of the same level × the residents "
+            "this station serves within the walk; under {b:.0%} of that is below expected use. A station declaring "
+            "extended hours keeps them when at least {k:.0%} of the period's weeks saw a service before 8:30, "
+            "after 17:00 or on a weekend.",
+        ),
+        "ops_busiest": ("服务最多的事项", "Busiest service items"),
+        "ops_below_list": ("低于预期使用的服务站", "Stations below their expected use"),
+        "ops_item": ("服务事项", "Service item"),
+        "ops_tier": ("层级", "Tier"),
+        "cov_community_share": ("居村覆盖率（有家门口服务站的居村）", "Communities with a doorstep station"),
+        "cov_community_help": (
+            "文件所说“覆盖全区”指每个居村都有一个家门口服务站；上方为15分钟步行覆盖的居民占比。",
+            "The documents' “covers the whole district” means every community has a doorstep station; the "
+            "figure above is the share of residents within the walk.",
+        ),
+        "cov_community_without": ("无服务站居村的居民", "Residents of communities without one"),
+        "hearing": ("听证会", "Hearing"),
+        "coordination": ("协调会", "Coordination meeting"),
+        "review": ("评议会", "Review meeting"),
+        "rank_property": ("物业红黑榜", "Property companies"),
+        "prop_none": (
+            "尚无小区与物业公司数据：导入 estates 与 property_companies（python -m govdash import estates 文件）"
+            "后按物业公司排名。",
+            "No estates or property companies yet: import them (python -m govdash import estates FILE) to rank "
+            "the companies.",
+        ),
+        "prop_method": (
+            "每千户投诉 = 本期物业类投诉（{cats}）÷ 所管小区户数 × 1000；投诉归入同一居村内 {m:,.0f} 米内最近的小区。"
+            "红榜为每千户投诉最少的 {n} 家，黑榜为最多的 {n} 家；所管户数少于 {h:,} 户不排名。"
+            "预警线：每千户 {w:.2f} 件（全区比率的 {x:.1f} 倍）。",
+            "Complaints per 1,000 households = property complaints this period ({cats}) ÷ households of the "
+            "estates a company manages × 1,000; a complaint goes to the nearest estate within {m:,.0f} m in the "
+            "same community. Red list: the {n} lowest; black list: the {n} highest; companies managing fewer "
+            "than {h:,} households are not ranked. Warning line: {w:.2f} per 1,000 households ({x:.1f}× the "
+            "district's rate).",
+        ),
+        "prop_unassigned": (
+            "{n:,} 件物业类投诉附近无小区，未计入。",
+            "{n:,} property complaints had no estate nearby and are not counted.",
+        ),
+        "prop_company": ("物业公司", "Property company"),
+        "prop_estates": ("小区数", "Estates"),
+        "prop_households": ("管理户数", "Households"),
+        "prop_complaints": ("物业投诉", "Complaints"),
+        "prop_rate": ("每千户投诉", "Per 1,000 households"),
+        "prop_warning": ("预警", "Warning"),
+        "prop_warned": ("超预警线", "over the line"),
+        "prop_trend": ("每千户投诉月度趋势", "Complaints per 1,000 households by month"),
+        "prop_red": ("物业红榜（投诉最少）", "Property red list (fewest complaints)"),
+        "prop_black": ("物业黑榜（投诉最多，预警）", "Property black list (most complaints, warning)"),
+        "casemix_method": (
+            "个案结构调整：每个对象的解决率、按期办结率、认可率、化解率、办结时长与满意度，与全区同类问题的水平比较"
+            "（间接标准化：实际 ÷ 按全区各类别水平计算的预期），再按经验贝叶斯向全区水平收缩（件数少的对象收缩多），"
+            "几件工单不会使名次大幅跳动；受理少于 {min_cases} 件不排名。",
+            "Case-mix adjustment: each unit's resolution, on-time, recognition and dispute rates, hours to close "
+            "and satisfaction are compared with the district's level for the same categories (indirect "
+            "standardisation: observed ÷ expected at the district's rate per category), then shrunk toward the "
+            "district (empirical Bayes: units with few cases move most), so a handful of cases cannot swing a "
+            "rank; fewer than {min_cases} cases are not ranked.",
+        ),
+    }
+)
+
 # the period reports (govdash.briefing, govdash.periods) and 挂牌督办 decisions (govdash.supervision)
 LABELS.update(
     {

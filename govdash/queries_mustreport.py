@@ -19,6 +19,35 @@ from govdash.queries import _attr_where, where
 _HOURS = "quantile_cont(epoch({t} - reported_at) / 3600.0, 0.5) FILTER (WHERE {t} <= $at)"
 
 
+STATS_COLUMNS = ("cases", "reported", "responded", "open", "report_hours", "response_hours")
+KEY_COLUMNS = (
+    "case_id",
+    "category",
+    "town_id",
+    "community_id",
+    "grid_id",
+    "department_id",
+    "key_status",
+    "key_owner",
+    "status",
+    "reported_at",
+    "closed_at",
+    "description",
+)
+
+
+def has_columns(db: Database) -> bool:
+    """Whether the cases table has the must-report and key-case columns (a file written before them has not,
+    until its next write adds them: its panels then show none, never an error)."""
+    return (
+        db.scalar(
+            "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' "
+            "AND table_name = 'cases' AND column_name IN ('must_report', 'key_status', 'key_owner')"
+        )
+        == 3
+    )
+
+
 def items(db: Database) -> pd.DataFrame:
     """The must-report catalogue (``item``, ``name_zh``, ``name_en``): the database's own, or the eight items of
     ``schema.MUST_REPORT`` when its table is empty or missing (a file made before the items existed)."""
@@ -43,9 +72,11 @@ def stats(db: Database, f: Filters, at: datetime, by: str | None = None) -> pd.D
     ``open`` (not closed by ``at``), ``report_hours`` and ``response_hours`` (medians from discovery over
     the cases reported / responded to by ``at``; NaN when none), most cases first.
     """
-    w, params = where(f)
     if by is not None and by not in GROUPS:
         raise ValueError(f"not a must-report grouping: {by!r} (one of {', '.join(GROUPS)})")
+    if not has_columns(db):
+        return pd.DataFrame(columns=(["key"] if by else []) + list(STATS_COLUMNS))
+    w, params = where(f)
     key = f"{GROUPS[by]} AS key, " if by else ""
     group = "GROUP BY ALL ORDER BY cases DESC, key" if by else ""
     return db.execute(
@@ -64,10 +95,11 @@ def stats(db: Database, f: Filters, at: datetime, by: str | None = None) -> pd.D
 def key_cases(db: Database, f: Filters, at: datetime) -> pd.DataFrame:
     """The 重点难点 cases reported by ``at`` in ``f``'s area (any time: a key case is tracked until it is
     settled, whatever the period), oldest first, with their tracking status and owner as stored."""
+    if not has_columns(db):
+        return pd.DataFrame(columns=list(KEY_COLUMNS))
     w, params = _attr_where(f)
     return db.execute(
-        f"""SELECT case_id, category, town_id, community_id, grid_id, department_id, key_status, key_owner,
-            status, reported_at, closed_at, description
+        f"""SELECT {", ".join(KEY_COLUMNS)}
         FROM cases WHERE key_difficult AND reported_at <= $at AND {w}
         ORDER BY reported_at, case_id""",
         {**params, "at": at},

@@ -116,6 +116,46 @@ def split_indicators(db: Database, f: Filters, split: str, at: datetime) -> pd.D
     return _with_rates(df)
 
 
+# per (unit, category): the events and exposures govdash.casemix standardises (one definition each, as INDICATOR_SQL)
+CASEMIX_SQL = """
+    count(*) AS collected,
+    count(*) FILTER (WHERE resolved IS NOT TRUE) AS unresolved,
+    count(*) FILTER (WHERE status = 'closed' AND deadline_at IS NOT NULL) AS closed_due,
+    count(*) FILTER (WHERE status = 'closed' AND deadline_at IS NOT NULL AND NOT closed_at <= deadline_at) AS late,
+    count(*) FILTER (WHERE resolved AND recognised IS NOT NULL) AS recognition_known,
+    count(*) FILTER (WHERE resolved AND recognised = false) AS unrecognised,
+    count(*) FILTER (WHERE category = $dispute) AS disputes,
+    count(*) FILTER (WHERE category = $dispute AND resolved IS NOT TRUE) AS disputes_unresolved,
+    count(closed_at) AS closed,
+    coalesce(sum(epoch(closed_at - reported_at) / 3600.0), 0) AS hours,
+    coalesce(sum((epoch(closed_at - reported_at) / 3600.0) ** 2), 0) AS hours_sq,
+    count(satisfaction) AS rated,
+    coalesce(sum(100 - satisfaction), 0) AS shortfall,
+    coalesce(sum((100 - satisfaction) ** 2), 0) AS shortfall_sq
+"""
+
+
+def split_by_category(db: Database, f: Filters, split: str) -> pd.DataFrame:
+    """CASEMIX_SQL per town / department (column ``key``) and category, for the case-mix adjusted ranking."""
+    clause, params = where(f)
+    return db.execute(
+        f"SELECT {SPLITS[split]} AS key, category, {CASEMIX_SQL} FROM cases WHERE {clause} GROUP BY ALL ORDER BY ALL",
+        {**params, "dispute": DISPUTE_CATEGORY},
+        complete=True,
+    )
+
+
+def median_hours(db: Database, f: Filters) -> float:
+    """Median hours from report to close over the filter's closed cases (NaN without any)."""
+    clause, params = where(f)
+    df = db.execute(
+        f"SELECT median(epoch(closed_at - reported_at) / 3600.0) AS h FROM cases WHERE {clause} "
+        "AND closed_at IS NOT NULL",
+        params,
+    )
+    return float(df["h"].iloc[0]) if len(df) and df["h"].iloc[0] is not None else float("nan")
+
+
 def indicator_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = None) -> dict:
     """Every indicator over the whole filter period, plus open and overdue cases at its end (``cutoff``).
 

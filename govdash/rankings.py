@@ -7,7 +7,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from govdash import queries, queries_trend
+from govdash import casemix, queries, queries_trend
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.indicators import INDICATORS, target
@@ -64,11 +64,16 @@ def red_black(ranked: pd.DataFrame, n: int) -> tuple[pd.DataFrame, pd.DataFrame]
     """The top ``n`` (red list, good) and the bottom ``n`` (排名后五位: a list, not 挂牌督办) ranked units, worst first.
 
     With fewer than 2 n ranked units each list takes at most half of them, so no unit is on both
-    and a short ranking still has a bottom.
+    and a short ranking still has a bottom. Units tied with the worst are never red, those tied with
+    the best never black (when every unit ties, both lists are empty).
     """
     ok = ranked[ranked["eligible"]].sort_values(["rank", "key"])
     k = min(n, len(ok) // 2)
-    return ok.head(k), ok.tail(k).iloc[::-1] if k else ok.head(0)
+    if not k:
+        return ok.head(0), ok.head(0)
+    # a unit tied with the worst is not on the red list, one tied with the best not on the black list
+    red, black = ok.head(k), ok.tail(k).iloc[::-1]
+    return red[red["rank"] < ok["rank"].max()], black[black["rank"] > ok["rank"].min()]
 
 
 def score_settings(s: Settings) -> tuple[dict[str, float], dict[str, float]]:
@@ -84,6 +89,21 @@ def _stats(db: Database, f: Filters, level: str, at: datetime) -> pd.DataFrame:
     stats = queries_trend.split_indicators(db, f, level, at)
     out = names.merge(stats, on="key", how="left")
     out["collected"] = out["collected"].fillna(0).astype(int)
+    return out
+
+
+def _adjusted(db: Database, f: Filters, level: str, stats: pd.DataFrame) -> pd.DataFrame:
+    """``stats`` with each component adjusted for case mix and shrunk toward the district (govdash.casemix)."""
+    by_cat = queries_trend.split_by_category(db, f, level)
+    if by_cat.empty:
+        return stats
+    median = queries_trend.median_hours(db, f)
+    adj = casemix.adjust(by_cat, levels={"median_hours": median} if np.isfinite(median) else None)
+    out = stats.copy()
+    by_key = adj.set_index("key")
+    for k in casemix.COMPONENTS:
+        if k in by_key:
+            out[k] = out["key"].map(by_key[k])
     return out
 
 
@@ -106,9 +126,15 @@ def ranking(
     fr = scope(f, level)
     targets, weights = score_settings(s)
     kw = {"cap": s.score_cap, "min_cases": s.ranking_min_cases}
-    now = composite(_stats(db, fr, level, at), targets, weights, **kw)
+    adjusted = s.ranking_method == "adjusted"
+    stats = _stats(db, fr, level, at)
+    now = composite(_adjusted(db, fr, level, stats) if adjusted else stats, targets, weights, **kw)
+    for k in casemix.COMPONENTS:  # scored on the adjusted values; the table shows the rates as they are
+        now[f"adjusted_{k}"] = now[k]
+        now[k] = stats[k]
     prev = scope(previous, level) if previous is not None else fr.previous()
-    before = composite(_stats(db, prev, level, at), targets, weights, **kw)
+    before_stats = _stats(db, prev, level, at)
+    before = composite(_adjusted(db, prev, level, before_stats) if adjusted else before_stats, targets, weights, **kw)
     out = with_movement(now, before)
     red, black = red_black(out, s.ranking_list_size)
     out["list"] = np.where(out["key"].isin(red["key"]), "red", np.where(out["key"].isin(black["key"]), "black", ""))
@@ -173,4 +199,58 @@ def display_table(ranked: pd.DataFrame, level: str, lang: str = "zh", selected: 
     for k in COMPONENTS:
         out[t(k, lang)] = [fmt(v, k) for v in ranked[k]]
     out.loc[~ranked["eligible"].to_numpy(), t("ranking", lang)] = pd.NA
+    return out
+
+
+def property_board(db: Database, f: Filters, s: Settings, metric_crs: str, months: int = 6) -> dict:
+    """The property red/black list for the filter: companies ranked by complaints per 1,000 households
+    (govdash.property), the district rate, the warning line, complaints without an estate, and the monthly
+    rates over the ``months`` months to the period's end (``trend``: month, company_id, complaints, rate)."""
+    from govdash import property as prop
+    from govdash import queries_property
+
+    est = queries_property.estates(db, f)
+    now = prop.assigned_complaints(queries_property.complaints(db, f), est, metric_crs)
+    rates, district = prop.company_rates(
+        est,
+        now["estate_id"].value_counts(),
+        min_households=s.property_min_households,
+        list_size=s.ranking_list_size,
+    )
+    rates["warned"] = prop.warned(rates, district, s.property_warning_factor)
+    first = (pd.Timestamp(f.end).to_period("M") - (months - 1)).to_timestamp().date()
+    past = prop.assigned_complaints(queries_property.complaints(db, f.with_(start=first)), est, metric_crs)
+    trend = prop.monthly(est, past.dropna(subset=["estate_id"]))
+    households = float(est["households"].sum())
+    per_month = trend.groupby("month")["complaints"].sum() / households * 1000 if households else None
+    return {
+        "rates": rates,
+        "district": district,
+        "warning": s.property_warning_factor * district,
+        "unassigned": int(now["estate_id"].isna().sum()),
+        "trend": trend,
+        "district_trend": per_month,
+        "categories": queries_property.category_names(db),
+    }
+
+
+def property_table(rates: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The property companies for reading: rank, company, list, estates, households, complaints, rate, warning."""
+    from govdash.i18n import t
+
+    out = pd.DataFrame(
+        {
+            t("ranking", lang): rates["rank"].astype("Int64"),
+            t("prop_company", lang): rates["label"],
+            t("list", lang): rates["list"]
+            .map({"red": t("red_short", lang), "black": t("black_short", lang)})
+            .fillna(""),
+            t("prop_estates", lang): rates["estates"],
+            t("prop_households", lang): rates["households"],
+            t("prop_complaints", lang): rates["complaints"],
+            t("prop_rate", lang): rates["rate"].round(2),
+            t("prop_warning", lang): np.where(rates["warned"], "⚠ " + t("prop_warned", lang), ""),
+        }
+    )
+    out.loc[~rates["eligible"].to_numpy(), t("ranking", lang)] = pd.NA
     return out

@@ -13,6 +13,7 @@ UNIT_LEVELS = ("town", "community", "grid")
 STATION_LEVELS = ("doorstep", "centre")
 FUNCTIONS = ("f_party", "f_gov", "f_culture", "f_joint", "f_clinic")  # 四站一室
 ITEM_TIERS = ("baseline", "basic", "quality")  # 底线 / 基本 / 质量民生
+MEETING_TYPES = ("hearing", "coordination", "review")  # 三会: 听证会 / 协调会 / 评议会
 IMPORT_COLUMNS = (
     "channel",
     "category",
@@ -172,6 +173,40 @@ CREATE TABLE IF NOT EXISTS service_items (
 CREATE TABLE IF NOT EXISTS station_items (
     station_id VARCHAR, item_id VARCHAR,
     PRIMARY KEY (station_id, item_id)
+);
+-- Stations at work (issue 18): one row per service record (an item served at a station in one sitting).
+CREATE TABLE IF NOT EXISTS station_services (
+    station_id VARCHAR NOT NULL,
+    item VARCHAR NOT NULL,             -- service_items.item_id, or the item's own name when not catalogued
+    tier VARCHAR NOT NULL,             -- baseline | basic | quality (底线 / 基本 / 质量民生)
+    served_at TIMESTAMP NOT NULL,      -- local time
+    residents INTEGER NOT NULL,        -- residents served by the record
+    import_id VARCHAR                  -- the import that loaded it ('demo' in the demo)
+);
+-- 三会 held at stations: hearing (听证会), coordination (协调会) and review (评议会) meetings.
+CREATE TABLE IF NOT EXISTS station_meetings (
+    type VARCHAR NOT NULL,             -- hearing | coordination | review
+    station_id VARCHAR NOT NULL,
+    held_on DATE NOT NULL,
+    topic VARCHAR,
+    attendance INTEGER,
+    import_id VARCHAR
+);
+-- Property-management companies (物业公司) and the estates (小区) they manage: the 红黑榜 of property.
+CREATE TABLE IF NOT EXISTS property_companies (
+    company_id VARCHAR PRIMARY KEY,
+    name_zh VARCHAR NOT NULL,
+    name_en VARCHAR,
+    import_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS estates (
+    estate_id VARCHAR PRIMARY KEY,
+    name_zh VARCHAR NOT NULL,
+    community_id VARCHAR,              -- 居村 it lies in
+    households INTEGER NOT NULL,
+    lon DOUBLE, lat DOUBLE,            -- WGS-84
+    company_id VARCHAR,                -- property_companies.company_id
+    import_id VARCHAR
 );
 -- 工单. Times are the district's local time (district.timezone, else settings.timezone) without zone.
 CREATE TABLE IF NOT EXISTS cases (

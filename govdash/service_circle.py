@@ -318,15 +318,19 @@ def gap_table(
 def directory(
     items: pd.DataFrame,
     station_load: pd.DataFrame,
-    nearby: pd.DataFrame,
+    nearby: pd.DataFrame | None,
     towns: pd.DataFrame,
     function: str | None = None,
 ) -> pd.DataFrame:
     """The station directory (queries_map.station_directory) with its street/town name, residents served
-    (0 for a station removed in the what-if) and cases nearby; only stations offering ``function``."""
+    (0 for a station removed in the what-if) and cases nearby (0 without ``nearby``); only stations offering
+    ``function``."""
     out = items if function is None else items[items[function].fillna(False).astype(bool)]
     out = out.merge(station_load[["station_id", "residents", "flagged"]], on="station_id", how="left")
-    out = out.merge(nearby, on="station_id", how="left")
+    if nearby is not None:
+        out = out.merge(nearby, on="station_id", how="left")
+    else:
+        out["cases_nearby"] = 0
     out.insert(3, "town", out["town_id"].map(dict(zip(towns["unit_id"], towns["name_zh"], strict=True))))
     out["cases_nearby"] = out["cases_nearby"].fillna(0).astype(int)
     out["residents"] = out["residents"].fillna(0.0)

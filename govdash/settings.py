@@ -142,6 +142,20 @@ class Settings:
     )
     ranking_min_cases: int = field(default=30, metadata={"doc": "Fewest cases in the period for a unit to be ranked."})
     ranking_list_size: int = field(default=5, metadata={"doc": "Units on the red list (top) and black list (bottom)."})
+    ranking_method: str = field(
+        default="adjusted",
+        metadata={
+            "doc": "How streets/towns and departments are scored: 'adjusted' (each compared with the district's "
+            "rate for the same categories, shrunk toward the district by empirical Bayes) or 'raw'."
+        },
+    )
+    property_min_households: int = field(
+        default=500, metadata={"doc": "Fewest households a property company manages to be ranked (物业红黑榜)."}
+    )
+    property_warning_factor: float = field(
+        default=1.5,
+        metadata={"doc": "Property warning line: complaints per 1,000 households at this multiple of the district's."},
+    )
     max_upload_mb: int = field(
         default=512,
         metadata={

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from govdash import indicators, maps, maps_coverage, queries, queries_map, ui
+from govdash import indicators, maps, maps_coverage, queries, queries_map, queries_stations, station_use, ui
 from govdash import service_circle as sc
 from govdash.coverage import THRESHOLDS, reach_m
-from govdash.i18n import t
+from govdash.i18n import pick, t
 from govdash.schema import FUNCTIONS
 
 lang = ui.lang()
@@ -177,6 +177,18 @@ with right:
         else None,
         border=True,
     )
+    covered_units = station_use.community_coverage(ui.cached(queries_stations.community_coverage, f))
+    if covered_units["communities"]:
+        m5, m6 = st.columns(2)
+        m5.metric(
+            t("cov_community_share", lang),
+            pct(covered_units["share"]),
+            f"{covered_units['with_station']:,} / {covered_units['communities']:,}",
+            delta_color="off",
+            border=True,
+            help=t("cov_community_help", lang),
+        )
+        m6.metric(t("cov_community_without", lang), f"{covered_units['residents_without']:,}", border=True)
     word = t("minute_unit", lang)
     st.markdown(
         " · ".join(
@@ -213,7 +225,7 @@ with right:
 # the directory counts the cases near every station (most of this page's time over a year of the
 # district): a tab that reruns when chosen, computed only while open
 tabs = st.tabs(
-    [t(k, lang) for k in ("tab_whatif", "tab_gaps", "tab_siting", "tab_load", "tab_directory")],
+    [t(k, lang) for k in ("tab_whatif", "tab_gaps", "tab_siting", "tab_load", "tab_directory", "tab_operations")],
     key="cov_tab",
     on_change="rerun",
 )
@@ -352,12 +364,27 @@ with tabs[3]:
         height=420,
     )
 
+
+def at_work(listing):
+    """The directory with the period's services, use against expected use, hours kept and 三会 (issue 18)."""
+    activity = ui.cached(queries_stations.station_activity, f)
+    return station_use.station_table(listing, activity, f.start, f.end)
+
+
+operating = any(tab.open for tab in tabs[4:]) and ui.cached(queries_stations.has_table, "station_services")
+hours_label = {k: t(f"hours_{k}", lang) for k in ("kept", "not_kept", "standard")}
 with tabs[4]:
     if tabs[4].open:
         nearby = ui.cached(queries_map.station_cases_nearby, f, sc.NEARBY_M)
         listing = sc.directory(
             ui.cached(queries_map.station_directory, f.towns, scope=ui.scope()), load, nearby, towns, function
         )
+        work = ["services", "served_residents", "use_ratio", "hours", "meetings"] if operating else []
+        if operating:
+            listing = at_work(listing)
+            listing["hours"] = listing["hours"].map(hours_label)
+        else:
+            st.caption(t("ops_none", lang))
         listing["level"] = listing["level"].map(lambda v: t(v, lang))
         short = {fn: t(fn[2:] + "_short", lang) for fn in FUNCTIONS}
         table(
@@ -374,10 +401,69 @@ with tabs[4]:
                 "basic",
                 "quality",
                 "served",
+                *work,
                 "cases_nearby",
             ],
             **short,
             served=number(t("served", lang), format="localized"),
+            services=number(t("ops_services", lang), format="localized"),
+            served_residents=number(t("ops_served_residents", lang), format="localized"),
+            use_ratio=number(t("ops_use_ratio", lang), format="%.2f"),
+            hours=t("ops_hours", lang),
+            meetings=number(t("ops_meetings", lang), format="localized"),
             cases_nearby=t("cases_nearby", lang).format(r=f"{sc.NEARBY_M:,.0f}"),
             height=480,
         )
+
+with tabs[5]:
+    if tabs[5].open:
+        if not operating:
+            st.info(t("ops_none", lang))
+        else:
+            listing = at_work(
+                sc.directory(
+                    ui.cached(queries_map.station_directory, f.towns, scope=ui.scope()),
+                    load,
+                    None,
+                    towns,
+                )
+            )
+            head = station_use.summary(listing)
+            o1, o2, o3, o4 = st.columns(4)
+            o1.metric(t("ops_services", lang), f"{head['services']:,}", border=True)
+            o2.metric(t("ops_served_residents", lang), f"{head['served_residents']:,}", border=True)
+            o3.metric(t("ops_below", lang), f"{head['below']:,} / {head['stations']:,}", border=True)
+            o4.metric(t("ops_hours_kept", lang), f"{head['kept']:,} / {head['declared']:,}", border=True)
+            st.caption(
+                t("ops_meetings_line", lang).format(h=head["hearing"], c=head["coordination"], r=head["review"])
+                + " "
+                + t("ops_method", lang).format(b=station_use.BELOW, k=station_use.KEPT_SHARE)
+            )
+            left_ops, right_ops = st.columns(2)
+            with left_ops:
+                st.markdown(f"**{t('ops_busiest', lang)}**")
+                items = ui.cached(queries_stations.busiest_items, f, 10)
+                items["tier"] = items["tier"].map(lambda v: t(v, lang))
+                items["name"] = pick(items["name_zh"], items["name_en"], lang)
+                table(
+                    items,
+                    ["name", "tier", "services", "served_residents"],
+                    name=t("ops_item", lang),
+                    tier=t("ops_tier", lang),
+                    services=number(t("ops_services", lang), format="localized"),
+                    served_residents=number(t("ops_served_residents", lang), format="localized"),
+                    height=390,
+                )
+            with right_ops:
+                st.markdown(f"**{t('ops_below_list', lang)}**")
+                low = listing[listing["below"]].sort_values("use_ratio")
+                low = low.assign(hours=low["hours"].map(hours_label))
+                table(
+                    low.rename(columns={"name_zh": "name"}),
+                    ["name", "town", "services", "expected", "use_ratio", "hours"],
+                    services=number(t("ops_services", lang), format="localized"),
+                    expected=number(t("ops_expected", lang), format="%.0f"),
+                    use_ratio=number(t("ops_use_ratio", lang), format="%.2f"),
+                    hours=t("ops_hours", lang),
+                    height=390,
+                )

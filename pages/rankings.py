@@ -4,8 +4,9 @@ from functools import partial
 
 import streamlit as st
 
-from govdash import charts, queries, queries_supervision, rankings, supervision, ui
-from govdash.i18n import t
+from govdash import charts, queries, queries_stations, queries_supervision, rankings, supervision, ui
+from govdash import property as prop
+from govdash.i18n import pick, t
 
 lang = ui.lang()
 db = ui.database()
@@ -14,16 +15,68 @@ s = ui.conf()
 ui.header("page_rankings", db)
 at = ui.cached(queries.as_of)
 
+LEVEL_LABELS = {"town": "town_ranking", "department": "department_ranking", "property": "rank_property"}
 level = (
     st.segmented_control(
         t("rank_level", lang),
-        list(rankings.LEVELS),
+        list(LEVEL_LABELS),
         default="town",
         key="rank_level",
-        format_func=lambda v: t("town_ranking" if v == "town" else "department_ranking", lang),
+        format_func=lambda v: t(LEVEL_LABELS[v], lang),
     )
     or "town"
 )
+
+
+def property_list() -> None:
+    """The property red/black list (物业红黑榜): companies by complaints per 1,000 households (issue 18)."""
+    if not ui.cached(queries_stations.has_table, "estates"):
+        st.info(t("prop_none", lang))
+        return
+    board = ui.cached(rankings.property_board, f, s, ui.metric_crs())
+    rates = board["rates"].assign(label=pick(board["rates"]["name_zh"], board["rates"]["name_en"], lang))
+    cats = "、".join(pick(board["categories"]["name_zh"], board["categories"]["name_en"], lang))
+    st.caption(
+        t("prop_method", lang).format(
+            cats=ui.md_text(cats),
+            m=prop.NEAREST_M,
+            n=s.ranking_list_size,
+            h=s.property_min_households,
+            w=board["warning"],
+            x=s.property_warning_factor,
+        )
+        + (" " + t("prop_unassigned", lang).format(n=board["unassigned"]) if board["unassigned"] else "")
+    )
+    boxes = st.columns(2)
+    for col, key, part in (
+        (boxes[0], "prop_red", rates[rates["list"] == "red"]),
+        (boxes[1], "prop_black", rates[rates["list"] == "black"].iloc[::-1]),
+    ):
+        box = col.container(border=True)
+        box.subheader((":red[■] " if key == "prop_red" else ":gray[■] ") + t(key, lang))
+        if part.empty:
+            box.caption(t("no_data", lang))
+        for _, r in part.iterrows():
+            flag = f" · :orange[{t('prop_warned', lang)}]" if r["warned"] else ""
+            box.markdown(
+                f"**{int(r['rank'])}.** {ui.md_text(r['label'])} · {r['rate']:.2f} {t('prop_rate', lang)}"
+                f" · {int(r['complaints'])}{flag}"
+            )
+    left, right = st.columns([3, 2])
+    left.dataframe(
+        rankings.property_table(rates, lang),
+        hide_index=True,
+        width="stretch",
+        height=min(36 * len(rates) + 40, 640),
+        key="prop_table",
+    )
+    right.markdown(f"**{t('prop_trend', lang)}**")
+    right.line_chart(prop.trend_wide(board["trend"], rates, board["district_trend"], t("district", lang)), height=420)
+
+
+if level == "property":
+    property_list()
+    st.stop()
 ranked = ui.cached(rankings.ranking, f, level, at, s)
 prev = f.previous()
 st.caption(
@@ -33,6 +86,8 @@ st.caption(
 
 weights = ", ".join(f"{t(k, lang)} {w:g}" for k, w in rankings.score_settings(s)[1].items())
 st.caption(t("score_method", lang).format(cap=s.score_cap, weights=weights, min_cases=s.ranking_min_cases))
+if s.ranking_method == "adjusted":
+    st.caption(t("casemix_method", lang).format(min_cases=s.ranking_min_cases))
 ranked = ranked.assign(label=rankings.names(ranked, level, lang))
 red, black = ranked[ranked["list"] == "red"], ranked[ranked["list"] == "black"].iloc[::-1]
 c_red, c_black = st.columns(2)

@@ -119,6 +119,23 @@ def test_a_period_without_items_is_empty_not_an_error(literal):
     assert m.empty and m.items["cases"].sum() == 0 and len(m.items) == 8
 
 
+def test_a_file_written_before_the_columns_shows_none_and_gets_them_on_its_next_write(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with db_.write(path, fresh=True) as con:
+        con.execute("DROP TABLE must_report_items")
+        for table in ("cases", "case_versions"):
+            for column in ("must_report", "key_status", "key_owner"):
+                con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        con.execute("INSERT INTO cases (case_id, reported_at, key_difficult) VALUES ('X', '2026-03-02', true)")
+    old = Database(path)
+    assert mustreport.summary(old, MARCH, AT).empty and len(catalogue.read(old).must_report) == 8
+    assert keycases.key_cases(old, MARCH, AT).empty
+    with db_.write(path):  # any write (an import, the feed) adds them
+        pass
+    k = keycases.key_cases(Database(path), MARCH, AT)
+    assert list(k["case_id"]) == ["X"] and list(k["key_status"]) == ["unassessed"]
+
+
 def test_key_cases_status_owner_and_age_worked_by_hand(literal):
     k = keycases.key_cases(literal, MARCH, AT).set_index("case_id")
     assert list(k.index) == ["K1", "K3", "K2", "K4"]  # oldest first; K5 is after ``at``

@@ -82,7 +82,7 @@ def db(tmp_path_factory):
 
 
 def test_ranking_of_towns_from_the_database(db):
-    s = replace(settings.load(), ranking_min_cases=1, ranking_list_size=1)
+    s = replace(settings.load(), ranking_min_cases=1, ranking_list_size=1, ranking_method="raw")
     out = rankings.ranking(db, ALL.with_(towns=("T1",)), "town", AS_OF, s).set_index("key")
     # every town is ranked although the filter selects T1; 丙镇 (T3) has no case and is unranked
     assert list(out.index) == ["T1", "T2", "T3"] and not out.loc["T3", "eligible"]

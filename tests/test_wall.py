@@ -253,12 +253,12 @@ def test_english_on_request(app_env):
 
 
 def test_a_failing_query_shows_no_data_in_its_panel_only(app_env, monkeypatch):
-    from govdash import queries
+    from govdash import queries_trend
 
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(queries, "period_indicators", broken)
+    monkeypatch.setattr(queries_trend, "period_indicators", broken)
     at = _run({"mode": "wall", "panels": "overview"})
     assert not at.exception, [e.value for e in at.exception]
     assert _nodata(at) == 1  # the trend panel
@@ -267,13 +267,13 @@ def test_a_failing_query_shows_no_data_in_its_panel_only(app_env, monkeypatch):
 
 
 def test_a_failing_ticker_and_tiles_show_no_data(app_env, monkeypatch):
-    from govdash import queries
+    from govdash import queries_trend
 
     def broken(*args, **kwargs):
         raise RuntimeError("no")
 
-    monkeypatch.setattr(queries, "indicator_totals", broken)
-    monkeypatch.setattr(queries, "open_cases", broken)  # ticker and map status
+    monkeypatch.setattr(queries_trend, "indicator_totals", broken)
+    monkeypatch.setattr(queries_trend, "open_cases", broken)  # ticker and map status
     at = _run({"mode": "wall", "panels": "map"})
     assert not at.exception, [e.value for e in at.exception]
     body = _html(at)

@@ -41,7 +41,12 @@ def register(subparsers) -> None:
         "population": "population: counts at points (CSV/Excel with lon/lat, GeoJSON, GeoPackage), in polygons "
         "(census blocks: spread by area) or a GeoTIFF raster (WorldPop, GHS-POP); replaces the "
         "100 m surface",
+        "station_services": "station service records (station_id, item, tier, served_at, residents): CSV/Excel",
+        "station_meetings": "三会 held at stations (type, station_id, held_on, topic, attendance): CSV/Excel",
+        "property_companies": "property-management companies (company_id, name_zh, name_en): CSV/Excel",
+        "estates": "estates (estate_id, name_zh, community_id, households, lon, lat, company_id): CSV/Excel",
     }
+    records = ("station_services", "station_meetings", "property_companies", "estates")  # columns found by name
     for kind, text in helps.items():
         k = sub.add_parser(kind, help=text, description=f"Import {text}.")
         k.add_argument("file", help="the file to import")
@@ -52,7 +57,7 @@ def register(subparsers) -> None:
                 default=None,
                 help="the column of counts (default: count, population, pop, residents, 人口, …)",
             )
-        else:
+        elif kind not in records:
             k.add_argument(
                 "--mapping",
                 default=None,

@@ -14,7 +14,7 @@ import pandas as pd
 from govdash import db
 from govdash.db import Database, replacing_writer
 from govdash.db import exists as db_exists
-from govdash.ingest import _cases, _events, _geo, _plumbing, _population, _sql
+from govdash.ingest import _cases, _events, _geo, _plumbing, _population, _records, _sql
 from govdash.ingest._geo_sources import parse_geo_mapping
 from govdash.ingest._mapping import Mapping, MappingError, builtin_mappings, parse_mapping, toml_doc
 from govdash.ingest._readers import ValidationError
@@ -45,6 +45,7 @@ _PIPELINES: dict[str, Callable[..., ImportReport]] = {
     "units": partial(_geo.import_file, "units"),
     "population": _population.import_file,
     "events": _events.import_file,  # a case event log (流转记录) beside the case file
+    **{kind: partial(_records.import_file, kind) for kind in _records.KINDS},
 }
 KINDS = tuple(_PIPELINES)
 UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "json", "xml", "geojson", "gpkg", "zip", "tif", "tiff")
@@ -59,8 +60,8 @@ def builtin(kind: str) -> list[str]:
 
 def mapping_from_text(kind: str, text: str | bytes, name: str = "uploaded"):
     """A mapping of ``kind`` from TOML text (an uploaded mapping file); raises MappingError."""
-    if kind == "population":
-        raise MappingError("a population import takes no mapping: the count column is guessed or named")
+    if kind == "population" or kind in _records.KINDS:
+        raise MappingError(f"a {kind} import takes no mapping: its columns are found by name")
     if kind == "events":
         return _events.parse(text, name)
     doc = toml_doc(text, name)

@@ -435,8 +435,63 @@ def context(con, kind: str) -> dict[str, pd.DataFrame]:
     return _cases_context(con) if kind == "cases" else _geo_context(con)
 
 
+# record kinds (govdash.ingest._records): rows appended with their import_id, undo deletes them
+RECORD_TABLES = {
+    "station_services": "station_services",
+    "station_meetings": "station_meetings",
+    "property_companies": "property_companies",
+    "estates": "estates",
+}
+
+
+_KNOWN_IDS = {  # an id column of the record kinds -> the ids the database holds
+    "station_id": "SELECT station_id FROM stations",
+    "community_id": "SELECT unit_id FROM units WHERE level = 'community'",
+    "company_id": "SELECT company_id FROM property_companies",
+    "estate_id": "SELECT estate_id FROM estates",
+}
+
+
+def known_ids(con, column: str) -> set:
+    """The ids the database holds for ``column`` (station_id, community_id, company_id, estate_id)."""
+    return {r[0] for r in con.execute(_KNOWN_IDS[column]).fetchall()}
+
+
+def _records_apply(con, kind: str, import_id: str, columns) -> dict[str, int]:
+    table, cols = RECORD_TABLES[kind], ", ".join(columns)  # our table and field names, not user input
+    n = con.execute(
+        f"INSERT INTO {table} ({cols}, import_id) SELECT {cols}, $id FROM import_rows", {"id": import_id}
+    ).fetchone()[0]
+    return {"inserted": int(n), "updated": 0, "unchanged": 0}
+
+
+def _records_blockers(con, kind: str, import_id: str) -> list[str]:
+    """Estates of a company import, loaded later and still loaded, hold its ids: undo them first."""
+    if kind != "property_companies":
+        return []
+    rows = con.execute(
+        """SELECT DISTINCT j.import_id, j.seq FROM estates e JOIN imports j ON j.import_id = e.import_id
+           WHERE j.status = 'loaded' AND j.seq > (SELECT seq FROM imports WHERE import_id = $id)
+             AND e.company_id IN (SELECT company_id FROM property_companies WHERE import_id = $id)
+           ORDER BY j.seq DESC""",
+        {"id": import_id},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _records_undo(con, kind: str, import_id: str, at, user: str | None) -> dict[str, int]:
+    removed = con.execute(f"DELETE FROM {RECORD_TABLES[kind]} WHERE import_id = $id", {"id": import_id}).fetchone()[0]
+    con.execute(
+        "UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
+        {"id": import_id, "at": at, "user": user},
+    )
+    return {"removed": int(removed), "restored": 0}
+
+
 def apply(con, kind: str, import_id: str, at, columns) -> dict[str, int]:
     """Upsert the staged `import_rows` by id, recording what undo needs; the insert / update / same counts."""
+    if kind in RECORD_TABLES:
+        return _records_apply(con, kind, import_id, columns)
     if kind == "population":
         return _population_apply(con, import_id)
     if kind == "events":
@@ -446,6 +501,8 @@ def apply(con, kind: str, import_id: str, at, columns) -> dict[str, int]:
 
 def blockers(con, kind: str, import_id: str) -> list[str]:
     """Later, still-loaded imports that changed rows this one wrote (undo those first)."""
+    if kind in RECORD_TABLES:
+        return _records_blockers(con, kind, import_id)
     if kind == "population":
         return _population_blockers(con, import_id)
     if kind == "events":
@@ -455,6 +512,8 @@ def blockers(con, kind: str, import_id: str) -> list[str]:
 
 def undo(con, kind: str, import_id: str, at, user: str | None) -> dict[str, int]:
     """Remove what an import inserted, restore what it updated, mark it undone: removed / restored counts."""
+    if kind in RECORD_TABLES:
+        return _records_undo(con, kind, import_id, at, user)
     if kind == "cases":
         return _cases_undo(con, import_id, at, user)
     if kind == "events":

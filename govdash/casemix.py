@@ -1,0 +1,115 @@
+"""Case-mix adjustment for rankings: indirect standardisation by category, empirical-Bayes shrinkage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+ALPHA = 0.05  # units whose counts do not differ at this level (chi-square) are not told apart: they tie
+# adjusted components: (column of the ranking, events column, exposure column, kind)
+# kind 'failures': the rate is 1 - failures ÷ exposure; 'mean': the value is the mean of events per
+# exposure, lower better (hours); 'score': a 0-100 score, higher better (its shortfall from 100 is standardised)
+COMPONENTS = {
+    "resolution_rate": ("unresolved", "collected", "failures"),
+    "on_time_rate": ("late", "closed_due", "failures"),
+    "recognition_rate": ("unrecognised", "recognition_known", "failures"),
+    "dispute_rate": ("disputes_unresolved", "disputes", "failures"),
+    "median_hours": ("hours", "closed", "mean"),
+    "satisfaction": ("shortfall", "rated", "score"),
+}
+
+
+def standardise(by_cat: pd.DataFrame, events: str, exposure: str, key: str = "key") -> pd.DataFrame:
+    """Indirect standardisation: per ``key``, observed = Σ events, expected = Σ over its categories of its
+    exposure × the district's rate for the category (Σ events ÷ Σ exposure over all units).
+
+    ``by_cat``: one row per (key, category) with the ``events`` and ``exposure`` columns. Returns key,
+    observed, expected, exposure (summed) and ratio = observed ÷ expected (NaN when nothing is expected).
+    """
+    cat = by_cat.groupby("category")[[events, exposure]].sum()
+    rate = (cat[events] / cat[exposure].where(cat[exposure] > 0)).fillna(0.0)
+    part = by_cat.assign(expected=by_cat[exposure] * by_cat["category"].map(rate).fillna(0.0))
+    out = (
+        part.groupby(key)
+        .agg(observed=(events, "sum"), expected=("expected", "sum"), exposure=(exposure, "sum"))
+        .reset_index()
+    )
+    out["ratio"] = out["observed"] / out["expected"].where(out["expected"] > 0)
+    return out
+
+
+def differ(observed: np.ndarray, expected: np.ndarray, *, p: float = ALPHA) -> bool:
+    """Whether counts ``observed`` differ from ``expected`` more than Poisson chance: Pearson's
+    X² = Σ (O - E)² ÷ E over the units with E > 0 above the chi-square quantile 1 - ``p`` with n - 1 df."""
+    from scipy.stats import chi2
+
+    o, e = np.asarray(observed, float), np.asarray(expected, float)
+    keep = e > 0
+    if keep.sum() < 2:
+        return False
+    x2 = float((((o - e) ** 2)[keep] / e[keep]).sum())
+    return x2 > chi2.ppf(1 - p, int(keep.sum()) - 1)
+
+
+def shrink(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Empirical-Bayes (Poisson-gamma) ratios: (O + α) ÷ (E + β), the gamma prior fitted by moments (Marshall 1991).
+
+    m = Σ O ÷ Σ E; between-unit variance v = Σ E (O/E - m)² ÷ Σ E - m ÷ Ē (Ē the mean of E); β = m ÷ v,
+    α = m β. When v ≤ 0, or the units differ no more than chance (``differ``), every ratio is m: the
+    units tie. Units with E = 0 get m.
+    """
+    o, e = np.asarray(observed, float), np.asarray(expected, float)
+    ok = e > 0
+    if not ok.any():
+        return np.full(len(e), np.nan)
+    m = o[ok].sum() / e[ok].sum()
+    sr = o[ok] / e[ok]
+    v = (e[ok] * (sr - m) ** 2).sum() / e[ok].sum() - m / e[ok].mean()
+    if v <= 0 or not differ(o[ok], e[ok] * m):
+        return np.full(len(e), m)
+    beta = m / v
+    return np.where(ok, (o + m * beta) / (np.where(ok, e, 0.0) + beta), m)
+
+
+def adjust(by_cat: pd.DataFrame, key: str = "key", *, levels: dict[str, float] | None = None) -> pd.DataFrame:
+    """The ranking's components adjusted for case mix and shrunk, per ``key``.
+
+    ``by_cat``: one row per (key, category) with the events and exposures of COMPONENTS (unresolved,
+    collected, late, closed_due, …, hours: summed hours to close, shortfall: summed 100 - satisfaction).
+    A failure rate becomes 1 - f × r, a mean (hours) m × r, a score 100 - s × r, where f, m, s are the
+    district's overall failure rate, mean hours and mean shortfall and r the shrunk standardised ratio.
+    Hours and shortfalls are counted in units of the district's variance ÷ mean (from ``<events>_sq``,
+    the summed squares; without them, of the mean) before testing and shrinking: a sum of n values of
+    mean μ and variance σ² so counted has a Poisson-like spread (mean = variance = n μ² ÷ σ²).
+    ``levels`` replaces the district level a component is shown at (the ranking passes the district's
+    median hours: r scales the median). Columns: key and one per component (NaN where the unit has no
+    exposure), plus ``<component>_ratio`` (the shrunk ratio).
+    """
+    keys = pd.Index(sorted(by_cat[key].dropna().unique()), name=key)  # cases without one count in the rates only
+    out = pd.DataFrame(index=keys)
+    for comp, (events, exposure, kind) in COMPONENTS.items():
+        if events not in by_cat or exposure not in by_cat:
+            continue
+        total_e, total_x = float(by_cat[events].sum()), float(by_cat[exposure].sum())
+        if total_x <= 0:
+            out[comp] = np.nan
+            continue
+        level = total_e / total_x  # failure rate, mean hours or mean shortfall
+        unit = 1.0
+        if kind in ("mean", "score") and level > 0:  # sums of values: counted in units of variance ÷ mean
+            sq = f"{events}_sq"
+            var = float(by_cat[sq].sum()) / total_x - level**2 if sq in by_cat else level**2
+            unit = max(var, 0.0) / level or level
+        std = standardise(by_cat.assign(**{events: by_cat[events] / unit}), events, exposure, key).set_index(key)
+        std = std.reindex(keys)
+        r = shrink(std["observed"].fillna(0).to_numpy(), std["expected"].fillna(0).to_numpy())
+        has = std["exposure"].fillna(0).to_numpy() > 0
+        r = np.where(has, r, np.nan)
+        out[f"{comp}_ratio"] = r
+        if kind == "failures":
+            out[comp] = 1.0 - level * r
+        elif kind == "mean":
+            out[comp] = (levels or {}).get(comp, level) * r
+        else:
+            out[comp] = 100.0 - level * r
+    return out.reset_index()
