@@ -25,6 +25,7 @@ if ui.wall_mode():  # the wall screen: one hidden page, no sidebar, no filter ba
 pages = [
     st.Page("pages/overview.py", title=t("page_overview", lang), url_path="overview", default=True),
     st.Page("pages/map.py", title=t("page_map", lang), url_path="map"),
+    st.Page("pages/grid.py", title=t("page_grid", lang), url_path="grid"),
     st.Page("pages/heatmap.py", title=t("page_heatmap", lang), url_path="heatmap"),
     st.Page("pages/trends.py", title=t("page_trends", lang), url_path="trends"),
     st.Page("pages/rankings.py", title=t("page_rankings", lang), url_path="rankings"),

@@ -520,6 +520,8 @@ LABELS.update(
         "adm_kind_stations": ("服务站", "Stations"),
         "adm_kind_units": ("区划边界", "Boundaries"),
         "adm_kind_population": ("人口", "Population"),
+        "adm_kind_workers": ("网格员", "Grid workers"),
+        "adm_kind_patrols": ("巡查记录", "Patrols"),
         "adm_kind_events": ("流转记录", "Case events"),
         "adm_import_file": ("上传文件", "File"),
         "adm_import_file_help": (
@@ -815,6 +817,82 @@ LABELS.update(
         "wall_stale": ("数据延迟", "data delayed"),
         "wall_weekly_collected": ("每周受理", "Collected per week"),
         "wall_day_unit": ("天", " d"),
+    }
+)
+
+# grid management: grid workers, patrols, 主动发现率 (issue 18 item 2; govdash.queries_grid, pages/grid.py)
+LABELS.update(
+    {
+        "page_grid": ("网格管理", "Grid management"),
+        "patrol_found_rate": ("主动发现率", "Found on patrol"),
+        "patrol_coverage": ("巡查覆盖率", "Patrol coverage"),
+        "reports_per_worker": ("人均上报问题", "Issues reported per worker"),
+        "residents_per_worker": ("人均服务人口", "Residents per worker"),
+        "unit_per_worker": ("件/人", "per worker"),
+        "unit_people": ("人", "residents"),
+        "def_patrol_found_rate": (
+            "主动发现率 = 网格巡查发现的工单 ÷ 全部工单（按上报日期计入本期；巡查发现指来源渠道为网格巡查）。",
+            "Found on patrol (主动发现率) = cases found by grid patrols ÷ all cases (by the day reported; found "
+            "on patrol means the case came through the grid-patrol channel).",
+        ),
+        "def_patrol_coverage": (
+            "巡查覆盖率 = 有巡查记录的网格日 ÷ 网格数 × 天数（本期内自首条巡查记录起至数据时间）。",
+            "Patrol coverage = grid-days with a patrol ÷ (grids × days), over the period's days from the first "
+            "patrol on record to the data time.",
+        ),
+        "def_reports_per_worker": (
+            "人均上报问题 = 本期巡查上报的问题数 ÷ 在岗网格员（含协管员、公益员）人数。",
+            "Issues reported per worker = issues reported on the period's patrols ÷ grid workers on duty "
+            "(assistants and volunteers included).",
+        ),
+        "def_residents_per_worker": (
+            "人均服务人口 = 网格常住人口 ÷ 在岗网格员人数（无人在岗的网格不计）。",
+            "Residents per worker = the grids' residents ÷ grid workers on duty (grids with nobody on duty show —).",
+        ),
+        "role_grid_worker": ("网格员", "Grid worker"),
+        "role_assistant": ("网格协管员", "Grid assistant"),
+        "role_volunteer": ("网格公益员", "Grid volunteer"),
+        "grid_no_grids": (
+            "本区没有网格层级：先导入网格边界（python -m govdash import units 网格.geojson --level grid），"
+            "再导入网格员和巡查记录。",
+            "This district has no grid level: import the grid boundaries first (python -m govdash import units "
+            "grids.geojson --level grid), then its grid workers and patrols.",
+        ),
+        "grid_no_data": (
+            "尚无网格员和巡查记录：导入后显示巡查覆盖、主动发现率和网格员工作量——"
+            "python -m govdash import workers 网格员.csv；python -m govdash import patrols 巡查记录.csv"
+            "（或在“数据导入”页上传）。",
+            "No grid workers or patrols yet: import them to see patrol coverage, cases found on patrol and "
+            "workloads — python -m govdash import workers workers.csv; python -m govdash import patrols "
+            "patrols.csv (or upload them on the Import page).",
+        ),
+        "grid_found_no_patrols": (
+            "按来源渠道计算的主动发现率（巡查记录导入前）：",
+            "Found on patrol by source channel (before patrol records are imported):",
+        ),
+        "grid_workers_on_duty": ("在岗网格员", "Workers on duty"),
+        "grid_unpatrolled_n": ("连续{n}天未巡查的网格", "Grids not patrolled for {n} days"),
+        "grid_days_without": ("未巡查天数 N", "Days without a patrol (N)"),
+        "grid_none_unpatrolled": ("所有网格在最近{n}天内都有巡查。", "Every grid was patrolled in the last {n} days."),
+        "grid_daily_title": ("每日巡查网格数", "Grids patrolled per day"),
+        "grid_found_title": ("主动发现率 · {level}", "Found on patrol · {level}"),
+        "grid_workers_title": ("网格员工作量", "Grid workers' workload"),
+        "grid_records": ("巡查覆盖率按 {first} 至 {last} 计", "Patrol coverage over {first} to {last}"),
+        "grid_unpatrolled_at": ("截至 {at}", "as of {at}"),
+        "grid_patrolled": ("已巡查网格", "Grids patrolled"),
+        "grid_count": ("网格数", "Grids"),
+        "grid_worker_name": ("姓名", "Name"),
+        "grid_role": ("角色", "Role"),
+        "grid_on_duty": ("在岗", "On duty"),
+        "grid_patrols": ("巡查次数", "Patrols"),
+        "grid_hours": ("巡查时长(小时)", "Hours on patrol"),
+        "grid_route_km": ("巡查里程(公里)", "Route (km)"),
+        "grid_reports": ("上报问题", "Issues reported"),
+        "grid_residents": ("网格人口", "Grid residents"),
+        "grid_last_patrol": ("最近巡查", "Last patrol"),
+        "grid_days_since": ("未巡查天数", "Days since"),
+        "grid_patrol_found": ("巡查发现", "Found on patrol"),
+        "grid_never": ("从未巡查", "never"),
     }
 )
 
