@@ -21,9 +21,9 @@ from govdash.settings import Settings
 class Indicator:
     """One indicator, the one place that says how it is read, judged and written.
 
-    ``kind`` is count, rate (a 0-1 share, written as %), score (0-100), hours or density (cases per
-    1,000 residents); ``direction`` "up" when higher is better, "down" when lower is, None for neither;
-    ``target`` names the Settings field holding its target; ``unit`` is the label key of its unit.
+    ``kind`` is count, rate (a 0-1 share, written as %), score (0-100), hours, density (cases per
+    1,000 residents) or ratio (per worker); ``direction`` "up" when higher is better, "down" when lower
+    is, None for neither; ``target`` names the Settings field holding its target; ``unit`` is the label key of its unit.
     Its name in either language is the label of its key (``label``).
     """
 
@@ -46,7 +46,7 @@ class Indicator:
             return "—"
         if self.kind == "rate":
             return f"{value * 100:.1f}%"
-        if self.kind in ("score", "hours", "density"):
+        if self.kind in ("score", "hours", "density", "ratio"):
             return f"{value:.1f}"
         return f"{int(round(value)):,}"
 
@@ -76,6 +76,18 @@ INDICATORS: dict[str, Indicator] = _registry(
     ("overdue", "count", "down", None, "unit_cases"),
     ("cases_per_1000", "density", "down", None, "unit_per_1000"),
     ("coverage_share", "rate", "up", None, "unit_pct"),
+    # grid work (govdash.queries_grid): 主动发现率, patrol coverage and workloads
+    ("patrol_found_rate", "rate", "up", None, "unit_pct"),
+    ("patrol_coverage", "rate", "up", None, "unit_pct"),
+    ("reports_per_worker", "ratio", "up", None, "unit_per_worker"),
+    ("residents_per_worker", "count", "down", None, "unit_people"),
+)
+GRID_KEYS = ("patrol_found_rate", "patrol_coverage", "reports_per_worker", "residents_per_worker")
+GRID_DEFINITION_KEYS = (
+    "def_patrol_found_rate",
+    "def_patrol_coverage",
+    "def_reports_per_worker",
+    "def_residents_per_worker",
 )
 TREND_KEYS = (
     "collected",
