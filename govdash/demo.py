@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from govdash import db, demo_stations, district, district_record, queries, schema, writes
+from govdash import db, demo_grid, demo_stations, district, district_record, queries, schema, writes
 from govdash.demo_catalogue import (
     CATEGORIES,
     CATEGORY_SHARE,
@@ -176,6 +176,9 @@ def build(
             _write_chunks(con, generate, len(sizes), progress)
         del case_df
         writes.demo_key_tracking(con, KEY_STATUS_COUNTS)
+        _progress(progress, 0.93, "grid workers and patrols")
+        grids = units.loc[units["level"] == "grid", ["unit_id", "residents", "area_km2"]].reset_index(drop=True)
+        demo_grid.write(con, grids, _names(rng, 2 * len(grids)), _days(years), rng)
         _progress(progress, 0.95, "case events")
         writes.demo_events(con, AS_OF)  # the handling chains, drawn from the stored cases (govdash.events)
         writes.set_clustered_rows(con, writes.case_rows(con))
@@ -299,8 +302,7 @@ def _daily_weights(days: pd.DatetimeIndex, peak_month: int, amp: float) -> np.nd
 
 def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.DataFrame:
     """Generate the cases table (vectorised)."""
-    start = (AS_OF - timedelta(days=int(365.25 * years))).replace(hour=0, minute=0)
-    days = pd.date_range(start.date(), AS_OF.date(), freq="D")
+    days = _days(years)
     cells = geo.cells
     town_ids = geo.towns["code"].to_numpy()
     urban_cell = cells["community_id"].map(geo.communities.set_index("unit_id")["urban"]).to_numpy(bool)
@@ -465,11 +467,7 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
         + "号"
     )
     description = address + "附近" + pd.Series(sub_zh) + "，" + pd.Series(PHRASES[rng.integers(0, len(PHRASES), n)])
-    person = (
-        pd.Series(np.array(SURNAMES)[rng.integers(0, len(SURNAMES), n)])
-        + pd.Series(np.array(GIVEN)[rng.integers(0, len(GIVEN), n)])
-        + pd.Series(np.where(rng.random(n) < 0.6, np.array(GIVEN)[rng.integers(0, len(GIVEN), n)], ""))
-    )
+    person = pd.Series(_names(rng, n))
     phone = (
         "1" + pd.Series(rng.choice(list("35789"), n)) + pd.Series(rng.integers(0, 10**9, n)).astype(str).str.zfill(9)
     )
@@ -514,6 +512,21 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
     out.loc[key, "key_difficult"] = True
     del town_ids
     return out
+
+
+def _days(years: float) -> pd.DatetimeIndex:
+    """The calendar days of the case history: ``years`` back from ``AS_OF``'s day, inclusive."""
+    start = (AS_OF - timedelta(days=int(365.25 * years))).replace(hour=0, minute=0)
+    return pd.date_range(start.date(), AS_OF.date(), freq="D")
+
+
+def _names(rng, n: int) -> np.ndarray:
+    """``n`` invented Chinese personal names (surname and one or two characters)."""
+    return (
+        pd.Series(np.array(SURNAMES)[rng.integers(0, len(SURNAMES), n)])
+        + pd.Series(np.array(GIVEN)[rng.integers(0, len(GIVEN), n)])
+        + pd.Series(np.where(rng.random(n) < 0.6, np.array(GIVEN)[rng.integers(0, len(GIVEN), n)], ""))
+    ).to_numpy(dtype=object)
 
 
 def _must_report(channel: np.ndarray, category: np.ndarray) -> np.ndarray:

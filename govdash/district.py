@@ -13,40 +13,43 @@ from shapely.geometry import MultiPoint, Polygon
 
 from govdash.settings import PROJECT_ROOT
 
-# An approximate outline of Pudong's land area (WGS-84, lon/lat), drawn from the Huangpu
-# river in the west to the East China Sea coast. Approximate on purpose: it is a demo.
+# An approximate outline of Pudong's land area (WGS-84, lon/lat), from the Huangpu river in the west to
+# the East China Sea coast, drawn around the 36 town seats so that its geodesic area is Pudong's published
+# 1,210 km² (1,210.04 on the WGS-84 ellipsoid, pyproj.Geod; tests/test_grid.py checks the towns'
+# sum). Approximate on purpose: it is a demo.
+AREA_KM2 = 1_210.0
 OUTLINE_LONLAT = [
-    (121.505, 31.385),
-    (121.56, 31.39),
-    (121.62, 31.375),
-    (121.66, 31.35),
-    (121.70, 31.32),
-    (121.75, 31.27),
-    (121.79, 31.21),
-    (121.83, 31.16),
-    (121.87, 31.10),
-    (121.91, 31.04),
-    (121.96, 30.98),
-    (121.98, 30.92),
-    (121.96, 30.87),
-    (121.90, 30.865),
-    (121.85, 30.87),
-    (121.78, 30.90),
-    (121.72, 30.935),
-    (121.65, 30.98),
-    (121.58, 31.00),
-    (121.53, 31.02),
-    (121.48, 31.06),
-    (121.46, 31.10),
-    (121.455, 31.14),
+    (121.556, 31.354),
+    (121.569, 31.360),
+    (121.611, 31.352),
+    (121.643, 31.336),
+    (121.680, 31.303),
+    (121.732, 31.255),
+    (121.768, 31.200),
+    (121.801, 31.147),
+    (121.838, 31.086),
+    (121.875, 31.025),
+    (121.915, 30.960),
+    (121.943, 30.910),
+    (121.937, 30.890),
+    (121.901, 30.885),
+    (121.851, 30.886),
+    (121.785, 30.907),
+    (121.723, 30.940),
+    (121.650, 30.980),
+    (121.588, 31.011),
+    (121.556, 31.035),
+    (121.519, 31.082),
+    (121.492, 31.118),
+    (121.471, 31.148),
     (121.465, 31.175),
-    (121.48, 31.20),
+    (121.480, 31.200),
     (121.495, 31.225),
-    (121.50, 31.245),
-    (121.515, 31.26),
-    (121.53, 31.29),
-    (121.53, 31.33),
-    (121.515, 31.36),
+    (121.500, 31.245),
+    (121.515, 31.260),
+    (121.530, 31.290),
+    (121.542, 31.325),
+    (121.551, 31.344),
 ]
 CELL_M = 100.0  # population surface cell edge, metres
 RESIDENTS = 5_700_000  # district residents

@@ -21,9 +21,9 @@ from govdash.settings import Settings
 class Indicator:
     """One indicator, the one place that says how it is read, judged and written.
 
-    ``kind`` is count, rate (a 0-1 share, written as %), score (0-100), hours or density (cases per
-    1,000 residents); ``direction`` "up" when higher is better, "down" when lower is, None for neither;
-    ``target`` names the Settings field holding its target; ``unit`` is the label key of its unit.
+    ``kind`` is count, rate (a 0-1 share, written as %), score (0-100), hours, density (cases per
+    1,000 residents) or ratio (per worker); ``direction`` "up" when higher is better, "down" when lower
+    is, None for neither; ``target`` names the Settings field holding its target; ``unit`` is the label key of its unit.
     Its name in either language is the label of its key (``label``).
     """
 
@@ -46,7 +46,7 @@ class Indicator:
             return "—"
         if self.kind == "rate":
             return f"{value * 100:.1f}%"
-        if self.kind in ("score", "hours", "density"):
+        if self.kind in ("score", "hours", "density", "ratio"):
             return f"{value:.1f}"
         return f"{int(round(value)):,}"
 
@@ -76,6 +76,18 @@ INDICATORS: dict[str, Indicator] = _registry(
     ("overdue", "count", "down", None, "unit_cases"),
     ("cases_per_1000", "density", "down", None, "unit_per_1000"),
     ("coverage_share", "rate", "up", None, "unit_pct"),
+    # grid work (govdash.queries_grid): 主动发现率, patrol coverage and workloads
+    ("patrol_found_rate", "rate", "up", None, "unit_pct"),
+    ("patrol_coverage", "rate", "up", None, "unit_pct"),
+    ("reports_per_worker", "ratio", "up", None, "unit_per_worker"),
+    ("residents_per_worker", "count", "down", None, "unit_people"),
+)
+GRID_KEYS = ("patrol_found_rate", "patrol_coverage", "reports_per_worker", "residents_per_worker")
+GRID_DEFINITION_KEYS = (
+    "def_patrol_found_rate",
+    "def_patrol_coverage",
+    "def_reports_per_worker",
+    "def_residents_per_worker",
 )
 TREND_KEYS = (
     "collected",
@@ -244,16 +256,34 @@ def period_table(ind: pd.DataFrame, backlog: pd.DataFrame, f: Filters, period: s
     return out.sort_values(on).reset_index(drop=True)
 
 
+JUDGED = ("resolution_rate", "on_time_rate")  # charted over the cases due in each period, as the headline judges
+
+
+def judged(db: Database, table: pd.DataFrame, f: Filters, period: str, at: datetime) -> pd.DataFrame:
+    """``table`` (one row per ``period`` start, no split) with the judged rates (JUDGED) of each period over
+    its cases due (queries.due_totals: deadline, or closing if earlier, in the period and before the data
+    time), not over the cases reported in it: a period whose cases are still within their time limit is not
+    judged early, so a chart agrees with the headline tile. Each period is cut to ``f``'s dates."""
+    out = table.copy()
+    for i, start in enumerate(pd.to_datetime(out["period"])):
+        end = (start + STEPS[period] - pd.Timedelta(days=1)).date()
+        due = queries.due_totals(db, f.with_(start=max(start.date(), f.start), end=min(end, f.end)), at)
+        for key in JUDGED:
+            out.loc[out.index[i], key] = due[key]
+    return out
+
+
 def trend_table(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:
     """Every trend indicator per period over ``chart_window(f, period)`` (adapter over the queries)."""
     w = chart_window(f, period)
-    return period_table(
+    table = period_table(
         queries_trend.period_indicators(db, w, period, at, split),
         queries_trend.open_backlog(db, w, period, at, split),
         w,
         period,
         at,
     )
+    return table if split or table.empty else judged(db, table, w, period, at)
 
 
 def same_age(f: Filters, earlier: Filters, at: datetime) -> datetime:

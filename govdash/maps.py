@@ -27,6 +27,8 @@ MAP_INDICATORS = (
     "recognition_rate",
     "satisfaction",
 )
+# grid work (govdash.queries_grid): offered once a district has recorded patrols
+GRID_INDICATORS = indicators.GRID_KEYS
 # indicators needing exact quantiles per unit, computed only while one of them is shown: they are half
 # the cost of queries.unit_stats, and the tooltips and ranking show them only for the chosen indicator
 QUANTILE_INDICATORS = frozenset({"median_hours"})
@@ -37,6 +39,7 @@ BASES = {
     "on_time_rate": "closed",
     "recognition_rate": "resolved",
     "median_hours": "closed",
+    "patrol_found_rate": "collected",
 }
 MIN_BASE = 5
 # colour ramps (RGB) for a dark wall screen: more = brighter; below target red, above blue
@@ -103,6 +106,11 @@ def color_scale(values: pd.Series, indicator: str, target: float | None = None) 
         "stops": [(float(p), tuple(int(c) for c in rgb)) for p, rgb in zip(pos, bar, strict=True)],
     }
     return colours, legend
+
+
+def map_indicators(patrols: bool) -> tuple[str, ...]:
+    """The indicators the map offers: the case indicators, and the grid work's when patrols are recorded."""
+    return MAP_INDICATORS + (GRID_INDICATORS if patrols else ())
 
 
 def map_target(indicator: str, s) -> float | None:
@@ -294,11 +302,13 @@ def choropleth(
     selected: str | None = None,
     width_px: int = 900,
     height_px: int = 640,
+    name_all: bool = False,
 ) -> tuple[pdk.Deck, dict]:
     """A choropleth of units coloured by ``indicator`` with tooltips; returns the deck and its legend.
 
     ``geoms`` is ``unit_shapes`` output (``unit_id``, ``polygon``) or raw ``unit_id``, ``geom`` WKB.
-    Picked objects carry ``unit_id``, ``town_id`` and ``parent_id`` for drill-down.
+    Picked objects carry ``unit_id``, ``town_id`` and ``parent_id`` for drill-down. ``name_all`` labels
+    every unit (the district's streets/towns), moving crowded labels aside on a leader line.
     """
     shapes = geoms if "polygon" in geoms else unit_shapes(geoms)
     df = shapes.astype({"unit_id": object}).merge(stats, on="unit_id", how="left")  # object: none drawn yet
@@ -357,7 +367,8 @@ def choropleth(
         )
     view = view_for_bbox(shapes_bbox(shapes), width_px=width_px, height_px=height_px)
     if len(stats) <= LABEL_MAX and {"lon", "lat"} <= set(stats):
-        layers.append(_label_layer(stats, indicator, view.zoom))
+        fill = dict(zip(df["unit_id"], map(tuple, colours), strict=True))
+        layers += _label_layers(stats, indicator, view.zoom, fill=fill, name_all=name_all)
     if stations is not None and len(stations):
         layers.append(station_layer(stations, lang))
     deck = _deck(layers, view, _tooltip("{tip}"), tile_url)
@@ -371,48 +382,153 @@ def _merc_px(lon: np.ndarray, lat: np.ndarray, zoom: float) -> tuple[np.ndarray,
     return np.asarray(lon) / 360 * world, -y * world
 
 
-def _label_layer(stats: pd.DataFrame, indicator: str, zoom: float, size_px: int = 14) -> pdk.Layer:
-    """Names and values at the units' label points, readable from across a room.
+def short_name(name: str) -> str:
+    """A street/town's name without its level word, for crowded map labels: 陆家嘴街道 → 陆家嘴, 川沙新镇 → 川沙,
+    惠南镇 → 惠南; names of two characters or fewer after that, and other names, unchanged."""
+    for suffix in ("街道", "新镇", "镇"):
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
 
-    Labels that would overlap at the initial zoom are left out, larger units first (the tooltip
-    still names every unit). pydeck turns plain string arguments into JS expressions; quoted
-    ones ("'pixels'") stay strings.
+
+def _merc_lonlat(px: np.ndarray, py: np.ndarray, zoom: float) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of ``_merc_px``."""
+    world = 512 * 2**zoom
+    lat = np.degrees(2 * np.arctan(np.exp(-np.asarray(py) / world * 2 * np.pi)) - np.pi / 2)
+    return np.asarray(px) / world * 360, lat
+
+
+DARK_INK, LIGHT_HALO = [20, 22, 30, 255], [255, 255, 255, 230]
+LIGHT_INK, DARK_HALO = [255, 255, 255, 250], [10, 14, 26, 255]
+
+
+def text_colour(fill) -> tuple[list[int], list[int]]:
+    """(text, outline) RGBA legible on ``fill`` (RGB): near-black with a white halo on light fills (yellow,
+    light grey), white with a dark halo on dark ones; WCAG relative luminance decides."""
+    c = np.asarray(fill[:3], float) / 255
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    light = float(lin @ [0.2126, 0.7152, 0.0722]) > 0.28
+    return (DARK_INK, LIGHT_HALO) if light else (LIGHT_INK, DARK_HALO)
+
+
+def _box_edge(x0: float, y0: float, x: float, y: float, half_w: float, half_h: float) -> tuple[float, float]:
+    """Where the segment from (x0, y0) to a label's centre (x, y) meets the label's box: a leader line ends there."""
+    vx, vy = x - x0, y - y0
+    s = min(half_w / abs(vx) if vx else math.inf, half_h / abs(vy) if vy else math.inf)
+    return (x - vx * s, y - vy * s) if s < 1 else (x0, y0)
+
+
+def _nearest_first(half_w: float, half_h: float, reach_px: float = 260.0) -> list[tuple[float, float]]:
+    """Offsets (pixels) a crowded label may move by, nearest first: a lattice of half a label's width and height
+    within ``reach_px``, starting with no move at all."""
+    kx, ky = int(reach_px // half_w), int(reach_px // half_h)
+    grid = [(i * half_w, j * half_h) for i in range(-kx, kx + 1) for j in range(-ky, ky + 1)]
+    return sorted((p for p in grid if math.hypot(*p) <= reach_px), key=lambda p: (math.hypot(*p), p))
+
+
+def _label_layers(
+    stats: pd.DataFrame, indicator: str, zoom: float, size_px: int = 14, *, fill: dict | None = None, name_all=False
+) -> list[pdk.Layer]:
+    """Names and values at the units' label points, readable from across a room, in a colour that stands
+    out from the unit's fill (``fill``: unit_id → RGB; ``text_colour``).
+
+    Labels that would overlap at the initial zoom are left out, larger units first (the tooltip still
+    names every unit); with ``name_all`` none is: a crowded label moves to the nearest free place around
+    its unit (within 260 pixels, ``_nearest_first``) with a leader line to its point, and names lose their level
+    word (``short_name``). pydeck turns plain string arguments into JS expressions; quoted ones
+    ("'pixels'") stay strings.
     """
     df = stats[stats["lon"].notna() & stats["lat"].notna()]
     df = df.sort_values("area_km2", ascending=False, kind="stable") if "area_km2" in df else df
-    text = [f"{n}\n{indicators.fmt(v, indicator)}" for n, v in zip(df["name_zh"], df[indicator], strict=True)]
+    names = [short_name(n) for n in df["name_zh"]] if name_all else list(df["name_zh"])
+    text = [f"{n}\n{indicators.fmt(v, indicator)}" for n, v in zip(names, df[indicator], strict=True)]
     px, py = _merc_px(df["lon"].to_numpy(float), df["lat"].to_numpy(float), zoom)
-    kept, boxes = [], []
+    kept, boxes, at, ends = [], [], [], []
     for i, label in enumerate(text):
         half_w = max(len(line) for line in label.split("\n")) * size_px / 2 + 2
-        box = (px[i] - half_w, py[i] - size_px - 2, px[i] + half_w, py[i] + size_px + 2)
-        if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes):
-            boxes.append(box)
-            kept.append(i)
+        half_h = size_px + 2
+        free = None
+        for dx, dy in _nearest_first(half_w, half_h) if name_all else [(0.0, 0.0)]:
+            x, y = px[i] + dx, py[i] + dy
+            box = (x - half_w, y - half_h, x + half_w, y + half_h)
+            if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes):
+                free = (x, y, box)
+                break
+        if free is None and not name_all:
+            continue
+        if free is None:  # nowhere free within reach: on its own point, over a neighbour's label
+            free = (px[i], py[i], (px[i] - half_w, py[i] - half_h, px[i] + half_w, py[i] + half_h))
+        boxes.append(free[2])
+        kept.append(i)
+        at.append(free[:2])
+        ends.append(_box_edge(px[i], py[i], free[0], free[1], half_w, half_h))
+    lon, lat = _merc_lonlat(np.array([a[0] for a in at]), np.array([a[1] for a in at]), zoom)
+    ids = df["unit_id"].to_numpy()[kept] if "unit_id" in df else [None] * len(kept)
+    moved = np.hypot(np.array([a[0] for a in at]) - px[kept], np.array([a[1] for a in at]) - py[kept]) > 1
+    # a label on its unit stands out from the unit's fill; a moved one sits on the dark background
+    ink = [text_colour(NO_DATA if m else (fill or {}).get(u, NO_DATA)) for u, m in zip(ids, moved, strict=True)]
     data = pd.DataFrame(
         {
-            "lon": df["lon"].to_numpy()[kept].round(5),
-            "lat": df["lat"].to_numpy()[kept].round(5),
+            "lon": np.round(lon, 5),
+            "lat": np.round(lat, 5),
             "label": [text[i] for i in kept],
         }
     )
+    layers = []
+    if moved.any():  # leader lines from each unit's label point to the edge of its moved label
+        src = df.iloc[kept][moved]
+        layers.append(
+            pdk.Layer(
+                "LineLayer",
+                data=pd.DataFrame(
+                    {
+                        "from": src[["lon", "lat"]].round(5).to_numpy().tolist(),
+                        "to": np.column_stack(_merc_lonlat(*np.array(ends)[moved].T, zoom)).round(5).tolist(),
+                    }
+                ),
+                id="label_leaders",
+                get_source_position="from",
+                get_target_position="to",
+                get_color=[240, 240, 240, 220],
+                get_width=1.5,
+                width_units="'pixels'",
+                pickable=False,
+            )
+        )
+    # deck.gl's outline colour is one per layer: white text with a dark halo, and dark text with a light one
+    dark = np.array([c[0] == DARK_INK for c in ink], bool)
+    for layer_id, rows, colour, halo in (
+        ("labels", ~dark, LIGHT_INK, DARK_HALO),
+        ("labels_dark", dark, DARK_INK, LIGHT_HALO),
+    ):
+        if rows.any() or layer_id == "labels":
+            layers.append(_text_layer(data.loc[rows], layer_id, size_px, colour, halo))
+    return layers
+
+
+def _text_layer(data: pd.DataFrame, layer_id: str, size_px: int, colour: list, halo: list) -> pdk.Layer:
     return pdk.Layer(
         "TextLayer",
         data=data,
-        id="labels",
+        id=layer_id,
         get_position=["lon", "lat"],
         get_text="label",
         get_size=size_px,
         size_units="'pixels'",
-        get_color=[255, 255, 255, 240],
+        get_color=colour,
         character_set="'auto'",
         font_settings={"sdf": True},
         outline_width=3,
-        outline_color=[10, 14, 26, 255],
+        outline_color=halo,
         get_text_anchor="'middle'",
         get_alignment_baseline="'center'",
         pickable=False,
     )
+
+
+def _label_layer(stats: pd.DataFrame, indicator: str, zoom: float, size_px: int = 14) -> pdk.Layer:
+    """The white-text layer of ``_label_layers`` (labels that would overlap left out)."""
+    return next(layer for layer in _label_layers(stats, indicator, zoom, size_px) if layer.id == "labels")
 
 
 def station_layer(stations: pd.DataFrame, lang: str = "zh") -> pdk.Layer:

@@ -12,6 +12,8 @@ OPEN_STATUSES = ("registered", "dispatched", "handling")
 UNIT_LEVELS = ("town", "community", "grid")
 STATION_LEVELS = ("doorstep", "centre")
 FUNCTIONS = ("f_party", "f_gov", "f_culture", "f_joint", "f_clinic")  # 四站一室
+WORKER_ROLES = ("grid_worker", "assistant", "volunteer")  # 网格员 / 网格协管员 / 网格公益员
+PATROL_CHANNELS = ("grid_patrol",)  # channels whose cases a patrol found (主动发现): the catalogue code
 ITEM_TIERS = ("baseline", "basic", "quality")  # 底线 / 基本 / 质量民生
 MEETING_TYPES = ("hearing", "coordination", "review")  # 三会: 听证会 / 协调会 / 评议会
 IMPORT_COLUMNS = (
@@ -249,6 +251,15 @@ CREATE TABLE IF NOT EXISTS case_events (
     implied BOOLEAN,                   -- written from the case's timestamps (a case imported without a log)
     import_id VARCHAR                  -- the events or cases import that wrote it; 'demo' for the demo
 );
+-- Per case, its chain summed up from case_events (derived, for speed; writes.refresh_chain keeps it in step): when
+-- it reached each stage (处置 and passed 核查 at their last occurrence) and how often each event happened.
+CREATE TABLE IF NOT EXISTS case_chain (
+    case_id VARCHAR NOT NULL,
+    t_accept TIMESTAMP, t_dispatch TIMESTAMP, t_handled TIMESTAMP, t_verify TIMESTAMP, t_close TIMESTAMP,
+    t_callback TIMESTAMP,
+    n_return INTEGER, n_redispatch INTEGER, n_extend INTEGER, n_verify INTEGER, n_verify_failed INTEGER,
+    n_supervise INTEGER, n_urge INTEGER, n_escalate INTEGER, n_whistle INTEGER
+);
 -- Events an events import replaced (its cases' earlier logs), for undo.
 CREATE TABLE IF NOT EXISTS case_event_versions (
     import_id VARCHAR, case_id VARCHAR, seq INTEGER, at_time TIMESTAMP, event VARCHAR, from_party VARCHAR,
@@ -262,6 +273,24 @@ CREATE TABLE IF NOT EXISTS satisfaction_survey (
 CREATE TABLE IF NOT EXISTS governance_index (
     year INTEGER, subdomain VARCHAR, score DOUBLE,
     PRIMARY KEY (year, subdomain)
+);
+-- People of the grid (网格员 / 网格协管员 / 网格公益员) and their patrols (每日巡查), read by govdash.queries_grid.
+CREATE TABLE IF NOT EXISTS grid_workers (
+    worker_id VARCHAR PRIMARY KEY,
+    name VARCHAR,
+    grid_id VARCHAR,                   -- the grid the worker is responsible for (units, level grid)
+    role VARCHAR,                      -- grid_worker 网格员 | assistant 网格协管员 | volunteer 网格公益员
+    on_duty BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS patrols (
+    patrol_id VARCHAR PRIMARY KEY,
+    worker_id VARCHAR,
+    grid_id VARCHAR,
+    started_at TIMESTAMP NOT NULL,     -- local time, as cases
+    ended_at TIMESTAMP,
+    route_m DOUBLE,                    -- length walked, metres (NULL when the app records points only)
+    points_visited INTEGER,            -- check points visited (NULL when not recorded)
+    issues_reported INTEGER            -- issues the worker reported on this patrol
 );
 -- 挂牌督办: a decision taken after inspection to place a street/town or a department under listed
 -- supervision (govdash.supervision); the reports list them. Never set automatically by a ranking.
@@ -319,6 +348,13 @@ CREATE TABLE IF NOT EXISTS unit_versions (
     import_id VARCHAR, op VARCHAR, unit_id VARCHAR, level VARCHAR, parent_id VARCHAR, town_id VARCHAR,
     community_id VARCHAR, name_zh VARCHAR, name_en VARCHAR, kind VARCHAR, area_km2 DOUBLE, residents INTEGER,
     lon DOUBLE, lat DOUBLE, geom BLOB
+);
+CREATE TABLE IF NOT EXISTS worker_versions (
+    import_id VARCHAR, op VARCHAR, worker_id VARCHAR, name VARCHAR, grid_id VARCHAR, role VARCHAR, on_duty BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS patrol_versions (
+    import_id VARCHAR, op VARCHAR, patrol_id VARCHAR, worker_id VARCHAR, grid_id VARCHAR, started_at TIMESTAMP,
+    ended_at TIMESTAMP, route_m DOUBLE, points_visited INTEGER, issues_reported INTEGER
 );
 -- Population imports (govdash.ingest, kind population) replace the whole surface: the cells as they were
 -- before, and the residents of the units that followed them, for undo.

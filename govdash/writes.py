@@ -11,7 +11,7 @@ from datetime import datetime
 import pandas as pd
 
 from govdash.queries import CLUSTER_ORDER
-from govdash.schema import KEY_STATUSES
+from govdash.schema import KEY_STATUSES, PATROL_CHANNELS
 
 # --- the demo clock (govdash.feed) ---
 
@@ -89,6 +89,69 @@ def demo_merge_chunks(con, stage: str, n_key: int, key_categories: tuple[str, ..
         LEFT JOIN demo_ids r ON r.chunk = s.chunk AND r.old = s.repeat_of) ORDER BY {CLUSTER_ORDER}""")
     con.execute("DROP TABLE demo_ids")
     con.execute("DROP TABLE demo_key")
+
+
+def insert_frame(con, table: str, df: pd.DataFrame, order: str | None = None) -> None:
+    """Insert the DataFrame ``df`` into ``table`` by column name (the demo's tables; names and ``order`` are ours)."""
+    if not table.replace("_", "").isalnum():
+        raise ValueError(f"unexpected table name {table!r}")
+    con.register("frame", df)
+    try:
+        cols = ", ".join(df.columns)  # our own column names, not user input
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM frame{f' ORDER BY {order}' if order else ''}")
+    finally:
+        con.unregister("frame")
+
+
+def demo_patrol_case_days(con, since) -> pd.DataFrame:
+    """grid_id and day of every grid-day from ``since`` with a case found on patrol (govdash.demo_grid: someone
+    patrolled that day)."""
+    return con.execute(
+        "SELECT DISTINCT grid_id, CAST(reported_at AS DATE) AS day FROM cases "
+        "WHERE channel IN (SELECT unnest($ch)) AND grid_id IS NOT NULL AND reported_at >= $since",
+        {"ch": list(PATROL_CHANNELS), "since": since},
+    ).df()
+
+
+def demo_patrols(con, rounds: pd.DataFrame, grid_ids: pd.Series, worker_ids: pd.Series) -> None:
+    """Write the demo's patrols (govdash.demo_grid.patrols: positions into ``grid_ids`` and ``worker_ids``) with
+    ids ``P`` + their rank in time (``seq``), in time order, each stretched over the patrol cases of its grid
+    and day and counting them as its issues reported.
+
+    A grid-day with one patrol takes all its patrol cases; with two, the morning one those before 13:00 and
+    the afternoon one the rest. A patrol starts 5-29 minutes before its first case and ends 5-24 after its
+    last, so every patrol case lies inside the patrol that reported it. Written once, in order (an UPDATE
+    afterwards would leave the first copy's blocks in the file).
+    """
+    con.register("patrol_rows", rounds)
+    con.register("patrol_grids", pd.DataFrame({"i": range(len(grid_ids)), "grid_id": grid_ids.to_numpy()}))
+    con.register("patrol_workers", pd.DataFrame({"i": range(len(worker_ids)), "worker_id": worker_ids.to_numpy()}))
+    try:
+        con.execute("""CREATE TEMP TABLE patrol_stage AS SELECT r.seq, w.worker_id, g.grid_id, r.started_at,
+            r.ended_at, r.route_m, r.points_visited, CAST(r.started_at AS DATE) AS day,
+            row_number() OVER (PARTITION BY r.grid_i, CAST(r.started_at AS DATE) ORDER BY r.started_at) - 1 AS slot,
+            count(*) OVER (PARTITION BY r.grid_i, CAST(r.started_at AS DATE)) AS n
+            FROM patrol_rows r JOIN patrol_grids g ON g.i = r.grid_i LEFT JOIN patrol_workers w ON w.i = r.worker_i""")
+    finally:
+        for name in ("patrol_rows", "patrol_grids", "patrol_workers"):
+            con.unregister(name)
+    con.execute(
+        """CREATE TEMP TABLE patrol_fit AS SELECT s.seq, min(c.reported_at) AS first, max(c.reported_at) AS last,
+           count(*) AS issues
+        FROM cases c JOIN patrol_stage s ON s.grid_id = c.grid_id AND s.day = CAST(c.reported_at AS DATE)
+         AND (s.n = 1 OR s.slot = CASE WHEN hour(c.reported_at) >= 13 THEN 1 ELSE 0 END)
+        WHERE c.channel IN (SELECT unnest($ch)) GROUP BY s.seq""",
+        {"ch": list(PATROL_CHANNELS)},
+    )
+    con.execute("""INSERT INTO patrols SELECT 'P' || lpad(CAST(s.seq AS VARCHAR), 8, '0'), s.worker_id, s.grid_id,
+        CASE WHEN f.seq IS NULL THEN s.started_at
+             ELSE least(s.started_at, f.first - to_minutes(CAST(5 + hash(s.seq) % 25 AS BIGINT))) END,
+        CASE WHEN f.seq IS NULL THEN s.ended_at
+             ELSE greatest(s.ended_at, f.last + to_minutes(CAST(5 + hash(s.seq + 1) % 20 AS BIGINT))) END,
+        s.route_m, s.points_visited, coalesce(f.issues, 0)
+        FROM patrol_stage s LEFT JOIN patrol_fit f USING (seq) ORDER BY s.seq""")
+    con.execute("DROP TABLE patrol_fit")
+    con.execute("DROP TABLE patrol_stage")
 
 
 def demo_key_tracking(con, counts: dict[str, int]) -> None:
@@ -268,7 +331,43 @@ def demo_events(con, as_of: datetime) -> int:
     )
     con.execute("DROP TABLE ev_case")
     con.execute("DROP TABLE ev_base")
+    refresh_chain(con, None)
     return int(con.execute("SELECT count(*) FROM case_events").fetchone()[0]) - before
+
+
+# Per case, its chain summed up from the log (table case_chain, read by queries_events.chain_summary).
+CHAIN_SQL = """
+INSERT INTO case_chain
+SELECT case_id,
+       min(at_time) FILTER (WHERE event = 'accept'),
+       min(at_time) FILTER (WHERE event = 'dispatch'),
+       max(at_time) FILTER (WHERE event = 'handled'),
+       max(at_time) FILTER (WHERE event = 'verify' AND result = 'passed'),
+       min(at_time) FILTER (WHERE event = 'close'),
+       min(at_time) FILTER (WHERE event = 'callback'),
+       count(*) FILTER (WHERE event = 'return'),
+       count(*) FILTER (WHERE event = 'redispatch'),
+       count(*) FILTER (WHERE event = 'extend'),
+       count(*) FILTER (WHERE event = 'verify'),
+       count(*) FILTER (WHERE event = 'verify' AND result = 'failed'),
+       count(*) FILTER (WHERE event = 'supervise'),
+       count(*) FILTER (WHERE event = 'urge'),
+       count(*) FILTER (WHERE event = 'escalate'),
+       count(*) FILTER (WHERE event = 'whistle')
+FROM case_events {where} GROUP BY case_id ORDER BY case_id
+"""
+
+
+def refresh_chain(con, ids: str | None) -> None:
+    """Rewrite ``case_chain`` for the cases the temp table ``ids`` (ours, a ``case_id`` column) lists; None: all."""
+    if ids is None:
+        con.execute("DELETE FROM case_chain")
+        con.execute(CHAIN_SQL.format(where=""))
+        return
+    if not ids.isidentifier():
+        raise ValueError(f"unexpected table name {ids!r}")
+    con.execute(f"DELETE FROM case_chain WHERE case_id IN (SELECT case_id FROM {ids})")
+    con.execute(CHAIN_SQL.format(where=f"WHERE case_id IN (SELECT case_id FROM {ids})"))
 
 
 # The events a case's stored times imply (a case imported without a log): 受理, 派单, 处置完成, 结案, 回访.
@@ -277,6 +376,7 @@ INSERT INTO case_events (case_id, seq, at_time, event, from_party, to_party, act
                          implied, import_id)
 SELECT case_id, seq, at_time, event, from_party, to_party, NULL, NULL, new_deadline, result, true,
        coalesce($import_id, src_import) FROM (
+SELECT * FROM (
 SELECT case_id, 10 AS seq, reported_at AS at_time, 'accept' AS event, NULL AS from_party, tier AS to_party,
        deadline_at AS new_deadline, NULL AS result, import_id AS src_import FROM {src}
 UNION ALL SELECT case_id, 40, dispatched_at, 'dispatch', NULL, department_id, NULL, NULL, import_id FROM {src}
@@ -288,24 +388,24 @@ UNION ALL SELECT case_id, 110, closed_at, 'close', NULL, NULL, NULL,
        WHERE closed_at IS NOT NULL
 UNION ALL SELECT case_id, 120, closed_at, 'callback', NULL, NULL, NULL, CAST(CAST(satisfaction AS INTEGER) AS VARCHAR),
        import_id FROM {src} WHERE closed_at IS NOT NULL AND satisfaction IS NOT NULL
+) u WHERE NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = u.case_id AND e.event = u.event)
 ) ORDER BY case_id, at_time, seq
 """
 
 
 def implied_events(con, ids: str, import_id: str | None) -> int:
     """Replace the implied events of the cases whose ids table ``ids`` (a temp table of ours with a ``case_id``
-    column) lists by the ones their stored times imply, for those of them without a logged (non-implied) event;
-    marked with ``import_id`` (None: the case's own). Cases no longer stored lose their implied events.
+    column) lists by the ones their stored times imply, each where the case's log has no event of its kind (a case
+    without a log gets all of them; a logged case the live feed closes gets its 结案); marked with ``import_id``
+    (None: the case's own). Cases no longer stored lose their implied events. Their ``case_chain`` rows follow.
     Returns the events written."""
     if not ids.isidentifier():
         raise ValueError(f"unexpected table name {ids!r}")
     con.execute(f"DELETE FROM case_events WHERE implied AND case_id IN (SELECT case_id FROM {ids})")
-    src = (
-        f"(SELECT c.* FROM cases c WHERE c.case_id IN (SELECT case_id FROM {ids}) AND NOT EXISTS "
-        "(SELECT 1 FROM case_events e WHERE e.case_id = c.case_id))"
-    )
+    src = f"(SELECT c.* FROM cases c WHERE c.case_id IN (SELECT case_id FROM {ids}))"
     before = int(con.execute("SELECT count(*) FROM case_events").fetchone()[0])
     con.execute(IMPLIED_EVENTS_SQL.format(src=src), {"import_id": import_id})
+    refresh_chain(con, ids)
     return int(con.execute("SELECT count(*) FROM case_events").fetchone()[0]) - before
 
 

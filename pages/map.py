@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import drill, maps, queries, queries_map, ui
+from govdash import drill, maps, queries, queries_grid, queries_map, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -44,14 +44,18 @@ level = (
     c1.segmented_control(t("level", lang), options, key="map_level", required=True, format_func=lambda v: t(v, lang))
     or options[0]
 )
-indicator = c2.selectbox(
-    t("indicator", lang), list(maps.MAP_INDICATORS), format_func=lambda k: t(k, lang), key="map_indicator"
-)
+offered = maps.map_indicators(ui.cached(queries_grid.recorded)["patrols"] > 0)
+if st.session_state.get("map_indicator") not in offered:
+    st.session_state.pop("map_indicator", None)
+indicator = c2.selectbox(t("indicator", lang), list(offered), format_func=lambda k: t(k, lang), key="map_indicator")
 show_stations = c3.toggle(t("stations_layer", lang), value=False, key="map_stations")
 target = maps.map_target(indicator, s)
 
 area = drill.area(f)
-stats = ui.cached(queries.unit_stats, area, level, at, indicator in maps.QUANTILE_INDICATORS)
+if indicator in maps.GRID_INDICATORS:
+    stats = ui.cached(queries_grid.map_stats, area, level, at)
+else:
+    stats = ui.cached(queries.unit_stats, area, level, at, indicator in maps.QUANTILE_INDICATORS)
 shapes = ui.unit_shapes(level, area)
 stations = ui.cached(queries_map.stations, f.towns) if show_stations else None
 selected = f.grids[0] if len(f.grids) == 1 else None
@@ -65,6 +69,7 @@ deck, legend = maps.choropleth(
     tile_url=s.tile_url,
     selected=selected,
     height_px=600,
+    name_all=level == "town",
 )
 
 left, right = st.columns([3, 2])
@@ -83,7 +88,7 @@ with right:
     st.markdown(f"**{t('ranking', lang)} · {t(level, lang)} · {t(indicator, lang)}** · " + t("worst_first", lang))
     table = drill.ranking(stats, indicator, lang=lang, selected=selected)
     people = {t("residents", lang): st.column_config.NumberColumn(format="localized")}  # 330,220 not 330220
-    sel = st.dataframe(
+    sel = ui.table(
         table.drop(columns=["unit_id", "town_id", "parent_id"]),
         hide_index=True,
         height=470,

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from govdash import events, ingest, queries_events, schema
+from govdash import events, ingest, queries_events, schema, writes
 from govdash.db import Database
 from govdash.filters import Filters
 
@@ -76,6 +76,7 @@ def lit(tmp_path_factory) -> Database:
             "INSERT INTO case_events VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, false, 'lit')",
             [cid, i, T(at), ev, frm, to, why, T(dl) if dl else None, res],
         )
+    writes.refresh_chain(con, None)  # the per-case summary the page reads, derived from the log
     con.close()
     db = Database(path)
     yield db
@@ -300,6 +301,29 @@ def test_event_file_import_replaces_the_log_derives_the_row_and_undoes(qinhuai_d
     out = ingest.undo(qinhuai_db, rep.import_id)
     assert out["restored"] == 1
     assert _events_of(qinhuai_db, "NJ00001") == prior_log and row() == prior_row
+    db = Database(qinhuai_db)
+    try:  # the per-case summary followed the undo
+        s = queries_events.chain_summary(db, Filters(start=date(2026, 5, 1), end=date(2026, 5, 31)))
+        assert (s["returned"], s["dispatched"], s["n_close"], s["extended"]) == (0, 0, 18, 0)
+    finally:
+        db.close()
+
+
+def test_an_older_file_without_events_gets_them_on_the_next_cases_import(qinhuai_db, tmp_path):
+    import shutil
+
+    old = tmp_path / "old.duckdb"
+    shutil.copy(qinhuai_db, old)
+    con = duckdb.connect(str(old))
+    con.execute("DROP TABLE case_events")
+    con.execute("DROP TABLE case_chain")
+    con.close()
+    assert not queries_events.has_events(Database(old))
+    one = _csv_cases(tmp_path / "one.csv", qinhuai_db)
+    rep = ingest.run("cases", str(old), one, mapping=str(tmp_path / "m.toml"))
+    assert rep.status == "loaded"
+    assert [e for e, *_ in _events_of(str(old), "NJ00001")] == ["accept", "close"]  # an older case, implied
+    assert [e for e, *_ in _events_of(str(old), "NJ90000")] == ["accept"]  # the new one (NJ00000: open)
 
 
 # --- the pages (AppTest): the lifecycle page and a case's timeline, on the demo and on qinhuai ---
@@ -397,3 +421,47 @@ def test_import_events_on_the_command_line_names_the_bad_row(qinhuai_db, tmp_pat
     assert "log.csv" in out.out and "工单编号" in out.out and "NJ99999" in out.out and "case_unknown" in out.out
     assert "nothing was loaded" in out.err
     assert [e for e, *_ in _events_of(qinhuai_db, "NJ00001")] == ["accept", "close"]  # as imported, implied
+
+
+def _csv_cases(path, db: str):
+    """The first case of qinhuai's own file under a new id (NJ90000), and the mapping test_own_district uses."""
+    from pathlib import Path
+
+    from tests.test_own_district import MAPPINGS
+
+    (path.parent / "m.toml").write_text(MAPPINGS["qinhuai"], encoding="utf-8")
+    lines = (Path(db).parent / "files" / "工单导出.csv").read_text(encoding="utf-8-sig").splitlines()
+    path.write_text(lines[0] + "\n" + lines[1].replace("NJ00000", "NJ90000") + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_live_feed_keeps_the_log_in_step_with_the_rows(demo_db, tmp_path):
+    import shutil
+    from datetime import timedelta
+
+    import numpy as np
+
+    from govdash import feed
+
+    path = tmp_path / "feed.duckdb"
+    shutil.copy(demo_db, path)
+    ro = Database(path)
+    at = feed.data_clock(ro) + timedelta(seconds=5)
+    rep = feed.batch(str(path), new=4, changes=6, at=at, rng=np.random.default_rng(5), span_s=5)
+    assert rep.status == "loaded" and rep.updated == 6
+    gaps = ro.execute(
+        """SELECT c.case_id,
+                  c.dispatched_at IS NOT NULL AND count(*) FILTER (WHERE e.event = 'dispatch') = 0 AS no_dispatch,
+                  c.handled_at IS NOT NULL AND count(*) FILTER (WHERE e.event = 'handled') = 0 AS no_handled,
+                  c.closed_at IS NOT NULL AND count(*) FILTER (WHERE e.event = 'close') = 0 AS no_close
+           FROM cases c LEFT JOIN case_events e ON e.case_id = c.case_id
+           WHERE c.import_id = $id GROUP BY c.case_id, c.dispatched_at, c.handled_at, c.closed_at""",
+        {"id": rep.import_id},
+    )
+    assert len(gaps) == 10 and not gaps[["no_dispatch", "no_handled", "no_close"]].any().any()
+    chain = ro.execute(
+        "SELECT count(*) AS n FROM case_chain k JOIN cases c USING (case_id) WHERE c.import_id = $id",
+        {"id": rep.import_id},
+    )
+    assert int(chain["n"].iloc[0]) == 10  # the per-case summary followed
+    ro.close()

@@ -35,6 +35,10 @@ HAND = {
     "overdue": (2, "2"),
     "cases_per_1000": (12.34, "12.3"),
     "coverage_share": (0.876, "87.6%"),
+    "patrol_found_rate": (0.2841, "28.4%"),
+    "patrol_coverage": (0.99, "99.0%"),
+    "reports_per_worker": (12.345, "12.3"),
+    "residents_per_worker": (1234.4, "1,234"),
 }
 
 
@@ -56,7 +60,8 @@ def test_every_indicator_has_a_label_and_a_unit_in_both_languages():
     for key, ind in indicators.INDICATORS.items():
         assert key in LABELS and ind.unit in LABELS, key
         assert ind.label("zh") != ind.label("en"), key
-        assert ind.kind in ("count", "rate", "score", "hours", "density") and ind.direction in ("up", "down", None)
+        assert ind.kind in ("count", "rate", "score", "hours", "density", "ratio")
+        assert ind.direction in ("up", "down", None)
         assert ind.target is None or hasattr(settings.Settings(), ind.target), key
 
 

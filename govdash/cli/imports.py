@@ -1,4 +1,5 @@
-"""``python -m govdash import cases|events|stations|units|population FILE``, ``import list`` and ``import undo ID``."""
+"""``python -m govdash import KIND FILE`` (cases, events, stations, units, population, workers, patrols), ``list``,
+``undo``."""
 
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ def register(subparsers) -> None:
         "population": "population: counts at points (CSV/Excel with lon/lat, GeoJSON, GeoPackage), in polygons "
         "(census blocks: spread by area) or a GeoTIFF raster (WorldPop, GHS-POP); replaces the "
         "100 m surface",
+        "workers": "grid workers 网格员 (id, name, grid, role 网格员/协管员/公益员, on duty): "
+        "CSV, Excel, Parquet, JSON",
+        "patrols": "patrols 巡查记录 (id, worker, grid, start, end, route metres, points visited, issues reported): "
+        "CSV, Excel, Parquet, JSON",
         "station_services": "station service records (station_id, item, tier, served_at, residents): CSV/Excel",
         "station_meetings": "三会 held at stations (type, station_id, held_on, topic, attendance): CSV/Excel",
         "property_companies": "property-management companies (company_id, name_zh, name_en): CSV/Excel",

@@ -1,4 +1,4 @@
-"""Imports of every kind (cases, stations, units, population) into a live database: run, list, undo, reports."""
+"""Imports of every kind (cases, stations, units, population, workers, patrols) into a live database: run, undo."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pandas as pd
 from govdash import db
 from govdash.db import Database, replacing_writer
 from govdash.db import exists as db_exists
-from govdash.ingest import _cases, _events, _geo, _plumbing, _population, _records, _sql
+from govdash.ingest import _cases, _events, _geo, _grid_work, _plumbing, _population, _records, _sql
 from govdash.ingest._geo_sources import parse_geo_mapping
 from govdash.ingest._mapping import Mapping, MappingError, builtin_mappings, parse_mapping, toml_doc
 from govdash.ingest._readers import ValidationError
@@ -45,6 +45,8 @@ _PIPELINES: dict[str, Callable[..., ImportReport]] = {
     "units": partial(_geo.import_file, "units"),
     "population": _population.import_file,
     "events": _events.import_file,  # a case event log (流转记录) beside the case file
+    "workers": partial(_grid_work.import_file, "workers"),
+    "patrols": partial(_grid_work.import_file, "patrols"),
     **{kind: partial(_records.import_file, kind) for kind in _records.KINDS},
 }
 KINDS = tuple(_PIPELINES)
@@ -66,6 +68,8 @@ def mapping_from_text(kind: str, text: str | bytes, name: str = "uploaded"):
         return _events.parse(text, name)
     doc = toml_doc(text, name)
     stem = Path(name).stem
+    if kind in _grid_work.KINDS:
+        return _grid_work.parse_work_mapping(doc, kind, stem)
     return parse_mapping(doc, stem) if kind == "cases" else parse_geo_mapping(doc, kind, stem)
 
 
@@ -78,7 +82,9 @@ def run(
     ----------
     kind : 'cases' | 'events' (a case event log, 流转记录: each case named gets the file's events as its log) |
         'stations' | 'units' | 'population' (counts at points, in polygons or a GeoTIFF's pixels,
-        onto the 100 m surface, replacing it; ``column=`` names the count column)
+        onto the 100 m surface, replacing it; ``column=`` names the count column) | 'workers' (grid workers:
+        id, name, grid, role 网格员/协管员/公益员, on duty) | 'patrols' (id, worker, grid, start, end, route
+        metres, points visited, issues reported)
     file : path, bytes or binary file object (an upload; ``name=`` names it)
     in_place : ``db_path`` is already a private copy no other process has open (inside
         db.replacing_writer, as the feed writes): write it directly

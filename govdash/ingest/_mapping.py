@@ -562,7 +562,10 @@ def apply_mapping(raw: pd.DataFrame, m: Mapping, *, crs: str | None = None, tz: 
     src["coords"] = craw
     area = pd.DataFrame({lv: as_text(raw[c]) for lv, c in m.area.items() if c in raw.columns}, index=raw.index)
     if len(area.columns):
-        src["area"] = area.bfill(axis=1).iloc[:, 0]
+        first = area.iloc[:, 0]  # the first named unit of each row, column by column (bfill along rows is per
+        for col in area.columns[1:]:  # row on Arrow strings: 85 of 93 s for 50 k rows)
+            first = first.fillna(area[col])
+        src["area"] = first
     return Mapped(out, src, issues, absent, area)
 
 

@@ -110,6 +110,12 @@ def _cases_apply(con, import_id: str, at, columns) -> dict[str, int]:
         {"id": import_id, "at": at},
     )
     _refresh_implied(con, "SELECT key AS case_id FROM import_diff WHERE op IN ('insert', 'update')", import_id)
+    # cases stored before the database had events (an older file) get theirs too, marked with their own import
+    _refresh_implied(
+        con,
+        "SELECT case_id FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.case_id)",
+        None,
+    )
     con.execute("DROP TABLE import_diff")
     return counts
 
@@ -274,7 +280,22 @@ GEO_IMPORT = {  # kind -> (table, key columns, importable columns, versions tabl
         ),
         "unit_versions",
     ),
+    "workers": ("grid_workers", ("worker_id",), ("name", "grid_id", "role", "on_duty"), "worker_versions"),
+    "patrols": (
+        "patrols",
+        ("patrol_id",),
+        ("worker_id", "grid_id", "started_at", "ended_at", "route_m", "points_visited", "issues_reported"),
+        "patrol_versions",
+    ),
 }
+
+
+def grid_work_context(con) -> dict[str, pd.DataFrame]:
+    """What a workers or patrols import checks its rows against: the grids' ids and the workers (id, grid)."""
+    return {
+        "grids": con.execute("SELECT unit_id FROM units WHERE level = 'grid'").df()["unit_id"],
+        "workers": con.execute("SELECT worker_id, grid_id FROM grid_workers").df(),
+    }
 
 
 def _geo_spec(kind: str, columns=None) -> tuple[str, tuple[str, ...], list[str], list[str], str]:
