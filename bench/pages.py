@@ -184,10 +184,13 @@ def rankings(db: Database, f: Filters, at: datetime) -> dict:
 
 
 def lifecycle(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import events
     from govdash import lifecycle as lc
 
     return {
-        "funnel": lc.funnel_data(db, f),
+        "chain": events.chain_data(db, f),  # the handling chain from the case events (case_chain)
+        "escalations": events.escalation_data(db, f),
+        "whistles": events.whistle_data(db, f),
         "tiers": lc.tier_data(db, f, TIER_PERIOD, at),
         "oldest": lc.oldest(db, f, at, overdue_only=True, limit=OLDEST_ROWS),
     }

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from govdash import briefing, indicators, lifecycle, periods, queries, queries_trend, rankings, settings
+from govdash import briefing, events, indicators, lifecycle, periods, queries, queries_trend, rankings, settings
 from govdash.db import Database
 from govdash.filters import default
 
@@ -38,8 +38,10 @@ STEPS = {
     "anomalies (category x town, 30 days + 8 weeks)": lambda db, f, at, s: briefing.anomaly_list(db, f),
     "rankings: towns (now and previous)": lambda db, f, at, s: rankings.ranking(db, f, "town", at, s),
     "rankings: departments": lambda db, f, at, s: rankings.ranking(db, f, "department", at, s),
-    "lifecycle: funnel + tiers + oldest overdue": lambda db, f, at, s: (
-        lifecycle.funnel_data(db, f),
+    "lifecycle: chain + escalations + whistles + tiers + oldest overdue": lambda db, f, at, s: (
+        events.chain_data(db, f),
+        events.escalation_data(db, f),
+        events.whistle_data(db, f),
         lifecycle.tier_data(db, f, "month", at),
         lifecycle.oldest(db, f, at, overdue_only=True, limit=50),
     ),

@@ -46,9 +46,18 @@ def governance(gov: pd.DataFrame, upto: date) -> dict[str, float]:
 
 def figures(db: Database, f: Filters) -> tuple[dict, dict]:
     """The survey and governance figures of the period ``f`` and the ones before them (previous quarter's
-    survey, previous year's index), as two dicts keyed like ``indicators.INDICATORS`` (adapter)."""
+    survey, previous year's index), as two dicts keyed like ``indicators.INDICATORS`` (adapter).
+
+    A unit's view shows only its own figures: the governance index is the district's (none for a street/town,
+    a 居村 or a department's view or account), the survey is per street/town (none below that level, nor for a
+    department)."""
     quarter, now_s, before_s = survey_score(queries_trend.survey_scores(db, scope=f.scope), f.end, f.towns)
     gov = governance(queries_trend.governance_scores(db), f.end)
+    sc = f.scope
+    if f.towns or f.communities or f.grids or sc is not None:
+        gov = dict.fromkeys(gov, math.nan)
+    if f.communities or f.grids or (sc is not None and (sc.communities or sc.departments)):
+        quarter, now_s, before_s = None, math.nan, math.nan
     return (
         {
             "survey_satisfaction": now_s,

@@ -9,30 +9,12 @@ from govdash.db import Database
 from govdash.filters import Filters, Scope
 from govdash.queries import scope_clause, where
 
-# Per case of the filter: when it reached each stage of the chain (受理→派单→处置→核查→结案→回访) and how often
-# each kind of event happened to it. 处置 and 核查 take their last occurrence (a failed verification sends the
-# case back to handling: the stage is reached when it is finally handled and verified).
+# Per case of the filter: its row of case_chain (when it reached each stage of 受理→派单→处置→核查→结案→回访 and how
+# often each kind of event happened to it; 处置 and 核查 at their last occurrence: a failed verification sends the
+# case back to handling, the stage is reached when it is finally handled and verified), summed up from the log.
 _PER_CASE = """
     WITH c AS (SELECT case_id FROM cases WHERE {clause}),
-    per AS (
-        SELECT e.case_id,
-               min(at_time) FILTER (WHERE event = 'accept') AS t_accept,
-               min(at_time) FILTER (WHERE event = 'dispatch') AS t_dispatch,
-               max(at_time) FILTER (WHERE event = 'handled') AS t_handled,
-               max(at_time) FILTER (WHERE event = 'verify' AND result = 'passed') AS t_verify,
-               min(at_time) FILTER (WHERE event = 'close') AS t_close,
-               min(at_time) FILTER (WHERE event = 'callback') AS t_callback,
-               count(*) FILTER (WHERE event = 'return') AS n_return,
-               count(*) FILTER (WHERE event = 'redispatch') AS n_redispatch,
-               count(*) FILTER (WHERE event = 'extend') AS n_extend,
-               count(*) FILTER (WHERE event = 'verify') AS n_verify,
-               count(*) FILTER (WHERE event = 'verify' AND result = 'failed') AS n_verify_failed,
-               count(*) FILTER (WHERE event = 'supervise') AS n_supervise,
-               count(*) FILTER (WHERE event = 'urge') AS n_urge,
-               count(*) FILTER (WHERE event = 'escalate') AS n_escalate,
-               count(*) FILTER (WHERE event = 'whistle') AS n_whistle
-        FROM case_events e JOIN c ON c.case_id = e.case_id GROUP BY e.case_id
-    )
+    per AS (SELECT k.* FROM case_chain k JOIN c ON c.case_id = k.case_id)
 """
 _HOURS = "epoch({b} - {a}) / 3600.0"
 STAGE_LEGS = {  # stage -> (time column, the previous stage the case reached)
@@ -47,13 +29,12 @@ STAGES = tuple(STAGE_LEGS)
 
 
 def has_events(db: Database) -> bool:
-    """Whether the database has a case events table (a file written before events has none)."""
-    return bool(
-        db.scalar(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND table_name = 'case_events'"
-        )
+    """Whether the database has the case events tables (a file written before events has none)."""
+    n = db.scalar(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name IN ('case_events', 'case_chain')"
     )
+    return n == 2
 
 
 def chain_summary(db: Database, f: Filters) -> dict:

@@ -251,6 +251,15 @@ CREATE TABLE IF NOT EXISTS case_events (
     implied BOOLEAN,                   -- written from the case's timestamps (a case imported without a log)
     import_id VARCHAR                  -- the events or cases import that wrote it; 'demo' for the demo
 );
+-- Per case, its chain summed up from case_events (derived, for speed; writes.refresh_chain keeps it in step): when
+-- it reached each stage (处置 and passed 核查 at their last occurrence) and how often each event happened.
+CREATE TABLE IF NOT EXISTS case_chain (
+    case_id VARCHAR NOT NULL,
+    t_accept TIMESTAMP, t_dispatch TIMESTAMP, t_handled TIMESTAMP, t_verify TIMESTAMP, t_close TIMESTAMP,
+    t_callback TIMESTAMP,
+    n_return INTEGER, n_redispatch INTEGER, n_extend INTEGER, n_verify INTEGER, n_verify_failed INTEGER,
+    n_supervise INTEGER, n_urge INTEGER, n_escalate INTEGER, n_whistle INTEGER
+);
 -- Events an events import replaced (its cases' earlier logs), for undo.
 CREATE TABLE IF NOT EXISTS case_event_versions (
     import_id VARCHAR, case_id VARCHAR, seq INTEGER, at_time TIMESTAMP, event VARCHAR, from_party VARCHAR,

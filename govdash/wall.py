@@ -377,13 +377,16 @@ def coverage_summary(
     towns: pd.DataFrame | None = None,
     crs: str | None = None,
     own: pd.DataFrame | None = None,
+    communities: pd.DataFrame | None = None,
 ) -> dict:
     """Share of residents within ``s.walk_minutes`` of a station, residents not covered, and per street/town.
 
     The figures of the coverage page (``service_circle.walk``/``district``/``by_unit``), so both agree.
     ``towns`` (unit_id, name_zh) names the rows; without it they are named by id. ``cells`` are the residents
     counted (a unit's own, for a unit's view); they walk to any of ``stations`` (across a border too); the
-    stations shown are ``own`` (the unit's own stations) when given, else all of ``stations``.
+    stations shown are ``own`` (the unit's own stations) when given, else all of ``stations``. ``by_unit`` lists
+    the streets/towns, or the 居村 (named by ``communities``) when the residents are of one street/town only
+    (``level`` says which).
     """
     from govdash import service_circle
 
@@ -395,12 +398,16 @@ def coverage_summary(
     timed = service_circle.walk(cells, stations, metric_crs=crs)
     d = service_circle.district(timed, s.walk_minutes)
     by_town = service_circle.by_unit(timed, s.walk_minutes, towns, "town")
+    level = "community" if communities is not None and cells["town_id"].nunique() == 1 else "town"
+    by_unit = by_town if level == "town" else service_circle.by_unit(timed, s.walk_minutes, communities, level)
     return {
         "share": d["share"],
         "residents": d["residents"],
         "uncovered": d["uncovered"],
         "stations": int(len(stations if own is None else own)),
         "by_town": by_town[by_town["unit_id"].notna()],
+        "by_unit": by_unit[by_unit["unit_id"].notna()],
+        "level": level,
         "minutes": s.walk_minutes,
     }
 
@@ -418,6 +425,7 @@ def coverage_data(db: Database, s: Settings, scope: Scope | None = None, area: S
         queries.towns(db, scope=scope),
         district_record.metric_crs(district_record.read(db)),
         own=queries_map.stations(db, within=within) if within else None,
+        communities=queries.communities(db, scope=scope),
     )
 
 

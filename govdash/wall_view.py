@@ -449,7 +449,7 @@ def coverage_figure(
     summary: dict, names: dict[str, str], *, lang: str = "zh", n: int = 12, height: int = 250, scale: float = 1.0
 ) -> go.Figure:
     """Streets/towns with the lowest 15-minute coverage, as horizontal bars (% of residents)."""
-    by = summary["by_town"].sort_values("share").head(n)
+    by = summary.get("by_unit", summary["by_town"]).sort_values("share").head(n)
     labels = [names.get(u, u) for u in by["unit_id"]]
     colours = [GOOD if v >= 0.95 else (WARN if v >= 0.8 else BAD) for v in by["share"]]
     fig = go.Figure(

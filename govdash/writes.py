@@ -331,7 +331,43 @@ def demo_events(con, as_of: datetime) -> int:
     )
     con.execute("DROP TABLE ev_case")
     con.execute("DROP TABLE ev_base")
+    refresh_chain(con, None)
     return int(con.execute("SELECT count(*) FROM case_events").fetchone()[0]) - before
+
+
+# Per case, its chain summed up from the log (table case_chain, read by queries_events.chain_summary).
+CHAIN_SQL = """
+INSERT INTO case_chain
+SELECT case_id,
+       min(at_time) FILTER (WHERE event = 'accept'),
+       min(at_time) FILTER (WHERE event = 'dispatch'),
+       max(at_time) FILTER (WHERE event = 'handled'),
+       max(at_time) FILTER (WHERE event = 'verify' AND result = 'passed'),
+       min(at_time) FILTER (WHERE event = 'close'),
+       min(at_time) FILTER (WHERE event = 'callback'),
+       count(*) FILTER (WHERE event = 'return'),
+       count(*) FILTER (WHERE event = 'redispatch'),
+       count(*) FILTER (WHERE event = 'extend'),
+       count(*) FILTER (WHERE event = 'verify'),
+       count(*) FILTER (WHERE event = 'verify' AND result = 'failed'),
+       count(*) FILTER (WHERE event = 'supervise'),
+       count(*) FILTER (WHERE event = 'urge'),
+       count(*) FILTER (WHERE event = 'escalate'),
+       count(*) FILTER (WHERE event = 'whistle')
+FROM case_events {where} GROUP BY case_id ORDER BY case_id
+"""
+
+
+def refresh_chain(con, ids: str | None) -> None:
+    """Rewrite ``case_chain`` for the cases the temp table ``ids`` (ours, a ``case_id`` column) lists; None: all."""
+    if ids is None:
+        con.execute("DELETE FROM case_chain")
+        con.execute(CHAIN_SQL.format(where=""))
+        return
+    if not ids.isidentifier():
+        raise ValueError(f"unexpected table name {ids!r}")
+    con.execute(f"DELETE FROM case_chain WHERE case_id IN (SELECT case_id FROM {ids})")
+    con.execute(CHAIN_SQL.format(where=f"WHERE case_id IN (SELECT case_id FROM {ids})"))
 
 
 # The events a case's stored times imply (a case imported without a log): 受理, 派单, 处置完成, 结案, 回访.
@@ -358,8 +394,8 @@ UNION ALL SELECT case_id, 120, closed_at, 'callback', NULL, NULL, NULL, CAST(CAS
 def implied_events(con, ids: str, import_id: str | None) -> int:
     """Replace the implied events of the cases whose ids table ``ids`` (a temp table of ours with a ``case_id``
     column) lists by the ones their stored times imply, for those of them without a logged (non-implied) event;
-    marked with ``import_id`` (None: the case's own). Cases no longer stored lose their implied events.
-    Returns the events written."""
+    marked with ``import_id`` (None: the case's own). Cases no longer stored lose their implied events. Their
+    ``case_chain`` rows follow. Returns the events written."""
     if not ids.isidentifier():
         raise ValueError(f"unexpected table name {ids!r}")
     con.execute(f"DELETE FROM case_events WHERE implied AND case_id IN (SELECT case_id FROM {ids})")
@@ -369,6 +405,7 @@ def implied_events(con, ids: str, import_id: str | None) -> int:
     )
     before = int(con.execute("SELECT count(*) FROM case_events").fetchone()[0])
     con.execute(IMPLIED_EVENTS_SQL.format(src=src), {"import_id": import_id})
+    refresh_chain(con, ids)
     return int(con.execute("SELECT count(*) FROM case_events").fetchone()[0]) - before
 
 

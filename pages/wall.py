@@ -156,10 +156,9 @@ def show_coverage_card(full: bool) -> None:
 
 
 def show_coverage_chart(height: int, n: int) -> None:
-    summary = require(coverage())
-    towns = ui.cached(queries.towns, scope=ui.scope())
-    st.html(wall_view.title_html(label("wall_coverage_towns", lang)))
-    names = dict(zip(towns["unit_id"], towns["name_zh"], strict=True))
+    summary = require(coverage())  # a street/town's wall: its 居村
+    st.html(wall_view.title_html(label(f"wall_coverage_{summary['level']}", lang)))
+    names = dict(zip(summary["by_unit"]["unit_id"], summary["by_unit"]["name_zh"], strict=True))
     st.plotly_chart(
         wall_view.coverage_figure(summary, names, lang=lang, n=n, height=height, scale=z),
         config=PLOT_CONFIG,

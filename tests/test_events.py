@@ -9,7 +9,7 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from govdash import events, ingest, queries_events, schema
+from govdash import events, ingest, queries_events, schema, writes
 from govdash.db import Database
 from govdash.filters import Filters
 
@@ -76,6 +76,7 @@ def lit(tmp_path_factory) -> Database:
             "INSERT INTO case_events VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, false, 'lit')",
             [cid, i, T(at), ev, frm, to, why, T(dl) if dl else None, res],
         )
+    writes.refresh_chain(con, None)  # the per-case summary the page reads, derived from the log
     con.close()
     db = Database(path)
     yield db
@@ -300,6 +301,29 @@ def test_event_file_import_replaces_the_log_derives_the_row_and_undoes(qinhuai_d
     out = ingest.undo(qinhuai_db, rep.import_id)
     assert out["restored"] == 1
     assert _events_of(qinhuai_db, "NJ00001") == prior_log and row() == prior_row
+    db = Database(qinhuai_db)
+    try:  # the per-case summary followed the undo
+        s = queries_events.chain_summary(db, Filters(start=date(2026, 5, 1), end=date(2026, 5, 31)))
+        assert (s["returned"], s["dispatched"], s["n_close"], s["extended"]) == (0, 0, 18, 0)
+    finally:
+        db.close()
+
+
+def test_an_older_file_without_events_gets_them_on_the_next_cases_import(qinhuai_db, tmp_path):
+    import shutil
+
+    old = tmp_path / "old.duckdb"
+    shutil.copy(qinhuai_db, old)
+    con = duckdb.connect(str(old))
+    con.execute("DROP TABLE case_events")
+    con.execute("DROP TABLE case_chain")
+    con.close()
+    assert not queries_events.has_events(Database(old))
+    one = _csv_cases(tmp_path / "one.csv", qinhuai_db)
+    rep = ingest.run("cases", str(old), one, mapping=str(tmp_path / "m.toml"))
+    assert rep.status == "loaded"
+    assert [e for e, *_ in _events_of(str(old), "NJ00001")] == ["accept", "close"]  # an older case, implied
+    assert [e for e, *_ in _events_of(str(old), "NJ90000")] == ["accept"]  # the new one (NJ00000: open)
 
 
 # --- the pages (AppTest): the lifecycle page and a case's timeline, on the demo and on qinhuai ---
@@ -397,3 +421,15 @@ def test_import_events_on_the_command_line_names_the_bad_row(qinhuai_db, tmp_pat
     assert "log.csv" in out.out and "工单编号" in out.out and "NJ99999" in out.out and "case_unknown" in out.out
     assert "nothing was loaded" in out.err
     assert [e for e, *_ in _events_of(qinhuai_db, "NJ00001")] == ["accept", "close"]  # as imported, implied
+
+
+def _csv_cases(path, db: str):
+    """The first case of qinhuai's own file under a new id (NJ90000), and the mapping test_own_district uses."""
+    from pathlib import Path
+
+    from tests.test_own_district import MAPPINGS
+
+    (path.parent / "m.toml").write_text(MAPPINGS["qinhuai"], encoding="utf-8")
+    lines = (Path(db).parent / "files" / "工单导出.csv").read_text(encoding="utf-8-sig").splitlines()
+    path.write_text(lines[0] + "\n" + lines[1].replace("NJ00000", "NJ90000") + "\n", encoding="utf-8")
+    return path

@@ -14,6 +14,7 @@ from literal_cases import AS_OF, FEB, build_db
 
 from govdash import filters, leader, queries, settings, wall
 from govdash.db import Database
+from govdash.filters import Scope
 
 DEMO_AT = date(2026, 11, 15)
 OCTOBER = filters.last_month(DEMO_AT)
@@ -97,6 +98,11 @@ def test_survey_and_governance_figures_on_the_literal_database(lit):
     assert (now["governance_index"], now["progress_index"], before["governance_index"]) == (90.0, 10.0, 88.5)
     t2, _ = leader.figures(lit, FEB.with_(towns=("T2",)))
     assert t2["survey_satisfaction"] == pytest.approx(70.0)
+    assert math.isnan(t2["governance_index"])  # the district's index is no street/town's figure (issue 18)
+    assert leader.figures(lit, FEB.with_(scope=("T2",)))[0]["survey_satisfaction"] == pytest.approx(70.0)
+    for below in (FEB.with_(communities=("C1",)), FEB.with_(scope=Scope(departments=("D1",)))):
+        now_b, _ = leader.figures(lit, below)  # the survey is per street/town: none for a 居村 or a department
+        assert math.isnan(now_b["survey_satisfaction"]) and math.isnan(now_b["governance_index"])
     early, _ = leader.figures(lit, FEB.with_(start=date(2024, 1, 1), end=date(2024, 1, 31)))
     assert math.isnan(early["survey_satisfaction"]) and math.isnan(early["governance_index"])
 

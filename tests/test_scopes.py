@@ -196,7 +196,9 @@ def test_the_wall_opened_for_one_town_has_that_towns_coverage_and_stations(demo)
     assert town["residents"] == pytest.approx(cells.loc[cells["town_id"] == LUJIAZUI, "residents"].sum())
     row = district["by_town"].set_index("unit_id").loc[LUJIAZUI]  # the district's own row for the town
     assert town["share"] == pytest.approx(row["share"]) and town["share"] != pytest.approx(district["share"])
-    assert town["by_town"]["unit_id"].tolist() == [LUJIAZUI]
+    assert town["by_town"]["unit_id"].tolist() == [LUJIAZUI] and town["level"] == "community"
+    coms = set(queries.communities(demo, (LUJIAZUI,))["unit_id"])
+    assert set(town["by_unit"]["unit_id"]) <= coms and len(town["by_unit"]) > 1  # its 居村, lowest first
     # an account limited to the town, without a URL filter, sees the same
     assert wall.coverage_data(demo, s, Scope(towns=(LUJIAZUI,)))["stations"] == town["stations"]
 
@@ -295,3 +297,46 @@ def test_an_accounts_file_from_before_scopes_still_signs_in(tmp_path):
     )
     assert accounts.sign_in(file, "old", "correct horse battery", at=at).principal().scope == Scope(towns=("T1",))
     assert Path(file).is_file()
+
+
+# --- riverton: two levels, no grids, English names, population as census blocks ---
+
+
+@pytest.fixture(scope="module")
+def riverton_db(tmp_path_factory):
+    from tests.districts import riverton
+    from tests.test_own_district import build
+
+    folder = tmp_path_factory.mktemp("riverton")
+    fx = riverton(folder / "files")
+    db = Database(build(fx, folder))
+    yield fx, db
+    db.close()
+
+
+def test_riverton_wall_for_one_borough_by_its_name(riverton_db):
+    """``town=Eastbrook``: read as B2; its wall's coverage counts B2's residents and B2's stations only, and the
+    two boroughs' walls add up to the district's."""
+    from govdash import settings
+
+    fx, db = riverton_db
+    out, problems = resolve_units({"town": ["Eastbrook"]}, queries.unit_labels(db).itertuples(index=False, name=None))
+    assert out["town"] == ["B2"] and not problems
+    s = settings.load()
+    district = wall.coverage_data(db, s)
+    parts = {b: wall.coverage_data(db, s, None, Scope(towns=(b,))) for b in ("B1", "B2")}
+    assert district and all(parts.values())
+    assert sum(p["residents"] for p in parts.values()) == pytest.approx(district["residents"])
+    assert sum(p["uncovered"] for p in parts.values()) == pytest.approx(district["uncovered"])
+    assert sum(p["stations"] for p in parts.values()) == district["stations"]
+    for b, p in parts.items():
+        assert p["stations"] == len(queries_map.stations(db, (b,)))
+        assert p["by_town"]["unit_id"].tolist() == [b] and p["level"] == "community"
+    # a neighbourhood account sees its neighbourhood's cases only, and its borough in the filter bar
+    com = queries.communities(db, ("B2",))["unit_id"].iloc[0]
+    lo, hi = queries.date_range(db)
+    sc = Filters(lo, hi, scope=Scope(communities=(com,)))
+    assert queries.towns(db, scope=sc.scope)["unit_id"].tolist() == ["B2"]
+    got = queries.cases_page(db, sc, limit=1000)
+    assert set(got["community_id"]) <= {com}
+    assert len(got) == queries.case_count(db, Filters(lo, hi, communities=(com,)))

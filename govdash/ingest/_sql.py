@@ -110,6 +110,12 @@ def _cases_apply(con, import_id: str, at, columns) -> dict[str, int]:
         {"id": import_id, "at": at},
     )
     _refresh_implied(con, "SELECT key AS case_id FROM import_diff WHERE op IN ('insert', 'update')", import_id)
+    # cases stored before the database had events (an older file) get theirs too, marked with their own import
+    _refresh_implied(
+        con,
+        "SELECT case_id FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.case_id)",
+        None,
+    )
     con.execute("DROP TABLE import_diff")
     return counts
 

@@ -3,6 +3,7 @@ record what undo needs, undo. Runs inside the import's transaction on the staged
 
 from __future__ import annotations
 
+from govdash import writes
 from govdash.schema import IMPORT_COLUMNS
 
 _EVENT_COLS = "case_id, seq, at_time, event, from_party, to_party, actor_role, reason, new_deadline, result"
@@ -46,6 +47,7 @@ def apply(con, import_id: str, at) -> dict[str, int]:
         f"SELECT {_EVENT_COLS}, false, $id FROM import_rows ORDER BY case_id, at_time, seq",
         {"id": import_id},
     )
+    writes.refresh_chain(con, "ev_ids")
     con.execute(_DERIVED)
     vcols = ", ".join(IMPORT_COLUMNS)
     con.execute(
@@ -95,6 +97,11 @@ def blockers(con, import_id: str, case_rows: list[str]) -> list[str]:
 def undo(con, import_id: str) -> int:
     """Put back the logs an events import replaced; the events it wrote that were removed. The case rows are
     restored from case_versions by the caller (govdash.ingest._sql), as for a cases import."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ev_ids AS SELECT DISTINCT case_id FROM case_events "
+        "WHERE import_id = $id AND NOT implied UNION SELECT case_id FROM case_event_versions WHERE import_id = $id",
+        {"id": import_id},
+    )
     removed = con.execute(
         "DELETE FROM case_events WHERE import_id = $id AND NOT implied", {"id": import_id}
     ).fetchone()[0]
@@ -103,4 +110,6 @@ def undo(con, import_id: str) -> int:
         f"SELECT {_EVENT_COLS}, implied, prior_import_id FROM case_event_versions WHERE import_id = $id",
         {"id": import_id},
     )
+    writes.refresh_chain(con, "ev_ids")
+    con.execute("DROP TABLE ev_ids")
     return int(removed)

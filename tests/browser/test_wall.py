@@ -228,6 +228,35 @@ def test_must_report_panel_is_legible_at_1080p(browser, wall_server, screenshots
         ctx.close()
 
 
+def test_the_wall_opened_for_one_town_by_its_name(browser, wall_server, live_db, screenshots):
+    """Issue 18: ``?mode=wall&town=陆家嘴街道`` is that street's wall: its name in the header, its own stations and
+    coverage (not the district's 1,321 stations and 95 %), no warning; the figures as govdash.wall computes them."""
+    from govdash import settings, wall
+    from govdash.db import Database
+    from govdash.filters import Scope
+
+    db = Database(live_db)
+    try:
+        want = wall.coverage_data(db, settings.load(), None, Scope(towns=(TOWN,)))
+        district = wall.coverage_data(db, settings.load())
+    finally:
+        db.close()
+    assert want["stations"] < district["stations"]
+    ctx = _context(browser, 1920, 1080)
+    try:
+        pg = ctx.new_page()
+        _open(pg, wall_server.url + f"/?mode=wall&panels=coverage&refresh=600&town={TOWN_NAME}")
+        pg.wait_for_selector(".wall-big", timeout=120_000)
+        _check_screen(pg, ctx)
+        assert TOWN_NAME in pg.locator(".wall-top").inner_text() and not pg.locator(".wall-notice").count()
+        card = pg.locator(".wall-card").first.inner_text()
+        assert f"{want['share'] * 100:.1f}%" in card and f"{want['stations']:,}" in card, card
+        assert f"{district['stations']:,}" not in card and f"{district['share'] * 100:.1f}%" not in card, card
+        pg.screenshot(path=str(screenshots / "wall_one_town_1080.png"), timeout=180_000)
+    finally:
+        ctx.close()
+
+
 def _collected(pg) -> int:
     return int(pg.locator('.wall-tile[data-key="collected"] .wall-tile-value').inner_text().replace(",", ""))
 
