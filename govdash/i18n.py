@@ -800,8 +800,9 @@ LABELS.update(
         ),
         "wall_trend_title": ("解决率与按期办结率 · 近{w}周", "Resolution and on-time rates · last {w} weeks"),
         "wall_trend_note": (
-            "近几周仍有工单在办，解决率会随办结回升；本周未满，只显示受理量",
-            "recent weeks still have open cases, so their rates will rise; the running week shows volume only",
+            "解决率、按期办结率按各周到期工单计算（与指标卡口径一致）；本周未满，只显示受理量",
+            "resolution and on-time rates are over each week's cases due (as the tiles); "
+            "the running week shows volume only",
         ),
         "wall_coverage_title": ("15分钟步行可达服务站的常住人口", "Within a 15-min walk of a station"),
         "wall_coverage_town": ("覆盖率最低的街镇", "Streets/towns with the lowest coverage"),
@@ -1074,6 +1075,11 @@ LABELS.update(
             "图中解决率、按期办结率按各期到期工单计算（与主要指标口径一致）；其余指标按上报日期计入各期。",
             "The charts' resolution and on-time rates are over each period's cases due (as the headline table); "
             "the other indicators count cases in the period they were reported.",
+        ),
+        "trend_judged_note": (
+            "口径：解决率、按期办结率按各期到期工单计算（与上方卡片一致）；受理量、办结量等按上报日期计入各期。",
+            "Basis: resolution and on-time rates are over each period's cases due (as the cards above); "
+            "collected, closed and the other counts go by the day reported.",
         ),
         "report_period": ("报告类型", "Report"),
         "report_which": ("统计期", "Period"),

@@ -127,6 +127,8 @@ with tabs[0]:
                 width="stretch",
                 key="trend_split_chart",
             )
+        if split == "none":
+            st.caption(t("trend_judged_note", lang))
         st.caption(t("chart_note", lang).format(a=w.start, b=w.end, n=indicators.MIN_SPAN_DAYS[period]))
         st.warning(t("def_hours", lang), icon=":material/schedule:")
         with st.expander(t("definitions", lang)):
