@@ -48,6 +48,11 @@ for row in (keys[:4], keys[4:8], keys[8:]):
             help=f"{t('caliber', lang)}: {note}" if note else None,
             **ui.delta_style(d, "inverse" if inverse else "normal"),
         )
+        goal, ok = indicators.target_text(key, ui.conf(), lang), indicators.met(now.get(key), key, ui.conf())
+        if goal:  # every tile with a target says it and whether it is met, in the wall's words
+            col.caption(
+                f"{goal} · " + (t("met", lang) + " ✓" if ok else t("breach", lang) + " ✗") if ok is not None else goal
+            )
 
 left, right = st.columns([3, 2])
 with left:
