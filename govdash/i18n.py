@@ -709,6 +709,7 @@ LABELS.update(
         ),
         "worst_first": ("需关注的在前", "worst first"),
         "town_ranking_title": ("街镇排名", "Street/town ranking"),
+        "community_ranking_title": ("居村排名", "Community ranking"),
         "minute_unit": ("分钟", "min"),
         "heat_squares": ("个方格（上限 {n:,}）", "squares (at most {n:,})"),
         "heat_hover_dot": ("悬停圆点查看工单", "hover a dot for the case"),
