@@ -504,7 +504,7 @@ def test_a_link_by_name_opens_that_unit_and_a_bad_name_says_so(local):
     _ok(at)
     assert at.session_state["filters"].towns == ()
     shown = [w.value.replace("\\", "") for w in at.sidebar.warning]  # markdown escapes removed
-    assert any("“陆家嘴”" in w and "is no code or name in this district" in w for w in shown), shown
+    assert any("town=陆家嘴:" in w and "no street/town of this district has this code" in w for w in shown), shown
 
 
 def test_a_community_account_given_another_community_in_a_link(local, lujiazui_community, demo_db):
