@@ -19,11 +19,16 @@ if ui.wall_mode():  # the wall screen: one hidden page, no sidebar, no filter ba
     if ui.empty_district():
         st.stop()
     st.navigation(
-        [st.Page("pages/wall.py", title=ui.app_title(lang), url_path="wall", default=True)], position="hidden"
+        [
+            # the default page answers at "/" only (Streamlit): "/wall" is a hidden copy, not "Page not found"
+            st.Page("pages/wall.py", title=ui.app_title(lang), url_path="wall_home", default=True),
+            st.Page("pages/wall.py", title=ui.app_title(lang), url_path="wall", visibility="hidden"),
+        ],
+        position="hidden",
     ).run()
     st.stop()
 pages = [
-    st.Page("pages/overview.py", title=t("page_overview", lang), url_path="overview", default=True),
+    st.Page("pages/overview.py", title=t("page_overview", lang), url_path="home", default=True),
     st.Page("pages/map.py", title=t("page_map", lang), url_path="map"),
     st.Page("pages/grid.py", title=t("page_grid", lang), url_path="grid"),
     st.Page("pages/heatmap.py", title=t("page_heatmap", lang), url_path="heatmap"),
@@ -32,6 +37,13 @@ pages = [
     st.Page("pages/lifecycle.py", title=t("page_lifecycle", lang), url_path="lifecycle"),
     st.Page("pages/coverage.py", title=t("page_coverage", lang), url_path="coverage"),
 ]
+# natural paths (the default page answers at "/" only): "/overview" and "/index" are hidden copies of it,
+# "/wall" opens the wall screen
+pages += [
+    st.Page("pages/overview.py", title=t("page_overview", lang), url_path=alias, visibility="hidden")
+    for alias in ("overview", "index")
+]
+pages.append(st.Page(ui.open_wall, title=ui.app_title(lang), url_path="wall", visibility="hidden"))
 if ui.can("cases"):  # roles: viewers get no case list (personal data), admins also the admin (import) page
     pages.append(st.Page("pages/cases.py", title=t("page_cases", lang), url_path="cases"))
 if ui.can("import"):

@@ -214,7 +214,6 @@ def large_district(folder: Path, nodes: int, skip_population: bool) -> dict:
         graph, net["read_osm_s"] = _timed(
             osm.read_osm, str(osm_path), metric_crs=crs, district=queries.units_bounds(con)
         )
-        net["graph_nodes"] = graph.number_of_nodes() if hasattr(graph, "number_of_nodes") else None
         cells, st_ = queries_map.cells(con), queries_map.stations(con)
         _, net["walk_s"] = _timed(service_circle.walk, cells, st_, graph=graph, metric_crs=crs)
         res, net["coverage_command_s"] = _timed(compute, con, 15, network=str(osm_path))

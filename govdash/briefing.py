@@ -101,22 +101,6 @@ def _headline(db, f, prev, at, s, lang, kind: str = "month") -> str:
     return _table(heads, rows, ["breach" if b else "" for b in cmp["breach"]], nowrap=len(heads))
 
 
-JUDGED = ("resolution_rate", "on_time_rate")  # charted over the cases due in each step, as the headline judges
-
-
-def _judged(db, table: pd.DataFrame, f, step: str, at) -> pd.DataFrame:
-    """``table`` with the judged rates (JUDGED) of each step over its cases due (queries.due_totals), not over
-    the cases reported in it: a step whose cases are still within their time limit is not judged early, so
-    the chart agrees with the headline table above it."""
-    out = table.copy()
-    for i, start in enumerate(pd.to_datetime(out["period"])):
-        end = (start + indicators.STEPS[step] - pd.Timedelta(days=1)).date()
-        due = queries.due_totals(db, f.with_(start=start.date(), end=min(end, f.end)), at)
-        for key in JUDGED:
-            out.loc[out.index[i], key] = due[key]
-    return out
-
-
 # the trend charts of each report: (step of the chart, how far back its first step starts)
 TREND_STEPS = {
     "week": ("week", pd.DateOffset(weeks=12)),
@@ -138,7 +122,7 @@ def _trend_charts(db, f, at, s, lang, kind: str = "month") -> str:
         at,
     )
     labels = [indicators.period_label(p, step)[2:] for p in table["period"]]
-    table = _judged(db, table, f, step, at)
+    table = indicators.judged(db, table, w, step, at)
     charts = []
     for key, bars in (
         ("collected", True),

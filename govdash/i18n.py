@@ -343,7 +343,7 @@ LABELS.update(
 LABELS.update(
     {
         "cov_threshold": ("步行时间", "Walking time"),
-        "cov_function": ("服务功能（四站一室）", "Station function (四站一室)"),
+        "cov_function": ("服务功能（四站一室）", "Station function (four services and a clinic)"),
         "cov_any": ("全部服务站", "Any station"),
         "cov_mode": ("步行距离", "Walking distance"),
         "cov_straight": ("直线 × 绕行系数", "Straight line × circuity"),
@@ -523,6 +523,10 @@ LABELS.update(
         "adm_kind_workers": ("网格员", "Grid workers"),
         "adm_kind_patrols": ("巡查记录", "Patrols"),
         "adm_kind_events": ("流转记录", "Case events"),
+        "adm_kind_station_services": ("服务站服务记录", "Station services"),
+        "adm_kind_station_meetings": ("服务站议事会议", "Station meetings"),
+        "adm_kind_property_companies": ("物业企业", "Property companies"),
+        "adm_kind_estates": ("住宅小区", "Housing estates"),
         "adm_import_file": ("上传文件", "File"),
         "adm_import_file_help": (
             "工单：CSV（UTF-8/GBK）、Excel、Parquet、JSON lines、Open311 JSON/XML；服务站：带坐标的"
@@ -797,8 +801,9 @@ LABELS.update(
         ),
         "wall_trend_title": ("解决率与按期办结率 · 近{w}周", "Resolution and on-time rates · last {w} weeks"),
         "wall_trend_note": (
-            "近几周仍有工单在办，解决率会随办结回升；本周未满，只显示受理量",
-            "recent weeks still have open cases, so their rates will rise; the running week shows volume only",
+            "解决率、按期办结率按各周到期工单计算（与指标卡口径一致）；本周未满，只显示受理量",
+            "resolution and on-time rates are over each week's cases due (as the tiles); "
+            "the running week shows volume only",
         ),
         "wall_coverage_title": ("15分钟步行可达服务站的常住人口", "Within a 15-min walk of a station"),
         "wall_coverage_town": ("覆盖率最低的街镇", "Streets/towns with the lowest coverage"),
@@ -821,6 +826,57 @@ LABELS.update(
     }
 )
 
+# values in tables and details (issue 19 item 7, issue 17 item 7): no "True"/"False"/"None"/"NaN" on screen
+LABELS.update(
+    {
+        "yes": ("是", "Yes"),
+        "no": ("否", "No"),
+        "crs_wgs84": ("WGS-84（GPS）", "WGS-84 (GPS)"),
+        "crs_gcj02": ("GCJ-02（高德、腾讯地图）", "GCJ-02 (Amap, Tencent Maps)"),
+        "crs_bd09": ("BD-09（百度地图）", "BD-09 (Baidu Maps)"),
+        "page_of": ("第 {p:,} 页，共 {n:,} 页", "Page {p:,} of {n:,}"),
+    }
+)
+MISSING = "—"  # a missing value in any table, detail or tile, in both languages
+
+
+def plain(value: object, lang: str = "zh") -> str:
+    """One value as on-screen text: missing (None, NaN, NaT, pd.NA) → "—", a boolean → 是/否 (Yes/No)."""
+    if value is None:
+        return MISSING
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return t("yes" if value else "no", lang)
+    if isinstance(value, str):
+        return value
+    try:
+        if value != value:  # NaN, NaT
+            return MISSING
+    except (TypeError, ValueError):  # pd.NA refuses comparison
+        return MISSING
+    return str(value)
+
+
+def readable(frame, lang: str = "zh"):
+    """A copy of ``frame`` (pandas) for a table: boolean columns as 是/否, missing text as "—".
+
+    Numbers and times keep their type (the table formats them); only text and boolean columns change.
+    A list of rows (dicts) is read as a frame first.
+    """
+    import pandas as pd
+
+    out = frame.copy() if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+    for col in out.columns:
+        s = out[col]
+        kind = str(s.dtype)
+        if kind in ("bool", "boolean") or (
+            kind == "object" and len(s.dropna()) and s.dropna().map(lambda v: isinstance(v, bool)).all()
+        ):
+            out[col] = s.map(lambda v: plain(v, lang)).astype(object)
+        elif kind in ("object", "string", "str") or kind.startswith("string"):
+            out[col] = s.map(lambda v: plain(v, lang) if not isinstance(v, str) else v).astype(object)
+    return out
+
+
 # grid management: grid workers, patrols, 主动发现率 (issue 18 item 2; govdash.queries_grid, pages/grid.py)
 LABELS.update(
     {
@@ -833,7 +889,7 @@ LABELS.update(
         "unit_people": ("人", "residents"),
         "def_patrol_found_rate": (
             "主动发现率 = 网格巡查发现的工单 ÷ 全部工单（按上报日期计入本期；巡查发现指来源渠道为网格巡查）。",
-            "Found on patrol (主动发现率) = cases found by grid patrols ÷ all cases (by the day reported; found "
+            "Found on patrol = cases found by grid patrols ÷ all cases (by the day reported; found "
             "on patrol means the case came through the grid-patrol channel).",
         ),
         "def_patrol_coverage": (
@@ -1021,6 +1077,11 @@ LABELS.update(
             "The charts' resolution and on-time rates are over each period's cases due (as the headline table); "
             "the other indicators count cases in the period they were reported.",
         ),
+        "trend_judged_note": (
+            "口径：解决率、按期办结率按各期到期工单计算（与上方卡片一致）；受理量、办结量等按上报日期计入各期。",
+            "Basis: resolution and on-time rates are over each period's cases due (as the cards above); "
+            "collected, closed and the other counts go by the day reported.",
+        ),
         "report_period": ("报告类型", "Report"),
         "report_which": ("统计期", "Period"),
         "report_format": ("格式", "Format"),
@@ -1032,10 +1093,10 @@ LABELS.update(
         "list_numerals": ("一,二,三,四,五,六,七,八,九,十", "1,2,3,4,5,6,7,8,9,10"),  # the size of a ranking's lists
         "bottom_note": (
             "{title}是按综合得分排出的名单，不是处理决定；挂牌督办由检查后作出决定，记录见“挂牌督办”。",
-            "“{title}” is a list by score, not a verdict; listed supervision (挂牌督办) is a decision "
+            "“{title}” is a list by score, not a verdict; listed supervision is a decision "
             "taken after inspection, recorded under “Listed supervision”.",
         ),
-        "sec_supervision": ("挂牌督办", "Listed supervision (挂牌督办)"),
+        "sec_supervision": ("挂牌督办", "Listed supervision"),
         "sup_title": ("挂牌督办决定", "Listed supervision decisions"),
         "sup_none": (
             "截至本期末没有记录挂牌督办决定。",
@@ -1064,7 +1125,7 @@ LABELS.update(
 # 八必报 and 重点难点 (govdash.mustreport, govdash.keycases): the overview's panel, the wall's panel, the reports
 LABELS.update(
     {
-        "mr_title": ("八必报", "Must-report items (八必报)"),
+        "mr_title": ("八必报", "The eight must-report items"),
         "mr_item": ("上报事项", "Item"),
         "mr_cases": ("件数", "Cases"),
         "mr_open": ("未办结", "Open"),
@@ -1088,7 +1149,7 @@ LABELS.update(
             "Basis: found = registered, reported = dispatched, first response = handled; medians over the items "
             "that reached that step.",
         ),
-        "kc_title": ("重点难点", "Key difficult cases (重点难点)"),
+        "kc_title": ("重点难点", "Key difficult cases"),
         "kc_status": ("状态", "Status"),
         "kc_owner": ("责任单位", "Owner"),
         "kc_age_days": ("已历时（天）", "Age (days)"),

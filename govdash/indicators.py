@@ -256,16 +256,34 @@ def period_table(ind: pd.DataFrame, backlog: pd.DataFrame, f: Filters, period: s
     return out.sort_values(on).reset_index(drop=True)
 
 
+JUDGED = ("resolution_rate", "on_time_rate")  # charted over the cases due in each period, as the headline judges
+
+
+def judged(db: Database, table: pd.DataFrame, f: Filters, period: str, at: datetime) -> pd.DataFrame:
+    """``table`` (one row per ``period`` start, no split) with the judged rates (JUDGED) of each period over
+    its cases due (queries.due_totals: deadline, or closing if earlier, in the period and before the data
+    time), not over the cases reported in it: a period whose cases are still within their time limit is not
+    judged early, so a chart agrees with the headline tile. Each period is cut to ``f``'s dates."""
+    out = table.copy()
+    for i, start in enumerate(pd.to_datetime(out["period"])):
+        end = (start + STEPS[period] - pd.Timedelta(days=1)).date()
+        due = queries.due_totals(db, f.with_(start=max(start.date(), f.start), end=min(end, f.end)), at)
+        for key in JUDGED:
+            out.loc[out.index[i], key] = due[key]
+    return out
+
+
 def trend_table(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:
     """Every trend indicator per period over ``chart_window(f, period)`` (adapter over the queries)."""
     w = chart_window(f, period)
-    return period_table(
+    table = period_table(
         queries_trend.period_indicators(db, w, period, at, split),
         queries_trend.open_backlog(db, w, period, at, split),
         w,
         period,
         at,
     )
+    return table if split or table.empty else judged(db, table, w, period, at)
 
 
 def same_age(f: Filters, earlier: Filters, at: datetime) -> datetime:

@@ -135,9 +135,8 @@ def open_table(cases: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 def case_fields(case: pd.Series, cat: catalogue.Catalogue, lang: str = "zh") -> pd.DataFrame:
     """One case (queries_trend.case_timeline row) as field / value text rows, in the page's language; ``cat`` names
     its category and channel."""
-    from govdash.i18n import pick, t
+    from govdash.i18n import pick, plain, t
 
-    text = lambda v: "—" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)  # noqa: E731
     sub = pick(case.get("subcategory_zh"), case.get("subcategory_en"), lang) or case["subcategory"]
     rows = [
         ("case", case["case_id"]),
@@ -152,4 +151,4 @@ def case_fields(case: pd.Series, cat: catalogue.Catalogue, lang: str = "zh") -> 
         ("address", case["address"]),
         ("description", case["description"]),
     ]
-    return pd.DataFrame({t("indicator", lang): [t(k, lang) for k, _ in rows], "": [text(v) for _, v in rows]})
+    return pd.DataFrame({t("indicator", lang): [t(k, lang) for k, _ in rows], "": [plain(v, lang) for _, v in rows]})

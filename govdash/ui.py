@@ -12,7 +12,7 @@ import streamlit as st
 from govdash import access, demo, filters, lake, queries, queries_map, settings
 from govdash import catalogue as catalogue_
 from govdash.db import Database
-from govdash.i18n import LANGS, t
+from govdash.i18n import LANGS, readable, t
 
 PRESETS = ("last_month", "7d", "30d", "90d", "365d", "all", "custom")  # the leader's default first
 _W = {
@@ -160,6 +160,12 @@ def wall_mode() -> bool:
     """True for the wall screen: ``?mode=wall``, or settings.wall unless the URL names another mode."""
     mode = st.query_params.get("mode")
     return mode == "wall" if mode else conf().wall
+
+
+def open_wall() -> None:
+    """The page behind "/wall" outside wall mode: the same path again as the wall screen."""
+    st.query_params["mode"] = "wall"
+    st.rerun()
 
 
 def language_switch() -> None:
@@ -600,6 +606,11 @@ def _masked(value):
 def scoped(f: filters.Filters) -> filters.Filters:
     """``f`` limited to the session's streets/towns (for filters a page builds itself, e.g. the wall's)."""
     return access.restrict(f, scope())
+
+
+def table(frame: pd.DataFrame, **kwargs):
+    """``st.dataframe`` of ``frame`` as people read it: booleans as 是/否, missing text as "—" (i18n.readable)."""
+    return st.dataframe(readable(frame, lang()), **kwargs)
 
 
 def masked(df: pd.DataFrame) -> pd.DataFrame:

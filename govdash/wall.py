@@ -359,11 +359,16 @@ def latest_cases(db: Database, f: Filters, n: int = 10) -> pd.DataFrame:
 
 
 def trend_data(db: Database, f: Filters, at: datetime) -> pd.DataFrame:
-    """Weekly indicators over the last ``TREND_WEEKS`` weeks to the period end; ``partial`` marks the running week."""
+    """Weekly indicators over the last ``TREND_WEEKS`` weeks to the period end; ``partial`` marks the running week.
+
+    Cases collected count by week reported; 解决率 and 按期办结率 are judged over each week's cases due
+    (indicators.judged), as the headline tiles, so the last weeks do not plunge while their cases are handled.
+    """
     w = f.with_(start=min(f.start, f.end - timedelta(weeks=TREND_WEEKS) + timedelta(days=1)))
     df = queries_trend.period_indicators(db, w, "week", at)
     if df.empty:
         return df
+    df = indicators.judged(db, df, w, "week", at)
     df["period"] = pd.to_datetime(df["period"])
     cut = pd.Timestamp(queries.cutoff(w, at))
     df["partial"] = (df["period"] < pd.Timestamp(w.start)) | (df["period"] + pd.Timedelta(weeks=1) > cut)

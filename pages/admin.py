@@ -10,7 +10,6 @@ from govdash.ingest import ValidationError
 from govdash.schema import UNIT_LEVELS
 
 CRS_CHOICES = ("file", "wgs84", "gcj02", "bd09", "epsg")
-CRS_LABELS = {"wgs84": "WGS-84 (GPS)", "gcj02": "GCJ-02 (高德 Amap / 腾讯 Tencent)", "bd09": "BD-09 (百度 Baidu)"}
 ENCODINGS = ("auto", "utf-8", "gb18030", "utf-16")
 PAST_COLUMNS = [
     "import_id",
@@ -75,7 +74,7 @@ crs_choice = c2.selectbox(
     CRS_CHOICES,
     key="adm_crs",
     format_func=lambda c: {"file": t("adm_crs_file", lang), "epsg": t("adm_crs_epsg", lang)}.get(
-        c, CRS_LABELS.get(c, c)
+        c, t(f"crs_{c}", lang)
     ),
 )
 epsg = c2.text_input(t("adm_crs_epsg", lang), "EPSG:32651", key="adm_epsg") if crs_choice == "epsg" else None
@@ -156,7 +155,7 @@ if rep is not None:
     for key, df in (("adm_errors", rep.errors), ("adm_warnings", rep.warnings)):
         if len(df):
             st.subheader(f"{t(key, lang)} ({len(df):,})")
-            st.dataframe(df.head(SHOWN), hide_index=True, width="stretch")
+            ui.table(df.head(SHOWN), hide_index=True, width="stretch")
     d1, d2 = st.columns(2)
     report = ingest.report_frame(rep)
     if len(report):
@@ -183,7 +182,7 @@ past = ingest.listing(db)
 if past.empty:
     st.info(t("adm_no_imports", lang))
 else:
-    st.dataframe(past[[c for c in PAST_COLUMNS if c in past.columns]], hide_index=True, width="stretch")
+    ui.table(past[[c for c in PAST_COLUMNS if c in past.columns]], hide_index=True, width="stretch")
     u1, u2 = st.columns(2)
     loaded = past.loc[past["status"] == "loaded", "import_id"].tolist()
     if loaded:
@@ -243,4 +242,4 @@ sup_list = ui.cached(queries_supervision.decisions)
 if sup_list.empty:
     st.caption(t("sup_none", lang))
 else:
-    st.dataframe(supervision.display_table(sup_list, lang), hide_index=True, width="stretch", key="sup_list")
+    ui.table(supervision.display_table(sup_list, lang), hide_index=True, width="stretch", key="sup_list")

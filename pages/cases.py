@@ -19,6 +19,7 @@ total = queries.case_count(db, f)
 pages = max(1, -(-total // PAGE_SIZE))
 c1, c2, c3 = st.columns([1, 1, 2])
 page_no = c1.number_input(t("page", lang), min_value=1, max_value=pages, value=1, step=1)
+c1.caption(t("page_of", lang).format(p=page_no, n=pages))
 order = c2.selectbox(t("order", lang), list(queries.ORDERS), format_func=lambda o: t(f"order_{o}", lang))
 c3.metric(t("cases", lang), f"{total:,}")
 rows = ui.masked(queries.cases_page(db, f, offset=(page_no - 1) * PAGE_SIZE, limit=PAGE_SIZE, order=order))
@@ -51,7 +52,7 @@ else:
     labels = {c: t(c, lang) for c in shown} | {
         c: when(t(c, lang), format="YYYY-MM-DD HH:mm") for c in ("reported_at", "deadline_at", "closed_at")
     }
-    event = st.dataframe(
+    event = ui.table(
         view[shown],
         hide_index=True,
         width="stretch",
@@ -72,10 +73,10 @@ else:
             )
             log = ui.cached(events.timeline_data, case_id, scope=ui.scope(), lang=lang)
             if not log.empty:  # every event of the chain, in order, labelled
-                st.dataframe(log, hide_index=True, width="stretch", key="event_log")
-            st.dataframe(lifecycle.case_fields(detail.iloc[0], ui.catalogue(), lang), hide_index=True, width="stretch")
+                ui.table(log, hide_index=True, width="stretch", key="event_log")
+            ui.table(lifecycle.case_fields(detail.iloc[0], ui.catalogue(), lang), hide_index=True, width="stretch")
             person = ui.masked(queries.case_detail(db, case_id, scope=ui.scope()))[list(PERSON)]
-            st.dataframe(person.rename(columns=lambda c: t(c, lang)), hide_index=True, width="stretch")
+            ui.table(person.rename(columns=lambda c: t(c, lang)), hide_index=True, width="stretch")
     ui_export.export_button(
         t("export_page_csv", lang), view[shown], f"cases_{f.start}_{f.end}_p{page_no}.csv", what="cases"
     )

@@ -18,7 +18,7 @@ edits = st.session_state.setdefault("cov_edits", [])
 
 def table(frame, columns, height="auto", **config):
     """Show ``columns`` of ``frame`` under their labels (i18n keys as column names)."""
-    st.dataframe(
+    ui.table(
         frame[columns],
         hide_index=True,
         width="stretch",
@@ -82,7 +82,7 @@ if cells.empty:  # no population surface yet: coverage of the area and of the co
     )
     b3.metric(t("cov_area_km2", lang), f"{bare['area_km2']:,.2f}", border=True)
     st.caption(t("cov_area_note", lang))
-    st.dataframe(
+    ui.table(
         bare["table"].rename(columns={"name_zh": bare["level"]})[
             [bare["level"], "stations", "has_station", "share", "area_km2"]
         ],
@@ -91,7 +91,7 @@ if cells.empty:  # no population surface yet: coverage of the area and of the co
         column_config={
             bare["level"]: t(bare["level"], lang),
             "stations": t("stations_in_unit", lang),
-            "has_station": st.column_config.CheckboxColumn(t("has_station", lang)),
+            "has_station": t("has_station", lang),
             "share": st.column_config.ProgressColumn(
                 t("area_share", lang), format="percent", min_value=0.0, max_value=1.0
             ),
@@ -282,7 +282,7 @@ with tabs[0]:
             st.rerun()
     st.markdown(f"**{t('edits', lang)}**")
     if edits:
-        st.dataframe(
+        ui.table(
             [
                 {
                     t("op", lang): t(e["op"], lang),

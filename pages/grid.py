@@ -22,7 +22,7 @@ work = ui.cached(queries_grid.unit_work, f, level, at)
 if not have["patrols"]:
     st.info(t("grid_no_data", lang))
     st.caption(t("grid_found_no_patrols", lang))
-    st.dataframe(grid_work.found_table(work, names.get(level, {}), lang), hide_index=True, width="stretch")
+    ui.table(grid_work.found_table(work, names.get(level, {}), lang), hide_index=True, width="stretch")
     st.stop()
 
 n_days = int(
@@ -53,9 +53,9 @@ else:
     right.dataframe(grid_work.unpatrolled_table(idle, names, lang), hide_index=True, width="stretch", height=300)
 
 st.subheader(t("grid_found_title", lang).format(level=t(level, lang)))
-st.dataframe(grid_work.found_table(work, names.get(level, {}), lang), hide_index=True, width="stretch")
+ui.table(grid_work.found_table(work, names.get(level, {}), lang), hide_index=True, width="stretch")
 st.subheader(t("grid_workers_title", lang))
-st.dataframe(grid_work.workers_table(staff, names.get("town", {}), lang), hide_index=True, width="stretch", height=420)
+ui.table(grid_work.workers_table(staff, names.get("town", {}), lang), hide_index=True, width="stretch", height=420)
 with st.expander(t("definitions", lang)):
     for key in indicators.GRID_DEFINITION_KEYS:
         st.markdown(ui.md_text(t(key, lang)))

@@ -110,7 +110,7 @@ if mode == "density":
                 heatmap.frame_chart(frames, frame, lang), x_label="", y_label=t("cases", lang), height=240, sort=False
             )
         st.markdown("**" + t("heat_top_units", lang).format(level=ui.district().level_name(low, lang)) + "**")
-        st.dataframe(
+        ui.table(
             heatmap.top_units(ui.cached(queries.busiest_units, drill.area(f), low, heatmap.TOP_N), paths, lang=lang),
             hide_index=True,
             width="stretch",
@@ -137,7 +137,7 @@ elif mode == "hot_spots":
         st.html(maps.swatches_html(heatmap.spot_swatches(lang)))
         st.info(t("hot_spot_explain", lang))
         st.caption(heatmap.spot_summary(spots, clusters, f, cell, lang))
-        st.dataframe(heatmap.hot_spot_table(clusters, lang), hide_index=True, height=330, width="stretch")
+        ui.table(heatmap.hot_spot_table(clusters, lang), hide_index=True, height=330, width="stretch")
 
 else:
     if n_cases > heatmap.REPEAT_MAX_CASES:
@@ -168,7 +168,7 @@ else:
     with right:
         st.markdown(f"**{t('repeat_complaints', lang)} · {len(repeats):,}**")
         st.caption(t("repeat_rule", lang))
-        st.dataframe(
+        ui.table(
             heatmap.repeat_table(repeats, categories, paths, lang, ui.district().level_name(low, lang)),
             hide_index=True,
             height=480,

@@ -65,7 +65,7 @@ if cases.empty:
     st.success(t("no_overdue", lang))
 else:
     view = lifecycle.open_table(cases, lang)
-    pick = st.dataframe(
+    pick = ui.table(
         view,
         hide_index=True,
         width="stretch",
@@ -86,5 +86,5 @@ else:
             st.plotly_chart(charts.case_timeline(events, lang=lang), width="stretch", key="timeline")
             log = ui.cached(events.timeline_data, case_id, scope=ui.scope(), lang=lang)
             if not log.empty:
-                st.dataframe(log, hide_index=True, width="stretch", key="event_log")
-            st.dataframe(lifecycle.case_fields(detail.iloc[0], ui.catalogue(), lang), hide_index=True, width="stretch")
+                ui.table(log, hide_index=True, width="stretch", key="event_log")
+            ui.table(lifecycle.case_fields(detail.iloc[0], ui.catalogue(), lang), hide_index=True, width="stretch")

@@ -88,7 +88,7 @@ with right:
     st.markdown(f"**{t('ranking', lang)} · {t(level, lang)} · {t(indicator, lang)}** · " + t("worst_first", lang))
     table = drill.ranking(stats, indicator, lang=lang, selected=selected)
     people = {t("residents", lang): st.column_config.NumberColumn(format="localized")}  # 330,220 not 330220
-    sel = st.dataframe(
+    sel = ui.table(
         table.drop(columns=["unit_id", "town_id", "parent_id"]),
         hide_index=True,
         height=470,

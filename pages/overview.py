@@ -89,7 +89,7 @@ with must:
         st.info(t("mr_none", lang))
     else:
         st.caption(mustreport.total_text(mr, lang))
-        st.dataframe(mustreport.table(mr.items, lang), hide_index=True, width="stretch")
+        ui.table(mustreport.table(mr.items, lang), hide_index=True, width="stretch")
         units = [("mr_by_town", mr.towns)] + ([("mr_by_grid", mr.grids)] if not mr.grids.empty else [])
         for tab, (name, rows) in zip(st.tabs([t(n, lang) for n, _ in units]), units, strict=True):
             tab.dataframe(mustreport.table(rows.head(8), lang, name), hide_index=True, width="stretch")
@@ -104,4 +104,4 @@ with key:
         for col, status in zip(st.columns(3), keycases.STATUSES[:3], strict=True):
             col.metric(t(f"kc_{status}", lang), f"{n[status]:,}", border=True)
         st.caption(keycases.caption(n, lang))
-        st.dataframe(keycases.table(keycases.oldest_open(kc, 5), lang, compact=True), hide_index=True, width="stretch")
+        ui.table(keycases.table(keycases.oldest_open(kc, 5), lang, compact=True), hide_index=True, width="stretch")

@@ -145,4 +145,4 @@ decisions = ui.cached(queries_supervision.decisions)  # every decision recorded,
 if decisions.empty:
     st.caption(t("sup_none", lang))
 else:
-    st.dataframe(supervision.display_table(decisions, lang), hide_index=True, width="stretch", key="sup_table")
+    ui.table(supervision.display_table(decisions, lang), hide_index=True, width="stretch", key="sup_table")

@@ -127,6 +127,8 @@ with tabs[0]:
                 width="stretch",
                 key="trend_split_chart",
             )
+        if split == "none":
+            st.caption(t("trend_judged_note", lang))
         st.caption(t("chart_note", lang).format(a=w.start, b=w.end, n=indicators.MIN_SPAN_DAYS[period]))
         st.warning(t("def_hours", lang), icon=":material/schedule:")
         with st.expander(t("definitions", lang)):
@@ -136,7 +138,7 @@ with tabs[0]:
                 split, lang, ui.cached(queries.unit_names, scope=ui.scope()), ui.catalogue()
             )
             shown = indicators.display_table(table, period, lang, labels)
-            st.dataframe(shown, hide_index=True, width="stretch", height=300)
+            ui.table(shown, hide_index=True, width="stretch", height=300)
             ui_export.export_button(
                 t("export_csv", lang), shown, f"trends_{period}_{f.start}_{f.end}.csv", what="trends"
             )
@@ -148,7 +150,7 @@ with tabs[1]:
         if ev.empty:
             st.success(t("no_anomalies", lang))
         else:
-            pick = st.dataframe(
+            pick = ui.table(
                 briefing.anomaly_table(ev, lang),
                 hide_index=True,
                 width="stretch",

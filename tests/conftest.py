@@ -124,11 +124,12 @@ def app_pages() -> list[AppPage]:
         ):
             kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
             path = node.args[0].value
-            out.append(
-                AppPage(
-                    path, kw.get("url_path") or Path(path).stem, bool(kw.get("default", False)), tuple(query.items())
-                )
-            )
+            if kw.get("visibility") == "hidden" and not kw.get("default"):  # another path to a listed page
+                return
+            default = bool(kw.get("default", False))
+            # the default page answers at "/" whatever its url_path: tests name it by its script
+            name = Path(path).stem if default else kw.get("url_path") or Path(path).stem
+            out.append(AppPage(path, name, default, tuple(query.items())))
         for child in ast.iter_child_nodes(node):
             visit(child, query)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 from literal_cases import ALL, AS_OF, FEB, JAN, build_db
 
@@ -103,3 +104,55 @@ def test_filters_apply_to_the_cases_due(db):
     assert (t2["due"], t2["due_resolved"], t2["in_handling"]) == (2, 2, 1)  # A08, A09; A06 in handling
     noise = queries.due_totals(db, ALL.with_(categories=("noise",)), AS_OF)
     assert (noise["due"], noise["due_on_time"]) == (2, 1)  # A01 on time, A05 overdue
+
+
+# --- the trend charts (trends page, wall) judge the rates per period as the tiles do ---
+
+# A10 (reported 25 Feb, deadline 3 Mar, closed resolved 2 Mar) is reported in February but due in March.
+# By hand, March as at 31 March 12:00:
+#   reported in March: A05 (open), A06 (open)      解决率 0/2 = 0 %, 按期办结率 — (none closed)
+#   due in March:      A05 (overdue), A10 (on time) 解决率 1/2 = 50 %, 按期办结率 1/2 = 50 %
+# February: reported A04 A08 A09 A10, 3 resolved = 75 %; due A04 A08 A09, 2 resolved = 2/3.
+A10 = ("A10", "T1", "noise", "D01", "community", datetime(2026, 2, 25, 10), datetime(2026, 3, 3, 10))
+A10 += (datetime(2026, 3, 2, 10), True, True, 90.0)
+
+
+@pytest.fixture(scope="module")
+def db10(tmp_path_factory):
+    from literal_cases import CASES
+
+    database = build_db(tmp_path_factory.mktemp("due10") / "due10.duckdb", cases=[*CASES, A10])
+    yield database
+    database.close()
+
+
+def test_trend_rates_are_judged_over_each_periods_cases_due_counts_by_day_reported(db10):
+    from govdash import indicators, queries_trend
+
+    reported = queries_trend.period_indicators(db10, ALL, "month", AS_OF).set_index("period")
+    table = indicators.trend_table(db10, ALL, "month", AS_OF).set_index("period")
+    mar, feb, jan = (pd.Timestamp(2026, m, 1) for m in (3, 2, 1))
+    assert reported.loc[mar, "resolution_rate"] == 0.0  # the plunge the charts used to show
+    assert table.loc[mar, "resolution_rate"] == pytest.approx(0.5)
+    assert table.loc[mar, "on_time_rate"] == pytest.approx(0.5)
+    assert reported.loc[feb, "resolution_rate"] == pytest.approx(0.75)
+    assert table.loc[feb, "resolution_rate"] == pytest.approx(2 / 3)
+    assert table.loc[jan, "resolution_rate"] == 1.0
+    # counts stay by day reported: A10 is collected in February
+    assert table.loc[[jan, feb, mar], "collected"].tolist() == [3, 4, 2]
+    # each month's point is the month's tile (queries.due_totals over the same dates)
+    for m, f in ((jan, JAN), (feb, FEB), (mar, MAR)):
+        assert table.loc[m, "resolution_rate"] == pytest.approx(queries.due_totals(db10, f, AS_OF)["resolution_rate"])
+
+
+def test_wall_weekly_trend_is_judged_over_each_weeks_cases_due(db10):
+    from govdash import wall
+
+    df = wall.trend_data(db10, ALL, AS_OF).set_index("period")
+    # week of 16 March: A05 reported (open), nothing due: no rate, not 0 %
+    assert math.isnan(df.loc[pd.Timestamp(2026, 3, 16), "resolution_rate"])
+    # week of 23 March: A06 reported (in handling); A05 due 25 March, open: 0 of 1
+    assert df.loc[pd.Timestamp(2026, 3, 23), "resolution_rate"] == 0.0
+    # week of 16 February: A08 reported and due (closed 21 Feb, before its 22 Feb deadline) -> 1 of 1
+    assert df.loc[pd.Timestamp(2026, 2, 16), "on_time_rate"] == 1.0
+    assert df.loc[pd.Timestamp(2026, 2, 23), "collected"] == 1  # A10 (25 Feb) counts by its report

@@ -121,3 +121,31 @@ def test_trends_offers_each_periods_report_as_pdf_or_html(app_env):
     assert button.label == "下载季总结报告（PDF）"  # chromium and the CJK font are installed where tests run
     at.selectbox(key="report_kind").set_value("week").run()
     assert at.selectbox(key="report_at_week").value.start.weekday() == 0  # weeks run Monday to Sunday
+
+
+def test_trends_charts_last_month_is_the_tiles_figure(app_env):
+    """The monthly chart's last point (the last complete month, the default view) is the tile's 解决率 and
+    按期办结率: both judged over the month's cases due, so the chart shows no plunge the tile does not have."""
+    import base64
+    import json
+
+    import numpy as np
+
+    from govdash import indicators
+
+    def values(y) -> np.ndarray:  # plotly sends numeric arrays as {"dtype", "bdata": base64}
+        if isinstance(y, dict):
+            return np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]).astype(float)
+        return np.array([np.nan if v is None else v for v in y], dtype=float)
+
+    at = _open("pages/trends.py")
+    assert any(t("trend_judged_note", "zh") == c.value for c in at.caption)  # the 口径 note under the chart
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    tiles = {m.label: m.value for m in at.metric}
+    for key in ("resolution_rate", "on_time_rate"):
+        i = indicators.TREND_KEYS.index(key)
+        axis = "y" if i == 0 else f"y{i + 1}"
+        line = next(tr for tr in fig["data"] if tr.get("yaxis", "y") == axis)  # the panel's series, then its target
+        shown = values(line["y"])
+        shown = shown[~np.isnan(shown)]
+        assert f"{shown[-1]:.1f}%" == tiles[t(key, "zh")], key
