@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from govdash import charts, indicators, keycases, leader, mustreport, queries, ui
+from govdash import charts, indicators, keycases, leader, mustreport, queries, ranking_chart, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -73,11 +73,9 @@ with right:
     if stats.empty:
         st.info(t("no_data", lang))
     else:
+        # every street/town, the worst on top, on the whole axis with the target (issue 19 item 4)
         st.plotly_chart(
-            charts.bars(
-                stats.head(12).assign(label=stats["name_zh"]), "label", "resolution_rate", lang=lang, height=340
-            ),
-            width="stretch",
+            ranking_chart.unit_ranking(stats, "name_zh", "resolution_rate", ui.conf(), lang=lang), width="stretch"
         )
 
 # 八必报 (the period's must-report items) and 重点难点 (the key cases' standing list): issue 17 items 4 and 5
