@@ -69,8 +69,11 @@ with left:
         if at.date() < (f.end.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1):
             st.caption(t("partial_period", lang).format(at=f"{at:%Y-%m-%d %H:%M}"))  # the last month's dip
 with right:
-    st.subheader(f"{t('town_ranking_title', lang)} · {t('resolution_rate', lang)}")
-    stats = ui.cached(queries.unit_stats, f, "town", at, False)  # the ranking shows rates only
+    # a street/town's or 居村's overview (a filter or an account's area) ranks its 居村, the district its towns
+    mine = ui.scope()
+    level = "community" if f.towns or f.communities or (mine is not None and mine.area) else "town"
+    st.subheader(f"{t(f'{level}_ranking_title', lang)} · {t('resolution_rate', lang)}")
+    stats = ui.cached(queries.unit_stats, f, level, at, False)  # the ranking shows rates only
     stats = stats[stats["collected"] > 0].sort_values("resolution_rate", ascending=False)
     if stats.empty:
         st.info(t("no_data", lang))
