@@ -14,7 +14,7 @@ from literal_cases import AS_OF, FEB, build_db
 
 from govdash import filters, leader, queries, settings, wall
 from govdash.db import Database
-from govdash.filters import Scope
+from govdash.filters import Filters, Scope
 
 DEMO_AT = date(2026, 11, 15)
 OCTOBER = filters.last_month(DEMO_AT)
@@ -42,9 +42,14 @@ def test_the_demos_last_complete_month_meets_its_resolution_and_recognition_targ
     db = Database(demo_db)
     k = queries.due_totals(db, OCTOBER, queries.as_of(db))
     assert (OCTOBER.start, OCTOBER.end) == (date(2026, 10, 1), date(2026, 10, 31))
-    assert k["resolution_rate"] == pytest.approx(0.993, abs=0.003)  # Pudong's 99.3 %
-    assert k["recognition_rate"] == pytest.approx(0.996, abs=0.003)  # Pudong's 99.6 %
+    assert k["resolution_rate"] >= 0.99 and k["recognition_rate"] >= 0.99  # the targets, met
     assert k["in_handling"] > 0  # counted apart, not judged
+    # calibration to Pudong's 99.3 % / 99.6 %: at 20 k cases a month has ~1,000 cases due, where one case
+    # is 0.1 pp, so the check pools the quarter (~2,900 due: ±0.4 pp is about two standard deviations);
+    # the 200 k demo gives 99.3 % and 99.6 % in October alone
+    quarter = queries.due_totals(db, Filters(start=date(2026, 8, 1), end=date(2026, 10, 31)), queries.as_of(db))
+    assert quarter["resolution_rate"] == pytest.approx(0.993, abs=0.004)
+    assert quarter["recognition_rate"] == pytest.approx(0.996, abs=0.004)
 
 
 def test_the_wall_opens_on_the_last_complete_month_without_a_false_breach(app_env):
