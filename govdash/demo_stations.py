@@ -159,6 +159,11 @@ D13 b 特殊困难家庭生活垃圾上门收集|Waste pickup for households in 
 D03 b 饮用水安全咨询|Drinking-water safety
 """
 TIER_CODE = {"b": "baseline", "m": "basic", "q": "quality"}
+# what residents ask for most at a doorstep station (four times an item's random popularity), and the rural
+# items a mostly urban district rarely serves (a third of it)
+BUSY = ("社保卡申领补换", "医保报销咨询", "居住证办理", "老年人综合津贴申领", "长者食堂助餐登记", "家庭医生签约",
+        "垃圾分类指导", "人民调解", "图书借阅", "文化活动场地预约", "出租房屋登记", "老年人健康体检预约")  # fmt: skip
+RURAL = ("农业补贴申报", "土地承包经营权咨询", "农技培训", "农村宅基地建房咨询", "美丽乡村建设意见征询")
 # relative use of an item's tier (records per offered item), residents per record by tier
 TIER_USE = {"baseline": 0.6, "basic": 1.0, "quality": 0.8}
 TIER_PEOPLE = {"baseline": 1.5, "basic": 2.5, "quality": 9.0}
@@ -276,6 +281,7 @@ def services(
     served = days.to_numpy()[d_idx] + (hour * 3600).astype("timedelta64[s]")
     # the item: one the station offers, weighted by the item's popularity and its tier's use
     pop = rng.lognormal(0, 0.8, len(items)) * items["tier"].map(TIER_USE).to_numpy()
+    pop = pop * np.where(items["name_zh"].isin(BUSY), 4.0, np.where(items["name_zh"].isin(RURAL), 1 / 3, 1.0))
     pairs = pairs.assign(
         s=pd.Categorical(pairs["station_id"], categories=stations["station_id"]).codes,
         i=pd.Categorical(pairs["item_id"], categories=items["item_id"]).codes,
@@ -292,19 +298,20 @@ def services(
     u = lo[s_idx] + rng.random(len(s_idx)) * (hi[s_idx] - lo[s_idx])
     pick = np.minimum(np.searchsorted(cum, u, side="right"), last[s_idx] - 1)
     item_i = pairs["i"].to_numpy()[pick]
-    tier = items["tier"].to_numpy()[item_i]
-    people = 1 + rng.poisson(pd.Series(tier).map(TIER_PEOPLE).to_numpy() - 1)
-    out = pd.DataFrame(
+    people = 1 + rng.poisson(items["tier"].map(TIER_PEOPLE).to_numpy()[item_i] - 1)
+    order = np.argsort(served, kind="stable")  # time order; codes, not strings, until DuckDB reads them
+    s_idx, item_i = s_idx[order], item_i[order]
+    tiers = pd.Categorical(items["tier"])
+    return pd.DataFrame(
         {
-            "station_id": stations["station_id"].to_numpy()[s_idx],
-            "item": items["item_id"].to_numpy()[item_i],
-            "tier": tier,
-            "served_at": served,
-            "residents": people.astype(np.int32),
+            "station_id": pd.Categorical.from_codes(s_idx, categories=stations["station_id"]),
+            "item": pd.Categorical.from_codes(item_i, categories=items["item_id"]),
+            "tier": pd.Categorical.from_codes(tiers.codes[item_i], categories=tiers.categories),
+            "served_at": served[order],
+            "residents": people[order].astype(np.int32),
             "import_id": "demo",
         }
     )
-    return out.sort_values("served_at", kind="stable", ignore_index=True)
 
 
 def meetings(stations: pd.DataFrame, start: datetime, end: datetime, rng) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from govdash import charts
-from govdash.i18n import t
+from govdash.i18n import plain, t
 from govdash.indicators import fmt
 
 UNPATROLLED_DAYS = 3  # the page's default N of "grids not patrolled for N days"
@@ -47,7 +47,7 @@ def workers_table(staff: pd.DataFrame, towns: dict[str, str], lang: str = "zh") 
         {
             t("grid_worker_name", lang): staff["name"].to_numpy(),
             t("grid_role", lang): [t(f"role_{r}", lang) for r in staff["role"]],
-            t("grid_on_duty", lang): staff["on_duty"].to_numpy(),
+            t("grid_on_duty", lang): [plain(bool(v), lang) for v in staff["on_duty"]],
             t("grid", lang): staff["grid_name"].to_numpy(),
             t("town", lang): [towns.get(x, x) for x in staff["town_id"]],
             t("grid_patrols", lang): staff["patrols"].to_numpy(),

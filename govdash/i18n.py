@@ -979,10 +979,12 @@ LABELS.update(
             "三会 this period: {h} hearings, {c} coordination and {r} review meetings.",
         ),
         "ops_method": (
-            "预期服务 = 同级服务站每位服务居民的平均服务记录 × 本站步行服务居民；实际低于预期的 {b:.0%} 即为低于预期。"
+            "预期服务 = 同级服务站每位服务居民的平均服务记录 × 本站步行服务居民；实际低于预期的 {b:.0%} "
+            "即为低于预期（预期不足 {e:.0f} 次不判断）。"
             "承诺错时延时的服务站，本期至少 {k:.0%} 的周在工作日 8:30 前、17:00 后或周末有服务记录，视为已落实。",
             "Expected services = the services per resident served at stations of the same level × the residents "
-            "this station serves within the walk; under {b:.0%} of that is below expected use. A station declaring "
+            "this station serves within the walk; under {b:.0%} of that is below expected use (not judged "
+            "under {e:.0f} expected). A station declaring "
             "extended hours keeps them when at least {k:.0%} of the period's weeks saw a service before 8:30, "
             "after 17:00 or on a weekend.",
         ),
@@ -990,13 +992,15 @@ LABELS.update(
         "ops_below_list": ("低于预期使用的服务站", "Stations below their expected use"),
         "ops_item": ("服务事项", "Service item"),
         "ops_tier": ("层级", "Tier"),
-        "cov_community_share": ("居村覆盖率（有家门口服务站的居村）", "Communities with a doorstep station"),
+        "cov_community_share": ("居村覆盖率", "Community coverage"),
         "cov_community_help": (
             "文件所说“覆盖全区”指每个居村都有一个家门口服务站；上方为15分钟步行覆盖的居民占比。",
             "The documents' “covers the whole district” means every community has a doorstep station; the "
             "figure above is the share of residents within the walk.",
         ),
-        "cov_community_without": ("无服务站居村的居民", "Residents of communities without one"),
+        "cov_community_without": ("名居民所在居村无服务站", "residents in communities without one"),
+        "prop_red_short": ("红榜", "Red"),
+        "prop_black_short": ("黑榜", "Black"),
         "hearing": ("听证会", "Hearing"),
         "coordination": ("协调会", "Coordination meeting"),
         "review": ("评议会", "Review meeting"),

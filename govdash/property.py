@@ -10,7 +10,7 @@ from scipy.spatial import cKDTree
 # that mark one in another district's catalogue (its Chinese category names)
 CATEGORIES = ("property", "group_renting")
 WORDS = ("物业", "电梯", "停车", "保洁", "群租")
-NEAREST_M = 300.0  # a complaint goes to the nearest estate within this distance in its community
+NEAREST_M = 500.0  # a complaint goes to the nearest estate within this distance in its community
 NEIGHBOURS = 8  # estates looked at per complaint (the nearest of them in its community wins)
 
 

@@ -243,7 +243,7 @@ def property_table(rates: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             t("ranking", lang): rates["rank"].astype("Int64"),
             t("prop_company", lang): rates["label"],
             t("list", lang): rates["list"]
-            .map({"red": t("red_short", lang), "black": t("black_short", lang)})
+            .map({"red": t("prop_red_short", lang), "black": t("prop_black_short", lang)})
             .fillna(""),
             t("prop_estates", lang): rates["estates"],
             t("prop_households", lang): rates["households"],

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 BELOW = 0.5  # a station delivering under this share of its expected services is "below expected use"
+MIN_EXPECTED = 10.0  # fewer expected services than this: too few to call a station under-used
 KEPT_SHARE = 0.5  # 错时延时 is kept in a period when at least this share of its weeks saw an out-of-hours record
 
 
@@ -17,7 +18,9 @@ def weeks(start: date, end: date) -> int:
     return (end - monday).days // 7 + 1
 
 
-def expected_use(activity: pd.DataFrame, served: pd.DataFrame, *, below: float = BELOW) -> pd.DataFrame:
+def expected_use(
+    activity: pd.DataFrame, served: pd.DataFrame, *, below: float = BELOW, min_expected: float = MIN_EXPECTED
+) -> pd.DataFrame:
     """Each station's services against what its residents would bring at the area's rate.
 
     Parameters
@@ -27,8 +30,9 @@ def expected_use(activity: pd.DataFrame, served: pd.DataFrame, *, below: float =
 
     Returns ``activity`` with ``residents``, ``expected`` (services the station would deliver at its
     level's rate: Σ services ÷ Σ residents over the stations of that level that serve anyone, times
-    its residents), ``use_ratio`` = services ÷ expected and ``below`` (use_ratio < ``below``). A station
-    serving nobody has no expectation (NaN, never below).
+    its residents), ``use_ratio`` = services ÷ expected and ``below`` (use_ratio < ``below`` where at least
+    ``min_expected`` services were expected: fewer are chance). A station serving nobody has no expectation
+    (NaN, never below).
     """
     out = activity.merge(served[["station_id", "residents"]], on="station_id", how="left")
     out["residents"] = out["residents"].fillna(0.0).astype(float)
@@ -38,7 +42,7 @@ def expected_use(activity: pd.DataFrame, served: pd.DataFrame, *, below: float =
     )
     out["expected"] = (out["level"].map(rate) * out["residents"]).where(serving)
     out["use_ratio"] = out["services"] / out["expected"].where(out["expected"] > 0)
-    out["below"] = (out["use_ratio"] < below).fillna(False).astype(bool)
+    out["below"] = ((out["use_ratio"] < below) & (out["expected"] >= min_expected)).fillna(False).astype(bool)
     return out
 
 
@@ -64,7 +68,13 @@ def community_coverage(communities: pd.DataFrame) -> dict:
 
 
 def station_table(
-    listing: pd.DataFrame, activity: pd.DataFrame, start: date, end: date, *, below: float = BELOW
+    listing: pd.DataFrame,
+    activity: pd.DataFrame,
+    start: date,
+    end: date,
+    *,
+    below: float = BELOW,
+    min_expected: float = MIN_EXPECTED,
 ) -> pd.DataFrame:
     """The station directory (service_circle.directory: station_id, level, extended_hours, residents served)
     with the period's activity (queries_stations.station_activity): services, served_residents, expected,
@@ -72,7 +82,12 @@ def station_table(
     counts = [c for c in activity.columns if c != "station_id"]
     out = listing.merge(activity, on="station_id", how="left")
     out[counts] = out[counts].fillna(0).astype(int)
-    use = expected_use(out[["station_id", "level", "services"]], out[["station_id", "residents"]], below=below)
+    use = expected_use(
+        out[["station_id", "level", "services"]],
+        out[["station_id", "residents"]],
+        below=below,
+        min_expected=min_expected,
+    )
     out[["expected", "use_ratio", "below"]] = use[["expected", "use_ratio", "below"]].to_numpy()
     out["below"] = out["below"].astype(bool)
     out["hours"] = hours_kept(out, start, end)

@@ -35,7 +35,7 @@ from govdash.wall import (
 GOOD, BAD, WARN, NEUTRAL, ACCENT = "#2ee6a8", "#ff5c7a", "#ffd166", "#9fb3d1", "#4cc9f0"
 STATUS_RGB = {0: (46, 230, 168), 1: (255, 209, 102), 2: (255, 92, 122)}
 DENSITY_RAMP = [(24, 44, 110), (30, 100, 190), (40, 170, 230), (140, 225, 250), (240, 252, 255)]
-MAP_DESIGN_PX = {"overview": (630, 640), "map": (860, 640)}  # map panel size at 1920x1080, CSS px
+MAP_DESIGN_PX = {"overview": (630, 596), "map": (860, 596)}  # map at 1920x1080, CSS px; 24 px legend below
 FIG_DESIGN_PX = {"overview_trend": 370, "trend": 660, "coverage": 660}  # figure heights at 1920x1080
 TICKER_SCREEN_CHARS = 110  # characters of ticker text that fill a 16:9 screen, about
 TICKER_SECONDS_PER_CHAR = 0.25  # scroll speed: about 5 --u per second on any screen
@@ -357,12 +357,12 @@ def _fig_style(fig: go.Figure, height: int, scale: float) -> go.Figure:
     fig.update_layout(
         template="plotly_dark",
         height=k(height),
-        font={"family": FONT, "size": k(19), "color": "#e8eef7"},
+        font={"family": FONT, "size": k(24), "color": "#e8eef7"},
         margin={"l": k(70), "r": k(78), "t": k(14), "b": k(46)},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         showlegend=True,
-        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": k(19)}},
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": k(24)}},
     )
     fig.update_xaxes(gridcolor="#22324f", linecolor="#22324f", gridwidth=max(1, k(1)))
     fig.update_yaxes(gridcolor="#22324f", zeroline=False, gridwidth=max(1, k(1)))
@@ -409,7 +409,7 @@ def trend_figure(
             line_width=k(2),
             annotation_text=f"{label('wall_target', lang)} {target * 100:g}%",
             annotation_font_color=WARN,
-            annotation_font_size=k(19),
+            annotation_font_size=k(24),
             annotation_position="top right",
         )
     lo = np.nanmin(np.r_[done[["resolution_rate", "on_time_rate"]].to_numpy(float).ravel() * 100, (target or 1) * 100])

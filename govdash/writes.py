@@ -376,6 +376,7 @@ INSERT INTO case_events (case_id, seq, at_time, event, from_party, to_party, act
                          implied, import_id)
 SELECT case_id, seq, at_time, event, from_party, to_party, NULL, NULL, new_deadline, result, true,
        coalesce($import_id, src_import) FROM (
+SELECT * FROM (
 SELECT case_id, 10 AS seq, reported_at AS at_time, 'accept' AS event, NULL AS from_party, tier AS to_party,
        deadline_at AS new_deadline, NULL AS result, import_id AS src_import FROM {src}
 UNION ALL SELECT case_id, 40, dispatched_at, 'dispatch', NULL, department_id, NULL, NULL, import_id FROM {src}
@@ -387,22 +388,21 @@ UNION ALL SELECT case_id, 110, closed_at, 'close', NULL, NULL, NULL,
        WHERE closed_at IS NOT NULL
 UNION ALL SELECT case_id, 120, closed_at, 'callback', NULL, NULL, NULL, CAST(CAST(satisfaction AS INTEGER) AS VARCHAR),
        import_id FROM {src} WHERE closed_at IS NOT NULL AND satisfaction IS NOT NULL
+) u WHERE NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = u.case_id AND e.event = u.event)
 ) ORDER BY case_id, at_time, seq
 """
 
 
 def implied_events(con, ids: str, import_id: str | None) -> int:
     """Replace the implied events of the cases whose ids table ``ids`` (a temp table of ours with a ``case_id``
-    column) lists by the ones their stored times imply, for those of them without a logged (non-implied) event;
-    marked with ``import_id`` (None: the case's own). Cases no longer stored lose their implied events. Their
-    ``case_chain`` rows follow. Returns the events written."""
+    column) lists by the ones their stored times imply, each where the case's log has no event of its kind (a case
+    without a log gets all of them; a logged case the live feed closes gets its 结案); marked with ``import_id``
+    (None: the case's own). Cases no longer stored lose their implied events. Their ``case_chain`` rows follow.
+    Returns the events written."""
     if not ids.isidentifier():
         raise ValueError(f"unexpected table name {ids!r}")
     con.execute(f"DELETE FROM case_events WHERE implied AND case_id IN (SELECT case_id FROM {ids})")
-    src = (
-        f"(SELECT c.* FROM cases c WHERE c.case_id IN (SELECT case_id FROM {ids}) AND NOT EXISTS "
-        "(SELECT 1 FROM case_events e WHERE e.case_id = c.case_id))"
-    )
+    src = f"(SELECT c.* FROM cases c WHERE c.case_id IN (SELECT case_id FROM {ids}))"
     before = int(con.execute("SELECT count(*) FROM case_events").fetchone()[0])
     con.execute(IMPLIED_EVENTS_SQL.format(src=src), {"import_id": import_id})
     refresh_chain(con, ids)

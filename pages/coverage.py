@@ -181,14 +181,16 @@ with right:
     if covered_units["communities"]:
         m5, m6 = st.columns(2)
         m5.metric(
-            t("cov_community_share", lang),
-            pct(covered_units["share"]),
-            f"{covered_units['with_station']:,} / {covered_units['communities']:,}",
-            delta_color="off",
-            border=True,
-            help=t("cov_community_help", lang),
+            t("cov_community_share", lang), pct(covered_units["share"]), border=True, help=t("cov_community_help", lang)
         )
-        m6.metric(t("cov_community_without", lang), f"{covered_units['residents_without']:,}", border=True)
+        without = covered_units["residents_without"]
+        m6.metric(
+            t("cov_units_with_station", lang),
+            f"{covered_units['with_station']:,} / {covered_units['communities']:,}",
+            f"{without:,} {t('cov_community_without', lang)}" if without else None,
+            delta_color="inverse",
+            border=True,
+        )
     word = t("minute_unit", lang)
     st.markdown(
         " · ".join(
@@ -437,7 +439,9 @@ with tabs[5]:
             st.caption(
                 t("ops_meetings_line", lang).format(h=head["hearing"], c=head["coordination"], r=head["review"])
                 + " "
-                + t("ops_method", lang).format(b=station_use.BELOW, k=station_use.KEPT_SHARE)
+                + t("ops_method", lang).format(
+                    b=station_use.BELOW, k=station_use.KEPT_SHARE, e=station_use.MIN_EXPECTED
+                )
             )
             left_ops, right_ops = st.columns(2)
             with left_ops:

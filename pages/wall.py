@@ -186,7 +186,7 @@ def stage_panel(name: str) -> None:
             with lag:
                 panel("lagging", lambda: show_lagging(5))
             with new:
-                panel("latest", lambda: show_latest(5, False))
+                panel("latest", lambda: show_latest(4, False))  # four rows of 24 px type fit
     elif name == "map":
         left, mid, right = st.columns([46, 27, 27])
         with left:

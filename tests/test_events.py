@@ -433,3 +433,35 @@ def _csv_cases(path, db: str):
     lines = (Path(db).parent / "files" / "工单导出.csv").read_text(encoding="utf-8-sig").splitlines()
     path.write_text(lines[0] + "\n" + lines[1].replace("NJ00000", "NJ90000") + "\n", encoding="utf-8")
     return path
+
+
+def test_the_live_feed_keeps_the_log_in_step_with_the_rows(demo_db, tmp_path):
+    import shutil
+    from datetime import timedelta
+
+    import numpy as np
+
+    from govdash import feed
+
+    path = tmp_path / "feed.duckdb"
+    shutil.copy(demo_db, path)
+    ro = Database(path)
+    at = feed.data_clock(ro) + timedelta(seconds=5)
+    rep = feed.batch(str(path), new=4, changes=6, at=at, rng=np.random.default_rng(5), span_s=5)
+    assert rep.status == "loaded" and rep.updated == 6
+    gaps = ro.execute(
+        """SELECT c.case_id,
+                  c.dispatched_at IS NOT NULL AND count(*) FILTER (WHERE e.event = 'dispatch') = 0 AS no_dispatch,
+                  c.handled_at IS NOT NULL AND count(*) FILTER (WHERE e.event = 'handled') = 0 AS no_handled,
+                  c.closed_at IS NOT NULL AND count(*) FILTER (WHERE e.event = 'close') = 0 AS no_close
+           FROM cases c LEFT JOIN case_events e ON e.case_id = c.case_id
+           WHERE c.import_id = $id GROUP BY c.case_id, c.dispatched_at, c.handled_at, c.closed_at""",
+        {"id": rep.import_id},
+    )
+    assert len(gaps) == 10 and not gaps[["no_dispatch", "no_handled", "no_close"]].any().any()
+    chain = ro.execute(
+        "SELECT count(*) AS n FROM case_chain k JOIN cases c USING (case_id) WHERE c.import_id = $id",
+        {"id": rep.import_id},
+    )
+    assert int(chain["n"].iloc[0]) == 10  # the per-case summary followed
+    ro.close()

@@ -282,11 +282,13 @@ def test_map_page_shows_patrol_found_rate_on_the_demo(app_env):
     at = app_test()
     at.run()
     at.switch_page("pages/map.py").run()
-    assert "patrol_found_rate" in at.selectbox(key="map_indicator").options or "主动发现率" in str(
+    assert {"主动发现率", "巡查覆盖率", "人均上报问题", "人均服务人口"} <= set(
         at.selectbox(key="map_indicator").options
     )
     at.selectbox(key="map_indicator").set_value("patrol_found_rate").run()
     assert not at.exception, [e.value for e in at.exception]
+    ranking = at.dataframe[0].value
+    assert "主动发现率 (%)" in ranking.columns and len(ranking) == 36
 
 
 # --- labels on the map (issue 18 item 5) ---

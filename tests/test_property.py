@@ -18,7 +18,7 @@ def test_a_complaint_goes_to_the_nearest_estate_of_its_community():
     of = np.array(["C1", "C1", "C1", None, None], dtype=object)
     # 10 m from E0; 90 m from E0 (E1 is 10 m away but in C2); 600 m from E0, 400 m from E2: none within 300 m;
     # no community: the nearest (E1, 5 m); 4 km from everything: none
-    assert prop.assign(cases, of, estates, communities).tolist() == [0, 0, -1, 1, -1]
+    assert prop.assign(cases, of, estates, communities, max_m=300).tolist() == [0, 0, -1, 1, -1]
     assert prop.assign(cases, of, estates, communities, max_m=700).tolist() == [0, 0, 2, 1, -1]
     assert prop.assign(cases[:0], of[:0], estates, communities).tolist() == []
 
@@ -63,9 +63,9 @@ def test_assigned_complaints_in_metres():
     from pyproj import Transformer
 
     tr = Transformer.from_crs("EPSG:32651", "EPSG:4326", always_xy=True)
-    lon, lat = tr.transform([380_000.0, 380_250.0, 380_000.0], [3_460_000.0, 3_460_000.0, 3_460_400.0])
+    lon, lat = tr.transform([380_000.0, 380_450.0, 380_000.0], [3_460_000.0, 3_460_000.0, 3_460_600.0])
     estates = pd.DataFrame({"estate_id": ["E1"], "community_id": ["C1"], "lon": [lon[0]], "lat": [lat[0]]})
     cases = pd.DataFrame({"lon": lon, "lat": lat, "community_id": ["C1", "C1", "C1"]})
     out = prop.assigned_complaints(cases, estates, "EPSG:32651")
-    assert out["estate_id"].isna().tolist() == [False, False, True]  # 0 m, 250 m, 400 m (> 300 m)
+    assert out["estate_id"].isna().tolist() == [False, False, True]  # 0 m, 450 m, 600 m (> 500 m)
     assert out["estate_id"].iloc[:2].tolist() == ["E1", "E1"]

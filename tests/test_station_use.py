@@ -70,12 +70,14 @@ def test_expected_use_by_hand():
         {"station_id": ["S1", "S2", "CT1"], "level": ["doorstep", "doorstep", "centre"], "services": [3, 1, 0]}
     )
     served = pd.DataFrame({"station_id": ["S1", "S2", "CT1"], "residents": [1000.0, 3000.0, 0.0]})
-    out = station_use.expected_use(activity, served).set_index("station_id")
+    out = station_use.expected_use(activity, served, min_expected=0).set_index("station_id")
     # doorstep rate 4 services ÷ 4,000 residents: S1 expects 1, S2 3
     assert out.loc["S1", "expected"] == pytest.approx(1.0) and out.loc["S2", "expected"] == pytest.approx(3.0)
     assert out.loc["S1", "use_ratio"] == pytest.approx(3.0) and out.loc["S2", "use_ratio"] == pytest.approx(1 / 3)
     assert out["below"].tolist() == [False, True, False]  # the centre serves nobody: no expectation
     assert np.isnan(out.loc["CT1", "expected"])
+    # S2 expected 3 services: under MIN_EXPECTED (10) that is chance, not under-use
+    assert not station_use.expected_use(activity, served)["below"].any()
 
 
 def test_hours_kept_by_weeks():
@@ -112,7 +114,8 @@ def test_station_table_and_summary(db):
             "residents": [0.0, 1000.0, 3000.0],
         }
     )
-    table = station_use.station_table(listing, queries_stations.station_activity(db, FEB), FEB.start, FEB.end)
+    activity = queries_stations.station_activity(db, FEB)
+    table = station_use.station_table(listing, activity, FEB.start, FEB.end, min_expected=0)
     assert table["hours"].tolist() == ["not_kept", "not_kept", "standard"]
     assert table["meetings"].tolist() == [0, 1, 1]
     head = station_use.summary(table)

@@ -228,6 +228,43 @@ def test_must_report_panel_is_legible_at_1080p(browser, wall_server, screenshots
         ctx.close()
 
 
+# every visible text node of the page (HTML and plotly's SVG), with its computed font size in CSS px
+TEXT_SIZES = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const out = [];
+    const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+    let n;
+    while ((n = walker.nextNode())) {
+        const text = n.textContent.trim();
+        const el = n.parentElement;
+        if (!text || !el || el.closest('script, style')) continue;
+        const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+        if (r.width < 1 || r.height < 1 || cs.visibility === 'hidden' || +cs.opacity === 0) continue;
+        if (r.bottom <= 0 || r.top >= innerHeight || r.right <= 0 || r.left >= innerWidth) continue;
+        out.push([parseFloat(cs.fontSize), text.slice(0, 40)]);
+    }
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("panel", ["overview", "map", "trend", "coverage"])
+def test_no_text_under_24px_at_1080p(browser, wall_server, panel):
+    """Legible from 5 m on one 1080p TV (issue 19 item 5): every text on the wall, each panel, ≥ 24 px."""
+    ctx = _context(browser, 1920, 1080)
+    try:
+        pg = ctx.new_page()
+        _open(pg, wall_server.url + f"/?mode=wall&panels={panel}&refresh=600")
+        if panel in ("overview", "trend"):
+            pg.locator(f"{PLOTLY} g.trace").first.wait_for(state="attached", timeout=120_000)
+        _check_screen(pg, ctx)
+        sizes = pg.evaluate(TEXT_SIZES)
+        assert len(sizes) > 20, sizes  # the header, eight tiles and the panel
+        small = sorted({(round(px, 1), text) for px, text in sizes if px < 24})
+        assert not small, f"{panel}: {small[:10]}"
+    finally:
+        ctx.close()
+
+
 def test_the_wall_opened_for_one_town_by_its_name(browser, wall_server, live_db, screenshots):
     """Issue 18: ``?mode=wall&town=陆家嘴街道`` is that street's wall: its name in the header, its own stations and
     coverage (not the district's 1,321 stations and 95 %), no warning; the figures as govdash.wall computes them."""
