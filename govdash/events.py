@@ -138,6 +138,27 @@ def timeline_table(events: pd.DataFrame, names: dict[str, dict[str, str]], lang:
     )
 
 
+def chart_frame(case, log: pd.DataFrame, at=None) -> pd.DataFrame:
+    """The rows ``charts.case_timeline`` draws: every event of ``log`` (queries_events.case_events) labelled by its
+    key, the deadline and, for an open case, ``at``; hours since the first event. Without a log: the case's
+    stored times (``lifecycle.timeline``)."""
+    if log is None or log.empty:
+        from govdash import lifecycle
+
+        return lifecycle.timeline(case, at=at)
+    rows = [
+        {"event": f"event_{e}", "time": pd.Timestamp(ts)} for e, ts in zip(log["event"], log["at_time"], strict=True)
+    ]
+    t0 = rows[0]["time"]
+    if not pd.isna(case.get("deadline_at")):
+        rows.append({"event": "deadline", "time": pd.Timestamp(case["deadline_at"])})
+    if at is not None and pd.isna(case.get("closed_at")):
+        rows.append({"event": "now", "time": pd.Timestamp(at)})
+    out = pd.DataFrame(rows).sort_values("time", kind="stable").reset_index(drop=True)
+    out["hours"] = (out["time"] - t0).dt.total_seconds() / 3600.0
+    return out
+
+
 # --- for the pages (called through ui.cached) ---
 
 

@@ -496,12 +496,12 @@ LABELS.update(
             "The link names streets/towns or communities outside your account's area: ignored.",
         ),
         "url_unit_unknown": (
-            "链接中的{level}“{value}”不是本区的编码或名称，已忽略。",
-            "The link's {level} “{value}” is no code or name in this district: ignored.",
+            "链接参数 {param}={value}：本区没有这个编码或名称的{level}，已忽略。",
+            "Link parameter {param}={value}: no {level} of this district has this code or name; ignored.",
         ),
         "url_unit_ambiguous": (
-            "链接中的{level}“{value}”对应多个单位（{ids}），请改用编码；已忽略。",
-            "The link's {level} “{value}” names several units ({ids}): use its code. Ignored.",
+            "链接参数 {param}={value}：这个名称对应多个{level}（{ids}），请改用编码；已忽略。",
+            "Link parameter {param}={value}: this name fits several units ({level}: {ids}); use its code. Ignored.",
         ),
         "too_large": (
             "文件 {size:.1f} MB，超过上限 {limit} MB，未读取。",
@@ -714,6 +714,7 @@ LABELS.update(
         ),
         "worst_first": ("需关注的在前", "worst first"),
         "town_ranking_title": ("街镇排名", "Street/town ranking"),
+        "community_ranking_title": ("居村排名", "Community ranking"),
         "minute_unit": ("分钟", "min"),
         "heat_squares": ("个方格（上限 {n:,}）", "squares (at most {n:,})"),
         "heat_hover_dot": ("悬停圆点查看工单", "hover a dot for the case"),

@@ -147,6 +147,19 @@ def breach(value, key: str, s: Settings) -> bool:
     return value > goal if INDICATORS[key].direction == "down" else value < goal
 
 
+def target_text(key: str, s: Settings, lang: str = "zh") -> str:
+    """ "目标 ≥99.0%" (≤ for lower-is-better), the same words on the overview's tiles and the wall's; "" without one."""
+    goal = target(key, s)
+    if goal is None:
+        return ""
+    return f"{t('wall_target', lang)} {'≤' if INDICATORS[key].direction == 'down' else '≥'}{fmt(goal, key)}"
+
+
+def met(value, key: str, s: Settings) -> bool | None:
+    """True when ``value`` meets the target of ``key``, False when it misses, None without a target or a value."""
+    return None if target(key, s) is None or _missing(value) else not breach(value, key, s)
+
+
 def change(now, before, key: str) -> float | None:
     """Change from ``before`` to ``now``: points for rates (×100) and scores, relative % for counts and hours."""
     if _missing(now) or _missing(before):

@@ -197,7 +197,7 @@ def name_warning(problem: filters.NameProblem, lg: str) -> str:
     """A URL's unit name that could not be read, in the UI language (the label table)."""
     level = t(filters.UNIT_PARAMS[problem.param], lg).lower()
     key = "url_unit_ambiguous" if problem.kind == "ambiguous" else "url_unit_unknown"
-    return t(key, lg).format(level=level, value=problem.value, ids="、".join(problem.ids[:5]))
+    return t(key, lg).format(param=problem.param, level=level, value=problem.value, ids="、".join(problem.ids[:5]))
 
 
 def _shift(d: date, days: int) -> date:

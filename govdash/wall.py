@@ -213,11 +213,6 @@ def tiles(now: dict, before: dict, s: Settings, lang: str = "zh") -> list[Tile]:
     for key in TILES:
         v, b = now.get(key), before.get(key)
         c = indicators.change(v, b, key)
-        goal = indicators.target(key, s)
-        direction = indicators.INDICATORS[key].direction
-        target = ""
-        if goal is not None:
-            target = f"{label('wall_target', lang)} {'≤' if direction == 'down' else '≥'}{indicators.fmt(goal, key)}"
         note = ""
         if key == "overdue_at_end" and not _missing(now.get("backlog")):
             note = f"{label('wall_backlog', lang)} {indicators.fmt(now.get('backlog'), 'backlog')}"
@@ -231,8 +226,8 @@ def tiles(now: dict, before: dict, s: Settings, lang: str = "zh") -> list[Tile]:
                 else (label("wall_flat", lang) if round(c, 1) == 0 else indicators.change_text(v, b, key)),
                 arrow="" if c is None or round(c, 1) == 0 else ("▲" if c > 0 else "▼"),
                 better=None if c is None or round(c, 1) == 0 else indicators.improved(v, b, key),
-                target=target,
-                met=None if goal is None or _missing(v) else not indicators.breach(v, key, s),
+                target=indicators.target_text(key, s, lang),
+                met=indicators.met(v, key, s),
                 note=note,
                 caliber=leader.caliber(key, now, lang),
             )

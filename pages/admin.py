@@ -63,9 +63,9 @@ mapping_choice = (
         format_func=lambda m: named.get(m, m),
         key=f"adm_mapping_{kind}",
     )
-    if kind != "population"
+    if ingest.takes_mapping(kind)
     else "auto"
-)  # a population file has no mapping
+)  # a population file and the record kinds (services, meetings, estates, companies) have no mapping
 toml = (
     c1.file_uploader(t("adm_mapping_file", lang), type=["toml"], key="adm_toml") if mapping_choice == "upload" else None
 )

@@ -13,7 +13,7 @@ db = ui.database()
 f = ui.scoped(ui.current_filters())  # the account's streets/towns only, whatever the filter bar holds
 ui.header("page_cases", db)
 
-from govdash import queries, queries_trend  # noqa: E402
+from govdash import queries, queries_events, queries_trend  # noqa: E402
 
 total = queries.case_count(db, f)
 pages = max(1, -(-total // PAGE_SIZE))
@@ -68,11 +68,11 @@ else:
         detail = ui.cached(queries_trend.case_timeline, case_id, scope=ui.scope())
         if not detail.empty:  # the same timeline as the lifecycle page, then who reported it (masked by role)
             st.subheader(f"{t('case_timeline', lang)} · {ui.md_text(case_id)}")
-            st.plotly_chart(
-                charts.case_timeline(lifecycle.timeline(detail.iloc[0]), lang=lang), width="stretch", key="timeline"
-            )
-            log = ui.cached(events.timeline_data, case_id, scope=ui.scope(), lang=lang)
-            if not log.empty:  # every event of the chain, in order, labelled
+            raw = ui.cached(queries_events.case_events, case_id, scope=ui.scope())  # the chain, in order
+            chart = events.chart_frame(detail.iloc[0], raw)
+            st.plotly_chart(charts.case_timeline(chart, lang=lang), width="stretch", key="timeline")
+            if not raw.empty:  # every event of the chain, labelled
+                log = events.timeline_table(raw, ui.cached(events.party_names, lang), lang)
                 ui.table(log, hide_index=True, width="stretch", key="event_log")
             ui.table(lifecycle.case_fields(detail.iloc[0], ui.catalogue(), lang), hide_index=True, width="stretch")
             person = ui.masked(queries.case_detail(db, case_id, scope=ui.scope()))[list(PERSON)]

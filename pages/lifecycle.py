@@ -3,7 +3,7 @@
 
 import streamlit as st
 
-from govdash import charts, events, lifecycle, queries, queries_trend, ui
+from govdash import charts, events, lifecycle, queries, queries_events, queries_trend, ui
 from govdash.i18n import t
 from govdash.indicators import fmt
 
@@ -82,9 +82,10 @@ else:
         detail = ui.cached(queries_trend.case_timeline, case_id, scope=ui.scope())
         if not detail.empty:
             st.subheader(f"{t('case_timeline', lang)} · {ui.md_text(case_id)}")
-            events = lifecycle.timeline(detail.iloc[0], at=cut)
-            st.plotly_chart(charts.case_timeline(events, lang=lang), width="stretch", key="timeline")
-            log = ui.cached(events.timeline_data, case_id, scope=ui.scope(), lang=lang)
-            if not log.empty:
+            raw = ui.cached(queries_events.case_events, case_id, scope=ui.scope())  # the chain, in order
+            chart = events.chart_frame(detail.iloc[0], raw, at=cut)
+            st.plotly_chart(charts.case_timeline(chart, lang=lang), width="stretch", key="timeline")
+            if not raw.empty:  # every event of the chain, labelled
+                log = events.timeline_table(raw, ui.cached(events.party_names, lang), lang)
                 ui.table(log, hide_index=True, width="stretch", key="event_log")
             ui.table(lifecycle.case_fields(detail.iloc[0], ui.catalogue(), lang), hide_index=True, width="stretch")

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from govdash import charts, indicators, keycases, leader, mustreport, queries, ui
+from govdash import charts, indicators, keycases, leader, mustreport, queries, ranking_chart, ui
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -48,6 +48,11 @@ for row in (keys[:4], keys[4:8], keys[8:]):
             help=f"{t('caliber', lang)}: {note}" if note else None,
             **ui.delta_style(d, "inverse" if inverse else "normal"),
         )
+        goal, ok = indicators.target_text(key, ui.conf(), lang), indicators.met(now.get(key), key, ui.conf())
+        if goal:  # every tile with a target says it and whether it is met, in the wall's words
+            col.caption(
+                f"{goal} · " + (t("met", lang) + " ✓" if ok else t("breach", lang) + " ✗") if ok is not None else goal
+            )
 
 left, right = st.columns([3, 2])
 with left:
@@ -64,17 +69,18 @@ with left:
         if at.date() < (f.end.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1):
             st.caption(t("partial_period", lang).format(at=f"{at:%Y-%m-%d %H:%M}"))  # the last month's dip
 with right:
-    st.subheader(f"{t('town_ranking_title', lang)} · {t('resolution_rate', lang)}")
-    stats = ui.cached(queries.unit_stats, f, "town", at, False)  # the ranking shows rates only
+    # a street/town's or 居村's overview (a filter or an account's area) ranks its 居村, the district its towns
+    mine = ui.scope()
+    level = "community" if f.towns or f.communities or (mine is not None and mine.area) else "town"
+    st.subheader(f"{t(f'{level}_ranking_title', lang)} · {t('resolution_rate', lang)}")
+    stats = ui.cached(queries.unit_stats, f, level, at, False)  # the ranking shows rates only
     stats = stats[stats["collected"] > 0].sort_values("resolution_rate", ascending=False)
     if stats.empty:
         st.info(t("no_data", lang))
     else:
+        # every street/town, the worst on top, on the whole axis with the target (issue 19 item 4)
         st.plotly_chart(
-            charts.bars(
-                stats.head(12).assign(label=stats["name_zh"]), "label", "resolution_rate", lang=lang, height=340
-            ),
-            width="stretch",
+            ranking_chart.unit_ranking(stats, "name_zh", "resolution_rate", ui.conf(), lang=lang), width="stretch"
         )
 
 # 八必报 (the period's must-report items) and 重点难点 (the key cases' standing list): issue 17 items 4 and 5

@@ -504,7 +504,7 @@ def test_a_link_by_name_opens_that_unit_and_a_bad_name_says_so(local):
     _ok(at)
     assert at.session_state["filters"].towns == ()
     shown = [w.value.replace("\\", "") for w in at.sidebar.warning]  # markdown escapes removed
-    assert any("“陆家嘴”" in w and "is no code or name in this district" in w for w in shown), shown
+    assert any("town=陆家嘴:" in w and "no street/town of this district has this code" in w for w in shown), shown
 
 
 def test_a_community_account_given_another_community_in_a_link(local, lujiazui_community, demo_db):
@@ -522,3 +522,12 @@ def test_a_community_account_given_another_community_in_a_link(local, lujiazui_c
     f = at.session_state["filters"]
     assert f.communities == () and f.towns == (LUJIAZUI,)
     assert any(t("out_of_scope", "zh") in w.value for w in at.sidebar.warning)
+
+
+def test_the_overview_opened_for_one_town_ranks_its_communities(local, community_names):
+    at = _signed_in(Principal("ada", "admin"), {"town": "陆家嘴街道"})
+    _ok(at)
+    assert any(s.value.startswith(t("community_ranking_title", "zh")) for s in at.subheader)
+    blob = _rendered(at)  # (the filter bar of this unrestricted account lists every street/town)
+    ours = [n for uid, n in community_names.items() if uid.startswith(LUJIAZUI)]
+    assert sum(_mentions(blob, n) for n in ours) >= 5  # the ranking's bars name its 居村

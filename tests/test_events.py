@@ -360,6 +360,24 @@ def test_lifecycle_page_on_the_demo(demo_db, monkeypatch, navigation_mode):
     esc = _frame_with(at, "升级路径")
     assert {"社区 → 街镇", "街镇 → 区级"} <= set(esc["升级路径"])
     assert len(_frame_with(at, "吹哨次数")) > 0
+    # pick the oldest open case: its timeline lists its events
+    oldest = _frame_with(at, "已办天数")
+    at.session_state["open_table"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    con = duckdb.connect(demo_db, read_only=True)
+    try:
+        logged = [
+            r[0]
+            for r in con.execute(
+                "SELECT event FROM case_events WHERE case_id = ? ORDER BY at_time, seq", [oldest.iloc[0]["工单"]]
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    from govdash.i18n import t
+
+    assert list(_frame_with(at, "发起方")["环节"]) == [t(f"event_{e}", "zh") for e in logged]
 
 
 def test_case_timeline_on_the_demo_shows_returns_extensions_supervision_verification(

@@ -340,3 +340,14 @@ def test_riverton_wall_for_one_borough_by_its_name(riverton_db):
     got = queries.cases_page(db, sc, limit=1000)
     assert set(got["community_id"]) <= {com}
     assert len(got) == queries.case_count(db, Filters(lo, hi, communities=(com,)))
+
+
+def test_a_wall_token_for_one_community(tmp_path):
+    """A 居村 station's screen: its device token carries the 居村 scope (``wall-token --scope-community``)."""
+    from govdash import accounts
+
+    file = str(tmp_path / "a.duckdb")
+    token = accounts.add_wall_token(file, "station", communities=["310115005001"])
+    r = accounts.wall_screen(file, token)
+    assert r.ok and r.principal().scope == Scope(communities=("310115005001",)) and r.role == "wall"
+    assert accounts.wall_tokens(file).iloc[0]["communities"].tolist() == ["310115005001"]

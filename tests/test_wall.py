@@ -288,12 +288,14 @@ def test_an_empty_selection_shows_no_data(app_env):
     assert _nodata(at) == 1
 
 
-@pytest.mark.parametrize("lang, words", [("zh", "不是本区的编码或名称"), ("en", "is no code or name in this district")])
+@pytest.mark.parametrize(
+    "lang, words", [("zh", "本区没有这个编码或名称"), ("en", "no street/town of this district has")]
+)
 def test_an_unknown_town_is_named_on_the_wall_not_silently_ignored(app_env, lang, words):
     at = _run({"mode": "wall", "panels": "trend", "town": "陆家嘴", "lang": lang})
     assert not at.exception
     body = _html(at)
-    assert "wall-notice" in body and words in body and "陆家嘴" in body
+    assert "wall-notice" in body and words in body and "town=陆家嘴" in body
 
 
 def test_the_wall_opened_by_a_towns_name_is_that_towns(app_env):

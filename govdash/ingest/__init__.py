@@ -29,6 +29,7 @@ __all__ = [
     "MappingError",
     "ValidationError",
     "builtin",
+    "takes_mapping",
     "mapping_from_text",
     "run",
     "listing",
@@ -51,6 +52,11 @@ _PIPELINES: dict[str, Callable[..., ImportReport]] = {
 }
 KINDS = tuple(_PIPELINES)
 UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "json", "xml", "geojson", "gpkg", "zip", "tif", "tiff")
+
+
+def takes_mapping(kind: str) -> bool:
+    """Whether an import of ``kind`` takes a mapping (population and the record kinds find their columns by name)."""
+    return kind != "population" and kind not in _records.KINDS
 
 
 def builtin(kind: str) -> list[str]:
