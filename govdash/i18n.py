@@ -625,23 +625,24 @@ LABELS.update(
         "def_collected": ("受理工单：统计周期内上报的工单数。", "Collected: cases reported in the period."),
         "def_resolution_rate": (
             "解决率 = 已解决 ÷ 到期工单（办理期限在本期，或在期限前于本期办结；"
-            "未到期的办理中工单不计）。分期趋势按上报日期计：已解决 ÷ 受理。",
+            "未到期的办理中工单不计）。分期趋势同样按各期到期工单计；按维度对比的趋势按上报日期计：已解决 ÷ 受理。",
             "Resolution rate = resolved ÷ cases due (deadline in the period, or closed in it before "
-            "the deadline; cases in handling not yet due are left out). The trend by period counts "
-            "by the day reported: resolved ÷ collected.",
+            "the deadline; cases in handling not yet due are left out). The trend by period is over each "
+            "period's cases due too; the comparison by a dimension counts by the day reported: resolved ÷ collected.",
         ),
         "def_on_time_rate": (
-            "按期办结率 = 在办理时限内（含恰好到期）办结 ÷ 到期工单；分期趋势为 ÷ 已办结。",
-            "On-time rate = closed by the deadline (exactly at the deadline counts) ÷ cases due; "
-            "the trend by period ÷ closed.",
+            "按期办结率 = 在办理时限内（含恰好到期）办结 ÷ 到期工单（分期趋势同）；按维度对比为 ÷ 已办结。",
+            "On-time rate = closed by the deadline (exactly at the deadline counts) ÷ cases due (the trend "
+            "by period too); the comparison by a dimension ÷ closed.",
         ),
         "def_recognition_rate": (
             "基层认可率 = 社区认可 ÷ 已解决（到期工单中）。",
             "Recognition rate = accepted by the community ÷ resolved (of the cases due).",
         ),
         "def_dispute_rate": (
-            "矛盾纠纷化解率 = 已化解的矛盾纠纷 ÷ 受理的矛盾纠纷。",
-            "Dispute resolution rate = disputes resolved ÷ disputes received.",
+            "矛盾纠纷化解率 = 已化解的矛盾纠纷 ÷ 到期的矛盾纠纷（同解决率口径；本期无到期纠纷为“—”）。",
+            "Dispute resolution rate = disputes resolved ÷ disputes due (as the resolution rate; "
+            "“—” when no dispute is due).",
         ),
         "def_satisfaction": (
             "回访满意度：回访评分（0–100）的平均值，未评分不计；民生满意度（测评）是季度测评得分，另列。",

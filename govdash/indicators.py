@@ -269,7 +269,8 @@ def period_table(ind: pd.DataFrame, backlog: pd.DataFrame, f: Filters, period: s
     return out.sort_values(on).reset_index(drop=True)
 
 
-JUDGED = ("resolution_rate", "on_time_rate")  # charted over the cases due in each period, as the headline judges
+# charted over the cases due in each period, as the headline judges (queries.due_totals)
+JUDGED = ("resolution_rate", "on_time_rate", "dispute_rate")
 
 
 def judged(db: Database, table: pd.DataFrame, f: Filters, period: str, at: datetime) -> pd.DataFrame:

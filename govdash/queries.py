@@ -314,6 +314,7 @@ def kpis(db: Database, f: Filters, at: datetime) -> dict:
 # it falls due in: the period of its deadline, or of its closure when closed before the deadline; a case
 # still within its time limit is not yet judged. State (closed, resolved) as it stood at $as_of; the
 # period ends at $p_end (``cutoff``).
+DISPUTE_CATEGORY = "dispute"  # 矛盾纠纷: the cases of the dispute resolution rate (矛盾纠纷化解率)
 _JUDGED_AT = "least(coalesce(closed_at, deadline_at), deadline_at)"
 _DUE = f"({_JUDGED_AT} >= $p_start AND {_JUDGED_AT} < $p_end)"
 _DONE = "closed_at < $as_of"
@@ -323,17 +324,21 @@ DUE_SQL = f"""
     count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved) AS due_resolved,
     count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved AND recognised) AS due_recognised,
     count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved AND recognised IS NOT NULL) AS due_recognition_known,
+    count(*) FILTER (WHERE {_DUE} AND category = $dispute) AS due_disputes,
+    count(*) FILTER (WHERE {_DUE} AND category = $dispute AND {_DONE} AND resolved) AS due_disputes_resolved,
     count(*) FILTER (WHERE reported_at >= $p_start AND (closed_at IS NULL OR closed_at >= $p_end)
                      AND deadline_at >= $p_end) AS in_handling
 """
 
 
 def due_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = None) -> dict:
-    """按期办结率, 解决率 and 基层认可率 over the cases due in the filter period, and the cases in handling.
+    """按期办结率, 解决率, 基层认可率 and 矛盾纠纷化解率 over the cases due in the filter period, and the cases in
+    handling.
 
     Due in the period (up to ``cutoff(f, at)``): its deadline falls in it, or it was closed in it before
     the deadline; each case is judged in one period only. 按期办结率 = closed by the deadline ÷ due;
-    解决率 = resolved ÷ due; 基层认可率 = recognised ÷ resolved of those. ``in_handling``:
+    解决率 = resolved ÷ due; 基层认可率 = recognised ÷ resolved of those; 矛盾纠纷化解率 = disputes resolved ÷
+    disputes due. ``in_handling``:
     cases reported in the period, neither closed nor due by its end (judged in a later period). With
     ``as_at`` the cases' progress is taken as it stood then (the same-age comparison). Rates are NaN
     when no case is due.
@@ -343,7 +348,13 @@ def due_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = 
     end = cutoff(f, at)
     df = db.execute(
         f"SELECT {DUE_SQL} FROM cases WHERE reported_at < $p_end AND {attr}",
-        {**params, "p_start": start, "p_end": end, "as_of": at if as_at is None else as_at},
+        {
+            **params,
+            "p_start": start,
+            "p_end": end,
+            "as_of": at if as_at is None else as_at,
+            "dispute": DISPUTE_CATEGORY,
+        },
     )
     out = df.iloc[0].to_dict()
     due = out["due"] or float("nan")
@@ -353,6 +364,7 @@ def due_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = 
         "on_time_rate": out["due_on_time"] / due,
         "resolution_rate": out["due_resolved"] / due,
         "recognition_rate": out["due_recognised"] / known,
+        "dispute_rate": out["due_disputes_resolved"] / (out["due_disputes"] or float("nan")),
     }
 
 

@@ -10,6 +10,7 @@ from govdash import schema
 from govdash.db import Database
 from govdash.filters import Filters, Scope
 from govdash.queries import (
+    DISPUTE_CATEGORY,
     INDICATOR_SQL,
     PERIODS,
     SPLITS,
@@ -27,7 +28,6 @@ from govdash.schema import IMPORT_COLUMNS
 # count a case in the period it was reported, like INDICATOR_SQL; stocks (open, overdue) are
 # taken from timestamps at an instant, so a past month sees its own month-end state.
 
-DISPUTE_CATEGORY = "dispute"  # 矛盾纠纷: numerator and denominator of the dispute resolution rate
 TREND_SQL = (
     INDICATOR_SQL
     + """,

@@ -76,6 +76,16 @@ def test_recognition_rate_is_recognised_over_the_resolved_cases_due(db, f, recog
     assert k["recognition_rate"] == pytest.approx(rate)
 
 
+@pytest.mark.parametrize(
+    "f, disputes, resolved", [(JAN, 1, 1), (FEB, 2, 1), (MAR, 0, 0), (ALL, 3, 2)], ids=["jan", "feb", "mar", "q1"]
+)
+def test_dispute_rate_is_disputes_resolved_over_the_disputes_due(db, f, disputes, resolved):
+    # disputes: A02 (due 12 Jan, resolved), A04 (closed 4 Feb unresolved), A08 (closed 21 Feb, resolved)
+    k = queries.due_totals(db, f, AS_OF)
+    assert (k["due_disputes"], k["due_disputes_resolved"]) == (disputes, resolved)
+    assert k["dispute_rate"] == pytest.approx(resolved / disputes if disputes else float("nan"), nan_ok=True)
+
+
 def test_a_case_within_its_time_limit_is_in_handling_not_judged(db):
     mar = queries.due_totals(db, MAR, AS_OF)
     assert mar["in_handling"] == 1  # A06, due 2 April
@@ -110,18 +120,22 @@ def test_filters_apply_to_the_cases_due(db):
 
 # A10 (reported 25 Feb, deadline 3 Mar, closed resolved 2 Mar) is reported in February but due in March.
 # By hand, March as at 31 March 12:00:
-#   reported in March: A05 (open), A06 (open)      解决率 0/2 = 0 %, 按期办结率 — (none closed)
+#   reported in March: A05, A06, A11 (all open)    解决率 0/3 = 0 %, 按期办结率 — (none closed)
 #   due in March:      A05 (overdue), A10 (on time) 解决率 1/2 = 50 %, 按期办结率 1/2 = 50 %
 # February: reported A04 A08 A09 A10, 3 resolved = 75 %; due A04 A08 A09, 2 resolved = 2/3.
 A10 = ("A10", "T1", "noise", "D01", "community", datetime(2026, 2, 25, 10), datetime(2026, 3, 3, 10))
 A10 += (datetime(2026, 3, 2, 10), True, True, 90.0)
+# A11: a dispute reported 28 March, due 5 April, still open: March's 矛盾纠纷化解率 over the disputes reported
+# would be 0/1 (a false 未达标); over the disputes due it is "—" (none due in March).
+A11 = ("A11", "T2", "dispute", "D03", "street", datetime(2026, 3, 28, 9), datetime(2026, 4, 5, 9), None, None)
+A11 += (None, None)
 
 
 @pytest.fixture(scope="module")
 def db10(tmp_path_factory):
     from literal_cases import CASES
 
-    database = build_db(tmp_path_factory.mktemp("due10") / "due10.duckdb", cases=[*CASES, A10])
+    database = build_db(tmp_path_factory.mktemp("due10") / "due10.duckdb", cases=[*CASES, A10, A11])
     yield database
     database.close()
 
@@ -139,10 +153,16 @@ def test_trend_rates_are_judged_over_each_periods_cases_due_counts_by_day_report
     assert table.loc[feb, "resolution_rate"] == pytest.approx(2 / 3)
     assert table.loc[jan, "resolution_rate"] == 1.0
     # counts stay by day reported: A10 is collected in February
-    assert table.loc[[jan, feb, mar], "collected"].tolist() == [3, 4, 2]
+    assert table.loc[[jan, feb, mar], "collected"].tolist() == [3, 4, 3]
+    # 矛盾纠纷化解率 over the disputes due: January A02 1/1, February A04 (unresolved) and A08 1/2, March none
+    assert reported.loc[mar, "dispute_rate"] == 0.0  # A11, reported and open: the false 未达标
+    assert table.loc[[jan, feb], "dispute_rate"].tolist() == pytest.approx([1.0, 0.5])
+    assert math.isnan(table.loc[mar, "dispute_rate"])  # "—", never judged against the target
     # each month's point is the month's tile (queries.due_totals over the same dates)
     for m, f in ((jan, JAN), (feb, FEB), (mar, MAR)):
-        assert table.loc[m, "resolution_rate"] == pytest.approx(queries.due_totals(db10, f, AS_OF)["resolution_rate"])
+        tile = queries.due_totals(db10, f, AS_OF)
+        for key in indicators.JUDGED:
+            assert table.loc[m, key] == pytest.approx(tile[key], nan_ok=True), (m, key)
 
 
 def test_wall_weekly_trend_is_judged_over_each_weeks_cases_due(db10):

@@ -124,8 +124,9 @@ def test_trends_offers_each_periods_report_as_pdf_or_html(app_env):
 
 
 def test_trends_charts_last_month_is_the_tiles_figure(app_env):
-    """The monthly chart's last point (the last complete month, the default view) is the tile's 解决率 and
-    按期办结率: both judged over the month's cases due, so the chart shows no plunge the tile does not have."""
+    """The monthly chart's last point (the last complete month, the default view) is the tile's 解决率,
+    按期办结率 and 矛盾纠纷化解率: all judged over the month's cases due, so the chart shows no plunge the
+    tile does not have."""
     import base64
     import json
 
@@ -142,7 +143,7 @@ def test_trends_charts_last_month_is_the_tiles_figure(app_env):
     assert any(t("trend_judged_note", "zh") == c.value for c in at.caption)  # the 口径 note under the chart
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
     tiles = {m.label: m.value for m in at.metric}
-    for key in ("resolution_rate", "on_time_rate"):
+    for key in indicators.JUDGED:  # 解决率, 按期办结率, 矛盾纠纷化解率
         i = indicators.TREND_KEYS.index(key)
         axis = "y" if i == 0 else f"y{i + 1}"
         line = next(tr for tr in fig["data"] if tr.get("yaxis", "y") == axis)  # the panel's series, then its target
