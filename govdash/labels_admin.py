@@ -1,0 +1,113 @@
+"""Labels of sign-in, roles and the data import and export page.
+
+Part of the one label table (govdash.i18n.LABELS): key -> (中文, English)."""
+
+LABELS: dict[str, tuple[str, str]] = {
+    # issue 8: sign-in, roles, scope, the import page
+    "sign_in": ("登录", "Sign in"),
+    "sign_out": ("退出登录", "Sign out"),
+    "username": ("用户名", "Username"),
+    "password": ("密码", "Password"),
+    "sign_in_failed": ("用户名或密码错误。", "Wrong username or password."),
+    "locked": (
+        "连续失败次数过多，账号已锁定至 {until}。",
+        "Too many failed attempts: the account is locked until {until}.",
+    ),
+    "no_accounts": (
+        "尚无账号：请管理员运行 python -m govdash account add 用户名 --role admin 创建。",
+        "No accounts yet: an administrator creates one with python -m govdash account add NAME --role admin.",
+    ),
+    "oidc_no_account": (
+        "{user} 没有本系统账号，请联系管理员开通。",
+        "{user} has no account here: ask an administrator.",
+    ),
+    "oidc_not_configured": (
+        "单点登录未配置（.streamlit/secrets.toml 的 [auth] 部分）。",
+        "Single sign-on is not configured (the [auth] section of .streamlit/secrets.toml).",
+    ),
+    "signed_in_as": ("当前用户", "Signed in as"),
+    "role_viewer": ("查看", "viewer"),
+    "role_analyst": ("分析", "analyst"),
+    "role_admin": ("管理", "admin"),
+    "no_right": ("当前账号无权使用此页面。", "Your account may not use this page."),
+    "out_of_scope": (
+        "链接中的街镇或居村不在本账号的权限范围内，已忽略。",
+        "The link names streets/towns or communities outside your account's area: ignored.",
+    ),
+    "url_unit_unknown": (
+        "链接参数 {param}={value}：本区没有这个编码或名称的{level}，已忽略。",
+        "Link parameter {param}={value}: no {level} of this district has this code or name; ignored.",
+    ),
+    "url_unit_ambiguous": (
+        "链接参数 {param}={value}：这个名称对应多个{level}（{ids}），请改用编码；已忽略。",
+        "Link parameter {param}={value}: this name fits several units ({level}: {ids}); use its code. Ignored.",
+    ),
+    "too_large": (
+        "文件 {size:.1f} MB，超过上限 {limit} MB，未读取。",
+        "The file is {size:.1f} MB, over the {limit} MB limit: not read.",
+    ),
+    # data import and export: the admin page (issue 6)
+    "page_admin": ("数据导入", "Data import"),
+    "adm_import_kind": ("导入内容", "What to import"),
+    "adm_kind_cases": ("工单", "Cases"),
+    "adm_kind_stations": ("服务站", "Stations"),
+    "adm_kind_units": ("区划边界", "Boundaries"),
+    "adm_kind_population": ("人口", "Population"),
+    "adm_kind_workers": ("网格员", "Grid workers"),
+    "adm_kind_patrols": ("巡查记录", "Patrols"),
+    "adm_kind_events": ("流转记录", "Case events"),
+    "adm_kind_station_services": ("服务站服务记录", "Station services"),
+    "adm_kind_station_meetings": ("服务站议事会议", "Station meetings"),
+    "adm_kind_property_companies": ("物业企业", "Property companies"),
+    "adm_kind_estates": ("住宅小区", "Housing estates"),
+    "adm_import_file": ("上传文件", "File"),
+    "adm_import_file_help": (
+        "工单：CSV（UTF-8/GBK）、Excel、Parquet、JSON lines、Open311 JSON/XML；服务站：带坐标的"
+        "CSV/Excel、GeoJSON；边界：GeoJSON、GeoPackage、Shapefile（zip）",
+        "Cases: CSV (UTF-8/GBK), Excel, Parquet, JSON lines, Open311 JSON/XML; stations: CSV/Excel "
+        "with coordinates, GeoJSON; boundaries: GeoJSON, GeoPackage, zipped Shapefile",
+    ),
+    "adm_mapping": ("字段映射", "Mapping"),
+    "adm_mapping_auto": ("自动识别", "Detect"),
+    "adm_mapping_upload": ("上传映射文件（TOML）", "Upload a mapping (TOML)"),
+    "adm_mapping_file": ("映射文件", "Mapping file"),
+    "adm_crs": ("坐标系", "Coordinates"),
+    "adm_crs_file": ("按文件/映射", "As in the file / mapping"),
+    "adm_crs_epsg": ("EPSG代码", "EPSG code"),
+    "adm_encoding": ("文字编码", "Encoding"),
+    "adm_encoding_auto": ("自动识别", "Detect"),
+    "adm_on_error": ("有错误行时", "Rows with errors"),
+    "adm_on_error_reject": ("全部不导入", "Reject the file"),
+    "adm_on_error_quarantine": ("导入正确行，隔离错误行", "Load valid rows, quarantine the rest"),
+    "adm_dry_run": ("仅校验，不写入", "Validate only (dry run)"),
+    "adm_unit_level": ("边界层级", "Boundary level"),
+    "adm_level_from_file": ("按文件", "From the file"),
+    "adm_run_import": ("开始导入", "Import"),
+    "adm_need_file": ("请先上传文件。", "Upload a file first."),
+    "adm_import_loaded": ("已导入 {id}", "Imported as {id}"),
+    "adm_import_dry_run": ("校验完成：未写入数据库。", "Dry run: nothing was written."),
+    "adm_import_rejected": (
+        "有 {n} 行错误，未导入任何数据。可修正后重试，或选择“隔离错误行”。",
+        "{n} rows have errors; nothing was loaded. Fix them, or choose to quarantine them.",
+    ),
+    "adm_import_failed": ("无法导入：", "Cannot import: "),
+    "adm_rows_read": ("读取行数", "Rows read"),
+    "adm_inserted": ("新增", "Inserted"),
+    "adm_updated": ("更新", "Updated"),
+    "adm_unchanged": ("未变", "Unchanged"),
+    "adm_failed": ("错误行", "Rows with errors"),
+    "adm_quarantined": ("已隔离", "Quarantined"),
+    "adm_warnings": ("警告", "Warnings"),
+    "adm_errors": ("错误", "Errors"),
+    "adm_download_report": ("下载校验报告", "Download the report"),
+    "adm_download_quarantine": ("下载隔离行（CSV）", "Download quarantined rows (CSV)"),
+    "adm_past_imports": ("导入记录", "Past imports"),
+    "adm_no_imports": ("尚无导入记录。", "No imports yet."),
+    "adm_undo_pick": ("撤销哪次导入", "Import to undo"),
+    "adm_undo_import": ("撤销导入", "Undo import"),
+    "adm_undo_done": (
+        "已撤销 {id}：删除 {removed} 条，恢复 {restored} 条。",
+        "Undone {id}: {removed} removed, {restored} restored.",
+    ),
+    "adm_quarantine_pick": ("隔离行", "Quarantined rows of"),
+}
