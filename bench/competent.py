@@ -26,10 +26,12 @@ from bench.naive import (
 )
 from bench.pages import (
     CASES_PAGE_SIZE,
+    JUDGED,
     KPI_KEYS,
     TABLE_KEYS,
     TOTAL_KEYS,
     by,
+    due_by_period,
     due_rates,
     map_level,
     map_quantiles,
@@ -178,6 +180,9 @@ def trends(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
     table = pd.DataFrame({"period": periods, "backlog": _open_at(reported, done, ends)})
     table = table.merge(ind, on="period", how="outer")
     table["collected"] = table["collected"].fillna(0)
+    # the judged rates of each month over its cases due: a time slice per month, then due_rates (_due)
+    due = due_by_period(lambda g: _due(cd, g, at), w, pd.DatetimeIndex(table["period"]))
+    table = table.drop(columns=list(JUDGED)).merge(due, on="period", how="left")
     return {**out, **by(table, "period", TABLE_KEYS, "table")}
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from bench import sql
 from bench.pages import (
     CASES_PAGE_SIZE,
+    JUDGED,
     TABLE_KEYS,
     TOTAL_KEYS,
     TREND_PERIOD,
@@ -51,6 +52,7 @@ def judged(row: dict) -> dict:
         "on_time_rate": row["due_on_time"] / n("due"),
         "resolution_rate": row["due_resolved"] / n("due"),
         "recognition_rate": row["due_recognised"] / n("due_recognition_known"),
+        "dispute_rate": row["due_disputes_resolved"] / n("due_disputes"),
     }
 
 
@@ -89,6 +91,15 @@ def trends(db: Database, f: Filters, at: datetime, p: dict) -> dict:
     ind = rates(df[df["part"] == "period"]).drop(columns=["backlog"])
     table = df.loc[df["part"] == "backlog", ["period", "backlog"]].merge(ind, on="period", how="outer")
     table["collected"] = table["collected"].fillna(0)
+    # the judged rates of each month over its cases due (indicators.judged), grouped by the month judged in
+    due = sql.floor_due_by_month(db, p["window"], at)
+    n = due["due"].where(due["due"] > 0)
+    due = due.assign(
+        on_time_rate=due["due_on_time"] / n,
+        resolution_rate=due["due_resolved"] / n,
+        dispute_rate=due["due_disputes_resolved"] / due["due_disputes"].where(due["due_disputes"] > 0),
+    )[["period", *JUDGED]]
+    table = table.drop(columns=list(JUDGED)).merge(due, on="period", how="left")
     return {**out, **by(table, "period", TABLE_KEYS, "table")}
 
 

@@ -11,10 +11,12 @@ import pandas as pd
 from bench import sql
 from bench.pages import (
     CASES_PAGE_SIZE,
+    JUDGED,
     KPI_KEYS,
     TABLE_KEYS,
     TOTAL_KEYS,
     by,
+    due_by_period,
     due_rates,
     map_level,
     map_quantiles,
@@ -281,6 +283,9 @@ def trends(nd: NaiveData, f: Filters, at: datetime, p: dict) -> dict:
     backlog = [int(_open_at(attr, min(q + pd.DateOffset(months=1), cut)).sum()) for q in periods]
     table = pd.DataFrame({"period": periods, "backlog": backlog}).merge(ind, on="period", how="outer")
     table["collected"] = table["collected"].fillna(0)
+    # the judged rates of each month over its cases due, not over its cases reported (indicators.judged)
+    due = due_by_period(lambda g: due_rates(attr, g, at), w, pd.DatetimeIndex(table["period"]))
+    table = table.drop(columns=list(JUDGED)).merge(due, on="period", how="left")
     return {**out, **by(table, "period", TABLE_KEYS, "table")}
 
 

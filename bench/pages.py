@@ -291,6 +291,8 @@ def coverage_deck(out: dict):
     )[0]
 
 
+JUDGED = ("resolution_rate", "on_time_rate", "dispute_rate")  # indicators.JUDGED: judged per period over the due
+
 # --- headline numbers: what must be equal across govdash, naive and floor ---
 # the headline's three rates are judged over the cases due (queries.due_totals, hand-worked in
 # tests/test_due_indicators.py); the peers judge them on their own (due_rates, floor.judged) with the counts
@@ -383,6 +385,7 @@ def due_rates(c: pd.DataFrame, f: Filters, at: datetime, as_at: datetime | None 
     done = due & (closed < state)
     resolved = done & c["resolved"].eq(True).fillna(False)
     known = resolved & c["recognised"].notna()
+    dispute = c["category"].eq(queries.DISPUTE_CATEGORY).fillna(False)
     row = {
         "due": due.sum(),
         "due_on_time": (done & (closed <= deadline)).sum(),
@@ -398,7 +401,19 @@ def due_rates(c: pd.DataFrame, f: Filters, at: datetime, as_at: datetime | None 
         "on_time_rate": row["due_on_time"] / nan(row["due"]),
         "resolution_rate": row["due_resolved"] / nan(row["due"]),
         "recognition_rate": row["due_recognised"] / nan(known.sum()),
+        "dispute_rate": (resolved & dispute).sum() / nan((due & dispute).sum()),
     }
+
+
+def due_by_period(judge, w: Filters, periods: pd.DatetimeIndex) -> pd.DataFrame:
+    """The trend table's judged rates (JUDGED) per month of ``periods``: ``judge(g)`` (the peer's own judged
+    rates of a filter, e.g. ``due_rates``) over each month cut to ``w``'s dates, as the page judges each period."""
+    rows = []
+    for q in periods:
+        end = (q + pd.DateOffset(months=1) - pd.Timedelta(days=1)).date()
+        due = judge(w.with_(start=max(q.date(), w.start), end=min(end, w.end)))
+        rows.append({"period": q, **{k: due[k] for k in JUDGED}})
+    return pd.DataFrame(rows, columns=["period", *JUDGED])
 
 
 def rates(df: pd.DataFrame) -> pd.DataFrame:

@@ -126,10 +126,39 @@ def floor_due(db: Database, f: Filters, at: datetime, as_at: datetime | None = N
                 "p_start": datetime.combine(f.start, datetime.min.time()),
                 "p_end": cutoff(f, at),
                 "as_of": as_at or at,
+                "dispute": DISPUTE_CATEGORY,
             },
         )
         .iloc[0]
         .to_dict()
+    )
+
+
+def floor_due_by_month(db: Database, w: Filters, at: datetime) -> pd.DataFrame:
+    """The trend table's judged counts per month, one statement: each case in the month it is judged in (the
+    earlier of its closure and its deadline), within w's dates and before the cutoff; reported before its
+    month's end; state as at ``at`` (indicators.judged asks queries.due_totals once per month)."""
+    attr, params = _attr_where(w)
+    judged = "least(coalesce(closed_at, deadline_at), deadline_at)"
+    done = "closed_at < $as_of"
+    return db.execute(
+        f"""
+        WITH j AS (
+            SELECT *, date_trunc('month', {judged}) AS period FROM cases
+            WHERE {judged} >= $w_start AND {judged} < $w_end AND {attr})
+        SELECT period, count(*) AS due,
+            count(*) FILTER (WHERE {done} AND closed_at <= deadline_at) AS due_on_time,
+            count(*) FILTER (WHERE {done} AND resolved) AS due_resolved,
+            count(*) FILTER (WHERE category = $dispute) AS due_disputes,
+            count(*) FILTER (WHERE category = $dispute AND {done} AND resolved) AS due_disputes_resolved
+        FROM j WHERE reported_at < least(period + INTERVAL 1 MONTH, $w_end) GROUP BY period""",
+        {
+            **params,
+            "w_start": datetime.combine(w.start, datetime.min.time()),
+            "w_end": cutoff(w, at),
+            "as_of": at,
+            "dispute": DISPUTE_CATEGORY,
+        },
     )
 
 
