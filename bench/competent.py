@@ -217,9 +217,12 @@ def rankings(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
     names = towns[["unit_id", "name_zh", "name_en"]].rename(columns={"unit_id": "key"})
 
     def scored(g: Filters) -> pd.DataFrame:
-        stats = _indicators_by(_flags(_slice(cd, g), at), "town_id").rename(columns={"town_id": "key"})
+        sub = _slice(cd, g)
+        stats = _indicators_by(_flags(sub, at), "town_id").rename(columns={"town_id": "key"})
         out = names.merge(stats, on="key", how="left")
         out["collected"] = out["collected"].fillna(0).astype(int)
+        if s.ranking_method == "adjusted" and len(sub):  # scored on the case-mix adjusted components
+            out = _casemix_adjusted(sub, out)
         return rk.composite(out, targets, weights, **kw)
 
     fr = rk.scope(f, "town")
@@ -229,3 +232,45 @@ def rankings(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
         ranked["key"].isin(red["key"]), "red", np.where(ranked["key"].isin(black["key"]), "black", "")
     )
     return ranking_headline(ranked)
+
+
+def _casemix_adjusted(sub: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
+    """``stats`` with each ranking component adjusted for case mix: the events and exposures per (town,
+    category) grouped in pandas, then the pure algorithm govdash.casemix.adjust (not data access: the same
+    arithmetic as the page's), the hours at the district's median."""
+    from govdash import casemix
+
+    closed, deadline = sub["closed_at"], sub["deadline_at"]
+    resolved = sub["resolved"].eq(True).fillna(False)
+    closed_due = sub["status"].eq("closed").fillna(False) & deadline.notna()
+    dispute = sub["category"].eq(queries.DISPUTE_CATEGORY).fillna(False)
+    hours = (closed - sub["reported_at"]).dt.total_seconds() / 3600.0
+    shortfall = 100.0 - sub["satisfaction"]
+    frame = pd.DataFrame(
+        {
+            "key": sub["town_id"],
+            "category": sub["category"],
+            "collected": 1,
+            "unresolved": ~resolved,
+            "closed_due": closed_due,
+            "late": closed_due & closed.notna() & (closed > deadline),
+            "recognition_known": resolved & sub["recognised"].notna(),
+            "unrecognised": resolved & sub["recognised"].eq(False).fillna(False),
+            "disputes": dispute,
+            "disputes_unresolved": dispute & ~resolved,
+            "closed": closed.notna(),
+            "hours": hours.fillna(0),
+            "hours_sq": (hours**2).fillna(0),
+            "rated": sub["satisfaction"].notna(),
+            "shortfall": shortfall.fillna(0),
+            "shortfall_sq": (shortfall**2).fillna(0),
+        }
+    )
+    by_cat = frame.groupby(["key", "category"], dropna=False, sort=True).sum().reset_index()
+    median = float(hours.dropna().median()) if closed.notna().any() else float("nan")
+    adj = casemix.adjust(by_cat, levels={"median_hours": median} if np.isfinite(median) else None).set_index("key")
+    out = stats.copy()
+    for k in casemix.COMPONENTS:
+        if k in adj:
+            out[k] = out["key"].map(adj[k])
+    return out

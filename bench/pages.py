@@ -196,6 +196,25 @@ def lifecycle(db: Database, f: Filters, at: datetime) -> dict:
     }
 
 
+def grid(db: Database, f: Filters, at: datetime) -> dict:
+    """The grid management page (pages/grid.py) with its default "days without patrol"."""
+    from govdash import drill, grid_work, queries_grid
+
+    level = drill.levels(f, queries.unit_levels(db))[0]
+    out = {"recorded": queries_grid.recorded(db), "work": queries_grid.unit_work(db, f, level, at)}
+    if not out["recorded"]["patrols"]:  # the page shows the found table only
+        return out
+    idle = queries_grid.unpatrolled(db, f, at, grid_work.UNPATROLLED_DAYS)
+    staff = queries_grid.workers(db, f)
+    return {
+        **out,
+        "daily": queries_grid.daily_coverage(db, f, at),
+        "unpatrolled": idle,
+        "workers": staff,
+        "headline": grid_work.headline(out["work"], staff, idle),
+    }
+
+
 # --- the wall (pages/wall.py): the header (tiles and ticker) draws above every panel ---
 
 
@@ -233,6 +252,12 @@ def wall_coverage(db: Database, f: Filters, at: datetime) -> dict:
     from govdash import wall
 
     return {**wall_header(db, f, at), "coverage": wall.coverage_data(db, settings.load())}
+
+
+def wall_must_report(db: Database, f: Filters, at: datetime) -> dict:
+    from govdash import mustreport
+
+    return {**wall_header(db, f, at), "must_report": mustreport.summary(db, f, at)}
 
 
 def static_lookups(db: Database) -> dict:

@@ -42,8 +42,10 @@ def registry() -> dict[str, Page]:
         "coverage": Page(bp.coverage, deck=bp.coverage_deck),
         "coverage·directory": Page(bp.coverage_directory),
         "cases": Page(bp.cases, nv.cases, fl.cases, cp.cases),
+        "grid": Page(bp.grid),  # patrols and workers, not the cases: no peer (docs/benchmarks.md)
         "wall·overview": Page(bp.wall_overview),
         "wall·map": Page(bp.wall_map),
         "wall·trend": Page(bp.wall_trend),
         "wall·coverage": Page(bp.wall_coverage),
+        "wall·must_report": Page(bp.wall_must_report),
     }
