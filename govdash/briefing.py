@@ -172,7 +172,7 @@ def _rankings(db, f, prev, at, s, lang) -> str:
                     f"{int(r['rank'])}",
                     r["label"],
                     f"{r['score']:.3f}",
-                    rankings.movement_text(r["movement"], lang),
+                    rankings.movement_text(r["movement"], lang, r.get("movement_known", True)),
                     indicators.fmt(r["collected"], "collected"),
                     indicators.fmt(r["resolution_rate"], "resolution_rate"),
                     indicators.fmt(r["on_time_rate"], "on_time_rate"),

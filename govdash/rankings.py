@@ -51,12 +51,20 @@ def composite(
     return out
 
 
+def _all_tied(ranked: pd.DataFrame) -> bool:
+    """Whether every ranked unit shares one rank (the case-mix check found no difference beyond chance)."""
+    return ranked["rank"].dropna().nunique() <= 1
+
+
 def with_movement(now: pd.DataFrame, before: pd.DataFrame, key: str = "key") -> pd.DataFrame:
-    """Add ``prev_rank`` and ``movement`` (places gained since the previous period; NaN if unranked then)."""
+    """Add ``prev_rank``, ``movement`` (places gained since the previous period; NaN if unranked then) and
+    ``movement_known``: False in both periods when either ranks every unit alike — going from "all equal"
+    to a spread is no movement of anyone (it read as ▲24 / ▼24 for departments that merely stopped tying)."""
     prev = before.set_index(key)["rank"]
     out = now.copy()
     out["prev_rank"] = out[key].map(prev)
     out["movement"] = out["prev_rank"] - out["rank"]
+    out["movement_known"] = not (_all_tied(now) or _all_tied(before))
     return out
 
 
@@ -148,10 +156,13 @@ def filter_to(f: Filters, level: str, key: str) -> Filters:
     return f.with_(departments=(key,))
 
 
-def movement_text(m, lang: str = "zh") -> str:
-    """▲n / ▼n places since the previous period, 'unchanged', or 'new' when it was not ranked then."""
-    from govdash.i18n import t
+def movement_text(m, lang: str = "zh", known: bool = True) -> str:
+    """▲n / ▼n places since the previous period, 'unchanged', 'new' when it was not ranked then, or "—" when
+    ``known`` is False (one of the two periods ranks every unit alike)."""
+    from govdash.i18n import MISSING, t
 
+    if not known:
+        return MISSING
     if pd.isna(m):
         return t("rank_new", lang)
     return f"▲{int(m)}" if m > 0 else (f"▼{int(-m)}" if m < 0 else t("rank_same", lang))
@@ -182,7 +193,11 @@ def display_table(ranked: pd.DataFrame, level: str, lang: str = "zh", selected: 
     from govdash.indicators import fmt
 
     name = names(ranked, level, lang)
-    move = [movement_text(m, lang) if e else "" for m, e in zip(ranked["movement"], ranked["eligible"], strict=True)]
+    known = ranked["movement_known"] if "movement_known" in ranked else pd.Series(True, index=ranked.index)
+    move = [
+        movement_text(m, lang, k) if e else ""
+        for m, e, k in zip(ranked["movement"], ranked["eligible"], known, strict=True)
+    ]
     badge = ranked["list"].map({"red": t("red_short", lang), "black": t("black_short", lang)}).fillna("")
     out = pd.DataFrame(
         {

@@ -99,7 +99,7 @@ for col, part, key in ((c_red, red, "red_list"), (c_black, black, "black_list"))
     if part.empty:
         box.caption(t("no_data", lang))
     for _, r in part.iterrows():
-        move = rankings.movement_text(r["movement"], lang)
+        move = rankings.movement_text(r["movement"], lang, r.get("movement_known", True))
         box.markdown(f"**{int(r['rank'])}.** {ui.md_text(r['label'])} · {r['score']:.3f} · {move}")
 
 

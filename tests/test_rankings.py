@@ -64,6 +64,23 @@ def test_movement_and_lists():
     assert red["key"].tolist() == ["A"] and black["key"].tolist() == ["B"]
 
 
+def test_no_movement_from_or_to_a_period_where_every_unit_ties():
+    # departments the case-mix check finds alike all share rank 1; the next window spreads them 1..4:
+    # nobody moved 3 places, the ranking only started to discriminate
+    keys = list("ABCD")
+    tied = pd.DataFrame({"key": keys, "rank": [1.0, 1.0, 1.0, 1.0]})
+    spread = pd.DataFrame({"key": keys, "rank": [1.0, 2.0, 3.0, 4.0]})
+    for now, before in ((spread, tied), (tied, spread)):
+        moved = rankings.with_movement(now, before)
+        assert not moved["movement_known"].any()
+        assert [
+            rankings.movement_text(m, "zh", k) for m, k in zip(moved["movement"], moved["movement_known"], strict=True)
+        ] == ["—"] * 4
+    moved = rankings.with_movement(spread, spread.assign(rank=[2.0, 1.0, 3.0, 4.0]))
+    assert moved["movement_known"].all() and moved["movement"].tolist() == [1.0, -1.0, 0.0, 0.0]
+    assert rankings.movement_text(1.0, "zh", True) == "▲1"
+
+
 def test_red_and_black_lists_on_many_units():
     stats = pd.DataFrame(
         {"key": list("ABCDEFG"), "collected": 100, "resolution_rate": [0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.93]}
