@@ -67,7 +67,7 @@ def patrols(
     area = np.maximum(grids["area_km2"].to_numpy(float), 0.01)
     density = grids["residents"].to_numpy(float) / area
     p_second = SECOND_MAX * np.clip(density / max(np.quantile(density, 0.9), 1.0), 0, 1)
-    weekend = np.asarray(days.dayofweek >= 5)
+    weekend = np.asarray(days.day_of_week >= 5)
     patchy = rng.random(g) < PATCHY_GRIDS
 
     gi = np.repeat(np.arange(g, dtype=np.int32), d)  # one row per grid-day, grid-major

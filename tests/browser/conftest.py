@@ -32,9 +32,12 @@ LOCAL_SCHEMES = {"data", "blob", "about"}
 
 
 def pytest_collection_modifyitems(items):
-    # with `-n 2 --dist loadgroup` every browser test runs on one worker: one server, one chromium
+    # with `-n 2 --dist loadgroup` every browser test runs on one worker: one server, one chromium.
+    # Every test in this folder is a browser test, marked or not (a new file cannot start a second chromium).
+    here = Path(__file__).resolve().parent
     for item in items:
-        if "browser" in item.keywords:
+        if "browser" in item.keywords or Path(item.path).resolve().parent == here:
+            item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
