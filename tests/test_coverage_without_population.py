@@ -51,7 +51,7 @@ def test_coverage_by_area_and_by_community_without_population(db, lang, monkeypa
     assert shown[t("cov_units_with_station", lang)] == "2 / 4"  # B1-S and B2-N hold the two stations
     assert shown[t("cov_area_km2", lang)] == "24.00"
     table = at.dataframe[0].value
-    assert list(table["has_station"]) == [False, False, True, True]
+    assert list(table["has_station"]) == [t("no", lang), t("no", lang), t("yes", lang), t("yes", lang)]  # 否/是
     assert sorted(table["stations"]) == [0, 0, 1, 1]
     # each station's disc lies in its own community: half the district's covered cells each, of 600
     got = dict(zip(table["community"], table["share"], strict=True))
