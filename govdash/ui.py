@@ -311,26 +311,15 @@ def filter_bar(db: Database) -> filters.Filters:
         disabled=not sel_coms,
     )
     cat = catalogue()
-    sel_cats = sb.multiselect(
-        t("category", lg),
-        cat.codes("category"),
-        key=_W["categories"],
-        format_func=lambda v: cat.name("category", v, lg),
-        placeholder=t("all", lg),
-    )
-    sel_ch = sb.multiselect(
-        t("channel", lg),
-        cat.codes("channel"),
-        key=_W["channels"],
-        format_func=lambda v: cat.name("channel", v, lg),
-        placeholder=t("all", lg),
-    )
-    sel_dep = sb.multiselect(
-        t("department", lg),
-        cat.codes("department"),
-        key=_W["departments"],
-        format_func=lambda v: cat.name("department", v, lg),
-        placeholder=t("all", lg),
+    sel_cats, sel_ch, sel_dep = (
+        sb.multiselect(
+            t(kind, lg),
+            cat.codes(kind),
+            key=_W[widget],
+            format_func=lambda v, kind=kind: cat.name(kind, v, lg),
+            placeholder=t("all", lg),
+        )
+        for kind, widget in (("category", "categories"), ("channel", "channels"), ("department", "departments"))
     )
     if sb.button(t("reset", lg)):
         set_filters(filters.last_month(hi))

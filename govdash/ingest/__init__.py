@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from govdash import db
 from govdash.db import Database, replacing_writer
 from govdash.db import exists as db_exists
 from govdash.ingest import _cases, _events, _geo, _grid_work, _plumbing, _population, _records, _sql
@@ -123,7 +122,8 @@ def run(
         return _child.run(kind, db_path, file, in_place=in_place, **options)
     if in_place:
         return pipeline(db_path, file, **options)
-    options["quarantine_dir"] = options.get("quarantine_dir") or db.side_folder(db_path) / "quarantine"
+    # named before the pipeline runs on the private copy, whose folder is not the database's
+    options["quarantine_dir"] = _plumbing.quarantine_folder(db_path, options.get("quarantine_dir"))
     name = options.get("name") or (Path(str(file)).name if isinstance(file, (str, os.PathLike)) else "upload")
     return _plumbing.live(db_path, lambda tmp: pipeline(tmp, file, **options), name)
 

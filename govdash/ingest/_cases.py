@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from govdash import db, lake, layout, schema, settings
+from govdash import lake, layout, schema, settings
 from govdash.i18n import t
 from govdash.ingest import _catalogue, _plumbing, _sql
 from govdash.ingest._coords import extent, placed
@@ -427,7 +427,7 @@ def import_file(
         columns = [c for c in stage.columns if c != "case_id"]
         with _plumbing.staged(con, pa.Table.from_pandas(stage, preserve_index=False)):
             say(0.70, "checking the write" if dry_run else "writing")
-            qdir = Path(quarantine_dir) if quarantine_dir else db.side_folder(db_path) / "quarantine"
+            qdir = _plumbing.quarantine_folder(db_path, quarantine_dir)
             _plumbing.write(
                 con,
                 "cases",

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from govdash import db
 from govdash.ingest import _plumbing, _sql_events
 from govdash.ingest._mapping import MAPPINGS_DIR, MappingError
 from govdash.ingest._readers import read_table
@@ -254,7 +253,7 @@ def import_file(
         stage = rows.loc[~bad].reset_index(drop=True)
         with _plumbing.staged(con, pa.Table.from_pandas(stage, preserve_index=False)):
             say(0.60, "checking the write" if dry_run else "writing")
-            qdir = Path(quarantine_dir) if quarantine_dir else db.side_folder(db_path) / "quarantine"
+            qdir = _plumbing.quarantine_folder(db_path, quarantine_dir)
             _plumbing.write(
                 con,
                 "events",

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
 
-from govdash import db, district_record, schema
+from govdash import district_record, schema
 from govdash.ingest import _coords, _plumbing, _sql
 from govdash.ingest._cases import assign_units
 from govdash.ingest._geo_sources import (
@@ -425,7 +424,7 @@ def import_file(
         keep = stage.loc[~bad].reset_index(drop=True)
         with _plumbing.staged(con, _arrow(keep)):
             say(0.70, "checking the write" if dry_run else "writing")
-            qdir = Path(quarantine_dir) if quarantine_dir else db.side_folder(db_path) / "quarantine"
+            qdir = _plumbing.quarantine_folder(db_path, quarantine_dir)
             chosen = ctx["district"] if ctx["district"] != known else None
             _plumbing.write(
                 con,

@@ -279,7 +279,7 @@ def import_file(
         keep = stage.loc[~bad].reset_index(drop=True)
         with _plumbing.staged(con, keep):
             say(0.70, "checking the write" if dry_run else "writing")
-            qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
+            qdir = _plumbing.quarantine_folder(db_path, quarantine_dir)
             _plumbing.write(
                 con,
                 kind,

@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 
 from govdash import export, settings
-from govdash.db import exists, replacing_writer, retrying, writer
+from govdash.db import exists, replacing_writer, retrying, side_folder, writer
 from govdash.ingest import _coords, _sql
 from govdash.ingest._readers import Source, Table, ValidationError, open_source
 from govdash.ingest._report import ImportReport, quarantine_csv, quarantine_rows
@@ -37,6 +37,12 @@ def begin(file, *, name: str | None, crs: str | None, on_error: str, max_mb: flo
         raise ValidationError(str(exc)) from exc
     limit = int((settings.load().max_upload_mb if max_mb is None else max_mb) * 2**20)
     return open_source(file, name=name, max_bytes=limit), crs
+
+
+def quarantine_folder(db_path, given=None) -> Path:
+    """Where an import's quarantined rows go as CSV: ``given``, else ``quarantine/`` beside the database
+    (beside a SQLite lake's catalog; ``data/quarantine`` for a PostgreSQL lake: ``db.side_folder``)."""
+    return Path(given) if given else side_folder(db_path) / "quarantine"
 
 
 @contextmanager

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from govdash import db, district_record
+from govdash import district_record
 from govdash.ingest import _coords, _plumbing, _sql
 from govdash.ingest._geo import to_wgs84
 from govdash.ingest._geo_sources import read_geo
@@ -268,7 +268,7 @@ def import_file(
         stage = pa.Table.from_pandas(placed[COLUMNS], preserve_index=False)
         with _plumbing.staged(con, stage):
             say(0.8, "checking the write" if dry_run else "writing")
-            qdir = Path(quarantine_dir) if quarantine_dir else db.side_folder(db_path) / "quarantine"
+            qdir = _plumbing.quarantine_folder(db_path, quarantine_dir)
             _plumbing.write(
                 con, "population", rep, table, bad, columns=COLUMNS, crs=crs, user=user, qdir=qdir, dry_run=dry_run
             )

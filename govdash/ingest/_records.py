@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -216,7 +215,7 @@ def import_file(
                 lon[has], lat[has] = _coords.to_wgs84(lon[has], lat[has], crs)
             stage["lon"], stage["lat"] = lon, lat
         say(0.8, "checking the write" if dry_run else "writing")
-        qdir = Path(quarantine_dir) if quarantine_dir else Path(db_path).resolve().parent / "quarantine"
+        qdir = _plumbing.quarantine_folder(db_path, quarantine_dir)
         with _plumbing.staged(con, pa.Table.from_pandas(stage.reset_index(drop=True), preserve_index=False)):
             _plumbing.write(
                 con,
