@@ -283,13 +283,13 @@ def judged(db: Database, table: pd.DataFrame, f: Filters, period: str, at: datet
     """``table`` (one row per ``period`` start, no split) with the judged rates (JUDGED) of each period over
     its cases due (queries.due_totals: deadline, or closing if earlier, in the period and before the data
     time), not over the cases reported in it: a period whose cases are still within their time limit is not
-    judged early, so a chart agrees with the headline tile. Each period is cut to ``f``'s dates."""
+    judged early, so a chart agrees with the headline tile. Each period is cut to ``f``'s dates; all periods
+    come from one grouped statement (queries_trend.due_by_period)."""
     out = table.copy()
-    for i, start in enumerate(pd.to_datetime(out["period"])):
-        end = (start + STEPS[period] - pd.Timedelta(days=1)).date()
-        due = queries.due_totals(db, f.with_(start=max(start.date(), f.start), end=min(end, f.end)), at)
-        for key in JUDGED:
-            out.loc[out.index[i], key] = due[key]
+    due = queries_trend.due_by_period(db, f, period, at).set_index("period")
+    periods = pd.to_datetime(out["period"])
+    for key in JUDGED:
+        out[key] = periods.map(due[key]).astype(float).to_numpy() if len(due) else float("nan")
     return out
 
 
