@@ -12,6 +12,7 @@ from pyproj import Transformer
 from govdash import coverage as cov
 from govdash import district_record
 from govdash.coverage_adapter import from_geodataframes, offers, points_xy
+from govdash.i18n import t
 from govdash.schema import FUNCTIONS
 
 GOAL = 1.0  # every resident within the threshold (15分钟服务圈)
@@ -97,6 +98,21 @@ def counted(stations: pd.DataFrame, function: str | None = None) -> int:
     """Number of stations that count: all, or those offering ``function``."""
     mask = offers(stations, function)
     return len(stations) if mask is None else int(mask.sum())
+
+
+def counted_by_level(stations: pd.DataFrame, function: str | None = None) -> dict[str, int]:
+    """Stations that count (``counted``), per level: ``{"doorstep": 家门口服务站, "centre": 街镇服务中心}``; a
+    what-if's added station is a doorstep station. The two are named apart wherever stations are counted."""
+    mask = offers(stations, function)
+    kept = stations if mask is None else stations[mask]
+    level = kept["level"] if "level" in kept.columns else pd.Series("doorstep", index=kept.index)
+    centres = int(level.eq("centre").sum())
+    return {"doorstep": len(kept) - centres, "centre": centres}
+
+
+def stations_text(counts: dict[str, int], lang: str = "zh") -> str:
+    """ "家门口服务站 1,285 · 街镇服务中心 36": the stations counted, each kind by its name (``counted_by_level``)."""
+    return t("stations_by_level", lang).format(doorstep=counts["doorstep"], centre=counts["centre"])
 
 
 def own_stations(stations: pd.DataFrame, towns: Sequence[str] = (), communities: Sequence[str] = ()) -> pd.DataFrame:

@@ -159,7 +159,8 @@ with right:
     area_towns = f.towns or (tuple(towns["unit_id"]) if ui.scope() is not None else ())
     mine = ui.scope()  # a 居村 account's cells are its 居村's: so are its stations
     area_coms = mine.communities if mine is not None and not mine.towns else ()
-    counted = sc.counted(sc.own_stations(stations, area_towns, area_coms), function)
+    own = sc.own_stations(stations, area_towns, area_coms)
+    counted = sc.counted(own, function)
     where_ = t("cov_area_selected" if f.towns else "cov_area_district", lang)
     change = lambda key: f"{rep[key] - before[key]:+,.0f} {t('cov_whatif_change', lang)}" if before else None  # noqa: E731
     m1, m2 = st.columns(2)
@@ -181,6 +182,7 @@ with right:
         else None,
         border=True,
     )
+    m4.caption(sc.stations_text(sc.counted_by_level(own, function), lang))  # the 1,285 and the 36 named apart
     covered_units = station_use.community_coverage(ui.cached(queries_stations.community_coverage, f))
     if covered_units["communities"]:
         m5, m6 = st.columns(2)

@@ -302,3 +302,13 @@ def test_the_directory_counts_cases_only_when_its_tab_opens(page, district):
     _ok(page)
     (listing,) = directory(page)
     assert len(listing) == len(district[1]) and listing["cases_nearby"].sum() > 0
+
+
+def test_the_doorstep_stations_and_the_centres_are_named_apart(page, district):
+    """Issue 19 item 3: "计入服务站 1,321" was 1,285 doorstep stations and 36 street/town centres, said nowhere."""
+    stations = district[1]
+    doorstep, centres = int((stations["level"] == "doorstep").sum()), int((stations["level"] == "centre").sum())
+    assert (doorstep, centres) == (1285, 36)  # the demo: one per 居村 and ten extras; one centre per 街镇
+    assert _number(_metrics(page)["stations"][0]) == doorstep + centres
+    captions = [c.value for c in page.caption]
+    assert "家门口服务站 1,285 · 街镇服务中心 36" in captions
