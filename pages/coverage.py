@@ -111,15 +111,17 @@ before = (
 load = sc.load(timed, stations, function, towns=towns)
 
 # --- map, headline figures and tables ---
-gap_rows, gap_rank = sc.gap_table(area, threshold, towns, metric_crs=crs)
+gap_rows, _ = sc.gap_table(area, threshold, towns, metric_crs=crs)
 signature = (threshold, function, mode, f.towns, tuple(tuple(sorted(e.items())) for e in edits))
 siting = st.session_state.get("cov_siting")
 proposals = siting["rows"] if siting and siting["signature"] == signature else None
-drawn = sc.map_cells(area, gap_rank=gap_rank, metric_crs=crs)
+blocks = sc.click_blocks(area, metric_crs=crs)
 deck, legend = maps_coverage.coverage_map(
-    drawn,
+    area,
     threshold,
-    sc.visible(stations, load, drawn, function),
+    sc.visible(stations, load, area, function),
+    blocks=blocks,
+    metric_crs=crs,
     gaps=gap_rows,
     proposals=proposals,
     reach_m=reach_m(threshold),
@@ -131,16 +133,18 @@ deck, legend = maps_coverage.coverage_map(
 )
 left, right = st.columns([3, 2])
 with left:
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="cov_map", height=690)
+    # keyed by the edits: a click's selection is spent once its station is added (a kept selection greys the map)
+    event = st.pydeck_chart(
+        deck, on_select="rerun", selection_mode="single-object", key=f"cov_map_{len(edits)}", height=690
+    )
     st.html(maps.swatches_html(legend))
-    square = float(drawn["size_m"].iloc[0]) if len(drawn) else 100.0
-    blocks = " " + t("cov_square", lang).format(s=square) if square > 100 else ""  # coarser than the 100 m cells
-    st.caption(t("cov_legend_note", lang).format(m=threshold) + blocks)
+    square = float(blocks["size_m"].iloc[0]) if len(blocks) else 100.0
+    st.caption(t("cov_legend_note", lang).format(m=threshold) + " " + t("cov_square", lang).format(s=square))
     click_adds = st.toggle(t("cov_click_add", lang), value=True, key="cov_click_adds")
-cell = maps_coverage.picked(event.selection if event else None, maps_coverage.LAYER_CELLS)
-if click_adds and cell and (cell["lon"], cell["lat"]) != st.session_state.get("cov_last_click"):
-    st.session_state["cov_last_click"] = (cell["lon"], cell["lat"])
-    lon, lat = sc.cell_centre(cell["lon"], cell["lat"], float(drawn["size_m"].iloc[0]), metric_crs=crs)
+block = maps_coverage.picked((event or {}).get("selection"), maps_coverage.LAYER_CLICK)
+if click_adds and block and (block["lon"], block["lat"]) != st.session_state.get("cov_last_click"):
+    st.session_state["cov_last_click"] = (block["lon"], block["lat"])
+    lon, lat = sc.cell_centre(block["lon"], block["lat"], square, metric_crs=crs)
     edits.append({"op": "add", "lon": round(lon, 5), "lat": round(lat, 5)})
     st.rerun()
 
