@@ -37,7 +37,7 @@ ROAD_RANKS = {
     "pedestrian": 4,
 }
 ROAD_WIDTH_PX = (3.0, 2.4, 1.8, 1.3, 0.9)  # line width of each rank, pixels
-ROAD_RGBA = [150, 160, 182, 210]
+ROAD_RGBA = [125, 136, 158, 190]
 WATER_RGBA = [30, 72, 128, 255]
 WATERWAY_LINES = frozenset({"river", "canal", "stream"})  # drawn as lines; their banks as polygons when mapped
 WATER_LANDUSE = frozenset({"reservoir", "basin"})
