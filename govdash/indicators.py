@@ -101,6 +101,8 @@ TREND_KEYS = (
     "p90_hours",
     "backlog",
 )
+# the trends page's headline and the briefing's table: the charted indicators and 超期在办（全部）, the wall's count
+HEADLINE_KEYS = (*TREND_KEYS, "overdue_at_end")
 # shortest history a trend chart shows, so a 30-day filter by month still shows a trend
 MIN_SPAN_DAYS = {"day": 60, "week": 7 * 26, "month": 395, "quarter": 730}
 
@@ -172,15 +174,19 @@ def change(now, before, key: str) -> float | None:
     return None if before == 0 else (now - before) / before * 100
 
 
-def change_text(now, before, key: str) -> str:
-    """``change`` as text: "+1.2 pp", "+0.8", "-3.4%"; "—" when it cannot be computed."""
+def change_text(now, before, key: str, lang: str = "zh") -> str:
+    """``change`` as text: "+1.2 pp" for rates, "+0.8 分" / "+0.8 pts" for scores (points, never %), "-3.4%"
+    for counts and hours; "—" when it cannot be computed. The one change text of every page, the wall and
+    the briefing."""
     c = change(now, before, key)
     if c is None:
         return "—"
     kind = INDICATORS[key].kind
     c = 0.0 if round(c, 1) == 0 else c  # "-0.0" would be drawn as a fall
     sign = "+" if c else ""
-    return f"{c:{sign}.1f} pp" if kind == "rate" else (f"{c:{sign}.1f}" if kind == "score" else f"{c:{sign}.1f}%")
+    if kind == "rate":
+        return f"{c:{sign}.1f} pp"
+    return f"{c:{sign}.1f} {t('change_points', lang)}" if kind == "score" else f"{c:{sign}.1f}%"
 
 
 def improved(now, before, key: str) -> bool | None:
@@ -208,9 +214,9 @@ def comparison(
                 "indicator": t(k, lang),
                 "value": value,
                 "previous": fmt(before.get(k), k),
-                "change": change_text(now.get(k), before.get(k), k),
+                "change": change_text(now.get(k), before.get(k), k, lang),
                 "year_before": fmt(year_before.get(k), k),
-                "change_yoy": change_text(now.get(k), year_before.get(k), k),
+                "change_yoy": change_text(now.get(k), year_before.get(k), k, lang),
                 "target": fmt(goal, k) if goal is not None else "",
                 "breach": breach(now.get(k), k, s),
                 "better": improved(now.get(k), before.get(k), k),
@@ -348,7 +354,7 @@ def headline(
     before = previous_totals(db, f, at, prev)
     # a 365-day period's previous period is the year before: one query, not two
     year = before if yb == prev else previous_totals(db, f, at, yb)
-    return comparison(queries_trend.indicator_totals(db, f, at), before, year, s, lang)
+    return comparison(queries_trend.indicator_totals(db, f, at), before, year, s, lang, HEADLINE_KEYS)
 
 
 def period_label(p, period: str) -> str:

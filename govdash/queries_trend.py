@@ -206,14 +206,20 @@ def indicator_totals(db: Database, f: Filters, at: datetime, as_at: datetime | N
         {**params, "as_of": at if as_at is None else as_at, "dispute": DISPUTE_CATEGORY},
     )
     out = _with_rates(df).iloc[0].to_dict()
-    attr, aparams = _attr_where(f)
-    t = cutoff(f, at)
-    stock = db.execute(
+    return {**out, **stock(db, f, at), **due_totals(db, f, at, as_at)}
+
+
+def stock(db: Database, f: Filters, at: datetime) -> dict:
+    """在办（全部） ``backlog`` and 超期在办（全部） ``overdue_at_end``: the filter's cases open at its period's end
+    (``cutoff``: now while the period runs), whenever reported, and those of them past their deadline. The one
+    definition of both on the overview, the trends page and the wall (issue 19 item 3)."""
+    attr, params = _attr_where(f)
+    df = db.execute(
         f"SELECT count(*) AS backlog, count(*) FILTER (WHERE deadline_at < $t) AS overdue_at_end "
         f"FROM cases WHERE {_OPEN_AT} AND {attr}",
-        {**aparams, "t": t},
+        {**params, "t": cutoff(f, at)},
     )
-    return {**out, **stock.iloc[0].to_dict(), **due_totals(db, f, at, as_at)}
+    return {k: int(v) for k, v in df.iloc[0].to_dict().items()}
 
 
 def open_backlog(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:

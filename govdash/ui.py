@@ -403,12 +403,14 @@ def fmt(value, indicator: str) -> str:
     return indicators.fmt(value, indicator)
 
 
-def delta(now, before, indicator: str) -> str | None:
+def delta(now, before, indicator: str, lang: str = "zh") -> str | None:
     """Change against the previous period as text for st.metric (``indicators.change_text``: percentage
     points for rates, points for scores, % for counts and hours); None when it cannot be computed."""
     from govdash import indicators
 
-    return None if indicators.change(now, before, indicator) is None else indicators.change_text(now, before, indicator)
+    if indicators.change(now, before, indicator) is None:
+        return None
+    return indicators.change_text(now, before, indicator, lang)
 
 
 def delta_style(text: str | None, color: str) -> dict:

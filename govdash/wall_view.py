@@ -434,11 +434,13 @@ def trend_figure(
 
 
 def coverage_html(summary: dict, lang: str, *, target: float = 1.0, full: bool = True) -> Markup:
-    """The 15-minute figure: share of residents covered (big), residents not covered, stations (``full``: residents)."""
+    """The 15-minute figure: share of residents covered (big), residents not covered, doorstep stations and
+    street/town centres named apart (``full``: residents)."""
     share = summary["share"]
     kv = [
         (label("wall_uncovered", lang), f"{summary['uncovered']:,.0f}"),
-        (label("wall_stations", lang), f"{summary['stations']:,}"),
+        (label("station", lang), f"{summary['doorstep']:,}"),
+        (label("centre", lang), f"{summary['centre']:,}"),
     ]
     if full:
         kv.append((label("residents", lang), f"{summary['residents']:,.0f}"))
