@@ -215,8 +215,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "area_km2": ("面积(km²)", "Area (km²)"),
     "max_minutes": ("最远步行(分钟)", "Farthest walk (min)"),
     "cov_square": (
-        "每格{s:,.0f}米见方（人口加权平均步行时间）。",
-        "Each square is {s:,.0f} m across (residents-weighted mean minutes).",
+        "鼠标提示与点击按{s:,.0f}米见方的方块（人口加权平均步行时间），新增站点位于方块中心。",
+        "Tooltips and clicks go by squares {s:,.0f} m across (residents-weighted mean minutes); "
+        "a station is added at the square's centre.",
     ),
     "overview_monthly": ("受理工单 · 按月", "Cases collected · by month"),
     "partial_period": ("最后一期截至{at}，尚未满期。", "The last period ends at {at}: not yet complete."),
@@ -265,6 +266,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "Candidates are populated cells beyond the threshold (a coarser lattice when many); reach is "
         "a straight {r:,.0f} m ({m} min ÷ circuity); existing stations kept.",
     ),
+    "siting_stage_candidates": ("正在找出候选站址……", "Finding candidate sites…"),
+    "siting_stage_exact": ("正在求最优解（整数规划）……", "Solving for the optimum (integer programme)…"),
+    "siting_stage_greedy": ("正在逐个选址（贪心）……", "Choosing sites one by one (greedy)…"),
     "add_proposals": ("将建议站点加入假设分析", "Add the proposed sites to the what-if"),
     "coverage_after": ("覆盖率变为", "Share becomes"),
     # page and analysis texts that were written inline per language (issue 14: one table)

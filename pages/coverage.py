@@ -100,26 +100,30 @@ if cells.empty:  # no population surface yet: coverage of the area and of the co
     )
     st.stop()
 stations = sc.apply_edits(base, edits)
-timed = sc.walk(cells, stations, function=function, graph=graph, metric_crs=crs)
+# the walk over the stations as they are, kept for the session: a what-if edit recomputes only what it reaches
+walked = st.session_state.get("cov_walk")
+walk_key = (db.version(), function, mode, crs, ui.scope(), len(cells), len(base))
+if walked is None or walked.key != walk_key:
+    walked = sc.BaseWalk(cells, base, function=function, graph=graph, metric_crs=crs, key=walk_key)
+    st.session_state["cov_walk"] = walked
+timed = walked.after(cells, base, stations)
 area = sc.in_area(timed, f.towns)
 rep = sc.report(area, threshold, towns)
-before = (
-    sc.district(sc.in_area(sc.walk(cells, base, function=function, graph=graph, metric_crs=crs), f.towns), threshold)
-    if edits
-    else None
-)
+before = sc.district(sc.in_area(walked.timed(cells, base), f.towns), threshold) if edits else None
 load = sc.load(timed, stations, function, towns=towns)
 
 # --- map, headline figures and tables ---
-gap_rows, gap_rank = sc.gap_table(area, threshold, towns, metric_crs=crs)
+gap_rows, _ = sc.gap_table(area, threshold, towns, metric_crs=crs)
 signature = (threshold, function, mode, f.towns, tuple(tuple(sorted(e.items())) for e in edits))
 siting = st.session_state.get("cov_siting")
 proposals = siting["rows"] if siting and siting["signature"] == signature else None
-drawn = sc.map_cells(area, gap_rank=gap_rank, metric_crs=crs)
+blocks = sc.click_blocks(area, metric_crs=crs)
 deck, legend = maps_coverage.coverage_map(
-    drawn,
+    area,
     threshold,
-    sc.visible(stations, load, drawn, function),
+    sc.visible(stations, load, area, function),
+    blocks=blocks,
+    metric_crs=crs,
     gaps=gap_rows,
     proposals=proposals,
     reach_m=reach_m(threshold),
@@ -131,16 +135,18 @@ deck, legend = maps_coverage.coverage_map(
 )
 left, right = st.columns([3, 2])
 with left:
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="cov_map", height=690)
+    # keyed by the edits: a click's selection is spent once its station is added (a kept selection greys the map)
+    event = st.pydeck_chart(
+        deck, on_select="rerun", selection_mode="single-object", key=f"cov_map_{len(edits)}", height=690
+    )
     st.html(maps.swatches_html(legend))
-    square = float(drawn["size_m"].iloc[0]) if len(drawn) else 100.0
-    blocks = " " + t("cov_square", lang).format(s=square) if square > 100 else ""  # coarser than the 100 m cells
-    st.caption(t("cov_legend_note", lang).format(m=threshold) + blocks)
+    square = float(blocks["size_m"].iloc[0]) if len(blocks) else 100.0
+    st.caption(t("cov_legend_note", lang).format(m=threshold) + " " + t("cov_square", lang).format(s=square))
     click_adds = st.toggle(t("cov_click_add", lang), value=True, key="cov_click_adds")
-cell = maps_coverage.picked(event.selection if event else None, maps_coverage.LAYER_CELLS)
-if click_adds and cell and (cell["lon"], cell["lat"]) != st.session_state.get("cov_last_click"):
-    st.session_state["cov_last_click"] = (cell["lon"], cell["lat"])
-    lon, lat = sc.cell_centre(cell["lon"], cell["lat"], float(drawn["size_m"].iloc[0]), metric_crs=crs)
+block = maps_coverage.picked((event or {}).get("selection"), maps_coverage.LAYER_CLICK)
+if click_adds and block and (block["lon"], block["lat"]) != st.session_state.get("cov_last_click"):
+    st.session_state["cov_last_click"] = (block["lon"], block["lat"])
+    lon, lat = sc.cell_centre(block["lon"], block["lat"], square, metric_crs=crs)
     edits.append({"op": "add", "lon": round(lon, 5), "lat": round(lat, 5)})
     st.rerun()
 
@@ -327,8 +333,14 @@ with tabs[2]:
     k = st.slider(t("k_new", lang), 1, 20, 5, key="cov_k")
     st.caption(t("siting_note", lang).format(r=reach_m(threshold), m=threshold))
     if st.button(t("propose", lang), key="cov_propose", type="primary"):
-        with st.spinner(t("propose", lang)):
-            rows, method = sc.propose(area, threshold, k, metric_crs=crs)
+        bar = st.progress(0.0, text=t("siting_stage_candidates", lang))
+        rows, method = sc.propose(
+            area,
+            threshold,
+            k,
+            metric_crs=crs,
+            progress=lambda share, stage: bar.progress(min(share, 1.0), text=t(f"siting_stage_{stage}", lang)),
+        )
         st.session_state["cov_siting"] = {"signature": signature, "rows": rows, "method": method}
         st.rerun()
     if proposals is not None and len(proposals):
