@@ -12,8 +12,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from govdash import db, demo_departments, demo_grid, demo_stations, district, district_record, queries, schema
-from govdash import writes, writes_log
+from govdash import (
+    db,
+    demo_departments,
+    demo_grid,
+    demo_stations,
+    district,
+    district_record,
+    queries,
+    schema,
+    writes,
+    writes_log,
+)
 from govdash.demo_catalogue import (
     CATEGORIES,
     CATEGORY_SHARE,
