@@ -67,6 +67,15 @@ class Basemap:
         return self.roads.empty and not self.water and not self.waterways
 
 
+class Layers(list):
+    """A basemap's deck layers and ``key``, what they were read from (file, its size and time, CRS, district):
+    pydeck layers cannot be hashed, so the pages' deck cache (``ui_deck``) keys them by this."""
+
+    def __init__(self, layers=(), key: tuple = ()):
+        super().__init__(layers)
+        self.key = key
+
+
 def is_water(tags: dict[str, str]) -> bool:
     """True for an area that is water: natural=water, waterway=riverbank, landuse=reservoir/basin, water=*."""
     return (

@@ -233,14 +233,18 @@ def chart_window(f: Filters, period: str) -> Filters:
     back = f.end - timedelta(days=MIN_SPAN_DAYS[period] - 1)
     if back >= f.start:
         return f
-    ts = pd.Timestamp(back)
-    aligned = {
+    return f.with_(start=period_start(back, period))
+
+
+def period_start(day: date, period: str) -> date:
+    """The first day of the ``period`` (day, week from Monday, month, quarter) that ``day`` is in."""
+    ts = pd.Timestamp(day)
+    return {
         "day": ts,
         "week": ts - pd.Timedelta(days=ts.day_of_week),
         "month": ts.replace(day=1),
         "quarter": ts.replace(day=1, month=3 * ((ts.month - 1) // 3) + 1),
-    }[period]
-    return f.with_(start=aligned.date())
+    }[period].date()
 
 
 STEPS = {  # the length of each period of a trend
@@ -295,7 +299,11 @@ def judged(db: Database, table: pd.DataFrame, f: Filters, period: str, at: datet
 
 def trend_table(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:
     """Every trend indicator per period over ``chart_window(f, period)`` (adapter over the queries)."""
-    w = chart_window(f, period)
+    return period_rows(db, chart_window(f, period), period, at, split)
+
+
+def period_rows(db: Database, w: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:
+    """Every trend indicator per ``period`` from ``w.start`` to ``w.end`` (``trend_table`` without its window)."""
     table = period_table(
         queries_trend.period_indicators(db, w, period, at, split),
         queries_trend.open_backlog(db, w, period, at, split),
@@ -304,6 +312,20 @@ def trend_table(db: Database, f: Filters, period: str, at: datetime, split: str 
         at,
     )
     return table if split or table.empty else judged(db, table, w, period, at)
+
+
+def trend_pieces(f: Filters, period: str, at: datetime) -> list[Filters]:
+    """``chart_window(f, period)`` cut before the period the data time is in: whole periods that a write in the
+    current one leaves alone, then the rest. ``period_rows`` of the pieces, one after the other, is
+    ``trend_table(f, period, at)`` without a split (govdash.freshness caches the pieces apart)."""
+    w = chart_window(f, period)
+    cut = queries.cutoff(w, at)
+    if cut >= datetime.combine(w.end + timedelta(days=1), datetime.min.time()):
+        return [w]  # the window is over: nothing of it is the current period
+    current = period_start((cut - timedelta(microseconds=1)).date(), period)
+    if current <= w.start:
+        return [w]
+    return [w.with_(end=current - timedelta(days=1)), w.with_(start=current)]
 
 
 def same_age(f: Filters, earlier: Filters, at: datetime) -> datetime:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from govdash import access, demo, filters, lake, queries, queries_map, settings
+from govdash import access, demo, filters, freshness, lake, queries, queries_map, settings
 from govdash import catalogue as catalogue_
 from govdash.db import Database
 from govdash.i18n import LANGS, readable, t
@@ -104,15 +104,20 @@ def _cached(key: str, version: tuple, _fn, *args, **kwargs):
 
 def cached(fn, *args, **kwargs):
     """Run ``fn(db, *args, **kwargs)`` (a query or an analysis adapter, passed by reference) cached by its
-    qualified name, the database file's version and the arguments.
+    qualified name, the database file's version and the arguments; a windowed read (govdash.freshness) by what it
+    read instead of the version, so a write elsewhere leaves it cached.
 
     Every Filters argument is limited to the signed-in account's streets/towns; a listing query that takes
     ``scope`` gets it from the caller, explicitly (``scope=ui.scope()``; tests/test_app_access.py checks every
     call). Personal data is masked in the result unless the account's role allows it.
     """
-    key = f"{fn.__module__}.{fn.__qualname__}"
     scoped_kwargs = dict(zip(kwargs, _scoped_args(tuple(kwargs.values())), strict=True))
-    return _masked(_cached(key, database().version(), fn, *_scoped_args(args), **scoped_kwargs))
+    return _masked(freshness.call(database(), fn, _scoped_args(args), scoped_kwargs, _memo))
+
+
+def _memo(key: str, version: tuple, fn, args: tuple, kwargs: dict):
+    """The result cache for govdash.freshness: ``_cached`` under ``key``, ``version`` and the arguments."""
+    return _cached(key, version, fn, *args, **kwargs)
 
 
 _FRAMED = "app_frame"  # session-state mark: app.py has run in this session
@@ -465,7 +470,7 @@ def _basemap(path: str, stamp: tuple, crs: str, bounds: tuple) -> tuple[list, tu
     from govdash import basemap
 
     bm = basemap.read(path, bounds, metric_crs=crs)
-    return basemap.layers(bm), bm.dropped_ranks
+    return basemap.Layers(basemap.layers(bm), (path, stamp, crs, bounds)), bm.dropped_ranks
 
 
 def basemap_layers(path: str) -> tuple[list, tuple[int, ...]]:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import drill, maps, queries, queries_grid, queries_map, ui
+from govdash import drill, maps, queries, queries_grid, queries_map, ui, ui_deck
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -67,7 +67,8 @@ if show_base:
         base, dropped = ui.basemap_layers(s.network_file)
     except (OSError, ValueError, RuntimeError) as exc:
         st.warning(t("basemap_failed", lang) + ui.md_text(exc))
-deck, legend = maps.choropleth(
+deck, legend = ui_deck.deck(  # built once per view
+    maps.choropleth,
     stats,
     shapes,
     indicator,
