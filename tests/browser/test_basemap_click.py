@@ -67,8 +67,13 @@ def test_a_click_through_the_basemap_drills_down(base_server, page, demo_db):
         page.wait_for_timeout(3000)  # deck.gl draws after the element mounts
         box = deck.bounding_box()
         assert box and math.isclose(box["height"], MAP_HEIGHT_PX, abs_tol=2)
-        page.mouse.click(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
-        page.wait_for_function(f"() => location.search.includes('town={uid}')", timeout=30_000)
+        x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
+        page.mouse.move(x, y)  # the town's tooltip: the deck is drawn and picks through the basemap
+        tip = page.locator(".deck-tooltip")
+        tip.first.wait_for(state="visible", timeout=60_000)
+        assert name in tip.first.inner_text()
+        page.mouse.click(x, y)
+        page.wait_for_function(f"() => location.search.includes('town={uid}')", timeout=60_000)
         wait_for_app(page)
         assert name in page.locator('[data-testid="stSidebar"]').inner_text()
         assert parse_qs(urlparse(page.url).query).get("town") == [uid]
