@@ -273,4 +273,5 @@ def _casemix_adjusted(sub: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
     for k in casemix.COMPONENTS:
         if k in adj:
             out[k] = out["key"].map(adj[k])
+            out[f"sd_{k}"] = out["key"].map(adj[f"{k}_sd"])  # the score's interval, so the rank bands
     return out

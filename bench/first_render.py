@@ -11,19 +11,16 @@ database first when ``--db`` does not exist (its build time is printed too).
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = "/usr/bin/chromium"
+from bench.browser import CHROMIUM, ensure_demo, free_port, start_server  # noqa: E402
+
 DRAWN = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     return app && app.getAttribute('data-test-script-state') === 'notRunning'
@@ -31,12 +28,6 @@ DRAWN = """() => {
         && document.querySelector('.js-plotly-plot .main-svg') !== null
         && !document.querySelector('[data-testid="stSkeleton"]');
 }"""
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _load(browser, url: str) -> float:
@@ -57,35 +48,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cases", type=int, default=500_000)
     ap.add_argument("--loads", type=int, default=3)
     args = ap.parse_args(argv)
-    if not Path(args.db).exists():
-        from govdash import demo
-
-        Path(args.db).parent.mkdir(parents=True, exist_ok=True)
-        t0 = time.perf_counter()
-        demo.build(args.db, cases=args.cases)
-        print(
-            f"demo build ({args.cases:,} cases): {time.perf_counter() - t0:.1f} s, "
-            f"{os.path.getsize(args.db) / 1e6:.0f} MB"
-        )
+    ensure_demo(args.db, args.cases)
     from playwright.sync_api import sync_playwright
 
-    port = _port()
-    env = {**os.environ, "GOVDASH_DB": str(Path(args.db).resolve())}
+    port = free_port()
     t0 = time.perf_counter()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_server(args.db, port)
     try:
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         print(f"server start to health: {time.perf_counter() - t0:.2f} s")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-dev-shm-usage"])

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bench import sql
-from govdash import queries, queries_map, queries_trend, settings
+from govdash import district_record, queries, queries_map, queries_trend, settings
 from govdash.db import Database
 from govdash.filters import Filters
 
@@ -149,14 +149,15 @@ def coverage(db: Database, f: Filters, at: datetime, directory: bool = False) ->
     timed = sc.walk(cells, stations)
     area = sc.in_area(timed, f.towns)
     load = sc.load(timed, stations)
-    gap_rows, gap_rank = sc.gap_table(area, COVERAGE_MINUTES, towns)
-    drawn = sc.map_cells(area, gap_rank=gap_rank)
+    gap_rows, _ = sc.gap_table(area, COVERAGE_MINUTES, towns)
     out = {
         "report": sc.report(area, COVERAGE_MINUTES, towns),
         "load": load,
         "gaps": gap_rows,
-        "cells": drawn,
-        "stations": sc.visible(stations, load, drawn),
+        "cells": area,
+        "blocks": sc.click_blocks(area),
+        "crs": district_record.metric_crs(),  # as sc.walk above: the fallback (the demo's UTM 51N)
+        "stations": sc.visible(stations, load, area),
         "outline": _shapes(db, "town", f),
         "by_town": sc.by_unit(area, COVERAGE_MINUTES, towns),
     }
@@ -308,6 +309,8 @@ def coverage_deck(out: dict):
         out["cells"],
         COVERAGE_MINUTES,
         out["stations"],
+        blocks=out["blocks"],
+        metric_crs=out["crs"],
         gaps=out["gaps"],
         reach_m=reach_m(COVERAGE_MINUTES),
         outline=out["outline"],

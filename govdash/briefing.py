@@ -155,7 +155,7 @@ def _rankings(db, f, prev, at, s, lang) -> str:
         ranked = rankings.ranking(db, f, level, at, s, previous=prev)
         ranked = ranked.assign(label=rankings.names(ranked, level, lang))
         heads = [
-            t("ranking", lang),
+            t("rank_band", lang),
             t("town" if level == "town" else "department", lang),
             t("score", lang),
             t("movement", lang),
@@ -199,6 +199,9 @@ def _rankings(db, f, prev, at, s, lang) -> str:
     out.append(
         _part("note", t("bottom_note", lang).format(title=rankings.list_title("black_list", s.ranking_list_size, lang)))
     )
+    if s.ranking_method == "adjusted":
+        z, n = rankings.BAND_Z, s.ranking_list_size
+        out.append(_part("note", t("band_method", lang).format(z=z, n=n, min_cases=s.ranking_min_cases)))
     return Markup("").join(out)
 
 

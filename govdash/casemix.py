@@ -6,6 +6,9 @@ import numpy as np
 import pandas as pd
 
 ALPHA = 0.05  # units whose counts do not differ at this level (chi-square) are not told apart: they tie
+# half-width of the score intervals that make the ranking's bands, in standard deviations: two units with equal
+# standard deviations whose 1.39 sd intervals do not overlap differ at the 5 % level (Goldstein & Healy 1995)
+BAND_Z = 1.39
 # adjusted components: (column of the ranking, events column, exposure column, kind)
 # kind 'failures': the rate is 1 - failures ÷ exposure; 'mean': the value is the mean of events per
 # exposure, lower better (hours); 'score': a 0-100 score, higher better (its shortfall from 100 is standardised)
@@ -51,24 +54,32 @@ def differ(observed: np.ndarray, expected: np.ndarray, *, p: float = ALPHA) -> b
     return x2 > chi2.ppf(1 - p, int(keep.sum()) - 1)
 
 
-def shrink(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """Empirical-Bayes (Poisson-gamma) ratios: (O + α) ÷ (E + β), the gamma prior fitted by moments (Marshall 1991).
+def posterior(observed: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Empirical-Bayes (Poisson-gamma) ratios and their posterior standard deviations (Marshall 1991).
 
-    m = Σ O ÷ Σ E; between-unit variance v = Σ E (O/E - m)² ÷ Σ E - m ÷ Ē (Ē the mean of E); β = m ÷ v,
-    α = m β. When v ≤ 0, or the units differ no more than chance (``differ``), every ratio is m: the
-    units tie. Units with E = 0 get m.
+    The prior is a gamma fitted by moments: m = Σ O ÷ Σ E; between-unit variance
+    v = Σ E (O/E - m)² ÷ Σ E - m ÷ Ē (Ē the mean of E); β = m ÷ v, α = m β. Each unit's posterior is
+    gamma(O + α, E + β): ratio (O + α) ÷ (E + β), standard deviation √(O + α) ÷ (E + β). When v ≤ 0, or
+    the units differ no more than chance (``differ``), every ratio is m with no spread: the units tie.
+    Units with E = 0 get m (and no spread: nothing is known of them, they are not told apart).
     """
     o, e = np.asarray(observed, float), np.asarray(expected, float)
     ok = e > 0
     if not ok.any():
-        return np.full(len(e), np.nan)
+        return np.full(len(e), np.nan), np.full(len(e), np.nan)
     m = o[ok].sum() / e[ok].sum()
     sr = o[ok] / e[ok]
     v = (e[ok] * (sr - m) ** 2).sum() / e[ok].sum() - m / e[ok].mean()
     if v <= 0 or not differ(o[ok], e[ok] * m):
-        return np.full(len(e), m)
+        return np.full(len(e), m), np.zeros(len(e))
     beta = m / v
-    return np.where(ok, (o + m * beta) / (np.where(ok, e, 0.0) + beta), m)
+    rate = np.where(ok, e, 0.0) + beta
+    return np.where(ok, (o + m * beta) / rate, m), np.where(ok, np.sqrt(o + m * beta) / rate, 0.0)
+
+
+def shrink(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """The empirical-Bayes ratios alone (``posterior``'s first part)."""
+    return posterior(observed, expected)[0]
 
 
 def adjust(by_cat: pd.DataFrame, key: str = "key", *, levels: dict[str, float] | None = None) -> pd.DataFrame:
@@ -83,7 +94,8 @@ def adjust(by_cat: pd.DataFrame, key: str = "key", *, levels: dict[str, float] |
     mean μ and variance σ² so counted has a Poisson-like spread (mean = variance = n μ² ÷ σ²).
     ``levels`` replaces the district level a component is shown at (the ranking passes the district's
     median hours: r scales the median). Columns: key and one per component (NaN where the unit has no
-    exposure), plus ``<component>_ratio`` (the shrunk ratio).
+    exposure), plus ``<component>_ratio`` (the shrunk ratio) and ``<component>_sd`` (the posterior standard
+    deviation of the adjusted value: the ratio's times the district level; 0 where the units tie).
     """
     keys = pd.Index(sorted(by_cat[key].dropna().unique()), name=key)  # cases without one count in the rates only
     out = pd.DataFrame(index=keys)
@@ -92,7 +104,7 @@ def adjust(by_cat: pd.DataFrame, key: str = "key", *, levels: dict[str, float] |
             continue
         total_e, total_x = float(by_cat[events].sum()), float(by_cat[exposure].sum())
         if total_x <= 0:
-            out[comp] = np.nan
+            out[comp] = out[f"{comp}_sd"] = np.nan
             continue
         level = total_e / total_x  # failure rate, mean hours or mean shortfall
         unit = 1.0
@@ -102,10 +114,11 @@ def adjust(by_cat: pd.DataFrame, key: str = "key", *, levels: dict[str, float] |
             unit = max(var, 0.0) / level or level
         std = standardise(by_cat.assign(**{events: by_cat[events] / unit}), events, exposure, key).set_index(key)
         std = std.reindex(keys)
-        r = shrink(std["observed"].fillna(0).to_numpy(), std["expected"].fillna(0).to_numpy())
+        r, sd = posterior(std["observed"].fillna(0).to_numpy(), std["expected"].fillna(0).to_numpy())
         has = std["exposure"].fillna(0).to_numpy() > 0
         r = np.where(has, r, np.nan)
         out[f"{comp}_ratio"] = r
+        out[f"{comp}_sd"] = np.where(has, sd * ((levels or {}).get(comp, level) if kind == "mean" else level), np.nan)
         if kind == "failures":
             out[comp] = 1.0 - level * r
         elif kind == "mean":

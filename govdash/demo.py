@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from govdash import db, demo_grid, demo_stations, district, district_record, queries, schema, writes
+from govdash import db, demo_grid, demo_stations, district, district_record, queries, schema, writes, writes_log
 from govdash.demo_catalogue import (
     CATEGORIES,
     CATEGORY_SHARE,
@@ -182,6 +182,7 @@ def build(
         _progress(progress, 0.95, "case events")
         writes.demo_events(con, AS_OF)  # the handling chains, drawn from the stored cases (govdash.events)
         writes.set_clustered_rows(con, writes.case_rows(con))
+        writes_log.everything(con)  # a new database: no cached figure of another one may be taken for its own
     _progress(progress, 1.0, "done")
     return path
 

@@ -9,14 +9,17 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from govdash import hotspots, maps, maps_heat
+from govdash import hotspots, maps_heat
 from govdash.bins import BinFrame
 from govdash.i18n import WEEKDAYS, t
 
-MAX_BINS = 40_000  # bins per frame the browser may receive: ~3 MB of deck JSON (see tests/test_heatmap.py)
+# squares per view the browser may receive: with maps_heat's compact squares (~80 bytes each) a view's deck stays
+# under 300 KB (tests/test_heatmap.py). The whole district then gets squares of about 1 km, some 5 pixels at the
+# zoom that shows it: finer squares (40,000 of 300 m were 1 MB at 10 M cases) drew 1–2 pixels each.
+MAX_BINS = 2_500
 CELLS_M = (100, 125, 150, 200, 250, 300, 400, 500, 600, 800, 1000, 1250, 1600, 2000, 2500, 3200, 5000, 10000)
 ALPHA = 0.05
-POINTS_MAX = maps.POINTS_MAX  # cases drawn one by one only up to this many
+POINTS_MAX = maps_heat.POINTS_MAX  # cases drawn one by one only up to this many (a community's month, a street's day)
 TOP_N = 10  # grids in the "most cases" table beside the heatmap
 REPEAT_MAX_CASES = 500_000  # repeat detection reads every filtered case; beyond this ask for a narrower filter
 NOT_SIG = "not significant"
@@ -266,7 +269,7 @@ def repeat_table(
 
 
 FRAME_KINDS = ("none", "hour", "dow", "week", "month")
-REPEATS_DRAWN = 500  # rings on the map; the table lists every cluster
+REPEATS_DRAWN = 300  # rings on the map (≈190 bytes each, within the view's 300 KB); the table lists every cluster
 
 
 def frame_chart(frames: pd.DataFrame, frame: str, lang: str = "zh") -> pd.DataFrame:

@@ -82,6 +82,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "unit_pct": ("%", "%"),
     "unit_hours": ("小时", "hours"),
     "unit_score": ("分 (0-100)", "score 0-100"),
+    "change_points": ("分", "pts"),  # a score's change: points, never % (issue 19 item 3)
     "vs_previous": ("较上期", "vs previous period"),
     "same_age": ("（按相同办理时长比较）", "(compared at the same age)"),
     # units and things

@@ -101,6 +101,8 @@ TREND_KEYS = (
     "p90_hours",
     "backlog",
 )
+# the trends page's headline and the briefing's table: the charted indicators and 超期在办（全部）, the wall's count
+HEADLINE_KEYS = (*TREND_KEYS, "overdue_at_end")
 # shortest history a trend chart shows, so a 30-day filter by month still shows a trend
 MIN_SPAN_DAYS = {"day": 60, "week": 7 * 26, "month": 395, "quarter": 730}
 
@@ -172,15 +174,19 @@ def change(now, before, key: str) -> float | None:
     return None if before == 0 else (now - before) / before * 100
 
 
-def change_text(now, before, key: str) -> str:
-    """``change`` as text: "+1.2 pp", "+0.8", "-3.4%"; "—" when it cannot be computed."""
+def change_text(now, before, key: str, lang: str = "zh") -> str:
+    """``change`` as text: "+1.2 pp" for rates, "+0.8 分" / "+0.8 pts" for scores (points, never %), "-3.4%"
+    for counts and hours; "—" when it cannot be computed. The one change text of every page, the wall and
+    the briefing."""
     c = change(now, before, key)
     if c is None:
         return "—"
     kind = INDICATORS[key].kind
     c = 0.0 if round(c, 1) == 0 else c  # "-0.0" would be drawn as a fall
     sign = "+" if c else ""
-    return f"{c:{sign}.1f} pp" if kind == "rate" else (f"{c:{sign}.1f}" if kind == "score" else f"{c:{sign}.1f}%")
+    if kind == "rate":
+        return f"{c:{sign}.1f} pp"
+    return f"{c:{sign}.1f} {t('change_points', lang)}" if kind == "score" else f"{c:{sign}.1f}%"
 
 
 def improved(now, before, key: str) -> bool | None:
@@ -208,9 +214,9 @@ def comparison(
                 "indicator": t(k, lang),
                 "value": value,
                 "previous": fmt(before.get(k), k),
-                "change": change_text(now.get(k), before.get(k), k),
+                "change": change_text(now.get(k), before.get(k), k, lang),
                 "year_before": fmt(year_before.get(k), k),
-                "change_yoy": change_text(now.get(k), year_before.get(k), k),
+                "change_yoy": change_text(now.get(k), year_before.get(k), k, lang),
                 "target": fmt(goal, k) if goal is not None else "",
                 "breach": breach(now.get(k), k, s),
                 "better": improved(now.get(k), before.get(k), k),
@@ -227,14 +233,18 @@ def chart_window(f: Filters, period: str) -> Filters:
     back = f.end - timedelta(days=MIN_SPAN_DAYS[period] - 1)
     if back >= f.start:
         return f
-    ts = pd.Timestamp(back)
-    aligned = {
+    return f.with_(start=period_start(back, period))
+
+
+def period_start(day: date, period: str) -> date:
+    """The first day of the ``period`` (day, week from Monday, month, quarter) that ``day`` is in."""
+    ts = pd.Timestamp(day)
+    return {
         "day": ts,
         "week": ts - pd.Timedelta(days=ts.day_of_week),
         "month": ts.replace(day=1),
         "quarter": ts.replace(day=1, month=3 * ((ts.month - 1) // 3) + 1),
-    }[period]
-    return f.with_(start=aligned.date())
+    }[period].date()
 
 
 STEPS = {  # the length of each period of a trend
@@ -277,19 +287,23 @@ def judged(db: Database, table: pd.DataFrame, f: Filters, period: str, at: datet
     """``table`` (one row per ``period`` start, no split) with the judged rates (JUDGED) of each period over
     its cases due (queries.due_totals: deadline, or closing if earlier, in the period and before the data
     time), not over the cases reported in it: a period whose cases are still within their time limit is not
-    judged early, so a chart agrees with the headline tile. Each period is cut to ``f``'s dates."""
+    judged early, so a chart agrees with the headline tile. Each period is cut to ``f``'s dates; all periods
+    come from one grouped statement (queries_trend.due_by_period)."""
     out = table.copy()
-    for i, start in enumerate(pd.to_datetime(out["period"])):
-        end = (start + STEPS[period] - pd.Timedelta(days=1)).date()
-        due = queries.due_totals(db, f.with_(start=max(start.date(), f.start), end=min(end, f.end)), at)
-        for key in JUDGED:
-            out.loc[out.index[i], key] = due[key]
+    due = queries_trend.due_by_period(db, f, period, at).set_index("period")
+    periods = pd.to_datetime(out["period"])
+    for key in JUDGED:
+        out[key] = periods.map(due[key]).astype(float).to_numpy() if len(due) else float("nan")
     return out
 
 
 def trend_table(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:
     """Every trend indicator per period over ``chart_window(f, period)`` (adapter over the queries)."""
-    w = chart_window(f, period)
+    return period_rows(db, chart_window(f, period), period, at, split)
+
+
+def period_rows(db: Database, w: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:
+    """Every trend indicator per ``period`` from ``w.start`` to ``w.end`` (``trend_table`` without its window)."""
     table = period_table(
         queries_trend.period_indicators(db, w, period, at, split),
         queries_trend.open_backlog(db, w, period, at, split),
@@ -298,6 +312,20 @@ def trend_table(db: Database, f: Filters, period: str, at: datetime, split: str 
         at,
     )
     return table if split or table.empty else judged(db, table, w, period, at)
+
+
+def trend_pieces(f: Filters, period: str, at: datetime) -> list[Filters]:
+    """``chart_window(f, period)`` cut before the period the data time is in: whole periods that a write in the
+    current one leaves alone, then the rest. ``period_rows`` of the pieces, one after the other, is
+    ``trend_table(f, period, at)`` without a split (govdash.freshness caches the pieces apart)."""
+    w = chart_window(f, period)
+    cut = queries.cutoff(w, at)
+    if cut >= datetime.combine(w.end + timedelta(days=1), datetime.min.time()):
+        return [w]  # the window is over: nothing of it is the current period
+    current = period_start((cut - timedelta(microseconds=1)).date(), period)
+    if current <= w.start:
+        return [w]
+    return [w.with_(end=current - timedelta(days=1)), w.with_(start=current)]
 
 
 def same_age(f: Filters, earlier: Filters, at: datetime) -> datetime:
@@ -326,7 +354,7 @@ def headline(
     before = previous_totals(db, f, at, prev)
     # a 365-day period's previous period is the year before: one query, not two
     year = before if yb == prev else previous_totals(db, f, at, yb)
-    return comparison(queries_trend.indicator_totals(db, f, at), before, year, s, lang)
+    return comparison(queries_trend.indicator_totals(db, f, at), before, year, s, lang, HEADLINE_KEYS)
 
 
 def period_label(p, period: str) -> str:

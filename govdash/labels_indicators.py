@@ -28,9 +28,16 @@ LABELS: dict[str, tuple[str, str]] = {
         "期内上报、期末未办结且未到期",
         "reported in the period, open and not yet due at its end",
     ),
-    "caliber_overdue_at_end": ("期末超过办理时限仍未办结", "open past the deadline at the period's end"),
-    "caliber_open": ("期内上报、尚未办结", "reported in the period, not yet closed"),
-    "caliber_overdue": ("期内上报、已超时限未办结", "reported in the period, open past the deadline"),
+    "caliber_backlog": (
+        "期末（本期未完为现在）仍未办结的全部工单，不论何时受理",
+        "every case open at the period's end (now, while it runs), whenever reported",
+    ),
+    "caliber_overdue_at_end": (
+        "期末（本期未完为现在）超过办理时限仍未办结的全部工单，不论何时受理",
+        "every case open past its deadline at the period's end (now, while it runs), whenever reported",
+    ),
+    "caliber_open": ("本期受理、尚未办结", "reported in the period, not yet closed"),
+    "caliber_overdue": ("本期受理、已超时限未办结", "reported in the period, open past the deadline"),
     "caliber_median_hours": ("上报至办结小时数的中位数", "median hours from report to closure"),
     # indicator definitions: the trends page, the lifecycle page and the briefing (govdash.indicators)
     "def_counting": (
@@ -72,8 +79,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "time to fix — a case can be closed before the problem is gone, or stay open for the callback.",
     ),
     "def_backlog": (
-        "期末在办：统计期末仍未办结的全部工单（不论何时上报）。",
-        "Backlog: all cases still open at the end of the period, whenever they were reported.",
+        "在办（全部）：统计期末（本期未完为现在）仍未办结的全部工单，不论何时受理；超期在办（全部）是其中已过办理时限"
+        "的。在办（本期受理）、超期在办（本期受理）只计本期受理的工单。",
+        "Open (all): every case still open at the period's end (now, while it runs), whenever it was reported; "
+        "overdue open (all) are those past their deadline. Open and overdue open (reported in period) count "
+        "only the period's own cases.",
     ),
     "def_comparison": (
         "与上期、去年同期比较时，取其期末后同样天数时的办理状态（相同办理时长），避免在办工单使近期显得较差。",

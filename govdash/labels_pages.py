@@ -7,8 +7,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "page_rankings": ("红黑榜", "Rankings"),
     "page_lifecycle": ("工单全流程", "Case lifecycle"),
     "p90_hours": ("办结时长P90(小时)", "P90 hours to close"),
-    "backlog": ("期末在办（全部）", "Open at period end (all)"),
-    "overdue_at_end": ("期末超期在办（全部）", "Overdue at period end (all)"),
+    "backlog": ("在办（全部）", "Open (all)"),
+    "overdue_at_end": ("超期在办（全部）", "Overdue open (all)"),
     "dispute_rate": ("矛盾纠纷化解率", "Dispute resolution rate"),
     "compare_by": ("对比维度", "Compare by"),
     "none": ("不分组", "None"),
@@ -171,6 +171,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "covered": ("覆盖人口", "Residents covered"),
     "uncovered": ("未覆盖人口", "Residents not covered"),
     "stations_counted": ("计入服务站", "Stations counted"),
+    "stations_by_level": (
+        "家门口服务站 {doorstep:,} · 街镇服务中心 {centre:,}",
+        "doorstep stations {doorstep:,} · street/town centres {centre:,}",
+    ),
     "share": ("覆盖率", "Share"),
     "cov_by_town": ("各街镇覆盖率（由低到高）", "Streets/towns, lowest share first"),
     "cov_by_community": (
@@ -211,8 +215,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "area_km2": ("面积(km²)", "Area (km²)"),
     "max_minutes": ("最远步行(分钟)", "Farthest walk (min)"),
     "cov_square": (
-        "每格{s:,.0f}米见方（人口加权平均步行时间）。",
-        "Each square is {s:,.0f} m across (residents-weighted mean minutes).",
+        "鼠标提示与点击按{s:,.0f}米见方的方块（人口加权平均步行时间），新增站点位于方块中心。",
+        "Tooltips and clicks go by squares {s:,.0f} m across (residents-weighted mean minutes); "
+        "a station is added at the square's centre.",
     ),
     "overview_monthly": ("受理工单 · 按月", "Cases collected · by month"),
     "partial_period": ("最后一期截至{at}，尚未满期。", "The last period ends at {at}: not yet complete."),

@@ -5,8 +5,6 @@ Part of the one label table (govdash.i18n.LABELS): key -> (中文, English)."""
 LABELS: dict[str, tuple[str, str]] = {
     # the wall screen (govdash.wall, govdash.wall_view): short words for reading from across a room
     "wall_title": ("{name}城市运行 · 社会治理一屏观", "{name} · operations at a glance"),  # the district's name
-    "wall_overdue_at_end": ("超期在办", "Overdue open"),
-    "wall_backlog": ("在办", "open"),
     "wall_target": ("目标", "target"),
     "wall_vs_prev": ("较上期", "vs prev."),
     "wall_flat": ("持平", "flat"),
@@ -29,10 +27,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "wall_coverage_title": ("15分钟步行可达服务站的常住人口", "Within a 15-min walk of a station"),
     "wall_coverage_town": ("覆盖率最低的街镇", "Streets/towns with the lowest coverage"),
     "wall_coverage_community": ("覆盖率最低的居村", "Communities with the lowest coverage"),
-    "wall_lagging": ("超期在办最多的街镇", "Most overdue open cases"),
+    "wall_lagging": ("超期在办（全部）最多的街镇", "Most overdue open (all)"),
     "wall_latest": ("最新工单", "Latest cases"),
     "wall_uncovered": ("未覆盖人口", "residents not covered"),
-    "wall_stations": ("服务站", "stations"),
     "wall_status_ok": ("无超期", "none overdue"),
     "wall_status_amber": ("超期 {a}–{b} 件", "{a}–{b} overdue"),
     "wall_status_red": ("超期 ≥{n} 件", "≥{n} overdue"),

@@ -155,13 +155,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "prop_black": ("物业黑榜（投诉最多，预警）", "Property black list (most complaints, warning)"),
     "casemix_method": (
         "个案结构调整：每个对象的解决率、按期办结率、认可率、化解率、办结时长与满意度，与全区同类问题的水平比较"
-        "（间接标准化：实际 ÷ 按全区各类别水平计算的预期），再按经验贝叶斯向全区水平收缩（件数少的对象收缩多），"
-        "几件工单不会使名次大幅跳动；受理少于 {min_cases} 件不排名。",
+        "（间接标准化：实际 ÷ 按全区各类别水平计算的预期），再按经验贝叶斯向全区水平收缩（件数少的对象收缩多）。",
         "Case-mix adjustment: each unit's resolution, on-time, recognition and dispute rates, hours to close "
         "and satisfaction are compared with the district's level for the same categories (indirect "
         "standardisation: observed ÷ expected at the district's rate per category), then shrunk toward the "
-        "district (empirical Bayes: units with few cases move most), so a handful of cases cannot swing a "
-        "rank; fewer than {min_cases} cases are not ranked.",
+        "district (empirical Bayes: units with few cases move most).",
+    ),
+    "band_method": (
+        "名次按档：每个对象的综合得分有一个区间（±{z} 个标准差，由收缩后的后验方差算出）；从得分最高者起，"
+        "区间与本档第一名的区间重叠的对象同档，不重叠的另起一档。同档对象的差别在偶然波动之内，名次相同；"
+        "名次变化只计档的升降。红黑榜只列整档（最多 {n} 个，不拆档）。受理少于 {min_cases} 件不排名。",
+        "Ranks are bands: each unit's score has an interval (±{z} standard deviations, from the shrunk "
+        "posterior variance); from the best score down, a unit whose interval overlaps that of its band's first "
+        "unit shares the band, otherwise it opens the next. Units in one band differ within chance and share "
+        "the rank; rank change counts band moves only. The red and black lists take whole bands (at most {n} "
+        "units, a band is never split). Fewer than {min_cases} cases are not ranked.",
+    ),
+    "rank_band": ("名次（档）", "Rank (band)"),
+    "score_range": ("得分区间", "Score interval"),
+    "list_whole_bands": (
+        "没有可单列的整档（最外一档的对象多于 {n} 个，或全部同档）",
+        "No whole band to list (the outermost band has more than {n} units, or all share one band)",
     ),
     # the period reports (govdash.briefing, govdash.periods) and 挂牌督办 decisions (govdash.supervision)
     "report_title_week": ("基层社会治理周例会简报", "Weekly Meeting Briefing on Grassroots Governance"),

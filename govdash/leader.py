@@ -83,8 +83,9 @@ def caliber(key: str, now: dict, lang: str = "zh") -> str:
 
 def overview(db: Database, f: Filters, at: datetime) -> tuple[dict, dict]:
     """The overview's figures and the ones it compares with (adapter): the cohort counts (``queries.kpis``),
-    the judged rates over the cases due (``queries.due_totals``), the survey and the governance index; the
+    the judged rates over the cases due (``queries.due_totals``), the open and overdue cases at the period's end
+    (``queries_trend.stock``, as the wall and the trends page), the survey and the governance index; the
     previous period as it stood at the same age (``indicators.previous_totals``)."""
     now_x, before_x = figures(db, f)
-    now = {**queries.kpis(db, f, at), **queries.due_totals(db, f, at), **now_x}
+    now = {**queries.kpis(db, f, at), **queries.due_totals(db, f, at), **queries_trend.stock(db, f, at), **now_x}
     return now, {**indicators.previous_totals(db, f, at), **before_x}

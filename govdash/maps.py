@@ -427,31 +427,50 @@ def _nearest_first(half_w: float, half_h: float, reach_px: float = 260.0) -> lis
 
 
 def _label_layers(
-    stats: pd.DataFrame, indicator: str, zoom: float, size_px: int = 14, *, fill: dict | None = None, name_all=False
+    stats: pd.DataFrame,
+    indicator: str | None,
+    zoom: float,
+    size_px: int = 14,
+    *,
+    fill: dict | None = None,
+    name_all=False,
+    reach_px: float = 260.0,
+    frame: tuple[float, float, float, float] | None = None,
 ) -> list[pdk.Layer]:
-    """Names and values at the units' label points, readable from across a room, in a colour that stands
-    out from the unit's fill (``fill``: unit_id → RGB; ``text_colour``).
+    """Names and values (names alone when ``indicator`` is None) at the units' label points, readable from across
+    a room, in a colour that stands out from the unit's fill (``fill``: unit_id → RGB; ``text_colour``).
 
     Labels that would overlap at the initial zoom are left out, larger units first (the tooltip still
     names every unit); with ``name_all`` none is: a crowded label moves to the nearest free place around
-    its unit (within 260 pixels, ``_nearest_first``) with a leader line to its point, and names lose their level
-    word (``short_name``). pydeck turns plain string arguments into JS expressions; quoted ones
-    ("'pixels'") stay strings.
+    its unit (within ``reach_px`` pixels, ``_nearest_first``) with a leader line to its point, and names lose their
+    level word (``short_name``). ``frame`` (x0, y0, x1, y1 in ``_merc_px`` pixels: the map's view) keeps moved labels
+    inside the view. pydeck turns plain string arguments into JS expressions; quoted ones ("'pixels'") stay
+    strings.
     """
     df = stats[stats["lon"].notna() & stats["lat"].notna()]
     df = df.sort_values("area_km2", ascending=False, kind="stable") if "area_km2" in df else df
     names = [short_name(n) for n in df["name_zh"]] if name_all else list(df["name_zh"])
-    text = [f"{n}\n{indicators.fmt(v, indicator)}" for n, v in zip(names, df[indicator], strict=True)]
+    text = (
+        names
+        if indicator is None
+        else [f"{n}\n{indicators.fmt(v, indicator)}" for n, v in zip(names, df[indicator], strict=True)]
+    )
     px, py = _merc_px(df["lon"].to_numpy(float), df["lat"].to_numpy(float), zoom)
     kept, boxes, at, ends = [], [], [], []
     for i, label in enumerate(text):
-        half_w = max(len(line) for line in label.split("\n")) * size_px / 2 + 2
-        half_h = size_px + 2
+        lines = label.split("\n")
+        half_w = max(len(line) for line in lines) * size_px / 2 + 2
+        half_h = len(lines) * size_px / 2 + 2
         free = None
-        for dx, dy in _nearest_first(half_w, half_h) if name_all else [(0.0, 0.0)]:
+        for dx, dy in _nearest_first(half_w, half_h, reach_px) if name_all else [(0.0, 0.0)]:
             x, y = px[i] + dx, py[i] + dy
             box = (x - half_w, y - half_h, x + half_w, y + half_h)
-            if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes):
+            inside = (
+                frame is None
+                or (dx == dy == 0)
+                or (box[0] >= frame[0] and box[1] >= frame[1] and box[2] <= frame[2] and box[3] <= frame[3])
+            )
+            if inside and all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes):
                 free = (x, y, box)
                 break
         if free is None and not name_all:

@@ -8,12 +8,14 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
+from govdash import raster
 from govdash.i18n import t
 from govdash.maps import LAYER_STATIONS, _deck, _text, _tooltip, view_for_bbox
 
 # --- coverage (15-minute service circle) ---
 
-LAYER_CELLS = "cells"  # one layer per minute class: cells_0 … cells_4
+LAYER_SURFACE = "surface"  # the minutes surface, one image
+LAYER_CLICK = "click"  # the squares a click picks
 MINUTE_BOUNDS = (5, 10, 15, 20)
 NEAR = [(0, 150, 136), (77, 182, 172), (128, 203, 196), (190, 228, 224)]  # within the threshold: teal, paler = farther
 FAR = [(255, 213, 79), (255, 152, 0), (244, 67, 54), (255, 23, 160)]  # beyond it: warm, magenta = farthest
@@ -41,11 +43,57 @@ def minute_classes(threshold: float, *, lang: str = "zh") -> list[tuple[float, f
     ]
 
 
+def surface_layer(cells: pd.DataFrame, threshold: float, metric_crs: str) -> pdk.Layer:
+    """The walking-minutes surface as one image: every cell (x, y in metres, size_m, minutes) in its minute
+    class's colour (``minute_classes``), resampled onto the map (``raster.lattice_image``), drawn by a
+    BitmapLayer with crisp square pixels. Not pickable: the click squares (``click_layer``) answer the mouse."""
+    size = float(cells["size_m"].iloc[0]) if len(cells) else 100.0
+    cls = np.searchsorted(np.asarray(MINUTE_BOUNDS, float), cells["minutes"].to_numpy(float), side="left")
+    image, bounds = raster.lattice_image(cells["x"].to_numpy(), cells["y"].to_numpy(), cls, size, metric_crs)
+    palette = [(*rgb, 235) for _, _, rgb, _ in minute_classes(threshold)]
+    return pdk.Layer(
+        "BitmapLayer",
+        id=LAYER_SURFACE,
+        image=f"'{raster.data_url(raster.png(image, palette))}'",  # quoted: pydeck keeps it a string
+        bounds=[round(v, 6) for v in bounds],
+        texture_parameters={"minFilter": "nearest", "magFilter": "nearest"},
+        pickable=False,
+    )
+
+
+def click_layer(blocks: pd.DataFrame, *, lang: str = "zh") -> pdk.Layer:
+    """Nearly invisible squares over the populated ground (``service_circle.click_blocks``: lon/lat of the
+    south-west corner, size_m, minutes, residents): the objects a click picks (a few thousand at most, which
+    Streamlit's map selection handles) and their tooltips."""
+    word, people = t("minute_unit", lang), t("residents", lang)
+    tip = (
+        blocks["minutes"].map(lambda m: f"≈{m:.1f}" if m < 999 else "—").astype(str)
+        + f" {word} · {people} "
+        + blocks["residents"].map("{:,.0f}".format).astype(str)
+    )
+    # short: a few thousand of them; what a click does is said under the map
+    data = pd.DataFrame({"lon": blocks["lon"].round(5), "lat": blocks["lat"].round(5), "tip": tip})
+    return pdk.Layer(
+        "GridCellLayer",
+        data=data,
+        id=LAYER_CLICK,
+        get_position=["lon", "lat"],
+        cell_size=float(blocks["size_m"].iloc[0]) if len(blocks) else 100.0,
+        get_fill_color=[255, 255, 255, 1],  # seen by the picking pass, not by the eye
+        extruded=False,
+        pickable=True,
+        auto_highlight=True,
+        highlight_color=[255, 255, 255, 90],
+    )
+
+
 def coverage_map(
     cells: pd.DataFrame,
     threshold: float,
     stations: pd.DataFrame,
     *,
+    blocks: pd.DataFrame,
+    metric_crs: str,
     gaps: pd.DataFrame | None = None,
     proposals: pd.DataFrame | None = None,
     reach_m: float = 0.0,
@@ -55,41 +103,20 @@ def coverage_map(
     width_px: int = 1100,
     height_px: int = 660,
 ) -> tuple[pdk.Deck, list]:
-    """Cells coloured by walking minutes (service_circle.map_cells), stations on top, gaps and proposed sites.
+    """Walking minutes as one image (``surface_layer``), click squares, stations on top, gaps and proposed sites.
 
-    ``stations``: station_id, name_zh, level, lon, lat, f_*, opening_hours, scenario, residents (served).
-    ``gaps``: rank, lon, lat, cells, residents. ``proposals``: rank, lon, lat, gain, drawn with a ring of
-    ``reach_m`` metres. Returns the deck and its legend as (RGB, label) pairs for ``swatches_html``.
+    ``cells``: the cells in view with x, y (metres in ``metric_crs``), lon, lat (centres), size_m, minutes.
+    ``blocks``: the click squares (``service_circle.click_blocks``). ``stations``: station_id, name_zh, level,
+    lon, lat, f_*, opening_hours, scenario, residents (served). ``gaps``: rank, lon, lat, cells, residents.
+    ``proposals``: rank, lon, lat, gain, drawn with a ring of ``reach_m`` metres. Returns the deck and its
+    legend as (RGB, label) pairs for ``swatches_html``.
     """
     people = t("residents", lang)
     size = float(cells["size_m"].iloc[0]) if len(cells) else 100.0
-    word = " " + t("minute_unit", lang)
-    # short: 40,000 tooltips are most of the deck's bytes; the square size is in the page's caption
-    tip = (
-        cells["minutes"].map(lambda m: f"{m:.1f}" if m < 999 else "—").astype(str)
-        + word  # str: no cells
-        + f" · {people} "
-        + cells["residents"].map("{:,.0f}".format).astype(str)
-    )
     classes = minute_classes(threshold, lang=lang)
-    layers = []
-    for i, (lo, hi, rgb, _) in enumerate(classes):
-        sel = ((cells["minutes"] > lo) | (lo == 0)) & (cells["minutes"] <= hi)
-        data = pd.DataFrame({"lon": cells["lon"][sel].round(5), "lat": cells["lat"][sel].round(5), "tip": tip[sel]})
-        layers.append(
-            pdk.Layer(
-                "GridCellLayer",
-                data=data,
-                id=f"{LAYER_CELLS}_{i}",
-                get_position=["lon", "lat"],
-                cell_size=size,
-                get_fill_color=[*rgb, 235],
-                extruded=False,
-                pickable=True,
-                auto_highlight=True,
-                highlight_color=[255, 255, 255, 120],
-            )
-        )
+    layers = [surface_layer(cells, threshold, metric_crs)] if len(cells) else []
+    if len(blocks):
+        layers.append(click_layer(blocks, lang=lang))
     if outline is not None and len(outline):
         layers.append(
             pdk.Layer(
@@ -217,7 +244,8 @@ def _coverage_stations(stations: pd.DataFrame, lang: str) -> pdk.Layer:
     funcs = ["f_party", "f_gov", "f_culture", "f_joint", "f_clinic"]
     kind = np.where(stations["level"] == "centre", t("centre", lang), t("station", lang))
     offered = stations[funcs].fillna(False).astype(bool)
-    names = offered.apply(lambda r: "、".join(t(f, lang) for f in funcs if r[f]), axis=1).astype("string")
+    short = {f: t(f[2:] + "_short", lang) for f in funcs}  # 党建、政务…: 1,300 tooltips ride in the deck
+    names = offered.apply(lambda r: "、".join(short[f] for f in funcs if r[f]), axis=1).astype("string")
     served = stations["residents"].fillna(0).map("{:,.0f}".format) if "residents" in stations else ""
     edited = stations["scenario"].notna().to_numpy() if "scenario" in stations else np.zeros(len(stations), bool)
     data = pd.DataFrame(

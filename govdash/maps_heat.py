@@ -15,7 +15,6 @@ from govdash.maps import (
     _BAR,
     LAYER_CASES,
     LAYER_REPEATS,
-    POINTS_MAX,
     SEQUENTIAL,
     _bar_ticks,
     _deck,
@@ -28,15 +27,20 @@ from govdash.maps import (
 )
 
 HOT, EMERGING, COLD = (230, 40, 40), (255, 215, 0), (40, 120, 230)
+# a view's deck stays under ~300 KB (tests/test_heatmap.py: the worst case of every field at its longest):
+# at most heatmap.MAX_BINS squares, and single cases only up to POINTS_MAX, their text cut to DESCRIPTION_MAX
+POINTS_MAX = 600
+DESCRIPTION_MAX = 60
+DENSITY_ALPHA, SPOT_ALPHA = 220, 225  # one opacity per layer, not a fourth number on every square
 
 
 def density_colours(counts: np.ndarray, vmax: float) -> list[list[int]]:
     """Bin colours on a square-root scale fixed by ``vmax`` (the same for every playback frame)."""
     c = _ramp(np.sqrt(np.asarray(counts, float) / max(float(vmax), 1.0)), SEQUENTIAL)
-    return [[int(r), int(g), int(b), 220] for r, g, b in c]
+    return [[int(r), int(g), int(b)] for r, g, b in c]
 
 
-def _bins_layer(bins: pd.DataFrame, fill: list, cell_m: float, tip: pd.Series, layer_id: str) -> pdk.Layer:
+def _bins_layer(bins: pd.DataFrame, fill: list, cell_m: float, tip: pd.Series, layer_id: str, alpha: int) -> pdk.Layer:
     data = pd.DataFrame({"lon": bins["lon"].round(5), "lat": bins["lat"].round(5), "fill": fill, "tip": tip})
     # GridCellLayer places each cell by its south-west corner, as heat_bins returns them
     return pdk.Layer(
@@ -47,6 +51,7 @@ def _bins_layer(bins: pd.DataFrame, fill: list, cell_m: float, tip: pd.Series, l
         cell_size=cell_m,
         get_fill_color="fill",
         extruded=False,
+        opacity=round(alpha / 255, 3),
         pickable=True,
     )
 
@@ -70,7 +75,7 @@ def case_layer(points: pd.DataFrame, *, lang: str = "zh", category_names: dict |
                 + " · "
                 + status
                 + "\n"
-                + _text(points["description"], 120)
+                + _text(points["description"], DESCRIPTION_MAX)
             ),
         }
     )
@@ -157,7 +162,9 @@ def heat_deck(
     layers = [] if outline is None else [_outline_layer(outline)]
     if len(bins):
         tip = word + ": " + bins["count"].astype(int).map("{:,}".format).astype("string")
-        layers.append(_bins_layer(bins, density_colours(bins["count"].to_numpy(), vmax), cell_m, tip, "density"))
+        layers.append(
+            _bins_layer(bins, density_colours(bins["count"].to_numpy(), vmax), cell_m, tip, "density", DENSITY_ALPHA)
+        )
     if repeats is not None and len(repeats):
         layers.append(repeat_layer(repeats, lang=lang, category_names=category_names, unit_names=unit_names))
     if points is not None and len(points):
@@ -184,7 +191,7 @@ def hot_spot_deck(
     sig = spots[spots["label"] != "not significant"]
     colour = {"hot": HOT, "cold": COLD}
     fill = [
-        [*(EMERGING if tr == "emerging hot" else colour[lb]), 225]
+        list(EMERGING if tr == "emerging hot" else colour[lb])
         for lb, tr in zip(sig["label"], sig["trend"], strict=True)
     ]
     label = {"hot": t("hot_spot", lang), "cold": t("cold_spot", lang), "emerging hot": t("emerging_hot_spot", lang)}
@@ -195,7 +202,9 @@ def hot_spot_deck(
     ]
     layers = [] if outline is None else [_outline_layer(outline)]
     if len(sig):
-        layers.append(_bins_layer(sig, fill, cell_m, pd.Series(tip, index=sig.index, dtype="string"), "hotspots"))
+        layers.append(
+            _bins_layer(sig, fill, cell_m, pd.Series(tip, index=sig.index, dtype="string"), "hotspots", SPOT_ALPHA)
+        )
     return _deck(layers, view_for_bbox(bbox, width_px=width_px, height_px=height_px), _tooltip("{tip}"), tile_url)
 
 

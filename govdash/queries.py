@@ -315,20 +315,25 @@ def kpis(db: Database, f: Filters, at: datetime) -> dict:
 # still within its time limit is not yet judged. State (closed, resolved) as it stood at $as_of; the
 # period ends at $p_end (``cutoff``).
 DISPUTE_CATEGORY = "dispute"  # 矛盾纠纷: the cases of the dispute resolution rate (矛盾纠纷化解率)
-_JUDGED_AT = "least(coalesce(closed_at, deadline_at), deadline_at)"
-_DUE = f"({_JUDGED_AT} >= $p_start AND {_JUDGED_AT} < $p_end)"
+JUDGED_AT = "least(coalesce(closed_at, deadline_at), deadline_at)"
+_DUE = f"({JUDGED_AT} >= $p_start AND {JUDGED_AT} < $p_end)"
 _DONE = "closed_at < $as_of"
-DUE_SQL = f"""
-    count(*) FILTER (WHERE {_DUE}) AS due,
-    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND closed_at <= deadline_at) AS due_on_time,
-    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved) AS due_resolved,
-    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved AND recognised) AS due_recognised,
-    count(*) FILTER (WHERE {_DUE} AND {_DONE} AND resolved AND recognised IS NOT NULL) AS due_recognition_known,
-    count(*) FILTER (WHERE {_DUE} AND category = $dispute) AS due_disputes,
-    count(*) FILTER (WHERE {_DUE} AND category = $dispute AND {_DONE} AND resolved) AS due_disputes_resolved,
+# the counts of the cases due, ``{due}`` the condition of being due (one definition for a period and per period)
+DUE_COUNTS = f"""
+    count(*) FILTER (WHERE {{due}}) AS due,
+    count(*) FILTER (WHERE {{due}} AND {_DONE} AND closed_at <= deadline_at) AS due_on_time,
+    count(*) FILTER (WHERE {{due}} AND {_DONE} AND resolved) AS due_resolved,
+    count(*) FILTER (WHERE {{due}} AND {_DONE} AND resolved AND recognised) AS due_recognised,
+    count(*) FILTER (WHERE {{due}} AND {_DONE} AND resolved AND recognised IS NOT NULL) AS due_recognition_known,
+    count(*) FILTER (WHERE {{due}} AND category = $dispute) AS due_disputes,
+    count(*) FILTER (WHERE {{due}} AND category = $dispute AND {_DONE} AND resolved) AS due_disputes_resolved"""
+DUE_SQL = (
+    DUE_COUNTS.format(due=_DUE)
+    + """,
     count(*) FILTER (WHERE reported_at >= $p_start AND (closed_at IS NULL OR closed_at >= $p_end)
                      AND deadline_at >= $p_end) AS in_handling
 """
+)
 
 
 def due_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = None) -> dict:
@@ -356,7 +361,11 @@ def due_totals(db: Database, f: Filters, at: datetime, as_at: datetime | None = 
             "dispute": DISPUTE_CATEGORY,
         },
     )
-    out = df.iloc[0].to_dict()
+    return due_rates(df.iloc[0].to_dict())
+
+
+def due_rates(out: dict) -> dict:
+    """``out`` (DUE_COUNTS of one period) with its judged rates; NaN where no case is due."""
     due = out["due"] or float("nan")
     known = out["due_recognition_known"] or float("nan")  # no recognition recorded: "—", not 0 %
     return {

@@ -11,12 +11,15 @@ from govdash.db import Database
 from govdash.filters import Filters, Scope
 from govdash.queries import (
     DISPUTE_CATEGORY,
+    DUE_COUNTS,
     INDICATOR_SQL,
+    JUDGED_AT,
     PERIODS,
     SPLITS,
     _attr_where,
     _rates,
     cutoff,
+    due_rates,
     due_totals,
     scope_clause,
     where,
@@ -106,6 +109,40 @@ def period_indicators(db: Database, f: Filters, period: str, at: datetime, split
     return _with_rates(df)
 
 
+# how long each period of PERIODS is, as an SQL interval (the end of a period judged in ``due_by_period``)
+PERIOD_LENGTH = {"day": "1 day", "week": "7 days", "month": "1 month", "quarter": "3 months", "year": "1 year"}
+
+
+def due_by_period(db: Database, f: Filters, period: str, at: datetime) -> pd.DataFrame:
+    """``queries.due_totals`` of every ``period`` from ``f.start`` to ``cutoff(f, at)`` in one grouped statement.
+
+    A case falls in the period its judged instant (deadline, or closing when earlier) starts; each period is
+    cut to ``f``'s dates and the cutoff, and only cases reported before its (cut) end count, exactly as
+    ``due_totals`` of that period's own filter. One row per ``period`` with a case due (columns DUE_COUNTS
+    and the judged rates); the caller gives a period without a row no rate.
+    """
+    unit = PERIODS[period]
+    attr, params = _attr_where(f)
+    p_end = cutoff(f, at)
+    judged_in = f"date_trunc('{unit}', {JUDGED_AT})"
+    df = db.execute(
+        f"SELECT {judged_in} AS period, {DUE_COUNTS.format(due='true')} FROM cases "
+        f"WHERE {JUDGED_AT} >= $p_start AND {JUDGED_AT} < $p_end AND {attr} "
+        f"AND reported_at < least({judged_in} + INTERVAL '{PERIOD_LENGTH[period]}', $p_end) "
+        "GROUP BY 1 ORDER BY 1",
+        {
+            **params,
+            "p_start": datetime.combine(f.start, datetime.min.time()),
+            "p_end": p_end,
+            "as_of": at,
+            "dispute": DISPUTE_CATEGORY,
+        },
+        complete=True,
+    )
+    rates = ["on_time_rate", "resolution_rate", "recognition_rate", "dispute_rate"]
+    return pd.DataFrame([due_rates(row) for row in df.to_dict("records")], columns=[*df.columns, *rates])
+
+
 def split_indicators(db: Database, f: Filters, split: str, at: datetime) -> pd.DataFrame:
     """Counts and rates per town / department / category / channel / tier (column ``key``)."""
     clause, params = where(f)
@@ -169,14 +206,20 @@ def indicator_totals(db: Database, f: Filters, at: datetime, as_at: datetime | N
         {**params, "as_of": at if as_at is None else as_at, "dispute": DISPUTE_CATEGORY},
     )
     out = _with_rates(df).iloc[0].to_dict()
-    attr, aparams = _attr_where(f)
-    t = cutoff(f, at)
-    stock = db.execute(
+    return {**out, **stock(db, f, at), **due_totals(db, f, at, as_at)}
+
+
+def stock(db: Database, f: Filters, at: datetime) -> dict:
+    """在办（全部） ``backlog`` and 超期在办（全部） ``overdue_at_end``: the filter's cases open at its period's end
+    (``cutoff``: now while the period runs), whenever reported, and those of them past their deadline. The one
+    definition of both on the overview, the trends page and the wall (issue 19 item 3)."""
+    attr, params = _attr_where(f)
+    df = db.execute(
         f"SELECT count(*) AS backlog, count(*) FILTER (WHERE deadline_at < $t) AS overdue_at_end "
         f"FROM cases WHERE {_OPEN_AT} AND {attr}",
-        {**aparams, "t": t},
+        {**params, "t": cutoff(f, at)},
     )
-    return {**out, **stock.iloc[0].to_dict(), **due_totals(db, f, at, as_at)}
+    return {k: int(v) for k, v in df.iloc[0].to_dict().items()}
 
 
 def open_backlog(db: Database, f: Filters, period: str, at: datetime, split: str | None = None) -> pd.DataFrame:

@@ -13,6 +13,8 @@ from govdash.filters import Filters
 from govdash.indicators import INDICATORS, target
 from govdash.settings import Settings
 
+BAND_Z = casemix.BAND_Z
+
 COMPONENTS = ("resolution_rate", "on_time_rate", "recognition_rate", "dispute_rate", "satisfaction", "median_hours")
 LEVELS = ("town", "department")
 
@@ -28,36 +30,79 @@ def ratios(stats: pd.DataFrame, targets: dict[str, float], *, cap: float = 1.2) 
     return out
 
 
+def ratio_sd(stats: pd.DataFrame, targets: dict[str, float], *, cap: float = 1.2) -> pd.DataFrame:
+    """``sd_ratio_<k>``: the standard deviation of each ratio from ``sd_<k>`` (the value's, e.g. the case-mix
+    posterior's; 0 without it): sd ÷ target, or target × sd ÷ value² when lower is better (the delta method);
+    0 where the ratio sits at the cap (a change of the value does not move it)."""
+    out = pd.DataFrame(index=stats.index)
+    for k, goal in targets.items():
+        v = stats[k].astype(float)
+        sd = stats[f"sd_{k}"].astype(float) if f"sd_{k}" in stats else pd.Series(0.0, index=stats.index)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            down = INDICATORS[k].direction == "down"
+            r = goal / v if down else v / goal
+            s = goal * sd / v**2 if down else sd / goal
+        out[f"sd_ratio_{k}"] = s.where(r < cap, 0.0).fillna(0.0)
+    return out
+
+
 def composite(
     stats: pd.DataFrame, targets: dict[str, float], weights: dict[str, float], *, cap: float = 1.2, min_cases: int = 30
 ) -> pd.DataFrame:
-    """Add ratio columns, ``score`` (weighted mean of the available ratios), ``eligible`` and ``rank`` (1 = best).
+    """Add ratio columns, ``score`` (weighted mean of the available ratios), its interval ``score_lo`` –
+    ``score_hi``, ``eligible`` and ``rank`` (1 = best): the unit's band (``bands``).
 
     A unit lacking an indicator (no disputes, no rated case) is scored on the others, their
     weights renormalised. Units with fewer than ``min_cases`` collected cases are not ranked.
-    Equal scores share a rank.
+    The score's standard deviation combines the ratios' (``ratio_sd``) as independent:
+    √Σ (wₖ ÷ Σw)² sdₖ²; the interval is ± casemix.BAND_Z of it (zero wide without ``sd_<k>`` columns,
+    so equal scores share a band and each other score has its own).
     """
     keys = [k for k in targets if targets[k] and weights.get(k, 0) > 0]
     r = ratios(stats, {k: targets[k] for k in keys}, cap=cap)
+    sds = ratio_sd(stats, {k: targets[k] for k in keys}, cap=cap).to_numpy(float)
     w = np.array([weights[k] for k in keys], float)
     vals = r.to_numpy(float)
     have = ~np.isnan(vals)
     num = np.where(have, vals, 0.0) @ w
     den = have.astype(float) @ w
+    safe = np.where(den > 0, den, 1.0)
     out = pd.concat([stats, r], axis=1)
-    out["score"] = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    out["score"] = np.where(den > 0, num / safe, np.nan)
+    sd = np.sqrt(((np.where(have, sds, 0.0) * w) ** 2).sum(axis=1)) / safe
+    out["score_lo"] = out["score"] - casemix.BAND_Z * sd
+    out["score_hi"] = out["score"] + casemix.BAND_Z * sd
     out["eligible"] = (stats["collected"].fillna(0) >= min_cases) & out["score"].notna()
-    out["rank"] = out["score"].where(out["eligible"]).rank(ascending=False, method="min")
+    out["rank"] = bands(out)
+    return out
+
+
+def bands(scored: pd.DataFrame) -> pd.Series:
+    """Rank bands of the eligible units (NaN for the others): units whose scores cannot be told apart share one.
+
+    Down the scores (best first; equal scores by key), the best unit opens band 1 and leads it; each next
+    unit joins the current band when its interval reaches the leader's (``score_hi`` ≥ the leader's
+    ``score_lo``), else it opens and leads the next band. Bands follow the scores (a better score never has a
+    worse band), and a unit is apart from its band's leader only when their intervals are apart.
+    """
+    by = ["score", "key"] if "key" in scored else ["score"]
+    ok = scored[scored["eligible"]].sort_values(by, ascending=[False] + [True] * (len(by) - 1))
+    out = pd.Series(np.nan, index=scored.index)
+    band, floor = 0, np.inf
+    for idx, lo, hi in zip(ok.index, ok["score_lo"], ok["score_hi"], strict=True):
+        if hi < floor - 1e-12:  # below the leader's interval (a tolerance: equal scores computed apart)
+            band, floor = band + 1, lo
+        out[idx] = band
     return out
 
 
 def _all_tied(ranked: pd.DataFrame) -> bool:
-    """Whether every ranked unit shares one rank (the case-mix check found no difference beyond chance)."""
+    """Whether every ranked unit shares one band (the case-mix check found no difference beyond chance)."""
     return ranked["rank"].dropna().nunique() <= 1
 
 
 def with_movement(now: pd.DataFrame, before: pd.DataFrame, key: str = "key") -> pd.DataFrame:
-    """Add ``prev_rank``, ``movement`` (places gained since the previous period; NaN if unranked then) and
+    """Add ``prev_rank``, ``movement`` (bands gained since the previous period; NaN if unranked then) and
     ``movement_known``: False in both periods when either ranks every unit alike — going from "all equal"
     to a spread is no movement of anyone (it read as ▲24 / ▼24 for departments that merely stopped tying)."""
     prev = before.set_index(key)["rank"]
@@ -69,19 +114,25 @@ def with_movement(now: pd.DataFrame, before: pd.DataFrame, key: str = "key") -> 
 
 
 def red_black(ranked: pd.DataFrame, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The top ``n`` (red list, good) and the bottom ``n`` (排名后五位: a list, not 挂牌督办) ranked units, worst first.
+    """The red list (good: whole bands from the top) and the black list (排名后n位: whole bands from the bottom,
+    a list, not 挂牌督办), worst first.
 
-    With fewer than 2 n ranked units each list takes at most half of them, so no unit is on both
-    and a short ranking still has a bottom. Units tied with the worst are never red, those tied with
-    the best never black (when every unit ties, both lists are empty).
+    A list takes whole bands only — splitting a band would let chance pick who is named — up to ``n``
+    units, and with fewer than 2 n ranked units at most half of them, so no unit is on both and a short
+    ranking still has a bottom. The worst band is never red, the best never black: when every unit shares one
+    band both lists are empty, and a list is empty when its outermost band alone is larger than allowed.
     """
-    ok = ranked[ranked["eligible"]].sort_values(["rank", "key"])
+    by = ["rank", "score", "key"] if "score" in ranked else ["rank", "key"]  # the property list has no score
+    ok = ranked[ranked["eligible"]].sort_values(by, ascending=[by_ != "score" for by_ in by])
     k = min(n, len(ok) // 2)
-    if not k:
+    sizes = ok.groupby("rank").size()
+    if not k or len(sizes) < 2:
         return ok.head(0), ok.head(0)
-    # a unit tied with the worst is not on the red list, one tied with the best not on the black list
-    red, black = ok.head(k), ok.tail(k).iloc[::-1]
-    return red[red["rank"] < ok["rank"].max()], black[black["rank"] > ok["rank"].min()]
+    top = sizes.index[(sizes.cumsum() <= k).to_numpy()]
+    bottom = sizes.index[(sizes[::-1].cumsum() <= k).to_numpy()[::-1]]
+    red = ok[ok["rank"].isin(top) & (ok["rank"] < sizes.index.max())]
+    black = ok[ok["rank"].isin(bottom) & (ok["rank"] > sizes.index.min())].iloc[::-1]
+    return red, black
 
 
 def score_settings(s: Settings) -> tuple[dict[str, float], dict[str, float]]:
@@ -101,7 +152,8 @@ def _stats(db: Database, f: Filters, level: str, at: datetime) -> pd.DataFrame:
 
 
 def _adjusted(db: Database, f: Filters, level: str, stats: pd.DataFrame) -> pd.DataFrame:
-    """``stats`` with each component adjusted for case mix and shrunk toward the district (govdash.casemix)."""
+    """``stats`` with each component adjusted for case mix and shrunk toward the district (govdash.casemix), and
+    its posterior standard deviation as ``sd_<component>`` (the score's interval, so its band)."""
     by_cat = queries_trend.split_by_category(db, f, level)
     if by_cat.empty:
         return stats
@@ -112,6 +164,7 @@ def _adjusted(db: Database, f: Filters, level: str, stats: pd.DataFrame) -> pd.D
     for k in casemix.COMPONENTS:
         if k in by_key:
             out[k] = out["key"].map(by_key[k])
+            out[f"sd_{k}"] = out["key"].map(by_key[f"{k}_sd"])
     return out
 
 
@@ -146,7 +199,10 @@ def ranking(
     out = with_movement(now, before)
     red, black = red_black(out, s.ranking_list_size)
     out["list"] = np.where(out["key"].isin(red["key"]), "red", np.where(out["key"].isin(black["key"]), "black", ""))
-    return out.sort_values(["rank", "key"], na_position="last").reset_index(drop=True)
+    # within a band by score (the band is the rank: the order inside it is for reading, not a verdict)
+    return out.sort_values(["rank", "score", "key"], ascending=[True, False, True], na_position="last").reset_index(
+        drop=True
+    )
 
 
 def filter_to(f: Filters, level: str, key: str) -> Filters:
@@ -188,7 +244,8 @@ def names(ranked: pd.DataFrame, level: str, lang: str = "zh") -> pd.Series:
 
 
 def display_table(ranked: pd.DataFrame, level: str, lang: str = "zh", selected: tuple = ()) -> pd.DataFrame:
-    """The ranking for reading: rank, movement arrows, name, list, score, each ratio and the raw indicators."""
+    """The ranking for reading: rank (band), movement arrows, name, list, score and its interval, each ratio and
+    the raw indicators."""
     from govdash.i18n import t
     from govdash.indicators import fmt
 
@@ -201,19 +258,23 @@ def display_table(ranked: pd.DataFrame, level: str, lang: str = "zh", selected: 
     badge = ranked["list"].map({"red": t("red_short", lang), "black": t("black_short", lang)}).fillna("")
     out = pd.DataFrame(
         {
-            t("ranking", lang): ranked["rank"].astype("Int64"),
+            t("rank_band", lang): ranked["rank"].astype("Int64"),
             t("movement", lang): move,
             t("town" if level == "town" else "department", lang): [
                 ("● " if k in selected else "") + str(n) for k, n in zip(ranked["key"], name, strict=True)
             ],
             t("list", lang): badge,
             t("score", lang): ranked["score"].round(3),
+            t("score_range", lang): [
+                f"{lo:.3f}–{hi:.3f}" if pd.notna(lo) else ""
+                for lo, hi in zip(ranked["score_lo"], ranked["score_hi"], strict=True)
+            ],
             t("collected", lang): ranked["collected"],
         }
     )
     for k in COMPONENTS:
         out[t(k, lang)] = [fmt(v, k) for v in ranked[k]]
-    out.loc[~ranked["eligible"].to_numpy(), t("ranking", lang)] = pd.NA
+    out.loc[~ranked["eligible"].to_numpy(), t("rank_band", lang)] = pd.NA
     return out
 
 

@@ -332,6 +332,14 @@ CREATE TABLE IF NOT EXISTS case_versions (
     must_report VARCHAR, key_status VARCHAR, key_owner VARCHAR,
     prior_import_id VARCHAR, prior_updated_at TIMESTAMP   -- one row per (import_id, case_id)
 );
+-- The write log of cases (govdash.writes_log): per commit that changed cases, the streets/towns (NULL: a case
+-- without one) and the months whose figures it can have changed, month_from to month_to (NULL: every later
+-- month, a case open from then on). A cached result is keyed by the rows over the months and units it read
+-- (govdash.freshness), so a write elsewhere leaves it valid; ``seq`` orders commits, ``written_at`` is the
+-- commit's wall-clock time (two databases' logs never look alike).
+CREATE TABLE IF NOT EXISTS case_writes (
+    seq BIGINT NOT NULL, written_at TIMESTAMP NOT NULL, town_id VARCHAR, month_from DATE NOT NULL, month_to DATE
+);
 -- Catalogue entries a case import added ([catalogue] kind = "add"), removed again by its undo.
 CREATE TABLE IF NOT EXISTS catalogue_additions (
     import_id VARCHAR, kind VARCHAR, code VARCHAR       -- kind: category | channel | department

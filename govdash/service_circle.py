@@ -12,6 +12,7 @@ from pyproj import Transformer
 from govdash import coverage as cov
 from govdash import district_record
 from govdash.coverage_adapter import from_geodataframes, offers, points_xy
+from govdash.i18n import t
 from govdash.schema import FUNCTIONS
 
 GOAL = 1.0  # every resident within the threshold (15分钟服务圈)
@@ -22,7 +23,7 @@ EXACT_MAX_CANDIDATES = 1_500  # siting is solved exactly (MILP) up to this many 
 EXACT_MAX_K = 10  # …and this many new stations
 EXACT_TIME_S = 20.0
 GREEDY_BOUND = 1 - 1 / math.e  # greedy MCLP reaches at least this share of the optimum
-MAP_MAX_CELLS = 40_000  # cells drawn; above this the map shows coarser blocks
+CLICK_MAX_BLOCKS = 2_500  # squares a map click can pick (with ~1,300 stations: within what Streamlit answers)
 
 
 def _transformer(metric_crs: str | None, inverse: bool = False) -> Transformer:
@@ -97,6 +98,21 @@ def counted(stations: pd.DataFrame, function: str | None = None) -> int:
     """Number of stations that count: all, or those offering ``function``."""
     mask = offers(stations, function)
     return len(stations) if mask is None else int(mask.sum())
+
+
+def counted_by_level(stations: pd.DataFrame, function: str | None = None) -> dict[str, int]:
+    """Stations that count (``counted``), per level: ``{"doorstep": 家门口服务站, "centre": 街镇服务中心}``; a
+    what-if's added station is a doorstep station. The two are named apart wherever stations are counted."""
+    mask = offers(stations, function)
+    kept = stations if mask is None else stations[mask]
+    level = kept["level"] if "level" in kept.columns else pd.Series("doorstep", index=kept.index)
+    centres = int(level.eq("centre").sum())
+    return {"doorstep": len(kept) - centres, "centre": centres}
+
+
+def stations_text(counts: dict[str, int], lang: str = "zh") -> str:
+    """ "家门口服务站 1,285 · 街镇服务中心 36": the stations counted, each kind by its name (``counted_by_level``)."""
+    return t("stations_by_level", lang).format(doorstep=counts["doorstep"], centre=counts["centre"])
 
 
 def own_stations(stations: pd.DataFrame, towns: Sequence[str] = (), communities: Sequence[str] = ()) -> pd.DataFrame:
@@ -422,57 +438,44 @@ def propose(
 # --- map ---
 
 
-def map_cells(
-    timed: pd.DataFrame,
-    *,
-    max_cells: int = MAP_MAX_CELLS,
-    gap_rank: np.ndarray | None = None,
-    metric_crs: str | None = None,
+def click_blocks(
+    timed: pd.DataFrame, *, max_blocks: int = CLICK_MAX_BLOCKS, metric_crs: str | None = None
 ) -> pd.DataFrame:
-    """Cells to draw: lon, lat of the south-west corner (WGS-84), size_m, minutes, residents, gap.
+    """The squares a map click picks: lon, lat of the south-west corner (WGS-84), size_m, minutes, residents.
 
-    Above ``max_cells`` cells, square blocks of s × s cells are drawn instead, with the
-    residents-weighted mean minutes, their residents and the smallest gap rank present.
+    Square blocks of s × s lattice cells (s = 1 while the cells in view fit in ``max_blocks``, as in a
+    street/town; larger over the district) holding populated cells, with their residents-weighted mean
+    minutes and their residents; at most ``max_blocks`` of them, so the map's selection stays within what
+    Streamlit's deck chart answers. A click adds a station at the block's centre (``cell_centre``).
     """
     xy = points_xy(timed, metric_crs=metric_crs)
     size = float(timed["size_m"].iloc[0]) if len(timed) else 100.0
-    gap = np.zeros(len(timed), dtype=np.int64) if gap_rank is None else np.asarray(gap_rank)
     res = timed["residents"].to_numpy(float)
     minutes = np.minimum(timed["minutes"].to_numpy(float), 999.0)  # inf (no station) stays far, not NaN
-    step = max(1, math.ceil(math.sqrt(len(timed) / max_cells))) if len(timed) else 1
-    if step == 1:
-        corner = xy - size / 2
-        frame = pd.DataFrame({"minutes": minutes, "residents": res, "gap": gap})
-    else:
-        origin = xy.min(axis=0) - size / 2
+    origin = xy.min(axis=0) - size / 2 if len(xy) else np.zeros(2)
+    step = max(1, math.ceil(math.sqrt(len(timed) / max_blocks))) if len(timed) else 1
+    while True:  # partly filled blocks along the edges: grow until the count fits
         block = np.floor((xy - origin) / (size * step)).astype(np.int64)
         w = np.maximum(res, 1e-9)
-        frame = pd.DataFrame(
-            {
-                "bx": block[:, 0],
-                "by": block[:, 1],
-                "wm": w * minutes,
-                "w": w,
-                "residents": res,
-                "gap": np.where(gap > 0, gap, np.iinfo(np.int64).max),
-            }
+        frame = (
+            pd.DataFrame({"bx": block[:, 0], "by": block[:, 1], "wm": w * minutes, "w": w, "residents": res})
+            .groupby(["bx", "by"], sort=True)
+            .sum()
         )
-        frame = frame.groupby(["bx", "by"], sort=False).agg(
-            wm=("wm", "sum"), w=("w", "sum"), residents=("residents", "sum"), gap=("gap", "min")
-        )
-        corner = origin + frame.index.to_frame().to_numpy() * size * step
-        frame = pd.DataFrame(
-            {
-                "minutes": frame["wm"].to_numpy() / frame["w"].to_numpy(),
-                "residents": frame["residents"].to_numpy(),
-                "gap": np.where(frame["gap"] == np.iinfo(np.int64).max, 0, frame["gap"]),
-            }
-        )
+        if len(frame) <= max_blocks:
+            break
+        step += 1
+    corner = origin + frame.index.to_frame().to_numpy() * size * step
     lon, lat = _transformer(metric_crs, inverse=True).transform(corner[:, 0], corner[:, 1])
-    frame.insert(0, "lon", lon)
-    frame.insert(1, "lat", lat)
-    frame.insert(2, "size_m", size * step)
-    return frame
+    return pd.DataFrame(
+        {
+            "lon": np.asarray(lon, float),
+            "lat": np.asarray(lat, float),
+            "size_m": size * step,
+            "minutes": frame["wm"].to_numpy() / frame["w"].to_numpy(),
+            "residents": frame["residents"].to_numpy(),
+        }
+    )
 
 
 def cell_centre(lon: float, lat: float, size_m: float, *, metric_crs: str | None = None) -> tuple[float, float]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from govdash import access, demo, filters, lake, queries, queries_map, settings
+from govdash import access, demo, filters, freshness, lake, queries, queries_map, settings
 from govdash import catalogue as catalogue_
 from govdash.db import Database
 from govdash.i18n import LANGS, readable, t
@@ -104,15 +104,20 @@ def _cached(key: str, version: tuple, _fn, *args, **kwargs):
 
 def cached(fn, *args, **kwargs):
     """Run ``fn(db, *args, **kwargs)`` (a query or an analysis adapter, passed by reference) cached by its
-    qualified name, the database file's version and the arguments.
+    qualified name, the database file's version and the arguments; a windowed read (govdash.freshness) by what it
+    read instead of the version, so a write elsewhere leaves it cached.
 
     Every Filters argument is limited to the signed-in account's streets/towns; a listing query that takes
     ``scope`` gets it from the caller, explicitly (``scope=ui.scope()``; tests/test_app_access.py checks every
     call). Personal data is masked in the result unless the account's role allows it.
     """
-    key = f"{fn.__module__}.{fn.__qualname__}"
     scoped_kwargs = dict(zip(kwargs, _scoped_args(tuple(kwargs.values())), strict=True))
-    return _masked(_cached(key, database().version(), fn, *_scoped_args(args), **scoped_kwargs))
+    return _masked(freshness.call(database(), fn, _scoped_args(args), scoped_kwargs, _memo))
+
+
+def _memo(key: str, version: tuple, fn, args: tuple, kwargs: dict):
+    """The result cache for govdash.freshness: ``_cached`` under ``key``, ``version`` and the arguments."""
+    return _cached(key, version, fn, *args, **kwargs)
 
 
 _FRAMED = "app_frame"  # session-state mark: app.py has run in this session
@@ -398,12 +403,14 @@ def fmt(value, indicator: str) -> str:
     return indicators.fmt(value, indicator)
 
 
-def delta(now, before, indicator: str) -> str | None:
+def delta(now, before, indicator: str, lang: str = "zh") -> str | None:
     """Change against the previous period as text for st.metric (``indicators.change_text``: percentage
     points for rates, points for scores, % for counts and hours); None when it cannot be computed."""
     from govdash import indicators
 
-    return None if indicators.change(now, before, indicator) is None else indicators.change_text(now, before, indicator)
+    if indicators.change(now, before, indicator) is None:
+        return None
+    return indicators.change_text(now, before, indicator, lang)
 
 
 def delta_style(text: str | None, color: str) -> dict:

@@ -16,7 +16,6 @@ from govdash.i18n import pick, t
 from govdash.settings import Settings
 
 PANELS = ("overview", "map", "trend", "coverage", "must_report")  # must_report: 八必报, when the playlist names it
-TILE_LABELS = {"overdue_at_end": "wall_overdue_at_end"}  # the tiles' own shorter names
 # the survey's 民生满意度 is the headline satisfaction, the callbacks' 回访满意度 beside it (docs/indicators.md)
 TILES = (
     "collected",
@@ -215,15 +214,15 @@ def tiles(now: dict, before: dict, s: Settings, lang: str = "zh") -> list[Tile]:
         c = indicators.change(v, b, key)
         note = ""
         if key == "overdue_at_end" and not _missing(now.get("backlog")):
-            note = f"{label('wall_backlog', lang)} {indicators.fmt(now.get('backlog'), 'backlog')}"
+            note = f"{label('backlog', lang)} {indicators.fmt(now.get('backlog'), 'backlog')}"
         out.append(
             Tile(
                 key=key,
-                label=label(TILE_LABELS.get(key, key), lang),
+                label=label(key, lang),  # the same name as on every page (issue 19 item 3)
                 value=indicators.fmt(v, key),
                 change=""
                 if c is None
-                else (label("wall_flat", lang) if round(c, 1) == 0 else indicators.change_text(v, b, key)),
+                else (label("wall_flat", lang) if round(c, 1) == 0 else indicators.change_text(v, b, key, lang)),
                 arrow="" if c is None or round(c, 1) == 0 else ("▲" if c > 0 else "▼"),
                 better=None if c is None or round(c, 1) == 0 else indicators.improved(v, b, key),
                 target=indicators.target_text(key, s, lang),
@@ -310,12 +309,15 @@ def town_status(overdue: pd.Series) -> np.ndarray:
 
 
 def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
-    """Town polygons with overdue open cases now, last-week density bins and the last day's cases (adapter).
+    """Town polygons with their 超期在办（全部） (overdue open cases), last-week density bins and the last day's
+    cases (adapter).
 
-    The map is live: its week and day end at the data time ``at`` whatever the headline period (by default
-    the last complete month, which would leave a live map empty); f's area and other filters apply."""
-    f = f.with_(end=max(f.end, at.date()))
+    The overdue counts are the headline tile's (``queries_trend.stock``: at the period's end, now while it runs),
+    so the towns' counts add up to the tile (issue 19 item 3). The density and the points are live: their week
+    and day end at the data time ``at`` whatever the headline period (by default the last complete month,
+    which would leave a live map empty); f's area and other filters apply."""
     stock = queries_trend.open_cases(db, f, at, overdue_only=True, limit=100_000)
+    f = f.with_(end=max(f.end, at.date()))
     per_town = stock.groupby("town_id").size().rename("overdue").reset_index()
     towns = queries.towns(db, scope=f.scope)[["unit_id", "name_zh", "name_en"]]
     if f.towns:  # a street/town's view: its own row, not the district's
@@ -400,11 +402,13 @@ def coverage_summary(
     by_town = service_circle.by_unit(timed, s.walk_minutes, towns, "town")
     level = "community" if communities is not None and cells["town_id"].nunique() == 1 else "town"
     by_unit = by_town if level == "town" else service_circle.by_unit(timed, s.walk_minutes, communities, level)
+    shown = stations if own is None else own
     return {
         "share": d["share"],
         "residents": d["residents"],
         "uncovered": d["uncovered"],
-        "stations": int(len(stations if own is None else own)),
+        "stations": int(len(shown)),
+        **service_circle.counted_by_level(shown),  # doorstep, centre: named apart on the wall
         "by_town": by_town[by_town["unit_id"].notna()],
         "by_unit": by_unit[by_unit["unit_id"].notna()],
         "level": level,

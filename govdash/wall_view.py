@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
+import shapely
 from markupsafe import Markup
 
 from govdash import maps, render
@@ -35,8 +36,10 @@ from govdash.wall import (
 GOOD, BAD, WARN, NEUTRAL, ACCENT = "#2ee6a8", "#ff5c7a", "#ffd166", "#9fb3d1", "#4cc9f0"
 STATUS_RGB = {0: (46, 230, 168), 1: (255, 209, 102), 2: (255, 92, 122)}
 DENSITY_RAMP = [(24, 44, 110), (30, 100, 190), (40, 170, 230), (140, 225, 250), (240, 252, 255)]
-MAP_DESIGN_PX = {"overview": (630, 596), "map": (860, 596)}  # map at 1920x1080, CSS px; 24 px legend below
-FIG_DESIGN_PX = {"overview_trend": 370, "trend": 660, "coverage": 660}  # figure heights at 1920x1080
+# map at 1920x1080, CSS px, with its 24 px legend below: one line under the big map, two under the overview's
+# (tests/browser/test_wall.py: no text runs under the ticker)
+MAP_DESIGN_PX = {"overview": (630, 550), "map": (860, 596)}
+FIG_DESIGN_PX = {"overview_trend": 345, "trend": 660, "coverage": 660}  # figure heights at 1920x1080
 TICKER_SCREEN_CHARS = 110  # characters of ticker text that fill a 16:9 screen, about
 TICKER_SECONDS_PER_CHAR = 0.25  # scroll speed: about 5 --u per second on any screen
 
@@ -177,7 +180,7 @@ def wall_map(
     scale: float = 1.0,
 ) -> pdk.Deck:
     """Streets/towns filled by status (overdue open cases), last-week case density, last-day cases as points,
-    and the red towns labelled with their overdue count. Fits the district in ``size_px`` (1080p pixels)
+    and every town named (the red ones with their overdue count). Fits the district in ``size_px`` (1080p pixels)
     times ``scale``; line widths, points and labels scale too."""
     k = lambda v: v * scale  # noqa: E731
     shapes = maps.unit_shapes(geoms, tolerance_m=40.0).merge(stats, on="unit_id", how="left")
@@ -235,34 +238,11 @@ def wall_map(
                 pickable=False,
             )
         )
-    red = stats[stats["status"] >= 2].merge(geoms[["unit_id"]], on="unit_id")
-    if not red.empty:
-        centres = _label_points(shapes[shapes["unit_id"].isin(red["unit_id"])])
-        text = red.merge(centres, on="unit_id")  # the count only: names would crowd the dense west
-        text = pd.DataFrame({"lon": text["lon"], "lat": text["lat"], "text": text["overdue"].astype(str)})
-        layers.append(
-            pdk.Layer(
-                "TextLayer",
-                data=text,
-                id="labels",
-                get_position=["lon", "lat"],
-                get_text="text",
-                # pydeck reads bare strings as accessors: quote the literal ones
-                get_size=k(24),
-                get_color=[255, 92, 122, 255],
-                font_family="'sans-serif'",
-                character_set="'0123456789'",
-                font_weight=800,
-                outline_width=4,
-                outline_color=[11, 18, 32, 255],
-                font_settings={"sdf": True},
-                pickable=False,
-            )
-        )
     view = maps.view_for_bbox(
         maps.shapes_bbox(shapes), width_px=round(k(size_px[0])), height_px=round(k(size_px[1])), pad=0.03
     )
     view.controller = False
+    layers += town_labels(stats, shapes, view, size_px, scale)
     return maps.Deck(
         layers=layers,
         initial_view_state=view,
@@ -283,12 +263,41 @@ def density_rgba(counts: np.ndarray, vmax: float) -> list[list[int]]:
 
 
 def _label_points(shapes: pd.DataFrame) -> pd.DataFrame:
-    """A label point per unit: the centre of its largest ring's bounding box (good enough for town shapes)."""
+    """A label point per unit, inside its largest part (``point_on_surface``), and that part's area (square
+    degrees: only to place the larger units' labels first)."""
     rows = []
     for uid, grp in shapes.groupby("unit_id"):
-        ring = max((np.asarray(p[0]) for p in grp["polygon"]), key=len)
-        rows.append((uid, (ring[:, 0].min() + ring[:, 0].max()) / 2, (ring[:, 1].min() + ring[:, 1].max()) / 2))
-    return pd.DataFrame(rows, columns=["unit_id", "lon", "lat"])
+        part = max((shapely.Polygon(p[0], p[1:]) for p in grp["polygon"]), key=lambda g: g.area)
+        at = part.point_on_surface()
+        rows.append((uid, at.x, at.y, part.area))
+    return pd.DataFrame(rows, columns=["unit_id", "lon", "lat", "area_km2"])
+
+
+LABEL_PX = 24  # the wall map's town names at 1080p: legible from 5 m like every other text of the wall
+
+
+def town_labels(
+    stats: pd.DataFrame, shapes: pd.DataFrame, view: pdk.ViewState, size_px: tuple[int, int], scale: float = 1.0
+) -> list[pdk.Layer]:
+    """Every street/town named on the wall map at ``LABEL_PX`` (times ``scale``), the red ones with their
+    超期在办（全部） count; a crowded name moves to free space in the view on a leader line (``maps._label_layers``)."""
+    points = _label_points(shapes)
+    named = stats.merge(points, on="unit_id")
+    if named.empty:
+        return []
+    count = np.where(named["status"] >= 2, " " + named["overdue"].astype(str), "")
+    named = named.assign(name_zh=[maps.short_name(n) + c for n, c in zip(named["name_zh"], count, strict=True)])
+    cx, cy = maps._merc_px(np.array([view.longitude]), np.array([view.latitude]), view.zoom)
+    w, h = size_px[0] * scale / 2, size_px[1] * scale / 2
+    return maps._label_layers(
+        named,
+        None,
+        view.zoom,
+        round(LABEL_PX * scale),
+        name_all=True,
+        reach_px=200 * scale,
+        frame=(cx[0] - w, cy[0] - h, cx[0] + w, cy[0] + h),
+    )
 
 
 def lagging_html(stats: pd.DataFrame, lang: str, n: int = 10) -> Markup:
@@ -434,11 +443,13 @@ def trend_figure(
 
 
 def coverage_html(summary: dict, lang: str, *, target: float = 1.0, full: bool = True) -> Markup:
-    """The 15-minute figure: share of residents covered (big), residents not covered, stations (``full``: residents)."""
+    """The 15-minute figure: share of residents covered (big), residents not covered, doorstep stations and
+    street/town centres named apart (``full``: residents)."""
     share = summary["share"]
     kv = [
         (label("wall_uncovered", lang), f"{summary['uncovered']:,.0f}"),
-        (label("wall_stations", lang), f"{summary['stations']:,}"),
+        (label("station", lang), f"{summary['doorstep']:,}"),
+        (label("centre", lang), f"{summary['centre']:,}"),
     ]
     if full:
         kv.append((label("residents", lang), f"{summary['residents']:,.0f}"))

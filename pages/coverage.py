@@ -111,15 +111,17 @@ before = (
 load = sc.load(timed, stations, function, towns=towns)
 
 # --- map, headline figures and tables ---
-gap_rows, gap_rank = sc.gap_table(area, threshold, towns, metric_crs=crs)
+gap_rows, _ = sc.gap_table(area, threshold, towns, metric_crs=crs)
 signature = (threshold, function, mode, f.towns, tuple(tuple(sorted(e.items())) for e in edits))
 siting = st.session_state.get("cov_siting")
 proposals = siting["rows"] if siting and siting["signature"] == signature else None
-drawn = sc.map_cells(area, gap_rank=gap_rank, metric_crs=crs)
+blocks = sc.click_blocks(area, metric_crs=crs)
 deck, legend = maps_coverage.coverage_map(
-    drawn,
+    area,
     threshold,
-    sc.visible(stations, load, drawn, function),
+    sc.visible(stations, load, area, function),
+    blocks=blocks,
+    metric_crs=crs,
     gaps=gap_rows,
     proposals=proposals,
     reach_m=reach_m(threshold),
@@ -131,16 +133,18 @@ deck, legend = maps_coverage.coverage_map(
 )
 left, right = st.columns([3, 2])
 with left:
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="cov_map", height=690)
+    # keyed by the edits: a click's selection is spent once its station is added (a kept selection greys the map)
+    event = st.pydeck_chart(
+        deck, on_select="rerun", selection_mode="single-object", key=f"cov_map_{len(edits)}", height=690
+    )
     st.html(maps.swatches_html(legend))
-    square = float(drawn["size_m"].iloc[0]) if len(drawn) else 100.0
-    blocks = " " + t("cov_square", lang).format(s=square) if square > 100 else ""  # coarser than the 100 m cells
-    st.caption(t("cov_legend_note", lang).format(m=threshold) + blocks)
+    square = float(blocks["size_m"].iloc[0]) if len(blocks) else 100.0
+    st.caption(t("cov_legend_note", lang).format(m=threshold) + " " + t("cov_square", lang).format(s=square))
     click_adds = st.toggle(t("cov_click_add", lang), value=True, key="cov_click_adds")
-cell = maps_coverage.picked(event.selection if event else None, maps_coverage.LAYER_CELLS)
-if click_adds and cell and (cell["lon"], cell["lat"]) != st.session_state.get("cov_last_click"):
-    st.session_state["cov_last_click"] = (cell["lon"], cell["lat"])
-    lon, lat = sc.cell_centre(cell["lon"], cell["lat"], float(drawn["size_m"].iloc[0]), metric_crs=crs)
+block = maps_coverage.picked((event or {}).get("selection"), maps_coverage.LAYER_CLICK)
+if click_adds and block and (block["lon"], block["lat"]) != st.session_state.get("cov_last_click"):
+    st.session_state["cov_last_click"] = (block["lon"], block["lat"])
+    lon, lat = sc.cell_centre(block["lon"], block["lat"], square, metric_crs=crs)
     edits.append({"op": "add", "lon": round(lon, 5), "lat": round(lat, 5)})
     st.rerun()
 
@@ -155,7 +159,8 @@ with right:
     area_towns = f.towns or (tuple(towns["unit_id"]) if ui.scope() is not None else ())
     mine = ui.scope()  # a 居村 account's cells are its 居村's: so are its stations
     area_coms = mine.communities if mine is not None and not mine.towns else ()
-    counted = sc.counted(sc.own_stations(stations, area_towns, area_coms), function)
+    own = sc.own_stations(stations, area_towns, area_coms)
+    counted = sc.counted(own, function)
     where_ = t("cov_area_selected" if f.towns else "cov_area_district", lang)
     change = lambda key: f"{rep[key] - before[key]:+,.0f} {t('cov_whatif_change', lang)}" if before else None  # noqa: E731
     m1, m2 = st.columns(2)
@@ -177,6 +182,7 @@ with right:
         else None,
         border=True,
     )
+    m4.caption(sc.stations_text(sc.counted_by_level(own, function), lang))  # the 1,285 and the 36 named apart
     covered_units = station_use.community_coverage(ui.cached(queries_stations.community_coverage, f))
     if covered_units["communities"]:
         m5, m6 = st.columns(2)

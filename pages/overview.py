@@ -30,15 +30,15 @@ keys = [
     "governance_index",
     "progress_index",
     "in_handling",
-    "open",
-    "overdue",
+    "backlog",  # 在办（全部）and 超期在办（全部）: the wall's and the trends page's figures, by the same names
+    "overdue_at_end",
     "median_hours",
 ]
 for row in (keys[:4], keys[4:8], keys[8:]):
     cols = st.columns(4)
     for col, key in zip(cols, row, strict=False):
         inverse = indicators.INDICATORS[key].direction == "down"
-        d = ui.delta(now.get(key), before.get(key), key)
+        d = ui.delta(now.get(key), before.get(key), key, lang)
         note = leader.caliber(key, now, lang)  # the tile's 口径
         col.metric(
             t(key, lang),

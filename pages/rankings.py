@@ -87,17 +87,23 @@ st.caption(
 weights = ", ".join(f"{t(k, lang)} {w:g}" for k, w in rankings.score_settings(s)[1].items())
 st.caption(t("score_method", lang).format(cap=s.score_cap, weights=weights, min_cases=s.ranking_min_cases))
 if s.ranking_method == "adjusted":
-    st.caption(t("casemix_method", lang).format(min_cases=s.ranking_min_cases))
+    st.caption(t("casemix_method", lang))
+    st.caption(t("band_method", lang).format(z=rankings.BAND_Z, n=s.ranking_list_size, min_cases=s.ranking_min_cases))
 ranked = ranked.assign(label=rankings.names(ranked, level, lang))
 red, black = ranked[ranked["list"] == "red"], ranked[ranked["list"] == "black"].iloc[::-1]
 c_red, c_black = st.columns(2)
 for col, part, key in ((c_red, red, "red_list"), (c_black, black, "black_list")):
     box = col.container(border=True)
     box.subheader(
-        (":red[■] " if key == "red_list" else ":gray[■] ") + rankings.list_title(key, s.ranking_list_size, lang)
+        (":red[■] " if key == "red_list" else ":gray[■] ")
+        + rankings.list_title(key, len(part) or s.ranking_list_size, lang)
     )
     if part.empty:
-        box.caption(t("no_data", lang))
+        box.caption(
+            t("list_whole_bands", lang).format(n=s.ranking_list_size)
+            if ranked["eligible"].any()
+            else t("no_data", lang)
+        )
     for _, r in part.iterrows():
         move = rankings.movement_text(r["movement"], lang, r.get("movement_known", True))
         box.markdown(f"**{int(r['rank'])}.** {ui.md_text(r['label'])} · {r['score']:.3f} · {move}")
@@ -126,7 +132,7 @@ left.dataframe(
         t("score", lang): st.column_config.ProgressColumn(
             t("score", lang), format="%.3f", min_value=0.8, max_value=s.score_cap, width="small"
         ),
-        t("ranking", lang): st.column_config.NumberColumn(width=40),
+        t("rank_band", lang): st.column_config.NumberColumn(width=60),
         t("movement", lang): st.column_config.TextColumn(width=50),
         t("list", lang): st.column_config.TextColumn(width=50),
     },

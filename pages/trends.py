@@ -54,8 +54,8 @@ st.caption(
     f"{f.previous().end} · {t('year_before', lang)} {f.year_before().start} – {f.year_before().end}"
 )
 cmp = ui.cached(indicators.headline, f, at, s, lang)
-for row in (cmp.iloc[:5], cmp.iloc[5:]):
-    for col, r in zip(st.columns(5), row.itertuples(), strict=False):
+for row in (cmp.iloc[:6], cmp.iloc[6:]):
+    for col, r in zip(st.columns(6), row.itertuples(), strict=False):
         direction = indicators.INDICATORS[r.key].direction
         d = None if r.change == "—" else r.change
         colour = "off" if direction is None else ("inverse" if direction == "down" else "normal")

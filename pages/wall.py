@@ -184,7 +184,7 @@ def stage_panel(name: str) -> None:
             with cov:
                 panel("coverage", lambda: show_coverage_card(False))
             with lag:
-                panel("lagging", lambda: show_lagging(5))
+                panel("lagging", lambda: show_lagging(4))  # four rows fit above the ticker, as the latest cases
             with new:
                 panel("latest", lambda: show_latest(4, False))  # four rows of 24 px type fit
     elif name == "map":

@@ -154,4 +154,6 @@ def test_every_page_and_wall_panel_is_benched(bench_env):
         out = reg[name].govdash(db, filters["district·30d"], at)
         assert all(v is not None for v in out.values()), name
     r = bp.headline("rankings", bp.rankings(db, filters["district·365d"], at))
-    assert len(r["rank.rank"]) == 36 and r["rank.rank"].min() == 1 and set(r["rank.list"]) >= {"red", "black"}
+    assert len(r["rank.rank"]) == 36 and r["rank.rank"].min() == 1 and set(r["rank.list"]) <= {"red", "black", ""}
+    # ranks are bands (issue 18 item 4): the 20 k demo's year has a few, the lists take whole bands only
+    assert 1 < r["rank.rank"].max() < 36

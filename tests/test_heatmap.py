@@ -150,19 +150,25 @@ def test_cell_size_bounds_the_bins():
     district = (121.455, 30.865, 121.98, 31.39)  # Pudong's box, about 50 x 58 km
     fr = frame_for(district)
     cell = heatmap.cell_size(district, frame=fr)
-    assert (
-        heatmap.bin_bound(district, cell, frame=fr)
-        <= heatmap.MAX_BINS
-        < heatmap.bin_bound(district, cell - 100, frame=fr)
-    )
-    assert heatmap.cell_size((121.50, 31.20, 121.55, 31.25), frame=fr) == 100.0  # a town: the finest squares
-    assert heatmap.cell_size(district, 800, frame=fr) == 800.0
+    finer = max(c for c in heatmap.CELLS_M if c < cell)
+
+    def bound(c: float) -> int:
+        return heatmap.bin_bound(heatmap.pad_bbox(district, c, frame=fr), c, frame=fr)
+
+    assert bound(cell) <= heatmap.MAX_BINS < bound(finer)  # the finest squares within the bound
+    # by hand: the padded box spans bins -1..51 x -1..59 of 1 km (53 x 61) and -1..41 x -1..48 of 1.25 km (43 x 50)
+    assert (cell, bound(1000), bound(1250)) == (1250.0, 53 * 61, 43 * 50)
+    town = (121.50, 31.20, 121.55, 31.25)  # 4.8 x 5.5 km: 3,009 padded squares of 100 m, 1,927 of 125 m
+    assert heatmap.cell_size(town, frame=fr) == 125.0
+    assert heatmap.cell_size(town, frame=fr, max_bins=3_009) == 100.0  # the finest squares when they fit
+    assert heatmap.cell_size(district, 800, frame=fr) == 1250.0  # a wish finer than the bound allows: the bound
+    assert heatmap.cell_size(district, 1600, frame=fr) == 1600.0  # a coarser wish is kept
     assert heatmap.bin_bound((121.0, 31.0, 121.0, 31.0), 100, frame=fr) == 1
 
 
-def _worst_case_deck(n_bins: int, n_points: int) -> int:
+def _worst_case_deck(n_bins: int, n_points: int, n_repeats: int = 0) -> int:
     """Deck JSON bytes with ``n_bins`` squares (counts of 10^9), ``n_points`` cases with long texts,
-    REPEATS_DRAWN rings and a 36-town outline: every field as long as it gets."""
+    ``n_repeats`` rings named by a long unit path and a 36-town outline: every field as long as it gets."""
     side = int(np.ceil(np.sqrt(n_bins)))
     bx, by = np.meshgrid(np.arange(1000, 1000 + side), np.arange(1000, 1000 + side))
     lon, lat = heatmap.bin_corner(bx.ravel()[:n_bins], by.ravel()[:n_bins], 100.0, frame=FRAME)
@@ -182,7 +188,7 @@ def _worst_case_deck(n_bins: int, n_points: int) -> int:
     )
     repeats = pd.DataFrame(
         {
-            "lon": np.full(heatmap.REPEATS_DRAWN, 121.5),
+            "lon": np.full(n_repeats, 121.5),
             "lat": 31.1,
             "count": 99,
             "category": "facility_damage",
@@ -208,16 +214,19 @@ def _worst_case_deck(n_bins: int, n_points: int) -> int:
         points=points,
         repeats=repeats,
         category_names={"facility_damage": "公共设施损坏"},
+        unit_names={"310115000000": "陆家嘴街道 › 梅园一村居民委员会 › 第十二网格"},
     )
     return len(deck.to_json().encode())
 
 
 def test_deck_payload_is_bounded_whatever_the_case_count():
-    """The bound: a frame has at most MAX_BINS squares (the bin size is chosen so, for any case count),
-    and single cases are drawn only when there are at most POINTS_MAX of them, so then there are at most
-    POINTS_MAX squares too. Both worst cases, with every text at its longest, stay under 5 MB."""
-    assert _worst_case_deck(heatmap.MAX_BINS, 0) < 5_000_000
-    assert _worst_case_deck(heatmap.POINTS_MAX, heatmap.POINTS_MAX) < 5_000_000
+    """The bound (issue 19: ≤ 300 KB per view): a frame has at most MAX_BINS squares (the bin size is chosen
+    so, for any case count), single cases are drawn only when there are at most POINTS_MAX of them, so then
+    there are at most POINTS_MAX squares too, and the repeat view draws at most REPEATS_DRAWN rings over its
+    squares. Each view's worst case, with every text at its longest, stays under 300 KB."""
+    assert _worst_case_deck(heatmap.MAX_BINS, 0) < 300_000
+    assert _worst_case_deck(heatmap.POINTS_MAX, heatmap.POINTS_MAX) < 300_000
+    assert _worst_case_deck(heatmap.MAX_BINS, 0, heatmap.REPEATS_DRAWN) < 300_000
     with pytest.raises(ValueError):
         _worst_case_deck(10, heatmap.POINTS_MAX + 1)
 
@@ -234,7 +243,7 @@ def test_deck_payload_on_the_demo(demo_db):
     bins = queries_map.heat_bins(db, f, cell, "none", box)
     assert 0 < len(bins) <= heatmap.bin_bound(box, cell, frame=fr) <= heatmap.MAX_BINS
     deck = maps_heat.heat_deck(bins, cell_m=cell, vmax=float(bins["count"].max()), bbox=bbox, outline=towns)
-    assert len(deck.to_json().encode()) < 5_000_000
+    assert len(deck.to_json().encode()) < 300_000
     assert bins["count"].sum() == queries.case_count(db, f)  # every case of the 20k demo lands in a square
     db.close()
 

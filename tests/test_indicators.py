@@ -162,12 +162,13 @@ def test_formatting_and_changes():
     assert indicators.fmt(None, "satisfaction") == "—"
     assert indicators.fmt(float("nan"), "dispute_rate") == "—"
     assert indicators.change_text(0.99, 0.98, "resolution_rate") == "+1.0 pp"
-    assert indicators.change_text(83.0, 82.5, "satisfaction") == "+0.5"
+    assert indicators.change_text(83.0, 82.5, "satisfaction") == "+0.5 分"  # points, never %
+    assert indicators.change_text(83.0, 82.5, "satisfaction", "en") == "+0.5 pts"
     assert indicators.change_text(110, 100, "collected") == "+10.0%"
     assert indicators.change_text(5, 0, "collected") == "—"  # no base to compare with
     # a change that rounds to nothing has no sign: "-0.0 pp" would be drawn as a fall in red
     assert indicators.change_text(0.99501, 0.99502, "resolution_rate") == "0.0 pp"
-    assert indicators.change_text(80.01, 80.03, "satisfaction") == "0.0"
+    assert indicators.change_text(80.01, 80.03, "satisfaction") == "0.0 分"
 
 
 def test_metric_delta_that_rounds_to_nothing_is_grey_without_arrow():

@@ -59,7 +59,8 @@ def test_coverage_on_the_demo_reports_both_coverages_and_stations_at_work(app_en
 def test_rankings_on_the_demo_have_the_property_list_and_say_the_method(app_env):
     at = _open("pages/rankings.py")
     captions = " ".join(c.value for c in at.caption)
-    assert t("casemix_method", "zh").format(min_cases=30) in captions
+    assert t("casemix_method", "zh") in captions
+    assert t("band_method", "zh").format(z=1.39, n=5, min_cases=30) in captions  # the method and the fewest cases
     at.session_state["rank_level"] = "property"
     at.run()
     _ok(at)

@@ -138,7 +138,7 @@ def test_tiles_arrows_targets_and_direction():
     assert (tiles["recognition_rate"].arrow, tiles["recognition_rate"].better) == ("", None)
     assert tiles["recognition_rate"].change == "持平"
     o = tiles["overdue_at_end"]
-    assert (o.value, o.arrow, o.better, o.note) == ("4", "▼", True, "在办 50")  # fewer overdue is better
+    assert (o.value, o.arrow, o.better, o.note) == ("4", "▼", True, "在办（全部） 50")  # fewer overdue is better
 
 
 def test_tiles_without_data_show_dashes():
@@ -313,8 +313,11 @@ def test_the_wall_opened_by_a_towns_name_is_that_towns(app_env):
         total = len(queries_map.stations(db))
     finally:
         db.close()
-    shown = re.search(re.escape(wall.label("wall_stations", "zh")) + r" <b>([\d,]+)</b>", body).group(1)
-    assert int(shown.replace(",", "")) == own < total
+    shown = [  # the doorstep stations and the street/town centres, named apart (issue 19 item 3)
+        int(re.search(re.escape(wall.label(k, "zh")) + r" <b>([\d,]+)</b>", body).group(1).replace(",", ""))
+        for k in ("station", "centre")
+    ]
+    assert sum(shown) == own < total and shown[1] == 1  # the town's own centre
 
 
 def test_rotation_keeps_mode_language_and_filters(app_env):
@@ -348,3 +351,38 @@ def test_setting_boots_into_the_wall(app_env, monkeypatch):
     assert "wall-tiles" in _html(at) and len(at.get("plotly_chart")) == 1
     at = _run({"mode": "app"})  # the URL can still ask for the pages
     assert "wall-tiles" not in _html(at)
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_every_town_is_named_on_the_wall_map_inside_its_view(demo_db, scale):
+    """Issue 19 item 5: the wall map named no town. Every street/town (36 in the demo) is named at 24 px on a
+    1080p screen (48 px at 4K), the red ones with their 超期在办（全部） count, and no name is pushed out of the map."""
+    import json
+
+    from govdash import maps, queries
+    from govdash.db import Database
+
+    db = Database(demo_db)
+    try:
+        at = queries.as_of(db)
+        m = wall.map_data(db, wall.wall_filters({}, at.date(), 30), at)
+    finally:
+        db.close()
+    size = wall_view.MAP_DESIGN_PX["overview"]
+    deck = wall_view.wall_map(m["stats"], m["geoms"], m["bins"], m["recent"], size_px=size, scale=scale)
+    spec = json.loads(deck.to_json())
+    texts = [layer for layer in spec["layers"] if layer["@@type"] == "TextLayer"]
+    assert texts and all(layer["getSize"] == 24 * scale for layer in texts)
+    shown = [row["label"] for layer in texts for row in layer["data"]]
+    red = m["stats"][m["stats"]["status"] >= 2]
+    want = {
+        maps.short_name(r.name_zh) + (f" {r.overdue}" if r.unit_id in set(red["unit_id"]) else "")
+        for r in m["stats"].itertuples()
+    }
+    assert len(shown) == len(m["stats"]) == 36 and set(shown) == want
+    view = spec["initialViewState"]
+    cx, cy = maps._merc_px([view["longitude"]], [view["latitude"]], view["zoom"])
+    for layer in texts:
+        for row in layer["data"]:
+            x, y = maps._merc_px([row["lon"]], [row["lat"]], view["zoom"])
+            assert abs(x[0] - cx[0]) <= size[0] * scale / 2 and abs(y[0] - cy[0]) <= size[1] * scale / 2, row

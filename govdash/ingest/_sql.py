@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from govdash import settings, writes
+from govdash import settings, writes, writes_log
 from govdash.ingest import _catalogue, _sql_events
 from govdash.schema import IMPORT_COLUMNS
 
@@ -515,9 +515,12 @@ def apply(con, kind: str, import_id: str, at, columns) -> dict[str, int]:
         return _records_apply(con, kind, import_id, columns)
     if kind == "population":
         return _population_apply(con, import_id)
-    if kind == "events":
-        return _sql_events.apply(con, import_id, at)
-    return _cases_apply(con, import_id, at, columns) if kind == "cases" else _geo_apply(con, kind, import_id, columns)
+    if kind in ("cases", "events"):  # the cases it changes go into the write log (govdash.writes_log)
+        writes_log.before(con, "SELECT case_id FROM import_rows")
+        out = _sql_events.apply(con, import_id, at) if kind == "events" else _cases_apply(con, import_id, at, columns)
+        writes_log.record(con)
+        return out
+    return _geo_apply(con, kind, import_id, columns)
 
 
 def blockers(con, kind: str, import_id: str) -> list[str]:
@@ -535,10 +538,16 @@ def undo(con, kind: str, import_id: str, at, user: str | None) -> dict[str, int]
     """Remove what an import inserted, restore what it updated, mark it undone: removed / restored counts."""
     if kind in RECORD_TABLES:
         return _records_undo(con, kind, import_id, at, user)
-    if kind == "cases":
-        return _cases_undo(con, import_id, at, user)
-    if kind == "events":
-        return _events_undo(con, import_id, at, user)
+    if kind in ("cases", "events"):
+        writes_log.before(
+            con,
+            "SELECT case_id FROM cases WHERE import_id = $id "
+            "UNION SELECT case_id FROM case_versions WHERE import_id = $id",
+            {"id": import_id},
+        )
+        out = (_cases_undo if kind == "cases" else _events_undo)(con, import_id, at, user)
+        writes_log.record(con)
+        return out
     if kind == "population":
         return _population_undo(con, import_id, at, user)
     return _geo_undo(con, kind, import_id, at, user)

@@ -265,6 +265,43 @@ def test_no_text_under_24px_at_1080p(browser, wall_server, panel):
         ctx.close()
 
 
+# every visible text node of the page (HTML and plotly's SVG) outside the header and the ticker whose box runs
+# below the ticker's top edge: text half under the ticker, or cut off by the stage above it
+UNDER_TICKER = """() => {
+    const top = document.querySelector('.wall-ticker').getBoundingClientRect().top;
+    const main = document.querySelector('[data-testid="stMain"]');
+    const out = [];
+    const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+    let n;
+    while ((n = walker.nextNode())) {
+        const text = n.textContent.trim();
+        const el = n.parentElement;
+        if (!text || !el || el.closest('script, style, .wall-ticker, .wall-top, .wall-playbar')) continue;
+        const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+        if (r.width < 1 || r.height < 1 || cs.visibility === 'hidden' || cs.display === 'none') continue;
+        if (r.bottom > top + 0.5) out.push([Math.round(r.top), Math.round(r.bottom), text.slice(0, 30)]);
+    }
+    return {top, out};
+}"""
+
+
+@pytest.mark.parametrize("panel", ["overview", "map", "trend", "coverage", "must_report"])
+def test_no_text_runs_under_the_ticker_at_1080p(browser, wall_server, panel):
+    """Issue 19: the last row of 超期在办最多的街镇 sat half under the ticker at 1920×1080, and the overview map's
+    legend wrapped beneath it. Every text box of every panel ends above the ticker's top edge."""
+    ctx = _context(browser, 1920, 1080)
+    try:
+        pg = ctx.new_page()
+        _open(pg, wall_server.url + f"/?mode=wall&panels={panel}&refresh=600")
+        if panel in ("overview", "trend"):
+            pg.locator(f"{PLOTLY} g.trace").first.wait_for(state="attached", timeout=120_000)
+        seen = pg.evaluate(UNDER_TICKER)
+        assert seen["top"] > 900, seen  # the ticker is at the bottom of the screen
+        assert not seen["out"], f"{panel}: {seen['out'][:10]}"
+    finally:
+        ctx.close()
+
+
 def test_the_wall_opened_for_one_town_by_its_name(browser, wall_server, live_db, screenshots):
     """Issue 18: ``?mode=wall&town=陆家嘴街道`` is that street's wall: its name in the header, its own stations and
     coverage (not the district's 1,321 stations and 95 %), no warning; the figures as govdash.wall computes them."""

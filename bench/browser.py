@@ -1,0 +1,318 @@
+"""Every page in a real browser: drawn time, server CPU, browser CPU and websocket bytes, in the app and cold.
+
+Run: python -m bench.browser [--db PATH] [--cases 200000] [--repeats 3] [--pages map,heatmap]
+
+Starts ``streamlit run app.py`` on the database (built with the demo generator when ``--db`` does not
+exist) and drives Debian's chromium (Playwright, 1920×1080, software WebGL) through every page twice:
+
+- **in the app**: from another page, a click on the page's link in the navigation (the wall, which has
+  no link, is opened from the overview by its natural path "/wall", which turns the session into a
+  wall screen);
+- **new session**: a new browser context loading the page's URL (a second user, or a bookmark).
+
+Each visit is measured from the click (or the load) until the page is *drawn*: the script run has
+ended, no element is a loading skeleton or stale, every plotly chart shows its traces, every map its
+canvas and every table its grid, the page has its minimum of maps and charts (``EXPECT``), and the
+browser has then painted two more frames. Per visit: that time; the CPU seconds the server process
+spent (psutil, user + system, delta); the CPU seconds of every chromium process under this one
+(browser, renderers, GPU process: software WebGL draws on the CPU); and the bytes the page received
+over Streamlit's websocket (Playwright's frame events; the protocol sends the element tree, the
+tables as Arrow and the deck and plotly specs as JSON). One pass over every page warms the server's
+caches first (``--cold`` skips it); the table shows medians over ``--repeats`` visits.
+
+Targets (issue 19): in-app navigation ≤ 1 s for every page, ≤ 2 s for the map pages; the ratio column
+is the median over the target. Figures, not assertions: the machine is shared and timings vary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+VIEWPORT = {"width": 1920, "height": 1080}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the app: its name, the path that opens it, its minimum of (maps, plotly charts)."""
+
+    name: str
+    path: str
+    expect: tuple[int, int] = (0, 0)
+    map_page: bool = False
+
+    @property
+    def target_s(self) -> float:
+        return 2.0 if self.map_page else 1.0
+
+
+PAGES = (
+    Page("overview", "/", (0, 2)),
+    Page("map", "/map", (1, 0), map_page=True),
+    Page("heatmap", "/heatmap", (1, 0), map_page=True),
+    Page("trends", "/trends", (0, 1)),
+    Page("rankings", "/rankings", (0, 1)),
+    Page("lifecycle", "/lifecycle", (0, 1)),
+    Page("coverage", "/coverage", (1, 0), map_page=True),
+    Page("grid", "/grid"),
+    Page("cases", "/cases"),
+    Page("wall", "/wall", (1, 0), map_page=True),
+)
+# the page a visit inside the app starts from (the overview's own visit starts from trends)
+START = {"overview": "/trends"}
+
+# true once the script is idle and every element present is drawn (the browser paints it on the next frames)
+DRAWN = """([decks, plots, titled]) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    if (document.querySelector('[data-testid="stSkeleton"], [data-stale="true"]')) return false;
+    const main = document.querySelector('[data-testid="stMain"]');
+    if (!main || (titled && !main.querySelector('h1'))) return false;
+    // elements in a closed expander or a hidden tab are not drawn until opened: only the visible ones count
+    const shown = sel => [...main.querySelectorAll(sel)].filter(e => e.getClientRects().length > 0);
+    const d = shown('[data-testid="stDeckGlJsonChart"]');
+    const p = shown('[data-testid="stPlotlyChart"]');
+    if (d.length < decks || p.length < plots) return false;
+    if (!d.every(e => { const c = e.querySelector('canvas'); return c && c.width > 0 && c.height > 0; }))
+        return false;
+    if (!p.every(e => e.querySelector('.main-svg g.trace'))) return false;
+    return shown('[data-testid="stDataFrame"]').every(e => e.querySelector('canvas'));
+}"""
+TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One measured visit of a page."""
+
+    page: str
+    mode: str  # "in-app" or "new session"
+    drawn_s: float
+    server_cpu_s: float
+    browser_cpu_s: float
+    ws_bytes: int
+
+    def line(self) -> str:
+        return (
+            f"{self.page:<10} {self.mode:<7} {self.drawn_s:6.2f} s, server {self.server_cpu_s:.2f} s, "
+            f"browser {self.browser_cpu_s:.2f} s, {self.ws_bytes / 1e3:,.0f} KB"
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db: str, port: int, *, log=subprocess.DEVNULL, env: dict | None = None) -> subprocess.Popen:
+    """``streamlit run app.py`` on ``db`` at 127.0.0.1:``port``, returned once /_stcore/health answers."""
+    environ = {
+        **os.environ,
+        "GOVDASH_DB": str(Path(db).resolve()),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        **(env or {}),
+    }
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
+    server = subprocess.Popen(cmd, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.returncode}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError("streamlit not healthy after 120 s")
+
+
+def ensure_demo(db: str, cases: int) -> None:
+    """Build the demo database at ``db`` with ``cases`` cases unless the file exists (prints the build time)."""
+    if Path(db).exists():
+        return
+    from govdash import demo
+
+    Path(db).parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    demo.build(db, cases=cases)
+    print(f"demo build ({cases:,} cases): {time.perf_counter() - t0:.1f} s, {os.path.getsize(db) / 1e6:.0f} MB")
+
+
+def _cpu(proc) -> float:
+    t = proc.cpu_times()
+    return t.user + t.system
+
+
+def browser_cpu(root_pid: int | None = None) -> dict[int, float]:
+    """CPU seconds so far of every chromium process under ``root_pid`` (default: this process), by pid."""
+    import psutil
+
+    out = {}
+    for proc in psutil.Process(root_pid or os.getpid()).children(recursive=True):
+        try:
+            if "chrom" in proc.name():
+                out[proc.pid] = _cpu(proc)
+        except psutil.NoSuchProcess:  # a renderer that ended meanwhile
+            continue
+    return out
+
+
+class Socket:
+    """Counts the bytes a page receives over its websockets (every socket the page opens, from now on)."""
+
+    def __init__(self, page):
+        self.received = 0
+        page.on("websocket", self._attach)
+
+    def _attach(self, ws) -> None:
+        ws.on("framereceived", self._frame)
+
+    def _frame(self, payload) -> None:
+        self.received += len(payload if isinstance(payload, bytes) else payload.encode())
+
+
+def wait_drawn(page, app_page: Page, timeout_s: float = 300.0) -> None:
+    """Until the page is drawn (``DRAWN``) and the browser has painted two more frames."""
+    titled = app_page.name != "wall"
+    page.wait_for_function(DRAWN, arg=[*app_page.expect, titled], timeout=timeout_s * 1000, polling=50)
+    page.evaluate(TWO_FRAMES)
+
+
+def measure(page, app_page: Page, action, *, server_pid: int, socket: Socket, mode: str) -> Visit:
+    """Run ``action()`` (a click or a load) and measure until ``app_page`` is drawn."""
+    import psutil
+
+    server = psutil.Process(server_pid)
+    s0, b0, w0 = _cpu(server), browser_cpu(), socket.received
+    t0 = time.perf_counter()
+    action()
+    wait_drawn(page, app_page)
+    drawn = time.perf_counter() - t0
+    b1 = browser_cpu()
+    return Visit(
+        app_page.name,
+        mode,
+        drawn,
+        _cpu(server) - s0,
+        sum(v - b0.get(pid, 0.0) for pid, v in b1.items()),  # a renderer started by the visit counts from 0
+        socket.received - w0,
+    )
+
+
+def nav_link(page, app_page: Page):
+    """The page's link in the navigation (the overview's is the app's root)."""
+    if app_page.name == "overview":
+        return page.locator('[data-testid="stSidebarNav"] a').first
+    return page.locator(f'[data-testid="stSidebarNav"] a[href$="{app_page.path}"]')
+
+
+def in_app(context, base: str, app_page: Page, *, server_pid: int) -> Visit:
+    """Open the start page in a fresh tab, then reach ``app_page`` the way a user does."""
+    page = context.new_page()
+    try:
+        sock = Socket(page)
+        page.goto(base + START.get(app_page.name, "/"))
+        wait_drawn(page, PAGES_BY_NAME[START.get(app_page.name, "/").strip("/") or "overview"])
+        if app_page.name == "wall":  # no link: the natural path, which the running session turns into the wall
+            action = lambda: page.evaluate(f"() => {{ window.location.href = '{base}/wall'; }}")  # noqa: E731
+        else:
+            link = nav_link(page, app_page)
+            action = lambda: link.click()  # noqa: E731
+        return measure(page, app_page, action, server_pid=server_pid, socket=sock, mode="in-app")
+    finally:
+        page.close()
+
+
+def new_session(browser, base: str, app_page: Page, *, server_pid: int) -> Visit:
+    """A new browser context (no cache, no session) loading the page's URL."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    try:
+        page = context.new_page()
+        sock = Socket(page)
+        return measure(
+            page, app_page, lambda: page.goto(base + app_page.path), server_pid=server_pid, socket=sock, mode="new"
+        )
+    finally:
+        context.close()
+
+
+PAGES_BY_NAME = {p.name: p for p in PAGES}
+
+
+def table(visits: list[Visit], pages: tuple[Page, ...]) -> str:
+    """Medians per page and mode, with the in-app target and the ratio to it."""
+    head = f"{'page':<10} {'visit':<8} {'drawn s':>8} {'target':>7} {'ratio':>6} {'server CPU s':>13} "
+    head += f"{'browser CPU s':>14} {'socket KB':>10}"
+    rows = [head, "-" * len(head)]
+    for p in pages:
+        for mode in ("in-app", "new"):
+            mine = [v for v in visits if v.page == p.name and v.mode == mode]
+            if not mine:
+                continue
+            drawn = statistics.median(v.drawn_s for v in mine)
+            rows.append(
+                f"{p.name:<10} {mode:<8} {drawn:>8.2f} {p.target_s:>7.1f} {drawn / p.target_s:>6.2f} "
+                f"{statistics.median(v.server_cpu_s for v in mine):>13.2f} "
+                f"{statistics.median(v.browser_cpu_s for v in mine):>14.2f} "
+                f"{statistics.median(v.ws_bytes for v in mine) / 1e3:>10.0f}"
+            )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", default="bench/out/browser.duckdb")
+    ap.add_argument("--cases", type=int, default=200_000, help="demo size when --db does not exist")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--pages", default=",".join(p.name for p in PAGES), help="comma-separated page names")
+    ap.add_argument("--cold", action="store_true", help="no warm-up pass (the first visits fill the caches)")
+    args = ap.parse_args(argv)
+    pages = tuple(PAGES_BY_NAME[n] for n in args.pages.split(","))
+    ensure_demo(args.db, args.cases)
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    server = start_server(args.db, port)
+    base = f"http://127.0.0.1:{port}"
+    visits: list[Visit] = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            if not args.cold:
+                for p in pages:
+                    new_session(browser, base, p, server_pid=server.pid)
+            context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+            for _ in range(args.repeats):
+                for p in pages:
+                    for visit in (
+                        in_app(context, base, p, server_pid=server.pid),
+                        new_session(browser, base, p, server_pid=server.pid),
+                    ):
+                        visits.append(visit)
+                        print("  " + visit.line(), flush=True)
+            context.close()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(table(visits, pages))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Reads that say whether a cached figure is still right (govdash.freshness): the write log over the months and
+streets/towns a filter reads, and the case times the data clock has passed within it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from govdash.db import Database
+from govdash.filters import Filters
+from govdash.queries import JUDGED_AT, _attr_where, cutoff
+
+
+def logged(db: Database) -> bool:
+    """Whether the database keeps a write log with anything in it (a file made before it has none)."""
+    has = db.scalar(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'case_writes' AND database_name = current_database()"
+    )
+    return bool(has) and bool(db.scalar("SELECT count(*) > 0 FROM case_writes"))
+
+
+def written(db: Database, first: date, last: date, towns: tuple[str, ...] | None) -> tuple:
+    """The commits that can have changed a figure over the months from ``first`` to ``last`` of the streets/towns
+    ``towns`` (None: the whole district, cases without a street/town included): how many spans, the last
+    commit's ``seq`` and wall-clock time. Equal before and after a write only if the write touched none of them."""
+    month = lambda d: date(d.year, d.month, 1)  # noqa: E731
+    where = "" if towns is None else " AND (town_id IN (SELECT unnest($towns)))"
+    df = db.execute(
+        "SELECT count(*) AS n, max(seq) AS seq, max(written_at) AS at FROM case_writes "
+        f"WHERE month_from <= $last AND (month_to IS NULL OR month_to >= $first){where}",
+        {"first": month(first), "last": month(last)} | ({} if towns is None else {"towns": list(towns)}),
+    )
+    n, seq, at = df.iloc[0]
+    return int(n), None if n == 0 else int(seq), None if n == 0 else str(at)
+
+
+def clock_passed(db: Database, f: Filters, at: datetime) -> tuple[int, int]:
+    """Of the cases reported in ``f`` or falling due in it (before its cutoff): how many open ones are past their
+    deadline at ``at``, and how many closed before ``at``. Between writes these change only when the data clock
+    passes one of those times, the only way a windowed figure depends on ``at`` beyond its cutoff."""
+    attr, params = _attr_where(f)
+    df = db.execute(
+        "SELECT count(*) FILTER (WHERE status <> 'closed' AND deadline_at < $at) AS overdue, "
+        "count(*) FILTER (WHERE closed_at < $at) AS closed FROM cases "
+        f"WHERE reported_at < $cut AND (reported_at >= $start OR {JUDGED_AT} >= $start) AND {attr}",
+        {**params, "at": at, "cut": cutoff(f, at), "start": datetime.combine(f.start, datetime.min.time())},
+    )
+    return int(df["overdue"].iloc[0]), int(df["closed"].iloc[0])

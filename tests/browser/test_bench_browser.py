@@ -1,0 +1,46 @@
+"""The browser benchmark's measuring functions on a literal database, so bench/browser.py cannot rot unnoticed.
+
+Only that a visit is measured (drawn, bytes and CPU counted) is checked, never how long it took.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import browser as bench
+from tests.literal_cases import build_db
+
+from .conftest import Server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def literal_server(tmp_path_factory, browser):
+    folder = tmp_path_factory.mktemp("bench_browser")
+    build_db(folder / "literal.duckdb").close()
+    s = Server(str(folder / "literal.duckdb"), folder / "server.log")
+    yield s
+    s.stop()
+
+
+def _measured(visit: bench.Visit, page: str, mode: str) -> None:
+    assert (visit.page, visit.mode) == (page, mode)
+    assert visit.drawn_s > 0
+    assert visit.ws_bytes > 1000  # at least the page's element tree came over the socket
+    assert visit.server_cpu_s > 0  # the server ran the page's script
+    assert visit.browser_cpu_s > 0  # chromium (a child of this process) drew it
+
+
+def test_new_session_and_in_app_visits_are_measured(literal_server, browser):
+    trends = bench.PAGES_BY_NAME["trends"]
+    pid = literal_server.proc.pid
+    with literal_server.explain():
+        _measured(bench.new_session(browser, literal_server.url, trends, server_pid=pid), "trends", "new")
+        context = browser.new_context(viewport=bench.VIEWPORT)
+        try:
+            _measured(bench.in_app(context, literal_server.url, trends, server_pid=pid), "trends", "in-app")
+        finally:
+            context.close()
+    table = bench.table([bench.Visit("trends", "in-app", 0.5, 0.1, 0.2, 40_000)], (trends,))
+    assert table.splitlines()[-1].split() == ["trends", "in-app", "0.50", "1.0", "0.50", "0.10", "0.20", "40"]

@@ -1,0 +1,199 @@
+"""Caches that survive writes (govdash.writes_log, queries_fresh, freshness), on the literal cases worked by hand,
+on a file and on a DuckLake.
+
+By hand (tests/literal_cases.py, as of 31 Mar 12:00): importing L1 (reported 30 Mar 09:00 in 甲街道 T1, open)
+logs T1 from March on (open: every later month). Closing A05 (T1, reported 20 Mar, deadline 25 Mar, open) on
+31 Mar 09:00 logs T1 March (its cohort and deadline) and T1 from March on (open until then, closed since); its
+undo logs the same again. A month trend of Jan–Mar as of 31 Mar is cut into its whole months to February and
+March: none of these writes reaches a month before March, so the first piece stays cached and equal.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from literal_cases import ALL, AS_OF, build_db
+
+from govdash import feed, freshness, indicators, ingest, migrate, queries, queries_fresh
+from govdash.db import Database
+from govdash.filters import Filters
+
+MAR = date(2026, 3, 1)
+HEADER = "case_id,reported_at,status,closed_at,category,department_id,lon,lat,description\n"
+T1 = "121.505,31.205"  # inside 甲街道 (T1), the literal database's first town box
+
+
+def _csv(*rows: str) -> bytes:
+    return (HEADER + "".join(r + "\n" for r in rows)).encode()
+
+
+L1 = _csv(f"L1,2026-03-30 09:00:00,registered,,noise,D01,{T1},路灯")
+A05_CLOSED = _csv(f"A05,2026-03-20 10:00:00,closed,2026-03-31 09:00:00,noise,D01,{T1},A05 描述")
+A09_RATED = _csv(f"A09,2026-02-10 10:00:00,closed,2026-03-05 10:00:00,garbage,D02,{T1},A09")
+
+
+def log(db: Database) -> list[tuple]:
+    df = db.execute("SELECT seq, town_id, month_from, month_to FROM case_writes ORDER BY ALL")
+    return [
+        (int(s), t, pd.Timestamp(a).date(), None if pd.isna(b) else pd.Timestamp(b).date())
+        for s, t, a, b in df.itertuples(index=False)
+    ]
+
+
+def load(target: str, body: bytes, tmp_path, name: str):
+    rep = ingest.run("cases", target, body, name=name, quarantine_dir=tmp_path)
+    assert rep.status == "loaded", rep.summary()
+    return rep
+
+
+@pytest.fixture
+def tiny(tmp_path) -> str:
+    path = tmp_path / "tiny.duckdb"
+    build_db(path).close()
+    return str(path)
+
+
+def _writes_are_logged(target: str, tmp_path) -> None:
+    db = Database(target)
+    assert log(db) == [] and not queries_fresh.logged(db)  # built by a plain writer: nothing logged yet
+    load(target, L1, tmp_path, "l1.csv")
+    assert log(db) == [(1, "T1", MAR, None)]
+    rep = load(target, A05_CLOSED, tmp_path, "a05.csv")
+    assert log(db)[1:] == [(2, "T1", MAR, MAR), (2, "T1", MAR, None)]
+    load(target, A05_CLOSED, tmp_path, "a05-again.csv")  # the same rows again: nothing changed, nothing logged
+    assert len(log(db)) == 3
+    ingest.undo(target, rep.import_id)
+    assert log(db)[3:] == [(3, "T1", MAR, MAR), (3, "T1", MAR, None)]
+    assert queries_fresh.logged(db)
+
+
+def test_imports_and_undo_log_the_months_and_towns_they_touch_on_a_file(tiny, tmp_path):
+    _writes_are_logged(tiny, tmp_path)
+
+
+def test_imports_and_undo_log_the_months_and_towns_they_touch_on_a_lake(tiny, tmp_path):
+    target = f"ducklake:sqlite:{tmp_path}/cat.sqlite"
+    migrate.migrate(tiny, target)
+    _writes_are_logged(target, tmp_path)
+
+
+class Memo:
+    """A result cache like ui's: keyed by name, version and arguments; counts what it computed."""
+
+    def __init__(self, db: Database):
+        self.db, self.store, self.computed = db, {}, []
+
+    def __call__(self, key, version, fn, args, kwargs):
+        k = (key, version, args, tuple(sorted(kwargs.items())))
+        if k not in self.store:
+            self.computed.append((key, args[0].start if args and isinstance(args[0], Filters) else None))
+            self.store[k] = fn(self.db, *args, **kwargs)
+        return self.store[k]
+
+
+def _trend(db, memo, at=AS_OF):
+    got = freshness.call(db, indicators.trend_table, (ALL, "month", at, None), {}, memo)
+    pd.testing.assert_frame_equal(got, indicators.trend_table(db, ALL, "month", at))  # a hit is the new result
+    return got
+
+
+def _survives(target: str, tmp_path) -> None:
+    db = Database(target)
+    load(target, L1, tmp_path, "l1.csv")  # the log starts
+    memo = Memo(db)
+    first = _trend(db, memo)
+    pieces = indicators.trend_pieces(ALL, "month", AS_OF)
+    assert [(w.start, w.end) for w in pieces] == [(date(2025, 3, 1), date(2026, 2, 28)), (MAR, date(2026, 3, 31))]
+    assert len(memo.computed) == 2
+    load(target, A05_CLOSED, tmp_path, "a05.csv")  # March only: the months to February stay cached
+    memo.computed.clear()
+    assert (
+        _trend(db, memo)
+        .loc[lambda t: t["period"] < pd.Timestamp(MAR)]
+        .equals(first.loc[lambda t: t["period"] < pd.Timestamp(MAR)])
+    )
+    assert memo.computed == [("govdash.indicators.period_rows", MAR)]
+    memo.computed.clear()
+    _trend(db, memo, AS_OF + timedelta(minutes=1))  # the data clock moved: March again, the months before not
+    assert memo.computed == [("govdash.indicators.period_rows", MAR)]
+    memo.computed.clear()
+    load(target, A09_RATED, tmp_path, "a09.csv")
+    _trend(db, memo, AS_OF + timedelta(minutes=1))  # A09 reported in February: the whole months too
+    assert [s for _, s in memo.computed] == [date(2025, 3, 1), MAR]
+
+
+def test_a_write_in_the_current_month_leaves_the_earlier_months_cached_on_a_file(tiny, tmp_path):
+    _survives(tiny, tmp_path)
+
+
+def test_a_write_in_the_current_month_leaves_the_earlier_months_cached_on_a_lake(tiny, tmp_path):
+    target = f"ducklake:sqlite:{tmp_path}/cat.sqlite"
+    migrate.migrate(tiny, target)
+    _survives(target, tmp_path)
+
+
+def test_the_data_clock_passing_a_deadline_changes_the_key(tiny, tmp_path):
+    """Reported 1–24 March, cut at midnight 25 March: A05 (open, deadline 25 Mar 10:00) is overdue from 10:00."""
+    db = Database(tiny)
+    load(tiny, L1, tmp_path, "l1.csv")
+    f = Filters(start=MAR, end=date(2026, 3, 24))
+    at = [datetime(2026, 3, 25, h, 0) for h in (9, 9, 11)]
+    at[1] = at[1].replace(minute=30)
+    keys = [freshness.window_key(db, queries.kpis, (f, a), {}) for a in at]
+    figures = [queries.kpis(db, f, a)["overdue"] for a in at]
+    assert keys[0] == keys[1] and figures[0] == figures[1] == 0
+    assert keys[2] != keys[0] and figures[2] == 1
+
+
+@pytest.mark.parametrize("period", ["day", "week", "month", "quarter"])
+@pytest.mark.parametrize("at", [AS_OF, datetime(2026, 2, 14, 8), datetime(2026, 3, 1, 0)], ids=["end", "feb", "mar0"])
+def test_the_pieces_make_the_trend_table(tiny, period, at):
+    db = Database(tiny)
+    whole = indicators.trend_table(db, ALL, period, at)
+    parts = [indicators.period_rows(db, w, period, at) for w in indicators.trend_pieces(ALL, period, at)]
+    pd.testing.assert_frame_equal(freshness._concat(parts), whole)
+
+
+def test_the_pieces_make_the_trend_table_on_qinhuai(tmp_path):
+    from test_own_district import build
+
+    from tests.districts import qinhuai
+
+    db = Database(build(qinhuai(tmp_path / "files"), tmp_path))
+    f = Filters(start=date(2026, 5, 1), end=date(2026, 5, 31))
+    for at in (datetime(2026, 5, 18, 12), datetime(2026, 6, 1, 0), datetime(2026, 5, 31, 23)):
+        for period in ("day", "week", "month"):
+            parts = [indicators.period_rows(db, w, period, at) for w in indicators.trend_pieces(f, period, at)]
+            pd.testing.assert_frame_equal(freshness._concat(parts), indicators.trend_table(db, f, period, at))
+    # qinhuai's 24 cases: imported in one commit, every street's months from May on (some are still open)
+    assert {(t, m) for _, t, m, _ in log(db)} == {("1", date(2026, 5, 1)), ("2", date(2026, 5, 1))}
+
+
+def test_a_feed_batch_of_new_cases_leaves_the_earlier_months_cached(demo_db, tmp_path):
+    import shutil
+
+    path = str(tmp_path / "demo.duckdb")
+    shutil.copyfile(demo_db, path)
+    db = Database(path)
+    assert log(db) == [(1, None, date(1, 1, 1), None)]  # the demo build: every month and street/town
+    at = feed.data_clock(db)
+    f = Filters(start=at.date() - timedelta(days=29), end=at.date() + timedelta(days=1))  # the clock runs in it
+    memo = Memo(db)
+    freshness.call(db, indicators.trend_table, (f, "month", at, None), {}, memo)
+    past, current = (w.start for w in indicators.trend_pieces(f, "month", at))
+    for b, changes in enumerate((0, 3)):
+        at += timedelta(minutes=1)
+        memo.computed.clear()
+        feed.batch(path, new=5, changes=changes, at=at, rng=np.random.default_rng(b), span_s=30)
+        got = freshness.call(db, indicators.trend_table, (f, "month", at, None), {}, memo)
+        pd.testing.assert_frame_equal(got, indicators.trend_table(db, f, "month", at))
+        spans = [s for s in log(db) if s[0] == b + 2]
+        assert spans  # every batch is logged
+        # the whole months are computed again only when the batch changed a case counted in them
+        earlier = any(m < current and (to is None or to >= past) for _, _, m, to in spans)
+        assert [s for _, s in memo.computed] == ([past] if earlier else []) + [current]
+        if changes == 0:
+            assert not earlier  # new cases only: the current month alone
