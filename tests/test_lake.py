@@ -425,3 +425,31 @@ def test_a_feed_batch_and_its_clock_are_one_commit_on_a_lake(demo_db, tmp_path):
     finally:
         con.close()
     assert old == 0 and clock == t0.isoformat(sep=" ")
+
+
+def test_a_short_soak_loses_and_doubles_nothing(demo_db, pg_cluster, tmp_path):
+    """bench/soak.py for a few seconds: the feed and an importer write while app processes read."""
+    sys.path.insert(0, str(ROOT))
+    from bench import soak
+
+    target = f"ducklake:postgres:{pg_cluster.createdb()}"
+    migrate.migrate(demo_db, target, data_path=str(tmp_path / "files"))
+    r = soak.run(
+        target,
+        seconds=5,
+        apps=2,
+        sessions=3,
+        feed_every=1,
+        feed_new=5,
+        feed_changes=3,
+        import_every=1,
+        import_rows=20,
+        pages=("overview", "cases"),
+        out=str(tmp_path / "soak"),
+    )
+    assert r["errors"] == [] and r["lost"] == 0 and r["doubled"] == 0, soak.report(r)
+    assert r["feed_batches"] >= 1 and r["imports"] >= 1 and r["page_queries"] >= 1, soak.report(r)
+    assert Database(target).scalar("SELECT count(*) FROM cases WHERE starts_with(case_id, 'SOAK')") == (
+        20 * r["imports"]
+    )
+    assert r["snapshots"] == r["feed_batches"] + r["imports"]  # one commit each (the feed's clock included)
