@@ -136,6 +136,7 @@ def test_json_equals_the_report_and_the_hand_computed_figures(tiny_db, capsys):
         "stations": 3,
         "minutes": 15,
     }
+    assert (out["doorstep"], out["centre"]) == (2, 1)  # S1, S2 and the centre S3, named apart
     report = _direct(tiny_db, 15)
     assert {k: out[k] for k in report} == report
     assert (out["residents"], out["covered"], out["uncovered"]) == (RESIDENTS, 380, 50)
@@ -168,6 +169,7 @@ def test_five_minutes_is_a_smaller_share(tiny_db, capsys):
 def test_function_counts_only_stations_offering_it(tiny_db, capsys):
     every, clinic = _json(capsys, "--db", tiny_db), _json(capsys, "--db", tiny_db, "--function", "f_clinic")
     assert (clinic["function"], clinic["stations"], every["stations"]) == ("f_clinic", 1, 3)
+    assert (clinic["doorstep"], clinic["centre"]) == (1, 0)  # S1 is the one clinic
     assert clinic["covered"] == 330 and clinic["share"] <= every["share"]
     report = _direct(tiny_db, 15, "f_clinic")
     assert {k: clinic[k] for k in report} == report

@@ -61,6 +61,8 @@ def compute(db, minutes: float, *, function: str | None = None, network: str | N
         "circuity": None if graph is not None else s.circuity,
         "function": function,
         "stations": service_circle.counted(stations, function),
+        # the doorstep stations and the street/town centres named apart (issue 19 item 3)
+        **service_circle.counted_by_level(stations, function),
     }
     return {**how, **rep}
 
@@ -102,7 +104,8 @@ def _text(out: dict) -> str:
     ) + f", {out['walk_kmh']} km/h"
     what = t(out["function"], "en") if out["function"] else "any station"
     lines = [
-        f"service circle · {mode} · {what} ({out['stations']:,} stations) · threshold {out['minutes']} min",
+        f"service circle · {mode} · {what} ({out['stations']:,} stations: {out['doorstep']:,} doorstep stations, "
+        f"{out['centre']:,} street/town centres) · threshold {out['minutes']} min",
         f"district: {out['residents']:,.0f} residents, {out['covered']:,.0f} covered, "
         f"{out['uncovered']:,.0f} not: {_pct(out['share'])} within {out['minutes']} min",
     ]
