@@ -30,6 +30,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "wall_lagging": ("超期在办（全部）最多的街镇", "Most overdue open (all)"),
     "wall_latest": ("最新工单", "Latest cases"),
     "wall_uncovered": ("未覆盖人口", "residents not covered"),
+    "wall_doorstep": ("家门口服务站", "doorstep stations"),  # named apart from the centres (issue 19 item 3)
+    "wall_centres": ("街镇服务中心", "street/town centres"),
     "wall_status_ok": ("无超期", "none overdue"),
     "wall_status_amber": ("超期 {a}–{b} 件", "{a}–{b} overdue"),
     "wall_status_red": ("超期 ≥{n} 件", "≥{n} overdue"),

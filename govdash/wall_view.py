@@ -448,8 +448,8 @@ def coverage_html(summary: dict, lang: str, *, target: float = 1.0, full: bool =
     share = summary["share"]
     kv = [
         (label("wall_uncovered", lang), f"{summary['uncovered']:,.0f}"),
-        (label("station", lang), f"{summary['doorstep']:,}"),
-        (label("centre", lang), f"{summary['centre']:,}"),
+        (label("wall_doorstep", lang), f"{summary['doorstep']:,}"),
+        (label("wall_centres", lang), f"{summary['centre']:,}"),
     ]
     if full:
         kv.append((label("residents", lang), f"{summary['residents']:,.0f}"))

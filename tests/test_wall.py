@@ -315,7 +315,7 @@ def test_the_wall_opened_by_a_towns_name_is_that_towns(app_env):
         db.close()
     shown = [  # the doorstep stations and the street/town centres, named apart (issue 19 item 3)
         int(re.search(re.escape(wall.label(k, "zh")) + r" <b>([\d,]+)</b>", body).group(1).replace(",", ""))
-        for k in ("station", "centre")
+        for k in ("wall_doorstep", "wall_centres")
     ]
     assert sum(shown) == own < total and shown[1] == 1  # the town's own centre
 
