@@ -12,8 +12,9 @@ Both are equal before and after a write only when the result is, so a hit return
 the data time itself is left out of the key. A database without a write log (a file made before it) keys by
 its version, as before.
 
-``PIECES``: a result assembled from windowed pieces (the trend table: its whole past periods, then the current
-one), each cached apart, so a write in the current period recomputes the current period only.
+``PERIODIC``: a result made of one row per period (the trend table, the wall's weekly trend), each period's row
+cached apart under its own key, so a feed batch recomputes the periods it touched (the current one, and the month
+a changed case was reported in), not the others.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from govdash import indicators, queries, queries_fresh
+from govdash import indicators, queries, queries_fresh, wall
 from govdash.db import Database
 from govdash.filters import Filters
 
@@ -33,6 +34,7 @@ WINDOWED = {
     "govdash.queries.kpis": 1,  # (f, at)
     "govdash.queries.due_totals": 1,  # (f, at, as_at): without as_at
     "govdash.queries_trend.indicator_totals": 1,  # (f, at, as_at): without as_at
+    "govdash.wall.week_rows": 1,  # (w, at)
 }
 _ONLY_WITHOUT = {"govdash.indicators.period_rows": 3, "govdash.queries.due_totals": 2}
 _ONLY_WITHOUT["govdash.queries_trend.indicator_totals"] = 2
@@ -42,7 +44,7 @@ def name(fn) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-def window_key(db: Database, fn, args: tuple, kwargs: dict) -> tuple[tuple, int] | None:
+def window_key(db: Database, fn, args: tuple, kwargs: dict, *, logged: bool | None = None) -> tuple[tuple, int] | None:
     """``(key, i)`` for a windowed call ``fn(db, *args, **kwargs)``: the key replacing the database version, ``i``
     the position of ``at`` in ``args`` (left out of the key). None: key it by the version (not windowed, a split
     or an ``as_at``, or no write log)."""
@@ -54,7 +56,7 @@ def window_key(db: Database, fn, args: tuple, kwargs: dict) -> tuple[tuple, int]
     if len(args) <= i or (extra is not None and len(args) > extra and args[extra] is not None):
         return None
     f, at = args[0], args[i]
-    if not isinstance(at, datetime) or not queries_fresh.logged(db):
+    if not isinstance(at, datetime) or not (queries_fresh.logged(db) if logged is None else logged):
         return None
     towns = tuple(sorted(f.towns)) or None  # a finer filter or a scope reads less: keyed by its streets/towns
     return (
@@ -64,42 +66,98 @@ def window_key(db: Database, fn, args: tuple, kwargs: dict) -> tuple[tuple, int]
     ), i
 
 
-# results assembled from windowed pieces: qualified name -> (pieces of the arguments, how the pieces combine)
-def _trend_pieces(f: Filters, period: str, at: datetime, split: str | None = None):
+# results made of one row per period: qualified name -> the rows function, its window, period and data time, and
+# its arguments for a window ``w``
+def _trend_rows(f: Filters, period: str, at: datetime, split: str | None = None):
     if split is not None:
         return None
-    return [(indicators.period_rows, (w, period, at)) for w in indicators.trend_pieces(f, period, at)]
+    return indicators.period_rows, indicators.chart_window(f, period), period, at, lambda w: (w, period, at)
+
+
+def _wall_rows(f: Filters, at: datetime):
+    return wall.week_rows, wall.trend_window(f), "week", at, lambda w: (w, at)
+
+
+PERIODIC: dict[str, Callable] = {"govdash.indicators.trend_table": _trend_rows, "govdash.wall.trend_data": _wall_rows}
+WHOLE_ABOVE = 2  # more periods missing than this: computed in one statement over the window, then kept apart
+
+
+class _Missing(Exception):
+    """Raised inside the cache to learn that a key is not there (a cache keeps no result of a raising call)."""
+
+
+def _absent(db, *args, **kwargs):
+    raise _Missing
+
+
+class _Given:
+    """A result already computed, handed to the cache under its own key."""
+
+    def __init__(self, fn, value):
+        self.value, self.__module__, self.__qualname__ = value, fn.__module__, fn.__qualname__
+
+    def __call__(self, db, *args, **kwargs):
+        return self.value
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    parts = [p for p in parts if not p.empty] or parts[:1]
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    kept = [p for p in parts if not p.empty] or parts[:1]
+    return pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0].reset_index(drop=True)
 
 
-PIECES: dict[str, tuple[Callable, Callable]] = {"govdash.indicators.trend_table": (_trend_pieces, _concat)}
+def _periodic(db: Database, fn, args: tuple, kwargs: dict, memo) -> pd.DataFrame | None:
+    """``fn(*args)`` made of one cached row per period, each keyed by what that period read (None: not so made).
 
-
-def pieces(fn, args: tuple, kwargs: dict):
-    """``(calls, combine)`` when ``fn(*args)`` is assembled from windowed calls, else None."""
-    entry = PIECES.get(name(fn))
-    if entry is None or kwargs:
+    Periods whose row is cached are taken as they are; the missing ones are computed alone, or, when more than
+    ``WHOLE_ABOVE`` are missing (a first visit), in one statement over the window and then kept apart."""
+    entry = PERIODIC.get(name(fn))
+    spec = None if entry is None or kwargs else entry(*args)
+    if spec is None:
         return None
-    calls = entry[0](*args)
-    return None if calls is None else (calls, entry[1])
+    rows, w, period, at, args_for = spec
+    windows = indicators.period_windows(w, period)
+    logged = queries_fresh.logged(db)
+    keyed = [window_key(db, rows, args_for(p), {}, logged=logged) for p in windows]
+    if not windows or any(k is None for k in keyed):
+        return None
+    i = keyed[0][1]
+    calls = [(("window", key), _drop(args_for(p), i)) for p, (key, _) in zip(windows, keyed, strict=True)]
+    got: list = []
+    for version, a in calls:
+        try:
+            got.append(memo(name(rows), version, _absent, a, {}))
+        except _Missing:
+            got.append(None)
+    missing = [k for k, g in enumerate(got) if g is None]
+    if len(missing) > WHOLE_ABOVE:
+        whole = rows(db, *args_for(w))
+        starts = pd.to_datetime(whole["period"]) if len(whole) else pd.Series(dtype="datetime64[ns]")
+        for k in missing:
+            p_start = pd.Timestamp(indicators.period_start(windows[k].start, period))
+            part = whole.loc[(starts == p_start).to_numpy()].reset_index(drop=True)
+            got[k] = memo(name(rows), calls[k][0], _Given(rows, part), calls[k][1], {})
+    else:
+        for k in missing:
+            got[k] = memo(name(rows), calls[k][0], _with_at(rows, i, at), calls[k][1], {})
+    return _concat(got)
+
+
+def _drop(args: tuple, i: int) -> tuple:
+    return (*args[:i], *args[i + 1 :])
 
 
 def call(db: Database, fn, args: tuple, kwargs: dict, memo: Callable[[str, tuple, Callable, tuple, dict], object]):
     """``fn(db, *args, **kwargs)`` through ``memo(name, version, fn, args, kwargs)`` (a cache keyed by its first
-    two arguments and ``args``): pieces apart, windowed calls by what they read, any other by the version."""
-    split = pieces(fn, args, kwargs)
-    if split is not None:
-        calls, combine = split
-        return combine([call(db, g, a, {}, memo) for g, a in calls])
+    two arguments and ``args``, that keeps no result of a call that raised): one row per period apart, windowed
+    calls by what they read, any other by the version."""
+    out = _periodic(db, fn, args, kwargs, memo)
+    if out is not None:
+        return out
     win = window_key(db, fn, args, kwargs)
     if win is None:
         return memo(name(fn), db.version(), fn, args, kwargs)
     key, i = win
-    return memo(name(fn), ("window", key), _with_at(fn, i, args[i]), (*args[:i], *args[i + 1 :]), kwargs)
+    return memo(name(fn), ("window", key), _with_at(fn, i, args[i]), _drop(args, i), kwargs)
 
 
 class _with_at:

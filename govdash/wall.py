@@ -361,7 +361,17 @@ def trend_data(db: Database, f: Filters, at: datetime) -> pd.DataFrame:
     Cases collected count by week reported; 解决率 and 按期办结率 are judged over each week's cases due
     (indicators.judged), as the headline tiles, so the last weeks do not plunge while their cases are handled.
     """
-    w = f.with_(start=min(f.start, f.end - timedelta(weeks=TREND_WEEKS) + timedelta(days=1)))
+    return week_rows(db, trend_window(f), at)
+
+
+def trend_window(f: Filters) -> Filters:
+    """``f`` reaching back at least ``TREND_WEEKS`` weeks: the weekly trend's window."""
+    return f.with_(start=min(f.start, f.end - timedelta(weeks=TREND_WEEKS) + timedelta(days=1)))
+
+
+def week_rows(db: Database, w: Filters, at: datetime) -> pd.DataFrame:
+    """``trend_data`` over the window ``w`` itself (govdash.freshness caches its whole weeks and the current one
+    apart)."""
     df = queries_trend.period_indicators(db, w, "week", at)
     if df.empty:
         return df
