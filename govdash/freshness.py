@@ -44,7 +44,7 @@ def name(fn) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-def window_key(db: Database, fn, args: tuple, kwargs: dict, *, logged: bool | None = None) -> tuple[tuple, int] | None:
+def window_key(db: Database, fn, args: tuple, kwargs: dict, *, probe: bool = False) -> tuple[tuple, int] | None:
     """``(key, i)`` for a windowed call ``fn(db, *args, **kwargs)``: the key replacing the database version, ``i``
     the position of ``at`` in ``args`` (left out of the key). None: key it by the version (not windowed, a split
     or an ``as_at``, or no write log)."""
@@ -56,8 +56,10 @@ def window_key(db: Database, fn, args: tuple, kwargs: dict, *, logged: bool | No
     if len(args) <= i or (extra is not None and len(args) > extra and args[extra] is not None):
         return None
     f, at = args[0], args[i]
-    if not isinstance(at, datetime) or not (queries_fresh.logged(db) if logged is None else logged):
+    if not isinstance(at, datetime) or not queries_fresh.logged(db):
         return None
+    if probe:  # whether the call is windowed, without its key
+        return (), i
     towns = tuple(sorted(f.towns)) or None  # a finer filter or a scope reads less: keyed by its streets/towns
     return (
         queries_fresh.written(db, f.start, f.end, towns),
@@ -79,7 +81,6 @@ def _wall_rows(f: Filters, at: datetime):
 
 
 PERIODIC: dict[str, Callable] = {"govdash.indicators.trend_table": _trend_rows, "govdash.wall.trend_data": _wall_rows}
-WHOLE_ABOVE = 2  # more periods missing than this: computed in one statement over the window, then kept apart
 
 
 class _Missing(Exception):
@@ -108,20 +109,25 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
 def _periodic(db: Database, fn, args: tuple, kwargs: dict, memo) -> pd.DataFrame | None:
     """``fn(*args)`` made of one cached row per period, each keyed by what that period read (None: not so made).
 
-    Periods whose row is cached are taken as they are; the missing ones are computed alone, or, when more than
-    ``WHOLE_ABOVE`` are missing (a first visit), in one statement over the window and then kept apart."""
+    Periods whose row is cached are taken as they are; each run of consecutive missing periods (all of them on a
+    first visit) is computed in one go over its dates and kept apart per period."""
     entry = PERIODIC.get(name(fn))
     spec = None if entry is None or kwargs else entry(*args)
     if spec is None:
         return None
     rows, w, period, at, args_for = spec
     windows = indicators.period_windows(w, period)
-    logged = queries_fresh.logged(db)
-    keyed = [window_key(db, rows, args_for(p), {}, logged=logged) for p in windows]
-    if not windows or any(k is None for k in keyed):
+    if not windows or window_key(db, rows, args_for(w), {}, probe=True) is None:
         return None
-    i = keyed[0][1]
-    calls = [(("window", key), _drop(args_for(p), i)) for p, (key, _) in zip(windows, keyed, strict=True)]
+    i = WINDOWED[name(rows)]
+    towns = tuple(sorted(w.towns)) or None
+    written = queries_fresh.written_each(db, [(p.start, p.end) for p in windows], towns)
+    clock = queries_fresh.clock_each(db, w, queries.PERIODS[period], at)  # by period start: the rows' own periods
+    calls = []
+    for p, wr in zip(windows, written, strict=True):
+        passed = clock.get(pd.Timestamp(indicators.period_start(p.start, period)), {})
+        key = (wr, queries.cutoff(p, at), tuple(sorted(passed.items())))
+        calls.append((("periods", key), _drop(args_for(p), i)))
     got: list = []
     for version, a in calls:
         try:
@@ -129,16 +135,20 @@ def _periodic(db: Database, fn, args: tuple, kwargs: dict, memo) -> pd.DataFrame
         except _Missing:
             got.append(None)
     missing = [k for k, g in enumerate(got) if g is None]
-    if len(missing) > WHOLE_ABOVE:
-        whole = rows(db, *args_for(w))
+    runs: list[list[int]] = []
+    for k in missing:  # consecutive missing periods: one computation over them, kept per period
+        if runs and runs[-1][-1] == k - 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    for run in runs:
+        span = windows[run[0]].with_(end=windows[run[-1]].end)
+        whole = rows(db, *args_for(span))
         starts = pd.to_datetime(whole["period"]) if len(whole) else pd.Series(dtype="datetime64[ns]")
-        for k in missing:
+        for k in run:
             p_start = pd.Timestamp(indicators.period_start(windows[k].start, period))
             part = whole.loc[(starts == p_start).to_numpy()].reset_index(drop=True)
             got[k] = memo(name(rows), calls[k][0], _Given(rows, part), calls[k][1], {})
-    else:
-        for k in missing:
-            got[k] = memo(name(rows), calls[k][0], _with_at(rows, i, at), calls[k][1], {})
     return _concat(got)
 
 

@@ -121,14 +121,14 @@ def _survives(target: str, tmp_path) -> None:
     memo.clear()
     load(target, A05_CLOSED, tmp_path, "a05.csv")  # March only: the months to February stay cached
     assert _trend(db, memo).iloc[:12].equals(first.iloc[:12])
-    assert (memo.computed, memo.kept) == ([MAR], [])
+    assert (memo.computed, memo.kept) == ([], [MAR])
     memo.clear()
     _trend(db, memo, AS_OF + timedelta(minutes=1))  # the data clock moved: March again, the months before not
-    assert (memo.computed, memo.kept) == ([MAR], [])
+    assert (memo.computed, memo.kept) == ([], [MAR])
     memo.clear()
     load(target, A09_RATED, tmp_path, "a09.csv")  # A09 (reported in February) moves from T2 to T1
     _trend(db, memo, AS_OF + timedelta(minutes=1))
-    assert (memo.computed, memo.kept) == ([date(2026, 2, 1), MAR], [])
+    assert (memo.computed, memo.kept) == ([], [date(2026, 2, 1), MAR])
 
 
 def test_a_write_in_the_current_month_leaves_the_earlier_months_cached_on_a_file(tiny, tmp_path):
