@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,6 +173,68 @@ def minutes_to_stations(
     return minutes, np.where(sub >= 0, keep[np.maximum(sub, 0)] if len(keep) else -1, -1)
 
 
+def update_straight_line(
+    cell_xy,
+    minutes,
+    nearest,
+    new_xy,
+    kept,
+    *,
+    walk_kmh: float | None = None,
+    circuity: float | None = None,
+    cell_tree: cKDTree | None = None,
+    reach_m: float = 1_500.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Straight-line minutes after stations were added, moved or removed, recomputing only the cells whose
+    answer can change; equal to :func:`straight_line_minutes` over ``new_xy`` (but for exact ties).
+
+    Parameters
+    ----------
+    cell_xy : (n, 2) cell positions in metres; minutes, nearest : their answer before the change.
+    new_xy : (m', 2) the stations after the change, in metres.
+    kept : (m,) for every station before the change, its index in ``new_xy`` when it is still there at the
+        same place; -1 when it was removed or moved (a moved station is a removed one plus a new one).
+    cell_tree : ``cKDTree(cell_xy)``, reused across calls when given.
+    reach_m : the search radius around a new station; any value is exact (cells farther from their station
+        than this are checked one by one), the default is about the 20-minute reach.
+
+    Returns
+    -------
+    minutes, nearest (index into ``new_xy``, -1 for none) and ``changed``: the cells recomputed.
+    """
+    cells, stations = _xy(cell_xy), _xy(new_xy)
+    kept = np.asarray(kept, dtype=np.int64)
+    speed = _speed_m_per_min(walk_kmh)
+    circuity = settings.load().circuity if circuity is None else circuity
+    minutes = np.array(minutes, dtype=float)
+    old = np.asarray(nearest, dtype=np.int64)
+    nearest = np.where(old >= 0, kept[np.maximum(old, 0)] if len(kept) else -1, -1)
+    dist = minutes * speed / circuity
+    changed = np.zeros(len(cells), dtype=bool)
+    # cells whose station went: the nearest of every station there is now
+    lost = np.flatnonzero((old >= 0) & (nearest < 0))
+    if len(lost):
+        if len(stations):
+            d, j = cKDTree(stations).query(cells[lost], k=1, workers=-1)
+            dist[lost], nearest[lost] = d, j
+        else:
+            dist[lost], nearest[lost] = np.inf, -1
+        changed[lost] = True
+    # new places (added or moved to): only cells within reach_m of one, or farther than reach_m from their own
+    fresh = np.setdiff1d(np.arange(len(stations)), kept[kept >= 0])
+    if len(fresh) and len(cells):
+        tree = cell_tree if cell_tree is not None else cKDTree(cells)
+        far = np.flatnonzero(dist > reach_m)
+        for f, near in zip(fresh, tree.query_ball_point(stations[fresh], r=reach_m), strict=True):
+            near = np.union1d(np.asarray(near, dtype=np.int64), far)
+            d = np.sqrt(((cells[near] - stations[f]) ** 2).sum(axis=1))
+            better = d < dist[near]
+            hit = near[better]
+            dist[hit], nearest[hit], changed[hit] = d[better], f, True
+    minutes[changed] = dist[changed] * circuity / speed
+    return minutes, nearest, changed
+
+
 def share_within(minutes, residents, thresholds: Sequence[float] = THRESHOLDS) -> pd.Series:
     """Share (0-1) of residents within each threshold in minutes; NaN when there are no residents."""
     minutes, residents = np.asarray(minutes, dtype=float), np.asarray(residents, dtype=float)
@@ -333,11 +395,15 @@ def _coverage_matrix(cell_xy, residents, covered, candidate_xy, radius_m):
     return a, residents[open_]
 
 
-def _greedy(a: sparse.csr_array, w: np.ndarray, k: int, among=None) -> tuple[np.ndarray, np.ndarray]:
+def _greedy(
+    a: sparse.csr_array, w: np.ndarray, k: int, among=None, progress: Callable[[float], None] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     allowed = np.ones(a.shape[0], dtype=bool) if among is None else np.isin(np.arange(a.shape[0]), among)
     left = w.copy()
     chosen, gains = [], []
-    for _ in range(k):
+    for step in range(k):
+        if progress is not None:
+            progress(step / k)
         gain = np.where(allowed, a @ left, -1.0)
         best = int(np.argmax(gain)) if len(gain) else -1
         if best < 0 or gain[best] <= 0:
@@ -349,7 +415,16 @@ def _greedy(a: sparse.csr_array, w: np.ndarray, k: int, among=None) -> tuple[np.
     return np.array(chosen, dtype=np.int64), np.array(gains, dtype=float)
 
 
-def site_greedy(cell_xy, residents, covered, candidate_xy, k: int, radius_m: float) -> tuple[np.ndarray, np.ndarray]:
+def site_greedy(
+    cell_xy,
+    residents,
+    covered,
+    candidate_xy,
+    k: int,
+    radius_m: float,
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Add up to ``k`` stations, each time the candidate covering the most still-uncovered residents.
 
     Greedy maximal covering (MCLP) with existing stations kept: coverage is a monotone
@@ -362,13 +437,14 @@ def site_greedy(cell_xy, residents, covered, candidate_xy, k: int, radius_m: flo
     covered : (n,) bool, cells already within reach of an existing station.
     candidate_xy : (c, 2) candidate sites in metres.
     radius_m : straight-line service radius in metres (minutes × speed / circuity).
+    progress : called with the share done (0–1) before each station is chosen.
 
     Returns
     -------
     chosen : candidate indices in the order added; gains : residents newly covered by each.
     """
     a, w = _coverage_matrix(cell_xy, residents, covered, candidate_xy, radius_m)
-    return _greedy(a, w, k)
+    return _greedy(a, w, k, progress=progress)
 
 
 def site_exact(

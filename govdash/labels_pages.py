@@ -266,6 +266,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "Candidates are populated cells beyond the threshold (a coarser lattice when many); reach is "
         "a straight {r:,.0f} m ({m} min ÷ circuity); existing stations kept.",
     ),
+    "siting_stage_candidates": ("正在找出候选站址……", "Finding candidate sites…"),
+    "siting_stage_exact": ("正在求最优解（整数规划）……", "Solving for the optimum (integer programme)…"),
+    "siting_stage_greedy": ("正在逐个选址（贪心）……", "Choosing sites one by one (greedy)…"),
     "add_proposals": ("将建议站点加入假设分析", "Add the proposed sites to the what-if"),
     "coverage_after": ("覆盖率变为", "Share becomes"),
     # page and analysis texts that were written inline per language (issue 14: one table)

@@ -264,6 +264,23 @@ class Deck(pdk.Deck):
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+class FrozenDeck:
+    """A deck reduced to what ``st.pydeck_chart`` reads: its JSON spec and its tooltip.
+
+    Kept in a cache (``ui.deck``), it is built once per view and sent byte for byte the same on every
+    rerun, which also lets the browser reuse the element it already holds instead of receiving it again.
+    """
+
+    layers = None  # nothing left for Streamlit to convert
+
+    def __init__(self, deck: pdk.Deck):
+        self.spec = deck.to_json()
+        self._tooltip = getattr(deck, "_tooltip", None)
+
+    def to_json(self) -> str:
+        return self.spec
+
+
 def _deck(layers: list[pdk.Layer], view: pdk.ViewState, tooltip: dict | None, tile_url: str) -> pdk.Deck:
     return Deck(
         layers=layers, initial_view_state=view, map_provider=None, map_style=map_style(tile_url), tooltip=tooltip

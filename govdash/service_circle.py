@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
+from scipy.spatial import cKDTree
 
 from govdash import coverage as cov
 from govdash import district_record
-from govdash.coverage_adapter import from_geodataframes, offers, points_xy
+from govdash.coverage_adapter import from_geodataframes, offers, points_xy, station_ids, transformer
 from govdash.i18n import t
 from govdash.schema import FUNCTIONS
 
@@ -21,18 +22,14 @@ GAP_ROWS = 10  # gaps listed and drawn
 MAX_CANDIDATES = 6_000  # siting candidates; above this they are thinned to a coarser lattice
 EXACT_MAX_CANDIDATES = 1_500  # siting is solved exactly (MILP) up to this many candidates…
 EXACT_MAX_K = 10  # …and this many new stations
-EXACT_TIME_S = 20.0
+EXACT_TIME_S = 4.0  # then greedy: siting k = 10 answers within ~5 s whatever the instance
 GREEDY_BOUND = 1 - 1 / math.e  # greedy MCLP reaches at least this share of the optimum
 CLICK_MAX_BLOCKS = 2_500  # squares a map click can pick (with ~1,300 stations: within what Streamlit answers)
 
 
 def _transformer(metric_crs: str | None, inverse: bool = False) -> Transformer:
     crs = metric_crs or district_record.metric_crs()
-    return (
-        Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-        if inverse
-        else Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    )
+    return transformer(crs, "EPSG:4326") if inverse else transformer("EPSG:4326", crs)
 
 
 # --- what-if stations ---
@@ -92,6 +89,86 @@ def walk(
     ``metric_crs``: the district's (govdash.district_record.metric_crs), that of the cells' x/y and the graph.
     """
     return from_geodataframes(cells, stations, function=function, graph=graph, metric_crs=metric_crs)
+
+
+def walk_edits(
+    base_timed: pd.DataFrame,
+    base: pd.DataFrame,
+    stations: pd.DataFrame,
+    *,
+    function: str | None = None,
+    graph=None,
+    metric_crs: str | None = None,
+    cell_tree=None,
+) -> pd.DataFrame:
+    """:func:`walk` over ``stations`` (``base`` after what-if edits, ``apply_edits``), from ``base_timed``
+    (:func:`walk` over ``base``) by recomputing only the cells the edits can change: those within reach of
+    an added or moved station (or farther from their own than that) and those whose station was removed
+    or moved (``coverage.update_straight_line``). On a street network every cell is walked again.
+    ``cell_tree``: a ``scipy.spatial.cKDTree`` of the cells' x, y, reused across edits when given."""
+    if graph is not None:
+        return walk(base_timed, stations, function=function, graph=graph, metric_crs=metric_crs)
+    old_mask, new_mask = offers(base, function), offers(stations, function)
+    old_keep = np.arange(len(base)) if old_mask is None else np.flatnonzero(old_mask)
+    new_keep = np.arange(len(stations)) if new_mask is None else np.flatnonzero(new_mask)
+    old_s, new_s = base.iloc[old_keep], stations.iloc[new_keep]
+    # an old station is kept when the same id is still there at the same place
+    where = pd.Series(np.arange(len(new_s)), index=new_s["station_id"].to_numpy())
+    at = where.reindex(old_s["station_id"].to_numpy())
+    kept = at.fillna(-1).to_numpy(np.int64)
+    same = kept >= 0
+    same[same] = (old_s["lon"].to_numpy(float)[same] == new_s["lon"].to_numpy(float)[kept[same]]) & (
+        old_s["lat"].to_numpy(float)[same] == new_s["lat"].to_numpy(float)[kept[same]]
+    )
+    kept = np.where(same, kept, -1)
+    position = np.full(len(base), -1, dtype=np.int64)
+    position[old_keep] = np.arange(len(old_keep))
+    full = base_timed["station"].to_numpy()
+    minutes, sub, _ = cov.update_straight_line(
+        points_xy(base_timed, metric_crs=metric_crs),
+        base_timed["minutes"].to_numpy(float),
+        np.where(full >= 0, position[np.maximum(full, 0)], -1),
+        points_xy(new_s, metric_crs=metric_crs),
+        kept,
+        cell_tree=cell_tree,
+        reach_m=cov.reach_m(max(cov.THRESHOLDS)),
+    )
+    nearest = np.where(sub >= 0, new_keep[np.maximum(sub, 0)] if len(new_keep) else -1, -1)
+    # copy-on-write: the cells' columns are shared, not copied
+    return base_timed.assign(minutes=minutes, station=nearest, station_id=station_ids(stations, nearest))
+
+
+class BaseWalk:
+    """The walk over the stations as they are, kept (a page keeps one per session and ``key``) so that each
+    what-if recomputes only the cells its edits change (:func:`walk_edits`); only arrays are held."""
+
+    def __init__(
+        self, cells: pd.DataFrame, base: pd.DataFrame, *, function=None, graph=None, metric_crs=None, key=None
+    ):
+        timed = walk(cells, base, function=function, graph=graph, metric_crs=metric_crs)
+        self.key, self.function, self.graph, self.metric_crs = key, function, graph, metric_crs
+        self.minutes, self.station = timed["minutes"].to_numpy(), timed["station"].to_numpy()
+        # the cells' tree, built with the walk (as the page opens) so the first edit is as quick as the next
+        self._tree = None if graph is not None else cKDTree(points_xy(cells, metric_crs=metric_crs))
+
+    def timed(self, cells: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+        """:func:`walk` over ``base`` (the cells and stations this walk was made from)."""
+        return cells.assign(minutes=self.minutes, station=self.station, station_id=station_ids(base, self.station))
+
+    def after(self, cells: pd.DataFrame, base: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
+        """:func:`walk` over ``stations`` (``base`` after edits), recomputing only the cells the edits change."""
+        timed = self.timed(cells, base)
+        if "scenario" in stations and stations["scenario"].isna().all() and len(stations) == len(base):
+            return timed  # no edit changes anything
+        return walk_edits(
+            timed,
+            base,
+            stations,
+            function=self.function,
+            graph=self.graph,
+            metric_crs=self.metric_crs,
+            cell_tree=self._tree,
+        )
 
 
 def counted(stations: pd.DataFrame, function: str | None = None) -> int:
@@ -395,7 +472,13 @@ def candidates(
 
 
 def propose(
-    timed: pd.DataFrame, threshold: float, k: int, *, exact: bool | None = None, metric_crs: str | None = None
+    timed: pd.DataFrame,
+    threshold: float,
+    k: int,
+    *,
+    exact: bool | None = None,
+    metric_crs: str | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """Up to ``k`` new stations covering the most residents now beyond the threshold, existing ones kept.
 
@@ -404,11 +487,16 @@ def propose(
     total is at least 1 − 1/e ≈ 63 % of the optimum. A MILP that hits its time limit falls back
     to greedy.
 
+    ``progress(share, stage)`` is told how far it has come (0–1) and the stage: "candidates", "exact"
+    (the MILP, one step) or "greedy" (a step per station).
+
     Returns
     -------
     rank, lon, lat (WGS-84), gain (residents newly covered by that station), cumulative; and the
     method used, "exact" or "greedy".
     """
+    say = progress or (lambda share, stage: None)
+    say(0.0, "candidates")
     xy = points_xy(timed, metric_crs=metric_crs)
     res = timed["residents"].to_numpy(float)
     covered = timed["minutes"].to_numpy() <= threshold
@@ -418,13 +506,18 @@ def propose(
         exact = len(cand) <= EXACT_MAX_CANDIDATES and k <= EXACT_MAX_K
     method = "greedy"
     if exact:
+        say(0.1, "exact")
         try:
             chosen, gains = cov.site_exact(xy, res, covered, cand, k, radius, time_limit_s=EXACT_TIME_S)
             method = "exact"
         except RuntimeError:
             exact = False
     if not exact:
-        chosen, gains = cov.site_greedy(xy, res, covered, cand, k, radius)
+        say(0.1, "greedy")
+        chosen, gains = cov.site_greedy(
+            xy, res, covered, cand, k, radius, progress=lambda share: say(0.1 + 0.9 * share, "greedy")
+        )
+    say(1.0, method)
     lon, lat = (
         _transformer(metric_crs, inverse=True).transform(cand[chosen, 0], cand[chosen, 1])
         if len(chosen)

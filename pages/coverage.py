@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import indicators, maps, maps_coverage, queries, queries_map, queries_stations, station_use, ui
+from govdash import indicators, maps, maps_coverage, queries, queries_map, queries_stations, station_use, ui, ui_deck
 from govdash import service_circle as sc
 from govdash.coverage import THRESHOLDS, reach_m
 from govdash.i18n import pick, t
@@ -100,14 +100,16 @@ if cells.empty:  # no population surface yet: coverage of the area and of the co
     )
     st.stop()
 stations = sc.apply_edits(base, edits)
-timed = sc.walk(cells, stations, function=function, graph=graph, metric_crs=crs)
+# the walk over the stations as they are, kept for the session: a what-if edit recomputes only what it reaches
+walked = st.session_state.get("cov_walk")
+walk_key = (db.version(), function, mode, crs, ui.scope(), len(cells), len(base))
+if walked is None or walked.key != walk_key:
+    walked = sc.BaseWalk(cells, base, function=function, graph=graph, metric_crs=crs, key=walk_key)
+    st.session_state["cov_walk"] = walked
+timed = walked.after(cells, base, stations)
 area = sc.in_area(timed, f.towns)
 rep = sc.report(area, threshold, towns)
-before = (
-    sc.district(sc.in_area(sc.walk(cells, base, function=function, graph=graph, metric_crs=crs), f.towns), threshold)
-    if edits
-    else None
-)
+before = sc.district(sc.in_area(walked.timed(cells, base), f.towns), threshold) if edits else None
 load = sc.load(timed, stations, function, towns=towns)
 
 # --- map, headline figures and tables ---
@@ -116,7 +118,8 @@ signature = (threshold, function, mode, f.towns, tuple(tuple(sorted(e.items())) 
 siting = st.session_state.get("cov_siting")
 proposals = siting["rows"] if siting and siting["signature"] == signature else None
 blocks = sc.click_blocks(area, metric_crs=crs)
-deck, legend = maps_coverage.coverage_map(
+deck, legend = ui_deck.deck(  # built once per view: a rerun that leaves the map as it was does not rebuild it
+    maps_coverage.coverage_map,
     area,
     threshold,
     sc.visible(stations, load, area, function),
@@ -331,8 +334,14 @@ with tabs[2]:
     k = st.slider(t("k_new", lang), 1, 20, 5, key="cov_k")
     st.caption(t("siting_note", lang).format(r=reach_m(threshold), m=threshold))
     if st.button(t("propose", lang), key="cov_propose", type="primary"):
-        with st.spinner(t("propose", lang)):
-            rows, method = sc.propose(area, threshold, k, metric_crs=crs)
+        bar = st.progress(0.0, text=t("siting_stage_candidates", lang))
+        rows, method = sc.propose(
+            area,
+            threshold,
+            k,
+            metric_crs=crs,
+            progress=lambda share, stage: bar.progress(min(share, 1.0), text=t(f"siting_stage_{stage}", lang)),
+        )
         st.session_state["cov_siting"] = {"signature": signature, "rows": rows, "method": method}
         st.rerun()
     if proposals is not None and len(proposals):

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import drill, heatmap, maps, maps_heat, queries, queries_map, ui
+from govdash import drill, heatmap, maps, maps_heat, queries, queries_map, ui, ui_deck
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -76,7 +76,8 @@ if mode == "density":
             )
             shown = ui.cached(queries_map.heat_bins, f, cell, frame, box, heatmap.frame_param(values[k]))
             label = f"{heatmap.frame_label(values[k], frame, lang)} · {k + 1}/{len(values)} · "
-        deck = maps_heat.heat_deck(
+        deck = ui_deck.deck(  # built once per view: a frame played again is not rebuilt
+            maps_heat.heat_deck,
             shown,
             cell_m=cell,
             vmax=vmax,
@@ -127,8 +128,15 @@ elif mode == "hot_spots":
     clusters = heatmap.spot_clusters(spots, cell, ui.unit_shapes(low, f), paths, frame=frame)
     with left:
         st.pydeck_chart(
-            maps_heat.hot_spot_deck(
-                spots, cell_m=cell, bbox=bbox, outline=outline, tile_url=s.tile_url, lang=lang, height_px=600
+            ui_deck.deck(
+                maps_heat.hot_spot_deck,
+                spots,
+                cell_m=cell,
+                bbox=bbox,
+                outline=outline,
+                tile_url=s.tile_url,
+                lang=lang,
+                height_px=600,
             ),
             height=600,
             key="hot_map",
@@ -149,7 +157,8 @@ else:
     drawn = heatmap.top_repeats(repeats)
     with left:
         st.pydeck_chart(
-            maps_heat.heat_deck(
+            ui_deck.deck(
+                maps_heat.heat_deck,
                 bins,
                 cell_m=cell,
                 vmax=float(bins["count"].max() if len(bins) else 1),

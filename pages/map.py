@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import drill, maps, queries, queries_grid, queries_map, ui
+from govdash import drill, maps, queries, queries_grid, queries_map, ui, ui_deck
 from govdash.i18n import t
 
 lang = ui.lang()
@@ -59,7 +59,8 @@ else:
 shapes = ui.unit_shapes(level, area)
 stations = ui.cached(queries_map.stations, f.towns) if show_stations else None
 selected = f.grids[0] if len(f.grids) == 1 else None
-deck, legend = maps.choropleth(
+deck, legend = ui_deck.deck(  # built once per view
+    maps.choropleth,
     stats,
     shapes,
     indicator,
