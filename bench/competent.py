@@ -216,28 +216,30 @@ def rankings(cd: CompetentData, f: Filters, at: datetime, p: dict) -> dict:
     towns = _units_in(cd.nd, Filters(start=f.start, end=f.end, scope=f.scope), "town")
     names = towns[["unit_id", "name_zh", "name_en"]].rename(columns={"unit_id": "key"})
 
-    def scored(g: Filters) -> pd.DataFrame:
+    def scored(g: Filters) -> tuple[pd.DataFrame, float | None]:
         sub = _slice(cd, g)
         stats = _indicators_by(_flags(sub, at), "town_id").rename(columns={"town_id": "key"})
         out = names.merge(stats, on="key", how="left")
         out["collected"] = out["collected"].fillna(0).astype(int)
+        whole = {}
         if s.ranking_method == "adjusted" and len(sub):  # scored on the case-mix adjusted components
-            out = _casemix_adjusted(sub, out)
-        return rk.composite(out, targets, weights, **kw)
+            out, whole = _casemix_adjusted(sub, out)
+        return rk.composite(out, targets, weights, **kw), rk.district_score(whole, s)
 
     fr = rk.scope(f, "town")
-    ranked = rk.with_movement(scored(fr), scored(fr.previous()))
-    red, black = rk.red_black(ranked, s.ranking_list_size)
+    now, district = scored(fr)
+    ranked = rk.with_movement(now, scored(fr.previous())[0])
+    red, black = rk.red_black(ranked, s.ranking_list_size, district)
     ranked["list"] = np.where(
         ranked["key"].isin(red["key"]), "red", np.where(ranked["key"].isin(black["key"]), "black", "")
     )
     return ranking_headline(ranked)
 
 
-def _casemix_adjusted(sub: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
+def _casemix_adjusted(sub: pd.DataFrame, stats: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """``stats`` with each ranking component adjusted for case mix: the events and exposures per (town,
     category) grouped in pandas, then the pure algorithm govdash.casemix.adjust (not data access: the same
-    arithmetic as the page's), the hours at the district's median."""
+    arithmetic as the page's), the hours at the district's median; and the district's own components."""
     from govdash import casemix
 
     closed, deadline = sub["closed_at"], sub["deadline_at"]
@@ -268,10 +270,11 @@ def _casemix_adjusted(sub: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
     )
     by_cat = frame.groupby(["key", "category"], dropna=False, sort=True).sum().reset_index()
     median = float(hours.dropna().median()) if closed.notna().any() else float("nan")
-    adj = casemix.adjust(by_cat, levels={"median_hours": median} if np.isfinite(median) else None).set_index("key")
+    levels = {"median_hours": median} if np.isfinite(median) else None
+    adj = casemix.adjust(by_cat, levels=levels).set_index("key")
     out = stats.copy()
     for k in casemix.COMPONENTS:
         if k in adj:
             out[k] = out["key"].map(adj[k])
             out[f"sd_{k}"] = out["key"].map(adj[f"{k}_sd"])  # the score's interval, so the rank bands
-    return out
+    return out, casemix.district(by_cat, levels=levels)

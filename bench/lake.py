@@ -1,16 +1,26 @@
-"""Benchmark: every page's data on the DuckDB file and on a DuckLake holding the same data, and 1,000-case commits.
+"""Benchmark: every page's data on the DuckDB file and on DuckLakes holding the same data; feed commits on each.
 
-Run: .venv/bin/python bench/lake.py --db FILE.duckdb [--lake ducklake:sqlite:/tmp/lake.sqlite] [--repeat 5]
-The lake is made from the file with ``govdash.migrate`` when it is empty. Prints per page the
-median / p95 wall time and median CPU time on both stores (warm, the bench's typical filters), the
-lake ÷ file ratio, and the p95 of a 1,000-case commit on the lake (a transaction, as the feed's).
+Run: .venv/bin/python bench/lake.py --db FILE.duckdb --lake ducklake:sqlite:/tmp/l.sqlite
+         [--lake "ducklake:postgres:dbname=… host=… port=… user=…" --lake-data /tmp/l.files] [--repeat 3]
+         [--pages overview,map,heatmap,trends,cases] [--batches 10] [--untuned] [--json out.json]
+A lake is made from the file with ``govdash.migrate`` when it is empty (a PostgreSQL lake keeps its
+files under ``--lake-data``). ``--untuned`` measures the state before issue 20 item 3: the lake made
+without ``lake.lay_out`` (one unpartitioned file per table, rows of small tables inline, 122,880-row
+groups) and read with DuckDB's defaults (no Parquet metadata cache, cached blocks re-validated).
+Prints per page the median / p95 wall time and median CPU time on every store (warm, the bench's
+typical filters), each lake ÷ the file, and with ``--batches`` the median / p95 of a live-feed batch
+of 1,000 new cases (``feed.batch``: validation, grid assignment, the import record and the clock in
+one commit) and of a bare 1,000-case insert through ``db.write`` on every store; both are undone
+afterwards, leaving each store as it was.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +29,33 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import pages as bp  # noqa: E402
+from bench import views  # noqa: E402
 from bench.run import stats  # noqa: E402
-from govdash import lake, migrate, queries  # noqa: E402
+from govdash import db, feed, ingest, lake, migrate, queries, writes  # noqa: E402
 from govdash.db import Database  # noqa: E402
+
+
+def untuned() -> None:
+    """Lakes made and read as before issue 20 item 3 (for the before/after figures)."""
+    lake.lay_out = lambda con, alias, *, tables: None
+    lake.READ_SETTINGS.clear()
+
+
+def ensure_lake(file_db: str, target: str, data_root: str | None) -> None:
+    """Migrate ``file_db`` into ``target`` when the lake holds no tables yet."""
+    data = None
+    if target.startswith("ducklake:postgres:"):
+        if not data_root:
+            raise SystemExit("a PostgreSQL lake needs --lake-data (where its Parquet files go)")
+        data = str(Path(data_root) / target.split("dbname=")[1].split()[0])
+    con = lake.connect(lake.parse(target, data))
+    try:
+        empty = not con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'data'").fetchone()[0]
+    finally:
+        con.close()
+    if empty:
+        r = migrate.migrate(file_db, target, data_path=data)
+        print(f"migrated {r['rows']:,} rows into {lake.display(target)} in {r['seconds']:.1f} s", flush=True)
 
 
 def page_times(db: Database, pages: dict, filters: dict, at, repeat: int) -> dict[str, dict]:
@@ -40,73 +74,114 @@ def page_times(db: Database, pages: dict, filters: dict, at, repeat: int) -> dic
     return out
 
 
-def commit_times(target: str, n: int, batches: int) -> dict:
-    """``batches`` commits of ``n`` new cases each on the lake (copies of existing rows with new ids)."""
-    con = lake.connect(lake.parse(target))
+def feed_commits(target: str, n: int, batches: int) -> dict:
+    """``batches`` live-feed batches of ``n`` new cases on ``target``, timed; then undone, newest first."""
+    ro = Database(target)
+    try:
+        t0 = feed.data_clock(ro)
+    finally:
+        ro.close()
+    rng, samples, ids = np.random.default_rng(20), [], []
+    try:
+        for b in range(batches):
+            w0 = time.perf_counter()
+            rep = feed.batch(target, new=n, changes=0, at=t0 + timedelta(seconds=5 * (b + 1)), rng=rng)
+            samples.append(time.perf_counter() - w0)
+            ids.append(rep.import_id)
+    finally:
+        for import_id in reversed(ids):
+            ingest.undo(target, import_id, user="bench")
+        with db.write(target, create=False) as con:  # undo leaves the clock where the feed moved it
+            writes.set_as_of(con, t0)
+    return stats(samples)
+
+
+def insert_commits(target: str, n: int, batches: int) -> dict:
+    """``batches`` writes of ``n`` new cases each (copies of existing rows under new ids) through ``db.write``:
+    on the file a private copy folded in and swapped, on a lake one transaction; removed again afterwards."""
     samples = []
     try:
         for b in range(batches):
             t0 = time.perf_counter()
-            con.execute("BEGIN TRANSACTION")
-            con.execute(
-                "INSERT INTO data.cases SELECT * REPLACE ('BL' || $b || '-' || case_id AS case_id) "
-                "FROM data.cases WHERE NOT starts_with(case_id, 'BL') LIMIT $n",
-                {"b": b, "n": n},
-            )
-            con.execute("COMMIT")
+            with db.write(target, create=False) as con:
+                con.execute(
+                    "INSERT INTO cases SELECT * REPLACE ('BL' || $b || '-' || case_id AS case_id) "
+                    "FROM cases WHERE NOT starts_with(case_id, 'BL') LIMIT $n",
+                    {"b": b, "n": n},
+                )
             samples.append(time.perf_counter() - t0)
-        con.execute("BEGIN TRANSACTION")
-        con.execute("DELETE FROM data.cases WHERE starts_with(case_id, 'BL')")  # leave the lake as found
-        con.execute("COMMIT")
     finally:
-        con.close()
+        with db.write(target, create=False) as con:
+            con.execute("DELETE FROM cases WHERE starts_with(case_id, 'BL')")  # leave the store as found
     return stats(samples)
+
+
+def ratio_table(stores: dict[str, dict], pages: list[str]) -> list[str]:
+    """Lines: per page, each store's median / p95 / CPU and each lake ÷ the file (wall, CPU)."""
+    names = list(stores)
+    head = (
+        f"{'page':<10}"
+        + "".join(f"{n[:24]:>26}" for n in names)
+        + "".join(f"{'÷file ' + n[:8]:>16}" for n in names[1:])
+    )
+    lines = [head, f"{'':<10}" + "".join(f"{'median / p95 / cpu ms':>26}" for _ in names)]
+    for p in pages:
+        f = stores[names[0]][p]
+        row = f"{p:<10}" + "".join(
+            f"{stores[n][p]['median_ms']:>10.0f}{stores[n][p]['p95_ms']:>8.0f}{stores[n][p]['cpu_median_ms']:>8.0f}"
+            for n in names
+        )
+        for n in names[1:]:
+            s = stores[n][p]
+            row += f"{s['median_ms'] / f['median_ms']:>9.2f}/{s['cpu_median_ms'] / f['cpu_median_ms']:<6.2f}"
+        lines.append(row)
+    for n in names[1:]:
+        r = [stores[n][p]["median_ms"] / stores[names[0]][p]["median_ms"] for p in pages]
+        c = [stores[n][p]["cpu_median_ms"] / stores[names[0]][p]["cpu_median_ms"] for p in pages]
+        lines.append(
+            f"{n}: geometric mean ÷ file: wall {float(np.exp(np.mean(np.log(r)))):.2f}, "
+            f"CPU {float(np.exp(np.mean(np.log(c)))):.2f}"
+        )
+    return lines
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--db", required=True, help="DuckDB file (e.g. one built by python -m govdash demo)")
-    p.add_argument("--lake", default=None, help="lake target (default: ducklake:sqlite:<db>.lake.sqlite)")
-    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--lake", action="append", default=[], help="lake target (repeatable)")
+    p.add_argument("--lake-data", default=None, help="folder for new PostgreSQL lakes' files (one per database)")
+    p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--pages", default="overview,map,heatmap,trends,cases")
-    p.add_argument("--commits", type=int, default=20, help="1,000-case commits to time (0: skip)")
+    p.add_argument("--batches", type=int, default=0, help="1,000-case feed batches to time per store (0: skip)")
+    p.add_argument("--untuned", action="store_true", help="lakes made and read as before the read tuning")
+    p.add_argument("--json", default=None, help="write the figures here too")
     args = p.parse_args()
-    target = args.lake or f"ducklake:sqlite:{args.db}.lake.sqlite"
-    con = lake.connect(lake.parse(target))  # creates an empty lake when there is none
-    try:
-        empty = not con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'data'").fetchone()[0]
-    finally:
-        con.close()
-    if empty:
-        r = migrate.migrate(args.db, target)
-        print(f"migrated {r['rows']:,} rows into {target} in {r['seconds']:.1f} s")
-    file_db, lake_db = Database(args.db), Database(target)
+    if args.untuned:
+        untuned()
+    targets = args.lake or [f"ducklake:sqlite:{args.db}.lake.sqlite"]
+    for target in targets:
+        ensure_lake(args.db, target, args.lake_data)
+    file_db = Database(args.db)
     at, filters = queries.as_of(file_db), bp.typical_filters(file_db)
-    pages = {k: v for k, v in bp.registry().items() if k in args.pages.split(",")}
-    both = {
-        "file": page_times(file_db, pages, filters, at, args.repeat),
-        "lake": page_times(lake_db, pages, filters, at, args.repeat),
-    }
-    print(f"{int(file_db.scalar('SELECT count(*) FROM cases')):,} cases; {len(filters)} filters × {args.repeat} runs")
-    print(
-        f"{'page':<10}{'file median':>12}{'p95':>8}{'cpu':>8}{'lake median':>13}{'p95':>8}{'cpu':>8}"
-        f"{'lake÷file':>11}{'cpu':>7}"
-    )
-    for page in pages:
-        f, k = both["file"][page], both["lake"][page]
-        print(
-            f"{page:<10}{f['median_ms']:>12.0f}{f['p95_ms']:>8.0f}{f['cpu_median_ms']:>8.0f}{k['median_ms']:>13.0f}"
-            f"{k['p95_ms']:>8.0f}{k['cpu_median_ms']:>8.0f}{k['median_ms'] / f['median_ms']:>11.2f}"
-            f"{k['cpu_median_ms'] / f['cpu_median_ms']:>7.2f}"
-        )
-    ratios = [both["lake"][p]["median_ms"] / both["file"][p]["median_ms"] for p in pages]
-    print(f"geometric mean lake ÷ file: {float(np.exp(np.mean(np.log(ratios)))):.2f}")
-    if args.commits:
-        c = commit_times(target, 1000, args.commits)
-        print(
-            f"1,000-case commit on the lake: median {c['median_ms']:.0f} ms, p95 {c['p95_ms']:.0f} ms "
-            f"({c['n']} commits)"
-        )
+    pages = {k: v for k, v in views.registry().items() if k in args.pages.split(",")}
+    label = {args.db: "file"} | {t: t.split(":")[1] + ("·untuned" if args.untuned else "") for t in targets}
+    stores = {"file": page_times(file_db, pages, filters, at, args.repeat)}
+    for target in targets:
+        stores[label[target]] = page_times(Database(target), pages, filters, at, args.repeat)
+    n_cases = int(file_db.scalar("SELECT count(*) FROM cases"))
+    file_db.close()
+    print(f"{n_cases:,} cases; {len(filters)} filters × {args.repeat} runs; ms")
+    print("\n".join(ratio_table(stores, list(pages))))
+    commits = {}
+    for target in [args.db, *targets] if args.batches else []:
+        commits[label[target]] = {
+            "insert": insert_commits(target, 1000, args.batches),
+            "feed": feed_commits(target, 1000, args.batches),
+        }
+        for kind, c in commits[label[target]].items():
+            print(f"1,000-case {kind} on {label[target]}: median {c['median_ms']:.0f}, p95 {c['p95_ms']:.0f} ms")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"cases": n_cases, "pages": stores, "commits": commits}, indent=1))
     return 0
 
 

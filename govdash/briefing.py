@@ -180,8 +180,11 @@ def _rankings(db, f, prev, at, s, lang) -> str:
                 ]
                 for _, r in part.iterrows()
             ]
-            n = len(rows) or s.ranking_list_size
-            blocks.append({"title": rankings.list_title(key, n, lang), "table": _table(heads, rows, [lst] * len(rows))})
+            apart = s.ranking_method == "adjusted"  # lists of units apart from the district (rankings.red_black)
+            title = rankings.list_title(
+                key, len(rows) if apart else len(rows) or s.ranking_list_size, lang, apart=apart
+            )
+            blocks.append({"title": title, "table": _table(heads, rows, [lst] * len(rows))})
         title = t("town_ranking" if level == "town" else "department_ranking", lang)
         ok = ranked[ranked["eligible"]]
         chart = (
@@ -200,8 +203,7 @@ def _rankings(db, f, prev, at, s, lang) -> str:
         _part("note", t("bottom_note", lang).format(title=rankings.list_title("black_list", s.ranking_list_size, lang)))
     )
     if s.ranking_method == "adjusted":
-        z, n = rankings.BAND_Z, s.ranking_list_size
-        out.append(_part("note", t("band_method", lang).format(z=z, n=n, min_cases=s.ranking_min_cases)))
+        out.append(_part("note", rankings.band_text(ranked, s, lang)))
     return Markup("").join(out)
 
 

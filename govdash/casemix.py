@@ -115,6 +115,8 @@ def adjust(by_cat: pd.DataFrame, key: str = "key", *, levels: dict[str, float] |
         std = standardise(by_cat.assign(**{events: by_cat[events] / unit}), events, exposure, key).set_index(key)
         std = std.reindex(keys)
         r, sd = posterior(std["observed"].fillna(0).to_numpy(), std["expected"].fillna(0).to_numpy())
+        if total_e == 0:  # nobody fails (every case on time …): each unit is at the district's level, exactly
+            r, sd = np.ones(len(keys)), np.zeros(len(keys))
         has = std["exposure"].fillna(0).to_numpy() > 0
         r = np.where(has, r, np.nan)
         out[f"{comp}_ratio"] = r
@@ -126,3 +128,18 @@ def adjust(by_cat: pd.DataFrame, key: str = "key", *, levels: dict[str, float] |
         else:
             out[comp] = 100.0 - level * r
     return out.reset_index()
+
+
+def district(by_cat: pd.DataFrame, *, levels: dict[str, float] | None = None) -> dict[str, float]:
+    """The district as a whole on each component ``adjust`` computes: the value a unit has at the standardised
+    ratio 1 (1 - the failure rate, the mean hours or ``levels``' figure, 100 - the mean shortfall); NaN
+    without exposure. What the ranking's lists compare each unit with."""
+    out = {}
+    for comp, (events, exposure, kind) in COMPONENTS.items():
+        if events in by_cat and exposure in by_cat:
+            x = float(by_cat[exposure].sum())
+            level = float(by_cat[events].sum()) / x if x > 0 else np.nan
+            out[comp] = 1 - level if kind == "failures" else 100 - level if kind == "score" else level
+            if kind == "mean" and np.isfinite(level):
+                out[comp] = (levels or {}).get(comp, level)
+    return out

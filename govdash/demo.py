@@ -12,7 +12,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from govdash import db, demo_grid, demo_stations, district, district_record, queries, schema, writes, writes_log
+from govdash import (
+    db,
+    demo_departments,
+    demo_grid,
+    demo_stations,
+    district,
+    district_record,
+    queries,
+    schema,
+    writes,
+    writes_log,
+)
 from govdash.demo_catalogue import (
     CATEGORIES,
     CATEGORY_SHARE,
@@ -94,6 +105,7 @@ def build(
     items, station_items = demo_stations.catalogue(stations, rng)
     towns = geo.towns
     town_perf = _town_performance(towns, rng)
+    dept = (demo_departments.performance([d[0] for d in DEPARTMENTS], seed), np.random.default_rng([seed, 1819]))
     _progress(progress, 0.30, "cases")
     sizes = _chunk_sizes(cases)
     chunked = len(sizes) > 1  # then the cases come after the surveys: keep the progress bar moving forward
@@ -109,7 +121,7 @@ def build(
             if chunked
             else progress
         )
-        return _cases(geo, town_perf, units, sizes[k], years, rng, inv, step)
+        return _cases(geo, town_perf, units, sizes[k], years, rng, inv, step, dept)
 
     # one chunk: generated here, before the survey, so a demo of ≤ CHUNK_CASES is the same as before chunks
     case_df = None if chunked else generate(0)
@@ -303,8 +315,8 @@ def _daily_weights(days: pd.DatetimeIndex, peak_month: int, amp: float) -> np.nd
     return (1 + 0.08 * t) * seasonal * weekday * lull
 
 
-def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.DataFrame:
-    """Generate the cases table (vectorised)."""
+def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress, dept) -> pd.DataFrame:
+    """Generate the cases table (vectorised); ``dept``: the departments' performance and their own generator."""
     days = _days(years)
     cells = geo.cells
     town_ids = geo.towns["code"].to_numpy()
@@ -420,12 +432,14 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
     dept_default = np.array([c[3] for c in CATEGORIES])[df["cat_i"].to_numpy()]
     other_dept = np.array([d[0] for d in DEPARTMENTS])[rng.integers(0, 26, n)]
     department = np.where(rng.random(n) < 0.88, dept_default, other_dept)
+    department = demo_departments.second_department(department, dept_default, cat, dept[1])
+    dfac = demo_departments.factors(dept[0], department)  # persistent differences between departments
     deadline_h = np.array([c[4] for c in CATEGORIES], float)[df["cat_i"].to_numpy()] * 24
     deadline_h = deadline_h * np.vectorize(lambda t: {"community": 1, "street": 1.5, "district": 2}[t])(tier)
     perf = town_perf.set_index("town_id").reindex(town_id)
     med = np.array([c[5] for c in CATEGORIES], float)[df["cat_i"].to_numpy()]
     tf = np.vectorize(TIER_FACTOR.get)(tier)
-    close_h = rng.lognormal(np.log(med * tf * perf["eff"].to_numpy() * 0.55), 0.75, n)
+    close_h = rng.lognormal(np.log(med * tf * perf["eff"].to_numpy() * dfac["eff"] * 0.55), 0.75, n)
     dispatch_h = rng.lognormal(np.log(0.6), 0.8, n)
     close_h = np.maximum(close_h, dispatch_h + 0.25)
     handled_h = dispatch_h + (close_h - dispatch_h) * rng.uniform(0.6, 0.95, n)
@@ -445,10 +459,12 @@ def _cases(geo, town_perf, units, n_cases, years, rng, inv, progress) -> pd.Data
     dispatched = np.where(dispatched <= asof, dispatched, nat)
     handled = np.where(handled <= asof, handled, nat)
     closed = np.where(is_closed, closed, nat)
-    resolved = is_closed & (rng.random(n) >= perf["unresolved"].to_numpy() * np.where(cat == "dispute", 2, 1))
-    recognised = np.where(resolved, rng.random(n) >= perf["unrecognised"].to_numpy(), None)
+    resolved = is_closed & (
+        rng.random(n) >= perf["unresolved"].to_numpy() * dfac["unresolved"] * np.where(cat == "dispute", 2, 1)
+    )
+    recognised = np.where(resolved, rng.random(n) >= perf["unrecognised"].to_numpy() * dfac["unrecognised"], None)
     rated = is_closed & (rng.random(n) < 0.55)
-    sat = np.clip(rng.normal(np.where(resolved, perf["sat"].to_numpy() + 2.5, 45), 11), 0, 100).round()
+    sat = np.clip(rng.normal(np.where(resolved, perf["sat"].to_numpy() + dfac["sat"] + 2.5, 45), 11), 0, 100).round()
     satisfaction = np.where(rated, sat, np.nan)
     _progress(progress, 0.60, "case texts")
 

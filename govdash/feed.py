@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from govdash import bins, db, queries, queries_trend, writes
+from govdash import bins, db, queries, queries_trend
 from govdash.db import Database, replacing_writer
 
 JITTER_M = 80.0  # new cases land within about this many metres of a recent case
@@ -101,32 +101,34 @@ def status_changes(open_cases: pd.DataFrame, at: datetime, rng: np.random.Genera
     return out
 
 
-def write_cases(db_path: str, frame: pd.DataFrame, *, name: str, user: str = "feed"):
+def write_cases(db_path: str, frame: pd.DataFrame, *, name: str, user: str = "feed", as_of: datetime | None = None):
     """Upsert whole case rows into ``db_path`` through ``ingest.run`` (native mapping, Parquet).
 
     The one write path shared by the feed and anything else that has case rows in memory: rows
-    get the same validation, grid assignment, versioning (undo) and import record as a file.
+    get the same validation, grid assignment, versioning (undo) and import record as a file;
+    ``as_of`` moves the data's clock in the same transaction.
     ``db_path`` must not be open in another process: the private copy inside ``db.replacing_writer``.
     """
     from govdash import ingest
 
     buf = io.BytesIO()
     frame.to_parquet(buf, index=False)
-    return ingest.run("cases", db_path, buf.getvalue(), in_place=True, mapping="govdash", name=name, user=user)
+    return ingest.run(
+        "cases", db_path, buf.getvalue(), in_place=True, mapping="govdash", name=name, user=user, as_of=as_of
+    )
 
 
 def batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random.Generator, span_s: float = 60.0):
     """One atomic write: ``new`` cases and ``changes`` status changes at data time ``at``; returns the import report.
 
-    On a file the batch and the clock are one swap of a private copy. On a lake they are two commits
-    (the import, then the clock), and a batch whose commit lost a race with another writer (an import
-    at the same moment) is made again from the start."""
+    The batch and the clock are one transaction of the import: on a file one swap of a private copy,
+    on a lake one commit (readers never see the batch without its clock). A batch whose commit lost a
+    race with another writer (an import at the same moment) is made again from the start."""
     return db.retrying(db_path, lambda: _batch(db_path, new=new, changes=changes, at=at, rng=rng, span_s=span_s))
 
 
 def _batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random.Generator, span_s: float):
-    # the import takes a file path until govdash.ingest writes through db.write; then this block becomes
-    # one ``db.write(db_path, create=False)`` whose connection the import and set_as_of share
+    # the import takes a file path until govdash.ingest writes through db.write; its transaction moves the clock
     with replacing_writer(db_path) as tmp:
         snap = Database(tmp)
         try:
@@ -149,11 +151,9 @@ def _batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random
         )
         if frame.empty:
             return None
-        rep = write_cases(tmp, frame, name=f"feed-{at:%Y%m%d-%H%M%S}.parquet")
+        rep = write_cases(tmp, frame, name=f"feed-{at:%Y%m%d-%H%M%S}.parquet", as_of=at)
         if rep.status != "loaded":
             raise RuntimeError(rep.summary())
-        with db.write_private(tmp) as con:
-            writes.set_as_of(con, at)
     return rep
 
 

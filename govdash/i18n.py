@@ -94,6 +94,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "export_page_csv": ("导出本页CSV", "Export this page (CSV)"),
     "export_all_csv": ("导出全部{n:,}条（CSV）", "Export all {n:,} (CSV)"),
     "export_all_xlsx": ("导出全部{n:,}条（Excel）", "Export all {n:,} (Excel)"),
+    "export_progress": ("已写出{done:,} / {n:,}条", "{done:,} of {n:,} rows written"),
+    "export_download": ("下载 {file}", "Download {file}"),
     "database_missing": (
         "找不到数据库 `{path}`：不会自动生成演示数据代替它。请检查 GOVDASH_DB，或运行 "
         "`python -m govdash demo --db {path}` 生成演示数据库。",

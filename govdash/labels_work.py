@@ -164,18 +164,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "band_method": (
         "名次按档：每个对象的综合得分有一个区间（±{z} 个标准差，由收缩后的后验方差算出）；从得分最高者起，"
         "区间与本档第一名的区间重叠的对象同档，不重叠的另起一档。同档对象的差别在偶然波动之内，名次相同；"
-        "名次变化只计档的升降。红黑榜只列整档（最多 {n} 个，不拆档）。受理少于 {min_cases} 件不排名。",
+        "名次变化只计档的升降。红榜只列得分区间整体高于全区水平（{district}）的对象，黑榜只列整体低于全区水平的对象，"
+        "各最多 {n} 个。受理少于 {min_cases} 件不排名。",
         "Ranks are bands: each unit's score has an interval (±{z} standard deviations, from the shrunk "
         "posterior variance); from the best score down, a unit whose interval overlaps that of its band's first "
         "unit shares the band, otherwise it opens the next. Units in one band differ within chance and share "
-        "the rank; rank change counts band moves only. The red and black lists take whole bands (at most {n} "
-        "units, a band is never split). Fewer than {min_cases} cases are not ranked.",
+        "the rank; rank change counts band moves only. The red list names only units whose whole interval lies "
+        "above the district's own score ({district}), the black list only those wholly below it, at most {n} "
+        "each. Fewer than {min_cases} cases are not ranked.",
     ),
     "rank_band": ("名次（档）", "Rank (band)"),
     "score_range": ("得分区间", "Score interval"),
-    "list_whole_bands": (
-        "没有可单列的整档（最外一档的对象多于 {n} 个，或全部同档）",
-        "No whole band to list (the outermost band has more than {n} units, or all share one band)",
+    "red_list_apart": ("红榜：明显好于全区（{n}个）", "Red list: clearly better than the district ({n})"),
+    "black_list_apart": ("黑榜：明显差于全区（{n}个）", "Black list: clearly worse than the district ({n})"),
+    "list_none_apart": (
+        "没有与全区水平有可分辨差别的对象",
+        "No unit differs from the district beyond chance",
     ),
     # the period reports (govdash.briefing, govdash.periods) and 挂牌督办 decisions (govdash.supervision)
     "report_title_week": ("基层社会治理周例会简报", "Weekly Meeting Briefing on Grassroots Governance"),

@@ -113,6 +113,44 @@ def attach(con: duckdb.DuckDBPyConnection, lake: Lake, alias: str = "data", *, r
         raise LakeError(f"{lake.uri}: cannot attach the lake: {exc}") from exc
 
 
+# --- how a lake lays out and reads its data (issue 20 item 3; figures in docs/benchmarks.md) ---
+
+# new cases go to one folder of files per month (DuckLake prunes whole files by these keys before it opens
+# any), in area order inside each (``queries.CLUSTER_ORDER``, as layout.py orders the file)
+PARTITION_BY = "year(reported_at), month(reported_at)"
+LAKE_OPTIONS = {
+    # rows of small commits kept in the catalog cost two more catalog queries on every scan of their
+    # table, written or not: every commit writes files, and `optimize` merges the small ones
+    "data_inlining_row_limit": 0,
+    # a row group is what Parquet's min/max let a scan skip: one street/town of one month is a few
+    # thousand cases, so groups of 16 Ki rows let a town's view skip the rest of its month
+    "parquet_row_group_size": 16_384,
+}
+READ_SETTINGS = {
+    # a lake's Parquet files are never changed once written (a change writes a new file), so their
+    # footers and blocks, once read, stay valid: keep them in memory and do not re-check them
+    "parquet_metadata_cache": True,
+    "validate_external_file_cache": "NO_VALIDATION",
+}
+
+
+def lay_out(con: duckdb.DuckDBPyConnection, alias: str, *, tables: bool) -> None:
+    """Set the lake ``alias``'s write options; with ``tables``, the cases table's partitions and order.
+
+    Called by ``migrate`` on a new lake (options before the tables exist, the rest after) and by
+    ``optimize`` on an existing one; only data written afterwards is laid out anew.
+    """
+    from govdash import queries
+
+    if not alias.isidentifier():
+        raise ValueError(f"unexpected alias {alias!r}")
+    for name, value in LAKE_OPTIONS.items():  # constants of ours
+        con.execute(f"CALL {alias}.set_option('{name}', {value!r})")
+    if tables:
+        con.execute(f"ALTER TABLE {alias}.cases SET PARTITIONED BY ({PARTITION_BY})")
+        con.execute(f"ALTER TABLE {alias}.cases SET SORTED BY ({queries.CLUSTER_ORDER})")
+
+
 def connect(lake: Lake, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A fresh in-memory DuckDB with ``lake`` attached as ``data`` (extensions from their wheels)."""
     con = duckdb.connect(
@@ -124,6 +162,8 @@ def connect(lake: Lake, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     )
     try:
         attach(con, lake, read_only=read_only)
+        for name, value in READ_SETTINGS.items():  # constants of ours; after attach loaded parquet
+            con.execute(f"SET {name} = {value!r}")
     except BaseException:
         con.close()
         raise
@@ -144,26 +184,25 @@ FILE_GRACE = "1 hour"  # files no snapshot needs are deleted this long after the
 def optimize(target: str) -> dict:
     """``python -m govdash optimize`` on a lake: DuckLake's compaction in area order, then snapshot expiry.
 
-    Cases are declared SORTED BY ``queries.CLUSTER_ORDER`` (month, street/town, community), so
-    DuckLake writes new and merged files in that order, as ``layout`` orders the file. Rows of small
-    commits that the catalog holds inline are written to files, small files of many commits are
-    merged (``ducklake_merge_adjacent_files``), snapshots older than ``KEEP_SNAPSHOTS`` are expired
-    and files no snapshot needs are deleted after ``FILE_GRACE``.
+    The lake's layout is set again (``lay_out``: months as partitions, cases in ``queries.CLUSTER_ORDER``
+    inside them, as ``layout`` orders the file), so new and merged files follow it. Rows of small
+    commits that the catalog holds inline are written to files and never inlined again (they cost two
+    catalog queries on every scan of their table), small files of many commits are merged
+    (``ducklake_merge_adjacent_files``), snapshots older than ``KEEP_SNAPSHOTS`` are expired and files
+    no snapshot needs are deleted after ``FILE_GRACE``.
     Returns ``{"files_before", "files_after", "expired", "seconds"}``.
     """
     import time
 
-    from govdash import queries, writes
+    from govdash import writes
 
     t0 = time.perf_counter()
     con = connect(parse(target))
     try:
         before = writes.lake_files(con)
-        # rows of small commits held inline in the catalog go to files first, and cases are never inlined
-        # again: with a sort expression set, DuckLake 1.5.5 cannot flush them (a binder error)
+        # inline rows go to files first: with a sort expression set, DuckLake 1.5.5 cannot flush them
         con.execute("SELECT count(*) FROM ducklake_flush_inlined_data('data')").fetchall()
-        con.execute("CALL data.set_option('data_inlining_row_limit', 0, table_name => 'cases')")
-        con.execute(f"ALTER TABLE data.cases SET SORTED BY ({queries.CLUSTER_ORDER})")  # a constant of ours
+        lay_out(con, "data", tables=True)
         con.execute("SELECT count(*) FROM ducklake_merge_adjacent_files('data')").fetchall()
         expired = con.execute(
             f"SELECT count(*) FROM ducklake_expire_snapshots('data', older_than => now() - INTERVAL '{KEEP_SNAPSHOTS}')"

@@ -62,7 +62,11 @@ def migrate(source: str, target: str, *, data_path: str | None = None) -> dict:
         if busy:
             raise MigrateError(f"{target} already holds data (tables {', '.join(busy)}): migrate into an empty one")
         con.execute("BEGIN TRANSACTION")
+        if not to_file:
+            lake.lay_out(con, "dst", tables=False)
         schema.create(con)
+        if not to_file:
+            lake.lay_out(con, "dst", tables=True)
         for table in writes.source_tables(con, "src"):
             writes.copy_table(con, "src", table)
         # checked before the commit: a copy that does not match is rolled back, never seen

@@ -113,18 +113,24 @@ def with_movement(now: pd.DataFrame, before: pd.DataFrame, key: str = "key") -> 
     return out
 
 
-def red_black(ranked: pd.DataFrame, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The red list (good: whole bands from the top) and the black list (排名后n位: whole bands from the bottom,
-    a list, not 挂牌督办), worst first.
+def red_black(ranked: pd.DataFrame, n: int, district: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The red list (good) and the black list (排名后n位: a list, not 挂牌督办), worst first, at most ``n`` units
+    each, and with fewer than 2 n ranked units at most half of them, so no unit is on both.
 
-    A list takes whole bands only — splitting a band would let chance pick who is named — up to ``n``
-    units, and with fewer than 2 n ranked units at most half of them, so no unit is on both and a short
-    ranking still has a bottom. The worst band is never red, the best never black: when every unit shares one
-    band both lists are empty, and a list is empty when its outermost band alone is larger than allowed.
+    With ``district`` (the district's own score): a funnel-plot rule — red are the units whose whole score
+    interval lies above the district, black those whose whole interval lies below it, the surest first
+    (the red by ``score_lo``, the black by ``score_hi``); a unit the data cannot tell from the district is on
+    neither. Without it (no intervals: the raw ranking, the property companies' places): whole bands only,
+    from the top and from the bottom — splitting a band would let chance pick who is named — the worst band
+    never red, the best never black; a list is empty when its outermost band alone is larger than allowed.
     """
     by = ["rank", "score", "key"] if "score" in ranked else ["rank", "key"]  # the property list has no score
     ok = ranked[ranked["eligible"]].sort_values(by, ascending=[by_ != "score" for by_ in by])
     k = min(n, len(ok) // 2)
+    if district is not None and np.isfinite(district):
+        red = ok[ok["score_lo"] > district].sort_values(["score_lo", "key"], ascending=[False, True]).head(k)
+        black = ok[ok["score_hi"] < district].sort_values(["score_hi", "key"]).head(k)
+        return red, black
     sizes = ok.groupby("rank").size()
     if not k or len(sizes) < 2:
         return ok.head(0), ok.head(0)
@@ -151,26 +157,53 @@ def _stats(db: Database, f: Filters, level: str, at: datetime) -> pd.DataFrame:
     return out
 
 
-def _adjusted(db: Database, f: Filters, level: str, stats: pd.DataFrame) -> pd.DataFrame:
+def _adjusted(db: Database, f: Filters, level: str, stats: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """``stats`` with each component adjusted for case mix and shrunk toward the district (govdash.casemix), and
-    its posterior standard deviation as ``sd_<component>`` (the score's interval, so its band)."""
+    its posterior standard deviation as ``sd_<component>`` (the score's interval, so its band); and the
+    district's own components (``casemix.district``: what the lists compare each unit with)."""
     by_cat = queries_trend.split_by_category(db, f, level)
     if by_cat.empty:
-        return stats
+        return stats, {}
     median = queries_trend.median_hours(db, f)
-    adj = casemix.adjust(by_cat, levels={"median_hours": median} if np.isfinite(median) else None)
+    levels = {"median_hours": median} if np.isfinite(median) else None
+    adj = casemix.adjust(by_cat, levels=levels)
     out = stats.copy()
     by_key = adj.set_index("key")
     for k in casemix.COMPONENTS:
         if k in by_key:
             out[k] = out["key"].map(by_key[k])
             out[f"sd_{k}"] = out["key"].map(by_key[f"{k}_sd"])
-    return out
+    return out, casemix.district(by_cat, levels=levels)
 
 
 def scope(f: Filters, level: str) -> Filters:
     """Rank every unit of the level: drop the filter's own choice of units of that level (kept for highlighting)."""
     return f.with_(towns=(), communities=(), grids=()) if level == "town" else f.with_(departments=())
+
+
+def _scored(db: Database, f: Filters, level: str, at: datetime, s: Settings) -> tuple[pd.DataFrame, float | None]:
+    """The units' raw indicators, scored (on the case-mix adjusted values when the method says so), and the
+    district's own score (None for the raw method: no intervals to compare it with)."""
+    targets, weights = score_settings(s)
+    kw = {"cap": s.score_cap, "min_cases": s.ranking_min_cases}
+    stats = _stats(db, f, level, at)
+    if s.ranking_method != "adjusted":
+        return composite(stats, targets, weights, **kw), None
+    adjusted, whole = _adjusted(db, f, level, stats)
+    out = composite(adjusted, targets, weights, **kw)
+    for k in casemix.COMPONENTS:  # scored on the adjusted values; the table shows the rates as they are
+        out[f"adjusted_{k}"] = out[k]
+        out[k] = stats[k]
+    return out, district_score(whole, s)
+
+
+def district_score(whole: dict[str, float], s: Settings) -> float | None:
+    """The district's own score from its components (``casemix.district``); None without them."""
+    if not whole:
+        return None
+    targets, weights = score_settings(s)
+    row = pd.DataFrame([{**whole, "key": "", "collected": 0}])
+    return float(composite(row, targets, weights, cap=s.score_cap, min_cases=0)["score"].iloc[0])
 
 
 def ranking(
@@ -179,26 +212,18 @@ def ranking(
     """Scored and ranked towns or departments for the filter period, with movement since the previous period.
 
     ``previous`` defaults to ``f.previous()`` (the equally long period before); the briefing passes
-    the previous calendar month. Adds ``list``: 'red' for the top ``s.ranking_list_size`` ranked
-    units, 'black' for the bottom ones.
+    the previous calendar month. Adds ``list`` ('red', 'black' or '': ``red_black``, against the district's
+    own score with the adjusted method) and ``district_score`` (that score; NaN with the raw method).
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}")
     fr = scope(f, level)
-    targets, weights = score_settings(s)
-    kw = {"cap": s.score_cap, "min_cases": s.ranking_min_cases}
-    adjusted = s.ranking_method == "adjusted"
-    stats = _stats(db, fr, level, at)
-    now = composite(_adjusted(db, fr, level, stats) if adjusted else stats, targets, weights, **kw)
-    for k in casemix.COMPONENTS:  # scored on the adjusted values; the table shows the rates as they are
-        now[f"adjusted_{k}"] = now[k]
-        now[k] = stats[k]
-    prev = scope(previous, level) if previous is not None else fr.previous()
-    before_stats = _stats(db, prev, level, at)
-    before = composite(_adjusted(db, prev, level, before_stats) if adjusted else before_stats, targets, weights, **kw)
+    now, district = _scored(db, fr, level, at, s)
+    before, _ = _scored(db, scope(previous, level) if previous is not None else fr.previous(), level, at, s)
     out = with_movement(now, before)
-    red, black = red_black(out, s.ranking_list_size)
+    red, black = red_black(out, s.ranking_list_size, district)
     out["list"] = np.where(out["key"].isin(red["key"]), "red", np.where(out["key"].isin(black["key"]), "black", ""))
+    out["district_score"] = np.nan if district is None else district
     # within a band by score (the band is the rank: the order inside it is for reading, not a verdict)
     return out.sort_values(["rank", "score", "key"], ascending=[True, False, True], na_position="last").reset_index(
         drop=True
@@ -224,14 +249,29 @@ def movement_text(m, lang: str = "zh", known: bool = True) -> str:
     return f"▲{int(m)}" if m > 0 else (f"▼{int(-m)}" if m < 0 else t("rank_same", lang))
 
 
-def list_title(key: str, n: int, lang: str = "zh") -> str:
+def band_text(ranked: pd.DataFrame, s: Settings, lang: str = "zh") -> str:
+    """How the ranks and lists are made (the bands, the district's score, the fewest cases), for the page
+    and the briefing."""
+    from govdash.i18n import MISSING, t
+
+    whole = ranked["district_score"].dropna() if "district_score" in ranked else pd.Series(dtype=float)
+    return t("band_method", lang).format(
+        z=BAND_Z,
+        district=f"{whole.iloc[0]:.3f}" if len(whole) else MISSING,
+        n=s.ranking_list_size,
+        min_cases=s.ranking_min_cases,
+    )
+
+
+def list_title(key: str, n: int, lang: str = "zh", *, apart: bool = False) -> str:
     """'排名前五位' / '排名后五位' ('Top 5' / 'Bottom 5'): ``key`` red_list or black_list, ``n`` the list's size
-    (a Chinese numeral up to ten, as office documents write it)."""
+    (a Chinese numeral up to ten, as office documents write it); with ``apart`` the lists of units apart from
+    the district ('红榜：明显好于全区（三个）')."""
     from govdash.i18n import t
 
     words = t("list_numerals", lang).split(",")
     word = words[n - 1] if 1 <= n <= len(words) else str(n)
-    return t(key, lang).format(n=word)
+    return t(f"{key}_apart" if apart else key, lang).format(n=word)
 
 
 def names(ranked: pd.DataFrame, level: str, lang: str = "zh") -> pd.Series:

@@ -109,7 +109,8 @@ def png(image: np.ndarray, palette: list[tuple[int, int, int, int]]) -> bytes:
     img = Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8), mode="P")
     img.putpalette([v for rgba in colours for v in rgba[:3]])
     out = io.BytesIO()
-    img.save(out, format="PNG", optimize=True, transparency=bytes(rgba[3] for rgba in colours))
+    # zlib's default level: "optimize" saves a fifth of the bytes for 8× the time (0.2 s on every what-if)
+    img.save(out, format="PNG", transparency=bytes(rgba[3] for rgba in colours))
     return out.getvalue()
 
 

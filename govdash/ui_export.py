@@ -36,9 +36,14 @@ def export_button(label: str, df: pd.DataFrame, file_name: str, *, what: str, ke
     )
 
 
+EXPORTS = (("csv", "text/csv"), ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+
+
 def export_cases_buttons(db: Database, f: filters.Filters, total: int, lang: str) -> None:
-    """CSV and Excel downloads of every filtered case (native layout, re-importable), for roles that may
-    export; built only when clicked (a callable ``data``), masked as the role requires, formula-safe, audited."""
+    """CSV and Excel files of every filtered case (native layout, re-importable), for roles that may export:
+    a button writes the file with a progress bar (rows written of all), then a download button hands it over;
+    masked as the role requires, formula-safe, audited when downloaded. A file made for other filters is
+    not offered."""
     from govdash import export
 
     p = principal()
@@ -47,27 +52,39 @@ def export_cases_buttons(db: Database, f: filters.Filters, total: int, lang: str
 
     name = f"cases_{f.start}_{f.end}"
     what = f"cases: {name}, {total} rows"
-    a, b = st.columns(2)
-    a.download_button(
-        t("export_all_csv", lang).format(n=total),
-        lambda: export.filtered_cases(db, f, p, "csv"),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key="export_all_csv",
-        on_click=_audit_export,
-        args=(p.user, what + " (csv)"),
-    )
-    b.download_button(
-        t("export_all_xlsx", lang).format(n=total),
-        lambda: export.filtered_cases(db, f, p, "xlsx"),
-        file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="export_all_xlsx",
-        disabled=total > export.XLSX_MAX_ROWS,
-        help=t("xlsx_too_many", lang) if total > export.XLSX_MAX_ROWS else None,
-        on_click=_audit_export,
-        args=(p.user, what + " (xlsx)"),
-    )
+    for column, (fmt, mime) in zip(st.columns(2), EXPORTS, strict=True):
+        made = st.session_state.get(f"export_file_{fmt}")
+        if made is not None and made[0] == (f, total, p.user):
+            column.download_button(
+                t("export_download", lang).format(file=f"{name}.{fmt}"),
+                made[1],
+                file_name=f"{name}.{fmt}",
+                mime=mime,
+                key=f"export_all_{fmt}",
+                on_click=_audit_export,
+                args=(p.user, f"{what} ({fmt})"),
+                type="primary",
+            )
+            continue
+        too_many = fmt == "xlsx" and total > export.XLSX_MAX_ROWS
+        if column.button(
+            t(f"export_all_{fmt}", lang).format(n=total),
+            key=f"export_make_{fmt}",
+            disabled=too_many,
+            help=t("xlsx_too_many", lang) if too_many else None,
+        ):
+            bar = column.progress(0.0, text=t("export_progress", lang).format(done=0, n=total))
+            data = export.filtered_cases(
+                db,
+                f,
+                p,
+                fmt,
+                progress=lambda done, bar=bar: bar.progress(
+                    min(done / total, 1.0), text=t("export_progress", lang).format(done=done, n=total)
+                ),
+            )
+            st.session_state[f"export_file_{fmt}"] = ((f, total, p.user), data)
+            st.rerun()
 
 
 def audit(action: str, detail: str) -> None:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from govdash import indicators, maps, maps_coverage, queries, queries_map, queries_stations, station_use, ui
+from govdash import indicators, maps, maps_coverage, queries, queries_map, queries_stations, station_use, ui, ui_deck
 from govdash import service_circle as sc
 from govdash.coverage import THRESHOLDS, reach_m
 from govdash.i18n import pick, t
@@ -118,7 +118,8 @@ signature = (threshold, function, mode, f.towns, tuple(tuple(sorted(e.items())) 
 siting = st.session_state.get("cov_siting")
 proposals = siting["rows"] if siting and siting["signature"] == signature else None
 blocks = sc.click_blocks(area, metric_crs=crs)
-deck, legend = maps_coverage.coverage_map(
+deck, legend = ui_deck.deck(  # built once per view: a rerun that leaves the map as it was does not rebuild it
+    maps_coverage.coverage_map,
     area,
     threshold,
     sc.visible(stations, load, area, function),

@@ -88,22 +88,19 @@ weights = ", ".join(f"{t(k, lang)} {w:g}" for k, w in rankings.score_settings(s)
 st.caption(t("score_method", lang).format(cap=s.score_cap, weights=weights, min_cases=s.ranking_min_cases))
 if s.ranking_method == "adjusted":
     st.caption(t("casemix_method", lang))
-    st.caption(t("band_method", lang).format(z=rankings.BAND_Z, n=s.ranking_list_size, min_cases=s.ranking_min_cases))
+    st.caption(rankings.band_text(ranked, s, lang))
 ranked = ranked.assign(label=rankings.names(ranked, level, lang))
 red, black = ranked[ranked["list"] == "red"], ranked[ranked["list"] == "black"].iloc[::-1]
+apart = s.ranking_method == "adjusted"  # the lists name units apart from the district (rankings.red_black)
 c_red, c_black = st.columns(2)
 for col, part, key in ((c_red, red, "red_list"), (c_black, black, "black_list")):
     box = col.container(border=True)
     box.subheader(
         (":red[■] " if key == "red_list" else ":gray[■] ")
-        + rankings.list_title(key, len(part) or s.ranking_list_size, lang)
+        + rankings.list_title(key, len(part) if apart else len(part) or s.ranking_list_size, lang, apart=apart)
     )
     if part.empty:
-        box.caption(
-            t("list_whole_bands", lang).format(n=s.ranking_list_size)
-            if ranked["eligible"].any()
-            else t("no_data", lang)
-        )
+        box.caption(t("list_none_apart", lang) if ranked["eligible"].any() else t("no_data", lang))
     for _, r in part.iterrows():
         move = rankings.movement_text(r["movement"], lang, r.get("movement_known", True))
         box.markdown(f"**{int(r['rank'])}.** {ui.md_text(r['label'])} · {r['score']:.3f} · {move}")

@@ -262,11 +262,18 @@ def test_export_of_all_filtered_cases_holds_only_the_accounts_cases(local):
     _ok(at)
     total = int(at.metric[0].value.replace(",", ""))
     assert total > 100  # more than one page
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert sum(f"{total:,}" in lab for lab in labels) == 2, labels
+    make = {b.key: b for b in at.button if b.key and b.key.startswith("export_make_")}
+    assert set(make) == {"export_make_csv", "export_make_xlsx"}
+    assert all(f"{total:,}" in b.label for b in make.values()), [b.label for b in make.values()]
+    make["export_make_csv"].click().run()  # writes the file (with a progress bar), then offers it
+    _ok(at)
+    made = at.session_state["export_file_csv"][1]
+    offered = [b.proto.label for b in at.get("download_button")]
+    assert any(lab.endswith(".csv") for lab in offered), offered
     db = Database(os.environ["GOVDASH_DB"])  # the database the app serves (set by the `local` fixture)
     scoped = at.session_state["filters"].with_(scope=(LUJIAZUI,))
-    csv = pd.read_csv(io.BytesIO(export.filtered_cases(db, scoped, p, "csv")), encoding="utf-8-sig", dtype=str)
+    assert export.filtered_cases(db, scoped, p, "csv") == made  # what the button wrote
+    csv = pd.read_csv(io.BytesIO(made), encoding="utf-8-sig", dtype=str)
     xlsx = pd.read_excel(io.BytesIO(export.filtered_cases(db, scoped, p, "xlsx")), dtype=str)
     assert len(csv) == len(xlsx) == total
     assert set(csv["town_id"]) == set(xlsx["town_id"]) == {LUJIAZUI}

@@ -106,7 +106,12 @@ def test_briefing_sections_and_figures(db):
     # A09 is the one case open and overdue on 1 March 00:00 (deadline 15 Feb 10:00: 13.6 days)
     overdue = html[html.index('<section id="overdue">') : html.index('<section id="lifecycle">')]
     assert "A09" in overdue and "<td class=n>14</td>" in overdue
-    assert "甲街道" in html and "乙镇" in html and "排名前一位" in html and "排名后一位" in html  # 2 ranked: 1 each
+    # three cases tell no town from the district: the adjusted ranking's lists name nobody, and say so
+    assert "甲街道" in html and "乙镇" in html and "红榜：明显好于全区（0个）" in html and "名次按档" in html
+    raw = briefing.build(
+        db, "2026-02", lang="zh", s=replace(settings.load(), ranking_min_cases=1, ranking_method="raw")
+    )
+    assert "排名前一位" in raw and "排名后一位" in raw  # by raw scores, whole bands: 2 ranked, 1 each
     assert "本期未发现异常波动" in html
     assert "本月尚未结束" not in html  # February is complete at the data time
 

@@ -228,28 +228,60 @@ def test_optimize_merges_small_commits_in_area_order(tiny_db, tmp_path, capsys):
 
     target = f"ducklake:sqlite:{tmp_path}/cat.sqlite"
     migrate.migrate(tiny_db, target)
+    con = lake.connect(lake.parse(target))
+    migrated = writes.lake_files(con)
+    con.close()
+    assert migrated == 4  # one file per month of the 9 cases (Dec 2025, Jan-Mar 2026): no rows held inline
     for b in range(4):
-        _insert_cases(target, [f"S{b}-{i}" for i in range(200)])
+        _insert_cases(target, [f"S{b}-{i}" for i in range(200)])  # June 2024: a new month, a file per commit
     con = lake.connect(lake.parse(target))
     before, fingerprint = writes.lake_files(con), writes.table_fingerprint(con, "data", "cases")
     con.close()
-    assert before == 4  # one per commit (the 9 migrated cases are held inline by the catalog)
+    assert before == migrated + 4
     assert main(["optimize", "--db", target]) == 0
-    assert "4 → 1 data files" in capsys.readouterr().out
+    assert f"{before} → {migrated + 1} data files" in capsys.readouterr().out
     con = lake.connect(lake.parse(target))
     try:
         assert writes.table_fingerprint(con, "data", "cases") == fingerprint  # the same rows
-        (path,) = con.execute("SELECT data_file FROM ducklake_list_files('data', 'cases')").fetchone()
+        (path,) = con.execute(
+            "SELECT data_file FROM ducklake_list_files('data', 'cases') WHERE data_file LIKE '%year=2024/month=6/%'"
+        ).fetchone()
         stored = con.execute(
             "SELECT case_id FROM read_parquet($p, file_row_number = true) ORDER BY file_row_number", {"p": path}
         ).fetchall()
-        ordered = con.execute(f"SELECT case_id FROM data.cases ORDER BY {queries.CLUSTER_ORDER}").fetchall()
+        ordered = con.execute(
+            f"SELECT case_id FROM data.cases WHERE reported_at < '2025-01-01' ORDER BY {queries.CLUSTER_ORDER}"
+        ).fetchall()
     finally:
         con.close()
-    assert stored == ordered  # the merged file holds the cases in area order, as layout.py orders the file
+    assert len(stored) == 800 and stored == ordered  # the merged file holds its month in area order
     _insert_cases(target, ["late"])  # a small commit after the first optimize, then another optimize
     assert main(["optimize", "--db", target]) == 0
     assert Database(target).scalar("SELECT count(*) FROM cases") == 9 + 4 * 200 + 1
+
+
+def test_a_lake_keeps_a_file_per_month_and_a_month_reads_only_its_own(tiny_db, tmp_path):
+    """Issue 20 item 3: cases partitioned by month, filters pushed down to the catalog's file list."""
+    target = f"ducklake:sqlite:{tmp_path}/cat.sqlite"
+    migrate.migrate(tiny_db, target)
+    feb = "reported_at >= TIMESTAMP '2026-02-01' AND reported_at < TIMESTAMP '2026-03-01'"
+    want = Database(tiny_db).scalar(f"SELECT count(*) FROM cases WHERE {feb}")  # on the file, independently
+    con = lake.connect(lake.parse(target))
+    try:
+        folders = sorted(
+            Path(p).parent.name + "/" + Path(p).parent.parent.name
+            for (p,) in con.execute("SELECT data_file FROM ducklake_list_files('data', 'cases')").fetchall()
+        )
+        assert folders == ["month=1/year=2026", "month=12/year=2025", "month=2/year=2026", "month=3/year=2026"]
+        options = dict(con.execute("SELECT option_name, value FROM data.options()").fetchall())
+        assert options["parquet_row_group_size"] == str(lake.LAKE_OPTIONS["parquet_row_group_size"])
+        assert con.execute("SELECT current_setting('parquet_metadata_cache')").fetchone()[0] is True
+        plan = con.execute(f"EXPLAIN ANALYZE SELECT count(*) FROM data.cases WHERE {feb}").fetchall()[0][1]
+        got = con.execute(f"SELECT count(*) FROM data.cases WHERE {feb}").fetchone()[0]
+    finally:
+        con.close()
+    assert "Total Files Read: 1" in plan, plan  # February's file only: the other months are never opened
+    assert got == want > 0
 
 
 # --- writes on a lake: the batch, not the database (no copy, no lock; conflicts retried) ---
@@ -363,3 +395,61 @@ def test_the_feed_and_imports_write_at_once_with_nothing_lost(demo_db, pg_cluste
     assert len(ids) == 4 + 6 and len(set(ids)) == len(ids)
     assert reader.scalar("SELECT count(*) FROM imports WHERE import_id IN (SELECT unnest($ids))", {"ids": ids}) == 10
     assert queries.as_of(reader) == t0 + timedelta(minutes=4)
+
+
+def test_a_feed_batch_and_its_clock_are_one_commit_on_a_lake(demo_db, tmp_path):
+    """Readers never see a batch without its clock: one snapshot per batch, holding both."""
+    from datetime import timedelta
+
+    import numpy as np
+
+    from govdash import feed
+
+    target = f"ducklake:sqlite:{tmp_path}/cat.sqlite"
+    migrate.migrate(demo_db, target)
+    reader = Database(target)
+    (_, snap0), cases0, t0 = reader.version(), reader.scalar("SELECT count(*) FROM cases"), feed.data_clock(reader)
+    at = t0 + timedelta(minutes=1)
+    rep = feed.batch(target, new=7, changes=3, at=at, rng=np.random.default_rng(3))
+    assert (rep.inserted, rep.updated) == (7, 3)
+    assert reader.version() == ("lake", snap0 + 1)  # one commit
+    assert reader.scalar("SELECT count(*) FROM cases") == cases0 + 7 and queries.as_of(reader) == at
+    con = lake.connect(lake.parse(target))
+    try:  # the snapshot before the batch holds neither the cases nor the clock
+        old = con.execute(
+            "SELECT count(*) FROM data.cases AT (VERSION => $v) WHERE import_id = $i", {"v": snap0, "i": rep.import_id}
+        ).fetchone()[0]
+        clock = con.execute(
+            "SELECT value FROM data.meta AT (VERSION => $v) WHERE key = 'as_of'", {"v": snap0}
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert old == 0 and clock == t0.isoformat(sep=" ")
+
+
+def test_a_short_soak_loses_and_doubles_nothing(demo_db, pg_cluster, tmp_path):
+    """bench/soak.py for a few seconds: the feed and an importer write while app processes read."""
+    sys.path.insert(0, str(ROOT))
+    from bench import soak
+
+    target = f"ducklake:postgres:{pg_cluster.createdb()}"
+    migrate.migrate(demo_db, target, data_path=str(tmp_path / "files"))
+    r = soak.run(
+        target,
+        seconds=5,
+        apps=2,
+        sessions=3,
+        feed_every=1,
+        feed_new=5,
+        feed_changes=3,
+        import_every=1,
+        import_rows=20,
+        pages=("overview", "cases"),
+        out=str(tmp_path / "soak"),
+    )
+    assert r["errors"] == [] and r["lost"] == 0 and r["doubled"] == 0, soak.report(r)
+    assert r["feed_batches"] >= 1 and r["imports"] >= 1 and r["page_queries"] >= 1, soak.report(r)
+    assert Database(target).scalar("SELECT count(*) FROM cases WHERE starts_with(case_id, 'SOAK')") == (
+        20 * r["imports"]
+    )
+    assert r["snapshots"] == r["feed_batches"] + r["imports"]  # one commit each (the feed's clock included)

@@ -107,6 +107,26 @@ def test_lists_take_whole_bands_only():
     assert red.empty and black["key"].tolist() == ["H", "G"]
 
 
+def test_lists_against_the_district_name_only_units_apart_from_it():
+    ranked = pd.DataFrame(
+        {
+            "key": list("ABCDEF"),
+            "eligible": True,
+            "rank": [1, 1, 1, 2, 2, 2],
+            "score": [1.05, 1.04, 1.01, 0.99, 0.97, 0.94],
+            "score_lo": [1.02, 1.035, 0.99, 0.98, 0.95, 0.93],
+            "score_hi": [1.08, 1.045, 1.03, 1.0, 0.99, 0.95],
+        }
+    )
+    # district 1.0: A and B lie wholly above (B the surer: its lower end is higher), E and F wholly below
+    # (F the surer); C and D reach 1.0 and are on neither list
+    red, black = rankings.red_black(ranked, 5, district=1.0)
+    assert red["key"].tolist() == ["B", "A"] and black["key"].tolist() == ["F", "E"]
+    assert [len(x) for x in rankings.red_black(ranked, 1, district=1.0)] == [1, 1]
+    # every interval reaching the district: nobody is named
+    assert all(x.empty for x in rankings.red_black(ranked.assign(score_lo=0.9, score_hi=1.1), 5, district=1.0))
+
+
 def _dept_cases(unresolved: dict[str, int], n: int = 500) -> list[tuple]:
     """``n`` literal noise cases per department, closed after 24 h within a 72 h deadline, the first
     ``unresolved[d]`` of them not resolved."""
@@ -141,8 +161,14 @@ def test_department_bands_from_the_database(tmp_path):
     finally:
         db.close()
     assert out["rank"].to_dict() == {"D01": 1, "D02": 1, "D03": 2}
-    # lists of whole bands, at most half of three units: band 1 (two units) is too big for a red list of one
-    assert out["list"].to_dict() == {"D01": "", "D02": "", "D03": "black"}
+    # the district: resolution 1 - 30/1500 = 0.98, all on time, recognised, 90 points, 24 h, no disputes:
+    # (0.25 × 0.98/0.99 + 0.25 × 1 + 0.10 × 1/0.99 + 0.15 × 90/80 + 0.15 × 24/24) ÷ 0.90 = 1.01915
+    whole = (0.25 * 0.98 / 0.99 + 0.25 + 0.10 / 0.99 + 0.15 * 90 / 80 + 0.15) / 0.90
+    assert out["district_score"].tolist() == pytest.approx([whole] * 3) and whole == pytest.approx(1.01915, abs=1e-5)
+    # D01 (4 of 500) lies wholly above the district, D03 (20) wholly below; D02 (6) reaches it: on neither list
+    # (D02's score_lo 1.01913 < 1.01915: the three ratios: β = 1 ÷ (1.52/3 - 0.1), r = (O + β) ÷ (10 + β))
+    assert out.loc["D01", "score_lo"] > whole > out.loc["D02", "score_lo"] and out.loc["D03", "score_hi"] < whole
+    assert out["list"].to_dict() == {"D01": "red", "D02": "", "D03": "black"}
     # the other components tie (identical cases): only resolution spreads the scores
     assert out.loc["D03", "score_hi"] < out.loc["D01", "score_lo"]
     view = rankings.display_table(out.reset_index(), "department", "zh")

@@ -3,6 +3,8 @@ on the demo, on a fixture district without these tables, and on one that importe
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import app_test
 from test_own_district import build
@@ -60,7 +62,9 @@ def test_rankings_on_the_demo_have_the_property_list_and_say_the_method(app_env)
     at = _open("pages/rankings.py")
     captions = " ".join(c.value for c in at.caption)
     assert t("casemix_method", "zh") in captions
-    assert t("band_method", "zh").format(z=1.39, n=5, min_cases=30) in captions  # the method and the fewest cases
+    # the method (bands of ±1.39 sd, the district's score the lists compare with) and the fewest cases
+    assert "名次按档" in captions and "±1.39 个标准差" in captions and "受理少于 30 件不排名" in captions
+    assert re.search(r"全区水平（1\.\d{3}）", captions)
     at.session_state["rank_level"] = "property"
     at.run()
     _ok(at)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from functools import partial
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from govdash import lake, layout, schema, settings
+from govdash import lake, layout, schema, settings, writes
 from govdash.i18n import t
 from govdash.ingest import _catalogue, _plumbing, _sql
 from govdash.ingest._coords import extent, placed
@@ -329,6 +329,20 @@ def _stage(cases: pd.DataFrame, keep: np.ndarray, units: pd.DataFrame, ctx: dict
     return stage
 
 
+def _also(added: dict, as_of: datetime | None):
+    """The writes a case import adds to its transaction: new catalogue entries, the data's clock."""
+    if not added and as_of is None:
+        return None
+
+    def also(con, import_id: str) -> None:
+        if added:
+            _catalogue.write(con, import_id, added)
+        if as_of is not None:
+            writes.set_as_of(con, as_of)
+
+    return also
+
+
 def import_file(
     db_path: str | os.PathLike,
     file,
@@ -344,11 +358,14 @@ def import_file(
     max_mb: float | None = None,
     quarantine_dir: str | os.PathLike | None = None,
     level: str | None = None,
+    as_of: datetime | None = None,
 ) -> ImportReport:
     """Import a case file into the ``cases`` table of ``db_path``, a file no other process has open.
 
-    Options as for ``govdash.ingest.run`` (``level`` is for units: None here). All writes happen in one
-    transaction: on any failure the database is left exactly as it was.
+    Options as for ``govdash.ingest.run`` (``level`` is for units: None here); ``as_of`` moves the
+    data's clock (meta 'as_of') in the same transaction (the live feed: a batch and its clock are one
+    commit, on a lake too). All writes happen in one transaction: on any failure the database is left
+    exactly as it was.
     """
     t0 = time.perf_counter()
     if level is not None:
@@ -439,7 +456,7 @@ def import_file(
                 user=user,
                 qdir=qdir,
                 dry_run=dry_run,
-                also=partial(_catalogue.write, added=rep.catalogue_added) if rep.catalogue_added else None,
+                also=_also(rep.catalogue_added, as_of),
             )
         # asked here: the file is open already; a lake orders its files itself (`optimize`)
         rewrite = rep.status == "loaded" and not lake.is_lake(db_path) and layout.due(con)
