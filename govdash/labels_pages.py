@@ -171,6 +171,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "covered": ("覆盖人口", "Residents covered"),
     "uncovered": ("未覆盖人口", "Residents not covered"),
     "stations_counted": ("计入服务站", "Stations counted"),
+    "basemap_layer": ("底图（道路、水系）", "Roads and water"),
+    "basemap_note": (
+        "底图：道路与水系取自本地 OpenStreetMap 路网文件（GOVDASH_NETWORK_FILE），已简化，不联网。",
+        "Basemap: roads and water from the local OpenStreetMap extract (GOVDASH_NETWORK_FILE), simplified, offline.",
+    ),
+    "basemap_minor_left_out": ("次要道路过多，未画出。", " Minor roads left out (too many to draw)."),
+    "basemap_failed": ("无法读取底图（路网文件）：", "Could not draw the basemap from the network file: "),
     "stations_by_level": (
         "家门口服务站 {doorstep:,} · 街镇服务中心 {centre:,}",
         "doorstep stations {doorstep:,} · street/town centres {centre:,}",
