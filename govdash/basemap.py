@@ -8,7 +8,10 @@ within a vertex budget (minor roads dropped first), then drawn under a map as on
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,6 +149,60 @@ def read(
         frames.append(pd.DataFrame({"rank": rank, "geometry": lines}))
     roads_df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"rank": [], "geometry": []})
     return Basemap(roads_df, list(lakes), list(rivers), tuple(dropped))
+
+
+CACHE_VERSION = 1  # bump when ``read`` draws differently: older cache files are then never matched
+
+
+def cached_read(
+    path: str | os.PathLike,
+    bounds: tuple[float, float, float, float],
+    *,
+    metric_crs: str,
+    folder: str | os.PathLike | None = None,
+    tolerance_m: float = SIMPLIFY_M,
+    budget: int = VERTEX_BUDGET,
+) -> Basemap:
+    """``read``, done once per file: the result is kept as JSON of WKB (never a pickle) in ``folder`` (default: a
+    ``govdash-basemap`` folder of the system's temporary directory), named by the extract's path, size and
+    modification time, the CRS, the district and the parameters, so app processes and restarts read it back in
+    milliseconds instead of parsing the extract again. A cache file that cannot be read is computed again."""
+    path = Path(path)
+    stat = path.stat()  # FileNotFoundError without the extract, as ``read``
+    key = [str(path.resolve()), stat.st_size, stat.st_mtime_ns, metric_crs, [float(b) for b in bounds]]
+    key += [tolerance_m, budget, CACHE_VERSION]
+    folder = Path(folder) if folder is not None else Path(tempfile.gettempdir()) / "govdash-basemap"
+    target = folder / f"{hashlib.sha256(json.dumps(key).encode()).hexdigest()[:32]}.json"
+    try:
+        return _load(target)
+    except (OSError, ValueError, KeyError, TypeError, shapely.errors.GEOSException):
+        pass  # not computed yet, or a broken file: compute it
+    bm = read(path, bounds, metric_crs=metric_crs, tolerance_m=tolerance_m, budget=budget)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(_dump(bm)), encoding="utf-8")
+        os.replace(tmp, target)  # whole or not at all: a reader never sees half a file
+    except OSError:
+        pass  # a read-only temporary folder: the basemap is drawn, just not kept
+    return bm
+
+
+def _dump(bm: Basemap) -> dict:
+    hexes = lambda geoms: [shapely.to_wkb(g, hex=True) for g in geoms]  # noqa: E731
+    return {
+        "roads": [[int(r), h] for r, h in zip(bm.roads["rank"], hexes(bm.roads["geometry"]), strict=True)],
+        "water": hexes(bm.water),
+        "waterways": hexes(bm.waterways),
+        "dropped": list(bm.dropped_ranks),
+    }
+
+
+def _load(target: Path) -> Basemap:
+    raw = json.loads(target.read_text(encoding="utf-8"))
+    geoms = lambda hexes: [shapely.from_wkb(h) for h in hexes]  # noqa: E731
+    roads = pd.DataFrame({"rank": [int(r) for r, _ in raw["roads"]], "geometry": geoms([h for _, h in raw["roads"]])})
+    return Basemap(roads, geoms(raw["water"]), geoms(raw["waterways"]), tuple(int(r) for r in raw["dropped"]))
 
 
 def _read(path: Path) -> tuple[list, list[int], list, list]:

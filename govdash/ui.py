@@ -469,7 +469,7 @@ def street_graph(path: str):
 def _basemap(path: str, stamp: tuple, crs: str, bounds: tuple) -> tuple[list, tuple[int, ...]]:
     from govdash import basemap
 
-    bm = basemap.read(path, bounds, metric_crs=crs)
+    bm = basemap.cached_read(path, bounds, metric_crs=crs)  # parsed once per file, kept on disk
     return basemap.Layers(basemap.layers(bm), (path, stamp, crs, bounds)), bm.dropped_ranks
 
 

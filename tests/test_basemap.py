@@ -230,3 +230,31 @@ def test_an_extract_of_another_city_is_a_warning_not_an_error(app_env, tmp_path,
     assert not at.exception
     assert any("beijing" in w.value and "无法读取底图" in w.value for w in at.warning), [w.value for w in at.warning]
     assert "basemap_lines" not in _deck_layers(at)
+
+
+def test_an_extract_is_read_once_and_kept_on_disk(extract, tmp_path, monkeypatch):
+    """basemap.cached_read: the second call reads the kept file, not the extract; another district, a changed
+    extract or a broken cache file is read again; the basemap is the same either way."""
+    import os
+
+    direct = basemap.read(extract, BOUNDS, metric_crs=CRS)
+    calls = []
+    real = basemap._read
+    monkeypatch.setattr(basemap, "_read", lambda path: calls.append(path) or real(path))
+    first = basemap.cached_read(extract, BOUNDS, metric_crs=CRS, folder=tmp_path)
+    (kept,) = tmp_path.glob("*.json")
+    again = basemap.cached_read(extract, BOUNDS, metric_crs=CRS, folder=tmp_path)
+    assert len(calls) == 1
+    for a in (first, again):
+        assert list(a.roads["rank"]) == list(direct.roads["rank"]) and a.dropped_ranks == direct.dropped_ranks
+        assert all(x.equals(y) for x, y in zip(a.roads["geometry"], direct.roads["geometry"], strict=True))
+        assert [w.wkb for w in a.water] == [w.wkb for w in direct.water]
+        assert [w.wkb for w in a.waterways] == [w.wkb for w in direct.waterways]
+    basemap.cached_read(extract, (121.50, 31.20, 121.51, 31.22), metric_crs=CRS, folder=tmp_path)  # another district
+    assert len(calls) == 2 and len(list(tmp_path.glob("*.json"))) == 2
+    kept.write_text("{not json", encoding="utf-8")  # a broken cache file
+    assert basemap.cached_read(extract, BOUNDS, metric_crs=CRS, folder=tmp_path).vertices == direct.vertices
+    assert len(calls) == 3
+    os.utime(extract, ns=(extract.stat().st_atime_ns, extract.stat().st_mtime_ns + 10**9))  # a new extract
+    basemap.cached_read(extract, BOUNDS, metric_crs=CRS, folder=tmp_path)
+    assert len(calls) == 4
