@@ -77,13 +77,23 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data") -> bytes:
 
 def write_xlsx(frames, fh, sheet_name: str = "data", progress=None) -> int:
     """Write DataFrames with the same columns as one sheet of an .xlsx workbook to the binary file ``fh``, one
-    frame at a time (openpyxl's write-only mode: rows are streamed, 10–20× faster than a styled sheet), formula
-    cells neutralised, time zones dropped, over-long text cut; returns the rows written. The first frame gives
-    the header; ``progress(rows)`` is told the rows written so far every PROGRESS_ROWS rows."""
-    from openpyxl import Workbook
+    frame at a time (XlsxWriter's constant-memory mode: rows are streamed, 5× faster than pandas' styled
+    openpyxl sheet), formula cells neutralised, time zones dropped, over-long text cut; returns the rows
+    written. The first frame gives the header; ``progress(rows)`` is told the rows written so far every
+    PROGRESS_ROWS rows. Text is always written as text (never turned into a formula, a link or a number)."""
+    import xlsxwriter
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet_name[:31])
+    wb = xlsxwriter.Workbook(
+        fh,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "default_date_format": "yyyy-mm-dd hh:mm:ss",
+        },
+    )
+    ws = wb.add_worksheet(sheet_name[:31])
     rows = 0
     for first, df in _chunks(frames, progress):
         out = df.copy()
@@ -95,12 +105,11 @@ def write_xlsx(frames, fh, sheet_name: str = "data", progress=None) -> int:
                 out[col] = s.map(_xlsx_text, na_action="ignore")
         out = neutralise(out)  # after cleaning: stripping a control character may expose a leading "="
         if first:
-            ws.append(list(out.columns))
-        values = out.astype(object)
-        for row in values.where(out.notna(), None).itertuples(index=False, name=None):
-            ws.append(row)
+            ws.write_row(0, 0, list(out.columns))
+        for i, row in enumerate(out.astype(object).where(out.notna(), None).itertuples(index=False, name=None)):
+            ws.write_row(rows + 1 + i, 0, row)
         rows += len(out)
-    wb.save(fh)
+    wb.close()
     return rows
 
 

@@ -307,6 +307,9 @@ def _text(values: pd.Series, limit: int = 160) -> pd.Series:
     return s.where(s.str.len() <= limit, s.str.slice(0, limit - 1) + "…")
 
 
+FILL_ALPHA_OVER_BASE = 140  # the units' fill over a basemap: roads and water show through, colours still read
+
+
 def choropleth(
     stats: pd.DataFrame,
     geoms: pd.DataFrame,
@@ -320,12 +323,14 @@ def choropleth(
     width_px: int = 900,
     height_px: int = 640,
     name_all: bool = False,
+    base: list[pdk.Layer] | None = None,
 ) -> tuple[pdk.Deck, dict]:
     """A choropleth of units coloured by ``indicator`` with tooltips; returns the deck and its legend.
 
     ``geoms`` is ``unit_shapes`` output (``unit_id``, ``polygon``) or raw ``unit_id``, ``geom`` WKB.
     Picked objects carry ``unit_id``, ``town_id`` and ``parent_id`` for drill-down. ``name_all`` labels
-    every unit (the district's streets/towns), moving crowded labels aside on a leader line.
+    every unit (the district's streets/towns), moving crowded labels aside on a leader line. ``base``: layers drawn
+    under the units (``basemap.layers``: roads and water), the units' fill then lighter so they show through.
     """
     shapes = geoms if "polygon" in geoms else unit_shapes(geoms)
     df = shapes.astype({"unit_id": object}).merge(stats, on="unit_id", how="left")  # object: none drawn yet
@@ -345,12 +350,12 @@ def choropleth(
             "town_id": df["town_id"] if "town_id" in df else None,
             "parent_id": df["parent_id"] if "parent_id" in df else None,
             "polygon": df["polygon"],
-            "fill": [[int(c[0]), int(c[1]), int(c[2]), 215] for c in colours],
+            "fill": [[int(c[0]), int(c[1]), int(c[2]), FILL_ALPHA_OVER_BASE if base else 215] for c in colours],
             "tip": tip,
         }
     )
     # the selected unit gets its own thick outline layer, drawn over its neighbours' borders
-    layers = [
+    layers = list(base or []) + [
         pdk.Layer(
             "PolygonLayer",
             data=data,

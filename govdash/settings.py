@@ -54,7 +54,8 @@ class Settings:
         default="",
         metadata={
             "doc": "OpenStreetMap extract (.osm.pbf, or .osm XML, optionally .gz/.bz2) "
-            "for street-network walking coverage; empty: straight-line only."
+            "for street-network walking coverage and the grid map's offline basemap (roads, water); "
+            "empty: straight-line only, no basemap."
         },
     )
     metric_crs: str = field(

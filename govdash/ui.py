@@ -465,6 +465,25 @@ def street_graph(path: str):
     return _street_graph(path, (st_.st_mtime_ns, st_.st_size), metric_crs(), cached(queries.units_bounds))
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _basemap(path: str, stamp: tuple, crs: str, bounds: tuple) -> tuple[list, tuple[int, ...]]:
+    from govdash import basemap
+
+    bm = basemap.cached_read(path, bounds, metric_crs=crs)  # parsed once per file, kept on disk
+    return basemap.Layers(basemap.layers(bm), (path, stamp, crs, bounds)), bm.dropped_ranks
+
+
+def basemap_layers(path: str) -> tuple[list, tuple[int, ...]]:
+    """The offline basemap of an OSM extract (``settings.network_file``): its deck layers (roads and water of the
+    district, simplified) and the road ranks left out to stay within the budget; read once per file, district
+    and CRS (``govdash.basemap``). ([], ()) without units; FileNotFoundError / ValueError as ``basemap.read``."""
+    bounds = cached(queries.units_bounds)
+    if bounds is None:
+        return [], ()
+    st_ = Path(path).stat()
+    return _basemap(path, (st_.st_mtime_ns, st_.st_size), metric_crs(), tuple(bounds))
+
+
 def district():
     """The district's record (govdash.district_record), cached by database version."""
     return _district(database().version())

@@ -33,7 +33,13 @@ def frame_digest(frame: pd.DataFrame) -> str:
     return hashlib.blake2b(pd.util.hash_pandas_object(plain).values.tobytes(), digest_size=16).hexdigest()
 
 
-@st.cache_data(show_spinner=False, ttl=600, max_entries=64, hash_funcs={pd.DataFrame: frame_digest})
+# a basemap's layers (pydeck objects, unhashable) by what they were read from
+@st.cache_data(
+    show_spinner=False,
+    ttl=600,
+    max_entries=64,
+    hash_funcs={pd.DataFrame: frame_digest, "govdash.basemap.Layers": lambda layers: layers.key},
+)
 def _deck(key: str, _build, *args, **kwargs):
     out = _build(*args, **kwargs)
     return (maps.FrozenDeck(out[0]), *out[1:]) if isinstance(out, tuple) else maps.FrozenDeck(out)

@@ -49,6 +49,8 @@ if st.session_state.get("map_indicator") not in offered:
     st.session_state.pop("map_indicator", None)
 indicator = c2.selectbox(t("indicator", lang), list(offered), format_func=lambda k: t(k, lang), key="map_indicator")
 show_stations = c3.toggle(t("stations_layer", lang), value=False, key="map_stations")
+# the offline basemap (roads, water) from the user's own OSM extract, the walking network's: never a tile server
+show_base = bool(s.network_file) and c3.toggle(t("basemap_layer", lang), value=True, key="map_basemap")
 target = maps.map_target(indicator, s)
 
 area = drill.area(f)
@@ -59,6 +61,12 @@ else:
 shapes = ui.unit_shapes(level, area)
 stations = ui.cached(queries_map.stations, f.towns) if show_stations else None
 selected = f.grids[0] if len(f.grids) == 1 else None
+base, dropped = [], ()
+if show_base:
+    try:
+        base, dropped = ui.basemap_layers(s.network_file)
+    except (OSError, ValueError, RuntimeError) as exc:
+        st.warning(t("basemap_failed", lang) + ui.md_text(exc))
 deck, legend = ui_deck.deck(  # built once per view
     maps.choropleth,
     stats,
@@ -71,12 +79,15 @@ deck, legend = ui_deck.deck(  # built once per view
     selected=selected,
     height_px=600,
     name_all=level == "town",
+    base=base,
 )
 
 left, right = st.columns([3, 2])
 with left:
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=f"map_{nonce}", height=600)
     st.caption(t("map_click_hint", lang))
+    if base:
+        st.caption(t("basemap_note", lang) + (t("basemap_minor_left_out", lang) if dropped else ""))
     if unplaced := ui.cached(queries_map.unlocated, f, level):  # named by a higher level's unit: not drawn here
         st.caption(t("unlocated_level", lang).format(n=unplaced))
 picked = ((event.selection.get("objects") or {}).get(maps.LAYER_UNITS) if event and event.selection else None) or []

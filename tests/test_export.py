@@ -73,3 +73,38 @@ def test_xlsx_cells_are_text_not_formulas(hostile):
     assert rows["note"][:2] == ["ok", "'=1+1"]
     assert len(rows["note"][2]) < 32_768
     assert rows["satisfaction"][0] == -5
+
+
+def test_workbook_streamed_in_chunks_reads_back_as_written(monkeypatch):
+    """Frames written one chunk at a time (progress told after each) read back as one sheet: the same
+    values, times without their zone, text kept as text (a number-like id, a link), missing values empty."""
+    from govdash import export
+
+    monkeypatch.setattr(export, "PROGRESS_ROWS", 4)
+    frames = [
+        pd.DataFrame(
+            {
+                "case_id": [f"{i:05d}" for i in range(start, start + n)],
+                "url": ["http://intranet/case"] * n,
+                "hours": [i / 4 if i % 3 else None for i in range(start, start + n)],
+                "overdue": [bool(i % 2) for i in range(start, start + n)],
+                "at": pd.date_range("2026-11-01 08:30", periods=n, freq="h", tz="Asia/Shanghai")
+                + pd.Timedelta(hours=start),
+            }
+        )
+        for start, n in ((0, 10), (10, 3))
+    ]
+    seen = []
+    buf = io.BytesIO()
+    assert export.write_xlsx(iter(frames), buf, "cases", progress=seen.append) == 13
+    assert seen == [4, 8, 10, 13]
+    back = pd.read_excel(io.BytesIO(buf.getvalue()), sheet_name="cases", dtype={"case_id": str})
+    want = pd.concat(frames, ignore_index=True)
+    assert back["case_id"].tolist() == want["case_id"].tolist()  # "00001" stays text
+    assert (back["url"] == "http://intranet/case").all()
+    assert back["hours"].isna().tolist() == want["hours"].isna().tolist()
+    assert back["hours"].dropna().tolist() == want["hours"].dropna().tolist()
+    assert back["overdue"].tolist() == want["overdue"].tolist()
+    assert back["at"].tolist() == want["at"].dt.tz_localize(None).tolist()
+    ws = openpyxl.load_workbook(io.BytesIO(buf.getvalue())).active
+    assert ws["A2"].data_type == "s" and ws["B2"].hyperlink is None

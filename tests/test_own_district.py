@@ -493,3 +493,17 @@ def test_a_lower_level_imported_before_its_parents_is_linked_when_they_arrive(di
     assert ingest.undo(db, streets.import_id)["removed"] == 2
     again = _read(str(db), f"SELECT {cols} FROM units WHERE level <> 'town' ORDER BY ALL")
     assert again["town_id"].isna().all() and (again["parent_id"].notna()).all()
+
+
+def test_the_map_page_draws_the_districts_streets_as_its_basemap(district, monkeypatch, navigation_mode):
+    """Issue 19 item 6: the district's own OSM extract (a lattice of residential streets: riverton 13 × 9, qinhuai
+    17 × 9 nodes) is drawn under the map as one feature of its east-west and north-south streets; no tile server."""
+    fx, db = district
+    monkeypatch.setenv("GOVDASH_NETWORK_FILE", str(fx.files["network"]))
+    at = _page(monkeypatch, db, "map", {})
+    deck = at.get("deck_gl_json_chart")[0].proto.json
+    layers = {layer["id"]: layer for layer in json.loads(deck)["layers"]}
+    (feature,) = layers["basemap_lines"]["data"]["features"]
+    cols = {"riverton": 13, "qinhuai": 17}[fx.name]
+    assert len(feature["geometry"]["coordinates"]) == 9 + cols
+    assert "basemap_water" not in layers and "http" not in deck
