@@ -14,7 +14,7 @@ from govdash import service_circle as sc
 from govdash.coverage import reach_m
 from govdash.db import Database
 
-from .conftest import wait_for_app
+from .conftest import Server, wait_for_app
 
 pytestmark = pytest.mark.browser
 DECK = '[data-testid="stDeckGlJsonChart"]'
@@ -36,7 +36,7 @@ def _target(db_path: str) -> dict:
     size = float(blocks["size_m"].iloc[0])
     lon0, lat0 = blocks["lon"].round(5).to_numpy(), blocks["lat"].round(5).to_numpy()  # as the layer sends them
     centres = np.array([sc.cell_centre(x, y, size, metric_crs=crs) for x, y in zip(lon0, lat0, strict=True)])
-    m_per_deg = np.array([111_320 * math.cos(math.radians(31.1)), 110_540])
+    m_per_deg = np.array([111_320 * math.cos(math.radians(float(cells["lat"].mean()))), 110_540])
     far = blocks["minutes"].to_numpy() > MINUTES + 3
     clear = np.ones(len(blocks), bool)
     for g in gaps.itertuples():  # gap rings are pickable along their stroke: keep off them
@@ -60,8 +60,31 @@ def _covered(pg) -> str:
     return metric.first.locator('[data-testid="stMetricValue"]').inner_text()
 
 
-def test_click_on_the_coverage_map_adds_a_station(server, page, demo_db, screenshots):
-    want = _target(demo_db)
+@pytest.fixture(scope="module")
+def qinhuai_server(tmp_path_factory, browser):
+    """The qinhuai fixture district (Nanjing, UTM 50N) with its communities' residents as the population."""
+    from tests.districts import qinhuai
+    from tests.test_own_district import build, run
+
+    folder = tmp_path_factory.mktemp("browser-qinhuai-coverage")
+    fx = qinhuai(folder / "files")
+    path = build(fx, folder)
+    assert run("import", "population", fx.files["communities"], "--db", path) == 0
+    s = Server(path, folder / "server.log")
+    yield s, path
+    s.stop()
+
+
+@pytest.fixture(params=["demo", "qinhuai"])
+def district(request, demo_db):
+    if request.param == "demo":
+        return request.param, request.getfixturevalue("server"), demo_db
+    return request.param, *request.getfixturevalue("qinhuai_server")
+
+
+def test_click_on_the_coverage_map_adds_a_station(district, page, screenshots):
+    name, server, db_path = district
+    want = _target(db_path)
     assert want["after"] > want["before"]
     with server.explain():
         page.goto(server.url + "/coverage")
@@ -69,7 +92,7 @@ def test_click_on_the_coverage_map_adds_a_station(server, page, demo_db, screens
         deck = page.locator(DECK).first
         deck.locator("canvas").first.wait_for(state="attached", timeout=60_000)
         page.wait_for_timeout(3000)  # deck.gl draws after the element mounts
-        page.screenshot(path=str(screenshots / "coverage-click-before.png"))
+        page.screenshot(path=str(screenshots / f"coverage-click-{name}-before.png"))
         assert _covered(page) == f"{want['before']:,.0f}"
         box = deck.bounding_box()
         x, y = box["x"] + box["width"] / 2 + want["dx"], box["y"] + box["height"] / 2 + want["dy"]
@@ -90,4 +113,4 @@ def test_click_on_the_coverage_map_adds_a_station(server, page, demo_db, screens
         assert f"+{want['after'] - want['before']:,.0f} 假设分析变化" in main
         assert "+1 假设分析变化" in main  # one station more counted
         page.wait_for_timeout(2000)
-        page.screenshot(path=str(screenshots / "coverage-click-after.png"))
+        page.screenshot(path=str(screenshots / f"coverage-click-{name}-after.png"))
