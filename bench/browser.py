@@ -78,6 +78,7 @@ START = {"overview": "/trends"}
 DRAWN = """([decks, plots, titled]) => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    if (window.__benchRan === false) return false;  // armed before a click: the new page's run has not begun
     if (document.querySelector('[data-testid="stSkeleton"], [data-stale="true"]')) return false;
     const main = document.querySelector('[data-testid="stMain"]');
     if (!main || !main.innerText.trim() || (titled && !main.querySelector('h1'))) return false;
@@ -90,6 +91,16 @@ DRAWN = """([decks, plots, titled]) => {
         return false;
     if (!p.every(e => e.querySelector('.main-svg g.trace'))) return false;
     return shown('[data-testid="stDataFrame"]').every(e => e.querySelector('canvas'));
+}"""
+# before a click inside the app: the page shown is idle and drawn too, so wait for the next script run to start
+ARM = """() => {
+    window.__benchRan = false;
+    new MutationObserver((changes, observer) => {
+        // any state but idle (rerunRequested, running) on the app element, whichever element that is by then
+        if (!changes.some(c => c.target.getAttribute('data-test-script-state') !== 'notRunning')) return;
+        window.__benchRan = true;
+        observer.disconnect();
+    }).observe(document.body, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
 }"""
 TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
 
@@ -187,10 +198,32 @@ class Socket:
         self.received += len(payload if isinstance(payload, bytes) else payload.encode())
 
 
-def wait_drawn(page, app_page: Page, timeout_s: float = 300.0) -> None:
+STATE = """() => {
+    const q = s => [...document.querySelectorAll(s)].filter(e => e.getClientRects().length > 0);
+    const map = '[data-testid="stDeckGlJsonChart"]', chart = '[data-testid="stPlotlyChart"]';
+    const app = document.querySelector('[data-testid="stApp"]');
+    return {path: location.pathname, state: app && app.getAttribute('data-test-script-state'),
+            ran: window.__benchRan, skeleton: q('[data-testid="stSkeleton"]').length,
+            stale: q('[data-stale="true"]').length, h1: q('[data-testid="stMain"] h1').length,
+            maps: q(map).length, canvases: q(map + ' canvas').length,
+            charts: q(chart).length, traces: q(chart + ' .main-svg g.trace').length,
+            tables: q('[data-testid="stDataFrame"]').length, grids: q('[data-testid="stDataFrame"] canvas').length};
+}"""
+
+
+class NotDrawn(RuntimeError):
+    """A page not drawn within the time limit; the message says what the page showed by then."""
+
+
+def wait_drawn(page, app_page: Page, timeout_s: float = 180.0) -> None:
     """Until the page is drawn (``DRAWN``) and the browser has painted two more frames."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     titled = app_page.name != "wall"
-    page.wait_for_function(DRAWN, arg=[*app_page.expect, titled], timeout=timeout_s * 1000, polling=50)
+    try:
+        page.wait_for_function(DRAWN, arg=[*app_page.expect, titled], timeout=timeout_s * 1000, polling=50)
+    except PlaywrightTimeout:
+        raise NotDrawn(f"{app_page.name} not drawn after {timeout_s:.0f} s: {page.evaluate(STATE)}") from None
     page.evaluate(TWO_FRAMES)
 
 
@@ -230,6 +263,7 @@ def in_app(context, base: str, app_page: Page, *, server_pid: int) -> Visit:
         page.goto(base + START.get(app_page.name, "/"))
         wait_drawn(page, PAGES_BY_NAME[START.get(app_page.name, "/").strip("/") or "overview"])
         link = nav_link(page, app_page)
+        page.evaluate(ARM)
         return measure(page, app_page, link.click, server_pid=server_pid, socket=sock, mode="in-app")
     finally:
         page.close()
@@ -271,6 +305,15 @@ def table(visits: list[Visit], pages: tuple[Page, ...]) -> str:
     return "\n".join(rows)
 
 
+def _visit(visits: list[Visit], run) -> None:
+    """Measure one visit and print it; a page not drawn in time is reported and left out of the medians."""
+    try:
+        visits.append(run())
+        print("  " + visits[-1].line(), flush=True)
+    except NotDrawn as exc:
+        print(f"  NOT DRAWN: {exc}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", default="bench/out/browser.duckdb")
@@ -286,6 +329,7 @@ def main(argv: list[str] | None = None) -> None:
     port = free_port()
     server = start_server(args.db, port)
     base = f"http://127.0.0.1:{port}"
+    load = os.getloadavg()[0]
     visits: list[Visit] = []
     try:
         with sync_playwright() as pw:
@@ -299,16 +343,16 @@ def main(argv: list[str] | None = None) -> None:
             for _ in range(args.repeats):
                 for p in pages:
                     if p.name != "wall":  # no link to it: a screen opens the wall by its URL
-                        visits.append(in_app(context, base, p, server_pid=server.pid))
-                        print("  " + visits[-1].line(), flush=True)
-                    visits.append(new_session(browser, base, p, server_pid=server.pid))
-                    print("  " + visits[-1].line(), flush=True)
+                        _visit(visits, lambda p=p: in_app(context, base, p, server_pid=server.pid))
+                    _visit(visits, lambda p=p: new_session(browser, base, p, server_pid=server.pid))
             context.close()
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=30)
     print(table(visits, pages))
+    # the drawn times wait for a core when others run: the CPU columns are the steadier figures
+    print(f"load average (1 min) at start {load:.1f}, at end {os.getloadavg()[0]:.1f}, on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ Both are equal before and after a write only when the result is, so a hit return
 the data time itself is left out of the key. A database without a write log (a file made before it) keys by
 its version, as before.
 
-``PIECES``: a result assembled from windowed pieces (the trend table: its whole past periods, then the current
-one), each cached apart, so a write in the current period recomputes the current period only.
+``PERIODIC``: a result made of one row per period (the trend table, the wall's weekly trend), each period's row
+cached apart under its own key, so a feed batch recomputes the periods it touched (the current one, and the month
+a changed case was reported in), not the others.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from govdash import indicators, queries, queries_fresh
+from govdash import indicators, queries, queries_fresh, wall
 from govdash.db import Database
 from govdash.filters import Filters
 
@@ -33,6 +34,7 @@ WINDOWED = {
     "govdash.queries.kpis": 1,  # (f, at)
     "govdash.queries.due_totals": 1,  # (f, at, as_at): without as_at
     "govdash.queries_trend.indicator_totals": 1,  # (f, at, as_at): without as_at
+    "govdash.wall.week_rows": 1,  # (w, at)
 }
 _ONLY_WITHOUT = {"govdash.indicators.period_rows": 3, "govdash.queries.due_totals": 2}
 _ONLY_WITHOUT["govdash.queries_trend.indicator_totals"] = 2
@@ -42,7 +44,7 @@ def name(fn) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-def window_key(db: Database, fn, args: tuple, kwargs: dict) -> tuple[tuple, int] | None:
+def window_key(db: Database, fn, args: tuple, kwargs: dict, *, probe: bool = False) -> tuple[tuple, int] | None:
     """``(key, i)`` for a windowed call ``fn(db, *args, **kwargs)``: the key replacing the database version, ``i``
     the position of ``at`` in ``args`` (left out of the key). None: key it by the version (not windowed, a split
     or an ``as_at``, or no write log)."""
@@ -56,6 +58,8 @@ def window_key(db: Database, fn, args: tuple, kwargs: dict) -> tuple[tuple, int]
     f, at = args[0], args[i]
     if not isinstance(at, datetime) or not queries_fresh.logged(db):
         return None
+    if probe:  # whether the call is windowed, without its key
+        return (), i
     towns = tuple(sorted(f.towns)) or None  # a finer filter or a scope reads less: keyed by its streets/towns
     return (
         queries_fresh.written(db, f.start, f.end, towns),
@@ -64,42 +68,106 @@ def window_key(db: Database, fn, args: tuple, kwargs: dict) -> tuple[tuple, int]
     ), i
 
 
-# results assembled from windowed pieces: qualified name -> (pieces of the arguments, how the pieces combine)
-def _trend_pieces(f: Filters, period: str, at: datetime, split: str | None = None):
+# results made of one row per period: qualified name -> the rows function, its window, period and data time, and
+# its arguments for a window ``w``
+def _trend_rows(f: Filters, period: str, at: datetime, split: str | None = None):
     if split is not None:
         return None
-    return [(indicators.period_rows, (w, period, at)) for w in indicators.trend_pieces(f, period, at)]
+    return indicators.period_rows, indicators.chart_window(f, period), period, at, lambda w: (w, period, at)
+
+
+def _wall_rows(f: Filters, at: datetime):
+    return wall.week_rows, wall.trend_window(f), "week", at, lambda w: (w, at)
+
+
+PERIODIC: dict[str, Callable] = {"govdash.indicators.trend_table": _trend_rows, "govdash.wall.trend_data": _wall_rows}
+
+
+class _Missing(Exception):
+    """Raised inside the cache to learn that a key is not there (a cache keeps no result of a raising call)."""
+
+
+def _absent(db, *args, **kwargs):
+    raise _Missing
+
+
+class _Given:
+    """A result already computed, handed to the cache under its own key."""
+
+    def __init__(self, fn, value):
+        self.value, self.__module__, self.__qualname__ = value, fn.__module__, fn.__qualname__
+
+    def __call__(self, db, *args, **kwargs):
+        return self.value
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    parts = [p for p in parts if not p.empty] or parts[:1]
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    kept = [p for p in parts if not p.empty] or parts[:1]
+    return pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0].reset_index(drop=True)
 
 
-PIECES: dict[str, tuple[Callable, Callable]] = {"govdash.indicators.trend_table": (_trend_pieces, _concat)}
+def _periodic(db: Database, fn, args: tuple, kwargs: dict, memo) -> pd.DataFrame | None:
+    """``fn(*args)`` made of one cached row per period, each keyed by what that period read (None: not so made).
 
-
-def pieces(fn, args: tuple, kwargs: dict):
-    """``(calls, combine)`` when ``fn(*args)`` is assembled from windowed calls, else None."""
-    entry = PIECES.get(name(fn))
-    if entry is None or kwargs:
+    Periods whose row is cached are taken as they are; each run of consecutive missing periods (all of them on a
+    first visit) is computed in one go over its dates and kept apart per period."""
+    entry = PERIODIC.get(name(fn))
+    spec = None if entry is None or kwargs else entry(*args)
+    if spec is None:
         return None
-    calls = entry[0](*args)
-    return None if calls is None else (calls, entry[1])
+    rows, w, period, at, args_for = spec
+    windows = indicators.period_windows(w, period)
+    if not windows or window_key(db, rows, args_for(w), {}, probe=True) is None:
+        return None
+    i = WINDOWED[name(rows)]
+    towns = tuple(sorted(w.towns)) or None
+    written = queries_fresh.written_each(db, [(p.start, p.end) for p in windows], towns)
+    clock = queries_fresh.clock_each(db, w, queries.PERIODS[period], at)  # by period start: the rows' own periods
+    calls = []
+    for p, wr in zip(windows, written, strict=True):
+        passed = clock.get(pd.Timestamp(indicators.period_start(p.start, period)), {})
+        key = (wr, queries.cutoff(p, at), tuple(sorted(passed.items())))
+        calls.append((("periods", key), _drop(args_for(p), i)))
+    got: list = []
+    for version, a in calls:
+        try:
+            got.append(memo(name(rows), version, _absent, a, {}))
+        except _Missing:
+            got.append(None)
+    missing = [k for k, g in enumerate(got) if g is None]
+    runs: list[list[int]] = []
+    for k in missing:  # consecutive missing periods: one computation over them, kept per period
+        if runs and runs[-1][-1] == k - 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    for run in runs:
+        span = windows[run[0]].with_(end=windows[run[-1]].end)
+        whole = rows(db, *args_for(span))
+        starts = pd.to_datetime(whole["period"]) if len(whole) else pd.Series(dtype="datetime64[ns]")
+        for k in run:
+            p_start = pd.Timestamp(indicators.period_start(windows[k].start, period))
+            part = whole.loc[(starts == p_start).to_numpy()].reset_index(drop=True)
+            got[k] = memo(name(rows), calls[k][0], _Given(rows, part), calls[k][1], {})
+    return _concat(got)
+
+
+def _drop(args: tuple, i: int) -> tuple:
+    return (*args[:i], *args[i + 1 :])
 
 
 def call(db: Database, fn, args: tuple, kwargs: dict, memo: Callable[[str, tuple, Callable, tuple, dict], object]):
     """``fn(db, *args, **kwargs)`` through ``memo(name, version, fn, args, kwargs)`` (a cache keyed by its first
-    two arguments and ``args``): pieces apart, windowed calls by what they read, any other by the version."""
-    split = pieces(fn, args, kwargs)
-    if split is not None:
-        calls, combine = split
-        return combine([call(db, g, a, {}, memo) for g, a in calls])
+    two arguments and ``args``, that keeps no result of a call that raised): one row per period apart, windowed
+    calls by what they read, any other by the version."""
+    out = _periodic(db, fn, args, kwargs, memo)
+    if out is not None:
+        return out
     win = window_key(db, fn, args, kwargs)
     if win is None:
         return memo(name(fn), db.version(), fn, args, kwargs)
     key, i = win
-    return memo(name(fn), ("window", key), _with_at(fn, i, args[i]), (*args[:i], *args[i + 1 :]), kwargs)
+    return memo(name(fn), ("window", key), _with_at(fn, i, args[i]), _drop(args, i), kwargs)
 
 
 class _with_at:

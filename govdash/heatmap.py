@@ -17,6 +17,9 @@ from govdash.i18n import WEEKDAYS, t
 # under 300 KB (tests/test_heatmap.py). The whole district then gets squares of about 1 km, some 5 pixels at the
 # zoom that shows it: finer squares (40,000 of 300 m were 1 MB at 10 M cases) drew 1–2 pixels each.
 MAX_BINS = 2_500
+# squares a hot-spot analysis reads (Gi* at the old scale: 250 m over a district); only the significant ones are
+# drawn, at most maps_heat.SPOTS_DRAWN of them
+ANALYSIS_BINS = 40_000
 CELLS_M = (100, 125, 150, 200, 250, 300, 400, 500, 600, 800, 1000, 1250, 1600, 2000, 2500, 3200, 5000, 10000)
 ALPHA = 0.05
 POINTS_MAX = maps_heat.POINTS_MAX  # cases drawn one by one only up to this many (a community's month, a street's day)

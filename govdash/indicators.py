@@ -314,18 +314,15 @@ def period_rows(db: Database, w: Filters, period: str, at: datetime, split: str 
     return table if split or table.empty else judged(db, table, w, period, at)
 
 
-def trend_pieces(f: Filters, period: str, at: datetime) -> list[Filters]:
-    """``chart_window(f, period)`` cut before the period the data time is in: whole periods that a write in the
-    current one leaves alone, then the rest. ``period_rows`` of the pieces, one after the other, is
-    ``trend_table(f, period, at)`` without a split (govdash.freshness caches the pieces apart)."""
-    w = chart_window(f, period)
-    cut = queries.cutoff(w, at)
-    if cut >= datetime.combine(w.end + timedelta(days=1), datetime.min.time()):
-        return [w]  # the window is over: nothing of it is the current period
-    current = period_start((cut - timedelta(microseconds=1)).date(), period)
-    if current <= w.start:
-        return [w]
-    return [w.with_(end=current - timedelta(days=1)), w.with_(start=current)]
+def period_windows(w: Filters, period: str) -> list[Filters]:
+    """Each ``period`` of the window ``w``, cut to ``w``'s dates: ``period_rows`` of them, one after the other, is
+    ``period_rows`` of ``w`` (govdash.freshness caches each period's row apart)."""
+    out, start = [], period_start(w.start, period)
+    while start <= w.end:
+        nxt = (pd.Timestamp(start) + STEPS[period]).date()
+        out.append(w.with_(start=max(start, w.start), end=min(nxt - timedelta(days=1), w.end)))
+        start = nxt
+    return out
 
 
 def same_age(f: Filters, earlier: Filters, at: datetime) -> datetime:

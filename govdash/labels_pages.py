@@ -158,6 +158,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "cov_whatif_change": ("假设分析变化", "what-if change"),
     "cov_area_district": ("全区", "District"),
     "cov_area_selected": ("所选街镇", "Selected streets/towns"),
+    "cov_area_community": ("所选居村", "Selected communities (居村)"),
     "cov_method": (
         "步行速度 {kmh} km/h；{how}。居民按100米人口栅格计。",
         "Walking at {kmh} km/h; {how}. Residents from the 100 m population surface.",
@@ -251,6 +252,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "culture_short": ("文化", "Culture"),
     "joint_short": ("联勤", "Joint duty"),
     "clinic_short": ("卫生室", "Clinic"),
+    "fn_set": ("四站一室", "Standard set"),  # the station directory's short headers (full meaning in their help)
+    "level_centre_short": ("街镇服务中心", "Town centre"),
+    "level_doorstep_short": ("家门口服务站", "Doorstep"),
+    "services_short": ("服务人次记录", "Services"),
+    "fn_all": ("齐全", "complete"),
+    "fn_missing": ("缺{names}", "no {names}"),
+    "name_sep": ("、", ", "),  # between names in a run of text
+    "tiers_items": ("服务项目 底线/基本/质量", "Items by tier"),
+    "tiers_help": ("底线民生 / 基本民生 / 质量民生 服务项目数", "Service items: baseline / basic / quality"),
+    "use_short": ("使用率", "Use"),
     "k_new": ("新增站点数", "New stations"),
     "site_no": ("建议站点", "Proposed site"),
     "propose": ("生成选址方案", "Propose sites"),

@@ -82,7 +82,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "delivered, the busiest items, stations below their expected use and the extended hours kept.",
     ),
     "ops_services": ("服务人次记录", "Services delivered"),
-    "ops_served_residents": ("服务居民人次", "Residents served"),
+    "ops_served_residents": ("服务居民人次", "Resident visits"),  # 人次: visits (服务人口 is "Residents served")
     "ops_use_ratio": ("使用率（实际÷预期）", "Use (actual ÷ expected)"),
     "ops_expected": ("预期服务记录", "Expected services"),
     "ops_hours": ("错时延时", "Extended hours"),

@@ -31,6 +31,7 @@ HOT, EMERGING, COLD = (230, 40, 40), (255, 215, 0), (40, 120, 230)
 # at most heatmap.MAX_BINS squares, and single cases only up to POINTS_MAX, their text cut to DESCRIPTION_MAX
 POINTS_MAX = 600
 DESCRIPTION_MAX = 60
+SPOTS_DRAWN = 1_800  # hot/cold squares drawn at most: the most significant (largest |z|) first
 DENSITY_ALPHA, SPOT_ALPHA = 220, 225  # one opacity per layer, not a fourth number on every square
 
 
@@ -187,8 +188,12 @@ def hot_spot_deck(
     width_px: int = 900,
     height_px: int = 640,
 ) -> pdk.Deck:
-    """Significant bins only: hot (red), emerging hot (yellow), cold (blue); columns as heatmap.hot_spot_bins."""
+    """Significant bins only: hot (red), emerging hot (yellow), cold (blue); columns as heatmap.hot_spot_bins.
+    At most ``SPOTS_DRAWN`` of them, the largest |z| first (the analysis may run on finer squares than a view
+    can carry)."""
     sig = spots[spots["label"] != "not significant"]
+    if len(sig) > SPOTS_DRAWN:
+        sig = sig.loc[sig["z"].abs().sort_values(ascending=False, kind="stable").index[:SPOTS_DRAWN]]
     colour = {"hot": HOT, "cold": COLD}
     fill = [
         list(EMERGING if tr == "emerging hot" else colour[lb])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pandas as pd
+
 from govdash.db import Database
 from govdash.filters import Filters
 from govdash.queries import JUDGED_AT, _attr_where, cutoff
@@ -33,15 +35,63 @@ def written(db: Database, first: date, last: date, towns: tuple[str, ...] | None
     return int(n), None if n == 0 else int(seq), None if n == 0 else str(at)
 
 
+# the cases whose figures the data clock can still move without a write: open ones, and those closed at or after it
+_MOVING = "(status <> 'closed' OR closed_at >= $at)"
+
+
 def clock_passed(db: Database, f: Filters, at: datetime) -> tuple[int, int]:
     """Of the cases reported in ``f`` or falling due in it (before its cutoff): how many open ones are past their
-    deadline at ``at``, and how many closed before ``at``. Between writes these change only when the data clock
-    passes one of those times, the only way a windowed figure depends on ``at`` beyond its cutoff."""
+    deadline at ``at``, and how many are closed at or after ``at``. Between writes these change only when the data
+    clock passes one of those times, the only way a windowed figure depends on ``at`` beyond its cutoff."""
     attr, params = _attr_where(f)
     df = db.execute(
         "SELECT count(*) FILTER (WHERE status <> 'closed' AND deadline_at < $at) AS overdue, "
-        "count(*) FILTER (WHERE closed_at < $at) AS closed FROM cases "
-        f"WHERE reported_at < $cut AND (reported_at >= $start OR {JUDGED_AT} >= $start) AND {attr}",
+        "count(*) FILTER (WHERE closed_at >= $at) AS closed FROM cases "
+        f"WHERE reported_at < $cut AND (reported_at >= $start OR {JUDGED_AT} >= $start) AND {attr} AND {_MOVING}",
         {**params, "at": at, "cut": cutoff(f, at), "start": datetime.combine(f.start, datetime.min.time())},
     )
     return int(df["overdue"].iloc[0]), int(df["closed"].iloc[0])
+
+
+def written_each(db: Database, spans: list[tuple[date, date]], towns: tuple[str, ...] | None) -> list[tuple]:
+    """``written`` of each (first, last) day span of ``spans``, in one statement."""
+    month = lambda d: date(d.year, d.month, 1)  # noqa: E731
+    where = "" if towns is None else " AND c.town_id IN (SELECT unnest($towns))"
+    df = db.execute(
+        "WITH w AS (SELECT unnest($k) AS k, unnest($first) AS first, unnest($last) AS last) "
+        "SELECT w.k, count(c.seq) AS n, max(c.seq) AS seq, max(c.written_at) AS at FROM w LEFT JOIN case_writes c "
+        f"ON c.month_from <= w.last AND (c.month_to IS NULL OR c.month_to >= w.first){where} GROUP BY w.k ORDER BY w.k",
+        {
+            "k": list(range(len(spans))),
+            "first": [month(a) for a, _ in spans],
+            "last": [month(b) for _, b in spans],
+        }
+        | ({} if towns is None else {"towns": list(towns)}),
+        complete=True,
+    )
+    return [
+        (int(n), None if n == 0 else int(s), None if n == 0 else str(a)) for _, n, s, a in df.itertuples(index=False)
+    ]
+
+
+def clock_each(db: Database, f: Filters, unit: str, at: datetime) -> dict:
+    """``clock_passed`` by ``unit`` period of ``f`` (date_trunc), in one statement: per period start, the counts
+    over the cases reported in it and over those falling due in it (a case relevant to a period is in one or both)."""
+    attr, params = _attr_where(f)
+    bounds = {"start": datetime.combine(f.start, datetime.min.time()), "end": cutoff(f, at)}
+    counts = (
+        "count(*) FILTER (WHERE status <> 'closed' AND deadline_at < $at), count(*) FILTER (WHERE closed_at >= $at)"
+    )
+    attr += f" AND {_MOVING}"
+    df = db.execute(
+        f"SELECT date_trunc('{unit}', reported_at) AS p, 'reported' AS by, {counts} FROM cases "
+        f"WHERE reported_at >= $start AND reported_at < $end AND {attr} GROUP BY 1 "
+        f"UNION ALL SELECT date_trunc('{unit}', {JUDGED_AT}), 'due', {counts} FROM cases "
+        f"WHERE {JUDGED_AT} >= $start AND {JUDGED_AT} < $end AND reported_at < $end AND {attr} GROUP BY 1",
+        {**params, **bounds, "at": at},
+        complete=True,
+    )
+    out: dict = {}
+    for p, by, overdue, closed in df.itertuples(index=False):
+        out.setdefault(pd.Timestamp(p), {})[by] = (int(overdue), int(closed))
+    return out

@@ -209,9 +209,13 @@ def own_stations(stations: pd.DataFrame, towns: Sequence[str] = (), communities:
     return stations[keep]
 
 
-def in_area(timed: pd.DataFrame, towns: Sequence[str] = ()) -> pd.DataFrame:
-    """Cells of the selected streets/towns (all when none is selected)."""
-    return timed[timed["town_id"].isin(list(towns))] if towns else timed
+def in_area(timed: pd.DataFrame, towns: Sequence[str] = (), communities: Sequence[str] = ()) -> pd.DataFrame:
+    """Cells of the selected streets/towns (all when none is selected) and of the selected 居村 in them (a 居村's
+    view: its own residents, not its town's)."""
+    keep = timed["town_id"].isin(list(towns)) if towns else pd.Series(True, index=timed.index)
+    if communities:
+        keep &= timed["community_id"].isin(list(communities))
+    return timed if keep.all() else timed[keep]
 
 
 # --- figures ---

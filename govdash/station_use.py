@@ -108,3 +108,26 @@ def summary(table: pd.DataFrame) -> dict:
         "kept": int((table["hours"] == "kept").sum()),
         **{k: int(table[k].sum()) for k in ("hearing", "coordination", "review")},
     }
+
+
+def directory_view(listing: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The station directory folded to fit one 1920 px screen in either language (issue 18): the 四站一室 as one
+    column (``functions``: 齐全 / complete, or the ones missing), the three tiers' item counts as one
+    (``tiers``: baseline / basic / quality) and the opening hours with the 错时延时 mark (``opening``: only
+    when the operating columns, which judge the hours kept, are not shown — ``hours`` absent)."""
+    from govdash.i18n import t
+    from govdash.schema import FUNCTIONS, ITEM_TIERS
+
+    out = listing.copy()
+    have = out[list(FUNCTIONS)].fillna(False).astype(bool)
+    missing = [
+        [t(fn[2:] + "_short", lang) for fn, ok in zip(FUNCTIONS, row, strict=True) if not ok]
+        for row in have.itertuples(index=False)
+    ]
+    out["functions"] = [
+        t("fn_all", lang) if not m else t("fn_missing", lang).format(names=t("name_sep", lang).join(m)) for m in missing
+    ]
+    out["tiers"] = [" / ".join(str(int(v)) for v in row) for row in out[list(ITEM_TIERS)].itertuples(index=False)]
+    late = "hours" not in out and out["extended_hours"].fillna(False).astype(bool)
+    out["opening"] = out["opening_hours"].fillna("") + np.where(late, " · " + t("extended_hours", lang), "")
+    return out

@@ -309,8 +309,8 @@ def town_status(overdue: pd.Series) -> np.ndarray:
 
 
 def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
-    """Town polygons with their 超期在办（全部） (overdue open cases), last-week density bins and the last day's
-    cases (adapter).
+    """Town polygons (the 居村's when the view is opened for 居村) with their 超期在办（全部） (overdue open cases),
+    last-week density bins and the last day's cases (adapter).
 
     The overdue counts are the headline tile's (``queries_trend.stock``: at the period's end, now while it runs),
     so the towns' counts add up to the tile (issue 19 item 3). The density and the points are live: their week
@@ -318,14 +318,20 @@ def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
     which would leave a live map empty); f's area and other filters apply."""
     stock = queries_trend.open_cases(db, f, at, overdue_only=True, limit=100_000)
     f = f.with_(end=max(f.end, at.date()))
-    per_town = stock.groupby("town_id").size().rename("overdue").reset_index()
-    towns = queries.towns(db, scope=f.scope)[["unit_id", "name_zh", "name_en"]]
-    if f.towns:  # a street/town's view: its own row, not the district's
-        towns = towns[towns["unit_id"].isin(f.towns)]
-    stats = towns.merge(per_town.rename(columns={"town_id": "unit_id"}), on="unit_id", how="left")
+    level = "community" if f.communities else "town"  # a 居村's view: its own outline and count, not its town's
+    per_unit = stock.groupby(f"{level}_id").size().rename("overdue").reset_index()
+    if level == "community":
+        units = queries.communities(db, scope=f.scope)
+        units = units[units["unit_id"].isin(f.communities)].assign(name_en=units["name_zh"])  # place names: Chinese
+    else:
+        units = queries.towns(db, scope=f.scope)
+        units = units[units["unit_id"].isin(f.towns)] if f.towns else units  # a street/town's view: its own row
+    stats = units[["unit_id", "name_zh", "name_en"]].merge(
+        per_unit.rename(columns={f"{level}_id": "unit_id"}), on="unit_id", how="left"
+    )
     stats["overdue"] = stats["overdue"].fillna(0).astype(int)
     stats["status"] = town_status(stats["overdue"])
-    geoms = queries.unit_geometries(db, "town", f)
+    geoms = queries.unit_geometries(db, level, f)
     week = f.with_(start=max(f.start, f.end - timedelta(days=DENSITY_DAYS - 1)))
     bins = queries_map.heat_bins(db, week, DENSITY_CELL_M)
     if not bins.empty:  # heat_bins gives south-west corners; the map draws cells from their corner
@@ -361,7 +367,17 @@ def trend_data(db: Database, f: Filters, at: datetime) -> pd.DataFrame:
     Cases collected count by week reported; 解决率 and 按期办结率 are judged over each week's cases due
     (indicators.judged), as the headline tiles, so the last weeks do not plunge while their cases are handled.
     """
-    w = f.with_(start=min(f.start, f.end - timedelta(weeks=TREND_WEEKS) + timedelta(days=1)))
+    return week_rows(db, trend_window(f), at)
+
+
+def trend_window(f: Filters) -> Filters:
+    """``f`` reaching back at least ``TREND_WEEKS`` weeks: the weekly trend's window."""
+    return f.with_(start=min(f.start, f.end - timedelta(weeks=TREND_WEEKS) + timedelta(days=1)))
+
+
+def week_rows(db: Database, w: Filters, at: datetime) -> pd.DataFrame:
+    """``trend_data`` over the window ``w`` itself (govdash.freshness caches its whole weeks and the current one
+    apart)."""
     df = queries_trend.period_indicators(db, w, "week", at)
     if df.empty:
         return df

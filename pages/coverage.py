@@ -107,14 +107,14 @@ if walked is None or walked.key != walk_key:
     walked = sc.BaseWalk(cells, base, function=function, graph=graph, metric_crs=crs, key=walk_key)
     st.session_state["cov_walk"] = walked
 timed = walked.after(cells, base, stations)
-area = sc.in_area(timed, f.towns)
+area = sc.in_area(timed, f.towns, f.communities)  # the view's streets/towns or 居村
 rep = sc.report(area, threshold, towns)
-before = sc.district(sc.in_area(walked.timed(cells, base), f.towns), threshold) if edits else None
+before = sc.district(sc.in_area(walked.timed(cells, base), f.towns, f.communities), threshold) if edits else None
 load = sc.load(timed, stations, function, towns=towns)
 
 # --- map, headline figures and tables ---
 gap_rows, _ = sc.gap_table(area, threshold, towns, metric_crs=crs)
-signature = (threshold, function, mode, f.towns, tuple(tuple(sorted(e.items())) for e in edits))
+signature = (threshold, function, mode, f.towns, f.communities, tuple(tuple(sorted(e.items())) for e in edits))
 siting = st.session_state.get("cov_siting")
 proposals = siting["rows"] if siting and siting["signature"] == signature else None
 blocks = sc.click_blocks(area, metric_crs=crs)
@@ -128,7 +128,7 @@ deck, legend = ui_deck.deck(  # built once per view: a rerun that leaves the map
     gaps=gap_rows,
     proposals=proposals,
     reach_m=reach_m(threshold),
-    outline=ui.unit_shapes("town", f),
+    outline=ui.unit_shapes("community" if f.communities else "town", f),
     lang=lang,
     tile_url=s.tile_url,
     width_px=860,
@@ -161,10 +161,10 @@ with right:
     # the view's own stations (its streets/towns, else the account's); residents may walk across a border
     area_towns = f.towns or (tuple(towns["unit_id"]) if ui.scope() is not None else ())
     mine = ui.scope()  # a 居村 account's cells are its 居村's: so are its stations
-    area_coms = mine.communities if mine is not None and not mine.towns else ()
+    area_coms = f.communities or (mine.communities if mine is not None and not mine.towns else ())
     own = sc.own_stations(stations, area_towns, area_coms)
     counted = sc.counted(own, function)
-    where_ = t("cov_area_selected" if f.towns else "cov_area_district", lang)
+    where_ = t("cov_area_community" if f.communities else "cov_area_selected" if f.towns else "cov_area_district", lang)
     change = lambda key: f"{rep[key] - before[key]:+,.0f} {t('cov_whatif_change', lang)}" if before else None  # noqa: E731
     m1, m2 = st.columns(2)
     m1.metric(
@@ -213,15 +213,16 @@ with right:
         else t("cov_how_straight", lang).format(c=s.circuity)
     )
     st.caption(t("cov_method", lang).format(kmh=s.walk_kmh, how=how))
-    st.markdown(f"**{t('cov_by_town', lang)}**")
-    table(
-        sc.by_unit(area, threshold, towns).rename(columns={"name_zh": "town"}),
-        ["town", "share", "covered", "residents"],
-        share=share_col,
-        **people,
-        height=200 if f.towns else 330,
-    )
-    if f.towns:
+    if not f.communities:  # a 居村's view: its own row below, not its town's share of it
+        st.markdown(f"**{t('cov_by_town', lang)}**")
+        table(
+            sc.by_unit(area, threshold, towns).rename(columns={"name_zh": "town"}),
+            ["town", "share", "covered", "residents"],
+            share=share_col,
+            **people,
+            height=200 if f.towns else 330,
+        )
+    if f.towns or f.communities:
         st.markdown(f"**{t('cov_by_community', lang)}**")
         table(
             sc.by_unit(area, threshold, ui.cached(queries.communities, f.towns, scope=ui.scope()), "community").rename(
@@ -402,30 +403,31 @@ with tabs[4]:
             listing["hours"] = listing["hours"].map(hours_label)
         else:
             st.caption(t("ops_none", lang))
-        listing["level"] = listing["level"].map(lambda v: t(v, lang))
-        short = {fn: t(fn[2:] + "_short", lang) for fn in FUNCTIONS}
+        listing["level"] = listing["level"].map(lambda v: t(f"level_{v}_short", lang))
+        listing = station_use.directory_view(listing, lang)  # folded to fit 1920 px (four columns in one, …)
+        text = st.column_config.TextColumn
         table(
             listing.rename(columns={"name_zh": "name", "residents": "served"}),
             [
                 "name",
                 "level",
                 "town",
-                *FUNCTIONS,
-                "opening_hours",
-                "extended_hours",
+                "functions",
+                "opening",
                 "floor_area_m2",
-                "baseline",
-                "basic",
-                "quality",
+                "tiers",
                 "served",
                 *work,
                 "cases_nearby",
             ],
-            **short,
+            name=text(t("name", lang), width=230),
+            functions=text(t("fn_set", lang), help=" · ".join(t(fn[2:] + "_short", lang) for fn in FUNCTIONS)),
+            opening=t("opening_hours", lang),
+            tiers=text(t("tiers_items", lang), help=t("tiers_help", lang)),
             served=number(t("served", lang), format="localized"),
-            services=number(t("ops_services", lang), format="localized"),
+            services=number(t("services_short", lang), format="localized", help=t("ops_services", lang)),
             served_residents=number(t("ops_served_residents", lang), format="localized"),
-            use_ratio=number(t("ops_use_ratio", lang), format="%.2f"),
+            use_ratio=number(t("use_short", lang), format="%.2f", help=t("ops_use_ratio", lang)),
             hours=t("ops_hours", lang),
             meetings=number(t("ops_meetings", lang), format="localized"),
             cases_nearby=t("cases_nearby", lang).format(r=f"{sc.NEARBY_M:,.0f}"),

@@ -120,6 +120,10 @@ if mode == "density":
             st.caption(t("heat_points_max", lang).format(n=heatmap.POINTS_MAX))
 
 elif mode == "hot_spots":
+    # Gi* on finer squares than the density view draws (ANALYSIS_BINS); the map shows only the significant ones
+    cell = heatmap.cell_size(bbox, 100 if wish == "auto" else wish, heatmap.ANALYSIS_BINS, frame=frame)
+    box = heatmap.pad_bbox(bbox, cell, frame=frame) if bbox else None
+    bins = ui.cached(queries_map.heat_bins, f, cell, "none", box)
     grid = heatmap.lattice(outline, cell, frame=frame)
     before = ui.cached(queries_map.heat_bins, f.previous(), cell, "none", box)
     if bins.attrs.get("truncated"):

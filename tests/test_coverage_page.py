@@ -107,6 +107,47 @@ def test_one_town_counts_its_own_residents_and_stations(app_env, district, monke
     assert (_number(shown["covered"][0]), _number(shown["uncovered"][0])) == (want["covered"], want["uncovered"])
 
 
+def test_one_community_opened_by_an_unrestricted_user_shows_its_own_share(app_env, district, monkeypatch):
+    """Issue 18: a 居村 opened from the filter (no account limit) showed its town's coverage. Its figures are its
+    own residents' (cells whose community is the 居村, picked here directly) and its own stations."""
+    monkeypatch.setenv("GOVDASH_WALK_MINUTES", "15")
+    monkeypatch.delenv("GOVDASH_NETWORK_FILE", raising=False)
+    cells, stations, _ = district
+    town = "310115005"  # 陆家嘴街道
+    timed = sc.walk(cells, stations)
+    mine = timed[timed["town_id"] == town]
+    # the 居村 of the town whose share differs most from the town's: a wrong area cannot pass by chance
+    by_com = mine.groupby("community_id").apply(
+        lambda g: g.loc[g["minutes"] <= 15, "residents"].sum() / g["residents"].sum(), include_groups=False
+    )
+    whole = mine.loc[mine["minutes"] <= 15, "residents"].sum() / mine["residents"].sum()
+    com = (by_com - whole).abs().idxmax()
+    at = app_test()
+    at.query_params["town"] = town  # the filter bar picks a 居村 within its street/town
+    at.query_params["community"] = com
+    at.run()
+    at.switch_page("pages/coverage.py").run()
+    _ok(at)
+    assert at.session_state["filters"].communities == (com,)
+    own = timed[timed["community_id"] == com]
+    covered = float(own.loc[own["minutes"] <= 15, "residents"].sum())
+    shown = _metrics(at)
+    assert (_number(shown["covered"][0]), _number(shown["uncovered"][0])) == (
+        round(covered),
+        round(float(own["residents"].sum()) - covered),
+    )
+    assert shown["share"][0] == _pct(by_com[com]) != _pct(whole)
+    assert "所选居村" in at.metric[0].label
+    assert _number(shown["stations"][0]) == int((stations["community_id"] == com).sum())
+    # the outline drawn is the 居村's, and the table lists the 居村, not its town
+    db = Database(app_env)
+    try:
+        name = queries.communities(db).set_index("unit_id").loc[com, "name_zh"]
+    finally:
+        db.close()
+    assert at.dataframe[0].value["community"].tolist() == [name]
+
+
 def test_five_minutes_lowers_the_share(page, district):
     fifteen = _covered(page)
     page.radio(key="cov_threshold").set_value(5).run()

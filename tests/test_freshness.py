@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from literal_cases import ALL, AS_OF, build_db
 
-from govdash import feed, freshness, indicators, ingest, migrate, queries, queries_fresh
+from govdash import feed, freshness, indicators, ingest, migrate, queries, queries_fresh, wall
 from govdash.db import Database
 from govdash.filters import Filters
 
@@ -81,17 +81,23 @@ def test_imports_and_undo_log_the_months_and_towns_they_touch_on_a_lake(tiny, tm
 
 
 class Memo:
-    """A result cache like ui's: keyed by name, version and arguments; counts what it computed."""
+    """A result cache like ui's: keyed by name, version and arguments, keeps nothing of a call that raised; lists
+    the periods it computed alone (``computed``) and those it was handed from a whole window (``kept``)."""
 
     def __init__(self, db: Database):
-        self.db, self.store, self.computed = db, {}, []
+        self.db, self.store, self.computed, self.kept = db, {}, [], []
 
     def __call__(self, key, version, fn, args, kwargs):
         k = (key, version, args, tuple(sorted(kwargs.items())))
         if k not in self.store:
-            self.computed.append((key, args[0].start if args and isinstance(args[0], Filters) else None))
             self.store[k] = fn(self.db, *args, **kwargs)
+            start = args[0].start if args and isinstance(args[0], Filters) else None
+            (self.kept if isinstance(fn, freshness._Given) else self.computed).append(start)
         return self.store[k]
+
+    def clear(self):
+        self.computed.clear()
+        self.kept.clear()
 
 
 def _trend(db, memo, at=AS_OF):
@@ -105,24 +111,24 @@ def _survives(target: str, tmp_path) -> None:
     load(target, L1, tmp_path, "l1.csv")  # the log starts
     memo = Memo(db)
     first = _trend(db, memo)
-    pieces = indicators.trend_pieces(ALL, "month", AS_OF)
-    assert [(w.start, w.end) for w in pieces] == [(date(2025, 3, 1), date(2026, 2, 28)), (MAR, date(2026, 3, 31))]
-    assert len(memo.computed) == 2
+    windows = indicators.period_windows(indicators.chart_window(ALL, "month"), "month")
+    assert [w.start for w in windows] == [date(2025, 3 + k, 1) for k in range(10)] + [
+        date(2026, 1, 1),
+        date(2026, 2, 1),
+        MAR,
+    ]
+    assert memo.computed == [] and len(memo.kept) == 13  # a first visit: one computation, kept per month
+    memo.clear()
     load(target, A05_CLOSED, tmp_path, "a05.csv")  # March only: the months to February stay cached
-    memo.computed.clear()
-    assert (
-        _trend(db, memo)
-        .loc[lambda t: t["period"] < pd.Timestamp(MAR)]
-        .equals(first.loc[lambda t: t["period"] < pd.Timestamp(MAR)])
-    )
-    assert memo.computed == [("govdash.indicators.period_rows", MAR)]
-    memo.computed.clear()
+    assert _trend(db, memo).iloc[:12].equals(first.iloc[:12])
+    assert (memo.computed, memo.kept) == ([], [MAR])
+    memo.clear()
     _trend(db, memo, AS_OF + timedelta(minutes=1))  # the data clock moved: March again, the months before not
-    assert memo.computed == [("govdash.indicators.period_rows", MAR)]
-    memo.computed.clear()
-    load(target, A09_RATED, tmp_path, "a09.csv")
-    _trend(db, memo, AS_OF + timedelta(minutes=1))  # A09 reported in February: the whole months too
-    assert [s for _, s in memo.computed] == [date(2025, 3, 1), MAR]
+    assert (memo.computed, memo.kept) == ([], [MAR])
+    memo.clear()
+    load(target, A09_RATED, tmp_path, "a09.csv")  # A09 (reported in February) moves from T2 to T1
+    _trend(db, memo, AS_OF + timedelta(minutes=1))
+    assert (memo.computed, memo.kept) == ([], [date(2026, 2, 1), MAR])
 
 
 def test_a_write_in_the_current_month_leaves_the_earlier_months_cached_on_a_file(tiny, tmp_path):
@@ -148,16 +154,28 @@ def test_the_data_clock_passing_a_deadline_changes_the_key(tiny, tmp_path):
     assert keys[2] != keys[0] and figures[2] == 1
 
 
+def _from_rows(db, fn, args) -> pd.DataFrame:
+    """``fn(*args)`` assembled from its periods' rows, each computed alone (freshness.PERIODIC)."""
+    rows, w, period, at, args_for = freshness.PERIODIC[freshness.name(fn)](*args)
+    return freshness._concat([rows(db, *args_for(p)) for p in indicators.period_windows(w, period)])
+
+
 @pytest.mark.parametrize("period", ["day", "week", "month", "quarter"])
 @pytest.mark.parametrize("at", [AS_OF, datetime(2026, 2, 14, 8), datetime(2026, 3, 1, 0)], ids=["end", "feb", "mar0"])
-def test_the_pieces_make_the_trend_table(tiny, period, at):
+def test_the_periods_rows_make_the_trend_table(tiny, period, at):
     db = Database(tiny)
-    whole = indicators.trend_table(db, ALL, period, at)
-    parts = [indicators.period_rows(db, w, period, at) for w in indicators.trend_pieces(ALL, period, at)]
-    pd.testing.assert_frame_equal(freshness._concat(parts), whole)
+    pd.testing.assert_frame_equal(
+        _from_rows(db, indicators.trend_table, (ALL, period, at)), indicators.trend_table(db, ALL, period, at)
+    )
 
 
-def test_the_pieces_make_the_trend_table_on_qinhuai(tmp_path):
+@pytest.mark.parametrize("at", [AS_OF, datetime(2026, 2, 14, 8), datetime(2026, 3, 2, 0)], ids=["end", "feb", "mar"])
+def test_the_weeks_rows_make_the_walls_weekly_trend(tiny, at):
+    db = Database(tiny)
+    pd.testing.assert_frame_equal(_from_rows(db, wall.trend_data, (ALL, at)), wall.trend_data(db, ALL, at))
+
+
+def test_the_periods_rows_make_the_trend_tables_on_qinhuai(tmp_path):
     from test_own_district import build
 
     from tests.districts import qinhuai
@@ -166,8 +184,9 @@ def test_the_pieces_make_the_trend_table_on_qinhuai(tmp_path):
     f = Filters(start=date(2026, 5, 1), end=date(2026, 5, 31))
     for at in (datetime(2026, 5, 18, 12), datetime(2026, 6, 1, 0), datetime(2026, 5, 31, 23)):
         for period in ("day", "week", "month"):
-            parts = [indicators.period_rows(db, w, period, at) for w in indicators.trend_pieces(f, period, at)]
-            pd.testing.assert_frame_equal(freshness._concat(parts), indicators.trend_table(db, f, period, at))
+            whole = indicators.trend_table(db, f, period, at)
+            pd.testing.assert_frame_equal(_from_rows(db, indicators.trend_table, (f, period, at)), whole)
+        pd.testing.assert_frame_equal(_from_rows(db, wall.trend_data, (f, at)), wall.trend_data(db, f, at))
     # qinhuai's 24 cases: imported in one commit, every street's months from May on (some are still open)
     assert {(t, m) for _, t, m, _ in log(db)} == {("1", date(2026, 5, 1)), ("2", date(2026, 5, 1))}
 
@@ -183,17 +202,21 @@ def test_a_feed_batch_of_new_cases_leaves_the_earlier_months_cached(demo_db, tmp
     f = Filters(start=at.date() - timedelta(days=29), end=at.date() + timedelta(days=1))  # the clock runs in it
     memo = Memo(db)
     freshness.call(db, indicators.trend_table, (f, "month", at, None), {}, memo)
-    past, current = (w.start for w in indicators.trend_pieces(f, "month", at))
+    current = indicators.period_windows(indicators.chart_window(f, "month"), "month")[-1].start
     for b, changes in enumerate((0, 3)):
         at += timedelta(minutes=1)
-        memo.computed.clear()
+        memo.clear()
         feed.batch(path, new=5, changes=changes, at=at, rng=np.random.default_rng(b), span_s=30)
         got = freshness.call(db, indicators.trend_table, (f, "month", at, None), {}, memo)
         pd.testing.assert_frame_equal(got, indicators.trend_table(db, f, "month", at))
+        weekly = freshness.call(db, wall.trend_data, (f, at), {}, Memo(db))
+        pd.testing.assert_frame_equal(weekly, wall.trend_data(db, f, at))
         spans = [s for s in log(db) if s[0] == b + 2]
         assert spans  # every batch is logged
-        # the whole months are computed again only when the batch changed a case counted in them
-        earlier = any(m < current and (to is None or to >= past) for _, _, m, to in spans)
-        assert [s for _, s in memo.computed] == ([past] if earlier else []) + [current]
+        # a month is computed again only when the batch changed a case counted in it
+        again = memo.computed + memo.kept
+        assert current in again
+        for m in again:
+            assert m == current or any(a <= m and (to is None or to >= m) for _, _, a, to in spans)
         if changes == 0:
-            assert not earlier  # new cases only: the current month alone
+            assert again == [current]  # new cases only: the current month alone

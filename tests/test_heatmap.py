@@ -3,6 +3,7 @@ spots, repeat complaints on literal rows."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -229,6 +230,33 @@ def test_deck_payload_is_bounded_whatever_the_case_count():
     assert _worst_case_deck(heatmap.MAX_BINS, 0, heatmap.REPEATS_DRAWN) < 300_000
     with pytest.raises(ValueError):
         _worst_case_deck(10, heatmap.POINTS_MAX + 1)
+
+
+def test_hot_spot_deck_draws_the_most_significant_within_the_bound():
+    """Gi* may run on 40,000 squares; the deck carries at most SPOTS_DRAWN of the significant ones, the largest
+    |z| first, and stays under 300 KB with every text at its longest."""
+    n = maps_heat.SPOTS_DRAWN + 500
+    lon, lat = heatmap.bin_corner(np.arange(n) % 200, np.arange(n) // 200, 250.0, frame=FRAME)
+    z = np.where(np.arange(n) % 2 == 0, 1.0, -1.0) * (3.0 + np.arange(n) / 100)  # |z| grows with the row
+    spots = pd.DataFrame(
+        {
+            "lon": lon + 1e-7,
+            "lat": lat + 1e-7,
+            "count": 999_999_999,
+            "z": z,
+            "q": 0.000123456,
+            "label": np.where(z > 0, "hot", "cold"),
+            "trend": np.where(np.arange(n) % 3 == 0, "emerging hot", ""),
+        }
+    )
+    spots.loc[0, "label"] = "not significant"  # never drawn
+    deck = maps_heat.hot_spot_deck(spots, cell_m=250.0, lang="en")
+    drawn = json.loads(deck.to_json())["layers"][0]["data"]
+    assert len(drawn) == maps_heat.SPOTS_DRAWN
+    # rows 1..n-1 are significant (2,299), |z| growing with the row: the 499 weakest, rows 1..499, are left out
+    tips = {d["tip"].split("z = ")[1].split(" ")[0] for d in drawn}
+    assert f"{z[500]:.2f}" in tips and f"{z[499]:.2f}" not in tips and f"{z[n - 1]:.2f}" in tips
+    assert len(deck.to_json().encode()) + 25_000 < 300_000  # with a 36-town outline (~25 KB, see above)
 
 
 def test_deck_payload_on_the_demo(demo_db):

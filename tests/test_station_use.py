@@ -191,3 +191,27 @@ def test_the_demo_has_stations_at_work(demo_db):
         assert {"elevator", "parking", "cleaning"} <= cats
     finally:
         con.close()
+
+
+def test_the_directory_folds_to_fit_one_screen():
+    listing = pd.DataFrame(
+        {
+            "f_party": [True, True],
+            "f_gov": [True, True],
+            "f_culture": [True, False],
+            "f_joint": [True, True],
+            "f_clinic": [True, False],
+            "opening_hours": ["08:30-20:00", "09:00-17:00"],
+            "extended_hours": [True, False],
+            "baseline": [36, 20],
+            "basic": [71, 30],
+            "quality": [40, 0],
+        }
+    )
+    zh = station_use.directory_view(listing, "zh")
+    assert zh["functions"].tolist() == ["齐全", "缺文化、卫生室"]
+    assert zh["tiers"].tolist() == ["36 / 71 / 40", "20 / 30 / 0"]
+    assert zh["opening"].tolist() == ["08:30-20:00 · 错时延时", "09:00-17:00"]
+    en = station_use.directory_view(listing.assign(hours="kept"), "en")  # hours kept shown apart: no mark
+    assert en["functions"].tolist() == ["complete", "no Culture, Clinic"]
+    assert en["opening"].tolist() == ["08:30-20:00", "09:00-17:00"]

@@ -80,3 +80,21 @@ def test_another_view_builds_another_deck(app_env, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     assert len(calls) == 2 and _decks(at) != first
     assert json.loads(_decks(at)[0])["layers"][-1]["cellSize"] == 1600.0
+
+
+def test_hot_spots_run_on_finer_squares_than_the_density_view(app_env):
+    """The density view carries at most heatmap.MAX_BINS squares; Gi* reads up to ANALYSIS_BINS and the map draws
+    only the significant ones (at most maps_heat.SPOTS_DRAWN)."""
+    from govdash import heatmap
+
+    at = app_test()
+    at.run()
+    at.switch_page("pages/heatmap.py").run()
+    density = json.loads(_decks(at)[0])["layers"][-1]
+    at.segmented_control(key="heat_mode").set_value("hot_spots").run()
+    assert not at.exception, [e.value for e in at.exception]
+    spots = json.loads(_decks(at)[0])["layers"][-1]
+    assert (density["id"], spots["id"]) == ("density", "hotspots")
+    assert spots["cellSize"] < density["cellSize"]
+    assert 0 < len(spots["data"]) <= maps_heat.SPOTS_DRAWN
+    assert len(density["data"]) <= heatmap.MAX_BINS

@@ -386,3 +386,40 @@ def test_every_town_is_named_on_the_wall_map_inside_its_view(demo_db, scale):
         for row in layer["data"]:
             x, y = maps._merc_px([row["lon"]], [row["lat"]], view["zoom"])
             assert abs(x[0] - cx[0]) <= size[0] * scale / 2 and abs(y[0] - cy[0]) <= size[1] * scale / 2, row
+
+
+def test_the_wall_opened_for_one_community_draws_that_community(app_env):
+    """Issue 18: ``?mode=wall&community=…`` drew the town's outline. The map is the 居村's own polygon, named,
+    with its own overdue count (the open overdue cases whose community it is, counted here from the cases)."""
+    import json
+
+    import shapely
+
+    from govdash import queries, queries_trend
+    from govdash.db import Database
+
+    db = Database(app_env)
+    try:
+        at_ = queries.as_of(db)
+        coms = queries.communities(db, (TOWN,))
+        com, name = coms["unit_id"].iloc[0], coms["name_zh"].iloc[0]
+        f = wall.wall_filters({"community": [com]}, at_.date(), 30)
+        m = wall.map_data(db, f, at_)
+        town_geom = queries.unit_geometries(db, "town", Filters(start=f.start, end=f.end, towns=(TOWN,)))
+        stock = queries_trend.open_cases(db, f.with_(communities=()), at_, overdue_only=True, limit=100_000)
+    finally:
+        db.close()
+    assert m["geoms"]["unit_id"].tolist() == [com]
+    assert m["stats"][["unit_id", "name_zh"]].values.tolist() == [[com, name]]
+    assert m["stats"]["overdue"].iloc[0] == int((stock["community_id"] == com).sum())
+    ours = shapely.from_wkb(bytes(m["geoms"]["geom"].iloc[0]))
+    town = shapely.from_wkb(bytes(town_geom["geom"].iloc[0]))
+    assert ours.area < 0.5 * town.area and town.buffer(1e-6).contains(ours)
+    # through the app: the wall's map draws one outline, the 居村's, and names it
+    page = _run({"mode": "wall", "panels": "map", "community": com})
+    assert not page.exception
+    spec = json.loads(page.get("deck_gl_json_chart")[0].proto.json)
+    outline = next(layer for layer in spec["layers"] if layer["id"] == "towns")
+    assert len(outline["data"]) == 1
+    labels = [row["label"] for layer in spec["layers"] if layer["@@type"] == "TextLayer" for row in layer["data"]]
+    assert any(label.startswith(name[:2]) for label in labels)

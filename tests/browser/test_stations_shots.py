@@ -3,6 +3,8 @@ page's property list and the coverage page's station directory draw, with screen
 
 from __future__ import annotations
 
+import pytest
+
 from govdash.i18n import t
 
 from .conftest import wait_for_app
@@ -26,15 +28,23 @@ def test_property_red_black_list(server, page, screenshots):
         page.screenshot(path=str(screenshots / "rankings-property.png"))
 
 
-def test_station_directory_and_stations_at_work(server, page, screenshots):
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_station_directory_and_stations_at_work(server, page, screenshots, lang):
     with server.explain():
-        render(page, server.url + "/coverage", None, (1, 0))
-        _click(page, "tab", t("tab_directory", "zh"))
-        header = page.locator('th[role="columnheader"]', has_text=t("ops_services", "zh"))
+        render(page, server.url + f"/coverage?lang={lang}", None, (1, 0))
+        _click(page, "tab", t("tab_directory", lang))
+        header = page.locator('th[role="columnheader"]', has_text=t("services_short", lang))
         header.first.wait_for(state="attached", timeout=60_000)
         page.locator('[role="tabpanel"]').last.scroll_into_view_if_needed()
-        page.screenshot(path=str(screenshots / "coverage-directory.png"))
-        _click(page, "tab", t("tab_operations", "zh"))
-        page.get_by_text(t("ops_busiest", "zh")).first.wait_for(timeout=60_000)
-        page.get_by_text(t("ops_busiest", "zh")).first.scroll_into_view_if_needed()
-        page.screenshot(path=str(screenshots / "coverage-stations-at-work.png"))
+        page.screenshot(path=str(screenshots / f"coverage-directory-{lang}.png"))
+        # the directory fits the 1920 px screen: every column in view, no sideways scrolling (issue 18)
+        grid = page.locator('[data-testid="stDataFrame"]', has=header.first)
+        width = grid.first.evaluate(
+            """el => { const s = el.querySelector('.dvn-scroller'); const r = el.getBoundingClientRect();
+                       return {scroll: s.scrollWidth, client: s.clientWidth, right: r.right}; }"""
+        )
+        assert width["scroll"] <= width["client"] + 1 and width["right"] <= 1920, width
+        _click(page, "tab", t("tab_operations", lang))
+        page.get_by_text(t("ops_busiest", lang)).first.wait_for(timeout=60_000)
+        page.get_by_text(t("ops_busiest", lang)).first.scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshots / f"coverage-stations-at-work-{lang}.png"))
