@@ -235,6 +235,52 @@ def update_straight_line(
     return minutes, nearest, changed
 
 
+def update_network(
+    graph: StreetGraph, cell_xy, minutes, nearest, new_xy, kept, *, walk_kmh: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`network_minutes` after stations were added (``kept`` as in :func:`update_straight_line`),
+    searching the street graph only from the new stations and only as far as a cell could gain: one
+    Dijkstra per new station, stopped at the longest walk any reachable cell now has (all of the graph
+    when some cell reaches no station). When a station was removed or moved, its cells may have to walk
+    to any other, so every cell is walked again (one pass from every station).
+
+    Returns minutes, nearest (index into ``new_xy``) and ``changed``, the cells whose answer changed.
+    """
+    cells, stations = _xy(cell_xy), _xy(new_xy)
+    kept = np.asarray(kept, dtype=np.int64)
+    minutes, old = np.array(minutes, dtype=float), np.asarray(nearest, dtype=np.int64)
+    if (kept < 0).any() or graph.n_nodes == 0:
+        m, n = network_minutes(graph, cells, stations, walk_kmh=walk_kmh)
+        return m, n, (m != minutes) | (n != np.where(old >= 0, kept[np.maximum(old, 0)], -1))
+    speed = _speed_m_per_min(walk_kmh)
+    nearest = np.where(old >= 0, kept[np.maximum(old, 0)], -1)
+    changed = np.zeros(len(cells), dtype=bool)
+    fresh = np.setdiff1d(np.arange(len(stations)), kept)
+    if not len(fresh) or not len(cells):
+        return minutes, nearest, changed
+    tree = cKDTree(graph.node_xy)
+    c_snap, c_node = tree.query(cells, workers=-1)
+    s_snap, s_node = tree.query(stations[fresh], workers=-1)
+    dist = minutes * speed  # metres walked now (inf where no station is reached)
+    for f, snap, node in zip(fresh, s_snap, s_node, strict=True):
+        # a cell can gain only if the new station's node is nearer than its walk now, in a straight line
+        # too (a street is never shorter): search no farther than the longest such walk
+        room = dist - c_snap - snap
+        near = np.flatnonzero(np.hypot(*(graph.node_xy[c_node] - graph.node_xy[node]).T) < room)
+        if not len(near):
+            continue
+        limit = float(room[near].max())
+        reach = dijkstra(
+            graph.lengths, directed=False, indices=int(node), limit=limit if np.isfinite(limit) else np.inf
+        )
+        d = reach[c_node[near]] + c_snap[near] + snap
+        better = d < dist[near]
+        hit = near[better]
+        dist[hit], nearest[hit], changed[hit] = d[better], f, True
+    minutes[changed] = dist[changed] / speed
+    return minutes, nearest, changed
+
+
 def share_within(minutes, residents, thresholds: Sequence[float] = THRESHOLDS) -> pd.Series:
     """Share (0-1) of residents within each threshold in minutes; NaN when there are no residents."""
     minutes, residents = np.asarray(minutes, dtype=float), np.asarray(residents, dtype=float)

@@ -104,10 +104,9 @@ def walk_edits(
     """:func:`walk` over ``stations`` (``base`` after what-if edits, ``apply_edits``), from ``base_timed``
     (:func:`walk` over ``base``) by recomputing only the cells the edits can change: those within reach of
     an added or moved station (or farther from their own than that) and those whose station was removed
-    or moved (``coverage.update_straight_line``). On a street network every cell is walked again.
+    or moved (``coverage.update_straight_line``). On a street network an added station is searched from
+    as far as a cell could gain, and a removed or moved one walks every cell again (``coverage.update_network``).
     ``cell_tree``: a ``scipy.spatial.cKDTree`` of the cells' x, y, reused across edits when given."""
-    if graph is not None:
-        return walk(base_timed, stations, function=function, graph=graph, metric_crs=metric_crs)
     old_mask, new_mask = offers(base, function), offers(stations, function)
     old_keep = np.arange(len(base)) if old_mask is None else np.flatnonzero(old_mask)
     new_keep = np.arange(len(stations)) if new_mask is None else np.flatnonzero(new_mask)
@@ -124,15 +123,19 @@ def walk_edits(
     position = np.full(len(base), -1, dtype=np.int64)
     position[old_keep] = np.arange(len(old_keep))
     full = base_timed["station"].to_numpy()
-    minutes, sub, _ = cov.update_straight_line(
+    before = (
         points_xy(base_timed, metric_crs=metric_crs),
         base_timed["minutes"].to_numpy(float),
         np.where(full >= 0, position[np.maximum(full, 0)], -1),
         points_xy(new_s, metric_crs=metric_crs),
         kept,
-        cell_tree=cell_tree,
-        reach_m=cov.reach_m(max(cov.THRESHOLDS)),
     )
+    if graph is not None:
+        minutes, sub, _ = cov.update_network(graph, *before)
+    else:
+        minutes, sub, _ = cov.update_straight_line(
+            *before, cell_tree=cell_tree, reach_m=cov.reach_m(max(cov.THRESHOLDS))
+        )
     nearest = np.where(sub >= 0, new_keep[np.maximum(sub, 0)] if len(new_keep) else -1, -1)
     # copy-on-write: the cells' columns are shared, not copied
     return base_timed.assign(minutes=minutes, station=nearest, station_id=station_ids(stations, nearest))

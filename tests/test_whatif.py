@@ -115,3 +115,62 @@ def test_no_edit_is_the_base_walk(demo):
     cells, base, _ = demo
     walked = sc.BaseWalk(cells, base)
     pd.testing.assert_frame_equal(walked.after(cells, base, sc.apply_edits(base, [])), sc.walk(cells, base))
+
+
+# --- on a street network ---
+
+
+def _lattice_case():
+    from govdash.osm import lattice_graph
+
+    g = lattice_graph(12, 9, 100.0)  # 1,100 m × 800 m of streets every 100 m
+    rng = np.random.default_rng(11)
+    cells = rng.uniform([0, 0], [1100, 800], (300, 2))
+    stations = np.array([(30.0, 20.0), (1080.0, 790.0)])
+    return g, cells, stations
+
+
+def test_network_add_searches_only_as_far_as_a_cell_gains():
+    g, cells, stations = _lattice_case()
+    m0, n0 = cov.network_minutes(g, cells, stations, walk_kmh=4.5)
+    new = np.vstack([stations, [(540.0, 410.0), (1000.0, 60.0)]])
+    minutes, nearest, changed = cov.update_network(g, cells, m0, n0, new, [0, 1], walk_kmh=4.5)
+    want_m, want_n = cov.network_minutes(g, cells, new, walk_kmh=4.5)
+    np.testing.assert_allclose(minutes, want_m, rtol=1e-12)
+    assert (nearest == want_n).all()
+    assert (changed == (want_n >= 2)).all() and 0 < changed.sum() < len(cells)
+    # by hand: a cell on the node (500, 400) walks only the new station's snap, straight: √(40² + 10²) m
+    at, _ = cov.update_network(g, [[500.0, 400.0]], [99.0], [0], new, [0, 1], walk_kmh=4.5)[:2]
+    assert at[0] == pytest.approx(np.hypot(40, 10) / SPEED)
+
+
+def test_network_removal_walks_every_cell_again():
+    g, cells, stations = _lattice_case()
+    m0, n0 = cov.network_minutes(g, cells, stations, walk_kmh=4.5)
+    new = np.array([(1080.0, 790.0), (100.0, 700.0)])  # the first removed, one added
+    minutes, nearest, _ = cov.update_network(g, cells, m0, n0, new, [-1, 0], walk_kmh=4.5)
+    want_m, want_n = cov.network_minutes(g, cells, new, walk_kmh=4.5)
+    np.testing.assert_array_equal(minutes, want_m)
+    assert (nearest == want_n).all()
+
+
+def test_base_walk_on_a_network_equals_a_full_walk():
+    from govdash.osm import lattice_graph
+
+    crs = "EPSG:32651"
+    g = lattice_graph(30, 20, 100.0, origin=(370_000.0, 3_450_000.0))
+    x, y = np.meshgrid(370_050 + 100 * np.arange(29), 3_450_050 + 100 * np.arange(19))
+    cells = pd.DataFrame({"x": x.ravel(), "y": y.ravel(), "size_m": 100.0, "residents": 10.0})
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
+        [370_100, 372_800], [3_450_100, 3_451_800]
+    )
+    base = pd.DataFrame({"station_id": ["A", "B"], "lon": lon, "lat": lat})
+    walked = sc.BaseWalk(cells, base, graph=g, metric_crs=crs)
+    a_lon, a_lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(371_500, 3_451_000)
+    for edits in ([{"op": "add", "lon": a_lon, "lat": a_lat}], [{"op": "remove", "station_id": "A"}]):
+        stations = sc.apply_edits(base, edits)
+        got, want = walked.after(cells, base, stations), sc.walk(cells, stations, graph=g, metric_crs=crs)
+        np.testing.assert_allclose(got["minutes"], want["minutes"], rtol=1e-12)
+        assert (got["station"].to_numpy() == want["station"].to_numpy()).all()
