@@ -174,7 +174,7 @@ def test_department_bands_from_the_database(tmp_path):
     # the other components tie (identical cases): only resolution spreads the scores
     assert out.loc["D03", "score_hi"] < out.loc["D01", "score_lo"]
     view = rankings.display_table(out.reset_index(), "department", "zh")
-    assert view["名次（档）"].tolist() == [1, 1, 2] and view["得分区间"].str.contains("–").all()
+    assert view["档次"].tolist() == [1, 1, 2] and view["得分区间"].str.contains("–").all()
     assert raw["rank"].to_dict() == {"D01": 1, "D02": 2, "D03": 3}  # raw rates: each score its own place
 
 
@@ -213,3 +213,26 @@ def test_bands_on_the_qinhuai_fixture_district_by_hand(tmp_path):
     assert out["district_score"].iloc[0] == pytest.approx(score(0.75))
     assert out["rank"].to_dict() == {"2": 1, "1": 2}
     assert out["list"].to_dict() == {"2": "red", "1": ""}
+
+
+def test_the_bar_chart_draws_each_interval_and_the_district():
+    from govdash import charts
+
+    ranked = pd.DataFrame(
+        {
+            "key": list("AB"),
+            "label": ["甲", "乙"],
+            "eligible": True,
+            "rank": [1, 2],
+            "score": [1.02, 0.97],
+            "score_lo": [1.0, 0.95],
+            "score_hi": [1.05, 0.98],
+            "list": ["red", "black"],
+            "district_score": 0.99,
+        }
+    )
+    fig = charts.ranking_bars(ranked, "label")
+    err = fig.data[0].error_x
+    assert list(err.array) == pytest.approx([0.03, 0.01]) and list(err.arrayminus) == pytest.approx([0.02, 0.02])
+    assert [s.x0 for s in fig.layout.shapes] == pytest.approx([1.0, 0.99])  # target 1.000, the district dotted
+    assert fig.layout.xaxis.range[0] == pytest.approx(0.93)  # the lowest whisker in view
