@@ -387,9 +387,12 @@ def split_panel(
 
 
 def ranking_bars(ranked: pd.DataFrame, label: str, *, lang: str = "zh", height: int | None = None) -> go.Figure:
-    """Composite scores, best on top: red list red, black list dark, 1.0 (every target met) dashed."""
-    ok = ranked[ranked["eligible"]].sort_values("rank")
+    """Composite scores, best on top: red list red, black list dark, 1.0 (every target met) dashed; each score's
+    interval (the band's basis, ``score_lo`` – ``score_hi``) as a whisker and the district's own score dotted
+    (what the lists compare with), when the ranking has them."""
+    ok = ranked[ranked["eligible"]].sort_values(["rank", "score"], ascending=[True, False])
     colours = [{"red": RED_LIST, "black": BLACK_LIST}.get(x, NEUTRAL) for x in ok["list"]]
+    spread = "score_lo" in ok and bool((ok["score_hi"] > ok["score_lo"]).any())
     fig = go.Figure(
         go.Bar(
             y=ok[label],
@@ -397,15 +400,36 @@ def ranking_bars(ranked: pd.DataFrame, label: str, *, lang: str = "zh", height: 
             orientation="h",
             marker_color=colours,
             text=[f"{v:.3f}" for v in ok["score"]],
-            textposition="outside",
+            textposition="inside" if spread else "outside",
+            insidetextanchor="end",
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (ok["score_hi"] - ok["score"]).tolist(),
+                "arrayminus": (ok["score"] - ok["score_lo"]).tolist(),
+                "color": TARGET_LINE,
+                "thickness": 1.5,
+                "width": 3,
+            }
+            if spread
+            else None,
             hovertemplate="%{y}: %{x:.3f}<extra></extra>",
         )
     )
     fig.add_vline(x=1.0, line_dash="dash", line_color=TARGET_LINE)
-    lo = float(ok["score"].min()) if len(ok) else 0.8
-    fig.update_xaxes(
-        range=[min(0.95, lo - 0.02), float(ok["score"].max()) + 0.03 if len(ok) else 1.2], title=t("score", lang)
-    )
+    whole = ranked["district_score"].dropna() if "district_score" in ranked else pd.Series(dtype=float)
+    if spread and len(whole):
+        fig.add_vline(
+            x=float(whole.iloc[0]),
+            line_dash="dot",
+            line_color=NEUTRAL,
+            annotation_text=t("district", lang),
+            annotation_position="top",
+        )
+    low = ok["score_lo"] if spread else ok["score"]
+    high = ok["score_hi"] if spread else ok["score"]
+    lo = float(low.min()) if len(ok) else 0.8
+    fig.update_xaxes(range=[min(0.95, lo - 0.02), float(high.max()) + 0.03 if len(ok) else 1.2], title=t("score", lang))
     fig.update_yaxes(autorange="reversed")
     return style(fig, height=height or max(300, 22 * len(ok) + 80))
 

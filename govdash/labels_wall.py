@@ -18,6 +18,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "街镇态势 · 近{d}天工单密度 · 近{h}小时新工单",
         "Streets/towns · case density {d} days · new cases {h} h",
     ),
+    "wall_map_title_community": (
+        "居村态势 · 近{d}天工单密度 · 近{h}小时新工单",
+        "Community · case density {d} days · new cases {h} h",
+    ),
     "wall_trend_title": ("解决率与按期办结率 · 近{w}周", "Resolution and on-time rates · last {w} weeks"),
     "wall_trend_note": (
         "解决率、按期办结率按各周到期工单计算（与指标卡口径一致）；本周未满，只显示受理量",

@@ -173,7 +173,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "above the district's own score ({district}), the black list only those wholly below it, at most {n} "
         "each. Fewer than {min_cases} cases are not ranked.",
     ),
-    "rank_band": ("名次（档）", "Rank (band)"),
+    "rank_band": ("档次", "Band"),
+    "band_n": ("第{n}档", "band {n}"),
     "score_range": ("得分区间", "Score interval"),
     "red_list_apart": ("红榜：明显好于全区（{n}个）", "Red list: clearly better than the district ({n})"),
     "black_list_apart": ("黑榜：明显差于全区（{n}个）", "Black list: clearly worse than the district ({n})"),

@@ -107,11 +107,13 @@ def community_coverage(db: Database, f: Filters) -> pd.DataFrame:
     the documents' "覆盖全区" means every 居村 has one)."""
     sc, params = scope_clause(f.scope, "units", "u")
     towns = " AND u.town_id IN (SELECT unnest($t))" if f.towns else ""
+    coms = " AND u.unit_id IN (SELECT unnest($c))" if f.communities else ""  # a 居村's view: its own row
     sql = f"""
         SELECT u.unit_id AS community_id, u.name_zh, u.town_id, u.residents,
                count(s.station_id) AS stations
         FROM units u LEFT JOIN stations s ON s.community_id = u.unit_id AND s.level = 'doorstep'
-        WHERE u.level = 'community' AND {sc}{towns}
+        WHERE u.level = 'community' AND {sc}{towns}{coms}
         GROUP BY ALL ORDER BY u.unit_id
     """
-    return db.execute(sql, {**params, **({"t": list(f.towns)} if f.towns else {})})
+    extra = {**({"t": list(f.towns)} if f.towns else {}), **({"c": list(f.communities)} if f.communities else {})}
+    return db.execute(sql, {**params, **extra})

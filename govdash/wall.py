@@ -35,6 +35,7 @@ MAX_DAYS = 366
 PERIOD_DAYS = (1, 7, 14, 30, 60, 90, 180, 365)
 DENSITY_DAYS = 7  # the map's density shows the last week of reports
 DENSITY_CELL_M = 500.0  # edge of a density cell, metres
+COMMUNITY_CELL_M = 100.0  # a 居村's view (about a square kilometre): a 500 m cell would cover it whole
 LIVE_HOURS = 24  # reports of the last day are drawn as points
 LIVE_POINTS = 3000
 TREND_WEEKS = 26
@@ -333,7 +334,8 @@ def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
     stats["status"] = town_status(stats["overdue"])
     geoms = queries.unit_geometries(db, level, f)
     week = f.with_(start=max(f.start, f.end - timedelta(days=DENSITY_DAYS - 1)))
-    bins = queries_map.heat_bins(db, week, DENSITY_CELL_M)
+    cell_m = COMMUNITY_CELL_M if level == "community" else DENSITY_CELL_M
+    bins = queries_map.heat_bins(db, week, cell_m)
     if not bins.empty:  # heat_bins gives south-west corners; the map draws cells from their corner
         bins = bins[["lon", "lat", "count"]]
     recent = queries_map.case_points(db, f.with_(start=max(f.start, f.end - timedelta(days=1))), LIVE_POINTS)
@@ -347,7 +349,7 @@ def map_data(db: Database, f: Filters, at: datetime) -> dict[str, pd.DataFrame]:
             "reported_at": recent["reported_at"],
         }
     )
-    return {"stats": stats, "geoms": geoms, "bins": bins, "recent": recent}
+    return {"stats": stats, "geoms": geoms, "bins": bins, "recent": recent, "level": level, "cell_m": cell_m}
 
 
 def latest_cases(db: Database, f: Filters, n: int = 10) -> pd.DataFrame:

@@ -178,6 +178,7 @@ def wall_map(
     tile_url: str = "",
     size_px: tuple[int, int] = MAP_DESIGN_PX["overview"],
     scale: float = 1.0,
+    cell_m: float = DENSITY_CELL_M,
 ) -> pdk.Deck:
     """Streets/towns filled by status (overdue open cases), last-week case density, last-day cases as points,
     and every town named (the red ones with their overdue count). Fits the district in ``size_px`` (1080p pixels)
@@ -215,7 +216,7 @@ def wall_map(
                 ),
                 id="density",
                 get_position=["lon", "lat"],
-                cell_size=DENSITY_CELL_M,
+                cell_size=cell_m,  # the bins' own edge (wall.map_data: finer for a 居村)
                 get_fill_color="fill",
                 extruded=False,
                 pickable=False,

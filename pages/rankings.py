@@ -103,7 +103,8 @@ for col, part, key in ((c_red, red, "red_list"), (c_black, black, "black_list"))
         box.caption(t("list_none_apart", lang) if ranked["eligible"].any() else t("no_data", lang))
     for _, r in part.iterrows():
         move = rankings.movement_text(r["movement"], lang, r.get("movement_known", True))
-        box.markdown(f"**{int(r['rank'])}.** {ui.md_text(r['label'])} · {r['score']:.3f} · {move}")
+        band = t("band_n", lang).format(n=int(r["rank"]))
+        box.markdown(f"**{ui.md_text(r['label'])}** · {band} · {r['score']:.3f} · {move}")
 
 
 def _clicked(keys: list[str], level: str, table_key: str) -> None:
@@ -130,7 +131,7 @@ left.dataframe(
             t("score", lang), format="%.3f", min_value=0.8, max_value=s.score_cap, width="small"
         ),
         t("rank_band", lang): st.column_config.NumberColumn(width=60),
-        t("movement", lang): st.column_config.TextColumn(width=50),
+        t("movement", lang): st.column_config.TextColumn(width=80),  # the header whole (名次变化)
         t("list", lang): st.column_config.TextColumn(width=50),
     },
 )

@@ -112,10 +112,19 @@ def show_map(big: bool) -> None:
     m = ui.cached(wall.map_data, f, at)
     require(m["geoms"])
     size = wall_view.MAP_DESIGN_PX["map" if big else "overview"]
-    st.html(wall_view.title_html(label("wall_map_title", lang, d=wall.DENSITY_DAYS, h=wall.LIVE_HOURS)))
+    title = "wall_map_title_community" if m["level"] == "community" else "wall_map_title"
+    st.html(wall_view.title_html(label(title, lang, d=wall.DENSITY_DAYS, h=wall.LIVE_HOURS)))
     st.pydeck_chart(
         wall_view.wall_map(
-            m["stats"], m["geoms"], m["bins"], m["recent"], lang=lang, tile_url=s.tile_url, size_px=size, scale=z
+            m["stats"],
+            m["geoms"],
+            m["bins"],
+            m["recent"],
+            lang=lang,
+            tile_url=s.tile_url,
+            size_px=size,
+            scale=z,
+            cell_m=m["cell_m"],
         ),
         height=round(size[1] * z),
     )

@@ -139,6 +139,9 @@ def test_one_community_opened_by_an_unrestricted_user_shows_its_own_share(app_en
     assert shown["share"][0] == _pct(by_com[com]) != _pct(whole)
     assert "所选居村" in at.metric[0].label
     assert _number(shown["stations"][0]) == int((stations["community_id"] == com).sum())
+    # the 居村 coverage is the 居村's own (one 居村, with its station), not its town's 31
+    units = {m.label: m.value for m in at.metric}
+    assert units[t("cov_units_with_station", "zh")] == f"{int((stations['community_id'] == com).any())} / 1"
     # the outline drawn is the 居村's, and the table lists the 居村, not its town
     db = Database(app_env)
     try:

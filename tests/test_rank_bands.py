@@ -11,7 +11,7 @@ sd √(O + 25/7) ÷ (95/7) = √(7 (7 O + 25)) ÷ 95: A √371 ÷ 95, B √469 �
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from math import sqrt
 
 import numpy as np
@@ -19,7 +19,9 @@ import pandas as pd
 import pytest
 from literal_cases import ALL, AS_OF, build_db
 
-from govdash import casemix, rankings, settings
+from govdash import casemix, queries, rankings, settings
+from govdash.db import Database
+from govdash.filters import Filters
 
 BY_CAT = pd.DataFrame(
     {"key": list("ABCD"), "category": "x", "unresolved": [4, 6, 20, 10], "collected": [500, 500, 500, 500]}
@@ -172,5 +174,65 @@ def test_department_bands_from_the_database(tmp_path):
     # the other components tie (identical cases): only resolution spreads the scores
     assert out.loc["D03", "score_hi"] < out.loc["D01", "score_lo"]
     view = rankings.display_table(out.reset_index(), "department", "zh")
-    assert view["名次（档）"].tolist() == [1, 1, 2] and view["得分区间"].str.contains("–").all()
+    assert view["档次"].tolist() == [1, 1, 2] and view["得分区间"].str.contains("–").all()
     assert raw["rank"].to_dict() == {"D01": 1, "D02": 2, "D03": 3}  # raw rates: each score its own place
+
+
+def test_bands_on_the_qinhuai_fixture_district_by_hand(tmp_path):
+    """A district that is not the demo (tests/districts.py): 街道 1 has 6 of its 12 cases still in handling
+    (unresolved), 街道 2 none; each has 4 cases in each of 3 categories, 2 of town 1's 4 open in each; every
+    closed case took 20 h; no deadlines, ratings or recognition.
+
+    Category rates 2/8 = 0.25, so E = 3 for each town; O = 6, 0: m = 1, v = (3 + 3) ÷ 6 - 1 ÷ 3 = 2/3,
+    β = α = 1.5 (X² = 3 + 3 = 6 > 3.84). Ratios 7.5/4.5 and 1.5/4.5; resolution 1 - 0.25 r = 0.58333, 0.91667,
+    sd 0.25 √7.5 ÷ 4.5, 0.25 √1.5 ÷ 4.5. Score over resolution (0.25, ÷ 0.99) and hours (0.15, 24/20 capped at
+    1.2), weights renormalised over 0.40; the district's: resolution 0.75."""
+    from districts import qinhuai
+    from test_own_district import build
+
+    fx = qinhuai(tmp_path / "files")
+    db_ = Database(build(fx, tmp_path))
+    try:
+        at = queries.as_of(db_)
+        f = Filters(start=date(2000, 1, 1), end=at.date())
+        out = rankings.ranking(db_, f, "town", at, replace(settings.load(), ranking_min_cases=1)).set_index("key")
+    finally:
+        db_.close()
+
+    def score(resolution: float) -> float:
+        return (0.25 * resolution / 0.99 + 0.15 * 1.2) / 0.40
+
+    half = {k: 1.39 * 0.25 * (0.25 * sqrt(o) / 4.5) / 0.99 / 0.40 for k, o in (("1", 7.5), ("2", 1.5))}
+    assert out.loc["1", "score"] == pytest.approx(score(1 - 0.25 * 7.5 / 4.5))
+    assert out.loc["2", "score"] == pytest.approx(score(1 - 0.25 * 1.5 / 4.5))
+    for k in ("1", "2"):
+        lo, hi = out.loc[k, "score"] - half[k], out.loc[k, "score"] + half[k]
+        assert out.loc[k, ["score_lo", "score_hi"]].tolist() == pytest.approx([lo, hi])
+    # 0.9518 (town 1's top) < 0.9690 (town 2's bottom): two bands; the district 0.9235 lies below town 2's
+    # interval (red) and inside town 1's (not black: 6 open cases of 12 cannot prove it worse than 0.25)
+    assert out["district_score"].iloc[0] == pytest.approx(score(0.75))
+    assert out["rank"].to_dict() == {"2": 1, "1": 2}
+    assert out["list"].to_dict() == {"2": "red", "1": ""}
+
+
+def test_the_bar_chart_draws_each_interval_and_the_district():
+    from govdash import charts
+
+    ranked = pd.DataFrame(
+        {
+            "key": list("AB"),
+            "label": ["甲", "乙"],
+            "eligible": True,
+            "rank": [1, 2],
+            "score": [1.02, 0.97],
+            "score_lo": [1.0, 0.95],
+            "score_hi": [1.05, 0.98],
+            "list": ["red", "black"],
+            "district_score": 0.99,
+        }
+    )
+    fig = charts.ranking_bars(ranked, "label")
+    err = fig.data[0].error_x
+    assert list(err.array) == pytest.approx([0.03, 0.01]) and list(err.arrayminus) == pytest.approx([0.02, 0.02])
+    assert [s.x0 for s in fig.layout.shapes] == pytest.approx([1.0, 0.99])  # target 1.000, the district dotted
+    assert fig.layout.xaxis.range[0] == pytest.approx(0.93)  # the lowest whisker in view

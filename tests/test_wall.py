@@ -410,6 +410,7 @@ def test_the_wall_opened_for_one_community_draws_that_community(app_env):
     finally:
         db.close()
     assert m["geoms"]["unit_id"].tolist() == [com]
+    assert (m["level"], m["cell_m"]) == ("community", wall.COMMUNITY_CELL_M)  # density cells finer than the 居村
     assert m["stats"][["unit_id", "name_zh"]].values.tolist() == [[com, name]]
     assert m["stats"]["overdue"].iloc[0] == int((stock["community_id"] == com).sum())
     ours = shapely.from_wkb(bytes(m["geoms"]["geom"].iloc[0]))
@@ -423,3 +424,6 @@ def test_the_wall_opened_for_one_community_draws_that_community(app_env):
     assert len(outline["data"]) == 1
     labels = [row["label"] for layer in spec["layers"] if layer["@@type"] == "TextLayer" for row in layer["data"]]
     assert any(label.startswith(name[:2]) for label in labels)
+    density = [layer for layer in spec["layers"] if layer["id"] == "density"]
+    assert all(layer["cellSize"] == wall.COMMUNITY_CELL_M for layer in density)
+    assert "居村态势" in _html(page)
