@@ -24,7 +24,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from govdash import indicators, queries, queries_fresh, wall
+from govdash import indicators, queries, queries_fresh, queries_trend, wall
 from govdash.db import Database
 from govdash.filters import Filters
 
@@ -36,18 +36,19 @@ WINDOWED = {
     "govdash.queries_trend.indicator_totals": 1,  # (f, at, as_at): without as_at
     "govdash.wall.week_rows": 1,  # (w, at)
 }
-_ONLY_WITHOUT = {"govdash.indicators.period_rows": 3, "govdash.queries.due_totals": 2}
-_ONLY_WITHOUT["govdash.queries_trend.indicator_totals"] = 2
+_ONLY_WITHOUT = {"govdash.indicators.period_rows": 3}  # a split: its series come from cases outside the window
+# the state "as it stood at" an earlier instant (the same-age comparison): its position; the clock is read there
+AS_AT = {"govdash.queries.due_totals": 2, "govdash.queries_trend.indicator_totals": 2}
 
 
 def name(fn) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-def window_key(db: Database, fn, args: tuple, kwargs: dict, *, probe: bool = False) -> tuple[tuple, int] | None:
-    """``(key, i)`` for a windowed call ``fn(db, *args, **kwargs)``: the key replacing the database version, ``i``
-    the position of ``at`` in ``args`` (left out of the key). None: key it by the version (not windowed, a split
-    or an ``as_at``, or no write log)."""
+def window_key(db: Database, fn, args: tuple, kwargs: dict, *, probe: bool = False) -> tuple[tuple, dict] | None:
+    """``(key, drop)`` for a windowed call ``fn(db, *args, **kwargs)``: the key replacing the database version, and
+    the arguments left out of it by position (the data time ``at``, an ``as_at``). None: key it by the version
+    (not windowed, a split, or no write log)."""
     n = name(fn)
     if n not in WINDOWED or kwargs or not args or not isinstance(args[0], Filters):
         return None
@@ -58,14 +59,15 @@ def window_key(db: Database, fn, args: tuple, kwargs: dict, *, probe: bool = Fal
     f, at = args[0], args[i]
     if not isinstance(at, datetime) or not queries_fresh.logged(db):
         return None
+    drop = {i: at}
+    j = AS_AT.get(n)
+    if j is not None and len(args) > j:
+        drop[j] = args[j]
     if probe:  # whether the call is windowed, without its key
-        return (), i
+        return (), drop
     towns = tuple(sorted(f.towns)) or None  # a finer filter or a scope reads less: keyed by its streets/towns
-    return (
-        queries_fresh.written(db, f.start, f.end, towns),
-        queries.cutoff(f, at),
-        queries_fresh.clock_passed(db, f, at),
-    ), i
+    clock = queries_fresh.clock_passed(db, f, drop.get(j) or at)
+    return (queries_fresh.written(db, f.start, f.end, towns), queries.cutoff(f, at), clock), drop
 
 
 # results made of one row per period: qualified name -> the rows function, its window, period and data time, and
@@ -119,7 +121,7 @@ def _periodic(db: Database, fn, args: tuple, kwargs: dict, memo) -> pd.DataFrame
     windows = indicators.period_windows(w, period)
     if not windows or window_key(db, rows, args_for(w), {}, probe=True) is None:
         return None
-    i = WINDOWED[name(rows)]
+    drop = {WINDOWED[name(rows)]: at}
     towns = tuple(sorted(w.towns)) or None
     written = queries_fresh.written_each(db, [(p.start, p.end) for p in windows], towns)
     clock = queries_fresh.clock_each(db, w, queries.PERIODS[period], at)  # by period start: the rows' own periods
@@ -127,7 +129,7 @@ def _periodic(db: Database, fn, args: tuple, kwargs: dict, memo) -> pd.DataFrame
     for p, wr in zip(windows, written, strict=True):
         passed = clock.get(pd.Timestamp(indicators.period_start(p.start, period)), {})
         key = (wr, queries.cutoff(p, at), tuple(sorted(passed.items())))
-        calls.append((("periods", key), _drop(args_for(p), i)))
+        calls.append((("periods", key), _drop(args_for(p), drop)))
     got: list = []
     for version, a in calls:
         try:
@@ -152,30 +154,46 @@ def _periodic(db: Database, fn, args: tuple, kwargs: dict, memo) -> pd.DataFrame
     return _concat(got)
 
 
-def _drop(args: tuple, i: int) -> tuple:
-    return (*args[:i], *args[i + 1 :])
+def _drop(args: tuple, drop: dict) -> tuple:
+    return tuple(a for k, a in enumerate(args) if k not in drop)
+
+
+def _headline(db: Database, memo, f: Filters, at: datetime, s, lang: str = "zh", previous: Filters | None = None):
+    """``indicators.headline`` from its three windowed ``indicator_totals``, each cached by what it read."""
+    now, before, year = (
+        call(db, queries_trend.indicator_totals, c, {}, memo) for c in indicators.headline_totals(f, at, previous)
+    )
+    return indicators.comparison(now, before, year, s, lang, indicators.HEADLINE_KEYS)
+
+
+COMPOSED: dict[str, Callable] = {"govdash.indicators.headline": _headline}
 
 
 def call(db: Database, fn, args: tuple, kwargs: dict, memo: Callable[[str, tuple, Callable, tuple, dict], object]):
     """``fn(db, *args, **kwargs)`` through ``memo(name, version, fn, args, kwargs)`` (a cache keyed by its first
     two arguments and ``args``, that keeps no result of a call that raised): one row per period apart, windowed
     calls by what they read, any other by the version."""
+    if name(fn) in COMPOSED and queries_fresh.logged(db):
+        return COMPOSED[name(fn)](db, memo, *args, **kwargs)
     out = _periodic(db, fn, args, kwargs, memo)
     if out is not None:
         return out
     win = window_key(db, fn, args, kwargs)
     if win is None:
         return memo(name(fn), db.version(), fn, args, kwargs)
-    key, i = win
-    return memo(name(fn), ("window", key), _with_at(fn, i, args[i]), _drop(args, i), kwargs)
+    key, drop = win
+    return memo(name(fn), ("window", key), _with(fn, drop), _drop(args, drop), kwargs)
 
 
-class _with_at:
-    """``fn`` with the data time put back at position ``i`` (the cache key leaves it out)."""
+class _with:
+    """``fn`` with the arguments the cache key leaves out (``drop``: position -> value) put back."""
 
-    def __init__(self, fn, i: int, at: datetime):
-        self.fn, self.i, self.at = fn, i, at
+    def __init__(self, fn, drop: dict):
+        self.fn, self.drop = fn, drop
         self.__module__, self.__qualname__ = fn.__module__, fn.__qualname__
 
     def __call__(self, db, *args, **kwargs):
-        return self.fn(db, *args[: self.i], self.at, *args[self.i :], **kwargs)
+        full, rest = [], iter(args)
+        for k in range(len(args) + len(self.drop)):
+            full.append(self.drop[k] if k in self.drop else next(rest))
+        return self.fn(db, *full, **kwargs)

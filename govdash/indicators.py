@@ -346,12 +346,19 @@ def headline(
     time after their end as now is after this period's end. Otherwise a recent period, whose
     cases are still being handled, would always look worse than a finished one.
     """
+    got: dict = {}
+    for c in headline_totals(f, at, previous):  # a 365-day period's previous period is the year before: once
+        got[c] = got[c] if c in got else queries_trend.indicator_totals(db, *c)
+    now, before, year = (got[c] for c in headline_totals(f, at, previous))
+    return comparison(now, before, year, s, lang, HEADLINE_KEYS)
+
+
+def headline_totals(f: Filters, at: datetime, previous: Filters | None = None) -> list[tuple]:
+    """The arguments (filter, at, as_at) of ``headline``'s three ``queries_trend.indicator_totals``: this period, the
+    previous one (default ``f.previous()``) and a year earlier, both at the same age (``same_age``)."""
     prev = previous or f.previous()
     yb = f.year_before()
-    before = previous_totals(db, f, at, prev)
-    # a 365-day period's previous period is the year before: one query, not two
-    year = before if yb == prev else previous_totals(db, f, at, yb)
-    return comparison(queries_trend.indicator_totals(db, f, at), before, year, s, lang, HEADLINE_KEYS)
+    return [(f, at, None), (prev, at, same_age(f, prev, at)), (yb, at, same_age(f, yb, at))]
 
 
 def period_label(p, period: str) -> str:

@@ -40,12 +40,13 @@ _MOVING = "(status <> 'closed' OR closed_at >= $at)"
 
 
 def clock_passed(db: Database, f: Filters, at: datetime) -> tuple[int, int]:
-    """Of the cases reported in ``f`` or falling due in it (before its cutoff): how many open ones are past their
-    deadline at ``at``, and how many are closed at or after ``at``. Between writes these change only when the data
-    clock passes one of those times, the only way a windowed figure depends on ``at`` beyond its cutoff."""
+    """Of the cases reported in ``f`` or falling due in it (before its cutoff) that are open or closed at or after
+    ``at``: how many are past their deadline at ``at``, and how many are closed at or after it. Between writes
+    these change only when the data clock passes one of those times, the only way a windowed figure depends on
+    ``at`` (or on an ``as_at``) beyond its cutoff."""
     attr, params = _attr_where(f)
     df = db.execute(
-        "SELECT count(*) FILTER (WHERE status <> 'closed' AND deadline_at < $at) AS overdue, "
+        "SELECT count(*) FILTER (WHERE deadline_at < $at) AS overdue, "
         "count(*) FILTER (WHERE closed_at >= $at) AS closed FROM cases "
         f"WHERE reported_at < $cut AND (reported_at >= $start OR {JUDGED_AT} >= $start) AND {attr} AND {_MOVING}",
         {**params, "at": at, "cut": cutoff(f, at), "start": datetime.combine(f.start, datetime.min.time())},
@@ -79,9 +80,7 @@ def clock_each(db: Database, f: Filters, unit: str, at: datetime) -> dict:
     over the cases reported in it and over those falling due in it (a case relevant to a period is in one or both)."""
     attr, params = _attr_where(f)
     bounds = {"start": datetime.combine(f.start, datetime.min.time()), "end": cutoff(f, at)}
-    counts = (
-        "count(*) FILTER (WHERE status <> 'closed' AND deadline_at < $at), count(*) FILTER (WHERE closed_at >= $at)"
-    )
+    counts = "count(*) FILTER (WHERE deadline_at < $at), count(*) FILTER (WHERE closed_at >= $at)"
     attr += f" AND {_MOVING}"
     df = db.execute(
         f"SELECT date_trunc('{unit}', reported_at) AS p, 'reported' AS by, {counts} FROM cases "

@@ -148,7 +148,7 @@ def test_the_data_clock_passing_a_deadline_changes_the_key(tiny, tmp_path):
     f = Filters(start=MAR, end=date(2026, 3, 24))
     at = [datetime(2026, 3, 25, h, 0) for h in (9, 9, 11)]
     at[1] = at[1].replace(minute=30)
-    keys = [freshness.window_key(db, queries.kpis, (f, a), {}) for a in at]
+    keys = [freshness.window_key(db, queries.kpis, (f, a), {})[0] for a in at]
     figures = [queries.kpis(db, f, a)["overdue"] for a in at]
     assert keys[0] == keys[1] and figures[0] == figures[1] == 0
     assert keys[2] != keys[0] and figures[2] == 1
@@ -220,3 +220,29 @@ def test_a_feed_batch_of_new_cases_leaves_the_earlier_months_cached(demo_db, tmp
             assert m == current or any(a <= m and (to is None or to >= m) for _, _, a, to in spans)
         if changes == 0:
             assert again == [current]  # new cases only: the current month alone
+
+
+def test_the_headline_keeps_the_earlier_periods_across_a_write_and_the_clock(tiny, tmp_path):
+    """March's headline compares with February and March 2025 as they stood at the same age: neither is touched
+    by closing A05 (March) nor by the data clock moving a minute (no February case's time falls in it)."""
+    from govdash import settings
+
+    db, s = Database(tiny), settings.load()
+    load(tiny, L1, tmp_path, "l1.csv")
+    f = Filters(start=MAR, end=date(2026, 3, 31))
+    memo = Memo(db)
+
+    def headline(at):
+        got = freshness.call(db, indicators.headline, (f, at, s, "zh"), {}, memo)
+        pd.testing.assert_frame_equal(got, indicators.headline(db, f, at, s, "zh"))
+
+    headline(AS_OF)
+    assert sorted(memo.computed) == [date(2025, 3, 1), date(2026, 2, 1), MAR]
+    for minutes, change in enumerate((lambda: load(tiny, A05_CLOSED, tmp_path, "a05.csv"), lambda: None), 1):
+        memo.clear()
+        change()
+        headline(AS_OF + timedelta(minutes=minutes))
+        assert memo.computed == [MAR]
+    memo.clear()
+    headline(AS_OF + timedelta(minutes=2))  # nothing written, the clock where it was: all three cached
+    assert memo.computed == []
