@@ -2,11 +2,12 @@
 
 Run: .venv/bin/python bench/lake.py --db FILE.duckdb --lake ducklake:sqlite:/tmp/l.sqlite
          [--lake "ducklake:postgres:dbname=… host=… port=… user=…" --lake-data /tmp/l.files] [--repeat 3]
-         [--pages overview,map,heatmap,trends,cases] [--batches 10] [--untuned] [--json out.json]
+         [--untuned ducklake:…] [--pages overview,map,heatmap,trends,cases] [--batches 10] [--json out.json]
 A lake is made from the file with ``govdash.migrate`` when it is empty (a PostgreSQL lake keeps its
-files under ``--lake-data``). ``--untuned`` measures the state before issue 20 item 3: the lake made
-without ``lake.lay_out`` (one unpartitioned file per table, rows of small tables inline, 122,880-row
-groups) and read with DuckDB's defaults (no Parquet metadata cache, cached blocks re-validated).
+files under ``--lake-data``). A lake given with ``--untuned TARGET`` is the state before issue 20
+item 3, for the before/after figures: made without ``lake.lay_out`` (one unpartitioned file per
+table, small tables' rows inline, 122,880-row groups) and read with DuckDB's defaults (no Parquet
+metadata cache, cached blocks re-validated). The stores take turns on every run.
 Prints per page the median / p95 wall time and median CPU time on every store (warm, the bench's
 typical filters), each lake ÷ the file, and with ``--batches`` the median / p95 of a live-feed batch
 of 1,000 new cases (``feed.batch``: validation, grid assignment, the import record and the clock in
@@ -35,43 +36,57 @@ from govdash import db, feed, ingest, lake, migrate, queries, writes  # noqa: E4
 from govdash.db import Database  # noqa: E402
 
 
-def untuned() -> None:
-    """Lakes made and read as before issue 20 item 3 (for the before/after figures)."""
-    lake.lay_out = lambda con, alias, *, tables: None
-    lake.READ_SETTINGS.clear()
-
-
-def ensure_lake(file_db: str, target: str, data_root: str | None) -> None:
-    """Migrate ``file_db`` into ``target`` when the lake holds no tables yet."""
+def ensure_lake(file_db: str, target: str, data_root: str | None, *, untuned: bool = False) -> None:
+    """Migrate ``file_db`` into ``target`` when the lake holds no tables yet (``untuned``: without ``lake.lay_out``)."""
     data = None
-    if target.startswith("ducklake:postgres:"):
-        if not data_root:
-            raise SystemExit("a PostgreSQL lake needs --lake-data (where its Parquet files go)")
+    if target.startswith("ducklake:postgres:") and data_root:
         data = str(Path(data_root) / target.split("dbname=")[1].split()[0])
     con = lake.connect(lake.parse(target, data))
     try:
         empty = not con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'data'").fetchone()[0]
     finally:
         con.close()
+    if empty and target.startswith("ducklake:postgres:") and not data_root:
+        raise SystemExit("a new PostgreSQL lake needs --lake-data (where its Parquet files go)")
     if empty:
-        r = migrate.migrate(file_db, target, data_path=data)
+        lay_out = lake.lay_out
+        if untuned:
+            lake.lay_out = lambda con, alias, *, tables: None
+        try:
+            r = migrate.migrate(file_db, target, data_path=data)
+        finally:
+            lake.lay_out = lay_out
         print(f"migrated {r['rows']:,} rows into {lake.display(target)} in {r['seconds']:.1f} s", flush=True)
 
 
-def page_times(db: Database, pages: dict, filters: dict, at, repeat: int) -> dict[str, dict]:
-    """Per page: wall / CPU samples over every filter, after one warm-up run each."""
-    out = {}
+def page_times(dbs: dict[str, Database], pages: dict, filters: dict, at, repeat: int) -> dict[str, dict]:
+    """Per store and page: wall / CPU samples over every filter, after one warm-up run each.
+
+    The stores take turns on every run of every page and filter, so a busy machine's ups and downs
+    fall on all of them alike (the ratios hold even when the absolute times do not).
+    """
+    samples = {name: {page: ([], []) for page in pages} for name in dbs}
     for page, spec in pages.items():
-        wall, cpu = [], []
         for f in filters.values():
-            spec.govdash(db, f, at)
+            for store in dbs.values():
+                spec.govdash(store, f, at)
             for _ in range(repeat):
-                t0, c0 = time.perf_counter(), time.process_time()
-                spec.govdash(db, f, at)
-                wall.append(time.perf_counter() - t0)
-                cpu.append(time.process_time() - c0)
-        out[page] = stats(wall, cpu)
-    return out
+                for name, store in dbs.items():
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    spec.govdash(store, f, at)
+                    samples[name][page][0].append(time.perf_counter() - t0)
+                    samples[name][page][1].append(time.process_time() - c0)
+    return {name: {page: stats(*s) for page, s in by_page.items()} for name, by_page in samples.items()}
+
+
+def read_untuned(db: Database) -> None:
+    """Read ``db`` (a lake) with DuckDB's defaults, as before ``lake.READ_SETTINGS``."""
+    cur = db.connection()
+    try:
+        cur.execute("SET GLOBAL parquet_metadata_cache = false")
+        cur.execute("SET GLOBAL validate_external_file_cache = 'VALIDATE_ALL'")
+    finally:
+        cur.close()
 
 
 def feed_commits(target: str, n: int, batches: int) -> dict:
@@ -153,21 +168,25 @@ def main() -> int:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--pages", default="overview,map,heatmap,trends,cases")
     p.add_argument("--batches", type=int, default=0, help="1,000-case feed batches to time per store (0: skip)")
-    p.add_argument("--untuned", action="store_true", help="lakes made and read as before the read tuning")
+    p.add_argument(
+        "--untuned", action="append", default=[], help="a lake made and read as before the read tuning (repeatable)"
+    )
     p.add_argument("--json", default=None, help="write the figures here too")
     args = p.parse_args()
-    if args.untuned:
-        untuned()
     targets = args.lake or [f"ducklake:sqlite:{args.db}.lake.sqlite"]
-    for target in targets:
-        ensure_lake(args.db, target, args.lake_data)
+    untuned = set(args.untuned)
+    for target in [*targets, *args.untuned]:
+        ensure_lake(args.db, target, args.lake_data, untuned=target in untuned)
     file_db = Database(args.db)
     at, filters = queries.as_of(file_db), bp.typical_filters(file_db)
     pages = {k: v for k, v in views.registry().items() if k in args.pages.split(",")}
-    label = {args.db: "file"} | {t: t.split(":")[1] + ("·untuned" if args.untuned else "") for t in targets}
-    stores = {"file": page_times(file_db, pages, filters, at, args.repeat)}
-    for target in targets:
-        stores[label[target]] = page_times(Database(target), pages, filters, at, args.repeat)
+    label = {args.db: "file"}
+    for target in [*targets, *args.untuned]:
+        label[target] = target.split(":")[1] + ("·untuned" if target in untuned else "")
+    dbs = {"file": file_db} | {label[t]: Database(t) for t in [*targets, *args.untuned]}
+    for t in untuned:
+        read_untuned(dbs[label[t]])
+    stores = page_times(dbs, pages, filters, at, args.repeat)
     n_cases = int(file_db.scalar("SELECT count(*) FROM cases"))
     file_db.close()
     print(f"{n_cases:,} cases; {len(filters)} filters × {args.repeat} runs; ms")

@@ -11,7 +11,8 @@ share of ``--sessions`` sessions (threads running the bench's page computations 
 writers say they committed: every committed import recorded once (none missing, none unknown), every
 imported case id present exactly once, the feed's new cases equal to the sum of its reports, no case id
 twice. Commit-to-visible: for each snapshot committed during the run (its time from the catalog), how
-long until an app process first read a snapshot at least as new (sessions look before every page).
+long until a query started in an app process reads a snapshot at least as new (each process asks every
+``PROBE_S``), and how long until a session's next page read it (sessions look before every page).
 Prints the figures and writes them as JSON (``--json``).
 """
 
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PAGES = ("overview", "map", "heatmap", "trends", "cases", "wall·overview")
+PROBE_S = 0.25  # how often each app process asks which snapshot a new query would read
 
 
 def _write(out: Path, name: str, doc: dict) -> None:
@@ -112,6 +114,7 @@ def app(target: str, seconds: float, sessions: int, index: int, out: str, pages:
     registry = views.registry()
     filters = list(bp.typical_filters(db).values())
     seen: dict[int, float] = {}  # snapshot id -> first time (epoch s) a session of this process read it
+    probed: dict[int, float] = {}  # … and first time a query started then would read it (polled every PROBE_S)
     lock = threading.Lock()
     latencies: dict[str, list[float]] = {p: [] for p in pages}
     errors: list[str] = []
@@ -134,12 +137,22 @@ def app(target: str, seconds: float, sessions: int, index: int, out: str, pages:
                 with lock:
                     errors.append(f"app {index} session {k}: {type(exc).__name__}: {exc}"[:500])
 
+    def probe() -> None:
+        while time.monotonic() < deadline:
+            try:
+                probed.setdefault(db.version()[1], time.time())
+            except Exception as exc:  # counted
+                with lock:
+                    errors.append(f"app {index} probe: {type(exc).__name__}: {exc}"[:500])
+            time.sleep(PROBE_S)
+
     threads = [threading.Thread(target=session, args=(k,)) for k in range(sessions)]
+    threads.append(threading.Thread(target=probe))
     for th in threads:
         th.start()
     for th in threads:
         th.join()
-    _write(Path(out), f"app{index}", {"seen": seen, "latencies": latencies, "errors": errors})
+    _write(Path(out), f"app{index}", {"seen": seen, "probed": probed, "latencies": latencies, "errors": errors})
 
 
 def _counts(db) -> dict:
@@ -230,14 +243,23 @@ def run(
         ).fetchall()
     finally:
         con.close()
-    firsts = sorted((int(s), t) for a in apps_out for s, t in a["seen"].items())
-    delays, unseen = [], 0
-    for snap, t_commit in snaps:
-        t_seen = min((t for s, t in firsts if s >= snap), default=None)
-        if t_seen is None:
-            unseen += 1
-        else:
-            delays.append(max(0.0, t_seen - t_commit))
+
+    def delays(key: str) -> dict:
+        """Commit-to-visible over the run's snapshots, as the app processes' ``key`` observations saw them."""
+        firsts = sorted((int(s), t) for a in apps_out for s, t in a[key].items())
+        out, unseen = [], 0
+        for snap, t_commit in snaps:
+            t_seen = min((t for s, t in firsts if s >= snap), default=None)
+            if t_seen is None:
+                unseen += 1
+            else:
+                out.append(max(0.0, t_seen - t_commit))
+        return {
+            "median": float(np.median(out)) * 1000 if out else None,
+            "p95": float(np.percentile(out, 95)) * 1000 if out else None,
+            "unseen_at_end": unseen,
+        }
+
     lat = {p: [x for a in apps_out for x in a["latencies"].get(p, [])] for p in pages}
     out_doc = {
         "target": lake.display(target),
@@ -256,11 +278,8 @@ def run(
             if v
         },
         "snapshots": len(snaps),
-        "commit_to_visible_ms": {
-            "median": float(np.median(delays)) * 1000 if delays else None,
-            "p95": float(np.percentile(delays, 95)) * 1000 if delays else None,
-            "unseen_at_end": unseen,
-        },
+        "commit_to_visible_ms": delays("probed"),  # a query started then reads the commit
+        "commit_to_next_page_ms": delays("seen"),  # a session's next page read it
         "errors": errors,
         "checks": checks,
         "lost": checks["imports_missing"] + checks["import_cases_lost"] + checks["feed_cases_lost"],
@@ -276,14 +295,15 @@ def run(
 
 def report(r: dict) -> str:
     """The soak's figures as lines of text."""
-    c2v = r["commit_to_visible_ms"]
+    c2v, c2p = r["commit_to_visible_ms"], r["commit_to_next_page_ms"]
     lines = [
         f"{r['target']}: {r['seconds']} s, {r['apps']} app processes, {r['sessions']} sessions",
         f"writers: {r['feed_batches']} feed batches ({r['feed_inserted']} new, {r['feed_updated']} changed), "
         f"{r['imports']} imports ({r['imported_cases']} cases); {r['snapshots']} snapshots",
         f"errors: {len(r['errors'])}; lost rows: {r['lost']}; doubled rows: {r['doubled']} ({r['checks']})",
         f"commit-to-visible: median {c2v['median'] or float('nan'):.0f} ms, p95 {c2v['p95'] or float('nan'):.0f} ms "
-        f"({c2v['unseen_at_end']} snapshots not read before the end)",
+        f"({c2v['unseen_at_end']} snapshots not read before the end); to a session's next page: median "
+        f"{c2p['median'] or float('nan'):.0f} ms, p95 {c2p['p95'] or float('nan'):.0f} ms",
         f"page queries: {r['page_queries']}",
     ]
     lines += [
