@@ -14,7 +14,8 @@ ended, no element is a loading skeleton or stale, every plotly chart shows its t
 canvas and every table its grid, the page has its minimum of maps and charts (``EXPECT``), and the
 browser has then painted two more frames. Per visit: that time; the CPU seconds the server process
 spent (psutil, user + system, delta); the CPU seconds of every chromium process under this one
-(browser, renderers, GPU process: software WebGL draws on the CPU); and the bytes the page received
+(browser, renderers, GPU process: software WebGL draws on the CPU; the GPU process's share is shown
+apart as "GL", and its drawing may go on after the page counts as drawn); and the bytes the page received
 over Streamlit's websocket (Playwright's frame events; the protocol sends the element tree, the
 tables as Arrow and the deck and plotly specs as JSON). One pass over every page warms the server's
 caches and the in-app context's scripts first (``--cold`` skips it); the table shows medians over
@@ -120,11 +121,12 @@ class Visit:
     server_cpu_s: float
     browser_cpu_s: float
     ws_bytes: int
+    gl_cpu_s: float = 0.0  # the part of browser_cpu_s spent in the GPU process (software WebGL)
 
     def line(self) -> str:
         return (
             f"{self.page:<10} {self.mode:<7} {self.drawn_s:6.2f} s, server {self.server_cpu_s:.2f} s, "
-            f"browser {self.browser_cpu_s:.2f} s, {self.ws_bytes / 1e3:,.0f} KB"
+            f"browser {self.browser_cpu_s:.2f} s (GL {self.gl_cpu_s:.2f} s), {self.ws_bytes / 1e3:,.0f} KB"
         )
 
 
@@ -177,13 +179,24 @@ def _cpu(proc) -> float:
 
 def browser_cpu(root_pid: int | None = None) -> dict[int, float]:
     """CPU seconds so far of every chromium process under ``root_pid`` (default: this process), by pid."""
+    return {pid: cpu for pid, (cpu, _) in _chromium(root_pid).items()}
+
+
+def gl_pids(root_pid: int | None = None) -> set[int]:
+    """The chromium GPU processes under ``root_pid``: with ``--disable-gpu`` WebGL runs there in software
+    (SwiftShader), so their CPU is the maps' drawing, apart from the renderer's script and layout."""
+    return {pid for pid, (_, kind) in _chromium(root_pid).items() if kind == "gpu-process"}
+
+
+def _chromium(root_pid: int | None) -> dict[int, tuple[float, str]]:
     import psutil
 
     out = {}
     for proc in psutil.Process(root_pid or os.getpid()).children(recursive=True):
         try:
             if "chrom" in proc.name():
-                out[proc.pid] = _cpu(proc)
+                kind = next((a[7:] for a in proc.cmdline() if a.startswith("--type=")), "browser")
+                out[proc.pid] = (_cpu(proc), kind)
         except psutil.NoSuchProcess:  # a renderer that ended meanwhile
             continue
     return out
@@ -242,7 +255,7 @@ def measure(page, app_page: Page, action, *, server_pid: int, socket: Socket, mo
     action()
     wait_drawn(page, app_page)
     drawn = time.perf_counter() - t0
-    b1 = browser_cpu()
+    b1, gl = browser_cpu(), gl_pids()
     return Visit(
         app_page.name,
         mode,
@@ -250,6 +263,7 @@ def measure(page, app_page: Page, action, *, server_pid: int, socket: Socket, mo
         _cpu(server) - s0,
         sum(v - b0.get(pid, 0.0) for pid, v in b1.items()),  # a renderer started by the visit counts from 0
         socket.received - w0,
+        sum(v - b0.get(pid, 0.0) for pid, v in b1.items() if pid in gl),
     )
 
 
@@ -293,7 +307,7 @@ PAGES_BY_NAME = {p.name: p for p in PAGES}
 def table(visits: list[Visit], pages: tuple[Page, ...]) -> str:
     """Medians per page and mode, with the in-app target and the ratio to it."""
     head = f"{'page':<10} {'visit':<8} {'drawn s':>8} {'target':>7} {'ratio':>6} {'server CPU s':>13} "
-    head += f"{'browser CPU s':>14} {'socket KB':>10}"
+    head += f"{'browser CPU s':>14} {'socket KB':>10} {'of which GL s':>14}"
     rows = [head, "-" * len(head)]
     for p in pages:
         for mode in ("in-app", "new"):
@@ -305,7 +319,8 @@ def table(visits: list[Visit], pages: tuple[Page, ...]) -> str:
                 f"{p.name:<10} {mode:<8} {drawn:>8.2f} {p.target_s:>7.1f} {drawn / p.target_s:>6.2f} "
                 f"{statistics.median(v.server_cpu_s for v in mine):>13.2f} "
                 f"{statistics.median(v.browser_cpu_s for v in mine):>14.2f} "
-                f"{statistics.median(v.ws_bytes for v in mine) / 1e3:>10.0f}"
+                f"{statistics.median(v.ws_bytes for v in mine) / 1e3:>10.0f} "
+                f"{statistics.median(v.gl_cpu_s for v in mine):>14.2f}"
             )
     return "\n".join(rows)
 
