@@ -523,12 +523,15 @@ LAKE_RETRIES = 5  # a lake commit that lost a race with another writer's is run 
 
 
 def is_conflict(exc: BaseException | None) -> bool:
-    """Whether ``exc`` (or its cause) is a lake commit that lost a race with another writer (worth a retry)."""
+    """Whether ``exc`` (or its cause) is a lake commit that lost a race with another writer (worth a retry).
+
+    Also DuckLake's commit failure worded into another error's text: the import path reports a refused
+    commit in its report and the feed raises that report (the soak saw a feed batch lost that way)."""
     while exc is not None:
         text = str(exc).lower()
-        if isinstance(exc, duckdb.TransactionException) and (
-            "conflict" in text or "failed to commit ducklake transaction" in text
-        ):
+        if "failed to commit ducklake transaction" in text:
+            return True
+        if isinstance(exc, duckdb.TransactionException) and "conflict" in text:
             return True
         exc = exc.__cause__
     return False

@@ -164,6 +164,29 @@ def test_one_snapshot_leaves_a_file_as_it_is(tiny_db):
         assert getattr(db._pinned, "cur", None) is None  # no transaction held on a file: swaps are seen as before
 
 
+def test_a_commit_race_worded_by_the_import_path_is_retried():
+    """The soak's lost feed batch: feed.batch raises the import report, whose text holds DuckLake's refusal."""
+    from govdash import db as dbm
+
+    refused = RuntimeError(
+        "feed-20261115-235930.parquet: the database refused the import (TransactionContext Error: Failed to "
+        "commit: Failed to commit DuckLake transaction.); nothing was loaded"
+    )
+    assert dbm.is_conflict(refused)
+    assert not dbm.is_conflict(RuntimeError("feed.parquet: the database refused the import (disk full)"))
+    calls = []
+
+    def work():
+        calls.append(1)
+        if len(calls) < 3:
+            raise refused
+        return "committed"
+
+    assert dbm.retrying("ducklake:sqlite:/nowhere/cat.sqlite", work) == "committed" and len(calls) == 3
+    with pytest.raises(RuntimeError):  # a file store never retries
+        dbm.retrying("/nowhere/x.duckdb", lambda: (_ for _ in ()).throw(refused))
+
+
 def test_concurrent_writers_lose_and_double_nothing(tiny_db, pg_lake):
     migrate.migrate(tiny_db, pg_lake)
     batches = {w: [[f"W{w}-{b}-{i}" for i in range(25)] for b in range(6)] for w in (1, 2)}
