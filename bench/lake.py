@@ -87,6 +87,31 @@ def page_times(
     return {name: {page: stats(*s) for page, s in by_page.items()} for name, by_page in samples.items()}
 
 
+SCAN_SQL = "SELECT count(*) FROM units WHERE level = 'town'"  # one scan of a small table: the fixed cost of a scan
+
+
+def scan_cost(dbs: dict[str, Database], runs: int = 30) -> dict[str, dict]:
+    """Per store: one query scanning one small table, alone and ``runs`` times in one transaction (wall, CPU).
+
+    On the file this is the floor of any query; on a lake it is what the catalog adds to every table a
+    query scans (the snapshot, then the table's file list, the filtered column's statistics, its delete
+    files), which a page pays once per table per query.
+    """
+    out = {}
+    for name, store in dbs.items():
+        for shared in (False, True):
+            wall, cpu = [], []
+            with store.one_snapshot() if shared else nullcontext():
+                store.scalar(SCAN_SQL)
+                for _ in range(runs):
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    store.scalar(SCAN_SQL)
+                    wall.append(time.perf_counter() - t0)
+                    cpu.append(time.process_time() - c0)
+            out[f"{name}{'·one snapshot' if shared else ''}"] = stats(wall, cpu)
+    return out
+
+
 def read_untuned(db: Database) -> None:
     """Read ``db`` (a lake) with DuckDB's defaults, as before ``lake.READ_SETTINGS``."""
     cur = db.connection()
@@ -197,6 +222,9 @@ def main() -> int:
         read_untuned(dbs[label[t]])
     per_query = frozenset(f"{label[t]}·per-query" for t in targets if args.per_query)
     dbs |= {f"{label[t]}·per-query": Database(t) for t in targets if args.per_query}
+    scans = scan_cost({k: v for k, v in dbs.items() if k not in per_query})
+    for k, v in scans.items():
+        print(f"one scan of a small table on {k}: median {v['median_ms']:.1f} ms, CPU {v['cpu_median_ms']:.1f} ms")
     stores = page_times(dbs, pages, filters, at, args.repeat, per_query)
     n_cases = int(file_db.scalar("SELECT count(*) FROM cases"))
     file_db.close()
@@ -211,7 +239,8 @@ def main() -> int:
         for kind, c in commits[label[target]].items():
             print(f"1,000-case {kind} on {label[target]}: median {c['median_ms']:.0f}, p95 {c['p95_ms']:.0f} ms")
     if args.json:
-        Path(args.json).write_text(json.dumps({"cases": n_cases, "pages": stores, "commits": commits}, indent=1))
+        doc = {"cases": n_cases, "pages": stores, "scan": scans, "commits": commits}
+        Path(args.json).write_text(json.dumps(doc, indent=1))
     return 0
 
 
