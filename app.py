@@ -1,5 +1,7 @@
 """govdash entry point: page setup, navigation, language switch and the shared filter bar."""
 
+from contextlib import nullcontext
+
 import streamlit as st
 
 from govdash import ui, ui_sign_in
@@ -52,7 +54,10 @@ page = ui_sign_in.return_to_wanted_page(pages, st.navigation(pages))
 ui.language_switch()
 ui_sign_in.account_box()
 db = ui.database()
-if page.url_path != "admin" and ui.empty_district():  # nothing imported yet: say how, on every page
-    st.stop()
-ui.filter_bar(db)
-page.run()
+# on a lake, the page's reads share one snapshot (Database.one_snapshot); not the admin page's, which reads back
+# its own imports and undos
+with db.one_snapshot() if page.url_path != "admin" else nullcontext():
+    if page.url_path != "admin" and ui.empty_district():  # nothing imported yet: say how, on every page
+        st.stop()
+    ui.filter_bar(db)
+    page.run()

@@ -14,7 +14,8 @@ ended, no element is a loading skeleton or stale, every plotly chart shows its t
 canvas and every table its grid, the page has its minimum of maps and charts (``EXPECT``), and the
 browser has then painted two more frames. Per visit: that time; the CPU seconds the server process
 spent (psutil, user + system, delta); the CPU seconds of every chromium process under this one
-(browser, renderers, GPU process: software WebGL draws on the CPU); and the bytes the page received
+(browser, renderers, GPU process: software WebGL draws on the CPU; the GPU process's share is shown
+apart as "GL", and its drawing may go on after the page counts as drawn); and the bytes the page received
 over Streamlit's websocket (Playwright's frame events; the protocol sends the element tree, the
 tables as Arrow and the deck and plotly specs as JSON). One pass over every page warms the server's
 caches and the in-app context's scripts first (``--cold`` skips it); the table shows medians over
@@ -78,10 +79,12 @@ START = {"overview": "/trends"}
 DRAWN = """([decks, plots, titled]) => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-    if (window.__benchRan === false) return false;  // armed before a click: the new page's run has not begun
     if (document.querySelector('[data-testid="stSkeleton"], [data-stale="true"]')) return false;
     const main = document.querySelector('[data-testid="stMain"]');
     if (!main || !main.innerText.trim() || (titled && !main.querySelector('h1'))) return false;
+    // armed before a click: the new page's run has begun (seen), or its title is there (a run too quick to see)
+    const h1 = main.querySelector('h1');
+    if (window.__benchRan === false && !(h1 && h1.innerText !== window.__benchFrom)) return false;
     // elements in a closed expander or a hidden tab are not drawn until opened: only the visible ones count
     const shown = sel => [...main.querySelectorAll(sel)].filter(e => e.getClientRects().length > 0);
     const d = shown('[data-testid="stDeckGlJsonChart"]');
@@ -93,8 +96,11 @@ DRAWN = """([decks, plots, titled]) => {
     return shown('[data-testid="stDataFrame"]').every(e => e.querySelector('canvas'));
 }"""
 # before a click inside the app: the page shown is idle and drawn too, so wait for the next script run to start
+# (or the new page's title: React may fold a quick run's running → idle into one render, leaving nothing to see)
 ARM = """() => {
     window.__benchRan = false;
+    const h1 = document.querySelector('[data-testid="stMain"] h1');
+    window.__benchFrom = h1 ? h1.innerText : null;
     new MutationObserver((changes, observer) => {
         // any state but idle (rerunRequested, running) on the app element, whichever element that is by then
         if (!changes.some(c => c.target.getAttribute('data-test-script-state') !== 'notRunning')) return;
@@ -115,11 +121,12 @@ class Visit:
     server_cpu_s: float
     browser_cpu_s: float
     ws_bytes: int
+    gl_cpu_s: float = 0.0  # the part of browser_cpu_s spent in the GPU process (software WebGL)
 
     def line(self) -> str:
         return (
             f"{self.page:<10} {self.mode:<7} {self.drawn_s:6.2f} s, server {self.server_cpu_s:.2f} s, "
-            f"browser {self.browser_cpu_s:.2f} s, {self.ws_bytes / 1e3:,.0f} KB"
+            f"browser {self.browser_cpu_s:.2f} s (GL {self.gl_cpu_s:.2f} s), {self.ws_bytes / 1e3:,.0f} KB"
         )
 
 
@@ -172,13 +179,24 @@ def _cpu(proc) -> float:
 
 def browser_cpu(root_pid: int | None = None) -> dict[int, float]:
     """CPU seconds so far of every chromium process under ``root_pid`` (default: this process), by pid."""
+    return {pid: cpu for pid, (cpu, _) in _chromium(root_pid).items()}
+
+
+def gl_pids(root_pid: int | None = None) -> set[int]:
+    """The chromium GPU processes under ``root_pid``: with ``--disable-gpu`` WebGL runs there in software
+    (SwiftShader), so their CPU is the maps' drawing, apart from the renderer's script and layout."""
+    return {pid for pid, (_, kind) in _chromium(root_pid).items() if kind == "gpu-process"}
+
+
+def _chromium(root_pid: int | None) -> dict[int, tuple[float, str]]:
     import psutil
 
     out = {}
     for proc in psutil.Process(root_pid or os.getpid()).children(recursive=True):
         try:
             if "chrom" in proc.name():
-                out[proc.pid] = _cpu(proc)
+                kind = next((a[7:] for a in proc.cmdline() if a.startswith("--type=")), "browser")
+                out[proc.pid] = (_cpu(proc), kind)
         except psutil.NoSuchProcess:  # a renderer that ended meanwhile
             continue
     return out
@@ -237,7 +255,7 @@ def measure(page, app_page: Page, action, *, server_pid: int, socket: Socket, mo
     action()
     wait_drawn(page, app_page)
     drawn = time.perf_counter() - t0
-    b1 = browser_cpu()
+    b1, gl = browser_cpu(), gl_pids()
     return Visit(
         app_page.name,
         mode,
@@ -245,6 +263,7 @@ def measure(page, app_page: Page, action, *, server_pid: int, socket: Socket, mo
         _cpu(server) - s0,
         sum(v - b0.get(pid, 0.0) for pid, v in b1.items()),  # a renderer started by the visit counts from 0
         socket.received - w0,
+        sum(v - b0.get(pid, 0.0) for pid, v in b1.items() if pid in gl),
     )
 
 
@@ -288,7 +307,7 @@ PAGES_BY_NAME = {p.name: p for p in PAGES}
 def table(visits: list[Visit], pages: tuple[Page, ...]) -> str:
     """Medians per page and mode, with the in-app target and the ratio to it."""
     head = f"{'page':<10} {'visit':<8} {'drawn s':>8} {'target':>7} {'ratio':>6} {'server CPU s':>13} "
-    head += f"{'browser CPU s':>14} {'socket KB':>10}"
+    head += f"{'browser CPU s':>14} {'socket KB':>10} {'of which GL s':>14}"
     rows = [head, "-" * len(head)]
     for p in pages:
         for mode in ("in-app", "new"):
@@ -300,16 +319,17 @@ def table(visits: list[Visit], pages: tuple[Page, ...]) -> str:
                 f"{p.name:<10} {mode:<8} {drawn:>8.2f} {p.target_s:>7.1f} {drawn / p.target_s:>6.2f} "
                 f"{statistics.median(v.server_cpu_s for v in mine):>13.2f} "
                 f"{statistics.median(v.browser_cpu_s for v in mine):>14.2f} "
-                f"{statistics.median(v.ws_bytes for v in mine) / 1e3:>10.0f}"
+                f"{statistics.median(v.ws_bytes for v in mine) / 1e3:>10.0f} "
+                f"{statistics.median(v.gl_cpu_s for v in mine):>14.2f}"
             )
     return "\n".join(rows)
 
 
-def _visit(visits: list[Visit], run) -> None:
+def _visit(visits: list[Visit], run, tag: str = "") -> None:
     """Measure one visit and print it; a page not drawn in time is reported and left out of the medians."""
     try:
         visits.append(run())
-        print("  " + visits[-1].line(), flush=True)
+        print(f"{tag:>9} " + visits[-1].line(), flush=True)
     except NotDrawn as exc:
         print(f"  NOT DRAWN: {exc}", flush=True)
 
@@ -336,10 +356,11 @@ def main(argv: list[str] | None = None) -> None:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
             if not args.cold:  # the server's caches, and the in-app context's scripts (deck.gl, plotly) loaded once
+                warm: list[Visit] = []
                 for p in pages:
-                    new_session(browser, base, p, server_pid=server.pid)
+                    _visit(warm, lambda p=p: new_session(browser, base, p, server_pid=server.pid), "warm-up")
                     if p.name != "wall":
-                        in_app(context, base, p, server_pid=server.pid)
+                        _visit(warm, lambda p=p: in_app(context, base, p, server_pid=server.pid), "warm-up")
             for _ in range(args.repeats):
                 for p in pages:
                     if p.name != "wall":  # no link to it: a screen opens the wall by its URL

@@ -2,12 +2,15 @@
 
 Run: .venv/bin/python bench/lake.py --db FILE.duckdb --lake ducklake:sqlite:/tmp/l.sqlite
          [--lake "ducklake:postgres:dbname=… host=… port=… user=…" --lake-data /tmp/l.files] [--repeat 3]
-         [--untuned ducklake:…] [--pages overview,map,heatmap,trends,cases] [--batches 10] [--json out.json]
+         [--untuned ducklake:…] [--per-query] [--pages overview,map,heatmap,trends,cases] [--batches 10]
+         [--json out.json]
 A lake is made from the file with ``govdash.migrate`` when it is empty (a PostgreSQL lake keeps its
 files under ``--lake-data``). A lake given with ``--untuned TARGET`` is the state before issue 20
 item 3, for the before/after figures: made without ``lake.lay_out`` (one unpartitioned file per
 table, small tables' rows inline, 122,880-row groups) and read with DuckDB's defaults (no Parquet
-metadata cache, cached blocks re-validated). The stores take turns on every run.
+metadata cache, cached blocks re-validated). A page's queries run in one read transaction
+(``Database.one_snapshot``, as app.py runs a page); with ``--per-query`` each lake is also timed with every
+query its own transaction (as before), labelled ``·per-query``. The stores take turns on every run.
 Prints per page the median / p95 wall time and median CPU time on every store (warm, the bench's
 typical filters), each lake ÷ the file, and with ``--batches`` the median / p95 of a live-feed batch
 of 1,000 new cases (``feed.batch``: validation, grid assignment, the import record and the clock in
@@ -21,6 +24,7 @@ import argparse
 import json
 import sys
 import time
+from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 
@@ -59,11 +63,14 @@ def ensure_lake(file_db: str, target: str, data_root: str | None, *, untuned: bo
         print(f"migrated {r['rows']:,} rows into {lake.display(target)} in {r['seconds']:.1f} s", flush=True)
 
 
-def page_times(dbs: dict[str, Database], pages: dict, filters: dict, at, repeat: int) -> dict[str, dict]:
+def page_times(
+    dbs: dict[str, Database], pages: dict, filters: dict, at, repeat: int, per_query: frozenset = frozenset()
+) -> dict[str, dict]:
     """Per store and page: wall / CPU samples over every filter, after one warm-up run each.
 
-    The stores take turns on every run of every page and filter, so a busy machine's ups and downs
-    fall on all of them alike (the ratios hold even when the absolute times do not).
+    A page's queries share one read transaction (``one_snapshot``, as in app.py) except on the stores named in
+    ``per_query``. The stores take turns on every run of every page and filter, so a busy machine's ups and
+    downs fall on all of them alike (the ratios hold even when the absolute times do not).
     """
     samples = {name: {page: ([], []) for page in pages} for name in dbs}
     for page, spec in pages.items():
@@ -73,10 +80,36 @@ def page_times(dbs: dict[str, Database], pages: dict, filters: dict, at, repeat:
             for _ in range(repeat):
                 for name, store in dbs.items():
                     t0, c0 = time.perf_counter(), time.process_time()
-                    spec.govdash(store, f, at)
+                    with nullcontext() if name in per_query else store.one_snapshot():
+                        spec.govdash(store, f, at)
                     samples[name][page][0].append(time.perf_counter() - t0)
                     samples[name][page][1].append(time.process_time() - c0)
     return {name: {page: stats(*s) for page, s in by_page.items()} for name, by_page in samples.items()}
+
+
+SCAN_SQL = "SELECT count(*) FROM units WHERE level = 'town'"  # one scan of a small table: the fixed cost of a scan
+
+
+def scan_cost(dbs: dict[str, Database], runs: int = 30) -> dict[str, dict]:
+    """Per store: one query scanning one small table, alone and ``runs`` times in one transaction (wall, CPU).
+
+    On the file this is the floor of any query; on a lake it is what the catalog adds to every table a
+    query scans (the snapshot, then the table's file list, the filtered column's statistics, its delete
+    files), which a page pays once per table per query.
+    """
+    out = {}
+    for name, store in dbs.items():
+        for shared in (False, True):
+            wall, cpu = [], []
+            with store.one_snapshot() if shared else nullcontext():
+                store.scalar(SCAN_SQL)
+                for _ in range(runs):
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    store.scalar(SCAN_SQL)
+                    wall.append(time.perf_counter() - t0)
+                    cpu.append(time.process_time() - c0)
+            out[f"{name}{'·one snapshot' if shared else ''}"] = stats(wall, cpu)
+    return out
 
 
 def read_untuned(db: Database) -> None:
@@ -171,6 +204,7 @@ def main() -> int:
     p.add_argument(
         "--untuned", action="append", default=[], help="a lake made and read as before the read tuning (repeatable)"
     )
+    p.add_argument("--per-query", action="store_true", help="also time each lake with a transaction per query")
     p.add_argument("--json", default=None, help="write the figures here too")
     args = p.parse_args()
     targets = args.lake or [f"ducklake:sqlite:{args.db}.lake.sqlite"]
@@ -186,7 +220,12 @@ def main() -> int:
     dbs = {"file": file_db} | {label[t]: Database(t) for t in [*targets, *args.untuned]}
     for t in untuned:
         read_untuned(dbs[label[t]])
-    stores = page_times(dbs, pages, filters, at, args.repeat)
+    per_query = frozenset(f"{label[t]}·per-query" for t in targets if args.per_query)
+    dbs |= {f"{label[t]}·per-query": Database(t) for t in targets if args.per_query}
+    scans = scan_cost({k: v for k, v in dbs.items() if k not in per_query})
+    for k, v in scans.items():
+        print(f"one scan of a small table on {k}: median {v['median_ms']:.1f} ms, CPU {v['cpu_median_ms']:.1f} ms")
+    stores = page_times(dbs, pages, filters, at, args.repeat, per_query)
     n_cases = int(file_db.scalar("SELECT count(*) FROM cases"))
     file_db.close()
     print(f"{n_cases:,} cases; {len(filters)} filters × {args.repeat} runs; ms")
@@ -200,7 +239,8 @@ def main() -> int:
         for kind, c in commits[label[target]].items():
             print(f"1,000-case {kind} on {label[target]}: median {c['median_ms']:.0f}, p95 {c['p95_ms']:.0f} ms")
     if args.json:
-        Path(args.json).write_text(json.dumps({"cases": n_cases, "pages": stores, "commits": commits}, indent=1))
+        doc = {"cases": n_cases, "pages": stores, "scan": scans, "commits": commits}
+        Path(args.json).write_text(json.dumps(doc, indent=1))
     return 0
 
 

@@ -124,13 +124,14 @@ def app(target: str, seconds: float, sessions: int, index: int, out: str, pages:
         rng = random.Random(index * 1000 + k)
         while time.monotonic() < deadline:
             try:
-                _, snap = db.version()  # what ui.cached keys on before every page
-                now = time.time()
-                with lock:
-                    seen.setdefault(snap, now)
                 page, f = rng.choice(pages), rng.choice(filters)
                 t0 = time.perf_counter()
-                registry[page].govdash(db, f, queries.as_of(db))
+                with db.one_snapshot():  # as app.py runs a page: its reads share one snapshot
+                    _, snap = db.version()  # what ui.cached keys on before every page
+                    now = time.time()
+                    with lock:
+                        seen.setdefault(snap, now)
+                    registry[page].govdash(db, f, queries.as_of(db))
                 with lock:
                     latencies[page].append(time.perf_counter() - t0)
             except Exception as exc:  # counted

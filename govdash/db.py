@@ -38,8 +38,9 @@ class Database:
 
     A lake (``path`` = ``ducklake:sqlite:FILE`` or ``ducklake:postgres:CONNINFO``, see govdash.lake):
     one connection for the process's life; every query is its own transaction and so reads the
-    lake's newest snapshot, whichever host committed it. Queries run alike on both: the store is
-    attached as ``data`` and made the default database.
+    lake's newest snapshot, whichever host committed it, unless a block of queries shares one
+    (``one_snapshot``: a page's queries). Queries run alike on both: the store is attached as
+    ``data`` and made the default database.
     """
 
     def __init__(self, path: str | os.PathLike, *, max_rows: int = 200_000, timeout_s: float = 30.0):
@@ -50,6 +51,7 @@ class Database:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._stamp: tuple | None = None
         self._lock = threading.Lock()
+        self._pinned = threading.local()  # .cur: this thread's cursor inside ``one_snapshot``, else None
 
     def _file_stamp(self) -> tuple:
         if self.lake is not None:
@@ -73,15 +75,58 @@ class Database:
         cur.execute("USE data")  # the default database is per cursor
         return cur
 
+    @contextmanager
+    def one_snapshot(self):
+        """Run this thread's queries in the block as one read transaction: on a lake, one snapshot for all.
+
+        Why: DuckLake looks the current snapshot up in its catalog at the start of every transaction
+        (two catalog transactions per autocommitted query), so a page's 4–20 queries each pay for it;
+        in one transaction they pay once, and the page's figures all come from the same commit.
+        A file is left as it is (a file's queries cost no catalog lookups). Nested blocks join the
+        outer one; a query that fails ends the shared transaction and the block's later queries run
+        on their own. Streams (``stream``) always take a cursor of their own.
+        """
+        if self.lake is None or getattr(self._pinned, "cur", None) is not None:
+            yield
+            return
+        cur = self.connection()
+        cur.execute("BEGIN TRANSACTION")
+        self._pinned.cur = cur
+        try:
+            yield
+        finally:
+            self._unpin()
+
+    def _unpin(self) -> None:
+        cur, self._pinned.cur = getattr(self._pinned, "cur", None), None
+        if cur is not None:
+            with suppress(duckdb.Error):
+                cur.execute("ROLLBACK")  # read only: nothing to commit
+            cur.close()
+
+    @contextmanager
+    def _cursor(self):
+        """The thread's shared cursor inside ``one_snapshot`` (kept open), else a fresh one (closed after)."""
+        cur = getattr(self._pinned, "cur", None)
+        if cur is None:
+            cur = self.connection()
+            try:
+                yield cur
+            finally:
+                cur.close()
+            return
+        try:
+            yield cur
+        except BaseException:
+            self._unpin()  # a failed or interrupted query aborts the transaction: the rest run on their own
+            raise
+
     def version(self) -> tuple:
         """A value that changes whenever the data changes (a cache key): the file's stamp, a lake's snapshot id."""
         if self.lake is None:
             return self._file_stamp()
-        cur = self.connection()
-        try:
+        with self._cursor() as cur:
             return ("lake", lake.snapshot_id(cur))
-        finally:
-            cur.close()
 
     def execute(
         self, sql: str, params: dict | list | None = None, *, max_rows: int | None = None, complete: bool = False
@@ -96,13 +141,9 @@ class Database:
         Raises QueryTimeout when the query (fetching included) runs past ``timeout_s``.
         """
         cap = self.max_rows if max_rows is None else int(max_rows)
-        cur = self.connection()
-        try:
-            with self._time_limit(cur):
-                cur.execute(sql, params or [])
-                df, truncated = _fetch(cur, cap)
-        finally:
-            cur.close()
+        with self._cursor() as cur, self._time_limit(cur):
+            cur.execute(sql, params or [])
+            df, truncated = _fetch(cur, cap)
         if truncated and complete:
             raise TooManyRows(f"more than {cap:,} rows: narrow the filters, or raise GOVDASH_MAX_ROWS")
         df.attrs["truncated"] = truncated

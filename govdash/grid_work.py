@@ -10,6 +10,9 @@ from govdash.i18n import plain, t
 from govdash.indicators import fmt
 
 UNPATROLLED_DAYS = 3  # the page's default N of "grids not patrolled for N days"
+# workers listed at once: the district's ~8,000 rows were 0.84 MB for the browser to receive and lay out
+WORKERS_SHOWN = 300
+WORKER_ORDERS = ("most_reports", "fewest_patrols")
 
 
 def headline(work: pd.DataFrame, staff: pd.DataFrame, unpatrolled: pd.DataFrame) -> dict[str, float]:
@@ -58,6 +61,15 @@ def workers_table(staff: pd.DataFrame, towns: dict[str, str], lang: str = "zh") 
             t("residents_per_worker", lang): [fmt(v, "residents_per_worker") for v in staff["residents_per_worker"]],
         }
     )
+
+
+def workers_shown(staff: pd.DataFrame, order: str = "most_reports", n: int = WORKERS_SHOWN) -> pd.DataFrame:
+    """The first ``n`` workers of ``staff`` (``queries_grid.workers`` rows) by ``order``: most reports first
+    (then most patrols), or the fewest patrols first among those on duty (then fewest reports); ties by id."""
+    if order == "fewest_patrols":
+        on = staff[staff["on_duty"].astype(bool)]
+        return on.sort_values(["patrols", "reports", "worker_id"], kind="stable").head(n)
+    return staff.sort_values(["reports", "patrols", "worker_id"], ascending=[False, False, True], kind="stable").head(n)
 
 
 def unpatrolled_table(grids: pd.DataFrame, names: dict[str, dict[str, str]], lang: str = "zh") -> pd.DataFrame:

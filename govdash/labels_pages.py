@@ -205,6 +205,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "add_station": ("新增服务站", "Add a station"),
     "remove_station": ("撤除服务站", "Remove a station"),
     "move_station": ("迁移服务站", "Move a station"),
+    "station_to_change": ("撤除或迁移的服务站", "Station to remove or move"),
+    "move_which": ("迁移左侧所选服务站：{name}", "Moves the station chosen at left: {name}"),
     "lon": ("经度", "Longitude"),
     "lat": ("纬度", "Latitude"),
     "add": ("新增", "Add"),

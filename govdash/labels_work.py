@@ -57,6 +57,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "grid_daily_title": ("每日巡查网格数", "Grids patrolled per day"),
     "grid_found_title": ("主动发现率 · {level}", "Found on patrol · {level}"),
     "grid_workers_title": ("网格员工作量", "Grid workers' workload"),
+    "grid_workers_order": ("排序", "Order"),
+    "most_reports": ("上报问题最多在前", "Most issues reported first"),
+    "fewest_patrols": ("巡查最少在前（在岗）", "Fewest patrols first (on duty)"),
+    "grid_workers_cut": (
+        "列出 {n:,} / {total:,} 名网格员；在筛选栏选择街镇或居村可列出其全部网格员。",
+        "{n:,} of {total:,} grid workers listed; choose a street/town or community in the filter to list all of "
+        "theirs.",
+    ),
     "grid_records": ("巡查覆盖率按 {first} 至 {last} 计", "Patrol coverage over {first} to {last}"),
     "grid_unpatrolled_at": ("截至 {at}", "as of {at}"),
     "grid_patrolled": ("已巡查网格", "Grids patrolled"),

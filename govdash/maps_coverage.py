@@ -203,7 +203,7 @@ def coverage_map(
         )
         layers.append(_labels(p, "proposal_labels", [76, 201, 240, 255], offset=[0, -22]))
     if len(stations):
-        layers.append(_coverage_stations(stations, lang))
+        layers.extend(_coverage_stations(stations, lang))
     legend = [(rgb, label) for _, _, rgb, label in classes] + [
         ((240, 240, 240), t("station", lang)),
         (ADDED, t("whatif_added", lang)),
@@ -240,55 +240,52 @@ def _labels(frame: pd.DataFrame, layer_id: str, colour: list, offset: list | Non
     )
 
 
-def _coverage_stations(stations: pd.DataFrame, lang: str) -> pdk.Layer:
-    funcs = ["f_party", "f_gov", "f_culture", "f_joint", "f_clinic"]
-    kind = np.where(stations["level"] == "centre", t("centre", lang), t("station", lang))
-    offered = stations[funcs].fillna(False).astype(bool)
-    short = {f: t(f[2:] + "_short", lang) for f in funcs}  # 党建、政务…: 1,300 tooltips ride in the deck
-    names = offered.apply(lambda r: "、".join(short[f] for f in funcs if r[f]), axis=1).astype("string")
-    served = stations["residents"].fillna(0).map("{:,.0f}".format) if "residents" in stations else ""
+# the station dots by kind, each a layer of its own style: rows carry only a position and a tooltip
+# (per-row colours and radii were a third of the 1,300 stations' bytes)
+STATION_STYLES = (  # (layer id, radius px, fill RGBA, outline RGBA or None)
+    (LAYER_STATIONS, 2.2, [245, 245, 245, 235], None),  # doorstep stations
+    (LAYER_STATIONS + "_centres", 5, [245, 245, 245, 235], [11, 18, 32, 255]),  # town centres
+    (LAYER_STATIONS + "_added", 7, [*ADDED, 255], [11, 18, 32, 255]),  # what-if additions and moves
+)
+
+
+def _coverage_stations(stations: pd.DataFrame, lang: str) -> list[pdk.Layer]:
+    """The stations as dots (``STATION_STYLES``), sized in pixels, with name, kind and residents served in the
+    tooltip (functions and opening hours are in the directory tab: 1,300 tooltips ride in the deck)."""
+    # the kind only for the 36 centres: a doorstep station's name says it (and 1,300 × 20 bytes would not)
+    kind = np.where(stations["level"] == "centre", " · " + t("centre", lang), "")
+    served = stations["residents"].fillna(0).map("{:,.0f}".format) if "residents" in stations else "—"
     edited = stations["scenario"].notna().to_numpy() if "scenario" in stations else np.zeros(len(stations), bool)
     data = pd.DataFrame(
         {
             "lon": stations["lon"].round(5),
             "lat": stations["lat"].round(5),
-            "tip": (
-                _text(stations["name_zh"])
-                + " · "
-                + kind
-                + "\n"
-                + names
-                + "\n"
-                + t("hours_word", lang)
-                + ": "
-                + _text(stations["opening_hours"])
-                + "\n"
-                + t("served", lang)
-                + ": "
-                + served
-            ),
-            # pixels, not metres: 1,300 stations must stay dots at district zoom and still be hit in a town
-            "radius": np.where(edited, 7, np.where(stations["level"] == "centre", 5, 2.2)),
-            "fill": [[*ADDED, 255] if e else [245, 245, 245, 235] for e in edited],
-            "line": [
-                [11, 18, 32, 255] if e or lv == "centre" else [0, 0, 0, 0]
-                for e, lv in zip(edited, stations["level"], strict=True)
-            ],
+            "tip": _text(stations["name_zh"]) + kind + "\n" + t("served", lang) + ": " + served,
         }
     )
-    return pdk.Layer(
-        "ScatterplotLayer",
-        data=data,
-        id=LAYER_STATIONS,
-        get_position=["lon", "lat"],
-        get_radius="radius",
-        radius_units="'pixels'",
-        get_fill_color="fill",
-        pickable=True,
-        stroked=True,
-        get_line_color="line",
-        line_width_min_pixels=1.5,
-    )
+    centre = (stations["level"] == "centre").to_numpy()
+    # pixels, not metres: 1,300 stations must stay dots at district zoom and still be hit in a town
+    layers = []
+    for (layer_id, radius, fill, line), rows in zip(
+        STATION_STYLES, (~edited & ~centre, ~edited & centre, edited), strict=True
+    ):
+        if rows.any():
+            layers.append(
+                pdk.Layer(
+                    "ScatterplotLayer",
+                    data=data[rows],
+                    id=layer_id,
+                    get_position=["lon", "lat"],
+                    get_radius=radius,
+                    radius_units="'pixels'",
+                    get_fill_color=fill,
+                    pickable=True,
+                    stroked=line is not None,
+                    get_line_color=line or [0, 0, 0, 0],
+                    line_width_min_pixels=1.5,
+                )
+            )
+    return layers
 
 
 def picked(selection: dict | None, prefix: str) -> dict | None:

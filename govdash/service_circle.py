@@ -24,7 +24,8 @@ EXACT_MAX_CANDIDATES = 1_500  # siting is solved exactly (MILP) up to this many 
 EXACT_MAX_K = 10  # …and this many new stations
 EXACT_TIME_S = 4.0  # then greedy: siting k = 10 answers within ~5 s whatever the instance
 GREEDY_BOUND = 1 - 1 / math.e  # greedy MCLP reaches at least this share of the optimum
-CLICK_MAX_BLOCKS = 2_500  # squares a map click can pick (with ~1,300 stations: within what Streamlit answers)
+# squares a map click can pick: ~900 m over Pudong; with ~1,300 stations the deck stays ≤ 300 kB (issue 19)
+CLICK_MAX_BLOCKS = 1_500
 
 
 def _transformer(metric_crs: str | None, inverse: bool = False) -> Transformer:

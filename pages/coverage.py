@@ -266,31 +266,46 @@ with tabs[0]:
             edits.append({"op": "add", "lon": lon, "lat": lat})
             st.rerun()
     with r:
+        # one picker for both remove and move
         st.markdown(f"**{t('remove_station', lang)}**")
-        gone = st.selectbox(t("station", lang), in_view, key="cov_remove_id", format_func=lambda v: names.get(v, v))
-        if st.button(t("remove", lang), key="cov_remove") and gone:
-            edits.append({"op": "remove", "station_id": gone})
+        # by town, then station: one list of the view's ~1,300 names would cost the page ~40 kB per picker
+        pickable = stations[stations["station_id"].isin(in_view)].fillna({"town_id": ""})  # "": a what-if one
+        town_name = {"": t("whatif_added", lang), **dict(zip(towns["unit_id"], towns["name_zh"], strict=True))}
+        in_town = st.selectbox(
+            t("town", lang),
+            sorted(set(pickable["town_id"]), key=lambda v: (v == "", town_name.get(v, v))),
+            key="cov_station_town",
+            format_func=lambda v: town_name.get(v, v),
+        )
+        chosen = st.selectbox(
+            t("station_to_change", lang),
+            pickable.loc[pickable["town_id"] == in_town, "station_id"].tolist(),
+            key="cov_station_id",
+            format_func=lambda v: names.get(v, v),
+        )
+        if st.button(t("remove", lang), key="cov_remove") and chosen:
+            edits.append({"op": "remove", "station_id": chosen})
             st.rerun()
     with m:
         st.markdown(f"**{t('move_station', lang)}**")
-        moved = st.selectbox(t("station", lang), in_view, key="cov_move_id", format_func=lambda v: names.get(v, v))
-        at = stations.set_index("station_id").loc[moved] if moved else None
+        at = stations.set_index("station_id").loc[chosen] if chosen else None
+        st.caption(t("move_which", lang).format(name=ui.md_text(names.get(chosen, "—"))))
         m_lon = st.number_input(
             t("lon", lang),
             value=round(float(at["lon"]), 5) if at is not None else 121.6,
             format="%.5f",
             step=0.001,
-            key=f"cov_move_lon_{moved}",
+            key=f"cov_move_lon_{chosen}",
         )
         m_lat = st.number_input(
             t("lat", lang),
             value=round(float(at["lat"]), 5) if at is not None else 31.1,
             format="%.5f",
             step=0.001,
-            key=f"cov_move_lat_{moved}",
+            key=f"cov_move_lat_{chosen}",
         )
-        if st.button(t("move", lang), key="cov_move") and moved:
-            edits.append({"op": "move", "station_id": moved, "lon": m_lon, "lat": m_lat})
+        if st.button(t("move", lang), key="cov_move") and chosen:
+            edits.append({"op": "move", "station_id": chosen, "lon": m_lon, "lat": m_lat})
             st.rerun()
     st.markdown(f"**{t('edits', lang)}**")
     if edits:
@@ -371,16 +386,17 @@ with tabs[2]:
             st.rerun()
 
 with tabs[3]:
-    shown = load[load["station_id"].isin(in_view)].sort_values("residents", ascending=False)
-    median = float(load["residents"].median()) if len(load) else 0.0
-    st.caption(t("load_note", lang).format(median=median, n=int(shown["flagged"].sum())))
-    table(
-        shown.rename(columns={"name_zh": "name", "residents": "served"}),
-        ["name", "town", "served", "ratio_to_median", "flagged"],
-        served=number(t("served", lang), format="localized"),
-        ratio_to_median=number(t("ratio_to_median", lang), format="%.2f"),
-        height=420,
-    )
+    if tabs[3].open:  # ~1,300 rows (about 100 kB): sent only when the tab is chosen
+        shown = load[load["station_id"].isin(in_view)].sort_values("residents", ascending=False)
+        median = float(load["residents"].median()) if len(load) else 0.0
+        st.caption(t("load_note", lang).format(median=median, n=int(shown["flagged"].sum())))
+        table(
+            shown.rename(columns={"name_zh": "name", "residents": "served"}),
+            ["name", "town", "served", "ratio_to_median", "flagged"],
+            served=number(t("served", lang), format="localized"),
+            ratio_to_median=number(t("ratio_to_median", lang), format="%.2f"),
+            height=420,
+        )
 
 
 def at_work(listing):

@@ -55,7 +55,17 @@ else:
 st.subheader(t("grid_found_title", lang).format(level=t(level, lang)))
 ui.table(grid_work.found_table(work, names.get(level, {}), lang), hide_index=True, width="stretch")
 st.subheader(t("grid_workers_title", lang))
-ui.table(grid_work.workers_table(staff, names.get("town", {}), lang), hide_index=True, width="stretch", height=420)
+order = st.radio(
+    t("grid_workers_order", lang),
+    grid_work.WORKER_ORDERS,
+    horizontal=True,
+    key="grid_worker_order",
+    format_func=lambda v: t(v, lang),
+)
+listed = grid_work.workers_shown(staff, order)
+if len(listed) < len(staff):
+    st.caption(t("grid_workers_cut", lang).format(n=len(listed), total=len(staff)))
+ui.table(grid_work.workers_table(listed, names.get("town", {}), lang), hide_index=True, width="stretch", height=420)
 with st.expander(t("definitions", lang)):
     for key in indicators.GRID_DEFINITION_KEYS:
         st.markdown(ui.md_text(t(key, lang)))

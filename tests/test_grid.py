@@ -140,6 +140,12 @@ def test_reports_and_hours_per_worker(grid_db):
     assert staff.loc["W3", ["patrols", "reports"]].tolist() == [1, 1]
     assert staff.loc["W1", "residents_per_worker"] == 500 and pd.isna(staff.loc["W4", "residents_per_worker"])
     table = grid_work.workers_table(staff.reset_index(), {"T1": "甲街道"}, "zh")
+    # the page lists the first n by its order (by hand from PATROLS in March): reports 3, 1, 0, 0, 0 and
+    # patrols 3, 1, 1, 1, 0; fewest patrols among those on duty (W4 is not): W2, W5 (1 patrol, 0 reports), W3
+    plain_staff = staff.reset_index()
+    assert grid_work.workers_shown(plain_staff, "most_reports", 3)["worker_id"].tolist() == ["W1", "W3", "W2"]
+    assert grid_work.workers_shown(plain_staff, "fewest_patrols", 3)["worker_id"].tolist() == ["W2", "W5", "W3"]
+    assert len(grid_work.workers_shown(plain_staff, "fewest_patrols")) == 4
     assert set(table["角色"]) == {"网格员", "网格协管员", "网格公益员"}
     assert set(grid_work.workers_table(staff.reset_index(), {}, "en")["Role"]) == {
         "Grid worker",

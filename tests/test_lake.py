@@ -125,6 +125,45 @@ def test_two_hosts_see_each_others_commits(tiny_db, pg_lake):
     assert host_a.version() == host_b.version() != v0  # cache keys move with the snapshot
 
 
+def test_a_page_reads_one_snapshot_while_another_host_commits(tiny_db, pg_lake):
+    migrate.migrate(tiny_db, pg_lake)
+    db = Database(pg_lake)
+    v0 = db.version()
+    with db.one_snapshot():
+        assert db.scalar("SELECT count(*) FROM cases") == 9
+        _insert_cases(pg_lake, ["P1", "P2", "P3"])  # another host commits mid-page
+        assert db.scalar("SELECT count(*) FROM cases") == 9  # the page's later queries: the same snapshot
+        assert db.version() == v0  # and the same cache key
+        with db.one_snapshot():  # a nested block joins the outer one
+            assert db.scalar("SELECT count(*) FROM cases WHERE case_id LIKE 'P%'") == 0
+        out: list[int] = []
+        seen = threading.Thread(target=lambda: out.append(db.scalar("SELECT count(*) FROM cases")))
+        seen.start()
+        seen.join()
+        assert out == [12]  # another session (thread) is not held at the page's snapshot
+    assert db.scalar("SELECT count(*) FROM cases") == 12  # the next page sees the commit
+    assert db.version() != v0
+
+
+def test_a_failed_query_ends_the_shared_snapshot_and_the_page_goes_on(tiny_db, pg_lake):
+    migrate.migrate(tiny_db, pg_lake)
+    db = Database(pg_lake)
+    with db.one_snapshot():
+        assert db.scalar("SELECT count(*) FROM cases") == 9
+        with pytest.raises(Exception, match="no_such_column"):
+            db.scalar("SELECT no_such_column FROM cases")
+        _insert_cases(pg_lake, ["F1"])
+        assert db.scalar("SELECT count(*) FROM cases") == 10  # on its own now: the newest snapshot
+    assert db.scalar("SELECT count(*) FROM cases") == 10
+
+
+def test_one_snapshot_leaves_a_file_as_it_is(tiny_db):
+    db = Database(tiny_db)
+    with db.one_snapshot():
+        assert db.scalar("SELECT count(*) FROM cases") == 9
+        assert getattr(db._pinned, "cur", None) is None  # no transaction held on a file: swaps are seen as before
+
+
 def test_concurrent_writers_lose_and_double_nothing(tiny_db, pg_lake):
     migrate.migrate(tiny_db, pg_lake)
     batches = {w: [[f"W{w}-{b}-{i}" for i in range(25)] for b in range(6)] for w in (1, 2)}

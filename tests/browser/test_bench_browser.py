@@ -42,5 +42,8 @@ def test_new_session_and_in_app_visits_are_measured(literal_server, browser):
             _measured(bench.in_app(context, literal_server.url, trends, server_pid=pid), "trends", "in-app")
         finally:
             context.close()
-    table = bench.table([bench.Visit("trends", "in-app", 0.5, 0.1, 0.2, 40_000)], (trends,))
-    assert table.splitlines()[-1].split() == ["trends", "in-app", "0.50", "1.0", "0.50", "0.10", "0.20", "40"]
+    table = bench.table([bench.Visit("trends", "in-app", 0.5, 0.1, 0.2, 40_000, 0.05)], (trends,))
+    want = ["trends", "in-app", "0.50", "1.0", "0.50", "0.10", "0.20", "40", "0.05"]
+    assert table.splitlines()[-1].split() == want
+    gl = bench.gl_pids()  # chromium's GPU process (software WebGL and compositing) is told apart
+    assert gl and gl <= set(bench.browser_cpu())

@@ -51,7 +51,7 @@ def _target(db_path: str) -> dict:
     bbox = (float(cells["lon"].min()), float(cells["lat"].min()), float(cells["lon"].max()), float(cells["lat"].max()))
     view = maps.view_for_bbox(bbox, width_px=860, height_px=690)  # as pages/coverage.py fits the map
     x, y = maps._merc_px(np.array([lon, view.longitude]), np.array([lat, view.latitude]), view.zoom)
-    assert reach_m(MINUTES) > size  # the new station covers its own square
+    assert reach_m(MINUTES) > size / math.sqrt(2)  # the new station covers its own square, corners too
     return {"dx": float(x[0] - x[1]), "dy": float(y[0] - y[1]), "before": before, "after": after, "edit": edit}
 
 
