@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args(argv)
     gdb.Database.execute = _traced(gdb.Database.execute)
-    db = gdb.Database(args.db)
+    db = gdb.Database(args.db, timeout_s=3600)  # a loaded machine stretches wall time past the app's limit
     at = queries.as_of(db)
     present = bool(db.scalar("SELECT count(*) FROM meta WHERE key = 'case_days'"))
     print(f"{args.db}: {int(db.scalar('SELECT count(*) FROM cases')):,} cases; case summary present: {present}")
