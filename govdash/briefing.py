@@ -200,7 +200,7 @@ def _rankings(db, f, prev, at, s, lang) -> str:
         )
         out.append(_part("ranking", title, blocks, chart))
     out.append(
-        _part("note", t("bottom_note", lang).format(title=rankings.list_title("black_list", s.ranking_list_size, lang)))
+        _part("note", t("bottom_note", lang).format(title=rankings.black_list_name(s, lang)))
     )
     if s.ranking_method == "adjusted":
         out.append(_part("note", rankings.band_text(ranked, s, lang)))
