@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from datetime import timedelta
 from pathlib import Path
 
@@ -195,8 +196,16 @@ def run(
         *(ctx.Process(target=app, args=(target, seconds, share[i], i, str(work), pages)) for i in range(apps)),
     ]
     started = time.time()
-    for p in procs:
-        p.start()
+    # A spawned child re-imports the parent's __main__ first: inside a test run that can be a script an
+    # earlier test executed (Streamlit's AppTest runs app.py as __main__), which the child would run
+    # again. The children need only this module, so they start from a bare __main__.
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        for p in procs:
+            p.start()
+    finally:
+        sys.modules["__main__"] = main
     for p in procs:
         p.join(timeout=seconds + 600)
     crashed = [p.exitcode for p in procs if p.exitcode != 0]

@@ -199,9 +199,7 @@ def _rankings(db, f, prev, at, s, lang) -> str:
             else ""
         )
         out.append(_part("ranking", title, blocks, chart))
-    out.append(
-        _part("note", t("bottom_note", lang).format(title=rankings.list_title("black_list", s.ranking_list_size, lang)))
-    )
+    out.append(_part("note", t("bottom_note", lang).format(title=rankings.black_list_name(s, lang))))
     if s.ranking_method == "adjusted":
         out.append(_part("note", rankings.band_text(ranked, s, lang)))
     return Markup("").join(out)

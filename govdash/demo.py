@@ -22,6 +22,7 @@ from govdash import (
     queries,
     schema,
     writes,
+    writes_days,
     writes_log,
 )
 from govdash.demo_catalogue import (
@@ -194,6 +195,7 @@ def build(
         _progress(progress, 0.95, "case events")
         writes.demo_events(con, AS_OF)  # the handling chains, drawn from the stored cases (govdash.events)
         writes.set_clustered_rows(con, writes.case_rows(con))
+        writes_days.rebuild(con)  # the case summary of every case, in the build's transaction
         writes_log.everything(con)  # a new database: no cached figure of another one may be taken for its own
     _progress(progress, 1.0, "done")
     return path

@@ -186,6 +186,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "score_range": ("得分区间", "Score interval"),
     "red_list_apart": ("红榜：明显好于全区（{n}个）", "Red list: clearly better than the district ({n})"),
     "black_list_apart": ("黑榜：明显差于全区（{n}个）", "Black list: clearly worse than the district ({n})"),
+    "black_list_word": ("黑榜", "Black list"),  # the bottom note's name for the list of units apart
     "list_none_apart": (
         "没有与全区水平有可分辨差别的对象",
         "No unit differs from the district beyond chance",

@@ -78,7 +78,7 @@ def funnel_data(db: Database, f: Filters) -> pd.DataFrame:
 
 def tier_data(db: Database, f: Filters, period: str, at: datetime) -> pd.DataFrame:
     """``tier_shares`` per period over the chart window of the filter."""
-    return tier_shares(queries_trend.period_indicators(db, chart_window(f, period), period, at, "tier"))
+    return tier_shares(queries_trend.closed_by_tier(db, chart_window(f, period), period))
 
 
 def oldest(

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from govdash import schema
+from govdash import queries_days, schema
 from govdash.db import Database
 from govdash.filters import Filters, Scope
 from govdash.queries import (
@@ -124,11 +124,20 @@ def due_by_period(db: Database, f: Filters, period: str, at: datetime) -> pd.Dat
     unit = PERIODS[period]
     attr, params = _attr_where(f)
     p_end = cutoff(f, at)
+    df = queries_days.due_by_period(db, f, period, p_end, at) if queries_days.usable(db, f) else None
+    if df is None:
+        df = _due_by_period(db, f, unit, attr, params, p_end, at)
+    rates = ["on_time_rate", "resolution_rate", "recognition_rate", "dispute_rate"]
+    return pd.DataFrame([due_rates(row) for row in df.to_dict("records")], columns=[*df.columns, *rates])
+
+
+def _due_by_period(db: Database, f: Filters, unit: str, attr: str, params: dict, p_end: datetime, at: datetime):
+    """due_by_period's counts over the cases (any filter)."""
     judged_in = f"date_trunc('{unit}', {JUDGED_AT})"
-    df = db.execute(
+    return db.execute(
         f"SELECT {judged_in} AS period, {DUE_COUNTS.format(due='true')} FROM cases "
         f"WHERE {JUDGED_AT} >= $p_start AND {JUDGED_AT} < $p_end AND {attr} "
-        f"AND reported_at < least({judged_in} + INTERVAL '{PERIOD_LENGTH[period]}', $p_end) "
+        f"AND reported_at < least({judged_in} + INTERVAL '{PERIOD_LENGTH[unit]}', $p_end) "
         "GROUP BY 1 ORDER BY 1",
         {
             **params,
@@ -139,8 +148,20 @@ def due_by_period(db: Database, f: Filters, period: str, at: datetime) -> pd.Dat
         },
         complete=True,
     )
-    rates = ["on_time_rate", "resolution_rate", "recognition_rate", "dispute_rate"]
-    return pd.DataFrame([due_rates(row) for row in df.to_dict("records")], columns=[*df.columns, *rates])
+
+
+def closed_by_tier(db: Database, f: Filters, period: str) -> pd.DataFrame:
+    """Closed cases per ``period`` of reporting and tier (``period``, ``series``, ``closed``), for every period with
+    a case reported in it: lifecycle's tier shares (counts only, no median: read from the summary when it can)."""
+    if queries_days.usable(db, f):
+        return queries_days.closed_by_tier(db, f, period)
+    clause, params = where(f)
+    return db.execute(
+        f"SELECT date_trunc('{PERIODS[period]}', reported_at) AS period, tier AS series, "
+        f"count(*) FILTER (WHERE status = 'closed') AS closed FROM cases WHERE {clause} GROUP BY ALL ORDER BY ALL",
+        params,
+        complete=True,
+    )
 
 
 def split_indicators(db: Database, f: Filters, split: str, at: datetime) -> pd.DataFrame:
@@ -213,6 +234,8 @@ def stock(db: Database, f: Filters, at: datetime) -> dict:
     """在办（全部） ``backlog`` and 超期在办（全部） ``overdue_at_end``: the filter's cases open at its period's end
     (``cutoff``: now while the period runs), whenever reported, and those of them past their deadline. The one
     definition of both on the overview, the trends page and the wall (issue 19 item 3)."""
+    if queries_days.usable(db, f):
+        return queries_days.stock(db, f, cutoff(f, at))
     attr, params = _attr_where(f)
     df = db.execute(
         f"SELECT count(*) AS backlog, count(*) FILTER (WHERE deadline_at < $t) AS overdue_at_end "
@@ -261,6 +284,8 @@ def open_backlog(db: Database, f: Filters, period: str, at: datetime, split: str
     """
     if t <= first:
         return pd.DataFrame({"period": pd.Series(dtype="datetime64[us]"), "backlog": pd.Series(dtype="int64")})
+    if not split and queries_days.usable(db, f):
+        return queries_days.open_backlog(db, f, period, t, first)
     df = db.execute(sql, {**params, "t": t, "first": first}, complete=True)
     if df.empty:  # nothing ever reported in the selection: zero backlog in every period
         periods = db.execute(

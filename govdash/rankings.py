@@ -274,6 +274,16 @@ def list_title(key: str, n: int, lang: str = "zh", *, apart: bool = False) -> st
     return t(f"{key}_apart" if apart else key, lang).format(n=word)
 
 
+def black_list_name(s, lang: str = "zh") -> str:
+    """The black list's name in the bottom note: '黑榜' for lists of units apart from the district (the
+    case-mix adjusted method), '排名后五位' for lists by place."""
+    from govdash.i18n import t
+
+    if s.ranking_method == "adjusted":
+        return t("black_list_word", lang)
+    return list_title("black_list", s.ranking_list_size, lang)
+
+
 def names(ranked: pd.DataFrame, level: str, lang: str = "zh") -> pd.Series:
     """The ranked units' names in ``lang``: streets/towns always by their Chinese name (place names stay Chinese),
     departments by their English name in English where they have one."""

@@ -340,6 +340,19 @@ CREATE TABLE IF NOT EXISTS case_versions (
 CREATE TABLE IF NOT EXISTS case_writes (
     seq BIGINT NOT NULL, written_at TIMESTAMP NOT NULL, town_id VARCHAR, month_from DATE NOT NULL, month_to DATE
 );
+-- The case summary (govdash.writes_days, read by govdash.queries_days): per day, street/town and category, how
+-- many cases each measure counts on that day (reported: the cohort; judged: the due counts; closures and deadlines
+-- passed: the open stock), kept in step with cases in every commit that writes them. Present once meta has
+-- 'case_days' (a file made before it has none: reads ask the cases).
+CREATE TABLE IF NOT EXISTS case_days (
+    day DATE NOT NULL, town_id VARCHAR, category VARCHAR,
+    collected BIGINT, resolved BIGINT, closed BIGINT, closed_on_time BIGINT, recognised BIGINT, open BIGINT,
+    closed_due BIGINT, recognition_known BIGINT, open_due BIGINT, rated BIGINT,
+    closed_community BIGINT, closed_street BIGINT, closed_district BIGINT, tiered BIGINT,
+    due BIGINT, due_on_time BIGINT, due_resolved BIGINT, due_recognised BIGINT, due_recognition_known BIGINT,
+    due_reported_later BIGINT, closures BIGINT, deadline_passed BIGINT, deadline_passed_closed BIGINT,
+    satisfaction_sum DOUBLE
+);
 -- Catalogue entries a case import added ([catalogue] kind = "add"), removed again by its undo.
 CREATE TABLE IF NOT EXISTS catalogue_additions (
     import_id VARCHAR, kind VARCHAR, code VARCHAR       -- kind: category | channel | department

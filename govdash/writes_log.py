@@ -12,6 +12,8 @@ from the earliest of its times to its closing, or on (NULL) while it is open.
 
 from __future__ import annotations
 
+from govdash import writes_days
+
 # the columns of a case image that decide which figures it is counted in (what freshness's windowed reads read)
 _WHERE = ("town_id", "community_id", "grid_id", "category", "channel", "department_id", "tier")
 _STATE = ("status", "resolved", "recognised", "satisfaction")
@@ -83,6 +85,12 @@ def record(con) -> int:
                    CASE WHEN count(*) = count(month_to) THEN max(month_to) END AS month_to
             FROM written_spans GROUP BY ALL""")
     n = _append(con, "SELECT town_id, month_from, month_to FROM written_spans")
+    # the summary in the same transaction: the touched cases' old images out, their new ones in
+    writes_days.apply(
+        con,
+        "SELECT * FROM written_before",
+        f"SELECT {_IMAGE} FROM cases WHERE case_id IN (SELECT case_id FROM written_ids)",
+    )
     for t in ("written_spans", "written_before", "written_ids"):
         con.execute(f"DROP TABLE {t}")
     return n

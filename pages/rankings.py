@@ -136,7 +136,7 @@ left.dataframe(
     },
 )
 right.plotly_chart(charts.ranking_bars(ranked, "label", lang=lang), width="stretch", key="rank_bars")
-st.caption(t("bottom_note", lang).format(title=rankings.list_title("black_list", s.ranking_list_size, lang)))
+st.caption(t("bottom_note", lang).format(title=rankings.black_list_name(s, lang)))
 
 unranked = ranked[~ranked["eligible"]]
 if len(unranked):

@@ -159,4 +159,4 @@ def test_the_admin_form_records_a_decision_that_the_rankings_page_lists(demo_db,
     listed = at.dataframe[-1].value  # the ranking's table first, then the decisions
     assert listed[t("sup_reason", "zh")].tolist() == ["<b>连续三月</b>超期"]
     heads = " ".join(s.value for s in at.subheader)
-    assert "排名后五位" in heads and "挂牌督办）" not in heads
+    assert "黑榜：明显差于全区" in heads and "挂牌督办）" not in heads

@@ -70,7 +70,8 @@ def test_trends_other_tabs(app_env, tab):
 def test_rankings_renders_and_switches_level(app_env):
     at = _open("pages/rankings.py")
     heads = " ".join(s.value for s in at.subheader)
-    assert "排名前五位" in heads and "排名后五位" in heads  # lists by score, not a verdict (挂牌督办)
+    # lists of units apart from the district (case-mix adjusted, the default), not a verdict (挂牌督办)
+    assert "红榜：明显好于全区" in heads and "黑榜：明显差于全区" in heads and "挂牌督办）" not in heads
     assert len(at.dataframe[0].value) == 36  # every street/town listed (some may be unranked)
     at.session_state["rank_level"] = "department"
     at.run()

@@ -144,7 +144,7 @@ def test_coverage_directory_tab_loads_when_clicked(server, page):
         render(page, server.url + "/coverage", None, (1, 0))
         # a column of the directory alone, near its left edge: the grid draws only the columns in view, and the
         # directory (with the stations' services) is wider than the screen
-        header = page.locator('th[role="columnheader"]', has_text=t("party_short", "zh"))
+        header = page.locator('th[role="columnheader"]', has_text=t("fn_set", "zh"))  # 四站一室, the functions
         assert header.count() == 0
         page.get_by_role("tab", name=t("tab_directory", "zh")).click()
         # the grid draws on a canvas; its header cells exist for screen readers
