@@ -82,7 +82,8 @@ DATE_TICKS = [
 
 
 def _is_dates(x) -> bool:
-    return x is not None and len(x) > 0 and pd.api.types.is_datetime64_any_dtype(pd.Series(x[:1]))
+    # datetime64 arrays, and datetime.date objects (a DATE column read as objects): both are drawn as dates
+    return x is not None and len(x) > 0 and pd.api.types.infer_dtype(list(x[:1])) in ("datetime64", "datetime", "date")
 
 
 def trend_lines(
@@ -399,9 +400,8 @@ def ranking_bars(ranked: pd.DataFrame, label: str, *, lang: str = "zh", height: 
             x=ok["score"],
             orientation="h",
             marker_color=colours,
-            text=[f"{v:.3f}" for v in ok["score"]],
-            textposition="inside" if spread else "outside",
-            insidetextanchor="end",
+            text=None if spread else [f"{v:.3f}" for v in ok["score"]],
+            textposition="outside",
             error_x={
                 "type": "data",
                 "symmetric": False,
@@ -416,6 +416,16 @@ def ranking_bars(ranked: pd.DataFrame, label: str, *, lang: str = "zh", height: 
             hovertemplate="%{y}: %{x:.3f}<extra></extra>",
         )
     )
+    if spread:  # the score right of its whisker: inside the bar it sat under the whisker and the lines
+        fig.add_scatter(
+            y=ok[label],
+            x=ok["score_hi"],
+            mode="text",
+            text=[f" {v:.3f}" for v in ok["score"]],
+            textposition="middle right",
+            hoverinfo="skip",
+            showlegend=False,
+        )
     fig.add_vline(x=1.0, line_dash="dash", line_color=TARGET_LINE)
     whole = ranked["district_score"].dropna() if "district_score" in ranked else pd.Series(dtype=float)
     if spread and len(whole):
@@ -429,7 +439,8 @@ def ranking_bars(ranked: pd.DataFrame, label: str, *, lang: str = "zh", height: 
     low = ok["score_lo"] if spread else ok["score"]
     high = ok["score_hi"] if spread else ok["score"]
     lo = float(low.min()) if len(ok) else 0.8
-    fig.update_xaxes(range=[min(0.95, lo - 0.02), float(high.max()) + 0.03 if len(ok) else 1.2], title=t("score", lang))
+    hi = float(high.max()) + (0.06 if spread else 0.03) if len(ok) else 1.2  # room for the scores' text
+    fig.update_xaxes(range=[min(0.95, lo - 0.02), hi], title=t("score", lang))
     fig.update_yaxes(autorange="reversed")
     return style(fig, height=height or max(300, 22 * len(ok) + 80))
 

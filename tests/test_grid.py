@@ -381,3 +381,16 @@ def test_grid_page_on_qinhuai_before_and_after_importing_workers_and_patrols(tmp
     assert not at.exception, [e.value for e in at.exception]
     figures = {m.label: m.value for m in at.metric}
     assert figures["在岗网格员"] == "8" and figures["连续3天未巡查的网格"] == "6"
+
+
+def test_the_daily_patrol_chart_writes_its_dates_as_numbers_not_english_month_names():
+    """A DATE column read as datetime.date objects still gets the dashboard's date ticks (10-04, never 'Oct 4')."""
+    import datetime
+
+    import pandas as pd
+
+    from govdash import charts, grid_work
+
+    days = [datetime.date(2026, 10, 1) + datetime.timedelta(days=i) for i in range(31)]
+    fig = grid_work.daily_chart(pd.DataFrame({"day": days, "patrolled": [5] * 31, "grids": [6] * 31}))
+    assert [s.value for s in fig.layout.xaxis.tickformatstops] == [s["value"] for s in charts.DATE_TICKS]

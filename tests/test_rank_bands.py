@@ -236,3 +236,5 @@ def test_the_bar_chart_draws_each_interval_and_the_district():
     assert list(err.array) == pytest.approx([0.03, 0.01]) and list(err.arrayminus) == pytest.approx([0.02, 0.02])
     assert [s.x0 for s in fig.layout.shapes] == pytest.approx([1.0, 0.99])  # target 1.000, the district dotted
     assert fig.layout.xaxis.range[0] == pytest.approx(0.93)  # the lowest whisker in view
+    # each score written right of its whisker's end, not under it
+    assert list(fig.data[1].x) == [1.05, 0.98] and [x.strip() for x in fig.data[1].text] == ["1.020", "0.970"]
