@@ -66,7 +66,7 @@ def window_key(db: Database, fn, args: tuple, kwargs: dict, *, probe: bool = Fal
     if probe:  # whether the call is windowed, without its key
         return (), drop
     towns = tuple(sorted(f.towns)) or None  # a finer filter or a scope reads less: keyed by its streets/towns
-    clock = queries_fresh.clock_passed(db, f, drop.get(j) or at)
+    clock = _remembered(db, queries_fresh.clock_passed, f, drop.get(j) or at)
     return (queries_fresh.written(db, f.start, f.end, towns), queries.cutoff(f, at), clock), drop
 
 
@@ -124,7 +124,7 @@ def _periodic(db: Database, fn, args: tuple, kwargs: dict, memo) -> pd.DataFrame
     drop = {WINDOWED[name(rows)]: at}
     towns = tuple(sorted(w.towns)) or None
     written = queries_fresh.written_each(db, [(p.start, p.end) for p in windows], towns)
-    clock = queries_fresh.clock_each(db, w, queries.PERIODS[period], at)  # by period start: the rows' own periods
+    clock = _remembered(db, queries_fresh.clock_each, w, queries.PERIODS[period], at)  # by the rows' period starts
     calls = []
     for p, wr in zip(windows, written, strict=True):
         passed = clock.get(pd.Timestamp(indicators.period_start(p.start, period)), {})
@@ -152,6 +152,26 @@ def _periodic(db: Database, fn, args: tuple, kwargs: dict, memo) -> pd.DataFrame
             part = whole.loc[(starts == p_start).to_numpy()].reset_index(drop=True)
             got[k] = memo(name(rows), calls[k][0], _Given(rows, part), calls[k][1], {})
     return _concat(got)
+
+
+_CLOCKS: dict[tuple, object] = {}  # (store, version, read, arguments) -> the clock read's result
+_CLOCKS_KEPT = 1024
+
+
+def _remembered(db: Database, read, *args):
+    """``read(db, *args)`` (a clock read of queries_fresh) remembered per store and version.
+
+    Why: the clock reads scan a window's open cases (30–140 ms CPU at 10 M cases), and every page view asks them to
+    key its results. Their result depends only on the data and the arguments (the data time among them), so while
+    the store's version and the data time stand still (a declared or data-derived data time, between writes) the
+    key of a cached figure is found without reading the cases again.
+    """
+    key = (db.path, db.version(), read.__name__, args)
+    if key not in _CLOCKS:
+        if len(_CLOCKS) >= _CLOCKS_KEPT:
+            _CLOCKS.clear()  # cheap to recompute; a bound, not a policy
+        _CLOCKS[key] = read(db, *args)
+    return _CLOCKS[key]
 
 
 def _drop(args: tuple, drop: dict) -> tuple:

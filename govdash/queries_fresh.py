@@ -37,6 +37,14 @@ def written(db: Database, first: date, last: date, towns: tuple[str, ...] | None
 
 # the cases whose figures the data clock can still move without a write: open ones, and those closed at or after it
 _MOVING = "(status <> 'closed' OR closed_at >= $at)"
+# The cases a window reads, in disjoint parts each bounded on one stored time, so that DuckDB skips the row groups
+# outside it (cases are stored by month; an OR over two columns reads every row). Reported in [start, end):
+_REPORTED_IN = "reported_at >= $start AND reported_at < $end"
+# judged on or after start: by a deadline on or after it, or, without a deadline, by a closing on or after it
+_JUDGED_FROM = (
+    f"deadline_at >= $start AND {JUDGED_AT} >= $start",
+    "deadline_at IS NULL AND closed_at >= $start",
+)
 
 
 def clock_passed(db: Database, f: Filters, at: datetime) -> tuple[int, int]:
@@ -45,13 +53,17 @@ def clock_passed(db: Database, f: Filters, at: datetime) -> tuple[int, int]:
     these change only when the data clock passes one of those times, the only way a windowed figure depends on
     ``at`` (or on an ``as_at``) beyond its cutoff."""
     attr, params = _attr_where(f)
+    counts = "count(*) FILTER (WHERE deadline_at < $at) AS overdue, count(*) FILTER (WHERE closed_at >= $at) AS closed"
     df = db.execute(
-        "SELECT count(*) FILTER (WHERE deadline_at < $at) AS overdue, "
-        "count(*) FILTER (WHERE closed_at >= $at) AS closed FROM cases "
-        f"WHERE reported_at < $cut AND (reported_at >= $start OR {JUDGED_AT} >= $start) AND {attr} AND {_MOVING}",
-        {**params, "at": at, "cut": cutoff(f, at), "start": datetime.combine(f.start, datetime.min.time())},
+        "SELECT sum(overdue) AS overdue, sum(closed) AS closed FROM ("
+        + " UNION ALL ".join(
+            f"SELECT {counts} FROM cases WHERE {part} AND {attr} AND {_MOVING}"
+            for part in (_REPORTED_IN, *(f"reported_at < $start AND reported_at < $end AND {j}" for j in _JUDGED_FROM))
+        )
+        + ")",
+        {**params, "at": at, "end": cutoff(f, at), "start": datetime.combine(f.start, datetime.min.time())},
     )
-    return int(df["overdue"].iloc[0]), int(df["closed"].iloc[0])
+    return int(df["overdue"].iloc[0] or 0), int(df["closed"].iloc[0] or 0)
 
 
 def written_each(db: Database, spans: list[tuple[date, date]], towns: tuple[str, ...] | None) -> list[tuple]:
@@ -84,9 +96,15 @@ def clock_each(db: Database, f: Filters, unit: str, at: datetime) -> dict:
     attr += f" AND {_MOVING}"
     df = db.execute(
         f"SELECT date_trunc('{unit}', reported_at) AS p, 'reported' AS by, {counts} FROM cases "
-        f"WHERE reported_at >= $start AND reported_at < $end AND {attr} GROUP BY 1 "
-        f"UNION ALL SELECT date_trunc('{unit}', {JUDGED_AT}), 'due', {counts} FROM cases "
-        f"WHERE {JUDGED_AT} >= $start AND {JUDGED_AT} < $end AND reported_at < $end AND {attr} GROUP BY 1",
+        f"WHERE {_REPORTED_IN} AND {attr} GROUP BY 1 "
+        f"UNION ALL SELECT date_trunc('{unit}', judged), 'due', count(*) FILTER (WHERE o), count(*) FILTER (WHERE c) "
+        "FROM ("
+        + " UNION ALL ".join(
+            f"SELECT {JUDGED_AT} AS judged, deadline_at < $at AS o, closed_at >= $at AS c FROM cases "
+            f"WHERE {j} AND {JUDGED_AT} < $end AND reported_at < $end AND {attr}"
+            for j in _JUDGED_FROM
+        )
+        + ") GROUP BY 1",
         {**params, **bounds, "at": at},
         complete=True,
     )

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from literal_cases import ALL, AS_OF, build_db
+from literal_cases import CASES as ALL_CASES
 
 from govdash import feed, freshness, indicators, ingest, migrate, queries, queries_fresh, wall
 from govdash.db import Database
@@ -246,3 +247,57 @@ def test_the_headline_keeps_the_earlier_periods_across_a_write_and_the_clock(tin
     memo.clear()
     headline(AS_OF + timedelta(minutes=2))  # nothing written, the clock where it was: all three cached
     assert memo.computed == []
+
+
+def _clock_by_hand(cases: pd.DataFrame, f: Filters, at: datetime) -> tuple[int, int]:
+    """clock_passed's definition, applied row by row: reported in the window or due in it (before its cutoff),
+    open or closed at or after ``at``; how many are past their deadline, and how many closed at or after ``at``."""
+    start, cut = pd.Timestamp(f.start), pd.Timestamp(queries.cutoff(f, at))
+    judged = cases[["closed_at", "deadline_at"]].min(axis=1)  # least(coalesce(closed, deadline), deadline)
+    inside = (cases.reported_at < cut) & ((cases.reported_at >= start) | (judged >= start))
+    moving = (cases.status != "closed") | (cases.closed_at >= at)
+    rows = cases[inside & moving]
+    return int((rows.deadline_at < at).sum()), int((rows.closed_at >= at).sum())
+
+
+@pytest.mark.parametrize(
+    "start,end",
+    [(date(2026, m, 1), date(2026, m, 28)) for m in (1, 2, 3)],
+)
+def test_the_clock_reads_count_what_the_clock_can_still_move(tmp_path, start, end):
+    """Against the definition worked row by row, at instants across each window, with two cases reported in
+    February and due in March: B1 closed on 10 Mar after its deadline of 3 Mar, B2 still open (deadline 2 Mar), B3
+    without a deadline, judged by its closing on 8 Mar."""
+    d = datetime
+    late = [
+        ("B1", "T1", "noise", "D01", "community", d(2026, 2, 26, 10), d(2026, 3, 3, 10), d(2026, 3, 10), True, 1, 90),
+        ("B2", "T2", "noise", "D01", "community", d(2026, 2, 27, 9), d(2026, 3, 2, 9), None, None, None, None),
+        ("B3", "T2", "noise", "D01", "community", d(2026, 2, 25, 9), None, d(2026, 3, 8, 9), True, None, None),
+    ]
+    build_db(tmp_path / "late.duckdb", cases=[*ALL_CASES, *late]).close()
+    db = Database(tmp_path / "late.duckdb")
+    cases = db.execute("SELECT reported_at, deadline_at, closed_at, status FROM cases")
+    f = Filters(start=start, end=end)
+    for at in pd.date_range(datetime.combine(start, datetime.min.time()), AS_OF, freq="61h"):
+        at = at.to_pydatetime()
+        assert queries_fresh.clock_passed(db, f, at) == _clock_by_hand(cases, f, at), at
+        each = queries_fresh.clock_each(db, f, "month", at)
+        month = pd.Timestamp(start)
+        reported = cases[(cases.reported_at >= month) & (cases.reported_at < pd.Timestamp(queries.cutoff(f, at)))]
+        assert each.get(month, {}).get("reported", (0, 0)) == _clock_by_hand(reported, f, at), at
+        judged = cases[["closed_at", "deadline_at"]].min(axis=1)
+        cut = pd.Timestamp(queries.cutoff(f, at))
+        due = cases[(judged >= month) & (judged < cut) & (cases.reported_at < cut)]
+        assert each.get(month, {}).get("due", (0, 0)) == _clock_by_hand(due, f, at), at
+
+
+def test_a_remembered_clock_read_is_read_again_after_a_write(tiny, tmp_path):
+    """The clock keys are remembered per store version. Closing A05 (March, deadline 25 Mar, overdue) at 31 Mar
+    09:00, before the data time, takes it out of what the clock can move: one overdue fewer after the write."""
+    db = Database(tiny)
+    f = Filters(start=MAR, end=date(2026, 3, 31))
+    before = freshness._remembered(db, queries_fresh.clock_passed, f, AS_OF)
+    assert before == freshness._remembered(db, queries_fresh.clock_passed, f, AS_OF)
+    load(tiny, A05_CLOSED, tmp_path, "a05.csv")
+    after = freshness._remembered(db, queries_fresh.clock_passed, f, AS_OF)
+    assert after == (before[0] - 1, before[1]) == queries_fresh.clock_passed(db, f, AS_OF)
