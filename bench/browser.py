@@ -9,7 +9,8 @@ exist) and drives Debian's chromium (Playwright, 1920×1080, software WebGL) thr
   no link, a screen opens it by its URL, so it is measured from a new session only);
 - **new session**: a new browser context loading the page's URL (a second user, or a bookmark).
 
-Each visit is measured from the click (or the load) until the page is *drawn*: the script run has
+Each visit starts once the browser and the server are idle (the previous page's software drawing done: ``settle``)
+and is measured from the click (or the load) until the page is *drawn*: the script run has
 ended, no element is a loading skeleton or stale, every plotly chart shows its traces, every map its
 canvas and every table its grid, the page has its minimum of maps and charts (``EXPECT``), and the
 browser has then painted two more frames. Per visit: that time; the CPU seconds the server process
@@ -245,10 +246,29 @@ def wait_drawn(page, app_page: Page, timeout_s: float = 180.0) -> None:
     page.evaluate(TWO_FRAMES)
 
 
-def measure(page, app_page: Page, action, *, server_pid: int, socket: Socket, mode: str) -> Visit:
-    """Run ``action()`` (a click or a load) and measure until ``app_page`` is drawn."""
+def settle(server_pid: int, *, step_s: float = 0.25, idle_cpu_s: float = 0.03, max_s: float = 20.0) -> None:
+    """Wait until the browser and the server are idle (under ``idle_cpu_s`` of CPU together in ``step_s``).
+
+    Why: software WebGL goes on drawing the previous page (or the start page) after it counts as drawn; without
+    this, a visit pays for the one before it, and the figures depend on the order of the pages."""
     import psutil
 
+    server = psutil.Process(server_pid)
+    before = sum(browser_cpu().values()) + _cpu(server)
+    end = time.perf_counter() + max_s
+    while time.perf_counter() < end:
+        time.sleep(step_s)
+        now = sum(browser_cpu().values()) + _cpu(server)
+        if now - before < idle_cpu_s:
+            return
+        before = now
+
+
+def measure(page, app_page: Page, action, *, server_pid: int, socket: Socket, mode: str) -> Visit:
+    """Run ``action()`` (a click or a load), once the machine has settled, and measure until ``app_page`` is drawn."""
+    import psutil
+
+    settle(server_pid)
     server = psutil.Process(server_pid)
     s0, b0, w0 = _cpu(server), browser_cpu(), socket.received
     t0 = time.perf_counter()
