@@ -17,8 +17,8 @@ and is measured from the click (or the load) until the page is *drawn*: the scri
 ended, no element is a loading skeleton or stale, every plotly chart shows its traces, every map its
 canvas with a first WebGL draw made in it (``MARK_DRAWN``), every table its grid, the page has its minimum
 of maps and charts (``EXPECT``), and the browser has then painted two more frames. Per visit: that time; the
-CPU seconds the server process spent (psutil, user + system, delta); the CPU seconds of every chromium process under this one
-(browser, renderers, GPU process: software WebGL draws on the CPU; the GPU process's share is shown
+CPU seconds the server process spent (psutil, user + system, delta); the CPU seconds of every chromium process
+under this one (browser, renderers, GPU process: software WebGL draws on the CPU; the GPU process's share is shown
 apart as "GL", and its drawing may go on after the page counts as drawn); and the bytes the page received
 over Streamlit's websocket (Playwright's frame events; the protocol sends the element tree, the
 tables as Arrow and the deck and plotly specs as JSON). One pass over every page warms the server's
