@@ -425,7 +425,6 @@ DDL += ACCOUNTS_DDL
 
 
 ADDED_CASE_COLUMNS = ("must_report", "key_status", "key_owner")
-EVENTS_FILLED = "events_filled"  # meta key: every stored case has events (govdash.ingest._sql: looked for once)
 
 
 def lake_ddl(ddl: str = DDL) -> str:
@@ -447,12 +446,7 @@ def is_lake(con) -> bool:
 def create(con) -> None:
     """Create every table that does not exist yet in the connection's current database (a file or a lake),
     and relax what a newer version relaxed."""
-    new_log = not con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'case_events' AND database_name = current_database()"
-    ).fetchall()[0][0]
     con.execute(lake_ddl() if is_lake(con) else DDL)
-    if new_log:  # a file made before the events log: its cases get their implied events on the next cases import
-        con.execute("DELETE FROM meta WHERE key = $k", {"k": EVENTS_FILLED})
     strict = con.execute(
         "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'units' AND column_name = 'town_id' "
         "AND NOT is_nullable AND database_name = current_database()"

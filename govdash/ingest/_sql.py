@@ -6,7 +6,7 @@ import pandas as pd
 
 from govdash import settings, writes, writes_log
 from govdash.ingest import _catalogue, _sql_events, _sql_population
-from govdash.schema import EVENTS_FILLED, IMPORT_COLUMNS
+from govdash.schema import IMPORT_COLUMNS
 
 # Writes run on a writable connection (govdash.db.writer on a private copy, see govdash.ingest._plumbing)
 # inside one transaction held by the pipeline; staged rows arrive as a registered Arrow table named
@@ -86,6 +86,11 @@ def _cases_apply(con, import_id: str, at, columns) -> dict[str, int]:
     Inserted cases need no version: they carry import_id until a later import changes them.
     """
     cols = _import_columns(columns)
+    # whether every stored case has events: marked once found (meta), and a log not emptied since (a file made
+    # before the log, or whose log was dropped, has an empty one)
+    filled = con.execute(
+        "SELECT EXISTS (SELECT 1 FROM meta WHERE key = $k) AND EXISTS (SELECT 1 FROM case_events)", {"k": EVENTS_FILLED}
+    ).fetchone()[0]
     con.execute(f"CREATE OR REPLACE TEMP TABLE import_diff AS {_diff('import_rows', 'cases', 'case_id', cols)}")
     counts = _op_counts(con, "import_diff")
     vcols = ", ".join(IMPORT_COLUMNS)
@@ -114,15 +119,19 @@ def _cases_apply(con, import_id: str, at, columns) -> dict[str, int]:
     # looked for once per database. Why once: the search anti-joins every case with every event, a cost that grew
     # with the data on every import and feed batch; afterwards every write leaves each case it keeps with events
     # (an import its cases, an undo the cases it restores or whose log it empties: _events_undo).
-    if not con.execute("SELECT count(*) FROM meta WHERE key = $k", {"k": EVENTS_FILLED}).fetchone()[0]:
+    if not filled:
         _refresh_implied(
             con,
             "SELECT case_id FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.case_id)",
             None,
         )
+        con.execute("DELETE FROM meta WHERE key = $k", {"k": EVENTS_FILLED})
         con.execute("INSERT INTO meta VALUES ($k, 'v1')", {"k": EVENTS_FILLED})
     con.execute("DROP TABLE import_diff")
     return counts
+
+
+EVENTS_FILLED = "events_filled"  # meta key: every stored case has events (_cases_apply looks for those without once)
 
 
 def _refresh_implied(con, ids_sql: str, import_id: str | None, params: dict | None = None) -> None:
