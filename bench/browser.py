@@ -5,16 +5,20 @@ Run: python -m bench.browser [--db PATH] [--cases 200000] [--repeats 3] [--pages
 Starts ``streamlit run app.py`` on the database (built with the demo generator when ``--db`` does not
 exist) and drives Debian's chromium (Playwright, 1920×1080, software WebGL) through every page twice:
 
-- **in the app**: from another page, a click on the page's link in the navigation (not the wall: it has
-  no link, a screen opens it by its URL, so it is measured from a new session only);
+- **in the app**: in one tab kept open for the whole run, a click on the page's link in the navigation from the
+  page shown before (the previous page of the list), as a person moves through the app (not the wall: it has no
+  link, a screen opens it by its URL, so it is measured from a new session only). Until 6 December each in-app
+  visit opened a fresh tab on another page first, so every visit also paid for loading the scripts of its
+  elements (deck.gl: ~1.1 s of skeleton before a map's first visit in a tab, on this machine);
 - **new session**: a new browser context loading the page's URL (a second user, or a bookmark).
 
-Each visit is measured from the click (or the load) until the page is *drawn*: the script run has
+Each visit starts once the browser and the server are idle (the previous page's software drawing done: ``settle``)
+and is measured from the click (or the load) until the page is *drawn*: the script run has
 ended, no element is a loading skeleton or stale, every plotly chart shows its traces, every map its
-canvas and every table its grid, the page has its minimum of maps and charts (``EXPECT``), and the
-browser has then painted two more frames. Per visit: that time; the CPU seconds the server process
-spent (psutil, user + system, delta); the CPU seconds of every chromium process under this one
-(browser, renderers, GPU process: software WebGL draws on the CPU; the GPU process's share is shown
+canvas with a first WebGL draw made in it (``MARK_DRAWN``), every table its grid, the page has its minimum
+of maps and charts (``EXPECT``), and the browser has then painted two more frames. Per visit: that time; the
+CPU seconds the server process spent (psutil, user + system, delta); the CPU seconds of every chromium process
+under this one (browser, renderers, GPU process: software WebGL draws on the CPU; the GPU process's share is shown
 apart as "GL", and its drawing may go on after the page counts as drawn); and the bytes the page received
 over Streamlit's websocket (Playwright's frame events; the protocol sends the element tree, the
 tables as Arrow and the deck and plotly specs as JSON). One pass over every page warms the server's
@@ -90,11 +94,28 @@ DRAWN = """([decks, plots, titled]) => {
     const d = shown('[data-testid="stDeckGlJsonChart"]');
     const p = shown('[data-testid="stPlotlyChart"]');
     if (d.length < decks || p.length < plots) return false;
-    if (!d.every(e => { const c = e.querySelector('canvas'); return c && c.width > 0 && c.height > 0; }))
+    if (!d.every(e => { const c = e.querySelector('canvas'); return c && c.width > 0 && c.height > 0 && c.__drawn; }))
         return false;
     if (!p.every(e => e.querySelector('.main-svg g.trace'))) return false;
     return shown('[data-testid="stDataFrame"]').every(e => e.querySelector('canvas'));
 }"""
+# in every page before its scripts: a WebGL canvas is marked once its first draw call has been made, so that a map
+# counts as drawn when it is, not when its (still blank) canvas is in the page
+MARK_DRAWN = """(() => {
+    const get = HTMLCanvasElement.prototype.getContext;
+    HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+        const ctx = get.call(this, kind, ...rest);
+        if (ctx && String(kind).startsWith('webgl') && !ctx.__marked) {
+            ctx.__marked = true;
+            const canvas = this;
+            for (const f of ['drawArrays', 'drawElements', 'drawArraysInstanced', 'drawElementsInstanced']) {
+                const draw = ctx[f];
+                if (draw) ctx[f] = function (...args) { canvas.__drawn = true; return draw.apply(this, args); };
+            }
+        }
+        return ctx;
+    };
+})();"""
 # before a click inside the app: the page shown is idle and drawn too, so wait for the next script run to start
 # (or the new page's title: React may fold a quick run's running → idle into one render, leaving nothing to see)
 ARM = """() => {
@@ -245,10 +266,29 @@ def wait_drawn(page, app_page: Page, timeout_s: float = 180.0) -> None:
     page.evaluate(TWO_FRAMES)
 
 
-def measure(page, app_page: Page, action, *, server_pid: int, socket: Socket, mode: str) -> Visit:
-    """Run ``action()`` (a click or a load) and measure until ``app_page`` is drawn."""
+def settle(server_pid: int, *, step_s: float = 0.25, idle_cpu_s: float = 0.03, max_s: float = 20.0) -> None:
+    """Wait until the browser and the server are idle (under ``idle_cpu_s`` of CPU together in ``step_s``).
+
+    Why: software WebGL goes on drawing the previous page (or the start page) after it counts as drawn; without
+    this, a visit pays for the one before it, and the figures depend on the order of the pages."""
     import psutil
 
+    server = psutil.Process(server_pid)
+    before = sum(browser_cpu().values()) + _cpu(server)
+    end = time.perf_counter() + max_s
+    while time.perf_counter() < end:
+        time.sleep(step_s)
+        now = sum(browser_cpu().values()) + _cpu(server)
+        if now - before < idle_cpu_s:
+            return
+        before = now
+
+
+def measure(page, app_page: Page, action, *, server_pid: int, socket: Socket, mode: str) -> Visit:
+    """Run ``action()`` (a click or a load), once the machine has settled, and measure until ``app_page`` is drawn."""
+    import psutil
+
+    settle(server_pid)
     server = psutil.Process(server_pid)
     s0, b0, w0 = _cpu(server), browser_cpu(), socket.received
     t0 = time.perf_counter()
@@ -274,23 +314,33 @@ def nav_link(page, app_page: Page):
     return page.locator(f'[data-testid="stSidebarNav"] a[href$="{app_page.path}"]')
 
 
-def in_app(context, base: str, app_page: Page, *, server_pid: int) -> Visit:
-    """Open the start page in a fresh tab, then reach ``app_page`` the way a user does."""
-    page = context.new_page()
-    try:
-        sock = Socket(page)
-        page.goto(base + START.get(app_page.name, "/"))
-        wait_drawn(page, PAGES_BY_NAME[START.get(app_page.name, "/").strip("/") or "overview"])
-        link = nav_link(page, app_page)
-        page.evaluate(ARM)
-        return measure(page, app_page, link.click, server_pid=server_pid, socket=sock, mode="in-app")
-    finally:
-        page.close()
+class Tab:
+    """One browser tab a user moves through the app in: opened once, each visit a click on the next page's link
+    from the page shown (the deck.gl, plotly and table scripts load on the first visit that needs them, as they do
+    for a person; a fresh tab per visit would pay that load on every visit)."""
+
+    def __init__(self, context, base: str):
+        self.context, self.base, self.page, self.sock, self.shown = context, base, None, None, None
+
+    def visit(self, app_page: Page, *, server_pid: int) -> Visit:
+        if self.page is None or self.shown == app_page.name:  # the first visit, or one to the page shown
+            if self.page is not None:
+                self.page.close()
+            self.page = self.context.new_page()
+            self.sock = Socket(self.page)
+            start = START.get(app_page.name, "/")
+            self.page.goto(self.base + start)
+            wait_drawn(self.page, PAGES_BY_NAME[start.strip("/") or "overview"])
+        link = nav_link(self.page, app_page)
+        self.page.evaluate(ARM)
+        self.shown = app_page.name
+        return measure(self.page, app_page, link.click, server_pid=server_pid, socket=self.sock, mode="in-app")
 
 
 def new_session(browser, base: str, app_page: Page, *, server_pid: int) -> Visit:
     """A new browser context (no cache, no session) loading the page's URL."""
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    context.add_init_script(MARK_DRAWN)
     try:
         page = context.new_page()
         sock = Socket(page)
@@ -355,16 +405,18 @@ def main(argv: list[str] | None = None) -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+            context.add_init_script(MARK_DRAWN)
+            tab = Tab(context, base)
             if not args.cold:  # the server's caches, and the in-app context's scripts (deck.gl, plotly) loaded once
                 warm: list[Visit] = []
                 for p in pages:
                     _visit(warm, lambda p=p: new_session(browser, base, p, server_pid=server.pid), "warm-up")
                     if p.name != "wall":
-                        _visit(warm, lambda p=p: in_app(context, base, p, server_pid=server.pid), "warm-up")
+                        _visit(warm, lambda p=p: tab.visit(p, server_pid=server.pid), "warm-up")
             for _ in range(args.repeats):
                 for p in pages:
                     if p.name != "wall":  # no link to it: a screen opens the wall by its URL
-                        _visit(visits, lambda p=p: in_app(context, base, p, server_pid=server.pid))
+                        _visit(visits, lambda p=p: tab.visit(p, server_pid=server.pid))
                     _visit(visits, lambda p=p: new_session(browser, base, p, server_pid=server.pid))
             context.close()
             browser.close()

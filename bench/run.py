@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -380,6 +382,48 @@ def sessions_figure(path: str, n: int, rounds: int) -> dict:
     return result
 
 
+class Feeding:
+    """``python -m govdash feed`` writing a copy of the database every ``every`` seconds, for as long as the block
+    runs (issue 21: the pages timed while the feed writes). The copy is deleted afterwards; the original is never
+    written. ``batches``: the feed's batches reported by the end."""
+
+    def __init__(self, path: Path, every: float):
+        self.every, self.dir = every, Path(tempfile.mkdtemp(prefix="govdash_feed_"))
+        self.path = self.dir / path.name
+        shutil.copyfile(path, self.path)
+        self.batches, self.proc = 0, None
+
+    def __enter__(self) -> Feeding:
+        log = open(self.dir / "feed.log", "w")  # noqa: SIM115 - the child writes it until stopped
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "govdash", "feed", "--db", str(self.path), "--every", str(self.every)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=settings.PROJECT_ROOT,
+        )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=120)
+        text = (self.dir / "feed.log").read_text(errors="replace")
+        # the feed's lines: "<data time> +N new, M changed (S s)" or "<data time> batch failed: …"
+        self.seconds = [float(m) for m in re.findall(r" changed \(([0-9.]+) s\)", text)]
+        self.batches, self.failed = len(self.seconds), text.count(" batch failed: ")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def figures(self) -> dict:
+        """Batches written while timed, failed ones, and the median and slowest batch in seconds."""
+        med = float(np.median(self.seconds)) if self.seconds else None
+        return {
+            "every_s": self.every,
+            "batches": self.batches,
+            "failed": self.failed,
+            "median_s": med,
+            "max_s": max(self.seconds, default=None),
+        }
+
+
 # --- the command ---
 
 
@@ -421,8 +465,56 @@ def main(args, *, default_dir: Path) -> int:
         t, competent = _timed(CompetentData.load, naive)
         naive_info["competent_prepare_s"] = t
         print(f"competent peer: the same frame, its time arrays prepared in {t:.2f} s")
+    stack = contextlib.ExitStack()
+    feeding = stack.enter_context(Feeding(path, args.feed)) if args.feed > 0 else None
+    if feeding is not None:  # the pages (and sessions) read the copy the feed writes; the peers hold the original
+        time.sleep(max(3 * args.feed, 10.0))  # its first batches are written before the timings start
+        print(f"feed: a batch every {args.feed:g} s into {feeding.path}; peers equal only by chance from here")
+    timed = str(feeding.path) if feeding is not None else str(path)
+    with stack:
+        rows, summary, decks, sess = _timed_parts(args, timed, pages, filters, at, naive, competent)
+    if feeding is not None:
+        f = feeding.figures()
+        print(
+            f"feed: {f['batches']} batches while timed ({f['failed']} failed), "
+            f"median {f['median_s']} s, slowest {f['max_s']} s"
+        )
+    imp = import_figure(str(path), args.import_rows)
+    if "rows_per_s" in imp:
+        print(
+            f"import: {imp['rows']:,} rows in {imp['seconds']:.1f} s = {imp['rows_per_s']:,.0f} rows/s "
+            f"({imp['status']})"
+        )
+    else:
+        print(f"import: {imp}")
+    result = {
+        "machine": {**info, "loadavg_end": os.getloadavg()[0]},
+        "database": {"path": str(path), **build, "cases": n_cases},
+        "as_of": str(at),
+        "filters": {k: v.to_params() for k, v in filters.items()},
+        "repeat": args.repeat,
+        "shell": shell,
+        "naive": naive_info,
+        "rows": rows,
+        "pages": summary,
+        "decks": decks,
+        "import": imp,
+        "sessions": sess,
+        "feed": feeding.figures() if feeding is not None else None,
+        "bench_peak_rss_mb": peak_rss_mb(),
+    }
+    print(f"bench process peak RSS {result['bench_peak_rss_mb']:.0f} MB")
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str))
+        print(f"wrote {args.out}")
+    return 0 if feeding is not None or all(s["all_equal"] for s in summary) else 1
+
+
+def _timed_parts(args, timed: str, pages: dict, filters: dict, at, naive, competent) -> tuple:
+    """The pages against their peers and the floor, the decks and the concurrent sessions, on ``timed``."""
     print(HEADER)
-    rows = run_pages(str(path), pages, filters, at, args.repeat, naive, competent)
+    rows = run_pages(timed, pages, filters, at, args.repeat, naive, competent)
     summary = page_summary(rows)
     print("\nlanding view per page (warm; ratios: peer ÷ govdash, govdash ÷ floor)")
     for s in summary:
@@ -452,19 +544,10 @@ def main(args, *, default_dir: Path) -> int:
             f"CPU {s['cpu_median_ms']:6.0f} ms · worst filter {s['worst_filter_median_ms']:6.0f} ms · {peers} · "
             f"{fl} · equal: {s['all_equal']}"
         )
-    del naive, competent
-    decks = deck_figures(str(path), pages, filters, at)
+    decks = deck_figures(timed, pages, filters, at)
     for d in decks:
         print(f"  deck {d['deck']:<8} {d['filter']:<23} {d['bytes'] / 1024:8.0f} KB  built in {d['build_ms']:.0f} ms")
-    imp = import_figure(str(path), args.import_rows)
-    if "rows_per_s" in imp:
-        print(
-            f"import: {imp['rows']:,} rows in {imp['seconds']:.1f} s = {imp['rows_per_s']:,.0f} rows/s "
-            f"({imp['status']})"
-        )
-    else:
-        print(f"import: {imp}")
-    sess = sessions_figure(str(path), args.sessions, args.session_rounds) if args.sessions > 0 else {}
+    sess = sessions_figure(timed, args.sessions, args.session_rounds) if args.sessions > 0 else {}
     if sess:
         print(
             f"sessions: {sess['sessions']} concurrent × {sess['rounds']} rounds, "
@@ -474,24 +557,4 @@ def main(args, *, default_dir: Path) -> int:
         for p, s in sess["pages"].items():
             if s:
                 print(f"  under load {p:<9} median {s['median_ms']:7.0f} ms · p95 {s['p95_ms']:7.0f} ms")
-    result = {
-        "machine": {**info, "loadavg_end": os.getloadavg()[0]},
-        "database": {"path": str(path), **build, "cases": n_cases},
-        "as_of": str(at),
-        "filters": {k: v.to_params() for k, v in filters.items()},
-        "repeat": args.repeat,
-        "shell": shell,
-        "naive": naive_info,
-        "rows": rows,
-        "pages": summary,
-        "decks": decks,
-        "import": imp,
-        "sessions": sess,
-        "bench_peak_rss_mb": peak_rss_mb(),
-    }
-    print(f"bench process peak RSS {result['bench_peak_rss_mb']:.0f} MB")
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str))
-        print(f"wrote {args.out}")
-    return 0 if all(s["all_equal"] for s in summary) else 1
+    return rows, summary, decks, sess

@@ -125,8 +125,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "figure above is the share of residents within the walk.",
     ),
     "cov_community_without": ("名居民所在居村无服务站", "residents in communities without one"),
-    "prop_red_short": ("红榜", "Red"),
-    "prop_black_short": ("黑榜", "Black"),
+    "red_badge": ("红榜", "Red"),  # a unit on a red/black list (property companies, banded rankings)
+    "black_badge": ("黑榜", "Black"),
     "hearing": ("听证会", "Hearing"),
     "coordination": ("协调会", "Coordination meeting"),
     "review": ("评议会", "Review meeting"),

@@ -293,9 +293,12 @@ def names(ranked: pd.DataFrame, level: str, lang: str = "zh") -> pd.Series:
     return zh if level == "town" else pick(zh, ranked["name_en"].fillna(zh), lang)
 
 
-def display_table(ranked: pd.DataFrame, level: str, lang: str = "zh", selected: tuple = ()) -> pd.DataFrame:
+def display_table(
+    ranked: pd.DataFrame, level: str, lang: str = "zh", selected: tuple = (), *, method: str = "adjusted"
+) -> pd.DataFrame:
     """The ranking for reading: rank (band), movement arrows, name, list, score and its interval, each ratio and
-    the raw indicators."""
+    the raw indicators. The list column names the lists as the page does for ``method`` (setting
+    ``ranking_method``): 红榜/黑榜 for units apart from the district, 靠前/靠后 for lists by place."""
     from govdash.i18n import t
     from govdash.indicators import fmt
 
@@ -305,7 +308,8 @@ def display_table(ranked: pd.DataFrame, level: str, lang: str = "zh", selected: 
         movement_text(m, lang, k) if e else ""
         for m, e, k in zip(ranked["movement"], ranked["eligible"], known, strict=True)
     ]
-    badge = ranked["list"].map({"red": t("red_short", lang), "black": t("black_short", lang)}).fillna("")
+    short = ("red_badge", "black_badge") if method == "adjusted" else ("red_short", "black_short")
+    badge = ranked["list"].map({"red": t(short[0], lang), "black": t(short[1], lang)}).fillna("")
     out = pd.DataFrame(
         {
             t("rank_band", lang): ranked["rank"].astype("Int64"),
@@ -369,7 +373,7 @@ def property_table(rates: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             t("ranking", lang): rates["rank"].astype("Int64"),
             t("prop_company", lang): rates["label"],
             t("list", lang): rates["list"]
-            .map({"red": t("prop_red_short", lang), "black": t("prop_black_short", lang)})
+            .map({"red": t("red_badge", lang), "black": t("black_badge", lang)})
             .fillna(""),
             t("prop_estates", lang): rates["estates"],
             t("prop_households", lang): rates["households"],

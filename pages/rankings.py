@@ -115,10 +115,10 @@ def _clicked(keys: list[str], level: str, table_key: str) -> None:
 
 
 selected = f.towns if level == "town" else f.departments
-view = rankings.display_table(ranked, level, lang, selected)
+view = rankings.display_table(ranked, level, lang, selected, method=s.ranking_method)
 table_key = f"rank_table_{level}"
-left, right = st.columns([3, 2])
-left.dataframe(
+# the table takes the page's width (its 13 columns read whole at 1920 px in both languages), the bars below it
+st.dataframe(
     view,
     hide_index=True,
     width="stretch",
@@ -132,10 +132,10 @@ left.dataframe(
         ),
         t("rank_band", lang): st.column_config.NumberColumn(width=60),
         t("movement", lang): st.column_config.TextColumn(width=80),  # the header whole (名次变化)
-        t("list", lang): st.column_config.TextColumn(width=50),
+        t("list", lang): st.column_config.TextColumn(width=60),
     },
 )
-right.plotly_chart(charts.ranking_bars(ranked, "label", lang=lang), width="stretch", key="rank_bars")
+st.plotly_chart(charts.ranking_bars(ranked, "label", lang=lang), width="stretch", key="rank_bars")
 st.caption(t("bottom_note", lang).format(title=rankings.black_list_name(s, lang)))
 
 unranked = ranked[~ranked["eligible"]]

@@ -157,3 +157,30 @@ def test_every_page_and_wall_panel_is_benched(bench_env):
     assert len(r["rank.rank"]) == 36 and r["rank.rank"].min() == 1 and set(r["rank.list"]) <= {"red", "black", ""}
     # ranks are bands (issue 18 item 4): the 20 k demo's year has a few, the lists take whole bands only
     assert 1 < r["rank.rank"].max() < 36
+
+
+def test_the_feed_writes_a_copy_while_the_bench_times_it(demo_db, tmp_path):
+    """``--feed``: batches go into a copy (more cases there), the original is left as it was, the copy is removed."""
+    import os
+    import shutil
+    import time
+    from pathlib import Path
+
+    from bench.run import Feeding
+
+    original = tmp_path / "demo.duckdb"
+    shutil.copyfile(demo_db, original)
+    before = os.stat(original)
+    n0 = Database(original).scalar("SELECT count(*) FROM cases")
+    with Feeding(Path(original), 1.0) as feeding:
+        deadline = time.time() + 90
+        while time.time() < deadline and Database(feeding.path).scalar("SELECT count(*) FROM cases") == n0:
+            time.sleep(1)
+        grown = Database(feeding.path).scalar("SELECT count(*) FROM cases")
+        time.sleep(2.5)
+    fig = feeding.figures()
+    assert grown > n0 and fig["batches"] >= 1 and fig["failed"] == 0 and fig["median_s"] > 0
+    after = os.stat(original)
+    assert (after.st_mtime_ns, after.st_size) == (before.st_mtime_ns, before.st_size)
+    assert Database(original).scalar("SELECT count(*) FROM cases") == n0
+    assert not feeding.path.exists()

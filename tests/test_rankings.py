@@ -126,3 +126,13 @@ def test_ranking_of_departments_and_click_filter(db):
     assert any(str(v).startswith("● ") for v in view.iloc[:, 2])
     with pytest.raises(ValueError):
         rankings.ranking(db, ALL, "grid", AS_OF, s)
+
+
+def test_the_list_column_names_the_lists_as_the_method_does(db):
+    """Under the banded (adjusted) method the lists are 红榜/黑榜, as the cards above the table say; by place
+    (raw) they are 靠前/靠后 (排名前五位/后五位). Worked by hand: the column shows the units on a list, by its name."""
+    s = replace(settings.load(), ranking_min_cases=2)
+    out = rankings.ranking(db, ALL, "department", AS_OF, s).assign(list=["red", None, "black"])
+    for method, red, black in (("adjusted", "红榜", "黑榜"), ("raw", "靠前", "靠后")):
+        col = rankings.display_table(out, "department", "zh", method=method)["榜单"].tolist()
+        assert col == [red, "", black], method

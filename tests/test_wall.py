@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import app_test
@@ -424,6 +425,19 @@ def test_the_wall_opened_for_one_community_draws_that_community(app_env):
     assert len(outline["data"]) == 1
     labels = [row["label"] for layer in spec["layers"] if layer["@@type"] == "TextLayer" for row in layer["data"]]
     assert any(label.startswith(name[:2]) for label in labels)
-    density = [layer for layer in spec["layers"] if layer["id"] == "density"]
+    density = [layer for layer in spec["layers"] if layer["id"].startswith("density")]
     assert all(layer["cellSize"] == wall.COMMUNITY_CELL_M for layer in density)
     assert "居村态势" in _html(page)
+
+
+def test_the_wall_density_is_one_layer_per_colour_step_with_every_cell_once():
+    """Cells at 0, (3/11)² and all of vmax fall on steps 0, 3 and 11 of the square-root scale (worked by hand):
+    three layers, each holding its cell's corner to 4 decimals and coloured as density_rgba colours that count."""
+    vmax = 121.0
+    bins = pd.DataFrame({"lon": [121.500001, 121.6, 121.7], "lat": [31.2, 31.25, 31.300049], "count": [0, 9, 121]})
+    layers = wall_view.density_layers(bins, vmax, 500.0)
+    assert [layer.id for layer in layers] == ["density_0", "density_3", "density_11"]
+    cells = [[row["p"] for row in layer.data] for layer in layers]
+    assert cells == [[[121.5, 31.2]], [[121.6, 31.25]], [[121.7, 31.3]]]
+    assert [layer.get_fill_color for layer in layers] == wall_view.density_rgba(np.array([0.0, 9.0, 121.0]), vmax)
+    assert all(layer.cell_size == 500.0 for layer in layers)

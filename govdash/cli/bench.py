@@ -28,6 +28,13 @@ def register(subparsers) -> None:
     p.add_argument("--session-rounds", type=int, default=2, help="passes over every page per session")
     p.add_argument("--import-rows", type=int, default=100_000, help="rows for the import figure (0: skip)")
     p.add_argument("--no-naive", action="store_true", help="skip the pandas baseline (it loads every case)")
+    p.add_argument(
+        "--feed",
+        type=float,
+        default=0.0,
+        help="seconds between live-feed batches written to a copy of the database while pages and sessions are "
+        "timed (the demo feed's default rate; 0: no feed)",
+    )
     p.set_defaults(func=cmd_bench)
 
 
