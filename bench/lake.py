@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/lake.py --db FILE.duckdb --lake ducklake:sqlite:/tmp/l.sqlite
          [--lake "ducklake:postgres:dbname=… host=… port=… user=…" --lake-data /tmp/l.files] [--repeat 3]
          [--untuned ducklake:…] [--per-query] [--pages overview,map,heatmap,trends,cases] [--batches 10]
-         [--json out.json]
+         [--feed-new 1000] [--feed-changes 0] [--commits-only] [--json out.json]
 A lake is made from the file with ``govdash.migrate`` when it is empty (a PostgreSQL lake keeps its
 files under ``--lake-data``). A lake given with ``--untuned TARGET`` is the state before issue 20
 item 3, for the before/after figures: made without ``lake.lay_out`` (one unpartitioned file per
@@ -13,15 +13,18 @@ metadata cache, cached blocks re-validated). A page's queries run in one read tr
 query its own transaction (as before), labelled ``·per-query``. The stores take turns on every run.
 Prints per page the median / p95 wall time and median CPU time on every store (warm, the bench's
 typical filters), each lake ÷ the file, and with ``--batches`` the median / p95 of a live-feed batch
-of 1,000 new cases (``feed.batch``: validation, grid assignment, the import record and the clock in
-one commit) and of a bare 1,000-case insert through ``db.write`` on every store; both are undone
-afterwards, leaving each store as it was.
+of ``--feed-new`` new cases and ``--feed-changes`` status changes (``feed.batch``: validation, grid
+assignment, implied events, the import record and the clock in one commit; one batch first, untimed: a
+store's first batch builds what it lacks once, e.g. the case summary) and of a bare 1,000-case insert
+through ``db.write`` on every store; both are undone afterwards, leaving each store as it was.
+``--commits-only`` times the lakes' commits alone (no pages; the file's commits copy the whole file).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from contextlib import nullcontext
@@ -122,8 +125,9 @@ def read_untuned(db: Database) -> None:
         cur.close()
 
 
-def feed_commits(target: str, n: int, batches: int) -> dict:
-    """``batches`` live-feed batches of ``n`` new cases on ``target``, timed; then undone, newest first."""
+def feed_commits(target: str, n: int, batches: int, changes: int = 0) -> dict:
+    """``batches`` live-feed batches of ``n`` new cases and ``changes`` status changes on ``target``, timed after
+    one untimed; then undone, newest first."""
     ro = Database(target)
     try:
         t0 = feed.data_clock(ro)
@@ -131,18 +135,19 @@ def feed_commits(target: str, n: int, batches: int) -> dict:
         ro.close()
     rng, samples, cpu, ids = np.random.default_rng(20), [], [], []
     try:
-        for b in range(batches):
+        for b in range(batches + 1):
             w0, c0 = time.perf_counter(), time.process_time()
-            rep = feed.batch(target, new=n, changes=0, at=t0 + timedelta(seconds=5 * (b + 1)), rng=rng)
-            samples.append(time.perf_counter() - w0)
-            cpu.append(time.process_time() - c0)
+            rep = feed.batch(target, new=n, changes=changes, at=t0 + timedelta(seconds=5 * (b + 1)), rng=rng)
+            if b:
+                samples.append(time.perf_counter() - w0)
+                cpu.append(time.process_time() - c0)
             ids.append(rep.import_id)
     finally:
         for import_id in reversed(ids):
             ingest.undo(target, import_id, user="bench")
         with db.write(target, create=False) as con:  # undo leaves the clock where the feed moved it
             writes.set_as_of(con, t0)
-    return stats(samples, cpu)
+    return stats(samples, cpu) | {"cpu_p95_ms": float(np.percentile(cpu, 95)) * 1000}
 
 
 def insert_commits(target: str, n: int, batches: int) -> dict:
@@ -163,7 +168,7 @@ def insert_commits(target: str, n: int, batches: int) -> dict:
     finally:
         with db.write(target, create=False) as con:
             con.execute("DELETE FROM cases WHERE starts_with(case_id, 'BL')")  # leave the store as found
-    return stats(samples, cpu)
+    return stats(samples, cpu) | {"cpu_p95_ms": float(np.percentile(cpu, 95)) * 1000}
 
 
 def ratio_table(stores: dict[str, dict], pages: list[str]) -> list[str]:
@@ -195,6 +200,33 @@ def ratio_table(stores: dict[str, dict], pages: list[str]) -> list[str]:
     return lines
 
 
+def commits_only(targets: list[str], args) -> int:
+    """``--commits-only``: each lake's insert and feed commits, with the load average before and after."""
+    doc = {}
+    for target in targets:
+        load = [round(x, 2) for x in os.getloadavg()]
+        store = Database(target)
+        n = int(store.scalar("SELECT count(*) FROM cases"))
+        store.close()
+        doc[target] = {
+            "cases": n,
+            "insert": insert_commits(target, 1000, args.batches),
+            "feed": feed_commits(target, args.feed_new, args.batches, args.feed_changes),
+            "load": [load, [round(x, 2) for x in os.getloadavg()]],
+        }
+        feed_kind = f"feed batch of {args.feed_new} new, {args.feed_changes} changed"
+        for kind, c in (("1,000-case insert", doc[target]["insert"]), (feed_kind, doc[target]["feed"])):
+            print(
+                f"{lake.display(target)}, {n:,} cases, {kind} ({c['n']} timed): "
+                f"wall median {c['median_ms']:.0f} / p95 {c['p95_ms']:.0f} ms, "
+                f"CPU median {c['cpu_median_ms']:.0f} / p95 {c['cpu_p95_ms']:.0f} ms"
+            )
+        print(f"load average (1, 5, 15 min) before / after: {doc[target]['load']}", flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(doc, indent=1))
+    return 0
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--db", required=True, help="DuckDB file (e.g. one built by python -m govdash demo)")
@@ -202,7 +234,10 @@ def main() -> int:
     p.add_argument("--lake-data", default=None, help="folder for new PostgreSQL lakes' files (one per database)")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--pages", default="overview,map,heatmap,trends,cases")
-    p.add_argument("--batches", type=int, default=0, help="1,000-case feed batches to time per store (0: skip)")
+    p.add_argument("--batches", type=int, default=0, help="feed batches and inserts to time per store (0: skip)")
+    p.add_argument("--feed-new", type=int, default=1000, help="new cases per feed batch")
+    p.add_argument("--feed-changes", type=int, default=0, help="status changes per feed batch")
+    p.add_argument("--commits-only", action="store_true", help="time the lakes' commits only (needs --batches)")
     p.add_argument(
         "--untuned", action="append", default=[], help="a lake made and read as before the read tuning (repeatable)"
     )
@@ -214,6 +249,8 @@ def main() -> int:
     untuned = set(args.untuned)
     for target in [*targets, *args.untuned]:
         ensure_lake(args.db, target, args.lake_data, untuned=target in untuned)
+    if args.commits_only:
+        return commits_only(targets, args)
     file_db = Database(args.db, timeout_s=args.timeout)
     at, filters = queries.as_of(file_db), bp.typical_filters(file_db)
     pages = {k: v for k, v in views.registry().items() if k in args.pages.split(",")}
@@ -237,7 +274,7 @@ def main() -> int:
     for target in [args.db, *targets] if args.batches else []:
         commits[label[target]] = {
             "insert": insert_commits(target, 1000, args.batches),
-            "feed": feed_commits(target, 1000, args.batches),
+            "feed": feed_commits(target, args.feed_new, args.batches, args.feed_changes),
         }
         for kind, c in commits[label[target]].items():
             print(

@@ -376,4 +376,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run from the module imported by name: the children start from a bare __main__ (run), so the functions
+    # they run must be found as bench.soak.feeder …, not as this script's __main__.feeder.
+    from bench import soak
+
+    sys.exit(soak.main())

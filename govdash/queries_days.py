@@ -34,7 +34,26 @@ def usable(db: Database, f: Filters) -> bool:
         return False
     if sc is not None and (sc.communities or sc.departments or sc.nowhere):
         return False
-    return bool(db.scalar("SELECT count(*) FROM meta WHERE key = $k", {"k": BUILT}))
+    return built(db)
+
+
+_BUILT: dict[tuple, bool] = {}  # (store, version) -> the summary is present
+
+
+def built(db: Database) -> bool:
+    """Whether the store holds the summary (meta ``case_days``), remembered per store version.
+
+    Why: a page asks it for every figure it reads from the summary, and on a lake each meta read is catalog
+    round trips (the table's file list, statistics, delete files); the answer changes only with a commit.
+    """
+    key = (db.path, db.version())
+    hit = _BUILT.get(key)  # .get: another session's thread may clear the dict between a test and a read
+    if hit is None:
+        hit = bool(db.scalar("SELECT count(*) FROM meta WHERE key = $k", {"k": BUILT}))
+        if len(_BUILT) >= 16:
+            _BUILT.clear()  # a bound, not a policy: an old version is never asked again
+        _BUILT[key] = hit
+    return hit
 
 
 def _used(sql: str, params: dict) -> dict:

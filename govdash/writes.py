@@ -370,7 +370,8 @@ def refresh_chain(con, ids: str | None) -> None:
     con.execute(CHAIN_SQL.format(where=f"WHERE case_id IN (SELECT case_id FROM {ids})"))
 
 
-# The events a case's stored times imply (a case imported without a log): 受理, 派单, 处置完成, 结案, 回访.
+# The events a case's stored times imply (a case imported without a log): 受理, 派单, 处置完成, 结案, 回访; from the
+# batch's cases (implied_src) where their logs (implied_logged: case id and event kind) hold no event of the kind.
 IMPLIED_EVENTS_SQL = """
 INSERT INTO case_events (case_id, seq, at_time, event, from_party, to_party, actor_role, reason, new_deadline, result,
                          implied, import_id)
@@ -378,19 +379,23 @@ SELECT case_id, seq, at_time, event, from_party, to_party, NULL, NULL, new_deadl
        coalesce($import_id, src_import) FROM (
 SELECT * FROM (
 SELECT case_id, 10 AS seq, reported_at AS at_time, 'accept' AS event, NULL AS from_party, tier AS to_party,
-       deadline_at AS new_deadline, NULL AS result, import_id AS src_import FROM {src}
-UNION ALL SELECT case_id, 40, dispatched_at, 'dispatch', NULL, department_id, NULL, NULL, import_id FROM {src}
+       deadline_at AS new_deadline, NULL AS result, import_id AS src_import FROM implied_src
+UNION ALL SELECT case_id, 40, dispatched_at, 'dispatch', NULL, department_id, NULL, NULL, import_id FROM implied_src
        WHERE dispatched_at IS NOT NULL
-UNION ALL SELECT case_id, 90, handled_at, 'handled', department_id, NULL, NULL, NULL, import_id FROM {src}
+UNION ALL SELECT case_id, 90, handled_at, 'handled', department_id, NULL, NULL, NULL, import_id FROM implied_src
        WHERE handled_at IS NOT NULL
 UNION ALL SELECT case_id, 110, closed_at, 'close', NULL, NULL, NULL,
-       CASE WHEN resolved THEN 'resolved' WHEN NOT resolved THEN 'unresolved' END, import_id FROM {src}
+       CASE WHEN resolved THEN 'resolved' WHEN NOT resolved THEN 'unresolved' END, import_id FROM implied_src
        WHERE closed_at IS NOT NULL
 UNION ALL SELECT case_id, 120, closed_at, 'callback', NULL, NULL, NULL, CAST(CAST(satisfaction AS INTEGER) AS VARCHAR),
-       import_id FROM {src} WHERE closed_at IS NOT NULL AND satisfaction IS NOT NULL
-) u WHERE NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = u.case_id AND e.event = u.event)
+       import_id FROM implied_src WHERE closed_at IS NOT NULL AND satisfaction IS NOT NULL
+) u WHERE NOT EXISTS (SELECT 1 FROM implied_logged e WHERE e.case_id = u.case_id AND e.event = u.event)
 ) ORDER BY case_id, at_time, seq
 """
+_IMPLIED_FROM = (
+    "case_id, reported_at, tier, deadline_at, dispatched_at, department_id, handled_at, closed_at, resolved, "
+    "satisfaction, import_id"
+)
 
 
 def implied_events(con, ids: str, import_id: str | None) -> int:
@@ -401,12 +406,21 @@ def implied_events(con, ids: str, import_id: str | None) -> int:
     Returns the events written."""
     if not ids.isidentifier():
         raise ValueError(f"unexpected table name {ids!r}")
-    con.execute(f"DELETE FROM case_events WHERE implied AND case_id IN (SELECT case_id FROM {ids})")
-    src = f"(SELECT c.* FROM cases c WHERE c.case_id IN (SELECT case_id FROM {ids}))"
-    before = int(con.execute("SELECT count(*) FROM case_events").fetchone()[0])
-    con.execute(IMPLIED_EVENTS_SQL.format(src=src), {"import_id": import_id})
+    mine = f"case_id IN (SELECT case_id FROM {ids})"
+    con.execute(f"DELETE FROM case_events WHERE implied AND {mine}")
+    # Why the batch's rows first: anti-joined against the whole case_events, the NOT EXISTS built a hash table of
+    # every event stored (~5 per case) on every import and feed batch, and each of the five kinds re-read cases;
+    # the batch's cases are all it can match (a feed batch: 10.7 CPU-s at 10 M cases on a lake, stalled at 50 M).
+    con.execute(f"CREATE OR REPLACE TEMP TABLE implied_src AS SELECT {_IMPLIED_FROM} FROM cases WHERE {mine}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE implied_logged AS SELECT DISTINCT case_id, event FROM case_events WHERE {mine}"
+    )
+    # the INSERT's own count of rows (counting the table before and after scanned every event twice)
+    n = con.execute(IMPLIED_EVENTS_SQL, {"import_id": import_id}).fetchone()[0]
+    con.execute("DROP TABLE implied_src")
+    con.execute("DROP TABLE implied_logged")
     refresh_chain(con, ids)
-    return int(con.execute("SELECT count(*) FROM case_events").fetchone()[0]) - before
+    return int(n)
 
 
 # --- accounts and audit (govdash.accounts) ---

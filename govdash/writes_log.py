@@ -50,9 +50,15 @@ def _whole(p: str) -> str:
 def record(con) -> int:
     """Append to ``case_writes`` what the cases kept by ``before`` changed (nothing when nothing did); drop the
     kept images. Returns the spans appended."""
+    # the new images read once: the summary's delta below reads them in five parts, each of which re-read cases
+    # (a scan of the whole table per part on a lake: 0.5 s of a 2.6 s feed batch at 10 M cases)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE written_after AS SELECT {_IMAGE} FROM cases "
+        "WHERE case_id IN (SELECT case_id FROM written_ids)"
+    )
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE written_spans AS
-        WITH n AS (SELECT {_IMAGE} FROM cases WHERE case_id IN (SELECT case_id FROM written_ids)),
+        WITH n AS (SELECT * FROM written_after),
         j AS (
             SELECT o.case_id IS NOT NULL AND n.case_id IS NOT NULL AND {_same(*_WHERE, "reported_at", "deadline_at")}
                        AS in_time,  -- the same case in the same place: only its state or closing changed
@@ -86,12 +92,8 @@ def record(con) -> int:
             FROM written_spans GROUP BY ALL""")
     n = _append(con, "SELECT town_id, month_from, month_to FROM written_spans")
     # the summary in the same transaction: the touched cases' old images out, their new ones in
-    writes_days.apply(
-        con,
-        "SELECT * FROM written_before",
-        f"SELECT {_IMAGE} FROM cases WHERE case_id IN (SELECT case_id FROM written_ids)",
-    )
-    for t in ("written_spans", "written_before", "written_ids"):
+    writes_days.apply(con, "SELECT * FROM written_before", "SELECT * FROM written_after")
+    for t in ("written_spans", "written_before", "written_after", "written_ids"):
         con.execute(f"DROP TABLE {t}")
     return n
 

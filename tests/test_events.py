@@ -326,6 +326,30 @@ def test_an_older_file_without_events_gets_them_on_the_next_cases_import(qinhuai
     assert [e for e, *_ in _events_of(str(old), "NJ90000")] == ["accept"]  # the new one (NJ00000: open)
 
 
+def test_an_older_case_whose_imported_log_is_undone_gets_its_implied_events_back(qinhuai_db, tmp_path):
+    # Cases without events are looked for once per database (by the first cases import): a case an events undo
+    # leaves without any gets its implied events from the undo itself. NJ00001 (reported 13/05 20:00, closed 20 h
+    # later) in an older file: its log from an events file, then that import undone.
+    import shutil
+
+    old = tmp_path / "old.duckdb"
+    shutil.copy(qinhuai_db, old)
+    con = duckdb.connect(str(old))
+    con.execute("DROP TABLE case_events")
+    con.execute("DROP TABLE case_chain")
+    con.close()
+    rep = ingest.run("events", str(old), _csv(tmp_path / "流转记录.csv", GOOD))
+    assert rep.status == "loaded" and len(_events_of(str(old), "NJ00001")) == 11
+    assert _events_of(str(old), "NJ00004") == []  # not in the file: no events yet
+    ingest.undo(str(old), rep.import_id)
+    log = _events_of(str(old), "NJ00001")
+    assert [(e, str(t), implied) for e, t, *_, implied in log] == [
+        ("accept", "2026-05-13 20:00:00", True),
+        ("close", "2026-05-14 16:00:00", True),
+    ]
+    assert _events_of(str(old), "NJ00004") == []  # the undo touches only the cases of its import
+
+
 # --- the pages (AppTest): the lifecycle page and a case's timeline, on the demo and on qinhuai ---
 
 
@@ -483,3 +507,75 @@ def test_the_live_feed_keeps_the_log_in_step_with_the_rows(demo_db, tmp_path):
     )
     assert int(chain["n"].iloc[0]) == 10  # the per-case summary followed
     ro.close()
+
+
+# --- implied events from the batch's own rows (issue 20: a feed batch that does not grow with the data) ---
+
+# case, reported, dispatched, handled, closed, resolved, satisfaction: P closed and rated, Q dispatched only,
+# R stored but not in the batch (its row implies a 派单 its log lacks: left alone)
+IMPLY_ROWS = [
+    ("P", "2026-03-01 08:00", "2026-03-01 09:00", "2026-03-02 10:00", "2026-03-02 12:00", True, 80.0),
+    ("Q", "2026-03-03 08:00", "2026-03-03 09:00", None, None, None, None),
+    ("R", "2026-03-04 08:00", "2026-03-04 09:00", None, None, None, None),
+]
+# case, seq, time, event, implied: P's log holds 受理 and 派单 (logged at other times than its row's) and a stale
+# implied 结案; R's a logged 受理; S (in the batch, no longer stored) an implied 受理 and a logged 派单
+IMPLY_LOG = [
+    ("P", 1, "2026-03-01 08:05", "accept", False),
+    ("P", 2, "2026-03-01 09:30", "dispatch", False),
+    ("P", 3, "2026-03-02 11:00", "close", True),
+    ("R", 1, "2026-03-04 08:00", "accept", False),
+    ("S", 1, "2026-03-05 08:00", "accept", True),
+    ("S", 2, "2026-03-05 09:00", "dispatch", False),
+]
+
+
+@pytest.mark.parametrize("store", ["file", "lake"])
+def test_implied_events_of_a_batch_keep_its_logged_kinds_and_leave_other_cases_alone(store, tmp_path):
+    from govdash import db
+
+    target = str(tmp_path / "x.duckdb") if store == "file" else f"ducklake:sqlite:{tmp_path}/cat.sqlite"
+    with db.write(target) as con:
+        for cid, rep, dis, han, clo, res, sat in IMPLY_ROWS:
+            con.execute(
+                "INSERT INTO cases (case_id, reported_at, dispatched_at, handled_at, closed_at, resolved, satisfaction,"
+                " town_id, tier, department_id, status, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'T1', 'community',"
+                " 'D1', 'x', 'imp0')",
+                [cid, T(rep), T(dis), T(han) if han else None, T(clo) if clo else None, res, sat],
+            )
+        for cid, seq, at, ev, implied in IMPLY_LOG:
+            con.execute(
+                "INSERT INTO case_events (case_id, seq, at_time, event, implied, import_id) "
+                "VALUES (?, ?, ?, ?, ?, 'old')",
+                [cid, seq, T(at), ev, implied],
+            )
+        con.execute("CREATE TEMP TABLE batch_ids AS SELECT unnest(['P', 'Q', 'S']) AS case_id")
+        written = writes.implied_events(con, "batch_ids", "imp1")
+        log = con.execute(
+            "SELECT case_id, event, strftime(at_time, '%m-%d %H:%M'), implied, import_id, to_party, from_party, result "
+            "FROM case_events ORDER BY case_id, at_time, seq"
+        ).fetchall()
+        chain = con.execute(
+            "SELECT case_id, strftime(t_accept, '%m-%d %H:%M'), strftime(t_dispatch, '%m-%d %H:%M'), "
+            "strftime(t_close, '%m-%d %H:%M'), strftime(t_callback, '%m-%d %H:%M') FROM case_chain ORDER BY case_id"
+        ).fetchall()
+    # P: its logged 受理 and 派单 stay (no implied ones of those kinds), the stale implied 结案 goes; its row implies
+    # 处置完成, 结案 (resolved) and 回访 (80). Q: 受理 (to its tier) and 派单 (to its department). S: its implied
+    # 受理 goes with its row, the logged 派单 stays. R is not in the batch: its log as it was. 3 + 2 written.
+    assert written == 5
+    assert log == [
+        ("P", "accept", "03-01 08:05", False, "old", None, None, None),
+        ("P", "dispatch", "03-01 09:30", False, "old", None, None, None),
+        ("P", "handled", "03-02 10:00", True, "imp1", None, "D1", None),
+        ("P", "close", "03-02 12:00", True, "imp1", None, None, "resolved"),
+        ("P", "callback", "03-02 12:00", True, "imp1", None, None, "80"),
+        ("Q", "accept", "03-03 08:00", True, "imp1", "community", None, None),
+        ("Q", "dispatch", "03-03 09:00", True, "imp1", "D1", None, None),
+        ("R", "accept", "03-04 08:00", False, "old", None, None, None),
+        ("S", "dispatch", "03-05 09:00", False, "old", None, None, None),
+    ]
+    assert chain == [  # rewritten for the batch only (R has none: never summed up)
+        ("P", "03-01 08:05", "03-01 09:30", "03-02 12:00", "03-02 12:00"),
+        ("Q", "03-03 08:00", "03-03 09:00", None, None),
+        ("S", None, "03-05 09:00", None, None),
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from govdash import settings, writes, writes_log
-from govdash.ingest import _catalogue, _sql_events
+from govdash.ingest import _catalogue, _sql_events, _sql_population
 from govdash.schema import IMPORT_COLUMNS
 
 # Writes run on a writable connection (govdash.db.writer on a private copy, see govdash.ingest._plumbing)
@@ -86,6 +86,11 @@ def _cases_apply(con, import_id: str, at, columns) -> dict[str, int]:
     Inserted cases need no version: they carry import_id until a later import changes them.
     """
     cols = _import_columns(columns)
+    # whether every stored case has events: marked once found (meta), and a log not emptied since (a file made
+    # before the log, or whose log was dropped, has an empty one)
+    filled = con.execute(
+        "SELECT EXISTS (SELECT 1 FROM meta WHERE key = $k) AND EXISTS (SELECT 1 FROM case_events)", {"k": EVENTS_FILLED}
+    ).fetchone()[0]
     con.execute(f"CREATE OR REPLACE TEMP TABLE import_diff AS {_diff('import_rows', 'cases', 'case_id', cols)}")
     counts = _op_counts(con, "import_diff")
     vcols = ", ".join(IMPORT_COLUMNS)
@@ -110,20 +115,29 @@ def _cases_apply(con, import_id: str, at, columns) -> dict[str, int]:
         {"id": import_id, "at": at},
     )
     _refresh_implied(con, "SELECT key AS case_id FROM import_diff WHERE op IN ('insert', 'update')", import_id)
-    # cases stored before the database had events (an older file) get theirs too, marked with their own import
-    _refresh_implied(
-        con,
-        "SELECT case_id FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.case_id)",
-        None,
-    )
+    # Cases stored before the database had events (an older file) get theirs too, marked with their own import:
+    # looked for once per database. Why once: the search anti-joins every case with every event, a cost that grew
+    # with the data on every import and feed batch; afterwards every write leaves each case it keeps with events
+    # (an import its cases, an undo the cases it restores or whose log it empties: _events_undo).
+    if not filled:
+        _refresh_implied(
+            con,
+            "SELECT case_id FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.case_id)",
+            None,
+        )
+        con.execute("DELETE FROM meta WHERE key = $k", {"k": EVENTS_FILLED})
+        con.execute("INSERT INTO meta VALUES ($k, 'v1')", {"k": EVENTS_FILLED})
     con.execute("DROP TABLE import_diff")
     return counts
 
 
-def _refresh_implied(con, ids_sql: str, import_id: str | None) -> None:
-    """The cases ``ids_sql`` (our own SQL) selects get the events their stored times imply unless they have a
-    logged chain (govdash.writes.implied_events)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE implied_ids AS {ids_sql}")
+EVENTS_FILLED = "events_filled"  # meta key: every stored case has events (_cases_apply looks for those without once)
+
+
+def _refresh_implied(con, ids_sql: str, import_id: str | None, params: dict | None = None) -> None:
+    """The cases ``ids_sql`` (our own SQL, bound ``params``) selects get the events their stored times imply unless
+    they have a logged chain (govdash.writes.implied_events)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE implied_ids AS {ids_sql}", params or {})
     writes.implied_events(con, "implied_ids", import_id)
     con.execute("DROP TABLE implied_ids")
 
@@ -234,6 +248,15 @@ def _events_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
     """Put back the logs and the case rows an events import replaced: removed (its events) / restored (cases)."""
     removed = _sql_events.undo(con, import_id)
     restored = _restore_cases(con, import_id)
+    # a case that had no events before the import (an older file's) has none again: its implied ones, as the
+    # import of cases that looks for such cases only once (_cases_apply) would not give them later
+    _refresh_implied(
+        con,
+        "SELECT DISTINCT case_id FROM case_versions WHERE import_id = $id AND case_id NOT IN "
+        "(SELECT case_id FROM case_events WHERE case_id IN (SELECT case_id FROM case_versions WHERE import_id = $id))",
+        None,
+        {"id": import_id},
+    )
     _mark_undone(con, import_id, at, user)
     return {"removed": removed, "restored": restored}
 
@@ -514,7 +537,7 @@ def apply(con, kind: str, import_id: str, at, columns) -> dict[str, int]:
     if kind in RECORD_TABLES:
         return _records_apply(con, kind, import_id, columns)
     if kind == "population":
-        return _population_apply(con, import_id)
+        return _sql_population.apply(con, import_id, _diff, _op_counts)
     if kind in ("cases", "events"):  # the cases it changes go into the write log (govdash.writes_log)
         writes_log.before(con, "SELECT case_id FROM import_rows")
         out = _sql_events.apply(con, import_id, at) if kind == "events" else _cases_apply(con, import_id, at, columns)
@@ -528,7 +551,7 @@ def blockers(con, kind: str, import_id: str) -> list[str]:
     if kind in RECORD_TABLES:
         return _records_blockers(con, kind, import_id)
     if kind == "population":
-        return _population_blockers(con, import_id)
+        return _sql_population.blockers(con, import_id)
     if kind == "events":
         return _sql_events.blockers(con, import_id, _cases_blockers(con, import_id))
     return _cases_blockers(con, import_id) if kind == "cases" else _geo_blockers(con, kind, import_id)
@@ -549,82 +572,5 @@ def undo(con, kind: str, import_id: str, at, user: str | None) -> dict[str, int]
         writes_log.record(con)
         return out
     if kind == "population":
-        return _population_undo(con, import_id, at, user)
+        return _sql_population.undo(con, import_id, at, user)
     return _geo_undo(con, kind, import_id, at, user)
-
-
-# --- population (the 100 m surface, replaced whole by each import) ---
-
-CELL_COLUMNS = ("cell_id", "x", "y", "lon", "lat", "size_m", "residents", "grid_id", "community_id", "town_id")
-_UNIT_SUMS = """
-    SELECT 'grid' AS level, grid_id AS unit_id, sum(residents) AS residents FROM {t} WHERE grid_id IS NOT NULL
-      GROUP BY grid_id
-    UNION ALL SELECT 'community', community_id, sum(residents) FROM {t} WHERE community_id IS NOT NULL
-      GROUP BY community_id
-    UNION ALL SELECT 'town', town_id, sum(residents) FROM {t} WHERE town_id IS NOT NULL GROUP BY town_id"""
-
-
-def _population_apply(con, import_id: str) -> dict[str, int]:
-    """Replace the cells with `import_rows`, keeping the old surface and the units' residents for undo.
-
-    A unit's residents follow the surface when they were empty or equal to the old surface's sum for it;
-    residents the unit file gave (different from the surface) are kept.
-    """
-    cols = ", ".join(CELL_COLUMNS)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE cell_diff AS "
-        f"{_diff('import_rows', 'cells', 'cell_id', [c for c in CELL_COLUMNS if c != 'cell_id'])}"
-    )
-    counts = _op_counts(con, "cell_diff")
-    con.execute("DROP TABLE cell_diff")
-    con.execute(f"INSERT INTO cell_versions (import_id, {cols}) SELECT $id, {cols} FROM cells", {"id": import_id})
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE unit_follow AS
-        SELECT u.level, u.unit_id, u.residents FROM units u
-        LEFT JOIN ({_UNIT_SUMS.format(t="cells")}) s ON s.level = u.level AND s.unit_id = u.unit_id
-        WHERE u.residents IS NULL OR u.residents = coalesce(s.residents, 0)""")
-    con.execute(
-        "INSERT INTO residents_versions (import_id, level, unit_id, residents) "
-        "SELECT $id, level, unit_id, residents FROM unit_follow",
-        {"id": import_id},
-    )
-    con.execute("DELETE FROM cells")
-    con.execute(f"INSERT INTO cells ({cols}) SELECT {cols} FROM import_rows")
-    con.execute(f"""
-        UPDATE units SET residents = coalesce(s.residents, 0)
-        FROM unit_follow f LEFT JOIN ({_UNIT_SUMS.format(t="cells")}) s
-          ON s.level = f.level AND s.unit_id = f.unit_id
-        WHERE units.level = f.level AND units.unit_id = f.unit_id""")
-    con.execute("DROP TABLE unit_follow")
-    return counts
-
-
-def _population_blockers(con, import_id: str) -> list[str]:
-    """Later, still-loaded population imports (each replaced the surface this one wrote)."""
-    df = con.execute(
-        """
-        SELECT import_id FROM imports WHERE kind = 'population' AND status = 'loaded'
-          AND seq > (SELECT seq FROM imports WHERE import_id = $id) ORDER BY seq DESC""",
-        {"id": import_id},
-    ).df()
-    return df["import_id"].tolist()
-
-
-def _population_undo(con, import_id: str, at, user: str | None) -> dict[str, int]:
-    """Put back the surface and the units' residents as they were before the import."""
-    cols = ", ".join(CELL_COLUMNS)
-    removed = con.execute("SELECT count(*) FROM cells").fetchone()[0]
-    con.execute("DELETE FROM cells")
-    restored = con.execute(
-        f"INSERT INTO cells ({cols}) SELECT {cols} FROM cell_versions WHERE import_id = $id", {"id": import_id}
-    ).fetchone()[0]
-    con.execute(
-        "UPDATE units SET residents = v.residents FROM residents_versions v WHERE v.import_id = $id "
-        "AND units.level = v.level AND units.unit_id = v.unit_id",
-        {"id": import_id},
-    )
-    con.execute(
-        "UPDATE imports SET status = 'undone', undone_at = $at, undone_by = $user WHERE import_id = $id",
-        {"id": import_id, "at": at, "user": user},
-    )
-    return {"removed": int(removed), "restored": int(restored)}
