@@ -318,8 +318,8 @@ def test_the_walls_last_day_points_are_rounded_to_about_100_m(local, monkeypatch
     monkeypatch.setenv("GOVDASH_WALL_PUBLIC", "1")
     at = _signed_in(None, {"mode": "wall", "panels": "map"})
     _ok(at)
-    pts = _layer_points(at, "recent")
-    assert pts and max(_decimals(p["lon"]) for p in pts) <= 3 and max(_decimals(p["lat"]) for p in pts) <= 3
+    pts = [row["p"] for row in _layer_points(at, "recent")]  # the wall sends [lon, lat] pairs
+    assert pts and max(_decimals(lon) for lon, _ in pts) <= 3 and max(_decimals(lat) for _, lat in pts) <= 3
 
 
 def test_wall_device_token_shows_the_wall_and_nothing_else(local):
