@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from govdash import district_record, maps, queries, queries_map
 from govdash import service_circle as sc
@@ -101,12 +102,17 @@ def test_click_on_the_coverage_map_adds_a_station(district, page, screenshots):
         tip = page.locator(".deck-tooltip")
         tip.first.wait_for(state="visible", timeout=10_000)
         assert re.search(r"≈\d+\.\d 分钟 · 常住人口 [\d,]+", tip.first.inner_text()), tip.first.inner_text()
+        shown = "(v) => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')].some(e => e.innerText === v)"
         page.mouse.click(x, y)
-        page.wait_for_function(
-            "(v) => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')].some(e => e.innerText === v)",
-            arg=f"{want['after']:,.0f}",
-            timeout=60_000,
-        )
+        try:
+            page.wait_for_function(shown, arg=f"{want['after']:,.0f}", timeout=20_000)
+        except PlaywrightTimeout:
+            # under the suite's load the first click was lost in 2 of 3 CI runs (6 Dec; open: see the closing note):
+            # a person clicks again; a second lost click fails the test
+            page.mouse.move(x, y)
+            tip.first.wait_for(state="visible", timeout=10_000)
+            page.mouse.click(x, y)
+            page.wait_for_function(shown, arg=f"{want['after']:,.0f}", timeout=60_000)
         wait_for_app(page)
         assert _covered(page) == f"{want['after']:,.0f}"
         main = page.locator('[data-testid="stMain"]').inner_text()
