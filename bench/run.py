@@ -391,7 +391,7 @@ class Feeding:
         self.every, self.dir = every, Path(tempfile.mkdtemp(prefix="govdash_feed_"))
         self.path = self.dir / path.name
         shutil.copyfile(path, self.path)
-        self.batches, self.proc = 0, None
+        self.batches, self.failed, self.seconds, self.proc = 0, 0, [], None
 
     def __enter__(self) -> Feeding:
         log = open(self.dir / "feed.log", "w")  # noqa: SIM115 - the child writes it until stopped

@@ -309,7 +309,8 @@ def test_event_file_import_replaces_the_log_derives_the_row_and_undoes(qinhuai_d
         db.close()
 
 
-def test_an_older_file_without_events_gets_them_on_the_next_cases_import(qinhuai_db, tmp_path):
+def _older_file(qinhuai_db: str, tmp_path):
+    """A copy of the qinhuai file as made before the events log: no ``case_events``, no ``case_chain``."""
     import shutil
 
     old = tmp_path / "old.duckdb"
@@ -318,6 +319,11 @@ def test_an_older_file_without_events_gets_them_on_the_next_cases_import(qinhuai
     con.execute("DROP TABLE case_events")
     con.execute("DROP TABLE case_chain")
     con.close()
+    return old
+
+
+def test_an_older_file_without_events_gets_them_on_the_next_cases_import(qinhuai_db, tmp_path):
+    old = _older_file(qinhuai_db, tmp_path)
     assert not queries_events.has_events(Database(old))
     one = _csv_cases(tmp_path / "one.csv", qinhuai_db)
     rep = ingest.run("cases", str(old), one, mapping=str(tmp_path / "m.toml"))
@@ -330,14 +336,7 @@ def test_an_older_case_whose_imported_log_is_undone_gets_its_implied_events_back
     # Cases without events are looked for once per database (by the first cases import): a case an events undo
     # leaves without any gets its implied events from the undo itself. NJ00001 (reported 13/05 20:00, closed 20 h
     # later) in an older file: its log from an events file, then that import undone.
-    import shutil
-
-    old = tmp_path / "old.duckdb"
-    shutil.copy(qinhuai_db, old)
-    con = duckdb.connect(str(old))
-    con.execute("DROP TABLE case_events")
-    con.execute("DROP TABLE case_chain")
-    con.close()
+    old = _older_file(qinhuai_db, tmp_path)
     rep = ingest.run("events", str(old), _csv(tmp_path / "流转记录.csv", GOOD))
     assert rep.status == "loaded" and len(_events_of(str(old), "NJ00001")) == 11
     assert _events_of(str(old), "NJ00004") == []  # not in the file: no events yet
