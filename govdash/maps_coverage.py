@@ -81,9 +81,9 @@ def click_layer(blocks: pd.DataFrame, *, lang: str = "zh") -> pdk.Layer:
         cell_size=float(blocks["size_m"].iloc[0]) if len(blocks) else 100.0,
         get_fill_color=[255, 255, 255, 1],  # seen by the picking pass, not by the eye
         extruded=False,
+        # no auto_highlight: a hover would redraw the whole map, and in software WebGL (no GPU) the next click's
+        # picking waits for that frame; a press held past deck.gl's 250 ms tap limit is no click (issue 19)
         pickable=True,
-        auto_highlight=True,
-        highlight_color=[255, 255, 255, 90],
     )
 
 

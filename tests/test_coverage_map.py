@@ -107,6 +107,9 @@ def test_qinhuai_map_is_drawn_in_its_own_zone(nanjing):
     assert (image[row, col] == cls).all()
     assert len(layers["click"]["data"]) == len(blocks) <= sc.CLICK_MAX_BLOCKS
     assert all(" min · " in d["tip"] for d in layers["click"]["data"])  # English words from the label table
+    # hovering must not redraw the map: a redraw in software WebGL stalls the next click's picking past
+    # deck.gl's 250 ms tap limit and the click is lost (issue 19)
+    assert layers["click"]["pickable"] and not layers["click"].get("autoHighlight")
     assert [label for _, label in legend][:5] == [c[3] for c in maps_coverage.minute_classes(15, lang="en")]
     # a click on the farthest square adds a station at its centre: the page's figures, incremental and full
     far = blocks.loc[blocks["minutes"].idxmax()]
