@@ -1,7 +1,8 @@
 """Where each view's CPU goes: per view and filter, govdash's CPU and wall time (best of ``--repeat`` warm runs) and
 its costliest statements by calling function. Quicker than ``python -m govdash bench`` (no peers, no cold runs).
 
-``python -m bench.where --db FILE [--pages overview,trends] [--filters district·30d,district·365d] [--repeat 2]``
+``python -m bench.where --db FILE [--pages overview,trends] [--filters district·30d,district·365d] [--repeat 2]
+[--top 3]``
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pages", default="")
     ap.add_argument("--filters", default="")
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--top", type=int, default=3, help="costliest statement chains shown per view")
     args = ap.parse_args(argv)
     gdb.Database.execute = _traced(gdb.Database.execute)
     db = gdb.Database(args.db, timeout_s=3600)  # a loaded machine stretches wall time past the app's limit
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             by = collections.defaultdict(float)
             for chain, c in log:
                 by[chain] += c
-            top = " | ".join(f"{k} {v * 1000:.0f}" for k, v in sorted(by.items(), key=lambda kv: -kv[1])[:3])
+            top = " | ".join(f"{k} {v * 1000:.0f}" for k, v in sorted(by.items(), key=lambda kv: -kv[1])[: args.top])
             print(f"{name:<18} {fname:<23} CPU {cpu * 1000:6.0f} ms  wall {wall * 1000:6.0f} ms  {top}", flush=True)
     return 0
 

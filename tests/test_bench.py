@@ -226,3 +226,15 @@ def test_report_marks_targets_from_literal_runs():
     assert lines[3] == "| lifecycle | 151 · 151 ✓ · — · — |"
     lines = report.sessions({"1M": one, "10M": two}).splitlines()
     assert lines[2:4] == ["| overview | 900 · 3,000 ✓ |", "| lifecycle | 1 · 3,001 ✗ |"]
+
+
+def test_report_borrows_the_peer_of_the_same_size_for_a_run_without_peers():
+    from bench import report
+
+    warm = lambda cpu: {"cpu_median_ms": cpu}  # noqa: E731
+    ref = {"database": {"cases": 10}, "rows": [{"page": "map", "filter": "d", "competent": warm(90.0)}]}
+    fed = {"database": {"cases": 10}, "rows": [{"page": "map", "filter": "d", "govdash_warm": warm(30.0)}]}
+    other = {"database": {"cases": 99}, "rows": [{"page": "map", "filter": "d", "govdash_warm": warm(30.0)}]}
+    report.borrow_peers({"a": ref, "b": fed, "c": other})
+    assert fed["rows"][0]["x_competent_cpu"] == 3.0 and fed["rows"][0]["peer_borrowed"]
+    assert "x_competent_cpu" not in other["rows"][0]  # no run of its size has peers
