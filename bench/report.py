@@ -84,22 +84,28 @@ def sessions(runs: dict[str, dict]) -> str:
     with_sessions = {k: v["sessions"] for k, v in runs.items() if v.get("sessions")}
     if not with_sessions:
         return "(no sessions measured)"
-    head = "| page | " + " | ".join(f"{k} median · p95 ms" for k in with_sessions) + " |"
+    head = "| page | " + " | ".join(f"{k} median · p95 ms (alone / shared)" for k in with_sessions) + " |"
     lines = [head, "|---|" + "---|" * len(with_sessions)]
     pages = list(dict.fromkeys(p for s in with_sessions.values() for p in s["pages"]))
+
+    def cell(p: dict | None) -> str:
+        ok = None if not p else p["p95_ms"] <= TARGET_SESSION_P95_MS
+        return "—" if not p else f"{_ms(p['median_ms'])} · {_ms(p['p95_ms'])}{_mark(ok)}"
+
     for page in pages:
         cells = []
         for s in with_sessions.values():
-            p = s["pages"].get(page)
-            cells.append(
-                "—"
-                if not p
-                else f"{_ms(p['median_ms'])} · {_ms(p['p95_ms'])}{_mark(p['p95_ms'] <= TARGET_SESSION_P95_MS)}"
-            )
+            shared = s.get("shared", {}).get("pages", {}).get(page)
+            cells.append(cell(s["pages"].get(page)) + (f" / {cell(shared)}" if shared else ""))
         lines.append(f"| {page} | " + " | ".join(cells) + " |")
     foot = "; ".join(
         f"{k}: {s['sessions']} sessions × {s['rounds']} rounds, {s['requests']} page computations in "
         f"{s['wall_s']:.0f} s, server peak RSS {s['peak_rss_mb']:,.0f} MB, errors {len(s['errors'])}"
+        + (
+            f"; sharing: {s['shared']['computed']} computed, all served in {s['shared']['wall_s']:.0f} s"
+            if s.get("shared")
+            else ""
+        )
         for k, s in with_sessions.items()
     )
     return "\n".join(lines) + "\n\n" + foot

@@ -215,6 +215,7 @@ def test_report_marks_targets_from_literal_runs():
                 "overview": {"median_ms": 900.0, "p95_ms": 3000.0},
                 "lifecycle": {"median_ms": 1.0, "p95_ms": 3001.0},
             },
+            "shared": {"wall_s": 1.0, "computed": 2, "pages": {"overview": {"median_ms": 0.4, "p95_ms": 2500.0}}},
         },
     }
     two = {"rows": [row("overview", "district·30d", 2000.0)], "pages": [{"page": "overview", "cpu_median_ms": 2000.0}]}
@@ -225,7 +226,7 @@ def test_report_marks_targets_from_literal_runs():
     assert lines[2] == "| overview | 810 · 1,500 ✗ · 3.5× · 1.57× |"  # worst of 120 and 1,500
     assert lines[3] == "| lifecycle | 151 · 151 ✓ · — · — |"
     lines = report.sessions({"1M": one, "10M": two}).splitlines()
-    assert lines[2:4] == ["| overview | 900 · 3,000 ✓ |", "| lifecycle | 1 · 3,001 ✗ |"]
+    assert lines[2:4] == ["| overview | 900 · 3,000 ✓ / 0 · 2,500 ✓ |", "| lifecycle | 1 · 3,001 ✗ |"]
 
 
 def test_report_borrows_the_peer_of_the_same_size_for_a_run_without_peers():
@@ -238,3 +239,47 @@ def test_report_borrows_the_peer_of_the_same_size_for_a_run_without_peers():
     report.borrow_peers({"a": ref, "b": fed, "c": other})
     assert fed["rows"][0]["x_competent_cpu"] == 3.0 and fed["rows"][0]["peer_borrowed"]
     assert "x_competent_cpu" not in other["rows"][0]  # no run of its size has peers
+
+
+def test_sessions_compute_alone_then_share_each_view_once(demo_db):
+    """bench.run.session_worker in this process: 3 sessions × 1 round over the 15 views. Alone, every session
+    computes every view (3 × 15 latencies); sharing, sessions 0, 1 and 2 take filters 0, 1 and 2, so each
+    (view, filter) is computed once: 45 computations, one per session and view, none twice."""
+    from bench import run
+
+    sent = []
+    conn = type("Conn", (), {"send": lambda self, x: sent.append(x), "close": lambda self: None})()
+    run.session_worker(demo_db, 3, 1, conn)
+    (out,) = sent
+    n_views = len(views.registry())
+    assert out["errors"] == [] and out["requests"] == 3 * n_views
+    assert all(p["n"] == 3 for p in out["pages"].values())
+    assert out["shared"]["computed"] == 3 * n_views
+    assert all(p["n"] == 3 for p in out["shared"]["pages"].values())
+
+
+def test_shared_results_compute_a_key_once_while_others_wait():
+    import threading
+    import time
+
+    from bench.run import SharedResults
+
+    shared, calls, started = SharedResults(), [], threading.Event()
+
+    def slow():
+        calls.append(1)
+        started.set()
+        time.sleep(0.2)
+        return "v"
+
+    got = []
+    first = threading.Thread(target=lambda: got.append(shared.get(("a",), slow)))
+    first.start()
+    started.wait()
+    others = [threading.Thread(target=lambda: got.append(shared.get(("a",), slow))) for _ in range(4)]
+    for th in others:
+        th.start()
+    for th in [first, *others]:
+        th.join()
+    assert got == ["v"] * 5 and len(calls) == 1 and shared.computed == 1
+    assert shared.get(("b",), lambda: "w") == "w" and shared.computed == 2
