@@ -14,7 +14,8 @@ from govdash.queries import scope_clause, where
 # case back to handling, the stage is reached when it is finally handled and verified), summed up from the log.
 _PER_CASE = """
     WITH c AS (SELECT case_id FROM cases WHERE {clause}),
-    per AS (SELECT k.* FROM case_chain k JOIN c ON c.case_id = k.case_id)
+    per AS (SELECT k.* FROM case_chain k JOIN c ON c.case_id = k.case_id
+            WHERE k.case_id BETWEEN $lo AND $hi)
 """
 _HOURS = "epoch({b} - {a}) / 3600.0"
 STAGE_LEGS = {  # stage -> (time column, the previous stage the case reached)
@@ -26,6 +27,18 @@ STAGE_LEGS = {  # stage -> (time column, the previous stage the case reached)
     "callback": ("t_callback", "t_close"),
 }
 STAGES = tuple(STAGE_LEGS)
+
+
+def _id_bounds(db: Database, clause: str, params: dict) -> dict:
+    """``{"lo", "hi"}``: the least and greatest case id of the filter's cases (``clause`` over ``cases c``); both
+    None when it has none (then nothing is between them).
+
+    Why: the events and chains are read joined to the filter's cases, and DuckDB may build its join on the events'
+    side and scan every event (2.4 s at 10 M cases for 升级 over 30 days). Bounding the events' case ids by
+    constants lets it skip the row groups outside them (ids grow with time in logs appended as cases come in;
+    any order stays exact, only slower): 2,363 → 191 ms."""
+    lo, hi = db.execute(f"SELECT min(c.case_id), max(c.case_id) FROM cases c WHERE {clause}", params).iloc[0]
+    return {"lo": None, "hi": None} if lo is None or pd.isna(lo) else {"lo": lo, "hi": hi}
 
 
 def has_events(db: Database) -> bool:
@@ -46,6 +59,7 @@ def chain_summary(db: Database, f: Filters) -> dict:
     if not has_events(db):
         return {}
     clause, params = where(f)
+    params = {**params, **_id_bounds(db, clause, params)}
     legs = []
     for stage, (col, prev) in STAGE_LEGS.items():
         legs.append(f"count({col}) AS n_{stage}")
@@ -81,13 +95,14 @@ def escalations(db: Database, f: Filters) -> pd.DataFrame:
     if not has_events(db):
         return pd.DataFrame(columns=["from_party", "to_party", "reason", "n", "median_hours"])
     clause, params = where(f, alias="c")
+    bounds = _id_bounds(db, clause, params)
     return db.execute(
         f"""SELECT e.from_party, e.to_party, e.reason, count(*) AS n,
                    median(epoch(e.at_time - c.reported_at) / 3600.0) AS median_hours
             FROM case_events e JOIN cases c ON c.case_id = e.case_id
-            WHERE e.event = 'escalate' AND {clause}
+            WHERE e.event = 'escalate' AND e.case_id BETWEEN $lo AND $hi AND {clause}
             GROUP BY ALL ORDER BY e.from_party, e.to_party, n DESC, e.reason""",
-        params,
+        {**params, **bounds},
     )
 
 
@@ -98,21 +113,23 @@ def whistles(db: Database, f: Filters) -> pd.DataFrame:
     if not has_events(db):
         return empty
     clause, params = where(f, alias="c")
+    bounds = _id_bounds(db, clause, params)
     return db.execute(
         f"""WITH w AS (
                 SELECT e.case_id, e.at_time, e.to_party AS department_id, e.seq
                 FROM case_events e JOIN cases c ON c.case_id = e.case_id
-                WHERE e.event = 'whistle' AND {clause}),
+                WHERE e.event = 'whistle' AND e.case_id BETWEEN $lo AND $hi AND {clause}),
             a AS (
                 SELECT w.case_id, w.department_id, w.at_time, min(r.at_time) AS answered_at
                 FROM w LEFT JOIN case_events r ON r.case_id = w.case_id AND r.event = 'report'
                      AND r.from_party = w.department_id AND r.at_time >= w.at_time
+                     AND r.case_id BETWEEN $lo AND $hi
                 GROUP BY w.case_id, w.department_id, w.at_time, w.seq)
             SELECT department_id, count(*) AS whistles, count(answered_at) AS answered,
                    median(epoch(answered_at - at_time) / 3600.0) AS median_hours,
                    quantile_cont(epoch(answered_at - at_time) / 3600.0, 0.9) AS p90_hours
             FROM a GROUP BY department_id ORDER BY whistles DESC, department_id""",
-        params,
+        {**params, **bounds},
     )
 
 

@@ -22,6 +22,7 @@ CASES = [
     ("C", "2026-03-10 08:00", "street"),
     ("D", "2026-03-20 09:00", "community"),
     ("E", "2026-02-10 09:00", "community"),  # February: outside the filter
+    ("BB", "2026-02-11 09:00", "community"),  # February too, its id between March's A and D (they bound the reads)
 ]
 # case, time, event, from, to, reason, new deadline, result
 LOG = [
@@ -56,6 +57,9 @@ LOG = [
     ("E", "2026-02-10 09:00", "accept", None, None, None, None, None),
     ("E", "2026-02-10 10:00", "dispatch", None, "D1", None, None, None),
     ("E", "2026-02-10 11:00", "return", "D1", None, None, None, None),
+    ("BB", "2026-02-11 09:00", "accept", None, None, None, None, None),
+    ("BB", "2026-02-11 09:30", "escalate", "community", "street", "major", None, None),
+    ("BB", "2026-02-11 10:00", "whistle", "T1", "D1", None, None, None),
 ]
 
 
