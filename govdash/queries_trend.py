@@ -297,10 +297,14 @@ def open_backlog(db: Database, f: Filters, period: str, at: datetime, split: str
     return df if split else df.drop(columns="series")
 
 
-def open_cases(db: Database, f: Filters, at: datetime, *, overdue_only: bool = False, limit: int = 20) -> pd.DataFrame:
-    """Cases open at the filter period's end (``cutoff``), oldest first, with age and days overdue."""
+def open_cases(
+    db: Database, f: Filters, at: datetime, *, overdue_only: bool = False, limit: int = 20, most_overdue: bool = False
+) -> pd.DataFrame:
+    """Cases open at the filter period's end (``cutoff``), oldest first (``most_overdue``: longest overdue first),
+    with age and days overdue."""
     attr, params = _attr_where(f)
     overdue = " AND deadline_at < $t" if overdue_only else ""
+    order = "greatest(deadline_at, reported_at), case_id" if most_overdue else "reported_at, case_id"
     sql = f"""
         SELECT case_id, reported_at, deadline_at, town_id, community_id, category, subcategory, channel,
                department_id, tier, key_difficult,
@@ -310,9 +314,22 @@ def open_cases(db: Database, f: Filters, at: datetime, *, overdue_only: bool = F
                CASE WHEN deadline_at < $t THEN epoch($t - greatest(deadline_at, reported_at)) / 86400.0
                     END AS overdue_days  -- never longer than the case is old (a 0001 deadline)
         FROM cases WHERE {_OPEN_AT} AND {attr}{overdue}
-        ORDER BY reported_at, case_id LIMIT $limit
+        ORDER BY {order} LIMIT $limit
     """
     return db.execute(sql, {**params, "t": cutoff(f, at), "limit": int(limit)}, max_rows=limit)
+
+
+def overdue_per_unit(db: Database, f: Filters, at: datetime, level: str) -> pd.DataFrame:
+    """unit_id, overdue: per street/town (``level`` "town") or 居村 ("community"), the cases ``open_cases`` lists
+    with ``overdue_only`` (open and past their deadline at the period's end), counted in the database."""
+    attr, params = _attr_where(f)
+    column = {"town": "town_id", "community": "community_id"}[level]
+    return db.execute(
+        f"""SELECT {column} AS unit_id, count(*) AS overdue FROM cases
+            WHERE {_OPEN_AT} AND {attr} AND deadline_at < $t GROUP BY 1 ORDER BY 1""",
+        {**params, "t": cutoff(f, at)},
+        complete=True,
+    )
 
 
 def case_timeline(db: Database, case_id: str, *, scope: Scope | None = None) -> pd.DataFrame:

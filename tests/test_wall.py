@@ -274,7 +274,8 @@ def test_a_failing_ticker_and_tiles_show_no_data(app_env, monkeypatch):
         raise RuntimeError("no")
 
     monkeypatch.setattr(queries_trend, "indicator_totals", broken)
-    monkeypatch.setattr(queries_trend, "open_cases", broken)  # ticker and map status
+    monkeypatch.setattr(queries_trend, "open_cases", broken)  # the ticker
+    monkeypatch.setattr(queries_trend, "overdue_per_unit", broken)  # the map's status
     at = _run({"mode": "wall", "panels": "map"})
     assert not at.exception, [e.value for e in at.exception]
     body = _html(at)
