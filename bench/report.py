@@ -25,7 +25,9 @@ def _ms(v: float | None) -> str:
 
 
 def _x(v: float | None, digits: int = 1) -> str:
-    return "—" if v is None else f"{v:.{digits}f}×"
+    if v is None:
+        return "—"
+    return f"{v:.{max(digits, 2)}f}×" if v < 0.1 else f"{v:.{digits}f}×"  # 0.04×, not 0.0×
 
 
 def _mark(ok: bool | None) -> str:
