@@ -367,9 +367,9 @@ def choropleth(
             line_width_min_pixels=1,
             stroked=True,
             filled=True,
+            # no auto_highlight: a hover's redraw in software WebGL held the next click past deck.gl's 250 ms tap
+            # limit and the click was lost (as on the coverage map; the basemap drill-down test lost one in CI)
             pickable=True,
-            auto_highlight=True,
-            highlight_color=[255, 255, 255, 90],
         )
     ]
     if sel.any():

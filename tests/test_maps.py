@@ -144,6 +144,7 @@ def test_choropleth_tooltip_is_text_and_markup_stays_text():
     assert deck._tooltip["text"] == "{tip}" and "html" not in deck._tooltip
     assert "<img" not in text and "\\u003cimg" in text
     units = next(layer for layer in spec["layers"] if layer["id"] == maps.LAYER_UNITS)
+    assert units["pickable"] and not units.get("autoHighlight")  # a hover must not redraw: clicks were lost
     tip = units["data"][0]["tip"]
     assert tip.startswith(XSS + "\n解决率: 90.0%") and "受理工单: 10" in tip
     assert units["data"][1]["tip"].startswith("乙镇\n解决率: —")
