@@ -10,8 +10,9 @@ machine): competent peer ÷ govdash and govdash ÷ floor.
 from __future__ import annotations
 
 import json
-import math
 import sys
+
+from bench.run import _gmean
 
 TARGET_LANDING_CPU_MS = 150  # issue 21: every page's landing view
 TARGET_VIEW_CPU_MS = 1000  # every view
@@ -34,51 +35,54 @@ def _mark(ok: bool | None) -> str:
     return "" if ok is None else (" ✓" if ok else " ✗")
 
 
+def _table(runs: dict[str, dict], column: str, pages, cell) -> str:
+    """A markdown table: a row per page, a column per run headed ``"<run> <column>"``, ``cell(run, page)`` in it."""
+    lines = ["| page | " + " | ".join(f"{k} {column}" for k in runs) + " |", "|---|" + "---|" * len(runs)]
+    for page in pages:
+        lines.append(f"| {page} | " + " | ".join(cell(run, page) for run in runs.values()) + " |")
+    return "\n".join(lines)
+
+
+def _rows(run: dict, page: str) -> list[dict]:
+    return [r for r in run["rows"] if r["page"] == page]
+
+
 def landing(runs: dict[str, dict]) -> str:
     """Per page: each run's landing view CPU ms (✓/✗ against 150 ms), × competent (CPU), × floor (CPU)."""
-    head = "| page | " + " | ".join(f"{k} CPU ms · ×peer · ×floor" for k in runs) + " |"
-    lines = [head, "|---|" + "---|" * len(runs)]
-    pages = list(dict.fromkeys(r["page"] for run in runs.values() for r in run["rows"]))
-    for page in pages:
-        cells = []
-        for run in runs.values():
-            rows = [r for r in run["rows"] if r["page"] == page]
-            if not rows:
-                cells.append("—")
-                continue
-            r = rows[0]  # the first filter is the landing view (bench.pages.typical_filters)
-            cpu = r["govdash_warm"]["cpu_median_ms"]
-            cells.append(
-                f"{_ms(cpu)}{_mark(cpu <= TARGET_LANDING_CPU_MS)} · {_x(r.get('x_competent_cpu'))} · "
-                f"{_x(r.get('of_floor_cpu'), 2)}"
-            )
-        lines.append(f"| {page} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+
+    def cell(run: dict, page: str) -> str:
+        rows = _rows(run, page)
+        if not rows:
+            return "—"
+        r = rows[0]  # the first filter is the landing view (bench.pages.typical_filters)
+        cpu = r["govdash_warm"]["cpu_median_ms"]
+        return (
+            f"{_ms(cpu)}{_mark(cpu <= TARGET_LANDING_CPU_MS)} · {_x(r.get('x_competent_cpu'))} · "
+            f"{_x(r.get('of_floor_cpu'), 2)}"
+        )
+
+    pages = dict.fromkeys(r["page"] for run in runs.values() for r in run["rows"])
+    return _table(runs, "CPU ms · ×peer · ×floor", pages, cell)
 
 
 def views(runs: dict[str, dict]) -> str:
     """Per page: each run's median and worst filter CPU ms (✓/✗ against 1 s), geometric-mean CPU ratios."""
-    head = "| page | " + " | ".join(f"{k} CPU ms median · worst · ×peer · ×floor" for k in runs) + " |"
-    lines = [head, "|---|" + "---|" * len(runs)]
-    pages = list(dict.fromkeys(s["page"] for run in runs.values() for s in run["pages"]))
-    for page in pages:
-        cells = []
-        for run in runs.values():
-            rows = [r for r in run["rows"] if r["page"] == page]
-            summary = next((s for s in run["pages"] if s["page"] == page), None)
-            if not rows or summary is None:
-                cells.append("—")
-                continue
-            worst = max(r["govdash_warm"]["cpu_median_ms"] for r in rows)
-            x_peer = summary.get("x_competent_cpu")
-            if x_peer is None and all("x_competent_cpu" in r for r in rows):  # borrowed (borrow_peers)
-                x_peer = math.exp(sum(math.log(r["x_competent_cpu"]) for r in rows) / len(rows))
-            cells.append(
-                f"{_ms(summary['cpu_median_ms'])} · {_ms(worst)}{_mark(worst <= TARGET_VIEW_CPU_MS)} · "
-                f"{_x(x_peer)} · {_x(summary.get('of_floor_cpu'), 2)}"
-            )
-        lines.append(f"| {page} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+
+    def cell(run: dict, page: str) -> str:
+        rows = _rows(run, page)
+        summary = next((s for s in run["pages"] if s["page"] == page), None)
+        if not rows or summary is None:
+            return "—"
+        worst = max(r["govdash_warm"]["cpu_median_ms"] for r in rows)
+        # a run without peers has borrowed their ratios per row (borrow_peers), not in its summary
+        x_peer = summary.get("x_competent_cpu") or _gmean(rows, "x_competent_cpu")
+        return (
+            f"{_ms(summary['cpu_median_ms'])} · {_ms(worst)}{_mark(worst <= TARGET_VIEW_CPU_MS)} · "
+            f"{_x(x_peer)} · {_x(summary.get('of_floor_cpu'), 2)}"
+        )
+
+    pages = dict.fromkeys(s["page"] for run in runs.values() for s in run["pages"])
+    return _table(runs, "CPU ms median · worst · ×peer · ×floor", pages, cell)
 
 
 def sessions(runs: dict[str, dict]) -> str:
@@ -86,20 +90,17 @@ def sessions(runs: dict[str, dict]) -> str:
     with_sessions = {k: v["sessions"] for k, v in runs.items() if v.get("sessions")}
     if not with_sessions:
         return "(no sessions measured)"
-    head = "| page | " + " | ".join(f"{k} median · p95 ms (alone / shared)" for k in with_sessions) + " |"
-    lines = [head, "|---|" + "---|" * len(with_sessions)]
-    pages = list(dict.fromkeys(p for s in with_sessions.values() for p in s["pages"]))
+    pages = dict.fromkeys(p for s in with_sessions.values() for p in s["pages"])
 
     def cell(p: dict | None) -> str:
         ok = None if not p else p["p95_ms"] <= TARGET_SESSION_P95_MS
         return "—" if not p else f"{_ms(p['median_ms'])} · {_ms(p['p95_ms'])}{_mark(ok)}"
 
-    for page in pages:
-        cells = []
-        for s in with_sessions.values():
-            shared = s.get("shared", {}).get("pages", {}).get(page)
-            cells.append(cell(s["pages"].get(page)) + (f" / {cell(shared)}" if shared else ""))
-        lines.append(f"| {page} | " + " | ".join(cells) + " |")
+    def both(s: dict, page: str) -> str:
+        shared = s.get("shared", {}).get("pages", {}).get(page)
+        return cell(s["pages"].get(page)) + (f" / {cell(shared)}" if shared else "")
+
+    table = _table(with_sessions, "median · p95 ms (alone / shared)", pages, both)
     foot = "; ".join(
         f"{k}: {s['sessions']} sessions × {s['rounds']} rounds, {s['requests']} page computations in "
         f"{s['wall_s']:.0f} s, server peak RSS {s['peak_rss_mb']:,.0f} MB, errors {len(s['errors'])}"
@@ -110,7 +111,7 @@ def sessions(runs: dict[str, dict]) -> str:
         )
         for k, s in with_sessions.items()
     )
-    return "\n".join(lines) + "\n\n" + foot
+    return table + "\n\n" + foot
 
 
 def context(runs: dict[str, dict]) -> str:
