@@ -543,11 +543,14 @@ def _label_layers(
         ("labels_dark", dark, DARK_INK, LIGHT_HALO),
     ):
         if rows.any() or layer_id == "labels":
-            layers.append(_text_layer(data.loc[rows], layer_id, size_px, colour, halo))
+            layers.append(text_layer(data.loc[rows], layer_id, size_px, colour, halo))
     return layers
 
 
-def _text_layer(data: pd.DataFrame, layer_id: str, size_px: int, colour: list, halo: list) -> pdk.Layer:
+def text_layer(
+    data: pd.DataFrame, layer_id: str, size_px: int, colour: list, halo: list, *, offset: list | None = None
+) -> pdk.Layer:
+    """Labels (lon, lat, label) in ``colour`` with a ``halo`` outline, ``size_px`` high, moved by ``offset`` px."""
     return pdk.Layer(
         "TextLayer",
         data=data,
@@ -565,6 +568,7 @@ def _text_layer(data: pd.DataFrame, layer_id: str, size_px: int, colour: list, h
         outline_color=halo,
         get_text_anchor="'middle'",
         get_alignment_baseline="'center'",
+        get_pixel_offset=offset or [0, 0],
         pickable=False,
     )
 

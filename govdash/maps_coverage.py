@@ -10,7 +10,7 @@ import pydeck as pdk
 
 from govdash import raster
 from govdash.i18n import t
-from govdash.maps import LAYER_STATIONS, _deck, _text, _tooltip, view_for_bbox
+from govdash.maps import LAYER_STATIONS, _deck, _text, _tooltip, text_layer, view_for_bbox
 
 # --- coverage (15-minute service circle) ---
 
@@ -62,9 +62,10 @@ def surface_layer(cells: pd.DataFrame, threshold: float, metric_crs: str) -> pdk
 
 
 def click_layer(blocks: pd.DataFrame, *, lang: str = "zh") -> pdk.Layer:
-    """Nearly invisible squares over the populated ground (``service_circle.click_blocks``: lon/lat of the
-    south-west corner, size_m, minutes, residents): the objects a click picks (a few thousand at most, which
-    Streamlit's map selection handles) and their tooltips."""
+    """Nearly invisible discs over the populated ground (``service_circle.click_blocks``: lon/lat of the
+    centre, size_m, minutes, residents): the objects a click picks (a few thousand at most, which Streamlit's map
+    selection handles) and their tooltips. Each disc circumscribes its square (radius size·√2/2), so a click
+    anywhere on the populated ground picks a square, its own wherever it is nearer its centre than a neighbour's."""
     word, people = t("minute_unit", lang), t("residents", lang)
     tip = (
         blocks["minutes"].map(lambda m: f"≈{m:.1f}" if m < 999 else "—").astype(str)
@@ -73,14 +74,17 @@ def click_layer(blocks: pd.DataFrame, *, lang: str = "zh") -> pdk.Layer:
     )
     # short: a few thousand of them; what a click does is said under the map
     data = pd.DataFrame({"lon": blocks["lon"].round(5), "lat": blocks["lat"].round(5), "tip": tip})
+    size = float(blocks["size_m"].iloc[0]) if len(blocks) else 100.0
     return pdk.Layer(
-        "GridCellLayer",
+        # discs, not squares: the stations' ScatterplotLayer program, which the map compiles anyway; a square
+        # layer (GridCellLayer) is one more program, and compiling it cost ~1 s of the first frame in software
+        # WebGL (a browser without a GPU; issue 19)
+        "ScatterplotLayer",
         data=data,
         id=LAYER_CLICK,
         get_position=["lon", "lat"],
-        cell_size=float(blocks["size_m"].iloc[0]) if len(blocks) else 100.0,
+        get_radius=size * math.sqrt(0.5),
         get_fill_color=[255, 255, 255, 1],  # seen by the picking pass, not by the eye
-        extruded=False,
         # no auto_highlight: a hover would redraw the whole map, and in software WebGL (no GPU) the next click's
         # picking waits for that frame; a press held past deck.gl's 250 ms tap limit is no click (issue 19)
         pickable=True,
@@ -224,20 +228,8 @@ def coverage_map(
 
 
 def _labels(frame: pd.DataFrame, layer_id: str, colour: list, offset: list | None = None) -> pdk.Layer:
-    return pdk.Layer(
-        "TextLayer",
-        data=frame[["lon", "lat", "label"]],
-        id=layer_id,
-        get_position=["lon", "lat"],
-        get_text="label",
-        get_size=18,
-        get_color=colour,
-        font_weight=700,
-        background=True,
-        get_background_color=[11, 18, 32, 200],
-        get_pixel_offset=offset or [0, 0],
-        pickable=False,
-    )
+    # the map labels' text layer (its small glyph atlas, a halo instead of a background box: one program fewer)
+    return text_layer(frame[["lon", "lat", "label"]], layer_id, 18, colour, [11, 18, 32, 230], offset=offset)
 
 
 # the station dots by kind, each a layer of its own style: rows carry only a position and a tooltip

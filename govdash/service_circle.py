@@ -542,12 +542,12 @@ def propose(
 def click_blocks(
     timed: pd.DataFrame, *, max_blocks: int = CLICK_MAX_BLOCKS, metric_crs: str | None = None
 ) -> pd.DataFrame:
-    """The squares a map click picks: lon, lat of the south-west corner (WGS-84), size_m, minutes, residents.
+    """The squares a map click picks: lon, lat of the centre (WGS-84), size_m, minutes, residents.
 
     Square blocks of s × s lattice cells (s = 1 while the cells in view fit in ``max_blocks``, as in a
     street/town; larger over the district) holding populated cells, with their residents-weighted mean
     minutes and their residents; at most ``max_blocks`` of them, so the map's selection stays within what
-    Streamlit's deck chart answers. A click adds a station at the block's centre (``cell_centre``).
+    Streamlit's deck chart answers. A click adds a station at the block's centre.
     """
     xy = points_xy(timed, metric_crs=metric_crs)
     size = float(timed["size_m"].iloc[0]) if len(timed) else 100.0
@@ -566,8 +566,8 @@ def click_blocks(
         if len(frame) <= max_blocks:
             break
         step += 1
-    corner = origin + frame.index.to_frame().to_numpy() * size * step
-    lon, lat = _transformer(metric_crs, inverse=True).transform(corner[:, 0], corner[:, 1])
+    centre = origin + (frame.index.to_frame().to_numpy() + 0.5) * size * step
+    lon, lat = _transformer(metric_crs, inverse=True).transform(centre[:, 0], centre[:, 1])
     return pd.DataFrame(
         {
             "lon": np.asarray(lon, float),
@@ -577,10 +577,3 @@ def click_blocks(
             "residents": frame["residents"].to_numpy(),
         }
     )
-
-
-def cell_centre(lon: float, lat: float, size_m: float, *, metric_crs: str | None = None) -> tuple[float, float]:
-    """WGS-84 centre of the drawn cell whose south-west corner is (lon, lat)."""
-    x, y = _transformer(metric_crs).transform(lon, lat)
-    c_lon, c_lat = _transformer(metric_crs, inverse=True).transform(x + size_m / 2, y + size_m / 2)
-    return float(c_lon), float(c_lat)

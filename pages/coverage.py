@@ -147,8 +147,7 @@ with left:
 block = maps_coverage.picked((event or {}).get("selection"), maps_coverage.LAYER_CLICK)
 if click_adds and block and (block["lon"], block["lat"]) != st.session_state.get("cov_last_click"):
     st.session_state["cov_last_click"] = (block["lon"], block["lat"])
-    lon, lat = sc.cell_centre(block["lon"], block["lat"], square, metric_crs=crs)
-    edits.append({"op": "add", "lon": round(lon, 5), "lat": round(lat, 5)})
+    edits.append({"op": "add", "lon": round(block["lon"], 5), "lat": round(block["lat"], 5)})  # its centre
     st.rerun()
 
 number = st.column_config.NumberColumn

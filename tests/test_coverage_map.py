@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -73,6 +74,10 @@ def test_click_squares_fit_their_cap_and_keep_every_resident():
     assert blocks["size_m"].unique().tolist() == [700.0] and len(blocks) == 29 * 15
     assert blocks["residents"].sum() == cells["residents"].sum()
     assert np.allclose(blocks["minutes"], 7.0)
+    # a square's lon/lat is its centre: the first square spans x 380,000–380,700 m, y 3,440,000–3,440,700 m
+    lon, lat = Transformer.from_crs("EPSG:32651", "EPSG:4326", always_xy=True).transform(380_350, 3_440_350)
+    first = blocks.sort_values(["lat", "lon"]).iloc[0]
+    assert (first["lon"], first["lat"]) == pytest.approx((lon, lat), abs=1e-9)
     assert len(sc.click_blocks(cells.head(300), max_blocks=500, metric_crs="EPSG:32651")) == 300  # 100 m: one each
 
 
@@ -110,11 +115,13 @@ def test_qinhuai_map_is_drawn_in_its_own_zone(nanjing):
     # hovering must not redraw the map: a redraw in software WebGL stalls the next click's picking past
     # deck.gl's 250 ms tap limit and the click is lost (issue 19)
     assert layers["click"]["pickable"] and not layers["click"].get("autoHighlight")
+    # discs in the stations' program (one shader fewer to compile), each circumscribing its square
+    assert {layers[k]["@@type"] for k in ("click", "stations")} == {"ScatterplotLayer"}
+    assert layers["click"]["getRadius"] == pytest.approx(blocks["size_m"].iloc[0] / math.sqrt(2))
     assert [label for _, label in legend][:5] == [c[3] for c in maps_coverage.minute_classes(15, lang="en")]
     # a click on the farthest square adds a station at its centre: the page's figures, incremental and full
     far = blocks.loc[blocks["minutes"].idxmax()]
-    lon, lat = sc.cell_centre(far["lon"], far["lat"], far["size_m"], metric_crs=crs)
-    after = sc.apply_edits(stations, [{"op": "add", "lon": round(lon, 5), "lat": round(lat, 5)}])
+    after = sc.apply_edits(stations, [{"op": "add", "lon": round(far["lon"], 5), "lat": round(far["lat"], 5)}])
     got, want = walked.after(cells, stations, after), sc.walk(cells, after, metric_crs=crs)
     np.testing.assert_allclose(got["minutes"], want["minutes"], rtol=1e-12)
     assert sc.district(got, 15) == sc.district(want, 15)

@@ -35,8 +35,7 @@ def _target(db_path: str) -> dict:
     blocks = sc.click_blocks(timed, metric_crs=crs)
     gaps, _ = sc.gap_table(timed, MINUTES, towns, metric_crs=crs)
     size = float(blocks["size_m"].iloc[0])
-    lon0, lat0 = blocks["lon"].round(5).to_numpy(), blocks["lat"].round(5).to_numpy()  # as the layer sends them
-    centres = np.array([sc.cell_centre(x, y, size, metric_crs=crs) for x, y in zip(lon0, lat0, strict=True)])
+    centres = np.column_stack([blocks["lon"].round(5), blocks["lat"].round(5)])  # as the layer sends them
     m_per_deg = np.array([111_320 * math.cos(math.radians(float(cells["lat"].mean()))), 110_540])
     far = blocks["minutes"].to_numpy() > MINUTES + 3
     clear = np.ones(len(blocks), bool)
