@@ -100,7 +100,7 @@ DRAWN = """([decks, plots, titled]) => {
     return shown('[data-testid="stDataFrame"]').every(e => e.querySelector('canvas'));
 }"""
 # in every page before its scripts: a WebGL canvas is marked once its first draw call has been made, so that a map
-# counts as drawn when it is, not when its (still blank) canvas is in the page
+# counts as drawn when it is, not when its (still blank) canvas is in the page; the programs linked are counted
 MARK_DRAWN = """(() => {
     const get = HTMLCanvasElement.prototype.getContext;
     HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
@@ -112,6 +112,13 @@ MARK_DRAWN = """(() => {
                 const draw = ctx[f];
                 if (draw) ctx[f] = function (...args) { canvas.__drawn = true; return draw.apply(this, args); };
             }
+            // and every shader program linked, counted per document: a fixed cost of a map's first frame when
+            // WebGL is drawn in software, and a count no other load on the machine changes
+            const link = ctx.linkProgram;
+            ctx.linkProgram = function (...args) {
+                window.__benchPrograms = (window.__benchPrograms || 0) + 1;
+                return link.apply(this, args);
+            };
         }
         return ctx;
     };
@@ -129,6 +136,7 @@ ARM = """() => {
         observer.disconnect();
     }).observe(document.body, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
 }"""
+PROGRAMS = "() => window.__benchPrograms || 0"
 TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
 
 
@@ -143,11 +151,13 @@ class Visit:
     browser_cpu_s: float
     ws_bytes: int
     gl_cpu_s: float = 0.0  # the part of browser_cpu_s spent in the GPU process (software WebGL)
+    programs: int = 0  # WebGL shader programs linked during the visit (deck.gl links each layer type's per map)
 
     def line(self) -> str:
         return (
             f"{self.page:<10} {self.mode:<7} {self.drawn_s:6.2f} s, server {self.server_cpu_s:.2f} s, "
-            f"browser {self.browser_cpu_s:.2f} s (GL {self.gl_cpu_s:.2f} s), {self.ws_bytes / 1e3:,.0f} KB"
+            f"browser {self.browser_cpu_s:.2f} s (GL {self.gl_cpu_s:.2f} s, {self.programs} programs), "
+            f"{self.ws_bytes / 1e3:,.0f} KB"
         )
 
 
@@ -290,12 +300,14 @@ def measure(page, app_page: Page, action, *, server_pid: int, socket: Socket, mo
 
     settle(server_pid)
     server = psutil.Process(server_pid)
-    s0, b0, w0 = _cpu(server), browser_cpu(), socket.received
+    s0, b0, w0, n0 = _cpu(server), browser_cpu(), socket.received, page.evaluate(PROGRAMS)
     t0 = time.perf_counter()
     action()
     wait_drawn(page, app_page)
     drawn = time.perf_counter() - t0
     b1, gl = browser_cpu(), gl_pids()
+    # a new session's page is a new document, counting from 0
+    programs = page.evaluate(PROGRAMS) - (n0 if mode == "in-app" else 0)
     return Visit(
         app_page.name,
         mode,
@@ -304,6 +316,7 @@ def measure(page, app_page: Page, action, *, server_pid: int, socket: Socket, mo
         sum(v - b0.get(pid, 0.0) for pid, v in b1.items()),  # a renderer started by the visit counts from 0
         socket.received - w0,
         sum(v - b0.get(pid, 0.0) for pid, v in b1.items() if pid in gl),
+        programs,
     )
 
 
@@ -357,7 +370,7 @@ PAGES_BY_NAME = {p.name: p for p in PAGES}
 def table(visits: list[Visit], pages: tuple[Page, ...]) -> str:
     """Medians per page and mode, with the in-app target and the ratio to it."""
     head = f"{'page':<10} {'visit':<8} {'drawn s':>8} {'target':>7} {'ratio':>6} {'server CPU s':>13} "
-    head += f"{'browser CPU s':>14} {'socket KB':>10} {'of which GL s':>14}"
+    head += f"{'browser CPU s':>14} {'socket KB':>10} {'of which GL s':>14} {'GL programs':>12}"
     rows = [head, "-" * len(head)]
     for p in pages:
         for mode in ("in-app", "new"):
@@ -370,7 +383,8 @@ def table(visits: list[Visit], pages: tuple[Page, ...]) -> str:
                 f"{statistics.median(v.server_cpu_s for v in mine):>13.2f} "
                 f"{statistics.median(v.browser_cpu_s for v in mine):>14.2f} "
                 f"{statistics.median(v.ws_bytes for v in mine) / 1e3:>10.0f} "
-                f"{statistics.median(v.gl_cpu_s for v in mine):>14.2f}"
+                f"{statistics.median(v.gl_cpu_s for v in mine):>14.2f} "
+                f"{statistics.median(v.programs for v in mine):>12.0f}"
             )
     return "\n".join(rows)
 
