@@ -268,6 +268,57 @@ def case_count(db: Database, f: Filters) -> int:
     )["n"]
 
 
+_CASEMIX_READY: dict[tuple, bool] = {}  # (store, version) -> the summary has the ranking's columns
+
+
+def casemix_usable(db: Database, f: Filters) -> bool:
+    """``usable``, and the summary holds the case-mix columns (a file made before them, not written since, lacks
+    them until its next write rebuilds it: schema.ADDED_SUMMARY_COLUMNS)."""
+    if not usable(db, f):
+        return False
+    key = (db.path, db.version())
+    hit = _CASEMIX_READY.get(key)
+    if hit is None:
+        hit = bool(
+            db.scalar(
+                "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'case_days' AND column_name = 'shortfall_sq' "
+                "AND database_name = current_database()"
+            )
+        )
+        if len(_CASEMIX_READY) >= 16:
+            _CASEMIX_READY.clear()
+        _CASEMIX_READY[key] = hit
+    return hit
+
+
+def split_by_category(db: Database, f: Filters) -> pd.DataFrame:
+    """queries_trend.split_by_category by street/town from the summary: the cohort of the period's whole days, each
+    measure of queries_trend.CASEMIX_SQL a sum of the days' counts (the cases as stored, as that query reads them)."""
+    attr, params = q._attr_where(f)
+    return _run(
+        db,
+        f"""SELECT town_id AS key, category,
+            CAST(sum(collected) AS BIGINT) AS collected,
+            CAST(sum(collected - resolved) AS BIGINT) AS unresolved,
+            CAST(sum(closed_due) AS BIGINT) AS closed_due,
+            CAST(sum(late) AS BIGINT) AS late,
+            CAST(sum(recognition_known) AS BIGINT) AS recognition_known,
+            CAST(sum(unrecognised) AS BIGINT) AS unrecognised,
+            CAST(coalesce(sum(collected) FILTER (WHERE category = $dispute), 0) AS BIGINT) AS disputes,
+            CAST(coalesce(sum(collected - resolved) FILTER (WHERE category = $dispute), 0) AS BIGINT)
+                AS disputes_unresolved,
+            CAST(sum(timed) AS BIGINT) AS closed,
+            sum(hours) AS hours,
+            sum(hours_sq) AS hours_sq,
+            CAST(sum(rated) AS BIGINT) AS rated,
+            sum(100.0 * rated - satisfaction_sum) AS shortfall,
+            sum(shortfall_sq) AS shortfall_sq
+        FROM case_days WHERE day >= $start AND day <= $end AND {attr}
+        GROUP BY ALL HAVING sum(collected) > 0 ORDER BY ALL""",
+        {**params, "start": f.start, "end": f.end, "dispute": q.DISPUTE_CATEGORY},
+    )
+
+
 def closed_by_tier(db: Database, f: Filters, period: str) -> pd.DataFrame:
     """Closed cases per ``period`` of reporting and tier (``period``, ``series``, ``closed``) as the cases give them:
     the three tiers of every period with a case of a known tier, and a row of no tier (None, 0) for every period

@@ -195,6 +195,8 @@ CASEMIX_SQL = """
 
 def split_by_category(db: Database, f: Filters, split: str) -> pd.DataFrame:
     """CASEMIX_SQL per town / department (column ``key``) and category, for the case-mix adjusted ranking."""
+    if split == "town" and queries_days.casemix_usable(db, f):
+        return queries_days.split_by_category(db, f)
     clause, params = where(f)
     return db.execute(
         f"SELECT {SPLITS[split]} AS key, category, {CASEMIX_SQL} FROM cases WHERE {clause} GROUP BY ALL ORDER BY ALL",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from govdash import writes_days
+
 # Controlled vocabularies. Codes are stored; labels come from govdash.i18n. Categories, channels and
 # departments are catalogues instead: rows of their own tables, with their names in both languages.
 TIERS = ("community", "street", "district")  # 小事不出社区，大事不出街道，难事不出城区
@@ -351,7 +353,8 @@ CREATE TABLE IF NOT EXISTS case_days (
     closed_community BIGINT, closed_street BIGINT, closed_district BIGINT, tiered BIGINT,
     due BIGINT, due_on_time BIGINT, due_resolved BIGINT, due_recognised BIGINT, due_recognition_known BIGINT,
     due_reported_later BIGINT, closures BIGINT, deadline_passed BIGINT, deadline_passed_closed BIGINT,
-    satisfaction_sum DOUBLE
+    satisfaction_sum DOUBLE,
+    late BIGINT, unrecognised BIGINT, timed BIGINT, hours DOUBLE, hours_sq DOUBLE, shortfall_sq DOUBLE
 );
 -- Catalogue entries a case import added ([catalogue] kind = "add"), removed again by its undo.
 CREATE TABLE IF NOT EXISTS catalogue_additions (
@@ -425,6 +428,14 @@ DDL += ACCOUNTS_DDL
 
 
 ADDED_CASE_COLUMNS = ("must_report", "key_status", "key_owner")
+ADDED_SUMMARY_COLUMNS = {  # case_days columns a file made before them lacks (govdash.writes_days)
+    "late": "BIGINT",
+    "unrecognised": "BIGINT",
+    "timed": "BIGINT",
+    "hours": "DOUBLE",
+    "hours_sq": "DOUBLE",
+    "shortfall_sq": "DOUBLE",
+}
 
 
 def lake_ddl(ddl: str = DDL) -> str:
@@ -456,6 +467,18 @@ def create(con) -> None:
     for table in ("cases", "case_versions"):  # a file made before 八必报 and the 重点难点 tracking
         for column in ADDED_CASE_COLUMNS:
             con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} VARCHAR")  # names of ours
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'case_days' "
+            "AND database_name = current_database()"
+        ).fetchall()
+    }
+    missing = [c for c in ADDED_SUMMARY_COLUMNS if c not in have]
+    for column in missing:  # a summary made before the ranking read it
+        con.execute(f"ALTER TABLE case_days ADD COLUMN {column} {ADDED_SUMMARY_COLUMNS[column]}")  # names of ours
+    if missing and writes_days.present(con):  # made whole again in this write's transaction (10 M cases: 7 s)
+        writes_days.rebuild(con)
 
 
 def create_accounts(con) -> None:

@@ -34,6 +34,10 @@ CONTRIBUTIONS: tuple[tuple[str, dict[str, str]], ...] = (
             "closed_street": f"{_CLOSED} AND tier = 'street'",
             "closed_district": f"{_CLOSED} AND tier = 'district'",
             "tiered": "tier IS NOT NULL",  # a period with such a case has a row of tier shares (lifecycle)
+            # the case-mix adjusted ranking's counts (queries_trend.CASEMIX_SQL)
+            "late": f"{_CLOSED} AND deadline_at IS NOT NULL AND NOT closed_at <= deadline_at",
+            "unrecognised": "resolved AND recognised = false",
+            "timed": "closed_at IS NOT NULL",  # a time to close: the hours' denominator
         },
     ),
     (
@@ -56,7 +60,13 @@ CONTRIBUTIONS: tuple[tuple[str, dict[str, str]], ...] = (
     ),
 )
 MEASURES = tuple(m for _, ms in CONTRIBUTIONS for m in ms)
-SUMS = {"satisfaction_sum": ("reported_at", "coalesce(satisfaction, 0)")}  # summed, not counted
+_HOURS = "epoch(closed_at - reported_at) / 3600.0"  # as queries_trend.CASEMIX_SQL
+SUMS = {  # summed, not counted; all on the reporting day, so a row with no case counted holds none (``apply``)
+    "satisfaction_sum": ("reported_at", "coalesce(satisfaction, 0)"),
+    "hours": ("reported_at", f"coalesce({_HOURS}, 0)"),
+    "hours_sq": ("reported_at", f"coalesce(({_HOURS}) ** 2, 0)"),
+    "shortfall_sq": ("reported_at", "coalesce((100 - satisfaction) ** 2, 0)"),
+}
 COLUMNS = (*MEASURES, *SUMS)
 
 
@@ -115,7 +125,9 @@ def apply(con, before: str, after: str) -> int:
         f"CREATE OR REPLACE TEMP TABLE days_new AS {_grouped(f'{touched} UNION ALL SELECT {cols} FROM days_delta')}"
     )
     con.execute(f"DELETE FROM case_days s WHERE EXISTS (SELECT 1 FROM days_delta d WHERE {same})")
-    keep = " OR ".join(f"{c} <> 0" for c in COLUMNS)
+    # by the counts: every sum is of cases counted as collected on the row's day, so a row none is counted on holds
+    # none, whatever a floating-point sum of additions and subtractions of hours left in it
+    keep = " OR ".join(f"{c} <> 0" for c in MEASURES)
     con.execute(f"INSERT INTO case_days ({cols}) SELECT {cols} FROM days_new WHERE {keep}")
     n = int(con.execute("SELECT count(*) FROM days_new").fetchone()[0])
     con.execute("DROP TABLE days_delta")

@@ -4,9 +4,10 @@ write: the demo build, imports, undo and the live feed, on a file and on a DuckL
 The recomputation (``expected``) is independent of the SQL: each case's contributions counted in pandas, row by row.
 Hand-worked on the literal cases (tests/literal_cases.py): A07 (乙镇 T2, garbage, reported 20 Dec 2025 10:00,
 deadline 25 Dec 10:00, closed 10 Feb 2026, resolved and recognised, community tier, not rated) counts on
-20 Dec as collected, resolved, closed (late: not on time), recognised, with a deadline, recognition known and
-closed at community level; on 25 Dec as due (judged at its deadline, before its closing), resolved and
-recognised by now, and its deadline passed; on 10 Feb as closed (a closure) and closed past its deadline.
+20 Dec as collected, resolved, closed (late: not on time), recognised, with a deadline, recognition known,
+closed at community level and with a time to close of 1,248 hours (52 days); on 25 Dec as due (judged at its
+deadline, before its closing), resolved and recognised by now, and its deadline passed; on 10 Feb as closed (a
+closure) and closed past its deadline.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def expected(db: Database) -> pd.DataFrame:
     judged = pd.concat([cl, dl], axis=1).min(axis=1)  # the earlier of closing and deadline, either when one is known
     has_dl, has_cl = dl.notna(), cl.notna()
     on_time = has_cl & has_dl & (cl <= dl)
+    hours = (cl - rep).dt.total_seconds() / 3600
     parts = [
         (
             rep,
@@ -56,6 +58,12 @@ def expected(db: Database) -> pd.DataFrame:
                 **{f"closed_{t}": closed & c["tier"].eq(t).fillna(False) for t in ("community", "street", "district")},
                 "tiered": c["tier"].notna(),
                 "satisfaction_sum": c["satisfaction"].fillna(0.0),
+                "late": closed & has_dl & has_cl & ~(cl <= dl),
+                "unrecognised": resolved & c["recognised"].eq(False).fillna(False),
+                "timed": has_cl,
+                "hours": hours.fillna(0.0),
+                "hours_sq": (hours**2).fillna(0.0),
+                "shortfall_sq": ((100 - c["satisfaction"]) ** 2).fillna(0.0),
             },
         ),
         (
@@ -92,7 +100,8 @@ def _tidy(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def stored(db: Database) -> pd.DataFrame:
-    return _tidy(db.execute("SELECT day, town_id, category, * EXCLUDE (day, town_id, category) FROM case_days"))
+    assert set(db.execute("SELECT * FROM case_days LIMIT 0").columns) == {"day", "town_id", "category", *COLS}
+    return _tidy(db.execute(f"SELECT day, town_id, category, {', '.join(COLS)} FROM case_days"))
 
 
 def assert_in_step(db: Database) -> None:
@@ -109,8 +118,10 @@ def test_a07_counts_where_it_was_worked_by_hand(tmp_path):
     rows = stored(db).set_index(["day", "town_id", "category"])
     rec = rows.loc[(pd.Timestamp(2025, 12, 20), "T2", "garbage")]
     ones = {"collected", "resolved", "closed", "recognised", "closed_due", "recognition_known", "closed_community"}
-    ones |= {"tiered"}
-    assert {m for m in COLS if rec[m]} == ones and all(rec[m] == 1 for m in ones)
+    ones |= {"tiered", "late", "timed"}  # closed 47 days after its deadline
+    hours = 52 * 24  # 20 Dec 10:00 to 10 Feb 10:00: 11 + 31 + 10 days
+    assert {m for m in COLS if rec[m]} == ones | {"hours", "hours_sq"} and all(rec[m] == 1 for m in ones)
+    assert (rec["hours"], rec["hours_sq"]) == (hours, hours**2) == (1248, 1_557_504)
     due = rows.loc[(pd.Timestamp(2025, 12, 25), "T2", "garbage")]
     ones = {"due", "due_resolved", "due_recognised", "due_recognition_known", "deadline_passed"}
     assert {m for m in COLS if due[m]} == ones and all(due[m] == 1 for m in ones)

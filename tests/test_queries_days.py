@@ -19,9 +19,10 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
-from literal_cases import AS_OF, CASES, JAN, D, build_db
+from literal_cases import ALL, AS_OF, CASES, JAN, D, build_db
+from test_case_days import assert_in_step
 
-from govdash import indicators, lifecycle, queries, queries_days, queries_trend, writes_days
+from govdash import indicators, lifecycle, queries, queries_days, queries_trend, schema, writes_days
 from govdash.db import Database, writer
 from govdash.filters import Filters, Scope
 
@@ -41,6 +42,7 @@ def db(tmp_path) -> Database:
 def _raw(monkeypatch, fn, *args):
     with monkeypatch.context() as m:
         m.setattr(queries_days, "usable", lambda db, f: False)
+        m.setattr(queries_days, "casemix_usable", lambda db, f: False)
         return fn(*args)
 
 
@@ -66,6 +68,7 @@ def _reads(db: Database, f: Filters, at: datetime):
     yield queries.collected_by_period, (db, f, "month")
     yield queries.case_count, (db, f)
     yield lifecycle.tier_data, (db, f, "month", at)
+    yield queries_trend.split_by_category, (db, f, "town")
 
 
 def _all_equal(db, monkeypatch, filters, instants):
@@ -144,3 +147,26 @@ def test_equal_on_qinhuai(tmp_path, monkeypatch):
     may = Filters(start=date(2026, 5, 1), end=date(2026, 5, 31))
     instants = [datetime(2026, 5, 18, 12), datetime(2026, 6, 1, 0), datetime(2026, 5, 31, 23)]
     _all_equal(db, monkeypatch, [may, may.with_(towns=towns)], instants)
+
+
+def test_a_summary_made_before_the_ranking_read_it(tmp_path, monkeypatch):
+    """A file whose summary lacks the case-mix columns: the ranking asks the cases (the other reads keep the
+    summary); its next write adds the columns and rebuilds the summary, and the ranking reads it again."""
+    path = tmp_path / "old.duckdb"
+    _with_summary(path).close()
+    with writer(path) as con:  # as a file of the version before them (create() runs first: drop them after it)
+        for column in schema.ADDED_SUMMARY_COLUMNS:
+            con.execute(f"ALTER TABLE case_days DROP COLUMN {column}")
+    old = Database(path)
+    assert queries_days.usable(old, JAN) and not queries_days.casemix_usable(old, JAN)
+    raw = _raw(monkeypatch, queries_trend.split_by_category, old, JAN, "town")
+    _equal(queries_trend.split_by_category(old, JAN, "town"), raw)
+    old.close()
+    with writer(path):  # any write: the columns come back and the summary is rebuilt in its transaction
+        pass
+    db = Database(path)
+    assert_in_step(db)
+    assert queries_days.casemix_usable(db, ALL)
+    got = queries_trend.split_by_category(db, ALL, "town")
+    _equal(got, _raw(monkeypatch, queries_trend.split_by_category, db, ALL, "town"))
+    assert got["collected"].sum() == 8  # A01–A09 but A07 (December)
