@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from govdash import db, lake, schema, writes
+from govdash import db, lake, schema, writes, writes_days
 
 
 class MigrateError(RuntimeError):
@@ -24,11 +24,14 @@ def _attach(
         db.attach(con, target, alias, read_only=read_only)
 
 
-def fingerprints(con: duckdb.DuckDBPyConnection, alias: str) -> dict[str, tuple[int, int]]:
-    """Per table of the attached database ``alias``: (rows, order-free hash of every row's every column)."""
+def fingerprints(
+    con: duckdb.DuckDBPyConnection, alias: str, columns: dict[str, list[str]] | None = None
+) -> dict[str, tuple[int, int]]:
+    """Per table of the attached database ``alias``: (rows, order-free hash of every row's every column, or of the
+    columns ``columns`` names for it: a source made before a column was added has only its own to compare)."""
     out = {}
     for table in writes.source_tables(con, alias):
-        out[table] = writes.table_fingerprint(con, alias, table)
+        out[table] = writes.table_fingerprint(con, alias, table, (columns or {}).get(table))
     return out
 
 
@@ -70,12 +73,15 @@ def migrate(source: str, target: str, *, data_path: str | None = None) -> dict:
         for table in writes.source_tables(con, "src"):
             writes.copy_table(con, "src", table)
         # checked before the commit: a copy that does not match is rolled back, never seen
-        want, got = fingerprints(con, "src"), fingerprints(con, "dst")
+        own = {t: writes.table_columns(con, "src", t) for t in writes.source_tables(con, "src")}
+        want, got = fingerprints(con, "src", own), fingerprints(con, "dst", own)
         wrong = {t: (v, got.get(t)) for t, v in want.items() if got.get(t) != v}
         wrong.update({t: (None, v) for t, v in got.items() if t not in want and v[0]})
         if wrong:
             con.execute("ROLLBACK")
             raise MigrateError(f"copy does not match its source (source, copy): {wrong}")
+        if writes_days.present(con) and set(schema.ADDED_SUMMARY_COLUMNS) - set(own.get("case_days", ())):
+            writes_days.rebuild(con)  # a summary made before the ranking's columns: whole again in the copy
         con.execute("COMMIT")
         if to_file:
             con.execute("USE memory")

@@ -50,13 +50,28 @@ def copy_table(con, source: str, table: str) -> None:
         con.execute(f'CREATE TABLE main."{table}" AS SELECT * FROM {source}."{table}"{order}')
 
 
-def table_fingerprint(con, source: str, table: str) -> tuple[int, int]:
-    """(rows, sum of every row's hash) of ``source.table``: equal for two tables holding the same rows in any
-    order (govdash.migrate's check). ``source`` and ``table`` are names of ours, checked here."""
+def table_fingerprint(con, source: str, table: str, columns: list[str] | None = None) -> tuple[int, int]:
+    """(rows, sum of every row's hash) of ``source.table``, over ``columns`` only if given: equal for two tables
+    holding the same rows in any order (govdash.migrate's check). Names are ours, checked here."""
     if not source.isidentifier() or not table.replace("_", "").isalnum():
         raise ValueError(f"unexpected table {source}.{table}")
-    n, h = con.execute(f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {source}."{table}" AS t').fetchone()
+    if columns is not None and not all(c.isidentifier() for c in columns):
+        raise ValueError(f"unexpected columns of {source}.{table}")
+    fields = ", ".join(f'"{c}" := t."{c}"' for c in columns or ())
+    row = "t" if columns is None else f"struct_pack({fields})"
+    sql = f'SELECT count(*), coalesce(sum(hash({row})::HUGEINT), 0) FROM {source}."{table}" AS t'
+    n, h = con.execute(sql).fetchone()
     return int(n), int(h)
+
+
+def table_columns(con, source: str, table: str) -> list[str]:
+    """Column names of ``source.table``, in order."""
+    rows = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = $s AND schema_name = 'main' "
+        "AND table_name = $t ORDER BY column_index",
+        {"s": source, "t": table},
+    ).fetchall()
+    return [c for (c,) in rows]
 
 
 def lake_files(con) -> int:

@@ -20,7 +20,7 @@ import pandas as pd
 from literal_cases import build_db
 from test_freshness import A05_CLOSED, L1, load
 
-from govdash import feed, ingest, migrate, writes_days
+from govdash import feed, ingest, migrate, schema, writes_days
 from govdash.db import Database, writer
 
 COLS = list(writes_days.COLUMNS)
@@ -158,6 +158,19 @@ def test_imports_and_undo_keep_the_summary_on_a_lake(tmp_path):
     target = f"ducklake:sqlite:{tmp_path}/cat.sqlite"
     migrate.migrate(str(path), target)
     _imports_and_undo(target, tmp_path)
+
+
+def test_a_file_made_before_the_rankings_columns_migrates_whole(tmp_path):
+    """Its tables compare on the columns it has, and the copy's summary is rebuilt with the new ones."""
+    path = tmp_path / "old.duckdb"
+    build_db(path).close()
+    with writer(path) as con:
+        writes_days.rebuild(con)
+        for column in schema.ADDED_SUMMARY_COLUMNS:  # as a file of the version before them
+            con.execute(f"ALTER TABLE case_days DROP COLUMN {column}")
+    for target in (str(tmp_path / "new.duckdb"), f"ducklake:sqlite:{tmp_path}/cat.sqlite"):
+        migrate.migrate(str(path), target)
+        assert_in_step(Database(target))
 
 
 def test_the_demo_build_and_feed_batches_keep_the_summary(demo_db, tmp_path):
