@@ -76,9 +76,9 @@ def click_layer(blocks: pd.DataFrame, *, lang: str = "zh") -> pdk.Layer:
     data = pd.DataFrame({"lon": blocks["lon"].round(5), "lat": blocks["lat"].round(5), "tip": tip})
     size = float(blocks["size_m"].iloc[0]) if len(blocks) else 100.0
     return pdk.Layer(
-        # discs, not squares: the stations' ScatterplotLayer program, which the map compiles anyway; a square
-        # layer (GridCellLayer) is one more program, and compiling it cost ~1 s of the first frame in software
-        # WebGL (a browser without a GPU; issue 19)
+        # discs, not squares: the stations' ScatterplotLayer program, which the map links anyway. As squares (a
+        # GridCellLayer, one more program) they cost ~1 s of the first frame in software WebGL (a browser without
+        # a GPU); as discs no time the benchmark can tell apart (docs/benchmarks.md, issue 19)
         "ScatterplotLayer",
         data=data,
         id=LAYER_CLICK,
