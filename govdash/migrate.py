@@ -70,10 +70,10 @@ def migrate(source: str, target: str, *, data_path: str | None = None) -> dict:
         schema.create(con)
         if not to_file:
             lake.lay_out(con, "dst", tables=True)
-        for table in writes.source_tables(con, "src"):
-            writes.copy_table(con, "src", table)
-        # checked before the commit: a copy that does not match is rolled back, never seen
         own = {t: writes.table_columns(con, "src", t) for t in writes.source_tables(con, "src")}
+        for table in own:
+            writes.copy_table(con, "src", table)
+        # checked before the commit (on the source's own columns): a copy that does not match is rolled back
         want, got = fingerprints(con, "src", own), fingerprints(con, "dst", own)
         wrong = {t: (v, got.get(t)) for t, v in want.items() if got.get(t) != v}
         wrong.update({t: (None, v) for t, v in got.items() if t not in want and v[0]})

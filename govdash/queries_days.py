@@ -38,6 +38,20 @@ def usable(db: Database, f: Filters) -> bool:
 
 
 _BUILT: dict[tuple, bool] = {}  # (store, version) -> the summary is present
+_CASEMIX_READY: dict[tuple, bool] = {}  # (store, version) -> the summary has the ranking's columns
+
+
+def _per_version(memo: dict[tuple, bool], db: Database, sql: str, params: dict | None = None) -> bool:
+    """Whether ``sql``'s one count is non-zero, remembered in ``memo`` per store version (it changes only with a
+    commit)."""
+    key = (db.path, db.version())
+    hit = memo.get(key)  # .get: another session's thread may clear the dict between a test and a read
+    if hit is None:
+        hit = bool(db.scalar(sql, params))
+        if len(memo) >= 16:
+            memo.clear()  # a bound, not a policy: an old version is never asked again
+        memo[key] = hit
+    return hit
 
 
 def built(db: Database) -> bool:
@@ -46,14 +60,7 @@ def built(db: Database) -> bool:
     Why: a page asks it for every figure it reads from the summary, and on a lake each meta read is catalog
     round trips (the table's file list, statistics, delete files); the answer changes only with a commit.
     """
-    key = (db.path, db.version())
-    hit = _BUILT.get(key)  # .get: another session's thread may clear the dict between a test and a read
-    if hit is None:
-        hit = bool(db.scalar("SELECT count(*) FROM meta WHERE key = $k", {"k": BUILT}))
-        if len(_BUILT) >= 16:
-            _BUILT.clear()  # a bound, not a policy: an old version is never asked again
-        _BUILT[key] = hit
-    return hit
+    return _per_version(_BUILT, db, "SELECT count(*) FROM meta WHERE key = $k", {"k": BUILT})
 
 
 def _used(sql: str, params: dict) -> dict:
@@ -268,27 +275,15 @@ def case_count(db: Database, f: Filters) -> int:
     )["n"]
 
 
-_CASEMIX_READY: dict[tuple, bool] = {}  # (store, version) -> the summary has the ranking's columns
-
-
 def casemix_usable(db: Database, f: Filters) -> bool:
     """``usable``, and the summary holds the case-mix columns (a file made before them, not written since, lacks
     them until its next write rebuilds it: schema.ADDED_SUMMARY_COLUMNS)."""
-    if not usable(db, f):
-        return False
-    key = (db.path, db.version())
-    hit = _CASEMIX_READY.get(key)
-    if hit is None:
-        hit = bool(
-            db.scalar(
-                "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'case_days' AND column_name = 'shortfall_sq' "
-                "AND database_name = current_database()"
-            )
-        )
-        if len(_CASEMIX_READY) >= 16:
-            _CASEMIX_READY.clear()
-        _CASEMIX_READY[key] = hit
-    return hit
+    return usable(db, f) and _per_version(
+        _CASEMIX_READY,
+        db,
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'case_days' AND column_name = 'shortfall_sq' "
+        "AND database_name = current_database()",
+    )
 
 
 def split_by_category(db: Database, f: Filters) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from govdash.queries import (
     where,
 )
 from govdash.schema import IMPORT_COLUMNS
+from govdash.writes_days import HOURS
 
 # --- trends and rankings ---
 # Issue 4: trends, backlog, rankings, lifecycle, anomalies, survey. Flows (collected, resolved…)
@@ -175,7 +176,7 @@ def split_indicators(db: Database, f: Filters, split: str, at: datetime) -> pd.D
 
 
 # per (unit, category): the events and exposures govdash.casemix standardises (one definition each, as INDICATOR_SQL)
-CASEMIX_SQL = """
+CASEMIX_SQL = f"""
     count(*) AS collected,
     count(*) FILTER (WHERE resolved IS NOT TRUE) AS unresolved,
     count(*) FILTER (WHERE status = 'closed' AND deadline_at IS NOT NULL) AS closed_due,
@@ -185,8 +186,8 @@ CASEMIX_SQL = """
     count(*) FILTER (WHERE category = $dispute) AS disputes,
     count(*) FILTER (WHERE category = $dispute AND resolved IS NOT TRUE) AS disputes_unresolved,
     count(closed_at) AS closed,
-    coalesce(sum(epoch(closed_at - reported_at) / 3600.0), 0) AS hours,
-    coalesce(sum((epoch(closed_at - reported_at) / 3600.0) ** 2), 0) AS hours_sq,
+    coalesce(sum({HOURS}), 0) AS hours,
+    coalesce(sum(({HOURS}) ** 2), 0) AS hours_sq,
     count(satisfaction) AS rated,
     coalesce(sum(100 - satisfaction), 0) AS shortfall,
     coalesce(sum((100 - satisfaction) ** 2), 0) AS shortfall_sq

@@ -60,11 +60,11 @@ CONTRIBUTIONS: tuple[tuple[str, dict[str, str]], ...] = (
     ),
 )
 MEASURES = tuple(m for _, ms in CONTRIBUTIONS for m in ms)
-_HOURS = "epoch(closed_at - reported_at) / 3600.0"  # as queries_trend.CASEMIX_SQL
+HOURS = "epoch(closed_at - reported_at) / 3600.0"  # a case's hours to close (queries_trend.CASEMIX_SQL too)
 SUMS = {  # summed, not counted; all on the reporting day, so a row with no case counted holds none (``apply``)
     "satisfaction_sum": ("reported_at", "coalesce(satisfaction, 0)"),
-    "hours": ("reported_at", f"coalesce({_HOURS}, 0)"),
-    "hours_sq": ("reported_at", f"coalesce(({_HOURS}) ** 2, 0)"),
+    "hours": ("reported_at", f"coalesce({HOURS}, 0)"),
+    "hours_sq": ("reported_at", f"coalesce(({HOURS}) ** 2, 0)"),
     "shortfall_sq": ("reported_at", "coalesce((100 - satisfaction) ** 2, 0)"),
 }
 COLUMNS = (*MEASURES, *SUMS)
