@@ -194,8 +194,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "Click a map cell to add a station there (what-if)",
     ),
     "cov_legend_note": (
-        "青绿色：{m}分钟内可步行到达；暖色：超出{m}分钟。白圈编号为最大的覆盖缺口。",
-        "Teal: within a {m}-minute walk; warm colours: beyond it. Numbered rings: the largest gaps.",
+        "青绿色：{m}分钟内可步行到达；暖色：超出{m}分钟。白圈为最大的覆盖缺口，打开“覆盖缺口”页签时标出编号。",
+        "Teal: within a {m}-minute walk; warm colours: beyond it. White rings: the largest gaps, numbered while "
+        "the Gaps tab is open.",
     ),
     "tab_whatif": ("假设分析", "What-if"),
     "tab_gaps": ("覆盖缺口", "Gaps"),

@@ -99,6 +99,7 @@ def coverage_map(
     blocks: pd.DataFrame,
     metric_crs: str,
     gaps: pd.DataFrame | None = None,
+    numbered: bool = True,
     proposals: pd.DataFrame | None = None,
     reach_m: float = 0.0,
     outline: pd.DataFrame | None = None,
@@ -111,7 +112,8 @@ def coverage_map(
 
     ``cells``: the cells in view with x, y (metres in ``metric_crs``), lon, lat (centres), size_m, minutes.
     ``blocks``: the click squares (``service_circle.click_blocks``). ``stations``: station_id, name_zh, level,
-    lon, lat, f_*, opening_hours, scenario, residents (served). ``gaps``: rank, lon, lat, cells, residents.
+    lon, lat, f_*, opening_hours, scenario, residents (served). ``gaps``: rank, lon, lat, cells, residents,
+    ringed, and ``numbered`` with their rank (a text layer: one more program for the map's first frame).
     ``proposals``: rank, lon, lat, gain, drawn with a ring of ``reach_m`` metres. Returns the deck and its
     legend as (RGB, label) pairs for ``swatches_html``.
     """
@@ -161,7 +163,8 @@ def coverage_map(
                 pickable=True,
             )
         )
-        layers.append(_labels(g, "gap_labels", [255, 255, 255, 255]))
+        if numbered:
+            layers.append(_labels(g, "gap_labels", [255, 255, 255, 255]))
     if proposals is not None and len(proposals):
         word, gain = t("proposed_site", lang), t("newly_covered", lang)
         p = pd.DataFrame(

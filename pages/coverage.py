@@ -118,6 +118,10 @@ signature = (threshold, function, mode, f.towns, f.communities, tuple(tuple(sort
 siting = st.session_state.get("cov_siting")
 proposals = siting["rows"] if siting and siting["signature"] == signature else None
 blocks = sc.click_blocks(area, metric_crs=crs)
+TABS = ("tab_whatif", "tab_gaps", "tab_siting", "tab_load", "tab_directory", "tab_operations")
+# the tab shown (its label; the first until one is chosen): the gaps' numbers go on the map with their table,
+# the map's first frame without them (a text layer is one more program in software WebGL: ~0.4 s, issue 19)
+gaps_open = st.session_state.get("cov_tab") == t("tab_gaps", lang)
 deck, legend = ui_deck.deck(  # built once per view: a rerun that leaves the map as it was does not rebuild it
     maps_coverage.coverage_map,
     area,
@@ -126,6 +130,7 @@ deck, legend = ui_deck.deck(  # built once per view: a rerun that leaves the map
     blocks=blocks,
     metric_crs=crs,
     gaps=gap_rows,
+    numbered=gaps_open,
     proposals=proposals,
     reach_m=reach_m(threshold),
     outline=ui.unit_shapes("community" if f.communities else "town", f),
@@ -236,7 +241,7 @@ with right:
 # the directory counts the cases near every station (most of this page's time over a year of the
 # district): a tab that reruns when chosen, computed only while open
 tabs = st.tabs(
-    [t(k, lang) for k in ("tab_whatif", "tab_gaps", "tab_siting", "tab_load", "tab_directory", "tab_operations")],
+    [t(k, lang) for k in TABS],
     key="cov_tab",
     on_change="rerun",
 )
@@ -331,58 +336,61 @@ with tabs[0]:
         st.caption(t("no_edits", lang))
 
 with tabs[1]:
-    if gap_rows.empty:
-        st.success(t("no_gaps", lang))
-    else:
-        st.caption(t("gaps_note", lang).format(n=len(gap_rows)))
-        table(
-            gap_rows.rename(columns={"rank": "gap", "residents": "uncovered"}),
-            ["gap", "town", "uncovered", "cells", "area_km2", "max_minutes", "lon", "lat"],
-            uncovered=number(t("uncovered", lang), format="localized"),
-            area_km2=number(t("area_km2", lang), format="%.2f"),
-            max_minutes=number(t("max_minutes", lang), format="%.1f"),
-            lon=number(t("lon", lang), format="%.5f"),
-            lat=number(t("lat", lang), format="%.5f"),
-        )
+    if tabs[1].open:  # its table only while shown (the page's first view is the map and its figures)
+        if gap_rows.empty:
+            st.success(t("no_gaps", lang))
+        else:
+            st.caption(t("gaps_note", lang).format(n=len(gap_rows)))
+            table(
+                gap_rows.rename(columns={"rank": "gap", "residents": "uncovered"}),
+                ["gap", "town", "uncovered", "cells", "area_km2", "max_minutes", "lon", "lat"],
+                uncovered=number(t("uncovered", lang), format="localized"),
+                area_km2=number(t("area_km2", lang), format="%.2f"),
+                max_minutes=number(t("max_minutes", lang), format="%.1f"),
+                lon=number(t("lon", lang), format="%.5f"),
+                lat=number(t("lat", lang), format="%.5f"),
+            )
 
 with tabs[2]:
-    k = st.slider(t("k_new", lang), 1, 20, 5, key="cov_k")
-    st.caption(t("siting_note", lang).format(r=reach_m(threshold), m=threshold))
-    if st.button(t("propose", lang), key="cov_propose", type="primary"):
-        bar = st.progress(0.0, text=t("siting_stage_candidates", lang))
-        rows, method = sc.propose(
-            area,
-            threshold,
-            k,
-            metric_crs=crs,
-            progress=lambda share, stage: bar.progress(min(share, 1.0), text=t(f"siting_stage_{stage}", lang)),
-        )
-        st.session_state["cov_siting"] = {"signature": signature, "rows": rows, "method": method}
-        st.rerun()
-    if proposals is not None and len(proposals):
-        gained = float(proposals["gain"].sum())
-        st.caption(
-            t("siting_exact", lang)
-            if siting["method"] == "exact"
-            else t("siting_greedy", lang).format(bound=gained / sc.GREEDY_BOUND)
-        )
-        st.markdown(
-            f"{t('coverage_after', lang)} **{pct((rep['covered'] + gained) / rep['residents'])}** (+{gained:,.0f})"
-        )
-        table(
-            proposals.rename(columns={"rank": "site_no"}),
-            ["site_no", "gain", "cumulative", "lon", "lat"],
-            gain=number(t("gain", lang), format="localized"),
-            cumulative=number(t("cumulative", lang), format="localized"),
-            lon=number(t("lon", lang), format="%.5f"),
-            lat=number(t("lat", lang), format="%.5f"),
-        )
-        if st.button(t("add_proposals", lang), key="cov_adopt"):
-            edits.extend(
-                {"op": "add", "lon": round(float(x), 5), "lat": round(float(y), 5)}
-                for x, y in zip(proposals["lon"], proposals["lat"], strict=True)
+    if tabs[2].open:  # the siting form too; its k kept while the tab is closed (a widget not drawn is forgotten)
+        k = st.slider(t("k_new", lang), 1, 20, st.session_state.get("cov_k_kept", 5), key="cov_k")
+        st.session_state["cov_k_kept"] = k
+        st.caption(t("siting_note", lang).format(r=reach_m(threshold), m=threshold))
+        if st.button(t("propose", lang), key="cov_propose", type="primary"):
+            bar = st.progress(0.0, text=t("siting_stage_candidates", lang))
+            rows, method = sc.propose(
+                area,
+                threshold,
+                k,
+                metric_crs=crs,
+                progress=lambda share, stage: bar.progress(min(share, 1.0), text=t(f"siting_stage_{stage}", lang)),
             )
+            st.session_state["cov_siting"] = {"signature": signature, "rows": rows, "method": method}
             st.rerun()
+        if proposals is not None and len(proposals):
+            gained = float(proposals["gain"].sum())
+            st.caption(
+                t("siting_exact", lang)
+                if siting["method"] == "exact"
+                else t("siting_greedy", lang).format(bound=gained / sc.GREEDY_BOUND)
+            )
+            st.markdown(
+                f"{t('coverage_after', lang)} **{pct((rep['covered'] + gained) / rep['residents'])}** (+{gained:,.0f})"
+            )
+            table(
+                proposals.rename(columns={"rank": "site_no"}),
+                ["site_no", "gain", "cumulative", "lon", "lat"],
+                gain=number(t("gain", lang), format="localized"),
+                cumulative=number(t("cumulative", lang), format="localized"),
+                lon=number(t("lon", lang), format="%.5f"),
+                lat=number(t("lat", lang), format="%.5f"),
+            )
+            if st.button(t("add_proposals", lang), key="cov_adopt"):
+                edits.extend(
+                    {"op": "add", "lon": round(float(x), 5), "lat": round(float(y), 5)}
+                    for x, y in zip(proposals["lon"], proposals["lat"], strict=True)
+                )
+                st.rerun()
 
 with tabs[3]:
     if tabs[3].open:  # ~1,300 rows (about 100 kB): sent only when the tab is chosen

@@ -243,6 +243,9 @@ def test_removing_a_station_never_raises_coverage(page, district):
 def test_siting_proposes_k_sites_and_adopting_them_adds_their_gains(page, district):
     cells, stations, towns = district
     base = _covered(page)
+    assert not page.get("slider")  # the siting form only in its tab
+    page.session_state["cov_tab"] = t("tab_siting", "zh")
+    page.run()
     page.slider(key="cov_k").set_value(3).run()
     page.button(key="cov_propose").click().run()
     _ok(page)
@@ -295,7 +298,38 @@ def test_the_check_catches_unquoted_units():
 
 
 def test_map_layers_have_no_accidental_expressions(page):
-    _no_expression_props(_deck(page)[1], expect={"surface", "click", "gaps", "gap_labels", "stations"})
+    _no_expression_props(_deck(page)[1], expect={"surface", "click", "gaps", "stations"})
+    page.session_state["cov_tab"] = t("tab_gaps", "zh")
+    page.run()
+    _no_expression_props(_deck(page)[1], expect={"gaps", "gap_labels"})
+
+
+def test_the_gaps_are_numbered_on_the_map_while_their_table_is_shown(page, district):
+    """Issue 19: the page's first view rings the gaps without their numbers (a text layer is one more program in
+    the map's first frame) and sends no gap table; the gaps tab shows the table and numbers each ring with its
+    row's rank."""
+    cells, stations, towns = district
+    gaps, _ = sc.gap_table(sc.walk(cells, stations), 15, towns)
+
+    def shown(at):
+        layers = {layer["id"]: layer for layer in _deck(at)[1]["layers"]}
+        tables = [df.value for df in at.dataframe if "max_minutes" in df.value.columns]
+        return layers, tables
+
+    layers, tables = shown(page)
+    assert "gap_labels" not in layers and tables == []
+    rings = layers["gaps"]["data"]
+    assert [(r["lon"], r["lat"]) for r in rings] == list(zip(gaps["lon"], gaps["lat"], strict=True))
+    assert [r["tip"].split(" · ")[0] for r in rings] == [f"缺口 {i}" for i in range(1, len(gaps) + 1)]
+    page.session_state["cov_tab"] = t("tab_gaps", "zh")
+    page.run()
+    _ok(page)
+    layers, (table,) = shown(page)
+    labels = layers["gap_labels"]["data"]
+    ranks = [str(i) for i in range(1, len(gaps) + 1)]
+    assert [r["label"] for r in labels] == ranks == table["gap"].astype(str).tolist()
+    assert [(r["lon"], r["lat"]) for r in labels] == [(r["lon"], r["lat"]) for r in rings]
+    assert table["uncovered"].tolist() == gaps["residents"].tolist()
 
 
 def test_district_map_is_one_image_and_a_few_thousand_squares(page, district):
@@ -370,3 +404,17 @@ def test_the_doorstep_stations_and_the_centres_are_named_apart(page, district):
     assert _number(_metrics(page)["stations"][0]) == doorstep + centres
     captions = [c.value for c in page.caption]
     assert "家门口服务站 1,285 · 街镇服务中心 36" in captions
+
+
+def test_the_siting_k_survives_a_visit_to_another_tab(page):
+    """The siting form is drawn only in its tab, and a widget not drawn is forgotten: the page keeps k."""
+    page.session_state["cov_tab"] = t("tab_siting", "zh")
+    page.run()
+    page.slider(key="cov_k").set_value(12).run()
+    page.session_state["cov_tab"] = t("tab_load", "zh")
+    page.run()
+    assert not page.get("slider")
+    page.session_state["cov_tab"] = t("tab_siting", "zh")
+    page.run()
+    _ok(page)
+    assert page.slider(key="cov_k").value == 12

@@ -3,6 +3,7 @@ on the demo, on a fixture district without these tables, and on one that importe
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -95,6 +96,37 @@ def test_a_district_without_these_tables_says_what_to_import(plain_riverton, mon
     at.run()
     _ok(at)
     assert t("prop_none", lang) in [i.value for i in at.info]
+
+
+def test_a_fixture_districts_gaps_and_siting_open_with_their_tabs(plain_riverton, monkeypatch):
+    """Issue 19: the gaps' table and their numbers on the map, and the siting form, only in their own tabs."""
+    from govdash import queries, queries_map
+    from govdash import service_circle as sc
+    from govdash.db import Database
+
+    fx, db, _ = plain_riverton
+    monkeypatch.setenv("GOVDASH_DB", db)
+    monkeypatch.setenv("GOVDASH_LANG", "en")
+    monkeypatch.setenv("GOVDASH_WALK_MINUTES", "15")
+    monkeypatch.delenv("GOVDASH_NETWORK_FILE", raising=False)
+    d = Database(db)
+    crs = f"EPSG:{fx.epsg}"  # the district's own UTM zone, chosen at import
+    cells, stations = queries_map.cells(d), queries_map.stations(d)
+    gaps, _ = sc.gap_table(sc.walk(cells, stations, metric_crs=crs), 15, queries.towns(d), metric_crs=crs)
+    assert len(gaps)  # riverton's far blocks are beyond a 15-minute walk
+
+    def labels(at):
+        (chart,) = at.get("deck_gl_json_chart")
+        return [layer for layer in json.loads(chart.proto.json)["layers"] if layer["id"] == "gap_labels"]
+
+    at = _open("pages/coverage.py")
+    assert labels(at) == [] and not at.get("slider")
+    at = _tab(at, "tab_gaps", "en")
+    (table,) = [df.value for df in at.dataframe if "max_minutes" in df.value.columns]
+    assert table["uncovered"].tolist() == gaps["residents"].tolist()
+    assert [r["label"] for r in labels(at)[0]["data"]] == [str(i) for i in range(1, len(gaps) + 1)]
+    at = _tab(at, "tab_siting", "en")
+    assert at.slider(key="cov_k").value == 5 and labels(at) == []
 
 
 def test_imports_through_the_one_door_then_the_pages_show_them(tmp_path, monkeypatch):
