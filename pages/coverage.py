@@ -120,7 +120,7 @@ proposals = siting["rows"] if siting and siting["signature"] == signature else N
 blocks = sc.click_blocks(area, metric_crs=crs)
 TABS = ("tab_whatif", "tab_gaps", "tab_siting", "tab_load", "tab_directory", "tab_operations")
 # the tab shown (its label; the first until one is chosen): the gaps' numbers go on the map with their table,
-# the map's first frame without them (a text layer is one more program in software WebGL: ~0.4 s, issue 19)
+# the map's first frame without them (a text layer is one more WebGL program to draw: docs/benchmarks.md)
 gaps_open = st.session_state.get("cov_tab") == t("tab_gaps", lang)
 deck, legend = ui_deck.deck(  # built once per view: a rerun that leaves the map as it was does not rebuild it
     maps_coverage.coverage_map,
