@@ -158,10 +158,14 @@ def app(target: str, seconds: float, sessions: int, index: int, out: str, pages:
 
 
 def _counts(db) -> dict:
-    """What the checks compare before and after: imports recorded, the feed's cases (FD…), the newest snapshot."""
+    """What the checks compare before and after: imports recorded, the feed's cases, the newest snapshot."""
+    from govdash import feed
+
     return {
         "imports": set(db.execute("SELECT import_id FROM imports", max_rows=10**7)["import_id"]),
-        "feed_cases": int(db.scalar("SELECT count(*) FROM cases WHERE starts_with(case_id, 'FD')")),
+        "feed_cases": int(
+            db.scalar("SELECT count(*) FROM cases WHERE regexp_matches(case_id, $id)", {"id": feed.FEED_ID.pattern})
+        ),
         "snapshot": db.version()[1],
     }
 
