@@ -55,7 +55,7 @@ def id_prefix(greatest: str | None) -> str:
     after any digit; a feed id's own prefix when the greatest is the feed's.
 
     Why: the events are read bounded by the least and greatest case id of the view's cases
-    (``queries_events._id_bounds``); feed ids sorting before the district's made that range span every row group
+    (``queries_events._id_ranges``); feed ids sorting before the district's made that range span every row group
     (the lifecycle page 3–4× slower under the feed)."""
     if not greatest:
         return ""

@@ -3,6 +3,8 @@ and one case's timeline. The analysis that shapes them for reading is in ``govda
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from govdash.db import Database
@@ -14,8 +16,7 @@ from govdash.queries import scope_clause, where
 # case back to handling, the stage is reached when it is finally handled and verified), summed up from the log.
 _PER_CASE = """
     WITH c AS (SELECT case_id FROM cases WHERE {clause}),
-    per AS (SELECT k.* FROM case_chain k JOIN c ON c.case_id = k.case_id
-            WHERE k.case_id BETWEEN $lo AND $hi)
+    per AS (SELECT k.* FROM {chain} k JOIN c ON c.case_id = k.case_id)
 """
 _HOURS = "epoch({b} - {a}) / 3600.0"
 STAGE_LEGS = {  # stage -> (time column, the previous stage the case reached)
@@ -29,16 +30,44 @@ STAGE_LEGS = {  # stage -> (time column, the previous stage the case reached)
 STAGES = tuple(STAGE_LEGS)
 
 
-def _id_bounds(db: Database, clause: str, params: dict) -> dict:
-    """``{"lo", "hi"}``: the least and greatest case id of the filter's cases (``clause`` over ``cases c``); both
-    None when it has none (then nothing is between them).
+MAX_RANGES = 8  # more id schemes than this among a view's cases: one range over them all
 
-    Why: the events and chains are read joined to the filter's cases, and DuckDB may build its join on the events'
-    side and scan every event (2.4 s at 10 M cases for 升级 over 30 days). Bounding the events' case ids by
-    constants lets it skip the row groups outside them (ids grow with time in logs appended as cases come in;
-    any order stays exact, only slower): 2,363 → 191 ms."""
-    lo, hi = db.execute(f"SELECT min(c.case_id), max(c.case_id) FROM cases c WHERE {clause}", params).iloc[0]
-    return {"lo": None, "hi": None} if lo is None or pd.isna(lo) else {"lo": lo, "hi": hi}
+
+def _id_ranges(db: Database, clause: str, params: dict) -> dict:
+    """The case ids of the filter's cases (``clause`` over ``cases c``) as ranges ``{"lo0", "hi0", "lo1", …}``:
+    the least and greatest id of each scheme (its leading non-digits: "GD" of GD000123), one range over all when
+    there are more than ``MAX_RANGES`` schemes, none when there is no case.
+
+    Why: the events are read joined to the filter's cases, and DuckDB may build its join on the events' side and
+    scan every event (2.4 s at 10 M cases for 升级 over 30 days). Bounding the events' case ids by constants lets it
+    skip the row groups outside them (ids grow with time in logs appended as cases come in; any order stays exact,
+    only slower): 2,363 → 191 ms. Ids of two schemes (a hotline's and the grid's) in one range would span every
+    row group: a range per scheme. The ranges are disjoint: two schemes' ids differ where their prefixes do, or
+    where the shorter prefix ends (a digit there against the longer one's non-digit). One scheme, the usual case,
+    is told from the least and greatest id alone (the grouping costs ~0.3 s over a year at 10 M)."""
+    rows = db.execute(f"SELECT min(c.case_id) AS lo, max(c.case_id) AS hi FROM cases c WHERE {clause}", params)
+    if rows["lo"].isna().all():
+        return {}
+    if _scheme(rows["lo"].iloc[0]) != _scheme(rows["hi"].iloc[0]):  # one scheme at both ends: one range
+        rows = db.execute(
+            f"SELECT min(c.case_id) AS lo, max(c.case_id) AS hi FROM cases c WHERE {clause} "
+            "GROUP BY regexp_extract(c.case_id, '^[^0-9]*') ORDER BY lo",
+            params,
+        )
+    if len(rows) > MAX_RANGES:
+        rows = pd.DataFrame({"lo": [rows["lo"].min()], "hi": [rows["hi"].max()]})
+    return {f"{end}{i}": v for i, r in enumerate(rows.itertuples()) for end, v in (("lo", r.lo), ("hi", r.hi))}
+
+
+def _scheme(case_id: str) -> str:
+    return re.match(r"[^0-9]*", case_id).group()
+
+
+def _bounded(table: str, ranges: dict) -> str:
+    """``table`` (one of ours) read within ``ranges`` (``_id_ranges``), a scan per range: DuckDB skips row groups
+    by a BETWEEN of constants but not by an OR of them (1 M demo: two ranges OR-ed read as long as the table)."""
+    scans = [f"SELECT * FROM {table} WHERE case_id BETWEEN $lo{i} AND $hi{i}" for i in range(len(ranges) // 2)]
+    return "(" + (" UNION ALL ".join(scans) or f"SELECT * FROM {table} WHERE false") + ")"
 
 
 def has_events(db: Database) -> bool:
@@ -59,7 +88,8 @@ def chain_summary(db: Database, f: Filters) -> dict:
     if not has_events(db):
         return {}
     clause, params = where(f)
-    params = {**params, **_id_bounds(db, clause, params)}
+    ranges = _id_ranges(db, clause, params)
+    params = {**params, **ranges}
     legs = []
     for stage, (col, prev) in STAGE_LEGS.items():
         legs.append(f"count({col}) AS n_{stage}")
@@ -67,7 +97,7 @@ def chain_summary(db: Database, f: Filters) -> dict:
             h = _HOURS.format(a=prev, b=col)
             legs.append(f"median({h}) FILTER (WHERE {col} >= {prev}) AS {stage}_median")
     sql = (
-        _PER_CASE.format(clause=clause)
+        _PER_CASE.format(clause=clause, chain=_bounded("case_chain", ranges))
         + f"""
         SELECT count(*) AS cases, {", ".join(legs)},
                count(*) FILTER (WHERE t_dispatch IS NOT NULL) AS dispatched,
@@ -95,12 +125,12 @@ def escalations(db: Database, f: Filters) -> pd.DataFrame:
     if not has_events(db):
         return pd.DataFrame(columns=["from_party", "to_party", "reason", "n", "median_hours"])
     clause, params = where(f, alias="c")
-    bounds = _id_bounds(db, clause, params)
+    bounds = _id_ranges(db, clause, params)
     return db.execute(
         f"""SELECT e.from_party, e.to_party, e.reason, count(*) AS n,
                    median(epoch(e.at_time - c.reported_at) / 3600.0) AS median_hours
-            FROM case_events e JOIN cases c ON c.case_id = e.case_id
-            WHERE e.event = 'escalate' AND e.case_id BETWEEN $lo AND $hi AND {clause}
+            FROM {_bounded("case_events", bounds)} e JOIN cases c ON c.case_id = e.case_id
+            WHERE e.event = 'escalate' AND {clause}
             GROUP BY ALL ORDER BY e.from_party, e.to_party, n DESC, e.reason""",
         {**params, **bounds},
     )
@@ -113,17 +143,17 @@ def whistles(db: Database, f: Filters) -> pd.DataFrame:
     if not has_events(db):
         return empty
     clause, params = where(f, alias="c")
-    bounds = _id_bounds(db, clause, params)
+    bounds = _id_ranges(db, clause, params)
+    events = _bounded("case_events", bounds)
     return db.execute(
         f"""WITH w AS (
                 SELECT e.case_id, e.at_time, e.to_party AS department_id, e.seq
-                FROM case_events e JOIN cases c ON c.case_id = e.case_id
-                WHERE e.event = 'whistle' AND e.case_id BETWEEN $lo AND $hi AND {clause}),
+                FROM {events} e JOIN cases c ON c.case_id = e.case_id
+                WHERE e.event = 'whistle' AND {clause}),
             a AS (
                 SELECT w.case_id, w.department_id, w.at_time, min(r.at_time) AS answered_at
-                FROM w LEFT JOIN case_events r ON r.case_id = w.case_id AND r.event = 'report'
+                FROM w LEFT JOIN {events} r ON r.case_id = w.case_id AND r.event = 'report'
                      AND r.from_party = w.department_id AND r.at_time >= w.at_time
-                     AND r.case_id BETWEEN $lo AND $hi
                 GROUP BY w.case_id, w.department_id, w.at_time, w.seq)
             SELECT department_id, count(*) AS whistles, count(answered_at) AS answered,
                    median(epoch(answered_at - at_time) / 3600.0) AS median_hours,

@@ -4,7 +4,7 @@ its case rows, an event file import with a bad row (per-row errors, nothing writ
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pytest
@@ -582,3 +582,68 @@ def test_implied_events_of_a_batch_keep_its_logged_kinds_and_leave_other_cases_a
         ("Q", "03-03 08:00", "03-03 09:00", None, None),
         ("S", None, "03-05 09:00", None, None),
     ]
+
+
+def _log_db(path, cases: list[tuple[str, str]]) -> Database:
+    """Cases (id, reported) in town T1, each with an 受理 and an 升级 an hour later, and their chains."""
+    con = duckdb.connect(str(path))
+    schema.create(con)
+    con.execute("INSERT INTO units (unit_id, level, town_id, name_zh) VALUES ('T1', 'town', 'T1', '甲街道')")
+    for i, (cid, at) in enumerate(cases):
+        con.execute(
+            "INSERT INTO cases (case_id, reported_at, town_id, tier, status) "
+            "VALUES (?, ?, 'T1', 'community', 'registered')",
+            [cid, T(at)],
+        )
+        for j, (ev, hours) in enumerate((("accept", 0), ("escalate", 1))):
+            con.execute(
+                "INSERT INTO case_events VALUES (?, ?, ?, ?, 'community', ?, 'major', NULL, NULL, NULL, false, 'lit')",
+                [
+                    cid,
+                    2 * i + j,
+                    T(at) + timedelta(hours=hours),
+                    ev,
+                    "street" if ev == "escalate" else None,
+                ],
+            )
+    writes.refresh_chain(con, None)
+    con.close()
+    return Database(path)
+
+
+def test_two_id_schemes_are_read_as_two_ranges_and_the_counts_stay_exact(tmp_path):
+    """A hotline's SH… and the grid's WG… ids in one view: one range from SH0001 to WG0005 would span every row
+    group between them (TT…, February's SH0002); a range per scheme does not, and nothing is lost or added."""
+    db = _log_db(
+        tmp_path / "two.duckdb",
+        [
+            ("SH0001", "2026-03-02 08:00"),
+            ("SH0002", "2026-02-20 08:00"),  # February, between March's SH ids
+            ("SH0003", "2026-03-09 08:00"),
+            ("TT0001", "2026-02-21 08:00"),  # February, between the two schemes
+            ("WG0005", "2026-03-15 08:00"),
+        ],
+    )
+    clause, params = queries_events.where(MARCH)
+    assert queries_events._id_ranges(db, clause, params) == {
+        "lo0": "SH0001",
+        "hi0": "SH0003",
+        "lo1": "WG0005",
+        "hi1": "WG0005",
+    }
+    esc = queries_events.escalations(db, MARCH)
+    assert esc[["from_party", "to_party", "n"]].values.tolist() == [["community", "street", 3]]  # March's three
+    assert esc["median_hours"].iloc[0] == pytest.approx(1.0)
+    s = queries_events.chain_summary(db, MARCH)
+    assert (s["cases"], s["n_accept"], s["escalated"]) == (3, 3, 3)
+    nobody = Filters(start=date(2026, 5, 1), end=date(2026, 5, 31))
+    assert queries_events._id_ranges(db, *queries_events.where(nobody)) == {}
+    assert queries_events.escalations(db, nobody).empty and queries_events.chain_summary(db, nobody)["cases"] == 0
+
+
+def test_more_schemes_than_the_limit_are_one_range(tmp_path):
+    ids = [f"{chr(ord('A') + i)}X{i}" for i in range(queries_events.MAX_RANGES + 1)]  # AX0, BX1, … IX8
+    db = _log_db(tmp_path / "many.duckdb", [(cid, "2026-03-02 08:00") for cid in ids])
+    clause, params = queries_events.where(MARCH)
+    assert queries_events._id_ranges(db, clause, params) == {"lo0": ids[0], "hi0": ids[-1]}
+    assert queries_events.escalations(db, MARCH)["n"].tolist() == [len(ids)]
