@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -46,30 +45,8 @@ def data_clock(db: Database) -> datetime:
     return queries.as_of(db).replace(microsecond=0)
 
 
-FEED_ID = re.compile(r"F\d{12}[0-9A-F]{6}$")  # what new_cases appends to the prefix: F, yymmddHHMMSS, 6 hex
-
-
-def id_prefix(greatest: str | None) -> str:
-    """The start of the feed's case ids, so that they sort after every id stored (``greatest``, the greatest):
-    its leading non-digits ("GD" for the demo's GD000000001…, "" for ids of digits), then new_cases' "F…" sorts
-    after any digit; a feed id's own prefix when the greatest is the feed's.
-
-    Why: the events are read bounded by the least and greatest case id of the view's cases
-    (``queries_events._id_ranges``); feed ids sorting before the district's made that range span every row group
-    (the lifecycle page 3–4× slower under the feed)."""
-    if not greatest:
-        return ""
-    mine = FEED_ID.search(greatest)
-    return greatest[: mine.start()] if mine else re.match(r"\D*", greatest).group()
-
-
 def new_cases(
-    templates: pd.DataFrame,
-    at: datetime,
-    n: int,
-    rng: np.random.Generator,
-    span_s: float = 60.0,
-    prefix: str = "",
+    templates: pd.DataFrame, at: datetime, n: int, rng: np.random.Generator, span_s: float = 60.0
 ) -> pd.DataFrame:
     """``n`` new registered cases reported in the ``span_s`` seconds up to ``at``, each modelled on a random template.
 
@@ -82,7 +59,7 @@ def new_cases(
     pick = templates.iloc[rng.integers(0, len(templates), n)].reset_index(drop=True)
     reported = sorted(at - timedelta(seconds=float(s)) for s in rng.uniform(0, span_s, n).round())
     out = pick.copy()
-    out["case_id"] = [f"{prefix}F{r:%y%m%d%H%M%S}{secrets.token_hex(3).upper()}" for r in reported]
+    out["case_id"] = [f"FD{r:%y%m%d%H%M%S}{secrets.token_hex(3).upper()}" for r in reported]
     out["reported_at"] = pd.to_datetime(reported)
     m_lon, m_lat = np.array([bins.metres_per_degree(float(v)) for v in pick["lat"]]).reshape(-1, 2).T
     out["lon"] = pick["lon"] + rng.uniform(-JITTER_M, JITTER_M, n) / m_lon
@@ -158,14 +135,13 @@ def _batch(db_path: str, *, new: int, changes: int, at: datetime, rng: np.random
             salt = int(rng.integers(0, 2**31))
             templates = queries_trend.feed_templates(snap, at - timedelta(days=TEMPLATE_DAYS), 500, salt)
             moving = queries_trend.feed_open_cases(snap, changes, salt) if changes > 0 else pd.DataFrame()
-            prefix = id_prefix(queries_trend.greatest_case_id(snap))
         finally:
             snap.close()
         frame = (
             pd.concat(
                 [
                     f
-                    for f in (new_cases(templates, at, new, rng, span_s, prefix), status_changes(moving, at, rng))
+                    for f in (new_cases(templates, at, new, rng, span_s), status_changes(moving, at, rng))
                     if not f.empty
                 ],
                 ignore_index=True,

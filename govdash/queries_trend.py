@@ -448,11 +448,6 @@ def feed_templates(db: Database, since: datetime, n: int, salt: int) -> pd.DataF
     )
 
 
-def greatest_case_id(db: Database) -> str | None:
-    """The greatest case id stored (None when there is no case): the live feed's ids sort after it."""
-    return db.scalar("SELECT max(case_id) FROM cases")
-
-
 def feed_open_cases(db: Database, n: int, salt: int) -> pd.DataFrame:
     """``n`` open cases (a pseudo-random pick by ``salt``) with every importable column, for status changes."""
     return db.execute(
