@@ -48,7 +48,7 @@ def _id_ranges(db: Database, clause: str, params: dict) -> dict:
     rows = db.execute(f"SELECT min(c.case_id) AS lo, max(c.case_id) AS hi FROM cases c WHERE {clause}", params)
     if rows["lo"].isna().all():
         return {}
-    if _scheme(rows["lo"].iloc[0]) != _scheme(rows["hi"].iloc[0]):  # one scheme at both ends: one range
+    if _scheme(rows["lo"].iloc[0]) != _scheme(rows["hi"].iloc[0]):  # two schemes or more: a range each
         rows = db.execute(
             f"SELECT min(c.case_id) AS lo, max(c.case_id) AS hi FROM cases c WHERE {clause} "
             "GROUP BY regexp_extract(c.case_id, '^[^0-9]*') ORDER BY lo",
