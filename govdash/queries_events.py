@@ -125,14 +125,14 @@ def escalations(db: Database, f: Filters) -> pd.DataFrame:
     if not has_events(db):
         return pd.DataFrame(columns=["from_party", "to_party", "reason", "n", "median_hours"])
     clause, params = where(f, alias="c")
-    bounds = _id_ranges(db, clause, params)
+    ranges = _id_ranges(db, clause, params)
     return db.execute(
         f"""SELECT e.from_party, e.to_party, e.reason, count(*) AS n,
                    median(epoch(e.at_time - c.reported_at) / 3600.0) AS median_hours
-            FROM {_bounded("case_events", bounds)} e JOIN cases c ON c.case_id = e.case_id
+            FROM {_bounded("case_events", ranges)} e JOIN cases c ON c.case_id = e.case_id
             WHERE e.event = 'escalate' AND {clause}
             GROUP BY ALL ORDER BY e.from_party, e.to_party, n DESC, e.reason""",
-        {**params, **bounds},
+        {**params, **ranges},
     )
 
 
@@ -143,8 +143,8 @@ def whistles(db: Database, f: Filters) -> pd.DataFrame:
     if not has_events(db):
         return empty
     clause, params = where(f, alias="c")
-    bounds = _id_ranges(db, clause, params)
-    events = _bounded("case_events", bounds)
+    ranges = _id_ranges(db, clause, params)
+    events = _bounded("case_events", ranges)
     return db.execute(
         f"""WITH w AS (
                 SELECT e.case_id, e.at_time, e.to_party AS department_id, e.seq
@@ -159,7 +159,7 @@ def whistles(db: Database, f: Filters) -> pd.DataFrame:
                    median(epoch(answered_at - at_time) / 3600.0) AS median_hours,
                    quantile_cont(epoch(answered_at - at_time) / 3600.0, 0.9) AS p90_hours
             FROM a GROUP BY department_id ORDER BY whistles DESC, department_id""",
-        {**params, **bounds},
+        {**params, **ranges},
     )
 
 
